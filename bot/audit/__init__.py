@@ -1,0 +1,1 @@
+"""Audit engine: snapshot model, check registry, engine, report."""

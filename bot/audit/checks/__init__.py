@@ -1,0 +1,1 @@
+"""Check families; importing this package registers every check."""

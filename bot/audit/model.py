@@ -1,0 +1,356 @@
+"""The account snapshot: plain, frozen data collected from AWS, serialisable to JSON and back.
+
+Every check reads only this model, so an audit can be replayed offline, cached and benchmarked.
+A field that is ``None`` means "not collected" (no permission, or absent from the input file);
+checks that need it are skipped with a reason instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.errors import InputError
+
+SNAPSHOT_SCHEMA = "iam-audit/snapshot/1"
+
+PolicyDocument = dict[str, Any]
+
+# Credential-report values that are not dates; each means something different.
+NOT_APPLICABLE = "N/A"
+NO_INFORMATION = "no_information"
+NOT_SUPPORTED = "not_supported"
+ROOT_USER = "<root_account>"
+
+
+def parse_aws_time(value: str | datetime | None) -> datetime | None:
+    """Parse an AWS ISO-8601 timestamp (any offset or 'Z') into an aware UTC datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = value.strip()
+    if text in (NOT_APPLICABLE, NO_INFORMATION, NOT_SUPPORTED):
+        return None
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"not an ISO-8601 timestamp: {value!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialReportRow:
+    """One row of the IAM credential report, kept as the raw strings AWS wrote.
+
+    Raw strings are kept because ``N/A``, ``no_information`` and ``not_supported`` are distinct
+    answers; use :meth:`flag` and :meth:`date` to read them.
+    """
+
+    user: str
+    arn: str
+    user_creation_time: str
+    password_enabled: str = "false"
+    password_last_used: str = NOT_APPLICABLE
+    password_last_changed: str = NOT_APPLICABLE
+    password_next_rotation: str = NOT_APPLICABLE
+    mfa_active: str = "false"
+    access_key_1_active: str = "false"
+    access_key_1_last_rotated: str = NOT_APPLICABLE
+    access_key_1_last_used_date: str = NOT_APPLICABLE
+    access_key_1_last_used_region: str = NOT_APPLICABLE
+    access_key_1_last_used_service: str = NOT_APPLICABLE
+    access_key_2_active: str = "false"
+    access_key_2_last_rotated: str = NOT_APPLICABLE
+    access_key_2_last_used_date: str = NOT_APPLICABLE
+    access_key_2_last_used_region: str = NOT_APPLICABLE
+    access_key_2_last_used_service: str = NOT_APPLICABLE
+    cert_1_active: str = "false"
+    cert_1_last_rotated: str = NOT_APPLICABLE
+    cert_2_active: str = "false"
+    cert_2_last_rotated: str = NOT_APPLICABLE
+
+    @property
+    def is_root(self) -> bool:
+        return self.user == ROOT_USER
+
+    def flag(self, column: str) -> bool | None:
+        """A boolean column read case-insensitively; ``None`` for not_supported / N/A."""
+        value = getattr(self, column).strip().lower()
+        if value == "true":
+            return True
+        if value == "false":
+            return False
+        return None
+
+    def date(self, column: str) -> datetime | None:
+        """A date column, or ``None`` when it holds N/A, no_information or not_supported."""
+        return parse_aws_time(getattr(self, column))
+
+    def raw(self, column: str) -> str:
+        return getattr(self, column)
+
+
+@dataclass(frozen=True, slots=True)
+class InlinePolicy:
+    name: str
+    document: PolicyDocument
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedPolicy:
+    name: str
+    arn: str
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    name: str
+    arn: str
+    user_id: str = ""
+    path: str = "/"
+    create_date: datetime | None = None
+    groups: tuple[str, ...] = ()
+    attached_policies: tuple[AttachedPolicy, ...] = ()
+    inline_policies: tuple[InlinePolicy, ...] = ()
+    permissions_boundary_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    name: str
+    arn: str
+    group_id: str = ""
+    path: str = "/"
+    create_date: datetime | None = None
+    attached_policies: tuple[AttachedPolicy, ...] = ()
+    inline_policies: tuple[InlinePolicy, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    name: str
+    arn: str
+    role_id: str = ""
+    path: str = "/"
+    create_date: datetime | None = None
+    trust_policy: PolicyDocument = field(default_factory=dict)
+    attached_policies: tuple[AttachedPolicy, ...] = ()
+    inline_policies: tuple[InlinePolicy, ...] = ()
+    permissions_boundary_arn: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    last_used: datetime | None = None
+    last_used_region: str | None = None
+    instance_profiles: tuple[str, ...] = ()
+
+    @property
+    def is_service_linked(self) -> bool:
+        return self.path.startswith("/aws-service-role/")
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy:
+    """A managed policy with its default version's document."""
+
+    name: str
+    arn: str
+    policy_id: str = ""
+    path: str = "/"
+    default_version_id: str = "v1"
+    document: PolicyDocument = field(default_factory=dict)
+    attachment_count: int = 0
+    boundary_usage_count: int = 0
+    is_attachable: bool = True
+    create_date: datetime | None = None
+    update_date: datetime | None = None
+
+    @property
+    def is_aws_managed(self) -> bool:
+        return self.arn.split(":")[4:5] == ["aws"]
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """The account password policy; ``custom=False`` is the weak default AWS applies when unset."""
+
+    custom: bool
+    minimum_length: int = 8
+    require_symbols: bool = False
+    require_numbers: bool = False
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    allow_users_to_change: bool = False
+    expire_passwords: bool = False
+    max_age_days: int | None = None
+    reuse_prevention: int | None = None
+    hard_expiry: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualMfaDevice:
+    serial_number: str
+    user_arn: str | None = None
+    enable_date: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerCertificate:
+    name: str
+    arn: str
+    expiration: datetime | None = None
+    upload_date: datetime | None = None
+    path: str = "/"
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzer:
+    name: str
+    arn: str
+    type: str  # ACCOUNT | ORGANIZATION | ACCOUNT_UNUSED_ACCESS | ORGANIZATION_UNUSED_ACCESS | ...
+    status: str  # ACTIVE | CREATING | DISABLED | FAILED
+    region: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzerFinding:
+    """An IAM Access Analyzer finding (ListFindingsV2 shape, flattened)."""
+
+    id: str
+    analyzer_arn: str
+    finding_type: str  # ExternalAccess | UnusedIAMRole | UnusedIAMUserAccessKey | ...
+    resource: str
+    resource_type: str
+    status: str
+    region: str
+    resource_owner_account: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionIssue:
+    """Something the collector could not read; shown in the report's errors."""
+
+    api: str
+    message: str
+    action: str = ""
+    code: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """Everything the checks read about one account at one time."""
+
+    account_id: str
+    collected_at: datetime
+    source: str  # "aws" | "demo" | "gaad" | "snapshot" | "synthetic"
+    region: str = "us-east-1"
+    partition: str = "aws"
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+    roles: tuple[Role, ...] = ()
+    policies: tuple[ManagedPolicy, ...] = ()
+    credential_report: tuple[CredentialReportRow, ...] | None = None
+    credential_report_generated_at: datetime | None = None
+    password_policy: PasswordPolicy | None = None
+    account_summary: dict[str, int] | None = None
+    virtual_mfa_devices: tuple[VirtualMfaDevice, ...] | None = None
+    server_certificates: tuple[ServerCertificate, ...] | None = None
+    saml_providers: tuple[str, ...] | None = None
+    oidc_providers: tuple[str, ...] | None = None
+    organizations_features: tuple[str, ...] | None = None
+    analyzers: tuple[Analyzer, ...] | None = None
+    analyzer_findings: tuple[AnalyzerFinding, ...] | None = None
+    # User name -> serial numbers of all its MFA devices; fetched on demand for privileged users.
+    user_mfa_devices: dict[str, tuple[str, ...]] | None = None
+    has_authorization_details: bool = True
+    collection_issues: tuple[CollectionIssue, ...] = ()
+
+    def policy_by_arn(self) -> dict[str, ManagedPolicy]:
+        return {p.arn: p for p in self.policies}
+
+    def group_by_name(self) -> dict[str, Group]:
+        return {g.name: g for g in self.groups}
+
+    def credential_row_for(self) -> dict[str, CredentialReportRow]:
+        """Credential-report rows keyed by user name (the root row under ``<root_account>``)."""
+        return {row.user: row for row in self.credential_report or ()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": SNAPSHOT_SCHEMA, **_to_jsonable(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AccountSnapshot:
+        if not isinstance(data, dict) or data.get("schema") != SNAPSHOT_SCHEMA:
+            found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+            raise InputError(
+                f"not an iam-audit snapshot (expected schema {SNAPSHOT_SCHEMA!r}, found {found!r})"
+            )
+        body = {k: v for k, v in data.items() if k != "schema"}
+        try:
+            return _from_jsonable(cls, body)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise InputError(f"snapshot is malformed: {exc}") from exc
+
+
+# --- JSON conversion driven by the dataclass type hints -------------------------------------
+
+
+def _to_jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_jsonable(v) for v in value]
+    return value
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _from_jsonable(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _from_jsonable(args[0], value)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise TypeError(f"{tp.__name__} must be an object, got {type(value).__name__}")
+        hints = _hints(tp)
+        known = {f.name for f in dataclasses.fields(tp)}
+        unknown = set(value) - known
+        if unknown:
+            raise KeyError(f"unknown field(s) for {tp.__name__}: {', '.join(sorted(unknown))}")
+        return tp(**{k: _from_jsonable(hints[k], v) for k, v in value.items()})
+    if tp is datetime:
+        return parse_aws_time(value)
+    if origin is tuple:
+        (item_type, *_rest) = typing.get_args(tp)
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        return tuple(_from_jsonable(item_type, v) for v in value)
+    if origin is dict:
+        _key_type, val_type = typing.get_args(tp)
+        if not isinstance(value, dict):
+            raise TypeError(f"expected an object, got {type(value).__name__}")
+        return {k: _from_jsonable(val_type, v) for k, v in value.items()}
+    return value

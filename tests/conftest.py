@@ -1,0 +1,30 @@
+"""Test-wide safety: no real AWS or Slack credentials can leak into a test run."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_LEAKY_PREFIXES = ("AWS_", "SLACK_", "IAM_AUDIT_")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clear real tokens and point boto3 at fake credentials, so nothing reaches a real account."""
+    for name in list(os.environ):
+        if name.startswith(_LEAKY_PREFIXES) and name != "AWS_DEFAULT_REGION":
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """URL of the real Redis the suite uses (db 15); CI starts one if none answers on 6379."""
+    return os.environ.get("IAM_AUDIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
