@@ -74,7 +74,7 @@ def audit_config_from_dict(data: dict[str, Any], *, known_checks: set[str]) -> A
             problems.append(f"unknown section [{section}]")
 
     thresholds = dict(DEFAULT_THRESHOLDS)
-    for key, value in (data.get("thresholds") or {}).items():
+    for key, value in _table(data, "thresholds", problems).items():
         if key not in DEFAULT_THRESHOLDS:
             problems.append(f"[thresholds] unknown key {key!r}")
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -83,9 +83,12 @@ def audit_config_from_dict(data: dict[str, Any], *, known_checks: set[str]) -> A
             thresholds[key] = value
 
     overrides: dict[str, Severity] = {}
-    for check_id, value in (data.get("severity") or {}).items():
+    for check_id, value in _table(data, "severity", problems).items():
         if check_id not in known_checks:
             problems.append(f"[severity] unknown check id {check_id!r}")
+            continue
+        if not isinstance(value, str):
+            problems.append(f"[severity] {check_id} must be a severity name, got {value!r}")
             continue
         try:
             overrides[check_id] = Severity.parse(str(value))
@@ -132,8 +135,15 @@ def audit_config_from_dict(data: dict[str, Any], *, known_checks: set[str]) -> A
             suppressions.append(Suppression(check, resource, reason.strip(), expires))
 
     disabled: list[str] = []
-    for check_id in (data.get("checks") or {}).get("disabled", []):
-        if check_id not in known_checks:
+    checks_section = _table(data, "checks", problems)
+    for key in sorted(set(checks_section) - {"disabled"}):
+        problems.append(f"[checks] unknown key {key!r}")
+    raw_disabled = checks_section.get("disabled", [])
+    if not isinstance(raw_disabled, list):
+        problems.append("[checks] disabled must be a list of check ids")
+        raw_disabled = []
+    for check_id in raw_disabled:
+        if not isinstance(check_id, str) or check_id not in known_checks:
             problems.append(f"[checks] disabled: unknown check id {check_id!r}")
         else:
             disabled.append(check_id)
@@ -141,6 +151,17 @@ def audit_config_from_dict(data: dict[str, Any], *, known_checks: set[str]) -> A
     if problems:
         raise ConfigError(problems)
     return AuditConfig(thresholds, overrides, tuple(suppressions), tuple(disabled))
+
+
+def _table(data: dict[str, Any], section: str, problems: list[str]) -> dict[str, Any]:
+    """A section that must be a TOML table; anything else is reported, not crashed on."""
+    value = data.get(section)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(f"[{section}] must be a table, got {type(value).__name__}")
+        return {}
+    return value
 
 
 def load_audit_config(path: str | Path, *, known_checks: set[str]) -> AuditConfig:

@@ -1,0 +1,463 @@
+"""Benchmark: our full audit against Cloudsplaining's ``scan`` on the same synthetic GAAD.
+
+Both tools run as separate processes on the same file, one after the other, ``--repeat`` times;
+each run's wall time, CPU time and peak RSS come from ``os.wait4`` on that child (so one run's
+memory never leaks into another's figure). Cloudsplaining lives in its own virtualenv
+(``bench/.venv-cloudsplaining``, created on first use) because its pinned dependencies must not
+touch the project's environment.
+
+Targets (issues 2 and 3): our audit at least 30x faster than Cloudsplaining, under 500 MB peak.
+Exit 0 = both targets met, 1 = a target missed, 2 = a tool failed or the set-up did not work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.synth import generate_account
+
+BENCH_DIR = Path(__file__).resolve().parent
+CLOUDSPLAINING_VENV = BENCH_DIR / ".venv-cloudsplaining"
+CLOUDSPLAINING_REQUIREMENT = "cloudsplaining==0.9.1"
+DEFAULT_JSON = BENCH_DIR / "out" / "audit_bench.json"
+
+TARGET_SPEEDUP = 30.0
+TARGET_PEAK_MB = 500.0
+
+# Cloudsplaining's risk categories (its report's columns); InfrastructureModification is its
+# informational list of every write action, not a risk, so it is not counted as a finding.
+CLOUDSPLAINING_RISKS = (
+    "PrivilegeEscalation",
+    "DataExfiltration",
+    "ResourceExposure",
+    "ServiceWildcard",
+    "CredentialsExposure",
+)
+CLOUDSPLAINING_POLICY_SECTIONS = (
+    "aws_managed_policies",
+    "customer_managed_policies",
+    "inline_policies",
+)
+
+
+class BenchError(Exception):
+    """The benchmark could not run (a tool failed, the virtualenv could not be built...)."""
+
+
+@dataclass
+class Run:
+    """One measured run of one tool."""
+
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+    exit_code: int
+
+
+@dataclass
+class ToolResult:
+    name: str
+    command: list[str]
+    runs: list[Run] = field(default_factory=list)
+    findings: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def wall_median(self) -> float:
+        return statistics.median(run.wall_s for run in self.runs)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(run.cpu_s for run in self.runs)
+
+    @property
+    def peak_max(self) -> float:
+        return max(run.peak_mb for run in self.runs)
+
+
+# --- measuring a child process ----------------------------------------------------------------
+
+
+def measure(command: Sequence[str], *, cwd: Path, log_path: Path, ok_codes: Sequence[int]) -> Run:
+    """Run ``command`` once; wall time around the child, CPU and peak RSS from its own rusage."""
+    with log_path.open("wb") as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(command), cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        # wait4 returns this child's rusage (it plus the children it reaped), not the running
+        # maximum over every child this process ever had, which RUSAGE_CHILDREN would give.
+        _pid, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in ok_codes:
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise BenchError(
+            f"{command[0]} exited with {process.returncode}; last output:\n{tail.strip()}"
+        )
+    return Run(
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        peak_mb=usage.ru_maxrss / 1024,  # Linux reports kilobytes
+        exit_code=process.returncode,
+    )
+
+
+# --- the two tools ----------------------------------------------------------------------------
+
+
+def iam_audit_executable() -> Path:
+    """The ``iam-audit`` console script of the environment running this benchmark."""
+    beside = Path(sys.executable).parent / "iam-audit"
+    if beside.exists():
+        return beside
+    found = shutil.which("iam-audit")
+    if found:
+        return Path(found)
+    raise BenchError("`iam-audit` is not installed here; run `make bench` or `pip install -e .`")
+
+
+def ours_command(gaad: Path, report_csv: Path, output: Path) -> list[str]:
+    return [
+        str(iam_audit_executable()),
+        "audit",
+        "--gaad",
+        str(gaad),
+        "--credential-report",
+        str(report_csv),
+        "--format",
+        "json",
+        "--output",
+        str(output),
+    ]
+
+
+def count_our_findings(report_path: Path) -> tuple[int, dict[str, Any]]:
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    by_check: dict[str, int] = {}
+    for finding in report["findings"]:
+        by_check[finding["check_id"]] = by_check.get(finding["check_id"], 0) + 1
+    details = {
+        "summary": report.get("summary"),
+        "checks_run": len(report.get("checks", [])),
+        "checks": report.get("checks", []),
+        "skipped": [skipped["check_id"] for skipped in report.get("skipped", [])],
+        "errors": report.get("errors", []),
+        "findings_by_check": dict(sorted(by_check.items())),
+    }
+    return len(report["findings"]), details
+
+
+def ensure_cloudsplaining(venv: Path = CLOUDSPLAINING_VENV) -> Path:
+    """Cloudsplaining's console script, building its private virtualenv on first use."""
+    executable = venv / "bin" / "cloudsplaining"
+    if executable.exists():
+        return executable
+    python = shutil.which("python3.11") or sys.executable
+    print(f"Creating {venv} and installing {CLOUDSPLAINING_REQUIREMENT} (first run only)...")
+    steps = [
+        [python, "-m", "venv", str(venv)],
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"],
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            CLOUDSPLAINING_REQUIREMENT,
+        ],
+    ]
+    for step in steps:
+        completed = subprocess.run(step, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise BenchError(
+                f"could not set up Cloudsplaining ({' '.join(step[:4])}...): "
+                f"{(completed.stderr or completed.stdout).strip()[-1500:]}"
+            )
+    if not executable.exists():
+        raise BenchError(f"{CLOUDSPLAINING_REQUIREMENT} installed no `cloudsplaining` script")
+    return executable
+
+
+def cloudsplaining_version(executable: Path) -> str:
+    completed = subprocess.run(
+        [str(executable), "--version"], capture_output=True, text=True, check=False
+    )
+    return completed.stdout.strip().rsplit(" ", 1)[-1] or "unknown"
+
+
+def cloudsplaining_command(executable: Path, gaad: Path, output_dir: Path) -> list[str]:
+    return [
+        str(executable),
+        "scan",
+        "--input-file",
+        str(gaad),
+        "--output",
+        str(output_dir),
+        "--skip-open-report",
+    ]
+
+
+def count_cloudsplaining_findings(output_dir: Path, stem: str) -> tuple[int, dict[str, Any]]:
+    """Findings = (policy, risk category) pairs with at least one flagged action.
+
+    That is how Cloudsplaining's own report counts them: per policy, one line per risk type.
+    """
+    path = output_dir / f"iam-findings-{stem}.json"
+    results = json.loads(path.read_text(encoding="utf-8"))
+    pairs = 0
+    per_risk = dict.fromkeys(CLOUDSPLAINING_RISKS, 0)
+    flagged_actions = 0
+    for section in CLOUDSPLAINING_POLICY_SECTIONS:
+        for policy in results.get(section, {}).values():
+            if policy.get("is_excluded"):
+                continue
+            for risk in CLOUDSPLAINING_RISKS:
+                found = policy.get(risk, {}).get("findings", [])
+                if found:
+                    pairs += 1
+                    per_risk[risk] += 1
+                    flagged_actions += len(found)
+    details = {
+        "findings_by_risk": per_risk,
+        "flagged_actions": flagged_actions,
+        "policies_scanned": sum(
+            len(results.get(section, {})) for section in CLOUDSPLAINING_POLICY_SECTIONS
+        ),
+    }
+    return pairs, details
+
+
+# --- the benchmark ----------------------------------------------------------------------------
+
+
+def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    started = time.perf_counter()
+    account = generate_account(
+        users=args.users,
+        roles=args.roles,
+        groups=args.groups,
+        policies=args.policies,
+        seed=args.seed,
+        now=now,
+    )
+    gaad_path, report_path = account.write(work)
+    generated_in = time.perf_counter() - started
+    gaad_mb = gaad_path.stat().st_size / 1e6
+    print(
+        f"Synthetic account: {args.users} users, {args.roles} roles, {args.groups} groups, "
+        f"{args.policies} customer policies (+{_aws_managed_count(account.gaad)} AWS-managed); "
+        f"gaad.json {gaad_mb:.1f} MB, generated in {generated_in:.1f} s"
+    )
+
+    ours_output = work / "iam-audit-report.json"
+    ours = ToolResult("iam-audit", ours_command(gaad_path, report_path, ours_output))
+    tools = [ours]
+    cloudsplaining: ToolResult | None = None
+    if not args.skip_cloudsplaining:
+        executable = ensure_cloudsplaining()
+        output_dir = work / "cloudsplaining"
+        output_dir.mkdir(exist_ok=True)
+        cloudsplaining = ToolResult(
+            "cloudsplaining", cloudsplaining_command(executable, gaad_path, output_dir)
+        )
+        cloudsplaining.details["version"] = cloudsplaining_version(executable)
+        tools.append(cloudsplaining)
+
+    for repetition in range(1, args.repeat + 1):
+        for tool in tools:  # interleaved, so a noisy neighbour hurts both tools alike
+            # exit 1 = findings at or above --fail-on; we pass no --fail-on, but accept it.
+            ok = (0, 1) if tool is ours else (0,)
+            run = measure(tool.command, cwd=work, log_path=work / f"{tool.name}.log", ok_codes=ok)
+            tool.runs.append(run)
+            print(
+                f"  run {repetition}/{args.repeat} {tool.name:<15} {run.wall_s:8.2f} s wall "
+                f"{run.cpu_s:8.2f} s cpu {run.peak_mb:8.1f} MB peak",
+                flush=True,
+            )
+
+    ours.findings, ours.details = count_our_findings(ours_output)
+    if cloudsplaining is not None:
+        found, details = count_cloudsplaining_findings(work / "cloudsplaining", gaad_path.stem)
+        cloudsplaining.findings = found
+        cloudsplaining.details.update(details)
+
+    return summarise(args, tools, gaad_mb, generated_in, now)
+
+
+def _aws_managed_count(gaad: dict[str, Any]) -> int:
+    return sum(1 for policy in gaad["Policies"] if ":aws:policy/" in policy["Arn"])
+
+
+def summarise(
+    args: argparse.Namespace,
+    tools: list[ToolResult],
+    gaad_mb: float,
+    generated_in: float,
+    now: datetime,
+) -> dict[str, Any]:
+    ours = tools[0]
+    other = tools[1] if len(tools) > 1 else None
+    speedup = other.wall_median / ours.wall_median if other else None
+    cpu_speedup = other.cpu_median / ours.cpu_median if other else None
+    return {
+        "generated_at": now.isoformat(),
+        "account": {
+            "users": args.users,
+            "roles": args.roles,
+            "groups": args.groups,
+            "customer_policies": args.policies,
+            "seed": args.seed,
+            "gaad_mb": round(gaad_mb, 2),
+            "generated_in_s": round(generated_in, 2),
+        },
+        "repeat": args.repeat,
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average_1m": round(os.getloadavg()[0], 2),
+        },
+        "tools": {
+            tool.name: {
+                "command": [Path(tool.command[0]).name, *tool.command[1:]],
+                "wall_s_median": round(tool.wall_median, 3),
+                "cpu_s_median": round(tool.cpu_median, 3),
+                "peak_mb_max": round(tool.peak_max, 1),
+                "findings": tool.findings,
+                "runs": [asdict(run) for run in tool.runs],
+                "details": tool.details,
+            }
+            for tool in tools
+        },
+        "speedup_wall": round(speedup, 1) if speedup else None,
+        "speedup_cpu": round(cpu_speedup, 1) if cpu_speedup else None,
+        "targets": {
+            "speedup_min": TARGET_SPEEDUP,
+            "speedup_met": None if speedup is None else speedup >= TARGET_SPEEDUP,
+            "peak_mb_max": TARGET_PEAK_MB,
+            "peak_met": ours.peak_max < TARGET_PEAK_MB,
+        },
+    }
+
+
+def render_table(result: dict[str, Any]) -> str:
+    lines = [
+        "",
+        f"{'tool':<16}{'wall s (median)':>17}{'cpu s (median)':>16}{'peak MB':>10}{'findings':>10}",
+    ]
+    for name, tool in result["tools"].items():
+        lines.append(
+            f"{name:<16}{tool['wall_s_median']:>17.2f}{tool['cpu_s_median']:>16.2f}"
+            f"{tool['peak_mb_max']:>10.1f}{tool['findings']:>10}"
+        )
+    targets = result["targets"]
+    lines.append("")
+    if result["speedup_wall"] is not None:
+        verdict = "met" if targets["speedup_met"] else "MISSED"
+        lines.append(
+            f"Cloudsplaining / iam-audit: {result['speedup_wall']:.1f}x wall, "
+            f"{result['speedup_cpu']:.1f}x cpu "
+            f"(target >= {targets['speedup_min']:.0f}x wall: {verdict})"
+        )
+    else:
+        lines.append("Cloudsplaining skipped: no speed ratio.")
+    ours_peak = result["tools"]["iam-audit"]["peak_mb_max"]
+    verdict = "met" if targets["peak_met"] else "MISSED"
+    lines.append(
+        f"iam-audit peak memory: {ours_peak:.1f} MB (target < {targets['peak_mb_max']:.0f} MB: "
+        f"{verdict})"
+    )
+    details = result["tools"]["iam-audit"]["details"]
+    lines.append(
+        f"iam-audit ran {details['checks_run']} checks, skipped {len(details['skipped'])}, "
+        f"{len(details['errors'])} errors"
+    )
+    lines.append(
+        "Findings are not comparable one to one: iam-audit counts one per (check, resource), "
+        "Cloudsplaining one per (policy, risk category)."
+    )
+    return "\n".join(lines)
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.audit_bench",
+        description="Time iam-audit's full audit against Cloudsplaining's scan on one GAAD.",
+    )
+    parser.add_argument("--users", type=_non_negative, default=5000)
+    parser.add_argument("--roles", type=_non_negative, default=5000)
+    parser.add_argument("--groups", type=_non_negative, default=200)
+    parser.add_argument("--policies", type=_non_negative, default=1000, help="customer-managed")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=_positive, default=3, help="runs per tool (median)")
+    parser.add_argument(
+        "--skip-cloudsplaining",
+        action="store_true",
+        help="time only iam-audit (no virtualenv, no comparison)",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=DEFAULT_JSON, help=f"where to write figures ({DEFAULT_JSON})"
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="work in this directory and keep the inputs and outputs (default: a temp dir)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            result = run_bench(args, args.keep)
+        else:
+            with tempfile.TemporaryDirectory(prefix="iam-audit-bench-") as work:
+                result = run_bench(args, Path(work))
+    except (BenchError, OSError, ValueError) as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 2
+    print(render_table(result))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"Figures written to {args.json}")
+    targets = result["targets"]
+    missed = targets["speedup_met"] is False or not targets["peak_met"]
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

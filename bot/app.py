@@ -1,0 +1,107 @@
+"""create_app(settings, services): the Bolt app with every listener registered.
+
+Listeners ack first and then work; audits go to the bounded pool in bot/jobs.py. Events API
+retries are dropped and events are de-duplicated by event_id, so a double delivery runs once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
+
+from bot.config import Settings
+from bot.errors import StoreError
+from bot.services import Services
+from bot.slack.blocks import LINT_BLOCK_ID, LINT_MODAL_CALLBACK
+from bot.slack.home import HomeTab
+from commands import audit, lint, router
+
+log = logging.getLogger(__name__)
+
+EVENT_DEDUPE_SECONDS = 3600
+LISTENER_THREADS = 16
+
+
+def create_app(settings: Settings, services: Services, *, token_verification: bool = True) -> App:
+    """Build the app; with token_verification it calls auth.test once (a bad token fails here)."""
+    app = App(
+        signing_secret=settings.slack_signing_secret or None,
+        client=services.delivery.client,
+        token_verification_enabled=token_verification,
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+        ),
+        logger=logging.getLogger("slack_bolt"),
+    )
+    app.middleware(drop_event_retries)
+    app.middleware(_dedupe_events(services))
+    home = HomeTab(services)
+    services.audits.add_after_audit(lambda _result: home.refresh_all())
+
+    @app.command(router.SLASH)
+    def on_command(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        router.on_command(services, body)
+
+    for action_id in audit.ACTIONS:
+
+        @app.action(action_id)
+        def on_click(ack: Ack, body: dict[str, Any]) -> None:
+            ack()
+            router.on_action(services, body)
+
+    @app.view(LINT_MODAL_CALLBACK)
+    def on_lint_submit(ack: Ack, body: dict[str, Any]) -> None:
+        if not lint.submitted_policy(body.get("view", {})):
+            ack(response_action="errors", errors={LINT_BLOCK_ID: "Paste a policy document."})
+            return
+        ack()
+        router.on_view_submission(services, body, lint.on_submit)
+
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any]) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user_id = event.get("user", "")
+
+        def work() -> None:
+            home.opened(user_id)
+
+        router.run_safely(f"app home of {user_id}", lambda _m: None, work)
+
+    return app
+
+
+def drop_event_retries(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
+    """Slack re-sends an event it thinks timed out; the first delivery is already being handled."""
+    if req.headers.get("x-slack-retry-num"):
+        log.info(
+            "dropped Events API retry %s (%s)",
+            req.headers.get("x-slack-retry-num"),
+            req.headers.get("x-slack-retry-reason"),
+        )
+        return BoltResponse(status=200, body="")
+    return next()
+
+
+def _dedupe_events(services: Services) -> Callable[..., Any]:
+    def dedupe_events(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
+        event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
+        if event_id:
+            try:
+                first = services.store.first_seen(f"event:{event_id}", EVENT_DEDUPE_SECONDS)
+            except StoreError as exc:  # better handled twice than never
+                log.error("event de-dupe unavailable: %s", exc)
+                first = True
+            if not first:
+                log.info("dropped duplicate event %s", event_id)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return dedupe_events

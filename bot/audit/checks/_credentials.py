@@ -1,0 +1,104 @@
+"""Reading the credential report for checks: key slots, ages and the account's console users."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.audit.model import AccountSnapshot, CredentialReportRow
+
+KEY_SLOTS = (1, 2)
+CERT_SLOTS = (1, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessKeySlot:
+    """One of the two access-key slots of a credential-report row, parsed."""
+
+    number: int
+    active: bool
+    last_rotated: datetime | None
+    last_used: datetime | None
+    last_used_raw: str
+
+    @property
+    def name(self) -> str:
+        return f"access_key_{self.number}"
+
+    def evidence(self) -> dict[str, object]:
+        return {
+            "key_slot": self.number,
+            "active": self.active,
+            "last_rotated": iso_or_none(self.last_rotated),
+            "last_used": iso_or_none(self.last_used) or self.last_used_raw,
+        }
+
+
+def key_slots(row: CredentialReportRow) -> tuple[AccessKeySlot, ...]:
+    return tuple(
+        AccessKeySlot(
+            number=n,
+            active=row.flag(f"access_key_{n}_active") is True,
+            last_rotated=row.date(f"access_key_{n}_last_rotated"),
+            last_used=row.date(f"access_key_{n}_last_used_date"),
+            last_used_raw=row.raw(f"access_key_{n}_last_used_date"),
+        )
+        for n in KEY_SLOTS
+    )
+
+
+def active_key_slots(row: CredentialReportRow) -> tuple[AccessKeySlot, ...]:
+    return tuple(slot for slot in key_slots(row) if slot.active)
+
+
+def key_resource_arn(user_arn: str, slot: AccessKeySlot) -> str:
+    """Per-key resource id: the user ARN plus the key slot, so each key is its own finding."""
+    return f"{user_arn}#{slot.name}"
+
+
+def user_rows(snapshot: AccountSnapshot) -> Iterator[CredentialReportRow]:
+    """Every IAM user's row (the root row excluded; root has checks of its own)."""
+    return (row for row in snapshot.credential_report or () if not row.is_root)
+
+
+def has_password(row: CredentialReportRow) -> bool:
+    return row.flag("password_enabled") is True
+
+
+def console_user_names(snapshot: AccountSnapshot) -> list[str] | None:
+    """Users with a console password; ``None`` when the credential report was not collected."""
+    if snapshot.credential_report is None:
+        return None
+    return sorted(row.user for row in user_rows(snapshot) if has_password(row))
+
+
+def days_since(then: datetime, now: datetime) -> int:
+    """Whole days elapsed (negative when ``then`` is in the future, e.g. clock skew)."""
+    return (now - then).days
+
+
+def iso_or_none(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def day(moment: datetime) -> str:
+    """A date for sentences: 2026-04-30."""
+    return moment.date().isoformat()
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    """'213 days ago (2026-04-30)'."""
+    days = days_since(moment, now)
+    unit = "day" if days == 1 else "days"
+    return f"{days} {unit} ago ({day(moment)})"
+
+
+def account_arn(snapshot: AccountSnapshot) -> str:
+    """The account's ARN, the resource of account-wide findings."""
+    return f"arn:{snapshot.partition}:iam::{snapshot.account_id}:root"
+
+
+def newest(*moments: datetime | None) -> datetime | None:
+    present = [m for m in moments if m is not None]
+    return max(present) if present else None

@@ -1,0 +1,307 @@
+"""Reading IAM policy documents defensively, for the document-level checks.
+
+Real documents are messy: a single string where a list is allowed, a missing Resource, a
+Statement that is an object instead of an array, JSON left as a string. Everything here reads
+such input without raising; what cannot be read is simply not a statement.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from bot.audit.model import AccountSnapshot, InlinePolicy, ManagedPolicy, PolicyDocument
+
+
+def as_strings(value: Any) -> tuple[str, ...]:
+    """A policy element that may be a string or a list of strings, as a tuple of strings."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(item for item in value if isinstance(item, str))
+    return ()
+
+
+def _condition_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionEntry:
+    """One key of one condition operator: ``{"StringEquals": {"aws:SourceAccount": [..]}}``."""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+
+    @property
+    def is_negated(self) -> bool:
+        """StringNotEquals, ArnNotLike... match everything except the values given."""
+        base = self.operator.split(":")[-1].lower()
+        return "not" in base and base != "null"
+
+    @property
+    def is_if_exists(self) -> bool:
+        return self.operator.lower().endswith("ifexists")
+
+    @property
+    def is_null_test(self) -> bool:
+        return self.operator.split(":")[-1].lower() in ("null", "nullifexists")
+
+    @property
+    def restricts(self) -> bool:
+        """True when this entry narrows who matches: positive operator, concrete values.
+
+        A negated operator, ``...IfExists`` (passes when the key is absent), ``Null`` and a bare
+        ``*`` value do not narrow anything for a trust decision.
+        """
+        if self.is_negated or self.is_if_exists or self.is_null_test:
+            return False
+        return any(v.strip() not in ("", "*") for v in self.values)
+
+
+def parse_conditions(value: Any) -> tuple[ConditionEntry, ...]:
+    if not isinstance(value, dict):
+        return ()
+    entries: list[ConditionEntry] = []
+    for operator, block in value.items():
+        if not isinstance(block, dict):
+            continue
+        for key, raw in block.items():
+            raw_values = raw if isinstance(raw, list) else [raw]
+            values = tuple(_condition_value(v) for v in raw_values if v is not None)
+            entries.append(ConditionEntry(str(operator), str(key), values))
+    return tuple(entries)
+
+
+def parse_principal(value: Any) -> dict[str, tuple[str, ...]]:
+    """``"*"`` becomes ``{"AWS": ("*",)}``; a mapping becomes type -> values."""
+    if value == "*":
+        return {"AWS": ("*",)}
+    if not isinstance(value, dict):
+        return {}
+    return {str(kind): as_strings(values) for kind, values in value.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement, every list-or-string element normalised to a tuple."""
+
+    index: int
+    sid: str
+    effect: str
+    actions: tuple[str, ...]
+    not_actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    not_resources: tuple[str, ...]
+    principals: dict[str, tuple[str, ...]]
+    not_principals: dict[str, tuple[str, ...]]
+    conditions: tuple[ConditionEntry, ...]
+    keys: frozenset[str] = frozenset()  # the element names the statement spelled out
+
+    @property
+    def is_allow(self) -> bool:
+        return self.effect.lower() == "allow"
+
+    @property
+    def uses_not_action(self) -> bool:
+        return "NotAction" in self.keys
+
+    @property
+    def on_any_resource(self) -> bool:
+        return "*" in self.resources
+
+    def actions_matching(self, action: str) -> tuple[str, ...]:
+        """The Action patterns of this statement that cover ``action`` (case-insensitive)."""
+        return tuple(p for p in self.actions if action_pattern_matches(p, action))
+
+    def allows_action(self, action: str) -> bool:
+        """An Allow statement grants ``action`` through Action, or through NotAction leaving it."""
+        if not self.is_allow:
+            return False
+        if self.actions:
+            return bool(self.actions_matching(action))
+        if self.uses_not_action:
+            return not any(action_pattern_matches(p, action) for p in self.not_actions)
+        return False
+
+    def condition_keys(self) -> set[str]:
+        return {entry.key.lower() for entry in self.conditions}
+
+    def evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"statement_index": self.index}
+        if self.sid:
+            out["sid"] = self.sid
+        return out
+
+
+def _statement(index: int, raw: dict[str, Any]) -> Statement:
+    sid = raw.get("Sid")
+    return Statement(
+        index=index,
+        sid=sid if isinstance(sid, str) else "",
+        effect=raw.get("Effect") if isinstance(raw.get("Effect"), str) else "",
+        actions=as_strings(raw.get("Action")),
+        not_actions=as_strings(raw.get("NotAction")),
+        resources=as_strings(raw.get("Resource")),
+        not_resources=as_strings(raw.get("NotResource")),
+        principals=parse_principal(raw.get("Principal")),
+        not_principals=parse_principal(raw.get("NotPrincipal")),
+        conditions=parse_conditions(raw.get("Condition")),
+        keys=frozenset(k for k in raw if isinstance(k, str)),
+    )
+
+
+def statements(document: Any) -> tuple[Statement, ...]:
+    """Statements of a document given as a mapping or as JSON text; unreadable parts are dropped.
+
+    ``index`` is the statement's position in the document's Statement array (0-based), so
+    evidence points at the statement a person has to edit.
+    """
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return ()
+    if not isinstance(document, dict):
+        return ()
+    raw = document.get("Statement")
+    if isinstance(raw, dict):
+        raw = [raw]
+    if not isinstance(raw, list):
+        return ()
+    return tuple(_statement(i, item) for i, item in enumerate(raw) if isinstance(item, dict))
+
+
+@lru_cache(maxsize=4096)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    regex = "".join(
+        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.strip()
+    )
+    return re.compile(regex, re.IGNORECASE | re.DOTALL)
+
+
+def action_pattern_matches(pattern: str, action: str) -> bool:
+    """IAM action matching: ``*`` and ``?`` wildcards, case-insensitive."""
+    return _pattern(pattern).fullmatch(action) is not None
+
+
+def is_full_wildcard(pattern: str) -> bool:
+    return pattern.strip() in ("*", "*:*")
+
+
+def service_of(pattern: str) -> str:
+    return pattern.split(":", 1)[0].strip().lower() if ":" in pattern else ""
+
+
+def is_service_wildcard(pattern: str) -> bool:
+    """``s3:*`` (any case) — every action of one named service; ``*`` itself is not one."""
+    service, _, name = pattern.strip().partition(":")
+    return bool(service) and "*" not in service and "?" not in service and name == "*"
+
+
+# --- which documents the policy.* checks read -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedDocument:
+    """A policy document and the resource its findings are about."""
+
+    resource_arn: str
+    resource_type: str
+    policy_name: str
+    kind: str  # "customer_managed" | "aws_managed" | "inline"
+    document: PolicyDocument
+    statements: tuple[Statement, ...]
+    owner_arn: str = ""
+
+    def evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"policy_name": self.policy_name, "policy_kind": self.kind}
+        if self.owner_arn:
+            out["attached_to"] = self.owner_arn
+        return out
+
+
+_INLINE_TYPES = {
+    "user": "AWS::IAM::UserPolicy",
+    "group": "AWS::IAM::GroupPolicy",
+    "role": "AWS::IAM::RolePolicy",
+}
+
+
+def inline_policy_arn(owner_arn: str, policy_name: str) -> str:
+    """Inline policies have no ARN; their findings use ``<principal ARN>#inline/<name>``."""
+    return f"{owner_arn}#inline/{policy_name}"
+
+
+def referenced_policy_arns(snapshot: AccountSnapshot) -> set[str]:
+    """Managed policies some principal names, as an attached policy or a permissions boundary."""
+    arns: set[str] = set()
+    for principal in (*snapshot.users, *snapshot.groups, *snapshot.roles):
+        arns.update(p.arn for p in principal.attached_policies)
+        boundary = getattr(principal, "permissions_boundary_arn", None)
+        if boundary:
+            arns.add(boundary)
+    return arns
+
+
+def _is_in_use(policy: ManagedPolicy, referenced: set[str]) -> bool:
+    return policy.attachment_count > 0 or policy.arn in referenced
+
+
+def _managed(policy: ManagedPolicy) -> AuditedDocument:
+    return AuditedDocument(
+        resource_arn=policy.arn,
+        resource_type="AWS::IAM::Policy",
+        policy_name=policy.name,
+        kind="aws_managed" if policy.is_aws_managed else "customer_managed",
+        document=policy.document,
+        statements=statements(policy.document),
+    )
+
+
+def _inline(owner_kind: str, owner_arn: str, policy: InlinePolicy) -> AuditedDocument:
+    return AuditedDocument(
+        resource_arn=inline_policy_arn(owner_arn, policy.name),
+        resource_type=_INLINE_TYPES[owner_kind],
+        policy_name=policy.name,
+        kind="inline",
+        document=policy.document,
+        statements=statements(policy.document),
+        owner_arn=owner_arn,
+    )
+
+
+_SHARED_KEY = "policy_documents.audited"
+
+
+def audited_documents(snapshot: AccountSnapshot, shared: dict[str, Any]) -> list[AuditedDocument]:
+    """Every customer-managed policy, every inline policy, and AWS-managed policies in use.
+
+    Parsed once per audit and kept in the checks' shared cache: six checks read them.
+    """
+    cached = shared.get(_SHARED_KEY)
+    if cached is not None and cached[0] is snapshot:
+        return cached[1]
+    referenced = referenced_policy_arns(snapshot)
+    documents = [
+        _managed(policy)
+        for policy in snapshot.policies
+        if not policy.is_aws_managed or _is_in_use(policy, referenced)
+    ]
+    for kind, principals in (
+        ("user", snapshot.users),
+        ("group", snapshot.groups),
+        ("role", snapshot.roles),
+    ):
+        for principal in principals:
+            documents.extend(_inline(kind, principal.arn, p) for p in principal.inline_policies)
+    shared[_SHARED_KEY] = (snapshot, documents)
+    return documents

@@ -1,0 +1,150 @@
+"""Access-key checks: each key slot is judged on its own; inactive keys are ignored.
+
+Per-key checks (``user.access_key_unused``, ``user.access_key_not_rotated``) report one finding
+per key, on the resource ``<user ARN>#access_key_<slot>``, so rotating one key clears exactly
+its own finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.audit.checks._aws_names import ACCESS_KEY, CREDENTIAL_REPORT_PERMISSIONS, USER
+from bot.audit.checks._credentials import (
+    active_key_slots,
+    ago,
+    days_since,
+    has_password,
+    key_resource_arn,
+    user_rows,
+)
+from bot.audit.findings import Finding, Severity
+from bot.audit.model import NOT_APPLICABLE
+from bot.audit.registry import CheckContext, register
+
+
+@register(
+    id="user.access_key_unused",
+    title="Access key unused",
+    severity=Severity.MEDIUM,
+    risk="An active key nobody uses is a standing credential that can leak without anyone"
+    " noticing its use.",
+    remediation="Deactivate the key, wait for complaints, then delete it.",
+    anchors=("CIS 1.11", "Prowler iam_user_accesskey_unused"),
+    permissions=CREDENTIAL_REPORT_PERMISSIONS,
+    requires=("credential_report",),
+)
+def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
+    """One finding per active key: used more than N days ago, or never used and older than
+    the grace period (so a freshly rotated, not yet used key passes). Resource:
+    ``<user ARN>#access_key_<slot>``."""
+    limit = ctx.threshold("access_key_unused_days")
+    grace = ctx.threshold("grace_days")
+    for row in user_rows(ctx.snapshot):
+        for slot in active_key_slots(row):
+            evidence = {"user": row.user, **slot.evidence()}
+            if slot.last_used is not None:
+                if days_since(slot.last_used, ctx.now) > limit:
+                    yield ctx.finding(
+                        key_resource_arn(row.arn, slot),
+                        ACCESS_KEY,
+                        f"{row.user}'s access key {slot.number} was last used"
+                        f" {ago(slot.last_used, ctx.now)}",
+                        {**evidence, "limit_days": limit},
+                    )
+                continue
+            created = slot.last_rotated or row.date("user_creation_time")
+            if created is not None and days_since(created, ctx.now) > grace:
+                yield ctx.finding(
+                    key_resource_arn(row.arn, slot),
+                    ACCESS_KEY,
+                    f"{row.user}'s access key {slot.number} is active and has never been used"
+                    f" since it was created {ago(created, ctx.now)}",
+                    {**evidence, "grace_days": grace},
+                )
+
+
+@register(
+    id="user.access_key_not_rotated",
+    title="Access key not rotated",
+    severity=Severity.MEDIUM,
+    risk="The longer a key lives, the more places it has been copied to and the likelier it has"
+    " leaked.",
+    remediation="Create a second key, move the workload to it, then deactivate and delete the"
+    " old one (or replace the key by a role).",
+    anchors=("CIS 1.13", "Security Hub IAM.3"),
+    permissions=CREDENTIAL_REPORT_PERMISSIONS,
+    requires=("credential_report",),
+)
+def user_access_key_not_rotated(ctx: CheckContext) -> Iterator[Finding]:
+    """One finding per active key older than the limit (resource ``<user ARN>#access_key_<slot>``);
+    inactive keys are ignored."""
+    limit = ctx.threshold("access_key_max_age_days")
+    for row in user_rows(ctx.snapshot):
+        for slot in active_key_slots(row):
+            if slot.last_rotated is not None and days_since(slot.last_rotated, ctx.now) > limit:
+                yield ctx.finding(
+                    key_resource_arn(row.arn, slot),
+                    ACCESS_KEY,
+                    f"{row.user}'s access key {slot.number} was created"
+                    f" {ago(slot.last_rotated, ctx.now)}, more than {limit} days ago",
+                    {
+                        "user": row.user,
+                        **slot.evidence(),
+                        "age_days": days_since(slot.last_rotated, ctx.now),
+                        "limit_days": limit,
+                    },
+                )
+
+
+@register(
+    id="user.two_active_keys",
+    title="User has two active access keys",
+    severity=Severity.MEDIUM,
+    risk="Two live keys double the exposure; the second one is usually a forgotten rotation.",
+    remediation="Find which key is in use (last-used date), then deactivate and delete the other.",
+    anchors=("CIS 1.12",),
+    permissions=CREDENTIAL_REPORT_PERMISSIONS,
+    requires=("credential_report",),
+)
+def user_two_active_keys(ctx: CheckContext) -> Iterator[Finding]:
+    for row in user_rows(ctx.snapshot):
+        active = active_key_slots(row)
+        if len(active) == 2:
+            yield ctx.finding(
+                row.arn,
+                USER,
+                f"{row.user} has two active access keys",
+                {"user": row.user, "active_keys": [s.evidence() for s in active]},
+            )
+
+
+@register(
+    id="user.initial_access_key",
+    title="Console user holds an access key never used",
+    severity=Severity.LOW,
+    risk="Keys handed out at user setup 'just in case' are rarely needed and never watched.",
+    remediation="Delete the unused key; create keys only when the user actually needs them.",
+    anchors=("CIS 1.10", "Prowler iam_user_no_setup_initial_access_key"),
+    permissions=CREDENTIAL_REPORT_PERMISSIONS,
+    requires=("credential_report",),
+)
+def user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
+    """A console user with an active key whose last-used date is N/A (never used)."""
+    for row in user_rows(ctx.snapshot):
+        if not has_password(row):
+            continue
+        never_used = [
+            s
+            for s in active_key_slots(row)
+            if s.last_used is None and s.last_used_raw.strip().upper() == NOT_APPLICABLE
+        ]
+        if never_used:
+            slots = " and ".join(str(s.number) for s in never_used)
+            yield ctx.finding(
+                row.arn,
+                USER,
+                f"console user {row.user} holds access key {slots}, never used since it was"
+                " created",
+                {"user": row.user, "unused_keys": [s.evidence() for s in never_used]},
+            )

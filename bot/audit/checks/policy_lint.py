@@ -1,0 +1,89 @@
+"""`policy.lint`: the policy linter's findings on every customer-managed and inline policy.
+
+One audit finding per policy that has lint findings; its severity is the worst lint finding's
+and the evidence lists them all. Many principals carry the same inline document, so lint results
+are cached by document hash for the audit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS
+from bot.audit.checks._policy_documents import AuditedDocument, audited_documents
+from bot.audit.findings import Finding, Severity
+from bot.audit.registry import CheckContext, register
+from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.lint_model import LintFinding
+from bot.iam.linter import lint_policy
+
+_CACHE_KEY = "policy_lint.by_document_hash"
+_LINTED_KINDS = ("customer_managed", "inline")
+
+
+def document_hash(document: Any) -> str:
+    """A stable hash of a policy document (key order and whitespace do not matter)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def cached_lint(
+    document: Any, shared: dict[str, Any], catalogue: ActionCatalogue
+) -> tuple[LintFinding, ...]:
+    """Lint results for `document`, computed once per distinct document in an audit."""
+    cache: dict[str, tuple[LintFinding, ...]] = shared.setdefault(_CACHE_KEY, {})
+    key = document_hash(document)
+    found = cache.get(key)
+    if found is None:
+        found = tuple(lint_policy(document, catalogue=catalogue, policy_type="identity"))
+        cache[key] = found
+    return found
+
+
+def _describe(document: AuditedDocument, findings: tuple[LintFinding, ...]) -> str:
+    owner = f" (inline on {document.owner_arn})" if document.owner_arn else ""
+    codes = ", ".join(dict.fromkeys(f.code for f in findings))
+    first = findings[0]
+    where = "" if first.statement is None else f" statement {first.statement}"
+    return (
+        f"policy {document.policy_name}{owner}: {len(findings)} lint finding(s) ({codes});"
+        f"{where} {first.message}"
+    )
+
+
+@register(
+    id="policy.lint",
+    title="Policy has lint findings",
+    severity=Severity.MEDIUM,
+    risk="A policy with unknown actions, resource mismatches, mistyped conditions or an MFA"
+    " lock-out does not do what its author meant: it grants too much, too little, or locks"
+    " users out.",
+    remediation="Run `iam-audit lint` on the policy and fix each finding; the shipped templates"
+    " in policies/ show corrected versions of the common patterns.",
+    anchors=("Parliament", "IAM Access Analyzer policy validation"),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=("authorization_details",),
+)
+def policy_lint(ctx: CheckContext) -> Iterator[Finding]:
+    catalogue = default_catalogue()
+    for document in audited_documents(ctx.snapshot, ctx.shared):
+        if document.kind not in _LINTED_KINDS:
+            continue
+        findings = cached_lint(document.document, ctx.shared, catalogue)
+        if not findings:
+            continue
+        worst = max(findings, key=lambda f: f.severity.rank).severity
+        yield ctx.finding(
+            document.resource_arn,
+            document.resource_type,
+            _describe(document, findings),
+            {
+                **document.evidence(),
+                "catalogue_version": catalogue.version,
+                "lint_findings": [f.to_dict() for f in findings],
+            },
+            severity=worst,
+        )

@@ -1,0 +1,248 @@
+"""Least-privilege checks on each principal's effective permissions (not per policy document).
+
+Every check reads the audit-wide index of bot.iam.effective (built once, cached by policy set)
+so a policy that only becomes dangerous next to another one, a deny in a group policy or a
+permissions boundary are all taken into account. Service-linked roles are AWS's to manage and
+are never flagged. principal.unused_services is not registered: the snapshot carries no
+service-last-accessed data (Access Advisor) to judge it from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+
+from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS, ROLE, USER
+from bot.audit.findings import Finding, Severity
+from bot.audit.registry import CheckContext, register
+from bot.iam.catalogue import default_catalogue
+from bot.iam.effective import EffectivePermissions, PermissionIndex, effective_permissions
+from bot.iam.privesc import privilege_escalations
+
+# Patterns of privesc-style "unrestricted read of secrets" (checks.md), expanded via the catalogue.
+DATA_EXFILTRATION_PATTERNS: tuple[str, ...] = (
+    "s3:GetObject",
+    "ssm:GetParameter*",
+    "secretsmanager:GetSecretValue",
+    "kms:Decrypt",
+)
+
+# Actions whose answer carries credentials (keys, passwords, tokens, session credentials),
+# after Cloudsplaining's credentials-exposure list. Calls anyone may make with no resource
+# (sts:GetSessionToken, sts:GetCallerIdentity) and unauthenticated federation calls
+# (sts:AssumeRoleWithSAML / WithWebIdentity) are left out: they expose nothing new.
+CREDENTIAL_ACTIONS: tuple[str, ...] = (
+    "iam:CreateAccessKey",
+    "iam:UpdateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:CreateServiceSpecificCredential",
+    "iam:ResetServiceSpecificCredential",
+    "iam:UploadSSHPublicKey",
+    "sts:AssumeRole",
+    "sts:GetFederationToken",
+    "ecr:GetAuthorizationToken",
+    "ecr-public:GetAuthorizationToken",
+    "codeartifact:GetAuthorizationToken",
+    "redshift:GetClusterCredentials",
+    "redshift:GetClusterCredentialsWithIAM",
+    "redshift-serverless:GetCredentials",
+    "rds-db:connect",
+    "ec2:GetPasswordData",
+    "ec2-instance-connect:SendSSHPublicKey",
+    "lightsail:GetInstanceAccessDetails",
+    "lightsail:GetRelationalDatabaseMasterUserPassword",
+    "lightsail:DownloadDefaultKeyPair",
+    "cognito-identity:GetCredentialsForIdentity",
+    "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
+    "gamelift:RequestUploadCredentials",
+    "gamelift:GetInstanceAccess",
+    "chime:CreateApiKey",
+    "appsync:CreateApiKey",
+    "mediapackage:RotateIngestEndpointCredentials",
+)
+
+_EVIDENCE_LIMIT = 40  # actions listed per finding; the count says how many there were
+_GRANTS_LIMIT = 10  # actions whose granting statements are spelled out
+
+
+@lru_cache(maxsize=1)
+def data_exfiltration_actions() -> frozenset[str]:
+    return default_catalogue().expand_all(DATA_EXFILTRATION_PATTERNS)
+
+
+@lru_cache(maxsize=1)
+def resource_exposure_actions() -> frozenset[str]:
+    return default_catalogue().actions_by_access_level("Permissions management")
+
+
+def credential_actions() -> frozenset[str]:
+    return frozenset(CREDENTIAL_ACTIONS)
+
+
+def audited_principals(index: PermissionIndex) -> Iterator[EffectivePermissions]:
+    """Every user and role except service-linked roles, in snapshot order."""
+    for arn in index:
+        perms = index[arn]
+        if not perms.principal.is_service_linked:
+            yield perms
+
+
+def resource_type(perms: EffectivePermissions) -> str:
+    return USER if perms.principal.kind == "user" else ROLE
+
+
+def _grants_evidence(perms: EffectivePermissions, actions: tuple[str, ...]) -> dict[str, object]:
+    shown = actions[:_EVIDENCE_LIMIT]
+    accesses = {name: perms.decide(name, "*") for name in shown[:_GRANTS_LIMIT]}
+    return {
+        "actions": list(shown),
+        "action_count": len(actions),
+        "policies": sorted({p for a in accesses.values() for p in a.policies()}),
+        "grants": {name: [g.to_dict() for g in a.granted_by] for name, a in accesses.items()},
+    }
+
+
+def _unrestricted_findings(
+    ctx: CheckContext, label: str, actions: frozenset[str], what: str
+) -> Iterator[Finding]:
+    index = effective_permissions(ctx)
+    for perms in audited_principals(index):
+        if perms.is_admin_equivalent:
+            continue  # principal.admin_equivalent reports it with a higher severity
+        found = perms.unrestricted_among(label, actions)
+        if not found:
+            continue
+        shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
+        yield ctx.finding(
+            perms.arn,
+            resource_type(perms),
+            f"{perms.principal.kind} {perms.principal.name} may {what} on every resource: {shown}",
+            {**_grants_evidence(perms, found), "assumptions": list(perms.assumptions())},
+        )
+
+
+@register(
+    id="principal.admin_equivalent",
+    title="Principal has administrator-equivalent permissions",
+    severity=Severity.CRITICAL,
+    risk="A principal that can do everything, or can change any IAM permission, is one stolen"
+    " credential away from a full account takeover.",
+    remediation="Replace the broad grant with the actions the principal needs; keep real"
+    " administrators few, on roles assumed with MFA.",
+    anchors=("CIS 1.15", "Security Hub IAM.1", "Prowler iam_*_administrator_access_policy"),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=("authorization_details",),
+)
+def principal_admin_equivalent(ctx: CheckContext) -> Iterator[Finding]:
+    """`*:*` or every IAM write on any resource (e.g. through NotAction); critical for users
+    (long-term credentials), high for roles."""
+    index = effective_permissions(ctx)
+    for perms in audited_principals(index):
+        if not perms.is_admin_equivalent:
+            continue
+        evidence = perms.admin_evidence()
+        yield ctx.finding(
+            perms.arn,
+            resource_type(perms),
+            f"{perms.principal.kind} {perms.principal.name} can perform every IAM write action"
+            " on any resource, enough to grant itself anything",
+            {
+                "policies": list(evidence.policies()) if evidence else [],
+                "grants": [g.to_dict() for g in evidence.granted_by] if evidence else [],
+                "boundary": perms.boundary.name if perms.boundary else None,
+                "assumptions": list(perms.assumptions()),
+            },
+            severity=Severity.CRITICAL if perms.principal.kind == "user" else Severity.HIGH,
+        )
+
+
+@register(
+    id="principal.privilege_escalation",
+    title="Principal can escalate its privileges",
+    severity=Severity.HIGH,
+    risk="The principal holds every permission of a known privilege-escalation method, so it can"
+    " make itself (or a role it controls) an administrator.",
+    remediation="Remove or scope down one permission of each method listed (e.g. restrict"
+    " iam:PassRole to specific roles and services), or add a permissions boundary.",
+    anchors=(
+        "Cloudsplaining privilege escalation",
+        "Prowler iam_policy_allows_privilege_escalation",
+        "PMapper",
+    ),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=("authorization_details",),
+)
+def principal_privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
+    """One finding per principal naming every method it holds (see bot/iam/privesc.py)."""
+    index = effective_permissions(ctx)
+    escalations = privilege_escalations(ctx)
+    for arn, escalation in escalations.items():
+        perms = index[arn]
+        ids = escalation.method_ids
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        yield ctx.finding(
+            arn,
+            resource_type(perms),
+            f"{perms.principal.kind} {perms.principal.name} can escalate privileges via {shown}"
+            f" (granted by {', '.join(escalation.policies()[:3]) or 'a role trust policy'})",
+            {
+                "methods": [m.to_dict() for m in escalation.methods],
+                "method_ids": list(ids),
+                "policies": list(escalation.policies()),
+                "assumptions": list(escalation.assumptions),
+            },
+        )
+
+
+@register(
+    id="principal.data_exfiltration",
+    title="Principal can read data and secrets without resource restriction",
+    severity=Severity.MEDIUM,
+    risk="Unrestricted s3:GetObject, ssm:GetParameter*, secretsmanager:GetSecretValue or"
+    " kms:Decrypt lets one principal read every object, parameter and secret in the account.",
+    remediation="Scope the Resource of these actions to the buckets, parameters, secrets and"
+    " keys the principal needs.",
+    anchors=("Cloudsplaining data exfiltration", "Security Hub KMS.1", "Security Hub KMS.2"),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=("authorization_details",),
+)
+def principal_data_exfiltration(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _unrestricted_findings(
+        ctx, "data_exfiltration", data_exfiltration_actions(), "read data or secrets"
+    )
+
+
+@register(
+    id="principal.credentials_exposure",
+    title="Principal can obtain credentials without resource restriction",
+    severity=Severity.HIGH,
+    risk="Actions that return access keys, passwords or tokens on any resource let the principal"
+    " mint credentials for other identities and services.",
+    remediation="Scope these actions to the principal's own resources (e.g."
+    " arn:aws:iam::<account>:user/${aws:username}) or remove them.",
+    anchors=("Cloudsplaining credentials exposure",),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=("authorization_details",),
+)
+def principal_credentials_exposure(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _unrestricted_findings(
+        ctx, "credentials_exposure", credential_actions(), "obtain credentials"
+    )
+
+
+@register(
+    id="principal.resource_exposure",
+    title="Principal can change resource permissions without restriction",
+    severity=Severity.HIGH,
+    risk="Unrestricted 'Permissions management' actions (resource policies, grants, IAM) let the"
+    " principal open any resource to anyone.",
+    remediation="Scope permissions-management actions to named resources or remove them.",
+    anchors=("Cloudsplaining resource exposure",),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=("authorization_details",),
+)
+def principal_resource_exposure(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _unrestricted_findings(
+        ctx, "resource_exposure", resource_exposure_actions(), "manage permissions"
+    )

@@ -1,0 +1,338 @@
+"""Role trust policies, unused roles and the account's support role.
+
+Service-linked roles (path ``/aws-service-role/``) are owned by AWS: their trust and use are
+not ours to fix, so no trust or unused check ever flags them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.audit.checks._aws_names import (
+    ACCOUNT,
+    AUTHORIZATION_DETAILS_PERMISSIONS,
+    ROLE,
+)
+from bot.audit.checks._credentials import account_arn, ago, days_since, iso_or_none
+from bot.audit.checks._policy_documents import ConditionEntry, Statement, statements
+from bot.audit.checks.identities import aws_managed_policy_arn, identities_with_policy
+from bot.audit.findings import Finding, Severity
+from bot.audit.model import Role
+from bot.audit.registry import CheckContext, register
+
+REQUIRES = ("authorization_details",)
+
+# Condition keys that narrow a "*" trust to known callers (see ConditionEntry.restricts for
+# which operators count).
+_RESTRICTIVE_KEYS = frozenset(
+    {
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:userid",
+        "sts:externalid",
+    }
+)
+_CONFUSED_DEPUTY_KEYS = frozenset(
+    {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
+)
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def principal_account(value: str) -> str | None:
+    """The account of an AWS principal: a 12-digit id or the account field of an ARN."""
+    value = value.strip()
+    if _ACCOUNT_ID.match(value):
+        return value
+    parts = value.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and _ACCOUNT_ID.match(parts[4]):
+        return parts[4]
+    return None  # "*", or a unique id left behind by a deleted principal
+
+
+def _restricting(entries: tuple[ConditionEntry, ...], keys: frozenset[str]) -> list[str]:
+    return sorted({e.key for e in entries if e.key.lower() in keys and e.restricts})
+
+
+def _mfa_required(entries: tuple[ConditionEntry, ...]) -> bool:
+    for entry in entries:
+        key = entry.key.lower()
+        if entry.is_if_exists or entry.is_negated:
+            continue  # absent for access-key callers, so IfExists lets them through
+        if (
+            key == "aws:multifactorauthpresent"
+            and entry.operator.lower() == "bool"
+            and any(v.lower() == "true" for v in entry.values)
+        ):
+            return True
+        if key == "aws:multifactorauthage" and entry.operator.lower().startswith("numeric"):
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class TrustReading:
+    """What one role's trust policy lets in, statement by statement."""
+
+    any_principal: list[dict[str, Any]] = field(default_factory=list)
+    foreign_accounts: list[dict[str, Any]] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _is_trust_statement(statement: Statement) -> bool:
+    """Allow statements that name a principal (trust policies carry no other kind)."""
+    return statement.is_allow and bool(statement.principals or statement.not_principals)
+
+
+def read_trust(role: Role, own_account: str) -> TrustReading:
+    reading = TrustReading()
+    for statement in statements(role.trust_policy):
+        if not _is_trust_statement(statement):
+            continue
+        conditions = statement.conditions
+        aws = statement.principals.get("AWS", ())
+        if "*" in aws or statement.not_principals:
+            reading.any_principal.append(
+                {
+                    **statement.evidence(),
+                    "principal": "NotPrincipal" if statement.not_principals else "*",
+                    "restricted_by": _restricting(conditions, _RESTRICTIVE_KEYS),
+                }
+            )
+        foreign = sorted(
+            {value for value in aws if (principal_account(value) or own_account) != own_account}
+        )
+        if foreign:
+            reading.foreign_accounts.append(
+                {
+                    **statement.evidence(),
+                    "principals": foreign,
+                    "accounts": sorted({principal_account(v) for v in foreign}),  # type: ignore[type-var]
+                    "external_id": bool(_restricting(conditions, frozenset({"sts:externalid"}))),
+                    "mfa_required": _mfa_required(conditions),
+                }
+            )
+        services = statement.principals.get("Service", ())
+        if services:
+            reading.services.append(
+                {
+                    **statement.evidence(),
+                    "services": list(services),
+                    "restricted_by": _restricting(conditions, _CONFUSED_DEPUTY_KEYS),
+                }
+            )
+    return reading
+
+
+def _trust(ctx: CheckContext, role: Role) -> TrustReading:
+    cache = ctx.shared.setdefault("roles.trust", {})
+    key = (id(ctx.snapshot), role.arn)
+    if key not in cache:
+        cache[key] = read_trust(role, ctx.snapshot.account_id)
+    return cache[key]
+
+
+def _customer_roles(ctx: CheckContext) -> Iterator[Role]:
+    return (role for role in ctx.snapshot.roles if not role.is_service_linked)
+
+
+@register(
+    id="role.trust_any_principal",
+    title="Role can be assumed by anyone",
+    severity=Severity.CRITICAL,
+    risk="A trust policy allowing `*` without a condition naming who may call lets any AWS"
+    " account in the world assume the role.",
+    remediation="Name the trusted accounts or roles in Principal, or add a condition on"
+    " aws:PrincipalOrgID / aws:PrincipalArn / aws:SourceAccount / sts:ExternalId.",
+    anchors=("ScoutSuite iam-assume-role-policy-allows-all", "Cloudsplaining"),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=REQUIRES,
+)
+def role_trust_any_principal(ctx: CheckContext) -> Iterator[Finding]:
+    """Principal ``*`` or ``{"AWS": "*"}`` (also inside a list), or Allow with NotPrincipal,
+    with no restrictive condition: a positive operator (not ``...IfExists``, not negated)
+    on aws:SourceAccount/SourceArn/SourceOrgID/PrincipalOrgID/PrincipalArn/PrincipalAccount,
+    aws:userid or sts:ExternalId with a value other than ``*``."""
+    for role in _customer_roles(ctx):
+        open_statements = [s for s in _trust(ctx, role).any_principal if not s["restricted_by"]]
+        if open_statements:
+            indexes = ", ".join(str(s["statement_index"]) for s in open_statements)
+            yield ctx.finding(
+                role.arn,
+                ROLE,
+                f"role {role.name}'s trust policy lets any principal (*) assume it without a"
+                f" restrictive condition (statement {indexes})",
+                {"role": role.name, "statements": open_statements},
+            )
+
+
+@register(
+    id="role.trust_cross_account_unguarded",
+    title="Cross-account trust without external id or MFA",
+    severity=Severity.MEDIUM,
+    risk="Any principal of the trusted account (often a vendor's shared role) can assume the"
+    " role; without sts:ExternalId a third party can be tricked into doing it for someone else.",
+    remediation="Require sts:ExternalId for third parties, or aws:MultiFactorAuthPresent for"
+    " people, in the trust policy's Condition.",
+    anchors=("ScoutSuite iam-assume-role-lacks-external-id-and-mfa",),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=REQUIRES,
+)
+def role_trust_cross_account_unguarded(ctx: CheckContext) -> Iterator[Finding]:
+    """AWS principals of another account (an id or any ARN in it) trusted by a statement with
+    neither an sts:ExternalId condition nor a required MFA (Bool aws:MultiFactorAuthPresent
+    true, or a Numeric aws:MultiFactorAuthAge; ``...IfExists`` does not count)."""
+    for role in _customer_roles(ctx):
+        unguarded = [
+            s
+            for s in _trust(ctx, role).foreign_accounts
+            if not s["external_id"] and not s["mfa_required"]
+        ]
+        if unguarded:
+            accounts = sorted({a for s in unguarded for a in s["accounts"]})
+            yield ctx.finding(
+                role.arn,
+                ROLE,
+                f"role {role.name} trusts account {', '.join(accounts)} with neither an"
+                " external id nor an MFA condition",
+                {"role": role.name, "accounts": accounts, "statements": unguarded},
+            )
+
+
+@register(
+    id="role.trust_confused_deputy",
+    title="Service trust without source condition",
+    severity=Severity.LOW,
+    risk="A service trusted without aws:SourceArn/aws:SourceAccount can be made to use the role"
+    " on behalf of another customer's resource (the confused-deputy problem).",
+    remediation="Add aws:SourceAccount (or aws:SourceArn) to the trust statement's Condition.",
+    anchors=("Prowler iam_role_cross_service_confused_deputy_prevention",),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=REQUIRES,
+)
+def role_trust_confused_deputy(ctx: CheckContext) -> Iterator[Finding]:
+    """Service principals in a statement without aws:SourceArn / aws:SourceAccount (or the
+    organization-wide aws:SourceOrgID / SourceOrgPaths); service-linked roles excluded."""
+    for role in _customer_roles(ctx):
+        unguarded = [s for s in _trust(ctx, role).services if not s["restricted_by"]]
+        if unguarded:
+            services = sorted({svc for s in unguarded for svc in s["services"]})
+            yield ctx.finding(
+                role.arn,
+                ROLE,
+                f"role {role.name} trusts {', '.join(services)} without an aws:SourceArn or"
+                " aws:SourceAccount condition",
+                {"role": role.name, "services": services, "statements": unguarded},
+            )
+
+
+@register(
+    id="role.cross_account_readonly",
+    title="ReadOnlyAccess on a role trusted by another account",
+    severity=Severity.HIGH,
+    risk="ReadOnlyAccess reads far more than it sounds (S3 objects, DynamoDB items, secrets"
+    " metadata); handing it to another account exposes the account's data.",
+    remediation="Give the external account a role with only the read actions it needs (or"
+    " SecurityAudit / ViewOnlyAccess), not ReadOnlyAccess.",
+    anchors=("Prowler iam_role_cross_account_readonlyaccess_policy",),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=REQUIRES,
+)
+def role_cross_account_readonly(ctx: CheckContext) -> Iterator[Finding]:
+    """ReadOnlyAccess attached to a role whose trust names another account or ``*``."""
+    readonly = aws_managed_policy_arn(ctx.snapshot, "ReadOnlyAccess")
+    for role in _customer_roles(ctx):
+        if not any(p.arn == readonly for p in role.attached_policies):
+            continue
+        trust = _trust(ctx, role)
+        accounts = sorted({a for s in trust.foreign_accounts for a in s["accounts"]})
+        if trust.any_principal:
+            accounts.append("*")
+        if accounts:
+            yield ctx.finding(
+                role.arn,
+                ROLE,
+                f"role {role.name} has ReadOnlyAccess and is trusted by"
+                f" {'any account (*)' if accounts == ['*'] else 'account ' + ', '.join(accounts)}",
+                {"role": role.name, "policy_arn": readonly, "trusted_accounts": accounts},
+            )
+
+
+@register(
+    id="role.unused",
+    title="Unused role",
+    severity=Severity.LOW,
+    risk="A role nobody uses keeps its permissions and trust, ready for whoever finds a way to"
+    " assume it.",
+    remediation="Confirm with the owner, then delete the role (or its trust).",
+    anchors=("Steampipe", "Access Analyzer unused access"),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=REQUIRES,
+)
+def role_unused(ctx: CheckContext) -> Iterator[Finding]:
+    """RoleLastUsed older than N days, or never used and created before the grace period.
+
+    A role with neither a last-used date nor a creation date cannot be judged and passes.
+    """
+    limit = ctx.threshold("role_unused_days")
+    grace = ctx.threshold("grace_days")
+    for role in _customer_roles(ctx):
+        evidence = {
+            "role": role.name,
+            "last_used": iso_or_none(role.last_used),
+            "last_used_region": role.last_used_region,
+            "created": iso_or_none(role.create_date),
+        }
+        if role.last_used is not None:
+            if days_since(role.last_used, ctx.now) > limit:
+                yield ctx.finding(
+                    role.arn,
+                    ROLE,
+                    f"role {role.name} was last used {ago(role.last_used, ctx.now)}",
+                    {**evidence, "limit_days": limit},
+                )
+        elif role.create_date is not None and days_since(role.create_date, ctx.now) > grace:
+            yield ctx.finding(
+                role.arn,
+                ROLE,
+                f"role {role.name} has never been used since it was created"
+                f" {ago(role.create_date, ctx.now)}",
+                {**evidence, "grace_days": grace},
+            )
+
+
+@register(
+    id="role.support_missing",
+    title="No support role",
+    severity=Severity.LOW,
+    risk="Without a role holding AWSSupportAccess, incidents get handled with root or an admin"
+    " user instead of a least-privilege support role.",
+    remediation="Create a role people assume to work with AWS Support and attach"
+    " AWSSupportAccess to it.",
+    anchors=("CIS 1.16", "Security Hub IAM.18", "ScoutSuite iam-no-support-role"),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=REQUIRES,
+)
+def role_support_missing(ctx: CheckContext) -> Iterator[Finding]:
+    """Account-wide: no role has AWSSupportAccess (users or groups holding it do not count, and
+    are named in the evidence). Resource: the account ARN."""
+    policy_arn = aws_managed_policy_arn(ctx.snapshot, "AWSSupportAccess")
+    holders = list(identities_with_policy(ctx.snapshot, policy_arn))
+    if any(kind == ROLE for _identity, kind, _policy in holders):
+        return
+    others = sorted(identity.arn for identity, _kind, _policy in holders)
+    yield ctx.finding(
+        account_arn(ctx.snapshot),
+        ACCOUNT,
+        "no role has the AWSSupportAccess policy"
+        + (f" (only {', '.join(others)} hold it)" if others else ""),
+        {"policy_arn": policy_arn, "other_holders": others},
+    )

@@ -1,0 +1,155 @@
+"""Unused users and passwords ("inactive users" done right), from the credential report.
+
+The seed's Lambda called every user without a console login inactive, which flagged busy
+key-only users; here a user is inactive only when *no* credential was used for N days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot.audit.checks._aws_names import CREDENTIAL_REPORT_PERMISSIONS, USER
+from bot.audit.checks._credentials import (
+    active_key_slots,
+    ago,
+    day,
+    days_since,
+    has_password,
+    key_slots,
+    user_rows,
+)
+from bot.audit.findings import Finding, Severity
+from bot.audit.model import NO_INFORMATION
+from bot.audit.registry import CheckContext, register
+
+
+@register(
+    id="user.inactive",
+    title="Inactive user",
+    severity=Severity.MEDIUM,
+    risk="A user nobody uses still holds permissions and credentials an attacker can reuse"
+    " unnoticed.",
+    remediation="Confirm with the owner, then disable the user's credentials and delete the user.",
+    anchors=("Security Hub IAM.8", "seed audit Lambda"),
+    permissions=CREDENTIAL_REPORT_PERMISSIONS,
+    requires=("credential_report",),
+)
+def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
+    """No credential used for N days: the newest of the password's and both keys' last use,
+    or the creation time when none was ever used. Users younger than the grace period are
+    never flagged; a key-only user whose keys are in use is active."""
+    limit = ctx.threshold("inactive_days")
+    grace = ctx.threshold("grace_days")
+    for row in user_rows(ctx.snapshot):
+        created = row.date("user_creation_time")
+        if created is not None and days_since(created, ctx.now) < grace:
+            continue
+        uses = {"password": row.date("password_last_used")}
+        uses.update({f"access key {s.number}": s.last_used for s in key_slots(row)})
+        used = {label: moment for label, moment in uses.items() if moment is not None}
+        evidence = {
+            "user": row.user,
+            "user_creation_time": row.user_creation_time,
+            "password_last_used": row.password_last_used,
+            "access_key_1_last_used_date": row.access_key_1_last_used_date,
+            "access_key_2_last_used_date": row.access_key_2_last_used_date,
+            "limit_days": limit,
+        }
+        if used:
+            label, last = max(used.items(), key=lambda item: item[1])
+            if days_since(last, ctx.now) > limit:
+                yield ctx.finding(
+                    row.arn,
+                    USER,
+                    f"{row.user} has used no credential for {days_since(last, ctx.now)} days"
+                    f" (last: its {label} on {day(last)})",
+                    {**evidence, "idle_days": days_since(last, ctx.now)},
+                )
+        elif created is not None and days_since(created, ctx.now) > limit:
+            yield ctx.finding(
+                row.arn,
+                USER,
+                f"{row.user} has never used a credential since it was created"
+                f" {ago(created, ctx.now)}",
+                {**evidence, "idle_days": days_since(created, ctx.now)},
+            )
+
+
+@register(
+    id="user.password_unused",
+    title="Console password unused",
+    severity=Severity.MEDIUM,
+    risk="A password nobody uses is a login an attacker can take over without anyone missing it.",
+    remediation="Remove the user's console password (delete login profile) if it is not needed.",
+    anchors=("CIS 1.11", "Security Hub IAM.22"),
+    permissions=CREDENTIAL_REPORT_PERMISSIONS,
+    requires=("credential_report",),
+)
+def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
+    """Used passwords fail after N days unused; a password set and never used fails once it
+    is older than the grace period (judged from password_last_changed, else creation)."""
+    limit = ctx.threshold("password_unused_days")
+    grace = ctx.threshold("grace_days")
+    for row in user_rows(ctx.snapshot):
+        if not has_password(row):
+            continue
+        evidence = {
+            "user": row.user,
+            "password_last_used": row.password_last_used,
+            "password_last_changed": row.password_last_changed,
+            "user_creation_time": row.user_creation_time,
+        }
+        last_used = row.date("password_last_used")
+        if last_used is not None:
+            if days_since(last_used, ctx.now) > limit:
+                yield ctx.finding(
+                    row.arn,
+                    USER,
+                    f"{row.user}'s console password was last used {ago(last_used, ctx.now)}",
+                    {**evidence, "limit_days": limit},
+                )
+            continue
+        if row.password_last_used.strip().lower() == NO_INFORMATION:
+            # Last use predates AWS's tracking (October 2014): certainly older than any limit.
+            yield ctx.finding(
+                row.arn,
+                USER,
+                f"{row.user}'s console password has no recorded use since tracking began"
+                " (October 2014)",
+                {**evidence, "limit_days": limit},
+            )
+            continue
+        since = row.date("password_last_changed") or row.date("user_creation_time")
+        if since is not None and days_since(since, ctx.now) > grace:
+            yield ctx.finding(
+                row.arn,
+                USER,
+                f"{row.user}'s console password was set {ago(since, ctx.now)} and has never"
+                " been used",
+                {**evidence, "grace_days": grace},
+            )
+
+
+@register(
+    id="user.password_and_keys",
+    title="User has both a console password and access keys",
+    severity=Severity.LOW,
+    risk="Mixing human sign-in and programmatic keys on one identity makes it both a person and"
+    " a machine: the keys outlive the person's role and are hard to attribute.",
+    remediation="Keep console users key-free (use short-lived credentials via IAM Identity"
+    " Center or roles) and give automation its own role.",
+    anchors=("ScoutSuite iam-user-with-password-and-key",),
+    permissions=CREDENTIAL_REPORT_PERMISSIONS,
+    requires=("credential_report",),
+)
+def user_password_and_keys(ctx: CheckContext) -> Iterator[Finding]:
+    for row in user_rows(ctx.snapshot):
+        active = active_key_slots(row)
+        if has_password(row) and active:
+            slots = " and ".join(str(s.number) for s in active)
+            yield ctx.finding(
+                row.arn,
+                USER,
+                f"{row.user} has a console password and active access key {slots}",
+                {"user": row.user, "active_keys": [s.evidence() for s in active]},
+            )

@@ -1,0 +1,396 @@
+"""Turn GetAccountAuthorizationDetails output into snapshot principals and policies (pure).
+
+Accepts both the JSON file `aws iam get-account-authorization-details` writes (the file
+Cloudsplaining scans: dates as strings, policy documents URL-encoded or already decoded) and the
+pages boto3 returns (datetimes, decoded documents), so the collector and `--gaad FILE` share one
+translation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from bot.audit.credential_report import parse_credential_report
+from bot.audit.model import (
+    AccountSnapshot,
+    AttachedPolicy,
+    Group,
+    InlinePolicy,
+    ManagedPolicy,
+    PolicyDocument,
+    Role,
+    User,
+    parse_aws_time,
+)
+from bot.errors import InputError
+
+GAAD_LISTS: tuple[str, ...] = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+UNKNOWN_ACCOUNT = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorizationDetails:
+    """The four entity lists of a GAAD answer, translated, plus what the ARNs tell us."""
+
+    users: tuple[User, ...]
+    groups: tuple[Group, ...]
+    roles: tuple[Role, ...]
+    policies: tuple[ManagedPolicy, ...]
+    account_id: str | None
+    partition: str
+
+
+def merge_gaad_pages(pages: Iterable[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Concatenate the entity lists of paginated GAAD answers into one GAAD-shaped dict."""
+    merged: dict[str, list[Any]] = {name: [] for name in GAAD_LISTS}
+    for number, page in enumerate(pages, start=1):
+        if not isinstance(page, Mapping):
+            raise InputError(f"GAAD page {number} is not an object")
+        for name in GAAD_LISTS:
+            items = page.get(name)
+            if items is None:
+                continue
+            if not isinstance(items, list):
+                raise InputError(f"GAAD page {number}: {name} must be a list")
+            merged[name].extend(items)
+    return merged
+
+
+def authorization_details_from_gaad(gaad: Any) -> AuthorizationDetails:
+    """Validate the GAAD shape and translate its lists; raises InputError naming the problem."""
+    if not isinstance(gaad, Mapping):
+        raise InputError(
+            "not an authorization-details document: expected a JSON object with UserDetailList,"
+            f" GroupDetailList, RoleDetailList and Policies, got {_json_type(gaad)}"
+        )
+    if not any(name in gaad for name in GAAD_LISTS):
+        raise InputError(
+            "not an authorization-details document: none of UserDetailList, GroupDetailList,"
+            " RoleDetailList, Policies is present (is this the output of"
+            " `aws iam get-account-authorization-details`?)"
+        )
+    lists: dict[str, list[Mapping[str, Any]]] = {}
+    for name in GAAD_LISTS:
+        items = gaad.get(name, [])
+        if items is None:
+            items = []
+        if not isinstance(items, list):
+            raise InputError(f"{name} must be a list, got {_json_type(items)}")
+        for index, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise InputError(f"{name}[{index}] must be an object, got {_json_type(item)}")
+        lists[name] = items
+    users = tuple(_user(item) for item in lists["UserDetailList"])
+    groups = tuple(_group(item) for item in lists["GroupDetailList"])
+    roles = tuple(_role(item) for item in lists["RoleDetailList"])
+    policies = tuple(_managed_policy(item) for item in lists["Policies"])
+    account_id, partition = _account_from_arns(users, groups, roles, policies)
+    return AuthorizationDetails(users, groups, roles, policies, account_id, partition)
+
+
+def snapshot_from_gaad(
+    gaad: dict,
+    *,
+    now: datetime,
+    credential_report_csv: str | None = None,
+    source: str = "gaad",
+) -> AccountSnapshot:
+    """Build a snapshot from a GAAD document (and optionally a credential report CSV).
+
+    What a GAAD cannot tell (password policy, MFA devices, certificates...) stays None, so the
+    checks that need it are skipped with a reason rather than passing.
+    """
+    details = authorization_details_from_gaad(gaad)
+    report = (
+        parse_credential_report(credential_report_csv)
+        if credential_report_csv is not None
+        else None
+    )
+    account_id = details.account_id or _account_from_report(report) or UNKNOWN_ACCOUNT
+    return AccountSnapshot(
+        account_id=account_id,
+        collected_at=now,
+        source=source,
+        partition=details.partition,
+        users=details.users,
+        groups=details.groups,
+        roles=details.roles,
+        policies=details.policies,
+        credential_report=report,
+        has_authorization_details=True,
+    )
+
+
+def decode_policy_document(value: Any, *, where: str = "policy document") -> PolicyDocument:
+    """A policy document as a dict, from a dict, a JSON string or a URL-encoded JSON string."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if not isinstance(value, str):
+        raise _EntityError(f"{where} must be an object or a JSON string, got {_json_type(value)}")
+    text = value.strip()
+    # URL-encoded JSON never starts with "{"; plain JSON may legitimately hold "%" characters, so
+    # only decode what is encoded.
+    if not text.startswith("{"):
+        text = _percent_decode(text)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _EntityError(f"{where} is not valid JSON: {exc.msg}") from None
+    if not isinstance(document, dict):
+        raise _EntityError(f"{where} must be a JSON object, got {_json_type(document)}")
+    return document
+
+
+_PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+@lru_cache(maxsize=2048)  # trust policies and generated inline policies repeat a lot
+def _percent_decode(text: str) -> str:
+    """urllib.parse.unquote, several times faster on policy documents: each run of escapes is
+    decoded at once in C (a multi-byte UTF-8 character is always one run), which matters when a
+    big account holds tens of thousands of URL-encoded documents."""
+    if "%" not in text:
+        return text
+    return _PERCENT_RUN.sub(_decode_run, text)
+
+
+def _decode_run(match: re.Match[str]) -> str:
+    return bytes.fromhex(match.group(0).replace("%", "")).decode("utf-8", "replace")
+
+
+# --- one translator per entity -----------------------------------------------------------------
+
+
+class _EntityError(InputError):
+    """An entity of the GAAD lacks or garbles a field; the message names the entity."""
+
+
+def _user(item: Mapping[str, Any]) -> User:
+    name = _required(item, "UserName", "UserDetailList")
+    where = f"user {name!r}"
+    return User(
+        name=name,
+        arn=_required(item, "Arn", where),
+        user_id=str(item.get("UserId") or ""),
+        path=str(item.get("Path") or "/"),
+        create_date=_time(item.get("CreateDate"), where),
+        groups=tuple(str(g) for g in _list(item, "GroupList", where)),
+        attached_policies=_attached(item, where),
+        inline_policies=_inline(item, "UserPolicyList", where),
+        permissions_boundary_arn=_boundary(item),
+        tags=_tags(item, where),
+    )
+
+
+def _group(item: Mapping[str, Any]) -> Group:
+    name = _required(item, "GroupName", "GroupDetailList")
+    where = f"group {name!r}"
+    return Group(
+        name=name,
+        arn=_required(item, "Arn", where),
+        group_id=str(item.get("GroupId") or ""),
+        path=str(item.get("Path") or "/"),
+        create_date=_time(item.get("CreateDate"), where),
+        attached_policies=_attached(item, where),
+        inline_policies=_inline(item, "GroupPolicyList", where),
+    )
+
+
+def _role(item: Mapping[str, Any]) -> Role:
+    name = _required(item, "RoleName", "RoleDetailList")
+    where = f"role {name!r}"
+    trust = item.get("AssumeRolePolicyDocument")
+    last_used = item.get("RoleLastUsed") or {}
+    if not isinstance(last_used, Mapping):
+        raise _EntityError(f"{where}: RoleLastUsed must be an object")
+    profiles = _list(item, "InstanceProfileList", where)
+    return Role(
+        name=name,
+        arn=_required(item, "Arn", where),
+        role_id=str(item.get("RoleId") or ""),
+        path=str(item.get("Path") or "/"),
+        create_date=_time(item.get("CreateDate"), where),
+        trust_policy=(
+            decode_policy_document(trust, where=f"{where} trust policy") if trust else {}
+        ),
+        attached_policies=_attached(item, where),
+        inline_policies=_inline(item, "RolePolicyList", where),
+        permissions_boundary_arn=_boundary(item),
+        tags=_tags(item, where),
+        last_used=_time(last_used.get("LastUsedDate"), where),
+        last_used_region=last_used.get("Region") or None,
+        instance_profiles=tuple(
+            str(p.get("InstanceProfileName", "")) if isinstance(p, Mapping) else str(p)
+            for p in profiles
+        ),
+    )
+
+
+def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
+    arn = _required(item, "Arn", "Policies")
+    # Some emulators omit PolicyName; the ARN's last segment is the name by definition.
+    name = str(item.get("PolicyName") or _arn_name(arn))
+    where = f"policy {name!r}"
+    default_version = str(item.get("DefaultVersionId") or "")
+    versions = _list(item, "PolicyVersionList", where)
+    document: PolicyDocument | None = None
+    for version in versions:
+        if not isinstance(version, Mapping):
+            raise _EntityError(f"{where}: PolicyVersionList entries must be objects")
+        is_default = version.get("IsDefaultVersion")
+        if (
+            is_default is True
+            or str(is_default).lower() == "true"
+            or (default_version and version.get("VersionId") == default_version)
+        ):
+            document = decode_policy_document(
+                version.get("Document"), where=f"{where} default version document"
+            )
+            default_version = str(version.get("VersionId") or default_version)
+            break
+    if document is None:
+        raise _EntityError(f"{where} ({arn}) has no default version document in PolicyVersionList")
+    return ManagedPolicy(
+        name=name,
+        arn=arn,
+        policy_id=str(item.get("PolicyId") or ""),
+        path=str(item.get("Path") or "/"),
+        default_version_id=default_version or "v1",
+        document=document,
+        attachment_count=_int(item.get("AttachmentCount"), where),
+        boundary_usage_count=_int(item.get("PermissionsBoundaryUsageCount"), where),
+        is_attachable=item.get("IsAttachable", True) not in (False, "false", "False"),
+        create_date=_time(item.get("CreateDate"), where),
+        update_date=_time(item.get("UpdateDate"), where),
+    )
+
+
+# --- field helpers -----------------------------------------------------------------------------
+
+
+def _required(item: Mapping[str, Any], key: str, where: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value:
+        raise _EntityError(f"{where}: an entry lacks {key!r}")
+    return value
+
+
+def _list(item: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = item.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _EntityError(f"{where}: {key} must be a list, got {_json_type(value)}")
+    return value
+
+
+def _attached(item: Mapping[str, Any], where: str) -> tuple[AttachedPolicy, ...]:
+    attached = []
+    for entry in _list(item, "AttachedManagedPolicies", where):
+        if not isinstance(entry, Mapping) or not entry.get("PolicyArn"):
+            raise _EntityError(f"{where}: AttachedManagedPolicies entries need a PolicyArn")
+        arn = str(entry["PolicyArn"])
+        attached.append(
+            AttachedPolicy(name=str(entry.get("PolicyName") or _arn_name(arn)), arn=arn)
+        )
+    return tuple(attached)
+
+
+def _inline(item: Mapping[str, Any], key: str, where: str) -> tuple[InlinePolicy, ...]:
+    inline = []
+    for entry in _list(item, key, where):
+        if not isinstance(entry, Mapping) or not entry.get("PolicyName"):
+            raise _EntityError(f"{where}: {key} entries need a PolicyName")
+        name = str(entry["PolicyName"])
+        document = decode_policy_document(
+            entry.get("PolicyDocument"), where=f"{where} inline policy {name!r}"
+        )
+        inline.append(InlinePolicy(name=name, document=document))
+    return tuple(inline)
+
+
+def _boundary(item: Mapping[str, Any]) -> str | None:
+    boundary = item.get("PermissionsBoundary")
+    if isinstance(boundary, Mapping):
+        return boundary.get("PermissionsBoundaryArn") or None
+    return None
+
+
+def _tags(item: Mapping[str, Any], where: str) -> dict[str, str]:
+    tags = {}
+    for entry in _list(item, "Tags", where):
+        if not isinstance(entry, Mapping) or "Key" not in entry:
+            raise _EntityError(f"{where}: Tags entries need a Key")
+        tags[str(entry["Key"])] = str(entry.get("Value", ""))
+    return tags
+
+
+def _time(value: Any, where: str) -> datetime | None:
+    if isinstance(value, datetime):
+        # boto3 hands out local-zone datetimes; the snapshot keeps UTC so it compares and diffs.
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if value is None or isinstance(value, str):
+        try:
+            return parse_aws_time(value)
+        except InputError as exc:
+            raise _EntityError(f"{where}: {exc}") from None
+    raise _EntityError(f"{where}: a date must be a string, got {_json_type(value)}")
+
+
+def _int(value: Any, where: str) -> int:
+    if value is None:
+        return 0
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise _EntityError(f"{where}: expected a whole number, got {value!r}") from None
+
+
+def _arn_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _account_from_arns(
+    users: tuple[User, ...],
+    groups: tuple[Group, ...],
+    roles: tuple[Role, ...],
+    policies: tuple[ManagedPolicy, ...],
+) -> tuple[str | None, str]:
+    """The account id and partition of the first account-owned ARN (AWS-managed ones say 'aws')."""
+    for arn in _arns(users, groups, roles, policies):
+        parts = arn.split(":")
+        if len(parts) > 4 and parts[4].isdigit():
+            return parts[4], parts[1] or "aws"
+    return None, "aws"
+
+
+def _arns(*collections: tuple[Any, ...]) -> Iterable[str]:
+    for collection in collections:
+        for entity in collection:
+            yield entity.arn
+
+
+def _account_from_report(report: tuple[Any, ...] | None) -> str | None:
+    for row in report or ():
+        parts = row.arn.split(":")
+        if len(parts) > 4 and parts[4].isdigit():
+            return parts[4]
+    return None
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number"}
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__

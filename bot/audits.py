@@ -1,0 +1,124 @@
+"""The audit pipeline the bot runs for its account: collect, audit, cache; and cache look-ups.
+
+The bot serves one AWS target (a profile, the default credential chain or the demo account);
+locks and caches are keyed by that target so the key is known before anything is collected.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.audit.config import AuditConfig
+from bot.audit.engine import run_audit, select_checks
+from bot.audit.model import AccountSnapshot
+from bot.audit.report import Report
+from bot.errors import InputError
+from bot.store.base import Store, StoredReport
+
+log = logging.getLogger(__name__)
+
+SnapshotSource = Callable[[datetime], AccountSnapshot]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    report_id: str
+    report: Report
+    saved_at: datetime
+    reused: bool = False  # True: another replica's audit, finished while this one waited
+
+
+@dataclass(frozen=True, slots=True)
+class CachedSnapshot:
+    snapshot: AccountSnapshot
+    saved_at: datetime
+
+
+class AccountAudits:
+    """Runs the pipeline for one target and reads back what it cached."""
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        source: SnapshotSource,
+        store: Store,
+        config: AuditConfig,
+        clock: Callable[[], datetime],
+        ttl_seconds: int,
+        after_audit: Iterable[Callable[[AuditResult], None]] = (),
+    ) -> None:
+        self.target = target
+        self._source = source
+        self._store = store
+        self._config = config
+        self._clock = clock
+        self._ttl = ttl_seconds
+        self._after = list(after_audit)
+
+    def add_after_audit(self, hook: Callable[[AuditResult], None]) -> None:
+        self._after.append(hook)
+
+    def validate_checks(self, only: Iterable[str]) -> None:
+        """Fail fast (InputError) on unknown check ids, before anything is queued."""
+        select_checks(list(only), self._config)
+
+    def run(
+        self,
+        progress: Callable[[str], None],
+        reuse_since: datetime | None,
+        only: frozenset[str] = frozenset(),
+    ) -> AuditResult:
+        """Collect, audit and cache; reuse a report another replica just made when it covers us."""
+        if reuse_since is not None:
+            cached = self._store.latest_report(self.target)
+            if cached and cached.saved_at >= reuse_since:
+                report = Report.from_dict(cached.data)
+                if not only or set(only) <= set(report.checks):
+                    return AuditResult(cached.report_id, report, cached.saved_at, reused=True)
+        progress("collecting")
+        snapshot = self._source(self._clock())
+        now = self._clock()
+        self._store.save_snapshot(
+            account_id=self.target, data=snapshot.to_dict(), saved_at=now, ttl_seconds=self._ttl
+        )
+        progress("auditing")
+        report = run_audit(snapshot, config=self._config, now=now, only=sorted(only) or None)
+        report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        self._store.save_report(
+            report_id=report_id,
+            account_id=self.target,
+            data=report.to_dict(),
+            saved_at=now,
+            ttl_seconds=self._ttl,
+        )
+        result = AuditResult(report_id, report, now)
+        for hook in self._after:
+            try:
+                hook(result)
+            except Exception:  # a failed App Home refresh must not fail the audit itself
+                log.exception("after-audit hook failed for %s", self.target)
+        return result
+
+    def latest(self) -> tuple[Report, StoredReport] | None:
+        stored = self._store.latest_report(self.target)
+        return (Report.from_dict(stored.data), stored) if stored else None
+
+    def report(self, report_id: str) -> tuple[Report, StoredReport] | None:
+        stored = self._store.get_report(report_id)
+        if stored is None or stored.account_id != self.target:
+            return None
+        return Report.from_dict(stored.data), stored
+
+    def snapshot(self) -> CachedSnapshot:
+        """The cached snapshot; without one the user is told to run an audit first."""
+        stored = self._store.latest_snapshot(self.target)
+        if stored is None:
+            raise InputError(
+                "No account data yet: run `/iam-audit audit` first (it takes seconds)."
+            )
+        return CachedSnapshot(AccountSnapshot.from_dict(stored.data), stored.saved_at)

@@ -1,0 +1,176 @@
+"""Fetch the IAM credential report: reuse a fresh one, otherwise generate it and poll.
+
+AWS builds the report asynchronously and allows a new one only every few hours, so a report
+under four hours old is reused, generation is polled with exponential backoff, and the wait is
+bounded: a collection never hangs on a report that does not come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from bot.audit.model import CollectionIssue, parse_aws_time
+from bot.aws.errors import (
+    error_code,
+    is_access_denied,
+    is_credentials_problem,
+    is_throttling,
+    translate_client_error,
+)
+from bot.errors import CollectionError
+
+REUSE_WINDOW = timedelta(hours=4)
+# Codes that mean "no usable report right now, (re)generate it and wait".
+_NOT_READY_CODES = frozenset({"ReportNotPresent", "ReportExpired", "ReportInProgress"})
+# Codes that mean "ask again later" while generating.
+_RETRY_LATER_CODES = frozenset({"LimitExceeded", "LimitExceededException", "ReportInProgress"})
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedCredentialReport:
+    csv_text: str
+    generated_at: datetime | None
+    reused: bool
+    issues: tuple[CollectionIssue, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PollingPolicy:
+    """Backoff between polls; ``max_wait_seconds`` bounds the total time spent waiting."""
+
+    first_delay_seconds: float = 2.0
+    max_delay_seconds: float = 30.0
+    max_wait_seconds: float = 300.0
+
+
+def fetch_credential_report(
+    iam: Any,
+    *,
+    now: datetime,
+    sleep: Callable[[float], None],
+    polling: PollingPolicy | None = None,
+) -> FetchedCredentialReport:
+    """The report's CSV text, reusing one under four hours old; raises CollectionError."""
+    policy = polling or PollingPolicy()
+    existing = _get_existing(iam)
+    if _is_fresh(existing, now):
+        return existing
+    waiter = _Backoff(policy, sleep)
+    while True:
+        try:
+            state = iam.generate_credential_report().get("State", "")
+        except ClientError as exc:
+            if is_access_denied(exc) and existing is not None:
+                return _stale(existing, now)
+            if is_access_denied(exc) or is_credentials_problem(exc):
+                raise _translate(exc, "GenerateCredentialReport") from exc
+            if error_code(exc) not in _RETRY_LATER_CODES and not is_throttling(exc):
+                raise _translate(exc, "GenerateCredentialReport") from exc
+            waiter.wait(exc)
+            continue
+        if state == "COMPLETE":
+            try:
+                report = _download(iam)
+            except ClientError as exc:
+                if error_code(exc) not in _NOT_READY_CODES and not is_throttling(exc):
+                    raise _translate(exc, "GetCredentialReport") from exc
+                waiter.wait(exc)
+                continue
+            return report
+        waiter.wait(None)  # STARTED or INPROGRESS
+
+
+def _is_fresh(report: FetchedCredentialReport | None, now: datetime) -> bool:
+    return (
+        report is not None
+        and report.generated_at is not None
+        and now - report.generated_at < REUSE_WINDOW
+    )
+
+
+def _get_existing(iam: Any) -> FetchedCredentialReport | None:
+    """The report AWS holds now, or None when there is none ready (or AWS is busy)."""
+    try:
+        return _download(iam, reused=True)
+    except ClientError as exc:
+        if error_code(exc) in _NOT_READY_CODES or is_throttling(exc):
+            return None
+        raise _translate(exc, "GetCredentialReport") from exc
+
+
+def _download(iam: Any, *, reused: bool = False) -> FetchedCredentialReport:
+    answer = iam.get_credential_report()
+    content = answer.get("Content", b"")
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CollectionError(
+                "the credential report AWS returned is not UTF-8 text",
+                api="GetCredentialReport",
+                action="iam:GetCredentialReport",
+            ) from exc
+    generated_at = parse_aws_time(answer.get("GeneratedTime"))
+    return FetchedCredentialReport(
+        csv_text=content,
+        generated_at=generated_at.astimezone(UTC) if generated_at else None,
+        reused=reused,
+    )
+
+
+def _stale(existing: FetchedCredentialReport, now: datetime) -> FetchedCredentialReport:
+    """Use an old report when a new one may not be generated, and say how old it is."""
+    age = (
+        f"{(now - existing.generated_at).total_seconds() / 3600:.0f} hours old"
+        if existing.generated_at
+        else "of unknown age"
+    )
+    issue = CollectionIssue(
+        api="GenerateCredentialReport",
+        action="iam:GenerateCredentialReport",
+        code="AccessDenied",
+        message=(
+            f"GenerateCredentialReport was denied, so the existing credential report ({age})"
+            " was used: grant iam:GenerateCredentialReport for a fresh one"
+        ),
+    )
+    return FetchedCredentialReport(
+        csv_text=existing.csv_text,
+        generated_at=existing.generated_at,
+        reused=True,
+        issues=(issue,),
+    )
+
+
+def _translate(exc: ClientError, api: str) -> CollectionError:
+    return translate_client_error(exc, api=api, action=f"iam:{api}")
+
+
+class _Backoff:
+    """Exponential backoff with a bounded total wait, measured in the delays slept."""
+
+    def __init__(self, policy: PollingPolicy, sleep: Callable[[float], None]) -> None:
+        self._policy = policy
+        self._sleep = sleep
+        self._delay = policy.first_delay_seconds
+        self._waited = 0.0
+
+    def wait(self, last_error: ClientError | None) -> None:
+        if self._waited >= self._policy.max_wait_seconds:
+            reason = f" (last answer: {error_code(last_error)})" if last_error else ""
+            raise CollectionError(
+                "the credential report was not ready after"
+                f" {self._waited:.0f} seconds{reason}; run the audit again in a few minutes",
+                api="GenerateCredentialReport",
+                action="iam:GenerateCredentialReport",
+                code=error_code(last_error) if last_error else "Timeout",
+            )
+        delay = min(self._delay, self._policy.max_wait_seconds - self._waited)
+        self._sleep(delay)
+        self._waited += delay
+        self._delay = min(self._delay * 2, self._policy.max_delay_seconds)

@@ -1,0 +1,67 @@
+"""Build boto3 sessions and clients the way every AWS adapter of this tool needs them.
+
+The standard credential chain, profiles, regions and AWS_ENDPOINT_URL behave as boto3 users
+expect because we only add what we need on top: adaptive retries and a user-agent suffix.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError
+
+from bot.aws.errors import translate_botocore_error
+from bot.errors import CollectionError
+
+# IAM is global; clients for it still need a region to sign with, and us-east-1 is IAM's home.
+DEFAULT_REGION = "us-east-1"
+RETRY_CONFIG = {"mode": "adaptive", "max_attempts": 10}
+
+
+def _user_agent_suffix() -> str:
+    try:
+        version = metadata.version("iam-audit")
+    except metadata.PackageNotFoundError:
+        version = "dev"
+    return f"iam-audit/{version}"
+
+
+USER_AGENT_SUFFIX = _user_agent_suffix()
+
+
+def make_session(*, profile: str | None = None, region: str | None = None) -> boto3.Session:
+    """A boto3 session on the standard credential chain; fails early with a clear sentence.
+
+    Raises CollectionError when the profile does not exist or no credentials can be found.
+    """
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        credentials = session.get_credentials()
+    except BotoCoreError as exc:
+        raise translate_botocore_error(exc) from exc
+    if credentials is None:
+        where = f" for profile {profile!r}" if profile else ""
+        raise CollectionError(
+            f"no AWS credentials found{where}: configure a profile (--profile / AWS_PROFILE),"
+            " environment variables, SSO or an instance role"
+        )
+    return session
+
+
+def client_config() -> Config:
+    return Config(retries=dict(RETRY_CONFIG), user_agent_extra=USER_AGENT_SUFFIX)
+
+
+def make_client(session: boto3.Session, service: str, *, region: str | None = None) -> Any:
+    """A client with adaptive retries; the region falls back to the session's, then us-east-1."""
+    try:
+        return session.client(
+            service,
+            region_name=region or session.region_name or DEFAULT_REGION,
+            config=client_config(),
+        )
+    except BotoCoreError as exc:
+        raise translate_botocore_error(exc) from exc

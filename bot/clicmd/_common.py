@@ -1,0 +1,238 @@
+"""Helpers every `iam-audit` subcommand shares: common options, reading inputs, writing output.
+
+Everything here turns a user's mistake into an ``InputError`` whose message is one sentence;
+``bot.cli.main`` prints it as ``iam-audit: error: ...`` and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.audit.config import AuditConfig, load_audit_config
+from bot.audit.findings import Severity
+from bot.audit.model import AccountSnapshot
+from bot.audit.registry import all_checks
+from bot.errors import InputError
+
+STDIO = "-"
+
+
+# --- options ------------------------------------------------------------------------------
+
+
+def add_aws_options(parser: argparse.ArgumentParser) -> None:
+    """``--profile`` / ``--region``: passed to ``make_session``; unset = boto3's own chain."""
+    group = parser.add_argument_group("AWS")
+    group.add_argument("--profile", help="named profile from ~/.aws/config (default: boto3 chain)")
+    group.add_argument("--region", help="region for regional APIs (default: boto3 chain)")
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML file with [thresholds], [severity] overrides and [[suppressions]]",
+    )
+
+
+def add_format_option(
+    parser: argparse.ArgumentParser, choices: tuple[str, ...], default: str = "text"
+) -> None:
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=choices,
+        default=default,
+        help=f"output format (default: {default})",
+    )
+
+
+def add_output_option(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        required=required,
+        default=None if required else STDIO,
+        help="write to FILE ('-' = standard output)" + ("" if required else " (default: -)"),
+    )
+
+
+def severity_arg(text: str) -> Severity:
+    """argparse ``type=`` for severities: a bad value becomes a one-line usage error."""
+    try:
+        return Severity.parse(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_color_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text format (auto: only on a terminal, and not when NO_COLOR is set)",
+    )
+
+
+def use_color(choice: str, *, output: str | None, stream: TextIO | None = None) -> bool:
+    """Decide colour at the edge: a TTY on stdout, no NO_COLOR, not a dumb terminal."""
+    if choice == "always":
+        return True
+    if choice == "never" or (output not in (None, STDIO)):
+        return False
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+# --- the clock ----------------------------------------------------------------------------
+
+
+def utc_now() -> datetime:
+    """The one clock read of a command; everything below takes ``now`` as an argument."""
+    return datetime.now(UTC)
+
+
+# --- reading inputs -----------------------------------------------------------------------
+
+
+def read_text_file(path: str, *, what: str) -> str:
+    """A UTF-8 file's text (``-`` = standard input); names ``what`` it was in every error."""
+    if path == STDIO:
+        return sys.stdin.read()
+    file = Path(path)
+    try:
+        return file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{what} not found: {file}") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {file} is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{what} {file} cannot be read: permission denied") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{what} {file} is not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"{what} {file} cannot be read: {exc.strerror or exc}") from None
+
+
+def read_json_file(path: str, *, what: str) -> Any:
+    """Parsed JSON from a file (``-`` = standard input); bad JSON names the line and column."""
+    text = read_text_file(path, what=what)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        name = "standard input" if path == STDIO else path
+        raise InputError(
+            f"{what} {name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+
+
+def read_json_object(path: str, *, what: str) -> dict[str, Any]:
+    """Like :func:`read_json_file` but the top level must be a JSON object."""
+    data = read_json_file(path, what=what)
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{what} {path} must contain a JSON object, found a JSON {_json_kind(data)}"
+        )
+    return data
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"
+
+
+def load_config(path: str | None) -> AuditConfig:
+    """The audit config from ``--config`` (validated against the registered check ids)."""
+    if path is None:
+        return AuditConfig()
+    return load_audit_config(path, known_checks=set(all_checks()))
+
+
+# --- writing output -----------------------------------------------------------------------
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Write to ``path``, or to standard output for ``None`` / ``-``; errors become InputError."""
+    if path in (None, STDIO):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    file = Path(path)
+    try:
+        file.write_text(text, encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"cannot write {file}: its directory does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"cannot write {file}: it is a directory") from None
+    except PermissionError:
+        raise InputError(f"cannot write {file}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"cannot write {file}: {exc.strerror or exc}") from None
+
+
+def note(message: str) -> None:
+    """A one-line status message on stderr (stdout stays clean for the report)."""
+    print(f"iam-audit: {message}", file=sys.stderr)
+
+
+# --- where a snapshot comes from ----------------------------------------------------------
+
+
+def live_snapshot(*, profile: str | None, region: str | None, now: datetime) -> AccountSnapshot:
+    """Collect the account the AWS credential chain points at (CollectionError on failure)."""
+    from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when needed
+    from bot.aws.session import make_session  # noqa: PLC0415
+
+    session = make_session(profile=profile, region=region)
+    return collect_snapshot(session, now=now)
+
+
+def demo_snapshot(*, now: datetime) -> AccountSnapshot:
+    """The built-in demo account (moto, in process; no AWS account involved)."""
+    from bot.aws.demo import build_demo_snapshot  # noqa: PLC0415 - moto only when needed
+
+    return build_demo_snapshot(now=now)
+
+
+def snapshot_file(path: str) -> AccountSnapshot:
+    """A snapshot written by `iam-audit snapshot` (schema iam-audit/snapshot/1)."""
+    data = read_json_object(path, what="snapshot file")
+    try:
+        return AccountSnapshot.from_dict(data)
+    except InputError as exc:
+        raise InputError(f"snapshot file {path}: {exc}") from None
+
+
+def gaad_snapshot(
+    gaad_path: str, *, credential_report_path: str | None, now: datetime
+) -> AccountSnapshot:
+    """A snapshot from `aws iam get-account-authorization-details` output (+ optional CSV)."""
+    from bot.audit.gaad import snapshot_from_gaad  # noqa: PLC0415
+
+    gaad = read_json_object(gaad_path, what="GAAD file")
+    report_csv = (
+        read_text_file(credential_report_path, what="credential report")
+        if credential_report_path
+        else None
+    )
+    try:
+        return snapshot_from_gaad(gaad, now=now, credential_report_csv=report_csv)
+    except InputError as exc:
+        inputs = gaad_path + (f" / {credential_report_path}" if credential_report_path else "")
+        raise InputError(f"{inputs}: {exc}") from None

@@ -1,0 +1,165 @@
+"""`iam-audit audit`: collect or load a snapshot, run the checks, render the report."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from datetime import datetime
+
+from bot.audit.engine import run_audit
+from bot.audit.findings import Severity
+from bot.audit.model import AccountSnapshot
+from bot.audit.registry import all_checks
+from bot.audit.report import Report
+from bot.clicmd._common import (
+    add_aws_options,
+    add_color_option,
+    add_config_option,
+    add_format_option,
+    add_output_option,
+    demo_snapshot,
+    gaad_snapshot,
+    live_snapshot,
+    load_config,
+    note,
+    severity_arg,
+    snapshot_file,
+    use_color,
+    utc_now,
+    write_output,
+)
+from bot.errors import InputError
+from bot.render import FORMATS, RenderOptions, render
+
+NAME = "audit"
+HELP = "audit an account's IAM (live, --demo, --snapshot or --gaad) and print the report"
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_argument_group(
+        "input (default: the live account of the AWS credential chain)"
+    ).add_mutually_exclusive_group()
+    source.add_argument(
+        "--demo", action="store_true", help="audit the built-in demo account (no AWS needed)"
+    )
+    source.add_argument(
+        "--snapshot", metavar="FILE", help="audit a snapshot written by `iam-audit snapshot`"
+    )
+    source.add_argument(
+        "--gaad",
+        metavar="FILE",
+        help="audit the JSON of `aws iam get-account-authorization-details`",
+    )
+    parser.add_argument(
+        "--credential-report",
+        metavar="CSV",
+        help="with --gaad: the decoded credential report CSV (`aws iam get-credential-report`)",
+    )
+    add_format_option(parser, FORMATS)
+    add_output_option(parser)
+    parser.add_argument(
+        "--min-severity",
+        type=severity_arg,
+        metavar="SEVERITY",
+        help="show only findings at or above this severity (critical, high, medium, low, info)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        type=severity_arg,
+        metavar="SEVERITY",
+        help="exit 1 when an unmuted finding is at or above this severity (for CI)",
+    )
+    parser.add_argument(
+        "--checks", metavar="ID,...", help="run only these check ids (comma-separated)"
+    )
+    parser.add_argument(
+        "--sarif-artifact",
+        metavar="PATH",
+        help="with --format sarif: repository file to attach every result to "
+        "(default: a per-resource path iam/<account>/<resource>)",
+    )
+    add_color_option(parser)
+    add_config_option(parser)
+    add_aws_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    only = parse_check_ids(args.checks)
+    if args.credential_report and not args.gaad:
+        raise InputError("--credential-report only applies together with --gaad FILE")
+    if args.sarif_artifact and args.format != "sarif":
+        raise InputError("--sarif-artifact only applies to --format sarif")
+    config = load_config(args.config)
+    now = utc_now()
+    snapshot = load_snapshot(args, now=now)
+    report = run_audit(snapshot, config=config, now=now, only=only)
+    catalogue = {check_id: check.meta for check_id, check in all_checks().items()}
+
+    shown = report.filtered(args.min_severity) if args.min_severity else report
+    options = RenderOptions(
+        color=args.format == "text" and use_color(args.color, output=args.output),
+        min_severity=args.min_severity,
+        artifact_uri=args.sarif_artifact,
+    )
+    write_output(render(shown, args.format, catalogue, options=options), args.output)
+    if args.format != "text" or args.output not in (None, "-"):
+        note(status_line(report, shown, args.output))
+    return exit_code(report, args.fail_on)
+
+
+def parse_check_ids(text: str | None) -> list[str] | None:
+    """``--checks a.b,c.d`` as a list; unknown ids are refused before any AWS call is made."""
+    if text is None:
+        return None
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        raise InputError("--checks needs at least one check id")
+    known = all_checks()
+    unknown = [check_id for check_id in ids if check_id not in known]
+    if unknown:
+        raise InputError(
+            f"unknown check id(s): {', '.join(unknown)} (see `iam-audit checks` for the list)"
+        )
+    return ids
+
+
+def load_snapshot(args: argparse.Namespace, *, now: datetime) -> AccountSnapshot:
+    if args.demo:
+        log.info("auditing the built-in demo account")
+        return demo_snapshot(now=now)
+    if args.snapshot:
+        log.info("auditing snapshot file %s", args.snapshot)
+        return snapshot_file(args.snapshot)
+    if args.gaad:
+        log.info("auditing GAAD file %s", args.gaad)
+        return gaad_snapshot(args.gaad, credential_report_path=args.credential_report, now=now)
+    log.info("auditing the live account (profile=%s, region=%s)", args.profile, args.region)
+    return live_snapshot(profile=args.profile, region=args.region, now=now)
+
+
+def exit_code(report: Report, fail_on: Severity | None) -> int:
+    """1 when an unmuted finding reaches ``fail_on`` (judged before --min-severity hides any)."""
+    if fail_on is None:
+        return EXIT_OK
+    worst = report.worst_severity()
+    return EXIT_FINDINGS if worst is not None and worst.rank >= fail_on.rank else EXIT_OK
+
+
+def status_line(report: Report, shown: Report, output: str | None) -> str:
+    where = "standard output" if output in (None, "-") else output
+    hidden = len(report.findings) - len(shown.findings)
+    parts = [
+        f"{len(report.findings)} findings",
+        *([f"{hidden} below --min-severity not shown"] if hidden else []),
+        f"{len(report.suppressed)} muted",
+        f"{len(report.checks)} checks ran",
+        f"{len(report.skipped)} skipped",
+        f"{len(report.errors)} errors",
+    ]
+    demo = " [DEMO DATA]" if report.is_demo else ""
+    return f"report for account {report.account_id}{demo} written to {where}: " + ", ".join(parts)

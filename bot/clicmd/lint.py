@@ -1,0 +1,131 @@
+"""`iam-audit lint FILE...`: lint IAM policy documents (for people and for CI).
+
+A file that cannot be read is a usage error (exit 2) and nothing is linted; a file that is read
+but is not a valid policy (bad JSON included) is a MALFORMED finding, like any other finding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from bot.audit.findings import SEVERITIES_WORST_FIRST, Severity
+from bot.clicmd._common import (
+    STDIO,
+    add_format_option,
+    add_output_option,
+    read_text_file,
+    severity_arg,
+    write_output,
+)
+from bot.errors import InputError
+from bot.iam.lint_model import POLICY_TYPES, LintFinding
+
+NAME = "lint"
+HELP = "lint IAM policy documents: malformed, unknown actions, resource mismatches, lock-outs"
+FORMATS = ("text", "json")
+SCHEMA = "iam-audit/lint/1"
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+DEFAULT_FAIL_ON = Severity.MEDIUM
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    file: str
+    findings: tuple[LintFinding, ...]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "files", nargs="+", metavar="FILE", help="policy JSON file(s); '-' reads standard input"
+    )
+    add_format_option(parser, FORMATS)
+    parser.add_argument(
+        "--fail-on",
+        type=severity_arg,
+        default=DEFAULT_FAIL_ON,
+        metavar="SEVERITY",
+        help="exit 1 when a finding is at or above this severity"
+        f" (default: {DEFAULT_FAIL_ON.value})",
+    )
+    parser.add_argument(
+        "--type",
+        dest="policy_type",
+        choices=POLICY_TYPES,
+        default="identity",
+        help="kind of policy, which decides e.g. whether Principal is required (default: identity)",
+    )
+    add_output_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.iam.catalogue import default_catalogue  # noqa: PLC0415 - keeps CLI start fast
+    from bot.iam.linter import lint_policy  # noqa: PLC0415
+
+    if list(args.files).count(STDIO) > 1:
+        raise InputError("standard input ('-') can be linted only once")
+    texts = [(path, read_text_file(path, what="policy file")) for path in args.files]
+    catalogue = default_catalogue()
+    results = [
+        FileResult(
+            "<stdin>" if path == STDIO else path,
+            tuple(lint_policy(text, catalogue=catalogue, policy_type=args.policy_type)),
+        )
+        for path, text in texts
+    ]
+    if args.format == "json":
+        rendered = render_json(results, catalogue.version, args.policy_type)
+    else:
+        rendered = render_text(results, catalogue.version)
+    write_output(rendered, args.output)
+    return exit_code(results, args.fail_on)
+
+
+def exit_code(results: list[FileResult], fail_on: Severity) -> int:
+    failing = any(f.severity.rank >= fail_on.rank for r in results for f in r.findings)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _counts(results: list[FileResult]) -> Counter[Severity]:
+    return Counter(f.severity for r in results for f in r.findings)
+
+
+def render_text(results: list[FileResult], catalogue_version: str) -> str:
+    lines: list[str] = []
+    for result in results:
+        if not result.findings:
+            lines.append(f"{result.file}: no findings")
+        for item in result.findings:
+            where = "document" if item.statement is None else f"statement {item.statement}"
+            lines.append(
+                f"{result.file}: {where}: {item.severity.value.upper()} {item.code}: "
+                + " ".join(item.message.split())
+            )
+    counts = _counts(results)
+    total = sum(counts.values())
+    by_severity = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES_WORST_FIRST if counts[s])
+    summary = f"{len(results)} file(s), {total} finding(s)"
+    if by_severity:
+        summary += f" ({by_severity})"
+    lines.append(f"{summary}; IAM action data {catalogue_version}")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(results: list[FileResult], catalogue_version: str, policy_type: str) -> str:
+    counts = _counts(results)
+    document: dict[str, Any] = {
+        "schema": SCHEMA,
+        "catalogue_version": catalogue_version,
+        "policy_type": policy_type,
+        "files": [{"file": r.file, "findings": [f.to_dict() for f in r.findings]} for r in results],
+        "summary": {
+            "files": len(results),
+            "findings": sum(counts.values()),
+            "by_severity": {s.value: counts[s] for s in SEVERITIES_WORST_FIRST},
+        },
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,113 @@
+"""`iam-audit serve`: run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP on --port)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Any
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, StoreError
+
+NAME = "serve"
+HELP = "run the Slack bot (/iam-audit); --demo serves the built-in demo account"
+
+log = logging.getLogger(__name__)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=None, help="HTTP port (default 3000)")
+    parser.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")  # noqa: S104 - a server
+    parser.add_argument(
+        "--demo", action="store_true", help="serve the built-in demo account (no AWS)"
+    )
+    parser.add_argument(
+        "--config", metavar="FILE", help="TOML file with [slack], [aws], [bot] and audit settings"
+    )
+
+
+def announce(settings: Settings, store_kind: str) -> list[str]:
+    """What a starting bot says about itself (never a token)."""
+    mode = "Socket Mode" if settings.socket_mode else f"HTTP on port {settings.port}"
+    if settings.demo:
+        account = "built-in demo account (no AWS access used)"
+    else:
+        account = (
+            f"AWS profile {settings.aws_profile}"
+            if settings.aws_profile
+            else "default AWS credential chain"
+        )
+    lines = [
+        f"iam-audit serve: {mode}",
+        f"account: {account}",
+        f"Slack API: {settings.slack_api_url}",
+    ]
+    if store_kind == "memory":
+        lines.append(
+            "REDIS_URL is not set: using the in-process store (one process only; caches, locks"
+            " and de-dupe keys are lost at exit)"
+        )
+    else:
+        lines.append("state store: Redis")
+    if settings.allowed_channels:
+        lines.append(f"channels: {', '.join(sorted(settings.allowed_channels))}")
+    return lines
+
+
+def health_of(services: Any):
+    def health() -> tuple[bool, dict[str, Any]]:
+        try:
+            services.store.ping()
+        except StoreError:
+            return False, {"store": "unreachable"}
+        return True, {"store": services.store.kind}
+
+    return health
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.app import create_app  # noqa: PLC0415 - Slack libraries only for this subcommand
+    from bot.services import build_services  # noqa: PLC0415
+    from bot.slack.http_server import SlackHttpServer, run_socket_mode  # noqa: PLC0415
+
+    logging.basicConfig(
+        level=os.environ.get("IAM_AUDIT_LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(
+            os.environ, config_file=args.config, demo=args.demo, port=args.port
+        )
+        services = build_services(settings)
+    except ConfigError as exc:
+        print("iam-audit serve: the configuration has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
+    try:
+        services.store.ping()
+    except StoreError as exc:
+        print(f"iam-audit serve: {exc}", file=sys.stderr)
+        return 2
+    for line in announce(settings, services.store.kind):
+        print(line, file=sys.stderr)
+    app = create_app(settings, services)
+    try:
+        if settings.socket_mode:
+            run_socket_mode(app, app_token=settings.slack_app_token)
+        else:
+            server = SlackHttpServer(
+                app, host=args.host, port=settings.port, health=health_of(services)
+            )
+            print(
+                f"listening on http://{args.host}:{server.port}/slack/events and /healthz",
+                file=sys.stderr,
+            )
+            server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        services.jobs.shutdown()
+    return 0

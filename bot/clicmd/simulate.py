@@ -1,0 +1,387 @@
+"""`iam-audit simulate`: ask the local policy simulator whether a request is allowed.
+
+Three ways to ask: one JSON request (``--request``), many (``--requests`` JSON lines, one answer
+per line, in order), or the friendly flags (``--policy``/``--action``/``--resource``), optionally
+about a real principal of a snapshot or GAAD file (``--principal`` with ``--snapshot``/``--gaad``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.clicmd._common import (
+    add_format_option,
+    add_output_option,
+    gaad_snapshot,
+    read_json_file,
+    read_text_file,
+    snapshot_file,
+    utc_now,
+    write_output,
+)
+from bot.errors import InputError
+from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request, StatementTrace
+from bot.iam.policy import Policy, parse_policy
+from bot.iam.principal_policies import policies_for_principal
+
+NAME = "simulate"
+HELP = "simulate whether a principal may perform an action on a resource (offline)"
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+# Used when policies are given without a principal: a plain IAM user in the resource's account
+# (or a reserved-looking account), so the answer is about the policies alone.
+DEFAULT_ACCOUNT = "000000000000"
+DEFAULT_USER = "policy-simulator"
+_REQUEST_KEYS = frozenset(
+    {
+        "principal",
+        "action",
+        "resource",
+        "resource_account",
+        "context",
+        "identity_policies",
+        "permission_boundaries",
+        "scps",
+        "rcps",
+        "resource_policy",
+        "session_policy",
+        "principal_in_management_account",
+        "resource_in_management_account",
+    }
+)
+_MAX_OTHER_LINES = 12
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--request", metavar="FILE", help="one request as a JSON object")
+    source.add_argument(
+        "--requests", metavar="FILE", help="JSON lines: one request per line, one answer per line"
+    )
+    parser.add_argument(
+        "--policy",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="an identity policy document (repeatable)",
+    )
+    parser.add_argument(
+        "--boundary", metavar="FILE", action="append", default=[], help="a permissions boundary"
+    )
+    parser.add_argument("--resource-policy", metavar="FILE", help="the resource's own policy")
+    parser.add_argument("--session-policy", metavar="FILE", help="a session policy")
+    parser.add_argument("--action", help="the action, e.g. s3:GetObject")
+    parser.add_argument("--resource", default="*", help="the resource ARN (default: *)")
+    parser.add_argument("--resource-account", help="the account that owns the resource")
+    parser.add_argument(
+        "--context",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="a request-context value; repeat a key for a multi-valued key",
+    )
+    parser.add_argument(
+        "--principal",
+        metavar="ARN",
+        help=f"the caller (default: user {DEFAULT_USER} in the resource's account)",
+    )
+    snapshot = parser.add_mutually_exclusive_group()
+    snapshot.add_argument(
+        "--snapshot", metavar="FILE", help="take the principal's policies from a snapshot"
+    )
+    snapshot.add_argument(
+        "--gaad", metavar="FILE", help="take the principal's policies from a GAAD file"
+    )
+    add_format_option(parser, ("text", "json"))
+    add_output_option(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.request or args.requests:
+        _refuse_friendly_flags(args)
+    if args.requests:
+        answers, failed = answer_lines(read_text_file(args.requests, what="requests file"))
+        lines = [_answer_line(a, args.format, n) for n, a in enumerate(answers, start=1)]
+        write_output("".join(lines), args.output)
+        return EXIT_BAD_INPUT if failed else EXIT_OK
+    if args.request:
+        request, policies = request_from_dict(read_json_file(args.request, what="request file"))
+    else:
+        request, policies = _friendly_request(args)
+    evaluator = Evaluator(policies)
+    decision = evaluator.evaluate(request)
+    if args.format == "json":
+        text = json.dumps(answer_dict(decision), indent=2) + "\n"
+    else:
+        text = render_text(request, decision, evaluator.explain(request))
+    write_output(text, args.output)
+    return EXIT_OK
+
+
+def _refuse_friendly_flags(args: argparse.Namespace) -> None:
+    """A request file carries everything; silently ignoring extra flags would mislead."""
+    given = [
+        flag
+        for flag, value in (
+            ("--policy", args.policy),
+            ("--boundary", args.boundary),
+            ("--resource-policy", args.resource_policy),
+            ("--session-policy", args.session_policy),
+            ("--action", args.action),
+            ("--resource", args.resource != "*"),
+            ("--resource-account", args.resource_account),
+            ("--context", args.context),
+            ("--principal", args.principal),
+            ("--snapshot", args.snapshot),
+            ("--gaad", args.gaad),
+        )
+        if value
+    ]
+    if given:
+        raise InputError(
+            f"--request/--requests already describe the request; drop {', '.join(given)}"
+        )
+
+
+# --- requests as JSON -------------------------------------------------------------------------
+
+
+def answer_dict(decision: Decision) -> dict[str, Any]:
+    return decision.to_dict()
+
+
+def answer_lines(text: str) -> tuple[list[dict[str, Any]], int]:
+    """One answer per input line; a bad line answers ``{"error": ...}`` and the rest go on."""
+    answers: list[dict[str, Any]] = []
+    failed = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            if not line.strip():
+                raise InputError("empty line")
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+            request, policies = request_from_dict(data)
+            answers.append(answer_dict(Evaluator(policies).evaluate(request)))
+        except InputError as exc:
+            failed += 1
+            answers.append({"error": f"line {number}: {exc}"})
+    return answers, failed
+
+
+def _answer_line(answer: Mapping[str, Any], fmt: str, number: int) -> str:
+    if fmt == "json":
+        return json.dumps(answer, separators=(",", ":")) + "\n"
+    if "error" in answer:
+        return f"{number}: error: {answer['error']}\n"
+    return f"{number}: {answer['decision']}: {answer['reason']}\n"
+
+
+def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
+    """Validate one request object and parse every policy it carries."""
+    if not isinstance(data, dict):
+        raise InputError("a request must be a JSON object")
+    unknown = sorted(set(data) - _REQUEST_KEYS)
+    if unknown:
+        raise InputError(f"unknown request field(s): {', '.join(unknown)}")
+    for key in ("principal", "action", "resource"):
+        if not isinstance(data.get(key), str) or not data[key]:
+            raise InputError(f"request field {key!r} is required and must be a non-empty string")
+    resource_account = data.get("resource_account")
+    if resource_account is not None and not isinstance(resource_account, str):
+        raise InputError("request field 'resource_account' must be a string")
+    request = Request(
+        principal_arn=data["principal"],
+        action=data["action"],
+        resource=data["resource"],
+        resource_account=resource_account,
+        context=_context(data.get("context", {})),
+    )
+    policies = PolicySet(
+        identity=_policy_list(data, "identity_policies"),
+        permission_boundaries=_policy_list(data, "permission_boundaries"),
+        scps=_levels(data, "scps"),
+        rcps=_levels(data, "rcps"),
+        resource_policy=_optional_policy(data, "resource_policy"),
+        session_policy=_optional_policy(data, "session_policy"),
+        principal_in_management_account=_flag(data, "principal_in_management_account"),
+        resource_in_management_account=_flag(data, "resource_in_management_account"),
+    )
+    return request, policies
+
+
+def _context(value: Any) -> dict[str, str | list[str]]:
+    if not isinstance(value, dict):
+        raise InputError("request field 'context' must be an object of key -> value(s)")
+    context: dict[str, str | list[str]] = {}
+    for key, item in value.items():
+        items = item if isinstance(item, list) else [item]
+        if not all(isinstance(i, str | int | float | bool) for i in items):
+            raise InputError(f"context value of {key!r} must be a string, number, boolean or list")
+        context[key] = [_scalar(i) for i in item] if isinstance(item, list) else _scalar(item)
+    return context
+
+
+def _scalar(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _parse(document: Any, name: str) -> Policy:
+    if not isinstance(document, dict | str):
+        raise InputError(f"{name} must be a policy document (a JSON object)")
+    return parse_policy(document, name=name)
+
+
+def _policy_list(data: Mapping[str, Any], key: str) -> list[Policy]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise InputError(f"request field {key!r} must be a list of policy documents")
+    return [_parse(doc, f"{key}[{i}]") for i, doc in enumerate(value)]
+
+
+def _levels(data: Mapping[str, Any], key: str) -> list[list[Policy]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(level, list) for level in value):
+        raise InputError(f"request field {key!r} must be a list of levels (lists), root first")
+    return [
+        [_parse(doc, f"{key}[{depth}][{i}]") for i, doc in enumerate(level)]
+        for depth, level in enumerate(value)
+    ]
+
+
+def _optional_policy(data: Mapping[str, Any], key: str) -> Policy | None:
+    value = data.get(key)
+    return None if value is None else _parse(value, key)
+
+
+def _flag(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise InputError(f"request field {key!r} must be true or false")
+    return value
+
+
+# --- the friendly form ------------------------------------------------------------------------
+
+
+def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
+    if not args.action:
+        raise InputError("say what to simulate: --action (with --policy or --principal)")
+    if (args.snapshot or args.gaad) and not args.principal:
+        raise InputError("--snapshot/--gaad need --principal ARN to know whose policies to use")
+    if not (args.policy or args.snapshot or args.gaad or args.resource_policy):
+        raise InputError("give the policies: --policy FILE, or --principal with --snapshot/--gaad")
+    extra = [_policy_file(path) for path in args.policy]
+    boundaries = [_policy_file(path) for path in args.boundary]
+    resource_policy = _policy_file(args.resource_policy) if args.resource_policy else None
+    session_policy = _policy_file(args.session_policy) if args.session_policy else None
+    principal = args.principal or _default_principal(args.resource, args.resource_account)
+
+    identity: list[Policy] = list(extra)
+    if args.snapshot or args.gaad:
+        snapshot = (
+            snapshot_file(args.snapshot)
+            if args.snapshot
+            else gaad_snapshot(args.gaad, credential_report_path=None, now=utc_now())
+        )
+        found = policies_for_principal(snapshot, principal)
+        identity = [*found.identity, *extra]
+        boundaries = [*found.permission_boundaries, *boundaries]
+        if resource_policy is None:
+            resource_policy = _trust_policy(snapshot, args.action, args.resource)
+    request = Request(
+        principal_arn=principal,
+        action=args.action,
+        resource=args.resource,
+        resource_account=args.resource_account,
+        context=_context_flags(args.context),
+    )
+    policies = PolicySet(
+        identity=identity,
+        permission_boundaries=boundaries,
+        resource_policy=resource_policy,
+        session_policy=session_policy,
+    )
+    return request, policies
+
+
+def _policy_file(path: str) -> Policy:
+    return parse_policy(read_text_file(path, what="policy file"), name=path)
+
+
+def _default_principal(resource: str, resource_account: str | None) -> str:
+    parts = resource.split(":")
+    account = resource_account or (parts[4] if len(parts) > 5 and parts[4] else DEFAULT_ACCOUNT)
+    return f"arn:aws:iam::{account}:user/{DEFAULT_USER}"
+
+
+def _trust_policy(snapshot: Any, action: str, resource: str) -> Policy | None:
+    """For sts:AssumeRole* on a role of the snapshot, its trust policy is the resource policy."""
+    if not action.lower().startswith("sts:assumerole"):
+        return None
+    role = next((r for r in snapshot.roles if r.arn == resource), None)
+    if role is None or not role.trust_policy:
+        return None
+    return parse_policy(role.trust_policy, name=f"role/{role.name}/trust-policy")
+
+
+def _context_flags(pairs: Sequence[str]) -> dict[str, str | list[str]]:
+    """``--context k=v`` flags; a key given twice becomes a multi-valued key."""
+    context: dict[str, str | list[str]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--context takes KEY=VALUE, got {pair!r}")
+        key = key.strip()
+        if key in context:
+            previous = context[key]
+            context[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            context[key] = value
+    return context
+
+
+# --- text output -----------------------------------------------------------------------------
+
+
+def render_text(request: Request, decision: Decision, traces: Sequence[StatementTrace]) -> str:
+    """One screen: the decision, the statements that decided it, why the others did not."""
+    headline = decision.decision.replace("_", " ").upper()
+    lines = [
+        f"Decision: {headline}",
+        f"  principal  {request.principal_arn}",
+        f"  action     {request.action}",
+        f"  resource   {request.resource}",
+        f"Why: {decision.reason}",
+    ]
+    if request.context:
+        lines.append("Context: " + ", ".join(f"{k}={v}" for k, v in request.context.items()))
+    deciding = {(m.kind, m.policy, m.statement) for m in decision.matched}
+    if decision.matched:
+        lines.append("")
+        lines.append(
+            "Statements that decided it:"
+            if decision.allowed or decision.decision == "explicit_deny"
+            else "Statements that matched:"
+        )
+        for m in decision.matched:
+            lines.append(f"  {m.effect:<5}  {m.kind:<19}  {m.policy}  statement {m.statement}")
+    others = [t for t in traces if (t.kind, t.policy, t.statement) not in deciding]
+    if others:
+        lines.append("")
+        lines.append("Other statements:")
+        for trace in others[:_MAX_OTHER_LINES]:
+            lines.append(
+                f"  {trace.effect:<5}  {trace.kind:<19}  {trace.policy}  statement "
+                f"{trace.statement}: {trace.why}"
+            )
+        if len(others) > _MAX_OTHER_LINES:
+            lines.append(f"  ... and {len(others) - _MAX_OTHER_LINES} more")
+    return "\n".join(lines) + "\n"

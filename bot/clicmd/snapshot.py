@@ -1,0 +1,44 @@
+"""`iam-audit snapshot`: collect an account once and save it for offline audits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from bot.clicmd._common import (
+    add_aws_options,
+    add_output_option,
+    demo_snapshot,
+    live_snapshot,
+    note,
+    utc_now,
+    write_output,
+)
+
+NAME = "snapshot"
+HELP = "collect the account's IAM state into a versioned JSON file (replay with audit --snapshot)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_output_option(parser, required=True)
+    parser.add_argument(
+        "--demo", action="store_true", help="snapshot the built-in demo account (no AWS needed)"
+    )
+    add_aws_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    now = utc_now()
+    if args.demo:
+        snapshot = demo_snapshot(now=now)
+    else:
+        snapshot = live_snapshot(profile=args.profile, region=args.region, now=now)
+    write_output(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False) + "\n", args.output)
+    if args.output != "-":
+        issues = len(snapshot.collection_issues)
+        note(
+            f"snapshot of account {snapshot.account_id} written to {args.output} "
+            f"({len(snapshot.users)} users, {len(snapshot.roles)} roles, "
+            f"{len(snapshot.policies)} managed policies; {issues} collection issue(s))"
+        )
+    return 0

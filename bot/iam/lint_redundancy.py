@@ -1,0 +1,116 @@
+"""Redundant statements: ones whose every action on every resource another statement already
+grants (or denies) unconditionally. They are harmless to AWS but mislead whoever edits the policy
+next: tightening the one they see changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.iam.catalogue import ActionCatalogue
+from bot.iam.lint_model import REDUNDANT_STATEMENT, LintFinding, finding
+from bot.iam.matching import glob_regex
+from bot.iam.policy import Statement
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    statement: Statement
+    actions: frozenset[str]
+
+
+def _glob_covers(outer: str, inner: str) -> bool:
+    """Whether every string the glob `inner` matches is matched by the glob `outer`.
+
+    Sufficient test: `outer` matches `inner`'s text, where a `*` in `inner` may only be absorbed
+    by a `*` in `outer` and a `?` in `inner` by `?` or `*`.
+    """
+    return _covers(outer, inner)
+
+
+@lru_cache(maxsize=16384)
+def _cover_regex(outer: str) -> re.Pattern[str]:
+    # outer's `*` absorbs anything (inner's wildcards too); its `?` one character that is not
+    # inner's `*` (which stands for many); its literals only themselves.
+    return re.compile(glob_regex(outer, star=".*", qmark=r"[^*]"), re.DOTALL)
+
+
+def _covers(outer: str, inner: str) -> bool:
+    if "*" not in outer and "?" not in outer:
+        return outer == inner
+    return _cover_regex(outer).fullmatch(inner) is not None
+
+
+def _resources_covered(inner: Statement, outer: Statement) -> bool:
+    if outer.resources is not None and "*" in outer.resources:
+        return True
+    if inner.resources is not None and outer.resources is not None:
+        return all(any(_glob_covers(o, i) for o in outer.resources) for i in inner.resources)
+    if inner.not_resources is not None and outer.not_resources is not None:
+        # "all but X" within "all but Y" when every Y is inside some X.
+        return all(
+            any(_glob_covers(i, o) for i in inner.not_resources) for o in outer.not_resources
+        )
+    return inner.resources is None and inner.not_resources is None and outer.not_resources is None
+
+
+def _actions(statement: Statement, catalogue: ActionCatalogue) -> frozenset[str] | None:
+    """The statement's actions, or None when some pattern is unknown (no safe conclusion)."""
+    if statement.actions is not None:
+        if not all(catalogue.expand(p) for p in statement.actions):
+            return None
+        return catalogue.expand_all(statement.actions)
+    if statement.not_actions is not None:
+        return catalogue.expand_not_action(statement.not_actions)
+    return None
+
+
+def _same_principals(a: Statement, b: Statement) -> bool:
+    return a.principals == b.principals and a.not_principals == b.not_principals
+
+
+def _covered(inner: _Scope, outer: _Scope) -> bool:
+    a, b = inner.statement, outer.statement
+    return (
+        a.effect == b.effect
+        and not b.conditions
+        and _same_principals(a, b)
+        and inner.actions <= outer.actions
+        and _resources_covered(a, b)
+    )
+
+
+def lint_redundancy(
+    statements: tuple[Statement, ...], catalogue: ActionCatalogue
+) -> list[LintFinding]:
+    scopes = []
+    for statement in statements:
+        actions = _actions(statement, catalogue)
+        if actions:
+            scopes.append(_Scope(statement, actions))
+    findings: list[LintFinding] = []
+    for inner in scopes:
+        for outer in scopes:
+            if outer is inner or not _covered(inner, outer):
+                continue
+            # Two statements covering each other: keep the first, report the later one.
+            if _covered(outer, inner) and outer.statement.index > inner.statement.index:
+                continue
+            findings.append(
+                finding(
+                    REDUNDANT_STATEMENT,
+                    inner.statement.index,
+                    f"statement {inner.statement.label} adds nothing: statement"
+                    f" {outer.statement.label} already {_verb(inner.statement)} all of its"
+                    " actions on all of its resources without conditions",
+                    {"covered_by": outer.statement.index},
+                )
+            )
+            break
+    return findings
+
+
+def _verb(statement: Statement) -> str:
+    return "allows" if statement.effect == "Allow" else "denies"

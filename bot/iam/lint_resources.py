@@ -1,0 +1,165 @@
+"""Can a policy's Resource pattern ever name a resource of a given type?
+
+The catalogue gives each resource type an ARN format such as
+`arn:${Partition}:s3:::${BucketName}/${ObjectName}`. A Resource pattern can only apply to an action
+when the set of ARNs it matches overlaps the set the format describes. Both are globs, so the
+question is whether two globs intersect; a small product-automaton search answers it exactly.
+
+Placeholders are kept permissive (any text) so a true mismatch is never invented, except the few
+whose values cannot hold a slash or colon: that is what tells a bucket from an object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from bot.iam.catalogue import ActionInfo
+from bot.iam.matching import string_matcher
+
+_ANY: frozenset[str] = frozenset()
+_NO_COLON = frozenset(":")
+_SEGMENT_NAME = frozenset(":/")
+
+# Placeholders whose values are one ARN segment or one bucket-like name (AWS naming rules: no
+# "/" and no ":" in partitions, regions, account IDs, bucket and access point names).
+_SINGLE_SEGMENT_PLACEHOLDERS = frozenset(
+    {"partition", "region", "account", "bucketname", "accesspointname"}
+)
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+_ARN_SEGMENTS = 6
+
+
+# One glob element: (literal character or None for "any character", characters excluded from
+# "any", repeat = zero or more of it). Plain tuples: these are built and compared a lot.
+_Item = tuple[str | None, frozenset[str], bool]
+
+
+def _overlap(a: _Item, b: _Item) -> bool:
+    if a[0] is not None and b[0] is not None:
+        return a[0] == b[0]
+    if a[0] is not None:
+        return a[0] not in b[1]
+    if b[0] is not None:
+        return b[0] not in a[1]
+    return True  # two "any except a few" classes always share characters
+
+
+def _glob_items(text: str, excluded: frozenset[str]) -> list[_Item]:
+    star: _Item = (None, excluded, True)
+    one: _Item = (None, excluded, False)
+    return [star if c == "*" else one if c == "?" else (c, _ANY, False) for c in text]
+
+
+@lru_cache(maxsize=16384)
+def _pattern_items(pattern: str) -> tuple[_Item, ...]:
+    """A policy Resource pattern; policy variables may resolve to any text."""
+    text = _PLACEHOLDER.sub("*", pattern)
+    segments = text.split(":", _ARN_SEGMENTS - 1)
+    if len(segments) < _ARN_SEGMENTS or segments[0] != "arn":
+        return tuple(_glob_items(text, _ANY))
+    items: list[_Item] = []
+    for index, segment in enumerate(segments):
+        if index:
+            items.append((":", _ANY, False))
+        # AWS matches the first five ARN segments one by one: a wildcard there stops at ":".
+        last = index == _ARN_SEGMENTS - 1
+        items.extend(_glob_items(segment, _ANY if last else _NO_COLON))
+    return tuple(items)
+
+
+def _placeholder_excludes(name: str) -> frozenset[str]:
+    return _SEGMENT_NAME if name.strip().lower() in _SINGLE_SEGMENT_PLACEHOLDERS else _ANY
+
+
+@lru_cache(maxsize=4096)
+def _format_items(arn_format: str) -> tuple[_Item, ...]:
+    items: list[_Item] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(arn_format):
+        items.extend((c, _ANY, False) for c in arn_format[position : match.start()])
+        items.append((None, _placeholder_excludes(match.group(1)), True))
+        position = match.end()
+    items.extend((c, _ANY, False) for c in arn_format[position:])
+    return tuple(items)
+
+
+@lru_cache(maxsize=4096)
+def _format_regex(arn_format: str) -> re.Pattern[str]:
+    """The format as a regex, for the common case of a Resource without wildcards."""
+    parts: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(arn_format):
+        parts.append(re.escape(arn_format[position : match.start()]))
+        parts.append("[^:/]*" if _placeholder_excludes(match.group(1)) else ".*")
+        position = match.end()
+    parts.append(re.escape(arn_format[position:]))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def _intersects(a: tuple[_Item, ...], b: tuple[_Item, ...]) -> bool:
+    """Whether some string matches both globs (search over pairs of positions)."""
+    len_a, len_b = len(a), len(b)
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, 0)]
+    while stack:
+        state = stack.pop()
+        if state in seen:
+            continue
+        seen.add(state)
+        i, j = state
+        if i == len_a and j == len_b:
+            return True
+        item_a = a[i] if i < len_a else None
+        item_b = b[j] if j < len_b else None
+        if item_a is not None and item_a[2]:
+            stack.append((i + 1, j))
+        if item_b is not None and item_b[2]:
+            stack.append((i, j + 1))
+        if item_a is not None and item_b is not None and _overlap(item_a, item_b):
+            stack.append((i if item_a[2] else i + 1, j if item_b[2] else j + 1))
+    return False
+
+
+@lru_cache(maxsize=65536)
+def pattern_matches_format(pattern: str, arn_format: str) -> bool:
+    """Whether a Resource pattern can match some ARN of the given catalogue format."""
+    if pattern == "*":
+        return True
+    if "*" not in pattern and "?" not in pattern and "${" not in pattern:
+        return _format_regex(arn_format).fullmatch(pattern) is not None
+    return _intersects(_pattern_items(pattern), _format_items(arn_format))
+
+
+def pattern_covers_wildcard(pattern: str) -> bool:
+    """Whether a Resource pattern matches the `*` an action without resource types is asked on."""
+    return bool(string_matcher(_PLACEHOLDER.sub("*", pattern))("*"))
+
+
+def action_fits_resources(info: ActionInfo, patterns: Iterable[str]) -> bool:
+    """Whether any of the statement's Resource patterns can apply to the action.
+
+    An action with no resource types is authorised against `*`, so only a pattern matching `*`
+    fits it; a resource type whose ARN format the catalogue lacks is given the benefit of doubt.
+    """
+    patterns = tuple(patterns)
+    if not info.resource_types:
+        return any(pattern_covers_wildcard(p) for p in patterns)
+    for resource_type in info.resource_types:
+        if not resource_type.arn_patterns:
+            return True
+        for arn_format in resource_type.arn_patterns:
+            if any(pattern_matches_format(p, arn_format) for p in patterns):
+                return True
+    return False
+
+
+def fitting_resource_types(info: ActionInfo, patterns: Iterable[str]) -> tuple[str, ...]:
+    """Names of the action's resource types some pattern can match (for messages)."""
+    patterns = tuple(patterns)
+    return tuple(
+        rt.name
+        for rt in info.resource_types
+        if any(pattern_matches_format(p, f) for f in rt.arn_patterns for p in patterns)
+    )

@@ -1,0 +1,341 @@
+"""The policy linter: what is wrong with a policy document before anyone relies on it.
+
+`lint_policy` parses the document (IAM's own grammar, `bot.iam.policy`), then runs every rule on
+the statements that parse. A malformed statement is reported and skipped; the others are still
+linted so one typo does not hide the rest. Rules live in `lint_*` modules by concern; this module
+holds the action rules and the orchestration.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from bot.audit.findings import Severity
+from bot.iam.catalogue import ActionCatalogue
+from bot.iam.lint_conditions import lint_conditions
+from bot.iam.lint_mfa import lint_mfa_lockout
+from bot.iam.lint_model import (
+    MALFORMED,
+    NOT_ACTION_ALLOW,
+    POLICY_TYPES,
+    RESOURCE_MISMATCH,
+    UNKNOWN_ACTION,
+    UNKNOWN_SERVICE,
+    WILDCARD_SENSITIVE,
+    LintFinding,
+    PolicyType,
+    finding,
+    sort_key,
+)
+from bot.iam.lint_redundancy import lint_redundancy
+from bot.iam.lint_resources import action_fits_resources
+from bot.iam.matching import has_wildcard
+from bot.iam.policy import (
+    VERSION_2008,
+    VERSION_2012,
+    Policy,
+    PolicyParseError,
+    Statement,
+    parse_policy,
+)
+
+# How many action names a finding lists before it just counts them.
+_LISTED_ACTIONS = 20
+_SENSITIVE_LEVELS = ("Write", "Permissions management")
+# Actions a role trust policy may name (AWS rejects others in AssumeRolePolicyDocument).
+_TRUST_ACTIONS = frozenset(
+    {
+        "sts:assumerole",
+        "sts:assumerolewithsaml",
+        "sts:assumerolewithwebidentity",
+        "sts:tagsession",
+        "sts:setsourceidentity",
+        "sts:setcontext",
+    }
+)
+
+
+def lint_policy(
+    document: Mapping[str, Any] | str,
+    *,
+    catalogue: ActionCatalogue,
+    policy_type: PolicyType = "identity",
+) -> list[LintFinding]:
+    """Every finding for one policy document (a dict or JSON text), in statement order."""
+    if policy_type not in POLICY_TYPES:
+        raise ValueError(f"unknown policy type {policy_type!r} (use one of {POLICY_TYPES})")
+    findings: list[LintFinding] = []
+    statements = _parse(document, findings)
+    for statement in statements:
+        findings.extend(_structure(statement, policy_type))
+        findings.extend(_lint_actions(statement, catalogue))
+        findings.extend(_lint_resource_fit(statement, catalogue))
+        findings.extend(lint_conditions(statement, catalogue))
+        findings.extend(_lint_not_action(statement, catalogue, policy_type))
+        findings.extend(_lint_wildcard(statement, catalogue, policy_type))
+        findings.extend(lint_mfa_lockout(statement, catalogue))
+    findings.extend(lint_redundancy(statements, catalogue))
+    return sorted(findings, key=sort_key)
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+def _parse(document: Mapping[str, Any] | str, findings: list[LintFinding]) -> tuple[Statement, ...]:
+    """Statements that parse; every reason IAM would reject the document becomes MALFORMED."""
+    try:
+        policy = parse_policy(document, name="")
+    except PolicyParseError as error:
+        findings.extend(
+            finding(MALFORMED, index, reason, {"reason": reason})
+            for index, reason in error.problems
+        )
+        return _salvage(document)
+    return policy.statements
+
+
+def _salvage(document: Mapping[str, Any] | str) -> tuple[Statement, ...]:
+    """The statements of a malformed document that parse on their own, with their real index."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return ()
+    if not isinstance(document, Mapping):
+        return ()
+    raw = document.get("Statement")
+    if isinstance(raw, Mapping):
+        raw = [raw]
+    if not isinstance(raw, list):
+        return ()
+    # An invalid Version is reported already; the statements are judged on their own merits.
+    version = document.get("Version")
+    prologue = {"Version": version} if version in (VERSION_2012, VERSION_2008) else {}
+    salvaged: list[Statement] = []
+    for index, item in enumerate(raw):
+        # Without its Sid: a duplicate Sid is reported already and must not drop the statement.
+        alone = {k: v for k, v in item.items() if k != "Sid"} if isinstance(item, Mapping) else item
+        single = {**prologue, "Statement": [alone]}
+        try:
+            policy: Policy = parse_policy(single)
+        except PolicyParseError:
+            continue
+        salvaged.extend(replace(s, index=index) for s in policy.statements)
+    return tuple(salvaged)
+
+
+def _structure(statement: Statement, policy_type: PolicyType) -> list[LintFinding]:
+    """Elements a policy of this type must or must not have (IAM's per-type rules)."""
+    reasons: list[str] = []
+    has_principal = statement.principals is not None or statement.not_principals is not None
+    has_resource = statement.resources is not None or statement.not_resources is not None
+    if policy_type in ("identity", "boundary", "scp") and has_principal:
+        reasons.append("Policy document should not specify a principal")
+    if policy_type in ("resource", "trust") and not has_principal:
+        reasons.append("Missing required field Principal")
+    if policy_type in ("identity", "boundary", "resource", "scp") and not has_resource:
+        reasons.append("Policy statement must contain resources")
+    if policy_type == "trust":
+        if has_resource:
+            reasons.append("Has prohibited field Resource")
+        named = [*(statement.actions or ()), *(statement.not_actions or ())]
+        for action in named:
+            if not has_wildcard(action) and action.lower() not in _TRUST_ACTIONS:
+                reasons.append(
+                    f"AssumeRolePolicy policy: action {action} is not valid in a trust policy"
+                )
+    return [
+        finding(MALFORMED, statement.index, f"Statement {statement.index}: {r}", {"reason": r})
+        for r in reasons
+    ]
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+
+def _lint_actions(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    element = "Action" if statement.actions is not None else "NotAction"
+    for pattern in statement.actions or statement.not_actions or ():
+        if pattern == "*" or catalogue.expand(pattern):
+            continue
+        prefix = pattern.partition(":")[0]
+        if not has_wildcard(prefix) and not catalogue.service_exists(prefix):
+            suggestions = difflib.get_close_matches(
+                prefix.lower(), catalogue.services(), n=3, cutoff=0.5
+            )
+            findings.append(
+                finding(
+                    UNKNOWN_SERVICE,
+                    statement.index,
+                    f"{element} {pattern!r}: there is no AWS service with prefix {prefix!r}"
+                    + _did_you_mean(suggestions),
+                    {"action": pattern, "service": prefix, "suggestions": suggestions},
+                )
+            )
+            continue
+        suggestions = _similar_actions(pattern, catalogue)
+        findings.append(
+            finding(
+                UNKNOWN_ACTION,
+                statement.index,
+                f"{element} {pattern!r} matches no action of {prefix}" + _did_you_mean(suggestions),
+                {"action": pattern, "service": prefix, "suggestions": suggestions},
+            )
+        )
+    return findings
+
+
+def _similar_actions(pattern: str, catalogue: ActionCatalogue) -> list[str]:
+    prefix, _, name = pattern.partition(":")
+    if has_wildcard(prefix) or has_wildcard(name):
+        return []
+    names = {full.partition(":")[2].lower(): full for full in catalogue.expand(f"{prefix}:*")}
+    return [names[n] for n in difflib.get_close_matches(name.lower(), names, n=3)]
+
+
+def _did_you_mean(suggestions: list[str]) -> str:
+    return f" (did you mean {', '.join(suggestions)}?)" if suggestions else ""
+
+
+def _lint_resource_fit(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
+    """Actions that can never apply to the statement's Resource (s3:ListBucket on objects)."""
+    if statement.actions is None or statement.resources is None or "*" in statement.resources:
+        return []
+    return [
+        finding(
+            RESOURCE_MISMATCH,
+            statement.index,
+            f"{name} cannot apply to {', '.join(statement.resources)}: {expectation}",
+            {
+                "action": name,
+                "resources": list(statement.resources),
+                "expected_resource_types": list(wanted),
+            },
+        )
+        for name, expectation, wanted in _misfits(catalogue, statement.actions, statement.resources)
+    ]
+
+
+@lru_cache(maxsize=8192)
+def _misfits(
+    catalogue: ActionCatalogue, actions: tuple[str, ...], resources: tuple[str, ...]
+) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(action or pattern, what it acts on, its resource types) for each Action entry that fits
+    none of the resources; cached because many policies repeat the same statement."""
+    misfits: list[tuple[str, str, tuple[str, ...]]] = []
+    for pattern in actions:
+        if pattern == "*":
+            continue
+        expanded = catalogue.expand(pattern)
+        infos = [i for i in (catalogue.action(n) for n in sorted(expanded)) if i is not None]
+        if not infos or any(action_fits_resources(i, resources) for i in infos):
+            continue
+        # Explicit action, or a wildcard none of whose actions fit: the pattern does nothing here.
+        wanted = tuple(
+            sorted(
+                {
+                    f"{rt.name} ({fmt})" if fmt else rt.name
+                    for info in infos
+                    for rt in info.resource_types
+                    for fmt in (rt.arn_patterns or ("",))
+                }
+            )
+        )
+        name = infos[0].full_name if len(infos) == 1 and not has_wildcard(pattern) else pattern
+        if not wanted:
+            expectation = "it supports no resource-level permissions, so its Resource must be '*'"
+        else:
+            expectation = "it acts on " + "; ".join(wanted[:_LISTED_ACTIONS])
+        misfits.append((name, expectation, wanted))
+    return tuple(misfits)
+
+
+@lru_cache(maxsize=8192)
+def _sensitive(
+    catalogue: ActionCatalogue,
+    actions: tuple[str, ...] | None,
+    not_actions: tuple[str, ...] | None,
+) -> tuple[tuple[str, ...], int]:
+    """Sorted write / permissions-management actions with resource-level permissions that an
+    Action or NotAction list grants, and how many are permissions management (cached)."""
+    if actions is not None:
+        granted = catalogue.expand_all(actions)
+    else:
+        granted = catalogue.expand_not_action(not_actions or ())
+    granted = granted & catalogue.resource_scoped_actions()
+    permissions = granted & catalogue.actions_by_access_level("Permissions management")
+    writes = granted & catalogue.actions_by_access_level("Write")
+    return tuple(sorted(permissions | writes)), len(permissions)
+
+
+def _lint_not_action(
+    statement: Statement, catalogue: ActionCatalogue, policy_type: PolicyType
+) -> list[LintFinding]:
+    # In SCPs and boundaries an Allow only sets a ceiling, so "all but X" is the usual idiom.
+    if statement.effect != "Allow" or statement.not_actions is None:
+        return []
+    if policy_type in ("scp", "boundary"):
+        return []
+    count = len(catalogue.expand_not_action(statement.not_actions))
+    return [
+        finding(
+            NOT_ACTION_ALLOW,
+            statement.index,
+            f"Allow with NotAction grants every action except {', '.join(statement.not_actions)}"
+            f" ({count} actions today, and any AWS adds later); list the actions to allow",
+            {"not_actions": list(statement.not_actions), "actions_allowed": count},
+        )
+    ]
+
+
+def _lint_wildcard(
+    statement: Statement, catalogue: ActionCatalogue, policy_type: PolicyType
+) -> list[LintFinding]:
+    """Write / permissions-management actions on Resource "*" when they could be scoped.
+
+    Actions without resource-level permissions can only ever be granted on "*": not a finding.
+    """
+    # Only identity policies grant on "*" = everything: in a resource policy "*" means the
+    # resource it is attached to (KMS key policies always say so), and SCPs / boundaries only
+    # set ceilings.
+    if statement.effect != "Allow" or policy_type != "identity":
+        return []
+    if statement.resources is None or "*" not in statement.resources:
+        return []
+    sensitive, permissions = _sensitive(catalogue, statement.actions, statement.not_actions)
+    if not sensitive:
+        return []
+    if statement.conditions:
+        severity = Severity.LOW  # conditions may well scope what "*" reaches
+    elif permissions:
+        severity = Severity.HIGH
+    else:
+        severity = Severity.MEDIUM
+    shown = ", ".join(sensitive[:_LISTED_ACTIONS])
+    more = (
+        f" and {len(sensitive) - _LISTED_ACTIONS} more" if len(sensitive) > _LISTED_ACTIONS else ""
+    )
+    return [
+        finding(
+            WILDCARD_SENSITIVE,
+            statement.index,
+            f"Resource '*' with {len(sensitive)} write/permissions-management action(s) that"
+            f" support resource-level permissions: {shown}{more}; name the resources instead",
+            {
+                "actions": list(sensitive[:_LISTED_ACTIONS]),
+                "count": len(sensitive),
+                "permissions_management": permissions,
+                "has_conditions": bool(statement.conditions),
+            },
+            severity=severity,
+        )
+    ]
+
+
+__all__ = ["LintFinding", "PolicyType", "lint_policy"]

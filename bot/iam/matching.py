@@ -1,0 +1,199 @@
+"""Wildcard matching for actions, ARNs and StringLike values, compiled once and cached.
+
+The evaluator runs these millions of times per audit, so every pattern is turned into one
+compiled test the first time it is seen and reused from an LRU cache afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+# A literal "*" or "?" that must not act as a wildcard: produced by the ${*} / ${?} escapes and
+# by policy-variable values, which AWS inserts as plain text. Control characters cannot occur in
+# IAM policy strings, so they are safe private markers.
+LITERAL_STAR = "\x00"
+LITERAL_QMARK = "\x01"
+_WILDCARDS = frozenset("*?")
+
+Matcher = Callable[[str], bool]
+
+
+def _always(_value: str) -> bool:
+    return True
+
+
+def _never(_value: str) -> bool:
+    return False
+
+
+def has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+def glob_regex(pattern: str, *, star: str = ".*", qmark: str = ".") -> str:
+    """Regex source for a glob: ``*`` and ``?`` are wildcards, everything else literal."""
+    parts: list[str] = []
+    literal: list[str] = []
+    for char in pattern:
+        if char in _WILDCARDS:
+            if literal:
+                parts.append(re.escape("".join(literal)))
+                literal = []
+            parts.append(star if char == "*" else qmark)
+        elif char == LITERAL_STAR:
+            literal.append("*")
+        elif char == LITERAL_QMARK:
+            literal.append("?")
+        else:
+            literal.append(char)
+    if literal:
+        parts.append(re.escape("".join(literal)))
+    return "".join(parts)
+
+
+def unmark(text: str) -> str:
+    """Turn literal-wildcard markers back into the characters they stand for."""
+    if LITERAL_STAR in text or LITERAL_QMARK in text:
+        return text.replace(LITERAL_STAR, "*").replace(LITERAL_QMARK, "?")
+    return text
+
+
+# --- plain string globs (StringLike) ---------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def string_matcher(pattern: str, *, ignore_case: bool = False) -> Matcher:
+    """Case-sensitive (unless asked) glob over a whole string; ``*`` spans any character."""
+    if pattern == "*":
+        return _always
+    if not has_wildcard(pattern):
+        literal = unmark(pattern)
+        if ignore_case:
+            folded = literal.casefold()
+            return lambda value: value.casefold() == folded
+        return literal.__eq__
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile(glob_regex(pattern), flags).fullmatch  # type: ignore[return-value]
+
+
+def string_like(value: str, pattern: str) -> bool:
+    return bool(string_matcher(pattern)(value))
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def action_matcher(patterns: tuple[str, ...]) -> Matcher:
+    """One test for a statement's Action list; takes the action already lower-cased.
+
+    Actions are case-insensitive in AWS, so patterns are lower-cased once here and callers
+    lower-case the requested action once per request instead of per comparison. Patterns are
+    grouped by service prefix, so a statement listing hundreds of actions costs one dict lookup
+    and at most one small regex per test, not a scan of every pattern.
+    """
+    exact: set[str] = set()
+    by_service: dict[str, list[str]] = {}
+    generic: list[str] = []  # a wildcard in the service prefix itself
+    for pattern in patterns:
+        lowered = pattern.lower()
+        if lowered == "*":
+            return _always
+        if not has_wildcard(lowered):
+            exact.add(lowered)
+            continue
+        service, sep, name = lowered.partition(":")
+        if sep and not has_wildcard(service):
+            by_service.setdefault(service, []).append(glob_regex(name))
+        else:
+            generic.append(glob_regex(lowered))
+    if not by_service and not generic:
+        if not exact:
+            return _never
+        if len(exact) == 1:
+            return next(iter(exact)).__eq__
+        return frozenset(exact).__contains__
+    members = frozenset(exact)
+    service_regex = {
+        service: re.compile("|".join(f"(?:{g})" for g in globs), re.DOTALL).fullmatch
+        for service, globs in by_service.items()
+    }
+    generic_regex = (
+        re.compile("|".join(f"(?:{g})" for g in generic), re.DOTALL).fullmatch if generic else None
+    )
+
+    def test(action: str) -> bool:
+        if action in members:
+            return True
+        service, _, name = action.partition(":")
+        regex = service_regex.get(service)
+        if regex is not None and regex(name) is not None:
+            return True
+        return generic_regex is not None and generic_regex(action) is not None
+
+    return test
+
+
+def action_matches(action: str, pattern: str) -> bool:
+    """Whether one action pattern (``s3:Get*``, ``*``) matches an action, ignoring case."""
+    return action_matcher((pattern,))(action.lower())
+
+
+# --- ARNs ------------------------------------------------------------------------------------
+
+_ARN_SEGMENTS = 6
+
+
+def arn_regex(pattern: str) -> str:
+    """Regex source for one ARN pattern, matched segment by segment.
+
+    AWS checks each of the six colon-separated ARN segments on its own: a wildcard in the
+    partition/service/region/account segments cannot cross a colon, while the last (resource)
+    segment may itself contain colons and ``*`` there spans them. A pattern that is not a
+    six-segment ARN is checked the same way, so ``arn:aws:*`` cannot stand for the four segments
+    it lacks and matches no full ARN. A pattern that is no ARN at all (``*``, a bare name) is a
+    plain glob, which is how such values behave for resources that are not ARNs.
+    """
+    segments = pattern.split(":", _ARN_SEGMENTS - 1)
+    if segments[0] != "arn":
+        return glob_regex(pattern)
+    if len(segments) < _ARN_SEGMENTS:
+        return ":".join(glob_regex(s, star="[^:]*", qmark="[^:]") for s in segments)
+    head = [glob_regex(s, star="[^:]*", qmark="[^:]") for s in segments[:-1]]
+    return ":".join([*head, glob_regex(segments[-1])])
+
+
+@lru_cache(maxsize=65536)
+def arn_matcher(patterns: tuple[str, ...]) -> Matcher:
+    """One case-sensitive test for a list of ARN patterns (a statement's Resource list)."""
+    exact: set[str] = set()
+    regexes: list[str] = []
+    for pattern in patterns:
+        if pattern == "*":
+            return _always
+        if has_wildcard(pattern):
+            regexes.append(arn_regex(pattern))
+        else:
+            exact.add(unmark(pattern))
+    if not regexes:
+        if not exact:
+            return _never
+        if len(exact) == 1:
+            return next(iter(exact)).__eq__
+        return frozenset(exact).__contains__
+    regex = re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL).fullmatch
+    if not exact:
+        return lambda arn: regex(arn) is not None
+    members = frozenset(exact)
+    return lambda arn: arn in members or regex(arn) is not None
+
+
+def arn_matches(arn: str, pattern: str) -> bool:
+    """Whether one ARN pattern matches an ARN (case-sensitive, segment-aware)."""
+    return arn_matcher((pattern,))(arn)
+
+
+def any_arn_matches(arn: str, patterns: Iterable[str]) -> bool:
+    return arn_matcher(tuple(patterns))(arn)

@@ -1,0 +1,317 @@
+"""Privilege-escalation detection: which methods of privesc.md each principal holds.
+
+A principal holds a method when its effective permissions (bot.iam.effective: every policy that
+reaches it, denies honoured, conditions resolved from the caller's side) allow every action of the
+method on some resource it could target:
+- iam:PassRole: a role of the snapshot (service-linked roles excluded: no service accepts them)
+  or any role, when the Resource pattern covers an arbitrary role ARN;
+- iam:CreatePolicyVersion / iam:SetDefaultPolicyVersion: a customer-managed policy, never an
+  AWS-managed one (`arn:aws:iam::aws:policy/...`, which customers cannot write);
+- any other action: an arbitrary resource of its type, the principal itself (for IAM actions),
+  or a resource pattern its Allow statements name.
+
+sts-001 follows role trust chains backwards from the admin-equivalent roles: a principal that can
+assume one of them, directly or through intermediate roles, holds it. A principal can assume a
+role when the trust policy names it (its ARN, or the role it is a session of), or names its
+account (or `*`) and its own policies allow sts:AssumeRole on the role; an explicit deny on either
+side blocks it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.audit.model import Role
+from bot.iam.effective import (
+    Access,
+    EffectivePermissions,
+    PermissionIndex,
+    PolicySource,
+    ResolvedPolicy,
+    arn_pattern_matches,
+    effective_permissions,
+)
+from bot.iam.matching import action_matcher
+from bot.iam.principals import parse_principal, principal_via
+from bot.iam.privesc_methods import (
+    TRUST_CHAIN_METHOD,
+    EscalationMethod,
+    action_methods,
+    all_method_actions,
+    load_methods,
+)
+
+SHARED_KEY = "iam.privilege_escalation"
+_POLICY_VERSION_ACTIONS = frozenset({"iam:createpolicyversion", "iam:setdefaultpolicyversion"})
+_ASSUME_ROLE = "sts:AssumeRole"
+
+
+@dataclass(frozen=True, slots=True)
+class HeldMethod:
+    """One escalation method a principal holds, with the grant behind each action."""
+
+    method: EscalationMethod
+    accesses: tuple[Access, ...]
+    chain: tuple[str, ...] = ()  # sts-001: principal, intermediate roles..., admin role
+
+    def policies(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p for a in self.accesses for p in a.policies()))
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "method": self.method.id,
+            "category": self.method.category,
+            "actions": [
+                {"action": a.action, "resource": a.resource, "policies": list(a.policies())}
+                for a in self.accesses
+            ],
+            "policies": list(self.policies()),
+        }
+        if self.chain:
+            body["chain"] = list(self.chain)
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    principal_arn: str
+    methods: tuple[HeldMethod, ...]
+    assumptions: tuple[str, ...] = field(default=())
+
+    @property
+    def method_ids(self) -> tuple[str, ...]:
+        return tuple(m.method.id for m in self.methods)
+
+    def policies(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(p for m in self.methods for p in m.policies()))
+
+
+class TargetFinder:
+    """The resources an action could be aimed at, for one principal."""
+
+    def __init__(self, index: PermissionIndex) -> None:
+        self.index = index
+        snapshot = index.snapshot
+        self.passable_roles = tuple(r.arn for r in snapshot.roles if not r.is_service_linked)
+        self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
+
+    def candidates(self, perms: EffectivePermissions, action: str) -> Iterable[str]:
+        lowered = action.lower()
+        if lowered == "iam:passrole":
+            yield from self.index.probes(action)
+            yield from self._matching(perms, action, self.passable_roles)
+            return
+        if lowered in _POLICY_VERSION_ACTIONS:
+            for resource in perms.candidate_resources(action):
+                if not _is_aws_managed_policy(resource):
+                    yield resource
+            yield from self._matching(perms, action, self.customer_policies)
+            return
+        yield from perms.candidate_resources(action)
+        if lowered.startswith("iam:"):
+            yield perms.arn
+
+    def _matching(
+        self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
+    ) -> Iterable[str]:
+        """Snapshot resources some Allow pattern covers (the evaluator still decides)."""
+        patterns = {
+            pattern
+            for policy in perms.view.identity
+            for pattern in policy.allow_literals(action.lower())
+        }
+        if not patterns:
+            return
+        for target in targets:
+            if any(arn_pattern_matches(p, target) for p in patterns):
+                yield target
+
+
+def _is_aws_managed_policy(resource: str) -> bool:
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[4] == "aws"
+
+
+def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) -> Access | None:
+    """The first target the action is allowed on, or None."""
+    if not perms.may_allow(action):
+        return None
+    return perms.allowed_on_any(action, dict.fromkeys(finder.candidates(perms, action)))
+
+
+def methods_held(
+    perms: EffectivePermissions,
+    finder: TargetFinder,
+    methods: Iterable[EscalationMethod] | None = None,
+) -> tuple[HeldMethod, ...]:
+    """Every action-list method the principal holds (sts-001 is found by trust_chains)."""
+    held: list[HeldMethod] = []
+    memo: dict[str, Access | None] = {}
+    possible = perms.possible_among("privesc_methods", all_method_actions())
+    if not possible:
+        return ()
+    for method in action_methods() if methods is None else methods:
+        if method.needs_trust_chain:
+            continue
+        if not all(a.lower() in possible for a in method.actions):
+            continue
+        accesses: list[Access] = []
+        for action in method.actions:
+            if action not in memo:
+                memo[action] = held_access(perms, finder, action)
+            access = memo[action]
+            if access is None:
+                break
+            accesses.append(access)
+        else:
+            held.append(HeldMethod(method, tuple(accesses)))
+    return tuple(held)
+
+
+# --- sts-001: role trust chains -----------------------------------------------------------------
+
+
+def session_arn(perms: EffectivePermissions) -> str:
+    """The ARN the principal calls AWS as (a role acts through a session of itself)."""
+    ref = perms.principal
+    if ref.kind == "role":
+        account = ref.arn.split(":")[4]
+        partition = ref.arn.split(":")[1]
+        return f"arn:{partition}:sts::{account}:assumed-role/{ref.name}/iam-audit"
+    return ref.arn
+
+
+def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) -> Access | None:
+    """Whether the principal can call sts:AssumeRole on the role; the identity-side grant if any."""
+    trust_source = PolicySource(f"{role.arn} trust policy", "trust", "role", role.trust_policy)
+    trust = ResolvedPolicy(trust_source, perms.facts, perms.principal.tags, perms.arn)
+    if trust.error:
+        return None
+    caller = parse_principal(session_arn(perms))
+    direct = False
+    via_account = False
+    for statement in trust.policy.statements:
+        names = statement.actions
+        matches = (
+            action_matcher(names)("sts:assumerole")
+            if names is not None
+            else not action_matcher(statement.not_actions or ())("sts:assumerole")
+        )
+        if not matches or statement.principals is None:
+            continue
+        via = principal_via(statement.principals, caller)
+        if via is None:
+            continue
+        if statement.effect == "Deny":
+            return None
+        if via == "account":
+            via_account = True
+        else:
+            direct = True
+    identity = perms.decide(_ASSUME_ROLE, role.arn)
+    if identity.denied_by:
+        return None
+    if identity.allowed and (direct or via_account):
+        return identity
+    if direct and not identity.boundary_blocks:
+        return Access(_ASSUME_ROLE, role.arn, True, (), ())
+    return None
+
+
+def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
+    """Principal ARN -> the shortest chain of roles it can assume that ends at an admin role."""
+    roles = {r.arn: r for r in index.snapshot.roles if not r.is_service_linked}
+    admin_roles = [arn for arn in roles if index[arn].is_admin_equivalent]
+    if not admin_roles:
+        return {}
+    account_wide = [
+        arn
+        for arn in index
+        if not index[arn].principal.is_service_linked and index[arn].may_allow(_ASSUME_ROLE)
+    ]
+    next_hop: dict[str, str] = {}
+    queue = deque(admin_roles)
+    reached = set(admin_roles)
+    while queue:
+        target = roles[queue.popleft()]
+        for arn in _possible_assumers(target, account_wide, index):
+            if arn in reached or arn in next_hop:
+                continue
+            perms = index[arn]
+            if perms.principal.is_service_linked or perms.is_admin_equivalent:
+                continue
+            if can_assume(perms, target, index) is None:
+                continue
+            next_hop[arn] = target.arn
+            if arn in roles:
+                reached.add(arn)
+                queue.append(arn)
+    chains: dict[str, tuple[str, ...]] = {}
+    for start in next_hop:
+        chain = [start]
+        while chain[-1] in next_hop:
+            chain.append(next_hop[chain[-1]])
+        chains[start] = tuple(chain)
+    return chains
+
+
+def _possible_assumers(role: Role, account_wide: list[str], index: PermissionIndex) -> list[str]:
+    """Principals a trust policy could let in: those it names, plus, when it names an account or
+    `*`, everyone whose own policies might allow sts:AssumeRole."""
+    named: list[str] = []
+    broad = False
+    statements = role.trust_policy.get("Statement", []) if role.trust_policy else []
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    for statement in statements:
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        if principal == "*":
+            broad = True
+            continue
+        if not isinstance(principal, Mapping):
+            continue
+        values = principal.get("AWS", [])
+        for value in [values] if isinstance(values, str) else values:
+            if value == "*" or value.endswith(":root") or value.isdigit():
+                broad = True
+            elif value in index:
+                named.append(value)
+    return list(dict.fromkeys(named + (account_wide if broad else [])))
+
+
+# --- everything, once per audit -----------------------------------------------------------------
+
+
+def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
+    """Every principal that holds at least one method (admin-equivalent principals excluded:
+    they have nothing left to escalate to, principal.admin_equivalent reports them)."""
+    finder = TargetFinder(index)
+    chains = trust_chains(index)
+    chain_method = next(m for m in load_methods() if m.id == TRUST_CHAIN_METHOD)
+    found: dict[str, Escalation] = {}
+    for arn in index:
+        perms = index[arn]
+        if perms.principal.is_service_linked or perms.is_admin_equivalent:
+            continue
+        held = list(methods_held(perms, finder))
+        chain = chains.get(arn)
+        if chain:
+            first_hop = perms.decide(_ASSUME_ROLE, chain[1])
+            held.append(HeldMethod(chain_method, (first_hop,), chain))
+        if held:
+            found[arn] = Escalation(arn, tuple(held), perms.assumptions())
+    return found
+
+
+def privilege_escalations(ctx: Any) -> dict[str, Escalation]:
+    """The audit-wide result, computed once and shared through ``ctx.shared``."""
+    found = ctx.shared.get(SHARED_KEY)
+    if found is None:
+        found = find_escalations(effective_permissions(ctx))
+        ctx.shared[SHARED_KEY] = found
+    return found

@@ -1,0 +1,83 @@
+"""What every report renderer shares: options, severity grouping, safe text for AWS strings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding, Severity
+from bot.audit.registry import CheckMeta
+from bot.audit.report import Report
+
+Catalogue = Mapping[str, CheckMeta]
+
+# C0/C1 control characters except tab, newline and carriage return (each format handles line
+# breaks itself), so that an AWS string (a tag, a policy Sid) cannot move the cursor, recolour or
+# clear a terminal or a CI log.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Presentation choices made at the edge (the CLI), so the renderers stay pure.
+
+    ``color``: ANSI colour in the text format (the CLI decides from the TTY and NO_COLOR).
+    ``min_severity``: the ``--min-severity`` the report was filtered with, so the output can say
+    that lower findings exist but are not shown.
+    ``artifact_uri``: SARIF only; put every result on this repository file instead of the
+    per-resource ``iam/<account>/<resource>`` paths.
+    """
+
+    color: bool = False
+    min_severity: Severity | None = None
+    artifact_uri: str | None = None
+
+
+def without_control_chars(text: str) -> str:
+    """The text with terminal control characters replaced by U+FFFD (newlines and tabs kept)."""
+    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def one_line(text: str) -> str:
+    """The text on a single line: newlines become spaces, control characters are neutralised."""
+    return " ".join(without_control_chars(text).split())
+
+
+def findings_by_severity(report: Report) -> list[tuple[Severity, list[Finding]]]:
+    """Findings grouped worst severity first, each group ordered by check id then resource."""
+    groups: list[tuple[Severity, list[Finding]]] = []
+    for severity in SEVERITIES_WORST_FIRST:
+        members = sorted(
+            (f for f in report.findings if f.severity is severity),
+            key=lambda f: (f.check_id, f.resource_arn),
+        )
+        if members:
+            groups.append((severity, members))
+    return groups
+
+
+def checks_with_findings(report: Report) -> list[str]:
+    """Check ids that produced at least one finding, in first-seen (worst-first) order."""
+    return list(dict.fromkeys(f.check_id for f in report.findings))
+
+
+def remediation_for(check_id: str, report: Report, catalogue: Catalogue) -> str:
+    """The catalogue's remediation for a check, else the one the finding carried."""
+    meta = catalogue.get(check_id)
+    if meta is not None and meta.remediation:
+        return meta.remediation
+    return next((f.remediation for f in report.findings if f.check_id == check_id), "")
+
+
+def summary_phrase(report: Report) -> str:
+    """'2 critical, 1 high, 0 medium, 0 low, 0 info' in worst-first order."""
+    counts = report.summary()
+    return ", ".join(f"{counts[s.value]} {s.value}" for s in SEVERITIES_WORST_FIRST)
+
+
+def demo_banner() -> str:
+    return (
+        "DEMO DATA: a fictional account built in-process (moto); "
+        "no real AWS account was read and nothing here is about your account."
+    )

@@ -1,0 +1,114 @@
+"""Plain-text report for a terminal or a CI log: grouped by severity, one finding per line."""
+
+from __future__ import annotations
+
+from bot.audit.findings import Severity
+from bot.audit.report import Report
+from bot.render.common import (
+    Catalogue,
+    RenderOptions,
+    checks_with_findings,
+    demo_banner,
+    findings_by_severity,
+    one_line,
+    remediation_for,
+    summary_phrase,
+    without_control_chars,
+)
+
+_ANSI = {
+    Severity.CRITICAL: "\x1b[1;97;41m",  # bold white on red
+    Severity.HIGH: "\x1b[1;31m",
+    Severity.MEDIUM: "\x1b[33m",
+    Severity.LOW: "\x1b[36m",
+    Severity.INFO: "\x1b[2m",
+}
+_BOLD = "\x1b[1m"
+_RESET = "\x1b[0m"
+_DETAIL_INDENT = " " * 6
+
+
+def render_text(
+    report: Report, *, catalogue: Catalogue, options: RenderOptions | None = None
+) -> str:
+    """The report as lines of plain text; ANSI colour only when ``options.color`` says so."""
+    options = options or RenderOptions()
+    paint = _painter(options.color)
+    lines: list[str] = []
+
+    lines.append(paint(_BOLD, f"iam-audit report for account {one_line(report.account_id)}"))
+    when = report.generated_at.isoformat(timespec="seconds")
+    meta = f"source: {one_line(report.source)}  generated: {when}"
+    if report.snapshot_collected_at is not None:
+        meta += f"  data collected: {report.snapshot_collected_at.isoformat(timespec='seconds')}"
+    if report.tool_version:
+        meta += f"  iam-audit {report.tool_version}"
+    lines.append(meta)
+    if report.is_demo:
+        banner = f"*** {demo_banner()} ***"
+        lines += ["", paint(_ANSI[Severity.CRITICAL], banner)]
+
+    lines.append("")
+    total = len(report.findings)
+    lines.append(f"Findings: {total} ({summary_phrase(report)})")
+    if options.min_severity is not None:
+        lines.append(f"  showing only severity {options.min_severity.value} and above")
+    lines.append(
+        f"Checks: {len(report.checks)} ran, {len(report.skipped)} skipped; "
+        f"errors: {len(report.errors)}; muted: {len(report.suppressed)}"
+    )
+
+    for severity, findings in findings_by_severity(report):
+        lines += ["", paint(_BOLD, f"{severity.value.upper()} ({len(findings)})")]
+        label = paint(_ANSI[severity], f"[{severity.value}]")
+        for finding in findings:
+            lines.append(f"  {label} {finding.check_id}  {one_line(finding.resource_arn)}")
+            text = finding.detail or finding.title
+            lines += [_DETAIL_INDENT + part for part in _wrap_lines(text)]
+    if not report.findings:
+        lines += ["", "No findings."]
+
+    fixes = checks_with_findings(report)
+    if fixes:
+        lines += ["", paint(_BOLD, "How to fix")]
+        for check_id in fixes:
+            remedy = remediation_for(check_id, report, catalogue)
+            title = catalogue[check_id].title if check_id in catalogue else ""
+            lines.append(f"  {check_id}" + (f": {one_line(title)}" if title else ""))
+            lines += [_DETAIL_INDENT + part for part in _wrap_lines(remedy)]
+
+    if report.errors:
+        lines += ["", paint(_BOLD, f"Errors ({len(report.errors)})")]
+        for error in report.errors:
+            where = error.check_id or error.api or error.kind
+            line = f"  [{error.kind}] {one_line(where)}: {one_line(error.message)}"
+            if error.action:
+                line += f" (needs {one_line(error.action)})"
+            lines.append(line)
+
+    if report.skipped:
+        lines += ["", paint(_BOLD, f"Skipped checks ({len(report.skipped)})")]
+        lines += [f"  {s.check_id}: {one_line(s.reason)}" for s in report.skipped]
+
+    if report.suppressed:
+        lines += ["", paint(_BOLD, f"Muted findings ({len(report.suppressed)})")]
+        for muted in report.suppressed:
+            until = f" until {muted.expires}" if muted.expires else ""
+            lines.append(
+                f"  [{muted.severity.value}] {muted.check_id}  {one_line(muted.resource_arn)}"
+                f" - {one_line(muted.reason)}{until}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _wrap_lines(text: str) -> list[str]:
+    """A possibly multi-line AWS string as separate safe lines (blank lines dropped)."""
+    parts = [one_line(part) for part in without_control_chars(text).splitlines()]
+    return [part for part in parts if part]
+
+
+def _painter(enabled: bool):
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if enabled else text
+
+    return paint

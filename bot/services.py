@@ -1,0 +1,121 @@
+"""Composition root: builds every adapter from Settings; nothing connects at import time."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.audit.config import AuditConfig, audit_config_from_dict
+from bot.audit.model import AccountSnapshot
+from bot.audit.registry import all_checks
+from bot.audits import AccountAudits, SnapshotSource
+from bot.config import Settings
+from bot.jobs import AuditJobs
+from bot.slack.authorization import Authorizer
+from bot.slack.delivery import Delivery, make_web_client
+from bot.store import Store, make_store
+
+log = logging.getLogger(__name__)
+
+# check id -> handler of its "Remediate" button; the approvals feature registers them. A button is
+# shown only for check ids present here, so the bot never shows a button that does nothing.
+RemediationHandler = Callable[..., Any]
+
+
+def utc_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Everything the Slack handlers need, built once at start."""
+
+    settings: Settings
+    store: Store
+    delivery: Delivery
+    jobs: AuditJobs
+    audits: AccountAudits
+    authorizer: Authorizer
+    clock: Callable[[], datetime]
+    remediations: dict[str, RemediationHandler] = field(default_factory=dict)
+
+    @property
+    def remediable(self) -> frozenset[str]:
+        return frozenset(self.remediations)
+
+
+def default_snapshot_source(settings: Settings) -> SnapshotSource:
+    """The demo account, or the live account of the configured profile / credential chain."""
+    if settings.demo:
+
+        def demo(now: datetime) -> AccountSnapshot:
+            from bot.aws.demo import build_demo_snapshot  # noqa: PLC0415 - moto only when used
+
+            return build_demo_snapshot(now=now)
+
+        return demo
+
+    def live(now: datetime) -> AccountSnapshot:
+        from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when used
+        from bot.aws.session import make_session  # noqa: PLC0415
+
+        session = make_session(
+            profile=settings.aws_profile or None, region=settings.aws_region or None
+        )
+        return collect_snapshot(session, now=now)
+
+    return live
+
+
+def target_name(settings: Settings) -> str:
+    """Cache and lock key of the audited account, known before anything is collected."""
+    if settings.demo:
+        return "demo"
+    return f"profile:{settings.aws_profile}" if settings.aws_profile else "default"
+
+
+def audit_config(settings: Settings) -> AuditConfig:
+    """The [thresholds]/[severity]/[[suppressions]] part of the config file (ConfigError if bad)."""
+    if not settings.audit_config:
+        return AuditConfig()
+    return audit_config_from_dict(settings.audit_config, known_checks=set(all_checks()))
+
+
+def build_services(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_clock,
+    source: SnapshotSource | None = None,
+    store: Store | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    lock_poll_seconds: float = 1.0,
+) -> Services:
+    """Wire real adapters; tests pass a clock, a snapshot source, a store and a sleep."""
+    store = store or make_store(settings.redis_url, clock=clock)
+    client = make_web_client(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url, sleep=sleep
+    )
+    delivery = Delivery(client, store, sleep=sleep)
+    jobs = AuditJobs(
+        store=store,
+        workers=settings.workers,
+        max_queued=settings.max_queued_audits,
+        lock_ttl_seconds=settings.lock_ttl_seconds,
+        clock=clock,
+        sleep=sleep,
+        lock_poll_seconds=lock_poll_seconds,
+    )
+    audits = AccountAudits(
+        target=target_name(settings),
+        source=source or default_snapshot_source(settings),
+        store=store,
+        config=audit_config(settings),
+        clock=clock,
+        ttl_seconds=settings.report_ttl_seconds,
+    )
+    authorizer = Authorizer(settings, group_members=delivery.usergroup_members, clock=clock)
+    return Services(settings, store, delivery, jobs, audits, authorizer, clock)

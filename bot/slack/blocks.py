@@ -1,0 +1,628 @@
+"""Block Kit builders (pure): every message respects Slack's limits by construction.
+
+Every string that came from AWS or from a user passes through :func:`escape` before it lands in
+mrkdwn, so a tag value like ``<!channel>`` is shown instead of pinging a channel. The builders
+clip text to the per-element limits and a :class:`Budget` keeps the whole message under the block
+count and total-text size Slack accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding, Severity
+from bot.audit.report import Report
+from bot.slack.posture import MfaPosture, PrincipalProfile
+
+# Slack's documented limits (see shared/slack.md).
+MAX_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+MAX_FIELDS = 10
+FIELD_TEXT = 2000
+BUTTON_VALUE = 2000
+BUTTON_TEXT = 75
+MAX_ACTION_ELEMENTS = 25
+MAX_CONTEXT_ELEMENTS = 10
+# Slack rejects messages well below the per-block caps (msg_blocks_too_long); stay under this.
+MESSAGE_TEXT_BUDGET = 11_000
+FALLBACK_TEXT = 3000
+ELLIPSIS = "…"
+
+Block = dict[str, Any]
+Message = dict[str, Any]
+
+SEVERITY_EMOJI = {
+    Severity.CRITICAL: ":red_circle:",
+    Severity.HIGH: ":large_orange_circle:",
+    Severity.MEDIUM: ":large_yellow_circle:",
+    Severity.LOW: ":large_blue_circle:",
+    Severity.INFO: ":white_circle:",
+}
+
+# Action ids the app listens to; values carry ids and indexes only, never report content.
+ACTION_SHOW_MORE = "audit_show_more"
+ACTION_REMEDIATE = "audit_remediate"
+LINT_MODAL_CALLBACK = "lint_policy_modal"
+LINT_BLOCK_ID = "policy_block"
+LINT_INPUT_ID = "policy_input"
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+def escape(text: object) -> str:
+    """Escape the three characters mrkdwn gives meaning to (&, <, >); all else is shown as is."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    """At most ``limit`` characters, with an ellipsis when something was cut.
+
+    An escape sequence (``&amp;``) is never cut in half, so clipping escaped text stays safe.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - len(ELLIPSIS), 0)]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + ELLIPSIS
+
+
+def code(text: object) -> str:
+    """Inline code of an escaped value; backticks inside would end the span, so they are swapped."""
+    return "`" + escape(str(text).replace("`", "'")) + "`"
+
+
+def _iso(moment: datetime | None) -> str:
+    return escape(moment.isoformat(timespec="seconds")) if moment else "?"
+
+
+def format_age(then: datetime | None, now: datetime) -> str:
+    if then is None:
+        return "unknown age"
+    seconds = int((now - then).total_seconds())
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"
+
+
+# --- blocks -------------------------------------------------------------------------------
+
+
+def header(text: str) -> Block:
+    plain = clip(" ".join(text.split()), HEADER_TEXT)
+    return {"type": "header", "text": {"type": "plain_text", "text": plain or "-", "emoji": True}}
+
+
+def section(mrkdwn: str, *, accessory: Block | None = None, limit: int = SECTION_TEXT) -> Block:
+    block: Block = {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": clip(mrkdwn, min(limit, SECTION_TEXT)) or " "},
+    }
+    if accessory:
+        block["accessory"] = accessory
+    return block
+
+
+def fields(items: Sequence[str]) -> Block:
+    return {
+        "type": "section",
+        "fields": [
+            {"type": "mrkdwn", "text": clip(item, FIELD_TEXT) or " "}
+            for item in list(items)[:MAX_FIELDS]
+        ],
+    }
+
+
+def context(items: Sequence[str]) -> Block:
+    return {
+        "type": "context",
+        "elements": [
+            {"type": "mrkdwn", "text": clip(item, FIELD_TEXT) or " "}
+            for item in list(items)[:MAX_CONTEXT_ELEMENTS]
+        ],
+    }
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: dict[str, Any], *, style: str = "") -> Block:
+    """A button whose value is small JSON; too large a value is a programming error."""
+    encoded = json.dumps(value, separators=(",", ":"))
+    if len(encoded) > BUTTON_VALUE:
+        raise ValueError(
+            f"button value of {action_id} is {len(encoded)} chars (max {BUTTON_VALUE})"
+        )
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(text, BUTTON_TEXT), "emoji": True},
+        "action_id": action_id,
+        "value": encoded,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(elements: Sequence[Block], *, block_id: str = "") -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)[:MAX_ACTION_ELEMENTS]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def text_size(value: Any) -> int:
+    """Characters of every ``text`` string in a block tree (what Slack counts against size)."""
+    if isinstance(value, dict):
+        total = 0
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                total += len(item)
+            else:
+                total += text_size(item)
+        return total
+    if isinstance(value, list):
+        return sum(text_size(item) for item in value)
+    return 0
+
+
+class Budget:
+    """Collects blocks while the message stays under the block count and total text size."""
+
+    def __init__(self, *, max_blocks: int = MAX_BLOCKS, max_text: int = MESSAGE_TEXT_BUDGET):
+        self.blocks: list[Block] = []
+        self._max_blocks = max_blocks
+        self._max_text = max_text
+        self._text = 0
+
+    def room(self, *, reserve_blocks: int = 0, reserve_text: int = 0) -> tuple[int, int]:
+        return (
+            self._max_blocks - len(self.blocks) - reserve_blocks,
+            self._max_text - self._text - reserve_text,
+        )
+
+    def add(self, block: Block, *, reserve_blocks: int = 0, reserve_text: int = 0) -> bool:
+        """Add the block if it fits with the reserve kept free; False (nothing added) if not."""
+        size = text_size(block)
+        blocks_left, text_left = self.room(reserve_blocks=reserve_blocks, reserve_text=reserve_text)
+        if blocks_left < 1 or size > text_left:
+            return False
+        self.blocks.append(block)
+        self._text += size
+        return True
+
+
+def message(fallback: str, blocks: list[Block]) -> Message:
+    """A message with the top-level text fallback notifications and screen readers use."""
+    return {"text": clip(fallback, FALLBACK_TEXT) or " ", "blocks": blocks}
+
+
+# --- simple messages -----------------------------------------------------------------------
+
+
+def notice_message(text: str) -> Message:
+    """A one-sentence reply (errors, refusals); the text is escaped here."""
+    safe = escape(text)
+    return message(text, [section(safe)])
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHelp:
+    name: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...] = ()
+
+
+def help_message(
+    commands: Iterable[CommandHelp], *, slash: str = "/iam-audit", note: str = ""
+) -> Message:
+    budget = Budget()
+    budget.add(header("iam-audit: AWS IAM posture from Slack"))
+    if note:
+        budget.add(section(escape(note)))
+    for item in commands:
+        examples = "\n".join(code(f"{slash} {example}") for example in item.examples)
+        body = f"*{code(slash + ' ' + item.usage)}*\n{escape(item.summary)}"
+        if examples:
+            body += f"\n_Examples:_ {examples}"
+        if not budget.add(section(body), reserve_blocks=1, reserve_text=200):
+            break
+    budget.add(context(["Every finding carries its check id; `iam-audit checks` lists them."]))
+    names = ", ".join(item.name for item in commands)
+    return message(f"iam-audit subcommands: {names}", budget.blocks)
+
+
+AUDIT_STAGES: tuple[str, ...] = ("collecting", "auditing", "rendering")
+
+
+def progress_message(
+    account_id: str, stage: str, *, demo: bool = False, joined: int = 0
+) -> Message:
+    """The immediate "Auditing account ... (collecting)" message, updated as stages finish."""
+    label = f"Auditing account {escape(account_id)}{' (demo)' if demo else ''}... ({escape(stage)})"
+    marks = []
+    reached = AUDIT_STAGES.index(stage) if stage in AUDIT_STAGES else -1
+    for index, name in enumerate(AUDIT_STAGES):
+        mark = (
+            ":white_check_mark:"
+            if index < reached
+            else (":hourglass_flowing_sand:" if index == reached else ":white_circle:")
+        )
+        marks.append(f"{mark} {name}")
+    ctx = ["  ".join(marks)]
+    if joined:
+        ctx.append(f"{joined} more request(s) joined this audit")
+    return message(
+        f"Auditing account {account_id}... ({stage})",
+        [section(f":mag: *{label}*"), context(ctx)],
+    )
+
+
+# --- audit result --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """One page of an audit result and whether the full report should be attached as a file."""
+
+    message: Message
+    page: int
+    pages: int
+    shown: int
+    total: int
+
+    @property
+    def needs_file(self) -> bool:
+        return self.pages > 1
+
+
+def severity_counts(summary: dict[str, int]) -> list[str]:
+    return [
+        f"{SEVERITY_EMOJI[s]} *{s.value.capitalize()}*\n{int(summary.get(s.value, 0))}"
+        for s in SEVERITIES_WORST_FIRST
+    ]
+
+
+def finding_text(finding: Finding, *, limit: int) -> str:
+    """One finding: severity, check id, title, resource, detail, then as much evidence as fits."""
+    head = (
+        f"{SEVERITY_EMOJI[finding.severity]} *{finding.severity.value.upper()}* "
+        f"{code(finding.check_id)} {escape(finding.title)}\n"
+        f"*Resource:* {code(finding.resource_arn)}\n{escape(finding.detail)}"
+    )
+    lines = [head]
+    for key, value in list(finding.evidence.items())[:6]:
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        lines.append(f"> *{escape(key)}:* {escape(clip(shown, 300))}")
+    return clip("\n".join(lines), limit)
+
+
+def audit_page(
+    report: Report,
+    *,
+    report_id: str,
+    page: int,
+    page_size: int,
+    now: datetime,
+    min_severity: Severity | None = None,
+    remediable: frozenset[str] = frozenset(),
+    cached_at: datetime | None = None,
+) -> AuditPage:
+    """Header, counts by severity, one page of findings (worst first), paging buttons.
+
+    The per-finding text cap is derived from the page size, so a full page always fits inside
+    the message budget and a page index always names the same findings.
+    """
+    shown_report = report.filtered(min_severity) if min_severity else report
+    findings = shown_report.findings
+    page_size = max(1, min(page_size, 20))
+    pages = max(1, -(-len(findings) // page_size))
+    page = max(0, min(page, pages - 1))
+    start = page * page_size
+    chunk = findings[start : start + page_size]
+    per_finding = min(SECTION_TEXT, (MESSAGE_TEXT_BUDGET - 2500) // page_size)
+
+    budget = Budget()
+    title = f"IAM audit: account {report.account_id}" + (" (demo)" if report.is_demo else "")
+    budget.add(header(title))
+    budget.add(fields(severity_counts(report.summary())))
+    age_of = cached_at or report.generated_at
+    facts = [
+        f"Generated {escape(report.generated_at.isoformat(timespec='seconds'))}"
+        f" ({format_age(age_of, now)})",
+        f"{len(report.checks)} checks ran",
+    ]
+    if min_severity:
+        facts.append(f"showing {escape(min_severity.value)} and worse")
+    if report.suppressed:
+        facts.append(f"{len(report.suppressed)} suppressed")
+    budget.add(context(facts))
+    if report.errors:
+        problems = "; ".join(escape(e.message) for e in report.errors[:5])
+        budget.add(
+            section(
+                f":warning: *{len(report.errors)} problem(s) during the audit:* {problems}",
+                limit=600,
+            )
+        )
+    budget.add(divider())
+    if not findings:
+        budget.add(section(":white_check_mark: No findings at this severity."))
+    for offset, finding in enumerate(chunk):
+        index = report.findings.index(finding) if min_severity else start + offset
+        accessory = None
+        if finding.check_id in remediable:
+            accessory = button(
+                "Remediate", ACTION_REMEDIATE, {"r": report_id, "i": index}, style="danger"
+            )
+        budget.add(
+            section(finding_text(finding, limit=per_finding), accessory=accessory),
+            reserve_blocks=2,
+            reserve_text=400,
+        )
+    nav: list[Block] = []
+    paging = {"r": report_id, "s": min_severity.value if min_severity else ""}
+    if page > 0:
+        nav.append(button("Previous", ACTION_SHOW_MORE + "_prev", {**paging, "p": page - 1}))
+    if page + 1 < pages:
+        nav.append(
+            button("Show more", ACTION_SHOW_MORE, {**paging, "p": page + 1}, style="primary")
+        )
+    footer = f"Findings {start + 1 if chunk else 0}-{start + len(chunk)} of {len(findings)}"
+    if pages > 1:
+        footer += f" (page {page + 1}/{pages}); the full report is attached as a file"
+    budget.add(context([footer]), reserve_blocks=1)
+    if nav:
+        budget.add(actions(nav))
+    summary = report.summary()
+    counts = ", ".join(f"{summary[s.value]} {s.value}" for s in SEVERITIES_WORST_FIRST)
+    fallback = (
+        f"IAM audit of account {report.account_id}: {len(report.findings)} findings ({counts})"
+    )
+    return AuditPage(message(fallback, budget.blocks), page, pages, len(chunk), len(findings))
+
+
+def status_message(
+    *,
+    account_id: str,
+    summary: dict[str, int] | None,
+    generated_at: datetime | None,
+    now: datetime,
+    running: bool,
+    demo: bool,
+    errors: int = 0,
+) -> Message:
+    if summary is None:
+        text = f"No audit of account {account_id} yet. Run `/iam-audit audit`."
+        blocks = [section(escape(text))]
+    else:
+        age = format_age(generated_at, now)
+        text = f"Last audit of account {account_id}: {sum(summary.values())} findings, {age}"
+        blocks = [
+            header(f"Status: account {account_id}" + (" (demo)" if demo else "")),
+            fields(severity_counts(summary)),
+            context(
+                [
+                    f"Last audit {_iso(generated_at)} ({age})",
+                    *([f":warning: {errors} problem(s) during that audit"] if errors else []),
+                ]
+            ),
+        ]
+    if running:
+        blocks.append(context([":hourglass_flowing_sand: An audit is running now."]))
+    return message(text, blocks)
+
+
+# --- mfa, principal, simulate, lint ---------------------------------------------------------
+
+
+def _name_list(names: Sequence[str], *, limit: int = 1500) -> str:
+    if not names:
+        return "none"
+    return clip(", ".join(code(n) for n in names), limit)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a (no users)" if value is None else f"{value}%"
+
+
+def mfa_message(
+    posture: MfaPosture, *, account_id: str, as_of: datetime | None, now: datetime
+) -> Message:
+    root_icon = {"hardware": ":white_check_mark:", "virtual": ":warning:", "none": ":red_circle:"}
+    blocks = [header(f"MFA posture: account {account_id}")]
+    if not posture.has_credential_report:
+        blocks.append(
+            section(":warning: The credential report was not collected, so MFA facts are unknown.")
+        )
+    blocks.append(
+        fields(
+            [
+                f"*Coverage (all users)*\n{_percent(posture.coverage_percent)}"
+                f" ({posture.users_with_mfa}/{posture.users})",
+                f"*Coverage (console users)*\n{_percent(posture.console_coverage_percent)}"
+                f" ({posture.console_users_with_mfa}/{posture.console_users})",
+                f"*Root MFA*\n{root_icon.get(posture.root, ':grey_question:')}"
+                f" {escape(posture.root)}",
+                f"*Admins without MFA*\n{len(posture.admin_without_mfa)}",
+            ]
+        )
+    )
+    rows = [
+        ("Console users without MFA", "user.console_without_mfa", posture.console_without_mfa),
+        ("All users without MFA", "user.without_mfa", posture.without_mfa),
+        ("Admin-equivalent users without MFA", "user.admin_without_mfa", posture.admin_without_mfa),
+        (
+            "Privileged users with only virtual MFA",
+            "user.virtual_mfa_only",
+            posture.privileged_virtual_only,
+        ),
+        (
+            "Users whose permissions do not require MFA",
+            "user.mfa_not_enforced",
+            posture.not_enforced,
+        ),
+    ]
+    for title, check_id, names in rows:
+        blocks.append(section(f"*{title}* ({len(names)}) {code(check_id)}\n{_name_list(names)}"))
+    blocks.append(context([f"From the audit data of {format_age(as_of, now)}"]))
+    text = (
+        f"MFA posture of {account_id}: {_percent(posture.coverage_percent)} of users have MFA,"
+        f" root MFA {posture.root}"
+    )
+    return message(text, blocks)
+
+
+def principal_message(
+    profile: PrincipalProfile, *, as_of: datetime | None, now: datetime
+) -> Message:
+    budget = Budget()
+    budget.add(header(f"{profile.kind.capitalize()} {profile.name}"))
+    budget.add(section(f"*ARN:* {code(profile.arn)}"))
+    budget.add(fields([f"*{escape(f.label)}*\n{escape(f.value)}" for f in profile.credentials]))
+    if profile.kind == "user":
+        budget.add(section(f"*Groups:* {_name_list(profile.groups)}"))
+    else:
+        trusted = "\n".join(f"• {escape(t)}" for t in profile.trusted) or "nobody"
+        budget.add(section(f"*Trusted to assume it:*\n{trusted}"))
+    policies = "\n".join(f"• {escape(p)}" for p in profile.policies) or "none"
+    boundary = f"\n*Permissions boundary:* {code(profile.boundary)}" if profile.boundary else ""
+    budget.add(section(f"*Policies:*\n{policies}{boundary}", limit=2500))
+    risks = "\n".join(
+        f"{SEVERITY_EMOJI[f.severity]} {code(f.check_id)} {escape(f.detail)}" for f in profile.risks
+    )
+    budget.add(
+        section(
+            f"*Effective risks:*\n{risks or 'none found (admin, escalation, exposure)'}", limit=2500
+        )
+    )
+    budget.add(divider())
+    budget.add(section(f"*Findings ({len(profile.findings)}):*"))
+    for finding in profile.findings[:10]:
+        if not budget.add(
+            section(finding_text(finding, limit=700)), reserve_blocks=1, reserve_text=200
+        ):
+            break
+    budget.add(context([f"From the audit data of {format_age(as_of, now)}"]))
+    text = (
+        f"{profile.kind} {profile.name}: {len(profile.findings)} findings,"
+        f" {len(profile.risks)} effective risks"
+    )
+    return message(text, budget.blocks)
+
+
+DECISION_ICON = {
+    "allowed": ":white_check_mark:",
+    "implicit_deny": ":no_entry_sign:",
+    "explicit_deny": ":no_entry:",
+}
+
+
+def simulate_message(
+    *,
+    principal_arn: str,
+    action: str,
+    resource: str,
+    context_keys: dict[str, Any],
+    decision: str,
+    reason: str,
+    matched: Sequence[dict[str, Any]],
+    as_of: datetime | None,
+    now: datetime,
+) -> Message:
+    label = decision.replace("_", " ")
+    blocks = [
+        header(f"Simulation: {label}"),
+        section(
+            f"{DECISION_ICON.get(decision, ':grey_question:')} *{escape(label.upper())}*\n"
+            f"*Principal:* {code(principal_arn)}\n*Action:* {code(action)}\n"
+            f"*Resource:* {code(resource)}"
+        ),
+    ]
+    if context_keys:
+        keys = ", ".join(f"{code(k)}={code(v)}" for k, v in context_keys.items())
+        blocks.append(section(f"*Context:* {keys}", limit=1500))
+    blocks.append(section(f"*Why:* {escape(reason)}", limit=2000))
+    if matched:
+        lines = [
+            f"• {escape(m.get('effect', ''))} in {escape(m.get('kind', ''))}"
+            f" {code(m.get('policy', ''))}"
+            f" statement {code(m.get('statement', ''))}"
+            for m in matched[:15]
+        ]
+        blocks.append(section("*Deciding statements:*\n" + "\n".join(lines), limit=2500))
+    blocks.append(
+        context([f"Policies from the snapshot of {format_age(as_of, now)}; offline evaluation"])
+    )
+    return message(f"Simulation of {action} by {principal_arn}: {label}", blocks)
+
+
+def lint_message(findings: Sequence[Any]) -> Message:
+    """Linter findings (objects with code, severity, statement, message), in the linter's order."""
+    budget = Budget()
+    if not findings:
+        budget.add(header("Policy lint: no findings"))
+        budget.add(section(":white_check_mark: The linter found nothing wrong with this policy."))
+        return message("Policy lint: no findings", budget.blocks)
+    budget.add(header(f"Policy lint: {len(findings)} finding(s)"))
+    shown = 0
+    for item in findings:
+        where = "document" if item.statement is None else f"statement {item.statement}"
+        text = (
+            f"{SEVERITY_EMOJI[item.severity]} *{item.severity.value.upper()}* {code(item.code)}"
+            f" ({where})\n{escape(item.message)}"
+        )
+        if not budget.add(section(text, limit=800), reserve_blocks=1, reserve_text=200):
+            break
+        shown += 1
+    if shown < len(findings):
+        budget.add(
+            context(
+                [f"{len(findings) - shown} more finding(s) not shown; run `iam-audit lint` for all"]
+            )
+        )
+    worst = max(findings, key=lambda f: f.severity.rank).severity.value
+    return message(f"Policy lint: {len(findings)} finding(s), worst {worst}", budget.blocks)
+
+
+def lint_modal(*, channel_id: str) -> dict[str, Any]:
+    """The modal where a policy is pasted; the channel rides in private_metadata."""
+    return {
+        "type": "modal",
+        "callback_id": LINT_MODAL_CALLBACK,
+        "private_metadata": json.dumps({"channel": channel_id}),
+        "title": {"type": "plain_text", "text": "Lint an IAM policy"},
+        "submit": {"type": "plain_text", "text": "Lint"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": LINT_BLOCK_ID,
+                "label": {"type": "plain_text", "text": "Policy JSON"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": LINT_INPUT_ID,
+                    "multiline": True,
+                    "max_length": 3000,
+                    "placeholder": {
+                        "type": "plain_text",
+                        "text": '{"Version": "2012-10-17", "Statement": [...]}',
+                    },
+                },
+            }
+        ],
+    }

@@ -1,0 +1,143 @@
+"""The App Home tab: posture at a glance, republished after each audit for those who opened it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.audit.report import Report
+from bot.errors import IamAuditError
+from bot.slack.blocks import (
+    MAX_VIEW_BLOCKS,
+    Budget,
+    code,
+    context,
+    divider,
+    escape,
+    fields,
+    finding_text,
+    format_age,
+    header,
+    section,
+    severity_counts,
+)
+from bot.slack.posture import MfaPosture
+from bot.store.base import HistoryEntry
+
+log = logging.getLogger(__name__)
+
+TOP_RISKS = 5
+TREND_LENGTH = 8
+
+
+def trend_line(history: Sequence[HistoryEntry]) -> str:
+    """Oldest to newest totals, with critical+high in brackets: "14 (5) -> 12 (3) -> 9 (1)"."""
+    if not history:
+        return "no audits yet"
+    points = []
+    for entry in reversed(history[:TREND_LENGTH]):
+        total = sum(entry.summary.values())
+        serious = entry.summary.get("critical", 0) + entry.summary.get("high", 0)
+        points.append(f"{total} ({serious})")
+    return " → ".join(points)
+
+
+def home_view(
+    *,
+    account_id: str,
+    report: Report | None,
+    saved_at: datetime | None,
+    history: Sequence[HistoryEntry],
+    posture: MfaPosture | None,
+    now: datetime,
+    running: bool = False,
+) -> dict[str, Any]:
+    budget = Budget(max_blocks=MAX_VIEW_BLOCKS)
+    budget.add(header(f"IAM posture: account {account_id}"))
+    if report is None:
+        budget.add(
+            section("No audit yet. Type `/iam-audit audit` in a channel where I am invited.")
+        )
+    else:
+        budget.add(
+            context(
+                [
+                    f"Last audit {escape(report.generated_at.isoformat(timespec='seconds'))}"
+                    f" ({format_age(saved_at or report.generated_at, now)})",
+                    f"{len(report.findings)} findings, {len(report.checks)} checks",
+                    *(["demo account"] if report.is_demo else []),
+                ]
+            )
+        )
+        budget.add(fields(severity_counts(report.summary())))
+        budget.add(
+            section(f"*Trend* (total, critical+high; oldest → newest)\n{trend_line(history)}")
+        )
+        if posture is not None:
+            coverage = posture.coverage_percent
+            budget.add(
+                section(
+                    f"*MFA coverage:* {'n/a' if coverage is None else f'{coverage}%'}"
+                    f" of users ({posture.users_with_mfa}/{posture.users}); root MFA:"
+                    f" {escape(posture.root)}; console users without MFA:"
+                    f" {len(posture.console_without_mfa)}"
+                )
+            )
+        budget.add(divider())
+        budget.add(section("*Top risks*"))
+        for finding in report.findings[:TOP_RISKS]:
+            budget.add(section(finding_text(finding, limit=600)))
+        if not report.findings:
+            budget.add(section(":white_check_mark: No findings."))
+    if running:
+        budget.add(context([":hourglass_flowing_sand: An audit is running now."]))
+    budget.add(context([f"Refreshed after every audit; details: {code('/iam-audit audit')}"]))
+    return {"type": "home", "blocks": budget.blocks}
+
+
+class HomeTab:
+    """Publishes the view; remembers who opened it so an audit can refresh their tab."""
+
+    def __init__(self, services: Any) -> None:  # Services; Any avoids an import cycle
+        self._services = services
+
+    def view(self, *, running: bool | None = None) -> dict[str, Any]:
+        from bot.slack.posture import mfa_posture  # noqa: PLC0415 - pure, small
+
+        services = self._services
+        audits = services.audits
+        latest = audits.latest()
+        report, stored = latest if latest else (None, None)
+        posture = None
+        cached = services.store.latest_snapshot(audits.target)
+        if cached is not None:
+            from bot.audit.model import AccountSnapshot  # noqa: PLC0415
+
+            posture = mfa_posture(AccountSnapshot.from_dict(cached.data), report)
+        return home_view(
+            account_id=report.account_id if report else audits.target,
+            report=report,
+            saved_at=stored.saved_at if stored else None,
+            history=services.store.report_history(audits.target, TREND_LENGTH),
+            posture=posture,
+            now=services.clock(),
+            running=services.jobs.is_running(audits.target) if running is None else running,
+        )
+
+    def opened(self, user_id: str) -> None:
+        self._services.store.add_home_viewer(user_id)
+        self._services.delivery.publish_home(user_id, self.view())
+
+    def refresh_all(self) -> int:
+        """Republish for everyone who opened the tab; returns how many were updated."""
+        view = self.view(running=False)  # called as an audit finishes: it is not "running" any more
+        updated = 0
+        for user_id in sorted(self._services.store.home_viewers()):
+            try:
+                self._services.delivery.publish_home(user_id, view)
+                updated += 1
+            except IamAuditError as exc:
+                log.warning("could not refresh the App Home of %s: %s", user_id, exc)
+        return updated

@@ -1,0 +1,204 @@
+"""`/iam-audit audit [--min-severity S] [check-id...]`: run an audit with visible progress.
+
+The listener only validates, posts the progress message and queues the work; the audit itself
+runs in the bounded pool (bot/jobs.py). "Show more" buttons carry the report id and a page
+index; the report is read back from the cache, so a click never trusts content from the client.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.audit.findings import Severity
+from bot.audits import AuditResult
+from bot.errors import DeliveryError, IamAuditError, InputError
+from bot.services import Services
+from bot.slack.blocks import (
+    ACTION_REMEDIATE,
+    ACTION_SHOW_MORE,
+    audit_page,
+    notice_message,
+    progress_message,
+)
+from commands.request import CommandRequest
+
+NAME = "audit"
+USAGE = "audit [--min-severity S] [check-id...]"
+SUMMARY = (
+    "Audit the account's IAM now: counts by severity, top findings, the full report as a file."
+)
+EXAMPLES = (
+    "audit",
+    "audit --min-severity high",
+    "audit root.mfa_disabled user.console_without_mfa",
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditArgs:
+    min_severity: Severity | None
+    checks: frozenset[str]
+
+
+def parse_args(args: list[str]) -> AuditArgs:
+    min_severity: Severity | None = None
+    checks: list[str] = []
+    items = iter(args)
+    for item in items:
+        if item in ("--min-severity", "-s"):
+            value = next(items, None)
+            if value is None:
+                raise InputError("--min-severity needs a value (critical, high, medium, low, info)")
+            min_severity = Severity.parse(value)
+        elif item.startswith("--min-severity="):
+            min_severity = Severity.parse(item.split("=", 1)[1])
+        elif item.startswith("-"):
+            raise InputError(f"unknown option {item} (usage: {USAGE})")
+        else:
+            checks.append(item)
+    return AuditArgs(min_severity, frozenset(checks))
+
+
+class ProgressMessage:
+    """One requester's message: updated at each stage, then replaced by the result."""
+
+    def __init__(self, request: CommandRequest, ts: str, args: AuditArgs, account_label: str):
+        self._request = request
+        self._services = request.services
+        self._ts = ts
+        self._args = args
+        self._label = account_label
+
+    def on_stage(self, stage: str, joined: int) -> None:
+        message = progress_message(
+            self._label, stage, demo=self._services.settings.demo, joined=joined
+        )
+        self._services.delivery.update(self._request.channel_id, self._ts, message)
+
+    def on_done(self, result: AuditResult) -> None:
+        services = self._services
+        report = result.report
+        if self._args.checks:
+            report = _only(report, self._args.checks)
+        page = audit_page(
+            report,
+            report_id=result.report_id,
+            page=0,
+            page_size=services.settings.page_size,
+            now=services.clock(),
+            min_severity=self._args.min_severity,
+            remediable=services.remediable,
+            cached_at=result.saved_at,
+        )
+        services.delivery.update(self._request.channel_id, self._ts, page.message)
+        if page.needs_file:
+            services.delivery.upload_text(
+                channel=self._request.channel_id,
+                filename=f"iam-audit-{report.account_id}-{result.saved_at:%Y%m%dT%H%M%S}.json",
+                content=json.dumps(result.report.to_dict(), indent=2),
+                title=f"IAM audit of {report.account_id}: full report",
+                thread_ts=self._ts,
+            )
+
+    def on_error(self, error: IamAuditError) -> None:
+        self._services.delivery.update(
+            self._request.channel_id, self._ts, notice_message(f"The audit failed: {error}")
+        )
+
+
+def _only(report: Any, checks: frozenset[str]) -> Any:
+    from dataclasses import replace  # noqa: PLC0415
+
+    return replace(report, findings=tuple(f for f in report.findings if f.check_id in checks))
+
+
+def handle(request: CommandRequest) -> None:
+    services = request.services
+    args = parse_args(request.args)
+    if args.checks:
+        services.audits.validate_checks(args.checks)
+    latest = services.audits.latest()
+    label = latest[0].account_id if latest else services.audits.target
+    try:
+        ts = services.delivery.post(
+            request.channel_id, progress_message(label, "collecting", demo=services.settings.demo)
+        )
+    except DeliveryError as exc:
+        log.warning("cannot post in %s: %s", request.channel_id, exc)
+        request.reply(
+            notice_message(
+                "I cannot post in this channel. Invite me first (/invite @iam-audit), then retry."
+            )
+        )
+        return
+    subscriber = ProgressMessage(request, ts, args, label)
+    try:
+        services.jobs.submit(
+            services.audits.target,
+            lambda progress, since: services.audits.run(progress, since, args.checks),
+            subscriber,
+            scope=args.checks,
+        )
+    except IamAuditError as exc:
+        services.delivery.update(request.channel_id, ts, notice_message(str(exc)))
+
+
+# --- buttons ------------------------------------------------------------------------------
+
+
+def on_show_more(services: Services, body: dict[str, Any]) -> None:
+    """Render the requested page of a cached report into the clicked message."""
+    action = body["actions"][0]
+    try:
+        value = json.loads(action.get("value") or "{}")
+        report_id = str(value["r"])
+        page = int(value["p"])
+        min_severity = Severity.parse(value["s"]) if value.get("s") else None
+    except (ValueError, KeyError, TypeError):
+        raise InputError("That button is malformed; run the audit again.") from None
+    found = services.audits.report(report_id)
+    if found is None:
+        raise InputError("That report is no longer cached; run `/iam-audit audit` again.")
+    report, stored = found
+    result = audit_page(
+        report,
+        report_id=report_id,
+        page=page,
+        page_size=services.settings.page_size,
+        now=services.clock(),
+        min_severity=min_severity,
+        remediable=services.remediable,
+        cached_at=stored.saved_at,
+    )
+    channel = body["channel"]["id"]
+    services.delivery.update(channel, body["container"]["message_ts"], result.message)
+
+
+def on_remediate(services: Services, body: dict[str, Any]) -> None:
+    """Hand the clicked finding to the registered remediation handler, if any."""
+    action = body["actions"][0]
+    try:
+        value = json.loads(action.get("value") or "{}")
+        report_id, index = str(value["r"]), int(value["i"])
+    except (ValueError, KeyError, TypeError):
+        raise InputError("That button is malformed; run the audit again.") from None
+    found = services.audits.report(report_id)
+    if found is None or not 0 <= index < len(found[0].findings):
+        raise InputError("That finding is no longer cached; run `/iam-audit audit` again.")
+    finding = found[0].findings[index]
+    handler = services.remediations.get(finding.check_id)
+    if handler is None:
+        raise InputError(f"No remediation is available for {finding.check_id}.")
+    handler(services=services, body=body, finding=finding, report_id=report_id)
+
+
+ACTIONS = {
+    ACTION_SHOW_MORE: on_show_more,
+    ACTION_SHOW_MORE + "_prev": on_show_more,
+    ACTION_REMEDIATE: on_remediate,
+}

@@ -1,0 +1,73 @@
+"""`/iam-audit lint [policy JSON]`: lint a pasted policy, inline or through a modal."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from typing import Any
+
+from bot.errors import InputError
+from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.linter import lint_policy
+from bot.services import Services
+from bot.slack.blocks import LINT_BLOCK_ID, LINT_INPUT_ID, Message, lint_message, lint_modal
+from commands.request import CommandRequest
+
+NAME = "lint"
+USAGE = "lint [policy JSON]"
+SUMMARY = "Lint an IAM policy: paste it in a form, or inline after the command."
+EXAMPLES = (
+    "lint",
+    'lint {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
+)
+MAX_POLICY_CHARS = 20_000
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> ActionCatalogue:
+    return default_catalogue()
+
+
+def lint_text(text: str) -> Message:
+    """The linter's findings for policy JSON text; malformed JSON is a finding, not a crash."""
+    if len(text) > MAX_POLICY_CHARS:
+        raise InputError(f"that policy is {len(text)} characters; the limit is {MAX_POLICY_CHARS}")
+    return lint_message(lint_policy(text, catalogue=_catalogue()))
+
+
+def _inline_policy(request: CommandRequest) -> str:
+    # The JSON is taken verbatim after the word "lint": shell-style splitting would eat its quotes.
+    return request.text.strip()[len(NAME) :].strip()
+
+
+def handle(request: CommandRequest) -> None:
+    policy = _inline_policy(request)
+    if policy:
+        request.reply(lint_text(policy))
+        return
+    if not request.trigger_id:
+        raise InputError("paste the policy after the command: /iam-audit lint {...}")
+    request.services.delivery.open_modal(
+        request.trigger_id, lint_modal(channel_id=request.channel_id)
+    )
+
+
+def submitted_policy(view: dict[str, Any]) -> str:
+    values = view.get("state", {}).get("values", {})
+    return str(values.get(LINT_BLOCK_ID, {}).get(LINT_INPUT_ID, {}).get("value") or "").strip()
+
+
+def on_submit(services: Services, body: dict[str, Any]) -> None:
+    """Lint what was pasted in the modal and answer where the command was typed."""
+    from commands.router import _metadata_channel  # noqa: PLC0415 - the router imports us
+
+    view = body.get("view", {})
+    user_id = body.get("user", {}).get("id", "")
+    channel = _metadata_channel(body)
+    message = lint_text(submitted_policy(view))
+    if channel:
+        services.delivery.post_ephemeral(channel, user_id, message)
+    else:
+        services.delivery.post(user_id, message)  # a DM (im:write) when no channel is known

@@ -1,0 +1,15 @@
+"""`/iam-audit role <name>`: one IAM role."""
+
+from __future__ import annotations
+
+from commands.principal import show
+from commands.request import CommandRequest
+
+NAME = "role"
+USAGE = "role <name>"
+SUMMARY = "One role: trust, last use, policies, effective risks, its findings."
+EXAMPLES = ("role deploy",)
+
+
+def handle(request: CommandRequest) -> None:
+    show(request, "role")

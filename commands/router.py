@@ -1,0 +1,161 @@
+"""Routes `/iam-audit <subcommand>` and button clicks: authorization, de-dupe, error replies.
+
+Every entry point acks first (Bolt's 3-second window), then checks authorization server-side,
+then runs the handler; any failure becomes one short ephemeral sentence plus a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from bot.errors import IamAuditError, StoreError
+from bot.services import Services
+from bot.slack.blocks import CommandHelp, Message, notice_message
+from bot.slack.blocks import help_message as build_help
+from commands import audit, help, lint, mfa, role, simulate, status, user
+from commands.request import CommandRequest, command_text, split_args
+
+log = logging.getLogger(__name__)
+
+SLASH = "/iam-audit"
+CLICK_DEDUPE_SECONDS = 3600
+
+SUBCOMMANDS: dict[str, ModuleType] = {
+    module.NAME: module for module in (help, audit, mfa, user, role, simulate, lint, status)
+}
+
+
+def help_message(note: str = "") -> Message:
+    items = [
+        CommandHelp(m.NAME, m.USAGE, m.SUMMARY, tuple(m.EXAMPLES)) for m in SUBCOMMANDS.values()
+    ]
+    return build_help(items, slash=SLASH, note=note)
+
+
+def run_safely(what: str, reply: Callable[[Message], None], work: Callable[[], None]) -> None:
+    """Run a handler; every failure is one sentence for the user and a log line with context."""
+    try:
+        work()
+    except StoreError as exc:
+        log.error("%s: store unreachable: %s", what, exc)
+        _try_reply(what, reply, "The bot's state store (Redis) is unreachable; try again shortly.")
+    except IamAuditError as exc:
+        log.info("%s: %s", what, exc)
+        _try_reply(what, reply, str(exc))
+    except Exception:  # a bug must still answer the user; the trace goes to the log only
+        log.exception("%s failed", what)
+        _try_reply(what, reply, "Something went wrong; the details are in the bot's log.")
+
+
+def _try_reply(what: str, reply: Callable[[Message], None], text: str) -> None:
+    try:
+        reply(notice_message(text))
+    except IamAuditError as exc:
+        log.error("%s: could not tell the user %r: %s", what, text, exc)
+
+
+def on_command(services: Services, body: dict[str, Any]) -> None:
+    """Handle one slash command after it was acked."""
+    text = command_text(body.get("text") or "")
+    request = CommandRequest(
+        services=services,
+        user_id=body.get("user_id", ""),
+        channel_id=body.get("channel_id", ""),
+        team_id=body.get("team_id", ""),
+        response_url=body.get("response_url", ""),
+        trigger_id=body.get("trigger_id", ""),
+        text=text,
+    )
+    what = f"/iam-audit {text[:60]!r} by {request.user_id} in {request.channel_id}"
+
+    def work() -> None:
+        args = split_args(text)
+        name = args[0].lower() if args else "help"
+        module = SUBCOMMANDS.get(name)
+        if module is None:
+            request.reply(help_message(note=f"Unknown subcommand {name!r}. Here is what I can do:"))
+            return
+        refusal = services.authorizer.refusal(
+            user_id=request.user_id, channel_id=request.channel_id, subcommand=module.NAME
+        )
+        if refusal:
+            log.info("refused %s: %s", what, refusal)
+            request.reply(notice_message(refusal))
+            return
+        request.args = args[1:]
+        module.handle(request)
+
+    run_safely(what, request.reply, work)
+
+
+# Which subcommand's allowlist guards each button.
+ACTION_SUBCOMMAND: dict[str, str] = dict.fromkeys(audit.ACTIONS, "audit")
+
+
+def on_action(services: Services, body: dict[str, Any]) -> None:
+    """Handle one button click after it was acked: de-duplicated, then authorized again."""
+    action = (body.get("actions") or [{}])[0]
+    action_id = action.get("action_id", "")
+    user_id = (body.get("user") or {}).get("id", "")
+    channel_id = (body.get("channel") or {}).get("id")
+    response_url = body.get("response_url", "")
+    what = f"click {action_id} by {user_id} in {channel_id}"
+
+    def reply(message: Message) -> None:
+        services.delivery.respond(
+            response_url=response_url, channel=channel_id or "", user=user_id, message=message
+        )
+
+    def work() -> None:
+        key = f"click:{user_id}:{action_id}:{action.get('action_ts', '')}"
+        if not services.store.first_seen(key, CLICK_DEDUPE_SECONDS):
+            log.info("dropped a repeated %s", what)
+            return
+        refusal = services.authorizer.refusal(
+            user_id=user_id, channel_id=channel_id, subcommand=ACTION_SUBCOMMAND[action_id]
+        )
+        if refusal:
+            log.info("refused %s: %s", what, refusal)
+            reply(notice_message(refusal))
+            return
+        audit.ACTIONS[action_id](services, body)
+
+    run_safely(what, reply, work)
+
+
+def on_view_submission(
+    services: Services, body: dict[str, Any], handler: Callable[[Services, dict[str, Any]], None]
+) -> None:
+    """Handle a modal submission after it was acked; the lint allowlist applies again here."""
+    user_id = (body.get("user") or {}).get("id", "")
+    channel_id = _metadata_channel(body)
+    what = f"modal {body.get('view', {}).get('callback_id')} by {user_id}"
+
+    def reply(message: Message) -> None:
+        if channel_id:
+            services.delivery.post_ephemeral(channel_id, user_id, message)
+        else:
+            services.delivery.post(user_id, message)
+
+    def work() -> None:
+        refusal = services.authorizer.refusal(
+            user_id=user_id, channel_id=channel_id or None, subcommand="lint"
+        )
+        if refusal:
+            reply(notice_message(refusal))
+            return
+        handler(services, body)
+
+    run_safely(what, reply, work)
+
+
+def _metadata_channel(body: dict[str, Any]) -> str:
+    try:
+        data = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
+    except ValueError:
+        return ""
+    return str(data.get("channel", "")) if isinstance(data, dict) else ""

@@ -1,0 +1,334 @@
+"""`iam-audit simulate`: single, JSON-lines, friendly and real-principal forms; bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import cli
+from tests import factories as f
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+ALICE = "arn:aws:iam::111122223333:user/alice"
+LEAST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetObject"],
+            "Resource": "arn:aws:s3:::example-bucket/*",
+        }
+    ],
+}
+MFA = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyWithoutMfa",
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": False}},
+        }
+    ],
+}
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["simulate", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def write(tmp_path: Path, name: str, content: Any) -> str:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return str(path)
+
+
+def request(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "principal": ALICE,
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::example-bucket/a.txt",
+        "identity_policies": [LEAST, MFA],
+        "context": {"aws:MultiFactorAuthPresent": "true"},
+    }
+    body.update(overrides)
+    return body
+
+
+# --- --request ---------------------------------------------------------------------------------
+
+
+def test_single_request_json_answer(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, "req.json", request())
+    code, out, err = run_cli(capsys, "--request", path, "--format", "json")
+    assert (code, err) == (0, "")
+    answer = json.loads(out)
+    assert answer["decision"] == "allowed"
+    assert answer["matched"] == [
+        {"policy": "identity_policies[0]", "statement": 0, "effect": "Allow", "kind": "identity"}
+    ]
+
+
+def test_single_request_with_every_policy_type(tmp_path: Path, capsys) -> None:
+    everything = request(
+        permission_boundaries=[
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+            }
+        ],
+        scps=[
+            [{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}],
+            [{"Statement": {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}}],
+        ],
+        rcps=[],
+        session_policy={"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
+        resource_policy={
+            "Statement": {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+            }
+        },
+        resource_account="111122223333",
+    )
+    code, out, _ = run_cli(capsys, "--request", write(tmp_path, "r.json", everything), "-f", "json")
+    answer = json.loads(out)
+    assert code == 0
+    assert answer["decision"] == "implicit_deny"
+    assert "level 2 of 2" in answer["reason"]
+
+
+def test_single_request_text_explains_the_decision(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, "req.json", request(context={}))
+    code, out, _ = run_cli(capsys, "--request", path)
+    assert code == 0
+    assert out.startswith("Decision: EXPLICIT DENY")
+    assert "identity_policies[1]  statement DenyWithoutMfa" in out
+    assert "Other statements:" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{nope", "not valid JSON"),
+        ([1], "must be a JSON object"),
+        ({"action": "s3:GetObject", "resource": "*"}, "'principal' is required"),
+        (request(extra=1), "unknown request field(s): extra"),
+        (request(identity_policies=[{"Statement": []}]), "identity_policies[0]"),
+        (request(identity_policies={"a": 1}), "must be a list of policy documents"),
+        (request(scps=[{"Statement": []}]), "list of levels"),
+        (request(context=["x"]), "'context' must be an object"),
+        (request(context={"k": {"a": 1}}), "context value of 'k'"),
+        (request(resource_policy=[1]), "resource_policy must be a policy document"),
+        (request(resource_account=12), "'resource_account' must be a string"),
+        (request(principal_in_management_account="yes"), "must be true or false"),
+    ],
+)
+def test_bad_single_requests_exit_2_with_one_line(
+    tmp_path: Path, capsys, content: Any, message: str
+) -> None:
+    code, out, err = run_cli(capsys, "--request", write(tmp_path, "bad.json", content))
+    assert code == 2
+    assert out == ""
+    assert err.startswith("iam-audit: error:")
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_missing_request_file(tmp_path: Path, capsys) -> None:
+    code, _, err = run_cli(capsys, "--request", str(tmp_path / "absent.json"))
+    assert code == 2
+    assert "not found" in err
+
+
+# --- --requests (JSON lines) ---------------------------------------------------------------------
+
+
+def test_jsonl_answers_in_order_and_reports_bad_lines(tmp_path: Path, capsys) -> None:
+    lines = [
+        json.dumps(request()),
+        "{broken",
+        json.dumps(request(context={})),
+        "",
+        json.dumps(request(action="s3:ListBucket", resource="arn:aws:s3:::example-bucket")),
+    ]
+    path = write(tmp_path, "reqs.jsonl", "\n".join(lines) + "\n")
+    code, out, _ = run_cli(capsys, "--requests", path, "--format", "json")
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 2
+    assert len(answers) == 5
+    assert answers[0]["decision"] == "allowed"
+    assert answers[1]["error"].startswith("line 2: not valid JSON")
+    assert answers[2]["decision"] == "explicit_deny"
+    assert answers[3] == {"error": "line 4: empty line"}
+    assert answers[4]["decision"] == "implicit_deny"
+
+
+def test_jsonl_all_good_exits_0_and_text_format(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, "reqs.jsonl", json.dumps(request()) + "\n" + json.dumps(request()))
+    code, out, _ = run_cli(capsys, "--requests", path)
+    assert code == 0
+    assert out.splitlines() == [
+        "1: allowed: allowed by identity-based policies",
+        "2: allowed: allowed by identity-based policies",
+    ]
+
+
+# --- the friendly form -------------------------------------------------------------------------
+
+
+def test_friendly_form_with_context_and_boundary(tmp_path: Path, capsys) -> None:
+    least = write(tmp_path, "least.json", LEAST)
+    mfa = write(tmp_path, "mfa.json", MFA)
+    boundary = write(
+        tmp_path,
+        "boundary.json",
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}],
+        },
+    )
+    base = [
+        "--policy",
+        least,
+        "--policy",
+        mfa,
+        "--action",
+        "s3:GetObject",
+        "--resource",
+        "arn:aws:s3:::example-bucket/a",
+        "-f",
+        "json",
+    ]
+    code, out, _ = run_cli(capsys, *base, "--context", "aws:MultiFactorAuthPresent=true")
+    assert (code, json.loads(out)["decision"]) == (0, "allowed")
+    code, out, _ = run_cli(capsys, *base)
+    assert json.loads(out)["decision"] == "explicit_deny"
+    code, out, _ = run_cli(
+        capsys, *base, "--context", "aws:MultiFactorAuthPresent=true", "--boundary", boundary
+    )
+    assert json.loads(out)["decision"] == "implicit_deny"
+    assert "permissions boundary" in json.loads(out)["reason"]
+
+
+def test_friendly_form_multi_valued_context(tmp_path: Path, capsys) -> None:
+    policy = write(
+        tmp_path,
+        "tags.json",
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "ec2:CreateTags",
+                    "Resource": "*",
+                    "Condition": {"ForAllValues:StringEquals": {"aws:TagKeys": ["env", "team"]}},
+                }
+            ],
+        },
+    )
+    base = ["--policy", policy, "--action", "ec2:CreateTags", "-f", "json"]
+    _, out, _ = run_cli(
+        capsys, *base, "--context", "aws:TagKeys=env", "--context", "aws:TagKeys=team"
+    )
+    assert json.loads(out)["decision"] == "allowed"
+    _, out, _ = run_cli(capsys, *base, "--context", "aws:TagKeys=env", "--context", "aws:TagKeys=x")
+    assert json.loads(out)["decision"] == "implicit_deny"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--action", "s3:GetObject"], "give the policies"),
+        (["--policy", "{P}"], "--action"),
+        (["--policy", "{P}", "--action", "s3:GetObject", "--context", "novalue"], "KEY=VALUE"),
+        (["--policy", "{BAD}", "--action", "s3:GetObject"], "Effect must be"),
+        (["--policy", "{P}", "--action", "a", "--snapshot", "{P}"], "need --principal"),
+        (["--request", "{P}", "--requests", "{P}"], "not allowed with argument"),
+        (["--request", "{P}", "--action", "s3:GetObject"], "drop --action"),
+        (["--requests", "{P}", "--policy", "{P}"], "drop --policy"),
+    ],
+)
+def test_friendly_form_bad_input(tmp_path: Path, capsys, argv: list[str], message: str) -> None:
+    good = write(tmp_path, "p.json", LEAST)
+    bad = write(tmp_path, "bad.json", {"Statement": [{"Effect": "Perhaps", "Action": "*"}]})
+    filled = [a.replace("{P}", good).replace("{BAD}", bad) for a in argv]
+    code, out, err = run_cli(capsys, *filled)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert "Traceback" not in err
+
+
+# --- a real principal from a snapshot or GAAD ----------------------------------------------------
+
+
+def test_principal_from_gaad(capsys) -> None:
+    gaad = str(DATA / "gaad_sample.json")
+    argv = ["--principal", "arn:aws:iam::111122223333:user/ana", "--gaad", gaad, "-f", "json"]
+    code, out, _ = run_cli(capsys, *argv, "--action", "iam:CreateUser")
+    answer = json.loads(out)
+    assert code == 0
+    assert answer["decision"] == "allowed"  # through the admins group's AdministratorAccess
+    assert answer["matched"][0]["policy"] == "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def test_role_trust_policy_is_used_for_assume_role(capsys) -> None:
+    gaad = str(DATA / "gaad_sample.json")
+    argv = [
+        "--gaad", gaad, "--action", "sts:AssumeRole", "--resource",
+        "arn:aws:iam::111122223333:role/web", "-f", "json", "--principal",
+    ]  # fmt: skip
+    code, out, _ = run_cli(capsys, *argv, "arn:aws:iam::111122223333:user/ana")
+    answer = json.loads(out)
+    # ana is an administrator, but the role trusts only EC2: a trust policy must allow
+    assert code == 0
+    assert answer["decision"] == "implicit_deny"
+    assert "trust policy" in answer["reason"]
+    code, out, _ = run_cli(capsys, *argv, "ec2.amazonaws.com")
+    assert code == 2  # a service is no principal of the snapshot
+
+
+def test_principal_from_snapshot_with_boundary(tmp_path: Path, capsys) -> None:
+    boundary = f.managed_policy("boundary", f.allow("s3:*"))
+    admin = f.managed_policy("admin", f.allow("*"))
+    bob = f.user(
+        "bob", groups=[], attached_policies=[admin.arn], permissions_boundary_arn=boundary.arn
+    )
+    snapshot = f.snapshot(users=[bob], policies=[boundary, admin])
+    path = write(tmp_path, "snap.json", snapshot.to_dict())
+    argv = ["--principal", bob.arn, "--snapshot", path]
+    code, out, _ = run_cli(capsys, *argv, "--action", "iam:CreateUser")
+    assert code == 0
+    assert "IMPLICIT DENY" in out
+    assert "permissions boundary" in out
+    code, out, _ = run_cli(capsys, *argv, "--action", "s3:GetObject", "-f", "json")
+    assert json.loads(out)["decision"] == "allowed"
+
+
+def test_unknown_principal_in_snapshot(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, "snap.json", f.snapshot().to_dict())
+    code, _, err = run_cli(
+        capsys, "--principal", f.user_arn("nobody"), "--snapshot", path, "--action", "s3:GetObject"
+    )
+    assert code == 2
+    assert "no user with ARN" in err
+
+
+def test_output_file(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "answer.json"
+    code, out, _ = run_cli(
+        capsys, "--request", write(tmp_path, "r.json", request()), "-f", "json", "-o", str(target)
+    )
+    assert code == 0
+    assert out == ""
+    assert json.loads(target.read_text())["decision"] == "allowed"

