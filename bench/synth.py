@@ -1331,8 +1331,12 @@ class _AccountBuilder:
                 {"Key": "env", "Value": rng.choice(ENVIRONMENTS)},
             ]
         if rng.random() < 0.7:
+            # Most used roles ran recently (workloads run daily); the rest drifted out of use.
+            earliest = created
+            if rng.random() < 0.6:
+                earliest = max(created, self.now - timedelta(days=30))
             role["RoleLastUsed"] = {
-                "LastUsedDate": _iso(self.between(created, self.now)),
+                "LastUsedDate": _iso(self.between(earliest, self.now)),
                 "Region": self.region(),
             }
         return role
@@ -1598,31 +1602,31 @@ def _full_sensitive(b: _AccountBuilder) -> Statement:
 
 
 _STATEMENT_POOL: tuple[tuple[Callable[[_AccountBuilder], Statement], int], ...] = (
-    (_s3_read, 18),
-    (_s3_write_prefix, 8),
-    (_ec2_describe, 8),
-    (_dynamodb_tables, 10),
-    (_service_star, 8),
-    (_not_action, 2),
-    (_passrole, 4),
+    (_s3_read, 36),
+    (_s3_write_prefix, 16),
+    (_ec2_describe, 16),
+    (_dynamodb_tables, 20),
+    (_service_star, 14),
+    (_not_action, 3),
+    (_passrole, 6),
     (_admin, 1),
     (_mfa_admin, 1),
-    (_source_ip, 3),
-    (_deny_outside_network, 1),
-    (_deny_without_mfa, 1),
-    (_self_service_keys, 2),
-    (_logs, 8),
-    (_kms, 4),
-    (_secrets, 4),
-    (_ssm_params, 4),
-    (_assume_role, 3),
-    (_lambda_deploy, 3),
-    (_iam_escalation, 2),
-    (_ec2_run, 2),
-    (_cloudformation, 2),
-    (_tag_scoped, 2),
-    (_sqs_queue, 5),
-    (_full_sensitive, 1),
+    (_source_ip, 6),
+    (_deny_outside_network, 2),
+    (_deny_without_mfa, 2),
+    (_self_service_keys, 4),
+    (_logs, 16),
+    (_kms, 8),
+    (_secrets, 8),
+    (_ssm_params, 8),
+    (_assume_role, 5),
+    (_lambda_deploy, 6),
+    (_iam_escalation, 3),
+    (_ec2_run, 4),
+    (_cloudformation, 4),
+    (_tag_scoped, 4),
+    (_sqs_queue, 10),
+    (_full_sensitive, 2),
 )
 
 

@@ -7,7 +7,9 @@ locks and caches are keyed by that target so the key is known before anything is
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +22,8 @@ from bot.errors import InputError
 from bot.store.base import Store, StoredReport
 
 log = logging.getLogger(__name__)
+
+PARSED_REPORTS = 8
 
 SnapshotSource = Callable[[datetime], AccountSnapshot]
 
@@ -59,6 +63,11 @@ class AccountAudits:
         self._clock = clock
         self._ttl = ttl_seconds
         self._after = list(after_audit)
+        # Parsed copies of what the store holds: a large report or snapshot takes a while to
+        # parse, and every status / mfa / click would otherwise parse it again.
+        self._parsed_lock = threading.Lock()
+        self._reports: OrderedDict[str, tuple[Report, StoredReport]] = OrderedDict()
+        self._snapshot: CachedSnapshot | None = None
 
     def add_after_audit(self, hook: Callable[[AuditResult], None]) -> None:
         self._after.append(hook)
@@ -86,16 +95,20 @@ class AccountAudits:
         self._store.save_snapshot(
             account_id=self.target, data=snapshot.to_dict(), saved_at=now, ttl_seconds=self._ttl
         )
+        with self._parsed_lock:
+            self._snapshot = CachedSnapshot(snapshot, now)
         progress("auditing")
         report = run_audit(snapshot, config=self._config, now=now, only=sorted(only) or None)
         report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        data = report.to_dict()
         self._store.save_report(
             report_id=report_id,
             account_id=self.target,
-            data=report.to_dict(),
+            data=data,
             saved_at=now,
             ttl_seconds=self._ttl,
         )
+        self._remember(report_id, (report, StoredReport(report_id, self.target, data, now)))
         result = AuditResult(report_id, report, now)
         for hook in self._after:
             try:
@@ -105,20 +118,39 @@ class AccountAudits:
         return result
 
     def latest(self) -> tuple[Report, StoredReport] | None:
-        stored = self._store.latest_report(self.target)
-        return (Report.from_dict(stored.data), stored) if stored else None
+        report_id = self._store.latest_report_id(self.target)
+        return self.report(report_id) if report_id else None
 
     def report(self, report_id: str) -> tuple[Report, StoredReport] | None:
+        with self._parsed_lock:
+            if report_id in self._reports:
+                self._reports.move_to_end(report_id)
+                return self._reports[report_id]
         stored = self._store.get_report(report_id)
         if stored is None or stored.account_id != self.target:
             return None
-        return Report.from_dict(stored.data), stored
+        parsed = (Report.from_dict(stored.data), stored)
+        self._remember(report_id, parsed)
+        return parsed
+
+    def _remember(self, report_id: str, parsed: tuple[Report, StoredReport]) -> None:
+        with self._parsed_lock:
+            self._reports[report_id] = parsed
+            while len(self._reports) > PARSED_REPORTS:
+                self._reports.popitem(last=False)
 
     def snapshot(self) -> CachedSnapshot:
         """The cached snapshot; without one the user is told to run an audit first."""
+        saved_at = self._store.snapshot_saved_at(self.target)
+        with self._parsed_lock:
+            if saved_at and self._snapshot and self._snapshot.saved_at == saved_at:
+                return self._snapshot
         stored = self._store.latest_snapshot(self.target)
         if stored is None:
             raise InputError(
                 "No account data yet: run `/iam-audit audit` first (it takes seconds)."
             )
-        return CachedSnapshot(AccountSnapshot.from_dict(stored.data), stored.saved_at)
+        cached = CachedSnapshot(AccountSnapshot.from_dict(stored.data), stored.saved_at)
+        with self._parsed_lock:
+            self._snapshot = cached
+        return cached

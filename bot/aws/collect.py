@@ -50,6 +50,22 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Every IAM action the collector uses (all read-only); the README's policy and the bot's shipped
+# policies should grant exactly these.
+COLLECTOR_ACTIONS: tuple[str, ...] = (
+    "iam:GenerateCredentialReport",
+    "iam:GetCredentialReport",
+    "iam:GetAccountAuthorizationDetails",
+    "iam:GetAccountPasswordPolicy",
+    "iam:GetAccountSummary",
+    "iam:ListVirtualMFADevices",
+    "iam:ListServerCertificates",
+    "iam:ListSAMLProviders",
+    "iam:ListOpenIDConnectProviders",
+    "iam:ListOrganizationsFeatures",
+    "sts:GetCallerIdentity",
+)
+
 # The largest page IAM serves; fewer pages means fewer calls on big accounts.
 GAAD_PAGE_SIZE = 1000
 LIST_PAGE_SIZE = 1000

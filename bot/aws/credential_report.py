@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from bot.audit.model import CollectionIssue, parse_aws_time
 from bot.aws.errors import (
+    ACCESS_DENIED_CODES,
     error_code,
     is_access_denied,
     is_credentials_problem,
@@ -25,6 +26,9 @@ from bot.aws.errors import (
 from bot.errors import CollectionError
 
 REUSE_WINDOW = timedelta(hours=4)
+_TIMEOUT_CODE = "ReportTimeout"
+# Failures of generation after which an existing (older) report is used instead.
+_FALL_BACK_CODES = ACCESS_DENIED_CODES | {_TIMEOUT_CODE}
 # Codes that mean "no usable report right now, (re)generate it and wait".
 _NOT_READY_CODES = frozenset({"ReportNotPresent", "ReportExpired", "ReportInProgress"})
 # Codes that mean "ask again later" while generating.
@@ -60,13 +64,27 @@ def fetch_credential_report(
     existing = _get_existing(iam)
     if _is_fresh(existing, now):
         return existing
-    waiter = _Backoff(policy, sleep)
+    try:
+        return _generate_and_download(iam, _Backoff(policy, sleep))
+    except CollectionError as exc:
+        # Without a new report, an old one still tells the truth about older activity.
+        if existing is None or exc.code not in _FALL_BACK_CODES:
+            raise
+        why = (
+            f"a new one was not ready in time ({exc})"
+            if exc.code == _TIMEOUT_CODE
+            else "GenerateCredentialReport was denied: grant iam:GenerateCredentialReport for"
+            " a fresh one"
+        )
+        return _stale(existing, now, exc, why)
+
+
+def _generate_and_download(iam: Any, waiter: _Backoff) -> FetchedCredentialReport:
+    """Ask for a new report and poll until AWS hands it over or the wait budget runs out."""
     while True:
         try:
             state = iam.generate_credential_report().get("State", "")
         except ClientError as exc:
-            if is_access_denied(exc) and existing is not None:
-                return _stale(existing, now)
             if is_access_denied(exc) or is_credentials_problem(exc):
                 raise _translate(exc, "GenerateCredentialReport") from exc
             if error_code(exc) not in _RETRY_LATER_CODES and not is_throttling(exc):
@@ -123,21 +141,20 @@ def _download(iam: Any, *, reused: bool = False) -> FetchedCredentialReport:
     )
 
 
-def _stale(existing: FetchedCredentialReport, now: datetime) -> FetchedCredentialReport:
-    """Use an old report when a new one may not be generated, and say how old it is."""
+def _stale(
+    existing: FetchedCredentialReport, now: datetime, cause: CollectionError, why: str
+) -> FetchedCredentialReport:
+    """Use the old report when no new one can be had, and say how old it is and why."""
     age = (
         f"{(now - existing.generated_at).total_seconds() / 3600:.0f} hours old"
         if existing.generated_at
         else "of unknown age"
     )
     issue = CollectionIssue(
-        api="GenerateCredentialReport",
-        action="iam:GenerateCredentialReport",
-        code="AccessDenied",
-        message=(
-            f"GenerateCredentialReport was denied, so the existing credential report ({age})"
-            " was used: grant iam:GenerateCredentialReport for a fresh one"
-        ),
+        api=cause.api or "GenerateCredentialReport",
+        action=cause.action or "iam:GenerateCredentialReport",
+        code=cause.code,
+        message=f"the existing credential report ({age}) was used because {why}",
     )
     return FetchedCredentialReport(
         csv_text=existing.csv_text,
@@ -168,7 +185,7 @@ class _Backoff:
                 f" {self._waited:.0f} seconds{reason}; run the audit again in a few minutes",
                 api="GenerateCredentialReport",
                 action="iam:GenerateCredentialReport",
-                code=error_code(last_error) if last_error else "Timeout",
+                code=_TIMEOUT_CODE,
             )
         delay = min(self._delay, self._policy.max_wait_seconds - self._waited)
         self._sleep(delay)

@@ -4,10 +4,11 @@
 AWS, aged relative to the audit time, then read back with the real collector, so the demo runs
 the same code path as a production audit. Every snapshot it returns says source="demo".
 
-Three things moto cannot produce are supplied as demo data, each in one marked place:
-ages (moto stamps everything "now", so the backend objects are re-dated after creation), the root
-user's credential-report row (moto's report has none), and the organization's root-access
-features (moto lacks ListOrganizationsFeatures).
+What moto cannot produce is supplied as demo data, in two marked places: `_date_account` gives
+the objects their ages and stable ids (moto stamps everything "now" with random ids), and
+`_supply_what_moto_lacks` adds the root user's credential-report row (moto's report has none),
+writes the report's values the way AWS documents them, and answers ListOrganizationsFeatures
+(which moto lacks).
 """
 
 from __future__ import annotations
@@ -331,29 +332,34 @@ def _no_wait(_seconds: float) -> None:
     return None
 
 
+_DEMO_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "demo",
+    "AWS_SECRET_ACCESS_KEY": "demo",
+    "AWS_DEFAULT_REGION": DEMO_REGION,
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
 @contextmanager
 def _isolated_aws_environment() -> Iterator[None]:
     """Hide the caller's AWS settings (profile, endpoint URL, moto options) while the demo runs,
-    so the demo never reaches a real endpoint and looks the same on every machine."""
-    saved = dict(os.environ)
+    so the demo never reaches a real endpoint and looks the same on every machine. Only the
+    AWS_/MOTO_ variables are touched, and they are put back afterwards."""
+    hidden = {
+        name: os.environ.pop(name)
+        for name in list(os.environ)
+        if name.startswith(("AWS_", "MOTO_"))
+    }
     try:
+        os.environ.update(_DEMO_ENVIRONMENT)
+        yield
+    finally:
         for name in list(os.environ):
             if name.startswith(("AWS_", "MOTO_")):
                 del os.environ[name]
-        os.environ.update(
-            {
-                "AWS_ACCESS_KEY_ID": "demo",
-                "AWS_SECRET_ACCESS_KEY": "demo",
-                "AWS_DEFAULT_REGION": DEMO_REGION,
-                "AWS_CONFIG_FILE": os.devnull,
-                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-                "AWS_EC2_METADATA_DISABLED": "true",
-            }
-        )
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        os.environ.update(hidden)
 
 
 def _load_aws_managed_policies(backend: Any) -> None:

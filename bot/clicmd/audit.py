@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     options = RenderOptions(
         color=args.format == "text" and use_color(args.color, output=args.output),
         min_severity=args.min_severity,
+        hidden_findings=len(report.findings) - len(shown.findings),
         artifact_uri=args.sarif_artifact,
     )
     write_output(render(shown, args.format, catalogue, options=options), args.output)

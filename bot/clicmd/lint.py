@@ -121,7 +121,10 @@ def render_json(results: list[FileResult], catalogue_version: str, policy_type: 
         "schema": SCHEMA,
         "catalogue_version": catalogue_version,
         "policy_type": policy_type,
-        "files": [{"file": r.file, "findings": [f.to_dict() for f in r.findings]} for r in results],
+        "files": [
+            {"file": r.file, "findings": [{"file": r.file, **f.to_dict()} for f in r.findings]}
+            for r in results
+        ],
         "summary": {
             "files": len(results),
             "findings": sum(counts.values()),

@@ -158,17 +158,20 @@ class _Service:
         self._data = data
         self._condition_keys: dict[str, dict[str, Any]] | None = None
         self._action_keys: dict[str, dict[str, Any]] | None = None
+        self._arns: dict[str, tuple[str, ...]] | None = None
         self.actions: dict[str, ActionInfo] = {}
         for name in data.actions.get_actions_for_service(prefix):
             raw = data.actions.get_action_details(prefix, name)
             self.actions[name.lower()] = self._build_action(raw)
 
     def _arn_patterns(self, resource_type: str) -> tuple[str, ...]:
-        resources = self._data.resources
-        if not resources.resource_type_exists(self.prefix, resource_type):
-            return ()
-        arn = resources.get_resource_type_details(self.prefix, resource_type).get("arn")
-        return (arn,) if arn else ()
+        if self._arns is None:
+            resources = self._data.resources
+            self._arns = {}
+            for key in resources.get_resource_types_for_service(self.prefix):
+                arn = resources.get_resource_type_details(self.prefix, key).get("arn")
+                self._arns[key.lower()] = (arn,) if arn else ()
+        return self._arns.get(resource_type.lower(), ())
 
     def _build_action(self, raw: dict[str, Any]) -> ActionInfo:
         resource_types: list[ResourceTypeRef] = []

@@ -562,7 +562,10 @@ class PolicySetView:
         if cached is not None:
             return cached
         if not self.may_allow(action):
-            access = Access(action, resource, False)
+            lowered = action.lower()
+            # Say so when identity policies would allow but the boundary cannot.
+            blocked = self.boundary is not None and any(p.may_allow(lowered) for p in self.identity)
+            access = Access(action, resource, False, boundary_blocks=blocked)
         else:
             access = self._combine(action, resource)
         self._decisions[key] = access
@@ -645,6 +648,18 @@ class EffectivePermissions:
 
     def decide(self, action: str, resource: str) -> Access:
         return self.view.decide(action, resource)
+
+    def denied_by(self, action: str, resource: str) -> tuple[Grant, ...]:
+        """The Deny statements (identity or boundary) that apply, even with no Allow at all;
+        a resource policy naming the principal cannot override them."""
+        lowered = action.lower()
+        found: list[Grant] = []
+        for policy in self.view.everything:
+            if policy.may_deny(lowered):
+                decision, grants = policy.decide(action, resource)
+                if decision == "explicit_deny":
+                    found.extend(g for g in grants if g.effect == "Deny")
+        return tuple(found)
 
     def can(self, action: str, resource: str) -> bool:
         return self.view.decide(action, resource).allowed

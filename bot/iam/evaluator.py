@@ -141,6 +141,7 @@ class CompiledStatement:
         "kind",
         "matched",
         "policy_name",
+        "services",
         "statement",
     )
 
@@ -152,6 +153,9 @@ class CompiledStatement:
         self.matched = MatchedStatement(policy.name, statement.label, statement.effect, kind)
         self._action_negated = statement.actions is None
         self._action = action_matcher(statement.not_actions or statement.actions or ())
+        # The service prefixes an Action list can reach, or None when it can reach any service
+        # (NotAction, "*", a wildcard in the prefix): lets a layer skip statements cheaply.
+        self.services = _services_of(statement.actions) if statement.actions else None
         variables = policy.substitutes_variables
         patterns = statement.resources if statement.resources is not None else None
         self._resource_negated = statement.resources is None and statement.not_resources is not None
@@ -217,7 +221,7 @@ class CompiledStatement:
 class _Layer:
     """The compiled statements of one policy type (or one organisation level)."""
 
-    __slots__ = ("index", "kind", "policies", "statements")
+    __slots__ = ("_by_service", "index", "kind", "policies", "statements")
 
     def __init__(self, kind: PolicyKind, policies: Sequence[Policy], index: int) -> None:
         self.kind = kind
@@ -226,10 +230,20 @@ class _Layer:
         self.statements = tuple(
             CompiledStatement(p, s, kind) for p in self.policies for s in p.statements
         )
+        # Statements worth testing per service prefix, in policy order (order shows in
+        # reports); filled lazily so building an evaluator stays cheap.
+        self._by_service: dict[str, tuple[CompiledStatement, ...]] = {}
 
     def candidates(self, action_lower: str) -> _Candidates:
         """(allows, denies) whose Action/NotAction covers the action."""
-        hits = [s for s in self.statements if s.matches_action(action_lower)]
+        service = action_lower.partition(":")[0]
+        reachable = self._by_service.get(service)
+        if reachable is None:
+            reachable = tuple(
+                s for s in self.statements if s.services is None or service in s.services
+            )
+            self._by_service[service] = reachable
+        hits = [s for s in reachable if s.matches_action(action_lower)]
         return (
             tuple(s for s in hits if not s.is_deny),
             tuple(s for s in hits if s.is_deny),
@@ -349,21 +363,12 @@ class Evaluator:
         )
         action_lower = request.action.lower()
         traces: list[StatementTrace] = []
-        for layer in self._all_layers():
+        for layer in self._layers:
             for statement in layer.statements:
                 traces.append(_trace(statement, action_lower, scope))
         return traces
 
     # -- internals --
-
-    def _all_layers(self) -> list[_Layer]:
-        layers = [self._identity, *self._boundaries]
-        if self._session:
-            layers.append(self._session)
-        layers += [*self._scps, *self._rcps]
-        if self._resource:
-            layers.append(self._resource)
-        return layers
 
     def _scope(
         self,
@@ -380,7 +385,8 @@ class Evaluator:
             caller,
             resource,
             normalised,
-            # Anonymous callers have no identity side; only a resource policy can let them in.
+            # An anonymous caller has no account: never cross-account, so a public resource
+            # policy alone can let it in.
             cross_account=bool(caller.account) and account != caller.account,
             has_boundary=bool(self._boundaries),
         )
@@ -535,6 +541,21 @@ def evaluate(request: Request, policies: PolicySet) -> Decision:
     return Evaluator(policies).evaluate(request)
 
 
+@lru_cache(maxsize=65536)
+def _services_of(actions: tuple[str, ...]) -> frozenset[str] | None:
+    services: set[str] = set()
+    for action in actions:
+        service, sep, _ = action.lower().partition(":")
+        if not sep or "*" in service or "?" in service:
+            return None
+        services.add(service)
+    return frozenset(services)
+
+
+# The actions a role trust policy governs.
+_TRUST_ACTIONS = ("sts:assumerole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext")
+
+
 def _resource_policy_must_allow(action_lower: str, resource: str) -> bool:
     """Role trust policies and KMS key policies must allow the caller even in the same account.
 
@@ -542,7 +563,7 @@ def _resource_policy_must_allow(action_lower: str, resource: str) -> bool:
     resource policy is enough". Only applied when the policy set carries that resource policy:
     without it the evaluator answers what the identity side allows.
     """
-    if action_lower.startswith("sts:") and ":iam::" in resource and ":role/" in resource:
+    if action_lower.startswith(_TRUST_ACTIONS) and ":iam::" in resource and ":role/" in resource:
         return True
     return ":kms:" in resource and ":key/" in resource
 

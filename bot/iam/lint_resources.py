@@ -46,10 +46,16 @@ def _overlap(a: _Item, b: _Item) -> bool:
     return True  # two "any except a few" classes always share characters
 
 
+@lru_cache(maxsize=1024)
+def _literal(char: str) -> _Item:
+    """Shared literal items: patterns are made of few distinct characters."""
+    return (char, _ANY, False)
+
+
 def _glob_items(text: str, excluded: frozenset[str]) -> list[_Item]:
     star: _Item = (None, excluded, True)
     one: _Item = (None, excluded, False)
-    return [star if c == "*" else one if c == "?" else (c, _ANY, False) for c in text]
+    return [star if c == "*" else one if c == "?" else _literal(c) for c in text]
 
 
 @lru_cache(maxsize=16384)
@@ -62,7 +68,7 @@ def _pattern_items(pattern: str) -> tuple[_Item, ...]:
     items: list[_Item] = []
     for index, segment in enumerate(segments):
         if index:
-            items.append((":", _ANY, False))
+            items.append(_literal(":"))
         # AWS matches the first five ARN segments one by one: a wildcard there stops at ":".
         last = index == _ARN_SEGMENTS - 1
         items.extend(_glob_items(segment, _ANY if last else _NO_COLON))
@@ -78,10 +84,10 @@ def _format_items(arn_format: str) -> tuple[_Item, ...]:
     items: list[_Item] = []
     position = 0
     for match in _PLACEHOLDER.finditer(arn_format):
-        items.extend((c, _ANY, False) for c in arn_format[position : match.start()])
+        items.extend(_literal(c) for c in arn_format[position : match.start()])
         items.append((None, _placeholder_excludes(match.group(1)), True))
         position = match.end()
-    items.extend((c, _ANY, False) for c in arn_format[position:])
+    items.extend(_literal(c) for c in arn_format[position:])
     return tuple(items)
 
 
@@ -99,26 +105,29 @@ def _format_regex(arn_format: str) -> re.Pattern[str]:
 
 
 def _intersects(a: tuple[_Item, ...], b: tuple[_Item, ...]) -> bool:
-    """Whether some string matches both globs (search over pairs of positions)."""
+    """Whether some string matches both globs: a search over pairs of positions (i, j),
+    encoded as one integer to keep the search allocation-free."""
     len_a, len_b = len(a), len(b)
-    seen: set[tuple[int, int]] = set()
-    stack = [(0, 0)]
+    width = len_b + 1
+    goal = len_a * width + len_b
+    seen: set[int] = set()
+    stack = [0]
     while stack:
         state = stack.pop()
         if state in seen:
             continue
-        seen.add(state)
-        i, j = state
-        if i == len_a and j == len_b:
+        if state == goal:
             return True
+        seen.add(state)
+        i, j = divmod(state, width)
         item_a = a[i] if i < len_a else None
         item_b = b[j] if j < len_b else None
         if item_a is not None and item_a[2]:
-            stack.append((i + 1, j))
+            stack.append(state + width)
         if item_b is not None and item_b[2]:
-            stack.append((i, j + 1))
+            stack.append(state + 1)
         if item_a is not None and item_b is not None and _overlap(item_a, item_b):
-            stack.append((i if item_a[2] else i + 1, j if item_b[2] else j + 1))
+            stack.append((i if item_a[2] else i + 1) * width + (j if item_b[2] else j + 1))
     return False
 
 

@@ -46,7 +46,6 @@ from bot.iam.policy import (
 
 # How many action names a finding lists before it just counts them.
 _LISTED_ACTIONS = 20
-_SENSITIVE_LEVELS = ("Write", "Permissions management")
 # Actions a role trust policy may name (AWS rejects others in AssumeRolePolicyDocument).
 _TRUST_ACTIONS = frozenset(
     {
@@ -125,7 +124,11 @@ def _salvage(document: Mapping[str, Any] | str) -> tuple[Statement, ...]:
             policy: Policy = parse_policy(single)
         except PolicyParseError:
             continue
-        salvaged.extend(replace(s, index=index) for s in policy.statements)
+        sid = item.get("Sid") if isinstance(item, Mapping) else None
+        salvaged.extend(
+            replace(s, index=index, sid=sid if isinstance(sid, str) and sid else None)
+            for s in policy.statements
+        )
     return tuple(salvaged)
 
 
@@ -138,7 +141,8 @@ def _structure(statement: Statement, policy_type: PolicyType) -> list[LintFindin
         reasons.append("Policy document should not specify a principal")
     if policy_type in ("resource", "trust") and not has_principal:
         reasons.append("Missing required field Principal")
-    if policy_type in ("identity", "boundary", "resource", "scp") and not has_resource:
+    # Resource policies may leave Resource out (an ECR repository policy has none).
+    if policy_type in ("identity", "boundary", "scp") and not has_resource:
         reasons.append("Policy statement must contain resources")
     if policy_type == "trust":
         if has_resource:
@@ -233,9 +237,13 @@ def _misfits(
         if pattern == "*":
             continue
         expanded = catalogue.expand(pattern)
-        infos = [i for i in (catalogue.action(n) for n in sorted(expanded)) if i is not None]
-        if not infos or any(action_fits_resources(i, resources) for i in infos):
+        if not expanded or any(
+            action_fits_resources(info, resources)
+            for info in map(catalogue.action, expanded)
+            if info is not None
+        ):
             continue
+        infos = [i for i in map(catalogue.action, sorted(expanded)) if i is not None]
         # Explicit action, or a wildcard none of whose actions fit: the pattern does nothing here.
         wanted = tuple(
             sorted(

@@ -211,9 +211,9 @@ def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) 
             via_account = True
         else:
             direct = True
-    identity = perms.decide(_ASSUME_ROLE, role.arn)
-    if identity.denied_by:
+    if perms.denied_by(_ASSUME_ROLE, role.arn):
         return None
+    identity = perms.decide(_ASSUME_ROLE, role.arn)
     if identity.allowed and (direct or via_account):
         return identity
     if direct and not identity.boundary_blocks:

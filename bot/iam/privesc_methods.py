@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from importlib import resources
 
-from bot.errors import ConfigError
+from bot.errors import InputError
 
 CATEGORIES: frozenset[str] = frozenset(
     {"self-escalation", "principal-access", "new-passrole", "existing-passrole"}
@@ -37,27 +37,27 @@ class EscalationMethod:
 def parse_methods(rows: object) -> tuple[EscalationMethod, ...]:
     """Validate the catalogue rows; a broken catalogue must fail loudly, not shrink silently."""
     if not isinstance(rows, list) or not rows:
-        raise ConfigError("privesc catalogue must be a non-empty JSON list")
+        raise InputError("privesc catalogue must be a non-empty JSON list")
     methods: list[EscalationMethod] = []
     seen: set[str] = set()
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
-            raise ConfigError(f"privesc catalogue row {index} is not an object")
+            raise InputError(f"privesc catalogue row {index} is not an object")
         method_id = row.get("id")
         category = row.get("category")
         actions = row.get("actions")
         if not isinstance(method_id, str) or not method_id:
-            raise ConfigError(f"privesc catalogue row {index} has no id")
+            raise InputError(f"privesc catalogue row {index} has no id")
         if method_id in seen:
-            raise ConfigError(f"privesc catalogue lists {method_id} twice")
+            raise InputError(f"privesc catalogue lists {method_id} twice")
         if category not in CATEGORIES:
-            raise ConfigError(f"privesc method {method_id}: unknown category {category!r}")
+            raise InputError(f"privesc method {method_id}: unknown category {category!r}")
         if (
             not isinstance(actions, list)
             or not actions
             or not all(isinstance(a, str) and ":" in a for a in actions)
         ):
-            raise ConfigError(f"privesc method {method_id}: actions must be 'service:Action' names")
+            raise InputError(f"privesc method {method_id}: actions must be 'service:Action' names")
         seen.add(method_id)
         methods.append(
             EscalationMethod(method_id, category, tuple(actions), str(row.get("sources", "")))
@@ -72,7 +72,7 @@ def load_methods() -> tuple[EscalationMethod, ...]:
     try:
         rows = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"privesc catalogue is not valid JSON: {exc}") from exc
+        raise InputError(f"privesc catalogue is not valid JSON: {exc}") from exc
     return parse_methods(rows)
 
 

@@ -23,14 +23,15 @@ class RenderOptions:
     """Presentation choices made at the edge (the CLI), so the renderers stay pure.
 
     ``color``: ANSI colour in the text format (the CLI decides from the TTY and NO_COLOR).
-    ``min_severity``: the ``--min-severity`` the report was filtered with, so the output can say
-    that lower findings exist but are not shown.
+    ``min_severity``: the ``--min-severity`` the report was filtered with, and
+    ``hidden_findings``: how many findings that filter removed, so the output can say so.
     ``artifact_uri``: SARIF only; put every result on this repository file instead of the
     per-resource ``iam/<account>/<resource>`` paths.
     """
 
     color: bool = False
     min_severity: Severity | None = None
+    hidden_findings: int = 0
     artifact_uri: str | None = None
 
 
@@ -81,3 +82,14 @@ def demo_banner() -> str:
         "DEMO DATA: a fictional account built in-process (moto); "
         "no real AWS account was read and nothing here is about your account."
     )
+
+
+def filter_note(options: RenderOptions) -> str:
+    """'showing only severity high and above (12 lower findings not shown)', or ''."""
+    if options.min_severity is None:
+        return ""
+    note = f"showing only severity {options.min_severity.value} and above"
+    if options.hidden_findings:
+        count = options.hidden_findings
+        note += f" ({count} lower-severity finding{'' if count == 1 else 's'} not shown)"
+    return note

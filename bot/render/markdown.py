@@ -11,6 +11,7 @@ from bot.render.common import (
     RenderOptions,
     checks_with_findings,
     demo_banner,
+    filter_note,
     findings_by_severity,
     remediation_for,
     without_control_chars,
@@ -67,7 +68,8 @@ def render_markdown(
         f"{len(report.errors)} errors."
     )
     if options.min_severity is not None:
-        out.append(f"Showing only findings of severity {options.min_severity.value} and above.")
+        note = filter_note(options)
+        out.append(note[0].upper() + note[1:] + ".")
     out.append("")
 
     if not report.findings:

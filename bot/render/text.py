@@ -9,6 +9,7 @@ from bot.render.common import (
     RenderOptions,
     checks_with_findings,
     demo_banner,
+    filter_note,
     findings_by_severity,
     one_line,
     remediation_for,
@@ -52,7 +53,7 @@ def render_text(
     total = len(report.findings)
     lines.append(f"Findings: {total} ({summary_phrase(report)})")
     if options.min_severity is not None:
-        lines.append(f"  showing only severity {options.min_severity.value} and above")
+        lines.append(f"  {filter_note(options)}")
     lines.append(
         f"Checks: {len(report.checks)} ran, {len(report.skipped)} skipped; "
         f"errors: {len(report.errors)}; muted: {len(report.suppressed)}"

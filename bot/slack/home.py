@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.audit.report import Report
-from bot.errors import IamAuditError
+from bot.errors import IamAuditError, InputError
 from bot.slack.blocks import (
     MAX_VIEW_BLOCKS,
     Budget,
@@ -110,12 +110,10 @@ class HomeTab:
         audits = services.audits
         latest = audits.latest()
         report, stored = latest if latest else (None, None)
-        posture = None
-        cached = services.store.latest_snapshot(audits.target)
-        if cached is not None:
-            from bot.audit.model import AccountSnapshot  # noqa: PLC0415
-
-            posture = mfa_posture(AccountSnapshot.from_dict(cached.data), report)
+        try:
+            posture = mfa_posture(audits.snapshot().snapshot, report)
+        except InputError:  # no snapshot yet: the view says "no audit yet"
+            posture = None
         return home_view(
             account_id=report.account_id if report else audits.target,
             report=report,

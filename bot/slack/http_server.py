@@ -24,13 +24,18 @@ MAX_BODY_BYTES = 1_000_000
 Health = Callable[[], tuple[bool, dict[str, Any]]]
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib's listen backlog of 5 makes bursts of commands wait for a SYN retry (1 s+).
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class SlackHttpServer:
     """Serves the app on (host, port); port 0 picks a free port (tests)."""
 
     def __init__(self, app: App, *, host: str, port: int, health: Health) -> None:
         handler = _handler_class(app, health)
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), handler)
         self._thread: threading.Thread | None = None
 
     @property

@@ -61,6 +61,10 @@ class InMemoryStore:
             report_id = self._latest.get(account_id)
         return self.get_report(report_id) if report_id else None
 
+    def latest_report_id(self, account_id: str) -> str | None:
+        report_id = self._latest.get(account_id)
+        return report_id if report_id and self.get_report(report_id) else None
+
     def report_history(self, account_id: str, limit: int = 10) -> list[HistoryEntry]:
         with self._lock:
             return list(self._history.get(account_id, [])[:limit])
@@ -80,6 +84,10 @@ class InMemoryStore:
             if item is None or item[1] <= self._clock():
                 return None
             return item[0]
+
+    def snapshot_saved_at(self, account_id: str) -> datetime | None:
+        stored = self.latest_snapshot(account_id)
+        return stored.saved_at if stored else None
 
     def acquire_lock(self, name: str, owner: str, ttl_seconds: int) -> bool:
         with self._lock:

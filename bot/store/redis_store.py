@@ -99,6 +99,10 @@ class RedisStore:
             report_id = self._r.get(self._k("latest", account_id))
         return self.get_report(report_id) if report_id else None
 
+    def latest_report_id(self, account_id: str) -> str | None:
+        with _translated("latest_report_id"):
+            return self._r.get(self._k("latest", account_id))
+
     def report_history(self, account_id: str, limit: int = 10) -> list[HistoryEntry]:
         with _translated("report_history"):
             raw = self._r.lrange(self._k("history", account_id), 0, max(limit, 1) - 1)
@@ -115,7 +119,10 @@ class RedisStore:
     ) -> None:
         record = json.dumps({"saved_at": saved_at.isoformat(), "data": data})
         with _translated("save_snapshot"):
-            self._r.set(self._k("snapshot", account_id), record, ex=ttl_seconds)
+            pipe = self._r.pipeline(transaction=True)
+            pipe.set(self._k("snapshot", account_id), record, ex=ttl_seconds)
+            pipe.set(self._k("snapshot_at", account_id), saved_at.isoformat(), ex=ttl_seconds)
+            pipe.execute()
 
     def latest_snapshot(self, account_id: str) -> StoredSnapshot | None:
         with _translated("latest_snapshot"):
@@ -124,6 +131,11 @@ class RedisStore:
             return None
         record = json.loads(raw)
         return StoredSnapshot(account_id, record["data"], _time(record["saved_at"]))
+
+    def snapshot_saved_at(self, account_id: str) -> datetime | None:
+        with _translated("snapshot_saved_at"):
+            raw = self._r.get(self._k("snapshot_at", account_id))
+        return _time(raw) if raw else None
 
     def acquire_lock(self, name: str, owner: str, ttl_seconds: int) -> bool:
         with _translated("acquire_lock"):

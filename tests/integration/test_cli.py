@@ -220,7 +220,7 @@ def test_min_severity_in_text(capsys, snapshot_path: Path) -> None:
     code, out, err = audit(capsys, snapshot_path, "--min-severity", "HIGH")
     assert code == 0
     assert "user/bob" not in out
-    assert "showing only severity high and above" in out
+    assert "showing only severity high and above (1 lower-severity finding not shown)" in out
     assert err == ""
 
 

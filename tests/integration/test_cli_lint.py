@@ -75,6 +75,7 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     files = {f["file"]: f["findings"] for f in data["files"]}
     assert files[clean] == []
     (finding,) = files[s3]
+    assert finding["file"] == s3
     assert finding["code"] == "RESOURCE_MISMATCH"
     assert finding["severity"] == "medium"
     assert finding["statement"] == 0

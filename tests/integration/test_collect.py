@@ -21,7 +21,7 @@ from moto import mock_aws
 from moto.iam.models import iam_backends
 
 from bot.audit.model import AccountSnapshot, PasswordPolicy
-from bot.aws.collect import collect_snapshot
+from bot.aws.collect import COLLECTOR_ACTIONS, collect_snapshot
 from bot.aws.session import make_session
 from bot.errors import CollectionError
 
@@ -410,6 +410,7 @@ def test_every_read_fails_on_its_own(session: boto3.Session, operation: str) -> 
     answer_with_error(session, operation, "AccessDenied")
     snapshot = _collect(session)
     assert _issue(snapshot, operation).action == f"iam:{operation}"
+    assert f"iam:{operation}" in COLLECTOR_ACTIONS
     assert snapshot.password_policy is not None
     assert snapshot.credential_report is not None
 
@@ -494,3 +495,14 @@ def test_region_is_recorded(moto: None) -> None:
     assert collect_snapshot(session, now=NOW, sleep=FakeSleep(), region="us-west-2").region == (
         "us-west-2"
     )
+
+
+def test_missing_credentials_stop_the_collection_with_one_sentence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name)
+    session = boto3.Session(region_name="us-east-1")  # bypasses make_session's early check
+    with pytest.raises(CollectionError, match="no AWS credentials found") as caught:
+        collect_snapshot(session, now=NOW, sleep=FakeSleep())
+    assert caught.value.api == "GetCredentialReport"

@@ -178,3 +178,24 @@ def test_report_that_is_not_utf8_is_refused(iam) -> None:
     _report(stubber, NOW, b"\xff\xfe\xfa")
     with pytest.raises(CollectionError, match="not UTF-8"):
         fetch_credential_report(client, now=NOW, sleep=FakeSleep())
+
+
+def test_old_report_is_used_when_a_new_one_never_comes(iam) -> None:
+    client, stubber = iam
+    policy = PollingPolicy(first_delay_seconds=1, max_delay_seconds=1, max_wait_seconds=2)
+    _report(stubber, NOW - timedelta(hours=9), b"old")
+    for _ in range(3):
+        _error(stubber, "generate_credential_report", "LimitExceeded", 409)
+    fetched = fetch_credential_report(client, now=NOW, sleep=FakeSleep(), polling=policy)
+    assert fetched.csv_text == "old"
+    (issue,) = fetched.issues
+    assert issue.code == "ReportTimeout"
+    assert "9 hours old" in issue.message
+    assert "not ready in time" in issue.message
+
+
+def test_fresh_report_needs_no_generate_permission(iam) -> None:
+    client, stubber = iam
+    _report(stubber, NOW - timedelta(minutes=5))
+    fetched = fetch_credential_report(client, now=NOW, sleep=FakeSleep())
+    assert fetched.issues == ()  # generate was never called, so never denied

@@ -192,6 +192,8 @@ def test_demo_ignores_the_callers_aws_settings(monkeypatch: pytest.MonkeyPatch) 
     assert snapshot.collection_issues == ()
     assert len(snapshot.policies) == 11  # only the managed policies the demo attaches
     assert os.environ["AWS_PROFILE"] == "does-not-exist"  # restored afterwards
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+    assert "MOTO_IAM_LOAD_MANAGED_POLICIES" in os.environ
     assert os.environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9"
 
 

@@ -266,3 +266,34 @@ def test_support_missing_fails_account_wide_and_names_non_role_holders() -> None
 
 def test_support_role_passes() -> None:
     assert _check("role.support_missing", role("support", attached_policies=[SUPPORT_ACCESS])) == []
+
+
+@pytest.mark.parametrize(
+    "trust",
+    [
+        {},
+        {"Statement": "x"},
+        {"Statement": [{"Effect": "Allow", "Principal": 5, "Condition": []}]},
+        {"Statement": [{"Effect": "Allow", "Principal": {"AWS": [None, 7]}}]},
+        {"Statement": [{"Effect": "Allow", "Principal": {"Service": "x"}, "Condition": {"A": 1}}]},
+        '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}',
+    ],
+)
+@pytest.mark.parametrize(
+    "check_id",
+    [
+        "role.trust_any_principal",
+        "role.trust_cross_account_unguarded",
+        "role.trust_confused_deputy",
+        "role.cross_account_readonly",
+    ],
+)
+def test_malformed_trust_policies_do_not_crash(trust, check_id) -> None:
+    odd = role("odd", trust=trust, attached_policies=[READ_ONLY_ACCESS])
+    findings = _check(check_id, odd)  # run_check fails the test if the check crashed
+    assert all(f.resource_arn == role_arn("odd") for f in findings)
+
+
+def test_trust_policy_given_as_json_text_is_read() -> None:
+    text = '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}'
+    assert len(_check("role.trust_any_principal", role("text", trust=text))) == 1

@@ -528,3 +528,45 @@ def test_explain_says_why_each_statement_did_not_apply() -> None:
     assert "condition Bool on aws:SecureTransport" in why[("identity", "Tls")][1]
     assert why[("identity", "Yes")] == (True, "applies")
     assert why[("resource", 0)] == (False, "Principal/NotPrincipal does not name the caller")
+
+
+def test_sweep_agrees_with_single_evaluations_for_every_kind_of_action_pattern() -> None:
+    identity = pol(
+        stmt(action=["s3:Get*", "iam:PassRole"], Sid="Named"),
+        stmt(action="*:Describe*", Sid="AnyService"),
+        stmt(action=None, NotAction=["s3:*", "iam:*", "ec2:*"], Sid="NotAction"),
+        stmt("Deny", action="ec2:Describe?mages", Sid="DenyImages"),
+    )
+    trust = pol(
+        stmt(action="sts:AssumeRole", resource=None, Principal={"Service": "x.amazonaws.com"})
+    )
+    evaluator = Evaluator(PolicySet(identity=[identity], resource_policy=trust))
+    actions = [
+        "s3:GetObject",
+        "S3:getbucketpolicy",
+        "iam:PassRole",
+        "iam:CreateUser",
+        "ec2:DescribeInstances",
+        "ec2:DescribeImages",
+        "lambda:InvokeFunction",
+        "sts:AssumeRole",
+        "sts:GetCallerIdentity",
+    ]
+    for resource in ("*", APP_ROLE):
+        sweep = evaluator.allowed_actions(actions, resource, principal_arn=ALICE)
+        for action in actions:
+            assert sweep[action] == evaluator.evaluate(Request(ALICE, action, resource)), action
+    on_role = evaluator.allowed_actions(actions, APP_ROLE, principal_arn=ALICE)
+    assert {a for a, d in on_role.items() if d.allowed} == {
+        "s3:GetObject",
+        "S3:getbucketpolicy",
+        "iam:PassRole",
+        "ec2:DescribeInstances",
+        "lambda:InvokeFunction",
+        "sts:GetCallerIdentity",
+    }
+    # sts:AssumeRole reaches the same identity statements as lambda:InvokeFunction, but on a
+    # role the trust policy must allow it too
+    assert on_role["sts:AssumeRole"].decision == "implicit_deny"
+    assert on_role["ec2:DescribeImages"].decision == "explicit_deny"
+    assert [m.statement for m in on_role["s3:GetObject"].matched] == ["Named"]

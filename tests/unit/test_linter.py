@@ -614,3 +614,25 @@ def test_bad_version_still_lints_the_statements(catalogue: ActionCatalogue) -> N
         "Statement": [allow("s3:ListBucket", "arn:aws:s3:::b/*")],
     }
     assert codes(lint(catalogue, document)) == ["MALFORMED", "RESOURCE_MISMATCH"]
+
+
+def test_resource_policy_without_resource_element_is_fine(catalogue: ActionCatalogue) -> None:
+    ecr_policy = doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        }
+    )
+    assert lint(catalogue, ecr_policy, "resource") == []
+
+
+def test_salvaged_statement_keeps_its_sid(catalogue: ActionCatalogue) -> None:
+    document = doc(
+        {"Effect": "Allow", "Resource": "*"},
+        allow("s3:GetObject", "arn:aws:s3:::b/*", Sid="Dup"),
+        allow("s3:GetObject", "arn:aws:s3:::b/*", Sid="Dup"),
+    )
+    redundant = only(lint(catalogue, document), "REDUNDANT_STATEMENT")
+    assert [f.statement for f in redundant] == [2]
+    assert "statement Dup" in redundant[0].message

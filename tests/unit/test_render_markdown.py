@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.audit.findings import Severity
 from bot.render import RenderOptions
 from bot.render.markdown import md_check_id, md_escape, render_markdown
 from tests.unit.test_render_common import ACCOUNT, HOSTILE, sample_catalogue, sample_report
@@ -81,5 +82,11 @@ def test_summary_sections_and_demo_banner() -> None:
 
 
 def test_min_severity_note() -> None:
-    out = render_markdown(sample_report(), catalogue={}, options=RenderOptions(min_severity=None))
-    assert "Showing only" not in out
+    assert "Showing only" not in _md()
+    out = render_markdown(
+        sample_report().filtered(Severity.MEDIUM),
+        catalogue={},
+        options=RenderOptions(min_severity=Severity.MEDIUM, hidden_findings=2),
+    )
+    assert "Showing only severity medium and above (2 lower-severity findings not shown)." in out
+    assert "### Low" not in out

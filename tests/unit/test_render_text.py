@@ -84,9 +84,9 @@ def test_min_severity_is_announced() -> None:
     out = render_text(
         report,
         catalogue=sample_catalogue(),
-        options=RenderOptions(min_severity=Severity.HIGH),
+        options=RenderOptions(min_severity=Severity.HIGH, hidden_findings=3),
     )
-    assert "showing only severity high and above" in out
+    assert "showing only severity high and above (3 lower-severity findings not shown)" in out
     assert "MEDIUM (" not in out
     assert "Findings: 3 (1 critical, 2 high, 0 medium, 0 low, 0 info)" in out
 

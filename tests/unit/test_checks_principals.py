@@ -1,0 +1,369 @@
+"""The principal-level checks and the privileged-user MFA checks: each one failing and passing."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.audit.checks.principals import CREDENTIAL_ACTIONS, data_exfiltration_actions
+from bot.audit.findings import Severity
+from bot.audit.registry import all_checks
+from bot.iam.catalogue import default_catalogue
+from tests.factories import (
+    ACCOUNT_ID,
+    NOW,
+    allow,
+    audit,
+    console_user_row,
+    credential_row,
+    group,
+    inline,
+    managed_policy,
+    policy_document,
+    role,
+    run_check,
+    service_linked_role,
+    snapshot,
+    statement,
+    user,
+    user_arn,
+    virtual_mfa,
+    with_rows,
+)
+
+ADMIN = managed_policy("AdministratorAccess", allow("*"), aws_managed=True, attachment_count=3)
+PRINCIPAL_CHECKS = (
+    "principal.admin_equivalent",
+    "principal.privilege_escalation",
+    "principal.data_exfiltration",
+    "principal.credentials_exposure",
+    "principal.resource_exposure",
+)
+
+
+def _user_with(doc, name="dev", **kwargs):
+    return user(name, inline_policies=[inline("p", doc)], **kwargs)
+
+
+def _arns(findings):
+    return {f.resource_arn for f in findings}
+
+
+def test_checks_are_registered_with_the_right_metadata():
+    registry = all_checks()
+    for check_id in (
+        *PRINCIPAL_CHECKS,
+        "user.admin_without_mfa",
+        "user.mfa_not_enforced",
+        "user.virtual_mfa_only",
+    ):
+        meta = registry[check_id].meta
+        assert "authorization_details" in meta.requires
+        assert meta.anchors
+    assert registry["user.admin_without_mfa"].meta.severity is Severity.CRITICAL
+    assert "credential_report" in registry["user.admin_without_mfa"].meta.requires
+    # No Access Advisor data in the snapshot: the check would have nothing to judge from.
+    assert "principal.unused_services" not in registry
+
+
+# --- principal.admin_equivalent -------------------------------------------------------------
+
+
+def test_admin_equivalent_user_is_critical_and_role_is_high():
+    snap = snapshot(
+        users=[user("boss", groups=["admins"])],
+        groups=[group("admins", attached_policies=[ADMIN.arn])],
+        roles=[role("ops", attached_policies=[ADMIN.arn])],
+        policies=[ADMIN],
+    )
+    findings = {f.resource_arn: f for f in run_check("principal.admin_equivalent", snap)}
+    assert findings[user_arn("boss")].severity is Severity.CRITICAL
+    assert findings[user_arn("boss")].resource_type == "AWS::IAM::User"
+    role_finding = findings[f"arn:aws:iam::{ACCOUNT_ID}:role/ops"]
+    assert role_finding.severity is Severity.HIGH
+    assert ADMIN.arn + " (via group:admins)" in findings[user_arn("boss")].evidence["policies"]
+
+
+def test_admin_equivalent_through_not_action():
+    doc = policy_document(statement(not_action="s3:*"))
+    findings = run_check("principal.admin_equivalent", snapshot(users=[_user_with(doc)]))
+    assert _arns(findings) == {user_arn("dev")}
+
+
+def test_admin_equivalent_passes_for_scoped_and_bounded_users():
+    boundary = managed_policy("boundary", allow("s3:*"))
+    snap = snapshot(
+        users=[
+            _user_with(allow("iam:Get*"), name="reader"),
+            user("bounded", attached_policies=[ADMIN.arn], permissions_boundary_arn=boundary.arn),
+        ],
+        policies=[ADMIN, boundary],
+    )
+    assert run_check("principal.admin_equivalent", snap) == []
+
+
+def test_service_linked_roles_are_never_flagged():
+    slr = service_linked_role(attached_policies=[ADMIN.arn])
+    snap = snapshot(roles=[slr], policies=[ADMIN])
+    report = audit(snap, only=PRINCIPAL_CHECKS)
+    assert report.findings == ()
+    assert not report.errors
+
+
+# --- principal.privilege_escalation ---------------------------------------------------------
+
+
+def test_privilege_escalation_fails_and_passes():
+    risky = _user_with(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]))
+    safe = _user_with(allow(["lambda:InvokeFunction"]), name="safe")
+    snap = snapshot(users=[risky, safe], roles=[role("worker")])
+    findings = run_check("principal.privilege_escalation", snap)
+    assert _arns(findings) == {user_arn("dev")}
+    assert findings[0].evidence["method_ids"] == ["lambda-001"]
+    assert findings[0].severity is Severity.HIGH
+
+
+def test_admin_is_not_also_reported_as_escalation():
+    snap = snapshot(users=[user("boss", attached_policies=[ADMIN.arn])], policies=[ADMIN])
+    assert run_check("principal.privilege_escalation", snap) == []
+
+
+# --- data exfiltration / credentials / resource exposure --------------------------------------
+
+
+def test_data_exfiltration_flags_unrestricted_reads_only():
+    snap = snapshot(
+        users=[
+            _user_with(allow(["ssm:GetParameter*", "kms:Decrypt"]), name="wide"),
+            _user_with(allow("s3:GetObject", "arn:aws:s3:::reports/*"), name="scoped"),
+        ]
+    )
+    findings = run_check("principal.data_exfiltration", snap)
+    assert _arns(findings) == {user_arn("wide")}
+    evidence = findings[0].evidence
+    assert "kms:Decrypt" in evidence["actions"]
+    assert "ssm:GetParametersByPath" in evidence["actions"]
+    assert evidence["policies"] == [f"{user_arn('wide')} inline p"]
+
+
+def test_data_exfiltration_list_is_expanded_from_the_catalogue():
+    assert {"s3:GetObject", "ssm:GetParameter", "ssm:GetParameters"} <= data_exfiltration_actions()
+
+
+def test_credentials_exposure():
+    snap = snapshot(
+        users=[
+            _user_with(allow(["ecr:GetAuthorizationToken", "sts:AssumeRole"]), name="wide"),
+            _user_with(
+                allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT_ID}:user/${{aws:username}}"),
+                name="self-service",
+            ),
+        ]
+    )
+    findings = run_check("principal.credentials_exposure", snap)
+    assert _arns(findings) == {user_arn("wide")}
+    assert findings[0].evidence["actions"] == ["ecr:GetAuthorizationToken", "sts:AssumeRole"]
+
+
+def test_credential_action_list_is_known_to_the_catalogue():
+    catalogue = default_catalogue()
+    assert [a for a in CREDENTIAL_ACTIONS if catalogue.action(a) is None] == []
+
+
+def test_resource_exposure_flags_unrestricted_permissions_management():
+    snap = snapshot(
+        users=[
+            _user_with(allow("s3:PutBucketPolicy"), name="wide"),
+            _user_with(allow("s3:PutBucketPolicy", "arn:aws:s3:::mine"), name="scoped"),
+            _user_with(
+                policy_document(
+                    statement(action="s3:PutBucketPolicy"),
+                    statement(effect="Deny", action="s3:PutBucketPolicy"),
+                ),
+                name="denied",
+            ),
+        ]
+    )
+    findings = run_check("principal.resource_exposure", snap)
+    assert _arns(findings) == {user_arn("wide")}
+    assert findings[0].evidence["actions"] == ["s3:PutBucketPolicy"]
+
+
+def test_exposure_checks_skip_admins_reported_elsewhere():
+    snap = snapshot(users=[user("boss", attached_policies=[ADMIN.arn])], policies=[ADMIN])
+    for check_id in (
+        "principal.data_exfiltration",
+        "principal.credentials_exposure",
+        "principal.resource_exposure",
+    ):
+        assert run_check(check_id, snap) == []
+
+
+def test_principal_checks_skip_without_authorization_details():
+    snap = snapshot(users=[], has_authorization_details=False)
+    report = audit(snap, only=PRINCIPAL_CHECKS)
+    assert {s.check_id for s in report.skipped} == set(PRINCIPAL_CHECKS)
+
+
+def test_report_records_the_catalogue_version():
+    report = audit(snapshot(users=[user("dev")]), only=["principal.admin_equivalent"])
+    assert report.extra["catalogue_version"] == default_catalogue().version
+
+
+# --- user.admin_without_mfa -------------------------------------------------------------------
+
+
+def test_admin_without_mfa_any_path():
+    snap = snapshot(
+        users=[
+            user("direct", attached_policies=[ADMIN.arn]),
+            user("via-group", groups=["admins"]),
+            _user_with(policy_document(statement(not_action="s3:*")), name="notaction"),
+            user("with-mfa", attached_policies=[ADMIN.arn]),
+            user("plain"),
+        ],
+        groups=[group("admins", attached_policies=[ADMIN.arn]), group()],
+        policies=[ADMIN],
+        credential_report=with_rows(
+            credential_row("direct"),
+            credential_row("via-group"),
+            credential_row("notaction"),
+            credential_row("with-mfa", mfa=True),
+            credential_row("plain"),
+        ),
+    )
+    findings = run_check("user.admin_without_mfa", snap)
+    assert _arns(findings) == {user_arn("direct"), user_arn("via-group"), user_arn("notaction")}
+    assert all(f.severity is Severity.CRITICAL for f in findings)
+
+
+def test_admin_without_mfa_needs_the_credential_report():
+    snap = snapshot(
+        users=[user("direct", attached_policies=[ADMIN.arn])],
+        policies=[ADMIN],
+        credential_report=None,
+    )
+    report = audit(snap, only=["user.admin_without_mfa"])
+    assert [s.check_id for s in report.skipped] == ["user.admin_without_mfa"]
+
+
+# --- user.mfa_not_enforced ------------------------------------------------------------------
+
+DENY_WITHOUT_MFA = policy_document(
+    statement(
+        effect="Deny",
+        not_action=["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices"],
+        condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+    )
+)
+
+
+def test_mfa_not_enforced_for_console_admin_without_guard():
+    snap = snapshot(
+        users=[
+            user("open", attached_policies=[ADMIN.arn]),
+            user(
+                "guarded",
+                attached_policies=[ADMIN.arn],
+                inline_policies=[inline("mfa", DENY_WITHOUT_MFA)],
+            ),
+            user("keys-only", attached_policies=[ADMIN.arn]),
+            user("harmless", inline_policies=[inline("p", allow("s3:ListAllMyBuckets"))]),
+        ],
+        policies=[ADMIN],
+        credential_report=with_rows(
+            console_user_row("open"),
+            console_user_row("guarded"),
+            credential_row("keys-only"),
+            console_user_row("harmless"),
+        ),
+    )
+    findings = run_check("user.mfa_not_enforced", snap)
+    assert _arns(findings) == {user_arn("open")}
+    assert findings[0].evidence["without_mfa"] == {"admin_equivalent": True}
+    assert findings[0].severity is Severity.MEDIUM
+
+
+def test_mfa_not_enforced_reports_remaining_escalation():
+    doc = policy_document(
+        statement(action=["iam:PutUserPolicy", "s3:*"]),
+        statement(
+            effect="Deny",
+            action="s3:*",
+            condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        ),
+    )
+    snap = snapshot(users=[_user_with(doc)], credential_report=with_rows(console_user_row("dev")))
+    findings = run_check("user.mfa_not_enforced", snap)
+    assert findings[0].evidence["without_mfa"]["escalation_methods"] == ["iam-007"]
+
+
+# --- user.virtual_mfa_only ------------------------------------------------------------------
+
+
+def test_virtual_mfa_only_from_list_mfa_devices():
+    snap = snapshot(
+        users=[
+            user("virtual", attached_policies=[ADMIN.arn]),
+            user("hardware", attached_policies=[ADMIN.arn]),
+            user("mixed", attached_policies=[ADMIN.arn]),
+            user("unprivileged"),
+        ],
+        policies=[ADMIN],
+        user_mfa_devices={
+            "virtual": (f"arn:aws:iam::{ACCOUNT_ID}:mfa/virtual",),
+            "hardware": ("GAHT12345678",),
+            "mixed": (
+                f"arn:aws:iam::{ACCOUNT_ID}:mfa/m",
+                f"arn:aws:iam::{ACCOUNT_ID}:u2f/user/m/k",
+            ),
+            "unprivileged": (f"arn:aws:iam::{ACCOUNT_ID}:mfa/u",),
+        },
+    )
+    findings = run_check("user.virtual_mfa_only", snap)
+    assert _arns(findings) == {user_arn("virtual")}
+    assert findings[0].severity is Severity.LOW
+    assert findings[0].evidence["source"] == "iam:ListMFADevices"
+
+
+def test_virtual_mfa_only_falls_back_to_the_virtual_device_list():
+    snap = snapshot(
+        users=[
+            user("virtual", attached_policies=[ADMIN.arn]),
+            user("none", attached_policies=[ADMIN.arn]),
+        ],
+        policies=[ADMIN],
+        virtual_mfa_devices=[virtual_mfa(user_arn("virtual"))],
+    )
+    findings = run_check("user.virtual_mfa_only", snap)
+    assert _arns(findings) == {user_arn("virtual")}
+    assert "hardware" in findings[0].evidence["source"]
+
+
+def test_virtual_mfa_only_flags_escalation_capable_users_too():
+    risky = _user_with(allow("iam:AttachUserPolicy"), name="risky")
+    snap = snapshot(users=[risky], virtual_mfa_devices=[virtual_mfa(user_arn("risky"))])
+    assert _arns(run_check("user.virtual_mfa_only", snap)) == {user_arn("risky")}
+
+
+def test_virtual_mfa_only_skips_without_device_data():
+    snap = snapshot(users=[user("dev")], virtual_mfa_devices=None)
+    report = audit(snap, only=["user.virtual_mfa_only"])
+    assert [s.check_id for s in report.skipped] == ["user.virtual_mfa_only"]
+
+
+@pytest.mark.parametrize(
+    ("serial", "virtual"),
+    [
+        (f"arn:aws:iam::{ACCOUNT_ID}:mfa/alice", True),
+        (f"arn:aws:iam::{ACCOUNT_ID}:u2f/user/alice/key", False),
+        ("GAHT12345678", False),
+    ],
+)
+def test_virtual_serial_detection(serial, virtual):
+    from bot.audit.checks.users_privileged import is_virtual_serial
+
+    assert is_virtual_serial(serial) is virtual
+
+
+def test_now_is_the_factories_time():
+    assert NOW.year == 2026

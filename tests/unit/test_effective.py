@@ -1,0 +1,392 @@
+"""Effective permissions: every policy that reaches a principal, combined the way AWS does."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from bot.iam.effective import (
+    PermissionIndex,
+    effective_permissions,
+    gather_policies,
+    referenced_keys,
+)
+from tests.factories import (
+    ACCOUNT_ID,
+    NOW,
+    allow,
+    attached,
+    group,
+    inline,
+    managed_policy,
+    policy_document,
+    role,
+    role_arn,
+    snapshot,
+    statement,
+    user,
+    user_arn,
+)
+
+BUCKET_OBJECTS = "arn:aws:s3:::data/*"
+
+
+def _perms(snap, arn):
+    return PermissionIndex(snap, NOW)[arn]
+
+
+def _deny(action, resource="*", **extra):
+    return policy_document(statement(effect="Deny", action=action, resource=resource, **extra))
+
+
+# --- which policies reach a principal -----------------------------------------------------------
+
+
+def test_user_gets_own_inline_and_managed_plus_each_groups_policies():
+    own = managed_policy("own", allow("s3:GetObject"))
+    shared = managed_policy("shared", allow("sqs:SendMessage"))
+    snap = snapshot(
+        users=[
+            user(
+                "dev",
+                groups=["team"],
+                attached_policies=[own.arn],
+                inline_policies=[inline("mine", allow("sns:Publish"))],
+            )
+        ],
+        groups=[
+            group(
+                "team",
+                attached_policies=[shared.arn],
+                inline_policies=[inline("team-inline", allow("logs:PutLogEvents"))],
+            )
+        ],
+        policies=[own, shared],
+    )
+    perms = _perms(snap, user_arn("dev"))
+    assert [(s.kind, s.via) for s in perms.sources] == [
+        ("managed", "user"),
+        ("inline", "user"),
+        ("managed", "group:team"),
+        ("inline", "group:team"),
+    ]
+    for action in ("s3:GetObject", "sqs:SendMessage", "sns:Publish", "logs:PutLogEvents"):
+        assert perms.can(action, "*"), action
+    assert not perms.can("ec2:RunInstances", "*")
+    granted = perms.decide("sqs:SendMessage", "*").granted_by
+    assert granted[0].policy == f"{shared.arn} (via group:team)"
+
+
+def test_role_gets_own_policies_and_boundary():
+    boundary = managed_policy("boundary", allow(["s3:*", "sqs:*"]))
+    snap = snapshot(
+        roles=[
+            role(
+                "app",
+                inline_policies=[inline("p", allow(["s3:GetObject", "ec2:RunInstances"]))],
+                permissions_boundary_arn=boundary.arn,
+            )
+        ],
+        policies=[boundary],
+    )
+    perms = _perms(snap, role_arn("app"))
+    assert perms.can("s3:GetObject", BUCKET_OBJECTS)
+    denied = perms.decide("ec2:RunInstances", "*")
+    assert not denied.allowed
+    assert denied.boundary_blocks
+    assert not perms.can("sqs:SendMessage", "*")  # the boundary alone grants nothing
+
+
+def test_missing_policies_are_reported_and_an_unknown_boundary_allows_nothing():
+    snap = snapshot(
+        users=[
+            user(
+                "dev",
+                attached_policies=[f"arn:aws:iam::{ACCOUNT_ID}:policy/gone"],
+                inline_policies=[inline("p", allow("s3:GetObject"))],
+                permissions_boundary_arn=f"arn:aws:iam::{ACCOUNT_ID}:policy/gone-boundary",
+            )
+        ]
+    )
+    perms = _perms(snap, user_arn("dev"))
+    assert set(perms.missing_policies) == {
+        f"arn:aws:iam::{ACCOUNT_ID}:policy/gone",
+        f"arn:aws:iam::{ACCOUNT_ID}:policy/gone-boundary",
+    }
+    assert not perms.can("s3:GetObject", "*")
+
+
+def test_gather_policies_ignores_unknown_groups():
+    snap = snapshot(users=[user("dev", groups=["nope"])], groups=[])
+    sources, boundary, missing = gather_policies(snap, snap.users[0])
+    assert sources == ()
+    assert boundary is None
+    assert missing == ()
+
+
+# --- denies, NotAction, NotResource ------------------------------------------------------------
+
+
+def test_explicit_deny_in_another_policy_wins():
+    snap = snapshot(
+        users=[
+            user(
+                "dev",
+                inline_policies=[
+                    inline("allow", allow("iam:*")),
+                    inline("deny", _deny("iam:CreateAccessKey")),
+                ],
+            )
+        ]
+    )
+    perms = _perms(snap, user_arn("dev"))
+    access = perms.decide("iam:CreateAccessKey", user_arn("dev"))
+    assert not access.allowed
+    assert access.denied_by[0].policy.endswith("inline deny")
+    assert perms.can("iam:CreateUser", "*")
+
+
+def test_deny_on_a_resource_pattern_restricts_only_that_pattern():
+    doc = policy_document(
+        statement(action="s3:GetObject"),
+        statement(effect="Deny", action="s3:GetObject", resource="arn:aws:s3:::secret/*"),
+    )
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    assert not perms.can("s3:GetObject", "arn:aws:s3:::secret/key")
+    assert perms.can("s3:GetObject", "arn:aws:s3:::public/key")
+    assert perms.unrestricted("s3:GetObject") is not None
+
+
+def test_not_action_allows_everything_else_and_can_be_admin_equivalent():
+    doc = policy_document(statement(not_action=["s3:*", "ec2:*"]))
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    assert not perms.can("s3:GetObject", "*")
+    assert perms.can("iam:CreateUser", "*")
+    assert perms.is_admin_equivalent
+
+
+def test_not_action_leaving_out_iam_deletes_is_not_admin():
+    doc = policy_document(statement(not_action=["iam:Delete*"]))
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    assert not perms.is_admin_equivalent
+    assert perms.can("iam:CreatePolicyVersion", "*")
+
+
+def test_not_resource_is_honoured():
+    doc = policy_document(
+        statement(action="iam:PassRole", not_resource=f"arn:aws:iam::{ACCOUNT_ID}:role/admin*")
+    )
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    assert not perms.can("iam:PassRole", role_arn("admin-role"))
+    assert perms.can("iam:PassRole", role_arn("worker"))
+
+
+def test_admin_star_and_boundary_limited_admin():
+    admin = managed_policy("AdministratorAccess", allow("*"), aws_managed=True)
+    boundary = managed_policy("boundary", allow("s3:*"))
+    snap = snapshot(
+        users=[
+            user("root-like", attached_policies=[admin.arn]),
+            user("bounded", attached_policies=[admin.arn], permissions_boundary_arn=boundary.arn),
+        ],
+        policies=[admin, boundary],
+    )
+    index = PermissionIndex(snap, NOW)
+    assert index[user_arn("root-like")].is_admin_equivalent
+    assert not index[user_arn("bounded")].is_admin_equivalent
+    assert index[user_arn("bounded")].can("s3:PutObject", BUCKET_OBJECTS)
+
+
+def test_deny_on_iam_roles_breaks_admin_equivalence():
+    doc = policy_document(
+        statement(action="*"),
+        statement(effect="Deny", action="iam:*", resource=f"arn:aws:iam::{ACCOUNT_ID}:role/*"),
+    )
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    assert not perms.is_admin_equivalent
+
+
+def test_deny_only_policy_grants_nothing():
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", _deny("*"))])]), user_arn("dev")
+    )
+    assert not perms.can("s3:GetObject", "*")
+    assert perms.candidate_actions() == frozenset()
+
+
+# --- conditions ------------------------------------------------------------------------------
+
+
+def _conditional(condition, action="iam:CreateAccessKey", **user_kwargs):
+    doc = allow(action, condition=condition)
+    snap = snapshot(users=[user("dev", inline_policies=[inline("p", doc)], **user_kwargs)])
+    return _perms(snap, user_arn("dev"))
+
+
+def test_expired_condition_no_longer_grants():
+    perms = _conditional({"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}})
+    assert not perms.can("iam:CreateAccessKey", "*")
+    assert any("can no longer be met" in note for note in perms.assumptions())
+
+
+def test_condition_in_the_future_still_holds():
+    perms = _conditional({"DateLessThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"}})
+    assert perms.can("iam:CreateAccessKey", "*")
+
+
+def test_caller_controlled_condition_is_assumed_satisfiable_and_noted():
+    perms = _conditional({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    assert perms.can("iam:CreateAccessKey", "*")
+    assert any("aws:SourceIp" in n and "satisfiable" in n for n in perms.assumptions())
+
+
+def test_principal_tags_and_names_are_facts():
+    tagged = {"StringEquals": {"aws:PrincipalTag/team": "ops"}}
+    assert _conditional(tagged, tags={"team": "ops"}).can("iam:CreateAccessKey", "*")
+    assert not _conditional(tagged, tags={"team": "dev"}).can("iam:CreateAccessKey", "*")
+    assert not _conditional(tagged).can("iam:CreateAccessKey", "*")
+    named = {"StringLike": {"aws:username": "d*"}}
+    assert _conditional(named).can("iam:CreateAccessKey", "*")
+
+
+def test_unsatisfiable_deny_is_dropped_and_unavoidable_deny_stays():
+    doc = policy_document(
+        statement(action="iam:CreateAccessKey"),
+        statement(
+            effect="Deny",
+            action="iam:CreateAccessKey",
+            condition={"DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}},
+        ),
+    )
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    assert not perms.can("iam:CreateAccessKey", "*")  # the deny always applies now
+
+
+def test_mfa_guarded_deny_is_avoidable_but_not_in_the_no_mfa_view():
+    doc = policy_document(
+        statement(action="iam:CreateAccessKey"),
+        statement(
+            effect="Deny",
+            action="*",
+            condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        ),
+    )
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    assert perms.can("iam:CreateAccessKey", "*")
+    without_mfa = perms.with_facts({"aws:MultiFactorAuthPresent": ["false"]})
+    assert not without_mfa.can("iam:CreateAccessKey", "*")
+    absent = perms.with_facts({"aws:MultiFactorAuthPresent": []})
+    assert not absent.can("iam:CreateAccessKey", "*")
+    with_mfa = perms.with_facts({"aws:MultiFactorAuthPresent": ["true"]})
+    assert with_mfa.can("iam:CreateAccessKey", "*")
+
+
+def test_policy_variables_resolve_per_principal():
+    doc = allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT_ID}:user/${{aws:username}}")
+    team = group("team", inline_policies=[inline("self", doc)])
+    snap = snapshot(
+        users=[user("ann", groups=["team"]), user("bob", groups=["team"])], groups=[team]
+    )
+    index = PermissionIndex(snap, NOW)
+    assert index[user_arn("ann")].can("iam:CreateAccessKey", user_arn("ann"))
+    assert not index[user_arn("ann")].can("iam:CreateAccessKey", user_arn("bob"))
+    assert index[user_arn("bob")].can("iam:CreateAccessKey", user_arn("bob"))
+
+
+def test_malformed_policy_grants_nothing_and_is_noted():
+    bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "*"}]}
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("bad", bad)])]), user_arn("dev")
+    )
+    assert not perms.can("s3:GetObject", "*")
+    assert any("unreadable" in note for note in perms.assumptions())
+
+
+def test_referenced_keys_finds_conditions_and_variables():
+    doc = policy_document(
+        statement(
+            action="s3:*",
+            resource="arn:aws:s3:::b/${aws:username}/*",
+            condition={"StringEquals": {"aws:PrincipalTag/Team": "x"}},
+        )
+    )
+    assert referenced_keys(doc) == {"aws:principaltag/team", "aws:username"}
+
+
+# --- cache by policy set, actions, shared context -------------------------------------------------
+
+
+def test_principals_with_the_same_policy_set_share_one_view():
+    shared = managed_policy("shared", allow("s3:GetObject"))
+    users = [user(f"u{i}", groups=[], attached_policies=[shared.arn]) for i in range(50)]
+    index = PermissionIndex(snapshot(users=users, policies=[shared]), NOW)
+    views = {id(index[u.arn].view) for u in users}
+    assert len(views) == 1
+    for u in users:
+        assert index[u.arn].can("s3:GetObject", BUCKET_OBJECTS)
+    assert index.stats()["policy_sets"] == 1
+
+
+def test_allowed_actions_lists_actions_and_resources():
+    doc = policy_document(
+        statement(action=["s3:GetObject", "s3:PutObject"], resource=BUCKET_OBJECTS),
+        statement(effect="Deny", action="s3:PutObject"),
+    )
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    allowed = perms.allowed_actions()
+    assert set(allowed) == {"s3:GetObject"}
+    assert BUCKET_OBJECTS in allowed["s3:GetObject"]
+    assert "*" not in allowed["s3:GetObject"]
+    assert perms.unrestricted("s3:GetObject") is None
+
+
+def test_unrestricted_among_a_list():
+    doc = policy_document(
+        statement(action=["kms:Decrypt", "secretsmanager:GetSecretValue"]),
+        statement(action="s3:GetObject", resource=BUCKET_OBJECTS),
+    )
+    perms = _perms(
+        snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]), user_arn("dev")
+    )
+    wanted = ["kms:Decrypt", "s3:GetObject", "secretsmanager:GetSecretValue"]
+    assert perms.unrestricted_among("exfil", wanted) == (
+        "kms:Decrypt",
+        "secretsmanager:GetSecretValue",
+    )
+
+
+def test_effective_permissions_is_built_once_per_audit_and_records_the_catalogue():
+    ctx = SimpleNamespace(snapshot=snapshot(users=[user("dev")]), now=NOW, shared={})
+    first = effective_permissions(ctx)
+    assert effective_permissions(ctx) is first
+    assert ctx.shared["report_extra"]["catalogue_version"] == first.catalogue.version
+    assert user_arn("dev") in first
+    assert len(first) == 1
+
+
+def test_unknown_principal_raises_key_error():
+    index = PermissionIndex(snapshot(users=[user("dev")]), NOW)
+    with pytest.raises(KeyError):
+        index[user_arn("nobody")]
+
+
+def test_attached_helper_names_match_arns():
+    # guards the factory the tests above rely on
+    assert attached("arn:aws:iam::aws:policy/X")[0].name == "X"
