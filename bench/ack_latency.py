@@ -67,13 +67,13 @@ def main(argv: list[str] | None = None) -> int:
     audits_done = 0
     audit_seconds: list[float] = []
 
-    def source(_now: datetime):  # noqa: ANN202 - the snapshot, "collected" instantly
+    def source(_now: datetime):
         return snapshot
 
     services = build_services(settings, source=source)
     original_run = services.audits.run
 
-    def timed_run(*a, **kw):  # noqa: ANN002, ANN003, ANN202
+    def timed_run(*a, **kw):
         nonlocal audits_done
         started = time.perf_counter()
         result = original_run(*a, **kw)

@@ -21,6 +21,7 @@ EXAMPLES = (
     'lint {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}',
 )
 MAX_POLICY_CHARS = 20_000
+RAW_TEXT = True  # the router hands over the text as typed, not shell-split
 
 log = logging.getLogger(__name__)
 

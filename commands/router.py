@@ -73,8 +73,8 @@ def on_command(services: Services, body: dict[str, Any]) -> None:
     what = f"/iam-audit {text[:60]!r} by {request.user_id} in {request.channel_id}"
 
     def work() -> None:
-        args = split_args(text)
-        name = args[0].lower() if args else "help"
+        words = text.split(maxsplit=1)
+        name = words[0].lower() if words else "help"
         module = SUBCOMMANDS.get(name)
         if module is None:
             request.reply(help_message(note=f"Unknown subcommand {name!r}. Here is what I can do:"))
@@ -86,7 +86,9 @@ def on_command(services: Services, body: dict[str, Any]) -> None:
             log.info("refused %s: %s", what, refusal)
             request.reply(notice_message(refusal))
             return
-        request.args = args[1:]
+        # A subcommand taking raw text (lint's JSON) reads request.text; shell-style splitting
+        # would choke on an apostrophe inside a Sid.
+        request.args = [] if getattr(module, "RAW_TEXT", False) else split_args(text)[1:]
         module.handle(request)
 
     run_safely(what, request.reply, work)

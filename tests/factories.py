@@ -550,3 +550,101 @@ def config_with(
         suppressions=tuple(suppressions),
         disabled_checks=tuple(disabled_checks),
     )
+
+
+# --- IAM Access Analyzer --------------------------------------------------------------------
+
+
+def analyzer_arn(name: str = "account", *, region: str = "us-east-1") -> str:
+    return f"arn:{PARTITION}:access-analyzer:{region}:{ACCOUNT_ID}:analyzer/{name}"
+
+
+def analyzer(
+    name: str = "account",
+    *,
+    type: str = "ACCOUNT",
+    status: str = "ACTIVE",
+    region: str = "us-east-1",
+    status_reason: str = "",
+) -> Any:
+    """An analyzer (an ACTIVE account-zone external-access analyzer unless told otherwise)."""
+    from bot.audit.model import Analyzer
+
+    return Analyzer(
+        name=name,
+        arn=analyzer_arn(name, region=region),
+        type=type,
+        status=status,
+        region=region,
+        created_at=days_ago(300),
+        status_reason=status_reason,
+    )
+
+
+def analyzer_finding(
+    finding_type: str = "ExternalAccess",
+    *,
+    id: str = "f-1",
+    resource: str = "arn:aws:s3:::shared-bucket",
+    resource_type: str = "AWS::S3::Bucket",
+    status: str = "ACTIVE",
+    region: str = "us-east-1",
+    analyzer_name: str = "account",
+    public: bool = False,
+    principal: dict[str, str] | None = None,
+    actions: Iterable[str] = ("s3:GetObject",),
+    conditions: dict[str, str] | None = None,
+    last_accessed_days_ago: float | None = None,
+    access_key_id: str | None = None,
+    services: Iterable[dict[str, Any]] | None = None,
+    details_fetched: bool = True,
+    error: str | None = None,
+) -> Any:
+    """An Access Analyzer finding with details in the collector's normalised shape.
+
+    External / internal access: ``principal`` (default: another account), ``actions``,
+    ``conditions``, ``public``. Unused access: ``last_accessed_days_ago`` (None = never),
+    ``access_key_id``, ``services`` (UnusedPermission entries).
+    """
+    from bot.audit.model import AnalyzerFinding
+
+    details: dict[str, Any] = {"details_fetched": details_fetched}
+    if details_fetched:
+        if finding_type in ("ExternalAccess", "InternalAccess"):
+            who = (
+                principal
+                if principal is not None
+                else ({"AWS": "*"} if public else {"AWS": account_arn(OTHER_ACCOUNT_ID)})
+            )
+            details["access"] = [
+                {
+                    "principal": who,
+                    "actions": sorted(actions),
+                    "conditions": dict(conditions or {}),
+                    "is_public": public,
+                    "sources": ["POLICY"],
+                }
+            ]
+        else:
+            details["last_accessed"] = (
+                None if last_accessed_days_ago is None else iso(days_ago(last_accessed_days_ago))
+            )
+            if access_key_id:
+                details["access_key_id"] = access_key_id
+            if services is not None:
+                details["services"] = list(services)
+    if error:
+        details["error"] = error
+    return AnalyzerFinding(
+        id=id,
+        analyzer_arn=analyzer_arn(analyzer_name, region=region),
+        finding_type=finding_type,
+        resource=resource,
+        resource_type=resource_type,
+        status=status,
+        region=region,
+        resource_owner_account=ACCOUNT_ID,
+        created_at=days_ago(10),
+        updated_at=days_ago(2),
+        details=details,
+    )

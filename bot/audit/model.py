@@ -216,6 +216,9 @@ class Analyzer:
     type: str  # ACCOUNT | ORGANIZATION | ACCOUNT_UNUSED_ACCESS | ORGANIZATION_UNUSED_ACCESS | ...
     status: str  # ACTIVE | CREATING | DISABLED | FAILED
     region: str
+    created_at: datetime | None = None
+    status_reason: str = ""  # why a DISABLED / FAILED analyzer is not working (AWS reason code)
+    unused_access_age_days: int | None = None  # unused-access analyzers: days without use
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,6 +276,8 @@ class AccountSnapshot:
     user_mfa_devices: dict[str, tuple[str, ...]] | None = None
     has_authorization_details: bool = True
     collection_issues: tuple[CollectionIssue, ...] = ()
+    # Regions whose analyzers were listed (a region missing here was not audited, e.g. denied).
+    analyzer_regions: tuple[str, ...] | None = None
 
     def policy_by_arn(self) -> dict[str, ManagedPolicy]:
         return {p.arn: p for p in self.policies}

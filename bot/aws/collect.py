@@ -30,6 +30,7 @@ from bot.audit.model import (
     VirtualMfaDevice,
     parse_aws_time,
 )
+from bot.aws.access_analyzer import AnalyzerScope, collect_access_analyzer
 from bot.aws.credential_report import (
     FetchedCredentialReport,
     PollingPolicy,
@@ -87,8 +88,13 @@ def collect_snapshot(
     region: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
     polling: PollingPolicy | None = None,
+    access_analyzer: AnalyzerScope | None = None,
 ) -> AccountSnapshot:
-    """Read the account's IAM state; raises CollectionError only when nothing can be read."""
+    """Read the account's IAM state; raises CollectionError only when nothing can be read.
+
+    ``access_analyzer`` also reads IAM Access Analyzer (analyzers and findings per region); None
+    leaves it out (the analyzer.* checks are then skipped with a reason).
+    """
     chosen_region = region or session.region_name or DEFAULT_REGION
     iam = make_client(session, "iam", region=chosen_region)
     reader = _Reader()
@@ -143,6 +149,16 @@ def collect_snapshot(
         ),
     )
     features = _organizations_features(iam, reader)
+    analyzer_data = None
+    if access_analyzer is not None:
+        analyzer_data = reader.read(
+            "ListAnalyzers",
+            "access-analyzer:ListAnalyzers",
+            lambda: collect_access_analyzer(
+                session, scope=access_analyzer, home_region=chosen_region
+            ),
+        )
+        reader.issues.extend(analyzer_data.issues if analyzer_data else ())
 
     account_id = (details.account_id if details else None) or _account_from_rows(report)
     if account_id is None:
@@ -172,6 +188,7 @@ def collect_snapshot(
         saml_providers=saml,
         oidc_providers=oidc,
         organizations_features=features,
+        **(analyzer_data.snapshot_fields() if analyzer_data else {}),
         has_authorization_details=details is not None,
         collection_issues=tuple(reader.issues),
     )

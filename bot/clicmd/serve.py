@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, StoreError
+from bot.slack.log_redaction import install as install_redaction
 
 NAME = "serve"
 HELP = "run the Slack bot (/iam-audit); --demo serves the built-in demo account"
@@ -67,15 +68,23 @@ def health_of(services: Any):
     return health
 
 
+def configure_logging(level_name: str) -> None:
+    """Log to stderr with every handler masking Slack tokens (slack_sdk logs headers at DEBUG)."""
+    level = logging.getLevelName(level_name.strip().upper())
+    logging.basicConfig(
+        level=level if isinstance(level, int) else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for handler in logging.getLogger().handlers:
+        install_redaction(handler)
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.app import create_app  # noqa: PLC0415 - Slack libraries only for this subcommand
     from bot.services import build_services  # noqa: PLC0415
     from bot.slack.http_server import SlackHttpServer, run_socket_mode  # noqa: PLC0415
 
-    logging.basicConfig(
-        level=os.environ.get("IAM_AUDIT_LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(os.environ.get("IAM_AUDIT_LOG_LEVEL", "INFO"))
     try:
         settings = load_settings(
             os.environ, config_file=args.config, demo=args.demo, port=args.port

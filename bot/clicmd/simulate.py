@@ -362,7 +362,11 @@ def render_text(request: Request, decision: Decision, traces: Sequence[Statement
         f"Why: {decision.reason}",
     ]
     if request.context:
-        lines.append("Context: " + ", ".join(f"{k}={v}" for k, v in request.context.items()))
+        shown = (
+            f"{key}={value}" if isinstance(value, str) else f"{key}=[{', '.join(value)}]"
+            for key, value in request.context.items()
+        )
+        lines.append("Context: " + ", ".join(shown))
     deciding = {(m.kind, m.policy, m.statement) for m in decision.matched}
     if decision.matched:
         lines.append("")

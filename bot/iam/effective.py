@@ -38,7 +38,7 @@ from typing import Any
 from bot.audit.model import AccountSnapshot, PolicyDocument, Role, User
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.conditions import CompiledCondition
-from bot.iam.evaluator import Evaluator, PolicySet, Request
+from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
 from bot.iam.matching import action_matcher, arn_matcher
 from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
 from bot.iam.privesc_methods import all_method_actions
@@ -227,7 +227,9 @@ class ResolvedPolicy:
     """A policy with its conditions resolved for a set of facts, and a decision cache."""
 
     __slots__ = (
+        "_action_answers",
         "_allow",
+        "_by_action",
         "_context",
         "_deny",
         "_evaluator",
@@ -255,9 +257,10 @@ class ResolvedPolicy:
         self._literals: dict[str, tuple[str, ...]] = {}
         self._subsets: dict[tuple[str, str], Any] = {}
         # Conditions are resolved below, so the request context only serves policy variables;
-        # leaving it empty otherwise spares the evaluator normalising it on every call.
-        uses_variables = "${" in json.dumps(source.document, default=str)
-        self._context = {k: list(v) for k, v in facts.items() if v} if uses_variables else {}
+        # keeping just the keys they name spares the evaluator normalising the rest every call.
+        text = json.dumps(source.document, default=str)
+        variables = {m.group(1).lower() for m in _VARIABLE.finditer(text)} if "${" in text else ()
+        self._context = {k: list(facts[k]) for k in variables if facts.get(k)}
         try:
             parsed = parse_policy(source.document, name=source.name)
         except PolicyParseError as exc:
@@ -267,7 +270,9 @@ class ResolvedPolicy:
         self.policy = self._resolve(parsed, facts, tags)
         self._allow = _effect_matcher(self.policy, "Allow")
         self._deny = _effect_matcher(self.policy, "Deny")
-        self._evaluator = Evaluator(PolicySet(identity=[self.policy]))
+        self._evaluator: Evaluator | None = None  # compiled on first use: many never need it
+        self._by_action: dict[str, tuple[Statement, ...]] = {}
+        self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
         self._principal_arn = principal_arn
 
     def _resolve(
@@ -354,18 +359,25 @@ class ResolvedPolicy:
             candidates = self.subset("Allow", label, actions, expand) | self.subset(
                 "Deny", label, actions, expand
             )
+            # One evaluator sweep per resource: `*`, then each probe ARN with its actions.
+            by_probe: dict[str, list[str]] = {"*": sorted(candidates)}
             for action in candidates:
-                decision, _ = self.decide(action, "*")
-                if decision == "allowed":
-                    allow_star.add(action)
-                elif decision == "explicit_deny":
-                    deny_star.add(action)
                 for probe in probes(action):
-                    decision, _ = self.decide(action, probe)
+                    if probe != "*":
+                        by_probe.setdefault(probe, []).append(action)
+            for resource, names in by_probe.items():
+                for action, decision in self.decide_many(names, resource).items():
+                    if resource == "*":
+                        if decision == "allowed":
+                            allow_star.add(action)
+                        elif decision == "explicit_deny":
+                            deny_star.add(action)
+                    if resource == "*" and probes(action) != ("*",):
+                        continue
                     if decision == "allowed":
-                        allow_probe.add((action, probe))
+                        allow_probe.add((action, resource))
                     elif decision == "explicit_deny":
-                        deny_probe.add((action, probe))
+                        deny_probe.add((action, resource))
             found = UnrestrictedFacts(
                 frozenset(allow_star),
                 frozenset(deny_star),
@@ -374,6 +386,9 @@ class ResolvedPolicy:
             )
             self._subsets[key] = found
         return found
+
+    def cached_facts(self, label: str) -> UnrestrictedFacts | None:
+        return self._subsets.get(("facts", label))
 
     def allow_literals(self, action_lower: str) -> tuple[str, ...]:
         """Resource patterns of the Allow statements that match an action (candidate targets)."""
@@ -389,29 +404,104 @@ class ResolvedPolicy:
             self._literals[action_lower] = found
         return found
 
-    def decide(self, action: str, resource: str) -> tuple[str, tuple[Grant, ...]]:
-        """The evaluator's answer for this one policy: allowed, implicit_deny or explicit_deny."""
-        key = (action.lower(), resource)
-        cached = self.cache.get(key)
-        if cached is None:
-            decision = self._evaluator.evaluate(
-                Request(self._principal_arn, action, resource, context=self._context)
-            )
-            grants = tuple(
-                Grant(self.source.label(), m.statement, m.effect) for m in decision.matched
-            )
-            cached = (decision.decision, grants)
-            self.cache[key] = cached
-            _STATS["evaluations"] += 1
+    def _compiled(self) -> Evaluator:
+        if self._evaluator is None:
+            self._evaluator = Evaluator(PolicySet(identity=[self.policy]))
+        return self._evaluator
+
+    def _remember(self, key: tuple[str, str], decision: Decision) -> tuple[str, tuple[Grant, ...]]:
+        label = self.source.label()
+        grants = tuple(Grant(label, m.statement, m.effect) for m in decision.matched)
+        cached = (decision.decision, grants)
+        self.cache[key] = cached
+        _STATS["evaluations"] += 1
         return cached
 
+    def _matching(self, action_lower: str) -> tuple[Statement, ...]:
+        found = self._by_action.get(action_lower)
+        if found is None:
+            found = tuple(
+                st for st in self.policy.statements if _statement_action_matches(st, action_lower)
+            )
+            self._by_action[action_lower] = found
+        return found
 
-_STATS = {"evaluations": 0}
+    def _by_action_only(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
+        """The answer when every statement matching the action is on Resource "*".
+
+        Conditions are resolved away above, so such statements apply to any resource: a
+        matching Deny wins, else a matching Allow grants. These are the evaluator's rules,
+        applied once per action instead of once per resource (test_effective checks that
+        both agree); None when some matching statement names resources.
+        """
+        matched = self._matching(action_lower)
+        if any(st.resources != ("*",) for st in matched):
+            return None
+        label = self.source.label()
+        denies = tuple(Grant(label, st.label, "Deny") for st in matched if st.effect == "Deny")
+        allows = tuple(Grant(label, st.label, "Allow") for st in matched if st.effect == "Allow")
+        if denies:
+            return ("explicit_deny", denies)
+        if allows:
+            return ("allowed", allows)
+        return ("implicit_deny", ())
+
+    def _shortcut(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
+        if action_lower in self._action_answers:
+            return self._action_answers[action_lower]
+        answer = self._by_action_only(action_lower)
+        self._action_answers[action_lower] = answer
+        if answer is not None:
+            _STATS["by_action"] += 1
+        return answer
+
+    def decide(self, action: str, resource: str) -> tuple[str, tuple[Grant, ...]]:
+        """The evaluator's answer for this one policy: allowed, implicit_deny or explicit_deny."""
+        lowered = action.lower()
+        shortcut = self._shortcut(lowered)
+        if shortcut is not None:
+            return shortcut
+        key = (lowered, resource)
+        cached = self.cache.get(key)
+        if cached is None:
+            decision = self._compiled().evaluate(
+                Request(self._principal_arn, action, resource, context=self._context)
+            )
+            cached = self._remember(key, decision)
+        return cached
+
+    def decide_many(self, actions: Iterable[str], resource: str) -> dict[str, str]:
+        """Decisions for many actions on one resource, swept by the evaluator in one pass."""
+        result: dict[str, str] = {}
+        missing: list[str] = []
+        for action in actions:
+            lowered = action.lower()
+            cached = self._shortcut(lowered) or self.cache.get((lowered, resource))
+            if cached is None:
+                missing.append(action)
+            else:
+                result[action] = cached[0]
+        if missing:
+            swept = self._compiled().allowed_actions(
+                missing, resource, principal_arn=self._principal_arn, context=self._context
+            )
+            for action, decision in swept.items():
+                result[action] = self._remember((action.lower(), resource), decision)[0]
+        return result
+
+
+_STATS = {"evaluations": 0, "by_action": 0}
 
 
 def evaluation_count() -> int:
     """How many evaluator calls this process made for effective permissions (for benchmarks)."""
     return _STATS["evaluations"]
+
+
+def decision_count() -> int:
+    """Every per-policy decision made: evaluator calls plus Resource-"*" policies decided by
+    action alone (for benchmarks)."""
+    return _STATS["evaluations"] + _STATS["by_action"]
 
 
 def _statement_action_matches(statement: Statement, action_lower: str) -> bool:
@@ -490,6 +580,7 @@ class PolicySetView:
         self._decisions: dict[tuple[str, str], Access] = {}
         self._may: dict[str, bool] = {}
         self._subsets: dict[str, frozenset[str]] = {}
+        self.memo: dict[Any, Any] = {}  # per-set results other modules cache (e.g. privesc)
         self.admin: bool | None = None
         self.unrestricted_cache: dict[str, Access | None] = {}
 
@@ -714,12 +805,28 @@ class EffectivePermissions:
     def candidate_resources(self, action: str) -> tuple[str, ...]:
         """Probe ARNs plus the concrete patterns this principal's Allow statements name."""
         lowered = action.lower()
-        seen = dict.fromkeys(self.index.probes(action))
+        key = ("candidates", lowered)
+        found = self.view.memo.get(key)
+        if found is None:
+            seen = dict.fromkeys(self.index.probes(action))
+            for policy in self.view.identity:
+                for literal in policy.allow_literals(lowered):
+                    if literal != "*" and not _TEMPLATE.search(literal):
+                        seen[literal] = None
+            found = tuple(seen)
+            self.view.memo[key] = found
+        return found
+
+    def granting_policies_among(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
+        """Policies whose own statements allow some of the actions on `*` (after
+        :meth:`unrestricted_among` computed the list), for evidence without re-evaluating."""
+        wanted = {a.lower() for a in actions}
+        found: list[str] = []
         for policy in self.view.identity:
-            for literal in policy.allow_literals(lowered):
-                if literal != "*" and not _TEMPLATE.search(literal):
-                    seen[literal] = None
-        return tuple(seen)
+            facts = policy.cached_facts(label)
+            if facts is not None and facts.allow_star & wanted:
+                found.append(policy.source.label())
+        return tuple(dict.fromkeys(found))
 
     @property
     def is_admin_equivalent(self) -> bool:
@@ -948,6 +1055,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             "policy_sets": len(self._views),
             "resolved_policies": len(self._resolved),
             "evaluations": evaluation_count(),
+            "decisions": decision_count(),
         }
 
 

@@ -44,8 +44,9 @@ from bot.iam.policy import (
     parse_policy,
 )
 
-# How many action names a finding lists before it just counts them.
+# How many action names a finding's detail lists, and its message names, before counting.
 _LISTED_ACTIONS = 20
+_NAMED_IN_MESSAGE = 5
 # Actions a role trust policy may name (AWS rejects others in AssumeRolePolicyDocument).
 _TRUST_ACTIONS = frozenset(
     {
@@ -259,7 +260,7 @@ def _misfits(
         if not wanted:
             expectation = "it supports no resource-level permissions, so its Resource must be '*'"
         else:
-            expectation = "it acts on " + "; ".join(wanted[:_LISTED_ACTIONS])
+            expectation = "it acts on " + "; ".join(wanted[:_NAMED_IN_MESSAGE])
         misfits.append((name, expectation, wanted))
     return tuple(misfits)
 
@@ -325,10 +326,9 @@ def _lint_wildcard(
         severity = Severity.HIGH
     else:
         severity = Severity.MEDIUM
-    shown = ", ".join(sensitive[:_LISTED_ACTIONS])
-    more = (
-        f" and {len(sensitive) - _LISTED_ACTIONS} more" if len(sensitive) > _LISTED_ACTIONS else ""
-    )
+    shown = ", ".join(sensitive[:_NAMED_IN_MESSAGE])
+    hidden = len(sensitive) - _NAMED_IN_MESSAGE
+    more = f" and {hidden} more" if hidden > 0 else ""
     return [
         finding(
             WILDCARD_SENSITIVE,

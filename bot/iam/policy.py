@@ -42,7 +42,13 @@ Principal = Literal["*"] | Mapping[str, tuple[str, ...]]
 class PolicyParseError(InputError):
     """A policy document IAM would reject; ``reasons`` are AWS-style, one per problem."""
 
-    def __init__(self, reasons: list[str], *, name: str = "", problems=None) -> None:
+    def __init__(
+        self,
+        reasons: list[str],
+        *,
+        name: str = "",
+        problems: list[tuple[int | None, str]] | None = None,
+    ) -> None:
         self.reasons = list(reasons)
         # (statement index or None for the document, reason), in the order found.
         self.problems: list[tuple[int | None, str]] = list(problems or [(None, r) for r in reasons])

@@ -46,6 +46,7 @@ from bot.iam.privesc_methods import (
 
 SHARED_KEY = "iam.privilege_escalation"
 _POLICY_VERSION_ACTIONS = frozenset({"iam:createpolicyversion", "iam:setdefaultpolicyversion"})
+_NOT_SELF_TARGETED = _POLICY_VERSION_ACTIONS | {"iam:passrole"}
 _ASSUME_ROLE = "sts:AssumeRole"
 
 
@@ -111,8 +112,6 @@ class TargetFinder:
             yield from self._matching(perms, action, self.customer_policies)
             return
         yield from perms.candidate_resources(action)
-        if lowered.startswith("iam:"):
-            yield perms.arn
 
     def _matching(
         self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
@@ -136,10 +135,25 @@ def _is_aws_managed_policy(resource: str) -> bool:
 
 
 def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) -> Access | None:
-    """The first target the action is allowed on, or None."""
+    """The first target the action is allowed on, or None.
+
+    Targets other than the principal itself depend only on the policy set, so that part is
+    cached per set; the principal's own ARN is tried last, for IAM actions.
+    """
     if not perms.may_allow(action):
         return None
-    return perms.allowed_on_any(action, dict.fromkeys(finder.candidates(perms, action)))
+    lowered = action.lower()
+    key = ("held", lowered)
+    memo = perms.view.memo
+    if key in memo:
+        access = memo[key]
+    else:
+        access = perms.allowed_on_any(action, dict.fromkeys(finder.candidates(perms, action)))
+        memo[key] = access
+    targets_self = lowered.startswith("iam:") and lowered not in _NOT_SELF_TARGETED
+    if access is None and targets_self:
+        access = perms.allowed_on_any(action, (perms.arn,))
+    return access
 
 
 def methods_held(

@@ -79,8 +79,28 @@ class PatientRateLimitHandler(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class ReconnectHandler(ConnectionErrorRetryHandler):
+    """slack_sdk's retry on a dropped connection (with its back-off), the wait made injectable."""
+
+    def __init__(self, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__()
+        self._sleep = sleep
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        self._sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
 def retry_handlers(sleep: Callable[[float], None] = time.sleep) -> list[RetryHandler]:
-    return [ConnectionErrorRetryHandler(), PatientRateLimitHandler(sleep=sleep)]
+    return [ReconnectHandler(sleep=sleep), PatientRateLimitHandler(sleep=sleep)]
 
 
 def make_web_client(

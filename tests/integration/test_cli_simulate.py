@@ -243,6 +243,9 @@ def test_friendly_form_multi_valued_context(tmp_path: Path, capsys) -> None:
     assert json.loads(out)["decision"] == "allowed"
     _, out, _ = run_cli(capsys, *base, "--context", "aws:TagKeys=env", "--context", "aws:TagKeys=x")
     assert json.loads(out)["decision"] == "implicit_deny"
+    base[-2:] = ["-f", "text"]
+    _, out, _ = run_cli(capsys, *base, "--context", "aws:TagKeys=env", "--context", "aws:TagKeys=x")
+    assert "Context: aws:TagKeys=[env, x]" in out
 
 
 @pytest.mark.parametrize(
@@ -332,3 +335,34 @@ def test_output_file(tmp_path: Path, capsys) -> None:
     assert code == 0
     assert out == ""
     assert json.loads(target.read_text())["decision"] == "allowed"
+
+
+def test_friendly_form_with_resource_and_session_policies(tmp_path: Path, capsys) -> None:
+    outsider = "arn:aws:iam::444455556666:user/eve"
+    identity = write(tmp_path, "id.json", LEAST)
+    bucket = write(tmp_path, "bucket.json", {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::example-bucket/*"}]})  # fmt: skip
+    base = [
+        "--principal", outsider, "--action", "s3:GetObject", "-f", "json",
+        "--resource", "arn:aws:s3:::example-bucket/a", "--resource-account", "111122223333",
+    ]  # fmt: skip
+    _, out, _ = run_cli(capsys, *base, "--policy", identity)
+    assert "cross-account" in json.loads(out)["reason"]
+    _, out, _ = run_cli(capsys, *base, "--policy", identity, "--resource-policy", bucket)
+    answer = json.loads(out)
+    assert answer["decision"] == "allowed"
+    assert {m["kind"] for m in answer["matched"]} == {"identity", "resource"}
+    session = write(tmp_path, "session.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]})  # fmt: skip
+    _, out, _ = run_cli(
+        capsys,
+        *base,
+        "--policy",
+        identity,
+        "--resource-policy",
+        bucket,
+        "--session-policy",
+        session,
+    )
+    assert json.loads(out)["decision"] == "implicit_deny"

@@ -204,3 +204,18 @@ def test_healthz(bot) -> None:
     assert status == 200
     assert json.loads(body) == {"ok": True, "store": "memory"}
     assert bot.get("/nope")[0] == 404
+
+
+def test_lint_inline_json_with_an_apostrophe(bot) -> None:
+    statement = {"Sid": "Don't", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    bot.command(f"lint {policy}", via="dispatch")
+    reply = bot.mock.wait_for("response_url")[0].body
+    assert reply["text"].startswith("Policy lint:")
+
+
+def test_simulate_usage_errors_are_one_sentence(bot) -> None:
+    _run_audit(bot)
+    bot.command("simulate alice.admin", via="dispatch")
+    reply = bot.mock.wait_for("response_url")[-1].body
+    assert reply["text"].startswith("usage: /iam-audit simulate")

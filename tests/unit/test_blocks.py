@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import pytest
@@ -86,6 +87,13 @@ def long_arn(i: int) -> str:
     return f"arn:aws:iam::123456789012:role/{'very-long-path/' * 30}role-{i}-{'x' * 400}"
 
 
+# Long strings are built once and shared, so "thousands of findings" stays small in memory.
+LONG_TITLE = "A" * 500 + HOSTILE
+LONG_DETAIL = ("detail " * 800) + HOSTILE
+LONG_EVIDENCE = {f"key{j}<&>": HOSTILE * 50 for j in range(12)}
+
+
+@lru_cache(maxsize=4)
 def largest_report(count: int = 5000) -> Report:
     severities = list(Severity)
     findings = tuple(
@@ -94,9 +102,9 @@ def largest_report(count: int = 5000) -> Report:
             severity=severities[i % len(severities)],
             resource_arn=long_arn(i),
             resource_type="AWS::IAM::Role",
-            title="A" * 500 + HOSTILE,
-            detail=("detail " * 800) + HOSTILE,
-            evidence={f"key{j}<&>": HOSTILE * 50 for j in range(12)},
+            title=LONG_TITLE,
+            detail=LONG_DETAIL,
+            evidence=LONG_EVIDENCE,
             remediation="fix it",
         )
         for i in range(count)

@@ -570,3 +570,36 @@ def test_sweep_agrees_with_single_evaluations_for_every_kind_of_action_pattern()
     assert on_role["sts:AssumeRole"].decision == "implicit_deny"
     assert on_role["ec2:DescribeImages"].decision == "explicit_deny"
     assert [m.statement for m in on_role["s3:GetObject"].matched] == ["Named"]
+
+
+def test_not_resource_with_variables() -> None:
+    others_homes = stmt(
+        "Deny", action="s3:*", resource=None, NotResource="arn:aws:s3:::home/${aws:username}/*"
+    )
+    policies = PolicySet(identity=[ALLOW_ALL, pol(others_homes)])
+    assert decide(policies, resource="arn:aws:s3:::home/alice/x").allowed
+    assert decide(policies, resource="arn:aws:s3:::home/bob/x").decision == "explicit_deny"
+    # a role has no aws:username: the NotResource cannot be resolved, so the Deny does not apply
+    assert decide(policies, principal=APP_ROLE, resource="arn:aws:s3:::home/bob/x").allowed
+
+
+def test_source_ip_variable_and_ip_condition() -> None:
+    office = pol(
+        stmt(
+            action="s3:PutObject",
+            resource="arn:aws:s3:::uploads/${aws:SourceIp}/*",
+            Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+        )
+    )
+    policies = PolicySet(identity=[office])
+    inside = {"aws__SourceIp": "203.0.113.9"}
+    assert decide(
+        policies, action="s3:PutObject", resource="arn:aws:s3:::uploads/203.0.113.9/f", **inside
+    ).allowed
+    assert not decide(
+        policies, action="s3:PutObject", resource="arn:aws:s3:::uploads/10.0.0.1/f", **inside
+    ).allowed
+    outside = {"aws__SourceIp": "198.51.100.1"}
+    assert not decide(
+        policies, action="s3:PutObject", resource="arn:aws:s3:::uploads/198.51.100.1/f", **outside
+    ).allowed

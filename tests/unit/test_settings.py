@@ -139,3 +139,17 @@ def test_bad_config_file(tmp_path: Path) -> None:
 def test_aws_settings_like_the_cli() -> None:
     settings = load_settings({**GOOD, "AWS_PROFILE": "prod", "AWS_REGION": "us-west-2"})
     assert (settings.aws_profile, settings.aws_region) == ("prod", "us-west-2")
+
+
+def test_log_lines_never_carry_a_slack_token(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from bot.slack.log_redaction import RedactSlackTokens, redact
+
+    assert redact("Bearer xoxb-123-456-abcDEF and xapp-1-A2-3") == "Bearer xoxb-*** and xapp-***"
+    logger = logging.getLogger("test.redaction")
+    caplog.handler.addFilter(RedactSlackTokens())
+    with caplog.at_level(logging.DEBUG, logger="test.redaction"):
+        logger.debug("headers: %s", {"Authorization": "Bearer xoxb-999-secret"})
+    assert "secret" not in caplog.text
+    assert "xoxb-***" in caplog.text

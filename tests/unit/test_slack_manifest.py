@@ -23,5 +23,8 @@ def test_manifest_declares_the_command_events_interactivity_and_scopes() -> None
     needed = {"commands", "chat:write", "files:write", "im:write", "users:read", "usergroups:read"}
     assert needed <= scopes
     urls = {c.get("url") for c in manifest["features"]["slash_commands"]}
-    urls |= {settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"]}
+    urls |= {
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+    }
     assert all(url.endswith("/slack/events") for url in urls)

@@ -1,10 +1,11 @@
-"""The synthetic-account generator the benchmarks use: deterministic, well-formed, realistic."""
+"""The synthetic-account generator (deterministic, well-formed, realistic) and bench plumbing."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +13,12 @@ from typing import Any
 
 import pytest
 
+from bench.audit_bench import (
+    BenchError,
+    count_cloudsplaining_findings,
+    count_our_findings,
+    measure,
+)
 from bench.synth import AWS_MANAGED, CREDENTIAL_REPORT_COLUMNS, generate_account, main
 from bot.audit.credential_report import REPORT_COLUMNS, parse_credential_report
 from bot.audit.gaad import snapshot_from_gaad
@@ -352,3 +359,74 @@ def test_cli_reports_an_unwritable_output(
     blocker.write_text("not a directory")
     assert main(["--users=1", "--now=2026-11-30T09:00:00Z", f"--out={blocker}"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+# --- the benchmark's own bookkeeping (bench/audit_bench.py) ----------------------------------
+
+
+def test_measure_reports_each_childs_own_peak_memory(tmp_path: Path) -> None:
+    grow = "x = bytearray(120 * 1024 * 1024); x[::4096] = b'1' * len(x[::4096])"
+    big = measure(
+        [sys.executable, "-c", grow], cwd=tmp_path, log_path=tmp_path / "a", ok_codes=(0,)
+    )
+    small = measure(
+        [sys.executable, "-c", "pass"], cwd=tmp_path, log_path=tmp_path / "b", ok_codes=(0,)
+    )
+    assert big.peak_mb > 120
+    assert small.peak_mb < 60, "a later, smaller child must not inherit the earlier peak"
+    assert small.wall_s > 0
+    assert small.exit_code == 0
+
+
+def test_measure_raises_with_the_tools_output_when_it_fails(tmp_path: Path) -> None:
+    failing = [sys.executable, "-c", "import sys; print('no such file: gaad.json'); sys.exit(2)"]
+    with pytest.raises(BenchError, match=r"exited with 2[\s\S]*no such file: gaad.json"):
+        measure(failing, cwd=tmp_path, log_path=tmp_path / "log", ok_codes=(0, 1))
+
+
+def test_findings_are_counted_from_both_tools_outputs(tmp_path: Path) -> None:
+    ours = tmp_path / "ours.json"
+    ours.write_text(
+        json.dumps(
+            {
+                "findings": [{"check_id": "user.inactive"}, {"check_id": "user.inactive"}],
+                "checks": ["user.inactive", "root.mfa_disabled"],
+                "skipped": [{"check_id": "password_policy.missing", "reason": "no data"}],
+                "errors": [],
+                "summary": {"medium": 2},
+            }
+        )
+    )
+    count, details = count_our_findings(ours)
+    assert count == 2
+    assert details["findings_by_check"] == {"user.inactive": 2}
+    assert details["checks_run"] == 2
+    assert details["skipped"] == ["password_policy.missing"]
+
+    risky = {"findings": ["iam:PassRole", "lambda:CreateFunction"]}
+    empty = {"findings": []}
+    (tmp_path / "iam-findings-gaad.json").write_text(
+        json.dumps(
+            {
+                "customer_managed_policies": {
+                    "p1": {
+                        "is_excluded": False,
+                        "PrivilegeEscalation": risky,
+                        "DataExfiltration": empty,
+                    },
+                    "p2": {"is_excluded": True, "ServiceWildcard": risky},
+                },
+                "inline_policies": {
+                    "i1": {
+                        "is_excluded": False,
+                        "ServiceWildcard": risky,
+                        "InfrastructureModification": risky,
+                    }
+                },
+            }
+        )
+    )
+    count, details = count_cloudsplaining_findings(tmp_path, "gaad")
+    assert count == 2  # p1 escalation + i1 wildcard; excluded p2 and infra-modification ignored
+    assert details["findings_by_risk"]["PrivilegeEscalation"] == 1
+    assert details["flagged_actions"] == 4

@@ -16,3 +16,4 @@ from bot.audit.checks import users_mfa  # noqa: F401
 from bot.audit.checks import users_policies  # noqa: F401
 from bot.audit.checks import principals  # noqa: F401
 from bot.audit.checks import users_privileged  # noqa: F401
+from bot.audit.checks import analyzer  # noqa: F401

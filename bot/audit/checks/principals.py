@@ -63,7 +63,7 @@ CREDENTIAL_ACTIONS: tuple[str, ...] = (
 )
 
 _EVIDENCE_LIMIT = 40  # actions listed per finding; the count says how many there were
-_GRANTS_LIMIT = 10  # actions whose granting statements are spelled out
+_GRANTS_LIMIT = 5  # actions whose granting statements are spelled out
 
 
 @lru_cache(maxsize=1)
@@ -92,13 +92,15 @@ def resource_type(perms: EffectivePermissions) -> str:
     return USER if perms.principal.kind == "user" else ROLE
 
 
-def _grants_evidence(perms: EffectivePermissions, actions: tuple[str, ...]) -> dict[str, object]:
+def _grants_evidence(
+    perms: EffectivePermissions, label: str, actions: tuple[str, ...]
+) -> dict[str, object]:
     shown = actions[:_EVIDENCE_LIMIT]
     accesses = {name: perms.decide(name, "*") for name in shown[:_GRANTS_LIMIT]}
     return {
         "actions": list(shown),
         "action_count": len(actions),
-        "policies": sorted({p for a in accesses.values() for p in a.policies()}),
+        "policies": sorted(perms.granting_policies_among(label, actions)),
         "grants": {name: [g.to_dict() for g in a.granted_by] for name, a in accesses.items()},
     }
 
@@ -118,7 +120,7 @@ def _unrestricted_findings(
             perms.arn,
             resource_type(perms),
             f"{perms.principal.kind} {perms.principal.name} may {what} on every resource: {shown}",
-            {**_grants_evidence(perms, found), "assumptions": list(perms.assumptions())},
+            {**_grants_evidence(perms, label, found), "assumptions": list(perms.assumptions())},
         )
 
 

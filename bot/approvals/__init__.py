@@ -1,0 +1,1 @@
+"""Four-eyes approval of IAM changes: request model, state machine, authorization rules (pure)."""

@@ -1,0 +1,298 @@
+"""The approval request and its state machine (pure: time is passed in, nothing is stored here).
+
+pending -> approved -> applying -> applied | failed; pending -> rejected | expired | cancelled.
+Every other move is refused with a sentence fit for the person who clicked, so a second click on a
+decided request is told what happened instead of changing anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from bot.audit.model import parse_aws_time
+from bot.errors import IamAuditError
+
+DEFAULT_TTL = timedelta(hours=24)
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    APPLYING = "applying"
+    APPLIED = "applied"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATES
+
+
+FINAL_STATES = frozenset(
+    {State.APPLIED, State.FAILED, State.REJECTED, State.EXPIRED, State.CANCELLED}
+)
+
+# The only moves the store will make; anything else is a TransitionRefused.
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.EXPIRED, State.CANCELLED}),
+    State.APPROVED: frozenset({State.APPLYING}),
+    State.APPLYING: frozenset({State.APPLIED, State.FAILED}),
+}
+
+# The verb a decision is remembered by, for "already approved by ..." answers.
+_VERBS = {
+    State.APPROVED: "approved",
+    State.REJECTED: "rejected",
+    State.EXPIRED: "expired",
+    State.CANCELLED: "cancelled",
+    State.APPLYING: "being applied",
+    State.APPLIED: "applied",
+    State.FAILED: "failed",
+}
+
+
+class TransitionRefused(IamAuditError):
+    """The request is not in a state that allows this move; the message says why."""
+
+    def __init__(self, message: str, *, state: State) -> None:
+        self.state = state
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a change acts on: an IAM user, group or role, or an account-level resource."""
+
+    kind: str  # user | group | role | access_key | server_certificate | analyzer
+    name: str
+    arn: str = ""
+
+    def describe(self) -> str:
+        return f"{self.kind.replace('_', ' ')} {self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "name": self.name, "arn": self.arn}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Target:
+        return cls(str(data["kind"]), str(data["name"]), str(data.get("arn", "")))
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One recorded move: who made it, when, to which state, and why (reject reason, error)."""
+
+    state: State
+    actor: str  # Slack user id, or "bot" for expiry and the apply steps
+    at: datetime
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state.value,
+            "actor": self.actor,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Decision:
+        return cls(State(data["state"]), data["actor"], _time(data["at"]), data.get("reason", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequest:
+    """A proposed IAM change, exactly as the approver sees it, and everything decided about it.
+
+    ``change`` names the remediation and its parameters; ``document``/``diff`` are the exact
+    content shown; ``content_hash`` covers change, target and document, so what was approved is
+    what gets applied. ``fingerprint`` is the target's relevant state when the request was made.
+    """
+
+    id: str
+    requester: str
+    target: Target
+    change: dict[str, Any]  # {"remediation": id, "params": {...}}
+    summary: str
+    steps: tuple[str, ...]
+    undo: str
+    created_at: datetime
+    expires_at: datetime
+    fingerprint: str
+    target_state: dict[str, Any] = field(default_factory=dict)  # what the fingerprint covers
+    content_hash: str = ""
+    document: dict[str, Any] | None = None
+    diff: str = ""
+    impact: dict[str, Any] = field(default_factory=dict)
+    lint: tuple[dict[str, Any], ...] = ()
+    iam_actions: tuple[str, ...] = ()
+    state: State = State.PENDING
+    decisions: tuple[Decision, ...] = ()
+    calls: tuple[dict[str, Any], ...] = ()  # AWS call records of the apply
+    outcome: str = ""
+    origin_channel: str = ""
+    channel: str = ""
+    message_ts: str = ""
+    undo_of: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            object.__setattr__(self, "content_hash", content_hash(self))
+
+    @property
+    def remediation(self) -> str:
+        return str(self.change.get("remediation", ""))
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.change.get("params") or {})
+
+    def current_state(self, now: datetime) -> State:
+        """The state as of ``now``: a pending request past its expiry is expired, even unwritten."""
+        if self.state is State.PENDING and now >= self.expires_at:
+            return State.EXPIRED
+        return self.state
+
+    def decision(self, state: State) -> Decision | None:
+        return next((d for d in reversed(self.decisions) if d.state is state), None)
+
+    @property
+    def approver(self) -> str:
+        decision = self.decision(State.APPROVED)
+        return decision.actor if decision else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "requester": self.requester,
+            "target": self.target.to_dict(),
+            "change": self.change,
+            "summary": self.summary,
+            "steps": list(self.steps),
+            "undo": self.undo,
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "fingerprint": self.fingerprint,
+            "target_state": self.target_state,
+            "content_hash": self.content_hash,
+            "document": self.document,
+            "diff": self.diff,
+            "impact": self.impact,
+            "lint": list(self.lint),
+            "iam_actions": list(self.iam_actions),
+            "state": self.state.value,
+            "decisions": [d.to_dict() for d in self.decisions],
+            "calls": list(self.calls),
+            "outcome": self.outcome,
+            "origin_channel": self.origin_channel,
+            "channel": self.channel,
+            "message_ts": self.message_ts,
+            "undo_of": self.undo_of,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ApprovalRequest:
+        return cls(
+            id=data["id"],
+            requester=data["requester"],
+            target=Target.from_dict(data["target"]),
+            change=dict(data["change"]),
+            summary=data.get("summary", ""),
+            steps=tuple(data.get("steps") or ()),
+            undo=data.get("undo", ""),
+            created_at=_time(data["created_at"]),
+            expires_at=_time(data["expires_at"]),
+            fingerprint=data.get("fingerprint", ""),
+            target_state=dict(data.get("target_state") or {}),
+            content_hash=data.get("content_hash", ""),
+            document=data.get("document"),
+            diff=data.get("diff", ""),
+            impact=dict(data.get("impact") or {}),
+            lint=tuple(data.get("lint") or ()),
+            iam_actions=tuple(data.get("iam_actions") or ()),
+            state=State(data.get("state", "pending")),
+            decisions=tuple(Decision.from_dict(d) for d in data.get("decisions") or ()),
+            calls=tuple(data.get("calls") or ()),
+            outcome=data.get("outcome", ""),
+            origin_channel=data.get("origin_channel", ""),
+            channel=data.get("channel", ""),
+            message_ts=data.get("message_ts", ""),
+            undo_of=data.get("undo_of", ""),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> ApprovalRequest:
+        return cls.from_dict(json.loads(text))
+
+
+def content_hash(request: ApprovalRequest) -> str:
+    """SHA-256 of what will be applied (change, target, document): what the approver approves."""
+    material = {
+        "change": request.change,
+        "target": request.target.to_dict(),
+        "document": request.document,
+    }
+    canonical = json.dumps(material, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def transition(
+    request: ApprovalRequest,
+    to: State,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str = "",
+    **changes: Any,
+) -> ApprovalRequest:
+    """The request after the move ``to``, or TransitionRefused saying what happened before.
+
+    Expiry is judged here too: approving a pending request whose time is up is refused.
+    """
+    current = request.current_state(now)
+    if to is State.EXPIRED and request.state is State.PENDING and current is State.EXPIRED:
+        pass  # writing down an expiry that already happened is allowed
+    elif current is State.EXPIRED and request.state is State.PENDING:
+        raise TransitionRefused(
+            f"This request expired at {request.expires_at.isoformat(timespec='seconds')};"
+            " nothing was changed. Ask the requester to make a new one.",
+            state=State.EXPIRED,
+        )
+    elif to not in TRANSITIONS.get(current, frozenset()):
+        raise TransitionRefused(already_decided(request), state=current)
+    decision = Decision(to, actor, now, reason)
+    return replace(request, state=to, decisions=(*request.decisions, decision), **changes)
+
+
+def already_decided(request: ApprovalRequest) -> str:
+    """ "already approved by <@U..> at ..." for a click on a request that has moved on."""
+    state = request.state
+    decision = request.decision(state) if state is not State.PENDING else None
+    # After approval the approver is the interesting person, whatever the apply did since.
+    if state in (State.APPLYING, State.APPLIED, State.FAILED) and request.decision(State.APPROVED):
+        decision = request.decision(State.APPROVED)
+        verb = f"already approved (now {_VERBS[state]})"
+    else:
+        verb = f"already {_VERBS.get(state, state.value)}"
+    if decision is None:
+        return f"This request is {state.value}; nothing was changed."
+    who = "automatically" if decision.actor == "bot" else f"by <@{decision.actor}>"
+    when = decision.at.isoformat(timespec="seconds")
+    return f"This request was {verb} {who} at {when}; nothing was changed."
+
+
+def _time(text: str) -> datetime:
+    parsed = parse_aws_time(text)
+    if parsed is None:
+        raise ValueError(f"not a timestamp: {text!r}")
+    return parsed

@@ -1,0 +1,666 @@
+"""The I/O half of remediations: read the target's state and apply a plan, step by step.
+
+Every AWS call is recorded with its outcome and AWS request id (ResponseMetadata.RequestId). A
+step that fails rolls back the steps before it, in reverse order, and the rollback calls are
+recorded too. Customer-managed policies are created with the iam-audit- prefix and tagged with
+the approval request id, requester and approver. ClientError becomes RemediationError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bot.aws.errors import error_code, error_message
+from bot.aws.session import make_client
+from bot.errors import RemediationError
+
+log = logging.getLogger(__name__)
+
+TAG_REQUEST = "iam-audit:request-id"
+TAG_REQUESTER = "iam-audit:requester"
+TAG_APPROVER = "iam-audit:approver"
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One AWS call of an apply (or of its rollback), as the audit trail keeps it."""
+
+    api: str
+    ok: bool
+    request_id: str = ""
+    error_code: str = ""
+    message: str = ""
+    rollback: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "api": self.api,
+            "ok": self.ok,
+            "request_id": self.request_id,
+            "error_code": self.error_code,
+            "message": self.message,
+            "rollback": self.rollback,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyContext:
+    request_id: str
+    requester: str
+    approver: str
+
+
+@dataclass
+class ApplyResult:
+    ok: bool
+    outcome: str
+    calls: list[CallRecord]
+    rolled_back: bool = False
+
+
+@dataclass
+class _Step:
+    name: str
+    do: Callable[[], None]
+    undo: Callable[[], None] | None = None
+
+
+class RemediationExecutor:
+    """Reads and changes IAM (and Access Analyzer) for approved requests; clients made lazily."""
+
+    def __init__(self, session: boto3.Session, *, region: str | None = None) -> None:
+        self._session = session
+        self._region = region
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._account: str | None = None
+
+    # --- clients and recorded calls ------------------------------------------------------------
+
+    def _client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self._region or "")
+        if key not in self._clients:
+            self._clients[key] = make_client(self._session, service, region=region or self._region)
+        return self._clients[key]
+
+    def _call(
+        self,
+        calls: list[CallRecord] | None,
+        client: Any,
+        api: str,
+        *,
+        rollback: bool = False,
+        detail: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        method = getattr(client, _snake(api))
+        try:
+            response = method(**kwargs)
+        except ClientError as exc:
+            request_id = (exc.response.get("ResponseMetadata") or {}).get("RequestId", "")
+            record = CallRecord(
+                api, False, request_id, error_code(exc), error_message(exc), rollback, detail or {}
+            )
+            if calls is not None:
+                calls.append(record)
+            raise RemediationError(
+                f"{api} failed: {error_code(exc)}: {error_message(exc)}"
+            ) from exc
+        except BotoCoreError as exc:
+            if calls is not None:
+                calls.append(CallRecord(api, False, "", type(exc).__name__, str(exc), rollback))
+            raise RemediationError(f"{api} could not be sent: {exc}") from exc
+        request_id = (response.get("ResponseMetadata") or {}).get("RequestId", "")
+        if calls is not None:
+            calls.append(CallRecord(api, True, request_id, rollback=rollback, detail=detail or {}))
+        return response
+
+    def _read(self, client: Any, api: str, **kwargs: Any) -> dict[str, Any] | None:
+        """A read for the fingerprint: None when the entity does not exist."""
+        try:
+            return self._call(None, client, api, **kwargs)
+        except RemediationError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ClientError) and error_code(cause) == "NoSuchEntity":
+                return None
+            raise
+
+    def _pages(self, client: Any, api: str, key: str, **kwargs: Any) -> list[Any]:
+        try:
+            paginator = client.get_paginator(_snake(api))
+            items: list[Any] = []
+            for page in paginator.paginate(**kwargs):
+                items.extend(page.get(key) or [])
+            return items
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchEntity":
+                raise
+            raise RemediationError(
+                f"{api} failed: {error_code(exc)}: {error_message(exc)}"
+            ) from exc
+
+    def account_id(self) -> str:
+        if self._account is None:
+            sts = self._client("sts")
+            self._account = str(self._call(None, sts, "GetCallerIdentity")["Account"])
+        return self._account
+
+    def partition(self) -> str:
+        region = self._region or self._session.region_name or "us-east-1"
+        if region.startswith("cn-"):
+            return "aws-cn"
+        if region.startswith("us-gov-"):
+            return "aws-us-gov"
+        return "aws"
+
+    # --- target state (fingerprint) ------------------------------------------------------------
+
+    def read_state(self, kind: str, name: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The parts of the target a remediation depends on; compared again before applying."""
+        iam = self._client("iam")
+        try:
+            if kind == "user":
+                return self._user_state(iam, name)
+            if kind == "group":
+                return self._group_state(iam, name)
+            if kind == "role":
+                return self._role_state(iam, name)
+            if kind == "server_certificate":
+                found = self._read(iam, "GetServerCertificate", ServerCertificateName=name)
+                if found is None:
+                    return {"exists": False}
+                meta = found["ServerCertificate"]["ServerCertificateMetadata"]
+                return {
+                    "exists": True,
+                    "arn": meta["Arn"],
+                    "expiration": str(meta.get("Expiration")),
+                }
+            if kind == "analyzer":
+                region = str(params.get("region"))
+                analyzer = self._client("accessanalyzer", region)
+                found_list = self._call(None, analyzer, "ListAnalyzers").get("analyzers") or []
+                return {
+                    "analyzers": sorted(
+                        f"{a['name']}:{a.get('type')}:{a.get('status')}" for a in found_list
+                    )
+                }
+        except ClientError as exc:
+            if error_code(exc) == "NoSuchEntity":
+                return {"exists": False}
+            raise RemediationError(f"reading {kind} {name} failed: {error_message(exc)}") from exc
+        raise RemediationError(f"unknown target kind {kind!r}")
+
+    def _user_state(self, iam: Any, name: str) -> dict[str, Any]:
+        if self._read(iam, "GetUser", UserName=name) is None:
+            return {"exists": False}
+        login = self._read(iam, "GetLoginProfile", UserName=name)
+        keys = self._pages(iam, "ListAccessKeys", "AccessKeyMetadata", UserName=name)
+        return {
+            "exists": True,
+            "attached": sorted(
+                p["PolicyArn"]
+                for p in self._pages(
+                    iam, "ListAttachedUserPolicies", "AttachedPolicies", UserName=name
+                )
+            ),
+            "inline": sorted(self._pages(iam, "ListUserPolicies", "PolicyNames", UserName=name)),
+            "groups": sorted(
+                g["GroupName"]
+                for g in self._pages(iam, "ListGroupsForUser", "Groups", UserName=name)
+            ),
+            "console_password": login is not None,
+            "access_keys": sorted(f"{k['AccessKeyId']}:{k['Status']}" for k in keys),
+            "mfa_devices": sorted(
+                d["SerialNumber"]
+                for d in self._pages(iam, "ListMFADevices", "MFADevices", UserName=name)
+            ),
+        }
+
+    def _group_state(self, iam: Any, name: str) -> dict[str, Any]:
+        found = self._read(iam, "GetGroup", GroupName=name)
+        if found is None:
+            return {"exists": False}
+        return {
+            "exists": True,
+            "members": sorted(u["UserName"] for u in found.get("Users") or []),
+            "attached": sorted(
+                p["PolicyArn"]
+                for p in self._pages(
+                    iam, "ListAttachedGroupPolicies", "AttachedPolicies", GroupName=name
+                )
+            ),
+            "inline": sorted(self._pages(iam, "ListGroupPolicies", "PolicyNames", GroupName=name)),
+        }
+
+    def _role_state(self, iam: Any, name: str) -> dict[str, Any]:
+        found = self._read(iam, "GetRole", RoleName=name)
+        if found is None:
+            return {"exists": False}
+        trust = found["Role"].get("AssumeRolePolicyDocument") or {}
+        if isinstance(trust, str):
+            trust = json.loads(unquote(trust))
+        return {
+            "exists": True,
+            "trust_policy": trust,
+            "attached": sorted(
+                p["PolicyArn"]
+                for p in self._pages(
+                    iam, "ListAttachedRolePolicies", "AttachedPolicies", RoleName=name
+                )
+            ),
+            "inline": sorted(self._pages(iam, "ListRolePolicies", "PolicyNames", RoleName=name)),
+        }
+
+    def attached_policies(self, kind: str, name: str) -> list[tuple[str, str]]:
+        """(name, ARN) of the managed policies attached to a user, group or role."""
+        iam = self._client("iam")
+        api = {
+            "user": "ListAttachedUserPolicies",
+            "group": "ListAttachedGroupPolicies",
+            "role": "ListAttachedRolePolicies",
+        }[kind]
+        arg = {"user": "UserName", "group": "GroupName", "role": "RoleName"}[kind]
+        try:
+            items = self._pages(iam, api, "AttachedPolicies", **{arg: name})
+        except ClientError as exc:
+            raise RemediationError(f"there is no IAM {kind} named {name!r}") from exc
+        return [(p["PolicyName"], p["PolicyArn"]) for p in items]
+
+    # --- apply ---------------------------------------------------------------------------------
+
+    def apply(self, remediation: str, params: dict[str, Any], context: ApplyContext) -> ApplyResult:
+        """Run the steps; on a failure undo the completed ones (newest first) and report both."""
+        calls: list[CallRecord] = []
+        builder = _BUILDERS.get(remediation)
+        if builder is None:
+            raise RemediationError(f"no AWS implementation for remediation {remediation!r}")
+        steps = builder(self, params, context, calls)
+        done: list[_Step] = []
+        for step in steps:
+            try:
+                step.do()
+            except RemediationError as exc:
+                log.warning("request %s: step %r failed: %s", context.request_id, step.name, exc)
+                problems = self._rollback(done, calls, context)
+                undone = ", ".join(s.name for s in reversed(done)) or "nothing to undo"
+                outcome = f"Step {step.name!r} failed: {exc}. Rolled back: {undone}."
+                if problems:
+                    outcome += " Rollback problems (fix by hand): " + "; ".join(problems)
+                return ApplyResult(False, outcome, calls, rolled_back=bool(done))
+            done.append(step)
+        return ApplyResult(True, "Applied: " + ", ".join(s.name for s in steps) + ".", calls)
+
+    def _rollback(
+        self, done: list[_Step], calls: list[CallRecord], context: ApplyContext
+    ) -> list[str]:
+        problems = []
+        for step in reversed(done):
+            if step.undo is None:
+                problems.append(f"{step.name} cannot be undone automatically")
+                continue
+            try:
+                step.undo()
+            except RemediationError as exc:
+                log.error(
+                    "request %s: rollback of %r failed: %s", context.request_id, step.name, exc
+                )
+                problems.append(f"undoing {step.name} failed: {exc}")
+        return problems
+
+    # used by the step builders below
+    def call(
+        self,
+        calls: list[CallRecord],
+        service: str,
+        api: str,
+        *,
+        rollback: bool = False,
+        region: str | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        return self._call(calls, self._client(service, region), api, rollback=rollback, **kwargs)
+
+
+def fingerprint(state: dict[str, Any]) -> str:
+    canonical = json.dumps(state, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def explain_change(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """One sentence per part of the target that differs between request time and now."""
+    parts = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            parts.append(
+                f"{key.replace('_', ' ')} was {_short(before.get(key))}, now {_short(after.get(key))}"
+            )
+    return "; ".join(parts) or "its state differs"
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _snake(api: str) -> str:
+    out = []
+    for i, ch in enumerate(api):
+        if (
+            ch.isupper()
+            and i
+            and (not api[i - 1].isupper() or (i + 1 < len(api) and api[i + 1].islower()))
+        ):
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+# --- step builders, one per remediation id --------------------------------------------------------
+
+StepBuilder = Callable[
+    [RemediationExecutor, dict[str, Any], ApplyContext, list[CallRecord]], list[_Step]
+]
+
+
+def _kind_api(kind: str, verb: str) -> tuple[str, str]:
+    noun = {"user": "User", "group": "Group", "role": "Role"}[kind]
+    return f"{verb}{noun}Policy", f"{noun}Name"
+
+
+def _resolve_key(
+    ex: RemediationExecutor, params: dict[str, Any], calls: list[CallRecord]
+) -> tuple[str, str]:
+    user = str(params["target_name"])
+    response = ex.call(calls, "iam", "ListAccessKeys", UserName=user)
+    keys = sorted(response.get("AccessKeyMetadata") or [], key=lambda k: k["CreateDate"])
+    wanted = str(params.get("access_key_id") or "")
+    if wanted:
+        match = [k for k in keys if k["AccessKeyId"] == wanted]
+    else:
+        created = str(params.get("key_created") or "")
+        match = [k for k in keys if created and _same_second(k["CreateDate"], created)]
+        slot = params.get("key_slot")
+        if not match and isinstance(slot, int) and 1 <= slot <= len(keys):
+            match = [keys[slot - 1]]
+    if not match:
+        raise RemediationError(f"user {user} has no such access key any more")
+    return match[0]["AccessKeyId"], match[0]["Status"]
+
+
+def _same_second(value: datetime, text: str) -> bool:
+    from bot.audit.model import parse_aws_time  # noqa: PLC0415
+
+    other = parse_aws_time(text)
+    return other is not None and abs((value - other).total_seconds()) < 1.5
+
+
+def _key_steps(status: str) -> StepBuilder:
+    def build(
+        ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+    ) -> list[_Step]:
+        user = str(params["target_name"])
+        found: dict[str, str] = {}
+
+        def resolve() -> None:
+            found["id"], found["status"] = _resolve_key(ex, params, calls)
+
+        def update() -> None:
+            ex.call(
+                calls,
+                "iam",
+                "UpdateAccessKey",
+                UserName=user,
+                AccessKeyId=found["id"],
+                Status=status,
+                detail={"access_key_id": found["id"]},
+            )
+
+        def restore() -> None:
+            ex.call(
+                calls,
+                "iam",
+                "UpdateAccessKey",
+                rollback=True,
+                UserName=user,
+                AccessKeyId=found["id"],
+                Status=found["status"],
+            )
+
+        return [
+            _Step("find the access key", resolve),
+            _Step(f"set the key {status}", update, restore),
+        ]
+
+    return build
+
+
+def _login_steps(
+    ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+) -> list[_Step]:
+    user = str(params["target_name"])
+    return [
+        _Step(
+            "delete the console password",
+            lambda: ex.call(calls, "iam", "DeleteLoginProfile", UserName=user),
+        )
+    ]
+
+
+def _attach_steps(
+    ex: RemediationExecutor, params: dict[str, Any], ctx: ApplyContext, calls: list[CallRecord]
+) -> list[_Step]:
+    kind, name = str(params["target_kind"]), str(params["target_name"])
+    attach_api, arg = _kind_api(kind, "Attach")
+    detach_api, _ = _kind_api(kind, "Detach")
+    state: dict[str, Any] = {"arn": params.get("policy_arn") or "", "created": False}
+    steps: list[_Step] = []
+    managed = str(params.get("managed_name") or "")
+    if managed and not state["arn"]:
+
+        def create() -> None:
+            arn = f"arn:{ex.partition()}:iam::{ex.account_id()}:policy/{managed}"
+            try:
+                ex.call(calls, "iam", "GetPolicy", PolicyArn=arn)
+                state["arn"] = arn  # same name = same content (the name carries its hash)
+                return
+            except RemediationError as exc:
+                cause = exc.__cause__
+                if not (isinstance(cause, ClientError) and error_code(cause) == "NoSuchEntity"):
+                    raise
+            response = ex.call(
+                calls,
+                "iam",
+                "CreatePolicy",
+                PolicyName=managed,
+                PolicyDocument=json.dumps(params["document"]),
+                Description=f"Created by iam-audit for approval request {ctx.request_id}"[:1000],
+                Tags=[
+                    {"Key": TAG_REQUEST, "Value": ctx.request_id},
+                    {"Key": TAG_REQUESTER, "Value": ctx.requester},
+                    {"Key": TAG_APPROVER, "Value": ctx.approver},
+                ],
+            )
+            state["arn"] = response["Policy"]["Arn"]
+            state["created"] = True
+
+        def delete() -> None:
+            if state["created"]:
+                ex.call(calls, "iam", "DeletePolicy", rollback=True, PolicyArn=state["arn"])
+
+        steps.append(_Step(f"create policy {managed}", create, delete))
+
+    def attach() -> None:
+        ex.call(
+            calls,
+            "iam",
+            attach_api,
+            **{arg: name, "PolicyArn": state["arn"]},
+            detail={"policy_arn": state["arn"]},
+        )
+
+    def detach() -> None:
+        ex.call(calls, "iam", detach_api, rollback=True, **{arg: name, "PolicyArn": state["arn"]})
+
+    steps.append(_Step(f"attach it to {kind} {name}", attach, detach))
+    return steps
+
+
+def _detach_steps(
+    ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+) -> list[_Step]:
+    kind, name = str(params["target_kind"]), str(params["target_name"])
+    detach_api, arg = _kind_api(kind, "Detach")
+    attach_api, _ = _kind_api(kind, "Attach")
+    arn = str(params.get("policy_arn") or "")
+    if not arn:
+        raise RemediationError("the policy to detach is not known by ARN")
+    return [
+        _Step(
+            f"detach {arn} from {kind} {name}",
+            lambda: ex.call(calls, "iam", detach_api, **{arg: name, "PolicyArn": arn}),
+            lambda: ex.call(
+                calls, "iam", attach_api, rollback=True, **{arg: name, "PolicyArn": arn}
+            ),
+        )
+    ]
+
+
+def _group_steps(add: bool) -> StepBuilder:
+    def build(
+        ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+    ) -> list[_Step]:
+        user, group = str(params["target_name"]), str(params["group"])
+        do_api, undo_api = (
+            ("AddUserToGroup", "RemoveUserFromGroup")
+            if add
+            else ("RemoveUserFromGroup", "AddUserToGroup")
+        )
+        return [
+            _Step(
+                f"{'add' if add else 'remove'} {user} {'to' if add else 'from'} {group}",
+                lambda: ex.call(calls, "iam", do_api, GroupName=group, UserName=user),
+                lambda: ex.call(
+                    calls, "iam", undo_api, rollback=True, GroupName=group, UserName=user
+                ),
+            )
+        ]
+
+    return build
+
+
+def _trust_steps(
+    ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+) -> list[_Step]:
+    role = str(params["target_name"])
+    saved: dict[str, Any] = {}
+
+    def update() -> None:
+        current = ex.call(calls, "iam", "GetRole", RoleName=role)["Role"].get(
+            "AssumeRolePolicyDocument"
+        )
+        saved["old"] = json.loads(unquote(current)) if isinstance(current, str) else current
+        ex.call(
+            calls,
+            "iam",
+            "UpdateAssumeRolePolicy",
+            RoleName=role,
+            PolicyDocument=json.dumps(params["document"]),
+        )
+
+    def restore() -> None:
+        ex.call(
+            calls,
+            "iam",
+            "UpdateAssumeRolePolicy",
+            rollback=True,
+            RoleName=role,
+            PolicyDocument=json.dumps(saved["old"]),
+        )
+
+    return [_Step(f"replace the trust policy of {role}", update, restore)]
+
+
+def _analyzer_steps(create: bool) -> StepBuilder:
+    def build(
+        ex: RemediationExecutor, params: dict[str, Any], ctx: ApplyContext, calls: list[CallRecord]
+    ) -> list[_Step]:
+        region, name, kind = (
+            str(params["region"]),
+            str(params["analyzer_name"]),
+            str(params["analyzer_type"]),
+        )
+
+        def do_create() -> None:
+            ex.call(
+                calls,
+                "accessanalyzer",
+                "CreateAnalyzer",
+                region=region,
+                analyzerName=name,
+                type=kind,
+                tags={
+                    TAG_REQUEST: ctx.request_id,
+                    TAG_REQUESTER: ctx.requester,
+                    TAG_APPROVER: ctx.approver,
+                },
+            )
+
+        def do_delete(rollback: bool = False) -> None:
+            ex.call(
+                calls,
+                "accessanalyzer",
+                "DeleteAnalyzer",
+                region=region,
+                rollback=rollback,
+                analyzerName=name,
+            )
+
+        if create:
+            return [
+                _Step(f"create analyzer {name} in {region}", do_create, lambda: do_delete(True))
+            ]
+        return [_Step(f"delete analyzer {name} in {region}", do_delete)]
+
+    return build
+
+
+def _cert_steps(
+    ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+) -> list[_Step]:
+    name = str(params["certificate"])
+    return [
+        _Step(
+            f"delete server certificate {name}",
+            lambda: ex.call(calls, "iam", "DeleteServerCertificate", ServerCertificateName=name),
+        )
+    ]
+
+
+_BUILDERS: dict[str, StepBuilder] = {
+    "deactivate_access_key": _key_steps("Inactive"),
+    "activate_access_key": _key_steps("Active"),
+    "delete_login_profile": _login_steps,
+    "attach_policy": _attach_steps,
+    "detach_policy": _detach_steps,
+    "remove_user_from_group": _group_steps(add=False),
+    "add_user_to_group": _group_steps(add=True),
+    "update_role_trust": _trust_steps,
+    "enable_access_analyzer": _analyzer_steps(create=True),
+    "delete_analyzer": _analyzer_steps(create=False),
+    "delete_server_certificate": _cert_steps,
+}
+
+
+def implemented_remediations() -> frozenset[str]:
+    return frozenset(_BUILDERS)

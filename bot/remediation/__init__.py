@@ -1,0 +1,1 @@
+"""Remediations: what a fix changes, how to undo it, the IAM actions it needs (pure plans)."""
