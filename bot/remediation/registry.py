@@ -97,15 +97,17 @@ def remediable_checks() -> frozenset[str]:
     return frozenset(c for r in _REGISTRY.values() for c in r.check_ids)
 
 
-def plan_for_finding(finding: Finding, snapshot: AccountSnapshot | None) -> Plan:
-    """The first registered remediation of the finding's check that fits this finding."""
+def params_for_finding(
+    finding: Finding, snapshot: AccountSnapshot | None
+) -> tuple[str, dict[str, Any]]:
+    """(remediation id, parameters) of the first registered remediation that fits the finding."""
     candidates = [r for r in _REGISTRY.values() if finding.check_id in r.check_ids]
     if not candidates:
         raise InputError(f"No remediation is available for {finding.check_id}.")
     for remediation in candidates:
         params = remediation.from_finding(finding, snapshot) if remediation.from_finding else None
         if params is not None:
-            return remediation.plan(params)
+            return remediation.id, params
     raise InputError(
         f"None of the remediations of {finding.check_id} fits this finding"
         f" ({finding.resource_arn}); fix it by hand: {finding.remediation or finding.title}"

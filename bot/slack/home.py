@@ -28,6 +28,7 @@ from bot.store.base import HistoryEntry
 
 log = logging.getLogger(__name__)
 
+HOME_SUBCOMMAND = "status"
 TOP_RISKS = 5
 TREND_LENGTH = 8
 
@@ -124,18 +125,35 @@ class HomeTab:
             running=services.jobs.is_running(audits.target) if running is None else running,
         )
 
+    def _refusal(self, user_id: str) -> str | None:
+        # The tab shows the account's posture: the same people as `status` may see it.
+        return self._services.authorizer.refusal(
+            user_id=user_id, channel_id=None, subcommand=HOME_SUBCOMMAND
+        )
+
     def opened(self, user_id: str) -> None:
+        refusal = self._refusal(user_id)
+        if refusal:
+            self._services.delivery.publish_home(user_id, refusal_view(refusal))
+            return
         self._services.store.add_home_viewer(user_id)
         self._services.delivery.publish_home(user_id, self.view())
 
     def refresh_all(self) -> int:
-        """Republish for everyone who opened the tab; returns how many were updated."""
+        """Republish for everyone who opened the tab and may still see it; returns how many."""
         view = self.view(running=False)  # called as an audit finishes: it is not "running" any more
         updated = 0
         for user_id in sorted(self._services.store.home_viewers()):
             try:
-                self._services.delivery.publish_home(user_id, view)
-                updated += 1
+                refusal = self._refusal(user_id)
+                self._services.delivery.publish_home(
+                    user_id, refusal_view(refusal) if refusal else view
+                )
+                updated += 0 if refusal else 1
             except IamAuditError as exc:
                 log.warning("could not refresh the App Home of %s: %s", user_id, exc)
         return updated
+
+
+def refusal_view(text: str) -> dict[str, Any]:
+    return {"type": "home", "blocks": [header("iam-audit"), section(escape(text))]}

@@ -103,3 +103,12 @@ def test_the_pool_refuses_when_full(make_bot) -> None:
         raised = True
     bot.gate.set()
     assert raised
+
+
+def test_app_home_follows_the_status_allowlist(make_bot) -> None:
+    bot = make_bot(env={"IAM_AUDIT_ALLOW_STATUS": "U222"})
+    bot.post(event_body(HOME_OPENED, event_id="Ev400"))  # U111 is not on the list
+    view = bot.mock.wait_for("views.publish")[0].body["view"]
+    assert "not allowed to run `status`" in json.dumps(view)
+    assert "Top risks" not in json.dumps(view)
+    assert bot.services.store.home_viewers() == set()

@@ -1,0 +1,330 @@
+"""The approvals desk: turns a proposal into a request, judges clicks, applies what was approved.
+
+It speaks to the outside only through what it is given (a store, an audit log, an executor, a
+clock, a snapshot source), so it stays free of boto3, redis and Slack and is tested with fakes
+as well as with the real adapters.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.approvals.catalogue import PolicyCatalogue
+from bot.approvals.model import ApprovalRequest, State, Target, TransitionRefused
+from bot.approvals.rules import ApprovalRules, IsMember
+from bot.audit.findings import Finding
+from bot.audit.model import AccountSnapshot
+from bot.errors import IamAuditError, InputError, RemediationError, StoreError
+from bot.remediation.registry import Plan, get_remediation, params_for_finding
+
+log = logging.getLogger(__name__)
+
+MAX_LISTED_ACTIONS = 40
+MAX_GROUP_MEMBERS_SIMULATED = 3
+
+
+class Refused(IamAuditError):
+    """The person may not do this (not a requester/approver, own request, nothing configured)."""
+
+
+class Executor(Protocol):
+    def read_state(self, kind: str, name: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
+    def apply(
+        self,
+        remediation: str,
+        params: dict[str, Any],
+        *,
+        request_id: str,
+        requester: str,
+        approver: str,
+    ) -> Any:
+        """Returns an object with .ok, .outcome and .calls (records with .to_dict())."""
+        ...
+
+    def attached_policies(self, kind: str, name: str) -> list[tuple[str, str]]: ...
+
+
+class Store(Protocol):
+    def create(self, request: ApprovalRequest) -> None: ...
+    def get(self, request_id: str, *, now: datetime) -> ApprovalRequest | None: ...
+    def transition(
+        self, request_id: str, to: State, *, actor: str, now: datetime, reason: str = "", **c: Any
+    ) -> ApprovalRequest: ...
+    def annotate(self, request_id: str, **changes: Any) -> ApprovalRequest: ...
+
+
+class Trail(Protocol):
+    def append(self, entry: Any) -> str: ...
+
+
+Fingerprint = Callable[[dict[str, Any]], str]
+Explain = Callable[[dict[str, Any], dict[str, Any]], str]
+Linter = Callable[[dict[str, Any]], list[dict[str, Any]]]
+ImpactOf = Callable[[Plan], dict[str, Any]]
+EntryFactory = Callable[..., Any]
+
+
+@dataclass
+class ApprovalDesk:
+    rules: ApprovalRules
+    store: Store
+    trail: Trail
+    executor: Callable[[], Executor]
+    clock: Callable[[], datetime]
+    catalogue: PolicyCatalogue
+    fingerprint: Fingerprint
+    explain: Explain
+    entry: EntryFactory  # builds an audit-trail entry (kind, request_id, actor, at, data)
+    impact_of: ImpactOf | None = None
+    lint: Linter | None = None
+    new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12]
+
+    # --- proposals -----------------------------------------------------------------------------
+
+    def propose(
+        self,
+        *,
+        requester: str,
+        remediation: str,
+        params: Mapping[str, Any],
+        is_member: IsMember,
+        origin_channel: str = "",
+        undo_of: str = "",
+    ) -> ApprovalRequest:
+        """Check the requester, plan the change, read the target, simulate and lint, then store."""
+        refusal = self.rules.request_refusal(requester, is_member)
+        if refusal:
+            raise Refused(refusal)
+        params = self._resolved(remediation, dict(params))
+        plan = get_remediation(remediation).plan(params)
+        return self._create(
+            plan, requester=requester, origin_channel=origin_channel, undo_of=undo_of
+        )
+
+    def propose_for_finding(
+        self,
+        *,
+        requester: str,
+        finding: Finding,
+        snapshot: AccountSnapshot | None,
+        is_member: IsMember,
+        origin_channel: str = "",
+    ) -> ApprovalRequest:
+        refusal = self.rules.request_refusal(requester, is_member)
+        if refusal:
+            raise Refused(refusal)
+        plan = plan_for_finding(finding, snapshot)
+        if plan.params.get("catalogue") or "catalogue" in plan.params:
+            plan = get_remediation(plan.remediation).plan(
+                self._resolved(plan.remediation, plan.params)
+            )
+        return self._create(plan, requester=requester, origin_channel=origin_channel)
+
+    def propose_undo(
+        self, *, requester: str, request_id: str, is_member: IsMember, origin_channel: str = ""
+    ) -> ApprovalRequest:
+        """A new request that reverses an applied one; it needs its own approval."""
+        original = self.get(request_id)
+        if original.state is not State.APPLIED:
+            raise InputError(
+                f"Request {request_id} is {original.state.value}; only an applied change can be undone."
+            )
+        undo = get_remediation(original.remediation).plan(original.params).undo_change
+        if undo is None:
+            raise InputError(f"This change cannot be undone by the bot: {original.undo}")
+        return self.propose(
+            requester=requester,
+            remediation=undo["remediation"],
+            params=undo["params"],
+            is_member=is_member,
+            origin_channel=origin_channel,
+            undo_of=request_id,
+        )
+
+    def _resolved(self, remediation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Fill in what a proposal names indirectly: catalogue documents, policies to detach."""
+        if remediation == "attach_policy" and params.get("catalogue"):
+            name = str(params.pop("catalogue"))
+            params.update(
+                document=self.catalogue.document(name), policy_name=name, source="catalogue"
+            )
+        if remediation == "detach_policy" and not params.get("policy_arn"):
+            params["policy_arn"] = self._attached_arn(params)
+            params["managed_name"] = ""
+        return params
+
+    def _attached_arn(self, params: dict[str, Any]) -> str:
+        kind, name = str(params.get("target_kind")), str(params.get("target_name"))
+        wanted = str(params.get("policy") or params.get("managed_name") or "")
+        if not wanted:
+            raise InputError("name the policy to detach")
+        attached = self.executor().attached_policies(kind, name)
+        prefix = f"iam-audit-{wanted}-"
+        for policy_name, arn in attached:
+            if policy_name == wanted or policy_name.startswith(prefix) or arn == wanted:
+                return arn
+        names = ", ".join(n for n, _ in attached) or "none"
+        raise InputError(
+            f"{kind} {name} has no attached policy named {wanted!r} (attached: {names})"
+        )
+
+    def _create(
+        self, plan: Plan, *, requester: str, origin_channel: str, undo_of: str = ""
+    ) -> ApprovalRequest:
+        now = self.clock()
+        state = self.executor().read_state(plan.target.kind, plan.target.name, plan.params)
+        if state.get("exists") is False:
+            raise InputError(f"There is no IAM {plan.target.describe()}; nothing to request.")
+        target = plan.target
+        if not target.arn and plan.target.kind in ("user", "group", "role"):
+            target = replace(target, arn="")
+        lint = self.lint(plan.document) if (self.lint and plan.document is not None) else []
+        impact = self._impact(plan)
+        request = ApprovalRequest(
+            id=self.new_id(),
+            requester=requester,
+            target=target,
+            change=plan.change,
+            summary=plan.summary,
+            steps=plan.steps,
+            undo=plan.undo,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.rules.ttl_seconds),
+            fingerprint=self.fingerprint(state),
+            target_state=state,
+            document=plan.document,
+            diff=plan.diff,
+            impact=impact,
+            lint=tuple(lint),
+            iam_actions=get_remediation(plan.remediation).iam_actions,
+            origin_channel=origin_channel,
+            channel=self.rules.channel or origin_channel,
+            undo_of=undo_of,
+        )
+        self.store.create(request)
+        self._record(
+            "request",
+            request,
+            requester,
+            summary=request.summary,
+            remediation=request.remediation,
+            target=request.target.to_dict(),
+            content_hash=request.content_hash,
+            undo_of=undo_of,
+        )
+        return request
+
+    def _impact(self, plan: Plan) -> dict[str, Any]:
+        base: dict[str, Any] = {"effect": plan.effect} if plan.effect else {}
+        if plan.impact_change is None or self.impact_of is None:
+            return base
+        try:
+            return {**base, **self.impact_of(plan)}
+        except IamAuditError as exc:
+            return {**base, "error": f"not simulated: {exc}"}
+
+    # --- decisions -----------------------------------------------------------------------------
+
+    def get(self, request_id: str) -> ApprovalRequest:
+        request = self.store.get(request_id, now=self.clock())
+        if request is None:
+            raise InputError(f"There is no approval request {request_id} (it may be too old).")
+        return request
+
+    def approve(self, request_id: str, *, approver: str, is_member: IsMember) -> ApprovalRequest:
+        """pending -> approved, exactly once; refusals change nothing."""
+        request = self.get(request_id)
+        refusal = self.rules.decision_refusal(request, approver, is_member, approving=True)
+        if refusal:
+            self._record("refused", request, approver, action="approve", reason=refusal)
+            raise Refused(refusal)
+        approved = self.store.transition(
+            request_id, State.APPROVED, actor=approver, now=self.clock()
+        )
+        self._record(
+            "decision", approved, approver, state="approved", content_hash=approved.content_hash
+        )
+        return approved
+
+    def reject(
+        self, request_id: str, *, user: str, reason: str, is_member: IsMember
+    ) -> ApprovalRequest:
+        """An approver rejects (with a reason); the requester rejecting their own one cancels it."""
+        request = self.get(request_id)
+        refusal = self.rules.decision_refusal(request, user, is_member, approving=False)
+        if refusal:
+            self._record("refused", request, user, action="reject", reason=refusal)
+            raise Refused(refusal)
+        to = State.CANCELLED if user == request.requester else State.REJECTED
+        decided = self.store.transition(request_id, to, actor=user, now=self.clock(), reason=reason)
+        self._record("decision", decided, user, state=to.value, reason=reason)
+        return decided
+
+    def apply(self, request_id: str) -> ApprovalRequest:
+        """approved -> applying -> applied | failed. Only the caller that wins `applying` runs it."""
+        now = self.clock()
+        applying = self.store.transition(request_id, State.APPLYING, actor="bot", now=now)
+        approver = applying.approver
+        try:
+            executor = self.executor()
+            current = executor.read_state(
+                applying.target.kind, applying.target.name, applying.params
+            )
+            if self.fingerprint(current) != applying.fingerprint:
+                why = self.explain(applying.target_state, current)
+                outcome = (
+                    f"Not applied: {applying.target.describe()} changed since the request"
+                    f" ({why}). Nothing was changed; make a new request if it is still needed."
+                )
+                return self._finish(applying, ok=False, outcome=outcome, calls=[])
+            result = executor.apply(
+                applying.remediation,
+                applying.params,
+                request_id=applying.id,
+                requester=applying.requester,
+                approver=approver,
+            )
+        except (RemediationError, InputError) as exc:
+            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}", calls=[])
+        except Exception as exc:  # the request must not stay "applying" forever
+            log.exception("apply of %s crashed", request_id)
+            self._finish(
+                applying, ok=False, outcome=f"Failed unexpectedly: {type(exc).__name__}", calls=[]
+            )
+            raise
+        calls = [c.to_dict() for c in result.calls]
+        return self._finish(applying, ok=bool(result.ok), outcome=str(result.outcome), calls=calls)
+
+    def _finish(
+        self, request: ApprovalRequest, *, ok: bool, outcome: str, calls: list[dict[str, Any]]
+    ) -> ApprovalRequest:
+        for call in calls:
+            self._record("aws_call", request, "bot", **call)
+        final = self.store.transition(
+            request.id,
+            State.APPLIED if ok else State.FAILED,
+            actor="bot",
+            now=self.clock(),
+            reason="" if ok else outcome,
+            outcome=outcome,
+            calls=tuple(calls),
+        )
+        self._record("result", final, "bot", state=final.state.value, outcome=outcome)
+        return final
+
+    def _record(self, kind: str, request: ApprovalRequest, actor: str, **data: Any) -> None:
+        try:
+            self.trail.append(self.entry(kind, request.id, actor, self.clock(), data))
+        except StoreError:
+            # The change itself already happened or was refused; losing the record must be loud.
+            log.error("audit trail write failed for %s %s: %s", kind, request.id, data)
+            raise
+
+
+__all__ = ["ApprovalDesk", "Refused", "Target", "TransitionRefused"]
