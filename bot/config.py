@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.approvals.rules import ApprovalRules, parse_approval_rules
 from bot.errors import ConfigError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -28,6 +29,10 @@ SUBCOMMANDS: tuple[str, ...] = (
     "simulate",
     "lint",
     "status",
+    "policies",
+    "apply",
+    "detach",
+    "history",
 )
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -71,6 +76,7 @@ class Settings:
     page_size: int = 10
     config_file: str = ""
     audit_config: dict[str, Any] = field(default_factory=dict, repr=False)
+    approvals: ApprovalRules = ApprovalRules()  # requesters, approvers, channel, expiry
 
     @property
     def socket_mode(self) -> bool:
@@ -162,14 +168,26 @@ def load_settings(
         parsed[name] = _int_in_range(name, raw, low, high, problems)
 
     demo = demo or _truthy(pick("IAM_AUDIT_DEMO", bot, "demo", False))
-    known_sections = {"slack", "aws", "bot", "thresholds", "severity", "suppressions", "checks"}
+    approvals = parse_approval_rules(env, _table(file_data, "approvals", problems), problems)
+    known_sections = {
+        "slack",
+        "aws",
+        "bot",
+        "approvals",
+        "thresholds",
+        "severity",
+        "suppressions",
+        "checks",
+    }
     for section in file_data:
         if section not in known_sections:
             problems.append(f"config file: unknown section [{section}]")
 
     if problems:
         raise ConfigError(problems)
-    audit_part = {k: v for k, v in file_data.items() if k not in ("slack", "aws", "bot")}
+    audit_part = {
+        k: v for k, v in file_data.items() if k not in ("slack", "aws", "bot", "approvals")
+    }
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -183,6 +201,7 @@ def load_settings(
         demo=demo,
         config_file=str(path or ""),
         audit_config=audit_part,
+        approvals=approvals,
         **parsed,
     )
 

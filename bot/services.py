@@ -42,6 +42,7 @@ class Services:
     authorizer: Authorizer
     clock: Callable[[], datetime]
     remediations: dict[str, RemediationHandler] = field(default_factory=dict)
+    approvals: Any = None  # bot.approvals.desk.ApprovalDesk, built by build_services
 
     @property
     def remediable(self) -> frozenset[str]:
@@ -60,13 +61,14 @@ def default_snapshot_source(settings: Settings) -> SnapshotSource:
         return demo
 
     def live(now: datetime) -> AccountSnapshot:
+        from bot.aws.access_analyzer import AnalyzerScope  # noqa: PLC0415
         from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when used
         from bot.aws.session import make_session  # noqa: PLC0415
 
         session = make_session(
             profile=settings.aws_profile or None, region=settings.aws_region or None
         )
-        return collect_snapshot(session, now=now)
+        return collect_snapshot(session, now=now, access_analyzer=AnalyzerScope())
 
     return live
 
@@ -118,4 +120,10 @@ def build_services(
         ttl_seconds=settings.report_ttl_seconds,
     )
     authorizer = Authorizer(settings, group_members=delivery.usergroup_members, clock=clock)
-    return Services(settings, store, delivery, jobs, audits, authorizer, clock)
+    services = Services(settings, store, delivery, jobs, audits, authorizer, clock)
+    from bot.approval_services import build_approval_desk  # noqa: PLC0415 - the feature's own root
+
+    services.approvals = build_approval_desk(
+        settings, clock=clock, snapshot_source=lambda: audits.snapshot().snapshot
+    )
+    return services

@@ -6,6 +6,15 @@ import os
 
 import pytest
 
+# Records every AWS call the bot's own code makes (see tests/aws_call_recorder.py); the policy
+# test checks them against policies/bot/, and --record-aws-calls FILE writes them out.
+from tests.aws_call_recorder import (  # noqa: F401 - pytest hooks and a fixture, found by name
+    aws_calls,
+    pytest_addoption,
+    pytest_configure,
+    pytest_sessionfinish,
+)
+
 _LEAKY_PREFIXES = ("AWS_", "SLACK_", "IAM_AUDIT_")
 
 

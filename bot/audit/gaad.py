@@ -150,7 +150,7 @@ def decode_policy_document(value: Any, *, where: str = "policy document") -> Pol
 _PERCENT_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 
 
-@lru_cache(maxsize=2048)  # trust policies and generated inline policies repeat a lot
+@lru_cache(maxsize=256)  # trust policies and generated inline policies repeat a lot
 def _percent_decode(text: str) -> str:
     """urllib.parse.unquote, several times faster on policy documents: each run of escapes is
     decoded at once in C (a multi-byte UTF-8 character is always one run), which matters when a

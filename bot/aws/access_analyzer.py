@@ -73,6 +73,7 @@ class AnalyzerScope:
     statuses: tuple[str, ...] = (ACTIVE,)
     finding_types: tuple[str, ...] = ()  # () = every type
     details: bool = True
+    list_findings: bool = True  # False: analyzers only (`iam-audit analyzer`)
     max_regions: int = DEFAULT_MAX_REGIONS
     max_details: int = DEFAULT_MAX_DETAILS
     max_workers: int = DEFAULT_MAX_WORKERS
@@ -129,27 +130,50 @@ def collect_access_analyzer(
         client_factory = session_client_factory(session)
     home = home_region or (session.region_name if session else None) or DEFAULT_REGION
     issues: list[CollectionIssue] = []
-    regions = _regions(scope, home, client_factory, issues)
+    budget = _DetailBudget(scope.max_details if scope.details else 0)
+    results: list[_RegionResult] = []
+    if scope.regions is None:
+        # Read the home region first: an endpoint without Access Analyzer (an emulator, a
+        # partition lacking it) is then found with one call instead of one per region.
+        first = _read_region(client_factory(SERVICE, home), home, scope, budget)
+        results.append(first)
+        if first.unsupported:
+            return _assemble(results, issues, budget, scope, region_count=1)
+    regions = [
+        r
+        for r in _regions(scope, home, client_factory, issues)
+        if r not in {done.region for done in results}
+    ]
     # boto3 sessions are not thread-safe, so every client is made here, before the fan-out.
     clients = {region: client_factory(SERVICE, region) for region in regions}
-    budget = _DetailBudget(scope.max_details if scope.details else 0)
     workers = max(1, min(scope.max_workers, len(regions)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="access-analyzer") as pool:
-        results = list(pool.map(lambda r: _read_region(clients[r], r, scope, budget), regions))
+    if regions:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="access-analyzer") as pool:
+            results += pool.map(lambda r: _read_region(clients[r], r, scope, budget), regions)
+    return _assemble(results, issues, budget, scope, region_count=len(results))
 
+
+def _assemble(
+    results: list[_RegionResult],
+    issues: list[CollectionIssue],
+    budget: _DetailBudget,
+    scope: AnalyzerScope,
+    *,
+    region_count: int,
+) -> AccessAnalyzerData:
     analyzers: list[Analyzer] = []
     findings: list[AnalyzerFinding] = []
     read_regions: list[str] = []
     credential_failures: list[CollectionError] = []
     for result in results:
-        issues.extend(result.issues)
         credential_failures.extend(result.credential_failures)
         if result.listed:
             read_regions.append(result.region)
             analyzers.extend(result.analyzers)
             findings.extend(result.findings)
-    if credential_failures and len(credential_failures) == len(regions):
+    if credential_failures and len(credential_failures) >= region_count:
         raise credential_failures[0]
+    issues.extend(_merged_refusals(results))
     if budget.skipped:
         issues.append(
             CollectionIssue(
@@ -168,6 +192,31 @@ def collect_access_analyzer(
         regions=tuple(sorted(read_regions)),
         issues=tuple(issues),
     )
+
+
+def _merged_refusals(results: list[_RegionResult]) -> list[CollectionIssue]:
+    """One issue per distinct failure, naming every region it happened in (AccessDenied in 17
+    regions is one sentence, not 17)."""
+    regions_of: dict[_Refusal, list[str]] = {}
+    for result in results:
+        for refusal in result.refusals:
+            regions_of.setdefault(refusal, []).append(result.region)
+    merged = []
+    for refusal, regions in regions_of.items():
+        subject = f" ({refusal.subject})" if refusal.subject else ""
+        if len(regions) == 1:
+            where = f" in {regions[0]}{subject}"
+        else:
+            where = f" in {len(regions)} regions{subject}: {', '.join(sorted(regions))}"
+        merged.append(
+            CollectionIssue(
+                api=refusal.api,
+                action=refusal.action,
+                message=f"{refusal.message}{where}{refusal.hint}",
+                code=refusal.code,
+            )
+        )
+    return merged
 
 
 # --- regions -------------------------------------------------------------------------------
@@ -199,6 +248,8 @@ def _regions(
         raise translate_botocore_error(
             exc, api=DESCRIBE_REGIONS[0], action=DESCRIBE_REGIONS[1]
         ) from exc
+    # Credentials work in one partition only; emulators list every partition's regions.
+    enabled = [r for r in enabled if _partition(r) == _partition(home)]
     ordered = [home, *sorted(r for r in enabled if r != home)] if home in enabled else enabled
     if len(ordered) > scope.max_regions:
         issues.append(
@@ -244,36 +295,59 @@ class _DetailBudget:
             return False
 
 
+@dataclass(frozen=True)
+class _Refusal:
+    api: str
+    action: str
+    code: str
+    message: str
+    subject: str = ""
+    hint: str = ""
+
+
+# Answers meaning "this endpoint has no Access Analyzer" (AWS emulators, unsupported places).
+_UNSUPPORTED_CODES = frozenset({"NotImplemented", "UnknownOperationException", "InvalidAction"})
+
+
+def _is_unsupported(exc: ClientError) -> bool:
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return error_code(exc) in _UNSUPPORTED_CODES or (
+        status == 404 and error_code(exc) in ("404", "")
+    )
+
+
 @dataclass
 class _RegionResult:
     region: str
     listed: bool = False
+    unsupported: bool = False
     analyzers: list[Analyzer] = field(default_factory=list)
     findings: list[AnalyzerFinding] = field(default_factory=list)
-    issues: list[CollectionIssue] = field(default_factory=list)
+    refusals: list[_Refusal] = field(default_factory=list)
     credential_failures: list[CollectionError] = field(default_factory=list)
 
     def refused(self, api: tuple[str, str], exc: Exception, subject: str = "") -> None:
         """Record why a read failed; the caller carries on with the next one."""
         name, action = api
-        where = f" in {self.region}" + (f" ({subject})" if subject else "")
+        hint = ""
         if isinstance(exc, ClientError):
             code = error_code(exc)
             message = describe_client_error(exc, api=name, action=action)
             if is_credentials_problem(exc):
-                message += f"; is the region {self.region} enabled for the account?"
+                hint = "; is that region enabled for the account?"
                 self.credential_failures.append(
                     translate_client_error(exc, api=name, action=action)
                 )
+            elif _is_unsupported(exc):
+                self.unsupported = True
+                message = f"{name} is not supported by this AWS endpoint ({message})"
         elif isinstance(exc, CollectionError):
             code, message = exc.code, str(exc)
         else:
             code = type(exc).__name__
             message = f"could not reach {name}: {exc}"
-        log.warning("access analyzer%s: %s", where, message)
-        self.issues.append(
-            CollectionIssue(api=name, action=action, message=f"{message}{where}", code=code)
-        )
+        log.warning("access analyzer in %s: %s", self.region, message)
+        self.refusals.append(_Refusal(name, action, code, message, subject, hint))
 
 
 def _read_region(
@@ -292,7 +366,7 @@ def _read_region(
     result.listed = True
     wanted_types = set(scope.finding_types)
     for analyzer in result.analyzers:
-        if analyzer.status != ACTIVE:
+        if not scope.list_findings or analyzer.status != ACTIVE:
             continue  # a disabled / failed / creating analyzer has no findings to list
         produces = set(FINDING_TYPES_BY_KIND.get(analyzer_kind(analyzer.type), ()))
         if wanted_types and produces and not wanted_types & produces:
@@ -449,6 +523,14 @@ def _access_entry(detail: dict[str, Any]) -> dict[str, Any]:
         "is_public": bool(detail.get("isPublic", False)),
         "sources": [source.get("type", "") for source in detail.get("sources") or []],
     }
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 def _utc(value: datetime | str | None) -> datetime | None:

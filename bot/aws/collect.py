@@ -51,8 +51,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Every IAM action the collector uses (all read-only); the README's policy and the bot's shipped
-# policies should grant exactly these.
+# Every IAM/STS action the collector uses (all read-only); the README's policy and the bot's
+# shipped policies should grant these, plus bot.aws.access_analyzer.ACCESS_ANALYZER_ACTIONS.
 COLLECTOR_ACTIONS: tuple[str, ...] = (
     "iam:GenerateCredentialReport",
     "iam:GetCredentialReport",

@@ -33,7 +33,9 @@ from moto.iam.models import AccessKeyLastUsed, AWSManagedPolicy, iam_backends
 
 from bot.audit.credential_report import credential_report_to_csv, parse_credential_report
 from bot.audit.model import NOT_APPLICABLE, ROOT_USER, AccountSnapshot, CredentialReportRow
+from bot.aws.access_analyzer import AnalyzerScope
 from bot.aws.collect import collect_snapshot
+from bot.aws.demo_analyzer import DEMO_ANALYZER_REGIONS, install_demo_access_analyzer
 
 DEMO_ACCOUNT_ID = "123456789012"  # moto's default account
 DEMO_REGION = "us-east-1"
@@ -323,8 +325,15 @@ def build_demo_snapshot(now: datetime) -> AccountSnapshot:
         _create_account(iam)
         _date_account(backend, now)
         _supply_what_moto_lacks(session, now)
+        install_demo_access_analyzer(session.events, now)  # moto has no Access Analyzer
         # moto answers at once, so polling for the credential report never needs to wait.
-        snapshot = collect_snapshot(session, now=now, region=DEMO_REGION, sleep=_no_wait)
+        snapshot = collect_snapshot(
+            session,
+            now=now,
+            region=DEMO_REGION,
+            sleep=_no_wait,
+            access_analyzer=AnalyzerScope(regions=DEMO_ANALYZER_REGIONS),
+        )
     return dataclasses.replace(snapshot, source="demo")
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    CredentialRetrievalError,
+    HTTPClientError,
+    InvalidConfigError,
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
     ProfileNotFound,
+    SSOError,
+    TokenRetrievalError,
 )
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from bot.errors import CollectionError
 
@@ -106,7 +112,14 @@ def translate_botocore_error(
         message = f"AWS profile {profile!r} was not found in the AWS config or credentials file"
     elif isinstance(exc, NoRegionError):
         message = "no AWS region configured: pass --region or set AWS_REGION"
-    else:
+    elif isinstance(exc, CredentialRetrievalError | SSOError | TokenRetrievalError):
+        message = f"AWS credentials could not be loaded (for SSO, run `aws sso login`): {exc}"
+    elif isinstance(exc, InvalidConfigError):
+        message = f"the AWS configuration is invalid: {exc}"
+    elif isinstance(exc, BotocoreConnectionError | HTTPClientError):
         where = f" calling {api}" if api else ""
         message = f"could not reach AWS{where}: {exc}"
+    else:
+        where = f"{api} failed" if api else "the AWS call failed"
+        message = f"{where}: {exc}"
     return CollectionError(message, api=api, action=action, code=type(exc).__name__)

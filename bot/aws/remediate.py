@@ -279,8 +279,17 @@ class RemediationExecutor:
 
     # --- apply ---------------------------------------------------------------------------------
 
-    def apply(self, remediation: str, params: dict[str, Any], context: ApplyContext) -> ApplyResult:
+    def apply(
+        self,
+        remediation: str,
+        params: dict[str, Any],
+        *,
+        request_id: str,
+        requester: str,
+        approver: str,
+    ) -> ApplyResult:
         """Run the steps; on a failure undo the completed ones (newest first) and report both."""
+        context = ApplyContext(request_id, requester, approver)
         calls: list[CallRecord] = []
         builder = _BUILDERS.get(remediation)
         if builder is None:

@@ -196,11 +196,13 @@ def note(message: str) -> None:
 
 def live_snapshot(*, profile: str | None, region: str | None, now: datetime) -> AccountSnapshot:
     """Collect the account the AWS credential chain points at (CollectionError on failure)."""
+    from bot.aws.access_analyzer import AnalyzerScope  # noqa: PLC0415
     from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when needed
     from bot.aws.session import make_session  # noqa: PLC0415
 
     session = make_session(profile=profile, region=region)
-    return collect_snapshot(session, now=now)
+    # Access Analyzer in the account's enabled regions (capped), for the analyzer.* checks.
+    return collect_snapshot(session, now=now, access_analyzer=AnalyzerScope())
 
 
 def demo_snapshot(*, now: datetime) -> AccountSnapshot:

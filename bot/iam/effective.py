@@ -446,7 +446,7 @@ class ResolvedPolicy:
             return ("allowed", allows)
         return ("implicit_deny", ())
 
-    def _shortcut(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
+    def shortcut(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
         if action_lower in self._action_answers:
             return self._action_answers[action_lower]
         answer = self._by_action_only(action_lower)
@@ -458,7 +458,7 @@ class ResolvedPolicy:
     def decide(self, action: str, resource: str) -> tuple[str, tuple[Grant, ...]]:
         """The evaluator's answer for this one policy: allowed, implicit_deny or explicit_deny."""
         lowered = action.lower()
-        shortcut = self._shortcut(lowered)
+        shortcut = self.shortcut(lowered)
         if shortcut is not None:
             return shortcut
         key = (lowered, resource)
@@ -476,7 +476,7 @@ class ResolvedPolicy:
         missing: list[str] = []
         for action in actions:
             lowered = action.lower()
-            cached = self._shortcut(lowered) or self.cache.get((lowered, resource))
+            cached = self.shortcut(lowered) or self.cache.get((lowered, resource))
             if cached is None:
                 missing.append(action)
             else:
@@ -647,6 +647,11 @@ class PolicySetView:
             self._subsets[label] = found
         return found
 
+    def resource_independent(self, action: str) -> bool:
+        """True when every policy answers the action the same way for any resource."""
+        lowered = action.lower()
+        return all(p.shortcut(lowered) is not None for p in self.everything)
+
     def decide(self, action: str, resource: str) -> Access:
         key = (action.lower(), resource)
         cached = self._decisions.get(key)
@@ -776,10 +781,13 @@ class EffectivePermissions:
         """The first resource the action is allowed on, or None."""
         if not self.view.may_allow(action):
             return None
+        independent = self.view.resource_independent(action)
         for resource in resources:
             access = self.view.decide(action, resource)
             if access.allowed:
                 return access
+            if independent:
+                return None  # every resource gets the same answer
         return None
 
     def unrestricted(self, action: str) -> Access | None:

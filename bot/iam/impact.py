@@ -316,6 +316,15 @@ def _compare(
         may_after = after.may_allow(action)
         if not (may_before or may_after):
             continue
+        if before.view.resource_independent(action) and after.view.resource_independent(action):
+            # Every resource gets the same answer on both sides: Resource `*` says it all.
+            now_allowed = may_after and after.can(action, "*")
+            was_allowed = may_before and before.can(action, "*")
+            if now_allowed and not was_allowed:
+                gained[action] = ("*",)
+            elif was_allowed and not now_allowed:
+                lost[action] = ("*",)
+            continue
         resources = dict.fromkeys(("*",))
         for perms in (before, after):
             resources.update(dict.fromkeys(perms.candidate_resources(action)))

@@ -19,8 +19,9 @@ side blocks it.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,6 +99,7 @@ class TargetFinder:
         snapshot = index.snapshot
         self.passable_roles = tuple(r.arn for r in snapshot.roles if not r.is_service_linked)
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
+        self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 
     def candidates(self, perms: EffectivePermissions, action: str) -> Iterable[str]:
         lowered = action.lower()
@@ -122,11 +124,14 @@ class TargetFinder:
             for policy in perms.view.identity
             for pattern in policy.allow_literals(action.lower())
         }
-        if not patterns:
-            return
-        for target in targets:
-            if any(arn_pattern_matches(p, target) for p in patterns):
-                yield target
+        for pattern in sorted(patterns):
+            # The same patterns recur across thousands of principals: match each once.
+            key = (pattern, targets)
+            hits = self._hits.get(key)
+            if hits is None:
+                hits = tuple(t for t in targets if arn_pattern_matches(pattern, t))
+                self._hits[key] = hits
+            yield from hits
 
 
 def _is_aws_managed_policy(resource: str) -> bool:
@@ -148,7 +153,7 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
     if key in memo:
         access = memo[key]
     else:
-        access = perms.allowed_on_any(action, dict.fromkeys(finder.candidates(perms, action)))
+        access = perms.allowed_on_any(action, _unique(finder.candidates(perms, action)))
         memo[key] = access
     targets_self = lowered.startswith("iam:") and lowered not in _NOT_SELF_TARGETED
     if access is None and targets_self:
@@ -168,9 +173,7 @@ def methods_held(
     if not possible:
         return ()
     for method in action_methods() if methods is None else methods:
-        if method.needs_trust_chain:
-            continue
-        if not all(a.lower() in possible for a in method.actions):
+        if method.needs_trust_chain or not possible.issuperset(_lowered(method)):
             continue
         accesses: list[Access] = []
         for action in method.actions:
@@ -183,6 +186,20 @@ def methods_held(
         else:
             held.append(HeldMethod(method, tuple(accesses)))
     return tuple(held)
+
+
+def _unique(items: Iterable[str]) -> Iterator[str]:
+    """Each item once, lazily: the first allowed target ends the search."""
+    seen: set[str] = set()
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            yield item
+
+
+@functools.lru_cache(maxsize=256)
+def _lowered(method: EscalationMethod) -> frozenset[str]:
+    return frozenset(a.lower() for a in method.actions)
 
 
 # --- sts-001: role trust chains -----------------------------------------------------------------

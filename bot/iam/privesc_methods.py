@@ -76,11 +76,13 @@ def load_methods() -> tuple[EscalationMethod, ...]:
     return parse_methods(rows)
 
 
+@functools.lru_cache(maxsize=1)
 def action_methods() -> tuple[EscalationMethod, ...]:
     """The methods decided by their action list alone (every method but the trust chain)."""
     return tuple(method for method in load_methods() if not method.needs_trust_chain)
 
 
+@functools.lru_cache(maxsize=1)
 def all_method_actions() -> frozenset[str]:
     """Every action any action-list method needs, as written in the catalogue."""
     return frozenset(action for method in action_methods() for action in method.actions)

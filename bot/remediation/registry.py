@@ -24,6 +24,7 @@ ANALYZER_NAME = "iam-audit-analyzer"
 ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "IAMFullAccess"})
 MFA_POLICY = "mfa-self-service-enforce"
 TARGET_KINDS = ("user", "group", "role")
+MAX_SIMULATED_MEMBERS = 3
 
 
 @dataclass(frozen=True, slots=True)

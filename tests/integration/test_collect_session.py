@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import NoCredentialsError, NoRegionError
+from botocore.exceptions import (
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    PaginationError,
+    SSOTokenLoadError,
+)
 
 from bot.aws.errors import translate_botocore_error
 from bot.aws.session import DEFAULT_REGION, USER_AGENT_SUFFIX, make_client, make_session
@@ -94,6 +100,9 @@ def test_endpoint_url_from_the_environment_is_honoured(monkeypatch: pytest.Monke
     [
         (NoCredentialsError(), "no AWS credentials found"),
         (NoRegionError(), "no AWS region configured"),
+        (SSOTokenLoadError(error_msg="token expired"), "aws sso login"),
+        (EndpointConnectionError(endpoint_url="https://iam.example"), "could not reach AWS"),
+        (PaginationError(message="bad token"), "GetAccountSummary failed"),
     ],
 )
 def test_botocore_errors_become_one_sentence(error: Exception, message: str) -> None:

@@ -36,7 +36,8 @@ def test_audit_over_http_acks_then_progress_then_result(bot) -> None:
     text = _texts(blocks)
     assert "root.mfa_disabled" in text or "root." in text  # every finding shows its check id
     assert "Show more" in text
-    assert "Remediate" not in text  # no remediation handler registered: no dead button
+    # Remediate buttons appear only for checks with a registered remediation (approvals feature).
+    assert "Remediate" in text
     bot.mock.wait_for("files.completeUploadExternal")
     assert bot.mock.calls_to("upload")
 

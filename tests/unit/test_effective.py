@@ -390,3 +390,48 @@ def test_unknown_principal_raises_key_error():
 def test_attached_helper_names_match_arns():
     # guards the factory the tests above rely on
     assert attached("arn:aws:iam::aws:policy/X")[0].name == "X"
+
+
+# --- the by-action shortcut agrees with the evaluator ------------------------------------------
+
+SHORTCUT_DOCS = [
+    allow("*"),
+    allow(["iam:*", "s3:Get*"]),
+    policy_document(statement(not_action=["iam:*", "sts:*"])),
+    policy_document(statement(action="iam:*"), statement(effect="Deny", action="iam:Put*")),
+    policy_document(
+        statement(action="s3:*"),
+        statement(effect="Deny", action="s3:GetObject", resource="arn:aws:s3:::secret/*"),
+    ),
+    policy_document(statement(action="iam:PassRole", not_resource="arn:aws:iam::*:role/x")),
+    policy_document(statement(effect="Deny", not_action="s3:List*")),
+]
+SHORTCUT_ACTIONS = [
+    "iam:PutUserPolicy",
+    "iam:PassRole",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "sts:AssumeRole",
+]
+SHORTCUT_RESOURCES = [
+    "*",
+    "arn:aws:s3:::secret/k",
+    "arn:aws:iam::123456789012:role/x",
+    "arn:aws:s3:::b",
+]
+
+
+@pytest.mark.parametrize("document", SHORTCUT_DOCS)
+def test_per_action_shortcut_matches_the_evaluator(document):
+    from bot.iam.effective import PolicySource, ResolvedPolicy
+    from bot.iam.evaluator import Evaluator, PolicySet, Request
+    from bot.iam.policy import parse_policy
+
+    source = PolicySource("doc", "inline", "user", document, "k")
+    resolved = ResolvedPolicy(source, {}, {}, user_arn("dev"))
+    evaluator = Evaluator(PolicySet(identity=[parse_policy(document, name="doc")]))
+    for action in SHORTCUT_ACTIONS:
+        for resource in SHORTCUT_RESOURCES:
+            expected = evaluator.evaluate(Request(user_arn("dev"), action, resource)).decision
+            assert resolved.decide(action, resource)[0] == expected, (action, resource)
+            assert resolved.decide_many([action], resource)[action] == expected

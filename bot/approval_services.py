@@ -1,0 +1,137 @@
+"""Builds the approvals desk from Settings: stores, audit trail, AWS executor, impact and lint.
+
+Kept apart from bot/services.py so the approvals feature plugs in with one line there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from bot.approvals.catalogue import load_catalogue
+from bot.approvals.desk import ApprovalDesk, Executor
+from bot.approvals.rules import ApprovalRules
+from bot.audit.model import AccountSnapshot
+from bot.config import Settings
+from bot.errors import InputError, RemediationError
+from bot.iam.impact import PolicyChange, change_impact
+from bot.remediation.registry import MAX_SIMULATED_MEMBERS, Plan
+from bot.store.approvals import make_approval_store
+from bot.store.audit_log import AuditEntry, make_audit_log
+
+log = logging.getLogger(__name__)
+
+MAX_LISTED = 40
+SnapshotSource = Callable[[], AccountSnapshot]
+
+
+def summarize_impact(snapshot: AccountSnapshot, plan: Plan) -> dict[str, Any]:
+    """Actions gained and lost, admin/escalation changes and lock-out risks, per principal."""
+    spec = plan.impact_change or {}
+    change = PolicyChange(
+        kind=spec["kind"], policy_arn=spec.get("policy_arn"), document=spec.get("document")
+    )
+    principals = _principals(snapshot, plan.target.kind, plan.target.name)
+    gained: set[str] = set()
+    lost: set[str] = set()
+    lockouts: list[str] = []
+    notes: list[str] = []
+    becomes_admin = escalates = False
+    for arn in principals:
+        impact = change_impact(snapshot, arn, change)
+        gained.update(impact.actions_gained)
+        lost.update(a for a in impact.lost)
+        lockouts.extend(f"{arn.rsplit('/', 1)[-1]}: {r.message}" for r in impact.lockout_risks)
+        becomes_admin = becomes_admin or impact.becomes_admin
+        escalates = escalates or impact.escalates
+        notes.extend(impact.notes)
+    return {
+        "simulated_on": principals,
+        "snapshot_at": snapshot.collected_at.isoformat(),
+        "gained": sorted(gained)[:MAX_LISTED],
+        "gained_count": len(gained),
+        "lost": sorted(lost)[:MAX_LISTED],
+        "lost_count": len(lost),
+        "lockout": lockouts,
+        "becomes_admin": becomes_admin,
+        "escalates": escalates,
+        "notes": sorted(set(notes))[:5],
+    }
+
+
+def _principals(snapshot: AccountSnapshot, kind: str, name: str) -> list[str]:
+    if kind == "user":
+        found = [u.arn for u in snapshot.users if u.name == name]
+    elif kind == "role":
+        found = [r.arn for r in snapshot.roles if r.name == name]
+    elif kind == "group":
+        found = [u.arn for u in snapshot.users if name in u.groups][:MAX_SIMULATED_MEMBERS]
+        if not found and any(g.name == name for g in snapshot.groups):
+            raise InputError(f"group {name} has no members to simulate")
+    else:
+        found = []
+    if not found:
+        raise InputError(f"{kind} {name} is not in the account data of the last audit")
+    return found
+
+
+def lint_document(document: dict[str, Any]) -> list[dict[str, Any]]:
+    from bot.iam.catalogue import default_catalogue  # noqa: PLC0415 - loads the catalogue lazily
+    from bot.iam.linter import lint_policy  # noqa: PLC0415
+
+    return [f.to_dict() for f in lint_policy(document, catalogue=default_catalogue())]
+
+
+def live_executor(settings: Settings) -> Callable[[], Executor]:
+    """The boto3 executor for the configured profile/region, built on first use."""
+    cache: list[Executor] = []
+
+    def make() -> Executor:
+        if settings.demo:
+            raise RemediationError(
+                "Demo mode has no AWS account to change; run the bot against an account to apply."
+            )
+        if not cache:
+            from bot.aws.remediate import RemediationExecutor  # noqa: PLC0415 - boto3 when used
+            from bot.aws.session import make_session  # noqa: PLC0415
+
+            session = make_session(
+                profile=settings.aws_profile or None, region=settings.aws_region or None
+            )
+            cache.append(RemediationExecutor(session, region=settings.aws_region or None))
+        return cache[0]
+
+    return make
+
+
+def build_approval_desk(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime],
+    snapshot_source: SnapshotSource | None = None,
+    executor: Callable[[], Executor] | None = None,
+    rules: ApprovalRules | None = None,
+) -> ApprovalDesk:
+    """Wire the desk; nothing connects here (Redis and AWS are reached on first use)."""
+    from bot.aws.remediate import explain_change, fingerprint  # noqa: PLC0415
+
+    def impact_of(plan: Plan) -> dict[str, Any]:
+        if snapshot_source is None:
+            raise InputError("no account data to simulate on")
+        return summarize_impact(snapshot_source(), plan)
+
+    return ApprovalDesk(
+        rules=rules or getattr(settings, "approvals", None) or ApprovalRules(),
+        store=make_approval_store(settings.redis_url),
+        trail=make_audit_log(settings.redis_url),
+        executor=executor or live_executor(settings),
+        clock=clock,
+        catalogue=load_catalogue(),
+        fingerprint=fingerprint,
+        explain=explain_change,
+        entry=AuditEntry,
+        impact_of=impact_of,
+        lint=lint_document,
+    )

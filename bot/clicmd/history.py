@@ -1,0 +1,73 @@
+"""`iam-audit history`: export the approvals audit trail (the Redis stream at REDIS_URL)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+from itertools import islice
+
+from bot.clicmd._common import add_format_option, add_output_option, write_output
+from bot.errors import InputError
+from bot.store.audit_log import RedisAuditLog
+
+NAME = "history"
+HELP = "export the approvals audit trail (requests, decisions, AWS calls) from Redis"
+CSV_FIELDS = (
+    "entry_id",
+    "at",
+    "kind",
+    "request_id",
+    "actor",
+    "api",
+    "ok",
+    "aws_request_id",
+    "detail",
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_format_option(parser, ("json", "csv"), default="json")
+    add_output_option(parser)
+    parser.add_argument(
+        "--limit", type=int, default=0, metavar="N", help="only the newest N entries (0 = all)"
+    )
+    parser.add_argument("--redis-url", help="Redis URL (default: $REDIS_URL)")
+
+
+def run(args: argparse.Namespace) -> int:
+    url = args.redis_url or os.environ.get("REDIS_URL", "")
+    if not url:
+        raise InputError("set REDIS_URL (or --redis-url): the audit trail lives in Redis")
+    if args.limit < 0:
+        raise InputError("--limit must be 0 (all) or a positive number")
+    log = RedisAuditLog.from_url(url)
+    if args.limit:
+        entries = list(reversed(log.last(args.limit)))
+    else:
+        entries = list(islice(log.export(), None))
+    if args.format == "json":
+        write_output(json.dumps([e.to_dict() for e in entries], indent=2) + "\n", args.output)
+        return 0
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for entry in entries:
+        data = dict(entry.data)
+        writer.writerow(
+            {
+                "entry_id": entry.entry_id,
+                "at": entry.at.isoformat(),
+                "kind": entry.kind,
+                "request_id": entry.request_id,
+                "actor": entry.actor,
+                "api": data.pop("api", ""),
+                "ok": data.pop("ok", ""),
+                "aws_request_id": data.pop("request_id", ""),
+                "detail": json.dumps(data, sort_keys=True),
+            }
+        )
+    write_output(buffer.getvalue(), args.output)
+    return 0

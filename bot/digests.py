@@ -1,0 +1,247 @@
+"""One digest run: audit, compare with the previous digest, post once per (channel, slot).
+
+The idempotency key of the (channel, slot) is taken BEFORE anything is posted: a second replica,
+a retried cron job or a coalesced scheduler run finds it taken and stops there. If the run fails
+before the message went out, the key is given back so a retry can still post; once the message is
+out, the key stays (a missing attachment is logged, never worth a second digest).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.audit.report import Report
+from bot.audits import AccountAudits
+from bot.digest.chart import trend_chart
+from bot.digest.content import (
+    ApprovalCounts,
+    CampaignProgress,
+    Digest,
+    DigestSummary,
+    build_digest,
+    trend,
+)
+from bot.errors import DeliveryError, IamAuditError, InputError, StoreError
+from bot.slack.blocks import Message
+from bot.slack.digest_blocks import chart_comment, digest_message
+from bot.store.digests import DigestStore
+
+log = logging.getLogger(__name__)
+
+SLOT_TTL_SECONDS = 8 * 86400  # longer than any gap between two runs that could share a slot
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    title: str
+    data: bytes | str
+
+
+class DigestPoster(Protocol):
+    def post_message(self, channel: str, message: Message) -> str: ...
+
+    def attach(
+        self, channel: str, thread_ts: str, attachments: list[Attachment], comment: str
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOutcome:
+    status: str  # posted | slot_taken | preview
+    channel: str
+    slot: str
+    digests: tuple[Digest, ...] = ()
+    message_ts: tuple[str, ...] = ()
+    detail: str = ""
+
+    def sentence(self) -> str:
+        """What the CLI and Slack say about the run."""
+        if self.status == "slot_taken":
+            return (
+                f"The digest for slot {self.slot} in {self.channel} was already taken"
+                f" ({self.detail}); nothing posted."
+            )
+        if self.status == "posted":
+            extra = f" ({self.detail})" if self.detail else ""
+            return f"Digest posted to {self.channel} for slot {self.slot}{extra}."
+        return f"Digest for slot {self.slot} (not posted)."
+
+
+ApprovalSource = Callable[[datetime | None, datetime], ApprovalCounts]
+CampaignSource = Callable[[datetime], "CampaignProgress | None"]
+
+
+def runner_id() -> str:
+    """Who holds a slot or the leader lock: host, pid and a random part (unique per process)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class DigestRunner:
+    """Builds and posts digests for the accounts the bot serves."""
+
+    def __init__(
+        self,
+        *,
+        accounts: Sequence[AccountAudits],
+        store: DigestStore,
+        poster: DigestPoster | None,
+        clock: Callable[[], datetime],
+        approvals: ApprovalSource | None = None,
+        campaign: CampaignSource | None = None,
+        owner: str | None = None,
+        slot_ttl_seconds: int = SLOT_TTL_SECONDS,
+    ) -> None:
+        self._accounts = list(accounts)
+        self._store = store
+        self._poster = poster
+        self._clock = clock
+        self._approvals = approvals
+        self._campaign = campaign
+        self.owner = owner or runner_id()
+        self._slot_ttl = slot_ttl_seconds
+
+    def _select(self, names: Sequence[str]) -> list[AccountAudits]:
+        if not names:
+            return self._accounts
+        known = {a.target: a for a in self._accounts}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise InputError(
+                f"the digest names accounts this bot does not serve: {', '.join(missing)}"
+                f" (it serves: {', '.join(known) or 'none'})"
+            )
+        return [known[n] for n in names]
+
+    def preview(self, *, slot: str, accounts: Sequence[str] = ()) -> DigestOutcome:
+        """Build the digests without posting or moving the baseline (the CLI without --post)."""
+        digests = tuple(self._build(audits, slot) for audits in self._select(accounts))
+        return DigestOutcome("preview", "", slot, digests)
+
+    def run(self, *, channel: str, slot: str, accounts: Sequence[str] = ()) -> DigestOutcome:
+        """Post the digest of ``slot`` to ``channel`` unless someone already took that slot."""
+        if self._poster is None:
+            raise IamAuditError("posting a digest needs Slack (SLACK_BOT_TOKEN)")
+        if not channel:
+            raise InputError(
+                "no digest channel: set IAM_AUDIT_DIGEST_CHANNEL or pass --channel / #channel"
+            )
+        selected = self._select(accounts)
+        if not self._store.claim_slot(channel, slot, self.owner, self._slot_ttl):
+            holder = self._store.slot_owner(channel, slot) or "expired meanwhile"
+            posted = self._store.posted_ts(channel, slot)
+            detail = f"posted as message {posted}" if posted else f"claimed by {holder}"
+            log.info("digest slot %s in %s already taken (%s)", slot, channel, detail)
+            return DigestOutcome("slot_taken", channel, slot, detail=detail)
+        posted: list[str] = []
+        digests: list[Digest] = []
+        problems: list[str] = []
+        try:
+            for audits in selected:
+                digest = self._build(audits, slot)
+                ts = self._post(channel, audits.target, digest, problems)
+                posted.append(ts)
+                digests.append(digest)
+                self._remember(audits.target, digest)
+        except Exception:
+            if not posted:  # nothing went out: give the slot back so a retry can post it
+                try:
+                    self._store.release_slot(channel, slot, self.owner)
+                except StoreError as exc:
+                    log.error("could not give back digest slot %s: %s", slot, exc)
+            raise
+        if posted:
+            try:
+                self._store.mark_posted(channel, slot, posted[0], self._slot_ttl)
+            except StoreError as exc:  # the key itself still guards the slot
+                log.error("could not record the posted digest %s: %s", slot, exc)
+        return DigestOutcome(
+            "posted", channel, slot, tuple(digests), tuple(posted), "; ".join(problems)
+        )
+
+    # --- steps -----------------------------------------------------------------------------
+
+    def _build(self, audits: AccountAudits, slot: str) -> Digest:
+        result = audits.run(lambda stage: log.debug("digest audit: %s", stage), None)
+        now = self._clock()
+        previous, previous_at = self._previous(audits.target)
+        try:
+            snapshot = audits.snapshot().snapshot
+        except InputError:
+            snapshot = None
+        approvals = (
+            self._approvals(previous_at, now) if self._approvals else ApprovalCounts(known=False)
+        )
+        campaign = self._campaign(now) if self._campaign else None
+        return build_digest(
+            current=result.report,
+            report_id=result.report_id,
+            previous=previous,
+            previous_at=previous_at,
+            slot=slot,
+            now=now,
+            snapshot=snapshot,
+            approvals=approvals,
+            campaign=campaign,
+        )
+
+    def _previous(self, account: str) -> tuple[Report | None, datetime | None]:
+        record = self._store.last_report(account)
+        if record is None:
+            return None, None
+        try:
+            report = Report.from_dict(record["data"])
+            summary = DigestSummary.from_dict(record)
+        except (KeyError, TypeError, ValueError, InputError) as exc:
+            log.warning("previous digest of %s unreadable (%s); starting afresh", account, exc)
+            return None, None
+        return report, summary.at
+
+    def history(self, account: str) -> list[DigestSummary]:
+        points = []
+        for item in self._store.summaries(account):
+            try:
+                points.append(DigestSummary.from_dict(item))
+            except (TypeError, ValueError) as exc:
+                log.warning("skipped a malformed digest history entry of %s: %s", account, exc)
+        return points
+
+    def chart(self, account: str, digest: Digest) -> tuple[bytes, int]:
+        """The trend PNG: the stored history of ``account`` plus this digest; and its length."""
+        points = trend(self.history(account), digest.summary())
+        return trend_chart(points), len(points)
+
+    def _post(self, channel: str, account: str, digest: Digest, problems: list[str]) -> str:
+        assert self._poster is not None
+        ts = self._poster.post_message(channel, digest_message(digest))
+        try:
+            png, points = self.chart(account, digest)
+            report_json = json.dumps(digest.report.to_dict(), indent=2, sort_keys=True)
+            stamp = f"{digest.generated_at:%Y%m%d}"
+            self._poster.attach(
+                channel,
+                ts,
+                [
+                    Attachment(f"iam-trend-{stamp}.png", "Open findings by severity", png),
+                    Attachment(f"iam-report-{stamp}.json", "Full audit report", report_json),
+                ],
+                chart_comment(points),
+            )
+        except (DeliveryError, StoreError) as exc:
+            # The digest itself is out; a second digest would be worse than a missing file.
+            log.error("digest attachments for %s failed: %s", channel, exc)
+            problems.append("the chart and report could not be attached")
+        return ts
+
+    def _remember(self, account: str, digest: Digest) -> None:
+        summary = digest.summary().to_dict()
+        self._store.add_summary(account, summary)
+        self._store.save_last_report(account, {**summary, "data": digest.report.to_dict()})

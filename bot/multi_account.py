@@ -1,0 +1,89 @@
+"""Audit many accounts: resolve `all` through Organizations, collect in parallel, audit, combine.
+
+The CLI (`iam-audit audit --accounts`), the RQ job functions and the benchmark share this one
+pipeline; collection is I/O on a bounded pool, the audit of each snapshot is pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import boto3
+
+from bot.audit.config import AuditConfig
+from bot.audit.engine import run_audit
+from bot.audit.model import AccountSnapshot
+from bot.audit.multi import AccountFailure, MultiAccountReport, combine
+from bot.aws.organizations import (
+    DEFAULT_MAX_WORKERS,
+    AssumeRoleOptions,
+    collect_accounts,
+    list_accounts,
+    parse_account_ids,
+)
+
+ALL_ACCOUNTS = "all"
+
+Collector = Callable[[boto3.Session, str], AccountSnapshot]
+
+
+@dataclass(frozen=True, slots=True)
+class MultiAccountOptions:
+    """Which accounts and how: ``accounts`` is 'all' or a comma-separated list of ids."""
+
+    accounts: str = ALL_ACCOUNTS
+    role: AssumeRoleOptions = field(default_factory=AssumeRoleOptions)
+    max_workers: int = DEFAULT_MAX_WORKERS
+    only: Sequence[str] | None = None
+
+
+def resolve_accounts(session: boto3.Session, accounts: str) -> list[str]:
+    """'all' -> every ACTIVE account of the organization; else the ids given (validated)."""
+    if accounts.strip().lower() == ALL_ACCOUNTS:
+        return [account.account_id for account in list_accounts(session)]
+    return parse_account_ids(accounts)
+
+
+def default_collector(now: datetime) -> Collector:
+    def collect(session: boto3.Session, _account_id: str) -> AccountSnapshot:
+        from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 work only here
+
+        return collect_snapshot(session, now=now)
+
+    return collect
+
+
+def audit_accounts(
+    session: boto3.Session,
+    options: MultiAccountOptions,
+    *,
+    now: datetime,
+    config: AuditConfig | None = None,
+    collect: Collector | None = None,
+) -> MultiAccountReport:
+    """One report per account plus a failure entry for each account that could not be read."""
+    account_ids = resolve_accounts(session, options.accounts)
+    outcomes = collect_accounts(
+        session,
+        account_ids,
+        collect=collect or default_collector(now),
+        options=options.role,
+        max_workers=options.max_workers,
+    )
+    reports = []
+    failures = []
+    for outcome in outcomes:
+        if outcome.value is None:
+            failures.append(AccountFailure(outcome.account_id, outcome.error, outcome.code))
+            continue
+        reports.append(
+            run_audit(
+                outcome.value,
+                config=config or AuditConfig(),
+                now=now,
+                only=list(options.only) if options.only else None,
+            )
+        )
+    return combine(reports, failures, generated_at=now)

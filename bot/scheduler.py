@@ -1,0 +1,229 @@
+"""The digest scheduler inside `iam-audit serve`: APScheduler 3.x, one leader across replicas.
+
+Every replica runs a BackgroundScheduler with two jobs built from data (configuration or the
+schedule JSON in Redis; never a pickled job store, which would let anyone able to write to Redis
+run code here): a leader tick that takes or renews a Redis lock (TTL + renewal by owner token) and
+re-reads the stored schedule, and the digest job, which fires only on the lock holder. Each run
+also takes the (channel, slot) idempotency key before posting, so even two "leaders" (a lock that
+expired mid-run) post one digest per slot. Missed runs are coalesced into one and dropped after
+a bounded grace time. This is the only module that imports apscheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.digest.schedule import DigestSchedule
+from bot.digests import DigestOutcome, DigestRunner, runner_id
+from bot.errors import IamAuditError, InputError, StoreError
+from bot.store.digests import DigestStore
+
+log = logging.getLogger(__name__)
+
+LEADER_TTL_SECONDS = 60
+MISFIRE_GRACE_SECONDS = 3600  # a digest more than an hour late is skipped, not posted at noon
+DIGEST_JOB = "digest"
+LEADER_JOB = "digest-leader"
+
+
+def manual_slot(now: datetime) -> str:
+    """The slot of `/iam-audit digest now` and of a one-shot run: one per minute."""
+    return "manual:" + now.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def slot_name(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+class DigestScheduler:
+    """Leader election + the digest job; ``tick`` and ``fire`` are callable directly in tests."""
+
+    def __init__(
+        self,
+        *,
+        runner: DigestRunner,
+        store: DigestStore,
+        configured: DigestSchedule,
+        clock: Callable[[], datetime],
+        owner: str | None = None,
+        leader_ttl_seconds: int = LEADER_TTL_SECONDS,
+        misfire_grace_seconds: int = MISFIRE_GRACE_SECONDS,
+        scheduler: Any | None = None,
+    ) -> None:
+        self._runner = runner
+        self._store = store
+        self._configured = configured
+        self._clock = clock
+        self.owner = owner or runner_id()
+        self._ttl_ms = leader_ttl_seconds * 1000
+        self._renew_seconds = max(1, leader_ttl_seconds // 3)
+        self.misfire_grace_seconds = misfire_grace_seconds
+        self._scheduler = scheduler or BackgroundScheduler(timezone=UTC)
+        self._guard = threading.Lock()
+        self._leader = False
+        self._active: DigestSchedule | None = None
+
+    # --- schedule as data ------------------------------------------------------------------
+
+    def current_schedule(self) -> DigestSchedule:
+        """The schedule set from Slack (stored JSON) or else the configured one."""
+        stored = self._store.schedule()
+        if stored is None:
+            return self._configured
+        try:
+            return DigestSchedule.from_dict(stored)
+        except InputError as exc:
+            log.error("stored digest schedule is invalid (%s); using the configured one", exc)
+            return self._configured
+
+    def set_schedule(self, schedule: DigestSchedule) -> DigestSchedule:
+        """Store the schedule for every replica and apply it here at once."""
+        self._store.save_schedule(schedule.to_dict())
+        self._apply(schedule)
+        return schedule
+
+    def _apply(self, schedule: DigestSchedule) -> None:
+        with self._guard:
+            if self._active is not None and self._active.to_dict() == schedule.to_dict():
+                return
+            self._active = schedule
+        if self._scheduler.running:
+            self._scheduler.add_job(
+                self._fire_job,
+                self.trigger(schedule),
+                id=DIGEST_JOB,
+                name="iam-audit digest",
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=self.misfire_grace_seconds,
+            )
+            log.info(
+                "digest schedule: %r (%s) to %s",
+                schedule.spec.expression,
+                schedule.timezone,
+                schedule.channel or "(no channel set)",
+            )
+
+    @staticmethod
+    def trigger(schedule: DigestSchedule) -> CronTrigger:
+        """APScheduler trigger from our parsed fields (crontab's weekday numbers, not 3.x's)."""
+        return CronTrigger(**schedule.spec.apscheduler_fields(), timezone=schedule.tz)
+
+    # --- leader ----------------------------------------------------------------------------
+
+    @property
+    def is_leader(self) -> bool:
+        return self._leader
+
+    def tick(self) -> bool:
+        """Take or renew the leader lock, then pick up a schedule changed on another replica."""
+        try:
+            if self._leader:
+                self._leader = self._store.renew_leader(self.owner, self._ttl_ms)
+                if not self._leader:
+                    log.warning("lost the digest leader lock; another replica has taken over")
+            if not self._leader:
+                self._leader = self._store.acquire_leader(self.owner, self._ttl_ms)
+                if self._leader:
+                    log.info("this replica now sends the scheduled digests")
+            self._apply(self.current_schedule())
+        except StoreError as exc:
+            # Without the store nobody can prove leadership; step down rather than double-post.
+            log.error("digest leader tick failed: %s", exc)
+            self._leader = False
+        return self._leader
+
+    # --- the job ---------------------------------------------------------------------------
+
+    def fire(self, now: datetime | None = None) -> DigestOutcome | None:
+        """The scheduled run: on the leader only, for the slot ``now`` belongs to."""
+        now = now or self._clock()
+        if not self._leader:
+            log.debug("digest slot skipped: not the leader")
+            return None
+        schedule = self.current_schedule()
+        slot = schedule.latest_slot(now, timedelta(seconds=self.misfire_grace_seconds))
+        if slot is None:
+            log.warning("digest run at %s matches no slot within the grace time; skipped", now)
+            return None
+        if not schedule.channel:
+            log.error("scheduled digest skipped: no channel (set IAM_AUDIT_DIGEST_CHANNEL)")
+            return None
+        outcome = self._runner.run(
+            channel=schedule.channel, slot=slot_name(slot), accounts=schedule.accounts
+        )
+        log.info("%s", outcome.sentence())
+        return outcome
+
+    def _fire_job(self) -> None:
+        try:
+            self.fire()
+        except IamAuditError as exc:
+            log.error("scheduled digest failed: %s", exc)
+        except Exception:  # the scheduler thread must survive a bug; the trace goes to the log
+            log.exception("scheduled digest crashed")
+
+    def run_now(self, channel: str, on_done: Callable[[DigestOutcome | None, str], None]) -> None:
+        """`/iam-audit digest now`: run in the scheduler's pool, never in a Slack listener."""
+
+        def job() -> None:
+            try:
+                outcome = self._runner.run(channel=channel, slot=manual_slot(self._clock()))
+            except IamAuditError as exc:
+                log.error("digest now failed: %s", exc)
+                on_done(None, str(exc))
+                return
+            except Exception:
+                log.exception("digest now crashed")
+                on_done(None, "the digest failed unexpectedly; the details are in the bot's log")
+                return
+            on_done(outcome, "")
+
+        if self._scheduler.running:
+            self._scheduler.add_job(job, name="iam-audit digest now", misfire_grace_time=None)
+        else:
+            job()
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the scheduler: leader tick now and every TTL/3, the digest on its cron."""
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self.tick,
+            IntervalTrigger(seconds=self._renew_seconds),
+            id=LEADER_JOB,
+            name="iam-audit digest leader",
+            next_run_time=datetime.now(UTC),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=self._renew_seconds,
+            replace_existing=True,
+        )
+        schedule = self.current_schedule()
+        with self._guard:
+            self._active = None
+        self._apply(schedule)
+
+    def job(self, job_id: str = DIGEST_JOB) -> Any:
+        return self._scheduler.get_job(job_id)
+
+    def shutdown(self) -> None:
+        """Stop firing and hand the lock over at once instead of after its TTL."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._leader:
+            try:
+                self._store.release_leader(self.owner)
+            except StoreError as exc:
+                log.error("could not release the digest leader lock: %s", exc)
+            self._leader = False

@@ -1,0 +1,478 @@
+"""Slack side of approvals: `policies`, `apply`, `detach`, `history`, the approval buttons and
+modals, and the "Remediate" buttons of audit findings.
+
+Every click is acked first, de-duplicated, then authorized server-side by the desk (approvers,
+requester != approver). The state moves atomically in the store, so only the click that wins
+"approved" applies; every other click is told what happened and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.approvals.desk import ApprovalDesk, Refused
+from bot.approvals.model import ApprovalRequest, State, TransitionRefused
+from bot.errors import DeliveryError, InputError
+from bot.remediation.registry import get_remediation, remediable_checks
+from bot.services import Services
+from bot.slack.approval_blocks import (
+    ACTION_APPROVE,
+    ACTION_REJECT,
+    ACTION_UNDO,
+    CUSTOM_MODAL,
+    POLICY_BLOCK,
+    POLICY_INPUT,
+    REASON_BLOCK,
+    REASON_INPUT,
+    REJECT_MODAL,
+    approval_message,
+    catalogue_message,
+    custom_policy_modal,
+    history_message,
+    reject_modal,
+    result_message,
+)
+from bot.slack.blocks import Message, message, notice_message, section
+from commands.request import CommandRequest
+
+log = logging.getLogger(__name__)
+
+CLICK_DEDUPE_SECONDS = 3600
+DEFAULT_HISTORY = 20
+MAX_HISTORY = 200
+TARGET_KINDS = ("user", "group", "role")
+
+
+def _ours(text: str) -> Message:
+    """A notice whose text we composed from fixed words and Slack ids (mentions must work)."""
+    return message(text, [section(text)])
+
+
+# --- group membership for the approver / requester rules ----------------------------------------
+
+
+class GroupMembership:
+    """(user, group) -> member? from usergroups.users.list, cached like the Authorizer does."""
+
+    def __init__(self, services: Services, *, monotonic: Callable[[], float] = time.monotonic):
+        self._services = services
+        self._cache: dict[str, tuple[set[str], float]] = {}
+        self._lock = threading.Lock()
+        self._monotonic = monotonic
+
+    def __call__(self, user_id: str, group_id: str) -> bool:
+        now = self._monotonic()
+        with self._lock:
+            cached = self._cache.get(group_id)
+        if cached is None or cached[1] <= now:
+            try:
+                members = self._services.delivery.usergroup_members(group_id)
+            except DeliveryError as exc:  # deny rather than guess
+                log.error("could not read user group %s: %s", group_id, exc)
+                return False
+            cached = (members, now + self._services.settings.group_cache_seconds)
+            with self._lock:
+                self._cache[group_id] = cached
+        return user_id in cached[0]
+
+
+_MEMBERSHIP: dict[int, GroupMembership] = {}
+
+
+def membership(services: Services) -> GroupMembership:
+    return _MEMBERSHIP.setdefault(id(services), GroupMembership(services))
+
+
+def desk(services: Services) -> ApprovalDesk:
+    if services.approvals is None:
+        raise InputError("Approvals are not set up in this bot.")
+    return services.approvals
+
+
+# --- posting a new request ------------------------------------------------------------------------
+
+
+def post_request(services: Services, request: ApprovalRequest) -> ApprovalRequest:
+    """Post the request to the approvals channel and remember where, so it can be updated."""
+    channel = request.channel or request.origin_channel
+    ts = services.delivery.post(channel, approval_message(request))
+    return desk(services).store.annotate(request.id, channel=channel, message_ts=ts)
+
+
+def _posted_notice(request: ApprovalRequest) -> Message:
+    return _ours(
+        f"Approval request `{request.id}` posted in <#{request.channel}>; an approver has"
+        f" until {request.expires_at.isoformat(timespec='minutes')} to decide."
+    )
+
+
+# --- subcommands ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    NAME: str
+    USAGE: str
+    SUMMARY: str
+    EXAMPLES: tuple[str, ...]
+    handle: Callable[[CommandRequest], None]
+
+
+def handle_policies(request: CommandRequest) -> None:
+    request.reply(catalogue_message(desk(request.services).catalogue.templates))
+
+
+def parse_target(args: list[str], joiner: str, usage: str) -> tuple[str, str, str]:
+    """`<policy> to|from user|group|role <name>` -> (policy, kind, name)."""
+    if len(args) != 4 or args[1].lower() != joiner or args[2].lower() not in TARGET_KINDS:
+        raise InputError(f"usage: /iam-audit {usage}")
+    return args[0], args[2].lower(), args[3]
+
+
+def handle_apply(request: CommandRequest) -> None:
+    services = request.services
+    policy, kind, name = parse_target(request.args, "to", APPLY.USAGE)
+    the_desk = desk(services)
+    refusal = the_desk.rules.request_refusal(request.user_id, membership(services))
+    if refusal:
+        request.reply(notice_message(refusal))
+        return
+    if policy == "custom":
+        if not request.trigger_id:
+            raise InputError("Slack sent no trigger id, so the form cannot open; try again.")
+        services.delivery.open_modal(
+            request.trigger_id,
+            custom_policy_modal(channel=request.channel_id, target_kind=kind, target_name=name),
+        )
+        return
+    params: dict[str, Any] = {"target_kind": kind, "target_name": name}
+    if policy.startswith("arn:"):
+        params.update(policy_arn=policy, source="arn")
+    else:
+        params["catalogue"] = policy
+    _propose(request, "attach_policy", params)
+
+
+def handle_detach(request: CommandRequest) -> None:
+    policy, kind, name = parse_target(request.args, "from", DETACH.USAGE)
+    params: dict[str, Any] = {"target_kind": kind, "target_name": name}
+    if policy.startswith("arn:"):
+        params["policy_arn"] = policy
+    else:
+        params["policy"] = policy
+    _propose(request, "detach_policy", params)
+
+
+def _propose(request: CommandRequest, remediation: str, params: dict[str, Any]) -> None:
+    services = request.services
+    try:
+        created = desk(services).propose(
+            requester=request.user_id,
+            remediation=remediation,
+            params=params,
+            is_member=membership(services),
+            origin_channel=request.channel_id,
+        )
+    except Refused as exc:
+        request.reply(notice_message(str(exc)))
+        return
+    posted = post_request(services, created)
+    request.reply(_posted_notice(posted))
+
+
+def handle_history(request: CommandRequest) -> None:
+    count = DEFAULT_HISTORY
+    if request.args:
+        try:
+            count = int(request.args[0])
+        except ValueError:
+            raise InputError(f"usage: /iam-audit {HISTORY.USAGE}") from None
+        if not 1 <= count <= MAX_HISTORY:
+            raise InputError(f"N must be between 1 and {MAX_HISTORY}")
+    request.reply(history_message(desk(request.services).trail.last(count)))
+
+
+POLICIES = Subcommand(
+    "policies",
+    "policies",
+    "List the policies in the catalogue that `apply` can attach.",
+    ("policies",),
+    handle_policies,
+)
+APPLY = Subcommand(
+    "apply",
+    "apply <policy|custom|arn> to user|group|role <name>",
+    "Ask for a policy to be attached; an approver must approve it before anything changes.",
+    ("apply mfa-self-service-enforce to group developers", "apply custom to role deployer"),
+    handle_apply,
+)
+DETACH = Subcommand(
+    "detach",
+    "detach <policy|arn> from user|group|role <name>",
+    "Ask for a managed policy to be detached (needs approval).",
+    ("detach AdministratorAccess from user alice",),
+    handle_detach,
+)
+HISTORY = Subcommand(
+    "history",
+    "history [N]",
+    "The last N entries of the audit trail: requests, decisions and AWS calls.",
+    ("history", "history 50"),
+    handle_history,
+)
+SUBCOMMANDS: dict[str, Subcommand] = {c.NAME: c for c in (POLICIES, APPLY, DETACH, HISTORY)}
+
+
+# --- clicks and modals -------------------------------------------------------------------------
+
+
+def _request_id(body: dict[str, Any]) -> str:
+    try:
+        value = json.loads(body["actions"][0].get("value") or "{}")
+        return str(value["id"])
+    except (ValueError, KeyError, TypeError, IndexError):
+        raise InputError("That button is malformed.") from None
+
+
+def _refresh_message(services: Services, request: ApprovalRequest) -> None:
+    if request.channel and request.message_ts:
+        services.delivery.update(request.channel, request.message_ts, approval_message(request))
+
+
+def _thread(services: Services, request: ApprovalRequest, msg: Message) -> None:
+    if request.channel:
+        services.delivery.post(request.channel, msg, thread_ts=request.message_ts or None)
+
+
+def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Message], None]) -> None:
+    the_desk = desk(services)
+    user = body["user"]["id"]
+    request_id = _request_id(body)
+    try:
+        approved = the_desk.approve(request_id, approver=user, is_member=membership(services))
+    except (Refused, TransitionRefused) as exc:
+        reply(_ours(str(exc)))
+        return
+    _refresh_message(services, approved)
+    final = the_desk.apply(request_id)
+    _refresh_message(services, final)
+    undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
+    _thread(services, final, result_message(final, can_undo=undo))
+
+
+def on_reject_click(
+    services: Services, body: dict[str, Any], reply: Callable[[Message], None]
+) -> None:
+    the_desk = desk(services)
+    user = body["user"]["id"]
+    request = the_desk.get(_request_id(body))
+    if request.state is not State.PENDING:
+        from bot.approvals.model import already_decided  # noqa: PLC0415
+
+        reply(_ours(already_decided(request)))
+        return
+    refusal = the_desk.rules.decision_refusal(request, user, membership(services), approving=False)
+    if refusal:
+        reply(_ours(refusal))
+        return
+    services.delivery.open_modal(
+        body.get("trigger_id", ""),
+        reject_modal(request.id, channel=request.channel, ts=request.message_ts),
+    )
+
+
+def on_reject_submit(services: Services, body: dict[str, Any]) -> None:
+    user = body["user"]["id"]
+    view = body.get("view") or {}
+    meta = json.loads(view.get("private_metadata") or "{}")
+    reason = submitted(view, REASON_BLOCK, REASON_INPUT)
+    the_desk = desk(services)
+    try:
+        decided = the_desk.reject(
+            str(meta.get("id")), user=user, reason=reason, is_member=membership(services)
+        )
+    except (Refused, TransitionRefused) as exc:
+        services.delivery.post_ephemeral(str(meta.get("channel", "")), user, _ours(str(exc)))
+        return
+    _refresh_message(services, decided)
+    _thread(services, decided, result_message(decided, can_undo=False))
+
+
+def on_undo(services: Services, body: dict[str, Any], reply: Callable[[Message], None]) -> None:
+    user = body["user"]["id"]
+    channel = (body.get("channel") or {}).get("id", "")
+    try:
+        created = desk(services).propose_undo(
+            requester=user,
+            request_id=_request_id(body),
+            is_member=membership(services),
+            origin_channel=channel,
+        )
+    except Refused as exc:
+        reply(notice_message(str(exc)))
+        return
+    posted = post_request(services, created)
+    reply(_posted_notice(posted))
+
+
+def on_custom_submit(services: Services, body: dict[str, Any]) -> None:
+    user = body["user"]["id"]
+    view = body.get("view") or {}
+    meta = json.loads(view.get("private_metadata") or "{}")
+    channel = str(meta.get("channel", ""))
+    document = json.loads(submitted(view, POLICY_BLOCK, POLICY_INPUT))
+    try:
+        created = desk(services).propose(
+            requester=user,
+            remediation="attach_policy",
+            params={
+                "target_kind": meta.get("kind", ""),
+                "target_name": meta.get("name", ""),
+                "document": document,
+                "policy_name": "custom",
+                "source": "custom",
+            },
+            is_member=membership(services),
+            origin_channel=channel,
+        )
+    except Refused as exc:
+        services.delivery.post_ephemeral(channel, user, notice_message(str(exc)))
+        return
+    posted = post_request(services, created)
+    services.delivery.post_ephemeral(channel, user, _posted_notice(posted))
+
+
+def custom_policy_error(view: dict[str, Any]) -> str | None:
+    """Why the pasted text is not a policy document (shown in the modal), or None."""
+    text = submitted(view, POLICY_BLOCK, POLICY_INPUT)
+    if not text.strip():
+        return "Paste a policy document."
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        return f"Not valid JSON: {exc}"
+    if not isinstance(document, dict) or "Statement" not in document:
+        return "A policy document is a JSON object with a Statement."
+    return None
+
+
+def submitted(view: dict[str, Any], block: str, action: str) -> str:
+    values = (view.get("state") or {}).get("values") or {}
+    return str(((values.get(block) or {}).get(action) or {}).get("value") or "")
+
+
+def on_remediate(*, services: Services, body: dict[str, Any], finding: Any, report_id: str) -> None:
+    """The "Remediate" button of an audit finding: a pre-filled request, posted for approval."""
+    user = body["user"]["id"]
+    channel = (body.get("channel") or {}).get("id", "")
+    try:
+        snapshot = services.audits.snapshot().snapshot
+    except InputError:
+        snapshot = None
+    try:
+        created = desk(services).propose_for_finding(
+            requester=user,
+            finding=finding,
+            snapshot=snapshot,
+            is_member=membership(services),
+            origin_channel=channel,
+        )
+    except Refused as exc:
+        services.delivery.post_ephemeral(channel, user, notice_message(str(exc)))
+        return
+    posted = post_request(services, created)
+    services.delivery.post_ephemeral(channel, user, _posted_notice(posted))
+
+
+# --- registration ------------------------------------------------------------------------------
+
+ClickHandler = Callable[[Services, dict[str, Any], Callable[[Message], None]], None]
+ACTIONS: dict[str, ClickHandler] = {
+    ACTION_APPROVE: on_approve,
+    ACTION_REJECT: on_reject_click,
+    ACTION_UNDO: on_undo,
+}
+
+
+def on_click(services: Services, body: dict[str, Any], handler: ClickHandler) -> None:
+    """After the ack: de-duplicate the delivery, then run the handler with one-sentence errors."""
+    from commands.router import run_safely  # noqa: PLC0415 - router imports this module
+
+    action = (body.get("actions") or [{}])[0]
+    user = (body.get("user") or {}).get("id", "")
+    channel = (body.get("channel") or {}).get("id", "")
+    what = f"click {action.get('action_id')} by {user} in {channel}"
+
+    def reply(msg: Message) -> None:
+        services.delivery.respond(
+            response_url=body.get("response_url", ""), channel=channel, user=user, message=msg
+        )
+
+    def work() -> None:
+        key = f"click:{user}:{action.get('action_id')}:{action.get('action_ts', '')}"
+        if not services.store.first_seen(key, CLICK_DEDUPE_SECONDS):
+            log.info("dropped a repeated %s", what)
+            return
+        handler(services, body, reply)
+
+    run_safely(what, reply, work)
+
+
+def on_submission(
+    services: Services, body: dict[str, Any], handler: Callable[[Services, dict[str, Any]], None]
+) -> None:
+    from commands.router import run_safely  # noqa: PLC0415
+
+    user = (body.get("user") or {}).get("id", "")
+    try:
+        channel = str(
+            json.loads((body.get("view") or {}).get("private_metadata") or "{}").get("channel", "")
+        )
+    except (ValueError, AttributeError):
+        channel = ""
+
+    def reply(msg: Message) -> None:
+        services.delivery.post_ephemeral(channel, user, msg) if channel else services.delivery.post(
+            user, msg
+        )
+
+    run_safely(f"modal by {user}", reply, lambda: handler(services, body))
+
+
+def register(app: App, services: Services) -> None:
+    """Listeners of the approval buttons and modals, and the Remediate handlers per check id."""
+    for action_id, handler in ACTIONS.items():
+
+        def listener(ack: Ack, body: dict[str, Any], handler: ClickHandler = handler) -> None:
+            ack()
+            on_click(services, body, handler)
+
+        app.action(action_id)(listener)
+
+    @app.view(REJECT_MODAL)
+    def on_reject_view(ack: Ack, body: dict[str, Any]) -> None:
+        if not submitted(body.get("view") or {}, REASON_BLOCK, REASON_INPUT).strip():
+            ack(response_action="errors", errors={REASON_BLOCK: "Give a reason."})
+            return
+        ack()
+        on_submission(services, body, on_reject_submit)
+
+    @app.view(CUSTOM_MODAL)
+    def on_custom_view(ack: Ack, body: dict[str, Any]) -> None:
+        error = custom_policy_error(body.get("view") or {})
+        if error:
+            ack(response_action="errors", errors={POLICY_BLOCK: error[:150]})
+            return
+        ack()
+        on_submission(services, body, on_custom_submit)
+
+    for check_id in remediable_checks():
+        services.remediations[check_id] = on_remediate

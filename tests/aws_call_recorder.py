@@ -1,0 +1,108 @@
+"""Record every AWS API call the bot's own code makes, through botocore's event system.
+
+The recorder sits in botocore's built-in handler list, so every botocore session created after it
+is installed (boto3 sessions, moto-backed or Stubber-backed clients) reports each call on its
+``before-call`` event. Only clients the bot builds are recorded: ``bot.aws.session.make_client``
+adds the ``iam-audit/<version>`` user-agent suffix, and test set-up clients (``boto3.client("iam")``
+creating users in moto) lack it, so they never count as calls the bot needs a permission for.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import botocore.handlers
+import pytest
+
+from bot.aws.session import USER_AGENT_SUFFIX
+
+EVENT = "before-call.*.*"
+OPTION = "--record-aws-calls"
+
+
+class AwsCallRecorder:
+    """A set of (signing name, operation name) pairs; thread-safe, cheap on every call."""
+
+    def __init__(self) -> None:
+        self._calls: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+        self._scopes: list[set[tuple[str, str]]] = []
+
+    def __call__(self, *, model: Any = None, params: Any = None, **_: Any) -> None:
+        if model is None or not _made_by_the_bot(params):
+            return
+        call = (model.service_model.signing_name, model.name)
+        with self._lock:
+            self._calls.add(call)
+            for scope in self._scopes:
+                scope.add(call)
+
+    @property
+    def calls(self) -> frozenset[tuple[str, str]]:
+        with self._lock:
+            return frozenset(self._calls)
+
+    @contextmanager
+    def scope(self) -> Iterator[set[tuple[str, str]]]:
+        """Collect the calls made inside the ``with`` block only (the suite-wide set goes on)."""
+        seen: set[tuple[str, str]] = set()
+        with self._lock:
+            self._scopes.append(seen)
+        try:
+            yield seen
+        finally:
+            with self._lock:
+                self._scopes.remove(seen)
+
+
+def _made_by_the_bot(params: Any) -> bool:
+    headers = (params or {}).get("headers") or {}
+    agent = headers.get("User-Agent", "")
+    if isinstance(agent, bytes):
+        agent = agent.decode("utf-8", "replace")
+    return USER_AGENT_SUFFIX in agent
+
+
+RECORDER = AwsCallRecorder()
+
+
+def install(recorder: AwsCallRecorder = RECORDER) -> None:
+    """Add the recorder to the handlers every new botocore session registers (idempotent)."""
+    entry = (EVENT, recorder)
+    if entry not in botocore.handlers.BUILTIN_HANDLERS:
+        botocore.handlers.BUILTIN_HANDLERS.append(entry)
+
+
+# --- pytest hooks (imported by tests/conftest.py) ---------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        OPTION,
+        metavar="FILE",
+        default=None,
+        help="write every AWS call the bot's code made during the run to FILE (JSON)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.getoption(OPTION, default=None)
+    if path:
+        rows = [{"service": s, "operation": o} for s, o in sorted(RECORDER.calls)]
+        Path(path).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def aws_calls() -> Iterator[set[tuple[str, str]]]:
+    """The (service, operation) pairs the bot's code calls during one test."""
+    with RECORDER.scope() as seen:
+        yield seen
