@@ -130,8 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     p99 = percentile(latencies, 0.99)
     print(f"ack latency of {args.requests} signed slash commands, {args.concurrency} concurrent,")
     print(
-        f"while audits ran ({audits_done} audits of {args.users} users / {args.users // 2} roles,"
-        f" median {statistics.median(audit_seconds or [0]):.2f} s each):"
+        f"with an audit of {args.users} users / {args.users // 2} roles running throughout"
+        f" ({audits_done} finished, median {statistics.median(audit_seconds or [0]):.2f} s each):"
     )
     print(f"  p50 {p50:.1f} ms   p99 {p99:.1f} ms   max {max(latencies):.1f} ms")
     print(f"  Slack's limit {SLACK_LIMIT_MS:.0f} ms; target p99 < {TARGET_P99_MS:.0f} ms")

@@ -13,6 +13,7 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,25 +23,49 @@ import pytest
 from bot.aws.session import USER_AGENT_SUFFIX
 
 EVENT = "before-call.*.*"
+PARAMS_EVENT = "before-parameter-build.*.*"
 OPTION = "--record-aws-calls"
 
 
+@dataclass(frozen=True)
+class RecordedCall:
+    """One call: the IAM service prefix (botocore signing name), the operation, its parameters."""
+
+    service: str
+    operation: str
+    params: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
 class AwsCallRecorder:
-    """A set of (signing name, operation name) pairs; thread-safe, cheap on every call."""
+    """Every (signing name, operation) pair made by the bot; thread-safe, cheap on every call.
+
+    The API parameters are seen on ``before-parameter-build`` (before serialisation), the
+    user agent only on ``before-call``; both fire on the calling thread, one after the other, so
+    a thread-local carries the parameters across.
+    """
 
     def __init__(self) -> None:
         self._calls: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
-        self._scopes: list[set[tuple[str, str]]] = []
+        self._scopes: list[list[RecordedCall]] = []
+        self._pending = threading.local()
+
+    def remember_params(self, *, params: Any = None, model: Any = None, **_: Any) -> None:
+        self._pending.call = (getattr(model, "name", ""), dict(params or {}))
 
     def __call__(self, *, model: Any = None, params: Any = None, **_: Any) -> None:
         if model is None or not _made_by_the_bot(params):
             return
-        call = (model.service_model.signing_name, model.name)
+        name, api_params = getattr(self._pending, "call", ("", {}))
+        call = RecordedCall(
+            model.service_model.signing_name,
+            model.name,
+            api_params if name == model.name else {},
+        )
         with self._lock:
-            self._calls.add(call)
+            self._calls.add((call.service, call.operation))
             for scope in self._scopes:
-                scope.add(call)
+                scope.append(call)
 
     @property
     def calls(self) -> frozenset[tuple[str, str]]:
@@ -48,9 +73,9 @@ class AwsCallRecorder:
             return frozenset(self._calls)
 
     @contextmanager
-    def scope(self) -> Iterator[set[tuple[str, str]]]:
+    def scope(self) -> Iterator[list[RecordedCall]]:
         """Collect the calls made inside the ``with`` block only (the suite-wide set goes on)."""
-        seen: set[tuple[str, str]] = set()
+        seen: list[RecordedCall] = []
         with self._lock:
             self._scopes.append(seen)
         try:
@@ -73,9 +98,9 @@ RECORDER = AwsCallRecorder()
 
 def install(recorder: AwsCallRecorder = RECORDER) -> None:
     """Add the recorder to the handlers every new botocore session registers (idempotent)."""
-    entry = (EVENT, recorder)
-    if entry not in botocore.handlers.BUILTIN_HANDLERS:
-        botocore.handlers.BUILTIN_HANDLERS.append(entry)
+    for entry in ((PARAMS_EVENT, recorder.remember_params), (EVENT, recorder)):
+        if entry not in botocore.handlers.BUILTIN_HANDLERS:
+            botocore.handlers.BUILTIN_HANDLERS.append(entry)
 
 
 # --- pytest hooks (imported by tests/conftest.py) ---------------------------------------------
@@ -102,7 +127,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def aws_calls() -> Iterator[set[tuple[str, str]]]:
-    """The (service, operation) pairs the bot's code calls during one test."""
+def aws_calls() -> Iterator[list[RecordedCall]]:
+    """The calls the bot's code makes during one test, in order."""
     with RECORDER.scope() as seen:
         yield seen

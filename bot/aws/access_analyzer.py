@@ -346,7 +346,8 @@ class _RegionResult:
         else:
             code = type(exc).__name__
             message = f"could not reach {name}: {exc}"
-        log.warning("access analyzer in %s: %s", self.region, message)
+        # Reported to the user once, merged across regions; per region only with -v.
+        log.info("access analyzer in %s: %s", self.region, message)
         self.refusals.append(_Refusal(name, action, code, message, subject, hint))
 
 

@@ -435,3 +435,20 @@ def test_per_action_shortcut_matches_the_evaluator(document):
             expected = evaluator.evaluate(Request(user_arn("dev"), action, resource)).decision
             assert resolved.decide(action, resource)[0] == expected, (action, resource)
             assert resolved.decide_many([action], resource)[action] == expected
+
+
+def test_evidence_names_the_group_a_shared_policy_came_through():
+    shared = managed_policy("shared", allow("sqs:SendMessage"))
+    snap = snapshot(
+        users=[
+            user("direct", groups=[], attached_policies=[shared.arn]),
+            user("member", groups=["team"]),
+        ],
+        groups=[group("team", attached_policies=[shared.arn])],
+        policies=[shared],
+    )
+    index = PermissionIndex(snap, NOW)
+    direct = index[user_arn("direct")].decide("sqs:SendMessage", "*").policies()
+    member = index[user_arn("member")].decide("sqs:SendMessage", "*").policies()
+    assert direct == (shared.arn,)
+    assert member == (f"{shared.arn} (via group:team)",)

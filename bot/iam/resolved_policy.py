@@ -1,0 +1,418 @@
+"""One policy made ready for a principal: its conditions resolved, its answers cached.
+
+Conditions ("can the caller satisfy it?") are resolved before evaluation, from the caller's side:
+- facts are fixed: the audit time (aws:CurrentTime, aws:EpochTime) and what the snapshot says about
+  the principal (aws:username, aws:userid, aws:PrincipalArn, aws:PrincipalAccount,
+  aws:PrincipalType, aws:PrincipalTag/*). A condition entry on a fact is decided with the
+  evaluator's condition operators; one that is false removes the statement (an expired Allow no
+  longer grants; a Deny that cannot apply no longer denies);
+- every other key (MFA, source IP, region, request tags, token issue time...) is under the caller's
+  control: an Allow's condition is assumed satisfiable (and recorded in the evidence), a Deny
+  guarded by such a condition is assumed avoidable. This is the attacker's view, the right one for
+  escalation and exposure checks. Views with more facts fixed (e.g. aws:MultiFactorAuthPresent
+  = false, for "is MFA enforced?") come from bot.iam.effective.EffectivePermissions.with_facts.
+
+A policy whose statements that match an action are all on Resource "*" answers that action the
+same way for every resource; it is decided once per action from its statements (the evaluator's
+rules) instead of once per resource. Everything else is asked of the evaluator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.audit.model import PolicyDocument
+from bot.iam.conditions import CompiledCondition
+from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
+from bot.iam.matching import action_matcher
+from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
+
+ABSENT: tuple[str, ...] = ()  # a fact saying "this key is not in the request"
+_VARIABLE = re.compile(r"\$\{\s*([^}',]+?)\s*(?:,[^}]*)?\}")
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySource:
+    """One policy that reaches a principal, named the way a finding should cite it."""
+
+    name: str  # the managed policy ARN, or "<entity arn> inline <name>"
+    kind: str  # "managed" | "inline" | "boundary"
+    via: str  # "user", "role" or "group:<name>"
+    document: PolicyDocument = field(compare=False, repr=False)
+    key: str = ""  # cache identity: the ARN + version for managed policies, a hash for inline
+
+    def label(self) -> str:
+        return self.name if self.via in ("user", "role") else f"{self.name} (via {self.via})"
+
+
+def document_key(document: PolicyDocument) -> str:
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def fixed_value(facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str], key: str):
+    """The fixed value of a condition key, ABSENT, or None when the caller controls it."""
+    if key in facts:
+        return facts[key]
+    if key.startswith("aws:principaltag/"):
+        wanted = key[len("aws:principaltag/") :]
+        for tag, value in tags.items():
+            if tag.lower() == wanted:
+                return (value,)
+        return ABSENT
+    return None
+
+
+# --- one policy, resolved for a principal's facts ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A statement that decided part of an answer, for the evidence of a finding."""
+
+    policy: str
+    statement: int | str
+    effect: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"policy": self.policy, "statement": self.statement, "effect": self.effect}
+
+
+Expander = Callable[[tuple[str, ...]], frozenset[str]]
+Prober = Callable[[str], tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class UnrestrictedFacts:
+    """One policy's answers for a list of actions: on Resource `*` and on each probe ARN."""
+
+    allow_star: frozenset[str]
+    deny_star: frozenset[str]
+    allow_probe: frozenset[tuple[str, str]]
+    deny_probe: frozenset[tuple[str, str]]
+
+
+class ResolvedPolicy:
+    """A policy with its conditions resolved for a set of facts, and a decision cache."""
+
+    __slots__ = (
+        "_action_answers",
+        "_allow",
+        "_by_action",
+        "_context",
+        "_deny",
+        "_evaluator",
+        "_literals",
+        "_principal_arn",
+        "_subsets",
+        "assumptions",
+        "cache",
+        "error",
+        "policy",
+        "source",
+    )
+
+    def __init__(
+        self,
+        source: PolicySource,
+        facts: Mapping[str, tuple[str, ...]],
+        tags: Mapping[str, str],
+        principal_arn: str,
+    ) -> None:
+        self.source = source
+        self.error: str | None = None
+        self.assumptions: list[str] = []
+        self.cache: dict[tuple[str, str], tuple[str, tuple[Grant, ...]]] = {}
+        self._literals: dict[str, tuple[str, ...]] = {}
+        self._subsets: dict[tuple[str, str], Any] = {}
+        # Conditions are resolved below, so the request context only serves policy variables;
+        # keeping just the keys they name spares the evaluator normalising the rest every call.
+        text = json.dumps(source.document, default=str)
+        variables = {m.group(1).lower() for m in _VARIABLE.finditer(text)} if "${" in text else ()
+        self._context = {k: list(facts[k]) for k in variables if facts.get(k)}
+        try:
+            parsed = parse_policy(source.document, name=source.name)
+        except PolicyParseError as exc:
+            # IAM never stores a malformed policy; if one reaches us it grants nothing.
+            self.error = str(exc)
+            parsed = Policy(name=source.name, version="", statements=())
+        self.policy = self._resolve(parsed, facts, tags)
+        self._allow = _effect_matcher(self.policy, "Allow")
+        self._deny = _effect_matcher(self.policy, "Deny")
+        self._evaluator: Evaluator | None = None  # compiled on first use: many never need it
+        self._by_action: dict[str, tuple[Statement, ...]] = {}
+        self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
+        self._principal_arn = principal_arn
+
+    def _resolve(
+        self, policy: Policy, facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str]
+    ) -> Policy:
+        variables = policy.substitutes_variables
+        context = dict(facts)
+        kept: list[Statement] = []
+        for statement in policy.statements:
+            attacker_controlled: list[str] = []
+            applies = True
+            for condition in statement.conditions:
+                key = condition.key.lower()
+                value = fixed_value(facts, tags, key)
+                if value is None:
+                    attacker_controlled.append(f"{condition.operator} {condition.key}")
+                    continue
+                local = dict(context)
+                local[key] = value
+                try:
+                    holds = CompiledCondition(
+                        condition.operator, condition.key, condition.values, variables=variables
+                    ).holds(local)
+                except (ValueError, TypeError):
+                    holds = False  # AWS does not match a condition it cannot parse
+                if not holds:
+                    applies = False
+                    break
+            where = f"{self.source.name} statement {statement.label}"
+            if not applies:
+                self.assumptions.append(f"{where}: condition can no longer be met, ignored")
+                continue
+            if statement.effect == "Deny" and attacker_controlled:
+                self.assumptions.append(
+                    f"{where}: Deny avoidable by the caller ({', '.join(attacker_controlled)})"
+                )
+                continue
+            if attacker_controlled:
+                self.assumptions.append(
+                    f"{where}: condition assumed satisfiable ({', '.join(attacker_controlled)})"
+                )
+            kept.append(replace(statement, conditions=()) if statement.conditions else statement)
+        return replace(policy, statements=tuple(kept))
+
+    # ---- quick tests used to skip evaluator calls that cannot matter ----
+    def may_allow(self, action_lower: str) -> bool:
+        return self._allow(action_lower)
+
+    def may_deny(self, action_lower: str) -> bool:
+        return self._deny(action_lower)
+
+    def subset(self, effect: str, label: str, actions: frozenset[str], expand: Expander):
+        """The actions (lower-case) of a named list that a statement of this effect can match.
+
+        Set operations on catalogue expansions, so checking hundreds of actions against
+        thousands of policies costs a few set unions, not a regex call per pair.
+        """
+        key = (effect, label)
+        found = self._subsets.get(key)
+        if found is None:
+            hits: set[str] = set()
+            for statement in self.policy.statements:
+                if statement.effect != effect:
+                    continue
+                if statement.actions is not None:
+                    hits |= expand(statement.actions) & actions
+                else:
+                    hits |= actions - expand(statement.not_actions or ())
+            found = frozenset(hits)
+            self._subsets[key] = found
+        return found
+
+    def unrestricted_facts(
+        self, label: str, actions: frozenset[str], expand: Expander, probes: Prober
+    ) -> UnrestrictedFacts:
+        """This policy's own answers on `*` and on each probe, for the actions of a list."""
+        key = ("facts", label)
+        found = self._subsets.get(key)
+        if found is None:
+            allow_star: set[str] = set()
+            deny_star: set[str] = set()
+            allow_probe: set[tuple[str, str]] = set()
+            deny_probe: set[tuple[str, str]] = set()
+            candidates = self.subset("Allow", label, actions, expand) | self.subset(
+                "Deny", label, actions, expand
+            )
+            # One evaluator sweep per resource: `*`, then each probe ARN with its actions.
+            by_probe: dict[str, list[str]] = {"*": sorted(candidates)}
+            for action in candidates:
+                for probe in probes(action):
+                    if probe != "*":
+                        by_probe.setdefault(probe, []).append(action)
+            for resource, names in by_probe.items():
+                for action, decision in self.decide_many(names, resource).items():
+                    if resource == "*":
+                        if decision == "allowed":
+                            allow_star.add(action)
+                        elif decision == "explicit_deny":
+                            deny_star.add(action)
+                    if resource == "*" and probes(action) != ("*",):
+                        continue
+                    if decision == "allowed":
+                        allow_probe.add((action, resource))
+                    elif decision == "explicit_deny":
+                        deny_probe.add((action, resource))
+            found = UnrestrictedFacts(
+                frozenset(allow_star),
+                frozenset(deny_star),
+                frozenset(allow_probe),
+                frozenset(deny_probe),
+            )
+            self._subsets[key] = found
+        return found
+
+    def cached_facts(self, label: str) -> UnrestrictedFacts | None:
+        return self._subsets.get(("facts", label))
+
+    def allow_literals(self, action_lower: str) -> tuple[str, ...]:
+        """Resource patterns of the Allow statements that match an action (candidate targets)."""
+        found = self._literals.get(action_lower)
+        if found is None:
+            patterns: list[str] = []
+            for statement in self.policy.statements:
+                if statement.effect != "Allow" or not statement.resources:
+                    continue
+                if _statement_action_matches(statement, action_lower):
+                    patterns.extend(statement.resources)
+            found = tuple(dict.fromkeys(patterns))
+            self._literals[action_lower] = found
+        return found
+
+    def _compiled(self) -> Evaluator:
+        if self._evaluator is None:
+            self._evaluator = Evaluator(PolicySet(identity=[self.policy]))
+        return self._evaluator
+
+    def _remember(self, key: tuple[str, str], decision: Decision) -> tuple[str, tuple[Grant, ...]]:
+        label = self.source.label()
+        grants = tuple(Grant(label, m.statement, m.effect) for m in decision.matched)
+        cached = (decision.decision, grants)
+        self.cache[key] = cached
+        _STATS["evaluations"] += 1
+        return cached
+
+    def _matching(self, action_lower: str) -> tuple[Statement, ...]:
+        found = self._by_action.get(action_lower)
+        if found is None:
+            found = tuple(
+                st for st in self.policy.statements if _statement_action_matches(st, action_lower)
+            )
+            self._by_action[action_lower] = found
+        return found
+
+    def _by_action_only(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
+        """The answer when every statement matching the action is on Resource "*".
+
+        Conditions are resolved away above, so such statements apply to any resource: a
+        matching Deny wins, else a matching Allow grants. These are the evaluator's rules,
+        applied once per action instead of once per resource (test_effective checks that
+        both agree); None when some matching statement names resources.
+        """
+        matched = self._matching(action_lower)
+        if any(st.resources != ("*",) for st in matched):
+            return None
+        label = self.source.label()
+        denies = tuple(Grant(label, st.label, "Deny") for st in matched if st.effect == "Deny")
+        allows = tuple(Grant(label, st.label, "Allow") for st in matched if st.effect == "Allow")
+        if denies:
+            return ("explicit_deny", denies)
+        if allows:
+            return ("allowed", allows)
+        return ("implicit_deny", ())
+
+    def shortcut(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
+        if action_lower in self._action_answers:
+            return self._action_answers[action_lower]
+        answer = self._by_action_only(action_lower)
+        self._action_answers[action_lower] = answer
+        if answer is not None:
+            _STATS["by_action"] += 1
+        return answer
+
+    def decide(self, action: str, resource: str) -> tuple[str, tuple[Grant, ...]]:
+        """The evaluator's answer for this one policy: allowed, implicit_deny or explicit_deny."""
+        lowered = action.lower()
+        shortcut = self.shortcut(lowered)
+        if shortcut is not None:
+            return shortcut
+        key = (lowered, resource)
+        cached = self.cache.get(key)
+        if cached is None:
+            decision = self._compiled().evaluate(
+                Request(self._principal_arn, action, resource, context=self._context)
+            )
+            cached = self._remember(key, decision)
+        return cached
+
+    def decide_many(self, actions: Iterable[str], resource: str) -> dict[str, str]:
+        """Decisions for many actions on one resource, swept by the evaluator in one pass."""
+        result: dict[str, str] = {}
+        missing: list[str] = []
+        for action in actions:
+            lowered = action.lower()
+            cached = self.shortcut(lowered) or self.cache.get((lowered, resource))
+            if cached is None:
+                missing.append(action)
+            else:
+                result[action] = cached[0]
+        if missing:
+            swept = self._compiled().allowed_actions(
+                missing, resource, principal_arn=self._principal_arn, context=self._context
+            )
+            for action, decision in swept.items():
+                result[action] = self._remember((action.lower(), resource), decision)[0]
+        return result
+
+
+_STATS = {"evaluations": 0, "by_action": 0}
+
+
+def evaluation_count() -> int:
+    """How many evaluator calls this process made for effective permissions (for benchmarks)."""
+    return _STATS["evaluations"]
+
+
+def decision_count() -> int:
+    """Every per-policy decision made: evaluator calls plus Resource-"*" policies decided by
+    action alone (for benchmarks)."""
+    return _STATS["evaluations"] + _STATS["by_action"]
+
+
+def _statement_action_matches(statement: Statement, action_lower: str) -> bool:
+    if statement.actions is not None:
+        return action_matcher(statement.actions)(action_lower)
+    return not action_matcher(statement.not_actions or ())(action_lower)
+
+
+def _effect_matcher(policy: Policy, effect: str):
+    statements = [s for s in policy.statements if s.effect == effect]
+    if not statements:
+        return lambda _action: False
+    memo: dict[str, bool] = {}
+
+    def test(action_lower: str) -> bool:
+        hit = memo.get(action_lower)
+        if hit is None:
+            hit = any(_statement_action_matches(s, action_lower) for s in statements)
+            memo[action_lower] = hit
+        return hit
+
+    return test
+
+
+def referenced_keys(document: PolicyDocument) -> frozenset[str]:
+    """Condition keys and policy variables a document mentions (lower-case)."""
+    keys: set[str] = set()
+    statements = document.get("Statement") if isinstance(document, Mapping) else None
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    for statement in statements or ():
+        condition = statement.get("Condition") if isinstance(statement, Mapping) else None
+        if isinstance(condition, Mapping):
+            for block in condition.values():
+                if isinstance(block, Mapping):
+                    keys.update(str(k).lower() for k in block)
+    text = json.dumps(document, default=str)
+    if "${" in text:
+        keys.update(m.group(1).lower() for m in _VARIABLE.finditer(text))
+    return frozenset(keys)
