@@ -7,7 +7,8 @@ ENV PATH=/opt/venv/bin:$PATH PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY commands ./commands
-RUN pip install --upgrade pip && pip install .
+RUN pip install --upgrade pip && pip install . \
+ && pip uninstall --yes pip setuptools wheel
 
 FROM python:3.11-slim AS runtime
 LABEL org.opencontainers.image.title="iam-audit" \
@@ -22,5 +23,8 @@ USER 10001:10001
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=2).status == 200 else 1)"]
+# `docker stop` sends SIGINT: serve then stops taking work, finishes running audits and
+# shuts the scheduler down (SIGTERM would end it at once); RQ workers stop gracefully too.
+STOPSIGNAL SIGINT
 ENTRYPOINT ["iam-audit"]
 CMD ["serve", "--port", "3000"]

@@ -7,7 +7,8 @@ memory never leaks into another's figure). Cloudsplaining lives in its own virtu
 touch the project's environment.
 
 Targets (issues 2 and 3): our audit at least 30x faster than Cloudsplaining, under 500 MB peak.
-Exit 0 = both targets met, 1 = a target missed, 2 = a tool failed or the set-up did not work.
+Exit 0 = both targets met (or another size was asked for: the targets are defined for the
+default size only), 1 = a target missed, 2 = a tool failed or the set-up did not work.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -28,8 +30,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.synth import generate_account
-
 BENCH_DIR = Path(__file__).resolve().parent
 CLOUDSPLAINING_VENV = BENCH_DIR / ".venv-cloudsplaining"
 CLOUDSPLAINING_REQUIREMENT = "cloudsplaining==0.9.1"
@@ -37,6 +37,8 @@ DEFAULT_JSON = BENCH_DIR / "out" / "audit_bench.json"
 
 TARGET_SPEEDUP = 30.0
 TARGET_PEAK_MB = 500.0
+# The account size the targets are defined for (users, roles, groups, customer policies).
+TARGET_SIZE = (5000, 5000, 200, 1000)
 
 # Cloudsplaining's risk categories (its report's columns); InfrastructureModification is its
 # informational list of every write action, not a risk, so it is not counted as a finding.
@@ -246,21 +248,12 @@ def count_cloudsplaining_findings(output_dir: Path, stem: str) -> tuple[int, dic
 def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
-    account = generate_account(
-        users=args.users,
-        roles=args.roles,
-        groups=args.groups,
-        policies=args.policies,
-        seed=args.seed,
-        now=now,
-    )
-    gaad_path, report_path = account.write(work)
+    gaad_path, report_path, described = generate_in_child(args, work, now)
     generated_in = time.perf_counter() - started
     gaad_mb = gaad_path.stat().st_size / 1e6
     print(
-        f"Synthetic account: {args.users} users, {args.roles} roles, {args.groups} groups, "
-        f"{args.policies} customer policies (+{_aws_managed_count(account.gaad)} AWS-managed); "
-        f"gaad.json {gaad_mb:.1f} MB, generated in {generated_in:.1f} s"
+        f"Synthetic account: {described}; gaad.json {gaad_mb:.1f} MB, "
+        f"generated in {generated_in:.1f} s"
     )
 
     ours_output = work / "iam-audit-report.json"
@@ -298,8 +291,34 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return summarise(args, tools, gaad_mb, generated_in, now)
 
 
-def _aws_managed_count(gaad: dict[str, Any]) -> int:
-    return sum(1 for policy in gaad["Policies"] if ":aws:policy/" in policy["Arn"])
+def generate_in_child(
+    args: argparse.Namespace, work: Path, now: datetime
+) -> tuple[Path, Path, str]:
+    """Write the account from a child process, so this process never holds it.
+
+    Linux starts a child's peak RSS at its parent's high-water mark (fork and exec carry it
+    over), so a bench process that had built the account in memory would put a floor under every
+    tool's peak-memory figure.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "bench.synth",
+        f"--users={args.users}",
+        f"--roles={args.roles}",
+        f"--groups={args.groups}",
+        f"--policies={args.policies}",
+        f"--seed={args.seed}",
+        f"--now={now.isoformat()}",
+        f"--out={work}",
+    ]
+    completed = subprocess.run(
+        command, cwd=BENCH_DIR.parent, capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise BenchError(f"generating the account failed: {completed.stderr.strip()[-1500:]}")
+    described = completed.stdout.strip().splitlines()[-1].partition(": ")[2]
+    return work / "gaad.json", work / "credential-report.csv", described
 
 
 def summarise(
@@ -325,11 +344,14 @@ def summarise(
             "generated_in_s": round(generated_in, 2),
         },
         "repeat": args.repeat,
+        "bench_process_peak_mb": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        ),
         "machine": {
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
-            "load_average_1m": round(os.getloadavg()[0], 2),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         },
         "tools": {
             tool.name: {
@@ -346,6 +368,7 @@ def summarise(
         "speedup_wall": round(speedup, 1) if speedup else None,
         "speedup_cpu": round(cpu_speedup, 1) if cpu_speedup else None,
         "targets": {
+            "apply": (args.users, args.roles, args.groups, args.policies) == TARGET_SIZE,
             "speedup_min": TARGET_SPEEDUP,
             "speedup_met": None if speedup is None else speedup >= TARGET_SPEEDUP,
             "peak_mb_max": TARGET_PEAK_MB,
@@ -366,6 +389,11 @@ def render_table(result: dict[str, Any]) -> str:
         )
     targets = result["targets"]
     lines.append("")
+    if not targets["apply"]:
+        lines.append(
+            "The targets are defined for 5000 users / 5000 roles / 200 groups / 1000 policies;"
+            " at this size the verdicts are only indicative (fixed start-up costs dominate)."
+        )
     if result["speedup_wall"] is not None:
         verdict = "met" if targets["speedup_met"] else "MISSED"
         lines.append(
@@ -381,6 +409,12 @@ def render_table(result: dict[str, Any]) -> str:
         f"iam-audit peak memory: {ours_peak:.1f} MB (target < {targets['peak_mb_max']:.0f} MB: "
         f"{verdict})"
     )
+    machine = result["machine"]
+    if machine["load_average_1m_at_end"] > (machine["cpus"] or 1):
+        lines.append(
+            f"Note: load average {machine['load_average_1m_at_end']} on {machine['cpus']} CPUs;"
+            " wall times are inflated by other work, the CPU ratio is the steadier figure."
+        )
     details = result["tools"]["iam-audit"]["details"]
     lines.append(
         f"iam-audit ran {details['checks_run']} checks, skipped {len(details['skipped'])}, "
@@ -456,7 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Figures written to {args.json}")
     targets = result["targets"]
     missed = targets["speedup_met"] is False or not targets["peak_met"]
-    return 1 if missed else 0
+    return 1 if missed and targets["apply"] else 0
 
 
 if __name__ == "__main__":

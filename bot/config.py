@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from bot.approvals.rules import ApprovalRules, parse_approval_rules
 from bot.errors import ConfigError
+from bot.operations_config import OperationsOptions, parse_operations
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -33,6 +34,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "apply",
     "detach",
     "history",
+    "digest",
 )
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -76,7 +78,9 @@ class Settings:
     page_size: int = 10
     config_file: str = ""
     audit_config: dict[str, Any] = field(default_factory=dict, repr=False)
-    approvals: ApprovalRules = ApprovalRules()  # requesters, approvers, channel, expiry
+    approvals: ApprovalRules = field(default_factory=ApprovalRules)  # who requests / approves
+    # accounts, member role, queue, log format, metrics (bot/operations_config.py)
+    operations: OperationsOptions = field(default_factory=OperationsOptions)
 
     @property
     def socket_mode(self) -> bool:
@@ -182,6 +186,7 @@ def load_settings(
     for section in file_data:
         if section not in known_sections:
             problems.append(f"config file: unknown section [{section}]")
+    operations = parse_operations(env, aws=aws, bot=bot, redis_url=redis_url, problems=problems)
 
     if problems:
         raise ConfigError(problems)
@@ -202,6 +207,7 @@ def load_settings(
         config_file=str(path or ""),
         audit_config=audit_part,
         approvals=approvals,
+        operations=operations,
         **parsed,
     )
 

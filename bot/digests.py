@@ -13,10 +13,11 @@ import logging
 import os
 import socket
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from bot.audit.report import Report
 from bot.audits import AccountAudits
@@ -78,6 +79,31 @@ class DigestOutcome:
 
 ApprovalSource = Callable[[datetime | None, datetime], ApprovalCounts]
 CampaignSource = Callable[[datetime], "CampaignProgress | None"]
+
+
+DECIDED_SCAN = 2000  # audit-trail entries read back to count decisions since the last digest
+
+
+def approval_counts_source(desk: Any) -> ApprovalSource | None:
+    """Pending requests from the approvals store, decisions from the audit trail (read-only)."""
+    if desk is None:
+        return None
+
+    def counts(since: datetime | None, now: datetime) -> ApprovalCounts:
+        start = since or now - timedelta(days=1)
+        try:
+            pending = len(desk.store.pending(now=now))
+            decided: Counter[str] = Counter()
+            last = getattr(desk.trail, "last", None)
+            for entry in last(DECIDED_SCAN) if last else ():
+                if entry.kind == "decision" and entry.at >= start:
+                    decided[str(entry.data.get("state") or "decided")] += 1
+        except (StoreError, AttributeError) as exc:
+            log.error("approval counts unavailable for the digest: %s", exc)
+            return ApprovalCounts(known=False)
+        return ApprovalCounts(pending=pending, decided=dict(decided))
+
+    return counts
 
 
 def runner_id() -> str:

@@ -1,9 +1,10 @@
 """The digest scheduler inside `iam-audit serve`: APScheduler 3.x, one leader across replicas.
 
-Every replica runs a BackgroundScheduler with two jobs built from data (configuration or the
+Every replica runs a BackgroundScheduler whose jobs are built from data (configuration or the
 schedule JSON in Redis; never a pickled job store, which would let anyone able to write to Redis
 run code here): a leader tick that takes or renews a Redis lock (TTL + renewal by owner token) and
-re-reads the stored schedule, and the digest job, which fires only on the lock holder. Each run
+re-reads the stored schedule, the digest job and the hourly MFA-campaign job, both of which act
+only on the lock holder. Each run
 also takes the (channel, slot) idempotency key before posting, so even two "leaders" (a lock that
 expired mid-run) post one digest per slot. Missed runs are coalesced into one and dropped after
 a bounded grace time. This is the only module that imports apscheduler.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,10 +22,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.digest.schedule import DigestSchedule
-from bot.digests import DigestOutcome, DigestRunner, runner_id
+from bot.digest.schedule import DigestSchedule, schedule_from_config
+from bot.digests import DigestOutcome, DigestRunner, approval_counts_source, runner_id
 from bot.errors import IamAuditError, InputError, StoreError
-from bot.store.digests import DigestStore
+from bot.mfa_campaign.runner import CampaignRun, MfaCampaignRunner, Proposer
+from bot.store.digests import DigestStore, make_digest_store
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ LEADER_TTL_SECONDS = 60
 MISFIRE_GRACE_SECONDS = 3600  # a digest more than an hour late is skipped, not posted at noon
 DIGEST_JOB = "digest"
 LEADER_JOB = "digest-leader"
+CAMPAIGN_JOB = "mfa-campaign"
+CAMPAIGN_EVERY_SECONDS = 3600  # DMs are due by day; an hourly look is plenty
 
 
 def manual_slot(now: datetime) -> str:
@@ -57,8 +61,10 @@ class DigestScheduler:
         leader_ttl_seconds: int = LEADER_TTL_SECONDS,
         misfire_grace_seconds: int = MISFIRE_GRACE_SECONDS,
         scheduler: Any | None = None,
+        campaign: MfaCampaignRunner | None = None,
     ) -> None:
         self._runner = runner
+        self.campaign = campaign
         self._store = store
         self._configured = configured
         self._clock = clock
@@ -164,6 +170,28 @@ class DigestScheduler:
         log.info("%s", outcome.sentence())
         return outcome
 
+    def campaign_tick(self) -> CampaignRun | None:
+        """The MFA campaign's scheduled run: DMs, reminders, the proposal; on the leader only."""
+        if not self._leader or self.campaign is None:
+            return None
+        result = self.campaign.run()
+        if result.sent or result.proposed or result.failed:
+            log.info(
+                "MFA campaign: %d DM(s) sent, %d enforcement request(s), %d failure(s)",
+                len(result.sent),
+                len(result.proposed),
+                len(result.failed),
+            )
+        return result
+
+    def _campaign_job(self) -> None:
+        try:
+            self.campaign_tick()
+        except IamAuditError as exc:
+            log.error("MFA campaign run failed: %s", exc)
+        except Exception:  # the scheduler thread must survive a bug
+            log.exception("MFA campaign run crashed")
+
     def _fire_job(self) -> None:
         try:
             self.fire()
@@ -209,6 +237,17 @@ class DigestScheduler:
             misfire_grace_time=self._renew_seconds,
             replace_existing=True,
         )
+        if self.campaign is not None:
+            self._scheduler.add_job(
+                self._campaign_job,
+                IntervalTrigger(seconds=CAMPAIGN_EVERY_SECONDS),
+                id=CAMPAIGN_JOB,
+                name="iam-audit MFA campaign",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=CAMPAIGN_EVERY_SECONDS,
+                replace_existing=True,
+            )
         schedule = self.current_schedule()
         with self._guard:
             self._active = None
@@ -227,3 +266,43 @@ class DigestScheduler:
             except StoreError as exc:
                 log.error("could not release the digest leader lock: %s", exc)
             self._leader = False
+
+
+def build_digest_scheduler(
+    services: Any,
+    env: Mapping[str, str],
+    *,
+    proposer: Proposer | None = None,
+) -> DigestScheduler:
+    """Wire the digest and the MFA campaign from Services (Settings, store, Slack) and env.
+
+    The schedule comes from IAM_AUDIT_DIGEST_* (a schedule set from Slack, stored in Redis,
+    overrides it); nothing connects until the scheduler starts.
+    """
+    from bot.slack.digest_post import SlackDigestPoster  # noqa: PLC0415 - Slack only when serving
+
+    configured = schedule_from_config(env, {})
+    store = make_digest_store(services.settings.redis_url, clock=services.clock)
+    poster = SlackDigestPoster(services.delivery)
+
+    def snapshot() -> Any:
+        return services.audits.snapshot().snapshot
+
+    campaign = MfaCampaignRunner(
+        store=store, snapshot=snapshot, poster=poster, clock=services.clock, proposer=proposer
+    )
+    runner = DigestRunner(
+        accounts=[services.audits],
+        store=store,
+        poster=poster,
+        clock=services.clock,
+        approvals=approval_counts_source(getattr(services, "approvals", None)),
+        campaign=campaign.progress,
+    )
+    return DigestScheduler(
+        runner=runner,
+        store=store,
+        configured=configured,
+        clock=services.clock,
+        campaign=campaign,
+    )

@@ -43,6 +43,7 @@ class Services:
     clock: Callable[[], datetime]
     remediations: dict[str, RemediationHandler] = field(default_factory=dict)
     approvals: Any = None  # bot.approvals.desk.ApprovalDesk, built by build_services
+    digests: Any = None  # bot.scheduler.DigestScheduler, started by `iam-audit serve`
 
     @property
     def remediable(self) -> frozenset[str]:

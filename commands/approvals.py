@@ -103,8 +103,20 @@ def desk(services: Services) -> ApprovalDesk:
 def post_request(services: Services, request: ApprovalRequest) -> ApprovalRequest:
     """Post the request to the approvals channel and remember where, so it can be updated."""
     channel = request.channel or request.origin_channel
-    ts = services.delivery.post(channel, approval_message(request))
-    return desk(services).store.annotate(request.id, channel=channel, message_ts=ts)
+    the_desk = desk(services)
+    try:
+        ts = services.delivery.post(channel, approval_message(request))
+    except DeliveryError as exc:
+        # A request nobody can see must not wait for an approval: withdraw it and say why.
+        log.warning("cannot post approval request %s in %s: %s", request.id, channel, exc)
+        the_desk.store.transition(
+            request.id, State.CANCELLED, actor="bot", now=the_desk.clock(), reason=str(exc)
+        )
+        raise InputError(
+            f"I cannot post the approval request in channel {channel}: invite me there"
+            " (/invite @iam-audit) and ask again. Nothing was requested."
+        ) from exc
+    return the_desk.store.annotate(request.id, channel=channel, message_ts=ts)
 
 
 def _posted_notice(request: ApprovalRequest) -> Message:
@@ -114,7 +126,7 @@ def _posted_notice(request: ApprovalRequest) -> Message:
     )
 
 
-# --- subcommands ------------------------------------------------------------------------------------
+# --- subcommands ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -258,7 +270,12 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
     request_id = _request_id(body)
     try:
         approved = the_desk.approve(request_id, approver=user, is_member=membership(services))
-    except (Refused, TransitionRefused) as exc:
+    except TransitionRefused as exc:
+        reply(_ours(str(exc)))
+        if exc.state is State.EXPIRED:  # show the expiry on the message, buttons gone
+            _refresh_message(services, the_desk.get(request_id))
+        return
+    except Refused as exc:
         reply(_ours(str(exc)))
         return
     _refresh_message(services, approved)
@@ -278,6 +295,8 @@ def on_reject_click(
         from bot.approvals.model import already_decided  # noqa: PLC0415
 
         reply(_ours(already_decided(request)))
+        if request.state is State.EXPIRED:
+            _refresh_message(services, request)
         return
     refusal = the_desk.rules.decision_refusal(request, user, membership(services), approving=False)
     if refusal:
@@ -328,6 +347,12 @@ def on_custom_submit(services: Services, body: dict[str, Any]) -> None:
     view = body.get("view") or {}
     meta = json.loads(view.get("private_metadata") or "{}")
     channel = str(meta.get("channel", ""))
+    refusal = services.authorizer.refusal(
+        user_id=user, channel_id=channel or None, subcommand="apply"
+    )
+    if refusal:  # a modal is a request of its own: the allowlists apply again
+        services.delivery.post_ephemeral(channel, user, notice_message(refusal))
+        return
     document = json.loads(submitted(view, POLICY_BLOCK, POLICY_INPUT))
     try:
         created = desk(services).propose(
@@ -449,13 +474,17 @@ def on_submission(
 
 def register(app: App, services: Services) -> None:
     """Listeners of the approval buttons and modals, and the Remediate handlers per check id."""
-    for action_id, handler in ACTIONS.items():
 
-        def listener(ack: Ack, body: dict[str, Any], handler: ClickHandler = handler) -> None:
+    def listener_for(handler: ClickHandler) -> Callable[[Ack, dict[str, Any]], None]:
+        # Bolt injects listener arguments by name, so the handler is bound by a closure.
+        def listener(ack: Ack, body: dict[str, Any]) -> None:
             ack()
             on_click(services, body, handler)
 
-        app.action(action_id)(listener)
+        return listener
+
+    for action_id, handler in ACTIONS.items():
+        app.action(action_id)(listener_for(handler))
 
     @app.view(REJECT_MODAL)
     def on_reject_view(ack: Ack, body: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from bot.errors import IamAuditError, StoreError
 from bot.services import Services
 from bot.slack.blocks import CommandHelp, Message, notice_message
 from bot.slack.blocks import help_message as build_help
-from commands import approvals, audit, help, lint, mfa, role, simulate, status, user
+from commands import approvals, audit, digest, help, lint, mfa, role, simulate, status, user
 from commands.request import CommandRequest, command_text, split_args
 
 log = logging.getLogger(__name__)
@@ -28,6 +28,7 @@ SUBCOMMANDS: dict[str, ModuleType] = {
     module.NAME: module for module in (help, audit, mfa, user, role, simulate, lint, status)
 }
 SUBCOMMANDS.update(approvals.SUBCOMMANDS)  # type: ignore[arg-type]  # same NAME/USAGE/handle shape
+SUBCOMMANDS[digest.NAME] = digest
 
 
 def help_message(note: str = "") -> Message:

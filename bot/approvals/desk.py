@@ -119,11 +119,8 @@ class ApprovalDesk:
         refusal = self.rules.request_refusal(requester, is_member)
         if refusal:
             raise Refused(refusal)
-        plan = plan_for_finding(finding, snapshot)
-        if plan.params.get("catalogue") or "catalogue" in plan.params:
-            plan = get_remediation(plan.remediation).plan(
-                self._resolved(plan.remediation, plan.params)
-            )
+        remediation, params = params_for_finding(finding, snapshot)
+        plan = get_remediation(remediation).plan(self._resolved(remediation, params))
         return self._create(plan, requester=requester, origin_channel=origin_channel)
 
     def propose_undo(
@@ -133,7 +130,8 @@ class ApprovalDesk:
         original = self.get(request_id)
         if original.state is not State.APPLIED:
             raise InputError(
-                f"Request {request_id} is {original.state.value}; only an applied change can be undone."
+                f"Request {request_id} is {original.state.value};"
+                " only an applied change can be undone."
             )
         undo = get_remediation(original.remediation).plan(original.params).undo_change
         if undo is None:
@@ -267,7 +265,7 @@ class ApprovalDesk:
         return decided
 
     def apply(self, request_id: str) -> ApprovalRequest:
-        """approved -> applying -> applied | failed. Only the caller that wins `applying` runs it."""
+        """approved -> applying -> applied | failed; only the caller that wins `applying` runs."""
         now = self.clock()
         applying = self.store.transition(request_id, State.APPLYING, actor="bot", now=now)
         approver = applying.approver

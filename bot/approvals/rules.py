@@ -26,7 +26,7 @@ HOW_TO_CONFIGURE = (
     " `approvers` under [approvals] in the config file, and restart the bot."
 )
 
-# (user id, group id) -> is the user in the group; the Slack layer answers from usergroups.users.list.
+# (user id, group id) -> is the user in the group; Slack answers it (usergroups.users.list).
 IsMember = Callable[[str, str], bool]
 
 

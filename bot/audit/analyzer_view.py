@@ -282,6 +282,7 @@ class FindingRow:
     updated_at: datetime | None
     error: str | None
     details_fetched: bool
+    remediation: tuple[str, dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -304,7 +305,40 @@ class FindingRow:
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
             "error": self.error,
             "details_fetched": self.details_fetched,
+            "remediation": (
+                {"id": self.remediation[0], "params": dict(self.remediation[1])}
+                if self.remediation
+                else None
+            ),
         }
+
+
+def remediation_for(finding: AnalyzerFinding) -> tuple[str, dict[str, Any]] | None:
+    """The remediation (an id of ``bot.remediation``) that fixes a finding, where one exists.
+
+    An unused access key is deactivated (reversible); an unused console password is deleted.
+    External access has no one-click fix: the resource policy must be edited, or the finding
+    archived when the sharing is intended.
+    """
+    user = _iam_user_name(finding.resource)
+    if finding.finding_type == UNUSED_ACCESS_KEY and user:
+        key_id = finding.details.get("access_key_id")
+        if key_id:
+            return "deactivate_access_key", {
+                "target_kind": "user",
+                "target_name": user,
+                "access_key_id": str(key_id),
+            }
+    if finding.finding_type == UNUSED_PASSWORD and user:
+        return "delete_login_profile", {"target_kind": "user", "target_name": user}
+    return None
+
+
+def _iam_user_name(arn: str) -> str | None:
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[2] != "iam" or not parts[5].startswith("user/"):
+        return None
+    return parts[5].rsplit("/", 1)[-1]
 
 
 def finding_row(finding: AnalyzerFinding) -> FindingRow:
@@ -330,6 +364,7 @@ def finding_row(finding: AnalyzerFinding) -> FindingRow:
         updated_at=finding.updated_at,
         error=str(error) if error else None,
         details_fetched=details_fetched(finding),
+        remediation=remediation_for(finding),
     )
 
 

@@ -159,5 +159,5 @@ def summary_text(multi: MultiAccountReport) -> str:
     totals = multi.totals()
     lines.append(f"{'total':<14}" + "".join(f"{totals[name]:>10}" for name in order))
     for failure in multi.failures:
-        lines.append(f"{failure.account_id:<14}  NOT AUDITED: {failure.message}")
+        lines.append(f"{failure.account_id:<14}NOT AUDITED: {failure.message}")
     return "\n".join(lines) + "\n"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from bot.audit.analyzer_view import (
     ACTIVE,
     FINDING_STATUSES,
     FINDING_TYPES_BY_KIND,
+    FindingFilter,
     analyzer_kind,
 )
 from bot.audit.model import Analyzer, AnalyzerFinding, CollectionIssue, parse_aws_time
@@ -61,6 +63,7 @@ ACCESS_ANALYZER_ACTIONS: tuple[str, ...] = (
 DEFAULT_MAX_REGIONS = 40
 DEFAULT_MAX_DETAILS = 500
 DEFAULT_MAX_WORKERS = 8
+DEFAULT_DETAIL_WORKERS = 4
 
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client
 
@@ -76,7 +79,21 @@ class AnalyzerScope:
     list_findings: bool = True  # False: analyzers only (`iam-audit analyzer`)
     max_regions: int = DEFAULT_MAX_REGIONS
     max_details: int = DEFAULT_MAX_DETAILS
-    max_workers: int = DEFAULT_MAX_WORKERS
+    max_workers: int = DEFAULT_MAX_WORKERS  # regions read at once
+    detail_workers: int = DEFAULT_DETAIL_WORKERS  # GetFindingV2 calls at once, per region
+
+    @classmethod
+    def for_filter(
+        cls, wanted: FindingFilter, regions: Sequence[str] | None = None, **options: Any
+    ) -> AnalyzerScope:
+        """What to read for a person's filter: its statuses (filtered by AWS) and the finding
+        types its kind and --type allow (analyzers that cannot produce them are skipped)."""
+        return cls(
+            regions=tuple(regions) if regions else None,
+            statuses=wanted.statuses,
+            finding_types=wanted.wanted_types(),
+            **options,
+        )
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.statuses if s not in FINDING_STATUSES]
@@ -197,13 +214,18 @@ def _assemble(
 def _merged_refusals(results: list[_RegionResult]) -> list[CollectionIssue]:
     """One issue per distinct failure, naming every region it happened in (AccessDenied in 17
     regions is one sentence, not 17)."""
-    regions_of: dict[_Refusal, list[str]] = {}
+    regions_of: dict[_Refusal, dict[str, None]] = {}
+    times: Counter[_Refusal] = Counter()
     for result in results:
         for refusal in result.refusals:
-            regions_of.setdefault(refusal, []).append(result.region)
+            regions_of.setdefault(refusal, {})[result.region] = None
+            times[refusal] += 1
     merged = []
-    for refusal, regions in regions_of.items():
+    for refusal, regions_seen in regions_of.items():
+        regions = list(regions_seen)
         subject = f" ({refusal.subject})" if refusal.subject else ""
+        if times[refusal] > len(regions):
+            subject += f" ({times[refusal]} calls)"
         if len(regions) == 1:
             where = f" in {regions[0]}{subject}"
         else:
@@ -381,10 +403,39 @@ def _read_region(
             finding = finding_from_summary(summary, analyzer.arn, region)
             if wanted_types and finding.finding_type not in wanted_types:
                 continue
-            if scope.details and budget.take():
-                finding = _with_details(client, finding, result)
             result.findings.append(finding)
+    if scope.details:
+        _add_details(client, result, scope, budget)
     return result
+
+
+def _add_details(
+    client: Any, result: _RegionResult, scope: AnalyzerScope, budget: _DetailBudget
+) -> None:
+    """GetFindingV2 for the region's findings within the budget, a few at a time (boto3
+    clients are thread-safe); results and refusals are recorded in listing order."""
+    targets = [i for i in range(len(result.findings)) if budget.take()]
+
+    def fetch(index: int) -> tuple[int, AnalyzerFinding | Exception]:
+        finding = result.findings[index]
+        try:
+            return index, with_details(
+                finding, finding_details(client, finding.analyzer_arn, finding.id)
+            )
+        except (ClientError, BotoCoreError) as exc:
+            return index, exc
+
+    workers = max(1, min(scope.detail_workers, len(targets)))
+    if workers == 1:
+        fetched = [fetch(index) for index in targets]
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="finding-details") as pool:
+            fetched = list(pool.map(fetch, targets))
+    for index, outcome in fetched:
+        if isinstance(outcome, AnalyzerFinding):
+            result.findings[index] = outcome
+        else:
+            result.refused(GET_FINDING, outcome)
 
 
 def list_analyzers(client: Any, region: str) -> list[Analyzer]:
@@ -442,12 +493,8 @@ def finding_from_summary(
     )
 
 
-def _with_details(client: Any, finding: AnalyzerFinding, result: _RegionResult) -> AnalyzerFinding:
-    try:
-        entries = finding_details(client, finding.analyzer_arn, finding.id)
-    except (ClientError, BotoCoreError) as exc:
-        result.refused(GET_FINDING, exc, f"finding {finding.id}")
-        return finding
+def with_details(finding: AnalyzerFinding, entries: Iterable[dict[str, Any]]) -> AnalyzerFinding:
+    """The finding with its GetFindingV2 details normalised into ``details``."""
     details = {**finding.details, **normalise_details(entries), "details_fetched": True}
     return AnalyzerFinding(
         id=finding.id,

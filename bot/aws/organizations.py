@@ -202,7 +202,7 @@ def fan_out(
         try:
             value = work(account_id)
         except IamAuditError as exc:
-            log.warning("account %s: %s", account_id, exc)
+            log.info("account %s: %s", account_id, exc)  # the caller reports it to the user
             code = getattr(exc, "code", "") or type(exc).__name__
             return AccountOutcome(account_id, None, str(exc), code, clock() - started)
         except Exception as exc:  # isolation: the trace is logged, the account gets an entry

@@ -351,9 +351,8 @@ def explain_change(before: dict[str, Any], after: dict[str, Any]) -> str:
     parts = []
     for key in sorted(set(before) | set(after)):
         if before.get(key) != after.get(key):
-            parts.append(
-                f"{key.replace('_', ' ')} was {_short(before.get(key))}, now {_short(after.get(key))}"
-            )
+            was, now = _short(before.get(key)), _short(after.get(key))
+            parts.append(f"{key.replace('_', ' ')} was {was}, now {now}")
     return "; ".join(parts) or "its state differs"
 
 

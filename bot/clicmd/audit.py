@@ -86,6 +86,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_color_option(parser)
     add_config_option(parser)
     add_aws_options(parser)
+    add_account_options(parser)
+
+
+def add_account_options(parser: argparse.ArgumentParser) -> None:
+    """``--accounts all|ID,...``: audit many accounts through their member role."""
+    group = parser.add_argument_group("many accounts (AWS Organizations)")
+    group.add_argument(
+        "--accounts",
+        metavar="all|ID,...",
+        help="audit these accounts (or every ACTIVE account of the organization) by assuming"
+        " --org-role in each; one report per account plus a summary",
+    )
+    group.add_argument(
+        "--org-role",
+        metavar="NAME",
+        default=None,
+        help="role name to assume in each account (default: IAM_AUDIT_ORG_ROLE or"
+        " iam-audit-member)",
+    )
+    group.add_argument(
+        "--external-id",
+        metavar="ID",
+        default=None,
+        help="sts:ExternalId the member role's trust policy requires (default:"
+        " IAM_AUDIT_EXTERNAL_ID)",
+    )
+    group.add_argument(
+        "--max-workers",
+        type=int,
+        metavar="N",
+        default=None,
+        help="accounts audited at once (default: IAM_AUDIT_ACCOUNT_WORKERS or 8)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,6 +129,10 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--sarif-artifact only applies to --format sarif")
     config = load_config(args.config)
     now = utc_now()
+    if getattr(args, "accounts", None):
+        from bot.clicmd._accounts import run_accounts  # noqa: PLC0415 - boto3 when used
+
+        return run_accounts(args, config=config, only=only, now=now)
     snapshot = load_snapshot(args, now=now)
     report = run_audit(snapshot, config=config, now=now, only=only)
     catalogue = {check_id: check.meta for check_id, check in all_checks().items()}

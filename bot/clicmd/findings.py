@@ -26,7 +26,6 @@ from bot.audit.analyzer_view import (
     parse_finding_type,
     parse_status,
 )
-from bot.audit.checks._credentials import ago
 from bot.audit.findings import SEVERITIES_WORST_FIRST
 from bot.audit.model import Analyzer, AnalyzerFinding, CollectionIssue
 from bot.clicmd._common import (
@@ -267,6 +266,12 @@ def render_text(
         lines += ["", "Problems reading Access Analyzer:"]
         lines += [f"  - {' '.join(issue.message.split())}" for issue in read.issues]
     return "\n".join(lines) + "\n"
+
+
+def ago(moment: datetime, now: datetime) -> str:
+    """'200 days ago (2026-05-14)'."""
+    days = (now - moment).days
+    return f"{days} day{'' if days == 1 else 's'} ago ({moment.date().isoformat()})"
 
 
 def _row_lines(row: FindingRow, now: datetime) -> list[str]:

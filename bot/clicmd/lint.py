@@ -15,6 +15,7 @@ from typing import Any
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Severity
 from bot.clicmd._common import (
     STDIO,
+    add_aws_options,
     add_format_option,
     add_output_option,
     read_text_file,
@@ -60,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="kind of policy, which decides e.g. whether Principal is required (default: identity)",
     )
     add_output_option(parser)
+    parser.add_argument(
+        "--aws-validate",
+        action="store_true",
+        help="also ask IAM Access Analyzer ValidatePolicy (needs AWS credentials) and merge its"
+        " findings, de-duplicated; falls back to the local linter alone, and says so",
+    )
+    add_aws_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -77,12 +85,47 @@ def run(args: argparse.Namespace) -> int:
         )
         for path, text in texts
     ]
+    validation = None
+    if args.aws_validate:
+        results, validation = _with_aws_validation(results, texts, args)
     if args.format == "json":
         rendered = render_json(results, catalogue.version, args.policy_type)
     else:
         rendered = render_text(results, catalogue.version)
+    if validation is not None:
+        rendered = _note_validation(rendered, args.format, validation)
     write_output(rendered, args.output)
     return exit_code(results, args.fail_on)
+
+
+def _with_aws_validation(
+    results: list[FileResult], texts: list[tuple[str, str]], args: argparse.Namespace
+) -> tuple[list[FileResult], Any]:
+    """Merge IAM Access Analyzer's ValidatePolicy findings in (bot.aws.validate_policy)."""
+    from bot.aws.validate_policy import (  # noqa: PLC0415 - boto3 only when asked
+        merge_lint_findings,
+        session_client_maker,
+        validate_documents,
+    )
+
+    named = [(result.file, text) for result, (_path, text) in zip(results, texts, strict=True)]
+    validation = validate_documents(
+        named, args.policy_type, make_client=session_client_maker(args.profile, args.region)
+    )
+    merged = [
+        FileResult(r.file, merge_lint_findings(r.findings, validation.findings.get(r.file, ())))
+        for r in results
+    ]
+    return merged, validation
+
+
+def _note_validation(rendered: str, output_format: str, validation: Any) -> str:
+    """Say whether AWS's findings are in the output (merged) or not (local only, and why)."""
+    if output_format == "json":
+        document = json.loads(rendered)
+        document["aws_validation"] = validation.to_dict()
+        return json.dumps(document, indent=2) + "\n"
+    return rendered + f"AWS validation: {validation.describe()}\n"
 
 
 def exit_code(results: list[FileResult], fail_on: Severity) -> int:

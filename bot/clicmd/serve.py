@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from bot.config import Settings, load_settings
-from bot.errors import ConfigError, StoreError
+from bot.errors import ConfigError, InputError, StoreError
 from bot.slack.log_redaction import install as install_redaction
 
 NAME = "serve"
@@ -103,12 +103,22 @@ def run(args: argparse.Namespace) -> int:
     for line in announce(settings, services.store.kind):
         print(line, file=sys.stderr)
     app = create_app(settings, services)
+    ops = _start_operations(services, settings, args.host)
+    try:
+        services.digests = _start_digests(services)
+    except InputError as exc:
+        print(f"iam-audit serve: the digest configuration has problems: {exc}", file=sys.stderr)
+        return 2
     try:
         if settings.socket_mode:
             run_socket_mode(app, app_token=settings.slack_app_token)
         else:
             server = SlackHttpServer(
-                app, host=args.host, port=settings.port, health=health_of(services)
+                app,
+                host=args.host,
+                port=settings.port,
+                health=health_of(services),
+                metrics=ops.exposition,
             )
             print(
                 f"listening on http://{args.host}:{server.port}/slack/events and /healthz",
@@ -118,5 +128,38 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        services.digests.shutdown()
         services.jobs.shutdown()
+        ops.shutdown()
     return 0
+
+
+def _start_operations(services: Any, settings: Settings, host: str) -> Any:
+    """JSON logs, Prometheus metrics; in Socket Mode also the /healthz + /metrics port."""
+    from bot.observability import start_operations  # noqa: PLC0415
+
+    ops = start_operations(
+        services,
+        settings,
+        host=host,
+        health=health_of(services),
+        serve_http=settings.socket_mode,
+    )
+    if settings.socket_mode and ops.server is not None:
+        print(f"health and metrics on http://{host}:{ops.server.port}/healthz", file=sys.stderr)
+    return ops
+
+
+def _start_digests(services: Any) -> Any:
+    """The digest scheduler and MFA campaign (bot/scheduler.py), started in the background."""
+    from bot.scheduler import build_digest_scheduler  # noqa: PLC0415 - apscheduler only here
+    from commands.digest import enforcement_proposer  # noqa: PLC0415
+
+    scheduler = build_digest_scheduler(
+        services, os.environ, proposer=enforcement_proposer(services)
+    )
+    scheduler.start()
+    schedule = scheduler.current_schedule()
+    where = f"to {schedule.channel}" if schedule.channel else "(no IAM_AUDIT_DIGEST_CHANNEL: off)"
+    print(f"digest: {schedule.spec.expression!r} {schedule.timezone} {where}", file=sys.stderr)
+    return scheduler

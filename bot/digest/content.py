@@ -243,26 +243,38 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f}%"
 
 
+TEXT_LIST = 20
+
+
+def _listed(mark: str, findings: Sequence[Finding]) -> list[str]:
+    lines = [
+        f"  {mark} [{f.severity.value}] {f.title} ({f.resource_arn})" for f in findings[:TEXT_LIST]
+    ]
+    if len(findings) > TEXT_LIST:
+        lines.append(f"  ... and {len(findings) - TEXT_LIST} more (see --format json)")
+    return lines
+
+
 def digest_text(digest: Digest) -> str:
     """Plain text of the digest (the CLI prints it; also the basis of the Slack fallback)."""
+    if digest.quiet:
+        return (
+            f"IAM digest for account {digest.account_id} ({digest.generated_at:%Y-%m-%d %H:%M}"
+            " UTC): no change since the previous digest."
+        )
     lines = [
         f"IAM digest for account {digest.account_id} ({digest.generated_at:%Y-%m-%d %H:%M} UTC)"
     ]
-    if digest.quiet:
-        lines.append("No change since the previous digest.")
-    elif digest.diff.first:
+    if digest.diff.first:
         lines.append("First digest: every open finding is listed as new.")
-    if not digest.quiet:
-        lines.append(f"New: {len(digest.diff.new)}  Resolved: {len(digest.diff.resolved)}")
-        for finding in digest.diff.new[:20]:
-            lines.append(f"  + [{finding.severity.value}] {finding.title} ({finding.resource_arn})")
-        for finding in digest.diff.resolved[:20]:
-            lines.append(f"  - [{finding.severity.value}] {finding.title} ({finding.resource_arn})")
-        for change in digest.diff.severity_changes[:20]:
-            lines.append(
-                f"  ~ {change.finding.title}: {change.before.value} -> "
-                f"{change.finding.severity.value} ({change.finding.resource_arn})"
-            )
+    lines.append(f"New: {len(digest.diff.new)}  Resolved: {len(digest.diff.resolved)}")
+    lines += _listed("+", digest.diff.new)
+    lines += _listed("-", digest.diff.resolved)
+    for change in digest.diff.severity_changes[:TEXT_LIST]:
+        lines.append(
+            f"  ~ {change.finding.title}: {change.before.value} -> "
+            f"{change.finding.severity.value} ({change.finding.resource_arn})"
+        )
     counts = digest.open_by_severity
     lines.append(
         "Open: " + ", ".join(f"{s.value} {counts[s.value]}" for s in SEVERITIES_WORST_FIRST)

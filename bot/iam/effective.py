@@ -704,7 +704,8 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
 def effective_permissions(ctx: Any) -> PermissionIndex:
     """The audit-wide index, built once and shared by every check through ``ctx.shared``."""
     index = ctx.shared.get(SHARED_KEY)
-    if index is None:
+    # A cache handed from another audit (other snapshot or time) must not answer for this one.
+    if index is None or index.snapshot is not ctx.snapshot or index.now != ctx.now:
         index = PermissionIndex(ctx.snapshot, ctx.now)
         ctx.shared[SHARED_KEY] = index
         extra = ctx.shared.setdefault("report_extra", {})

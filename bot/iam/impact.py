@@ -62,12 +62,15 @@ class PolicyChange:
     attach_managed / set_boundary take ``policy_arn`` (and ``document`` when the policy is not
     in the snapshot yet); detach_managed takes ``policy_arn``; put_inline takes ``policy_name``
     and ``document``; delete_inline takes ``policy_name``; remove_boundary takes nothing.
+    With ``group`` the change is made to that group, and its impact is judged on the member
+    passed to :func:`change_impact` (the approvals feature asks once per member).
     """
 
     kind: ChangeKind
     policy_arn: str | None = None
     policy_name: str | None = None
     document: PolicyDocument | None = None
+    group: str | None = None  # the change is to this group (of which the user is a member)
 
     def describe(self) -> str:
         target = self.policy_arn or self.policy_name or ""
@@ -78,6 +81,7 @@ class PolicyChange:
             "kind": self.kind,
             "policy_arn": self.policy_arn,
             "policy_name": self.policy_name,
+            "group": self.group,
         }
 
 
@@ -205,43 +209,43 @@ def _apply(
     change: PolicyChange,
 ) -> tuple[tuple[PolicySource, ...], PolicySource | None, list[PolicyDocument]]:
     """(new identity policies, new boundary, the documents whose statements changed)."""
-    own = "user" if isinstance(entity, User) else "role"
     kind = change.kind
     if kind not in CHANGE_KINDS:
         raise InputError(f"unknown change {kind!r} (use one of: {', '.join(CHANGE_KINDS)})")
+    via, owner = _owner(snapshot, entity, change)
     if kind in ("attach_managed", "set_boundary"):
         source = _managed_source(
-            snapshot, change, "managed" if kind == "attach_managed" else "boundary", own
+            snapshot, change, "managed" if kind == "attach_managed" else "boundary", via
         )
         if kind == "set_boundary":
             old = [boundary.document] if boundary else []
             return sources, source, [*old, source.document]
-        if any(s.name == source.name and s.via == own for s in sources):
-            raise InputError(f"{change.policy_arn} is already attached to {entity.arn}")
+        if any(s.name == source.name and s.via == via for s in sources):
+            raise InputError(f"{change.policy_arn} is already attached to {owner}")
         return (*sources, source), boundary, [source.document]
     if kind == "detach_managed":
         arn = _required(change.policy_arn, "policy_arn", kind)
         kept = tuple(
-            s for s in sources if not (s.kind == "managed" and s.via == own and s.name == arn)
+            s for s in sources if not (s.kind == "managed" and s.via == via and s.name == arn)
         )
         if len(kept) == len(sources):
-            raise InputError(f"{arn} is not attached directly to {entity.arn}")
+            raise InputError(f"{arn} is not attached to {owner}")
         removed = [s.document for s in sources if s not in kept]
         return kept, boundary, removed
     if kind == "put_inline":
         name = _required(change.policy_name, "policy_name", kind)
         document = _valid_document(change.document, name)
-        label = f"{entity.arn} inline {name}"
-        replaced = [s for s in sources if s.kind == "inline" and s.via == own and s.name == label]
+        label = f"{owner} inline {name}"
+        replaced = [s for s in sources if s.kind == "inline" and s.via == via and s.name == label]
         kept = tuple(s for s in sources if s not in replaced)
-        new = PolicySource(label, "inline", own, document, "inline:" + document_key(document))
+        new = PolicySource(label, "inline", via, document, "inline:" + document_key(document))
         return (*kept, new), boundary, [*(s.document for s in replaced), document]
     if kind == "delete_inline":
         name = _required(change.policy_name, "policy_name", kind)
-        label = f"{entity.arn} inline {name}"
-        removed = [s for s in sources if s.kind == "inline" and s.via == own and s.name == label]
+        label = f"{owner} inline {name}"
+        removed = [s for s in sources if s.kind == "inline" and s.via == via and s.name == label]
         if not removed:
-            raise InputError(f"{entity.arn} has no inline policy named {name!r}")
+            raise InputError(f"{owner} has no inline policy named {name!r}")
         return (
             tuple(s for s in sources if s not in removed),
             boundary,
@@ -249,8 +253,22 @@ def _apply(
         )
     # remove_boundary
     if boundary is None:
-        raise InputError(f"{entity.arn} has no permissions boundary to remove")
+        raise InputError(f"{owner} has no permissions boundary to remove")
     return sources, None, [boundary.document]
+
+
+def _owner(snapshot: AccountSnapshot, entity: User | Role, change: PolicyChange) -> tuple[str, str]:
+    """(how the changed policies reach the principal, the ARN of the entity that holds them)."""
+    if change.group is None:
+        return ("user" if isinstance(entity, User) else "role"), entity.arn
+    group = snapshot.group_by_name().get(change.group)
+    if group is None:
+        raise InputError(f"group {change.group} is not in the snapshot")
+    if not isinstance(entity, User) or change.group not in entity.groups:
+        raise InputError(f"{entity.arn} is not a member of group {change.group}")
+    if change.kind in ("set_boundary", "remove_boundary"):
+        raise InputError("a group has no permissions boundary; set it on a user or role")
+    return f"group:{group.name}", group.arn
 
 
 def _managed_source(

@@ -29,6 +29,7 @@ from bot.audit.model import Role
 from bot.iam.effective import (
     Access,
     EffectivePermissions,
+    Grant,
     PermissionIndex,
     PolicySource,
     ResolvedPolicy,
@@ -47,7 +48,13 @@ from bot.iam.privesc_methods import (
 
 SHARED_KEY = "iam.privilege_escalation"
 _POLICY_VERSION_ACTIONS = frozenset({"iam:createpolicyversion", "iam:setdefaultpolicyversion"})
-_NOT_SELF_TARGETED = _POLICY_VERSION_ACTIONS | {"iam:passrole"}
+# Actions that escalate even when aimed at the principal itself (a policy on its own user or
+# role). Creating keys or a password for oneself, by contrast, gains nothing: the common
+# self-service pattern (`user/${aws:username}`) must not count as iam-002 / iam-004.
+_SELF_ESCALATING = {
+    "user": frozenset({"iam:putuserpolicy", "iam:attachuserpolicy"}),
+    "role": frozenset({"iam:putrolepolicy", "iam:attachrolepolicy"}),
+}
 _ASSUME_ROLE = "sts:AssumeRole"
 
 
@@ -143,7 +150,8 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
     """The first target the action is allowed on, or None.
 
     Targets other than the principal itself depend only on the policy set, so that part is
-    cached per set; the principal's own ARN is tried last, for IAM actions.
+    cached per set; the principal's own ARN is tried last, for the actions that escalate when
+    aimed at oneself.
     """
     if not perms.may_allow(action):
         return None
@@ -155,8 +163,7 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
     else:
         access = perms.allowed_on_any(action, _unique(finder.candidates(perms, action)))
         memo[key] = access
-    targets_self = lowered.startswith("iam:") and lowered not in _NOT_SELF_TARGETED
-    if access is None and targets_self:
+    if access is None and lowered in _SELF_ESCALATING[perms.principal.kind]:
         access = perms.allowed_on_any(action, (perms.arn,))
     return access
 
@@ -172,9 +179,17 @@ def methods_held(
     possible = perms.possible_among("privesc_methods", all_method_actions())
     if not possible:
         return ()
-    for method in action_methods() if methods is None else methods:
-        if method.needs_trust_chain or not possible.issuperset(_lowered(method)):
-            continue
+    if methods is None:
+        # Which methods some Allow could cover depends on the policy set only: once per set.
+        key = ("privesc_candidates",)
+        candidates = perms.view.memo.get(key)
+        if candidates is None:
+            candidates = [m for m, needed in _method_table() if possible.issuperset(needed)]
+            perms.view.memo[key] = candidates
+    else:
+        wanted = [m for m in methods if not m.needs_trust_chain]
+        candidates = [m for m in wanted if possible.issuperset(_lowered_actions(m))]
+    for method in candidates:
         accesses: list[Access] = []
         for action in method.actions:
             if action not in memo:
@@ -197,9 +212,14 @@ def _unique(items: Iterable[str]) -> Iterator[str]:
             yield item
 
 
-@functools.lru_cache(maxsize=256)
-def _lowered(method: EscalationMethod) -> frozenset[str]:
+def _lowered_actions(method: EscalationMethod) -> frozenset[str]:
     return frozenset(a.lower() for a in method.actions)
+
+
+@functools.lru_cache(maxsize=1)
+def _method_table() -> tuple[tuple[EscalationMethod, frozenset[str]], ...]:
+    """Every action-list method with its actions lower-cased, computed once."""
+    return tuple((m, _lowered_actions(m)) for m in action_methods())
 
 
 # --- sts-001: role trust chains -----------------------------------------------------------------
@@ -222,7 +242,7 @@ def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) 
     if trust.error:
         return None
     caller = parse_principal(session_arn(perms))
-    direct = False
+    direct: list[tuple[str, Grant]] = []  # (how the trust names the caller, statement)
     via_account = False
     for statement in trust.policy.statements:
         names = statement.actions
@@ -241,14 +261,17 @@ def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) 
         if via == "account":
             via_account = True
         else:
-            direct = True
+            direct.append((via, Grant(trust_source.label(), statement.label, "Allow")))
     if perms.denied_by(_ASSUME_ROLE, role.arn):
         return None
     identity = perms.decide(_ASSUME_ROLE, role.arn)
     if identity.allowed and (direct or via_account):
         return identity
-    if direct and not identity.boundary_blocks:
-        return Access(_ASSUME_ROLE, role.arn, True, (), ())
+    # Same account, the trust names the caller itself: no identity Allow needed. As for any
+    # resource policy, naming a role is still limited by its boundary; naming a user is not.
+    for via, grant in direct:
+        if via != "role" or not identity.boundary_blocks:
+            return Access(_ASSUME_ROLE, role.arn, True, (grant,), ())
     return None
 
 
@@ -324,6 +347,7 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
     finder = TargetFinder(index)
     chains = trust_chains(index)
     chain_method = next(m for m in load_methods() if m.id == TRUST_CHAIN_METHOD)
+    roles = {r.arn: r for r in index.snapshot.roles}
     found: dict[str, Escalation] = {}
     for arn in index:
         perms = index[arn]
@@ -331,8 +355,8 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
             continue
         held = list(methods_held(perms, finder))
         chain = chains.get(arn)
-        if chain:
-            first_hop = perms.decide(_ASSUME_ROLE, chain[1])
+        first_hop = can_assume(perms, roles[chain[1]], index) if chain else None
+        if chain and first_hop is not None:
             held.append(HeldMethod(chain_method, (first_hop,), chain))
         if held:
             found[arn] = Escalation(arn, tuple(held), perms.assumptions())
@@ -341,8 +365,9 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
 
 def privilege_escalations(ctx: Any) -> dict[str, Escalation]:
     """The audit-wide result, computed once and shared through ``ctx.shared``."""
-    found = ctx.shared.get(SHARED_KEY)
-    if found is None:
-        found = find_escalations(effective_permissions(ctx))
-        ctx.shared[SHARED_KEY] = found
-    return found
+    index = effective_permissions(ctx)
+    cached = ctx.shared.get(SHARED_KEY)
+    if cached is None or cached[0] is not index:
+        cached = (index, find_escalations(index))
+        ctx.shared[SHARED_KEY] = cached
+    return cached[1]

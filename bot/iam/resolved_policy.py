@@ -102,14 +102,13 @@ class ResolvedPolicy:
 
     __slots__ = (
         "_action_answers",
-        "_allow",
         "_by_action",
         "_context",
-        "_deny",
         "_evaluator",
         "_literals",
         "_principal_arn",
         "_subsets",
+        "_tests",
         "assumptions",
         "cache",
         "error",
@@ -142,8 +141,8 @@ class ResolvedPolicy:
             self.error = str(exc)
             parsed = Policy(name=source.name, version="", statements=())
         self.policy = self._resolve(parsed, facts, tags)
-        self._allow = _effect_matcher(self.policy, "Allow")
-        self._deny = _effect_matcher(self.policy, "Deny")
+        # One compiled action test per statement, built once: these run for every action asked.
+        self._tests = tuple((st, _action_test(st)) for st in self.policy.statements)
         self._evaluator: Evaluator | None = None  # compiled on first use: many never need it
         self._by_action: dict[str, tuple[Statement, ...]] = {}
         self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
@@ -193,10 +192,10 @@ class ResolvedPolicy:
 
     # ---- quick tests used to skip evaluator calls that cannot matter ----
     def may_allow(self, action_lower: str) -> bool:
-        return self._allow(action_lower)
+        return any(st.effect == "Allow" for st in self._matching(action_lower))
 
     def may_deny(self, action_lower: str) -> bool:
-        return self._deny(action_lower)
+        return any(st.effect == "Deny" for st in self._matching(action_lower))
 
     def subset(self, effect: str, label: str, actions: frozenset[str], expand: Expander):
         """The actions (lower-case) of a named list that a statement of this effect can match.
@@ -269,10 +268,8 @@ class ResolvedPolicy:
         found = self._literals.get(action_lower)
         if found is None:
             patterns: list[str] = []
-            for statement in self.policy.statements:
-                if statement.effect != "Allow" or not statement.resources:
-                    continue
-                if _statement_action_matches(statement, action_lower):
+            for statement in self._matching(action_lower):
+                if statement.effect == "Allow" and statement.resources:
                     patterns.extend(statement.resources)
             found = tuple(dict.fromkeys(patterns))
             self._literals[action_lower] = found
@@ -294,9 +291,7 @@ class ResolvedPolicy:
     def _matching(self, action_lower: str) -> tuple[Statement, ...]:
         found = self._by_action.get(action_lower)
         if found is None:
-            found = tuple(
-                st for st in self.policy.statements if _statement_action_matches(st, action_lower)
-            )
+            found = tuple(st for st, test in self._tests if test(action_lower))
             self._by_action[action_lower] = found
         return found
 
@@ -378,26 +373,12 @@ def decision_count() -> int:
     return _STATS["evaluations"] + _STATS["by_action"]
 
 
-def _statement_action_matches(statement: Statement, action_lower: str) -> bool:
+def _action_test(statement: Statement) -> Callable[[str], bool]:
+    """Whether the statement's Action (or NotAction) covers a lower-cased action."""
     if statement.actions is not None:
-        return action_matcher(statement.actions)(action_lower)
-    return not action_matcher(statement.not_actions or ())(action_lower)
-
-
-def _effect_matcher(policy: Policy, effect: str):
-    statements = [s for s in policy.statements if s.effect == effect]
-    if not statements:
-        return lambda _action: False
-    memo: dict[str, bool] = {}
-
-    def test(action_lower: str) -> bool:
-        hit = memo.get(action_lower)
-        if hit is None:
-            hit = any(_statement_action_matches(s, action_lower) for s in statements)
-            memo[action_lower] = hit
-        return hit
-
-    return test
+        return action_matcher(statement.actions)
+    excluded = action_matcher(statement.not_actions or ())
+    return lambda action_lower: not excluded(action_lower)
 
 
 def referenced_keys(document: PolicyDocument) -> frozenset[str]:

@@ -286,6 +286,11 @@ register(
 # --- policies: attach / detach -------------------------------------------------------------------
 
 
+def _policy_call(verb: str, target: Target, arn: str) -> str:
+    noun = target.kind.title()
+    return f"iam:{verb}{noun}Policy {noun}Name={target.name} PolicyArn={arn}"
+
+
 def _attach_plan(params: Mapping[str, Any]) -> Plan:
     """Attach a catalogue, custom or existing managed policy (by ARN) to a user, group or role."""
     target = _target(params)
@@ -294,9 +299,7 @@ def _attach_plan(params: Mapping[str, Any]) -> Plan:
     source = str(params.get("source") or ("arn" if policy_arn else ""))
     if policy_arn:
         name = name_from_arn(policy_arn)
-        steps = (
-            f"iam:Attach{target.kind.title()}Policy {target.kind.title()}Name={target.name} PolicyArn={policy_arn}",
-        )
+        steps = (_policy_call("Attach", target, policy_arn),)
         created = ""
         doc = document if isinstance(document, dict) else None
     else:
@@ -310,7 +313,7 @@ def _attach_plan(params: Mapping[str, Any]) -> Plan:
         steps = (
             f"iam:CreatePolicy PolicyName={name} (unless it exists with this content), tagged with"
             " the request id, requester and approver",
-            f"iam:Attach{target.kind.title()}Policy {target.kind.title()}Name={target.name} PolicyArn=<{name}>",
+            _policy_call("Attach", target, f"<{name}>"),
         )
     clean: dict[str, Any] = {
         "target_kind": target.kind,
@@ -361,10 +364,8 @@ def _detach_plan(params: Mapping[str, Any]) -> Plan:
         remediation="detach_policy",
         target=target,
         params=clean,
-        summary=f"Detach policy {name_from_arn(shown) if policy_arn else managed} from {target.describe()}",
-        steps=(
-            f"iam:Detach{target.kind.title()}Policy {target.kind.title()}Name={target.name} PolicyArn={shown}",
-        ),
+        summary=f"Detach policy {name_from_arn(shown)} from {target.describe()}",
+        steps=(_policy_call("Detach", target, shown),),
         undo=f"Attach {shown} to {target.describe()} again (the Undo button asks for approval).",
         undo_change={"remediation": "attach_policy", "params": {**clean, "source": "arn"}}
         if policy_arn
@@ -518,9 +519,14 @@ def _group_plan(params: Mapping[str, Any], *, add: bool) -> Plan:
         remediation="add_user_to_group" if add else "remove_user_from_group",
         target=target,
         params=clean,
-        summary=f"{'Add' if add else 'Remove'} user {target.name} {'to' if add else 'from'} group {group}",
+        summary=(
+            f"Add user {target.name} to group {group}"
+            if add
+            else f"Remove user {target.name} from group {group}"
+        ),
         steps=(
-            f"iam:{'AddUserToGroup' if add else 'RemoveUserFromGroup'} GroupName={group} UserName={target.name}",
+            f"iam:{'AddUserToGroup' if add else 'RemoveUserFromGroup'}"
+            f" GroupName={group} UserName={target.name}",
         ),
         undo=f"{'Remove the user from' if add else 'Add the user back to'} {group} (Undo button).",
         undo_change={
@@ -614,7 +620,8 @@ def _trust_plan(params: Mapping[str, Any]) -> Plan:
         params=clean,
         summary=f"Replace the trust policy of role {target.name}",
         steps=(
-            f"iam:UpdateAssumeRolePolicy RoleName={target.name} PolicyDocument=<the document below>",
+            f"iam:UpdateAssumeRolePolicy RoleName={target.name}"
+            " PolicyDocument=<the document below>",
         ),
         undo="Put the previous trust policy back (Undo button; it is kept with this request).",
         document=new,

@@ -55,9 +55,9 @@ def _when(moment: datetime) -> str:
     return escape(moment.isoformat(timespec="seconds"))
 
 
-def _bullets(items: Sequence[str], limit: int = 12) -> str:
+def _bullets(items: Sequence[str], limit: int = 12, total: int | None = None) -> str:
     shown = [f"• {code(i)}" for i in items[:limit]]
-    more = len(items) - limit
+    more = (len(items) if total is None else total) - len(shown)
     return "\n".join(shown) + (f"\n…and {more} more" if more > 0 else "")
 
 
@@ -87,7 +87,7 @@ def request_blocks(request: ApprovalRequest) -> list[Block]:
     if request.lint:
         lines = [
             f"• {escape(str(f.get('severity', '')))} {code(f.get('code', ''))}: "
-            f"{escape(f.get('message', ''))}"
+            f"{escape(clip(str(f.get('message', '')), 240))}"
             for f in request.lint[:MAX_LINT]
         ]
         more = len(request.lint) - MAX_LINT
@@ -118,16 +118,19 @@ def impact_text(impact: dict[str, Any]) -> str:
     if "gained" in impact:
         who = ", ".join(str(p).rsplit("/", 1)[-1] for p in impact.get("simulated_on", []))
         lines.append(
-            f"Simulated for {escape(who)} on account data of {escape(impact.get('snapshot_at', '?'))}"
+            f"Simulated for {escape(who)} on account data of"
+            f" {escape(impact.get('snapshot_at', '?'))}"
         )
         gained, lost = impact.get("gained", []), impact.get("lost", [])
+        gained_count = impact.get("gained_count", len(gained))
+        lost_count = impact.get("lost_count", len(lost))
         lines.append(
-            f"Gains {impact.get('gained_count', len(gained))} action(s)"
-            + (":\n" + _bullets(gained) if gained else "")
+            f"Gains {gained_count} action(s)"
+            + (":\n" + _bullets(gained, total=gained_count) if gained else "")
         )
         lines.append(
-            f"Loses {impact.get('lost_count', len(lost))} action(s)"
-            + (":\n" + _bullets(lost) if lost else "")
+            f"Loses {lost_count} action(s)"
+            + (":\n" + _bullets(lost, total=lost_count) if lost else "")
         )
         if impact.get("becomes_admin"):
             lines.append(":rotating_light: becomes an administrator")
@@ -170,7 +173,8 @@ def approval_message(request: ApprovalRequest) -> Message:
         )
     else:
         blocks.append(section(decision_text(request)))
-    fallback = f"IAM change request {request.id} ({request.state.value}): {request.summary}"
+    # The fallback feeds notifications, where <!channel> would ping too: escaped as well.
+    fallback = f"IAM change request {request.id} ({request.state.value}): {escape(request.summary)}"
     return message(fallback, blocks)
 
 
@@ -182,7 +186,8 @@ def result_message(request: ApprovalRequest, *, can_undo: bool) -> Message:
         rollback = " (rollback)" if call.get("rollback") else ""
         error = f" {escape(call.get('error_code', ''))}" if not call.get("ok") else ""
         lines.append(
-            f"{mark} {code(call.get('api', ''))}{rollback}{error} request id {code(call.get('request_id') or '-')}"
+            f"{mark} {code(call.get('api', ''))}{rollback}{error}"
+            f" request id {code(call.get('request_id') or '-')}"
         )
     blocks = [section("\n".join(lines))]
     if can_undo and request.state is State.APPLIED:
@@ -230,7 +235,8 @@ def custom_policy_modal(*, channel: str, target_kind: str, target_name: str) -> 
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(
-                f"Policy to attach to {code(target_kind + ' ' + target_name)}; an approver will see it."
+                f"Policy to attach to {code(target_kind + ' ' + target_name)};"
+                " an approver will see it."
             ),
             {
                 "type": "input",
@@ -270,12 +276,14 @@ def history_message(entries: Sequence[Any]) -> Message:
         )
         extra = ""
         if entry.kind == "aws_call":
-            extra = f" {'ok' if data.get('ok') else 'FAILED ' + escape(data.get('error_code', ''))} id {code(data.get('request_id') or '-')}"
+            status = "ok" if data.get("ok") else "FAILED " + escape(data.get("error_code", ""))
+            extra = f" {status} id {code(data.get('request_id') or '-')}"
         elif data.get("reason"):
             extra = f": {escape(clip(str(data['reason']), 200))}"
         actor = "bot" if entry.actor == "bot" else f"<@{escape(entry.actor)}>"
         lines.append(
-            f"{_when(entry.at)} {code(entry.request_id)} {escape(entry.kind)} {escape(str(what))}{extra} ({actor})"
+            f"{_when(entry.at)} {code(entry.request_id)} {escape(entry.kind)}"
+            f" {escape(str(what))}{extra} ({actor})"
         )
     blocks: list[Block] = [header(f"Last {len(entries)} audit-trail entries")]
     chunk: list[str] = []

@@ -57,47 +57,46 @@ def _pct(value: float | None) -> str:
 
 
 def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
-    """The digest as one message; a quiet day is one line plus the state of things."""
+    """The digest as one message; a day without change is a single line."""
+    if digest.quiet:
+        line = quiet_line(digest)
+        return message(line, [section(f":white_check_mark: {escape(line)}")])
     budget = Budget()
     day = f"{digest.generated_at:%a %d %b %Y}"
     budget.add(header(f"IAM digest · {digest.account_id} · {day}"))
     diff = digest.diff
-    if digest.quiet:
-        fallback = f"IAM digest {digest.account_id}: no change since the previous digest."
-        budget.add(section(":white_check_mark: No change since the previous digest."))
-    else:
-        intro = (
-            "First digest for this account: every open finding counts as new."
-            if diff.first
-            else f"*{len(diff.new)}* new · *{len(diff.resolved)}* resolved"
-            + (f" · *{len(diff.severity_changes)}* re-rated" if diff.severity_changes else "")
-            + " since the previous digest."
+    intro = (
+        "First digest for this account: every open finding counts as new."
+        if diff.first
+        else f"*{len(diff.new)}* new · *{len(diff.resolved)}* resolved"
+        + (f" · *{len(diff.severity_changes)}* re-rated" if diff.severity_changes else "")
+        + " since the previous digest."
+    )
+    fallback = (
+        f"IAM digest {digest.account_id}: {len(diff.new)} new, {len(diff.resolved)} resolved."
+    )
+    budget.add(section(intro))
+    if diff.new and not diff.first:
+        lines = [_finding_line(f) for f in diff.new]
+        budget.add(section(_list_section("*New*", lines, len(diff.new))), reserve_blocks=8)
+    if diff.resolved:
+        lines = [_finding_line(f, ":heavy_check_mark: ") for f in diff.resolved]
+        budget.add(
+            section(_list_section("*Resolved*", lines, len(diff.resolved))), reserve_blocks=8
         )
-        fallback = (
-            f"IAM digest {digest.account_id}: {len(diff.new)} new, {len(diff.resolved)} resolved."
+    if diff.severity_changes:
+        lines = [
+            clip(
+                f"{escape(clip(c.finding.title, 100))} {code(c.finding.resource_arn)}:"
+                f" {c.before.value} → *{c.finding.severity.value}*",
+                ITEM_TEXT,
+            )
+            for c in diff.severity_changes
+        ]
+        budget.add(
+            section(_list_section("*Re-rated*", lines, len(diff.severity_changes))),
+            reserve_blocks=8,
         )
-        budget.add(section(intro))
-        if diff.new and not diff.first:
-            lines = [_finding_line(f) for f in diff.new]
-            budget.add(section(_list_section("*New*", lines, len(diff.new))), reserve_blocks=8)
-        if diff.resolved:
-            lines = [_finding_line(f, ":heavy_check_mark: ") for f in diff.resolved]
-            budget.add(
-                section(_list_section("*Resolved*", lines, len(diff.resolved))), reserve_blocks=8
-            )
-        if diff.severity_changes:
-            lines = [
-                clip(
-                    f"{escape(clip(c.finding.title, 100))} {code(c.finding.resource_arn)}:"
-                    f" {c.before.value} → *{c.finding.severity.value}*",
-                    ITEM_TEXT,
-                )
-                for c in diff.severity_changes
-            ]
-            budget.add(
-                section(_list_section("*Re-rated*", lines, len(diff.severity_changes))),
-                reserve_blocks=8,
-            )
     budget.add(divider())
     budget.add(section("*Still open, by severity*"))
     budget.add(fields(severity_counts(digest.open_by_severity)))
@@ -146,6 +145,23 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
         f"{s.value} {counts[s.value]}" for s in SEVERITIES_WORST_FIRST
     )
     return message(fallback, budget.blocks)
+
+
+def quiet_line(digest: Digest) -> str:
+    """The whole digest of a day without change, in one line (plain text, no AWS strings)."""
+    counts = digest.open_by_severity
+    open_text = ", ".join(
+        f"{counts[s.value]} {s.value}" for s in SEVERITIES_WORST_FIRST if counts[s.value]
+    )
+    mfa = (
+        f"; MFA {digest.mfa.users_with_mfa}/{digest.mfa.users} users"
+        if digest.mfa.known and digest.mfa.users
+        else ""
+    )
+    return (
+        f"IAM digest {digest.account_id}: no change since the previous digest"
+        f" (open: {open_text or 'none'}{mfa})."
+    )
 
 
 def chart_comment(points: int) -> str:

@@ -19,9 +19,12 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1_000_000
 
 Health = Callable[[], tuple[bool, dict[str, Any]]]
+# () -> (body, content type) in Prometheus text format; see bot/observability.py
+MetricsExposition = Callable[[], tuple[bytes, str]]
 
 
 class _Server(ThreadingHTTPServer):
@@ -33,8 +36,16 @@ class _Server(ThreadingHTTPServer):
 class SlackHttpServer:
     """Serves the app on (host, port); port 0 picks a free port (tests)."""
 
-    def __init__(self, app: App, *, host: str, port: int, health: Health) -> None:
-        handler = _handler_class(app, health)
+    def __init__(
+        self,
+        app: App,
+        *,
+        host: str,
+        port: int,
+        health: Health,
+        metrics: MetricsExposition | None = None,
+    ) -> None:
+        handler = _handler_class(app, health, metrics)
         self._server = _Server((host, port), handler)
         self._thread: threading.Thread | None = None
 
@@ -59,7 +70,9 @@ class SlackHttpServer:
             self._thread.join(timeout=5)
 
 
-def _handler_class(app: App, health: Health) -> type[BaseHTTPRequestHandler]:
+def _handler_class(
+    app: App, health: Health, metrics: MetricsExposition | None = None
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -67,6 +80,14 @@ def _handler_class(app: App, health: Health) -> type[BaseHTTPRequestHandler]:
             log.debug("%s " + format, self.address_string(), *args)
 
         def do_GET(self) -> None:
+            if metrics is not None and self.path.partition("?")[0] == METRICS_PATH:
+                body, content_type = metrics()
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             if self.path.partition("?")[0] != HEALTH_PATH:
                 self._send(404, {"error": "not found"})
                 return

@@ -136,6 +136,8 @@ def aws() -> Iterator[StubbedAWS]:
 
 
 def collect(aws: StubbedAWS, *regions: str, **scope: Any):
+    # One GetFindingV2 at a time: Stubber answers in the order responses were queued.
+    scope = {"detail_workers": 1, **scope}
     return collect_access_analyzer(
         scope=AnalyzerScope(regions=regions or (US,), **scope), home_region=US, client_factory=aws
     )
@@ -209,8 +211,12 @@ def test_every_finding_type_across_pages_and_regions(aws: StubbedAWS) -> None:
         },
         {"nextToken": "a-1"},
     )
-    # External access findings over two pages, details one by one.
+    # Findings are listed for every analyzer first (external over two pages), then read in
+    # detail one by one.
     expect_findings(us, arn("account"), [PUBLIC_ROLE], [SHARED_BUCKET])
+    expect_findings(
+        us, arn("unused"), [UNUSED_ROLE, UNUSED_KEY, UNUSED_PASSWORD, UNUSED_PERMISSION]
+    )
     expect_detail(us, arn("account"), PUBLIC_ROLE, [ext({"AWS": "*"}, ["sts:AssumeRole"], True)])
     expect_detail(
         us,
@@ -225,9 +231,6 @@ def test_every_finding_type_across_pages_and_regions(aws: StubbedAWS) -> None:
         ],
     )
     # Unused access: every unused type; UnusedPermission's details come over two pages.
-    expect_findings(
-        us, arn("unused"), [UNUSED_ROLE, UNUSED_KEY, UNUSED_PASSWORD, UNUSED_PERMISSION]
-    )
     expect_detail(us, arn("unused"), UNUSED_ROLE, [{"unusedIamRoleDetails": {"lastAccessed": T0}}])
     expect_detail(
         us,
@@ -648,3 +651,45 @@ def test_collect_snapshot_fills_the_analyzer_fields() -> None:
     assert [(a.name, a.region) for a in snapshot.analyzers] == [("account", US)]
     assert snapshot.analyzer_findings == ()
     assert not [i for i in snapshot.collection_issues if "analyzer" in i.action]
+
+
+def test_scope_for_a_filter_asks_aws_only_for_what_is_wanted() -> None:
+    from bot.audit.analyzer_view import FindingFilter
+
+    wanted = FindingFilter(kind="unused", statuses=("ARCHIVED",), types=("UnusedIAMRole",))
+    scope = AnalyzerScope.for_filter(wanted, ["eu-west-1"], details=False)
+    assert scope.regions == ("eu-west-1",)
+    assert scope.statuses == ("ARCHIVED",)
+    assert scope.finding_types == ("UnusedIAMRole",)
+    assert scope.details is False
+    assert AnalyzerScope.for_filter(FindingFilter()).regions is None  # enabled regions
+    with pytest.raises(ValueError, match="statuses"):
+        AnalyzerScope(statuses=())
+
+
+def test_details_are_read_concurrently_and_kept_in_listing_order() -> None:
+    from bot.aws.demo_analyzer import demo_access_analyzer_data
+
+    data = demo_access_analyzer_data(NOW, AnalyzerScope(detail_workers=4))
+    assert [f.id for f in data.findings] == [
+        "demo-0001-public-trust-role",
+        "demo-0002-partner-audit-role",
+        "demo-0003-reports-bucket",
+        "demo-0005-dave-key",
+        "demo-0006-legacy-batch-role",
+        "demo-0007-grace-password",
+        "demo-0008-lambda-processor-iam",
+    ]
+    assert all(f.details["details_fetched"] for f in data.findings)
+    assert data.issues == ()
+
+
+def test_a_denied_detail_call_repeated_is_one_issue(aws: StubbedAWS) -> None:
+    stub = aws.aa(US)
+    stub.add_response("list_analyzers", {"analyzers": [analyzer_summary("account", "ACCOUNT")]}, {})
+    expect_findings(stub, arn("account"), [PUBLIC_ROLE, SHARED_BUCKET])
+    stub.add_client_error("get_finding_v2", "AccessDeniedException", "no", 403)
+    stub.add_client_error("get_finding_v2", "AccessDeniedException", "no", 403)
+    data = collect(aws)
+    (issue,) = data.issues
+    assert issue.message.endswith("the identity running the audit in us-east-1 (2 calls)")

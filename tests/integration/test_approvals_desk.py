@@ -128,13 +128,16 @@ def propose_custom(desk: ApprovalDesk, document: dict = DOC, user: str = "bob"):
 
 def test_request_shows_impact_lint_hash_and_lands_in_the_trail(desk: ApprovalDesk) -> None:
     request = propose_custom(desk)
-    assert request.state is State.PENDING and request.channel == "C1"
-    assert request.impact["gained"] == ["s3:ListAllMyBuckets"] and request.impact["lost"] == []
+    assert request.state is State.PENDING
+    assert request.channel == "C1"
+    assert request.impact["gained"] == ["s3:ListAllMyBuckets"]
+    assert request.impact["lost"] == []
     assert request.expires_at == T0 + timedelta(hours=1)
     assert len(request.content_hash) == 64
     assert request.target_state["exists"] is True
     entry = desk.trail.last(1)[0]
-    assert entry.kind == "request" and entry.request_id == request.id
+    assert entry.kind == "request"
+    assert entry.request_id == request.id
     assert entry.data["content_hash"] == request.content_hash
 
 
@@ -151,13 +154,15 @@ def test_full_flow_approve_apply_undo(desk: ApprovalDesk, aws: boto3.Session) ->
     assert final.state is State.APPLIED, final.outcome
     assert attached(aws)[0].startswith("iam-audit-custom-")
     kinds = [e.kind for e in reversed(desk.trail.last(20))]
-    assert kinds[:3] == ["request", "decision", "aws_call"] and kinds[-1] == "result"
+    assert kinds[:3] == ["request", "decision", "aws_call"]
+    assert kinds[-1] == "result"
     calls = [e for e in desk.trail.last(20) if e.kind == "aws_call"]
     assert {c.data["api"] for c in calls} >= {"CreatePolicy", "AttachUserPolicy"}
     assert all(c.data["request_id"] for c in calls)
 
     undo = desk.propose_undo(requester="UAPP2", request_id=request.id, is_member=NOBODY)
-    assert undo.remediation == "detach_policy" and undo.undo_of == request.id
+    assert undo.remediation == "detach_policy"
+    assert undo.undo_of == request.id
     assert undo.state is State.PENDING  # an undo needs its own approval
     assert attached(aws)  # nothing changed yet
     desk.approve(undo.id, approver="UAPP", is_member=NOBODY)
@@ -174,7 +179,8 @@ def test_self_approval_and_non_approver_are_refused_with_nothing_changed(
     with pytest.raises(Refused, match="only the configured approvers"):
         desk.approve(request.id, approver="USTRANGER", is_member=NOBODY)
     assert desk.get(request.id).state is State.PENDING
-    assert attached(aws) == [] and CountingExecutor.applies == 0
+    assert attached(aws) == []
+    assert CountingExecutor.applies == 0
     assert [e.kind for e in desk.trail.last(2)] == ["refused", "refused"]
 
 
@@ -228,8 +234,10 @@ def test_target_changed_since_the_request_aborts_with_explanation(
     desk.approve(request.id, approver="UAPP", is_member=NOBODY)
     final = desk.apply(request.id)
     assert final.state is State.FAILED
-    assert "changed since the request" in final.outcome and "access keys" in final.outcome
-    assert attached(aws) == [] and CountingExecutor.applies == 0
+    assert "changed since the request" in final.outcome
+    assert "access keys" in final.outcome
+    assert attached(aws) == []
+    assert CountingExecutor.applies == 0
 
 
 def test_aws_error_mid_apply_rolls_back_and_fails(desk: ApprovalDesk, aws: boto3.Session) -> None:
@@ -237,7 +245,8 @@ def test_aws_error_mid_apply_rolls_back_and_fails(desk: ApprovalDesk, aws: boto3
     fail_on(desk.executor()._client("iam"), "AttachUserPolicy")  # type: ignore[attr-defined]
     desk.approve(request.id, approver="UAPP", is_member=NOBODY)
     final = desk.apply(request.id)
-    assert final.state is State.FAILED and "Rolled back" in final.outcome
+    assert final.state is State.FAILED
+    assert "Rolled back" in final.outcome
     assert [c["api"] for c in final.calls if c["rollback"]] == ["DeletePolicy"]
     local = aws.client("iam").list_policies(Scope="Local")["Policies"]
     assert local == []  # the created policy was deleted again
@@ -247,7 +256,8 @@ def test_aws_error_mid_apply_rolls_back_and_fails(desk: ApprovalDesk, aws: boto3
 def test_reject_with_reason_and_requester_cancel(desk: ApprovalDesk) -> None:
     first = propose_custom(desk)
     rejected = desk.reject(first.id, user="UAPP", reason="too broad", is_member=NOBODY)
-    assert rejected.state is State.REJECTED and rejected.decisions[-1].reason == "too broad"
+    assert rejected.state is State.REJECTED
+    assert rejected.decisions[-1].reason == "too broad"
     second = propose_custom(desk)
     assert (
         desk.reject(second.id, user="UREQ", reason="oops", is_member=NOBODY).state
@@ -276,7 +286,8 @@ def test_catalogue_detach_and_key_remediations_resolve_targets(
         },
         is_member=NOBODY,
     )
-    assert attach.document and attach.params["policy_name"] == "mfa-self-service-enforce"
+    assert attach.document
+    assert attach.params["policy_name"] == "mfa-self-service-enforce"
     assert attach.impact["simulated_on"] == ["arn:aws:iam::123456789012:user/bob"]
     desk.approve(attach.id, approver="UAPP", is_member=NOBODY)
     assert desk.apply(attach.id).state is State.APPLIED

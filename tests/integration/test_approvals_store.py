@@ -25,18 +25,18 @@ REDIS_SERVER = "/usr/bin/redis-server"
 
 
 def new_request(**changes: object) -> ApprovalRequest:
-    base = dict(
-        id=uuid.uuid4().hex[:12],
-        requester="UREQ",
-        target=Target("user", "bob"),
-        change={"remediation": "detach_policy", "params": {"target_name": "bob"}},
-        summary="Detach x from user bob",
-        steps=("iam:DetachUserPolicy",),
-        undo="Attach it again",
-        created_at=T0,
-        expires_at=T0 + timedelta(hours=24),
-        fingerprint="abc",
-    )
+    base: dict[str, object] = {
+        "id": uuid.uuid4().hex[:12],
+        "requester": "UREQ",
+        "target": Target("user", "bob"),
+        "change": {"remediation": "detach_policy", "params": {"target_name": "bob"}},
+        "summary": "Detach x from user bob",
+        "steps": ("iam:DetachUserPolicy",),
+        "undo": "Attach it again",
+        "created_at": T0,
+        "expires_at": T0 + timedelta(hours=24),
+        "fingerprint": "abc",
+    }
     base.update(changes)
     return ApprovalRequest(**base)  # type: ignore[arg-type]
 
@@ -93,7 +93,8 @@ def test_expiry_is_enforced_on_read_and_by_transition(store) -> None:
     with pytest.raises(TransitionRefused, match="expired"):
         store.transition(r.id, State.APPROVED, actor="UAPP", now=late)
     read = store.get(r.id, now=late)
-    assert read.state is State.EXPIRED and read.decisions[-1].actor == "bot"
+    assert read.state is State.EXPIRED
+    assert read.decisions[-1].actor == "bot"
     assert store.pending(now=late) == []
 
 
@@ -120,9 +121,11 @@ def test_twenty_concurrent_approvals_succeed_exactly_once(store) -> None:
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert len(wins) == 1 and len(refusals) == 19
+    assert len(wins) == 1
+    assert len(refusals) == 19
     final = store.get(r.id, now=T0)
-    assert final.approver == wins[0] and len(final.decisions) == 1
+    assert final.approver == wins[0]
+    assert len(final.decisions) == 1
     assert all(f"already approved by <@{wins[0]}>" in text for text in refusals)
 
 
@@ -174,9 +177,8 @@ def test_audit_trail_appends_and_reads_newest_first_and_exports_all(trail) -> No
         )
     last = trail.last(3)
     assert [e.request_id for e in last] == ["r6", "r5", "r4"]
-    assert last[0].data == {"api": "X", "request_id": "aws-6"} and last[0].at == T0 + timedelta(
-        seconds=6
-    )
+    assert last[0].data == {"api": "X", "request_id": "aws-6"}
+    assert last[0].at == T0 + timedelta(seconds=6)
     assert all(e.entry_id for e in last)
     exported = list(trail.export())
     assert [e.request_id for e in exported] == [f"r{n}" for n in range(7)]
@@ -257,7 +259,8 @@ def test_pending_requests_survive_a_redis_restart(tmp_path: Path) -> None:
             host="127.0.0.1", port=port, decode_responses=True, retry=Retry(NoBackoff(), 0)
         )
         back = RedisApprovalStore(client).get(pending.id, now=T0)
-        assert back == pending and back.state is State.PENDING
+        assert back == pending
+        assert back.state is State.PENDING
         assert [r.id for r in RedisApprovalStore(client).pending(now=T0)] == [pending.id]
         assert RedisAuditLog(client).last(1)[0].request_id == pending.id
         # and it can still be decided after the restart

@@ -77,6 +77,16 @@ def test_unused_kind_shows_last_use(capsys) -> None:
     by_type = {r["finding_type"]: r for r in rows}
     assert by_type["UnusedIAMRole"]["last_accessed"] is not None
     assert by_type["UnusedPermission"]["actions"] == ["iam:CreatePolicyVersion"]
+    # What the Slack "Remediate" button needs: the remediation id and its parameters.
+    assert by_type["UnusedIAMUserAccessKey"]["remediation"] == {
+        "id": "deactivate_access_key",
+        "params": {
+            "target_kind": "user",
+            "target_name": "dave.stale-key",
+            "access_key_id": "AKIADEMOSTALEKEY0001",
+        },
+    }
+    assert by_type["UnusedIAMRole"]["remediation"] is None
 
 
 def test_archived_status_is_asked_from_the_service(capsys) -> None:
@@ -231,3 +241,22 @@ def test_live_partial_denial_lists_what_was_read_and_the_problem(capsys, monkeyp
     assert "Problems reading Access Analyzer:" in out
     assert "was denied: grant access-analyzer:ListAnalyzers" in out
     assert "in eu-west-1" in out
+
+
+def test_demo_audit_runs_the_analyzer_checks(capsys) -> None:
+    checks = "analyzer.disabled,analyzer.unused_access_disabled,analyzer.active_findings"
+    code, out, err = run_cli(capsys, "audit", "--demo", "--checks", checks, "-f", "json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["errors"] == []
+    by_check: dict[str, list[dict[str, Any]]] = {}
+    for finding in report["findings"]:
+        by_check.setdefault(finding["check_id"], []).append(finding)
+    (disabled,) = by_check["analyzer.disabled"]
+    assert disabled["evidence"]["region"] == "eu-west-1"  # the audited region with no analyzer
+    assert "analyzer.unused_access_disabled" not in by_check  # us-east-1 has one
+    active = by_check["analyzer.active_findings"]
+    assert len(active) == 7  # the archived one is not reported
+    worst = max(active, key=lambda f: ["low", "medium", "high", "critical"].index(f["severity"]))
+    assert worst["severity"] == "critical"
+    assert worst["resource_arn"].startswith("arn:aws:iam::123456789012:role/public-trust-role#")

@@ -102,7 +102,8 @@ def test_deactivate_key_that_is_gone_fails_clearly(iam, executor) -> None:
         "deactivate_access_key",
         {"target_kind": "user", "target_name": "bob", "key_slot": 2},
     )
-    assert not result.ok and "no such access key" in result.outcome
+    assert not result.ok
+    assert "no such access key" in result.outcome
 
 
 def test_delete_login_profile(iam, executor) -> None:
@@ -113,7 +114,8 @@ def test_delete_login_profile(iam, executor) -> None:
     assert result.ok
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_login_profile(UserName="bob")
-    assert plan.undo_change is None and "CreateLoginProfile" in plan.undo
+    assert plan.undo_change is None
+    assert "CreateLoginProfile" in plan.undo
 
 
 def test_attach_catalogue_policy_creates_prefixed_tagged_policy_and_undo_detaches(
@@ -152,7 +154,8 @@ def test_attach_catalogue_policy_creates_prefixed_tagged_policy_and_undo_detache
         "attach_policy",
         {"target_kind": "user", "target_name": "bob", "document": DOC, "policy_name": "s3-list"},
     )
-    assert second.ok and "CreatePolicy" not in [c.api for c in second.calls if c.ok]
+    assert second.ok
+    assert "CreatePolicy" not in [c.api for c in second.calls if c.ok]
 
     undo_plan = get_remediation("detach_policy").plan(
         {**plan.undo_change["params"], "policy_arn": attached[0]["PolicyArn"]}
@@ -170,14 +173,17 @@ def test_failure_in_the_middle_rolls_back_the_created_policy(session, iam, execu
         "attach_policy",
         {"target_kind": "user", "target_name": "bob", "document": DOC, "policy_name": "x"},
     )
-    assert not result.ok and result.rolled_back
-    assert "ServiceFailure" in result.outcome and "Rolled back: create policy" in result.outcome
+    assert not result.ok
+    assert result.rolled_back
+    assert "ServiceFailure" in result.outcome
+    assert "Rolled back: create policy" in result.outcome
     apis = [(c.api, c.ok, c.rollback) for c in result.calls]
     assert ("CreatePolicy", True, False) in apis
     assert ("AttachUserPolicy", False, False) in apis
     assert apis[-1] == ("DeletePolicy", True, True)
     failed = next(c for c in result.calls if not c.ok and c.api == "AttachUserPolicy")
-    assert failed.request_id == "injected-request-id" and failed.error_code == "ServiceFailure"
+    assert failed.request_id == "injected-request-id"
+    assert failed.error_code == "ServiceFailure"
     names = [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]]
     assert plan.params["managed_name"] not in names  # nothing left behind
 
@@ -190,9 +196,9 @@ def test_rollback_failure_is_reported_not_hidden(session, iam, executor) -> None
         "attach_policy",
         {"target_kind": "user", "target_name": "bob", "document": DOC, "policy_name": "y"},
     )
-    assert (
-        not result.ok and "Rollback problems" in result.outcome and "AccessDenied" in result.outcome
-    )
+    assert not result.ok
+    assert "Rollback problems" in result.outcome
+    assert "AccessDenied" in result.outcome
 
 
 def test_detach_admin_policy_and_undo(iam, executor) -> None:
@@ -230,8 +236,10 @@ def test_detach_of_a_policy_not_attached_is_a_clear_failure(iam, executor) -> No
             "policy_arn": f"arn:aws:iam::{ACCOUNT}:policy/Nope",
         },
     )
-    assert not result.ok and "DetachUserPolicy failed" in result.outcome
-    assert result.calls[0].error_code and result.calls[0].request_id
+    assert not result.ok
+    assert "DetachUserPolicy failed" in result.outcome
+    assert result.calls[0].error_code
+    assert result.calls[0].request_id
 
 
 def test_remove_from_admin_group_and_undo(iam, executor) -> None:
@@ -305,7 +313,8 @@ def test_enable_access_analyzer_with_stubber_and_undo(session) -> None:
             {"analyzerName": "iam-audit-analyzer"},
         )
         plan, result = apply(executor, "enable_access_analyzer", {"region": "eu-west-1"})
-        assert result.ok and result.calls[0].request_id == "aa-1"
+        assert result.ok
+        assert result.calls[0].request_id == "aa-1"
         assert undo(executor, plan).ok
         stub.assert_no_pending_responses()
 
@@ -316,12 +325,14 @@ def test_analyzer_error_becomes_a_failed_result(session) -> None:
     with Stubber(client) as stub:
         stub.add_client_error("create_analyzer", "ServiceQuotaExceededException", "too many", 402)
         _plan, result = apply(executor, "enable_access_analyzer", {"region": "eu-west-1"})
-    assert not result.ok and "ServiceQuotaExceededException" in result.outcome
+    assert not result.ok
+    assert "ServiceQuotaExceededException" in result.outcome
 
 
 def test_fingerprint_changes_when_the_target_changes_and_explains_how(iam, executor) -> None:
     before = executor.read_state("user", "bob", {})
-    assert before["exists"] and before["groups"] == ["admins"]
+    assert before["exists"]
+    assert before["groups"] == ["admins"]
     assert fingerprint(before) == fingerprint(executor.read_state("user", "bob", {}))
     iam.create_access_key(UserName="bob")
     after = executor.read_state("user", "bob", {})

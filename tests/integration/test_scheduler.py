@@ -298,3 +298,67 @@ def test_trigger_uses_crontab_weekdays() -> None:
     assert trigger.get_next_fire_time(None, saturday) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     sunday_only = DigestScheduler.trigger(DigestSchedule(cron="0 9 * * 0"))
     assert sunday_only.get_next_fire_time(None, saturday).weekday() == 6
+
+
+def test_approval_counts_come_from_the_store_and_the_trail() -> None:
+    from types import SimpleNamespace
+
+    from bot.digests import approval_counts_source
+    from bot.errors import StoreError
+
+    since = MONDAY_9 - timedelta(days=1)
+
+    def entry(kind: str, state: str, hours_ago: float):
+        return SimpleNamespace(
+            kind=kind, data={"state": state}, at=MONDAY_9 - timedelta(hours=hours_ago)
+        )
+
+    trail = SimpleNamespace(
+        last=lambda _n: [
+            entry("decision", "approved", 1),
+            entry("decision", "approved", 2),
+            entry("decision", "rejected", 3),
+            entry("decision", "approved", 30),  # before the previous digest
+            entry("request", "", 1),
+        ]
+    )
+    store = SimpleNamespace(pending=lambda now: ["a", "b"])
+    counts = approval_counts_source(SimpleNamespace(store=store, trail=trail))(since, MONDAY_9)
+    assert counts.pending == 2
+    assert dict(counts.decided) == {"approved": 2, "rejected": 1}
+    assert approval_counts_source(None) is None
+
+    def broken(now):
+        raise StoreError("Redis is down")
+
+    down = SimpleNamespace(store=SimpleNamespace(pending=broken), trail=trail)
+    assert not approval_counts_source(down)(since, MONDAY_9).known
+
+
+def test_campaign_runs_only_on_the_leader() -> None:
+    from bot.mfa_campaign.runner import MfaCampaignRunner
+    from tests.integration.test_mfa_campaign import DEADLINE, Slack, account
+
+    clock = Clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    store = InMemoryDigestStore(clock=clock)
+    slack = Slack()
+    campaign = MfaCampaignRunner(store=store, snapshot=account, poster=slack, clock=clock)
+    campaign.start(deadline=DEADLINE, owner="UOWNER")
+    runner = DigestRunner(accounts=[FakeAudits([report()])], store=store, poster=None, clock=clock)
+
+    def make(owner: str) -> DigestScheduler:
+        return DigestScheduler(
+            runner=runner,
+            store=store,
+            configured=DigestSchedule(),
+            clock=clock,
+            owner=owner,
+            campaign=campaign,
+        )
+
+    leader, follower = make("a"), make("b")
+    assert leader.tick()
+    assert not follower.tick()
+    assert follower.campaign_tick() is None
+    assert sorted(leader.campaign_tick().sent) == ["alice", "bob"]
+    assert len(slack.dms) == 2

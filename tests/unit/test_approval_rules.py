@@ -34,19 +34,19 @@ NOBODY: object = lambda _user, _group: False  # noqa: E731 - a tiny membership o
 
 
 def request(**changes: object) -> ApprovalRequest:
-    base = dict(
-        id="r1",
-        requester="UREQ",
-        target=Target("user", "bob"),
-        change={"remediation": "attach_policy", "params": {"target_name": "bob"}},
-        summary="Attach policy x to user bob",
-        steps=("iam:AttachUserPolicy",),
-        undo="Detach it",
-        created_at=T0,
-        expires_at=T0 + timedelta(hours=24),
-        fingerprint="f",
-        document={"Version": "2012-10-17", "Statement": []},
-    )
+    base: dict[str, object] = {
+        "id": "r1",
+        "requester": "UREQ",
+        "target": Target("user", "bob"),
+        "change": {"remediation": "attach_policy", "params": {"target_name": "bob"}},
+        "summary": "Attach policy x to user bob",
+        "steps": ("iam:AttachUserPolicy",),
+        "undo": "Detach it",
+        "created_at": T0,
+        "expires_at": T0 + timedelta(hours=24),
+        "fingerprint": "f",
+        "document": {"Version": "2012-10-17", "Statement": []},
+    }
     base.update(changes)
     return ApprovalRequest(**base)  # type: ignore[arg-type]
 
@@ -64,13 +64,15 @@ def test_happy_path_moves_pending_approved_applying_applied() -> None:
     r = transition(r, State.APPLIED, actor="bot", now=T0, outcome="done")
     assert r.state is State.APPLIED
     assert [d.state for d in r.decisions] == [State.APPROVED, State.APPLYING, State.APPLIED]
-    assert r.approver == "UAPP" and r.outcome == "done"
+    assert r.approver == "UAPP"
+    assert r.outcome == "done"
 
 
 @pytest.mark.parametrize("final", [State.REJECTED, State.EXPIRED, State.CANCELLED])
 def test_pending_can_end_without_applying(final: State) -> None:
     r = transition(request(), final, actor="UAPP", now=T0)
-    assert r.state is final and r.state.is_final
+    assert r.state is final
+    assert r.state.is_final
     with pytest.raises(TransitionRefused):
         transition(r, State.APPROVED, actor="UAPP", now=T0)
 
@@ -80,7 +82,9 @@ def test_second_approval_is_refused_with_who_and_when() -> None:
     with pytest.raises(TransitionRefused) as refused:
         transition(approved, State.APPROVED, actor="UOTHER", now=T0 + timedelta(minutes=1))
     text = str(refused.value)
-    assert "already approved" in text and "<@UAPP>" in text and "2026-11-30T10:00:00" in text
+    assert "already approved" in text
+    assert "<@UAPP>" in text
+    assert "2026-11-30T10:00:00" in text
     assert "nothing was changed" in text
 
 
@@ -126,7 +130,8 @@ def test_content_hash_covers_document_target_and_change_and_survives_json() -> N
     assert request(target=Target("user", "eve")).content_hash != r.content_hash
     assert request(summary="other words").content_hash == r.content_hash
     back = ApprovalRequest.from_json(transition(r, State.APPROVED, actor="U1", now=T0).to_json())
-    assert back.content_hash == r.content_hash and back.state is State.APPROVED
+    assert back.content_hash == r.content_hash
+    assert back.state is State.APPROVED
     assert back.decisions[0].actor == "U1"
 
 
@@ -158,7 +163,8 @@ def test_requesters_set_limits_who_may_request_by_user_or_group() -> None:
 
 def test_requester_never_approves_own_request_even_as_approver() -> None:
     refusal = RULES.decision_refusal(request(requester="UREQ"), "UREQ", NOBODY, approving=True)  # type: ignore[arg-type]
-    assert refusal and "your own request" in refusal
+    assert refusal
+    assert "your own request" in refusal
 
 
 def test_non_approver_is_refused_and_group_member_is_accepted() -> None:
@@ -189,7 +195,8 @@ def test_parse_rules_reads_env_and_reports_every_problem() -> None:
     assert problems == []
     assert rules.approvers == People(frozenset({"U123"}), frozenset({"S456"}))
     assert rules.requesters.user_ids == frozenset({"U789"})
-    assert rules.channel == "C0SEC" and rules.ttl_seconds == 3600
+    assert rules.channel == "C0SEC"
+    assert rules.ttl_seconds == 3600
 
     bad: list[str] = []
     parse_approval_rules(
@@ -198,8 +205,10 @@ def test_parse_rules_reads_env_and_reports_every_problem() -> None:
         bad,
     )
     assert len(bad) == 4
-    assert any("'alice'" in p for p in bad) and any("#sec" in p for p in bad)
-    assert any("TTL" in p for p in bad) and any("colour" in p for p in bad)
+    assert any("'alice'" in p for p in bad)
+    assert any("#sec" in p for p in bad)
+    assert any("TTL" in p for p in bad)
+    assert any("colour" in p for p in bad)
 
 
 def test_default_ttl_is_24_hours() -> None:
@@ -255,7 +264,9 @@ def test_every_remediation_declares_calls_changes_undo_and_iam_actions() -> None
     registry = all_remediations()
     assert set(registry) == EXPECTED
     for remediation in registry.values():
-        assert remediation.changes and remediation.undo and remediation.title
+        assert remediation.changes
+        assert remediation.undo
+        assert remediation.title
         assert remediation.iam_actions, remediation.id
         # every AWS call it makes is covered by the IAM actions it declares
         assert set(remediation.aws_calls) <= set(remediation.iam_actions) | {"iam:ListPolicies"}, (
@@ -340,7 +351,8 @@ def test_findings_become_plans_with_text_and_undo(
     plan = get_remediation(remediation_id).plan(params)
     assert plan.summary == plan_words
     assert undo_words in plan.undo
-    assert plan.steps and all(isinstance(s, str) for s in plan.steps)
+    assert plan.steps
+    assert all(isinstance(s, str) for s in plan.steps)
 
 
 def test_mfa_finding_plans_the_catalogue_policy() -> None:
@@ -358,7 +370,8 @@ def test_undo_of_an_attach_is_a_detach_and_back() -> None:
         {"target_kind": "group", "target_name": "devs", "document": doc, "policy_name": "s3"}
     )
     assert plan.params["managed_name"].startswith("iam-audit-s3-")
-    assert plan.undo_change and plan.undo_change["remediation"] == "detach_policy"
+    assert plan.undo_change
+    assert plan.undo_change["remediation"] == "detach_policy"
     same = get_remediation("attach_policy").plan(
         {"target_kind": "group", "target_name": "devs", "document": doc, "policy_name": "s3"}
     )
@@ -386,7 +399,8 @@ def test_trust_is_tightened_to_the_account_root_and_diffed() -> None:
     )
     assert '-        "AWS": "*"' in plan.diff
     assert '+        "AWS": "arn:aws:iam::123456789012:root"' in plan.diff
-    assert plan.undo_change and plan.undo_change["params"]["document"] == old
+    assert plan.undo_change
+    assert plan.undo_change["params"]["document"] == old
 
 
 @pytest.mark.parametrize(
@@ -420,3 +434,75 @@ def test_bad_parameters_are_input_errors(remediation: str, params: dict, message
 def test_unknown_check_has_no_remediation() -> None:
     with pytest.raises(InputError, match="No remediation"):
         params_for_finding(finding("root.mfa_disabled", "arn:aws:iam::1:root"), None)
+
+
+# --- the approval message ------------------------------------------------------------------------
+
+
+def _all_text(msg: dict) -> str:
+    return json.dumps(msg, ensure_ascii=False)
+
+
+def test_hostile_strings_are_escaped_in_the_approval_message() -> None:
+    from bot.slack.approval_blocks import approval_message
+
+    hostile = request(
+        summary="Attach <!channel> & <https://evil|click>",
+        target=Target("user", "<@U999>"),
+        document={"Statement": [{"Sid": "<!here>", "Effect": "Allow"}]},
+        impact={"lockout": ["bob <!everyone>: blocked"], "gained": ["<x>"], "simulated_on": []},
+        lint=({"code": "MALFORMED", "severity": "high", "message": "<!channel> bad"},),
+    )
+    text = _all_text(approval_message(hostile))
+    for raw in ("<!channel>", "<https://evil|click>", "<!here>", "<!everyone>", "<@U999>", "<x>"):
+        assert raw not in text
+    assert "&lt;!channel&gt;" in text
+    assert "<@UREQ>" in text  # the requester is a real mention
+
+
+def test_approval_message_stays_within_slack_limits_for_a_huge_document() -> None:
+    from bot.slack.approval_blocks import approval_message
+    from bot.slack.blocks import MAX_BLOCKS, SECTION_TEXT
+
+    statements = [
+        {"Sid": f"S{n}", "Effect": "Allow", "Action": f"s3:Get{n}", "Resource": "*"}
+        for n in range(500)
+    ]
+    big = request(
+        document={"Version": "2012-10-17", "Statement": statements},
+        impact={"gained": [f"s3:Get{n}" for n in range(40)], "gained_count": 500},
+        lint=tuple({"code": "X", "severity": "low", "message": "m" * 300} for _ in range(30)),
+    )
+    msg = approval_message(big)
+    assert len(msg["blocks"]) <= MAX_BLOCKS
+    for block in msg["blocks"]:
+        if block["type"] == "section" and "text" in block:
+            assert len(block["text"]["text"]) <= SECTION_TEXT
+    assert len(json.dumps(msg)) < 12_000
+    assert "…and 22 more" in _all_text(msg)  # lint findings beyond the first 8 are counted
+    assert big.content_hash in _all_text(msg)  # the full hash covers what was clipped
+
+
+def test_decided_message_has_no_buttons_and_names_who_and_when() -> None:
+    from bot.slack.approval_blocks import approval_message, result_message
+
+    decided = transition(request(), State.REJECTED, actor="UAPP", now=T0, reason="too <b>road")
+    text = _all_text(approval_message(decided))
+    assert '"type": "actions"' not in text
+    assert "rejected by <@UAPP> at 2026-11-30T10:00:00+00:00: too &lt;b&gt;road" in text
+    applied = transition(
+        transition(
+            transition(request(), State.APPROVED, actor="UAPP", now=T0),
+            State.APPLYING,
+            actor="bot",
+            now=T0,
+        ),
+        State.APPLIED,
+        actor="bot",
+        now=T0,
+        calls=({"api": "AttachUserPolicy", "ok": True, "request_id": "req-9", "rollback": False},),
+    )
+    result = _all_text(result_message(applied, can_undo=True))
+    assert "req-9" in result
+    assert "approval_undo" in result
+    assert "approval_undo" not in _all_text(result_message(applied, can_undo=False))

@@ -62,15 +62,24 @@ def test_digest_counts_new_resolved_open_and_top_risks() -> None:
 
 
 def test_quiet_day_is_one_line() -> None:
-    same = report(finding(name="a"))
+    same = report(finding(name="a"), finding(name="b", severity=Severity.CRITICAL))
     digest = make(same, same)
     assert digest.quiet
     text = digest_text(digest)
-    assert "No change since the previous digest." in text
-    assert "New:" not in text
-    blocks = digest_message(digest)["blocks"]
-    changes = [b for b in blocks if "No change" in b.get("text", {}).get("text", "")]
-    assert len(changes) == 1
+    assert "\n" not in text
+    assert text.endswith("no change since the previous digest.")
+    message = digest_message(digest)
+    assert len(message["blocks"]) == 1
+    line = message["blocks"][0]["text"]["text"]
+    assert "no change since the previous digest" in line
+    assert "1 critical, 1 high" in line
+    assert "MFA 2/3 users" in line
+
+
+def test_long_text_lists_say_how_many_more() -> None:
+    digest = make(report(), report(*(finding(name=f"u{i:03d}") for i in range(45))))
+    text = digest_text(digest)
+    assert "... and 25 more" in text
 
 
 def test_first_digest_is_not_called_quiet() -> None:

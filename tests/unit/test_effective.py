@@ -452,3 +452,14 @@ def test_evidence_names_the_group_a_shared_policy_came_through():
     member = index[user_arn("member")].decide("sqs:SendMessage", "*").policies()
     assert direct == (shared.arn,)
     assert member == (f"{shared.arn} (via group:team)",)
+
+
+def test_a_cache_from_another_audit_is_not_reused():
+    shared: dict = {}
+    first = effective_permissions(
+        SimpleNamespace(snapshot=snapshot(users=[user("a")]), now=NOW, shared=shared)
+    )
+    other = snapshot(users=[user("b")])
+    second = effective_permissions(SimpleNamespace(snapshot=other, now=NOW, shared=shared))
+    assert second is not first
+    assert list(second) == [user_arn("b")]

@@ -262,3 +262,54 @@ def test_attaching_twice_is_refused():
     snap = snapshot(users=[user("dev", attached_policies=[reader.arn])], policies=[reader])
     with pytest.raises(InputError, match="already attached"):
         _impact(snap, PolicyChange("attach_managed", policy_arn=reader.arn))
+
+
+# --- changes made to a group, judged on a member ---------------------------------------------
+
+
+def _group_snapshot():
+    from tests.factories import group
+
+    reader = managed_policy("reader", allow("s3:GetObject", OBJECTS))
+    return snapshot(
+        users=[user("dev", groups=["team"], attached_policies=[reader.arn])],
+        groups=[group("team", attached_policies=[reader.arn])],
+        policies=[reader],
+    ), reader
+
+
+def test_detaching_from_a_group_keeps_what_the_user_holds_directly():
+    snap, reader = _group_snapshot()
+    impact = _impact(snap, PolicyChange("detach_managed", policy_arn=reader.arn, group="team"))
+    assert impact.lost == {}  # still attached to the user itself
+    assert impact.to_dict()["change"]["group"] == "team"
+
+
+def test_group_inline_policy_change():
+    snap, _reader = _group_snapshot()
+    impact = _impact(
+        snap,
+        PolicyChange(
+            "put_inline", policy_name="p", document=allow("sqs:SendMessage"), group="team"
+        ),
+    )
+    assert set(impact.gained) == {"sqs:SendMessage"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (PolicyChange("remove_boundary", group="team"), "no permissions boundary"),
+        (PolicyChange("delete_inline", policy_name="p", group="nope"), "not in the snapshot"),
+        (PolicyChange("delete_inline", policy_name="p", group="other"), "not a member"),
+    ],
+)
+def test_bad_group_changes(change, message):
+    from tests.factories import group
+
+    snap, _reader = _group_snapshot()
+    snap = snapshot(
+        users=list(snap.users), groups=[*snap.groups, group("other")], policies=list(snap.policies)
+    )
+    with pytest.raises(InputError, match=message):
+        _impact(snap, change)

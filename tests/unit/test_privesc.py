@@ -274,3 +274,57 @@ def test_methods_held_can_be_limited_to_some_methods():
 
 def _deny(action: str):
     return policy_document(statement(effect="Deny", action=action))
+
+
+def test_fixture_matches_its_builder():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_iam_vulnerable_gaad", FIXTURE.with_name("build_iam_vulnerable_gaad.py")
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    builder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(builder)
+    assert builder.render() == FIXTURE.read_text()
+
+
+def test_self_service_credentials_are_not_escalation_but_self_policy_is():
+    own_user = f"arn:aws:iam::{ACCOUNT_ID}:user/${{aws:username}}"
+    self_service = allow(
+        ["iam:CreateAccessKey", "iam:UpdateLoginProfile", "iam:CreateLoginProfile"], own_user
+    )
+    snap = snapshot(
+        users=[
+            user("keys", inline_policies=[inline("p", self_service)]),
+            user("policy", inline_policies=[inline("p", allow("iam:AttachUserPolicy", own_user))]),
+        ]
+    )
+    found = _escalations(snap)
+    assert set(found) == {user_arn("policy")}
+    assert found[user_arn("policy")].method_ids == ("iam-008",)
+    assert found[user_arn("policy")].methods[0].accesses[0].resource == user_arn("policy")
+
+
+def test_a_role_may_escalate_by_writing_its_own_policy():
+    own = inline("p", allow("iam:PutRolePolicy", role_arn("app")))
+    found = _escalations(snapshot(roles=[role("app", inline_policies=[own])]))
+    assert found[role_arn("app")].method_ids == ("iam-005",)
+
+
+def test_full_audit_of_the_fixture_runs_every_principal_check(vulnerable):
+    report = audit(vulnerable)
+    mine = {
+        "principal.admin_equivalent",
+        "principal.privilege_escalation",
+        "principal.data_exfiltration",
+        "principal.credentials_exposure",
+        "principal.resource_exposure",
+    }
+    assert mine <= set(report.checks)
+    assert [e for e in report.errors if e.check_id in mine] == []
+    admins = {
+        _name(f.resource_arn) for f in report.findings if f.check_id == "principal.admin_equivalent"
+    }
+    assert admins == {"target-admin-role", "target-chain-admin-role", "target-direct-admin-role"}
+    assert report.extra["catalogue_version"]

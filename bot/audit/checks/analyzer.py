@@ -107,7 +107,7 @@ def analyzer_disabled(ctx: CheckContext) -> Iterator[Finding]:
     remediation="Create an unused-access analyzer once per account or organization (a paid"
     " feature): `aws accessanalyzer create-analyzer --analyzer-name unused"
     ' --type ACCOUNT_UNUSED_ACCESS --configuration \'{"unusedAccess":{"unusedAccessAge":90}}\'`.',
-    anchors=(),
+    anchors=("none: new",),
     permissions=(_LIST_ANALYZERS,),
     requires=("analyzers",),
 )

@@ -63,7 +63,7 @@ CREDENTIAL_ACTIONS: tuple[str, ...] = (
 )
 
 _EVIDENCE_LIMIT = 40  # actions listed per finding; the count says how many there were
-_GRANTS_LIMIT = 5  # actions whose granting statements are spelled out
+_GRANTS_LIMIT = 3  # actions whose granting statements are spelled out
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,118 @@
+"""`iam-audit audit --accounts all|ID,...`: many accounts, one report each plus a summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from datetime import datetime
+
+from bot.audit.config import AuditConfig
+from bot.audit.multi import MultiAccountReport, summary_text
+from bot.audit.registry import all_checks
+from bot.clicmd._common import note, use_color, write_output
+from bot.errors import CollectionError, InputError
+from bot.render import RenderOptions, render
+
+MULTI_FORMATS = ("text", "json", "markdown")
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+
+
+def run_accounts(
+    args: argparse.Namespace,
+    *,
+    config: AuditConfig,
+    only: list[str] | None,
+    now: datetime,
+) -> int:
+    """Audit every account asked for; a failed account is reported, the others still are."""
+    from bot.aws.organizations import (  # noqa: PLC0415 - boto3 only for this path
+        DEFAULT_MAX_WORKERS,
+        DEFAULT_ROLE_NAME,
+        AssumeRoleOptions,
+    )
+    from bot.aws.session import make_session  # noqa: PLC0415
+    from bot.multi_account import MultiAccountOptions, audit_accounts  # noqa: PLC0415
+
+    if args.demo or args.snapshot or args.gaad:
+        raise InputError("--accounts audits live accounts; it cannot be combined with a file")
+    if args.format not in MULTI_FORMATS:
+        raise InputError(
+            f"--accounts writes {', '.join(MULTI_FORMATS)}; --format {args.format} takes one"
+            " account (run once per account)"
+        )
+    workers = (
+        args.max_workers
+        if args.max_workers is not None
+        else _env_int("IAM_AUDIT_ACCOUNT_WORKERS", DEFAULT_MAX_WORKERS)
+    )
+    role = AssumeRoleOptions(
+        role_name=args.org_role or os.environ.get("IAM_AUDIT_ORG_ROLE") or DEFAULT_ROLE_NAME,
+        external_id=args.external_id or os.environ.get("IAM_AUDIT_EXTERNAL_ID", ""),
+    )
+    session = make_session(profile=args.profile, region=args.region)
+    multi = audit_accounts(
+        session,
+        MultiAccountOptions(accounts=args.accounts, role=role, max_workers=workers, only=only),
+        now=now,
+        config=config,
+    )
+    if not multi.reports and multi.failures:
+        reasons = "; ".join(f"{f.account_id}: {f.message}" for f in multi.failures[:3])
+        raise CollectionError(f"no account could be audited ({reasons})")
+    write_output(render_multi(multi, args), args.output)
+    for failure in multi.failures:
+        note(f"account {failure.account_id} was not audited: {failure.message}")
+    note(
+        f"{len(multi.reports)} of {len(multi.accounts)} accounts audited,"
+        f" {sum(multi.totals().values())} findings"
+    )
+    return exit_code(multi, args.fail_on)
+
+
+def render_multi(multi: MultiAccountReport, args: argparse.Namespace) -> str:
+    """JSON: one document with every report; text/markdown: each report, then the summary."""
+    if args.format == "json":
+        shown = multi
+        if args.min_severity:
+            shown = MultiAccountReport(
+                multi.generated_at,
+                tuple(r.filtered(args.min_severity) for r in multi.reports),
+                multi.failures,
+            )
+        return json.dumps(shown.to_dict(), indent=2, sort_keys=False) + "\n"
+    catalogue = {check_id: check.meta for check_id, check in all_checks().items()}
+    parts = []
+    for report in multi.reports:
+        shown = report.filtered(args.min_severity) if args.min_severity else report
+        options = RenderOptions(
+            color=args.format == "text" and use_color(args.color, output=args.output),
+            min_severity=args.min_severity,
+            hidden_findings=len(report.findings) - len(shown.findings),
+        )
+        parts.append(render(shown, args.format, catalogue, options=options))
+    summary = summary_text(multi)
+    if args.format == "markdown":
+        summary = "## Summary across accounts\n\n```\n" + summary + "```\n"
+    return "\n".join([*parts, summary])
+
+
+def exit_code(multi: MultiAccountReport, fail_on) -> int:
+    """1 when any account reaches --fail-on, or when an account could not be audited at all."""
+    if fail_on is None:
+        return EXIT_OK
+    if multi.failures:
+        return EXIT_FINDINGS
+    worst = multi.worst_severity()
+    return EXIT_FINDINGS if worst is not None and worst.rank >= fail_on.rank else EXIT_OK
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InputError(f"{name} must be an integer, got {raw!r}") from None

@@ -1,0 +1,1 @@
+"""The gradual MFA campaign: ask each user to enrol, remind, report, then propose enforcement."""

@@ -1,0 +1,323 @@
+"""Scale-out: audits as RQ jobs on the bot's own Redis, run by `iam-audit worker` processes.
+
+With IAM_AUDIT_QUEUE=rq the bot enqueues an audit instead of running it, and any number of
+workers on any machines pick jobs up. A job carries plain JSON data (which account, which
+checks, the store key to save under) and names its function by import path: RQ's JSON serializer
+is used, so nothing pickled ever travels through Redis and a job cannot smuggle code. The worker
+reads its own AWS settings (profile, region, member role, ExternalId) from its environment; the
+report lands in the shared store, where any bot replica finds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from rq import Queue, SimpleWorker, Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.serializers import JSONSerializer
+
+from bot.errors import ConfigError, IamAuditError, InputError, StoreError
+from bot.store.queue_connection import queue_connection, translated_redis_errors
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "iam-audit-audits"
+JOB_FUNCTION = "bot.queue.run_audit_job"
+SELF = "self"  # the worker's own account (its credential chain), no role assumed
+DEFAULT_RESULT_TTL = 24 * 3600
+DEFAULT_REPORT_TTL = 7 * 24 * 3600
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_TARGET = re.compile(r"^[\w:.@/+=-]{1,128}$")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditJobRequest:
+    """What one job audits; plain data only (it is stored in Redis as JSON)."""
+
+    account: str = SELF
+    target: str = ""  # the store key the report is saved under; default: the account id
+    only: tuple[str, ...] = ()
+    demo: bool = False
+
+    def __post_init__(self) -> None:
+        if self.account != SELF and not _ACCOUNT.match(self.account):
+            raise InputError(
+                f"an audit job needs 'self' or a 12-digit account, got {self.account!r}"
+            )
+        if self.target and not _TARGET.match(self.target):
+            raise InputError(f"{self.target!r} is not a usable report key")
+
+    @property
+    def store_key(self) -> str:
+        return self.target or self.account
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account": self.account,
+            "target": self.target,
+            "only": list(self.only),
+            "demo": self.demo,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> AuditJobRequest:
+        if not isinstance(data, Mapping):
+            raise InputError("an audit job's data must be a JSON object")
+        unknown = set(data) - {"account", "target", "only", "demo"}
+        if unknown:
+            raise InputError(f"an audit job has unknown field(s): {', '.join(sorted(unknown))}")
+        only = data.get("only") or []
+        if not isinstance(only, list) or not all(isinstance(c, str) for c in only):
+            raise InputError("an audit job's 'only' must be a list of check ids")
+        return cls(
+            account=str(data.get("account", SELF)),
+            target=str(data.get("target", "")),
+            only=tuple(only),
+            demo=bool(data.get("demo", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditJobOutcome:
+    """Where a job stands; ``result`` is the job function's return value once finished."""
+
+    job_id: str
+    status: str
+    result: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status in (JobStatus.FINISHED.value, JobStatus.FAILED.value, "missing")
+
+
+class AuditQueue:
+    """Enqueue audits and read their outcome; every Redis failure is a StoreError."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        name: str = QUEUE_NAME,
+        job_timeout_seconds: int = 900,
+        result_ttl_seconds: int = DEFAULT_RESULT_TTL,
+    ) -> None:
+        self._connection = queue_connection(redis_url)
+        self._queue = Queue(name, connection=self._connection, serializer=JSONSerializer)
+        self._timeout = job_timeout_seconds
+        self._result_ttl = result_ttl_seconds
+
+    @property
+    def name(self) -> str:
+        return self._queue.name
+
+    def enqueue(self, request: AuditJobRequest) -> str:
+        """Queue one audit; returns the job id."""
+        with translated_redis_errors("enqueueing an audit"):
+            job = self._queue.enqueue_call(
+                JOB_FUNCTION,
+                kwargs={"request": request.to_dict()},
+                timeout=self._timeout,
+                result_ttl=self._result_ttl,
+                failure_ttl=self._result_ttl,
+                job_id=f"audit-{request.store_key}-{uuid.uuid4().hex[:10]}",
+                description=f"audit of {request.store_key}",
+            )
+        log.info("queued audit of %s as job %s", request.store_key, job.id)
+        return str(job.id)
+
+    def pending(self) -> int:
+        """Jobs waiting for a worker (for /healthz and metrics)."""
+        with translated_redis_errors("counting queued audits"):
+            return int(self._queue.count)
+
+    def outcome(self, job_id: str) -> AuditJobOutcome:
+        with translated_redis_errors("reading an audit job"):
+            try:
+                job = Job.fetch(job_id, connection=self._connection, serializer=JSONSerializer)
+            except NoSuchJobError:
+                return AuditJobOutcome(
+                    job_id, "missing", error="the audit job expired or never existed"
+                )
+            status = job.get_status(refresh=True)
+            status_value = status.value if status is not None else "missing"
+            if status == JobStatus.FINISHED:
+                return AuditJobOutcome(job_id, status_value, result=dict(job.return_value() or {}))
+            if status == JobStatus.FAILED:
+                return AuditJobOutcome(job_id, status_value, error=_failure_sentence(job))
+            return AuditJobOutcome(job_id, status_value)
+
+    def wait(
+        self,
+        job_id: str,
+        *,
+        timeout_seconds: float,
+        poll_seconds: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        on_status: Callable[[str], None] | None = None,
+    ) -> AuditJobOutcome:
+        """Poll until the job is done; raises IamAuditError when it outlives ``timeout_seconds``."""
+        deadline = clock() + timeout_seconds
+        last = ""
+        while True:
+            outcome = self.outcome(job_id)
+            if outcome.status != last and on_status is not None:
+                on_status(outcome.status)
+            last = outcome.status
+            if outcome.done:
+                return outcome
+            if clock() >= deadline:
+                raise IamAuditError(
+                    f"the audit job {job_id} did not finish within {timeout_seconds:.0f} s;"
+                    " is an `iam-audit worker` running?"
+                )
+            sleep(poll_seconds)
+
+    def worker(self, *, simple: bool = False, name: str | None = None) -> Worker:
+        """An RQ worker on this queue (SimpleWorker runs jobs in-process, no fork)."""
+        kind = SimpleWorker if simple else Worker
+        return kind(
+            [self._queue], connection=self._connection, serializer=JSONSerializer, name=name
+        )
+
+    def run_worker(self, *, burst: bool = False, simple: bool = False) -> bool:
+        """Process jobs until stopped (or, with ``burst``, until the queue is empty)."""
+        with translated_redis_errors("running the worker"):
+            return bool(self.worker(simple=simple).work(burst=burst, logging_level="INFO"))
+
+
+def _failure_sentence(job: Job) -> str:
+    """The last line of the worker's traceback: the error, never the whole trace."""
+    text = (job.latest_result().exc_string if job.latest_result() else "") or ""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    last = lines[-1] if lines else "the audit job failed"
+    for prefix in ("bot.errors.", "builtins."):
+        last = last.removeprefix(prefix)
+    return last
+
+
+# --- the job function (runs inside `iam-audit worker`) ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """What a worker needs from its environment; no Slack tokens are involved."""
+
+    redis_url: str = field(repr=False)
+    aws_profile: str = ""
+    aws_region: str = ""
+    org_role_name: str = ""
+    external_id: str = field(default="", repr=False)
+    config_file: str = ""
+    report_ttl_seconds: int = DEFAULT_REPORT_TTL
+
+
+def worker_settings(env: Mapping[str, str]) -> WorkerSettings:
+    """Read and check the worker's environment; every problem is reported together."""
+    from bot.operations_config import parse_operations  # noqa: PLC0415 - avoids an import cycle
+
+    problems: list[str] = []
+    redis_url = env.get("REDIS_URL", "")
+    if not redis_url:
+        problems.append("REDIS_URL is not set: a worker takes its jobs from Redis")
+    options = parse_operations(env, aws={}, bot={}, redis_url=redis_url, problems=problems)
+    if problems:
+        raise ConfigError(problems)
+    return WorkerSettings(
+        redis_url=redis_url,
+        aws_profile=env.get("IAM_AUDIT_AWS_PROFILE") or env.get("AWS_PROFILE", ""),
+        aws_region=env.get("IAM_AUDIT_AWS_REGION") or env.get("AWS_REGION", ""),
+        org_role_name=options.org_role_name,
+        external_id=options.external_id,
+        config_file=env.get("IAM_AUDIT_CONFIG", ""),
+    )
+
+
+def run_audit_job(request: dict[str, Any]) -> dict[str, Any]:
+    """Collect, audit and save one account; returns where the report is (JSON-safe)."""
+    from bot.audit.engine import run_audit  # noqa: PLC0415 - the worker's imports, loaded lazily
+    from bot.store import make_store  # noqa: PLC0415
+
+    job = AuditJobRequest.from_dict(request)
+    settings = worker_settings(os.environ)
+    now = datetime.now(UTC)
+    snapshot = _collect(job, settings, now)
+    report = run_audit(
+        snapshot, config=_audit_config(settings), now=now, only=list(job.only) or None
+    )
+    report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    store = make_store(settings.redis_url, clock=lambda: now)
+    store.save_snapshot(
+        account_id=job.store_key,
+        data=snapshot.to_dict(),
+        saved_at=now,
+        ttl_seconds=settings.report_ttl_seconds,
+    )
+    store.save_report(
+        report_id=report_id,
+        account_id=job.store_key,
+        data=report.to_dict(),
+        saved_at=now,
+        ttl_seconds=settings.report_ttl_seconds,
+    )
+    log.info("audit job for %s saved report %s", job.store_key, report_id)
+    return {
+        "report_id": report_id,
+        "target": job.store_key,
+        "account_id": report.account_id,
+        "saved_at": now.isoformat(),
+        "summary": report.summary(),
+        "errors": len(report.errors),
+    }
+
+
+def _collect(job: AuditJobRequest, settings: WorkerSettings, now: datetime):
+    if job.demo:
+        from bot.aws.demo import build_demo_snapshot  # noqa: PLC0415 - moto only in demo mode
+
+        return build_demo_snapshot(now=now)
+    from bot.aws.collect import collect_snapshot  # noqa: PLC0415
+    from bot.aws.organizations import AssumeRoleOptions, RoleAssumer  # noqa: PLC0415
+    from bot.aws.session import make_session  # noqa: PLC0415
+
+    session = make_session(profile=settings.aws_profile or None, region=settings.aws_region or None)
+    if job.account != SELF:
+        options = AssumeRoleOptions(
+            role_name=settings.org_role_name, external_id=settings.external_id
+        )
+        session = RoleAssumer(session, options).session_for(job.account)
+    return collect_snapshot(session, now=now)
+
+
+def _audit_config(settings: WorkerSettings):
+    from bot.audit.config import AuditConfig, load_audit_config  # noqa: PLC0415
+    from bot.audit.registry import all_checks  # noqa: PLC0415
+
+    if not settings.config_file:
+        return AuditConfig()
+    return load_audit_config(settings.config_file, known_checks=set(all_checks()))
+
+
+__all__ = [
+    "JOB_FUNCTION",
+    "QUEUE_NAME",
+    "SELF",
+    "AuditJobOutcome",
+    "AuditJobRequest",
+    "AuditQueue",
+    "StoreError",
+    "WorkerSettings",
+    "run_audit_job",
+    "worker_settings",
+]
