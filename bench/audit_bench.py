@@ -14,9 +14,11 @@ default size only), 1 = a target missed, 2 = a tool failed or the set-up did not
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
+import pstats
 import resource
 import shutil
 import statistics
@@ -288,7 +290,22 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         cloudsplaining.findings = found
         cloudsplaining.details.update(details)
 
+    if args.profile:
+        profile_ours(ours.command, work, args.json.parent / "iam-audit.prof")
     return summarise(args, tools, gaad_mb, generated_in, now)
+
+
+def profile_ours(command: list[str], work: Path, profile_path: Path) -> None:
+    """One extra, unmeasured run of our audit under cProfile; print where the time goes."""
+    profile_path.parent.mkdir(parents=True, exist_ok=True)
+    profiled = [sys.executable, "-m", "cProfile", "-o", str(profile_path), *command]
+    measure(profiled, cwd=work, log_path=work / "profile.log", ok_codes=(0, 1))
+    stream = io.StringIO()
+    stats = pstats.Stats(str(profile_path), stream=stream)
+    stats.sort_stats("cumulative").print_stats(r"/bot/", 25)
+    stats.sort_stats("tottime").print_stats(15)
+    print(f"\nProfile of one iam-audit run (cProfile slows it down; {profile_path}):")
+    print(stream.getvalue())
 
 
 def generate_in_child(
@@ -462,6 +479,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--json", type=Path, default=DEFAULT_JSON, help=f"where to write figures ({DEFAULT_JSON})"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="after the measured runs, profile one more iam-audit run and print the hot spots",
     )
     parser.add_argument(
         "--keep",

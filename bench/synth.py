@@ -1024,7 +1024,12 @@ class _AccountBuilder:
             else:
                 name = f"{self.rng.choice(FIRST_NAMES)}.{self.rng.choice(LAST_NAMES)}{index:05d}"
                 path = self.rng.choice(("/", "/", "/", "/staff/"))
-            created = self.days_ago(0.2, 6) if profile == "new" else self.days_ago(30, 2500)
+            if profile == "new":
+                created = self.days_ago(0.2, 6)  # inside the checks' grace period
+            elif profile == "dormant":
+                created = self.days_ago(400, 2500)  # old enough to have gone quiet long ago
+            else:
+                created = self.days_ago(30, 2500)
             arn = self.arn("user", path, name)
 
             group_count = _weighted(self.rng, ((0, 12), (1, 48), (2, 28), (3, 12)))
@@ -1083,7 +1088,9 @@ class _AccountBuilder:
         else:
             key_count = _weighted(rng, ((0, 70), (1, 30)))
         # The newest moment this user could have acted.
-        last_activity_cap = self.days_ago(120, 900) if profile == "dormant" else self.now
+        last_activity_cap = self.now
+        if profile == "dormant":
+            last_activity_cap = self.between(created, self.now - timedelta(days=120))
 
         if has_password:
             row["password_enabled"] = "true"
@@ -1118,12 +1125,10 @@ class _AccountBuilder:
             if profile in ("human", "service") and rng.random() < 0.7:
                 used = self.between(max(rotated, self.now - timedelta(days=10)), self.now)
             row[f"{prefix}_last_used_date"] = _iso(used)
-            row[f"{prefix}_last_used_region"] = rng.choice((*REGIONS, "us-east-1", "N/A"))
+            row[f"{prefix}_last_used_region"] = rng.choice((*REGIONS, "us-east-1"))
             row[f"{prefix}_last_used_service"] = rng.choice(
                 ("s3", "sts", "ec2", "dynamodb", "sqs", "iam", "lambda", "logs")
             )
-            if row[f"{prefix}_last_used_service"] in ("iam", "sts"):
-                row[f"{prefix}_last_used_region"] = "N/A"  # global services report no region
         if rng.random() < 0.005:
             row["cert_1_active"] = "true"
             row["cert_1_last_rotated"] = _iso(self.between(created, self.now))

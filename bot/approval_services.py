@@ -6,11 +6,13 @@ Kept apart from bot/services.py so the approvals feature plugs in with one line 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from bot.approvals.catalogue import load_catalogue
+from bot.approvals.catalogue import PolicyCatalogue, load_catalogue
 from bot.approvals.desk import ApprovalDesk, Executor
 from bot.approvals.rules import ApprovalRules
 from bot.audit.model import AccountSnapshot
@@ -30,9 +32,11 @@ SnapshotSource = Callable[[], AccountSnapshot]
 def summarize_impact(snapshot: AccountSnapshot, plan: Plan) -> dict[str, Any]:
     """Actions gained and lost, admin/escalation changes and lock-out risks, per principal."""
     spec = plan.impact_change or {}
-    change = PolicyChange(
-        kind=spec["kind"], policy_arn=spec.get("policy_arn"), document=spec.get("document")
+    # A policy created on apply has no ARN yet: give it the one it will have in this account.
+    arn = spec.get("policy_arn") or (
+        f"arn:{snapshot.partition}:iam::{snapshot.account_id}:policy/{spec.get('policy_name')}"
     )
+    change = PolicyChange(kind=spec["kind"], policy_arn=arn, document=spec.get("document"))
     principals = _principals(snapshot, plan.target.kind, plan.target.name)
     gained: set[str] = set()
     lost: set[str] = set()
@@ -122,13 +126,18 @@ def build_approval_desk(
             raise InputError("no account data to simulate on")
         return summarize_impact(snapshot_source(), plan)
 
+    try:
+        catalogue = load_catalogue(os.environ.get("IAM_AUDIT_POLICIES_DIR") or None)
+    except InputError as exc:  # the bot still runs; `policies` then says the catalogue is empty
+        log.warning("policy catalogue unavailable: %s", exc)
+        catalogue = PolicyCatalogue(directory=Path("policies"), templates=())
     return ApprovalDesk(
         rules=rules or getattr(settings, "approvals", None) or ApprovalRules(),
         store=make_approval_store(settings.redis_url),
         trail=make_audit_log(settings.redis_url),
         executor=executor or live_executor(settings),
         clock=clock,
-        catalogue=load_catalogue(),
+        catalogue=catalogue,
         fingerprint=fingerprint,
         explain=explain_change,
         entry=AuditEntry,

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import boto3
+from typing import Any
 
 from bot.audit.config import AuditConfig
 from bot.audit.engine import run_audit
@@ -26,7 +25,10 @@ from bot.aws.organizations import (
 
 ALL_ACCOUNTS = "all"
 
-Collector = Callable[[boto3.Session, str], AccountSnapshot]
+# A boto3.Session; only bot/aws imports boto3, so the type is named, not imported, here.
+Session = Any
+
+Collector = Callable[[Session, str], AccountSnapshot]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +41,7 @@ class MultiAccountOptions:
     only: Sequence[str] | None = None
 
 
-def resolve_accounts(session: boto3.Session, accounts: str) -> list[str]:
+def resolve_accounts(session: Session, accounts: str) -> list[str]:
     """'all' -> every ACTIVE account of the organization; else the ids given (validated)."""
     if accounts.strip().lower() == ALL_ACCOUNTS:
         return [account.account_id for account in list_accounts(session)]
@@ -47,7 +49,7 @@ def resolve_accounts(session: boto3.Session, accounts: str) -> list[str]:
 
 
 def default_collector(now: datetime) -> Collector:
-    def collect(session: boto3.Session, _account_id: str) -> AccountSnapshot:
+    def collect(session: Session, _account_id: str) -> AccountSnapshot:
         from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 work only here
 
         return collect_snapshot(session, now=now)
@@ -56,7 +58,7 @@ def default_collector(now: datetime) -> Collector:
 
 
 def audit_accounts(
-    session: boto3.Session,
+    session: Session,
     options: MultiAccountOptions,
     *,
     now: datetime,

@@ -207,6 +207,104 @@ def _failure_sentence(job: Job) -> str:
     return last
 
 
+# --- the bot side: AccountAudits whose runs are queued -------------------------------------------
+
+
+class QueuedAccountAudits:
+    """bot.audits.AccountAudits with ``run`` sent to the queue; everything else is delegated.
+
+    The job saves the report under the same store key (the audits' ``target``), so look-ups,
+    caches and every replica see it as if this process had run it.
+    """
+
+    def __init__(
+        self,
+        inner: Any,
+        *,
+        queue: AuditQueue,
+        demo: bool,
+        timeout_seconds: float,
+        poll_seconds: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._inner = inner
+        self._queue = queue
+        self._demo = demo
+        self._timeout = timeout_seconds
+        self._poll = poll_seconds
+        self._sleep = sleep
+        self._after: list[Callable[[Any], None]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def add_after_audit(self, hook: Callable[[Any], None]) -> None:
+        self._after.append(hook)
+
+    def run(
+        self,
+        progress: Callable[[str], None],
+        reuse_since: datetime | None,
+        only: frozenset[str] = frozenset(),
+    ) -> Any:
+        from bot.audits import AuditResult  # noqa: PLC0415 - keeps the worker's imports light
+
+        if reuse_since is not None:
+            latest = self._inner.latest()
+            if latest is not None and latest[1].saved_at >= reuse_since:
+                report, stored = latest
+                if not only or set(only) <= set(report.checks):
+                    return AuditResult(stored.report_id, report, stored.saved_at, reused=True)
+        request = AuditJobRequest(
+            account=SELF, target=self._inner.target, only=tuple(sorted(only)), demo=self._demo
+        )
+        job_id = self._queue.enqueue(request)
+        progress("queued for a worker")
+
+        def on_status(status: str) -> None:
+            if status == JobStatus.STARTED.value:
+                progress("collecting")
+
+        outcome = self._queue.wait(
+            job_id,
+            timeout_seconds=self._timeout,
+            poll_seconds=self._poll,
+            sleep=self._sleep,
+            on_status=on_status,
+        )
+        if outcome.status != JobStatus.FINISHED.value:
+            raise IamAuditError(f"the audit failed in the worker: {outcome.error}")
+        found = self._inner.report(str(outcome.result.get("report_id", "")))
+        if found is None:
+            raise IamAuditError("the worker's report is not in the store (expired or evicted)")
+        report, stored = found
+        result = AuditResult(stored.report_id, report, stored.saved_at)
+        for hook in self._after:
+            try:
+                hook(result)
+            except Exception:  # a failed App Home refresh must not fail the audit itself
+                log.exception("after-audit hook failed for %s", self._inner.target)
+        return result
+
+
+def queued_audits(
+    audits: Any, settings: Any, *, sleep: Callable[[float], None] = time.sleep
+) -> Any:
+    """``audits`` unchanged, or wrapped to use the queue when IAM_AUDIT_QUEUE=rq is configured."""
+    options = settings.operations
+    if not options.queued:
+        return audits
+    queue = AuditQueue(settings.redis_url, job_timeout_seconds=options.job_timeout_seconds)
+    return QueuedAccountAudits(
+        audits,
+        queue=queue,
+        demo=settings.demo,
+        # Time in the queue plus the job's own limit.
+        timeout_seconds=2 * options.job_timeout_seconds,
+        sleep=sleep,
+    )
+
+
 # --- the job function (runs inside `iam-audit worker`) ------------------------------------------
 
 
@@ -316,8 +414,10 @@ __all__ = [
     "AuditJobOutcome",
     "AuditJobRequest",
     "AuditQueue",
+    "QueuedAccountAudits",
     "StoreError",
     "WorkerSettings",
+    "queued_audits",
     "run_audit_job",
     "worker_settings",
 ]

@@ -120,6 +120,11 @@ def build_services(
         clock=clock,
         ttl_seconds=settings.report_ttl_seconds,
     )
+    if settings.operations.queued:
+        # IAM_AUDIT_QUEUE=rq: audits run as RQ jobs in `iam-audit worker` processes.
+        from bot.queue import queued_audits  # noqa: PLC0415 - rq only when configured
+
+        audits = queued_audits(audits, settings, sleep=sleep)
     authorizer = Authorizer(settings, group_members=delivery.usergroup_members, clock=clock)
     services = Services(settings, store, delivery, jobs, audits, authorizer, clock)
     from bot.approval_services import build_approval_desk  # noqa: PLC0415 - the feature's own root

@@ -1,8 +1,9 @@
 """The policies/ catalogue: named policy documents people can ask to apply (read-only here).
 
 policies/catalogue.json lists each template's name, description, purpose and file; the file holds
-the policy document. The directory is found next to the source tree, or at IAM_AUDIT_POLICIES_DIR
-(the caller passes it in: this module reads no environment).
+the policy document. The directory is the one given (IAM_AUDIT_POLICIES_DIR, passed in by the
+caller: this module reads no environment), else policies/ next to the source tree (a checkout),
+else ./policies (the container image copies it to /app/policies, its working directory).
 """
 
 from __future__ import annotations
@@ -70,7 +71,11 @@ class PolicyCatalogue:
 
 def load_catalogue(directory: str | Path | None = None) -> PolicyCatalogue:
     """Read catalogue.json of ``directory`` (default: the shipped policies/)."""
-    root = Path(directory) if directory else DEFAULT_POLICIES_DIR
+    if directory:
+        root = Path(directory)
+    else:
+        candidates = (DEFAULT_POLICIES_DIR, Path.cwd() / "policies")
+        root = next((c for c in candidates if (c / "catalogue.json").exists()), candidates[0])
     path = root / "catalogue.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.approvals.catalogue import PolicyCatalogue
-from bot.approvals.model import ApprovalRequest, State, Target, TransitionRefused
+from bot.approvals.model import ApprovalRequest, State, Target, TransitionRefused, content_hash
 from bot.approvals.rules import ApprovalRules, IsMember
 from bot.audit.findings import Finding
 from bot.audit.model import AccountSnapshot
@@ -242,9 +242,14 @@ class ApprovalDesk:
         if refusal:
             self._record("refused", request, approver, action="approve", reason=refusal)
             raise Refused(refusal)
-        approved = self.store.transition(
-            request_id, State.APPROVED, actor=approver, now=self.clock()
-        )
+        try:
+            approved = self.store.transition(
+                request_id, State.APPROVED, actor=approver, now=self.clock()
+            )
+        except TransitionRefused as exc:
+            # Every click is part of the trail, also the late and the duplicate ones.
+            self._record("refused", request, approver, action="approve", reason=str(exc))
+            raise
         self._record(
             "decision", approved, approver, state="approved", content_hash=approved.content_hash
         )
@@ -269,6 +274,14 @@ class ApprovalDesk:
         now = self.clock()
         applying = self.store.transition(request_id, State.APPLYING, actor="bot", now=now)
         approver = applying.approver
+        if content_hash(applying) != applying.content_hash:
+            # What is stored is not what the approver saw: refuse rather than apply it.
+            return self._finish(
+                applying,
+                ok=False,
+                outcome="Not applied: the stored request no longer matches its content hash.",
+                calls=[],
+            )
         try:
             executor = self.executor()
             current = executor.read_state(

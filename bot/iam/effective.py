@@ -246,33 +246,33 @@ class PolicySetView:
     def unrestricted_set(
         self, label: str, actions: frozenset[str], expand: Expander, probes: Prober
     ) -> frozenset[str]:
-        """Actions of a list allowed on `*` and on some probe ARN, denies and boundary applied:
-        the per-policy answers (shared by every set holding the policy) combined by set algebra.
+        """Actions of a list allowed on `*` and on some probe ARN, denies and boundary applied.
+
+        Resource `*` first, by set algebra over the per-policy answers (shared by every set
+        holding the policy); only the few actions that pass are then tried on probe ARNs.
         """
         found = self._subsets.get(label)
         if found is None:
-            if not any(p.subset("Allow", label, actions, expand) for p in self.identity):
-                found = frozenset()
-            else:
-                identity = [
-                    p.unrestricted_facts(label, actions, expand, probes) for p in self.identity
-                ]
+            found = frozenset()
+            if any(p.subset("Allow", label, actions, expand) for p in self.identity):
+                identity = [p.star_facts(label, actions, expand) for p in self.identity]
                 boundary = (
-                    self.boundary.unrestricted_facts(label, actions, expand, probes)
-                    if self.boundary
-                    else None
+                    self.boundary.star_facts(label, actions, expand) if self.boundary else None
                 )
                 every = [*identity, *([boundary] if boundary else [])]
-                star = frozenset().union(*(f.allow_star for f in identity)) - frozenset().union(
-                    *(f.deny_star for f in every)
-                )
-                probe = frozenset().union(*(f.allow_probe for f in identity)) - frozenset().union(
-                    *(f.deny_probe for f in every)
+                star = frozenset().union(*(f.allow for f in identity)) - frozenset().union(
+                    *(f.deny for f in every)
                 )
                 if boundary is not None:
-                    star &= boundary.allow_star
-                    probe &= boundary.allow_probe
-                found = star & {action for action, _ in probe}
+                    star &= boundary.allow
+                found = frozenset(
+                    action
+                    for action in star
+                    if probes(action) == ("*",)
+                    # Same answer for every resource: allowed on `*` is allowed on a probe.
+                    or self.resource_independent(action)
+                    or any(self.decide(action, probe).allowed for probe in probes(action))
+                )
             self._subsets[label] = found
         return found
 
@@ -460,8 +460,8 @@ class EffectivePermissions:
         wanted = {a.lower() for a in actions}
         found: list[str] = []
         for policy in self.view.identity:
-            facts = policy.cached_facts(label)
-            if facts is not None and facts.allow_star & wanted:
+            facts = policy.cached_star_facts(label)
+            if facts is not None and facts.allow & wanted:
                 found.append(policy.source.label())
         return tuple(dict.fromkeys(found))
 

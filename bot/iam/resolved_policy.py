@@ -29,7 +29,7 @@ from typing import Any
 from bot.audit.model import PolicyDocument
 from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
-from bot.iam.matching import action_matcher
+from bot.iam.matching import action_matcher, arn_matcher
 from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
 
 ABSENT: tuple[str, ...] = ()  # a fact saying "this key is not in the request"
@@ -88,13 +88,11 @@ Prober = Callable[[str], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
-class UnrestrictedFacts:
-    """One policy's answers for a list of actions: on Resource `*` and on each probe ARN."""
+class StarFacts:
+    """One policy's answers on Resource `*` for the actions of a list (lower-case)."""
 
-    allow_star: frozenset[str]
-    deny_star: frozenset[str]
-    allow_probe: frozenset[tuple[str, str]]
-    deny_probe: frozenset[tuple[str, str]]
+    allow: frozenset[str]
+    deny: frozenset[str]
 
 
 class ResolvedPolicy:
@@ -218,50 +216,24 @@ class ResolvedPolicy:
             self._subsets[key] = found
         return found
 
-    def unrestricted_facts(
-        self, label: str, actions: frozenset[str], expand: Expander, probes: Prober
-    ) -> UnrestrictedFacts:
-        """This policy's own answers on `*` and on each probe, for the actions of a list."""
-        key = ("facts", label)
+    def star_facts(self, label: str, actions: frozenset[str], expand: Expander) -> StarFacts:
+        """This policy's own answers on Resource `*` for the actions of a named list."""
+        key = ("star", label)
         found = self._subsets.get(key)
         if found is None:
-            allow_star: set[str] = set()
-            deny_star: set[str] = set()
-            allow_probe: set[tuple[str, str]] = set()
-            deny_probe: set[tuple[str, str]] = set()
             candidates = self.subset("Allow", label, actions, expand) | self.subset(
                 "Deny", label, actions, expand
             )
-            # One evaluator sweep per resource: `*`, then each probe ARN with its actions.
-            by_probe: dict[str, list[str]] = {"*": sorted(candidates)}
-            for action in candidates:
-                for probe in probes(action):
-                    if probe != "*":
-                        by_probe.setdefault(probe, []).append(action)
-            for resource, names in by_probe.items():
-                for action, decision in self.decide_many(names, resource).items():
-                    if resource == "*":
-                        if decision == "allowed":
-                            allow_star.add(action)
-                        elif decision == "explicit_deny":
-                            deny_star.add(action)
-                    if resource == "*" and probes(action) != ("*",):
-                        continue
-                    if decision == "allowed":
-                        allow_probe.add((action, resource))
-                    elif decision == "explicit_deny":
-                        deny_probe.add((action, resource))
-            found = UnrestrictedFacts(
-                frozenset(allow_star),
-                frozenset(deny_star),
-                frozenset(allow_probe),
-                frozenset(deny_probe),
+            decisions = self.decide_many(sorted(candidates), "*")
+            found = StarFacts(
+                frozenset(a for a, d in decisions.items() if d == "allowed"),
+                frozenset(a for a, d in decisions.items() if d == "explicit_deny"),
             )
             self._subsets[key] = found
         return found
 
-    def cached_facts(self, label: str) -> UnrestrictedFacts | None:
-        return self._subsets.get(("facts", label))
+    def cached_star_facts(self, label: str) -> StarFacts | None:
+        return self._subsets.get(("star", label))
 
     def allow_literals(self, action_lower: str) -> tuple[str, ...]:
         """Resource patterns of the Allow statements that match an action (candidate targets)."""
@@ -315,6 +287,29 @@ class ResolvedPolicy:
             return ("allowed", allows)
         return ("implicit_deny", ())
 
+    def _on_star(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
+        """The answer for the literal Resource `*`, from the statements and the evaluator's own
+        ARN matcher (no conditions are left); None when a policy variable needs rendering."""
+        matched = self._matching(action_lower)
+        applying: list[Statement] = []
+        for st in matched:
+            patterns = st.resources if st.resources is not None else st.not_resources
+            if patterns is None:
+                applying.append(st)
+                continue
+            if any("${" in p for p in patterns):
+                return None
+            if arn_matcher(patterns)("*") != (st.resources is None):
+                applying.append(st)
+        label = self.source.label()
+        denies = tuple(Grant(label, st.label, "Deny") for st in applying if st.effect == "Deny")
+        allows = tuple(Grant(label, st.label, "Allow") for st in applying if st.effect == "Allow")
+        if denies:
+            return ("explicit_deny", denies)
+        if allows:
+            return ("allowed", allows)
+        return ("implicit_deny", ())
+
     def shortcut(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
         if action_lower in self._action_answers:
             return self._action_answers[action_lower]
@@ -332,6 +327,11 @@ class ResolvedPolicy:
             return shortcut
         key = (lowered, resource)
         cached = self.cache.get(key)
+        if cached is None and resource == "*":
+            cached = self._on_star(lowered)
+            if cached is not None:
+                self.cache[key] = cached
+                _STATS["by_action"] += 1
         if cached is None:
             decision = self._compiled().evaluate(
                 Request(self._principal_arn, action, resource, context=self._context)
@@ -346,6 +346,8 @@ class ResolvedPolicy:
         for action in actions:
             lowered = action.lower()
             cached = self.shortcut(lowered) or self.cache.get((lowered, resource))
+            if cached is None and resource == "*":
+                cached = self.decide(action, resource)
             if cached is None:
                 missing.append(action)
             else:

@@ -178,7 +178,7 @@ def _key_params(finding: Finding, _snapshot: AccountSnapshot | None) -> dict[str
 
 
 def _key_plan(params: Mapping[str, Any], *, activate: bool) -> Plan:
-    user = _text({"u": params.get("target_name")}, "u")
+    user = _target({**params, "target_kind": "user"}).name
     key_id = str(params.get("access_key_id") or "")
     slot = params.get("key_slot")
     if not key_id and not isinstance(slot, int):
@@ -247,9 +247,14 @@ register(
 
 
 def _login_params(finding: Finding, snapshot: AccountSnapshot | None) -> dict[str, Any] | None:
-    if finding.resource_type not in ("AwsIamUser", "user") and ":user/" not in finding.resource_arn:
+    if ":user/" not in finding.resource_arn:
         return None
-    return {"target_kind": "user", "target_name": name_from_arn(finding.resource_arn)}
+    name = name_from_arn(finding.resource_arn)
+    if snapshot is not None and snapshot.credential_report is not None:
+        row = next((r for r in snapshot.credential_report if r.user == name), None)
+        if row is not None and row.flag("password_enabled") is not True:
+            return None  # an inactive user with keys only: nothing to delete here
+    return {"target_kind": "user", "target_name": name}
 
 
 def _login_plan(params: Mapping[str, Any]) -> Plan:
@@ -341,7 +346,8 @@ def _attach_plan(params: Mapping[str, Any]) -> Plan:
         undo_change={"remediation": "detach_policy", "params": undo_params},
         impact_change={
             "kind": "attach_managed",
-            "policy_arn": policy_arn or f"arn:aws:iam::policy/{name}",
+            "policy_arn": policy_arn,  # empty: created on apply, named policy_name
+            "policy_name": name,
             "document": doc,
         },
     )

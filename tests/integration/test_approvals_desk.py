@@ -322,3 +322,32 @@ def test_catalogue_detach_and_key_remediations_resolve_targets(
     assert desk.apply(key.id).state is State.APPLIED
     keys = aws.client("iam").list_access_keys(UserName="carol")["AccessKeyMetadata"]
     assert keys[0]["Status"] == "Inactive"
+
+
+def test_a_request_altered_in_redis_after_approval_is_not_applied(
+    desk: ApprovalDesk, aws: boto3.Session
+) -> None:
+    request = propose_custom(desk)
+    desk.approve(request.id, approver="UAPP", is_member=NOBODY)
+    store = desk.store
+    key = store._key(request.id)  # type: ignore[attr-defined]
+    data = json.loads(store._r.get(key))  # type: ignore[attr-defined]
+    data["change"]["params"]["document"]["Statement"][0]["Action"] = (
+        "*"  # someone with Redis access
+    )
+    store._r.set(key, json.dumps(data))  # type: ignore[attr-defined]
+    final = desk.apply(request.id)
+    assert final.state is State.FAILED
+    assert "content hash" in final.outcome
+    assert attached(aws) == []
+
+
+def test_late_clicks_are_recorded_in_the_trail(desk: ApprovalDesk) -> None:
+    request = propose_custom(desk)
+    desk.approve(request.id, approver="UAPP", is_member=NOBODY)
+    with pytest.raises(TransitionRefused):
+        desk.approve(request.id, approver="UAPP2", is_member=NOBODY)
+    last = desk.trail.last(1)[0]
+    assert last.kind == "refused"
+    assert last.actor == "UAPP2"
+    assert "already approved by <@UAPP>" in last.data["reason"]

@@ -189,3 +189,32 @@ def test_worker_settings_list_every_problem_together() -> None:
     assert "REDIS_URL" in problems
     assert "IAM_AUDIT_ORG_ROLE" in problems
     assert "IAM_AUDIT_EXTERNAL_ID" in problems
+
+
+def test_the_worker_command_drains_the_queue_and_lists_config_problems(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+
+    from bot.cli import main
+    from bot.observability import make_handler
+
+    ours = type(make_handler())
+    try:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+        monkeypatch.setenv("IAM_AUDIT_ORG_ROLE", "not a role")
+        assert main(["worker", "--burst"]) == 2
+        err = capsys.readouterr().err
+        assert "REDIS_URL is not set" in err
+        assert "IAM_AUDIT_ORG_ROLE" in err
+
+        monkeypatch.delenv("IAM_AUDIT_ORG_ROLE")
+        monkeypatch.setenv("REDIS_URL", redis_url)
+        queue = AuditQueue(redis_url)  # the default queue the command listens on
+        job_id = queue.enqueue(AuditJobRequest(demo=True, target=f"cli-{uuid.uuid4().hex[:6]}"))
+        assert main(["worker", "--burst", "--no-fork", "--log-format", "json"]) == 0
+        assert queue.outcome(job_id).status == "finished"
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if isinstance(h, ours)]:
+            root.removeHandler(handler)

@@ -506,3 +506,54 @@ def test_decided_message_has_no_buttons_and_names_who_and_when() -> None:
     assert "req-9" in result
     assert "approval_undo" in result
     assert "approval_undo" not in _all_text(result_message(applied, can_undo=False))
+
+
+# --- findings that need the snapshot to plan -----------------------------------------------------
+
+
+def test_admin_via_group_plans_removal_and_direct_admin_plans_detach() -> None:
+    from tests import factories as f
+
+    admin = f.policy_arn("AdministratorAccess", aws_managed=True)
+    snap = f.snapshot(
+        users=[
+            f.user("bob", groups=["admins"]),
+            f.user("eve", groups=[], attached_policies=[admin]),
+        ],
+        groups=[f.group("admins", attached_policies=[admin])],
+    )
+    via_group = finding("principal.admin_equivalent", f.user_arn("bob"))
+    assert params_for_finding(via_group, snap) == (
+        "remove_user_from_group",
+        {"target_kind": "user", "target_name": "bob", "group": "admins"},
+    )
+    direct = finding("principal.admin_equivalent", f.user_arn("eve"))
+    remediation, params = params_for_finding(direct, snap)
+    assert remediation == "detach_policy"
+    assert params["policy_arn"] == admin
+    # without account data neither fits, and the user is told to fix it by hand
+    with pytest.raises(InputError, match="fix it by hand"):
+        params_for_finding(via_group, None)
+
+
+def test_open_trust_finding_plans_the_tightened_document_with_a_diff() -> None:
+    from tests import factories as f
+
+    role = f.role("open", trust=f.trust_policy({"AWS": "*"}))
+    snap = f.snapshot(roles=[role])
+    remediation, params = params_for_finding(finding("role.trust_any_principal", role.arn), snap)
+    plan = get_remediation(remediation).plan(params)
+    principal = plan.document["Statement"][0]["Principal"]
+    assert principal == {"AWS": f"arn:aws:iam::{f.ACCOUNT_ID}:root"}
+    assert plan.diff.startswith("--- current")
+
+
+def test_inactive_user_without_password_has_nothing_to_delete() -> None:
+    from tests import factories as f
+
+    snap = f.snapshot(
+        users=[f.user("keys-only")],
+        credential_report=[f.credential_row("keys-only", password_enabled="false")],
+    )
+    with pytest.raises(InputError, match="fix it by hand"):
+        params_for_finding(finding("user.inactive", f.user_arn("keys-only")), snap)

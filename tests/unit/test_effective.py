@@ -405,6 +405,12 @@ SHORTCUT_DOCS = [
     ),
     policy_document(statement(action="iam:PassRole", not_resource="arn:aws:iam::*:role/x")),
     policy_document(statement(effect="Deny", not_action="s3:List*")),
+    allow(["s3:GetObject", "iam:PassRole"], ["arn:aws:s3:::b/*", "arn:aws:iam::*:role/x"]),
+    policy_document(
+        statement(action="s3:*", resource=["arn:aws:s3:::b", "*"]),
+        statement(effect="Deny", action="s3:GetObject", not_resource="*"),
+        statement(effect="Deny", action="iam:*", not_resource="arn:aws:iam::*:role/x"),
+    ),
 ]
 SHORTCUT_ACTIONS = [
     "iam:PutUserPolicy",

@@ -213,6 +213,18 @@ def test_credential_report_has_a_realistic_mix(report_rows) -> None:
     ]
     assert young, "users inside the grace period"
 
+    def last_activity(row: dict[str, str]) -> datetime:
+        columns = (
+            "password_last_used",
+            "access_key_1_last_used_date",
+            "access_key_2_last_used_date",
+        )
+        dates = [row[c] for c in columns if row[c] not in ("N/A", "no_information")]
+        return max(map(datetime.fromisoformat, dates or [row["user_creation_time"]]))
+
+    dormant = [r for r in users if NOW - last_activity(r) > timedelta(days=120)]
+    assert 0 < len(dormant) < len(users) // 2, "some inactive users, not most"
+
 
 def test_credential_report_dates_are_consistent(report_rows) -> None:
     for row in report_rows[1:]:
