@@ -44,6 +44,9 @@ class Services:
     remediations: dict[str, RemediationHandler] = field(default_factory=dict)
     approvals: Any = None  # bot.approvals.desk.ApprovalDesk, built by build_services
     digests: Any = None  # bot.scheduler.DigestScheduler, started by `iam-audit serve`
+    # (AnalyzerScope, now) -> AccessAnalyzerData for `/iam-audit findings|analyzer`; None = the
+    # demo data or the live account from Settings (commands/findings.py); tests pass stubbed ones.
+    analyzer_reader: Any = None
 
     @property
     def remediable(self) -> frozenset[str]:

@@ -12,7 +12,8 @@ from bot.audit.model import AccountSnapshot
 from bot.audit.report import Report
 from bot.audits import AuditResult, CachedSnapshot
 from bot.digests import Attachment
-from tests.factories import ACCOUNT_ID, NOW, credential_row, user_arn
+from bot.errors import DeliveryError
+from tests.factories import ACCOUNT_ID, NOW, credential_row, user, user_arn
 
 
 def finding(
@@ -90,3 +91,49 @@ class FakePoster:
             raise self.fail_attach
         with self._lock:
             self.attachments.append((channel, thread_ts, attachments, comment))
+
+
+def campaign_account(mfa: set[str] = frozenset()) -> AccountSnapshot:
+    """alice: tagged with her Slack id; bob: tagged with an email; carol: no tag (unreachable);
+    dave: access keys only (never in the campaign); erin: has MFA."""
+    users = (
+        user("alice", tags={"slack-user-id": "UALICE"}),
+        user("bob", tags={"email": "bob@example.com"}),
+        user("carol", tags={"team": "<!channel>"}),
+        user("dave"),
+        user("erin"),
+    )
+    rows = (
+        credential_row("alice", password=True, mfa="alice" in mfa),
+        credential_row("bob", password=True, mfa="bob" in mfa),
+        credential_row("carol", password=True, mfa="carol" in mfa),
+        credential_row("dave", password=False, mfa=False),
+        credential_row("erin", password=True, mfa=True),
+    )
+    return AccountSnapshot(
+        account_id=ACCOUNT_ID,
+        collected_at=NOW,
+        source="snapshot",
+        users=users,
+        credential_report=rows,
+    )
+
+
+class CampaignSlack:
+    """DMs and users.lookupByEmail as the campaign runner sees them."""
+
+    def __init__(self) -> None:
+        self.dms: list[tuple[str, dict]] = []
+        self.lookups: list[str] = []
+        self.directory = {"bob@example.com": "UBOB"}
+        self.fail_for: set[str] = set()
+
+    def direct_message(self, user_id: str, message: dict) -> str:
+        if user_id in self.fail_for:
+            raise DeliveryError("Slack refused chat_postMessage: user_disabled")
+        self.dms.append((user_id, message))
+        return "1.1"
+
+    def lookup_email(self, email: str) -> str | None:
+        self.lookups.append(email)
+        return self.directory.get(email)

@@ -129,6 +129,15 @@ def list_accounts(session: boto3.Session, *, include_inactive: bool = False) -> 
     return sorted(accounts, key=lambda a: a.account_id)
 
 
+def partition_of(region: str) -> str:
+    """The ARN partition of a region (GovCloud and China have their own)."""
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws"
+
+
 class RoleAssumer:
     """Turns an account id into a boto3 session on the assumed member role."""
 
@@ -137,14 +146,14 @@ class RoleAssumer:
         session: boto3.Session,
         options: AssumeRoleOptions,
         *,
-        partition: str = "aws",
+        partition: str | None = None,
         region: str | None = None,
     ) -> None:
         self._region = region or session.region_name or DEFAULT_REGION
         # Clients are thread-safe, sessions are not: the one STS client is made here.
         self._sts = make_client(session, "sts", region=self._region)
         self._options = options
-        self._partition = partition
+        self._partition = partition or partition_of(self._region)
 
     def session_for(self, account_id: str) -> boto3.Session:
         """Raises CollectionError (code kept) when the role cannot be assumed."""
@@ -225,7 +234,7 @@ def collect_accounts(
     collect: Callable[[boto3.Session, str], T],
     options: AssumeRoleOptions | None = None,
     max_workers: int = DEFAULT_MAX_WORKERS,
-    partition: str = "aws",
+    partition: str | None = None,
     region: str | None = None,
 ) -> list[AccountOutcome[T]]:
     """Assume the member role in each account and run ``collect(session, account_id)`` there."""

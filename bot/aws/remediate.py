@@ -80,18 +80,31 @@ class _Step:
 class RemediationExecutor:
     """Reads and changes IAM (and Access Analyzer) for approved requests; clients made lazily."""
 
-    def __init__(self, session: boto3.Session, *, region: str | None = None) -> None:
+    def __init__(
+        self,
+        session: boto3.Session,
+        *,
+        region: str | None = None,
+        client_factory: Callable[[str, str | None], Any] | None = None,
+    ) -> None:
         self._session = session
         self._region = region
         self._clients: dict[tuple[str, str], Any] = {}
         self._account: str | None = None
+        # (service, region) -> client; None = make_client on the session (tests pass stubbed ones).
+        self._client_factory = client_factory
 
     # --- clients and recorded calls ------------------------------------------------------------
 
     def _client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self._region or "")
         if key not in self._clients:
-            self._clients[key] = make_client(self._session, service, region=region or self._region)
+            if self._client_factory is not None:
+                self._clients[key] = self._client_factory(service, region or self._region)
+            else:
+                self._clients[key] = make_client(
+                    self._session, service, region=region or self._region
+                )
         return self._clients[key]
 
     def _call(
@@ -186,6 +199,8 @@ class RemediationExecutor:
                     "arn": meta["Arn"],
                     "expiration": str(meta.get("Expiration")),
                 }
+            if kind == "analyzer_finding":
+                return self._finding_state(params)
             if kind == "analyzer":
                 region = str(params.get("region"))
                 analyzer = self._client("accessanalyzer", region)
@@ -200,6 +215,29 @@ class RemediationExecutor:
                 return {"exists": False}
             raise RemediationError(f"reading {kind} {name} failed: {error_message(exc)}") from exc
         raise RemediationError(f"unknown target kind {kind!r}")
+
+    def _finding_state(self, params: dict[str, Any]) -> dict[str, Any]:
+        """An Access Analyzer finding's status (what archiving changes) and resource."""
+        client = self._client("accessanalyzer", str(params.get("region")))
+        try:
+            found = self._call(
+                None,
+                client,
+                "GetFindingV2",
+                analyzerArn=str(params.get("analyzer_arn")),
+                id=str(params.get("finding_id")),
+            )
+        except RemediationError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ClientError) and error_code(cause) == "ResourceNotFoundException":
+                return {"exists": False}
+            raise
+        return {
+            "exists": True,
+            "status": found.get("status"),
+            "resource": found.get("resource"),
+            "finding_type": found.get("findingType"),
+        }
 
     def _user_state(self, iam: Any, name: str) -> dict[str, Any]:
         if self._read(iam, "GetUser", UserName=name) is None:
@@ -643,6 +681,42 @@ def _analyzer_steps(create: bool) -> StepBuilder:
     return build
 
 
+def _finding_status_steps(status: str, previous: str) -> StepBuilder:
+    def build(
+        ex: RemediationExecutor, params: dict[str, Any], ctx: ApplyContext, calls: list[CallRecord]
+    ) -> list[_Step]:
+        region, analyzer_arn, finding_id = (
+            str(params["region"]),
+            str(params["analyzer_arn"]),
+            str(params["finding_id"]),
+        )
+
+        def update(to: str, rollback: bool = False) -> None:
+            ex.call(
+                calls,
+                "accessanalyzer",
+                "UpdateFindings",
+                region=region,
+                rollback=rollback,
+                analyzerArn=analyzer_arn,
+                ids=[finding_id],
+                status=to,
+                # One token per request and status: a retried call is not applied twice.
+                clientToken=f"iam-audit-{ctx.request_id}-{to.lower()}{'-rb' if rollback else ''}",
+                detail={"finding_id": finding_id, "status": to, "reason": params.get("reason")},
+            )
+
+        return [
+            _Step(
+                f"set finding {finding_id} {status}",
+                lambda: update(status),
+                lambda: update(previous, rollback=True),
+            )
+        ]
+
+    return build
+
+
 def _cert_steps(
     ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
 ) -> list[_Step]:
@@ -667,6 +741,8 @@ _BUILDERS: dict[str, StepBuilder] = {
     "enable_access_analyzer": _analyzer_steps(create=True),
     "delete_analyzer": _analyzer_steps(create=False),
     "delete_server_certificate": _cert_steps,
+    "archive_finding": _finding_status_steps("ARCHIVED", previous="ACTIVE"),
+    "unarchive_finding": _finding_status_steps("ACTIVE", previous="ARCHIVED"),
 }
 
 

@@ -265,12 +265,15 @@ class PolicySetView:
                 )
                 if boundary is not None:
                     star &= boundary.allow
-                found = frozenset(
+                # Only actions some statement scopes to resources can answer a probe ARN
+                # differently from `*`; the others are decided already.
+                scoped = star & frozenset().union(
+                    *(p.scoped_subset(label, actions, expand) for p in self.everything)
+                )
+                found = (star - scoped) | frozenset(
                     action
-                    for action in star
+                    for action in scoped
                     if probes(action) == ("*",)
-                    # Same answer for every resource: allowed on `*` is allowed on a probe.
-                    or self.resource_independent(action)
                     or any(self.decide(action, probe).allowed for probe in probes(action))
                 )
             self._subsets[label] = found
@@ -279,7 +282,7 @@ class PolicySetView:
     def resource_independent(self, action: str) -> bool:
         """True when every policy answers the action the same way for any resource."""
         lowered = action.lower()
-        return all(p.shortcut(lowered) is not None for p in self.everything)
+        return all(p.resource_independent(lowered) for p in self.everything)
 
     def decide(self, action: str, resource: str) -> Access:
         key = (action.lower(), resource)
@@ -585,7 +588,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         )
 
     # Shared caches
-    def _resolved_policy(
+    def resolved_policy(
         self, source: PolicySource, facts: Mapping[str, tuple[str, ...]], ref: PrincipalRef
     ) -> ResolvedPolicy:
         keys = self._keys_of.get(source.key) if source.key else None
@@ -623,8 +626,8 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         boundary: PolicySource | None,
         facts: Mapping[str, tuple[str, ...]],
     ) -> PolicySetView:
-        identity = tuple(self._resolved_policy(s, facts, ref) for s in sources)
-        resolved_boundary = self._resolved_policy(boundary, facts, ref) if boundary else None
+        identity = tuple(self.resolved_policy(s, facts, ref) for s in sources)
+        resolved_boundary = self.resolved_policy(boundary, facts, ref) if boundary else None
         key = (tuple(id(p) for p in identity), id(resolved_boundary) if resolved_boundary else 0)
         view = self._views.get(key)
         if view is None:

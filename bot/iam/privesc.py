@@ -32,7 +32,6 @@ from bot.iam.effective import (
     Grant,
     PermissionIndex,
     PolicySource,
-    ResolvedPolicy,
     arn_pattern_matches,
     effective_permissions,
 )
@@ -237,8 +236,11 @@ def session_arn(perms: EffectivePermissions) -> str:
 
 def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) -> Access | None:
     """Whether the principal can call sts:AssumeRole on the role; the identity-side grant if any."""
-    trust_source = PolicySource(f"{role.arn} trust policy", "trust", "role", role.trust_policy)
-    trust = ResolvedPolicy(trust_source, perms.facts, perms.principal.tags, perms.arn)
+    trust_source = PolicySource(
+        f"{role.arn} trust policy", "trust", "role", role.trust_policy, f"trust:{role.arn}"
+    )
+    # Resolved once per role and per value of the facts its conditions name (usually none).
+    trust = index.resolved_policy(trust_source, perms.facts, perms.principal)
     if trust.error:
         return None
     caller = parse_principal(session_arn(perms))

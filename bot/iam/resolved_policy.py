@@ -107,6 +107,7 @@ class ResolvedPolicy:
         "_principal_arn",
         "_subsets",
         "_tests",
+        "all_star",
         "assumptions",
         "cache",
         "error",
@@ -141,6 +142,9 @@ class ResolvedPolicy:
         self.policy = self._resolve(parsed, facts, tags)
         # One compiled action test per statement, built once: these run for every action asked.
         self._tests = tuple((st, _action_test(st)) for st in self.policy.statements)
+        # Every statement on Resource "*" (and no condition is left): the policy answers each
+        # action the same way for every resource.
+        self.all_star = all(st.resources == ("*",) for st in self.policy.statements)
         self._evaluator: Evaluator | None = None  # compiled on first use: many never need it
         self._by_action: dict[str, tuple[Statement, ...]] = {}
         self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
@@ -216,19 +220,40 @@ class ResolvedPolicy:
             self._subsets[key] = found
         return found
 
+    def scoped_subset(self, label: str, actions: frozenset[str], expand: Expander):
+        """Actions of a list some statement naming specific resources can match: the only
+        ones whose answer may differ from one resource to another."""
+        key = ("scoped", label)
+        found = self._subsets.get(key)
+        if found is None:
+            hits: set[str] = set()
+            for statement in self.policy.statements:
+                if statement.resources == ("*",):
+                    continue
+                if statement.actions is not None:
+                    hits |= expand(statement.actions) & actions
+                else:
+                    hits |= actions - expand(statement.not_actions or ())
+            found = frozenset(hits)
+            self._subsets[key] = found
+        return found
+
     def star_facts(self, label: str, actions: frozenset[str], expand: Expander) -> StarFacts:
         """This policy's own answers on Resource `*` for the actions of a named list."""
         key = ("star", label)
         found = self._subsets.get(key)
         if found is None:
-            candidates = self.subset("Allow", label, actions, expand) | self.subset(
-                "Deny", label, actions, expand
-            )
-            decisions = self.decide_many(sorted(candidates), "*")
-            found = StarFacts(
-                frozenset(a for a, d in decisions.items() if d == "allowed"),
-                frozenset(a for a, d in decisions.items() if d == "explicit_deny"),
-            )
+            allows = self.subset("Allow", label, actions, expand)
+            denies = self.subset("Deny", label, actions, expand)
+            if self.all_star:
+                # Statements on `*` apply to `*`: matching a Deny denies, else an Allow allows.
+                found = StarFacts(allows - denies, denies)
+            else:
+                decisions = self.decide_many(sorted(allows | denies), "*")
+                found = StarFacts(
+                    frozenset(a for a, d in decisions.items() if d == "allowed"),
+                    frozenset(a for a, d in decisions.items() if d == "explicit_deny"),
+                )
             self._subsets[key] = found
         return found
 
@@ -309,6 +334,10 @@ class ResolvedPolicy:
         if allows:
             return ("allowed", allows)
         return ("implicit_deny", ())
+
+    def resource_independent(self, action_lower: str) -> bool:
+        """Whether this policy answers the action the same way for every resource."""
+        return self.all_star or self.shortcut(action_lower) is not None
 
     def shortcut(self, action_lower: str) -> tuple[str, tuple[Grant, ...]] | None:
         if action_lower in self._action_answers:

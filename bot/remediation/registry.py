@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.approvals.model import Target
+from bot.audit.analyzer_view import remediation_for
 from bot.audit.findings import Finding
-from bot.audit.model import AccountSnapshot
+from bot.audit.model import AccountSnapshot, AnalyzerFinding
 from bot.errors import InputError
 
 POLICY_PREFIX = "iam-audit-"
@@ -25,6 +26,8 @@ ADMIN_POLICY_NAMES = frozenset({"AdministratorAccess", "IAMFullAccess"})
 MFA_POLICY = "mfa-self-service-enforce"
 TARGET_KINDS = ("user", "group", "role")
 MAX_SIMULATED_MEMBERS = 3
+# The audit check that reports each active IAM Access Analyzer finding (bot/audit/checks/analyzer).
+ANALYZER_FINDINGS_CHECK = "analyzer.active_findings"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +167,30 @@ def managed_policy_name(base: str, document: Mapping[str, Any]) -> str:
 # --- access keys ---------------------------------------------------------------------------------
 
 
+def _analyzer_remediation(finding: Finding, remediation_id: str) -> dict[str, Any] | None:
+    """Parameters of ``remediation_id`` for an ``analyzer.active_findings`` audit finding, using
+    the same mapping as `/iam-audit findings` (analyzer_view.remediation_for), or None."""
+    evidence = finding.evidence
+    key_id = evidence.get("access_key_id")
+    item = AnalyzerFinding(
+        id=str(evidence.get("finding_id") or ""),
+        analyzer_arn=str(evidence.get("analyzer_arn") or ""),
+        finding_type=str(evidence.get("finding_type") or ""),
+        resource=str(evidence.get("resource") or ""),
+        resource_type=finding.resource_type,
+        status="ACTIVE",
+        region=str(evidence.get("region") or ""),
+        details={"access_key_id": key_id} if isinstance(key_id, str) and key_id else {},
+    )
+    found = remediation_for(item)
+    if found is None or found[0] != remediation_id:
+        return None
+    return found[1]
+
+
 def _key_params(finding: Finding, _snapshot: AccountSnapshot | None) -> dict[str, Any] | None:
+    if finding.check_id == ANALYZER_FINDINGS_CHECK:
+        return _analyzer_remediation(finding, "deactivate_access_key")
     slot = finding.evidence.get("key_slot")
     user = finding.evidence.get("user") or name_from_arn(finding.resource_arn)
     if not isinstance(slot, int) or not user:
@@ -226,7 +252,11 @@ register(
         aws_calls=("iam:ListAccessKeys", "iam:UpdateAccessKey"),
         iam_actions=("iam:ListAccessKeys", "iam:UpdateAccessKey"),
         planner=lambda p: _key_plan(p, activate=False),
-        check_ids=("user.access_key_unused", "user.access_key_not_rotated"),
+        check_ids=(
+            "user.access_key_unused",
+            "user.access_key_not_rotated",
+            ANALYZER_FINDINGS_CHECK,
+        ),
         from_finding=_key_params,
     )
 )
@@ -247,6 +277,8 @@ register(
 
 
 def _login_params(finding: Finding, snapshot: AccountSnapshot | None) -> dict[str, Any] | None:
+    if finding.check_id == ANALYZER_FINDINGS_CHECK:
+        return _analyzer_remediation(finding, "delete_login_profile")
     if ":user/" not in finding.resource_arn:
         return None
     name = name_from_arn(finding.resource_arn)
@@ -282,7 +314,7 @@ register(
         aws_calls=("iam:GetLoginProfile", "iam:DeleteLoginProfile"),
         iam_actions=("iam:GetLoginProfile", "iam:DeleteLoginProfile"),
         planner=_login_plan,
-        check_ids=("user.password_unused", "user.inactive"),
+        check_ids=("user.password_unused", "user.inactive", ANALYZER_FINDINGS_CHECK),
         from_finding=_login_params,
     )
 )
@@ -740,6 +772,100 @@ register(
         aws_calls=("access-analyzer:DeleteAnalyzer", "access-analyzer:ListAnalyzers"),
         iam_actions=("access-analyzer:DeleteAnalyzer", "access-analyzer:ListAnalyzers"),
         planner=lambda p: _analyzer_plan(p, delete=True),
+    )
+)
+
+
+# --- Access Analyzer findings: archive (with a reason) and unarchive ----------------------------
+
+FINDING_STATUS_ARCHIVED = "ARCHIVED"
+FINDING_STATUS_ACTIVE = "ACTIVE"
+MAX_ARCHIVE_REASON = 1000
+_ANALYZER_ARN = re.compile(
+    r"arn:[\w-]+:access-analyzer:([a-z]{2}(?:-[a-z]+)+-\d):\d{12}:analyzer/\S+"
+)
+
+
+def _finding_status_plan(params: Mapping[str, Any], *, archive: bool) -> Plan:
+    """Archiving hides a risk without changing any access, so it is approved like a change and
+    the reason is part of what the approver approves (AWS's UpdateFindings keeps no reason)."""
+    analyzer_arn = _text(params, "analyzer_arn")
+    match = _ANALYZER_ARN.fullmatch(analyzer_arn)
+    if not match:
+        raise InputError(f"{analyzer_arn!r} is not an IAM Access Analyzer analyzer ARN")
+    finding_id = _text(params, "finding_id")
+    if not re.fullmatch(r"[\w.:-]{1,256}", finding_id):
+        raise InputError(f"{finding_id!r} is not an Access Analyzer finding id")
+    reason = str(params.get("reason") or "").strip()
+    if archive and not reason:
+        raise InputError(
+            "say why the finding may be archived (the reason is kept with the request)"
+        )
+    if len(reason) > MAX_ARCHIVE_REASON:
+        raise InputError(f"the reason is too long (at most {MAX_ARCHIVE_REASON} characters)")
+    resource = str(params.get("resource") or "")
+    finding_type = str(params.get("finding_type") or "")
+    clean = {
+        "analyzer_arn": analyzer_arn,
+        "finding_id": finding_id,
+        "region": match.group(1),
+        "resource": resource,
+        "finding_type": finding_type,
+        "reason": reason,
+    }
+    status = FINDING_STATUS_ARCHIVED if archive else FINDING_STATUS_ACTIVE
+    what = f"{finding_type or 'finding'} on {resource or 'an unnamed resource'}"
+    inverse = {**clean, "reason": f"undo of archiving: {reason}" if archive else reason}
+    return Plan(
+        remediation="archive_finding" if archive else "unarchive_finding",
+        target=Target("analyzer_finding", finding_id, resource),
+        params=clean,
+        summary=(
+            f"{'Archive' if archive else 'Re-activate'} IAM Access Analyzer finding {finding_id}"
+            f" ({what})" + (f". Reason: {reason}" if reason else "")
+        ),
+        steps=(
+            f"access-analyzer:UpdateFindings analyzerArn={analyzer_arn} ids=[{finding_id}]"
+            f" status={status} (region {match.group(1)})",
+        ),
+        undo=(
+            "Set the finding ACTIVE again (the Undo button, with a new approval)."
+            if archive
+            else "Archive it again (with a reason, through a new approval)."
+        ),
+        undo_change={
+            "remediation": "unarchive_finding" if archive else "archive_finding",
+            "params": inverse,
+        },
+        effect=(
+            f"The finding leaves the active list and stops being reported. The access itself is"
+            f" NOT changed: {resource or 'the resource'} keeps it."
+            if archive
+            else "The finding is reported as active again."
+        ),
+    )
+
+
+register(
+    Remediation(
+        id="archive_finding",
+        title="Archive an IAM Access Analyzer finding (with a reason)",
+        changes="Sets the finding's status to ARCHIVED (UpdateFindings); no access is changed.",
+        undo="Set it ACTIVE again (the Undo button, with a new approval).",
+        aws_calls=("access-analyzer:GetFinding", "access-analyzer:UpdateFindings"),
+        iam_actions=("access-analyzer:GetFinding", "access-analyzer:UpdateFindings"),
+        planner=lambda p: _finding_status_plan(p, archive=True),
+    )
+)
+register(
+    Remediation(
+        id="unarchive_finding",
+        title="Re-activate an archived IAM Access Analyzer finding (undo of archiving)",
+        changes="Sets the finding's status to ACTIVE (UpdateFindings).",
+        undo="Archive it again (with a reason).",
+        aws_calls=("access-analyzer:GetFinding", "access-analyzer:UpdateFindings"),
+        iam_actions=("access-analyzer:GetFinding", "access-analyzer:UpdateFindings"),
+        planner=lambda p: _finding_status_plan(p, archive=False),
     )
 )
 

@@ -23,12 +23,13 @@ from bot.approvals.rules import ApprovalRules, People
 from bot.audit.model import AccountSnapshot
 from bot.config import Settings
 from bot.digests import approval_counts_source
-from bot.errors import DeliveryError, InputError
+from bot.errors import InputError
 from bot.mfa_campaign.messages import CONSOLE_MFA_URL
 from bot.mfa_campaign.plan import Campaign, console_users_without_mfa, contact_of
 from bot.mfa_campaign.runner import MfaCampaignRunner
 from bot.store.digests import InMemoryDigestStore, RedisDigestStore
-from tests.factories import ACCOUNT_ID, credential_row, user
+from tests.digest_support import CampaignSlack as Slack
+from tests.digest_support import campaign_account as account
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 DEADLINE = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
@@ -43,50 +44,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
-
-
-def account(mfa: set[str] = frozenset()) -> AccountSnapshot:
-    """alice: tagged with her Slack id; bob: tagged with an email; carol: no tag (unreachable);
-    dave: access keys only (never in the campaign); erin: has MFA."""
-    users = (
-        user("alice", tags={"slack-user-id": "UALICE"}),
-        user("bob", tags={"email": "bob@example.com"}),
-        user("carol", tags={"team": "<!channel>"}),
-        user("dave"),
-        user("erin"),
-    )
-    rows = (
-        credential_row("alice", password=True, mfa="alice" in mfa),
-        credential_row("bob", password=True, mfa="bob" in mfa),
-        credential_row("carol", password=True, mfa="carol" in mfa),
-        credential_row("dave", password=False, mfa=False),
-        credential_row("erin", password=True, mfa=True),
-    )
-    return AccountSnapshot(
-        account_id=ACCOUNT_ID,
-        collected_at=T0,
-        source="snapshot",
-        users=users,
-        credential_report=rows,
-    )
-
-
-class Slack:
-    def __init__(self) -> None:
-        self.dms: list[tuple[str, dict]] = []
-        self.lookups: list[str] = []
-        self.directory = {"bob@example.com": "UBOB"}
-        self.fail_for: set[str] = set()
-
-    def direct_message(self, user_id: str, message: dict) -> str:
-        if user_id in self.fail_for:
-            raise DeliveryError("Slack refused chat_postMessage: user_disabled")
-        self.dms.append((user_id, message))
-        return "1.1"
-
-    def lookup_email(self, email: str) -> str | None:
-        self.lookups.append(email)
-        return self.directory.get(email)
 
 
 class Account:

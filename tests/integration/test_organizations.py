@@ -188,14 +188,14 @@ def test_resolve_accounts_keeps_explicit_ids_without_calling_organizations() -> 
     assert ids == ["111122223333", "444455556666"]
 
 
-def test_throttled_assume_role_is_an_error_entry_not_a_crash(org) -> None:
+def test_other_assume_role_errors_keep_their_code(org) -> None:
     hub, members = org
 
-    def throttle(params: dict[str, Any], **_: Any) -> Any:
+    def invalid(params: dict[str, Any], **_: Any) -> Any:
         response = AWSResponse("https://sts.amazonaws.com/", 400, {}, None)
         return response, {"Error": {"Code": "ValidationError", "Message": "bad session name"}}
 
-    hub.events.register("before-call.sts.AssumeRole", throttle)
+    hub.events.register("before-call.sts.AssumeRole", invalid)
     assumer = RoleAssumer(hub, AssumeRoleOptions(role_name=ROLE))
     with pytest.raises(CollectionError) as caught:
         assumer.session_for(members[0])
@@ -273,3 +273,19 @@ def test_role_options_are_validated() -> None:
     assert AssumeRoleOptions(role_name="x").role_arn("111122223333", "aws-us-gov") == (
         "arn:aws-us-gov:iam::111122223333:role/x"
     )
+
+
+def test_the_role_arn_follows_the_partition_of_the_region() -> None:
+    with mock_aws():
+        hub = boto3.Session(region_name="us-gov-west-1")
+        seen: list[str] = []
+
+        def capture(params: dict[str, Any], **_: Any) -> Any:
+            seen.append(str((params.get("body") or {}).get("RoleArn")))
+            response = AWSResponse("https://sts.us-gov-west-1.amazonaws.com/", 403, {}, None)
+            return response, {"Error": {"Code": "AccessDenied", "Message": "no"}}
+
+        hub.events.register("before-call.sts.AssumeRole", capture)
+        with pytest.raises(CollectionError):
+            RoleAssumer(hub, AssumeRoleOptions()).session_for("111122223333")
+    assert seen == ["arn:aws-us-gov:iam::111122223333:role/iam-audit-member"]

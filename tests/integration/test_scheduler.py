@@ -337,13 +337,14 @@ def test_approval_counts_come_from_the_store_and_the_trail() -> None:
 
 def test_campaign_runs_only_on_the_leader() -> None:
     from bot.mfa_campaign.runner import MfaCampaignRunner
-    from tests.integration.test_mfa_campaign import DEADLINE, Slack, account
+    from tests.digest_support import CampaignSlack as Slack
+    from tests.digest_support import campaign_account as account
 
     clock = Clock(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
     store = InMemoryDigestStore(clock=clock)
     slack = Slack()
     campaign = MfaCampaignRunner(store=store, snapshot=account, poster=slack, clock=clock)
-    campaign.start(deadline=DEADLINE, owner="UOWNER")
+    campaign.start(deadline=datetime(2026, 12, 15, 9, 0, tzinfo=UTC), owner="UOWNER")
     runner = DigestRunner(accounts=[FakeAudits([report()])], store=store, poster=None, clock=clock)
 
     def make(owner: str) -> DigestScheduler:

@@ -27,7 +27,6 @@ def test_an_audit_command_is_run_by_a_worker_and_answered_in_slack(
     monkeypatch.setenv("REDIS_URL", live_redis)  # the worker reads its own environment
     bot = make_bot(env={"IAM_AUDIT_QUEUE": "rq", "REDIS_URL": live_redis})
     assert isinstance(bot.services.audits, QueuedAccountAudits)
-    bot.services.store.delete_prefix = None
     assert bot.services.store.kind == "redis"
 
     assert bot.command("audit") == 200
