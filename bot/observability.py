@@ -1,8 +1,8 @@
 """Operations: structured JSON logs with secrets masked, and Prometheus metrics.
 
 Logs: ``--log-format json`` / IAM_AUDIT_LOG_FORMAT=json writes one JSON object per line (time,
-level, logger, message, extra fields, exception). Every handler gets the redaction filter, and
-the formatters mask the final text too (tracebacks are formatted after filters run), so a Slack
+level, logger, message, extra fields, exception). Our handler has the redaction filter and its
+formatters mask the final text too (tracebacks are formatted after filters run), so a Slack
 token, an AWS key or a Redis password never reaches a log line, whichever library logged it.
 
 Metrics (prometheus_client, one registry per process so tests stay independent): audits run and
@@ -160,7 +160,7 @@ def make_handler(log_format: str = "text") -> logging.Handler:
 
 
 def configure_logging(level_name: str = "INFO", *, log_format: str = "text") -> logging.Handler:
-    """Replace our handler on the root logger (idempotent); every other handler gets the filter."""
+    """Install our masked stderr handler on the root logger, replacing a previous one of ours."""
     level = logging.getLevelName(str(level_name).strip().upper())
     root = logging.getLogger()
     for existing in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
@@ -168,9 +168,6 @@ def configure_logging(level_name: str = "INFO", *, log_format: str = "text") -> 
     handler = make_handler(log_format.strip().lower())
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else logging.INFO)
-    for other in root.handlers:
-        if not any(isinstance(f, RedactSecrets) for f in other.filters):
-            other.addFilter(RedactSecrets())
     # botocore's DEBUG logs print request headers and bodies; they stay at INFO at most.
     for noisy in ("botocore", "boto3", "urllib3"):
         logging.getLogger(noisy).setLevel(max(root.level, logging.INFO))

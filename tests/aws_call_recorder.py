@@ -95,6 +95,44 @@ def _made_by_the_bot(params: Any) -> bool:
 
 RECORDER = AwsCallRecorder()
 
+POLICY_DIR = Path(__file__).resolve().parents[1] / "policies" / "bot"
+IDENTITY_POLICIES = ("audit-readonly", "remediation", "hub-organizations")
+
+# Operations whose IAM action is not "<signingName>:<OperationName>".
+ACTION_EXCEPTIONS: dict[tuple[str, str], str | None] = {
+    # Answers who the caller is; AWS documents that it needs no permission and cannot be denied.
+    ("sts", "GetCallerIdentity"): None,
+    # The V2 APIs are authorized by the V1 actions (Access Analyzer's authorization reference).
+    ("access-analyzer", "ListFindingsV2"): "access-analyzer:ListFindings",
+    ("access-analyzer", "GetFindingV2"): "access-analyzer:GetFinding",
+}
+
+
+def iam_action(service: str, operation: str) -> str | None:
+    """The IAM action that authorizes one API call (None: no permission is needed)."""
+    return ACTION_EXCEPTIONS.get((service, operation), f"{service}:{operation}")
+
+
+def granted_actions(names: tuple[str, ...] = IDENTITY_POLICIES) -> set[str]:
+    """Every action an Allow statement of the shipped bot policies names."""
+    actions: set[str] = set()
+    for name in names:
+        document = json.loads((POLICY_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        for statement in document["Statement"]:
+            if statement["Effect"] == "Allow":
+                value = statement["Action"]
+                actions.update([value] if isinstance(value, str) else value)
+    return actions
+
+
+def calls_not_granted(calls: frozenset[tuple[str, str]]) -> list[str]:
+    granted = granted_actions()
+    return sorted(
+        f"{service}:{operation}"
+        for service, operation in calls
+        if (action := iam_action(service, operation)) is not None and action not in granted
+    )
+
 
 def install(recorder: AwsCallRecorder = RECORDER) -> None:
     """Add the recorder to the handlers every new botocore session registers (idempotent)."""
@@ -120,10 +158,26 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the calls when asked; fail the run when the code called something not granted.
+
+    The policy test checks the calls recorded before it runs; this catches the tests after it.
+    """
     path = session.config.getoption(OPTION, default=None)
     if path:
         rows = [{"service": s, "operation": o} for s, o in sorted(RECORDER.calls)]
         Path(path).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    missing = calls_not_granted(RECORDER.calls)
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = (
+            "the bot's code called AWS APIs that policies/bot/ does not grant: "
+            + ", ".join(missing)
+            + " (add them to the policies, see policies/bot/README.md)"
+        )
+        if reporter is not None:
+            reporter.write_line(f"ERROR: {message}", red=True)
+        if session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -2,9 +2,11 @@
 
 A principal's permissions are its identity policies (a user's own inline and attached policies
 plus each of its groups'; a role's own) filtered by its permissions boundary, with explicit denies
-anywhere winning. Every decision comes from the evaluator (bot.iam.evaluator), asked once per
-policy, action and resource and cached; a principal's answer combines its policies' answers the
-way AWS combines identity policies and a boundary in one account:
+anywhere winning. Each policy is asked once per action and resource and the answer cached (by
+the evaluator, bot.iam.evaluator, or, where the statements involved are on Resource `*` or the
+resource is `*`, by the same rules applied directly: see bot.iam.resolved_policy); a principal's
+answer combines its policies' answers the way AWS combines identity policies and a boundary in
+one account:
 
     denied  = some policy (identity or boundary) explicitly denies
     allowed = not denied and some identity policy allows and (no boundary or the boundary allows)
@@ -404,10 +406,6 @@ class EffectivePermissions:
         resources and conditions): the filter that spares evaluator calls."""
         lowered, _names = self.index.action_list(label, actions)
         return self.view.allow_candidates(label, lowered, self.index.expand)
-
-    def granting_policies(self, action: str) -> tuple[str, ...]:
-        """The policies whose statements allow the action on `*` (for evidence)."""
-        return self.view.decide(action, "*").policies()
 
     def allowed_on_any(self, action: str, resources: Iterable[str]) -> Access | None:
         """The first resource the action is allowed on, or None."""

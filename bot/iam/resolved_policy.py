@@ -12,9 +12,13 @@ Conditions ("can the caller satisfy it?") are resolved before evaluation, from t
   escalation and exposure checks. Views with more facts fixed (e.g. aws:MultiFactorAuthPresent
   = false, for "is MFA enforced?") come from bot.iam.effective.EffectivePermissions.with_facts.
 
-A policy whose statements that match an action are all on Resource "*" answers that action the
-same way for every resource; it is decided once per action from its statements (the evaluator's
-rules) instead of once per resource. Everything else is asked of the evaluator.
+With the conditions gone, two questions need no evaluator call, and are answered from the
+statements with the evaluator's own rules and ARN matcher (test_effective checks both agree):
+- an action whose matching statements are all on Resource "*" gets the same answer for every
+  resource, so it is decided once per action;
+- the literal Resource "*" (what "unrestricted" means) matches a statement only through a `*`
+  pattern or a NotResource that does not cover it.
+Everything else (specific resources, policy variables) is asked of the evaluator.
 """
 
 from __future__ import annotations

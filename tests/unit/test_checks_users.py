@@ -85,6 +85,19 @@ def test_without_mfa_flags_every_user_without_mfa_and_lists_credentials() -> Non
     assert findings[0].evidence["credentials"] == ["access key 1", "access key 2"]
 
 
+def test_without_mfa_gives_new_users_the_grace_period_to_enrol() -> None:
+    snap = _rows(
+        credential_row("newbie", created_days_ago=3, key1=key()),
+        credential_row("veteran", created_days_ago=30, key1=key()),
+    )
+    assert _ids(run_check("user.without_mfa", snap)) == [user_arn("veteran")]
+
+
+def test_console_without_mfa_has_no_grace_period() -> None:
+    snap = _rows(credential_row("newbie", created_days_ago=1, password=True))
+    assert _ids(run_check("user.console_without_mfa", snap)) == [user_arn("newbie")]
+
+
 # --- user.inactive --------------------------------------------------------------------------
 
 

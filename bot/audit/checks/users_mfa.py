@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from bot.audit.checks._aws_names import CREDENTIAL_REPORT_PERMISSIONS, USER
-from bot.audit.checks._credentials import active_key_slots, has_password, user_rows
+from bot.audit.checks._credentials import active_key_slots, days_since, has_password, user_rows
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 
@@ -49,8 +49,14 @@ def user_console_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     requires=("credential_report",),
 )
 def user_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
+    """Users younger than the grace period are still enrolling; console users without MFA are
+    reported at once by user.console_without_mfa, so nothing risky waits for the grace period."""
+    grace_days = ctx.threshold("grace_days")
     for row in user_rows(ctx.snapshot):
         if row.flag("mfa_active") is True:
+            continue
+        created = row.date("user_creation_time")
+        if created is not None and days_since(created, ctx.now) < grace_days:
             continue
         credentials = (["console password"] if has_password(row) else []) + [
             f"access key {slot.number}" for slot in active_key_slots(row)
