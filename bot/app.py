@@ -18,7 +18,7 @@ from bot.errors import StoreError
 from bot.services import Services
 from bot.slack.blocks import LINT_BLOCK_ID, LINT_MODAL_CALLBACK
 from bot.slack.home import HomeTab
-from commands import approvals, audit, lint, router
+from commands import approvals, audit, findings, lint, router
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings, services: Services, *, token_verification: bo
         router.on_view_submission(services, body, lint.on_submit)
 
     approvals.register(app, services)
+    findings.register(app, services)
 
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any]) -> None:

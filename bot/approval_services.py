@@ -18,6 +18,7 @@ from bot.approvals.rules import ApprovalRules
 from bot.audit.model import AccountSnapshot
 from bot.config import Settings
 from bot.errors import InputError, RemediationError
+from bot.iam.effective import PermissionIndex
 from bot.iam.impact import PolicyChange, change_impact
 from bot.remediation.registry import MAX_SIMULATED_MEMBERS, Plan
 from bot.store.approvals import make_approval_store
@@ -36,15 +37,20 @@ def summarize_impact(snapshot: AccountSnapshot, plan: Plan) -> dict[str, Any]:
     arn = spec.get("policy_arn") or (
         f"arn:{snapshot.partition}:iam::{snapshot.account_id}:policy/{spec.get('policy_name')}"
     )
-    change = PolicyChange(kind=spec["kind"], policy_arn=arn, document=spec.get("document"))
+    # A change to a group is judged on its members, as a change to that group (not to the user).
+    group = plan.target.name if plan.target.kind == "group" else None
+    change = PolicyChange(
+        kind=spec["kind"], policy_arn=arn, document=spec.get("document"), group=group
+    )
     principals = _principals(snapshot, plan.target.kind, plan.target.name)
+    index = PermissionIndex(snapshot, snapshot.collected_at)  # shared: members share policy sets
     gained: set[str] = set()
     lost: set[str] = set()
     lockouts: list[str] = []
     notes: list[str] = []
     becomes_admin = escalates = False
     for arn in principals:
-        impact = change_impact(snapshot, arn, change)
+        impact = change_impact(snapshot, arn, change, index=index)
         gained.update(impact.actions_gained)
         lost.update(a for a in impact.lost)
         lockouts.extend(f"{arn.rsplit('/', 1)[-1]}: {r.message}" for r in impact.lockout_risks)

@@ -35,6 +35,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "detach",
     "history",
     "digest",
+    "findings",
+    "analyzer",
 )
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")

@@ -16,7 +16,20 @@ from bot.errors import IamAuditError, StoreError
 from bot.services import Services
 from bot.slack.blocks import CommandHelp, Message, notice_message
 from bot.slack.blocks import help_message as build_help
-from commands import approvals, audit, digest, help, lint, mfa, role, simulate, status, user
+from commands import (
+    analyzer,
+    approvals,
+    audit,
+    digest,
+    findings,
+    help,
+    lint,
+    mfa,
+    role,
+    simulate,
+    status,
+    user,
+)
 from commands.request import CommandRequest, command_text, split_args
 
 log = logging.getLogger(__name__)
@@ -29,6 +42,8 @@ SUBCOMMANDS: dict[str, ModuleType] = {
 }
 SUBCOMMANDS.update(approvals.SUBCOMMANDS)  # type: ignore[arg-type]  # same NAME/USAGE/handle shape
 SUBCOMMANDS[digest.NAME] = digest
+SUBCOMMANDS[findings.NAME] = findings
+SUBCOMMANDS[analyzer.NAME] = analyzer
 
 
 def help_message(note: str = "") -> Message:

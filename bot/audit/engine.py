@@ -53,7 +53,9 @@ def run_audit(
     """Evaluate every selected check; a crashing check becomes an error entry, not a crash."""
     config = config or AuditConfig()
     checks = select_checks(only, config)
-    context = CheckContext(snapshot=snapshot, config=config, now=now, shared=shared or {})
+    context = CheckContext(
+        snapshot=snapshot, config=config, now=now, shared={} if shared is None else shared
+    )
     findings: dict[tuple[str, str], Finding] = {}
     errors = [
         ReportError("collection", issue.message, api=issue.api, action=issue.action)

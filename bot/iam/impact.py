@@ -111,7 +111,7 @@ class Impact:
 
     @property
     def actions_gained(self) -> tuple[str, ...]:
-        """Actions allowed nowhere before and somewhere after."""
+        """Actions newly allowed (nowhere before) or widened to Resource `*`."""
         return tuple(sorted(a for a, r in self.gained.items() if "*" in r or a not in self.lost))
 
     @property

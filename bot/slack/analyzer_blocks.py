@@ -203,7 +203,9 @@ def findings_page(
         nav.append(button("Previous", ACTION_PAGE_PREV, {"c": cache_id, "p": shown.number - 1}))
     if shown.has_next:
         nav.append(
-            button("Show more", ACTION_PAGE, {"c": cache_id, "p": shown.number + 1}, style="primary")
+            button(
+                "Show more", ACTION_PAGE, {"c": cache_id, "p": shown.number + 1}, style="primary"
+            )
         )
     first = start + 1 if shown.rows else 0
     footer = f"Findings {first}-{start + len(shown.rows)} of {shown.total}"
@@ -300,7 +302,9 @@ def analyzers_message(
     budget.add(section("\n".join(summary), limit=2500))
     if issues:
         problems = "\n".join(f"• {escape(issue)}" for issue in issues[:5])
-        budget.add(section(f":warning: *Problems reading Access Analyzer:*\n{problems}", limit=1200))
+        budget.add(
+            section(f":warning: *Problems reading Access Analyzer:*\n{problems}", limit=1200)
+        )
     budget.add(divider())
     shown = 0
     for region in regions:
@@ -322,7 +326,9 @@ def analyzers_message(
             ("unused" if region.has_active_unused else "~unused~"),
         ]
         lines.append("_monitors: " + " · ".join(marks) + "_")
-        if not budget.add(section("\n".join(lines), limit=1500), reserve_blocks=1, reserve_text=200):
+        if not budget.add(
+            section("\n".join(lines), limit=1500), reserve_blocks=1, reserve_text=200
+        ):
             break
         shown += 1
     if shown < len(regions):

@@ -36,6 +36,9 @@ from bot.aws.organizations import (
     list_accounts,
 )
 from bot.aws.remediate import RemediationExecutor, implemented_remediations
+from bot.aws.session import make_client
+from bot.aws.validate_policy import ACTION as VALIDATE_POLICY_ACTION
+from bot.aws.validate_policy import validate_policy
 from bot.iam.catalogue import default_catalogue
 from bot.iam.evaluator import PolicySet, Request, evaluate
 from bot.iam.linter import lint_policy
@@ -119,6 +122,8 @@ class FakeAccessAnalyzer:
             "GetFindingV2": {**finding, "findingDetails": []},
             "CreateAnalyzer": {"arn": f"{ANALYZER}-new"},
             "DeleteAnalyzer": {},
+            "UpdateFindings": {},
+            "ValidatePolicy": {"findings": []},
         }
 
     def __call__(self, model: Any, **_: Any) -> Any:
@@ -166,6 +171,12 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
     trust = f.account_trust(ACCOUNT)
     user = {"target_kind": "user", "target_name": "alice"}
     analyzer = {"region": REGION, "analyzer_name": "iam-audit-analyzer", "analyzer_type": "ACCOUNT"}
+    finding = {
+        "analyzer_arn": ANALYZER,
+        "finding_id": "f-1",
+        "region": REGION,
+        "reason": "accepted: test",
+    }
     changes: list[tuple[str, dict[str, Any], bool]] = [
         ("deactivate_access_key", {**user, "access_key_id": seeded["key"]}, True),
         ("activate_access_key", {**user, "access_key_id": seeded["key"]}, True),
@@ -179,6 +190,8 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
         ("enable_access_analyzer", analyzer, True),
         ("delete_analyzer", analyzer, True),
         ("delete_server_certificate", {"certificate": "web"}, True),
+        ("archive_finding", finding, True),
+        ("unarchive_finding", finding, True),
         ("delete_login_profile", user, True),
         # A target that does not exist: the created policy is rolled back (DeletePolicy).
         (
@@ -213,6 +226,7 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
         ("role", "app", {}),
         ("server_certificate", "web", {}),
         ("analyzer", "any", {"region": REGION}),
+        ("analyzer_finding", "f-1", finding),
     ):
         executor.read_state(kind, name, params)
     for kind, name in (("user", "alice"), ("group", "admins"), ("role", "app")):
@@ -235,7 +249,13 @@ def recorded() -> Iterator[dict[str, list[RecordedCall]]]:
                 sleep=lambda _s: None,
                 access_analyzer=AnalyzerScope(max_regions=2),
             )
-        calls["collector"] = list(seen)
+        with RECORDER.scope() as lint_seen:
+            validate_policy(
+                make_client(session, "accessanalyzer"),
+                json.dumps(f.allow("s3:GetObject")),
+                "identity",
+            )
+        calls["collector"] = list(seen) + list(lint_seen)
         with RECORDER.scope() as seen:
             failed = run_every_remediation(session, seeded)
         assert failed == []
@@ -331,6 +351,7 @@ def test_audit_readonly_allows_exactly_what_the_collector_and_checks_use(recorde
         | set(COLLECTOR_ACTIONS)
         | set(ACCESS_ANALYZER_ACTIONS)
         | check_permissions()
+        | {VALIDATE_POLICY_ACTION}  # `iam-audit lint --aws-validate`, run with the audit role
     ) - {"sts:GetCallerIdentity"}
     assert allowed_actions("audit-readonly") == used
 

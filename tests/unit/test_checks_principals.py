@@ -367,3 +367,20 @@ def test_virtual_serial_detection(serial, virtual):
 
 def test_now_is_the_factories_time():
     assert NOW.year == 2026
+
+
+def test_users_missing_from_the_credential_report_are_not_judged():
+    snap = snapshot(
+        users=[user("new", attached_policies=[ADMIN.arn])],
+        policies=[ADMIN],
+        credential_report=with_rows(),
+    )
+    assert run_check("user.admin_without_mfa", snap) == []
+    assert run_check("user.mfa_not_enforced", snap) == []
+
+
+def test_principal_without_any_policy_passes_every_check():
+    snap = snapshot(users=[user("bare", groups=[])], groups=[], roles=[role("bare-role")])
+    report = audit(snap, only=PRINCIPAL_CHECKS)
+    assert report.findings == ()
+    assert set(report.checks) == set(PRINCIPAL_CHECKS)

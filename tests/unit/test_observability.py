@@ -227,3 +227,29 @@ def test_the_ops_server_serves_health_and_metrics_only() -> None:
         assert missing.value.code == 404
     finally:
         server.shutdown()
+
+
+def test_start_operations_switches_to_json_logs_and_can_skip_metrics() -> None:
+    from bot.observability import JsonFormatter, start_operations
+    from bot.operations_config import OperationsOptions
+
+    root = logging.getLogger()
+    plain = logging.StreamHandler()  # what logging.basicConfig installs at start
+    root.addHandler(plain)
+    settings = SimpleNamespace(
+        operations=OperationsOptions(log_format="json", metrics=False), port=0, redis_url=""
+    )
+    services = SimpleNamespace(audits=SimpleNamespace(add_after_audit=lambda _hook: None))
+    runtime = start_operations(
+        services, settings, host="127.0.0.1", health=lambda: (True, {}), serve_http=False
+    )
+    try:
+        assert plain not in root.handlers
+        assert any(isinstance(h.formatter, JsonFormatter) for h in root.handlers)
+        assert runtime.metrics is None
+        assert runtime.exposition is None
+        assert runtime.server is None
+    finally:
+        for handler in [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]:
+            root.removeHandler(handler)
+        runtime.shutdown()

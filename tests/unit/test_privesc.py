@@ -328,3 +328,16 @@ def test_full_audit_of_the_fixture_runs_every_principal_check(vulnerable):
     }
     assert admins == {"target-admin-role", "target-chain-admin-role", "target-direct-admin-role"}
     assert report.extra["catalogue_version"]
+
+
+def test_roles_with_empty_or_broken_trust_policies_are_skipped():
+    admin_doc = inline("all", ADMIN_DOC)
+    broken = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": 5}]}
+    snap = snapshot(
+        users=[user("caller", inline_policies=[inline("p", allow("sts:AssumeRole"))])],
+        roles=[
+            role("empty", trust={}, inline_policies=[admin_doc]),
+            role("broken", trust=broken, inline_policies=[admin_doc]),
+        ],
+    )
+    assert trust_chains(PermissionIndex(snap, NOW)) == {}
