@@ -7,14 +7,18 @@ retries are dropped and events are de-duplicated by event_id, so a double delive
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
+from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.errors import StoreError
+from bot.errors import ConfigError, StoreError
 from bot.services import Services
 from bot.slack.blocks import LINT_BLOCK_ID, LINT_MODAL_CALLBACK
 from bot.slack.home import HomeTab
@@ -27,18 +31,34 @@ LISTENER_THREADS = 16
 
 
 def create_app(settings: Settings, services: Services, *, token_verification: bool = True) -> App:
-    """Build the app; with token_verification it calls auth.test once (a bad token fails here)."""
-    app = App(
-        signing_secret=settings.slack_signing_secret or None,
-        client=services.delivery.client,
-        token_verification_enabled=token_verification,
-        request_verification_enabled=not settings.socket_mode,
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
-        ),
-        logger=logging.getLogger("slack_bolt"),
-    )
+    """Build the app; with token_verification it calls auth.test once (a bad token fails here).
+
+    Raises ConfigError, one sentence, when Slack cannot be reached or rejects the token.
+    """
+    bolt_logger = logging.getLogger("slack_bolt")
+    try:
+        with _quiet_construction(bolt_logger):
+            app = App(
+                signing_secret=settings.slack_signing_secret or None,
+                client=services.delivery.client,
+                token_verification_enabled=token_verification,
+                request_verification_enabled=not settings.socket_mode,
+                process_before_response=False,
+                listener_executor=ThreadPoolExecutor(
+                    max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+                ),
+                logger=bolt_logger,
+            )
+    except OSError as exc:  # URLError, refused connection, timeout: Slack is not reachable
+        reason = getattr(exc, "reason", None) or exc
+        raise ConfigError(
+            [
+                f"Slack's API at {settings.slack_api_url} could not be reached to verify the"
+                f" token (auth.test): {reason}"
+            ]
+        ) from exc
+    except BoltError as exc:  # Bolt wraps auth.test's error answer (invalid_auth, ...)
+        raise ConfigError([_auth_test_refusal(exc, settings.slack_api_url)]) from exc
     app.middleware(drop_event_retries)
     app.middleware(_dedupe_events(services))
     home = HomeTab(services)
@@ -79,6 +99,45 @@ def create_app(settings: Settings, services: Services, *, token_verification: bo
         router.run_safely(f"app home of {user_id}", lambda _m: None, work)
 
     return app
+
+
+@contextmanager
+def _quiet_construction(bolt_logger: logging.Logger) -> Iterator[None]:
+    """Silence two misleading log lines while Bolt builds the app and calls auth.test.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns that it
+    ignores it: our client carries the configured bot token, so the warning only misleads. And
+    slack_sdk logs each failed attempt to reach Slack; create_app reports that failure itself, in
+    one sentence.
+    """
+    token_skipped = warning_client_prioritized_and_token_skipped()
+
+    class DropStartupNoise(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            message = record.getMessage()
+            return message != token_skipped and not message.startswith(_SDK_SEND_FAILED)
+
+    noise = DropStartupNoise()
+    loggers = (bolt_logger, logging.getLogger(_SDK_LOGGER))
+    for logger in loggers:
+        logger.addFilter(noise)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(noise)
+
+
+_SDK_LOGGER = "slack_sdk.web.base_client"
+_SDK_SEND_FAILED = "Failed to send a request to Slack API server"
+
+
+def _auth_test_refusal(exc: BoltError, api_url: str) -> str:
+    answer = exc.__context__
+    if isinstance(answer, SlackApiError):
+        code = answer.response.get("error") if answer.response is not None else None
+        return f"Slack's API at {api_url} refused SLACK_BOT_TOKEN (auth.test: {code or 'error'})"
+    return f"the Slack app could not be set up: {exc}"
 
 
 def drop_event_retries(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:

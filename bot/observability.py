@@ -37,8 +37,8 @@ MASK = "***"
 
 # Each pattern keeps a recognisable prefix and masks the rest, so a log still says *what* leaked.
 _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Slack bot / user / app-level / refresh tokens.
-    (re.compile(r"\b(xox[abeoprs]|xapp)-[A-Za-z0-9-]+"), rf"\1-{MASK}"),
+    # Slack bot / user / client (xoxc) / app-level / refresh tokens.
+    (re.compile(r"\b(xox[abceoprs]|xapp)-[A-Za-z0-9-]+"), rf"\1-{MASK}"),
     # AWS access key ids (long-term AKIA, temporary ASIA, and the other documented prefixes).
     (
         re.compile(

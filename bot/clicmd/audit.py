@@ -6,6 +6,7 @@ import argparse
 import logging
 from datetime import datetime
 
+from bot.audit.config import AuditConfig
 from bot.audit.engine import run_audit
 from bot.audit.findings import Severity
 from bot.audit.model import AccountSnapshot
@@ -129,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--sarif-artifact only applies to --format sarif")
     config = load_config(args.config)
     now = utc_now()
+    for message in expired_suppressions(config, now, args.config or "the config file"):
+        note(message)
     if getattr(args, "accounts", None):
         from bot.clicmd._accounts import run_accounts  # noqa: PLC0415 - boto3 when used
 
@@ -148,6 +151,18 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "text" or args.output not in (None, "-"):
         note(status_line(report, shown, args.output))
     return exit_code(report, args.fail_on)
+
+
+def expired_suppressions(config: AuditConfig, now: datetime, source: str) -> list[str]:
+    """One line per suppression past its expiry: it mutes nothing any more, and a user who
+    finds the finding back in the report should learn why from the tool, not from git blame."""
+    return [
+        f"suppression of {rule.check} on {rule.resource} expired on"
+        f" {rule.expires.isoformat()} ({rule.reason}): its findings are reported again;"
+        f" renew or remove it in {source}"
+        for rule in config.suppressions
+        if rule.expires is not None and not rule.is_active(now)
+    ]
 
 
 def parse_check_ids(text: str | None) -> list[str] | None:

@@ -102,7 +102,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for line in announce(settings, services.store.kind):
         print(line, file=sys.stderr)
-    app = create_app(settings, services)
+    try:
+        app = create_app(settings, services)
+    except ConfigError as exc:  # Slack unreachable or the token refused: one sentence, exit 2
+        print(f"iam-audit serve: {'; '.join(exc.problems)}", file=sys.stderr)
+        services.jobs.shutdown()
+        return 2
     ops = _start_operations(services, settings, args.host)
     try:
         services.digests = _start_digests(services)

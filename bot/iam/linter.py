@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -278,7 +279,7 @@ def _sensitive(
     else:
         granted = catalogue.expand_not_action(not_actions or ())
     granted = granted & catalogue.resource_scoped_actions()
-    permissions = granted & catalogue.actions_by_access_level("Permissions management")
+    permissions = granted & catalogue.permission_changing_actions()
     writes = granted & catalogue.actions_by_access_level("Write")
     return tuple(sorted(permissions | writes)), len(permissions)
 
@@ -326,24 +327,45 @@ def _lint_wildcard(
         severity = Severity.HIGH
     else:
         severity = Severity.MEDIUM
-    shown = ", ".join(sensitive[:_NAMED_IN_MESSAGE])
-    hidden = len(sensitive) - _NAMED_IN_MESSAGE
-    more = f" and {hidden} more" if hidden > 0 else ""
+    by_service = _count_by_service(sensitive)
     return [
         finding(
             WILDCARD_SENSITIVE,
             statement.index,
             f"Resource '*' with {len(sensitive)} write/permissions-management action(s) that"
-            f" support resource-level permissions: {shown}{more}; name the resources instead",
+            f" support resource-level permissions{_sensitive_summary(sensitive, by_service)};"
+            " name the resources instead",
             {
                 "actions": list(sensitive[:_LISTED_ACTIONS]),
                 "count": len(sensitive),
                 "permissions_management": permissions,
                 "has_conditions": bool(statement.conditions),
+                "service_count": len(by_service),
+                "top_services": dict(by_service[:_LISTED_ACTIONS]),
             },
             severity=severity,
         )
     ]
+
+
+def _count_by_service(actions: tuple[str, ...]) -> list[tuple[str, int]]:
+    """(service, number of actions), most actions first, then by name (a stable order)."""
+    counts = Counter(action.partition(":")[0] for action in actions)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _sensitive_summary(actions: tuple[str, ...], by_service: list[tuple[str, int]]) -> str:
+    """A few actions by name; a statement reaching many services (NotAction, `*`-ish patterns)
+    is summarised by service, since the first names in alphabetical order say nothing."""
+    hidden = len(actions) - _NAMED_IN_MESSAGE
+    if hidden <= 0 or len(by_service) == 1:
+        more = f" and {hidden} more" if hidden > 0 else ""
+        return f": {', '.join(actions[:_NAMED_IN_MESSAGE])}{more}"
+    shown = ", ".join(f"{service} {count}" for service, count in by_service[:_NAMED_IN_MESSAGE])
+    others = len(by_service) - _NAMED_IN_MESSAGE
+    if others <= 0:
+        return f" in {len(by_service)} services ({shown})"
+    return f" in {len(by_service)} services (most in {shown} and {others} more service(s))"
 
 
 __all__ = ["LintFinding", "PolicyType", "lint_policy"]

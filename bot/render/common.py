@@ -71,6 +71,18 @@ def remediation_for(check_id: str, report: Report, catalogue: Catalogue) -> str:
     return next((f.remediation for f in report.findings if f.check_id == check_id), "")
 
 
+def skipped_by_reason(report: Report) -> list[tuple[str, list[str]]]:
+    """Skipped check ids grouped by their reason, in first-seen order.
+
+    A GAAD without a credential report skips a dozen checks for one reason; saying it once
+    keeps the list readable.
+    """
+    groups: dict[str, list[str]] = {}
+    for skipped in report.skipped:
+        groups.setdefault(skipped.reason, []).append(skipped.check_id)
+    return list(groups.items())
+
+
 def summary_phrase(report: Report) -> str:
     """'2 critical, 1 high, 0 medium, 0 low, 0 info' in worst-first order."""
     counts = report.summary()

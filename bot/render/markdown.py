@@ -14,6 +14,7 @@ from bot.render.common import (
     filter_note,
     findings_by_severity,
     remediation_for,
+    skipped_by_reason,
     without_control_chars,
 )
 
@@ -105,7 +106,10 @@ def render_markdown(
 
     if report.skipped:
         out += ["### Skipped checks", ""]
-        out += [f"- {md_check_id(s.check_id)}: {md_escape(s.reason)}" for s in report.skipped]
+        out += [
+            f"- {', '.join(md_check_id(c) for c in check_ids)}: {md_escape(reason)}"
+            for reason, check_ids in skipped_by_reason(report)
+        ]
         out.append("")
 
     if report.suppressed:

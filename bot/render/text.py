@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from bot.audit.findings import Severity
 from bot.audit.report import Report
 from bot.render.common import (
@@ -13,6 +15,7 @@ from bot.render.common import (
     findings_by_severity,
     one_line,
     remediation_for,
+    skipped_by_reason,
     summary_phrase,
     without_control_chars,
 )
@@ -27,6 +30,7 @@ _ANSI = {
 _BOLD = "\x1b[1m"
 _RESET = "\x1b[0m"
 _DETAIL_INDENT = " " * 6
+_WRAP_WIDTH = 100  # for lists of check ids; findings stay one line each (grep-friendly)
 
 
 def render_text(
@@ -89,7 +93,18 @@ def render_text(
 
     if report.skipped:
         lines += ["", paint(_BOLD, f"Skipped checks ({len(report.skipped)})")]
-        lines += [f"  {s.check_id}: {one_line(s.reason)}" for s in report.skipped]
+        for reason, check_ids in skipped_by_reason(report):
+            if len(check_ids) == 1:
+                lines.append(f"  {check_ids[0]}: {one_line(reason)}")
+                continue
+            lines.append(f"  {_plural_reason(len(check_ids), one_line(reason))}:")
+            lines += textwrap.wrap(
+                ", ".join(check_ids),
+                width=_WRAP_WIDTH,
+                initial_indent=_DETAIL_INDENT,
+                subsequent_indent=_DETAIL_INDENT,
+                break_on_hyphens=False,
+            )
 
     if report.suppressed:
         lines += ["", paint(_BOLD, f"Muted findings ({len(report.suppressed)})")]
@@ -100,6 +115,13 @@ def render_text(
                 f" - {one_line(muted.reason)}{until}"
             )
     return "\n".join(lines) + "\n"
+
+
+def _plural_reason(count: int, reason: str) -> str:
+    """ "needs X" said of several checks: "12 checks need X"."""
+    if reason.startswith("needs "):
+        return f"{count} checks need {reason.removeprefix('needs ')}"
+    return f"{count} checks: {reason}"
 
 
 def _wrap_lines(text: str) -> list[str]:

@@ -49,6 +49,12 @@ ARCHIVE_MODAL = "analyzer_archive_modal"
 ARCHIVE_REASON_BLOCK, ARCHIVE_REASON_INPUT = "archive_reason_block", "archive_reason_input"
 MAX_REASON = 1000
 MAX_LISTED = 12  # principals / actions / conditions shown per finding
+# Two blocks per finding (text, buttons) plus a label per finding type (7 at most) and the page's
+# header, facts, problems, divider, footer and paging: 15 findings always fit in 50 blocks.
+MAX_PAGE_SIZE = 15
+# Text kept free of findings for the header, facts, problems, type labels, buttons and paging.
+PAGE_OVERHEAD_TEXT = 4000
+FACT_TEXT = 600
 
 SOURCE_LABELS = {
     "snapshot": "from the last audit's data",
@@ -150,9 +156,9 @@ def findings_page(
 
     The per-finding text cap comes from the page size, so a full page always fits the budget.
     """
-    page_size = max(1, min(page_size, 20))
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     shown = paginate(groups, page=page, page_size=page_size)
-    per_finding = min(SECTION_TEXT, (MESSAGE_TEXT_BUDGET - 3000) // page_size)
+    per_finding = min(SECTION_TEXT, (MESSAGE_TEXT_BUDGET - PAGE_OVERHEAD_TEXT) // page_size)
     group_sizes = {group.finding_type: len(group.rows) for group in groups}
 
     budget = Budget()
@@ -163,8 +169,8 @@ def findings_page(
     source = SOURCE_LABELS.get(view.source, view.source)
     facts = [
         f"{escape(source)}, {format_age(view.as_of, now)}",
-        _filter_text(view),
-        "regions: " + (", ".join(escape(r) for r in view.regions) or "none"),
+        clip(_filter_text(view), FACT_TEXT),
+        clip("regions: " + (", ".join(escape(r) for r in view.regions) or "none"), FACT_TEXT),
     ]
     budget.add(context(facts))
     if view.issues:

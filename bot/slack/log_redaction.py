@@ -1,32 +1,24 @@
-"""A logging filter that masks Slack tokens, so no log line can carry one.
+"""Slack's view of log redaction: the one implementation lives in bot.observability.
 
 slack_sdk logs request headers (Authorization: Bearer xoxb-...) at DEBUG; the bot's own code
-never logs a token, and this filter makes sure nothing else does either.
+never logs a token, and the shared filter makes sure nothing else does either. This module only
+re-exports it, so there is a single redaction function and every handler masks the same way.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 
-_TOKEN = re.compile(r"\b(xox[abpersc]|xapp)-[A-Za-z0-9-]+")
+from bot.observability import RedactSecrets, redact
 
+__all__ = ["RedactSecrets", "RedactSlackTokens", "install", "redact"]
 
-def redact(text: str) -> str:
-    return _TOKEN.sub(lambda m: f"{m.group(1)}-***", text)
-
-
-class RedactSlackTokens(logging.Filter):
-    """Rewrites the record's message with tokens masked (args are folded in first)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
-        if cleaned != message:
-            record.msg = cleaned
-            record.args = None
-        return True
+# The name this module used before the two implementations were merged.
+RedactSlackTokens = RedactSecrets
 
 
 def install(handler: logging.Handler) -> None:
-    handler.addFilter(RedactSlackTokens())
+    """Add the shared masking filter to ``handler`` once (installing twice would be harmless,
+    but a handler listing the same filter repeatedly confuses whoever inspects it)."""
+    if not any(isinstance(f, RedactSecrets) for f in handler.filters):
+        handler.addFilter(RedactSecrets())

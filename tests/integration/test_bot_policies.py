@@ -566,7 +566,7 @@ def managed(name: str, file: str) -> ManagedPolicy:
         arn=f"arn:aws:iam::{ACCOUNT}:policy/{name}",
         policy_id=f"ANPA{name.upper()}",
         document=document(file),
-        attachment_count=0 if file == "remediation-boundary" else 1,
+        attachment_count={"remediation-boundary": 0, "audit-readonly": 2}.get(file, 1),
         boundary_usage_count=1 if file == "remediation-boundary" else 0,
         create_date=f.days_ago(30),
         update_date=f.days_ago(30),
@@ -592,7 +592,24 @@ def bot_snapshot() -> AccountSnapshot:
         last_used=f.days_ago(1),
         last_used_region=REGION,
     )
-    return f.snapshot(roles=[member], policies=[readonly, remediation, boundary])
+    hub_policy = managed("IamAuditHub", "hub-organizations")
+    hub = Role(
+        name="iam-audit-bot",
+        arn=f"arn:aws:iam::{ACCOUNT}:role/iam-audit-bot",
+        role_id="AROAIAMAUDITBOT",
+        create_date=f.days_ago(30),
+        trust_policy=f.service_trust(
+            "ecs-tasks.amazonaws.com",
+            condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        ),
+        attached_policies=(
+            AttachedPolicy(hub_policy.name, hub_policy.arn),
+            AttachedPolicy(readonly.name, readonly.arn),
+        ),
+        last_used=f.days_ago(1),
+        last_used_region=REGION,
+    )
+    return f.snapshot(roles=[member, hub], policies=[readonly, remediation, boundary, hub_policy])
 
 
 # The only methods the privesc check may report for the member role: each changes *another*
@@ -609,7 +626,7 @@ def self_audit_config():
 
 def test_the_bots_own_role_gets_no_findings_from_the_audit() -> None:
     report = f.audit(bot_snapshot(), config=self_audit_config())
-    ours = ("iam-audit-member", "IamAudit")
+    ours = ("iam-audit-member", "iam-audit-bot", "IamAudit")
     about_the_bot = [
         (finding.check_id, finding.resource_arn, finding.title)
         for finding in report.findings

@@ -240,6 +240,28 @@ def test_muted_findings_do_not_fail_the_build(capsys, snapshot_path, tmp_path) -
     assert "break-glass user, reviewed quarterly until 2099-01-01" in out
 
 
+def test_an_expired_suppression_is_announced_and_mutes_nothing(
+    capsys, snapshot_path, tmp_path
+) -> None:
+    config = tmp_path / "iam-audit.toml"
+    config.write_text(
+        "[[suppressions]]\n"
+        f'check = "{PLANTED}"\n'
+        f'resource = "arn:aws:iam::{ACCOUNT}:user/alice"\n'
+        'reason = "accepted until the migration"\n'
+        "expires = 2020-01-31\n",
+        encoding="utf-8",
+    )
+    code, out, err = audit(capsys, snapshot_path, "--config", str(config), "--fail-on", "high")
+    assert code == 1  # alice's high finding is back and fails the build
+    assert "Muted findings" not in out
+    assert err.splitlines() == [
+        f"iam-audit: suppression of {PLANTED} on arn:aws:iam::{ACCOUNT}:user/alice expired on"
+        " 2020-01-31 (accepted until the migration): its findings are reported again; renew or"
+        f" remove it in {config}"
+    ]
+
+
 def test_severity_override_from_config(capsys, snapshot_path, tmp_path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(f'[severity]\n"{PLANTED}" = "critical"\n', encoding="utf-8")

@@ -40,7 +40,9 @@ ANALYZER_ARN = f"arn:aws:access-analyzer:{US}:{ACCOUNT}:analyzer/account"
 APPROVAL_CHANNEL = "C0APPROVE"
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 HOSTILE = "arn:aws:s3:::<!channel>&<https://evil.example|click-me>"
-SESSION = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing", region_name=US)
+SESSION = boto3.Session(
+    aws_access_key_id="testing", aws_secret_access_key="testing", region_name=US
+)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -61,9 +63,9 @@ def findings_message(bot, count: int = 1):
             >= count
         )
     )
-    return [
-        c for c in bot.mock.calls_to("chat.update") if "IAM Access Analyzer" in c.body["text"]
-    ][count - 1].body
+    return [c for c in bot.mock.calls_to("chat.update") if "IAM Access Analyzer" in c.body["text"]][
+        count - 1
+    ].body
 
 
 def buttons(message: dict, action_id: str) -> list[dict]:
@@ -275,7 +277,8 @@ def test_findings_are_grouped_and_paged_with_who_what_conditions_and_last_use(ma
     assert "page 1/3" in shown
     assert "demo-0004" not in shown  # archived: not listed without --status archived
     more = buttons(page1, ACTION_PAGE)
-    assert len(more) == 1 and set(json.loads(more[0]["value"])) == {"c", "p"}
+    assert len(more) == 1
+    assert set(json.loads(more[0]["value"])) == {"c", "p"}
     assert len(more[0]["value"]) < 100  # ids only, never the findings themselves
     # Every block respects Slack's limits.
     assert len(page1["blocks"]) <= 50
@@ -384,7 +387,9 @@ def test_live_findings_across_pages_with_a_hostile_resource_name_are_escaped(
 ) -> None:
     bot = live_bot(make_bot, analyzer)
     hostile = summary("ext-9", "ExternalAccess", HOSTILE, "AWS::S3::Bucket")
-    role = summary("ext-1", "ExternalAccess", f"arn:aws:iam::{ACCOUNT}:role/shared", "AWS::IAM::Role")
+    role = summary(
+        "ext-1", "ExternalAccess", f"arn:aws:iam::{ACCOUNT}:role/shared", "AWS::IAM::Role"
+    )
     stub_listing(
         analyzer.stub(),
         [role, hostile],
@@ -400,7 +405,9 @@ def test_live_findings_across_pages_with_a_hostile_resource_name_are_escaped(
     assert "2 finding(s)" in result["text"]
     assert "&lt;!channel&gt;&amp;&lt;https://evil.example|click-me&gt;" in shown
     assert "&lt;@U0ADMIN&gt;" in shown
-    assert "<!channel>" not in shown and "<https://evil" not in shown and "<@U0ADMIN>" not in shown
+    assert "<!channel>" not in shown
+    assert "<https://evil" not in shown
+    assert "<@U0ADMIN>" not in shown
     assert "<!channel>" not in result["text"]
 
 
@@ -498,8 +505,7 @@ def test_unauthorized_clicks_are_refused_and_open_nothing(make_bot) -> None:
     click(bot, ACTION_REMEDIATE, remediate["value"], user="U999", n=1)
     bot.mock.wait_until(
         lambda calls: (
-            texts([c for c in calls if c.method == "response_url"]).count("not allowed to run")
-            >= 2
+            texts([c for c in calls if c.method == "response_url"]).count("not allowed to run") >= 2
         )
     )
     assert "not allowed to run `findings`" in replies(bot)
@@ -589,3 +595,58 @@ def test_analyzer_lists_regions_and_the_gaps(make_bot) -> None:
     assert "analyzer enable external --region eu-west-1" in shown
     assert "Unused access monitored from: us-east-1" in shown
     assert "external access monitored in 1 of 2" in result["text"]
+
+
+def test_a_denied_finding_listing_is_named_while_the_rest_is_shown(make_bot, analyzer) -> None:
+    bot = live_bot(make_bot, analyzer)
+    stub = analyzer.stub()
+    stub.add_response(
+        "list_analyzers",
+        {
+            "analyzers": [
+                {
+                    "arn": ANALYZER_ARN,
+                    "name": "account",
+                    "type": "ACCOUNT",
+                    "createdAt": T0,
+                    "status": "ACTIVE",
+                }
+            ]
+        },
+        {},
+    )
+    stub.add_client_error(
+        "list_findings_v2",
+        service_error_code="AccessDeniedException",
+        service_message="not authorized",
+        http_status_code=403,
+    )
+    bot.command("findings")
+    result = findings_message(bot)
+    shown = json.dumps(result["blocks"])
+    assert "Problems reading Access Analyzer" in shown
+    assert "ListFindingsV2 was denied: grant access-analyzer:ListFindings" in shown
+    assert "No Access Analyzer findings match" in shown
+
+
+def test_archive_without_configured_approvers_says_how_to_configure(make_bot) -> None:
+    bot = make_bot()
+    bot.command("findings external")
+    archive = buttons(findings_message(bot), ACTION_ARCHIVE)[0]
+    click(bot, ACTION_ARCHIVE, archive["value"], user="UREQ")
+    wait_reply(bot, "IAM_AUDIT_APPROVERS")
+    assert bot.mock.calls_to("views.open") == []
+
+
+def test_analyzer_answers_from_a_fresh_audit_without_reading_aws(make_bot) -> None:
+    bot = make_bot()
+    reads: list[object] = []
+    bot.services.analyzer_reader = lambda scope, now: reads.append(scope)
+    bot.command("audit")
+    bot.mock.wait_for("files.completeUploadExternal")
+    bot.command("analyzer", via="dispatch")
+    wait_reply(bot, "IAM Access Analyzer analyzers")
+    reply = json.dumps(bot.mock.calls_to("response_url")[-1].body["blocks"])
+    assert "from the last audit" in reply
+    assert "demo-unused-access" in reply
+    assert reads == []

@@ -257,6 +257,8 @@ EXPECTED = {
     "enable_access_analyzer",
     "delete_analyzer",
     "delete_server_certificate",
+    "archive_finding",
+    "unarchive_finding",
 }
 
 

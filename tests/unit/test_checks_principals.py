@@ -384,3 +384,42 @@ def test_principal_without_any_policy_passes_every_check():
     report = audit(snap, only=PRINCIPAL_CHECKS)
     assert report.findings == ()
     assert set(report.checks) == set(PRINCIPAL_CHECKS)
+
+
+def test_resource_exposure_ignores_permissions_management_reads():
+    # ReadOnlyAccess grants reads that AWS files under "Permissions management"
+    # (billing:GetResourcePolicy, backup:ListIndexedRecoveryPointsForSearch ...): reading a
+    # resource policy exposes nothing, so a read-only role is not flagged (Cloudsplaining's
+    # resource exposure is the ability to *modify* resource policies).
+    reads = [
+        "billing:GetResourcePolicy",
+        "backup:ListIndexedRecoveryPointsForSearch",
+        "ssm-sap:GetResourcePermission",
+        "quicksight:DescribeTopicPermissions",
+    ]
+    catalogue = default_catalogue()
+    permissions_management = catalogue.actions_by_access_level("Permissions management")
+    assert set(reads) <= permissions_management  # still how AWS labels them
+    snap = snapshot(
+        roles=[
+            role("reader", inline_policies=[inline("p", allow(reads))]),
+            role("changer", inline_policies=[inline("p", allow([*reads, "s3:PutBucketPolicy"]))]),
+        ]
+    )
+    findings = run_check("principal.resource_exposure", snap)
+    assert [f.evidence["actions"] for f in findings] == [["s3:PutBucketPolicy"]]
+
+
+def test_permission_changing_actions_keep_writes_and_drop_only_reads():
+    catalogue = default_catalogue()
+    changing = catalogue.permission_changing_actions()
+    permissions_management = catalogue.actions_by_access_level("Permissions management")
+    assert changing < permissions_management
+    assert {"s3:PutBucketPolicy", "kms:CreateGrant", "iam:AttachRolePolicy"} <= changing
+    dropped = permissions_management - changing
+    assert "billing:GetResourcePolicy" in dropped
+    assert all(
+        name.split(":")[1].startswith(("Get", "BatchGet", "List", "Describe", "Search", "View"))
+        or name.split(":")[1].startswith("Validate")
+        for name in dropped
+    )

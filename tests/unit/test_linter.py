@@ -636,3 +636,39 @@ def test_salvaged_statement_keeps_its_sid(catalogue: ActionCatalogue) -> None:
     redundant = only(lint(catalogue, document), "REDUNDANT_STATEMENT")
     assert [f.statement for f in redundant] == [2]
     assert "statement Dup" in redundant[0].message
+
+
+def test_wildcard_sensitive_over_many_services_is_summarised_by_service(
+    catalogue: ActionCatalogue,
+) -> None:
+    document = doc({"Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*"})
+    (wild,) = only(lint(catalogue, document), "WILDCARD_SENSITIVE")
+    # Thousands of actions: the message counts them by service instead of naming the first few
+    # in alphabetical order, and stays short enough for a terminal line.
+    assert wild.detail["count"] > 1000
+    assert wild.detail["service_count"] > 100
+    assert len(wild.message) < 400
+    assert f"in {wild.detail['service_count']} services (most in ec2 " in wild.message
+    top = list(wild.detail["top_services"].items())
+    assert top[0][0] == "ec2"
+    assert [n for _, n in top] == sorted((n for _, n in top), reverse=True)
+    assert len(wild.detail["actions"]) == 20
+
+
+def test_wildcard_sensitive_in_one_service_names_the_actions(catalogue: ActionCatalogue) -> None:
+    (wild,) = only(lint(catalogue, doc(allow("s3:*"))), "WILDCARD_SENSITIVE")
+    assert ": s3:AbortMultipartUpload, " in wild.message
+    assert " more; name the resources instead" in wild.message
+    assert wild.detail["top_services"] == {"s3": wild.detail["count"]}
+
+
+def test_wildcard_sensitive_in_a_few_services_lists_each_count(catalogue: ActionCatalogue) -> None:
+    (wild,) = only(lint(catalogue, doc(allow(["kms:*", "cloudtrail:*"]))), "WILDCARD_SENSITIVE")
+    kms, trail = wild.detail["top_services"]["kms"], wild.detail["top_services"]["cloudtrail"]
+    assert f"in 2 services (kms {kms}, cloudtrail {trail})" in wild.message
+
+
+def test_reading_a_resource_policy_on_star_is_not_sensitive(catalogue: ActionCatalogue) -> None:
+    # AWS files these reads under "Permissions management"; reading changes no one's access.
+    document = doc(allow(["billing:GetResourcePolicy", "quicksight:DescribeTopicPermissions"]))
+    assert only(lint(catalogue, document), "WILDCARD_SENSITIVE") == []

@@ -90,3 +90,23 @@ def test_min_severity_note() -> None:
     )
     assert "Showing only severity medium and above (2 lower-severity findings not shown)." in out
     assert "### Low" not in out
+
+
+def test_skipped_checks_sharing_a_reason_are_one_item() -> None:
+    from dataclasses import replace
+
+    from bot.audit.report import SkippedCheck
+
+    why = "needs the password policy"
+    report = replace(
+        sample_report(),
+        skipped=(
+            SkippedCheck("password_policy.min_length", why),
+            SkippedCheck("password_policy.reuse", why),
+            SkippedCheck("certificate.expired", "needs the server certificates"),
+        ),
+    )
+    out = render_markdown(report, catalogue=sample_catalogue())
+    assert f"- `password_policy.min_length`, `password_policy.reuse`: {why}" in out
+    assert "- `certificate.expired`: needs the server certificates" in out
+    assert out.count(why) == 1

@@ -95,3 +95,30 @@ def test_no_findings_says_so() -> None:
     out = render_text(sample_report(with_findings=False), catalogue={})
     assert "No findings." in out
     assert "How to fix" not in out
+
+
+def _report_skipping_many():
+    from dataclasses import replace
+
+    from bot.audit.report import SkippedCheck
+
+    report_needs = "needs the credential report (pass --credential-report FILE)"
+    skipped = (
+        SkippedCheck("root.mfa_disabled", report_needs),
+        SkippedCheck("certificate.expired", "needs the server certificates"),
+        *(SkippedCheck(f"user.check_{n:02d}", report_needs) for n in range(12)),
+    )
+    return replace(sample_report(), skipped=skipped)
+
+
+def test_checks_skipped_for_one_reason_are_grouped_under_it() -> None:
+    out = render_text(_report_skipping_many(), catalogue=sample_catalogue())
+    section = out.split("Skipped checks (14)\n")[1].split("\n\n")[0].splitlines()
+    assert section[0] == ("  13 checks need the credential report (pass --credential-report FILE):")
+    ids = " ".join(line.strip() for line in section[1:] if line.startswith(" " * 6))
+    assert ids.startswith("root.mfa_disabled, user.check_00, ")
+    assert ids.count("user.check_") == 12
+    assert all(len(line) <= 100 for line in section[1:] if line.startswith(" " * 6))
+    # A reason shared by no other check keeps the one-line form.
+    assert "  certificate.expired: needs the server certificates" in section
+    assert out.count("needs the credential report") + out.count("need the credential") == 1

@@ -73,7 +73,9 @@ def data_exfiltration_actions() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def resource_exposure_actions() -> frozenset[str]:
-    return default_catalogue().actions_by_access_level("Permissions management")
+    """Permissions-management actions that change access; reading a resource policy exposes
+    nothing (as Cloudsplaining puts it, the risk is the ability to modify those policies)."""
+    return default_catalogue().permission_changing_actions()
 
 
 def credential_actions() -> frozenset[str]:
