@@ -71,7 +71,13 @@ def run_audit(
         try:
             produced = list(check.run(context.for_check(check.meta)))
         except Exception as exc:  # a broken check must be visible, never a silent pass
-            log.exception("check %s failed", check.meta.id)
+            # The report carries the error; the traceback is for -vv, not for every CLI run.
+            log.error(
+                "check %s failed: %s",
+                check.meta.id,
+                exc,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
             errors.append(
                 ReportError("check", f"{type(exc).__name__}: {exc}", check_id=check.meta.id)
             )

@@ -8,6 +8,7 @@ about a real principal of a snapshot or GAAD file (``--principal`` with ``--snap
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ from bot.clicmd._common import (
     add_format_option,
     add_output_option,
     gaad_snapshot,
+    note,
     read_json_file,
     read_text_file,
     snapshot_file,
@@ -23,6 +25,7 @@ from bot.clicmd._common import (
     write_output,
 )
 from bot.errors import InputError
+from bot.iam.catalogue import default_catalogue
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request, StatementTrace
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.principal_policies import policies_for_principal
@@ -112,6 +115,9 @@ def run(args: argparse.Namespace) -> int:
         request, policies = request_from_dict(read_json_file(args.request, what="request file"))
     else:
         request, policies = _friendly_request(args)
+    warning = unknown_action_note(request.action)
+    if warning:
+        note(warning)
     evaluator = Evaluator(policies)
     decision = evaluator.evaluate(request)
     if args.format == "json":
@@ -120,6 +126,30 @@ def run(args: argparse.Namespace) -> int:
         text = render_text(request, decision, evaluator.explain(request))
     write_output(text, args.output)
     return EXIT_OK
+
+
+def unknown_action_note(action: str) -> str | None:
+    """A typo (s3:GetObjekt) still gets an answer, evaluated as written, but never silently:
+    the answer alone would read as "your policies deny it"."""
+    catalogue = default_catalogue()
+    if catalogue.action(action) is not None or "*" in action or "?" in action:
+        return None
+    prefix, colon, name = action.partition(":")
+    where = f"IAM action data {catalogue.version}"
+    if not colon:
+        return (
+            f"warning: {action!r} is not an action name (service:Action); the answer evaluates"
+            " it as written."
+        )
+    if not catalogue.service_exists(prefix):
+        close = difflib.get_close_matches(prefix.lower(), catalogue.services(), n=3, cutoff=0.5)
+        what = f"there is no AWS service with prefix {prefix!r} ({where})"
+    else:
+        names = {full.partition(":")[2].lower(): full for full in catalogue.expand(f"{prefix}:*")}
+        close = [names[n] for n in difflib.get_close_matches(name.lower(), names, n=3)]
+        what = f"{action} is not an action of {prefix} ({where})"
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"warning: {what}{hint} The answer evaluates it as written."
 
 
 def _refuse_friendly_flags(args: argparse.Namespace) -> None:

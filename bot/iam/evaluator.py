@@ -639,9 +639,10 @@ def _trace(statement: CompiledStatement, action_lower: str, scope: _Scope) -> St
         m = statement.matched
         return StatementTrace(m.kind, m.policy, m.statement, m.effect, applies, why)
 
-    element = "NotAction" if statement._action_negated else "Action"
     if not statement.matches_action(action_lower):
-        return done(False, f"{element} does not cover the action")
+        if statement._action_negated:
+            return done(False, "NotAction lists the action, so the statement leaves it out")
+        return done(False, "Action does not cover the action")
     if not statement.matches_resource(scope.resource, scope.context):
         return done(False, "Resource/NotResource does not cover the resource")
     failing = statement.failing_condition(scope.context)

@@ -55,6 +55,19 @@ _SELF_ESCALATING = {
     "role": frozenset({"iam:putrolepolicy", "iam:attachrolepolicy"}),
 }
 _ASSUME_ROLE = "sts:AssumeRole"
+# Which kind of principal a self-escalation action can benefit: a role gains nothing from
+# attaching a policy to a user or group (it cannot act as one without another method, such as
+# iam-015's CreateAccessKey), and a user gains nothing from a role's policy unless it can assume
+# the role (iam-014 / iam-017 cover that).
+_SELF_ESCALATION_BENEFICIARY = {
+    "iam:putuserpolicy": "user",
+    "iam:attachuserpolicy": "user",
+    "iam:putgrouppolicy": "user",
+    "iam:attachgrouppolicy": "user",
+    "iam:addusertogroup": "user",
+    "iam:putrolepolicy": "role",
+    "iam:attachrolepolicy": "role",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +202,8 @@ def methods_held(
         wanted = [m for m in methods if not m.needs_trust_chain]
         candidates = [m for m in wanted if possible.issuperset(_lowered_actions(m))]
     for method in candidates:
+        if not _benefits(method, perms.principal.kind):
+            continue
         accesses: list[Access] = []
         for action in method.actions:
             if action not in memo:
@@ -200,6 +215,16 @@ def methods_held(
         else:
             held.append(HeldMethod(method, tuple(accesses)))
     return tuple(held)
+
+
+def _benefits(method: EscalationMethod, principal_kind: str) -> bool:
+    """False for a self-escalation method aimed at a kind of principal other than this one."""
+    if method.category != "self-escalation":
+        return True
+    return all(
+        _SELF_ESCALATION_BENEFICIARY.get(action.lower(), principal_kind) == principal_kind
+        for action in method.actions
+    )
 
 
 def _unique(items: Iterable[str]) -> Iterator[str]:

@@ -151,6 +151,14 @@ for i, method in enumerate(m for m in load_methods() if m.id != "sts-001"):
     name = f"privesc-{method.id}"
     document = doc(allow(list(method.actions)))
     shape = i % 4
+    if method.category == "self-escalation":
+        # Only the kind of principal the action targets benefits: roles for role policies,
+        # users (directly or through groups) for user and group policies.
+        targets_role = any("Role" in action for action in method.actions)
+        if targets_role:
+            shape = 2
+        elif shape == 2:
+            shape = 0
     if shape == 0:
         user(f"{name}-user", managed_arns=[managed(f"{name}-policy", document)])
     elif shape == 1:
@@ -337,6 +345,21 @@ user(
             ),
         )
     ],
+)
+# Self-escalation aimed at another kind of principal gains nothing on its own.
+role(
+    "fp-role-writes-user-and-group-policies-role",
+    EC2_TRUST,
+    inline=[
+        (
+            "user-group-writes",
+            doc(allow(["iam:AttachUserPolicy", "iam:PutGroupPolicy", "iam:AddUserToGroup"])),
+        )
+    ],
+)
+user(
+    "fp-user-writes-role-policy-user",
+    inline=[("role-writes", doc(allow(["iam:PutRolePolicy", "iam:AttachRolePolicy"])))],
 )
 user(
     "fp-passrole-no-target-user",
