@@ -26,7 +26,16 @@ FORMATS = ("text", "json")
 SCHEMA = "iam-audit/analyzers/1"
 
 
+EXAMPLES = """\
+examples:
+  iam-audit analyzer --demo
+  iam-audit analyzer --profile prod --regions us-east-1,eu-west-1
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     add_format_option(parser, FORMATS)
     add_output_option(parser)
     add_source_arguments(parser)

@@ -41,7 +41,25 @@ EXIT_FINDINGS = 1
 log = logging.getLogger(__name__)
 
 
+EXAMPLES = """\
+examples:
+  iam-audit audit --demo                              try it on the built-in demo account
+  iam-audit audit --profile prod --fail-on high       CI gate: exit 1 on a high or critical finding
+  iam-audit audit --demo --format sarif -o iam.sarif  for GitHub code scanning
+  iam-audit audit --demo --min-severity high --checks root.mfa_disabled,user.inactive
+  iam-audit audit --snapshot snap.json --config iam-audit.toml   offline, with suppressions
+  iam-audit audit --gaad gaad.json --credential-report report.csv
+      gaad.json:  aws iam get-account-authorization-details --output json > gaad.json
+      report.csv: aws iam get-credential-report --query Content --output text \\
+          | base64 -d > report.csv
+
+exit status: 0 ran, 1 a finding at or above --fail-on, 2 bad usage or input
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     source = parser.add_argument_group(
         "input (default: the live account of the AWS credential chain)"
     ).add_mutually_exclusive_group()

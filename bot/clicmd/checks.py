@@ -12,7 +12,17 @@ NAME = "checks"
 HELP = "list every check with its severity, anchors, IAM permissions and remediation"
 
 
+EXAMPLES = """\
+examples:
+  iam-audit checks                                  the catalogue, one check per paragraph
+  iam-audit checks --format json | jq -r '.[].id'   just the ids (for --checks and suppressions)
+  iam-audit checks --format markdown -o CHECKS.md
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     add_format_option(parser, CATALOGUE_FORMATS)
     add_output_option(parser)
 

@@ -36,7 +36,17 @@ HELP = "build the digest of what changed since the previous one; --post sends it
 SCHEDULE_MATCH = timedelta(minutes=30)  # a run this close after a scheduled minute is that slot
 
 
+EXAMPLES = """\
+examples:
+  iam-audit digest --demo                       what a digest looks like
+  iam-audit digest --profile prod --format json
+  SLACK_BOT_TOKEN=xoxb-... iam-audit digest --post --channel C0123456789
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     parser.add_argument(
         "--post", action="store_true", help="post to Slack (needs SLACK_BOT_TOKEN and a channel)"
     )

@@ -161,7 +161,17 @@ def read_analyzer_source(
 # --- the command ---------------------------------------------------------------------------
 
 
+EXAMPLES = """\
+examples:
+  iam-audit findings --demo
+  iam-audit findings external --resource 'arn:aws:s3:::*' --profile prod
+  iam-audit findings unused --status active,archived --format json
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     parser.add_argument(
         "kind",
         nargs="?",

@@ -28,7 +28,16 @@ CSV_FIELDS = (
 )
 
 
+EXAMPLES = """\
+examples:
+  iam-audit history --redis-url redis://localhost:6379/0 --limit 50
+  iam-audit history --format csv -o approvals.csv     (uses $REDIS_URL)
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     add_format_option(parser, ("json", "csv"), default="json")
     add_output_option(parser)
     parser.add_argument(

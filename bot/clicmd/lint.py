@@ -40,7 +40,22 @@ class FileResult:
     findings: tuple[LintFinding, ...]
 
 
+EXAMPLES = """\
+examples:
+  iam-audit lint policies/mfa-self-service-enforce.json
+  iam-audit lint --type trust trust-policy.json
+  iam-audit lint --fail-on high --format json my-policies/*.json
+  aws iam get-policy-version --policy-arn ARN --version-id v1 \\
+      --query PolicyVersion.Document --output json | iam-audit lint -
+
+exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 bad usage or a
+missing file
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="policy JSON file(s); '-' reads standard input"
     )

@@ -13,7 +13,17 @@ NAME = "policies"
 HELP = "list the policies/ catalogue (name, description, purpose, file)"
 
 
+EXAMPLES = """\
+examples:
+  iam-audit policies                          what each shipped policy is for
+  iam-audit policies --format json
+  iam-audit lint policies/s3-read-example-bucket.json
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     add_format_option(parser, ("text", "json"))
     add_output_option(parser)
     parser.add_argument(

@@ -59,7 +59,22 @@ _REQUEST_KEYS = frozenset(
 _MAX_OTHER_LINES = 12
 
 
+EXAMPLES = """\
+examples:
+  iam-audit simulate --policy policy.json --action s3:GetObject \\
+      --resource arn:aws:s3:::example-bucket/report.csv
+  iam-audit simulate --policy policy.json --boundary boundary.json --action s3:PutObject \\
+      --resource 'arn:aws:s3:::example-bucket/*' --context aws:MultiFactorAuthPresent=false
+  iam-audit simulate --principal arn:aws:iam::123456789012:user/alice --snapshot snap.json \\
+      --action iam:CreateAccessKey
+  iam-audit simulate --request request.json --format json
+  iam-audit simulate --requests requests.jsonl -f json > answers.jsonl   one answer per line
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--request", metavar="FILE", help="one request as a JSON object")
     source.add_argument(
@@ -138,7 +153,7 @@ def unknown_action_note(action: str) -> str | None:
     where = f"IAM action data {catalogue.version}"
     if not colon:
         return (
-            f"warning: {action!r} is not an action name (service:Action); the answer evaluates"
+            f"warning: {action!r} is not an action name (service:Action). The answer evaluates"
             " it as written."
         )
     if not catalogue.service_exists(prefix):

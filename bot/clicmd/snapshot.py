@@ -19,7 +19,17 @@ NAME = "snapshot"
 HELP = "collect the account's IAM state into a versioned JSON file (replay with audit --snapshot)"
 
 
+EXAMPLES = """\
+examples:
+  iam-audit snapshot --output snap.json --profile prod   collect a live account (read-only calls)
+  iam-audit snapshot --demo --output -                   the demo account, to standard output
+  iam-audit audit --snapshot snap.json                   audit it later, offline
+"""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter  # keep the examples' lines
+    parser.epilog = EXAMPLES
     add_output_option(parser, required=True)
     parser.add_argument(
         "--demo", action="store_true", help="snapshot the built-in demo account (no AWS needed)"

@@ -482,6 +482,33 @@ class EffectivePermissions:
     def admin_evidence(self) -> Access | None:
         return self.unrestricted(_ADMIN_SENTINELS[0])
 
+    def grants_every_action(self) -> bool:
+        """Whether an unconditioned Allow of Action `*` on Resource `*` is what makes this
+        principal an administrator, so a report can say "every action" rather than only
+        "every IAM write" (the NotAction / iam:* route)."""
+        evidence = self.admin_evidence() if self.is_admin_equivalent else None
+        if evidence is None:
+            return False
+        if self.boundary is not None or any(
+            statement.effect == "Deny"
+            for policy in self.view.identity
+            for statement in policy.policy.statements
+        ):
+            return False  # something is carved out: "every IAM write" is the safe claim
+        deciding = {(g.policy, g.statement) for g in evidence.granted_by if g.effect == "Allow"}
+        for policy in self.view.identity:
+            label = policy.source.label()
+            for statement in policy.policy.statements:
+                if (
+                    (label, statement.label) in deciding
+                    and statement.effect == "Allow"
+                    and not statement.conditions
+                    and any(a.strip() in ("*", "*:*") for a in statement.actions or ())
+                    and "*" in (statement.resources or ())
+                ):
+                    return True
+        return False
+
     def assumptions(self) -> tuple[str, ...]:
         return self.view.assumptions()
 

@@ -92,12 +92,52 @@ def _parse(document: Mapping[str, Any] | str, findings: list[LintFinding]) -> tu
     try:
         policy = parse_policy(document, name="")
     except PolicyParseError as error:
+        hint = not_a_policy_hint(document)
+        if hint is not None:  # one clear sentence instead of "unknown elements / no Statement"
+            findings.append(finding(MALFORMED, None, hint, {"reason": hint}))
+            return ()
         findings.extend(
             finding(MALFORMED, index, reason, {"reason": reason})
             for index, reason in error.problems
         )
         return _salvage(document)
     return policy.statements
+
+
+def not_a_policy_hint(document: Mapping[str, Any] | str) -> str | None:
+    """What a JSON object without a Statement most likely is, when we recognise it.
+
+    People lint the answer of an AWS CLI call, or a JSON file that sits next to their
+    policies; naming the wrapper and where the policy is inside it saves a puzzled minute.
+    """
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return None
+    if not isinstance(document, Mapping) or "Statement" in document:
+        return None
+    schema = document.get("schema")
+    if isinstance(schema, str) and schema.startswith("iam-audit/"):
+        return f"not a policy document: an iam-audit file ({schema}); lint the policies it names"
+    version = document.get("PolicyVersion")
+    if isinstance(version, Mapping) and "Document" in version:
+        return (
+            "not a policy document: the answer of `aws iam get-policy-version`; lint its"
+            " PolicyVersion.Document (add --query PolicyVersion.Document --output json)"
+        )
+    if "PolicyDocument" in document:
+        return (
+            "not a policy document: the answer of an `aws iam get-*-policy` call; lint its"
+            " PolicyDocument (add --query PolicyDocument --output json)"
+        )
+    role = document.get("Role")
+    if isinstance(role, Mapping) and "AssumeRolePolicyDocument" in role:
+        return (
+            "not a policy document: the answer of `aws iam get-role`; lint its trust policy"
+            " with --type trust (add --query Role.AssumeRolePolicyDocument --output json)"
+        )
+    return None
 
 
 def _salvage(document: Mapping[str, Any] | str) -> tuple[Statement, ...]:

@@ -366,3 +366,46 @@ def test_friendly_form_with_resource_and_session_policies(tmp_path: Path, capsys
         session,
     )
     assert json.loads(out)["decision"] == "implicit_deny"
+
+
+@pytest.mark.parametrize(
+    ("action", "fragments"),
+    [
+        ("s3:GetObjekt", ["s3:GetObjekt is not an action of s3", "did you mean s3:GetObject"]),
+        ("s4:GetObject", ["there is no AWS service with prefix 's4'", "s3"]),
+        ("GetObject", ["'GetObject' is not an action name (service:Action)"]),
+    ],
+)
+def test_an_unknown_action_is_answered_with_a_warning(
+    tmp_path: Path, capsys, action: str, fragments: list[str]
+) -> None:
+    least = write(tmp_path, "least.json", LEAST)
+    code, out, err = run_cli(capsys, "--policy", least, "--action", action, "-f", "json")
+    assert code == 0
+    assert json.loads(out)["decision"] == "implicit_deny"  # still evaluated as written
+    (line,) = err.splitlines()
+    assert line.startswith("iam-audit: warning: ")
+    assert line.endswith("The answer evaluates it as written.")
+    for fragment in fragments:
+        assert fragment in line
+
+
+def test_a_known_action_gets_no_warning(tmp_path: Path, capsys) -> None:
+    least = write(tmp_path, "least.json", LEAST)
+    code, _, err = run_cli(capsys, "--policy", least, "--action", "S3:getobject")
+    assert (code, err) == (0, "")
+
+
+def test_not_action_explains_that_it_leaves_the_action_out(tmp_path: Path, capsys) -> None:
+    everything_but_iam = write(
+        tmp_path,
+        "but-iam.json",
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}],
+        },
+    )
+    code, out, _ = run_cli(capsys, "--policy", everything_but_iam, "--action", "iam:CreateUser")
+    assert code == 0
+    assert "statement 0: NotAction lists the action, so the statement leaves it out" in out
+    assert "does not cover" not in out

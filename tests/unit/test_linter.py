@@ -672,3 +672,42 @@ def test_reading_a_resource_policy_on_star_is_not_sensitive(catalogue: ActionCat
     # AWS files these reads under "Permissions management"; reading changes no one's access.
     document = doc(allow(["billing:GetResourcePolicy", "quicksight:DescribeTopicPermissions"]))
     assert only(lint(catalogue, document), "WILDCARD_SENSITIVE") == []
+
+
+@pytest.mark.parametrize(
+    ("document", "fragment"),
+    [
+        (
+            {"schema": "iam-audit/policy-catalogue/1", "policies": []},
+            "an iam-audit file (iam-audit/policy-catalogue/1)",
+        ),
+        (
+            {"PolicyVersion": {"Document": doc(allow("s3:GetObject")), "VersionId": "v1"}},
+            "--query PolicyVersion.Document",
+        ),
+        (
+            {"RoleName": "r", "PolicyName": "p", "PolicyDocument": doc(allow("s3:GetObject"))},
+            "--query PolicyDocument",
+        ),
+        (
+            {"Role": {"RoleName": "r", "AssumeRolePolicyDocument": {}}},
+            "with --type trust",
+        ),
+    ],
+)
+def test_a_known_wrapper_is_one_malformed_finding_saying_where_the_policy_is(
+    catalogue: ActionCatalogue, document: dict[str, Any], fragment: str
+) -> None:
+    for given in (document, json.dumps(document)):
+        (only_finding,) = lint(catalogue, given)
+        assert only_finding.code == "MALFORMED"
+        assert only_finding.statement is None
+        assert only_finding.message.startswith("not a policy document: ")
+        assert fragment in only_finding.message
+
+
+def test_an_unrecognised_object_keeps_the_aws_style_reasons(catalogue: ActionCatalogue) -> None:
+    findings = lint(catalogue, {"Version": "2012-10-17", "Statment": []})
+    messages = [f.message for f in findings]
+    assert "Policy document contains unknown element(s): Statment" in messages
+    assert "Policy document is missing the required Statement element" in messages

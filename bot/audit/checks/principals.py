@@ -149,8 +149,7 @@ def principal_admin_equivalent(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding(
             perms.arn,
             resource_type(perms),
-            f"{perms.principal.kind} {perms.principal.name} can perform every IAM write action"
-            " on any resource, enough to grant itself anything",
+            f"{perms.principal.kind} {perms.principal.name} {_admin_reach(perms)}",
             {
                 "policies": list(evidence.policies()) if evidence else [],
                 "grants": [g.to_dict() for g in evidence.granted_by] if evidence else [],
@@ -159,6 +158,12 @@ def principal_admin_equivalent(ctx: CheckContext) -> Iterator[Finding]:
             },
             severity=Severity.CRITICAL if perms.principal.kind == "user" else Severity.HIGH,
         )
+
+
+def _admin_reach(perms: EffectivePermissions) -> str:
+    if perms.grants_every_action():
+        return "can perform every action on every resource (an Allow of * on *)"
+    return "can perform every IAM write action on any resource, enough to grant itself anything"
 
 
 @register(
