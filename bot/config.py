@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.approvals.rules import ApprovalRules, parse_approval_rules
-from bot.errors import ConfigError
+from bot.digest.schedule import DigestSchedule, schedule_from_config
+from bot.errors import ConfigError, InputError
 from bot.operations_config import OperationsOptions, parse_operations
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -83,6 +84,10 @@ class Settings:
     approvals: ApprovalRules = field(default_factory=ApprovalRules)  # who requests / approves
     # accounts, member role, queue, log format, metrics (bot/operations_config.py)
     operations: OperationsOptions = field(default_factory=OperationsOptions)
+    # The file's [digest] table as written (schedule_from_config(env, digest_config) applies the
+    # IAM_AUDIT_DIGEST_* overrides) and the schedule it gave at load time, both validated.
+    digest_config: dict[str, Any] = field(default_factory=dict)
+    digest_schedule: DigestSchedule = field(default_factory=DigestSchedule)
 
     @property
     def socket_mode(self) -> bool:
@@ -184,16 +189,21 @@ def load_settings(
         "severity",
         "suppressions",
         "checks",
+        "digest",
     }
     for section in file_data:
         if section not in known_sections:
             problems.append(f"config file: unknown section [{section}]")
     operations = parse_operations(env, aws=aws, bot=bot, redis_url=redis_url, problems=problems)
+    digest_table = _table(file_data, "digest", problems)
+    digest_schedule = _digest_schedule(env, digest_table, problems)
 
     if problems:
         raise ConfigError(problems)
     audit_part = {
-        k: v for k, v in file_data.items() if k not in ("slack", "aws", "bot", "approvals")
+        k: v
+        for k, v in file_data.items()
+        if k not in ("slack", "aws", "bot", "approvals", "digest")
     }
     return Settings(
         slack_bot_token=bot_token,
@@ -210,8 +220,42 @@ def load_settings(
         audit_config=audit_part,
         approvals=approvals,
         operations=operations,
+        digest_config=digest_table,
+        digest_schedule=digest_schedule or DigestSchedule(updated_by="config"),
         **parsed,
     )
+
+
+DIGEST_KEYS = ("cron", "timezone", "channel", "accounts")
+
+
+def _digest_schedule(
+    env: Mapping[str, str], table: dict[str, Any], problems: list[str]
+) -> DigestSchedule | None:
+    """[digest] cron / timezone / channel / accounts; IAM_AUDIT_DIGEST_* win over the file.
+
+    Types and unknown keys are checked here so each problem gets its own line; the values
+    themselves are checked by schedule_from_config, whose combined message is split back up.
+    """
+    before = len(problems)
+    for key in table:
+        if key not in DIGEST_KEYS:
+            problems.append(f"[digest]: unknown key {key!r} (known: {', '.join(DIGEST_KEYS)})")
+    for key in ("cron", "timezone", "channel"):
+        if key in table and not isinstance(table[key], str):
+            problems.append(f"[digest] {key} must be a string, got {table[key]!r}")
+    accounts = table.get("accounts", "")
+    if not isinstance(accounts, str) and not (
+        isinstance(accounts, list) and all(isinstance(a, str) for a in accounts)
+    ):
+        problems.append("[digest] accounts must be a list of account names or a string")
+    if len(problems) > before:
+        return None
+    try:
+        return schedule_from_config(env, table)
+    except InputError as exc:
+        problems.extend(f"digest schedule: {part}" for part in str(exc).split("; "))
+        return None
 
 
 def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:

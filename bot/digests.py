@@ -25,13 +25,15 @@ from bot.digest.chart import trend_chart
 from bot.digest.content import (
     ApprovalCounts,
     CampaignProgress,
+    CrossAccountDigest,
     Digest,
     DigestSummary,
     build_digest,
+    cross_account_digest,
     trend,
 )
 from bot.errors import DeliveryError, IamAuditError, InputError, StoreError
-from bot.slack.blocks import Message
+from bot.slack.blocks import Message, digest_accounts_message
 from bot.slack.digest_blocks import chart_comment, digest_message
 from bot.store.digests import DigestStore
 
@@ -63,6 +65,7 @@ class DigestOutcome:
     digests: tuple[Digest, ...] = ()
     message_ts: tuple[str, ...] = ()
     detail: str = ""
+    summary: CrossAccountDigest | None = None  # set when the run covered several accounts
 
     def sentence(self) -> str:
         """What the CLI and Slack say about the run."""
@@ -150,7 +153,7 @@ class DigestRunner:
     def preview(self, *, slot: str, accounts: Sequence[str] = ()) -> DigestOutcome:
         """Build the digests without posting or moving the baseline (the CLI without --post)."""
         digests = tuple(self._build(audits, slot) for audits in self._select(accounts))
-        return DigestOutcome("preview", "", slot, digests)
+        return DigestOutcome("preview", "", slot, digests, summary=self._summary(digests))
 
     def run(self, *, channel: str, slot: str, accounts: Sequence[str] = ()) -> DigestOutcome:
         """Post the digest of ``slot`` to ``channel`` unless someone already took that slot."""
@@ -171,8 +174,12 @@ class DigestRunner:
         digests: list[Digest] = []
         problems: list[str] = []
         try:
-            for audits in selected:
-                digest = self._build(audits, slot)
+            # Every account is audited before anything is posted: a failure leaves no half digest.
+            built = [(audits, self._build(audits, slot)) for audits in selected]
+            summary = self._summary([d for _, d in built])
+            if summary is not None:  # several accounts: the cross-account summary comes first
+                posted.append(self._poster.post_message(channel, digest_accounts_message(summary)))
+            for audits, digest in built:
                 ts = self._post(channel, audits.target, digest, problems)
                 posted.append(ts)
                 digests.append(digest)
@@ -190,8 +197,20 @@ class DigestRunner:
             except StoreError as exc:  # the key itself still guards the slot
                 log.error("could not record the posted digest %s: %s", slot, exc)
         return DigestOutcome(
-            "posted", channel, slot, tuple(digests), tuple(posted), "; ".join(problems)
+            "posted",
+            channel,
+            slot,
+            tuple(digests),
+            tuple(posted),
+            "; ".join(problems),
+            summary=summary,
         )
+
+    def _summary(self, digests: Sequence[Digest]) -> CrossAccountDigest | None:
+        """The cross-account view when the run covers several accounts (None for one)."""
+        if len(digests) < 2:
+            return None
+        return cross_account_digest(digests, now=self._clock())
 
     # --- steps -----------------------------------------------------------------------------
 

@@ -276,12 +276,13 @@ def build_digest_scheduler(
 ) -> DigestScheduler:
     """Wire the digest and the MFA campaign from Services (Settings, store, Slack) and env.
 
-    The schedule comes from IAM_AUDIT_DIGEST_* (a schedule set from Slack, stored in Redis,
-    overrides it); nothing connects until the scheduler starts.
+    The schedule comes from IAM_AUDIT_DIGEST_* and the [digest] table (a schedule set from
+    Slack, stored in Redis, overrides it); nothing connects until the scheduler starts.
     """
     from bot.slack.digest_post import SlackDigestPoster  # noqa: PLC0415 - Slack only when serving
 
-    configured = schedule_from_config(env, {})
+    # The config file's [digest] table (validated by load_settings); IAM_AUDIT_DIGEST_* win.
+    configured = schedule_from_config(env, getattr(services.settings, "digest_config", {}))
     store = make_digest_store(services.settings.redis_url, clock=services.clock)
     poster = SlackDigestPoster(services.delivery)
 
@@ -291,8 +292,10 @@ def build_digest_scheduler(
     campaign = MfaCampaignRunner(
         store=store, snapshot=snapshot, poster=poster, clock=services.clock, proposer=proposer
     )
+    from bot.organization_audits import digest_accounts  # noqa: PLC0415 - boto3 only when serving
+
     runner = DigestRunner(
-        accounts=[services.audits],
+        accounts=digest_accounts(services),
         store=store,
         poster=poster,
         clock=services.clock,

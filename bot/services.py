@@ -47,6 +47,9 @@ class Services:
     # (AnalyzerScope, now) -> AccessAnalyzerData for `/iam-audit findings|analyzer`; None = the
     # demo data or the live account from Settings (commands/findings.py); tests pass stubbed ones.
     analyzer_reader: Any = None
+    # bot.organization_audits.OrganizationAudits for `/iam-audit audit account <id|all>`; built
+    # from Settings on first use (organization_of), tests inject one wired to moto.
+    organization: Any = None
 
     @property
     def remediable(self) -> frozenset[str]:

@@ -18,23 +18,29 @@ from bot.audits import AuditResult
 from bot.errors import DeliveryError, IamAuditError, InputError
 from bot.services import Services
 from bot.slack.blocks import (
+    ACTION_OPEN_ACCOUNT,
     ACTION_REMEDIATE,
     ACTION_SHOW_MORE,
     audit_page,
     notice_message,
     progress_message,
 )
+from commands.audit_accounts import find_member_report, handle_account, on_open_account
 from commands.request import CommandRequest
 
 NAME = "audit"
-USAGE = "audit [--min-severity S] [check-id...]"
+USAGE = "audit [account <id|all>] [--min-severity S] [check-id...]"
 SUMMARY = (
     "Audit the account's IAM now: counts by severity, top findings, the full report as a file."
+    " `account <id>` audits a member account through the bot's role; `account all` audits every"
+    " account of the organization and summarises across them."
 )
 EXAMPLES = (
     "audit",
     "audit --min-severity high",
     "audit root.mfa_disabled user.console_without_mfa",
+    "audit account 210987654321",
+    "audit account all --min-severity high",
 )
 
 log = logging.getLogger(__name__)
@@ -119,6 +125,9 @@ def _only(report: Report, checks: frozenset[str]) -> Report:
 
 def handle(request: CommandRequest) -> None:
     services = request.services
+    if request.args and request.args[0].lower() == "account":
+        handle_account(request, request.args[1:])
+        return
     args = parse_args(request.args)
     if args.checks:
         services.audits.validate_checks(args.checks)
@@ -162,6 +171,9 @@ def on_show_more(services: Services, body: dict[str, Any]) -> None:
     except (ValueError, KeyError, TypeError):
         raise InputError("That button is malformed; run the audit again.") from None
     found = services.audits.report(report_id)
+    member = found is None
+    if member:  # a member account's report (`audit account ...`): same paging, no Remediate
+        found = find_member_report(services, report_id)
     if found is None:
         raise InputError("That report is no longer cached; run `/iam-audit audit` again.")
     report, stored = found
@@ -172,7 +184,7 @@ def on_show_more(services: Services, body: dict[str, Any]) -> None:
         page_size=services.settings.page_size,
         now=services.clock(),
         min_severity=min_severity,
-        remediable=services.remediable,
+        remediable=frozenset() if member else services.remediable,
         cached_at=stored.saved_at,
     )
     channel = body["channel"]["id"]
@@ -201,4 +213,5 @@ ACTIONS = {
     ACTION_SHOW_MORE: on_show_more,
     ACTION_SHOW_MORE + "_prev": on_show_more,
     ACTION_REMEDIATE: on_remediate,
+    ACTION_OPEN_ACCOUNT: on_open_account,
 }

@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
+from bot.errors import InputError
 from bot.slack.blocks import status_message
 from commands.request import CommandRequest
 
 NAME = "status"
-USAGE = "status"
-SUMMARY = "Summary and age of the last audit, and whether one is running."
-EXAMPLES = ("status",)
+USAGE = "status [account-id]"
+SUMMARY = (
+    "Summary and age of the last audit, and whether one is running; with an account id, that"
+    " member account's last `audit account` run."
+)
+EXAMPLES = ("status", "status 210987654321")
 
 
 def handle(request: CommandRequest) -> None:
     services = request.services
-    latest = services.audits.latest()
-    running = services.jobs.is_running(services.audits.target)
+    audits = services.audits
+    if request.args:
+        from bot.organization_audits import is_account_id, organization_of  # noqa: PLC0415
+
+        if not is_account_id(request.args[0]):
+            raise InputError(f"Usage: /iam-audit {USAGE} (a 12-digit AWS account id)")
+        audits = organization_of(services).audits_for(request.args[0])
+    latest = audits.latest()
+    running = services.jobs.is_running(audits.target)
     if latest is None:
         message = status_message(
-            account_id=services.audits.target,
+            account_id=audits.target,
             summary=None,
             generated_at=None,
             now=request.now(),

@@ -28,7 +28,7 @@ REQUIREMENT_HINTS: dict[str, str] = {
     "oidc_providers": "the OIDC providers (iam:ListOpenIDConnectProviders)",
     "organizations_features": "the organization's IAM features (iam:ListOrganizationsFeatures)",
     "analyzers": "the Access Analyzer analyzers (access-analyzer:ListAnalyzers)",
-    "analyzer_findings": "the Access Analyzer findings (access-analyzer:ListFindingsV2)",
+    "analyzer_findings": "the Access Analyzer findings (access-analyzer:ListFindings)",
     "user_mfa_devices": "each privileged user's MFA devices (iam:ListMFADevices)",
 }
 

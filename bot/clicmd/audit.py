@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import logging
 from datetime import datetime
 
@@ -156,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
         return run_accounts(args, config=config, only=only, now=now)
     snapshot = load_snapshot(args, now=now)
     report = run_audit(snapshot, config=config, now=now, only=only)
+    for message in idle_suppressions(config, report, now):
+        note(message)
     catalogue = {check_id: check.meta for check_id, check in all_checks().items()}
 
     shown = report.filtered(args.min_severity) if args.min_severity else report
@@ -164,6 +167,7 @@ def run(args: argparse.Namespace) -> int:
         min_severity=args.min_severity,
         hidden_findings=len(report.findings) - len(shown.findings),
         artifact_uri=args.sarif_artifact,
+        totals=report.summary() if args.min_severity else None,
     )
     write_output(render(shown, args.format, catalogue, options=options), args.output)
     if args.format != "text" or args.output not in (None, "-"):
@@ -181,6 +185,29 @@ def expired_suppressions(config: AuditConfig, now: datetime, source: str) -> lis
         for rule in config.suppressions
         if rule.expires is not None and not rule.is_active(now)
     ]
+
+
+def idle_suppressions(config: AuditConfig, report: Report, now: datetime) -> list[str]:
+    """One line per active suppression that muted nothing although its check ran: the problem
+    was fixed (time to delete the rule) or the ARN pattern has a typo (the finding is not muted
+    and the user is left wondering why)."""
+    messages = []
+    for rule in config.suppressions:
+        if not rule.is_active(now):
+            continue
+        if not any(fnmatch.fnmatchcase(check_id, rule.check) for check_id in report.checks):
+            continue  # its check did not run (--checks, or its data is missing)
+        if any(
+            fnmatch.fnmatchcase(muted.check_id, rule.check)
+            and fnmatch.fnmatchcase(muted.resource_arn, rule.resource)
+            for muted in report.suppressed
+        ):
+            continue
+        messages.append(
+            f"suppression of {rule.check} on {rule.resource} muted nothing in this audit: the"
+            " finding is gone (delete the rule) or the resource pattern does not match its ARN"
+        )
+    return messages
 
 
 def parse_check_ids(text: str | None) -> list[str] | None:

@@ -223,7 +223,8 @@ def _answer_line(answer: Mapping[str, Any], fmt: str, number: int) -> str:
     if fmt == "json":
         return json.dumps(answer, separators=(",", ":")) + "\n"
     if "error" in answer:
-        return f"{number}: error: {answer['error']}\n"
+        # The JSON answer names its line for bulk consumers; the text line already starts with it.
+        return f"{number}: error: {str(answer['error']).removeprefix(f'line {number}: ')}\n"
     return f"{number}: {answer['decision']}: {answer['reason']}\n"
 
 

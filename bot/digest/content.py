@@ -308,3 +308,115 @@ def digest_text(digest: Digest) -> str:
     if digest.errors:
         lines.append(f"{digest.errors} check(s) could not run; see the full report.")
     return "\n".join(lines)
+
+
+# --- many accounts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDelta:
+    """One account's line in a cross-account digest."""
+
+    account_id: str
+    new: int
+    resolved: int
+    open_by_severity: Mapping[str, int]
+    first: bool = False
+    errors: int = 0
+
+    @property
+    def worst(self) -> Any:
+        """The worst severity still open (a Severity), or None when nothing is open."""
+        for severity in SEVERITIES_WORST_FIRST:
+            if self.open_by_severity.get(severity.value, 0):
+                return severity
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CrossAccountDigest:
+    """What changed across every account of one digest run, accounts worst first."""
+
+    generated_at: datetime
+    slot: str
+    accounts: tuple[AccountDelta, ...]
+
+    @property
+    def new_total(self) -> int:
+        return sum(a.new for a in self.accounts)
+
+    @property
+    def resolved_total(self) -> int:
+        return sum(a.resolved for a in self.accounts)
+
+    def totals(self) -> dict[str, int]:
+        """Open findings by severity summed over the accounts."""
+        totals = {s.value: 0 for s in SEVERITIES_WORST_FIRST}
+        for account in self.accounts:
+            for name in totals:
+                totals[name] += int(account.open_by_severity.get(name, 0))
+        return totals
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "iam-audit/digest-accounts/1",
+            "generated_at": self.generated_at.isoformat(),
+            "slot": self.slot,
+            "new": self.new_total,
+            "resolved": self.resolved_total,
+            "open_by_severity": self.totals(),
+            "accounts": [
+                {
+                    "account_id": a.account_id,
+                    "new": a.new,
+                    "resolved": a.resolved,
+                    "open_by_severity": dict(a.open_by_severity),
+                    "first": a.first,
+                    "errors": a.errors,
+                }
+                for a in self.accounts
+            ],
+        }
+
+
+def cross_account_digest(digests: Sequence[Digest], *, now: datetime) -> CrossAccountDigest:
+    """Fold per-account digests into one summary; the account with the worst open findings first."""
+    rows = [
+        AccountDelta(
+            account_id=d.account_id,
+            new=len(d.diff.new),
+            resolved=len(d.diff.resolved),
+            open_by_severity=d.open_by_severity,
+            first=d.diff.first,
+            errors=d.errors,
+        )
+        for d in digests
+    ]
+
+    def weight(row: AccountDelta) -> tuple[Any, ...]:
+        counts = tuple(-int(row.open_by_severity.get(s.value, 0)) for s in SEVERITIES_WORST_FIRST)
+        return (*counts, -row.new, row.account_id)
+
+    slot = digests[0].slot if digests else ""
+    return CrossAccountDigest(now, slot, tuple(sorted(rows, key=weight)))
+
+
+def cross_account_text(summary: CrossAccountDigest) -> str:
+    """Plain text of the cross-account digest (the CLI prints it before each account's digest)."""
+    order = [s.value for s in SEVERITIES_WORST_FIRST]
+    lines = [
+        f"IAM digest across {len(summary.accounts)} accounts"
+        f" ({summary.generated_at:%Y-%m-%d %H:%M} UTC): {summary.new_total} new,"
+        f" {summary.resolved_total} resolved",
+        f"{'account':<22}{'new':>6}{'resolved':>10}" + "".join(f"{n:>10}" for n in order),
+    ]
+    for row in summary.accounts:
+        cells = "".join(f"{int(row.open_by_severity.get(n, 0)):>10}" for n in order)
+        new = "first" if row.first else str(row.new)
+        lines.append(f"{row.account_id:<22}{new:>6}{row.resolved:>10}{cells}")
+    totals = summary.totals()
+    lines.append(
+        f"{'total':<22}{summary.new_total:>6}{summary.resolved_total:>10}"
+        + "".join(f"{totals[n]:>10}" for n in order)
+    )
+    return "\n".join(lines)

@@ -96,8 +96,12 @@ def _parse(document: Mapping[str, Any] | str, findings: list[LintFinding]) -> tu
         if hint is not None:  # one clear sentence instead of "unknown elements / no Statement"
             findings.append(finding(MALFORMED, None, hint, {"reason": hint}))
             return ()
+        # The finding carries its statement index; "Statement 2: " in the message would say it
+        # twice ("statement 2: ... Statement 2: ..."). The AWS-style reason keeps it.
         findings.extend(
-            finding(MALFORMED, index, reason, {"reason": reason})
+            finding(
+                MALFORMED, index, reason.removeprefix(f"Statement {index}: "), {"reason": reason}
+            )
             for index, reason in error.problems
         )
         return _salvage(document)
@@ -312,8 +316,12 @@ def _sensitive(
     actions: tuple[str, ...] | None,
     not_actions: tuple[str, ...] | None,
 ) -> tuple[tuple[str, ...], int]:
-    """Sorted write / permissions-management actions with resource-level permissions that an
-    Action or NotAction list grants, and how many are permissions management (cached)."""
+    """Write / permissions-management actions with resource-level permissions that an Action
+    or NotAction list grants, and how many are permissions management (cached).
+
+    Permissions-management actions come first (each group sorted): they are the ones that open
+    resources to others, so they are the ones a shortened list must still name.
+    """
     if actions is not None:
         granted = catalogue.expand_all(actions)
     else:
@@ -321,7 +329,7 @@ def _sensitive(
     granted = granted & catalogue.resource_scoped_actions()
     permissions = granted & catalogue.permission_changing_actions()
     writes = granted & catalogue.actions_by_access_level("Write")
-    return tuple(sorted(permissions | writes)), len(permissions)
+    return tuple(sorted(permissions)) + tuple(sorted(writes - permissions)), len(permissions)
 
 
 def _lint_not_action(

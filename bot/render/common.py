@@ -27,12 +27,15 @@ class RenderOptions:
     ``hidden_findings``: how many findings that filter removed, so the output can say so.
     ``artifact_uri``: SARIF only; put every result on this repository file instead of the
     per-resource ``iam/<account>/<resource>`` paths.
+    ``totals``: counts by severity before that filter; the text and Markdown summaries show
+    them, so "0 high" never stands for "high findings hidden".
     """
 
     color: bool = False
     min_severity: Severity | None = None
     hidden_findings: int = 0
     artifact_uri: str | None = None
+    totals: Mapping[str, int] | None = None
 
 
 def without_control_chars(text: str) -> str:
@@ -83,9 +86,20 @@ def skipped_by_reason(report: Report) -> list[tuple[str, list[str]]]:
     return list(groups.items())
 
 
-def summary_phrase(report: Report) -> str:
-    """'2 critical, 1 high, 0 medium, 0 low, 0 info' in worst-first order."""
+def summary_counts(report: Report, options: RenderOptions | None = None) -> dict[str, int]:
+    """Findings by severity of the whole audit: ``options.totals`` when the report shown was
+    filtered by --min-severity, else the report's own counts."""
     counts = report.summary()
+    if options is not None and options.totals is not None:
+        counts.update(
+            {s.value: int(options.totals.get(s.value, 0)) for s in SEVERITIES_WORST_FIRST}
+        )
+    return counts
+
+
+def summary_phrase(report: Report, options: RenderOptions | None = None) -> str:
+    """'2 critical, 1 high, 0 medium, 0 low, 0 info' in worst-first order."""
+    counts = summary_counts(report, options)
     return ", ".join(f"{counts[s.value]} {s.value}" for s in SEVERITIES_WORST_FIRST)
 
 

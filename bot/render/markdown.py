@@ -15,6 +15,7 @@ from bot.render.common import (
     findings_by_severity,
     remediation_for,
     skipped_by_reason,
+    summary_counts,
     without_control_chars,
 )
 
@@ -55,7 +56,7 @@ def render_markdown(
         out[-1] += f" · iam-audit {md_escape(report.tool_version)}"
     out.append("")
 
-    counts = report.summary()
+    counts = summary_counts(report, options)
     out.append("| " + " | ".join(s.value for s in SEVERITIES_WORST_FIRST) + " | muted |")
     out.append("|" + "---:|" * (len(SEVERITIES_WORST_FIRST) + 1))
     out.append(

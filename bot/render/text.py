@@ -16,6 +16,7 @@ from bot.render.common import (
     one_line,
     remediation_for,
     skipped_by_reason,
+    summary_counts,
     summary_phrase,
     without_control_chars,
 )
@@ -54,8 +55,8 @@ def render_text(
         lines += ["", paint(_ANSI[Severity.CRITICAL], banner)]
 
     lines.append("")
-    total = len(report.findings)
-    lines.append(f"Findings: {total} ({summary_phrase(report)})")
+    total = sum(summary_counts(report, options).values())
+    lines.append(f"Findings: {total} ({summary_phrase(report, options)})")
     if options.min_severity is not None:
         lines.append(f"  {filter_note(options)}")
     lines.append(

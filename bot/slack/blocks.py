@@ -626,3 +626,137 @@ def lint_modal(*, channel_id: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+# --- many accounts -------------------------------------------------------------------------
+
+ACTION_OPEN_ACCOUNT = "audit_open_account"
+MULTI_ACCOUNT_ROWS = 30  # account rows shown in one message; the rest go to the attached table
+
+
+def accounts_progress_message(label: str, stage: str, *, joined: int = 0) -> Message:
+    """The "Auditing 12 accounts... (3/12 accounts audited)" message, updated as accounts finish."""
+    ctx = [":hourglass_flowing_sand: accounts are audited a few at a time"]
+    if joined:
+        ctx.append(f"{joined} more request(s) joined this audit")
+    return message(
+        f"Auditing {label}... ({stage})",
+        [section(f":mag: *Auditing {escape(label)}...* ({escape(stage)})"), context(ctx)],
+    )
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    """ "2 critical, 5 high, 1 low": non-zero severities worst first, or "no findings"."""
+    parts = [
+        f"{int(counts.get(s.value, 0))} {s.value}"
+        for s in SEVERITIES_WORST_FIRST
+        if counts.get(s.value, 0)
+    ]
+    return ", ".join(parts) or "no findings"
+
+
+def account_line_text(
+    account_id: str,
+    counts: dict[str, int],
+    worst: Severity | None,
+    *,
+    errors: int = 0,
+    age: str = "",
+) -> str:
+    """One account in a cross-account list: worst severity, id, counts, problems, age."""
+    icon = SEVERITY_EMOJI[worst] if worst else ":white_check_mark:"
+    text = f"{icon} {code(account_id)} {counts_text(counts)}"
+    if errors:
+        text += f" :warning: {errors} check(s) failed"
+    if age:
+        text += f" _({escape(age)})_"
+    return text
+
+
+def failures_text(failures: Sequence[Any], *, limit: int = 2500) -> str:
+    """Accounts that produced no report (objects with account_id and message), one line each."""
+    lines = [f"• {code(f.account_id)} {escape(f.message)}" for f in failures]
+    return clip(f":no_entry: *Not audited ({len(failures)}):*\n" + "\n".join(lines), limit)
+
+
+def multi_account_message(
+    multi: Any,
+    *,
+    report_ids: dict[str, str],
+    now: datetime,
+    demo: bool = False,
+) -> Message:
+    """The cross-account result (a bot.audit.multi.MultiAccountReport): totals by severity,
+    accounts worst first each with a button opening its report, then the failed accounts.
+    """
+    budget = Budget()
+    count = len(multi.accounts)
+    plural = "s" if count != 1 else ""
+    budget.add(header(f"IAM audit: {count} account{plural}" + (" (demo)" if demo else "")))
+    budget.add(fields(severity_counts(multi.totals())))
+    budget.add(
+        context(
+            [
+                f"{len(multi.reports)} audited, {len(multi.failures)} failed",
+                f"Generated {_iso(multi.generated_at)} ({format_age(multi.generated_at, now)})",
+            ]
+        )
+    )
+    budget.add(divider())
+    lines = multi.lines()
+    shown = 0
+    for line in lines[:MULTI_ACCOUNT_ROWS]:
+        report_id = report_ids.get(line.account_id)
+        accessory = button("Findings", ACTION_OPEN_ACCOUNT, {"r": report_id}) if report_id else None
+        text = account_line_text(line.account_id, line.counts, line.worst, errors=line.errors)
+        if not budget.add(section(text, accessory=accessory), reserve_blocks=3, reserve_text=2800):
+            break
+        shown += 1
+    if shown < len(lines):
+        budget.add(
+            context([f"{len(lines) - shown} more account(s): the full table is in the thread"]),
+            reserve_blocks=2,
+        )
+    if multi.failures:
+        budget.add(section(failures_text(multi.failures)), reserve_blocks=1)
+    budget.add(context(["`/iam-audit status <account-id>` shows one account's last audit"]))
+    totals = multi.totals()
+    fallback = (
+        f"IAM audit of {count} accounts: {sum(totals.values())} findings"
+        f" ({counts_text(totals)}); {len(multi.failures)} not audited"
+    )
+    return message(fallback, budget.blocks)
+
+
+def digest_accounts_message(summary: Any) -> Message:
+    """The cross-account digest (a bot.digest.content.CrossAccountDigest): per-account new /
+    resolved / open, and the totals; each account's own digest follows in its own message.
+    """
+    budget = Budget()
+    count = len(summary.accounts)
+    budget.add(header(f"IAM digest: {count} accounts"))
+    budget.add(fields(severity_counts(summary.totals())))
+    budget.add(
+        context(
+            [
+                f"New {summary.new_total}, resolved {summary.resolved_total} since the previous"
+                " digest",
+                f"{_iso(summary.generated_at)}",
+            ]
+        )
+    )
+    budget.add(divider())
+    shown = 0
+    for row in summary.accounts:
+        delta = "first digest" if row.first else f"+{row.new} new, -{row.resolved} resolved"
+        text = account_line_text(row.account_id, dict(row.open_by_severity), row.worst)
+        if not budget.add(section(f"{text}\n{escape(delta)}"), reserve_blocks=2, reserve_text=300):
+            break
+        shown += 1
+    if shown < count:
+        budget.add(context([f"{count - shown} more account(s) in their own digests below"]))
+    return message(
+        f"IAM digest of {count} accounts: {summary.new_total} new,"
+        f" {summary.resolved_total} resolved, {sum(summary.totals().values())} open",
+        budget.blocks,
+    )

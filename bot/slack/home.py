@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.audit.multi import combine
 from bot.audit.report import Report
 from bot.errors import IamAuditError, InputError
 from bot.slack.blocks import (
     MAX_VIEW_BLOCKS,
     Budget,
+    account_line_text,
     code,
     context,
     divider,
@@ -24,7 +26,7 @@ from bot.slack.blocks import (
     severity_counts,
 )
 from bot.slack.posture import MfaPosture
-from bot.store.base import HistoryEntry
+from bot.store.base import HistoryEntry, StoredReport
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,13 @@ class HomeTab:
         audits = services.audits
         latest = audits.latest()
         report, stored = latest if latest else (None, None)
+        accounts = self._accounts(report, stored)
+        if len(accounts) >= 2:  # several accounts audited: one line each plus the totals
+            return accounts_home_view(
+                accounts=accounts,
+                now=services.clock(),
+                running=services.jobs.is_running(audits.target) if running is None else running,
+            )
         try:
             posture = mfa_posture(audits.snapshot().snapshot, report)
         except InputError:  # no snapshot yet: the view says "no audit yet"
@@ -124,6 +133,22 @@ class HomeTab:
             now=services.clock(),
             running=services.jobs.is_running(audits.target) if running is None else running,
         )
+
+    def _accounts(
+        self, own: Report | None, own_stored: StoredReport | None
+    ) -> list[tuple[Report, datetime]]:
+        """Every account with a cached report: member accounts, plus the bot's own if distinct."""
+        from bot.organization_audits import organization_of  # noqa: PLC0415 - built on first use
+
+        try:
+            members = organization_of(self._services).cached()
+        except IamAuditError as exc:
+            log.warning("member accounts unavailable for App Home: %s", exc)
+            members = []
+        found = [(m.report, m.stored.saved_at) for m in members]
+        if own is not None and own.account_id not in {r.account_id for r, _ in found}:
+            found.append((own, own_stored.saved_at if own_stored else own.generated_at))
+        return found
 
     def _refusal(self, user_id: str) -> str | None:
         # The tab shows the account's posture: the same people as `status` may see it.
@@ -153,6 +178,54 @@ class HomeTab:
             except IamAuditError as exc:
                 log.warning("could not refresh the App Home of %s: %s", user_id, exc)
         return updated
+
+
+def accounts_home_view(
+    *, accounts: Sequence[tuple[Report, datetime]], now: datetime, running: bool = False
+) -> dict[str, Any]:
+    """Posture across accounts: totals by severity, then one line per account, worst first."""
+    multi = combine([report for report, _ in accounts], generated_at=now)
+    saved = {report.account_id: at for report, at in accounts}
+    budget = Budget(max_blocks=MAX_VIEW_BLOCKS)
+    budget.add(header(f"IAM posture: {len(multi.reports)} accounts"))
+    totals = multi.totals()
+    budget.add(fields(severity_counts(totals)))
+    oldest = min(saved.values())
+    budget.add(
+        context(
+            [
+                f"{sum(totals.values())} findings in total",
+                f"oldest audit {format_age(oldest, now)}",
+            ]
+        )
+    )
+    budget.add(divider())
+    lines = multi.lines()
+    shown = 0
+    for line in lines:
+        text = account_line_text(
+            line.account_id,
+            line.counts,
+            line.worst,
+            errors=line.errors,
+            age=format_age(saved.get(line.account_id), now),
+        )
+        if not budget.add(section(text, limit=600), reserve_blocks=3):
+            break
+        shown += 1
+    if shown < len(lines):
+        budget.add(context([f"{len(lines) - shown} more account(s) not shown"]), reserve_blocks=2)
+    if running:
+        budget.add(context([":hourglass_flowing_sand: An audit is running now."]))
+    budget.add(
+        context(
+            [
+                f"Refreshed after every audit; one account: {code('/iam-audit status <id>')},"
+                f" all: {code('/iam-audit audit account all')}"
+            ]
+        )
+    )
+    return {"type": "home", "blocks": budget.blocks}
 
 
 def refusal_view(text: str) -> dict[str, Any]:

@@ -221,6 +221,7 @@ def test_min_severity_in_text(capsys, snapshot_path: Path) -> None:
     assert code == 0
     assert "user/bob" not in out
     assert "showing only severity high and above (1 lower-severity finding not shown)" in out
+    assert "Findings: 2 (0 critical, 1 high, 0 medium, 1 low, 0 info)" in out  # the whole audit
     assert err == ""
 
 
@@ -259,6 +260,33 @@ def test_an_expired_suppression_is_announced_and_mutes_nothing(
         f"iam-audit: suppression of {PLANTED} on arn:aws:iam::{ACCOUNT}:user/alice expired on"
         " 2020-01-31 (accepted until the migration): its findings are reported again; renew or"
         f" remove it in {config}"
+    ]
+
+
+def test_a_suppression_that_mutes_nothing_is_pointed_out(capsys, snapshot_path, tmp_path) -> None:
+    config = tmp_path / "iam-audit.toml"
+    config.write_text(
+        "[[suppressions]]\n"
+        f'check = "{PLANTED}"\n'
+        f'resource = "arn:aws:iam::{ACCOUNT}:user/alicia"\n'  # a typo: the user is alice
+        'reason = "break-glass user"\n'
+        "[[suppressions]]\n"
+        f'check = "{PLANTED}"\n'
+        f'resource = "arn:aws:iam::{ACCOUNT}:user/bob"\n'
+        'reason = "accepted"\n'
+        "[[suppressions]]\n"
+        'check = "root.mfa_disabled"\n'  # did not run (--checks): nothing to say about it
+        'resource = "*"\n'
+        'reason = "managed centrally"\n',
+        encoding="utf-8",
+    )
+    code, out, err = audit(capsys, snapshot_path, "--config", str(config), "--fail-on", "high")
+    assert code == 1  # alice is not muted
+    assert "Muted findings (1)" in out
+    assert err.splitlines() == [
+        f"iam-audit: suppression of {PLANTED} on arn:aws:iam::{ACCOUNT}:user/alicia muted nothing"
+        " in this audit: the finding is gone (delete the rule) or the resource pattern does not"
+        " match its ARN"
     ]
 
 

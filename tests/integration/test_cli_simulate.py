@@ -183,6 +183,13 @@ def test_jsonl_all_good_exits_0_and_text_format(tmp_path: Path, capsys) -> None:
     ]
 
 
+def test_jsonl_text_names_a_bad_line_once(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path, "reqs.jsonl", json.dumps(request()) + "\n{broken\n")
+    code, out, _ = run_cli(capsys, "--requests", path)
+    assert code == 2
+    assert out.splitlines()[1].startswith("2: error: not valid JSON")
+
+
 # --- the friendly form -------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import pytest
 from bot.audit.checks.analyzer import finding_resource_arn
 from bot.audit.findings import Severity
 from bot.audit.model import AccountSnapshot
+from bot.audit.registry import all_checks
 from tests.factories import (
     ACCOUNT_ID,
     account_arn,
@@ -90,7 +91,11 @@ def test_analyzer_checks_are_skipped_when_analyzers_were_not_collected() -> None
     assert report.checks == ()
     reasons = {s.check_id: s.reason for s in report.skipped}
     assert "access-analyzer:ListAnalyzers" in reasons["analyzer.disabled"]
-    assert "access-analyzer:ListFindingsV2" in reasons["analyzer.active_findings"]
+    # The IAM action (ListFindingsV2 is only the API's name; IAM knows no such action), and the
+    # same name `iam-audit checks` lists among the check's permissions.
+    assert "(access-analyzer:ListFindings)" in reasons["analyzer.active_findings"]
+    registry = all_checks()
+    assert "access-analyzer:ListFindings" in registry["analyzer.active_findings"].meta.permissions
 
 
 # --- analyzer.unused_access_disabled -------------------------------------------------------------

@@ -182,6 +182,19 @@ def test_passrole_star_matches_actions_and_covering_wildcards(action, grants) ->
     assert findings[0].evidence["statements"][0]["grants"] == grants
 
 
+@pytest.mark.parametrize(
+    ("action", "detail_end"),
+    [
+        ("iam:PassRole", "allows iam:PassRole on every resource (*)"),
+        ("IAM:passrole", "allows iam:PassRole on every resource (*)"),  # same action, any case
+        ("iam:Pass*", "allows iam:PassRole on every resource (*) through iam:Pass*"),
+    ],
+)
+def test_passrole_star_names_the_pattern_only_when_it_differs(action, detail_end) -> None:
+    (finding,) = _findings("policy.passrole_star", allow(action))
+    assert finding.detail.endswith(detail_end)
+
+
 def test_passrole_star_through_notaction() -> None:
     findings = _findings("policy.passrole_star", policy_document(statement(not_action="s3:*")))
     assert findings[0].evidence["statements"][0]["grants"] == ["iam:PassRole", "sts:AssumeRole"]

@@ -423,3 +423,26 @@ def test_permission_changing_actions_keep_writes_and_drop_only_reads():
         or name.split(":")[1].startswith("Validate")
         for name in dropped
     )
+
+
+def test_admin_equivalent_says_every_action_only_for_an_unqualified_star_grant():
+    iam_only = managed_policy("IamEverything", allow("iam:*"))
+    carve_out = policy_document(
+        statement(action="*"), statement(effect="Deny", action="ec2:TerminateInstances")
+    )
+    snap = snapshot(
+        users=[
+            user("boss", attached_policies=[ADMIN.arn]),
+            user("iam-admin", attached_policies=[iam_only.arn]),
+            _user_with(carve_out, name="almost"),
+        ],
+        policies=[ADMIN, iam_only],
+    )
+    details = {f.resource_arn: f.detail for f in run_check("principal.admin_equivalent", snap)}
+    assert details[user_arn("boss")] == (
+        "user boss can perform every action on every resource (an Allow of * on *)"
+    )
+    every_iam_write = "can perform every IAM write action on any resource"
+    assert every_iam_write in details[user_arn("iam-admin")]
+    # A Deny carves something out of "*": claiming "every action" would overstate it.
+    assert every_iam_write in details[user_arn("almost")]

@@ -657,7 +657,13 @@ def test_wildcard_sensitive_over_many_services_is_summarised_by_service(
 
 def test_wildcard_sensitive_in_one_service_names_the_actions(catalogue: ActionCatalogue) -> None:
     (wild,) = only(lint(catalogue, doc(allow("s3:*"))), "WILDCARD_SENSITIVE")
-    assert ": s3:AbortMultipartUpload, " in wild.message
+    # Permissions management first: those are the actions that open buckets to others.
+    managed = wild.detail["permissions_management"]
+    assert managed > 5
+    assert wild.detail["actions"][:managed] == sorted(wild.detail["actions"][:managed])
+    assert "s3:PutBucketPolicy" in wild.detail["actions"][:managed]
+    assert "s3:AbortMultipartUpload" not in wild.detail["actions"][:managed]
+    assert f": {', '.join(wild.detail['actions'][:5])} and " in wild.message
     assert " more; name the resources instead" in wild.message
     assert wild.detail["top_services"] == {"s3": wild.detail["count"]}
 
@@ -711,3 +717,11 @@ def test_an_unrecognised_object_keeps_the_aws_style_reasons(catalogue: ActionCat
     messages = [f.message for f in findings]
     assert "Policy document contains unknown element(s): Statment" in messages
     assert "Policy document is missing the required Statement element" in messages
+
+
+def test_a_malformed_statement_is_named_once(catalogue: ActionCatalogue) -> None:
+    document = doc(allow("s3:GetObject"), {"Effect": "Alow", "Action": "s3:*", "Resource": "*"})
+    (bad,) = only(lint(catalogue, document), "MALFORMED")
+    assert bad.statement == 1
+    assert bad.message == "Effect must be 'Allow' or 'Deny', not 'Alow'"
+    assert bad.detail["reason"] == "Statement 1: Effect must be 'Allow' or 'Deny', not 'Alow'"

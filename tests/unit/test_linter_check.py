@@ -87,6 +87,9 @@ def test_flags_managed_and_inline_policies_with_worst_severity() -> None:
     assert inline.severity is Severity.HIGH
     assert inline.evidence["lint_findings"][0]["code"] == "MFA_LOCKOUT"
     assert "MFA_LOCKOUT" in inline.detail
+    # "...; statement 0: <message>", the statement set off from the linter's own sentence.
+    first = inline.evidence["lint_findings"][0]
+    assert f"; statement {first['statement']}: {first['message']}" in inline.detail
 
 
 def test_aws_managed_policies_are_not_linted() -> None:

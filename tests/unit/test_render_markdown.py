@@ -110,3 +110,19 @@ def test_skipped_checks_sharing_a_reason_are_one_item() -> None:
     assert f"- `password_policy.min_length`, `password_policy.reuse`: {why}" in out
     assert "- `certificate.expired`: needs the server certificates" in out
     assert out.count(why) == 1
+
+
+def test_min_severity_keeps_the_whole_count_table() -> None:
+    full = sample_report()
+    shown = full.filtered(Severity.CRITICAL)
+    options = RenderOptions(
+        min_severity=Severity.CRITICAL,
+        hidden_findings=len(full.findings) - len(shown.findings),
+        totals=full.summary(),
+    )
+    out = render_markdown(shown, catalogue=sample_catalogue(), options=options)
+    counts = full.summary()
+    row = "| " + " | ".join(str(counts[s]) for s in ("critical", "high", "medium", "low", "info"))
+    assert row + f" | {len(full.suppressed)} |" in out
+    assert "Showing only severity critical and above (5 lower-severity findings not shown)." in out
+    assert "### High" not in out

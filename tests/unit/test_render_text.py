@@ -122,3 +122,18 @@ def test_checks_skipped_for_one_reason_are_grouped_under_it() -> None:
     # A reason shared by no other check keeps the one-line form.
     assert "  certificate.expired: needs the server certificates" in section
     assert out.count("needs the credential report") + out.count("need the credential") == 1
+
+
+def test_with_min_severity_the_summary_still_counts_every_finding() -> None:
+    full = sample_report()
+    shown = full.filtered(Severity.HIGH)
+    options = RenderOptions(
+        min_severity=Severity.HIGH,
+        hidden_findings=len(full.findings) - len(shown.findings),
+        totals=full.summary(),
+    )
+    out = render_text(shown, catalogue=sample_catalogue(), options=options)
+    # The whole account's counts, then what the list below leaves out.
+    assert "Findings: 6 (1 critical, 2 high, 1 medium, 1 low, 1 info)" in out
+    assert "showing only severity high and above (3 lower-severity findings not shown)" in out
+    assert "MEDIUM (" not in out

@@ -227,10 +227,11 @@ def policy_passrole_star(ctx: CheckContext) -> Iterator[Finding]:
 
     def describe(document: AuditedDocument, hits: list[dict[str, Any]]) -> str:
         granted = sorted({g for h in hits for g in h["grants"]})
-        return (
-            f"{_where(document, hits)} {' and '.join(granted)} on every resource (*)"
-            f" through {_actions_text(hits)}"
-        )
+        text = f"{_where(document, hits)} {' and '.join(granted)} on every resource (*)"
+        patterns = list(dict.fromkeys(a for h in hits for a in h["actions"]))
+        if {p.lower() for p in patterns} == {g.lower() for g in granted}:
+            return text  # named as such: "through iam:PassRole" would only repeat it
+        return f"{text} through {', '.join(patterns)}"
 
     yield from _document_findings(ctx, _passrole_star, describe)
 

@@ -47,7 +47,7 @@ def _describe(document: AuditedDocument, findings: tuple[LintFinding, ...]) -> s
     owner = f" (inline on {document.owner_arn})" if document.owner_arn else ""
     codes = ", ".join(dict.fromkeys(f.code for f in findings))
     first = findings[0]
-    where = "" if first.statement is None else f" statement {first.statement}"
+    where = "" if first.statement is None else f" statement {first.statement}:"
     return (
         f"policy {document.policy_name}{owner}: {len(findings)} lint finding(s) ({codes});"
         f"{where} {first.message}"

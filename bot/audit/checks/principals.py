@@ -244,8 +244,9 @@ def principal_credentials_exposure(ctx: CheckContext) -> Iterator[Finding]:
     id="principal.resource_exposure",
     title="Principal can change resource permissions without restriction",
     severity=Severity.HIGH,
-    risk="Unrestricted 'Permissions management' actions (resource policies, grants, IAM) let the"
-    " principal open any resource to anyone.",
+    risk="Unrestricted 'Permissions management' actions that change access (resource policies,"
+    " grants, IAM; merely reading a policy is not counted) let the principal open any resource"
+    " to anyone.",
     remediation="Scope permissions-management actions to named resources or remove them.",
     anchors=("Cloudsplaining resource exposure",),
     permissions=AUTHORIZATION_DETAILS_PERMISSIONS,

@@ -1,0 +1,257 @@
+"""`/iam-audit audit account <id|all> [--min-severity S] [check-id...]`: member accounts.
+
+An id audits that member account through the configured role and answers like `audit` (paging
+included). `all` audits every account of the organization on the bounded pool, updates the
+progress message as accounts finish, and answers with the cross-account summary; each account's
+report is cached under its id. Both run in the worker pool, never in Slack's listener threads.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from typing import Any
+
+from bot.audit.multi import MultiAccountReport, summary_text
+from bot.audits import AuditResult
+from bot.errors import DeliveryError, IamAuditError, InputError
+from bot.organization_audits import (
+    ALL,
+    OrganizationAudits,
+    OrganizationRun,
+    organization_job_key,
+    organization_of,
+)
+from bot.services import Services
+from bot.slack.blocks import (
+    accounts_progress_message,
+    audit_page,
+    multi_account_message,
+    notice_message,
+    progress_message,
+)
+from commands.request import CommandRequest
+
+log = logging.getLogger(__name__)
+
+USAGE = "audit account <12-digit account id|all> [--min-severity S] [check-id...]"
+
+
+def usage_error(detail: str) -> InputError:
+    return InputError(f"{detail} Usage: /iam-audit {USAGE}")
+
+
+def handle_account(request: CommandRequest, args: list[str]) -> None:
+    """``args`` follow the word `account`; bad input is one short ephemeral sentence."""
+    from commands.audit import parse_args  # noqa: PLC0415 - commands.audit imports this module
+
+    if not args or args[0].startswith("-"):
+        raise usage_error("Which account?")
+    services = request.services
+    organization = organization_of(services)
+    try:
+        selector = organization.check_selector(args[0])
+    except InputError as exc:
+        raise usage_error(str(exc)) from None
+    parsed = parse_args(args[1:])
+    if parsed.checks:
+        organization.validate_checks(parsed.checks)
+    label = "the organization's accounts" if selector == ALL else f"account {selector}"
+    first = (
+        accounts_progress_message(label, "listing accounts")
+        if selector == ALL
+        else progress_message(selector, "collecting", demo=organization.demo)
+    )
+    try:
+        ts = services.delivery.post(request.channel_id, first)
+    except DeliveryError as exc:
+        log.warning("cannot post in %s: %s", request.channel_id, exc)
+        request.reply(
+            notice_message(
+                "I cannot post in this channel. Invite me first (/invite @iam-audit), then retry."
+            )
+        )
+        return
+    try:
+        if selector == ALL:
+            subscriber: Any = OrganizationProgress(request, ts, parsed, label, organization)
+            services.jobs.submit(
+                organization_job_key(selector),
+                lambda progress, since: _run_all(organization, progress, since, parsed.checks),
+                subscriber,
+                scope=parsed.checks,
+            )
+        else:
+            audits = organization.audits_for(selector)
+            services.jobs.submit(
+                selector,
+                lambda progress, since: audits.run(progress, since, parsed.checks),
+                MemberProgress(request, ts, parsed, selector),
+                scope=parsed.checks,
+            )
+    except IamAuditError as exc:
+        services.delivery.update(request.channel_id, ts, notice_message(str(exc)))
+
+
+def _run_all(
+    organization: OrganizationAudits, progress: Any, since: Any, checks: frozenset[str]
+) -> OrganizationRun:
+    accounts = organization.resolve(ALL)
+    if not accounts:
+        raise IamAuditError("The organization lists no active account to audit.")
+    progress(f"0/{len(accounts)} accounts audited")
+    return organization.run_all(
+        accounts,
+        only=checks,
+        progress=lambda done, total: progress(f"{done}/{total} accounts audited"),
+        reuse_since=since,
+    )
+
+
+class MemberProgress:
+    """One member account: the usual progress stages, then the usual audit page.
+
+    No Remediate buttons: the remediations act on the bot's own account, not on a member.
+    """
+
+    def __init__(self, request: CommandRequest, ts: str, args: Any, account_id: str) -> None:
+        from commands.audit import ProgressMessage  # noqa: PLC0415 - audit imports this module
+
+        self._inner = ProgressMessage(request, ts, args, account_id)
+        self._request = request
+        self._ts = ts
+        self._args = args
+
+    def on_stage(self, stage: str, joined: int) -> None:
+        self._inner.on_stage(stage, joined)
+
+    def on_done(self, result: AuditResult) -> None:
+        services = self._request.services
+        report = result.report
+        if self._args.checks:  # a joined request sees only the checks it asked for
+            wanted = self._args.checks
+            report = replace(
+                report, findings=tuple(f for f in report.findings if f.check_id in wanted)
+            )
+        page = audit_page(
+            report,
+            report_id=result.report_id,
+            page=0,
+            page_size=services.settings.page_size,
+            now=services.clock(),
+            min_severity=self._args.min_severity,
+            cached_at=result.saved_at,
+        )
+        services.delivery.update(self._request.channel_id, self._ts, page.message)
+        if page.needs_file:
+            services.delivery.upload_text(
+                channel=self._request.channel_id,
+                filename=f"iam-audit-{report.account_id}-{result.saved_at:%Y%m%dT%H%M%S}.json",
+                content=json.dumps(result.report.to_dict(), indent=2),
+                title=f"IAM audit of {report.account_id}: full report",
+                thread_ts=self._ts,
+            )
+        _refresh_home(services)
+
+    def on_error(self, error: IamAuditError) -> None:
+        self._inner.on_error(error)
+
+
+class OrganizationProgress:
+    """The org-wide message: "3/12 accounts audited", then the cross-account summary."""
+
+    def __init__(
+        self,
+        request: CommandRequest,
+        ts: str,
+        args: Any,
+        label: str,
+        organization: OrganizationAudits,
+    ) -> None:
+        self._request = request
+        self._services: Services = request.services
+        self._ts = ts
+        self._args = args
+        self._label = label
+        self._organization = organization
+
+    def on_stage(self, stage: str, joined: int) -> None:
+        self._services.delivery.update(
+            self._request.channel_id,
+            self._ts,
+            accounts_progress_message(self._label, stage, joined=joined),
+        )
+
+    def on_done(self, run: OrganizationRun) -> None:
+        services = self._services
+        multi = run.multi
+        if self._args.min_severity:
+            multi = MultiAccountReport(
+                multi.generated_at,
+                tuple(r.filtered(self._args.min_severity) for r in multi.reports),
+                multi.failures,
+            )
+        message = multi_account_message(
+            multi,
+            report_ids=dict(run.report_ids),
+            now=services.clock(),
+            demo=self._organization.demo,
+        )
+        services.delivery.update(self._request.channel_id, self._ts, message)
+        services.delivery.upload_text(
+            channel=self._request.channel_id,
+            filename=f"iam-audit-accounts-{multi.generated_at:%Y%m%dT%H%M%S}.txt",
+            content=summary_text(multi),
+            title=f"IAM audit of {len(multi.accounts)} accounts: summary",
+            thread_ts=self._ts,
+        )
+        _refresh_home(services)
+
+    def on_error(self, error: IamAuditError) -> None:
+        self._services.delivery.update(
+            self._request.channel_id, self._ts, notice_message(f"The audit failed: {error}")
+        )
+
+
+def _refresh_home(services: Services) -> None:
+    """Member audits change the cross-account App Home: republish it for those who opened it."""
+    from bot.slack.home import HomeTab  # noqa: PLC0415 - home imports this module's neighbours
+
+    try:
+        HomeTab(services).refresh_all()
+    except IamAuditError as exc:
+        log.warning("App Home refresh after the organization audit failed: %s", exc)
+
+
+# --- buttons ------------------------------------------------------------------------------
+
+
+def find_member_report(services: Services, report_id: str) -> Any:
+    """A member account's cached (Report, StoredReport), or None."""
+    return organization_of(services).report(report_id)
+
+
+def on_open_account(services: Services, body: dict[str, Any]) -> None:
+    """Post the clicked account's first page in the thread of the cross-account summary."""
+    action = body["actions"][0]
+    try:
+        report_id = str(json.loads(action.get("value") or "{}")["r"])
+    except (ValueError, KeyError, TypeError):
+        raise InputError("That button is malformed; run the audit again.") from None
+    found = find_member_report(services, report_id)
+    if found is None:
+        raise InputError(
+            "That account's report is no longer cached; run `/iam-audit audit account` again."
+        )
+    report, stored = found
+    page = audit_page(
+        report,
+        report_id=report_id,
+        page=0,
+        page_size=services.settings.page_size,
+        now=services.clock(),
+        cached_at=stored.saved_at,
+    )
+    channel = body["channel"]["id"]
+    services.delivery.post(channel, page.message, thread_ts=body["container"]["message_ts"])
