@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.audit.report import Report
 from bot.render.common import Catalogue, RenderOptions
+
+# Large accounts produce tens of thousands of findings: each finding goes on one compact line
+# (json's C encoder; ``indent`` forces its pure-Python encoder, several times slower), the rest
+# of the report is indented. One finding per line also keeps diffs between reports readable.
+_LINE_PER_ITEM = ("findings",)
 
 
 def render_json(
@@ -13,4 +19,17 @@ def render_json(
 ) -> str:
     """The public report shape; key order is the one ``to_dict`` builds, so diffs stay small."""
     del catalogue, options  # the JSON carries the findings' own text; nothing to look up
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    body = report.to_dict()
+    members = [f"  {json.dumps(key)}: {_value(key, value)}" for key, value in body.items()]
+    return "{\n" + ",\n".join(members) + "\n}\n"
+
+
+def _value(key: str, value: Any) -> str:
+    if key in _LINE_PER_ITEM and isinstance(value, list) and value:
+        items = ",\n".join(f"    {_compact(item)}" for item in value)
+        return "[\n" + items + "\n  ]"
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))

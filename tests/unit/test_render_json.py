@@ -34,3 +34,13 @@ def test_output_is_stable() -> None:
     first = render_json(sample_report(), catalogue={})
     assert first == render_json(sample_report(), catalogue={})
     assert first.endswith("}\n")
+
+
+def test_each_finding_sits_on_its_own_line() -> None:
+    report = sample_report()
+    lines = render_json(report, catalogue={}).splitlines()
+    finding_lines = [line for line in lines if line.lstrip().startswith('{"check_id"')]
+    assert len(finding_lines) == len(report.findings)
+    assert [json.loads(line.strip().rstrip(","))["check_id"] for line in finding_lines] == [
+        f.check_id for f in report.findings
+    ]
