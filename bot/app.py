@@ -134,10 +134,16 @@ _SDK_SEND_FAILED = "Failed to send a request to Slack API server"
 
 def _auth_test_refusal(exc: BoltError, api_url: str) -> str:
     answer = exc.__context__
-    if isinstance(answer, SlackApiError):
-        code = answer.response.get("error") if answer.response is not None else None
-        return f"Slack's API at {api_url} refused SLACK_BOT_TOKEN (auth.test: {code or 'error'})"
-    return f"the Slack app could not be set up: {exc}"
+    if not isinstance(answer, SlackApiError) or answer.response is None:
+        return f"the Slack app could not be set up: {exc}"
+    status = answer.response.status_code
+    if status != 200:  # a proxy or an outage answered, not Slack's verdict on the token
+        return (
+            f"Slack's API at {api_url} answered HTTP {status} to auth.test, so the token could"
+            " not be verified"
+        )
+    code = answer.response.get("error") or "error"
+    return f"Slack's API at {api_url} refused SLACK_BOT_TOKEN (auth.test: {code})"
 
 
 def drop_event_retries(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:

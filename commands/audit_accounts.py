@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.audit.multi import MultiAccountReport, summary_text
 from bot.audits import AuditResult
-from bot.errors import DeliveryError, IamAuditError, InputError
+from bot.errors import CollectionError, DeliveryError, IamAuditError, InputError
 from bot.organization_audits import (
     ALL,
     OrganizationAudits,
@@ -97,7 +97,16 @@ def handle_account(request: CommandRequest, args: list[str]) -> None:
 def _run_all(
     organization: OrganizationAudits, progress: Any, since: Any, checks: frozenset[str]
 ) -> OrganizationRun:
-    accounts = organization.resolve(ALL)
+    try:
+        accounts = organization.resolve(ALL)
+    except CollectionError as exc:
+        if exc.code != "AWSOrganizationsNotInUseException":
+            raise
+        # The CLI's wording names --accounts; in Slack the way out is different.
+        raise IamAuditError(
+            "this AWS account is not in an AWS Organization: audit one account with"
+            " `/iam-audit audit account <id>`, or list the accounts in IAM_AUDIT_ACCOUNTS"
+        ) from exc
     if not accounts:
         raise IamAuditError("The organization lists no active account to audit.")
     progress(f"0/{len(accounts)} accounts audited")

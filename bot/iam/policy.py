@@ -103,12 +103,17 @@ def parse_policy(document: Mapping[str, Any] | str, *, name: str = "") -> Policy
     """Parse and validate a policy document (a dict or its JSON text)."""
     problems: list[tuple[int | None, str]] = []
     if isinstance(document, str | bytes):
+        if not document.strip():
+            raise PolicyParseError(["policy is empty: expected a JSON object"], name=name)
         try:
             document = json.loads(document)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except json.JSONDecodeError as exc:
             raise PolicyParseError(
-                [f"policy is not valid JSON: {exc.msg} (line {getattr(exc, 'lineno', '?')})"],
-                name=name,
+                [f"policy is not valid JSON: {exc.msg} (line {exc.lineno})"], name=name
+            ) from exc
+        except UnicodeDecodeError as exc:  # bytes that are not UTF-8 (JSON's encoding)
+            raise PolicyParseError(
+                [f"policy is not UTF-8 text (byte {exc.start} cannot be decoded)"], name=name
             ) from exc
     if not isinstance(document, Mapping):
         raise PolicyParseError(

@@ -110,6 +110,13 @@ def demo_banner() -> str:
     )
 
 
+def no_findings_line(options: RenderOptions) -> str:
+    """'No findings.', unless --min-severity hid some: then only none at that level."""
+    if options.min_severity is not None and options.hidden_findings:
+        return f"No findings of severity {options.min_severity.value} or above."
+    return "No findings."
+
+
 def filter_note(options: RenderOptions) -> str:
     """'showing only severity high and above (12 lower findings not shown)', or ''."""
     if options.min_severity is None:

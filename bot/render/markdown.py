@@ -13,6 +13,7 @@ from bot.render.common import (
     demo_banner,
     filter_note,
     findings_by_severity,
+    no_findings_line,
     remediation_for,
     skipped_by_reason,
     summary_counts,
@@ -75,7 +76,7 @@ def render_markdown(
     out.append("")
 
     if not report.findings:
-        out += ["No findings.", ""]
+        out += [no_findings_line(options), ""]
     for severity, findings in findings_by_severity(report):
         out += [f"### {severity.value.capitalize()} ({len(findings)})", ""]
         out += ["| Check | Resource | Detail |", "|---|---|---|"]

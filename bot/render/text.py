@@ -13,6 +13,7 @@ from bot.render.common import (
     demo_banner,
     filter_note,
     findings_by_severity,
+    no_findings_line,
     one_line,
     remediation_for,
     skipped_by_reason,
@@ -72,7 +73,7 @@ def render_text(
             text = finding.detail or finding.title
             lines += [_DETAIL_INDENT + part for part in _wrap_lines(text)]
     if not report.findings:
-        lines += ["", "No findings."]
+        lines += ["", no_findings_line(options)]
 
     fixes = checks_with_findings(report)
     if fixes:

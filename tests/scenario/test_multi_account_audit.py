@@ -261,10 +261,12 @@ def test_a_second_request_joins_the_running_organization_audit(make_bot, org) ->
     import threading
 
     gate = threading.Event()
+    started = threading.Event()
     collected: list[str] = []
 
     def gated_collect(session: boto3.Session, account_id: str, now: datetime):
         collected.append(account_id)
+        started.set()
         gate.wait(timeout=30)
         return quick_collect(session, account_id, now)
 
@@ -277,7 +279,7 @@ def test_a_second_request_joins_the_running_organization_audit(make_bot, org) ->
         lock_poll_seconds=0.0,
     )
     bot.command("audit account all")
-    bot.mock.wait_until(lambda _calls: len(collected) >= 1, timeout=30)
+    assert started.wait(timeout=30)
     bot.command("audit account all", response_url=bot.mock.response_url("r2"))
     bot.mock.wait_until(
         lambda calls: any("joined" in json.dumps(c.body.get("blocks", "")) for c in calls)
@@ -304,3 +306,20 @@ def test_status_of_a_bad_account_id_answers_with_the_usage(make_bot, org) -> Non
     bot.command("status 210987654321", response_url=bot.mock.response_url("r2"))
     reply = bot.mock.wait_for("response_url", 2)[-1].body
     assert "No audit of account 210987654321 yet" in reply["text"]
+
+
+def test_all_outside_an_organization_says_what_to_do_instead(make_bot, org) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    def not_in_use(**_: Any) -> Any:
+        response = AWSResponse("https://organizations.us-east-1.amazonaws.com/", 400, {}, None)
+        return response, {"Error": {"Code": "AWSOrganizationsNotInUseException", "Message": "-"}}
+
+    org["hub"].events.register("before-call.organizations.ListAccounts", not_in_use)
+    bot = org_bot(make_bot, org)
+    bot.command("audit account all")
+    final = _final(bot, "The audit failed")
+    assert "not in an AWS Organization" in final["text"]
+    assert "/iam-audit audit account <id>" in final["text"]
+    assert "--accounts" not in final["text"]
+    assert org["refuse"].requests == []  # no role was assumed

@@ -7,6 +7,8 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,35 @@ def test_no_client_token_warning_when_the_token_is_also_in_the_environment(
     assert "will be unused" not in caplog.text
     # The filter is gone once the app is built: later warnings from Bolt still reach the log.
     assert not logging.getLogger("slack_bolt").filters
+
+
+class _BadGateway(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = b"<html>502 Bad Gateway</html>"
+        self.send_response(502)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_an_http_error_is_not_mistaken_for_a_refused_token() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BadGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api_url = f"http://127.0.0.1:{server.server_address[1]}/api/"
+    settings = _settings(api_url)
+    services = build_services(settings)
+    try:
+        with pytest.raises(ConfigError) as caught:
+            create_app(settings, services)
+    finally:
+        services.jobs.shutdown()
+        server.shutdown()
+        server.server_close()
+    assert caught.value.problems == [
+        f"Slack's API at {api_url} answered HTTP 502 to auth.test, so the token could not be"
+        " verified"
+    ]

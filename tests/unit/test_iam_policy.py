@@ -273,3 +273,20 @@ def test_substituted_values_are_literal_in_patterns() -> None:
 def test_has_variables() -> None:
     assert has_variables("x/${aws:username}")
     assert not has_variables("x/$aws:username")
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        ("", "policy is empty: expected a JSON object"),
+        ("  \n", "policy is empty: expected a JSON object"),
+        (b'{"Version": "\x80"}', "policy is not UTF-8 text (byte 13 cannot be decoded)"),
+        ("{", "policy is not valid JSON: Expecting property name enclosed in double quotes"),
+    ],
+)
+def test_unreadable_text_is_one_clear_reason(document: str | bytes, reason: str) -> None:
+    with pytest.raises(PolicyParseError) as caught:
+        parse_policy(document)
+    (problem,) = caught.value.problems
+    assert problem[0] is None
+    assert problem[1].startswith(reason)

@@ -126,3 +126,12 @@ def test_min_severity_keeps_the_whole_count_table() -> None:
     assert row + f" | {len(full.suppressed)} |" in out
     assert "Showing only severity critical and above (5 lower-severity findings not shown)." in out
     assert "### High" not in out
+
+
+def test_markdown_no_findings_above_the_filter() -> None:
+    from dataclasses import replace
+
+    empty = replace(sample_report(), findings=())
+    options = RenderOptions(min_severity=Severity.HIGH, hidden_findings=2)
+    out = render_markdown(empty, catalogue=sample_catalogue(), options=options)
+    assert "No findings of severity high or above." in out

@@ -137,3 +137,14 @@ def test_with_min_severity_the_summary_still_counts_every_finding() -> None:
     assert "Findings: 6 (1 critical, 2 high, 1 medium, 1 low, 1 info)" in out
     assert "showing only severity high and above (3 lower-severity findings not shown)" in out
     assert "MEDIUM (" not in out
+
+
+def test_no_findings_above_the_filter_does_not_claim_a_clean_account() -> None:
+    from dataclasses import replace
+
+    full = sample_report()
+    empty = replace(full, findings=())
+    options = RenderOptions(min_severity=Severity.CRITICAL, hidden_findings=len(full.findings))
+    out = render_text(empty, catalogue=sample_catalogue(), options=options)
+    assert "No findings of severity critical or above." in out
+    assert "No findings.\n" not in out

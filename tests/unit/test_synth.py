@@ -191,9 +191,7 @@ def test_credential_report_has_a_realistic_mix(report_rows) -> None:
     users = report_rows[1:]
     console = [r for r in users if r["password_enabled"] == "true"]
     key_only = [
-        r
-        for r in users
-        if r["password_enabled"] == "false" and "true" in (r["access_key_1_active"],)
+        r for r in users if r["password_enabled"] == "false" and r["access_key_1_active"] == "true"
     ]
     assert console
     assert key_only
