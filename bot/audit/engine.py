@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from bot import __version__
@@ -15,6 +17,23 @@ from bot.audit.report import Report, ReportError, SkippedCheck, SuppressedFindin
 from bot.errors import InputError
 
 log = logging.getLogger(__name__)
+
+# An audit of a large account allocates millions of small, long-lived objects (policy caches,
+# findings); with the default threshold (700) the cyclic collector keeps re-scanning them, which
+# cost a third of the CPU time of a 10,000-principal audit. Young collections are made rarer
+# while an audit runs; the collector still runs (a dropped permission index is a cycle).
+_AUDIT_GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def fewer_gc_pauses(threshold: int = _AUDIT_GC_THRESHOLD) -> Iterator[None]:
+    """Raise the collector's young-generation threshold for a block, then restore it."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(threshold, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def select_checks(only: Iterable[str] | None, config: AuditConfig) -> list[RegisteredCheck]:
@@ -63,28 +82,29 @@ def run_audit(
     ]
     ran: list[str] = []
     skipped: list[SkippedCheck] = []
-    for check in checks:
-        reason = missing_requirement(check, snapshot)
-        if reason:
-            skipped.append(SkippedCheck(check.meta.id, reason))
-            continue
-        try:
-            produced = list(check.run(context.for_check(check.meta)))
-        except Exception as exc:  # a broken check must be visible, never a silent pass
-            # The report carries the error; the traceback is for -vv, not for every CLI run.
-            log.error(
-                "check %s failed: %s",
-                check.meta.id,
-                exc,
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
-            errors.append(
-                ReportError("check", f"{type(exc).__name__}: {exc}", check_id=check.meta.id)
-            )
-            continue
-        ran.append(check.meta.id)
-        for finding in produced:
-            findings.setdefault(finding.key, finding)
+    with fewer_gc_pauses():
+        for check in checks:
+            reason = missing_requirement(check, snapshot)
+            if reason:
+                skipped.append(SkippedCheck(check.meta.id, reason))
+                continue
+            try:
+                produced = list(check.run(context.for_check(check.meta)))
+            except Exception as exc:  # a broken check must be visible, never a silent pass
+                # The report carries the error; the traceback is for -vv, not for every CLI run.
+                log.error(
+                    "check %s failed: %s",
+                    check.meta.id,
+                    exc,
+                    exc_info=log.isEnabledFor(logging.DEBUG),
+                )
+                errors.append(
+                    ReportError("check", f"{type(exc).__name__}: {exc}", check_id=check.meta.id)
+                )
+                continue
+            ran.append(check.meta.id)
+            for finding in produced:
+                findings.setdefault(finding.key, finding)
 
     kept, suppressed = apply_suppressions(findings.values(), config, now)
     kept.sort(key=lambda f: (-f.severity.rank, f.check_id, f.resource_arn))

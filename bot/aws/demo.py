@@ -274,11 +274,20 @@ ROLES: tuple[DemoRole, ...] = (
     ),
     DemoRole(
         "lambda-processor",
-        "service role without aws:SourceArn; can rewrite policy versions",
+        "Lambda execution role (passed with iam:PassRole: no confused deputy); can rewrite policy"
+        " versions",
         _trust({"Service": "lambda.amazonaws.com"}),
         created_days_ago=150,
         last_used_days_ago=1,
         policies=("PolicyMaintainer",),
+    ),
+    DemoRole(
+        "config-recorder-role",
+        "AWS Config service role without aws:SourceAccount (confused deputy)",
+        _trust({"Service": "config.amazonaws.com"}),
+        created_days_ago=250,
+        last_used_days_ago=1,
+        policies=("ReportsReadOnly",),
     ),
     DemoRole(
         "legacy-batch-role",

@@ -229,7 +229,7 @@ MUST_FLAG = {
     "policy.notaction_allow": {"EverythingButIam"},
     "role.trust_any_principal": {"public-trust-role"},
     "role.trust_cross_account_unguarded": {"partner-audit-role"},
-    "role.trust_confused_deputy": {"lambda-processor"},
+    "role.trust_confused_deputy": {"config-recorder-role"},
     "role.cross_account_readonly": {"partner-audit-role"},
     "role.unused": {"legacy-batch-role"},
     "certificate.expired": {EXPIRED_CERTIFICATE_NAME},
@@ -240,7 +240,7 @@ MUST_NOT_FLAG = {
     "user.access_key_unused": {"henry.new", "ci-deployer"},
     "user.access_key_not_rotated": {"leo.departed", "ci-deployer"},
     "role.trust_cross_account_unguarded": {"partner-guarded-role"},
-    "role.trust_confused_deputy": {"AWSServiceRoleForSupport"},
+    "role.trust_confused_deputy": {"AWSServiceRoleForSupport", "lambda-processor"},
     "role.unused": {"AWSServiceRoleForSupport"},
 }
 

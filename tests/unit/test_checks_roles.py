@@ -159,9 +159,23 @@ def test_same_account_trust_and_unknown_ids_are_not_cross_account() -> None:
 
 def test_confused_deputy_fails_for_service_trust_without_source_condition() -> None:
     findings = _check(
-        "role.trust_confused_deputy", role("fn", trust=service_trust("lambda.amazonaws.com"))
+        "role.trust_confused_deputy", role("rec", trust=service_trust("config.amazonaws.com"))
     )
-    assert findings[0].evidence["services"] == ["lambda.amazonaws.com"]
+    assert findings[0].evidence["services"] == ["config.amazonaws.com"]
+
+
+@pytest.mark.parametrize(
+    "service", ["lambda.amazonaws.com", "ec2.amazonaws.com", "ecs-tasks.amazonaws.com"]
+)
+def test_confused_deputy_spares_execution_roles_passed_with_pass_role(service) -> None:
+    # Such roles reach the service only through iam:PassRole, which never crosses accounts.
+    assert _check("role.trust_confused_deputy", role("fn", trust=service_trust(service))) == []
+
+
+def test_confused_deputy_names_only_the_services_that_matter() -> None:
+    both = service_trust(["lambda.amazonaws.com", "config.amazonaws.com"])
+    findings = _check("role.trust_confused_deputy", role("mixed", trust=both))
+    assert findings[0].evidence["services"] == ["config.amazonaws.com"]
 
 
 @pytest.mark.parametrize(

@@ -207,6 +207,23 @@ def role_trust_cross_account_unguarded(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
+# Services that use a role only when it is passed to them (iam:PassRole, same account).
+PASS_ROLE_ONLY_SERVICES = frozenset(
+    {
+        "ec2.amazonaws.com",
+        "lambda.amazonaws.com",
+        "edgelambda.amazonaws.com",
+        "ecs-tasks.amazonaws.com",
+        "eks.amazonaws.com",
+        "eks-fargate-pods.amazonaws.com",
+        "glue.amazonaws.com",
+        "backup.amazonaws.com",
+        "apigateway.amazonaws.com",
+        "batch.amazonaws.com",
+    }
+)
+
+
 @register(
     id="role.trust_confused_deputy",
     title="Service trust without source condition",
@@ -220,11 +237,17 @@ def role_trust_cross_account_unguarded(ctx: CheckContext) -> Iterator[Finding]:
 )
 def role_trust_confused_deputy(ctx: CheckContext) -> Iterator[Finding]:
     """Service principals in a statement without aws:SourceArn / aws:SourceAccount (or the
-    organization-wide aws:SourceOrgID / SourceOrgPaths); service-linked roles excluded."""
+    organization-wide aws:SourceOrgID / SourceOrgPaths); service-linked roles excluded.
+
+    Execution roles of compute services are not flagged: such a role reaches the service only
+    through iam:PassRole, which cannot cross accounts, so another customer cannot make the
+    service use it (the false alarm Prowler users reported for EC2, Lambda and friends)."""
     for role in _customer_roles(ctx):
         unguarded = [s for s in _trust(ctx, role).services if not s["restricted_by"]]
-        if unguarded:
-            services = sorted({svc for s in unguarded for svc in s["services"]})
+        services = sorted(
+            {svc for s in unguarded for svc in s["services"]} - PASS_ROLE_ONLY_SERVICES
+        )
+        if services:
             yield ctx.finding(
                 role.arn,
                 ROLE,
