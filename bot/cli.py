@@ -118,8 +118,12 @@ class _StderrHandler(logging.StreamHandler):
 def configure_logging(verbosity: int) -> None:
     """Warnings by default, -v info, -vv debug; always to stderr so stdout stays the report."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    from bot.observability import RedactSecrets  # noqa: PLC0415 - the one masking filter
+
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s %(name)s: %(message)s"))
+    # -v / -vv show library logs (slack_sdk, botocore): tokens and keys never reach the terminal.
+    handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     # Replace only our own handler: calling main() twice must not log twice, and a host that
     # installed handlers (pytest, an embedding app) keeps them.

@@ -49,3 +49,15 @@ def test_an_installed_handler_masks_tokens_and_aws_keys_alike() -> None:
     assert BOT_TOKEN not in message
     assert "Z" * 16 not in message
     assert message == "headers xoxb-*** key AKIAZZZZ***"
+
+
+def test_cli_log_handler_masks_tokens(capsys) -> None:
+    import logging
+
+    from bot.cli import configure_logging
+
+    configure_logging(2)
+    logging.getLogger("slack_sdk.web").debug("headers: Authorization: Bearer xoxb-1234-secretvalue")
+    err = capsys.readouterr().err
+    assert "secretvalue" not in err
+    assert "headers" in err
