@@ -297,11 +297,23 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     return summarise(args, tools, gaad_mb, generated_in, now, bench_peak_mb=floor_mb)
 
 
+_PROFILE_RUNNER = """\
+import cProfile, sys
+from bot.cli import main
+out = sys.argv.pop(1)
+cProfile.run("main(sys.argv[1:])", out)
+"""
+
+
 def profile_ours(command: list[str], work: Path, profile_path: Path) -> None:
     """One extra, unmeasured run of our audit under cProfile; print where the time goes."""
     profile_path.parent.mkdir(parents=True, exist_ok=True)
-    profiled = [sys.executable, "-m", "cProfile", "-o", str(profile_path), *command]
+    profile_path.unlink(missing_ok=True)
+    # Not the console script: it ends with os._exit, which would skip writing the profile.
+    profiled = [sys.executable, "-c", _PROFILE_RUNNER, str(profile_path), *command[1:]]
     measure(profiled, cwd=work, log_path=work / "profile.log", ok_codes=(0, 1))
+    if not profile_path.exists():
+        raise BenchError(f"the profiled run wrote no profile to {profile_path}")
     stream = io.StringIO()
     stats = pstats.Stats(str(profile_path), stream=stream)
     stats.sort_stats("cumulative").print_stats(r"/bot/", 25)

@@ -105,6 +105,8 @@ def run_audit(
             ran.append(check.meta.id)
             for finding in produced:
                 findings.setdefault(finding.key, finding)
+    if shared is None:  # the caches are ours and no longer needed: give their memory back now
+        release_shared(context.shared)
 
     kept, suppressed = apply_suppressions(findings.values(), config, now)
     kept.sort(key=lambda f: (-f.severity.rank, f.check_id, f.resource_arn))
@@ -121,6 +123,20 @@ def run_audit(
         tool_version=__version__,
         extra=dict(context.shared.get("report_extra", {})),
     )
+
+
+def release_shared(shared: dict) -> None:
+    """Drop the checks' shared caches but ``report_extra``. A cache that references itself (the
+    permission index) offers ``release()`` to break the cycle, so its memory returns at once
+    instead of at the collector's next full pass, while the report is being rendered."""
+    extra = shared.get("report_extra")
+    for value in shared.values():
+        release = getattr(value, "release", None)
+        if callable(release):
+            release()
+    shared.clear()
+    if extra is not None:
+        shared["report_extra"] = extra
 
 
 def apply_suppressions(

@@ -25,7 +25,6 @@ from bot.clicmd._common import (
     utc_now,
     write_output,
 )
-from bot.config import DEFAULT_SLACK_API_URL
 from bot.digest.content import digest_text
 from bot.digest.schedule import schedule_from_config
 from bot.errors import ConfigError, InputError
@@ -142,6 +141,8 @@ def _poster(env: Mapping[str, str], store):
     token = env.get("SLACK_BOT_TOKEN", "")
     if not token.startswith("xoxb-"):
         raise ConfigError(["SLACK_BOT_TOKEN must be set to a bot token (xoxb-...) for --post"])
+    from bot.config import DEFAULT_SLACK_API_URL  # noqa: PLC0415 - boto3 only when posting
+
     base_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not base_url.startswith(("https://", "http://")):
         raise InputError(f"SLACK_API_URL must be an http(s) URL, got {base_url!r}")

@@ -11,7 +11,6 @@ from itertools import islice
 
 from bot.clicmd._common import add_format_option, add_output_option, write_output
 from bot.errors import InputError
-from bot.store.audit_log import RedisAuditLog
 
 NAME = "history"
 HELP = "export the approvals audit trail (requests, decisions, AWS calls) from Redis"
@@ -52,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("set REDIS_URL (or --redis-url): the audit trail lives in Redis")
     if args.limit < 0:
         raise InputError("--limit must be 0 (all) or a positive number")
+    from bot.store.audit_log import RedisAuditLog  # noqa: PLC0415 - redis only for this subcommand
+
     log = RedisAuditLog.from_url(url)
     if args.limit:
         entries = list(reversed(log.last(args.limit)))

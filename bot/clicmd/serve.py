@@ -6,11 +6,13 @@ import argparse
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.config import Settings, load_settings
 from bot.errors import ConfigError, InputError, StoreError
 from bot.slack.log_redaction import install as install_redaction
+
+if TYPE_CHECKING:  # bot.config pulls in boto3: imported by the command, not by every CLI run
+    from bot.config import Settings
 
 NAME = "serve"
 HELP = "run the Slack bot (/iam-audit); --demo serves the built-in demo account"
@@ -81,6 +83,7 @@ def configure_logging(level_name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.app import create_app  # noqa: PLC0415 - Slack libraries only for this subcommand
+    from bot.config import load_settings  # noqa: PLC0415 - boto3 only for this subcommand
     from bot.services import build_services  # noqa: PLC0415
     from bot.slack.http_server import SlackHttpServer, run_socket_mode  # noqa: PLC0415
 

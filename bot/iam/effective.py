@@ -563,6 +563,8 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._built: dict[str, EffectivePermissions] = {}
         self._resolved: dict[tuple[Any, ...], ResolvedPolicy] = {}
         self._views: dict[tuple[Any, ...], PolicySetView] = {}
+        # Answers policies with identical statements share (see ResolvedPolicy).
+        self._by_statements: dict[Any, Any] = {}
         self._probes: dict[str, tuple[str, ...]] = {}
         self._iam_writes: frozenset[str] | None = None
         self._keys_of: dict[str, frozenset[str]] = {}
@@ -640,7 +642,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             cache_key = (*cache_key, ref.arn)
         resolved = self._resolved.get(cache_key)
         if resolved is None:
-            resolved = ResolvedPolicy(source, facts, ref.tags, ref.arn)
+            resolved = ResolvedPolicy(source, facts, ref.tags, ref.arn, shared=self._by_statements)
             self._resolved[cache_key] = resolved
         return resolved
 
@@ -718,6 +720,14 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             found = (frozenset(names), names)
             self._lists[label] = found
         return found
+
+    def release(self) -> None:
+        """Forget every cached principal and policy set. Each principal refers back to this
+        index, so without this the whole cache waits for a full garbage collection."""
+        self._built.clear()
+        self._views.clear()
+        self._resolved.clear()
+        self._by_statements.clear()
 
     def stats(self) -> dict[str, int]:
         return {

@@ -33,7 +33,7 @@ from typing import Any
 from bot.audit.model import PolicyDocument
 from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
-from bot.iam.matching import action_matcher, arn_matcher
+from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
 from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
 
 ABSENT: tuple[str, ...] = ()  # a fact saying "this key is not in the request"
@@ -109,6 +109,7 @@ class ResolvedPolicy:
         "_evaluator",
         "_literals",
         "_principal_arn",
+        "_star",
         "_subsets",
         "_tests",
         "all_star",
@@ -125,13 +126,21 @@ class ResolvedPolicy:
         facts: Mapping[str, tuple[str, ...]],
         tags: Mapping[str, str],
         principal_arn: str,
+        *,
+        shared: dict[Any, Any] | None = None,
     ) -> None:
+        """``shared``: a dict (one per audit) through which policies whose resolved statements
+        are identical share the answers that depend on the statements only (which statements
+        match an action, which actions of a list they can match, their answers on `*`): the
+        same managed policy reached through 200 groups, or an inline document copied onto
+        hundreds of users, is then worked out once instead of once per copy."""
         self.source = source
         self.error: str | None = None
         self.assumptions: list[str] = []
         self.cache: dict[tuple[str, str], tuple[str, tuple[Grant, ...]]] = {}
         self._literals: dict[str, tuple[str, ...]] = {}
         self._subsets: dict[tuple[str, str], Any] = {}
+        self._star: dict[str, StarFacts] = {}  # answers on `*` per action list
         # Conditions are resolved below, so the request context only serves policy variables;
         # keeping just the keys they name spares the evaluator normalising the rest every call.
         text = json.dumps(source.document, default=str)
@@ -151,8 +160,23 @@ class ResolvedPolicy:
         self.all_star = all(st.resources == ("*",) for st in self.policy.statements)
         self._evaluator: Evaluator | None = None  # compiled on first use: many never need it
         self._by_action: dict[str, tuple[Statement, ...]] = {}
+        if shared is not None:
+            # Answers on `*` depend on the caller when a policy variable is involved.
+            self._share(shared, with_star=not variables)
         self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
         self._principal_arn = principal_arn
+
+    def _share(self, shared: dict[Any, Any], *, with_star: bool) -> None:
+        try:
+            key = ("statements", self.policy.version, self.policy.statements)
+            caches = shared.get(key)
+        except TypeError:  # a statement holding something unhashable: keep our own caches
+            return
+        if caches is None:
+            caches = shared[key] = (self._by_action, self._subsets, self._star)
+        self._by_action, self._subsets = caches[0], caches[1]
+        if with_star:
+            self._star = caches[2]
 
     def _resolve(
         self, policy: Policy, facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str]
@@ -198,10 +222,22 @@ class ResolvedPolicy:
 
     # ---- quick tests used to skip evaluator calls that cannot matter ----
     def may_allow(self, action_lower: str) -> bool:
-        return any(st.effect == "Allow" for st in self._matching(action_lower))
+        return bool(self._effects(action_lower) & _ALLOW)
 
     def may_deny(self, action_lower: str) -> bool:
-        return any(st.effect == "Deny" for st in self._matching(action_lower))
+        return bool(self._effects(action_lower) & _DENY)
+
+    def _effects(self, action_lower: str) -> int:
+        """The effects of the statements matching an action, as bits (asked ~100 times per
+        action; small ints cost no memory per entry)."""
+        key = ("effects", action_lower)
+        found = self._subsets.get(key)
+        if found is None:
+            found = 0
+            for st in self._matching(action_lower):
+                found |= _ALLOW if st.effect == "Allow" else _DENY
+            self._subsets[key] = found
+        return found
 
     def subset(self, effect: str, label: str, actions: frozenset[str], expand: Expander):
         """The actions (lower-case) of a named list that a statement of this effect can match.
@@ -244,8 +280,7 @@ class ResolvedPolicy:
 
     def star_facts(self, label: str, actions: frozenset[str], expand: Expander) -> StarFacts:
         """This policy's own answers on Resource `*` for the actions of a named list."""
-        key = ("star", label)
-        found = self._subsets.get(key)
+        found = self._star.get(label)
         if found is None:
             allows = self.subset("Allow", label, actions, expand)
             denies = self.subset("Deny", label, actions, expand)
@@ -258,11 +293,11 @@ class ResolvedPolicy:
                     frozenset(a for a, d in decisions.items() if d == "allowed"),
                     frozenset(a for a, d in decisions.items() if d == "explicit_deny"),
                 )
-            self._subsets[key] = found
+            self._star[label] = found
         return found
 
     def cached_star_facts(self, label: str) -> StarFacts | None:
-        return self._subsets.get(("star", label))
+        return self._star.get(label)
 
     def allow_literals(self, action_lower: str) -> tuple[str, ...]:
         """Resource patterns of the Allow statements that match an action (candidate targets)."""
@@ -327,8 +362,12 @@ class ResolvedPolicy:
                 applying.append(st)
                 continue
             if any("${" in p for p in patterns):
-                return None
-            if arn_matcher(patterns)("*") != (st.resources is None):
+                if any(_STAR_CAPABLE.issuperset(_VARIABLE_TEXT.sub("", p)) for p in patterns):
+                    return None  # a variable might render to a wildcard: ask the evaluator
+                matches = False  # a literal character besides the variables: never `*`
+            else:
+                matches = _matches_literal_star(patterns)
+            if matches != (st.resources is None):
                 applying.append(st)
         label = self.source.label()
         denies = tuple(Grant(label, st.label, "Deny") for st in applying if st.effect == "Deny")
@@ -406,6 +445,21 @@ def decision_count() -> int:
     """Every per-policy decision made: evaluator calls plus Resource-"*" policies decided by
     action alone (for benchmarks)."""
     return _STATS["evaluations"] + _STATS["by_action"]
+
+
+_VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
+_ALLOW = 1
+_DENY = 2
+_STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)
+
+
+def _matches_literal_star(patterns: tuple[str, ...]) -> bool:
+    """Whether the one-character Resource `*` matches a pattern list. Only a pattern made of
+    wildcards alone can match it, so the regex of every other pattern (thousands of ARNs in a
+    big account, each compiled once) is never built just to answer no."""
+    if not any(_STAR_CAPABLE.issuperset(pattern) for pattern in patterns):
+        return False
+    return arn_matcher(patterns)("*")
 
 
 def _action_test(statement: Statement) -> Callable[[str], bool]:

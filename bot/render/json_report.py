@@ -20,15 +20,27 @@ def render_json(
     """The public report shape; key order is the one ``to_dict`` builds, so diffs stay small."""
     del catalogue, options  # the JSON carries the findings' own text; nothing to look up
     body = report.to_dict()
-    members = [f"  {json.dumps(key)}: {_value(key, value)}" for key, value in body.items()]
-    return "{\n" + ",\n".join(members) + "\n}\n"
+    # Pieces joined once at the end: nesting joins would copy a 50 MB report several times
+    # over, and those copies were the audit's peak memory.
+    parts = ["{\n"]
+    for position, (key, value) in enumerate(body.items()):
+        if position:
+            parts.append(",\n")
+        parts.append(f"  {json.dumps(key)}: ")
+        _value(key, value, parts)
+    parts.append("\n}\n")
+    return "".join(parts)
 
 
-def _value(key: str, value: Any) -> str:
+def _value(key: str, value: Any, parts: list[str]) -> None:
     if key in _LINE_PER_ITEM and isinstance(value, list) and value:
-        items = ",\n".join(f"    {_compact(item)}" for item in value)
-        return "[\n" + items + "\n  ]"
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        parts.append("[\n")
+        for position, item in enumerate(value):
+            parts.append(",\n    " if position else "    ")
+            parts.append(_compact(item))
+        parts.append("\n  ]")
+        return
+    parts.append(json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  "))
 
 
 def _compact(value: Any) -> str:
