@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 
 from bot.audit.config import AuditConfig
-from bot.audit.engine import fewer_gc_pauses, run_audit
+from bot.audit.engine import gc_paused, run_audit
 from bot.audit.findings import Severity
 from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         from bot.clicmd._accounts import run_accounts  # noqa: PLC0415 - boto3 when used
 
         return run_accounts(args, config=config, only=only, now=now)
-    with fewer_gc_pauses():  # loading, auditing and rendering a big account: see engine
+    with gc_paused():  # loading, auditing and rendering a big account: see engine
         return _audit_and_render(args, config=config, only=only, now=now)
 
 

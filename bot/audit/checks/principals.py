@@ -63,7 +63,7 @@ CREDENTIAL_ACTIONS: tuple[str, ...] = (
 )
 
 _EVIDENCE_LIMIT = 20  # actions listed per finding; the count says how many there were
-_GRANTS_LIMIT = 3  # actions whose granting statements are spelled out
+_GRANTS_LIMIT = 1  # actions whose granting statements are spelled out (policies names them all)
 # Escalation methods spelled out per finding (method_ids names every one): a NotAction
 # principal holds 40+, and a report of thousands of findings must stay readable and small.
 _METHODS_LIMIT = 10
