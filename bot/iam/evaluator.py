@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Literal
 
 from bot.iam.conditions import CompiledCondition, normalise_context
-from bot.iam.matching import action_matcher, arn_matcher
+from bot.iam.matching import Matcher, action_matcher, arn_matcher
 from bot.iam.policy import Policy, Principal, Statement
 from bot.iam.principals import PrincipalInfo, Via, names_identity, parse_principal, principal_via
 from bot.iam.variables import Context, has_variables, parse_template
@@ -136,6 +136,7 @@ class CompiledStatement:
         "_principals",
         "_resource",
         "_resource_negated",
+        "_resource_patterns",
         "_resource_templates",
         "is_deny",
         "kind",
@@ -162,7 +163,10 @@ class CompiledStatement:
         if self._resource_negated:
             patterns = statement.not_resources
         # No Resource at all (trust policies): the statement is about the resource it sits on.
-        self._resource = None if patterns is None else arn_matcher(patterns)
+        self._resource_patterns = patterns
+        # Compiled on first use: in a big account most statements are never asked about a
+        # resource (their action does not match), and each pattern list is a regex to build.
+        self._resource: Matcher | None = None
         self._resource_templates = None
         if patterns is not None and variables and any(has_variables(p) for p in patterns):
             self._resource_templates = tuple(parse_template(p, pattern=True) for p in patterns)
@@ -177,10 +181,13 @@ class CompiledStatement:
         return self._action(action_lower) != self._action_negated
 
     def matches_resource(self, resource: str, context: Context) -> bool:
-        if self._resource is None:
+        if self._resource_patterns is None:
             return True
         if self._resource_templates is None:
-            return self._resource(resource) != self._resource_negated
+            matcher = self._resource
+            if matcher is None:
+                matcher = self._resource = arn_matcher(self._resource_patterns)
+            return matcher(resource) != self._resource_negated
         rendered = [t.render(context, pattern=True) for t in self._resource_templates]
         if self._resource_negated and None in rendered:
             # Cannot tell what NotResource excludes: the statement does not match.

@@ -15,6 +15,7 @@ from bot.iam.catalogue import default_catalogue
 from bot.iam.effective import Access, Grant, PermissionIndex
 from bot.iam.evaluator import Evaluator, PolicySet, Request
 from bot.iam.linter import _count_by_service, lint_policy
+from bot.iam.matching import arn_matcher
 from bot.iam.policy import parse_policy
 from bot.iam.privesc import Escalation, HeldMethod
 from bot.iam.privesc_methods import action_methods
@@ -209,3 +210,17 @@ def test_console_main_waits_for_running_threads(monkeypatch):
     with pytest.raises(SystemExit) as exited:
         cli.console_main()
     assert exited.value.code == 1
+
+
+def test_evaluator_compiles_a_resource_pattern_only_when_a_statement_is_asked():
+    doc = allow("s3:GetObject", "arn:aws:s3:::lazy-compile-check-*/*")
+    evaluator = Evaluator(PolicySet(identity=[parse_policy(doc, name="p")]))
+    before = arn_matcher.cache_info().misses
+    other = evaluator.evaluate(Request(user_arn("dev"), "sqs:SendMessage", "*"))
+    assert other.decision == "implicit_deny"
+    assert arn_matcher.cache_info().misses == before  # its action did not match: no regex
+    asked = evaluator.evaluate(
+        Request(user_arn("dev"), "s3:GetObject", "arn:aws:s3:::lazy-compile-check-1/key")
+    )
+    assert asked.decision == "allowed"
+    assert arn_matcher.cache_info().misses == before + 1
