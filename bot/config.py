@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.approvals.rules import ApprovalRules, parse_approval_rules
+from bot.approvals.rules import ApprovalRules, id_list, parse_approval_rules, parse_slack_ids
 from bot.digest.schedule import DigestSchedule, schedule_from_config
 from bot.errors import ConfigError, InputError
 from bot.operations_config import OperationsOptions, parse_operations
@@ -41,8 +41,6 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
-_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -142,7 +140,7 @@ def load_settings(
     if redis_url:
         _check_url("REDIS_URL", redis_url, _REDIS_SCHEMES, problems)
 
-    channels = _id_list(
+    channels = id_list(
         "IAM_AUDIT_CHANNELS", pick("IAM_AUDIT_CHANNELS", slack, "channels", ""), problems
     )
     for channel in channels:
@@ -291,15 +289,6 @@ def _redact_url(value: str) -> str:
     return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", value)
 
 
-def _id_list(name: str, raw: Any, problems: list[str]) -> list[str]:
-    if isinstance(raw, str):
-        return [item.strip() for item in raw.split(",") if item.strip()]
-    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
-        return [item.strip() for item in raw if item.strip()]
-    problems.append(f"{name} must be a comma-separated string or a list of ids")
-    return []
-
-
 def _allowlists(
     env: Mapping[str, str], slack: dict[str, Any], problems: list[str]
 ) -> dict[str, Allowlist]:
@@ -318,18 +307,7 @@ def _allowlists(
                 problems.append(f"{name}: unknown subcommand {sub!r}")
 
     def parse(label: str, raw: Any) -> Allowlist:
-        users: set[str] = set()
-        groups: set[str] = set()
-        for item in _id_list(label, raw, problems):
-            if _USER_ID.match(item):
-                users.add(item)
-            elif _GROUP_ID.match(item):
-                groups.add(item)
-            else:
-                problems.append(
-                    f"{label}: {item!r} is neither a user id (U...) nor a user-group id (S...)"
-                )
-        return Allowlist(frozenset(users), frozenset(groups))
+        return Allowlist(*parse_slack_ids(label, raw, problems))
 
     default_raw = env.get("IAM_AUDIT_ALLOW") or table.get("default", "")
     default = parse("IAM_AUDIT_ALLOW", default_raw)

@@ -126,6 +126,23 @@ def _posted_notice(request: ApprovalRequest) -> Message:
     )
 
 
+def propose_and_post(
+    services: Services,
+    propose: Callable[[ApprovalDesk], ApprovalRequest],
+    reply: Callable[[Message], None],
+) -> ApprovalRequest | None:
+    """Make a request with ``propose(desk)`` and post it for the approvers; ``reply`` tells the
+    requester where it went, or why the desk refused (then None comes back)."""
+    try:
+        created = propose(desk(services))
+    except Refused as exc:
+        reply(notice_message(str(exc)))
+        return None
+    posted = post_request(services, created)
+    reply(_posted_notice(posted))
+    return posted
+
+
 # --- subcommands ---------------------------------------------------------------------------
 
 
@@ -185,19 +202,17 @@ def handle_detach(request: CommandRequest) -> None:
 
 def _propose(request: CommandRequest, remediation: str, params: dict[str, Any]) -> None:
     services = request.services
-    try:
-        created = desk(services).propose(
+    propose_and_post(
+        services,
+        lambda the_desk: the_desk.propose(
             requester=request.user_id,
             remediation=remediation,
             params=params,
             is_member=membership(services),
             origin_channel=request.channel_id,
-        )
-    except Refused as exc:
-        request.reply(notice_message(str(exc)))
-        return
-    posted = post_request(services, created)
-    request.reply(_posted_notice(posted))
+        ),
+        request.reply,
+    )
 
 
 def handle_history(request: CommandRequest) -> None:
@@ -328,18 +343,16 @@ def on_reject_submit(services: Services, body: dict[str, Any]) -> None:
 def on_undo(services: Services, body: dict[str, Any], reply: Callable[[Message], None]) -> None:
     user = body["user"]["id"]
     channel = (body.get("channel") or {}).get("id", "")
-    try:
-        created = desk(services).propose_undo(
+    propose_and_post(
+        services,
+        lambda the_desk: the_desk.propose_undo(
             requester=user,
             request_id=_request_id(body),
             is_member=membership(services),
             origin_channel=channel,
-        )
-    except Refused as exc:
-        reply(notice_message(str(exc)))
-        return
-    posted = post_request(services, created)
-    reply(_posted_notice(posted))
+        ),
+        reply,
+    )
 
 
 def on_custom_submit(services: Services, body: dict[str, Any]) -> None:
@@ -354,8 +367,9 @@ def on_custom_submit(services: Services, body: dict[str, Any]) -> None:
         services.delivery.post_ephemeral(channel, user, notice_message(refusal))
         return
     document = json.loads(submitted(view, POLICY_BLOCK, POLICY_INPUT))
-    try:
-        created = desk(services).propose(
+    propose_and_post(
+        services,
+        lambda the_desk: the_desk.propose(
             requester=user,
             remediation="attach_policy",
             params={
@@ -367,12 +381,9 @@ def on_custom_submit(services: Services, body: dict[str, Any]) -> None:
             },
             is_member=membership(services),
             origin_channel=channel,
-        )
-    except Refused as exc:
-        services.delivery.post_ephemeral(channel, user, notice_message(str(exc)))
-        return
-    posted = post_request(services, created)
-    services.delivery.post_ephemeral(channel, user, _posted_notice(posted))
+        ),
+        lambda msg: services.delivery.post_ephemeral(channel, user, msg),
+    )
 
 
 def custom_policy_error(view: dict[str, Any]) -> str | None:
@@ -402,19 +413,17 @@ def on_remediate(*, services: Services, body: dict[str, Any], finding: Any, repo
         snapshot = services.audits.snapshot().snapshot
     except InputError:
         snapshot = None
-    try:
-        created = desk(services).propose_for_finding(
+    propose_and_post(
+        services,
+        lambda the_desk: the_desk.propose_for_finding(
             requester=user,
             finding=finding,
             snapshot=snapshot,
             is_member=membership(services),
             origin_channel=channel,
-        )
-    except Refused as exc:
-        services.delivery.post_ephemeral(channel, user, notice_message(str(exc)))
-        return
-    posted = post_request(services, created)
-    services.delivery.post_ephemeral(channel, user, _posted_notice(posted))
+        ),
+        lambda msg: services.delivery.post_ephemeral(channel, user, msg),
+    )
 
 
 # --- registration ------------------------------------------------------------------------------
@@ -427,8 +436,16 @@ ACTIONS: dict[str, ClickHandler] = {
 }
 
 
-def on_click(services: Services, body: dict[str, Any], handler: ClickHandler) -> None:
-    """After the ack: de-duplicate the delivery, then run the handler with one-sentence errors."""
+def on_click(
+    services: Services,
+    body: dict[str, Any],
+    handler: ClickHandler,
+    *,
+    allowlist: str | None = None,
+) -> None:
+    """After the ack: de-duplicate the delivery, re-check the `allowlist` subcommand's allowlist
+    when one is named (a button outlives the permission that showed it), then run the handler
+    with one-sentence errors."""
     from commands.router import run_safely  # noqa: PLC0415 - router imports this module
 
     action = (body.get("actions") or [{}])[0]
@@ -446,9 +463,38 @@ def on_click(services: Services, body: dict[str, Any], handler: ClickHandler) ->
         if not services.store.first_seen(key, CLICK_DEDUPE_SECONDS):
             log.info("dropped a repeated %s", what)
             return
+        if allowlist is not None:
+            refusal = services.authorizer.refusal(
+                user_id=user, channel_id=channel or None, subcommand=allowlist
+            )
+            if refusal:
+                log.info("refused %s: %s", what, refusal)
+                reply(notice_message(refusal))
+                return
         handler(services, body, reply)
 
     run_safely(what, reply, work)
+
+
+def register_clicks(
+    app: App,
+    services: Services,
+    actions: dict[str, ClickHandler],
+    *,
+    allowlist: str | None = None,
+) -> None:
+    """One Bolt listener per button action id: ack at once, then `on_click`."""
+
+    def listener_for(handler: ClickHandler) -> Callable[[Ack, dict[str, Any]], None]:
+        # Bolt injects listener arguments by name, so the handler is bound by a closure.
+        def listener(ack: Ack, body: dict[str, Any]) -> None:
+            ack()
+            on_click(services, body, handler, allowlist=allowlist)
+
+        return listener
+
+    for action_id, handler in actions.items():
+        app.action(action_id)(listener_for(handler))
 
 
 def on_submission(
@@ -474,17 +520,7 @@ def on_submission(
 
 def register(app: App, services: Services) -> None:
     """Listeners of the approval buttons and modals, and the Remediate handlers per check id."""
-
-    def listener_for(handler: ClickHandler) -> Callable[[Ack, dict[str, Any]], None]:
-        # Bolt injects listener arguments by name, so the handler is bound by a closure.
-        def listener(ack: Ack, body: dict[str, Any]) -> None:
-            ack()
-            on_click(services, body, handler)
-
-        return listener
-
-    for action_id, handler in ACTIONS.items():
-        app.action(action_id)(listener_for(handler))
+    register_clicks(app, services, ACTIONS)
 
     @app.view(REJECT_MODAL)
     def on_reject_view(ack: Ack, body: dict[str, Any]) -> None:

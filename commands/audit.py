@@ -15,7 +15,7 @@ from typing import Any
 from bot.audit.findings import Severity
 from bot.audit.report import Report
 from bot.audits import AuditResult
-from bot.errors import DeliveryError, IamAuditError, InputError
+from bot.errors import IamAuditError, InputError
 from bot.services import Services
 from bot.slack.blocks import (
     ACTION_OPEN_ACCOUNT,
@@ -72,14 +72,27 @@ def parse_args(args: list[str]) -> AuditArgs:
 
 
 class ProgressMessage:
-    """One requester's message: updated at each stage, then replaced by the result."""
+    """One requester's message: updated at each stage, then replaced by the result.
 
-    def __init__(self, request: CommandRequest, ts: str, args: AuditArgs, account_label: str):
+    ``offer_remediation`` is False for a member account: the remediations act on the bot's own
+    account, so its page carries no Remediate buttons.
+    """
+
+    def __init__(
+        self,
+        request: CommandRequest,
+        ts: str,
+        args: AuditArgs,
+        account_label: str,
+        *,
+        offer_remediation: bool = True,
+    ):
         self._request = request
         self._services = request.services
         self._ts = ts
         self._args = args
         self._label = account_label
+        self._offer_remediation = offer_remediation
 
     def on_stage(self, stage: str, joined: int) -> None:
         message = progress_message(
@@ -99,7 +112,7 @@ class ProgressMessage:
             page_size=services.settings.page_size,
             now=services.clock(),
             min_severity=self._args.min_severity,
-            remediable=services.remediable,
+            remediable=services.remediable if self._offer_remediation else frozenset(),
             cached_at=result.saved_at,
         )
         services.delivery.update(self._request.channel_id, self._ts, page.message)
@@ -133,17 +146,8 @@ def handle(request: CommandRequest) -> None:
         services.audits.validate_checks(args.checks)
     latest = services.audits.latest()
     label = latest[0].account_id if latest else services.audits.target
-    try:
-        ts = services.delivery.post(
-            request.channel_id, progress_message(label, "collecting", demo=services.settings.demo)
-        )
-    except DeliveryError as exc:
-        log.warning("cannot post in %s: %s", request.channel_id, exc)
-        request.reply(
-            notice_message(
-                "I cannot post in this channel. Invite me first (/invite @iam-audit), then retry."
-            )
-        )
+    ts = request.post_progress(progress_message(label, "collecting", demo=services.settings.demo))
+    if ts is None:
         return
     subscriber = ProgressMessage(request, ts, args, label)
     try:

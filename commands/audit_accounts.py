@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import replace
 from typing import Any
 
 from bot.audit.multi import MultiAccountReport, summary_text
 from bot.audits import AuditResult
-from bot.errors import CollectionError, DeliveryError, IamAuditError, InputError
+from bot.errors import CollectionError, IamAuditError, InputError
 from bot.organization_audits import (
     ALL,
     OrganizationAudits,
@@ -63,15 +62,8 @@ def handle_account(request: CommandRequest, args: list[str]) -> None:
         if selector == ALL
         else progress_message(selector, "collecting", demo=organization.demo)
     )
-    try:
-        ts = services.delivery.post(request.channel_id, first)
-    except DeliveryError as exc:
-        log.warning("cannot post in %s: %s", request.channel_id, exc)
-        request.reply(
-            notice_message(
-                "I cannot post in this channel. Invite me first (/invite @iam-audit), then retry."
-            )
-        )
+    ts = request.post_progress(first)
+    if ts is None:
         return
     try:
         if selector == ALL:
@@ -127,41 +119,15 @@ class MemberProgress:
     def __init__(self, request: CommandRequest, ts: str, args: Any, account_id: str) -> None:
         from commands.audit import ProgressMessage  # noqa: PLC0415 - audit imports this module
 
-        self._inner = ProgressMessage(request, ts, args, account_id)
+        self._inner = ProgressMessage(request, ts, args, account_id, offer_remediation=False)
         self._request = request
-        self._ts = ts
-        self._args = args
 
     def on_stage(self, stage: str, joined: int) -> None:
         self._inner.on_stage(stage, joined)
 
     def on_done(self, result: AuditResult) -> None:
-        services = self._request.services
-        report = result.report
-        if self._args.checks:  # a joined request sees only the checks it asked for
-            wanted = self._args.checks
-            report = replace(
-                report, findings=tuple(f for f in report.findings if f.check_id in wanted)
-            )
-        page = audit_page(
-            report,
-            report_id=result.report_id,
-            page=0,
-            page_size=services.settings.page_size,
-            now=services.clock(),
-            min_severity=self._args.min_severity,
-            cached_at=result.saved_at,
-        )
-        services.delivery.update(self._request.channel_id, self._ts, page.message)
-        if page.needs_file:
-            services.delivery.upload_text(
-                channel=self._request.channel_id,
-                filename=f"iam-audit-{report.account_id}-{result.saved_at:%Y%m%dT%H%M%S}.json",
-                content=json.dumps(result.report.to_dict(), indent=2),
-                title=f"IAM audit of {report.account_id}: full report",
-                thread_ts=self._ts,
-            )
-        _refresh_home(services)
+        self._inner.on_done(result)
+        _refresh_home(self._request.services)
 
     def on_error(self, error: IamAuditError) -> None:
         self._inner.on_error(error)

@@ -25,7 +25,6 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.approvals.desk import Refused
 from bot.approvals.model import ApprovalRequest
 from bot.audit.analyzer_view import (
     ACTIVE,
@@ -39,7 +38,7 @@ from bot.audit.analyzer_view import (
 )
 from bot.audit.model import AnalyzerFinding, parse_aws_time
 from bot.audits import CachedSnapshot
-from bot.errors import CollectionError, DeliveryError, IamAuditError, InputError
+from bot.errors import CollectionError, IamAuditError, InputError
 from bot.services import Services
 from bot.slack.analyzer_blocks import (
     ACTION_ARCHIVE,
@@ -54,7 +53,7 @@ from bot.slack.analyzer_blocks import (
     findings_page,
     progress_message,
 )
-from bot.slack.blocks import Message, message, notice_message, section
+from bot.slack.blocks import Message, notice_message
 from commands import approvals
 from commands.request import CommandRequest
 
@@ -80,7 +79,6 @@ log = logging.getLogger(__name__)
 SNAPSHOT_FRESH_SECONDS = 3600  # active findings from an audit younger than this are reused
 CACHE_TTL_SECONDS = 24 * 3600
 CACHE_SCHEMA = "iam-audit/slack-analyzer-findings/1"
-CLICK_DEDUPE_SECONDS = 3600
 # A second click on the same finding's button within this window is a double click: ignored.
 DOUBLE_CLICK_SECONDS = 10
 
@@ -314,15 +312,8 @@ def run_in_pool(
 
     Requests with the same key while one runs join it (same filter, same answer)."""
     services = request.services
-    try:
-        ts = services.delivery.post(request.channel_id, progress_message(progress))
-    except DeliveryError as exc:
-        log.warning("cannot post in %s: %s", request.channel_id, exc)
-        request.reply(
-            notice_message(
-                "I cannot post in this channel. Invite me first (/invite @iam-audit), then retry."
-            )
-        )
+    ts = request.post_progress(progress_message(progress))
+    if ts is None:
         return
     subscriber = PoolReply(services, request.channel_id, ts, render, failure)
     try:
@@ -541,25 +532,17 @@ def propose(
     reply: Reply,
 ) -> ApprovalRequest | None:
     """Propose a remediation through the approvals desk and post the request for approvers."""
-    try:
-        created = approvals.desk(services).propose(
+    return approvals.propose_and_post(
+        services,
+        lambda desk: desk.propose(
             requester=user,
             remediation=remediation,
             params=params,
             is_member=approvals.membership(services),
             origin_channel=channel,
-        )
-    except Refused as exc:
-        reply(notice_message(str(exc)))
-        return None
-    posted = approvals.post_request(services, created)
-    # Composed from our own ids and times only, so the channel mention may stay live.
-    text = (
-        f"Approval request `{posted.id}` posted in <#{posted.channel}>; an approver has until"
-        f" {posted.expires_at.isoformat(timespec='minutes')} to decide."
+        ),
+        reply,
     )
-    reply(message(text, [section(text)]))
-    return posted
 
 
 ClickHandler = Callable[[Services, dict[str, Any], Reply], None]
@@ -571,49 +554,10 @@ ACTIONS: dict[str, ClickHandler] = {
 }
 
 
-def on_click(services: Services, body: dict[str, Any], handler: ClickHandler) -> None:
-    """After the ack: drop a re-delivery, re-check the `findings` allowlist, run the handler."""
-    from commands.router import run_safely  # noqa: PLC0415 - the router imports this module
-
-    action = (body.get("actions") or [{}])[0]
-    user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id", "")
-    what = f"click {action.get('action_id')} by {user} in {channel}"
-
-    def reply(msg: Message) -> None:
-        services.delivery.respond(
-            response_url=body.get("response_url", ""), channel=channel, user=user, message=msg
-        )
-
-    def work() -> None:
-        key = f"click:{user}:{action.get('action_id')}:{action.get('action_ts', '')}"
-        if not services.store.first_seen(key, CLICK_DEDUPE_SECONDS):
-            log.info("dropped a repeated %s", what)
-            return
-        refusal = services.authorizer.refusal(
-            user_id=user, channel_id=channel or None, subcommand=NAME
-        )
-        if refusal:
-            log.info("refused %s: %s", what, refusal)
-            reply(notice_message(refusal))
-            return
-        handler(services, body, reply)
-
-    run_safely(what, reply, work)
-
-
 def register(app: App, services: Services) -> None:
-    """Listeners of the findings buttons and of the archive-reason modal."""
-
-    def listener_for(handler: ClickHandler) -> Callable[[Ack, dict[str, Any]], None]:
-        def listener(ack: Ack, body: dict[str, Any]) -> None:
-            ack()
-            on_click(services, body, handler)
-
-        return listener
-
-    for action_id, handler in ACTIONS.items():
-        app.action(action_id)(listener_for(handler))
+    """Listeners of the findings buttons (re-checked against the `findings` allowlist) and of
+    the archive-reason modal."""
+    approvals.register_clicks(app, services, ACTIONS, allowlist=NAME)
 
     @app.view(ARCHIVE_MODAL)
     def on_archive_view(ack: Ack, body: dict[str, Any]) -> None:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.errors import InputError
+from bot.errors import DeliveryError, InputError
 from bot.services import Services
-from bot.slack.blocks import Message
+from bot.slack.blocks import Message, notice_message
+
+log = logging.getLogger(__name__)
 
 # Slack encodes these in slash-command text; phones type curly quotes.
 _SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 _SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
+NOT_IN_CHANNEL = "I cannot post in this channel. Invite me first (/invite @iam-audit), then retry."
 
 
 @dataclass
@@ -34,6 +38,16 @@ class CommandRequest:
             user=self.user_id,
             message=message,
         )
+
+    def post_progress(self, message: Message) -> str | None:
+        """Post ``message`` visibly in the request's channel and return its ts. When the bot may
+        not post there, the requester is told how to fix it (ephemerally) and None comes back."""
+        try:
+            return self.services.delivery.post(self.channel_id, message)
+        except DeliveryError as exc:
+            log.warning("cannot post in %s: %s", self.channel_id, exc)
+            self.reply(notice_message(NOT_IN_CHANNEL))
+            return None
 
     def now(self) -> datetime:
         return self.services.clock()

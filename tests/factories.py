@@ -139,6 +139,34 @@ def account_trust(account_id: str = ACCOUNT_ID, **kwargs: Any) -> PolicyDocument
     return trust_policy({"AWS": account_arn(account_id)}, **kwargs)
 
 
+# --- the origin.md example policies --------------------------------------------------------------
+# The two policies of the write-up the project started from (/work/shared/origin.md), verbatim:
+# each one is subtly wrong (ListBucket on an object ARN; an MFA deny that also blocks enrolling
+# MFA), so linter, evaluator, lint and simulate tests all use them. Treat them as read-only.
+
+ORIGIN_S3_EXAMPLE: PolicyDocument = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetObject"],
+            "Resource": "arn:aws:s3:::example-bucket/*",
+        }
+    ],
+}
+ORIGIN_MFA_EXAMPLE: PolicyDocument = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": False}},
+        }
+    ],
+}
+
+
 # --- principals and policies ----------------------------------------------------------------
 
 
@@ -579,6 +607,29 @@ def analyzer(
         created_at=days_ago(300),
         status_reason=status_reason,
     )
+
+
+# When the raw Access Analyzer API answers (Stubber responses) say a finding was created/analysed.
+ANALYZER_API_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def analyzer_summary_item(
+    finding_id: str, finding_type: str, resource: str, resource_type: str, **extra: Any
+) -> dict[str, Any]:
+    """One ACTIVE finding of ListFindingsV2 as the AWS API answers it (before the collector
+    normalises it), for botocore Stubber answers; ``extra`` adds or overrides keys."""
+    return {
+        "analyzedAt": ANALYZER_API_TIME,
+        "createdAt": ANALYZER_API_TIME,
+        "id": finding_id,
+        "resource": resource,
+        "resourceType": resource_type,
+        "resourceOwnerAccount": ACCOUNT_ID,
+        "status": "ACTIVE",
+        "updatedAt": ANALYZER_API_TIME,
+        "findingType": finding_type,
+        **extra,
+    }
 
 
 def analyzer_finding(

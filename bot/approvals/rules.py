@@ -133,16 +133,28 @@ def parse_approval_rules(
 
 
 def _people(name: str, raw: Any, problems: list[str]) -> People:
+    return People(*parse_slack_ids(name, raw, problems))
+
+
+def id_list(name: str, raw: Any, problems: list[str]) -> list[str]:
+    """The ids of a setting written as a comma-separated string (environment) or a list (config
+    file); any other shape is a problem named after the setting ``name``, and no ids."""
     if isinstance(raw, str):
-        items = [item.strip() for item in raw.split(",") if item.strip()]
-    elif isinstance(raw, list) and all(isinstance(item, str) for item in raw):
-        items = [item.strip() for item in raw if item.strip()]
-    else:
-        problems.append(f"{name} must be a comma-separated string or a list of ids")
-        return People()
+        return [item.strip() for item in raw.split(",") if item.strip()]
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return [item.strip() for item in raw if item.strip()]
+    problems.append(f"{name} must be a comma-separated string or a list of ids")
+    return []
+
+
+def parse_slack_ids(
+    name: str, raw: Any, problems: list[str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(user ids, user-group ids) of a setting naming Slack people; an id of neither kind is a
+    problem (both the approvals rules and the subcommand allowlists are written this way)."""
     users: set[str] = set()
     groups: set[str] = set()
-    for item in items:
+    for item in id_list(name, raw, problems):
         if _USER_ID.match(item):
             users.add(item)
         elif _GROUP_ID.match(item):
@@ -151,4 +163,4 @@ def _people(name: str, raw: Any, problems: list[str]) -> People:
             problems.append(
                 f"{name}: {item!r} is neither a user id (U...) nor a user-group id (S...)"
             )
-    return People(frozenset(users), frozenset(groups))
+    return frozenset(users), frozenset(groups)

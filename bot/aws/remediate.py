@@ -562,6 +562,23 @@ def _attach_steps(
     return steps
 
 
+def _reversible(
+    ex: RemediationExecutor,
+    calls: list[CallRecord],
+    name: str,
+    apis: tuple[str, str],
+    **arguments: Any,
+) -> _Step:
+    """A step of one IAM call whose rollback is its inverse call with the same arguments
+    (``apis`` = (do, undo), e.g. DetachUserPolicy then AttachUserPolicy)."""
+    do_api, undo_api = apis
+    return _Step(
+        name,
+        lambda: ex.call(calls, "iam", do_api, **arguments),
+        lambda: ex.call(calls, "iam", undo_api, rollback=True, **arguments),
+    )
+
+
 def _detach_steps(
     ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
 ) -> list[_Step]:
@@ -572,12 +589,12 @@ def _detach_steps(
     if not arn:
         raise RemediationError("the policy to detach is not known by ARN")
     return [
-        _Step(
+        _reversible(
+            ex,
+            calls,
             f"detach {arn} from {kind} {name}",
-            lambda: ex.call(calls, "iam", detach_api, **{arg: name, "PolicyArn": arn}),
-            lambda: ex.call(
-                calls, "iam", attach_api, rollback=True, **{arg: name, "PolicyArn": arn}
-            ),
+            (detach_api, attach_api),
+            **{arg: name, "PolicyArn": arn},
         )
     ]
 
@@ -593,12 +610,13 @@ def _group_steps(add: bool) -> StepBuilder:
             else ("RemoveUserFromGroup", "AddUserToGroup")
         )
         return [
-            _Step(
+            _reversible(
+                ex,
+                calls,
                 f"{'add' if add else 'remove'} {user} {'to' if add else 'from'} {group}",
-                lambda: ex.call(calls, "iam", do_api, GroupName=group, UserName=user),
-                lambda: ex.call(
-                    calls, "iam", undo_api, rollback=True, GroupName=group, UserName=user
-                ),
+                (do_api, undo_api),
+                GroupName=group,
+                UserName=user,
             )
         ]
 

@@ -8,7 +8,6 @@ never finding content: a click is answered from what the bot cached, not from th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +37,9 @@ from bot.slack.blocks import (
     format_age,
     header,
     message,
+    modal,
     section,
+    text_input,
 )
 
 ACTION_PAGE = "analyzer_findings_page"
@@ -238,33 +239,26 @@ def finding_buttons(row: FindingRow, *, cache_id: str, index: int) -> list[Block
 
 def archive_modal(row: FindingRow, *, channel: str, cache_id: str, index: int) -> dict[str, Any]:
     """Asks why the finding may be archived; the channel and the cached finding ride along."""
-    return {
-        "type": "modal",
-        "callback_id": ARCHIVE_MODAL,
-        "private_metadata": json.dumps({"channel": channel, "c": cache_id, "i": index}),
-        "title": {"type": "plain_text", "text": "Archive a finding"},
-        "submit": {"type": "plain_text", "text": "Request approval"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        callback_id=ARCHIVE_MODAL,
+        title="Archive a finding",
+        submit="Request approval",
+        metadata={"channel": channel, "c": cache_id, "i": index},
+        blocks=[
             section(
                 f"Archive {code(row.finding_type)} on {code(row.resource or row.id)}"
                 f" ({escape(row.region)})?\nArchiving hides the finding; the access stays as it"
                 " is. An approver must agree, and sees your reason.",
                 limit=1500,
             ),
-            {
-                "type": "input",
-                "block_id": ARCHIVE_REASON_BLOCK,
-                "label": {"type": "plain_text", "text": "Why is this access intended?"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ARCHIVE_REASON_INPUT,
-                    "multiline": True,
-                    "max_length": MAX_REASON,
-                },
-            },
+            text_input(
+                ARCHIVE_REASON_BLOCK,
+                ARCHIVE_REASON_INPUT,
+                "Why is this access intended?",
+                max_length=MAX_REASON,
+            ),
         ],
-    }
+    )
 
 
 # --- analyzers per region ----------------------------------------------------------------------

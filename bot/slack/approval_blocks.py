@@ -26,7 +26,9 @@ from bot.slack.blocks import (
     fields,
     header,
     message,
+    modal,
     section,
+    text_input,
 )
 
 ACTION_APPROVE = "approval_approve"
@@ -200,56 +202,31 @@ def result_message(request: ApprovalRequest, *, can_undo: bool) -> Message:
 
 
 def reject_modal(request_id: str, *, channel: str, ts: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": REJECT_MODAL,
-        "private_metadata": json.dumps({"id": request_id, "channel": channel, "ts": ts}),
-        "title": {"type": "plain_text", "text": "Reject request"},
-        "submit": {"type": "plain_text", "text": "Reject"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": REASON_BLOCK,
-                "label": {"type": "plain_text", "text": "Why? (shown to the requester)"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": REASON_INPUT,
-                    "multiline": True,
-                    "max_length": 1000,
-                },
-            }
+    return modal(
+        callback_id=REJECT_MODAL,
+        title="Reject request",
+        submit="Reject",
+        metadata={"id": request_id, "channel": channel, "ts": ts},
+        blocks=[
+            text_input(REASON_BLOCK, REASON_INPUT, "Why? (shown to the requester)", max_length=1000)
         ],
-    }
+    )
 
 
 def custom_policy_modal(*, channel: str, target_kind: str, target_name: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": CUSTOM_MODAL,
-        "private_metadata": json.dumps(
-            {"channel": channel, "kind": target_kind, "name": target_name}
-        ),
-        "title": {"type": "plain_text", "text": "Custom policy"},
-        "submit": {"type": "plain_text", "text": "Request approval"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        callback_id=CUSTOM_MODAL,
+        title="Custom policy",
+        submit="Request approval",
+        metadata={"channel": channel, "kind": target_kind, "name": target_name},
+        blocks=[
             section(
                 f"Policy to attach to {code(target_kind + ' ' + target_name)};"
                 " an approver will see it."
             ),
-            {
-                "type": "input",
-                "block_id": POLICY_BLOCK,
-                "label": {"type": "plain_text", "text": "Policy JSON"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": POLICY_INPUT,
-                    "multiline": True,
-                },
-            },
+            text_input(POLICY_BLOCK, POLICY_INPUT, "Policy JSON"),
         ],
-    }
+    )
 
 
 def catalogue_message(templates: Sequence[PolicyTemplate]) -> Message:

@@ -164,6 +164,45 @@ def actions(elements: Sequence[Block], *, block_id: str = "") -> Block:
     return block
 
 
+def text_input(
+    block_id: str,
+    action_id: str,
+    label: str,
+    *,
+    max_length: int | None = None,
+    placeholder: str = "",
+) -> Block:
+    """A multi-line plain-text input: a modal's reason or policy field, read back by block_id
+    and action_id from the submitted view."""
+    element: Block = {"type": "plain_text_input", "action_id": action_id, "multiline": True}
+    if max_length is not None:
+        element["max_length"] = max_length
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+
+
+def modal(
+    *, callback_id: str, title: str, submit: str, metadata: dict[str, Any], blocks: list[Block]
+) -> dict[str, Any]:
+    """A modal view with a Cancel button; ``metadata`` rides (as JSON) in private_metadata back
+    to the submission handler, which is how it knows the channel and what the modal was for."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
 def text_size(value: Any) -> int:
     """Characters of every ``text`` string in a block tree (what Slack counts against size)."""
     if isinstance(value, dict):
@@ -601,31 +640,21 @@ def lint_message(findings: Sequence[Any]) -> Message:
 
 def lint_modal(*, channel_id: str) -> dict[str, Any]:
     """The modal where a policy is pasted; the channel rides in private_metadata."""
-    return {
-        "type": "modal",
-        "callback_id": LINT_MODAL_CALLBACK,
-        "private_metadata": json.dumps({"channel": channel_id}),
-        "title": {"type": "plain_text", "text": "Lint an IAM policy"},
-        "submit": {"type": "plain_text", "text": "Lint"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": LINT_BLOCK_ID,
-                "label": {"type": "plain_text", "text": "Policy JSON"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": LINT_INPUT_ID,
-                    "multiline": True,
-                    "max_length": 3000,
-                    "placeholder": {
-                        "type": "plain_text",
-                        "text": '{"Version": "2012-10-17", "Statement": [...]}',
-                    },
-                },
-            }
+    return modal(
+        callback_id=LINT_MODAL_CALLBACK,
+        title="Lint an IAM policy",
+        submit="Lint",
+        metadata={"channel": channel_id},
+        blocks=[
+            text_input(
+                LINT_BLOCK_ID,
+                LINT_INPUT_ID,
+                "Policy JSON",
+                max_length=3000,
+                placeholder='{"Version": "2012-10-17", "Statement": [...]}',
+            )
         ],
-    }
+    )
 
 
 # --- many accounts -------------------------------------------------------------------------

@@ -72,7 +72,37 @@ def _check_annotation(changes: dict[str, Any]) -> None:
         raise ValueError(f"annotate cannot change {sorted(bad)}; use transition")
 
 
-class RedisApprovalStore:
+class _Moves:
+    """`transition` and `annotate` of both stores, written once. Each store supplies `_update`:
+    replace a request by ``move(request)`` atomically (``move`` may refuse by raising, and then
+    nothing is written); ``what`` names the operation in a store error."""
+
+    def _update(
+        self, request_id: str, move: Callable[[ApprovalRequest], ApprovalRequest], what: str
+    ) -> ApprovalRequest:
+        raise NotImplementedError
+
+    def transition(
+        self,
+        request_id: str,
+        to: State,
+        *,
+        actor: str,
+        now: datetime,
+        reason: str = "",
+        **changes: Any,
+    ) -> ApprovalRequest:
+        def move(request: ApprovalRequest) -> ApprovalRequest:
+            return transition(request, to, actor=actor, now=now, reason=reason, **changes)
+
+        return self._update(request_id, move, f"approval {to.value}")
+
+    def annotate(self, request_id: str, **changes: Any) -> ApprovalRequest:
+        _check_annotation(changes)
+        return self._update(request_id, lambda r: replace(r, **changes), "annotate approval")
+
+
+class RedisApprovalStore(_Moves):
     kind = "redis"
 
     def __init__(
@@ -122,30 +152,10 @@ class RedisApprovalStore:
                 return self.get(request_id, now=now)  # someone else moved it meanwhile
         return request
 
-    def transition(
-        self,
-        request_id: str,
-        to: State,
-        *,
-        actor: str,
-        now: datetime,
-        reason: str = "",
-        **changes: Any,
-    ) -> ApprovalRequest:
-        def move(request: ApprovalRequest) -> ApprovalRequest:
-            return transition(request, to, actor=actor, now=now, reason=reason, **changes)
-
-        return self._compare_and_set(request_id, move, f"approval {to.value}")
-
-    def annotate(self, request_id: str, **changes: Any) -> ApprovalRequest:
-        _check_annotation(changes)
-        return self._compare_and_set(
-            request_id, lambda r: replace(r, **changes), "annotate approval"
-        )
-
-    def _compare_and_set(
+    def _update(
         self, request_id: str, move: Callable[[ApprovalRequest], ApprovalRequest], what: str
     ) -> ApprovalRequest:
+        """Compare-and-set under WATCH/MULTI, retried while other writers win the race."""
         key = self._key(request_id)
         with _translated(what):
             for _attempt in range(MAX_RETRIES):
@@ -175,7 +185,7 @@ class RedisApprovalStore:
         return [r for r in found if r is not None and r.state is State.PENDING]
 
 
-class InMemoryApprovalStore:
+class InMemoryApprovalStore(_Moves):
     """The no-REDIS_URL trial store: same behaviour behind one lock, gone when the process ends."""
 
     kind = "memory"
@@ -200,31 +210,15 @@ class InMemoryApprovalStore:
                 self._requests[request_id] = request
             return request
 
-    def transition(
-        self,
-        request_id: str,
-        to: State,
-        *,
-        actor: str,
-        now: datetime,
-        reason: str = "",
-        **changes: Any,
+    def _update(
+        self, request_id: str, move: Callable[[ApprovalRequest], ApprovalRequest], what: str
     ) -> ApprovalRequest:
+        """Replace a request by ``move(request)`` under the one lock."""
         with self._lock:
             request = self._requests.get(request_id)
             if request is None:
                 raise StoreError(f"approval request {request_id} does not exist")
-            updated = transition(request, to, actor=actor, now=now, reason=reason, **changes)
-            self._requests[request_id] = updated
-            return updated
-
-    def annotate(self, request_id: str, **changes: Any) -> ApprovalRequest:
-        _check_annotation(changes)
-        with self._lock:
-            request = self._requests.get(request_id)
-            if request is None:
-                raise StoreError(f"approval request {request_id} does not exist")
-            updated = replace(request, **changes)
+            updated = move(request)
             self._requests[request_id] = updated
             return updated
 

@@ -31,10 +31,12 @@ from bot.aws.access_analyzer import (
 from bot.aws.collect import collect_snapshot
 from bot.aws.session import make_session
 from bot.errors import CollectionError
+from tests.factories import ANALYZER_API_TIME
+from tests.factories import analyzer_summary_item as summary
 
 ACCOUNT = "123456789012"
 PARTNER = "999988887777"
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+T0 = ANALYZER_API_TIME
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 US, EU, AP = "us-east-1", "eu-west-1", "ap-southeast-2"
 ACTIVE_ONLY = {"status": {"eq": ["ACTIVE"]}}
@@ -53,21 +55,6 @@ def analyzer_summary(name: str, type_: str, status: str = "ACTIVE", region: str 
         "type": type_,
         "createdAt": T0,
         "status": status,
-        **extra,
-    }
-
-
-def summary(finding_id: str, finding_type: str, resource: str, resource_type: str, **extra):
-    return {
-        "analyzedAt": T0,
-        "createdAt": T0,
-        "id": finding_id,
-        "resource": resource,
-        "resourceType": resource_type,
-        "resourceOwnerAccount": ACCOUNT,
-        "status": "ACTIVE",
-        "updatedAt": T0,
-        "findingType": finding_type,
         **extra,
     }
 

@@ -10,28 +10,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from tests.factories import ORIGIN_MFA_EXAMPLE, ORIGIN_S3_EXAMPLE
 
-ORIGIN_S3 = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetObject"],
-            "Resource": "arn:aws:s3:::example-bucket/*",
-        }
-    ],
-}
-ORIGIN_MFA = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": False}},
-        }
-    ],
-}
 CLEAN = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
@@ -55,8 +35,8 @@ def write(tmp_path: Path, name: str, content: Any) -> str:
 def test_text_output_names_file_statement_code_and_severity(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    s3 = write(tmp_path, "s3.json", ORIGIN_S3)
-    mfa = write(tmp_path, "mfa.json", ORIGIN_MFA)
+    s3 = write(tmp_path, "s3.json", ORIGIN_S3_EXAMPLE)
+    mfa = write(tmp_path, "mfa.json", ORIGIN_MFA_EXAMPLE)
     assert main(["lint", s3, mfa]) == 1
     out = capsys.readouterr().out
     assert f"{s3}: statement 0: MEDIUM RESOURCE_MISMATCH: s3:ListBucket" in out
@@ -66,7 +46,7 @@ def test_text_output_names_file_statement_code_and_severity(
 
 
 def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    s3 = write(tmp_path, "s3.json", ORIGIN_S3)
+    s3 = write(tmp_path, "s3.json", ORIGIN_S3_EXAMPLE)
     clean = write(tmp_path, "clean.json", CLEAN)
     assert main(["lint", "--format", "json", s3, clean]) == 1
     data = json.loads(capsys.readouterr().out)
@@ -84,7 +64,7 @@ def test_json_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_fail_on_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    s3 = write(tmp_path, "s3.json", ORIGIN_S3)
+    s3 = write(tmp_path, "s3.json", ORIGIN_S3_EXAMPLE)
     assert main(["lint", "--fail-on", "high", s3]) == 0
     assert main(["lint", "--fail-on", "medium", s3]) == 1
     redundant = write(tmp_path, "redundant.json", REDUNDANT_ONLY)
@@ -149,7 +129,7 @@ def test_policy_type_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_reads_standard_input(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(ORIGIN_MFA)))
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(ORIGIN_MFA_EXAMPLE)))
     assert main(["lint", "-"]) == 1
     assert "<stdin>: statement 0: HIGH MFA_LOCKOUT" in capsys.readouterr().out
 
@@ -157,7 +137,10 @@ def test_reads_standard_input(
 def test_output_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "lint.json"
     assert (
-        main(["lint", "-f", "json", "-o", str(target), write(tmp_path, "s.json", ORIGIN_S3)]) == 1
+        main(
+            ["lint", "-f", "json", "-o", str(target), write(tmp_path, "s.json", ORIGIN_S3_EXAMPLE)]
+        )
+        == 1
     )
     assert json.loads(target.read_text("utf-8"))["summary"]["findings"] == 1
     assert capsys.readouterr().out == ""

@@ -13,27 +13,10 @@ from tests import factories as f
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ALICE = "arn:aws:iam::111122223333:user/alice"
-LEAST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetObject"],
-            "Resource": "arn:aws:s3:::example-bucket/*",
-        }
-    ],
-}
+# The origin.md MFA policy with a Sid, so messages can name the statement.
 MFA = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "DenyWithoutMfa",
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": False}},
-        }
-    ],
+    **f.ORIGIN_MFA_EXAMPLE,
+    "Statement": [{"Sid": "DenyWithoutMfa", **f.ORIGIN_MFA_EXAMPLE["Statement"][0]}],
 }
 
 
@@ -54,7 +37,7 @@ def request(**overrides: Any) -> dict[str, Any]:
         "principal": ALICE,
         "action": "s3:GetObject",
         "resource": "arn:aws:s3:::example-bucket/a.txt",
-        "identity_policies": [LEAST, MFA],
+        "identity_policies": [f.ORIGIN_S3_EXAMPLE, MFA],
         "context": {"aws:MultiFactorAuthPresent": "true"},
     }
     body.update(overrides)
@@ -194,7 +177,7 @@ def test_jsonl_text_names_a_bad_line_once(tmp_path: Path, capsys) -> None:
 
 
 def test_friendly_form_with_context_and_boundary(tmp_path: Path, capsys) -> None:
-    least = write(tmp_path, "least.json", LEAST)
+    least = write(tmp_path, "least.json", f.ORIGIN_S3_EXAMPLE)
     mfa = write(tmp_path, "mfa.json", MFA)
     boundary = write(
         tmp_path,
@@ -269,7 +252,7 @@ def test_friendly_form_multi_valued_context(tmp_path: Path, capsys) -> None:
     ],
 )
 def test_friendly_form_bad_input(tmp_path: Path, capsys, argv: list[str], message: str) -> None:
-    good = write(tmp_path, "p.json", LEAST)
+    good = write(tmp_path, "p.json", f.ORIGIN_S3_EXAMPLE)
     bad = write(tmp_path, "bad.json", {"Statement": [{"Effect": "Perhaps", "Action": "*"}]})
     filled = [a.replace("{P}", good).replace("{BAD}", bad) for a in argv]
     code, out, err = run_cli(capsys, *filled)
@@ -346,7 +329,7 @@ def test_output_file(tmp_path: Path, capsys) -> None:
 
 def test_friendly_form_with_resource_and_session_policies(tmp_path: Path, capsys) -> None:
     outsider = "arn:aws:iam::444455556666:user/eve"
-    identity = write(tmp_path, "id.json", LEAST)
+    identity = write(tmp_path, "id.json", f.ORIGIN_S3_EXAMPLE)
     bucket = write(tmp_path, "bucket.json", {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "s3:GetObject",
         "Resource": "arn:aws:s3:::example-bucket/*"}]})  # fmt: skip
@@ -386,7 +369,7 @@ def test_friendly_form_with_resource_and_session_policies(tmp_path: Path, capsys
 def test_an_unknown_action_is_answered_with_a_warning(
     tmp_path: Path, capsys, action: str, fragments: list[str]
 ) -> None:
-    least = write(tmp_path, "least.json", LEAST)
+    least = write(tmp_path, "least.json", f.ORIGIN_S3_EXAMPLE)
     code, out, err = run_cli(capsys, "--policy", least, "--action", action, "-f", "json")
     assert code == 0
     assert json.loads(out)["decision"] == "implicit_deny"  # still evaluated as written
@@ -398,7 +381,7 @@ def test_an_unknown_action_is_answered_with_a_warning(
 
 
 def test_a_known_action_gets_no_warning(tmp_path: Path, capsys) -> None:
-    least = write(tmp_path, "least.json", LEAST)
+    least = write(tmp_path, "least.json", f.ORIGIN_S3_EXAMPLE)
     code, _, err = run_cli(capsys, "--policy", least, "--action", "S3:getobject")
     assert (code, err) == (0, "")
 

@@ -1,9 +1,6 @@
 """Organizations fan-out against moto: list accounts, assume a role in each, isolate failures.
 
-moto's STS AssumeRole succeeds for any role ARN, so the account whose role "cannot be assumed"
-gets its refusal from a botocore ``before-call`` handler on the hub session, answering the way STS
-does (403 AccessDenied) for that one role ARN; every other account is really entered through
-moto's multi-account support (the assumed credentials carry the member account id).
+The organization and the refused role come from tests/organization_support.py.
 """
 
 from __future__ import annotations
@@ -30,34 +27,9 @@ from bot.aws.organizations import (
 )
 from bot.errors import CollectionError, InputError
 from bot.multi_account import MultiAccountOptions, audit_accounts, resolve_accounts
+from tests.organization_support import EXTERNAL_ID, ROLE, RefuseAssumeRole, create_organization
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-ROLE = "iam-audit-member"
-EXTERNAL_ID = "iam-audit-test-external-id"
-
-
-class RefuseAssumeRole:
-    """Answers AssumeRole with AccessDenied for the listed accounts; records every request."""
-
-    def __init__(self, refused: set[str]) -> None:
-        self.refused = refused
-        self.requests: list[dict[str, Any]] = []
-
-    def __call__(self, params: dict[str, Any], **_: Any) -> Any:
-        body = params.get("body") or {}
-        self.requests.append(dict(body))
-        account = str(body.get("RoleArn", "")).split(":")[4:5]
-        if account and account[0] in self.refused:
-            response = AWSResponse("https://sts.amazonaws.com/", 403, {}, None)
-            error = {
-                "Error": {
-                    "Code": "AccessDenied",
-                    "Message": "User is not authorized to perform: sts:AssumeRole",
-                },
-                "ResponseMetadata": {"HTTPStatusCode": 403},
-            }
-            return response, error
-        return None
 
 
 def quick_collect(session: boto3.Session, _account_id: str):
@@ -69,27 +41,7 @@ def org() -> Iterator[tuple[boto3.Session, list[str]]]:
     """A moto organization with three member accounts; each has its own IAM user."""
     with mock_aws():
         hub = boto3.Session(region_name="us-east-1")
-        client = hub.client("organizations")
-        client.create_organization(FeatureSet="ALL")
-        members = []
-        for index in range(3):
-            created = client.create_account(
-                Email=f"member{index}@example.com", AccountName=f"member-{index}"
-            )
-            members.append(created["CreateAccountStatus"]["AccountId"])
-        sts = hub.client("sts")
-        for index, account in enumerate(members):
-            credentials = sts.assume_role(
-                RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="setup"
-            )["Credentials"]
-            member = boto3.Session(
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
-                region_name="us-east-1",
-            )
-            member.client("iam").create_user(UserName=f"user-of-member-{index}")
-        yield hub, members
+        yield hub, [account for account, _session in create_organization(hub)]
 
 
 def test_list_accounts_pages_through_every_active_account() -> None:

@@ -23,7 +23,7 @@ from bot.config import Settings, load_settings
 from bot.services import Services, build_services
 from bot.slack.http_server import SlackHttpServer
 from bot.store.base import Store
-from tests.scenario.mock_slack import MockSlack
+from tests.scenario.mock_slack import Call, MockSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-0000-test-token"
@@ -165,7 +165,17 @@ def event_body(event: dict, *, event_id: str = "Ev1") -> str:
     )
 
 
-def view_submission_body(policy: str, *, user: str = "U111", channel: str = "C111") -> str:
+def modal_submission_body(
+    callback_id: str,
+    block_id: str,
+    action_id: str,
+    value: str,
+    metadata: dict,
+    *,
+    user: str = "U111",
+    view_id: str = "V1",
+) -> str:
+    """A submitted modal with one text input (``block_id``/``action_id``) holding ``value``."""
     payload = {
         "type": "view_submission",
         "team": {"id": "T1"},
@@ -174,18 +184,50 @@ def view_submission_body(policy: str, *, user: str = "U111", channel: str = "C11
         "token": "legacy",
         "trigger_id": "1.2.3",
         "view": {
-            "id": "V1",
+            "id": view_id,
             "type": "modal",
-            "callback_id": "lint_policy_modal",
-            "private_metadata": json.dumps({"channel": channel}),
+            "callback_id": callback_id,
+            "private_metadata": json.dumps(metadata),
             "state": {
-                "values": {
-                    "policy_block": {"policy_input": {"type": "plain_text_input", "value": policy}}
-                }
+                "values": {block_id: {action_id: {"type": "plain_text_input", "value": value}}}
             },
         },
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_body(policy: str, *, user: str = "U111", channel: str = "C111") -> str:
+    """The lint modal submitted with ``policy`` pasted in."""
+    return modal_submission_body(
+        "lint_policy_modal", "policy_block", "policy_input", policy, {"channel": channel}, user=user
+    )
+
+
+# --- approval requests, as the mock Slack API saw them ------------------------------------------
+
+APPROVAL_CHANNEL = "C0APPROVE"
+
+
+def texts(calls: list[Call]) -> str:
+    """Every body of ``calls`` as one JSON string, for "is this fragment anywhere" checks."""
+    return json.dumps([c.body for c in calls])
+
+
+def posted_requests(bot: Bot) -> list[Call]:
+    """The approval requests posted in APPROVAL_CHANNEL (thread replies left out)."""
+    return [
+        c
+        for c in bot.mock.calls_to("chat.postMessage")
+        if c.body.get("channel") == APPROVAL_CHANNEL and not c.body.get("thread_ts")
+    ]
+
+
+def request_id_of(call: Call) -> str:
+    """The approval request id carried by the buttons of a posted request."""
+    for block in call.body["blocks"]:
+        if block["type"] == "actions":
+            return json.loads(block["elements"][0]["value"])["id"]
+    raise AssertionError("no buttons on the approval request")
 
 
 class Bot:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -28,9 +27,16 @@ from bot.slack.approval_blocks import (
 )
 from bot.slack.blocks import ACTION_REMEDIATE
 from tests.scenario.conftest import demo_snapshot
-from tests.scenario.harness import START, action_body
+from tests.scenario.harness import (
+    APPROVAL_CHANNEL,
+    START,
+    action_body,
+    modal_submission_body,
+    posted_requests,
+    request_id_of,
+    texts,
+)
 
-APPROVAL_CHANNEL = "C0APPROVE"
 DOC = {
     "Version": "2012-10-17",
     "Statement": [
@@ -79,40 +85,6 @@ def approvals_bot(make_bot, aws: boto3.Session, approvers: str = "UAPP1,UAPP2"):
     return bot
 
 
-def modal_body(callback: str, block: str, action: str, value: str, meta: dict, user: str) -> str:
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T1"},
-        "user": {"id": user, "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "trigger_id": "1.2.3",
-        "view": {
-            "id": "V1",
-            "type": "modal",
-            "callback_id": callback,
-            "private_metadata": json.dumps(meta),
-            "state": {"values": {block: {action: {"type": "plain_text_input", "value": value}}}},
-        },
-    }
-    return urlencode({"payload": json.dumps(payload)})
-
-
-def posted_requests(bot) -> list:
-    return [
-        c
-        for c in bot.mock.calls_to("chat.postMessage")
-        if c.body.get("channel") == APPROVAL_CHANNEL and not c.body.get("thread_ts")
-    ]
-
-
-def request_id_of(call) -> str:
-    for block in call.body["blocks"]:
-        if block["type"] == "actions":
-            return json.loads(block["elements"][0]["value"])["id"]
-    raise AssertionError("no buttons")
-
-
 def click(bot, action_id: str, request_id: str, user: str, n: int = 0) -> None:
     bot.dispatch(
         action_body(
@@ -124,10 +96,6 @@ def click(bot, action_id: str, request_id: str, user: str, n: int = 0) -> None:
             action_ts=f"1700000200.{n:06d}",
         )
     )
-
-
-def texts(calls) -> str:
-    return json.dumps([c.body for c in calls])
 
 
 def attached(aws: boto3.Session, user: str = "bob") -> list[str]:
@@ -146,7 +114,9 @@ def request_custom(bot, user: str = "UREQ", document: dict = DOC) -> str:
     meta = json.loads(modal["private_metadata"])
     assert meta == {"channel": "C111", "kind": "user", "name": "bob"}
     response = bot.dispatch(
-        modal_body(CUSTOM_MODAL, POLICY_BLOCK, POLICY_INPUT, json.dumps(document), meta, user)
+        modal_submission_body(
+            CUSTOM_MODAL, POLICY_BLOCK, POLICY_INPUT, json.dumps(document), meta, user=user
+        )
     )
     assert response.status == 200
     bot.mock.wait_until(lambda calls: len(posted_requests(bot)) > before)
@@ -261,10 +231,14 @@ def test_reject_with_reason_in_a_modal(make_bot, aws) -> None:
     modal = bot.mock.wait_for("views.open")[-1].body["view"]
     assert modal["callback_id"] == REJECT_MODAL
     meta = json.loads(modal["private_metadata"])
-    empty = bot.dispatch(modal_body(REJECT_MODAL, REASON_BLOCK, REASON_INPUT, "  ", meta, "UAPP1"))
+    empty = bot.dispatch(
+        modal_submission_body(REJECT_MODAL, REASON_BLOCK, REASON_INPUT, "  ", meta, user="UAPP1")
+    )
     assert "Give a reason" in empty.body  # the modal stays open with an error
     bot.dispatch(
-        modal_body(REJECT_MODAL, REASON_BLOCK, REASON_INPUT, "use <!channel> group", meta, "UAPP1")
+        modal_submission_body(
+            REJECT_MODAL, REASON_BLOCK, REASON_INPUT, "use <!channel> group", meta, user="UAPP1"
+        )
     )
     bot.mock.wait_until(lambda calls: any(c.method == "chat.update" for c in calls))
     update = json.dumps(bot.mock.calls_to("chat.update")[-1].body["blocks"])
@@ -302,7 +276,7 @@ def test_invalid_custom_json_keeps_the_modal_open(make_bot, aws) -> None:
     bot = approvals_bot(make_bot, aws)
     meta = {"channel": "C111", "kind": "user", "name": "bob"}
     response = bot.dispatch(
-        modal_body(CUSTOM_MODAL, POLICY_BLOCK, POLICY_INPUT, "{nope", meta, "UREQ")
+        modal_submission_body(CUSTOM_MODAL, POLICY_BLOCK, POLICY_INPUT, "{nope", meta, user="UREQ")
     )
     assert response.status == 200
     assert "Not valid JSON" in response.body

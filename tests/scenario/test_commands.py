@@ -191,9 +191,10 @@ def test_rate_limited_calls_wait_retry_after_and_are_not_dropped(bot) -> None:
     assert len([w for w in bot.sleeps.waits if w >= 3]) == 2  # waited Retry-After each time
 
 
-def test_bot_not_in_channel_gets_a_clear_ephemeral(bot) -> None:
+@pytest.mark.parametrize("command", ["audit", "findings"])
+def test_bot_not_in_channel_gets_a_clear_ephemeral(bot, command: str) -> None:
     bot.mock.errors["chat.postMessage"] = "not_in_channel"
-    bot.command("audit", via="dispatch")
+    bot.command(command, via="dispatch")
     reply = bot.mock.wait_for("response_url")[0].body
     assert "Invite me" in reply["text"]
     assert bot.collections == 0

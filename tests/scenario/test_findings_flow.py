@@ -9,9 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import boto3
 import pytest
@@ -31,14 +29,23 @@ from bot.slack.analyzer_blocks import (
     ARCHIVE_REASON_INPUT,
 )
 from bot.slack.approval_blocks import ACTION_APPROVE
+from tests.factories import ANALYZER_API_TIME
+from tests.factories import analyzer_summary_item as summary
 from tests.scenario.conftest import demo_snapshot
-from tests.scenario.harness import action_body, log_event
+from tests.scenario.harness import (
+    APPROVAL_CHANNEL,
+    action_body,
+    log_event,
+    modal_submission_body,
+    posted_requests,
+    request_id_of,
+    texts,
+)
 
 ACCOUNT = "123456789012"
 US = "us-east-1"
 ANALYZER_ARN = f"arn:aws:access-analyzer:{US}:{ACCOUNT}:analyzer/account"
-APPROVAL_CHANNEL = "C0APPROVE"
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+T0 = ANALYZER_API_TIME
 HOSTILE = "arn:aws:s3:::<!channel>&<https://evil.example|click-me>"
 SESSION = boto3.Session(
     aws_access_key_id="testing", aws_secret_access_key="testing", region_name=US
@@ -46,10 +53,6 @@ SESSION = boto3.Session(
 
 
 # --- helpers -------------------------------------------------------------------------------------
-
-
-def texts(calls) -> str:
-    return json.dumps([c.body for c in calls])
 
 
 def findings_message(bot, count: int = 1):
@@ -102,43 +105,15 @@ def click(bot, action_id: str, value: str, *, user: str = "U111", n: int = 0, ch
 
 
 def archive_submission(meta: dict, reason: str, *, user: str = "U111", view_id: str = "V9"):
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T1"},
-        "user": {"id": user, "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "trigger_id": "1.2.3",
-        "view": {
-            "id": view_id,
-            "type": "modal",
-            "callback_id": ARCHIVE_MODAL,
-            "private_metadata": json.dumps(meta),
-            "state": {
-                "values": {
-                    ARCHIVE_REASON_BLOCK: {
-                        ARCHIVE_REASON_INPUT: {"type": "plain_text_input", "value": reason}
-                    }
-                }
-            },
-        },
-    }
-    return urlencode({"payload": json.dumps(payload)})
-
-
-def posted_requests(bot) -> list:
-    return [
-        c
-        for c in bot.mock.calls_to("chat.postMessage")
-        if c.body.get("channel") == APPROVAL_CHANNEL and not c.body.get("thread_ts")
-    ]
-
-
-def request_id_of(call) -> str:
-    for block in call.body["blocks"]:
-        if block["type"] == "actions":
-            return json.loads(block["elements"][0]["value"])["id"]
-    raise AssertionError("no buttons on the approval request")
+    return modal_submission_body(
+        ARCHIVE_MODAL,
+        ARCHIVE_REASON_BLOCK,
+        ARCHIVE_REASON_INPUT,
+        reason,
+        meta,
+        user=user,
+        view_id=view_id,
+    )
 
 
 # --- Stubber-backed Access Analyzer ------------------------------------------------------------
@@ -174,21 +149,6 @@ class StubbedAnalyzer:
     def assert_all_answered(self) -> None:
         for stubber in self.stubbers.values():
             stubber.assert_no_pending_responses()
-
-
-def summary(finding_id: str, finding_type: str, resource: str, resource_type: str, **extra):
-    return {
-        "analyzedAt": T0,
-        "createdAt": T0,
-        "id": finding_id,
-        "resource": resource,
-        "resourceType": resource_type,
-        "resourceOwnerAccount": ACCOUNT,
-        "status": "ACTIVE",
-        "updatedAt": T0,
-        "findingType": finding_type,
-        **extra,
-    }
 
 
 def external_details(principal: str, actions: list[str]) -> list[dict]:

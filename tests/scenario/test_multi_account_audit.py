@@ -2,7 +2,7 @@
 
 The organization is moto's: a management account and three members, each with its own IAM user.
 One member's role "cannot be assumed": a botocore before-call handler on the hub session answers
-its AssumeRole with STS's 403 AccessDenied (as tests/integration/test_organizations.py does);
+its AssumeRole with STS's 403 AccessDenied (tests/organization_support.py);
 every other account is really entered through moto's multi-account support.
 """
 
@@ -19,11 +19,15 @@ from moto import mock_aws
 
 from bot.aws.collect import collect_snapshot
 from bot.organization_audits import build_organization
-from tests.integration.test_organizations import RefuseAssumeRole
+from tests.organization_support import (
+    EXTERNAL_ID,
+    ROLE,
+    RefuseAssumeRole,
+    create_organization,
+    member_user,
+)
 from tests.scenario.harness import Bot, action_body, event_body
 
-ROLE = "iam-audit-member"
-EXTERNAL_ID = "iam-audit-test-external-id"
 MANAGEMENT = "123456789012"  # moto's default account, the organization's management account
 
 
@@ -36,30 +40,13 @@ def org() -> Iterator[dict[str, Any]]:
     """A moto organization: the management account and three members, one refusing the role."""
     with mock_aws():
         hub = boto3.Session(region_name="us-east-1")
-        client = hub.client("organizations")
-        client.create_organization(FeatureSet="ALL")
-        members = []
-        for index in range(3):
-            created = client.create_account(
-                Email=f"member{index}@example.com", AccountName=f"member-{index}"
-            )
-            members.append(created["CreateAccountStatus"]["AccountId"])
-        sts = hub.client("sts")
-        for index, account in enumerate(members):
-            credentials = sts.assume_role(
-                RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="setup"
-            )["Credentials"]
-            member = boto3.Session(
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
-                region_name="us-east-1",
-            )
+        organization = create_organization(hub)
+        members = [account for account, _session in organization]
+        for index, (_account, member) in enumerate(organization):
             iam = member.client("iam")
-            iam.create_user(UserName=f"user-of-member-{index}")
-            iam.create_access_key(UserName=f"user-of-member-{index}")
+            iam.create_access_key(UserName=member_user(index))
             iam.put_user_policy(
-                UserName=f"user-of-member-{index}",
+                UserName=member_user(index),
                 PolicyName="everything",
                 PolicyDocument=json.dumps(
                     {

@@ -17,7 +17,13 @@ from bot.approvals.model import (
     already_decided,
     transition,
 )
-from bot.approvals.rules import HOW_TO_CONFIGURE, ApprovalRules, People, parse_approval_rules
+from bot.approvals.rules import (
+    HOW_TO_CONFIGURE,
+    ApprovalRules,
+    People,
+    parse_approval_rules,
+    parse_slack_ids,
+)
 from bot.audit.findings import Finding, Severity
 from bot.errors import InputError
 from bot.remediation.registry import (
@@ -209,6 +215,29 @@ def test_parse_rules_reads_env_and_reports_every_problem() -> None:
     assert any("#sec" in p for p in bad)
     assert any("TTL" in p for p in bad)
     assert any("colour" in p for p in bad)
+
+
+@pytest.mark.parametrize("raw", ["U1AA, S2BB ,,W3CC", ["U1AA", " S2BB", "W3CC", ""]])
+def test_slack_ids_from_a_string_or_a_list(raw: object) -> None:
+    problems: list[str] = []
+    users, groups = parse_slack_ids("IAM_AUDIT_ALLOW", raw, problems)
+    assert (users, groups, problems) == (frozenset({"U1AA", "W3CC"}), frozenset({"S2BB"}), [])
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        (42, "X must be a comma-separated string or a list of ids"),
+        (["U1AA", 7], "X must be a comma-separated string or a list of ids"),
+        ("U1AA,#ops", "X: '#ops' is neither a user id (U...) nor a user-group id (S...)"),
+    ],
+)
+def test_slack_ids_name_every_bad_entry(raw: object, problem: str) -> None:
+    problems: list[str] = []
+    users, groups = parse_slack_ids("X", raw, problems)
+    assert problems == [problem]
+    assert groups == frozenset()
+    assert users == (frozenset({"U1AA"}) if isinstance(raw, str) else frozenset())
 
 
 def test_default_ttl_is_24_hours() -> None:

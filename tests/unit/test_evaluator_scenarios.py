@@ -106,31 +106,9 @@ def test_a_condition_that_can_no_longer_be_met() -> None:
 
 # --- origin.md example policies ----------------------------------------------------------------
 
-LEAST_PRIVILEGE = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetObject"],
-            "Resource": "arn:aws:s3:::example-bucket/*",
-        }
-    ],
-}
-ENFORCE_MFA = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": False}},
-        }
-    ],
-}
-
 
 def test_origin_least_privilege_policy_cannot_list_the_bucket() -> None:
-    policy = pol(LEAST_PRIVILEGE, "least-privilege")
+    policy = pol(f.ORIGIN_S3_EXAMPLE, "least-privilege")
     assert decide([policy], "s3:GetObject", "arn:aws:s3:::example-bucket/a.txt") == "allowed"
     # ListBucket acts on the bucket ARN, which the object pattern never matches
     assert decide([policy], "s3:ListBucket", "arn:aws:s3:::example-bucket") == "implicit_deny"
@@ -141,14 +119,14 @@ def test_origin_least_privilege_policy_cannot_list_the_bucket() -> None:
     [(None, "explicit_deny"), ("false", "explicit_deny"), ("true", "implicit_deny")],
 )
 def test_origin_mfa_policy_denies_enrolling_mfa_without_mfa(mfa: str | None, expected: str) -> None:
-    policy = pol(ENFORCE_MFA, "enforce-mfa")
+    policy = pol(f.ORIGIN_MFA_EXAMPLE, "enforce-mfa")
     context = {} if mfa is None else {"aws:MultiFactorAuthPresent": mfa}
     mfa_arn = f"arn:aws:iam::{f.ACCOUNT_ID}:mfa/alice"
     assert decide([policy], "iam:CreateVirtualMFADevice", mfa_arn, **context) == expected
 
 
 def test_origin_policies_together() -> None:
-    both = [pol(LEAST_PRIVILEGE, "least"), pol(ENFORCE_MFA, "mfa")]
+    both = [pol(f.ORIGIN_S3_EXAMPLE, "least"), pol(f.ORIGIN_MFA_EXAMPLE, "mfa")]
     target = "arn:aws:s3:::example-bucket/a.txt"
     assert decide(both, "s3:GetObject", target) == "explicit_deny"
     assert decide(both, "s3:GetObject", target, **{"aws:MultiFactorAuthPresent": True}) == "allowed"

@@ -11,6 +11,7 @@ from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.lint_model import CODES, LintFinding
 from bot.iam.linter import lint_policy
+from tests.factories import ORIGIN_MFA_EXAMPLE, ORIGIN_S3_EXAMPLE
 
 
 @pytest.fixture(scope="module")
@@ -42,21 +43,11 @@ def only(findings: list[LintFinding], code: str) -> list[LintFinding]:
 
 # --- the two examples the project started from (origin.md) -------------------------------------
 
-ORIGIN_S3 = doc(allow(["s3:ListBucket", "s3:GetObject"], "arn:aws:s3:::example-bucket/*"))
-ORIGIN_MFA = doc(
-    {
-        "Effect": "Deny",
-        "Action": "*",
-        "Resource": "*",
-        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": False}},
-    }
-)
-
 
 def test_origin_s3_example_is_a_resource_mismatch_for_list_bucket_only(
     catalogue: ActionCatalogue,
 ) -> None:
-    findings = lint(catalogue, ORIGIN_S3)
+    findings = lint(catalogue, ORIGIN_S3_EXAMPLE)
     assert codes(findings) == ["RESOURCE_MISMATCH"]
     (mismatch,) = findings
     assert mismatch.statement == 0
@@ -67,7 +58,7 @@ def test_origin_s3_example_is_a_resource_mismatch_for_list_bucket_only(
 
 
 def test_origin_mfa_example_is_an_mfa_lockout(catalogue: ActionCatalogue) -> None:
-    findings = lint(catalogue, ORIGIN_MFA)
+    findings = lint(catalogue, ORIGIN_MFA_EXAMPLE)
     assert codes(findings) == ["MFA_LOCKOUT"]
     (lockout,) = findings
     assert lockout.severity is Severity.HIGH
@@ -78,8 +69,8 @@ def test_origin_mfa_example_is_an_mfa_lockout(catalogue: ActionCatalogue) -> Non
 
 
 def test_origin_examples_as_json_text(catalogue: ActionCatalogue) -> None:
-    assert codes(lint(catalogue, json.dumps(ORIGIN_S3))) == ["RESOURCE_MISMATCH"]
-    assert codes(lint(catalogue, json.dumps(ORIGIN_MFA))) == ["MFA_LOCKOUT"]
+    assert codes(lint(catalogue, json.dumps(ORIGIN_S3_EXAMPLE))) == ["RESOURCE_MISMATCH"]
+    assert codes(lint(catalogue, json.dumps(ORIGIN_MFA_EXAMPLE))) == ["MFA_LOCKOUT"]
 
 
 # --- MALFORMED ----------------------------------------------------------------------------------
@@ -181,7 +172,7 @@ def test_valid_resource_policy_is_clean(catalogue: ActionCatalogue) -> None:
 
 def test_unknown_policy_type_is_refused(catalogue: ActionCatalogue) -> None:
     with pytest.raises(ValueError, match="unknown policy type"):
-        lint(catalogue, ORIGIN_S3, "session")
+        lint(catalogue, ORIGIN_S3_EXAMPLE, "session")
 
 
 # --- UNKNOWN_SERVICE / UNKNOWN_ACTION -----------------------------------------------------------
@@ -583,7 +574,7 @@ def test_every_code_has_a_default_severity_and_reason() -> None:
 
 
 def test_finding_serialises(catalogue: ActionCatalogue) -> None:
-    (mismatch,) = lint(catalogue, ORIGIN_S3)
+    (mismatch,) = lint(catalogue, ORIGIN_S3_EXAMPLE)
     data = mismatch.to_dict()
     assert data["code"] == "RESOURCE_MISMATCH"
     assert data["severity"] == "medium"

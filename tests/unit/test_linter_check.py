@@ -13,31 +13,11 @@ from bot.audit.engine import run_audit
 from bot.audit.findings import Severity
 from bot.audit.model import AccountSnapshot, InlinePolicy, ManagedPolicy, User
 from bot.iam.catalogue import default_catalogue
+from tests.factories import ORIGIN_MFA_EXAMPLE, ORIGIN_S3_EXAMPLE
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)
 ACCOUNT = "123456789012"
 
-S3_BAD = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetObject"],
-            "Resource": "arn:aws:s3:::example-bucket/*",
-        }
-    ],
-}
-MFA_BAD = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": False}},
-        }
-    ],
-}
 CLEAN = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}],
@@ -71,8 +51,8 @@ def _lint_findings(snapshot: AccountSnapshot, shared: dict[str, Any] | None = No
 
 def test_flags_managed_and_inline_policies_with_worst_severity() -> None:
     snapshot = _snapshot(
-        users=(_user("alice", ("require-mfa", MFA_BAD)), _user("bob", ("ok", CLEAN))),
-        policies=(_managed("s3-read", S3_BAD), _managed("fine", CLEAN)),
+        users=(_user("alice", ("require-mfa", ORIGIN_MFA_EXAMPLE)), _user("bob", ("ok", CLEAN))),
+        policies=(_managed("s3-read", ORIGIN_S3_EXAMPLE), _managed("fine", CLEAN)),
     )
     findings = {f.resource_arn: f for f in _lint_findings(snapshot)}
     assert set(findings) == {
@@ -93,7 +73,7 @@ def test_flags_managed_and_inline_policies_with_worst_severity() -> None:
 
 
 def test_aws_managed_policies_are_not_linted() -> None:
-    snapshot = _snapshot(policies=(_managed("AwsThing", S3_BAD, aws=True),))
+    snapshot = _snapshot(policies=(_managed("AwsThing", ORIGIN_S3_EXAMPLE, aws=True),))
     assert _lint_findings(snapshot) == []
 
 
@@ -111,7 +91,7 @@ def test_shared_documents_are_linted_once(monkeypatch: pytest.MonkeyPatch) -> No
         return real(document, **kwargs)
 
     monkeypatch.setattr(check_module, "lint_policy", counting)
-    users = tuple(_user(f"u{i}", ("require-mfa", dict(MFA_BAD))) for i in range(25))
+    users = tuple(_user(f"u{i}", ("require-mfa", dict(ORIGIN_MFA_EXAMPLE))) for i in range(25))
     findings = _lint_findings(_snapshot(users=users))
     assert len(findings) == 25
     assert len(calls) == 1
@@ -120,4 +100,4 @@ def test_shared_documents_are_linted_once(monkeypatch: pytest.MonkeyPatch) -> No
 def test_document_hash_ignores_key_order() -> None:
     reordered = {"Statement": CLEAN["Statement"], "Version": "2012-10-17"}
     assert check_module.document_hash(CLEAN) == check_module.document_hash(reordered)
-    assert check_module.document_hash(CLEAN) != check_module.document_hash(S3_BAD)
+    assert check_module.document_hash(CLEAN) != check_module.document_hash(ORIGIN_S3_EXAMPLE)
