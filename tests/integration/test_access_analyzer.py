@@ -223,7 +223,7 @@ def test_every_finding_type_across_pages_and_regions(aws: StubbedAWS) -> None:
         us,
         arn("unused"),
         UNUSED_KEY,
-        [{"unusedIamUserAccessKeyDetails": {"accessKeyId": "AKIADEMO", "lastAccessed": T0}}],
+        [{"unusedIamUserAccessKeyDetails": {"accessKeyId": "DEMO-KEY-1", "lastAccessed": T0}}],
     )
     expect_detail(us, arn("unused"), UNUSED_PASSWORD, [{"unusedIamUserPasswordDetails": {}}])
     expect_detail(
@@ -279,7 +279,7 @@ def test_every_finding_type_across_pages_and_regions(aws: StubbedAWS) -> None:
     assert principals(found["ext-1"]) == ["AWS: *"]
     assert found["ext-1"].details["access"][0]["is_public"] is True
     assert found["ext-2"].details["access"][0]["conditions"] == {"aws:SourceIp": "203.0.113.0/24"}
-    assert found["un-2"].details["access_key_id"] == "AKIADEMO"
+    assert found["un-2"].details["access_key_id"] == "DEMO-KEY-1"
     assert last_accessed(found["un-1"]) == T0
     assert found["un-3"].details["last_accessed"] is None  # never used
     assert [s["service"] for s in found["un-4"].details["services"]] == ["iam", "s3"]
