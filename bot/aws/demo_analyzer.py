@@ -153,7 +153,7 @@ FINDINGS: tuple[DemoFinding, ...] = (
         _iam("user", "dave.stale-key"),
         "AWS::IAM::User",
         100,
-        ({"unusedIamUserAccessKeyDetails": {"accessKeyId": "DEMO-KEY-DAVE-STALE-1", "days": 200}},),
+        ({"unusedIamUserAccessKeyDetails": {"accessKeyId": "DEMO-KEY-DAVE-STALE", "days": 200}},),
         why="an access key unused for 200 days",
     ),
     DemoFinding(

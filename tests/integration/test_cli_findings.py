@@ -48,7 +48,7 @@ def test_demo_text_groups_every_type_and_says_it_is_demo(capsys) -> None:
         assert heading in out
     assert "who: anyone (public) - AWS: *" in out
     assert "conditions: aws:SourceIp = 203.0.113.0/24" in out
-    assert "access key: DEMO-KEY-DAVE-STALE-1" in out
+    assert "access key: DEMO-KEY-DAVE-STALE" in out
     assert "7 finding(s): 1 critical, 2 medium, 4 low" in out
     assert "demo-0004" not in out  # archived: not shown by default
 
@@ -83,7 +83,7 @@ def test_unused_kind_shows_last_use(capsys) -> None:
         "params": {
             "target_kind": "user",
             "target_name": "dave.stale-key",
-            "access_key_id": "DEMO-KEY-DAVE-STALE-1",
+            "access_key_id": "DEMO-KEY-DAVE-STALE",
         },
     }
     assert by_type["UnusedIAMRole"]["remediation"] is None

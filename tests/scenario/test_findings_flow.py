@@ -259,7 +259,7 @@ def test_findings_are_grouped_and_paged_with_who_what_conditions_and_last_use(ma
 @pytest.mark.parametrize(
     ("text", "present", "absent"),
     [
-        ("findings unused --type UnusedIAMUserAccessKey", "DEMO-KEY-DAVE-STALE-1", "grace.inactive"),
+        ("findings unused --type UnusedIAMUserAccessKey", "DEMO-KEY-DAVE-STALE", "grace.inactive"),
         ("findings --status archived", "demo-0004-partner-guarded-role", "demo-0001"),
         ("findings external --resource arn:aws:s3:::*", "example-reports-bucket", "public-trust"),
         ("findings all --regions eu-west-1", "No Access Analyzer findings match", "demo-0001"),
@@ -515,7 +515,7 @@ def test_remediate_an_unused_key_proposes_its_deactivation_once(make_bot, iam) -
     wait_reply(bot, "Already on it")
     wait_reply(bot, "Approval request")
     shown = json.dumps(posted_requests(bot)[0].body["blocks"])
-    assert "Deactivate access key DEMO-KEY-DAVE-STALE-1 of user dave.stale-key" in shown
+    assert "Deactivate access key DEMO-KEY-DAVE-STALE of user dave.stale-key" in shown
     assert "UpdateAccessKey" in shown
     assert len(posted_requests(bot)) == 1
     keys = iam.client("iam").list_access_keys(UserName="dave.stale-key")["AccessKeyMetadata"]
