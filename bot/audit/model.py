@@ -12,6 +12,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from bot.errors import InputError
@@ -33,6 +34,13 @@ def parse_aws_time(value: str | datetime | None) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return _parse_aws_text(value)
+
+
+# Credential-report checks read the same row dates many times per audit; datetimes are
+# immutable, so one parse per distinct string is safe to share. Bounded for long-running bots.
+@lru_cache(maxsize=65536)
+def _parse_aws_text(value: str) -> datetime | None:
     text = value.strip()
     if text in (NOT_APPLICABLE, NO_INFORMATION, NOT_SUPPORTED):
         return None

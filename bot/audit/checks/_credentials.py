@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from bot.audit.model import AccountSnapshot, CredentialReportRow
 
@@ -35,6 +36,8 @@ class AccessKeySlot:
         }
 
 
+# Several checks read each row's key slots; rows and slots are frozen, so parse each row once.
+@lru_cache(maxsize=16384)
 def key_slots(row: CredentialReportRow) -> tuple[AccessKeySlot, ...]:
     return tuple(
         AccessKeySlot(
