@@ -511,7 +511,6 @@ register(
             "iam:DetachUserPolicy",
             "iam:DetachGroupPolicy",
             "iam:DetachRolePolicy",
-            "iam:ListPolicies",
         ),
         iam_actions=(
             "iam:DetachUserPolicy",
