@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.synth import non_negative_int
+
 BENCH_DIR = Path(__file__).resolve().parent
 CLOUDSPLAINING_VENV = BENCH_DIR / ".venv-cloudsplaining"
 CLOUDSPLAINING_REQUIREMENT = "cloudsplaining==0.9.1"
@@ -468,22 +470,15 @@ def _positive(text: str) -> int:
     return value
 
 
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.audit_bench",
         description="Time iam-audit's full audit against Cloudsplaining's scan on one GAAD.",
     )
-    parser.add_argument("--users", type=_non_negative, default=5000)
-    parser.add_argument("--roles", type=_non_negative, default=5000)
-    parser.add_argument("--groups", type=_non_negative, default=200)
-    parser.add_argument("--policies", type=_non_negative, default=1000, help="customer-managed")
+    parser.add_argument("--users", type=non_negative_int, default=5000)
+    parser.add_argument("--roles", type=non_negative_int, default=5000)
+    parser.add_argument("--groups", type=non_negative_int, default=200)
+    parser.add_argument("--policies", type=non_negative_int, default=1000, help="customer-managed")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=_positive, default=3, help="runs per tool (median)")
     parser.add_argument(

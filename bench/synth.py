@@ -1646,7 +1646,8 @@ def _parse_now(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _non_negative(text: str) -> int:
+def non_negative_int(text: str) -> int:
+    """argparse type for the account sizes (shared with bench.audit_bench)."""
     try:
         value = int(text)
     except ValueError as exc:
@@ -1661,10 +1662,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bench.synth",
         description="Write a synthetic account: gaad.json and credential-report.csv.",
     )
-    parser.add_argument("--users", type=_non_negative, default=100)
-    parser.add_argument("--roles", type=_non_negative, default=100)
-    parser.add_argument("--groups", type=_non_negative, default=10)
-    parser.add_argument("--policies", type=_non_negative, default=50, help="customer-managed")
+    parser.add_argument("--users", type=non_negative_int, default=100)
+    parser.add_argument("--roles", type=non_negative_int, default=100)
+    parser.add_argument("--groups", type=non_negative_int, default=10)
+    parser.add_argument("--policies", type=non_negative_int, default=50, help="customer-managed")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--account-id", default="123456789012")
     parser.add_argument(
