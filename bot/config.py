@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from bot.approvals.rules import ApprovalRules, id_list, parse_approval_rules, parse_slack_ids
 from bot.digest.schedule import DigestSchedule, schedule_from_config
 from bot.errors import ConfigError, InputError
+from bot.observability import redact
 from bot.operations_config import OperationsOptions, parse_operations
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -279,14 +280,9 @@ def _table(data: dict[str, Any], name: str, problems: list[str]) -> dict[str, An
 def _check_url(name: str, value: str, schemes: tuple[str, ...], problems: list[str]) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in schemes or (parsed.scheme != "unix" and not parsed.netloc):
-        problems.append(f"{name} must be a {'/'.join(schemes)} URL, got {_redact_url(value)!r}")
+        problems.append(f"{name} must be a {'/'.join(schemes)} URL, got {redact(value)!r}")
         return ""
     return value
-
-
-def _redact_url(value: str) -> str:
-    """Hide a password embedded in a URL before it goes into an error message."""
-    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", value)
 
 
 def _allowlists(
