@@ -60,7 +60,8 @@ def test_as_strings(value, expected) -> None:
         ("*", False),
         ("*:*", False),
         ("s3:Get*", False),
-        ("s*:*", False),
+        # Every action of s3, sqs, sns...: a wildcard over services covers each one whole.
+        ("s*:*", True),
     ],
 )
 def test_is_service_wildcard(pattern, expected) -> None:

