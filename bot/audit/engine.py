@@ -12,7 +12,13 @@ from bot import __version__
 from bot.audit.config import AuditConfig
 from bot.audit.findings import Finding
 from bot.audit.model import AccountSnapshot
-from bot.audit.registry import REQUIREMENT_HINTS, CheckContext, RegisteredCheck, all_checks
+from bot.audit.registry import (
+    REQUIREMENT_HINTS,
+    CheckContext,
+    CheckSkipped,
+    RegisteredCheck,
+    all_checks,
+)
 from bot.audit.report import Report, ReportError, SkippedCheck, SuppressedFinding
 from bot.errors import InputError
 
@@ -92,6 +98,9 @@ def run_audit(
                 continue
             try:
                 produced = list(check.run(context.for_check(check.meta)))
+            except CheckSkipped as skip:  # its data could not be read: say why, judge nothing
+                skipped.append(SkippedCheck(check.meta.id, str(skip)))
+                continue
             except Exception as exc:  # a broken check must be visible, never a silent pass
                 # The report carries the error; the traceback is for -vv, not for every CLI run.
                 log.error(

@@ -33,6 +33,12 @@ REQUIREMENT_HINTS: dict[str, str] = {
 }
 
 
+class CheckSkipped(Exception):
+    """Raised by a check when the data it judges could not be read (say, a credential report
+    without the root row, as emulators write it): the engine lists the check as skipped with
+    this reason, as it does for a missing requirement, instead of as a failed check."""
+
+
 @dataclass
 class CheckContext:
     """What a check gets: the snapshot, the config, the audit time and a cache shared by all."""

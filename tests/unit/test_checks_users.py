@@ -207,7 +207,11 @@ def test_password_never_used_without_change_date_falls_back_to_creation() -> Non
 
 
 def test_password_no_information_is_unused() -> None:
-    row = credential_row("legacy", password=True, password_last_used="no_information")
+    """A user and password from before 2014-10-20 with no_information: last use, if any,
+    predates tracking (IAM User Guide, "Getting credential reports for your AWS account")."""
+    row = credential_row(
+        "legacy", created_days_ago=5000, password=True, password_last_used="no_information"
+    )
     findings = run_check("user.password_unused", _rows(row))
     assert "October 2014" in findings[0].detail
 

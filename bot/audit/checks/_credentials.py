@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
-from bot.audit.model import AccountSnapshot, CredentialReportRow
+from bot.audit.model import NO_INFORMATION, AccountSnapshot, CredentialReportRow
 
 KEY_SLOTS = (1, 2)
 CERT_SLOTS = (1, 2)
+
+# IAM User Guide, "Getting credential reports for your AWS account": password use is recorded
+# since 2014-10-20 (before, or never: password_last_used is no_information) and access-key use
+# since 2015-04-22 (before, or never: access_key_N_last_used_date is N/A).
+PASSWORD_TRACKING_SINCE = datetime(2014, 10, 20, tzinfo=UTC)
+KEY_TRACKING_SINCE = datetime(2015, 4, 22, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,47 @@ def key_slots(row: CredentialReportRow) -> tuple[AccessKeySlot, ...]:
         )
         for n in KEY_SLOTS
     )
+
+
+def key_created(row: CredentialReportRow, slot: AccessKeySlot) -> datetime | None:
+    """When the key was created or last rotated; the user's creation when the report lacks it."""
+    return slot.last_rotated or row.date("user_creation_time")
+
+
+def key_use_untracked(row: CredentialReportRow, slot: AccessKeySlot) -> bool:
+    """An unused-looking key (N/A) that may have been used before AWS tracked key use: its
+    creation predates 2015-04-22 (or is unknown), so "never used" cannot be claimed."""
+    if slot.last_used is not None:
+        return False
+    created = key_created(row, slot)
+    return created is None or created < KEY_TRACKING_SINCE
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordUse:
+    """What a row says about the use of the user's console password.
+
+    ``no_information`` means either "never used" or "not used since tracking began"
+    (2014-10-20); the dates tell them apart: a password set (or a user created) after that
+    date would have had any use recorded, so it was never used.
+    """
+
+    last_used: datetime | None
+    set_at: datetime | None  # password_last_changed, else user_creation_time
+    untracked: bool  # no recorded use, and the password predates tracking (or its date is unknown)
+
+
+def password_use(row: CredentialReportRow) -> PasswordUse:
+    last_used = row.date("password_last_used")
+    created = row.date("user_creation_time")
+    set_at = row.date("password_last_changed") or created
+    newest_start = max((d for d in (set_at, created) if d is not None), default=None)
+    untracked = (
+        last_used is None
+        and row.password_last_used.strip().lower() == NO_INFORMATION
+        and (newest_start is None or newest_start < PASSWORD_TRACKING_SINCE)
+    )
+    return PasswordUse(last_used=last_used, set_at=set_at, untracked=untracked)
 
 
 def active_key_slots(row: CredentialReportRow) -> tuple[AccessKeySlot, ...]:

@@ -15,7 +15,9 @@ from bot.audit.checks._credentials import (
     ago,
     days_since,
     has_password,
+    key_created,
     key_resource_arn,
+    key_use_untracked,
     user_rows,
 )
 from bot.audit.findings import Finding, Severity
@@ -53,15 +55,26 @@ def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
                         {**evidence, "limit_days": limit},
                     )
                 continue
-            created = slot.last_rotated or row.date("user_creation_time")
-            if created is not None and days_since(created, ctx.now) > grace:
+            created = key_created(row, slot)
+            if created is None or days_since(created, ctx.now) <= grace:
+                continue
+            if key_use_untracked(row, slot):
+                # N/A also means "last used before AWS tracked key use" (2015-04-22).
                 yield ctx.finding(
                     key_resource_arn(row.arn, slot),
                     ACCESS_KEY,
-                    f"{row.user}'s access key {slot.number} is active and has never been used"
-                    f" since it was created {ago(created, ctx.now)}",
-                    {**evidence, "grace_days": grace},
+                    f"{row.user}'s access key {slot.number} is active and has no recorded use"
+                    f" since tracking began (April 2015); it was created {ago(created, ctx.now)}",
+                    {**evidence, "limit_days": limit, "tracking_since": "2015-04-22"},
                 )
+                continue
+            yield ctx.finding(
+                key_resource_arn(row.arn, slot),
+                ACCESS_KEY,
+                f"{row.user}'s access key {slot.number} is active and has never been used"
+                f" since it was created {ago(created, ctx.now)}",
+                {**evidence, "grace_days": grace},
+            )
 
 
 @register(
@@ -130,14 +143,19 @@ def user_two_active_keys(ctx: CheckContext) -> Iterator[Finding]:
     requires=("credential_report",),
 )
 def user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
-    """A console user with an active key whose last-used date is N/A (never used)."""
+    """A console user with an active key whose last-used date is N/A (never used).
+
+    N/A also covers a key last used before AWS tracked key use (2015-04-22); a key created
+    before that date may have been used, so it is left to user.access_key_unused."""
     for row in user_rows(ctx.snapshot):
         if not has_password(row):
             continue
         never_used = [
             s
             for s in active_key_slots(row)
-            if s.last_used is None and s.last_used_raw.strip().upper() == NOT_APPLICABLE
+            if s.last_used is None
+            and s.last_used_raw.strip().upper() == NOT_APPLICABLE
+            and not key_use_untracked(row, s)
         ]
         if never_used:
             slots = " and ".join(str(s.number) for s in never_used)

@@ -15,18 +15,20 @@ from bot.audit.checks._credentials import (
 )
 from bot.audit.findings import Finding, Severity
 from bot.audit.model import ROOT_USER, AccountSnapshot, CredentialReportRow
-from bot.audit.registry import CheckContext, register
-from bot.errors import InputError
+from bot.audit.registry import CheckContext, CheckSkipped, register
 
 ROOT_CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
 
 
 def root_row(snapshot: AccountSnapshot) -> CredentialReportRow:
-    """The root row; a report without one cannot vouch for root, so that is an error."""
+    """The root row. AWS always writes one; a report without it (emulators such as moto and
+    LocalStack leave it out) cannot vouch for root either way, so the check is skipped with the
+    reason rather than passed or reported as a crash."""
     row = snapshot.credential_row_for().get(ROOT_USER)
     if row is None:
-        raise InputError(
-            f"the credential report has no {ROOT_USER} row, so the root user cannot be judged"
+        raise CheckSkipped(
+            f"the credential report has no {ROOT_USER} row (AWS always writes one; an emulator"
+            " may not), so the root user cannot be judged"
         )
     return row
 

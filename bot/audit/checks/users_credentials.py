@@ -10,16 +10,17 @@ from collections.abc import Iterator
 
 from bot.audit.checks._aws_names import CREDENTIAL_REPORT_PERMISSIONS, USER
 from bot.audit.checks._credentials import (
+    KEY_TRACKING_SINCE,
     active_key_slots,
     ago,
     day,
     days_since,
     has_password,
     key_slots,
+    password_use,
     user_rows,
 )
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import NO_INFORMATION
 from bot.audit.registry import CheckContext, register
 
 
@@ -66,12 +67,21 @@ def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
                     {**evidence, "idle_days": days_since(last, ctx.now)},
                 )
         elif created is not None and days_since(created, ctx.now) > limit:
+            if created < KEY_TRACKING_SINCE:
+                # no_information / N/A also mean "used before AWS tracked it": say only what
+                # the report shows.
+                detail = (
+                    f"{row.user} has no recorded credential use (AWS records password use since"
+                    f" 2014-10-20, access-key use since 2015-04-22); it was created"
+                    f" {ago(created, ctx.now)}"
+                )
+            else:
+                detail = (
+                    f"{row.user} has never used a credential since it was created"
+                    f" {ago(created, ctx.now)}"
+                )
             yield ctx.finding(
-                row.arn,
-                USER,
-                f"{row.user} has never used a credential since it was created"
-                f" {ago(created, ctx.now)}",
-                {**evidence, "idle_days": days_since(created, ctx.now)},
+                row.arn, USER, detail, {**evidence, "idle_days": days_since(created, ctx.now)}
             )
 
 
@@ -87,7 +97,12 @@ def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
 )
 def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
     """Used passwords fail after N days unused; a password set and never used fails once it
-    is older than the grace period (judged from password_last_changed, else creation)."""
+    is older than the grace period (judged from password_last_changed, else creation).
+
+    AWS writes ``no_information`` both for a password never used and for one last used before
+    tracking began (2014-10-20); a password set or a user created after that date was never
+    used, so a console user created minutes ago is inside the grace period, not "unused since
+    2014"."""
     limit = ctx.threshold("password_unused_days")
     grace = ctx.threshold("grace_days")
     for row in user_rows(ctx.snapshot):
@@ -99,33 +114,35 @@ def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
             "password_last_changed": row.password_last_changed,
             "user_creation_time": row.user_creation_time,
         }
-        last_used = row.date("password_last_used")
-        if last_used is not None:
-            if days_since(last_used, ctx.now) > limit:
+        use = password_use(row)
+        if use.last_used is not None:
+            if days_since(use.last_used, ctx.now) > limit:
                 yield ctx.finding(
                     row.arn,
                     USER,
-                    f"{row.user}'s console password was last used {ago(last_used, ctx.now)}",
+                    f"{row.user}'s console password was last used {ago(use.last_used, ctx.now)}",
                     {**evidence, "limit_days": limit},
                 )
             continue
-        if row.password_last_used.strip().lower() == NO_INFORMATION:
-            # Last use predates AWS's tracking (October 2014): certainly older than any limit.
+        if use.set_at is not None and days_since(use.set_at, ctx.now) <= grace:
+            continue  # a new console user, or a password just set: not yet due for a sign-in
+        if use.untracked:
+            # no_information, and the password predates tracking: last use (if any) was before
+            # October 2014, certainly older than any limit.
             yield ctx.finding(
                 row.arn,
                 USER,
                 f"{row.user}'s console password has no recorded use since tracking began"
                 " (October 2014)",
-                {**evidence, "limit_days": limit},
+                {**evidence, "limit_days": limit, "tracking_since": "2014-10-20"},
             )
             continue
-        since = row.date("password_last_changed") or row.date("user_creation_time")
-        if since is not None and days_since(since, ctx.now) > grace:
+        if use.set_at is not None:
             yield ctx.finding(
                 row.arn,
                 USER,
-                f"{row.user}'s console password was set {ago(since, ctx.now)} and has never"
-                " been used",
+                f"{row.user}'s console password was set {ago(use.set_at, ctx.now)} and has"
+                " never been used",
                 {**evidence, "grace_days": grace},
             )
 
