@@ -29,8 +29,10 @@ from bot.audit.model import PolicyDocument
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.resolved_policy import PolicySource, ResolvedPolicy
 
-# An action name no AWS service has: what a pattern grants of the actions AWS adds later.
-FUTURE_ACTION_NAME = "IamAuditActionNotYetReleased"
+# An action name no AWS service has, made of letters no real pattern singles out (a Deny of
+# ``s3:*e*`` must not look like it denies tomorrow's actions): stands for the actions AWS adds
+# later.
+FUTURE_ACTION_NAME = "Qzxjvq"
 # A service prefix no AWS service has, for "does a NotAction grant tomorrow's services too?".
 FUTURE_SERVICE = "iam-audit-future-service"
 

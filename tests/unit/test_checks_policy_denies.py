@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import document_access, holder_view
 from tests.factories import (
     allow,
@@ -240,8 +241,6 @@ def test_full_access_sensitive_reads_every_spelling_of_the_whole_service(pattern
 def test_full_access_sensitive_union_of_statements_covers_the_service() -> None:
     """Allows add up across statements of one policy (IAM User Guide, policy evaluation logic):
     kms:Get*, kms:List*, kms:Describe* and every other prefix together are all of KMS."""
-    from bot.iam.catalogue import default_catalogue
-
     names = sorted(a.split(":", 1)[1] for a in default_catalogue().expand("kms:*"))
     half = len(names) // 2
     document = policy_document(
@@ -269,12 +268,20 @@ def test_partial_patterns_are_not_the_whole_service(pattern) -> None:
 def test_a_literal_action_is_never_a_service_wildcard() -> None:
     """A literal grants one action and none AWS adds later, even when the catalogue lists it
     as its service's only action (ReadOnlyAccess names such actions)."""
-    from bot.iam.catalogue import default_catalogue
-
     catalogue = default_catalogue()
     single = next(s for s in catalogue.services() if len(catalogue.expand(f"{s}:*")) == 1)
     (only,) = catalogue.expand(f"{single}:*")
     assert _findings("policy.service_wildcard", allow(only)) == []
+
+
+def test_a_pattern_matching_today_s_actions_only_is_not_a_service_wildcard() -> None:
+    """codeguru:Get* matches every action the catalogue lists for codeguru today (they are all
+    Get actions) but none the service adds later: AmazonCodeGuruProfilerReadOnlyAccess is not
+    granting "codeguru:*"."""
+    every = default_catalogue().expand("codeguru:*")
+    assert every
+    assert every == default_catalogue().expand("codeguru:Get*")
+    assert _findings("policy.service_wildcard", allow("codeguru:Get*")) == []
 
 
 @pytest.mark.parametrize("pattern", ["*:*", "*:**", "*:*?*"])

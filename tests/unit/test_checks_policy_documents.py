@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.audit.checks._policy_documents import (
     ConditionEntry,
@@ -146,3 +150,56 @@ def test_audited_documents_choose_customer_inline_and_aws_managed_in_use() -> No
     documents = audited_documents(snap, shared)
     assert sorted(d.policy_name for d in documents) == ["AdministratorAccess", "mine", "r", "u"]
     assert audited_documents(snap, shared) is documents  # parsed once per audit
+
+
+# --- action matching through the engine's cached matcher (issue 12) ---------------------------
+
+
+def _reference_match(pattern: str, action: str) -> bool:
+    """The matcher this module used before: one regex per pattern, IAM's `*` and `?` globs,
+    case-insensitive (IAM User Guide, "IAM JSON policy elements: Action")."""
+    regex = "".join(
+        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.strip()
+    )
+    return re.fullmatch(regex, action, re.IGNORECASE | re.DOTALL) is not None
+
+
+_ACTION_CHARS = st.sampled_from("aAbBsS3:*?-_.")
+
+
+@settings(max_examples=400, deadline=None)
+@given(pattern=st.text(_ACTION_CHARS, max_size=10), action=st.text(_ACTION_CHARS, max_size=10))
+def test_action_pattern_matches_agrees_with_the_regex_reference(pattern, action) -> None:
+    assert action_pattern_matches(pattern, action) is _reference_match(pattern, action)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "action", "expected"),
+    [
+        ("iam:PassRole", "IAM:passrole", True),
+        (" iam:Pass* ", "iam:PassRole", True),
+        ("iam:Pass?ole", "iam:PassRole", True),
+        ("iam:Pass?ole", "iam:PassRRole", False),
+        ("s3:*", "s3:GetObject", True),
+        ("s3:*", "s3x:GetObject", False),
+        ("*", "anything:At", True),
+    ],
+)
+def test_action_pattern_matches_examples(pattern, action, expected) -> None:
+    assert action_pattern_matches(pattern, action) is expected
+
+
+def test_action_matching_compiles_no_regex_for_literal_patterns(monkeypatch) -> None:
+    """Most patterns of AWS-managed policies are literals: they are compared as strings, so an
+    account of thousands of distinct actions no longer thrashes a regex cache (issue 12)."""
+    compiled: list[str] = []
+    original = re.compile
+
+    def counting(pattern, *args, **kwargs):
+        compiled.append(pattern)
+        return original(pattern, *args, **kwargs)
+
+    monkeypatch.setattr(re, "compile", counting)
+    for n in range(2000):
+        assert action_pattern_matches(f"svc:LiteralAction{n}", f"svc:literalaction{n}")
+    assert compiled == []

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.audit.model import AccountSnapshot, InlinePolicy, ManagedPolicy, PolicyDocument
 from bot.iam.catalogue import default_catalogue
-from bot.iam.document_access import is_full_wildcard, matches_any_name
+from bot.iam.document_access import FUTURE_ACTION_NAME, is_full_wildcard, matches_any_name
 from bot.iam.matching import action_matcher
 
 
@@ -204,15 +204,16 @@ def services_covered(pattern: str) -> tuple[str, ...]:
     KMS, and ``km?:*`` does too. A pattern whose action part matches any name covers a service
     the catalogue does not know yet as well. The full wildcard covers everything and is
     reported as such, not as a service wildcard, so it yields nothing here; so does a pattern
-    without a wildcard in its action part.
+    that would not match an action the service adds later (a literal, ``codeguru:Get*``).
     """
     text = pattern.strip().lower()
     service, sep, name = text.partition(":")
     if not sep or not service or not name or is_full_wildcard(text):
         return ()
-    if "*" not in name and "?" not in name:
-        # A literal names one action, never "the service": not even when the catalogue
-        # lists it as the service's only action (it grants none AWS adds later).
+    if not action_matcher((f"x:{name}",))(f"x:{FUTURE_ACTION_NAME.lower()}"):
+        # A literal, or ``codeguru:Get*``, may match every action the catalogue lists today
+        # (one action; only Get actions) but grants none of those AWS adds later: it names
+        # actions, not the service.
         return ()
     catalogue = default_catalogue()
     if "*" in service or "?" in service:
