@@ -17,7 +17,12 @@ from bot.audit.checks._aws_names import (
     ROLE,
 )
 from bot.audit.checks._credentials import account_arn, ago, days_since, iso_or_none
-from bot.audit.checks._policy_documents import ConditionEntry, Statement, statements
+from bot.audit.checks._policy_documents import (
+    ConditionEntry,
+    Statement,
+    action_pattern_matches,
+    statements,
+)
 from bot.audit.checks.identities import aws_managed_policy_arn, identities_with_policy
 from bot.audit.findings import Finding, Severity
 from bot.audit.model import Role
@@ -78,6 +83,93 @@ def _mfa_required(entries: tuple[ConditionEntry, ...]) -> bool:
     return False
 
 
+# The actions that let a principal named in a trust policy become the role.
+_ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
+_NEGATED_STRING_OPERATORS = ("stringnotequals", "stringnotlike", "arnnotequals", "arnnotlike")
+
+
+@dataclass(frozen=True, slots=True)
+class DenyGuards:
+    """What the trust policy's own Deny statements require of every caller of sts:AssumeRole.
+
+    ``Deny * unless aws:PrincipalOrgID = o-1`` (a Deny with StringNotEquals) restricts an
+    ``Allow *`` as much as a positive condition on the Allow would; an unconditional Deny of
+    everyone leaves nobody able to assume the role.
+    """
+
+    everyone_denied: bool = False
+    denied_principals: frozenset[str] = frozenset()
+    restricting_keys: frozenset[str] = frozenset()  # caller must match these keys' values
+    mfa_required: bool = False
+
+
+def _assume_actions(statement: Statement) -> frozenset[str]:
+    """The assume actions the statement's Action (or NotAction) covers, any case or wildcard."""
+    if statement.actions:
+        return frozenset(
+            a
+            for a in _ASSUME_ACTIONS
+            if any(action_pattern_matches(p, a) for p in statement.actions)
+        )
+    if statement.uses_not_action:
+        return frozenset(
+            a
+            for a in _ASSUME_ACTIONS
+            if not any(action_pattern_matches(p, a) for p in statement.not_actions)
+        )
+    return frozenset()
+
+
+def _requires_value(entry: ConditionEntry) -> bool:
+    """A Deny entry ``StringNotEquals key: values`` denies whoever lacks one of the values:
+    it requires the key to match (``...IfExists`` also denies when the key is absent)."""
+    operator = entry.operator.split(":")[-1].lower().removesuffix("ifexists")
+    return operator in _NEGATED_STRING_OPERATORS and any(
+        v.strip() not in ("", "*") for v in entry.values
+    )
+
+
+def _denies_without_mfa(entry: ConditionEntry) -> bool:
+    operator = entry.operator.split(":")[-1].lower()
+    return (
+        entry.key.lower() == "aws:multifactorauthpresent"
+        and operator in ("bool", "boolifexists")
+        and any(v.lower() == "false" for v in entry.values)
+    )
+
+
+def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
+    """The Deny statements of a trust policy that cover every assume action its Allows grant,
+    read for what they take away from the Allows (IAM User Guide, policy evaluation logic: a
+    Deny trumps an Allow). A Deny whose condition mixes other tests is left out: it may not
+    apply."""
+    granted = frozenset().union(*(_assume_actions(s) for s in statements_ if s.is_allow))
+    everyone = False
+    denied: set[str] = set()
+    keys: set[str] = set()
+    mfa = False
+    for statement in statements_:
+        if statement.effect.lower() != "deny" or not granted <= _assume_actions(statement):
+            continue
+        if statement.not_principals:
+            continue  # denies all but someone: not read here
+        aws = statement.principals.get("AWS", ())
+        to_all = "*" in aws
+        if not statement.conditions:
+            if to_all:
+                everyone = True
+            else:
+                denied.update(v.strip() for v in aws)
+            continue
+        if not to_all:
+            continue
+        if all(_requires_value(e) for e in statement.conditions):
+            keys.update(e.key for e in statement.conditions)
+        elif all(_denies_without_mfa(e) for e in statement.conditions):
+            mfa = True
+    return DenyGuards(everyone, frozenset(denied), frozenset(keys), mfa)
+
+
 @dataclass(frozen=True, slots=True)
 class TrustReading:
     """What one role's trust policy lets in, statement by statement."""
@@ -88,23 +180,44 @@ class TrustReading:
 
 
 def _is_trust_statement(statement: Statement) -> bool:
-    """Allow statements that name a principal (trust policies carry no other kind)."""
-    return statement.is_allow and bool(statement.principals or statement.not_principals)
+    """Allow statements that name a principal and let it assume the role (sts:AssumeRole or
+    its SAML / web-identity forms; ``sts:*``, ``STS:Assume*``... count; a statement granting
+    only sts:TagSession lets nobody in)."""
+    return (
+        statement.is_allow
+        and bool(statement.principals or statement.not_principals)
+        and bool(_assume_actions(statement))
+    )
 
 
 def read_trust(role: Role, own_account: str) -> TrustReading:
+    """Allow statements read with the same policy's Denies applied: an unconditional Deny of
+    everyone (or of the principal named) cancels them, and a Deny requiring a caller property
+    (``StringNotEquals aws:PrincipalOrgID``, ``sts:ExternalId``, MFA) guards them."""
     reading = TrustReading()
-    for statement in statements(role.trust_policy):
+    parsed = statements(role.trust_policy)
+    guards = read_deny_guards(parsed)
+    if guards.everyone_denied:
+        return reading
+    deny_keys = sorted(guards.restricting_keys)
+    deny_lower = {k.lower() for k in deny_keys}
+    for statement in parsed:
         if not _is_trust_statement(statement):
             continue
         conditions = statement.conditions
-        aws = statement.principals.get("AWS", ())
+        aws = tuple(
+            v
+            for v in statement.principals.get("AWS", ())
+            if v.strip() not in guards.denied_principals
+        )
         if "*" in aws or statement.not_principals:
+            restricted = _restricting(conditions, _RESTRICTIVE_KEYS)
+            restricted += [k for k in deny_keys if k.lower() in _RESTRICTIVE_KEYS]
             reading.any_principal.append(
                 {
                     **statement.evidence(),
                     "principal": "NotPrincipal" if statement.not_principals else "*",
-                    "restricted_by": _restricting(conditions, _RESTRICTIVE_KEYS),
+                    "restricted_by": sorted(set(restricted)),
                 }
             )
         foreign = sorted(
@@ -116,17 +229,20 @@ def read_trust(role: Role, own_account: str) -> TrustReading:
                     **statement.evidence(),
                     "principals": foreign,
                     "accounts": sorted({principal_account(v) for v in foreign}),  # type: ignore[type-var]
-                    "external_id": bool(_restricting(conditions, frozenset({"sts:externalid"}))),
-                    "mfa_required": _mfa_required(conditions),
+                    "external_id": bool(_restricting(conditions, frozenset({"sts:externalid"})))
+                    or "sts:externalid" in deny_lower,
+                    "mfa_required": _mfa_required(conditions) or guards.mfa_required,
                 }
             )
         services = statement.principals.get("Service", ())
         if services:
+            restricted = _restricting(conditions, _CONFUSED_DEPUTY_KEYS)
+            restricted += [k for k in deny_keys if k.lower() in _CONFUSED_DEPUTY_KEYS]
             reading.services.append(
                 {
                     **statement.evidence(),
                     "services": list(services),
-                    "restricted_by": _restricting(conditions, _CONFUSED_DEPUTY_KEYS),
+                    "restricted_by": sorted(set(restricted)),
                 }
             )
     return reading
