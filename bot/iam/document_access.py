@@ -93,7 +93,7 @@ def _holder_statement(
     if not isinstance(statement, dict):
         return statement  # the parser reports it; nothing to resolve here
     label = statement.get("Sid") or index
-    if statement.get("Condition") is not None:
+    if statement.get("Condition"):  # an empty Condition block tests nothing
         if statement.get("Effect") == "Deny":
             assumptions.append(f"statement {label}: Deny with a condition, assumed avoidable")
             return None
