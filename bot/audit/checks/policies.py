@@ -483,7 +483,12 @@ def _full_access_sensitive_hits(
         else:
             whole = _covers_whole_service([st for st, _ in found], service, narrow=narrow)
         if whole:
-            for statement, patterns in found:
+            # Name the statements that grant the whole service on their own when there are
+            # some; otherwise every statement whose actions add up to it.
+            alone = [
+                (st, p) for st, p in found if _covers_whole_service([st], service, narrow=narrow)
+            ]
+            for statement, patterns in alone or found:
                 record(statement, patterns, f"{service}:*")
     for action in _SENSITIVE_ACTIONS:
         found = [
