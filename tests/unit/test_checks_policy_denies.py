@@ -7,6 +7,8 @@ against the catalogue, not by the spelling ``service:*``.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import document_access, holder_view
@@ -14,6 +16,7 @@ from tests.factories import (
     allow,
     managed_policy,
     policy_document,
+    role,
     run_check,
     snapshot,
     statement,
@@ -313,3 +316,57 @@ def test_document_access_is_none_for_documents_the_engine_cannot_read() -> None:
     assert document_access("not json") is None
     assert document_access({"Statement": [{"Effect": "Allow"}]}) is None
     assert document_access([1, 2]) is None
+
+
+# --- no document, however odd, crashes the checks ----------------------------------------------
+
+_VALUES = st.one_of(
+    st.sampled_from(["*", "kms:*", "KMS:**", "iam:PassRole", "sts:*", "s3:Get*", "arn:aws:s3:::b"]),
+    st.sampled_from(["", "nonsense", "*:*", "kms:", ":x"]),
+    st.integers(),
+    st.none(),
+)
+_STATEMENT = st.dictionaries(
+    st.sampled_from(
+        [
+            "Effect",
+            "Action",
+            "NotAction",
+            "Resource",
+            "NotResource",
+            "Condition",
+            "Principal",
+            "Sid",
+        ]
+    ),
+    st.one_of(
+        st.sampled_from(["Allow", "Deny", "allow"]),
+        _VALUES,
+        st.lists(_VALUES, max_size=3),
+        st.just({"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}}),
+        st.just({"AWS": "*"}),
+        st.just({}),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(statements=st.lists(_STATEMENT, max_size=4))
+def test_fuzzed_documents_never_crash_the_document_and_trust_checks(statements) -> None:
+    document = {"Version": "2012-10-17", "Statement": statements}
+    snap = snapshot(
+        policies=[managed_policy("p", document)],
+        roles=[role("r", trust=document)],
+    )
+    for check_id in (
+        "policy.admin_star",
+        "policy.service_wildcard",
+        "policy.notaction_allow",
+        "policy.passrole_star",
+        "policy.full_access_sensitive",
+        "role.trust_any_principal",
+        "role.trust_cross_account_unguarded",
+        "role.trust_confused_deputy",
+    ):
+        run_check(check_id, snap)  # fails the test if the check crashed
