@@ -13,7 +13,7 @@ from bot.audit.config import AuditConfig, Suppression
 from bot.audit.engine import run_audit
 from bot.audit.findings import Finding, Severity
 from bot.audit.model import CollectionIssue
-from bot.audit.registry import CheckContext, CheckMeta, RegisteredCheck
+from bot.audit.registry import CheckContext, CheckMeta, CheckSkipped, RegisteredCheck
 from bot.errors import InputError
 from tests.factories import (
     NOW,
@@ -83,6 +83,25 @@ def test_a_crashing_check_becomes_an_error_entry_and_the_rest_still_run(monkeypa
     assert report.checks == ("test.fine",)  # a crashed check is not reported as run
     assert [f.resource_arn for f in report.findings] == [BOB]  # no partial output of the crash
     assert report.to_dict()["errors"][0]["check_id"] == "test.crash"
+
+
+def test_a_check_that_cannot_judge_its_data_is_skipped_with_its_reason(monkeypatch) -> None:
+    """CheckSkipped (say, a credential report without the root row) is neither a pass nor a
+    crash: the check is listed as skipped, with the sentence it gave, and yields nothing."""
+
+    def cannot_judge(ctx: CheckContext) -> Iterator[Finding]:
+        yield ctx.finding(ALICE, "AWS::IAM::User", "partial")
+        raise CheckSkipped("the data this check reads is not in this input")
+
+    _install(monkeypatch, "test.cannot", cannot_judge)
+    _install(monkeypatch, "test.fine", _flags(BOB))
+    report = audit(snapshot(), only=["test.cannot", "test.fine"])
+    assert report.errors == ()
+    assert report.checks == ("test.fine",)
+    assert [(s.check_id, s.reason) for s in report.skipped] == [
+        ("test.cannot", "the data this check reads is not in this input")
+    ]
+    assert [f.resource_arn for f in report.findings] == [BOB]
 
 
 def test_checks_are_skipped_with_reasons_when_data_is_missing() -> None:
