@@ -150,7 +150,7 @@ def _admin_star_hits(ctx: CheckContext, document: AuditedDocument) -> list[dict[
             access = _engine(ctx, document, narrow=False)
             if access is not None and not access.is_admin_equivalent():
                 found = []
-            elif found:
+            else:
                 found = [{**hit, "denied_by": _deny_evidence(denies)} for hit in found]
         cache[document.resource_arn] = found
     return found
@@ -454,7 +454,7 @@ def _covers_whole_service(statements: list[Statement], service: str, *, narrow: 
             if any(service in services_covered(p) for p in patterns):
                 return True
             granted |= catalogue.expand_all(patterns) & every
-        else:
+        elif statement.uses_not_action:
             granted |= every & catalogue.expand_not_action(statement.not_actions)
     return bool(every) and granted >= every
 
