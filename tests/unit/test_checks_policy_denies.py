@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.audit.checks._policy_documents import statements as read_statements
+from bot.audit.checks.policies import _covers_whole_service, _grants_on_star, _service_patterns
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import document_access, holder_view
 from tests.factories import (
@@ -370,3 +372,52 @@ def test_fuzzed_documents_never_crash_the_document_and_trust_checks(statements) 
         "role.trust_confused_deputy",
     ):
         run_check(check_id, snap)  # fails the test if the check crashed
+
+
+# --- without a Deny, reading statement by statement is exact ------------------------------------
+
+_ACTION_PATTERNS = st.sampled_from(
+    [
+        "*",
+        "iam:PassRole",
+        "IAM:pass*",
+        "iam:*",
+        "sts:*",
+        "sts:AssumeRole",
+        "kms:*",
+        "kms:Decrypt",
+        "kms:Get*",
+        "cloudtrail:*",
+        "aws-marketplace:Subscribe",
+        "s3:GetObject",
+    ]
+)
+_ALLOW_ONLY = st.builds(
+    lambda key, actions, resource: {
+        "Effect": "Allow",
+        key: actions,
+        "Resource": resource,
+    },
+    st.sampled_from(["Action", "NotAction"]),
+    st.lists(_ACTION_PATTERNS, min_size=1, max_size=3),
+    st.sampled_from(["*", "arn:aws:s3:::bucket/*"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(statements=st.lists(_ALLOW_ONLY, min_size=1, max_size=3))
+def test_allow_only_documents_read_statement_by_statement_match_the_engine(statements) -> None:
+    """The checks skip the engine for a document without a Deny; this holds them to it: what
+    the Allow statements grant on `*`, one by one, is what the engine says the document allows
+    (IAM User Guide, policy evaluation logic: without a Deny, any applicable Allow allows)."""
+    document = {"Version": "2012-10-17", "Statement": statements}
+    access = document_access(document)
+    assert access is not None
+    parsed = read_statements(document)
+    for action in ("iam:PassRole", "sts:AssumeRole", "aws-marketplace:Subscribe"):
+        by_statement = any(_grants_on_star(s, action, narrow=False) for s in parsed)
+        assert by_statement is access.allows(action), action
+    for service in ("kms", "cloudtrail"):
+        found = [s for s in parsed if _service_patterns(s, service, narrow=False)]
+        by_statement = bool(found) and _covers_whole_service(found, service, narrow=False)
+        assert by_statement is access.allows_whole_service(service), service
