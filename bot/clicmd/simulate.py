@@ -26,7 +26,14 @@ from bot.clicmd._common import (
 )
 from bot.errors import InputError
 from bot.iam.catalogue import default_catalogue
-from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request, StatementTrace
+from bot.iam.evaluator import (
+    Decision,
+    Evaluator,
+    PolicySet,
+    Request,
+    StatementTrace,
+    asks_about_a_set,
+)
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.principal_policies import policies_for_principal
 
@@ -54,6 +61,7 @@ _REQUEST_KEYS = frozenset(
         "session_policy",
         "principal_in_management_account",
         "resource_in_management_account",
+        "resource_is_pattern",
     }
 )
 _MAX_OTHER_LINES = 12
@@ -241,12 +249,16 @@ def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
     resource_account = data.get("resource_account")
     if resource_account is not None and not isinstance(resource_account, str):
         raise InputError("request field 'resource_account' must be a string")
+    pattern = data.get("resource_is_pattern")
+    if pattern is not None and not isinstance(pattern, bool):
+        raise InputError("request field 'resource_is_pattern' must be true or false")
     request = Request(
         principal_arn=data["principal"],
         action=data["action"],
         resource=data["resource"],
         resource_account=resource_account,
         context=_context(data.get("context", {})),
+        resource_is_pattern=_is_pattern(data["resource"]) if pattern is None else pattern,
     )
     policies = PolicySet(
         identity=_policy_list(data, "identity_policies"),
@@ -257,8 +269,16 @@ def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
         session_policy=_optional_policy(data, "session_policy"),
         principal_in_management_account=_flag(data, "principal_in_management_account"),
         resource_in_management_account=_flag(data, "resource_in_management_account"),
+        complete=True,
     )
     return request, policies
+
+
+def _is_pattern(resource: str) -> bool:
+    """A resource with `*`/`?` asks about every resource it matches ("on anything"); a real
+    request never carries one, except `*` for actions without resource types, which the
+    evaluator reads literally."""
+    return "*" in resource or "?" in resource
 
 
 def _context(value: Any) -> dict[str, str | list[str]]:
@@ -348,12 +368,14 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         resource=args.resource,
         resource_account=args.resource_account,
         context=_context_flags(args.context),
+        resource_is_pattern=_is_pattern(args.resource),
     )
     policies = PolicySet(
         identity=identity,
         permission_boundaries=boundaries,
         resource_policy=resource_policy,
         session_policy=session_policy,
+        complete=True,
     )
     return request, policies
 
@@ -407,6 +429,13 @@ def render_text(request: Request, decision: Decision, traces: Sequence[Statement
         f"  resource   {request.resource}",
         f"Why: {decision.reason}",
     ]
+    if "carries none" in decision.reason:
+        lines.append("Hint: give the key policy or trust policy with --resource-policy FILE")
+    if asks_about_a_set(request):
+        lines.append(
+            "  (a resource pattern: allowed means allowed on some resource it matches; a Deny"
+            " counts only where it covers all of them)"
+        )
     if request.context:
         shown = (
             f"{key}={value}" if isinstance(value, str) else f"{key}=[{', '.join(value)}]"

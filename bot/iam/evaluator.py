@@ -653,6 +653,13 @@ class Evaluator:
         return Decision("implicit_deny", tuple(matched), why)
 
 
+def asks_about_a_set(request: Request) -> bool:
+    """Whether the evaluator reads this request's resource as a set of resources."""
+    if not (request.resource_is_pattern and has_wildcard(request.resource)):
+        return False
+    return bool(_request_patterns(request.action.lower(), request.resource))
+
+
 def evaluate(request: Request, policies: PolicySet) -> Decision:
     """Evaluate one request; build an :class:`Evaluator` instead when asking many questions."""
     return Evaluator(policies).evaluate(request)

@@ -399,3 +399,138 @@ def test_not_action_explains_that_it_leaves_the_action_out(tmp_path: Path, capsy
     assert code == 0
     assert "statement 0: NotAction lists the action, so the statement leaves it out" in out
     assert "does not cover" not in out
+
+
+# --- AWS's documented rules through the CLI -------------------------------------------------
+
+KEY = "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_kms_key_needs_its_key_policy(tmp_path: Path, capsys) -> None:
+    """AWS KMS Developer Guide, "Key policies in AWS KMS": an IAM policy alone does not give
+    access to a key; the default key policy delegates to IAM policies."""
+    identity = write(tmp_path, "p.json", f.policy_document(f.statement(action="kms:Decrypt")))
+    code, out, _ = run_cli(
+        capsys, "--policy", identity, "--action", "kms:Decrypt", "--resource", KEY
+    )
+    assert code == 0
+    assert "Decision: IMPLICIT DENY" in out
+    assert "--resource-policy" in out
+    default_key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    key_policy = write(tmp_path, "key.json", default_key_policy)
+    code, out, _ = run_cli(
+        capsys,
+        "--policy",
+        identity,
+        "--resource-policy",
+        key_policy,
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        KEY,
+    )
+    assert (code, out.splitlines()[0]) == (0, "Decision: ALLOWED")
+
+
+def test_star_resource_asks_about_any_resource(tmp_path: Path, capsys) -> None:
+    """IAM User Guide, "IAM JSON policy elements: Resource": `*` (the default) asks whether the
+    action is allowed on some resource; an action without resource types reads `*` literally."""
+    grant = f.policy_document(
+        f.statement(action="s3:GetObject", resource="arn:aws:s3:::amzn-s3-demo-bucket/*"),
+        f.statement(action="s3:ListAllMyBuckets", resource="arn:aws:s3:::amzn-s3-demo-bucket"),
+    )
+    path = write(tmp_path, "p.json", grant)
+    code, out, _ = run_cli(capsys, "--policy", path, "--action", "s3:GetObject")
+    assert code == 0
+    assert out.startswith("Decision: ALLOWED")
+    assert "a resource pattern" in out
+    code, out, _ = run_cli(capsys, "--policy", path, "--action", "s3:ListAllMyBuckets")
+    assert code == 0
+    assert out.startswith("Decision: IMPLICIT DENY")
+    assert "a resource pattern" not in out
+
+
+def test_request_can_read_a_wildcard_resource_literally(tmp_path: Path, capsys) -> None:
+    body = request(resource="arn:aws:s3:::example-bucket/*", resource_is_pattern=False)
+    body["identity_policies"] = [
+        f.policy_document(
+            f.statement(action="s3:GetObject", resource="arn:aws:s3:::example-bucket/a")
+        )
+    ]
+    path = write(tmp_path, "req.json", body)
+    code, out, _ = run_cli(capsys, "--request", path, "-f", "json")
+    assert (code, json.loads(out)["decision"]) == (0, "implicit_deny")
+    body["resource_is_pattern"] = True
+    path = write(tmp_path, "req.json", body)
+    code, out, _ = run_cli(capsys, "--request", path, "-f", "json")
+    assert (code, json.loads(out)["decision"]) == (0, "allowed")
+    body["resource_is_pattern"] = "yes"
+    path = write(tmp_path, "req.json", body)
+    code, _, err = run_cli(capsys, "--request", path)
+    assert code == 2
+    assert "resource_is_pattern" in err
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        (
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+                "Principal": "arn:aws:iam::111122223333:root",
+            },
+            'must name its type, e.g. {"AWS": "arn:aws:iam::111122223333:root"}',
+        ),
+        ({"Effect": "Allow", "Action": "s3:", "Resource": "*"}, "names no action after the colon"),
+    ],
+)
+def test_policies_aws_refuses_to_store_are_refused(
+    tmp_path: Path, capsys, statement: dict[str, Any], message: str
+) -> None:
+    """IAM User Guide, "IAM JSON policy element reference" (Principal, Action): AWS rejects a
+    Principal given as a bare ARN string and an action without a name; so does simulate, with
+    exit 2 and one line saying what to write instead, never a traceback."""
+    path = write(tmp_path, "bad.json", {"Version": "2012-10-17", "Statement": [statement]})
+    code, out, err = run_cli(capsys, "--resource-policy", path, "--action", "s3:GetObject")
+    assert (code, out) == (2, "")
+    assert message in err
+    assert "Traceback" not in err
+    empty = write(tmp_path, "empty.json", {"Version": "2012-10-17", "Statement": []})
+    code, _, err = run_cli(capsys, "--policy", empty, "--action", "s3:GetObject")
+    assert code == 2
+    assert "at least one statement" in err
+
+
+def test_everything_aws_stores_is_accepted(tmp_path: Path, capsys) -> None:
+    """Shapes AWS stores (a single statement object, string values, Principal "*", NotPrincipal,
+    NotAction/NotResource, 2008 version, a Condition with a list) are all simulated."""
+    document = {
+        "Version": "2008-10-17",
+        "Statement": {
+            "Effect": "Deny",
+            "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:root"]},
+            "NotAction": "s3:GetObject",
+            "NotResource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}},
+        },
+    }
+    path = write(tmp_path, "rp.json", document)
+    identity = write(tmp_path, "p.json", f.policy_document(f.statement(action="*")))
+    code, out, err = run_cli(
+        capsys, "--policy", identity, "--resource-policy", path, "--action", "s3:PutObject"
+    )
+    assert code == 0, err
+    assert out.startswith("Decision:")
