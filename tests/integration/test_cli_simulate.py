@@ -534,3 +534,122 @@ def test_everything_aws_stores_is_accepted(tmp_path: Path, capsys) -> None:
     )
     assert code == 0, err
     assert out.startswith("Decision:")
+
+
+# --- --aws: AWS's simulator as a second opinion ---------------------------------------------
+
+
+def stubbed_simulator(monkeypatch: pytest.MonkeyPatch, decisions: list[str]) -> list[dict]:
+    """Replace the AWS adapter's client by a Stubber answering ``decisions`` in order; returns
+    the parameters each call sent."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from bot.aws.policy_simulator import PolicySimulator
+    from bot.clicmd import simulate
+
+    client = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    stub = Stubber(client)
+    sent: list[dict] = []
+    for decision in decisions:
+        stub.add_response(
+            "simulate_custom_policy",
+            {
+                "EvaluationResults": [
+                    {
+                        "EvalActionName": "s3:GetObject",
+                        "EvalResourceName": "*",
+                        "EvalDecision": decision,
+                    }
+                ],
+                "IsTruncated": False,
+            },
+            None,  # checked below through ``sent``: the request carries context entries too
+        )
+    client.meta.events.register(
+        "provide-client-params.iam.SimulateCustomPolicy",
+        lambda params, **_: sent.append(dict(params)),
+    )
+    stub.activate()
+    monkeypatch.setattr(
+        simulate, "_simulator_factory", lambda _args: lambda: PolicySimulator(client)
+    )
+    return sent
+
+
+def test_aws_agreement_is_shown(tmp_path: Path, capsys, monkeypatch) -> None:
+    sent = stubbed_simulator(monkeypatch, ["allowed"])
+    path = write(tmp_path, "req.json", request())
+    code, out, _ = run_cli(capsys, "--request", path, "--aws")
+    assert code == 0
+    assert "AWS's simulator: allowed -- agrees" in out
+    assert "Local engine and AWS's simulator agree on 1 of 1 requests" in out
+    # AWS got the same documents and request the local engine evaluated
+    assert sent[0]["ActionNames"] == ["s3:GetObject"]
+    assert sent[0]["ResourceArns"] == ["arn:aws:s3:::example-bucket/a.txt"]
+    assert [json.loads(p) for p in sent[0]["PolicyInputList"]] == [f.ORIGIN_S3_EXAMPLE, MFA]
+    assert sent[0]["ContextEntries"][0]["ContextKeyType"] == "boolean"
+
+
+def test_aws_difference_is_shown_and_logged(tmp_path: Path, capsys, monkeypatch, caplog) -> None:
+    stubbed_simulator(monkeypatch, ["implicitDeny"])
+    path = write(tmp_path, "req.json", request())
+    with caplog.at_level("WARNING", logger="bot.iam.second_opinion"):
+        code, out, _ = run_cli(capsys, "--request", path, "--aws", "-f", "json")
+    answer = json.loads(out)
+    assert code == 0
+    assert answer["aws"] == {"decision": "implicit_deny", "agrees": False}
+    assert answer["second_opinion"] == ("local engine and AWS's simulator agree on 0 of 1 requests")
+    logged = [r.getMessage() for r in caplog.records if "differ" in r.getMessage()]
+    assert len(logged) == 1
+    assert '"action": "s3:GetObject"' in logged[0]
+    assert '"local": "allowed"' in logged[0]
+
+
+def test_aws_over_request_lines_counts_what_it_could_ask(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    stubbed_simulator(monkeypatch, ["allowed", "allowed"])
+    lines = [
+        request(),
+        request(action="s3:PutObject"),
+        # AWS's custom simulation takes no session policy: not asked
+        request(
+            principal="arn:aws:sts::111122223333:assumed-role/app/s1",
+            session_policy=f.policy_document(f.statement(action="s3:*")),
+        ),
+    ]
+    path = write(tmp_path, "reqs.jsonl", "\n".join(json.dumps(line) for line in lines))
+    code, out, _ = run_cli(capsys, "--requests", path, "--aws")
+    assert code == 0
+    rows = out.splitlines()
+    assert rows[0].endswith("[AWS agrees]")
+    assert rows[1].startswith("2: implicit_deny")
+    assert rows[1].endswith("[AWS: allowed, differs]")
+    assert "[AWS" not in rows[2]
+    assert (
+        "Local engine and AWS's simulator agree on 1 of 2 requests"
+        " (1 not asked: AWS's simulator cannot take them)" in out
+    )
+
+
+def test_without_credentials_only_the_local_engine_answers(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from bot.aws import session as aws_session
+    from bot.errors import CollectionError
+
+    def no_credentials(**_: object) -> None:
+        raise CollectionError("no AWS credentials found: configure a profile")
+
+    monkeypatch.setattr(aws_session, "make_session", no_credentials)
+    path = write(tmp_path, "req.json", request())
+    code, out, err = run_cli(capsys, "--request", path, "--aws")
+    assert code == 0
+    assert out.startswith("Decision: ALLOWED")
+    assert out.rstrip().endswith(
+        "Only the local engine answered: no AWS credentials found: configure a profile"
+    )
+    assert "Traceback" not in err
