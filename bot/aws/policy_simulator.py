@@ -10,15 +10,26 @@ AccessDenied, an emulator without these APIs, persistent throttling -- becomes o
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.aws.errors import error_code, error_message, is_access_denied, is_throttling
+from bot.errors import IamAuditError
 from bot.iam.catalogue import default_catalogue
-from bot.iam.second_opinion import AWS_DECISIONS, AwsAnswer, CustomSimulation
+from bot.iam.evaluator import Decision, PolicySet, Request
+from bot.iam.second_opinion import (
+    AWS_DECISIONS,
+    AwsAnswer,
+    Comparison,
+    CustomSimulation,
+    NotComparable,
+    compare,
+    custom_simulation,
+)
 
 MAX_ACTIONS_PER_CALL = 100  # generous; AWS paginates the results, not the input
 
@@ -163,3 +174,117 @@ def _one_line(text: str, limit: int = 200) -> str:
     """Markup stripped, whitespace folded, cut to ``limit`` characters."""
     flat = " ".join(_MARKUP.sub(" ", text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+Evaluated = tuple[Request, PolicySet, Decision]
+
+
+def second_opinion(
+    evaluated: Sequence[Evaluated],
+    make_simulator: Callable[[], PolicySimulator],
+    *,
+    principal_source: str | None = None,
+) -> list[Comparison]:
+    """AWS's answer beside each local one, in order; unreachable AWS leaves only ours.
+
+    Requests sharing their policies, caller and context go to AWS in one call (AWS evaluates
+    every action on every resource listed). ``principal_source`` asks SimulatePrincipalPolicy
+    about that live user or role instead of sending the documents the local engine evaluated.
+    """
+    try:
+        simulator = make_simulator()
+    except IamAuditError as exc:  # no credentials, unknown profile, demo mode ...
+        reason = _one_line(str(exc)) or type(exc).__name__
+        return [compare(r, d, None, unavailable=reason) for r, _, d in evaluated]
+    groups: dict[str, list[int]] = {}
+    simulations: dict[str, CustomSimulation | None] = {}
+    results: dict[int, Comparison] = {}
+    for position, (request, policies, decision) in enumerate(evaluated):
+        simulation: CustomSimulation | None = None
+        if principal_source is None:
+            try:
+                simulation = custom_simulation(request, policies)
+            except NotComparable as exc:
+                results[position] = compare(request, decision, None, unavailable=str(exc))
+                continue
+        key = _group_key(request, simulation)
+        groups.setdefault(key, []).append(position)
+        simulations[key] = simulation
+    stopped = ""
+    for key, positions in groups.items():
+        if stopped:
+            for position in positions:
+                request, _, decision = evaluated[position]
+                results[position] = compare(request, decision, None, unavailable=stopped)
+            continue
+        requests = [evaluated[p][0] for p in positions]
+        actions = list(dict.fromkeys(r.action for r in requests))
+        resources = list(dict.fromkeys(r.resource for r in requests))
+        try:
+            answers = _ask_in_chunks(
+                simulator,
+                simulations[key],
+                principal_source=principal_source,
+                first=requests[0],
+                actions=actions,
+                resources=resources,
+            )
+        except SimulatorUnavailable as exc:
+            stopped = str(exc)
+            answers = {}
+        for position in positions:
+            request, _, decision = evaluated[position]
+            found = answers.get((request.action.lower(), request.resource))
+            missing = stopped or "AWS's simulator returned no result for this request"
+            results[position] = compare(request, decision, found, unavailable=missing)
+    return [results[position] for position in range(len(evaluated))]
+
+
+def _group_key(request: Request, simulation: CustomSimulation | None) -> str:
+    if simulation is None:
+        return json.dumps(
+            {"context": {k: list(v) for k, v in sorted(_context(request).items())}},
+            sort_keys=True,
+        )
+    return json.dumps(
+        {
+            "identity": simulation.identity,
+            "boundaries": simulation.boundaries,
+            "resource_policy": simulation.resource_policy,
+            "caller": simulation.caller_arn,
+            "owner": simulation.resource_owner,
+            "context": {k: list(v) for k, v in sorted(simulation.context.items())},
+        },
+        sort_keys=True,
+    )
+
+
+def _context(request: Request) -> dict[str, tuple[str, ...]]:
+    return {
+        key: (value,) if isinstance(value, str) else tuple(value)
+        for key, value in request.context.items()
+    }
+
+
+def _ask_in_chunks(
+    simulator: PolicySimulator,
+    simulation: CustomSimulation | None,
+    *,
+    principal_source: str | None,
+    first: Request,
+    actions: list[str],
+    resources: list[str],
+) -> dict[tuple[str, str], AwsAnswer]:
+    answers: dict[tuple[str, str], AwsAnswer] = {}
+    for start in range(0, len(actions), MAX_ACTIONS_PER_CALL):
+        chunk = actions[start : start + MAX_ACTIONS_PER_CALL]
+        if simulation is not None:
+            found = simulator.simulate_custom(simulation, chunk, resources)
+        else:
+            assert principal_source is not None
+            found = simulator.simulate_principal(
+                principal_source, chunk, resources, context=_context(first)
+            )
+        for answer in found:
+            answers[(answer.action.lower(), answer.resource)] = answer
+    return answers

@@ -25,7 +25,7 @@ from bot.clicmd._common import (
     utc_now,
     write_output,
 )
-from bot.errors import IamAuditError, InputError
+from bot.errors import InputError
 from bot.iam.catalogue import default_catalogue
 from bot.iam.evaluator import (
     Decision,
@@ -38,14 +38,7 @@ from bot.iam.evaluator import (
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.principal_policies import policies_for_principal
 from bot.iam.principals import parse_principal
-from bot.iam.second_opinion import (
-    Comparison,
-    NotComparable,
-    compare,
-    custom_simulation,
-    difference_lines,
-    summary,
-)
+from bot.iam.second_opinion import Comparison, difference_lines, summary
 
 NAME = "simulate"
 HELP = "simulate whether a principal may perform an action on a resource (offline)"
@@ -163,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     comparisons: list[Comparison] = []
     if args.aws:
         source = _principal_source(args, request) if live_principal else None
-        comparisons = second_opinion(
+        comparisons = _ask_aws(
             [(request, policies, decision)], _simulator_factory(args), principal_source=source
         )
     if args.format == "json":
@@ -186,7 +179,7 @@ def _run_lines(args: argparse.Namespace) -> int:
     answers, failed = answer_lines(text, evaluated=evaluated)
     comparisons: dict[int, Comparison] = {}
     if args.aws and evaluated:
-        found = second_opinion(evaluated, _simulator_factory(args))
+        found = _ask_aws(evaluated, _simulator_factory(args))
         for (request, _, _), comparison in zip(evaluated, found, strict=True):
             comparisons[id(request)] = comparison
         for answer in answers:
@@ -221,6 +214,12 @@ def _simulator_factory(args: argparse.Namespace):
     return make
 
 
+def _ask_aws(evaluated, make_simulator, *, principal_source: str | None = None):
+    from bot.aws.policy_simulator import second_opinion  # noqa: PLC0415 - boto3 when used
+
+    return second_opinion(evaluated, make_simulator, principal_source=principal_source)
+
+
 def _principal_source(args: argparse.Namespace, request: Request) -> str | None:
     """The live user or role to ask SimulatePrincipalPolicy about, when only its own (and
     added identity) policies are in play; None when the custom simulation must be used."""
@@ -238,62 +237,6 @@ def _principal_source(args: argparse.Namespace, request: Request) -> str | None:
 
 def _trust_action(action: str) -> bool:
     return action.lower().startswith("sts:assumerole")
-
-
-def second_opinion(
-    evaluated: Sequence[tuple[Request, PolicySet, Decision]],
-    make_simulator,
-    *,
-    principal_source: str | None = None,
-) -> list[Comparison]:
-    """AWS's answer beside each local one; AWS unreachable means only the local engine answered.
-
-    ``principal_source`` asks SimulatePrincipalPolicy about that live user or role (its policies
-    in the account now, plus none of ours); otherwise SimulateCustomPolicy gets the documents
-    the local engine evaluated.
-    """
-    from bot.aws.policy_simulator import SimulatorUnavailable  # noqa: PLC0415 - boto3 when used
-
-    try:
-        simulator = make_simulator()
-    except IamAuditError as exc:  # no credentials, unknown profile ...
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return [compare(r, d, None, unavailable=reason) for r, _, d in evaluated]
-    comparisons: list[Comparison] = []
-    stopped = ""
-    for request, policies, decision in evaluated:
-        if stopped:
-            comparisons.append(compare(request, decision, None, unavailable=stopped))
-            continue
-        try:
-            if principal_source:
-                answers = simulator.simulate_principal(
-                    principal_source,
-                    [request.action],
-                    [request.resource],
-                    context={k: _as_tuple(v) for k, v in request.context.items()},
-                )
-            else:
-                simulation = custom_simulation(request, policies)
-                answers = simulator.simulate_custom(
-                    simulation, [request.action], [request.resource]
-                )
-        except NotComparable as exc:
-            comparisons.append(compare(request, decision, None, unavailable=str(exc)))
-            continue
-        except SimulatorUnavailable as exc:
-            stopped = str(exc)
-            comparisons.append(compare(request, decision, None, unavailable=stopped))
-            continue
-        answer = answers[0] if answers else None
-        comparisons.append(
-            compare(request, decision, answer, unavailable="AWS's simulator returned no result")
-        )
-    return comparisons
-
-
-def _as_tuple(value: str | Sequence[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _second_opinion_text(comparisons: Sequence[Comparison], *, per_request: bool = True) -> str:

@@ -539,30 +539,32 @@ def test_everything_aws_stores_is_accepted(tmp_path: Path, capsys) -> None:
 # --- --aws: AWS's simulator as a second opinion ---------------------------------------------
 
 
-def stubbed_simulator(monkeypatch: pytest.MonkeyPatch, decisions: list[str]) -> list[dict]:
-    """Replace the AWS adapter's client by a Stubber answering ``decisions`` in order; returns
-    the parameters each call sent."""
-    import boto3
-    from botocore.stub import Stubber
+OBJECT = "arn:aws:s3:::example-bucket/a.txt"
 
-    from bot.aws.policy_simulator import PolicySimulator
-    from bot.clicmd import simulate
+
+def stubbed_simulator(
+    monkeypatch: pytest.MonkeyPatch, calls: list[list[tuple[str, str]]]
+) -> list[dict]:
+    """Replace the AWS adapter's client by a Stubber: one response per call, each a list of
+    (action, EvalDecision) on OBJECT. Returns the parameters each call sent."""
+    import boto3  # noqa: PLC0415
+    from botocore.stub import Stubber  # noqa: PLC0415
+
+    from bot.aws.policy_simulator import PolicySimulator  # noqa: PLC0415
+    from bot.clicmd import simulate  # noqa: PLC0415
 
     client = boto3.client(
         "iam", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
     )
     stub = Stubber(client)
     sent: list[dict] = []
-    for decision in decisions:
+    for results in calls:
         stub.add_response(
             "simulate_custom_policy",
             {
                 "EvaluationResults": [
-                    {
-                        "EvalActionName": "s3:GetObject",
-                        "EvalResourceName": "*",
-                        "EvalDecision": decision,
-                    }
+                    {"EvalActionName": action, "EvalResourceName": OBJECT, "EvalDecision": decision}
+                    for action, decision in results
                 ],
                 "IsTruncated": False,
             },
@@ -580,7 +582,7 @@ def stubbed_simulator(monkeypatch: pytest.MonkeyPatch, decisions: list[str]) -> 
 
 
 def test_aws_agreement_is_shown(tmp_path: Path, capsys, monkeypatch) -> None:
-    sent = stubbed_simulator(monkeypatch, ["allowed"])
+    sent = stubbed_simulator(monkeypatch, [[("s3:GetObject", "allowed")]])
     path = write(tmp_path, "req.json", request())
     code, out, _ = run_cli(capsys, "--request", path, "--aws")
     assert code == 0
@@ -594,7 +596,7 @@ def test_aws_agreement_is_shown(tmp_path: Path, capsys, monkeypatch) -> None:
 
 
 def test_aws_difference_is_shown_and_logged(tmp_path: Path, capsys, monkeypatch, caplog) -> None:
-    stubbed_simulator(monkeypatch, ["implicitDeny"])
+    stubbed_simulator(monkeypatch, [[("s3:GetObject", "implicitDeny")]])
     path = write(tmp_path, "req.json", request())
     with caplog.at_level("WARNING", logger="bot.iam.second_opinion"):
         code, out, _ = run_cli(capsys, "--request", path, "--aws", "-f", "json")
@@ -611,7 +613,10 @@ def test_aws_difference_is_shown_and_logged(tmp_path: Path, capsys, monkeypatch,
 def test_aws_over_request_lines_counts_what_it_could_ask(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    stubbed_simulator(monkeypatch, ["allowed", "allowed"])
+    # lines 1 and 2 share policies and context: AWS gets them in one call
+    sent = stubbed_simulator(
+        monkeypatch, [[("s3:GetObject", "allowed"), ("s3:PutObject", "allowed")]]
+    )
     lines = [
         request(),
         request(action="s3:PutObject"),
@@ -633,6 +638,8 @@ def test_aws_over_request_lines_counts_what_it_could_ask(
         "Local engine and AWS's simulator agree on 1 of 2 requests"
         " (1 not asked: AWS's simulator cannot take them)" in out
     )
+    assert len(sent) == 1
+    assert sent[0]["ActionNames"] == ["s3:GetObject", "s3:PutObject"]
 
 
 def test_without_credentials_only_the_local_engine_answers(
