@@ -6,9 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from bot import cli
+from bot.aws import session as aws_session
+from bot.aws.policy_simulator import PolicySimulator
+from bot.clicmd import simulate
+from bot.errors import CollectionError
 from tests import factories as f
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -547,12 +553,6 @@ def stubbed_simulator(
 ) -> list[dict]:
     """Replace the AWS adapter's client by a Stubber: one response per call, each a list of
     (action, EvalDecision) on OBJECT. Returns the parameters each call sent."""
-    import boto3  # noqa: PLC0415
-    from botocore.stub import Stubber  # noqa: PLC0415
-
-    from bot.aws.policy_simulator import PolicySimulator  # noqa: PLC0415
-    from bot.clicmd import simulate  # noqa: PLC0415
-
     client = boto3.client(
         "iam", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
     )
@@ -645,9 +645,6 @@ def test_aws_over_request_lines_counts_what_it_could_ask(
 def test_without_credentials_only_the_local_engine_answers(
     tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    from bot.aws import session as aws_session
-    from bot.errors import CollectionError
-
     def no_credentials(**_: object) -> None:
         raise CollectionError("no AWS credentials found: configure a profile")
 
