@@ -191,11 +191,6 @@ def second_opinion(
     every action on every resource listed). ``principal_source`` asks SimulatePrincipalPolicy
     about that live user or role instead of sending the documents the local engine evaluated.
     """
-    try:
-        simulator = make_simulator()
-    except IamAuditError as exc:  # no credentials, unknown profile, demo mode ...
-        reason = _one_line(str(exc)) or type(exc).__name__
-        return [compare(r, d, None, unavailable=reason) for r, _, d in evaluated]
     groups: dict[str, list[int]] = {}
     simulations: dict[str, CustomSimulation | None] = {}
     results: dict[int, Comparison] = {}
@@ -211,6 +206,12 @@ def second_opinion(
         groups.setdefault(key, []).append(position)
         simulations[key] = simulation
     stopped = ""
+    simulator: PolicySimulator | None = None
+    if groups:
+        try:
+            simulator = make_simulator()
+        except IamAuditError as exc:  # no credentials, unknown profile, demo mode ...
+            stopped = _one_line(str(exc)) or type(exc).__name__
     for key, positions in groups.items():
         if stopped:
             for position in positions:
@@ -220,6 +221,7 @@ def second_opinion(
         requests = [evaluated[p][0] for p in positions]
         actions = list(dict.fromkeys(r.action for r in requests))
         resources = list(dict.fromkeys(r.resource for r in requests))
+        assert simulator is not None
         try:
             answers = _ask_in_chunks(
                 simulator,

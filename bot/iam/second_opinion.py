@@ -185,3 +185,47 @@ def difference_lines(comparisons: Sequence[Comparison], *, limit: int = 10) -> l
     if len(lines) > limit:
         lines = [*lines[:limit], f"... and {len(lines) - limit} more"]
     return lines
+
+
+# --- the approval preview: the principal's policies once the change is made ---------------------
+
+
+def policies_after_change(snapshot: Any, principal_arn: str, change: Any) -> PolicySet:
+    """The user's or role's PolicySet with ``change`` (a bot.iam.impact.PolicyChange) applied,
+    so AWS's simulator can be given the same documents the preview evaluated."""
+    from bot.iam.policy import parse_policy  # noqa: PLC0415 - small, avoids a cycle at import
+    from bot.iam.principal_policies import policies_for_principal  # noqa: PLC0415
+
+    current = policies_for_principal(snapshot, principal_arn)
+    identity = list(current.identity)
+    boundaries = list(current.permission_boundaries)
+    caller = parse_principal(principal_arn)
+    owner = f"group/{change.group}" if change.group else f"{_owner_kind(caller)}/{caller.name}"
+
+    def document(label: str) -> Policy:
+        if change.document is not None:
+            return parse_policy(change.document, name=label)
+        managed = snapshot.policy_by_arn().get(change.policy_arn)
+        if managed is None:
+            raise NotComparable(f"{change.policy_arn} is not in the account data")
+        return parse_policy(managed.document, name=label)
+
+    kind = change.kind
+    if kind == "attach_managed":
+        identity.append(document(change.policy_arn))
+    elif kind == "detach_managed":
+        identity = [p for p in identity if p.name != change.policy_arn]
+    elif kind in ("put_inline", "delete_inline"):
+        label = f"{owner}/inline/{change.policy_name}"
+        identity = [p for p in identity if p.name != label]
+        if kind == "put_inline":
+            identity.append(document(label))
+    elif kind == "set_boundary":
+        boundaries = [document(change.policy_arn or "boundary")]
+    elif kind == "remove_boundary":
+        boundaries = []
+    return PolicySet(identity=identity, permission_boundaries=boundaries)
+
+
+def _owner_kind(caller: Any) -> str:
+    return "user" if caller.kind == "user" else "role"
