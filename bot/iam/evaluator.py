@@ -522,7 +522,7 @@ class Evaluator:
     ) -> Decision:
         """The decision for every action sharing ``plan`` (so reasons never name the action)."""
         caller = scope.caller
-        skip_org = caller.kind == "service" or "/aws-service-role/" in caller.arn
+        skip_org = caller.kind == "service" or _service_linked(caller)
         scps = () if skip_org or self.policies.principal_in_management_account else self._scps
         rcps = () if skip_org or self.policies.resource_in_management_account else self._rcps
 
@@ -719,6 +719,16 @@ def _resource_grants(via: Via, *, boundary_ok: bool, session_ok: bool, federated
     if via == "role":
         return boundary_ok and session_ok
     return False
+
+
+def _service_linked(caller: PrincipalInfo) -> bool:
+    """A service-linked role or one of its sessions: SCPs and RCPs do not apply to them
+    (AWS Organizations User Guide, "Service control policies": "SCPs do not affect
+    service-linked roles"). A session ARN carries no path, but service-linked role names
+    always begin with AWSServiceRoleFor."""
+    if "/aws-service-role/" in caller.arn:
+        return True
+    return caller.kind == "assumed_role" and caller.name.startswith("AWSServiceRoleFor")
 
 
 def _must_allow_label(resource: str) -> str:

@@ -533,3 +533,32 @@ def test_sweep_agrees_with_single_pattern_evaluations() -> None:
         assert swept[action].decision == single.decision
     assert swept["s3:GetObject"].allowed
     assert not swept["s3:ListAllMyBuckets"].allowed
+
+
+def test_resource_policy_naming_the_role_grants_within_the_boundary() -> None:
+    """IAM User Guide, "How AWS enforcement code logic evaluates requests": a grant to the role
+    ARN needs no identity Allow, only the boundary's (and session policy's) room for it."""
+    bucket_policy = policy(allow("s3:GetObject", BUCKET_OBJECT, Principal={"AWS": ROLE}))
+    policies = PolicySet(
+        permission_boundaries=[policy(allow("s3:*"), name="boundary")],
+        resource_policy=bucket_policy,
+    )
+    decision = decide(policies, SESSION, "s3:GetObject", BUCKET_OBJECT, resource_account=ACCOUNT)
+    assert decision.allowed
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/elasticbeanstalk.amazonaws.com/"
+        "AWSServiceRoleForElasticBeanstalk",
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSServiceRoleForElasticBeanstalk/session",
+    ],
+)
+def test_scps_do_not_affect_service_linked_roles_or_their_sessions(caller: str) -> None:
+    """AWS Organizations User Guide, "Service control policies (SCPs)": "SCPs do not affect
+    service-linked roles" -- a deny-all SCP leaves the role's own permissions in force."""
+    policies = PolicySet(identity=[policy(allow("s3:GetObject"))], scps=[[policy(deny("*"))]])
+    assert decide(policies, caller, "s3:GetObject", BUCKET_OBJECT).allowed
+    ordinary = f"arn:aws:sts::{ACCOUNT}:assumed-role/examplerole/session"
+    assert decide(policies, ordinary, "s3:GetObject", BUCKET_OBJECT).decision == "explicit_deny"
