@@ -657,3 +657,38 @@ def test_without_credentials_only_the_local_engine_answers(
         "Only the local engine answered: no AWS credentials found: configure a profile"
     )
     assert "Traceback" not in err
+
+
+def test_aws_about_a_live_principal_uses_simulate_principal_policy(capsys, monkeypatch) -> None:
+    """With --principal and a snapshot, AWS is asked about the live user (its policies in the
+    account now): IAM API Reference, SimulatePrincipalPolicy with PolicySourceArn."""
+    client = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    ana = "arn:aws:iam::111122223333:user/ana"
+    with Stubber(client) as stub:
+        stub.add_response(
+            "simulate_principal_policy",
+            {
+                "EvaluationResults": [
+                    {
+                        "EvalActionName": "s3:GetObject",
+                        "EvalResourceName": "*",
+                        "EvalDecision": "implicitDeny",
+                        "MissingContextValues": ["aws:MultiFactorAuthPresent"],
+                    }
+                ],
+                "IsTruncated": False,
+            },
+            {"PolicySourceArn": ana, "ActionNames": ["s3:GetObject"], "ResourceArns": ["*"]},
+        )
+        monkeypatch.setattr(
+            simulate, "_simulator_factory", lambda _args: lambda: PolicySimulator(client)
+        )
+        gaad = str(DATA / "gaad_sample.json")
+        argv = ["--principal", ana, "--gaad", gaad, "--action", "s3:GetObject", "--aws"]
+        code, out, _ = run_cli(capsys, *argv)
+        stub.assert_no_pending_responses()
+    assert code == 0
+    assert "AWS's simulator: implicit_deny" in out
+    assert "AWS lacked context values: aws:MultiFactorAuthPresent" in out
