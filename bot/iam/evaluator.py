@@ -832,6 +832,11 @@ def _trace(
     if statement.kind in ("resource", "rcp"):
         via = statement.principal_via(scope.caller, has_boundary=scope.has_boundary)
         if via is None:
+            if statement.kind == "resource" and (
+                statement.statement.principals is None
+                and statement.statement.not_principals is None
+            ):
+                return done(False, "no Principal element, so the statement names no one")
             return done(False, "Principal/NotPrincipal does not name the caller")
         return done(True, f"applies (principal matched as {via})")
     return done(True, "applies")

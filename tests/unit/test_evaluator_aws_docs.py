@@ -125,6 +125,10 @@ def test_statement_without_principal_matches_nobody() -> None:
     assert not decide(
         PolicySet(resource_policy=no_principal_allow), USER, "s3:GetObject", BUCKET_OBJECT
     ).allowed
+    trace = Evaluator(PolicySet(resource_policy=no_principal_allow)).explain(
+        Request(USER, "s3:GetObject", BUCKET_OBJECT)
+    )
+    assert trace[0].why == "no Principal element, so the statement names no one"
     no_principal_deny = policy(deny("s3:GetObject", BUCKET_OBJECT))
     identity = policy(allow("s3:GetObject", BUCKET_OBJECT))
     both = PolicySet(identity=[identity], resource_policy=no_principal_deny)
