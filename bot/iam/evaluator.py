@@ -497,10 +497,12 @@ class Evaluator:
                 f"{action} needs no permission and no policy can deny it (AWS STS API Reference)",
             )
         plan = self._plan(action_lower)
-        strict = (self._resource is not None or self.policies.complete) and (
-            _resource_policy_must_allow(action_lower, scope.resource)
-        )
         as_set = _request_patterns(action_lower, scope.resource) if scope.as_set else ()
+        # A question about any KMS key (or role) is still about keys: each needs its key policy.
+        targets = as_set or (scope.resource,)
+        strict = (self._resource is not None or self.policies.complete) and all(
+            _resource_policy_must_allow(action_lower, target) for target in targets
+        )
         key = (id(plan), strict, as_set)
         decision = scope.decisions.get(key)
         if decision is None:

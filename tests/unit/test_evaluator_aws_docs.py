@@ -566,3 +566,15 @@ def test_scps_do_not_affect_service_linked_roles_or_their_sessions(caller: str) 
     assert decide(policies, caller, "s3:GetObject", BUCKET_OBJECT).allowed
     ordinary = f"arn:aws:sts::{ACCOUNT}:assumed-role/examplerole/session"
     assert decide(policies, ordinary, "s3:GetObject", BUCKET_OBJECT).decision == "explicit_deny"
+
+
+def test_kms_question_about_any_key_still_needs_a_key_policy() -> None:
+    """AWS KMS Developer Guide, "Key policies in AWS KMS": every key has a key policy that must
+    allow; asking about `*` for kms:Decrypt asks about keys, so the rule holds; kms:ListKeys has
+    no resource type and needs only IAM."""
+    identity = policy(allow("kms:*"))
+    complete = PolicySet(identity=[identity], complete=True)
+    assert not decide(complete, USER, "kms:Decrypt", "*", pattern=True).allowed
+    assert decide(complete, USER, "kms:ListKeys", "*", pattern=True).allowed
+    with_key_policy = PolicySet(identity=[identity], resource_policy=DEFAULT_KEY_POLICY)
+    assert decide(with_key_policy, USER, "kms:Decrypt", "*", pattern=True).allowed
