@@ -140,16 +140,20 @@ def aws_second_opinion(make_simulator: Callable[[], Any]) -> SecondOpinion:
 def live_simulator(settings: Settings) -> Callable[[], Any]:
     """AWS's simulator for the configured profile/region; demo mode has none to ask."""
 
+    cache: list[Any] = []
+
     def make() -> Any:
         if settings.demo:
             raise CollectionError("demo mode has no AWS account to ask")
-        from bot.aws.policy_simulator import from_session  # noqa: PLC0415 - boto3 when used
-        from bot.aws.session import make_session  # noqa: PLC0415
+        if not cache:
+            from bot.aws.policy_simulator import from_session  # noqa: PLC0415 - boto3 when used
+            from bot.aws.session import make_session  # noqa: PLC0415
 
-        session = make_session(
-            profile=settings.aws_profile or None, region=settings.aws_region or None
-        )
-        return from_session(session)
+            session = make_session(
+                profile=settings.aws_profile or None, region=settings.aws_region or None
+            )
+            cache.append(from_session(session))
+        return cache[0]
 
     return make
 
