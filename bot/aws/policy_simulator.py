@@ -11,11 +11,14 @@ AccessDenied, an emulator without these APIs, persistent throttling -- becomes o
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from bot.aws.errors import error_code, error_message, is_access_denied, is_throttling
 from bot.errors import IamAuditError
@@ -32,6 +35,10 @@ from bot.iam.second_opinion import (
 )
 
 MAX_ACTIONS_PER_CALL = 100  # generous; AWS paginates the results, not the input
+# A second opinion must not hold a preview for half a minute: adaptive retries still absorb
+# throttling, but fewer attempts and short timeouts give up on an endpoint that is not there.
+RETRIES = {"mode": "adaptive", "max_attempts": 4}
+TIMEOUTS = {"connect_timeout": 5, "read_timeout": 30}
 
 # IAM API Reference, ContextEntry.ContextKeyType, by the catalogue's condition-key base type.
 _CONTEXT_TYPES = {
@@ -44,6 +51,7 @@ _CONTEXT_TYPES = {
     "Binary": "binary",
 }
 _MARKUP = re.compile(r"<[^>]+>")
+log = logging.getLogger(__name__)
 
 
 class SimulatorUnavailable(Exception):
@@ -109,6 +117,10 @@ class PolicySimulator:
             raise SimulatorUnavailable(
                 f"the endpoint does not offer {permission} (an emulator?)"
             ) from exc
+        except ResponseParserError as exc:  # a web page where AWS's XML should be
+            raise SimulatorUnavailable(
+                f"the endpoint does not answer {permission} the way AWS does (an emulator?)"
+            ) from exc
         except BotoCoreError as exc:
             raise SimulatorUnavailable(
                 f"AWS's simulator could not be reached: {_one_line(str(exc))}"
@@ -117,9 +129,18 @@ class PolicySimulator:
 
 
 def from_session(session: Any) -> PolicySimulator:
-    from bot.aws.session import make_client  # noqa: PLC0415 - keeps import light for tests
+    """The adapter on an IAM client of ``session`` (region and endpoint as boto3 resolves them)."""
+    from bot.aws.errors import translate_botocore_error  # noqa: PLC0415
+    from bot.aws.session import DEFAULT_REGION, client_config  # noqa: PLC0415
 
-    return PolicySimulator(make_client(session, "iam"))
+    config = client_config().merge(Config(retries=dict(RETRIES), **TIMEOUTS))
+    try:
+        client = session.client(
+            "iam", region_name=session.region_name or DEFAULT_REGION, config=config
+        )
+    except BotoCoreError as exc:
+        raise translate_botocore_error(exc) from exc
+    return PolicySimulator(client)
 
 
 def context_entries(context: Mapping[str, tuple[str, ...]]) -> list[dict[str, Any]]:
@@ -233,6 +254,10 @@ def second_opinion(
             )
         except SimulatorUnavailable as exc:
             stopped = str(exc)
+            answers = {}
+        except Exception as exc:  # a second opinion never breaks the first
+            log.exception("AWS's simulator failed unexpectedly")
+            stopped = f"AWS's simulator could not be asked ({type(exc).__name__})"
             answers = {}
         for position in positions:
             request, _, decision = evaluated[position]

@@ -8,7 +8,9 @@ moto has neither API, hence the Stubber.
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 from typing import Any
 
 import boto3
@@ -271,6 +273,7 @@ def test_throttling_is_retried_before_it_reaches_us(monkeypatch: pytest.MonkeyPa
     assert [a.decision for a in answers] == ["allowed"]
     assert len(sent) == 3
     assert simulator._client.meta.config.retries["mode"] == "adaptive"
+    assert simulator._client.meta.config.connect_timeout == 5
 
 
 class _Raw:
@@ -316,3 +319,45 @@ def test_an_in_process_emulator_without_the_api_is_reported() -> None:
 
     with pytest.raises(SimulatorUnavailable, match="does not offer iam:SimulateCustomPolicy"):
         PolicySimulator(Client()).simulate_custom(SIMULATION, ["s3:GetObject"], ["*"])
+
+
+def test_an_http_emulator_without_the_api_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local endpoint (AWS_ENDPOINT_URL) that answers with a web page -- Python's http.server
+    refuses POST with an HTML 501 -- is reported in one line, without the page."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_port}")
+        session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        )
+        with pytest.raises(SimulatorUnavailable) as raised:
+            from_session(session).simulate_custom(SIMULATION, ["s3:GetObject"], ["*"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    message = str(raised.value)
+    assert "iam:SimulateCustomPolicy" in message
+    assert "<" not in message
+    assert "\n" not in message
+
+
+def test_an_unexpected_failure_leaves_only_the_local_answer(caplog) -> None:
+    """Whatever goes wrong on AWS's side, the local answer stands and says why it is alone."""
+    from bot.aws.policy_simulator import second_opinion
+    from bot.iam.evaluator import Evaluator, PolicySet, Request
+    from bot.iam.policy import parse_policy
+
+    class Broken:
+        def simulate_custom(self, *_: Any, **__: Any) -> Any:
+            raise KeyError("EvaluationResults")
+
+    policies = PolicySet(identity=[parse_policy(json.loads(POLICY))])
+    request = Request(USER, "s3:ListBucket", "arn:aws:s3:::teambucket")
+    decision = Evaluator(policies).evaluate(request)
+    with caplog.at_level("ERROR"):
+        [comparison] = second_opinion([(request, policies, decision)], Broken)
+    assert comparison.aws is None
+    assert comparison.note == "AWS's simulator could not be asked (KeyError)"
+    assert comparison.local == "allowed"
