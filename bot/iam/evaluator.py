@@ -490,11 +490,9 @@ class Evaluator:
 
     def _decide(self, action: str, scope: _Scope) -> Decision:
         action_lower = action.lower()
-        if is_always_allowed(action_lower) and scope.caller.kind != "anonymous":
+        if is_always_allowed(action_lower, scope.caller.kind):
             return Decision(
-                "allowed",
-                (),
-                f"{action} needs no permission and no policy can deny it (AWS STS API Reference)",
+                "allowed", (), f"{action} needs no permission and no policy can deny it"
             )
         plan = self._plan(action_lower)
         as_set = _request_patterns(action_lower, scope.resource) if scope.as_set else ()

@@ -11,10 +11,19 @@ from __future__ import annotations
 
 from bot.iam.wildcards import arn_pattern_covers
 
-# IAM User Guide / STS API Reference, GetCallerIdentity: "No permissions are required to perform
-# this operation. If an administrator attaches a policy to your identity that explicitly denies
-# access to the sts:GetCallerIdentity action, you can still perform this operation."
-ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
+# Calls no policy controls, and which callers may make them:
+# - STS API Reference, GetCallerIdentity: "No permissions are required to perform this operation.
+#   If an administrator attaches a policy to your identity that explicitly denies access to the
+#   sts:GetCallerIdentity action, you can still perform this operation." (any signed-in caller)
+# - IAM User Guide, "Permissions for GetSessionToken": "No permissions are required for a user to
+#   get a session token ... You cannot use policies to control authentication operations." It is
+#   called with the long-term credentials of an IAM user or the root user.
+ALWAYS_ALLOWED: dict[str, frozenset[str]] = {
+    "sts:getcalleridentity": frozenset(
+        {"user", "role", "assumed_role", "root", "federated_user", "service", "other"}
+    ),
+    "sts:getsessiontoken": frozenset({"user", "root"}),
+}
 
 # IAM User Guide, "AWS managed policies": AWS owns them; "you cannot change the permissions
 # defined in AWS managed policies". Every write to the policy object is refused.
@@ -82,8 +91,9 @@ _NEVER_CHANGEABLE: tuple[tuple[str, frozenset[str], str], ...] = (
 )
 
 
-def is_always_allowed(action_lower: str) -> bool:
-    return action_lower in ALWAYS_ALLOWED
+def is_always_allowed(action_lower: str, caller_kind: str) -> bool:
+    """Whether AWS lets this kind of caller make this call whatever the policies say."""
+    return caller_kind in ALWAYS_ALLOWED.get(action_lower, ())
 
 
 def never_changeable(action: str, resource: str) -> str | None:

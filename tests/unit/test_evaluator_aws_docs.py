@@ -578,3 +578,13 @@ def test_kms_question_about_any_key_still_needs_a_key_policy() -> None:
     assert decide(complete, USER, "kms:ListKeys", "*", pattern=True).allowed
     with_key_policy = PolicySet(identity=[identity], resource_policy=DEFAULT_KEY_POLICY)
     assert decide(with_key_policy, USER, "kms:Decrypt", "*", pattern=True).allowed
+
+
+def test_get_session_token_is_not_controlled_by_policies() -> None:
+    """IAM User Guide, "Permissions for GetSessionToken": "No permissions are required for a user
+    to get a session token ... You cannot use policies to control authentication operations";
+    it is called with an IAM user's (or the root user's) long-term credentials."""
+    denied = PolicySet(identity=[policy(deny("sts:*"))])
+    assert decide(denied, USER, "sts:GetSessionToken", "*").allowed
+    # a role session is no IAM user: its policies decide as usual
+    assert decide(denied, SESSION, "sts:GetSessionToken", "*").decision == "explicit_deny"
