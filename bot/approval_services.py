@@ -17,7 +17,7 @@ from bot.approvals.desk import ApprovalDesk, Executor
 from bot.approvals.rules import ApprovalRules
 from bot.audit.model import AccountSnapshot
 from bot.config import Settings
-from bot.errors import InputError, RemediationError
+from bot.errors import CollectionError, InputError, RemediationError
 from bot.iam.effective import PermissionIndex
 from bot.iam.impact import PolicyChange, change_impact
 from bot.remediation.registry import MAX_SIMULATED_MEMBERS, Plan
@@ -30,8 +30,11 @@ MAX_LISTED = 40
 SnapshotSource = Callable[[], AccountSnapshot]
 
 
-def summarize_impact(snapshot: AccountSnapshot, plan: Plan) -> dict[str, Any]:
-    """Actions gained and lost, admin/escalation changes and lock-out risks, per principal."""
+def summarize_impact(
+    snapshot: AccountSnapshot, plan: Plan, *, second_opinion: SecondOpinion | None = None
+) -> dict[str, Any]:
+    """Actions gained and lost, admin/escalation changes and lock-out risks, per principal;
+    with ``second_opinion``, what AWS's policy simulator says about the same requests."""
     spec = plan.impact_change or {}
     # A policy created on apply has no ARN yet: give it the one it will have in this account.
     arn = spec.get("policy_arn") or (
@@ -57,7 +60,12 @@ def summarize_impact(snapshot: AccountSnapshot, plan: Plan) -> dict[str, Any]:
         becomes_admin = becomes_admin or impact.becomes_admin
         escalates = escalates or impact.escalates
         notes.extend(impact.notes)
+    opinion = {}
+    if second_opinion is not None and principals:
+        changed = sorted(gained | lost)
+        opinion = {"second_opinion": second_opinion(snapshot, principals[0], change, changed)}
     return {
+        **opinion,
         "simulated_on": principals,
         "snapshot_at": snapshot.collected_at.isoformat(),
         "gained": sorted(gained)[:MAX_LISTED],
@@ -85,6 +93,69 @@ def _principals(snapshot: AccountSnapshot, kind: str, name: str) -> list[str]:
     if not found:
         raise InputError(f"{kind} {name} is not in the account data of the last audit")
     return found
+
+
+# --- AWS's policy simulator as a second opinion on the preview -----------------------------------
+
+SECOND_OPINION_ACTIONS = 20  # one SimulateCustomPolicy call; the preview lists 40 at most
+SecondOpinion = Callable[[AccountSnapshot, str, PolicyChange, list[str]], dict[str, Any]]
+
+
+def aws_second_opinion(make_simulator: Callable[[], Any]) -> SecondOpinion:
+    """Ask AWS's simulator about the actions the change gains or loses, for the first principal,
+    with the policies it will have; never fails the preview (reasons become the summary)."""
+    from bot.aws.policy_simulator import second_opinion  # noqa: PLC0415 - boto3 when used
+    from bot.iam.evaluator import Evaluator, Request  # noqa: PLC0415
+    from bot.iam.second_opinion import (  # noqa: PLC0415
+        NotComparable,
+        difference_lines,
+        policies_after_change,
+        summary,
+    )
+
+    def ask(
+        snapshot: AccountSnapshot, principal: str, change: PolicyChange, actions: list[str]
+    ) -> dict[str, Any]:
+        if not actions:
+            return {"summary": "no action changes, so there was nothing to ask AWS's simulator"}
+        try:
+            policies = policies_after_change(snapshot, principal, change)
+        except (InputError, NotComparable) as exc:
+            return {"summary": f"only the local engine answered: {exc}"}
+        evaluator = Evaluator(policies)
+        requests = [
+            Request(principal, action, "*", resource_is_pattern=True)
+            for action in actions[:SECOND_OPINION_ACTIONS]
+        ]
+        evaluated = [(r, policies, evaluator.evaluate(r)) for r in requests]
+        comparisons = second_opinion(evaluated, make_simulator)
+        return {
+            "summary": summary(comparisons),
+            "differences": difference_lines(comparisons, limit=5),
+        }
+
+    return ask
+
+
+def live_simulator(settings: Settings) -> Callable[[], Any]:
+    """AWS's simulator for the configured profile/region; demo mode has none to ask."""
+
+    cache: list[Any] = []
+
+    def make() -> Any:
+        if settings.demo:
+            raise CollectionError("demo mode has no AWS account to ask")
+        if not cache:
+            from bot.aws.policy_simulator import from_session  # noqa: PLC0415 - boto3 when used
+            from bot.aws.session import make_session  # noqa: PLC0415
+
+            session = make_session(
+                profile=settings.aws_profile or None, region=settings.aws_region or None
+            )
+            cache.append(from_session(session))
+        return cache[0]
+
+    return make
 
 
 def lint_document(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -123,6 +194,7 @@ def build_approval_desk(
     snapshot_source: SnapshotSource | None = None,
     executor: Callable[[], Executor] | None = None,
     rules: ApprovalRules | None = None,
+    second_opinion: SecondOpinion | None = None,
 ) -> ApprovalDesk:
     """Wire the desk; nothing connects here (Redis and AWS are reached on first use)."""
     from bot.aws.remediate import explain_change, fingerprint  # noqa: PLC0415
@@ -130,7 +202,8 @@ def build_approval_desk(
     def impact_of(plan: Plan) -> dict[str, Any]:
         if snapshot_source is None:
             raise InputError("no account data to simulate on")
-        return summarize_impact(snapshot_source(), plan)
+        opinion = second_opinion or aws_second_opinion(live_simulator(settings))
+        return summarize_impact(snapshot_source(), plan, second_opinion=opinion)
 
     try:
         catalogue = load_catalogue(os.environ.get("IAM_AUDIT_POLICIES_DIR") or None)

@@ -63,7 +63,14 @@ def handle(request: CommandRequest) -> None:
     arn = resolve_arn(cached.snapshot, principal)
     policies = policies_for_principal(cached.snapshot, arn)
     decision = Evaluator(policies).evaluate(
-        Request(principal_arn=arn, action=action, resource=resource, context=context)
+        Request(
+            principal_arn=arn,
+            action=action,
+            resource=resource,
+            context=context,
+            # `*` (the default) or a pattern asks about any resource it matches, as in the CLI
+            resource_is_pattern="*" in resource or "?" in resource,
+        )
     )
     request.reply(
         simulate_message(

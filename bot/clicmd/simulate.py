@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.clicmd._common import (
+    add_aws_options,
     add_format_option,
     add_output_option,
     gaad_snapshot,
@@ -26,9 +27,18 @@ from bot.clicmd._common import (
 )
 from bot.errors import InputError
 from bot.iam.catalogue import default_catalogue
-from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request, StatementTrace
+from bot.iam.evaluator import (
+    Decision,
+    Evaluator,
+    PolicySet,
+    Request,
+    StatementTrace,
+    asks_about_a_set,
+)
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.principal_policies import policies_for_principal
+from bot.iam.principals import parse_principal
+from bot.iam.second_opinion import Comparison, difference_lines, summary
 
 NAME = "simulate"
 HELP = "simulate whether a principal may perform an action on a resource (offline)"
@@ -54,6 +64,7 @@ _REQUEST_KEYS = frozenset(
         "session_policy",
         "principal_in_management_account",
         "resource_in_management_account",
+        "resource_is_pattern",
     }
 )
 _MAX_OTHER_LINES = 12
@@ -69,6 +80,7 @@ examples:
       --action iam:CreateAccessKey
   iam-audit simulate --request request.json --format json
   iam-audit simulate --requests requests.jsonl -f json > answers.jsonl   one answer per line
+  iam-audit simulate --request request.json --aws --profile audit   AWS's simulator too
 """
 
 
@@ -114,6 +126,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     snapshot.add_argument(
         "--gaad", metavar="FILE", help="take the principal's policies from a GAAD file"
     )
+    parser.add_argument(
+        "--aws",
+        action="store_true",
+        help="also ask AWS's IAM policy simulator (iam:SimulateCustomPolicy /"
+        " iam:SimulatePrincipalPolicy) and show where it agrees",
+    )
+    add_aws_options(parser)
     add_format_option(parser, ("text", "json"))
     add_output_option(parser)
 
@@ -122,25 +141,116 @@ def run(args: argparse.Namespace) -> int:
     if args.request or args.requests:
         _refuse_friendly_flags(args)
     if args.requests:
-        answers, failed = answer_lines(read_text_file(args.requests, what="requests file"))
-        lines = [_answer_line(a, args.format, n) for n, a in enumerate(answers, start=1)]
-        write_output("".join(lines), args.output)
-        return EXIT_BAD_INPUT if failed else EXIT_OK
+        return _run_lines(args)
+    live_principal = False
     if args.request:
         request, policies = request_from_dict(read_json_file(args.request, what="request file"))
     else:
         request, policies = _friendly_request(args)
+        live_principal = bool(args.principal and (args.snapshot or args.gaad))
     warning = unknown_action_note(request.action)
     if warning:
         note(warning)
     evaluator = Evaluator(policies)
     decision = evaluator.evaluate(request)
+    comparisons: list[Comparison] = []
+    if args.aws:
+        source = _principal_source(args, request) if live_principal else None
+        comparisons = _ask_aws(
+            [(request, policies, decision)], _simulator_factory(args), principal_source=source
+        )
     if args.format == "json":
-        text = json.dumps(answer_dict(decision), indent=2) + "\n"
+        answer = answer_dict(decision)
+        if comparisons:
+            answer["aws"] = comparisons[0].to_dict()
+            answer["second_opinion"] = summary(comparisons)
+        text = json.dumps(answer, indent=2) + "\n"
     else:
         text = render_text(request, decision, evaluator.explain(request))
+        if comparisons:
+            text += _second_opinion_text(comparisons)
     write_output(text, args.output)
     return EXIT_OK
+
+
+def _run_lines(args: argparse.Namespace) -> int:
+    text = read_text_file(args.requests, what="requests file")
+    evaluated: list[tuple[Request, PolicySet, Decision]] = []
+    answers, failed = answer_lines(text, evaluated=evaluated)
+    comparisons: dict[int, Comparison] = {}
+    if args.aws and evaluated:
+        found = _ask_aws(evaluated, _simulator_factory(args))
+        for (request, _, _), comparison in zip(evaluated, found, strict=True):
+            comparisons[id(request)] = comparison
+        for answer in answers:
+            request = answer.pop("_request", None)
+            if request is not None and id(request) in comparisons:
+                answer["aws"] = comparisons[id(request)].to_dict()
+    for answer in answers:
+        answer.pop("_request", None)
+    lines = [_answer_line(a, args.format, n) for n, a in enumerate(answers, start=1)]
+    if comparisons:
+        found_list = list(comparisons.values())
+        if args.format == "json":
+            note(summary(found_list))
+        else:
+            lines.append(_second_opinion_text(found_list, per_request=False))
+    write_output("".join(lines), args.output)
+    return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+# --- AWS's simulator as a second opinion ------------------------------------------------------
+
+
+def _simulator_factory(args: argparse.Namespace):
+    """Builds the AWS adapter on first use; boto3 is imported only when --aws is given."""
+
+    def make():
+        from bot.aws.policy_simulator import from_session  # noqa: PLC0415 - boto3 when used
+        from bot.aws.session import make_session  # noqa: PLC0415
+
+        return from_session(make_session(profile=args.profile, region=args.region))
+
+    return make
+
+
+def _ask_aws(evaluated, make_simulator, *, principal_source: str | None = None):
+    from bot.aws.policy_simulator import second_opinion  # noqa: PLC0415 - boto3 when used
+
+    return second_opinion(evaluated, make_simulator, principal_source=principal_source)
+
+
+def _principal_source(args: argparse.Namespace, request: Request) -> str | None:
+    """The live user or role to ask SimulatePrincipalPolicy about, when only its own (and
+    added identity) policies are in play; None when the custom simulation must be used."""
+    if args.boundary or args.resource_policy or args.session_policy:
+        return None
+    if _trust_action(request.action):
+        return None  # the trust policy comes from the snapshot: simulate the documents
+    caller = parse_principal(request.principal_arn)
+    if caller.kind == "user":
+        return request.principal_arn
+    if caller.kind in ("role", "assumed_role"):
+        return caller.role_arn if caller.kind == "assumed_role" else request.principal_arn
+    return None
+
+
+def _trust_action(action: str) -> bool:
+    return action.lower().startswith("sts:assumerole")
+
+
+def _second_opinion_text(comparisons: Sequence[Comparison], *, per_request: bool = True) -> str:
+    lines = [""]
+    if per_request and len(comparisons) == 1 and comparisons[0].aws is not None:
+        only = comparisons[0]
+        verdict = "agrees" if only.agrees else f"DIFFERS (local engine: {only.local})"
+        lines.append(f"AWS's simulator: {only.aws} -- {verdict}")
+        if only.note:
+            lines.append(f"  {only.note}")
+    lines.append(summary(comparisons)[0].upper() + summary(comparisons)[1:])
+    for line in difference_lines(comparisons):
+        lines.append(f"  differs: {line}")
+    return "\n".join(lines) + "\n"
 
 
 def unknown_action_note(action: str) -> str | None:
@@ -186,6 +296,7 @@ def _refuse_friendly_flags(args: argparse.Namespace) -> None:
         )
         if value
     ]
+    # --aws, --profile and --region apply to request files too
     if given:
         raise InputError(
             f"--request/--requests already describe the request; drop {', '.join(given)}"
@@ -199,8 +310,13 @@ def answer_dict(decision: Decision) -> dict[str, Any]:
     return decision.to_dict()
 
 
-def answer_lines(text: str) -> tuple[list[dict[str, Any]], int]:
-    """One answer per input line; a bad line answers ``{"error": ...}`` and the rest go on."""
+def answer_lines(
+    text: str, *, evaluated: list[tuple[Request, PolicySet, Decision]] | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """One answer per input line; a bad line answers ``{"error": ...}`` and the rest go on.
+
+    With ``evaluated``, each good line's (request, policies, decision) is appended to it and
+    its answer carries the request under ``_request`` (for the caller to pop)."""
     answers: list[dict[str, Any]] = []
     failed = 0
     for number, line in enumerate(text.splitlines(), start=1):
@@ -212,7 +328,12 @@ def answer_lines(text: str) -> tuple[list[dict[str, Any]], int]:
             except json.JSONDecodeError as exc:
                 raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
             request, policies = request_from_dict(data)
-            answers.append(answer_dict(Evaluator(policies).evaluate(request)))
+            decision = Evaluator(policies).evaluate(request)
+            answer = answer_dict(decision)
+            if evaluated is not None:
+                evaluated.append((request, policies, decision))
+                answer["_request"] = request
+            answers.append(answer)
         except InputError as exc:
             failed += 1
             answers.append({"error": f"line {number}: {exc}"})
@@ -225,7 +346,11 @@ def _answer_line(answer: Mapping[str, Any], fmt: str, number: int) -> str:
     if "error" in answer:
         # The JSON answer names its line for bulk consumers; the text line already starts with it.
         return f"{number}: error: {str(answer['error']).removeprefix(f'line {number}: ')}\n"
-    return f"{number}: {answer['decision']}: {answer['reason']}\n"
+    aws = answer.get("aws")
+    suffix = ""
+    if aws and aws.get("decision") is not None:
+        suffix = " [AWS agrees]" if aws["agrees"] else f" [AWS: {aws['decision']}, differs]"
+    return f"{number}: {answer['decision']}: {answer['reason']}{suffix}\n"
 
 
 def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
@@ -241,12 +366,16 @@ def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
     resource_account = data.get("resource_account")
     if resource_account is not None and not isinstance(resource_account, str):
         raise InputError("request field 'resource_account' must be a string")
+    pattern = data.get("resource_is_pattern")
+    if pattern is not None and not isinstance(pattern, bool):
+        raise InputError("request field 'resource_is_pattern' must be true or false")
     request = Request(
         principal_arn=data["principal"],
         action=data["action"],
         resource=data["resource"],
         resource_account=resource_account,
         context=_context(data.get("context", {})),
+        resource_is_pattern=_is_pattern(data["resource"]) if pattern is None else pattern,
     )
     policies = PolicySet(
         identity=_policy_list(data, "identity_policies"),
@@ -257,8 +386,16 @@ def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
         session_policy=_optional_policy(data, "session_policy"),
         principal_in_management_account=_flag(data, "principal_in_management_account"),
         resource_in_management_account=_flag(data, "resource_in_management_account"),
+        complete=True,
     )
     return request, policies
+
+
+def _is_pattern(resource: str) -> bool:
+    """A resource with `*`/`?` asks about every resource it matches ("on anything"); a real
+    request never carries one, except `*` for actions without resource types, which the
+    evaluator reads literally."""
+    return "*" in resource or "?" in resource
 
 
 def _context(value: Any) -> dict[str, str | list[str]]:
@@ -348,12 +485,14 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         resource=args.resource,
         resource_account=args.resource_account,
         context=_context_flags(args.context),
+        resource_is_pattern=_is_pattern(args.resource),
     )
     policies = PolicySet(
         identity=identity,
         permission_boundaries=boundaries,
         resource_policy=resource_policy,
         session_policy=session_policy,
+        complete=True,
     )
     return request, policies
 
@@ -407,6 +546,13 @@ def render_text(request: Request, decision: Decision, traces: Sequence[Statement
         f"  resource   {request.resource}",
         f"Why: {decision.reason}",
     ]
+    if "carries none" in decision.reason:
+        lines.append("Hint: give the key policy or trust policy with --resource-policy FILE")
+    if asks_about_a_set(request):
+        lines.append(
+            "  (a resource pattern: allowed means allowed on some resource it matches; a Deny"
+            " counts only where it covers all of them)"
+        )
     if request.context:
         shown = (
             f"{key}={value}" if isinstance(value, str) else f"{key}=[{', '.join(value)}]"

@@ -17,16 +17,20 @@ actions, and each layer caches which of its statements an action can reach.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from bot.iam.catalogue import default_catalogue
 from bot.iam.conditions import CompiledCondition, normalise_context
+from bot.iam.fixed_rules import is_always_allowed, never_changeable
 from bot.iam.matching import Matcher, action_matcher, arn_matcher
 from bot.iam.policy import Policy, Principal, Statement
 from bot.iam.principals import PrincipalInfo, Via, names_identity, parse_principal, principal_via
 from bot.iam.variables import Context, has_variables, parse_template
+from bot.iam.wildcards import arn_pattern_covers, arn_patterns_intersect, has_wildcard
 
 DecisionValue = Literal["allowed", "implicit_deny", "explicit_deny"]
 PolicyKind = Literal["identity", "permission_boundary", "session", "scp", "rcp", "resource"]
@@ -43,11 +47,18 @@ _KIND_LABEL = {
 
 @dataclass(frozen=True, slots=True)
 class Request:
+    """One request. ``resource_is_pattern`` turns a resource with ``*``/``?`` into a question
+    about a set of resources ("may the caller do this on any of these?"): an Allow counts when
+    its Resource shares a resource with the pattern, a Deny only when it covers all of them.
+    Without it the resource is the literal string AWS would see (``*`` for actions that have
+    no resource type)."""
+
     principal_arn: str
     action: str
     resource: str
     resource_account: str | None = None
     context: Mapping[str, str | Sequence[str]] = field(default_factory=dict)
+    resource_is_pattern: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +69,12 @@ class PolicySet:
     Several permission boundaries act as successive filters (IAM attaches at most one).
     The management-account flags switch SCPs (caller's account) or RCPs (resource's account)
     off, as AWS never applies them there.
+
+    ``complete`` says the set holds every policy that exists for the request (``simulate``):
+    then a KMS key or role without a resource policy in the set has none that allows, and the
+    request is denied. When False (the audit, which does not collect key policies) a missing
+    key policy is unknown and the key is taken to carry AWS's default key policy, which
+    delegates to the account's IAM policies.
     """
 
     identity: Sequence[Policy] = ()
@@ -68,6 +85,7 @@ class PolicySet:
     session_policy: Policy | None = None
     principal_in_management_account: bool = False
     resource_in_management_account: bool = False
+    complete: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "identity", tuple(self.identity))
@@ -196,6 +214,33 @@ class CompiledStatement:
         known = tuple(r for r in rendered if r is not None)
         return arn_matcher(known)(resource) != self._resource_negated
 
+    def matches_resource_set(self, requests: tuple[str, ...], context: Context) -> bool:
+        """Whether the statement applies to a request about every resource ``requests`` match.
+
+        An Allow applies when it reaches some of them, a Deny only when it reaches all of them
+        (IAM User Guide, "IAM JSON policy elements: Resource": wildcards within ARN segments).
+        """
+        if len(requests) != 1:
+            if self.is_deny:
+                return all(self.matches_resource_set((r,), context) for r in requests)
+            return any(self.matches_resource_set((r,), context) for r in requests)
+        request = requests[0]
+        patterns = self._resource_patterns
+        if patterns is None:
+            return True
+        if self._resource_templates is not None:
+            rendered = [t.render(context, pattern=True) for t in self._resource_templates]
+            if self._resource_negated and None in rendered:
+                return False
+            patterns = tuple(r for r in rendered if r is not None)
+        if self._resource_negated:
+            if self.is_deny:  # denies what lies outside every listed pattern: all of it must
+                return not any(arn_patterns_intersect(request, p) for p in patterns)
+            return not any(arn_pattern_covers(p, request) for p in patterns)
+        if self.is_deny:
+            return any(arn_pattern_covers(p, request) for p in patterns)
+        return any(arn_patterns_intersect(request, p) for p in patterns)
+
     def failing_condition(self, context: Context) -> CompiledCondition | None:
         for condition in self._conditions:
             if not condition.holds(context):
@@ -209,6 +254,11 @@ class CompiledStatement:
         """How the Principal/NotPrincipal element reaches the caller (``wildcard`` if absent)."""
         if self._principals is not None:
             return principal_via(self._principals, caller)
+        if self._not_principals is None:
+            # A resource-based policy statement names its principals; without Principal or
+            # NotPrincipal it names no one (AWS refuses to store one, so it matches nobody).
+            # RCPs are written with Principal "*"; the parser's lenient form keeps them global.
+            return "wildcard" if self.kind == "rcp" else None
         if self._not_principals is not None:
             if self.is_deny:
                 # Documented: a Deny with NotPrincipal always denies a caller that has a
@@ -222,7 +272,7 @@ class CompiledStatement:
                 return None if spared else "wildcard"
             listed = any(names_identity(self._not_principals, i, caller) for i in caller.identities)
             return None if listed else "wildcard"
-        return "wildcard"
+        return None
 
 
 class _Layer:
@@ -267,6 +317,7 @@ class _Scope:
     """Per-request facts that do not depend on the action, so a sweep computes them once."""
 
     __slots__ = (
+        "as_set",
         "caller",
         "context",
         "cross_account",
@@ -274,6 +325,7 @@ class _Scope:
         "has_boundary",
         "memo",
         "resource",
+        "set_memo",
     )
 
     def __init__(
@@ -284,30 +336,41 @@ class _Scope:
         *,
         cross_account: bool,
         has_boundary: bool,
+        resource_is_pattern: bool = False,
     ) -> None:
         self.caller = caller
         self.resource = resource
         self.context = context
         self.cross_account = cross_account
         self.has_boundary = has_boundary
+        # A pattern resource is read as a set only for actions that have resource types (for
+        # the others `*` is the literal resource AWS sees): decided per action by _decide.
+        self.as_set = resource_is_pattern and has_wildcard(resource)
         self.memo: dict[CompiledStatement, Via | None] = {}
-        self.decisions: dict[tuple[int, bool], Decision] = {}  # (id(plan), strict) -> decision
+        self.set_memo: dict[tuple[str, ...], dict[CompiledStatement, Via | None]] = {}
+        # (id(plan), strict, the resource patterns of a set question) -> decision
+        self.decisions: dict[tuple[int, bool, tuple[str, ...]], Decision] = {}
 
-    def applies(self, statement: CompiledStatement) -> Via | None:
-        """Whether a statement (action already matched) applies; ``via`` for principals."""
+    def applies(self, statement: CompiledStatement, *, as_set: tuple[str, ...] = ()) -> Via | None:
+        """Whether a statement (action already matched) applies; ``via`` for principals.
+
+        ``as_set`` holds the resource patterns of a question about a set of resources."""
+        memo = self.set_memo.setdefault(as_set, {}) if as_set else self.memo
         try:
-            return self.memo[statement]
+            return memo[statement]
         except KeyError:
             pass
         via: Via | None = None
-        if statement.matches_resource(self.resource, self.context) and statement.conditions_hold(
-            self.context
-        ):
+        if as_set:
+            reaches = statement.matches_resource_set(as_set, self.context)
+        else:
+            reaches = statement.matches_resource(self.resource, self.context)
+        if reaches and statement.conditions_hold(self.context):
             if statement.kind in ("resource", "rcp"):
                 via = statement.principal_via(self.caller, has_boundary=self.has_boundary)
             else:
                 via = "wildcard"
-        self.memo[statement] = via
+        memo[statement] = via
         return via
 
 
@@ -346,7 +409,11 @@ class Evaluator:
 
     def evaluate(self, request: Request) -> Decision:
         scope = self._scope(
-            request.principal_arn, request.resource, request.resource_account, request.context
+            request.principal_arn,
+            request.resource,
+            request.resource_account,
+            request.context,
+            resource_is_pattern=request.resource_is_pattern,
         )
         return self._decide(request.action, scope)
 
@@ -358,21 +425,33 @@ class Evaluator:
         principal_arn: str,
         context: Mapping[str, str | Sequence[str]] | None = None,
         resource_account: str | None = None,
+        resource_is_pattern: bool = False,
     ) -> dict[str, Decision]:
         """A decision per action for one principal, resource and context (a sweep)."""
-        scope = self._scope(principal_arn, resource, resource_account, context or {})
+        scope = self._scope(
+            principal_arn,
+            resource,
+            resource_account,
+            context or {},
+            resource_is_pattern=resource_is_pattern,
+        )
         return {action: self._decide(action, scope) for action in actions}
 
     def explain(self, request: Request) -> list[StatementTrace]:
         """Every statement of the set with whether it applied to the request, and why not."""
         scope = self._scope(
-            request.principal_arn, request.resource, request.resource_account, request.context
+            request.principal_arn,
+            request.resource,
+            request.resource_account,
+            request.context,
+            resource_is_pattern=request.resource_is_pattern,
         )
         action_lower = request.action.lower()
+        as_set = _request_patterns(action_lower, scope.resource) if scope.as_set else ()
         traces: list[StatementTrace] = []
         for layer in self._layers:
             for statement in layer.statements:
-                traces.append(_trace(statement, action_lower, scope))
+                traces.append(_trace(statement, action_lower, scope, as_set=as_set))
         return traces
 
     # -- internals --
@@ -383,6 +462,8 @@ class Evaluator:
         resource: str,
         resource_account: str | None,
         context: Mapping[str, object],
+        *,
+        resource_is_pattern: bool = False,
     ) -> _Scope:
         caller = parse_principal(principal_arn)
         account = resource_account or _arn_account(resource) or caller.account
@@ -396,6 +477,7 @@ class Evaluator:
             # policy alone can let it in.
             cross_account=bool(caller.account) and account != caller.account,
             has_boundary=bool(self._boundaries),
+            resource_is_pattern=resource_is_pattern,
         )
 
     def _plan(self, action_lower: str) -> _Plan:
@@ -408,21 +490,39 @@ class Evaluator:
 
     def _decide(self, action: str, scope: _Scope) -> Decision:
         action_lower = action.lower()
+        if is_always_allowed(action_lower, scope.caller.kind):
+            return Decision(
+                "allowed", (), f"{action} needs no permission and no policy can deny it"
+            )
         plan = self._plan(action_lower)
-        strict = self._resource is not None and _resource_policy_must_allow(
-            action_lower, scope.resource
+        as_set = _request_patterns(action_lower, scope.resource) if scope.as_set else ()
+        # A question about any KMS key (or role) is still about keys: each needs its key policy.
+        targets = as_set or (scope.resource,)
+        strict = (self._resource is not None or self.policies.complete) and all(
+            _resource_policy_must_allow(action_lower, target) for target in targets
         )
-        key = (id(plan), strict)
+        key = (id(plan), strict, as_set)
         decision = scope.decisions.get(key)
         if decision is None:
-            decision = self._decide_plan(plan, scope, resource_must_allow=strict)
+            decision = self._decide_plan(plan, scope, resource_must_allow=strict, as_set=as_set)
             scope.decisions[key] = decision
+        if decision.decision != "explicit_deny":
+            fixed = never_changeable(action, scope.resource)
+            if fixed is not None:
+                return Decision("implicit_deny", (), fixed)
         return decision
 
-    def _decide_plan(self, plan: _Plan, scope: _Scope, *, resource_must_allow: bool) -> Decision:
+    def _decide_plan(
+        self,
+        plan: _Plan,
+        scope: _Scope,
+        *,
+        resource_must_allow: bool,
+        as_set: tuple[str, ...] = (),
+    ) -> Decision:
         """The decision for every action sharing ``plan`` (so reasons never name the action)."""
         caller = scope.caller
-        skip_org = caller.kind == "service" or "/aws-service-role/" in caller.arn
+        skip_org = caller.kind == "service" or _service_linked(caller)
         scps = () if skip_org or self.policies.principal_in_management_account else self._scps
         rcps = () if skip_org or self.policies.resource_in_management_account else self._rcps
 
@@ -436,7 +536,7 @@ class Evaluator:
             s.matched
             for layer in layers
             for s in plan[layer.index][1]
-            if scope.applies(s) is not None
+            if scope.applies(s, as_set=as_set) is not None
         ]
         if denies:
             first = denies[0]
@@ -453,7 +553,7 @@ class Evaluator:
         def allows(layer: _Layer) -> list[tuple[CompiledStatement, Via]]:
             found = []
             for statement in plan[layer.index][0]:
-                via = scope.applies(statement)
+                via = scope.applies(statement, as_set=as_set)
                 if via is not None:
                     found.append((statement, via))
             return found
@@ -512,16 +612,24 @@ class Evaluator:
 
         if resource_must_allow and not resource_allows:
             matched += identity_matched
-            return Decision(
-                "implicit_deny",
-                tuple(matched),
-                "the role trust policy (or KMS key policy) does not allow the caller, and it "
-                "must even within the account",
-            )
+            what = _must_allow_label(scope.resource)
+            if self._resource is None:
+                why = (
+                    f"the {what} must allow the request even within the account, and the "
+                    "request carries none (an identity policy alone is not enough)"
+                )
+            else:
+                why = f"the {what} does not allow the caller, and it must even within the account"
+            return Decision("implicit_deny", tuple(matched), why)
         granting = [
             s.matched
             for s, via in resource_allows
-            if _resource_grants(via, boundary_ok=boundary_ok, session_ok=session_ok)
+            if _resource_grants(
+                via,
+                boundary_ok=boundary_ok,
+                session_ok=session_ok,
+                federated=caller.kind == "federated_user",
+            )
         ]
         if granting:
             matched += granting
@@ -536,11 +644,20 @@ class Evaluator:
                 )
             return Decision("allowed", tuple(matched), "allowed by identity-based policies")
         matched += identity_matched + [s.matched for s, _ in resource_allows]
-        return Decision(
-            "implicit_deny",
-            tuple(matched),
-            _identity_gap(identity_ok, boundary_ok, session_ok),
-        )
+        why = _identity_gap(identity_ok, boundary_ok, session_ok)
+        direct = [via for _, via in resource_allows if via != "account"]
+        if direct and not session_ok:
+            why = "the resource-based policy allows it, but the session policy does not"
+        elif direct and not boundary_ok:
+            why = "the resource-based policy allows the role, but its permissions boundary does not"
+        return Decision("implicit_deny", tuple(matched), why)
+
+
+def asks_about_a_set(request: Request) -> bool:
+    """Whether the evaluator reads this request's resource as a set of resources."""
+    if not (request.resource_is_pattern and has_wildcard(request.resource)):
+        return False
+    return bool(_request_patterns(request.action.lower(), request.resource))
 
 
 def evaluate(request: Request, policies: PolicySet) -> Decision:
@@ -575,26 +692,72 @@ def _resource_policy_must_allow(action_lower: str, resource: str) -> bool:
     return ":kms:" in resource and ":key/" in resource
 
 
-def _resource_grants(via: Via, *, boundary_ok: bool, session_ok: bool) -> bool:
+def _resource_grants(via: Via, *, boundary_ok: bool, session_ok: bool, federated: bool) -> bool:
     """Whether a same-account resource-policy Allow reached through ``via`` grants on its own.
 
-    Per the IAM User Guide (permissions boundaries; session policies):
-    - naming the role session (or ``*``, or a service) grants regardless of identity policies,
-      boundary and session policy; we treat ``*`` like naming the exact caller, which is the
-      more permissive reading and the safe one for an exposure audit;
-    - naming the IAM user ARN is not limited by an implicit deny in identity policies or the
-      boundary, but a session policy still limits it;
+    IAM User Guide, "How AWS enforcement code logic evaluates requests" (table "Resource-based
+    policies and implicit denies in other policy types, same account") and "Session policies":
+    - naming a role session (or ``*``, which names it too) is not limited by an implicit deny
+      in identity policies or the permissions boundary; an implicit deny in the session policy
+      still denies (a session cannot hold more than its session policy allows);
+    - naming an IAM federated user session directly grants to the session: neither boundary
+      nor session policy limits it (STS API Reference, GetFederationToken: "granted in addition
+      to the permissions that are granted by the session policies");
+    - naming the IAM user ARN is not limited by identity policies or the boundary, but a
+      session policy still limits it;
     - naming the IAM role ARN needs no identity Allow but is limited by the boundary and the
       session policy (the role's permissions are computed before the session exists);
+    - naming a service principal grants to that service;
     - naming the account delegates to the account's identity policies: it grants nothing alone.
     """
-    if via in ("session", "wildcard", "service"):
+    if via == "service":
         return True
+    if via in ("session", "wildcard"):
+        return True if federated else session_ok
     if via == "user":
         return session_ok
     if via == "role":
         return boundary_ok and session_ok
     return False
+
+
+def _service_linked(caller: PrincipalInfo) -> bool:
+    """A service-linked role or one of its sessions: SCPs and RCPs do not apply to them
+    (AWS Organizations User Guide, "Service control policies": "SCPs do not affect
+    service-linked roles"). A session ARN carries no path, but service-linked role names
+    always begin with AWSServiceRoleFor."""
+    if "/aws-service-role/" in caller.arn:
+        return True
+    return caller.kind == "assumed_role" and caller.name.startswith("AWSServiceRoleFor")
+
+
+def _must_allow_label(resource: str) -> str:
+    return "KMS key policy" if ":kms:" in resource else "role trust policy"
+
+
+_ARN_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+
+
+@lru_cache(maxsize=16384)
+def _request_patterns(action_lower: str, resource: str) -> tuple[str, ...]:
+    """The resource patterns a set question stands for; () when it is a literal request.
+
+    An action without resource types only ever sees the literal `*`. For the others `*` means
+    any resource of the action's types (from the IAM action data), so a grant on a DynamoDB
+    table does not answer a question about s3:GetObject; another pattern stands for itself.
+    Unknown actions: the pattern stands for itself.
+    """
+    info = default_catalogue().action(action_lower)
+    if info is not None and info.needs_wildcard_resource:
+        return ()
+    if resource != "*" or info is None:
+        return (resource,)
+    formats = [
+        _ARN_PLACEHOLDER.sub("*", pattern)
+        for resource_type in info.resource_types
+        for pattern in resource_type.arn_patterns
+    ]
+    return tuple(dict.fromkeys(formats)) or (resource,)
 
 
 def _identity_gap(identity_ok: bool, boundary_ok: bool, session_ok: bool) -> str:
@@ -641,7 +804,13 @@ def _add_request_defaults(context: dict[str, tuple[str, ...]], caller: Principal
             context[key] = value
 
 
-def _trace(statement: CompiledStatement, action_lower: str, scope: _Scope) -> StatementTrace:
+def _trace(
+    statement: CompiledStatement,
+    action_lower: str,
+    scope: _Scope,
+    *,
+    as_set: tuple[str, ...] = (),
+) -> StatementTrace:
     def done(applies: bool, why: str) -> StatementTrace:
         m = statement.matched
         return StatementTrace(m.kind, m.policy, m.statement, m.effect, applies, why)
@@ -650,7 +819,12 @@ def _trace(statement: CompiledStatement, action_lower: str, scope: _Scope) -> St
         if statement._action_negated:
             return done(False, "NotAction lists the action, so the statement leaves it out")
         return done(False, "Action does not cover the action")
-    if not statement.matches_resource(scope.resource, scope.context):
+    if as_set:
+        if not statement.matches_resource_set(as_set, scope.context):
+            if statement.is_deny:
+                return done(False, "Resource/NotResource does not cover every resource asked")
+            return done(False, "Resource/NotResource shares no resource with the pattern")
+    elif not statement.matches_resource(scope.resource, scope.context):
         return done(False, "Resource/NotResource does not cover the resource")
     failing = statement.failing_condition(scope.context)
     if failing is not None:
@@ -658,6 +832,11 @@ def _trace(statement: CompiledStatement, action_lower: str, scope: _Scope) -> St
     if statement.kind in ("resource", "rcp"):
         via = statement.principal_via(scope.caller, has_boundary=scope.has_boundary)
         if via is None:
+            if statement.kind == "resource" and (
+                statement.statement.principals is None
+                and statement.statement.not_principals is None
+            ):
+                return done(False, "no Principal element, so the statement names no one")
             return done(False, "Principal/NotPrincipal does not name the caller")
         return done(True, f"applies (principal matched as {via})")
     return done(True, "applies")

@@ -212,7 +212,9 @@ def _parse_statement(
 
     actions = _pair(raw, "Action", "NotAction", fail, required=True)
     for value in (actions[0] or ()) + (actions[1] or ()):
-        if value != "*" and (value.count(":") != 1 or not all(value.split(":"))):
+        if value != "*" and value.count(":") == 1 and value.endswith(":"):
+            fail(f"Action {value!r} names no action after the colon (e.g. {value}Get*)")
+        elif value != "*" and (value.count(":") != 1 or not all(value.split(":"))):
             fail(f"Action {value!r} must be '*' or 'service:action'")
     resources = _pair(raw, "Resource", "NotResource", fail, required=False)
     for value in (resources[0] or ()) + (resources[1] or ()):
@@ -270,6 +272,13 @@ def _string_list(value: Any, element: str, fail) -> tuple[str, ...] | None:
 def _principal(value: Any, fail) -> Principal | None:
     if value == "*":
         return "*"
+    if isinstance(value, str) and value:
+        # AWS stores only "*" as a bare string; an ARN or account must sit under a type.
+        fail(
+            f'Principal {value!r} must name its type, e.g. {{"AWS": "{value}"}}'
+            ' (AWS accepts a bare string only for "*")'
+        )
+        return None
     if not isinstance(value, Mapping) or not value:
         fail("Principal must be '*' or an object such as {\"AWS\": [...]}")
         return None

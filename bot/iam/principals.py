@@ -152,15 +152,28 @@ def principal_via(principal: Principal, caller: PrincipalInfo) -> Via | None:
 
 
 def names_identity(principal: Principal, identity: str, caller: PrincipalInfo) -> bool:
-    """Whether a NotPrincipal element lists one specific identity of the caller."""
+    """Whether a NotPrincipal element lists one specific identity of the caller.
+
+    The role identity of a session is known by name only (a session ARN carries no path), so a
+    listed role ARN with any path names it, as it does in a Principal element.
+    """
     if principal == "*":
         return True
+    role_identity = identity == caller.role_arn and caller.kind == "assumed_role"
     for kind, values in principal.items():
         for value in values:
             if value in ("*", identity):
                 return True
-            account = _account_of(value) if kind == "AWS" else None
+            if kind != "AWS":
+                continue
+            account = _account_of(value)
             if account is not None and f"arn:{caller.partition}:iam::{account}:root" == identity:
+                return True
+            if (
+                role_identity
+                and _role_name(value) == caller.name
+                and value.split(":", 5)[4] == caller.account
+            ):
                 return True
     return False
 

@@ -140,6 +140,10 @@ def impact_text(impact: dict[str, Any]) -> str:
             lines.append(":rotating_light: gains a privilege-escalation path")
     for warning in impact.get("lockout", []):
         lines.append(f":warning: *Lock-out risk:* {escape(warning)}")
+    opinion = impact.get("second_opinion")  # AWS's policy simulator on the same requests
+    if opinion:
+        lines.append(f":mag: {escape(str(opinion.get('summary', '')))}")
+        lines.extend(f"• differs: {escape(str(d))}" for d in opinion.get("differences", []))
     return "\n".join(lines)
 
 

@@ -35,6 +35,7 @@ from bot.aws.organizations import (
     RoleAssumer,
     list_accounts,
 )
+from bot.aws.policy_simulator import PolicySimulator
 from bot.aws.remediate import RemediationExecutor, implemented_remediations
 from bot.aws.session import make_client
 from bot.aws.validate_policy import ACTION as VALIDATE_POLICY_ACTION
@@ -43,6 +44,7 @@ from bot.iam.catalogue import default_catalogue
 from bot.iam.evaluator import PolicySet, Request, evaluate
 from bot.iam.linter import lint_policy
 from bot.iam.policy import Policy, parse_policy
+from bot.iam.second_opinion import CustomSimulation
 from bot.remediation.registry import all_remediations, required_iam_actions
 from tests import factories as f
 from tests.aws_call_recorder import RECORDER, RecordedCall, calls_not_granted
@@ -255,7 +257,9 @@ def recorded() -> Iterator[dict[str, list[RecordedCall]]]:
                 json.dumps(f.allow("s3:GetObject")),
                 "identity",
             )
-        calls["collector"] = list(seen) + list(lint_seen)
+        with RECORDER.scope() as simulator_seen:
+            ask_the_policy_simulator(session)
+        calls["collector"] = list(seen) + list(lint_seen) + list(simulator_seen)
         with RECORDER.scope() as seen:
             failed = run_every_remediation(session, seeded)
         assert failed == []
@@ -269,6 +273,26 @@ def recorded() -> Iterator[dict[str, list[RecordedCall]]]:
             )
         calls["hub"] = list(seen)
     return calls
+
+
+def ask_the_policy_simulator(session: boto3.Session) -> None:
+    """`simulate --aws` and the approval preview (moto has no simulator: answered like AWS)."""
+    session.events.register("before-call.iam.SimulateCustomPolicy", _simulation_answer)
+    session.events.register("before-call.iam.SimulatePrincipalPolicy", _simulation_answer)
+    simulator = PolicySimulator(make_client(session, "iam"))
+    simulation = CustomSimulation((json.dumps(f.allow("s3:GetObject")),), (), None, None, None)
+    simulator.simulate_custom(simulation, ["s3:GetObject"], ["*"])
+    simulator.simulate_principal(f"arn:aws:iam::{ACCOUNT}:role/app", ["s3:GetObject"], ["*"])
+
+
+def _simulation_answer(model: Any, **_: Any) -> Any:
+    response = AWSResponse("https://iam.amazonaws.com/", 200, {}, None)
+    result = {"EvalActionName": "s3:GetObject", "EvalResourceName": "*", "EvalDecision": "allowed"}
+    return response, {
+        "EvaluationResults": [result],
+        "IsTruncated": False,
+        "ResponseMetadata": {"RequestId": "fake", "HTTPStatusCode": 200},
+    }
 
 
 def needed(calls: list[RecordedCall]) -> set[str]:
@@ -293,6 +317,8 @@ def resource_of(action: str, params: dict[str, Any], *, account: str = ACCOUNT) 
         return f"{iam}:group/{params['GroupName']}"
     if "role" in types and "RoleName" in params:
         return f"{iam}:role/{params['RoleName']}"
+    if "PolicySourceArn" in params:  # iam:SimulatePrincipalPolicy: the user or role simulated
+        return str(params["PolicySourceArn"])
     if "role" in types and "RoleArn" in params:
         return str(params["RoleArn"])
     if "policy" in types and "PolicyArn" in params:

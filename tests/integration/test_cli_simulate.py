@@ -6,9 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from bot import cli
+from bot.aws import session as aws_session
+from bot.aws.policy_simulator import PolicySimulator
+from bot.clicmd import simulate
+from bot.errors import CollectionError
 from tests import factories as f
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -399,3 +405,290 @@ def test_not_action_explains_that_it_leaves_the_action_out(tmp_path: Path, capsy
     assert code == 0
     assert "statement 0: NotAction lists the action, so the statement leaves it out" in out
     assert "does not cover" not in out
+
+
+# --- AWS's documented rules through the CLI -------------------------------------------------
+
+KEY = "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_kms_key_needs_its_key_policy(tmp_path: Path, capsys) -> None:
+    """AWS KMS Developer Guide, "Key policies in AWS KMS": an IAM policy alone does not give
+    access to a key; the default key policy delegates to IAM policies."""
+    identity = write(tmp_path, "p.json", f.policy_document(f.statement(action="kms:Decrypt")))
+    code, out, _ = run_cli(
+        capsys, "--policy", identity, "--action", "kms:Decrypt", "--resource", KEY
+    )
+    assert code == 0
+    assert "Decision: IMPLICIT DENY" in out
+    assert "--resource-policy" in out
+    default_key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    key_policy = write(tmp_path, "key.json", default_key_policy)
+    code, out, _ = run_cli(
+        capsys,
+        "--policy",
+        identity,
+        "--resource-policy",
+        key_policy,
+        "--action",
+        "kms:Decrypt",
+        "--resource",
+        KEY,
+    )
+    assert (code, out.splitlines()[0]) == (0, "Decision: ALLOWED")
+
+
+def test_star_resource_asks_about_any_resource(tmp_path: Path, capsys) -> None:
+    """IAM User Guide, "IAM JSON policy elements: Resource": `*` (the default) asks whether the
+    action is allowed on some resource; an action without resource types reads `*` literally."""
+    grant = f.policy_document(
+        f.statement(action="s3:GetObject", resource="arn:aws:s3:::amzn-s3-demo-bucket/*"),
+        f.statement(action="s3:ListAllMyBuckets", resource="arn:aws:s3:::amzn-s3-demo-bucket"),
+    )
+    path = write(tmp_path, "p.json", grant)
+    code, out, _ = run_cli(capsys, "--policy", path, "--action", "s3:GetObject")
+    assert code == 0
+    assert out.startswith("Decision: ALLOWED")
+    assert "a resource pattern" in out
+    code, out, _ = run_cli(capsys, "--policy", path, "--action", "s3:ListAllMyBuckets")
+    assert code == 0
+    assert out.startswith("Decision: IMPLICIT DENY")
+    assert "a resource pattern" not in out
+
+
+def test_request_can_read_a_wildcard_resource_literally(tmp_path: Path, capsys) -> None:
+    body = request(resource="arn:aws:s3:::example-bucket/*", resource_is_pattern=False)
+    body["identity_policies"] = [
+        f.policy_document(
+            f.statement(action="s3:GetObject", resource="arn:aws:s3:::example-bucket/a")
+        )
+    ]
+    path = write(tmp_path, "req.json", body)
+    code, out, _ = run_cli(capsys, "--request", path, "-f", "json")
+    assert (code, json.loads(out)["decision"]) == (0, "implicit_deny")
+    body["resource_is_pattern"] = True
+    path = write(tmp_path, "req.json", body)
+    code, out, _ = run_cli(capsys, "--request", path, "-f", "json")
+    assert (code, json.loads(out)["decision"]) == (0, "allowed")
+    body["resource_is_pattern"] = "yes"
+    path = write(tmp_path, "req.json", body)
+    code, _, err = run_cli(capsys, "--request", path)
+    assert code == 2
+    assert "resource_is_pattern" in err
+
+
+@pytest.mark.parametrize(
+    ("statement", "message"),
+    [
+        (
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "*",
+                "Principal": "arn:aws:iam::111122223333:root",
+            },
+            'must name its type, e.g. {"AWS": "arn:aws:iam::111122223333:root"}',
+        ),
+        ({"Effect": "Allow", "Action": "s3:", "Resource": "*"}, "names no action after the colon"),
+    ],
+)
+def test_policies_aws_refuses_to_store_are_refused(
+    tmp_path: Path, capsys, statement: dict[str, Any], message: str
+) -> None:
+    """IAM User Guide, "IAM JSON policy element reference" (Principal, Action): AWS rejects a
+    Principal given as a bare ARN string and an action without a name; so does simulate, with
+    exit 2 and one line saying what to write instead, never a traceback."""
+    path = write(tmp_path, "bad.json", {"Version": "2012-10-17", "Statement": [statement]})
+    code, out, err = run_cli(capsys, "--resource-policy", path, "--action", "s3:GetObject")
+    assert (code, out) == (2, "")
+    assert message in err
+    assert "Traceback" not in err
+    empty = write(tmp_path, "empty.json", {"Version": "2012-10-17", "Statement": []})
+    code, _, err = run_cli(capsys, "--policy", empty, "--action", "s3:GetObject")
+    assert code == 2
+    assert "at least one statement" in err
+
+
+def test_everything_aws_stores_is_accepted(tmp_path: Path, capsys) -> None:
+    """Shapes AWS stores (a single statement object, string values, Principal "*", NotPrincipal,
+    NotAction/NotResource, 2008 version, a Condition with a list) are all simulated."""
+    document = {
+        "Version": "2008-10-17",
+        "Statement": {
+            "Effect": "Deny",
+            "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:root"]},
+            "NotAction": "s3:GetObject",
+            "NotResource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+            "Condition": {"StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}},
+        },
+    }
+    path = write(tmp_path, "rp.json", document)
+    identity = write(tmp_path, "p.json", f.policy_document(f.statement(action="*")))
+    code, out, err = run_cli(
+        capsys, "--policy", identity, "--resource-policy", path, "--action", "s3:PutObject"
+    )
+    assert code == 0, err
+    assert out.startswith("Decision:")
+
+
+# --- --aws: AWS's simulator as a second opinion ---------------------------------------------
+
+
+OBJECT = "arn:aws:s3:::example-bucket/a.txt"
+
+
+def stubbed_simulator(
+    monkeypatch: pytest.MonkeyPatch, calls: list[list[tuple[str, str]]]
+) -> list[dict]:
+    """Replace the AWS adapter's client by a Stubber: one response per call, each a list of
+    (action, EvalDecision) on OBJECT. Returns the parameters each call sent."""
+    client = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    stub = Stubber(client)
+    sent: list[dict] = []
+    for results in calls:
+        stub.add_response(
+            "simulate_custom_policy",
+            {
+                "EvaluationResults": [
+                    {"EvalActionName": action, "EvalResourceName": OBJECT, "EvalDecision": decision}
+                    for action, decision in results
+                ],
+                "IsTruncated": False,
+            },
+            None,  # checked below through ``sent``: the request carries context entries too
+        )
+    client.meta.events.register(
+        "provide-client-params.iam.SimulateCustomPolicy",
+        lambda params, **_: sent.append(dict(params)),
+    )
+    stub.activate()
+    monkeypatch.setattr(
+        simulate, "_simulator_factory", lambda _args: lambda: PolicySimulator(client)
+    )
+    return sent
+
+
+def test_aws_agreement_is_shown(tmp_path: Path, capsys, monkeypatch) -> None:
+    sent = stubbed_simulator(monkeypatch, [[("s3:GetObject", "allowed")]])
+    path = write(tmp_path, "req.json", request())
+    code, out, _ = run_cli(capsys, "--request", path, "--aws")
+    assert code == 0
+    assert "AWS's simulator: allowed -- agrees" in out
+    assert "Local engine and AWS's simulator agree on 1 of 1 requests" in out
+    # AWS got the same documents and request the local engine evaluated
+    assert sent[0]["ActionNames"] == ["s3:GetObject"]
+    assert sent[0]["ResourceArns"] == ["arn:aws:s3:::example-bucket/a.txt"]
+    assert [json.loads(p) for p in sent[0]["PolicyInputList"]] == [f.ORIGIN_S3_EXAMPLE, MFA]
+    assert sent[0]["ContextEntries"][0]["ContextKeyType"] == "boolean"
+
+
+def test_aws_difference_is_shown_and_logged(tmp_path: Path, capsys, monkeypatch, caplog) -> None:
+    stubbed_simulator(monkeypatch, [[("s3:GetObject", "implicitDeny")]])
+    path = write(tmp_path, "req.json", request())
+    with caplog.at_level("WARNING", logger="bot.iam.second_opinion"):
+        code, out, _ = run_cli(capsys, "--request", path, "--aws", "-f", "json")
+    answer = json.loads(out)
+    assert code == 0
+    assert answer["aws"] == {"decision": "implicit_deny", "agrees": False}
+    assert answer["second_opinion"] == ("local engine and AWS's simulator agree on 0 of 1 requests")
+    logged = [r.getMessage() for r in caplog.records if "differ" in r.getMessage()]
+    assert len(logged) == 1
+    assert '"action": "s3:GetObject"' in logged[0]
+    assert '"local": "allowed"' in logged[0]
+
+
+def test_aws_over_request_lines_counts_what_it_could_ask(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    # lines 1 and 2 share policies and context: AWS gets them in one call
+    sent = stubbed_simulator(
+        monkeypatch, [[("s3:GetObject", "allowed"), ("s3:PutObject", "allowed")]]
+    )
+    lines = [
+        request(),
+        request(action="s3:PutObject"),
+        # AWS's custom simulation takes no session policy: not asked
+        request(
+            principal="arn:aws:sts::111122223333:assumed-role/app/s1",
+            session_policy=f.policy_document(f.statement(action="s3:*")),
+        ),
+    ]
+    path = write(tmp_path, "reqs.jsonl", "\n".join(json.dumps(line) for line in lines))
+    code, out, _ = run_cli(capsys, "--requests", path, "--aws")
+    assert code == 0
+    rows = out.splitlines()
+    assert rows[0].endswith("[AWS agrees]")
+    assert rows[1].startswith("2: implicit_deny")
+    assert rows[1].endswith("[AWS: allowed, differs]")
+    assert "[AWS" not in rows[2]
+    assert (
+        "Local engine and AWS's simulator agree on 1 of 2 requests"
+        " (1 not asked: AWS's simulator cannot take them)" in out
+    )
+    assert len(sent) == 1
+    assert sent[0]["ActionNames"] == ["s3:GetObject", "s3:PutObject"]
+
+
+def test_without_credentials_only_the_local_engine_answers(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    def no_credentials(**_: object) -> None:
+        raise CollectionError("no AWS credentials found: configure a profile")
+
+    monkeypatch.setattr(aws_session, "make_session", no_credentials)
+    path = write(tmp_path, "req.json", request())
+    code, out, err = run_cli(capsys, "--request", path, "--aws")
+    assert code == 0
+    assert out.startswith("Decision: ALLOWED")
+    assert out.rstrip().endswith(
+        "Only the local engine answered: no AWS credentials found: configure a profile"
+    )
+    assert "Traceback" not in err
+
+
+def test_aws_about_a_live_principal_uses_simulate_principal_policy(capsys, monkeypatch) -> None:
+    """With --principal and a snapshot, AWS is asked about the live user (its policies in the
+    account now): IAM API Reference, SimulatePrincipalPolicy with PolicySourceArn."""
+    client = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
+    ana = "arn:aws:iam::111122223333:user/ana"
+    with Stubber(client) as stub:
+        stub.add_response(
+            "simulate_principal_policy",
+            {
+                "EvaluationResults": [
+                    {
+                        "EvalActionName": "s3:GetObject",
+                        "EvalResourceName": "*",
+                        "EvalDecision": "implicitDeny",
+                        "MissingContextValues": ["aws:MultiFactorAuthPresent"],
+                    }
+                ],
+                "IsTruncated": False,
+            },
+            {"PolicySourceArn": ana, "ActionNames": ["s3:GetObject"], "ResourceArns": ["*"]},
+        )
+        monkeypatch.setattr(
+            simulate, "_simulator_factory", lambda _args: lambda: PolicySimulator(client)
+        )
+        gaad = str(DATA / "gaad_sample.json")
+        argv = ["--principal", ana, "--gaad", gaad, "--action", "s3:GetObject", "--aws"]
+        code, out, _ = run_cli(capsys, *argv)
+        stub.assert_no_pending_responses()
+    assert code == 0
+    assert "AWS's simulator: implicit_deny" in out
+    assert "AWS lacked context values: aws:MultiFactorAuthPresent" in out

@@ -329,9 +329,11 @@ def test_resource_policy_and_permissions_boundary(named: str, caller: str, expec
 
 
 @pytest.mark.parametrize(
-    ("named", "expected"), [(APP_ROLE, "implicit_deny"), (APP_SESSION, "allowed")]
+    ("named", "expected"), [(APP_ROLE, "implicit_deny"), (APP_SESSION, "implicit_deny")]
 )
 def test_resource_policy_and_session_policy(named: str, expected: str) -> None:
+    """An implicit deny in a session policy denies whether the resource policy names the role
+    or the session (IAM User Guide, "Session policies"; see test_evaluator_aws_docs.py)."""
     session = pol(stmt(action="ec2:*"), name="session")
     policies = PolicySet(session_policy=session, resource_policy=bucket_policy({"AWS": named}))
     assert decide(policies, principal=APP_SESSION).decision == expected

@@ -73,9 +73,11 @@ def test_a_deny_only_policy_grants_nothing() -> None:
 
 
 def test_create_policy_version_limited_to_aws_managed_policies() -> None:
+    """A grant limited to AWS managed policies grants nothing: AWS never lets an account
+    change them (IAM User Guide, "AWS managed policies")."""
     policy = pol(f.allow("iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/*"))
     assert decide([policy], "iam:CreatePolicyVersion", CUSTOMER_POLICY) == "implicit_deny"
-    assert decide([policy], "iam:CreatePolicyVersion", AWS_POLICY) == "allowed"
+    assert decide([policy], "iam:CreatePolicyVersion", AWS_POLICY) == "implicit_deny"
 
 
 PAST = "2020-01-01T00:00:00Z"
