@@ -83,7 +83,12 @@ _SELF_ESCALATING = {
     ),
 }
 _ASSUME_ROLE = "sts:AssumeRole"
-_ASSUMING_ACTIONS = ("sts:assumerole", "sts:*", "*")
+# The AWS-managed administrator policy exists in every account, listed in the snapshot or not.
+ADMINISTRATOR_ACCESS = "arn:{partition}:iam::aws:policy/AdministratorAccess"
+_ATTACH_ACTIONS = frozenset(
+    {"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"}
+)
+_ASSUMING_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:*", "*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,20 @@ class TargetFinder:
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
         self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        by_arn = snapshot.policy_by_arn()
+        admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
+        admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
+        self.admin_policies = tuple(dict.fromkeys(admin_policies))
+        self.admin_groups = tuple(
+            g.arn
+            for g in snapshot.groups
+            if any(grants_administrator(i.document) for i in g.inline_policies)
+            or any(a.arn in self.admin_policies for a in g.attached_policies)
+            or any(
+                a.arn in by_arn and grants_administrator(by_arn[a.arn].document)
+                for a in g.attached_policies
+            )
+        )
 
     def candidates(self, perms: EffectivePermissions, action: str) -> Iterable[str]:
         lowered = action.lower()
@@ -215,6 +234,26 @@ class TargetFinder:
                 hits = tuple(t for t in targets if arn_pattern_matches(pattern, t))
                 self._hits[key] = hits
             yield from hits
+
+
+def grants_administrator(document: Mapping[str, Any] | None) -> bool:
+    """Whether a policy document allows `*` or `iam:*` on every resource without a condition:
+    attaching it, or joining a group that has it, makes a principal an administrator."""
+    statements = document.get("Statement", []) if isinstance(document, Mapping) else []
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    for statement in statements if isinstance(statements, list) else []:
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        if statement.get("Condition") or "Action" not in statement:
+            continue
+        actions = statement["Action"]
+        resources = statement.get("Resource", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = [resources] if isinstance(resources, str) else resources
+        if "*" in resources and any(str(a).lower() in ("*", "iam:*") for a in actions):
+            return True
+    return False
 
 
 def candidate_actions(perms: EffectivePermissions) -> frozenset[str]:
@@ -337,12 +376,41 @@ def methods_held(
             accesses.append(access)
         else:
             direct = is_direct(method, perms)
+            if not direct and not reaches_an_administrator(method, perms, finder, accesses):
+                continue
             held.append(
                 HeldMethod(
                     method, tuple(accesses), direct=direct, enables=_enables(method, kind, direct)
                 )
             )
     return tuple(held)
+
+
+def reaches_an_administrator(
+    method: EscalationMethod,
+    perms: EffectivePermissions,
+    finder: TargetFinder,
+    accesses: list[Access],
+) -> bool:
+    """For a method that changes other principals: can it actually hand out administrator rights?
+
+    Attaching a managed policy needs an administrator policy the holder may attach (the policy
+    ARN is judged as the iam:PolicyARN condition key, so a guard such as "never attach
+    AdministratorAccess" holds); adding a user to a group needs an administrators group.
+    Writing an inline policy can always grant anything."""
+    for access in accesses:
+        action = access.action.lower()
+        if action in _ATTACH_ACTIONS:
+            if not any(
+                perms.with_facts({"iam:policyarn": (arn,)}).can(access.action, access.resource)
+                for arn in finder.admin_policies
+            ):
+                return False
+        elif action == "iam:addusertogroup" and not any(
+            perms.can(access.action, arn) for arn in finder.admin_groups
+        ):
+            return False
+    return True
 
 
 def is_direct(method: EscalationMethod, perms: EffectivePermissions) -> bool:

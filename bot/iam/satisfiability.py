@@ -146,8 +146,9 @@ def _key_domain(key: str, now: datetime) -> _Range:
 class _KeyConstraints:
     """Everything one statement asks of one condition key."""
 
-    def __init__(self, key: str, now: datetime) -> None:
+    def __init__(self, key: str, now: datetime, label: str) -> None:
         self.key = key
+        self.label = label  # the key as the policy writes it
         self.now = now
         self.required = False  # some entry needs the key present
         self.must_be_absent = False  # Null "true"
@@ -251,7 +252,7 @@ class _KeyConstraints:
     # ---- verdict ----
     def never(self) -> str | None:
         """Why no request can satisfy these entries, or None."""
-        label = self.key
+        label = self.label
         if self.must_be_absent and self.required:
             return f"{label} must be both absent (Null) and present"
         if self.must_be_absent:
@@ -275,11 +276,11 @@ class _KeyConstraints:
             domain = _key_domain(self.key, self.now)
             if self.key in ("aws:tokenissuetime", "aws:currenttime", "aws:epochtime"):
                 when = "future" if self._starts_after(domain) else "past"
-                return f"the {self.key} window lies entirely in the {when} of {_iso(self.now)}"
-            return f"the ranges asked of {self.key} do not overlap"
+                return f"the {self.label} window lies entirely in the {when} of {_iso(self.now)}"
+            return f"the ranges asked of {self.label} do not overlap"
         point = self.range.point()
         if point is not None and point in self.excluded_numbers:
-            return f"the only value {self.key} may take is excluded"
+            return f"the only value {self.label} may take is excluded"
         return None
 
     def _starts_after(self, domain: _Range) -> bool:
@@ -291,7 +292,7 @@ class _KeyConstraints:
 
     def _bool_reason(self) -> str | None:
         if not self.bools:
-            return f"{self.key} is asked to be both true and false"
+            return f"{self.label} is asked to be both true and false"
         return None
 
     def _string_reason(self) -> str | None:
@@ -305,17 +306,17 @@ class _KeyConstraints:
             and all(any(fnmatchcase(v, p) for p in patterns) for patterns in self.like_sets)
         }
         if not remaining:
-            return f"no value of {self.key} meets every entry"
+            return f"no value of {self.label} meets every entry"
         return None
 
     def _ip_reason(self) -> str | None:
         for first, second in zip(self.networks, self.networks[1:], strict=False):
             if not any(_overlap(a, b) for a in first for b in second):
-                return f"the address ranges asked of {self.key} never meet"
+                return f"the address ranges asked of {self.label} never meet"
         if self.networks and self.not_networks:
             allowed = self.networks[0]
             if all(any(_within(a, b) for b in self.not_networks) for a in allowed):
-                return f"every address allowed for {self.key} is excluded"
+                return f"every address allowed for {self.label} is excluded"
         return None
 
 
@@ -371,7 +372,7 @@ def never_holds(conditions: Iterable[Condition], now: datetime) -> str | None:
             continue
         constraints = by_key.get(key)
         if constraints is None:
-            constraints = by_key[key] = _KeyConstraints(key, now)
+            constraints = by_key[key] = _KeyConstraints(key, now, condition.key)
         constraints.add(condition)
     for constraints in by_key.values():
         reason = constraints.never()
