@@ -49,6 +49,7 @@ def summarize_impact(snapshot: AccountSnapshot, plan: Plan) -> dict[str, Any]:
     lockouts: list[str] = []
     notes: list[str] = []
     becomes_admin = escalates = False
+    escalation: list[str] = []
     for arn in principals:
         impact = change_impact(snapshot, arn, change, index=index)
         gained.update(impact.actions_gained)
@@ -56,6 +57,8 @@ def summarize_impact(snapshot: AccountSnapshot, plan: Plan) -> dict[str, Any]:
         lockouts.extend(f"{arn.rsplit('/', 1)[-1]}: {r.message}" for r in impact.lockout_risks)
         becomes_admin = becomes_admin or impact.becomes_admin
         escalates = escalates or impact.escalates
+        if impact.escalation:
+            escalation.append(impact.escalation)
         notes.extend(impact.notes)
     return {
         "simulated_on": principals,
@@ -67,6 +70,7 @@ def summarize_impact(snapshot: AccountSnapshot, plan: Plan) -> dict[str, Any]:
         "lockout": lockouts,
         "becomes_admin": becomes_admin,
         "escalates": escalates,
+        "escalation": escalation[:MAX_LISTED],
         "notes": sorted(set(notes))[:5],
     }
 
