@@ -34,6 +34,7 @@ import functools
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from typing import Any
 
 from bot.audit.model import Role
@@ -85,6 +86,7 @@ _SELF_ESCALATING = {
 _ASSUME_ROLE = "sts:AssumeRole"
 # The AWS-managed administrator policy exists in every account, listed in the snapshot or not.
 ADMINISTRATOR_ACCESS = "arn:{partition}:iam::aws:policy/AdministratorAccess"
+_NOT_ACTION = "<notaction>"
 _ATTACH_ACTIONS = frozenset(
     {"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"}
 )
@@ -154,6 +156,7 @@ class TargetFinder:
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
         self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._richer: dict[tuple[int, int], bool] = {}
         by_arn = snapshot.policy_by_arn()
         admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
         admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
@@ -200,7 +203,9 @@ class TargetFinder:
         return found
 
     def more_privileged(self, role_arn: str, holder: EffectivePermissions) -> bool:
-        """Whether passing the role gives the holder something it does not have already."""
+        """Whether passing the role gives the holder something it does not have already: the
+        role is an administrator, or one of its Allow action patterns is not covered by the
+        holder's (pattern against pattern, so no catalogue expansion: this runs per pair)."""
         target = self.index[role_arn]
         if target.view is holder.view:
             return False
@@ -208,13 +213,26 @@ class TargetFinder:
             return True
         if holder.is_admin_equivalent:
             return False
-        return not candidate_actions(target) <= candidate_actions(holder)
+        key = (id(target.view), id(holder.view))
+        found = self._richer.get(key)
+        if found is None:
+            mine = allow_patterns(holder)
+            found = "*" not in mine and any(
+                pattern == _NOT_ACTION or not any(fnmatchcase(pattern, h) for h in mine)
+                for pattern in allow_patterns(target)
+            )
+            self._richer[key] = found
+        return found
 
     def matching_roles(
         self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
     ) -> Iterator[str]:
         """The targets (in their order) some Allow pattern of the action covers."""
-        covered = set(self._matching(perms, action, self.passable_roles))
+        key = ("privesc_covered_roles", action.lower())
+        covered = perms.view.memo.get(key)
+        if covered is None:
+            covered = frozenset(self._matching(perms, action, self.passable_roles))
+            perms.view.memo[key] = covered
         return (arn for arn in targets if arn in covered)
 
     def _matching(
@@ -256,12 +274,22 @@ def grants_administrator(document: Mapping[str, Any] | None) -> bool:
     return False
 
 
-def candidate_actions(perms: EffectivePermissions) -> frozenset[str]:
-    """The actions some Allow of the principal may grant, once per policy set."""
-    key = ("privesc_candidate_actions",)
+def allow_patterns(perms: EffectivePermissions) -> frozenset[str]:
+    """The lower-case Action patterns of the principal's Allow statements (``_NOT_ACTION`` for
+    an Allow with NotAction, which grants nearly everything), once per policy set."""
+    key = ("privesc_allow_patterns",)
     found = perms.view.memo.get(key)
     if found is None:
-        found = perms.candidate_actions()
+        patterns: set[str] = set()
+        for policy in perms.view.identity:
+            for statement in policy.policy.statements:
+                if statement.effect != "Allow":
+                    continue
+                if statement.actions is None:
+                    patterns.add(_NOT_ACTION)
+                else:
+                    patterns.update(a.lower() for a in statement.actions)
+        found = frozenset(patterns)
         perms.view.memo[key] = found
     return found
 
