@@ -157,6 +157,7 @@ class TargetFinder:
         self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._richer: dict[tuple[int, int], bool] = {}
+        self._services_of: dict[str, frozenset[str]] = {}
         by_arn = snapshot.policy_by_arn()
         admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
         admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
@@ -194,12 +195,20 @@ class TargetFinder:
             trusting = [
                 arn
                 for arn, role in self.roles.items()
-                if not wanted or trusts_service(role, wanted)
+                if not wanted or _admits(self._trusted_services(arn, role), wanted)
             ]
             admin = [arn for arn in trusting if self.index[arn].is_admin_equivalent]
             admin_set = set(admin)
             found = tuple(admin + [arn for arn in trusting if arn not in admin_set])
             self._pass_targets[services] = found
+        return found
+
+    def _trusted_services(self, arn: str, role: Role) -> frozenset[str]:
+        """The service (and federated) principals the role's trust policy lets in, once per
+        role; ``*`` when it trusts anyone."""
+        found = self._services_of.get(arn)
+        if found is None:
+            found = self._services_of[arn] = trusted_services(role)
         return found
 
     def more_privileged(self, role_arn: str, holder: EffectivePermissions) -> bool:
@@ -296,10 +305,21 @@ def allow_patterns(perms: EffectivePermissions) -> frozenset[str]:
 
 def trusts_service(role: Role, services: set[str]) -> bool:
     """Whether the role's trust policy lets one of the service principals assume it."""
+    return _admits(trusted_services(role), {s.lower() for s in services})
+
+
+def _admits(trusted: frozenset[str], services: set[str]) -> bool:
+    return "*" in trusted or not trusted.isdisjoint(services)
+
+
+def trusted_services(role: Role) -> frozenset[str]:
+    """Lower-case service and federated principals an Allow of the trust policy names for
+    sts:AssumeRole (or AssumeRoleWithWebIdentity); ``*`` for a Principal of ``*``."""
     statements = role.trust_policy.get("Statement", []) if role.trust_policy else []
     if isinstance(statements, Mapping):
         statements = [statements]
-    for statement in statements:
+    found: set[str] = set()
+    for statement in statements if isinstance(statements, list) else []:
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
         actions = statement.get("Action", [])
@@ -308,15 +328,15 @@ def trusts_service(role: Role, services: set[str]) -> bool:
             continue
         principal = statement.get("Principal")
         if principal == "*":
-            return True
+            found.add("*")
+            continue
         if not isinstance(principal, Mapping):
             continue
         for kind in ("Service", "Federated"):
             values = principal.get(kind, [])
             values = [values] if isinstance(values, str) else values
-            if any(str(v).lower() in services for v in values):
-                return True
-    return False
+            found.update(str(v).lower() for v in values)
+    return frozenset(found)
 
 
 def _is_aws_managed_policy(resource: str) -> bool:

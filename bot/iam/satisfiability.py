@@ -163,6 +163,7 @@ class _KeyConstraints:
         self.not_like: list[str] = []
         self.like_sets: list[tuple[str, ...]] = []
         self.networks: list[list[Any]] = []
+        self.strings: list[tuple[str, tuple[str, ...]]] = []
         self.not_networks: list[Any] = []
 
     def add(self, condition: Condition) -> None:
@@ -217,19 +218,24 @@ class _KeyConstraints:
         self.reasons.append(shown)
 
     def _add_string(self, base: str, values: tuple[str, ...]) -> None:
-        kind, fold = _STRING_OPS[base]
-        if fold:
-            self._fold()
-        cooked = tuple(v.lower() if self.fold else v for v in values)
-        if kind == "eq":
-            found = set(cooked)
-            self.equals = found if self.equals is None else self.equals & found
-        elif kind == "ne":
-            self.not_equals.update(cooked)
-        elif kind == "like":
-            self.like_sets.append(cooked)
-        else:
-            self.not_like.extend(cooked)
+        # Kept raw: one entry alone never contradicts itself, so most keys are never worked out.
+        self.strings.append((base, values))
+
+    def _string_sets(self) -> None:
+        for base, values in self.strings:
+            kind, fold = _STRING_OPS[base]
+            if fold:
+                self._fold()
+            cooked = tuple(v.lower() if self.fold else v for v in values)
+            if kind == "eq":
+                found = set(cooked)
+                self.equals = found if self.equals is None else self.equals & found
+            elif kind == "ne":
+                self.not_equals.update(cooked)
+            elif kind == "like":
+                self.like_sets.append(cooked)
+            else:
+                self.not_like.extend(cooked)
 
     def _fold(self) -> None:
         if self.fold:
@@ -296,6 +302,9 @@ class _KeyConstraints:
         return None
 
     def _string_reason(self) -> str | None:
+        if len(self.strings) < 2:
+            return None
+        self._string_sets()
         if self.equals is None:
             return None
         remaining = {v for v in self.equals if v not in self.not_equals}
