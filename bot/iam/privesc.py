@@ -158,6 +158,7 @@ class TargetFinder:
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._richer: dict[tuple[int, int], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
+        self._covered: dict[frozenset[str], frozenset[str]] = {}
         by_arn = snapshot.policy_by_arn()
         admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
         admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
@@ -237,11 +238,16 @@ class TargetFinder:
         self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
     ) -> Iterator[str]:
         """The targets (in their order) some Allow pattern of the action covers."""
-        key = ("privesc_covered_roles", action.lower())
-        covered = perms.view.memo.get(key)
+        lowered = action.lower()
+        patterns = frozenset(
+            pattern for policy in perms.view.identity for pattern in policy.allow_literals(lowered)
+        )
+        # Keyed by the patterns, not the policy set: thousands of sets share a few patterns
+        # (often just `*`), and a set of every role per policy set would cost hundreds of MB.
+        covered = self._covered.get(patterns)
         if covered is None:
             covered = frozenset(self._matching(perms, action, self.passable_roles))
-            perms.view.memo[key] = covered
+            self._covered[patterns] = covered
         return (arn for arn in targets if arn in covered)
 
     def _matching(
