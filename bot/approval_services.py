@@ -52,6 +52,7 @@ def summarize_impact(
     lockouts: list[str] = []
     notes: list[str] = []
     becomes_admin = escalates = False
+    escalation: list[str] = []
     for arn in principals:
         impact = change_impact(snapshot, arn, change, index=index)
         gained.update(impact.actions_gained)
@@ -59,6 +60,8 @@ def summarize_impact(
         lockouts.extend(f"{arn.rsplit('/', 1)[-1]}: {r.message}" for r in impact.lockout_risks)
         becomes_admin = becomes_admin or impact.becomes_admin
         escalates = escalates or impact.escalates
+        if impact.escalation:
+            escalation.append(impact.escalation)
         notes.extend(impact.notes)
     opinion = {}
     if second_opinion is not None and principals:
@@ -75,6 +78,7 @@ def summarize_impact(
         "lockout": lockouts,
         "becomes_admin": becomes_admin,
         "escalates": escalates,
+        "escalation": escalation[:MAX_LISTED],
         "notes": sorted(set(notes))[:5],
     }
 

@@ -108,6 +108,7 @@ class Impact:
     admin_roles_assumable_gained: tuple[str, ...] = ()
     lockout_risks: tuple[LockoutRisk, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    methods_after_direct: tuple[str, ...] = ()  # the methods that escalate the principal itself
 
     @property
     def actions_gained(self) -> tuple[str, ...]:
@@ -130,6 +131,25 @@ class Impact:
     def escalates(self) -> bool:
         return self.becomes_admin or bool(self.methods_gained or self.admin_roles_assumable_gained)
 
+    @property
+    def escalation(self) -> str | None:
+        """The approver's one-line warning: "this change gives role X a path to admin (...)"."""
+        kind, name = _kind_and_name(self.principal_arn)
+        if self.becomes_admin:
+            return f"this change makes {kind} {name} an administrator"
+        direct = [m for m in self.methods_gained if m in self.methods_after_direct]
+        routes = direct + [
+            f"assume {a.rsplit('/', 1)[-1]}" for a in self.admin_roles_assumable_gained
+        ]
+        if routes:
+            return f"this change gives {kind} {name} a path to admin ({', '.join(routes)})"
+        if self.methods_gained:
+            return (
+                f"this change lets {kind} {name} grant administrator rights to other principals"
+                f" ({', '.join(self.methods_gained)})"
+            )
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "principal": self.principal_arn,
@@ -141,6 +161,7 @@ class Impact:
             "methods_gained": list(self.methods_gained),
             "methods_lost": list(self.methods_lost),
             "admin_roles_assumable_gained": list(self.admin_roles_assumable_gained),
+            "escalation": self.escalation,
             "lockout_risks": [r.to_dict() for r in self.lockout_risks],
             "notes": list(self.notes),
         }
@@ -181,7 +202,8 @@ def change_impact(
     methods_before = (
         () if admin_before else tuple(m.method.id for m in methods_held(before, finder))
     )
-    methods_after = () if admin_after else tuple(m.method.id for m in methods_held(after, finder))
+    held_after = () if admin_after else methods_held(after, finder)
+    methods_after = tuple(m.method.id for m in held_after)
     notes = list(after.assumptions())
     return Impact(
         principal_arn=principal_arn,
@@ -195,7 +217,15 @@ def change_impact(
         admin_roles_assumable_gained=_admin_roles_gained(index, before, after),
         lockout_risks=_lockout_risks(snapshot, entity, before, after),
         notes=tuple(notes),
+        methods_after_direct=tuple(m.method.id for m in held_after if m.direct),
     )
+
+
+def _kind_and_name(arn: str) -> tuple[str, str]:
+    """("role", "deployer") from a user or role ARN (any path)."""
+    resource = arn.split(":", 5)[-1]
+    kind = resource.split("/", 1)[0]
+    return kind, resource.rsplit("/", 1)[-1]
 
 
 # --- applying the change to a copy of the principal's policy list -------------------------------

@@ -1,14 +1,25 @@
-"""Privilege-escalation detection: which methods of privesc.md each principal holds.
+"""Privilege-escalation detection: which catalogue methods each principal holds.
 
 A principal holds a method when its effective permissions (bot.iam.effective: every policy that
 reaches it, denies honoured, conditions resolved from the caller's side) allow every action of the
 method on some resource it could target:
 - iam:PassRole: a role of the snapshot (service-linked roles excluded: no service accepts them)
-  or any role, when the Resource pattern covers an arbitrary role ARN;
+  that trusts one of the services the method passes roles to (its ``pass_to``) and is more
+  privileged than the holder: admin-equivalent, or allowed some action the holder is not. A
+  PassRole scoped to one narrowly named admin role counts as much as PassRole on `*`; a role
+  that grants nothing new, or that the service cannot assume, does not;
 - iam:CreatePolicyVersion / iam:SetDefaultPolicyVersion: a customer-managed policy, never an
   AWS-managed one (`arn:aws:iam::aws:policy/...`, which customers cannot write);
 - any other action: an arbitrary resource of its type, the principal itself (for IAM actions),
   or a resource pattern its Allow statements name.
+
+Statements whose conditions can never hold (bot.iam.satisfiability: a token-issue-time window in
+the past, contradictory entries) are set aside first, so they make no finding; conditions that can
+hold stay "assumed satisfiable" in the evidence.
+
+Every held method is reported, including those aimed at another kind of principal (a role that can
+write any user's policy): the method's ``enables_other`` says what that makes possible, and
+``direct`` tells whether the holder itself gains.
 
 sts-001 follows role trust chains backwards from the admin-equivalent roles: a principal that can
 assume one of them, directly or through intermediate roles, holds it. A principal can assume a
@@ -22,7 +33,8 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
 from typing import Any
 
 from bot.audit.model import Role
@@ -33,6 +45,7 @@ from bot.iam.effective import (
     PermissionIndex,
     PolicySource,
     arn_pattern_matches,
+    document_key,
     effective_permissions,
 )
 from bot.iam.matching import action_matcher
@@ -44,30 +57,40 @@ from bot.iam.privesc_methods import (
     all_method_actions,
     load_methods,
 )
+from bot.iam.satisfiability import Pruned, prune_document
 
 SHARED_KEY = "iam.privilege_escalation"
+_PASS_ROLE = "iam:passrole"
 _POLICY_VERSION_ACTIONS = frozenset({"iam:createpolicyversion", "iam:setdefaultpolicyversion"})
 # Actions that escalate even when aimed at the principal itself (a policy on its own user or
 # role). Creating keys or a password for oneself, by contrast, gains nothing: the common
 # self-service pattern (`user/${aws:username}`) must not count as iam-002 / iam-004.
 _SELF_ESCALATING = {
-    "user": frozenset({"iam:putuserpolicy", "iam:attachuserpolicy"}),
-    "role": frozenset({"iam:putrolepolicy", "iam:attachrolepolicy"}),
+    "user": frozenset(
+        {
+            "iam:putuserpolicy",
+            "iam:attachuserpolicy",
+            "iam:deleteuserpermissionsboundary",
+            "iam:putuserpermissionsboundary",
+        }
+    ),
+    "role": frozenset(
+        {
+            "iam:putrolepolicy",
+            "iam:attachrolepolicy",
+            "iam:deleterolepermissionsboundary",
+            "iam:putrolepermissionsboundary",
+        }
+    ),
 }
 _ASSUME_ROLE = "sts:AssumeRole"
-# Which kind of principal a self-escalation action can benefit: a role gains nothing from
-# attaching a policy to a user or group (it cannot act as one without another method, such as
-# iam-015's CreateAccessKey), and a user gains nothing from a role's policy unless it can assume
-# the role (iam-014 / iam-017 cover that).
-_SELF_ESCALATION_BENEFICIARY = {
-    "iam:putuserpolicy": "user",
-    "iam:attachuserpolicy": "user",
-    "iam:putgrouppolicy": "user",
-    "iam:attachgrouppolicy": "user",
-    "iam:addusertogroup": "user",
-    "iam:putrolepolicy": "role",
-    "iam:attachrolepolicy": "role",
-}
+# The AWS-managed administrator policy exists in every account, listed in the snapshot or not.
+ADMINISTRATOR_ACCESS = "arn:{partition}:iam::aws:policy/AdministratorAccess"
+_NOT_ACTION = "<notaction>"
+_ATTACH_ACTIONS = frozenset(
+    {"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"}
+)
+_ASSUMING_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:*", "*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +100,8 @@ class HeldMethod:
     method: EscalationMethod
     accesses: tuple[Access, ...]
     chain: tuple[str, ...] = ()  # sts-001: principal, intermediate roles..., admin role
+    direct: bool = True  # the holder itself gains (False: it can escalate other principals)
+    enables: str = ""
 
     def policies(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p for a in self.accesses for p in a.policies()))
@@ -85,12 +110,17 @@ class HeldMethod:
         body: dict[str, Any] = {
             "method": self.method.id,
             "category": self.method.category,
+            "direct": self.direct,
+            "enables": self.enables,
             "actions": [
                 {"action": a.action, "resource": a.resource, "policies": list(a.policies())}
                 for a in self.accesses
             ],
             "policies": list(self.policies()),
+            "sources": list(self.method.source_ids),
         }
+        if self.method.requires:
+            body["requires"] = self.method.requires
         if self.chain:
             body["chain"] = list(self.chain)
         return body
@@ -106,6 +136,11 @@ class Escalation:
     def method_ids(self) -> tuple[str, ...]:
         return tuple(m.method.id for m in self.methods)
 
+    @property
+    def direct(self) -> bool:
+        """Whether some method lets the principal escalate itself (not only others)."""
+        return any(m.direct for m in self.methods)
+
     def policies(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(p for m in self.methods for p in m.policies()))
 
@@ -116,14 +151,32 @@ class TargetFinder:
     def __init__(self, index: PermissionIndex) -> None:
         self.index = index
         snapshot = index.snapshot
-        self.passable_roles = tuple(r.arn for r in snapshot.roles if not r.is_service_linked)
+        self.roles = {r.arn: r for r in snapshot.roles if not r.is_service_linked}
+        self.passable_roles = tuple(self.roles)
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
         self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._richer: dict[tuple[int, int], bool] = {}
+        self._services_of: dict[str, frozenset[str]] = {}
+        self._covered: dict[frozenset[str], frozenset[str]] = {}
+        by_arn = snapshot.policy_by_arn()
+        admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
+        admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
+        self.admin_policies = tuple(dict.fromkeys(admin_policies))
+        self.admin_groups = tuple(
+            g.arn
+            for g in snapshot.groups
+            if any(grants_administrator(i.document) for i in g.inline_policies)
+            or any(a.arn in self.admin_policies for a in g.attached_policies)
+            or any(
+                a.arn in by_arn and grants_administrator(by_arn[a.arn].document)
+                for a in g.attached_policies
+            )
+        )
 
     def candidates(self, perms: EffectivePermissions, action: str) -> Iterable[str]:
         lowered = action.lower()
-        if lowered == "iam:passrole":
-            yield from self.index.probes(action)
+        if lowered == _PASS_ROLE:
             yield from self._matching(perms, action, self.passable_roles)
             return
         if lowered in _POLICY_VERSION_ACTIONS:
@@ -133,6 +186,69 @@ class TargetFinder:
             yield from self._matching(perms, action, self.customer_policies)
             return
         yield from perms.candidate_resources(action)
+
+    def pass_targets(self, services: tuple[str, ...]) -> tuple[str, ...]:
+        """Roles a service of ``services`` can assume (any role when none is named), the
+        admin-equivalent ones first: they are more privileged than any holder."""
+        found = self._pass_targets.get(services)
+        if found is None:
+            wanted = {s.lower() for s in services}
+            trusting = [
+                arn
+                for arn, role in self.roles.items()
+                if not wanted or _admits(self._trusted_services(arn, role), wanted)
+            ]
+            admin = [arn for arn in trusting if self.index[arn].is_admin_equivalent]
+            admin_set = set(admin)
+            found = tuple(admin + [arn for arn in trusting if arn not in admin_set])
+            self._pass_targets[services] = found
+        return found
+
+    def _trusted_services(self, arn: str, role: Role) -> frozenset[str]:
+        """The service (and federated) principals the role's trust policy lets in, once per
+        role; ``*`` when it trusts anyone."""
+        found = self._services_of.get(arn)
+        if found is None:
+            found = self._services_of[arn] = trusted_services(role)
+        return found
+
+    def more_privileged(self, role_arn: str, holder: EffectivePermissions) -> bool:
+        """Whether passing the role gives the holder something it does not have already: the
+        role is an administrator, or one of its Allow action patterns is not covered by the
+        holder's (pattern against pattern, so no catalogue expansion: this runs per pair)."""
+        target = self.index[role_arn]
+        if target.view is holder.view:
+            return False
+        if target.is_admin_equivalent:
+            return True
+        if holder.is_admin_equivalent:
+            return False
+        key = (id(target.view), id(holder.view))
+        found = self._richer.get(key)
+        if found is None:
+            mine = allow_patterns(holder)
+            found = "*" not in mine and any(
+                pattern == _NOT_ACTION or not any(fnmatchcase(pattern, h) for h in mine)
+                for pattern in allow_patterns(target)
+            )
+            self._richer[key] = found
+        return found
+
+    def matching_roles(
+        self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
+    ) -> Iterator[str]:
+        """The targets (in their order) some Allow pattern of the action covers."""
+        lowered = action.lower()
+        patterns = frozenset(
+            pattern for policy in perms.view.identity for pattern in policy.allow_literals(lowered)
+        )
+        # Keyed by the patterns, not the policy set: thousands of sets share a few patterns
+        # (often just `*`), and a set of every role per policy set would cost hundreds of MB.
+        covered = self._covered.get(patterns)
+        if covered is None:
+            covered = frozenset(self._matching(perms, action, self.passable_roles))
+            self._covered[patterns] = covered
+        return (arn for arn in targets if arn in covered)
 
     def _matching(
         self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
@@ -151,6 +267,82 @@ class TargetFinder:
                 hits = tuple(t for t in targets if arn_pattern_matches(pattern, t))
                 self._hits[key] = hits
             yield from hits
+
+
+def grants_administrator(document: Mapping[str, Any] | None) -> bool:
+    """Whether a policy document allows `*` or `iam:*` on every resource without a condition:
+    attaching it, or joining a group that has it, makes a principal an administrator."""
+    statements = document.get("Statement", []) if isinstance(document, Mapping) else []
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    for statement in statements if isinstance(statements, list) else []:
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        if statement.get("Condition") or "Action" not in statement:
+            continue
+        actions = statement["Action"]
+        resources = statement.get("Resource", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = [resources] if isinstance(resources, str) else resources
+        if "*" in resources and any(str(a).lower() in ("*", "iam:*") for a in actions):
+            return True
+    return False
+
+
+def allow_patterns(perms: EffectivePermissions) -> frozenset[str]:
+    """The lower-case Action patterns of the principal's Allow statements (``_NOT_ACTION`` for
+    an Allow with NotAction, which grants nearly everything), once per policy set."""
+    key = ("privesc_allow_patterns",)
+    found = perms.view.memo.get(key)
+    if found is None:
+        patterns: set[str] = set()
+        for policy in perms.view.identity:
+            for statement in policy.policy.statements:
+                if statement.effect != "Allow":
+                    continue
+                if statement.actions is None:
+                    patterns.add(_NOT_ACTION)
+                else:
+                    patterns.update(a.lower() for a in statement.actions)
+        found = frozenset(patterns)
+        perms.view.memo[key] = found
+    return found
+
+
+def trusts_service(role: Role, services: set[str]) -> bool:
+    """Whether the role's trust policy lets one of the service principals assume it."""
+    return _admits(trusted_services(role), {s.lower() for s in services})
+
+
+def _admits(trusted: frozenset[str], services: set[str]) -> bool:
+    return "*" in trusted or not trusted.isdisjoint(services)
+
+
+def trusted_services(role: Role) -> frozenset[str]:
+    """Lower-case service and federated principals an Allow of the trust policy names for
+    sts:AssumeRole (or AssumeRoleWithWebIdentity); ``*`` for a Principal of ``*``."""
+    statements = role.trust_policy.get("Statement", []) if role.trust_policy else []
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    found: set[str] = set()
+    for statement in statements if isinstance(statements, list) else []:
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if not any(str(a).lower() in _ASSUMING_ACTIONS for a in actions):
+            continue
+        principal = statement.get("Principal")
+        if principal == "*":
+            found.add("*")
+            continue
+        if not isinstance(principal, Mapping):
+            continue
+        for kind in ("Service", "Federated"):
+            values = principal.get(kind, [])
+            values = [values] if isinstance(values, str) else values
+            found.update(str(v).lower() for v in values)
+    return frozenset(found)
 
 
 def _is_aws_managed_policy(resource: str) -> bool:
@@ -180,6 +372,28 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
     return access
 
 
+def pass_role_access(
+    perms: EffectivePermissions, finder: TargetFinder, services: tuple[str, ...]
+) -> Access | None:
+    """iam:PassRole on a role a service of ``services`` trusts and that is more privileged than
+    the holder, or None (cached per policy set and service list)."""
+    if not perms.may_allow("iam:PassRole"):
+        return None
+    key = ("pass_role", services)
+    memo = perms.view.memo
+    if key in memo:
+        return memo[key]
+    access = None
+    for arn in finder.matching_roles(perms, "iam:PassRole", finder.pass_targets(services)):
+        if not finder.more_privileged(arn, perms):
+            continue
+        access = perms.allowed_on_any("iam:PassRole", (arn,))
+        if access is not None:
+            break
+    memo[key] = access
+    return access
+
+
 def methods_held(
     perms: EffectivePermissions,
     finder: TargetFinder,
@@ -201,30 +415,72 @@ def methods_held(
     else:
         wanted = [m for m in methods if not m.needs_trust_chain]
         candidates = [m for m in wanted if possible.issuperset(_lowered_actions(m))]
+    kind = perms.principal.kind
     for method in candidates:
-        if not _benefits(method, perms.principal.kind):
-            continue
         accesses: list[Access] = []
         for action in method.actions:
-            if action not in memo:
-                memo[action] = held_access(perms, finder, action)
-            access = memo[action]
+            if action.lower() == _PASS_ROLE:
+                access = pass_role_access(perms, finder, method.pass_to)
+            else:
+                if action not in memo:
+                    memo[action] = held_access(perms, finder, action)
+                access = memo[action]
             if access is None:
                 break
             accesses.append(access)
         else:
-            held.append(HeldMethod(method, tuple(accesses)))
+            direct = is_direct(method, perms)
+            if not direct and not reaches_an_administrator(method, perms, finder, accesses):
+                continue
+            held.append(
+                HeldMethod(
+                    method, tuple(accesses), direct=direct, enables=_enables(method, kind, direct)
+                )
+            )
     return tuple(held)
 
 
-def _benefits(method: EscalationMethod, principal_kind: str) -> bool:
-    """False for a self-escalation method aimed at a kind of principal other than this one."""
-    if method.category != "self-escalation":
-        return True
-    return all(
-        _SELF_ESCALATION_BENEFICIARY.get(action.lower(), principal_kind) == principal_kind
-        for action in method.actions
-    )
+def reaches_an_administrator(
+    method: EscalationMethod,
+    perms: EffectivePermissions,
+    finder: TargetFinder,
+    accesses: list[Access],
+) -> bool:
+    """For a method that changes other principals: can it actually hand out administrator rights?
+
+    Attaching a managed policy needs an administrator policy the holder may attach (the policy
+    ARN is judged as the iam:PolicyARN condition key, so a guard such as "never attach
+    AdministratorAccess" holds); adding a user to a group needs an administrators group.
+    Writing an inline policy can always grant anything."""
+    for access in accesses:
+        action = access.action.lower()
+        if action in _ATTACH_ACTIONS:
+            if not any(
+                perms.with_facts({"iam:policyarn": (arn,)}).can(access.action, access.resource)
+                for arn in finder.admin_policies
+            ):
+                return False
+        elif action == "iam:addusertogroup" and not any(
+            perms.can(access.action, arn) for arn in finder.admin_groups
+        ):
+            return False
+    return True
+
+
+def is_direct(method: EscalationMethod, perms: EffectivePermissions) -> bool:
+    """Whether the holder itself gains: it is a kind the method benefits, and (for boundary
+    removal or replacement) it has a permissions boundary to lose."""
+    if not method.benefits_kind(perms.principal.kind):
+        return False
+    if any("permissionsboundary" in a.lower() for a in method.actions):
+        return perms.boundary is not None
+    return True
+
+
+def _enables(method: EscalationMethod, kind: str, direct: bool) -> str:
+    if direct or not method.enables_other:
+        return method.enables or method.what_it_enables(kind)
+    return method.enables_other
 
 
 def _unique(items: Iterable[str]) -> Iterator[str]:
@@ -244,6 +500,72 @@ def _lowered_actions(method: EscalationMethod) -> frozenset[str]:
 def _method_table() -> tuple[tuple[EscalationMethod, frozenset[str]], ...]:
     """Every action-list method with its actions lower-cased, computed once."""
     return tuple((m, _lowered_actions(m)) for m in action_methods())
+
+
+# --- statements whose conditions can never hold --------------------------------------------------
+
+
+class ConditionPruner:
+    """Each principal's permissions without the statements whose conditions can never hold.
+
+    Only identity policies are pruned (a boundary Allow that never holds would only narrow the
+    boundary further, which this audit leaves on the side of reporting). Documents are judged
+    once each; a principal none of whose policies has such a statement keeps its own view.
+    """
+
+    _KEY = ("privesc_never_holding",)
+
+    def __init__(self, index: PermissionIndex) -> None:
+        self.index = index
+        self._judged: dict[str, Pruned | None] = {}
+
+    def analysed(self, perms: EffectivePermissions) -> tuple[EffectivePermissions, tuple[str, ...]]:
+        """(the permissions to analyse, one note per statement set aside)."""
+        pruned = perms.view.memo.get(self._KEY)
+        if pruned is None:
+            pruned = {}
+            for source in perms.sources:
+                verdict = self._judge(source)
+                if verdict is not None:
+                    pruned[source.name, source.via] = verdict
+            perms.view.memo[self._KEY] = pruned
+        if not pruned:
+            return perms, ()
+        sources: list[PolicySource] = []
+        notes: list[str] = []
+        for source in perms.sources:
+            verdict = pruned.get((source.name, source.via))
+            if verdict is None:
+                sources.append(source)
+                continue
+            notes.extend(
+                f"{source.label()} statement {label}: condition can never hold ({why}), ignored"
+                for label, why in verdict.dropped
+            )
+            if verdict.document is not None:
+                key = f"{source.key or document_key(source.document)}#pruned"
+                sources.append(replace(source, document=verdict.document, key=key))
+        entity = self.index.entity(perms.arn)
+        return self.index.for_principal(entity, tuple(sources), perms.boundary), tuple(notes)
+
+    def _judge(self, source: PolicySource) -> Pruned | None:
+        key = source.key or document_key(source.document)
+        if key not in self._judged:
+            self._judged[key] = (
+                prune_document(source.document, self.index.now)
+                if _has_conditions(source.document)
+                else None
+            )
+        return self._judged[key]
+
+
+def _has_conditions(document: Mapping[str, Any]) -> bool:
+    statements = document.get("Statement") if isinstance(document, Mapping) else None
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return False
+    return any(isinstance(s, Mapping) and s.get("Condition") for s in statements)
 
 
 # --- sts-001: role trust chains -----------------------------------------------------------------
@@ -372,6 +694,7 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
     """Every principal that holds at least one method (admin-equivalent principals excluded:
     they have nothing left to escalate to, principal.admin_equivalent reports them)."""
     finder = TargetFinder(index)
+    pruner = ConditionPruner(index)
     chains = trust_chains(index)
     chain_method = next(m for m in load_methods() if m.id == TRUST_CHAIN_METHOD)
     roles = {r.arn: r for r in index.snapshot.roles}
@@ -380,13 +703,26 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
         perms = index[arn]
         if perms.principal.is_service_linked or perms.is_admin_equivalent:
             continue
-        held = list(methods_held(perms, finder))
+        analysed, notes = pruner.analysed(perms)
+        held = list(methods_held(analysed, finder))
         chain = chains.get(arn)
         first_hop = can_assume(perms, roles[chain[1]], index) if chain else None
         if chain and first_hop is not None:
-            held.append(HeldMethod(chain_method, (first_hop,), chain))
+            held.append(
+                HeldMethod(
+                    chain_method,
+                    (first_hop,),
+                    chain,
+                    enables=chain_method.what_it_enables(perms.principal.kind),
+                )
+            )
         if held:
-            found[arn] = Escalation(arn, tuple(held), perms.assumptions())
+            requires = tuple(
+                dict.fromkeys(
+                    f"{m.method.id} needs {m.method.requires}" for m in held if m.method.requires
+                )
+            )
+            found[arn] = Escalation(arn, tuple(held), (*analysed.assumptions(), *notes, *requires))
     return found
 
 

@@ -134,7 +134,9 @@ def impact_text(impact: dict[str, Any]) -> str:
             f"Loses {lost_count} action(s)"
             + (":\n" + _bullets(lost, total=lost_count) if lost else "")
         )
-        if impact.get("becomes_admin"):
+        if impact.get("escalation"):
+            lines.extend(f":rotating_light: {escape(line)}" for line in impact["escalation"])
+        elif impact.get("becomes_admin"):
             lines.append(":rotating_light: becomes an administrator")
         elif impact.get("escalates"):
             lines.append(":rotating_light: gains a privilege-escalation path")

@@ -48,3 +48,38 @@ def test_detaching_from_a_group_shows_what_its_members_lose() -> None:
     impact = summarize_impact(snap, _plan("group", "devs", change))
     assert "logs:GetLogEvents" in impact["lost"]
     assert impact["gained"] == []
+
+
+def test_preview_says_when_a_change_gives_a_role_a_path_to_admin() -> None:
+    """PassRole on one narrowly named admin role plus ec2:RunInstances, attached to a role:
+    the approver reads which role gains a path to admin, and through which method."""
+    from bot.slack.approval_blocks import impact_text
+    from tests.factories import inline, role, service_trust
+
+    ec2 = service_trust("ec2.amazonaws.com")
+    admin = role("prod-admin", trust=ec2, inline_policies=[inline("all", allow("*"))])
+    deployer = role("deployer", trust=ec2)
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": admin.arn},
+            {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*"},
+        ],
+    }
+    snap = snapshot(users=[], roles=[admin, deployer])
+    change = {"kind": "attach_managed", "policy_name": "deploy", "document": grant}
+    impact = summarize_impact(snap, _plan("role", "deployer", change))
+    assert impact["escalation"] == ["this change gives role deployer a path to admin (ec2-001)"]
+    assert ":rotating_light: this change gives role deployer a path to admin (ec2-001)" in (
+        impact_text(impact)
+    )
+
+
+def test_preview_of_a_harmless_change_has_no_escalation_line() -> None:
+    from bot.slack.approval_blocks import impact_text
+
+    snap = snapshot(users=[user("bob", groups=[])])
+    change = {"kind": "attach_managed", "policy_name": "read", "document": allow("s3:GetObject")}
+    impact = summarize_impact(snap, _plan("user", "bob", change))
+    assert impact["escalation"] == []
+    assert ":rotating_light:" not in impact_text(impact)

@@ -20,6 +20,7 @@ from tests.factories import (
     managed_policy,
     policy_document,
     role,
+    role_arn,
     run_check,
     service_linked_role,
     snapshot,
@@ -115,11 +116,21 @@ def test_service_linked_roles_are_never_flagged():
 def test_privilege_escalation_fails_and_passes():
     risky = _user_with(allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"]))
     safe = _user_with(allow(["lambda:InvokeFunction"]), name="safe")
-    snap = snapshot(users=[risky, safe], roles=[role("worker")])
+    # The role to pass must trust Lambda (the factory's default) and grant something new.
+    worker = role("worker", inline_policies=[inline("data", allow("dynamodb:*"))])
+    snap = snapshot(users=[risky, safe], roles=[worker])
     findings = run_check("principal.privilege_escalation", snap)
     assert _arns(findings) == {user_arn("dev")}
     assert findings[0].evidence["method_ids"] == ["lambda-001"]
+    assert findings[0].evidence["targets"]["iam:PassRole"] == role_arn("worker")
     assert findings[0].severity is Severity.HIGH
+    assert findings[0].detail.endswith(
+        "lambda-001 runs code as a more privileged role passed to a new Lambda function,"
+        " so it can act with that role's permissions (up to administrator)"
+    )
+    # A role that grants nothing the holder lacks is no escalation.
+    idle = snapshot(users=[risky], roles=[role("worker")])
+    assert run_check("principal.privilege_escalation", idle) == []
 
 
 def test_admin_is_not_also_reported_as_escalation():

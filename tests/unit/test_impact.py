@@ -313,3 +313,47 @@ def test_bad_group_changes(change, message):
     )
     with pytest.raises(InputError, match=message):
         _impact(snap, change)
+
+
+def test_escalation_line_names_the_principal_and_the_route():
+    snap = snapshot(users=[user("dev")])
+    impact = _impact(
+        snap, PolicyChange("put_inline", policy_name="p", document=allow("iam:PutUserPolicy"))
+    )
+    assert impact.escalation == "this change gives user dev a path to admin (iam-007)"
+    assert impact.to_dict()["escalation"] == impact.escalation
+
+
+def test_escalation_line_for_becoming_admin_and_for_an_assumable_admin_role():
+    admin = managed_policy("AdministratorAccess", allow("*"), aws_managed=True)
+    snap = snapshot(users=[user("dev")], policies=[admin])
+    impact = _impact(snap, PolicyChange("attach_managed", policy_arn=admin.arn))
+    assert impact.escalation == "this change makes user dev an administrator"
+    admin_role = role(
+        "admin",
+        trust=trust_policy({"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}),
+        inline_policies=[inline("all", allow("*"))],
+    )
+    snap = snapshot(users=[user("dev")], roles=[admin_role])
+    change = PolicyChange(
+        "put_inline", policy_name="p", document=allow("sts:AssumeRole", role_arn("admin"))
+    )
+    assert (
+        _impact(snap, change).escalation
+        == "this change gives user dev a path to admin (assume admin)"
+    )
+
+
+def test_escalation_line_for_a_role_that_can_make_users_admin():
+    snap = snapshot(users=[], roles=[role("ops")])
+    change = PolicyChange("put_inline", policy_name="p", document=allow("iam:AttachUserPolicy"))
+    impact = change_impact(snap, role_arn("ops"), change, now=NOW)
+    assert impact.escalation == (
+        "this change lets role ops grant administrator rights to other principals (iam-008)"
+    )
+
+
+def test_no_escalation_line_for_a_harmless_change():
+    snap = snapshot(users=[user("dev")])
+    change = PolicyChange("put_inline", policy_name="p", document=allow("s3:GetObject"))
+    assert _impact(snap, change).escalation is None

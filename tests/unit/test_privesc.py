@@ -1,8 +1,9 @@
-"""Privilege escalation on an iam-vulnerable-style account (tests/data/iam_vulnerable_gaad.json).
+"""Privilege escalation on tests/data/iam_vulnerable_gaad.json and on minimal accounts.
 
-The fixture holds one principal per method of privesc.md (named ``privesc-<method>-...``), the
-traps a correct engine must flag (``fn-...``) and the traps it must not flag (``fp-...``), plus
-the admin roles they aim at (``target-...``).
+The fixture holds one principal per catalogue method (named ``privesc-<method>-...``), the traps
+a correct engine must flag (``fn-...``) and must not flag (``fp-...``), the admin roles they aim
+at (``target-...``), and BishopFox iam-vulnerable's scenarios built from their Terraform (tagged
+``iam-vulnerable``). Then, per method, a minimal account where only that method escalates.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tests.factories import (
     policy_document,
     role,
     role_arn,
+    service_trust,
     snapshot,
     statement,
     trust_policy,
@@ -52,7 +54,20 @@ def _name(arn: str) -> str:
 
 
 def _principals(snap, prefix: str) -> list[str]:
-    return [p.arn for p in (*snap.users, *snap.roles) if p.name.startswith(prefix)]
+    return [
+        p.arn
+        for p in (*snap.users, *snap.roles)
+        if p.name.startswith(prefix) and "iam-vulnerable" not in (p.tags or {})
+    ]
+
+
+def _bishopfox(snap) -> dict[str, str]:
+    """iam-vulnerable principal name -> its Terraform file."""
+    return {
+        p.name: p.tags["iam-vulnerable"]
+        for p in (*snap.users, *snap.roles)
+        if "iam-vulnerable" in (p.tags or {})
+    }
 
 
 def test_fixture_covers_at_least_30_methods_in_every_category(vulnerable):
@@ -73,10 +88,91 @@ def test_audit_flags_every_escalation_principal_and_no_trap(vulnerable):
     flagged = {f.resource_arn for f in report.findings}
     must = set(_principals(vulnerable, "privesc-")) | set(_principals(vulnerable, "fn-"))
     must_not = set(_principals(vulnerable, "fp-"))
-    assert len(must) > 70
-    assert len(must_not) >= 10
+    assert len(must) > 120
+    assert len(must_not) >= 15
     assert sorted(_name(a) for a in must - flagged) == []
     assert sorted(_name(a) for a in must_not & flagged) == []
+
+
+def test_bishopfox_iam_vulnerable_every_privesc_flagged_no_fp(vulnerable):
+    """Every privesc* and fn* principal of iam-vulnerable is flagged (as an escalation, or as an
+    administrator for the admin targets), none of the fp* ones. privesc-permissive-role-trust has
+    no permissions at all (the scenario shows a trust-policy smell, not an escalation): it is
+    flagged only as a role nobody uses."""
+    report = audit(vulnerable)
+    by_check: dict[str, set[str]] = {}
+    for finding in report.findings:
+        by_check.setdefault(_name(finding.resource_arn), set()).add(finding.check_id)
+    principals = _bishopfox(vulnerable)
+    assert len(principals) >= 70
+    assert len(set(principals.values())) >= 40  # Terraform files represented
+    privilege = {"principal.privilege_escalation", "principal.admin_equivalent"}
+    must = [n for n in principals if n.startswith(("privesc", "fn"))]
+    missed = [
+        n
+        for n in must
+        if n != "privesc-permissive-role-trust" and not by_check.get(n, set()) & privilege
+    ]
+    assert missed == []
+    assert "role.unused" in by_check["privesc-permissive-role-trust"]
+    wrongly = [n for n in principals if n.startswith("fp") and by_check.get(n, set()) & privilege]
+    assert wrongly == []
+
+
+def test_bishopfox_paths_found_by_the_expected_method(escalations, vulnerable):
+    expected = {
+        "privesc1-CreateNewPolicyVersion-user": "iam-001",
+        "privesc2-SetExistingDefaultPolicyVersion-role": "iam-001b",
+        "privesc3-CreateEC2WithExistingInstanceProfile-user": "ec2-001",
+        "privesc4-CreateAccessKey-role": "iam-002",
+        "privesc7-AttachUserPolicy-user": "iam-008",
+        "privesc12-PutRolePolicy-role": "iam-005",
+        "privesc13-AddUserToGroup-user": "iam-013",
+        "privesc14-UpdatingAssumeRolePolicy-user": "iam-012",
+        "privesc16-PassRoleToNewLambdaThenTriggerWithNewDynamo-role": "lambda-002",
+        "privesc19-UpdateExistingGlueDevEndpoint-user": "glue-002",
+        "privesc21-PassExistingRoleToNewDataPipeline-user": "datapipeline-001",
+        "privesc-ssmSendCommand-user": "ssm-002",  # written "ssm:sendCommand" in the Terraform
+        "privesc-CloudFormationUpdateStack-role": "cloudformation-002",
+        "privesc-AssumeRole-start-user": "sts-001",
+        "fn1-privesc3-partial-role": "ec2-001",
+        "fn2-exploitableResourceConstraint-user": "iam-001",
+        "fn3-exploitableConditionConstraint-user": "iam-001",
+    }
+    arns = {p.name: p.arn for p in (*vulnerable.users, *vulnerable.roles)}
+    for name, method in expected.items():
+        assert method in escalations[arns[name]].method_ids, name
+    # The start user has a shorter way in this shared account (through privesc14's role, which
+    # may assume anything); the starting role has only the Terraform's chain.
+    start = escalations[arns["privesc-AssumeRole-start-user"]].methods[-1].chain
+    assert _name(start[0]) == "privesc-AssumeRole-start-user"
+    chain = escalations[arns["privesc-AssumeRole-starting-role"]].methods[-1].chain
+    assert [_name(a) for a in chain] == [
+        "privesc-AssumeRole-starting-role",
+        "privesc-AssumeRole-intermediate-role",
+        "privesc-AssumeRole-ending-role",
+    ]
+    passed = escalations[arns["privesc15-PassExistingRoleToNewLambdaThenInvoke-user"]]
+    pass_role = next(a for a in passed.methods[0].accesses if a.action == "iam:PassRole")
+    # An admin role Lambda may assume (the fixture holds two: iam-vulnerable's and ours).
+    assert _name(pass_role.resource) in {"privesc-high-priv-service-role", "target-admin-role"}
+
+
+def test_role_that_changes_other_principals_says_what_it_enables(vulnerable):
+    report = audit(vulnerable, only=["principal.privilege_escalation"])
+    by_name = {_name(f.resource_arn): f for f in report.findings}
+    finding = by_name["privesc7-AttachUserPolicy-role"]
+    assert finding.detail.startswith(
+        "role privesc7-AttachUserPolicy-role can grant any IAM user administrator rights;"
+        " escalation for holders of user credentials (via iam-008;"
+    )
+    assert finding.evidence["direct"] is False
+    assert finding.evidence["methods"][0]["direct"] is False
+    user_finding = by_name["privesc7-AttachUserPolicy-user"]
+    assert "can escalate privileges via iam-008" in user_finding.detail
+    assert user_finding.evidence["direct"] is True
+    group_role = by_name["privesc13-AddUserToGroup-role"]
+    assert "can add any IAM user to any group" in group_role.detail
 
 
 def test_each_method_principal_is_flagged_for_its_own_method(vulnerable, escalations):
@@ -138,11 +234,19 @@ def test_conditions_are_recorded_as_assumptions(escalations):
     assert any("aws:TokenIssueTime" in n and "satisfiable" in n for n in notes)
 
 
+def test_existing_resource_methods_say_what_they_rely_on(escalations):
+    notes = escalations[user_arn("privesc19-UpdateExistingGlueDevEndpoint-user")].assumptions
+    assert "glue-002 needs an existing Glue development endpoint with a privileged role" in notes
+
+
 # --- small, targeted cases -----------------------------------------------------------------
 
 
 def _escalations(snap):
     return find_escalations(PermissionIndex(snap, NOW))
+
+
+EC2 = service_trust("ec2.amazonaws.com")
 
 
 def test_pass_role_needs_a_role_to_pass():
@@ -152,13 +256,98 @@ def test_pass_role_needs_a_role_to_pass():
     )
     without = snapshot(users=[user("dev", inline_policies=[inline("p", doc)])])
     assert _escalations(without) == {}
-    with_role = snapshot(
-        users=[user("dev", inline_policies=[inline("p", doc)])], roles=[role("app-worker")]
-    )
+    worker = role("app-worker", trust=EC2, inline_policies=[inline("s3", allow("s3:*"))])
+    with_role = snapshot(users=[user("dev", inline_policies=[inline("p", doc)])], roles=[worker])
     found = _escalations(with_role)[user_arn("dev")]
     assert found.method_ids == ("ec2-001",)
     pass_role = found.methods[0].accesses[0]
     assert pass_role.resource == role_arn("app-worker")
+
+
+def test_pass_role_scoped_to_one_narrowly_named_admin_role():
+    """Not only PassRole on `*`: a Resource naming exactly one admin role is an escalation."""
+    admin = role("prod-deploy-admin", trust=EC2, inline_policies=[inline("all", ADMIN_DOC)])
+    decoy = role("prod-deploy-reader", trust=EC2, inline_policies=[inline("r", allow("s3:Get*"))])
+    doc = policy_document(
+        statement(action="iam:PassRole", resource=role_arn("prod-deploy-admin")),
+        statement(action="ec2:RunInstances"),
+    )
+    holder = user("ci", inline_policies=[inline("deploy", doc)])
+    found = _escalations(snapshot(users=[holder], roles=[decoy, admin]))[user_arn("ci")]
+    assert found.method_ids == ("ec2-001",)
+    assert found.methods[0].accesses[0].resource == role_arn("prod-deploy-admin")
+
+
+def test_pass_role_target_must_be_more_privileged_than_the_holder():
+    same = allow(["s3:GetObject", "ec2:DescribeInstances"])
+    twin = role("twin", trust=EC2, inline_policies=[inline("same", same)])
+    doc = policy_document(
+        statement(action="iam:PassRole", resource=role_arn("twin")),
+        statement(action=["ec2:RunInstances", "s3:GetObject", "ec2:DescribeInstances"]),
+    )
+    holder = user("dev", inline_policies=[inline("p", doc)])
+    assert _escalations(snapshot(users=[holder], roles=[twin])) == {}
+    richer = role("twin", trust=EC2, inline_policies=[inline("more", allow("dynamodb:*"))])
+    assert user_arn("dev") in _escalations(snapshot(users=[holder], roles=[richer]))
+
+
+def test_pass_role_target_must_trust_the_service():
+    """An admin role only EC2 may assume cannot run a new Lambda function."""
+    admin = role("ec2-admin", trust=EC2, inline_policies=[inline("all", ADMIN_DOC)])
+    doc = policy_document(
+        statement(action="iam:PassRole", resource=role_arn("ec2-admin")),
+        statement(action=["lambda:CreateFunction", "lambda:InvokeFunction", "ec2:RunInstances"]),
+    )
+    holder = user("dev", inline_policies=[inline("p", doc)])
+    found = _escalations(snapshot(users=[holder], roles=[admin]))[user_arn("dev")]
+    assert found.method_ids == ("ec2-001",)  # lambda-001 is not held
+
+
+def test_condition_that_can_never_hold_makes_no_finding():
+    """aws:TokenIssueTime before 2020 (iam-vulnerable fp5) and contradictory entries."""
+    old_token = {"DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}
+    two_regions = {
+        "StringEquals": {"aws:RequestedRegion": "us-east-1"},
+        "StringLike": {"aws:RequestedRegion": "eu-*"},
+    }
+    users = [
+        user("old", inline_policies=[inline("p", allow("iam:PutUserPolicy", condition=old_token))]),
+        user(
+            "both", inline_policies=[inline("p", allow("iam:PutUserPolicy", condition=two_regions))]
+        ),
+    ]
+    assert _escalations(snapshot(users=users)) == {}
+
+
+def test_never_holding_statement_is_noted_and_the_rest_still_counts():
+    old_token = {"DateLessThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    doc = policy_document(
+        statement(action="iam:PutUserPolicy", condition=old_token, sid="Expired"),
+        statement(action="iam:CreateLoginProfile", condition=mfa, sid="WithMfa"),
+    )
+    found = _escalations(snapshot(users=[user("dev", inline_policies=[inline("p", doc)])]))
+    escalation = found[user_arn("dev")]
+    assert escalation.method_ids == ("iam-004",)
+    notes = " | ".join(escalation.assumptions)
+    assert "statement Expired: condition can never hold" in notes
+    assert "aws:TokenIssueTime window lies entirely in the past" in notes
+    assert "WithMfa: condition assumed satisfiable (Bool aws:MultiFactorAuthPresent)" in notes
+
+
+def test_boundary_removal_is_direct_only_for_a_bounded_holder():
+    boundary = managed_policy("limit", allow(["iam:DeleteUserPermissionsBoundary", "s3:Get*"]))
+    rights = inline("p", allow(["iam:DeleteUserPermissionsBoundary", "s3:*"]))
+    bounded = user("bounded", inline_policies=[rights], permissions_boundary_arn=boundary.arn)
+    free = user("free", inline_policies=[rights])
+    found = _escalations(snapshot(users=[bounded, free], policies=[boundary]))
+    assert found[user_arn("bounded")].direct is True
+    assert found[user_arn("free")].direct is False
+    assert (
+        found[user_arn("free")]
+        .methods[0]
+        .enables.startswith("can remove the permissions boundary of any IAM user")
+    )
 
 
 def test_service_linked_roles_are_not_pass_role_targets():
@@ -326,7 +515,17 @@ def test_full_audit_of_the_fixture_runs_every_principal_check(vulnerable):
     admins = {
         _name(f.resource_arn) for f in report.findings if f.check_id == "principal.admin_equivalent"
     }
-    assert admins == {"target-admin-role", "target-chain-admin-role", "target-direct-admin-role"}
+    assert admins == {
+        "target-admin-role",
+        "target-chain-admin-role",
+        "target-direct-admin-role",
+        "target-ec2-only-admin-role",
+        # iam-vulnerable's administrators: `*` on `*`, or iam:* (sre).
+        "privesc-high-priv-service-role",
+        "privesc-AssumeRole-ending-role",
+        "privesc-sre-user",
+        "privesc-sre-role",
+    }
     assert report.extra["catalogue_version"]
 
 
@@ -341,3 +540,106 @@ def test_roles_with_empty_or_broken_trust_policies_are_skipped():
         ],
     )
     assert trust_chains(PermissionIndex(snap, NOW)) == {}
+
+
+# --- one minimal account per method --------------------------------------------------------------
+
+
+def _minimal_account(method, actions):
+    """A holder allowed exactly ``actions``, an admin role every service of the method may
+    assume, and a customer-managed policy to rewrite: only the method itself can escalate."""
+    kind = "role" if method.benefits == ("role",) else "user"
+    services = [s for s in method.pass_to if s != "cognito-identity.amazonaws.com"]
+    statements = []
+    if services:
+        statements.append(
+            statement(principal={"Service": services}, action="sts:AssumeRole", resource=None)
+        )
+    if "cognito-identity.amazonaws.com" in method.pass_to:
+        statements.append(
+            statement(
+                principal={"Federated": "cognito-identity.amazonaws.com"},
+                action="sts:AssumeRoleWithWebIdentity",
+                resource=None,
+            )
+        )
+    admin_trust = policy_document(*statements) if statements else service_trust("ec2.amazonaws.com")
+    admin = role("admin", trust=admin_trust, inline_policies=[inline("all", ADMIN_DOC)])
+    rewritable = managed_policy("shared-policy", allow("s3:ListAllMyBuckets"))
+    policies = [rewritable]
+    boundary_arn = None
+    rights = list(actions)
+    if any("PermissionsBoundary" in a for a in method.actions):
+        boundary = managed_policy("limit", allow([*method.actions, "s3:GetObject"]))
+        policies.append(boundary)
+        boundary_arn = boundary.arn
+        rights.append("s3:*")
+    grant = [inline("method", allow(rights))] if rights else []
+    if kind == "role":
+        holder = role(
+            "holder",
+            trust=service_trust("ec2.amazonaws.com"),
+            inline_policies=grant,
+            permissions_boundary_arn=boundary_arn,
+        )
+        snap = snapshot(users=[], roles=[holder, admin], policies=policies)
+        return snap, role_arn("holder")
+    holder = user("holder", groups=(), inline_policies=grant, permissions_boundary_arn=boundary_arn)
+    return snapshot(users=[holder], roles=[admin], policies=policies), user_arn("holder")
+
+
+ACTION_METHODS = [m for m in load_methods() if not m.needs_trust_chain]
+
+
+@pytest.mark.parametrize("method", ACTION_METHODS, ids=[m.id for m in ACTION_METHODS])
+def test_each_method_alone_escalates_in_a_minimal_account(method):
+    snap, holder = _minimal_account(method, method.actions)
+    found = _escalations(snap).get(holder)
+    assert found is not None, method.id
+    assert method.id in found.method_ids
+    # Nothing but this method (or one needing a subset of its actions) is what escalates.
+    for held in found.methods:
+        assert {a.lower() for a in held.method.actions} <= {a.lower() for a in method.actions}
+    held = next(h for h in found.methods if h.method.id == method.id)
+    assert held.enables
+    if method.passes_role:
+        target = next(a for a in held.accesses if a.action == "iam:PassRole")
+        assert target.resource == role_arn("admin")
+    # Each action is needed: without it the method is no longer held.
+    for missing in method.actions:
+        rest = [a for a in method.actions if a != missing]
+        snap, holder = _minimal_account(method, rest)
+        without = _escalations(snap).get(holder)
+        assert without is None or method.id not in without.method_ids, (method.id, missing)
+
+
+def test_role_changing_users_is_reported_only_when_it_can_hand_out_admin():
+    """A role that may attach any policy to users escalates for holders of user credentials;
+    one whose "never attach AdministratorAccess" guard holds, and with no other administrator
+    policy or group in the account to hand out, does not."""
+    from tests.factories import group
+
+    writes = inline("w", allow(["iam:AttachUserPolicy", "iam:AddUserToGroup"]))
+    guard = inline(
+        "guard",
+        policy_document(
+            statement(
+                effect="Deny",
+                action="iam:AttachUserPolicy",
+                condition={
+                    "ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}
+                },
+            )
+        ),
+    )
+    open_role = role("remediator", inline_policies=[writes])
+    guarded = role("guarded", inline_policies=[writes, guard])
+    found = _escalations(snapshot(users=[], roles=[open_role, guarded]))
+    assert set(found) == {role_arn("remediator")}
+    assert found[role_arn("remediator")].method_ids == ("iam-008",)
+    assert found[role_arn("remediator")].methods[0].enables == (
+        "can grant any IAM user administrator rights; escalation for holders of user credentials"
+    )
+    admins = group("admins", inline_policies=[inline("all", ADMIN_DOC)])
+    with_group = _escalations(snapshot(users=[], roles=[guarded], groups=[admins]))
+    assert with_group[role_arn("guarded")].method_ids == ("iam-013",)

@@ -173,8 +173,9 @@ def _admin_reach(perms: EffectivePermissions) -> str:
     id="principal.privilege_escalation",
     title="Principal can escalate its privileges",
     severity=Severity.HIGH,
-    risk="The principal holds every permission of a known privilege-escalation method, so it can"
-    " make itself (or a role it controls) an administrator.",
+    risk="The principal holds every permission of a known privilege-escalation method (a catalogue"
+    " of over 100, from pathfinding.cloud, Rhino, iam-vulnerable, Cloudsplaining, PMapper and"
+    " Prowler), so it can make itself, or another user or role, an administrator.",
     remediation="Remove or scope down one permission of each method listed (e.g. restrict"
     " iam:PassRole to specific roles and services), or add a permissions boundary.",
     anchors=(
@@ -186,26 +187,42 @@ def _admin_reach(perms: EffectivePermissions) -> str:
     requires=("authorization_details",),
 )
 def principal_privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
-    """One finding per principal naming every method it holds (see bot/iam/privesc.py)."""
+    """One finding per principal naming every method it holds (see bot/iam/privesc.py).
+
+    A principal whose methods only change other principals (a role that can write any user's
+    policy) is reported too, saying exactly what it enables instead of calling it
+    self-escalation."""
     index = effective_permissions(ctx)
     escalations = privilege_escalations(ctx)
     for arn, escalation in escalations.items():
         perms = index[arn]
-        ids = escalation.method_ids
-        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
         yield ctx.finding(
             arn,
             resource_type(perms),
-            f"{perms.principal.kind} {perms.principal.name} can escalate privileges via {shown}"
-            f" (granted by {', '.join(escalation.policies()[:3]) or 'a role trust policy'})",
+            escalation_detail(perms.principal.kind, perms.principal.name, escalation),
             _escalation_evidence(escalation),
         )
 
 
+def escalation_detail(kind: str, name: str, escalation: Escalation) -> str:
+    """One sentence: who, through which methods, granted by what, and what it enables."""
+    ids = escalation.method_ids
+    shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+    granted = ", ".join(escalation.policies()[:3]) or "a role trust policy"
+    direct = [m for m in escalation.methods if m.direct]
+    if direct:
+        return (
+            f"{kind} {name} can escalate privileges via {shown} (granted by {granted}):"
+            f" {direct[0].method.id} {direct[0].enables}"
+        )
+    first = escalation.methods[0]
+    return f"{kind} {name} {first.enables} (via {shown}; granted by {granted})"
+
+
 def _escalation_evidence(escalation: Escalation) -> dict[str, object]:
-    """Method ids, then the first methods with their actions and granting policies; the resource
-    each action was found allowed on once in `targets` (methods share actions: iam:PassRole
-    recurs in dozens)."""
+    """Method ids, then the first methods with their actions, granting policies and what each
+    enables; the resource each action was found allowed on once in `targets` (methods share
+    actions: iam:PassRole recurs in dozens)."""
     shown = escalation.methods[:_METHODS_LIMIT]
     targets: dict[str, str] = {}
     methods: list[dict[str, object]] = []
@@ -215,14 +232,19 @@ def _escalation_evidence(escalation: Escalation) -> dict[str, object]:
         method: dict[str, object] = {
             "method": held.method.id,
             "category": held.method.category,
+            "direct": held.direct,
+            "enables": held.enables,
             "actions": [{"action": access.action} for access in held.accesses],
             "policies": list(held.policies()),
         }
+        if held.method.requires:
+            method["requires"] = held.method.requires
         if held.chain:
             method["chain"] = list(held.chain)
         methods.append(method)
     return {
         "method_ids": list(escalation.method_ids),
+        "direct": escalation.direct,
         "methods": methods,
         "methods_not_detailed": len(escalation.methods) - len(shown),
         "targets": targets,
