@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from bot.iam.catalogue import ActionInfo
+from bot.iam.lint_redundancy import glob_covers
 from bot.iam.matching import string_matcher
 
 _ANY: frozenset[str] = frozenset()
@@ -171,4 +172,41 @@ def fitting_resource_types(info: ActionInfo, patterns: Iterable[str]) -> tuple[s
         rt.name
         for rt in info.resource_types
         if any(pattern_matches_format(p, f) for f in rt.arn_patterns for p in patterns)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _format_glob(arn_format: str) -> str:
+    """The format as a glob: every placeholder matches anything (`*`)."""
+    return _PLACEHOLDER.sub("*", arn_format)
+
+
+def _normalise_partition(pattern: str) -> str:
+    """`arn:aws:...` -> `arn:*:...`: naming the partition does not narrow what a pattern covers
+    within that partition."""
+    parts = pattern.split(":", 2)
+    if len(parts) == 3 and parts[0] == "arn" and parts[1].startswith("aws"):
+        return f"arn:*:{parts[2]}"
+    return pattern
+
+
+@lru_cache(maxsize=65536)
+def pattern_covers_format(pattern: str, arn_format: str) -> bool:
+    """Whether a Resource pattern matches every ARN of the format (e.g. `arn:*:cloudtrail:*:*:
+    trail/*` for trails): for the action it is as broad as `*`."""
+    if pattern == "*":
+        return True
+    if "${" in pattern:
+        return False
+    return glob_covers(_normalise_partition(pattern), _format_glob(arn_format))
+
+
+def covers_every_resource(info: ActionInfo, patterns: Iterable[str]) -> bool:
+    """Whether some pattern matches every resource of one of the action's resource types."""
+    patterns = tuple(patterns)
+    return any(
+        pattern_covers_format(p, f)
+        for resource_type in info.resource_types
+        for f in resource_type.arn_patterns
+        for p in patterns
     )

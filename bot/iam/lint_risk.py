@@ -1,0 +1,128 @@
+"""What a policy makes its holder able to do, as Parliament reports it: privilege escalation
+(the engine's escalation catalogue, bot/iam/data/privesc_methods.json), credentials exposure,
+permissions management, and a resource policy that lets principals rewrite it.
+
+These look at the actions the policy allows, whatever their resources or conditions (as
+Parliament does): they say what to review, not that the policy is malformed.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from bot.audit.findings import Severity
+from bot.iam.lint_context import LintContext
+from bot.iam.lint_model import (
+    CREDENTIALS_EXPOSURE,
+    PERMISSIONS_MANAGEMENT,
+    PRIVILEGE_ESCALATION,
+    RESOURCE_POLICY_ESCALATION,
+    LintFinding,
+    finding,
+)
+from bot.iam.privesc_methods import action_methods
+
+_NAMED = 5
+# A method that needs an existing, more privileged role already attached to a resource the
+# holder can reach: the policy alone cannot show that role exists, so it is only a pointer.
+_NEEDS_EXISTING_ROLE = "existing-passrole"
+
+
+@cache
+def credential_actions() -> frozenset[str]:
+    """Lower-cased actions that return credentials (data/credential_actions.json)."""
+    text = resources.files("bot.iam").joinpath("data/credential_actions.json").read_text("utf-8")
+    return frozenset(a.lower() for a in json.loads(text)["actions"])
+
+
+def _listed(actions: list[str]) -> str:
+    more = len(actions) - _NAMED
+    return ", ".join(actions[:_NAMED]) + (f" and {more} more" if more > 0 else "")
+
+
+def lint_risk(ctx: LintContext) -> list[LintFinding]:
+    if ctx.policy_type == "resource":
+        return _resource_policy(ctx)
+    if ctx.policy_type != "identity":
+        return []  # trust policies grant assumption only; SCPs and boundaries set ceilings
+    allowed = {a.lower(): a for a in ctx.allowed_actions}
+    if not allowed:
+        return []
+    findings = _escalation(allowed)
+    exposed = sorted(allowed[a] for a in credential_actions() if a in allowed)
+    if exposed:
+        findings.append(
+            finding(
+                CREDENTIALS_EXPOSURE,
+                None,
+                f"allows {len(exposed)} action(s) that return credentials or tokens:"
+                f" {_listed(exposed)}",
+                {"actions": exposed[:20], "count": len(exposed)},
+            )
+        )
+    changing = sorted(ctx.allowed_actions & ctx.catalogue.permission_changing_actions())
+    if changing:
+        findings.append(
+            finding(
+                PERMISSIONS_MANAGEMENT,
+                None,
+                f"allows {len(changing)} permissions-management action(s), which change who has"
+                f" access: {_listed(changing)}",
+                {"actions": changing[:20], "count": len(changing)},
+            )
+        )
+    return findings
+
+
+def _escalation(allowed: dict[str, str]) -> list[LintFinding]:
+    held = [
+        method
+        for method in action_methods()
+        if all(action.lower() in allowed for action in method.actions)
+    ]
+    if not held:
+        return []
+    direct = [m for m in held if m.category != _NEEDS_EXISTING_ROLE]
+    shown = direct or held
+    ids = [m.id for m in held]
+    example = shown[0]
+    return [
+        finding(
+            PRIVILEGE_ESCALATION,
+            None,
+            f"allows {len(held)} privilege-escalation method(s) ({_listed(ids)}); e.g."
+            f" {example.id} ({example.category}) needs only {', '.join(example.actions)}",
+            {
+                "methods": ids,
+                "categories": sorted({m.category for m in held}),
+                "needs_existing_role_only": not direct,
+            },
+            severity=None if direct else Severity.LOW,
+        )
+    ]
+
+
+def _resource_policy(ctx: LintContext) -> list[LintFinding]:
+    """Parliament's RESOURCE_POLICY_PRIVILEGE_ESCALATION: the policy withholds some of a
+    service's actions yet allows rewriting the policy, so the withheld ones are one call away
+    (a policy allowing all of the service, like KMS's default key policy, withholds nothing)."""
+    allowed = ctx.allowed_actions
+    changing = sorted(allowed & ctx.catalogue.permission_changing_actions())
+    rewrites = [a for a in changing if "policy" in a.lower() or "permission" in a.lower()]
+    services = sorted({a.partition(":")[0] for a in rewrites})
+    withheld = [s for s in services if not ctx.catalogue.expand(f"{s}:*") <= allowed]
+    if not withheld:
+        return []
+    rewrites = [a for a in rewrites if a.partition(":")[0] in withheld]
+    return [
+        finding(
+            RESOURCE_POLICY_ESCALATION,
+            None,
+            f"withholds some {', '.join(withheld)} actions but lets its principals call"
+            f" {_listed(rewrites)}: they can rewrite this resource's policy and grant themselves"
+            " what it withholds",
+            {"actions": rewrites[:20], "count": len(rewrites), "services": withheld},
+        )
+    ]
