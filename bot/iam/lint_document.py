@@ -87,10 +87,10 @@ def policy_size(document: Mapping[str, object]) -> int:
 def _size(ctx: LintContext) -> list[LintFinding]:
     assert ctx.document is not None
     limit = _SIZE_BY_TYPE.get(ctx.policy_type)
-    what = f"a {ctx.policy_type} policy"
+    what = f"{'an' if ctx.policy_type == 'identity' else 'a'} {ctx.policy_type} policy"
     if ctx.resource_type in RESOURCE_TYPES:
         limit = RESOURCE_TYPES[ctx.resource_type].max_size or limit
-        what = f"a {ctx.resource_type} policy"
+        what = f"an {ctx.resource_type} policy"
     if limit is None:
         return []
     size = policy_size(ctx.document)
@@ -178,7 +178,7 @@ def lint_resource_type(statement: Statement, ctx: LintContext) -> list[LintFindi
             finding(
                 UNSUPPORTED_FOR_RESOURCE_TYPE,
                 statement.index,
-                f"a {ctx.resource_type} policy governs only {', '.join(spec.services)} actions;"
+                f"an {ctx.resource_type} policy governs only {', '.join(spec.services)} actions;"
                 f" {', '.join(foreign)} can never apply here",
                 {"kind": "action", "actions": foreign, "resource_type": ctx.resource_type},
             )
@@ -196,7 +196,7 @@ def lint_resource_type(statement: Statement, ctx: LintContext) -> list[LintFindi
             finding(
                 UNSUPPORTED_FOR_RESOURCE_TYPE,
                 statement.index,
-                f"a {ctx.resource_type} policy can only name its own resources; {', '.join(arns)}"
+                f"an {ctx.resource_type} policy can only name its own resources; {', '.join(arns)}"
                 " belongs to another service",
                 {"kind": "resource", "resources": arns, "resource_type": ctx.resource_type},
             )
