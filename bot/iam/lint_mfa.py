@@ -17,21 +17,22 @@ from bot.iam.policy import Statement
 
 MFA_KEY = "aws:multifactorauthpresent"
 
-# What a user without MFA must still be allowed to do to set MFA up (console or CLI): see
-# themselves, list and create a virtual device, enable and resync it, get a session token after,
-# and change the initial password the console forces at first sign-in.
-MFA_ENROLMENT_ACTIONS: tuple[str, ...] = (
-    "iam:CreateVirtualMFADevice",
-    "iam:EnableMFADevice",
+# What a user without MFA must still be allowed to do, by what breaks when it is denied (AWS's
+# self-service MFA examples in the IAM User Guide): creating and enabling the device is the
+# enrolment itself (HIGH when denied); the console's Security credentials page also needs to see
+# the user and list devices; CLI users need sts:GetSessionToken to use the device once enrolled;
+# iam:ChangePassword is needed only to reset a password while signing in (new users, expired
+# passwords), which AWS's example deliberately leaves out.
+ENROLMENT_ACTIONS: tuple[str, ...] = ("iam:CreateVirtualMFADevice", "iam:EnableMFADevice")
+CONSOLE_ACTIONS: tuple[str, ...] = (
     "iam:GetUser",
     "iam:ListMFADevices",
     "iam:ListVirtualMFADevices",
     "iam:ResyncMFADevice",
-    "sts:GetSessionToken",
 )
-# Needed only to set a new password at the first console sign-in when the password must be
-# reset (AWS's self-service MFA example says so), not to enrol MFA: a LOW finding on its own.
+SESSION_ACTIONS: tuple[str, ...] = ("sts:GetSessionToken",)
 FIRST_SIGN_IN_ACTION = "iam:ChangePassword"
+MFA_ENROLMENT_ACTIONS: tuple[str, ...] = ENROLMENT_ACTIONS + CONSOLE_ACTIONS + SESSION_ACTIONS
 
 
 def denies_without_mfa(statement: Statement) -> bool:
@@ -75,41 +76,55 @@ def lint_mfa_lockout(statement: Statement, catalogue: ActionCatalogue) -> list[L
         return findings
     denied = denied_actions(statement, catalogue)
 
-    def blocks(action: str) -> bool:
-        return action in denied and _covers_resource(statement, action, catalogue)
+    def blocked(actions: tuple[str, ...]) -> list[str]:
+        return [a for a in actions if a in denied and _covers_resource(statement, a, catalogue)]
 
-    blocked = [action for action in MFA_ENROLMENT_ACTIONS if blocks(action)]
-    password = blocks(FIRST_SIGN_IN_ACTION)
-    if not blocked and not password:
+    enrolment, console, session = (
+        blocked(ENROLMENT_ACTIONS),
+        blocked(CONSOLE_ACTIONS),
+        blocked(SESSION_ACTIONS),
+    )
+    password = blocked((FIRST_SIGN_IN_ACTION,))
+    everything = enrolment + console + session + password
+    if not everything:
         return findings
     other_keys = sorted(
         {c.key for c in statement.conditions if c.key.lower() != MFA_KEY}, key=str.lower
     )
-    detail = {
-        "blocked_actions": blocked + ([FIRST_SIGN_IN_ACTION] if password else []),
-        "other_condition_keys": other_keys,
-    }
-    if blocked:
+    detail = {"blocked_actions": everything, "other_condition_keys": other_keys}
+    consequences: list[str] = []
+    if console:
+        consequences.append(
+            f"{', '.join(console)} (the console's Security credentials page needs them to show"
+            " and set up the device; the CLI can still enrol)"
+        )
+    if session:
+        consequences.append(
+            f"{', '.join(session)} (CLI and API users need it to use their device once enrolled)"
+        )
+    if password:
+        consequences.append(
+            f"{FIRST_SIGN_IN_ACTION} (needed only to reset a password while signing in: new users"
+            " and expired passwords; AWS's example leaves it out on purpose, since changing a"
+            " password without MFA is a risk)"
+        )
+    if enrolment:
         message = (
             "denies requests without MFA but also denies "
-            + ", ".join(blocked)
-            + ", which users need to enrol MFA; list them in NotAction so users can set MFA up"
+            + ", ".join(enrolment)
+            + ", which users need to enrol MFA, so they are locked out; list them in NotAction"
         )
-        if password:
-            message += (
-                f" (and {FIRST_SIGN_IN_ACTION}, needed to set a new password at the first"
-                " console sign-in)"
-            )
+        if consequences:
+            message += "; it also denies " + "; ".join(consequences)
         findings.append(finding(MFA_LOCKOUT, statement.index, message, detail))
         return findings
     findings.append(
         finding(
             MFA_LOCKOUT,
             statement.index,
-            f"denies {FIRST_SIGN_IN_ACTION} without MFA: users whose password must be reset at"
-            " their first console sign-in cannot set a new one (MFA enrolment itself is not"
-            f" blocked); list {FIRST_SIGN_IN_ACTION} in NotAction if new users must change"
-            " their password",
+            "MFA enrolment itself is not blocked, but without MFA this also denies "
+            + "; ".join(consequences)
+            + "; list in NotAction the ones your users need",
             detail,
             severity=Severity.LOW,
         )

@@ -89,7 +89,7 @@ def principal_problem(kind: str, value: str) -> tuple[str, str, Severity] | None
     if "${" in value:
         return None  # lint_variables reports variables in Principal
     if kind == "AWS":
-        if _AWS_PRINCIPAL.match(value):
+        if _AWS_PRINCIPAL.match(value) and "*" not in value and "?" not in value:
             return None
         if _UNIQUE_ID.match(value):
             return (
