@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from bot.iam.catalogue import ActionInfo
+from bot.iam.catalogue import ActionInfo, ResourceTypeRef
 from bot.iam.lint_redundancy import glob_covers
 from bot.iam.matching import string_matcher
 
@@ -35,6 +35,13 @@ _ARN_SEGMENTS = 6
 # One glob element: (literal character or None for "any character", characters excluded from
 # "any", repeat = zero or more of it). Plain tuples: these are built and compared a lot.
 _Item = tuple[str | None, frozenset[str], bool]
+
+
+@lru_cache(maxsize=8192)
+def split_formats(arn_patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The catalogue's ARN formats, one ARN each: a few resource types carry two in one string
+    ("arn:...:/apis/${ApiId}/models, arn:...:/restapis/${RestApiId}/models")."""
+    return tuple(part.strip() for text in arn_patterns for part in text.split(", ") if part.strip())
 
 
 def _overlap(a: _Item, b: _Item) -> bool:
@@ -159,7 +166,7 @@ def action_fits_resources(info: ActionInfo, patterns: Iterable[str]) -> bool:
     for resource_type in info.resource_types:
         if not resource_type.arn_patterns:
             return True
-        for arn_format in resource_type.arn_patterns:
+        for arn_format in split_formats(resource_type.arn_patterns):
             if any(pattern_matches_format(p, arn_format) for p in patterns):
                 return True
     return False
@@ -171,7 +178,9 @@ def fitting_resource_types(info: ActionInfo, patterns: Iterable[str]) -> tuple[s
     return tuple(
         rt.name
         for rt in info.resource_types
-        if any(pattern_matches_format(p, f) for f in rt.arn_patterns for p in patterns)
+        if any(
+            pattern_matches_format(p, f) for f in split_formats(rt.arn_patterns) for p in patterns
+        )
     )
 
 
@@ -202,11 +211,19 @@ def pattern_covers_format(pattern: str, arn_format: str) -> bool:
 
 
 def covers_every_resource(info: ActionInfo, patterns: Iterable[str]) -> bool:
-    """Whether some pattern matches every resource of one of the action's resource types."""
+    """Whether the patterns match every resource the action can be authorised against: every
+    resource of each required resource type (redshift:GetClusterCredentials needs its dbuser
+    too), or, when none is required, of one of its types."""
     patterns = tuple(patterns)
-    return any(
-        pattern_covers_format(p, f)
-        for resource_type in info.resource_types
-        for f in resource_type.arn_patterns
-        for p in patterns
-    )
+
+    def covered(resource_type: ResourceTypeRef) -> bool:
+        return any(
+            pattern_covers_format(p, f)
+            for f in split_formats(resource_type.arn_patterns)
+            for p in patterns
+        )
+
+    required = [rt for rt in info.resource_types if rt.required]
+    if required:
+        return all(covered(rt) for rt in required)
+    return any(covered(rt) for rt in info.resource_types)

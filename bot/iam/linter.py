@@ -42,7 +42,7 @@ from bot.iam.lint_model import (
 )
 from bot.iam.lint_principals import lint_principals
 from bot.iam.lint_redundancy import lint_redundancy, lint_redundant_entries
-from bot.iam.lint_resources import action_fits_resources, covers_every_resource
+from bot.iam.lint_resources import action_fits_resources, covers_every_resource, split_formats
 from bot.iam.lint_risk import lint_risk
 from bot.iam.lint_variables import lint_variables
 from bot.iam.matching import has_wildcard
@@ -338,7 +338,7 @@ def _misfits(
                     f"{rt.name} ({fmt})" if fmt else rt.name
                     for info in infos
                     for rt in info.resource_types
-                    for fmt in (rt.arn_patterns or ("",))
+                    for fmt in (split_formats(rt.arn_patterns) or ("",))
                 }
             )
         )

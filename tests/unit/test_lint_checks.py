@@ -230,7 +230,7 @@ def test_variable_with_a_numeric_operator(catalogue: ActionCatalogue) -> None:
         ("arn:aws:S3:::amzn-s3-demo-bucket", "service_case", Severity.MEDIUM),
         ("arn:aws:*:*:*:*", "wildcard_service", Severity.LOW),
         ("arn:aws:s3", "missing_field", Severity.MEDIUM),
-        ("arn:aws:ec2:us-east-1:123456789012:instances/i-1", "resource", Severity.MEDIUM),
+        ("arn:aws:ec2:us-east-1:123456789012:instances/i-1", "resource", Severity.LOW),
     ],
 )
 def test_invalid_arn(
