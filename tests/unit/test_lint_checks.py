@@ -9,6 +9,8 @@ elements: Variables", and Parliament's finding types (its config.yaml and commun
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ import pytest
 from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.lint_detect import detect_policy_type
-from bot.iam.lint_model import LintFinding
+from bot.iam.lint_model import CODES, LintFinding
 from bot.iam.linter import lint_policy
 from bot.iam.privesc_methods import EscalationMethod
 
@@ -831,3 +833,19 @@ def test_detect_policy_type(statements: list[dict[str, Any]], expected: str) -> 
         detect_policy_type(doc(), resource_type="AWS::IAM::AssumeRolePolicyDocument").policy_type
         == "trust"
     )
+
+
+# --- every code is documented ------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_every_code_is_in_the_readme_table_and_every_row_is_a_code() -> None:
+    text = README.read_text("utf-8")
+    section = text[text.index("### Lint: codes") : text.index("#### IAM Access Analyzer")]
+    rows = re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE)
+    assert sorted(rows) == sorted(CODES)
+    mapped = set(re.findall(r"`([A-Z][A-Z_]+)`", text[text.index("#### IAM Access Analyzer") :]))
+    # iam-audit's own checks, which neither tool has an equivalent for
+    extras = {"MFA_LOCKOUT", "NOT_ACTION_ALLOW", "CONFUSED_DEPUTY", "PUBLIC_PRINCIPAL"}
+    assert {code for code in mapped if code in CODES} == set(CODES) - extras
