@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
+from bot.iam.conditions import parse_operator
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
     ALLOW_NOT_PRINCIPAL,
@@ -50,6 +51,23 @@ _WEB_IDENTITY = frozenset(
 _CANONICAL = re.compile(r"^[0-9a-f]{64}$")
 _GITHUB = "token.actions.githubusercontent.com"
 _COGNITO = "cognito-identity.amazonaws.com"
+# Condition keys that, tested positively, limit "Principal": "*" to known callers.
+_PINNING_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:userid",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourceowner",
+    }
+)
 _CONFUSED_DEPUTY_KEYS = frozenset(
     {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
 )
@@ -179,7 +197,9 @@ def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]
             )
         )
     if statement.effect == "Allow" and _is_public(statement.principals):
-        findings.append(_public(statement, ctx))
+        public = _public(statement, ctx)
+        if public is not None:
+            findings.append(public)
     if ctx.policy_type == "trust" and statement.effect == "Allow":
         findings.extend(_trust(statement, ctx.catalogue))
     if statement.effect == "Allow" and ctx.policy_type in ("trust", "resource"):
@@ -187,7 +207,21 @@ def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]
     return findings
 
 
-def _public(statement: Statement, ctx: LintContext) -> LintFinding:
+def _pinned(statement: Statement) -> bool:
+    """Whether a positive condition names who may come in (AWS's pattern for "Principal": "*"
+    limited to an organization, account, VPC endpoint or source)."""
+    return any(
+        c.key.lower() in _PINNING_KEYS
+        and not parse_operator(c.operator).negated
+        and not parse_operator(c.operator).if_exists
+        and "*" not in "".join(c.values)
+        for c in statement.conditions
+    )
+
+
+def _public(statement: Statement, ctx: LintContext) -> LintFinding | None:
+    if _pinned(statement):
+        return None
     who = "assume this role" if ctx.policy_type == "trust" else "use these permissions"
     conditioned = bool(statement.conditions)
     return finding(

@@ -421,12 +421,12 @@ def test_anyone_may_assume(catalogue: ActionCatalogue) -> None:
     statement = {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}
     (found,) = only(lint(catalogue, doc(statement), policy_type="trust"), "PUBLIC_PRINCIPAL")
     assert found.severity is Severity.HIGH
-    conditioned = {
-        **statement,
-        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
-    }
+    conditioned = {**statement, "Condition": {"Bool": {"aws:SecureTransport": "true"}}}
     (limited,) = only(lint(catalogue, doc(conditioned), policy_type="trust"), "PUBLIC_PRINCIPAL")
     assert limited.severity is Severity.MEDIUM
+    # AWS's pattern (IAM User Guide, aws:PrincipalOrgID): "*" limited to one organization
+    org = {**statement, "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}
+    assert only(lint(catalogue, doc(org), policy_type="trust"), "PUBLIC_PRINCIPAL") == []
 
 
 def test_not_principal(catalogue: ActionCatalogue) -> None:
