@@ -54,16 +54,20 @@ class LintContext:
     @cached_property
     def allowed_actions(self) -> frozenset[str]:
         """Every action some Allow statement names (Action or NotAction), whatever its
-        resources or conditions: what Parliament's capability checks look at."""
+        resources or conditions, less those a Deny on every resource without conditions takes
+        back: what Parliament's capability checks look at."""
         allowed: set[str] = set()
+        denied: set[str] = set()
         for statement in self.statements:
-            if statement.effect != "Allow":
-                continue
-            if statement.actions is not None:
-                allowed |= self.catalogue.expand_all(statement.actions)
-            elif statement.not_actions is not None:
-                allowed |= self.catalogue.expand_not_action(statement.not_actions)
-        return frozenset(allowed)
+            if statement.effect == "Allow":
+                allowed |= self.expanded_actions(statement)
+            elif (
+                not statement.conditions
+                and statement.resources is not None
+                and "*" in statement.resources
+            ):
+                denied |= self.expanded_actions(statement)
+        return frozenset(allowed - denied)
 
     def expanded_actions(self, statement: Statement) -> frozenset[str]:
         """The actions a statement names (all but its NotAction list for NotAction)."""

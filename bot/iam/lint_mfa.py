@@ -142,6 +142,18 @@ def _pattern(statement: Statement) -> list[LintFinding]:
         values = {v.lower() for v in condition.values}
         if spec.base != "Bool":
             continue
+        if statement.effect == "Allow" and not spec.if_exists and values == {"false"}:
+            return [
+                finding(
+                    MFA_CONDITION_PATTERN,
+                    statement.index,
+                    f"Allow with {condition.operator} aws:MultiFactorAuthPresent false matches"
+                    " only temporary credentials obtained without MFA; requests signed with"
+                    " long-term access keys carry no MFA key at all. To require MFA use"
+                    ' "Bool": true; to target requests without MFA use BoolIfExists false',
+                    {"operator": condition.operator},
+                )
+            ]
         if statement.effect == "Deny" and not spec.if_exists and values == {"false"}:
             return [
                 finding(

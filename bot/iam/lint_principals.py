@@ -224,6 +224,10 @@ def _public(statement: Statement, ctx: LintContext) -> LintFinding | None:
         return None
     who = "assume this role" if ctx.policy_type == "trust" else "use these permissions"
     conditioned = bool(statement.conditions)
+    severity = Severity.MEDIUM if conditioned else None
+    if ctx.policy_type == "resource" and _reads_only(statement, ctx):
+        # e.g. AWS's static-website bucket policy: public on purpose, and read-only
+        severity = Severity.LOW if conditioned else Severity.MEDIUM
     return finding(
         PUBLIC_PRINCIPAL,
         statement.index,
@@ -235,8 +239,16 @@ def _public(statement: Statement, ctx: LintContext) -> LintFinding | None:
             else ", with no condition to limit it"
         ),
         {"has_conditions": conditioned},
-        severity=Severity.MEDIUM if conditioned else None,
+        severity=severity,
     )
+
+
+def _reads_only(statement: Statement, ctx: LintContext) -> bool:
+    actions = ctx.expanded_actions(statement)
+    readable = ctx.catalogue.actions_by_access_level(
+        "Read"
+    ) | ctx.catalogue.actions_by_access_level("List")
+    return bool(actions) and actions <= readable
 
 
 def _keys(statement: Statement) -> set[str]:

@@ -9,6 +9,7 @@ Parliament does): they say what to review, not that the policy is malformed.
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 
@@ -25,6 +26,9 @@ from bot.iam.lint_model import (
 from bot.iam.privesc_methods import action_methods
 
 _NAMED = 5
+# Permissions-management actions that write a resource's policy or ACL (s3:PutBucketPolicy,
+# s3:PutBucketAcl; not kms:CreateGrant): Parliament's example of the escalation.
+_REWRITES_POLICY = re.compile(r"Policy|Acl")
 # A method that needs an existing, more privileged role already attached to a resource the
 # holder can reach: the policy alone cannot show that role exists, so it is only a pointer.
 _NEEDS_EXISTING_ROLE = "existing-passrole"
@@ -50,7 +54,7 @@ def lint_risk(ctx: LintContext) -> list[LintFinding]:
     allowed = {a.lower(): a for a in ctx.allowed_actions}
     if not allowed:
         return []
-    findings = _escalation(allowed)
+    findings = _escalation(allowed) + _resource_policy(ctx)
     exposed = sorted(allowed[a] for a in credential_actions() if a in allowed)
     if exposed:
         findings.append(
@@ -106,11 +110,15 @@ def _escalation(allowed: dict[str, str]) -> list[LintFinding]:
 
 def _resource_policy(ctx: LintContext) -> list[LintFinding]:
     """Parliament's RESOURCE_POLICY_PRIVILEGE_ESCALATION: the policy withholds some of a
-    service's actions yet allows rewriting the policy, so the withheld ones are one call away
-    (a policy allowing all of the service, like KMS's default key policy, withholds nothing)."""
+    service's actions yet allows changing resource policies or ACLs of that service
+    (s3:PutBucketPolicy without s3:DeleteObject), so the withheld ones are one call away. A
+    policy allowing all of the service (KMS's default key policy) withholds nothing."""
     allowed = ctx.allowed_actions
-    changing = sorted(allowed & ctx.catalogue.permission_changing_actions())
-    rewrites = [a for a in changing if "policy" in a.lower() or "permission" in a.lower()]
+    rewrites = sorted(
+        a
+        for a in allowed & ctx.catalogue.permission_changing_actions()
+        if _REWRITES_POLICY.search(a.partition(":")[2])
+    )
     services = sorted({a.partition(":")[0] for a in rewrites})
     withheld = [s for s in services if not ctx.catalogue.expand(f"{s}:*") <= allowed]
     if not withheld:
@@ -120,9 +128,9 @@ def _resource_policy(ctx: LintContext) -> list[LintFinding]:
         finding(
             RESOURCE_POLICY_ESCALATION,
             None,
-            f"withholds some {', '.join(withheld)} actions but lets its principals call"
-            f" {_listed(rewrites)}: they can rewrite this resource's policy and grant themselves"
-            " what it withholds",
+            f"withholds some {', '.join(withheld)} actions but allows {_listed(rewrites)}, which"
+            " change a resource's policy or ACL: with them the holder can grant itself (or"
+            " anyone) what this policy withholds",
             {"actions": rewrites[:20], "count": len(rewrites), "services": withheld},
         )
     ]
