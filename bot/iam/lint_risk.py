@@ -29,6 +29,9 @@ _NAMED = 5
 # Permissions-management actions that write a resource's policy or ACL (s3:PutBucketPolicy,
 # s3:PutBucketAcl; not kms:CreateGrant): Parliament's example of the escalation.
 _REWRITES_POLICY = re.compile(r"Policy|Acl")
+# Their policy actions are about identities (iam:AttachRolePolicy, organizations:AttachPolicy):
+# PRIVILEGE_ESCALATION's business, not a resource's own policy.
+_IDENTITY_POLICY_SERVICES = frozenset({"iam", "organizations", "sso"})
 # A method that needs an existing, more privileged role already attached to a resource the
 # holder can reach: the policy alone cannot show that role exists, so it is only a pointer.
 _NEEDS_EXISTING_ROLE = "existing-passrole"
@@ -118,6 +121,7 @@ def _resource_policy(ctx: LintContext) -> list[LintFinding]:
         a
         for a in allowed & ctx.catalogue.permission_changing_actions()
         if _REWRITES_POLICY.search(a.partition(":")[2])
+        and a.partition(":")[0] not in _IDENTITY_POLICY_SERVICES
     )
     services = sorted({a.partition(":")[0] for a in rewrites})
     withheld = [s for s in services if not ctx.catalogue.expand(f"{s}:*") <= allowed]
