@@ -72,10 +72,22 @@ def _templates(info: ActionInfo) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def _action_supports(catalogue: ActionCatalogue, action: str, key: str) -> bool:
+def _has_key_data(catalogue: ActionCatalogue, action: str) -> bool:
+    """Whether the reference lists any condition key for the action. For one it lists none of
+    (aws-marketplace:Subscribe, though AWS documents aws-marketplace:ProductId for it) there is
+    nothing to judge a key by: such actions are left out of these checks."""
     info = catalogue.action(action)
-    if info is None:
-        return True  # unknown actions are reported elsewhere; never guess here
+    return info is not None and bool(_templates(info))
+
+
+@lru_cache(maxsize=65536)
+def _action_lists(catalogue: ActionCatalogue, action: str, key: str) -> bool:
+    """Whether the reference lists the key for the action (strictly)."""
+    info = catalogue.action(action)
+    return info is not None and _lists(info, key)
+
+
+def _lists(info: ActionInfo, key: str) -> bool:
     lower = key.lower()
     return any(_key_pattern(template).match(lower) for template in _templates(info))
 
@@ -86,22 +98,23 @@ def _tied_to_actions(catalogue: ActionCatalogue, key: str) -> bool:
     (ec2:SourceInstanceARN, lambda:SourceFunctionArn, glue:RoleAssumedBy) describe where a
     request came from and apply to other services' actions too: never reported."""
     service = key.lower().partition(":")[0]
-    return any(_action_supports(catalogue, name, key) for name in catalogue.expand(f"{service}:*"))
+    return any(_action_lists(catalogue, name, key) for name in catalogue.expand(f"{service}:*"))
 
 
 @lru_cache(maxsize=16384)
 def _unsupported_services(
     catalogue: ActionCatalogue, actions: frozenset[str], key: str
 ) -> tuple[str, ...]:
-    """Service prefixes none of whose named actions support `key`."""
+    """Service prefixes none of whose named actions (with key data) support `key`."""
     by_service: dict[str, list[str]] = defaultdict(list)
     for action in actions:
-        by_service[action.partition(":")[0]].append(action)
+        if _has_key_data(catalogue, action):
+            by_service[action.partition(":")[0]].append(action)
     return tuple(
         sorted(
             service
             for service, names in by_service.items()
-            if not any(_action_supports(catalogue, a, key) for a in names)
+            if not any(_action_lists(catalogue, a, key) for a in names)
         )
     )
 
@@ -129,10 +142,12 @@ def lint_condition_keys(statement: Statement, ctx: LintContext) -> list[LintFind
 def _service_key(
     statement: Statement, catalogue: ActionCatalogue, key: str, operator: str
 ) -> list[LintFinding]:
-    actions = catalogue.expand_all(statement.actions or ())
+    actions = frozenset(
+        a for a in catalogue.expand_all(statement.actions or ()) if _has_key_data(catalogue, a)
+    )
     if not actions or "*" in (statement.actions or ()):
         return []
-    if any(_action_supports(catalogue, action, key) for action in actions):
+    if any(_action_lists(catalogue, action, key) for action in actions):
         return []
     if not _tied_to_actions(catalogue, key):
         return []
