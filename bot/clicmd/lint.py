@@ -96,6 +96,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " enables the checks that need it (foreign actions and ARNs, the size quota). One of: "
         + ", ".join(RESOURCE_TYPES),
     )
+    parser.add_argument(
+        "--capabilities",
+        action="store_true",
+        help="also report what each policy lets its holder do: privilege escalation (the"
+        " engine's catalogue), credentials exposure, permissions management (Parliament's"
+        " community auditors)",
+    )
     add_output_option(parser)
     parser.add_argument(
         "--aws-validate",
@@ -184,6 +191,7 @@ def _lint_file(name: str, read: _Read, catalogue: Any, args: argparse.Namespace)
         catalogue=catalogue,
         policy_type=policy_type,
         resource_type=args.resource_type,
+        capabilities=args.capabilities,
     )
     return FileResult(name, tuple(findings), policy_type, detected)
 

@@ -25,6 +25,7 @@ class LintContext:
     document: Mapping[str, Any] | None  # None when the text is not a JSON object
     text: str | None = None  # the JSON text as given, when it was given as text
     resource_type: str | None = None  # e.g. AWS::S3::Bucket, for resource policies
+    capabilities: bool = False  # also report what the policy lets its holder do (opt-in)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property

@@ -1,9 +1,12 @@
 """What a policy makes its holder able to do, as Parliament reports it: privilege escalation
 (the engine's escalation catalogue, bot/iam/data/privesc_methods.json), credentials exposure,
-permissions management, and a resource policy that lets principals rewrite it.
+permissions management, and a policy that withholds actions yet lets its holder rewrite resource
+policies (always reported: the policy contradicts itself).
 
 These look at the actions the policy allows, whatever their resources or conditions (as
-Parliament does): they say what to review, not that the policy is malformed.
+Parliament does). The first three describe a policy working as intended (the bot's own
+remediation policy holds several), so like Parliament's community auditors they are opt-in:
+`lint_policy(capabilities=True)`, `iam-audit lint --capabilities`.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ def lint_risk(ctx: LintContext) -> list[LintFinding]:
         return _resource_policy(ctx)
     if ctx.policy_type != "identity":
         return []  # trust policies grant assumption only; SCPs and boundaries set ceilings
+    if not ctx.capabilities:
+        return _resource_policy(ctx)
     allowed = {a.lower(): a for a in ctx.allowed_actions}
     if not allowed:
         return []

@@ -83,11 +83,15 @@ def lint_policy(
     catalogue: ActionCatalogue,
     policy_type: PolicyType | None = "identity",
     resource_type: str | None = None,
+    capabilities: bool = False,
 ) -> list[LintFinding]:
     """Every finding for one policy document (a dict or JSON text), in statement order.
 
     `policy_type=None` detects the type from the document (`detect_policy_type`);
-    `resource_type` (e.g. `AWS::S3::Bucket`) enables the checks that need it.
+    `resource_type` (e.g. `AWS::S3::Bucket`) enables the checks that need it; `capabilities`
+    adds what the policy lets its holder do (privilege escalation, credentials exposure,
+    permissions management: Parliament's community auditors, opt-in there too), which are
+    true of a policy that works as intended, so not part of "is this policy right".
     """
     if policy_type is None:
         policy_type = detect_policy_type(document, resource_type=resource_type).policy_type
@@ -105,6 +109,7 @@ def lint_policy(
         statements=statements,
         document=_as_mapping(document),
         resource_type=resource_type,
+        capabilities=capabilities,
     )
     for statement in statements:
         for rule in STATEMENT_RULES:

@@ -48,12 +48,15 @@ def lint(
     document: Any,
     policy_type: str | None = "identity",
     resource_type: str | None = None,
+    *,
+    capabilities: bool = False,
 ) -> list[LintFinding]:
     return lint_policy(
         document,
         catalogue=catalogue,
         policy_type=policy_type,  # type: ignore[arg-type]
         resource_type=resource_type,
+        capabilities=capabilities,
     )
 
 
@@ -692,10 +695,17 @@ def test_resource_type_checks(catalogue: ActionCatalogue) -> None:
 
 def test_privilege_escalation_uses_the_engine_catalogue(catalogue: ActionCatalogue) -> None:
     """Parliament PRIVILEGE_ESCALATION; iam:CreatePolicyVersion is Rhino's first method."""
-    (found,) = only(lint(catalogue, doc(allow("iam:CreatePolicyVersion"))), "PRIVILEGE_ESCALATION")
+    (found,) = only(
+        lint(catalogue, doc(allow("iam:CreatePolicyVersion")), capabilities=True),
+        "PRIVILEGE_ESCALATION",
+    )
     assert found.severity is Severity.HIGH
     assert "iam-001" in found.detail["methods"]
-    assert only(lint(catalogue, doc(allow("iam:GetPolicyVersion"))), "PRIVILEGE_ESCALATION") == []
+    harmless = lint(catalogue, doc(allow("iam:GetPolicyVersion")), capabilities=True)
+    assert only(harmless, "PRIVILEGE_ESCALATION") == []
+    # opt-in, like Parliament's community auditors: a working policy is not a wrong one
+    plain = lint(catalogue, doc(allow("iam:CreatePolicyVersion")))
+    assert {f.code for f in plain} & {"PRIVILEGE_ESCALATION", "PERMISSIONS_MANAGEMENT"} == set()
 
 
 def test_a_method_added_to_the_catalogue_flows_into_lint(
@@ -704,13 +714,15 @@ def test_a_method_added_to_the_catalogue_flows_into_lint(
     added = EscalationMethod("test-001", "new-passrole", ("iam:PassRole", "glue:CreateJob"), "")
     monkeypatch.setattr("bot.iam.lint_risk.action_methods", lambda: (added,))
     statement = allow(["iam:PassRole", "glue:CreateJob"], "arn:aws:iam::123456789012:role/x")
-    (found,) = only(lint(catalogue, doc(statement)), "PRIVILEGE_ESCALATION")
+    (found,) = only(lint(catalogue, doc(statement), capabilities=True), "PRIVILEGE_ESCALATION")
     assert found.detail["methods"] == ["test-001"]
 
 
 def test_existing_role_methods_are_only_pointers(catalogue: ActionCatalogue) -> None:
     """ssm:StartSession escalates only if a more privileged role is already on an instance."""
-    (found,) = only(lint(catalogue, doc(allow("ssm:StartSession"))), "PRIVILEGE_ESCALATION")
+    (found,) = only(
+        lint(catalogue, doc(allow("ssm:StartSession")), capabilities=True), "PRIVILEGE_ESCALATION"
+    )
     assert found.severity is Severity.LOW
     assert found.detail["needs_existing_role_only"] is True
 
@@ -718,7 +730,11 @@ def test_existing_role_methods_are_only_pointers(catalogue: ActionCatalogue) -> 
 def test_credentials_exposure_and_permissions_management(catalogue: ActionCatalogue) -> None:
     """Parliament CREDENTIALS_EXPOSURE (its list: ecr:GetAuthorizationToken ...) and
     PERMISSIONS_MANAGEMENT_ACTIONS (access level "Permissions management")."""
-    findings = lint(catalogue, doc(allow(["ecr:GetAuthorizationToken", "s3:PutBucketPolicy"])))
+    findings = lint(
+        catalogue,
+        doc(allow(["ecr:GetAuthorizationToken", "s3:PutBucketPolicy"])),
+        capabilities=True,
+    )
     (exposure,) = only(findings, "CREDENTIALS_EXPOSURE")
     assert exposure.detail["actions"] == ["ecr:GetAuthorizationToken"]
     (management,) = only(findings, "PERMISSIONS_MANAGEMENT")

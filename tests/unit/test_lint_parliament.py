@@ -25,11 +25,20 @@ def statement(**fields: Any) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": fields}
 
 
-def codes(catalogue: ActionCatalogue, document: Any, policy_type: str = "identity") -> set[str]:
+def codes(
+    catalogue: ActionCatalogue,
+    document: Any,
+    policy_type: str = "identity",
+    *,
+    community: bool = False,
+) -> set[str]:
+    """Lint codes; `community` turns on the capability findings, which answer Parliament's
+    community auditors (opt-in in both tools)."""
     found: list[LintFinding] = lint_policy(
         document,
         catalogue=catalogue,
         policy_type=policy_type,  # type: ignore[arg-type]
+        capabilities=community,
     )
     return {f.code for f in found}
 
@@ -142,7 +151,7 @@ LIST_BUCKET = {"Effect": "Allow", "Action": "s3:listbucket", "Resource": "arn:aw
                 Resource="arn:aws:kms:us-east-1:123456789012:key/*",
                 Condition={"Bool": {"kms:GrantIsForAWSResource": True}},
             ),
-            {"PERMISSIONS_MANAGEMENT"},
+            set(),
         ),
         # resource formats Parliament's tests accept
         (
@@ -151,7 +160,7 @@ LIST_BUCKET = {"Effect": "Allow", "Action": "s3:listbucket", "Resource": "arn:aw
                 Action="redshift:GetClusterCredentials",
                 Resource="arn:aws:redshift:us-west-2:123456789012:dbuser:the_cluster/the_user",
             ),
-            {"CREDENTIALS_EXPOSURE"},
+            set(),
         ),
         (
             statement(
@@ -159,7 +168,7 @@ LIST_BUCKET = {"Effect": "Allow", "Action": "s3:listbucket", "Resource": "arn:aw
                 Action="lambda:AddLayerVersionPermission",
                 Resource="arn:aws:lambda:*:123456789012:layer:sol-*:*",
             ),
-            {"PERMISSIONS_MANAGEMENT"},
+            set(),
         ),
         # RESOURCE_STAR only for actions that can be scoped
         (statement(Effect="Allow", Action="guardduty:ListDetectors", Resource="*"), set()),
@@ -324,9 +333,13 @@ def test_community_auditors(catalogue: ActionCatalogue) -> None:
     not_resource = statement(Effect="Allow", Action="s3:GetObject", NotResource="arn:aws:s3:::b/*")
     assert "ALLOW_NOT_RESOURCE" in codes(catalogue, not_resource)
     exposure = statement(Effect="Allow", Action="iam:CreateAccessKey", Resource="*")
-    assert {"CREDENTIALS_EXPOSURE", "PRIVILEGE_ESCALATION"} <= codes(catalogue, exposure)
+    assert {"CREDENTIALS_EXPOSURE", "PRIVILEGE_ESCALATION"} <= codes(
+        catalogue, exposure, community=True
+    )
     management = statement(Effect="Allow", Action="iam:AttachUserPolicy", Resource="*")
-    assert {"PERMISSIONS_MANAGEMENT", "PRIVILEGE_ESCALATION"} <= codes(catalogue, management)
+    assert {"PERMISSIONS_MANAGEMENT", "PRIVILEGE_ESCALATION"} <= codes(
+        catalogue, management, community=True
+    )
     single_valued = statement(
         Effect="Allow",
         Action="s3:GetObject",

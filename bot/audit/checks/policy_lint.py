@@ -27,9 +27,9 @@ from bot.iam.linter import lint_policy
 
 _CACHE_KEY = "policy_lint.by_document_hash"
 _LINTED_KINDS = ("customer_managed", "inline")
-# What a policy lets its holder do (Parliament's capability findings) is the principal-level
-# checks' business (privilege escalation, credential exposure per principal, with every policy
-# and boundary combined): here they would repeat those per policy, without the boundary.
+# What a policy lets its holder do (lint's opt-in capability findings) is left to the
+# principal-level checks, which combine every policy and the boundary; the guard below keeps
+# it so if the linter's default ever changes.
 CAPABILITY_CODES = frozenset({PRIVILEGE_ESCALATION, CREDENTIALS_EXPOSURE, PERMISSIONS_MANAGEMENT})
 
 
