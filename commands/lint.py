@@ -32,10 +32,11 @@ def _catalogue() -> ActionCatalogue:
 
 
 def lint_text(text: str) -> Message:
-    """The linter's findings for policy JSON text; malformed JSON is a finding, not a crash."""
+    """The linter's findings for policy JSON text (its type detected, so a pasted trust policy
+    is judged as one); malformed JSON is a finding, not a crash."""
     if len(text) > MAX_POLICY_CHARS:
         raise InputError(f"that policy is {len(text)} characters; the limit is {MAX_POLICY_CHARS}")
-    return lint_message(lint_policy(text, catalogue=_catalogue()))
+    return lint_message(lint_policy(text, catalogue=_catalogue(), policy_type=None))
 
 
 def _inline_policy(request: CommandRequest) -> str:

@@ -1,15 +1,19 @@
 """`iam-audit lint FILE...`: lint IAM policy documents (for people and for CI).
 
-A file that cannot be read is a usage error (exit 2) and nothing is linted; a file that is read
-but is not a valid policy (bad JSON included) is a MALFORMED finding, like any other finding.
+Each file is linted on its own: one that is read but is not a valid policy (bad JSON, not UTF-8
+text) is a MALFORMED finding like any other; one that cannot be read at all (missing, a
+directory, no permission) is reported for that file, the others are still linted, and the exit
+status is 2. Without --type each file's policy type is detected and the output says which.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Severity
@@ -23,7 +27,8 @@ from bot.clicmd._common import (
     write_output,
 )
 from bot.errors import InputError
-from bot.iam.lint_model import POLICY_TYPES, LintFinding
+from bot.iam.lint_document import RESOURCE_TYPES
+from bot.iam.lint_model import MALFORMED, POLICY_TYPES, LintFinding, finding
 
 NAME = "lint"
 HELP = "lint IAM policy documents: malformed, unknown actions, resource mismatches, lock-outs"
@@ -31,6 +36,7 @@ FORMATS = ("text", "json")
 SCHEMA = "iam-audit/lint/1"
 EXIT_OK = 0
 EXIT_FINDINGS = 1
+EXIT_USAGE = 2
 DEFAULT_FAIL_ON = Severity.MEDIUM
 
 
@@ -38,18 +44,22 @@ DEFAULT_FAIL_ON = Severity.MEDIUM
 class FileResult:
     file: str
     findings: tuple[LintFinding, ...]
+    policy_type: str = "identity"
+    detected: str | None = None  # why the type was assumed, when --type was not given
+    error: str | None = None  # the file could not be read at all
 
 
 EXAMPLES = """\
 examples:
   iam-audit lint policies/mfa-self-service-enforce.json
   iam-audit lint --type trust trust-policy.json
+  iam-audit lint --resource-type AWS::S3::Bucket bucket-policy.json
   iam-audit lint --fail-on high --format json my-policies/*.json
   aws iam get-policy-version --policy-arn ARN --version-id v1 \\
       --query PolicyVersion.Document --output json | iam-audit lint -
 
 exit status: 0 nothing at or above --fail-on, 1 a finding at or above it, 2 bad usage or a
-missing file
+file that could not be read (the other files are still linted)
 """
 
 
@@ -72,8 +82,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--type",
         dest="policy_type",
         choices=POLICY_TYPES,
-        default="identity",
-        help="kind of policy, which decides e.g. whether Principal is required (default: identity)",
+        default=None,
+        help="kind of policy, which decides e.g. whether Principal is required (default: detected"
+        " per file: Principal + sts:AssumeRole* and no Resource = trust, Principal + Resource ="
+        " resource, no Principal = identity; the output says which was assumed)",
+    )
+    parser.add_argument(
+        "--resource-type",
+        choices=tuple(RESOURCE_TYPES),
+        default=None,
+        metavar="TYPE",
+        help="for a resource policy, the resource it is attached to (e.g. AWS::S3::Bucket):"
+        " enables the checks that need it (foreign actions and ARNs, the size quota). One of: "
+        + ", ".join(RESOURCE_TYPES),
+    )
+    parser.add_argument(
+        "--capabilities",
+        action="store_true",
+        help="also report what each policy lets its holder do: privilege escalation (the"
+        " engine's catalogue), credentials exposure, permissions management (Parliament's"
+        " community auditors)",
     )
     add_output_option(parser)
     parser.add_argument(
@@ -87,17 +115,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.iam.catalogue import default_catalogue  # noqa: PLC0415 - keeps CLI start fast
-    from bot.iam.linter import lint_policy  # noqa: PLC0415
 
     if list(args.files).count(STDIO) > 1:
         raise InputError("standard input ('-') can be linted only once")
-    texts = [(path, read_text_file(path, what="policy file")) for path in args.files]
+    texts = [(path, _read(path)) for path in args.files]
     catalogue = default_catalogue()
     results = [
-        FileResult(
-            "<stdin>" if path == STDIO else path,
-            tuple(lint_policy(text, catalogue=catalogue, policy_type=args.policy_type)),
-        )
+        _lint_file("<stdin>" if path == STDIO else path, text, catalogue, args)
         for path, text in texts
     ]
     validation = None
@@ -110,7 +134,66 @@ def run(args: argparse.Namespace) -> int:
     if validation is not None:
         rendered = _note_validation(rendered, args.format, validation)
     write_output(rendered, args.output)
+    unreadable = [r for r in results if r.error is not None]
+    for result in unreadable:
+        print(f"iam-audit: error: policy file {result.file} {result.error}", file=sys.stderr)
+    if unreadable:
+        return EXIT_USAGE
     return exit_code(results, args.fail_on)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """A file's text, or why it is not text (a finding), or why it could not be read."""
+
+    text: str | None = None
+    not_text: str | None = None
+    error: str | None = None
+
+
+def _read(path: str) -> _Read:
+    if path == STDIO:
+        return _Read(text=read_text_file(path, what="policy file"))
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return _Read(error="not found")
+    except IsADirectoryError:
+        return _Read(error="is a directory, not a file")
+    except PermissionError:
+        return _Read(error="cannot be read: permission denied")
+    except OSError as exc:
+        return _Read(error=f"cannot be read: {exc.strerror or exc}")
+    try:
+        return _Read(text=data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        return _Read(
+            not_text=f"not UTF-8 text (byte {exc.start} cannot be decoded): a policy is JSON,"
+            " which is UTF-8"
+        )
+
+
+def _lint_file(name: str, read: _Read, catalogue: Any, args: argparse.Namespace) -> FileResult:
+    from bot.iam.lint_detect import detect_policy_type  # noqa: PLC0415 - keeps CLI start fast
+    from bot.iam.linter import lint_policy  # noqa: PLC0415
+
+    if read.error is not None:
+        return FileResult(name, (), error=read.error)
+    if read.not_text is not None:
+        return FileResult(name, (finding(MALFORMED, None, read.not_text, {}),))
+    assert read.text is not None
+    policy_type, detected = args.policy_type, None
+    if policy_type is None:
+        guess = detect_policy_type(read.text, resource_type=args.resource_type)
+        policy_type, detected = guess.policy_type, guess.reason
+    findings = lint_policy(
+        read.text,
+        catalogue=catalogue,
+        policy_type=policy_type,
+        resource_type=args.resource_type,
+        capabilities=args.capabilities,
+    )
+    return FileResult(name, tuple(findings), policy_type, detected)
 
 
 def _with_aws_validation(
@@ -123,12 +206,18 @@ def _with_aws_validation(
         validate_documents,
     )
 
-    named = [(result.file, text) for result, (_path, text) in zip(results, texts, strict=True)]
+    named = [
+        (result.file, read.text)
+        for result, (_path, read) in zip(results, texts, strict=True)
+        if read.text is not None
+    ]
+    types = {r.policy_type for r in results if r.error is None}
+    policy_type = args.policy_type or (types.pop() if len(types) == 1 else "identity")
     validation = validate_documents(
-        named, args.policy_type, make_client=session_client_maker(args.profile, args.region)
+        named, policy_type, make_client=session_client_maker(args.profile, args.region)
     )
     merged = [
-        FileResult(r.file, merge_lint_findings(r.findings, validation.findings.get(r.file, ())))
+        replace(r, findings=merge_lint_findings(r.findings, validation.findings.get(r.file, ())))
         for r in results
     ]
     return merged, validation
@@ -155,6 +244,15 @@ def _counts(results: list[FileResult]) -> Counter[Severity]:
 def render_text(results: list[FileResult], catalogue_version: str) -> str:
     lines: list[str] = []
     for result in results:
+        if result.error is not None:
+            lines.append(f"{result.file}: ERROR: {result.error}; not linted")
+            continue
+        if result.detected is not None:
+            lines.append(
+                f"{result.file}: linted as {_article(result.policy_type)} {result.policy_type}"
+                f" policy ({result.detected};"
+                " use --type to say otherwise)"
+            )
         if not result.findings:
             lines.append(f"{result.file}: no findings")
         for item in result.findings:
@@ -167,24 +265,38 @@ def render_text(results: list[FileResult], catalogue_version: str) -> str:
     total = sum(counts.values())
     by_severity = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES_WORST_FIRST if counts[s])
     summary = f"{len(results)} file(s), {total} finding(s)"
+    unread = sum(1 for r in results if r.error is not None)
+    if unread:
+        summary = f"{len(results)} file(s) ({unread} not readable), {total} finding(s)"
     if by_severity:
         summary += f" ({by_severity})"
     lines.append(f"{summary}; IAM action data {catalogue_version}")
     return "\n".join(lines) + "\n"
 
 
-def render_json(results: list[FileResult], catalogue_version: str, policy_type: str) -> str:
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def render_json(results: list[FileResult], catalogue_version: str, policy_type: str | None) -> str:
     counts = _counts(results)
     document: dict[str, Any] = {
         "schema": SCHEMA,
         "catalogue_version": catalogue_version,
-        "policy_type": policy_type,
+        "policy_type": policy_type or "detected",
         "files": [
-            {"file": r.file, "findings": [{"file": r.file, **f.to_dict()} for f in r.findings]}
+            {
+                "file": r.file,
+                "policy_type": r.policy_type,
+                "policy_type_detected": r.detected,
+                "error": r.error,
+                "findings": [{"file": r.file, **f.to_dict()} for f in r.findings],
+            }
             for r in results
         ],
         "summary": {
             "files": len(results),
+            "unreadable": sum(1 for r in results if r.error is not None),
             "findings": sum(counts.values()),
             "by_severity": {s.value: counts[s] for s in SEVERITIES_WORST_FIRST},
         },

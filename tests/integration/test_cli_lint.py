@@ -88,24 +88,49 @@ def test_invalid_json_is_a_malformed_finding(
     assert "not valid JSON" in out
 
 
-def test_missing_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unreadable_file_is_reported_and_the_others_still_linted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3 = write(tmp_path, "s3.json", ORIGIN_S3_EXAMPLE)
+    missing = str(tmp_path / "nope.json")
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes(b'{"Version": "2012-10-17", "Statement": [], "Id": "caf\xe9"}')
     ok = write(tmp_path, "ok.json", CLEAN)
-    assert main(["lint", ok, str(tmp_path / "nope.json")]) == 2
+    assert main(["lint", s3, missing, str(latin1), ok]) == 2  # 2: a file could not be read
     captured = capsys.readouterr()
-    assert "not found" in captured.err
+    assert f"policy file {missing} not found" in captured.err
     assert "Traceback" not in captured.err
-    assert captured.out == ""  # nothing is linted when an input is unreadable
+    assert f"{missing}: ERROR: not found; not linted" in captured.out
+    assert f"{s3}: statement 0: MEDIUM RESOURCE_MISMATCH" in captured.out
+    assert f"{latin1}: document: HIGH MALFORMED: not UTF-8 text" in captured.out
+    assert f"{ok}: no findings" in captured.out
+    assert "4 file(s) (1 not readable), 2 finding(s)" in captured.out
+
+
+def test_an_unreadable_file_in_json_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nope.json")
+    ok = write(tmp_path, "ok.json", CLEAN)
+    assert main(["lint", "--format", "json", missing, ok]) == 2
+    data = json.loads(capsys.readouterr().out)
+    files = {f["file"]: f for f in data["files"]}
+    assert files[missing]["error"] == "not found"
+    assert files[ok]["error"] is None
+    assert files[ok]["policy_type"] == "identity"
+    assert data["summary"]["unreadable"] == 1
 
 
 def test_directory_and_bad_options_are_usage_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["lint", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().out
     assert main(["lint", "--fail-on", "severe", write(tmp_path, "a.json", CLEAN)]) == 2
     assert main(["lint", "--type", "session", write(tmp_path, "b.json", CLEAN)]) == 2
     assert main(["lint"]) == 2
     err = capsys.readouterr().err
-    assert "is a directory" in err
+    assert "unknown severity" in err
     assert "Traceback" not in err
 
 
@@ -122,8 +147,39 @@ def test_policy_type_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     }
     path = write(tmp_path, "trust.json", trust)
     assert main(["lint", "--type", "trust", path]) == 0
-    assert main(["lint", path]) == 1  # as an identity policy: a Principal is not allowed
+    assert "linted as" not in capsys.readouterr().out  # the type was given, not assumed
+    assert main(["lint", "--type", "identity", path]) == 1  # a Principal is not allowed there
     assert "should not specify a principal" in capsys.readouterr().out
+
+
+def test_policy_type_is_detected_and_said(capsys: pytest.CaptureFixture[str]) -> None:
+    """The project's own cross-account trust policy lints clean without --type (issue 13)."""
+    trust = str(POLICIES / "bot" / "cross-account-trust.json")
+    assert main(["lint", "--fail-on", "low", trust]) == 0
+    out = capsys.readouterr().out
+    assert f"{trust}: linted as a trust policy (every statement names a Principal" in out
+    assert f"{trust}: no findings" in out
+
+
+def test_resource_type_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bucket_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": ["s3:GetObject", "sqs:SendMessage"],
+                "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+            }
+        ],
+    }
+    path = write(tmp_path, "bucket.json", bucket_policy)
+    assert main(["lint", "--resource-type", "AWS::S3::Bucket", path]) == 1
+    out = capsys.readouterr().out
+    assert "linted as a resource policy (--resource-type AWS::S3::Bucket" in out
+    assert "HIGH UNSUPPORTED_FOR_RESOURCE_TYPE" in out
+    assert "sqs:SendMessage can never apply here" in out
+    assert main(["lint", "--resource-type", "AWS::Nope::Thing", path]) == 2
 
 
 def test_reads_standard_input(

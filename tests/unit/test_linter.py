@@ -111,16 +111,18 @@ def test_malformed_statement_does_not_hide_the_others(catalogue: ActionCatalogue
     ]
 
 
-def test_duplicate_sid_is_malformed_but_statements_still_linted(
+def test_duplicate_sid_is_reported_and_statements_still_linted(
     catalogue: ActionCatalogue,
 ) -> None:
     document = doc(
         allow("s3:GetObject", "arn:aws:s3:::b/*", Sid="Same"),
         allow("s3:ListBucket", "arn:aws:s3:::b/*", Sid="Same"),
     )
-    found = codes(lint(catalogue, document))
-    assert "MALFORMED" in found
-    assert "RESOURCE_MISMATCH" in found
+    findings = lint(catalogue, document)
+    (duplicate,) = only(findings, "DUPLICATE_SID")
+    assert (duplicate.statement, duplicate.severity) == (1, Severity.HIGH)
+    assert "RESOURCE_MISMATCH" in codes(findings)
+    assert "MALFORMED" not in codes(findings)
 
 
 @pytest.mark.parametrize(
@@ -285,7 +287,7 @@ def test_unknown_condition_key(catalogue: ActionCatalogue) -> None:
         {"StringEquals": {"AWS:USERNAME": "alice"}},
         {"StringEquals": {"aws:PrincipalTag/team": "platform"}},
         {"StringLike": {"s3:ExistingObjectTag/env": "prod*"}},
-        {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]}},
+        {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24", "2001:db8::/32"]}},
         {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}},
         {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
         {"NumericLessThan": {"aws:EpochTime": "1800000000"}},
@@ -293,7 +295,7 @@ def test_unknown_condition_key(catalogue: ActionCatalogue) -> None:
         {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin-*"}},
         {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin-*"}},
         {"Null": {"aws:ResourceTag/owner": "false"}},
-        {"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b"]}},
+        {"ForAnyValue:StringEquals": {"aws:CalledVia": ["athena.amazonaws.com"]}},
         {"StringEquals": {"aws:username": "${aws:PrincipalTag/name}"}},
     ],
 )
@@ -556,7 +558,8 @@ def test_not_mfa_lockout(catalogue: ActionCatalogue, statement: dict[str, Any]) 
 
 
 def test_every_code_has_a_default_severity_and_reason() -> None:
-    assert set(CODES) == {
+    assert all(isinstance(s, Severity) and reason for s, reason in CODES.values())
+    assert set(CODES) >= {
         "MALFORMED",
         "UNKNOWN_SERVICE",
         "UNKNOWN_ACTION",
@@ -588,8 +591,11 @@ def test_findings_are_ordered_by_statement_then_severity(catalogue: ActionCatalo
         allow("iam:AttachUserPolicy"),
         allow("s3:GetObject", "arn:aws:s3:::b/*", Condition={"Bool": {"aws:x": "true"}}),
     )
+    del document["Version"]  # a document-level finding (MISSING_VERSION) to order too
     findings = lint(catalogue, document)
-    assert [f.statement for f in findings] == sorted(f.statement or 0 for f in findings)
+    positions = [-1 if f.statement is None else f.statement for f in findings]
+    assert positions == sorted(positions)
+    assert positions[0] == -1  # document-level findings come first
 
 
 def test_star_in_a_resource_policy_is_the_resource_itself(catalogue: ActionCatalogue) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.iam.lint_redundancy import _glob_covers
+from bot.iam.lint_redundancy import glob_covers
 from bot.iam.lint_resources import pattern_covers_wildcard, pattern_matches_format
 
 BUCKET = "arn:${Partition}:s3:::${BucketName}"
@@ -62,11 +62,11 @@ def test_pattern_covers_wildcard(pattern: str, expected: bool) -> None:
         ("", "", True),
     ],
 )
-def test_glob_covers(outer: str, inner: str, expected: bool) -> None:
-    assert _glob_covers(outer, inner) is expected
+def testglob_covers(outer: str, inner: str, expected: bool) -> None:
+    assert glob_covers(outer, inner) is expected
 
 
 def test_long_patterns_do_not_recurse() -> None:
     long_arn = "arn:aws:s3:::b/" + "a/" * 2000 + "*"
-    assert _glob_covers("arn:aws:s3:::b/*", long_arn)
+    assert glob_covers("arn:aws:s3:::b/*", long_arn)
     assert pattern_matches_format(long_arn, OBJECT)

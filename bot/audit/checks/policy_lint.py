@@ -17,11 +17,20 @@ from bot.audit.checks._policy_documents import AuditedDocument, audited_document
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
-from bot.iam.lint_model import LintFinding
+from bot.iam.lint_model import (
+    CREDENTIALS_EXPOSURE,
+    PERMISSIONS_MANAGEMENT,
+    PRIVILEGE_ESCALATION,
+    LintFinding,
+)
 from bot.iam.linter import lint_policy
 
 _CACHE_KEY = "policy_lint.by_document_hash"
 _LINTED_KINDS = ("customer_managed", "inline")
+# What a policy lets its holder do (lint's opt-in capability findings) is left to the
+# principal-level checks, which combine every policy and the boundary; the guard below keeps
+# it so if the linter's default ever changes.
+CAPABILITY_CODES = frozenset({PRIVILEGE_ESCALATION, CREDENTIALS_EXPOSURE, PERMISSIONS_MANAGEMENT})
 
 
 def document_hash(document: Any) -> str:
@@ -38,7 +47,11 @@ def cached_lint(
     key = document_hash(document)
     found = cache.get(key)
     if found is None:
-        found = tuple(lint_policy(document, catalogue=catalogue, policy_type="identity"))
+        found = tuple(
+            f
+            for f in lint_policy(document, catalogue=catalogue, policy_type="identity")
+            if f.code not in CAPABILITY_CODES
+        )
         cache[key] = found
     return found
 

@@ -1,0 +1,242 @@
+"""Resource ARNs whose partition, service, region or account segment can never be right.
+
+`arn:partition:service:region:account:resource`: the catalogue's ARN formats say, per resource
+type, whether a region and an account belong there (an S3 bucket has neither, an IAM role no
+region). The formats of the ARN's service whose resource part can match decide; when they
+disagree nothing is reported. Regions and partitions come from data/aws_regions.json (taken
+from botocore's endpoint data); an unknown region is only LOW since AWS adds regions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from functools import cache, lru_cache
+from importlib import resources
+
+from bot.audit.findings import Severity
+from bot.iam.catalogue import ActionCatalogue
+from bot.iam.lint_context import LintContext
+from bot.iam.lint_model import INVALID_ARN, LintFinding, finding
+from bot.iam.lint_resources import pattern_matches_format, service_formats
+from bot.iam.policy import Statement
+
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+@cache
+def partitions() -> dict[str, frozenset[str]]:
+    """Partition -> its region codes."""
+    text = resources.files("bot.iam").joinpath("data/aws_regions.json").read_text("utf-8")
+    raw = json.loads(text)["partitions"]
+    return {name: frozenset(regions) for name, regions in raw.items()}
+
+
+@cache
+def all_regions() -> frozenset[str]:
+    return frozenset().union(*partitions().values())
+
+
+def _dynamic(text: str) -> bool:
+    return "*" in text or "?" in text or "${" in text
+
+
+@lru_cache(maxsize=4)
+def _formats_by_service(catalogue: ActionCatalogue) -> dict[str, tuple[str, ...]]:
+    """ARN service segment -> every ARN format of the catalogue's resource types (all of them,
+    also those no action names yet, such as API Gateway's /apis)."""
+    formats: dict[str, set[str]] = defaultdict(set)
+    for service in catalogue.services():
+        for arn_format in service_formats(service):
+            parts = arn_format.split(":", 5)
+            if len(parts) != 6:
+                continue
+            # Backup's recovery point (arn:...:${Vendor}:...) names other services' ARNs; it is
+            # kept under its own service only, where its segments are Backup's.
+            formats[service if "${" in parts[2] else parts[2]].add(arn_format)
+    return {service: tuple(sorted(found)) for service, found in formats.items()}
+
+
+def _literal_start(resource: str) -> str:
+    """A Resource's resource part up to its first wildcard or variable."""
+    cut = [i for i in (resource.find("*"), resource.find("?"), resource.find("${")) if i >= 0]
+    return resource[: min(cut)] if cut else resource
+
+
+@lru_cache(maxsize=65536)
+def _format_start(arn_format: str) -> str:
+    """A format's resource part up to its first placeholder."""
+    resource = arn_format.split(":", 5)[5]
+    cut = resource.find("${")
+    return resource if cut < 0 else resource[:cut]
+
+
+def _prefixes_agree(a: str, b: str) -> bool:
+    """A cheap necessary condition for two resource parts to match the same ARN."""
+    shorter = min(len(a), len(b))
+    return a[:shorter] == b[:shorter]
+
+
+def _segment_rule(formats: list[str], index: int) -> str | None:
+    """'none' when every format leaves the segment empty, 'some' when every one has a value,
+    None when they disagree."""
+    empty = {not f.split(":", 5)[index] for f in formats}
+    if empty == {True}:
+        return "none"
+    if empty == {False}:
+        return "some"
+    return None
+
+
+@lru_cache(maxsize=16384)
+def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, Severity], ...]:
+    """(kind, message, severity) for one Resource value."""
+    if arn == "*" or not arn.startswith("arn:"):
+        return ()
+    # A variable such as ${aws:PrincipalAccount} holds a colon: mask it before splitting.
+    parts = _PLACEHOLDER.sub("${v}", arn).split(":", 5)
+    if len(parts) < 6:
+        return (
+            (
+                "missing_field",
+                f"{arn} has {len(parts)} of the 6 ARN fields"
+                " (arn:partition:service:region:account:resource)",
+                Severity.MEDIUM,
+            ),
+        )
+    _, partition, service, region, account, _resource = parts
+    found: list[tuple[str, str, Severity]] = []
+    if partition and not _dynamic(partition) and partition not in partitions():
+        found.append(
+            (
+                "partition",
+                f"{arn}: {partition!r} is not an AWS partition"
+                f" (use one of {', '.join(sorted(partitions()))})",
+                Severity.MEDIUM,
+            )
+        )
+    if "*" in service or "?" in service:
+        found.append(
+            (
+                "wildcard_service",
+                f"{arn}: a wildcard in the service name matches resources of every service;"
+                " name the service",
+                Severity.LOW,
+            )
+        )
+        return tuple(found)
+    if service != service.lower():
+        found.append(
+            (
+                "service_case",
+                f"{arn}: service names in ARNs are lower case ({service.lower()})",
+                Severity.MEDIUM,
+            )
+        )
+        return tuple(found)
+    formats = _formats_by_service(catalogue).get(service)
+    if not formats:
+        return tuple(found)  # a service the catalogue has no ARN format for: no opinion
+    probe = f"arn:*:{service}:*:*:{parts[5]}"
+    literal = _literal_start(parts[5])
+    matching = [
+        f
+        for f in formats
+        if _prefixes_agree(literal, _format_start(f)) and pattern_matches_format(probe, f)
+    ]
+    if not matching:
+        # LOW: the Service Authorization Reference misses a few resource types IAM does
+        # authorise (CloudFormation's transform/...), so this one may be the catalogue's gap.
+        found.append(
+            (
+                "resource",
+                f"{arn}: the resource part matches no {service} resource type's ARN format"
+                f" (for example {formats[0]}), so it may never match a real resource",
+                Severity.LOW,
+            )
+        )
+        return tuple(found)
+    found.extend(_region_problems(arn, region, partition, _segment_rule(matching, 3)))
+    found.extend(_account_problems(arn, account, _segment_rule(matching, 4)))
+    return tuple(found)
+
+
+def _region_problems(
+    arn: str, region: str, partition: str, rule: str | None
+) -> list[tuple[str, str, Severity]]:
+    if rule == "none" and region and region != "*":
+        return [
+            (
+                "region_not_allowed",
+                f"{arn}: this resource type's ARN has no region; leave the region empty",
+                Severity.MEDIUM,
+            )
+        ]
+    if rule == "some" and not region:
+        return [
+            (
+                "missing_region",
+                f"{arn}: this resource type's ARN needs a region (or *)",
+                Severity.MEDIUM,
+            )
+        ]
+    if rule == "some" and not _dynamic(region):
+        known = partitions().get(partition, all_regions())
+        if region not in known:
+            where = f"in partition {partition}" if partition in partitions() else "at all"
+            return [
+                (
+                    "region",
+                    f"{arn}: {region!r} is not an AWS region {where}",
+                    Severity.LOW,
+                )
+            ]
+    return []
+
+
+def _account_problems(arn: str, account: str, rule: str | None) -> list[tuple[str, str, Severity]]:
+    if rule == "none" and account and account != "*":
+        return [
+            (
+                "account_not_allowed",
+                f"{arn}: this resource type's ARN has no account ID; leave the account empty",
+                Severity.MEDIUM,
+            )
+        ]
+    if (
+        rule == "some"
+        and account
+        and not _dynamic(account)
+        and not _ACCOUNT.match(account)
+        and account != "aws"
+    ):
+        return [
+            (
+                "account",
+                f"{arn}: {account!r} is not an account ID (12 digits)",
+                Severity.MEDIUM,
+            )
+        ]
+    return []
+
+
+def lint_arns(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    for element, values in (
+        ("Resource", statement.resources),
+        ("NotResource", statement.not_resources),
+    ):
+        for value in values or ():
+            for kind, message, severity in arn_problems(value, ctx.catalogue):
+                findings.append(
+                    finding(
+                        INVALID_ARN,
+                        statement.index,
+                        f"{element} {message}",
+                        {"kind": kind, "arn": value, "element": element},
+                        severity=severity,
+                    )
+                )
+    return findings

@@ -1,0 +1,81 @@
+"""Grants broader than they look: Allow with NotResource, and iam:PassRole or
+iam:CreateServiceLinkedRole on every role (Access Analyzer's "Pass role with ..." security
+warnings and "Create SLR with ..." general warnings, one code each with the variant in `kind`).
+"""
+
+from __future__ import annotations
+
+from bot.iam.lint_context import LintContext
+from bot.iam.lint_model import (
+    ALLOW_NOT_RESOURCE,
+    CREATE_SLR_WILDCARD,
+    PASS_ROLE_WILDCARD,
+    LintFinding,
+    finding,
+)
+from bot.iam.lint_resources import covers_every_resource
+from bot.iam.policy import Statement
+
+_PASS_ROLE = "iam:PassRole"
+_CREATE_SLR = "iam:CreateServiceLinkedRole"
+# The condition keys AWS names as the remedy when the resource cannot be narrowed.
+_SCOPING_KEYS = {_PASS_ROLE: "iam:passedtoservice", _CREATE_SLR: "iam:awsservicename"}
+
+
+def lint_broad_grants(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    if statement.effect != "Allow" or ctx.policy_type not in ("identity", "resource"):
+        return []
+    findings: list[LintFinding] = []
+    if statement.not_resources is not None and ctx.policy_type == "identity":
+        findings.append(
+            finding(
+                ALLOW_NOT_RESOURCE,
+                statement.index,
+                "Allow with NotResource grants the actions on every resource except "
+                + ", ".join(statement.not_resources)
+                + ", including resources created later; list the resources in Resource",
+                {"not_resources": list(statement.not_resources)},
+            )
+        )
+    if ctx.policy_type == "identity":
+        findings.extend(_every_role(statement, ctx, _PASS_ROLE, PASS_ROLE_WILDCARD))
+        findings.extend(_every_role(statement, ctx, _CREATE_SLR, CREATE_SLR_WILDCARD))
+    return findings
+
+
+def _every_role(
+    statement: Statement, ctx: LintContext, action: str, code: str
+) -> list[LintFinding]:
+    if action not in ctx.expanded_actions(statement):
+        return []
+    if any(c.key.lower() == _SCOPING_KEYS[action] for c in statement.conditions):
+        return []
+    info = ctx.catalogue.action(action)
+    if info is None:
+        return []
+    if statement.not_resources is not None:
+        where = "with NotResource (every role not listed)"
+        kind = "not_resource"
+    elif statement.resources is not None and covers_every_resource(info, statement.resources):
+        where = "on every resource (" + ", ".join(statement.resources) + ")"
+        kind = "star_resource"
+    else:
+        return []
+    named = statement.actions is not None and any(
+        p.lower() == action.lower() for p in statement.actions
+    )
+    via = (
+        ""
+        if named
+        else (" through NotAction" if statement.actions is None else " through a wildcard action")
+    )
+    remedy = "iam:PassedToService" if action == _PASS_ROLE else "iam:AWSServiceName"
+    return [
+        finding(
+            code,
+            statement.index,
+            f"allows {action}{via} {where}; name the role ARNs in Resource or add a"
+            f" {remedy} condition",
+            {"kind": kind, "action": action, "explicit": named},
+        )
+    ]

@@ -1,0 +1,294 @@
+"""Condition blocks whose shape or values cannot do what they seem to.
+
+Shape: keys repeated in different case, Bool with both values, empty blocks and empty value lists
+(with ForAllValues / IfExists they match only when the key is absent, with ForAnyValue never).
+Values: wildcards under an Equals operator, private ranges in aws:SourceIp, host bits after the
+mask, epoch dates, malformed region / VPC / VPC endpoint IDs, numeric bounds that repeat, and
+keys that are safe only with their pair (Access Analyzer's "Missing paired condition keys").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+
+from bot.audit.findings import Severity
+from bot.iam.conditions import parse_operator
+from bot.iam.lint_arns import all_regions
+from bot.iam.lint_context import LintContext
+from bot.iam.lint_model import (
+    CONDITION_KEY_CASE,
+    CONDITION_MULTIPLE_BOOLEAN,
+    CONDITION_VALUE,
+    EMPTY_ELEMENT,
+    MISSING_PAIRED_KEY,
+    PRIVATE_SOURCE_IP,
+    REDUNDANT_CONDITION_VALUE,
+    WILDCARD_WITHOUT_LIKE,
+    LintFinding,
+    finding,
+)
+from bot.iam.policy import Condition, Statement
+
+# Addresses that never reach AWS's public endpoints as a request's source (RFC 1918, shared
+# address space, loopback, link-local; IPv6 unique-local, link-local, loopback). The
+# documentation ranges (203.0.113.0/24, 2001:db8::/32) are public for this purpose: AWS's own
+# examples use them.
+_PRIVATE_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+        "::1/128",
+    )
+)
+_EPOCH = re.compile(r"^\d+$")
+_VPC = re.compile(r"^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+_VPCE = re.compile(r"^vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+_PAIRS: dict[str, tuple[str, ...]] = {
+    # Access Analyzer: aws:VpcSourceIp is checked with the VPC or endpoint it came through.
+    "aws:vpcsourceip": ("aws:SourceVpc", "aws:SourceVpce"),
+    "aws:ec2instancesourceprivateipv4": ("aws:Ec2InstanceSourceVpc",),
+}
+_BOUND_OPERATORS = {
+    "NumericLessThan": "greatest",
+    "NumericLessThanEquals": "greatest",
+    "NumericGreaterThan": "least",
+    "NumericGreaterThanEquals": "least",
+}
+
+
+def lint_condition_shape(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    raw = ctx.raw(statement).get("Condition")
+    if isinstance(raw, Mapping) and not raw:
+        findings.append(
+            finding(
+                EMPTY_ELEMENT,
+                statement.index,
+                "Condition is an empty object: it adds nothing; remove it or add conditions",
+                {"element": "Condition"},
+            )
+        )
+    by_operator: dict[str, list[Condition]] = defaultdict(list)
+    for condition in statement.conditions:
+        by_operator[condition.operator].append(condition)
+    for operator, conditions in by_operator.items():
+        spellings: dict[str, set[str]] = defaultdict(set)
+        for condition in conditions:
+            spellings[condition.key.lower()].add(condition.key)
+        for keys in spellings.values():
+            if len(keys) > 1:
+                findings.append(
+                    finding(
+                        CONDITION_KEY_CASE,
+                        statement.index,
+                        f"{operator} names {', '.join(sorted(keys))}: condition keys are"
+                        " case-insensitive, so this is one key twice; keep one spelling",
+                        {"operator": operator, "keys": sorted(keys)},
+                    )
+                )
+    for condition in statement.conditions:
+        findings.extend(_empty_values(statement, condition))
+        spec = parse_operator(condition.operator)
+        if spec.base == "Bool" and {v.lower() for v in condition.values} >= {"true", "false"}:
+            findings.append(
+                finding(
+                    CONDITION_MULTIPLE_BOOLEAN,
+                    statement.index,
+                    f"{condition.operator} {condition.key} lists both true and false: it matches"
+                    " whenever the key is present; use one value",
+                    {"operator": condition.operator, "key": condition.key},
+                )
+            )
+    return findings
+
+
+def _empty_values(statement: Statement, condition: Condition) -> list[LintFinding]:
+    if condition.values:
+        return []
+    spec = parse_operator(condition.operator)
+    if spec.qualifier == "ForAllValues" or spec.if_exists:
+        what = (
+            "matches only when the key is absent from the request; to test that, use"
+            ' Null with "true"'
+        )
+    elif spec.qualifier == "ForAnyValue":
+        what = "never matches, so the statement never applies"
+    else:
+        what = "has no value to compare, so it never matches"
+    return [
+        finding(
+            EMPTY_ELEMENT,
+            statement.index,
+            f"{condition.operator} {condition.key} has an empty value list: it {what}",
+            {"element": "Condition", "operator": condition.operator, "key": condition.key},
+        )
+    ]
+
+
+def lint_condition_values(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    keys = {c.key.lower() for c in statement.conditions}
+    for condition in statement.conditions:
+        spec = parse_operator(condition.operator)
+        key = condition.key.lower()
+        findings.extend(_wildcards(statement, condition, spec.family, spec.positive))
+        if spec.family == "IpAddress":
+            findings.extend(_ip_values(statement, condition, key, spec.negated))
+        if spec.family == "Date":
+            epochs = [v for v in condition.values if _EPOCH.match(v)]
+            if epochs and key != "aws:epochtime":
+                findings.append(
+                    _value(
+                        statement,
+                        condition,
+                        "epoch_date",
+                        f"{condition.operator} {condition.key}: {', '.join(epochs)} is an"
+                        " epoch time, which may not resolve as you expect; write an ISO 8601"
+                        " date such as 2026-01-31T00:00:00Z",
+                    )
+                )
+        if spec.family == "String":
+            findings.extend(_identifier_values(statement, condition, key))
+        if spec.positive in _BOUND_OPERATORS and len(condition.values) > 1:
+            findings.append(
+                finding(
+                    REDUNDANT_CONDITION_VALUE,
+                    statement.index,
+                    f"{condition.operator} {condition.key} lists {len(condition.values)} bounds;"
+                    f" only the {_BOUND_OPERATORS[spec.positive]} matters, keep that one",
+                    {"operator": condition.operator, "key": condition.key},
+                )
+            )
+        pair = _PAIRS.get(key)
+        if pair and not keys & {p.lower() for p in pair}:
+            findings.append(
+                finding(
+                    MISSING_PAIRED_KEY,
+                    statement.index,
+                    f"{condition.key} is safe only together with {' or '.join(pair)}: private"
+                    " addresses repeat across VPCs",
+                    {"key": condition.key, "paired_with": list(pair)},
+                )
+            )
+    return findings
+
+
+def _value(statement: Statement, condition: Condition, kind: str, message: str) -> LintFinding:
+    return finding(
+        CONDITION_VALUE,
+        statement.index,
+        message,
+        {"kind": kind, "operator": condition.operator, "key": condition.key},
+    )
+
+
+def _wildcards(
+    statement: Statement, condition: Condition, family: str, positive: str
+) -> list[LintFinding]:
+    # ArnEquals matches wildcards like ArnLike (IAM's condition operator reference).
+    if family != "String" or positive == "StringLike":
+        return []
+    literal = [v for v in condition.values if ("*" in v or "?" in v) and "${" not in v]
+    if not literal:
+        return []
+    return [
+        finding(
+            WILDCARD_WITHOUT_LIKE,
+            statement.index,
+            f"{condition.operator} {condition.key}: {', '.join(repr(v) for v in literal)}"
+            " compare(s) * and ? literally; if they are wildcards use"
+            f" {condition.operator.replace('Equals', 'Like').replace('IgnoreCase', '')}",
+            {"operator": condition.operator, "key": condition.key, "values": literal},
+        )
+    ]
+
+
+def _ip_values(
+    statement: Statement, condition: Condition, key: str, negated: bool
+) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    networks = []
+    for value in condition.values:
+        try:
+            network = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            continue  # CONDITION_TYPE_MISMATCH reports unparsable values
+        networks.append(network)
+        if network.network_address != ipaddress.ip_interface(value.strip()).ip:
+            findings.append(
+                _value(
+                    statement,
+                    condition,
+                    "host_bits",
+                    f"{condition.operator} {condition.key}: {value} has bits set after the"
+                    f" /{network.prefixlen} mask, which are ignored; write {network}",
+                )
+            )
+    if key != "aws:sourceip" or not networks:
+        return findings
+    private = [n for n in networks if _is_private(n)]
+    if not private:
+        return findings
+    everything = len(private) == len(networks)
+    if negated:
+        effect = "never match, so NotIpAddress with them always matches"
+    else:
+        effect = "never match, so the condition is never true"
+    findings.append(
+        finding(
+            PRIVATE_SOURCE_IP,
+            statement.index,
+            f"{condition.operator} aws:SourceIp lists private range(s)"
+            f" {', '.join(str(n) for n in private)}: aws:SourceIp holds only public addresses,"
+            + (f" so they {effect}" if everything else " so those never match")
+            + "; use aws:VpcSourceIp for addresses inside a VPC",
+            {"operator": condition.operator, "private": [str(n) for n in private]},
+            severity=None if everything else Severity.LOW,
+        )
+    )
+    return findings
+
+
+def _dynamic(value: str) -> bool:
+    return "*" in value or "?" in value or "${" in value
+
+
+def _is_private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    return any(
+        network.version == private.version and network.subnet_of(private)  # type: ignore[arg-type]
+        for private in _PRIVATE_NETWORKS
+    )
+
+
+def _identifier_values(statement: Statement, condition: Condition, key: str) -> list[LintFinding]:
+    checks = {
+        "aws:requestedregion": ("region", lambda v: v in all_regions(), "an AWS region"),
+        "aws:sourcevpc": ("vpc", _VPC.match, "a VPC ID (vpc-...)"),
+        "aws:sourcevpce": ("vpc_endpoint", _VPCE.match, "a VPC endpoint ID (vpce-...)"),
+    }
+    check = checks.get(key)
+    if check is None:
+        return []
+    kind, valid, what = check
+    bad = [v for v in condition.values if not _dynamic(v) and not valid(v)]
+    if not bad:
+        return []
+    return [
+        _value(
+            statement,
+            condition,
+            kind,
+            f"{condition.operator} {condition.key}: {', '.join(repr(v) for v in bad)} is not"
+            f" {what}, so it never matches",
+        )
+    ]

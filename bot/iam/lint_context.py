@@ -1,0 +1,77 @@
+"""What every lint rule may look at: the parsed statements, the raw JSON they came from, and
+the policy's type, Version and (for resource policies) resource type.
+
+Rules take `(statement, ctx)` or `(ctx)`; the raw JSON is kept because some of AWS's checks are
+about its shape (an empty `Condition: {}`, a Sid of `""`) which parsing normalises away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from bot.iam.catalogue import ActionCatalogue
+from bot.iam.lint_model import PolicyType
+from bot.iam.policy import VERSION_2012, Statement
+
+
+@dataclass(frozen=True)
+class LintContext:
+    catalogue: ActionCatalogue
+    policy_type: PolicyType
+    statements: tuple[Statement, ...]
+    document: Mapping[str, Any] | None  # None when the text is not a JSON object
+    text: str | None = None  # the JSON text as given, when it was given as text
+    resource_type: str | None = None  # e.g. AWS::S3::Bucket, for resource policies
+    capabilities: bool = False  # also report what the policy lets its holder do (opt-in)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def raw_statements(self) -> tuple[Any, ...]:
+        raw = self.document.get("Statement") if self.document is not None else None
+        if isinstance(raw, Mapping):
+            return (raw,)
+        return tuple(raw) if isinstance(raw, list) else ()
+
+    def raw(self, statement: Statement) -> Mapping[str, Any]:
+        """The JSON object a parsed statement came from ({} if it cannot be found)."""
+        raws = self.raw_statements
+        if 0 <= statement.index < len(raws) and isinstance(raws[statement.index], Mapping):
+            return raws[statement.index]
+        return {}
+
+    @property
+    def version(self) -> str:
+        """The document's Version as written ("" when absent or not a string)."""
+        version = self.document.get("Version", "") if self.document is not None else ""
+        return version if isinstance(version, str) else ""
+
+    @property
+    def substitutes_variables(self) -> bool:
+        return self.version == VERSION_2012
+
+    @cached_property
+    def allowed_actions(self) -> frozenset[str]:
+        """Every action some Allow statement names (Action or NotAction), whatever its
+        resources or conditions, less those a Deny on every resource without conditions takes
+        back: what Parliament's capability checks look at."""
+        allowed: set[str] = set()
+        denied: set[str] = set()
+        for statement in self.statements:
+            if statement.effect == "Allow":
+                allowed |= self.expanded_actions(statement)
+            elif (
+                not statement.conditions
+                and statement.resources is not None
+                and "*" in statement.resources
+            ):
+                denied |= self.expanded_actions(statement)
+        return frozenset(allowed - denied)
+
+    def expanded_actions(self, statement: Statement) -> frozenset[str]:
+        """The actions a statement names (all but its NotAction list for NotAction)."""
+        if statement.actions is not None:
+            return self.catalogue.expand_all(statement.actions)
+        return self.catalogue.expand_not_action(statement.not_actions or ())

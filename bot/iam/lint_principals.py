@@ -1,0 +1,360 @@
+"""Principals: their format, who they let in, and what a role trust policy needs for each type.
+
+IAM's forms (IAM User Guide, "AWS JSON policy elements: Principal"): an account ID or
+`arn:...:iam::ACCOUNT:root|user/..|role/..`, an STS assumed-role or federated-user ARN,
+`service.amazonaws.com`, a SAML or OIDC provider ARN or one of the web identity providers, a
+64-hex canonical user ID, or `*`. Trust policies must pair each principal type with its assume
+action, and web identity trusts need the token's audience (and, for GitHub Actions, the
+repository in `sub`) pinned by conditions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from bot.audit.findings import Severity
+from bot.iam.catalogue import ActionCatalogue
+from bot.iam.conditions import parse_operator
+from bot.iam.lint_context import LintContext
+from bot.iam.lint_model import (
+    ALLOW_NOT_PRINCIPAL,
+    CONFUSED_DEPUTY,
+    INVALID_PRINCIPAL,
+    OIDC_MISSING_AUDIENCE,
+    OIDC_MISSING_SUBJECT,
+    PUBLIC_PRINCIPAL,
+    TRUST_ACTION_MISMATCH,
+    LintFinding,
+    finding,
+)
+from bot.iam.policy import Principal, Statement
+
+_ACCOUNT = r"\d{12}"
+_PARTITION = r"aws(?:-[a-z]+(?:-[a-z]+)?)?"
+_AWS_PRINCIPAL = re.compile(
+    rf"^(?:{_ACCOUNT}|arn:{_PARTITION}:iam::{_ACCOUNT}:(?:root|user/.+|role/.+)"
+    rf"|arn:{_PARTITION}:sts::{_ACCOUNT}:(?:assumed-role/[^/]+/.+|federated-user/.+))$"
+)
+_UNIQUE_ID = re.compile(r"^(AIDA|AROA)[A-Z0-9]{12,}$")
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?$")
+_SAML = re.compile(rf"^arn:{_PARTITION}:iam::{_ACCOUNT}:saml-provider/[\w+=,.@-]+$")
+_OIDC = re.compile(rf"^arn:{_PARTITION}:iam::{_ACCOUNT}:oidc-provider/(?P<provider>.+)$")
+_WEB_IDENTITY = frozenset(
+    {
+        "cognito-identity.amazonaws.com",
+        "www.amazon.com",
+        "graph.facebook.com",
+        "accounts.google.com",
+    }
+)
+_CANONICAL = re.compile(r"^[0-9a-f]{64}$")
+_GITHUB = "token.actions.githubusercontent.com"
+_COGNITO = "cognito-identity.amazonaws.com"
+# Condition keys that, tested positively, limit "Principal": "*" to known callers.
+_PINNING_KEYS = frozenset(
+    {
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:userid",
+        "aws:sourcevpce",
+        "aws:sourcevpc",
+        "aws:sourcearn",
+        "aws:sourceaccount",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:sourceowner",
+    }
+)
+_CONFUSED_DEPUTY_KEYS = frozenset(
+    {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
+)
+# Services that assume a role to run the customer's own code or instances: the role's
+# credentials go to that workload, and AWS's trust examples for them carry no source condition.
+_WORKLOAD_SERVICES = frozenset(
+    {
+        "ec2.amazonaws.com",
+        "lambda.amazonaws.com",
+        "edgelambda.amazonaws.com",
+        "ecs-tasks.amazonaws.com",
+        "eks.amazonaws.com",
+        "eks-fargate-pods.amazonaws.com",
+        "pods.eks.amazonaws.com",
+        "ec2.amazonaws.com.cn",
+        "lambda.amazonaws.com.cn",
+    }
+)
+
+
+def _entries(principal: Principal | None) -> Iterator[tuple[str, str]]:
+    if principal is None or principal == "*":
+        return
+    for kind, values in principal.items():
+        for value in values:
+            yield kind, value
+
+
+def _is_public(principal: Principal | None) -> bool:
+    return principal == "*" or any(k == "AWS" and v == "*" for k, v in _entries(principal))
+
+
+def principal_problem(kind: str, value: str) -> tuple[str, str, Severity] | None:
+    """(kind of problem, message, severity) when a Principal entry is not a form IAM takes."""
+    if value == "*" and kind == "AWS":
+        return None
+    if "${" in value:
+        return None  # lint_variables reports variables in Principal
+    if kind == "AWS":
+        if _AWS_PRINCIPAL.match(value) and "*" not in value and "?" not in value:
+            return None
+        if _UNIQUE_ID.match(value):
+            return (
+                "unique_id",
+                f"AWS principal {value} is a unique ID; use the user's or role's ARN (IAM keeps"
+                " the ID, and a recreated principal would not match)",
+                Severity.LOW,
+            )
+        if "*" in value or "?" in value:
+            return (
+                "wildcard",
+                f"AWS principal {value!r}: wildcards are not allowed inside a principal; use"
+                ' "*" with a condition such as aws:PrincipalArn or aws:PrincipalOrgID',
+                Severity.HIGH,
+            )
+        return (
+            "format",
+            f"AWS principal {value!r} is not an account ID or an IAM/STS principal ARN",
+            Severity.HIGH,
+        )
+    if kind == "Service":
+        if _SERVICE.match(value):
+            return None
+        if "*" in value or "?" in value:
+            return (
+                "wildcard",
+                f"service principal {value!r}: wildcards are not allowed",
+                Severity.HIGH,
+            )
+        return (
+            "format",
+            f"service principal {value!r} is not of the form service.amazonaws.com",
+            Severity.HIGH,
+        )
+    if kind == "Federated":
+        if _SAML.match(value) or _OIDC.match(value) or value in _WEB_IDENTITY:
+            return None
+        return (
+            "federated",
+            f"federated principal {value!r} is not a SAML or OIDC provider ARN"
+            f" (arn:aws:iam::ACCOUNT:saml-provider/NAME, ...:oidc-provider/HOST) or one of"
+            f" {', '.join(sorted(_WEB_IDENTITY))}",
+            Severity.HIGH,
+        )
+    if kind == "CanonicalUser" and not _CANONICAL.match(value):
+        return ("format", f"canonical user {value!r} is not a 64-hex ID", Severity.HIGH)
+    return None
+
+
+def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    for element, principal in (
+        ("Principal", statement.principals),
+        ("NotPrincipal", statement.not_principals),
+    ):
+        for kind, value in _entries(principal):
+            problem = principal_problem(kind, value)
+            if problem is not None:
+                what, message, severity = problem
+                findings.append(
+                    finding(
+                        INVALID_PRINCIPAL,
+                        statement.index,
+                        f"{element}: {message}",
+                        {"kind": what, "principal_type": kind, "value": value},
+                        severity=severity,
+                    )
+                )
+    if statement.not_principals is not None and statement.effect == "Allow":
+        findings.append(
+            finding(
+                ALLOW_NOT_PRINCIPAL,
+                statement.index,
+                "Allow with NotPrincipal grants every principal not listed, anonymous users"
+                " included; name the principals in Principal instead",
+                {},
+            )
+        )
+    elif statement.not_principals is not None and ctx.policy_type == "trust":
+        findings.append(
+            finding(
+                INVALID_PRINCIPAL,
+                statement.index,
+                "a role trust policy cannot use NotPrincipal; name the principals that may"
+                " assume the role",
+                {"kind": "not_principal_in_trust"},
+            )
+        )
+    if statement.effect == "Allow" and _is_public(statement.principals):
+        public = _public(statement, ctx)
+        if public is not None:
+            findings.append(public)
+    if ctx.policy_type == "trust" and statement.effect == "Allow":
+        findings.extend(_trust(statement, ctx.catalogue))
+    if statement.effect == "Allow" and ctx.policy_type in ("trust", "resource"):
+        findings.extend(_confused_deputy(statement, ctx))
+    return findings
+
+
+def _pinned(statement: Statement) -> bool:
+    """Whether a positive condition names who may come in (AWS's pattern for "Principal": "*"
+    limited to an organization, account, VPC endpoint or source)."""
+    return any(
+        c.key.lower() in _PINNING_KEYS
+        and not parse_operator(c.operator).negated
+        and not parse_operator(c.operator).if_exists
+        and "*" not in "".join(c.values)
+        for c in statement.conditions
+    )
+
+
+def _public(statement: Statement, ctx: LintContext) -> LintFinding | None:
+    if _pinned(statement):
+        return None
+    who = "assume this role" if ctx.policy_type == "trust" else "use these permissions"
+    conditioned = bool(statement.conditions)
+    severity = Severity.MEDIUM if conditioned else None
+    if ctx.policy_type == "resource" and _reads_only(statement, ctx):
+        # e.g. AWS's static-website bucket policy: public on purpose, and read-only
+        severity = Severity.LOW if conditioned else Severity.MEDIUM
+    return finding(
+        PUBLIC_PRINCIPAL,
+        statement.index,
+        f'Principal "*" lets anyone in any AWS account {who}'
+        + (
+            "; its conditions are all that limit it, check that they pin the account or"
+            " organization (aws:PrincipalAccount, aws:PrincipalOrgID, aws:SourceVpce ...)"
+            if conditioned
+            else ", with no condition to limit it"
+        ),
+        {"has_conditions": conditioned},
+        severity=severity,
+    )
+
+
+def _reads_only(statement: Statement, ctx: LintContext) -> bool:
+    actions = ctx.expanded_actions(statement)
+    readable = ctx.catalogue.actions_by_access_level(
+        "Read"
+    ) | ctx.catalogue.actions_by_access_level("List")
+    return bool(actions) and actions <= readable
+
+
+def _keys(statement: Statement) -> set[str]:
+    return {c.key.lower() for c in statement.conditions}
+
+
+def _allows(catalogue: ActionCatalogue, statement: Statement, action: str) -> bool:
+    patterns = statement.actions or ()
+    if statement.not_actions is not None:
+        return action in catalogue.expand_not_action(statement.not_actions)
+    return action in catalogue.expand_all(patterns)
+
+
+def _trust(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    needs: dict[str, list[str]] = {}
+    for kind, value in _entries(statement.principals):
+        if kind in ("AWS", "Service"):
+            needs.setdefault("sts:AssumeRole", []).append(value)
+        elif kind == "Federated":
+            if _SAML.match(value):
+                needs.setdefault("sts:AssumeRoleWithSAML", []).append(value)
+            elif _OIDC.match(value) or value in _WEB_IDENTITY:
+                needs.setdefault("sts:AssumeRoleWithWebIdentity", []).append(value)
+        if kind == "Service" and value.startswith("rolesanywhere."):
+            for extra in ("sts:TagSession", "sts:SetSourceIdentity"):
+                needs.setdefault(extra, []).append(value)
+    if statement.principals == "*":
+        needs.setdefault("sts:AssumeRole", []).append("*")
+    for action, principals in needs.items():
+        if not _allows(catalogue, statement, action):
+            findings.append(
+                finding(
+                    TRUST_ACTION_MISMATCH,
+                    statement.index,
+                    f"{', '.join(principals)} need(s) {action} in this trust statement,"
+                    " which does not allow it, so they cannot assume the role",
+                    {"missing_action": action, "principals": principals},
+                )
+            )
+    if "sts:AssumeRoleWithWebIdentity" in needs:
+        findings.extend(_web_identity(statement, needs["sts:AssumeRoleWithWebIdentity"]))
+    return findings
+
+
+def _provider(value: str) -> str:
+    match = _OIDC.match(value)
+    return match.group("provider") if match else value
+
+
+def _web_identity(statement: Statement, providers: list[str]) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    keys = _keys(statement)
+    for value in providers:
+        provider = _provider(value).lower()
+        audience = f"{provider}:aud"
+        if provider == _COGNITO:
+            audience = f"{_COGNITO}:aud"
+        if audience not in keys and f"{provider}:azp" not in keys:
+            findings.append(
+                finding(
+                    OIDC_MISSING_AUDIENCE,
+                    statement.index,
+                    f"web identity trust for {provider} has no {audience} condition: tokens"
+                    " the provider issued for any client are accepted",
+                    {"provider": provider, "key": audience},
+                )
+            )
+        if provider.split("/", 1)[0] == _GITHUB:
+            findings.extend(_github_subject(statement, provider))
+    return findings
+
+
+def _github_subject(statement: Statement, provider: str) -> list[LintFinding]:
+    key = f"{provider}:sub"
+    values = [v for c in statement.conditions if c.key.lower() == key for v in c.values]
+    if not values:
+        reason = f"no {key} condition"
+    elif any(v in ("*", "repo:*") or v.startswith("*") for v in values):
+        reason = f"{key} allows {', '.join(repr(v) for v in values)}"
+    else:
+        return []
+    return [
+        finding(
+            OIDC_MISSING_SUBJECT,
+            statement.index,
+            f"GitHub Actions trust with {reason}: any repository's workflow can assume the role;"
+            " pin repo:ORG/REPO:ref:refs/heads/BRANCH (or :environment:NAME)",
+            {"provider": provider, "key": key, "values": values},
+        )
+    ]
+
+
+def _confused_deputy(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    services = [v for k, v in _entries(statement.principals) if k == "Service"]
+    if ctx.policy_type == "trust":
+        services = [s for s in services if s not in _WORKLOAD_SERVICES]
+    if not services or _keys(statement) & _CONFUSED_DEPUTY_KEYS:
+        return []
+    return [
+        finding(
+            CONFUSED_DEPUTY,
+            statement.index,
+            f"service principal(s) {', '.join(services)} without aws:SourceArn or"
+            " aws:SourceAccount: the service could be made to act here on behalf of another"
+            " account (confused deputy); add the condition",
+            {"services": services},
+        )
+    ]

@@ -1,0 +1,145 @@
+"""What a policy makes its holder able to do, as Parliament reports it: privilege escalation
+(the engine's escalation catalogue, bot/iam/data/privesc_methods.json), credentials exposure,
+permissions management, and a policy that withholds actions yet lets its holder rewrite resource
+policies (always reported: the policy contradicts itself).
+
+These look at the actions the policy allows, whatever their resources or conditions (as
+Parliament does). The first three describe a policy working as intended (the bot's own
+remediation policy holds several), so like Parliament's community auditors they are opt-in:
+`lint_policy(capabilities=True)`, `iam-audit lint --capabilities`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+
+from bot.audit.findings import Severity
+from bot.iam.lint_context import LintContext
+from bot.iam.lint_model import (
+    CREDENTIALS_EXPOSURE,
+    PERMISSIONS_MANAGEMENT,
+    PRIVILEGE_ESCALATION,
+    RESOURCE_POLICY_ESCALATION,
+    LintFinding,
+    finding,
+)
+from bot.iam.privesc_methods import action_methods
+
+_NAMED = 5
+# Permissions-management actions that write a resource's policy or ACL (s3:PutBucketPolicy,
+# s3:PutBucketAcl; not kms:CreateGrant): Parliament's example of the escalation.
+_REWRITES_POLICY = re.compile(r"Policy|Acl")
+# Their policy actions are about identities (iam:AttachRolePolicy, organizations:AttachPolicy):
+# PRIVILEGE_ESCALATION's business, not a resource's own policy.
+_IDENTITY_POLICY_SERVICES = frozenset({"iam", "organizations", "sso"})
+# A method that needs an existing, more privileged role already attached to a resource the
+# holder can reach: the policy alone cannot show that role exists, so it is only a pointer.
+_NEEDS_EXISTING_ROLE = "existing-passrole"
+
+
+@cache
+def credential_actions() -> frozenset[str]:
+    """Lower-cased actions that return credentials (data/credential_actions.json)."""
+    text = resources.files("bot.iam").joinpath("data/credential_actions.json").read_text("utf-8")
+    return frozenset(a.lower() for a in json.loads(text)["actions"])
+
+
+def _listed(actions: list[str]) -> str:
+    more = len(actions) - _NAMED
+    return ", ".join(actions[:_NAMED]) + (f" and {more} more" if more > 0 else "")
+
+
+def lint_risk(ctx: LintContext) -> list[LintFinding]:
+    if ctx.policy_type == "resource":
+        return _resource_policy(ctx)
+    if ctx.policy_type != "identity":
+        return []  # trust policies grant assumption only; SCPs and boundaries set ceilings
+    if not ctx.capabilities:
+        return _resource_policy(ctx)
+    allowed = {a.lower(): a for a in ctx.allowed_actions}
+    if not allowed:
+        return []
+    findings = _escalation(allowed) + _resource_policy(ctx)
+    exposed = sorted(allowed[a] for a in credential_actions() if a in allowed)
+    if exposed:
+        findings.append(
+            finding(
+                CREDENTIALS_EXPOSURE,
+                None,
+                f"allows {len(exposed)} action(s) that return credentials or tokens:"
+                f" {_listed(exposed)}",
+                {"actions": exposed[:20], "count": len(exposed)},
+            )
+        )
+    changing = sorted(ctx.allowed_actions & ctx.catalogue.permission_changing_actions())
+    if changing:
+        findings.append(
+            finding(
+                PERMISSIONS_MANAGEMENT,
+                None,
+                f"allows {len(changing)} permissions-management action(s), which change who has"
+                f" access: {_listed(changing)}",
+                {"actions": changing[:20], "count": len(changing)},
+            )
+        )
+    return findings
+
+
+def _escalation(allowed: dict[str, str]) -> list[LintFinding]:
+    held = [
+        method
+        for method in action_methods()
+        if all(action.lower() in allowed for action in method.actions)
+    ]
+    if not held:
+        return []
+    direct = [m for m in held if m.category != _NEEDS_EXISTING_ROLE]
+    shown = direct or held
+    ids = [m.id for m in held]
+    example = shown[0]
+    return [
+        finding(
+            PRIVILEGE_ESCALATION,
+            None,
+            f"allows {len(held)} privilege-escalation method(s) ({_listed(ids)}); e.g."
+            f" {example.id} ({example.category}) needs only {', '.join(example.actions)}",
+            {
+                "methods": ids,
+                "categories": sorted({m.category for m in held}),
+                "needs_existing_role_only": not direct,
+            },
+            severity=None if direct else Severity.LOW,
+        )
+    ]
+
+
+def _resource_policy(ctx: LintContext) -> list[LintFinding]:
+    """Parliament's RESOURCE_POLICY_PRIVILEGE_ESCALATION: the policy withholds some of a
+    service's actions yet allows changing resource policies or ACLs of that service
+    (s3:PutBucketPolicy without s3:DeleteObject), so the withheld ones are one call away. A
+    policy allowing all of the service (KMS's default key policy) withholds nothing."""
+    allowed = ctx.allowed_actions
+    rewrites = sorted(
+        a
+        for a in allowed & ctx.catalogue.permission_changing_actions()
+        if _REWRITES_POLICY.search(a.partition(":")[2])
+        and a.partition(":")[0] not in _IDENTITY_POLICY_SERVICES
+    )
+    services = sorted({a.partition(":")[0] for a in rewrites})
+    withheld = [s for s in services if not ctx.catalogue.expand(f"{s}:*") <= allowed]
+    if not withheld:
+        return []
+    rewrites = [a for a in rewrites if a.partition(":")[0] in withheld]
+    return [
+        finding(
+            RESOURCE_POLICY_ESCALATION,
+            None,
+            f"withholds some {', '.join(withheld)} actions but allows {_listed(rewrites)}, which"
+            " change a resource's policy or ACL: with them the holder can grant itself (or"
+            " anyone) what this policy withholds",
+            {"actions": rewrites[:20], "count": len(rewrites), "services": withheld},
+        )
+    ]
