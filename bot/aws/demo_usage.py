@@ -140,7 +140,12 @@ class _DemoLastAccessed:
                 "JobCreationDate": self.now,
                 "Error": {"Code": "NoSuchEntity", "Message": "the iam-audit demo has no such job"},
             }
-        base = {"JobStatus": "IN_PROGRESS", "JobType": "ACTION_LEVEL", "JobCreationDate": self.now}
+        base = {
+            "JobStatus": "IN_PROGRESS",
+            "JobType": "ACTION_LEVEL",
+            "JobCreationDate": self.now,
+            "JobCompletionDate": self.now,  # required by the API model
+        }
         if job not in self.polled:  # AWS needs a moment: the first poll is still running
             self.polled.add(job)
             return base
