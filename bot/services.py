@@ -50,6 +50,9 @@ class Services:
     # bot.organization_audits.OrganizationAudits for `/iam-audit audit account <id|all>`; built
     # from Settings on first use (organization_of), tests inject one wired to moto.
     organization: Any = None
+    # (principal ARN, created, now) -> UsageEvidence for `/iam-audit rightsize`; None = the demo
+    # data or the live account from Settings (commands/rightsize.py); tests pass stubbed ones.
+    usage_reader: Any = None
 
     @property
     def remediable(self) -> frozenset[str]:

@@ -140,11 +140,13 @@ def prove(
     for _name, (old, new) in sorted(replacements.items()):
         if new is None:
             continue
-        old_keys = Counter(_lint_key(f) for f in _lint(old, catalogue))
+        # A finding is new when the current document has none of its kind at that severity or
+        # worse (narrowing a statement can reword a finding, never make it more severe).
+        worst: dict[str, int] = {}
+        for item in _lint(old, catalogue):
+            worst[item.code] = max(worst.get(item.code, -1), item.severity.rank)
         for item in _lint(new, catalogue):
-            key = _lint_key(item)
-            if old_keys[key] > 0:
-                old_keys[key] -= 1
+            if item.severity.rank <= worst.get(item.code, -1):
                 carried += 1
             else:
                 lint_new.append(item.to_dict())
@@ -181,7 +183,3 @@ def _lint(document: dict[str, Any], catalogue: ActionCatalogue) -> list[Any]:
         for f in lint_policy(document, catalogue=catalogue, policy_type="identity")
         if f.severity.rank >= Severity.LOW.rank
     ]
-
-
-def _lint_key(finding: Any) -> tuple[str, str]:
-    return (finding.code, finding.severity.value)
