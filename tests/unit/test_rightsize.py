@@ -141,9 +141,7 @@ def test_proposal_removes_an_escalation_and_proves_it() -> None:
     plan = get_remediation("rightsize_principal").plan(proposal.remediation_params())
     assert plan.undo_change["remediation"] == "restore_rightsized_policies"
     assert "Escalation paths: 1 -> 0" in plan.effect
-    assert (
-        '-        "iam:CreatePolicyVersion",' in plan.diff or "iam:CreatePolicyVersion" in plan.diff
-    )
+    assert "iam:CreatePolicyVersion" in plan.diff
 
 
 def test_window_longer_than_tracking_is_refused() -> None:
