@@ -39,6 +39,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "digest",
     "findings",
     "analyzer",
+    "rightsize",
 )
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
