@@ -127,10 +127,11 @@ def read_last_accessed(
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
     counter: _Counter | None = None,
+    granularity: str = "ACTION_LEVEL",
 ) -> list[dict[str, Any]]:
-    """Every ServicesLastAccessed entry of an ACTION_LEVEL report for ``arn``."""
+    """Every ServicesLastAccessed entry of a report for ``arn`` (ACTION_LEVEL by default)."""
     counter = counter or _Counter()
-    job = _call(counter, iam, *GENERATE, Arn=arn, Granularity="ACTION_LEVEL")["JobId"]
+    job = _call(counter, iam, *GENERATE, Arn=arn, Granularity=granularity)["JobId"]
     first = _poll(
         lambda: _call(counter, iam, *GET, JobId=job),
         lambda r: str(r.get("JobStatus") or ""),
@@ -410,10 +411,81 @@ def make_usage_reader(
     return read
 
 
+@dataclass(frozen=True, slots=True)
+class LastAccessedCollection:
+    """Service last-accessed data of many principals, and what it cost."""
+
+    services: dict[str, dict[str, str]]  # principal ARN -> namespace -> ISO time or ""
+    calls: int
+    problems: tuple[str, ...] = ()
+
+
+DEFAULT_WORKERS = 4
+
+
+def collect_last_accessed(
+    session: boto3.Session,
+    arns: list[str],
+    *,
+    region: str | None = None,
+    workers: int = DEFAULT_WORKERS,
+    polling: Polling = Polling(),
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> LastAccessedCollection:
+    """SERVICE_LEVEL reports for every principal, at most ``workers`` jobs at once (IAM
+    throttles these APIs; botocore retries adaptively on top). A principal whose report
+    fails is listed in ``problems``; when every one fails the first reason is raised."""
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    if workers < 1:
+        raise CollectionError("--last-accessed-workers must be at least 1")
+    iam = make_client(session, "iam", region=region)  # clients are thread-safe
+    counters: list[_Counter] = []
+
+    def one(arn: str) -> tuple[str, dict[str, str] | None, str]:
+        counter = _Counter()
+        counters.append(counter)
+        try:
+            entries = read_last_accessed(
+                iam,
+                arn,
+                polling=polling,
+                sleep=sleep,
+                monotonic=monotonic,
+                counter=counter,
+                granularity="SERVICE_LEVEL",
+            )
+        except CollectionError as exc:
+            return arn, None, f"{arn}: {exc}"
+        found = {
+            usage.namespace: usage.last_authenticated.isoformat()
+            if usage.last_authenticated
+            else ""
+            for usage in services_from_report(entries)
+        }
+        return arn, found, ""
+
+    services: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="last-accessed") as pool:
+        for arn, found, problem in pool.map(one, arns):
+            if found is None:
+                problems.append(problem)
+            else:
+                services[arn] = found
+    calls = sum(c.calls for c in counters)
+    if arns and not services:
+        raise CollectionError(f"no last-accessed report could be read: {problems[0]}")
+    return LastAccessedCollection(services, calls, tuple(problems))
+
+
 __all__ = [
     "LAST_ACCESSED_ACTIONS",
     "RECOMMENDATION_ACTIONS",
+    "LastAccessedCollection",
     "Polling",
+    "collect_last_accessed",
     "make_usage_reader",
     "read_analyzer_usage",
     "read_last_accessed",

@@ -5,11 +5,20 @@ Access Analyzer API reference (GenerateFindingRecommendation, GetFindingRecommen
 
 from __future__ import annotations
 
+import threading
+import time
+
 import boto3
 import pytest
 from botocore.stub import Stubber
 
-from bot.aws.last_accessed import Polling, read_analyzer_usage, read_last_accessed, read_usage
+from bot.aws.last_accessed import (
+    Polling,
+    collect_last_accessed,
+    read_analyzer_usage,
+    read_last_accessed,
+    read_usage,
+)
 from bot.errors import CollectionError
 from tests.rightsize_support import JOB, NOW, REGION, ago, stub_last_accessed, stubbed_session
 
@@ -196,3 +205,104 @@ def test_access_analyzer_refused_is_a_note_naming_the_action() -> None:
         usage, note = read_analyzer_usage(client, ARN, polling=FAST, sleep=lambda _s: None)
     assert usage is None
     assert "grant access-analyzer:ListAnalyzers" in note
+
+
+# --- `audit --last-accessed`: many principals, bounded ------------------------------------
+
+
+def _completed(*namespaces: str) -> dict:
+    return {
+        "JobStatus": "COMPLETED",
+        "JobType": "SERVICE_LEVEL",
+        "JobCreationDate": NOW,
+        "JobCompletionDate": NOW,
+        "ServicesLastAccessed": [
+            {"ServiceName": n, "ServiceNamespace": n, "LastAuthenticated": ago(2)}
+            for n in namespaces
+        ],
+    }
+
+
+def test_collection_keeps_going_past_a_refused_principal_and_counts_calls() -> None:
+    client = iam_client()
+    stubber = Stubber(client)
+    other = "arn:aws:iam::123456789012:user/bob"
+    stubber.add_response(
+        "generate_service_last_accessed_details",
+        {"JobId": JOB},
+        {"Arn": ARN, "Granularity": "SERVICE_LEVEL"},
+    )
+    stubber.add_response("get_service_last_accessed_details", _completed("s3"), {"JobId": JOB})
+    stubber.add_client_error(
+        "generate_service_last_accessed_details",
+        service_error_code="AccessDenied",
+        http_status_code=403,
+    )
+    stubber.activate()
+    collected = collect_last_accessed(
+        FakeSession(client), [ARN, other], workers=1, polling=FAST, sleep=lambda _s: None
+    )
+    stubber.assert_no_pending_responses()
+    assert collected.services == {ARN: {"s3": ago(2).isoformat()}}
+    assert collected.calls == 3
+    assert len(collected.problems) == 1
+    assert other in collected.problems[0]
+    assert "grant iam:GenerateServiceLastAccessedDetails" in collected.problems[0]
+
+
+def test_collection_refused_everywhere_is_one_error() -> None:
+    client = iam_client()
+    with Stubber(client) as stubber:
+        stubber.add_client_error(
+            "generate_service_last_accessed_details",
+            service_error_code="AccessDenied",
+            http_status_code=403,
+        )
+        with pytest.raises(CollectionError, match="no last-accessed report could be read"):
+            collect_last_accessed(
+                FakeSession(client), [ARN], workers=1, polling=FAST, sleep=lambda _s: None
+            )
+
+
+class FakeSession:
+    """Hands out one prepared client (what make_client asks a boto3 session for)."""
+
+    region_name = REGION
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def client(self, _service: str, **_kwargs):
+        return self._client
+
+
+class CountingIam:
+    """An IAM client that remembers how many report jobs ran at once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.active = 0
+        self.peak = 0
+
+    def generate_service_last_accessed_details(self, *, Arn: str, Granularity: str) -> dict:
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        time.sleep(0.02)
+        return {"JobId": Arn}
+
+    def get_service_last_accessed_details(self, *, JobId: str) -> dict:
+        with self.lock:
+            self.active -= 1
+        return _completed("sqs")
+
+
+def test_collection_runs_at_most_the_given_number_of_jobs_at_once() -> None:
+    iam = CountingIam()
+    arns = [f"arn:aws:iam::123456789012:role/r{n}" for n in range(12)]
+    collected = collect_last_accessed(
+        FakeSession(iam), arns, workers=3, polling=FAST, sleep=lambda _s: None
+    )
+    assert len(collected.services) == 12
+    assert collected.calls == 24
+    assert 1 <= iam.peak <= 3
