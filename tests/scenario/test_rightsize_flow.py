@@ -237,3 +237,20 @@ def test_bad_input_gets_the_usage(make_bot, aws) -> None:
     assert "Usage: /iam-audit rightsize" in reply["text"]
     bot.command("rightsize group/devs", user="UREQ", via="dispatch")
     bot.mock.wait_until(lambda calls: "user or a role" in texts(bot.mock.calls_to("chat.update")))
+
+
+def test_serve_demo_shows_a_proposal_as_a_preview(bot) -> None:
+    """`serve --demo`: the demo account's usage data, the proof and the diff; no request, since
+    demo mode has no account to change."""
+    bot.command("audit", via="dispatch")
+    bot.mock.wait_until(
+        lambda calls: any("IAM audit of account" in c.body.get("text", "") for c in calls)
+    )
+    bot.services.jobs.wait_idle()
+    bot.command("rightsize role/lambda-processor", user="UREQ", via="dispatch")
+    bot.mock.wait_until(lambda calls: "Demo mode" in texts(bot.mock.calls_to("chat.update")))
+    shown = texts(bot.mock.calls_to("chat.update"))
+    assert "Right-sizing role lambda-processor" in shown
+    assert "Escalation paths: 1 -&gt; 0" in shown  # escaped for mrkdwn
+    assert "iam:CreatePolicyVersion" in shown
+    assert posted_requests(bot) == []
