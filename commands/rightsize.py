@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from bot.approvals.desk import Refused
@@ -29,7 +30,7 @@ from commands.findings import run_in_pool
 from commands.request import CommandRequest
 
 NAME = "rightsize"
-USAGE = "rightsize <user/NAME|role/NAME> [--days N] [--preview]"
+USAGE = "rightsize <user/NAME|role/NAME> [--days N] [--copy-aws-managed] [--preview]"
 SUMMARY = (
     "Cut a user's or role's policies down to what it used (IAM last-accessed data, Access"
     " Analyzer), with the proof; posted for approval, with Undo."
@@ -39,10 +40,19 @@ EXAMPLES = ("rightsize role/lambda-processor", "rightsize user/kate.notaction --
 log = logging.getLogger(__name__)
 
 
-def parse_args(args: list[str]) -> tuple[str, int, bool]:
+@dataclass(frozen=True, slots=True)
+class Options:
+    principal: str
+    days: int = DEFAULT_WINDOW_DAYS
+    preview: bool = False
+    copy_aws_managed: bool = False
+
+
+def parse_args(args: list[str]) -> Options:
     principal = ""
     days = DEFAULT_WINDOW_DAYS
     preview = False
+    copy = False
     items = iter(args)
     for item in items:
         name, has_inline, inline = item.partition("=") if item.startswith("--") else (item, "", "")
@@ -56,6 +66,8 @@ def parse_args(args: list[str]) -> tuple[str, int, bool]:
                 raise InputError(f"--days must be 1 to {MAX_WINDOW_DAYS}")
         elif name == "--preview":
             preview = True
+        elif name == "--copy-aws-managed":
+            copy = True
         elif item.startswith("-"):
             raise InputError(f"unknown option {item}")
         elif principal:
@@ -64,7 +76,7 @@ def parse_args(args: list[str]) -> tuple[str, int, bool]:
             principal = item
     if not principal:
         raise InputError("name the user or role")
-    return principal, days, preview
+    return Options(principal, days, preview, copy)
 
 
 def usage_reader(services: Services) -> Any:
@@ -81,26 +93,33 @@ def usage_reader(services: Services) -> Any:
     return services.usage_reader
 
 
-def propose(services: Services, text: str, days: int) -> Proposal:
+def propose(services: Services, options: Options) -> Proposal:
     """Read the usage and build the proposal (in the pool: the AWS job takes seconds)."""
     cached = services.audits.snapshot()
     snapshot = cached.snapshot
-    kind, name = parse_principal(text, snapshot)
+    kind, name = parse_principal(options.principal, snapshot)
     principal = find_principal(snapshot, kind, name)
     evidence = usage_reader(services)(principal.arn, principal.create_date, services.clock())
     return build_proposal(
-        snapshot, kind, name, evidence=evidence, days=days, catalogue=default_catalogue()
+        snapshot,
+        kind,
+        name,
+        evidence=evidence,
+        days=options.days,
+        catalogue=default_catalogue(),
+        copy_aws_managed=options.copy_aws_managed,
     )
 
 
 def handle(request: CommandRequest) -> None:
     try:
-        text, days, preview = parse_args(request.args)
+        options = parse_args(request.args)
     except InputError as exc:
         raise InputError(f"{exc}. Usage: /iam-audit {USAGE}") from None
     services = request.services
     # Demo data (no injected reader): there is no account to change, so only a preview.
     demo = services.settings.demo and services.usage_reader is None
+    text, days, preview = options.principal, options.days, options.preview
     if not (preview or demo):
         refusal = approvals.desk(services).rules.request_refusal(
             request.user_id, approvals.membership(services)
@@ -110,7 +129,7 @@ def handle(request: CommandRequest) -> None:
             return
 
     def work() -> Message:
-        proposal = propose(services, text, days)
+        proposal = propose(services, options)
         if not proposal.actionable:
             return no_proposal(proposal)
         if preview or demo:
@@ -137,7 +156,7 @@ def handle(request: CommandRequest) -> None:
         )
         return message(notice, [section(notice)])
 
-    key = hashlib.sha256(f"{text}|{days}|{preview}|{request.user_id}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{options}|{request.user_id}".encode()).hexdigest()[:12]
     run_in_pool(
         request,
         key=f"{services.audits.target}:rightsize:{key}",

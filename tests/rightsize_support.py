@@ -207,13 +207,22 @@ def run_rightsize_remediations(executor: RemediationExecutor) -> list[str]:
     unused = iam.create_policy(PolicyName="unused-one", PolicyDocument=json.dumps(wide))["Policy"][
         "Arn"
     ]
+    # moto has no AWS-managed policies to attach: a customer one stands in for the copy's source.
+    pretend = iam.create_policy(PolicyName="pretend-aws", PolicyDocument=json.dumps(wide))[
+        "Policy"
+    ]["Arn"]
     iam.attach_user_policy(UserName="rightsized", PolicyArn=arn)
     iam.attach_user_policy(UserName="rightsized", PolicyArn=unused)
+    iam.attach_user_policy(UserName="rightsized", PolicyArn=pretend)
     iam.put_user_policy(UserName="rightsized", PolicyName="inline", PolicyDocument=json.dumps(wide))
     edits = [
         _edit("managed", "rightsize-me", arn, wide, narrow, "v1"),
         _edit("managed", "unused-one", unused, wide, None, "v1"),
         _edit("inline", "inline", "", wide, narrow, ""),
+        {
+            **_edit("aws_managed", "pretend-aws", pretend, wide, narrow, ""),
+            "copy_name": "iam-audit-rightsized-pretend-aws-00000001",
+        },
     ]
     target = {"target_kind": "user", "target_name": "rightsized"}
     failed = []
@@ -225,7 +234,11 @@ def run_rightsize_remediations(executor: RemediationExecutor) -> list[str]:
             "rightsize_principal",
             {
                 **target,
-                "edits": [edits[0], _edit("inline", "missing", "", wide, narrow, "")],
+                "edits": [
+                    {**edits[3], "copy_name": "iam-audit-rightsized-pretend-aws-00000002"},
+                    edits[0],
+                    _edit("inline", "missing", "", wide, narrow, ""),
+                ],
             },
             False,
         ),

@@ -15,6 +15,8 @@ What it plants (days ago; None = not used in the tracking period):
   used, nothing else -> the NotAction becomes the used services.
 - role legacy-batch-role: kms last used 200 days ago, cloudtrail never -> nothing is left,
   the policy is detached.
+- role partner-audit-role (AWS-managed ReadOnlyAccess): s3, ec2 and cloudwatch used ->
+  with --copy-aws-managed, a scoped customer-managed copy replaces it.
 - user ci-deployer and user bob.console: everything they are allowed was used -> nothing to do.
 """
 
@@ -68,6 +70,14 @@ DEMO_USAGE: dict[str, DemoServices] = {
         "iam": (0, {}),
         "ec2": (0, None),
     },
+    # ReadOnlyAccess (AWS-managed): three services used; "*" = every other service AWS knows,
+    # reported as not used (AWS lists every service a principal's policies allow).
+    "role/partner-audit-role": {
+        "s3": (2, None),
+        "ec2": (5, None),
+        "cloudwatch": (5, None),
+        "*": (None, None),
+    },
     "user/bob.console": {
         "sqs": (10, None),
         "s3": (2, {"ListAllMyBuckets": 2}),
@@ -88,6 +98,17 @@ _SERVICE_NAMES = {
     "sqs": "Amazon SQS",
     "secretsmanager": "AWS Secrets Manager",
 }
+
+
+def _with_rest(services: DemoServices) -> list[tuple[str, tuple[int | None, Any]]]:
+    """The services, with "*" replaced by every other service of the action catalogue."""
+    listed = {k: v for k, v in services.items() if k != "*"}
+    if "*" in services:
+        from bot.iam.catalogue import default_catalogue  # noqa: PLC0415 - only when needed
+
+        for namespace in default_catalogue().services():
+            listed.setdefault(namespace, services["*"])
+    return list(listed.items())
 
 
 class EventRegistry(Protocol):
@@ -150,7 +171,7 @@ class _DemoLastAccessed:
             self.polled.add(job)
             return base
         entries = []
-        for namespace, (days, actions) in sorted(self.usage.get(self.jobs[job], {}).items()):
+        for namespace, (days, actions) in sorted(_with_rest(self.usage.get(self.jobs[job], {}))):
             entry: dict[str, Any] = {
                 "ServiceName": _SERVICE_NAMES.get(namespace, namespace),
                 "ServiceNamespace": namespace,

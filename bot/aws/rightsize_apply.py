@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
+from botocore.exceptions import ClientError
+
+from bot.aws.errors import error_code
 from bot.aws.remediate import (
+    TAG_APPROVER,
+    TAG_REQUEST,
+    TAG_REQUESTER,
     ApplyContext,
     CallRecord,
     RemediationExecutor,
@@ -110,18 +116,30 @@ def _new_version_step(call: _Calls, edit: PolicyEdit) -> Step:
     return Step(f"new default version of {edit.name}", do, undo)
 
 
-def _attachment_step(call: _Calls, kind: str, name: str, edit: PolicyEdit, *, attach: bool) -> Step:
+def _attachment_step(
+    call: _Calls,
+    kind: str,
+    name: str,
+    edit: PolicyEdit,
+    *,
+    attach: bool,
+    arn: Callable[[], str] | None = None,
+) -> Step:
+    """Attach or detach ``edit``'s policy (``arn`` gives an ARN only known when applying)."""
     noun = _noun(kind)
-    arguments = {f"{noun}Name": name, "PolicyArn": edit.arn}
     do_api, undo_api = (
         (f"Attach{noun}Policy", f"Detach{noun}Policy")
         if attach
         else (f"Detach{noun}Policy", f"Attach{noun}Policy")
     )
+
+    def arguments() -> dict[str, str]:
+        return {f"{noun}Name": name, "PolicyArn": arn() if arn else edit.arn}
+
     return Step(
         f"{'attach' if attach else 'detach'} {edit.name} {'to' if attach else 'from'} {name}",
-        lambda: call(do_api, **arguments, detail={"policy_arn": edit.arn}),
-        lambda: call(undo_api, rollback=True, **arguments),
+        lambda: call(do_api, **arguments(), detail={"policy_arn": arguments()["PolicyArn"]}),
+        lambda: call(undo_api, rollback=True, **arguments()),
     )
 
 
@@ -156,18 +174,70 @@ def _inline_step(
     )
 
 
+def _copy_arn(ex: RemediationExecutor, edit: PolicyEdit) -> str:
+    return f"arn:{ex.partition()}:iam::{ex.account_id()}:policy/{edit.copy_name}"
+
+
+def _copy_steps(
+    call: _Calls, kind: str, name: str, edit: PolicyEdit, ctx: ApplyContext
+) -> list[Step]:
+    """An AWS-managed policy replaced, for this principal only, by its scoped copy."""
+    ex = call.ex
+    state = {"created": False}
+
+    def create() -> None:
+        arn = _copy_arn(ex, edit)
+        try:
+            call("GetPolicy", PolicyArn=arn)
+            return  # same name = same content (the name carries its hash): reuse it
+        except RemediationError as exc:
+            cause = exc.__cause__
+            if not (isinstance(cause, ClientError) and error_code(cause) == "NoSuchEntity"):
+                raise
+        call(
+            "CreatePolicy",
+            PolicyName=edit.copy_name,
+            PolicyDocument=json.dumps(edit.new_document),
+            Description=f"iam-audit right-sized copy of {edit.name} (request {ctx.request_id})"[
+                :1000
+            ],
+            Tags=[
+                {"Key": TAG_REQUEST, "Value": ctx.request_id},
+                {"Key": TAG_REQUESTER, "Value": ctx.requester},
+                {"Key": TAG_APPROVER, "Value": ctx.approver},
+            ],
+            detail={"copy_of": edit.arn},
+        )
+        state["created"] = True
+
+    def delete() -> None:
+        if state["created"]:
+            call("DeletePolicy", rollback=True, PolicyArn=_copy_arn(ex, edit))
+
+    copy = PolicyEdit(
+        "managed", edit.copy_name, "", edit.old_document, edit.new_document, copy_name=""
+    )
+    return [
+        Step(f"create {edit.copy_name}", create, delete),
+        _attachment_step(call, kind, name, copy, attach=True, arn=lambda: _copy_arn(ex, edit)),
+        _attachment_step(call, kind, name, edit, attach=False),
+    ]
+
+
 def _edits(params: dict[str, Any]) -> list[PolicyEdit]:
     return [PolicyEdit.from_params(item) for item in params.get("edits") or []]
 
 
 def rightsize_steps(
-    ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+    ex: RemediationExecutor, params: dict[str, Any], ctx: ApplyContext, calls: list[CallRecord]
 ) -> list[Step]:
     kind, name = str(params["target_kind"]), str(params["target_name"])
     call = _Calls(ex, calls)
     steps = []
     for edit in _edits(params):
-        if edit.operation == "new_version":
+        if edit.operation == "copy":
+            steps.extend(_copy_steps(call, kind, name, edit, ctx))
+        elif edit.operation == "new_version":
             steps.append(_new_version_step(call, edit))
         elif edit.operation == "detach":
             steps.append(_attachment_step(call, kind, name, edit, attach=False))
@@ -185,7 +255,15 @@ def restore_steps(
     call = _Calls(ex, calls)
     steps = []
     for edit in _edits(params):
-        if edit.operation == "new_version":
+        if edit.operation == "copy":
+            copy = PolicyEdit("managed", edit.copy_name, "", {}, None)
+            steps.append(_attachment_step(call, kind, name, edit, attach=True))
+            steps.append(
+                _attachment_step(
+                    call, kind, name, copy, attach=False, arn=lambda e=edit: _copy_arn(ex, e)
+                )
+            )
+        elif edit.operation == "new_version":
             steps.append(_restore_version_step(call, edit))
         elif edit.operation == "detach":
             steps.append(_attachment_step(call, kind, name, edit, attach=True))

@@ -65,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not read Access Analyzer (IAM last-accessed data only)",
     )
+    parser.add_argument(
+        "--copy-aws-managed",
+        action="store_true",
+        help="propose replacing AWS-managed policies, for this principal only, by a scoped"
+        " customer-managed copy (default: leave them, with the reason)",
+    )
     add_aws_options(parser)
     add_format_option(parser, ("text", "json"))
     add_output_option(parser)
@@ -97,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
         evidence=evidence,
         days=args.days,
         catalogue=default_catalogue(),
+        copy_aws_managed=args.copy_aws_managed,
     )
     if args.format == "json":
         body = {

@@ -88,8 +88,9 @@ def _rightsize_plan(params: Mapping[str, Any]) -> Plan:
         steps=tuple(edit_steps(clean)),
         undo=(
             "Undo (a new approval) sets each managed policy's previous version default again"
-            " (SetDefaultPolicyVersion), re-attaches detached ones and puts the old inline"
-            " documents back; they are kept with this request."
+            " (SetDefaultPolicyVersion), re-attaches detached ones (AWS-managed ones instead of"
+            " their copies) and puts the old inline documents back; they are kept with this"
+            " request."
         ),
         diff=edits_diff(clean),
         undo_change={"remediation": RESTORE, "params": undo_params},
@@ -112,6 +113,12 @@ def _restore_plan(params: Mapping[str, Any]) -> Plan:
         if edit.operation == "new_version":
             steps.append(
                 f"iam:SetDefaultPolicyVersion PolicyArn={edit.arn} VersionId={edit.old_version}"
+            )
+        elif edit.operation == "copy":
+            steps.append(f"iam:Attach{noun}Policy {noun}Name={target.name} PolicyArn={edit.arn}")
+            steps.append(
+                f"iam:Detach{noun}Policy {noun}Name={target.name} PolicyArn=<{edit.copy_name}>"
+                " (the copy itself is kept, unattached)"
             )
         elif edit.operation == "detach":
             steps.append(f"iam:Attach{noun}Policy {noun}Name={target.name} PolicyArn={edit.arn}")
@@ -140,6 +147,9 @@ def _restore_plan(params: Mapping[str, Any]) -> Plan:
 
 
 _POLICY_READS = ("iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions")
+# Scoped copies of AWS-managed policies (--copy-aws-managed): created, tagged, and deleted on
+# a rolled-back apply; only names starting iam-audit- (bot/aws policies allow no others).
+_COPIES = ("iam:CreatePolicy", "iam:TagPolicy", "iam:DeletePolicy")
 _INLINE = (
     "iam:GetUserPolicy",
     "iam:GetRolePolicy",
@@ -158,6 +168,7 @@ register(
         " version, re-attach, put the old inline documents back.",
         aws_calls=(
             *_POLICY_READS,
+            "iam:CreatePolicy",
             "iam:CreatePolicyVersion",
             *_INLINE,
             "iam:DeleteUserPolicy",
@@ -167,6 +178,7 @@ register(
         ),
         iam_actions=(
             *_POLICY_READS,
+            *_COPIES,
             "iam:CreatePolicyVersion",
             "iam:SetDefaultPolicyVersion",
             "iam:DeletePolicyVersion",

@@ -3,7 +3,10 @@ why, and the proof (pure)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.audit.model import AccountSnapshot, Role, User
@@ -20,6 +23,17 @@ from bot.rightsize.rewrite import (
 from bot.rightsize.usage import UsageEvidence
 
 KINDS = ("user", "role")
+POLICY_KINDS = ("managed", "inline", "aws_managed")
+COPY_PREFIX = "iam-audit-rightsized-"
+
+
+def copy_name(aws_name: str, document: dict[str, Any]) -> str:
+    """iam-audit-rightsized-<name>-<hash8>: the scoped customer-managed copy of an AWS-managed
+    policy (same content, same name; the iam-audit- prefix is what the bot may create)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:8]
+    safe = re.sub(r"[^\w+=,.@-]", "-", aws_name)[: 128 - len(COPY_PREFIX) - 9]
+    return f"{COPY_PREFIX}{safe}-{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +45,7 @@ class PolicyEdit:
     document travels with the request, so undo puts it back).
     """
 
-    kind: str  # "managed" | "inline"
+    kind: str  # "managed" | "inline" | "aws_managed" (replaced by a scoped copy)
     name: str
     arn: str
     old_document: dict[str, Any]
@@ -39,13 +53,16 @@ class PolicyEdit:
     old_version: str = ""
     removed_services: tuple[str, ...] = ()
     removed_actions: tuple[str, ...] = ()
+    copy_name: str = ""  # aws_managed: the customer-managed copy that replaces it
 
     @property
     def source(self) -> str:
-        return self.arn if self.kind == "managed" else self.name
+        return self.name if self.kind == "inline" else self.arn
 
     @property
     def operation(self) -> str:
+        if self.kind == "aws_managed":
+            return "copy" if self.new_document is not None else "detach"
         if self.kind == "managed":
             return "new_version" if self.new_document is not None else "detach"
         return "put_inline" if self.new_document is not None else "delete_inline"
@@ -60,12 +77,13 @@ class PolicyEdit:
             "new_document": self.new_document,
             "removed_services": list(self.removed_services),
             "removed_actions": list(self.removed_actions),
+            "copy_name": self.copy_name,
         }
 
     @classmethod
     def from_params(cls, data: dict[str, Any]) -> PolicyEdit:
         kind = str(data.get("kind") or "")
-        if kind not in ("managed", "inline"):
+        if kind not in POLICY_KINDS:
             raise InputError(f"unknown policy kind {kind!r} in a right-sizing")
         old = data.get("old_document")
         new = data.get("new_document")
@@ -73,8 +91,11 @@ class PolicyEdit:
             raise InputError("a right-sizing needs the old and new policy documents")
         name = str(data.get("name") or "")
         arn = str(data.get("arn") or "")
-        if not name or (kind == "managed" and not arn.startswith("arn:")):
+        if not name or (kind != "inline" and not arn.startswith("arn:")):
             raise InputError("a right-sized policy needs its name (and ARN when managed)")
+        copy = str(data.get("copy_name") or "")
+        if kind == "aws_managed" and new is not None and not copy.startswith(COPY_PREFIX):
+            raise InputError(f"the copy of {name} must be named {COPY_PREFIX}...")
         return cls(
             kind=kind,
             name=name,
@@ -84,6 +105,7 @@ class PolicyEdit:
             old_version=str(data.get("old_version") or ""),
             removed_services=tuple(data.get("removed_services") or ()),
             removed_actions=tuple(data.get("removed_actions") or ()),
+            copy_name=copy,
         )
 
 
@@ -191,8 +213,12 @@ def build_proposal(
     evidence: UsageEvidence,
     days: int,
     catalogue: ActionCatalogue,
+    copy_aws_managed: bool = False,
 ) -> Proposal:
-    """The proposal; InputError when the window is longer than AWS's tracking period."""
+    """The proposal; InputError when the window is longer than AWS's tracking period.
+
+    AWS-managed policies cannot be edited: with ``copy_aws_managed`` each is replaced (for this
+    principal only) by a customer-managed copy cut down the same way; otherwise it is left."""
     principal = find_principal(snapshot, kind, name)
     evidence.check_window(days)
     base = {
@@ -218,12 +244,19 @@ def build_proposal(
         if managed is None:
             untouched.append(Untouched(attached.name, "not in the account data of the last audit"))
             continue
+        if managed.is_aws_managed and copy_aws_managed:
+            rewrite = rewrite_document(managed.document, evidence, days, catalogue)
+            edit = _edit("aws_managed", attached.name, managed.arn, rewrite, "")
+            if rewrite.document is not None:
+                edit = replace(edit, copy_name=copy_name(attached.name, rewrite.document))
+            _add(edit, rewrite, MANAGED_POLICY_LIMIT, edits, untouched)
+            continue
         if managed.is_aws_managed:
             untouched.append(
                 Untouched(
                     attached.name,
-                    "AWS-managed: it cannot be edited; replace it by a scoped customer-managed"
-                    " copy by hand (`apply custom`) if its unused services matter",
+                    "AWS-managed: it cannot be edited; ask with --copy-aws-managed to replace it,"
+                    " for this principal only, by a scoped customer-managed copy",
                 )
             )
             continue
@@ -261,7 +294,7 @@ def build_proposal(
             ),
         )
     replacements = {
-        (e.arn if e.kind == "managed" else f"{principal.arn} inline {e.name}"): (
+        (e.arn if e.kind != "inline" else f"{principal.arn} inline {e.name}"): (
             e.old_document,
             e.new_document,
         )

@@ -89,7 +89,15 @@ def edit_steps(params: Mapping[str, Any]) -> list[str]:
     noun = str(kind).title()
     steps = []
     for edit in params.get("edits") or []:
-        if edit.get("kind") == "managed":
+        if edit.get("kind") == "aws_managed" and edit.get("new_document") is not None:
+            copy = edit.get("copy_name")
+            steps.append(
+                f"iam:CreatePolicy PolicyName={copy} (a copy of AWS-managed {edit.get('name')}"
+                " cut down to what was used; reused if it exists), tagged with the request"
+            )
+            steps.append(f"iam:Attach{noun}Policy {noun}Name={name} PolicyArn=<{copy}>")
+            steps.append(f"iam:Detach{noun}Policy {noun}Name={name} PolicyArn={edit.get('arn')}")
+        elif edit.get("kind") in ("managed", "aws_managed"):
             if edit.get("new_document") is None:
                 steps.append(
                     f"iam:Detach{noun}Policy {noun}Name={name} PolicyArn={edit.get('arn')}"
@@ -118,6 +126,7 @@ def edits_diff(params: Mapping[str, Any]) -> str:
     parts = []
     for edit in params.get("edits") or []:
         label = edit.get("name") or edit.get("arn")
+        new_label = edit.get("copy_name") or label
         before = json.dumps(edit.get("old_document"), indent=2, sort_keys=True).splitlines()
         new = edit.get("new_document")
         after = json.dumps(new, indent=2, sort_keys=True).splitlines() if new is not None else []
@@ -126,7 +135,7 @@ def edits_diff(params: Mapping[str, Any]) -> str:
                 before,
                 after,
                 f"{label} (current)",
-                f"{label} (proposed)" if new is not None else f"{label} (removed)",
+                f"{new_label} (proposed)" if new is not None else f"{label} (removed)",
                 lineterm="",
                 n=1,
             )

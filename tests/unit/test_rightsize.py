@@ -220,3 +220,34 @@ def test_a_plan_without_a_holding_proof_is_refused() -> None:
                 "proof": {"holds": False},
             }
         )
+
+
+def test_aws_managed_policies_are_copied_only_when_asked() -> None:
+    readonly = f.managed_policy(
+        "ReadOnlyAccess", f.allow(["s3:Get*", "ec2:Describe*", "kms:Describe*"]), aws_managed=True
+    )
+    role = f.role("app", attached_policies=[readonly.arn])
+    snapshot = f.snapshot(roles=[role], policies=[readonly])
+    usage = evidence(used("s3", 2), used("ec2", 2), unused("kms"))
+    left = build_proposal(snapshot, "role", "app", evidence=usage, days=90, catalogue=CATALOGUE)
+    assert not left.actionable
+    assert "--copy-aws-managed" in left.untouched[0].reason
+    asked = build_proposal(
+        snapshot,
+        "role",
+        "app",
+        evidence=usage,
+        days=90,
+        catalogue=CATALOGUE,
+        copy_aws_managed=True,
+    )
+    assert asked.actionable
+    (edit,) = asked.edits
+    assert edit.operation == "copy"
+    assert edit.copy_name.startswith("iam-audit-rightsized-ReadOnlyAccess-")
+    assert edit.new_document["Statement"][0]["Action"] == ["s3:Get*", "ec2:Describe*"]
+    plan = get_remediation("rightsize_principal").plan(asked.remediation_params())
+    assert plan.steps[0].startswith(f"iam:CreatePolicy PolicyName={edit.copy_name}")
+    assert plan.steps[-1] == f"iam:DetachRolePolicy RoleName=app PolicyArn={readonly.arn}"
+    restore = get_remediation("restore_rightsized_policies").plan(plan.undo_change["params"])
+    assert restore.steps[0] == f"iam:AttachRolePolicy RoleName=app PolicyArn={readonly.arn}"
