@@ -480,11 +480,53 @@ def collect_last_accessed(
     return LastAccessedCollection(services, calls, tuple(problems))
 
 
+def add_last_accessed(
+    snapshot: Any,
+    *,
+    demo: bool,
+    profile: str | None = None,
+    region: str | None = None,
+    workers: int = DEFAULT_WORKERS,
+) -> tuple[Any, LastAccessedCollection]:
+    """The snapshot with ``service_last_accessed`` for every user and role (service-linked
+    roles excepted), from the demo data or the account of the profile / credential chain."""
+    import dataclasses  # noqa: PLC0415
+
+    arns = [u.arn for u in snapshot.users] + [
+        r.arn for r in snapshot.roles if not r.is_service_linked
+    ]
+    if demo:
+        from bot.aws.demo_usage import demo_usage_session  # noqa: PLC0415
+
+        collected = collect_last_accessed(
+            demo_usage_session(snapshot.collected_at),
+            arns,
+            workers=workers,
+            sleep=lambda _s: None,
+        )
+    else:
+        from bot.aws.session import make_session  # noqa: PLC0415
+
+        session = make_session(profile=profile, region=region)
+        collected = collect_last_accessed(session, arns, region=region, workers=workers)
+    for problem in collected.problems[:5]:
+        log.warning("last-accessed data not read for %s", problem)
+    log.info(
+        "last-accessed data: %d/%d principals, %d AWS calls, %d at once",
+        len(collected.services),
+        len(arns),
+        collected.calls,
+        workers,
+    )
+    return dataclasses.replace(snapshot, service_last_accessed=collected.services), collected
+
+
 __all__ = [
     "LAST_ACCESSED_ACTIONS",
     "RECOMMENDATION_ACTIONS",
     "LastAccessedCollection",
     "Polling",
+    "add_last_accessed",
     "collect_last_accessed",
     "make_usage_reader",
     "read_analyzer_usage",

@@ -7,7 +7,6 @@ polls each); the number of calls is reported. Feeds principal.unused_services.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 
 from bot.audit.model import AccountSnapshot
 from bot.clicmd._common import note
@@ -44,34 +43,25 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 
 def with_last_accessed(args: argparse.Namespace, snapshot: AccountSnapshot) -> AccountSnapshot:
-    from bot.aws.last_accessed import collect_last_accessed  # noqa: PLC0415 - boto3 when used
+    from bot.aws.last_accessed import add_last_accessed  # noqa: PLC0415 - boto3 when used
 
     if args.snapshot or args.gaad:
         raise InputError(
             "--last-accessed reads the live account (or --demo); a snapshot or GAAD file has no"
             " last-accessed data"
         )
-    if args.demo:
-        from bot.aws.demo_usage import demo_usage_session  # noqa: PLC0415
-
-        session = demo_usage_session(snapshot.collected_at)
-        sleep = lambda _s: None  # noqa: E731 - the demo answers at once
-    else:
-        from bot.aws.session import make_session  # noqa: PLC0415
-
-        session = make_session(profile=args.profile, region=args.region)
-        sleep = None
-    arns = [u.arn for u in snapshot.users] + [
-        r.arn for r in snapshot.roles if not r.is_service_linked
-    ]
-    kwargs = {"sleep": sleep} if sleep else {}
-    collected = collect_last_accessed(
-        session, arns, region=args.region, workers=args.last_accessed_workers, **kwargs
+    updated, collected = add_last_accessed(
+        snapshot,
+        demo=args.demo,
+        profile=args.profile,
+        region=args.region,
+        workers=args.last_accessed_workers,
     )
+    principals = len(snapshot.users) + sum(1 for r in snapshot.roles if not r.is_service_linked)
     note(
-        f"last-accessed data: {len(collected.services)}/{len(arns)} principals,"
+        f"last-accessed data: {len(collected.services)}/{principals} principals,"
         f" {collected.calls} AWS calls, {args.last_accessed_workers} at once"
     )
     for problem in collected.problems[:5]:
         note(f"last-accessed data not read for {problem}")
-    return dataclasses.replace(snapshot, service_last_accessed=collected.services)
+    return updated

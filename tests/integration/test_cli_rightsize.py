@@ -72,7 +72,7 @@ def test_audit_last_accessed_feeds_unused_services_and_reports_its_cost(capsys) 
     out, err = capsys.readouterr()
     findings = json.loads(out)["findings"]
     flagged = {f["resource_arn"].rsplit("/", 1)[-1] for f in findings}
-    assert flagged == {"legacy-batch-role", "kate.notaction"}
+    assert flagged == {"legacy-batch-role", "kate.notaction", "partner-audit-role"}
     assert "AWS calls, 2 at once" in err
 
 
@@ -81,3 +81,22 @@ def test_last_accessed_needs_a_live_or_demo_account(capsys, tmp_path) -> None:
     assert cli.main(["snapshot", "--demo", "-o", str(snap)]) == 0
     assert cli.main(["audit", "--snapshot", str(snap), "--last-accessed"]) == 2
     assert "--last-accessed reads the live account" in capsys.readouterr().err
+
+
+def test_the_bot_reads_last_accessed_data_when_configured() -> None:
+    """IAM_AUDIT_LAST_ACCESSED_WORKERS > 0: the bot's audits (and so its digest) have it."""
+    from datetime import UTC, datetime
+
+    from bot.config import load_settings
+    from bot.services import default_snapshot_source
+
+    base = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "IAM_AUDIT_DEMO": "true"}
+    now = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    off = default_snapshot_source(load_settings(base))(now)
+    assert off.service_last_accessed is None
+    on = default_snapshot_source(load_settings({**base, "IAM_AUDIT_LAST_ACCESSED_WORKERS": "2"}))(
+        now
+    )
+    assert on.service_last_accessed is not None
+    kate = next(u.arn for u in on.users if u.name == "kate.notaction")
+    assert on.service_last_accessed[kate]["ec2"] == ""
