@@ -4,10 +4,12 @@ the digest's right-sizing line."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import timedelta
 
 from bot.audit.findings import Finding, Severity
 from bot.digest.content import ApprovalCounts, build_digest, digest_text
+from bot.slack.digest_blocks import digest_message
 from tests import factories as f
 from tests.digest_support import report
 
@@ -73,3 +75,21 @@ def test_the_digest_counts_right_sizing_opportunities() -> None:
     assert digest.rightsizing == (1, 2)
     assert "Right-sizing opportunities: 1 principal(s), 2 unused service(s)" in digest_text(digest)
     assert digest.to_dict()["rightsizing"] == {"principals": 1, "services": 2}
+    slack = json.dumps(digest_message(digest)["blocks"], ensure_ascii=False)
+    assert "Right-sizing opportunities" in slack
+    assert "1 principal(s) · 2 unused service(s)" in slack
+
+
+def test_no_line_without_opportunities() -> None:
+    digest = build_digest(
+        current=report(),
+        report_id="r1",
+        previous=None,
+        previous_at=None,
+        slot="manual",
+        now=f.NOW,
+        snapshot=None,
+        approvals=ApprovalCounts(),
+    )
+    assert digest.rightsizing == (0, 0)
+    assert "Right-sizing" not in digest_text(digest)
