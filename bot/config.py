@@ -39,6 +39,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "digest",
     "findings",
     "analyzer",
+    "rightsize",
 )
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -78,6 +79,8 @@ class Settings:
     lock_ttl_seconds: int = 900
     group_cache_seconds: int = 300
     page_size: int = 10
+    # > 0: each audit also reads service last-accessed data, this many jobs at once
+    last_accessed_workers: int = 0
     config_file: str = ""
     audit_config: dict[str, Any] = field(default_factory=dict, repr=False)
     approvals: ApprovalRules = field(default_factory=ApprovalRules)  # who requests / approves
@@ -172,6 +175,11 @@ def load_settings(
             86400,
         ),
         "page_size": (pick("IAM_AUDIT_PAGE_SIZE", slack, "page_size", 10), 1, 20),
+        "last_accessed_workers": (
+            pick("IAM_AUDIT_LAST_ACCESSED_WORKERS", bot, "last_accessed_workers", 0),
+            0,
+            16,
+        ),
     }
     parsed: dict[str, int] = {}
     for name, (raw, low, high) in numbers.items():

@@ -50,6 +50,9 @@ class Services:
     # bot.organization_audits.OrganizationAudits for `/iam-audit audit account <id|all>`; built
     # from Settings on first use (organization_of), tests inject one wired to moto.
     organization: Any = None
+    # (principal ARN, created, now) -> UsageEvidence for `/iam-audit rightsize`; None = the demo
+    # data or the live account from Settings (commands/rightsize.py); tests pass stubbed ones.
+    usage_reader: Any = None
 
     @property
     def remediable(self) -> frozenset[str]:
@@ -63,7 +66,7 @@ def default_snapshot_source(settings: Settings) -> SnapshotSource:
         def demo(now: datetime) -> AccountSnapshot:
             from bot.aws.demo import build_demo_snapshot  # noqa: PLC0415 - moto only when used
 
-            return build_demo_snapshot(now=now)
+            return _with_usage(settings, build_demo_snapshot(now=now))
 
         return demo
 
@@ -75,9 +78,27 @@ def default_snapshot_source(settings: Settings) -> SnapshotSource:
         session = make_session(
             profile=settings.aws_profile or None, region=settings.aws_region or None
         )
-        return collect_snapshot(session, now=now, access_analyzer=AnalyzerScope())
+        return _with_usage(
+            settings, collect_snapshot(session, now=now, access_analyzer=AnalyzerScope())
+        )
 
     return live
+
+
+def _with_usage(settings: Settings, snapshot: AccountSnapshot) -> AccountSnapshot:
+    """With IAM_AUDIT_LAST_ACCESSED_WORKERS > 0: add service last-accessed data (for
+    principal.unused_services and the digest's right-sizing line)."""
+    if settings.last_accessed_workers <= 0:
+        return snapshot
+    from bot.aws.last_accessed import add_last_accessed  # noqa: PLC0415 - boto3 when used
+
+    return add_last_accessed(
+        snapshot,
+        demo=settings.demo,
+        profile=settings.aws_profile or None,
+        region=settings.aws_region or None,
+        workers=settings.last_accessed_workers,
+    )[0]
 
 
 def target_name(settings: Settings) -> str:

@@ -25,6 +25,7 @@ from commands import (
     help,
     lint,
     mfa,
+    rightsize,
     role,
     simulate,
     status,
@@ -44,6 +45,7 @@ SUBCOMMANDS.update(approvals.SUBCOMMANDS)  # type: ignore[arg-type]  # same NAME
 SUBCOMMANDS[digest.NAME] = digest
 SUBCOMMANDS[findings.NAME] = findings
 SUBCOMMANDS[analyzer.NAME] = analyzer
+SUBCOMMANDS[rightsize.NAME] = rightsize
 
 
 def help_message(note: str = "") -> Message:

@@ -96,7 +96,7 @@ def _made_by_the_bot(params: Any) -> bool:
 RECORDER = AwsCallRecorder()
 
 POLICY_DIR = Path(__file__).resolve().parents[1] / "policies" / "bot"
-IDENTITY_POLICIES = ("audit-readonly", "remediation", "hub-organizations")
+IDENTITY_POLICIES = ("audit-readonly", "remediation", "rightsize", "hub-organizations")
 
 # Operations whose IAM action is not "<signingName>:<OperationName>".
 ACTION_EXCEPTIONS: dict[tuple[str, str], str | None] = {

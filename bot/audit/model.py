@@ -286,6 +286,9 @@ class AccountSnapshot:
     collection_issues: tuple[CollectionIssue, ...] = ()
     # Regions whose analyzers were listed (a region missing here was not audited, e.g. denied).
     analyzer_regions: tuple[str, ...] | None = None
+    # Principal ARN -> service namespace -> when it was last authenticated (ISO, "" = not in
+    # AWS's tracking period); collected only with `audit --last-accessed`.
+    service_last_accessed: dict[str, dict[str, str]] | None = None
 
     def policy_by_arn(self) -> dict[str, ManagedPolicy]:
         return {p.arn: p for p in self.policies}

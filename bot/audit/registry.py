@@ -30,6 +30,8 @@ REQUIREMENT_HINTS: dict[str, str] = {
     "analyzers": "the Access Analyzer analyzers (access-analyzer:ListAnalyzers)",
     "analyzer_findings": "the Access Analyzer findings (access-analyzer:ListFindings)",
     "user_mfa_devices": "each privileged user's MFA devices (iam:ListMFADevices)",
+    "service_last_accessed": "service last-accessed data (`iam-audit audit --last-accessed`:"
+    " iam:GenerateServiceLastAccessedDetails / GetServiceLastAccessedDetails)",
 }
 
 

@@ -766,3 +766,11 @@ _BUILDERS: dict[str, StepBuilder] = {
 
 def implemented_remediations() -> frozenset[str]:
     return frozenset(_BUILDERS)
+
+
+def register_builder(remediation: str, builder: StepBuilder) -> None:
+    """Add the steps of a remediation kept in its own module (e.g. right-sizing)."""
+    _BUILDERS[remediation] = builder
+
+
+from bot.aws import rightsize_apply as _rightsize_apply  # noqa: E402, F401 - registers its steps

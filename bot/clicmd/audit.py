@@ -107,6 +107,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_option(parser)
     add_aws_options(parser)
     add_account_options(parser)
+    add_last_accessed_options(parser)
+
+
+def add_last_accessed_options(parser: argparse.ArgumentParser) -> None:
+    """``--last-accessed``: IAM's service last-accessed data, for principal.unused_services."""
+    from bot.clicmd._last_accessed import add_options  # noqa: PLC0415
+
+    add_options(parser)
 
 
 def add_account_options(parser: argparse.ArgumentParser) -> None:
@@ -163,6 +171,10 @@ def _audit_and_render(
     args: argparse.Namespace, *, config: AuditConfig, only: list[str] | None, now: datetime
 ) -> int:
     snapshot = load_snapshot(args, now=now)
+    if getattr(args, "last_accessed", False):
+        from bot.clicmd._last_accessed import with_last_accessed  # noqa: PLC0415 - boto3
+
+        snapshot = with_last_accessed(args, snapshot)
     report = run_audit(snapshot, config=config, now=now, only=only)
     for message in idle_suppressions(config, report, now):
         note(message)

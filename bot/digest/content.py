@@ -18,6 +18,7 @@ from bot.audit.model import AccountSnapshot, parse_aws_time
 from bot.audit.report import Report
 
 TOP_RISKS = 5
+RIGHTSIZING_CHECK = "principal.unused_services"
 HISTORY_LENGTH = 30  # digests the trend chart covers
 
 
@@ -136,6 +137,13 @@ class Digest:
     def summary(self) -> DigestSummary:
         return DigestSummary(self.generated_at, self.open_by_severity, self.report_id)
 
+    @property
+    def rightsizing(self) -> tuple[int, int]:
+        """(principals, services that could go) from principal.unused_services findings."""
+        found = [f for f in self.report.findings if f.check_id == RIGHTSIZING_CHECK]
+        services = sum(len(f.evidence.get("unused_services") or ()) for f in found)
+        return len(found), services
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of `iam-audit digest --format json`."""
         return {
@@ -186,6 +194,7 @@ class Digest:
                 else None
             ),
             "errors": self.errors,
+            "rightsizing": dict(zip(("principals", "services"), self.rightsizing, strict=True)),
         }
 
 
@@ -300,6 +309,12 @@ def digest_text(digest: Digest) -> str:
             f"MFA campaign: {c.enrolled}/{c.total} enrolled, {c.remaining} to go"
             f" (deadline {c.deadline:%Y-%m-%d}){', enforcement proposed' if c.proposed else ''}"
             + (f"; {c.unmapped} not found in Slack" if c.unmapped else "")
+        )
+    principals, services = digest.rightsizing
+    if principals:
+        lines.append(
+            f"Right-sizing opportunities: {principals} principal(s), {services} unused service(s)"
+            " could go (`/iam-audit rightsize user|role/NAME`)"
         )
     if digest.top_risks:
         lines.append("Top risks:")

@@ -905,3 +905,7 @@ register(
         from_finding=_cert_params,
     )
 )
+
+
+# The right-sizing remediations live in their own module and register themselves here.
+from bot.remediation import rightsize as _rightsize  # noqa: E402, F401

@@ -128,6 +128,12 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
         if c.proposed:
             line += " · enforcement proposed for approval"
         facts.append(line)
+    principals, services = digest.rightsizing
+    if principals:
+        facts.append(
+            f"*Right-sizing opportunities*\n{principals} principal(s) · {services} unused"
+            " service(s) could go · `/iam-audit rightsize`"
+        )
     budget.add(fields(facts))
     if digest.top_risks:
         lines = [_finding_line(f) for f in digest.top_risks]

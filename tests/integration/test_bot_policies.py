@@ -29,6 +29,7 @@ from bot.audit.model import AccountSnapshot, AttachedPolicy, ManagedPolicy, Role
 from bot.audit.registry import all_checks
 from bot.aws.access_analyzer import ACCESS_ANALYZER_ACTIONS, AnalyzerScope
 from bot.aws.collect import COLLECTOR_ACTIONS, collect_snapshot
+from bot.aws.last_accessed import LAST_ACCESSED_ACTIONS, RECOMMENDATION_ACTIONS
 from bot.aws.organizations import (
     ORGANIZATIONS_ACTIONS,
     AssumeRoleOptions,
@@ -45,10 +46,12 @@ from bot.iam.evaluator import PolicySet, Request, evaluate
 from bot.iam.linter import lint_policy
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.second_opinion import CustomSimulation
-from bot.remediation.registry import all_remediations, required_iam_actions
+from bot.remediation.registry import all_remediations, get_remediation, required_iam_actions
+from bot.remediation.rightsize import RESTORE, RIGHTSIZE
 from tests import factories as f
 from tests.aws_call_recorder import RECORDER, RecordedCall, calls_not_granted
 from tests.aws_call_recorder import iam_action as recorded_action
+from tests.rightsize_support import record_usage_reads, run_rightsize_remediations
 
 POLICY_DIR = Path(__file__).resolve().parents[2] / "policies" / "bot"
 ACCOUNT = "123456789012"  # moto's default account
@@ -88,7 +91,7 @@ def allowed_actions(name: str) -> set[str]:
     return actions
 
 
-IDENTITY_POLICIES = ("audit-readonly", "remediation", "hub-organizations")
+IDENTITY_POLICIES = ("audit-readonly", "remediation", "rightsize", "hub-organizations")
 ALL_POLICIES = (*IDENTITY_POLICIES, "remediation-boundary", "cross-account-trust")
 
 
@@ -222,6 +225,7 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
         result = executor.apply(remediation, params, request_id="R1", requester="U1", approver="U2")
         if result.ok != should_work:
             failed.append(f"{remediation}: {result.outcome}")
+    failed += run_rightsize_remediations(executor)
     for kind, name, params in (
         ("user", "alice", {}),
         ("group", "admins", {}),
@@ -259,7 +263,9 @@ def recorded() -> Iterator[dict[str, list[RecordedCall]]]:
             )
         with RECORDER.scope() as simulator_seen:
             ask_the_policy_simulator(session)
-        calls["collector"] = list(seen) + list(lint_seen) + list(simulator_seen)
+        with RECORDER.scope() as usage_seen:
+            record_usage_reads()
+        calls["collector"] = list(seen) + list(lint_seen) + list(simulator_seen) + list(usage_seen)
         with RECORDER.scope() as seen:
             failed = run_every_remediation(session, seeded)
         assert failed == []
@@ -327,6 +333,8 @@ def resource_of(action: str, params: dict[str, Any], *, account: str = ACCOUNT) 
         return f"{iam}:policy/{params['PolicyName']}"
     if "server-certificate" in types and "ServerCertificateName" in params:
         return f"{iam}:server-certificate/{params['ServerCertificateName']}"
+    if {"user", "role"} & types and "Arn" in params:  # GenerateServiceLastAccessedDetails
+        return str(params["Arn"])
     if "Analyzer" in types:
         if "analyzerArn" in params:
             return str(params["analyzerArn"])
@@ -339,7 +347,7 @@ def resource_of(action: str, params: dict[str, Any], *, account: str = ACCOUNT) 
 
 def member_policies() -> PolicySet:
     return PolicySet(
-        identity=[policy("audit-readonly"), policy("remediation")],
+        identity=[policy("audit-readonly"), policy("remediation"), policy("rightsize")],
         permission_boundaries=[policy("remediation-boundary")],
     )
 
@@ -378,6 +386,7 @@ def test_audit_readonly_allows_exactly_what_the_collector_and_checks_use(recorde
         | set(ACCESS_ANALYZER_ACTIONS)
         | check_permissions()
         | {VALIDATE_POLICY_ACTION}  # `iam-audit lint --aws-validate`, run with the audit role
+        | set(LAST_ACCESSED_ACTIONS + RECOMMENDATION_ACTIONS)  # `rightsize`'s usage evidence
     ) - {"sts:GetCallerIdentity"}
     assert allowed_actions("audit-readonly") == used
 
@@ -385,7 +394,10 @@ def test_audit_readonly_allows_exactly_what_the_collector_and_checks_use(recorde
 def test_remediation_policy_covers_every_remediation_and_nothing_else(recorded) -> None:
     used = needed(recorded["remediation"]) | set(required_iam_actions())
     grants = allowed_actions("remediation")
-    assert used - grants - allowed_actions("audit-readonly") == set()
+    # Right-sizing's permissions are the opt-in rightsize.json (exactly what it declares).
+    rightsizing = {a for r in (RIGHTSIZE, RESTORE) for a in get_remediation(r).iam_actions}
+    assert allowed_actions("rightsize") == rightsizing
+    assert used - grants - allowed_actions("audit-readonly") - rightsizing == set()
     assert grants - used == set(), "the remediation policy allows actions no remediation uses"
     # Every remediation the executor implements is registered with its declared actions.
     assert implemented_remediations() <= set(all_remediations())
@@ -400,7 +412,7 @@ def test_hub_policy_allows_exactly_the_organizations_fan_out(recorded) -> None:
 def test_boundary_ceiling_is_exactly_the_member_role_policies() -> None:
     assert allowed_actions("remediation-boundary") == allowed_actions(
         "audit-readonly"
-    ) | allowed_actions("remediation")
+    ) | allowed_actions("remediation") | allowed_actions("rightsize")
 
 
 @pytest.mark.parametrize("name", ALL_POLICIES)
@@ -515,8 +527,11 @@ def test_declared_but_unrecorded_actions_are_allowed_on_their_resource() -> None
         # Nothing the code does not do.
         ("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/mallory", {}),
         ("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/alice", {}),
-        ("iam:PutUserPolicy", f"arn:aws:iam::{ACCOUNT}:user/alice", {}),
-        ("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/iam-audit-x", {}),
+        ("iam:PutGroupPolicy", f"arn:aws:iam::{ACCOUNT}:group/admins", {}),
+        # Right-sizing (rightsize.json) rewrites customer policies, never the bot's own.
+        ("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/IamAuditRemediation", {}),
+        ("iam:SetDefaultPolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/IamAuditBoundary", {}),
+        ("iam:PutRolePolicy", MEMBER_ROLE, {}),
         ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/app", {}),
         ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/app", {}),
         # Policies the bot did not create are not deleted; other accounts are out of reach.

@@ -62,8 +62,8 @@ def test_checks_are_registered_with_the_right_metadata():
         assert meta.anchors
     assert registry["user.admin_without_mfa"].meta.severity is Severity.CRITICAL
     assert "credential_report" in registry["user.admin_without_mfa"].meta.requires
-    # No Access Advisor data in the snapshot: the check would have nothing to judge from.
-    assert "principal.unused_services" not in registry
+    # Judged only from last-accessed data (`audit --last-accessed`), skipped without it.
+    assert "service_last_accessed" in registry["principal.unused_services"].meta.requires
 
 
 # --- principal.admin_equivalent -------------------------------------------------------------

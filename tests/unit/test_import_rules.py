@@ -15,6 +15,7 @@ PURE_PACKAGES = (
     "bot/approvals",
     "bot/remediation",
     "bot/digest",
+    "bot/rightsize",
 )
 PURE_FILES = (
     "bot/slack/blocks.py",

@@ -17,3 +17,4 @@ from bot.audit.checks import users_policies  # noqa: F401
 from bot.audit.checks import principals  # noqa: F401
 from bot.audit.checks import users_privileged  # noqa: F401
 from bot.audit.checks import analyzer  # noqa: F401
+from bot.audit.checks import usage  # noqa: F401
