@@ -26,6 +26,7 @@ from typing import Any
 
 from bot.audit.model import AccountSnapshot, Role, User
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.compiled import ActionSpace, CompiledPolicy
 from bot.iam.matching import action_matcher, arn_matcher
 from bot.iam.privesc_methods import all_method_actions
 from bot.iam.resolved_policy import (
@@ -205,11 +206,31 @@ class Access:
 class PolicySetView:
     """The resolved policies of one policy set; shared by every principal that has that set."""
 
-    def __init__(self, identity: tuple[ResolvedPolicy, ...], boundary: ResolvedPolicy | None):
+    __slots__ = (
+        "_decisions",
+        "_may",
+        "_may_mask",
+        "_space",
+        "_subsets",
+        "admin",
+        "boundary",
+        "identity",
+        "memo",
+        "unrestricted_cache",
+    )
+
+    def __init__(
+        self,
+        identity: tuple[ResolvedPolicy, ...],
+        boundary: ResolvedPolicy | None,
+        space: ActionSpace | None = None,
+    ):
         self.identity = identity
         self.boundary = boundary
+        self._space = space
         self._decisions: dict[tuple[str, str], Access] = {}
-        self._may: dict[str, bool] = {}
+        self._may: dict[str, bool] = {}  # only actions outside the action space
+        self._may_mask: int | None = None
         self._subsets: dict[str, frozenset[str]] = {}
         self.memo: dict[Any, Any] = {}  # per-set results other modules cache (e.g. privesc)
         self.admin: bool | None = None
@@ -219,9 +240,34 @@ class PolicySetView:
     def everything(self) -> tuple[ResolvedPolicy, ...]:
         return self.identity + ((self.boundary,) if self.boundary else ())
 
+    def _compiled(self) -> tuple[list[CompiledPolicy], CompiledPolicy | None]:
+        space = self._space
+        assert space is not None
+        identity = [p.compile_for(space) for p in self.identity]
+        boundary = self.boundary.compile_for(space) if self.boundary is not None else None
+        return identity, boundary
+
+    def may_mask(self) -> int:
+        """The actions some identity Allow (and the boundary's) matches, as one bitset: the
+        union of the compiled policies' allows, intersected with the boundary's."""
+        found = self._may_mask
+        if found is None:
+            identity, boundary = self._compiled()
+            found = 0
+            for compiled in identity:
+                found |= compiled.allow
+            if boundary is not None:
+                found &= boundary.allow
+            self._may_mask = found
+        return found
+
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary Allow) can match: no evaluation needed."""
         lowered = action.lower()
+        if self._space is not None:
+            position = self._space.index.get(lowered)
+            if position is not None:
+                return bool(self.may_mask() >> position & 1)
         hit = self._may.get(lowered)
         if hit is None:
             hit = any(p.may_allow(lowered) for p in self.identity) and (
@@ -237,12 +283,26 @@ class PolicySetView:
         key = "candidates:" + label
         found = self._subsets.get(key)
         if found is None:
-            found = frozenset().union(
-                *(p.subset("Allow", label, actions, expand) for p in self.identity)
-            )
-            if self.boundary is not None and found:
-                found &= self.boundary.subset("Allow", label, actions, expand)
+            space = self._space
+            outside = frozenset(actions)
+            if space is not None:
+                mask, outside = space.mask_of_names(actions)
+                found = frozenset(space.names_in(self.may_mask() & mask))
+            else:
+                found = frozenset()
+            if outside:
+                found |= self._allow_candidates_slow(label, outside, expand)
             self._subsets[key] = found
+        return found
+
+    def _allow_candidates_slow(
+        self, label: str, actions: frozenset[str], expand: Expander
+    ) -> frozenset[str]:
+        found = frozenset().union(
+            *(p.subset("Allow", label, actions, expand) for p in self.identity)
+        )
+        if self.boundary is not None and found:
+            found &= self.boundary.subset("Allow", label, actions, expand)
         return found
 
     def unrestricted_set(
@@ -255,6 +315,63 @@ class PolicySetView:
         """
         found = self._subsets.get(label)
         if found is None:
+            found = self._unrestricted_compiled(actions, probes)
+            if found is None:
+                found = self._unrestricted_slow(label, actions, expand, probes)
+            self._subsets[label] = found
+        return found
+
+    def _unrestricted_compiled(
+        self, actions: frozenset[str], probes: Prober
+    ) -> frozenset[str] | None:
+        """:meth:`unrestricted_set` by set algebra over the compiled policies: allowed on `*`
+        = union of the identity policies' allows on `*`, minus every denial on `*`, within
+        the boundary's allows; only actions some statement scopes to resources are then tried
+        on probe ARNs. None when the list names actions outside the action space or a policy
+        variable makes an answer on `*` depend on the caller (the slow path decides those)."""
+        space = self._space
+        if space is None:
+            return None
+        mask, outside = space.mask_of_names(actions)
+        if outside:
+            return None
+        identity, boundary = self._compiled()
+        everything = [*identity, boundary] if boundary is not None else identity
+        allow = 0
+        for compiled in identity:
+            allow |= compiled.allow
+        if not allow & mask:
+            return frozenset()
+        unknown = 0
+        for compiled in everything:
+            unknown |= compiled.star_unknown
+        if unknown & mask:
+            return None
+        star = 0
+        for compiled in identity:
+            star |= compiled.star_allowed
+        star &= mask
+        for compiled in everything:
+            star &= ~compiled.star_denied
+        if boundary is not None:
+            star &= boundary.star_allowed
+        if not star:
+            return frozenset()
+        scoped_any = 0
+        for compiled in everything:
+            scoped_any |= compiled.scoped
+        scoped = star & scoped_any
+        found = set(space.names_in(star & ~scoped))
+        for action in space.names_in(scoped):
+            targets = probes(action)
+            if targets == ("*",) or any(self.decide(action, probe).allowed for probe in targets):
+                found.add(action)
+        return frozenset(found)
+
+    def _unrestricted_slow(
+        self, label: str, actions: frozenset[str], expand: Expander, probes: Prober
+    ) -> frozenset[str]:
+        if True:
             found = frozenset()
             if any(p.subset("Allow", label, actions, expand) for p in self.identity):
                 identity = [p.star_facts(label, actions, expand) for p in self.identity]
@@ -278,12 +395,19 @@ class PolicySetView:
                     if probes(action) == ("*",)
                     or any(self.decide(action, probe).allowed for probe in probes(action))
                 )
-            self._subsets[label] = found
         return found
 
     def resource_independent(self, action: str) -> bool:
         """True when every policy answers the action the same way for any resource."""
         lowered = action.lower()
+        space = self._space
+        position = space.index.get(lowered) if space is not None else None
+        if position is not None:
+            # A statement naming resources (or a NotResource) matches: the answer may vary.
+            return not any(
+                p.compile_for(space).scoped >> position & 1  # type: ignore[arg-type]
+                for p in self.everything
+            )
         return all(p.resource_independent(lowered) for p in self.everything)
 
     def decide(self, action: str, resource: str) -> Access:
@@ -305,8 +429,14 @@ class PolicySetView:
         lowered = action.lower()
         granted: list[Grant] = []
         denied: list[Grant] = []
+        space = self._space
+        position = space.index.get(lowered) if space is not None else None
         for policy in self.identity:
-            if not (policy.may_allow(lowered) or policy.may_deny(lowered)):
+            if position is not None:
+                # A policy none of whose statements matches the action has nothing to say.
+                if not policy.compile_for(space).touch >> position & 1:  # type: ignore[arg-type]
+                    continue
+            elif not (policy.may_allow(lowered) or policy.may_deny(lowered)):
                 continue
             decision, grants = policy.decide(action, resource)
             if decision == "explicit_deny":
@@ -458,8 +588,18 @@ class EffectivePermissions:
     def granting_policies_among(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
         """Policies whose own statements allow some of the actions on `*` (after
         :meth:`unrestricted_among` computed the list), for evidence without re-evaluating."""
-        wanted = {a.lower() for a in actions}
+        wanted = frozenset(a.lower() for a in actions)
         found: list[str] = []
+        space = self.index.space
+        mask, outside = space.mask_of_names(wanted)
+        if not outside and not any(
+            p.compile_for(space).star_unknown & mask for p in self.view.everything
+        ):
+            # The compiled answer on `*`, as unrestricted_among used it.
+            for policy in self.view.identity:
+                if policy.compile_for(space).star_allowed & mask:
+                    found.append(policy.source.label())
+            return tuple(dict.fromkeys(found))
         for policy in self.view.identity:
             facts = policy.cached_star_facts(label)
             if facts is not None and facts.allow & wanted:
@@ -575,6 +715,14 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             a.lower() for a in all_method_actions() if self.catalogue.action(a) is None
         )
         self._lists: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
+        self._space: ActionSpace | None = None
+
+    @property
+    def space(self) -> ActionSpace:
+        """Every catalogue action (and retired one our catalogues name), numbered for bitsets."""
+        if self._space is None:
+            self._space = ActionSpace(self.catalogue.all_actions() | self._retired_actions)
+        return self._space
 
     # Mapping protocol
     def __getitem__(self, arn: str) -> EffectivePermissions:
@@ -654,7 +802,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         key = (tuple(id(p) for p in identity), id(resolved_boundary) if resolved_boundary else 0)
         view = self._views.get(key)
         if view is None:
-            view = PolicySetView(identity, resolved_boundary)
+            view = PolicySetView(identity, resolved_boundary, self.space)
             self._views[key] = view
         return view
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.audit.model import PolicyDocument
+from bot.iam.compiled import ActionSpace, CompiledPolicy, compile_statements
 from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
 from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
@@ -115,6 +116,7 @@ class ResolvedPolicy:
         "all_star",
         "assumptions",
         "cache",
+        "compiled",
         "error",
         "policy",
         "source",
@@ -165,6 +167,19 @@ class ResolvedPolicy:
             self._share(shared, with_star=not variables)
         self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
         self._principal_arn = principal_arn
+        self.compiled: CompiledPolicy | None = None  # see compile_for
+
+    def compile_for(self, space: ActionSpace) -> CompiledPolicy:
+        """The statements as action bitsets (bot.iam.compiled), built once per distinct
+        statement list and shared with every policy holding the same statements."""
+        compiled = self.compiled
+        if compiled is None:
+            compiled = self._subsets.get(_COMPILED_KEY)
+            if compiled is None:
+                compiled = compile_statements(space, self.policy.statements)
+                self._subsets[_COMPILED_KEY] = compiled
+            self.compiled = compiled
+        return compiled
 
     def _share(self, shared: dict[Any, Any], *, with_star: bool) -> None:
         try:
@@ -434,6 +449,7 @@ class ResolvedPolicy:
 
 
 _STATS = {"evaluations": 0, "by_action": 0}
+_COMPILED_KEY = ("compiled",)  # one action space per audit index, so one compiled form
 
 
 def evaluation_count() -> int:
