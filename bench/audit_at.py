@@ -16,7 +16,7 @@ import sys
 from datetime import datetime
 
 
-def _use_source(directory: str) -> None:
+def use_source(directory: str) -> None:
     """Import `bot` from ``directory``: drop the editable install's finder, put DIR first."""
     sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
     sys.path.insert(0, directory)
@@ -26,7 +26,7 @@ def _use_source(directory: str) -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--src"] and len(argv) > 1:
-        _use_source(argv[1])
+        use_source(argv[1])
         argv = argv[2:]
     if not argv:
         print("usage: python -m bench.audit_at [--src DIR] ISO-TIME iam-audit-args...")

@@ -18,10 +18,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.audit.config import AuditConfig
-from bot.audit.engine import gc_paused, missing_requirement, release_shared, select_checks
-from bot.audit.registry import CheckContext
-from bot.clicmd._common import gaad_snapshot
+from bench.audit_at import use_source
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,20 +26,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gaad", type=Path, required=True)
     parser.add_argument("--credential-report", type=Path, default=None)
     parser.add_argument("--top", type=int, default=15, help="how many checks to list")
+    parser.add_argument("--src", default=None, help="import `bot` from this directory")
     args = parser.parse_args(argv)
+    if args.src:
+        use_source(args.src)
+    # Imported here, after --src chose where `bot` comes from.
+    from bot.audit.config import AuditConfig  # noqa: PLC0415
+    from bot.audit.engine import (  # noqa: PLC0415
+        gc_paused,
+        missing_requirement,
+        release_shared,
+        select_checks,
+    )
+    from bot.audit.registry import CheckContext  # noqa: PLC0415
+    from bot.clicmd._common import gaad_snapshot  # noqa: PLC0415
+
     now = datetime.now(UTC)
     timings: list[tuple[float, str]] = []
     with gc_paused():
-        started = time.perf_counter()
+        started = time.process_time()
         snapshot = gaad_snapshot(args.gaad, credential_report_path=args.credential_report, now=now)
-        timings.append((time.perf_counter() - started, "(load the GAAD and report)"))
+        timings.append((time.process_time() - started, "(load the GAAD and report)"))
         context = CheckContext(snapshot=snapshot, config=AuditConfig(), now=now, shared={})
         for check in select_checks(None, AuditConfig()):
             if missing_requirement(check, snapshot):
                 continue
-            started = time.perf_counter()
+            started = time.process_time()
             found = sum(1 for _ in check.run(context.for_check(check.meta)))
-            timings.append((time.perf_counter() - started, f"{check.meta.id} ({found})"))
+            timings.append((time.process_time() - started, f"{check.meta.id} ({found})"))
         release_shared(context.shared)
     total = sum(t for t, _ in timings)
     print(f"total {total:.2f} s")
