@@ -209,8 +209,8 @@ class PolicySetView:
     __slots__ = (
         "_compiled_identity",
         "_decisions",
+        "_last_projection",
         "_may",
-        "_may_mask",
         "_registry",
         "_space",
         "_subsets",
@@ -234,9 +234,11 @@ class PolicySetView:
         # Where the views of every policy set live (the index's), projections included.
         self._registry = registry
         self._compiled_identity: list[CompiledPolicy] | None = None
+        # (position, projection) of the last action projected: one action is asked several
+        # times in a row (may it? which targets? on which resource?), so one entry suffices.
+        self._last_projection: tuple[int, PolicySetView] | None = None
         self._decisions: dict[tuple[str, str], Access] = {}
         self._may: dict[str, bool] = {}  # only actions outside the action space
-        self._may_mask: int | None = None
         self._subsets: dict[str, frozenset[str]] = {}
         self.memo: dict[Any, Any] = {}  # per-set results other modules cache (e.g. privesc)
         self.admin: bool | None = None
@@ -269,28 +271,32 @@ class PolicySetView:
         position = space.index.get(action.lower())
         if position is None:
             return self
+        last = self._last_projection
+        if last is not None and last[0] == position:
+            return last[1]
         identity, _boundary = self._compiled()
         touching = tuple(
             policy
             for policy, compiled in zip(self.identity, identity, strict=True)
-            if compiled.touch >> position & 1
+            if compiled.touches(position)
         )
         if len(touching) == len(self.identity):
-            return self
-        return view_of(registry, touching, self.boundary, space)
+            projection = self
+        else:
+            projection = view_of(registry, touching, self.boundary, space)
+        self._last_projection = (position, projection)
+        return projection
 
     def may_mask(self) -> int:
         """The actions some identity Allow (and the boundary's) matches, as one bitset: the
-        union of the compiled policies' allows, intersected with the boundary's."""
-        found = self._may_mask
-        if found is None:
-            identity, boundary = self._compiled()
-            found = 0
-            for compiled in identity:
-                found |= compiled.allow
-            if boundary is not None:
-                found &= boundary.allow
-            self._may_mask = found
+        union of the compiled policies' allows, intersected with the boundary's. Not kept:
+        a 20,000-bit integer per policy set would be most of an audit's memory."""
+        identity, boundary = self._compiled()
+        found = 0
+        for compiled in identity:
+            found |= compiled.allow
+        if boundary is not None:
+            found &= boundary.allow
         return found
 
     def may_allow(self, action: str) -> bool:
@@ -299,7 +305,10 @@ class PolicySetView:
         if self._space is not None:
             position = self._space.index.get(lowered)
             if position is not None:
-                return bool(self.may_mask() >> position & 1)
+                identity, boundary = self._compiled()
+                return any(c.allows(position) for c in identity) and (
+                    boundary is None or boundary.allows(position)
+                )
         hit = self._may.get(lowered)
         if hit is None:
             hit = any(p.may_allow(lowered) for p in self.identity) and (
@@ -350,6 +359,10 @@ class PolicySetView:
             found = self._unrestricted_compiled(actions, probes)
             if found is None:
                 found = self._unrestricted_slow(label, actions, expand, probes)
+            if self._registry is not None and len(found) > 1:
+                # Thousands of sets get the same answer (every NotAction holder's long list):
+                # keep one copy of each.
+                found = self._registry.setdefault(("result", found), found)  # type: ignore[arg-type]
             self._subsets[label] = found
         return found
 
@@ -443,24 +456,32 @@ class PolicySetView:
         return all(p.resource_independent(lowered) for p in self.everything)
 
     def decide(self, action: str, resource: str) -> Access:
-        key = (action.lower(), resource)
+        lowered = action.lower()
+        space = self._space
+        if space is not None:
+            position = space.index.get(lowered)
+            if position is not None:
+                lowered = space.names[position]  # one string object per action in every key
+        key = (lowered, resource)
         cached = self._decisions.get(key)
         if cached is not None:
             return cached
+        projection = self.for_action(action)
+        if projection is not self:
+            # The policies that match decide; their view is shared with other sets, and the
+            # answer object with it (this set only keeps which one it got first).
+            access = projection.decide(action, resource)
+            if access.action != action:  # asked first with another spelling there
+                access = replace(access, action=action)
+            self._decisions[key] = access
+            return access
         if not self.may_allow(action):
             lowered = action.lower()
             # Say so when identity policies would allow but the boundary cannot.
             blocked = self.boundary is not None and any(p.may_allow(lowered) for p in self.identity)
             access = Access(action, resource, False, boundary_blocks=blocked)
         else:
-            projection = self.for_action(action)
-            if projection is self:
-                access = self._combine(action, resource)
-            else:
-                # The policies that match decide; their view is shared with other sets.
-                access = projection.decide(action, resource)
-                if access.action != action:  # asked first with another spelling there
-                    access = replace(access, action=action)
+            access = self._combine(action, resource)
         self._decisions[key] = access
         return access
 
