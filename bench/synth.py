@@ -738,11 +738,23 @@ def generate_account(
     seed: int = 0,
     account_id: str = "123456789012",
     now: datetime,
+    distinct: float = 0.0,
+    shape: str = "customer",
 ) -> SyntheticAccount:
     """Build a deterministic synthetic account.
 
     ``policies`` is the number of customer-managed policies; the AWS-managed policies the
     principals attach come on top, listed in ``Policies`` as real GAAD output lists them.
+
+    ``distinct`` (0..1) sets how much policy sets repeat: 0 is the reuse-heavy account (a few
+    popular policies everywhere, so thousands of principals share a policy set); at 1 every
+    user and role attaches its own random subset of the customer policies and 20% of users /
+    30% of roles carry an inline policy of 1-4 statements mixing wildcards, S3 ARNs and MFA
+    conditions, so almost no two principals share a set (what large real accounts look like).
+
+    ``shape="aws-managed"``: principals and groups attach two or three of the AWS-managed
+    policies moto ships (their real documents) instead of customer policies, and carry no
+    inline policies.
     """
     for name, value in (("users", users), ("roles", roles), ("groups", groups)):
         _require_count(name, value)
@@ -751,8 +763,17 @@ def generate_account(
         raise ValueError(f"account_id must be 12 digits, got {account_id!r}")
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    builder = _AccountBuilder(random.Random(seed), account_id, now.astimezone(UTC))
-    return builder.build(users=users, roles=roles, groups=groups, policies=policies)
+    if isinstance(distinct, bool) or not 0.0 <= distinct <= 1.0:
+        raise ValueError(f"distinct must be between 0 and 1, got {distinct!r}")
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {', '.join(SHAPES)}, got {shape!r}")
+    builder = _AccountBuilder(
+        random.Random(seed), account_id, now.astimezone(UTC), distinct=distinct
+    )
+    account = builder.build(users=users, roles=roles, groups=groups, policies=policies)
+    if shape == "aws-managed":
+        _attach_real_aws_managed(account.gaad, random.Random(seed + 1), now.astimezone(UTC))
+    return account
 
 
 def _require_count(name: str, value: int) -> None:
@@ -777,8 +798,14 @@ def _weighted(rng: random.Random, choices: Sequence[tuple[Any, int]]) -> Any:
 class _AccountBuilder:
     """Holds the random source and the policies created so far while one account is built."""
 
-    def __init__(self, rng: random.Random, account_id: str, now: datetime) -> None:
+    def __init__(
+        self, rng: random.Random, account_id: str, now: datetime, *, distinct: float = 0.0
+    ) -> None:
         self.rng = rng
+        # A second random source for the distinct-sets draws, so that distinct=0 consumes
+        # exactly the draws it always did and keeps producing the same account byte for byte.
+        self.distinct = distinct
+        self.distinct_rng = random.Random(rng.random() if distinct else 0)
         self.account_id = account_id
         self.now = now
         self.company = rng.choice(("acme", "globex", "initech", "umbrella", "hooli", "stark"))
@@ -941,6 +968,9 @@ class _AccountBuilder:
         return _doc(*statements)
 
     def inline_policies(self, kind: str, probability: float) -> list[dict[str, Any]]:
+        distinct_kind = kind in _DISTINCT_INLINE and probability > 0
+        if distinct_kind and self.distinct and self.distinct_rng.random() < self.distinct:
+            return self.distinct_inline(kind)
         if self.rng.random() >= probability:
             return []
         result = []
@@ -966,6 +996,19 @@ class _AccountBuilder:
         arn = self.rng.choice(arns)
         self.policies[arn]["PermissionsBoundaryUsageCount"] += 1
         return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": arn}
+
+    def distinct_inline(self, kind: str) -> list[dict[str, Any]]:
+        """The distinct-sets account's inline policy: at the kind's rate, 1-4 statements."""
+        rng = self.distinct_rng
+        if rng.random() >= _DISTINCT_INLINE[kind]:
+            return []
+        statements = [_weighted(rng, _DISTINCT_STATEMENTS)(self) for _ in range(rng.randint(1, 4))]
+        return [{"PolicyName": f"{kind}-inline-1", "PolicyDocument": _doc(*statements)}]
+
+    def distinct_customer_policies(self) -> list[str]:
+        """A uniformly random subset of 1-4 customer policies (sets rarely repeat)."""
+        rng = self.distinct_rng
+        return rng.sample(self.customer_arns, min(len(self.customer_arns), rng.randint(1, 4)))
 
     def some_customer_policies(self, low: int, high: int) -> list[str]:
         if not self.customer_arns:
@@ -1044,6 +1087,8 @@ class _AccountBuilder:
             if self.rng.random() < direct_probability:
                 arns = [self.aws_managed_arn(_weighted(self.rng, _USER_AWS_POLICIES))]
                 arns += self.some_customer_policies(0, 2)
+            if self.customer_arns and self.distinct_rng.random() < self.distinct:
+                arns += self.distinct_customer_policies()
             user: dict[str, Any] = {
                 "Path": path,
                 "UserName": name,
@@ -1289,6 +1334,8 @@ class _AccountBuilder:
                 statement["Condition"] = {"StringEquals": {"aws:PrincipalOrgID": self.org_id}}
             trust = _doc(statement)
             arns += self.some_customer_policies(1, 2)
+        if inline_probability and self.customer_arns and self.distinct_rng.random() < self.distinct:
+            arns += self.distinct_customer_policies()  # service-linked roles keep AWS's policy
 
         created = self.days_ago(1, 2200)
         role_id = self.unique_id("AROA")
@@ -1635,6 +1682,103 @@ _STATEMENT_POOL: tuple[tuple[Callable[[_AccountBuilder], Statement], int], ...] 
 )
 
 
+def _s3_wildcards(b: _AccountBuilder) -> Statement:
+    bucket = b.bucket()
+    return _statement(
+        b.rng.choice((["s3:Get*", "s3:List*"], "s3:*", ["s3:Put*", "s3:Get*"])),
+        [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+    )
+
+
+def _s3_with_mfa(b: _AccountBuilder) -> Statement:
+    return _statement(
+        ["s3:DeleteObject", "s3:PutObject", "s3:GetObject"],
+        f"arn:aws:s3:::{b.bucket()}/{b.rng.choice(TEAMS)}/*",
+        condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+    )
+
+
+# The distinct-sets account's inline statements: wildcards, S3 ARNs, MFA conditions.
+_DISTINCT_STATEMENTS: tuple[tuple[Callable[[_AccountBuilder], Statement], int], ...] = (
+    (_s3_read, 20),
+    (_s3_write_prefix, 10),
+    (_s3_wildcards, 20),
+    (_s3_with_mfa, 10),
+    (_service_star, 12),
+    (_ec2_describe, 8),
+    (_mfa_admin, 2),
+    (_deny_without_mfa, 4),
+    (_passrole, 4),
+    (_iam_escalation, 2),
+    (_kms, 4),
+    (_logs, 6),
+)
+# How often a principal of the distinct-sets account carries an inline policy.
+_DISTINCT_INLINE = {"user": 0.2, "role": 0.3}
+
+SHAPES = ("customer", "aws-managed")
+
+
+def _attach_real_aws_managed(gaad: dict[str, Any], rng: random.Random, now: datetime) -> None:
+    """Give every user, role and group two or three of moto's AWS-managed policies (their real
+    documents, as AWS publishes them) in place of the generated attachments, and drop inline
+    policies and boundaries: the account is then only AWS-managed policies."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data  # noqa: PLC0415 (heavy, only this shape)
+
+    catalogue = json.loads(aws_managed_policies_data)
+    names = sorted(catalogue)
+    used: dict[str, dict[str, Any]] = {}
+
+    def pick() -> list[dict[str, str]]:
+        chosen = rng.sample(names, rng.randint(2, 3))
+        attached = []
+        for name in chosen:
+            data = catalogue[name]
+            arn = f"arn:aws:iam::aws:policy{data['Path']}{name}"
+            entry = used.get(arn)
+            if entry is None:
+                digest = hashlib.sha256(name.encode()).digest()
+                entry = used[arn] = {
+                    "PolicyName": name,
+                    "PolicyId": "ANPA" + base64.b32encode(digest).decode()[:17],
+                    "Arn": arn,
+                    "Path": data["Path"],
+                    "DefaultVersionId": data["DefaultVersionId"],
+                    "AttachmentCount": 0,
+                    "PermissionsBoundaryUsageCount": 0,
+                    "IsAttachable": True,
+                    "CreateDate": _moto_date(data["CreateDate"], now),
+                    "UpdateDate": _moto_date(data["UpdateDate"], now),
+                    "PolicyVersionList": [
+                        {
+                            "Document": data["Document"],
+                            "VersionId": data["DefaultVersionId"],
+                            "IsDefaultVersion": True,
+                            "CreateDate": _moto_date(data["UpdateDate"], now),
+                        }
+                    ],
+                }
+            entry["AttachmentCount"] += 1
+            attached.append({"PolicyName": name, "PolicyArn": arn})
+        return attached
+
+    for section, inline_key in (
+        ("GroupDetailList", "GroupPolicyList"),
+        ("UserDetailList", "UserPolicyList"),
+        ("RoleDetailList", "RolePolicyList"),
+    ):
+        for entity in gaad[section]:
+            entity["AttachedManagedPolicies"] = pick()
+            entity[inline_key] = []
+            entity.pop("PermissionsBoundary", None)
+    gaad["Policies"] = list(used.values())
+
+
+def _moto_date(text: str, now: datetime) -> str:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return _iso(min(moment if moment.tzinfo else moment.replace(tzinfo=UTC), now))
+
+
 # --- command line -----------------------------------------------------------------------------
 
 
@@ -1657,6 +1801,17 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def fraction(text: str) -> float:
+    """argparse type for --distinct (shared with bench.audit_bench)."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from exc
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bench.synth",
@@ -1667,6 +1822,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--groups", type=non_negative_int, default=10)
     parser.add_argument("--policies", type=non_negative_int, default=50, help="customer-managed")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--distinct",
+        type=fraction,
+        default=0.0,
+        help="how much policy sets differ, 0..1 (0: a few popular sets shared by thousands of "
+        "principals; 1: almost every principal has its own set and many an inline policy)",
+    )
+    parser.add_argument(
+        "--shape",
+        choices=SHAPES,
+        default="customer",
+        help="aws-managed: principals attach 2-3 of moto's real AWS-managed policies instead",
+    )
     parser.add_argument("--account-id", default="123456789012")
     parser.add_argument(
         "--now",
@@ -1690,6 +1858,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             seed=args.seed,
             account_id=args.account_id,
             now=now,
+            distinct=args.distinct,
+            shape=args.shape,
         )
         gaad_path, report_path = account.write(args.out)
     except (ValueError, OSError) as exc:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from bot.audit.model import AccountSnapshot, Role, User
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.compiled import ActionSpace, CompiledPolicy
 from bot.iam.matching import action_matcher, arn_matcher
 from bot.iam.privesc_methods import all_method_actions
 from bot.iam.resolved_policy import (
@@ -205,11 +206,39 @@ class Access:
 class PolicySetView:
     """The resolved policies of one policy set; shared by every principal that has that set."""
 
-    def __init__(self, identity: tuple[ResolvedPolicy, ...], boundary: ResolvedPolicy | None):
+    __slots__ = (
+        "_compiled_identity",
+        "_decisions",
+        "_last_projection",
+        "_may",
+        "_registry",
+        "_space",
+        "_subsets",
+        "admin",
+        "boundary",
+        "identity",
+        "memo",
+        "unrestricted_cache",
+    )
+
+    def __init__(
+        self,
+        identity: tuple[ResolvedPolicy, ...],
+        boundary: ResolvedPolicy | None,
+        space: ActionSpace | None = None,
+        registry: dict[tuple[Any, ...], PolicySetView] | None = None,
+    ):
         self.identity = identity
         self.boundary = boundary
+        self._space = space
+        # Where the views of every policy set live (the index's), projections included.
+        self._registry = registry
+        self._compiled_identity: list[CompiledPolicy] | None = None
+        # (position, projection) of the last action projected: one action is asked several
+        # times in a row (may it? which targets? on which resource?), so one entry suffices.
+        self._last_projection: tuple[int, PolicySetView] | None = None
         self._decisions: dict[tuple[str, str], Access] = {}
-        self._may: dict[str, bool] = {}
+        self._may: dict[str, bool] = {}  # only actions outside the action space
         self._subsets: dict[str, frozenset[str]] = {}
         self.memo: dict[Any, Any] = {}  # per-set results other modules cache (e.g. privesc)
         self.admin: bool | None = None
@@ -219,9 +248,67 @@ class PolicySetView:
     def everything(self) -> tuple[ResolvedPolicy, ...]:
         return self.identity + ((self.boundary,) if self.boundary else ())
 
+    def _compiled(self) -> tuple[list[CompiledPolicy], CompiledPolicy | None]:
+        space = self._space
+        assert space is not None
+        identity = self._compiled_identity
+        if identity is None:
+            identity = self._compiled_identity = [p.compile_for(space) for p in self.identity]
+        boundary = self.boundary.compile_for(space) if self.boundary is not None else None
+        return identity, boundary
+
+    def for_action(self, action: str) -> PolicySetView:
+        """The view of only the identity policies some statement of which matches the action
+        (the boundary kept): every answer about that action is the same as this view's, since
+        a policy none of whose statements matches has nothing to say. Shared by every set
+        that reaches the action through the same policies, so a managed policy granting
+        lambda:InvokeFunction to 3,000 principals with otherwise different policies is asked
+        once, not 3,000 times."""
+        space = self._space
+        registry = self._registry
+        if space is None or registry is None:
+            return self
+        position = space.index.get(action.lower())
+        if position is None:
+            return self
+        last = self._last_projection
+        if last is not None and last[0] == position:
+            return last[1]
+        identity, _boundary = self._compiled()
+        touching = tuple(
+            policy
+            for policy, compiled in zip(self.identity, identity, strict=True)
+            if compiled.touches(position)
+        )
+        if len(touching) == len(self.identity):
+            projection = self
+        else:
+            projection = view_of(registry, touching, self.boundary, space)
+        self._last_projection = (position, projection)
+        return projection
+
+    def may_mask(self) -> int:
+        """The actions some identity Allow (and the boundary's) matches, as one bitset: the
+        union of the compiled policies' allows, intersected with the boundary's. Not kept:
+        a 20,000-bit integer per policy set would be most of an audit's memory."""
+        identity, boundary = self._compiled()
+        found = 0
+        for compiled in identity:
+            found |= compiled.allow
+        if boundary is not None:
+            found &= boundary.allow
+        return found
+
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary Allow) can match: no evaluation needed."""
         lowered = action.lower()
+        if self._space is not None:
+            position = self._space.index.get(lowered)
+            if position is not None:
+                identity, boundary = self._compiled()
+                return any(c.allows(position) for c in identity) and (
+                    boundary is None or boundary.allows(position)
+                )
         hit = self._may.get(lowered)
         if hit is None:
             hit = any(p.may_allow(lowered) for p in self.identity) and (
@@ -237,12 +324,26 @@ class PolicySetView:
         key = "candidates:" + label
         found = self._subsets.get(key)
         if found is None:
-            found = frozenset().union(
-                *(p.subset("Allow", label, actions, expand) for p in self.identity)
-            )
-            if self.boundary is not None and found:
-                found &= self.boundary.subset("Allow", label, actions, expand)
+            space = self._space
+            outside = frozenset(actions)
+            if space is not None:
+                mask, outside = space.mask_of_names(actions)
+                found = frozenset(space.names_in(self.may_mask() & mask))
+            else:
+                found = frozenset()
+            if outside:
+                found |= self._allow_candidates_slow(label, outside, expand)
             self._subsets[key] = found
+        return found
+
+    def _allow_candidates_slow(
+        self, label: str, actions: frozenset[str], expand: Expander
+    ) -> frozenset[str]:
+        found = frozenset().union(
+            *(p.subset("Allow", label, actions, expand) for p in self.identity)
+        )
+        if self.boundary is not None and found:
+            found &= self.boundary.subset("Allow", label, actions, expand)
         return found
 
     def unrestricted_set(
@@ -255,6 +356,67 @@ class PolicySetView:
         """
         found = self._subsets.get(label)
         if found is None:
+            found = self._unrestricted_compiled(actions, probes)
+            if found is None:
+                found = self._unrestricted_slow(label, actions, expand, probes)
+            if self._registry is not None and len(found) > 1:
+                # Thousands of sets get the same answer (every NotAction holder's long list):
+                # keep one copy of each.
+                found = self._registry.setdefault(("result", found), found)  # type: ignore[arg-type]
+            self._subsets[label] = found
+        return found
+
+    def _unrestricted_compiled(
+        self, actions: frozenset[str], probes: Prober
+    ) -> frozenset[str] | None:
+        """:meth:`unrestricted_set` by set algebra over the compiled policies: allowed on `*`
+        = union of the identity policies' allows on `*`, minus every denial on `*`, within
+        the boundary's allows; only actions some statement scopes to resources are then tried
+        on probe ARNs. None when the list names actions outside the action space or a policy
+        variable makes an answer on `*` depend on the caller (the slow path decides those)."""
+        space = self._space
+        if space is None:
+            return None
+        mask, outside = space.mask_of_names(actions)
+        if outside:
+            return None
+        identity, boundary = self._compiled()
+        everything = [*identity, boundary] if boundary is not None else identity
+        allow = 0
+        for compiled in identity:
+            allow |= compiled.allow
+        if not allow & mask:
+            return frozenset()
+        unknown = 0
+        for compiled in everything:
+            unknown |= compiled.star_unknown
+        if unknown & mask:
+            return None
+        star = 0
+        for compiled in identity:
+            star |= compiled.star_allowed
+        star &= mask
+        for compiled in everything:
+            star &= ~compiled.star_denied
+        if boundary is not None:
+            star &= boundary.star_allowed
+        if not star:
+            return frozenset()
+        scoped_any = 0
+        for compiled in everything:
+            scoped_any |= compiled.scoped
+        scoped = star & scoped_any
+        found = set(space.names_in(star & ~scoped))
+        for action in space.names_in(scoped):
+            targets = probes(action)
+            if targets == ("*",) or any(self.decide(action, probe).allowed for probe in targets):
+                found.add(action)
+        return frozenset(found)
+
+    def _unrestricted_slow(
+        self, label: str, actions: frozenset[str], expand: Expander, probes: Prober
+    ) -> frozenset[str]:
+        if True:
             found = frozenset()
             if any(p.subset("Allow", label, actions, expand) for p in self.identity):
                 identity = [p.star_facts(label, actions, expand) for p in self.identity]
@@ -278,19 +440,41 @@ class PolicySetView:
                     if probes(action) == ("*",)
                     or any(self.decide(action, probe).allowed for probe in probes(action))
                 )
-            self._subsets[label] = found
         return found
 
     def resource_independent(self, action: str) -> bool:
         """True when every policy answers the action the same way for any resource."""
         lowered = action.lower()
+        space = self._space
+        position = space.index.get(lowered) if space is not None else None
+        if position is not None:
+            # A statement naming resources (or a NotResource) matches: the answer may vary.
+            return not any(
+                p.compile_for(space).scoped >> position & 1  # type: ignore[arg-type]
+                for p in self.everything
+            )
         return all(p.resource_independent(lowered) for p in self.everything)
 
     def decide(self, action: str, resource: str) -> Access:
-        key = (action.lower(), resource)
+        lowered = action.lower()
+        space = self._space
+        if space is not None:
+            position = space.index.get(lowered)
+            if position is not None:
+                lowered = space.names[position]  # one string object per action in every key
+        key = (lowered, resource)
         cached = self._decisions.get(key)
         if cached is not None:
             return cached
+        projection = self.for_action(action)
+        if projection is not self:
+            # The policies that match decide; their view is shared with other sets, and the
+            # answer object with it (this set only keeps which one it got first).
+            access = projection.decide(action, resource)
+            if access.action != action:  # asked first with another spelling there
+                access = replace(access, action=action)
+            self._decisions[key] = access
+            return access
         if not self.may_allow(action):
             lowered = action.lower()
             # Say so when identity policies would allow but the boundary cannot.
@@ -305,8 +489,14 @@ class PolicySetView:
         lowered = action.lower()
         granted: list[Grant] = []
         denied: list[Grant] = []
+        space = self._space
+        position = space.index.get(lowered) if space is not None else None
         for policy in self.identity:
-            if not (policy.may_allow(lowered) or policy.may_deny(lowered)):
+            if position is not None:
+                # A policy none of whose statements matches the action has nothing to say.
+                if not policy.compile_for(space).touch >> position & 1:  # type: ignore[arg-type]
+                    continue
+            elif not (policy.may_allow(lowered) or policy.may_deny(lowered)):
                 continue
             decision, grants = policy.decide(action, resource)
             if decision == "explicit_deny":
@@ -384,7 +574,7 @@ class EffectivePermissions:
         a resource policy naming the principal cannot override them."""
         lowered = action.lower()
         found: list[Grant] = []
-        for policy in self.view.everything:
+        for policy in self.view.for_action(action).everything:
             if policy.may_deny(lowered):
                 decision, grants = policy.decide(action, resource)
                 if decision == "explicit_deny":
@@ -411,7 +601,7 @@ class EffectivePermissions:
         """The first resource the action is allowed on, or None."""
         if not self.view.may_allow(action):
             return None
-        independent = self.view.resource_independent(action)
+        independent = self.view.for_action(action).resource_independent(action)
         for resource in resources:
             access = self.view.decide(action, resource)
             if access.allowed:
@@ -444,22 +634,33 @@ class EffectivePermissions:
         """Probe ARNs plus the concrete patterns this principal's Allow statements name."""
         lowered = action.lower()
         key = ("candidates", lowered)
-        found = self.view.memo.get(key)
+        view = self.view.for_action(action)
+        found = view.memo.get(key)
         if found is None:
             seen = dict.fromkeys(self.index.probes(action))
-            for policy in self.view.identity:
+            for policy in view.identity:
                 for literal in policy.allow_literals(lowered):
                     if literal != "*" and not _TEMPLATE.search(literal):
                         seen[literal] = None
             found = tuple(seen)
-            self.view.memo[key] = found
+            view.memo[key] = found
         return found
 
     def granting_policies_among(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
         """Policies whose own statements allow some of the actions on `*` (after
         :meth:`unrestricted_among` computed the list), for evidence without re-evaluating."""
-        wanted = {a.lower() for a in actions}
+        wanted = frozenset(a.lower() for a in actions)
         found: list[str] = []
+        space = self.index.space
+        mask, outside = space.mask_of_names(wanted)
+        if not outside and not any(
+            p.compile_for(space).star_unknown & mask for p in self.view.everything
+        ):
+            # The compiled answer on `*`, as unrestricted_among used it.
+            for policy in self.view.identity:
+                if policy.compile_for(space).star_allowed & mask:
+                    found.append(policy.source.label())
+            return tuple(dict.fromkeys(found))
         for policy in self.view.identity:
             facts = policy.cached_star_facts(label)
             if facts is not None and facts.allow & wanted:
@@ -575,6 +776,14 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             a.lower() for a in all_method_actions() if self.catalogue.action(a) is None
         )
         self._lists: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
+        self._space: ActionSpace | None = None
+
+    @property
+    def space(self) -> ActionSpace:
+        """Every catalogue action (and retired one our catalogues name), numbered for bitsets."""
+        if self._space is None:
+            self._space = ActionSpace(self.catalogue.all_actions() | self._retired_actions)
+        return self._space
 
     # Mapping protocol
     def __getitem__(self, arn: str) -> EffectivePermissions:
@@ -651,12 +860,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     ) -> PolicySetView:
         identity = tuple(self.resolved_policy(s, facts, ref) for s in sources)
         resolved_boundary = self.resolved_policy(boundary, facts, ref) if boundary else None
-        key = (tuple(id(p) for p in identity), id(resolved_boundary) if resolved_boundary else 0)
-        view = self._views.get(key)
-        if view is None:
-            view = PolicySetView(identity, resolved_boundary)
-            self._views[key] = view
-        return view
+        return view_of(self._views, identity, resolved_boundary, self.space)
 
     def probes(self, action: str) -> tuple[str, ...]:
         """One concrete ARN per resource type of the action (`*` when it has none or is unknown)."""
@@ -733,6 +937,21 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             "evaluations": evaluation_count(),
             "decisions": decision_count(),
         }
+
+
+def view_of(
+    registry: dict[tuple[Any, ...], PolicySetView],
+    identity: tuple[ResolvedPolicy, ...],
+    boundary: ResolvedPolicy | None,
+    space: ActionSpace | None,
+) -> PolicySetView:
+    """The one view of a policy set (a principal's, or a projection of one), shared."""
+    key = (tuple(id(p) for p in identity), id(boundary) if boundary else 0)
+    view = registry.get(key)
+    if view is None:
+        view = PolicySetView(identity, boundary, space, registry)
+        registry[key] = view
+    return view
 
 
 def _key_summary(keys: frozenset[str]) -> tuple[tuple[str, ...], bool]:

@@ -361,9 +361,11 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
         return None
     lowered = action.lower()
     key = ("held", lowered)
-    memo = perms.view.memo
+    memo = perms.view.for_action(action).memo  # shared by sets reaching it alike
     if key in memo:
         access = memo[key]
+        if access is not None:  # found for another set: this principal's own answer there
+            access = perms.decide(action, access.resource)
     else:
         access = perms.allowed_on_any(action, _unique(finder.candidates(perms, action)))
         memo[key] = access

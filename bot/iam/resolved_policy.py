@@ -31,10 +31,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.audit.model import PolicyDocument
+from bot.iam.compiled import ActionSpace, CompiledPolicy, compile_statements
 from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
 from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
 from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
+from bot.iam.principals import parse_principal
 
 ABSENT: tuple[str, ...] = ()  # a fact saying "this key is not in the request"
 _VARIABLE = re.compile(r"\$\{\s*([^}',]+?)\s*(?:,[^}]*)?\}")
@@ -115,6 +117,7 @@ class ResolvedPolicy:
         "all_star",
         "assumptions",
         "cache",
+        "compiled",
         "error",
         "policy",
         "source",
@@ -165,6 +168,19 @@ class ResolvedPolicy:
             self._share(shared, with_star=not variables)
         self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
         self._principal_arn = principal_arn
+        self.compiled: CompiledPolicy | None = None  # see compile_for
+
+    def compile_for(self, space: ActionSpace) -> CompiledPolicy:
+        """The statements as action bitsets (bot.iam.compiled), built once per distinct
+        statement list and shared with every policy holding the same statements."""
+        compiled = self.compiled
+        if compiled is None:
+            compiled = self._subsets.get(_COMPILED_KEY)
+            if compiled is None:
+                compiled = compile_statements(space, self.policy.statements)
+                self._subsets[_COMPILED_KEY] = compiled
+            self.compiled = compiled
+        return compiled
 
     def _share(self, shared: dict[Any, Any], *, with_star: bool) -> None:
         try:
@@ -378,6 +394,42 @@ class ResolvedPolicy:
             return ("allowed", allows)
         return ("implicit_deny", ())
 
+    def _on_resource(
+        self, action_lower: str, resource: str
+    ) -> tuple[str, tuple[Grant, ...]] | None:
+        """The answer for one concrete resource from the statements and the evaluator's own ARN
+        matcher, as the evaluator decides an identity policy with no conditions left: a
+        matching Deny whose Resource (NotResource) covers it denies, else such an Allow allows.
+
+        None (ask the evaluator) when a pattern holds a policy variable, when the caller is not
+        a user or role (the root user and anonymous callers follow other rules) and when the
+        resource belongs to another account (then a resource policy must allow it too).
+        """
+        caller = parse_principal(self._principal_arn)
+        if caller.kind not in ("user", "role") or not caller.account:
+            return None
+        owner = _arn_account(resource)
+        if owner and owner != caller.account:
+            return None
+        applying: list[Statement] = []
+        for st in self._matching(action_lower):
+            patterns = st.resources if st.resources is not None else st.not_resources
+            if patterns is None:
+                applying.append(st)
+                continue
+            if any("${" in p for p in patterns):
+                return None
+            if arn_matcher(patterns)(resource) != (st.resources is None):
+                applying.append(st)
+        label = self.source.label()
+        denies = tuple(Grant(label, st.label, "Deny") for st in applying if st.effect == "Deny")
+        if denies:
+            return ("explicit_deny", denies)
+        allows = tuple(Grant(label, st.label, "Allow") for st in applying if st.effect == "Allow")
+        if allows:
+            return ("allowed", allows)
+        return ("implicit_deny", ())
+
     def resource_independent(self, action_lower: str) -> bool:
         """Whether this policy answers the action the same way for every resource."""
         return self.all_star or self.shortcut(action_lower) is not None
@@ -399,8 +451,10 @@ class ResolvedPolicy:
             return shortcut
         key = (lowered, resource)
         cached = self.cache.get(key)
-        if cached is None and resource == "*":
-            cached = self._on_star(lowered)
+        if cached is None:
+            cached = (
+                self._on_star(lowered) if resource == "*" else self._on_resource(lowered, resource)
+            )
             if cached is not None:
                 self.cache[key] = cached
                 _STATS["by_action"] += 1
@@ -434,6 +488,7 @@ class ResolvedPolicy:
 
 
 _STATS = {"evaluations": 0, "by_action": 0}
+_COMPILED_KEY = ("compiled",)  # one action space per audit index, so one compiled form
 
 
 def evaluation_count() -> int:
@@ -451,6 +506,15 @@ _VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
 _ALLOW = 1
 _DENY = 2
 _STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)
+
+
+def _arn_account(resource: str) -> str:
+    """The owning account in a resource ARN, by the evaluator's rule (bot.iam.evaluator):
+    a 12-digit account segment; ``aws`` (AWS-managed policies) is no account."""
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
+        return parts[4]
+    return ""
 
 
 def _matches_literal_star(patterns: tuple[str, ...]) -> bool:

