@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -298,6 +299,22 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
     _refresh_message(services, final)
     undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
     _thread(services, final, result_message(final, can_undo=undo))
+
+
+def reconcile_applying(services: Services, *, stale_after: timedelta | None = None) -> int:
+    """Finish requests left `applying` by a crash from IAM's real state; update their Slack
+    message and thread like a live apply would. Returns how many were finished."""
+    if services.approvals is None:
+        return 0
+    the_desk = desk(services)
+
+    def notify(final: ApprovalRequest) -> None:
+        _refresh_message(services, final)
+        undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
+        _thread(services, final, result_message(final, can_undo=undo))
+
+    kwargs = {} if stale_after is None else {"stale_after": stale_after}
+    return len(the_desk.reconcile(notify=notify, **kwargs))
 
 
 def on_reject_click(
