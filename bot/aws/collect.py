@@ -37,10 +37,14 @@ from bot.aws.credential_report import (
     fetch_credential_report,
 )
 from bot.aws.errors import (
+    CONNECTION_ERRORS,
     CREDENTIAL_CODES,
+    MALFORMED_ANSWER_ERRORS,
     describe_client_error,
+    describe_malformed_answer,
     error_code,
     is_credentials_problem,
+    short_reason,
     translate_botocore_error,
     translate_client_error,
 )
@@ -97,7 +101,7 @@ def collect_snapshot(
     """
     chosen_region = region or session.region_name or DEFAULT_REGION
     iam = make_client(session, "iam", region=chosen_region)
-    reader = _Reader()
+    reader = _Reader(sleep=sleep)
 
     fetched = reader.read(
         "GetCredentialReport",
@@ -194,16 +198,44 @@ def collect_snapshot(
     )
 
 
+MALFORMED_RETRIES = 2  # botocore does not retry an unparsable answer; we do, then note an issue
+
+
 @dataclass
 class _Reader:
-    """Runs one read; turns a refusal into a CollectionIssue and lets the collection go on."""
+    """Runs one read; turns a refusal into a CollectionIssue and lets the collection go on.
+
+    Only what stops every later call ends the collection: bad or missing credentials, and an
+    endpoint that cannot be reached before anything was read. A connection that fails on one
+    API after others answered, or an answer that cannot be parsed, is that API's issue.
+    """
 
     issues: list[CollectionIssue] = field(default_factory=list)
+    sleep: Callable[[float], None] = time.sleep
+    answered: int = 0
 
     def read(self, api: str, action: str, call: Callable[[], T]) -> T | None:
+        for attempt in range(MALFORMED_RETRIES + 1):
+            try:
+                result = self._read_once(api, action, call)
+            except MALFORMED_ANSWER_ERRORS as exc:
+                if attempt < MALFORMED_RETRIES:
+                    log.info("%s: unparsable answer, retrying: %s", api, short_reason(str(exc)))
+                    self.sleep(float(2**attempt))
+                    continue
+                log.debug("%s: unparsable answer", api, exc_info=True)
+                self.note(api, action, describe_malformed_answer(exc, api=api), "Malformed")
+                return None
+            return result
+        return None
+
+    def _read_once(self, api: str, action: str, call: Callable[[], T]) -> T | None:
         try:
-            return call()
+            result = call()
+            self.answered += 1
+            return result
         except ClientError as exc:
+            self.answered += 1  # AWS answered: the endpoint is there
             if is_credentials_problem(exc):
                 raise translate_client_error(exc, api=api, action=action) from exc
             self.note(
@@ -217,8 +249,18 @@ class _Reader:
             self.note(
                 api, action, f"{api} returned data that could not be read: {exc}", "Malformed"
             )
+        except CONNECTION_ERRORS as exc:
+            if not self.answered:  # the endpoint cannot be reached at all: nothing would work
+                raise translate_botocore_error(exc, api=api, action=action) from exc
+            self.note(
+                api,
+                action,
+                f"{api} could not be completed: the connection failed even after retries"
+                f" ({short_reason(str(exc))})",
+                type(exc).__name__,
+            )
         except BotoCoreError as exc:
-            # No credentials, no network: every other call would fail the same way.
+            # No credentials, no region, a bad profile: every other call would fail the same way.
             raise translate_botocore_error(exc, api=api, action=action) from exc
         except NotImplementedError:
             # AWS emulators (moto, LocalStack) raise this for APIs they lack; AWS itself never does.

@@ -19,6 +19,7 @@ from bot.clicmd._common import (
     add_format_option,
     add_output_option,
     read_text_file,
+    refuse_unsafe_json,
     severity_arg,
     write_output,
 )
@@ -91,7 +92,15 @@ def run(args: argparse.Namespace) -> int:
 
     if list(args.files).count(STDIO) > 1:
         raise InputError("standard input ('-') can be linted only once")
-    texts = [(path, read_text_file(path, what="policy file")) for path in args.files]
+    texts = [
+        (
+            path,
+            refuse_unsafe_json(
+                read_text_file(path, what="policy file"), what="policy file", path=path
+            ),
+        )
+        for path in args.files
+    ]
     catalogue = default_catalogue()
     results = [
         FileResult(
