@@ -88,7 +88,5 @@ def test_the_in_memory_store_renews_only_its_own_live_lock() -> None:
     assert store.acquire_lock("l", "me", 10)
     assert store.renew_lock("l", "me", 10)
     assert not store.renew_lock("l", "other", 10)
-    from datetime import timedelta
-
     now[0] += timedelta(seconds=11)
     assert not store.renew_lock("l", "me", 10)  # expired: it may be someone else's by now
