@@ -36,6 +36,14 @@ from bot.aws.credential_report import (
     PollingPolicy,
     fetch_credential_report,
 )
+from bot.aws.deadline import (
+    DEADLINE_ENV,
+    DeadlineExceeded,
+    audit_deadline,
+    deadline_passed,
+    seconds_setting,
+)
+from bot.aws.deadline import install as install_deadline
 from bot.aws.errors import (
     CONNECTION_ERRORS,
     CREDENTIAL_CODES,
@@ -93,12 +101,38 @@ def collect_snapshot(
     sleep: Callable[[float], None] = time.sleep,
     polling: PollingPolicy | None = None,
     access_analyzer: AnalyzerScope | None = None,
+    deadline_seconds: float | None = None,
 ) -> AccountSnapshot:
     """Read the account's IAM state; raises CollectionError only when nothing can be read.
 
     ``access_analyzer`` also reads IAM Access Analyzer (analyzers and findings per region); None
-    leaves it out (the analyzer.* checks are then skipped with a reason).
+    leaves it out (the analyzer.* checks are then skipped with a reason). ``deadline_seconds``
+    (default: IAM_AUDIT_DEADLINE_SECONDS, else none) bounds the whole collection: reads not done
+    by then become collection issues.
     """
+    if deadline_seconds is None:
+        deadline_seconds = seconds_setting(DEADLINE_ENV, None)
+    install_deadline(session)
+    with audit_deadline(deadline_seconds):
+        return _collect(
+            session,
+            now=now,
+            region=region,
+            sleep=sleep,
+            polling=polling,
+            access_analyzer=access_analyzer,
+        )
+
+
+def _collect(
+    session: boto3.Session,
+    *,
+    now: datetime,
+    region: str | None,
+    sleep: Callable[[float], None],
+    polling: PollingPolicy | None,
+    access_analyzer: AnalyzerScope | None,
+) -> AccountSnapshot:
     chosen_region = region or session.region_name or DEFAULT_REGION
     iam = make_client(session, "iam", region=chosen_region)
     reader = _Reader(sleep=sleep)
@@ -164,6 +198,12 @@ def collect_snapshot(
         )
         reader.issues.extend(analyzer_data.issues if analyzer_data else ())
 
+    if not reader.answered and deadline_passed() is not None:
+        raise CollectionError(
+            f"AWS answered no call before the audit's deadline of {deadline_passed():g} s"
+            f" (is the endpoint reachable? raise the deadline with --deadline or {DEADLINE_ENV})",
+            code="DeadlineExceeded",
+        )
     account_id = (details.account_id if details else None) or _account_from_rows(report)
     if account_id is None:
         identity = reader.read(
@@ -216,6 +256,16 @@ class _Reader:
 
     def read(self, api: str, action: str, call: Callable[[], T]) -> T | None:
         for attempt in range(MALFORMED_RETRIES + 1):
+            seconds = deadline_passed()
+            if seconds is not None:
+                self.note(
+                    api,
+                    action,
+                    f"{api} was not read: the audit's deadline of {seconds:g} s passed"
+                    f" (raise it with --deadline or {DEADLINE_ENV})",
+                    "DeadlineExceeded",
+                )
+                return None
             try:
                 result = self._read_once(api, action, call)
             except MALFORMED_ANSWER_ERRORS as exc:
@@ -248,6 +298,13 @@ class _Reader:
         except InputError as exc:
             self.note(
                 api, action, f"{api} returned data that could not be read: {exc}", "Malformed"
+            )
+        except DeadlineExceeded as exc:
+            self.note(
+                api,
+                action,
+                f"{api} was not completed: {exc} (raise it with --deadline or {DEADLINE_ENV})",
+                "DeadlineExceeded",
             )
         except CONNECTION_ERRORS as exc:
             if not self.answered:  # the endpoint cannot be reached at all: nothing would work

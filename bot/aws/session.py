@@ -53,7 +53,16 @@ def make_session(*, profile: str | None = None, region: str | None = None) -> bo
 
 
 def client_config() -> Config:
-    return Config(retries=dict(RETRY_CONFIG), user_agent_extra=USER_AGENT_SUFFIX)
+    """Adaptive retries, our user agent, and connect/read timeouts (bot.aws.deadline)."""
+    from bot.aws.deadline import timeouts  # noqa: PLC0415 - avoids an import cycle
+
+    connect, read = timeouts()
+    return Config(
+        retries=dict(RETRY_CONFIG),
+        user_agent_extra=USER_AGENT_SUFFIX,
+        connect_timeout=connect,
+        read_timeout=read,
+    )
 
 
 def make_client(session: boto3.Session, service: str, *, region: str | None = None) -> Any:

@@ -33,6 +33,25 @@ def add_aws_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("AWS")
     group.add_argument("--profile", help="named profile from ~/.aws/config (default: boto3 chain)")
     group.add_argument("--region", help="region for regional APIs (default: boto3 chain)")
+    group.add_argument(
+        "--deadline",
+        type=deadline_arg,
+        metavar="SECONDS",
+        default=None,
+        help="stop reading AWS after SECONDS; what was not read is reported as a collection"
+        " issue (default: IAM_AUDIT_DEADLINE_SECONDS, else no deadline)",
+    )
+
+
+def deadline_arg(text: str) -> float:
+    """argparse ``type=`` for --deadline: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:40]!r}") from None
+    if not 0 < value < 10**7:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text[:40]!r}")
+    return value
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -250,7 +269,9 @@ def note(message: str) -> None:
 # --- where a snapshot comes from ----------------------------------------------------------
 
 
-def live_snapshot(*, profile: str | None, region: str | None, now: datetime) -> AccountSnapshot:
+def live_snapshot(
+    *, profile: str | None, region: str | None, now: datetime, deadline: float | None = None
+) -> AccountSnapshot:
     """Collect the account the AWS credential chain points at (CollectionError on failure)."""
     from bot.aws.access_analyzer import AnalyzerScope  # noqa: PLC0415
     from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when needed
@@ -258,7 +279,9 @@ def live_snapshot(*, profile: str | None, region: str | None, now: datetime) -> 
 
     session = make_session(profile=profile, region=region)
     # Access Analyzer in the account's enabled regions (capped), for the analyzer.* checks.
-    return collect_snapshot(session, now=now, access_analyzer=AnalyzerScope())
+    return collect_snapshot(
+        session, now=now, access_analyzer=AnalyzerScope(), deadline_seconds=deadline
+    )
 
 
 def demo_snapshot(*, now: datetime) -> AccountSnapshot:
