@@ -23,6 +23,7 @@ from bot.approvals.desk import ApprovalDesk, Refused
 from bot.approvals.model import ApprovalRequest, State, TransitionRefused
 from bot.errors import DeliveryError, InputError
 from bot.remediation.registry import get_remediation, remediable_checks
+from bot.safe_parse import UnsafeInput, parse_json
 from bot.services import Services
 from bot.slack.approval_blocks import (
     ACTION_APPROVE,
@@ -383,7 +384,11 @@ def on_custom_submit(services: Services, body: dict[str, Any]) -> None:
     if refusal:  # a modal is a request of its own: the allowlists apply again
         services.delivery.post_ephemeral(channel, user, notice_message(refusal))
         return
-    document = json.loads(submitted(view, POLICY_BLOCK, POLICY_INPUT))
+    try:
+        document = parse_json(submitted(view, POLICY_BLOCK, POLICY_INPUT))
+    except ValueError as exc:  # checked in the modal already; a replayed submission lands here
+        services.delivery.post_ephemeral(channel, user, notice_message(f"Not a policy: {exc}"))
+        return
     propose_and_post(
         services,
         lambda the_desk: the_desk.propose(
@@ -409,7 +414,9 @@ def custom_policy_error(view: dict[str, Any]) -> str | None:
     if not text.strip():
         return "Paste a policy document."
     try:
-        document = json.loads(text)
+        document = parse_json(text)
+    except UnsafeInput as exc:  # 40k characters of nesting, a giant number: a modal error
+        return f"This policy cannot be used: {exc}."
     except ValueError as exc:
         return f"Not valid JSON: {exc}"
     if not isinstance(document, dict) or "Statement" not in document:
