@@ -136,7 +136,15 @@ class SlackWsgiApp:
             return _json(start_response, 401, {"error": "invalid request signature"})
         environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads the body again
         environ["CONTENT_LENGTH"] = str(len(body))
-        return self._bolt(environ, start_response)
+        try:
+            return self._bolt(environ, start_response)
+        except (ValueError, RecursionError) as exc:  # signed, but Bolt cannot parse the payload
+            log.warning(
+                "rejected a signed request to %s with an unreadable payload: %s",
+                EVENTS_PATH,
+                type(exc).__name__,
+            )
+            return _json(start_response, 400, {"error": "malformed payload"})
 
     def _refusal(self, environ: dict[str, Any], body: bytes) -> str:
         """Why the request is not Slack's (empty: it is), judged on the raw bytes only."""
@@ -168,7 +176,13 @@ def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> l
     return _send(start_response, status, json.dumps(body).encode("utf-8"), "application/json")
 
 
-_REASONS = {200: "OK", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+}
 
 
 def _send(
