@@ -61,3 +61,11 @@ def test_parse_json_bounds_depth_and_number_size() -> None:
     check_depth([[1]], limit=2)
     with pytest.raises(UnsafeInput):
         check_depth([[[1]]], limit=2)
+
+
+def test_slack_text_shows_bidi_controls_escaped_for_mrkdwn() -> None:
+    from bot.slack.blocks import code, escape
+
+    assert escape("adm\u202enim<x>") == "adm&lt;U+202E&gt;nim&lt;x&gt;"
+    assert code("bob\ud800") == "`bob&lt;U+D800&gt;`"
+    json.dumps(escape("\ud800")).encode("utf-8")  # a Slack payload can always be sent
