@@ -27,6 +27,7 @@ from commands import approvals, audit, findings, lint, router
 log = logging.getLogger(__name__)
 
 EVENT_DEDUPE_SECONDS = 3600
+TRIGGER_DEDUPE_SECONDS = 600  # longer than the 5 minutes a signature stays valid
 LISTENER_THREADS = 16
 
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings, services: Services, *, token_verification: bo
         raise ConfigError([_auth_test_refusal(exc, settings.slack_api_url)]) from exc
     app.middleware(drop_event_retries)
     app.middleware(_dedupe_events(services))
+    app.middleware(_dedupe_commands(services))
     home = HomeTab(services)
     services.audits.add_after_audit(lambda _result: home.refresh_all())
 
@@ -156,6 +158,28 @@ def drop_event_retries(req: BoltRequest, resp: BoltResponse, next: Callable[[], 
         )
         return BoltResponse(status=200, body="")
     return next()
+
+
+def _dedupe_commands(services: Services) -> Callable[..., Any]:
+    """A slash command replayed (same trigger_id, within Slack's 5-minute signature window) runs
+    once: the replay is acked and dropped, so `apply` cannot create two requests. (Clicks have
+    their own de-dupe by action_ts in the listeners.)"""
+
+    def dedupe_commands(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
+        body = req.body if isinstance(req.body, dict) else {}
+        trigger = body.get("trigger_id")
+        if trigger and body.get("command"):
+            try:
+                first = services.store.first_seen(f"trigger:{trigger}", TRIGGER_DEDUPE_SECONDS)
+            except StoreError as exc:  # better handled twice than never
+                log.error("command de-dupe unavailable: %s", exc)
+                first = True
+            if not first:
+                log.info("dropped a replayed command (trigger_id %s)", trigger)
+                return BoltResponse(status=200, body="")
+        return next()
+
+    return dedupe_commands
 
 
 def _dedupe_events(services: Services) -> Callable[..., Any]:

@@ -8,6 +8,7 @@ traceback); 130 = interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
@@ -23,6 +24,7 @@ import bot.clicmd
 from bot import __version__
 from bot.audit.engine import gc_paused
 from bot.errors import IamAuditError
+from bot.render.safe_output import neutralize
 
 PROG = "iam-audit"
 EXIT_USAGE = 2
@@ -140,7 +142,10 @@ def configure_logging(verbosity: int) -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+    if sys.stderr is not None:  # started with stderr closed: the exit code is all that is left
+        line = neutralize(f"{PROG}: error: {' '.join(message.split())}")
+        with contextlib.suppress(OSError, ValueError):
+            print(line, file=sys.stderr)
     return code
 
 
@@ -166,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
+    except RecursionError:  # input nested past what the loaders bound (they should catch it)
+        log.debug("recursion limit", exc_info=True)
+        return _fail("the input is nested too deeply to process", EXIT_USAGE)
     except BrokenPipeError:
         # `iam-audit ... | head` closed the pipe: not an error worth a message. Point stdout at
         # /dev/null so the interpreter's final flush does not raise again.
@@ -206,7 +214,8 @@ def console_main() -> NoReturn:
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:  # None: started with the stream closed (`>&-`)
+                stream.flush()
         except (OSError, ValueError):  # a closed pipe or stream: nothing more can be written
             continue
     os._exit(code)

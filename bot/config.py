@@ -19,6 +19,7 @@ from bot.digest.schedule import DigestSchedule, schedule_from_config
 from bot.errors import ConfigError, InputError
 from bot.observability import redact
 from bot.operations_config import OperationsOptions, parse_operations
+from bot.safe_parse import UnsafeInput, parse_toml
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -267,13 +268,15 @@ def _digest_schedule(
 
 def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return parse_toml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         problems.append(f"config file not found: {path}")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(f"cannot read config file {path}: {exc}")
     except tomllib.TOMLDecodeError as exc:
         problems.append(f"config file {path} is not valid TOML: {exc}")
+    except UnsafeInput as exc:
+        problems.append(f"config file {path} cannot be used: {exc}")
     return {}
 
 
@@ -286,7 +289,12 @@ def _table(data: dict[str, Any], name: str, problems: list[str]) -> dict[str, An
 
 
 def _check_url(name: str, value: str, schemes: tuple[str, ...], problems: list[str]) -> str:
-    parsed = urlparse(value)
+    try:
+        parsed = urlparse(value)
+        _ = parsed.port  # raises ValueError for a port that is not a number or out of range
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port could not be cast to integer value"
+        problems.append(f"{name} is not a valid URL ({exc}): {redact(value)!r}")
+        return ""
     if parsed.scheme not in schemes or (parsed.scheme != "unix" and not parsed.netloc):
         problems.append(f"{name} must be a {'/'.join(schemes)} URL, got {redact(value)!r}")
         return ""

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from bot.errors import IamAuditError, StoreError
 from bot.store.base import Store
+from bot.store.lock_keeper import kept_alive
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,9 @@ class _Job:
 @dataclass(frozen=True, slots=True)
 class Submission:
     joined: bool  # True: this request rides on an audit already running
+
+
+LOCK_WAIT_TTLS = 4
 
 
 class AuditJobs:
@@ -147,7 +151,8 @@ class AuditJobs:
         try:
             reuse_since = self._acquire(name, token, job)
             try:
-                result = work(lambda stage: self._stage(job, stage), reuse_since)
+                with kept_alive(self._store, name, token, self._lock_ttl):
+                    result = work(lambda stage: self._stage(job, stage), reuse_since)
             finally:
                 self._release(name, token)
             self._stage(job, "rendering")
@@ -172,7 +177,8 @@ class AuditJobs:
         """Take the account lock; if another replica holds it, wait and reuse its result."""
         started = self._clock()
         waited = False
-        deadline = time.monotonic() + self._lock_ttl
+        # The holder renews its lock while it works: wait for it up to LOCK_WAIT_TTLS TTLs.
+        deadline = time.monotonic() + self._lock_ttl * LOCK_WAIT_TTLS
         while not self._store.acquire_lock(name, token, self._lock_ttl):
             if not waited:
                 log.info("audit of %s is running elsewhere; waiting for it", job.account_id)

@@ -30,9 +30,10 @@ from bot.audit.report import Report
 from bot.audits import AccountAudits, AuditResult, SnapshotSource
 from bot.aws.organizations import AssumeRoleOptions, RoleAssumer, fan_out, list_accounts
 from bot.errors import IamAuditError, InputError, StoreError
-from bot.jobs import lock_name
+from bot.jobs import LOCK_WAIT_TTLS, lock_name
 from bot.operations_config import OperationsOptions
 from bot.store.base import Store, StoredReport
+from bot.store.lock_keeper import kept_alive
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +273,7 @@ class OrganizationAudits:
         token = f"{self._owner}:{uuid.uuid4().hex[:8]}"
         started = self._clock()
         waited = False
-        deadline = time.monotonic() + self._lock_ttl
+        deadline = time.monotonic() + self._lock_ttl * LOCK_WAIT_TTLS  # the holder renews it
         while not self._store.acquire_lock(name, token, self._lock_ttl):
             if time.monotonic() > deadline:
                 raise IamAuditError(
@@ -283,7 +284,8 @@ class OrganizationAudits:
         try:
             # Another audit of this account just finished: its report answers us too.
             since = started if waited else reuse_since
-            return audits.run(lambda _stage: None, since, only)
+            with kept_alive(self._store, name, token, self._lock_ttl):
+                return audits.run(lambda _stage: None, since, only)
         finally:
             try:
                 self._store.release_lock(name, token)

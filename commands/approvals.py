@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -22,6 +23,7 @@ from bot.approvals.desk import ApprovalDesk, Refused
 from bot.approvals.model import ApprovalRequest, State, TransitionRefused
 from bot.errors import DeliveryError, InputError
 from bot.remediation.registry import get_remediation, remediable_checks
+from bot.safe_parse import UnsafeInput, parse_json
 from bot.services import Services
 from bot.slack.approval_blocks import (
     ACTION_APPROVE,
@@ -300,6 +302,22 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
     _thread(services, final, result_message(final, can_undo=undo))
 
 
+def reconcile_applying(services: Services, *, stale_after: timedelta | None = None) -> int:
+    """Finish requests left `applying` by a crash from IAM's real state; update their Slack
+    message and thread like a live apply would. Returns how many were finished."""
+    if services.approvals is None:
+        return 0
+    the_desk = desk(services)
+
+    def notify(final: ApprovalRequest) -> None:
+        _refresh_message(services, final)
+        undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
+        _thread(services, final, result_message(final, can_undo=undo))
+
+    kwargs = {} if stale_after is None else {"stale_after": stale_after}
+    return len(the_desk.reconcile(notify=notify, **kwargs))
+
+
 def on_reject_click(
     services: Services, body: dict[str, Any], reply: Callable[[Message], None]
 ) -> None:
@@ -366,7 +384,11 @@ def on_custom_submit(services: Services, body: dict[str, Any]) -> None:
     if refusal:  # a modal is a request of its own: the allowlists apply again
         services.delivery.post_ephemeral(channel, user, notice_message(refusal))
         return
-    document = json.loads(submitted(view, POLICY_BLOCK, POLICY_INPUT))
+    try:
+        document = parse_json(submitted(view, POLICY_BLOCK, POLICY_INPUT))
+    except ValueError as exc:  # checked in the modal already; a replayed submission lands here
+        services.delivery.post_ephemeral(channel, user, notice_message(f"Not a policy: {exc}"))
+        return
     propose_and_post(
         services,
         lambda the_desk: the_desk.propose(
@@ -392,7 +414,9 @@ def custom_policy_error(view: dict[str, Any]) -> str | None:
     if not text.strip():
         return "Paste a policy document."
     try:
-        document = json.loads(text)
+        document = parse_json(text)
+    except UnsafeInput as exc:  # 40k characters of nesting, a giant number: a modal error
+        return f"This policy cannot be used: {exc}."
     except ValueError as exc:
         return f"Not valid JSON: {exc}"
     if not isinstance(document, dict) or "Statement" not in document:

@@ -9,6 +9,7 @@ from typing import Any
 from bot.errors import InputError
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.linter import lint_policy
+from bot.safe_parse import UnsafeInput, parse_json
 from bot.services import Services
 from bot.slack.blocks import LINT_BLOCK_ID, LINT_INPUT_ID, Message, lint_message, lint_modal
 from commands.request import CommandRequest
@@ -36,6 +37,12 @@ def lint_text(text: str) -> Message:
     is judged as one); malformed JSON is a finding, not a crash."""
     if len(text) > MAX_POLICY_CHARS:
         raise InputError(f"that policy is {len(text)} characters; the limit is {MAX_POLICY_CHARS}")
+    try:
+        parse_json(text)
+    except UnsafeInput as exc:  # a 5,000-digit number, 10,000 nested brackets: say so, in one line
+        raise InputError(f"that policy cannot be linted: {exc}") from None
+    except ValueError:
+        pass  # malformed JSON: the linter reports it as a finding
     return lint_message(lint_policy(text, catalogue=_catalogue(), policy_type=None))
 
 

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.approvals.catalogue import PolicyCatalogue
+from bot.approvals.journal import CallJournal
 from bot.approvals.model import ApprovalRequest, State, Target, TransitionRefused, content_hash
 from bot.approvals.rules import ApprovalRules, IsMember
 from bot.audit.findings import Finding
-from bot.audit.model import AccountSnapshot
+from bot.audit.model import AccountSnapshot, parse_aws_time
 from bot.errors import IamAuditError, InputError, RemediationError, StoreError
 from bot.remediation.registry import Plan, get_remediation, params_for_finding
 
@@ -32,6 +33,11 @@ class Refused(IamAuditError):
     """The person may not do this (not a requester/approver, own request, nothing configured)."""
 
 
+class ApplyInterrupted(IamAuditError):
+    """The apply stopped because its journal could not be written; the request stays applying
+    and the reconciler finishes it against IAM once the store is back."""
+
+
 class Executor(Protocol):
     def read_state(self, kind: str, name: str, params: dict[str, Any]) -> dict[str, Any]: ...
 
@@ -43,11 +49,20 @@ class Executor(Protocol):
         request_id: str,
         requester: str,
         approver: str,
+        journal: Any = None,
     ) -> Any:
         """Returns an object with .ok, .outcome and .calls (records with .to_dict())."""
         ...
 
     def attached_policies(self, kind: str, name: str) -> list[tuple[str, str]]: ...
+
+    def took_effect(self, intent: dict[str, Any]) -> bool | None:
+        """Does IAM now show what this journalled call asked for? None for a read."""
+        ...
+
+    def change_in_effect(
+        self, remediation: str, params: dict[str, Any], calls: list[dict[str, Any]]
+    ) -> bool: ...
 
 
 class Store(Protocol):
@@ -57,6 +72,14 @@ class Store(Protocol):
         self, request_id: str, to: State, *, actor: str, now: datetime, reason: str = "", **c: Any
     ) -> ApprovalRequest: ...
     def annotate(self, request_id: str, **changes: Any) -> ApprovalRequest: ...
+    def journal(
+        self,
+        request_id: str,
+        *,
+        sending: dict[str, Any] | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> ApprovalRequest: ...
+    def applying(self) -> list[ApprovalRequest]: ...
 
 
 class Trail(Protocol):
@@ -68,6 +91,8 @@ Explain = Callable[[dict[str, Any], dict[str, Any]], str]
 Linter = Callable[[dict[str, Any]], list[dict[str, Any]]]
 ImpactOf = Callable[[Plan], dict[str, Any]]
 EntryFactory = Callable[..., Any]
+JournalFactory = Callable[[Callable[[dict[str, Any]], None], Callable[[dict[str, Any]], None]], Any]
+RECONCILE_AFTER = timedelta(minutes=10)
 
 
 @dataclass
@@ -270,7 +295,13 @@ class ApprovalDesk:
         return decided
 
     def apply(self, request_id: str) -> ApprovalRequest:
-        """approved -> applying -> applied | failed; only the caller that wins `applying` runs."""
+        """approved -> applying -> applied | failed; only the caller that wins `applying` runs.
+
+        Written like a payment: `applying` (with the steps) is stored before anything is sent,
+        each call is journalled before it goes out and as it returns. When the store fails
+        mid-way the request stays `applying` and ApplyInterrupted says so; `reconcile` finishes
+        it later from the real IAM state.
+        """
         now = self.clock()
         applying = self.store.transition(request_id, State.APPLYING, actor="bot", now=now)
         approver = applying.approver
@@ -280,9 +311,9 @@ class ApprovalDesk:
                 applying,
                 ok=False,
                 outcome="Not applied: the stored request no longer matches its content hash.",
-                calls=[],
             )
         try:
+            self._record("apply", applying, "bot", steps=list(applying.steps))
             executor = self.executor()
             current = executor.read_state(
                 applying.target.kind, applying.target.name, applying.params
@@ -293,30 +324,50 @@ class ApprovalDesk:
                     f"Not applied: {applying.target.describe()} changed since the request"
                     f" ({why}). Nothing was changed; make a new request if it is still needed."
                 )
-                return self._finish(applying, ok=False, outcome=outcome, calls=[])
+                return self._finish(applying, ok=False, outcome=outcome)
             result = executor.apply(
                 applying.remediation,
                 applying.params,
                 request_id=applying.id,
                 requester=applying.requester,
                 approver=approver,
+                journal=self._journal_for(applying),
             )
+        except TransitionRefused as exc:  # reconciled meanwhile: the reconciler's word stands
+            log.error("apply of %s stopped: %s", request_id, exc)
+            return self.get(request_id)
+        except StoreError as exc:
+            log.error(
+                "apply of %s interrupted, left applying for reconciliation: %s", request_id, exc
+            )
+            raise ApplyInterrupted(
+                "The state store (Redis) failed while this change was being applied, so part"
+                " of it may already be in AWS. The request stays 'applying'; the bot checks IAM"
+                " and finishes it (applied, partly applied or failed) once Redis is back."
+            ) from exc
         except (RemediationError, InputError) as exc:
-            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}", calls=[])
+            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}")
         except Exception as exc:  # the request must not stay "applying" forever
             log.exception("apply of %s crashed", request_id)
-            self._finish(
-                applying, ok=False, outcome=f"Failed unexpectedly: {type(exc).__name__}", calls=[]
-            )
+            self._finish(applying, ok=False, outcome=f"Failed unexpectedly: {type(exc).__name__}")
             raise
-        calls = [c.to_dict() for c in result.calls]
-        return self._finish(applying, ok=bool(result.ok), outcome=str(result.outcome), calls=calls)
+        return self._finish(applying, ok=bool(result.ok), outcome=str(result.outcome))
 
-    def _finish(
-        self, request: ApprovalRequest, *, ok: bool, outcome: str, calls: list[dict[str, Any]]
-    ) -> ApprovalRequest:
-        for call in calls:
+    def _journal_for(self, request: ApprovalRequest) -> CallJournal:
+        """The executor's journal: each call written ahead to the store, each result to the
+        store and the trail."""
+
+        def sending(intent: dict[str, Any]) -> None:
+            self.store.journal(request.id, sending={**intent, "at": self.clock().isoformat()})
+
+        def returned(call: dict[str, Any]) -> None:
+            result = {**call, "at": self.clock().isoformat()}
+            self.store.journal(request.id, result=result)
             self._record("aws_call", request, "bot", **call)
+
+        return CallJournal(sending, returned)
+
+    def _finish(self, request: ApprovalRequest, *, ok: bool, outcome: str) -> ApprovalRequest:
         final = self.store.transition(
             request.id,
             State.APPLIED if ok else State.FAILED,
@@ -324,8 +375,88 @@ class ApprovalDesk:
             now=self.clock(),
             reason="" if ok else outcome,
             outcome=outcome,
-            calls=tuple(calls),
         )
+        self._record("result", final, "bot", state=final.state.value, outcome=outcome)
+        return final
+
+    # --- reconciliation ------------------------------------------------------------------------
+
+    def reconcile(
+        self,
+        *,
+        stale_after: timedelta = RECONCILE_AFTER,
+        notify: Callable[[ApprovalRequest], None] | None = None,
+    ) -> list[ApprovalRequest]:
+        """Finish every request left `applying` with no journal activity for ``stale_after``,
+        from what IAM shows now; ``notify`` is told of each one finished (to update Slack).
+
+        A request still being applied by a live process keeps journalling, so it is left alone;
+        two reconcilers racing finish a request once (the final move is atomic).
+        """
+        now = self.clock()
+        finished = []
+        for request in self.store.applying():
+            if now - _last_activity(request) < stale_after:
+                continue
+            try:
+                final = self._reconcile_one(request)
+            except TransitionRefused:
+                continue  # finished by its applier or another reconciler meanwhile
+            except (RemediationError, StoreError) as exc:
+                log.warning("could not reconcile %s yet: %s", request.id, exc)
+                continue
+            finished.append(final)
+            if notify is not None:
+                try:
+                    notify(final)
+                except IamAuditError as exc:
+                    log.error("reconciled %s but could not tell Slack: %s", request.id, exc)
+        return finished
+
+    def _reconcile_one(self, request: ApprovalRequest) -> ApprovalRequest:
+        executor = self.executor()
+        journal = [*request.calls, *([request.in_flight] if request.in_flight else [])]
+        checked = []
+        held = []
+        for call in journal:
+            if call is request.in_flight or call.get("ok"):
+                effect = executor.took_effect(call)
+                if effect is None:
+                    continue  # a read
+                checked.append({"api": call.get("api"), "in_iam_now": effect})
+                if effect and not call.get("rollback"):
+                    held.append(str(call.get("api")))
+        in_effect = executor.change_in_effect(request.remediation, request.params, journal)
+        lost = (
+            f" (the answer to {request.in_flight.get('api')} was lost)" if request.in_flight else ""
+        )
+        if in_effect:
+            to, outcome = (
+                State.APPLIED,
+                f"Applied: reconciled from IAM after an interrupted apply{lost}.",
+            )
+        elif held:
+            to = State.PARTLY_APPLIED
+            outcome = (
+                f"Partly applied: reconciled from IAM after an interrupted apply{lost}."
+                f" In effect now: {', '.join(held)}; the change as a whole is not."
+            )
+        else:
+            to = State.FAILED
+            outcome = (
+                f"Not applied: reconciled from IAM after an interrupted apply{lost};"
+                " IAM shows no change from this request."
+            )
+        final = self.store.transition(
+            request.id,
+            to,
+            actor="bot",
+            now=self.clock(),
+            reason="" if to is State.APPLIED else outcome,
+            outcome=outcome,
+            in_flight={},
+        )
+        self._record("reconciled", final, "bot", checked=checked, in_flight=request.in_flight)
         self._record("result", final, "bot", state=final.state.value, outcome=outcome)
         return final
 
@@ -338,4 +469,14 @@ class ApprovalDesk:
             raise
 
 
-__all__ = ["ApprovalDesk", "Refused", "Target", "TransitionRefused"]
+def _last_activity(request: ApprovalRequest) -> datetime:
+    """When the applier last wrote to the request: the journal's newest time, else `applying`."""
+    moments = [d.at for d in request.decisions if d.state is State.APPLYING]
+    for call in (*request.calls, request.in_flight):
+        moment = parse_aws_time(str(call.get("at") or "")) if call else None
+        if moment is not None:
+            moments.append(moment)
+    return max(moments) if moments else request.created_at
+
+
+__all__ = ["ApplyInterrupted", "ApprovalDesk", "Refused", "Target", "TransitionRefused"]

@@ -1,6 +1,9 @@
 """The approval request and its state machine (pure: time is passed in, nothing is stored here).
 
-pending -> approved -> applying -> applied | failed; pending -> rejected | expired | cancelled.
+pending -> approved -> applying -> applied | partly_applied | failed;
+pending -> rejected | expired | cancelled. While applying, the request is a write-ahead journal: the
+call about to be sent (``in_flight``) is stored before it goes out and each result (``calls``) as it
+returns, so a request left ``applying`` by a crash can be reconciled against the real IAM state.
 Every other move is refused with a sentence fit for the person who clicked, so a second click on a
 decided request is told what happened instead of changing anything.
 """
@@ -25,6 +28,7 @@ class State(StrEnum):
     APPROVED = "approved"
     APPLYING = "applying"
     APPLIED = "applied"
+    PARTLY_APPLIED = "partly_applied"
     FAILED = "failed"
     REJECTED = "rejected"
     EXPIRED = "expired"
@@ -36,14 +40,21 @@ class State(StrEnum):
 
 
 FINAL_STATES = frozenset(
-    {State.APPLIED, State.FAILED, State.REJECTED, State.EXPIRED, State.CANCELLED}
+    {
+        State.APPLIED,
+        State.PARTLY_APPLIED,
+        State.FAILED,
+        State.REJECTED,
+        State.EXPIRED,
+        State.CANCELLED,
+    }
 )
 
 # The only moves the store will make; anything else is a TransitionRefused.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.EXPIRED, State.CANCELLED}),
     State.APPROVED: frozenset({State.APPLYING}),
-    State.APPLYING: frozenset({State.APPLIED, State.FAILED}),
+    State.APPLYING: frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED}),
 }
 
 # The verb a decision is remembered by, for "already approved by ..." answers.
@@ -54,6 +65,7 @@ _VERBS = {
     State.CANCELLED: "cancelled",
     State.APPLYING: "being applied",
     State.APPLIED: "applied",
+    State.PARTLY_APPLIED: "partly applied",
     State.FAILED: "failed",
 }
 
@@ -135,7 +147,8 @@ class ApprovalRequest:
     iam_actions: tuple[str, ...] = ()
     state: State = State.PENDING
     decisions: tuple[Decision, ...] = ()
-    calls: tuple[dict[str, Any], ...] = ()  # AWS call records of the apply
+    calls: tuple[dict[str, Any], ...] = ()  # AWS call records of the apply, as they returned
+    in_flight: dict[str, Any] = field(default_factory=dict)  # the call sent and not yet answered
     outcome: str = ""
     origin_channel: str = ""
     channel: str = ""
@@ -190,6 +203,7 @@ class ApprovalRequest:
             "state": self.state.value,
             "decisions": [d.to_dict() for d in self.decisions],
             "calls": list(self.calls),
+            "in_flight": self.in_flight,
             "outcome": self.outcome,
             "origin_channel": self.origin_channel,
             "channel": self.channel,
@@ -223,6 +237,7 @@ class ApprovalRequest:
             state=State(data.get("state", "pending")),
             decisions=tuple(Decision.from_dict(d) for d in data.get("decisions") or ()),
             calls=tuple(data.get("calls") or ()),
+            in_flight=dict(data.get("in_flight") or {}),
             outcome=data.get("outcome", ""),
             origin_channel=data.get("origin_channel", ""),
             channel=data.get("channel", ""),
@@ -274,12 +289,38 @@ def transition(
     return replace(request, state=to, decisions=(*request.decisions, decision), **changes)
 
 
+def journalled(
+    request: ApprovalRequest,
+    *,
+    sending: dict[str, Any] | None = None,
+    result: dict[str, Any] | None = None,
+) -> ApprovalRequest:
+    """The applying request with a call about to be sent (``sending``) or a call's ``result``.
+
+    Only an applying request keeps a journal: a reconciler may have finished it meanwhile, and
+    then the applier must stop rather than write over the decided request.
+    """
+    if request.state is not State.APPLYING:
+        raise TransitionRefused(
+            f"request {request.id} is {request.state.value}, no longer applying",
+            state=request.state,
+        )
+    if result is not None:
+        return replace(request, calls=(*request.calls, result), in_flight={})
+    return replace(request, in_flight=dict(sending or {}))
+
+
 def already_decided(request: ApprovalRequest) -> str:
     """ "already approved by <@U..> at ..." for a click on a request that has moved on."""
     state = request.state
     decision = request.decision(state) if state is not State.PENDING else None
     # After approval the approver is the interesting person, whatever the apply did since.
-    if state in (State.APPLYING, State.APPLIED, State.FAILED) and request.decision(State.APPROVED):
+    if state in (
+        State.APPLYING,
+        State.APPLIED,
+        State.PARTLY_APPLIED,
+        State.FAILED,
+    ) and request.decision(State.APPROVED):
         decision = request.decision(State.APPROVED)
         verb = f"already approved (now {_VERBS[state]})"
     else:

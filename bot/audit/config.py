@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.audit.findings import Finding, Severity
 from bot.errors import ConfigError, InputError
+from bot.safe_parse import UnsafeInput, parse_toml
 
 # Defaults from checks.md; every one can be overridden in [thresholds].
 DEFAULT_THRESHOLDS: dict[str, int] = {
@@ -168,13 +169,15 @@ def load_audit_config(path: str | Path, *, known_checks: set[str]) -> AuditConfi
     """Read a TOML config file; a missing or unparsable file is an InputError."""
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = parse_toml(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"config file not found: {file}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read config file {file}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"config file {file} is not valid TOML: {exc}") from None
+    except UnsafeInput as exc:
+        raise InputError(f"config file {file} cannot be used: {exc}") from None
     return audit_config_from_dict(data, known_checks=known_checks)
 
 

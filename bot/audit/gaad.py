@@ -29,6 +29,7 @@ from bot.audit.model import (
     parse_aws_time,
 )
 from bot.errors import InputError
+from bot.safe_parse import UnsafeInput, parse_json
 
 GAAD_LISTS: tuple[str, ...] = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 UNKNOWN_ACCOUNT = "unknown"
@@ -139,9 +140,11 @@ def decode_policy_document(value: Any, *, where: str = "policy document") -> Pol
     if not text.startswith("{"):
         text = _percent_decode(text)
     try:
-        document = json.loads(text)
+        document = parse_json(text)
     except json.JSONDecodeError as exc:
         raise _EntityError(f"{where} is not valid JSON: {exc.msg}") from None
+    except UnsafeInput as exc:
+        raise _EntityError(f"{where} cannot be used: {exc}") from None
     if not isinstance(document, dict):
         raise _EntityError(f"{where} must be a JSON object, got {_json_type(document)}")
     return document
@@ -177,13 +180,13 @@ def _user(item: Mapping[str, Any]) -> User:
     return User(
         name=name,
         arn=_required(item, "Arn", where),
-        user_id=str(item.get("UserId") or ""),
-        path=str(item.get("Path") or "/"),
+        user_id=_text(item, "UserId", where),
+        path=_text(item, "Path", where) or "/",
         create_date=_time(item.get("CreateDate"), where),
-        groups=tuple(str(g) for g in _list(item, "GroupList", where)),
+        groups=tuple(_strings(item, "GroupList", where)),
         attached_policies=_attached(item, where),
         inline_policies=_inline(item, "UserPolicyList", where),
-        permissions_boundary_arn=_boundary(item),
+        permissions_boundary_arn=_boundary(item, where),
         tags=_tags(item, where),
     )
 
@@ -194,8 +197,8 @@ def _group(item: Mapping[str, Any]) -> Group:
     return Group(
         name=name,
         arn=_required(item, "Arn", where),
-        group_id=str(item.get("GroupId") or ""),
-        path=str(item.get("Path") or "/"),
+        group_id=_text(item, "GroupId", where),
+        path=_text(item, "Path", where) or "/",
         create_date=_time(item.get("CreateDate"), where),
         attached_policies=_attached(item, where),
         inline_policies=_inline(item, "GroupPolicyList", where),
@@ -213,18 +216,18 @@ def _role(item: Mapping[str, Any]) -> Role:
     return Role(
         name=name,
         arn=_required(item, "Arn", where),
-        role_id=str(item.get("RoleId") or ""),
-        path=str(item.get("Path") or "/"),
+        role_id=_text(item, "RoleId", where),
+        path=_text(item, "Path", where) or "/",
         create_date=_time(item.get("CreateDate"), where),
         trust_policy=(
             decode_policy_document(trust, where=f"{where} trust policy") if trust else {}
         ),
         attached_policies=_attached(item, where),
         inline_policies=_inline(item, "RolePolicyList", where),
-        permissions_boundary_arn=_boundary(item),
+        permissions_boundary_arn=_boundary(item, where),
         tags=_tags(item, where),
         last_used=_time(last_used.get("LastUsedDate"), where),
-        last_used_region=last_used.get("Region") or None,
+        last_used_region=_text(last_used, "Region", f"{where}: RoleLastUsed") or None,
         instance_profiles=tuple(
             str(p.get("InstanceProfileName", "")) if isinstance(p, Mapping) else str(p)
             for p in profiles
@@ -235,9 +238,9 @@ def _role(item: Mapping[str, Any]) -> Role:
 def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
     arn = _required(item, "Arn", "Policies")
     # Some emulators omit PolicyName; the ARN's last segment is the name by definition.
-    name = str(item.get("PolicyName") or _arn_name(arn))
+    name = _text(item, "PolicyName", f"policy {arn!r}") or _arn_name(arn)
     where = f"policy {name!r}"
-    default_version = str(item.get("DefaultVersionId") or "")
+    default_version = _text(item, "DefaultVersionId", where)
     versions = _list(item, "PolicyVersionList", where)
     document: PolicyDocument | None = None
     for version in versions:
@@ -259,8 +262,8 @@ def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
     return ManagedPolicy(
         name=name,
         arn=arn,
-        policy_id=str(item.get("PolicyId") or ""),
-        path=str(item.get("Path") or "/"),
+        policy_id=_text(item, "PolicyId", where),
+        path=_text(item, "Path", where) or "/",
         default_version_id=default_version or "v1",
         document=document,
         attachment_count=_int(item.get("AttachmentCount"), where),
@@ -295,10 +298,9 @@ def _attached(item: Mapping[str, Any], where: str) -> tuple[AttachedPolicy, ...]
     for entry in _list(item, "AttachedManagedPolicies", where):
         if not isinstance(entry, Mapping) or not entry.get("PolicyArn"):
             raise _EntityError(f"{where}: AttachedManagedPolicies entries need a PolicyArn")
-        arn = str(entry["PolicyArn"])
-        attached.append(
-            AttachedPolicy(name=str(entry.get("PolicyName") or _arn_name(arn)), arn=arn)
-        )
+        arn = _text(entry, "PolicyArn", f"{where}: AttachedManagedPolicies")
+        name = _text(entry, "PolicyName", f"{where}: AttachedManagedPolicies") or _arn_name(arn)
+        attached.append(AttachedPolicy(name=name, arn=arn))
     return tuple(attached)
 
 
@@ -307,7 +309,7 @@ def _inline(item: Mapping[str, Any], key: str, where: str) -> tuple[InlinePolicy
     for entry in _list(item, key, where):
         if not isinstance(entry, Mapping) or not entry.get("PolicyName"):
             raise _EntityError(f"{where}: {key} entries need a PolicyName")
-        name = str(entry["PolicyName"])
+        name = _text(entry, "PolicyName", f"{where}: {key}")
         document = decode_policy_document(
             entry.get("PolicyDocument"), where=f"{where} inline policy {name!r}"
         )
@@ -315,11 +317,33 @@ def _inline(item: Mapping[str, Any], key: str, where: str) -> tuple[InlinePolicy
     return tuple(inline)
 
 
-def _boundary(item: Mapping[str, Any]) -> str | None:
+def _boundary(item: Mapping[str, Any], where: str) -> str | None:
     boundary = item.get("PermissionsBoundary")
-    if isinstance(boundary, Mapping):
-        return boundary.get("PermissionsBoundaryArn") or None
-    return None
+    if boundary is None:
+        return None
+    if not isinstance(boundary, Mapping):
+        raise _EntityError(
+            f"{where}: PermissionsBoundary must be an object, got {_json_type(boundary)}"
+        )
+    return _text(boundary, "PermissionsBoundaryArn", f"{where}: PermissionsBoundary") or None
+
+
+def _text(item: Mapping[str, Any], key: str, where: str) -> str:
+    """An optional string field ("" when absent); any other JSON type is refused by name."""
+    value = item.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _EntityError(f"{where}: {key} must be a string, got {_json_type(value)}")
+    return value
+
+
+def _strings(item: Mapping[str, Any], key: str, where: str) -> list[str]:
+    values = _list(item, key, where)
+    for value in values:
+        if not isinstance(value, str):
+            raise _EntityError(f"{where}: {key} entries must be strings, got {_json_type(value)}")
+    return values
 
 
 def _tags(item: Mapping[str, Any], where: str) -> dict[str, str]:
@@ -327,7 +351,7 @@ def _tags(item: Mapping[str, Any], where: str) -> dict[str, str]:
     for entry in _list(item, "Tags", where):
         if not isinstance(entry, Mapping) or "Key" not in entry:
             raise _EntityError(f"{where}: Tags entries need a Key")
-        tags[str(entry["Key"])] = str(entry.get("Value", ""))
+        tags[_text(entry, "Key", f"{where}: Tags")] = _text(entry, "Value", f"{where}: Tags")
     return tags
 
 
@@ -346,10 +370,11 @@ def _time(value: Any, where: str) -> datetime | None:
 def _int(value: Any, where: str) -> int:
     if value is None:
         return 0
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise _EntityError(f"{where}: expected a whole number, got {value!r}") from None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _EntityError(f"{where}: expected a whole number, got {_json_type(value)}")
+    if isinstance(value, str) and not (value.isdigit() and len(value) <= 18):
+        raise _EntityError(f"{where}: expected a whole number, got {value[:20]!r}")
+    return int(value)
 
 
 def _arn_name(arn: str) -> str:

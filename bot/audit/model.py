@@ -313,8 +313,10 @@ class AccountSnapshot:
         body = {k: v for k, v in data.items() if k != "schema"}
         try:
             return _from_jsonable(cls, body)
+        except _ShapeError as exc:
+            raise InputError(f"snapshot is malformed: {exc}") from None
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise InputError(f"snapshot is malformed: {exc}") from exc
+            raise InputError(f"snapshot is malformed: {exc}") from None
 
 
 # --- JSON conversion driven by the dataclass type hints -------------------------------------
@@ -341,32 +343,75 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
-def _from_jsonable(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
+_SCALARS: dict[Any, tuple[tuple[type, ...], str]] = {
+    str: ((str,), "a string"),
+    int: ((int,), "a whole number"),
+    float: ((int, float), "a number"),
+    bool: ((bool,), "true or false"),
+}
+
+
+class _ShapeError(ValueError):
+    """A snapshot field of the wrong JSON type; the message names the field's path."""
+
+
+def _from_jsonable(tp: Any, value: Any, where: str = "snapshot") -> Any:
+    """Build ``tp`` from JSON, refusing values of the wrong type with the field's path named
+    (a `permissions_boundary_arn` given as a list must not reach the checks)."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _from_jsonable(args[0], value)
+        return _from_jsonable(args[0], value, where)
+    if tp is Any:
+        return value
+    if value is None:
+        raise _ShapeError(f"{where} must not be null")
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
-            raise TypeError(f"{tp.__name__} must be an object, got {type(value).__name__}")
+            raise _ShapeError(f"{where} must be an object, got {_kind(value)}")
         hints = _hints(tp)
         known = {f.name for f in dataclasses.fields(tp)}
         unknown = set(value) - known
         if unknown:
-            raise KeyError(f"unknown field(s) for {tp.__name__}: {', '.join(sorted(unknown))}")
-        return tp(**{k: _from_jsonable(hints[k], v) for k, v in value.items()})
+            raise _ShapeError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        return tp(**{k: _from_jsonable(hints[k], v, f"{where}.{k}") for k, v in value.items()})
     if tp is datetime:
-        return parse_aws_time(value)
+        if not isinstance(value, str):
+            raise _ShapeError(f"{where} must be a date string, got {_kind(value)}")
+        try:
+            return parse_aws_time(value)
+        except InputError as exc:
+            raise _ShapeError(f"{where}: {exc}") from None
     if origin is tuple:
         (item_type, *_rest) = typing.get_args(tp)
         if not isinstance(value, list):
-            raise TypeError(f"expected a list, got {type(value).__name__}")
-        return tuple(_from_jsonable(item_type, v) for v in value)
-    if origin is dict:
-        _key_type, val_type = typing.get_args(tp)
+            raise _ShapeError(f"{where} must be a list, got {_kind(value)}")
+        return tuple(_from_jsonable(item_type, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict or tp is dict:
+        val_type = typing.get_args(tp)[1] if typing.get_args(tp) else Any
         if not isinstance(value, dict):
-            raise TypeError(f"expected an object, got {type(value).__name__}")
-        return {k: _from_jsonable(val_type, v) for k, v in value.items()}
+            raise _ShapeError(f"{where} must be an object, got {_kind(value)}")
+        return {k: _from_jsonable(val_type, v, f"{where}.{k}") for k, v in value.items()}
+    if tp in _SCALARS:
+        allowed, name = _SCALARS[tp]
+        if not isinstance(value, allowed) or (tp is not bool and isinstance(value, bool)):
+            raise _ShapeError(f"{where} must be {name}, got {_kind(value)}")
     return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    return type(value).__name__

@@ -36,11 +36,23 @@ from bot.aws.credential_report import (
     PollingPolicy,
     fetch_credential_report,
 )
+from bot.aws.deadline import (
+    DEADLINE_ENV,
+    DeadlineExceeded,
+    audit_deadline,
+    deadline_passed,
+    seconds_setting,
+)
+from bot.aws.deadline import install as install_deadline
 from bot.aws.errors import (
+    CONNECTION_ERRORS,
     CREDENTIAL_CODES,
+    MALFORMED_ANSWER_ERRORS,
     describe_client_error,
+    describe_malformed_answer,
     error_code,
     is_credentials_problem,
+    short_reason,
     translate_botocore_error,
     translate_client_error,
 )
@@ -89,15 +101,41 @@ def collect_snapshot(
     sleep: Callable[[float], None] = time.sleep,
     polling: PollingPolicy | None = None,
     access_analyzer: AnalyzerScope | None = None,
+    deadline_seconds: float | None = None,
 ) -> AccountSnapshot:
     """Read the account's IAM state; raises CollectionError only when nothing can be read.
 
     ``access_analyzer`` also reads IAM Access Analyzer (analyzers and findings per region); None
-    leaves it out (the analyzer.* checks are then skipped with a reason).
+    leaves it out (the analyzer.* checks are then skipped with a reason). ``deadline_seconds``
+    (default: IAM_AUDIT_DEADLINE_SECONDS, else none) bounds the whole collection: reads not done
+    by then become collection issues.
     """
+    if deadline_seconds is None:
+        deadline_seconds = seconds_setting(DEADLINE_ENV, None)
+    install_deadline(session)
+    with audit_deadline(deadline_seconds):
+        return _collect(
+            session,
+            now=now,
+            region=region,
+            sleep=sleep,
+            polling=polling,
+            access_analyzer=access_analyzer,
+        )
+
+
+def _collect(
+    session: boto3.Session,
+    *,
+    now: datetime,
+    region: str | None,
+    sleep: Callable[[float], None],
+    polling: PollingPolicy | None,
+    access_analyzer: AnalyzerScope | None,
+) -> AccountSnapshot:
     chosen_region = region or session.region_name or DEFAULT_REGION
     iam = make_client(session, "iam", region=chosen_region)
-    reader = _Reader()
+    reader = _Reader(sleep=sleep)
 
     fetched = reader.read(
         "GetCredentialReport",
@@ -160,6 +198,12 @@ def collect_snapshot(
         )
         reader.issues.extend(analyzer_data.issues if analyzer_data else ())
 
+    if not reader.answered and deadline_passed() is not None:
+        raise CollectionError(
+            f"AWS answered no call before the audit's deadline of {deadline_passed():g} s"
+            f" (is the endpoint reachable? raise the deadline with --deadline or {DEADLINE_ENV})",
+            code="DeadlineExceeded",
+        )
     account_id = (details.account_id if details else None) or _account_from_rows(report)
     if account_id is None:
         identity = reader.read(
@@ -194,16 +238,54 @@ def collect_snapshot(
     )
 
 
+MALFORMED_RETRIES = 2  # botocore does not retry an unparsable answer; we do, then note an issue
+
+
 @dataclass
 class _Reader:
-    """Runs one read; turns a refusal into a CollectionIssue and lets the collection go on."""
+    """Runs one read; turns a refusal into a CollectionIssue and lets the collection go on.
+
+    Only what stops every later call ends the collection: bad or missing credentials, and an
+    endpoint that cannot be reached before anything was read. A connection that fails on one
+    API after others answered, or an answer that cannot be parsed, is that API's issue.
+    """
 
     issues: list[CollectionIssue] = field(default_factory=list)
+    sleep: Callable[[float], None] = time.sleep
+    answered: int = 0
 
     def read(self, api: str, action: str, call: Callable[[], T]) -> T | None:
+        for attempt in range(MALFORMED_RETRIES + 1):
+            seconds = deadline_passed()
+            if seconds is not None:
+                self.note(
+                    api,
+                    action,
+                    f"{api} was not read: the audit's deadline of {seconds:g} s passed"
+                    f" (raise it with --deadline or {DEADLINE_ENV})",
+                    "DeadlineExceeded",
+                )
+                return None
+            try:
+                result = self._read_once(api, action, call)
+            except MALFORMED_ANSWER_ERRORS as exc:
+                if attempt < MALFORMED_RETRIES:
+                    log.info("%s: unparsable answer, retrying: %s", api, short_reason(str(exc)))
+                    self.sleep(float(2**attempt))
+                    continue
+                log.debug("%s: unparsable answer", api, exc_info=True)
+                self.note(api, action, describe_malformed_answer(exc, api=api), "Malformed")
+                return None
+            return result
+        return None
+
+    def _read_once(self, api: str, action: str, call: Callable[[], T]) -> T | None:
         try:
-            return call()
+            result = call()
+            self.answered += 1
+            return result
         except ClientError as exc:
+            self.answered += 1  # AWS answered: the endpoint is there
             if is_credentials_problem(exc):
                 raise translate_client_error(exc, api=api, action=action) from exc
             self.note(
@@ -217,8 +299,25 @@ class _Reader:
             self.note(
                 api, action, f"{api} returned data that could not be read: {exc}", "Malformed"
             )
+        except DeadlineExceeded as exc:
+            self.note(
+                api,
+                action,
+                f"{api} was not completed: {exc} (raise it with --deadline or {DEADLINE_ENV})",
+                "DeadlineExceeded",
+            )
+        except CONNECTION_ERRORS as exc:
+            if not self.answered:  # the endpoint cannot be reached at all: nothing would work
+                raise translate_botocore_error(exc, api=api, action=action) from exc
+            self.note(
+                api,
+                action,
+                f"{api} could not be completed: the connection failed even after retries"
+                f" ({short_reason(str(exc))})",
+                type(exc).__name__,
+            )
         except BotoCoreError as exc:
-            # No credentials, no network: every other call would fail the same way.
+            # No credentials, no region, a bad profile: every other call would fail the same way.
             raise translate_botocore_error(exc, api=api, action=action) from exc
         except NotImplementedError:
             # AWS emulators (moto, LocalStack) raise this for APIs they lack; AWS itself never does.

@@ -7,6 +7,7 @@ bounded: a collection never hangs on a report that does not come.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -58,14 +59,20 @@ def fetch_credential_report(
     now: datetime,
     sleep: Callable[[float], None],
     polling: PollingPolicy | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FetchedCredentialReport:
-    """The report's CSV text, reusing one under four hours old; raises CollectionError."""
+    """The report's CSV text, reusing one under four hours old; raises CollectionError.
+
+    ``max_wait_seconds`` bounds the whole wait, measured on ``clock``: the delays slept *and*
+    the time the calls themselves took (botocore's retries of a throttled call included), so a
+    GenerateCredentialReport throttled on every call cannot stretch it.
+    """
     policy = polling or PollingPolicy()
     existing = _get_existing(iam)
     if _is_fresh(existing, now):
         return existing
     try:
-        return _generate_and_download(iam, _Backoff(policy, sleep))
+        return _generate_and_download(iam, _Backoff(policy, sleep, clock))
     except CollectionError as exc:
         # Without a new report, an old one still tells the truth about older activity.
         if existing is None or exc.code not in _FALL_BACK_CODES:
@@ -169,13 +176,25 @@ def _translate(exc: ClientError, api: str) -> CollectionError:
 
 
 class _Backoff:
-    """Exponential backoff with a bounded total wait, measured in the delays slept."""
+    """Exponential backoff with a bounded total wait: the larger of the time passed on the clock
+    (calls included) and the delays slept (a test's sleep does not move the clock)."""
 
-    def __init__(self, policy: PollingPolicy, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        policy: PollingPolicy,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._policy = policy
         self._sleep = sleep
+        self._clock = clock
+        self._started = clock()
         self._delay = policy.first_delay_seconds
-        self._waited = 0.0
+        self._slept = 0.0
+
+    @property
+    def _waited(self) -> float:
+        return max(self._clock() - self._started, self._slept)
 
     def wait(self, last_error: ClientError | None) -> None:
         if self._waited >= self._policy.max_wait_seconds:
@@ -189,5 +208,5 @@ class _Backoff:
             )
         delay = min(self._delay, self._policy.max_wait_seconds - self._waited)
         self._sleep(delay)
-        self._waited += delay
+        self._slept += delay
         self._delay = min(self._delay * 2, self._policy.max_delay_seconds)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -16,8 +18,25 @@ from botocore.exceptions import (
     TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
+from botocore.parsers import ResponseParserError
 
 from bot.errors import CollectionError
+
+# An answer that is not AWS's (an emulator's HTML error page, a proxy's garbage, a cut-off body):
+# botocore raises these (ResponseParserError is not a BotoCoreError) or a KeyError deep in parsing.
+MALFORMED_ANSWER_ERRORS: tuple[type[Exception], ...] = (
+    ResponseParserError,
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+)
+# Errors raised before any answer that only say "this one call could not be completed"; when
+# nothing has been read yet they mean the endpoint is unreachable and the collection stops.
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (BotocoreConnectionError, HTTPClientError)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+MAX_REASON = 160
 
 ACCESS_DENIED_CODES = frozenset(
     {
@@ -83,8 +102,40 @@ def describe_client_error(exc: ClientError, *, api: str, action: str) -> str:
         return f"{api} was throttled by AWS even after retries ({code}); run the audit again later"
     if code in CREDENTIAL_CODES:
         return f"AWS rejected the credentials ({code}) when calling {api}; refresh them and retry"
-    detail = error_message(exc)
-    return f"{api} failed with {code or 'an unknown error'}" + (f": {detail}" if detail else "")
+    detail = short_reason(error_message(exc))
+    status = (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    if code.isdigit() or not code:  # botocore names an unparsable error answer by its status
+        code = f"HTTP {status or code}" if (status or code) else "an unknown error"
+    return f"{api} failed with {code}" + (f": {detail}" if detail else "")
+
+
+def short_reason(text: str) -> str:
+    """One line from an error text: an HTML page becomes its title, whitespace is collapsed and
+    the result is cut to MAX_REASON characters (raw pages never reach a report or Slack)."""
+    text = str(text or "")
+    if "<html" in text.lower() or "<!doctype" in text.lower():
+        title = _TITLE.search(text)
+        text = f"an HTML page ({title.group(1)})" if title else "an HTML page"
+    line = " ".join(text.split())
+    return line if len(line) <= MAX_REASON else line[: MAX_REASON - 1] + "…"
+
+
+def describe_malformed_answer(exc: BaseException, *, api: str) -> str:
+    """A per-API issue for an answer that could not be parsed, in one line."""
+    if isinstance(exc, ResponseParserError):
+        text = str(exc)
+        head, _, body = text.partition(":\n")
+        if "<html" in body.lower() or "<!doctype" in body.lower():
+            what = short_reason(body.replace("\\n", " "))
+        elif "unclosed token" in head or "no element found" in head:
+            what = "a cut-off answer"
+        else:
+            what = "an answer that is not AWS's"
+        return f"{api} returned {what} that could not be parsed, even after retries"
+    return (
+        f"{api} returned an answer without the fields AWS sends"
+        f" ({type(exc).__name__}: {short_reason(str(exc))})"
+    )
 
 
 def translate_client_error(exc: ClientError, *, api: str, action: str) -> CollectionError:
@@ -118,8 +169,8 @@ def translate_botocore_error(
         message = f"the AWS configuration is invalid: {exc}"
     elif isinstance(exc, BotocoreConnectionError | HTTPClientError):
         where = f" calling {api}" if api else ""
-        message = f"could not reach AWS{where}: {exc}"
+        message = f"could not reach AWS{where}: {short_reason(str(exc))}"
     else:
         where = f"{api} failed" if api else "the AWS call failed"
-        message = f"{where}: {exc}"
+        message = f"{where}: {short_reason(str(exc))}"
     return CollectionError(message, api=api, action=action, code=type(exc).__name__)

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.approvals.journal import CallJournal
 from bot.aws.errors import error_code, error_message
 from bot.aws.session import make_client
 from bot.errors import RemediationError
@@ -325,10 +326,15 @@ class RemediationExecutor:
         request_id: str,
         requester: str,
         approver: str,
+        journal: CallJournal | None = None,
     ) -> ApplyResult:
-        """Run the steps; on a failure undo the completed ones (newest first) and report both."""
+        """Run the steps; on a failure undo the completed ones (newest first) and report both.
+
+        With a ``journal``, each call is recorded before it is sent and as it returns; a journal
+        write that fails (StoreError) stops the apply there, to be reconciled later.
+        """
         context = ApplyContext(request_id, requester, approver)
-        calls: list[CallRecord] = []
+        calls: list[CallRecord] = journal if journal is not None else []  # type: ignore[assignment]
         builder = _BUILDERS.get(remediation)
         if builder is None:
             raise RemediationError(f"no AWS implementation for remediation {remediation!r}")
@@ -376,7 +382,89 @@ class RemediationExecutor:
         region: str | None = None,
         **kwargs: Any,
     ) -> dict[str, Any]:
+        if isinstance(calls, CallJournal):
+            arguments = {k: v for k, v in kwargs.items() if k != "detail"}
+            calls.sending(
+                {"service": service, "api": api, "region": region or "", "args": arguments}
+                | {"rollback": rollback}
+            )
         return self._call(calls, self._client(service, region), api, rollback=rollback, **kwargs)
+
+    # --- reconciliation: did a call whose answer was lost take effect? --------------------------
+
+    def took_effect(self, intent: dict[str, Any]) -> bool | None:
+        """Whether the change ``intent`` (a journalled call) asked for is in IAM now.
+
+        None for a read (it changes nothing). Every check is a read, so it is safe to repeat.
+        """
+        api, args = str(intent.get("api", "")), dict(intent.get("args") or {})
+        region = str(intent.get("region") or "") or None
+        check = _EFFECT_CHECKS.get(api)
+        if check is None:
+            return None
+        try:
+            return check(self, args, region)
+        except ClientError as exc:
+            raise RemediationError(f"checking {api} failed: {error_message(exc)}") from exc
+
+    def change_in_effect(
+        self, remediation: str, params: dict[str, Any], calls: list[dict[str, Any]]
+    ) -> bool:
+        """Whether the whole approved change holds in AWS now (judged by its last call).
+
+        ``calls`` are the journalled intents and results: an access key is only known by id once
+        the apply resolved it, so a key change with no UpdateAccessKey in the journal never ran.
+        """
+        final = self._final_call(remediation, params, calls)
+        if final is None:
+            return False
+        return bool(self.took_effect(final))
+
+    def _final_call(
+        self, remediation: str, params: dict[str, Any], calls: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        sent = [c for c in calls if not c.get("rollback")]
+        kind, name = str(params.get("target_kind", "")), str(params.get("target_name", ""))
+        if remediation in ("deactivate_access_key", "activate_access_key"):
+            updates = [c for c in sent if c.get("api") == "UpdateAccessKey" and c.get("args")]
+            return updates[-1] if updates else None
+        if remediation == "attach_policy":
+            arn = str(params.get("policy_arn") or "")
+            if not arn:
+                managed = str(params.get("managed_name") or "")
+                arn = f"arn:{self.partition()}:iam::{self.account_id()}:policy/{managed}"
+            api, arg = _kind_api(kind, "Attach")
+            return {"api": api, "args": {arg: name, "PolicyArn": arn}}
+        if remediation == "detach_policy":
+            api, arg = _kind_api(kind, "Detach")
+            return {"api": api, "args": {arg: name, "PolicyArn": str(params.get("policy_arn"))}}
+        if remediation == "delete_login_profile":
+            return {"api": "DeleteLoginProfile", "args": {"UserName": name}}
+        if remediation in ("add_user_to_group", "remove_user_from_group"):
+            api = "AddUserToGroup" if remediation == "add_user_to_group" else "RemoveUserFromGroup"
+            return {"api": api, "args": {"UserName": name, "GroupName": str(params["group"])}}
+        if remediation == "update_role_trust":
+            document = json.dumps(params.get("document"))
+            return {
+                "api": "UpdateAssumeRolePolicy",
+                "args": {"RoleName": name, "PolicyDocument": document},
+            }
+        if remediation in ("enable_access_analyzer", "delete_analyzer"):
+            api = "CreateAnalyzer" if remediation == "enable_access_analyzer" else "DeleteAnalyzer"
+            args = {"analyzerName": str(params["analyzer_name"])}
+            return {"api": api, "region": str(params["region"]), "args": args}
+        if remediation == "delete_server_certificate":
+            args = {"ServerCertificateName": str(params["certificate"])}
+            return {"api": "DeleteServerCertificate", "args": args}
+        if remediation in ("archive_finding", "unarchive_finding"):
+            status = "ARCHIVED" if remediation == "archive_finding" else "ACTIVE"
+            args = {
+                "analyzerArn": str(params["analyzer_arn"]),
+                "ids": [str(params["finding_id"])],
+                "status": status,
+            }
+            return {"api": "UpdateFindings", "region": str(params["region"]), "args": args}
+        raise RemediationError(f"no reconciliation for remediation {remediation!r}")
 
 
 def fingerprint(state: dict[str, Any]) -> str:
@@ -745,6 +833,111 @@ def _cert_steps(
             lambda: ex.call(calls, "iam", "DeleteServerCertificate", ServerCertificateName=name),
         )
     ]
+
+
+# --- effect checks for reconciliation: one read per mutating API --------------------------------
+
+EffectCheck = Callable[[RemediationExecutor, dict[str, Any], str | None], bool]
+
+
+def _attached_check(kind: str, attached: bool) -> EffectCheck:
+    api, arg = _kind_api(kind, "ListAttached")
+    api = api.replace("Policy", "Policies")  # ListAttachedUserPolicies ...
+
+    def check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+        iam = ex._client("iam")
+        found = ex._pages(iam, api, "AttachedPolicies", **{arg: args[arg]})
+        present = any(p["PolicyArn"] == args["PolicyArn"] for p in found)
+        return present is attached
+
+    return check
+
+
+def _absent_check(api: str, arg: str) -> EffectCheck:
+    def check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+        return ex._read(ex._client("iam"), api, **{arg: args[arg]}) is None
+
+    return check
+
+
+def _present_policy(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+    arn = f"arn:{ex.partition()}:iam::{ex.account_id()}:policy/{args['PolicyName']}"
+    return ex._read(ex._client("iam"), "GetPolicy", PolicyArn=arn) is not None
+
+
+def _key_status(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+    keys = ex._pages(
+        ex._client("iam"), "ListAccessKeys", "AccessKeyMetadata", UserName=args["UserName"]
+    )
+    return any(
+        k["AccessKeyId"] == args["AccessKeyId"] and k["Status"] == args["Status"] for k in keys
+    )
+
+
+def _member_check(member: bool) -> EffectCheck:
+    def check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+        groups = ex._pages(
+            ex._client("iam"), "ListGroupsForUser", "Groups", UserName=args["UserName"]
+        )
+        return any(g["GroupName"] == args["GroupName"] for g in groups) is member
+
+    return check
+
+
+def _trust_check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+    found = ex._read(ex._client("iam"), "GetRole", RoleName=args["RoleName"])
+    if found is None:
+        return False
+    trust = found["Role"].get("AssumeRolePolicyDocument") or {}
+    if isinstance(trust, str):
+        trust = json.loads(unquote(trust))
+    return bool(trust == json.loads(args["PolicyDocument"]))
+
+
+def _analyzer_check(exists: bool) -> EffectCheck:
+    def check(ex: RemediationExecutor, args: dict[str, Any], region: str | None) -> bool:
+        client = ex._client("accessanalyzer", region)
+        found = ex._call(None, client, "ListAnalyzers").get("analyzers") or []
+        return any(a.get("name") == args["analyzerName"] for a in found) is exists
+
+    return check
+
+
+def _finding_check(ex: RemediationExecutor, args: dict[str, Any], region: str | None) -> bool:
+    client = ex._client("accessanalyzer", region)
+    ids = list(args.get("ids") or [])
+    for finding_id in ids:
+        found = ex._call(
+            None, client, "GetFindingV2", analyzerArn=args["analyzerArn"], id=finding_id
+        )
+        if found.get("status") != args["status"]:
+            return False
+    return bool(ids)
+
+
+_EFFECT_CHECKS: dict[str, EffectCheck] = {
+    **{
+        f"Attach{n}Policy": _attached_check(k, True)
+        for k, n in (("user", "User"), ("group", "Group"), ("role", "Role"))
+    },
+    **{
+        f"Detach{n}Policy": _attached_check(k, False)
+        for k, n in (("user", "User"), ("group", "Group"), ("role", "Role"))
+    },
+    "CreatePolicy": _present_policy,
+    "DeletePolicy": lambda ex, args, _r: (
+        ex._read(ex._client("iam"), "GetPolicy", PolicyArn=args["PolicyArn"]) is None
+    ),
+    "UpdateAccessKey": _key_status,
+    "DeleteLoginProfile": _absent_check("GetLoginProfile", "UserName"),
+    "AddUserToGroup": _member_check(True),
+    "RemoveUserFromGroup": _member_check(False),
+    "UpdateAssumeRolePolicy": _trust_check,
+    "CreateAnalyzer": _analyzer_check(True),
+    "DeleteAnalyzer": _analyzer_check(False),
+    "UpdateFindings": _finding_check,
+    "DeleteServerCertificate": _absent_check("GetServerCertificate", "ServerCertificateName"),
+}
 
 
 _BUILDERS: dict[str, StepBuilder] = {

@@ -6,6 +6,7 @@ expect because we only add what we need on top: adaptive retries and a user-agen
 
 from __future__ import annotations
 
+import os
 from importlib import metadata
 from typing import Any
 
@@ -52,7 +53,16 @@ def make_session(*, profile: str | None = None, region: str | None = None) -> bo
 
 
 def client_config() -> Config:
-    return Config(retries=dict(RETRY_CONFIG), user_agent_extra=USER_AGENT_SUFFIX)
+    """Adaptive retries, our user agent, and connect/read timeouts (bot.aws.deadline)."""
+    from bot.aws.deadline import timeouts  # noqa: PLC0415 - avoids an import cycle
+
+    connect, read = timeouts()
+    return Config(
+        retries=dict(RETRY_CONFIG),
+        user_agent_extra=USER_AGENT_SUFFIX,
+        connect_timeout=connect,
+        read_timeout=read,
+    )
 
 
 def make_client(session: boto3.Session, service: str, *, region: str | None = None) -> Any:
@@ -65,3 +75,16 @@ def make_client(session: boto3.Session, service: str, *, region: str | None = No
         )
     except BotoCoreError as exc:
         raise translate_botocore_error(exc) from exc
+    except ValueError as exc:  # botocore: "Invalid endpoint: ...", urllib: "Invalid IPv6 URL"
+        raise CollectionError(
+            invalid_endpoint_message(service, exc), code="InvalidEndpoint"
+        ) from exc
+
+
+def invalid_endpoint_message(service: str, exc: Exception) -> str:
+    """Name the setting that holds the bad endpoint URL (never the credentials)."""
+    variable = f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}"
+    name = variable if os.environ.get(variable) else "AWS_ENDPOINT_URL"
+    value = os.environ.get(name)
+    shown = f" {value!r}" if value else " (from the AWS config file)"
+    return f"the AWS endpoint URL{shown} in {name} is not a valid URL: {exc}"

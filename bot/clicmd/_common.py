@@ -19,6 +19,8 @@ from bot.audit.findings import Severity
 from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
 from bot.errors import InputError
+from bot.render.safe_output import safe_for_output
+from bot.safe_parse import UnsafeInput, parse_json
 
 STDIO = "-"
 
@@ -31,6 +33,25 @@ def add_aws_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("AWS")
     group.add_argument("--profile", help="named profile from ~/.aws/config (default: boto3 chain)")
     group.add_argument("--region", help="region for regional APIs (default: boto3 chain)")
+    group.add_argument(
+        "--deadline",
+        type=deadline_arg,
+        metavar="SECONDS",
+        default=None,
+        help="stop reading AWS after SECONDS; what was not read is reported as a collection"
+        " issue (default: IAM_AUDIT_DEADLINE_SECONDS, else no deadline)",
+    )
+
+
+def deadline_arg(text: str) -> float:
+    """argparse ``type=`` for --deadline: a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text[:40]!r}") from None
+    if not 0 < value < 10**7:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text[:40]!r}")
+    return value
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -126,13 +147,28 @@ def read_text_file(path: str, *, what: str) -> str:
 def read_json_file(path: str, *, what: str) -> Any:
     """Parsed JSON from a file (``-`` = standard input); bad JSON names the line and column."""
     text = read_text_file(path, what=what)
+    name = "standard input" if path == STDIO else path
     try:
-        return json.loads(text)
+        return parse_json(text)
     except json.JSONDecodeError as exc:
-        name = "standard input" if path == STDIO else path
         raise InputError(
             f"{what} {name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except UnsafeInput as exc:
+        raise InputError(f"{what} {name} cannot be used: {exc}") from None
+
+
+def refuse_unsafe_json(text: str, *, what: str, path: str) -> str:
+    """``text`` unchanged unless it is JSON nested too deeply or holding a giant number (an
+    InputError then); JSON syntax errors are left to the caller, which may report them itself."""
+    try:
+        parse_json(text)
+    except json.JSONDecodeError:
+        pass
+    except UnsafeInput as exc:
+        name = "standard input" if path == STDIO else path
+        raise InputError(f"{what} {name} cannot be used: {exc}") from None
+    return text
 
 
 def read_json_object(path: str, *, what: str) -> dict[str, Any]:
@@ -168,14 +204,21 @@ def load_config(path: str | None) -> AuditConfig:
 
 
 def write_output(text: str, path: str | None) -> None:
-    """Write to ``path``, or to standard output for ``None`` / ``-``; errors become InputError."""
+    """Write to ``path``, or to standard output for ``None`` / ``-``; errors become InputError.
+
+    Every output passes :func:`safe_for_output` (bidi controls and lone surrogates made visible),
+    and a file is written whole or not at all: a temporary file beside it, then renamed, so a
+    failure never leaves an empty or half-written report behind.
+    """
+    text = safe_for_output(text)
     if path in (None, STDIO):
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _write_stdout(text)
         return
     file = Path(path)
+    temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
     try:
-        file.write_text(text, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, file)
     except FileNotFoundError:
         raise InputError(f"cannot write {file}: its directory does not exist") from None
     except IsADirectoryError:
@@ -184,6 +227,38 @@ def write_output(text: str, path: str | None) -> None:
         raise InputError(f"cannot write {file}: permission denied") from None
     except OSError as exc:
         raise InputError(f"cannot write {file}: {exc.strerror or exc}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _write_stdout(text: str) -> None:
+    """Standard output, or one clear InputError when it is closed or cannot take the text."""
+    stream = sys.stdout
+    if stream is None or getattr(stream, "closed", False):
+        raise InputError("standard output is closed; write the report to a file with -o FILE")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise  # `| head`: bot.cli treats a closed pipe as a normal end
+    except OSError as exc:
+        _detach_stdout()
+        raise InputError(
+            f"cannot write to standard output: {exc.strerror or exc}; use -o FILE"
+        ) from None
+    except ValueError:  # "I/O operation on closed file"
+        raise InputError(
+            "standard output is closed; write the report to a file with -o FILE"
+        ) from None
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def note(message: str) -> None:
@@ -194,7 +269,9 @@ def note(message: str) -> None:
 # --- where a snapshot comes from ----------------------------------------------------------
 
 
-def live_snapshot(*, profile: str | None, region: str | None, now: datetime) -> AccountSnapshot:
+def live_snapshot(
+    *, profile: str | None, region: str | None, now: datetime, deadline: float | None = None
+) -> AccountSnapshot:
     """Collect the account the AWS credential chain points at (CollectionError on failure)."""
     from bot.aws.access_analyzer import AnalyzerScope  # noqa: PLC0415
     from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when needed
@@ -202,7 +279,9 @@ def live_snapshot(*, profile: str | None, region: str | None, now: datetime) -> 
 
     session = make_session(profile=profile, region=region)
     # Access Analyzer in the account's enabled regions (capped), for the analyzer.* checks.
-    return collect_snapshot(session, now=now, access_analyzer=AnalyzerScope())
+    return collect_snapshot(
+        session, now=now, access_analyzer=AnalyzerScope(), deadline_seconds=deadline
+    )
 
 
 def demo_snapshot(*, now: datetime) -> AccountSnapshot:

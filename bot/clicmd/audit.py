@@ -256,7 +256,9 @@ def load_snapshot(args: argparse.Namespace, *, now: datetime) -> AccountSnapshot
         log.info("auditing GAAD file %s", args.gaad)
         return gaad_snapshot(args.gaad, credential_report_path=args.credential_report, now=now)
     log.info("auditing the live account (profile=%s, region=%s)", args.profile, args.region)
-    return live_snapshot(profile=args.profile, region=args.region, now=now)
+    return live_snapshot(
+        profile=args.profile, region=args.region, now=now, deadline=getattr(args, "deadline", None)
+    )
 
 
 def exit_code(report: Report, fail_on: Severity | None) -> int:

@@ -23,6 +23,7 @@ from bot.clicmd._common import (
     add_format_option,
     add_output_option,
     read_text_file,
+    refuse_unsafe_json,
     severity_arg,
     write_output,
 )
@@ -153,7 +154,8 @@ class _Read:
 
 def _read(path: str) -> _Read:
     if path == STDIO:
-        return _Read(text=read_text_file(path, what="policy file"))
+        text = read_text_file(path, what="policy file")
+        return _Read(text=refuse_unsafe_json(text, what="policy file", path=path))
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -165,12 +167,17 @@ def _read(path: str) -> _Read:
     except OSError as exc:
         return _Read(error=f"cannot be read: {exc.strerror or exc}")
     try:
-        return _Read(text=data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return _Read(
             not_text=f"not UTF-8 text (byte {exc.start} cannot be decoded): a policy is JSON,"
             " which is UTF-8"
         )
+    try:
+        refuse_unsafe_json(text, what="policy file", path=path)
+    except InputError as exc:  # nested too deeply or a giant number: this file only
+        return _Read(error=str(exc))
+    return _Read(text=text)
 
 
 def _lint_file(name: str, read: _Read, catalogue: Any, args: argparse.Namespace) -> FileResult:

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         services.jobs.shutdown()
         return 2
     ops = _start_operations(services, settings, args.host)
+    reconciler = _start_reconciler(services)
     try:
         services.digests = _start_digests(services)
     except InputError as exc:
@@ -136,10 +137,19 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        reconciler.shutdown()
         services.digests.shutdown()
         services.jobs.shutdown()
         ops.shutdown()
     return 0
+
+
+def _start_reconciler(services: Any) -> Any:
+    """Finish, from IAM, approval requests a crash left `applying` (now and every minute)."""
+    from bot.apply_reconciler import ApplyReconciler  # noqa: PLC0415
+    from commands.approvals import reconcile_applying  # noqa: PLC0415
+
+    return ApplyReconciler(lambda: reconcile_applying(services)).start()
 
 
 def _start_operations(services: Any, settings: Settings, host: str) -> Any:

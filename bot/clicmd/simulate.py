@@ -21,6 +21,7 @@ from bot.clicmd._common import (
     note,
     read_json_file,
     read_text_file,
+    refuse_unsafe_json,
     snapshot_file,
     utc_now,
     write_output,
@@ -39,6 +40,7 @@ from bot.iam.policy import Policy, parse_policy
 from bot.iam.principal_policies import policies_for_principal
 from bot.iam.principals import parse_principal
 from bot.iam.second_opinion import Comparison, difference_lines, summary
+from bot.safe_parse import UnsafeInput, parse_json
 
 NAME = "simulate"
 HELP = "simulate whether a principal may perform an action on a resource (offline)"
@@ -324,9 +326,11 @@ def answer_lines(
             if not line.strip():
                 raise InputError("empty line")
             try:
-                data = json.loads(line)
+                data = parse_json(line)
             except json.JSONDecodeError as exc:
                 raise InputError(f"not valid JSON: {exc.msg} at column {exc.colno}") from None
+            except UnsafeInput as exc:
+                raise InputError(f"cannot be used: {exc}") from None
             request, policies = request_from_dict(data)
             decision = Evaluator(policies).evaluate(request)
             answer = answer_dict(decision)
@@ -498,7 +502,8 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
 
 
 def _policy_file(path: str) -> Policy:
-    return parse_policy(read_text_file(path, what="policy file"), name=path)
+    text = read_text_file(path, what="policy file")
+    return parse_policy(refuse_unsafe_json(text, what="policy file", path=path), name=path)
 
 
 def _default_principal(resource: str, resource_account: str | None) -> str:

@@ -42,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if args.demo:
         snapshot = demo_snapshot(now=now)
     else:
-        snapshot = live_snapshot(profile=args.profile, region=args.region, now=now)
+        snapshot = live_snapshot(
+            profile=args.profile, region=args.region, now=now, deadline=args.deadline
+        )
     write_output(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False) + "\n", args.output)
     if args.output != "-":
         issues = len(snapshot.collection_issues)

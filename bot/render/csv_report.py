@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 from bot.audit.report import Report
 from bot.render.common import Catalogue, RenderOptions, without_control_chars
@@ -25,10 +26,18 @@ COLUMNS = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
 def spreadsheet_safe(value: str) -> str:
-    """The cell text, prefixed with a quote when a spreadsheet would evaluate it."""
-    cleaned = without_control_chars(value)
-    return "'" + cleaned if cleaned.startswith(_FORMULA_STARTS) else cleaned
+    """The cell text, each line prefixed with a quote when a spreadsheet would evaluate it.
+
+    A bare CR becomes LF first: the csv module quotes a cell holding LF (our line terminator) but
+    not one holding only CR, and an unquoted CR splits the row in a spreadsheet, putting the rest
+    of the name (``=cmd|...``) at the start of a new row, past a guard on the first line only.
+    """
+    lines = _LINE_BREAK.split(without_control_chars(value))
+    return "\n".join("'" + line if line.startswith(_FORMULA_STARTS) else line for line in lines)
 
 
 def render_csv(

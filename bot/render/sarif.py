@@ -56,7 +56,8 @@ LEVEL: dict[Severity, str] = {
 
 def finding_fingerprint(check_id: str, resource_arn: str) -> str:
     """Stable identity of a (check, resource) pair across runs."""
-    return hashlib.sha256(f"{check_id}\x00{resource_arn}".encode()).hexdigest()
+    text = f"{check_id}\x00{resource_arn}"
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def resource_artifact_uri(account_id: str, resource_arn: str) -> str:
@@ -66,7 +67,8 @@ def resource_artifact_uri(account_id: str, resource_arn: str) -> str:
     account = account_id or (parts[4] if len(parts) == 6 else "") or "unknown-account"
     path = f"iam/{account}/{resource}".replace("\\", "/")
     segments = [segment for segment in path.split("/") if segment not in ("", ".", "..")]
-    return quote("/".join(segments), safe="/@+=,-_.~")
+    # surrogatepass: a lone surrogate in a name (a hostile input file) still makes a URI
+    return quote("/".join(segments), safe="/@+=,-_.~", errors="surrogatepass")
 
 
 def render_sarif(

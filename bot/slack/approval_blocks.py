@@ -46,6 +46,7 @@ _STATE_ICON = {
     State.APPROVED: ":white_check_mark:",
     State.APPLYING: ":gear:",
     State.APPLIED: ":white_check_mark:",
+    State.PARTLY_APPLIED: ":warning:",
     State.FAILED: ":x:",
     State.REJECTED: ":no_entry:",
     State.EXPIRED: ":alarm_clock:",
@@ -158,7 +159,8 @@ def decision_text(request: ApprovalRequest) -> str:
         if decision.reason and decision.state is not State.FAILED:
             line += f": {escape(decision.reason)}"
         parts.append(line)
-    text = f"{icon} *{request.state.value.capitalize()}*: " + "; ".join(parts)
+    state = request.state.value.replace("_", " ").capitalize()
+    text = f"{icon} *{state}*: " + "; ".join(parts)
     if request.outcome:
         text += f"\n{escape(request.outcome)}"
     return text

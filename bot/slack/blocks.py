@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding, Severity
 from bot.audit.report import Report
+from bot.render.safe_output import neutralize
 from bot.slack.posture import MfaPosture, PrincipalProfile
 
 # Slack's documented limits (see shared/slack.md).
@@ -57,8 +58,9 @@ LINT_INPUT_ID = "policy_input"
 
 
 def escape(text: object) -> str:
-    """Escape the three characters mrkdwn gives meaning to (&, <, >); all else is shown as is."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters mrkdwn gives meaning to (&, <, >); bidi controls and lone
+    surrogates are first made visible (bot.render.safe_output), the rest is shown as is."""
+    return neutralize(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clip(text: str, limit: int) -> str:

@@ -1,19 +1,26 @@
-"""HTTP mode: POST /slack/events into the Bolt app (signature checked by Bolt), GET /healthz.
+"""HTTP mode: Bolt's WSGI adapter behind waitress, with /healthz and /metrics beside it.
 
-A threading http.server is enough here: each request is only verified, acked and handed to a
-listener thread, so a handler never holds its connection longer than the ack takes.
+waitress reads each request completely (headers and body) on its event loop before a worker
+thread sees it, so stalled or slow bodies hold no thread; idle connections are closed after
+``channel_timeout``, bodies are capped, at most ``connection_limit`` connections are open and
+``threads`` requests run at once. Every POST to /slack/events has its Slack signature checked on
+the raw bytes *before* anything parses it: a request that fails gets 401 and one log line, and
+never reaches Bolt (malformed JSON, `X-Slack-Request-Timestamp: abc` and the like included).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+from waitress.server import create_server
 
 log = logging.getLogger(__name__)
 
@@ -21,16 +28,16 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1_000_000
+MAX_HEADER_BYTES = 64 * 1024
+CHANNEL_TIMEOUT_SECONDS = 10  # an idle or stalled connection (slow headers or body) is closed
+CONNECTION_LIMIT = 200
+THREADS = 8
+SIGNATURE_MAX_AGE_SECONDS = 300
 
 Health = Callable[[], tuple[bool, dict[str, Any]]]
 # () -> (body, content type) in Prometheus text format; see bot/observability.py
 MetricsExposition = Callable[[], tuple[bytes, str]]
-
-
-class _Server(ThreadingHTTPServer):
-    # The stdlib's listen backlog of 5 makes bursts of commands wait for a SYN retry (1 s+).
-    request_queue_size = 128
-    daemon_threads = True
+StartResponse = Callable[..., Any]
 
 
 class SlackHttpServer:
@@ -44,20 +51,37 @@ class SlackHttpServer:
         port: int,
         health: Health,
         metrics: MetricsExposition | None = None,
+        signing_secret: str | None = None,
+        threads: int = THREADS,
+        channel_timeout: int = CHANNEL_TIMEOUT_SECONDS,
+        connection_limit: int = CONNECTION_LIMIT,
     ) -> None:
-        handler = _handler_class(app, health, metrics)
-        self._server = _Server((host, port), handler)
+        secret = signing_secret or getattr(app, "_signing_secret", None) or ""
+        self.wsgi = SlackWsgiApp(app, secret, health=health, metrics=metrics)
+        self._server = create_server(
+            self.wsgi,
+            host=host,
+            port=port,
+            threads=threads,
+            channel_timeout=channel_timeout,
+            connection_limit=connection_limit,
+            max_request_body_size=MAX_BODY_BYTES,
+            max_request_header_size=MAX_HEADER_BYTES,
+            cleanup_interval=min(channel_timeout, 30),
+            ident="iam-audit",
+            backlog=128,
+        )
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return int(self._server.effective_port)  # type: ignore[union-attr]
 
     def serve_forever(self) -> None:
         try:
-            self._server.serve_forever(poll_interval=0.2)
-        finally:
-            self._server.server_close()
+            self._server.run()
+        except OSError:  # the listening socket was closed by shutdown()
+            log.debug("HTTP server stopped")
 
     def start_background(self) -> threading.Thread:
         self._thread = threading.Thread(target=self.serve_forever, name="slack-http", daemon=True)
@@ -65,71 +89,111 @@ class SlackHttpServer:
         return self._thread
 
     def shutdown(self) -> None:
-        self._server.shutdown()
+        self._server.close()
+        self._server.task_dispatcher.shutdown(timeout=5)
         if self._thread:
             self._thread.join(timeout=5)
 
 
-def _handler_class(
-    app: App, health: Health, metrics: MetricsExposition | None = None
-) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class SlackWsgiApp:
+    """The WSGI application: signature gate, then Bolt; /healthz and /metrics for operations."""
 
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("%s " + format, self.address_string(), *args)
+    def __init__(
+        self,
+        app: App,
+        signing_secret: str,
+        *,
+        health: Health,
+        metrics: MetricsExposition | None = None,
+    ) -> None:
+        self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
+        self._health = health
+        self._metrics = metrics
 
-        def do_GET(self) -> None:
-            if metrics is not None and self.path.partition("?")[0] == METRICS_PATH:
-                body, content_type = metrics()
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            if self.path.partition("?")[0] != HEALTH_PATH:
-                self._send(404, {"error": "not found"})
-                return
-            ok, details = health()
-            self._send(200 if ok else 503, {"ok": ok, **details})
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "")
+        path = environ.get("PATH_INFO", "")
+        if method == "GET" and path == METRICS_PATH and self._metrics is not None:
+            body, content_type = self._metrics()
+            return _send(start_response, 200, body, content_type)
+        if method == "GET" and path == HEALTH_PATH:
+            ok, details = self._health()
+            return _json(start_response, 200 if ok else 503, {"ok": ok, **details})
+        if path != EVENTS_PATH:
+            return _json(start_response, 404, {"error": "not found"})
+        if method != "POST":
+            return _json(start_response, 405, {"error": "method not allowed"})
+        body = environ["wsgi.input"].read(_content_length(environ))
+        refusal = self._refusal(environ, body)
+        if refusal:
+            log.warning(
+                "rejected a request to %s from %s: %s",
+                EVENTS_PATH,
+                environ.get("REMOTE_ADDR", "?"),
+                refusal,
+            )
+            return _json(start_response, 401, {"error": "invalid request signature"})
+        environ["wsgi.input"] = io.BytesIO(body)  # Bolt reads the body again
+        environ["CONTENT_LENGTH"] = str(len(body))
+        try:
+            return self._bolt(environ, start_response)
+        except (ValueError, RecursionError) as exc:  # signed, but Bolt cannot parse the payload
+            log.warning(
+                "rejected a signed request to %s with an unreadable payload: %s",
+                EVENTS_PATH,
+                type(exc).__name__,
+            )
+            return _json(start_response, 400, {"error": "malformed payload"})
 
-        def do_POST(self) -> None:
-            path, _, query = self.path.partition("?")
-            if path != EVENTS_PATH:
-                self._send(404, {"error": "not found"})
-                return
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if length < 0 or length > MAX_BODY_BYTES:
-                self._send(413, {"error": "body too large"})
-                return
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            response = app.dispatch(BoltRequest(body=body, query=query, headers=headers))
-            payload = response.body if isinstance(response.body, str) else json.dumps(response.body)
-            data = payload.encode("utf-8")
-            self.send_response(response.status)
-            for name, values in response.headers.items():
-                if name.lower() == "content-length":
-                    continue
-                for value in values:
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def _refusal(self, environ: dict[str, Any], body: bytes) -> str:
+        """Why the request is not Slack's (empty: it is), judged on the raw bytes only."""
+        if self._verifier is None:
+            return "no signing secret is configured"
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+        if not timestamp or not signature:
+            return "no Slack signature headers"
+        if not timestamp.isdigit() or len(timestamp) > 12:
+            return "X-Slack-Request-Timestamp is not a Unix time"
+        try:
+            valid = self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+        except (ValueError, TypeError) as exc:
+            return f"the signature could not be checked ({type(exc).__name__})"
+        if not valid:
+            return "the signature does not match, or the timestamp is over 5 minutes old"
+        return ""
 
-        def _send(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
 
-    return Handler
+def _content_length(environ: dict[str, Any]) -> int:
+    try:
+        return max(0, min(int(environ.get("CONTENT_LENGTH") or 0), MAX_BODY_BYTES))
+    except ValueError:
+        return 0
+
+
+def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+    return _send(start_response, status, json.dumps(body).encode("utf-8"), "application/json")
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+}
+
+
+def _send(
+    start_response: StartResponse, status: int, body: bytes, content_type: str
+) -> list[bytes]:
+    reason = _REASONS.get(status, "Service Unavailable" if status == 503 else "")
+    start_response(
+        f"{status} {reason}".strip(),
+        [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+    )
+    return [body]
 
 
 def run_socket_mode(app: App, *, app_token: str) -> None:

@@ -19,7 +19,13 @@ from typing import Any, Protocol
 
 import redis
 
-from bot.approvals.model import ApprovalRequest, State, TransitionRefused, transition
+from bot.approvals.model import (
+    ApprovalRequest,
+    State,
+    TransitionRefused,
+    journalled,
+    transition,
+)
 from bot.errors import StoreError
 
 KEEP_DECIDED_SECONDS = 90 * 86400
@@ -53,6 +59,20 @@ class ApprovalStore(Protocol):
         ...
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]: ...
+
+    def journal(
+        self,
+        request_id: str,
+        *,
+        sending: dict[str, Any] | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> ApprovalRequest:
+        """Record the call about to be sent, or a call's result, on an applying request."""
+        ...
+
+    def applying(self) -> list[ApprovalRequest]:
+        """Requests left in `applying` (in progress, or stranded by a crash)."""
+        ...
 
 
 @contextmanager
@@ -101,6 +121,19 @@ class _Moves:
         _check_annotation(changes)
         return self._update(request_id, lambda r: replace(r, **changes), "annotate approval")
 
+    def journal(
+        self,
+        request_id: str,
+        *,
+        sending: dict[str, Any] | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> ApprovalRequest:
+        return self._update(
+            request_id,
+            lambda r: journalled(r, sending=sending, result=result),
+            "record an AWS call",
+        )
+
 
 class RedisApprovalStore(_Moves):
     kind = "redis"
@@ -129,6 +162,10 @@ class RedisApprovalStore(_Moves):
     @property
     def _pending_index(self) -> str:
         return f"{self._p}approvals:pending"
+
+    @property
+    def _applying_index(self) -> str:
+        return f"{self._p}approvals:applying"
 
     def create(self, request: ApprovalRequest) -> None:
         with _translated("create approval"):
@@ -172,6 +209,10 @@ class RedisApprovalStore(_Moves):
                             pipe.expire(key, self._keep)
                         if updated.state is not State.PENDING:
                             pipe.zrem(self._pending_index, request_id)
+                        if updated.state is State.APPLYING:
+                            pipe.zadd(self._applying_index, {request_id: 0}, nx=True)
+                        else:
+                            pipe.zrem(self._applying_index, request_id)
                         pipe.execute()
                         return updated
                     except redis.WatchError:
@@ -183,6 +224,13 @@ class RedisApprovalStore(_Moves):
             ids = self._r.zrange(self._pending_index, 0, -1)
         found = [self.get(i, now=now) for i in ids]
         return [r for r in found if r is not None and r.state is State.PENDING]
+
+    def applying(self) -> list[ApprovalRequest]:
+        with _translated("list applying approvals"):
+            ids = self._r.zrange(self._applying_index, 0, -1)
+            raws = [self._r.get(self._key(i)) for i in ids]
+        found = [ApprovalRequest.from_json(raw) for raw in raws if raw is not None]
+        return [r for r in found if r.state is State.APPLYING]
 
 
 class InMemoryApprovalStore(_Moves):
@@ -227,6 +275,10 @@ class InMemoryApprovalStore(_Moves):
             ids = [i for i, r in self._requests.items() if r.state is State.PENDING]
         found = [self.get(i, now=now) for i in ids]
         return [r for r in found if r is not None and r.state is State.PENDING]
+
+    def applying(self) -> list[ApprovalRequest]:
+        with self._lock:
+            return [r for r in self._requests.values() if r.state is State.APPLYING]
 
 
 def make_approval_store(redis_url: str) -> ApprovalStore:

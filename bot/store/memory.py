@@ -97,6 +97,14 @@ class InMemoryStore:
             self._locks[name] = (owner, self._expiry(ttl_seconds))
             return True
 
+    def renew_lock(self, name: str, owner: str, ttl_seconds: int) -> bool:
+        with self._lock:
+            held = self._locks.get(name)
+            if held is None or held[0] != owner or held[1] <= self._clock():
+                return False
+            self._locks[name] = (owner, self._expiry(ttl_seconds))
+            return True
+
     def release_lock(self, name: str, owner: str) -> bool:
         with self._lock:
             held = self._locks.get(name)

@@ -20,6 +20,11 @@ _RELEASE_IF_OWNER = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
+# Extend the lock only if we still own it (same reason: never extend another replica's lock).
+_RENEW_IF_OWNER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('expire', KEYS[1], ARGV[2]) end
+return 0
+"""
 
 
 @contextmanager
@@ -39,6 +44,7 @@ class RedisStore:
         self._r = client
         self._p = prefix
         self._release = client.register_script(_RELEASE_IF_OWNER)
+        self._renew = client.register_script(_RENEW_IF_OWNER)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "iam-audit:") -> RedisStore:
@@ -144,6 +150,10 @@ class RedisStore:
     def release_lock(self, name: str, owner: str) -> bool:
         with _translated("release_lock"):
             return bool(self._release(keys=[self._k("lock", name)], args=[owner]))
+
+    def renew_lock(self, name: str, owner: str, ttl_seconds: int) -> bool:
+        with _translated("renew_lock"):
+            return bool(self._renew(keys=[self._k("lock", name)], args=[owner, ttl_seconds]))
 
     def lock_owner(self, name: str) -> str | None:
         with _translated("lock_owner"):

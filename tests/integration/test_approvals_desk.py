@@ -154,7 +154,7 @@ def test_full_flow_approve_apply_undo(desk: ApprovalDesk, aws: boto3.Session) ->
     assert final.state is State.APPLIED, final.outcome
     assert attached(aws)[0].startswith("iam-audit-custom-")
     kinds = [e.kind for e in reversed(desk.trail.last(20))]
-    assert kinds[:3] == ["request", "decision", "aws_call"]
+    assert kinds[:4] == ["request", "decision", "apply", "aws_call"]
     assert kinds[-1] == "result"
     calls = [e for e in desk.trail.last(20) if e.kind == "aws_call"]
     assert {c.data["api"] for c in calls} >= {"CreatePolicy", "AttachUserPolicy"}

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -96,8 +97,10 @@ def slash_body(
     user: str = "U111",
     channel: str = "C111",
     response_url: str = "",
-    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+    trigger_id: str = "",
 ) -> str:
+    # Slack gives every command its own trigger_id; the bot drops a replayed one.
+    trigger_id = trigger_id or f"13345224609.738474920.{uuid.uuid4().hex}"
     return urlencode(
         {
             "token": "legacy",

@@ -346,3 +346,40 @@ def test_request_that_cannot_be_posted_is_withdrawn(make_bot, aws) -> None:
     assert entries[0].kind == "request"
     request = bot.services.approvals.get(entries[0].request_id)
     assert request.state is State.CANCELLED
+
+
+def test_apply_interrupted_by_a_crash_is_reconciled_and_the_slack_message_updated(
+    make_bot, aws
+) -> None:
+    """A request a crash left `applying` (the attach reached AWS, its answer was lost) is
+    finished by the reconciler: the message says Applied and the thread lists the calls."""
+    from datetime import timedelta
+
+    from commands.approvals import reconcile_applying
+
+    bot = approvals_bot(make_bot, aws)
+    request_id = request_custom(bot)
+    the_desk = bot.services.approvals
+    request = the_desk.approve(request_id, approver="UAPP1", is_member=lambda _u, _g: False)
+    managed = request.params["managed_name"]
+    arn = aws.client("iam").create_policy(PolicyName=managed, PolicyDocument=json.dumps(DOC))[
+        "Policy"
+    ]["Arn"]
+    the_desk.store.transition(request_id, State.APPLYING, actor="bot", now=bot.clock())
+    intent = {"api": "AttachUserPolicy", "args": {"UserName": "bob", "PolicyArn": arn}}
+    the_desk.store.journal(request_id, sending=intent)
+    aws.client("iam").attach_user_policy(UserName="bob", PolicyArn=arn)  # reached AWS, then crash
+    assert the_desk.get(request_id).state is State.APPLYING
+
+    updates = len(bot.mock.calls_to("chat.update"))
+    assert reconcile_applying(bot.services, stale_after=timedelta(0)) == 1
+    final = the_desk.get(request_id)
+    assert final.state is State.APPLIED, final.outcome
+    assert final.message_ts
+    bot.mock.wait_until(lambda calls: len(bot.mock.calls_to("chat.update")) > updates)
+    shown = json.dumps(bot.mock.calls_to("chat.update")[-1].body["blocks"])
+    assert "Applied" in shown
+    assert "reconciled from IAM" in shown
+    thread = bot.mock.calls_to("chat.postMessage")[-1].body
+    assert thread["thread_ts"] == final.message_ts
+    assert "Undo" in json.dumps(thread["blocks"])

@@ -1,0 +1,75 @@
+"""Parse JSON and TOML that a user or a file supplies, refusing what would crash the code after.
+
+The standard parsers raise RecursionError on deeply nested input (``[`` x 100,000) and ValueError
+on integers of more than 4,300 digits; input nested past MAX_DEPTH would still overflow the
+recursive code that walks policies and reports. Each becomes a ValueError subclass with one
+sentence, which every loader turns into its own InputError (exit 2, an ephemeral Slack error).
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tomllib
+from typing import Any
+
+# AWS's deepest documents (GAAD, a policy with conditions) are about ten levels deep.
+MAX_DEPTH = 64
+
+
+class UnsafeInput(ValueError):
+    """The text parses to something this tool will not work on; the message says what."""
+
+
+def parse_json(text: str | bytes) -> Any:
+    """json.loads, with nesting and number size bounded; json.JSONDecodeError passes through."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise UnsafeInput(f"it is nested too deeply (more than {MAX_DEPTH} levels)") from None
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        if "digits" in str(exc):
+            raise UnsafeInput(
+                f"it holds a number of more than {sys.get_int_max_str_digits():,} digits"
+            ) from None
+        raise UnsafeInput(f"it holds a value that cannot be read ({_first_line(exc)})") from None
+    check_depth(value)
+    return value
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """tomllib.loads, with nesting and number size bounded; TOMLDecodeError passes through."""
+    try:
+        value = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        raise
+    except RecursionError:
+        raise UnsafeInput(f"it is nested too deeply (more than {MAX_DEPTH} levels)") from None
+    except ValueError as exc:
+        raise UnsafeInput(f"it holds a value that cannot be read ({_first_line(exc)})") from None
+    check_depth(value)
+    return value
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Raise UnsafeInput when lists/objects nest deeper than ``limit`` (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            raise UnsafeInput(f"it is nested too deeply (more than {limit} levels)")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:120]
