@@ -19,6 +19,7 @@ from bot.audit.analyzer_view import remediation_for
 from bot.audit.findings import Finding
 from bot.audit.model import AccountSnapshot, AnalyzerFinding
 from bot.errors import InputError
+from bot.iam.document_access import document_access
 
 POLICY_PREFIX = "iam-audit-"
 ANALYZER_NAME = "iam-audit-analyzer"
@@ -449,23 +450,14 @@ def _direct_admin_policy(snapshot: AccountSnapshot, kind: str, name: str) -> str
 
 
 def _is_admin_policy(snapshot: AccountSnapshot, arn: str) -> bool:
+    """The policy on its own is administrator-equivalent, as the policy engine reads it: any
+    pattern spelling (``*``, ``iam:*``, ``IAM:*?``) counts, and its own Deny statements are
+    honoured (``Allow *`` beside ``Deny iam:*`` is not admin)."""
     policy = next((p for p in snapshot.policies if p.arn == arn), None)
     if policy is None:
         return False
-    statements = policy.document.get("Statement", [])
-    statements = [statements] if isinstance(statements, dict) else statements
-    for statement in statements:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        if "Condition" in statement:
-            continue
-        actions = statement.get("Action", [])
-        resources = statement.get("Resource", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        resources = [resources] if isinstance(resources, str) else resources
-        if ("*" in actions or "iam:*" in actions) and "*" in resources:
-            return True
-    return False
+    access = document_access(policy.document, name=policy.name)
+    return access is not None and access.is_admin_equivalent()
 
 
 register(

@@ -34,6 +34,7 @@ from bot.remediation.registry import (
     required_iam_actions,
     tighten_trust,
 )
+from tests import factories as f
 
 T0 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 NOBODY: object = lambda _user, _group: False  # noqa: E731 - a tiny membership oracle
@@ -288,6 +289,8 @@ EXPECTED = {
     "delete_server_certificate",
     "archive_finding",
     "unarchive_finding",
+    "rightsize_principal",
+    "restore_rightsized_policies",
 }
 
 
@@ -541,7 +544,6 @@ def test_decided_message_has_no_buttons_and_names_who_and_when() -> None:
 
 
 def test_admin_via_group_plans_removal_and_direct_admin_plans_detach() -> None:
-    from tests import factories as f
 
     admin = f.policy_arn("AdministratorAccess", aws_managed=True)
     snap = f.snapshot(
@@ -566,7 +568,6 @@ def test_admin_via_group_plans_removal_and_direct_admin_plans_detach() -> None:
 
 
 def test_open_trust_finding_plans_the_tightened_document_with_a_diff() -> None:
-    from tests import factories as f
 
     role = f.role("open", trust=f.trust_policy({"AWS": "*"}))
     snap = f.snapshot(roles=[role])
@@ -578,7 +579,6 @@ def test_open_trust_finding_plans_the_tightened_document_with_a_diff() -> None:
 
 
 def test_inactive_user_without_password_has_nothing_to_delete() -> None:
-    from tests import factories as f
 
     snap = f.snapshot(
         users=[f.user("keys-only")],
@@ -586,3 +586,33 @@ def test_inactive_user_without_password_has_nothing_to_delete() -> None:
     )
     with pytest.raises(InputError, match="fix it by hand"):
         params_for_finding(finding("user.inactive", f.user_arn("keys-only")), snap)
+
+
+@pytest.mark.parametrize(
+    ("document", "is_admin"),
+    [
+        (f.allow("*"), True),
+        (f.allow("IAM:*?"), True),  # IAM reads any spelling that matches every IAM action
+        (f.allow(["iam:*", "s3:GetObject"]), True),
+        (
+            f.policy_document(f.statement(action="*"), f.statement(action="iam:*", effect="Deny")),
+            False,
+        ),
+        (f.allow("iam:Get*"), False),
+    ],
+)
+def test_admin_detach_finds_the_admin_policy_as_the_engine_reads_it(
+    document: dict[str, object], is_admin: bool
+) -> None:
+    """The attached policy to detach is chosen by what it allows, its own Denies honoured."""
+    policy = f.managed_policy("hand-made-admin", document)
+    bob = f.user("bob", groups=(), attached_policies=(policy.arn,))
+    snapshot = f.snapshot(users=[bob], policies=[policy])
+    item = finding("principal.admin_equivalent", USER)
+    if is_admin:
+        remediation, params = params_for_finding(item, snapshot)
+        assert remediation == "detach_policy"
+        assert params["policy_arn"] == policy.arn
+    else:
+        with pytest.raises(InputError):
+            params_for_finding(item, snapshot)
