@@ -416,6 +416,12 @@ def methods_held(
         wanted = [m for m in methods if not m.needs_trust_chain]
         candidates = [m for m in wanted if possible.issuperset(_lowered_actions(m))]
     kind = perms.principal.kind
+    # Principals sharing a policy set hold the same methods unless one of them may aim an
+    # action at itself (its own user or role): then the answer is worked out per principal.
+    shared_key = ("privesc_held", kind)
+    shareable = methods is None and possible.isdisjoint(_SELF_ESCALATING[kind])
+    if shareable and shared_key in perms.view.memo:
+        return perms.view.memo[shared_key]
     for method in candidates:
         accesses: list[Access] = []
         for action in method.actions:
@@ -437,7 +443,10 @@ def methods_held(
                     method, tuple(accesses), direct=direct, enables=_enables(method, kind, direct)
                 )
             )
-    return tuple(held)
+    result = tuple(held)
+    if shareable:
+        perms.view.memo[shared_key] = result
+    return result
 
 
 def reaches_an_administrator(
@@ -505,6 +514,9 @@ def _method_table() -> tuple[tuple[EscalationMethod, frozenset[str]], ...]:
 # --- statements whose conditions can never hold --------------------------------------------------
 
 
+_NOTHING_PRUNED: Mapping[tuple[str, str], Pruned] = {}
+
+
 class ConditionPruner:
     """Each principal's permissions without the statements whose conditions can never hold.
 
@@ -523,11 +535,13 @@ class ConditionPruner:
         """(the permissions to analyse, one note per statement set aside)."""
         pruned = perms.view.memo.get(self._KEY)
         if pruned is None:
-            pruned = {}
+            found = {}
             for source in perms.sources:
                 verdict = self._judge(source)
                 if verdict is not None:
-                    pruned[source.name, source.via] = verdict
+                    found[source.name, source.via] = verdict
+            # Nearly every policy set has nothing to prune: share one empty answer.
+            pruned = found or _NOTHING_PRUNED
             perms.view.memo[self._KEY] = pruned
         if not pruned:
             return perms, ()
@@ -718,12 +732,17 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
             )
         if held:
             requires = tuple(
-                dict.fromkeys(
-                    f"{m.method.id} needs {m.method.requires}" for m in held if m.method.requires
-                )
+                dict.fromkeys(_requirement(m.method) for m in held if m.method.requires)
             )
             found[arn] = Escalation(arn, tuple(held), (*analysed.assumptions(), *notes, *requires))
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _requirement(method: EscalationMethod) -> str:
+    """The assumption a method rests on, one shared string per method (thousands of findings
+    repeat it)."""
+    return f"{method.id} needs {method.requires}"
 
 
 def privilege_escalations(ctx: Any) -> dict[str, Escalation]:
