@@ -31,6 +31,7 @@ side blocks it.
 from __future__ import annotations
 
 import functools
+import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -159,6 +160,7 @@ class TargetFinder:
         self._richer: dict[tuple[int, int], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
         self._covered: dict[frozenset[str], frozenset[str]] = {}
+        self._mentions: dict[str, bool] = {}
         by_arn = snapshot.policy_by_arn()
         admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
         admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
@@ -203,6 +205,18 @@ class TargetFinder:
             found = tuple(admin + [arn for arn in trusting if arn not in admin_set])
             self._pass_targets[services] = found
         return found
+
+    def mentions_passed_to_service(self, perms: EffectivePermissions) -> bool:
+        """Whether a policy of the principal has an iam:PassedToService condition."""
+        for source in perms.sources:
+            key = source.key or document_key(source.document)
+            found = self._mentions.get(key)
+            if found is None:
+                text = json.dumps(source.document, default=str).lower()
+                found = self._mentions[key] = "iam:passedtoservice" in text
+            if found:
+                return True
+        return False
 
     def _trusted_services(self, arn: str, role: Role) -> frozenset[str]:
         """The service (and federated) principals the role's trust policy lets in, once per
@@ -384,14 +398,37 @@ def pass_role_access(
     if key in memo:
         return memo[key]
     access = None
-    for arn in finder.matching_roles(perms, "iam:PassRole", finder.pass_targets(services)):
-        if not finder.more_privileged(arn, perms):
-            continue
-        access = perms.allowed_on_any("iam:PassRole", (arn,))
+    askers = [perms]
+    if finder.mentions_passed_to_service(perms):
+        # iam:PassedToService names the service the role goes to: judge it for this method's
+        # services instead of assuming the caller can pick any.
+        askers = [
+            asker
+            for service in services
+            if (asker := _passing_to(perms, service)).may_allow("iam:PassRole")
+        ]
+    targets = finder.pass_targets(services)
+    for asker in askers:
+        for arn in finder.matching_roles(asker, "iam:PassRole", targets):
+            if not finder.more_privileged(arn, perms):
+                continue
+            access = asker.allowed_on_any("iam:PassRole", (arn,))
+            if access is not None:
+                break
         if access is not None:
             break
     memo[key] = access
     return access
+
+
+def _passing_to(perms: EffectivePermissions, service: str) -> EffectivePermissions:
+    """The principal's permissions for a request whose iam:PassedToService is ``service``."""
+    key = ("passed_to", service)
+    found = perms.view.memo.get(key)
+    if found is None or found.principal is not perms.principal:
+        found = perms.with_facts({"iam:passedtoservice": (service,)})
+        perms.view.memo[key] = found
+    return found
 
 
 def methods_held(
