@@ -31,6 +31,7 @@ side blocks it.
 from __future__ import annotations
 
 import functools
+import json
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -159,6 +160,7 @@ class TargetFinder:
         self._richer: dict[tuple[int, int], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
         self._covered: dict[frozenset[str], frozenset[str]] = {}
+        self._mentions: dict[str, bool] = {}
         by_arn = snapshot.policy_by_arn()
         admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
         admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
@@ -203,6 +205,18 @@ class TargetFinder:
             found = tuple(admin + [arn for arn in trusting if arn not in admin_set])
             self._pass_targets[services] = found
         return found
+
+    def mentions_passed_to_service(self, perms: EffectivePermissions) -> bool:
+        """Whether a policy of the principal has an iam:PassedToService condition."""
+        for source in perms.sources:
+            key = source.key or document_key(source.document)
+            found = self._mentions.get(key)
+            if found is None:
+                text = json.dumps(source.document, default=str).lower()
+                found = self._mentions[key] = "iam:passedtoservice" in text
+            if found:
+                return True
+        return False
 
     def _trusted_services(self, arn: str, role: Role) -> frozenset[str]:
         """The service (and federated) principals the role's trust policy lets in, once per
@@ -386,14 +400,37 @@ def pass_role_access(
     if key in memo:
         return memo[key]
     access = None
-    for arn in finder.matching_roles(perms, "iam:PassRole", finder.pass_targets(services)):
-        if not finder.more_privileged(arn, perms):
-            continue
-        access = perms.allowed_on_any("iam:PassRole", (arn,))
+    askers = [perms]
+    if finder.mentions_passed_to_service(perms):
+        # iam:PassedToService names the service the role goes to: judge it for this method's
+        # services instead of assuming the caller can pick any.
+        askers = [
+            asker
+            for service in services
+            if (asker := _passing_to(perms, service)).may_allow("iam:PassRole")
+        ]
+    targets = finder.pass_targets(services)
+    for asker in askers:
+        for arn in finder.matching_roles(asker, "iam:PassRole", targets):
+            if not finder.more_privileged(arn, perms):
+                continue
+            access = asker.allowed_on_any("iam:PassRole", (arn,))
+            if access is not None:
+                break
         if access is not None:
             break
     memo[key] = access
     return access
+
+
+def _passing_to(perms: EffectivePermissions, service: str) -> EffectivePermissions:
+    """The principal's permissions for a request whose iam:PassedToService is ``service``."""
+    key = ("passed_to", service)
+    found = perms.view.memo.get(key)
+    if found is None or found.principal is not perms.principal:
+        found = perms.with_facts({"iam:passedtoservice": (service,)})
+        perms.view.memo[key] = found
+    return found
 
 
 def methods_held(
@@ -418,6 +455,12 @@ def methods_held(
         wanted = [m for m in methods if not m.needs_trust_chain]
         candidates = [m for m in wanted if possible.issuperset(_lowered_actions(m))]
     kind = perms.principal.kind
+    # Principals sharing a policy set hold the same methods unless one of them may aim an
+    # action at itself (its own user or role): then the answer is worked out per principal.
+    shared_key = ("privesc_held", kind)
+    shareable = methods is None and possible.isdisjoint(_SELF_ESCALATING[kind])
+    if shareable and shared_key in perms.view.memo:
+        return perms.view.memo[shared_key]
     for method in candidates:
         accesses: list[Access] = []
         for action in method.actions:
@@ -439,7 +482,10 @@ def methods_held(
                     method, tuple(accesses), direct=direct, enables=_enables(method, kind, direct)
                 )
             )
-    return tuple(held)
+    result = tuple(held)
+    if shareable:
+        perms.view.memo[shared_key] = result
+    return result
 
 
 def reaches_an_administrator(
@@ -507,6 +553,9 @@ def _method_table() -> tuple[tuple[EscalationMethod, frozenset[str]], ...]:
 # --- statements whose conditions can never hold --------------------------------------------------
 
 
+_NOTHING_PRUNED: Mapping[tuple[str, str], Pruned] = {}
+
+
 class ConditionPruner:
     """Each principal's permissions without the statements whose conditions can never hold.
 
@@ -525,11 +574,13 @@ class ConditionPruner:
         """(the permissions to analyse, one note per statement set aside)."""
         pruned = perms.view.memo.get(self._KEY)
         if pruned is None:
-            pruned = {}
+            found = {}
             for source in perms.sources:
                 verdict = self._judge(source)
                 if verdict is not None:
-                    pruned[source.name, source.via] = verdict
+                    found[source.name, source.via] = verdict
+            # Nearly every policy set has nothing to prune: share one empty answer.
+            pruned = found or _NOTHING_PRUNED
             perms.view.memo[self._KEY] = pruned
         if not pruned:
             return perms, ()
@@ -720,12 +771,17 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
             )
         if held:
             requires = tuple(
-                dict.fromkeys(
-                    f"{m.method.id} needs {m.method.requires}" for m in held if m.method.requires
-                )
+                dict.fromkeys(_requirement(m.method) for m in held if m.method.requires)
             )
             found[arn] = Escalation(arn, tuple(held), (*analysed.assumptions(), *notes, *requires))
     return found
+
+
+@functools.lru_cache(maxsize=256)
+def _requirement(method: EscalationMethod) -> str:
+    """The assumption a method rests on, one shared string per method (thousands of findings
+    repeat it)."""
+    return f"{method.id} needs {method.requires}"
 
 
 def privilege_escalations(ctx: Any) -> dict[str, Escalation]:

@@ -643,3 +643,19 @@ def test_role_changing_users_is_reported_only_when_it_can_hand_out_admin():
     admins = group("admins", inline_policies=[inline("all", ADMIN_DOC)])
     with_group = _escalations(snapshot(users=[], roles=[guarded], groups=[admins]))
     assert with_group[role_arn("guarded")].method_ids == ("iam-013",)
+
+
+def test_pass_role_limited_to_one_service_only_counts_for_that_service():
+    """iam:PassedToService (AWS docs, "Granting a user permissions to pass a role to an AWS
+    service"): PassRole limited to EC2 lets the holder launch an instance with the admin role,
+    not hand the role to a new Lambda function."""
+    both = service_trust(["ec2.amazonaws.com", "lambda.amazonaws.com"])
+    admin = role("admin", trust=both, inline_policies=[inline("all", ADMIN_DOC)])
+    to_ec2 = {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    doc = policy_document(
+        statement(action="iam:PassRole", resource=role_arn("admin"), condition=to_ec2),
+        statement(action=["ec2:RunInstances", "lambda:CreateFunction", "lambda:InvokeFunction"]),
+    )
+    holder = user("dev", inline_policies=[inline("p", doc)])
+    found = _escalations(snapshot(users=[holder], roles=[admin]))[user_arn("dev")]
+    assert found.method_ids == ("ec2-001",)
