@@ -288,6 +288,8 @@ EXPECTED = {
     "delete_server_certificate",
     "archive_finding",
     "unarchive_finding",
+    "rightsize_principal",
+    "restore_rightsized_policies",
 }
 
 
