@@ -154,6 +154,14 @@ def test_rightsize_preview_approval_apply_and_undo(make_bot, aws, aws_calls) -> 
     request = bot.services.approvals.get(request_id)
     assert request.content_hash in shown
     assert "Right-sizing request" in texts(bot.mock.calls_to("chat.update"))
+    # every document, unclipped, in the request's thread
+    bot.mock.wait_until(
+        lambda calls: any(c.method == "files.completeUploadExternal" for c in calls)
+    )
+    upload = bot.mock.calls_to("files.completeUploadExternal")[-1].body
+    assert upload["channel_id"] == APPROVAL_CHANNEL
+    assert upload["thread_ts"] == request.message_ts
+    assert upload["files"][0]["title"] == "Right-sizing role worker: every document"
 
     # the requester cannot approve it; nothing changed in AWS
     click(bot, ACTION_APPROVE, request_id, "UREQ", 0)
