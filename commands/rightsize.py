@@ -12,12 +12,13 @@ In demo mode, or with --preview, the proposal is shown without a request.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
 from bot.approvals.desk import Refused
-from bot.errors import InputError
+from bot.errors import DeliveryError, InputError
 from bot.iam.catalogue import default_catalogue
 from bot.remediation.rightsize import RIGHTSIZE
 from bot.rightsize.proposal import Proposal, build_proposal, find_principal, parse_principal
@@ -111,6 +112,29 @@ def propose(services: Services, options: Options) -> Proposal:
     )
 
 
+def attach_full_documents(services: Services, request: Any) -> None:
+    """The request message clips long diffs; the approver gets every document in its thread.
+    A failed upload is logged: the request itself (and its content hash) stands."""
+    body = {
+        "request": request.id,
+        "content_hash": request.content_hash,
+        "target": request.target.to_dict(),
+        "edits": request.params.get("edits"),
+        "proof": request.params.get("proof"),
+    }
+    try:
+        services.delivery.upload_text(
+            channel=request.channel,
+            filename=f"rightsize-{request.target.name}-{request.id}.json",
+            content=json.dumps(body, indent=2, sort_keys=True),
+            title=f"Right-sizing {request.target.describe()}: every document",
+            comment="Every old and new policy document of this request, and the proof.",
+            thread_ts=request.message_ts or None,
+        )
+    except DeliveryError as exc:
+        log.warning("could not attach the documents of %s: %s", request.id, exc)
+
+
 def handle(request: CommandRequest) -> None:
     try:
         options = parse_args(request.args)
@@ -150,6 +174,7 @@ def handle(request: CommandRequest) -> None:
         except Refused as exc:
             return notice_message(str(exc))
         posted = approvals.post_request(services, created)
+        attach_full_documents(services, posted)
         notice = (
             f"Right-sizing request `{posted.id}` posted in <#{posted.channel}> with its proof;"
             f" an approver has until {posted.expires_at.isoformat(timespec='minutes')} to decide."

@@ -106,6 +106,8 @@ def read_usage(
             sources.append("IAM Access Analyzer unused access")
         elif note:
             notes.append(note)
+    else:
+        notes.append("Access Analyzer not read (asked not to)")
     return UsageEvidence(
         principal_arn=principal_arn,
         generated_at=now,

@@ -148,6 +148,7 @@ class Proposal:
             "proof": self.proof.to_dict(),
             "evidence": {
                 "sources": list(evidence.sources),
+                "notes": list(evidence.notes),
                 "tracking_days": evidence.tracking_days(),
                 "generated_at": evidence.generated_at.isoformat(),
                 "used_services": list(evidence.used_services(self.days)),

@@ -33,6 +33,8 @@ def proof_lines(params: Mapping[str, Any]) -> list[str]:
         f"Used in the window: {_names(list(evidence.get('used_services') or []))}"
         f" (actions seen: {_names(list(proof.get('used_actions') or []))}).",
     ]
+    for note in evidence.get("notes") or []:
+        lines.append(f"Source note: {note}.")
     if evidence.get("analyzer_unused"):
         lines.append(
             "Access Analyzer also reports unused: "
@@ -44,12 +46,15 @@ def proof_lines(params: Mapping[str, Any]) -> list[str]:
             )
         )
     lost = list(proof.get("lost_used") or [])
-    lines.append(
-        f"Proof 1 (evaluator): all {proof.get('still_allowed', 0)} action(s) used, or of a"
-        " service used without per-action tracking, stay allowed on the same resources."
-        if not lost
-        else f"Proof 1 FAILED: used actions no longer allowed: {_names(lost)}."
-    )
+    if lost:
+        lines.append(f"Proof 1 FAILED: used actions no longer allowed: {_names(lost)}.")
+    elif not proof.get("still_allowed"):
+        lines.append("Proof 1 (evaluator): nothing was used in the window; nothing used is lost.")
+    else:
+        lines.append(
+            f"Proof 1 (evaluator): all {proof['still_allowed']} action(s) used, or of a"
+            " service used without per-action tracking, stay allowed on the same resources."
+        )
     by_service = [f"{s} ({n})" for s, n in proof.get("removed_by_service") or []]
     lines.append(
         f"Removed: {proof.get('removed_count', 0)} action(s) nothing used:"

@@ -77,11 +77,15 @@ def aws() -> Iterator[boto3.Session]:
         yield session
 
 
-def rightsize_bot(make_bot, aws: boto3.Session):
+def rightsize_bot(make_bot, aws: boto3.Session, **env: str):
     snapshot = collect_snapshot(aws, now=START, sleep=lambda _s: None)
     bot = make_bot(
         snapshot=snapshot,
-        env={"IAM_AUDIT_APPROVAL_CHANNEL": APPROVAL_CHANNEL, "IAM_AUDIT_APPROVERS": "UAPP1"},
+        env={
+            "IAM_AUDIT_APPROVAL_CHANNEL": APPROVAL_CHANNEL,
+            "IAM_AUDIT_APPROVERS": "UAPP1",
+            **env,
+        },
     )
     executor = RemediationExecutor(aws)
     bot.services.approvals = build_approval_desk(
@@ -150,6 +154,14 @@ def test_rightsize_preview_approval_apply_and_undo(make_bot, aws, aws_calls) -> 
     request = bot.services.approvals.get(request_id)
     assert request.content_hash in shown
     assert "Right-sizing request" in texts(bot.mock.calls_to("chat.update"))
+    # every document, unclipped, in the request's thread
+    bot.mock.wait_until(
+        lambda calls: any(c.method == "files.completeUploadExternal" for c in calls)
+    )
+    upload = bot.mock.calls_to("files.completeUploadExternal")[-1].body
+    assert upload["channel_id"] == APPROVAL_CHANNEL
+    assert upload["thread_ts"] == request.message_ts
+    assert upload["files"][0]["title"] == "Right-sizing role worker: every document"
 
     # the requester cannot approve it; nothing changed in AWS
     click(bot, ACTION_APPROVE, request_id, "UREQ", 0)
@@ -254,3 +266,17 @@ def test_serve_demo_shows_a_proposal_as_a_preview(bot) -> None:
     assert "Escalation paths: 1 -&gt; 0" in shown  # escaped for mrkdwn
     assert "iam:CreatePolicyVersion" in shown
     assert posted_requests(bot) == []
+
+
+def test_only_requesters_may_ask_and_the_allowlist_applies(make_bot, aws) -> None:
+    bot = rightsize_bot(
+        make_bot, aws, IAM_AUDIT_REQUESTERS="UREQ", IAM_AUDIT_ALLOW_RIGHTSIZE="UREQ,UOTHER"
+    )
+    bot.command("rightsize role/worker", user="UOTHER", via="dispatch")
+    bot.command("rightsize role/worker", user="USTRANGER", via="dispatch")
+    bot.mock.wait_until(lambda calls: len(bot.mock.calls_to("response_url")) >= 2)
+    replies = texts(bot.mock.calls_to("response_url"))
+    assert "not allowed to request IAM changes" in replies  # UOTHER: not a requester
+    assert "not allowed to run `rightsize`" in replies  # USTRANGER: not on the allowlist
+    assert posted_requests(bot) == []
+    assert default_document(aws) == WIDE
