@@ -17,6 +17,7 @@ from bot.audit.findings import Severity
 from bot.audit.model import AccountSnapshot, Role, User
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.effective import PermissionIndex, PolicySource, document_key, gather_policies
+from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION
 from bot.iam.linter import lint_policy
 from bot.iam.privesc import TargetFinder, methods_held
 from bot.rightsize.usage import UsageEvidence
@@ -43,6 +44,9 @@ class Proof:
     escalations_before: tuple[str, ...]
     escalations_after: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
+    # New findings that say a withholding can be undone (not that anything is gained): shown as
+    # caveats, since before the rewrite nothing was withheld at all.
+    lint_caveats: tuple[dict[str, Any], ...] = field(default=())
 
     @property
     def holds(self) -> bool:
@@ -60,6 +64,7 @@ class Proof:
             "gained": list(self.gained[:MAX_LISTED]),
             "lint_new": list(self.lint_new),
             "lint_carried": self.lint_carried,
+            "lint_caveats": list(self.lint_caveats),
             "admin_before": self.admin_before,
             "admin_after": self.admin_after,
             "escalations_before": list(self.escalations_before),
@@ -136,6 +141,7 @@ def prove(
     by_service = Counter(a.split(":", 1)[0] for a in removed)
     gained = sorted(after_candidates - before_candidates)
     lint_new: list[dict[str, Any]] = []
+    caveats: list[dict[str, Any]] = []
     carried = 0
     for _name, (old, new) in sorted(replacements.items()):
         if new is None:
@@ -148,6 +154,8 @@ def prove(
         for item in _lint(new, catalogue):
             if item.severity.rank <= worst.get(item.code, -1):
                 carried += 1
+            elif item.code in _WITHHOLDING_CAVEATS:
+                caveats.append(item.to_dict())
             else:
                 lint_new.append(item.to_dict())
     finder = TargetFinder(index)
@@ -169,12 +177,20 @@ def prove(
         gained=tuple(gained),
         lint_new=tuple(lint_new),
         lint_carried=carried,
+        lint_caveats=tuple(caveats),
         admin_before=admin_before,
         admin_after=admin_after,
         escalations_before=escalations_before,
         escalations_after=escalations_after,
         notes=tuple(notes),
     )
+
+
+# Linter codes about a partial withholding that the holder could undo (a kept untracked
+# s3:PutBucketPolicy makes removed s3 actions reachable again through a bucket policy). A
+# rewrite only ever narrows, so such a finding means "less was taken away than it seems",
+# never "more is allowed": the proposal stands and the caveat is shown to the approver.
+_WITHHOLDING_CAVEATS = frozenset({RESOURCE_POLICY_ESCALATION})
 
 
 def _lint(document: dict[str, Any], catalogue: ActionCatalogue) -> list[Any]:

@@ -71,6 +71,13 @@ def proof_lines(params: Mapping[str, Any]) -> list[str]:
         else "Proof 2 FAILED: new linter findings: "
         + "; ".join(str(f.get("message")) for f in lint_new[:3])
     )
+    caveats = list(proof.get("lint_caveats") or [])
+    if caveats:
+        lines.append(
+            "Caveat: some removals can be undone through resource policies the holder may still"
+            " change (actions AWS does not track per action are kept): "
+            + "; ".join(str(f.get("message")) for f in caveats[:3])
+        )
     before = list(proof.get("escalations_before") or [])
     after = list(proof.get("escalations_after") or [])
     lines.append(

@@ -14,6 +14,7 @@ from bot.iam.catalogue import default_catalogue
 from bot.remediation.registry import get_remediation
 from bot.rightsize.proposal import build_proposal, parse_principal
 from bot.rightsize.rewrite import compress, rewrite_document
+from bot.rightsize.text import proof_lines
 from bot.rightsize.usage import ActionUsage, ServiceUsage, UsageEvidence
 from tests import factories as f
 
@@ -251,3 +252,28 @@ def test_aws_managed_policies_are_copied_only_when_asked() -> None:
     assert plan.steps[-1] == f"iam:DetachRolePolicy RoleName=app PolicyArn={readonly.arn}"
     restore = get_remediation("restore_rightsized_policies").plan(plan.undo_change["params"])
     assert restore.steps[0] == f"iam:AttachRolePolicy RoleName=app PolicyArn={readonly.arn}"
+
+
+def test_a_narrowing_left_open_by_untracked_policy_writes_is_a_caveat_not_a_failure() -> None:
+    """s3 is tracked per action for only part of its actions; the untracked ones stay, and among
+    them are s3:PutAccessPointPolicy and friends. The linter's RESOURCE_POLICY_ESCALATION then
+    says the removed s3 actions are reachable again through a resource policy: true, and shown
+    to the approver, but the rewrite still only narrows, so the proposal stands."""
+    policy = f.managed_policy(
+        "everything-but-iam",
+        f.policy_document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+    )
+    user = f.user("kate", groups=(), attached_policies=[policy.arn])
+    snapshot = f.snapshot(users=[user], policies=[policy])
+    usage = evidence(used("s3", 3, {"ListAllMyBuckets": 3, "CreateBucket": None}), arn=user.arn)
+    proposal = build_proposal(
+        snapshot, "user", "kate", evidence=usage, days=90, catalogue=CATALOGUE
+    )
+    assert proposal.actionable
+    proof = proposal.proof
+    assert proof.holds
+    assert [c["code"] for c in proof.lint_caveats] == ["RESOURCE_POLICY_ESCALATION"]
+    assert all(item["code"] != "RESOURCE_POLICY_ESCALATION" for item in proof.lint_new)
+    assert "Caveat: some removals can be undone" in "\n".join(
+        proof_lines(proposal.remediation_params())
+    )
