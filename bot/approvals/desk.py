@@ -425,7 +425,7 @@ class ApprovalDesk:
                     continue  # a read
                 checked.append({"api": call.get("api"), "in_iam_now": effect})
                 if effect and not call.get("rollback"):
-                    held.append(str(call.get("api")))
+                    held.append(_call_text(call))
         in_effect = executor.change_in_effect(request.remediation, request.params, journal)
         lost = (
             f" (the answer to {request.in_flight.get('api')} was lost)" if request.in_flight else ""
@@ -467,6 +467,20 @@ class ApprovalDesk:
             # The change itself already happened or was refused; losing the record must be loud.
             log.error("audit trail write failed for %s %s: %s", kind, request.id, data)
             raise
+
+
+_NAMING_ARGS = ("Name", "Arn", "Id", "Status", "status")
+
+
+def _call_text(call: dict[str, Any]) -> str:
+    """`CreatePolicy (PolicyName=iam-audit-x)`: the API and the names it acted on, no documents."""
+    args = call.get("args") or {}
+    named = [
+        f"{key}={value}"
+        for key, value in args.items()
+        if isinstance(value, str) and key.endswith(_NAMING_ARGS) and len(value) <= 200
+    ]
+    return f"{call.get('api')} ({', '.join(named)})" if named else str(call.get("api"))
 
 
 def _last_activity(request: ApprovalRequest) -> datetime:

@@ -327,6 +327,13 @@ def already_decided(request: ApprovalRequest) -> str:
         verb = f"already {_VERBS.get(state, state.value)}"
     if decision is None:
         return f"This request is {state.value}; nothing was changed."
+    if state is State.APPLYING:
+        who = "automatically" if decision.actor == "bot" else f"by <@{decision.actor}>"
+        return (
+            f"This request was already approved {who} and is being applied; nothing more was"
+            " changed. If the bot was interrupted, it finishes the request from IAM's real state"
+            " within minutes."
+        )
     who = "automatically" if decision.actor == "bot" else f"by <@{decision.actor}>"
     when = decision.at.isoformat(timespec="seconds")
     return f"This request was {verb} {who} at {when}; nothing was changed."

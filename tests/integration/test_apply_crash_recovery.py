@@ -239,7 +239,7 @@ def test_redis_killed_before_the_attach_is_sent_is_reconciled_as_partly_applied(
     desk.store.journal = original  # type: ignore[method-assign]
     finished = desk.reconcile(stale_after=timedelta(0))
     assert [r.state for r in finished] == [State.PARTLY_APPLIED]
-    assert "CreatePolicy" in finished[0].outcome
+    assert "CreatePolicy (PolicyName=iam-audit-custom-" in finished[0].outcome
     assert "Partly applied" in finished[0].outcome
 
 
