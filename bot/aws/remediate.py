@@ -845,12 +845,21 @@ def _attached_check(kind: str, attached: bool) -> EffectCheck:
     api = api.replace("Policy", "Policies")  # ListAttachedUserPolicies ...
 
     def check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
-        iam = ex._client("iam")
-        found = ex._pages(iam, api, "AttachedPolicies", **{arg: args[arg]})
+        found = _listing(ex, api, "AttachedPolicies", **{arg: args[arg]})
         present = any(p["PolicyArn"] == args["PolicyArn"] for p in found)
         return present is attached
 
     return check
+
+
+def _listing(ex: RemediationExecutor, api: str, key: str, **kwargs: Any) -> list[Any]:
+    """An IAM listing for an effect check; a target that no longer exists lists nothing."""
+    try:
+        return ex._pages(ex._client("iam"), api, key, **kwargs)
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return []
+        raise
 
 
 def _absent_check(api: str, arg: str) -> EffectCheck:
@@ -866,9 +875,7 @@ def _present_policy(ex: RemediationExecutor, args: dict[str, Any], _region: str 
 
 
 def _key_status(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
-    keys = ex._pages(
-        ex._client("iam"), "ListAccessKeys", "AccessKeyMetadata", UserName=args["UserName"]
-    )
+    keys = _listing(ex, "ListAccessKeys", "AccessKeyMetadata", UserName=args["UserName"])
     return any(
         k["AccessKeyId"] == args["AccessKeyId"] and k["Status"] == args["Status"] for k in keys
     )
@@ -876,9 +883,7 @@ def _key_status(ex: RemediationExecutor, args: dict[str, Any], _region: str | No
 
 def _member_check(member: bool) -> EffectCheck:
     def check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
-        groups = ex._pages(
-            ex._client("iam"), "ListGroupsForUser", "Groups", UserName=args["UserName"]
-        )
+        groups = _listing(ex, "ListGroupsForUser", "Groups", UserName=args["UserName"])
         return any(g["GroupName"] == args["GroupName"] for g in groups) is member
 
     return check
