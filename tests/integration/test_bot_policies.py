@@ -206,6 +206,11 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
             False,
         ),
     ]
+    # The undo of a partly applied attach: the unattached policy the bot created is deleted.
+    leftover = boto3.client("iam", region_name=REGION).create_policy(
+        PolicyName="iam-audit-left-1", PolicyDocument=json.dumps(document_)
+    )["Policy"]["Arn"]
+    changes.append(("delete_policy", {"policy_arn": leftover}, True))
     for kind, name in (("user", "alice"), ("group", "admins"), ("role", "app")):
         target = {"target_kind": kind, "target_name": name}
         changes.append(("detach_policy", {**target, "policy_arn": seeded["managed"]}, True))
@@ -246,6 +251,7 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
         ("server_certificate", "web", {}),
         ("analyzer", "any", {"region": REGION}),
         ("analyzer_finding", "f-1", finding),
+        ("policy", "iam-audit-left-1", {"policy_arn": leftover}),
     ):
         executor.read_state(kind, name, params)
     for kind, name in (("user", "alice"), ("group", "admins"), ("role", "app")):

@@ -288,6 +288,7 @@ EXPECTED = {
     "delete_server_certificate",
     "archive_finding",
     "unarchive_finding",
+    "delete_policy",
 }
 
 
