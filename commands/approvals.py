@@ -311,7 +311,11 @@ def reconcile_applying(services: Services, *, stale_after: timedelta | None = No
 
     def notify(final: ApprovalRequest) -> None:
         _refresh_message(services, final)
-        undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
+        undo = (
+            bool(final.undo_change)
+            if final.state is State.PARTLY_APPLIED
+            else get_remediation(final.remediation).plan(final.params).undo_change is not None
+        )
         _thread(services, final, result_message(final, can_undo=undo))
 
     kwargs = {} if stale_after is None else {"stale_after": stale_after}

@@ -64,6 +64,8 @@ class Executor(Protocol):
         self, remediation: str, params: dict[str, Any], calls: list[dict[str, Any]]
     ) -> bool: ...
 
+    def undo_of_partial(self, held: list[dict[str, Any]]) -> dict[str, Any] | None: ...
+
 
 class Store(Protocol):
     def create(self, request: ApprovalRequest) -> None: ...
@@ -153,12 +155,15 @@ class ApprovalDesk:
     ) -> ApprovalRequest:
         """A new request that reverses an applied one; it needs its own approval."""
         original = self.get(request_id)
-        if original.state is not State.APPLIED:
+        if original.state is State.PARTLY_APPLIED and original.undo_change:
+            undo = original.undo_change  # reverses what the interrupted apply left in IAM
+        elif original.state is not State.APPLIED:
             raise InputError(
-                f"Request {request_id} is {original.state.value};"
-                " only an applied change can be undone."
+                f"Request {request_id} is {original.state.value.replace('_', ' ')};"
+                " only an applied (or partly applied) change can be undone."
             )
-        undo = get_remediation(original.remediation).plan(original.params).undo_change
+        else:
+            undo = get_remediation(original.remediation).plan(original.params).undo_change
         if undo is None:
             raise InputError(f"This change cannot be undone by the bot: {original.undo}")
         return self.propose(
@@ -418,6 +423,7 @@ class ApprovalDesk:
         journal = [*request.calls, *([request.in_flight] if request.in_flight else [])]
         checked = []
         held = []
+        held_calls = []
         for call in journal:
             if call is request.in_flight or call.get("ok"):
                 effect = executor.took_effect(call)
@@ -425,8 +431,10 @@ class ApprovalDesk:
                     continue  # a read
                 checked.append({"api": call.get("api"), "in_iam_now": effect})
                 if effect and not call.get("rollback"):
-                    held.append(str(call.get("api")))
+                    held.append(_call_text(call))
+                    held_calls.append(call)
         in_effect = executor.change_in_effect(request.remediation, request.params, journal)
+        undo_change: dict[str, Any] = {}
         lost = (
             f" (the answer to {request.in_flight.get('api')} was lost)" if request.in_flight else ""
         )
@@ -437,6 +445,7 @@ class ApprovalDesk:
             )
         elif held:
             to = State.PARTLY_APPLIED
+            undo_change = executor.undo_of_partial(held_calls) or {}
             outcome = (
                 f"Partly applied: reconciled from IAM after an interrupted apply{lost}."
                 f" In effect now: {', '.join(held)}; the change as a whole is not."
@@ -455,6 +464,7 @@ class ApprovalDesk:
             reason="" if to is State.APPLIED else outcome,
             outcome=outcome,
             in_flight={},
+            undo_change=undo_change,
         )
         self._record("reconciled", final, "bot", checked=checked, in_flight=request.in_flight)
         self._record("result", final, "bot", state=final.state.value, outcome=outcome)
@@ -467,6 +477,20 @@ class ApprovalDesk:
             # The change itself already happened or was refused; losing the record must be loud.
             log.error("audit trail write failed for %s %s: %s", kind, request.id, data)
             raise
+
+
+_NAMING_ARGS = ("Name", "Arn", "Id", "Status", "status")
+
+
+def _call_text(call: dict[str, Any]) -> str:
+    """`CreatePolicy (PolicyName=iam-audit-x)`: the API and the names it acted on, no documents."""
+    args = call.get("args") or {}
+    named = [
+        f"{key}={value}"
+        for key, value in args.items()
+        if isinstance(value, str) and key.endswith(_NAMING_ARGS) and len(value) <= 200
+    ]
+    return f"{call.get('api')} ({', '.join(named)})" if named else str(call.get("api"))
 
 
 def _last_activity(request: ApprovalRequest) -> datetime:

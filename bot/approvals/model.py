@@ -149,6 +149,8 @@ class ApprovalRequest:
     decisions: tuple[Decision, ...] = ()
     calls: tuple[dict[str, Any], ...] = ()  # AWS call records of the apply, as they returned
     in_flight: dict[str, Any] = field(default_factory=dict)  # the call sent and not yet answered
+    # For a partly applied request: the change that reverses what holds (set by reconciliation).
+    undo_change: dict[str, Any] = field(default_factory=dict)
     outcome: str = ""
     origin_channel: str = ""
     channel: str = ""
@@ -204,6 +206,7 @@ class ApprovalRequest:
             "decisions": [d.to_dict() for d in self.decisions],
             "calls": list(self.calls),
             "in_flight": self.in_flight,
+            "undo_change": self.undo_change,
             "outcome": self.outcome,
             "origin_channel": self.origin_channel,
             "channel": self.channel,
@@ -238,6 +241,7 @@ class ApprovalRequest:
             decisions=tuple(Decision.from_dict(d) for d in data.get("decisions") or ()),
             calls=tuple(data.get("calls") or ()),
             in_flight=dict(data.get("in_flight") or {}),
+            undo_change=dict(data.get("undo_change") or {}),
             outcome=data.get("outcome", ""),
             origin_channel=data.get("origin_channel", ""),
             channel=data.get("channel", ""),
@@ -327,6 +331,13 @@ def already_decided(request: ApprovalRequest) -> str:
         verb = f"already {_VERBS.get(state, state.value)}"
     if decision is None:
         return f"This request is {state.value}; nothing was changed."
+    if state is State.APPLYING:
+        who = "automatically" if decision.actor == "bot" else f"by <@{decision.actor}>"
+        return (
+            f"This request was already approved {who} and is being applied; nothing more was"
+            " changed. If the bot was interrupted, it finishes the request from IAM's real state"
+            " within minutes."
+        )
     who = "automatically" if decision.actor == "bot" else f"by <@{decision.actor}>"
     when = decision.at.isoformat(timespec="seconds")
     return f"This request was {verb} {who} at {when}; nothing was changed."

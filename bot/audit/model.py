@@ -49,7 +49,8 @@ def _parse_aws_text(value: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise InputError(f"not an ISO-8601 timestamp: {value!r}") from exc
+        shown = text if len(text) <= 40 else text[:40] + "..."  # a hostile file: one short line
+        raise InputError(f"not an ISO-8601 timestamp: {shown!r}") from exc
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

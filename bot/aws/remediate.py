@@ -202,6 +202,17 @@ class RemediationExecutor:
                 }
             if kind == "analyzer_finding":
                 return self._finding_state(params)
+            if kind == "policy":
+                found = self._read(iam, "GetPolicy", PolicyArn=str(params.get("policy_arn")))
+                if found is None:
+                    return {"exists": False}
+                policy = found["Policy"]
+                return {
+                    "exists": True,
+                    "arn": policy["Arn"],
+                    "attachments": int(policy.get("AttachmentCount") or 0),
+                    "default_version": policy.get("DefaultVersionId"),
+                }
             if kind == "analyzer":
                 region = str(params.get("region"))
                 analyzer = self._client("accessanalyzer", region)
@@ -464,7 +475,19 @@ class RemediationExecutor:
                 "status": status,
             }
             return {"api": "UpdateFindings", "region": str(params["region"]), "args": args}
+        if remediation == "delete_policy":
+            return {"api": "DeletePolicy", "args": {"PolicyArn": str(params["policy_arn"])}}
         raise RemediationError(f"no reconciliation for remediation {remediation!r}")
+
+    def undo_of_partial(self, held: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The change that reverses what a partly applied request left in IAM, when the bot can
+        make it: a policy it created but never attached is deleted (delete_policy)."""
+        created = [c for c in held if c.get("api") == "CreatePolicy" and c.get("args")]
+        if len(created) != len(held) or len(created) != 1:
+            return None
+        name = str(created[0]["args"].get("PolicyName", ""))
+        arn = f"arn:{self.partition()}:iam::{self.account_id()}:policy/{name}"
+        return {"remediation": "delete_policy", "params": {"policy_arn": arn}}
 
 
 def fingerprint(state: dict[str, Any]) -> str:
@@ -845,12 +868,21 @@ def _attached_check(kind: str, attached: bool) -> EffectCheck:
     api = api.replace("Policy", "Policies")  # ListAttachedUserPolicies ...
 
     def check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
-        iam = ex._client("iam")
-        found = ex._pages(iam, api, "AttachedPolicies", **{arg: args[arg]})
+        found = _listing(ex, api, "AttachedPolicies", **{arg: args[arg]})
         present = any(p["PolicyArn"] == args["PolicyArn"] for p in found)
         return present is attached
 
     return check
+
+
+def _listing(ex: RemediationExecutor, api: str, key: str, **kwargs: Any) -> list[Any]:
+    """An IAM listing for an effect check; a target that no longer exists lists nothing."""
+    try:
+        return ex._pages(ex._client("iam"), api, key, **kwargs)
+    except ClientError as exc:
+        if error_code(exc) == "NoSuchEntity":
+            return []
+        raise
 
 
 def _absent_check(api: str, arg: str) -> EffectCheck:
@@ -866,9 +898,7 @@ def _present_policy(ex: RemediationExecutor, args: dict[str, Any], _region: str 
 
 
 def _key_status(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
-    keys = ex._pages(
-        ex._client("iam"), "ListAccessKeys", "AccessKeyMetadata", UserName=args["UserName"]
-    )
+    keys = _listing(ex, "ListAccessKeys", "AccessKeyMetadata", UserName=args["UserName"])
     return any(
         k["AccessKeyId"] == args["AccessKeyId"] and k["Status"] == args["Status"] for k in keys
     )
@@ -876,9 +906,7 @@ def _key_status(ex: RemediationExecutor, args: dict[str, Any], _region: str | No
 
 def _member_check(member: bool) -> EffectCheck:
     def check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
-        groups = ex._pages(
-            ex._client("iam"), "ListGroupsForUser", "Groups", UserName=args["UserName"]
-        )
+        groups = _listing(ex, "ListGroupsForUser", "Groups", UserName=args["UserName"])
         return any(g["GroupName"] == args["GroupName"] for g in groups) is member
 
     return check
@@ -940,6 +968,20 @@ _EFFECT_CHECKS: dict[str, EffectCheck] = {
 }
 
 
+def _delete_policy_steps(
+    ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+) -> list[_Step]:
+    arn = str(params["policy_arn"])
+    return [
+        _Step(
+            f"delete policy {arn}",
+            lambda: ex.call(
+                calls, "iam", "DeletePolicy", PolicyArn=arn, detail={"policy_arn": arn}
+            ),
+        )
+    ]
+
+
 _BUILDERS: dict[str, StepBuilder] = {
     "deactivate_access_key": _key_steps("Inactive"),
     "activate_access_key": _key_steps("Active"),
@@ -952,6 +994,7 @@ _BUILDERS: dict[str, StepBuilder] = {
     "enable_access_analyzer": _analyzer_steps(create=True),
     "delete_analyzer": _analyzer_steps(create=False),
     "delete_server_certificate": _cert_steps,
+    "delete_policy": _delete_policy_steps,
     "archive_finding": _finding_status_steps("ARCHIVED", previous="ACTIVE"),
     "unarchive_finding": _finding_status_steps("ACTIVE", previous="ARCHIVED"),
 }

@@ -111,8 +111,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"iam-audit serve: {'; '.join(exc.problems)}", file=sys.stderr)
         services.jobs.shutdown()
         return 2
+    try:
+        reconciler = _start_reconciler(services)
+    except InputError as exc:
+        print(f"iam-audit serve: {exc}", file=sys.stderr)
+        services.jobs.shutdown()
+        return 2
     ops = _start_operations(services, settings, args.host)
-    reconciler = _start_reconciler(services)
     try:
         services.digests = _start_digests(services)
     except InputError as exc:
@@ -145,11 +150,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _start_reconciler(services: Any) -> Any:
-    """Finish, from IAM, approval requests a crash left `applying` (now and every minute)."""
+    """Finish, from IAM, approval requests a crash left `applying` (now and every minute);
+    IAM_AUDIT_RECONCILE_AFTER_SECONDS (default 600) is how quiet a request must have been."""
+    from datetime import timedelta  # noqa: PLC0415
+
     from bot.apply_reconciler import ApplyReconciler  # noqa: PLC0415
+    from bot.aws.deadline import seconds_setting  # noqa: PLC0415
     from commands.approvals import reconcile_applying  # noqa: PLC0415
 
-    return ApplyReconciler(lambda: reconcile_applying(services)).start()
+    quiet = seconds_setting("IAM_AUDIT_RECONCILE_AFTER_SECONDS", 600.0) or 600.0
+    after = timedelta(seconds=quiet)
+    return ApplyReconciler(lambda: reconcile_applying(services, stale_after=after)).start()
 
 
 def _start_operations(services: Any, settings: Settings, host: str) -> Any:

@@ -200,7 +200,7 @@ def result_message(request: ApprovalRequest, *, can_undo: bool) -> Message:
             f" request id {code(call.get('request_id') or '-')}"
         )
     blocks = [section("\n".join(lines))]
-    if can_undo and request.state is State.APPLIED:
+    if can_undo and request.state in (State.APPLIED, State.PARTLY_APPLIED):
         blocks.append(
             actions(
                 [button("Undo", ACTION_UNDO, {"id": request.id})], block_id=f"undo:{request.id}"

@@ -239,8 +239,18 @@ def test_redis_killed_before_the_attach_is_sent_is_reconciled_as_partly_applied(
     desk.store.journal = original  # type: ignore[method-assign]
     finished = desk.reconcile(stale_after=timedelta(0))
     assert [r.state for r in finished] == [State.PARTLY_APPLIED]
-    assert "CreatePolicy" in finished[0].outcome
+    assert "CreatePolicy (PolicyName=iam-audit-custom-" in finished[0].outcome
     assert "Partly applied" in finished[0].outcome
+
+    # Undo is offered: a new request, approved like any other, deletes the unattached policy.
+    assert finished[0].undo_change["remediation"] == "delete_policy"
+    undo = desk.propose_undo(requester="UREQ", request_id=request_id, is_member=NOBODY)
+    assert undo.remediation == "delete_policy"
+    assert undo.undo_of == request_id
+    desk.approve(undo.id, approver="UAPP", is_member=NOBODY)
+    assert desk.apply(undo.id).state is State.APPLIED
+    local = session.client("iam").list_policies(Scope="Local")["Policies"]
+    assert [p["PolicyName"] for p in local if p["PolicyName"].startswith("iam-audit-")] == []
 
 
 def test_bot_killed_after_the_call_returned_is_reconciled_from_iam(

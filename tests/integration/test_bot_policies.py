@@ -25,6 +25,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
+from bot.approvals.journal import CallJournal
 from bot.audit.model import AccountSnapshot, AttachedPolicy, ManagedPolicy, Role
 from bot.audit.registry import all_checks
 from bot.aws.access_analyzer import ACCESS_ANALYZER_ACTIONS, AnalyzerScope
@@ -210,6 +211,11 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
             False,
         ),
     ]
+    # The undo of a partly applied attach: the unattached policy the bot created is deleted.
+    leftover = boto3.client("iam", region_name=REGION).create_policy(
+        PolicyName="iam-audit-left-1", PolicyDocument=json.dumps(document_)
+    )["Policy"]["Arn"]
+    changes.append(("delete_policy", {"policy_arn": leftover}, True))
     for kind, name in (("user", "alice"), ("group", "admins"), ("role", "app")):
         target = {"target_kind": kind, "target_name": name}
         changes.append(("detach_policy", {**target, "policy_arn": seeded["managed"]}, True))
@@ -222,9 +228,27 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
         )
     failed = []
     for remediation, params, should_work in changes:
-        result = executor.apply(remediation, params, request_id="R1", requester="U1", approver="U2")
+        journal: list[dict[str, Any]] = []
+        result = executor.apply(
+            remediation,
+            params,
+            request_id="R1",
+            requester="U1",
+            approver="U2",
+            journal=CallJournal(lambda _intent: None, journal.append),
+        )
         if result.ok != should_work:
             failed.append(f"{remediation}: {result.outcome}")
+        # The reads of a reconciliation after a crash (bot.approvals.desk.reconcile) are
+        # recorded too: they must be allowed as well.
+        for call in journal:
+            executor.took_effect(call)
+        in_effect = executor.change_in_effect(remediation, params, journal)
+        # Access Analyzer is answered by fixed stubs here (moto has none), so only IAM's real
+        # state (moto) can confirm the reconciliation's judgement.
+        stubbed = "analyzer" in remediation or "finding" in remediation
+        if not stubbed and in_effect != should_work:
+            failed.append(f"{remediation}: reconciliation misjudged the outcome")
     failed += run_rightsize_remediations(executor)
     for kind, name, params in (
         ("user", "alice", {}),
@@ -233,6 +257,7 @@ def run_every_remediation(session: boto3.Session, seeded: dict[str, str]) -> lis
         ("server_certificate", "web", {}),
         ("analyzer", "any", {"region": REGION}),
         ("analyzer_finding", "f-1", finding),
+        ("policy", "iam-audit-left-1", {"policy_arn": leftover}),
     ):
         executor.read_state(kind, name, params)
     for kind, name in (("user", "alice"), ("group", "admins"), ("role", "app")):

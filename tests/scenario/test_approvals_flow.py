@@ -383,3 +383,29 @@ def test_apply_interrupted_by_a_crash_is_reconciled_and_the_slack_message_update
     thread = bot.mock.calls_to("chat.postMessage")[-1].body
     assert thread["thread_ts"] == final.message_ts
     assert "Undo" in json.dumps(thread["blocks"])
+
+
+def test_a_store_failure_mid_apply_tells_the_approver_the_truth(make_bot, aws) -> None:
+    """Not "try again shortly": the change may be partly in AWS and will be reconciled."""
+    from bot.errors import StoreError
+
+    bot = approvals_bot(make_bot, aws)
+    request_id = request_custom(bot)
+    store = bot.services.approvals.store
+    real_journal = store.journal
+
+    def journal(rid, **kw):
+        if (kw.get("sending") or {}).get("api") == "AttachUserPolicy":
+            raise StoreError("the state store (Redis) failed during record an AWS call")
+        return real_journal(rid, **kw)
+
+    store.journal = journal
+    click(bot, ACTION_APPROVE, request_id, "UAPP1")
+    bot.mock.wait_until(
+        lambda calls: "being applied" in texts([c for c in calls if c.method == "response_url"])
+    )
+    reply = texts(bot.mock.calls_to("response_url"))
+    assert "part of it may already be in AWS" in reply
+    assert "try again shortly" not in reply
+    assert attached(aws) == []  # the attach whose intent could not be stored was not sent
+    assert bot.services.approvals.get(request_id).state is State.APPLYING

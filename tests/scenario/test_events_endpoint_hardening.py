@@ -158,3 +158,12 @@ def test_the_custom_policy_modal_with_40k_nested_json_answers_a_modal_error(bot)
     )
     assert response.status == 200
     assert "nested too deeply" in str(response.body)
+
+
+def test_a_slack_retry_of_a_command_is_acked_and_dropped(bot) -> None:
+    """Slack re-sends with X-Slack-Retry-Num when it thinks the first delivery timed out."""
+    body = slash_body("status", response_url=bot.mock.response_url("retry"))
+    headers = {**signed_headers(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "timeout"}
+    assert bot.post(body, headers=headers)[0] == 200
+    time.sleep(0.5)
+    assert bot.mock.calls_to("response_url") == []

@@ -291,6 +291,7 @@ EXPECTED = {
     "unarchive_finding",
     "rightsize_principal",
     "restore_rightsized_policies",
+    "delete_policy",
 }
 
 
