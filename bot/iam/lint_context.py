@@ -26,6 +26,8 @@ class LintContext:
     text: str | None = None  # the JSON text as given, when it was given as text
     resource_type: str | None = None  # e.g. AWS::S3::Bucket, for resource policies
     capabilities: bool = False  # also report what the policy lets its holder do (opt-in)
+    # (action, resource patterns) the user calls sensitive (Parliament's SENSITIVE_ACCESS)
+    sensitive: tuple[tuple[str, tuple[str, ...]], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property

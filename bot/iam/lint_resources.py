@@ -151,6 +151,14 @@ def pattern_matches_format(pattern: str, arn_format: str) -> bool:
     return _intersects(_pattern_items(pattern), _format_items(arn_format))
 
 
+@lru_cache(maxsize=65536)
+def patterns_overlap(a: str, b: str) -> bool:
+    """Whether two Resource patterns can match the same ARN."""
+    if a == "*" or b == "*":
+        return True
+    return _intersects(_pattern_items(a), _pattern_items(b))
+
+
 def pattern_covers_wildcard(pattern: str) -> bool:
     """Whether a Resource pattern matches the `*` an action without resource types is asked on."""
     return bool(string_matcher(_PLACEHOLDER.sub("*", pattern))("*"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -44,6 +44,7 @@ from bot.iam.lint_principals import lint_principals
 from bot.iam.lint_redundancy import lint_redundancy, lint_redundant_entries
 from bot.iam.lint_resources import action_fits_resources, covers_every_resource, split_formats
 from bot.iam.lint_risk import lint_risk
+from bot.iam.lint_sensitive import lint_sensitive, normalise_sensitive
 from bot.iam.lint_variables import lint_variables
 from bot.iam.matching import has_wildcard
 from bot.iam.policy import (
@@ -84,6 +85,7 @@ def lint_policy(
     policy_type: PolicyType | None = "identity",
     resource_type: str | None = None,
     capabilities: bool = False,
+    sensitive: Mapping[str, Iterable[str]] | None = None,
 ) -> list[LintFinding]:
     """Every finding for one policy document (a dict or JSON text), in statement order.
 
@@ -91,7 +93,8 @@ def lint_policy(
     `resource_type` (e.g. `AWS::S3::Bucket`) enables the checks that need it; `capabilities`
     adds what the policy lets its holder do (privilege escalation, credentials exposure,
     permissions management: Parliament's community auditors, opt-in there too), which are
-    true of a policy that works as intended, so not part of "is this policy right".
+    true of a policy that works as intended, so not part of "is this policy right";
+    `sensitive` ({action: [resource patterns]}) reports grants of those (SENSITIVE_ACCESS).
     """
     if policy_type is None:
         policy_type = detect_policy_type(document, resource_type=resource_type).policy_type
@@ -110,6 +113,7 @@ def lint_policy(
         document=_as_mapping(document),
         resource_type=resource_type,
         capabilities=capabilities,
+        sensitive=normalise_sensitive(sensitive),
     )
     for statement in statements:
         for rule in STATEMENT_RULES:
@@ -516,6 +520,7 @@ STATEMENT_RULES: tuple[StatementRule, ...] = (
     lint_broad_grants,
     lint_resource_type,
     lint_redundant_entries,
+    lint_sensitive,
 )
 POLICY_RULES: tuple[PolicyRule, ...] = (
     lambda ctx: lint_redundancy(ctx.statements, ctx.catalogue),

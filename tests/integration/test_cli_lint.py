@@ -219,3 +219,19 @@ def test_capabilities_are_opt_in(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "HIGH PRIVILEGE_ESCALATION: allows" in out
     assert "iam-009" in out
+
+
+def test_sensitive_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::secretbucket/*"}
+        ],
+    }
+    path = write(tmp_path, "p.json", policy)
+    assert main(["lint", "--sensitive", "s3:GetObject=arn:aws:s3:::secret*", path]) == 1
+    assert "HIGH SENSITIVE_ACCESS: allows s3:GetObject on arn:aws:s3:::secret*" in (
+        capsys.readouterr().out
+    )
+    assert main(["lint", "--sensitive", "s3:GetObject", path]) == 2
+    assert "use ACTION=ARN" in capsys.readouterr().err
