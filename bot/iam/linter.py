@@ -416,6 +416,10 @@ def _lint_wildcard(
         return []
     if statement.resources is None:
         return []
+    if "*" not in statement.resources and not _may_cover_everything(
+        catalogue, statement.actions, statement.resources
+    ):
+        return []  # named resources only: nothing is granted on everything
     sensitive, permissions = _sensitive(catalogue, statement.actions, statement.not_actions)
     where = "Resource '*'"
     if "*" not in statement.resources:
@@ -449,6 +453,22 @@ def _lint_wildcard(
             severity=severity,
         )
     ]
+
+
+@lru_cache(maxsize=8192)
+def _may_cover_everything(
+    catalogue: ActionCatalogue, actions: tuple[str, ...] | None, resources: tuple[str, ...]
+) -> bool:
+    """A cheap pre-check: whether some Resource pattern covers every resource of a type one of
+    the statement's actions acts on (a NotAction statement may reach any type: assume so)."""
+    if not any("*" in r or "?" in r for r in resources):
+        return False
+    if actions is None:
+        return True
+    return any(
+        (info := catalogue.action(name)) is not None and covers_every_resource(info, resources)
+        for name in catalogue.expand_all(actions)
+    )
 
 
 @lru_cache(maxsize=8192)
