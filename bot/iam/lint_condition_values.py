@@ -240,18 +240,19 @@ def _ip_values(
     if not private:
         return findings
     everything = len(private) == len(networks)
-    if negated:
-        effect = "never match, so NotIpAddress with them always matches"
+    if not everything:
+        effect = "those never match"
+    elif negated:
+        effect = "they never match and NotIpAddress with them is always true"
     else:
-        effect = "never match, so the condition is never true"
+        effect = "they never match and the condition is never true"
     findings.append(
         finding(
             PRIVATE_SOURCE_IP,
             statement.index,
             f"{condition.operator} aws:SourceIp lists private range(s)"
-            f" {', '.join(str(n) for n in private)}: aws:SourceIp holds only public addresses,"
-            + (f" so they {effect}" if everything else " so those never match")
-            + "; use aws:VpcSourceIp for addresses inside a VPC",
+            f" {', '.join(str(n) for n in private)}, but aws:SourceIp holds only public"
+            f" addresses: {effect}; use aws:VpcSourceIp for addresses inside a VPC",
             {"operator": condition.operator, "private": [str(n) for n in private]},
             severity=None if everything else Severity.LOW,
         )
