@@ -31,7 +31,7 @@ from bot.iam.privesc_methods import action_methods
 _NAMED = 5
 # Permissions-management actions that write a resource's policy or ACL (s3:PutBucketPolicy,
 # s3:PutBucketAcl; not kms:CreateGrant): Parliament's example of the escalation.
-_REWRITES_POLICY = re.compile(r"Policy|Acl")
+_REWRITES_POLICY = re.compile(r"^(?!Delete|Remove|Detach|Revoke).*(?:Policy|Acl)")
 # Their policy actions are about identities (iam:AttachRolePolicy, organizations:AttachPolicy):
 # PRIVILEGE_ESCALATION's business, not a resource's own policy.
 _IDENTITY_POLICY_SERVICES = frozenset({"iam", "organizations", "sso"})
