@@ -266,9 +266,7 @@ def _lint_actions(statement: Statement, catalogue: ActionCatalogue) -> list[Lint
             continue
         prefix = pattern.partition(":")[0]
         if not has_wildcard(prefix) and not catalogue.service_exists(prefix):
-            suggestions = difflib.get_close_matches(
-                prefix.lower(), catalogue.services(), n=3, cutoff=0.5
-            )
+            suggestions = list(_similar_services(prefix.lower(), catalogue))
             findings.append(
                 finding(
                     UNKNOWN_SERVICE,
@@ -291,12 +289,23 @@ def _lint_actions(statement: Statement, catalogue: ActionCatalogue) -> list[Lint
     return findings
 
 
+@lru_cache(maxsize=4096)
+def _similar_services(prefix: str, catalogue: ActionCatalogue) -> tuple[str, ...]:
+    """Close service prefixes, for a "did you mean"; cached: retired services recur."""
+    return tuple(difflib.get_close_matches(prefix, catalogue.services(), n=3, cutoff=0.5))
+
+
 def _similar_actions(pattern: str, catalogue: ActionCatalogue) -> list[str]:
+    return list(_similar_actions_cached(pattern, catalogue))
+
+
+@lru_cache(maxsize=4096)
+def _similar_actions_cached(pattern: str, catalogue: ActionCatalogue) -> tuple[str, ...]:
     prefix, _, name = pattern.partition(":")
     if has_wildcard(prefix) or has_wildcard(name):
-        return []
+        return ()
     names = {full.partition(":")[2].lower(): full for full in catalogue.expand(f"{prefix}:*")}
-    return [names[n] for n in difflib.get_close_matches(name.lower(), names, n=3)]
+    return tuple(names[n] for n in difflib.get_close_matches(name.lower(), names, n=3))
 
 
 def _did_you_mean(suggestions: list[str]) -> str:
