@@ -8,9 +8,19 @@ from typing import Any
 
 from bot.errors import InputError
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.lint_detect import detect_policy_type
 from bot.iam.linter import lint_policy
 from bot.services import Services
-from bot.slack.blocks import LINT_BLOCK_ID, LINT_INPUT_ID, Message, lint_message, lint_modal
+from bot.slack.blocks import (
+    LINT_BLOCK_ID,
+    LINT_INPUT_ID,
+    MAX_BLOCKS,
+    Message,
+    context,
+    escape,
+    lint_message,
+    lint_modal,
+)
 from commands.request import CommandRequest
 
 NAME = "lint"
@@ -36,7 +46,15 @@ def lint_text(text: str) -> Message:
     is judged as one); malformed JSON is a finding, not a crash."""
     if len(text) > MAX_POLICY_CHARS:
         raise InputError(f"that policy is {len(text)} characters; the limit is {MAX_POLICY_CHARS}")
-    return lint_message(lint_policy(text, catalogue=_catalogue(), policy_type=None))
+    detected = detect_policy_type(text)
+    reply = lint_message(
+        lint_policy(text, catalogue=_catalogue(), policy_type=detected.policy_type)
+    )
+    if len(reply["blocks"]) < MAX_BLOCKS:  # say which type was assumed, under the header
+        article = "an" if detected.policy_type == "identity" else "a"
+        note = f"Linted as {article} {detected.policy_type} policy: {detected.reason}."
+        reply["blocks"].insert(1, context([escape(note)]))
+    return reply
 
 
 def _inline_policy(request: CommandRequest) -> str:
