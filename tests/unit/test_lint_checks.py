@@ -367,7 +367,48 @@ def test_github_trust_without_subject(catalogue: ActionCatalogue) -> None:
             "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
         },
     }
-    assert only(lint(catalogue, doc(any_repo), policy_type="trust"), "OIDC_MISSING_SUBJECT")
+    (broad,) = only(lint(catalogue, doc(any_repo), policy_type="trust"), "OIDC_MISSING_SUBJECT")
+    assert (broad.detail["scope"], broad.severity) == ("any", Severity.HIGH)
+
+
+@pytest.mark.parametrize(
+    ("subject", "scope", "severity"),
+    [
+        ("repo:octo-org/*", "owner", Severity.MEDIUM),
+        ("repo:octo-org/octo-repo:*", "repository", Severity.LOW),
+        ("repo:octo-org/octo-repo", "repository", Severity.LOW),
+        ("*", "any", Severity.HIGH),
+    ],
+)
+def test_github_subject_breadth(
+    catalogue: ActionCatalogue, subject: str, scope: str, severity: Severity
+) -> None:
+    """The issue: GitHub Actions trusts must pin the repository and the branch (or environment);
+    GitHub's subject is repo:OWNER/REPO:ref:refs/heads/BRANCH."""
+    statement = {
+        **GITHUB_TRUST,
+        "Condition": {
+            **GITHUB_TRUST["Condition"],
+            "StringLike": {"token.actions.githubusercontent.com:sub": subject},
+        },
+    }
+    (found,) = only(lint(catalogue, doc(statement), policy_type="trust"), "OIDC_MISSING_SUBJECT")
+    assert (found.detail["scope"], found.severity) == (scope, severity)
+    environment = {
+        **GITHUB_TRUST,
+        "Condition": {
+            **GITHUB_TRUST["Condition"],
+            "StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": (
+                    "repo:octo-org/octo-repo:environment:prod"
+                ),
+            },
+        },
+    }
+    assert (
+        only(lint(catalogue, doc(environment), policy_type="trust"), "OIDC_MISSING_SUBJECT") == []
+    )
 
 
 def test_web_identity_trust_without_audience(catalogue: ActionCatalogue) -> None:
