@@ -613,6 +613,16 @@ def test_redundant_action_and_resource(catalogue: ActionCatalogue) -> None:
         ({"StringEquals": {"aws:SourceVpc": "vpc1"}}, "CONDITION_VALUE", "vpc"),
         ({"StringEquals": {"aws:SourceVpce": "vpc-1a2b3c4d"}}, "CONDITION_VALUE", "vpc_endpoint"),
         (
+            {"StringEquals": {"kms:ViaService": "ec2.amazonaws.com"}},
+            "CONDITION_VALUE",
+            "service_principal",
+        ),
+        (
+            {"StringEquals": {"aws:PrincipalServiceName": "cloudtrail"}},
+            "CONDITION_VALUE",
+            "service_principal",
+        ),
+        (
             {"NumericLessThan": {"aws:MultiFactorAuthAge": ["2700", "3600"]}},
             "REDUNDANT_CONDITION_VALUE",
             None,
@@ -643,6 +653,8 @@ def test_condition_values(
         {"StringEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1"]}},
         {"StringEquals": {"aws:SourceVpc": "vpc-111bbb22"}},
         {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+        # IAM User Guide, aws:PrincipalServiceName
+        {"StringEquals": {"aws:PrincipalServiceName": "cloudtrail.amazonaws.com"}},
         {
             "IpAddress": {"aws:VpcSourceIp": "10.0.0.0/16"},
             "StringEquals": {"aws:SourceVpc": "vpc-111bbb22"},
@@ -652,6 +664,20 @@ def test_condition_values(
 def test_condition_values_that_fit(catalogue: ActionCatalogue, condition: dict[str, Any]) -> None:
     """The documented forms (the condition operator and global key reference examples)."""
     statement = allow("s3:GetObject", "arn:aws:s3:::b/*", Condition=condition)
+    assert lint(catalogue, doc(statement)) == []
+
+
+def test_kms_via_service_example_is_clean(catalogue: ActionCatalogue) -> None:
+    """AWS KMS developer guide, kms:ViaService: service.REGION.amazonaws.com values."""
+    statement = allow(
+        ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        Condition={
+            "StringEquals": {
+                "kms:ViaService": ["ec2.us-west-2.amazonaws.com", "rds.us-west-2.amazonaws.com"]
+            }
+        },
+    )
     assert lint(catalogue, doc(statement)) == []
 
 
