@@ -25,6 +25,7 @@ class LintContext:
     document: Mapping[str, Any] | None  # None when the text is not a JSON object
     resource_type: str | None = None  # e.g. AWS::S3::Bucket, for resource policies
     capabilities: bool = False  # also report what the policy lets its holder do (opt-in)
+    text_length: int | None = None  # characters of the JSON as given, when given as text
     # (action, resource patterns) the user calls sensitive (Parliament's SENSITIVE_ACCESS)
     sensitive: tuple[tuple[str, tuple[str, ...]], ...] = ()
 

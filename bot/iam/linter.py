@@ -114,6 +114,7 @@ def lint_policy(
         resource_type=resource_type,
         capabilities=capabilities,
         sensitive=normalise_sensitive(sensitive),
+        text_length=len(document) if isinstance(document, str) else None,
     )
     for statement in statements:
         for rule in STATEMENT_RULES:

@@ -579,6 +579,26 @@ def test_policy_size_quota(catalogue: ActionCatalogue) -> None:
     assert too_big.detail["limit"] == 2_048
 
 
+def test_scp_size_counts_whitespace(catalogue: ActionCatalogue) -> None:
+    """AWS Organizations, SCP syntax: all characters count against an SCP's 5,120, whitespace
+    outside quotation marks included."""
+    scp = doc(
+        {
+            "Effect": "Deny",
+            "Action": [f"ec2:{name}" for name in ("RunInstances", "StartInstances")] * 40,
+            "Resource": "*",
+        }
+    )
+    compact = json.dumps(scp, separators=(",", ":"))
+    padded = json.dumps(scp, indent=40)
+    assert len(compact) < 5_120 < len(padded)
+    assert only(lint(catalogue, compact, policy_type="scp"), "POLICY_SIZE") == []
+    (found,) = only(lint(catalogue, padded, policy_type="scp"), "POLICY_SIZE")
+    assert "whitespace included" in found.message
+    # an identity policy does not count whitespace
+    assert only(lint(catalogue, padded), "POLICY_SIZE") == []
+
+
 def test_redundant_action_and_resource(catalogue: ActionCatalogue) -> None:
     """AA "Redundant action": iam:GetCredentialReport is inside iam:Get*; iam:*CredentialReport
     is not (it also covers iam:GenerateCredentialReport)."""
