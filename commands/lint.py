@@ -8,10 +8,20 @@ from typing import Any
 
 from bot.errors import InputError
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.lint_detect import detect_policy_type
 from bot.iam.linter import lint_policy
 from bot.safe_parse import UnsafeInput, parse_json
 from bot.services import Services
-from bot.slack.blocks import LINT_BLOCK_ID, LINT_INPUT_ID, Message, lint_message, lint_modal
+from bot.slack.blocks import (
+    LINT_BLOCK_ID,
+    LINT_INPUT_ID,
+    MAX_BLOCKS,
+    Message,
+    context,
+    escape,
+    lint_message,
+    lint_modal,
+)
 from commands.request import CommandRequest
 
 NAME = "lint"
@@ -43,7 +53,15 @@ def lint_text(text: str) -> Message:
         raise InputError(f"that policy cannot be linted: {exc}") from None
     except ValueError:
         pass  # malformed JSON: the linter reports it as a finding
-    return lint_message(lint_policy(text, catalogue=_catalogue(), policy_type=None))
+    detected = detect_policy_type(text)
+    reply = lint_message(
+        lint_policy(text, catalogue=_catalogue(), policy_type=detected.policy_type)
+    )
+    if len(reply["blocks"]) < MAX_BLOCKS:  # say which type was assumed, under the header
+        article = "an" if detected.policy_type == "identity" else "a"
+        note = f"Linted as {article} {detected.policy_type} policy: {detected.reason}."
+        reply["blocks"].insert(1, context([escape(note)]))
+    return reply
 
 
 def _inline_policy(request: CommandRequest) -> str:

@@ -104,6 +104,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         " engine's catalogue), credentials exposure, permissions management (Parliament's"
         " community auditors)",
     )
+    parser.add_argument(
+        "--sensitive",
+        action="append",
+        type=sensitive_arg,
+        default=[],
+        metavar="ACTION=ARN",
+        help="report any statement allowing ACTION on a resource matching ARN (repeatable; e.g."
+        " 's3:GetObject=arn:aws:s3:::secret*')",
+    )
     add_output_option(parser)
     parser.add_argument(
         "--aws-validate",
@@ -199,6 +208,7 @@ def _lint_file(name: str, read: _Read, catalogue: Any, args: argparse.Namespace)
         policy_type=policy_type,
         resource_type=args.resource_type,
         capabilities=args.capabilities,
+        sensitive=_sensitive_map(args.sensitive),
     )
     return FileResult(name, tuple(findings), policy_type, detected)
 
@@ -279,6 +289,28 @@ def render_text(results: list[FileResult], catalogue_version: str) -> str:
         summary += f" ({by_severity})"
     lines.append(f"{summary}; IAM action data {catalogue_version}")
     return "\n".join(lines) + "\n"
+
+
+def sensitive_arg(text: str) -> tuple[str, str]:
+    """`--sensitive s3:GetObject=arn:aws:s3:::secret*` -> (action, resource pattern)."""
+    action, sep, resource = text.partition("=")
+    action, resource = action.strip(), resource.strip()
+    if not sep or not resource:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: use ACTION=ARN, e.g. s3:GetObject=arn:aws:s3:::secret*"
+        )
+    if action.count(":") != 1 or not all(action.split(":")):
+        raise argparse.ArgumentTypeError(f"{action!r} is not an action (service:Action)")
+    if resource != "*" and not resource.startswith("arn:"):
+        raise argparse.ArgumentTypeError(f"{resource!r} is not an ARN or '*'")
+    return action, resource
+
+
+def _sensitive_map(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for action, resource in pairs:
+        grouped.setdefault(action, []).append(resource)
+    return grouped
 
 
 def _article(word: str) -> str:

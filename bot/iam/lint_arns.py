@@ -59,6 +59,18 @@ def _formats_by_service(catalogue: ActionCatalogue) -> dict[str, tuple[str, ...]
     return {service: tuple(sorted(found)) for service, found in formats.items()}
 
 
+@lru_cache(maxsize=1024)
+def _own_formats(catalogue: ActionCatalogue, service: str) -> tuple[str, ...]:
+    """The formats of the prefix named like the ARN's service, with that ARN service."""
+    if not catalogue.service_exists(service):
+        return ()
+    return tuple(
+        f
+        for f in service_formats(service)
+        if len(parts := f.split(":", 5)) == 6 and (parts[2] == service or "${" in parts[2])
+    )
+
+
 def _literal_start(resource: str) -> str:
     """A Resource's resource part up to its first wildcard or variable."""
     cut = [i for i in (resource.find("*"), resource.find("?"), resource.find("${")) if i >= 0]
@@ -136,16 +148,25 @@ def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, 
             )
         )
         return tuple(found)
-    formats = _formats_by_service(catalogue).get(service)
-    if not formats:
-        return tuple(found)  # a service the catalogue has no ARN format for: no opinion
     probe = f"arn:*:{service}:*:*:{parts[5]}"
     literal = _literal_start(parts[5])
-    matching = [
-        f
-        for f in formats
-        if _prefixes_agree(literal, _format_start(f)) and pattern_matches_format(probe, f)
-    ]
+
+    def matching_in(formats: tuple[str, ...]) -> list[str]:
+        return [
+            f
+            for f in formats
+            if _prefixes_agree(literal, _format_start(f)) and pattern_matches_format(probe, f)
+        ]
+
+    # The service's own prefix first (cheap: one file); every prefix's formats only when that
+    # finds nothing, since a few prefixes define resources under another's ARN service
+    # (sagemaker-mlflow's tracking servers are arn:...:sagemaker:...).
+    matching = matching_in(_own_formats(catalogue, service))
+    if not matching:
+        formats = _formats_by_service(catalogue).get(service)
+        if not formats:
+            return tuple(found)  # a service the catalogue has no ARN format for: no opinion
+        matching = matching_in(formats)
     if not matching:
         # LOW: the Service Authorization Reference misses a few resource types IAM does
         # authorise (CloudFormation's transform/...), so this one may be the catalogue's gap.

@@ -57,7 +57,8 @@ def _every_role(
         where = "with NotResource (every role not listed)"
         kind = "not_resource"
     elif statement.resources is not None and covers_every_resource(info, statement.resources):
-        where = "on every resource (" + ", ".join(statement.resources) + ")"
+        broad = [r for r in statement.resources if covers_every_resource(info, (r,))]
+        where = "on every role (" + ", ".join(broad or statement.resources) + ")"
         kind = "star_resource"
     else:
         return []
@@ -74,7 +75,7 @@ def _every_role(
         finding(
             code,
             statement.index,
-            f"allows {action}{via} {where}; name the role ARNs in Resource or add a"
+            f"allows {action}{via} {where}; name the role ARNs in Resource or add an"
             f" {remedy} condition",
             {"kind": kind, "action": action, "explicit": named},
         )

@@ -53,6 +53,10 @@ _PRIVATE_NETWORKS = tuple(
 _EPOCH = re.compile(r"^\d+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 _VPCE = re.compile(r"^vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
+# Service principals as condition values (AA "Invalid service principal format"): most keys
+# take service.amazonaws.com; kms:ViaService takes service.REGION.amazonaws.com.
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?$")
+_VIA_SERVICE = re.compile(r"^[a-z0-9-]+\.[a-z]{2}(?:-[a-z]+)+-\d+\.amazonaws\.com(?:\.cn)?$")
 _PAIRS: dict[str, tuple[str, ...]] = {
     # Access Analyzer: aws:VpcSourceIp is checked with the VPC or endpoint it came through.
     "aws:vpcsourceip": ("aws:SourceVpc", "aws:SourceVpce"),
@@ -240,18 +244,19 @@ def _ip_values(
     if not private:
         return findings
     everything = len(private) == len(networks)
-    if negated:
-        effect = "never match, so NotIpAddress with them always matches"
+    if not everything:
+        effect = "those never match"
+    elif negated:
+        effect = "they never match and NotIpAddress with them is always true"
     else:
-        effect = "never match, so the condition is never true"
+        effect = "they never match and the condition is never true"
     findings.append(
         finding(
             PRIVATE_SOURCE_IP,
             statement.index,
             f"{condition.operator} aws:SourceIp lists private range(s)"
-            f" {', '.join(str(n) for n in private)}: aws:SourceIp holds only public addresses,"
-            + (f" so they {effect}" if everything else " so those never match")
-            + "; use aws:VpcSourceIp for addresses inside a VPC",
+            f" {', '.join(str(n) for n in private)}, but aws:SourceIp holds only public"
+            f" addresses: {effect}; use aws:VpcSourceIp for addresses inside a VPC",
             {"operator": condition.operator, "private": [str(n) for n in private]},
             severity=None if everything else Severity.LOW,
         )
@@ -275,6 +280,21 @@ def _identifier_values(statement: Statement, condition: Condition, key: str) -> 
         "aws:requestedregion": ("region", lambda v: v in all_regions(), "an AWS region"),
         "aws:sourcevpc": ("vpc", _VPC.match, "a VPC ID (vpc-...)"),
         "aws:sourcevpce": ("vpc_endpoint", _VPCE.match, "a VPC endpoint ID (vpce-...)"),
+        "aws:principalservicename": (
+            "service_principal",
+            _SERVICE_PRINCIPAL.match,
+            "a service principal (service.amazonaws.com)",
+        ),
+        "aws:principalservicenameslist": (
+            "service_principal",
+            _SERVICE_PRINCIPAL.match,
+            "a service principal (service.amazonaws.com)",
+        ),
+        "kms:viaservice": (
+            "service_principal",
+            _VIA_SERVICE.match,
+            "a service endpoint of the form service.REGION.amazonaws.com",
+        ),
     }
     check = checks.get(key)
     if check is None:

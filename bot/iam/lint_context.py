@@ -8,7 +8,7 @@ about its shape (an empty `Condition: {}`, a Sid of `""`) which parsing normalis
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -23,10 +23,11 @@ class LintContext:
     policy_type: PolicyType
     statements: tuple[Statement, ...]
     document: Mapping[str, Any] | None  # None when the text is not a JSON object
-    text: str | None = None  # the JSON text as given, when it was given as text
     resource_type: str | None = None  # e.g. AWS::S3::Bucket, for resource policies
     capabilities: bool = False  # also report what the policy lets its holder do (opt-in)
-    extra: dict[str, Any] = field(default_factory=dict)
+    text_length: int | None = None  # characters of the JSON as given, when given as text
+    # (action, resource patterns) the user calls sensitive (Parliament's SENSITIVE_ACCESS)
+    sensitive: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @cached_property
     def raw_statements(self) -> tuple[Any, ...]:

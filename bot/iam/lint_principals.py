@@ -323,23 +323,63 @@ def _web_identity(statement: Statement, providers: list[str]) -> list[LintFindin
 
 
 def _github_subject(statement: Statement, provider: str) -> list[LintFinding]:
+    """GitHub's `sub` is repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME, ...):
+    the trust must pin the owner and repository, and should pin the branch or environment."""
     key = f"{provider}:sub"
     values = [v for c in statement.conditions if c.key.lower() == key for v in c.values]
     if not values:
         reason = f"no {key} condition"
-    elif any(v in ("*", "repo:*") or v.startswith("*") for v in values):
-        reason = f"{key} allows {', '.join(repr(v) for v in values)}"
-    else:
+        return [_subject_finding(statement, provider, key, values, reason, scope="any")]
+    worst: tuple[int, str, str] | None = None
+    for value in values:
+        breadth = _subject_breadth(value)
+        if breadth is not None and (worst is None or breadth[0] > worst[0]):
+            worst = breadth
+    if worst is None:
         return []
-    return [
-        finding(
-            OIDC_MISSING_SUBJECT,
-            statement.index,
-            f"GitHub Actions trust with {reason}: any repository's workflow can assume the role;"
-            " pin repo:ORG/REPO:ref:refs/heads/BRANCH (or :environment:NAME)",
-            {"provider": provider, "key": key, "values": values},
-        )
-    ]
+    _, scope, what = worst
+    reason = f"{key} {', '.join(repr(v) for v in values)} {what}"
+    return [_subject_finding(statement, provider, key, values, reason, scope=scope)]
+
+
+def _subject_breadth(value: str) -> tuple[int, str, str] | None:
+    """(rank, scope, words) for a subject broader than one repository's branch or environment."""
+    if not value.startswith("repo:"):
+        return None if "*" not in value and "?" not in value else (3, "any", "matches any")
+    owner_repo, _, rest = value[len("repo:") :].partition(":")
+    owner, _, repo = owner_repo.partition("/")
+    if not owner or "*" in owner or "?" in owner:
+        return (3, "any", "lets any owner's repositories in")
+    if not repo or "*" in repo or "?" in repo:
+        return (2, "owner", f"lets every repository of {owner} in")
+    if not rest or rest in ("*", "ref:*") or rest.startswith("*"):
+        return (1, "repository", "lets every branch, tag, pull request and environment in")
+    return None
+
+
+_SUBJECT_SEVERITY = {
+    "any": Severity.HIGH,
+    "owner": Severity.MEDIUM,
+    "repository": Severity.LOW,
+}
+
+
+def _subject_finding(
+    statement: Statement, provider: str, key: str, values: list[str], reason: str, *, scope: str
+) -> LintFinding:
+    who = {
+        "any": "any GitHub repository's workflow can assume the role",
+        "owner": "any repository of that owner can assume the role",
+        "repository": "any workflow run of that repository can assume the role",
+    }[scope]
+    return finding(
+        OIDC_MISSING_SUBJECT,
+        statement.index,
+        f"GitHub Actions trust: {reason}, so {who}; pin"
+        " repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME)",
+        {"provider": provider, "key": key, "values": values, "scope": scope},
+        severity=_SUBJECT_SEVERITY[scope],
+    )
 
 
 def _confused_deputy(statement: Statement, ctx: LintContext) -> list[LintFinding]:

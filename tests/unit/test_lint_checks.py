@@ -367,7 +367,48 @@ def test_github_trust_without_subject(catalogue: ActionCatalogue) -> None:
             "StringLike": {"token.actions.githubusercontent.com:sub": "repo:*"},
         },
     }
-    assert only(lint(catalogue, doc(any_repo), policy_type="trust"), "OIDC_MISSING_SUBJECT")
+    (broad,) = only(lint(catalogue, doc(any_repo), policy_type="trust"), "OIDC_MISSING_SUBJECT")
+    assert (broad.detail["scope"], broad.severity) == ("any", Severity.HIGH)
+
+
+@pytest.mark.parametrize(
+    ("subject", "scope", "severity"),
+    [
+        ("repo:octo-org/*", "owner", Severity.MEDIUM),
+        ("repo:octo-org/octo-repo:*", "repository", Severity.LOW),
+        ("repo:octo-org/octo-repo", "repository", Severity.LOW),
+        ("*", "any", Severity.HIGH),
+    ],
+)
+def test_github_subject_breadth(
+    catalogue: ActionCatalogue, subject: str, scope: str, severity: Severity
+) -> None:
+    """The issue: GitHub Actions trusts must pin the repository and the branch (or environment);
+    GitHub's subject is repo:OWNER/REPO:ref:refs/heads/BRANCH."""
+    statement = {
+        **GITHUB_TRUST,
+        "Condition": {
+            **GITHUB_TRUST["Condition"],
+            "StringLike": {"token.actions.githubusercontent.com:sub": subject},
+        },
+    }
+    (found,) = only(lint(catalogue, doc(statement), policy_type="trust"), "OIDC_MISSING_SUBJECT")
+    assert (found.detail["scope"], found.severity) == (scope, severity)
+    environment = {
+        **GITHUB_TRUST,
+        "Condition": {
+            **GITHUB_TRUST["Condition"],
+            "StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": (
+                    "repo:octo-org/octo-repo:environment:prod"
+                ),
+            },
+        },
+    }
+    assert (
+        only(lint(catalogue, doc(environment), policy_type="trust"), "OIDC_MISSING_SUBJECT") == []
+    )
 
 
 def test_web_identity_trust_without_audience(catalogue: ActionCatalogue) -> None:
@@ -538,6 +579,26 @@ def test_policy_size_quota(catalogue: ActionCatalogue) -> None:
     assert too_big.detail["limit"] == 2_048
 
 
+def test_scp_size_counts_whitespace(catalogue: ActionCatalogue) -> None:
+    """AWS Organizations, SCP syntax: all characters count against an SCP's 5,120, whitespace
+    outside quotation marks included."""
+    scp = doc(
+        {
+            "Effect": "Deny",
+            "Action": [f"ec2:{name}" for name in ("RunInstances", "StartInstances")] * 40,
+            "Resource": "*",
+        }
+    )
+    compact = json.dumps(scp, separators=(",", ":"))
+    padded = json.dumps(scp, indent=40)
+    assert len(compact) < 5_120 < len(padded)
+    assert only(lint(catalogue, compact, policy_type="scp"), "POLICY_SIZE") == []
+    (found,) = only(lint(catalogue, padded, policy_type="scp"), "POLICY_SIZE")
+    assert "whitespace included" in found.message
+    # an identity policy does not count whitespace
+    assert only(lint(catalogue, padded), "POLICY_SIZE") == []
+
+
 def test_redundant_action_and_resource(catalogue: ActionCatalogue) -> None:
     """AA "Redundant action": iam:GetCredentialReport is inside iam:Get*; iam:*CredentialReport
     is not (it also covers iam:GenerateCredentialReport)."""
@@ -572,6 +633,16 @@ def test_redundant_action_and_resource(catalogue: ActionCatalogue) -> None:
         ({"StringEquals": {"aws:SourceVpc": "vpc1"}}, "CONDITION_VALUE", "vpc"),
         ({"StringEquals": {"aws:SourceVpce": "vpc-1a2b3c4d"}}, "CONDITION_VALUE", "vpc_endpoint"),
         (
+            {"StringEquals": {"kms:ViaService": "ec2.amazonaws.com"}},
+            "CONDITION_VALUE",
+            "service_principal",
+        ),
+        (
+            {"StringEquals": {"aws:PrincipalServiceName": "cloudtrail"}},
+            "CONDITION_VALUE",
+            "service_principal",
+        ),
+        (
             {"NumericLessThan": {"aws:MultiFactorAuthAge": ["2700", "3600"]}},
             "REDUNDANT_CONDITION_VALUE",
             None,
@@ -602,6 +673,8 @@ def test_condition_values(
         {"StringEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1"]}},
         {"StringEquals": {"aws:SourceVpc": "vpc-111bbb22"}},
         {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+        # IAM User Guide, aws:PrincipalServiceName
+        {"StringEquals": {"aws:PrincipalServiceName": "cloudtrail.amazonaws.com"}},
         {
             "IpAddress": {"aws:VpcSourceIp": "10.0.0.0/16"},
             "StringEquals": {"aws:SourceVpc": "vpc-111bbb22"},
@@ -611,6 +684,20 @@ def test_condition_values(
 def test_condition_values_that_fit(catalogue: ActionCatalogue, condition: dict[str, Any]) -> None:
     """The documented forms (the condition operator and global key reference examples)."""
     statement = allow("s3:GetObject", "arn:aws:s3:::b/*", Condition=condition)
+    assert lint(catalogue, doc(statement)) == []
+
+
+def test_kms_via_service_example_is_clean(catalogue: ActionCatalogue) -> None:
+    """AWS KMS developer guide, kms:ViaService: service.REGION.amazonaws.com values."""
+    statement = allow(
+        ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        Condition={
+            "StringEquals": {
+                "kms:ViaService": ["ec2.us-west-2.amazonaws.com", "rds.us-west-2.amazonaws.com"]
+            }
+        },
+    )
     assert lint(catalogue, doc(statement)) == []
 
 

@@ -347,3 +347,44 @@ def test_community_auditors(catalogue: ActionCatalogue) -> None:
         Condition={"ForAllValues:StringEquals": {"aws:username": ["alice", "bob"]}},
     )
     assert codes(catalogue, single_valued) == {"CONDITION_TYPE_MISMATCH"}
+
+
+def test_sensitive_access(catalogue: ActionCatalogue) -> None:
+    """Parliament SENSITIVE_ACCESS, its auditor's test: s3:GetObject on arn:aws:s3:::secret*
+    is sensitive; the policy reads secretbucket/* and writes otherbucket/*."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": "arn:aws:s3:::secretbucket/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["s3:PutObject"],
+                "Resource": "arn:aws:s3:::otherbucket/*",
+            },
+        ],
+    }
+    sensitive = {"s3:GetObject": ["arn:aws:s3:::secret*"]}
+    found = lint_policy(document, catalogue=catalogue, sensitive=sensitive)
+    assert [(f.code, f.statement) for f in found] == [("SENSITIVE_ACCESS", 0)]
+    assert found[0].detail == {"action": "s3:GetObject", "resources": ["arn:aws:s3:::secret*"]}
+    assert lint_policy(document, catalogue=catalogue) == []  # nothing is sensitive by default
+    wildcard = {
+        "Version": "2012-10-17",
+        "Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"},
+    }
+    assert "SENSITIVE_ACCESS" in {
+        f.code for f in lint_policy(wildcard, catalogue=catalogue, sensitive=sensitive)
+    }
+    elsewhere = {
+        "Version": "2012-10-17",
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::public/*",
+        },
+    }
+    assert lint_policy(elsewhere, catalogue=catalogue, sensitive=sensitive) == []

@@ -354,7 +354,9 @@ def test_web_identity_keys_in_trust_policy(catalogue: ActionCatalogue) -> None:
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": {
                 "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
-                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:org/app:*"},
+                "StringLike": {
+                    "token.actions.githubusercontent.com:sub": "repo:org/app:ref:refs/heads/main"
+                },
             },
         }
     )
