@@ -782,7 +782,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     def space(self) -> ActionSpace:
         """Every catalogue action (and retired one our catalogues name), numbered for bitsets."""
         if self._space is None:
-            self._space = ActionSpace(self.catalogue.all_actions() | self._retired_actions)
+            self._space = action_space(self.catalogue, self._retired_actions)
         return self._space
 
     # Mapping protocol
@@ -937,6 +937,22 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             "evaluations": evaluation_count(),
             "decisions": decision_count(),
         }
+
+
+# One numbered action space per catalogue (the bot audits many accounts with the same one):
+# (catalogue, extra names) -> space; the catalogue is kept so its id cannot be reused.
+_SPACES: dict[tuple[int, frozenset[str]], tuple[ActionCatalogue, ActionSpace]] = {}
+
+
+def action_space(catalogue: ActionCatalogue, extra: frozenset[str]) -> ActionSpace:
+    key = (id(catalogue), extra)
+    found = _SPACES.get(key)
+    if found is None or found[0] is not catalogue:
+        if len(_SPACES) >= 4:  # tests build a few catalogues; never let them pile up
+            _SPACES.clear()
+        found = (catalogue, ActionSpace(catalogue.all_actions() | extra))
+        _SPACES[key] = found
+    return found[1]
 
 
 def view_of(
