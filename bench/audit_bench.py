@@ -45,6 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.compare_reports import differences
 from bench.synth import non_negative_int
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -340,6 +341,14 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         before_output = work / "iam-audit-before-report.json"
         command = baseline_command(args.baseline_src, now, gaad_path, report_path, before_output)
         tools.append(ToolResult("iam-audit-before", command))
+        # Both engines at the same fixed clock, so their reports compare finding by finding.
+        ours.command = [
+            sys.executable,
+            "-m",
+            "bench.audit_at",
+            now.isoformat(),
+            *ours.command[1:],
+        ]
     cloudsplaining: ToolResult | None = None
     if not args.skip_cloudsplaining:
         executable = ensure_cloudsplaining()
@@ -355,7 +364,7 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         for tool in tools:  # interleaved, so a noisy neighbour hurts both tools alike
             # exit 1 = findings at or above --fail-on; we pass no --fail-on, but accept it.
             ok = (0, 1) if tool.name.startswith("iam-audit") else (0,)
-            cwd = BENCH_DIR.parent if tool.name == "iam-audit-before" else work
+            cwd = BENCH_DIR.parent if "bench.audit_at" in tool.command else work
             run = measure(tool.command, cwd=cwd, log_path=work / f"{tool.name}.log", ok_codes=ok)
             tool.runs.append(run)
             print(
@@ -369,7 +378,12 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     ours.findings, ours.details = count_our_findings(ours_output)
     for tool in tools:
         if tool.name == "iam-audit-before":
-            tool.findings, tool.details = count_our_findings(work / "iam-audit-before-report.json")
+            before_report = work / "iam-audit-before-report.json"
+            tool.findings, tool.details = count_our_findings(before_report)
+            reports = [
+                json.loads(p.read_text(encoding="utf-8")) for p in (before_report, ours_output)
+            ]
+            tool.details["differences"] = differences(*reports)
     if cloudsplaining is not None:
         found, details = count_cloudsplaining_findings(work / "cloudsplaining", gaad_path.stem)
         cloudsplaining.findings = found
@@ -463,7 +477,7 @@ def summarise(
             "cpu_s_median": round(before.cpu_median, 3),
             "peak_mb_max": round(before.peak_max, 1),
             "speedup_wall": round(other.wall_median / before.wall_median, 1) if other else None,
-            "same_findings": before.findings == ours.findings,
+            "same_findings": not before.details.get("differences"),
         }
         if before
         else None,
@@ -530,7 +544,7 @@ def render_table(result: dict[str, Any]) -> str:
             f"iam-audit before -> now: {before['wall_s_median']:.2f} s -> "
             f"{ours['wall_s_median']:.2f} s wall, {before['peak_mb_max']:.0f} MB -> "
             f"{ours['peak_mb_max']:.0f} MB peak, findings "
-            f"{'identical in number' if before['same_findings'] else 'DIFFER in number'}"
+            f"{'identical (timestamps ignored)' if before['same_findings'] else 'DIFFER'}"
         )
     if not targets["apply"]:
         lines.append(
