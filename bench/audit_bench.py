@@ -6,9 +6,22 @@ memory never leaks into another's figure). Cloudsplaining lives in its own virtu
 (``bench/.venv-cloudsplaining``, created on first use) because its pinned dependencies must not
 touch the project's environment.
 
-Targets (issues 2 and 3): our audit at least 30x faster than Cloudsplaining, under 500 MB peak.
-Exit 0 = both targets met (or another size was asked for: the targets are defined for the
-default size only), 1 = a target missed, 2 = a tool failed or the set-up did not work.
+Three account shapes (``--shape``, default all three, one after the other), each with its
+targets (issues 2, 3 and 12):
+
+- ``shared``: 5,000 users + 5,000 roles + 200 groups + 1,000 customer policies drawn with heavy
+  reuse (a few popular policies everywhere, so many principals share a policy set): >= 30x
+  Cloudsplaining, < 500 MB;
+- ``distinct``: the same size, but almost every principal has its own random subset of the
+  customer policies and 20% of users / 30% of roles an inline policy (``synth --distinct 1``):
+  >= 30x Cloudsplaining, < 400 MB;
+- ``aws-managed``: 1,000 users + 2,000 roles each attaching 2-3 of the AWS-managed policies moto
+  ships (their real documents): >= 10x Cloudsplaining.
+
+``--baseline-src DIR`` adds a third tool, the ``bot`` package found in DIR (e.g. a ``git archive``
+of an older commit), to measure an engine change before and after in the same run.
+Exit 0 = every target met (or another size was asked for: the targets are defined for the
+default sizes only), 1 = a target missed, 2 = a tool failed or the set-up did not work.
 """
 
 from __future__ import annotations
@@ -32,6 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.compare_reports import differences
 from bench.synth import non_negative_int
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -43,6 +57,53 @@ TARGET_SPEEDUP = 30.0
 TARGET_PEAK_MB = 500.0
 # The account size the targets are defined for (users, roles, groups, customer policies).
 TARGET_SIZE = (5000, 5000, 200, 1000)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One benchmark account: its generator settings and the targets defined for it."""
+
+    name: str
+    size: tuple[int, int, int, int]  # users, roles, groups, customer policies
+    distinct: float
+    synth_shape: str
+    speedup: float
+    peak_mb: float
+    label: str
+
+
+SHAPES: dict[str, Shape] = {
+    shape.name: shape
+    for shape in (
+        Shape(
+            "shared",
+            TARGET_SIZE,
+            0.0,
+            "customer",
+            30.0,
+            500.0,
+            "shared policy sets (popular policies reused everywhere)",
+        ),
+        Shape(
+            "distinct",
+            TARGET_SIZE,
+            1.0,
+            "customer",
+            30.0,
+            400.0,
+            "distinct policy sets (own subsets, 20%/30% inline policies)",
+        ),
+        Shape(
+            "aws-managed",
+            (1000, 2000, 20, 0),
+            0.0,
+            "aws-managed",
+            10.0,
+            500.0,
+            "AWS-managed policies (2-3 of moto's 1,500+ per principal)",
+        ),
+    )
+}
 
 # Cloudsplaining's risk categories (its report's columns); InfrastructureModification is its
 # informational list of every write action, not a risk, so it is not counted as a finding.
@@ -147,6 +208,19 @@ def ours_command(gaad: Path, report_csv: Path, output: Path) -> list[str]:
         "json",
         "--output",
         str(output),
+    ]
+
+
+def baseline_command(source: Path, now: datetime, gaad: Path, report_csv: Path, output: Path):
+    """Our audit with the ``bot`` package of another checkout (see bench.audit_at)."""
+    return [
+        sys.executable,
+        "-m",
+        "bench.audit_at",
+        "--src",
+        str(source),
+        now.isoformat(),
+        *ours_command(gaad, report_csv, output)[1:],
     ]
 
 
@@ -263,6 +337,18 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     ours_output = work / "iam-audit-report.json"
     ours = ToolResult("iam-audit", ours_command(gaad_path, report_path, ours_output))
     tools = [ours]
+    if getattr(args, "baseline_src", None):
+        before_output = work / "iam-audit-before-report.json"
+        command = baseline_command(args.baseline_src, now, gaad_path, report_path, before_output)
+        tools.append(ToolResult("iam-audit-before", command))
+        # Both engines at the same fixed clock, so their reports compare finding by finding.
+        ours.command = [
+            sys.executable,
+            "-m",
+            "bench.audit_at",
+            now.isoformat(),
+            *ours.command[1:],
+        ]
     cloudsplaining: ToolResult | None = None
     if not args.skip_cloudsplaining:
         executable = ensure_cloudsplaining()
@@ -277,8 +363,9 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     for repetition in range(1, args.repeat + 1):
         for tool in tools:  # interleaved, so a noisy neighbour hurts both tools alike
             # exit 1 = findings at or above --fail-on; we pass no --fail-on, but accept it.
-            ok = (0, 1) if tool is ours else (0,)
-            run = measure(tool.command, cwd=work, log_path=work / f"{tool.name}.log", ok_codes=ok)
+            ok = (0, 1) if tool.name.startswith("iam-audit") else (0,)
+            cwd = BENCH_DIR.parent if "bench.audit_at" in tool.command else work
+            run = measure(tool.command, cwd=cwd, log_path=work / f"{tool.name}.log", ok_codes=ok)
             tool.runs.append(run)
             print(
                 f"  run {repetition}/{args.repeat} {tool.name:<15} {run.wall_s:8.2f} s wall "
@@ -289,6 +376,14 @@ def run_bench(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     # Measured now, before reading the (large) outputs: the floor under the runs' peaks.
     floor_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ours.findings, ours.details = count_our_findings(ours_output)
+    for tool in tools:
+        if tool.name == "iam-audit-before":
+            before_report = work / "iam-audit-before-report.json"
+            tool.findings, tool.details = count_our_findings(before_report)
+            reports = [
+                json.loads(p.read_text(encoding="utf-8")) for p in (before_report, ours_output)
+            ]
+            tool.details["differences"] = differences(*reports)
     if cloudsplaining is not None:
         found, details = count_cloudsplaining_findings(work / "cloudsplaining", gaad_path.stem)
         cloudsplaining.findings = found
@@ -345,6 +440,9 @@ def generate_in_child(
         f"--now={now.isoformat()}",
         f"--out={work}",
     ]
+    shape = getattr(args, "shape_spec", None)
+    if shape is not None:
+        command += [f"--distinct={shape.distinct}", f"--shape={shape.synth_shape}"]
     completed = subprocess.run(
         command, cwd=BENCH_DIR.parent, capture_output=True, text=True, check=False
     )
@@ -364,10 +462,25 @@ def summarise(
     bench_peak_mb: float = 0.0,
 ) -> dict[str, Any]:
     ours = tools[0]
-    other = tools[1] if len(tools) > 1 else None
+    other = next((t for t in tools if t.name == "cloudsplaining"), None)
+    before = next((t for t in tools if t.name == "iam-audit-before"), None)
     speedup = other.wall_median / ours.wall_median if other else None
     cpu_speedup = other.cpu_median / ours.cpu_median if other else None
+    shape: Shape | None = getattr(args, "shape_spec", None)
+    target_size = shape.size if shape else TARGET_SIZE
+    speedup_min = shape.speedup if shape else TARGET_SPEEDUP
+    peak_target = shape.peak_mb if shape else TARGET_PEAK_MB
     return {
+        "shape": {"name": shape.name, "label": shape.label} if shape else None,
+        "before": {
+            "wall_s_median": round(before.wall_median, 3),
+            "cpu_s_median": round(before.cpu_median, 3),
+            "peak_mb_max": round(before.peak_max, 1),
+            "speedup_wall": round(other.wall_median / before.wall_median, 1) if other else None,
+            "same_findings": not before.details.get("differences"),
+        }
+        if before
+        else None,
         "generated_at": now.isoformat(),
         "account": {
             "users": args.users,
@@ -401,11 +514,11 @@ def summarise(
         "speedup_wall": round(speedup, 1) if speedup else None,
         "speedup_cpu": round(cpu_speedup, 1) if cpu_speedup else None,
         "targets": {
-            "apply": (args.users, args.roles, args.groups, args.policies) == TARGET_SIZE,
-            "speedup_min": TARGET_SPEEDUP,
-            "speedup_met": None if speedup is None else speedup >= TARGET_SPEEDUP,
-            "peak_mb_max": TARGET_PEAK_MB,
-            "peak_met": ours.peak_max < TARGET_PEAK_MB,
+            "apply": (args.users, args.roles, args.groups, args.policies) == target_size,
+            "speedup_min": speedup_min,
+            "speedup_met": None if speedup is None else speedup >= speedup_min,
+            "peak_mb_max": peak_target,
+            "peak_met": ours.peak_max < peak_target,
         },
     }
 
@@ -422,9 +535,20 @@ def render_table(result: dict[str, Any]) -> str:
         )
     targets = result["targets"]
     lines.append("")
+    if result.get("shape"):
+        lines.insert(0, f"== {result['shape']['name']}: {result['shape']['label']}")
+    if result.get("before"):
+        before = result["before"]
+        ours = result["tools"]["iam-audit"]
+        lines.append(
+            f"iam-audit before -> now: {before['wall_s_median']:.2f} s -> "
+            f"{ours['wall_s_median']:.2f} s wall, {before['peak_mb_max']:.0f} MB -> "
+            f"{ours['peak_mb_max']:.0f} MB peak, findings "
+            f"{'identical (timestamps ignored)' if before['same_findings'] else 'DIFFER'}"
+        )
     if not targets["apply"]:
         lines.append(
-            "The targets are defined for 5000 users / 5000 roles / 200 groups / 1000 policies;"
+            "The targets are defined for the default size of each shape;"
             " at this size the verdicts are only indicative (fixed start-up costs dominate)."
         )
     if result["speedup_wall"] is not None:
@@ -475,10 +599,22 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bench.audit_bench",
         description="Time iam-audit's full audit against Cloudsplaining's scan on one GAAD.",
     )
-    parser.add_argument("--users", type=non_negative_int, default=5000)
-    parser.add_argument("--roles", type=non_negative_int, default=5000)
-    parser.add_argument("--groups", type=non_negative_int, default=200)
-    parser.add_argument("--policies", type=non_negative_int, default=1000, help="customer-managed")
+    parser.add_argument(
+        "--shape",
+        action="append",
+        choices=sorted(SHAPES),
+        help="account shape to run (repeatable; default: all three)",
+    )
+    parser.add_argument("--users", type=non_negative_int, default=None, help="default: per shape")
+    parser.add_argument("--roles", type=non_negative_int, default=None)
+    parser.add_argument("--groups", type=non_negative_int, default=None)
+    parser.add_argument("--policies", type=non_negative_int, default=None, help="customer-managed")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="also time the `bot` package found in this directory (before/after a change)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=_positive, default=3, help="runs per tool (median)")
     parser.add_argument(
@@ -503,25 +639,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def shape_args(args: argparse.Namespace, shape: Shape) -> argparse.Namespace:
+    """The arguments for one shape: its default size unless sizes were given."""
+    users, roles, groups, policies = shape.size
+    values = vars(args).copy()
+    values.update(
+        users=users if args.users is None else args.users,
+        roles=roles if args.roles is None else args.roles,
+        groups=groups if args.groups is None else args.groups,
+        policies=policies if args.policies is None else args.policies,
+        shape_spec=shape,
+    )
+    return argparse.Namespace(**values)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.baseline_src is not None and not (args.baseline_src / "bot").is_dir():
+        print(f"bench failed: no `bot` package in {args.baseline_src}", file=sys.stderr)
+        return 2
+    results: dict[str, dict[str, Any]] = {}
     try:
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            result = run_bench(args, args.keep)
-        else:
-            with tempfile.TemporaryDirectory(prefix="iam-audit-bench-") as work:
-                result = run_bench(args, Path(work))
+        for name in args.shape or list(SHAPES):
+            one = shape_args(args, SHAPES[name])
+            print(f"\n== shape {name}: {SHAPES[name].label}", flush=True)
+            if args.keep:
+                work = args.keep / name
+                work.mkdir(parents=True, exist_ok=True)
+                results[name] = run_bench(one, work)
+            else:
+                with tempfile.TemporaryDirectory(prefix=f"iam-audit-bench-{name}-") as work:
+                    results[name] = run_bench(one, Path(work))
+            print(render_table(results[name]), flush=True)
     except (BenchError, OSError, ValueError) as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 2
-    print(render_table(result))
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    args.json.write_text(json.dumps({"shapes": results}, indent=2) + "\n", encoding="utf-8")
     print(f"Figures written to {args.json}")
-    targets = result["targets"]
-    missed = targets["speedup_met"] is False or not targets["peak_met"]
-    return 1 if missed and targets["apply"] else 0
+    missed = [
+        name
+        for name, result in results.items()
+        if result["targets"]["apply"]
+        and (result["targets"]["speedup_met"] is False or not result["targets"]["peak_met"])
+    ]
+    if missed:
+        print(f"Targets missed on: {', '.join(missed)}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from bot.iam.policy import Statement
 _VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
 _STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)
 _SPARSE_TOUCH = 64  # up to this many actions, a policy also keeps them as a set of positions
+_CACHE_LIMIT = 20_000  # entries per cache of an ActionSpace (bitsets of ~2.5 KB: 50 MB at most)
 _SMALL = 1 << 64  # masks below this are small objects: not worth interning
 _SPARSE = 24  # up to this many members, peel bits off one by one; beyond, scan the binary text
 
@@ -60,7 +61,11 @@ class ActionSpace:
         `s3:GetObject` statement compiles alike in a thousand policies)."""
         if mask < _SMALL:
             return mask
-        return self._masks.setdefault(mask, mask)
+        found = self._masks.get(mask)
+        if found is None:
+            _bounded_put(self._masks, mask, mask)
+            found = mask
+        return found
 
     def __len__(self) -> int:
         return len(self.names)
@@ -80,7 +85,7 @@ class ActionSpace:
             inside = [index[n] for n in names if n in index]
             outside = frozenset(n for n in names if n not in index)
             found = (self.mask_of_indices(inside), outside)
-            self._name_masks[names] = found
+            _bounded_put(self._name_masks, names, found)
         return found
 
     def pattern_mask(self, pattern: str) -> int:
@@ -101,7 +106,7 @@ class ActionSpace:
                     candidates = enumerate(self.names)
                 test = action_matcher((lowered,))
                 found = self.mask_of_indices(i for i, name in candidates if test(name))
-            self._pattern_masks[lowered] = found
+            _bounded_put(self._pattern_masks, lowered, found)
         return found
 
     def patterns_mask(self, patterns: tuple[str, ...]) -> int:
@@ -110,7 +115,7 @@ class ActionSpace:
             found = 0
             for pattern in patterns:
                 found |= self.pattern_mask(pattern)
-            self._list_masks[patterns] = found
+            _bounded_put(self._list_masks, patterns, found)
         return found
 
     def statement_mask(self, statement: Statement) -> int:
@@ -139,6 +144,14 @@ class ActionSpace:
             found.append(names[position])
             position = text.find("1", position + 1)
         return found
+
+
+def _bounded_put(cache: dict, key: object, value: object) -> None:
+    """The space outlives one audit (the bot audits account after account): its caches start
+    over rather than grow without bound. Only speed depends on them."""
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,8 +92,12 @@ def gather_policies(
     principal: User | Role,
     *,
     policies: Mapping[str, Any] | None = None,
+    document_keys: dict[int, str] | None = None,
 ) -> tuple[tuple[PolicySource, ...], PolicySource | None, tuple[str, ...]]:
-    """(identity policies, boundary, ARNs of attached policies missing from the snapshot)."""
+    """(identity policies, boundary, ARNs of attached policies missing from the snapshot).
+
+    ``document_keys``: id(inline document) -> its hash, for a caller that keeps the snapshot
+    (so the documents) alive while it asks for many principals."""
     by_arn = policies if policies is not None else snapshot.policy_by_arn()
     missing: list[str] = []
     sources: list[PolicySource] = []
@@ -114,7 +118,7 @@ def gather_policies(
                     "inline",
                     via,
                     inline.document,
-                    "inline:" + document_key(inline.document),
+                    "inline:" + _document_key(inline.document, document_keys),
                 )
             )
 
@@ -136,6 +140,15 @@ def gather_policies(
             key = f"{managed.arn}#{managed.default_version_id}"
             boundary = PolicySource(managed.arn, "boundary", own_via, managed.document, key)
     return tuple(sources), boundary, tuple(missing)
+
+
+def _document_key(document: Any, keys: dict[int, str] | None) -> str:
+    if keys is None:
+        return document_key(document)
+    found = keys.get(id(document))
+    if found is None:
+        found = keys[id(document)] = document_key(document)
+    return found
 
 
 def principal_ref(principal: User | Role) -> PrincipalRef:
@@ -766,6 +779,9 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._views: dict[tuple[Any, ...], PolicySetView] = {}
         # Answers policies with identical statements share (see ResolvedPolicy).
         self._by_statements: dict[Any, Any] = {}
+        self._parsed: dict[Any, Any] = {}  # (document key, name) -> parsed, once per audit
+        # id(document) -> its hash key: inline documents of a group are met once per member.
+        self._document_keys: dict[int, str] = {}
         self._probes: dict[str, tuple[str, ...]] = {}
         self._iam_writes: frozenset[str] | None = None
         self._keys_of: dict[str, tuple[tuple[str, ...], bool]] = {}
@@ -782,7 +798,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     def space(self) -> ActionSpace:
         """Every catalogue action (and retired one our catalogues name), numbered for bitsets."""
         if self._space is None:
-            self._space = ActionSpace(self.catalogue.all_actions() | self._retired_actions)
+            self._space = action_space(self.catalogue, self._retired_actions)
         return self._space
 
     # Mapping protocol
@@ -792,7 +808,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             entity = self._entities[arn]
             ref = principal_ref(entity)
             sources, boundary, missing = gather_policies(
-                self.snapshot, entity, policies=self._policies
+                self.snapshot, entity, policies=self._policies, document_keys=self._document_keys
             )
             facts = principal_facts(ref, self.snapshot.account_id, self.now)
             built = EffectivePermissions(
@@ -847,7 +863,14 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             cache_key = (*cache_key, ref.arn)
         resolved = self._resolved.get(cache_key)
         if resolved is None:
-            resolved = ResolvedPolicy(source, facts, ref.tags, ref.arn, shared=self._by_statements)
+            resolved = ResolvedPolicy(
+                source,
+                facts,
+                ref.tags,
+                ref.arn,
+                shared=self._by_statements,
+                parsed_cache=self._parsed,
+            )
             self._resolved[cache_key] = resolved
         return resolved
 
@@ -928,6 +951,8 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._views.clear()
         self._resolved.clear()
         self._by_statements.clear()
+        self._parsed.clear()
+        self._document_keys.clear()
 
     def stats(self) -> dict[str, int]:
         return {
@@ -937,6 +962,22 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             "evaluations": evaluation_count(),
             "decisions": decision_count(),
         }
+
+
+# One numbered action space per catalogue (the bot audits many accounts with the same one):
+# (catalogue, extra names) -> space; the catalogue is kept so its id cannot be reused.
+_SPACES: dict[tuple[int, frozenset[str]], tuple[ActionCatalogue, ActionSpace]] = {}
+
+
+def action_space(catalogue: ActionCatalogue, extra: frozenset[str]) -> ActionSpace:
+    key = (id(catalogue), extra)
+    found = _SPACES.get(key)
+    if found is None or found[0] is not catalogue:
+        if len(_SPACES) >= 4:  # tests build a few catalogues; never let them pile up
+            _SPACES.clear()
+        found = (catalogue, ActionSpace(catalogue.all_actions() | extra))
+        _SPACES[key] = found
+    return found[1]
 
 
 def view_of(

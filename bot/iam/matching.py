@@ -1,7 +1,8 @@
 """Wildcard matching for actions, ARNs and StringLike values, compiled once and cached.
 
 The evaluator runs these millions of times per audit, so every pattern is turned into one
-compiled test the first time it is seen and reused from an LRU cache afterwards.
+compiled test the first time it is seen and reused from an LRU cache afterwards (sized for the
+largest accounts, see _CACHE_SIZE: Python's own regex cache holds 512 patterns and thrashes).
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ LITERAL_QMARK = "\x01"
 _WILDCARDS = frozenset("*?")
 
 Matcher = Callable[[str], bool]
+# Entries per cache: enough for every distinct pattern list of a 50,000-principal account with
+# its own inline policies (a cache that evicts recompiles regexes, the thrash issue 12 found in
+# the regex module's own 512-entry cache); bounded so a long-running bot does not grow forever.
+_CACHE_SIZE = 1 << 18
 
 
 def _always(_value: str) -> bool:
@@ -63,7 +68,7 @@ def unmark(text: str) -> str:
 # --- plain string globs (StringLike) ---------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE_SIZE)
 def string_matcher(pattern: str, *, ignore_case: bool = False) -> Matcher:
     """Case-sensitive (unless asked) glob over a whole string; ``*`` spans any character."""
     if pattern == "*":
@@ -85,7 +90,7 @@ def string_like(value: str, pattern: str) -> bool:
 # --- actions ---------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE_SIZE)
 def action_matcher(patterns: tuple[str, ...]) -> Matcher:
     """One test for a statement's Action list; takes the action already lower-cased.
 
@@ -165,7 +170,7 @@ def arn_regex(pattern: str) -> str:
     return ":".join([*head, glob_regex(segments[-1])])
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=_CACHE_SIZE)
 def arn_matcher(patterns: tuple[str, ...]) -> Matcher:
     """One case-sensitive test for a list of ARN patterns (a statement's Resource list)."""
     exact: set[str] = set()

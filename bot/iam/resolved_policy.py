@@ -77,6 +77,35 @@ def fixed_value(facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str], k
 # --- one policy, resolved for a principal's facts ---------------------------------------------
 
 
+def parse_source(
+    source: PolicySource, cache: dict[Any, Any] | None = None
+) -> tuple[Policy, str | None, frozenset[str]]:
+    """(parsed policy, parse error, policy variables it names), once per document and name
+    when a cache is given: a managed policy reaches thousands of principals."""
+    key = (source.key, source.name) if source.key and cache is not None else None
+    if key is not None:
+        found = cache.get(key)  # type: ignore[union-attr]
+        if found is not None:
+            return found
+    text = json.dumps(source.document, default=str)
+    variables = (
+        frozenset(m.group(1).lower() for m in _VARIABLE.finditer(text))
+        if "${" in text
+        else frozenset()
+    )
+    error: str | None = None
+    try:
+        parsed = parse_policy(source.document, name=source.name)
+    except PolicyParseError as exc:
+        # IAM never stores a malformed policy; if one reaches us it grants nothing.
+        error = str(exc)
+        parsed = Policy(name=source.name, version="", statements=())
+    result = (parsed, error, variables)
+    if key is not None:
+        cache[key] = result  # type: ignore[index]
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class Grant:
     """A statement that decided part of an answer, for the evidence of a finding."""
@@ -131,8 +160,12 @@ class ResolvedPolicy:
         principal_arn: str,
         *,
         shared: dict[Any, Any] | None = None,
+        parsed_cache: dict[Any, Any] | None = None,
     ) -> None:
-        """``shared``: a dict (one per audit) through which policies whose resolved statements
+        """``parsed_cache``: a dict (one per audit) keeping each document parsed once, however
+        many principals and groups it reaches.
+
+        ``shared``: a dict (one per audit) through which policies whose resolved statements
         are identical share the answers that depend on the statements only (which statements
         match an action, which actions of a list they can match, their answers on `*`): the
         same managed policy reached through 200 groups, or an inline document copied onto
@@ -146,15 +179,8 @@ class ResolvedPolicy:
         self._star: dict[str, StarFacts] = {}  # answers on `*` per action list
         # Conditions are resolved below, so the request context only serves policy variables;
         # keeping just the keys they name spares the evaluator normalising the rest every call.
-        text = json.dumps(source.document, default=str)
-        variables = {m.group(1).lower() for m in _VARIABLE.finditer(text)} if "${" in text else ()
+        parsed, self.error, variables = parse_source(source, parsed_cache)
         self._context = {k: list(facts[k]) for k in variables if facts.get(k)}
-        try:
-            parsed = parse_policy(source.document, name=source.name)
-        except PolicyParseError as exc:
-            # IAM never stores a malformed policy; if one reaches us it grants nothing.
-            self.error = str(exc)
-            parsed = Policy(name=source.name, version="", statements=())
         self.policy = self._resolve(parsed, facts, tags)
         # One compiled action test per statement, built once: these run for every action asked.
         self._tests = tuple((st, _action_test(st)) for st in self.policy.statements)

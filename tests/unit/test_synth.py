@@ -507,3 +507,86 @@ def test_summary_takes_medians_and_judges_the_targets(
     table = render_table(result)
     assert ("MISSED" in table) is not (speed_met and peak_met)
     assert ("only indicative" in table) is not apply
+
+
+# --- how much policy sets repeat (issue 12) ---------------------------------------------------
+
+
+def _policy_sets(gaad: dict[str, Any]) -> list[tuple[Any, ...]]:
+    sets = []
+    for entity in gaad["UserDetailList"]:
+        attached = sorted(p["PolicyArn"] for p in entity["AttachedManagedPolicies"])
+        inline = json.dumps(entity["UserPolicyList"], sort_keys=True)
+        sets.append(("user", tuple(attached), tuple(entity["GroupList"]), inline))
+    for entity in gaad["RoleDetailList"]:
+        attached = sorted(p["PolicyArn"] for p in entity["AttachedManagedPolicies"])
+        sets.append(("role", tuple(attached), json.dumps(entity["RolePolicyList"], sort_keys=True)))
+    return sets
+
+
+def test_distinct_zero_is_the_original_account(account) -> None:
+    assert generate_account(**SIZES, seed=7, now=NOW, distinct=0.0).gaad == account.gaad
+
+
+def test_distinct_one_gives_almost_every_principal_its_own_policy_set(account) -> None:
+    distinct = generate_account(**SIZES, seed=7, now=NOW, distinct=1.0).gaad
+    shared_sets = _policy_sets(account.gaad)
+    own_sets = _policy_sets(distinct)
+    assert len(set(own_sets)) > 0.9 * len(own_sets)
+    assert len(set(own_sets)) > len(set(shared_sets))
+    users = distinct["UserDetailList"]
+    roles = [r for r in distinct["RoleDetailList"] if "/aws-service-role/" not in r["Path"]]
+    user_inline = sum(1 for u in users if u["UserPolicyList"]) / len(users)
+    role_inline = sum(1 for r in roles if r["RolePolicyList"]) / len(roles)
+    assert 0.12 < user_inline < 0.3  # 20% asked for
+    assert 0.2 < role_inline < 0.4  # 30% asked for
+    statements = [
+        s for u in users for p in u["UserPolicyList"] for s in p["PolicyDocument"]["Statement"]
+    ]
+    assert any("Condition" in s and "aws:MultiFactorAuthPresent" in str(s) for s in statements)
+    assert any(str(s.get("Resource", "")).count("arn:aws:s3:::") for s in statements)
+
+
+def test_aws_managed_shape_attaches_two_or_three_real_aws_policies() -> None:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    published = json.loads(aws_managed_policies_data)
+    gaad = generate_account(
+        users=40, roles=60, groups=4, policies=0, seed=3, now=NOW, shape="aws-managed"
+    ).gaad
+    by_arn = {p["Arn"]: p for p in gaad["Policies"]}
+    for entity in gaad["UserDetailList"] + gaad["RoleDetailList"] + gaad["GroupDetailList"]:
+        assert 2 <= len(entity["AttachedManagedPolicies"]) <= 3
+        for attached in entity["AttachedManagedPolicies"]:
+            policy = by_arn[attached["PolicyArn"]]
+            assert ":aws:policy/" in policy["Arn"]
+            document = policy["PolicyVersionList"][0]["Document"]
+            assert document == published[policy["PolicyName"]]["Document"]
+    assert not any(u["UserPolicyList"] for u in gaad["UserDetailList"])
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, True])
+def test_distinct_must_be_a_fraction(bad) -> None:
+    with pytest.raises(ValueError, match="distinct"):
+        generate_account(**SIZES, now=NOW, distinct=bad)
+
+
+def test_unknown_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="shape"):
+        generate_account(**SIZES, now=NOW, shape="hexagonal")
+
+
+def test_compare_reports_ignores_timestamps_and_names_differences(tmp_path: Path) -> None:
+    from bench.compare_reports import main as compare
+
+    finding = {"check_id": "user.inactive", "resource_arn": "arn:x", "detail": "a", "evidence": {}}
+    before = {"generated_at": "2026-01-01", "findings": [finding], "errors": []}
+    after = {**before, "generated_at": "2026-02-02", "tool_version": "9"}
+    (tmp_path / "a.json").write_text(json.dumps(before))
+    (tmp_path / "b.json").write_text(json.dumps(after))
+    assert compare([str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 0
+    changed = {**after, "findings": [{**finding, "evidence": {"policies": ["p"]}}]}
+    (tmp_path / "c.json").write_text(json.dumps(changed))
+    assert compare([str(tmp_path / "a.json"), str(tmp_path / "c.json")]) == 1
+    (tmp_path / "bad.json").write_text("{not json")
+    assert compare([str(tmp_path / "a.json"), str(tmp_path / "bad.json")]) == 2
