@@ -25,7 +25,7 @@ from typing import Literal
 
 from bot.iam.catalogue import default_catalogue
 from bot.iam.conditions import CompiledCondition, normalise_context
-from bot.iam.fixed_rules import is_always_allowed, never_changeable
+from bot.iam.fixed_rules import ALWAYS_ALLOWED, FIXED_ACTIONS, is_always_allowed, never_changeable
 from bot.iam.matching import Matcher, action_matcher, arn_matcher
 from bot.iam.policy import Policy, Principal, Statement
 from bot.iam.principals import PrincipalInfo, Via, names_identity, parse_principal, principal_via
@@ -348,8 +348,8 @@ class _Scope:
         self.as_set = resource_is_pattern and has_wildcard(resource)
         self.memo: dict[CompiledStatement, Via | None] = {}
         self.set_memo: dict[tuple[str, ...], dict[CompiledStatement, Via | None]] = {}
-        # (id(plan), strict, the resource patterns of a set question) -> decision
-        self.decisions: dict[tuple[int, bool, tuple[str, ...]], Decision] = {}
+        # (id(plan), strict[, the resource patterns of a set question]) -> decision
+        self.decisions: dict[tuple[object, ...], Decision] = {}
 
     def applies(self, statement: CompiledStatement, *, as_set: tuple[str, ...] = ()) -> Via | None:
         """Whether a statement (action already matched) applies; ``via`` for principals.
@@ -402,7 +402,10 @@ class Evaluator:
             layer("resource", (policies.resource_policy,)) if policies.resource_policy else None
         )
         self._layers = tuple(layers)
+        # Whether a role trust policy / KMS key policy must be present and allow (see _decide).
+        self._must_allow_applies = policies.resource_policy is not None or policies.complete
         self._plans: dict[str, _Plan] = {}
+        self._actions: dict[str, tuple[_Plan, bool]] = {}
         self._interned: dict[_Plan, _Plan] = {}
 
     # -- public API --
@@ -490,23 +493,36 @@ class Evaluator:
 
     def _decide(self, action: str, scope: _Scope) -> Decision:
         action_lower = action.lower()
-        if is_always_allowed(action_lower, scope.caller.kind):
+        # One lookup per action: its plan, and whether a fixed AWS rule may concern it.
+        entry = self._actions.get(action_lower)
+        if entry is None:
+            entry = (self._plan(action_lower), action_lower in _FIXED_RULE_ACTIONS)
+            self._actions[action_lower] = entry
+        plan, special = entry
+        if special and is_always_allowed(action_lower, scope.caller.kind):
             return Decision(
                 "allowed", (), f"{action} needs no permission and no policy can deny it"
             )
-        plan = self._plan(action_lower)
-        as_set = _request_patterns(action_lower, scope.resource) if scope.as_set else ()
-        # A question about any KMS key (or role) is still about keys: each needs its key policy.
-        targets = as_set or (scope.resource,)
-        strict = (self._resource is not None or self.policies.complete) and all(
-            _resource_policy_must_allow(action_lower, target) for target in targets
-        )
-        key = (id(plan), strict, as_set)
+        key: tuple[object, ...]
+        if scope.as_set:
+            as_set = _request_patterns(action_lower, scope.resource)
+            # A question about any KMS key (or role) is still about keys: each needs its policy.
+            targets = as_set or (scope.resource,)
+            strict = self._must_allow_applies and all(
+                _resource_policy_must_allow(action_lower, t) for t in targets
+            )
+            key = (id(plan), strict, as_set)
+        else:
+            as_set = ()
+            strict = self._must_allow_applies and _resource_policy_must_allow(
+                action_lower, scope.resource
+            )
+            key = (id(plan), strict)
         decision = scope.decisions.get(key)
         if decision is None:
             decision = self._decide_plan(plan, scope, resource_must_allow=strict, as_set=as_set)
             scope.decisions[key] = decision
-        if decision.decision != "explicit_deny":
+        if special and decision.decision != "explicit_deny":
             fixed = never_changeable(action, scope.resource)
             if fixed is not None:
                 return Decision("implicit_deny", (), fixed)
@@ -677,6 +693,9 @@ def _services_of(actions: tuple[str, ...]) -> frozenset[str] | None:
 
 
 # The actions a role trust policy governs.
+# Actions some fixed AWS rule (bot.iam.fixed_rules) may decide whatever the policies say.
+_FIXED_RULE_ACTIONS = FIXED_ACTIONS | frozenset(ALWAYS_ALLOWED)
+
 _TRUST_ACTIONS = ("sts:assumerole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext")
 
 

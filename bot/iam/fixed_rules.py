@@ -91,6 +91,10 @@ _NEVER_CHANGEABLE: tuple[tuple[str, frozenset[str], str], ...] = (
 )
 
 
+# Every action some rule above refuses: lets the evaluator skip the rules for all others.
+FIXED_ACTIONS = frozenset().union(*(actions for _, actions, _ in _NEVER_CHANGEABLE))
+
+
 def is_always_allowed(action_lower: str, caller_kind: str) -> bool:
     """Whether AWS lets this kind of caller make this call whatever the policies say."""
     return caller_kind in ALWAYS_ALLOWED.get(action_lower, ())
