@@ -251,7 +251,7 @@ class CompiledStatement:
         return all(c.holds(context) for c in self._conditions)
 
     def principal_via(self, caller: PrincipalInfo, *, has_boundary: bool) -> Via | None:
-        """How the Principal/NotPrincipal element reaches the caller (``wildcard`` if absent)."""
+        """How the Principal/NotPrincipal element reaches the caller (None: it does not)."""
         if self._principals is not None:
             return principal_via(self._principals, caller)
         if self._not_principals is None:
@@ -259,20 +259,16 @@ class CompiledStatement:
             # NotPrincipal it names no one (AWS refuses to store one, so it matches nobody).
             # RCPs are written with Principal "*"; the parser's lenient form keeps them global.
             return "wildcard" if self.kind == "rcp" else None
-        if self._not_principals is not None:
-            if self.is_deny:
-                # Documented: a Deny with NotPrincipal always denies a caller that has a
-                # permissions boundary; otherwise it denies unless every identity of the
-                # caller (account, role, session) is excluded.
-                if has_boundary:
-                    return "wildcard"
-                spared = all(
-                    names_identity(self._not_principals, i, caller) for i in caller.identities
-                )
-                return None if spared else "wildcard"
-            listed = any(names_identity(self._not_principals, i, caller) for i in caller.identities)
-            return None if listed else "wildcard"
-        return None
+        if self.is_deny:
+            # Documented: a Deny with NotPrincipal always denies a caller that has a
+            # permissions boundary; otherwise it denies unless every identity of the
+            # caller (account, role, session) is excluded.
+            if has_boundary:
+                return "wildcard"
+            spared = all(names_identity(self._not_principals, i, caller) for i in caller.identities)
+            return None if spared else "wildcard"
+        listed = any(names_identity(self._not_principals, i, caller) for i in caller.identities)
+        return None if listed else "wildcard"
 
 
 class _Layer:
@@ -628,7 +624,7 @@ class Evaluator:
 
         if resource_must_allow and not resource_allows:
             matched += identity_matched
-            what = _must_allow_label(scope.resource)
+            what = _must_allow_label(as_set[0] if as_set else scope.resource)
             if self._resource is None:
                 why = (
                     f"the {what} must allow the request even within the account, and the "
