@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.clicmd._common import (
@@ -202,10 +202,10 @@ def _run_lines(args: argparse.Namespace) -> int:
 # --- AWS's simulator as a second opinion ------------------------------------------------------
 
 
-def _simulator_factory(args: argparse.Namespace):
+def _simulator_factory(args: argparse.Namespace) -> Callable[[], Any]:
     """Builds the AWS adapter on first use; boto3 is imported only when --aws is given."""
 
-    def make():
+    def make() -> Any:
         from bot.aws.policy_simulator import from_session  # noqa: PLC0415 - boto3 when used
         from bot.aws.session import make_session  # noqa: PLC0415
 
@@ -214,7 +214,12 @@ def _simulator_factory(args: argparse.Namespace):
     return make
 
 
-def _ask_aws(evaluated, make_simulator, *, principal_source: str | None = None):
+def _ask_aws(
+    evaluated: Sequence[tuple[Request, PolicySet, Decision]],
+    make_simulator: Callable[[], Any],
+    *,
+    principal_source: str | None = None,
+) -> list[Comparison]:
     from bot.aws.policy_simulator import second_opinion  # noqa: PLC0415 - boto3 when used
 
     return second_opinion(evaluated, make_simulator, principal_source=principal_source)
@@ -227,12 +232,10 @@ def _principal_source(args: argparse.Namespace, request: Request) -> str | None:
         return None
     if _trust_action(request.action):
         return None  # the trust policy comes from the snapshot: simulate the documents
+    # A session ARN does not carry its role's path, which SimulatePrincipalPolicy needs: a
+    # session is simulated from the snapshot's documents instead.
     caller = parse_principal(request.principal_arn)
-    if caller.kind == "user":
-        return request.principal_arn
-    if caller.kind in ("role", "assumed_role"):
-        return caller.role_arn if caller.kind == "assumed_role" else request.principal_arn
-    return None
+    return request.principal_arn if caller.kind in ("user", "role") else None
 
 
 def _trust_action(action: str) -> bool:
@@ -247,7 +250,8 @@ def _second_opinion_text(comparisons: Sequence[Comparison], *, per_request: bool
         lines.append(f"AWS's simulator: {only.aws} -- {verdict}")
         if only.note:
             lines.append(f"  {only.note}")
-    lines.append(summary(comparisons)[0].upper() + summary(comparisons)[1:])
+    sentence = summary(comparisons)
+    lines.append(sentence[0].upper() + sentence[1:])
     for line in difference_lines(comparisons):
         lines.append(f"  differs: {line}")
     return "\n".join(lines) + "\n"
