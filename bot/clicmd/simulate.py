@@ -423,7 +423,8 @@ def _scalar(value: str | int | float | bool) -> str:
 def _parse(document: Any, name: str) -> Policy:
     if not isinstance(document, dict | str):
         raise InputError(f"{name} must be a policy document (a JSON object)")
-    return parse_policy(document, name=name)
+    # A resource policy of a service other than IAM may repeat a Sid (S3 stores that).
+    return parse_policy(document, name=name, unique_sids=name != "resource_policy")
 
 
 def _policy_list(data: Mapping[str, Any], key: str) -> list[Policy]:
@@ -467,7 +468,9 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         raise InputError("give the policies: --policy FILE, or --principal with --snapshot/--gaad")
     extra = [_policy_file(path) for path in args.policy]
     boundaries = [_policy_file(path) for path in args.boundary]
-    resource_policy = _policy_file(args.resource_policy) if args.resource_policy else None
+    resource_policy = (
+        _policy_file(args.resource_policy, unique_sids=False) if args.resource_policy else None
+    )
     session_policy = _policy_file(args.session_policy) if args.session_policy else None
     principal = args.principal or _default_principal(args.resource, args.resource_account)
 
@@ -501,8 +504,10 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
     return request, policies
 
 
-def _policy_file(path: str) -> Policy:
-    return parse_policy(read_text_file(path, what="policy file"), name=path)
+def _policy_file(path: str, *, unique_sids: bool = True) -> Policy:
+    return parse_policy(
+        read_text_file(path, what="policy file"), name=path, unique_sids=unique_sids
+    )
 
 
 def _default_principal(resource: str, resource_account: str | None) -> str:

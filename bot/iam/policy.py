@@ -99,8 +99,15 @@ class Policy:
         return self.version == VERSION_2012
 
 
-def parse_policy(document: Mapping[str, Any] | str, *, name: str = "") -> Policy:
-    """Parse and validate a policy document (a dict or its JSON text)."""
+def parse_policy(
+    document: Mapping[str, Any] | str, *, name: str = "", unique_sids: bool = True
+) -> Policy:
+    """Parse and validate a policy document (a dict or its JSON text).
+
+    IAM refuses a repeated Sid ("In IAM, the Sid value must be unique within a JSON policy",
+    IAM User Guide, "IAM JSON policy elements: Sid"); other services' resource policies (S3
+    bucket policies) store them, so ``unique_sids=False`` accepts them.
+    """
     problems: list[tuple[int | None, str]] = []
     if isinstance(document, str | bytes):
         if not document.strip():
@@ -152,7 +159,7 @@ def parse_policy(document: Mapping[str, Any] | str, *, name: str = "") -> Policy
         statement = _parse_statement(index, raw, problems)
         if statement is None:
             continue
-        if statement.sid:
+        if statement.sid and unique_sids:
             if statement.sid in seen_sids:
                 problems.append(
                     (index, f"Statement IDs (SID) must be unique; {statement.sid!r} repeats")
