@@ -512,7 +512,9 @@ def _policy_file(path: str, *, unique_sids: bool = True) -> Policy:
 
 def _default_principal(resource: str, resource_account: str | None) -> str:
     parts = resource.split(":")
-    account = resource_account or (parts[4] if len(parts) > 5 and parts[4] else DEFAULT_ACCOUNT)
+    # Only a real account owns a resource: `aws` (AWS managed policies) or none means ours.
+    owner = parts[4] if len(parts) > 5 and parts[4].isdigit() and len(parts[4]) == 12 else ""
+    account = resource_account or owner or DEFAULT_ACCOUNT
     return f"arn:aws:iam::{account}:user/{DEFAULT_USER}"
 
 

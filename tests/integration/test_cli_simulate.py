@@ -719,3 +719,17 @@ def test_a_bucket_policy_may_repeat_a_sid_an_identity_policy_may_not(
     code, _, err = run_cli(capsys, "--policy", path, "--action", "s3:PutObject")
     assert code == 2
     assert "must be unique" in err
+
+
+def test_aws_managed_policy_cannot_be_changed_even_by_an_administrator(
+    tmp_path: Path, capsys
+) -> None:
+    """IAM User Guide, "AWS managed policies": they cannot be changed; the default caller is a
+    user of our own account, not of the pseudo-account `aws` in the policy's ARN."""
+    admin = write(tmp_path, "admin.json", f.policy_document(f.statement(action="*")))
+    argv = ["--policy", admin, "--action", "iam:CreatePolicyVersion"]
+    code, out, _ = run_cli(capsys, *argv, "--resource", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    assert code == 0
+    assert out.startswith("Decision: IMPLICIT DENY")
+    assert "AWS managed policies belong to AWS" in out
+    assert "arn:aws:iam::000000000000:user/policy-simulator" in out
