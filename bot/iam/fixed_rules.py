@@ -41,8 +41,9 @@ _POLICY_WRITES = frozenset(
 )
 
 # IAM User Guide, "Using service-linked roles": the service defines the role's permissions and
-# trust policy and no one else can edit them; only the description can be edited, and the role
-# is deleted with iam:DeleteServiceLinkedRole (not DeleteRole).
+# trust policy and no one else can edit them (IAM answers UnmodifiableEntity); the description
+# can be edited (UpdateRole / UpdateRoleDescription, so neither is refused here) and the role is
+# deleted with iam:DeleteServiceLinkedRole, not DeleteRole.
 _SERVICE_LINKED_ROLE = "arn:*:iam::*:role/aws-service-role/*"
 _SERVICE_LINKED_ROLE_WRITES = frozenset(
     {
@@ -55,7 +56,6 @@ _SERVICE_LINKED_ROLE_WRITES = frozenset(
         "iam:putrolepermissionsboundary",
         "iam:putrolepolicy",
         "iam:updateassumerolepolicy",
-        "iam:updaterole",
     }
 )
 
@@ -70,6 +70,7 @@ _RESERVED_ROLE_WRITES = _SERVICE_LINKED_ROLE_WRITES | frozenset(
         "iam:passrole",
         "iam:tagrole",
         "iam:untagrole",
+        "iam:updaterole",
         "iam:updateroledescription",
     }
 )
