@@ -35,7 +35,7 @@ from bot.iam.evaluator import (
     StatementTrace,
     asks_about_a_set,
 )
-from bot.iam.policy import Policy, parse_policy
+from bot.iam.policy import REPEATED_SID, Policy, PolicyParseError, parse_policy
 from bot.iam.principal_policies import policies_for_principal
 from bot.iam.principals import parse_principal
 from bot.iam.second_opinion import Comparison, difference_lines, summary
@@ -468,9 +468,7 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         raise InputError("give the policies: --policy FILE, or --principal with --snapshot/--gaad")
     extra = [_policy_file(path) for path in args.policy]
     boundaries = [_policy_file(path) for path in args.boundary]
-    resource_policy = (
-        _policy_file(args.resource_policy, unique_sids=False) if args.resource_policy else None
-    )
+    resource_policy = _resource_policy_file(args.resource_policy) if args.resource_policy else None
     session_policy = _policy_file(args.session_policy) if args.session_policy else None
     principal = args.principal or _default_principal(args.resource, args.resource_account)
 
@@ -504,10 +502,19 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
     return request, policies
 
 
-def _policy_file(path: str, *, unique_sids: bool = True) -> Policy:
-    return parse_policy(
-        read_text_file(path, what="policy file"), name=path, unique_sids=unique_sids
-    )
+def _policy_file(path: str) -> Policy:
+    return parse_policy(read_text_file(path, what="policy file"), name=path)
+
+
+def _resource_policy_file(path: str) -> Policy:
+    """A resource policy file: read like any policy file, except that a repeated Sid is kept
+    (S3 stores bucket policies whose statements share a Sid; IAM refuses them)."""
+    try:
+        return _policy_file(path)
+    except PolicyParseError as exc:
+        if not all(reason.startswith(REPEATED_SID) for reason in exc.reasons):
+            raise
+    return parse_policy(read_text_file(path, what="policy file"), name=path, unique_sids=False)
 
 
 def _default_principal(resource: str, resource_account: str | None) -> str:

@@ -33,6 +33,7 @@ _STATEMENT_KEYS = frozenset(
     }
 )
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+REPEATED_SID = "Statement IDs (SID) must be unique"  # the start of IAM's own message
 
 Effect = Literal["Allow", "Deny"]
 # "*" (everyone) or principal type -> values; types not given are absent.
@@ -161,9 +162,7 @@ def parse_policy(
             continue
         if statement.sid and unique_sids:
             if statement.sid in seen_sids:
-                problems.append(
-                    (index, f"Statement IDs (SID) must be unique; {statement.sid!r} repeats")
-                )
+                problems.append((index, f"{REPEATED_SID}; {statement.sid!r} repeats"))
             seen_sids.add(statement.sid)
         statements.append(statement)
 
