@@ -535,7 +535,9 @@ class Evaluator:
         """The decision for every action sharing ``plan`` (so reasons never name the action)."""
         caller = scope.caller
         skip_org = caller.kind == "service" or _service_linked(caller)
-        scps = () if skip_org or self.policies.principal_in_management_account else self._scps
+        # SCPs limit the IAM users and roles of member accounts; an anonymous caller has none.
+        no_scps = skip_org or caller.kind == "anonymous"
+        scps = () if no_scps or self.policies.principal_in_management_account else self._scps
         rcps = () if skip_org or self.policies.resource_in_management_account else self._rcps
 
         # 1. An explicit deny anywhere wins.
