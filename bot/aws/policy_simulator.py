@@ -256,7 +256,8 @@ def second_opinion(
             stopped = str(exc)
             answers = {}
         except Exception as exc:  # a second opinion never breaks the first
-            log.exception("AWS's simulator failed unexpectedly")
+            log.warning("AWS's simulator failed unexpectedly: %s: %s", type(exc).__name__, exc)
+            log.debug("AWS's simulator failure", exc_info=True)
             stopped = f"AWS's simulator could not be asked ({type(exc).__name__})"
             answers = {}
         for position in positions:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.clicmd._common import (
@@ -36,7 +36,7 @@ from bot.iam.evaluator import (
     StatementTrace,
     asks_about_a_set,
 )
-from bot.iam.policy import Policy, parse_policy
+from bot.iam.policy import REPEATED_SID, Policy, PolicyParseError, parse_policy
 from bot.iam.principal_policies import policies_for_principal
 from bot.iam.principals import parse_principal
 from bot.iam.second_opinion import Comparison, difference_lines, summary
@@ -204,10 +204,10 @@ def _run_lines(args: argparse.Namespace) -> int:
 # --- AWS's simulator as a second opinion ------------------------------------------------------
 
 
-def _simulator_factory(args: argparse.Namespace):
+def _simulator_factory(args: argparse.Namespace) -> Callable[[], Any]:
     """Builds the AWS adapter on first use; boto3 is imported only when --aws is given."""
 
-    def make():
+    def make() -> Any:
         from bot.aws.policy_simulator import from_session  # noqa: PLC0415 - boto3 when used
         from bot.aws.session import make_session  # noqa: PLC0415
 
@@ -216,7 +216,12 @@ def _simulator_factory(args: argparse.Namespace):
     return make
 
 
-def _ask_aws(evaluated, make_simulator, *, principal_source: str | None = None):
+def _ask_aws(
+    evaluated: Sequence[tuple[Request, PolicySet, Decision]],
+    make_simulator: Callable[[], Any],
+    *,
+    principal_source: str | None = None,
+) -> list[Comparison]:
     from bot.aws.policy_simulator import second_opinion  # noqa: PLC0415 - boto3 when used
 
     return second_opinion(evaluated, make_simulator, principal_source=principal_source)
@@ -229,12 +234,10 @@ def _principal_source(args: argparse.Namespace, request: Request) -> str | None:
         return None
     if _trust_action(request.action):
         return None  # the trust policy comes from the snapshot: simulate the documents
+    # A session ARN does not carry its role's path, which SimulatePrincipalPolicy needs: a
+    # session is simulated from the snapshot's documents instead.
     caller = parse_principal(request.principal_arn)
-    if caller.kind == "user":
-        return request.principal_arn
-    if caller.kind in ("role", "assumed_role"):
-        return caller.role_arn if caller.kind == "assumed_role" else request.principal_arn
-    return None
+    return request.principal_arn if caller.kind in ("user", "role") else None
 
 
 def _trust_action(action: str) -> bool:
@@ -249,7 +252,8 @@ def _second_opinion_text(comparisons: Sequence[Comparison], *, per_request: bool
         lines.append(f"AWS's simulator: {only.aws} -- {verdict}")
         if only.note:
             lines.append(f"  {only.note}")
-    lines.append(summary(comparisons)[0].upper() + summary(comparisons)[1:])
+    sentence = summary(comparisons)
+    lines.append(sentence[0].upper() + sentence[1:])
     for line in difference_lines(comparisons):
         lines.append(f"  differs: {line}")
     return "\n".join(lines) + "\n"
@@ -423,7 +427,8 @@ def _scalar(value: str | int | float | bool) -> str:
 def _parse(document: Any, name: str) -> Policy:
     if not isinstance(document, dict | str):
         raise InputError(f"{name} must be a policy document (a JSON object)")
-    return parse_policy(document, name=name)
+    # A resource policy of a service other than IAM may repeat a Sid (S3 stores that).
+    return parse_policy(document, name=name, unique_sids=name != "resource_policy")
 
 
 def _policy_list(data: Mapping[str, Any], key: str) -> list[Policy]:
@@ -467,7 +472,7 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         raise InputError("give the policies: --policy FILE, or --principal with --snapshot/--gaad")
     extra = [_policy_file(path) for path in args.policy]
     boundaries = [_policy_file(path) for path in args.boundary]
-    resource_policy = _policy_file(args.resource_policy) if args.resource_policy else None
+    resource_policy = _resource_policy_file(args.resource_policy) if args.resource_policy else None
     session_policy = _policy_file(args.session_policy) if args.session_policy else None
     principal = args.principal or _default_principal(args.resource, args.resource_account)
 
@@ -506,9 +511,22 @@ def _policy_file(path: str) -> Policy:
     return parse_policy(refuse_unsafe_json(text, what="policy file", path=path), name=path)
 
 
+def _resource_policy_file(path: str) -> Policy:
+    """A resource policy file: read like any policy file, except that a repeated Sid is kept
+    (S3 stores bucket policies whose statements share a Sid; IAM refuses them)."""
+    try:
+        return _policy_file(path)
+    except PolicyParseError as exc:
+        if not all(reason.startswith(REPEATED_SID) for reason in exc.reasons):
+            raise
+    return parse_policy(read_text_file(path, what="policy file"), name=path, unique_sids=False)
+
+
 def _default_principal(resource: str, resource_account: str | None) -> str:
     parts = resource.split(":")
-    account = resource_account or (parts[4] if len(parts) > 5 and parts[4] else DEFAULT_ACCOUNT)
+    # Only a real account owns a resource: `aws` (AWS managed policies) or none means ours.
+    owner = parts[4] if len(parts) > 5 and parts[4].isdigit() and len(parts[4]) == 12 else ""
+    account = resource_account or owner or DEFAULT_ACCOUNT
     return f"arn:aws:iam::{account}:user/{DEFAULT_USER}"
 
 

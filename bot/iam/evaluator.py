@@ -25,7 +25,7 @@ from typing import Literal
 
 from bot.iam.catalogue import default_catalogue
 from bot.iam.conditions import CompiledCondition, normalise_context
-from bot.iam.fixed_rules import is_always_allowed, never_changeable
+from bot.iam.fixed_rules import ALWAYS_ALLOWED, FIXED_ACTIONS, is_always_allowed, never_changeable
 from bot.iam.matching import Matcher, action_matcher, arn_matcher
 from bot.iam.policy import Policy, Principal, Statement
 from bot.iam.principals import PrincipalInfo, Via, names_identity, parse_principal, principal_via
@@ -251,7 +251,7 @@ class CompiledStatement:
         return all(c.holds(context) for c in self._conditions)
 
     def principal_via(self, caller: PrincipalInfo, *, has_boundary: bool) -> Via | None:
-        """How the Principal/NotPrincipal element reaches the caller (``wildcard`` if absent)."""
+        """How the Principal/NotPrincipal element reaches the caller (None: it does not)."""
         if self._principals is not None:
             return principal_via(self._principals, caller)
         if self._not_principals is None:
@@ -259,20 +259,16 @@ class CompiledStatement:
             # NotPrincipal it names no one (AWS refuses to store one, so it matches nobody).
             # RCPs are written with Principal "*"; the parser's lenient form keeps them global.
             return "wildcard" if self.kind == "rcp" else None
-        if self._not_principals is not None:
-            if self.is_deny:
-                # Documented: a Deny with NotPrincipal always denies a caller that has a
-                # permissions boundary; otherwise it denies unless every identity of the
-                # caller (account, role, session) is excluded.
-                if has_boundary:
-                    return "wildcard"
-                spared = all(
-                    names_identity(self._not_principals, i, caller) for i in caller.identities
-                )
-                return None if spared else "wildcard"
-            listed = any(names_identity(self._not_principals, i, caller) for i in caller.identities)
-            return None if listed else "wildcard"
-        return None
+        if self.is_deny:
+            # Documented: a Deny with NotPrincipal always denies a caller that has a
+            # permissions boundary; otherwise it denies unless every identity of the
+            # caller (account, role, session) is excluded.
+            if has_boundary:
+                return "wildcard"
+            spared = all(names_identity(self._not_principals, i, caller) for i in caller.identities)
+            return None if spared else "wildcard"
+        listed = any(names_identity(self._not_principals, i, caller) for i in caller.identities)
+        return None if listed else "wildcard"
 
 
 class _Layer:
@@ -348,8 +344,8 @@ class _Scope:
         self.as_set = resource_is_pattern and has_wildcard(resource)
         self.memo: dict[CompiledStatement, Via | None] = {}
         self.set_memo: dict[tuple[str, ...], dict[CompiledStatement, Via | None]] = {}
-        # (id(plan), strict, the resource patterns of a set question) -> decision
-        self.decisions: dict[tuple[int, bool, tuple[str, ...]], Decision] = {}
+        # (id(plan), strict[, the resource patterns of a set question]) -> decision
+        self.decisions: dict[tuple[object, ...], Decision] = {}
 
     def applies(self, statement: CompiledStatement, *, as_set: tuple[str, ...] = ()) -> Via | None:
         """Whether a statement (action already matched) applies; ``via`` for principals.
@@ -402,7 +398,10 @@ class Evaluator:
             layer("resource", (policies.resource_policy,)) if policies.resource_policy else None
         )
         self._layers = tuple(layers)
+        # Whether a role trust policy / KMS key policy must be present and allow (see _decide).
+        self._must_allow_applies = policies.resource_policy is not None or policies.complete
         self._plans: dict[str, _Plan] = {}
+        self._actions: dict[str, tuple[_Plan, bool]] = {}
         self._interned: dict[_Plan, _Plan] = {}
 
     # -- public API --
@@ -490,23 +489,36 @@ class Evaluator:
 
     def _decide(self, action: str, scope: _Scope) -> Decision:
         action_lower = action.lower()
-        if is_always_allowed(action_lower, scope.caller.kind):
+        # One lookup per action: its plan, and whether a fixed AWS rule may concern it.
+        entry = self._actions.get(action_lower)
+        if entry is None:
+            entry = (self._plan(action_lower), action_lower in _FIXED_RULE_ACTIONS)
+            self._actions[action_lower] = entry
+        plan, special = entry
+        if special and is_always_allowed(action_lower, scope.caller.kind):
             return Decision(
                 "allowed", (), f"{action} needs no permission and no policy can deny it"
             )
-        plan = self._plan(action_lower)
-        as_set = _request_patterns(action_lower, scope.resource) if scope.as_set else ()
-        # A question about any KMS key (or role) is still about keys: each needs its key policy.
-        targets = as_set or (scope.resource,)
-        strict = (self._resource is not None or self.policies.complete) and all(
-            _resource_policy_must_allow(action_lower, target) for target in targets
-        )
-        key = (id(plan), strict, as_set)
+        key: tuple[object, ...]
+        if scope.as_set:
+            as_set = _request_patterns(action_lower, scope.resource)
+            # A question about any KMS key (or role) is still about keys: each needs its policy.
+            targets = as_set or (scope.resource,)
+            strict = self._must_allow_applies and all(
+                _resource_policy_must_allow(action_lower, t) for t in targets
+            )
+            key = (id(plan), strict, as_set)
+        else:
+            as_set = ()
+            strict = self._must_allow_applies and _resource_policy_must_allow(
+                action_lower, scope.resource
+            )
+            key = (id(plan), strict)
         decision = scope.decisions.get(key)
         if decision is None:
             decision = self._decide_plan(plan, scope, resource_must_allow=strict, as_set=as_set)
             scope.decisions[key] = decision
-        if decision.decision != "explicit_deny":
+        if special and decision.decision != "explicit_deny":
             fixed = never_changeable(action, scope.resource)
             if fixed is not None:
                 return Decision("implicit_deny", (), fixed)
@@ -523,7 +535,9 @@ class Evaluator:
         """The decision for every action sharing ``plan`` (so reasons never name the action)."""
         caller = scope.caller
         skip_org = caller.kind == "service" or _service_linked(caller)
-        scps = () if skip_org or self.policies.principal_in_management_account else self._scps
+        # SCPs limit the IAM users and roles of member accounts; an anonymous caller has none.
+        no_scps = skip_org or caller.kind == "anonymous"
+        scps = () if no_scps or self.policies.principal_in_management_account else self._scps
         rcps = () if skip_org or self.policies.resource_in_management_account else self._rcps
 
         # 1. An explicit deny anywhere wins.
@@ -612,7 +626,7 @@ class Evaluator:
 
         if resource_must_allow and not resource_allows:
             matched += identity_matched
-            what = _must_allow_label(scope.resource)
+            what = _must_allow_label(as_set[0] if as_set else scope.resource)
             if self._resource is None:
                 why = (
                     f"the {what} must allow the request even within the account, and the "
@@ -677,6 +691,9 @@ def _services_of(actions: tuple[str, ...]) -> frozenset[str] | None:
 
 
 # The actions a role trust policy governs.
+# Actions some fixed AWS rule (bot.iam.fixed_rules) may decide whatever the policies say.
+_FIXED_RULE_ACTIONS = FIXED_ACTIONS | frozenset(ALWAYS_ALLOWED)
+
 _TRUST_ACTIONS = ("sts:assumerole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext")
 
 

@@ -41,8 +41,9 @@ _POLICY_WRITES = frozenset(
 )
 
 # IAM User Guide, "Using service-linked roles": the service defines the role's permissions and
-# trust policy and no one else can edit them; only the description can be edited, and the role
-# is deleted with iam:DeleteServiceLinkedRole (not DeleteRole).
+# trust policy and no one else can edit them (IAM answers UnmodifiableEntity); the description
+# can be edited (UpdateRole / UpdateRoleDescription, so neither is refused here) and the role is
+# deleted with iam:DeleteServiceLinkedRole, not DeleteRole.
 _SERVICE_LINKED_ROLE = "arn:*:iam::*:role/aws-service-role/*"
 _SERVICE_LINKED_ROLE_WRITES = frozenset(
     {
@@ -55,7 +56,6 @@ _SERVICE_LINKED_ROLE_WRITES = frozenset(
         "iam:putrolepermissionsboundary",
         "iam:putrolepolicy",
         "iam:updateassumerolepolicy",
-        "iam:updaterole",
     }
 )
 
@@ -70,6 +70,7 @@ _RESERVED_ROLE_WRITES = _SERVICE_LINKED_ROLE_WRITES | frozenset(
         "iam:passrole",
         "iam:tagrole",
         "iam:untagrole",
+        "iam:updaterole",
         "iam:updateroledescription",
     }
 )
@@ -89,6 +90,10 @@ _NEVER_CHANGEABLE: tuple[tuple[str, frozenset[str], str], ...] = (
     (_RESERVED_ROLE, _RESERVED_ROLE_WRITES, "roles under /aws-reserved/ are managed by AWS"),
     (_AWS_MANAGED_ALIAS, _ALIAS_WRITES, "aliases under alias/aws/ are reserved for AWS"),
 )
+
+
+# Every action some rule above refuses: lets the evaluator skip the rules for all others.
+FIXED_ACTIONS = frozenset().union(*(actions for _, actions, _ in _NEVER_CHANGEABLE))
 
 
 def is_always_allowed(action_lower: str, caller_kind: str) -> bool:

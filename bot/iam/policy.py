@@ -33,6 +33,7 @@ _STATEMENT_KEYS = frozenset(
     }
 )
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
+REPEATED_SID = "Statement IDs (SID) must be unique"  # the start of IAM's own message
 
 Effect = Literal["Allow", "Deny"]
 # "*" (everyone) or principal type -> values; types not given are absent.
@@ -99,8 +100,15 @@ class Policy:
         return self.version == VERSION_2012
 
 
-def parse_policy(document: Mapping[str, Any] | str, *, name: str = "") -> Policy:
-    """Parse and validate a policy document (a dict or its JSON text)."""
+def parse_policy(
+    document: Mapping[str, Any] | str, *, name: str = "", unique_sids: bool = True
+) -> Policy:
+    """Parse and validate a policy document (a dict or its JSON text).
+
+    IAM refuses a repeated Sid ("In IAM, the Sid value must be unique within a JSON policy",
+    IAM User Guide, "IAM JSON policy elements: Sid"); other services' resource policies (S3
+    bucket policies) store them, so ``unique_sids=False`` accepts them.
+    """
     problems: list[tuple[int | None, str]] = []
     if isinstance(document, str | bytes):
         if not document.strip():
@@ -152,11 +160,9 @@ def parse_policy(document: Mapping[str, Any] | str, *, name: str = "") -> Policy
         statement = _parse_statement(index, raw, problems)
         if statement is None:
             continue
-        if statement.sid:
+        if statement.sid and unique_sids:
             if statement.sid in seen_sids:
-                problems.append(
-                    (index, f"Statement IDs (SID) must be unique; {statement.sid!r} repeats")
-                )
+                problems.append((index, f"{REPEATED_SID}; {statement.sid!r} repeats"))
             seen_sids.add(statement.sid)
         statements.append(statement)
 

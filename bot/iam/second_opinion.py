@@ -163,8 +163,16 @@ def summary(comparisons: Sequence[Comparison]) -> str:
     """One sentence over all requests: agreement, differences, or why only we answered."""
     asked = [c for c in comparisons if c.aws is not None]
     if not asked:
-        reasons = sorted({c.note for c in comparisons if c.note})
-        why = f": {reasons[0]}" if len(reasons) == 1 else ""
+        counts: dict[str, int] = {}
+        for c in comparisons:
+            if c.note:
+                counts[c.note] = counts.get(c.note, 0) + 1
+        if len(counts) <= 1:
+            why = f": {next(iter(counts))}" if counts else ""
+        else:
+            why = ": " + "; ".join(
+                f"{reason} ({n} request{'s' if n != 1 else ''})" for reason, n in counts.items()
+            )
         return f"only the local engine answered{why}"
     agreed = sum(1 for c in asked if c.agrees)
     text = f"local engine and AWS's simulator agree on {agreed} of {len(asked)} requests"

@@ -692,3 +692,44 @@ def test_aws_about_a_live_principal_uses_simulate_principal_policy(capsys, monke
     assert code == 0
     assert "AWS's simulator: implicit_deny" in out
     assert "AWS lacked context values: aws:MultiFactorAuthPresent" in out
+
+
+def test_a_bucket_policy_may_repeat_a_sid_an_identity_policy_may_not(
+    tmp_path: Path, capsys
+) -> None:
+    """IAM User Guide, "IAM JSON policy elements: Sid": "In IAM, the Sid value must be unique
+    within a JSON policy"; S3 stores bucket policies whose statements share a Sid, so simulate
+    takes them as resource policies and still refuses them as IAM policies."""
+    statement = {
+        "Sid": "Shared",
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"},
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+    }
+    bucket = {
+        "Version": "2012-10-17",
+        "Statement": [statement, {**statement, "Action": "s3:PutObject"}],
+    }
+    path = write(tmp_path, "bucket.json", bucket)
+    argv = ["--resource-policy", path, "--principal", ALICE, "--action", "s3:PutObject"]
+    code, out, err = run_cli(capsys, *argv, "--resource", "arn:aws:s3:::amzn-s3-demo-bucket/a")
+    assert code == 0, err
+    assert out.startswith("Decision: ALLOWED")
+    code, _, err = run_cli(capsys, "--policy", path, "--action", "s3:PutObject")
+    assert code == 2
+    assert "must be unique" in err
+
+
+def test_aws_managed_policy_cannot_be_changed_even_by_an_administrator(
+    tmp_path: Path, capsys
+) -> None:
+    """IAM User Guide, "AWS managed policies": they cannot be changed; the default caller is a
+    user of our own account, not of the pseudo-account `aws` in the policy's ARN."""
+    admin = write(tmp_path, "admin.json", f.policy_document(f.statement(action="*")))
+    argv = ["--policy", admin, "--action", "iam:CreatePolicyVersion"]
+    code, out, _ = run_cli(capsys, *argv, "--resource", "arn:aws:iam::aws:policy/ReadOnlyAccess")
+    assert code == 0
+    assert out.startswith("Decision: IMPLICIT DENY")
+    assert "AWS managed policies belong to AWS" in out
+    assert "arn:aws:iam::000000000000:user/policy-simulator" in out

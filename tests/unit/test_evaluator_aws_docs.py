@@ -588,3 +588,23 @@ def test_get_session_token_is_not_controlled_by_policies() -> None:
     assert decide(denied, USER, "sts:GetSessionToken", "*").allowed
     # a role session is no IAM user: its policies decide as usual
     assert decide(denied, SESSION, "sts:GetSessionToken", "*").decision == "explicit_deny"
+
+
+def test_scps_do_not_apply_to_anonymous_callers_but_rcps_do() -> None:
+    """AWS Organizations User Guide, "Service control policies (SCPs)": SCPs affect only IAM users
+    and roles managed by accounts in the organization; "Resource control policies (RCPs)": RCPs
+    apply to the organization's resources whoever asks, anonymous requests included."""
+    public = policy(
+        allow("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/*", Principal="*"), name="bucket"
+    )
+    deny_reads = policy(deny("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/*"), allow("*"))
+    with_scp = PolicySet(resource_policy=public, scps=[[deny_reads]])
+    assert decide(with_scp, "*", "s3:GetObject", BUCKET_OBJECT, resource_account=ACCOUNT).allowed
+    rcp = policy(
+        deny("s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/*", Principal="*"),
+        allow("*", Principal="*"),
+        name="rcp",
+    )
+    with_rcp = PolicySet(resource_policy=public, rcps=[[rcp]])
+    decision = decide(with_rcp, "*", "s3:GetObject", BUCKET_OBJECT, resource_account=ACCOUNT)
+    assert decision.decision == "explicit_deny"
