@@ -202,9 +202,12 @@ SESSION_EC2_ONLY = policy(allow("ec2:*"), name="session")
 
 @pytest.mark.parametrize("named", [SESSION, ROLE, "*"])
 def test_session_policy_implicit_deny_limits_resource_policy_grants(named: str) -> None:
-    """IAM User Guide, "Session policies": the session's permissions cannot exceed its session
-    policy -- an implicit deny there denies even when the bucket policy names the session, the
-    role, or everyone."""
+    """IAM User Guide, "Session policies" and "How AWS enforcement code logic evaluates
+    requests" (session policies may override an allow with an implicit deny): an implicit deny
+    in the session policy denies even when the bucket policy names the role, the session or
+    everyone. For the session ARN the "Session policies" page reads otherwise ("not limited by
+    the session policy"); issue 11 and an independent evaluator's AWS-checked corpus say the
+    session policy still limits it, which is what is implemented -- `simulate --aws` asks AWS."""
     bucket_policy = policy(allow("s3:GetObject", BUCKET_OBJECT, Principal={"AWS": named}))
     policies = PolicySet(session_policy=SESSION_EC2_ONLY, resource_policy=bucket_policy)
     decision = decide(policies, SESSION, "s3:GetObject", BUCKET_OBJECT, resource_account=ACCOUNT)
