@@ -58,10 +58,11 @@ def with_last_accessed(args: argparse.Namespace, snapshot: AccountSnapshot) -> A
         workers=args.last_accessed_workers,
     )
     principals = len(snapshot.users) + sum(1 for r in snapshot.roles if not r.is_service_linked)
-    note(
-        f"last-accessed data: {len(collected.services)}/{principals} principals,"
-        f" {collected.calls} AWS calls, {args.last_accessed_workers} at once"
-    )
+    if args.last_accessed:  # the demo reads its usage data unasked, and in-process: no cost
+        note(
+            f"last-accessed data: {len(collected.services)}/{principals} principals,"
+            f" {collected.calls} AWS calls, {args.last_accessed_workers} at once"
+        )
     for problem in collected.problems[:5]:
         note(f"last-accessed data not read for {problem}")
     return updated

@@ -167,11 +167,19 @@ def run(args: argparse.Namespace) -> int:
         return _audit_and_render(args, config=config, only=only, now=now)
 
 
+def _wants_last_accessed(args: argparse.Namespace) -> bool:
+    """Asked for, or the demo account read live: its usage data costs no AWS call, so the demo
+    runs every check (principal.unused_services included)."""
+    if getattr(args, "last_accessed", False):
+        return True
+    return bool(getattr(args, "demo", False) and not args.snapshot and not args.gaad)
+
+
 def _audit_and_render(
     args: argparse.Namespace, *, config: AuditConfig, only: list[str] | None, now: datetime
 ) -> int:
     snapshot = load_snapshot(args, now=now)
-    if getattr(args, "last_accessed", False):
+    if _wants_last_accessed(args):
         from bot.clicmd._last_accessed import with_last_accessed  # noqa: PLC0415 - boto3
 
         snapshot = with_last_accessed(args, snapshot)

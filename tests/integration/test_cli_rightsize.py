@@ -100,3 +100,12 @@ def test_the_bot_reads_last_accessed_data_when_configured() -> None:
     assert on.service_last_accessed is not None
     kate = next(u.arn for u in on.users if u.name == "kate.notaction")
     assert on.service_last_accessed[kate]["ec2"] == ""
+
+
+def test_the_demo_audit_runs_every_check_usage_included(capsys) -> None:
+    """`make demo` shows the whole catalogue: the demo's usage data costs no AWS call, so
+    principal.unused_services runs without --last-accessed and nothing is skipped."""
+    assert cli.main(["audit", "--demo", "--format", "json"]) in (0, 1)
+    report = json.loads(capsys.readouterr().out)
+    assert report["skipped"] == []
+    assert any(f["check_id"] == "principal.unused_services" for f in report["findings"])
