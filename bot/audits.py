@@ -69,6 +69,18 @@ class AccountAudits:
         self._reports: OrderedDict[str, tuple[Report, StoredReport]] = OrderedDict()
         self._snapshot: CachedSnapshot | None = None
 
+    def for_target(self, target: str, source: SnapshotSource) -> AccountAudits:
+        """The same pipeline (store, config, clock, TTL) for another account: one bot auditing
+        several accounts, and the ack benchmark's second account."""
+        return AccountAudits(
+            target=target,
+            source=source,
+            store=self._store,
+            config=self._config,
+            clock=self._clock,
+            ttl_seconds=self._ttl,
+        )
+
     def add_after_audit(self, hook: Callable[[AuditResult], None]) -> None:
         self._after.append(hook)
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding, Severity
 from bot.audit.report import Report
+from bot.render.evidence import evidence_lines
+from bot.render.grammar import plural
 from bot.slack.posture import MfaPosture, PrincipalProfile
 
 # Slack's documented limits (see shared/slack.md).
@@ -304,7 +306,7 @@ def progress_message(
         marks.append(f"{mark} {name}")
     ctx = ["  ".join(marks)]
     if joined:
-        ctx.append(f"{joined} more request(s) joined this audit")
+        ctx.append(f"{plural(joined, 'more request')} joined this audit")
     return message(
         f"Auditing account {account_id}... ({stage})",
         [section(f":mag: *{label}*"), context(ctx)],
@@ -336,17 +338,20 @@ def severity_counts(summary: dict[str, int]) -> list[str]:
     ]
 
 
-def finding_text(finding: Finding, *, limit: int) -> str:
-    """One finding: severity, check id, title, resource, detail, then as much evidence as fits."""
+def finding_text(finding: Finding, *, limit: int, evidence: bool = True) -> str:
+    """One finding: severity, check id, title, resource, detail, then its evidence said as short
+    bullets (bot.render.evidence) as far as they fit; the raw evidence is in the attached report."""
     head = (
         f"{SEVERITY_EMOJI[finding.severity]} *{finding.severity.value.upper()}* "
         f"{code(finding.check_id)} {escape(finding.title)}\n"
         f"*Resource:* {code(finding.resource_arn)}\n{escape(finding.detail)}"
     )
     lines = [head]
-    for key, value in list(finding.evidence.items())[:6]:
-        shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        lines.append(f"> *{escape(key)}:* {escape(clip(shown, 300))}")
+    if evidence:
+        lines += [
+            f"• {escape(clip(line, 300))}"
+            for line in evidence_lines(finding.check_id, finding.evidence)
+        ]
     return clip("\n".join(lines), limit)
 
 
@@ -383,7 +388,7 @@ def audit_page(
     facts = [
         f"Generated {escape(report.generated_at.isoformat(timespec='seconds'))}"
         f" ({format_age(age_of, now)})",
-        f"{len(report.checks)} checks ran",
+        f"{plural(len(report.checks), 'check')} ran",
     ]
     if min_severity:
         facts.append(f"showing {escape(min_severity.value)} and worse")
@@ -394,7 +399,7 @@ def audit_page(
         problems = "; ".join(escape(e.message) for e in report.errors[:5])
         budget.add(
             section(
-                f":warning: *{len(report.errors)} problem(s) during the audit:* {problems}",
+                f":warning: *{plural(len(report.errors), 'problem')} during the audit:* {problems}",
                 limit=600,
             )
         )
@@ -430,7 +435,8 @@ def audit_page(
     summary = report.summary()
     counts = ", ".join(f"{summary[s.value]} {s.value}" for s in SEVERITIES_WORST_FIRST)
     fallback = (
-        f"IAM audit of account {report.account_id}: {len(report.findings)} findings ({counts})"
+        f"IAM audit of account {report.account_id}:"
+        f" {plural(len(report.findings), 'finding')} ({counts})"
     )
     return AuditPage(message(fallback, budget.blocks), page, pages, len(chunk), len(findings))
 
@@ -450,14 +456,19 @@ def status_message(
         blocks = [section(escape(text))]
     else:
         age = format_age(generated_at, now)
-        text = f"Last audit of account {account_id}: {sum(summary.values())} findings, {age}"
+        found = plural(sum(summary.values()), "finding")
+        text = f"Last audit of account {account_id}: {found}, {age}"
         blocks = [
             header(f"Status: account {account_id}" + (" (demo)" if demo else "")),
             fields(severity_counts(summary)),
             context(
                 [
                     f"Last audit {_iso(generated_at)} ({age})",
-                    *([f":warning: {errors} problem(s) during that audit"] if errors else []),
+                    *(
+                        [f":warning: {plural(errors, 'problem')} during that audit"]
+                        if errors
+                        else []
+                    ),
                 ]
             ),
         ]
@@ -550,7 +561,7 @@ def principal_message(
         )
     )
     budget.add(divider())
-    budget.add(section(f"*Findings ({len(profile.findings)}):*"))
+    budget.add(section(f"*{plural(len(profile.findings), 'finding').capitalize()}:*"))
     for finding in profile.findings[:10]:
         if not budget.add(
             section(finding_text(finding, limit=700)), reserve_blocks=1, reserve_text=200
@@ -558,8 +569,8 @@ def principal_message(
             break
     budget.add(context([f"From the audit data of {format_age(as_of, now)}"]))
     text = (
-        f"{profile.kind} {profile.name}: {len(profile.findings)} findings,"
-        f" {len(profile.risks)} effective risks"
+        f"{profile.kind} {profile.name}: {plural(len(profile.findings), 'finding')},"
+        f" {plural(len(profile.risks), 'effective risk')}"
     )
     return message(text, budget.blocks)
 
@@ -617,7 +628,7 @@ def lint_message(findings: Sequence[Any]) -> Message:
         budget.add(header("Policy lint: no findings"))
         budget.add(section(":white_check_mark: The linter found nothing wrong with this policy."))
         return message("Policy lint: no findings", budget.blocks)
-    budget.add(header(f"Policy lint: {len(findings)} finding(s)"))
+    budget.add(header(f"Policy lint: {plural(len(findings), 'finding')}"))
     shown = 0
     for item in findings:
         where = "document" if item.statement is None else f"statement {item.statement}"
@@ -631,11 +642,14 @@ def lint_message(findings: Sequence[Any]) -> Message:
     if shown < len(findings):
         budget.add(
             context(
-                [f"{len(findings) - shown} more finding(s) not shown; run `iam-audit lint` for all"]
+                [
+                    f"{plural(len(findings) - shown, 'more finding')} not shown;"
+                    " run `iam-audit lint` for all"
+                ]
             )
         )
     worst = max(findings, key=lambda f: f.severity.rank).severity.value
-    return message(f"Policy lint: {len(findings)} finding(s), worst {worst}", budget.blocks)
+    return message(f"Policy lint: {plural(len(findings), 'finding')}, worst {worst}", budget.blocks)
 
 
 def lint_modal(*, channel_id: str) -> dict[str, Any]:
@@ -667,7 +681,7 @@ def accounts_progress_message(label: str, stage: str, *, joined: int = 0) -> Mes
     """The "Auditing 12 accounts... (3/12 accounts audited)" message, updated as accounts finish."""
     ctx = [":hourglass_flowing_sand: accounts are audited a few at a time"]
     if joined:
-        ctx.append(f"{joined} more request(s) joined this audit")
+        ctx.append(f"{plural(joined, 'more request')} joined this audit")
     return message(
         f"Auditing {label}... ({stage})",
         [section(f":mag: *Auditing {escape(label)}...* ({escape(stage)})"), context(ctx)],
@@ -696,7 +710,7 @@ def account_line_text(
     icon = SEVERITY_EMOJI[worst] if worst else ":white_check_mark:"
     text = f"{icon} {code(account_id)} {counts_text(counts)}"
     if errors:
-        text += f" :warning: {errors} check(s) failed"
+        text += f" :warning: {plural(errors, 'check')} failed"
     if age:
         text += f" _({escape(age)})_"
     return text
@@ -720,8 +734,7 @@ def multi_account_message(
     """
     budget = Budget()
     count = len(multi.accounts)
-    plural = "s" if count != 1 else ""
-    budget.add(header(f"IAM audit: {count} account{plural}" + (" (demo)" if demo else "")))
+    budget.add(header(f"IAM audit: {plural(count, 'account')}" + (" (demo)" if demo else "")))
     budget.add(fields(severity_counts(multi.totals())))
     budget.add(
         context(
@@ -743,7 +756,9 @@ def multi_account_message(
         shown += 1
     if shown < len(lines):
         budget.add(
-            context([f"{len(lines) - shown} more account(s): the full table is in the thread"]),
+            context(
+                [f"{plural(len(lines) - shown, 'more account')}: the full table is in the thread"]
+            ),
             reserve_blocks=2,
         )
     if multi.failures:
@@ -751,7 +766,7 @@ def multi_account_message(
     budget.add(context(["`/iam-audit status <account-id>` shows one account's last audit"]))
     totals = multi.totals()
     fallback = (
-        f"IAM audit of {count} accounts: {sum(totals.values())} findings"
+        f"IAM audit of {plural(count, 'account')}: {plural(sum(totals.values()), 'finding')}"
         f" ({counts_text(totals)}); {len(multi.failures)} not audited"
     )
     return message(fallback, budget.blocks)
@@ -763,7 +778,7 @@ def digest_accounts_message(summary: Any) -> Message:
     """
     budget = Budget()
     count = len(summary.accounts)
-    budget.add(header(f"IAM digest: {count} accounts"))
+    budget.add(header(f"IAM digest: {plural(count, 'account')}"))
     budget.add(fields(severity_counts(summary.totals())))
     budget.add(
         context(
@@ -783,9 +798,9 @@ def digest_accounts_message(summary: Any) -> Message:
             break
         shown += 1
     if shown < count:
-        budget.add(context([f"{count - shown} more account(s) in their own digests below"]))
+        budget.add(context([f"{plural(count - shown, 'more account')} in their own digests below"]))
     return message(
-        f"IAM digest of {count} accounts: {summary.new_total} new,"
+        f"IAM digest of {plural(count, 'account')}: {summary.new_total} new,"
         f" {summary.resolved_total} resolved, {sum(summary.totals().values())} open",
         budget.blocks,
     )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding
 from bot.digest.content import Digest
+from bot.render.grammar import plural
 from bot.slack.blocks import (
     SECTION_TEXT,
     SEVERITY_EMOJI,
@@ -136,7 +137,7 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
     if digest.previous_at:
         notes.append(f"previous digest {digest.previous_at:%Y-%m-%d %H:%M} UTC")
     if digest.errors:
-        notes.append(f":warning: {digest.errors} check(s) could not run")
+        notes.append(f":warning: {plural(digest.errors, 'check')} could not run")
     if schedule_note:
         notes.append(escape(schedule_note))
     budget.add(context(notes))

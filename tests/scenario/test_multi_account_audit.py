@@ -219,7 +219,7 @@ def test_an_account_outside_the_configured_list_is_refused(make_bot, org) -> Non
     assert "not among the configured accounts" in reply["text"]
     # `all` means the configured list, not the whole organization.
     bot.command("audit account all", response_url=bot.mock.response_url("r2"))
-    final = _final(bot, "IAM audit of 1 accounts")
+    final = _final(bot, "IAM audit of 1 account:")
     assert allowed in json.dumps(final["blocks"])
     assert org["refused"] not in json.dumps(final["blocks"])
 
@@ -236,7 +236,7 @@ def test_the_audit_allowlist_applies(make_bot, org) -> None:
 def test_demo_mode_audits_the_demo_account_as_a_one_account_organization(make_bot) -> None:
     bot = make_bot()  # IAM_AUDIT_DEMO=true: no AWS at all
     bot.command("audit account all")
-    final = _final(bot, "IAM audit of 1 accounts")
+    final = _final(bot, "IAM audit of 1 account:")
     assert "(demo)" in final["blocks"][0]["text"]["text"]
     assert MANAGEMENT in json.dumps(final["blocks"])
     bot.command("audit account 111122223333", response_url=bot.mock.response_url("r2"))

@@ -230,7 +230,7 @@ def test_help_progress_status_fit_and_escape() -> None:
     assert check_limits(progress) == []
     assert "(auditing)" in progress["text"]
     assert "&lt;!here&gt;" in json.dumps(progress["blocks"])
-    assert "2 more request(s) joined" in json.dumps(progress)
+    assert "2 more requests joined" in json.dumps(progress)
     status = status_message(
         account_id="1",
         summary={"high": 2},
@@ -253,7 +253,7 @@ def test_lint_message_with_many_findings_fits() -> None:
 
     message = lint_message([Item(i) for i in range(500)])
     assert check_limits(message) == []
-    assert "more finding(s) not shown" in json.dumps(message)
+    assert "more findings not shown" in json.dumps(message)
     assert "<!channel>" not in json.dumps(message)
 
 
