@@ -7,8 +7,11 @@ with a signed `/iam-audit audit`, and a second account submitted to the same job
 signed slash commands (a mix of audit, status, help and mfa) are sent C at a time and the time to
 each HTTP response, which is Bolt's ack, is measured.
 
-    .venv/bin/python -m bench.ack_latency            # 200 commands, 40 concurrent
-    .venv/bin/python -m bench.ack_latency --requests 500 --concurrency 50 --users 4000
+    .venv/bin/python -m bench.ack_latency            # 200 commands, 40 concurrent, both modes
+    .venv/bin/python -m bench.ack_latency --mode processes --requests 500 --users 4000
+
+Both modes are measured in one run, one after the other: "threads" runs the checks on the bot's
+audit threads (how the bot worked before worker processes), "processes" in the worker pool.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bench.synth import generate_account
@@ -42,11 +46,34 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    mode: str
+    latencies: list[float]
+    wall: float
+    audits_done: int
+    audit_seconds: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies, 0.99)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=40)
     parser.add_argument("--users", type=int, default=3000, help="users in each synthetic account")
+    parser.add_argument(
+        "--mode",
+        choices=("both", "threads", "processes"),
+        default="both",
+        help="audits on the bot's threads (before), in worker processes (after), or both",
+    )
     args = parser.parse_args(argv)
 
     now = datetime.now(UTC)
@@ -56,6 +83,29 @@ def main(argv: list[str] | None = None) -> int:
     snapshot = snapshot_from_gaad(
         account.gaad, now=now, credential_report_csv=account.credential_report_csv
     )
+    modes = {"threads": 0, "processes": 2}
+    chosen = list(modes) if args.mode == "both" else [args.mode]
+    results = [measure(args, snapshot, mode, modes[mode]) for mode in chosen]
+    print(
+        f"ack latency of {args.requests} signed slash commands, {args.concurrency} concurrent,"
+        f" with two audits of {args.users} users / {args.users // 2} roles running throughout:"
+    )
+    for result in results:
+        print(
+            f"  {result.mode:<9} p50 {result.p50:6.1f} ms   p99 {result.p99:6.1f} ms"
+            f"   max {max(result.latencies):6.1f} ms   ({result.audits_done} audits finished,"
+            f" median {statistics.median(result.audit_seconds or [0]):.1f} s each;"
+            f" {args.requests / result.wall:.0f} commands/s)"
+        )
+    print(f"  Slack's limit {SLACK_LIMIT_MS:.0f} ms; target p99 < {TARGET_P99_MS:.0f} ms")
+    last = results[-1]
+    verdict = "PASS" if last.p99 < TARGET_P99_MS else "MISS"
+    print(f"  {verdict} ({last.mode}): p99 {last.p99:.0f} ms")
+    return 0 if last.p99 < SLACK_LIMIT_MS else 1
+
+
+def measure(args: argparse.Namespace, snapshot, mode: str, processes: int) -> Measurement:
+    """One bot, two audits kept running, N signed commands C at a time; the acks' latencies."""
     mock = MockSlack()
     settings = load_settings(
         {
@@ -71,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     def source(_now: datetime):
         return snapshot
 
-    services = build_services(settings, source=source)
+    services = build_services(settings, source=source, audit_processes=processes)
+    services.audits.warm_up()  # as `serve` does at start-up
     original_run = services.audits.run
 
     def timed_run(*a, **kw):
@@ -152,19 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     services.jobs.shutdown()
     mock.close()
 
-    p50 = statistics.median(latencies)
-    p99 = percentile(latencies, 0.99)
-    print(f"ack latency of {args.requests} signed slash commands, {args.concurrency} concurrent,")
-    print(
-        f"with two audits of {args.users} users / {args.users // 2} roles running throughout"
-        f" ({audits_done} finished, median {statistics.median(audit_seconds or [0]):.2f} s each):"
-    )
-    print(f"  p50 {p50:.1f} ms   p99 {p99:.1f} ms   max {max(latencies):.1f} ms")
-    print(f"  Slack's limit {SLACK_LIMIT_MS:.0f} ms; target p99 < {TARGET_P99_MS:.0f} ms")
-    print(f"  throughput {args.requests / wall:.0f} commands/s over {wall:.1f} s")
-    verdict = "PASS" if p99 < TARGET_P99_MS else "MISS"
-    print(f"  {verdict}: p99 is {SLACK_LIMIT_MS / p99:.0f}x under Slack's limit")
-    return 0 if p99 < SLACK_LIMIT_MS else 1
+    return Measurement(mode, latencies, wall, audits_done, audit_seconds)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.audit.config import AuditConfig
-from bot.audit.engine import run_audit, select_checks
+from bot.audit.engine import select_checks
 from bot.audit.model import AccountSnapshot
 from bot.audit.report import Report
+from bot.audit_workers import Auditor, inline_auditor
 from bot.errors import InputError
 from bot.store.base import Store, StoredReport
 
@@ -28,12 +29,17 @@ PARSED_REPORTS = 8
 SnapshotSource = Callable[[datetime], AccountSnapshot]
 
 
+class NoAccountDataError(InputError):
+    """No snapshot of the account is cached yet: nothing was audited, or it expired."""
+
+
 @dataclass(frozen=True, slots=True)
 class AuditResult:
     report_id: str
     report: Report
     saved_at: datetime
     reused: bool = False  # True: another replica's audit, finished while this one waited
+    report_json: str = ""  # the full report's indented JSON, when a worker process made it
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,7 @@ class AccountAudits:
         clock: Callable[[], datetime],
         ttl_seconds: int,
         after_audit: Iterable[Callable[[AuditResult], None]] = (),
+        auditor: Auditor = inline_auditor,
     ) -> None:
         self.target = target
         self._source = source
@@ -63,6 +70,7 @@ class AccountAudits:
         self._clock = clock
         self._ttl = ttl_seconds
         self._after = list(after_audit)
+        self._auditor = auditor
         # Parsed copies of what the store holds: a large report or snapshot takes a while to
         # parse, and every status / mfa / click would otherwise parse it again.
         self._parsed_lock = threading.Lock()
@@ -79,7 +87,14 @@ class AccountAudits:
             config=self._config,
             clock=self._clock,
             ttl_seconds=self._ttl,
+            auditor=self._auditor,
         )
+
+    def warm_up(self) -> None:
+        """Start the audit worker processes now (serve calls it), if audits run in them."""
+        warm = getattr(self._auditor, "warm_up", None)
+        if warm is not None:
+            warm()
 
     def add_after_audit(self, hook: Callable[[AuditResult], None]) -> None:
         self._after.append(hook)
@@ -110,7 +125,9 @@ class AccountAudits:
         with self._parsed_lock:
             self._snapshot = CachedSnapshot(snapshot, now)
         progress("auditing")
-        report = run_audit(snapshot, config=self._config, now=now, only=sorted(only) or None)
+        # The CPU-heavy step; with a ProcessAuditor it runs outside this interpreter.
+        output = self._auditor(snapshot, config=self._config, now=now, only=sorted(only) or None)
+        report = output.report
         report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
         data = report.to_dict()
         self._store.save_report(
@@ -121,7 +138,7 @@ class AccountAudits:
             ttl_seconds=self._ttl,
         )
         self._remember(report_id, (report, StoredReport(report_id, self.target, data, now)))
-        result = AuditResult(report_id, report, now)
+        result = AuditResult(report_id, report, now, report_json=output.report_json)
         for hook in self._after:
             try:
                 hook(result)
@@ -159,7 +176,7 @@ class AccountAudits:
                 return self._snapshot
         stored = self._store.latest_snapshot(self.target)
         if stored is None:
-            raise InputError(
+            raise NoAccountDataError(
                 "No account data yet: run `/iam-audit audit` first (it takes seconds)."
             )
         cached = CachedSnapshot(AccountSnapshot.from_dict(stored.data), stored.saved_at)

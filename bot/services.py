@@ -12,6 +12,7 @@ from typing import Any
 from bot.audit.config import AuditConfig, audit_config_from_dict
 from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
+from bot.audit_workers import ProcessAuditor, inline_auditor
 from bot.audits import AccountAudits, SnapshotSource
 from bot.config import Settings
 from bot.jobs import AuditJobs
@@ -102,8 +103,12 @@ def build_services(
     store: Store | None = None,
     sleep: Callable[[float], None] = time.sleep,
     lock_poll_seconds: float = 1.0,
+    audit_processes: int | None = None,
 ) -> Services:
-    """Wire real adapters; tests pass a clock, a snapshot source, a store and a sleep."""
+    """Wire real adapters; tests pass a clock, a snapshot source, a store and a sleep.
+
+    ``audit_processes``: worker processes that run the checks (default: one per audit worker;
+    0 runs them on the audit threads, as the CLI does)."""
     store = store or make_store(settings.redis_url, clock=clock)
     client = make_web_client(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, sleep=sleep
@@ -118,7 +123,13 @@ def build_services(
         sleep=sleep,
         lock_poll_seconds=lock_poll_seconds,
     )
+    processes = settings.workers if audit_processes is None else audit_processes
+    auditor = inline_auditor
+    if processes > 0 and not settings.operations.queued:
+        auditor = ProcessAuditor(processes)
+        jobs.on_shutdown(auditor.shutdown)
     audits = AccountAudits(
+        auditor=auditor,
         target=target_name(settings),
         source=source or default_snapshot_source(settings),
         store=store,

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.audit.findings import Severity
 from bot.audit.report import Report
+from bot.audit_workers import report_json
 from bot.audits import AuditResult
 from bot.errors import IamAuditError, InputError
 from bot.services import Services
@@ -120,7 +123,7 @@ class ProgressMessage:
             services.delivery.upload_text(
                 channel=self._request.channel_id,
                 filename=f"iam-audit-{report.account_id}-{result.saved_at:%Y%m%dT%H%M%S}.json",
-                content=json.dumps(result.report.to_dict(), indent=2),
+                content=attachment_json(result),
                 title=f"IAM audit of {report.account_id}: full report",
                 thread_ts=self._ts,
             )
@@ -129,6 +132,25 @@ class ProgressMessage:
         self._services.delivery.update(
             self._request.channel_id, self._ts, notice_message(f"The audit failed: {error}")
         )
+
+
+_ATTACHMENTS: OrderedDict[str, str] = OrderedDict()
+_ATTACHMENTS_GUARD = threading.Lock()
+
+
+def attachment_json(result: AuditResult) -> str:
+    """The attached report's JSON, made once per report however many requests joined the audit
+    (the worker process made it already when audits run in worker processes)."""
+    if result.report_json:
+        return result.report_json
+    with _ATTACHMENTS_GUARD:
+        if result.report_id in _ATTACHMENTS:
+            return _ATTACHMENTS[result.report_id]
+        text = report_json(result.report)
+        _ATTACHMENTS[result.report_id] = text
+        while len(_ATTACHMENTS) > 2:
+            _ATTACHMENTS.popitem(last=False)
+        return text
 
 
 def _only(report: Report, checks: frozenset[str]) -> Report:

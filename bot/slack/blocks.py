@@ -86,6 +86,17 @@ def _iso(moment: datetime | None) -> str:
     return escape(moment.isoformat(timespec="seconds")) if moment else "?"
 
 
+def data_age_note(as_of: datetime | None, now: datetime, *, audit_running: bool) -> str:
+    """Where an answer's data comes from; while an audit runs, that it is the previous one."""
+    age = format_age(as_of, now)
+    if audit_running:
+        return (
+            f":hourglass_flowing_sand: An audit is running now; this answer is from the previous"
+            f" snapshot ({age})"
+        )
+    return f"From the audit data of {age}"
+
+
 def format_age(then: datetime | None, now: datetime) -> str:
     if then is None:
         return "unknown age"
@@ -491,7 +502,12 @@ def _percent(value: float | None) -> str:
 
 
 def mfa_message(
-    posture: MfaPosture, *, account_id: str, as_of: datetime | None, now: datetime
+    posture: MfaPosture,
+    *,
+    account_id: str,
+    as_of: datetime | None,
+    now: datetime,
+    audit_running: bool = False,
 ) -> Message:
     root_icon = {"hardware": ":white_check_mark:", "virtual": ":warning:", "none": ":red_circle:"}
     blocks = [header(f"MFA posture: account {account_id}")]
@@ -529,7 +545,7 @@ def mfa_message(
     ]
     for title, check_id, names in rows:
         blocks.append(section(f"*{title}* ({len(names)}) {code(check_id)}\n{_name_list(names)}"))
-    blocks.append(context([f"From the audit data of {format_age(as_of, now)}"]))
+    blocks.append(context([data_age_note(as_of, now, audit_running=audit_running)]))
     text = (
         f"MFA posture of {account_id}: {_percent(posture.coverage_percent)} of users have MFA,"
         f" root MFA {posture.root}"
@@ -538,7 +554,11 @@ def mfa_message(
 
 
 def principal_message(
-    profile: PrincipalProfile, *, as_of: datetime | None, now: datetime
+    profile: PrincipalProfile,
+    *,
+    as_of: datetime | None,
+    now: datetime,
+    audit_running: bool = False,
 ) -> Message:
     budget = Budget()
     budget.add(header(f"{profile.kind.capitalize()} {profile.name}"))
@@ -567,7 +587,7 @@ def principal_message(
             section(finding_text(finding, limit=700)), reserve_blocks=1, reserve_text=200
         ):
             break
-    budget.add(context([f"From the audit data of {format_age(as_of, now)}"]))
+    budget.add(context([data_age_note(as_of, now, audit_running=audit_running)]))
     text = (
         f"{profile.kind} {profile.name}: {plural(len(profile.findings), 'finding')},"
         f" {plural(len(profile.risks), 'effective risk')}"
@@ -593,6 +613,7 @@ def simulate_message(
     matched: Sequence[dict[str, Any]],
     as_of: datetime | None,
     now: datetime,
+    audit_running: bool = False,
 ) -> Message:
     label = decision.replace("_", " ")
     blocks = [
@@ -615,9 +636,12 @@ def simulate_message(
             for m in matched[:15]
         ]
         blocks.append(section("*Deciding statements:*\n" + "\n".join(lines), limit=2500))
-    blocks.append(
-        context([f"Policies from the snapshot of {format_age(as_of, now)}; offline evaluation"])
+    source = (
+        data_age_note(as_of, now, audit_running=True)
+        if audit_running
+        else f"Policies from the snapshot of {format_age(as_of, now)}"
     )
+    blocks.append(context([f"{source}; offline evaluation"]))
     return message(f"Simulation of {action} by {principal_arn}: {label}", blocks)
 
 
