@@ -168,6 +168,11 @@ def quiet_line(digest: Digest) -> str:
 def chart_comment(points: int) -> str:
     """The text next to the chart (escaped text only; the chart carries no AWS strings)."""
     return (
-        f"Open findings by severity over the last {points} digest(s):"
-        " C critical, H high, M medium, L low, I info."
+        f"Open findings by severity over the last {plural(points, 'digest')}"
+        " (stacked, critical on top)."
     )
+
+
+def accounts_chart_comment(accounts: int) -> str:
+    """The text next to the cross-account chart."""
+    return f"Open findings of {plural(accounts, 'account')} over their digests, one line each."
