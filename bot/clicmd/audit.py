@@ -32,6 +32,8 @@ from bot.clicmd._common import (
 )
 from bot.errors import InputError
 from bot.render import FORMATS, RenderOptions, render
+from bot.render.grammar import plural
+from bot.terminal_progress import Progress, terminal_progress
 
 NAME = "audit"
 HELP = "audit an account's IAM (live, --demo, --snapshot or --gaad) and print the report"
@@ -162,21 +164,26 @@ def run(args: argparse.Namespace) -> int:
 def _audit_and_render(
     args: argparse.Namespace, *, config: AuditConfig, only: list[str] | None, now: datetime
 ) -> int:
-    snapshot = load_snapshot(args, now=now)
-    report = run_audit(snapshot, config=config, now=now, only=only)
+    with terminal_progress(verbose=getattr(args, "verbose", 0)) as progress:
+        progress.stage("collecting the account's IAM data")
+        snapshot = load_snapshot(args, now=now, progress=progress)
+        checks = len(only) if only else len(all_checks())
+        progress.stage(f"running {plural(checks, 'check')}")
+        report = run_audit(snapshot, config=config, now=now, only=only)
+        progress.stage(f"writing the {args.format} report")
+        catalogue = {check_id: check.meta for check_id, check in all_checks().items()}
+        shown = report.filtered(args.min_severity) if args.min_severity else report
+        options = RenderOptions(
+            color=args.format == "text" and use_color(args.color, output=args.output),
+            min_severity=args.min_severity,
+            hidden_findings=len(report.findings) - len(shown.findings),
+            artifact_uri=args.sarif_artifact,
+            totals=report.summary() if args.min_severity else None,
+        )
+        rendered = render(shown, args.format, catalogue, options=options)
     for message in idle_suppressions(config, report, now):
         note(message)
-    catalogue = {check_id: check.meta for check_id, check in all_checks().items()}
-
-    shown = report.filtered(args.min_severity) if args.min_severity else report
-    options = RenderOptions(
-        color=args.format == "text" and use_color(args.color, output=args.output),
-        min_severity=args.min_severity,
-        hidden_findings=len(report.findings) - len(shown.findings),
-        artifact_uri=args.sarif_artifact,
-        totals=report.summary() if args.min_severity else None,
-    )
-    write_output(render(shown, args.format, catalogue, options=options), args.output)
+    write_output(rendered, args.output)
     if args.format != "text" or args.output not in (None, "-"):
         note(status_line(report, shown, args.output))
     return exit_code(report, args.fail_on)
@@ -233,7 +240,9 @@ def parse_check_ids(text: str | None) -> list[str] | None:
     return ids
 
 
-def load_snapshot(args: argparse.Namespace, *, now: datetime) -> AccountSnapshot:
+def load_snapshot(
+    args: argparse.Namespace, *, now: datetime, progress: Progress | None = None
+) -> AccountSnapshot:
     if args.demo:
         log.info("auditing the built-in demo account")
         return demo_snapshot(now=now)
@@ -244,7 +253,7 @@ def load_snapshot(args: argparse.Namespace, *, now: datetime) -> AccountSnapshot
         log.info("auditing GAAD file %s", args.gaad)
         return gaad_snapshot(args.gaad, credential_report_path=args.credential_report, now=now)
     log.info("auditing the live account (profile=%s, region=%s)", args.profile, args.region)
-    return live_snapshot(profile=args.profile, region=args.region, now=now)
+    return live_snapshot(profile=args.profile, region=args.region, now=now, progress=progress)
 
 
 def exit_code(report: Report, fail_on: Severity | None) -> int:

@@ -119,7 +119,7 @@ def test_the_summary_carries_one_chart_with_a_line_per_account() -> None:
     summary_ts = outcome.message_ts[0]
     threads = {ts: (files, comment) for _c, ts, files, comment in poster.attachments}
     files, comment = threads[summary_ts]
-    assert [f.filename for f in files][0].startswith("iam-trend-accounts-")
+    assert files[0].filename.startswith("iam-trend-accounts-")
     assert comment == "Open findings of 2 accounts over their digests, one line each."
     picture = Image.open(io.BytesIO(files[0].data))
     assert picture.size == (800, 380)
