@@ -21,10 +21,14 @@ from bot.audits import AuditResult
 from bot.errors import IamAuditError, InputError
 from bot.services import Services
 from bot.slack.blocks import (
+    ACTION_FILTER,
+    ACTION_FINDING_MENU,
     ACTION_OPEN_ACCOUNT,
     ACTION_REMEDIATE,
     ACTION_SHOW_MORE,
+    FILTER_BLOCK_PREFIX,
     audit_page,
+    evidence_message,
     notice_message,
     progress_message,
 )
@@ -194,8 +198,24 @@ def on_show_more(services: Services, body: dict[str, Any]) -> None:
         report_id = str(value["r"])
         page = int(value["p"])
         min_severity = Severity.parse(value["s"]) if value.get("s") else None
+        check_filter = str(value.get("c") or "")
     except (ValueError, KeyError, TypeError):
         raise InputError("That button is malformed; run the audit again.") from None
+    _show_page(
+        services, body, report_id, page, min_severity=min_severity, check_filter=check_filter
+    )
+
+
+def _show_page(
+    services: Services,
+    body: dict[str, Any],
+    report_id: str,
+    page: int,
+    *,
+    min_severity: Severity | None,
+    check_filter: str,
+) -> None:
+    """Render a page of a cached report (filtered) into the message that was clicked."""
     found = services.audits.report(report_id)
     member = found is None
     if member:  # a member account's report (`audit account ...`): same paging, no Remediate
@@ -212,9 +232,64 @@ def on_show_more(services: Services, body: dict[str, Any]) -> None:
         min_severity=min_severity,
         remediable=frozenset() if member else services.remediable,
         cached_at=stored.saved_at,
+        check_filter=check_filter,
     )
     channel = body["channel"]["id"]
     services.delivery.update(channel, body["container"]["message_ts"], result.message)
+
+
+def on_filter(services: Services, body: dict[str, Any]) -> None:
+    """The findings list's select: page 0 of one severity (and worse), one check, or all."""
+    action = body["actions"][0]
+    block_id = str(action.get("block_id", ""))
+    chosen = str((action.get("selected_option") or {}).get("value", ""))
+    if not block_id.startswith(FILTER_BLOCK_PREFIX) or not chosen:
+        raise InputError("That menu is malformed; run the audit again.")
+    report_id = block_id.removeprefix(FILTER_BLOCK_PREFIX)
+    kind, _, what = chosen.partition(":")
+    try:
+        min_severity = Severity.parse(what) if kind == "s" else None
+    except InputError:
+        raise InputError("That menu is malformed; run the audit again.") from None
+    _show_page(
+        services,
+        body,
+        report_id,
+        0,
+        min_severity=min_severity,
+        check_filter=what if kind == "c" else "",
+    )
+
+
+def _finding_at(services: Services, report_id: str, index: int) -> Any:
+    found = services.audits.report(report_id)
+    if found is None or not 0 <= index < len(found[0].findings):
+        raise InputError("That finding is no longer cached; run `/iam-audit audit` again.")
+    return found[0].findings[index]
+
+
+def on_finding_menu(services: Services, body: dict[str, Any]) -> None:
+    """A finding's overflow menu: Show evidence, Remediate...."""
+    action = body["actions"][0]
+    chosen = str((action.get("selected_option") or {}).get("value", ""))
+    try:
+        what, report_id, raw_index = chosen.split("|")
+        index = int(raw_index)
+    except ValueError:
+        raise InputError("That menu is malformed; run the audit again.") from None
+    if what == "ev":
+        finding = _finding_at(services, report_id, index)
+        channel = (body.get("channel") or {}).get("id", "")
+        services.delivery.respond(
+            response_url=body.get("response_url", ""),
+            channel=channel,
+            user=(body.get("user") or {}).get("id", ""),
+            message=evidence_message(finding),
+        )
+    elif what == "rem":
+        _remediate(services, body, report_id, index)
+    else:
+        raise InputError("That menu is malformed; run the audit again.")
 
 
 def on_remediate(services: Services, body: dict[str, Any]) -> None:
@@ -225,10 +300,11 @@ def on_remediate(services: Services, body: dict[str, Any]) -> None:
         report_id, index = str(value["r"]), int(value["i"])
     except (ValueError, KeyError, TypeError):
         raise InputError("That button is malformed; run the audit again.") from None
-    found = services.audits.report(report_id)
-    if found is None or not 0 <= index < len(found[0].findings):
-        raise InputError("That finding is no longer cached; run `/iam-audit audit` again.")
-    finding = found[0].findings[index]
+    _remediate(services, body, report_id, index)
+
+
+def _remediate(services: Services, body: dict[str, Any], report_id: str, index: int) -> None:
+    finding = _finding_at(services, report_id, index)
     handler = services.remediations.get(finding.check_id)
     if handler is None:
         raise InputError(f"No remediation is available for {finding.check_id}.")
@@ -240,4 +316,6 @@ ACTIONS = {
     ACTION_SHOW_MORE + "_prev": on_show_more,
     ACTION_REMEDIATE: on_remediate,
     ACTION_OPEN_ACCOUNT: on_open_account,
+    ACTION_FINDING_MENU: on_finding_menu,
+    ACTION_FILTER: on_filter,
 }

@@ -34,8 +34,10 @@ _SAID_EVEN_EMPTY = frozenset(
 _REDUNDANT = frozenset({"user", "role", "policy_name", "catalogue_version", "analyzer_arn"})
 
 
-def evidence_lines(check_id: str, evidence: Mapping[str, Any]) -> list[str]:
-    """The evidence of one finding as at most ``LINE_LIMIT`` plain-text sentences."""
+def evidence_lines(
+    check_id: str, evidence: Mapping[str, Any], *, limit: int = LINE_LIMIT
+) -> list[str]:
+    """The evidence of one finding as at most ``limit`` plain-text sentences."""
     lines: list[str] = []
     used: set[str] = set()
     no_boundary = "boundary" in evidence and evidence["boundary"] is None
@@ -54,9 +56,9 @@ def evidence_lines(check_id: str, evidence: Mapping[str, Any]) -> list[str]:
             continue
         lines.append(_field_sentence(str(key), value))
     lines = [line for line in lines if line]
-    if len(lines) > LINE_LIMIT:
-        rest = len(lines) - LINE_LIMIT + 1
-        lines = [*lines[: LINE_LIMIT - 1], f"{plural(rest, 'more detail')} in the JSON report."]
+    if len(lines) > limit:
+        rest = len(lines) - limit + 1
+        lines = [*lines[: limit - 1], f"{plural(rest, 'more detail')} in the JSON report."]
     return lines
 
 

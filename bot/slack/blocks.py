@@ -50,6 +50,13 @@ SEVERITY_EMOJI = {
 # Action ids the app listens to; values carry ids and indexes only, never report content.
 ACTION_SHOW_MORE = "audit_show_more"
 ACTION_REMEDIATE = "audit_remediate"
+ACTION_FINDING_MENU = "audit_finding_menu"
+ACTION_FILTER = "audit_filter"
+FILTER_BLOCK_PREFIX = "audit_filter:"
+OVERFLOW_OPTIONS = 5
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+MAX_SELECT_OPTIONS = 100
 LINT_MODAL_CALLBACK = "lint_policy_modal"
 LINT_BLOCK_ID = "policy_block"
 LINT_INPUT_ID = "policy_input"
@@ -366,6 +373,80 @@ def finding_text(finding: Finding, *, limit: int, evidence: bool = True) -> str:
     return clip("\n".join(lines), limit)
 
 
+def overflow(action_id: str, options: Sequence[tuple[str, str]]) -> Block:
+    """An overflow ("...") menu: (label, value) pairs; values are short ids, never content."""
+    items = []
+    for label, value in list(options)[:OVERFLOW_OPTIONS]:
+        if len(value) > OPTION_VALUE:
+            raise ValueError(
+                f"option value of {action_id} is {len(value)} chars (max {OPTION_VALUE})"
+            )
+        items.append(
+            {"text": {"type": "plain_text", "text": clip(label, OPTION_TEXT)}, "value": value}
+        )
+    return {"type": "overflow", "action_id": action_id, "options": items}
+
+
+def _option(label: str, value: str) -> Block:
+    return {"text": {"type": "plain_text", "text": clip(label, OPTION_TEXT)}, "value": value}
+
+
+def finding_menu(report_id: str, index: int, *, remediable: bool) -> Block:
+    """Per finding: Show evidence, and Remediate... where a remediation exists."""
+    options = [("Show evidence", f"ev|{report_id}|{index}")]
+    if remediable:
+        options.append(("Remediate...", f"rem|{report_id}|{index}"))
+    return overflow(ACTION_FINDING_MENU, options)
+
+
+def filter_select(report: Report, *, report_id: str, current: str) -> Block:
+    """A static select to show one severity (and worse) or one check of a long findings list.
+
+    The report id rides in the block id (values stay short); option values are ``s:<severity>``,
+    ``c:<check id>`` or ``all``.
+    """
+    counts = report.summary()
+    severities = [_option(f"All findings ({len(report.findings)})", "all")]
+    running = 0
+    for severity in SEVERITIES_WORST_FIRST:
+        running += int(counts.get(severity.value, 0))
+        if counts.get(severity.value):
+            severities.append(
+                _option(
+                    f"{severity.value.capitalize()} and worse ({running})", f"s:{severity.value}"
+                )
+            )
+    by_check: dict[str, int] = {}
+    for finding in report.findings:
+        by_check[finding.check_id] = by_check.get(finding.check_id, 0) + 1
+    checks = [
+        _option(f"{check} ({count})", f"c:{check}")
+        for check, count in sorted(by_check.items(), key=lambda item: (-item[1], item[0]))
+        if len(f"c:{check}") <= OPTION_VALUE
+    ][: MAX_SELECT_OPTIONS - len(severities)]
+    element: Block = {
+        "type": "static_select",
+        "action_id": ACTION_FILTER,
+        "placeholder": {"type": "plain_text", "text": "Filter by severity or check"},
+        "option_groups": [
+            {"label": {"type": "plain_text", "text": "Severity"}, "options": severities},
+            {"label": {"type": "plain_text", "text": "Check"}, "options": checks},
+        ],
+    }
+    chosen = next(
+        (
+            o
+            for group in element["option_groups"]
+            for o in group["options"]
+            if o["value"] == current
+        ),
+        None,
+    )
+    if chosen is not None and current != "all":
+        element["initial_option"] = chosen
+    return actions([element], block_id=f"{FILTER_BLOCK_PREFIX}{report_id}")
+
+
 def audit_page(
     report: Report,
     *,
@@ -376,20 +457,26 @@ def audit_page(
     min_severity: Severity | None = None,
     remediable: frozenset[str] = frozenset(),
     cached_at: datetime | None = None,
+    check_filter: str = "",
 ) -> AuditPage:
     """Header, counts by severity, one page of findings (worst first), paging buttons.
 
-    The per-finding text cap is derived from the page size, so a full page always fits inside
-    the message budget and a page index always names the same findings.
+    Each finding carries an overflow menu (Show evidence; Remediate... where a remediation
+    exists); a list longer than one page gets a select to filter it by severity or check. The
+    per-finding text cap is derived from the page size, so a full page always fits inside the
+    message budget and a page index always names the same findings.
     """
     shown_report = report.filtered(min_severity) if min_severity else report
     findings = shown_report.findings
+    if check_filter:
+        findings = tuple(f for f in findings if f.check_id == check_filter)
+    filtered = bool(min_severity or check_filter)
     page_size = max(1, min(page_size, 20))
     pages = max(1, -(-len(findings) // page_size))
     page = max(0, min(page, pages - 1))
     start = page * page_size
     chunk = findings[start : start + page_size]
-    per_finding = min(SECTION_TEXT, (MESSAGE_TEXT_BUDGET - 2500) // page_size)
+    per_finding = min(SECTION_TEXT, (MESSAGE_TEXT_BUDGET - 3500) // page_size)
 
     budget = Budget()
     title = f"IAM audit: account {report.account_id}" + (" (demo)" if report.is_demo else "")
@@ -403,6 +490,8 @@ def audit_page(
     ]
     if min_severity:
         facts.append(f"showing {escape(min_severity.value)} and worse")
+    if check_filter:
+        facts.append(f"showing {code(check_filter)} only")
     if report.suppressed:
         facts.append(f"{len(report.suppressed)} suppressed")
     budget.add(context(facts))
@@ -414,23 +503,25 @@ def audit_page(
                 limit=600,
             )
         )
+    if len(report.findings) > page_size:
+        current = f"s:{min_severity.value}" if min_severity else ""
+        current = f"c:{check_filter}" if check_filter else current
+        budget.add(filter_select(report, report_id=report_id, current=current or "all"))
     budget.add(divider())
     if not findings:
         budget.add(section(":white_check_mark: No findings at this severity."))
     for offset, finding in enumerate(chunk):
-        index = report.findings.index(finding) if min_severity else start + offset
-        accessory = None
-        if finding.check_id in remediable:
-            accessory = button(
-                "Remediate", ACTION_REMEDIATE, {"r": report_id, "i": index}, style="danger"
-            )
+        index = report.findings.index(finding) if filtered else start + offset
+        menu = finding_menu(report_id, index, remediable=finding.check_id in remediable)
         budget.add(
-            section(finding_text(finding, limit=per_finding), accessory=accessory),
+            section(finding_text(finding, limit=per_finding), accessory=menu),
             reserve_blocks=2,
             reserve_text=400,
         )
     nav: list[Block] = []
     paging = {"r": report_id, "s": min_severity.value if min_severity else ""}
+    if check_filter:
+        paging["c"] = check_filter
     if page > 0:
         nav.append(button("Previous", ACTION_SHOW_MORE + "_prev", {**paging, "p": page - 1}))
     if page + 1 < pages:
@@ -450,6 +541,21 @@ def audit_page(
         f" {plural(len(report.findings), 'finding')} ({counts})"
     )
     return AuditPage(message(fallback, budget.blocks), page, pages, len(chunk), len(findings))
+
+
+def evidence_message(finding: Finding) -> Message:
+    """ "Show evidence": every evidence sentence, then the raw evidence as JSON (clipped)."""
+    said = evidence_lines(finding.check_id, finding.evidence, limit=40)
+    raw = json.dumps(finding.evidence, indent=1, default=str)
+    blocks = [
+        section(
+            f"{SEVERITY_EMOJI[finding.severity]} {code(finding.check_id)} on"
+            f" {code(finding.resource_arn)}\n{escape(finding.detail)}"
+        ),
+        section("\n".join(f"• {escape(line)}" for line in said) or "_No evidence recorded._"),
+        section("*Raw evidence (as in the JSON report):*\n```" + escape(clip(raw, 2600)) + "```"),
+    ]
+    return message(f"Evidence of {finding.check_id} on {finding.resource_arn}", blocks)
 
 
 def status_message(
