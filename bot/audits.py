@@ -11,10 +11,10 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.audit.config import AuditConfig
+from bot.audit.config import AuditConfig, Suppression
 from bot.audit.engine import select_checks
 from bot.audit.model import AccountSnapshot
 from bot.audit.report import Report
@@ -62,6 +62,7 @@ class AccountAudits:
         ttl_seconds: int,
         after_audit: Iterable[Callable[[AuditResult], None]] = (),
         auditor: Auditor = inline_auditor,
+        extra_suppressions: Callable[[datetime], tuple[Suppression, ...]] | None = None,
     ) -> None:
         self.target = target
         self._source = source
@@ -71,6 +72,7 @@ class AccountAudits:
         self._ttl = ttl_seconds
         self._after = list(after_audit)
         self._auditor = auditor
+        self._extra_suppressions = extra_suppressions
         # Parsed copies of what the store holds: a large report or snapshot takes a while to
         # parse, and every status / mfa / click would otherwise parse it again.
         self._parsed_lock = threading.Lock()
@@ -88,6 +90,7 @@ class AccountAudits:
             clock=self._clock,
             ttl_seconds=self._ttl,
             auditor=self._auditor,
+            extra_suppressions=self._extra_suppressions,
         )
 
     def warm_up(self) -> None:
@@ -126,7 +129,9 @@ class AccountAudits:
             self._snapshot = CachedSnapshot(snapshot, now)
         progress("auditing")
         # The CPU-heavy step; with a ProcessAuditor it runs outside this interpreter.
-        output = self._auditor(snapshot, config=self._config, now=now, only=sorted(only) or None)
+        output = self._auditor(
+            snapshot, config=self._config_at(now), now=now, only=sorted(only) or None
+        )
         report = output.report
         report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
         data = report.to_dict()
@@ -145,6 +150,15 @@ class AccountAudits:
             except Exception:  # a failed App Home refresh must not fail the audit itself
                 log.exception("after-audit hook failed for %s", self.target)
         return result
+
+    def _config_at(self, now: datetime) -> AuditConfig:
+        """The config file's settings plus the suppressions approved from Slack still in force."""
+        if self._extra_suppressions is None:
+            return self._config
+        extra = self._extra_suppressions(now)
+        if not extra:
+            return self._config
+        return replace(self._config, suppressions=(*self._config.suppressions, *extra))
 
     def latest(self) -> tuple[Report, StoredReport] | None:
         report_id = self._store.latest_report_id(self.target)

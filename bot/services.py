@@ -19,6 +19,7 @@ from bot.jobs import AuditJobs
 from bot.slack.authorization import Authorizer
 from bot.slack.delivery import Delivery, make_web_client
 from bot.store import Store, make_store
+from bot.suppressions import active_rules, make_suppression_store
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class Services:
     # bot.organization_audits.OrganizationAudits for `/iam-audit audit account <id|all>`; built
     # from Settings on first use (organization_of), tests inject one wired to moto.
     organization: Any = None
+    # bot.suppressions store: findings muted from Slack (approved), applied by every audit.
+    suppressions: Any = None
 
     @property
     def remediable(self) -> frozenset[str]:
@@ -128,8 +131,10 @@ def build_services(
     if processes > 0 and not settings.operations.queued:
         auditor = ProcessAuditor(processes)
         jobs.on_shutdown(auditor.shutdown)
+    suppressions = make_suppression_store(settings.redis_url)
     audits = AccountAudits(
         auditor=auditor,
+        extra_suppressions=lambda now: active_rules(suppressions, now),
         target=target_name(settings),
         source=source or default_snapshot_source(settings),
         store=store,
@@ -144,6 +149,7 @@ def build_services(
         audits = queued_audits(audits, settings, sleep=sleep)
     authorizer = Authorizer(settings, group_members=delivery.usergroup_members, clock=clock)
     services = Services(settings, store, delivery, jobs, audits, authorizer, clock)
+    services.suppressions = suppressions
     from bot.approval_services import build_approval_desk  # noqa: PLC0415 - the feature's own root
 
     services.approvals = build_approval_desk(

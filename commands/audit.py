@@ -32,6 +32,7 @@ from bot.slack.blocks import (
     notice_message,
     progress_message,
 )
+from commands import suppress
 from commands.audit_accounts import find_member_report, handle_account, on_open_account
 from commands.request import CommandRequest
 
@@ -121,6 +122,7 @@ class ProgressMessage:
             min_severity=self._args.min_severity,
             remediable=services.remediable if self._offer_remediation else frozenset(),
             cached_at=result.saved_at,
+            suppressible=self._offer_remediation and services.approvals is not None,
         )
         services.delivery.update(self._request.channel_id, self._ts, page.message)
         if page.needs_file:
@@ -233,6 +235,7 @@ def _show_page(
         remediable=frozenset() if member else services.remediable,
         cached_at=stored.saved_at,
         check_filter=check_filter,
+        suppressible=not member and services.approvals is not None,
     )
     channel = body["channel"]["id"]
     services.delivery.update(channel, body["container"]["message_ts"], result.message)
@@ -269,7 +272,7 @@ def _finding_at(services: Services, report_id: str, index: int) -> Any:
 
 
 def on_finding_menu(services: Services, body: dict[str, Any]) -> None:
-    """A finding's overflow menu: Show evidence, Remediate...."""
+    """A finding's overflow menu: Show evidence, Remediate..., Suppress...."""
     action = body["actions"][0]
     chosen = str((action.get("selected_option") or {}).get("value", ""))
     try:
@@ -288,6 +291,8 @@ def on_finding_menu(services: Services, body: dict[str, Any]) -> None:
         )
     elif what == "rem":
         _remediate(services, body, report_id, index)
+    elif what == "sup":
+        suppress.open_modal(services, body, report_id, index)
     else:
         raise InputError("That menu is malformed; run the audit again.")
 

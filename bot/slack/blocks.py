@@ -391,11 +391,16 @@ def _option(label: str, value: str) -> Block:
     return {"text": {"type": "plain_text", "text": clip(label, OPTION_TEXT)}, "value": value}
 
 
-def finding_menu(report_id: str, index: int, *, remediable: bool) -> Block:
-    """Per finding: Show evidence, and Remediate... where a remediation exists."""
+def finding_menu(
+    report_id: str, index: int, *, remediable: bool, suppressible: bool = False
+) -> Block:
+    """Per finding: Show evidence; Remediate... where a remediation exists; Suppress... where
+    the bot has an approvals desk (muting a risk is approved like any change)."""
     options = [("Show evidence", f"ev|{report_id}|{index}")]
     if remediable:
         options.append(("Remediate...", f"rem|{report_id}|{index}"))
+    if suppressible:
+        options.append(("Suppress...", f"sup|{report_id}|{index}"))
     return overflow(ACTION_FINDING_MENU, options)
 
 
@@ -458,13 +463,15 @@ def audit_page(
     remediable: frozenset[str] = frozenset(),
     cached_at: datetime | None = None,
     check_filter: str = "",
+    suppressible: bool = False,
 ) -> AuditPage:
     """Header, counts by severity, one page of findings (worst first), paging buttons.
 
     Each finding carries an overflow menu (Show evidence; Remediate... where a remediation
-    exists); a list longer than one page gets a select to filter it by severity or check. The
-    per-finding text cap is derived from the page size, so a full page always fits inside the
-    message budget and a page index always names the same findings.
+    exists; Suppress... when ``suppressible``); a list longer than one page gets a select to
+    filter it by severity or check. The per-finding text cap is derived from the page size, so a
+    full page always fits inside the message budget and a page index always names the same
+    findings.
     """
     shown_report = report.filtered(min_severity) if min_severity else report
     findings = shown_report.findings
@@ -512,7 +519,12 @@ def audit_page(
         budget.add(section(":white_check_mark: No findings at this severity."))
     for offset, finding in enumerate(chunk):
         index = report.findings.index(finding) if filtered else start + offset
-        menu = finding_menu(report_id, index, remediable=finding.check_id in remediable)
+        menu = finding_menu(
+            report_id,
+            index,
+            remediable=finding.check_id in remediable,
+            suppressible=suppressible,
+        )
         budget.add(
             section(finding_text(finding, limit=per_finding), accessory=menu),
             reserve_blocks=2,
