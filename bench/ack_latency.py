@@ -75,6 +75,12 @@ def main(argv: list[str] | None = None) -> int:
         help="no audit running (the machine's floor), audits on the bot's threads (before),"
         " in worker processes (after), or all three",
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to wait after both audits started before measuring",
+    )
     args = parser.parse_args(argv)
 
     now = datetime.now(UTC)
@@ -192,6 +198,7 @@ def measure(args: argparse.Namespace, snapshot, mode: str, processes: int) -> Me
             and services.jobs.is_running(second.target)
         ):
             time.sleep(0.05)
+        time.sleep(args.settle)
 
     # With no audit wanted, the mix's audit commands are status look-ups instead.
     mix = tuple("status" if t.startswith("audit") else t for t in MIX) if mode == "idle" else MIX
@@ -205,6 +212,11 @@ def measure(args: argparse.Namespace, snapshot, mode: str, processes: int) -> Me
         feeder.join()
         feeder2.join()
     services.jobs.wait_idle(timeout=120)
+    # Let the last lazy replies reach the mock before it closes (no "connection refused" noise).
+    seen = -1
+    while seen != len(mock.calls):
+        seen = len(mock.calls)
+        time.sleep(2.0)
     server.shutdown()
     services.jobs.shutdown()
     mock.close()

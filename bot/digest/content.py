@@ -16,6 +16,7 @@ from bot.audit.diff import ReportDiff, diff_reports
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding
 from bot.audit.model import AccountSnapshot, parse_aws_time
 from bot.audit.report import Report
+from bot.render.grammar import plural
 
 TOP_RISKS = 5
 HISTORY_LENGTH = 30  # digests the trend chart covers
@@ -306,7 +307,7 @@ def digest_text(digest: Digest) -> str:
         for finding in digest.top_risks:
             lines.append(f"  [{finding.severity.value}] {finding.title} ({finding.resource_arn})")
     if digest.errors:
-        lines.append(f"{digest.errors} check(s) could not run; see the full report.")
+        lines.append(f"{plural(digest.errors, 'check')} could not run; see the full report.")
     return "\n".join(lines)
 
 
