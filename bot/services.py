@@ -19,7 +19,8 @@ from bot.jobs import AuditJobs
 from bot.slack.authorization import Authorizer
 from bot.slack.delivery import Delivery, make_web_client
 from bot.store import Store, make_store
-from bot.suppressions import active_rules, make_suppression_store
+from bot.store.suppressions import make_suppression_store
+from bot.suppressions import active_rules
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,8 @@ applies the active ones next to the config file's ``[[suppressions]]``, and
 ``iam-audit suppressions export`` writes them in that same TOML format, so a team can move them
 into the reviewed config file.
 
-Without REDIS_URL the store lives in the bot's process (the demo and tests).
+Without REDIS_URL the store lives in the bot's process (the demo and tests); with it,
+bot.store.suppressions keeps them in Redis.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.audit.config import Suppression
-from bot.errors import StoreError
 
 KEY = "iam-audit:suppressions"
 EXPIRY_CHOICES = (7, 30, 90)  # days offered in the Suppress... modal
@@ -100,58 +100,9 @@ class MemorySuppressions:
             return self._items.pop(f"{check}|{resource}", None) is not None
 
 
-class RedisSuppressions:
-    """A Redis hash ``check|resource`` -> JSON; a newer approval of the same pair replaces it."""
-
-    def __init__(self, client: Any, *, key: str = KEY) -> None:
-        self._client = client
-        self._key = key
-
-    @classmethod
-    def from_url(cls, url: str, *, key: str = KEY) -> RedisSuppressions:
-        import redis  # noqa: PLC0415 - only with a Redis URL
-
-        return cls(redis.Redis.from_url(url, socket_timeout=5, decode_responses=True), key=key)
-
-    def save(self, suppression: StoredSuppression) -> None:
-        import redis  # noqa: PLC0415
-
-        try:
-            self._client.hset(self._key, suppression.key, json.dumps(suppression.to_dict()))
-        except redis.RedisError as exc:
-            raise StoreError(f"could not store the suppression in Redis: {exc}") from exc
-
-    def all(self) -> list[StoredSuppression]:
-        import redis  # noqa: PLC0415
-
-        try:
-            raw = self._client.hgetall(self._key)
-        except redis.RedisError as exc:
-            raise StoreError(f"could not read the suppressions from Redis: {exc}") from exc
-        found = []
-        for _key, text in sorted(raw.items()):
-            try:
-                found.append(StoredSuppression.from_dict(json.loads(text)))
-            except (ValueError, KeyError, TypeError):
-                continue  # a hand-edited or foreign entry is skipped, not fatal
-        return found
-
-    def remove(self, check: str, resource: str) -> bool:
-        import redis  # noqa: PLC0415
-
-        try:
-            return bool(self._client.hdel(self._key, f"{check}|{resource}"))
-        except redis.RedisError as exc:
-            raise StoreError(f"could not remove the suppression from Redis: {exc}") from exc
-
-
 def glob_literal(text: str) -> str:
     """``text`` as an fnmatch pattern matching only itself (suppression resources are globs)."""
     return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in text)
-
-
-def make_suppression_store(redis_url: str) -> MemorySuppressions | RedisSuppressions:
-    return RedisSuppressions.from_url(redis_url) if redis_url else MemorySuppressions()
 
 
 def active_rules(store: SuppressionStore, now: datetime) -> tuple[Suppression, ...]:

@@ -39,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             "set REDIS_URL (or --redis-url): suppressions approved from Slack live in Redis"
         )
-    from bot.suppressions import RedisSuppressions, to_toml  # noqa: PLC0415 - redis only here
+    from bot.store.suppressions import RedisSuppressions  # noqa: PLC0415 - redis only here
+    from bot.suppressions import to_toml  # noqa: PLC0415
 
     store = RedisSuppressions.from_url(url)
     if args.action == "remove":

@@ -15,9 +15,9 @@ import redis
 from bot.audit.config import audit_config_from_dict
 from bot.audit.registry import all_checks
 from bot.errors import StoreError
+from bot.store.suppressions import RedisSuppressions
 from bot.suppressions import (
     MemorySuppressions,
-    RedisSuppressions,
     StoredSuppression,
     active_rules,
     glob_literal,
