@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.audit.config import AuditConfig
 from bot.audit.engine import run_audit
@@ -41,10 +41,14 @@ class AuditOutput:
 
     report: Report
     report_json: str = ""
+    report_data: dict[str, Any] | None = None  # report.to_dict(), when already made
 
 
 class Auditor(Protocol):
-    """Runs the checks over a snapshot; where (this process or another) is its business."""
+    """Runs the checks over a snapshot; where (this process or another) is its business.
+
+    ``snapshot_data`` is the snapshot's ``to_dict()`` when the caller made it anyway (for the
+    store): a worker process receives that instead of the objects, which is cheaper to send."""
 
     def __call__(
         self,
@@ -53,26 +57,42 @@ class Auditor(Protocol):
         config: AuditConfig,
         now: datetime,
         only: Iterable[str] | None,
+        snapshot_data: dict[str, Any] | None = None,
     ) -> AuditOutput: ...
 
 
 def inline_auditor(
-    snapshot: AccountSnapshot, *, config: AuditConfig, now: datetime, only: Iterable[str] | None
+    snapshot: AccountSnapshot,
+    *,
+    config: AuditConfig,
+    now: datetime,
+    only: Iterable[str] | None,
+    snapshot_data: dict[str, Any] | None = None,
 ) -> AuditOutput:
     """In this process: the CLI, RQ workers, and tests that do not exercise the pool."""
     return AuditOutput(run_audit(snapshot, config=config, now=now, only=only))
 
 
 def report_json(report: Report) -> str:
-    """The full report as the indented JSON attached to a Slack result."""
+    """The full report as the indented JSON attached to a Slack result (the worker's output is
+    the same: ``json.dumps(report.to_dict(), indent=2)``)."""
     return json.dumps(report.to_dict(), indent=2)
 
 
 def _audit_in_worker(
-    snapshot: AccountSnapshot, config: AuditConfig, now: datetime, only: list[str] | None
-) -> AuditOutput:
+    snapshot: AccountSnapshot | dict[str, Any],
+    config: AuditConfig,
+    now: datetime,
+    only: list[str] | None,
+) -> tuple[dict[str, Any], str]:
+    """In the worker: the report as plain data and as the attachment's JSON. Plain dicts cross
+    the process boundary several times cheaper than dataclass objects (no per-object
+    ``__setstate__`` in the bot's interpreter)."""
+    if isinstance(snapshot, dict):
+        snapshot = AccountSnapshot.from_dict(snapshot)
     report = run_audit(snapshot, config=config, now=now, only=only)
-    return AuditOutput(report, report_json(report))
+    data = report.to_dict()
+    return data, json.dumps(data, indent=2)
 
 
 WORKER_NICENESS = 10  # below the bot's own priority: acks first, audits with what is left
@@ -130,12 +150,13 @@ class ProcessAuditor:
         config: AuditConfig,
         now: datetime,
         only: Iterable[str] | None,
+        snapshot_data: dict[str, Any] | None = None,
     ) -> AuditOutput:
         selected = sorted(only) if only else None
+        sent = snapshot_data if snapshot_data is not None else snapshot
         try:
-            return (
-                self._executor().submit(_audit_in_worker, snapshot, config, now, selected).result()
-            )
+            future = self._executor().submit(_audit_in_worker, sent, config, now, selected)
+            data, text = future.result()
         except BrokenProcessPool as exc:
             # A worker died (out of memory, killed): start a fresh pool for the next audit.
             with self._guard:
@@ -144,6 +165,7 @@ class ProcessAuditor:
             raise IamAuditError(
                 "the audit worker process stopped unexpectedly (out of memory?); try again"
             ) from exc
+        return AuditOutput(Report.from_dict(data), text, data)
 
     def shutdown(self) -> None:
         with self._guard:

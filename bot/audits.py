@@ -122,19 +122,24 @@ class AccountAudits:
         progress("collecting")
         snapshot = self._source(self._clock())
         now = self._clock()
+        snapshot_data = snapshot.to_dict()
         self._store.save_snapshot(
-            account_id=self.target, data=snapshot.to_dict(), saved_at=now, ttl_seconds=self._ttl
+            account_id=self.target, data=snapshot_data, saved_at=now, ttl_seconds=self._ttl
         )
         with self._parsed_lock:
             self._snapshot = CachedSnapshot(snapshot, now)
         progress("auditing")
         # The CPU-heavy step; with a ProcessAuditor it runs outside this interpreter.
         output = self._auditor(
-            snapshot, config=self._config_at(now), now=now, only=sorted(only) or None
+            snapshot,
+            config=self._config_at(now),
+            now=now,
+            only=sorted(only) or None,
+            snapshot_data=snapshot_data,
         )
         report = output.report
         report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-        data = report.to_dict()
+        data = output.report_data if output.report_data is not None else report.to_dict()
         self._store.save_report(
             report_id=report_id,
             account_id=self.target,

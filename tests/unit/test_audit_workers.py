@@ -36,6 +36,16 @@ def test_a_worker_process_makes_the_same_report_as_this_process(snapshot, audito
     assert json.loads(there.report_json) == json.loads(report_json(here))
 
 
+def test_the_snapshot_can_cross_as_plain_data(snapshot, auditor) -> None:
+    """What the bot sends when it made the snapshot's dict for the store anyway."""
+    here = run_audit(snapshot, now=NOW)
+    there = auditor(
+        snapshot, config=AuditConfig(), now=NOW, only=None, snapshot_data=snapshot.to_dict()
+    )
+    assert there.report.to_dict() == here.to_dict()
+    assert there.report_data == here.to_dict()
+
+
 def test_only_some_checks_in_a_worker(snapshot, auditor) -> None:
     output = auditor(snapshot, config=AuditConfig(), now=NOW, only={"root.mfa_disabled"})
     assert output.report.checks == ("root.mfa_disabled",) or list(output.report.checks) == [
