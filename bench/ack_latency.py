@@ -2,12 +2,16 @@
 
 Starts the real bot (HTTP mode, signature verification on) on a free port, wired to a local mock
 of Slack's Web API, with a synthetic account large enough that each audit keeps a CPU busy.
-Audits are kept running in the background the whole time; then N signed slash commands (a mix
-of audit, status, help and mfa) are sent C at a time and the time to each HTTP response, which is
-Bolt's ack, is measured.
+Two audits are kept running in the background the whole time (the bot's own account, asked for
+with a signed `/iam-audit audit`, and a second account submitted to the same job pool); then N
+signed slash commands (a mix of audit, status, help and mfa) are sent C at a time and the time to
+each HTTP response, which is Bolt's ack, is measured.
 
-    .venv/bin/python -m bench.ack_latency            # 200 commands, 20 concurrent
-    .venv/bin/python -m bench.ack_latency --requests 500 --concurrency 50 --users 400
+    .venv/bin/python -m bench.ack_latency            # 200 commands, 40 concurrent, both modes
+    .venv/bin/python -m bench.ack_latency --mode processes --requests 500 --users 4000
+
+Both modes are measured in one run, one after the other: "threads" runs the checks on the bot's
+audit threads (how the bot worked before worker processes), "processes" in the worker pool.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bench.synth import generate_account
@@ -41,11 +46,41 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    mode: str
+    latencies: list[float]
+    wall: float
+    audits_done: int
+    audit_seconds: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies, 0.99)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--users", type=int, default=300, help="users in the synthetic account")
+    parser.add_argument("--concurrency", type=int, default=40)
+    parser.add_argument("--users", type=int, default=3000, help="users in each synthetic account")
+    parser.add_argument(
+        "--mode",
+        choices=("all", "idle", "threads", "processes"),
+        default="all",
+        help="no audit running (the machine's floor), audits on the bot's threads (before),"
+        " in worker processes (after), or all three",
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to wait after both audits started before measuring",
+    )
     args = parser.parse_args(argv)
 
     now = datetime.now(UTC)
@@ -55,6 +90,29 @@ def main(argv: list[str] | None = None) -> int:
     snapshot = snapshot_from_gaad(
         account.gaad, now=now, credential_report_csv=account.credential_report_csv
     )
+    modes = {"idle": 0, "threads": 0, "processes": 2}
+    chosen = list(modes) if args.mode == "all" else [args.mode]
+    results = [measure(args, snapshot, mode, modes[mode]) for mode in chosen]
+    print(
+        f"ack latency of {args.requests} signed slash commands, {args.concurrency} concurrent,"
+        f" with two audits of {args.users} users / {args.users // 2} roles running throughout:"
+    )
+    for result in results:
+        print(
+            f"  {result.mode:<9} p50 {result.p50:6.1f} ms   p99 {result.p99:6.1f} ms"
+            f"   max {max(result.latencies):6.1f} ms   ({result.audits_done} audits finished,"
+            f" median {statistics.median(result.audit_seconds or [0]):.1f} s each;"
+            f" {args.requests / result.wall:.0f} commands/s)"
+        )
+    print(f"  Slack's limit {SLACK_LIMIT_MS:.0f} ms; target p99 < {TARGET_P99_MS:.0f} ms")
+    last = results[-1]
+    verdict = "PASS" if last.p99 < TARGET_P99_MS else "MISS"
+    print(f"  {verdict} ({last.mode}): p99 {last.p99:.0f} ms")
+    return 0 if last.p99 < SLACK_LIMIT_MS else 1
+
+
+def measure(args: argparse.Namespace, snapshot, mode: str, processes: int) -> Measurement:
+    """One bot, two audits kept running, N signed commands C at a time; the acks' latencies."""
     mock = MockSlack()
     settings = load_settings(
         {
@@ -70,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     def source(_now: datetime):
         return snapshot
 
-    services = build_services(settings, source=source)
+    services = build_services(settings, source=source, audit_processes=processes)
+    services.audits.warm_up()  # as `serve` does at start-up
     original_run = services.audits.run
 
     def timed_run(*a, **kw):
@@ -109,36 +168,60 @@ def main(argv: list[str] | None = None) -> int:
                 send("audit")
             stop.wait(0.05)
 
-    feeder = threading.Thread(target=keep_auditing, daemon=True)
-    feeder.start()
-    while audits_done == 0 and not services.jobs.is_running(services.audits.target):
-        time.sleep(0.05)
+    # The second large audit: another account on the same job pool (and worker processes).
+    second = services.audits.for_target("bench-second-account", source)
+    second_done = threading.Event()
 
-    texts = [MIX[i % len(MIX)] for i in range(args.requests)]
+    class Quiet:
+        def on_stage(self, stage: str, joined: int) -> None:
+            pass
+
+        def on_done(self, result: object) -> None:
+            second_done.set()
+
+        def on_error(self, error: Exception) -> None:
+            second_done.set()
+
+    def keep_auditing_second() -> None:
+        while not stop.is_set():
+            if not services.jobs.is_running(second.target):
+                services.jobs.submit(second.target, second.run, Quiet())
+            stop.wait(0.05)
+
+    feeder = threading.Thread(target=keep_auditing, daemon=True)
+    feeder2 = threading.Thread(target=keep_auditing_second, daemon=True)
+    if mode != "idle":
+        feeder.start()
+        feeder2.start()
+        while not (
+            services.jobs.is_running(services.audits.target)
+            and services.jobs.is_running(second.target)
+        ):
+            time.sleep(0.05)
+        time.sleep(args.settle)
+
+    # With no audit wanted, the mix's audit commands are status look-ups instead.
+    mix = tuple("status" if t.startswith("audit") else t for t in MIX) if mode == "idle" else MIX
+    texts = [mix[i % len(mix)] for i in range(args.requests)]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         latencies = list(pool.map(send, texts))
     wall = time.perf_counter() - started
     stop.set()
-    feeder.join()
+    if mode != "idle":
+        feeder.join()
+        feeder2.join()
     services.jobs.wait_idle(timeout=120)
+    # Let the last lazy replies reach the mock before it closes (no "connection refused" noise).
+    seen = -1
+    while seen != len(mock.calls):
+        seen = len(mock.calls)
+        time.sleep(2.0)
     server.shutdown()
     services.jobs.shutdown()
     mock.close()
 
-    p50 = statistics.median(latencies)
-    p99 = percentile(latencies, 0.99)
-    print(f"ack latency of {args.requests} signed slash commands, {args.concurrency} concurrent,")
-    print(
-        f"with an audit of {args.users} users / {args.users // 2} roles running throughout"
-        f" ({audits_done} finished, median {statistics.median(audit_seconds or [0]):.2f} s each):"
-    )
-    print(f"  p50 {p50:.1f} ms   p99 {p99:.1f} ms   max {max(latencies):.1f} ms")
-    print(f"  Slack's limit {SLACK_LIMIT_MS:.0f} ms; target p99 < {TARGET_P99_MS:.0f} ms")
-    print(f"  throughput {args.requests / wall:.0f} commands/s over {wall:.1f} s")
-    verdict = "PASS" if p99 < TARGET_P99_MS else "MISS"
-    print(f"  {verdict}: p99 is {SLACK_LIMIT_MS / p99:.0f}x under Slack's limit")
-    return 0 if p99 < SLACK_LIMIT_MS else 1
+    return Measurement(mode, latencies, wall, audits_done, audit_seconds)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from bot.errors import ConfigError, StoreError
 from bot.services import Services
 from bot.slack.blocks import LINT_BLOCK_ID, LINT_MODAL_CALLBACK
 from bot.slack.home import HomeTab
-from commands import approvals, audit, findings, lint, router
+from commands import approvals, audit, findings, lint, router, suppress
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,7 @@ def create_app(settings: Settings, services: Services, *, token_verification: bo
         router.on_view_submission(services, body, lint.on_submit)
 
     approvals.register(app, services)
+    suppress.register(app, services)
     findings.register(app, services)
 
     @app.event("app_home_opened")

@@ -11,13 +11,14 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.audit.config import AuditConfig
-from bot.audit.engine import run_audit, select_checks
+from bot.audit.config import AuditConfig, Suppression
+from bot.audit.engine import select_checks
 from bot.audit.model import AccountSnapshot
 from bot.audit.report import Report
+from bot.audit_workers import Auditor, inline_auditor
 from bot.errors import InputError
 from bot.store.base import Store, StoredReport
 
@@ -28,12 +29,17 @@ PARSED_REPORTS = 8
 SnapshotSource = Callable[[datetime], AccountSnapshot]
 
 
+class NoAccountDataError(InputError):
+    """No snapshot of the account is cached yet: nothing was audited, or it expired."""
+
+
 @dataclass(frozen=True, slots=True)
 class AuditResult:
     report_id: str
     report: Report
     saved_at: datetime
     reused: bool = False  # True: another replica's audit, finished while this one waited
+    report_json: str = ""  # the full report's indented JSON, when a worker process made it
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,8 @@ class AccountAudits:
         clock: Callable[[], datetime],
         ttl_seconds: int,
         after_audit: Iterable[Callable[[AuditResult], None]] = (),
+        auditor: Auditor = inline_auditor,
+        extra_suppressions: Callable[[datetime], tuple[Suppression, ...]] | None = None,
     ) -> None:
         self.target = target
         self._source = source
@@ -63,11 +71,33 @@ class AccountAudits:
         self._clock = clock
         self._ttl = ttl_seconds
         self._after = list(after_audit)
+        self._auditor = auditor
+        self._extra_suppressions = extra_suppressions
         # Parsed copies of what the store holds: a large report or snapshot takes a while to
         # parse, and every status / mfa / click would otherwise parse it again.
         self._parsed_lock = threading.Lock()
         self._reports: OrderedDict[str, tuple[Report, StoredReport]] = OrderedDict()
         self._snapshot: CachedSnapshot | None = None
+
+    def for_target(self, target: str, source: SnapshotSource) -> AccountAudits:
+        """The same pipeline (store, config, clock, TTL) for another account: one bot auditing
+        several accounts, and the ack benchmark's second account."""
+        return AccountAudits(
+            target=target,
+            source=source,
+            store=self._store,
+            config=self._config,
+            clock=self._clock,
+            ttl_seconds=self._ttl,
+            auditor=self._auditor,
+            extra_suppressions=self._extra_suppressions,
+        )
+
+    def warm_up(self) -> None:
+        """Start the audit worker processes now (serve calls it), if audits run in them."""
+        warm = getattr(self._auditor, "warm_up", None)
+        if warm is not None:
+            warm()
 
     def add_after_audit(self, hook: Callable[[AuditResult], None]) -> None:
         self._after.append(hook)
@@ -92,15 +122,24 @@ class AccountAudits:
         progress("collecting")
         snapshot = self._source(self._clock())
         now = self._clock()
+        snapshot_data = snapshot.to_dict()
         self._store.save_snapshot(
-            account_id=self.target, data=snapshot.to_dict(), saved_at=now, ttl_seconds=self._ttl
+            account_id=self.target, data=snapshot_data, saved_at=now, ttl_seconds=self._ttl
         )
         with self._parsed_lock:
             self._snapshot = CachedSnapshot(snapshot, now)
         progress("auditing")
-        report = run_audit(snapshot, config=self._config, now=now, only=sorted(only) or None)
+        # The CPU-heavy step; with a ProcessAuditor it runs outside this interpreter.
+        output = self._auditor(
+            snapshot,
+            config=self._config_at(now),
+            now=now,
+            only=sorted(only) or None,
+            snapshot_data=snapshot_data,
+        )
+        report = output.report
         report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-        data = report.to_dict()
+        data = output.report_data if output.report_data is not None else report.to_dict()
         self._store.save_report(
             report_id=report_id,
             account_id=self.target,
@@ -109,13 +148,22 @@ class AccountAudits:
             ttl_seconds=self._ttl,
         )
         self._remember(report_id, (report, StoredReport(report_id, self.target, data, now)))
-        result = AuditResult(report_id, report, now)
+        result = AuditResult(report_id, report, now, report_json=output.report_json)
         for hook in self._after:
             try:
                 hook(result)
             except Exception:  # a failed App Home refresh must not fail the audit itself
                 log.exception("after-audit hook failed for %s", self.target)
         return result
+
+    def _config_at(self, now: datetime) -> AuditConfig:
+        """The config file's settings plus the suppressions approved from Slack still in force."""
+        if self._extra_suppressions is None:
+            return self._config
+        extra = self._extra_suppressions(now)
+        if not extra:
+            return self._config
+        return replace(self._config, suppressions=(*self._config.suppressions, *extra))
 
     def latest(self) -> tuple[Report, StoredReport] | None:
         report_id = self._store.latest_report_id(self.target)
@@ -147,7 +195,7 @@ class AccountAudits:
                 return self._snapshot
         stored = self._store.latest_snapshot(self.target)
         if stored is None:
-            raise InputError(
+            raise NoAccountDataError(
                 "No account data yet: run `/iam-audit audit` first (it takes seconds)."
             )
         cached = CachedSnapshot(AccountSnapshot.from_dict(stored.data), stored.saved_at)

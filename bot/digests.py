@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 from bot.audit.report import Report
 from bot.audits import AccountAudits
-from bot.digest.chart import trend_chart
+from bot.digest.chart import accounts_trend_chart, trend_chart
 from bot.digest.content import (
     ApprovalCounts,
     CampaignProgress,
@@ -34,7 +34,7 @@ from bot.digest.content import (
 )
 from bot.errors import DeliveryError, IamAuditError, InputError, StoreError
 from bot.slack.blocks import Message, digest_accounts_message
-from bot.slack.digest_blocks import chart_comment, digest_message
+from bot.slack.digest_blocks import accounts_chart_comment, chart_comment, digest_message
 from bot.store.digests import DigestStore
 
 log = logging.getLogger(__name__)
@@ -179,6 +179,7 @@ class DigestRunner:
             summary = self._summary([d for _, d in built])
             if summary is not None:  # several accounts: the cross-account summary comes first
                 posted.append(self._poster.post_message(channel, digest_accounts_message(summary)))
+                self._attach_accounts_chart(channel, posted[-1], built, problems)
             for audits, digest in built:
                 ts = self._post(channel, audits.target, digest, problems)
                 posted.append(ts)
@@ -262,7 +263,29 @@ class DigestRunner:
     def chart(self, account: str, digest: Digest) -> tuple[bytes, int]:
         """The trend PNG: the stored history of ``account`` plus this digest; and its length."""
         points = trend(self.history(account), digest.summary())
-        return trend_chart(points), len(points)
+        return trend_chart(points, account_id=digest.account_id), len(points)
+
+    def _attach_accounts_chart(
+        self, channel: str, ts: str, built: Sequence[tuple[Any, Digest]], problems: list[str]
+    ) -> None:
+        """One line per account (open findings over their digests) under the summary."""
+        assert self._poster is not None
+        try:
+            histories = {
+                audits.target: trend(self.history(audits.target), digest.summary())
+                for audits, digest in built
+            }
+            png = accounts_trend_chart(histories)
+            stamp = f"{self._clock():%Y%m%d}"
+            self._poster.attach(
+                channel,
+                ts,
+                [Attachment(f"iam-trend-accounts-{stamp}.png", "Open findings by account", png)],
+                accounts_chart_comment(len(histories)),
+            )
+        except (DeliveryError, StoreError) as exc:
+            log.error("the cross-account chart for %s failed: %s", channel, exc)
+            problems.append("the cross-account chart could not be attached")
 
     def _post(self, channel: str, account: str, digest: Digest, problems: list[str]) -> str:
         assert self._poster is not None

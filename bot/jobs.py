@@ -91,6 +91,11 @@ class AuditJobs:
         self._running: dict[str, list[_Job]] = {}
         self._pending = 0
         self._owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._on_shutdown: list[Callable[[], None]] = []
+
+    def on_shutdown(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` after the last audit finished at shutdown (the worker processes' pool)."""
+        self._on_shutdown.append(hook)
 
     def submit(
         self,
@@ -121,6 +126,16 @@ class AuditJobs:
         subscriber.on_stage(stage if stage != "queued" else "collecting", joined)
         return Submission(joined=True)
 
+    def watch(self, account_id: str, subscriber: Subscriber) -> bool:
+        """Tell ``subscriber`` how the audit of the account running here ends (any scope).
+        False when none runs in this process (not at all, or on another replica)."""
+        with self._guard:
+            for job in self._running.get(account_id, []):
+                if not job.done.is_set():
+                    job.subscribers.append(subscriber)
+                    return True
+        return False
+
     def is_running(self, account_id: str) -> bool:
         with self._guard:
             if any(not job.done.is_set() for job in self._running.get(account_id, [])):
@@ -142,6 +157,8 @@ class AuditJobs:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)
+        for hook in self._on_shutdown:
+            hook()
 
     # --- worker side -------------------------------------------------------------------------
 

@@ -64,9 +64,13 @@ def audit_accounts(
     now: datetime,
     config: AuditConfig | None = None,
     collect: Collector | None = None,
+    on_accounts: Callable[[int], None] | None = None,
 ) -> MultiAccountReport:
-    """One report per account plus a failure entry for each account that could not be read."""
+    """One report per account plus a failure entry for each account that could not be read;
+    ``on_accounts`` hears how many accounts were resolved (the CLI's progress display)."""
     account_ids = resolve_accounts(session, options.accounts)
+    if on_accounts is not None:
+        on_accounts(len(account_ids))
     outcomes = collect_accounts(
         session,
         account_ids,

@@ -12,12 +12,15 @@ from typing import Any
 from bot.audit.config import AuditConfig, audit_config_from_dict
 from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
+from bot.audit_workers import ProcessAuditor, inline_auditor
 from bot.audits import AccountAudits, SnapshotSource
 from bot.config import Settings
 from bot.jobs import AuditJobs
 from bot.slack.authorization import Authorizer
 from bot.slack.delivery import Delivery, make_web_client
 from bot.store import Store, make_store
+from bot.store.suppressions import make_suppression_store
+from bot.suppressions import active_rules
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,8 @@ class Services:
     # (principal ARN, created, now) -> UsageEvidence for `/iam-audit rightsize`; None = the demo
     # data or the live account from Settings (commands/rightsize.py); tests pass stubbed ones.
     usage_reader: Any = None
+    # bot.suppressions store: findings muted from Slack (approved), applied by every audit.
+    suppressions: Any = None
 
     @property
     def remediable(self) -> frozenset[str]:
@@ -123,8 +128,12 @@ def build_services(
     store: Store | None = None,
     sleep: Callable[[float], None] = time.sleep,
     lock_poll_seconds: float = 1.0,
+    audit_processes: int | None = None,
 ) -> Services:
-    """Wire real adapters; tests pass a clock, a snapshot source, a store and a sleep."""
+    """Wire real adapters; tests pass a clock, a snapshot source, a store and a sleep.
+
+    ``audit_processes``: worker processes that run the checks (default: one per audit worker;
+    0 runs them on the audit threads, as the CLI does)."""
     store = store or make_store(settings.redis_url, clock=clock)
     client = make_web_client(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, sleep=sleep
@@ -139,7 +148,15 @@ def build_services(
         sleep=sleep,
         lock_poll_seconds=lock_poll_seconds,
     )
+    processes = settings.workers if audit_processes is None else audit_processes
+    auditor = inline_auditor
+    if processes > 0 and not settings.operations.queued:
+        auditor = ProcessAuditor(processes)
+        jobs.on_shutdown(auditor.shutdown)
+    suppressions = make_suppression_store(settings.redis_url)
     audits = AccountAudits(
+        auditor=auditor,
+        extra_suppressions=lambda now: active_rules(suppressions, now),
         target=target_name(settings),
         source=source or default_snapshot_source(settings),
         store=store,
@@ -154,6 +171,7 @@ def build_services(
         audits = queued_audits(audits, settings, sleep=sleep)
     authorizer = Authorizer(settings, group_members=delivery.usergroup_members, clock=clock)
     services = Services(settings, store, delivery, jobs, audits, authorizer, clock)
+    services.suppressions = suppressions
     from bot.approval_services import build_approval_desk  # noqa: PLC0415 - the feature's own root
 
     services.approvals = build_approval_desk(

@@ -43,7 +43,9 @@ from bot.slack.approval_blocks import (
     result_message,
 )
 from bot.slack.blocks import Message, message, notice_message, section
+from bot.suppressions import SUPPRESS_CHANGE
 from commands.request import CommandRequest
+from commands.suppress import write_suppression
 
 log = logging.getLogger(__name__)
 
@@ -296,6 +298,13 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
         reply(_ours(str(exc)))
         return
     _refresh_message(services, approved)
+    if approved.remediation == SUPPRESS_CHANGE:  # recorded by the bot, not an AWS change
+        final = the_desk.apply_recorded_change(
+            request_id, lambda request: write_suppression(services, request)
+        )
+        _refresh_message(services, final)
+        _thread(services, final, result_message(final, can_undo=False))
+        return
     final = the_desk.apply(request_id)
     _refresh_message(services, final)
     undo = get_remediation(final.remediation).plan(final.params).undo_change is not None

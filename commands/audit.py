@@ -9,22 +9,30 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.audit.findings import Severity
 from bot.audit.report import Report
+from bot.audit_workers import report_json
 from bot.audits import AuditResult
 from bot.errors import IamAuditError, InputError
 from bot.services import Services
 from bot.slack.blocks import (
+    ACTION_FILTER,
+    ACTION_FINDING_MENU,
     ACTION_OPEN_ACCOUNT,
     ACTION_REMEDIATE,
     ACTION_SHOW_MORE,
+    FILTER_BLOCK_PREFIX,
     audit_page,
+    evidence_message,
     notice_message,
     progress_message,
 )
+from commands import suppress
 from commands.audit_accounts import find_member_report, handle_account, on_open_account
 from commands.request import CommandRequest
 
@@ -114,13 +122,14 @@ class ProgressMessage:
             min_severity=self._args.min_severity,
             remediable=services.remediable if self._offer_remediation else frozenset(),
             cached_at=result.saved_at,
+            suppressible=self._offer_remediation and services.approvals is not None,
         )
         services.delivery.update(self._request.channel_id, self._ts, page.message)
         if page.needs_file:
             services.delivery.upload_text(
                 channel=self._request.channel_id,
                 filename=f"iam-audit-{report.account_id}-{result.saved_at:%Y%m%dT%H%M%S}.json",
-                content=json.dumps(result.report.to_dict(), indent=2),
+                content=attachment_json(result),
                 title=f"IAM audit of {report.account_id}: full report",
                 thread_ts=self._ts,
             )
@@ -129,6 +138,25 @@ class ProgressMessage:
         self._services.delivery.update(
             self._request.channel_id, self._ts, notice_message(f"The audit failed: {error}")
         )
+
+
+_ATTACHMENTS: OrderedDict[str, str] = OrderedDict()
+_ATTACHMENTS_GUARD = threading.Lock()
+
+
+def attachment_json(result: AuditResult) -> str:
+    """The attached report's JSON, made once per report however many requests joined the audit
+    (the worker process made it already when audits run in worker processes)."""
+    if result.report_json:
+        return result.report_json
+    with _ATTACHMENTS_GUARD:
+        if result.report_id in _ATTACHMENTS:
+            return _ATTACHMENTS[result.report_id]
+        text = report_json(result.report)
+        _ATTACHMENTS[result.report_id] = text
+        while len(_ATTACHMENTS) > 2:
+            _ATTACHMENTS.popitem(last=False)
+        return text
 
 
 def _only(report: Report, checks: frozenset[str]) -> Report:
@@ -172,8 +200,24 @@ def on_show_more(services: Services, body: dict[str, Any]) -> None:
         report_id = str(value["r"])
         page = int(value["p"])
         min_severity = Severity.parse(value["s"]) if value.get("s") else None
+        check_filter = str(value.get("c") or "")
     except (ValueError, KeyError, TypeError):
         raise InputError("That button is malformed; run the audit again.") from None
+    _show_page(
+        services, body, report_id, page, min_severity=min_severity, check_filter=check_filter
+    )
+
+
+def _show_page(
+    services: Services,
+    body: dict[str, Any],
+    report_id: str,
+    page: int,
+    *,
+    min_severity: Severity | None,
+    check_filter: str,
+) -> None:
+    """Render a page of a cached report (filtered) into the message that was clicked."""
     found = services.audits.report(report_id)
     member = found is None
     if member:  # a member account's report (`audit account ...`): same paging, no Remediate
@@ -190,9 +234,67 @@ def on_show_more(services: Services, body: dict[str, Any]) -> None:
         min_severity=min_severity,
         remediable=frozenset() if member else services.remediable,
         cached_at=stored.saved_at,
+        check_filter=check_filter,
+        suppressible=not member and services.approvals is not None,
     )
     channel = body["channel"]["id"]
     services.delivery.update(channel, body["container"]["message_ts"], result.message)
+
+
+def on_filter(services: Services, body: dict[str, Any]) -> None:
+    """The findings list's select: page 0 of one severity (and worse), one check, or all."""
+    action = body["actions"][0]
+    block_id = str(action.get("block_id", ""))
+    chosen = str((action.get("selected_option") or {}).get("value", ""))
+    if not block_id.startswith(FILTER_BLOCK_PREFIX) or not chosen:
+        raise InputError("That menu is malformed; run the audit again.")
+    report_id = block_id.removeprefix(FILTER_BLOCK_PREFIX)
+    kind, _, what = chosen.partition(":")
+    try:
+        min_severity = Severity.parse(what) if kind == "s" else None
+    except InputError:
+        raise InputError("That menu is malformed; run the audit again.") from None
+    _show_page(
+        services,
+        body,
+        report_id,
+        0,
+        min_severity=min_severity,
+        check_filter=what if kind == "c" else "",
+    )
+
+
+def _finding_at(services: Services, report_id: str, index: int) -> Any:
+    found = services.audits.report(report_id)
+    if found is None or not 0 <= index < len(found[0].findings):
+        raise InputError("That finding is no longer cached; run `/iam-audit audit` again.")
+    return found[0].findings[index]
+
+
+def on_finding_menu(services: Services, body: dict[str, Any]) -> None:
+    """A finding's overflow menu: Show evidence, Remediate..., Suppress...."""
+    action = body["actions"][0]
+    chosen = str((action.get("selected_option") or {}).get("value", ""))
+    try:
+        what, report_id, raw_index = chosen.split("|")
+        index = int(raw_index)
+    except ValueError:
+        raise InputError("That menu is malformed; run the audit again.") from None
+    if what == "ev":
+        finding = _finding_at(services, report_id, index)
+        channel = (body.get("channel") or {}).get("id", "")
+        services.delivery.respond(
+            response_url=body.get("response_url", ""),
+            channel=channel,
+            user=(body.get("user") or {}).get("id", ""),
+            message=evidence_message(finding),
+        )
+    elif what == "rem":
+        _remediate(services, body, report_id, index)
+    elif what == "sup":
+        suppress.open_modal(services, body, report_id, index)
+    else:
+        raise InputError("That menu is malformed; run the audit again.")
 
 
 def on_remediate(services: Services, body: dict[str, Any]) -> None:
@@ -203,10 +305,11 @@ def on_remediate(services: Services, body: dict[str, Any]) -> None:
         report_id, index = str(value["r"]), int(value["i"])
     except (ValueError, KeyError, TypeError):
         raise InputError("That button is malformed; run the audit again.") from None
-    found = services.audits.report(report_id)
-    if found is None or not 0 <= index < len(found[0].findings):
-        raise InputError("That finding is no longer cached; run `/iam-audit audit` again.")
-    finding = found[0].findings[index]
+    _remediate(services, body, report_id, index)
+
+
+def _remediate(services: Services, body: dict[str, Any], report_id: str, index: int) -> None:
+    finding = _finding_at(services, report_id, index)
     handler = services.remediations.get(finding.check_id)
     if handler is None:
         raise InputError(f"No remediation is available for {finding.check_id}.")
@@ -218,4 +321,6 @@ ACTIONS = {
     ACTION_SHOW_MORE + "_prev": on_show_more,
     ACTION_REMEDIATE: on_remediate,
     ACTION_OPEN_ACCOUNT: on_open_account,
+    ACTION_FINDING_MENU: on_finding_menu,
+    ACTION_FILTER: on_filter,
 }

@@ -15,6 +15,7 @@ from bot.digest.schedule import DigestSchedule, parse_cron
 from bot.errors import IamAuditError, InputError
 from bot.mfa_campaign.plan import EnforcementProposal
 from bot.mfa_campaign.runner import Proposer
+from bot.render.grammar import plural
 from bot.slack.blocks import escape, notice_message
 from commands.request import CommandRequest
 
@@ -167,7 +168,7 @@ def _campaign(request: CommandRequest, args: list[str]) -> None:
         status = runner.progress(request.now())
         line = (
             f"MFA campaign: deadline {campaign.deadline:%Y-%m-%d}, reminders every"
-            f" {campaign.remind_every_days} day(s), owner <@{campaign.owner}>."
+            f" {plural(campaign.remind_every_days, 'day')}, owner <@{campaign.owner}>."
         )
         if status is not None:
             line += f" {status.enrolled}/{status.total} enrolled, {status.remaining} to go."

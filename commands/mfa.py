@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.slack.blocks import mfa_message
 from bot.slack.posture import mfa_posture
 from commands.request import CommandRequest
+from commands.waiting import answers_after_running_audit, audit_running
 
 NAME = "mfa"
 USAGE = "mfa"
@@ -15,6 +16,7 @@ SUMMARY = (
 EXAMPLES = ("mfa",)
 
 
+@answers_after_running_audit(NAME)
 def handle(request: CommandRequest) -> None:
     audits = request.services.audits
     cached = audits.snapshot()
@@ -27,5 +29,6 @@ def handle(request: CommandRequest) -> None:
             account_id=cached.snapshot.account_id,
             as_of=cached.saved_at,
             now=request.now(),
+            audit_running=audit_running(request),
         )
     )

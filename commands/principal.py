@@ -6,6 +6,7 @@ from bot.errors import InputError
 from bot.slack.blocks import principal_message
 from bot.slack.posture import principal_profile
 from commands.request import CommandRequest
+from commands.waiting import audit_running
 
 
 def show(request: CommandRequest, kind: str) -> None:
@@ -17,4 +18,11 @@ def show(request: CommandRequest, kind: str) -> None:
     profile = principal_profile(
         cached.snapshot, latest[0] if latest else None, kind, request.args[0]
     )
-    request.reply(principal_message(profile, as_of=cached.saved_at, now=request.now()))
+    request.reply(
+        principal_message(
+            profile,
+            as_of=cached.saved_at,
+            now=request.now(),
+            audit_running=audit_running(request),
+        )
+    )

@@ -8,6 +8,7 @@ from bot.iam.principal_policies import policies_for_principal
 from bot.slack.blocks import simulate_message
 from bot.slack.posture import find_principal
 from commands.request import CommandRequest
+from commands.waiting import answers_after_running_audit, audit_running
 
 NAME = "simulate"
 USAGE = "simulate <principal> <action> [resource] [key=value...]"
@@ -57,6 +58,7 @@ def resolve_arn(snapshot, principal: str) -> str:
     raise InputError(f"no user or role named {principal!r} in the last snapshot of this account")
 
 
+@answers_after_running_audit(NAME)
 def handle(request: CommandRequest) -> None:
     principal, action, resource, context = parse(request.args)
     cached = request.services.audits.snapshot()
@@ -83,5 +85,6 @@ def handle(request: CommandRequest) -> None:
             matched=[m.to_dict() for m in decision.matched],
             as_of=cached.saved_at,
             now=request.now(),
+            audit_running=audit_running(request),
         )
     )

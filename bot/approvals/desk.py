@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -174,6 +174,70 @@ class ApprovalDesk:
             origin_channel=origin_channel,
             undo_of=request_id,
         )
+
+    def propose_recorded_change(
+        self,
+        *,
+        requester: str,
+        change: str,
+        target: Target,
+        params: Mapping[str, Any],
+        summary: str,
+        steps: Sequence[str],
+        undo: str,
+        is_member: IsMember,
+        origin_channel: str = "",
+    ) -> ApprovalRequest:
+        """A request for a change the bot records itself rather than in AWS (muting a finding):
+        same rules, expiry, content hash and trail as every other request."""
+        refusal = self.rules.request_refusal(requester, is_member)
+        if refusal:
+            raise Refused(refusal)
+        now = self.clock()
+        request = ApprovalRequest(
+            id=self.new_id(),
+            requester=requester,
+            target=target,
+            change={"remediation": change, "params": dict(params)},
+            summary=summary,
+            steps=tuple(steps),
+            undo=undo,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self.rules.ttl_seconds),
+            fingerprint="",
+            origin_channel=origin_channel,
+            channel=self.rules.channel or origin_channel,
+        )
+        self.store.create(request)
+        self._record(
+            "request",
+            request,
+            requester,
+            summary=request.summary,
+            remediation=change,
+            target=target.to_dict(),
+            content_hash=request.content_hash,
+        )
+        return request
+
+    def apply_recorded_change(
+        self, request_id: str, write: Callable[[ApprovalRequest], str]
+    ) -> ApprovalRequest:
+        """approved -> applying -> applied | failed, where ``write`` makes the change (and says
+        what it did); only the caller that wins `applying` writes."""
+        applying = self.store.transition(request_id, State.APPLYING, actor="bot", now=self.clock())
+        if content_hash(applying) != applying.content_hash:
+            return self._finish(
+                applying,
+                ok=False,
+                outcome="Not applied: the stored request no longer matches its content hash.",
+                calls=[],
+            )
+        try:
+            outcome = write(applying)
+        except IamAuditError as exc:
+            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}", calls=[])
+        return self._finish(applying, ok=True, outcome=outcome, calls=[])
 
     def _resolved(self, remediation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Fill in what a proposal names indirectly: catalogue documents, policies to detach."""

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 from datetime import datetime
+from typing import Any
 
 from bot.audit.config import AuditConfig
 from bot.audit.multi import MultiAccountReport, summary_text
@@ -13,6 +14,7 @@ from bot.audit.registry import all_checks
 from bot.clicmd._common import note, use_color, write_output
 from bot.errors import CollectionError, InputError
 from bot.render import RenderOptions, render
+from bot.terminal_progress import Progress, terminal_progress, watch_api_calls
 
 MULTI_FORMATS = ("text", "json", "markdown")
 EXIT_OK = 0
@@ -33,7 +35,11 @@ def run_accounts(
         AssumeRoleOptions,
     )
     from bot.aws.session import make_session  # noqa: PLC0415
-    from bot.multi_account import MultiAccountOptions, audit_accounts  # noqa: PLC0415
+    from bot.multi_account import (  # noqa: PLC0415
+        MultiAccountOptions,
+        audit_accounts,
+        default_collector,
+    )
 
     if args.demo or args.snapshot or args.gaad:
         raise InputError("--accounts audits live accounts; it cannot be combined with a file")
@@ -52,16 +58,28 @@ def run_accounts(
         external_id=args.external_id or os.environ.get("IAM_AUDIT_EXTERNAL_ID", ""),
     )
     session = make_session(profile=args.profile, region=args.region)
-    multi = audit_accounts(
-        session,
-        MultiAccountOptions(accounts=args.accounts, role=role, max_workers=workers, only=only),
-        now=now,
-        config=config,
-    )
+    with terminal_progress(verbose=getattr(args, "verbose", 0)) as progress:
+        progress.stage("finding the accounts")
+        watch_api_calls(session, progress)
+
+        def on_accounts(total: int) -> None:
+            progress.accounts_total(total)
+            progress.stage("collecting the accounts' IAM data")
+
+        multi = audit_accounts(
+            session,
+            MultiAccountOptions(accounts=args.accounts, role=role, max_workers=workers, only=only),
+            now=now,
+            config=config,
+            collect=counted(default_collector(now), progress),
+            on_accounts=on_accounts,
+        )
+        progress.stage("writing the report")
+        rendered = render_multi(multi, args)
     if not multi.reports and multi.failures:
         reasons = "; ".join(f"{f.account_id}: {f.message}" for f in multi.failures[:3])
         raise CollectionError(f"no account could be audited ({reasons})")
-    write_output(render_multi(multi, args), args.output)
+    write_output(rendered, args.output)
     for failure in multi.failures:
         note(f"account {failure.account_id} was not audited: {failure.message}")
     note(
@@ -69,6 +87,21 @@ def run_accounts(
         f" {sum(multi.totals().values())} findings"
     )
     return exit_code(multi, args.fail_on)
+
+
+def counted(collect: Any, progress: Progress) -> Any:
+    """The collector, telling the progress display each account done (or failed)."""
+
+    def collect_one(session: Any, account_id: str) -> Any:
+        try:
+            snapshot = collect(session, account_id)
+        except Exception:
+            progress.account_done(account_id, failed=True)
+            raise
+        progress.account_done(account_id, failed=False)
+        return snapshot
+
+    return collect_one
 
 
 def render_multi(multi: MultiAccountReport, args: argparse.Namespace) -> str:

@@ -21,6 +21,7 @@ from bot.audit.registry import all_checks
 from bot.errors import InputError
 from bot.render.safe_output import safe_for_output
 from bot.safe_parse import UnsafeInput, parse_json
+from bot.terminal_progress import Progress
 
 STDIO = "-"
 
@@ -270,14 +271,24 @@ def note(message: str) -> None:
 
 
 def live_snapshot(
-    *, profile: str | None, region: str | None, now: datetime, deadline: float | None = None
+    *,
+    profile: str | None,
+    region: str | None,
+    now: datetime,
+    deadline: float | None = None,
+    progress: Progress | None = None,
 ) -> AccountSnapshot:
-    """Collect the account the AWS credential chain points at (CollectionError on failure)."""
+    """Collect the account the AWS credential chain points at (CollectionError on failure);
+    ``progress`` (bot.terminal_progress) is told of every AWS call."""
     from bot.aws.access_analyzer import AnalyzerScope  # noqa: PLC0415
     from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when needed
     from bot.aws.session import make_session  # noqa: PLC0415
 
     session = make_session(profile=profile, region=region)
+    if progress is not None:
+        from bot.terminal_progress import watch_api_calls  # noqa: PLC0415
+
+        watch_api_calls(session, progress)
     # Access Analyzer in the account's enabled regions (capped), for the analyzer.* checks.
     return collect_snapshot(
         session, now=now, access_analyzer=AnalyzerScope(), deadline_seconds=deadline

@@ -19,6 +19,7 @@ from bot.clicmd.findings import (
     add_source_arguments,
     read_analyzer_source,
 )
+from bot.render.grammar import plural
 
 NAME = "analyzer"
 HELP = "show the IAM Access Analyzer analyzers of each region (live, --demo, --snapshot)"
@@ -84,7 +85,7 @@ def render_text(read: AnalyzerSource, regions: list[RegionAnalyzers]) -> str:
     unused = any(r.has_active_unused for r in regions)
     lines += [
         "",
-        f"external access monitored in {watched} of {len(regions)} region(s) read;"
+        f"external access monitored in {watched} of {plural(len(regions), 'region')} read;"
         f" unused access: {'on' if unused else 'off'}",
     ]
     if read.issues:

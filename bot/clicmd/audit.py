@@ -32,6 +32,8 @@ from bot.clicmd._common import (
 )
 from bot.errors import InputError
 from bot.render import FORMATS, RenderOptions, render
+from bot.render.grammar import plural
+from bot.terminal_progress import Progress, terminal_progress
 
 NAME = "audit"
 HELP = "audit an account's IAM (live, --demo, --snapshot or --gaad) and print the report"
@@ -178,25 +180,31 @@ def _wants_last_accessed(args: argparse.Namespace) -> bool:
 def _audit_and_render(
     args: argparse.Namespace, *, config: AuditConfig, only: list[str] | None, now: datetime
 ) -> int:
-    snapshot = load_snapshot(args, now=now)
-    if _wants_last_accessed(args):
-        from bot.clicmd._last_accessed import with_last_accessed  # noqa: PLC0415 - boto3
+    with terminal_progress(verbose=getattr(args, "verbose", 0)) as progress:
+        progress.stage("collecting the account's IAM data")
+        snapshot = load_snapshot(args, now=now, progress=progress)
+        if _wants_last_accessed(args):
+            from bot.clicmd._last_accessed import with_last_accessed  # noqa: PLC0415 - boto3
 
-        snapshot = with_last_accessed(args, snapshot)
-    report = run_audit(snapshot, config=config, now=now, only=only)
+            progress.stage("reading the service last-accessed data")
+            snapshot = with_last_accessed(args, snapshot)
+        checks = len(only) if only else len(all_checks())
+        progress.stage(f"running {plural(checks, 'check')}")
+        report = run_audit(snapshot, config=config, now=now, only=only)
+        progress.stage(f"writing the {args.format} report")
+        catalogue = {check_id: check.meta for check_id, check in all_checks().items()}
+        shown = report.filtered(args.min_severity) if args.min_severity else report
+        options = RenderOptions(
+            color=args.format == "text" and use_color(args.color, output=args.output),
+            min_severity=args.min_severity,
+            hidden_findings=len(report.findings) - len(shown.findings),
+            artifact_uri=args.sarif_artifact,
+            totals=report.summary() if args.min_severity else None,
+        )
+        rendered = render(shown, args.format, catalogue, options=options)
     for message in idle_suppressions(config, report, now):
         note(message)
-    catalogue = {check_id: check.meta for check_id, check in all_checks().items()}
-
-    shown = report.filtered(args.min_severity) if args.min_severity else report
-    options = RenderOptions(
-        color=args.format == "text" and use_color(args.color, output=args.output),
-        min_severity=args.min_severity,
-        hidden_findings=len(report.findings) - len(shown.findings),
-        artifact_uri=args.sarif_artifact,
-        totals=report.summary() if args.min_severity else None,
-    )
-    write_output(render(shown, args.format, catalogue, options=options), args.output)
+    write_output(rendered, args.output)
     if args.format != "text" or args.output not in (None, "-"):
         note(status_line(report, shown, args.output))
     return exit_code(report, args.fail_on)
@@ -253,7 +261,9 @@ def parse_check_ids(text: str | None) -> list[str] | None:
     return ids
 
 
-def load_snapshot(args: argparse.Namespace, *, now: datetime) -> AccountSnapshot:
+def load_snapshot(
+    args: argparse.Namespace, *, now: datetime, progress: Progress | None = None
+) -> AccountSnapshot:
     if args.demo:
         log.info("auditing the built-in demo account")
         return demo_snapshot(now=now)
@@ -265,7 +275,11 @@ def load_snapshot(args: argparse.Namespace, *, now: datetime) -> AccountSnapshot
         return gaad_snapshot(args.gaad, credential_report_path=args.credential_report, now=now)
     log.info("auditing the live account (profile=%s, region=%s)", args.profile, args.region)
     return live_snapshot(
-        profile=args.profile, region=args.region, now=now, deadline=getattr(args, "deadline", None)
+        profile=args.profile,
+        region=args.region,
+        now=now,
+        deadline=getattr(args, "deadline", None),
+        progress=progress,
     )
 
 

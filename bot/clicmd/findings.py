@@ -37,6 +37,7 @@ from bot.clicmd._common import (
     write_output,
 )
 from bot.errors import CollectionError, InputError
+from bot.render.grammar import plural
 
 NAME = "findings"
 HELP = (
@@ -266,7 +267,7 @@ def render_text(
     rows = [row for group in groups for row in group.rows]
     counts = Counter(row.severity for row in rows)
     by_severity = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES_WORST_FIRST if counts[s])
-    lines += ["", f"{len(rows)} finding(s)" + (f": {by_severity}" if by_severity else "")]
+    lines += ["", plural(len(rows), "finding") + (f": {by_severity}" if by_severity else "")]
     for status in _missing_statuses(read, wanted):
         lines.append(
             f"note: the snapshot holds no {status.lower()} findings (it keeps the statuses"

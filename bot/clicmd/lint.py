@@ -30,6 +30,7 @@ from bot.clicmd._common import (
 from bot.errors import InputError
 from bot.iam.lint_document import RESOURCE_TYPES
 from bot.iam.lint_model import MALFORMED, POLICY_TYPES, LintFinding, finding
+from bot.render.grammar import plural
 
 NAME = "lint"
 HELP = "lint IAM policy documents: malformed, unknown actions, resource mismatches, lock-outs"
@@ -281,10 +282,12 @@ def render_text(results: list[FileResult], catalogue_version: str) -> str:
     counts = _counts(results)
     total = sum(counts.values())
     by_severity = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES_WORST_FIRST if counts[s])
-    summary = f"{len(results)} file(s), {total} finding(s)"
+    summary = f"{plural(len(results), 'file')}, {plural(total, 'finding')}"
     unread = sum(1 for r in results if r.error is not None)
     if unread:
-        summary = f"{len(results)} file(s) ({unread} not readable), {total} finding(s)"
+        summary = (
+            f"{plural(len(results), 'file')} ({unread} not readable), {plural(total, 'finding')}"
+        )
     if by_severity:
         summary += f" ({by_severity})"
     lines.append(f"{summary}; IAM action data {catalogue_version}")

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import ConfigError, InputError, StoreError
@@ -118,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         services.jobs.shutdown()
         return 2
     ops = _start_operations(services, settings, args.host)
+    # Audit worker processes start in the background: the first audit does not wait for them.
+    threading.Thread(target=services.audits.warm_up, name="audit-warm-up", daemon=True).start()
     try:
         services.digests = _start_digests(services)
     except InputError as exc:

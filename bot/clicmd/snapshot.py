@@ -14,6 +14,8 @@ from bot.clicmd._common import (
     utc_now,
     write_output,
 )
+from bot.render.grammar import plural
+from bot.terminal_progress import terminal_progress
 
 NAME = "snapshot"
 HELP = "collect the account's IAM state into a versioned JSON file (replay with audit --snapshot)"
@@ -39,18 +41,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     now = utc_now()
-    if args.demo:
-        snapshot = demo_snapshot(now=now)
-    else:
-        snapshot = live_snapshot(
-            profile=args.profile, region=args.region, now=now, deadline=args.deadline
-        )
+    with terminal_progress(verbose=getattr(args, "verbose", 0)) as progress:
+        progress.stage("collecting the account's IAM data")
+        if args.demo:
+            snapshot = demo_snapshot(now=now)
+        else:
+            snapshot = live_snapshot(
+                profile=args.profile,
+                region=args.region,
+                now=now,
+                deadline=args.deadline,
+                progress=progress,
+            )
     write_output(json.dumps(snapshot.to_dict(), indent=2, ensure_ascii=False) + "\n", args.output)
     if args.output != "-":
         issues = len(snapshot.collection_issues)
         note(
             f"snapshot of account {snapshot.account_id} written to {args.output} "
             f"({len(snapshot.users)} users, {len(snapshot.roles)} roles, "
-            f"{len(snapshot.policies)} managed policies; {issues} collection issue(s))"
+            f"{len(snapshot.policies)} managed policies;"
+            f" {plural(issues, 'collection issue')})"
         )
     return 0

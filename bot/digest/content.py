@@ -16,6 +16,7 @@ from bot.audit.diff import ReportDiff, diff_reports
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding
 from bot.audit.model import AccountSnapshot, parse_aws_time
 from bot.audit.report import Report
+from bot.render.grammar import plural
 
 TOP_RISKS = 5
 RIGHTSIZING_CHECK = "principal.unused_services"
@@ -313,7 +314,8 @@ def digest_text(digest: Digest) -> str:
     principals, services = digest.rightsizing
     if principals:
         lines.append(
-            f"Right-sizing opportunities: {principals} principal(s), {services} unused service(s)"
+            f"Right-sizing opportunities: {plural(principals, 'principal')},"
+            f" {plural(services, 'unused service')}"
             " could go (`/iam-audit rightsize user|role/NAME`)"
         )
     if digest.top_risks:
@@ -321,7 +323,7 @@ def digest_text(digest: Digest) -> str:
         for finding in digest.top_risks:
             lines.append(f"  [{finding.severity.value}] {finding.title} ({finding.resource_arn})")
     if digest.errors:
-        lines.append(f"{digest.errors} check(s) could not run; see the full report.")
+        lines.append(f"{plural(digest.errors, 'check')} could not run; see the full report.")
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from bot.render.common import (
     summary_counts,
     without_control_chars,
 )
+from bot.render.evidence import evidence_lines
 
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; these are the ones
 # that can start emphasis, strikethrough, links, code, HTML or entities, or end a table cell.
@@ -81,9 +82,13 @@ def render_markdown(
         out += [f"### {severity.value.capitalize()} ({len(findings)})", ""]
         out += ["| Check | Resource | Detail |", "|---|---|---|"]
         for finding in findings:
+            said = "".join(
+                f"<br>• {md_escape(line)}"
+                for line in evidence_lines(finding.check_id, finding.evidence)
+            )
             out.append(
                 f"| {md_check_id(finding.check_id)} | {md_escape(finding.resource_arn)} "
-                f"| {md_escape(finding.detail or finding.title)} |"
+                f"| {md_escape(finding.detail or finding.title)}{said} |"
             )
         out.append("")
 

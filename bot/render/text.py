@@ -21,6 +21,7 @@ from bot.render.common import (
     summary_phrase,
     without_control_chars,
 )
+from bot.render.evidence import evidence_lines
 
 _ANSI = {
     Severity.CRITICAL: "\x1b[1;97;41m",  # bold white on red
@@ -72,6 +73,10 @@ def render_text(
             lines.append(f"  {label} {finding.check_id}  {one_line(finding.resource_arn)}")
             text = finding.detail or finding.title
             lines += [_DETAIL_INDENT + part for part in _wrap_lines(text)]
+            lines += [
+                f"{_DETAIL_INDENT}- {one_line(line)}"
+                for line in evidence_lines(finding.check_id, finding.evidence)
+            ]
     if not report.findings:
         lines += ["", no_findings_line(options)]
 

@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from bot.render.grammar import plural
 from bot.rightsize.proposal import Proposal
 
 MAX_NAMES = 12
@@ -52,12 +53,12 @@ def proof_lines(params: Mapping[str, Any]) -> list[str]:
         lines.append("Proof 1 (evaluator): nothing was used in the window; nothing used is lost.")
     else:
         lines.append(
-            f"Proof 1 (evaluator): all {proof['still_allowed']} action(s) used, or of a"
+            f"Proof 1 (evaluator): all {plural(proof['still_allowed'], 'action')} used, or of a"
             " service used without per-action tracking, stay allowed on the same resources."
         )
     by_service = [f"{s} ({n})" for s, n in proof.get("removed_by_service") or []]
     lines.append(
-        f"Removed: {proof.get('removed_count', 0)} action(s) nothing used:"
+        f"Removed: {plural(proof.get('removed_count', 0), 'action')} nothing used:"
         f" {_names(by_service)}; nothing gained."
         if not proof.get("gained")
         else f"Proof FAILED: actions gained: {_names(list(proof['gained']))}."

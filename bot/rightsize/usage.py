@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.audit.model import parse_aws_time
 from bot.errors import InputError
+from bot.render.grammar import plural
 
 # IAM reports activity for at least the last 400 days (GenerateServiceLastAccessedDetails).
 AWS_TRACKING_DAYS = 400
@@ -130,7 +131,8 @@ class UsageEvidence:
         tracked = self.tracking_days()
         if tracked < days:
             raise InputError(
-                f"AWS has tracked {self.principal_arn.rsplit('/', 1)[-1]} for {tracked} day(s)"
+                f"AWS has tracked {self.principal_arn.rsplit('/', 1)[-1]}"
+                f" for {plural(tracked, 'day')}"
                 f" only (since {self.tracked_since.date().isoformat()}), less than the"
                 f" {days}-day window: an unused service could simply not have been needed yet."
                 f" Nothing is proposed; use --days {max(tracked, 1)} or wait."

@@ -20,6 +20,7 @@ from bot.audit.analyzer_view import (
     analyzer_kind,
     paginate,
 )
+from bot.render.grammar import plural
 from bot.slack.blocks import (
     MESSAGE_TEXT_BUDGET,
     SECTION_TEXT,
@@ -222,7 +223,7 @@ def findings_page(
     if nav:
         budget.add(actions(nav, block_id="paging"))
     statuses = ", ".join(s.lower() for s in view.statuses)
-    fallback = f"IAM Access Analyzer: {shown.total} finding(s) ({view.kind}, {statuses})"
+    fallback = f"IAM Access Analyzer: {plural(shown.total, 'finding')} ({view.kind}, {statuses})"
     return message(escape(fallback), budget.blocks)
 
 
@@ -283,8 +284,8 @@ def analyzers_message(
     no_external = [r.region for r in regions if not r.has_active_external]
     unused_in = [r.region for r in regions if r.has_active_unused]
     summary = [
-        f"External access monitored in {len(regions) - len(no_external)} of {len(regions)}"
-        " audited region(s)."
+        f"External access monitored in {len(regions) - len(no_external)} of"
+        f" {plural(len(regions), 'audited region')}."
     ]
     if no_external:
         summary.append(
@@ -332,9 +333,9 @@ def analyzers_message(
             break
         shown += 1
     if shown < len(regions):
-        budget.add(context([f"{len(regions) - shown} more region(s) not shown"]))
+        budget.add(context([f"{plural(len(regions) - shown, 'more region')} not shown"]))
     fallback = (
         f"IAM Access Analyzer: external access monitored in {len(regions) - len(no_external)}"
-        f" of {len(regions)} region(s); unused access {'on' if unused_in else 'off'}"
+        f" of {plural(len(regions), 'region')}; unused access {'on' if unused_in else 'off'}"
     )
     return message(fallback, budget.blocks)

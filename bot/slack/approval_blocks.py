@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.approvals.catalogue import PolicyTemplate
 from bot.approvals.model import ApprovalRequest, State
+from bot.render.grammar import plural
 from bot.slack.blocks import (
     Block,
     Message,
@@ -128,11 +129,11 @@ def impact_text(impact: dict[str, Any]) -> str:
         gained_count = impact.get("gained_count", len(gained))
         lost_count = impact.get("lost_count", len(lost))
         lines.append(
-            f"Gains {gained_count} action(s)"
+            f"Gains {plural(gained_count, 'action')}"
             + (":\n" + _bullets(gained, total=gained_count) if gained else "")
         )
         lines.append(
-            f"Loses {lost_count} action(s)"
+            f"Loses {plural(lost_count, 'action')}"
             + (":\n" + _bullets(lost, total=lost_count) if lost else "")
         )
         if impact.get("escalation"):

@@ -16,6 +16,8 @@ from typing import Any
 
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding, Severity
 from bot.audit.report import Report
+from bot.render.evidence import evidence_lines
+from bot.render.grammar import plural
 from bot.render.safe_output import neutralize
 from bot.slack.posture import MfaPosture, PrincipalProfile
 
@@ -49,6 +51,13 @@ SEVERITY_EMOJI = {
 # Action ids the app listens to; values carry ids and indexes only, never report content.
 ACTION_SHOW_MORE = "audit_show_more"
 ACTION_REMEDIATE = "audit_remediate"
+ACTION_FINDING_MENU = "audit_finding_menu"
+ACTION_FILTER = "audit_filter"
+FILTER_BLOCK_PREFIX = "audit_filter:"
+OVERFLOW_OPTIONS = 5
+OPTION_TEXT = 75
+OPTION_VALUE = 150
+MAX_SELECT_OPTIONS = 100
 LINT_MODAL_CALLBACK = "lint_policy_modal"
 LINT_BLOCK_ID = "policy_block"
 LINT_INPUT_ID = "policy_input"
@@ -84,6 +93,17 @@ def code(text: object) -> str:
 
 def _iso(moment: datetime | None) -> str:
     return escape(moment.isoformat(timespec="seconds")) if moment else "?"
+
+
+def data_age_note(as_of: datetime | None, now: datetime, *, audit_running: bool) -> str:
+    """Where an answer's data comes from; while an audit runs, that it is the previous one."""
+    age = format_age(as_of, now)
+    if audit_running:
+        return (
+            f":hourglass_flowing_sand: An audit is running now; this answer is from the previous"
+            f" snapshot ({age})"
+        )
+    return f"From the audit data of {age}"
 
 
 def format_age(then: datetime | None, now: datetime) -> str:
@@ -306,7 +326,7 @@ def progress_message(
         marks.append(f"{mark} {name}")
     ctx = ["  ".join(marks)]
     if joined:
-        ctx.append(f"{joined} more request(s) joined this audit")
+        ctx.append(f"{plural(joined, 'more request')} joined this audit")
     return message(
         f"Auditing account {account_id}... ({stage})",
         [section(f":mag: *{label}*"), context(ctx)],
@@ -338,18 +358,100 @@ def severity_counts(summary: dict[str, int]) -> list[str]:
     ]
 
 
-def finding_text(finding: Finding, *, limit: int) -> str:
-    """One finding: severity, check id, title, resource, detail, then as much evidence as fits."""
+def finding_text(finding: Finding, *, limit: int, evidence: bool = True) -> str:
+    """One finding: severity, check id, title, resource, detail, then its evidence said as short
+    bullets (bot.render.evidence) as far as they fit; the raw evidence is in the attached report."""
     head = (
         f"{SEVERITY_EMOJI[finding.severity]} *{finding.severity.value.upper()}* "
         f"{code(finding.check_id)} {escape(finding.title)}\n"
         f"*Resource:* {code(finding.resource_arn)}\n{escape(finding.detail)}"
     )
     lines = [head]
-    for key, value in list(finding.evidence.items())[:6]:
-        shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        lines.append(f"> *{escape(key)}:* {escape(clip(shown, 300))}")
+    if evidence:
+        lines += [
+            f"• {escape(clip(line, 300))}"
+            for line in evidence_lines(finding.check_id, finding.evidence)
+        ]
     return clip("\n".join(lines), limit)
+
+
+def overflow(action_id: str, options: Sequence[tuple[str, str]]) -> Block:
+    """An overflow ("...") menu: (label, value) pairs; values are short ids, never content."""
+    items = []
+    for label, value in list(options)[:OVERFLOW_OPTIONS]:
+        if len(value) > OPTION_VALUE:
+            raise ValueError(
+                f"option value of {action_id} is {len(value)} chars (max {OPTION_VALUE})"
+            )
+        items.append(
+            {"text": {"type": "plain_text", "text": clip(label, OPTION_TEXT)}, "value": value}
+        )
+    return {"type": "overflow", "action_id": action_id, "options": items}
+
+
+def _option(label: str, value: str) -> Block:
+    return {"text": {"type": "plain_text", "text": clip(label, OPTION_TEXT)}, "value": value}
+
+
+def finding_menu(
+    report_id: str, index: int, *, remediable: bool, suppressible: bool = False
+) -> Block:
+    """Per finding: Show evidence; Remediate... where a remediation exists; Suppress... where
+    the bot has an approvals desk (muting a risk is approved like any change)."""
+    options = [("Show evidence", f"ev|{report_id}|{index}")]
+    if remediable:
+        options.append(("Remediate...", f"rem|{report_id}|{index}"))
+    if suppressible:
+        options.append(("Suppress...", f"sup|{report_id}|{index}"))
+    return overflow(ACTION_FINDING_MENU, options)
+
+
+def filter_select(report: Report, *, report_id: str, current: str) -> Block:
+    """A static select to show one severity (and worse) or one check of a long findings list.
+
+    The report id rides in the block id (values stay short); option values are ``s:<severity>``,
+    ``c:<check id>`` or ``all``.
+    """
+    counts = report.summary()
+    severities = [_option(f"All findings ({len(report.findings)})", "all")]
+    running = 0
+    for severity in SEVERITIES_WORST_FIRST:
+        running += int(counts.get(severity.value, 0))
+        if counts.get(severity.value):
+            severities.append(
+                _option(
+                    f"{severity.value.capitalize()} and worse ({running})", f"s:{severity.value}"
+                )
+            )
+    by_check: dict[str, int] = {}
+    for finding in report.findings:
+        by_check[finding.check_id] = by_check.get(finding.check_id, 0) + 1
+    checks = [
+        _option(f"{check} ({count})", f"c:{check}")
+        for check, count in sorted(by_check.items(), key=lambda item: (-item[1], item[0]))
+        if len(f"c:{check}") <= OPTION_VALUE
+    ][: MAX_SELECT_OPTIONS - len(severities)]
+    element: Block = {
+        "type": "static_select",
+        "action_id": ACTION_FILTER,
+        "placeholder": {"type": "plain_text", "text": "Filter by severity or check"},
+        "option_groups": [
+            {"label": {"type": "plain_text", "text": "Severity"}, "options": severities},
+            {"label": {"type": "plain_text", "text": "Check"}, "options": checks},
+        ],
+    }
+    chosen = next(
+        (
+            o
+            for group in element["option_groups"]
+            for o in group["options"]
+            if o["value"] == current
+        ),
+        None,
+    )
+    if chosen is not None and current != "all":
+        element["initial_option"] = chosen
+    return actions([element], block_id=f"{FILTER_BLOCK_PREFIX}{report_id}")
 
 
 def audit_page(
@@ -362,20 +464,28 @@ def audit_page(
     min_severity: Severity | None = None,
     remediable: frozenset[str] = frozenset(),
     cached_at: datetime | None = None,
+    check_filter: str = "",
+    suppressible: bool = False,
 ) -> AuditPage:
     """Header, counts by severity, one page of findings (worst first), paging buttons.
 
-    The per-finding text cap is derived from the page size, so a full page always fits inside
-    the message budget and a page index always names the same findings.
+    Each finding carries an overflow menu (Show evidence; Remediate... where a remediation
+    exists; Suppress... when ``suppressible``); a list longer than one page gets a select to
+    filter it by severity or check. The per-finding text cap is derived from the page size, so a
+    full page always fits inside the message budget and a page index always names the same
+    findings.
     """
     shown_report = report.filtered(min_severity) if min_severity else report
     findings = shown_report.findings
+    if check_filter:
+        findings = tuple(f for f in findings if f.check_id == check_filter)
+    filtered = bool(min_severity or check_filter)
     page_size = max(1, min(page_size, 20))
     pages = max(1, -(-len(findings) // page_size))
     page = max(0, min(page, pages - 1))
     start = page * page_size
     chunk = findings[start : start + page_size]
-    per_finding = min(SECTION_TEXT, (MESSAGE_TEXT_BUDGET - 2500) // page_size)
+    per_finding = min(SECTION_TEXT, (MESSAGE_TEXT_BUDGET - 3500) // page_size)
 
     budget = Budget()
     title = f"IAM audit: account {report.account_id}" + (" (demo)" if report.is_demo else "")
@@ -385,10 +495,12 @@ def audit_page(
     facts = [
         f"Generated {escape(report.generated_at.isoformat(timespec='seconds'))}"
         f" ({format_age(age_of, now)})",
-        f"{len(report.checks)} checks ran",
+        f"{plural(len(report.checks), 'check')} ran",
     ]
     if min_severity:
         facts.append(f"showing {escape(min_severity.value)} and worse")
+    if check_filter:
+        facts.append(f"showing {code(check_filter)} only")
     if report.suppressed:
         facts.append(f"{len(report.suppressed)} suppressed")
     budget.add(context(facts))
@@ -396,27 +508,34 @@ def audit_page(
         problems = "; ".join(escape(e.message) for e in report.errors[:5])
         budget.add(
             section(
-                f":warning: *{len(report.errors)} problem(s) during the audit:* {problems}",
+                f":warning: *{plural(len(report.errors), 'problem')} during the audit:* {problems}",
                 limit=600,
             )
         )
+    if len(report.findings) > page_size:
+        current = f"s:{min_severity.value}" if min_severity else ""
+        current = f"c:{check_filter}" if check_filter else current
+        budget.add(filter_select(report, report_id=report_id, current=current or "all"))
     budget.add(divider())
     if not findings:
         budget.add(section(":white_check_mark: No findings at this severity."))
     for offset, finding in enumerate(chunk):
-        index = report.findings.index(finding) if min_severity else start + offset
-        accessory = None
-        if finding.check_id in remediable:
-            accessory = button(
-                "Remediate", ACTION_REMEDIATE, {"r": report_id, "i": index}, style="danger"
-            )
+        index = report.findings.index(finding) if filtered else start + offset
+        menu = finding_menu(
+            report_id,
+            index,
+            remediable=finding.check_id in remediable,
+            suppressible=suppressible,
+        )
         budget.add(
-            section(finding_text(finding, limit=per_finding), accessory=accessory),
+            section(finding_text(finding, limit=per_finding), accessory=menu),
             reserve_blocks=2,
             reserve_text=400,
         )
     nav: list[Block] = []
     paging = {"r": report_id, "s": min_severity.value if min_severity else ""}
+    if check_filter:
+        paging["c"] = check_filter
     if page > 0:
         nav.append(button("Previous", ACTION_SHOW_MORE + "_prev", {**paging, "p": page - 1}))
     if page + 1 < pages:
@@ -432,9 +551,25 @@ def audit_page(
     summary = report.summary()
     counts = ", ".join(f"{summary[s.value]} {s.value}" for s in SEVERITIES_WORST_FIRST)
     fallback = (
-        f"IAM audit of account {report.account_id}: {len(report.findings)} findings ({counts})"
+        f"IAM audit of account {report.account_id}:"
+        f" {plural(len(report.findings), 'finding')} ({counts})"
     )
     return AuditPage(message(fallback, budget.blocks), page, pages, len(chunk), len(findings))
+
+
+def evidence_message(finding: Finding) -> Message:
+    """ "Show evidence": every evidence sentence, then the raw evidence as JSON (clipped)."""
+    said = evidence_lines(finding.check_id, finding.evidence, limit=40)
+    raw = json.dumps(finding.evidence, indent=1, default=str)
+    blocks = [
+        section(
+            f"{SEVERITY_EMOJI[finding.severity]} {code(finding.check_id)} on"
+            f" {code(finding.resource_arn)}\n{escape(finding.detail)}"
+        ),
+        section("\n".join(f"• {escape(line)}" for line in said) or "_No evidence recorded._"),
+        section("*Raw evidence (as in the JSON report):*\n```" + escape(clip(raw, 2600)) + "```"),
+    ]
+    return message(f"Evidence of {finding.check_id} on {finding.resource_arn}", blocks)
 
 
 def status_message(
@@ -452,14 +587,19 @@ def status_message(
         blocks = [section(escape(text))]
     else:
         age = format_age(generated_at, now)
-        text = f"Last audit of account {account_id}: {sum(summary.values())} findings, {age}"
+        found = plural(sum(summary.values()), "finding")
+        text = f"Last audit of account {account_id}: {found}, {age}"
         blocks = [
             header(f"Status: account {account_id}" + (" (demo)" if demo else "")),
             fields(severity_counts(summary)),
             context(
                 [
                     f"Last audit {_iso(generated_at)} ({age})",
-                    *([f":warning: {errors} problem(s) during that audit"] if errors else []),
+                    *(
+                        [f":warning: {plural(errors, 'problem')} during that audit"]
+                        if errors
+                        else []
+                    ),
                 ]
             ),
         ]
@@ -482,7 +622,12 @@ def _percent(value: float | None) -> str:
 
 
 def mfa_message(
-    posture: MfaPosture, *, account_id: str, as_of: datetime | None, now: datetime
+    posture: MfaPosture,
+    *,
+    account_id: str,
+    as_of: datetime | None,
+    now: datetime,
+    audit_running: bool = False,
 ) -> Message:
     root_icon = {"hardware": ":white_check_mark:", "virtual": ":warning:", "none": ":red_circle:"}
     blocks = [header(f"MFA posture: account {account_id}")]
@@ -520,7 +665,7 @@ def mfa_message(
     ]
     for title, check_id, names in rows:
         blocks.append(section(f"*{title}* ({len(names)}) {code(check_id)}\n{_name_list(names)}"))
-    blocks.append(context([f"From the audit data of {format_age(as_of, now)}"]))
+    blocks.append(context([data_age_note(as_of, now, audit_running=audit_running)]))
     text = (
         f"MFA posture of {account_id}: {_percent(posture.coverage_percent)} of users have MFA,"
         f" root MFA {posture.root}"
@@ -529,7 +674,11 @@ def mfa_message(
 
 
 def principal_message(
-    profile: PrincipalProfile, *, as_of: datetime | None, now: datetime
+    profile: PrincipalProfile,
+    *,
+    as_of: datetime | None,
+    now: datetime,
+    audit_running: bool = False,
 ) -> Message:
     budget = Budget()
     budget.add(header(f"{profile.kind.capitalize()} {profile.name}"))
@@ -552,16 +701,16 @@ def principal_message(
         )
     )
     budget.add(divider())
-    budget.add(section(f"*Findings ({len(profile.findings)}):*"))
+    budget.add(section(f"*{plural(len(profile.findings), 'finding').capitalize()}:*"))
     for finding in profile.findings[:10]:
         if not budget.add(
             section(finding_text(finding, limit=700)), reserve_blocks=1, reserve_text=200
         ):
             break
-    budget.add(context([f"From the audit data of {format_age(as_of, now)}"]))
+    budget.add(context([data_age_note(as_of, now, audit_running=audit_running)]))
     text = (
-        f"{profile.kind} {profile.name}: {len(profile.findings)} findings,"
-        f" {len(profile.risks)} effective risks"
+        f"{profile.kind} {profile.name}: {plural(len(profile.findings), 'finding')},"
+        f" {plural(len(profile.risks), 'effective risk')}"
     )
     return message(text, budget.blocks)
 
@@ -584,6 +733,7 @@ def simulate_message(
     matched: Sequence[dict[str, Any]],
     as_of: datetime | None,
     now: datetime,
+    audit_running: bool = False,
 ) -> Message:
     label = decision.replace("_", " ")
     blocks = [
@@ -606,9 +756,12 @@ def simulate_message(
             for m in matched[:15]
         ]
         blocks.append(section("*Deciding statements:*\n" + "\n".join(lines), limit=2500))
-    blocks.append(
-        context([f"Policies from the snapshot of {format_age(as_of, now)}; offline evaluation"])
+    source = (
+        data_age_note(as_of, now, audit_running=True)
+        if audit_running
+        else f"Policies from the snapshot of {format_age(as_of, now)}"
     )
+    blocks.append(context([f"{source}; offline evaluation"]))
     return message(f"Simulation of {action} by {principal_arn}: {label}", blocks)
 
 
@@ -619,7 +772,7 @@ def lint_message(findings: Sequence[Any]) -> Message:
         budget.add(header("Policy lint: no findings"))
         budget.add(section(":white_check_mark: The linter found nothing wrong with this policy."))
         return message("Policy lint: no findings", budget.blocks)
-    budget.add(header(f"Policy lint: {len(findings)} finding(s)"))
+    budget.add(header(f"Policy lint: {plural(len(findings), 'finding')}"))
     shown = 0
     for item in findings:
         where = "document" if item.statement is None else f"statement {item.statement}"
@@ -633,11 +786,14 @@ def lint_message(findings: Sequence[Any]) -> Message:
     if shown < len(findings):
         budget.add(
             context(
-                [f"{len(findings) - shown} more finding(s) not shown; run `iam-audit lint` for all"]
+                [
+                    f"{plural(len(findings) - shown, 'more finding')} not shown;"
+                    " run `iam-audit lint` for all"
+                ]
             )
         )
     worst = max(findings, key=lambda f: f.severity.rank).severity.value
-    return message(f"Policy lint: {len(findings)} finding(s), worst {worst}", budget.blocks)
+    return message(f"Policy lint: {plural(len(findings), 'finding')}, worst {worst}", budget.blocks)
 
 
 def lint_modal(*, channel_id: str) -> dict[str, Any]:
@@ -669,7 +825,7 @@ def accounts_progress_message(label: str, stage: str, *, joined: int = 0) -> Mes
     """The "Auditing 12 accounts... (3/12 accounts audited)" message, updated as accounts finish."""
     ctx = [":hourglass_flowing_sand: accounts are audited a few at a time"]
     if joined:
-        ctx.append(f"{joined} more request(s) joined this audit")
+        ctx.append(f"{plural(joined, 'more request')} joined this audit")
     return message(
         f"Auditing {label}... ({stage})",
         [section(f":mag: *Auditing {escape(label)}...* ({escape(stage)})"), context(ctx)],
@@ -698,7 +854,7 @@ def account_line_text(
     icon = SEVERITY_EMOJI[worst] if worst else ":white_check_mark:"
     text = f"{icon} {code(account_id)} {counts_text(counts)}"
     if errors:
-        text += f" :warning: {errors} check(s) failed"
+        text += f" :warning: {plural(errors, 'check')} failed"
     if age:
         text += f" _({escape(age)})_"
     return text
@@ -722,8 +878,7 @@ def multi_account_message(
     """
     budget = Budget()
     count = len(multi.accounts)
-    plural = "s" if count != 1 else ""
-    budget.add(header(f"IAM audit: {count} account{plural}" + (" (demo)" if demo else "")))
+    budget.add(header(f"IAM audit: {plural(count, 'account')}" + (" (demo)" if demo else "")))
     budget.add(fields(severity_counts(multi.totals())))
     budget.add(
         context(
@@ -745,7 +900,9 @@ def multi_account_message(
         shown += 1
     if shown < len(lines):
         budget.add(
-            context([f"{len(lines) - shown} more account(s): the full table is in the thread"]),
+            context(
+                [f"{plural(len(lines) - shown, 'more account')}: the full table is in the thread"]
+            ),
             reserve_blocks=2,
         )
     if multi.failures:
@@ -753,7 +910,7 @@ def multi_account_message(
     budget.add(context(["`/iam-audit status <account-id>` shows one account's last audit"]))
     totals = multi.totals()
     fallback = (
-        f"IAM audit of {count} accounts: {sum(totals.values())} findings"
+        f"IAM audit of {plural(count, 'account')}: {plural(sum(totals.values()), 'finding')}"
         f" ({counts_text(totals)}); {len(multi.failures)} not audited"
     )
     return message(fallback, budget.blocks)
@@ -765,7 +922,7 @@ def digest_accounts_message(summary: Any) -> Message:
     """
     budget = Budget()
     count = len(summary.accounts)
-    budget.add(header(f"IAM digest: {count} accounts"))
+    budget.add(header(f"IAM digest: {plural(count, 'account')}"))
     budget.add(fields(severity_counts(summary.totals())))
     budget.add(
         context(
@@ -785,9 +942,9 @@ def digest_accounts_message(summary: Any) -> Message:
             break
         shown += 1
     if shown < count:
-        budget.add(context([f"{count - shown} more account(s) in their own digests below"]))
+        budget.add(context([f"{plural(count - shown, 'more account')} in their own digests below"]))
     return message(
-        f"IAM digest of {count} accounts: {summary.new_total} new,"
+        f"IAM digest of {plural(count, 'account')}: {summary.new_total} new,"
         f" {summary.resolved_total} resolved, {sum(summary.totals().values())} open",
         budget.blocks,
     )

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding
 from bot.digest.content import Digest
+from bot.render.grammar import plural
 from bot.slack.blocks import (
     SECTION_TEXT,
     SEVERITY_EMOJI,
@@ -131,8 +132,8 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
     principals, services = digest.rightsizing
     if principals:
         facts.append(
-            f"*Right-sizing opportunities*\n{principals} principal(s) · {services} unused"
-            " service(s) could go · `/iam-audit rightsize`"
+            f"*Right-sizing opportunities*\n{plural(principals, 'principal')} ·"
+            f" {plural(services, 'unused service')} could go · `/iam-audit rightsize`"
         )
     budget.add(fields(facts))
     if digest.top_risks:
@@ -142,7 +143,7 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
     if digest.previous_at:
         notes.append(f"previous digest {digest.previous_at:%Y-%m-%d %H:%M} UTC")
     if digest.errors:
-        notes.append(f":warning: {digest.errors} check(s) could not run")
+        notes.append(f":warning: {plural(digest.errors, 'check')} could not run")
     if schedule_note:
         notes.append(escape(schedule_note))
     budget.add(context(notes))
@@ -173,6 +174,11 @@ def quiet_line(digest: Digest) -> str:
 def chart_comment(points: int) -> str:
     """The text next to the chart (escaped text only; the chart carries no AWS strings)."""
     return (
-        f"Open findings by severity over the last {points} digest(s):"
-        " C critical, H high, M medium, L low, I info."
+        f"Open findings by severity over the last {plural(points, 'digest')}"
+        " (stacked, critical on top)."
     )
+
+
+def accounts_chart_comment(accounts: int) -> str:
+    """The text next to the cross-account chart."""
+    return f"Open findings of {plural(accounts, 'account')} over their digests, one line each."

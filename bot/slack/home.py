@@ -10,6 +10,7 @@ from typing import Any
 from bot.audit.multi import combine
 from bot.audit.report import Report
 from bot.errors import IamAuditError, InputError
+from bot.render.grammar import plural
 from bot.slack.blocks import (
     MAX_VIEW_BLOCKS,
     Budget,
@@ -69,7 +70,8 @@ def home_view(
                 [
                     f"Last audit {escape(report.generated_at.isoformat(timespec='seconds'))}"
                     f" ({format_age(saved_at or report.generated_at, now)})",
-                    f"{len(report.findings)} findings, {len(report.checks)} checks",
+                    f"{plural(len(report.findings), 'finding')},"
+                    f" {plural(len(report.checks), 'check')}",
                     *(["demo account"] if report.is_demo else []),
                 ]
             )
@@ -194,7 +196,7 @@ def accounts_home_view(
     budget.add(
         context(
             [
-                f"{sum(totals.values())} findings in total",
+                f"{plural(sum(totals.values()), 'finding')} in total",
                 f"oldest audit {format_age(oldest, now)}",
             ]
         )
@@ -214,7 +216,9 @@ def accounts_home_view(
             break
         shown += 1
     if shown < len(lines):
-        budget.add(context([f"{len(lines) - shown} more account(s) not shown"]), reserve_blocks=2)
+        budget.add(
+            context([f"{plural(len(lines) - shown, 'more account')} not shown"]), reserve_blocks=2
+        )
     if running:
         budget.add(context([":hourglass_flowing_sand: An audit is running now."]))
     budget.add(

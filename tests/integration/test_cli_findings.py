@@ -49,7 +49,7 @@ def test_demo_text_groups_every_type_and_says_it_is_demo(capsys) -> None:
     assert "who: anyone (public) - AWS: *" in out
     assert "conditions: aws:SourceIp = 203.0.113.0/24" in out
     assert "access key: DEMO-KEY-DAVE-STALE" in out
-    assert "7 finding(s): 1 critical, 2 medium, 4 low" in out
+    assert "7 findings: 1 critical, 2 medium, 4 low" in out
     assert "demo-0004" not in out  # archived: not shown by default
 
 
@@ -123,7 +123,7 @@ def test_analyzer_command_lists_regions_and_gaps(capsys) -> None:
     assert "unused after 90 days" in out
     assert "external access is not monitored here" in out
     assert "--region eu-west-1" in out
-    assert "external access monitored in 1 of 2 region(s) read; unused access: on" in out
+    assert "external access monitored in 1 of 2 regions read; unused access: on" in out
 
 
 def test_analyzer_command_json(capsys) -> None:

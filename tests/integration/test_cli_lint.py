@@ -41,7 +41,7 @@ def test_text_output_names_file_statement_code_and_severity(
     out = capsys.readouterr().out
     assert f"{s3}: statement 0: MEDIUM RESOURCE_MISMATCH: s3:ListBucket" in out
     assert f"{mfa}: statement 0: HIGH MFA_LOCKOUT:" in out
-    assert "2 file(s), 2 finding(s) (1 high, 1 medium)" in out
+    assert "2 files, 2 findings (1 high, 1 medium)" in out
     assert "IAM action data" in out
 
 
@@ -206,7 +206,7 @@ def test_shipped_policies_pass_the_cli_gate(capsys: pytest.CaptureFixture[str]) 
     files = sorted(str(p) for p in POLICIES.glob("*.json") if p.name != "catalogue.json")
     assert files
     assert main(["lint", "--fail-on", "medium", *files]) == 0
-    assert f"{len(files)} file(s)" in capsys.readouterr().out
+    assert f"{len(files)} files" in capsys.readouterr().out
 
 
 def test_capabilities_are_opt_in(capsys: pytest.CaptureFixture[str]) -> None:

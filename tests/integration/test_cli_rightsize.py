@@ -35,7 +35,7 @@ def test_rightsize_json_carries_the_remediation_parameters(capsys) -> None:
 def test_a_young_principal_is_refused_with_exit_2(capsys) -> None:
     assert cli.main(["rightsize", "user/henry.new", "--demo"]) == 2
     err = capsys.readouterr().err
-    assert "tracked henry.new for 3 day(s) only" in err
+    assert "tracked henry.new for 3 days only" in err
     assert "Traceback" not in err
 
 

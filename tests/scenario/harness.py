@@ -244,6 +244,7 @@ class Bot:
         env: dict[str, str] | None = None,
         store: Store | None = None,
         http: bool = True,
+        audit_processes: int = 0,
     ) -> None:
         base_env = {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -267,6 +268,7 @@ class Bot:
             store=store,
             sleep=self.sleeps,
             lock_poll_seconds=0.0,
+            audit_processes=audit_processes,
         )
         self.app: App = create_app(self.settings, self.services)
         self.server: SlackHttpServer | None = None

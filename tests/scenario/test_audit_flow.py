@@ -46,7 +46,7 @@ def test_show_more_renders_the_next_page_from_the_cache(bot) -> None:
     bot.command("audit")
     bot.mock.wait_for("files.completeUploadExternal")
     final = [u for u in bot.mock.calls_to("chat.update") if "IAM audit of" in u.body["text"]][-1]
-    actions = next(b for b in final.body["blocks"] if b["type"] == "actions")
+    actions = [b for b in final.body["blocks"] if b["type"] == "actions"][-1]
     more = next(e for e in actions["elements"] if e["action_id"] == "audit_show_more")
     value = json.loads(more["value"])
     assert set(value) == {"r", "p", "s"}

@@ -173,8 +173,16 @@ def test_a_click_is_authorized_again_server_side(make_bot) -> None:
 def test_response_url_is_used_five_times_then_the_bot_token(bot) -> None:
     for _ in range(6):
         bot.command("help", via="dispatch")
-    bot.mock.wait_for("chat.postEphemeral")
+    # The six replies go out concurrently: wait for all of them before counting.
+    bot.mock.wait_until(
+        lambda calls: (
+            sum(c.method == "response_url" for c in calls)
+            + sum(c.method == "chat.postEphemeral" for c in calls)
+            >= 6
+        )
+    )
     assert len(bot.mock.calls_to("response_url")) == 5
+    assert len(bot.mock.calls_to("chat.postEphemeral")) == 1
     fallback = bot.mock.calls_to("chat.postEphemeral")[0].body
     assert fallback["channel"] == "C111"
     assert fallback["user"] == "U111"

@@ -150,7 +150,7 @@ def test_audit_all_fans_out_isolates_the_refused_account_and_caches_each_report(
     assert page["thread_ts"]
     assert f"IAM audit: account {member}" in page["blocks"][0]["text"]["text"]
     assert "Remediate" not in json.dumps(page["blocks"])  # remediations act on the bot's account
-    nav = next(b for b in page["blocks"] if b["type"] == "actions")
+    nav = [b for b in page["blocks"] if b["type"] == "actions"][-1]
     more = next(e for e in nav["elements"] if e["action_id"] == "audit_show_more")
     updates = len(bot.mock.calls_to("chat.update"))
     bot.post(action_body("audit_show_more", more["value"], action_ts="1.2"))
@@ -219,7 +219,7 @@ def test_an_account_outside_the_configured_list_is_refused(make_bot, org) -> Non
     assert "not among the configured accounts" in reply["text"]
     # `all` means the configured list, not the whole organization.
     bot.command("audit account all", response_url=bot.mock.response_url("r2"))
-    final = _final(bot, "IAM audit of 1 accounts")
+    final = _final(bot, "IAM audit of 1 account:")
     assert allowed in json.dumps(final["blocks"])
     assert org["refused"] not in json.dumps(final["blocks"])
 
@@ -236,7 +236,7 @@ def test_the_audit_allowlist_applies(make_bot, org) -> None:
 def test_demo_mode_audits_the_demo_account_as_a_one_account_organization(make_bot) -> None:
     bot = make_bot()  # IAM_AUDIT_DEMO=true: no AWS at all
     bot.command("audit account all")
-    final = _final(bot, "IAM audit of 1 accounts")
+    final = _final(bot, "IAM audit of 1 account:")
     assert "(demo)" in final["blocks"][0]["text"]["text"]
     assert MANAGEMENT in json.dumps(final["blocks"])
     bot.command("audit account 111122223333", response_url=bot.mock.response_url("r2"))

@@ -287,7 +287,7 @@ def test_empty_result_and_demo_marker() -> None:
     assert "No Access Analyzer findings match" in shown
     assert "(demo)" in message["blocks"][0]["text"]["text"]
     assert "DEMO DATA" in shown
-    assert message["text"].startswith("IAM Access Analyzer: 0 finding(s)")
+    assert message["text"].startswith("IAM Access Analyzer: 0 findings")
 
 
 def test_archive_modal_carries_ids_only_and_escapes_the_resource() -> None:
@@ -342,7 +342,7 @@ def test_analyzers_message_with_every_region_fits() -> None:
         issues=[HOSTILE * 50] * 10,
     )
     assert check_limits(message) == []
-    assert "more region(s) not shown" in json.dumps(message)
+    assert "more regions not shown" in json.dumps(message)
 
 
 # --- the remediations the findings propose -------------------------------------------------------

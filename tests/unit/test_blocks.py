@@ -30,6 +30,17 @@ NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 HOSTILE = "<!channel> <https://evil.example|click here> & <@U123> `tick`"
 
 
+def option_problems(options: list[dict[str, Any]]) -> list[str]:
+    """Slack's option object: text <= 75, value <= 150 characters."""
+    problems = []
+    for option in options:
+        if len(option["text"]["text"]) > 75:
+            problems.append("option text > 75")
+        if len(option["value"]) > 150:
+            problems.append("option value > 150")
+    return problems
+
+
 def check_limits(message: dict[str, Any], *, max_blocks: int = 50) -> list[str]:
     """Every Slack limit of slack.md, checked independently of the builders."""
     problems: list[str] = []
@@ -76,8 +87,18 @@ def check_limits(message: dict[str, Any], *, max_blocks: int = 50) -> list[str]:
             for element in block["elements"]:
                 if len(element.get("value", "")) > 2000:
                     problems.append("button value > 2000")
-                if len(element["text"]["text"]) > 75:
+                if element["type"] == "button" and len(element["text"]["text"]) > 75:
                     problems.append("button text > 75")
+                if element["type"] == "static_select":
+                    options = [o for g in element["option_groups"] for o in g["options"]]
+                    if len(options) > 100:
+                        problems.append("> 100 select options")
+                    problems += option_problems(options)
+        accessory = block.get("accessory") or {}
+        if accessory.get("type") == "overflow":
+            if not 2 <= len(accessory["options"]) <= 5 and len(accessory["options"]) != 1:
+                problems.append("overflow needs 1-5 options")
+            problems += option_problems(accessory["options"])
         if kind == "context" and len(block["elements"]) > 10:
             problems.append("> 10 context elements")
     return problems
@@ -172,7 +193,7 @@ def test_every_shown_finding_carries_its_check_id_and_worst_come_first() -> None
 def test_remediate_button_only_where_a_handler_exists() -> None:
     report = largest_report(20)
     without = audit_page(report, report_id="r1", page=0, page_size=20, now=NOW)
-    assert "audit_remediate" not in json.dumps(without.message)
+    assert "Remediate" not in json.dumps(without.message)
     with_handler = audit_page(
         report,
         report_id="r1",
@@ -181,11 +202,16 @@ def test_remediate_button_only_where_a_handler_exists() -> None:
         now=NOW,
         remediable=frozenset({"user.without_mfa"}),
     )
-    accessories = [b["accessory"] for b in with_handler.message["blocks"] if "accessory" in b]
-    assert accessories
-    assert all(a["action_id"] == "audit_remediate" for a in accessories)
-    shown = [b for b in with_handler.message["blocks"] if "accessory" in b]
-    assert all("`user.without_mfa`" in b["text"]["text"] for b in shown)
+    menus = [b for b in with_handler.message["blocks"] if "accessory" in b]
+    assert menus
+    for block in menus:
+        menu = block["accessory"]
+        assert menu["type"] == "overflow"
+        assert menu["action_id"] == "audit_finding_menu"
+        labels = [o["text"]["text"] for o in menu["options"]]
+        remediable = "`user.without_mfa`" in block["text"]["text"]
+        assert labels == (["Show evidence", "Remediate..."] if remediable else ["Show evidence"])
+    assert any("Remediate..." in json.dumps(b) for b in menus)
 
 
 def test_paging_buttons_carry_ids_not_content() -> None:
@@ -193,14 +219,47 @@ def test_paging_buttons_carry_ids_not_content() -> None:
     first = audit_page(
         report, report_id="rid", page=0, page_size=10, now=NOW, min_severity=Severity.LOW
     )
-    nav = next(b for b in first.message["blocks"] if b["type"] == "actions")["elements"]
+    nav = [b for b in first.message["blocks"] if b["type"] == "actions"][-1]["elements"]
     assert [e["text"]["text"] for e in nav] == ["Show more"]
     assert json.loads(nav[0]["value"]) == {"r": "rid", "s": "low", "p": 1}
     last = audit_page(report, report_id="rid", page=99, page_size=10, now=NOW)
     assert last.page == 2
     assert last.pages == 3
-    nav = next(b for b in last.message["blocks"] if b["type"] == "actions")["elements"]
+    nav = [b for b in last.message["blocks"] if b["type"] == "actions"][-1]["elements"]
     assert [e["text"]["text"] for e in nav] == ["Previous"]
+
+
+def test_a_long_list_gets_a_filter_select_by_severity_and_check() -> None:
+    report = largest_report(25)
+    page = audit_page(report, report_id="rid", page=0, page_size=10, now=NOW)
+    select = next(
+        b for b in page.message["blocks"] if b.get("block_id", "").startswith("audit_filter:")
+    )
+    assert select["block_id"] == "audit_filter:rid"
+    element = select["elements"][0]
+    assert element["type"] == "static_select"
+    groups = {g["label"]["text"]: g["options"] for g in element["option_groups"]}
+    assert groups["Severity"][0]["value"] == "all"
+    assert all(o["value"].startswith("s:") for o in groups["Severity"][1:])
+    assert all(o["value"].startswith("c:") for o in groups["Check"])
+    assert "initial_option" not in element
+    one_check = groups["Check"][0]["value"].removeprefix("c:")
+    filtered = audit_page(
+        report, report_id="rid", page=0, page_size=10, now=NOW, check_filter=one_check
+    )
+    shown = [b for b in filtered.message["blocks"] if b.get("accessory")]
+    assert shown
+    assert all(f"`{one_check}`" in b["text"]["text"] for b in shown)
+    chosen = next(
+        b for b in filtered.message["blocks"] if b.get("block_id", "").startswith("audit_filter:")
+    )["elements"][0]["initial_option"]
+    assert chosen["value"] == f"c:{one_check}"
+    assert check_limits(filtered.message) == []
+
+
+def test_a_short_list_has_no_filter() -> None:
+    page = audit_page(largest_report(3), report_id="rid", page=0, page_size=10, now=NOW)
+    assert "audit_filter" not in json.dumps(page.message)
 
 
 def test_a_report_that_fits_needs_no_file_and_no_buttons() -> None:
@@ -230,7 +289,7 @@ def test_help_progress_status_fit_and_escape() -> None:
     assert check_limits(progress) == []
     assert "(auditing)" in progress["text"]
     assert "&lt;!here&gt;" in json.dumps(progress["blocks"])
-    assert "2 more request(s) joined" in json.dumps(progress)
+    assert "2 more requests joined" in json.dumps(progress)
     status = status_message(
         account_id="1",
         summary={"high": 2},
@@ -253,7 +312,7 @@ def test_lint_message_with_many_findings_fits() -> None:
 
     message = lint_message([Item(i) for i in range(500)])
     assert check_limits(message) == []
-    assert "more finding(s) not shown" in json.dumps(message)
+    assert "more findings not shown" in json.dumps(message)
     assert "<!channel>" not in json.dumps(message)
 
 

@@ -1,105 +1,113 @@
-"""The trend chart is a valid PNG: signature, IHDR, CRCs, zlib stream, pixels where expected."""
+"""The trend charts: real PNGs of Slack's preview size, severity colours, one line per account."""
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PIL import Image
 
-from bot.digest.chart import COLORS, HEIGHT, WIDTH, _nice_step, trend_chart
+from bot.digest.chart import (
+    COLORS,
+    HEIGHT,
+    WIDTH,
+    accounts_trend_chart,
+    change_phrase,
+    trend_chart,
+)
 from bot.digest.content import DigestSummary
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 
 
-def decode(png: bytes) -> tuple[int, int, list[bytes]]:
-    """A strict little PNG reader for 8-bit RGB, filter 0 (what the chart writes)."""
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, chunks = 8, []
-    while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos : pos + 4])
-        kind = png[pos + 4 : pos + 8]
-        data = png[pos + 8 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", png[pos + 8 + length : pos + 12 + length])
-        assert crc == zlib.crc32(kind + data) & 0xFFFFFFFF, f"bad CRC in {kind!r}"
-        chunks.append((kind, data))
-        pos += 12 + length
-    assert next(k for k, _ in chunks) == b"IHDR"
-    assert chunks[-1][0] == b"IEND"
-    width, height, depth, color, compression, filt, interlace = struct.unpack(
-        ">IIBBBBB", chunks[0][1]
-    )
-    assert (depth, color, compression, filt, interlace) == (8, 2, 0, 0, 0)
-    raw = zlib.decompress(b"".join(d for k, d in chunks if k == b"IDAT"))
-    stride = width * 3 + 1
-    assert len(raw) == stride * height
-    rows = []
-    for y in range(height):
-        row = raw[y * stride : (y + 1) * stride]
-        assert row[0] == 0  # filter type None
-        rows.append(row[1:])
-    return width, height, rows
-
-
-def pixel(rows: list[bytes], x: int, y: int) -> tuple[int, int, int]:
-    return tuple(rows[y][x * 3 : x * 3 + 3])  # type: ignore[return-value]
-
-
-def points(count: int) -> list[DigestSummary]:
+def points(count: int, **extra: int) -> list[DigestSummary]:
     return [
         DigestSummary(
             START + timedelta(days=i),
-            {"critical": 1, "high": 2 + i % 3, "medium": 4, "low": 1, "info": 0},
+            {"critical": 1, "high": 2 + i % 3, "medium": 4, "low": 1, "info": 0, **extra},
         )
         for i in range(count)
     ]
 
 
-def test_thirty_digests_make_a_valid_png_with_each_severity_colour() -> None:
-    png = trend_chart(points(30))
-    width, height, rows = decode(png)
-    assert (width, height) == (WIDTH, HEIGHT)
-    seen = {pixel(rows, x, y) for y in range(height) for x in range(0, width, 2)}
+def image(png: bytes) -> Image.Image:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    picture = Image.open(io.BytesIO(png))
+    picture.load()
+    return picture.convert("RGB")
+
+
+def hex_rgb(value: str) -> tuple[int, int, int]:
+    return tuple(int(value[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def colours(picture: Image.Image) -> set[tuple[int, int, int]]:
+    return {colour for _count, colour in picture.getcolors(maxcolors=1 << 20)}
+
+
+@pytest.mark.parametrize("count", [1, 2, 14, 30, 90])
+def test_a_chart_for_any_history_length_has_every_shown_severity_colour(count: int) -> None:
+    picture = image(trend_chart(points(count), account_id="123456789012"))
+    assert picture.size == (WIDTH, HEIGHT)
+    seen = colours(picture)
     for name in ("critical", "high", "medium", "low"):
-        assert COLORS[name] in seen, name
-    assert len(png) < 20_000  # a small upload
+        assert hex_rgb(COLORS[name]) in seen, name
 
 
-def test_empty_history_still_renders_axes() -> None:
-    width, height, rows = decode(trend_chart([]))
-    assert (width, height) == (WIDTH, HEIGHT)
-    assert not {pixel(rows, x, height // 2) for x in range(60, width - 20)} & set(COLORS.values())
+def test_empty_history_renders_a_chart_saying_so() -> None:
+    picture = image(trend_chart([], account_id="123456789012"))
+    assert picture.size == (WIDTH, HEIGHT)
+    severity_colours = {hex_rgb(COLORS[n]) for n in ("critical", "high", "medium", "low")}
+    assert not severity_colours & colours(picture)
 
 
-def test_bar_heights_follow_the_counts() -> None:
-    low = DigestSummary(START, {"critical": 1})
-    high = DigestSummary(START + timedelta(days=1), {"critical": 10})
-    _, height, rows = decode(trend_chart([low, high], width=200, height=120))
+def test_more_findings_make_more_of_the_picture_critical() -> None:
+    few = image(trend_chart([DigestSummary(START, {"critical": 1, "low": 20})]))
+    many = image(trend_chart([DigestSummary(START, {"critical": 20, "low": 1})]))
+    red = hex_rgb(COLORS["critical"])
 
-    def bar_height(x_range: range) -> int:
-        return max(
-            sum(1 for y in range(30, height) if pixel(rows, x, y) == COLORS["critical"])
-            for x in x_range
-        )
+    def share(picture: Image.Image) -> int:
+        return next(n for n, colour in picture.getcolors(maxcolors=1 << 20) if colour == red)
 
-    left, right = bar_height(range(44, 120)), bar_height(range(120, 190))
-    assert 0 < left < right
-    assert right == pytest.approx(left * 10, rel=0.15)
+    assert share(many) > 5 * share(few)
 
 
-def test_pillow_decodes_it_when_installed() -> None:
-    image_module = pytest.importorskip("PIL.Image")
-    import io
+def test_change_since_the_previous_digest_is_in_the_title() -> None:
+    assert change_phrase([]) == "no digest yet"
+    assert change_phrase(points(1)) == "8 open, first digest"
+    two = [DigestSummary(START, {"high": 5}), DigestSummary(START, {"high": 2})]
+    assert change_phrase(two) == "2 open, -3 since the previous digest"
+    same = [DigestSummary(START, {"high": 5}), DigestSummary(START, {"low": 5})]
+    assert change_phrase(same) == "5 open, no change since the previous digest"
 
-    image = image_module.open(io.BytesIO(trend_chart(points(5))))
-    image.load()
-    assert image.size == (WIDTH, HEIGHT)
-    assert image.mode == "RGB"
+
+def test_a_dollar_in_an_account_label_is_not_mathtext() -> None:
+    """A profile name with "$" must not crash the renderer or be read as a formula."""
+    picture = image(trend_chart(points(3), account_id="profile:$x$_{1}^2"))
+    assert picture.size == (WIDTH, HEIGHT)
 
 
-@pytest.mark.parametrize(("top", "step"), [(1, 1), (5, 1), (6, 2), (23, 5), (99, 20), (480, 100)])
-def test_grid_step_keeps_five_lines_or_fewer(top: int, step: int) -> None:
-    assert _nice_step(top) == step
-    assert top / _nice_step(top) <= 5
+def test_many_accounts_one_line_each_and_the_rest_summed() -> None:
+    histories = {
+        f"1111222233{i:02d}": [
+            DigestSummary(START + timedelta(days=d), {"high": i + d % 3}) for d in range(7)
+        ]
+        for i in range(12)
+    }
+    histories["000000000000"] = []  # an account with no history yet is left out
+    picture = image(accounts_trend_chart(histories))
+    assert picture.size == (WIDTH, HEIGHT)
+    # matplotlib's default cycle: the first lines' colours are drawn; the summed line is grey.
+    seen = colours(picture)
+    for colour in ("#1f77b4", "#ff7f0e", "#2ca02c", "#888888"):
+        assert hex_rgb(colour) in seen, colour
+
+
+def test_many_accounts_without_history() -> None:
+    picture = image(accounts_trend_chart({}))
+    assert picture.size == (WIDTH, HEIGHT)
+
+
+def test_charts_are_small_enough_for_a_quick_upload() -> None:
+    assert len(trend_chart(points(30), account_id="123456789012")) < 120_000

@@ -73,11 +73,11 @@ def test_the_digest_counts_right_sizing_opportunities() -> None:
         approvals=ApprovalCounts(),
     )
     assert digest.rightsizing == (1, 2)
-    assert "Right-sizing opportunities: 1 principal(s), 2 unused service(s)" in digest_text(digest)
+    assert "Right-sizing opportunities: 1 principal, 2 unused services" in digest_text(digest)
     assert digest.to_dict()["rightsizing"] == {"principals": 1, "services": 2}
     slack = json.dumps(digest_message(digest)["blocks"], ensure_ascii=False)
     assert "Right-sizing opportunities" in slack
-    assert "1 principal(s) · 2 unused service(s)" in slack
+    assert "1 principal · 2 unused services" in slack
 
 
 def test_no_line_without_opportunities() -> None:

@@ -104,3 +104,27 @@ def test_cross_account_digest_of_nothing_is_empty() -> None:
     assert empty.accounts == ()
     assert empty.new_total == 0
     assert sum(empty.totals().values()) == 0
+
+
+def test_the_summary_carries_one_chart_with_a_line_per_account() -> None:
+    import io
+
+    from PIL import Image
+
+    prod = _audits(PROD, report(finding(name="alice")), report(finding(name="bob")))
+    dev = _audits(DEV, report(finding(name="dan", severity=Severity.LOW)))
+    poster = FakePoster()
+    runner = _runner(poster, prod, dev)
+    outcome = runner.run(channel=CHANNEL, slot="s1")
+    summary_ts = outcome.message_ts[0]
+    threads = {ts: (files, comment) for _c, ts, files, comment in poster.attachments}
+    files, comment = threads[summary_ts]
+    assert files[0].filename.startswith("iam-trend-accounts-")
+    assert comment == "Open findings of 2 accounts over their digests, one line each."
+    picture = Image.open(io.BytesIO(files[0].data))
+    assert picture.size == (800, 380)
+    # Each account's own digest still has its severity chart and the JSON report.
+    for ts in outcome.message_ts[1:]:
+        names = [f.filename for f in threads[ts][0]]
+        assert names[0].startswith("iam-trend-")
+        assert names[1].startswith("iam-report-")

@@ -62,7 +62,8 @@ def _describe(document: AuditedDocument, findings: tuple[LintFinding, ...]) -> s
     first = findings[0]
     where = "" if first.statement is None else f" statement {first.statement}:"
     return (
-        f"policy {document.policy_name}{owner}: {len(findings)} lint finding(s) ({codes});"
+        f"policy {document.policy_name}{owner}: {len(findings)} lint"
+        f" finding{'' if len(findings) == 1 else 's'} ({codes});"
         f"{where} {first.message}"
     )
 

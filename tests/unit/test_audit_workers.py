@@ -1,0 +1,96 @@
+"""Audits in worker processes: same report as in-process, errors said, the pool recovers."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.audit.config import AuditConfig
+from bot.audit.engine import run_audit
+from bot.audit_workers import ProcessAuditor, inline_auditor, report_json
+from bot.aws.demo import build_demo_snapshot
+from bot.errors import IamAuditError
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    return build_demo_snapshot(NOW)
+
+
+@pytest.fixture(scope="module")
+def auditor():
+    pool = ProcessAuditor(1)
+    yield pool
+    pool.shutdown()
+
+
+def test_a_worker_process_makes_the_same_report_as_this_process(snapshot, auditor) -> None:
+    here = run_audit(snapshot, now=NOW)
+    there = auditor(snapshot, config=AuditConfig(), now=NOW, only=None)
+    assert there.report.to_dict() == here.to_dict()
+    assert json.loads(there.report_json) == json.loads(report_json(here))
+
+
+def test_the_snapshot_can_cross_as_plain_data(snapshot, auditor) -> None:
+    """What the bot sends when it made the snapshot's dict for the store anyway."""
+    here = run_audit(snapshot, now=NOW)
+    there = auditor(
+        snapshot, config=AuditConfig(), now=NOW, only=None, snapshot_data=snapshot.to_dict()
+    )
+    assert there.report.to_dict() == here.to_dict()
+    assert there.report_data == here.to_dict()
+
+
+def test_only_some_checks_in_a_worker(snapshot, auditor) -> None:
+    output = auditor(snapshot, config=AuditConfig(), now=NOW, only={"root.mfa_disabled"})
+    assert output.report.checks == ("root.mfa_disabled",) or list(output.report.checks) == [
+        "root.mfa_disabled"
+    ]
+    assert {f.check_id for f in output.report.findings} == {"root.mfa_disabled"}
+
+
+def test_the_worker_runs_at_a_lower_priority(auditor) -> None:
+    """Acks win the CPU: the worker's niceness is above this process's."""
+    auditor.warm_up()
+    pool = auditor._executor()
+    niceness = pool.submit(os.nice, 0).result(timeout=60)
+    assert niceness >= os.nice(0) + 1
+
+
+def test_a_dead_worker_is_an_audit_error_and_the_next_audit_works(snapshot) -> None:
+    pool = ProcessAuditor(1)
+    try:
+        pool.warm_up()
+        executor = pool._executor()
+        # A worker killed mid-way (the OOM killer does this) breaks the pool.
+        with pytest.raises(Exception):  # noqa: B017, PT011 - BrokenProcessPool or SystemExit
+            executor.submit(os._exit, 9).result(timeout=60)
+        with pytest.raises(IamAuditError, match="stopped unexpectedly"):
+            pool(snapshot, config=AuditConfig(), now=NOW, only=None)
+        output = pool(snapshot, config=AuditConfig(), now=NOW, only=["root.mfa_disabled"])
+        assert output.report.findings
+    finally:
+        pool.shutdown()
+
+
+def test_after_shutdown_no_audit_starts(snapshot) -> None:
+    pool = ProcessAuditor(1)
+    pool.shutdown()
+    with pytest.raises(IamAuditError, match="shutting down"):
+        pool(snapshot, config=AuditConfig(), now=NOW, only=None)
+
+
+def test_inline_auditor_leaves_the_json_to_the_caller(snapshot) -> None:
+    output = inline_auditor(snapshot, config=AuditConfig(), now=NOW, only=["root.mfa_disabled"])
+    assert output.report_json == ""
+    assert output.report.findings
+
+
+def test_a_process_auditor_needs_a_process() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        ProcessAuditor(0)
