@@ -36,8 +36,15 @@ def parse_json(text: str | bytes) -> Any:
                 f"it holds a number of more than {sys.get_int_max_str_digits():,} digits"
             ) from None
         raise UnsafeInput(f"it holds a value that cannot be read ({_first_line(exc)})") from None
-    check_depth(value)
+    if _brackets(text) > MAX_DEPTH:  # a document can nest no deeper than its brackets
+        check_depth(value)
     return value
+
+
+def _brackets(text: str | bytes) -> int:
+    if isinstance(text, bytes):
+        return text.count(b"[") + text.count(b"{")
+    return text.count("[") + text.count("{")
 
 
 def parse_toml(text: str) -> dict[str, Any]:
@@ -67,7 +74,9 @@ def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
             continue
         if depth > limit:
             raise UnsafeInput(f"it is nested too deeply (more than {limit} levels)")
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend(
+            (child, depth + 1) for child in children if isinstance(child, dict | list | tuple)
+        )
 
 
 def _first_line(exc: BaseException) -> str:
