@@ -34,6 +34,7 @@ from bot.audit.model import PolicyDocument
 from bot.iam.compiled import ActionSpace, CompiledPolicy, compile_statements
 from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
+from bot.iam.fixed_rules import FIXED_ACTIONS, never_changeable
 from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
 from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
 from bot.iam.principals import parse_principal
@@ -471,6 +472,12 @@ class ResolvedPolicy:
 
     def decide(self, action: str, resource: str) -> tuple[str, tuple[Grant, ...]]:
         """The evaluator's answer for this one policy: allowed, implicit_deny or explicit_deny."""
+        decided = self._decide(action, resource)
+        if decided[0] == "allowed" and _never_changeable(action, resource):
+            return _NOT_CHANGEABLE
+        return decided
+
+    def _decide(self, action: str, resource: str) -> tuple[str, tuple[Grant, ...]]:
         lowered = action.lower()
         shortcut = self.shortcut(lowered)
         if shortcut is not None:
@@ -502,6 +509,8 @@ class ResolvedPolicy:
                 cached = self.decide(action, resource)
             if cached is None:
                 missing.append(action)
+            elif cached[0] == "allowed" and _never_changeable(action, resource):
+                result[action] = _NOT_CHANGEABLE[0]
             else:
                 result[action] = cached[0]
         if missing:
@@ -510,6 +519,8 @@ class ResolvedPolicy:
             )
             for action, decision in swept.items():
                 result[action] = self._remember((action.lower(), resource), decision)[0]
+                if result[action] == "allowed" and _never_changeable(action, resource):
+                    result[action] = _NOT_CHANGEABLE[0]
         return result
 
 
@@ -576,3 +587,16 @@ def referenced_keys(document: PolicyDocument) -> frozenset[str]:
     if "${" in text:
         keys.update(m.group(1).lower() for m in _VARIABLE.finditer(text))
     return frozenset(keys)
+
+
+# A fixed AWS rule (bot.iam.fixed_rules) refuses some writes to AWS-owned resources whatever a
+# policy allows; the evaluator applies it, and so must every answer given without it here.
+_NOT_CHANGEABLE: tuple[str, tuple[Grant, ...]] = ("implicit_deny", ())
+
+
+def _never_changeable(action: str, resource: str) -> bool:
+    return (
+        resource != "*"
+        and action.lower() in FIXED_ACTIONS
+        and never_changeable(action, resource) is not None
+    )

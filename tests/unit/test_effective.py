@@ -469,3 +469,41 @@ def test_a_cache_from_another_audit_is_not_reused():
     second = effective_permissions(SimpleNamespace(snapshot=other, now=NOW, shared=shared))
     assert second is not first
     assert list(second) == [user_arn("b")]
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "allowed"),
+    [
+        # IAM User Guide, "AWS managed policies": "You cannot change the permissions defined in
+        # AWS managed policies."
+        ("iam:CreatePolicyVersion", "arn:aws:iam::aws:policy/AdministratorAccess", False),
+        ("iam:DeletePolicy", "arn:aws:iam::aws:policy/ReadOnlyAccess", False),
+        ("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT_ID}:policy/app", True),
+        # IAM User Guide, "Using service-linked roles": only the service edits the role's
+        # permissions; its description stays editable.
+        (
+            "iam:PutRolePolicy",
+            f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport",
+            False,
+        ),
+        (
+            "iam:UpdateRoleDescription",
+            f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport",
+            True,
+        ),
+        # AWS KMS Developer Guide, "Aliases in AWS KMS": alias/aws/ is reserved.
+        ("kms:DeleteAlias", f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:alias/aws/s3", False),
+        ("kms:DeleteAlias", f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:alias/app", True),
+    ],
+)
+def test_resources_no_policy_can_change_are_refused_by_the_index_as_by_the_evaluator(
+    action: str, resource: str, allowed: bool
+) -> None:
+    """The index's answers made without the evaluator (action-only and per-resource shortcuts,
+    swept decisions) apply AWS's fixed rules too: an Allow of * grants nothing on them."""
+    snap = snapshot(users=[user("ops", inline_policies=[inline("all", allow("*"))])])
+    perms = _perms(snap, user_arn("ops"))
+    assert perms.can(action, resource) is allowed
+    access = perms.decide(action, resource)
+    assert access.allowed is allowed
+    assert access.denied_by == ()  # refused by AWS, not by a Deny: nothing to point at
