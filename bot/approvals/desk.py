@@ -231,13 +231,12 @@ class ApprovalDesk:
                 applying,
                 ok=False,
                 outcome="Not applied: the stored request no longer matches its content hash.",
-                calls=[],
             )
         try:
             outcome = write(applying)
         except IamAuditError as exc:
-            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}", calls=[])
-        return self._finish(applying, ok=True, outcome=outcome, calls=[])
+            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}")
+        return self._finish(applying, ok=True, outcome=outcome)
 
     def _resolved(self, remediation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Fill in what a proposal names indirectly: catalogue documents, policies to detach."""

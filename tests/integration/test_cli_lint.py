@@ -104,7 +104,7 @@ def test_an_unreadable_file_is_reported_and_the_others_still_linted(
     assert f"{s3}: statement 0: MEDIUM RESOURCE_MISMATCH" in captured.out
     assert f"{latin1}: document: HIGH MALFORMED: not UTF-8 text" in captured.out
     assert f"{ok}: no findings" in captured.out
-    assert "4 file(s) (1 not readable), 2 finding(s)" in captured.out
+    assert "4 files (1 not readable), 2 findings" in captured.out
 
 
 def test_an_unreadable_file_in_json_output(

@@ -47,7 +47,7 @@ def test_an_identity_policy_with_a_finding() -> None:
         ],
     }
     reply = lint_text(json.dumps(policy))
-    assert reply["text"].startswith("Policy lint: 1 finding(s)")
+    assert reply["text"].startswith("Policy lint: 1 finding, worst medium")
     assert any(t.startswith("Linted as an identity policy") for t in _texts(reply))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -119,7 +120,7 @@ def test_a_terminal_shows_the_stages_then_only_the_summary_line(tmp_path) -> Non
     assert b"collecting the account's IAM data" in out
     assert b"\x1b[?25l" in out  # the live display hid the cursor ...
     assert out.rstrip().endswith(b"0 skipped, 0 errors")  # ... and left only the summary
-    assert b"99 findings" in out
+    assert re.search(rb"\d+ findings, 0 muted, \d+ checks ran", out)
     assert (tmp_path / "r.txt").read_text().startswith("iam-audit report for account")
 
 
