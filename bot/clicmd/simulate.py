@@ -51,24 +51,20 @@ EXIT_BAD_INPUT = 2
 # (or a reserved-looking account), so the answer is about the policies alone.
 DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_USER = "policy-simulator"
-_REQUEST_KEYS = frozenset(
-    {
-        "principal",
-        "action",
-        "resource",
-        "resource_account",
-        "context",
-        "identity_policies",
-        "permission_boundaries",
-        "scps",
-        "rcps",
-        "resource_policy",
-        "session_policy",
-        "principal_in_management_account",
-        "resource_in_management_account",
-        "resource_is_pattern",
-    }
+# The request fields that carry policies (everything else describes the request itself).
+_POLICY_KEYS = (
+    "identity_policies",
+    "permission_boundaries",
+    "scps",
+    "rcps",
+    "resource_policy",
+    "session_policy",
+    "principal_in_management_account",
+    "resource_in_management_account",
 )
+_REQUEST_KEYS = frozenset(
+    {"principal", "action", "resource", "resource_account", "context", "resource_is_pattern"}
+) | frozenset(_POLICY_KEYS)
 _MAX_OTHER_LINES = 12
 
 
@@ -370,17 +366,6 @@ def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
     return _request_part(data), _policy_set(data)
 
 
-# The request fields that carry policies (everything else describes the request itself).
-_POLICY_KEYS = (
-    "identity_policies",
-    "permission_boundaries",
-    "scps",
-    "rcps",
-    "resource_policy",
-    "session_policy",
-    "principal_in_management_account",
-    "resource_in_management_account",
-)
 _MAX_CACHED_EVALUATORS = 1024
 
 

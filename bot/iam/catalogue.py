@@ -143,7 +143,7 @@ def _action_glob(pattern: str) -> re.Pattern[str]:
     return re.compile(body + r"\Z", re.DOTALL)
 
 
-def _template_regex(template: str) -> re.Pattern[str]:
+def template_regex(template: str) -> re.Pattern[str]:
     """`aws:ResourceTag/${TagKey}` -> a regex matching `aws:resourcetag/owner` (lower-cased)."""
     pieces: list[str] = []
     last = 0
@@ -237,12 +237,12 @@ class ActionCatalogue:
         self._key_templates: dict[str, list[tuple[re.Pattern[str], dict[str, Any]]]] = {}
         self._global_exact = {k.lower(): k for k in _GLOBAL_CONDITION_KEYS if "${" not in k}
         self._global_templates = [
-            (_template_regex(k), k) for k in _GLOBAL_CONDITION_KEYS if "${" in k
+            (template_regex(k), k) for k in _GLOBAL_CONDITION_KEYS if "${" in k
         ]
         # Identity-provider key prefixes (saml:, accounts.google.com: ...) -> services holding them.
         raw_unassociated: dict[str, list[str]] = load_json("unassociatedConditions.json")
         self._foreign_prefixes = [
-            (_template_regex(prefix), tuple(services))
+            (template_regex(prefix), tuple(services))
             for prefix, services in raw_unassociated.items()
         ]
 
@@ -403,7 +403,7 @@ class ActionCatalogue:
             templates = self._key_templates.get(svc.prefix)
             if templates is None:
                 templates = [
-                    (_template_regex(k), v) for k, v in raw_keys.items() if _TEMPLATE_PART.search(k)
+                    (template_regex(k), v) for k, v in raw_keys.items() if _TEMPLATE_PART.search(k)
                 ]
                 self._key_templates[svc.prefix] = templates
             raw = next((v for rx, v in templates if rx.match(lower_key)), None)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from functools import lru_cache
 
 from bot.audit.findings import Severity
-from bot.iam.catalogue import ActionCatalogue, ActionInfo
+from bot.iam.catalogue import ActionCatalogue, ActionInfo, template_regex
 from bot.iam.conditions import parse_operator
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
@@ -35,14 +35,7 @@ _NAMED = 5
 def _key_pattern(template: str) -> re.Pattern[str]:
     if template.lower().endswith("/tag-key"):  # secretsmanager:ResourceTag/tag-key and kin
         template = template[: -len("tag-key")] + "${TagKey}"
-    pieces: list[str] = []
-    last = 0
-    for match in _TEMPLATE_PART.finditer(template):
-        pieces.append(re.escape(template[last : match.start()].lower()))
-        pieces.append(".+")
-        last = match.end()
-    pieces.append(re.escape(template[last:].lower()))
-    return re.compile("".join(pieces) + r"\Z")
+    return template_regex(template)
 
 
 @lru_cache(maxsize=65536)
