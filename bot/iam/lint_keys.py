@@ -26,7 +26,6 @@ from bot.iam.lint_model import (
 from bot.iam.lint_resources import reference_data
 from bot.iam.policy import Statement
 
-_TEMPLATE_PART = re.compile(r"\$\{[^}]*\}|<[^>]*>")
 _TAG_KEY = re.compile(r"^aws:(resourcetag/.+|requesttag/.+|tagkeys)$")
 _NAMED = 5
 
