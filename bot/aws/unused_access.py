@@ -137,7 +137,8 @@ def read_analyzer_usage(
     except CollectionError as exc:
         return None, f"Access Analyzer not read: {exc}"
     summary_text = (
-        f"{len(steps)} recommended step(s): {', '.join(sorted(set(filter(None, steps))))}"
+        f"{len(steps)} recommended step{'' if len(steps) == 1 else 's'}:"
+        f" {', '.join(sorted(set(filter(None, steps))))}"
         if steps
         else ""
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sized
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -48,6 +49,11 @@ def credential_actions() -> frozenset[str]:
     return frozenset(a.lower() for a in json.loads(text)["actions"])
 
 
+def _s(items: Sized) -> str:
+    """The plural ending for a count of ``items`` ("1 action", "2 actions")."""
+    return "" if len(items) == 1 else "s"
+
+
 def _listed(actions: list[str]) -> str:
     more = len(actions) - _NAMED
     return ", ".join(actions[:_NAMED]) + (f" and {more} more" if more > 0 else "")
@@ -70,7 +76,7 @@ def lint_risk(ctx: LintContext) -> list[LintFinding]:
             finding(
                 CREDENTIALS_EXPOSURE,
                 None,
-                f"allows {len(exposed)} action(s) that return credentials or tokens:"
+                f"allows {len(exposed)} action{_s(exposed)} that return credentials or tokens:"
                 f" {_listed(exposed)}",
                 {"actions": exposed[:20], "count": len(exposed)},
             )
@@ -81,8 +87,8 @@ def lint_risk(ctx: LintContext) -> list[LintFinding]:
             finding(
                 PERMISSIONS_MANAGEMENT,
                 None,
-                f"allows {len(changing)} permissions-management action(s), which change who has"
-                f" access: {_listed(changing)}",
+                f"allows {len(changing)} permissions-management action{_s(changing)}, which"
+                f" change who has access: {_listed(changing)}",
                 {"actions": changing[:20], "count": len(changing)},
             )
         )
@@ -105,7 +111,7 @@ def _escalation(allowed: dict[str, str]) -> list[LintFinding]:
         finding(
             PRIVILEGE_ESCALATION,
             None,
-            f"allows {len(held)} privilege-escalation method(s) ({_listed(ids)}); e.g."
+            f"allows {len(held)} privilege-escalation method{_s(held)} ({_listed(ids)}); e.g."
             f" {example.id} ({example.category}) needs only {', '.join(example.actions)}",
             {
                 "methods": ids,

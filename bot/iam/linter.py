@@ -449,7 +449,8 @@ def _lint_wildcard(
         finding(
             WILDCARD_SENSITIVE,
             statement.index,
-            f"{where} with {len(sensitive)} write/permissions-management action(s) that"
+            f"{where} with {len(sensitive)} write/permissions-management"
+            f" action{'' if len(sensitive) == 1 else 's'} that"
             f" support resource-level permissions{_sensitive_summary(sensitive, by_service)};"
             " name the resources instead",
             {
@@ -520,7 +521,8 @@ def _sensitive_summary(actions: tuple[str, ...], by_service: tuple[tuple[str, in
     others = len(by_service) - _NAMED_IN_MESSAGE
     if others <= 0:
         return f" in {len(by_service)} services ({shown})"
-    return f" in {len(by_service)} services (most in {shown} and {others} more service(s))"
+    more = f"{others} more service{'' if others == 1 else 's'}"
+    return f" in {len(by_service)} services (most in {shown} and {more})"
 
 
 # --- the rules, in one place ----------------------------------------------------------------
