@@ -27,6 +27,7 @@ from bot.audit.engine import select_checks
 from bot.audit.model import AccountSnapshot
 from bot.audit.multi import AccountFailure, MultiAccountReport, combine
 from bot.audit.report import Report
+from bot.audit_workers import Auditor, inline_auditor
 from bot.audits import AccountAudits, AuditResult, SnapshotSource
 from bot.aws.organizations import AssumeRoleOptions, RoleAssumer, fan_out, list_accounts
 from bot.errors import IamAuditError, InputError, StoreError
@@ -101,8 +102,12 @@ class OrganizationAudits:
         collect: MemberCollector = default_member_collector,
         demo_source: SnapshotSource | None = None,
         demo_account_id: str = "",
+        auditor: Auditor = inline_auditor,
     ) -> None:
         self._operations = operations
+        # The bot's audit worker pool (bot.audit_workers), shared with the single-account path:
+        # member-account checks run there too, never on the threads that ack Slack.
+        self._auditor = auditor
         self._session_factory = session
         self._store = store
         self._config = config
@@ -213,6 +218,7 @@ class OrganizationAudits:
                     clock=self._clock,
                     ttl_seconds=self._ttl,
                     after_audit=[lambda _result, a=account_id: self._index_add([a])],
+                    auditor=self._auditor,
                 )
                 self._members[account_id] = audits
             return audits
@@ -387,6 +393,7 @@ def build_organization(
         collect=collect,
         demo_source=demo_source if settings.demo else None,
         demo_account_id=demo_account,
+        auditor=getattr(services, "auditor", None) or inline_auditor,
     )
 
 

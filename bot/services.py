@@ -12,7 +12,7 @@ from typing import Any
 from bot.audit.config import AuditConfig, audit_config_from_dict
 from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
-from bot.audit_workers import ProcessAuditor, inline_auditor
+from bot.audit_workers import Auditor, ProcessAuditor, inline_auditor
 from bot.audits import AccountAudits, SnapshotSource
 from bot.config import Settings
 from bot.jobs import AuditJobs
@@ -58,6 +58,9 @@ class Services:
     usage_reader: Any = None
     # bot.suppressions store: findings muted from Slack (approved), applied by every audit.
     suppressions: Any = None
+    # Where audits run their checks (bot.audit_workers): the worker pool, or inline; member-
+    # account audits (organization_of) use the same one.
+    auditor: Auditor = inline_auditor
 
     @property
     def remediable(self) -> frozenset[str]:
@@ -172,6 +175,7 @@ def build_services(
     authorizer = Authorizer(settings, group_members=delivery.usergroup_members, clock=clock)
     services = Services(settings, store, delivery, jobs, audits, authorizer, clock)
     services.suppressions = suppressions
+    services.auditor = auditor
     from bot.approval_services import build_approval_desk  # noqa: PLC0415 - the feature's own root
 
     services.approvals = build_approval_desk(

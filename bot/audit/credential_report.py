@@ -12,7 +12,13 @@ import dataclasses
 import io
 from collections.abc import Iterable
 
-from bot.audit.model import CredentialReportRow
+from bot.audit.model import (
+    NO_INFORMATION,
+    NOT_APPLICABLE,
+    NOT_SUPPORTED,
+    CredentialReportRow,
+    parse_aws_time,
+)
 from bot.errors import InputError
 
 # The documented column order of the report; our writer emits exactly these.
@@ -49,10 +55,79 @@ def parse_credential_report(csv_text: str) -> tuple[CredentialReportRow, ...]:
                 raise InputError(
                     f"credential report line {reader.line_num} has an empty user or arn"
                 )
-            rows.append(CredentialReportRow(**values))
+            row = CredentialReportRow(**values)
+            _check_values(row, reader.line_num)
+            rows.append(row)
     except csv.Error as exc:
         raise InputError(f"credential report is not valid CSV: {exc}") from exc
     return tuple(rows)
+
+
+# What each column may hold besides its ISO 8601 date or TRUE/FALSE, after the IAM User Guide,
+# "Getting credential reports for your AWS account". password_enabled and the password dates are
+# not_supported on the root row; password_last_used is no_information when the password was never
+# used since tracking began (2014-10-20); the rest are N/A when there is no password, key or
+# certificate. not_supported is also tolerated in the user rows' password columns, where moto (and
+# the demo built on it) writes it: every one of these words reads as "no date" to the checks.
+_PASSWORD_DATE_WORDS = frozenset({NOT_APPLICABLE, NOT_SUPPORTED})
+DATE_COLUMN_WORDS: dict[str, frozenset[str]] = {
+    "user_creation_time": frozenset(),
+    "password_last_used": frozenset({NOT_APPLICABLE, NO_INFORMATION, NOT_SUPPORTED}),
+    "password_last_changed": _PASSWORD_DATE_WORDS,
+    "password_next_rotation": _PASSWORD_DATE_WORDS,
+    **{
+        f"{kind}_{n}_{suffix}": frozenset({NOT_APPLICABLE})
+        for kind, suffixes in (
+            ("access_key", ("last_rotated", "last_used_date")),
+            ("cert", ("last_rotated",)),
+        )
+        for n in (1, 2)
+        for suffix in suffixes
+    },
+}
+FLAG_COLUMN_WORDS: dict[str, frozenset[str]] = {
+    "password_enabled": frozenset({"true", "false", NOT_SUPPORTED}),
+    "mfa_active": frozenset({"true", "false"}),
+    **{
+        f"{kind}_{n}_active": frozenset({"true", "false"})
+        for kind in ("access_key", "cert")
+        for n in (1, 2)
+    },
+}
+
+
+def _check_values(row: CredentialReportRow, line: int) -> None:
+    """Refuse a value the checks could not read, naming the line, the user and the column.
+
+    Done at load so a hand-edited or corrupted report is refused whole, rather than accepted and
+    then failing (as an error finding) in each check that reads the bad cell.
+    """
+    for column, words in FLAG_COLUMN_WORDS.items():
+        value = row.raw(column).strip()
+        if value.lower() not in words:
+            allowed = ", ".join(
+                sorted(word.upper() if word in ("true", "false") else word for word in words)
+            )
+            raise InputError(_bad_value(row, line, column, value, allowed))
+    for column, words in DATE_COLUMN_WORDS.items():
+        value = row.raw(column).strip()
+        if value in words:
+            continue
+        try:
+            parsed = parse_aws_time(value) if value else None
+        except InputError:
+            parsed = None
+        if parsed is None:
+            allowed = " or ".join(["an ISO 8601 date", *sorted(words)])
+            raise InputError(_bad_value(row, line, column, value, allowed))
+
+
+def _bad_value(row: CredentialReportRow, line: int, column: str, value: str, allowed: str) -> str:
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    user = row.user if len(row.user) <= 64 else row.user[:64] + "..."
+    return (
+        f"credential report line {line} (user {user!r}): {column} is {shown!r}, expected {allowed}"
+    )
 
 
 def credential_report_to_csv(rows: Iterable[CredentialReportRow]) -> str:

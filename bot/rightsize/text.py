@@ -92,6 +92,29 @@ def proof_lines(params: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def linter_verdict(proof: Mapping[str, Any]) -> str:
+    """The proof's linter verdict in one line, for the approval message's "Linter:" note.
+
+    A right-sizing request carries no single policy document; its lint ran in the proof (the new
+    documents against the current ones), so that is what the approver should read.
+    """
+    lint_new = list(proof.get("lint_new") or [])
+    carried = int(proof.get("lint_carried") or 0)
+    caveats = len(proof.get("lint_caveats") or [])
+    if lint_new:
+        verdict = f"the new documents add {plural(len(lint_new), 'finding')}: " + "; ".join(
+            str(f.get("message")) for f in lint_new[:3]
+        )
+    else:
+        verdict = "the new documents add no findings"
+    notes = []
+    if carried:
+        notes.append(f"{carried} carried over")
+    if caveats:
+        notes.append(f"{plural(caveats, 'caveat')} about resource policies, see the proof")
+    return verdict + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def _yes(value: Any) -> str:
     return "yes" if value else "no"
 

@@ -13,7 +13,9 @@ from typing import Any
 
 from bot.approvals.catalogue import PolicyTemplate
 from bot.approvals.model import ApprovalRequest, State
+from bot.remediation.rightsize import RIGHTSIZE
 from bot.render.grammar import plural
+from bot.rightsize.text import linter_verdict
 from bot.slack.blocks import (
     Block,
     Message,
@@ -103,14 +105,20 @@ def request_blocks(request: ApprovalRequest) -> list[Block]:
             )
         )
     else:
-        blocks.append(
-            context(["Linter: no findings" if request.document else "Linter: no document"])
-        )
+        blocks.append(context([_linter_note(request)]))
     undo_note = f"Undo: {escape(request.undo)}"
     if request.undo_of:
         undo_note = f"Undoes request {code(request.undo_of)}. " + undo_note
     blocks.append(context([undo_note, f"Full hash: {code(request.content_hash)}"]))
     return blocks
+
+
+def _linter_note(request: ApprovalRequest) -> str:
+    """A right-sizing has no single document: its linter verdict is in the proof it carries."""
+    proof = (request.change.get("params") or {}).get("proof")
+    if request.change.get("remediation") == RIGHTSIZE and isinstance(proof, dict):
+        return "Linter: " + escape(linter_verdict(proof))
+    return "Linter: no findings" if request.document else "Linter: no document"
 
 
 def impact_text(impact: dict[str, Any]) -> str:

@@ -9,8 +9,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.audit.checks._credentials import (
+    KEY_TRACKING_SINCE,
+    PASSWORD_TRACKING_SINCE,
+    AccessKeySlot,
+    day,
+    key_slots,
+    key_use_untracked,
+    password_use,
+)
 from bot.audit.findings import Finding
-from bot.audit.model import AccountSnapshot, CredentialReportRow, Role, User
+from bot.audit.model import (
+    NO_INFORMATION,
+    NOT_APPLICABLE,
+    NOT_SUPPORTED,
+    AccountSnapshot,
+    CredentialReportRow,
+    Role,
+    User,
+)
 from bot.audit.report import Report
 from bot.errors import InputError
 
@@ -137,23 +154,49 @@ def _credential_facts(row: CredentialReportRow | None) -> tuple[CredentialFact, 
     facts = [
         CredentialFact(
             "Console password",
-            f"last used {row.raw('password_last_used')}"
-            if row.flag("password_enabled")
-            else "none",
+            _password_last_used(row) if row.flag("password_enabled") else "none",
         ),
         CredentialFact("MFA", "active" if row.flag("mfa_active") else "not active"),
     ]
-    for slot in (1, 2):
-        if row.flag(f"access_key_{slot}_active"):
+    for slot in key_slots(row):
+        if slot.active:
+            service = row.raw(f"access_key_{slot.number}_last_used_service").strip()
+            where = f" ({service})" if slot.last_used and service not in CREDENTIAL_WORDS else ""
+            rotated = day(slot.last_rotated) if slot.last_rotated else NOT_APPLICABLE_WORDS
             facts.append(
                 CredentialFact(
-                    f"Access key {slot}",
-                    f"active, rotated {row.raw(f'access_key_{slot}_last_rotated')},"
-                    f" last used {row.raw(f'access_key_{slot}_last_used_date')}"
-                    f" ({row.raw(f'access_key_{slot}_last_used_service')})",
+                    f"Access key {slot.number}",
+                    f"active, rotated {rotated}, {_key_last_used(row, slot)}{where}",
                 )
             )
     return tuple(facts)
+
+
+# The report's placeholder words (N/A, no_information, not_supported) are AWS's, not the user's:
+# the profile says what each means for its column (IAM User Guide, "Getting credential reports").
+CREDENTIAL_WORDS = frozenset({NOT_APPLICABLE, NO_INFORMATION, NOT_SUPPORTED})
+NOT_APPLICABLE_WORDS = "not applicable"
+
+
+def _password_last_used(row: CredentialReportRow) -> str:
+    """no_information is "never used" unless the password predates sign-in tracking."""
+    use = password_use(row)
+    if use.last_used is not None:
+        return f"last used {day(use.last_used)}"
+    if use.untracked:
+        return f"no use recorded (not tracked before {day(PASSWORD_TRACKING_SINCE)})"
+    if row.raw("password_last_used").strip() == NO_INFORMATION:
+        return "never used"
+    return f"last use {NOT_APPLICABLE_WORDS}"
+
+
+def _key_last_used(row: CredentialReportRow, slot: AccessKeySlot) -> str:
+    """N/A is "never used" unless the key predates key-use tracking (2015-04-22)."""
+    if slot.last_used is not None:
+        return f"last used {day(slot.last_used)}"
+    if key_use_untracked(row, slot):
+        return f"no use recorded (not tracked before {day(KEY_TRACKING_SINCE)})"
+    return "never used"
 
 
 def principal_profile(

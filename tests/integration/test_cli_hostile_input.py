@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from bot.audit.credential_report import REPORT_COLUMNS
 
 ALL_ON_ALL = {
     "Version": "2012-10-17",
@@ -261,3 +262,28 @@ def test_serve_with_an_invalid_redis_url_is_exit_2(
     assert code == 2, err
     assert "REDIS_URL is not a valid URL" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("password_last_used", "yesterday"), ("access_key_1_last_rotated", "2026-13-45")],
+)
+def test_a_credential_report_with_a_garbage_date_is_refused_naming_user_and_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str, value: str
+) -> None:
+    """IAM User Guide, "Getting credential reports for your AWS account": these columns hold an
+    ISO 8601 date-time or N/A (password_last_used also no_information). Anything else is refused
+    at load, not accepted and then turned into check errors."""
+    row = {
+        "user": "alice",
+        "arn": "arn:aws:iam::123456789012:user/alice",
+        "user_creation_time": "2020-01-01T00:00:00+00:00",
+        **{c: "false" for c in REPORT_COLUMNS if c.endswith(("_active", "_enabled"))},
+    }
+    row[column] = value
+    csv_text = ",".join(REPORT_COLUMNS) + "\n" + ",".join(row.get(c, "N/A") for c in REPORT_COLUMNS)
+    gaad_path = write(tmp_path / "gaad.json", json.dumps(gaad()))
+    report_path = write(tmp_path / "report.csv", csv_text + "\n")
+    code, out, err = run(capsys, "audit", "--gaad", gaad_path, "--credential-report", report_path)
+    assert_one_line_exit_2(code, err, "report.csv", "'alice'", column, value)
+    assert out == ""

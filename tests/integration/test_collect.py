@@ -20,6 +20,7 @@ from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 from moto.iam.models import iam_backends
 
+from bot.audit.engine import run_audit
 from bot.audit.model import AccountSnapshot, PasswordPolicy
 from bot.aws.collect import COLLECTOR_ACTIONS, collect_snapshot
 from bot.aws.session import make_session
@@ -442,6 +443,38 @@ def test_malformed_credential_report_is_an_issue(session: boto3.Session, iam: An
     assert snapshot.credential_report is None
     assert "could not be read" in _issue(snapshot, "GetCredentialReport").message
     assert [user.name for user in snapshot.users] == ["ana"]
+
+
+def test_a_garbage_date_in_the_live_report_skips_the_report_checks_instead_of_erroring(
+    session: boto3.Session, iam: Any
+) -> None:
+    """IAM User Guide, "Getting credential reports for your AWS account": password_last_used is an
+    ISO 8601 date-time, N/A or no_information. A report holding "yesterday" there is refused as a
+    whole: one collection issue naming the user and column, and the checks that need the report
+    are skipped (with a reason), none of them recorded as a check error."""
+    iam.create_user(UserName="ana")
+
+    def garble(parsed: dict[str, Any], **_: Any) -> None:
+        if "Content" in parsed:
+            text = parsed["Content"].decode()
+            header, *rows = text.splitlines()
+            columns = header.split(",")
+            cells = rows[0].split(",")
+            cells[columns.index("password_last_used")] = "yesterday"
+            parsed["Content"] = "\n".join([header, ",".join(cells), *rows[1:]]).encode()
+
+    session.events.register("after-call.iam.GetCredentialReport", garble)
+    snapshot = _collect(session)
+    assert snapshot.credential_report is None
+    message = _issue(snapshot, "GetCredentialReport").message
+    assert "'ana'" in message
+    assert "password_last_used" in message
+    assert "yesterday" in message
+
+    report = run_audit(snapshot, now=NOW)
+    assert not [error for error in report.errors if error.kind == "check"]
+    skipped = {entry.check_id: entry.reason for entry in report.skipped}
+    assert "credential report" in skipped["user.access_key_unused"]
 
 
 @pytest.mark.parametrize(

@@ -310,3 +310,46 @@ def test_all_outside_an_organization_says_what_to_do_instead(make_bot, org) -> N
     assert "/iam-audit audit account <id>" in final["text"]
     assert "--accounts" not in final["text"]
     assert org["refuse"].requests == []  # no role was assumed
+
+
+def test_member_accounts_are_audited_in_the_worker_processes_not_the_bots_threads(
+    make_bot, org
+) -> None:
+    """With a worker pool configured (the default outside tests), `audit account all` hands each
+    member's checks to it, like the single-account path, so the acking interpreter stays free."""
+    from bot.audit_workers import ProcessAuditor
+
+    bot = make_bot(env=ORG_ENV, audit_processes=1)
+    pool = bot.services.auditor
+    assert isinstance(pool, ProcessAuditor)
+    outputs: list[Any] = []
+
+    def recording(snapshot, **kwargs: Any):
+        output = pool(snapshot, **kwargs)
+        outputs.append(output)
+        return output
+
+    bot.services.auditor = recording
+    bot.services.organization = build_organization(
+        bot.services,
+        session=lambda: org["hub"],
+        collect=quick_collect,
+        sleep=bot.sleeps,
+        lock_poll_seconds=0.0,
+    )
+    bot.command("audit account all")
+    _final(bot, "IAM audit of 4 accounts")
+    audited = {MANAGEMENT, *org["members"]} - {org["refused"]}  # the refused one is not collected
+    assert sorted(o.report.account_id for o in outputs) == sorted(audited)
+    # Only a worker process makes the attachment's JSON: the checks ran there.
+    assert all(output.report_json for output in outputs)
+
+
+def test_without_a_pool_member_accounts_are_audited_inline(make_bot, org) -> None:
+    from bot.audit_workers import inline_auditor
+
+    bot = org_bot(make_bot, org)  # audit_processes=0: the tests' default
+    assert bot.services.auditor is inline_auditor
+    bot.command("audit account all")
+    final = _final(bot, "IAM audit of")
+    assert org["members"][0] in json.dumps(final["blocks"])

@@ -617,3 +617,86 @@ def test_admin_detach_finds_the_admin_policy_as_the_engine_reads_it(
     else:
         with pytest.raises(InputError):
             params_for_finding(item, snapshot)
+
+
+def _rightsize_proof(**changes: object) -> dict:
+    proof = {
+        "used_actions": ["s3:GetObject"],
+        "still_allowed": 1,
+        "lost_used": [],
+        "gained": [],
+        "removed_count": 40,
+        "removed_by_service": [["ec2", 40]],
+        "lint_new": [],
+        "lint_carried": 1,
+        "lint_caveats": [],
+        "escalations_before": [],
+        "escalations_after": [],
+        "admin_before": False,
+        "admin_after": False,
+    }
+    proof.update(changes)
+    return proof
+
+
+def _linter_line(msg: dict) -> str:
+    lines = [
+        element["text"]
+        for block in msg["blocks"]
+        if block["type"] == "context"
+        for element in block["elements"]
+        if element["text"].startswith("Linter")
+    ]
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_a_rightsize_request_shows_the_proofs_linter_verdict_not_no_document() -> None:
+    from bot.slack.approval_blocks import approval_message
+
+    rightsize = request(
+        change={"remediation": "rightsize_principal", "params": {"proof": _rightsize_proof()}},
+        document=None,
+        diff="--- old\n+++ new\n",
+    )
+    line = _linter_line(approval_message(rightsize))
+    assert line == "Linter: the new documents add no findings (1 carried over)"
+
+
+def test_a_rightsize_verdict_names_caveats_and_escapes_new_findings() -> None:
+    from bot.slack.approval_blocks import approval_message
+
+    caveat = {"code": "RESOURCE_POLICY_WRITE", "message": "s3:PutBucketPolicy kept"}
+    clean = request(
+        change={
+            "remediation": "rightsize_principal",
+            "params": {"proof": _rightsize_proof(lint_carried=0, lint_caveats=[caveat, caveat])},
+        },
+        document=None,
+    )
+    assert _linter_line(approval_message(clean)) == (
+        "Linter: the new documents add no findings (2 caveats about resource policies, see the"
+        " proof)"
+    )
+    hostile = {"code": "X", "severity": "high", "message": "<!channel> grants *"}
+    failed = request(
+        change={
+            "remediation": "rightsize_principal",
+            "params": {"proof": _rightsize_proof(lint_new=[hostile])},
+        },
+        document=None,
+    )
+    line = _linter_line(approval_message(failed))
+    assert line.startswith("Linter: the new documents add 1 finding: &lt;!channel&gt;")
+    assert "<!channel>" not in line
+
+
+def test_other_kinds_keep_their_linter_note() -> None:
+    """Only the rightsize remediation reads a proof; a proof-shaped parameter elsewhere is not."""
+    from bot.slack.approval_blocks import approval_message
+
+    params = {"target_name": "bob", "proof": _rightsize_proof()}
+    with_document = request(change={"remediation": "attach_policy", "params": params})
+    assert _linter_line(approval_message(with_document)) == "Linter: no findings"
+    without = request(change={"remediation": "delete_access_key", "params": params}, document=None)
+    assert _linter_line(approval_message(without)) == "Linter: no document"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from bot.audit.findings import Finding, Severity
+from bot.audit.model import NO_INFORMATION, NOT_APPLICABLE, NOT_SUPPORTED, CredentialReportRow
 from bot.audit.report import Report
 from bot.errors import InputError
 from bot.slack.blocks import mfa_message, principal_message
@@ -17,6 +19,7 @@ from tests.factories import (
     console_user_row,
     credential_row,
     inline,
+    key,
     role,
     root_row,
     snapshot,
@@ -112,3 +115,52 @@ def test_role_profile_lists_who_may_assume_it() -> None:
 def test_unknown_principal_is_an_input_error() -> None:
     with pytest.raises(InputError, match="no role named 'ghost'"):
         find_principal(snapshot(), "role", "ghost")
+
+
+def _profile_text(row: CredentialReportRow) -> str:
+    snap = snapshot(users=[user(row.user)], credential_report=with_rows(row))
+    profile = principal_profile(snap, None, "user", row.user)
+    return json.dumps(principal_message(profile, as_of=NOW, now=NOW))
+
+
+def test_credential_report_words_are_said_in_words_per_column() -> None:
+    """IAM User Guide, "Getting credential reports for your AWS account": password_last_used is
+    no_information when the password was never used (tracked since 2014-10-20); a key's
+    last_used_date and service are N/A when the key was never used (tracked since 2015-04-22)."""
+    row = credential_row(
+        "newbie",
+        created_days_ago=30,
+        password=True,
+        key1=key(rotated_days_ago=20, last_used_days_ago=None),
+        password_last_used=NO_INFORMATION,
+    )
+    text = _profile_text(row)
+    assert "Console password" in text
+    assert "last used never used" not in text
+    assert text.count("never used") == 2  # the password and the key
+    assert f"rotated {(NOW - timedelta(days=20)).date().isoformat()}" in text
+    for word in (NO_INFORMATION, NOT_APPLICABLE, NOT_SUPPORTED, "(N/A)"):
+        assert word not in text
+
+
+def test_use_before_aws_tracked_it_is_not_called_never_used() -> None:
+    old = "2013-05-01T00:00:00+00:00"
+    row = credential_row(
+        "veteran",
+        password=True,
+        key1=key(last_used_days_ago=None),
+        user_creation_time=old,
+        password_last_changed=old,
+        password_last_used=NO_INFORMATION,
+        access_key_1_last_rotated="2014-01-01T00:00:00+00:00",
+    )
+    text = _profile_text(row)
+    assert "not tracked before 2014-10-20" in text
+    assert "not tracked before 2015-04-22" in text
+    assert "never used" not in text
+
+
+def test_a_used_key_shows_its_day_and_service() -> None:
+    row = credential_row("worker", key1=key(rotated_days_ago=10, last_used_days_ago=2))
+    text = _profile_text(row)
+    assert f"last used {(NOW - timedelta(days=2)).date().isoformat()} (s3)" in text

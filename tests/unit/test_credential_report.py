@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -55,8 +56,12 @@ def test_dates_parse_to_aware_datetimes() -> None:
 
 
 def test_quoted_fields_with_commas_are_kept_whole() -> None:
-    values = ["odd,name", "arn:aws:iam::111122223333:user/odd", "2020-01-01T00:00:00+00:00"]
-    values += ["false"] * (len(REPORT_COLUMNS) - 3)
+    odd = CredentialReportRow(
+        user="odd,name",
+        arn="arn:aws:iam::111122223333:user/odd",
+        user_creation_time="2020-01-01T00:00:00+00:00",
+    )
+    values = [getattr(odd, column) for column in REPORT_COLUMNS]
     text = HEADER + "\n" + '"odd,name",' + ",".join(values[1:]) + "\n"
     (row,) = parse_credential_report(text)
     assert row.user == "odd,name"
@@ -65,6 +70,7 @@ def test_quoted_fields_with_commas_are_kept_whole() -> None:
 def test_extra_columns_and_reordered_columns_are_tolerated() -> None:
     columns = [*reversed(REPORT_COLUMNS), "future_column"]
     row = dict.fromkeys(columns, "N/A")
+    row.update({column: "false" for column in columns if column.endswith(("_active", "_enabled"))})
     row.update(
         user="ana",
         arn="arn:aws:iam::111122223333:user/ana",
@@ -140,3 +146,62 @@ def test_unterminated_quote_is_reported_as_bad_csv() -> None:
 def test_non_text_input_is_refused() -> None:
     with pytest.raises(InputError, match="must be text"):
         parse_credential_report(b"user,arn")  # type: ignore[arg-type]
+
+
+def _one_row_report(**values: str) -> str:
+    row = CredentialReportRow(
+        user="alice",
+        arn="arn:aws:iam::111122223333:user/alice",
+        user_creation_time="2020-01-01T00:00:00+00:00",
+    )
+    return credential_report_to_csv([dataclasses.replace(row, **values)])
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("password_last_used", "yesterday"),
+        ("access_key_1_last_rotated", "2026-13-45"),
+        ("access_key_2_last_used_date", "no_information"),  # N/A is this column's only word
+        ("user_creation_time", "N/A"),  # every user has a creation date
+        ("cert_1_last_rotated", ""),
+        ("mfa_active", "yes"),
+        ("access_key_1_active", "not_supported"),  # only password_enabled (root) has it
+    ],
+)
+def test_a_value_outside_the_columns_documented_forms_is_refused_naming_user_and_column(
+    column: str, value: str
+) -> None:
+    """IAM User Guide, "Getting credential reports for your AWS account": each date column is an
+    ISO 8601 date-time or its documented word (N/A, no_information, not_supported for root)."""
+    with pytest.raises(InputError) as caught:
+        parse_credential_report(_one_row_report(**{column: value}))
+    message = str(caught.value)
+    assert "line 2" in message
+    assert "'alice'" in message
+    assert column in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("password_last_used", "no_information"),
+        ("password_last_used", "N/A"),
+        ("password_last_changed", "not_supported"),
+        ("password_enabled", "not_supported"),
+        ("password_enabled", "TRUE"),
+        ("access_key_1_last_used_date", "2015-04-22T00:00:00Z"),
+        ("access_key_1_last_used_region", "us-east-1"),
+        ("cert_2_last_rotated", "2019-06-01T12:00:00+00:00"),
+    ],
+)
+def test_every_documented_form_is_accepted(column: str, value: str) -> None:
+    (row,) = parse_credential_report(_one_row_report(**{column: value}))
+    assert row.raw(column) == value
+
+
+def test_a_hostile_value_is_shown_shortened() -> None:
+    with pytest.raises(InputError) as caught:
+        parse_credential_report(_one_row_report(password_last_used="x" * 5000))
+    assert len(str(caught.value)) < 300

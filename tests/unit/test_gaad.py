@@ -124,7 +124,10 @@ def test_missing_lists_are_empty_and_account_comes_from_the_report() -> None:
         + "\n"
         + ",".join(
             ["bo", "arn:aws:iam::555566667777:user/bo", "2020-01-01T00:00:00+00:00"]
-            + ["N/A"] * (len(REPORT_COLUMNS) - 3)
+            + [
+                "false" if c.endswith(("_active", "_enabled")) else "N/A"
+                for c in REPORT_COLUMNS[3:]
+            ]
         )
     )
     snapshot = snapshot_from_gaad({"UserDetailList": []}, now=NOW, credential_report_csv=csv_text)

@@ -116,3 +116,30 @@ def test_configured_accounts_bound_what_all_means() -> None:
     assert org.resolve("all") == ["111111111111", "222222222222"]
     with pytest.raises(InputError, match="not among the configured accounts"):
         org.check_selector("333333333333")
+
+
+def test_member_audits_run_their_checks_through_the_given_auditor() -> None:
+    from bot.audit_workers import inline_auditor
+
+    seen: list[str] = []
+
+    def recording(snapshot, **kwargs):
+        seen.append(snapshot.account_id)
+        return inline_auditor(snapshot, **kwargs)
+
+    org = OrganizationAudits(
+        operations=OperationsOptions(account_workers=2),
+        session=lambda: pytest.fail("no AWS session in demo mode"),
+        store=InMemoryStore(clock=lambda: NOW),
+        config=AuditConfig(),
+        clock=lambda: NOW,
+        ttl_seconds=3600,
+        lock_ttl_seconds=60,
+        lock_poll_seconds=0.0,
+        demo_source=lambda now: snapshot(),
+        demo_account_id=DEMO_ACCOUNT_ID,
+        auditor=recording,
+    )
+    run = org.run_all([DEMO_ACCOUNT_ID])
+    assert seen == [DEMO_ACCOUNT_ID]
+    assert [r.account_id for r in run.multi.reports] == [DEMO_ACCOUNT_ID]
