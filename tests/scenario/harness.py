@@ -119,16 +119,15 @@ def slash_body(
     )
 
 
-def action_body(
-    action_id: str,
-    value: str,
+def block_actions_body(
+    action: dict,
     *,
     user: str = "U111",
     channel: str = "C111",
     message_ts: str = "1700000000.000001",
     response_url: str = "",
-    action_ts: str = "1700000100.000001",
 ) -> str:
+    """The body of a block_actions interaction carrying ``action``, as Slack sends it."""
     payload = {
         "type": "block_actions",
         "team": {"id": "T1", "domain": "example"},
@@ -140,17 +139,32 @@ def action_body(
         "channel": {"id": channel, "name": "security"},
         "message": {"ts": message_ts, "text": "audit"},
         "response_url": response_url,
-        "actions": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "block_id": "b1",
-                "value": value,
-                "action_ts": action_ts,
-            }
-        ],
+        "actions": [action],
     }
     return urlencode({"payload": json.dumps(payload)})
+
+
+def action_body(
+    action_id: str,
+    value: str,
+    *,
+    user: str = "U111",
+    channel: str = "C111",
+    message_ts: str = "1700000000.000001",
+    response_url: str = "",
+    action_ts: str = "1700000100.000001",
+) -> str:
+    """A button click."""
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": "b1",
+        "value": value,
+        "action_ts": action_ts,
+    }
+    return block_actions_body(
+        button, user=user, channel=channel, message_ts=message_ts, response_url=response_url
+    )
 
 
 def event_body(event: dict, *, event_id: str = "Ev1") -> str:

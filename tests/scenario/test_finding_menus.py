@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 from bot.slack.blocks import ACTION_FILTER, ACTION_FINDING_MENU
-from tests.scenario.harness import posted_requests, signed_headers
+from tests.scenario.harness import block_actions_body, posted_requests, signed_headers
 from tests.scenario.test_approvals_flow import approvals_bot, aws  # noqa: F401 - the fixture
 
 JSONISH = ('{"', '":', "null", "[]")
@@ -23,28 +22,14 @@ def menu_body(
     action_ts: str = "1700000100.000001",
 ) -> str:
     """A block_actions payload of an overflow or static_select, as Slack sends it."""
-    payload = {
-        "type": "block_actions",
-        "team": {"id": "T1", "domain": "example"},
-        "user": {"id": user, "team_id": "T1"},
-        "api_app_id": "A1",
-        "token": "legacy",
-        "trigger_id": "1.2.3",
-        "container": {"type": "message", "message_ts": "1700000000.000001", "channel_id": "C111"},
-        "channel": {"id": "C111", "name": "security"},
-        "message": {"ts": "1700000000.000001", "text": "audit"},
-        "response_url": response_url,
-        "actions": [
-            {
-                "type": kind,
-                "action_id": action_id,
-                "block_id": block_id,
-                "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": selected},
-                "action_ts": action_ts,
-            }
-        ],
+    choice = {
+        "type": kind,
+        "action_id": action_id,
+        "block_id": block_id,
+        "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": selected},
+        "action_ts": action_ts,
     }
-    return urlencode({"payload": json.dumps(payload)})
+    return block_actions_body(choice, user=user, response_url=response_url)
 
 
 def _audited(bot) -> tuple:
