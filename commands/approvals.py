@@ -320,15 +320,17 @@ def reconcile_applying(services: Services, *, stale_after: timedelta | None = No
 
     def notify(final: ApprovalRequest) -> None:
         _refresh_message(services, final)
-        undo = (
-            bool(final.undo_change)
-            if final.state is State.PARTLY_APPLIED
-            else get_remediation(final.remediation).plan(final.params).undo_change is not None
-        )
+        if final.remediation == SUPPRESS_CHANGE:  # recorded by the bot: no undo button
+            undo = False
+        elif final.state is State.PARTLY_APPLIED:
+            undo = bool(final.undo_change)
+        else:
+            undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
         _thread(services, final, result_message(final, can_undo=undo))
 
     kwargs = {} if stale_after is None else {"stale_after": stale_after}
-    return len(the_desk.reconcile(notify=notify, **kwargs))
+    recorded = {SUPPRESS_CHANGE: lambda request: write_suppression(services, request)}
+    return len(the_desk.reconcile(notify=notify, recorded=recorded, **kwargs))
 
 
 def on_reject_click(

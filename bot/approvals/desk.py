@@ -454,6 +454,7 @@ class ApprovalDesk:
         *,
         stale_after: timedelta = RECONCILE_AFTER,
         notify: Callable[[ApprovalRequest], None] | None = None,
+        recorded: Mapping[str, Callable[[ApprovalRequest], str]] | None = None,
     ) -> list[ApprovalRequest]:
         """Finish every request left `applying` with no journal activity for ``stale_after``,
         from what IAM shows now; ``notify`` is told of each one finished (to update Slack).
@@ -467,7 +468,12 @@ class ApprovalDesk:
             if now - _last_activity(request) < stale_after:
                 continue
             try:
-                final = self._reconcile_one(request)
+                write = (recorded or {}).get(request.remediation)
+                final = (
+                    self._finish_recorded(request, write)
+                    if write is not None
+                    else self._reconcile_one(request)
+                )
             except TransitionRefused:
                 continue  # finished by its applier or another reconciler meanwhile
             except (RemediationError, StoreError) as exc:
@@ -480,6 +486,19 @@ class ApprovalDesk:
                 except IamAuditError as exc:
                     log.error("reconciled %s but could not tell Slack: %s", request.id, exc)
         return finished
+
+    def _finish_recorded(
+        self, request: ApprovalRequest, write: Callable[[ApprovalRequest], str]
+    ) -> ApprovalRequest:
+        """A change the bot records itself (no AWS call) left `applying`: its write is
+        idempotent (a suppression stored again is the same suppression), so it is made again."""
+        try:
+            outcome = write(request)
+        except StoreError:
+            raise  # Redis still away: try again on the next round
+        except IamAuditError as exc:
+            return self._finish(request, ok=False, outcome=f"Not applied: {exc}")
+        return self._finish(request, ok=True, outcome=f"{outcome} (finished after an interruption)")
 
     def _reconcile_one(self, request: ApprovalRequest) -> ApprovalRequest:
         executor = self.executor()

@@ -147,3 +147,35 @@ def test_without_an_approvals_desk_there_is_no_suppress_option(bot) -> None:
     ]
     assert "Suppress..." not in labels
     assert "Show evidence" in labels
+
+
+def test_a_suppression_interrupted_by_a_crash_is_finished_by_the_reconciler(
+    make_bot,
+    aws,  # noqa: F811 - the fixture
+) -> None:
+    """A bot killed between `applying` and storing the suppression leaves the request applying;
+    the reconciler stores it (the write is idempotent) and tells Slack, like any apply."""
+    from datetime import timedelta
+
+    from bot.approvals.model import State
+    from commands.approvals import reconcile_applying
+
+    bot = approvals_bot(make_bot, aws)
+    report, report_id, _final = _audited(bot)
+    _index, meta = _open_modal(bot, report, report_id)
+    bot.dispatch(suppress_submission(meta, reason="vendor account", days="7"))
+    bot.mock.wait_until(lambda calls: len(posted_requests(bot)) == 1)
+    request_id = request_id_of(posted_requests(bot)[0])
+    the_desk = bot.services.approvals
+    the_desk.approve(request_id, approver="UAPP1", is_member=lambda _u, _g: False)
+    the_desk.store.transition(request_id, State.APPLYING, actor="bot", now=bot.clock())  # crash
+    assert bot.services.suppressions.all() == []
+
+    assert reconcile_applying(bot.services, stale_after=timedelta(0)) == 1
+    final = the_desk.get(request_id)
+    assert final.state is State.APPLIED, final.outcome
+    assert "finished after an interruption" in final.outcome
+    (stored,) = bot.services.suppressions.all()
+    assert (stored.check, stored.reason) == (CHECK, "vendor account")
+    bot.mock.wait_until(lambda calls: "the next audit no longer reports it" in texts(calls))
+    assert reconcile_applying(bot.services, stale_after=timedelta(0)) == 0  # nothing left
