@@ -324,6 +324,7 @@ def answer_lines(
     # Bulk files repeat the same policies line after line: each distinct set is parsed and
     # compiled once (parsing was a third of the time, building the evaluator a fifth).
     evaluators: dict[str, tuple[PolicySet, Evaluator]] = {}
+    parsed: ParseCache = {}
     for number, line in enumerate(text.splitlines(), start=1):
         try:
             if not line.strip():
@@ -335,7 +336,7 @@ def answer_lines(
             except UnsafeInput as exc:
                 raise InputError(f"cannot be used: {exc}") from None
             request = _request_part(data)
-            policies, evaluator = _evaluator_for(data, evaluators)
+            policies, evaluator = _evaluator_for(data, evaluators, parsed)
             decision = evaluator.evaluate(request)
             answer = answer_dict(decision)
             if evaluated is not None:
@@ -367,17 +368,22 @@ def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
 
 
 _MAX_CACHED_EVALUATORS = 1024
+# Parsed policies of one bulk file, by (name, document text): its lines repeat the same documents.
+ParseCache = dict[tuple[str, str], Policy]
+_MAX_PARSED = 4096
 
 
 def _evaluator_for(
-    data: Mapping[str, Any], cache: dict[str, tuple[PolicySet, Evaluator]]
+    data: Mapping[str, Any],
+    cache: dict[str, tuple[PolicySet, Evaluator]],
+    parsed: ParseCache,
 ) -> tuple[PolicySet, Evaluator]:
     """The parsed policies of a (validated) request and their evaluator, shared by every line
     that carries the same policies."""
     key = json.dumps([data.get(k) for k in _POLICY_KEYS], separators=(",", ":"))
     found = cache.get(key)
     if found is None:
-        policies = _policy_set(data)
+        policies = _policy_set(data, parsed)
         found = (policies, Evaluator(policies))
         if len(cache) < _MAX_CACHED_EVALUATORS:
             cache[key] = found
@@ -410,14 +416,14 @@ def _request_part(data: Any) -> Request:
     )
 
 
-def _policy_set(data: Mapping[str, Any]) -> PolicySet:
+def _policy_set(data: Mapping[str, Any], parsed: ParseCache | None = None) -> PolicySet:
     return PolicySet(
-        identity=_policy_list(data, "identity_policies"),
-        permission_boundaries=_policy_list(data, "permission_boundaries"),
-        scps=_levels(data, "scps"),
-        rcps=_levels(data, "rcps"),
-        resource_policy=_optional_policy(data, "resource_policy"),
-        session_policy=_optional_policy(data, "session_policy"),
+        identity=_policy_list(data, "identity_policies", parsed),
+        permission_boundaries=_policy_list(data, "permission_boundaries", parsed),
+        scps=_levels(data, "scps", parsed),
+        rcps=_levels(data, "rcps", parsed),
+        resource_policy=_optional_policy(data, "resource_policy", parsed),
+        session_policy=_optional_policy(data, "session_policy", parsed),
         principal_in_management_account=_flag(data, "principal_in_management_account"),
         resource_in_management_account=_flag(data, "resource_in_management_account"),
         complete=True,
@@ -449,47 +455,54 @@ def _scalar(value: str | int | float | bool) -> str:
     return str(value)
 
 
-# Parsed policies by (name, canonical document): a bulk file repeats the same documents.
-_PARSED: dict[tuple[str, str], Policy] = {}
-_MAX_PARSED = 4096
-
-
-def _parse(document: Any, name: str) -> Policy:
+def _parse(document: Any, name: str, parsed: ParseCache | None = None) -> Policy:
     if not isinstance(document, dict | str):
         raise InputError(f"{name} must be a policy document (a JSON object)")
+    if parsed is None:
+        return _parse_new(document, name)
     key = (
         name,
         document if isinstance(document, str) else json.dumps(document, separators=(",", ":")),
     )
-    found = _PARSED.get(key)
+    found = parsed.get(key)
     if found is None:
-        # A resource policy of a service other than IAM may repeat a Sid (S3 stores that).
-        found = parse_policy(document, name=name, unique_sids=name != "resource_policy")
-        if len(_PARSED) < _MAX_PARSED:
-            _PARSED[key] = found
+        found = _parse_new(document, name)
+        if len(parsed) < _MAX_PARSED:
+            parsed[key] = found
     return found
 
 
-def _policy_list(data: Mapping[str, Any], key: str) -> list[Policy]:
+def _parse_new(document: dict[str, Any] | str, name: str) -> Policy:
+    # A resource policy of a service other than IAM may repeat a Sid (S3 stores that).
+    return parse_policy(document, name=name, unique_sids=name != "resource_policy")
+
+
+def _policy_list(
+    data: Mapping[str, Any], key: str, parsed: ParseCache | None = None
+) -> list[Policy]:
     value = data.get(key, [])
     if not isinstance(value, list):
         raise InputError(f"request field {key!r} must be a list of policy documents")
-    return [_parse(doc, f"{key}[{i}]") for i, doc in enumerate(value)]
+    return [_parse(doc, f"{key}[{i}]", parsed) for i, doc in enumerate(value)]
 
 
-def _levels(data: Mapping[str, Any], key: str) -> list[list[Policy]]:
+def _levels(
+    data: Mapping[str, Any], key: str, parsed: ParseCache | None = None
+) -> list[list[Policy]]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(level, list) for level in value):
         raise InputError(f"request field {key!r} must be a list of levels (lists), root first")
     return [
-        [_parse(doc, f"{key}[{depth}][{i}]") for i, doc in enumerate(level)]
+        [_parse(doc, f"{key}[{depth}][{i}]", parsed) for i, doc in enumerate(level)]
         for depth, level in enumerate(value)
     ]
 
 
-def _optional_policy(data: Mapping[str, Any], key: str) -> Policy | None:
+def _optional_policy(
+    data: Mapping[str, Any], key: str, parsed: ParseCache | None = None
+) -> Policy | None:
     value = data.get(key)
-    return None if value is None else _parse(value, key)
+    return None if value is None else _parse(value, key, parsed)
 
 
 def _flag(data: Mapping[str, Any], key: str) -> bool:
