@@ -161,6 +161,16 @@ def drop_event_retries(req: BoltRequest, resp: BoltResponse, next: Callable[[], 
     return next()
 
 
+def _first_time(services: Services, key: str, ttl_seconds: int) -> bool:
+    """Whether ``key`` is seen for the first time within ``ttl_seconds``; with Redis away the
+    request is handled (better handled twice than never)."""
+    try:
+        return services.store.first_seen(key, ttl_seconds)
+    except StoreError as exc:
+        log.error("de-duplication unavailable (%s): %s", key.partition(":")[0], exc)
+        return True
+
+
 def _dedupe_commands(services: Services) -> Callable[..., Any]:
     """A slash command replayed (same trigger_id, within Slack's 5-minute signature window) runs
     once: the replay is acked and dropped, so `apply` cannot create two requests. (Clicks have
@@ -169,15 +179,14 @@ def _dedupe_commands(services: Services) -> Callable[..., Any]:
     def dedupe_commands(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
         body = req.body if isinstance(req.body, dict) else {}
         trigger = body.get("trigger_id")
-        if trigger and body.get("command"):
-            try:
-                first = services.store.first_seen(f"trigger:{trigger}", TRIGGER_DEDUPE_SECONDS)
-            except StoreError as exc:  # better handled twice than never
-                log.error("command de-dupe unavailable: %s", exc)
-                first = True
-            if not first:
-                log.info("dropped a replayed command (trigger_id %s)", trigger)
-                return BoltResponse(status=200, body="")
+        replayed = (
+            trigger
+            and body.get("command")
+            and not _first_time(services, f"trigger:{trigger}", TRIGGER_DEDUPE_SECONDS)
+        )
+        if replayed:
+            log.info("dropped a replayed command (trigger_id %s)", trigger)
+            return BoltResponse(status=200, body="")
         return next()
 
     return dedupe_commands
@@ -186,15 +195,9 @@ def _dedupe_commands(services: Services) -> Callable[..., Any]:
 def _dedupe_events(services: Services) -> Callable[..., Any]:
     def dedupe_events(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
         event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
-        if event_id:
-            try:
-                first = services.store.first_seen(f"event:{event_id}", EVENT_DEDUPE_SECONDS)
-            except StoreError as exc:  # better handled twice than never
-                log.error("event de-dupe unavailable: %s", exc)
-                first = True
-            if not first:
-                log.info("dropped duplicate event %s", event_id)
-                return BoltResponse(status=200, body="")
+        if event_id and not _first_time(services, f"event:{event_id}", EVENT_DEDUPE_SECONDS):
+            log.info("dropped duplicate event %s", event_id)
+            return BoltResponse(status=200, body="")
         return next()
 
     return dedupe_events
