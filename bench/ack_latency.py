@@ -29,8 +29,8 @@ from bench.synth import generate_account
 from bot.app import create_app
 from bot.audit.gaad import snapshot_from_gaad
 from bot.clicmd.serve import health_of
-from bot.config import load_settings
-from bot.services import build_services
+from bot.config.settings import load_settings
+from bot.runtime.services import build_services
 from bot.slack.http_server import SlackHttpServer
 from tests.scenario.harness import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
 from tests.scenario.mock_slack import MockSlack

@@ -23,7 +23,6 @@ from bench.synth import generate_account
 from bot.audit.checks.principals import CREDENTIAL_ACTIONS, data_exfiltration_actions
 from bot.audit.engine import run_audit
 from bot.audit.gaad import snapshot_from_gaad
-from bot.audit.model import AccountSnapshot
 from bot.iam.catalogue import default_catalogue
 from bot.iam.effective import (
     SHARED_KEY,
@@ -32,6 +31,7 @@ from bot.iam.effective import (
     evaluation_count,
 )
 from bot.iam.privesc_methods import all_method_actions
+from bot.model.snapshot import AccountSnapshot
 
 PRINCIPAL_CHECKS = (
     "principal.admin_equivalent",

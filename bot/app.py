@@ -1,6 +1,6 @@
 """create_app(settings, services): the Bolt app with every listener registered.
 
-Listeners ack first and then work; audits go to the bounded pool in bot/jobs.py. Events API
+Listeners ack first and then work; audits go to the bounded pool in bot/runs/jobs.py. Events API
 retries are dropped and events are de-duplicated by event_id, so a double delivery runs once.
 """
 
@@ -17,9 +17,9 @@ from slack_bolt.error import BoltError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 
-from bot.config import Settings
-from bot.errors import ConfigError, StoreError
-from bot.services import Services
+from bot.config.settings import Settings
+from bot.model.errors import ConfigError, StoreError
+from bot.runtime.services import Services
 from bot.slack.blocks import LINT_BLOCK_ID, LINT_MODAL_CALLBACK
 from bot.slack.home import HomeTab
 from commands import approvals, audit, findings, lint, router, suppress

@@ -23,7 +23,7 @@ from typing import NoReturn
 import bot.clicmd
 from bot import __version__
 from bot.audit.engine import gc_paused
-from bot.errors import IamAuditError
+from bot.model.errors import IamAuditError
 from bot.render.safe_output import neutralize
 
 PROG = "iam-audit"
@@ -122,7 +122,7 @@ class _StderrHandler(logging.StreamHandler):
 def configure_logging(verbosity: int) -> None:
     """Warnings by default, -v info, -vv debug; always to stderr so stdout stays the report."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    from bot.observability import RedactSecrets  # noqa: PLC0415 - the one masking filter
+    from bot.runtime.observability import RedactSecrets  # noqa: PLC0415 - the one masking filter
 
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s %(name)s: %(message)s"))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.audit.analyzer_view import RegionAnalyzers, analyzers_by_region
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.slack.analyzer_blocks import analyzers_message
 from commands.findings import fresh_snapshot, propose, read_live, run_in_pool, source_name
 from commands.request import CommandRequest

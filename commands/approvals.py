@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.approvals.desk import ApprovalDesk, Refused
+from bot.approvals.desk import Refused
 from bot.approvals.model import ApprovalRequest, State, TransitionRefused
-from bot.errors import DeliveryError, InputError
+from bot.approvals.suppressions import SUPPRESS_CHANGE
+from bot.model.errors import InputError
+from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.remediation.registry import get_remediation, remediable_checks
-from bot.safe_parse import UnsafeInput, parse_json
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.slack.approval_blocks import (
     ACTION_APPROVE,
     ACTION_REJECT,
@@ -42,121 +40,20 @@ from bot.slack.approval_blocks import (
     reject_modal,
     result_message,
 )
-from bot.slack.blocks import Message, message, notice_message, section
-from bot.suppressions import SUPPRESS_CHANGE
-from commands.request import CommandRequest
+from bot.slack.blocks import Message, notice_message
+from commands.approval_requests import desk, membership, ours, propose_and_post
+from commands.handling import ClickHandler, on_submission, register_clicks, submitted
+from commands.request import CommandRequest, Subcommand
 from commands.suppress import write_suppression
 
 log = logging.getLogger(__name__)
 
-CLICK_DEDUPE_SECONDS = 3600
 DEFAULT_HISTORY = 20
 MAX_HISTORY = 200
 TARGET_KINDS = ("user", "group", "role")
 
 
-def _ours(text: str) -> Message:
-    """A notice whose text we composed from fixed words and Slack ids (mentions must work)."""
-    return message(text, [section(text)])
-
-
-# --- group membership for the approver / requester rules ----------------------------------------
-
-
-class GroupMembership:
-    """(user, group) -> member? from usergroups.users.list, cached like the Authorizer does."""
-
-    def __init__(self, services: Services, *, monotonic: Callable[[], float] = time.monotonic):
-        self._services = services
-        self._cache: dict[str, tuple[set[str], float]] = {}
-        self._lock = threading.Lock()
-        self._monotonic = monotonic
-
-    def __call__(self, user_id: str, group_id: str) -> bool:
-        now = self._monotonic()
-        with self._lock:
-            cached = self._cache.get(group_id)
-        if cached is None or cached[1] <= now:
-            try:
-                members = self._services.delivery.usergroup_members(group_id)
-            except DeliveryError as exc:  # deny rather than guess
-                log.error("could not read user group %s: %s", group_id, exc)
-                return False
-            cached = (members, now + self._services.settings.group_cache_seconds)
-            with self._lock:
-                self._cache[group_id] = cached
-        return user_id in cached[0]
-
-
-_MEMBERSHIP: dict[int, GroupMembership] = {}
-
-
-def membership(services: Services) -> GroupMembership:
-    return _MEMBERSHIP.setdefault(id(services), GroupMembership(services))
-
-
-def desk(services: Services) -> ApprovalDesk:
-    if services.approvals is None:
-        raise InputError("Approvals are not set up in this bot.")
-    return services.approvals
-
-
-# --- posting a new request ------------------------------------------------------------------------
-
-
-def post_request(services: Services, request: ApprovalRequest) -> ApprovalRequest:
-    """Post the request to the approvals channel and remember where, so it can be updated."""
-    channel = request.channel or request.origin_channel
-    the_desk = desk(services)
-    try:
-        ts = services.delivery.post(channel, approval_message(request))
-    except DeliveryError as exc:
-        # A request nobody can see must not wait for an approval: withdraw it and say why.
-        log.warning("cannot post approval request %s in %s: %s", request.id, channel, exc)
-        the_desk.store.transition(
-            request.id, State.CANCELLED, actor="bot", now=the_desk.clock(), reason=str(exc)
-        )
-        raise InputError(
-            f"I cannot post the approval request in channel {channel}: invite me there"
-            " (/invite @iam-audit) and ask again. Nothing was requested."
-        ) from exc
-    return the_desk.store.annotate(request.id, channel=channel, message_ts=ts)
-
-
-def _posted_notice(request: ApprovalRequest) -> Message:
-    return _ours(
-        f"Approval request `{request.id}` posted in <#{request.channel}>; an approver has"
-        f" until {request.expires_at.isoformat(timespec='minutes')} to decide."
-    )
-
-
-def propose_and_post(
-    services: Services,
-    propose: Callable[[ApprovalDesk], ApprovalRequest],
-    reply: Callable[[Message], None],
-) -> ApprovalRequest | None:
-    """Make a request with ``propose(desk)`` and post it for the approvers; ``reply`` tells the
-    requester where it went, or why the desk refused (then None comes back)."""
-    try:
-        created = propose(desk(services))
-    except Refused as exc:
-        reply(notice_message(str(exc)))
-        return None
-    posted = post_request(services, created)
-    reply(_posted_notice(posted))
-    return posted
-
-
 # --- subcommands ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Subcommand:
-    NAME: str
-    USAGE: str
-    SUMMARY: str
-    EXAMPLES: tuple[str, ...]
-    handle: Callable[[CommandRequest], None]
 
 
 def handle_policies(request: CommandRequest) -> None:
@@ -290,12 +187,12 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
     try:
         approved = the_desk.approve(request_id, approver=user, is_member=membership(services))
     except TransitionRefused as exc:
-        reply(_ours(str(exc)))
+        reply(ours(str(exc)))
         if exc.state is State.EXPIRED:  # show the expiry on the message, buttons gone
             _refresh_message(services, the_desk.get(request_id))
         return
     except Refused as exc:
-        reply(_ours(str(exc)))
+        reply(ours(str(exc)))
         return
     _refresh_message(services, approved)
     if approved.remediation == SUPPRESS_CHANGE:  # recorded by the bot, not an AWS change
@@ -342,13 +239,13 @@ def on_reject_click(
     if request.state is not State.PENDING:
         from bot.approvals.model import already_decided  # noqa: PLC0415
 
-        reply(_ours(already_decided(request)))
+        reply(ours(already_decided(request)))
         if request.state is State.EXPIRED:
             _refresh_message(services, request)
         return
     refusal = the_desk.rules.decision_refusal(request, user, membership(services), approving=False)
     if refusal:
-        reply(_ours(refusal))
+        reply(ours(refusal))
         return
     services.delivery.open_modal(
         body.get("trigger_id", ""),
@@ -367,7 +264,7 @@ def on_reject_submit(services: Services, body: dict[str, Any]) -> None:
             str(meta.get("id")), user=user, reason=reason, is_member=membership(services)
         )
     except (Refused, TransitionRefused) as exc:
-        services.delivery.post_ephemeral(str(meta.get("channel", "")), user, _ours(str(exc)))
+        services.delivery.post_ephemeral(str(meta.get("channel", "")), user, ours(str(exc)))
         return
     _refresh_message(services, decided)
     _thread(services, decided, result_message(decided, can_undo=False))
@@ -439,11 +336,6 @@ def custom_policy_error(view: dict[str, Any]) -> str | None:
     return None
 
 
-def submitted(view: dict[str, Any], block: str, action: str) -> str:
-    values = (view.get("state") or {}).get("values") or {}
-    return str(((values.get(block) or {}).get(action) or {}).get("value") or "")
-
-
 def on_remediate(*, services: Services, body: dict[str, Any], finding: Any, report_id: str) -> None:
     """The "Remediate" button of an audit finding: a pre-filled request, posted for approval."""
     user = body["user"]["id"]
@@ -467,94 +359,11 @@ def on_remediate(*, services: Services, body: dict[str, Any], finding: Any, repo
 
 # --- registration ------------------------------------------------------------------------------
 
-ClickHandler = Callable[[Services, dict[str, Any], Callable[[Message], None]], None]
 ACTIONS: dict[str, ClickHandler] = {
     ACTION_APPROVE: on_approve,
     ACTION_REJECT: on_reject_click,
     ACTION_UNDO: on_undo,
 }
-
-
-def on_click(
-    services: Services,
-    body: dict[str, Any],
-    handler: ClickHandler,
-    *,
-    allowlist: str | None = None,
-) -> None:
-    """After the ack: de-duplicate the delivery, re-check the `allowlist` subcommand's allowlist
-    when one is named (a button outlives the permission that showed it), then run the handler
-    with one-sentence errors."""
-    from commands.router import run_safely  # noqa: PLC0415 - router imports this module
-
-    action = (body.get("actions") or [{}])[0]
-    user = (body.get("user") or {}).get("id", "")
-    channel = (body.get("channel") or {}).get("id", "")
-    what = f"click {action.get('action_id')} by {user} in {channel}"
-
-    def reply(msg: Message) -> None:
-        services.delivery.respond(
-            response_url=body.get("response_url", ""), channel=channel, user=user, message=msg
-        )
-
-    def work() -> None:
-        key = f"click:{user}:{action.get('action_id')}:{action.get('action_ts', '')}"
-        if not services.store.first_seen(key, CLICK_DEDUPE_SECONDS):
-            log.info("dropped a repeated %s", what)
-            return
-        if allowlist is not None:
-            refusal = services.authorizer.refusal(
-                user_id=user, channel_id=channel or None, subcommand=allowlist
-            )
-            if refusal:
-                log.info("refused %s: %s", what, refusal)
-                reply(notice_message(refusal))
-                return
-        handler(services, body, reply)
-
-    run_safely(what, reply, work)
-
-
-def register_clicks(
-    app: App,
-    services: Services,
-    actions: dict[str, ClickHandler],
-    *,
-    allowlist: str | None = None,
-) -> None:
-    """One Bolt listener per button action id: ack at once, then `on_click`."""
-
-    def listener_for(handler: ClickHandler) -> Callable[[Ack, dict[str, Any]], None]:
-        # Bolt injects listener arguments by name, so the handler is bound by a closure.
-        def listener(ack: Ack, body: dict[str, Any]) -> None:
-            ack()
-            on_click(services, body, handler, allowlist=allowlist)
-
-        return listener
-
-    for action_id, handler in actions.items():
-        app.action(action_id)(listener_for(handler))
-
-
-def on_submission(
-    services: Services, body: dict[str, Any], handler: Callable[[Services, dict[str, Any]], None]
-) -> None:
-    from commands.router import run_safely  # noqa: PLC0415
-
-    user = (body.get("user") or {}).get("id", "")
-    try:
-        channel = str(
-            json.loads((body.get("view") or {}).get("private_metadata") or "{}").get("channel", "")
-        )
-    except (ValueError, AttributeError):
-        channel = ""
-
-    def reply(msg: Message) -> None:
-        services.delivery.post_ephemeral(channel, user, msg) if channel else services.delivery.post(
-            user, msg
-        )
-
-    run_safely(f"modal by {user}", reply, lambda: handler(services, body))
 
 
 def register(app: App, services: Services) -> None:

@@ -1,7 +1,7 @@
 """`/iam-audit audit [--min-severity S] [check-id...]`: run an audit with visible progress.
 
 The listener only validates, posts the progress message and queues the work; the audit itself
-runs in the bounded pool (bot/jobs.py). "Show more" buttons carry the report id and a page
+runs in the bounded pool (bot/runs/jobs.py). "Show more" buttons carry the report id and a page
 index; the report is read back from the cache, so a click never trusts content from the client.
 """
 
@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.audit.findings import Severity
-from bot.audit.report import Report
-from bot.audit_workers import report_json
-from bot.audits import AuditResult
-from bot.errors import IamAuditError, InputError
-from bot.services import Services
+from bot.model.errors import IamAuditError, InputError
+from bot.runtime.services import Services
 from bot.slack.blocks import (
     ACTION_FILTER,
     ACTION_FINDING_MENU,
@@ -34,10 +28,11 @@ from bot.slack.blocks import (
 )
 from commands import suppress
 from commands.audit_accounts import find_member_report, handle_account, on_open_account
+from commands.audit_replies import AUDIT_USAGE, ProgressMessage, parse_args
 from commands.request import CommandRequest
 
 NAME = "audit"
-USAGE = "audit [account <id|all>] [--min-severity S] [check-id...]"
+USAGE = AUDIT_USAGE
 SUMMARY = (
     "Audit the account's IAM now: counts by severity, top findings, the full report as a file."
     " `account <id>` audits a member account through the bot's role; `account all` audits every"
@@ -52,116 +47,6 @@ EXAMPLES = (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class AuditArgs:
-    min_severity: Severity | None
-    checks: frozenset[str]
-
-
-def parse_args(args: list[str]) -> AuditArgs:
-    min_severity: Severity | None = None
-    checks: list[str] = []
-    items = iter(args)
-    for item in items:
-        if item in ("--min-severity", "-s"):
-            value = next(items, None)
-            if value is None:
-                raise InputError("--min-severity needs a value (critical, high, medium, low, info)")
-            min_severity = Severity.parse(value)
-        elif item.startswith("--min-severity="):
-            min_severity = Severity.parse(item.split("=", 1)[1])
-        elif item.startswith("-"):
-            raise InputError(f"unknown option {item} (usage: {USAGE})")
-        else:
-            checks.append(item)
-    return AuditArgs(min_severity, frozenset(checks))
-
-
-class ProgressMessage:
-    """One requester's message: updated at each stage, then replaced by the result.
-
-    ``offer_remediation`` is False for a member account: the remediations act on the bot's own
-    account, so its page carries no Remediate buttons.
-    """
-
-    def __init__(
-        self,
-        request: CommandRequest,
-        ts: str,
-        args: AuditArgs,
-        account_label: str,
-        *,
-        offer_remediation: bool = True,
-    ):
-        self._request = request
-        self._services = request.services
-        self._ts = ts
-        self._args = args
-        self._label = account_label
-        self._offer_remediation = offer_remediation
-
-    def on_stage(self, stage: str, joined: int) -> None:
-        message = progress_message(
-            self._label, stage, demo=self._services.settings.demo, joined=joined
-        )
-        self._services.delivery.update(self._request.channel_id, self._ts, message)
-
-    def on_done(self, result: AuditResult) -> None:
-        services = self._services
-        report = result.report
-        if self._args.checks:
-            report = _only(report, self._args.checks)
-        page = audit_page(
-            report,
-            report_id=result.report_id,
-            page=0,
-            page_size=services.settings.page_size,
-            now=services.clock(),
-            min_severity=self._args.min_severity,
-            remediable=services.remediable if self._offer_remediation else frozenset(),
-            cached_at=result.saved_at,
-            suppressible=self._offer_remediation and services.approvals is not None,
-        )
-        services.delivery.update(self._request.channel_id, self._ts, page.message)
-        if page.needs_file:
-            services.delivery.upload_text(
-                channel=self._request.channel_id,
-                filename=f"iam-audit-{report.account_id}-{result.saved_at:%Y%m%dT%H%M%S}.json",
-                content=attachment_json(result),
-                title=f"IAM audit of {report.account_id}: full report",
-                thread_ts=self._ts,
-            )
-
-    def on_error(self, error: IamAuditError) -> None:
-        self._services.delivery.update(
-            self._request.channel_id, self._ts, notice_message(f"The audit failed: {error}")
-        )
-
-
-_ATTACHMENTS: OrderedDict[str, str] = OrderedDict()
-_ATTACHMENTS_GUARD = threading.Lock()
-
-
-def attachment_json(result: AuditResult) -> str:
-    """The attached report's JSON, made once per report however many requests joined the audit
-    (the worker process made it already when audits run in worker processes)."""
-    if result.report_json:
-        return result.report_json
-    with _ATTACHMENTS_GUARD:
-        if result.report_id in _ATTACHMENTS:
-            return _ATTACHMENTS[result.report_id]
-        text = report_json(result.report)
-        _ATTACHMENTS[result.report_id] = text
-        while len(_ATTACHMENTS) > 2:
-            _ATTACHMENTS.popitem(last=False)
-        return text
-
-
-def _only(report: Report, checks: frozenset[str]) -> Report:
-    """A joined request for some checks sees only their findings from the full audit it rode on."""
-    return replace(report, findings=tuple(f for f in report.findings if f.check_id in checks))
 
 
 def handle(request: CommandRequest) -> None:

@@ -12,17 +12,17 @@ import json
 import logging
 from typing import Any
 
-from bot.audit.multi import MultiAccountReport, summary_text
-from bot.audits import AuditResult
-from bot.errors import CollectionError, IamAuditError, InputError
-from bot.organization_audits import (
+from bot.model.errors import CollectionError, IamAuditError, InputError
+from bot.organizations.member_audits import (
     ALL,
     OrganizationAudits,
     OrganizationRun,
     organization_job_key,
     organization_of,
 )
-from bot.services import Services
+from bot.organizations.summary import MultiAccountReport, summary_text
+from bot.runs.account_audits import AuditResult
+from bot.runtime.services import Services
 from bot.slack.blocks import (
     accounts_progress_message,
     audit_page,
@@ -30,6 +30,7 @@ from bot.slack.blocks import (
     notice_message,
     progress_message,
 )
+from commands.audit_replies import ProgressMessage, parse_args
 from commands.request import CommandRequest
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,6 @@ def usage_error(detail: str) -> InputError:
 
 def handle_account(request: CommandRequest, args: list[str]) -> None:
     """``args`` follow the word `account`; bad input is one short ephemeral sentence."""
-    from commands.audit import parse_args  # noqa: PLC0415 - commands.audit imports this module
-
     if not args or args[0].startswith("-"):
         raise usage_error("Which account?")
     services = request.services
@@ -117,8 +116,6 @@ class MemberProgress:
     """
 
     def __init__(self, request: CommandRequest, ts: str, args: Any, account_id: str) -> None:
-        from commands.audit import ProgressMessage  # noqa: PLC0415 - audit imports this module
-
         self._inner = ProgressMessage(request, ts, args, account_id, offer_remediation=False)
         self._request = request
 

@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.digest.schedule import DigestSchedule, parse_cron
-from bot.errors import IamAuditError, InputError
 from bot.mfa_campaign.plan import EnforcementProposal
 from bot.mfa_campaign.runner import Proposer
+from bot.model.errors import IamAuditError, InputError
 from bot.render.grammar import plural
 from bot.slack.blocks import escape, notice_message
+from commands.approval_requests import membership, post_request
 from commands.request import CommandRequest
 
 NAME = "digest"
@@ -120,8 +121,6 @@ def _check_may_change(request: CommandRequest) -> None:
     desk = request.services.approvals
     if desk is None or (desk.rules.requesters.empty and desk.rules.approvers.empty):
         return
-    from commands.approvals import membership  # noqa: PLC0415 - the approvals feature
-
     is_member = membership(request.services)
     rules = desk.rules
     if rules.requesters.includes(request.user_id, is_member) or rules.approvers.includes(
@@ -189,8 +188,6 @@ def _campaign(request: CommandRequest, args: list[str]) -> None:
     channel = parse_channel(args[1]) if len(args) == 2 else request.channel_id
     desk = request.services.approvals
     if desk is not None:
-        from commands.approvals import membership  # noqa: PLC0415 - the approvals feature
-
         refusal = desk.rules.request_refusal(request.user_id, membership(request.services))
         if refusal:
             # The owner becomes the requester of the enforcement proposal: same rules apply.
@@ -210,7 +207,6 @@ def enforcement_proposer(services: Any) -> Proposer | None:
     """At the deadline: one approval request per user still without MFA, posted for approvers."""
     if getattr(services, "approvals", None) is None:
         return None
-    from commands.approvals import membership, post_request  # noqa: PLC0415 - approvals feature
 
     def propose(proposal: EnforcementProposal, channel: str) -> dict[str, str]:
         created: dict[str, str] = {}

@@ -1,7 +1,7 @@
 """`/iam-audit findings [external|unused|internal|all] [--status S] [--type T] [--resource P]`.
 
 The listener validates, posts a progress message and queues the read in the bounded pool
-(bot/jobs.py). Active findings come from the last audit's snapshot while it is fresh; any other
+(bot/runs/jobs.py). Active findings come from the last audit's snapshot while it is fresh; any other
 status (or no fresh snapshot) is read live, with the filter applied by AWS (the demo data in demo
 mode). What was read is cached in the store; "Show more", "Archive" and "Remediate" buttons carry
 the cache id and a page or an index, so a click never trusts content from the client.
@@ -36,10 +36,10 @@ from bot.audit.analyzer_view import (
     parse_status,
     remediation_for,
 )
-from bot.audit.model import AnalyzerFinding, parse_aws_time
-from bot.audits import CachedSnapshot
-from bot.errors import CollectionError, IamAuditError, InputError
-from bot.services import Services
+from bot.model.errors import CollectionError, IamAuditError, InputError
+from bot.model.snapshot import AnalyzerFinding, parse_aws_time
+from bot.runs.account_audits import CachedSnapshot
+from bot.runtime.services import Services
 from bot.slack.analyzer_blocks import (
     ACTION_ARCHIVE,
     ACTION_PAGE,
@@ -54,7 +54,7 @@ from bot.slack.analyzer_blocks import (
     progress_message,
 )
 from bot.slack.blocks import Message, notice_message
-from commands import approvals
+from commands import approval_requests, handling
 from commands.request import CommandRequest
 
 NAME = "findings"
@@ -438,7 +438,9 @@ def on_archive(services: Services, body: dict[str, Any], reply: Reply) -> None:
         return
     user = body["user"]["id"]
     channel = (body.get("channel") or {}).get("id", "")
-    refusal = approvals.desk(services).rules.request_refusal(user, approvals.membership(services))
+    refusal = approval_requests.desk(services).rules.request_refusal(
+        user, approval_requests.membership(services)
+    )
     if refusal:
         reply(notice_message(refusal))
         return
@@ -478,7 +480,7 @@ def on_remediate(services: Services, body: dict[str, Any], reply: Reply) -> None
 
 
 def archive_reason(view: dict[str, Any]) -> str:
-    return approvals.submitted(view, ARCHIVE_REASON_BLOCK, ARCHIVE_REASON_INPUT).strip()
+    return handling.submitted(view, ARCHIVE_REASON_BLOCK, ARCHIVE_REASON_INPUT).strip()
 
 
 def on_archive_submit(services: Services, body: dict[str, Any]) -> None:
@@ -532,13 +534,13 @@ def propose(
     reply: Reply,
 ) -> ApprovalRequest | None:
     """Propose a remediation through the approvals desk and post the request for approvers."""
-    return approvals.propose_and_post(
+    return approval_requests.propose_and_post(
         services,
         lambda desk: desk.propose(
             requester=user,
             remediation=remediation,
             params=params,
-            is_member=approvals.membership(services),
+            is_member=approval_requests.membership(services),
             origin_channel=channel,
         ),
         reply,
@@ -557,7 +559,7 @@ ACTIONS: dict[str, ClickHandler] = {
 def register(app: App, services: Services) -> None:
     """Listeners of the findings buttons (re-checked against the `findings` allowlist) and of
     the archive-reason modal."""
-    approvals.register_clicks(app, services, ACTIONS, allowlist=NAME)
+    handling.register_clicks(app, services, ACTIONS, allowlist=NAME)
 
     @app.view(ARCHIVE_MODAL)
     def on_archive_view(ack: Ack, body: dict[str, Any]) -> None:
@@ -565,4 +567,4 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={ARCHIVE_REASON_BLOCK: "Give a reason."})
             return
         ack()
-        approvals.on_submission(services, body, on_archive_submit)
+        handling.on_submission(services, body, on_archive_submit)

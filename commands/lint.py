@@ -6,12 +6,12 @@ import logging
 from functools import lru_cache
 from typing import Any
 
-from bot.errors import InputError
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.lint_detect import detect_policy_type
 from bot.iam.linter import lint_policy
-from bot.safe_parse import UnsafeInput, parse_json
-from bot.services import Services
+from bot.model.errors import InputError
+from bot.model.safe_parse import UnsafeInput, parse_json
+from bot.runtime.services import Services
 from bot.slack.blocks import (
     LINT_BLOCK_ID,
     LINT_INPUT_ID,
@@ -22,6 +22,7 @@ from bot.slack.blocks import (
     lint_message,
     lint_modal,
 )
+from commands.handling import metadata_channel
 from commands.request import CommandRequest
 
 NAME = "lint"
@@ -88,11 +89,9 @@ def submitted_policy(view: dict[str, Any]) -> str:
 
 def on_submit(services: Services, body: dict[str, Any]) -> None:
     """Lint what was pasted in the modal and answer where the command was typed."""
-    from commands.router import _metadata_channel  # noqa: PLC0415 - the router imports us
-
     view = body.get("view", {})
     user_id = body.get("user", {}).get("id", "")
-    channel = _metadata_channel(body)
+    channel = metadata_channel(body)
     message = lint_text(submitted_policy(view))
     if channel:
         services.delivery.post_ephemeral(channel, user_id, message)

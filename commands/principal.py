@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.slack.blocks import principal_message
 from bot.slack.posture import principal_profile
 from commands.request import CommandRequest

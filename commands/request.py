@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.errors import DeliveryError, InputError
-from bot.services import Services
+from bot.model.errors import DeliveryError, InputError
+from bot.runtime.services import Services
 from bot.slack.blocks import Message, notice_message
 
 log = logging.getLogger(__name__)
@@ -65,3 +66,14 @@ def split_args(text: str) -> list[str]:
         return shlex.split(text)
     except ValueError as exc:
         raise InputError(f"could not read the arguments: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """A subcommand given as data (the shape of a subcommand module: NAME, USAGE, handle...)."""
+
+    NAME: str
+    USAGE: str
+    SUMMARY: str
+    EXAMPLES: tuple[str, ...]
+    handle: Callable[[CommandRequest], None]

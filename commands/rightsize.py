@@ -18,15 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.approvals.desk import Refused
-from bot.errors import DeliveryError, InputError
 from bot.iam.catalogue import default_catalogue
-from bot.remediation.rightsize import RIGHTSIZE
+from bot.model.errors import DeliveryError, InputError
+from bot.remediation.fixes.rightsize import RIGHTSIZE
 from bot.rightsize.proposal import Proposal, build_proposal, find_principal, parse_principal
 from bot.rightsize.usage import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.slack.blocks import Message, message, notice_message, section
 from bot.slack.rightsize_blocks import no_proposal, proposal_preview
-from commands import approvals
+from commands import approval_requests
 from commands.findings import run_in_pool
 from commands.request import CommandRequest
 
@@ -145,8 +145,8 @@ def handle(request: CommandRequest) -> None:
     demo = services.settings.demo and services.usage_reader is None
     text, days, preview = options.principal, options.days, options.preview
     if not (preview or demo):
-        refusal = approvals.desk(services).rules.request_refusal(
-            request.user_id, approvals.membership(services)
+        refusal = approval_requests.desk(services).rules.request_refusal(
+            request.user_id, approval_requests.membership(services)
         )
         if refusal:
             request.reply(notice_message(refusal))
@@ -164,16 +164,16 @@ def handle(request: CommandRequest) -> None:
             )
             return proposal_preview(proposal, note=why)
         try:
-            created = approvals.desk(services).propose(
+            created = approval_requests.desk(services).propose(
                 requester=request.user_id,
                 remediation=RIGHTSIZE,
                 params=proposal.remediation_params(),
-                is_member=approvals.membership(services),
+                is_member=approval_requests.membership(services),
                 origin_channel=request.channel_id,
             )
         except Refused as exc:
             return notice_message(str(exc))
-        posted = approvals.post_request(services, created)
+        posted = approval_requests.post_request(services, created)
         attach_full_documents(services, posted)
         notice = (
             f"Right-sizing request `{posted.id}` posted in <#{posted.channel}> with its proof;"

@@ -6,14 +6,12 @@ then runs the handler; any failure becomes one short ephemeral sentence plus a l
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from bot.errors import IamAuditError, StoreError
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.slack.blocks import CommandHelp, Message, notice_message
 from bot.slack.blocks import help_message as build_help
 from commands import (
@@ -22,7 +20,6 @@ from commands import (
     audit,
     digest,
     findings,
-    help,
     lint,
     mfa,
     rightsize,
@@ -31,16 +28,31 @@ from commands import (
     status,
     user,
 )
-from commands.request import CommandRequest, command_text, split_args
+from commands.handling import CLICK_DEDUPE_SECONDS, metadata_channel, run_safely
+from commands.request import CommandRequest, Subcommand, command_text, split_args
 
 log = logging.getLogger(__name__)
 
 SLASH = "/iam-audit"
-CLICK_DEDUPE_SECONDS = 3600
 
-SUBCOMMANDS: dict[str, ModuleType] = {
-    module.NAME: module for module in (help, audit, mfa, user, role, simulate, lint, status)
-}
+
+def _handle_help(request: CommandRequest) -> None:
+    request.reply(help_message())
+
+
+# `help` is the router's own: it lists what the router dispatches to.
+HELP = Subcommand(
+    NAME="help",
+    USAGE="help",
+    SUMMARY="List the subcommands with examples.",
+    EXAMPLES=(),
+    handle=_handle_help,
+)
+
+SUBCOMMANDS: dict[str, ModuleType] = {HELP.NAME: HELP}  # type: ignore[dict-item]  # same shape
+SUBCOMMANDS.update(
+    {module.NAME: module for module in (audit, mfa, user, role, simulate, lint, status)}
+)
 SUBCOMMANDS.update(approvals.SUBCOMMANDS)  # type: ignore[arg-type]  # same NAME/USAGE/handle shape
 SUBCOMMANDS[digest.NAME] = digest
 SUBCOMMANDS[findings.NAME] = findings
@@ -53,28 +65,6 @@ def help_message(note: str = "") -> Message:
         CommandHelp(m.NAME, m.USAGE, m.SUMMARY, tuple(m.EXAMPLES)) for m in SUBCOMMANDS.values()
     ]
     return build_help(items, slash=SLASH, note=note)
-
-
-def run_safely(what: str, reply: Callable[[Message], None], work: Callable[[], None]) -> None:
-    """Run a handler; every failure is one sentence for the user and a log line with context."""
-    try:
-        work()
-    except StoreError as exc:
-        log.error("%s: store unreachable: %s", what, exc)
-        _try_reply(what, reply, "The bot's state store (Redis) is unreachable; try again shortly.")
-    except IamAuditError as exc:
-        log.info("%s: %s", what, exc)
-        _try_reply(what, reply, str(exc))
-    except Exception:  # a bug must still answer the user; the trace goes to the log only
-        log.exception("%s failed", what)
-        _try_reply(what, reply, "Something went wrong; the details are in the bot's log.")
-
-
-def _try_reply(what: str, reply: Callable[[Message], None], text: str) -> None:
-    try:
-        reply(notice_message(text))
-    except IamAuditError as exc:
-        log.error("%s: could not tell the user %r: %s", what, text, exc)
 
 
 def on_command(services: Services, body: dict[str, Any]) -> None:
@@ -153,7 +143,7 @@ def on_view_submission(
 ) -> None:
     """Handle a modal submission after it was acked; the lint allowlist applies again here."""
     user_id = (body.get("user") or {}).get("id", "")
-    channel_id = _metadata_channel(body)
+    channel_id = metadata_channel(body)
     what = f"modal {body.get('view', {}).get('callback_id')} by {user_id}"
 
     def reply(message: Message) -> None:
@@ -172,11 +162,3 @@ def on_view_submission(
         handler(services, body)
 
     run_safely(what, reply, work)
-
-
-def _metadata_channel(body: dict[str, Any]) -> str:
-    try:
-        data = json.loads((body.get("view") or {}).get("private_metadata") or "{}")
-    except ValueError:
-        return ""
-    return str(data.get("channel", "")) if isinstance(data, dict) else ""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.errors import InputError
 from bot.iam.evaluator import Evaluator, Request
 from bot.iam.principal_policies import policies_for_principal
+from bot.model.errors import InputError
 from bot.slack.blocks import simulate_message
 from bot.slack.posture import find_principal
 from commands.request import CommandRequest

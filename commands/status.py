@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.slack.blocks import status_message
 from commands.request import CommandRequest
 
@@ -19,7 +19,7 @@ def handle(request: CommandRequest) -> None:
     services = request.services
     audits = services.audits
     if request.args:
-        from bot.organization_audits import is_account_id, organization_of  # noqa: PLC0415
+        from bot.organizations.member_audits import is_account_id, organization_of  # noqa: PLC0415
 
         if not is_account_id(request.args[0]):
             raise InputError(f"Usage: /iam-audit {USAGE} (a 12-digit AWS account id)")

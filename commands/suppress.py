@@ -2,7 +2,7 @@
 
 The overflow menu's Suppress... opens the modal; its submission becomes an approval request
 (kind ``suppress_finding``) posted to the approvers; approving it stores the suppression
-(bot.suppressions), which every later audit of the bot applies and
+(bot.approvals.suppressions), which every later audit of the bot applies and
 ``iam-audit suppressions export`` writes as TOML.
 """
 
@@ -13,9 +13,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.approvals.model import ApprovalRequest, Target
+from bot.approvals.suppressions import (
+    EXPIRY_CHOICES,
+    SUPPRESS_CHANGE,
+    StoredSuppression,
+    glob_literal,
+)
 from bot.audit.findings import Finding
-from bot.errors import InputError
-from bot.services import Services
+from bot.model.errors import InputError
+from bot.runtime.services import Services
 from bot.slack.blocks import notice_message
 from bot.slack.suppress_blocks import (
     EXPIRY_BLOCK,
@@ -25,7 +31,8 @@ from bot.slack.suppress_blocks import (
     SUPPRESS_MODAL,
     suppress_modal,
 )
-from bot.suppressions import EXPIRY_CHOICES, SUPPRESS_CHANGE, StoredSuppression, glob_literal
+from commands.approval_requests import membership, post_request
+from commands.handling import on_submission
 
 
 def open_modal(services: Services, body: dict[str, Any], report_id: str, index: int) -> None:
@@ -71,8 +78,6 @@ def _days(values: dict[str, Any]) -> int:
 
 def on_submit(services: Services, body: dict[str, Any]) -> None:
     """The modal's submission: a suppress_finding request, posted for the approvers."""
-    from commands.approvals import membership, post_request  # noqa: PLC0415 - avoids a cycle
-
     view = body.get("view") or {}
     user = (body.get("user") or {}).get("id", "")
     try:
@@ -153,7 +158,6 @@ def write_suppression(services: Services, request: ApprovalRequest) -> str:
 
 def register(app: Any, services: Services) -> None:
     """The modal's submission listener (Bolt's app.view); errors are shown inline."""
-    from commands.approvals import on_submission  # noqa: PLC0415 - avoids an import cycle
 
     @app.view(SUPPRESS_MODAL)
     def on_view(ack: Any, body: dict[str, Any]) -> None:

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.audits import NoAccountDataError
-from bot.errors import IamAuditError
+from bot.model.errors import IamAuditError
+from bot.runs.account_audits import NoAccountDataError
 from bot.slack.blocks import notice_message
 from commands.request import CommandRequest
 

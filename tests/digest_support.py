@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import AccountSnapshot
 from bot.audit.report import Report
-from bot.audits import AuditResult, CachedSnapshot
-from bot.digests import Attachment
-from bot.errors import DeliveryError
+from bot.digest.run import Attachment
+from bot.model.errors import DeliveryError
+from bot.model.snapshot import AccountSnapshot
+from bot.runs.account_audits import AuditResult, CachedSnapshot
 from tests.factories import ACCOUNT_ID, NOW, credential_row, user, user_arn
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from bot.audit.config import AuditConfig
 from bot.audit.findings import Finding
-from bot.audit.model import (
+from bot.audit.report import Report
+from bot.model.snapshot import (
     NOT_APPLICABLE,
     NOT_SUPPORTED,
     ROOT_USER,
@@ -31,7 +32,6 @@ from bot.audit.model import (
     User,
     VirtualMfaDevice,
 )
-from bot.audit.report import Report
 
 NOW = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
 ACCOUNT_ID = "123456789012"
@@ -596,7 +596,7 @@ def analyzer(
     status_reason: str = "",
 ) -> Any:
     """An analyzer (an ACTIVE account-zone external-access analyzer unless told otherwise)."""
-    from bot.audit.model import Analyzer
+    from bot.model.snapshot import Analyzer
 
     return Analyzer(
         name=name,
@@ -657,7 +657,7 @@ def analyzer_finding(
     ``conditions``, ``public``. Unused access: ``last_accessed_days_ago`` (None = never),
     ``access_key_id``, ``services`` (UnusedPermission entries).
     """
-    from bot.audit.model import AnalyzerFinding
+    from bot.model.snapshot import AnalyzerFinding
 
     details: dict[str, Any] = {"details_fetched": details_fetched}
     if details_fetched:

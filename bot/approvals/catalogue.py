@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.errors import InputError
+from bot.model.errors import InputError
 
 CATALOGUE_SCHEMA = "iam-audit/policy-catalogue/1"
 DEFAULT_POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"

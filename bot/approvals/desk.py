@@ -19,9 +19,10 @@ from bot.approvals.journal import CallJournal
 from bot.approvals.model import ApprovalRequest, State, Target, TransitionRefused, content_hash
 from bot.approvals.rules import ApprovalRules, IsMember
 from bot.audit.findings import Finding
-from bot.audit.model import AccountSnapshot, parse_aws_time
-from bot.errors import IamAuditError, InputError, RemediationError, StoreError
-from bot.remediation.registry import Plan, get_remediation, params_for_finding
+from bot.model.errors import IamAuditError, InputError, RemediationError, StoreError
+from bot.model.snapshot import AccountSnapshot, parse_aws_time
+from bot.remediation.plan import Plan
+from bot.remediation.registry import get_remediation, params_for_finding
 
 log = logging.getLogger(__name__)
 

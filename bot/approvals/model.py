@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.audit.model import parse_aws_time
-from bot.errors import IamAuditError
+from bot.model.errors import IamAuditError
+from bot.model.snapshot import parse_aws_time
 
 DEFAULT_TTL = timedelta(hours=24)
 

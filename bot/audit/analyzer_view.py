@@ -27,8 +27,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from bot.audit.findings import Severity
-from bot.audit.model import Analyzer, AnalyzerFinding, parse_aws_time
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import Analyzer, AnalyzerFinding, parse_aws_time
 
 Kind = Literal["external", "unused", "internal"]
 KINDS: tuple[str, ...] = ("external", "unused", "internal")

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.audit.findings import Finding, Severity
-from bot.errors import ConfigError, InputError
-from bot.safe_parse import UnsafeInput, parse_toml
+from bot.model.errors import ConfigError, InputError
+from bot.model.safe_parse import UnsafeInput, parse_toml
 
 # Defaults from checks.md; every one can be overridden in [thresholds].
 DEFAULT_THRESHOLDS: dict[str, int] = {

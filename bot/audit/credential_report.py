@@ -12,14 +12,14 @@ import dataclasses
 import io
 from collections.abc import Iterable
 
-from bot.audit.model import (
+from bot.model.errors import InputError
+from bot.model.snapshot import (
     NO_INFORMATION,
     NOT_APPLICABLE,
     NOT_SUPPORTED,
     CredentialReportRow,
     parse_aws_time,
 )
-from bot.errors import InputError
 
 # The documented column order of the report; our writer emits exactly these.
 REPORT_COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(CredentialReportRow))

@@ -11,7 +11,6 @@ from datetime import datetime
 from bot import __version__
 from bot.audit.config import AuditConfig
 from bot.audit.findings import Finding
-from bot.audit.model import AccountSnapshot
 from bot.audit.registry import (
     REQUIREMENT_HINTS,
     CheckContext,
@@ -20,7 +19,8 @@ from bot.audit.registry import (
     all_checks,
 )
 from bot.audit.report import Report, ReportError, SkippedCheck, SuppressedFinding
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot
 
 log = logging.getLogger(__name__)
 

@@ -1,44 +1,13 @@
-"""Severities and the Finding a check emits."""
+"""The Finding a check emits (severities live in bot.model.severity)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from bot.errors import InputError
+from bot.model.severity import SEVERITIES_WORST_FIRST, Severity
 
-
-class Severity(StrEnum):
-    CRITICAL = "critical"
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Higher is worse; used for sorting and for --min-severity / --fail-on."""
-        return _RANK[self]
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            allowed = ", ".join(s.value for s in cls)
-            raise InputError(f"unknown severity {text!r} (use one of: {allowed})") from None
-
-
-_RANK = {
-    Severity.CRITICAL: 4,
-    Severity.HIGH: 3,
-    Severity.MEDIUM: 2,
-    Severity.LOW: 1,
-    Severity.INFO: 0,
-}
-
-SEVERITIES_WORST_FIRST: tuple[Severity, ...] = tuple(sorted(Severity, key=lambda s: -s.rank))
+__all__ = ["SEVERITIES_WORST_FIRST", "Finding", "Severity"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,9 @@ from functools import lru_cache
 from typing import Any
 
 from bot.audit.credential_report import parse_credential_report
-from bot.audit.model import (
+from bot.model.errors import InputError
+from bot.model.safe_parse import UnsafeInput, parse_json
+from bot.model.snapshot import (
     AccountSnapshot,
     AttachedPolicy,
     Group,
@@ -28,8 +30,6 @@ from bot.audit.model import (
     User,
     parse_aws_time,
 )
-from bot.errors import InputError
-from bot.safe_parse import UnsafeInput, parse_json
 
 GAAD_LISTS: tuple[str, ...] = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 UNKNOWN_ACCOUNT = "unknown"

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.audit.config import AuditConfig
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import AccountSnapshot
+from bot.model.snapshot import AccountSnapshot
 
 _ID_PATTERN = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding, Severity
-from bot.audit.model import parse_aws_time
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import parse_aws_time
 
 REPORT_SCHEMA = "iam-audit/report/1"
 

@@ -33,7 +33,6 @@ from bot.audit.analyzer_view import (
     FindingFilter,
     analyzer_kind,
 )
-from bot.audit.model import Analyzer, AnalyzerFinding, CollectionIssue, parse_aws_time
 from bot.aws.errors import (
     describe_client_error,
     error_code,
@@ -42,7 +41,8 @@ from bot.aws.errors import (
     translate_client_error,
 )
 from bot.aws.session import DEFAULT_REGION, make_client
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
+from bot.model.snapshot import Analyzer, AnalyzerFinding, CollectionIssue, parse_aws_time
 
 log = logging.getLogger(__name__)
 

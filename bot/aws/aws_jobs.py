@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.aws.errors import THROTTLING_CODES, translate_botocore_error, translate_client_error
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,15 +21,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.audit.credential_report import parse_credential_report
 from bot.audit.gaad import authorization_details_from_gaad, merge_gaad_pages
-from bot.audit.model import (
-    AccountSnapshot,
-    CollectionIssue,
-    CredentialReportRow,
-    PasswordPolicy,
-    ServerCertificate,
-    VirtualMfaDevice,
-    parse_aws_time,
-)
 from bot.aws.access_analyzer import AnalyzerScope, collect_access_analyzer
 from bot.aws.credential_report import (
     FetchedCredentialReport,
@@ -57,7 +48,16 @@ from bot.aws.errors import (
     translate_client_error,
 )
 from bot.aws.session import DEFAULT_REGION, make_client
-from bot.errors import CollectionError, InputError
+from bot.model.errors import CollectionError, InputError
+from bot.model.snapshot import (
+    AccountSnapshot,
+    CollectionIssue,
+    CredentialReportRow,
+    PasswordPolicy,
+    ServerCertificate,
+    VirtualMfaDevice,
+    parse_aws_time,
+)
 
 log = logging.getLogger(__name__)
 

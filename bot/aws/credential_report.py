@@ -15,7 +15,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bot.audit.model import CollectionIssue, parse_aws_time
 from bot.aws.errors import (
     ACCESS_DENIED_CODES,
     error_code,
@@ -24,7 +23,8 @@ from bot.aws.errors import (
     is_throttling,
     translate_client_error,
 )
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
+from bot.model.snapshot import CollectionIssue, parse_aws_time
 
 REUSE_WINDOW = timedelta(hours=4)
 _TIMEOUT_CODE = "ReportTimeout"

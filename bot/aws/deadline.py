@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from bot.errors import InputError
+from bot.model.errors import InputError
 
 DEADLINE_ENV = "IAM_AUDIT_DEADLINE_SECONDS"
 CONNECT_TIMEOUT_ENV = "IAM_AUDIT_AWS_CONNECT_TIMEOUT"

@@ -32,10 +32,10 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 from moto.iam.models import AccessKeyLastUsed, AWSManagedPolicy, iam_backends
 
 from bot.audit.credential_report import credential_report_to_csv, parse_credential_report
-from bot.audit.model import NOT_APPLICABLE, ROOT_USER, AccountSnapshot, CredentialReportRow
 from bot.aws.access_analyzer import AnalyzerScope
 from bot.aws.collect import collect_snapshot
 from bot.aws.demo_analyzer import DEMO_ANALYZER_REGIONS, install_demo_access_analyzer
+from bot.model.snapshot import NOT_APPLICABLE, ROOT_USER, AccountSnapshot, CredentialReportRow
 
 DEMO_ACCOUNT_ID = "123456789012"  # moto's default account
 DEMO_REGION = "us-east-1"

@@ -20,7 +20,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 from botocore.parsers import ResponseParserError
 
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 
 # An answer that is not AWS's (an emulator's HTML error page, a proxy's garbage, a cut-off body):
 # botocore raises these (ResponseParserError is not a BotoCoreError) or a KeyError deep in parsing.

@@ -24,7 +24,7 @@ import boto3
 from bot.aws.aws_jobs import DEFAULT_POLLING, Counter, Polling, call, poll
 from bot.aws.session import make_client
 from bot.aws.unused_access import RECOMMENDATION_ACTIONS, read_analyzer_usage
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 from bot.rightsize.usage import AnalyzerUsage, UsageEvidence, services_from_report, tracking_start
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.aws.errors import describe_client_error, error_code, translate_botocore_error
 from bot.aws.session import DEFAULT_REGION, make_client
-from bot.errors import CollectionError, IamAuditError, InputError
+from bot.model.errors import CollectionError, IamAuditError, InputError
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from bot.aws.errors import error_code, error_message, is_access_denied, is_throttling
-from bot.errors import IamAuditError
 from bot.iam.catalogue import default_catalogue
 from bot.iam.evaluator import Decision, PolicySet, Request
 from bot.iam.second_opinion import (
@@ -33,6 +32,7 @@ from bot.iam.second_opinion import (
     compare,
     custom_simulation,
 )
+from bot.model.errors import IamAuditError
 
 MAX_ACTIONS_PER_CALL = 100  # generous; AWS paginates the results, not the input
 # A second opinion must not hold a preview for half a minute: adaptive retries still absorb

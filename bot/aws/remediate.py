@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
@@ -21,46 +21,19 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.approvals.journal import CallJournal
+from bot.aws.apply_records import (
+    TAG_APPROVER,
+    TAG_REQUEST,
+    TAG_REQUESTER,
+    ApplyContext,
+    CallRecord,
+)
 from bot.aws.errors import error_code, error_message
+from bot.aws.rightsize_apply import STEP_BUILDERS as RIGHTSIZE_STEP_BUILDERS
 from bot.aws.session import make_client
-from bot.errors import RemediationError
+from bot.model.errors import RemediationError
 
 log = logging.getLogger(__name__)
-
-TAG_REQUEST = "iam-audit:request-id"
-TAG_REQUESTER = "iam-audit:requester"
-TAG_APPROVER = "iam-audit:approver"
-
-
-@dataclass(frozen=True, slots=True)
-class CallRecord:
-    """One AWS call of an apply (or of its rollback), as the audit trail keeps it."""
-
-    api: str
-    ok: bool
-    request_id: str = ""
-    error_code: str = ""
-    message: str = ""
-    rollback: bool = False
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "api": self.api,
-            "ok": self.ok,
-            "request_id": self.request_id,
-            "error_code": self.error_code,
-            "message": self.message,
-            "rollback": self.rollback,
-            "detail": self.detail,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ApplyContext:
-    request_id: str
-    requester: str
-    approver: str
 
 
 @dataclass
@@ -556,7 +529,7 @@ def _resolve_key(
 
 
 def _same_second(value: datetime, text: str) -> bool:
-    from bot.audit.model import parse_aws_time  # noqa: PLC0415
+    from bot.model.snapshot import parse_aws_time  # noqa: PLC0415
 
     other = parse_aws_time(text)
     return other is not None and abs((value - other).total_seconds()) < 1.5
@@ -997,16 +970,9 @@ _BUILDERS: dict[str, StepBuilder] = {
     "delete_policy": _delete_policy_steps,
     "archive_finding": _finding_status_steps("ARCHIVED", previous="ACTIVE"),
     "unarchive_finding": _finding_status_steps("ACTIVE", previous="ARCHIVED"),
+    **RIGHTSIZE_STEP_BUILDERS,
 }
 
 
 def implemented_remediations() -> frozenset[str]:
     return frozenset(_BUILDERS)
-
-
-def register_builder(remediation: str, builder: StepBuilder) -> None:
-    """Add the steps of a remediation kept in its own module (e.g. right-sizing)."""
-    _BUILDERS[remediation] = builder
-
-
-from bot.aws import rightsize_apply as _rightsize_apply  # noqa: E402, F401 - registers its steps

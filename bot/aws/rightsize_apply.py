@@ -18,18 +18,17 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from bot.aws.errors import error_code
-from bot.aws.remediate import (
+from bot.aws.apply_records import (
     TAG_APPROVER,
     TAG_REQUEST,
     TAG_REQUESTER,
     ApplyContext,
     CallRecord,
-    RemediationExecutor,
-    register_builder,
+    StepExecutor,
 )
-from bot.errors import RemediationError
-from bot.remediation.rightsize import RESTORE, RIGHTSIZE
+from bot.aws.errors import error_code
+from bot.model.errors import RemediationError
+from bot.remediation.fixes.rightsize import RESTORE, RIGHTSIZE
 from bot.rightsize.proposal import PolicyEdit
 
 MAX_POLICY_VERSIONS = 5  # IAM's quota of versions per managed policy
@@ -58,7 +57,7 @@ def _document(value: Any) -> dict[str, Any]:
 class _Calls:
     """The executor's recorded calls, bound to one apply."""
 
-    def __init__(self, ex: RemediationExecutor, calls: list[CallRecord]) -> None:
+    def __init__(self, ex: StepExecutor, calls: list[CallRecord]) -> None:
         self.ex = ex
         self.calls = calls
 
@@ -174,7 +173,7 @@ def _inline_step(
     )
 
 
-def _copy_arn(ex: RemediationExecutor, edit: PolicyEdit) -> str:
+def _copy_arn(ex: StepExecutor, edit: PolicyEdit) -> str:
     return f"arn:{ex.partition()}:iam::{ex.account_id()}:policy/{edit.copy_name}"
 
 
@@ -229,7 +228,7 @@ def _edits(params: dict[str, Any]) -> list[PolicyEdit]:
 
 
 def rightsize_steps(
-    ex: RemediationExecutor, params: dict[str, Any], ctx: ApplyContext, calls: list[CallRecord]
+    ex: StepExecutor, params: dict[str, Any], ctx: ApplyContext, calls: list[CallRecord]
 ) -> list[Step]:
     kind, name = str(params["target_kind"]), str(params["target_name"])
     call = _Calls(ex, calls)
@@ -249,7 +248,7 @@ def rightsize_steps(
 
 
 def restore_steps(
-    ex: RemediationExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
+    ex: StepExecutor, params: dict[str, Any], _ctx: ApplyContext, calls: list[CallRecord]
 ) -> list[Step]:
     kind, name = str(params["target_kind"]), str(params["target_name"])
     call = _Calls(ex, calls)
@@ -300,5 +299,5 @@ def _restore_version_step(call: _Calls, edit: PolicyEdit) -> Step:
     return Step(f"make version {edit.old_version} of {edit.name} default again", do, undo)
 
 
-register_builder(RIGHTSIZE, rightsize_steps)
-register_builder(RESTORE, restore_steps)
+# The executor (bot/aws/remediate.py) runs these for the right-sizing remediation ids.
+STEP_BUILDERS = {RIGHTSIZE: rightsize_steps, RESTORE: restore_steps}

@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
 from bot.aws.errors import translate_botocore_error
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 
 # IAM is global; clients for it still need a region to sign with, and us-east-1 is IAM's home.
 DEFAULT_REGION = "us-east-1"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.aws.aws_jobs import DEFAULT_POLLING, Counter, Polling, call, poll
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 from bot.rightsize.usage import AnalyzerUsage
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.audit.findings import Severity
 from bot.aws.errors import describe_client_error, translate_botocore_error
-from bot.errors import CollectionError
 from bot.iam import lint_model as codes
 from bot.iam.lint_model import LintFinding, sort_key
+from bot.model.errors import CollectionError
 
 log = logging.getLogger(__name__)
 

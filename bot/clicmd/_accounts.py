@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.audit.config import AuditConfig
-from bot.audit.multi import MultiAccountReport, summary_text
 from bot.audit.registry import all_checks
 from bot.clicmd._common import note, use_color, write_output
-from bot.errors import CollectionError, InputError
+from bot.clicmd._progress import Progress, terminal_progress, watch_api_calls
+from bot.model.errors import CollectionError, InputError
+from bot.organizations.summary import MultiAccountReport, summary_text
 from bot.render import RenderOptions, render
-from bot.terminal_progress import Progress, terminal_progress, watch_api_calls
 
 MULTI_FORMATS = ("text", "json", "markdown")
 EXIT_OK = 0
@@ -35,7 +35,7 @@ def run_accounts(
         AssumeRoleOptions,
     )
     from bot.aws.session import make_session  # noqa: PLC0415
-    from bot.multi_account import (  # noqa: PLC0415
+    from bot.organizations.pipeline import (  # noqa: PLC0415
         MultiAccountOptions,
         audit_accounts,
         default_collector,

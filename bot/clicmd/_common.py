@@ -16,12 +16,12 @@ from typing import Any, TextIO
 
 from bot.audit.config import AuditConfig, load_audit_config
 from bot.audit.findings import Severity
-from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
-from bot.errors import InputError
+from bot.clicmd._progress import Progress
+from bot.model.errors import InputError
+from bot.model.safe_parse import UnsafeInput, parse_json
+from bot.model.snapshot import AccountSnapshot
 from bot.render.safe_output import safe_for_output
-from bot.safe_parse import UnsafeInput, parse_json
-from bot.terminal_progress import Progress
 
 STDIO = "-"
 
@@ -279,14 +279,14 @@ def live_snapshot(
     progress: Progress | None = None,
 ) -> AccountSnapshot:
     """Collect the account the AWS credential chain points at (CollectionError on failure);
-    ``progress`` (bot.terminal_progress) is told of every AWS call."""
+    ``progress`` (bot.clicmd._progress) is told of every AWS call."""
     from bot.aws.access_analyzer import AnalyzerScope  # noqa: PLC0415
     from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when needed
     from bot.aws.session import make_session  # noqa: PLC0415
 
     session = make_session(profile=profile, region=region)
     if progress is not None:
-        from bot.terminal_progress import watch_api_calls  # noqa: PLC0415
+        from bot.clicmd._progress import watch_api_calls  # noqa: PLC0415
 
         watch_api_calls(session, progress)
     # Access Analyzer in the account's enabled regions (capped), for the analyzer.* checks.

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 
-from bot.audit.model import AccountSnapshot
 from bot.clicmd._common import note
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot
 
 MAX_WORKERS = 16
 

@@ -10,7 +10,6 @@ from datetime import datetime
 from bot.audit.config import AuditConfig
 from bot.audit.engine import gc_paused, run_audit
 from bot.audit.findings import Severity
-from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
 from bot.audit.report import Report
 from bot.clicmd._common import (
@@ -30,10 +29,11 @@ from bot.clicmd._common import (
     utc_now,
     write_output,
 )
-from bot.errors import InputError
+from bot.clicmd._progress import Progress, terminal_progress
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot
 from bot.render import FORMATS, RenderOptions, render
 from bot.render.grammar import plural
-from bot.terminal_progress import Progress, terminal_progress
 
 NAME = "audit"
 HELP = "audit an account's IAM (live, --demo, --snapshot or --gaad) and print the report"

@@ -27,7 +27,7 @@ from bot.clicmd._common import (
 )
 from bot.digest.content import digest_text
 from bot.digest.schedule import schedule_from_config
-from bot.errors import ConfigError, InputError
+from bot.model.errors import ConfigError, InputError
 
 NAME = "digest"
 HELP = "build the digest of what changed since the previous one; --post sends it to Slack"
@@ -62,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _slot(env: Mapping[str, str], now) -> tuple[str, str, tuple[str, ...]]:
     """(slot, configured channel, accounts): the schedule slot when run at a scheduled time."""
-    from bot.scheduler import manual_slot, slot_name  # noqa: PLC0415 - apscheduler only here
+    from bot.digest.scheduler import manual_slot, slot_name  # noqa: PLC0415 - apscheduler only here
 
     schedule = schedule_from_config(env, {})
     scheduled = schedule.latest_slot(now, SCHEDULE_MATCH)
@@ -71,8 +71,8 @@ def _slot(env: Mapping[str, str], now) -> tuple[str, str, tuple[str, ...]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.audits import AccountAudits  # noqa: PLC0415 - the bot's modules only when used
-    from bot.digests import DigestRunner  # noqa: PLC0415
+    from bot.digest.run import DigestRunner  # noqa: PLC0415
+    from bot.runs.account_audits import AccountAudits  # noqa: PLC0415 - the bot's modules only when used
     from bot.store import make_store  # noqa: PLC0415
     from bot.store.digests import make_digest_store  # noqa: PLC0415
 
@@ -141,7 +141,7 @@ def _poster(env: Mapping[str, str], store):
     token = env.get("SLACK_BOT_TOKEN", "")
     if not token.startswith("xoxb-"):
         raise ConfigError(["SLACK_BOT_TOKEN must be set to a bot token (xoxb-...) for --post"])
-    from bot.config import DEFAULT_SLACK_API_URL  # noqa: PLC0415 - boto3 only when posting
+    from bot.config.settings import DEFAULT_SLACK_API_URL  # noqa: PLC0415 - boto3 only when posting
 
     base_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
     if not base_url.startswith(("https://", "http://")):

@@ -27,7 +27,6 @@ from bot.audit.analyzer_view import (
     parse_status,
 )
 from bot.audit.findings import SEVERITIES_WORST_FIRST
-from bot.audit.model import Analyzer, AnalyzerFinding, CollectionIssue
 from bot.clicmd._common import (
     add_aws_options,
     add_format_option,
@@ -36,7 +35,8 @@ from bot.clicmd._common import (
     utc_now,
     write_output,
 )
-from bot.errors import CollectionError, InputError
+from bot.model.errors import CollectionError, InputError
+from bot.model.snapshot import Analyzer, AnalyzerFinding, CollectionIssue
 from bot.render.grammar import plural
 
 NAME = "findings"

@@ -10,7 +10,7 @@ import os
 from itertools import islice
 
 from bot.clicmd._common import add_format_option, add_output_option, write_output
-from bot.errors import InputError
+from bot.model.errors import InputError
 
 NAME = "history"
 HELP = "export the approvals audit trail (requests, decisions, AWS calls) from Redis"

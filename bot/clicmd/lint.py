@@ -27,9 +27,9 @@ from bot.clicmd._common import (
     severity_arg,
     write_output,
 )
-from bot.errors import InputError
 from bot.iam.lint_document import RESOURCE_TYPES
 from bot.iam.lint_model import MALFORMED, POLICY_TYPES, LintFinding, finding
+from bot.model.errors import InputError
 from bot.render.grammar import plural
 
 NAME = "lint"

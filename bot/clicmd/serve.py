@@ -9,11 +9,13 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import ConfigError, InputError, StoreError
+from bot.model.errors import ConfigError, InputError, StoreError
 from bot.slack.log_redaction import install as install_redaction
 
-if TYPE_CHECKING:  # bot.config pulls in boto3: imported by the command, not by every CLI run
-    from bot.config import Settings
+if (
+    TYPE_CHECKING
+):  # bot.config.settings pulls in boto3: imported by the command, not by every CLI run
+    from bot.config.settings import Settings
 
 NAME = "serve"
 HELP = "run the Slack bot (/iam-audit); --demo serves the built-in demo account"
@@ -84,8 +86,8 @@ def configure_logging(level_name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot.app import create_app  # noqa: PLC0415 - Slack libraries only for this subcommand
-    from bot.config import load_settings  # noqa: PLC0415 - boto3 only for this subcommand
-    from bot.services import build_services  # noqa: PLC0415
+    from bot.config.settings import load_settings  # noqa: PLC0415 - boto3 only for this subcommand
+    from bot.runtime.services import build_services  # noqa: PLC0415
     from bot.slack.http_server import SlackHttpServer, run_socket_mode  # noqa: PLC0415
 
     configure_logging(os.environ.get("IAM_AUDIT_LOG_LEVEL", "INFO"))
@@ -157,7 +159,7 @@ def _start_reconciler(services: Any) -> Any:
     IAM_AUDIT_RECONCILE_AFTER_SECONDS (default 600) is how quiet a request must have been."""
     from datetime import timedelta  # noqa: PLC0415
 
-    from bot.apply_reconciler import ApplyReconciler  # noqa: PLC0415
+    from bot.approvals.reconciler import ApplyReconciler  # noqa: PLC0415
     from bot.aws.deadline import seconds_setting  # noqa: PLC0415
     from commands.approvals import reconcile_applying  # noqa: PLC0415
 
@@ -168,7 +170,7 @@ def _start_reconciler(services: Any) -> Any:
 
 def _start_operations(services: Any, settings: Settings, host: str) -> Any:
     """JSON logs, Prometheus metrics; in Socket Mode also the /healthz + /metrics port."""
-    from bot.observability import start_operations  # noqa: PLC0415
+    from bot.runtime.observability import start_operations  # noqa: PLC0415
 
     ops = start_operations(
         services,
@@ -183,8 +185,9 @@ def _start_operations(services: Any, settings: Settings, host: str) -> Any:
 
 
 def _start_digests(services: Any) -> Any:
-    """The digest scheduler and MFA campaign (bot/scheduler.py), started in the background."""
-    from bot.scheduler import build_digest_scheduler  # noqa: PLC0415 - apscheduler only here
+    """The digest scheduler and MFA campaign (bot/digest/scheduler.py), started in the
+    background."""
+    from bot.digest.scheduler import build_digest_scheduler  # noqa: PLC0415 - apscheduler only here
     from commands.digest import enforcement_proposer  # noqa: PLC0415
 
     scheduler = build_digest_scheduler(

@@ -26,7 +26,6 @@ from bot.clicmd._common import (
     utc_now,
     write_output,
 )
-from bot.errors import InputError
 from bot.iam.catalogue import default_catalogue
 from bot.iam.evaluator import (
     Decision,
@@ -40,7 +39,8 @@ from bot.iam.policy import REPEATED_SID, Policy, PolicyParseError, parse_policy
 from bot.iam.principal_policies import policies_for_principal
 from bot.iam.principals import parse_principal
 from bot.iam.second_opinion import Comparison, difference_lines, summary
-from bot.safe_parse import UnsafeInput, parse_json
+from bot.model.errors import InputError
+from bot.model.safe_parse import UnsafeInput, parse_json
 
 NAME = "simulate"
 HELP = "simulate whether a principal may perform an action on a resource (offline)"

@@ -14,8 +14,8 @@ from bot.clicmd._common import (
     utc_now,
     write_output,
 )
+from bot.clicmd._progress import terminal_progress
 from bot.render.grammar import plural
-from bot.terminal_progress import terminal_progress
 
 NAME = "snapshot"
 HELP = "collect the account's IAM state into a versioned JSON file (replay with audit --snapshot)"

@@ -6,7 +6,7 @@ import argparse
 import os
 
 from bot.clicmd._common import add_output_option, note, utc_now, write_output
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.render.grammar import plural
 
 NAME = "suppressions"
@@ -39,8 +39,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(
             "set REDIS_URL (or --redis-url): suppressions approved from Slack live in Redis"
         )
+    from bot.approvals.suppressions import to_toml  # noqa: PLC0415
     from bot.store.suppressions import RedisSuppressions  # noqa: PLC0415 - redis only here
-    from bot.suppressions import to_toml  # noqa: PLC0415
 
     store = RedisSuppressions.from_url(url)
     if args.action == "remove":

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from bot.errors import ConfigError
+from bot.model.errors import ConfigError
 
 NAME = "worker"
 HELP = "process queued audits (RQ) from REDIS_URL; run as many as you like, on any machine"
@@ -33,8 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.observability import configure_logging  # noqa: PLC0415
-    from bot.queue import AuditQueue, worker_settings  # noqa: PLC0415 - rq only for this command
+    from bot.runs.queue import AuditQueue, worker_settings  # noqa: PLC0415 - rq only for this command
+    from bot.runtime.observability import configure_logging  # noqa: PLC0415
 
     configure_logging(
         os.environ.get("IAM_AUDIT_LOG_LEVEL", "INFO"),

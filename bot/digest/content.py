@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.audit.diff import ReportDiff, diff_reports
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding
-from bot.audit.model import AccountSnapshot, parse_aws_time
 from bot.audit.report import Report
+from bot.model.snapshot import AccountSnapshot, parse_aws_time
 from bot.render.grammar import plural
 
 TOP_RISKS = 5

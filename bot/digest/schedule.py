@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.audit.model import parse_aws_time
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import parse_aws_time
 
 DEFAULT_CRON = "0 9 * * 1-5"  # weekdays 09:00
 DEFAULT_TIMEZONE = "UTC"

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from bot.audit.model import PolicyDocument
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.resolved_policy import PolicySource, ResolvedPolicy
+from bot.model.snapshot import PolicyDocument
 
 # An action name no AWS service has, made of letters no real pattern singles out (a Deny of
 # ``s3:*e*`` must not look like it denies tomorrow's actions): stands for the actions AWS adds

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from bot.audit.model import AccountSnapshot, Role, User
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.compiled import ActionSpace, CompiledPolicy
 from bot.iam.matching import action_matcher, arn_matcher
@@ -42,6 +41,7 @@ from bot.iam.resolved_policy import (
     fixed_value,
     referenced_keys,
 )
+from bot.model.snapshot import AccountSnapshot, Role, User
 
 __all__ = [
     "SHARED_KEY",

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from bot.audit.model import AccountSnapshot, PolicyDocument, Role, User
-from bot.errors import InputError
 from bot.iam.effective import (
     EffectivePermissions,
     PermissionIndex,
@@ -29,6 +27,8 @@ from bot.iam.effective import (
 )
 from bot.iam.policy import PolicyParseError, parse_policy
 from bot.iam.privesc import TargetFinder, can_assume, methods_held
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot, PolicyDocument, Role, User
 
 ChangeKind = Literal[
     "attach_managed",

@@ -15,12 +15,12 @@ from collections import defaultdict
 from functools import cache, lru_cache
 from importlib import resources
 
-from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import INVALID_ARN, LintFinding, finding
 from bot.iam.lint_resources import pattern_matches_format, service_formats
 from bot.iam.policy import Statement
+from bot.model.severity import Severity
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 _ACCOUNT = re.compile(r"^\d{12}$")

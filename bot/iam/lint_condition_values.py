@@ -14,7 +14,6 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 
-from bot.audit.findings import Severity
 from bot.iam.conditions import parse_operator
 from bot.iam.lint_arns import all_regions
 from bot.iam.lint_context import LintContext
@@ -31,6 +30,7 @@ from bot.iam.lint_model import (
     finding,
 )
 from bot.iam.policy import Condition, Statement
+from bot.model.severity import Severity
 
 # Addresses that never reach AWS's public endpoints as a request's source (RFC 1918, shared
 # address space, loopback, link-local; IPv6 unique-local, link-local, loopback). The

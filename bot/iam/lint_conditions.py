@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 
-from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue, ConditionKeyInfo
 from bot.iam.conditions import OperatorSpec, parse_date, parse_number, parse_operator
 from bot.iam.lint_model import (
@@ -19,6 +18,7 @@ from bot.iam.lint_model import (
 )
 from bot.iam.policy import Condition, Statement
 from bot.iam.variables import has_variables
+from bot.model.severity import Severity
 
 # Key base type -> operator families that compare it meaningfully. String operators work on
 # ARN and Bool keys too (AWS compares their text), but never sensibly on dates, numbers or IPs.

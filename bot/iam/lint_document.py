@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.audit.findings import Severity
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
     DUPLICATE_SID,
@@ -30,6 +29,7 @@ from bot.iam.lint_model import (
 )
 from bot.iam.matching import has_wildcard
 from bot.iam.policy import Statement
+from bot.model.severity import Severity
 
 _SID = re.compile(r"^[A-Za-z0-9]*$")
 _SIZE_BY_TYPE = {"identity": 6_144, "boundary": 6_144, "trust": 2_048, "scp": 5_120}

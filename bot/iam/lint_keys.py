@@ -13,7 +13,6 @@ import re
 from collections import defaultdict
 from functools import lru_cache
 
-from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue, ActionInfo, template_regex
 from bot.iam.conditions import parse_operator
 from bot.iam.lint_context import LintContext
@@ -25,6 +24,7 @@ from bot.iam.lint_model import (
 )
 from bot.iam.lint_resources import reference_data
 from bot.iam.policy import Statement
+from bot.model.severity import Severity
 
 _TAG_KEY = re.compile(r"^aws:(resourcetag/.+|requesttag/.+|tagkeys)$")
 _NAMED = 5

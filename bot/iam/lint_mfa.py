@@ -8,12 +8,12 @@ NotAction and leaves exactly those actions out.
 
 from __future__ import annotations
 
-from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.conditions import parse_operator
 from bot.iam.lint_model import MFA_CONDITION_PATTERN, MFA_LOCKOUT, LintFinding, finding
 from bot.iam.lint_resources import action_fits_resources
 from bot.iam.policy import Statement
+from bot.model.severity import Severity
 
 MFA_KEY = "aws:multifactorauthpresent"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.audit.findings import Severity
+from bot.model.severity import Severity
 
 PolicyType = Literal["identity", "resource", "trust", "scp", "boundary"]
 POLICY_TYPES: tuple[str, ...] = ("identity", "resource", "trust", "scp", "boundary")

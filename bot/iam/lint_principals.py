@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.conditions import parse_operator
 from bot.iam.lint_context import LintContext
@@ -29,6 +28,7 @@ from bot.iam.lint_model import (
     finding,
 )
 from bot.iam.policy import Principal, Statement
+from bot.model.severity import Severity
 
 _ACCOUNT = r"\d{12}"
 _PARTITION = r"aws(?:-[a-z]+(?:-[a-z]+)?)?"

@@ -17,7 +17,6 @@ from collections.abc import Sized
 from functools import cache, lru_cache
 from importlib import resources
 
-from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
@@ -29,6 +28,7 @@ from bot.iam.lint_model import (
     finding,
 )
 from bot.iam.privesc_methods import action_methods
+from bot.model.severity import Severity
 
 _NAMED = 5
 # Permissions-management actions that write a resource's policy or ACL (s3:PutBucketPolicy,

@@ -16,7 +16,6 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from bot.audit.findings import Severity
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.lint_arns import lint_arns
 from bot.iam.lint_broad_grants import lint_broad_grants
@@ -55,6 +54,7 @@ from bot.iam.policy import (
     Statement,
     parse_policy,
 )
+from bot.model.severity import Severity
 
 # How many action names a finding's detail lists, and its message names, before counting.
 _LISTED_ACTIONS = 20

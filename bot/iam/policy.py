@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
-from bot.errors import InputError
 from bot.iam.conditions import UnknownOperatorError, parse_operator, stringify
+from bot.model.errors import InputError
 
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 
-from bot.audit.model import AccountSnapshot, AttachedPolicy, InlinePolicy, ManagedPolicy
-from bot.errors import InputError
 from bot.iam.evaluator import PolicySet
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.principals import parse_principal
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot, AttachedPolicy, InlinePolicy, ManagedPolicy
 
 ParsedCache = MutableMapping[str, Policy]
 

@@ -38,7 +38,6 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from bot.audit.model import Role
 from bot.iam.effective import (
     Access,
     EffectivePermissions,
@@ -59,6 +58,7 @@ from bot.iam.privesc_methods import (
     load_methods,
 )
 from bot.iam.satisfiability import Pruned, prune_document
+from bot.model.snapshot import Role
 
 SHARED_KEY = "iam.privilege_escalation"
 _PASS_ROLE = "iam:passrole"

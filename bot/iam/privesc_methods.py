@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from bot.errors import InputError
+from bot.model.errors import InputError
 
 CATEGORIES: frozenset[str] = frozenset(
     {"self-escalation", "principal-access", "new-passrole", "existing-passrole"}

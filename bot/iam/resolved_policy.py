@@ -30,7 +30,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.audit.model import PolicyDocument
 from bot.iam.compiled import ActionSpace, CompiledPolicy, compile_statements
 from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
@@ -38,6 +37,7 @@ from bot.iam.fixed_rules import FIXED_ACTIONS, never_changeable
 from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
 from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
 from bot.iam.principals import parse_principal
+from bot.model.snapshot import PolicyDocument
 
 ABSENT: tuple[str, ...] = ()  # a fact saying "this key is not in the request"
 _VARIABLE = re.compile(r"\$\{\s*([^}',]+?)\s*(?:,[^}]*)?\}")

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.audit.model import AccountSnapshot, parse_aws_time
 from bot.digest.content import CampaignProgress
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot, parse_aws_time
 
 SLACK_ID_TAG = "slack-user-id"
 EMAIL_TAG = "email"

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.audit.model import AccountSnapshot
 from bot.digest.content import CampaignProgress
-from bot.errors import DeliveryError, IamAuditError, InputError, StoreError
 from bot.mfa_campaign.messages import enrolment_message
 from bot.mfa_campaign.plan import (
     DEFAULT_REMIND_DAYS,
@@ -26,6 +24,8 @@ from bot.mfa_campaign.plan import (
     plan,
     progress,
 )
+from bot.model.errors import DeliveryError, IamAuditError, InputError, StoreError
+from bot.model.snapshot import AccountSnapshot
 from bot.store.digests import DigestStore
 
 log = logging.getLogger(__name__)

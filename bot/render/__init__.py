@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.audit.report import Report
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.render.common import Catalogue, RenderOptions
 from bot.render.csv_report import render_csv
 from bot.render.json_report import render_json

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 
 from bot.audit.registry import CheckMeta
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.render.common import one_line
 from bot.render.markdown import md_check_id, md_escape
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.audit.findings import Severity
-from bot.audit.model import AccountSnapshot, Role, User
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.effective import PermissionIndex, PolicySource, document_key, gather_policies
 from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION
 from bot.iam.linter import lint_policy
 from bot.iam.privesc import TargetFinder, methods_held
+from bot.model.snapshot import AccountSnapshot, Role, User
 from bot.rightsize.usage import UsageEvidence
 
 MAX_LISTED = 30

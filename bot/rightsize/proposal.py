@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.audit.model import AccountSnapshot, Role, User
-from bot.errors import InputError
 from bot.iam.catalogue import ActionCatalogue
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot, Role, User
 from bot.rightsize.proof import Proof, prove
 from bot.rightsize.rewrite import (
     INLINE_LIMITS,

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.audit.model import parse_aws_time
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import parse_aws_time
 from bot.render.grammar import plural
 
 # IAM reports activity for at least the last 400 days (GenerateServiceLastAccessedDetails).

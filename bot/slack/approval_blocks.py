@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.approvals.catalogue import PolicyTemplate
 from bot.approvals.model import ApprovalRequest, State
-from bot.remediation.rightsize import RIGHTSIZE
+from bot.remediation.fixes.rightsize import RIGHTSIZE
 from bot.render.grammar import plural
 from bot.rightsize.text import linter_verdict
 from bot.slack.blocks import (

@@ -7,8 +7,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.config import Settings
-from bot.errors import DeliveryError
+from bot.config.settings import Settings
+from bot.model.errors import DeliveryError
 
 log = logging.getLogger(__name__)
 

@@ -873,7 +873,8 @@ def multi_account_message(
     now: datetime,
     demo: bool = False,
 ) -> Message:
-    """The cross-account result (a bot.audit.multi.MultiAccountReport): totals by severity,
+    """The cross-account result (a bot.organizations.summary.MultiAccountReport): totals by
+    severity,
     accounts worst first each with a button opening its report, then the failed accounts.
     """
     budget = Budget()

@@ -25,7 +25,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.webhook import WebhookClient
 
-from bot.errors import DeliveryError, StoreError
+from bot.model.errors import DeliveryError, StoreError
 from bot.store.base import Store
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.digests import Attachment
-from bot.errors import DeliveryError
+from bot.digest.run import Attachment
+from bot.model.errors import DeliveryError
 from bot.slack.blocks import Message
 from bot.slack.delivery import Delivery
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class SlackDigestPoster:
-    """The DigestPoster of bot.digests backed by Slack's Web API."""
+    """The DigestPoster of bot.digest.run backed by Slack's Web API."""
 
     def __init__(self, delivery: Delivery) -> None:
         self._delivery = delivery

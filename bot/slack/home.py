@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.audit.multi import combine
 from bot.audit.report import Report
-from bot.errors import IamAuditError, InputError
+from bot.model.errors import IamAuditError, InputError
+from bot.organizations.summary import combine
 from bot.render.grammar import plural
 from bot.slack.blocks import (
     MAX_VIEW_BLOCKS,
@@ -140,7 +140,7 @@ class HomeTab:
         self, own: Report | None, own_stored: StoredReport | None
     ) -> list[tuple[Report, datetime]]:
         """Every account with a cached report: member accounts, plus the bot's own if distinct."""
-        from bot.organization_audits import organization_of  # noqa: PLC0415 - built on first use
+        from bot.organizations.member_audits import organization_of  # noqa: PLC0415 - built on first use
 
         try:
             members = organization_of(self._services).cached()

@@ -35,7 +35,7 @@ THREADS = 8
 SIGNATURE_MAX_AGE_SECONDS = 300
 
 Health = Callable[[], tuple[bool, dict[str, Any]]]
-# () -> (body, content type) in Prometheus text format; see bot/observability.py
+# () -> (body, content type) in Prometheus text format; see bot/runtime/observability.py
 MetricsExposition = Callable[[], tuple[bytes, str]]
 StartResponse = Callable[..., Any]
 

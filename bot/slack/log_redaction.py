@@ -1,4 +1,4 @@
-"""Slack's view of log redaction: the one implementation lives in bot.observability.
+"""Slack's view of log redaction: the one implementation lives in bot.runtime.observability.
 
 slack_sdk logs request headers (Authorization: Bearer xoxb-...) at DEBUG; the bot's own code
 never logs a token, and the shared filter makes sure nothing else does either. This module only
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.observability import RedactSecrets, redact
+from bot.runtime.observability import RedactSecrets, redact
 
 __all__ = ["RedactSecrets", "RedactSlackTokens", "install", "redact"]
 

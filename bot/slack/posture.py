@@ -19,7 +19,9 @@ from bot.audit.checks._credentials import (
     password_use,
 )
 from bot.audit.findings import Finding
-from bot.audit.model import (
+from bot.audit.report import Report
+from bot.model.errors import InputError
+from bot.model.snapshot import (
     NO_INFORMATION,
     NOT_APPLICABLE,
     NOT_SUPPORTED,
@@ -28,8 +30,6 @@ from bot.audit.model import (
     Role,
     User,
 )
-from bot.audit.report import Report
-from bot.errors import InputError
 
 MFA_CHECKS = (
     "root.mfa_disabled",

@@ -26,7 +26,7 @@ from bot.approvals.model import (
     journalled,
     transition,
 )
-from bot.errors import StoreError
+from bot.model.errors import StoreError
 
 KEEP_DECIDED_SECONDS = 90 * 86400
 MAX_RETRIES = 100

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 import redis
 
-from bot.audit.model import parse_aws_time
-from bot.errors import StoreError
+from bot.model.errors import StoreError
+from bot.model.snapshot import parse_aws_time
 
 STREAM = "audit"
 EXPORT_BATCH = 500

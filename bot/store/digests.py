@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import redis
 
-from bot.errors import StoreError
+from bot.model.errors import StoreError
 
 HISTORY_LENGTH = 30
 LAST_REPORT_TTL_SECONDS = 90 * 86400

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
 
-from bot.errors import StoreError
+from bot.model.errors import StoreError
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The Redis connection RQ needs, and Redis errors translated for bot/queue.py.
+"""The Redis connection RQ needs, and Redis errors translated for bot/runs/queue.py.
 
 RQ stores job payloads as bytes, so its connection must not decode responses (the store's own
 client does); both point at the same Redis. Only bot/store imports redis, so the translation of
@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import redis
 
-from bot.errors import StoreError
+from bot.model.errors import StoreError
 
 
 def queue_connection(url: str) -> redis.Redis:

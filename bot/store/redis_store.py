@@ -10,8 +10,8 @@ from typing import Any
 
 import redis
 
-from bot.audit.model import parse_aws_time
-from bot.errors import StoreError
+from bot.model.errors import StoreError
+from bot.model.snapshot import parse_aws_time
 from bot.store.base import HISTORY_LENGTH, HistoryEntry, StoredReport, StoredSnapshot
 
 # Delete the lock only if we still own it: a lock that expired and was taken by another replica

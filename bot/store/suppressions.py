@@ -1,4 +1,4 @@
-"""Suppressions approved from Slack, in Redis (see bot.suppressions for what they are)."""
+"""Suppressions approved from Slack, in Redis (see bot.approvals.suppressions for what they are)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import redis
 
-from bot.errors import StoreError
-from bot.suppressions import KEY, MemorySuppressions, StoredSuppression
+from bot.approvals.suppressions import KEY, MemorySuppressions, StoredSuppression
+from bot.model.errors import StoreError
 
 
 class RedisSuppressions:

@@ -22,7 +22,6 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from bot.audit.analyzer_view import FINDING_TYPES, last_accessed, principals
-from bot.audit.model import CollectionIssue
 from bot.aws.access_analyzer import (
     AnalyzerScope,
     collect_access_analyzer,
@@ -30,7 +29,8 @@ from bot.aws.access_analyzer import (
 )
 from bot.aws.collect import collect_snapshot
 from bot.aws.session import make_session
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
+from bot.model.snapshot import CollectionIssue
 from tests.factories import ANALYZER_API_TIME
 from tests.factories import analyzer_summary_item as summary
 

@@ -22,12 +22,12 @@ import pytest
 import redis
 from moto import mock_aws
 
-from bot.approval_services import build_approval_desk
 from bot.approvals.desk import ApplyInterrupted, ApprovalDesk
 from bot.approvals.model import State
 from bot.approvals.rules import ApprovalRules, People
+from bot.approvals.wiring import build_approval_desk
 from bot.aws.remediate import RemediationExecutor
-from bot.config import Settings
+from bot.config.settings import Settings
 from bot.store.approvals import RedisApprovalStore
 from bot.store.audit_log import RedisAuditLog
 

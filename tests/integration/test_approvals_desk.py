@@ -13,14 +13,14 @@ import pytest
 import redis
 from moto import mock_aws
 
-from bot.approval_services import build_approval_desk
 from bot.approvals.desk import ApprovalDesk, Refused
 from bot.approvals.model import State, TransitionRefused
 from bot.approvals.rules import ApprovalRules, People
+from bot.approvals.wiring import build_approval_desk
 from bot.aws.collect import collect_snapshot
 from bot.aws.remediate import RemediationExecutor
-from bot.config import Settings
-from bot.errors import InputError
+from bot.config.settings import Settings
+from bot.model.errors import InputError
 from bot.store.approvals import RedisApprovalStore
 from bot.store.audit_log import RedisAuditLog
 from tests.integration.test_remediation_apply import DOC, fail_on

@@ -16,7 +16,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from bot.approvals.model import ApprovalRequest, State, Target, TransitionRefused
-from bot.errors import StoreError
+from bot.model.errors import StoreError
 from bot.store.approvals import InMemoryApprovalStore, RedisApprovalStore
 from bot.store.audit_log import AuditEntry, InMemoryAuditLog, RedisAuditLog
 

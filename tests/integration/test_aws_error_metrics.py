@@ -9,7 +9,7 @@ from moto import mock_aws
 
 from bot.aws.error_metrics import install_aws_error_counter
 from bot.aws.session import make_client
-from bot.observability import Metrics
+from bot.runtime.observability import Metrics
 
 
 def test_error_answers_are_counted_by_service_and_code() -> None:

@@ -26,7 +26,6 @@ from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
 from bot.approvals.journal import CallJournal
-from bot.audit.model import AccountSnapshot, AttachedPolicy, ManagedPolicy, Role
 from bot.audit.registry import all_checks
 from bot.aws.access_analyzer import ACCESS_ANALYZER_ACTIONS, AnalyzerScope
 from bot.aws.collect import COLLECTOR_ACTIONS, collect_snapshot
@@ -47,8 +46,9 @@ from bot.iam.evaluator import PolicySet, Request, evaluate
 from bot.iam.linter import lint_policy
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.second_opinion import CustomSimulation
+from bot.model.snapshot import AccountSnapshot, AttachedPolicy, ManagedPolicy, Role
+from bot.remediation.fixes.rightsize import RESTORE, RIGHTSIZE
 from bot.remediation.registry import all_remediations, get_remediation, required_iam_actions
-from bot.remediation.rightsize import RESTORE, RIGHTSIZE
 from tests import factories as f
 from tests.aws_call_recorder import RECORDER, RecordedCall, calls_not_granted
 from tests.aws_call_recorder import iam_action as recorded_action

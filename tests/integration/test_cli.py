@@ -18,10 +18,10 @@ import pytest
 from bot import cli
 from bot.audit import registry
 from bot.audit.findings import Severity
-from bot.audit.model import AccountSnapshot, CredentialReportRow, User
 from bot.audit.registry import CheckContext, CheckMeta, RegisteredCheck
 from bot.clicmd._common import use_color
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
+from bot.model.snapshot import AccountSnapshot, CredentialReportRow, User
 
 ACCOUNT = "123456789012"
 PLANTED = "clitest.planted"

@@ -87,8 +87,8 @@ def test_the_bot_reads_last_accessed_data_when_configured() -> None:
     """IAM_AUDIT_LAST_ACCESSED_WORKERS > 0: the bot's audits (and so its digest) have it."""
     from datetime import UTC, datetime
 
-    from bot.config import load_settings
-    from bot.services import default_snapshot_source
+    from bot.config.settings import load_settings
+    from bot.runtime.services import default_snapshot_source
 
     base = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s", "IAM_AUDIT_DEMO": "true"}
     now = datetime(2026, 11, 30, 10, tzinfo=UTC)

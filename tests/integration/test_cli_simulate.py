@@ -14,7 +14,7 @@ from bot import cli
 from bot.aws import session as aws_session
 from bot.aws.policy_simulator import PolicySimulator
 from bot.clicmd import simulate
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 from tests import factories as f
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -21,10 +21,10 @@ from moto import mock_aws
 from moto.iam.models import iam_backends
 
 from bot.audit.engine import run_audit
-from bot.audit.model import AccountSnapshot, PasswordPolicy
 from bot.aws.collect import COLLECTOR_ACTIONS, collect_snapshot
 from bot.aws.session import make_session
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
+from bot.model.snapshot import AccountSnapshot, PasswordPolicy
 
 ACCOUNT = "123456789012"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

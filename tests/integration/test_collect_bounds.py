@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from bot.aws.collect import collect_snapshot
 from bot.aws.credential_report import PollingPolicy, fetch_credential_report
 from bot.aws.deadline import seconds_setting
-from bot.errors import CollectionError, InputError
+from bot.model.errors import CollectionError, InputError
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 OLD_REPORT = b"user,arn,user_creation_time\n<root_account>,arn:aws:iam::123456789012:root,N/A\n"

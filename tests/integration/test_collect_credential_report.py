@@ -14,7 +14,7 @@ import pytest
 from botocore.stub import Stubber
 
 from bot.aws.credential_report import PollingPolicy, fetch_credential_report
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 CSV = b"user,arn\nana,arn:aws:iam::111122223333:user/ana\n"

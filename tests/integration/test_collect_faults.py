@@ -22,7 +22,7 @@ from moto import mock_aws
 import bot.aws.session as aws_session
 from bot.aws.collect import collect_snapshot
 from bot.aws.session import make_session
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HTML_500 = (

@@ -15,7 +15,7 @@ from botocore.exceptions import (
 
 from bot.aws.errors import translate_botocore_error
 from bot.aws.session import DEFAULT_REGION, USER_AGENT_SUFFIX, make_client, make_session
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 
 
 @pytest.fixture

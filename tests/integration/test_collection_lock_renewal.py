@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
-from bot.jobs import AuditJobs, lock_name
+from bot.runs.jobs import AuditJobs, lock_name
 from bot.store.lock_keeper import kept_alive
 from bot.store.memory import InMemoryStore
 from bot.store.redis_store import RedisStore

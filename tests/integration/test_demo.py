@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.audit.model import ROOT_USER, AccountSnapshot
 from bot.aws.demo import (
     DEMO_ACCOUNT_ID,
     EXPIRED_CERTIFICATE_NAME,
     PARTNER_ACCOUNT_ID,
     build_demo_snapshot,
 )
+from bot.model.snapshot import ROOT_USER, AccountSnapshot
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
-from bot.errors import StoreError
+from bot.model.errors import StoreError
 from bot.store.digests import (
     HISTORY_LENGTH,
     InMemoryDigestStore,

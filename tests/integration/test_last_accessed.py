@@ -19,7 +19,7 @@ from bot.aws.last_accessed import (
     read_last_accessed,
     read_usage,
 )
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 from tests.rightsize_support import JOB, NOW, REGION, ago, stub_last_accessed, stubbed_session
 
 ARN = "arn:aws:iam::123456789012:role/app"

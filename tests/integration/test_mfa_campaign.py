@@ -17,16 +17,16 @@ import pytest
 import redis
 from moto import mock_aws
 
-from bot.approval_services import build_approval_desk
 from bot.approvals.model import State
 from bot.approvals.rules import ApprovalRules, People
-from bot.audit.model import AccountSnapshot
-from bot.config import Settings
-from bot.digests import approval_counts_source
-from bot.errors import InputError
+from bot.approvals.wiring import build_approval_desk
+from bot.config.settings import Settings
+from bot.digest.run import approval_counts_source
 from bot.mfa_campaign.messages import CONSOLE_MFA_URL
 from bot.mfa_campaign.plan import Campaign, console_users_without_mfa, contact_of
 from bot.mfa_campaign.runner import MfaCampaignRunner
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot
 from bot.store.digests import InMemoryDigestStore, RedisDigestStore
 from tests.digest_support import CampaignSlack as Slack
 from tests.digest_support import campaign_account as account

@@ -25,8 +25,8 @@ from bot.aws.organizations import (
     list_accounts,
     parse_account_ids,
 )
-from bot.errors import CollectionError, InputError
-from bot.multi_account import MultiAccountOptions, audit_accounts, resolve_accounts
+from bot.model.errors import CollectionError, InputError
+from bot.organizations.pipeline import MultiAccountOptions, audit_accounts, resolve_accounts
 from tests.organization_support import EXTERNAL_ID, ROLE, RefuseAssumeRole, create_organization
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from bot.aws.remediate import RemediationExecutor, explain_change, fingerprint
-from bot.errors import RemediationError
+from bot.model.errors import RemediationError
 from bot.remediation.registry import get_remediation
 
 ACCOUNT = "123456789012"

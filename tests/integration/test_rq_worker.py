@@ -18,8 +18,8 @@ import redis
 from moto import mock_aws
 
 from bot.audit.report import Report
-from bot.errors import ConfigError, IamAuditError, InputError, StoreError
-from bot.queue import (
+from bot.model.errors import ConfigError, IamAuditError, InputError, StoreError
+from bot.runs.queue import (
     JOB_FUNCTION,
     AuditJobRequest,
     AuditQueue,
@@ -197,7 +197,7 @@ def test_the_worker_command_drains_the_queue_and_lists_config_problems(
     import logging
 
     from bot.cli import main
-    from bot.observability import make_handler
+    from bot.runtime.observability import make_handler
 
     ours = type(make_handler())
     try:

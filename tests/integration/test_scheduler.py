@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import redis
 
+from bot.digest.run import DigestRunner
 from bot.digest.schedule import DigestSchedule
-from bot.digests import DigestRunner
-from bot.errors import DeliveryError, InputError
-from bot.scheduler import DigestScheduler
+from bot.digest.scheduler import DigestScheduler
+from bot.model.errors import DeliveryError, InputError
 from bot.store.digests import InMemoryDigestStore, RedisDigestStore
 from tests.digest_support import FakeAudits, FakePoster, finding, report
 
@@ -303,8 +303,8 @@ def test_trigger_uses_crontab_weekdays() -> None:
 def test_approval_counts_come_from_the_store_and_the_trail() -> None:
     from types import SimpleNamespace
 
-    from bot.digests import approval_counts_source
-    from bot.errors import StoreError
+    from bot.digest.run import approval_counts_source
+    from bot.model.errors import StoreError
 
     since = MONDAY_9 - timedelta(days=1)
 

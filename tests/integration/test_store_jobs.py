@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from bot.errors import CollectionError, IamAuditError
-from bot.jobs import AuditJobs, lock_name
+from bot.model.errors import CollectionError, IamAuditError
+from bot.runs.jobs import AuditJobs, lock_name
 from bot.store.redis_store import RedisStore
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)

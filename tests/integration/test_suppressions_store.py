@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.audit.config import audit_config_from_dict
-from bot.audit.registry import all_checks
-from bot.errors import StoreError
-from bot.store.suppressions import RedisSuppressions
-from bot.suppressions import (
+from bot.approvals.suppressions import (
     MemorySuppressions,
     StoredSuppression,
     active_rules,
     glob_literal,
     to_toml,
 )
+from bot.audit.config import audit_config_from_dict
+from bot.audit.registry import all_checks
+from bot.model.errors import StoreError
+from bot.store.suppressions import RedisSuppressions
 
 URL = "redis://127.0.0.1:6379/15"
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,8 +22,8 @@ from bot.aws.validate_policy import (
     validate_documents,
     validate_policy,
 )
-from bot.errors import CollectionError
 from bot.iam.lint_model import LintFinding
+from bot.model.errors import CollectionError
 
 SESSION = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
 POLICY = {

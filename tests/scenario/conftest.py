@@ -8,7 +8,7 @@ from functools import lru_cache
 
 import pytest
 
-from bot.audit.model import AccountSnapshot
+from bot.model.snapshot import AccountSnapshot
 from tests.scenario.harness import Bot
 from tests.scenario.mock_slack import MockSlack
 

@@ -18,10 +18,10 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_app
-from bot.audit.model import AccountSnapshot
 from bot.clicmd.serve import health_of
-from bot.config import Settings, load_settings
-from bot.services import Services, build_services
+from bot.config.settings import Settings, load_settings
+from bot.model.snapshot import AccountSnapshot
+from bot.runtime.services import Services, build_services
 from bot.slack.http_server import SlackHttpServer
 from bot.store.base import Store
 from tests.scenario.mock_slack import Call, MockSlack

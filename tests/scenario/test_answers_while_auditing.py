@@ -84,7 +84,7 @@ def test_a_failed_first_audit_tells_the_waiting_requester(bot) -> None:
 
     def broken(now):  # the collection fails after the request started waiting
         bot.gate.wait(timeout=15)
-        from bot.errors import CollectionError
+        from bot.model.errors import CollectionError
 
         raise CollectionError("AccessDenied on iam:GetAccountAuthorizationDetails")
 

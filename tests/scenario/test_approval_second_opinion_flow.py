@@ -12,7 +12,7 @@ import json
 import boto3
 from botocore.stub import Stubber
 
-from bot.approval_services import aws_second_opinion, build_approval_desk
+from bot.approvals.wiring import aws_second_opinion, build_approval_desk
 from bot.aws.collect import collect_snapshot
 from bot.aws.policy_simulator import PolicySimulator
 from tests.scenario.harness import START, posted_requests

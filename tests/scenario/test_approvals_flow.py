@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bot.approval_services import build_approval_desk
 from bot.approvals.model import State
+from bot.approvals.wiring import build_approval_desk
 from bot.aws.collect import collect_snapshot
 from bot.aws.remediate import RemediationExecutor
 from bot.slack.approval_blocks import (
@@ -387,7 +387,7 @@ def test_apply_interrupted_by_a_crash_is_reconciled_and_the_slack_message_update
 
 def test_a_store_failure_mid_apply_tells_the_approver_the_truth(make_bot, aws) -> None:
     """Not "try again shortly": the change may be partly in AWS and will be reconciled."""
-    from bot.errors import StoreError
+    from bot.model.errors import StoreError
 
     bot = approvals_bot(make_bot, aws)
     request_id = request_custom(bot)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.errors import DeliveryError
+from bot.model.errors import DeliveryError
 from bot.slack.delivery import Delivery, make_web_client
 from bot.store import InMemoryStore
 from tests.scenario.harness import BOT_TOKEN, Sleeps

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.digests import DigestRunner
-from bot.scheduler import build_digest_scheduler
+from bot.digest.run import DigestRunner
+from bot.digest.scheduler import build_digest_scheduler
 from bot.slack.delivery import Delivery, make_web_client
 from bot.slack.digest_post import SlackDigestPoster
 from bot.store import InMemoryStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 
-from bot.errors import CollectionError
+from bot.model.errors import CollectionError
 from tests.scenario.harness import event_body, signed_headers
 
 HOME_OPENED = {"type": "app_home_opened", "user": "U111", "channel": "D1", "tab": "home"}
@@ -89,7 +89,7 @@ def test_the_pool_refuses_when_full(make_bot) -> None:
     bot.gate = threading.Event()
     bot.command("audit", via="dispatch")
     bot.mock.wait_for("chat.update")  # the one worker is now collecting (held by the gate)
-    from bot.jobs import AuditBusyError
+    from bot.runs.jobs import AuditBusyError
 
     class Nobody:
         def on_stage(self, stage, joined): ...

@@ -16,8 +16,8 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from bot.approval_services import build_approval_desk
 from bot.approvals.model import State
+from bot.approvals.wiring import build_approval_desk
 from bot.aws.access_analyzer import collect_access_analyzer
 from bot.aws.remediate import RemediationExecutor
 from bot.slack.analyzer_blocks import (

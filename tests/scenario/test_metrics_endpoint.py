@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.clicmd.serve import health_of
-from bot.observability import SlackErrorCounter, start_operations
+from bot.runtime.observability import SlackErrorCounter, start_operations
 from bot.slack.http_server import SlackHttpServer
 
 
@@ -26,7 +26,11 @@ def test_an_audit_through_slack_is_counted_on_metrics(make_bot) -> None:
         serve_http=False,
     )
     bot.server = SlackHttpServer(
-        bot.app, host="127.0.0.1", port=0, health=health_of(bot.services), metrics=ops.exposition
+        bot.app,
+        host="127.0.0.1",
+        port=0,
+        health=health_of(bot.services),
+        metrics=ops.exposition,
     )
     bot.server.start_background()
     try:
@@ -65,7 +69,11 @@ def test_socket_mode_opens_health_and_metrics_but_no_events_endpoint(make_bot) -
     bot = make_bot(http=False)
     settings = bot.settings
     ops = start_operations(
-        bot.services, settings, host="127.0.0.1", health=health_of(bot.services), serve_http=True
+        bot.services,
+        settings,
+        host="127.0.0.1",
+        health=health_of(bot.services),
+        serve_http=True,
     )
     try:
         assert ops.server is not None

@@ -18,7 +18,7 @@ import pytest
 from moto import mock_aws
 
 from bot.aws.collect import collect_snapshot
-from bot.organization_audits import build_organization
+from bot.organizations.member_audits import build_organization
 from tests.organization_support import (
     EXTERNAL_ID,
     ROLE,
@@ -317,7 +317,7 @@ def test_member_accounts_are_audited_in_the_worker_processes_not_the_bots_thread
 ) -> None:
     """With a worker pool configured (the default outside tests), `audit account all` hands each
     member's checks to it, like the single-account path, so the acking interpreter stays free."""
-    from bot.audit_workers import ProcessAuditor
+    from bot.runs.workers import ProcessAuditor
 
     bot = make_bot(env=ORG_ENV, audit_processes=1)
     pool = bot.services.auditor
@@ -346,7 +346,7 @@ def test_member_accounts_are_audited_in_the_worker_processes_not_the_bots_thread
 
 
 def test_without_a_pool_member_accounts_are_audited_inline(make_bot, org) -> None:
-    from bot.audit_workers import inline_auditor
+    from bot.runs.workers import inline_auditor
 
     bot = org_bot(make_bot, org)  # audit_processes=0: the tests' default
     assert bot.services.auditor is inline_auditor

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import redis
 
-from bot.queue import AuditQueue, QueuedAccountAudits
+from bot.runs.queue import AuditQueue, QueuedAccountAudits
 
 pytestmark = pytest.mark.redis
 

@@ -14,8 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from bot.approval_services import build_approval_desk
 from bot.approvals.model import State
+from bot.approvals.wiring import build_approval_desk
 from bot.aws.collect import collect_snapshot
 from bot.aws.last_accessed import Polling, read_usage
 from bot.aws.remediate import RemediationExecutor

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import create_app
-from bot.config import load_settings
-from bot.errors import ConfigError
-from bot.services import build_services
+from bot.config.settings import load_settings
+from bot.model.errors import ConfigError
+from bot.runtime.services import build_services
 from tests.scenario.harness import BOT_TOKEN, SIGNING_SECRET
 from tests.scenario.mock_slack import MockSlack
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode
 
+from bot.approvals.suppressions import glob_literal
 from bot.slack.approval_blocks import ACTION_APPROVE
 from bot.slack.blocks import ACTION_FINDING_MENU
 from bot.slack.suppress_blocks import EXPIRY_BLOCK, EXPIRY_INPUT, REASON_BLOCK, REASON_INPUT
-from bot.suppressions import glob_literal
 from tests.scenario.harness import posted_requests, request_id_of, texts
 from tests.scenario.test_approvals_flow import approvals_bot, aws, click  # noqa: F401
 from tests.scenario.test_finding_menus import _audited, menu_body

@@ -15,8 +15,8 @@ from bot.audit.analyzer_view import (
     remediation_for,
 )
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import Analyzer, AnalyzerFinding
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import Analyzer, AnalyzerFinding
 from bot.remediation.registry import get_remediation, params_for_finding
 from bot.slack.analyzer_blocks import (
     ACTION_ARCHIVE,

@@ -24,7 +24,7 @@ from bot.audit.analyzer_view import (
     remediation_for,
 )
 from bot.audit.findings import Severity
-from bot.errors import InputError
+from bot.model.errors import InputError
 from tests.factories import analyzer, analyzer_finding, days_ago, role_arn, user_arn
 
 

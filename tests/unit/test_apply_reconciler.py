@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from bot.apply_reconciler import ApplyReconciler
-from bot.errors import StoreError
+from bot.approvals.reconciler import ApplyReconciler
+from bot.model.errors import StoreError
 
 
 def test_a_store_outage_or_a_bug_postpones_the_round_and_the_loop_goes_on(

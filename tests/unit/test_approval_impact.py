@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.approval_services import summarize_impact
 from bot.approvals.model import Target
-from bot.remediation.registry import Plan
+from bot.approvals.wiring import summarize_impact
+from bot.remediation.plan import Plan
 from tests.factories import allow, group, managed_policy, policy_arn, snapshot, user
 
 

@@ -25,14 +25,14 @@ from bot.approvals.rules import (
     parse_slack_ids,
 )
 from bot.audit.findings import Finding, Severity
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.remediation.fixes.role_trust import tighten_trust
 from bot.remediation.registry import (
     all_remediations,
     get_remediation,
     params_for_finding,
     remediable_checks,
     required_iam_actions,
-    tighten_trust,
 )
 from tests import factories as f
 

@@ -12,11 +12,11 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from bot.approval_services import aws_second_opinion, live_simulator, summarize_impact
 from bot.approvals.model import Target
+from bot.approvals.wiring import aws_second_opinion, live_simulator, summarize_impact
 from bot.aws.policy_simulator import PolicySimulator
-from bot.config import Settings
-from bot.remediation.registry import Plan
+from bot.config.settings import Settings
+from bot.remediation.plan import Plan
 from tests.factories import allow, group, managed_policy, policy_arn, snapshot, user
 
 BOB = "arn:aws:iam::123456789012:user/bob"

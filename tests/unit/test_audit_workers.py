@@ -10,9 +10,9 @@ import pytest
 
 from bot.audit.config import AuditConfig
 from bot.audit.engine import run_audit
-from bot.audit_workers import ProcessAuditor, inline_auditor, report_json
 from bot.aws.demo import build_demo_snapshot
-from bot.errors import IamAuditError
+from bot.model.errors import IamAuditError
+from bot.runs.workers import ProcessAuditor, inline_auditor, report_json
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.audit.findings import Severity
-from bot.audit.multi import AccountFailure, combine
 from bot.audit.report import Report
 from bot.digest.content import AccountDelta, CrossAccountDigest
+from bot.organizations.summary import AccountFailure, combine
 from bot.slack.blocks import (
     ACTION_OPEN_ACCOUNT,
     MAX_BLOCKS,

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import NO_INFORMATION, NOT_APPLICABLE, NOT_SUPPORTED, CredentialReportRow
 from bot.audit.report import Report
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import NO_INFORMATION, NOT_APPLICABLE, NOT_SUPPORTED, CredentialReportRow
 from bot.slack.blocks import mfa_message, principal_message
 from bot.slack.posture import find_principal, mfa_posture, principal_profile
 from tests.factories import (

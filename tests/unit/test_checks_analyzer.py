@@ -9,8 +9,8 @@ import pytest
 
 from bot.audit.checks.analyzer import finding_resource_arn
 from bot.audit.findings import Severity
-from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
+from bot.model.snapshot import AccountSnapshot
 from tests.factories import (
     ACCOUNT_ID,
     account_arn,

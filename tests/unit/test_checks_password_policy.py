@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.audit.findings import Severity
-from bot.audit.model import PasswordPolicy
+from bot.model.snapshot import PasswordPolicy
 from tests.factories import (
     account_arn,
     audit,

@@ -14,7 +14,7 @@ from bot.audit.config import (
     load_audit_config,
 )
 from bot.audit.findings import Severity
-from bot.errors import ConfigError, InputError
+from bot.model.errors import ConfigError, InputError
 
 KNOWN = {"user.inactive", "user.without_mfa", "root.mfa_disabled", "policy.admin_star"}
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from bot.audit.checks._credentials import active_key_slots, key_slots
-from bot.audit.model import CredentialReportRow, _parse_aws_text, parse_aws_time
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import CredentialReportRow, _parse_aws_text, parse_aws_time
 
 
 def _row(**columns: str) -> CredentialReportRow:

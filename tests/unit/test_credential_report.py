@@ -12,8 +12,8 @@ from bot.audit.credential_report import (
     credential_report_to_csv,
     parse_credential_report,
 )
-from bot.audit.model import ROOT_USER, CredentialReportRow
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import ROOT_USER, CredentialReportRow
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "credential_report_sample.csv"
 HEADER = ",".join(REPORT_COLUMNS)

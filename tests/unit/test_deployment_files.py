@@ -106,7 +106,7 @@ def test_env_example_has_every_required_name_and_no_secret_values() -> None:
 
 
 def test_env_example_values_pass_the_bots_own_validation() -> None:
-    from bot.operations_config import parse_operations
+    from bot.config.operations import parse_operations
 
     env = {}
     for line in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():

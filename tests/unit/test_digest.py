@@ -19,7 +19,7 @@ from bot.digest.content import (
     trend,
 )
 from bot.digest.schedule import DigestSchedule, parse_cron, schedule_from_config
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.slack.blocks import MAX_BLOCKS, MESSAGE_TEXT_BUDGET, SECTION_TEXT, text_size
 from bot.slack.digest_blocks import digest_message
 from tests.digest_support import finding, report, snapshot

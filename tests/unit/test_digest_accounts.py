@@ -9,8 +9,8 @@ import pytest
 
 from bot.audit.findings import Severity
 from bot.digest.content import cross_account_digest, cross_account_text
-from bot.digests import DigestRunner
-from bot.errors import DeliveryError
+from bot.digest.run import DigestRunner
+from bot.model.errors import DeliveryError
 from bot.store.digests import InMemoryDigestStore
 from tests.digest_support import FakeAudits, FakePoster, finding, report
 from tests.factories import NOW

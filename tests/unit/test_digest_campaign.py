@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.audit.model import AccountSnapshot
 from bot.mfa_campaign.messages import CONSOLE_MFA_URL, enrolment_message
 from bot.mfa_campaign.plan import Campaign, contact_of, plan, progress
+from bot.model.snapshot import AccountSnapshot
 from tests.factories import ACCOUNT_ID, credential_row, user
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

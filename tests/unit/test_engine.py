@@ -12,9 +12,9 @@ from bot.audit import registry
 from bot.audit.config import AuditConfig, Suppression
 from bot.audit.engine import run_audit
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import CollectionIssue
 from bot.audit.registry import CheckContext, CheckMeta, CheckSkipped, RegisteredCheck
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import CollectionIssue
 from tests.factories import (
     NOW,
     allow,

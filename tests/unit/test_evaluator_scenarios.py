@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.errors import InputError
 from bot.iam.evaluator import Evaluator, PolicySet, Request, evaluate
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.principal_policies import policies_for_principal
+from bot.model.errors import InputError
 from tests import factories as f
 
 ALICE = f.user_arn("alice")

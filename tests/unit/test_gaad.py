@@ -17,8 +17,8 @@ from bot.audit.gaad import (
     merge_gaad_pages,
     snapshot_from_gaad,
 )
-from bot.audit.model import AccountSnapshot
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)

@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from bot.errors import InputError
 from bot.iam.matching import (
     LITERAL_STAR,
     action_matches,
@@ -16,6 +15,7 @@ from bot.iam.matching import (
 )
 from bot.iam.policy import Condition, PolicyParseError, parse_policy
 from bot.iam.variables import has_variables, substitute
+from bot.model.errors import InputError
 
 DOC = {
     "Version": "2012-10-17",

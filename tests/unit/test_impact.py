@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import InputError
 from bot.iam.impact import PolicyChange, change_impact, has_mfa_device
+from bot.model.errors import InputError
 from tests.factories import (
     ACCOUNT_ID,
     NOW,

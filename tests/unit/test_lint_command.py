@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.errors import InputError
+from bot.model.errors import InputError
 from commands.lint import MAX_POLICY_CHARS, lint_text
 
 # IAM User Guide, the EC2 service role trust policy.

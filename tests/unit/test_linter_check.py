@@ -11,8 +11,8 @@ import pytest
 from bot.audit.checks import policy_lint as check_module
 from bot.audit.engine import run_audit
 from bot.audit.findings import Severity
-from bot.audit.model import AccountSnapshot, InlinePolicy, ManagedPolicy, User
 from bot.iam.catalogue import default_catalogue
+from bot.model.snapshot import AccountSnapshot, InlinePolicy, ManagedPolicy, User
 from tests.factories import ORIGIN_MFA_EXAMPLE, ORIGIN_S3_EXAMPLE
 
 NOW = datetime(2026, 11, 29, 12, tzinfo=UTC)

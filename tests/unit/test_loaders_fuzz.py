@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from bot import cli
 from bot.audit.gaad import snapshot_from_gaad
-from bot.audit.model import AccountSnapshot
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot
 
 TEXT = st.text(
     alphabet=st.characters(codec=None, exclude_categories=()), max_size=12

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot import observability
+from bot.runtime import observability
 from bot.slack import log_redaction
 
 # Token-shaped values built at run time, so no scanner mistakes this file for a leak.

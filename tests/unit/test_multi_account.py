@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.audit.findings import Finding, Severity
-from bot.audit.multi import (
+from bot.audit.report import Report
+from bot.model.errors import InputError
+from bot.organizations.summary import (
     MULTI_REPORT_SCHEMA,
     AccountFailure,
     MultiAccountReport,
     combine,
     summary_text,
 )
-from bot.audit.report import Report
-from bot.errors import InputError
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.observability import (
+from bot.runtime.observability import (
     JsonFormatter,
     Metrics,
     OpsHttpServer,
@@ -84,7 +84,7 @@ def test_json_logs_are_one_object_per_line_with_extras_and_masked_tracebacks() -
         import sys
 
         record = logging.LogRecord(
-            "bot.jobs",
+            "bot.runs.jobs",
             logging.ERROR,
             __file__,
             7,
@@ -97,7 +97,7 @@ def test_json_logs_are_one_object_per_line_with_extras_and_masked_tracebacks() -
     assert "\n" not in line
     entry = json.loads(line)
     assert entry["level"] == "error"
-    assert entry["logger"] == "bot.jobs"
+    assert entry["logger"] == "bot.runs.jobs"
     assert entry["message"] == "audit of 123456789012 crashed"
     assert entry["account"] == "123456789012"
     assert "RuntimeError" in entry["exception"]
@@ -173,7 +173,7 @@ def test_slack_errors_are_counted_from_the_delivery_layers_error_logs() -> None:
             "bot.slack.delivery", logging.ERROR, "", 0, "Slack chat.postMessage failed", (), None
         )
     )
-    counter.handle(logging.LogRecord("bot.jobs", logging.ERROR, "", 0, "unrelated", (), None))
+    counter.handle(logging.LogRecord("bot.runs.jobs", logging.ERROR, "", 0, "unrelated", (), None))
     counter.handle(logging.LogRecord("bot.slack.delivery", logging.INFO, "", 0, "fine", (), None))
     assert sample(metrics, "iam_audit_slack_errors_total", kind="api") == 1
 
@@ -233,8 +233,8 @@ def test_the_ops_server_serves_health_and_metrics_only() -> None:
 
 
 def test_start_operations_switches_to_json_logs_and_can_skip_metrics() -> None:
-    from bot.observability import JsonFormatter, start_operations
-    from bot.operations_config import OperationsOptions
+    from bot.config.operations import OperationsOptions
+    from bot.runtime.observability import JsonFormatter, start_operations
 
     root = logging.getLogger()
     plain = logging.StreamHandler()  # what logging.basicConfig installs at start

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.operations_config import OperationsOptions, parse_operations
+from bot.config.operations import OperationsOptions, parse_operations
 
 
 def parse(env=None, *, aws=None, bot=None, redis_url="redis://redis:6379/0"):
@@ -86,8 +86,8 @@ def test_account_lists_are_accepted(accounts: str) -> None:
 
 
 def test_settings_report_operations_problems_with_all_the_others(tmp_path) -> None:
-    from bot.config import load_settings
-    from bot.errors import ConfigError
+    from bot.config.settings import load_settings
+    from bot.model.errors import ConfigError
 
     config = tmp_path / "bot.toml"
     config.write_text(
@@ -102,7 +102,7 @@ def test_settings_report_operations_problems_with_all_the_others(tmp_path) -> No
 
 
 def test_settings_carry_valid_operations_options(tmp_path) -> None:
-    from bot.config import load_settings
+    from bot.config.settings import load_settings
 
     settings = load_settings(
         {

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.audit.config import AuditConfig
-from bot.errors import InputError
-from bot.jobs import lock_name
-from bot.operations_config import OperationsOptions
-from bot.organization_audits import INDEX_TARGET, OrganizationAudits
+from bot.config.operations import OperationsOptions
+from bot.model.errors import InputError
+from bot.organizations.member_audits import INDEX_TARGET, OrganizationAudits
+from bot.runs.jobs import lock_name
 from bot.store.memory import InMemoryStore
 from tests.factories import ACCOUNT_ID, NOW, snapshot
 
@@ -119,7 +119,7 @@ def test_configured_accounts_bound_what_all_means() -> None:
 
 
 def test_member_audits_run_their_checks_through_the_given_auditor() -> None:
-    from bot.audit_workers import inline_auditor
+    from bot.runs.workers import inline_auditor
 
     seen: list[str] = []
 

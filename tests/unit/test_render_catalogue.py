@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.audit.findings import Severity
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.render.catalogue import anchor_columns, render_catalogue
 from tests.unit.test_render_common import meta
 

@@ -9,7 +9,7 @@ import pytest
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckMeta
 from bot.audit.report import Report, ReportError, SkippedCheck, SuppressedFinding
-from bot.errors import InputError
+from bot.model.errors import InputError
 from bot.render import FORMATS, RenderOptions, render
 from bot.render.common import findings_by_severity, one_line, without_control_chars
 

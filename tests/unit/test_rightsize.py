@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.errors import InputError
 from bot.iam.catalogue import default_catalogue
+from bot.model.errors import InputError
 from bot.remediation.registry import get_remediation
 from bot.rightsize.proposal import build_proposal, parse_principal
 from bot.rightsize.rewrite import compress, rewrite_document

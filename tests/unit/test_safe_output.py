@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from bot.model.safe_parse import UnsafeInput, check_depth, parse_json
 from bot.render.csv_report import spreadsheet_safe
 from bot.render.safe_output import neutralize, neutralize_json, safe_for_output
-from bot.safe_parse import UnsafeInput, check_depth, parse_json
 
 
 def test_a_bare_cr_cannot_split_a_row_and_start_a_formula() -> None:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_SLACK_API_URL, load_settings
-from bot.errors import ConfigError
+from bot.config.settings import DEFAULT_SLACK_API_URL, load_settings
+from bot.model.errors import ConfigError
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-secret-bot", "SLACK_SIGNING_SECRET": "shh-signing"}
 

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.config import load_settings
+from bot.config.settings import load_settings
 from bot.digest.schedule import DEFAULT_CRON, DigestSchedule
-from bot.errors import ConfigError
+from bot.model.errors import ConfigError
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-secret-bot", "SLACK_SIGNING_SECRET": "shh-signing"}
 
@@ -133,7 +133,7 @@ def _services(settings):
 
 
 def test_the_scheduler_uses_the_file_table_with_env_overrides(tmp_path: Path) -> None:
-    from bot.scheduler import build_digest_scheduler
+    from bot.digest.scheduler import build_digest_scheduler
 
     path = _write(tmp_path, '[digest]\ncron = "0 6 * * *"\nchannel = "C0FILE"\n')
     settings = load_settings(GOOD, config_file=path)
@@ -145,7 +145,7 @@ def test_the_scheduler_uses_the_file_table_with_env_overrides(tmp_path: Path) ->
 
 
 def test_the_digest_covers_the_configured_member_accounts() -> None:
-    from bot.organization_audits import digest_accounts
+    from bot.organizations.member_audits import digest_accounts
 
     env = {**GOOD, "IAM_AUDIT_ACCOUNTS": "111111111111,222222222222"}
     services = _services(load_settings(env))

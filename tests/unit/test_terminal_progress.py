@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 
 from bot.clicmd._accounts import counted
-from bot.terminal_progress import SilentProgress, wants_progress, watch_api_calls
+from bot.clicmd._progress import SilentProgress, wants_progress, watch_api_calls
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from bot.audit.model import NO_INFORMATION, AccountSnapshot, CredentialReportRow
+from bot.model.snapshot import NO_INFORMATION, AccountSnapshot, CredentialReportRow
 
 KEY_SLOTS = (1, 2)
 CERT_SLOTS = (1, 2)

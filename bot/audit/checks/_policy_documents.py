@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from bot.audit.model import AccountSnapshot, InlinePolicy, ManagedPolicy, PolicyDocument
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import FUTURE_ACTION_NAME, is_full_wildcard, matches_any_name
 from bot.iam.matching import action_matcher
+from bot.model.snapshot import AccountSnapshot, InlinePolicy, ManagedPolicy, PolicyDocument
 
 
 def as_strings(value: Any) -> tuple[str, ...]:

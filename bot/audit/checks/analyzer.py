@@ -20,8 +20,8 @@ from bot.audit.analyzer_view import (
 from bot.audit.checks._aws_names import ACCOUNT
 from bot.audit.checks._credentials import account_arn, ago
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import AccountSnapshot, Analyzer, AnalyzerFinding
 from bot.audit.registry import CheckContext, register
+from bot.model.snapshot import AccountSnapshot, Analyzer, AnalyzerFinding
 
 ANALYZER = "AWS::AccessAnalyzer::Analyzer"
 _LIST_ANALYZERS = "access-analyzer:ListAnalyzers"

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS, GROUP, ROLE, USER
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import AccountSnapshot, AttachedPolicy, Group, Role, User
 from bot.audit.registry import CheckContext, register
+from bot.model.snapshot import AccountSnapshot, AttachedPolicy, Group, Role, User
 
 
 def aws_managed_policy_arn(snapshot: AccountSnapshot, name: str) -> str:

@@ -21,8 +21,8 @@ from bot.audit.checks._credentials import (
     user_rows,
 )
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import NOT_APPLICABLE
 from bot.audit.registry import CheckContext, register
+from bot.model.snapshot import NOT_APPLICABLE
 
 
 @register(

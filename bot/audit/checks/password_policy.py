@@ -8,8 +8,8 @@ from dataclasses import asdict
 from bot.audit.checks._aws_names import ACCOUNT
 from bot.audit.checks._credentials import account_arn, console_user_names
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import PasswordPolicy
 from bot.audit.registry import CheckContext, register
+from bot.model.snapshot import PasswordPolicy
 
 PERMISSIONS = ("iam:GetAccountPasswordPolicy",)
 REQUIRES = ("password_policy",)

@@ -25,8 +25,8 @@ from bot.audit.checks._policy_documents import (
 )
 from bot.audit.checks.identities import aws_managed_policy_arn, identities_with_policy
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import Role
 from bot.audit.registry import CheckContext, register
+from bot.model.snapshot import Role
 
 REQUIRES = ("authorization_details",)
 

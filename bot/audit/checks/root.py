@@ -14,8 +14,8 @@ from bot.audit.checks._credentials import (
     iso_or_none,
 )
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import ROOT_USER, AccountSnapshot, CredentialReportRow
 from bot.audit.registry import CheckContext, CheckSkipped, register
+from bot.model.snapshot import ROOT_USER, AccountSnapshot, CredentialReportRow
 
 ROOT_CREDENTIALS_MANAGEMENT = "RootCredentialsManagement"
 

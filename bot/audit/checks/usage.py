@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from bot.audit.checks._aws_names import ROLE, USER
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import parse_aws_time
 from bot.audit.registry import CheckContext, register
+from bot.model.snapshot import parse_aws_time
 
 # IAM reports activity for at least the last 400 days (GenerateServiceLastAccessedDetails).
 AWS_TRACKING_DAYS = 400

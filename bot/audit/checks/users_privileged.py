@@ -15,10 +15,10 @@ from bot.audit.checks._aws_names import (
 )
 from bot.audit.checks.principals import credential_actions
 from bot.audit.findings import Finding, Severity
-from bot.audit.model import User
 from bot.audit.registry import CheckContext, register
 from bot.iam.effective import EffectivePermissions, effective_permissions
 from bot.iam.privesc import TargetFinder, methods_held, privilege_escalations
+from bot.model.snapshot import User
 
 # The request a console user makes after signing in without MFA.
 NO_MFA_FACTS: dict[str, tuple[str, ...]] = {

@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.audit.report import Report
-from bot.audits import AccountAudits
 from bot.digest.chart import accounts_trend_chart, trend_chart
 from bot.digest.content import (
     ApprovalCounts,
@@ -32,7 +31,8 @@ from bot.digest.content import (
     cross_account_digest,
     trend,
 )
-from bot.errors import DeliveryError, IamAuditError, InputError, StoreError
+from bot.model.errors import DeliveryError, IamAuditError, InputError, StoreError
+from bot.runs.account_audits import AccountAudits
 from bot.slack.blocks import Message, digest_accounts_message
 from bot.slack.digest_blocks import accounts_chart_comment, chart_comment, digest_message
 from bot.store.digests import DigestStore

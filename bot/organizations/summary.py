@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Severity
 from bot.audit.report import Report
-from bot.errors import InputError
+from bot.model.errors import InputError
 
 MULTI_REPORT_SCHEMA = "iam-audit/multi-report/1"
 
@@ -110,7 +110,7 @@ class MultiAccountReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MultiAccountReport:
-        from bot.audit.model import parse_aws_time  # noqa: PLC0415 - keeps imports minimal
+        from bot.model.snapshot import parse_aws_time  # noqa: PLC0415 - keeps imports minimal
 
         if not isinstance(data, dict) or data.get("schema") != MULTI_REPORT_SCHEMA:
             raise InputError(f"not a multi-account report (expected {MULTI_REPORT_SCHEMA!r})")

@@ -9,18 +9,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.approvals.suppressions import active_rules
 from bot.audit.config import AuditConfig, audit_config_from_dict
-from bot.audit.model import AccountSnapshot
 from bot.audit.registry import all_checks
-from bot.audit_workers import Auditor, ProcessAuditor, inline_auditor
-from bot.audits import AccountAudits, SnapshotSource
-from bot.config import Settings
-from bot.jobs import AuditJobs
+from bot.config.settings import Settings
+from bot.model.snapshot import AccountSnapshot
+from bot.runs.account_audits import AccountAudits, SnapshotSource
+from bot.runs.jobs import AuditJobs
+from bot.runs.workers import Auditor, ProcessAuditor, inline_auditor
 from bot.slack.authorization import Authorizer
 from bot.slack.delivery import Delivery, make_web_client
 from bot.store import Store, make_store
 from bot.store.suppressions import make_suppression_store
-from bot.suppressions import active_rules
 
 log = logging.getLogger(__name__)
 
@@ -46,19 +46,21 @@ class Services:
     clock: Callable[[], datetime]
     remediations: dict[str, RemediationHandler] = field(default_factory=dict)
     approvals: Any = None  # bot.approvals.desk.ApprovalDesk, built by build_services
-    digests: Any = None  # bot.scheduler.DigestScheduler, started by `iam-audit serve`
+    digests: Any = None  # bot.digest.scheduler.DigestScheduler, started by `iam-audit serve`
     # (AnalyzerScope, now) -> AccessAnalyzerData for `/iam-audit findings|analyzer`; None = the
     # demo data or the live account from Settings (commands/findings.py); tests pass stubbed ones.
     analyzer_reader: Any = None
-    # bot.organization_audits.OrganizationAudits for `/iam-audit audit account <id|all>`; built
+    # bot.organizations.member_audits.OrganizationAudits for `/iam-audit audit account
+    # <id|all>`; built
     # from Settings on first use (organization_of), tests inject one wired to moto.
     organization: Any = None
     # (principal ARN, created, now) -> UsageEvidence for `/iam-audit rightsize`; None = the demo
     # data or the live account from Settings (commands/rightsize.py); tests pass stubbed ones.
     usage_reader: Any = None
-    # bot.suppressions store: findings muted from Slack (approved), applied by every audit.
+    # bot.approvals.suppressions store: findings muted from Slack (approved), applied by
+    # every audit.
     suppressions: Any = None
-    # Where audits run their checks (bot.audit_workers): the worker pool, or inline; member-
+    # Where audits run their checks (bot.runs.workers): the worker pool, or inline; member-
     # account audits (organization_of) use the same one.
     auditor: Auditor = inline_auditor
 
@@ -169,14 +171,14 @@ def build_services(
     )
     if settings.operations.queued:
         # IAM_AUDIT_QUEUE=rq: audits run as RQ jobs in `iam-audit worker` processes.
-        from bot.queue import queued_audits  # noqa: PLC0415 - rq only when configured
+        from bot.runs.queue import queued_audits  # noqa: PLC0415 - rq only when configured
 
         audits = queued_audits(audits, settings, sleep=sleep)
     authorizer = Authorizer(settings, group_members=delivery.usergroup_members, clock=clock)
     services = Services(settings, store, delivery, jobs, audits, authorizer, clock)
     services.suppressions = suppressions
     services.auditor = auditor
-    from bot.approval_services import build_approval_desk  # noqa: PLC0415 - the feature's own root
+    from bot.approvals.wiring import build_approval_desk  # noqa: PLC0415 - the feature's own root
 
     services.approvals = build_approval_desk(
         settings, clock=clock, snapshot_source=lambda: audits.snapshot().snapshot

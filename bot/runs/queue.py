@@ -25,13 +25,13 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
 
-from bot.errors import ConfigError, IamAuditError, InputError, StoreError
+from bot.model.errors import ConfigError, IamAuditError, InputError, StoreError
 from bot.store.queue_connection import queue_connection, translated_redis_errors
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "iam-audit-audits"
-JOB_FUNCTION = "bot.queue.run_audit_job"
+JOB_FUNCTION = "bot.runs.queue.run_audit_job"
 SELF = "self"  # the worker's own account (its credential chain), no role assumed
 DEFAULT_RESULT_TTL = 24 * 3600
 DEFAULT_REPORT_TTL = 7 * 24 * 3600
@@ -202,7 +202,7 @@ def _failure_sentence(job: Job) -> str:
     text = (job.latest_result().exc_string if job.latest_result() else "") or ""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     last = lines[-1] if lines else "the audit job failed"
-    for prefix in ("bot.errors.", "builtins."):
+    for prefix in ("bot.model.errors.", "builtins."):
         last = last.removeprefix(prefix)
     return last
 
@@ -211,7 +211,8 @@ def _failure_sentence(job: Job) -> str:
 
 
 class QueuedAccountAudits:
-    """bot.audits.AccountAudits with ``run`` sent to the queue; everything else is delegated.
+    """bot.runs.account_audits.AccountAudits with ``run`` sent to the queue; everything else is
+    delegated.
 
     The job saves the report under the same store key (the audits' ``target``), so look-ups,
     caches and every replica see it as if this process had run it.
@@ -247,7 +248,7 @@ class QueuedAccountAudits:
         reuse_since: datetime | None,
         only: frozenset[str] = frozenset(),
     ) -> Any:
-        from bot.audits import AuditResult  # noqa: PLC0415 - keeps the worker's imports light
+        from bot.runs.account_audits import AuditResult  # noqa: PLC0415 - keeps the worker's imports light
 
         if reuse_since is not None:
             latest = self._inner.latest()
@@ -323,7 +324,7 @@ class WorkerSettings:
 
 def worker_settings(env: Mapping[str, str]) -> WorkerSettings:
     """Read and check the worker's environment; every problem is reported together."""
-    from bot.operations_config import parse_operations  # noqa: PLC0415 - avoids an import cycle
+    from bot.config.operations import parse_operations  # noqa: PLC0415 - avoids an import cycle
 
     problems: list[str] = []
     redis_url = env.get("REDIS_URL", "")

@@ -2,7 +2,7 @@
 
 Read from the environment (wins) and the config file's existing [aws] / [bot] tables, so one
 TOML file serves `serve`, `worker` and `audit --config` alike. Problems are appended to the
-caller's list, so bot.config reports them together with every other problem.
+caller's list, so bot.config.settings reports them together with every other problem.
 """
 
 from __future__ import annotations

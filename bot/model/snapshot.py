@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from bot.errors import InputError
+from bot.model.errors import InputError
 
 SNAPSHOT_SCHEMA = "iam-audit/snapshot/1"
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.errors import IamAuditError, StoreError
+from bot.model.errors import IamAuditError, StoreError
 from bot.store.base import Store
 from bot.store.lock_keeper import kept_alive
 

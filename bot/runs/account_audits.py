@@ -16,10 +16,10 @@ from datetime import datetime
 
 from bot.audit.config import AuditConfig, Suppression
 from bot.audit.engine import select_checks
-from bot.audit.model import AccountSnapshot
 from bot.audit.report import Report
-from bot.audit_workers import Auditor, inline_auditor
-from bot.errors import InputError
+from bot.model.errors import InputError
+from bot.model.snapshot import AccountSnapshot
+from bot.runs.workers import Auditor, inline_auditor
 from bot.store.base import Store, StoredReport
 
 log = logging.getLogger(__name__)

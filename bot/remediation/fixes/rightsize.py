@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.approvals.model import Target
-from bot.errors import InputError
-from bot.remediation.registry import Plan, Remediation, register
+from bot.model.errors import InputError
+from bot.remediation.plan import Plan, Remediation, register
 from bot.rightsize.proposal import PolicyEdit
 from bot.rightsize.text import edit_steps, edits_diff, proof_lines
 

@@ -13,8 +13,6 @@ from typing import Any
 
 from bot.audit.config import AuditConfig
 from bot.audit.engine import run_audit
-from bot.audit.model import AccountSnapshot
-from bot.audit.multi import AccountFailure, MultiAccountReport, combine
 from bot.aws.organizations import (
     DEFAULT_MAX_WORKERS,
     AssumeRoleOptions,
@@ -22,6 +20,8 @@ from bot.aws.organizations import (
     list_accounts,
     parse_account_ids,
 )
+from bot.model.snapshot import AccountSnapshot
+from bot.organizations.summary import AccountFailure, MultiAccountReport, combine
 
 ALL_ACCOUNTS = "all"
 

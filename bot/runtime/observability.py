@@ -31,7 +31,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from bot.errors import StoreError
+from bot.model.errors import StoreError
 
 MASK = "***"
 
@@ -354,7 +354,8 @@ def _ops_handler(health: Health, metrics: Callable[[], tuple[bytes, str]]):
 def instrument_services(services: Any, metrics: Metrics | None = None) -> Metrics:
     """Feed the metrics from a running bot: audits, AWS error answers, Slack failures.
 
-    ``services`` is bot.services.Services (typed loosely: this module must not pull in Slack).
+    ``services`` is bot.runtime.services.Services (typed loosely: this module must not pull in
+    Slack).
     """
     from bot.aws.error_metrics import install_aws_error_counter  # noqa: PLC0415
 
@@ -407,7 +408,8 @@ def start_operations(
 ) -> OperationsRuntime:
     """Log format, metrics, and (when the bot has no HTTP server: Socket Mode) /healthz+/metrics.
 
-    ``settings`` is bot.config.Settings; ``serve_http`` says whether this process must open the
+    ``settings`` is bot.config.settings.Settings; ``serve_http`` says whether this process must
+    open the
     port itself. A JSON log format replaces the plain stderr handlers installed at start.
     """
     options = settings.operations
@@ -419,7 +421,7 @@ def start_operations(
         configure_logging(logging.getLevelName(root.level), log_format="json")
     runtime = OperationsRuntime(instrument_services(services) if options.metrics else None)
     if runtime.metrics is not None and options.queued:
-        from bot.queue import AuditQueue  # noqa: PLC0415 - rq only in queue mode
+        from bot.runs.queue import AuditQueue  # noqa: PLC0415 - rq only in queue mode
 
         queue = AuditQueue(settings.redis_url)
         gauge = runtime.metrics.queued

@@ -1,6 +1,6 @@
 """Builds the approvals desk from Settings: stores, audit trail, AWS executor, impact and lint.
 
-Kept apart from bot/services.py so the approvals feature plugs in with one line there.
+Kept apart from bot/runtime/services.py so the approvals feature plugs in with one line there.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Any
 from bot.approvals.catalogue import PolicyCatalogue, load_catalogue
 from bot.approvals.desk import ApprovalDesk, Executor
 from bot.approvals.rules import ApprovalRules
-from bot.audit.model import AccountSnapshot
-from bot.config import Settings
-from bot.errors import CollectionError, InputError, RemediationError
+from bot.config.settings import Settings
 from bot.iam.effective import PermissionIndex
 from bot.iam.impact import PolicyChange, change_impact
-from bot.remediation.registry import MAX_SIMULATED_MEMBERS, Plan
+from bot.model.errors import CollectionError, InputError, RemediationError
+from bot.model.snapshot import AccountSnapshot
+from bot.remediation.plan import MAX_SIMULATED_MEMBERS, Plan
 from bot.store.approvals import make_approval_store
 from bot.store.audit_log import AuditEntry, make_audit_log
 

@@ -22,10 +22,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.digest.run import DigestOutcome, DigestRunner, approval_counts_source, runner_id
 from bot.digest.schedule import DigestSchedule, schedule_from_config
-from bot.digests import DigestOutcome, DigestRunner, approval_counts_source, runner_id
-from bot.errors import IamAuditError, InputError, StoreError
 from bot.mfa_campaign.runner import CampaignRun, MfaCampaignRunner, Proposer
+from bot.model.errors import IamAuditError, InputError, StoreError
 from bot.store.digests import DigestStore, make_digest_store
 
 log = logging.getLogger(__name__)
@@ -292,7 +292,7 @@ def build_digest_scheduler(
     campaign = MfaCampaignRunner(
         store=store, snapshot=snapshot, poster=poster, clock=services.clock, proposer=proposer
     )
-    from bot.organization_audits import digest_accounts  # noqa: PLC0415 - boto3 only when serving
+    from bot.organizations.member_audits import digest_accounts  # noqa: PLC0415 - boto3 only when serving
 
     runner = DigestRunner(
         accounts=digest_accounts(services),

@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.approvals.rules import ApprovalRules, id_list, parse_approval_rules, parse_slack_ids
+from bot.config.operations import OperationsOptions, parse_operations
 from bot.digest.schedule import DigestSchedule, schedule_from_config
-from bot.errors import ConfigError, InputError
-from bot.observability import redact
-from bot.operations_config import OperationsOptions, parse_operations
-from bot.safe_parse import UnsafeInput, parse_toml
+from bot.model.errors import ConfigError, InputError
+from bot.model.safe_parse import UnsafeInput, parse_toml
+from bot.runtime.observability import redact
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -85,7 +85,7 @@ class Settings:
     config_file: str = ""
     audit_config: dict[str, Any] = field(default_factory=dict, repr=False)
     approvals: ApprovalRules = field(default_factory=ApprovalRules)  # who requests / approves
-    # accounts, member role, queue, log format, metrics (bot/operations_config.py)
+    # accounts, member role, queue, log format, metrics (bot/config/operations.py)
     operations: OperationsOptions = field(default_factory=OperationsOptions)
     # The file's [digest] table as written (schedule_from_config(env, digest_config) applies the
     # IAM_AUDIT_DIGEST_* overrides) and the schedule it gave at load time, both validated.

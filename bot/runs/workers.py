@@ -27,9 +27,9 @@ from typing import Any, Protocol
 
 from bot.audit.config import AuditConfig
 from bot.audit.engine import run_audit
-from bot.audit.model import AccountSnapshot
 from bot.audit.report import Report
-from bot.errors import IamAuditError
+from bot.model.errors import IamAuditError
+from bot.model.snapshot import AccountSnapshot
 
 log = logging.getLogger(__name__)
 

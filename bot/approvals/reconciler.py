@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from bot.errors import IamAuditError
+from bot.model.errors import IamAuditError
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """The bot's audits of member accounts: one cached pipeline per account, many at once.
 
 `/iam-audit audit account <id|all>` enters each member account through the configured role
-(org_role + ExternalId) and runs the usual collect -> audit -> cache pipeline (bot/audits.py) with
+(org_role + ExternalId) and runs the usual collect -> audit -> cache pipeline
+(bot/runs/account_audits.py) with
 the account id as the cache key, so `status <id>`, paging and App Home read per-account reports
 like the bot's own. Accounts are audited on a bounded pool (account_workers); one account that
 cannot be entered becomes an error entry while the others complete. Each account takes the same
@@ -24,15 +25,15 @@ from typing import Any
 
 from bot.audit.config import AuditConfig
 from bot.audit.engine import select_checks
-from bot.audit.model import AccountSnapshot
-from bot.audit.multi import AccountFailure, MultiAccountReport, combine
 from bot.audit.report import Report
-from bot.audit_workers import Auditor, inline_auditor
-from bot.audits import AccountAudits, AuditResult, SnapshotSource
 from bot.aws.organizations import AssumeRoleOptions, RoleAssumer, fan_out, list_accounts
-from bot.errors import IamAuditError, InputError, StoreError
-from bot.jobs import LOCK_WAIT_TTLS, lock_name
-from bot.operations_config import OperationsOptions
+from bot.config.operations import OperationsOptions
+from bot.model.errors import IamAuditError, InputError, StoreError
+from bot.model.snapshot import AccountSnapshot
+from bot.organizations.summary import AccountFailure, MultiAccountReport, combine
+from bot.runs.account_audits import AccountAudits, AuditResult, SnapshotSource
+from bot.runs.jobs import LOCK_WAIT_TTLS, lock_name
+from bot.runs.workers import Auditor, inline_auditor
 from bot.store.base import Store, StoredReport
 from bot.store.lock_keeper import kept_alive
 
@@ -105,7 +106,7 @@ class OrganizationAudits:
         auditor: Auditor = inline_auditor,
     ) -> None:
         self._operations = operations
-        # The bot's audit worker pool (bot.audit_workers), shared with the single-account path:
+        # The bot's audit worker pool (bot.runs.workers), shared with the single-account path:
         # member-account checks run there too, never on the threads that ack Slack.
         self._auditor = auditor
         self._session_factory = session
@@ -363,7 +364,7 @@ def build_organization(
     lock_poll_seconds: float = 1.0,
 ) -> OrganizationAudits:
     """Wire from Services: its store, audit config and clock; the hub session from Settings."""
-    from bot.services import audit_config, default_snapshot_source  # noqa: PLC0415 - no cycle
+    from bot.runtime.services import audit_config, default_snapshot_source  # noqa: PLC0415 - no cycle
 
     settings = services.settings
 

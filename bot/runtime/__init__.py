@@ -1,0 +1,1 @@
+"""The running process: the composition root that wires adapters from settings, logs, metrics."""
