@@ -209,15 +209,23 @@ def write_output(text: str, path: str | None) -> None:
 
     Every output passes :func:`safe_for_output` (bidi controls and lone surrogates made visible),
     and a file is written whole or not at all: a temporary file beside it, then renamed, so a
-    failure never leaves an empty or half-written report behind.
+    failure never leaves an empty or half-written report behind. A symlink is followed (the
+    link stays, its target is rewritten), and what is not a regular file (``/dev/null``, a FIFO,
+    ``/dev/stderr``) is written to in place: renaming over it would replace the device itself.
     """
     text = safe_for_output(text)
     if path in (None, STDIO):
         _write_stdout(text)
         return
     file = Path(path)
-    temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+    temporary: Path | None = None
     try:
+        if file.exists() and not file.resolve().is_file():
+            with file.open("w", encoding="utf-8") as stream:
+                stream.write(text)
+            return
+        file = file.resolve() if file.is_symlink() else file
+        temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, file)
     except FileNotFoundError:
@@ -229,7 +237,8 @@ def write_output(text: str, path: str | None) -> None:
     except OSError as exc:
         raise InputError(f"cannot write {file}: {exc.strerror or exc}") from None
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
 
 
 def _write_stdout(text: str) -> None:

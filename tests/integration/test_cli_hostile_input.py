@@ -287,3 +287,43 @@ def test_a_credential_report_with_a_garbage_date_is_refused_naming_user_and_colu
     code, out, err = run(capsys, "audit", "--gaad", gaad_path, "--credential-report", report_path)
     assert_one_line_exit_2(code, err, "report.csv", "'alice'", column, value)
     assert out == ""
+
+
+def test_output_to_a_fifo_writes_through_it_and_leaves_it_a_fifo(tmp_path: Path) -> None:
+    # `--output /dev/null` used to rename a temporary file over the device (as root, for real).
+    import stat
+    import threading
+
+    from bot.clicmd._common import write_output
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text(encoding="utf-8")))
+    reader.start()
+    write_output("report text\n", str(fifo))
+    reader.join(timeout=10)
+    assert received == ["report text\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_output_through_a_symlink_keeps_the_link_and_rewrites_its_target(tmp_path: Path) -> None:
+    from bot.clicmd._common import write_output
+
+    target = tmp_path / "real.json"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "latest.json"
+    link.symlink_to(target)
+    write_output("new", str(link))
+    assert link.is_symlink()
+    assert target.read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest.json", "real.json"]
+
+
+def test_output_to_dev_null_leaves_the_device_in_place() -> None:
+    import stat
+
+    from bot.clicmd._common import write_output
+
+    write_output("discarded", os.devnull)
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
