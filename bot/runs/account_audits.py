@@ -7,19 +7,27 @@ locks and caches are keyed by that target so the key is known before anything is
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from bot.audit.config import AuditConfig, Suppression
 from bot.audit.engine import select_checks
 from bot.audit.report import Report
 from bot.model.errors import InputError
 from bot.model.snapshot import AccountSnapshot
-from bot.runs.workers import Auditor, inline_auditor
+from bot.runs.workers import (
+    Auditor,
+    PortableSource,
+    ProcessAuditor,
+    SaveTo,
+    inline_auditor,
+    report_id_for,
+)
 from bot.store.base import Store, StoredReport
 
 log = logging.getLogger(__name__)
@@ -48,6 +56,15 @@ class CachedSnapshot:
     saved_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class _PickledSnapshot:
+    """The snapshot a worker process collected, as it sent it: unpickled on first use (a
+    command that needs it), not as the audit goes on."""
+
+    blob: bytes
+    saved_at: datetime
+
+
 class AccountAudits:
     """Runs the pipeline for one target and reads back what it cached."""
 
@@ -63,7 +80,10 @@ class AccountAudits:
         after_audit: Iterable[Callable[[AuditResult], None]] = (),
         auditor: Auditor = inline_auditor,
         extra_suppressions: Callable[[datetime], tuple[Suppression, ...]] | None = None,
+        worker_redis_url: str = "",
     ) -> None:
+        """``worker_redis_url``: the Redis ``store`` is a client of, when worker processes may
+        save there themselves (the JSON of a large snapshot or report is then made there)."""
         self.target = target
         self._source = source
         self._store = store
@@ -73,11 +93,12 @@ class AccountAudits:
         self._after = list(after_audit)
         self._auditor = auditor
         self._extra_suppressions = extra_suppressions
+        self._worker_redis_url = worker_redis_url
         # Parsed copies of what the store holds: a large report or snapshot takes a while to
         # parse, and every status / mfa / click would otherwise parse it again.
         self._parsed_lock = threading.Lock()
         self._reports: OrderedDict[str, tuple[Report, StoredReport]] = OrderedDict()
-        self._snapshot: CachedSnapshot | None = None
+        self._snapshot: CachedSnapshot | _PickledSnapshot | None = None
 
     def for_target(self, target: str, source: SnapshotSource) -> AccountAudits:
         """The same pipeline (store, config, clock, TTL) for another account: one bot auditing
@@ -91,6 +112,7 @@ class AccountAudits:
             ttl_seconds=self._ttl,
             auditor=self._auditor,
             extra_suppressions=self._extra_suppressions,
+            worker_redis_url=self._worker_redis_url,
         )
 
     def warm_up(self) -> None:
@@ -119,6 +141,24 @@ class AccountAudits:
                 report = Report.from_dict(cached.data)
                 if not only or set(only) <= set(report.checks):
                     return AuditResult(cached.report_id, report, cached.saved_at, reused=True)
+        if isinstance(self._auditor, ProcessAuditor):
+            report_id, report, data, text, now = self._run_in_workers(self._auditor, progress, only)
+        else:
+            report_id, report, data, now = self._run_here(progress, only)
+            text = ""
+        self._remember(report_id, (report, StoredReport(report_id, self.target, data, now)))
+        result = AuditResult(report_id, report, now, report_json=text)
+        for hook in self._after:
+            try:
+                hook(result)
+            except Exception:  # a failed App Home refresh must not fail the audit itself
+                log.exception("after-audit hook failed for %s", self.target)
+        return result
+
+    def _run_here(
+        self, progress: Callable[[str], None], only: frozenset[str]
+    ) -> tuple[str, Report, dict[str, Any], datetime]:
+        """Every step in this process (the CLI, RQ workers, tests without a pool)."""
         progress("collecting")
         snapshot = self._source(self._clock())
         now = self._clock()
@@ -129,7 +169,6 @@ class AccountAudits:
         with self._parsed_lock:
             self._snapshot = CachedSnapshot(snapshot, now)
         progress("auditing")
-        # The CPU-heavy step; with a ProcessAuditor it runs outside this interpreter.
         output = self._auditor(
             snapshot,
             config=self._config_at(now),
@@ -138,7 +177,7 @@ class AccountAudits:
             snapshot_data=snapshot_data,
         )
         report = output.report
-        report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        report_id = report_id_for(report, now)
         data = output.report_data if output.report_data is not None else report.to_dict()
         self._store.save_report(
             report_id=report_id,
@@ -147,14 +186,52 @@ class AccountAudits:
             saved_at=now,
             ttl_seconds=self._ttl,
         )
-        self._remember(report_id, (report, StoredReport(report_id, self.target, data, now)))
-        result = AuditResult(report_id, report, now, report_json=output.report_json)
-        for hook in self._after:
-            try:
-                hook(result)
-            except Exception:  # a failed App Home refresh must not fail the audit itself
-                log.exception("after-audit hook failed for %s", self.target)
-        return result
+        return report_id, report, data, now
+
+    def _run_in_workers(
+        self, pool: ProcessAuditor, progress: Callable[[str], None], only: frozenset[str]
+    ) -> tuple[str, Report, dict[str, Any], str, datetime]:
+        """The same steps with the CPU-heavy ones in worker processes: this interpreter (the one
+        that acks Slack) only receives bytes and unpickles what it keeps."""
+        save_to = (
+            SaveTo(self._worker_redis_url, self.target, self._ttl)
+            if self._worker_redis_url
+            else None
+        )
+        progress("collecting")
+        now = self._clock()
+        if isinstance(self._source, PortableSource):
+            collected = pool.collect(self._source, now=now, save_to=save_to)
+        else:  # a source that only runs here (a closure, a test's fake): send its snapshot over
+            collected = pool.collect(self._source(now), now=now, save_to=save_to)
+        if collected.data_blob is not None:  # the in-process store: it keeps the plain data
+            self._store.save_snapshot(
+                account_id=self.target,
+                data=pickle.loads(collected.data_blob),  # noqa: S301 - from our own worker
+                saved_at=now,
+                ttl_seconds=self._ttl,
+            )
+        with self._parsed_lock:
+            self._snapshot = _PickledSnapshot(collected.snapshot_blob, now)
+        progress("auditing")
+        audited = pool.audit_collected(
+            collected,
+            config=self._config_at(now),
+            now=now,
+            only=sorted(only) or None,
+            save_to=save_to,
+        )
+        report = pickle.loads(audited.report_blob)  # noqa: S301 - from our own worker
+        data = pickle.loads(audited.data_blob)  # noqa: S301 - from our own worker
+        if save_to is None:
+            self._store.save_report(
+                report_id=audited.report_id,
+                account_id=self.target,
+                data=data,
+                saved_at=now,
+                ttl_seconds=self._ttl,
+            )
+        return audited.report_id, report, data, audited.report_json, now
 
     def _config_at(self, now: datetime) -> AuditConfig:
         """The config file's settings plus the suppressions approved from Slack still in force."""
@@ -192,6 +269,9 @@ class AccountAudits:
         saved_at = self._store.snapshot_saved_at(self.target)
         with self._parsed_lock:
             if saved_at and self._snapshot and self._snapshot.saved_at == saved_at:
+                if isinstance(self._snapshot, _PickledSnapshot):
+                    snapshot = pickle.loads(self._snapshot.blob)  # noqa: S301 - our worker's
+                    self._snapshot = CachedSnapshot(snapshot, saved_at)
                 return self._snapshot
         stored = self._store.latest_snapshot(self.target)
         if stored is None:

@@ -2,10 +2,17 @@
 
 A 10,000-principal audit is tens of seconds of pure-Python CPU. Run on a thread of the bot's
 own interpreter it competes for the GIL with Bolt's listener threads, and acks slow down past
-Slack's 3 s budget under load. In the single-process mode the bot hands the CPU-heavy step
-(``run_audit`` over a collected snapshot) to a small pool of worker processes; collection (AWS
-I/O) and the Slack replies stay on the bot's threads. In queue mode RQ workers already run audits
-in their own processes and use :func:`inline_auditor`.
+Slack's 3 s budget under load. Even the steps around the checks count: turning a large snapshot
+into plain data for the store is a tenth of a second of Python per audit, and any CPU-bound
+thread makes every ack wait its turn for the GIL several times. So in the single-process mode
+the bot hands the whole pipeline to a small pool of worker processes, in two calls:
+:meth:`ProcessAuditor.collect` (collect the snapshot when the source can run there, serialise it,
+save it when the store is Redis) and :meth:`ProcessAuditor.audit_collected` (the checks, the
+report's data and JSON, saved when the store is Redis). Between the two the bot says "auditing",
+as before. Only bytes cross back (pickled once, in the worker), so the bot's interpreter copies
+them instead of building objects; it unpickles a snapshot only when a command asks for it.
+In queue mode RQ workers already run audits in their own processes and use
+:func:`inline_auditor`.
 
 Worker processes are started with the ``spawn`` method: the bot has threads (Bolt, the
 scheduler), and forking a threaded process can copy a held lock into the child.
@@ -17,13 +24,15 @@ import json
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 
 from bot.audit.config import AuditConfig
 from bot.audit.engine import run_audit
@@ -32,6 +41,47 @@ from bot.model.errors import IamAuditError
 from bot.model.snapshot import AccountSnapshot
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class PortableSource:
+    """A snapshot source a worker process can run itself: picklable (plain settings, no open
+    connection, no closure), so collecting and parsing the account happens outside the bot's
+    interpreter. Subclasses implement ``__call__(now) -> AccountSnapshot``; any other callable
+    source is run by the bot, which then sends the snapshot over."""
+
+    def __call__(self, now: datetime) -> AccountSnapshot:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What the bot gets back from :meth:`ProcessAuditor.collect`: bytes, cheap to receive."""
+
+    snapshot_blob: bytes  # the pickled AccountSnapshot, sent back to the worker that audits it
+    account_id: str
+    data_blob: bytes | None  # the pickled snapshot.to_dict(), when the bot's store must save it
+
+
+@dataclass(frozen=True, slots=True)
+class Audited:
+    """What the bot gets back from :meth:`ProcessAuditor.audit_collected`."""
+
+    report_id: str
+    report_blob: bytes  # the pickled Report
+    data_blob: bytes  # the pickled report.to_dict() (the store's and the report cache's form)
+    report_json: str  # the indented JSON attached to the Slack result
+
+
+@dataclass(frozen=True, slots=True)
+class SaveTo:
+    """Where a worker saves what it made itself: the Redis store shared with the bot. Without
+    one (the in-process store) the bot saves the data the worker sends back."""
+
+    redis_url: str
+    target: str
+    ttl_seconds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +145,69 @@ def _audit_in_worker(
     return data, json.dumps(data, indent=2)
 
 
+def _blob(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_STORES: dict[str, Any] = {}
+
+
+def _worker_store(redis_url: str) -> Any:
+    """The worker's own client of the bot's Redis (one per process, connected on first use)."""
+    from bot.store import make_store  # noqa: PLC0415 - redis only when configured
+
+    if redis_url not in _STORES:
+        _STORES[redis_url] = make_store(redis_url, clock=lambda: datetime.now(UTC))
+    return _STORES[redis_url]
+
+
+def report_id_for(report: Report, now: datetime) -> str:
+    """A new report's cache key: the account, the audit's time, and a random suffix."""
+    return f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _collect_in_worker(
+    source: PortableSource | bytes, now: datetime, save_to: SaveTo | None
+) -> Collected:
+    """In the worker: collect (or unpickle what the bot collected), serialise, save to Redis."""
+    if isinstance(source, bytes):
+        snapshot = pickle.loads(source)  # noqa: S301 - pickled by the bot itself
+        snapshot_blob = source
+    else:
+        snapshot = source(now)
+        snapshot_blob = _blob(snapshot)
+    data = snapshot.to_dict()
+    if save_to is not None:
+        _worker_store(save_to.redis_url).save_snapshot(
+            account_id=save_to.target, data=data, saved_at=now, ttl_seconds=save_to.ttl_seconds
+        )
+        return Collected(snapshot_blob, snapshot.account_id, None)
+    return Collected(snapshot_blob, snapshot.account_id, _blob(data))
+
+
+def _audit_collected_in_worker(
+    snapshot_blob: bytes,
+    config: AuditConfig,
+    now: datetime,
+    only: list[str] | None,
+    save_to: SaveTo | None,
+) -> Audited:
+    """In the worker: the checks, the report's data and JSON, saved to Redis when shared."""
+    snapshot = pickle.loads(snapshot_blob)  # noqa: S301 - made by this pool's collect
+    report = run_audit(snapshot, config=config, now=now, only=only)
+    report_id = report_id_for(report, now)
+    data = report.to_dict()
+    if save_to is not None:
+        _worker_store(save_to.redis_url).save_report(
+            report_id=report_id,
+            account_id=save_to.target,
+            data=data,
+            saved_at=now,
+            ttl_seconds=save_to.ttl_seconds,
+        )
+    return Audited(report_id, _blob(report), _blob(data), json.dumps(data, indent=2))
+
+
 WORKER_NICENESS = 10  # below the bot's own priority: acks first, audits with what is left
 
 
@@ -154,9 +267,37 @@ class ProcessAuditor:
     ) -> AuditOutput:
         selected = sorted(only) if only else None
         sent = snapshot_data if snapshot_data is not None else snapshot
+        data, text = self._submit(_audit_in_worker, sent, config, now, selected)
+        return AuditOutput(Report.from_dict(data), text, data)
+
+    def collect(
+        self, source: PortableSource | AccountSnapshot, *, now: datetime, save_to: SaveTo | None
+    ) -> Collected:
+        """Step 1 in a worker: the snapshot (collected there when the source can run there),
+        its plain data, saved to Redis when ``save_to`` says so."""
+        sent = source if isinstance(source, PortableSource) else _blob(source)
+        return self._submit(_collect_in_worker, sent, now, save_to)
+
+    def audit_collected(
+        self,
+        collected: Collected,
+        *,
+        config: AuditConfig,
+        now: datetime,
+        only: Iterable[str] | None,
+        save_to: SaveTo | None,
+    ) -> Audited:
+        """Step 2 in a worker: the checks over what :meth:`collect` made."""
+        selected = sorted(only) if only else None
+        return self._submit(
+            _audit_collected_in_worker, collected.snapshot_blob, config, now, selected, save_to
+        )
+
+    def _submit(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work`` in a worker and wait; a worker that dies is an error said to the user,
+        never a hang: the pool notices the dead process and fails every call it was running."""
         try:
-            future = self._executor().submit(_audit_in_worker, sent, config, now, selected)
-            data, text = future.result()
+            return self._executor().submit(work, *args).result()
         except BrokenProcessPool as exc:
             # A worker died (out of memory, killed): start a fresh pool for the next audit.
             with self._guard:
@@ -165,7 +306,6 @@ class ProcessAuditor:
             raise IamAuditError(
                 "the audit worker process stopped unexpectedly (out of memory?); try again"
             ) from exc
-        return AuditOutput(Report.from_dict(data), text, data)
 
     def shutdown(self) -> None:
         with self._guard:

@@ -16,7 +16,7 @@ from bot.config.settings import Settings
 from bot.model.snapshot import AccountSnapshot
 from bot.runs.account_audits import AccountAudits, SnapshotSource
 from bot.runs.jobs import AuditJobs
-from bot.runs.workers import Auditor, ProcessAuditor, inline_auditor
+from bot.runs.workers import Auditor, PortableSource, ProcessAuditor, inline_auditor
 from bot.slack.authorization import Authorizer
 from bot.slack.delivery import Delivery, make_web_client
 from bot.store import Store, make_store
@@ -69,46 +69,52 @@ class Services:
         return frozenset(self.remediations)
 
 
-def default_snapshot_source(settings: Settings) -> SnapshotSource:
-    """The demo account, or the live account of the configured profile / credential chain."""
-    if settings.demo:
+@dataclass(frozen=True)
+class SettingsSource(PortableSource):
+    """The demo account, or the live account of a profile / the credential chain: plain
+    settings, so an audit worker process collects (and parses) the account itself."""
 
-        def demo(now: datetime) -> AccountSnapshot:
+    demo: bool
+    aws_profile: str = ""
+    aws_region: str = ""
+    last_accessed_workers: int = 0
+
+    def __call__(self, now: datetime) -> AccountSnapshot:
+        if self.demo:
             from bot.aws.demo import build_demo_snapshot  # noqa: PLC0415 - moto only when used
 
-            return _with_usage(settings, build_demo_snapshot(now=now))
-
-        return demo
-
-    def live(now: datetime) -> AccountSnapshot:
+            return self._with_usage(build_demo_snapshot(now=now))
         from bot.aws.access_analyzer import AnalyzerScope  # noqa: PLC0415
         from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 only when used
         from bot.aws.session import make_session  # noqa: PLC0415
 
-        session = make_session(
-            profile=settings.aws_profile or None, region=settings.aws_region or None
-        )
-        return _with_usage(
-            settings, collect_snapshot(session, now=now, access_analyzer=AnalyzerScope())
-        )
+        session = make_session(profile=self.aws_profile or None, region=self.aws_region or None)
+        return self._with_usage(collect_snapshot(session, now=now, access_analyzer=AnalyzerScope()))
 
-    return live
+    def _with_usage(self, snapshot: AccountSnapshot) -> AccountSnapshot:
+        """With IAM_AUDIT_LAST_ACCESSED_WORKERS > 0: add service last-accessed data (for
+        principal.unused_services and the digest's right-sizing line)."""
+        if self.last_accessed_workers <= 0:
+            return snapshot
+        from bot.aws.last_accessed import add_last_accessed  # noqa: PLC0415 - boto3 when used
+
+        return add_last_accessed(
+            snapshot,
+            demo=self.demo,
+            profile=self.aws_profile or None,
+            region=self.aws_region or None,
+            workers=self.last_accessed_workers,
+        )[0]
 
 
-def _with_usage(settings: Settings, snapshot: AccountSnapshot) -> AccountSnapshot:
-    """With IAM_AUDIT_LAST_ACCESSED_WORKERS > 0: add service last-accessed data (for
-    principal.unused_services and the digest's right-sizing line)."""
-    if settings.last_accessed_workers <= 0:
-        return snapshot
-    from bot.aws.last_accessed import add_last_accessed  # noqa: PLC0415 - boto3 when used
-
-    return add_last_accessed(
-        snapshot,
+def default_snapshot_source(settings: Settings) -> SnapshotSource:
+    """The demo account, or the live account of the configured profile / credential chain."""
+    return SettingsSource(
         demo=settings.demo,
-        profile=settings.aws_profile or None,
-        region=settings.aws_region or None,
-        workers=settings.last_accessed_workers,
-    )[0]
+        aws_profile=settings.aws_profile,
+        aws_region=settings.aws_region,
+        last_accessed_workers=settings.last_accessed_workers,
+    )
 
 
 def target_name(settings: Settings) -> str:
@@ -139,6 +145,9 @@ def build_services(
 
     ``audit_processes``: worker processes that run the checks (default: one per audit worker;
     0 runs them on the audit threads, as the CLI does)."""
+    # Worker processes save to Redis themselves only when it is the store built here (a test's
+    # own store stays the only one written).
+    worker_redis_url = settings.redis_url if store is None else ""
     store = store or make_store(settings.redis_url, clock=clock)
     client = make_web_client(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, sleep=sleep
@@ -168,6 +177,7 @@ def build_services(
         config=audit_config(settings),
         clock=clock,
         ttl_seconds=settings.report_ttl_seconds,
+        worker_redis_url=worker_redis_url,
     )
     if settings.operations.queued:
         # IAM_AUDIT_QUEUE=rq: audits run as RQ jobs in `iam-audit worker` processes.
