@@ -30,6 +30,7 @@ from bot.slack.blocks import (
     notice_message,
     progress_message,
 )
+from bot.slack.home import HomeTab
 from commands.audit_replies import ProgressMessage, parse_args
 from commands.request import CommandRequest
 
@@ -188,8 +189,6 @@ class OrganizationProgress:
 
 def _refresh_home(services: Services) -> None:
     """Member audits change the cross-account App Home: republish it for those who opened it."""
-    from bot.slack.home import HomeTab  # noqa: PLC0415 - home imports this module's neighbours
-
     try:
         HomeTab(services).refresh_all()
     except IamAuditError as exc:
