@@ -94,3 +94,29 @@ def test_inline_auditor_leaves_the_json_to_the_caller(snapshot) -> None:
 def test_a_process_auditor_needs_a_process() -> None:
     with pytest.raises(ValueError, match="at least one"):
         ProcessAuditor(0)
+
+
+class _ExitsWhenUnpickled:
+    """A snapshot blob whose loading kills the worker: it dies in the audit step itself."""
+
+    def __reduce__(self):
+        return (os._exit, (9,))
+
+
+def test_a_worker_dying_in_the_audit_step_is_an_audit_error(snapshot) -> None:
+    import pickle
+
+    from bot.runs.workers import Collected
+
+    pool = ProcessAuditor(1)
+    try:
+        doomed = Collected(pickle.dumps(_ExitsWhenUnpickled()), "x", None)
+        with pytest.raises(IamAuditError, match="stopped unexpectedly"):
+            pool.audit_collected(doomed, config=AuditConfig(), now=NOW, only=None, save_to=None)
+        collected = pool.collect(snapshot, now=NOW, save_to=None)
+        audited = pool.audit_collected(
+            collected, config=AuditConfig(), now=NOW, only=["root.mfa_disabled"], save_to=None
+        )
+        assert pickle.loads(audited.report_blob).findings
+    finally:
+        pool.shutdown()
