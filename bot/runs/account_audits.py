@@ -7,7 +7,6 @@ locks and caches are keyed by that target so the key is known before anything is
 from __future__ import annotations
 
 import logging
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -27,6 +26,7 @@ from bot.runs.workers import (
     SaveTo,
     inline_auditor,
     report_id_for,
+    unpickle,
 )
 from bot.store.base import Store, StoredReport
 
@@ -207,7 +207,7 @@ class AccountAudits:
         if collected.data_blob is not None:  # the in-process store: it keeps the plain data
             self._store.save_snapshot(
                 account_id=self.target,
-                data=pickle.loads(collected.data_blob),  # noqa: S301 - from our own worker
+                data=unpickle(collected.data_blob),
                 saved_at=now,
                 ttl_seconds=self._ttl,
             )
@@ -221,8 +221,8 @@ class AccountAudits:
             only=sorted(only) or None,
             save_to=save_to,
         )
-        report = pickle.loads(audited.report_blob)  # noqa: S301 - from our own worker
-        data = pickle.loads(audited.data_blob)  # noqa: S301 - from our own worker
+        report = unpickle(audited.report_blob)
+        data = unpickle(audited.data_blob)
         if save_to is None:
             self._store.save_report(
                 report_id=audited.report_id,
@@ -270,7 +270,7 @@ class AccountAudits:
         with self._parsed_lock:
             if saved_at and self._snapshot and self._snapshot.saved_at == saved_at:
                 if isinstance(self._snapshot, _PickledSnapshot):
-                    snapshot = pickle.loads(self._snapshot.blob)  # noqa: S301 - our worker's
+                    snapshot = unpickle(self._snapshot.blob)
                     self._snapshot = CachedSnapshot(snapshot, saved_at)
                 return self._snapshot
         stored = self._store.latest_snapshot(self.target)

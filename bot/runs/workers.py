@@ -20,6 +20,7 @@ scheduler), and forking a threaded process can copy a held lock into the child.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import multiprocessing
@@ -147,6 +148,32 @@ def _audit_in_worker(
 
 def _blob(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_gc_guard = threading.Lock()
+_gc_pauses = 0
+
+
+def unpickle(blob: bytes) -> Any:
+    """Load what a worker process sent, with the cyclic GC paused meanwhile.
+
+    A large report is hundreds of thousands of new objects; with the GC on, loading it runs
+    several full collections over the bot's whole heap (each one holds the GIL: every ack
+    waits). Paused, the new objects are examined once, later. Two loads at once share the pause.
+    """
+    global _gc_pauses  # noqa: PLW0603 - the one process-wide GC switch needs one count
+    with _gc_guard:
+        if _gc_pauses == 0 and not gc.isenabled():
+            return pickle.loads(blob)  # noqa: S301 - someone else turned the GC off: leave it
+        _gc_pauses += 1
+        gc.disable()
+    try:
+        return pickle.loads(blob)  # noqa: S301 - made by this pool's worker processes
+    finally:
+        with _gc_guard:
+            _gc_pauses -= 1
+            if _gc_pauses == 0:
+                gc.enable()
 
 
 _STORES: dict[str, Any] = {}

@@ -120,3 +120,21 @@ def test_a_worker_dying_in_the_audit_step_is_an_audit_error(snapshot) -> None:
         assert pickle.loads(audited.report_blob).findings
     finally:
         pool.shutdown()
+
+
+def test_unpickling_a_workers_bytes_leaves_the_gc_as_it_was() -> None:
+    import gc
+    import pickle
+
+    from bot.runs.workers import unpickle
+
+    blob = pickle.dumps({"findings": [{"n": i} for i in range(1000)]})
+    assert gc.isenabled()
+    assert unpickle(blob)["findings"][999] == {"n": 999}
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        unpickle(blob)
+        assert not gc.isenabled()  # turned off by someone else: not turned on behind their back
+    finally:
+        gc.enable()
