@@ -114,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="collect in the bot's interpreter (a source a worker process cannot run)",
     )
+    parser.add_argument(
+        "--redis-url",
+        default="",
+        help="the bot's store (e.g. redis://127.0.0.1:6379/14; its keys expire with the report"
+        " TTL); default: the in-process store",
+    )
     args = parser.parse_args(argv)
 
     synthetic = SyntheticSource(args.users, datetime.now(UTC))
@@ -129,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"ack latency of {args.requests} signed slash commands, {args.concurrency} concurrent,"
         f" with two audits of {args.users} users / {args.users // 2} roles running throughout"
-        f" ({'collected in the bot' if args.source_in_bot else 'collected where audited'}):"
+        f" ({'collected in the bot' if args.source_in_bot else 'collected where audited'},"
+        f" {'Redis' if args.redis_url else 'in-process'} store):"
     )
     for result in results:
         print(
@@ -154,6 +161,7 @@ def measure(args: argparse.Namespace, source, mode: str, processes: int) -> Meas
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": mock.base_url,
             "IAM_AUDIT_WORKERS": "2",
+            **({"REDIS_URL": args.redis_url} if args.redis_url else {}),
         }
     )
     audits_done = 0
