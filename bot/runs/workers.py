@@ -151,29 +151,35 @@ def _blob(value: Any) -> bytes:
 
 
 _gc_guard = threading.Lock()
-_gc_pauses = 0
+_gc_loads = 0
+_gc_thresholds = gc.get_threshold()
+NO_FULL_COLLECTION = 1 << 30  # gen1 collections before a full one: never, while loading
 
 
 def unpickle(blob: bytes) -> Any:
-    """Load what a worker process sent, with the cyclic GC paused meanwhile.
+    """Load what a worker process sent without full collections of the bot's heap meanwhile.
 
-    A large report is hundreds of thousands of new objects; with the GC on, loading it runs
-    several full collections over the bot's whole heap (each one holds the GIL: every ack
-    waits). Paused, the new objects are examined once, later. Two loads at once share the pause.
+    A large report is hundreds of thousands of new objects. Loaded with the GC as it is, their
+    count crosses the full-collection trigger again and again, and each full collection walks
+    the bot's whole heap holding the GIL: every ack waits (a 60 ms load took 270 ms). Meanwhile
+    only the young generations are collected, in their usual small steps; the one full
+    collection the new objects call for comes later, as it would have anyway. Turning the GC
+    off instead would make one long young collection of them all. Loads at once share this.
     """
-    global _gc_pauses  # noqa: PLW0603 - the one process-wide GC switch needs one count
+    global _gc_loads, _gc_thresholds  # noqa: PLW0603 - one process-wide GC setting, one count
     with _gc_guard:
-        if _gc_pauses == 0 and not gc.isenabled():
-            return pickle.loads(blob)  # noqa: S301 - someone else turned the GC off: leave it
-        _gc_pauses += 1
-        gc.disable()
+        if _gc_loads == 0:
+            _gc_thresholds = gc.get_threshold()
+            young, middle = _gc_thresholds[0], _gc_thresholds[1]
+            gc.set_threshold(young, middle, NO_FULL_COLLECTION)
+        _gc_loads += 1
     try:
         return pickle.loads(blob)  # noqa: S301 - made by this pool's worker processes
     finally:
         with _gc_guard:
-            _gc_pauses -= 1
-            if _gc_pauses == 0:
-                gc.enable()
+            _gc_loads -= 1
+            if _gc_loads == 0:
+                gc.set_threshold(*_gc_thresholds)
 
 
 _STORES: dict[str, Any] = {}

@@ -129,12 +129,22 @@ def test_unpickling_a_workers_bytes_leaves_the_gc_as_it_was() -> None:
     from bot.runs.workers import unpickle
 
     blob = pickle.dumps({"findings": [{"n": i} for i in range(1000)]})
-    assert gc.isenabled()
+    before = gc.get_threshold()
     assert unpickle(blob)["findings"][999] == {"n": 999}
+    assert gc.get_threshold() == before
     assert gc.isenabled()
-    gc.disable()
-    try:
-        unpickle(blob)
-        assert not gc.isenabled()  # turned off by someone else: not turned on behind their back
-    finally:
-        gc.enable()
+
+
+def test_loads_at_once_restore_the_gc_thresholds_after_the_last() -> None:
+    import gc
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.runs.workers import unpickle
+
+    blob = pickle.dumps([{"n": i, "tags": [i]} for i in range(20_000)])
+    before = gc.get_threshold()
+    with ThreadPoolExecutor(4) as pool:
+        loaded = list(pool.map(unpickle, [blob] * 8))
+    assert all(len(items) == 20_000 for items in loaded)
+    assert gc.get_threshold() == before
