@@ -204,7 +204,10 @@ class Access:
     boundary_blocks: bool = False
 
     def policies(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(g.policy for g in self.granted_by))
+        granted = self.granted_by
+        if len(granted) == 1:  # the common case, asked for every finding's evidence
+            return (granted[0].policy,)
+        return tuple(dict.fromkeys([g.policy for g in granted]))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -793,6 +796,8 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         )
         self._lists: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
         self._space: ActionSpace | None = None
+        # Per-index results other modules share between checks (e.g. privesc's target finder).
+        self.memo: dict[Any, Any] = {}
 
     @property
     def space(self) -> ActionSpace:
@@ -949,6 +954,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         index, so without this the whole cache waits for a full garbage collection."""
         self._built.clear()
         self._views.clear()
+        self.memo.clear()
         self._resolved.clear()
         self._by_statements.clear()
         self._parsed.clear()

@@ -105,7 +105,10 @@ class HeldMethod:
     enables: str = ""
 
     def policies(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(p for a in self.accesses for p in a.policies()))
+        accesses = self.accesses
+        if len(accesses) == 1:
+            return accesses[0].policies()
+        return tuple(dict.fromkeys([p for a in accesses for p in a.policies()]))
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -240,9 +243,9 @@ class TargetFinder:
         key = (id(target.view), id(holder.view))
         found = self._richer.get(key)
         if found is None:
-            mine = allow_patterns(holder)
-            found = "*" not in mine and any(
-                pattern == _NOT_ACTION or not any(fnmatchcase(pattern, h) for h in mine)
+            coverage = _coverage(holder)
+            found = coverage is not None and any(
+                pattern == _NOT_ACTION or not coverage.covers(pattern)
                 for pattern in allow_patterns(target)
             )
             self._richer[key] = found
@@ -283,6 +286,15 @@ class TargetFinder:
             yield from hits
 
 
+def target_finder(index: PermissionIndex) -> TargetFinder:
+    """The index's one finder: its caches (targets per service list, which roles are richer
+    than which policy set) serve every check that searches escalations, not just the first."""
+    found = index.memo.get(SHARED_KEY)
+    if found is None:
+        found = index.memo[SHARED_KEY] = TargetFinder(index)
+    return found
+
+
 def grants_administrator(document: Mapping[str, Any] | None) -> bool:
     """Whether a policy document allows `*` or `iam:*` on every resource without a condition:
     attaching it, or joining a group that has it, makes a principal an administrator."""
@@ -320,6 +332,44 @@ def allow_patterns(perms: EffectivePermissions) -> frozenset[str]:
                     patterns.update(a.lower() for a in statement.actions)
         found = frozenset(patterns)
         perms.view.memo[key] = found
+    return found
+
+
+class _Coverage:
+    """Which action patterns a holder's Allow patterns cover (``fnmatchcase(pattern, mine)``
+    for one of them), each pattern judged once per holder: target roles repeat patterns."""
+
+    __slots__ = ("_known", "_literals", "_wildcards")
+
+    def __init__(self, mine: frozenset[str]) -> None:
+        # A pattern without glob characters matches only itself: a set lookup, not a regex.
+        self._literals = frozenset(h for h in mine if not _GLOB_CHARS.intersection(h))
+        self._wildcards = tuple(sorted(h for h in mine if _GLOB_CHARS.intersection(h)))
+        self._known: dict[str, bool] = {}
+
+    def covers(self, pattern: str) -> bool:
+        found = self._known.get(pattern)
+        if found is None:
+            found = pattern in self._literals or any(
+                fnmatchcase(pattern, h) for h in self._wildcards
+            )
+            self._known[pattern] = found
+        return found
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _coverage(perms: EffectivePermissions) -> _Coverage | None:
+    """The holder's coverage of action patterns, once per policy set; None when an Allow of
+    `*` covers everything."""
+    key = ("privesc_coverage",)
+    memo = perms.view.memo
+    if key in memo:
+        return memo[key]
+    mine = allow_patterns(perms)
+    found = None if "*" in mine else _Coverage(mine)
+    memo[key] = found
     return found
 
 
@@ -377,9 +427,11 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
     key = ("held", lowered)
     memo = perms.view.for_action(action).memo  # shared by sets reaching it alike
     if key in memo:
+        # Found for another set reaching the action through the same policies (and boundary):
+        # every answer about the action is the projection's, so this principal's too.
         access = memo[key]
-        if access is not None:  # found for another set: this principal's own answer there
-            access = perms.decide(action, access.resource)
+        if access is not None and access.action != action:
+            access = replace(access, action=action)
     else:
         access = perms.allowed_on_any(action, _unique(finder.candidates(perms, action)))
         memo[key] = access
@@ -520,9 +572,20 @@ def is_direct(method: EscalationMethod, perms: EffectivePermissions) -> bool:
     removal or replacement) it has a permissions boundary to lose."""
     if not method.benefits_kind(perms.principal.kind):
         return False
-    if any("permissionsboundary" in a.lower() for a in method.actions):
+    if _removes_boundary(method):
         return perms.boundary is not None
     return True
+
+
+_REMOVES_BOUNDARY: dict[str, bool] = {}  # method id -> whether it acts on a boundary
+
+
+def _removes_boundary(method: EscalationMethod) -> bool:
+    found = _REMOVES_BOUNDARY.get(method.id)
+    if found is None:
+        found = any("permissionsboundary" in a.lower() for a in method.actions)
+        _REMOVES_BOUNDARY[method.id] = found
+    return found
 
 
 def _enables(method: EscalationMethod, kind: str, direct: bool) -> str:
@@ -746,7 +809,7 @@ def _possible_assumers(role: Role, account_wide: list[str], index: PermissionInd
 def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
     """Every principal that holds at least one method (admin-equivalent principals excluded:
     they have nothing left to escalate to, principal.admin_equivalent reports them)."""
-    finder = TargetFinder(index)
+    finder = target_finder(index)
     pruner = ConditionPruner(index)
     chains = trust_chains(index)
     chain_method = next(m for m in load_methods() if m.id == TRUST_CHAIN_METHOD)
