@@ -165,7 +165,8 @@ def run(args: argparse.Namespace) -> int:
         from bot.clicmd._accounts import run_accounts  # noqa: PLC0415 - boto3 when used
 
         return run_accounts(args, config=config, only=only, now=now)
-    with gc_paused():  # loading, auditing and rendering a big account: see engine
+    # Loading, auditing and rendering a big account: see engine. The process ends after it.
+    with gc_paused(promote=True):
         return _audit_and_render(args, config=config, only=only, now=now)
 
 
