@@ -281,25 +281,36 @@ class PolicySetView:
         lambda:InvokeFunction to 3,000 principals with otherwise different policies is asked
         once, not 3,000 times."""
         space = self._space
-        registry = self._registry
-        if space is None or registry is None:
+        if space is None or self._registry is None:
             return self
         position = space.index.get(action.lower())
         if position is None:
             return self
+        return self._projection(position)
+
+    def _projection(self, position: int) -> PolicySetView:
+        """:meth:`for_action` for an action's position in the action space."""
         last = self._last_projection
         if last is not None and last[0] == position:
             return last[1]
-        identity, _boundary = self._compiled()
-        touching = tuple(
-            policy
-            for policy, compiled in zip(self.identity, identity, strict=True)
-            if compiled.touches(position)
-        )
+        registry = self._registry
+        if registry is None:
+            return self
+        identity = self._compiled_identity
+        if identity is None:
+            identity = self._compiled()[0]
+        touching = []
+        for policy, compiled in zip(self.identity, identity, strict=True):
+            positions = compiled.touch_positions
+            if positions is not None:
+                if position in positions:
+                    touching.append(policy)
+            elif compiled.touch >> position & 1:
+                touching.append(policy)
         if len(touching) == len(self.identity):
             projection = self
         else:
-            projection = view_of(registry, touching, self.boundary, space)
+            projection = view_of(registry, tuple(touching), self.boundary, self._space)
         self._last_projection = (position, projection)
         return projection
 
@@ -318,13 +329,11 @@ class PolicySetView:
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary Allow) can match: no evaluation needed."""
         lowered = action.lower()
-        if self._space is not None:
-            position = self._space.index.get(lowered)
+        space = self._space
+        if space is not None:
+            position = space.index.get(lowered)
             if position is not None:
-                identity, boundary = self._compiled()
-                return any(c.allows(position) for c in identity) and (
-                    boundary is None or boundary.allows(position)
-                )
+                return self._may_allow_at(position)
         hit = self._may.get(lowered)
         if hit is None:
             hit = any(p.may_allow(lowered) for p in self.identity) and (
@@ -332,6 +341,22 @@ class PolicySetView:
             )
             self._may[lowered] = hit
         return hit
+
+    def _may_allow_at(self, position: int) -> bool:
+        """:meth:`may_allow` for an action's position in the action space."""
+        identity = self._compiled_identity
+        if identity is None:
+            identity = self._compiled()[0]
+        for compiled in identity:
+            positions = compiled.touch_positions
+            if positions is not None and position not in positions:
+                continue
+            if compiled.allow >> position & 1:
+                break
+        else:
+            return False
+        boundary = self.boundary
+        return boundary is None or boundary.compile_for(self._space).allows(position)  # type: ignore[arg-type]
 
     def allow_candidates(
         self, label: str, actions: frozenset[str], expand: Expander
@@ -465,15 +490,20 @@ class PolicySetView:
         position = space.index.get(lowered) if space is not None else None
         if position is not None:
             # A statement naming resources (or a NotResource) matches: the answer may vary.
-            return not any(
-                p.compile_for(space).scoped >> position & 1  # type: ignore[arg-type]
-                for p in self.everything
-            )
+            for policy in self.everything:
+                compiled = policy.compile_for(space)  # type: ignore[arg-type]
+                positions = compiled.touch_positions  # scoped is within touch
+                if positions is not None and position not in positions:
+                    continue
+                if compiled.scoped >> position & 1:
+                    return False
+            return True
         return all(p.resource_independent(lowered) for p in self.everything)
 
     def decide(self, action: str, resource: str) -> Access:
         lowered = action.lower()
         space = self._space
+        position = None
         if space is not None:
             position = space.index.get(lowered)
             if position is not None:
@@ -482,7 +512,7 @@ class PolicySetView:
         cached = self._decisions.get(key)
         if cached is not None:
             return cached
-        projection = self.for_action(action)
+        projection = self._projection(position) if position is not None else self
         if projection is not self:
             # The policies that match decide; their view is shared with other sets, and the
             # answer object with it (this set only keeps which one it got first).
