@@ -252,7 +252,9 @@ class PolicySetView:
         self._compiled_identity: list[CompiledPolicy] | None = None
         # (position, projection) of the last action projected: one action is asked several
         # times in a row (may it? which targets? on which resource?), so one entry suffices.
-        self._last_projection: tuple[int, PolicySetView] | None = None
+        # None as the view stands for this view itself: a view referring to itself would be a
+        # reference cycle, and an audit's views would then wait for the cyclic collector.
+        self._last_projection: tuple[int, PolicySetView | None] | None = None
         self._decisions: dict[tuple[str, str], Access] = {}
         self._may: dict[str, bool] = {}  # only actions outside the action space
         self._subsets: dict[str, frozenset[str]] = {}
@@ -292,7 +294,7 @@ class PolicySetView:
         """:meth:`for_action` for an action's position in the action space."""
         last = self._last_projection
         if last is not None and last[0] == position:
-            return last[1]
+            return self if last[1] is None else last[1]
         registry = self._registry
         if registry is None:
             return self
@@ -311,7 +313,7 @@ class PolicySetView:
             projection = self
         else:
             projection = view_of(registry, tuple(touching), self.boundary, self._space)
-        self._last_projection = (position, projection)
+        self._last_projection = (position, None if projection is self else projection)
         return projection
 
     def may_mask(self) -> int:
@@ -359,9 +361,10 @@ class PolicySetView:
         return boundary is None or boundary.compile_for(self._space).allows(position)  # type: ignore[arg-type]
 
     def allow_candidates(
-        self, label: str, actions: frozenset[str], expand: Expander
+        self, label: str, actions: frozenset[str], expand: Expander, *, keep: bool = True
     ) -> frozenset[str]:
-        """Actions of a list some identity Allow (and the boundary's) can match: a cheap filter."""
+        """Actions of a list some identity Allow (and the boundary's) can match: a cheap filter.
+        ``keep=False``: not cached here (the caller keeps what it derives, smaller)."""
         key = "candidates:" + label
         found = self._subsets.get(key)
         if found is None:
@@ -374,7 +377,8 @@ class PolicySetView:
                 found = frozenset()
             if outside:
                 found |= self._allow_candidates_slow(label, outside, expand)
-            self._subsets[key] = found
+            if keep:
+                self._subsets[key] = found
         return found
 
     def _allow_candidates_slow(
@@ -637,11 +641,14 @@ class EffectivePermissions:
         found = self.view.unrestricted_set(label, lowered, self.index.expand, self.index.probes)
         return tuple(sorted(names[a] for a in found))
 
-    def possible_among(self, label: str, actions: Iterable[str]) -> frozenset[str]:
+    def possible_among(
+        self, label: str, actions: Iterable[str], *, keep: bool = True
+    ) -> frozenset[str]:
         """Lower-case actions of a named list that some Allow here could grant (before denies,
-        resources and conditions): the filter that spares evaluator calls."""
+        resources and conditions): the filter that spares evaluator calls. ``keep=False``:
+        not cached per policy set, for a caller that keeps its own smaller summary."""
         lowered, _names = self.index.action_list(label, actions)
-        return self.view.allow_candidates(label, lowered, self.index.expand)
+        return self.view.allow_candidates(label, lowered, self.index.expand, keep=keep)
 
     def allowed_on_any(self, action: str, resources: Iterable[str]) -> Access | None:
         """The first resource the action is allowed on, or None."""
@@ -1023,7 +1030,9 @@ def view_of(
     space: ActionSpace | None,
 ) -> PolicySetView:
     """The one view of a policy set (a principal's, or a projection of one), shared."""
-    key = (tuple(id(p) for p in identity), id(boundary) if boundary else 0)
+    # The policies themselves (compared and hashed by identity), not their ids: the view keeps
+    # the same tuple, so a key costs one pair rather than a tuple of fresh integers.
+    key = (identity, boundary)
     view = registry.get(key)
     if view is None:
         view = PolicySetView(identity, boundary, space, registry)

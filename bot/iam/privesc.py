@@ -84,6 +84,9 @@ _SELF_ESCALATING = {
         }
     ),
 }
+_ANY_SELF_ESCALATING = _SELF_ESCALATING["user"] | _SELF_ESCALATING["role"]
+_NO_METHODS: list[EscalationMethod] = []
+_NOTHING: frozenset[str] = frozenset()
 _ASSUME_ROLE = "sts:AssumeRole"
 # The AWS-managed administrator policy exists in every account, listed in the snapshot or not.
 ADMINISTRATOR_ACCESS = "arn:{partition}:iam::aws:policy/AdministratorAccess"
@@ -160,7 +163,7 @@ class TargetFinder:
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
         self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._richer: dict[tuple[int, int], bool] = {}
+        self._richer: dict[tuple[Any, Any], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
         self._covered: dict[frozenset[str], frozenset[str]] = {}
         self._mentions: dict[str, bool] = {}
@@ -240,7 +243,7 @@ class TargetFinder:
             return True
         if holder.is_admin_equivalent:
             return False
-        key = (id(target.view), id(holder.view))
+        key = (target.view, holder.view)  # views compare by identity; no integers to keep
         found = self._richer.get(key)
         if found is None:
             coverage = _coverage(holder)
@@ -493,24 +496,32 @@ def methods_held(
     """Every action-list method the principal holds (sts-001 is found by trust_chains)."""
     held: list[HeldMethod] = []
     memo: dict[str, Access | None] = {}
-    possible = perms.possible_among("privesc_methods", all_method_actions())
-    if not possible:
-        return ()
+    kind = perms.principal.kind
     if methods is None:
-        # Which methods some Allow could cover depends on the policy set only: once per set.
+        # Which methods some Allow could cover depends on the policy set only: once per set,
+        # kept as the candidate methods and the self-escalating actions among the possible
+        # ones (usually none), not as the whole possible set (thousands of sets).
         key = ("privesc_candidates",)
-        candidates = perms.view.memo.get(key)
-        if candidates is None:
+        summary = perms.view.memo.get(key)
+        if summary is None:
+            possible = perms.possible_among("privesc_methods", all_method_actions(), keep=False)
             candidates = [m for m, needed in _method_table() if possible.issuperset(needed)]
-            perms.view.memo[key] = candidates
+            summary = (candidates or _NO_METHODS, possible & _ANY_SELF_ESCALATING or _NOTHING)
+            perms.view.memo[key] = summary
+        candidates, possible_self = summary
+        if not candidates:
+            return ()
     else:
+        possible = perms.possible_among("privesc_methods", all_method_actions(), keep=False)
+        if not possible:
+            return ()
         wanted = [m for m in methods if not m.needs_trust_chain]
         candidates = [m for m in wanted if possible.issuperset(_lowered_actions(m))]
-    kind = perms.principal.kind
+        possible_self = possible & _ANY_SELF_ESCALATING
     # Principals sharing a policy set hold the same methods unless one of them may aim an
     # action at itself (its own user or role): then the answer is worked out per principal.
     shared_key = ("privesc_held", kind)
-    shareable = methods is None and possible.isdisjoint(_SELF_ESCALATING[kind])
+    shareable = methods is None and possible_self.isdisjoint(_SELF_ESCALATING[kind])
     if shareable and shared_key in perms.view.memo:
         return perms.view.memo[shared_key]
     for method in candidates:
