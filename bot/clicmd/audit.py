@@ -28,11 +28,13 @@ from bot.clicmd._common import (
     snapshot_file,
     use_color,
     utc_now,
+    write_json_chunks,
     write_output,
 )
 from bot.errors import InputError
 from bot.render import FORMATS, RenderOptions, render
 from bot.render.grammar import plural
+from bot.render.json_report import json_chunks
 from bot.terminal_progress import Progress, terminal_progress
 
 NAME = "audit"
@@ -202,10 +204,18 @@ def _audit_and_render(
             artifact_uri=args.sarif_artifact,
             totals=report.summary() if args.min_severity else None,
         )
-        rendered = render(shown, args.format, catalogue, options=options)
+        # JSON (options do not change it) goes out piece by piece: see write_json_chunks.
+        rendered = (
+            json_chunks(shown)
+            if args.format == "json"
+            else render(shown, args.format, catalogue, options=options)
+        )
     for message in idle_suppressions(config, report, now):
         note(message)
-    write_output(rendered, args.output)
+    if isinstance(rendered, str):
+        write_output(rendered, args.output)
+    else:
+        write_json_chunks(rendered, args.output)
     if args.format != "text" or args.output not in (None, "-"):
         note(status_line(report, shown, args.output))
     return exit_code(report, args.fail_on)
