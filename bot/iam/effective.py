@@ -637,9 +637,17 @@ class EffectivePermissions:
     def unrestricted_among(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
         """The actions of a named list (label = cache key) this principal may do on `*` and on
         an arbitrary resource of their type (see :meth:`unrestricted`), canonical names sorted."""
-        lowered, names = self.index.action_list(label, actions)
-        found = self.view.unrestricted_set(label, lowered, self.index.expand, self.index.probes)
-        return tuple(sorted(names[a] for a in found))
+        key = ("unrestricted_among", label)
+        memo = self.view.memo
+        result = memo.get(key)
+        if result is None:
+            lowered, names = self.index.action_list(label, actions)
+            found = self.view.unrestricted_set(label, lowered, self.index.expand, self.index.probes)
+            # Sorted once per policy set (three checks ask every principal); the usual empty
+            # answer shares one tuple.
+            result = tuple(sorted(names[a] for a in found)) if found else ()
+            memo[key] = result
+        return result
 
     def possible_among(
         self, label: str, actions: Iterable[str], *, keep: bool = True
@@ -701,7 +709,17 @@ class EffectivePermissions:
 
     def granting_policies_among(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
         """Policies whose own statements allow some of the actions on `*` (after
-        :meth:`unrestricted_among` computed the list), for evidence without re-evaluating."""
+        :meth:`unrestricted_among` computed the list), for evidence without re-evaluating;
+        once per policy set and list."""
+        actions = tuple(actions)
+        key = ("granting_policies_among", label, actions)
+        memo = self.view.memo
+        result = memo.get(key)
+        if result is None:
+            result = memo[key] = self._granting_policies_among(label, actions)
+        return result
+
+    def _granting_policies_among(self, label: str, actions: tuple[str, ...]) -> tuple[str, ...]:
         wanted = frozenset(a.lower() for a in actions)
         found: list[str] = []
         space = self.index.space
