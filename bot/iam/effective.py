@@ -519,32 +519,49 @@ class PolicySetView:
         projection = self._projection(position) if position is not None else self
         if projection is not self:
             # The policies that match decide; their view is shared with other sets, and the
-            # answer object with it (this set only keeps which one it got first).
-            access = projection.decide(action, resource)
+            # answer object with it (this set only keeps which one it got first). Every
+            # policy of the projection matches, so it is its own projection: asked directly.
+            access = projection._decide_here(action, resource, key, position)
             if access.action != action:  # asked first with another spelling there
                 access = replace(access, action=action)
             self._decisions[key] = access
             return access
-        if not self.may_allow(action):
+        return self._decide_here(action, resource, key, position)
+
+    def _decide_here(
+        self, action: str, resource: str, key: tuple[str, str], position: int | None
+    ) -> Access:
+        """:meth:`decide` by this view's own policies (it is its projection for the action)."""
+        cached = self._decisions.get(key)
+        if cached is not None:
+            return cached
+        may = self._may_allow_at(position) if position is not None else self.may_allow(action)
+        if not may:
             lowered = action.lower()
             # Say so when identity policies would allow but the boundary cannot.
             blocked = self.boundary is not None and any(p.may_allow(lowered) for p in self.identity)
             access = Access(action, resource, False, boundary_blocks=blocked)
         else:
-            access = self._combine(action, resource)
+            access = self._combine(action, resource, position)
         self._decisions[key] = access
         return access
 
-    def _combine(self, action: str, resource: str) -> Access:
+    def _combine(self, action: str, resource: str, position: int | None = None) -> Access:
         lowered = action.lower()
         granted: list[Grant] = []
         denied: list[Grant] = []
         space = self._space
-        position = space.index.get(lowered) if space is not None else None
+        if position is None and space is not None:
+            position = space.index.get(lowered)
         for policy in self.identity:
             if position is not None:
                 # A policy none of whose statements matches the action has nothing to say.
-                if not policy.compile_for(space).touch >> position & 1:  # type: ignore[arg-type]
+                compiled = policy.compile_for(space)  # type: ignore[arg-type]
+                positions = compiled.touch_positions
+                if positions is not None:
+                    if position not in positions:
+                        continue
+                elif not compiled.touch >> position & 1:
                     continue
             elif not (policy.may_allow(lowered) or policy.may_deny(lowered)):
                 continue
