@@ -93,10 +93,13 @@ def gather_policies(
     *,
     policies: Mapping[str, Any] | None = None,
     document_keys: dict[int, str] | None = None,
+    shared_sources: dict[tuple[Any, ...], PolicySource] | None = None,
 ) -> tuple[tuple[PolicySource, ...], PolicySource | None, tuple[str, ...]]:
     """(identity policies, boundary, ARNs of attached policies missing from the snapshot).
 
-    ``document_keys``: id(inline document) -> its hash, for a caller that keeps the snapshot
+    ``document_keys``: id(inline document) -> its hash, and ``shared_sources``: one
+    PolicySource per policy and way it reaches a principal (a managed policy attached to
+    thousands, a group's inline policy for each member), for a caller that keeps the snapshot
     (so the documents) alive while it asks for many principals."""
     by_arn = policies if policies is not None else snapshot.policy_by_arn()
     missing: list[str] = []
@@ -109,18 +112,28 @@ def gather_policies(
             if managed is None:
                 missing.append(attached.arn)
                 continue
-            key = f"{managed.arn}#{managed.default_version_id}"
-            sources.append(PolicySource(managed.arn, "managed", via, managed.document, key))
+            shared_key = ("managed", managed.arn, via, id(managed.document))
+            source = shared_sources.get(shared_key) if shared_sources is not None else None
+            if source is None:
+                key = f"{managed.arn}#{managed.default_version_id}"
+                source = PolicySource(managed.arn, "managed", via, managed.document, key)
+                if shared_sources is not None:
+                    shared_sources[shared_key] = source
+            sources.append(source)
         for inline in entity.inline_policies:
-            sources.append(
-                PolicySource(
+            shared_key = ("inline", entity.arn, inline.name, via, id(inline.document))
+            source = shared_sources.get(shared_key) if shared_sources is not None else None
+            if source is None:
+                source = PolicySource(
                     f"{entity.arn} inline {inline.name}",
                     "inline",
                     via,
                     inline.document,
                     "inline:" + _document_key(inline.document, document_keys),
                 )
-            )
+                if shared_sources is not None:
+                    shared_sources[shared_key] = source
+            sources.append(source)
 
     add_entity(principal, own_via)
     if isinstance(principal, User):
@@ -663,6 +676,10 @@ class EffectivePermissions:
             # Sorted once per policy set (three checks ask every principal); the usual empty
             # answer shares one tuple.
             result = tuple(sorted(names[a] for a in found)) if found else ()
+            registry = self.view._registry
+            if registry is not None and len(result) > 1:
+                # Thousands of sets share an answer (every NotAction holder's): one copy.
+                result = registry.setdefault(("sorted", label, found), result)  # type: ignore[arg-type]
             memo[key] = result
         return result
 
@@ -857,6 +874,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._parsed: dict[Any, Any] = {}  # (document key, name) -> parsed, once per audit
         # id(document) -> its hash key: inline documents of a group are met once per member.
         self._document_keys: dict[int, str] = {}
+        self._sources: dict[tuple[Any, ...], PolicySource] = {}  # see gather_policies
         self._probes: dict[str, tuple[str, ...]] = {}
         self._iam_writes: frozenset[str] | None = None
         self._keys_of: dict[str, tuple[tuple[str, ...], bool]] = {}
@@ -885,7 +903,11 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             entity = self._entities[arn]
             ref = principal_ref(entity)
             sources, boundary, missing = gather_policies(
-                self.snapshot, entity, policies=self._policies, document_keys=self._document_keys
+                self.snapshot,
+                entity,
+                policies=self._policies,
+                document_keys=self._document_keys,
+                shared_sources=self._sources,
             )
             facts = principal_facts(ref, self.snapshot.account_id, self.now)
             built = EffectivePermissions(
@@ -1031,6 +1053,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._by_statements.clear()
         self._parsed.clear()
         self._document_keys.clear()
+        self._sources.clear()
 
     def stats(self) -> dict[str, int]:
         return {
