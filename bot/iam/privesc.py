@@ -805,17 +805,26 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
     admin_roles = [arn for arn in roles if index[arn].is_admin_equivalent]
     if not admin_roles:
         return {}
-    account_wide = [
+    # Those an account-wide trust could let in, less the admin-equivalent (never a start:
+    # skipped below) and, as the search goes, those already placed: each admin role with
+    # an account-wide trust then looks at the principals still unplaced, not at all 50,000.
+    pending = [
         arn
         for arn in index
-        if not index[arn].principal.is_service_linked and index[arn].may_allow(_ASSUME_ROLE)
+        if not index[arn].principal.is_service_linked
+        and index[arn].may_allow(_ASSUME_ROLE)
+        and not index[arn].is_admin_equivalent
     ]
     next_hop: dict[str, str] = {}
     queue = deque(admin_roles)
     reached = set(admin_roles)
+    placed = 0
     while queue:
         target = roles[queue.popleft()]
-        for arn in _possible_assumers(target, account_wide, index):
+        if len(next_hop) != placed:
+            pending = [arn for arn in pending if arn not in next_hop and arn not in reached]
+            placed = len(next_hop)
+        for arn in _possible_assumers(target, pending, index):
             if arn in reached or arn in next_hop:
                 continue
             perms = index[arn]
