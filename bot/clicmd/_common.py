@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,7 +22,7 @@ from bot.clicmd._progress import Progress
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.model.snapshot import AccountSnapshot
-from bot.render.safe_output import safe_for_output
+from bot.render.safe_output import neutralize_json, safe_for_output
 
 STDIO = "-"
 
@@ -217,16 +218,36 @@ def write_output(text: str, path: str | None) -> None:
     if path in (None, STDIO):
         _write_stdout(text)
         return
-    file = Path(path)
+    _write_file(Path(path), (text,))
+
+
+def write_json_chunks(chunks: Iterable[str], path: str | None) -> None:
+    """:func:`write_output` for a JSON document made piece by piece (bot.render.json_report
+    .json_chunks): to a file, each piece is neutralized and written as it comes, so a report of
+    tens of MB is never joined nor encoded whole (those copies were a third of a large audit's
+    peak memory); the file is still written whole or not at all. Standard output gets the
+    joined text, as from write_output."""
+    if path in (None, STDIO):
+        write_output("".join(chunks), path)
+        return
+    _write_file(Path(path), (neutralize_json(chunk) for chunk in chunks))
+
+
+def _write_file(file: Path, pieces: Iterable[str]) -> None:
+    """The pieces to a temporary file beside ``file``, then renamed over it; a device or FIFO
+    is written in place and a symlink's target replaced (see :func:`write_output`)."""
     temporary: Path | None = None
     try:
         if file.exists() and not file.resolve().is_file():
             with file.open("w", encoding="utf-8") as stream:
-                stream.write(text)
+                for piece in pieces:
+                    stream.write(piece)
             return
         file = file.resolve() if file.is_symlink() else file
         temporary = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-        temporary.write_text(text, encoding="utf-8")
+        with temporary.open("w", encoding="utf-8") as handle:
+            for piece in pieces:
+                handle.write(piece)
         os.replace(temporary, file)
     except FileNotFoundError:
         raise InputError(f"cannot write {file}: its directory does not exist") from None

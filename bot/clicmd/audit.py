@@ -27,6 +27,7 @@ from bot.clicmd._common import (
     snapshot_file,
     use_color,
     utc_now,
+    write_json_chunks,
     write_output,
 )
 from bot.clicmd._progress import Progress, terminal_progress
@@ -34,6 +35,7 @@ from bot.model.errors import InputError
 from bot.model.snapshot import AccountSnapshot
 from bot.render import FORMATS, RenderOptions, render
 from bot.render.grammar import plural
+from bot.render.json_report import json_chunks
 
 NAME = "audit"
 HELP = "audit an account's IAM (live, --demo, --snapshot or --gaad) and print the report"
@@ -165,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
         from bot.clicmd._accounts import run_accounts  # noqa: PLC0415 - boto3 when used
 
         return run_accounts(args, config=config, only=only, now=now)
-    with gc_paused():  # loading, auditing and rendering a big account: see engine
+    # Loading, auditing and rendering a big account: see engine. The process ends after it.
+    with gc_paused(promote=True):
         return _audit_and_render(args, config=config, only=only, now=now)
 
 
@@ -201,10 +204,18 @@ def _audit_and_render(
             artifact_uri=args.sarif_artifact,
             totals=report.summary() if args.min_severity else None,
         )
-        rendered = render(shown, args.format, catalogue, options=options)
+        # JSON (options do not change it) goes out piece by piece: see write_json_chunks.
+        rendered = (
+            json_chunks(shown)
+            if args.format == "json"
+            else render(shown, args.format, catalogue, options=options)
+        )
     for message in idle_suppressions(config, report, now):
         note(message)
-    write_output(rendered, args.output)
+    if isinstance(rendered, str):
+        write_output(rendered, args.output)
+    else:
+        write_json_chunks(rendered, args.output)
     if args.format != "text" or args.output not in (None, "-"):
         note(status_line(report, shown, args.output))
     return exit_code(report, args.fail_on)

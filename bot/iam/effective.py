@@ -93,10 +93,13 @@ def gather_policies(
     *,
     policies: Mapping[str, Any] | None = None,
     document_keys: dict[int, str] | None = None,
+    shared_sources: dict[tuple[Any, ...], PolicySource] | None = None,
 ) -> tuple[tuple[PolicySource, ...], PolicySource | None, tuple[str, ...]]:
     """(identity policies, boundary, ARNs of attached policies missing from the snapshot).
 
-    ``document_keys``: id(inline document) -> its hash, for a caller that keeps the snapshot
+    ``document_keys``: id(inline document) -> its hash, and ``shared_sources``: one
+    PolicySource per policy and way it reaches a principal (a managed policy attached to
+    thousands, a group's inline policy for each member), for a caller that keeps the snapshot
     (so the documents) alive while it asks for many principals."""
     by_arn = policies if policies is not None else snapshot.policy_by_arn()
     missing: list[str] = []
@@ -109,18 +112,28 @@ def gather_policies(
             if managed is None:
                 missing.append(attached.arn)
                 continue
-            key = f"{managed.arn}#{managed.default_version_id}"
-            sources.append(PolicySource(managed.arn, "managed", via, managed.document, key))
+            shared_key = ("managed", managed.arn, via, id(managed.document))
+            source = shared_sources.get(shared_key) if shared_sources is not None else None
+            if source is None:
+                key = f"{managed.arn}#{managed.default_version_id}"
+                source = PolicySource(managed.arn, "managed", via, managed.document, key)
+                if shared_sources is not None:
+                    shared_sources[shared_key] = source
+            sources.append(source)
         for inline in entity.inline_policies:
-            sources.append(
-                PolicySource(
+            shared_key = ("inline", entity.arn, inline.name, via, id(inline.document))
+            source = shared_sources.get(shared_key) if shared_sources is not None else None
+            if source is None:
+                source = PolicySource(
                     f"{entity.arn} inline {inline.name}",
                     "inline",
                     via,
                     inline.document,
                     "inline:" + _document_key(inline.document, document_keys),
                 )
-            )
+                if shared_sources is not None:
+                    shared_sources[shared_key] = source
+            sources.append(source)
 
     add_entity(principal, own_via)
     if isinstance(principal, User):
@@ -204,7 +217,10 @@ class Access:
     boundary_blocks: bool = False
 
     def policies(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(g.policy for g in self.granted_by))
+        granted = self.granted_by
+        if len(granted) == 1:  # the common case, asked for every finding's evidence
+            return (granted[0].policy,)
+        return tuple(dict.fromkeys([g.policy for g in granted]))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -249,7 +265,9 @@ class PolicySetView:
         self._compiled_identity: list[CompiledPolicy] | None = None
         # (position, projection) of the last action projected: one action is asked several
         # times in a row (may it? which targets? on which resource?), so one entry suffices.
-        self._last_projection: tuple[int, PolicySetView] | None = None
+        # None as the view stands for this view itself: a view referring to itself would be a
+        # reference cycle, and an audit's views would then wait for the cyclic collector.
+        self._last_projection: tuple[int, PolicySetView | None] | None = None
         self._decisions: dict[tuple[str, str], Access] = {}
         self._may: dict[str, bool] = {}  # only actions outside the action space
         self._subsets: dict[str, frozenset[str]] = {}
@@ -278,26 +296,37 @@ class PolicySetView:
         lambda:InvokeFunction to 3,000 principals with otherwise different policies is asked
         once, not 3,000 times."""
         space = self._space
-        registry = self._registry
-        if space is None or registry is None:
+        if space is None or self._registry is None:
             return self
         position = space.index.get(action.lower())
         if position is None:
             return self
+        return self._projection(position)
+
+    def _projection(self, position: int) -> PolicySetView:
+        """:meth:`for_action` for an action's position in the action space."""
         last = self._last_projection
         if last is not None and last[0] == position:
-            return last[1]
-        identity, _boundary = self._compiled()
-        touching = tuple(
-            policy
-            for policy, compiled in zip(self.identity, identity, strict=True)
-            if compiled.touches(position)
-        )
+            return self if last[1] is None else last[1]
+        registry = self._registry
+        if registry is None:
+            return self
+        identity = self._compiled_identity
+        if identity is None:
+            identity = self._compiled()[0]
+        touching = []
+        for policy, compiled in zip(self.identity, identity, strict=True):
+            positions = compiled.touch_positions
+            if positions is not None:
+                if position in positions:
+                    touching.append(policy)
+            elif compiled.touch >> position & 1:
+                touching.append(policy)
         if len(touching) == len(self.identity):
             projection = self
         else:
-            projection = view_of(registry, touching, self.boundary, space)
-        self._last_projection = (position, projection)
+            projection = view_of(registry, tuple(touching), self.boundary, self._space)
+        self._last_projection = (position, None if projection is self else projection)
         return projection
 
     def may_mask(self) -> int:
@@ -315,13 +344,11 @@ class PolicySetView:
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary Allow) can match: no evaluation needed."""
         lowered = action.lower()
-        if self._space is not None:
-            position = self._space.index.get(lowered)
+        space = self._space
+        if space is not None:
+            position = space.index.get(lowered)
             if position is not None:
-                identity, boundary = self._compiled()
-                return any(c.allows(position) for c in identity) and (
-                    boundary is None or boundary.allows(position)
-                )
+                return self._may_allow_at(position)
         hit = self._may.get(lowered)
         if hit is None:
             hit = any(p.may_allow(lowered) for p in self.identity) and (
@@ -330,10 +357,27 @@ class PolicySetView:
             self._may[lowered] = hit
         return hit
 
+    def _may_allow_at(self, position: int) -> bool:
+        """:meth:`may_allow` for an action's position in the action space."""
+        identity = self._compiled_identity
+        if identity is None:
+            identity = self._compiled()[0]
+        for compiled in identity:
+            positions = compiled.touch_positions
+            if positions is not None and position not in positions:
+                continue
+            if compiled.allow >> position & 1:
+                break
+        else:
+            return False
+        boundary = self.boundary
+        return boundary is None or boundary.compile_for(self._space).allows(position)  # type: ignore[arg-type]
+
     def allow_candidates(
-        self, label: str, actions: frozenset[str], expand: Expander
+        self, label: str, actions: frozenset[str], expand: Expander, *, keep: bool = True
     ) -> frozenset[str]:
-        """Actions of a list some identity Allow (and the boundary's) can match: a cheap filter."""
+        """Actions of a list some identity Allow (and the boundary's) can match: a cheap filter.
+        ``keep=False``: not cached here (the caller keeps what it derives, smaller)."""
         key = "candidates:" + label
         found = self._subsets.get(key)
         if found is None:
@@ -346,7 +390,8 @@ class PolicySetView:
                 found = frozenset()
             if outside:
                 found |= self._allow_candidates_slow(label, outside, expand)
-            self._subsets[key] = found
+            if keep:
+                self._subsets[key] = found
         return found
 
     def _allow_candidates_slow(
@@ -462,15 +507,20 @@ class PolicySetView:
         position = space.index.get(lowered) if space is not None else None
         if position is not None:
             # A statement naming resources (or a NotResource) matches: the answer may vary.
-            return not any(
-                p.compile_for(space).scoped >> position & 1  # type: ignore[arg-type]
-                for p in self.everything
-            )
+            for policy in self.everything:
+                compiled = policy.compile_for(space)  # type: ignore[arg-type]
+                positions = compiled.touch_positions  # scoped is within touch
+                if positions is not None and position not in positions:
+                    continue
+                if compiled.scoped >> position & 1:
+                    return False
+            return True
         return all(p.resource_independent(lowered) for p in self.everything)
 
     def decide(self, action: str, resource: str) -> Access:
         lowered = action.lower()
         space = self._space
+        position = None
         if space is not None:
             position = space.index.get(lowered)
             if position is not None:
@@ -479,35 +529,52 @@ class PolicySetView:
         cached = self._decisions.get(key)
         if cached is not None:
             return cached
-        projection = self.for_action(action)
+        projection = self._projection(position) if position is not None else self
         if projection is not self:
             # The policies that match decide; their view is shared with other sets, and the
-            # answer object with it (this set only keeps which one it got first).
-            access = projection.decide(action, resource)
+            # answer object with it (this set only keeps which one it got first). Every
+            # policy of the projection matches, so it is its own projection: asked directly.
+            access = projection._decide_here(action, resource, key, position)
             if access.action != action:  # asked first with another spelling there
                 access = replace(access, action=action)
             self._decisions[key] = access
             return access
-        if not self.may_allow(action):
+        return self._decide_here(action, resource, key, position)
+
+    def _decide_here(
+        self, action: str, resource: str, key: tuple[str, str], position: int | None
+    ) -> Access:
+        """:meth:`decide` by this view's own policies (it is its projection for the action)."""
+        cached = self._decisions.get(key)
+        if cached is not None:
+            return cached
+        may = self._may_allow_at(position) if position is not None else self.may_allow(action)
+        if not may:
             lowered = action.lower()
             # Say so when identity policies would allow but the boundary cannot.
             blocked = self.boundary is not None and any(p.may_allow(lowered) for p in self.identity)
             access = Access(action, resource, False, boundary_blocks=blocked)
         else:
-            access = self._combine(action, resource)
+            access = self._combine(action, resource, position)
         self._decisions[key] = access
         return access
 
-    def _combine(self, action: str, resource: str) -> Access:
+    def _combine(self, action: str, resource: str, position: int | None = None) -> Access:
         lowered = action.lower()
         granted: list[Grant] = []
         denied: list[Grant] = []
         space = self._space
-        position = space.index.get(lowered) if space is not None else None
+        if position is None and space is not None:
+            position = space.index.get(lowered)
         for policy in self.identity:
             if position is not None:
                 # A policy none of whose statements matches the action has nothing to say.
-                if not policy.compile_for(space).touch >> position & 1:  # type: ignore[arg-type]
+                compiled = policy.compile_for(space)  # type: ignore[arg-type]
+                positions = compiled.touch_positions
+                if positions is not None:
+                    if position not in positions:
+                        continue
+                elif not compiled.touch >> position & 1:
                     continue
             elif not (policy.may_allow(lowered) or policy.may_deny(lowered)):
                 continue
@@ -600,15 +667,30 @@ class EffectivePermissions:
     def unrestricted_among(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
         """The actions of a named list (label = cache key) this principal may do on `*` and on
         an arbitrary resource of their type (see :meth:`unrestricted`), canonical names sorted."""
-        lowered, names = self.index.action_list(label, actions)
-        found = self.view.unrestricted_set(label, lowered, self.index.expand, self.index.probes)
-        return tuple(sorted(names[a] for a in found))
+        key = ("unrestricted_among", label)
+        memo = self.view.memo
+        result = memo.get(key)
+        if result is None:
+            lowered, names = self.index.action_list(label, actions)
+            found = self.view.unrestricted_set(label, lowered, self.index.expand, self.index.probes)
+            # Sorted once per policy set (three checks ask every principal); the usual empty
+            # answer shares one tuple.
+            result = tuple(sorted(names[a] for a in found)) if found else ()
+            registry = self.view._registry
+            if registry is not None and len(result) > 1:
+                # Thousands of sets share an answer (every NotAction holder's): one copy.
+                result = registry.setdefault(("sorted", label, found), result)  # type: ignore[arg-type]
+            memo[key] = result
+        return result
 
-    def possible_among(self, label: str, actions: Iterable[str]) -> frozenset[str]:
+    def possible_among(
+        self, label: str, actions: Iterable[str], *, keep: bool = True
+    ) -> frozenset[str]:
         """Lower-case actions of a named list that some Allow here could grant (before denies,
-        resources and conditions): the filter that spares evaluator calls."""
+        resources and conditions): the filter that spares evaluator calls. ``keep=False``:
+        not cached per policy set, for a caller that keeps its own smaller summary."""
         lowered, _names = self.index.action_list(label, actions)
-        return self.view.allow_candidates(label, lowered, self.index.expand)
+        return self.view.allow_candidates(label, lowered, self.index.expand, keep=keep)
 
     def allowed_on_any(self, action: str, resources: Iterable[str]) -> Access | None:
         """The first resource the action is allowed on, or None."""
@@ -661,7 +743,17 @@ class EffectivePermissions:
 
     def granting_policies_among(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
         """Policies whose own statements allow some of the actions on `*` (after
-        :meth:`unrestricted_among` computed the list), for evidence without re-evaluating."""
+        :meth:`unrestricted_among` computed the list), for evidence without re-evaluating;
+        once per policy set and list."""
+        actions = tuple(actions)
+        key = ("granting_policies_among", label, actions)
+        memo = self.view.memo
+        result = memo.get(key)
+        if result is None:
+            result = memo[key] = self._granting_policies_among(label, actions)
+        return result
+
+    def _granting_policies_among(self, label: str, actions: tuple[str, ...]) -> tuple[str, ...]:
         wanted = frozenset(a.lower() for a in actions)
         found: list[str] = []
         space = self.index.space
@@ -782,6 +874,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._parsed: dict[Any, Any] = {}  # (document key, name) -> parsed, once per audit
         # id(document) -> its hash key: inline documents of a group are met once per member.
         self._document_keys: dict[int, str] = {}
+        self._sources: dict[tuple[Any, ...], PolicySource] = {}  # see gather_policies
         self._probes: dict[str, tuple[str, ...]] = {}
         self._iam_writes: frozenset[str] | None = None
         self._keys_of: dict[str, tuple[tuple[str, ...], bool]] = {}
@@ -793,6 +886,8 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         )
         self._lists: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
         self._space: ActionSpace | None = None
+        # Per-index results other modules share between checks (e.g. privesc's target finder).
+        self.memo: dict[Any, Any] = {}
 
     @property
     def space(self) -> ActionSpace:
@@ -808,7 +903,11 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             entity = self._entities[arn]
             ref = principal_ref(entity)
             sources, boundary, missing = gather_policies(
-                self.snapshot, entity, policies=self._policies, document_keys=self._document_keys
+                self.snapshot,
+                entity,
+                policies=self._policies,
+                document_keys=self._document_keys,
+                shared_sources=self._sources,
             )
             facts = principal_facts(ref, self.snapshot.account_id, self.now)
             built = EffectivePermissions(
@@ -949,10 +1048,12 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         index, so without this the whole cache waits for a full garbage collection."""
         self._built.clear()
         self._views.clear()
+        self.memo.clear()
         self._resolved.clear()
         self._by_statements.clear()
         self._parsed.clear()
         self._document_keys.clear()
+        self._sources.clear()
 
     def stats(self) -> dict[str, int]:
         return {
@@ -987,7 +1088,9 @@ def view_of(
     space: ActionSpace | None,
 ) -> PolicySetView:
     """The one view of a policy set (a principal's, or a projection of one), shared."""
-    key = (tuple(id(p) for p in identity), id(boundary) if boundary else 0)
+    # The policies themselves (compared and hashed by identity), not their ids: the view keeps
+    # the same tuple, so a key costs one pair rather than a tuple of fresh integers.
+    key = (identity, boundary)
     view = registry.get(key)
     if view is None:
         view = PolicySetView(identity, boundary, space, registry)

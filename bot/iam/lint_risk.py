@@ -123,11 +123,6 @@ def _escalation(allowed: dict[str, str]) -> list[LintFinding]:
     ]
 
 
-# Past this many allowed actions, matching every one against _REWRITES_POLICY costs more than
-# reading the whole catalogue once (which the audit's other checks load anyway).
-_MANY_ACTIONS = 2000
-
-
 @lru_cache(maxsize=4)
 def _policy_rewriters(catalogue: ActionCatalogue) -> frozenset[str]:
     """Every permissions-management action that writes a resource's policy or ACL."""
@@ -145,27 +140,41 @@ def _resource_policy(ctx: LintContext) -> list[LintFinding]:
     service's actions yet allows changing resource policies or ACLs of that service
     (s3:PutBucketPolicy without s3:DeleteObject), so the withheld ones are one call away. A
     policy allowing all of the service (KMS's default key policy) withholds nothing."""
-    allowed = ctx.allowed_actions
-    if len(allowed) > _MANY_ACTIONS:  # a wildcard grant: one set intersection, not a regex each
-        candidates = list(allowed & _policy_rewriters(ctx.catalogue))
-    else:
-        candidates = [
-            a
-            for a in allowed
-            if _REWRITES_POLICY.search(a.partition(":")[2])
-            and (info := ctx.catalogue.action(a)) is not None
-            and info.access_level == "Permissions management"
-        ]
-    if not candidates:  # spares loading every service for the usual policy
-        return []
-    rewrites = sorted(
-        a
-        for a in allowed & ctx.catalogue.permission_changing_actions()
-        if _REWRITES_POLICY.search(a.partition(":")[2])
-        and a.partition(":")[0] not in _IDENTITY_POLICY_SERVICES
-    )
+    # Asked of each statement's own (cached) expansion rather than of the policy's allowed
+    # set (LintContext.allowed_actions: the Allows' union less the unconditional denies on
+    # `*`), whose union copies 20,000 names for every `*` or NotAction grant: an action is
+    # allowed when some Allow expansion holds it and no such deny does.
+    rewriters = _policy_rewriters(ctx.catalogue)
+    allows: list[frozenset[str]] = []
+    denies: list[frozenset[str]] = []
+    for statement in ctx.statements:
+        if statement.effect == "Allow":
+            allows.append(ctx.expanded_actions(statement))
+        elif not statement.conditions and "*" in (statement.resources or ()):
+            denies.append(ctx.expanded_actions(statement))
+
+    def allowed(action: str) -> bool:
+        return any(action in e for e in allows) and not any(action in d for d in denies)
+
+    def _all_allowed(actions: frozenset[str]) -> bool:
+        """``actions <= allowed set``, by set operations on the expansions."""
+        if any(not actions.isdisjoint(d) for d in denies):
+            return False
+        rest = actions
+        for expansion in allows:
+            rest = rest - expansion
+            if not rest:
+                return True
+        return not rest
+
+    # The rewriters allowed (only the emptiness matters for the usual policy: an allowed
+    # rewriter outside them is a read-only verb, which the list below leaves out too).
+    hits = {a for e in allows for a in (e & rewriters) if allowed(a)}
+    if not hits:
+        return []  # spares loading every service for the usual policy
+    rewrites = sorted(a for a in hits if a.partition(":")[0] not in _IDENTITY_POLICY_SERVICES)
     services = sorted({a.partition(":")[0] for a in rewrites})
-    withheld = [s for s in services if not ctx.catalogue.expand(f"{s}:*") <= allowed]
+    withheld = [s for s in services if not _all_allowed(ctx.catalogue.expand(f"{s}:*"))]
     if not withheld:
         return []
     rewrites = [a for a in rewrites if a.partition(":")[0] in withheld]

@@ -84,6 +84,9 @@ _SELF_ESCALATING = {
         }
     ),
 }
+_ANY_SELF_ESCALATING = _SELF_ESCALATING["user"] | _SELF_ESCALATING["role"]
+_NO_METHODS: list[EscalationMethod] = []
+_NOTHING: frozenset[str] = frozenset()
 _ASSUME_ROLE = "sts:AssumeRole"
 # The AWS-managed administrator policy exists in every account, listed in the snapshot or not.
 ADMINISTRATOR_ACCESS = "arn:{partition}:iam::aws:policy/AdministratorAccess"
@@ -105,7 +108,10 @@ class HeldMethod:
     enables: str = ""
 
     def policies(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(p for a in self.accesses for p in a.policies()))
+        accesses = self.accesses
+        if len(accesses) == 1:
+            return accesses[0].policies()
+        return tuple(dict.fromkeys([p for a in accesses for p in a.policies()]))
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -157,10 +163,12 @@ class TargetFinder:
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
         self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
-        self._richer: dict[tuple[int, int], bool] = {}
+        self._richer: dict[tuple[Any, Any], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
         self._covered: dict[frozenset[str], frozenset[str]] = {}
         self._mentions: dict[str, bool] = {}
+        self._ordered: dict[tuple[frozenset[str], int], tuple[tuple[str, ...], ...]] = {}
+        self._positions: dict[int, tuple[tuple[str, ...], dict[str, int]]] = {}
         by_arn = snapshot.policy_by_arn()
         admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
         admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
@@ -237,12 +245,12 @@ class TargetFinder:
             return True
         if holder.is_admin_equivalent:
             return False
-        key = (id(target.view), id(holder.view))
+        key = (target.view, holder.view)  # views compare by identity; no integers to keep
         found = self._richer.get(key)
         if found is None:
-            mine = allow_patterns(holder)
-            found = "*" not in mine and any(
-                pattern == _NOT_ACTION or not any(fnmatchcase(pattern, h) for h in mine)
+            coverage = _coverage(holder)
+            found = coverage is not None and any(
+                pattern == _NOT_ACTION or not coverage.covers(pattern)
                 for pattern in allow_patterns(target)
             )
             self._richer[key] = found
@@ -262,7 +270,26 @@ class TargetFinder:
         if covered is None:
             covered = frozenset(self._matching(perms, action, self.passable_roles))
             self._covered[patterns] = covered
-        return (arn for arn in targets if arn in covered)
+        if len(covered) * 4 >= len(targets):
+            return (arn for arn in targets if arn in covered)
+        # A narrow grant (a few roles) among many targets: its roles in the targets' order,
+        # once per pattern set and target list, rather than a scan of every target for each
+        # holder (quadratic on a 50,000-principal account).
+        # Keyed by the list's id, the list itself kept with the answer (so the id stays its).
+        key = (patterns, id(targets))
+        cached = self._ordered.get(key)
+        if cached is None or cached[0] is not targets:
+            position = self._positions_in(targets)
+            found = tuple(sorted((a for a in covered if a in position), key=position.__getitem__))
+            cached = self._ordered[key] = (targets, found)
+        return iter(cached[1])
+
+    def _positions_in(self, targets: tuple[str, ...]) -> dict[str, int]:
+        cached = self._positions.get(id(targets))
+        if cached is None or cached[0] is not targets:
+            cached = (targets, {arn: i for i, arn in enumerate(targets)})
+            self._positions[id(targets)] = cached
+        return cached[1]
 
     def _matching(
         self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
@@ -281,6 +308,15 @@ class TargetFinder:
                 hits = tuple(t for t in targets if arn_pattern_matches(pattern, t))
                 self._hits[key] = hits
             yield from hits
+
+
+def target_finder(index: PermissionIndex) -> TargetFinder:
+    """The index's one finder: its caches (targets per service list, which roles are richer
+    than which policy set) serve every check that searches escalations, not just the first."""
+    found = index.memo.get(SHARED_KEY)
+    if found is None:
+        found = index.memo[SHARED_KEY] = TargetFinder(index)
+    return found
 
 
 def grants_administrator(document: Mapping[str, Any] | None) -> bool:
@@ -320,6 +356,44 @@ def allow_patterns(perms: EffectivePermissions) -> frozenset[str]:
                     patterns.update(a.lower() for a in statement.actions)
         found = frozenset(patterns)
         perms.view.memo[key] = found
+    return found
+
+
+class _Coverage:
+    """Which action patterns a holder's Allow patterns cover (``fnmatchcase(pattern, mine)``
+    for one of them), each pattern judged once per holder: target roles repeat patterns."""
+
+    __slots__ = ("_known", "_literals", "_wildcards")
+
+    def __init__(self, mine: frozenset[str]) -> None:
+        # A pattern without glob characters matches only itself: a set lookup, not a regex.
+        self._literals = frozenset(h for h in mine if not _GLOB_CHARS.intersection(h))
+        self._wildcards = tuple(sorted(h for h in mine if _GLOB_CHARS.intersection(h)))
+        self._known: dict[str, bool] = {}
+
+    def covers(self, pattern: str) -> bool:
+        found = self._known.get(pattern)
+        if found is None:
+            found = pattern in self._literals or any(
+                fnmatchcase(pattern, h) for h in self._wildcards
+            )
+            self._known[pattern] = found
+        return found
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+def _coverage(perms: EffectivePermissions) -> _Coverage | None:
+    """The holder's coverage of action patterns, once per policy set; None when an Allow of
+    `*` covers everything."""
+    key = ("privesc_coverage",)
+    memo = perms.view.memo
+    if key in memo:
+        return memo[key]
+    mine = allow_patterns(perms)
+    found = None if "*" in mine else _Coverage(mine)
+    memo[key] = found
     return found
 
 
@@ -377,9 +451,11 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
     key = ("held", lowered)
     memo = perms.view.for_action(action).memo  # shared by sets reaching it alike
     if key in memo:
+        # Found for another set reaching the action through the same policies (and boundary):
+        # every answer about the action is the projection's, so this principal's too.
         access = memo[key]
-        if access is not None:  # found for another set: this principal's own answer there
-            access = perms.decide(action, access.resource)
+        if access is not None and access.action != action:
+            access = replace(access, action=action)
     else:
         access = perms.allowed_on_any(action, _unique(finder.candidates(perms, action)))
         memo[key] = access
@@ -411,12 +487,15 @@ def pass_role_access(
         ]
     targets = finder.pass_targets(services)
     for asker in askers:
-        for arn in finder.matching_roles(asker, "iam:PassRole", targets):
-            if not finder.more_privileged(arn, perms):
-                continue
-            access = asker.allowed_on_any("iam:PassRole", (arn,))
-            if access is not None:
-                break
+        # One allowed_on_any over the richer roles, in order: when no policy scopes PassRole
+        # by resource, the first refusal is every role's (a conditioned PassRole on `*` no
+        # longer tries each of 25,000 roles in turn).
+        richer = (
+            arn
+            for arn in finder.matching_roles(asker, "iam:PassRole", targets)
+            if finder.more_privileged(arn, perms)
+        )
+        access = asker.allowed_on_any("iam:PassRole", richer)
         if access is not None:
             break
     memo[key] = access
@@ -441,24 +520,32 @@ def methods_held(
     """Every action-list method the principal holds (sts-001 is found by trust_chains)."""
     held: list[HeldMethod] = []
     memo: dict[str, Access | None] = {}
-    possible = perms.possible_among("privesc_methods", all_method_actions())
-    if not possible:
-        return ()
+    kind = perms.principal.kind
     if methods is None:
-        # Which methods some Allow could cover depends on the policy set only: once per set.
+        # Which methods some Allow could cover depends on the policy set only: once per set,
+        # kept as the candidate methods and the self-escalating actions among the possible
+        # ones (usually none), not as the whole possible set (thousands of sets).
         key = ("privesc_candidates",)
-        candidates = perms.view.memo.get(key)
-        if candidates is None:
-            candidates = [m for m, needed in _method_table() if possible.issuperset(needed)]
-            perms.view.memo[key] = candidates
+        summary = perms.view.memo.get(key)
+        if summary is None:
+            possible = perms.possible_among("privesc_methods", all_method_actions(), keep=False)
+            candidates = _candidate_methods(possible)
+            summary = (candidates or _NO_METHODS, possible & _ANY_SELF_ESCALATING or _NOTHING)
+            perms.view.memo[key] = summary
+        candidates, possible_self = summary
+        if not candidates:
+            return ()
     else:
+        possible = perms.possible_among("privesc_methods", all_method_actions(), keep=False)
+        if not possible:
+            return ()
         wanted = [m for m in methods if not m.needs_trust_chain]
         candidates = [m for m in wanted if possible.issuperset(_lowered_actions(m))]
-    kind = perms.principal.kind
+        possible_self = possible & _ANY_SELF_ESCALATING
     # Principals sharing a policy set hold the same methods unless one of them may aim an
     # action at itself (its own user or role): then the answer is worked out per principal.
     shared_key = ("privesc_held", kind)
-    shareable = methods is None and possible.isdisjoint(_SELF_ESCALATING[kind])
+    shareable = methods is None and possible_self.isdisjoint(_SELF_ESCALATING[kind])
     if shareable and shared_key in perms.view.memo:
         return perms.view.memo[shared_key]
     for method in candidates:
@@ -520,9 +607,20 @@ def is_direct(method: EscalationMethod, perms: EffectivePermissions) -> bool:
     removal or replacement) it has a permissions boundary to lose."""
     if not method.benefits_kind(perms.principal.kind):
         return False
-    if any("permissionsboundary" in a.lower() for a in method.actions):
+    if _removes_boundary(method):
         return perms.boundary is not None
     return True
+
+
+_REMOVES_BOUNDARY: dict[str, bool] = {}  # method id -> whether it acts on a boundary
+
+
+def _removes_boundary(method: EscalationMethod) -> bool:
+    found = _REMOVES_BOUNDARY.get(method.id)
+    if found is None:
+        found = any("permissionsboundary" in a.lower() for a in method.actions)
+        _REMOVES_BOUNDARY[method.id] = found
+    return found
 
 
 def _enables(method: EscalationMethod, kind: str, direct: bool) -> str:
@@ -542,6 +640,30 @@ def _unique(items: Iterable[str]) -> Iterator[str]:
 
 def _lowered_actions(method: EscalationMethod) -> frozenset[str]:
     return frozenset(a.lower() for a in method.actions)
+
+
+def _candidate_methods(possible: frozenset[str]) -> list[EscalationMethod]:
+    """The action-list methods all of whose actions are possible, in catalogue order: only the
+    methods keyed by a possible action are tried (usually a few of the 100+)."""
+    keyed = _methods_by_key_action()
+    found = [
+        entry
+        for action in (*possible, "")  # "": methods without actions (none today)
+        for entry in keyed.get(action, ())
+        if possible.issuperset(entry[2])
+    ]
+    found.sort(key=lambda entry: entry[0])
+    return [entry[1] for entry in found]
+
+
+@functools.lru_cache(maxsize=1)
+def _methods_by_key_action() -> dict[str, tuple[tuple[int, EscalationMethod, frozenset[str]], ...]]:
+    """Each method (with its catalogue position) under one of its actions (the smallest name):
+    a method is possible only if that action is."""
+    keyed: dict[str, list[tuple[int, EscalationMethod, frozenset[str]]]] = {}
+    for position, (method, needed) in enumerate(_method_table()):
+        keyed.setdefault(min(needed, default=""), []).append((position, method, needed))
+    return {action: tuple(entries) for action, entries in keyed.items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -683,17 +805,26 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
     admin_roles = [arn for arn in roles if index[arn].is_admin_equivalent]
     if not admin_roles:
         return {}
-    account_wide = [
+    # Those an account-wide trust could let in, less the admin-equivalent (never a start:
+    # skipped below) and, as the search goes, those already placed: each admin role with
+    # an account-wide trust then looks at the principals still unplaced, not at all 50,000.
+    pending = [
         arn
         for arn in index
-        if not index[arn].principal.is_service_linked and index[arn].may_allow(_ASSUME_ROLE)
+        if not index[arn].principal.is_service_linked
+        and index[arn].may_allow(_ASSUME_ROLE)
+        and not index[arn].is_admin_equivalent
     ]
     next_hop: dict[str, str] = {}
     queue = deque(admin_roles)
     reached = set(admin_roles)
+    placed = 0
     while queue:
         target = roles[queue.popleft()]
-        for arn in _possible_assumers(target, account_wide, index):
+        if len(next_hop) != placed:
+            pending = [arn for arn in pending if arn not in next_hop and arn not in reached]
+            placed = len(next_hop)
+        for arn in _possible_assumers(target, pending, index):
             if arn in reached or arn in next_hop:
                 continue
             perms = index[arn]
@@ -746,7 +877,7 @@ def _possible_assumers(role: Role, account_wide: list[str], index: PermissionInd
 def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
     """Every principal that holds at least one method (admin-equivalent principals excluded:
     they have nothing left to escalate to, principal.admin_equivalent reports them)."""
-    finder = TargetFinder(index)
+    finder = target_finder(index)
     pruner = ConditionPruner(index)
     chains = trust_chains(index)
     chain_method = next(m for m in load_methods() if m.id == TRUST_CHAIN_METHOD)

@@ -63,20 +63,19 @@ def parse_toml(text: str) -> dict[str, Any]:
 
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
     """Raise UnsafeInput when lists/objects nest deeper than ``limit`` (iterative: no recursion)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list | tuple):
-            children = item
-        else:
-            continue
+    # Level by level: each level is the containers found in the one above (a GAAD of 10,000
+    # principals is a million values, so no tuple per value and no per-value depth).
+    level = [value] if isinstance(value, dict | list | tuple) else []
+    depth = 1
+    while level:
         if depth > limit:
             raise UnsafeInput(f"it is nested too deeply (more than {limit} levels)")
-        stack.extend(
-            (child, depth + 1) for child in children if isinstance(child, dict | list | tuple)
-        )
+        below: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            below.extend([c for c in children if isinstance(c, dict | list | tuple)])
+        level = below
+        depth += 1
 
 
 def _first_line(exc: BaseException) -> str:

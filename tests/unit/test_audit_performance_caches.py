@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import weakref
 
 import pytest
 
@@ -152,6 +153,28 @@ def test_gc_paused_restores_the_collector_even_on_error():
         assert not gc.isenabled()  # it was off before: stays off
     finally:
         gc.enable()
+
+
+def test_gc_paused_promote_leaves_nothing_young_or_frozen_and_cycles_collectable():
+    assert gc.isenabled()
+    with gc_paused(promote=True):
+        kept = [[i] for i in range(20_000)]
+        cycle: list[object] = []
+        cycle.append(cycle)
+        node = _Node()
+        node.me = node  # a cycle only the collector can free
+        probe = weakref.ref(node)
+        del node, cycle
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == 0  # moved to the oldest generation, not kept frozen
+    assert gc.get_count()[0] < 1000  # the block's survivors are not waiting in the young one
+    gc.collect()
+    assert probe() is None  # a full collection still frees the block's cyclic garbage
+    assert len(kept) == 20_000
+
+
+class _Node:
+    me: object = None
 
 
 # --- evidence stays small ---------------------------------------------------------------------

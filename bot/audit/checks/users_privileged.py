@@ -17,7 +17,7 @@ from bot.audit.checks.principals import credential_actions
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.effective import EffectivePermissions, effective_permissions
-from bot.iam.privesc import TargetFinder, methods_held, privilege_escalations
+from bot.iam.privesc import TargetFinder, methods_held, privilege_escalations, target_finder
 from bot.model.snapshot import User
 
 # The request a console user makes after signing in without MFA.
@@ -103,7 +103,7 @@ def user_mfa_not_enforced(ctx: CheckContext) -> Iterator[Finding]:
     """Console users whose sensitive reach (admin, escalation, credential actions) survives a
     request made with aws:MultiFactorAuthPresent=false."""
     rows = ctx.snapshot.credential_row_for()
-    finder = TargetFinder(effective_permissions(ctx))
+    finder = target_finder(effective_permissions(ctx))
     for user, perms in _users(ctx):
         row = rows.get(user.name)
         if row is None or row.flag("password_enabled") is not True:

@@ -1,0 +1,109 @@
+"""The linter's shortcuts answer exactly as the reference they replace (property tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.iam.catalogue import default_catalogue
+from bot.iam.lint_context import LintContext
+from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION, LintFinding, finding
+from bot.iam.lint_redundancy import _cover_regex, glob_covers
+from bot.iam.lint_risk import (
+    _IDENTITY_POLICY_SERVICES,
+    _REWRITES_POLICY,
+    _listed,
+    _resource_policy,
+)
+from bot.iam.policy import parse_policy
+
+# Few letters, so that parts repeat and overlap (the cases a greedy search could get wrong).
+_TEXT = st.text(alphabet="ab:/*?", max_size=12)
+_STAR_GLOB = st.text(alphabet="ab:/*", min_size=1, max_size=10)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(outer=_STAR_GLOB, inner=_TEXT)
+def test_star_only_globs_cover_as_the_regex_says(outer: str, inner: str) -> None:
+    expected = (
+        outer == inner if "*" not in outer else _cover_regex(outer).fullmatch(inner) is not None
+    )
+    assert glob_covers(outer, inner) is expected
+
+
+def test_star_glob_examples() -> None:
+    assert glob_covers("arn:*:s3:::*", "arn:*:s3:::*")
+    assert glob_covers("arn:*:s3:::bucket/*", "arn:*:s3:::bucket/*")
+    assert not glob_covers("arn:*:s3:::bucket/*", "arn:*:s3:::*")
+    assert not glob_covers("ab*ba", "aba")  # first and last part may not overlap
+    assert glob_covers("a**b", "ab")
+
+
+def _resource_policy_reference(ctx: LintContext) -> list[LintFinding]:
+    """The rule as first written: over the policy's allowed set, by regex per action."""
+    allowed = ctx.allowed_actions
+    rewrites = sorted(
+        a
+        for a in allowed & ctx.catalogue.permission_changing_actions()
+        if _REWRITES_POLICY.search(a.partition(":")[2])
+        and a.partition(":")[0] not in _IDENTITY_POLICY_SERVICES
+    )
+    services = sorted({a.partition(":")[0] for a in rewrites})
+    withheld = [s for s in services if not ctx.catalogue.expand(f"{s}:*") <= allowed]
+    if not withheld:
+        return []
+    rewrites = [a for a in rewrites if a.partition(":")[0] in withheld]
+    return [
+        finding(
+            RESOURCE_POLICY_ESCALATION,
+            None,
+            f"withholds some {', '.join(withheld)} actions but allows {_listed(rewrites)}, which"
+            " change a resource's policy or ACL: with them the holder can grant itself (or"
+            " anyone) what this policy withholds",
+            {"actions": rewrites[:20], "count": len(rewrites), "services": withheld},
+        )
+    ]
+
+
+_RISK_PATTERNS = (
+    "*",
+    "s3:*",
+    "s3:Put*",
+    "s3:PutBucketPolicy",
+    "s3:GetObject",
+    "kms:*",
+    "kms:PutKeyPolicy",
+    "sqs:SetQueueAttributes",
+    "iam:*",
+    "sns:*",
+)
+
+
+@st.composite
+def _risk_documents(draw: st.DrawFn) -> dict[str, Any]:
+    statements = []
+    for _ in range(draw(st.integers(1, 4))):
+        patterns = draw(st.lists(st.sampled_from(_RISK_PATTERNS), min_size=1, max_size=3))
+        negated = draw(st.integers(0, 4)) == 0
+        body: dict[str, Any] = {
+            "Effect": draw(st.sampled_from(("Allow", "Allow", "Deny"))),
+            "NotAction" if negated else "Action": patterns,
+            "Resource": draw(st.sampled_from(("*", "arn:aws:s3:::b/*"))),
+        }
+        if draw(st.booleans()) and draw(st.booleans()):
+            body["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
+        statements.append(body)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+@settings(max_examples=300, deadline=None)
+@given(document=_risk_documents())
+def test_resource_policy_rule_matches_the_allowed_set_reference(document: dict[str, Any]) -> None:
+    catalogue = default_catalogue()
+    statements = parse_policy(document).statements
+    ctx = LintContext(
+        catalogue=catalogue, policy_type="identity", statements=statements, document=document
+    )
+    assert _resource_policy(ctx) == _resource_policy_reference(ctx)

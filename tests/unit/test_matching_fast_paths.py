@@ -1,0 +1,63 @@
+"""ARN pattern lists matched part by part answer exactly as their compiled regex."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.iam.matching import _COMPILE_AFTER, arn_matcher, arn_regex, unmark
+
+_SEGMENT = st.text(alphabet="ab*/", max_size=4)
+_TEXT_SEGMENT = st.text(alphabet="ab/:\n", max_size=5)
+
+
+def _arnish(segment: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Six-segment ARNs (the usual case), shorter ones, longer ones and non-ARNs."""
+    return st.one_of(
+        st.lists(segment, min_size=5, max_size=5).map(lambda s: ":".join(["arn", *s])),
+        st.lists(segment, min_size=1, max_size=7).map(lambda s: ":".join(["arn", *s])),
+        st.lists(segment, min_size=1, max_size=3).map(":".join),
+    )
+
+
+def _reference(patterns: tuple[str, ...], arn: str) -> bool:
+    if "*" in patterns:
+        return True
+    for pattern in patterns:
+        if "*" in pattern or "?" in pattern:
+            if re.fullmatch(arn_regex(pattern), arn, re.DOTALL):
+                return True
+        elif unmark(pattern) == arn:
+            return True
+    return False
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    patterns=st.lists(_arnish(_SEGMENT), min_size=1, max_size=3).map(tuple),
+    arns=st.lists(_arnish(_TEXT_SEGMENT | _SEGMENT), min_size=1, max_size=6),
+)
+def test_star_patterns_match_as_the_regex(patterns: tuple[str, ...], arns: list[str]) -> None:
+    arn_matcher.cache_clear()  # a fresh matcher: the part-by-part path answers first
+    matcher = arn_matcher(patterns)
+    for arn in arns:
+        assert matcher(arn) is _reference(patterns, arn), (patterns, arn)
+
+
+def test_a_busy_list_is_compiled_and_still_answers_the_same() -> None:
+    patterns = ("arn:aws:s3:::data/*", "arn:aws:iam::*:role/app-*")
+    arn_matcher.cache_clear()
+    matcher = arn_matcher(patterns)
+    asked = [
+        "arn:aws:s3:::data/x",
+        "arn:aws:s3:::other/x",
+        "arn:aws:iam::123456789012:role/app-api",
+        "arn:aws:iam::12:34:role/app-api",
+    ]
+    answers = [matcher(arn) for arn in asked]
+    assert answers == [True, False, True, False]
+    for _ in range(_COMPILE_AFTER):
+        matcher("arn:aws:s3:::data/y")
+    assert [matcher(arn) for arn in asked] == answers
