@@ -18,7 +18,7 @@ from bot.iam.lint_model import (
     LintFinding,
     finding,
 )
-from bot.iam.matching import LITERAL_QMARK, LITERAL_STAR, glob_regex
+from bot.iam.matching import LITERAL_QMARK, LITERAL_STAR, glob_regex, star_glob_matches
 from bot.iam.policy import Statement
 
 
@@ -48,25 +48,9 @@ def _covers(outer: str, inner: str) -> bool:
     if "*" not in outer and "?" not in outer:
         return outer == inner
     if "?" not in outer and LITERAL_STAR not in outer and LITERAL_QMARK not in outer:
-        return _star_glob_covers(outer.split("*"), inner)
+        # The same answer as the regex, without compiling one per Resource pattern.
+        return star_glob_matches(tuple(outer.split("*")), inner)
     return _cover_regex(outer).fullmatch(inner) is not None
-
-
-def _star_glob_covers(parts: list[str], inner: str) -> bool:
-    """The regex's answer for a glob whose only wildcard is `*` (literal parts between
-    stars): the parts in order, the first at the start and the last at the end, each found
-    as early as it can be. Spares compiling a regex per Resource pattern."""
-    first, last = parts[0], parts[-1]
-    end = len(inner) - len(last)
-    if end < len(first) or not inner.startswith(first) or not inner.endswith(last):
-        return False
-    position = len(first)
-    for part in parts[1:-1]:
-        found = inner.find(part, position, end)
-        if found < 0:
-            return False
-        position = found + len(part)
-    return True
 
 
 def _resources_covered(inner: Statement, outer: Statement) -> bool:
