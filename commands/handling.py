@@ -105,22 +105,36 @@ def register_clicks(
 
 
 def on_submission(
-    services: Services, body: dict[str, Any], handler: Callable[[Services, dict[str, Any]], None]
+    services: Services,
+    body: dict[str, Any],
+    handler: Callable[[Services, dict[str, Any]], None],
+    *,
+    allowlist: str | None = None,
 ) -> None:
+    """After a modal's ack: re-check the `allowlist` subcommand's allowlist when one is named,
+    then run the handler with one-sentence errors, answered where the modal was opened."""
     user = (body.get("user") or {}).get("id", "")
-    try:
-        channel = str(
-            json.loads((body.get("view") or {}).get("private_metadata") or "{}").get("channel", "")
-        )
-    except (ValueError, AttributeError):
-        channel = ""
+    channel = metadata_channel(body)
+    what = f"modal {(body.get('view') or {}).get('callback_id')} by {user}"
 
     def reply(msg: Message) -> None:
-        services.delivery.post_ephemeral(channel, user, msg) if channel else services.delivery.post(
-            user, msg
-        )
+        if channel:
+            services.delivery.post_ephemeral(channel, user, msg)
+        else:
+            services.delivery.post(user, msg)
 
-    run_safely(f"modal by {user}", reply, lambda: handler(services, body))
+    def work() -> None:
+        if allowlist is not None:
+            refusal = services.authorizer.refusal(
+                user_id=user, channel_id=channel or None, subcommand=allowlist
+            )
+            if refusal:
+                log.info("refused %s: %s", what, refusal)
+                reply(notice_message(refusal))
+                return
+        handler(services, body)
+
+    run_safely(what, reply, work)
 
 
 def submitted(view: dict[str, Any], block: str, action: str) -> str:

@@ -28,7 +28,7 @@ from commands import (
     status,
     user,
 )
-from commands.handling import CLICK_DEDUPE_SECONDS, metadata_channel, run_safely
+from commands.handling import on_click, on_submission, run_safely
 from commands.request import CommandRequest, Subcommand, command_text, split_args
 
 log = logging.getLogger(__name__)
@@ -109,56 +109,17 @@ ACTION_SUBCOMMAND: dict[str, str] = dict.fromkeys(audit.ACTIONS, "audit")
 
 def on_action(services: Services, body: dict[str, Any]) -> None:
     """Handle one button click after it was acked: de-duplicated, then authorized again."""
-    action = (body.get("actions") or [{}])[0]
-    action_id = action.get("action_id", "")
-    user_id = (body.get("user") or {}).get("id", "")
-    channel_id = (body.get("channel") or {}).get("id")
-    response_url = body.get("response_url", "")
-    what = f"click {action_id} by {user_id} in {channel_id}"
-
-    def reply(message: Message) -> None:
-        services.delivery.respond(
-            response_url=response_url, channel=channel_id or "", user=user_id, message=message
-        )
-
-    def work() -> None:
-        key = f"click:{user_id}:{action_id}:{action.get('action_ts', '')}"
-        if not services.store.first_seen(key, CLICK_DEDUPE_SECONDS):
-            log.info("dropped a repeated %s", what)
-            return
-        refusal = services.authorizer.refusal(
-            user_id=user_id, channel_id=channel_id, subcommand=ACTION_SUBCOMMAND[action_id]
-        )
-        if refusal:
-            log.info("refused %s: %s", what, refusal)
-            reply(notice_message(refusal))
-            return
-        audit.ACTIONS[action_id](services, body)
-
-    run_safely(what, reply, work)
+    action_id = ((body.get("actions") or [{}])[0]).get("action_id", "")
+    on_click(
+        services,
+        body,
+        lambda services, body, _reply: audit.ACTIONS[action_id](services, body),
+        allowlist=ACTION_SUBCOMMAND.get(action_id, "audit"),
+    )
 
 
 def on_view_submission(
     services: Services, body: dict[str, Any], handler: Callable[[Services, dict[str, Any]], None]
 ) -> None:
     """Handle a modal submission after it was acked; the lint allowlist applies again here."""
-    user_id = (body.get("user") or {}).get("id", "")
-    channel_id = metadata_channel(body)
-    what = f"modal {body.get('view', {}).get('callback_id')} by {user_id}"
-
-    def reply(message: Message) -> None:
-        if channel_id:
-            services.delivery.post_ephemeral(channel_id, user_id, message)
-        else:
-            services.delivery.post(user_id, message)
-
-    def work() -> None:
-        refusal = services.authorizer.refusal(
-            user_id=user_id, channel_id=channel_id or None, subcommand="lint"
-        )
-        if refusal:
-            reply(notice_message(refusal))
-            return
-        handler(services, body)
-
-    run_safely(what, reply, work)
+    on_submission(services, body, handler, allowlist="lint")

@@ -59,7 +59,7 @@ def test_show_more_renders_the_next_page_from_the_cache(bot) -> None:
     page2 = updates[-1].body
     assert "page 2/" in _texts(page2["blocks"])
     # The same click delivered twice is handled once.
-    with log_event("commands.router", "dropped a repeated") as dropped:
+    with log_event("commands.handling", "dropped a repeated") as dropped:
         bot.post(body)
         assert dropped.wait(10)
     assert len(bot.mock.calls_to("chat.update")) == before + 1
