@@ -75,7 +75,7 @@ def parse_operations(
     if accounts and not _ACCOUNTS.match(accounts):
         problems.append("IAM_AUDIT_ACCOUNTS must be 'all' or comma-separated 12-digit account ids")
 
-    workers = _int(
+    workers = int_in_range(
         "IAM_AUDIT_ACCOUNT_WORKERS",
         pick("IAM_AUDIT_ACCOUNT_WORKERS", aws, "account_workers", DEFAULT_MAX_WORKERS),
         1,
@@ -86,7 +86,7 @@ def parse_operations(
     if log_format not in LOG_FORMATS:
         problems.append(f"IAM_AUDIT_LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
     metrics = _bool("IAM_AUDIT_METRICS", pick("IAM_AUDIT_METRICS", bot, "metrics", True), problems)
-    timeout = _int(
+    timeout = int_in_range(
         "IAM_AUDIT_JOB_TIMEOUT",
         pick("IAM_AUDIT_JOB_TIMEOUT", bot, "job_timeout_seconds", DEFAULT_JOB_TIMEOUT),
         30,
@@ -105,7 +105,9 @@ def parse_operations(
     )
 
 
-def _int(name: str, raw: Any, low: int, high: int, problems: list[str]) -> int:
+def int_in_range(name: str, raw: Any, low: int, high: int, problems: list[str]) -> int:
+    """An integer option; a wrong type or a value out of range is appended to ``problems`` (the
+    caller raises them together) and a usable value comes back so parsing can go on."""
     try:
         if isinstance(raw, bool):
             raise ValueError

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.approvals.rules import ApprovalRules, id_list, parse_approval_rules, parse_slack_ids
-from bot.config.operations import OperationsOptions, parse_operations
+from bot.config.operations import OperationsOptions, int_in_range, parse_operations
 from bot.digest.schedule import DigestSchedule, schedule_from_config
 from bot.model.errors import ConfigError, InputError
 from bot.model.safe_parse import UnsafeInput, parse_toml
@@ -184,7 +184,7 @@ def load_settings(
     }
     parsed: dict[str, int] = {}
     for name, (raw, low, high) in numbers.items():
-        parsed[name] = _int_in_range(name, raw, low, high, problems)
+        parsed[name] = int_in_range(name, raw, low, high, problems)
 
     demo = demo or _truthy(pick("IAM_AUDIT_DEMO", bot, "demo", False))
     approvals = parse_approval_rules(env, _table(file_data, "approvals", problems), problems)
@@ -335,19 +335,6 @@ def _allowlists(
     # help is always open: a refused user should still be able to learn what the bot does.
     allow["help"] = Allowlist()
     return allow
-
-
-def _int_in_range(name: str, raw: Any, low: int, high: int, problems: list[str]) -> int:
-    try:
-        if isinstance(raw, bool):
-            raise ValueError
-        value = int(raw)
-    except (TypeError, ValueError):
-        problems.append(f"{name} must be an integer, got {raw!r}")
-        return low
-    if not low <= value <= high:
-        problems.append(f"{name} must be between {low} and {high}, got {value}")
-    return value
 
 
 def _truthy(raw: Any) -> bool:
