@@ -303,6 +303,40 @@ class PolicySetView:
             return self
         return self._projection(position)
 
+    def reaching(self, action: str) -> PolicySetView | None:
+        """:meth:`for_action` when :meth:`may_allow` holds, else None: the two questions every
+        escalation search asks of each action, with one look-up of its position."""
+        space = self._space
+        position = space.index.get(action.lower()) if space is not None else None
+        if position is None:
+            return self.for_action(action) if self.may_allow(action) else None
+        if not self._may_allow_at(position):
+            return None
+        return self._projection(position) if self._registry is not None else self
+
+    def first_allowed(self, action: str, resources: Iterable[str]) -> Access | None:
+        """The first resource the action is allowed on, or None, for a view that is its own
+        projection for the action (what :meth:`for_action` returns): decided here, without
+        recording each answer in the caller's own view as well."""
+        space = self._space
+        lowered = action.lower()
+        position = space.index.get(lowered) if space is not None else None
+        if position is None:
+            return _first_allowed(self, action, resources)
+        independent = self.resource_independent(action)
+        name = space.names[position]  # type: ignore[union-attr]
+        decisions = self._decisions
+        for resource in resources:
+            key = (name, resource)
+            access = decisions.get(key)
+            if access is None:
+                access = self._decide_here(action, resource, key, position)
+            if access.allowed:
+                return access if access.action == action else replace(access, action=action)
+            if independent:
+                return None  # every resource gets the same answer
+        return None
+
     def _projection(self, position: int) -> PolicySetView:
         """:meth:`for_action` for an action's position in the action space."""
         last = self._last_projection
@@ -314,14 +348,11 @@ class PolicySetView:
         identity = self._compiled_identity
         if identity is None:
             identity = self._compiled()[0]
-        touching = []
-        for policy, compiled in zip(self.identity, identity, strict=True):
-            positions = compiled.touch_positions
-            if positions is not None:
-                if position in positions:
-                    touching.append(policy)
-            elif compiled.touch >> position & 1:
-                touching.append(policy)
+        touching = [
+            policy
+            for policy, compiled in zip(self.identity, identity, strict=True)
+            if compiled.touches(position)
+        ]
         if len(touching) == len(self.identity):
             projection = self
         else:
@@ -363,10 +394,7 @@ class PolicySetView:
         if identity is None:
             identity = self._compiled()[0]
         for compiled in identity:
-            positions = compiled.touch_positions
-            if positions is not None and position not in positions:
-                continue
-            if compiled.allow >> position & 1:
+            if compiled.allows(position):
                 break
         else:
             return False
@@ -507,14 +535,10 @@ class PolicySetView:
         position = space.index.get(lowered) if space is not None else None
         if position is not None:
             # A statement naming resources (or a NotResource) matches: the answer may vary.
-            for policy in self.everything:
-                compiled = policy.compile_for(space)  # type: ignore[arg-type]
-                positions = compiled.touch_positions  # scoped is within touch
-                if positions is not None and position not in positions:
-                    continue
-                if compiled.scoped >> position & 1:
-                    return False
-            return True
+            return not any(
+                policy.compile_for(space).scopes(position)  # type: ignore[arg-type]
+                for policy in self.everything
+            )
         return all(p.resource_independent(lowered) for p in self.everything)
 
     def decide(self, action: str, resource: str) -> Access:
@@ -528,7 +552,7 @@ class PolicySetView:
         key = (lowered, resource)
         cached = self._decisions.get(key)
         if cached is not None:
-            return cached
+            return cached if cached.action == action else replace(cached, action=action)
         projection = self._projection(position) if position is not None else self
         if projection is not self:
             # The policies that match decide; their view is shared with other sets, and the
@@ -539,7 +563,9 @@ class PolicySetView:
                 access = replace(access, action=action)
             self._decisions[key] = access
             return access
-        return self._decide_here(action, resource, key, position)
+        access = self._decide_here(action, resource, key, position)
+        # Asked first with another spelling: answer in the caller's (evidence shows it).
+        return access if access.action == action else replace(access, action=action)
 
     def _decide_here(
         self, action: str, resource: str, key: tuple[str, str], position: int | None
@@ -569,12 +595,7 @@ class PolicySetView:
         for policy in self.identity:
             if position is not None:
                 # A policy none of whose statements matches the action has nothing to say.
-                compiled = policy.compile_for(space)  # type: ignore[arg-type]
-                positions = compiled.touch_positions
-                if positions is not None:
-                    if position not in positions:
-                        continue
-                elif not compiled.touch >> position & 1:
+                if not policy.compile_for(space).touches(position):  # type: ignore[arg-type]
                     continue
             elif not (policy.may_allow(lowered) or policy.may_deny(lowered)):
                 continue
@@ -599,6 +620,18 @@ class PolicySetView:
             if policy.error:
                 notes.append(f"{policy.source.name}: unreadable, grants nothing ({policy.error})")
         return tuple(notes)
+
+
+def _first_allowed(view: PolicySetView, action: str, resources: Iterable[str]) -> Access | None:
+    """:meth:`PolicySetView.first_allowed` for an action outside the action space."""
+    independent = view.resource_independent(action)
+    for resource in resources:
+        access = view.decide(action, resource)
+        if access.allowed:
+            return access
+        if independent:
+            return None
+    return None
 
 
 # --- the per-principal answer -------------------------------------------------------------------
@@ -694,16 +727,10 @@ class EffectivePermissions:
 
     def allowed_on_any(self, action: str, resources: Iterable[str]) -> Access | None:
         """The first resource the action is allowed on, or None."""
-        if not self.view.may_allow(action):
+        projection = self.view.reaching(action)
+        if projection is None:
             return None
-        independent = self.view.for_action(action).resource_independent(action)
-        for resource in resources:
-            access = self.view.decide(action, resource)
-            if access.allowed:
-                return access
-            if independent:
-                return None  # every resource gets the same answer
-        return None
+        return projection.first_allowed(action, resources)
 
     def unrestricted(self, action: str) -> Access | None:
         """Allowed on Resource `*` and on an arbitrary resource of its type, or None.
@@ -1076,9 +1103,13 @@ def action_space(catalogue: ActionCatalogue, extra: frozenset[str]) -> ActionSpa
     if found is None or found[0] is not catalogue:
         if len(_SPACES) >= 4:  # tests build a few catalogues; never let them pile up
             _SPACES.clear()
-        found = (catalogue, ActionSpace(catalogue.all_actions() | extra))
+        found = (catalogue, ActionSpace(catalogue.all_actions() | extra, first=_HOT_ACTIONS))
         _SPACES[key] = found
     return found[1]
+
+
+# Asked one at a time of every principal: numbered first in the action space (see ActionSpace).
+_HOT_ACTIONS = all_method_actions() | frozenset(_ADMIN_SENTINELS) | {"sts:AssumeRole"}
 
 
 def view_of(

@@ -445,11 +445,12 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
     cached per set; the principal's own ARN is tried last, for the actions that escalate when
     aimed at oneself.
     """
-    if not perms.may_allow(action):
+    projection = perms.view.reaching(action)
+    if projection is None:
         return None
     lowered = action.lower()
     key = ("held", lowered)
-    memo = perms.view.for_action(action).memo  # shared by sets reaching it alike
+    memo = projection.memo  # shared by sets reaching the action alike
     if key in memo:
         # Found for another set reaching the action through the same policies (and boundary):
         # every answer about the action is the projection's, so this principal's too.
@@ -457,7 +458,7 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
         if access is not None and access.action != action:
             access = replace(access, action=action)
     else:
-        access = perms.allowed_on_any(action, _unique(finder.candidates(perms, action)))
+        access = projection.first_allowed(action, _unique(finder.candidates(perms, action)))
         memo[key] = access
     if access is None and lowered in _SELF_ESCALATING[perms.principal.kind]:
         access = perms.allowed_on_any(action, (perms.arn,))

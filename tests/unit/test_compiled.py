@@ -301,3 +301,18 @@ def test_action_space_numbers_names_and_decodes_masks_both_ways():
 def test_patterns_expand_with_the_evaluators_matcher(patterns, expected):
     space = ActionSpace(["s3:GetObject", "iam:PassRole", "ec2:RunInstances"])
     assert space.names_in(space.patterns_mask(patterns)) == expected
+
+
+@given(documents, st.sets(st.sampled_from(ACTIONS)))
+def test_hot_bits_agree_with_the_full_bitsets(document, hot):
+    """The small-integer copy of the first actions' bits (ActionSpace ``first``) answers
+    exactly as the full bitsets do, for the hot actions and for the others."""
+    space = ActionSpace(ACTIONS, first=hot)
+    assert space.hot == len({a.lower() for a in hot})
+    assert sorted(space.names[: space.hot]) == list(space.names[: space.hot])
+    assert set(space.names[: space.hot]) == {a.lower() for a in hot}
+    compiled = compile_statements(space, parse_policy(document, name="doc").statements)
+    for position in range(len(space)):
+        assert compiled.touches(position) == bool(compiled.touch >> position & 1)
+        assert compiled.allows(position) == bool(compiled.allow >> position & 1)
+        assert compiled.scopes(position) == bool(compiled.scoped >> position & 1)

@@ -659,3 +659,21 @@ def test_pass_role_limited_to_one_service_only_counts_for_that_service():
     holder = user("dev", inline_policies=[inline("p", doc)])
     found = _escalations(snapshot(users=[holder], roles=[admin]))[user_arn("dev")]
     assert found.method_ids == ("ec2-001",)
+
+
+def test_evidence_spells_actions_as_the_method_catalogue_even_after_another_spelling():
+    """A decision cached under another spelling (a check asked `sts:assumerole`) must not leak
+    into escalation evidence: each action is reported as the method catalogue writes it."""
+    doc = policy_document(
+        statement(action=["iam:CreatePolicyVersion", "sts:AssumeRole"], resource=["*"])
+    )
+    snap = snapshot(users=[user("dev", inline_policies=[inline("dev", doc)])])
+    index = PermissionIndex(snap, NOW)
+    perms = index[user_arn("dev")]
+    probe = f"arn:aws:iam::{ACCOUNT_ID}:role/iam-audit-probe"
+    assert perms.decide("sts:assumerole", probe).action == "sts:assumerole"
+    assert perms.decide("sts:AssumeRole", probe).action == "sts:AssumeRole"
+    found = find_escalations(index)[user_arn("dev")]
+    spelled = {a.action for held in found.methods for a in held.accesses}
+    assert "sts:AssumeRole" in spelled
+    assert spelled == {a for a in spelled if a != a.lower() or ":" not in a}
