@@ -94,13 +94,15 @@ def gather_policies(
     policies: Mapping[str, Any] | None = None,
     document_keys: dict[int, str] | None = None,
     shared_sources: dict[tuple[Any, ...], PolicySource] | None = None,
+    groups: Mapping[str, Any] | None = None,
 ) -> tuple[tuple[PolicySource, ...], PolicySource | None, tuple[str, ...]]:
     """(identity policies, boundary, ARNs of attached policies missing from the snapshot).
 
     ``document_keys``: id(inline document) -> its hash, and ``shared_sources``: one
     PolicySource per policy and way it reaches a principal (a managed policy attached to
     thousands, a group's inline policy for each member), for a caller that keeps the snapshot
-    (so the documents) alive while it asks for many principals."""
+    (so the documents) alive while it asks for many principals; ``groups``: the snapshot's
+    groups by name, built once by such a caller."""
     by_arn = policies if policies is not None else snapshot.policy_by_arn()
     missing: list[str] = []
     sources: list[PolicySource] = []
@@ -137,7 +139,8 @@ def gather_policies(
 
     add_entity(principal, own_via)
     if isinstance(principal, User):
-        groups = snapshot.group_by_name()
+        if groups is None:
+            groups = snapshot.group_by_name()
         for group_name in principal.groups:
             group = groups.get(group_name)
             if group is not None:
@@ -492,12 +495,41 @@ class PolicySetView:
         for compiled in everything:
             scoped_any |= compiled.scoped
         scoped = star & scoped_any
-        found = set(space.names_in(star & ~scoped))
-        for action in space.names_in(scoped):
-            targets = probes(action)
-            if targets == ("*",) or any(self.decide(action, probe).allowed for probe in targets):
-                found.add(action)
-        return frozenset(found)
+        result = star & ~scoped
+        if scoped:
+            index = space.index
+            on_probes = [
+                index[name] for name in space.names_in(scoped) if self._on_probes(name, probes)
+            ]
+            result |= space.mask_of_indices(on_probes)
+        return self._names_of(result)
+
+    def _on_probes(self, action: str, probes: Prober) -> bool:
+        """Whether the action, allowed on `*`, is also allowed on one of its probe ARNs; asked
+        of the action's projection, so sets reaching it through the same policies ask once."""
+        targets = probes(action)
+        if targets == ("*",):
+            return True
+        projection = self.for_action(action)
+        key = ("on_probes", action)
+        found = projection.memo.get(key)
+        if found is None:
+            found = projection.memo[key] = projection.first_allowed(action, targets) is not None
+        return found
+
+    def _names_of(self, mask: int) -> frozenset[str]:
+        """The names of a result bitset, decoded once per distinct result (thousands of sets
+        get the same few answers)."""
+        if not mask:
+            return frozenset()
+        registry = self._registry
+        if registry is None:
+            return frozenset(self._space.names_in(mask))  # type: ignore[union-attr]
+        key = ("result_mask", mask)
+        found = registry.get(key)
+        if found is None:
+            found = registry[key] = frozenset(self._space.names_in(mask))  # type: ignore[union-attr,assignment]
+        return found  # type: ignore[return-value]
 
     def _unrestricted_slow(
         self, label: str, actions: frozenset[str], expand: Expander, probes: Prober
@@ -891,6 +923,10 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self.now = now
         self.catalogue = catalogue or default_catalogue()
         self._policies = snapshot.policy_by_arn()
+        self._groups = snapshot.group_by_name()
+        # A document that references no condition key or variable resolves alike for everyone:
+        # its resolved form by source, without working out a cache key per principal.
+        self._plain: dict[PolicySource, ResolvedPolicy] = {}
         self._entities: dict[str, User | Role] = {u.arn: u for u in snapshot.users}
         self._entities.update({r.arn: r for r in snapshot.roles})
         self._built: dict[str, EffectivePermissions] = {}
@@ -935,6 +971,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
                 policies=self._policies,
                 document_keys=self._document_keys,
                 shared_sources=self._sources,
+                groups=self._groups,
             )
             facts = principal_facts(ref, self.snapshot.account_id, self.now)
             built = EffectivePermissions(
@@ -971,6 +1008,10 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     ) -> ResolvedPolicy:
         # Asked once per policy of every principal (50,000 times in a big account): what the
         # document references is worked out once per document.
+        if source.key:
+            plain = self._plain.get(source)
+            if plain is not None:
+                return plain
         known = self._keys_of.get(source.key) if source.key else None
         if known is None:
             known = _key_summary(referenced_keys(source.document))
@@ -998,6 +1039,8 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
                 parsed_cache=self._parsed,
             )
             self._resolved[cache_key] = resolved
+        if not keys and source.key:
+            self._plain[source] = resolved
         return resolved
 
     def view_for(
@@ -1077,6 +1120,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._views.clear()
         self.memo.clear()
         self._resolved.clear()
+        self._plain.clear()
         self._by_statements.clear()
         self._parsed.clear()
         self._document_keys.clear()
