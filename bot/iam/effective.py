@@ -27,6 +27,7 @@ from typing import Any
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.compiled import ActionSpace, CompiledPolicy
 from bot.iam.matching import action_matcher, arn_matcher
+from bot.iam.policy import Policy
 from bot.iam.privesc_methods import all_method_actions
 from bot.iam.resolved_policy import (
     ABSENT,
@@ -39,6 +40,7 @@ from bot.iam.resolved_policy import (
     document_key,
     evaluation_count,
     fixed_value,
+    parse_source,
     referenced_keys,
 )
 from bot.model.snapshot import AccountSnapshot, Role, User
@@ -375,6 +377,17 @@ class PolicySetView:
             found &= boundary.allow
         return found
 
+    def _hot_may_mask(self) -> int:
+        """:meth:`may_mask` within the space's first actions (small integers: no 20,000-bit
+        unions for a list of escalation actions)."""
+        identity, boundary = self._compiled()
+        found = 0
+        for compiled in identity:
+            found |= compiled.hot_allow
+        if boundary is not None:
+            found &= boundary.hot_allow
+        return found
+
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary Allow) can match: no evaluation needed."""
         lowered = action.lower()
@@ -416,7 +429,8 @@ class PolicySetView:
             outside = frozenset(actions)
             if space is not None:
                 mask, outside = space.mask_of_names(actions)
-                found = frozenset(space.names_in(self.may_mask() & mask))
+                may = self._hot_may_mask() if mask <= space.hot_mask else self.may_mask()
+                found = frozenset(space.names_in(may & mask))
             else:
                 found = frozenset()
             if outside:
@@ -681,14 +695,18 @@ class EffectivePermissions:
         boundary: PolicySource | None,
         missing: tuple[str, ...],
         facts: Mapping[str, tuple[str, ...]],
+        base: PolicySetView | None = None,
+        changed: frozenset[str] = frozenset(),
     ) -> None:
+        """``base``/``changed``: the view of the same sources under facts that differ only in
+        the ``changed`` keys (see :meth:`with_facts`)."""
         self.index = index
         self.principal = ref
         self.sources = sources
         self.boundary = boundary
         self.missing_policies = missing
         self.facts = dict(facts)
-        self.view = index.view_for(ref, sources, boundary, self.facts)
+        self.view = index.view_for(ref, sources, boundary, self.facts, base=base, changed=changed)
 
     @property
     def arn(self) -> str:
@@ -697,7 +715,10 @@ class EffectivePermissions:
     def with_facts(self, extra: Mapping[str, Iterable[str]]) -> EffectivePermissions:
         """The same principal with more request keys fixed (key -> values; () means absent)."""
         facts = dict(self.facts)
-        facts.update({k.lower(): tuple(v) for k, v in extra.items()})
+        added = {k.lower(): tuple(v) for k, v in extra.items()}
+        facts.update(added)
+        # Only the policies that mention a changed key resolve differently: the others are
+        # taken from this view as they are.
         return EffectivePermissions(
             self.index,
             self.principal,
@@ -705,6 +726,8 @@ class EffectivePermissions:
             boundary=self.boundary,
             missing=self.missing_policies,
             facts=facts,
+            base=self.view,
+            changed=frozenset(added),
         )
 
     # ---- single questions ----
@@ -1012,12 +1035,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             plain = self._plain.get(source)
             if plain is not None:
                 return plain
-        known = self._keys_of.get(source.key) if source.key else None
-        if known is None:
-            known = _key_summary(referenced_keys(source.document))
-            if source.key:
-                self._keys_of[source.key] = known
-        keys, personal = known
+        keys, personal = self._keys_known(source)
         relevant = tuple((key, fixed_value(facts, ref.tags, key)) for key in keys)
         cache_key = (
             source.key or document_key(source.document),
@@ -1043,16 +1061,63 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             self._plain[source] = resolved
         return resolved
 
+    def _keys_known(self, source: PolicySource) -> tuple[tuple[str, ...], bool]:
+        """The condition keys and variables the source's document references (sorted), and
+        whether one names the principal itself; once per document."""
+        known = self._keys_of.get(source.key) if source.key else None
+        if known is None:
+            known = _key_summary(referenced_keys(source.document))
+            if source.key:
+                self._keys_of[source.key] = known
+        return known
+
+    def parsed(self, source: PolicySource) -> Policy | None:
+        """The source's document parsed (once per document and name), None if unreadable."""
+        policy, error, _variables = parse_source(source, self._parsed)
+        return None if error else policy
+
     def view_for(
         self,
         ref: PrincipalRef,
         sources: tuple[PolicySource, ...],
         boundary: PolicySource | None,
         facts: Mapping[str, tuple[str, ...]],
+        *,
+        base: PolicySetView | None = None,
+        changed: frozenset[str] = frozenset(),
     ) -> PolicySetView:
-        identity = tuple(self.resolved_policy(s, facts, ref) for s in sources)
-        resolved_boundary = self.resolved_policy(boundary, facts, ref) if boundary else None
+        """The view of a principal's policies under ``facts``. ``base``: the view of the same
+        sources under facts equal but for the ``changed`` keys; a policy referencing none of
+        them resolves exactly as it did there, so its resolved form is reused."""
+        if base is None:
+            identity = tuple(self.resolved_policy(s, facts, ref) for s in sources)
+            resolved_boundary = self.resolved_policy(boundary, facts, ref) if boundary else None
+        else:
+            identity = tuple(
+                self._resolved_again(source, facts, ref, before, changed)
+                for source, before in zip(sources, base.identity, strict=True)
+            )
+            resolved_boundary = None
+            if boundary is not None:
+                resolved_boundary = (
+                    self.resolved_policy(boundary, facts, ref)
+                    if base.boundary is None
+                    else self._resolved_again(boundary, facts, ref, base.boundary, changed)
+                )
         return view_of(self._views, identity, resolved_boundary, self.space)
+
+    def _resolved_again(
+        self,
+        source: PolicySource,
+        facts: Mapping[str, tuple[str, ...]],
+        ref: PrincipalRef,
+        before: ResolvedPolicy,
+        changed: frozenset[str],
+    ) -> ResolvedPolicy:
+        keys, _personal = self._keys_known(source)
+        if changed.isdisjoint(keys):
+            return before
+        return self.resolved_policy(source, facts, ref)
 
     def probes(self, action: str) -> tuple[str, ...]:
         """One concrete ARN per resource type of the action (`*` when it has none or is unknown)."""

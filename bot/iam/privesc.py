@@ -44,11 +44,10 @@ from bot.iam.effective import (
     Grant,
     PermissionIndex,
     PolicySource,
-    arn_pattern_matches,
     document_key,
     effective_permissions,
 )
-from bot.iam.matching import action_matcher
+from bot.iam.matching import action_matcher, arn_matcher
 from bot.iam.principals import parse_principal, principal_via
 from bot.iam.privesc_methods import (
     TRUST_CHAIN_METHOD,
@@ -305,7 +304,8 @@ class TargetFinder:
             key = (pattern, targets)
             hits = self._hits.get(key)
             if hits is None:
-                hits = tuple(t for t in targets if arn_pattern_matches(pattern, t))
+                matches = arn_matcher((pattern,))
+                hits = tuple(t for t in targets if matches(t))
                 self._hits[key] = hits
             yield from hits
 
@@ -727,11 +727,12 @@ class ConditionPruner:
     def _judge(self, source: PolicySource) -> Pruned | None:
         key = source.key or document_key(source.document)
         if key not in self._judged:
-            self._judged[key] = (
-                prune_document(source.document, self.index.now)
-                if _has_conditions(source.document)
-                else None
-            )
+            verdict = None
+            if _has_conditions(source.document):
+                parsed = self.index.parsed(source)
+                if parsed is not None:
+                    verdict = prune_document(source.document, self.index.now, parsed)
+            self._judged[key] = verdict
         return self._judged[key]
 
 

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
-from bot.iam.policy import Condition, PolicyParseError, parse_policy
+from bot.iam.policy import Condition, Policy, PolicyParseError, parse_policy
 
 # GetSessionToken issues the longest-lived temporary credentials: up to 36 hours.
 MAX_TOKEN_AGE = timedelta(hours=36)
@@ -398,13 +398,19 @@ class Pruned:
     dropped: tuple[tuple[int | str, str], ...]  # (statement label, why it never holds)
 
 
-def prune_document(document: Mapping[str, Any], now: datetime) -> Pruned | None:
+def prune_document(
+    document: Mapping[str, Any], now: datetime, parsed: Policy | None = None
+) -> Pruned | None:
     """The document without its never-holding statements; None when every statement can hold
-    (or the document cannot be read: the index reports unreadable policies itself)."""
-    try:
-        policy = parse_policy(document)
-    except PolicyParseError:
-        return None
+    (or the document cannot be read: the index reports unreadable policies itself).
+    ``parsed``: the document already parsed (the audit parses each document once)."""
+    if parsed is not None:
+        policy = parsed
+    else:
+        try:
+            policy = parse_policy(document)
+        except PolicyParseError:
+            return None
     dropped: list[tuple[int | str, str]] = []
     drop_index: set[int] = set()
     for statement in policy.statements:

@@ -316,3 +316,23 @@ def test_hot_bits_agree_with_the_full_bitsets(document, hot):
         assert compiled.touches(position) == bool(compiled.touch >> position & 1)
         assert compiled.allows(position) == bool(compiled.allow >> position & 1)
         assert compiled.scopes(position) == bool(compiled.scoped >> position & 1)
+
+
+@SETTINGS
+@given(
+    accounts(),
+    st.dictionaries(
+        st.sampled_from(("aws:MultiFactorAuthPresent", "aws:username", "aws:SourceIp", "iam:x")),
+        st.sampled_from(((), ("true",), ("false",), ("bob",), ("203.0.113.9",))),
+        max_size=2,
+    ),
+)
+def test_with_facts_reuses_only_what_resolves_alike(snap, extra):
+    """with_facts keeps the resolved form of every policy that mentions no changed key: the
+    view it builds is the one built from scratch under the same facts (views are shared by
+    identity of their resolved policies, so any wrong reuse would give another view)."""
+    index = PermissionIndex(snap, NOW)
+    perms = index[user_arn("alice")]
+    changed = perms.with_facts(extra)
+    fresh = index.view_for(perms.principal, perms.sources, perms.boundary, changed.facts)
+    assert changed.view is fresh

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.iam.policy import Condition
+from bot.iam.policy import Condition, parse_policy
 from bot.iam.satisfiability import MAX_TOKEN_AGE, never_holds, parse_date, prune_document
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -156,6 +156,8 @@ def test_prune_document_drops_only_never_holding_statements():
     assert pruned is not None
     assert [label for label, _ in pruned.dropped] == ["Old"]
     assert pruned.document["Statement"] == [document["Statement"][1]]
+    # Handed the document already parsed (as the audit does), the same answer.
+    assert prune_document(document, NOW, parse_policy(document, name="p")) == pruned
     assert (
         prune_document({"Version": "2012-10-17", "Statement": [document["Statement"][1]]}, NOW)
         is None
