@@ -24,10 +24,11 @@ numbered: callers ask about them the old way (``ActionSpace.index`` returns None
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher, has_wildcard
+from bot.iam.matching import LITERAL_QMARK, LITERAL_STAR, action_matcher, arn_matcher, has_wildcard
 from bot.iam.policy import Statement
 
 _VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
@@ -60,6 +61,7 @@ class ActionSpace:
         for i, name in enumerate(ordered):
             self._by_service.setdefault(name.partition(":")[0], []).append((i, name))
         self._pattern_masks: dict[str, int] = {}
+        self._sorted_names = sorted((name, i) for i, name in enumerate(ordered))
         self._list_masks: dict[tuple[str, ...], int] = {}
         self._name_masks: dict[frozenset[str], tuple[int, frozenset[str]]] = {}
         self._nbytes = (len(ordered) + 7) // 8
@@ -107,6 +109,8 @@ class ActionSpace:
             elif not has_wildcard(lowered):
                 i = self.index.get(lowered)
                 found = 0 if i is None else 1 << i
+            elif _is_prefix_glob(lowered):
+                found = self._prefix_mask(lowered[:-1])
             else:
                 service, sep, _name = lowered.partition(":")
                 if sep and not has_wildcard(service):
@@ -117,6 +121,17 @@ class ActionSpace:
                 found = self.mask_of_indices(i for i, name in candidates if test(name))
             _bounded_put(self._pattern_masks, lowered, found)
         return found
+
+    def _prefix_mask(self, prefix: str) -> int:
+        """Actions whose name starts with ``prefix`` (a pattern whose only wildcard is a final
+        `*`, the common `ec2:Describe*`): a range of the sorted names, no regex."""
+        ordered = self._sorted_names
+        i = bisect_left(ordered, (prefix,))
+        positions: list[int] = []
+        while i < len(ordered) and ordered[i][0].startswith(prefix):
+            positions.append(ordered[i][1])
+            i += 1
+        return self.mask_of_indices(positions)
 
     def patterns_mask(self, patterns: tuple[str, ...]) -> int:
         found = self._list_masks.get(patterns)
@@ -153,6 +168,17 @@ class ActionSpace:
             found.append(names[position])
             position = text.find("1", position + 1)
         return found
+
+
+def _is_prefix_glob(pattern: str) -> bool:
+    """A pattern whose only wildcard is its final `*` (no `?`, no escaped literal)."""
+    head = pattern[:-1]
+    return (
+        pattern.endswith("*")
+        and not has_wildcard(head)
+        and LITERAL_STAR not in head
+        and LITERAL_QMARK not in head
+    )
 
 
 def _bounded_put(cache: dict, key: object, value: object) -> None:

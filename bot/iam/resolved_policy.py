@@ -183,8 +183,9 @@ class ResolvedPolicy:
         parsed, self.error, variables = parse_source(source, parsed_cache)
         self._context = {k: list(facts[k]) for k in variables if facts.get(k)}
         self.policy = self._resolve(parsed, facts, tags)
-        # One compiled action test per statement, built once: these run for every action asked.
-        self._tests = tuple((st, _action_test(st)) for st in self.policy.statements)
+        # One compiled action test per statement, built on the first action asked (then run
+        # for every action asked); many policies are answered from their bitsets alone.
+        self._tests: tuple[tuple[Statement, Callable[[str], bool]], ...] | None = None
         # Every statement on Resource "*" (and no condition is left): the policy answers each
         # action the same way for every resource.
         self.all_star = all(st.resources == ("*",) for st in self.policy.statements)
@@ -370,7 +371,10 @@ class ResolvedPolicy:
     def _matching(self, action_lower: str) -> tuple[Statement, ...]:
         found = self._by_action.get(action_lower)
         if found is None:
-            found = tuple(st for st, test in self._tests if test(action_lower))
+            tests = self._tests
+            if tests is None:
+                tests = self._tests = tuple((st, _action_test(st)) for st in self.policy.statements)
+            found = tuple(st for st, test in tests if test(action_lower))
             self._by_action[action_lower] = found
         return found
 

@@ -21,7 +21,7 @@ Semantics the generated statements exercise, from the AWS documentation:
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.iam.compiled import ActionSpace, compile_statements
@@ -336,3 +336,31 @@ def test_with_facts_reuses_only_what_resolves_alike(snap, extra):
     changed = perms.with_facts(extra)
     fresh = index.view_for(perms.principal, perms.sources, perms.boundary, changed.facts)
     assert changed.view is fresh
+
+
+_NAMES = (
+    "s3:GetObject",
+    "s3:GetObjectAcl",
+    "s3:Get",
+    "s3:PutObject",
+    "s3x:GetObject",
+    "ec2:RunInstances",
+)
+
+
+@example("s3:Get*", set())
+@example("s3:getobject*", {"s3:GetObjectAcl"})
+@example("s3*", {"s3:GetObject"})
+@example("S3:*", set())
+@given(
+    st.text(alphabet="s3x:GetObjcAlPu*?ec2", max_size=14),
+    st.sets(st.sampled_from(_NAMES)),
+)
+def test_pattern_masks_agree_with_the_evaluators_matcher(pattern, hot):
+    """Every pattern (the prefix fast path for `svc:Prefix*` included) covers exactly the
+    names the evaluator's own action matcher matches."""
+    from bot.iam.matching import action_matcher
+
+    space = ActionSpace(_NAMES, first=hot)
+    expected = {name for name in space.names if action_matcher((pattern,))(name)}
+    assert set(space.names_in(space.pattern_mask(pattern))) == expected
