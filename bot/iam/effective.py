@@ -36,6 +36,7 @@ from bot.iam.resolved_policy import (
     PolicySource,
     Prober,
     ResolvedPolicy,
+    condition_keys,
     decision_count,
     document_key,
     evaluation_count,
@@ -1066,7 +1067,9 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         whether one names the principal itself; once per document."""
         known = self._keys_of.get(source.key) if source.key else None
         if known is None:
-            known = _key_summary(referenced_keys(source.document))
+            # referenced_keys, with the variables parse_source finds (once per document).
+            variables = parse_source(source, self._parsed)[2]
+            known = _key_summary(condition_keys(source.document) | variables)
             if source.key:
                 self._keys_of[source.key] = known
         return known

@@ -577,6 +577,15 @@ def _action_test(statement: Statement) -> Callable[[str], bool]:
 
 def referenced_keys(document: PolicyDocument) -> frozenset[str]:
     """Condition keys and policy variables a document mentions (lower-case)."""
+    keys = set(condition_keys(document))
+    text = json.dumps(document, default=str)
+    if "${" in text:
+        keys.update(m.group(1).lower() for m in _VARIABLE.finditer(text))
+    return frozenset(keys)
+
+
+def condition_keys(document: PolicyDocument) -> frozenset[str]:
+    """The condition keys a document's statements test (lower-case), variables aside."""
     keys: set[str] = set()
     statements = document.get("Statement") if isinstance(document, Mapping) else None
     if isinstance(statements, Mapping):
@@ -587,9 +596,6 @@ def referenced_keys(document: PolicyDocument) -> frozenset[str]:
             for block in condition.values():
                 if isinstance(block, Mapping):
                     keys.update(str(k).lower() for k in block)
-    text = json.dumps(document, default=str)
-    if "${" in text:
-        keys.update(m.group(1).lower() for m in _VARIABLE.finditer(text))
     return frozenset(keys)
 
 

@@ -364,3 +364,13 @@ def test_pattern_masks_agree_with_the_evaluators_matcher(pattern, hot):
     space = ActionSpace(_NAMES, first=hot)
     expected = {name for name in space.names if action_matcher((pattern,))(name)}
     assert set(space.names_in(space.pattern_mask(pattern))) == expected
+
+
+@given(documents)
+def test_index_finds_the_keys_referenced_keys_finds(document):
+    """The index reads a document's keys as condition keys plus the variables its parse
+    found: the same set referenced_keys reads from the document alone."""
+    from bot.iam.resolved_policy import PolicySource, condition_keys, parse_source, referenced_keys
+
+    source = PolicySource("doc", "inline", "user", document, "k")
+    assert condition_keys(document) | parse_source(source, {})[2] == referenced_keys(document)
