@@ -529,8 +529,34 @@ class PolicySetView:
         key = ("on_probes", action)
         found = projection.memo.get(key)
         if found is None:
-            found = projection.memo[key] = projection.first_allowed(action, targets) is not None
+            found = projection.memo[key] = projection._allowed_on_some(action, targets)
         return found
+
+    def _allowed_on_some(self, action: str, resources: tuple[str, ...]) -> bool:
+        """Whether the action is allowed on one of the resources, for a view that is its own
+        projection for the action: :meth:`first_allowed` without building the answers'
+        evidence (only yes or no is wanted)."""
+        independent = self.resource_independent(action)
+        if not self.may_allow(action):
+            return False
+        for resource in resources:
+            if self._allows(action, resource):
+                return True
+            if independent:
+                return False
+        return False
+
+    def _allows(self, action: str, resource: str) -> bool:
+        """:meth:`_combine`'s ``allowed``, from the same per-policy answers."""
+        granted = False
+        for policy in self.identity:
+            decision = policy.decide(action, resource)[0]
+            if decision == "explicit_deny":
+                return False
+            granted = granted or decision == "allowed"
+        if not granted:
+            return False
+        return self.boundary is None or self.boundary.decide(action, resource)[0] == "allowed"
 
     def _names_of(self, mask: int) -> frozenset[str]:
         """The names of a result bitset, decoded once per distinct result (thousands of sets
