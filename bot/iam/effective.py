@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
@@ -186,13 +187,21 @@ def principal_ref(principal: User | Role) -> PrincipalRef:
     )
 
 
+@lru_cache(maxsize=8)
+def _clock_facts(now: datetime) -> dict[str, tuple[str, ...]]:
+    """The request time keys, formatted once per audit time (not once per principal)."""
+    return {
+        "aws:currenttime": (now.strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        "aws:epochtime": (str(int(now.timestamp())),),
+    }
+
+
 def principal_facts(
     ref: PrincipalRef, account_id: str, now: datetime
 ) -> dict[str, tuple[str, ...]]:
     """What the snapshot and the clock fix about any request this principal makes."""
     facts: dict[str, tuple[str, ...]] = {
-        "aws:currenttime": (now.strftime("%Y-%m-%dT%H:%M:%SZ"),),
-        "aws:epochtime": (str(int(now.timestamp())),),
+        **_clock_facts(now),
         "aws:principalarn": (ref.arn,),
         "aws:principalaccount": (account_id,),
         "aws:principalisawsservice": ("false",),
