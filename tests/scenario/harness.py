@@ -239,6 +239,21 @@ def posted_requests(bot: Bot) -> list[Call]:
     ]
 
 
+def wait_for_request_message(bot: Bot, count: int) -> str:
+    """Wait for the ``count``-th posted request and for the bot to have recorded where it is
+    (its message ts): a click sooner would find no message to update, which no person could
+    do (the buttons exist only once the post returns), but a test can. Returns its id."""
+    bot.mock.wait_until(lambda calls: len(posted_requests(bot)) >= count)
+    request_id = request_id_of(posted_requests(bot)[count - 1])
+    desk = bot.services.approvals
+    deadline = time.monotonic() + 15
+    while not (desk.get(request_id).message_ts):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"request {request_id} was posted but its message never recorded")
+        time.sleep(0.01)
+    return request_id
+
+
 def request_id_of(call: Call) -> str:
     """The approval request id carried by the buttons of a posted request."""
     for block in call.body["blocks"]:

@@ -35,6 +35,7 @@ from tests.scenario.harness import (
     posted_requests,
     request_id_of,
     texts,
+    wait_for_request_message,
 )
 
 DOC = {
@@ -119,8 +120,7 @@ def request_custom(bot, user: str = "UREQ", document: dict = DOC) -> str:
         )
     )
     assert response.status == 200
-    bot.mock.wait_until(lambda calls: len(posted_requests(bot)) > before)
-    return request_id_of(posted_requests(bot)[-1])
+    return wait_for_request_message(bot, before + 1)
 
 
 def test_full_flow_from_slash_command_to_applied_policy(make_bot, aws) -> None:
