@@ -136,9 +136,21 @@ class ActionSpace:
     def patterns_mask(self, patterns: tuple[str, ...]) -> int:
         found = self._list_masks.get(patterns)
         if found is None:
+            # Plain action names (most of a long list) go into one bitset built in one pass;
+            # a 20,000-bit union per name would copy the whole set each time.
             found = 0
+            named: list[int] = []
+            index = self.index
             for pattern in patterns:
-                found |= self.pattern_mask(pattern)
+                lowered = pattern.lower()
+                if lowered != "*" and not has_wildcard(lowered):
+                    position = index.get(lowered)
+                    if position is not None:
+                        named.append(position)
+                else:
+                    found |= self.pattern_mask(lowered)
+            if named:
+                found |= self.mask_of_indices(named)
             _bounded_put(self._list_masks, patterns, found)
         return found
 

@@ -374,3 +374,21 @@ def test_index_finds_the_keys_referenced_keys_finds(document):
 
     source = PolicySource("doc", "inline", "user", document, "k")
     assert condition_keys(document) | parse_source(source, {})[2] == referenced_keys(document)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([*_NAMES, "S3:GETOBJECT", "unknown:Action", "*", "s3:*"]),
+            st.text(alphabet="s3x:GetObjcAlPu*?ec2", max_size=14),
+        ),
+        max_size=8,
+    ).map(tuple)
+)
+def test_a_pattern_list_masks_the_union_of_its_patterns(patterns):
+    """Plain names gathered into one bitset give the same set as pattern after pattern."""
+    space = ActionSpace(_NAMES)
+    union = 0
+    for pattern in patterns:
+        union |= space.pattern_mask(pattern)
+    assert space.patterns_mask(patterns) == union
