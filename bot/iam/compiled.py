@@ -220,6 +220,23 @@ class CompiledPolicy:
     hot_allow: int = 0
     hot_touch: int = 0
     hot_scoped: int = 0
+    hot_star_allowed: int = 0
+    hot_star_denied: int = 0
+    hot_star_unknown: int = 0
+
+    def star_parts(self, hot: bool) -> tuple[int, int, int, int, int]:
+        """(allow, star_allowed, star_denied, star_unknown, scoped): the bitsets a whole-list
+        question on `*` needs, the small-integer copies when ``hot`` (the list lies within
+        the space's first actions)."""
+        if hot:
+            return (
+                self.hot_allow,
+                self.hot_star_allowed,
+                self.hot_star_denied,
+                self.hot_star_unknown,
+                self.hot_scoped,
+            )
+        return (self.allow, self.star_allowed, self.star_denied, self.star_unknown, self.scoped)
 
     def allows(self, position: int) -> bool:
         if position < self.hot:
@@ -271,19 +288,25 @@ def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) ->
     if touch.bit_count() <= _SPARSE_TOUCH:
         positions = frozenset(space.index[name] for name in space.names_in(touch))
     keep = space.intern
+    star_allowed = star_allow & ~star_deny & ~unknown
+    star_denied = star_deny & ~unknown
+    hot = space.hot_mask
     return CompiledPolicy(
         allow=keep(allow),
         deny=keep(deny),
         touch=keep(touch),
         touch_positions=positions,
         scoped=keep(scoped),
-        star_allowed=keep(star_allow & ~star_deny & ~unknown),
-        star_denied=keep(star_deny & ~unknown),
+        star_allowed=keep(star_allowed),
+        star_denied=keep(star_denied),
         star_unknown=keep(unknown),
         hot=space.hot,
-        hot_allow=allow & space.hot_mask,
-        hot_touch=touch & space.hot_mask,
-        hot_scoped=scoped & space.hot_mask,
+        hot_allow=allow & hot,
+        hot_touch=touch & hot,
+        hot_scoped=scoped & hot,
+        hot_star_allowed=star_allowed & hot,
+        hot_star_denied=star_denied & hot,
+        hot_star_unknown=unknown & hot,
     )
 
 

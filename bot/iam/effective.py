@@ -45,6 +45,7 @@ from bot.iam.resolved_policy import (
     parse_source,
     referenced_keys,
 )
+from bot.iam.sensitive_actions import listed_actions
 from bot.model.snapshot import AccountSnapshot, Role, User
 
 __all__ = [
@@ -494,30 +495,34 @@ class PolicySetView:
         if outside:
             return None
         identity, boundary = self._compiled()
-        everything = [*identity, boundary] if boundary is not None else identity
+        # A list within the space's first actions is answered on small integers.
+        hot = mask <= space.hot_mask
+        parts = [compiled.star_parts(hot) for compiled in identity]
+        boundary_parts = boundary.star_parts(hot) if boundary is not None else None
+        everything = [*parts, boundary_parts] if boundary_parts is not None else parts
         allow = 0
-        for compiled in identity:
-            allow |= compiled.allow
+        for part in parts:
+            allow |= part[0]
         if not allow & mask:
             return frozenset()
         unknown = 0
-        for compiled in everything:
-            unknown |= compiled.star_unknown
+        for part in everything:
+            unknown |= part[3]
         if unknown & mask:
             return None
         star = 0
-        for compiled in identity:
-            star |= compiled.star_allowed
+        for part in parts:
+            star |= part[1]
         star &= mask
-        for compiled in everything:
-            star &= ~compiled.star_denied
-        if boundary is not None:
-            star &= boundary.star_allowed
+        for part in everything:
+            star &= ~part[2]
+        if boundary_parts is not None:
+            star &= boundary_parts[1]
         if not star:
             return frozenset()
         scoped_any = 0
-        for compiled in everything:
-            scoped_any |= compiled.scoped
+        for part in everything:
+            scoped_any |= part[4]
         scoped = star & scoped_any
         result = star & ~scoped
         if scoped:
@@ -1183,10 +1188,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     def iam_write_actions(self) -> frozenset[str]:
         """Every IAM action of access level Write or Permissions management."""
         if self._iam_writes is None:
-            names = self.catalogue.actions_by_access_level("Write") | (
-                self.catalogue.actions_by_access_level("Permissions management")
-            )
-            self._iam_writes = frozenset(n for n in names if n.lower().startswith("iam:"))
+            self._iam_writes = _iam_writes(self.catalogue)
         return self._iam_writes
 
     def expand(self, patterns: tuple[str, ...]) -> frozenset[str]:
@@ -1250,13 +1252,23 @@ def action_space(catalogue: ActionCatalogue, extra: frozenset[str]) -> ActionSpa
     if found is None or found[0] is not catalogue:
         if len(_SPACES) >= 4:  # tests build a few catalogues; never let them pile up
             _SPACES.clear()
-        found = (catalogue, ActionSpace(catalogue.all_actions() | extra, first=_HOT_ACTIONS))
+        first = _HOT_ACTIONS | listed_actions(catalogue) | _iam_writes(catalogue)
+        found = (catalogue, ActionSpace(catalogue.all_actions() | extra, first=first))
         _SPACES[key] = found
     return found[1]
 
 
-# Asked one at a time of every principal: numbered first in the action space (see ActionSpace).
+# Asked one at a time of every principal: numbered first in the action space (see ActionSpace),
+# with the lists asked as a whole (listed_actions, the IAM writes of the admin test).
 _HOT_ACTIONS = all_method_actions() | frozenset(_ADMIN_SENTINELS) | {"sts:AssumeRole"}
+
+
+def _iam_writes(catalogue: ActionCatalogue) -> frozenset[str]:
+    """Every IAM action of access level Write or Permissions management."""
+    names = catalogue.actions_by_access_level("Write") | (
+        catalogue.actions_by_access_level("Permissions management")
+    )
+    return frozenset(n for n in names if n.lower().startswith("iam:"))
 
 
 def view_of(

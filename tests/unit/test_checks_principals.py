@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.audit.checks.principals import CREDENTIAL_ACTIONS, data_exfiltration_actions
 from bot.audit.findings import Severity
 from bot.audit.registry import all_checks
 from bot.iam.catalogue import default_catalogue
+from bot.iam.sensitive_actions import CREDENTIAL_ACTIONS, data_exfiltration_actions
 from tests.factories import (
     ACCOUNT_ID,
     NOW,

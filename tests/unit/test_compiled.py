@@ -312,6 +312,9 @@ def test_hot_bits_agree_with_the_full_bitsets(document, hot):
     assert sorted(space.names[: space.hot]) == list(space.names[: space.hot])
     assert set(space.names[: space.hot]) == {a.lower() for a in hot}
     compiled = compile_statements(space, parse_policy(document, name="doc").statements)
+    assert compiled.star_parts(True) == tuple(
+        m & space.hot_mask for m in compiled.star_parts(False)
+    )
     for position in range(len(space)):
         assert compiled.touches(position) == bool(compiled.touch >> position & 1)
         assert compiled.allows(position) == bool(compiled.allow >> position & 1)

@@ -10,56 +10,16 @@ service-last-accessed data (Access Advisor) to judge it from.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
 
 from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS, ROLE, USER
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
-from bot.iam.catalogue import default_catalogue
 from bot.iam.effective import EffectivePermissions, PermissionIndex, effective_permissions
 from bot.iam.privesc import Escalation, privilege_escalations
-
-# Patterns of privesc-style "unrestricted read of secrets" (checks.md), expanded via the catalogue.
-DATA_EXFILTRATION_PATTERNS: tuple[str, ...] = (
-    "s3:GetObject",
-    "ssm:GetParameter*",
-    "secretsmanager:GetSecretValue",
-    "kms:Decrypt",
-)
-
-# Actions whose answer carries credentials (keys, passwords, tokens, session credentials),
-# after Cloudsplaining's credentials-exposure list. Calls anyone may make with no resource
-# (sts:GetSessionToken, sts:GetCallerIdentity) and unauthenticated federation calls
-# (sts:AssumeRoleWithSAML / WithWebIdentity) are left out: they expose nothing new.
-CREDENTIAL_ACTIONS: tuple[str, ...] = (
-    "iam:CreateAccessKey",
-    "iam:UpdateAccessKey",
-    "iam:CreateLoginProfile",
-    "iam:UpdateLoginProfile",
-    "iam:CreateServiceSpecificCredential",
-    "iam:ResetServiceSpecificCredential",
-    "iam:UploadSSHPublicKey",
-    "sts:AssumeRole",
-    "sts:GetFederationToken",
-    "ecr:GetAuthorizationToken",
-    "ecr-public:GetAuthorizationToken",
-    "codeartifact:GetAuthorizationToken",
-    "redshift:GetClusterCredentials",
-    "redshift:GetClusterCredentialsWithIAM",
-    "redshift-serverless:GetCredentials",
-    "rds-db:connect",
-    "ec2:GetPasswordData",
-    "ec2-instance-connect:SendSSHPublicKey",
-    "lightsail:GetInstanceAccessDetails",
-    "lightsail:GetRelationalDatabaseMasterUserPassword",
-    "lightsail:DownloadDefaultKeyPair",
-    "cognito-identity:GetCredentialsForIdentity",
-    "cognito-identity:GetOpenIdTokenForDeveloperIdentity",
-    "gamelift:RequestUploadCredentials",
-    "gamelift:GetInstanceAccess",
-    "chime:CreateApiKey",
-    "appsync:CreateApiKey",
-    "mediapackage:RotateIngestEndpointCredentials",
+from bot.iam.sensitive_actions import (
+    credential_actions,
+    data_exfiltration_actions,
+    resource_exposure_actions,
 )
 
 _EVIDENCE_LIMIT = 20  # actions listed per finding; the count says how many there were
@@ -67,22 +27,6 @@ _GRANTS_LIMIT = 1  # actions whose granting statements are spelled out (policies
 # Escalation methods spelled out per finding (method_ids names every one): a NotAction
 # principal holds 40+, and a report of thousands of findings must stay readable and small.
 _METHODS_LIMIT = 10
-
-
-@lru_cache(maxsize=1)
-def data_exfiltration_actions() -> frozenset[str]:
-    return default_catalogue().expand_all(DATA_EXFILTRATION_PATTERNS)
-
-
-@lru_cache(maxsize=1)
-def resource_exposure_actions() -> frozenset[str]:
-    """Permissions-management actions that change access; reading a resource policy exposes
-    nothing (as Cloudsplaining puts it, the risk is the ability to modify those policies)."""
-    return default_catalogue().permission_changing_actions()
-
-
-def credential_actions() -> frozenset[str]:
-    return frozenset(CREDENTIAL_ACTIONS)
 
 
 def audited_principals(index: PermissionIndex) -> Iterator[EffectivePermissions]:

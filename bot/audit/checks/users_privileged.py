@@ -13,11 +13,11 @@ from bot.audit.checks._aws_names import (
     CREDENTIAL_REPORT_PERMISSIONS,
     USER,
 )
-from bot.audit.checks.principals import credential_actions
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.effective import EffectivePermissions, effective_permissions
 from bot.iam.privesc import TargetFinder, methods_held, privilege_escalations, target_finder
+from bot.iam.sensitive_actions import credential_actions
 from bot.model.snapshot import User
 
 # The request a console user makes after signing in without MFA.
