@@ -471,6 +471,9 @@ def _covers_whole_service(statements: list[Statement], service: str, *, narrow: 
     granted: set[str] = set()
     for statement in statements:
         if statement.actions:
+            named = named_services(statement.actions)
+            if named is not None and service.lower() not in named:
+                continue  # it names other services only: it neither covers nor adds any
             patterns = [p for p in statement.actions if not (narrow and is_full_wildcard(p))]
             if any(service in services_covered(p) for p in patterns):
                 return True
