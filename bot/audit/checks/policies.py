@@ -474,14 +474,18 @@ def _covers_whole_service(statements: list[Statement], service: str, *, narrow: 
             named = named_services(statement.actions)
             if named is not None and service.lower() not in named:
                 continue  # it names other services only: it neither covers nor adds any
-            patterns = [p for p in statement.actions if not (narrow and is_full_wildcard(p))]
+            # Only the patterns touching the service (pattern_grants_service): the others
+            # cover no service of that name and add none of its actions, so this is the same
+            # answer as from every pattern and ``expand_all(patterns) & every``.
+            patterns = [
+                p
+                for p in statement.actions
+                if pattern_grants_service(p, service) and not (narrow and is_full_wildcard(p))
+            ]
             if any(service in services_covered(p) for p in patterns):
                 return True
-            # Pattern by pattern, only those touching the service: the same union as
-            # ``expand_all(patterns) & every`` without expanding ``s3:Get*`` and the like.
             for pattern in patterns:
-                if pattern_grants_service(pattern, service):
-                    granted |= catalogue.expand(pattern) & every
+                granted |= catalogue.expand(pattern) & every
         elif statement.uses_not_action:
             granted |= every & catalogue.expand_not_action(statement.not_actions)
     return bool(every) and granted >= every
