@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.audit.checks._policy_documents import (
     Statement,
+    _services_covered_by_matching,
     action_pattern_matches,
     named_services,
     services_covered,
@@ -39,6 +40,8 @@ _NAMES = [
     "StopLogging",
     "**",
     "?*",
+    "Qzxjvq",
+    "qzxjv?",
 ]
 _PATTERN = st.one_of(
     st.builds(
@@ -187,3 +190,10 @@ def test_covers_whole_service_with_every_action_listed() -> None:
     split = [_statement(tuple(every[:half])), _statement(tuple(every[half:]))]
     assert _covers_whole_service(split, "kms", narrow=True)
     assert not _covers_whole_service(split[:1], "kms", narrow=True)
+
+
+@SETTINGS
+@given(pattern=_PATTERN)
+def test_services_covered_answers_literals_without_a_matcher(pattern: str) -> None:
+    """A literal action part is answered at once; the matcher-based reading agrees."""
+    assert services_covered(pattern) == _services_covered_by_matching(pattern.strip().lower())

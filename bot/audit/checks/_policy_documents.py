@@ -238,6 +238,17 @@ def services_covered(pattern: str) -> tuple[str, ...]:
     that would not match an action the service adds later (a literal, ``codeguru:Get*``).
     """
     text = pattern.strip().lower()
+    name = text.partition(":")[2]
+    if "*" not in name and "?" not in name and name != _FUTURE_NAME:
+        return ()  # a literal names one action, never the service (see below): no matcher
+    return _services_covered_by_matching(text)
+
+
+_FUTURE_NAME = FUTURE_ACTION_NAME.lower()
+
+
+def _services_covered_by_matching(text: str) -> tuple[str, ...]:
+    """:func:`services_covered` of a stripped, lower-case pattern, for any pattern."""
     service, sep, name = text.partition(":")
     if not sep or not service or not name or is_full_wildcard(text):
         return ()
