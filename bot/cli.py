@@ -53,15 +53,19 @@ class Subcommand:
     run: Callable[[argparse.Namespace], int]
 
 
-def discover_subcommands(package: ModuleType = bot.clicmd) -> list[Subcommand]:
+def discover_subcommands(
+    package: ModuleType = bot.clicmd, *, only: str | None = None
+) -> list[Subcommand]:
     """Every subcommand module in ``package``; a module that fails to load is logged, not fatal.
 
     One broken subcommand (say, `serve` missing an optional dependency) must not take `audit`
-    down with it.
+    down with it. ``only``: just the module of that name (none when it defines another NAME).
     """
     found: dict[str, Subcommand] = {}
     for module_info in pkgutil.iter_modules(package.__path__):
         if module_info.name.startswith("_"):
+            continue
+        if only is not None and module_info.name != only:
             continue
         qualified = f"{package.__name__}.{module_info.name}"
         try:
@@ -80,7 +84,38 @@ def discover_subcommands(package: ModuleType = bot.clicmd) -> list[Subcommand]:
             log.warning("subcommand %r defined twice; keeping the first", command.name)
             continue
         found[command.name] = command
+    if only is not None and only not in found:
+        return []
     return sorted(found.values(), key=lambda c: c.name)
+
+
+def subcommands_for(arguments: Sequence[str]) -> list[Subcommand]:
+    """The subcommands a parser needs for ``arguments``: only the one they name, when they name
+    one that a module of the same name defines, else all of them.
+
+    Importing every subcommand (Slack, Prometheus, the right-sizing engine...) is a third of a
+    second that a file-based ``iam-audit audit`` does not need. The parser built from the one
+    subcommand parses its arguments and prints its help exactly as the full one does; the
+    top-level help, an unknown command and an option before the command get every subcommand.
+    """
+    name = _requested_command(arguments)
+    if name is not None:
+        found = discover_subcommands(only=name)
+        if found:
+            return found
+    return discover_subcommands()
+
+
+def _requested_command(arguments: Sequence[str]) -> str | None:
+    for argument in arguments:
+        if argument.startswith("-"):
+            if argument == "--verbose" or (
+                not argument.startswith("--") and set(argument[1:]) == {"v"}
+            ):
+                continue  # -v / -vv / --verbose before the command: the top level's own
+            return None
+        return argument if argument.isidentifier() else None
+    return None
 
 
 def build_parser(subcommands: Sequence[Subcommand]) -> argparse.ArgumentParser:
@@ -156,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     # Importing every subcommand allocates a million objects and no garbage: the collector
     # would only re-scan them (a tenth of a second per run).
     with gc_paused():
-        parser = build_parser(discover_subcommands())
+        parser = build_parser(subcommands_for(arguments))
     try:
         args = parser.parse_args(arguments)
     except UsageError as exc:

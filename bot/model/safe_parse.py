@@ -10,6 +10,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tomllib
 from typing import Any
@@ -36,9 +37,48 @@ def parse_json(text: str | bytes) -> Any:
                 f"it holds a number of more than {sys.get_int_max_str_digits():,} digits"
             ) from None
         raise UnsafeInput(f"it holds a value that cannot be read ({_first_line(exc)})") from None
-    if _brackets(text) > MAX_DEPTH:  # a document can nest no deeper than its brackets
+    # A document can nest no deeper than its brackets, and no deeper than its text nests (a
+    # repeated key can only drop a subtree): reading the text is several times faster than
+    # walking a GAAD's million values, and the walk decides when the text nests too deeply.
+    if _brackets(text) > MAX_DEPTH and (
+        not isinstance(text, str) or text_depth(text, MAX_DEPTH) > MAX_DEPTH
+    ):
         check_depth(value)
     return value
+
+
+# Bytes of JSON text that tell its structure: brackets and the quotes around strings.
+_NOT_STRUCTURE = bytes(range(256)).translate(None, b'[]{}"')
+_STRING = re.compile(rb'"[^"]*"')
+_PARENTHESES = bytes.maketrans(b"[]{}", b"()()")
+
+
+def text_depth(text: str, limit: int = MAX_DEPTH) -> int:
+    """How deeply the arrays and objects of valid JSON ``text`` nest (``limit + 1`` or more:
+    deeper than ``limit``), read from the text with bytes operations only.
+
+    Escapes are dropped first (``\\\\`` then ``\\"``: left to right, as JSON reads them), then every
+    byte but brackets and quotes. Two adjacent quotes enclose no bracket, so dropping them
+    leaves each bracket on the same side of every string; what remains between the quotes
+    left is string text. Each pass then removes the innermost pairs: one pass per level.
+    """
+    data = text.encode("utf-8", "surrogatepass")  # other characters never encode to ASCII
+    if b"\\" in data:
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    marks = data.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in marks:
+        marks = _STRING.sub(b"", marks)
+    marks = marks.translate(_PARENTHESES)
+    depth = 0
+    while marks:
+        if depth > limit:
+            break
+        shorter = marks.replace(b"()", b"")
+        if len(shorter) == len(marks):  # not valid JSON after all: let the walk decide
+            return limit + 1
+        marks = shorter
+        depth += 1
+    return depth
 
 
 def _brackets(text: str | bytes) -> int:

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import Any
 
 from bot.audit.report import Report
 from bot.model.errors import InputError
 from bot.render.common import Catalogue, RenderOptions
-from bot.render.csv_report import render_csv
-from bot.render.json_report import render_json
-from bot.render.markdown import render_markdown
-from bot.render.sarif import render_sarif
-from bot.render.text import render_text
 
 Renderer = Callable[..., str]
 
+
+def _on_first_use(module: str, function: str) -> Renderer:
+    """The renderer ``module.function``, imported when first called: a run renders one format,
+    and importing the others (SARIF, Markdown, the evidence text) is start-up time of every
+    CLI command, since importing any ``bot.render`` module imports this package."""
+
+    def renderer(*args: Any, **kwargs: Any) -> str:
+        return getattr(importlib.import_module(f"bot.render.{module}"), function)(*args, **kwargs)
+
+    renderer.__name__ = renderer.__qualname__ = function
+    return renderer
+
+
 RENDERERS: dict[str, Renderer] = {
-    "text": render_text,
-    "json": render_json,
-    "markdown": render_markdown,
-    "sarif": render_sarif,
-    "csv": render_csv,
+    "text": _on_first_use("text", "render_text"),
+    "json": _on_first_use("json_report", "render_json"),
+    "markdown": _on_first_use("markdown", "render_markdown"),
+    "sarif": _on_first_use("sarif", "render_sarif"),
+    "csv": _on_first_use("csv_report", "render_csv"),
 }
 FORMATS: tuple[str, ...] = tuple(RENDERERS)
 

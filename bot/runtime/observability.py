@@ -19,19 +19,15 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from typing import TYPE_CHECKING, Any
 
 from bot.model.errors import StoreError
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
+# prometheus_client and http.server are imported where metrics and the ops port are made: the
+# CLI imports this module for its log redaction only, and they are a tenth of its start-up.
 
 MASK = "***"
 
@@ -183,6 +179,13 @@ class Metrics:
     """The bot's Prometheus metrics on a registry of its own."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        from prometheus_client import (  # noqa: PLC0415 - see the imports above
+            CollectorRegistry,
+            Counter,
+            Gauge,
+            Histogram,
+        )
+
         self.registry = registry or CollectorRegistry()
         self.audits = Counter(
             "iam_audit_audits",
@@ -253,6 +256,8 @@ class Metrics:
 
     def exposition(self, refresh: Iterable[Callable[[], None]] = ()) -> tuple[bytes, str]:
         """The text format Prometheus scrapes, and its content type."""
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest  # noqa: PLC0415
+
         for update in refresh:
             update()
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
@@ -294,6 +299,8 @@ class OpsHttpServer:
     def __init__(
         self, *, host: str, port: int, health: Health, metrics: Callable[[], tuple[bytes, str]]
     ) -> None:
+        from http.server import ThreadingHTTPServer  # noqa: PLC0415 - see the imports above
+
         self._server = ThreadingHTTPServer((host, port), _ops_handler(health, metrics))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -320,6 +327,8 @@ class OpsHttpServer:
 
 
 def _ops_handler(health: Health, metrics: Callable[[], tuple[bytes, str]]):
+    from http.server import BaseHTTPRequestHandler  # noqa: PLC0415 - see the imports above
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 

@@ -122,6 +122,9 @@ class Statement:
 
     def actions_matching(self, action: str) -> tuple[str, ...]:
         """The Action patterns of this statement that cover ``action`` (case-insensitive)."""
+        named = named_services(self.actions)
+        if named is not None and action.lower().partition(":")[0] not in named:
+            return ()  # no pattern names the action's service: most statements, most actions
         return tuple(p for p in self.actions if action_pattern_matches(p, action))
 
     def allows_action(self, action: str) -> bool:
@@ -189,7 +192,35 @@ def action_pattern_matches(pattern: str, action: str) -> bool:
     (most patterns of AWS-managed policies) and compiles each wildcard pattern once into a
     cache sized for real accounts (65,536 entries; the re module's own holds 512).
     """
-    return action_matcher((pattern.strip(),))(action.lower())
+    text = pattern.strip()
+    lowered = action.lower()
+    if not _same_service(text, lowered):
+        return False
+    return action_matcher((text,))(lowered)
+
+
+def _same_service(pattern: str, lowered_action: str) -> bool:
+    """False only when ``pattern`` names a service without wildcards other than the action's:
+    the quick answer for most pairs (the matcher compares such patterns service first too)."""
+    service, sep, _ = pattern.partition(":")
+    if not sep or "*" in service or "?" in service:
+        return True
+    return service.lower() == lowered_action.partition(":")[0]
+
+
+@lru_cache(maxsize=65536)
+def named_services(patterns: tuple[str, ...]) -> frozenset[str] | None:
+    """The services (lower-case) a list of action patterns names, when every pattern names its
+    service without wildcards; None when one may match any service (``*``, ``s?:Get*``, a
+    pattern without a colon). A pattern matches only actions of the service it names, so an
+    action of another service is answered without looking at each pattern."""
+    named = set()
+    for pattern in patterns:
+        service, sep, _ = pattern.strip().partition(":")
+        if not sep or "*" in service or "?" in service:
+            return None
+        named.add(service.lower())
+    return frozenset(named)
 
 
 def service_of(pattern: str) -> str:
@@ -207,6 +238,17 @@ def services_covered(pattern: str) -> tuple[str, ...]:
     that would not match an action the service adds later (a literal, ``codeguru:Get*``).
     """
     text = pattern.strip().lower()
+    name = text.partition(":")[2]
+    if "*" not in name and "?" not in name and name != _FUTURE_NAME:
+        return ()  # a literal names one action, never the service (see below): no matcher
+    return _services_covered_by_matching(text)
+
+
+_FUTURE_NAME = FUTURE_ACTION_NAME.lower()
+
+
+def _services_covered_by_matching(text: str) -> tuple[str, ...]:
+    """:func:`services_covered` of a stripped, lower-case pattern, for any pattern."""
     service, sep, name = text.partition(":")
     if not sep or not service or not name or is_full_wildcard(text):
         return ()
