@@ -8,25 +8,21 @@ about a real principal of a snapshot or GAAD file (``--principal`` with ``--snap
 from __future__ import annotations
 
 import argparse
-import difflib
 import gc
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pickle import dumps as _pickle
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clicmd._common import (
     add_aws_options,
     add_format_option,
     add_output_option,
-    gaad_snapshot,
     note,
     read_json_file,
     read_text_file,
     refuse_unsafe_json,
-    snapshot_file,
-    utc_now,
     write_output,
 )
 from bot.iam.catalogue import default_catalogue
@@ -40,11 +36,13 @@ from bot.iam.evaluator import (
     asks_about_a_set,
 )
 from bot.iam.policy import REPEATED_SID, Policy, PolicyParseError, parse_policy
-from bot.iam.principal_policies import policies_for_principal
 from bot.iam.principals import parse_principal
-from bot.iam.second_opinion import Comparison, difference_lines, summary
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
+
+if TYPE_CHECKING:  # the second opinion and snapshots are imported where used: a bulk file
+    # needs neither, and the process start-up counts in its requests per second
+    from bot.iam.second_opinion import Comparison
 
 NAME = "simulate"
 HELP = "simulate whether a principal may perform an action on a resource (offline)"
@@ -157,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
     decision = evaluator.evaluate(request)
     comparisons: list[Comparison] = []
     if args.aws:
+        from bot.iam.second_opinion import summary  # noqa: PLC0415 - only with --aws
+
         source = _principal_source(args, request) if live_principal else None
         comparisons = _ask_aws(
             [(request, policies, decision)], _simulator_factory(args), principal_source=source
@@ -194,6 +194,8 @@ def _run_lines(args: argparse.Namespace) -> int:
     with _collector_paused():
         lines = [_answer_line(a, args.format, n) for n, a in enumerate(answers, start=1)]
     if comparisons:
+        from bot.iam.second_opinion import summary  # noqa: PLC0415 - only with --aws
+
         found_list = list(comparisons.values())
         if args.format == "json":
             note(summary(found_list))
@@ -263,6 +265,8 @@ def _trust_action(action: str) -> bool:
 
 
 def _second_opinion_text(comparisons: Sequence[Comparison], *, per_request: bool = True) -> str:
+    from bot.iam.second_opinion import difference_lines, summary  # noqa: PLC0415 - with --aws
+
     lines = [""]
     if per_request and len(comparisons) == 1 and comparisons[0].aws is not None:
         only = comparisons[0]
@@ -283,6 +287,8 @@ def unknown_action_note(action: str) -> str | None:
     catalogue = default_catalogue()
     if catalogue.action(action) is not None or "*" in action or "?" in action:
         return None
+    import difflib  # noqa: PLC0415 - only for a name that is not an action
+
     prefix, colon, name = action.partition(":")
     where = f"IAM action data {catalogue.version}"
     if not colon:
@@ -568,6 +574,9 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
 
     identity: list[Policy] = list(extra)
     if args.snapshot or args.gaad:
+        from bot.clicmd._common import gaad_snapshot, snapshot_file, utc_now  # noqa: PLC0415
+        from bot.iam.principal_policies import policies_for_principal  # noqa: PLC0415
+
         snapshot = (
             snapshot_file(args.snapshot)
             if args.snapshot

@@ -316,9 +316,11 @@ _Candidates = tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]
 
 class _MemoLayer(_Layer):
     """A layer that many evaluators share (see SharedCompilation): it remembers its candidates
-    per action, since each evaluator that holds it asks for the same actions again."""
+    per action, since each evaluator that holds it asks for the same actions again. With
+    ``parts`` (one memo layer per policy, in order) its candidates are theirs joined, so a
+    policy in many combinations matches its statements against an action once."""
 
-    __slots__ = ("_hits",)
+    __slots__ = ("_hits", "_parts")
 
     def __init__(
         self,
@@ -326,14 +328,28 @@ class _MemoLayer(_Layer):
         policies: Sequence[Policy],
         index: int,
         statements: tuple[CompiledStatement, ...],
+        parts: tuple[_MemoLayer, ...] = (),
     ) -> None:
         super().__init__(kind, policies, index, statements)
         self._hits: dict[str, _Candidates] = {}
+        self._parts = parts
 
     def candidates(self, action_lower: str) -> _Candidates:
         found = self._hits.get(action_lower)
         if found is None:
-            found = self._hits[action_lower] = super().candidates(action_lower)
+            if len(self._parts) == 1:
+                found = self._parts[0].candidates(action_lower)
+            elif self._parts:
+                allows: list[CompiledStatement] = []
+                denies: list[CompiledStatement] = []
+                for part in self._parts:
+                    part_allows, part_denies = part.candidates(action_lower)
+                    allows += part_allows
+                    denies += part_denies
+                found = (tuple(allows), tuple(denies))
+            else:
+                found = super().candidates(action_lower)
+            self._hits[action_lower] = found
         return found
 
 
@@ -349,7 +365,7 @@ class SharedCompilation:
     evaluator's: tests/unit/test_simulate_shared.py compares them.
     """
 
-    __slots__ = ("_layers", "_memos", "_statements", "max_layers", "max_requests")
+    __slots__ = ("_facts", "_layers", "_memos", "_statements", "max_layers", "max_requests")
 
     def __init__(self, *, max_layers: int = 4096, max_requests: int = 4096) -> None:
         self.max_layers = max_layers
@@ -357,12 +373,14 @@ class SharedCompilation:
         # (kind, index, id of each policy) -> layer; the layer holds its policies, so an id in
         # a live key cannot be reused by another object (the same for the statements below).
         self._layers: dict[tuple[object, ...], _MemoLayer] = {}
-        # (kind, id of a policy) -> (the policy, its compiled statements): one compilation per
-        # document and place, whichever layers hold it, so the statement memos below apply
-        # across policy sets.
-        self._statements: dict[tuple[str, int], tuple[Policy, tuple[CompiledStatement, ...]]] = {}
+        # (kind, id of a policy) -> the policy compiled (a one-policy layer, holding it): one
+        # compilation per document and place, whichever layers hold it, so the statement memos
+        # below apply across policy sets.
+        self._statements: dict[tuple[str, int], _MemoLayer] = {}
         # (principal ARN, resource, has_boundary, context items) -> (memo, set_memo) of _Scope
         self._memos: dict[tuple[object, ...], tuple[dict, dict]] = {}
+        # A request as given (its context all strings) -> what its _Scope derives from it
+        self._facts: dict[tuple[object, ...], tuple[object, ...]] = {}
 
     def _layer(self, kind: PolicyKind, members: Sequence[Policy], index: int) -> _Layer:
         key = (kind, index, *map(id, members))
@@ -371,16 +389,69 @@ class SharedCompilation:
             if len(self._layers) >= self.max_layers:
                 self._layers.clear()
                 self._statements.clear()
-            statements = tuple(s for p in members for s in self._compiled(kind, p))
-            found = self._layers[key] = _MemoLayer(kind, members, index, statements)
+            parts = tuple(self._compiled(kind, p) for p in members)
+            statements = tuple(s for part in parts for s in part.statements)
+            found = self._layers[key] = _MemoLayer(kind, members, index, statements, parts)
         return found
 
-    def _compiled(self, kind: PolicyKind, policy: Policy) -> tuple[CompiledStatement, ...]:
+    def _compiled(self, kind: PolicyKind, policy: Policy) -> _MemoLayer:
+        """One policy compiled for one place: a layer of its own, which no plan indexes."""
         found = self._statements.get((kind, id(policy)))
         if found is None:
             compiled = tuple(CompiledStatement(policy, s, kind) for s in policy.statements)
-            found = self._statements[(kind, id(policy))] = (policy, compiled)
-        return found[1]
+            found = self._statements[(kind, id(policy))] = _MemoLayer(kind, (policy,), -1, compiled)
+        return found
+
+    def _scope(
+        self,
+        evaluator: Evaluator,
+        principal_arn: str,
+        resource: str,
+        resource_account: str | None,
+        context: Mapping[str, object],
+        *,
+        resource_is_pattern: bool,
+    ) -> _Scope:
+        """The evaluator's scope for a request, its caller, completed context and statement
+        memos taken from an earlier request with the same fields, when there was one."""
+        has_boundary = bool(evaluator._boundaries)
+        items = tuple(context.items())
+        # Only plain strings: True and 1 are equal keys but different context values.
+        key = None
+        if all(type(value) is str for _, value in items):
+            key = (principal_arn, resource, resource_account, has_boundary, *items)
+            found = self._facts.get(key)
+            if found is not None:
+                caller, normalised, cross_account, memo, set_memo = found
+                scope = _Scope(
+                    caller,  # type: ignore[arg-type]
+                    resource,
+                    normalised,  # type: ignore[arg-type]
+                    cross_account=cross_account,  # type: ignore[arg-type]
+                    has_boundary=has_boundary,
+                    resource_is_pattern=resource_is_pattern,
+                )
+                scope.memo, scope.set_memo = memo, set_memo  # type: ignore[assignment]
+                return scope
+        scope = evaluator._new_scope(
+            principal_arn,
+            resource,
+            resource_account,
+            context,
+            resource_is_pattern=resource_is_pattern,
+        )
+        self._share(scope, principal_arn)
+        if key is not None:
+            if len(self._facts) >= self.max_requests:
+                self._facts.clear()
+            self._facts[key] = (
+                scope.caller,
+                scope.context,
+                scope.cross_account,
+                scope.memo,
+                scope.set_memo,
+            )
+        return scope
 
     def _share(self, scope: _Scope, principal_arn: str) -> None:
         """Point the scope's statement memos at those of earlier requests that ask the same.
@@ -564,11 +635,37 @@ class Evaluator:
         *,
         resource_is_pattern: bool = False,
     ) -> _Scope:
+        if self._shared is not None:
+            return self._shared._scope(
+                self,
+                principal_arn,
+                resource,
+                resource_account,
+                context,
+                resource_is_pattern=resource_is_pattern,
+            )
+        return self._new_scope(
+            principal_arn,
+            resource,
+            resource_account,
+            context,
+            resource_is_pattern=resource_is_pattern,
+        )
+
+    def _new_scope(
+        self,
+        principal_arn: str,
+        resource: str,
+        resource_account: str | None,
+        context: Mapping[str, object],
+        *,
+        resource_is_pattern: bool,
+    ) -> _Scope:
         caller = parse_principal(principal_arn)
         account = resource_account or _arn_account(resource) or caller.account
         normalised = normalise_context(context)
         _add_request_defaults(normalised, caller, account)
-        scope = _Scope(
+        return _Scope(
             caller,
             resource,
             normalised,
@@ -578,9 +675,6 @@ class Evaluator:
             has_boundary=bool(self._boundaries),
             resource_is_pattern=resource_is_pattern,
         )
-        if self._shared is not None:
-            self._shared._share(scope, principal_arn)
-        return scope
 
     def _plan(self, action_lower: str) -> _Plan:
         plan = self._plans.get(action_lower)

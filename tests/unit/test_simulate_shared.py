@@ -52,6 +52,7 @@ CONDITIONS = [
     {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
     {"NumericLessThan": {"s3:max-keys": 10}},
     {"NumericLessThan": {"s3:max-keys": 10.0}},
+    {"StringEquals": {"aws:PrincipalTag/n": "1"}},
 ]
 CONTEXTS = [
     {},
@@ -60,6 +61,8 @@ CONTEXTS = [
     {"aws:SourceIp": "203.0.113.9", "aws:PrincipalTag/team": "data"},
     {"s3:max-keys": "5"},
     {"s3:max-keys": 5},
+    {"aws:PrincipalTag/n": 1},
+    {"aws:PrincipalTag/n": True},  # equal to 1 as a key, but "true" as a context value
 ]
 
 
@@ -249,3 +252,25 @@ def test_a_boundary_changes_what_a_not_principal_deny_reaches() -> None:
             assert Evaluator(policies, shared=shared).evaluate(request) == expected
     assert Evaluator(plain).evaluate(request).decision == "allowed"
     assert Evaluator(bounded).evaluate(request).decision == "explicit_deny"
+
+
+def test_context_values_equal_as_keys_are_not_shared() -> None:
+    """True == 1 in Python, but AWS sees "true" and "1": a request's facts are reused only
+    for contexts of plain strings."""
+    grant = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/n": "1"}},
+    }
+    policies = PolicySet(
+        identity=[parse_policy({"Version": "2012-10-17", "Statement": [grant]}, name="p")]
+    )
+    shared = SharedCompilation()
+    evaluator = Evaluator(policies, shared=shared)
+    for value, decision in ((True, "implicit_deny"), (1, "allowed"), ("1", "allowed")):
+        request = Request(
+            CALLERS[0], "s3:GetObject", "arn:aws:s3:::b/k", context={"aws:PrincipalTag/n": value}
+        )
+        assert evaluator.evaluate(request).decision == decision
+        assert Evaluator(policies).evaluate(request).decision == decision
