@@ -179,7 +179,7 @@ def _run_lines(args: argparse.Namespace) -> int:
     text = read_text_file(args.requests, what="requests file")
     evaluated: list[tuple[Request, PolicySet, Decision]] = []
     with _collector_paused():
-        answers, failed = answer_lines(text, evaluated=evaluated)
+        answers, failed = answer_lines(text, evaluated=evaluated if args.aws else None)
     comparisons: dict[int, Comparison] = {}
     if args.aws and evaluated:
         found = _ask_aws(evaluated, _simulator_factory(args))
@@ -189,8 +189,6 @@ def _run_lines(args: argparse.Namespace) -> int:
             request = answer.pop("_request", None)
             if request is not None and id(request) in comparisons:
                 answer["aws"] = comparisons[id(request)].to_dict()
-    for answer in answers:
-        answer.pop("_request", None)
     with _collector_paused():
         lines = [_answer_line(a, args.format, n) for n, a in enumerate(answers, start=1)]
     if comparisons:
@@ -357,7 +355,7 @@ def answer_lines(
     shared = SharedCompilation()
     for number, line in enumerate(text.splitlines(), start=1):
         try:
-            if not line.strip():
+            if not line or line.isspace():  # `not line.strip()` without copying the line
                 raise InputError("empty line")
             try:
                 data = parse_json(line)
@@ -440,8 +438,8 @@ def _request_part(data: Any) -> Request:
     """Validate a request object's own fields (not its policies) and build the Request."""
     if not isinstance(data, dict):
         raise InputError("a request must be a JSON object")
-    unknown = sorted(set(data) - _REQUEST_KEYS)
-    if unknown:
+    if not _REQUEST_KEYS.issuperset(data):
+        unknown = sorted(set(data) - _REQUEST_KEYS)
         raise InputError(f"unknown request field(s): {', '.join(unknown)}")
     for key in ("principal", "action", "resource"):
         if not isinstance(data.get(key), str) or not data[key]:
@@ -486,6 +484,8 @@ def _is_pattern(resource: str) -> bool:
 def _context(value: Any) -> dict[str, str | list[str]]:
     if not isinstance(value, dict):
         raise InputError("request field 'context' must be an object of key -> value(s)")
+    if all(type(item) is str for item in value.values()):
+        return dict(value)  # what the loop below makes of plain strings, without the loop
     context: dict[str, str | list[str]] = {}
     for key, item in value.items():
         items = item if isinstance(item, list) else [item]
