@@ -378,7 +378,8 @@ def answer_lines(
 
 
 # json.dumps(..., separators=(",", ":")) without building an encoder per answer.
-_COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+# No check for circular references: an answer is a tree of fresh dicts and lists.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def _answer_line(answer: Mapping[str, Any], fmt: str, number: int) -> str:
@@ -400,9 +401,10 @@ def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
 
 
 _MAX_CACHED_EVALUATORS = 8192
-# Parsed policies of one bulk file, by (name, pickle of the document): its lines repeat the same
-# documents.
-ParseCache = dict[tuple[str, bytes], Policy]
+# Parsed policies of one bulk file: its lines repeat the same documents. A document's Policy by
+# (its place, e.g. "scps[0][1]", pickle of the document), and a list field's parsed lists by
+# (the field, e.g. "scps", pickle of its value): a place always has brackets, a field never.
+ParseCache = dict[tuple[str, bytes], Any]
 _MAX_PARSED = 4096
 
 
@@ -527,7 +529,25 @@ def _policy_list(
     value = data.get(key, [])
     if not isinstance(value, list):
         raise InputError(f"request field {key!r} must be a list of policy documents")
-    return [_parse(doc, f"{key}[{i}]", parsed) for i, doc in enumerate(value)]
+    if not value:
+        return []
+    if parsed is None:
+        return [_parse(doc, f"{key}[{i}]") for i, doc in enumerate(value)]
+    return _field(
+        parsed, key, value, lambda: [_parse(d, f"{key}[{i}]", parsed) for i, d in enumerate(value)]
+    )
+
+
+def _field(parsed: ParseCache, key: str, value: list[Any], parse: Callable[[], Any]) -> Any:
+    """A list field parsed once per bulk file (a hit is a value parsed without error before)."""
+    field_key = (key, _document_key(value))
+    found = parsed.get(field_key)
+    if found is None:
+        found = parse()
+        if len(parsed) >= _MAX_PARSED:
+            parsed.clear()
+        parsed[field_key] = found
+    return found
 
 
 def _levels(
@@ -536,10 +556,16 @@ def _levels(
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(level, list) for level in value):
         raise InputError(f"request field {key!r} must be a list of levels (lists), root first")
-    return [
-        [_parse(doc, f"{key}[{depth}][{i}]", parsed) for i, doc in enumerate(level)]
-        for depth, level in enumerate(value)
-    ]
+
+    def parse() -> list[list[Policy]]:
+        return [
+            [_parse(doc, f"{key}[{depth}][{i}]", parsed) for i, doc in enumerate(level)]
+            for depth, level in enumerate(value)
+        ]
+
+    if not value:
+        return []
+    return parse() if parsed is None else _field(parsed, key, value, parse)
 
 
 def _optional_policy(
