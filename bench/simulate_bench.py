@@ -1,14 +1,17 @@
 """Benchmark: ``iam-audit simulate --requests`` on a bulk file, requests per second.
 
     .venv/bin/python -m bench.simulate_bench [--requests 10000] [--repeat 3] \
-        [--baseline-src DIR] [--keep FILE]
+        [--baseline-src DIR]... [--keep FILE]
 
 Writes a JSON-lines file of mixed requests (identity policies alone, with a permissions
 boundary, with SCPs, with a resource policy, cross-account, with conditions on MFA, source IP,
 tags and time, policy variables), each line carrying its own policies as a bulk caller would
 send them, then times the whole process (start-up included) answering it. ``--baseline-src``
-times the ``bot`` package of another checkout on the same file (bench.audit_at), so a change
-is measured before and after in one run. Deterministic for a seed.
+(repeatable) times the ``bot`` package of another checkout on the same file (bench.audit_at),
+so a change is measured before and after in one run, runs interleaved. Each tool's line gives
+the median and best wall time and the median CPU time (user + system, steadier than wall time
+on a shared machine), and the speed-up of this checkout over each baseline. Deterministic for
+a seed.
 """
 
 from __future__ import annotations
@@ -195,7 +198,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--baseline-src", type=Path, default=None)
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        action="append",
+        default=[],
+        help="a checkout's source directory (holding `bot`) to time on the same file; repeatable",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="write the request file here")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.repeat < 1:
@@ -209,17 +218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         tools = {"iam-audit": [str(iam_audit_executable())]}
-        if args.baseline_src:
-            now = datetime.now(UTC).isoformat()
-            tools["iam-audit-before"] = [
-                sys.executable,
-                "-m",
-                "bench.audit_at",
-                "--src",
-                str(args.baseline_src),
-                now,
-            ]
+        now = datetime.now(UTC).isoformat()
+        for number, source in enumerate(args.baseline_src):
+            name = "iam-audit-before" if number == 0 else f"iam-audit-before-{number + 1}"
+            tools[name] = [sys.executable, "-m", "bench.audit_at", "--src", str(source), now]
         walls: dict[str, list[float]] = {name: [] for name in tools}
+        cpus: dict[str, list[float]] = {name: [] for name in tools}
         outputs: dict[str, str] = {}
         try:
             for _ in range(args.repeat):
@@ -232,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         ok_codes=(0,),
                     )
                     walls[name].append(run.wall_s)
+                    cpus[name].append(run.cpu_s)
                     outputs[name] = out.read_text(encoding="utf-8")
         except BenchError as exc:
             print(f"bench failed: {exc}", file=sys.stderr)
@@ -241,12 +246,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.keep
         else f"{args.requests} requests"
     )
+    ours = statistics.median(walls["iam-audit"])
     for name, runs in walls.items():
         median = statistics.median(runs)
         rate = args.requests / median
-        print(f"{name:<18} {median:7.2f} s (median of {len(runs)})  {rate:9.0f} requests/s")
-    if len(outputs) == 2:
-        same = outputs["iam-audit"] == outputs["iam-audit-before"]
+        print(
+            f"{name:<18} {median:7.2f} s (median of {len(runs)}, best {min(runs):.2f} s,"
+            f" CPU {statistics.median(cpus[name]):.2f} s)  {rate:9.0f} requests/s"
+        )
+    for number, source in enumerate(args.baseline_src):
+        name = "iam-audit-before" if number == 0 else f"iam-audit-before-{number + 1}"
+        speedup = statistics.median(walls[name]) / ours
+        cpu_speedup = statistics.median(cpus[name]) / statistics.median(cpus["iam-audit"])
+        print(f"{name} is {source}: this checkout {speedup:.2f}x (CPU {cpu_speedup:.2f}x)")
+    if len(outputs) > 1:
+        same = all(text == outputs["iam-audit"] for text in outputs.values())
         print(f"answers identical before and after: {'yes' if same else 'NO'}")
         return 0 if same else 1
     return 0

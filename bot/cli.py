@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import importlib
 import logging
 import os
@@ -22,9 +23,7 @@ from typing import NoReturn
 
 import bot.clicmd
 from bot import __version__
-from bot.audit.engine import gc_paused
 from bot.model.errors import IamAuditError
-from bot.render.safe_output import neutralize
 
 PROG = "iam-audit"
 EXIT_USAGE = 2
@@ -154,15 +153,22 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
+def _redact_secrets(record: logging.LogRecord) -> bool:
+    """The one masking filter (RedactSecrets), loaded with the first record that reaches the
+    terminal: most runs log nothing, and its module (metrics, an HTTP server) was a quarter of
+    `iam-audit simulate`'s start-up."""
+    from bot.runtime.observability import RedactSecrets  # noqa: PLC0415 - the one masking filter
+
+    return RedactSecrets().filter(record)
+
+
 def configure_logging(verbosity: int) -> None:
     """Warnings by default, -v info, -vv debug; always to stderr so stdout stays the report."""
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    from bot.runtime.observability import RedactSecrets  # noqa: PLC0415 - the one masking filter
-
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s %(name)s: %(message)s"))
     # -v / -vv show library logs (slack_sdk, botocore): tokens and keys never reach the terminal.
-    handler.addFilter(RedactSecrets())
+    handler.addFilter(_redact_secrets)
     root = logging.getLogger()
     # Replace only our own handler: calling main() twice must not log twice, and a host that
     # installed handlers (pytest, an embedding app) keeps them.
@@ -177,6 +183,8 @@ def configure_logging(verbosity: int) -> None:
 
 
 def _fail(message: str, code: int) -> int:
+    from bot.render.safe_output import neutralize  # noqa: PLC0415 - only when failing
+
     if sys.stderr is not None:  # started with stderr closed: the exit code is all that is left
         line = neutralize(f"{PROG}: error: {' '.join(message.split())}")
         with contextlib.suppress(OSError, ValueError):
@@ -188,10 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     # Logging must work while subcommand modules load, before -v has been parsed.
     configure_logging(_early_verbosity(arguments))
-    # Importing every subcommand allocates a million objects and no garbage: the collector
-    # would only re-scan them (a tenth of a second per run).
-    with gc_paused():
+    # Importing subcommands allocates a million objects and no garbage: the collector would
+    # only re-scan them (a tenth of a second per run). Paused here with the gc module itself:
+    # the engine's gc_paused would import the audit machinery that `simulate` does not need.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
         parser = build_parser(subcommands_for(arguments))
+    finally:
+        if collecting:
+            gc.enable()
     try:
         args = parser.parse_args(arguments)
     except UsageError as exc:

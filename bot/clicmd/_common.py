@@ -13,16 +13,17 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.audit.config import AuditConfig, load_audit_config
-from bot.audit.findings import Severity
-from bot.audit.registry import all_checks
-from bot.clicmd._progress import Progress
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
-from bot.model.snapshot import AccountSnapshot
 from bot.render.safe_output import neutralize_json, safe_for_output
+
+if TYPE_CHECKING:  # imported where used: a command that needs none of them starts faster
+    from bot.audit.config import AuditConfig
+    from bot.audit.findings import Severity
+    from bot.clicmd._progress import Progress
+    from bot.model.snapshot import AccountSnapshot
 
 STDIO = "-"
 
@@ -89,6 +90,8 @@ def add_output_option(parser: argparse.ArgumentParser, *, required: bool = False
 
 def severity_arg(text: str) -> Severity:
     """argparse ``type=`` for severities: a bad value becomes a one-line usage error."""
+    from bot.audit.findings import Severity  # noqa: PLC0415 - see the imports
+
     try:
         return Severity.parse(text)
     except InputError as exc:
@@ -197,6 +200,9 @@ def _json_kind(value: Any) -> str:
 
 def load_config(path: str | None) -> AuditConfig:
     """The audit config from ``--config`` (validated against the registered check ids)."""
+    from bot.audit.config import AuditConfig, load_audit_config  # noqa: PLC0415
+    from bot.audit.registry import all_checks  # noqa: PLC0415
+
     if path is None:
         return AuditConfig()
     return load_audit_config(path, known_checks=set(all_checks()))
@@ -334,6 +340,8 @@ def demo_snapshot(*, now: datetime) -> AccountSnapshot:
 
 def snapshot_file(path: str) -> AccountSnapshot:
     """A snapshot written by `iam-audit snapshot` (schema iam-audit/snapshot/1)."""
+    from bot.model.snapshot import AccountSnapshot  # noqa: PLC0415 - see the imports
+
     data = read_json_object(path, what="snapshot file")
     try:
         return AccountSnapshot.from_dict(data)

@@ -8,22 +8,21 @@ about a real principal of a snapshot or GAAD file (``--principal`` with ``--snap
 from __future__ import annotations
 
 import argparse
-import difflib
+import gc
 import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pickle import dumps as _pickle
+from typing import TYPE_CHECKING, Any
 
 from bot.clicmd._common import (
     add_aws_options,
     add_format_option,
     add_output_option,
-    gaad_snapshot,
     note,
     read_json_file,
     read_text_file,
     refuse_unsafe_json,
-    snapshot_file,
-    utc_now,
     write_output,
 )
 from bot.iam.catalogue import default_catalogue
@@ -32,15 +31,18 @@ from bot.iam.evaluator import (
     Evaluator,
     PolicySet,
     Request,
+    SharedCompilation,
     StatementTrace,
     asks_about_a_set,
 )
 from bot.iam.policy import REPEATED_SID, Policy, PolicyParseError, parse_policy
-from bot.iam.principal_policies import policies_for_principal
 from bot.iam.principals import parse_principal
-from bot.iam.second_opinion import Comparison, difference_lines, summary
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
+
+if TYPE_CHECKING:  # the second opinion and snapshots are imported where used: a bulk file
+    # needs neither, and the process start-up counts in its requests per second
+    from bot.iam.second_opinion import Comparison
 
 NAME = "simulate"
 HELP = "simulate whether a principal may perform an action on a resource (offline)"
@@ -153,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
     decision = evaluator.evaluate(request)
     comparisons: list[Comparison] = []
     if args.aws:
+        from bot.iam.second_opinion import summary  # noqa: PLC0415 - only with --aws
+
         source = _principal_source(args, request) if live_principal else None
         comparisons = _ask_aws(
             [(request, policies, decision)], _simulator_factory(args), principal_source=source
@@ -174,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
 def _run_lines(args: argparse.Namespace) -> int:
     text = read_text_file(args.requests, what="requests file")
     evaluated: list[tuple[Request, PolicySet, Decision]] = []
-    answers, failed = answer_lines(text, evaluated=evaluated)
+    with _collector_paused():
+        answers, failed = answer_lines(text, evaluated=evaluated if args.aws else None)
     comparisons: dict[int, Comparison] = {}
     if args.aws and evaluated:
         found = _ask_aws(evaluated, _simulator_factory(args))
@@ -184,10 +189,11 @@ def _run_lines(args: argparse.Namespace) -> int:
             request = answer.pop("_request", None)
             if request is not None and id(request) in comparisons:
                 answer["aws"] = comparisons[id(request)].to_dict()
-    for answer in answers:
-        answer.pop("_request", None)
-    lines = [_answer_line(a, args.format, n) for n, a in enumerate(answers, start=1)]
+    with _collector_paused():
+        lines = [_answer_line(a, args.format, n) for n, a in enumerate(answers, start=1)]
     if comparisons:
+        from bot.iam.second_opinion import summary  # noqa: PLC0415 - only with --aws
+
         found_list = list(comparisons.values())
         if args.format == "json":
             note(summary(found_list))
@@ -195,6 +201,22 @@ def _run_lines(args: argparse.Namespace) -> int:
             lines.append(_second_opinion_text(found_list, per_request=False))
     write_output("".join(lines), args.output)
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bulk file is answered.
+
+    The answers and parsed lines are many small containers without cycles (reference counting
+    frees them); the collector would only re-scan them: half the time of reading 10,000 lines.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- AWS's simulator as a second opinion ------------------------------------------------------
@@ -241,6 +263,8 @@ def _trust_action(action: str) -> bool:
 
 
 def _second_opinion_text(comparisons: Sequence[Comparison], *, per_request: bool = True) -> str:
+    from bot.iam.second_opinion import difference_lines, summary  # noqa: PLC0415 - with --aws
+
     lines = [""]
     if per_request and len(comparisons) == 1 and comparisons[0].aws is not None:
         only = comparisons[0]
@@ -261,6 +285,8 @@ def unknown_action_note(action: str) -> str | None:
     catalogue = default_catalogue()
     if catalogue.action(action) is not None or "*" in action or "?" in action:
         return None
+    import difflib  # noqa: PLC0415 - only for a name that is not an action
+
     prefix, colon, name = action.partition(":")
     where = f"IAM action data {catalogue.version}"
     if not colon:
@@ -322,12 +348,14 @@ def answer_lines(
     answers: list[dict[str, Any]] = []
     failed = 0
     # Bulk files repeat the same policies line after line: each distinct set is parsed and
-    # compiled once (parsing was a third of the time, building the evaluator a fifth).
-    evaluators: dict[str, tuple[PolicySet, Evaluator]] = {}
+    # compiled once (parsing was a third of the time, building the evaluator a fifth), and
+    # distinct sets share the compiled documents and statement results they have in common.
+    evaluators: dict[bytes, tuple[PolicySet, Evaluator]] = {}
     parsed: ParseCache = {}
+    shared = SharedCompilation()
     for number, line in enumerate(text.splitlines(), start=1):
         try:
-            if not line.strip():
+            if not line or line.isspace():  # `not line.strip()` without copying the line
                 raise InputError("empty line")
             try:
                 data = parse_json(line)
@@ -336,7 +364,7 @@ def answer_lines(
             except UnsafeInput as exc:
                 raise InputError(f"cannot be used: {exc}") from None
             request = _request_part(data)
-            policies, evaluator = _evaluator_for(data, evaluators, parsed)
+            policies, evaluator = _evaluator_for(data, evaluators, parsed, shared)
             decision = evaluator.evaluate(request)
             answer = answer_dict(decision)
             if evaluated is not None:
@@ -349,9 +377,14 @@ def answer_lines(
     return answers, failed
 
 
+# json.dumps(..., separators=(",", ":")) without building an encoder per answer.
+# No check for circular references: an answer is a tree of fresh dicts and lists.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
 def _answer_line(answer: Mapping[str, Any], fmt: str, number: int) -> str:
     if fmt == "json":
-        return json.dumps(answer, separators=(",", ":")) + "\n"
+        return _COMPACT(answer) + "\n"
     if "error" in answer:
         # The JSON answer names its line for bulk consumers; the text line already starts with it.
         return f"{number}: error: {str(answer['error']).removeprefix(f'line {number}: ')}\n"
@@ -367,26 +400,39 @@ def request_from_dict(data: Any) -> tuple[Request, PolicySet]:
     return _request_part(data), _policy_set(data)
 
 
-_MAX_CACHED_EVALUATORS = 1024
-# Parsed policies of one bulk file, by (name, document text): its lines repeat the same documents.
-ParseCache = dict[tuple[str, str], Policy]
+_MAX_CACHED_EVALUATORS = 8192
+# Parsed policies of one bulk file: its lines repeat the same documents. A document's Policy by
+# (its place, e.g. "scps[0][1]", pickle of the document), and a list field's parsed lists by
+# (the field, e.g. "scps", pickle of its value): a place always has brackets, a field never.
+ParseCache = dict[tuple[str, bytes], Any]
 _MAX_PARSED = 4096
+
+
+def _document_key(value: Any) -> bytes:
+    """A cache key for decoded JSON: its pickle, which tells apart every value JSON can hold
+    (1, 1.0 and true; a document and the same text as a string) and costs half of its repr and
+    a third of dumping it. Equal keys unpickle to equal values, so they parse alike; equal
+    values that differ in which strings are one object may get two keys (a missed reuse only).
+    """
+    return _pickle(value, 5)
 
 
 def _evaluator_for(
     data: Mapping[str, Any],
-    cache: dict[str, tuple[PolicySet, Evaluator]],
+    cache: dict[bytes, tuple[PolicySet, Evaluator]],
     parsed: ParseCache,
+    shared: SharedCompilation | None = None,
 ) -> tuple[PolicySet, Evaluator]:
     """The parsed policies of a (validated) request and their evaluator, shared by every line
     that carries the same policies."""
-    key = json.dumps([data.get(k) for k in _POLICY_KEYS], separators=(",", ":"))
+    key = _document_key(tuple(map(data.get, _POLICY_KEYS)))
     found = cache.get(key)
     if found is None:
         policies = _policy_set(data, parsed)
-        found = (policies, Evaluator(policies))
-        if len(cache) < _MAX_CACHED_EVALUATORS:
-            cache[key] = found
+        found = (policies, Evaluator(policies, shared=shared))
+        if len(cache) >= _MAX_CACHED_EVALUATORS:
+            cache.clear()
+        cache[key] = found
     return found
 
 
@@ -394,8 +440,8 @@ def _request_part(data: Any) -> Request:
     """Validate a request object's own fields (not its policies) and build the Request."""
     if not isinstance(data, dict):
         raise InputError("a request must be a JSON object")
-    unknown = sorted(set(data) - _REQUEST_KEYS)
-    if unknown:
+    if not _REQUEST_KEYS.issuperset(data):
+        unknown = sorted(set(data) - _REQUEST_KEYS)
         raise InputError(f"unknown request field(s): {', '.join(unknown)}")
     for key in ("principal", "action", "resource"):
         if not isinstance(data.get(key), str) or not data[key]:
@@ -440,6 +486,8 @@ def _is_pattern(resource: str) -> bool:
 def _context(value: Any) -> dict[str, str | list[str]]:
     if not isinstance(value, dict):
         raise InputError("request field 'context' must be an object of key -> value(s)")
+    if all(type(item) is str for item in value.values()):
+        return dict(value)  # what the loop below makes of plain strings, without the loop
     context: dict[str, str | list[str]] = {}
     for key, item in value.items():
         items = item if isinstance(item, list) else [item]
@@ -460,15 +508,13 @@ def _parse(document: Any, name: str, parsed: ParseCache | None = None) -> Policy
         raise InputError(f"{name} must be a policy document (a JSON object)")
     if parsed is None:
         return _parse_new(document, name)
-    key = (
-        name,
-        document if isinstance(document, str) else json.dumps(document, separators=(",", ":")),
-    )
+    key = (name, _document_key(document))
     found = parsed.get(key)
     if found is None:
         found = _parse_new(document, name)
-        if len(parsed) < _MAX_PARSED:
-            parsed[key] = found
+        if len(parsed) >= _MAX_PARSED:
+            parsed.clear()
+        parsed[key] = found
     return found
 
 
@@ -483,7 +529,25 @@ def _policy_list(
     value = data.get(key, [])
     if not isinstance(value, list):
         raise InputError(f"request field {key!r} must be a list of policy documents")
-    return [_parse(doc, f"{key}[{i}]", parsed) for i, doc in enumerate(value)]
+    if not value:
+        return []
+    if parsed is None:
+        return [_parse(doc, f"{key}[{i}]") for i, doc in enumerate(value)]
+    return _field(
+        parsed, key, value, lambda: [_parse(d, f"{key}[{i}]", parsed) for i, d in enumerate(value)]
+    )
+
+
+def _field(parsed: ParseCache, key: str, value: list[Any], parse: Callable[[], Any]) -> Any:
+    """A list field parsed once per bulk file (a hit is a value parsed without error before)."""
+    field_key = (key, _document_key(value))
+    found = parsed.get(field_key)
+    if found is None:
+        found = parse()
+        if len(parsed) >= _MAX_PARSED:
+            parsed.clear()
+        parsed[field_key] = found
+    return found
 
 
 def _levels(
@@ -492,10 +556,16 @@ def _levels(
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(level, list) for level in value):
         raise InputError(f"request field {key!r} must be a list of levels (lists), root first")
-    return [
-        [_parse(doc, f"{key}[{depth}][{i}]", parsed) for i, doc in enumerate(level)]
-        for depth, level in enumerate(value)
-    ]
+
+    def parse() -> list[list[Policy]]:
+        return [
+            [_parse(doc, f"{key}[{depth}][{i}]", parsed) for i, doc in enumerate(level)]
+            for depth, level in enumerate(value)
+        ]
+
+    if not value:
+        return []
+    return parse() if parsed is None else _field(parsed, key, value, parse)
 
 
 def _optional_policy(
@@ -530,6 +600,9 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
 
     identity: list[Policy] = list(extra)
     if args.snapshot or args.gaad:
+        from bot.clicmd._common import gaad_snapshot, snapshot_file, utc_now  # noqa: PLC0415
+        from bot.iam.principal_policies import policies_for_principal  # noqa: PLC0415
+
         snapshot = (
             snapshot_file(args.snapshot)
             if args.snapshot

@@ -276,13 +276,21 @@ class _Layer:
 
     __slots__ = ("_by_service", "index", "kind", "policies", "statements")
 
-    def __init__(self, kind: PolicyKind, policies: Sequence[Policy], index: int) -> None:
+    def __init__(
+        self,
+        kind: PolicyKind,
+        policies: Sequence[Policy],
+        index: int,
+        statements: tuple[CompiledStatement, ...] | None = None,
+    ) -> None:
         self.kind = kind
         self.index = index  # position of this layer's candidates in a _Plan
         self.policies = tuple(policies)
-        self.statements = tuple(
-            CompiledStatement(p, s, kind) for p in self.policies for s in p.statements
-        )
+        if statements is None:
+            statements = tuple(
+                CompiledStatement(p, s, kind) for p in self.policies for s in p.statements
+            )
+        self.statements = statements
         # Statements worth testing per service prefix, in policy order (order shows in
         # reports); filled lazily so building an evaluator stays cheap.
         self._by_service: dict[str, tuple[CompiledStatement, ...]] = {}
@@ -304,6 +312,162 @@ class _Layer:
 
 
 _Candidates = tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]
+
+
+class _MemoLayer(_Layer):
+    """A layer that many evaluators share (see SharedCompilation): it remembers its candidates
+    per action, since each evaluator that holds it asks for the same actions again. With
+    ``parts`` (one memo layer per policy, in order) its candidates are theirs joined, so a
+    policy in many combinations matches its statements against an action once."""
+
+    __slots__ = ("_hits", "_parts")
+
+    def __init__(
+        self,
+        kind: PolicyKind,
+        policies: Sequence[Policy],
+        index: int,
+        statements: tuple[CompiledStatement, ...],
+        parts: tuple[_MemoLayer, ...] = (),
+    ) -> None:
+        super().__init__(kind, policies, index, statements)
+        self._hits: dict[str, _Candidates] = {}
+        self._parts = parts
+
+    def candidates(self, action_lower: str) -> _Candidates:
+        found = self._hits.get(action_lower)
+        if found is None:
+            if len(self._parts) == 1:
+                found = self._parts[0].candidates(action_lower)
+            elif self._parts:
+                allows: list[CompiledStatement] = []
+                denies: list[CompiledStatement] = []
+                for part in self._parts:
+                    part_allows, part_denies = part.candidates(action_lower)
+                    allows += part_allows
+                    denies += part_denies
+                found = (tuple(allows), tuple(denies))
+            else:
+                found = super().candidates(action_lower)
+            self._hits[action_lower] = found
+        return found
+
+
+class SharedCompilation:
+    """Compiled layers and per-request statement results shared by many evaluators.
+
+    For bulk simulation: every line of a requests file carries its own policy set, but the sets
+    are combinations of a few documents and the requests repeat a few callers, resources and
+    contexts. An evaluator built with one of these takes each layer (a list of the same policy
+    objects at the same place) already compiled, and each request reuses which statements apply
+    as found by earlier requests with the same caller, resource, context and boundary, whatever
+    their policy set. Both caches are bounded (cleared when full). The answers are the plain
+    evaluator's: tests/unit/test_simulate_shared.py compares them.
+    """
+
+    __slots__ = ("_facts", "_layers", "_memos", "_statements", "max_layers", "max_requests")
+
+    def __init__(self, *, max_layers: int = 4096, max_requests: int = 4096) -> None:
+        self.max_layers = max_layers
+        self.max_requests = max_requests
+        # (kind, index, id of each policy) -> layer; the layer holds its policies, so an id in
+        # a live key cannot be reused by another object (the same for the statements below).
+        self._layers: dict[tuple[object, ...], _MemoLayer] = {}
+        # (kind, id of a policy) -> the policy compiled (a one-policy layer, holding it): one
+        # compilation per document and place, whichever layers hold it, so the statement memos
+        # below apply across policy sets.
+        self._statements: dict[tuple[str, int], _MemoLayer] = {}
+        # (principal ARN, resource, has_boundary, context items) -> (memo, set_memo) of _Scope
+        self._memos: dict[tuple[object, ...], tuple[dict, dict]] = {}
+        # A request as given (its context all strings) -> what its _Scope derives from it
+        self._facts: dict[tuple[object, ...], tuple[object, ...]] = {}
+
+    def _layer(self, kind: PolicyKind, members: Sequence[Policy], index: int) -> _Layer:
+        key = (kind, index, *map(id, members))
+        found = self._layers.get(key)
+        if found is None:
+            if len(self._layers) >= self.max_layers:
+                self._layers.clear()
+                self._statements.clear()
+            parts = tuple(self._compiled(kind, p) for p in members)
+            statements = tuple(s for part in parts for s in part.statements)
+            found = self._layers[key] = _MemoLayer(kind, members, index, statements, parts)
+        return found
+
+    def _compiled(self, kind: PolicyKind, policy: Policy) -> _MemoLayer:
+        """One policy compiled for one place: a layer of its own, which no plan indexes."""
+        found = self._statements.get((kind, id(policy)))
+        if found is None:
+            compiled = tuple(CompiledStatement(policy, s, kind) for s in policy.statements)
+            found = self._statements[(kind, id(policy))] = _MemoLayer(kind, (policy,), -1, compiled)
+        return found
+
+    def _scope(
+        self,
+        evaluator: Evaluator,
+        principal_arn: str,
+        resource: str,
+        resource_account: str | None,
+        context: Mapping[str, object],
+        *,
+        resource_is_pattern: bool,
+    ) -> _Scope:
+        """The evaluator's scope for a request, its caller, completed context and statement
+        memos taken from an earlier request with the same fields, when there was one."""
+        has_boundary = bool(evaluator._boundaries)
+        items = tuple(context.items())
+        # Only plain strings: True and 1 are equal keys but different context values.
+        key = None
+        if all(type(value) is str for _, value in items):
+            key = (principal_arn, resource, resource_account, has_boundary, *items)
+            found = self._facts.get(key)
+            if found is not None:
+                caller, normalised, cross_account, memo, set_memo = found
+                scope = _Scope(
+                    caller,  # type: ignore[arg-type]
+                    resource,
+                    normalised,  # type: ignore[arg-type]
+                    cross_account=cross_account,  # type: ignore[arg-type]
+                    has_boundary=has_boundary,
+                    resource_is_pattern=resource_is_pattern,
+                )
+                scope.memo, scope.set_memo = memo, set_memo  # type: ignore[assignment]
+                return scope
+        scope = evaluator._new_scope(
+            principal_arn,
+            resource,
+            resource_account,
+            context,
+            resource_is_pattern=resource_is_pattern,
+        )
+        self._share(scope, principal_arn)
+        if key is not None:
+            if len(self._facts) >= self.max_requests:
+                self._facts.clear()
+            self._facts[key] = (
+                scope.caller,
+                scope.context,
+                scope.cross_account,
+                scope.memo,
+                scope.set_memo,
+            )
+        return scope
+
+    def _share(self, scope: _Scope, principal_arn: str) -> None:
+        """Point the scope's statement memos at those of earlier requests that ask the same.
+
+        What a statement's applicability depends on: the resource, the (normalised, completed)
+        context, the caller and whether it has a boundary (a NotPrincipal Deny)."""
+        key = (principal_arn, scope.resource, scope.has_boundary, *scope.context.items())
+        memos = self._memos.get(key)
+        if memos is None:
+            if len(self._memos) >= self.max_requests:
+                self._memos.clear()
+            memos = self._memos[key] = (scope.memo, scope.set_memo)
+        else:
+            scope.memo, scope.set_memo = memos
+
+
 # Per layer (by _Layer.index), the statements an action can reach. Plans are interned: every
 # action that reaches the same statements shares one plan, so a sweep decides each plan once.
 _Plan = tuple[_Candidates, ...]
@@ -374,14 +538,21 @@ class _Scope:
 
 
 class Evaluator:
-    """A compiled policy set: ``evaluate`` one request, or sweep many actions at once."""
+    """A compiled policy set: ``evaluate`` one request, or sweep many actions at once.
 
-    def __init__(self, policies: PolicySet) -> None:
+    ``shared``: compiled layers and statement results shared with other evaluators (bulk
+    simulation of many policy sets made of the same documents); the answers do not change."""
+
+    def __init__(self, policies: PolicySet, *, shared: SharedCompilation | None = None) -> None:
         self.policies = policies
+        self._shared = shared
         layers: list[_Layer] = []
 
         def layer(kind: PolicyKind, members: Sequence[Policy]) -> _Layer:
-            built = _Layer(kind, members, len(layers))
+            if shared is None:
+                built = _Layer(kind, members, len(layers))
+            else:
+                built = shared._layer(kind, members, len(layers))
             layers.append(built)
             return built
 
@@ -463,6 +634,32 @@ class Evaluator:
         context: Mapping[str, object],
         *,
         resource_is_pattern: bool = False,
+    ) -> _Scope:
+        if self._shared is not None:
+            return self._shared._scope(
+                self,
+                principal_arn,
+                resource,
+                resource_account,
+                context,
+                resource_is_pattern=resource_is_pattern,
+            )
+        return self._new_scope(
+            principal_arn,
+            resource,
+            resource_account,
+            context,
+            resource_is_pattern=resource_is_pattern,
+        )
+
+    def _new_scope(
+        self,
+        principal_arn: str,
+        resource: str,
+        resource_account: str | None,
+        context: Mapping[str, object],
+        *,
+        resource_is_pattern: bool,
     ) -> _Scope:
         caller = parse_principal(principal_arn)
         account = resource_account or _arn_account(resource) or caller.account
