@@ -47,7 +47,7 @@ from bot.iam.effective import (
     document_key,
     effective_permissions,
 )
-from bot.iam.matching import action_matcher, arn_matcher
+from bot.iam.matching import action_matcher, arn_matcher, longest_literal
 from bot.iam.principals import parse_principal, principal_via
 from bot.iam.privesc_methods import (
     TRUST_CHAIN_METHOD,
@@ -305,7 +305,8 @@ class TargetFinder:
             hits = self._hits.get(key)
             if hits is None:
                 matches = arn_matcher((pattern,))
-                hits = tuple(t for t in targets if matches(t))
+                part = longest_literal(pattern)
+                hits = tuple(t for t in targets if part in t and matches(t))
                 self._hits[key] = hits
             yield from hits
 

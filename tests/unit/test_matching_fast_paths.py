@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.iam.matching import _COMPILE_AFTER, arn_matcher, arn_regex, unmark
+from bot.iam.matching import _COMPILE_AFTER, arn_matcher, arn_regex, longest_literal, unmark
 
 _SEGMENT = st.text(alphabet="ab*/", max_size=4)
 _TEXT_SEGMENT = st.text(alphabet="ab/:\n", max_size=5)
@@ -61,3 +61,17 @@ def test_a_busy_list_is_compiled_and_still_answers_the_same() -> None:
     for _ in range(_COMPILE_AFTER):
         matcher("arn:aws:s3:::data/y")
     assert [matcher(arn) for arn in asked] == answers
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    pattern=_arnish(st.text(alphabet="ab*?/", max_size=4)),
+    arns=st.lists(_arnish(_TEXT_SEGMENT | _SEGMENT), min_size=1, max_size=6),
+)
+def test_the_longest_literal_never_turns_away_a_match(pattern: str, arns: list[str]) -> None:
+    """The escalation search skips targets lacking the pattern's longest plain run before
+    calling the matcher: every ARN the matcher accepts contains it."""
+    part = longest_literal(pattern)
+    for arn in arns:
+        if _reference((pattern,), arn):
+            assert part in arn, (pattern, arn)
