@@ -27,6 +27,7 @@ from bot.iam.lint_model import (
     LintFinding,
     finding,
 )
+from bot.iam.policy import Statement
 from bot.iam.privesc_methods import action_methods
 from bot.model.severity import Severity
 
@@ -136,6 +137,37 @@ def _policy_rewriters(catalogue: ActionCatalogue) -> frozenset[str]:
 
 
 def _resource_policy(ctx: LintContext) -> list[LintFinding]:
+    """`_resource_policy_uncached`, answered once per distinct combination of what it reads:
+    the Action / NotAction lists of the Allows and of the unconditional Denies on `*` (many
+    policies repeat the same grants in a different order of statements or with other ARNs)."""
+    allows = tuple((s.actions, s.not_actions) for s in ctx.statements if s.effect == "Allow")
+    denies = tuple(
+        (s.actions, s.not_actions)
+        for s in ctx.statements
+        if s.effect != "Allow" and not s.conditions and "*" in (s.resources or ())
+    )
+    return list(_resource_policy_by_actions(ctx.catalogue, allows, denies))
+
+
+@lru_cache(maxsize=8192)
+def _resource_policy_by_actions(
+    catalogue: ActionCatalogue,
+    allows: tuple[tuple[tuple[str, ...] | None, tuple[str, ...] | None], ...],
+    denies: tuple[tuple[tuple[str, ...] | None, tuple[str, ...] | None], ...],
+) -> tuple[LintFinding, ...]:
+    statements = tuple(
+        Statement(i, None, effect, actions, not_actions, ("*",), None)
+        for i, (effect, (actions, not_actions)) in enumerate(
+            [("Allow", a) for a in allows] + [("Deny", d) for d in denies]
+        )
+    )
+    ctx = LintContext(
+        catalogue=catalogue, policy_type="identity", statements=statements, document=None
+    )
+    return tuple(_resource_policy_uncached(ctx))
+
+
+def _resource_policy_uncached(ctx: LintContext) -> list[LintFinding]:
     """Parliament's RESOURCE_POLICY_PRIVILEGE_ESCALATION: the policy withholds some of a
     service's actions yet allows changing resource policies or ACLs of that service
     (s3:PutBucketPolicy without s3:DeleteObject), so the withheld ones are one call away. A

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -117,12 +117,53 @@ def lint_policy(
         text_length=len(document) if isinstance(document, str) else None,
     )
     for statement in statements:
-        for rule in STATEMENT_RULES:
-            findings.extend(rule(statement, ctx))
+        findings.extend(_statement_findings(statement, ctx))
     if not any(f.code == MALFORMED and f.statement is None for f in findings):
         for policy_rule in POLICY_RULES:
             findings.extend(policy_rule(ctx))
     return sorted(findings, key=sort_key)
+
+
+# Statement rules' answers, by everything they may look at (see `_statement_key`): policies
+# repeat statements (the same S3 or logs grant in many inline policies), so an audit lints
+# each (position, statement) once. Bounded: oldest first out.
+_STATEMENT_CACHE_SIZE = 32768
+_statement_cache: dict[Hashable, tuple[LintFinding, ...]] = {}
+
+
+def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
+    """What the statement rules read: the parsed statement (index included, since findings
+    carry it), its raw JSON (`ctx.raw`, written out so key order and types count), the
+    Version, the policy's type, resource type and sensitive list, and the catalogue. None
+    when the statement cannot be a key (a Principal mapping)."""
+    key = (
+        statement,
+        repr(ctx.raw(statement)),
+        ctx.version,
+        ctx.policy_type,
+        ctx.resource_type,
+        ctx.capabilities,
+        ctx.sensitive,
+        ctx.catalogue,
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _statement_findings(statement: Statement, ctx: LintContext) -> tuple[LintFinding, ...]:
+    """Every statement rule's findings for one statement, computed once per distinct key."""
+    key = _statement_key(statement, ctx)
+    found = None if key is None else _statement_cache.get(key)
+    if found is None:
+        found = tuple(f for rule in STATEMENT_RULES for f in rule(statement, ctx))
+        if key is not None:
+            if len(_statement_cache) >= _STATEMENT_CACHE_SIZE:
+                del _statement_cache[next(iter(_statement_cache))]
+            _statement_cache[key] = found
+    return found
 
 
 def _as_mapping(document: Mapping[str, Any] | str) -> Mapping[str, Any] | None:
