@@ -124,20 +124,21 @@ def lint_policy(
     return sorted(findings, key=sort_key)
 
 
-# Statement rules' answers, by everything they may look at (see `_statement_key`): policies
-# repeat statements (the same S3 or logs grant in many inline policies), so an audit lints
-# each (position, statement) once. Bounded: oldest first out.
+# Statement rules' answers, by everything they may look at but the statement's position
+# (see `_statement_key`): policies repeat statements (the same S3 or logs grant in many inline
+# policies, at any position), so an audit lints each distinct statement once. Bounded: oldest
+# first out. Holds (the index the findings were made for, the findings).
 _STATEMENT_CACHE_SIZE = 32768
-_statement_cache: dict[Hashable, tuple[LintFinding, ...]] = {}
+_statement_cache: dict[Hashable, tuple[int, tuple[LintFinding, ...]]] = {}
 
 
 def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
-    """What the statement rules read: the parsed statement (index included, since findings
-    carry it), its raw JSON (`ctx.raw`, written out so key order and types count), the
-    Version, the policy's type, resource type and sensitive list, and the catalogue. None
-    when the statement cannot be a key (a Principal mapping)."""
+    """What the position-free statement rules read: the parsed statement less its index, its
+    raw JSON (`ctx.raw`, written out so key order and types count), the Version, the policy's
+    type, resource type and sensitive list, and the catalogue. None when the statement cannot
+    be a key (a Principal mapping)."""
     key = (
-        statement,
+        replace(statement, index=0),
         repr(ctx.raw(statement)),
         ctx.version,
         ctx.policy_type,
@@ -153,17 +154,29 @@ def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
     return key
 
 
-def _statement_findings(statement: Statement, ctx: LintContext) -> tuple[LintFinding, ...]:
-    """Every statement rule's findings for one statement, computed once per distinct key."""
+def _statement_findings(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    """Every statement rule's findings for one statement. `_structure` names the index in its
+    message, so it runs every time; the other rules use the index only as their findings'
+    `statement`, so their answer is computed once per distinct key and moved to this index."""
+    findings = _structure(statement, ctx.policy_type)
     key = _statement_key(statement, ctx)
-    found = None if key is None else _statement_cache.get(key)
-    if found is None:
-        found = tuple(f for rule in STATEMENT_RULES for f in rule(statement, ctx))
+    cached = None if key is None else _statement_cache.get(key)
+    if cached is None:
+        found = tuple(f for rule in _POSITION_FREE_RULES for f in rule(statement, ctx))
         if key is not None:
             if len(_statement_cache) >= _STATEMENT_CACHE_SIZE:
                 del _statement_cache[next(iter(_statement_cache))]
-            _statement_cache[key] = found
-    return found
+            _statement_cache[key] = (statement.index, found)
+        findings.extend(found)
+        return findings
+    made_for, found = cached
+    if made_for == statement.index:
+        findings.extend(found)
+    else:
+        findings.extend(
+            replace(f, statement=statement.index) if f.statement == made_for else f for f in found
+        )
+    return findings
 
 
 def _as_mapping(document: Mapping[str, Any] | str) -> Mapping[str, Any] | None:
@@ -595,6 +608,8 @@ STATEMENT_RULES: tuple[StatementRule, ...] = (
     lint_redundant_entries,
     lint_sensitive,
 )
+# All but `_structure` (the first): what `_statement_findings` may cache across positions.
+_POSITION_FREE_RULES = STATEMENT_RULES[1:]
 POLICY_RULES: tuple[PolicyRule, ...] = (
     lambda ctx: lint_redundancy(ctx.statements, ctx.catalogue),
     lint_document,

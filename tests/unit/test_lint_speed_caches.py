@@ -12,8 +12,13 @@ from hypothesis import strategies as st
 from bot.iam import linter
 from bot.iam.catalogue import default_catalogue
 from bot.iam.lint_context import LintContext
-from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION
-from bot.iam.lint_risk import _resource_policy, _resource_policy_uncached
+from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION, LintFinding, finding
+from bot.iam.lint_risk import (
+    _IDENTITY_POLICY_SERVICES,
+    _listed,
+    _policy_rewriters,
+    _resource_policy,
+)
 from bot.iam.linter import lint_policy
 from bot.iam.policy import PolicyParseError, parse_policy
 
@@ -123,6 +128,51 @@ def test_statement_cache_answers_as_every_rule_run_again(
         assert lint_policy(document, catalogue=catalogue, policy_type=policy_type) == expected
 
 
+def _resource_policy_before(ctx: LintContext) -> list[LintFinding]:
+    """The rule before its cache and per-service shortcut: over each statement's expansion."""
+    rewriters = _policy_rewriters(ctx.catalogue)
+    allows: list[frozenset[str]] = []
+    denies: list[frozenset[str]] = []
+    for statement in ctx.statements:
+        if statement.effect == "Allow":
+            allows.append(ctx.expanded_actions(statement))
+        elif not statement.conditions and "*" in (statement.resources or ()):
+            denies.append(ctx.expanded_actions(statement))
+
+    def allowed(action: str) -> bool:
+        return any(action in e for e in allows) and not any(action in d for d in denies)
+
+    def all_allowed(actions: frozenset[str]) -> bool:
+        if any(not actions.isdisjoint(d) for d in denies):
+            return False
+        rest = actions
+        for expansion in allows:
+            rest = rest - expansion
+            if not rest:
+                return True
+        return not rest
+
+    hits = {a for e in allows for a in (e & rewriters) if allowed(a)}
+    if not hits:
+        return []
+    rewrites = sorted(a for a in hits if a.partition(":")[0] not in _IDENTITY_POLICY_SERVICES)
+    services = sorted({a.partition(":")[0] for a in rewrites})
+    withheld = [s for s in services if not all_allowed(ctx.catalogue.expand(f"{s}:*"))]
+    if not withheld:
+        return []
+    rewrites = [a for a in rewrites if a.partition(":")[0] in withheld]
+    return [
+        finding(
+            RESOURCE_POLICY_ESCALATION,
+            None,
+            f"withholds some {', '.join(withheld)} actions but allows {_listed(rewrites)}, which"
+            " change a resource's policy or ACL: with them the holder can grant itself (or"
+            " anyone) what this policy withholds",
+            {"actions": rewrites[:20], "count": len(rewrites), "services": withheld},
+        )
+    ]
+
+
 @settings(max_examples=300, deadline=None)
 @given(documents=st.lists(_DOCUMENTS, min_size=1, max_size=3))
 def test_resource_policy_cache_answers_as_the_rule(documents: list[dict[str, Any]]) -> None:
@@ -135,7 +185,7 @@ def test_resource_policy_cache_answers_as_the_rule(documents: list[dict[str, Any
         ctx = LintContext(
             catalogue=catalogue, policy_type="identity", statements=statements, document=document
         )
-        assert _resource_policy(ctx) == _resource_policy_uncached(ctx)
+        assert _resource_policy(ctx) == _resource_policy_before(ctx)
 
 
 def test_resource_policy_cache_example() -> None:
@@ -151,5 +201,5 @@ def test_resource_policy_cache_example() -> None:
         catalogue=catalogue, policy_type="identity", statements=statements, document=document
     )
     found = _resource_policy(ctx)
-    assert found == _resource_policy_uncached(ctx)
+    assert found == _resource_policy_before(ctx)
     assert [f.code for f in found] == [RESOURCE_POLICY_ESCALATION]
