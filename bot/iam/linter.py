@@ -16,7 +16,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from bot.iam.catalogue import ActionCatalogue
+from bot.iam.catalogue import ActionCatalogue, ActionInfo
 from bot.iam.lint_arns import lint_arns
 from bot.iam.lint_broad_grants import lint_broad_grants
 from bot.iam.lint_condition_values import lint_condition_shape, lint_condition_values
@@ -41,7 +41,12 @@ from bot.iam.lint_model import (
 )
 from bot.iam.lint_principals import lint_principals
 from bot.iam.lint_redundancy import lint_redundancy, lint_redundant_entries
-from bot.iam.lint_resources import action_fits_resources, covers_every_resource, split_formats
+from bot.iam.lint_resources import (
+    SHARED_PREFIXES,
+    action_fits_resources,
+    covers_every_resource,
+    split_formats,
+)
 from bot.iam.lint_risk import lint_risk
 from bot.iam.lint_sensitive import lint_sensitive, normalise_sensitive
 from bot.iam.lint_variables import lint_variables
@@ -399,8 +404,7 @@ def _misfits(
         expanded = catalogue.expand(pattern)
         if not expanded or any(
             action_fits_resources(info, resources)
-            for info in map(catalogue.action, expanded)
-            if info is not None
+            for info in _fit_representatives(catalogue, pattern)
         ):
             continue
         infos = [i for i in map(catalogue.action, sorted(expanded)) if i is not None]
@@ -531,9 +535,38 @@ def _may_cover_everything(
     if actions is None:
         return True
     return any(
-        (info := catalogue.action(name)) is not None and covers_every_resource(info, resources)
-        for name in catalogue.expand_all(actions)
+        covers_every_resource(info, resources)
+        for info in _cover_representatives(catalogue, actions)
     )
+
+
+@lru_cache(maxsize=4096)
+def _fit_representatives(catalogue: ActionCatalogue, pattern: str) -> tuple[ActionInfo, ...]:
+    """One action per distinct answer-deciding shape among those a pattern expands to:
+    `action_fits_resources` reads only an action's resource types' ARN formats and whether
+    its service shares its prefix, and `s3:*` is 180 actions of a few dozen shapes."""
+    shapes: dict[Hashable, ActionInfo] = {}
+    for info in map(catalogue.action, catalogue.expand(pattern)):
+        if info is not None:
+            shared = info.service if info.service in SHARED_PREFIXES else ""
+            shape = (shared, tuple(rt.arn_patterns for rt in info.resource_types))
+            shapes.setdefault(shape, info)
+    return tuple(shapes.values())
+
+
+@lru_cache(maxsize=4096)
+def _cover_representatives(
+    catalogue: ActionCatalogue, actions: tuple[str, ...]
+) -> tuple[ActionInfo, ...]:
+    """One action per distinct shape for `covers_every_resource`, which reads only the
+    resource types' ARN formats and whether each is required."""
+    shapes: dict[Hashable, ActionInfo] = {}
+    for info in map(catalogue.action, catalogue.expand_all(actions)):
+        if info is not None:
+            shapes.setdefault(
+                tuple((rt.arn_patterns, rt.required) for rt in info.resource_types), info
+            )
+    return tuple(shapes.values())
 
 
 @lru_cache(maxsize=8192)

@@ -13,6 +13,7 @@ from bot.iam import linter
 from bot.iam.catalogue import default_catalogue
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION, LintFinding, finding
+from bot.iam.lint_resources import action_fits_resources, covers_every_resource
 from bot.iam.lint_risk import (
     _IDENTITY_POLICY_SERVICES,
     _listed,
@@ -203,3 +204,36 @@ def test_resource_policy_cache_example() -> None:
     found = _resource_policy(ctx)
     assert found == _resource_policy_before(ctx)
     assert [f.code for f in found] == [RESOURCE_POLICY_ESCALATION]
+
+
+_SERVICE_PATTERNS = st.sampled_from(
+    ["s3:*", "s3:Get*", "s3:Put*", "ec2:*", "elasticloadbalancing:*", "iam:*", "kms:*", "*"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=_SERVICE_PATTERNS, resources=st.lists(_RESOURCES, min_size=1, max_size=3))
+def test_fit_representatives_answer_as_every_action(pattern: str, resources: list[str]) -> None:
+    catalogue = default_catalogue()
+    patterns = tuple(resources)
+    every = [i for i in map(catalogue.action, catalogue.expand(pattern)) if i is not None]
+    expected = any(action_fits_resources(info, patterns) for info in every)
+    shortcut = linter._fit_representatives(catalogue, pattern)
+    assert any(action_fits_resources(info, patterns) for info in shortcut) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    actions=st.lists(_SERVICE_PATTERNS, min_size=1, max_size=2),
+    resources=st.lists(_RESOURCES, min_size=1, max_size=3),
+)
+def test_cover_representatives_answer_as_every_action(
+    actions: list[str], resources: list[str]
+) -> None:
+    catalogue = default_catalogue()
+    patterns = tuple(resources)
+    names = catalogue.expand_all(tuple(actions))
+    every = [i for i in map(catalogue.action, names) if i is not None]
+    expected = any(covers_every_resource(info, patterns) for info in every)
+    shortcut = linter._cover_representatives(catalogue, tuple(actions))
+    assert any(covers_every_resource(info, patterns) for info in shortcut) is expected
