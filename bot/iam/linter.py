@@ -138,13 +138,23 @@ _statement_cache: dict[Hashable, tuple[int, tuple[LintFinding, ...]]] = {}
 
 
 def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
-    """What the position-free statement rules read: the parsed statement less its index, its
-    raw JSON (`ctx.raw`, written out so key order and types count), the Version, the policy's
+    """What the position-free statement rules read: the parsed statement less its index, what
+    they read of its raw JSON (`ctx.raw`: only whether Condition is an empty object, for
+    EMPTY_ELEMENT; a rule reading more of it must add that here), the Version, the policy's
     type, resource type and sensitive list, and the catalogue. None when the statement cannot
     be a key (a Principal mapping)."""
+    condition = ctx.raw(statement).get("Condition")
     key = (
-        replace(statement, index=0),
-        repr(ctx.raw(statement)),
+        statement.sid,
+        statement.effect,
+        statement.actions,
+        statement.not_actions,
+        statement.resources,
+        statement.not_resources,
+        statement.principals,
+        statement.not_principals,
+        statement.conditions,
+        isinstance(condition, Mapping) and not condition,
         ctx.version,
         ctx.policy_type,
         ctx.resource_type,
