@@ -412,10 +412,7 @@ def _misfits(
         if pattern == "*":
             continue
         expanded = catalogue.expand(pattern)
-        if not expanded or any(
-            action_fits_resources(info, resources)
-            for info in _fit_representatives(catalogue, pattern)
-        ):
+        if not expanded or _pattern_fits(catalogue, pattern, resources):
             continue
         infos = [i for i in map(catalogue.action, sorted(expanded)) if i is not None]
         # Explicit action, or a wildcard none of whose actions fit: the pattern does nothing here.
@@ -547,6 +544,26 @@ def _may_cover_everything(
     return any(
         covers_every_resource(info, resources)
         for info in _cover_representatives(catalogue, actions)
+    )
+
+
+def _pattern_fits(catalogue: ActionCatalogue, pattern: str, resources: tuple[str, ...]) -> bool:
+    """Whether some action the pattern expands to can apply to one of the resources. An action
+    fits a list when it fits one of its entries, so this is asked per (pattern, entry), cached:
+    statements pair the same grants with different lists of the same ARNs."""
+    if not resources:
+        return any(
+            action_fits_resources(info, resources)
+            for info in _fit_representatives(catalogue, pattern)
+        )
+    return any(_pattern_fits_one(catalogue, pattern, resource) for resource in resources)
+
+
+@lru_cache(maxsize=65536)
+def _pattern_fits_one(catalogue: ActionCatalogue, pattern: str, resource: str) -> bool:
+    return any(
+        action_fits_resources(info, (resource,))
+        for info in _fit_representatives(catalogue, pattern)
     )
 
 

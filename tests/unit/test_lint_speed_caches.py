@@ -237,3 +237,15 @@ def test_cover_representatives_answer_as_every_action(
     expected = any(covers_every_resource(info, patterns) for info in every)
     shortcut = linter._cover_representatives(catalogue, tuple(actions))
     assert any(covers_every_resource(info, patterns) for info in shortcut) is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=_SERVICE_PATTERNS, resources=st.lists(_RESOURCES, max_size=3))
+def test_pattern_fits_per_entry_answers_as_the_whole_list(
+    pattern: str, resources: list[str]
+) -> None:
+    catalogue = default_catalogue()
+    patterns = tuple(resources)
+    every = [i for i in map(catalogue.action, catalogue.expand(pattern)) if i is not None]
+    expected = any(action_fits_resources(info, patterns) for info in every)
+    assert linter._pattern_fits(catalogue, pattern, patterns) is expected
