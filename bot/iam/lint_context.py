@@ -37,7 +37,10 @@ class LintContext:
         return tuple(raw) if isinstance(raw, list) else ()
 
     def raw(self, statement: Statement) -> Mapping[str, Any]:
-        """The JSON object a parsed statement came from ({} if it cannot be found)."""
+        """The JSON object a parsed statement came from ({} if it cannot be found).
+
+        Statement rules' findings are cached by what they read (`linter._statement_key`): a
+        statement rule reading something new here must add it to that key."""
         raws = self.raw_statements
         if 0 <= statement.index < len(raws) and isinstance(raws[statement.index], Mapping):
             return raws[statement.index]

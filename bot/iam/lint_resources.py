@@ -167,7 +167,7 @@ def pattern_covers_wildcard(pattern: str) -> bool:
 # Service prefixes two Service Authorization Reference pages share (Classic Load Balancer and
 # ELBv2 both use elasticloadbalancing, with actions of the same names, e.g. AddTags): the
 # catalogue keeps one page's resource types per action, so any of the prefix's types fits.
-_SHARED_PREFIXES = frozenset({"elasticloadbalancing"})
+SHARED_PREFIXES = frozenset({"elasticloadbalancing"})
 
 
 @cache
@@ -197,7 +197,7 @@ def action_fits_resources(info: ActionInfo, patterns: Iterable[str]) -> bool:
     patterns = tuple(patterns)
     if not info.resource_types:
         return any(pattern_covers_wildcard(p) for p in patterns)
-    if info.service in _SHARED_PREFIXES:
+    if info.service in SHARED_PREFIXES:
         return any(
             pattern_matches_format(p, f) for f in service_formats(info.service) for p in patterns
         )

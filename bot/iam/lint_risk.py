@@ -139,46 +139,88 @@ def _resource_policy(ctx: LintContext) -> list[LintFinding]:
     """Parliament's RESOURCE_POLICY_PRIVILEGE_ESCALATION: the policy withholds some of a
     service's actions yet allows changing resource policies or ACLs of that service
     (s3:PutBucketPolicy without s3:DeleteObject), so the withheld ones are one call away. A
-    policy allowing all of the service (KMS's default key policy) withholds nothing."""
+    policy allowing all of the service (KMS's default key policy) withholds nothing.
+
+    It reads only the Action / NotAction lists of the Allows and of the unconditional Denies
+    on `*`, so the answer is cached by those (policies repeat the same grants with other ARNs).
+    """
+    allows = tuple((s.actions, s.not_actions) for s in ctx.statements if s.effect == "Allow")
+    denies = tuple(
+        (s.actions, s.not_actions)
+        for s in ctx.statements
+        if s.effect != "Allow" and not s.conditions and "*" in (s.resources or ())
+    )
+    return list(_resource_policy_by_actions(ctx.catalogue, allows, denies))
+
+
+_ActionLists = tuple[tuple[str, ...] | None, tuple[str, ...] | None]  # (Action, NotAction)
+
+
+def _expansion(catalogue: ActionCatalogue, lists: _ActionLists) -> frozenset[str]:
+    """The actions a statement names (all but its NotAction list for NotAction); the
+    catalogue caches both expansions."""
+    actions, not_actions = lists
+    if actions is not None:
+        return catalogue.expand_all(actions)
+    return catalogue.expand_not_action(not_actions or ())
+
+
+@lru_cache(maxsize=8192)
+def _rewriters_named(catalogue: ActionCatalogue, lists: _ActionLists) -> frozenset[str]:
+    """The policy rewriters one statement's action lists name."""
+    return _expansion(catalogue, lists) & _policy_rewriters(catalogue)
+
+
+@lru_cache(maxsize=16384)
+def _names_whole_service(catalogue: ActionCatalogue, lists: _ActionLists, service: str) -> bool:
+    """Whether one statement's action lists name every action of the service (`*`, `s3:*`,
+    a NotAction of another service's): then no other statement needs looking at."""
+    return catalogue.expand(f"{service}:*") <= _expansion(catalogue, lists)
+
+
+@lru_cache(maxsize=8192)
+def _resource_policy_by_actions(
+    catalogue: ActionCatalogue,
+    allow_lists: tuple[_ActionLists, ...],
+    deny_lists: tuple[_ActionLists, ...],
+) -> tuple[LintFinding, ...]:
     # Asked of each statement's own (cached) expansion rather than of the policy's allowed
     # set (LintContext.allowed_actions: the Allows' union less the unconditional denies on
     # `*`), whose union copies 20,000 names for every `*` or NotAction grant: an action is
     # allowed when some Allow expansion holds it and no such deny does.
-    rewriters = _policy_rewriters(ctx.catalogue)
-    allows: list[frozenset[str]] = []
-    denies: list[frozenset[str]] = []
-    for statement in ctx.statements:
-        if statement.effect == "Allow":
-            allows.append(ctx.expanded_actions(statement))
-        elif not statement.conditions and "*" in (statement.resources or ()):
-            denies.append(ctx.expanded_actions(statement))
+    denies = [_expansion(catalogue, lists) for lists in deny_lists]
 
-    def allowed(action: str) -> bool:
-        return any(action in e for e in allows) and not any(action in d for d in denies)
-
-    def _all_allowed(actions: frozenset[str]) -> bool:
-        """``actions <= allowed set``, by set operations on the expansions."""
+    def all_allowed(service: str) -> bool:
+        """Every action of the service is allowed, by set operations on the expansions."""
+        actions = catalogue.expand(f"{service}:*")
         if any(not actions.isdisjoint(d) for d in denies):
             return False
+        if any(_names_whole_service(catalogue, lists, service) for lists in allow_lists):
+            return True
         rest = actions
-        for expansion in allows:
-            rest = rest - expansion
+        for lists in allow_lists:
+            rest = rest - _expansion(catalogue, lists)
             if not rest:
                 return True
         return not rest
 
     # The rewriters allowed (only the emptiness matters for the usual policy: an allowed
     # rewriter outside them is a read-only verb, which the list below leaves out too).
-    hits = {a for e in allows for a in (e & rewriters) if allowed(a)}
+    hits = {
+        a
+        for lists in allow_lists
+        for a in _rewriters_named(catalogue, lists)
+        if not any(a in d for d in denies)
+    }
     if not hits:
-        return []  # spares loading every service for the usual policy
+        return ()  # spares loading every service for the usual policy
     rewrites = sorted(a for a in hits if a.partition(":")[0] not in _IDENTITY_POLICY_SERVICES)
     services = sorted({a.partition(":")[0] for a in rewrites})
-    withheld = [s for s in services if not _all_allowed(ctx.catalogue.expand(f"{s}:*"))]
+    withheld = [s for s in services if not all_allowed(s)]
     if not withheld:
-        return []
+        return ()
     rewrites = [a for a in rewrites if a.partition(":")[0] in withheld]
-    return [
+    return (
         finding(
             RESOURCE_POLICY_ESCALATION,
             None,
@@ -186,5 +228,5 @@ def _resource_policy(ctx: LintContext) -> list[LintFinding]:
             " change a resource's policy or ACL: with them the holder can grant itself (or"
             " anyone) what this policy withholds",
             {"actions": rewrites[:20], "count": len(rewrites), "services": withheld},
-        )
-    ]
+        ),
+    )

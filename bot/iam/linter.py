@@ -11,12 +11,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from bot.iam.catalogue import ActionCatalogue
+from bot.iam.catalogue import ActionCatalogue, ActionInfo
 from bot.iam.lint_arns import lint_arns
 from bot.iam.lint_broad_grants import lint_broad_grants
 from bot.iam.lint_condition_values import lint_condition_shape, lint_condition_values
@@ -41,7 +41,12 @@ from bot.iam.lint_model import (
 )
 from bot.iam.lint_principals import lint_principals
 from bot.iam.lint_redundancy import lint_redundancy, lint_redundant_entries
-from bot.iam.lint_resources import action_fits_resources, covers_every_resource, split_formats
+from bot.iam.lint_resources import (
+    SHARED_PREFIXES,
+    action_fits_resources,
+    covers_every_resource,
+    split_formats,
+)
 from bot.iam.lint_risk import lint_risk
 from bot.iam.lint_sensitive import lint_sensitive, normalise_sensitive
 from bot.iam.lint_variables import lint_variables
@@ -117,12 +122,76 @@ def lint_policy(
         text_length=len(document) if isinstance(document, str) else None,
     )
     for statement in statements:
-        for rule in STATEMENT_RULES:
-            findings.extend(rule(statement, ctx))
+        findings.extend(_statement_findings(statement, ctx))
     if not any(f.code == MALFORMED and f.statement is None for f in findings):
         for policy_rule in POLICY_RULES:
             findings.extend(policy_rule(ctx))
     return sorted(findings, key=sort_key)
+
+
+# Statement rules' answers, by everything they may look at but the statement's position
+# (see `_statement_key`): policies repeat statements (the same S3 or logs grant in many inline
+# policies, at any position), so an audit lints each distinct statement once. Bounded: oldest
+# first out. Holds (the index the findings were made for, the findings).
+_STATEMENT_CACHE_SIZE = 32768
+_statement_cache: dict[Hashable, tuple[int, tuple[LintFinding, ...]]] = {}
+
+
+def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
+    """What the position-free statement rules read: the parsed statement less its index, what
+    they read of its raw JSON (`ctx.raw`: only whether Condition is an empty object, for
+    EMPTY_ELEMENT; a rule reading more of it must add that here), the Version, the policy's
+    type, resource type and sensitive list, and the catalogue. None when the statement cannot
+    be a key (a Principal mapping)."""
+    condition = ctx.raw(statement).get("Condition")
+    key = (
+        statement.sid,
+        statement.effect,
+        statement.actions,
+        statement.not_actions,
+        statement.resources,
+        statement.not_resources,
+        statement.principals,
+        statement.not_principals,
+        statement.conditions,
+        isinstance(condition, Mapping) and not condition,
+        ctx.version,
+        ctx.policy_type,
+        ctx.resource_type,
+        ctx.capabilities,
+        ctx.sensitive,
+        ctx.catalogue,
+    )
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _statement_findings(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    """Every statement rule's findings for one statement. `_structure` names the index in its
+    message, so it runs every time; the other rules use the index only as their findings'
+    `statement`, so their answer is computed once per distinct key and moved to this index."""
+    findings = _structure(statement, ctx.policy_type)
+    key = _statement_key(statement, ctx)
+    cached = None if key is None else _statement_cache.get(key)
+    if cached is None:
+        found = tuple(f for rule in _POSITION_FREE_RULES for f in rule(statement, ctx))
+        if key is not None:
+            if len(_statement_cache) >= _STATEMENT_CACHE_SIZE:
+                del _statement_cache[next(iter(_statement_cache))]
+            _statement_cache[key] = (statement.index, found)
+        findings.extend(found)
+        return findings
+    made_for, found = cached
+    if made_for == statement.index:
+        findings.extend(found)
+    else:
+        findings.extend(
+            replace(f, statement=statement.index) if f.statement == made_for else f for f in found
+        )
+    return findings
 
 
 def _as_mapping(document: Mapping[str, Any] | str) -> Mapping[str, Any] | None:
@@ -343,11 +412,7 @@ def _misfits(
         if pattern == "*":
             continue
         expanded = catalogue.expand(pattern)
-        if not expanded or any(
-            action_fits_resources(info, resources)
-            for info in map(catalogue.action, expanded)
-            if info is not None
-        ):
+        if not expanded or _pattern_fits(catalogue, pattern, resources):
             continue
         infos = [i for i in map(catalogue.action, sorted(expanded)) if i is not None]
         # Explicit action, or a wildcard none of whose actions fit: the pattern does nothing here.
@@ -477,9 +542,58 @@ def _may_cover_everything(
     if actions is None:
         return True
     return any(
-        (info := catalogue.action(name)) is not None and covers_every_resource(info, resources)
-        for name in catalogue.expand_all(actions)
+        covers_every_resource(info, resources)
+        for info in _cover_representatives(catalogue, actions)
     )
+
+
+def _pattern_fits(catalogue: ActionCatalogue, pattern: str, resources: tuple[str, ...]) -> bool:
+    """Whether some action the pattern expands to can apply to one of the resources. An action
+    fits a list when it fits one of its entries, so this is asked per (pattern, entry), cached:
+    statements pair the same grants with different lists of the same ARNs."""
+    if not resources:
+        return any(
+            action_fits_resources(info, resources)
+            for info in _fit_representatives(catalogue, pattern)
+        )
+    return any(_pattern_fits_one(catalogue, pattern, resource) for resource in resources)
+
+
+@lru_cache(maxsize=65536)
+def _pattern_fits_one(catalogue: ActionCatalogue, pattern: str, resource: str) -> bool:
+    return any(
+        action_fits_resources(info, (resource,))
+        for info in _fit_representatives(catalogue, pattern)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _fit_representatives(catalogue: ActionCatalogue, pattern: str) -> tuple[ActionInfo, ...]:
+    """One action per distinct answer-deciding shape among those a pattern expands to:
+    `action_fits_resources` reads only an action's resource types' ARN formats and whether
+    its service shares its prefix, and `s3:*` is 180 actions of a few dozen shapes."""
+    shapes: dict[Hashable, ActionInfo] = {}
+    for info in map(catalogue.action, catalogue.expand(pattern)):
+        if info is not None:
+            shared = info.service if info.service in SHARED_PREFIXES else ""
+            shape = (shared, tuple(rt.arn_patterns for rt in info.resource_types))
+            shapes.setdefault(shape, info)
+    return tuple(shapes.values())
+
+
+@lru_cache(maxsize=4096)
+def _cover_representatives(
+    catalogue: ActionCatalogue, actions: tuple[str, ...]
+) -> tuple[ActionInfo, ...]:
+    """One action per distinct shape for `covers_every_resource`, which reads only the
+    resource types' ARN formats and whether each is required."""
+    shapes: dict[Hashable, ActionInfo] = {}
+    for info in map(catalogue.action, catalogue.expand_all(actions)):
+        if info is not None:
+            shapes.setdefault(
+                tuple((rt.arn_patterns, rt.required) for rt in info.resource_types), info
+            )
+    return tuple(shapes.values())
 
 
 @lru_cache(maxsize=8192)
@@ -554,6 +668,8 @@ STATEMENT_RULES: tuple[StatementRule, ...] = (
     lint_redundant_entries,
     lint_sensitive,
 )
+# All but `_structure` (the first): what `_statement_findings` may cache across positions.
+_POSITION_FREE_RULES = STATEMENT_RULES[1:]
 POLICY_RULES: tuple[PolicyRule, ...] = (
     lambda ctx: lint_redundancy(ctx.statements, ctx.catalogue),
     lint_document,
