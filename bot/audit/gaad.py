@@ -84,7 +84,7 @@ def authorization_details_from_gaad(gaad: Any) -> AuthorizationDetails:
         if not isinstance(items, list):
             raise InputError(f"{name} must be a list, got {_json_type(items)}")
         for index, item in enumerate(items):
-            if not isinstance(item, Mapping):
+            if not _is_mapping(item):
                 raise InputError(f"{name}[{index}] must be an object, got {_json_type(item)}")
         lists[name] = items
     users = tuple(_user(item) for item in lists["UserDetailList"])
@@ -130,7 +130,7 @@ def snapshot_from_gaad(
 
 def decode_policy_document(value: Any, *, where: str = "policy document") -> PolicyDocument:
     """A policy document as a dict, from a dict, a JSON string or a URL-encoded JSON string."""
-    if isinstance(value, Mapping):
+    if _is_mapping(value):
         return dict(value)
     if not isinstance(value, str):
         raise _EntityError(f"{where} must be an object or a JSON string, got {_json_type(value)}")
@@ -210,7 +210,7 @@ def _role(item: Mapping[str, Any]) -> Role:
     where = f"role {name!r}"
     trust = item.get("AssumeRolePolicyDocument")
     last_used = item.get("RoleLastUsed") or {}
-    if not isinstance(last_used, Mapping):
+    if not _is_mapping(last_used):
         raise _EntityError(f"{where}: RoleLastUsed must be an object")
     profiles = _list(item, "InstanceProfileList", where)
     return Role(
@@ -227,10 +227,9 @@ def _role(item: Mapping[str, Any]) -> Role:
         permissions_boundary_arn=_boundary(item, where),
         tags=_tags(item, where),
         last_used=_time(last_used.get("LastUsedDate"), where),
-        last_used_region=_text(last_used, "Region", f"{where}: RoleLastUsed") or None,
+        last_used_region=_text(last_used, "Region", where, "RoleLastUsed") or None,
         instance_profiles=tuple(
-            str(p.get("InstanceProfileName", "")) if isinstance(p, Mapping) else str(p)
-            for p in profiles
+            str(p.get("InstanceProfileName", "")) if _is_mapping(p) else str(p) for p in profiles
         ),
     )
 
@@ -244,7 +243,7 @@ def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
     versions = _list(item, "PolicyVersionList", where)
     document: PolicyDocument | None = None
     for version in versions:
-        if not isinstance(version, Mapping):
+        if not _is_mapping(version):
             raise _EntityError(f"{where}: PolicyVersionList entries must be objects")
         is_default = version.get("IsDefaultVersion")
         if (
@@ -296,20 +295,33 @@ def _list(item: Mapping[str, Any], key: str, where: str) -> list[Any]:
 def _attached(item: Mapping[str, Any], where: str) -> tuple[AttachedPolicy, ...]:
     attached = []
     for entry in _list(item, "AttachedManagedPolicies", where):
-        if not isinstance(entry, Mapping) or not entry.get("PolicyArn"):
+        if type(entry) is dict:  # the common case, checked as the general case below does
+            arn = entry.get("PolicyArn")
+            name = entry.get("PolicyName")
+            if type(arn) is str and arn and (name is None or type(name) is str):
+                attached.append(_attachment(name or _arn_name(arn), arn))
+                continue
+        if not _is_mapping(entry) or not entry.get("PolicyArn"):
             raise _EntityError(f"{where}: AttachedManagedPolicies entries need a PolicyArn")
-        arn = _text(entry, "PolicyArn", f"{where}: AttachedManagedPolicies")
-        name = _text(entry, "PolicyName", f"{where}: AttachedManagedPolicies") or _arn_name(arn)
-        attached.append(AttachedPolicy(name=name, arn=arn))
+        arn = _text(entry, "PolicyArn", where, "AttachedManagedPolicies")
+        name = _text(entry, "PolicyName", where, "AttachedManagedPolicies") or _arn_name(arn)
+        attached.append(_attachment(name, arn))
     return tuple(attached)
+
+
+@lru_cache(maxsize=8192)
+def _attachment(name: str, arn: str) -> AttachedPolicy:
+    """One frozen record per attached policy: principals attach the same few policies, and a
+    shared immutable value is the same value (to_dict and == included) as a fresh one."""
+    return AttachedPolicy(name=name, arn=arn)
 
 
 def _inline(item: Mapping[str, Any], key: str, where: str) -> tuple[InlinePolicy, ...]:
     inline = []
     for entry in _list(item, key, where):
-        if not isinstance(entry, Mapping) or not entry.get("PolicyName"):
+        if not _is_mapping(entry) or not entry.get("PolicyName"):
             raise _EntityError(f"{where}: {key} entries need a PolicyName")
-        name = _text(entry, "PolicyName", f"{where}: {key}")
+        name = _text(entry, "PolicyName", where, key)
         document = decode_policy_document(
             entry.get("PolicyDocument"), where=f"{where} inline policy {name!r}"
         )
@@ -321,21 +333,32 @@ def _boundary(item: Mapping[str, Any], where: str) -> str | None:
     boundary = item.get("PermissionsBoundary")
     if boundary is None:
         return None
-    if not isinstance(boundary, Mapping):
+    if not _is_mapping(boundary):
         raise _EntityError(
             f"{where}: PermissionsBoundary must be an object, got {_json_type(boundary)}"
         )
-    return _text(boundary, "PermissionsBoundaryArn", f"{where}: PermissionsBoundary") or None
+    return _text(boundary, "PermissionsBoundaryArn", where, "PermissionsBoundary") or None
 
 
-def _text(item: Mapping[str, Any], key: str, where: str) -> str:
-    """An optional string field ("" when absent); any other JSON type is refused by name."""
+def _text(item: Mapping[str, Any], key: str, where: str, part: str = "") -> str:
+    """An optional string field ("" when absent); any other JSON type is refused by name.
+
+    ``part`` (e.g. "Tags") is added to ``where`` only when there is an error to report: the
+    message is built for one entry in a GAAD, not for each of its hundred thousand fields."""
     value = item.get(key)
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if not isinstance(value, str):
+        where = f"{where}: {part}" if part else where
         raise _EntityError(f"{where}: {key} must be a string, got {_json_type(value)}")
     return value
+
+
+def _is_mapping(value: Any) -> bool:
+    """isinstance(value, Mapping), answering JSON's own dicts without the ABC machinery."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def _strings(item: Mapping[str, Any], key: str, where: str) -> list[str]:
@@ -349,9 +372,9 @@ def _strings(item: Mapping[str, Any], key: str, where: str) -> list[str]:
 def _tags(item: Mapping[str, Any], where: str) -> dict[str, str]:
     tags = {}
     for entry in _list(item, "Tags", where):
-        if not isinstance(entry, Mapping) or "Key" not in entry:
+        if not _is_mapping(entry) or "Key" not in entry:
             raise _EntityError(f"{where}: Tags entries need a Key")
-        tags[_text(entry, "Key", f"{where}: Tags")] = _text(entry, "Value", f"{where}: Tags")
+        tags[_text(entry, "Key", where, "Tags")] = _text(entry, "Value", where, "Tags")
     return tags
 
 
