@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.audit_bench import BENCH_DIR, BenchError, iam_audit_executable, measure
+from bench.audit_bench import BENCH_DIR, BenchError, iam_audit_executable, measure, precompile
 
 ACCOUNT = "123456789012"
 OTHER = "210987654321"
@@ -210,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.requests < 1 or args.repeat < 1:
         print("--requests and --repeat must be at least 1", file=sys.stderr)
         return 2
+    precompile(args.baseline_src)
     with tempfile.TemporaryDirectory(prefix="iam-audit-simulate-") as tmp:
         work = Path(tmp)
         path = args.keep or work / "requests.jsonl"
