@@ -376,27 +376,17 @@ class PolicySetView:
         self._last_projection = (position, None if projection is self else projection)
         return projection
 
-    def may_mask(self) -> int:
+    def may_mask(self, *, hot: bool = False) -> int:
         """The actions some identity Allow (and the boundary's) matches, as one bitset: the
         union of the compiled policies' allows, intersected with the boundary's. Not kept:
-        a 20,000-bit integer per policy set would be most of an audit's memory."""
+        a 20,000-bit integer per policy set would be most of an audit's memory. ``hot``: only
+        the space's first actions, as small integers (enough for a list within them)."""
         identity, boundary = self._compiled()
         found = 0
         for compiled in identity:
-            found |= compiled.allow
+            found |= compiled.hot_allow if hot else compiled.allow
         if boundary is not None:
-            found &= boundary.allow
-        return found
-
-    def _hot_may_mask(self) -> int:
-        """:meth:`may_mask` within the space's first actions (small integers: no 20,000-bit
-        unions for a list of escalation actions)."""
-        identity, boundary = self._compiled()
-        found = 0
-        for compiled in identity:
-            found |= compiled.hot_allow
-        if boundary is not None:
-            found &= boundary.hot_allow
+            found &= boundary.hot_allow if hot else boundary.allow
         return found
 
     def may_allow(self, action: str) -> bool:
@@ -440,7 +430,7 @@ class PolicySetView:
             outside = frozenset(actions)
             if space is not None:
                 mask, outside = space.mask_of_names(actions)
-                may = self._hot_may_mask() if mask <= space.hot_mask else self.may_mask()
+                may = self.may_mask(hot=mask <= space.hot_mask)
                 found = frozenset(space.names_in(may & mask))
             else:
                 found = frozenset()
