@@ -792,13 +792,17 @@ class EffectivePermissions:
         if result is None:
             lowered, names = self.index.action_list(label, actions)
             found = self.view.unrestricted_set(label, lowered, self.index.expand, self.index.probes)
-            # Sorted once per policy set (three checks ask every principal); the usual empty
-            # answer shares one tuple.
-            result = tuple(sorted(names[a] for a in found)) if found else ()
-            registry = self.view._registry
-            if registry is not None and len(result) > 1:
-                # Thousands of sets share an answer (every NotAction holder's): one copy.
-                result = registry.setdefault(("sorted", label, found), result)  # type: ignore[arg-type]
+            # Sorted once per distinct answer (thousands of sets share one: every NotAction
+            # holder's), one copy kept; the usual empty answer shares one tuple.
+            result = ()
+            if found:
+                registry = self.view._registry
+                shared = ("sorted", label, found)
+                result = registry.get(shared) if registry is not None else None  # type: ignore[assignment]
+                if result is None:
+                    result = tuple(sorted(names[a] for a in found))
+                    if registry is not None and len(result) > 1:
+                        registry[shared] = result  # type: ignore[assignment]
             memo[key] = result
         return result
 
@@ -867,16 +871,16 @@ class EffectivePermissions:
         return result
 
     def _granting_policies_among(self, label: str, actions: tuple[str, ...]) -> tuple[str, ...]:
-        wanted = frozenset(a.lower() for a in actions)
+        wanted, mask, outside = self.index.list_mask(actions)
         found: list[str] = []
         space = self.index.space
-        mask, outside = space.mask_of_names(wanted)
+        hot = mask <= space.hot_mask
         if not outside and not any(
-            p.compile_for(space).star_unknown & mask for p in self.view.everything
+            p.compile_for(space).star_parts(hot)[3] & mask for p in self.view.everything
         ):
             # The compiled answer on `*`, as unrestricted_among used it.
             for policy in self.view.identity:
-                if policy.compile_for(space).star_allowed & mask:
+                if policy.compile_for(space).star_parts(hot)[1] & mask:
                     found.append(policy.source.label())
             return tuple(dict.fromkeys(found))
         for policy in self.view.identity:
@@ -1002,6 +1006,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             a.lower() for a in all_method_actions() if self.catalogue.action(a) is None
         )
         self._lists: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
+        self._list_masks: dict[tuple[str, ...], tuple[frozenset[str], int, frozenset[str]]] = {}
         self._space: ActionSpace | None = None
         # Per-index results other modules share between checks (e.g. privesc's target finder).
         self.memo: dict[Any, Any] = {}
@@ -1195,6 +1200,18 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
                     names.update(a for a in self._retired_actions if matcher(a))
             found = frozenset(names)
             self._expansions[patterns] = found
+        return found
+
+    def list_mask(self, actions: tuple[str, ...]) -> tuple[frozenset[str], int, frozenset[str]]:
+        """(the actions lower-cased, their bitset, those outside the space), once per list: a
+        finding's evidence asks it of the same answer thousands of times."""
+        found = self._list_masks.get(actions)
+        if found is None:
+            wanted = frozenset(a.lower() for a in actions)
+            mask, outside = self.space.mask_of_names(wanted)
+            if len(self._list_masks) >= 4096:  # answers are few; never let them pile up
+                self._list_masks.clear()
+            found = self._list_masks[actions] = (wanted, mask, outside)
         return found
 
     def action_list(

@@ -220,6 +220,21 @@ def test_unrestricted_and_candidates_match_the_evaluator(snap):
         )
     )
     assert sorted(perms.unrestricted_among("generated", ACTIONS)) == expected
+    # The evidence's granting policies, from the small-integer copies when the list lies in
+    # the space's first actions: as from the full bitsets.
+    found = perms.unrestricted_among("generated", ACTIONS)
+    granting = perms.granting_policies_among("generated", found)
+    space = index.space
+    mask, outside = space.mask_of_names(frozenset(a.lower() for a in found))
+    if not outside and not any(
+        p.compile_for(space).star_unknown & mask for p in perms.view.everything
+    ):
+        full = [
+            p.source.label()
+            for p in perms.view.identity
+            if p.compile_for(space).star_allowed & mask
+        ]
+        assert granting == tuple(dict.fromkeys(full))
     possible = perms.possible_among("generated", ACTIONS)
     for action in ACTIONS:
         if any(allowed(action, resource) for resource in ASKED):
