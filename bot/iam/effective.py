@@ -1241,7 +1241,8 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     def stats(self) -> dict[str, int]:
         return {
             "principals_built": len(self._built),
-            "policy_sets": len(self._views),
+            # The registry also keeps shared answers (sorted lists, result sets): views only.
+            "policy_sets": sum(isinstance(v, PolicySetView) for v in self._views.values()),
             "resolved_policies": len(self._resolved),
             "evaluations": evaluation_count(),
             "decisions": decision_count(),
