@@ -70,17 +70,34 @@ def on_click(
         if not services.store.first_seen(key, CLICK_DEDUPE_SECONDS):
             log.info("dropped a repeated %s", what)
             return
-        if allowlist is not None:
-            refusal = services.authorizer.refusal(
-                user_id=user, channel_id=channel or None, subcommand=allowlist
-            )
-            if refusal:
-                log.info("refused %s: %s", what, refusal)
-                reply(notice_message(refusal))
-                return
+        if _refused(services, allowlist, user=user, channel=channel, what=what, reply=reply):
+            return
         handler(services, body, reply)
 
     run_safely(what, reply, work)
+
+
+def _refused(
+    services: Services,
+    allowlist: str | None,
+    *,
+    user: str,
+    channel: str,
+    what: str,
+    reply: Callable[[Message], None],
+) -> bool:
+    """Whether the `allowlist` subcommand's allowlist (when one is named) refuses the user here;
+    the refusal is logged and answered. Checked server-side on every click and submission."""
+    if allowlist is None:
+        return False
+    refusal = services.authorizer.refusal(
+        user_id=user, channel_id=channel or None, subcommand=allowlist
+    )
+    if not refusal:
+        return False
+    log.info("refused %s: %s", what, refusal)
+    reply(notice_message(refusal))
+    return True
 
 
 def register_clicks(
@@ -124,14 +141,8 @@ def on_submission(
             services.delivery.post(user, msg)
 
     def work() -> None:
-        if allowlist is not None:
-            refusal = services.authorizer.refusal(
-                user_id=user, channel_id=channel or None, subcommand=allowlist
-            )
-            if refusal:
-                log.info("refused %s: %s", what, refusal)
-                reply(notice_message(refusal))
-                return
+        if _refused(services, allowlist, user=user, channel=channel, what=what, reply=reply):
+            return
         handler(services, body)
 
     run_safely(what, reply, work)
