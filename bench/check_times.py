@@ -54,11 +54,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             started = time.process_time()
             found = sum(1 for _ in check.run(context.for_check(check.meta)))
             timings.append((time.process_time() - started, f"{check.meta.id} ({found})"))
+        index = context.shared.get("iam.effective_permissions")
+        stats = index.stats() if index is not None else {}
         release_shared(context.shared)
     total = sum(t for t, _ in timings)
     print(f"total {total:.2f} s")
     for seconds, name in sorted(timings, reverse=True)[: args.top]:
         print(f"{seconds:8.2f} s {100 * seconds / total:5.1f}%  {name}")
+    print("index:", ", ".join(f"{k} {v:,}" for k, v in stats.items()))
     return 0
 
 

@@ -223,6 +223,12 @@ class CompiledPolicy:
     hot_star_allowed: int = 0
     hot_star_denied: int = 0
     hot_star_unknown: int = 0
+    # Actions a statement holding a policy variable (or a condition) matches: only for those
+    # do principals with the same statements get different answers (see ResolvedPolicy.canonical).
+    varying: int = 0
+
+    def varies(self, position: int) -> bool:
+        return bool(self.varying >> position & 1) if self.varying else False
 
     def star_parts(self, hot: bool) -> tuple[int, int, int, int, int]:
         """(allow, star_allowed, star_denied, star_unknown, scoped): the bitsets a whole-list
@@ -264,11 +270,13 @@ class CompiledPolicy:
 
 def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) -> CompiledPolicy:
     """Compile resolved statements (no conditions left) into bitsets over ``space``."""
-    allow = deny = scoped = star_allow = star_deny = unknown = 0
+    allow = deny = scoped = star_allow = star_deny = unknown = varying = 0
     for statement in statements:
         actions = space.statement_mask(statement)
         if not actions:
             continue
+        if statement.conditions or _names_variable(statement):
+            varying |= actions
         if statement.effect == "Allow":
             allow |= actions
         else:
@@ -307,7 +315,13 @@ def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) ->
         hot_star_allowed=star_allowed & hot,
         hot_star_denied=star_denied & hot,
         hot_star_unknown=unknown & hot,
+        varying=keep(varying),
     )
+
+
+def _names_variable(statement: Statement) -> bool:
+    patterns = statement.resources if statement.resources is not None else statement.not_resources
+    return patterns is not None and any("${" in p for p in patterns)
 
 
 def _applies_to_star(statement: Statement) -> bool | None:

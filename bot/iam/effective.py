@@ -364,12 +364,18 @@ class PolicySetView:
         identity = self._compiled_identity
         if identity is None:
             identity = self._compiled()[0]
+        # A policy whose copy another principal already has (same statements, label and
+        # account, e.g. a managed policy naming ${aws:username}) is represented by that copy
+        # unless a statement holding the variable matches the action: the answers are the
+        # same, and the projection is then shared rather than worked out per principal.
         touching = [
-            policy
+            policy.canonical if not compiled.varies(position) else policy
             for policy, compiled in zip(self.identity, identity, strict=True)
             if compiled.touches(position)
         ]
-        if len(touching) == len(self.identity):
+        if len(touching) == len(self.identity) and all(
+            mine is theirs for mine, theirs in zip(touching, self.identity, strict=True)
+        ):
             projection = self
         else:
             projection = view_of(registry, tuple(touching), self.boundary, self._space)

@@ -105,12 +105,20 @@ class HeldMethod:
     chain: tuple[str, ...] = ()  # sts-001: principal, intermediate roles..., admin role
     direct: bool = True  # the holder itself gains (False: it can escalate other principals)
     enables: str = ""
+    # policies(), worked out on first use: a held method is shared by every principal with
+    # the same policy set, and each finding's sentence and evidence ask for it again.
+    _policies: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def policies(self) -> tuple[str, ...]:
-        accesses = self.accesses
-        if len(accesses) == 1:
-            return accesses[0].policies()
-        return tuple(dict.fromkeys([p for a in accesses for p in a.policies()]))
+        found = self._policies
+        if found is None:
+            accesses = self.accesses
+            if len(accesses) == 1:
+                found = accesses[0].policies()
+            else:
+                found = tuple(dict.fromkeys([p for a in accesses for p in a.policies()]))
+            object.__setattr__(self, "_policies", found)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -137,6 +145,7 @@ class Escalation:
     principal_arn: str
     methods: tuple[HeldMethod, ...]
     assumptions: tuple[str, ...] = field(default=())
+    _policies: tuple[str, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def method_ids(self) -> tuple[str, ...]:
@@ -148,7 +157,13 @@ class Escalation:
         return any(m.direct for m in self.methods)
 
     def policies(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(p for m in self.methods for p in m.policies()))
+        """Every granting policy, in method order (asked by the finding's sentence and its
+        evidence alike: worked out once)."""
+        found = self._policies
+        if found is None:
+            found = tuple(dict.fromkeys([p for m in self.methods for p in m.policies()]))
+            object.__setattr__(self, "_policies", found)
+        return found
 
 
 class TargetFinder:

@@ -147,6 +147,7 @@ class ResolvedPolicy:
         "all_star",
         "assumptions",
         "cache",
+        "canonical",
         "compiled",
         "error",
         "policy",
@@ -191,11 +192,16 @@ class ResolvedPolicy:
         self.all_star = all(st.resources == ("*",) for st in self.policy.statements)
         self._evaluator: Evaluator | None = None  # compiled on first use: many never need it
         self._by_action: dict[str, tuple[Statement, ...]] = {}
+        self._principal_arn = principal_arn
+        # The first policy with these statements, this label and this caller account: it
+        # answers as this one does for every action no statement holding a policy variable
+        # matches (CompiledPolicy.varies), so projections on such actions can be shared by
+        # principals whose copies differ only in ${aws:username} (see PolicySetView).
+        self.canonical: ResolvedPolicy = self
         if shared is not None:
             # Answers on `*` depend on the caller when a policy variable is involved.
             self._share(shared, with_star=not variables)
         self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
-        self._principal_arn = principal_arn
         self.compiled: CompiledPolicy | None = None  # see compile_for
 
     def compile_for(self, space: ActionSpace) -> CompiledPolicy:
@@ -217,10 +223,12 @@ class ResolvedPolicy:
         except TypeError:  # a statement holding something unhashable: keep our own caches
             return
         if caches is None:
-            caches = shared[key] = (self._by_action, self._subsets, self._star)
+            caches = shared[key] = (self._by_action, self._subsets, self._star, {})
         self._by_action, self._subsets = caches[0], caches[1]
         if with_star:
             self._star = caches[2]
+        alike = (self.source.label(), _arn_account(self._principal_arn))
+        self.canonical = caches[3].setdefault(alike, self)
 
     def _resolve(
         self, policy: Policy, facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str]

@@ -85,6 +85,8 @@ ASKED = (
     "arn:aws:s3:::data/report.csv",
     "arn:aws:s3:::secret/key",
     "arn:aws:s3:::home/alice/notes",
+    "arn:aws:s3:::home/bob/notes",
+    f"arn:aws:iam::{ACCOUNT_ID}:user/bob",
     f"arn:aws:iam::{ACCOUNT_ID}:role/app-api",
     f"arn:aws:iam::{ACCOUNT_ID}:user/alice",
     f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:f",
@@ -147,8 +149,16 @@ def accounts(draw):
     )
     # A second principal holding one of the same policies: views and projections are shared.
     other = role("app", attached_policies=[m.arn for m in managed[:1]])
+    # A third with alice's managed policies: copies that differ only in ${aws:username}
+    # share projections on the actions no statement naming the variable matches.
+    bob = user(
+        "bob",
+        groups=[],
+        attached_policies=[m.arn for m in managed],
+        permissions_boundary_arn=boundary.arn if boundary else None,
+    )
     policies = [*managed, *([boundary] if boundary else [])]
-    return snapshot(users=[alice], roles=[other], policies=policies)
+    return snapshot(users=[alice, bob], roles=[other], policies=policies)
 
 
 def _reference(perms) -> Evaluator:
@@ -178,7 +188,11 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 @given(accounts(), st.booleans())
 def test_decisions_match_the_evaluator(snap, without_mfa):
     index = PermissionIndex(snap, NOW)
-    perms = index[user_arn("alice")]
+    for name in ("alice", "bob"):  # bob second: answers alice's projections left behind
+        _assert_decisions_match(index[user_arn(name)], without_mfa)
+
+
+def _assert_decisions_match(perms, without_mfa: bool) -> None:
     if without_mfa:  # the view user.mfa_not_enforced asks: MFA fixed to false
         perms = perms.with_facts({"aws:MultiFactorAuthPresent": ["false"]})
     evaluator = _reference(perms)

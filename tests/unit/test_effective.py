@@ -308,6 +308,39 @@ def test_policy_variables_resolve_per_principal():
     assert index[user_arn("bob")].can("iam:CreateAccessKey", user_arn("bob"))
 
 
+def test_copies_differing_only_in_a_variable_share_projections_on_actions_it_does_not_touch():
+    own_keys = statement(
+        action="iam:CreateAccessKey", resource=f"arn:aws:iam::{ACCOUNT_ID}:user/${{aws:username}}"
+    )
+    pass_any = statement(action="iam:PassRole", resource="*")
+    deny_prod = statement(
+        effect="Deny", action="iam:PassRole", resource=f"arn:aws:iam::{ACCOUNT_ID}:role/prod-*"
+    )
+    shared = managed_policy("self-service", policy_document(own_keys, pass_any, deny_prod))
+    # Each user also has a policy of its own, so no two policy sets are alike.
+    extras = [managed_policy(f"extra{i}", allow(f"s3:GetObject{i}")) for i in range(3)]
+    users = [
+        user(f"u{i}", groups=[], attached_policies=[shared.arn, extras[i].arn]) for i in range(3)
+    ]
+    index = PermissionIndex(snapshot(users=users, policies=[shared, *extras]), NOW)
+    perms = [index[u.arn] for u in users]
+    assert len({id(p.view) for p in perms}) == 3
+    # iam:PassRole: no statement naming the variable matches it, one projection for all.
+    passing = {id(p.view.for_action("iam:PassRole")) for p in perms}
+    assert len(passing) == 1
+    for p in perms:
+        assert p.can("iam:PassRole", role_arn("build"))
+        assert not p.can("iam:PassRole", role_arn("prod-admin"))
+        label = p.decide("iam:PassRole", role_arn("build")).granted_by[0].policy
+        assert label == shared.arn
+    # iam:CreateAccessKey: the variable renders per principal, so each keeps its own answer.
+    keys = {id(p.view.for_action("iam:CreateAccessKey")) for p in perms}
+    assert len(keys) == 3
+    for mine, other in ((0, 1), (1, 2), (2, 0)):
+        assert perms[mine].can("iam:CreateAccessKey", users[mine].arn)
+        assert not perms[mine].can("iam:CreateAccessKey", users[other].arn)
+
+
 def test_malformed_policy_grants_nothing_and_is_noted():
     bad = {"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Action": "*"}]}
     perms = _perms(
