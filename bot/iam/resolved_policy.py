@@ -364,9 +364,17 @@ class ResolvedPolicy:
         return found
 
     def _compiled(self) -> Evaluator:
-        if self._evaluator is None:
-            self._evaluator = Evaluator(PolicySet(identity=[self.policy]))
-        return self._evaluator
+        evaluator = self._evaluator
+        if evaluator is None:
+            # Shared by the copies with these statements (a managed policy naming
+            # ${aws:username} is resolved per principal): the variables' values and the caller
+            # come with each request, and only statement labels are kept from its answers.
+            evaluator = self._subsets.get(_EVALUATOR_KEY)
+            if evaluator is None:
+                evaluator = Evaluator(PolicySet(identity=[self.policy]))
+                self._subsets[_EVALUATOR_KEY] = evaluator
+            self._evaluator = evaluator
+        return evaluator
 
     def _remember(self, key: tuple[str, str], decision: Decision) -> tuple[str, tuple[Grant, ...]]:
         label = self.source.label()
@@ -538,6 +546,7 @@ class ResolvedPolicy:
 
 _STATS = {"evaluations": 0, "by_action": 0}
 _COMPILED_KEY = ("compiled",)  # one action space per audit index, so one compiled form
+_EVALUATOR_KEY = ("evaluator",)
 
 
 def evaluation_count() -> int:
