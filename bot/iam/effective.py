@@ -1085,9 +1085,12 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             source.via,  # the label in evidence names the group it came through
             relevant,
         )
-        # Policy variables resolve from the request; different principals must not share them.
+        # A document naming the principal (its name, id, ARN or tags, as a condition key or a
+        # policy variable) resolves from those facts, which ``relevant`` holds: principals
+        # alike in them share its resolved form (e.g. every role for ${aws:userid}, unknown
+        # for roles); the caller's kind and account are the rest the evaluator reads.
         if personal:
-            cache_key = (*cache_key, ref.arn)
+            cache_key = (*cache_key, ref.kind, *ref.arn.split(":", 5)[4:5])
         resolved = self._resolved.get(cache_key)
         if resolved is None:
             resolved = ResolvedPolicy(

@@ -227,7 +227,7 @@ class ResolvedPolicy:
         self._by_action, self._subsets = caches[0], caches[1]
         if with_star:
             self._star = caches[2]
-        alike = (self.source.label(), _arn_account(self._principal_arn))
+        alike = (self.source.label(), _caller_class(self._principal_arn))
         self.canonical = caches[3].setdefault(alike, self)
 
     def _resolve(
@@ -564,6 +564,16 @@ _VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
 _ALLOW = 1
 _DENY = 2
 _STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)
+
+
+def _caller_class(principal_arn: str) -> tuple[str, str]:
+    """(account, kind of principal: ``user``, ``role``...) of a caller's ARN: all the evaluator
+    takes from the caller besides the policy variables (the caller's kind decides a few
+    always-allowed actions, its account what is cross-account)."""
+    parts = principal_arn.split(":", 5)
+    if len(parts) < 6:
+        return ("", principal_arn)
+    return (parts[4], parts[5].split("/", 1)[0])
 
 
 def _arn_account(resource: str) -> str:
