@@ -254,6 +254,7 @@ class PolicySetView:
     __slots__ = (
         "_compiled_identity",
         "_decisions",
+        "_hot_may",
         "_last_projection",
         "_may",
         "_registry",
@@ -285,6 +286,7 @@ class PolicySetView:
         # reference cycle, and an audit's views would then wait for the cyclic collector.
         self._last_projection: tuple[int, PolicySetView | None] | None = None
         self._decisions: dict[tuple[str, str], Access] = {}
+        self._hot_may = -1  # may_mask(hot=True) once asked; -1: not yet
         self._may: dict[str, bool] = {}  # only actions outside the action space
         self._subsets: dict[str, frozenset[str]] = {}
         self.memo: dict[Any, Any] = {}  # per-set results other modules cache (e.g. privesc)
@@ -368,11 +370,19 @@ class PolicySetView:
         # account, e.g. a managed policy naming ${aws:username}) is represented by that copy
         # unless a statement holding the variable matches the action: the answers are the
         # same, and the projection is then shared rather than worked out per principal.
-        touching = [
-            policy.canonical if not compiled.varies(position) else policy
-            for policy, compiled in zip(self.identity, identity, strict=True)
-            if compiled.touches(position)
-        ]
+        if position < self._space.hot:  # type: ignore[union-attr]
+            # The escalation actions' case (asked ~100,000 times): bit tests inline.
+            touching = [
+                policy.canonical if not compiled.varying >> position & 1 else policy
+                for policy, compiled in zip(self.identity, identity, strict=True)
+                if compiled.hot_touch >> position & 1
+            ]
+        else:
+            touching = [
+                policy.canonical if not compiled.varies(position) else policy
+                for policy, compiled in zip(self.identity, identity, strict=True)
+                if compiled.touches(position)
+            ]
         if len(touching) == len(self.identity) and all(
             mine is theirs for mine, theirs in zip(touching, self.identity, strict=True)
         ):
@@ -413,6 +423,12 @@ class PolicySetView:
 
     def _may_allow_at(self, position: int) -> bool:
         """:meth:`may_allow` for an action's position in the action space."""
+        if position < self._space.hot:  # type: ignore[union-attr]
+            # One bit of the set's hot union (kept: 600 bits), not a test per policy.
+            hot_may = self._hot_may
+            if hot_may < 0:
+                hot_may = self._hot_may = self.may_mask(hot=True)
+            return bool(hot_may >> position & 1)
         identity = self._compiled_identity
         if identity is None:
             identity = self._compiled()[0]
@@ -436,7 +452,12 @@ class PolicySetView:
             outside = frozenset(actions)
             if space is not None:
                 mask, outside = space.mask_of_names(actions)
-                may = self.may_mask(hot=mask <= space.hot_mask)
+                if mask <= space.hot_mask:
+                    may = self._hot_may
+                    if may < 0:
+                        may = self._hot_may = self.may_mask(hot=True)
+                else:
+                    may = self.may_mask()
                 found = frozenset(space.names_in(may & mask))
             else:
                 found = frozenset()
