@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -837,12 +838,13 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
     queue = deque(admin_roles)
     reached = set(admin_roles)
     placed = 0
+    scopes = _AssumeScopes(index)
     while queue:
         target = roles[queue.popleft()]
         if len(next_hop) != placed:
             pending = [arn for arn in pending if arn not in next_hop and arn not in reached]
             placed = len(next_hop)
-        for arn in _possible_assumers(target, pending, index):
+        for arn in _possible_assumers(target, pending, index, scopes):
             if arn in reached or arn in next_hop:
                 continue
             perms = index[arn]
@@ -863,11 +865,15 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
     return chains
 
 
-def _possible_assumers(role: Role, account_wide: list[str], index: PermissionIndex) -> list[str]:
+def _possible_assumers(
+    role: Role, account_wide: list[str], index: PermissionIndex, scopes: _AssumeScopes
+) -> list[str]:
     """Principals a trust policy could let in: those it names, plus, when it names an account or
-    `*`, everyone whose own policies might allow sts:AssumeRole."""
+    `*`, everyone whose own policies might allow sts:AssumeRole (on this role, when only an
+    account is named: then the caller's own Allow is needed)."""
     named: list[str] = []
     broad = False
+    wildcard = False
     statements = role.trust_policy.get("Statement", []) if role.trust_policy else []
     if isinstance(statements, Mapping):
         statements = [statements]
@@ -876,17 +882,64 @@ def _possible_assumers(role: Role, account_wide: list[str], index: PermissionInd
             continue
         principal = statement.get("Principal")
         if principal == "*":
-            broad = True
+            broad = wildcard = True
             continue
         if not isinstance(principal, Mapping):
             continue
         values = principal.get("AWS", [])
         for value in [values] if isinstance(values, str) else values:
-            if value == "*" or value.endswith(":root") or value.isdigit():
+            if value == "*":
+                broad = wildcard = True
+            elif value.endswith(":root") or value.isdigit():
                 broad = True
             elif value in index:
                 named.append(value)
+    if broad and not wildcard:
+        # An account in the trust lets in only callers whose own policies allow
+        # sts:AssumeRole on the role: 10,000 developers allowed their team's roles are not
+        # each tried against 500 admin roles.
+        account_wide = scopes.allowing(role.arn, account_wide)
     return list(dict.fromkeys(named + (account_wide if broad else [])))
+
+
+_POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")  # renders to any text: matched as `*`
+
+
+class _AssumeScopes:
+    """Which principals' Allow statements for sts:AssumeRole could cover a role ARN: their
+    Resource patterns, grouped (principals share them) and matched once per group and role.
+    Only a filter: can_assume decides for those it keeps."""
+
+    def __init__(self, index: PermissionIndex) -> None:
+        self._index = index
+        self._groups: dict[str, tuple[str, ...] | None] = {}
+
+    def _patterns(self, arn: str) -> tuple[str, ...] | None:
+        """The principal's patterns (variables as `*`), None when not bounded (NotResource)."""
+        if arn in self._groups:
+            return self._groups[arn]
+        found: set[str] | None = set()
+        for policy in self._index[arn].view.identity:
+            patterns = policy.allow_resources("sts:assumerole")
+            if patterns is None:
+                found = None
+                break
+            found.update(_POLICY_VARIABLE.sub("*", p) for p in patterns)
+        group = None if found is None else tuple(sorted(found))
+        self._groups[arn] = group
+        return group
+
+    def allowing(self, role_arn: str, principals: list[str]) -> list[str]:
+        hits: dict[tuple[str, ...] | None, bool] = {None: True}
+        kept: list[str] = []
+        for arn in principals:
+            group = self._patterns(arn)
+            hit = hits.get(group)
+            if hit is None:
+                hit = hits[group] = bool(group) and arn_matcher(group)(role_arn)
+            if hit:
+                kept.append(arn)
+        return kept
 
 
 # --- everything, once per audit -----------------------------------------------------------------

@@ -363,6 +363,18 @@ class ResolvedPolicy:
             self._literals[action_lower] = found
         return found
 
+    def allow_resources(self, action_lower: str) -> tuple[str, ...] | None:
+        """The Resource patterns of the Allow statements matching an action; None when one of
+        them uses NotResource (it covers all but its patterns, so no list bounds it)."""
+        patterns: list[str] = []
+        for statement in self._matching(action_lower):
+            if statement.effect != "Allow":
+                continue
+            if statement.resources is None:
+                return None
+            patterns.extend(statement.resources)
+        return tuple(patterns)
+
     def _compiled(self) -> Evaluator:
         evaluator = self._evaluator
         if evaluator is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,16 +11,31 @@ from hypothesis import strategies as st
 from bot.iam.effective import PermissionIndex
 from bot.iam.privesc import (
     _NOT_ACTION,
+    _AssumeScopes,
     _candidate_methods,
     _Coverage,
     _method_table,
     methods_held,
     target_finder,
+    trust_chains,
 )
 from bot.iam.privesc_methods import all_method_actions
-from tests.factories import NOW, user_arn
+from tests.factories import (
+    ACCOUNT_ID,
+    NOW,
+    inline,
+    policy_document,
+    role,
+    role_arn,
+    snapshot,
+    statement,
+    trust_policy,
+    user,
+    user_arn,
+)
 from tests.unit.test_compiled import SETTINGS as COMPILED_SETTINGS
 from tests.unit.test_compiled import _ref_decision, _reference, accounts
+from tests.unit.test_privesc import ADMIN_DOC
 
 # Action-like patterns over a small alphabet, so that holders and targets share patterns.
 _PATTERN = st.text(alphabet="ab:*?[]", min_size=1, max_size=8) | st.sampled_from(
@@ -70,3 +86,101 @@ def test_held_methods_do_not_depend_on_which_principal_asked_first(snap) -> None
             if access.action.lower() != "iam:passrole" or access.resource != alice.arn:
                 decision = _ref_decision(evaluator, alice, access.action, access.resource)
                 assert decision == "allowed", (held.method.id, access)
+
+
+# --- trust chains: the sts:AssumeRole scope filter -------------------------------------------
+
+_ASSUME_STATEMENTS = (
+    {"action": "sts:AssumeRole", "resource": "arn:aws:iam::{account}:role/team-*"},
+    {"action": "sts:AssumeRole", "resource": "arn:aws:iam::{account}:role/admin-1"},
+    {"action": "sts:AssumeRole", "resource": "arn:aws:iam::{account}:role/hop-*"},
+    {"action": "sts:Assume*", "resource": "*"},
+    {"action": "sts:AssumeRole", "not_resource": "arn:aws:iam::{account}:role/admin-0"},
+    {"action": "sts:AssumeRole", "resource": "arn:aws:iam::{account}:role/${{aws:username}}"},
+    {"action": "sts:AssumeRole", "resource": "arn:aws:iam::*:role/${{aws:PrincipalTag/team}}-*"},
+    {"not_action": "iam:*", "resource": "*"},
+    {"action": "s3:GetObject", "resource": "*"},
+    {
+        "action": "sts:AssumeRole",
+        "resource": "*",
+        "condition": {"DateGreaterThan": {"aws:CurrentTime": "2100-01-01T00:00:00Z"}},
+    },
+)
+_TRUSTED = ("root", "account-id", "wildcard", "aws-wildcard", "named", "other-account")
+
+
+def _assume_statement(index: int):
+    fields = {
+        key: value.format(account=ACCOUNT_ID) if isinstance(value, str) else value
+        for key, value in _ASSUME_STATEMENTS[index].items()
+    }
+    return statement(**fields)
+
+
+def _trust_principal(kind: str, named: str):
+    return {
+        "root": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+        "account-id": {"AWS": ACCOUNT_ID},
+        "wildcard": "*",
+        "aws-wildcard": {"AWS": "*"},
+        "named": {"AWS": named},
+        "other-account": {"AWS": "arn:aws:iam::999999999999:root"},
+    }[kind]
+
+
+@st.composite
+def trust_accounts(draw):
+    """Users and hop roles allowed sts:AssumeRole on various scopes, admin roles trusting the
+    account, `*`, a named principal or another account."""
+    grants = st.lists(st.integers(0, len(_ASSUME_STATEMENTS) - 1), min_size=1, max_size=2)
+    users = [
+        user(
+            name,
+            tags={"team": draw(st.sampled_from(("admin", "hop", "ops")))},
+            inline_policies=[
+                inline("assume", policy_document(*map(_assume_statement, draw(grants))))
+            ],
+        )
+        for name in ("admin-1", "dev", "ops", "hop-0")[: draw(st.integers(1, 4))]
+    ]
+    principals = [u.arn for u in users] + [role_arn("hop-0"), role_arn("hop-1")]
+    roles = [
+        role(
+            name,
+            trust=trust_policy(
+                _trust_principal(draw(st.sampled_from(_TRUSTED)), draw(st.sampled_from(principals)))
+            ),
+            inline_policies=[
+                inline("all", ADMIN_DOC)
+                if name.startswith("admin")
+                else inline("assume", policy_document(*map(_assume_statement, draw(grants))))
+            ],
+        )
+        for name in ("admin-0", "admin-1", "hop-0", "hop-1", "team-a")
+    ]
+    return snapshot(users=users, roles=roles)
+
+
+@settings(max_examples=300, deadline=None)
+@given(trust_accounts())
+def test_trust_chains_with_the_scope_filter_are_the_chains_without_it(snap) -> None:
+    """The filter only skips callers whose own Allows cannot cover the role; every chain the
+    unfiltered search finds (the reference) is found, and no other."""
+    fast = trust_chains(PermissionIndex(snap, NOW))
+    with patch.object(_AssumeScopes, "allowing", lambda self, role_arn, principals: principals):
+        reference = trust_chains(PermissionIndex(snap, NOW))
+    assert fast == reference
+
+
+def test_the_scope_filter_drops_callers_allowed_other_roles_only() -> None:
+    admin = role(
+        "admin-2",
+        trust=trust_policy({"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}),
+        inline_policies=[inline("all", ADMIN_DOC)],
+    )
+    team = user("dev", inline_policies=[inline("assume", policy_document(_assume_statement(0)))])
+    unbounded = user("ops", inline_policies=[inline("p", policy_document(_assume_statement(4)))])
+    index = PermissionIndex(snapshot(users=[team, unbounded], roles=[admin]), NOW)
+    kept = _AssumeScopes(index).allowing(admin.arn, [team.arn, unbounded.arn])
+    assert kept == [unbounded.arn]  # NotResource: no pattern list bounds it, so it is tried
+    assert trust_chains(index) == {unbounded.arn: (unbounded.arn, admin.arn)}
