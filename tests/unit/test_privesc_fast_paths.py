@@ -27,6 +27,7 @@ from tests.factories import (
     policy_document,
     role,
     role_arn,
+    service_trust,
     snapshot,
     statement,
     trust_policy,
@@ -184,3 +185,74 @@ def test_the_scope_filter_drops_callers_allowed_other_roles_only() -> None:
     kept = _AssumeScopes(index).allowing(admin.arn, [team.arn, unbounded.arn])
     assert kept == [unbounded.arn]  # NotResource: no pattern list bounds it, so it is tried
     assert trust_chains(index) == {unbounded.arn: (unbounded.arn, admin.arn)}
+
+
+# --- iam:PassRole: richer roles by kind -------------------------------------------------------
+
+_ROLE_GRANTS = (
+    ADMIN_DOC,
+    policy_document(statement(action="s3:*", resource="*")),
+    policy_document(statement(action="s3:GetObject", resource="*")),
+    policy_document(statement(not_action="iam:*", resource="*")),
+    policy_document(statement(action=["lambda:*", "s3:Get*"], resource="*")),
+)
+_PASS_GRANTS = (
+    statement(action="iam:PassRole", resource="*"),
+    statement(action="iam:PassRole", resource=f"arn:aws:iam::{ACCOUNT_ID}:role/r1*"),
+    statement(action="iam:PassRole", not_resource=f"arn:aws:iam::{ACCOUNT_ID}:role/r0"),
+    statement(action="iam:*", resource="*"),
+)
+_HOLDER_EXTRAS = (
+    statement(action="s3:*", resource="*"),
+    statement(action="lambda:CreateFunction", resource="*"),
+    statement(action="s3:GetObject", resource="*"),
+    statement(action=["lambda:*", "s3:Get*"], resource="*"),
+)
+
+
+@st.composite
+def pass_role_accounts(draw):
+    """Roles of a few kinds (their policy, trusted service) and holders of iam:PassRole."""
+    roles = [
+        role(
+            f"r{i}",
+            trust=service_trust(
+                draw(st.sampled_from(("lambda.amazonaws.com", "ec2.amazonaws.com")))
+            ),
+            inline_policies=[inline("p", draw(st.sampled_from(_ROLE_GRANTS)))],
+        )
+        for i in range(draw(st.integers(1, 14)))
+    ]
+    holders = [
+        user(
+            f"h{i}",
+            inline_policies=[
+                inline(
+                    "p",
+                    policy_document(
+                        draw(st.sampled_from(_PASS_GRANTS)),
+                        *draw(st.lists(st.sampled_from(_HOLDER_EXTRAS), max_size=2)),
+                    ),
+                )
+            ],
+        )
+        for i in range(draw(st.integers(1, 4)))
+    ]
+    return snapshot(users=holders, roles=roles)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pass_role_accounts())
+def test_richer_passable_roles_are_the_role_by_role_walk(snap) -> None:
+    index = PermissionIndex(snap, NOW)
+    finder = target_finder(index)
+    for services in ((), ("lambda.amazonaws.com",), ("ec2.amazonaws.com",)):
+        targets = finder.pass_targets(services)
+        for arn in [*(u.arn for u in snap.users), *(r.arn for r in snap.roles)]:
+            holder = index[arn]
+            reference = [
+                role
+                for role in finder.matching_roles(holder, "iam:PassRole", targets)
+                if finder.more_privileged(role, holder)
+            ]
+            assert list(finder.richer_passable(holder, holder, targets)) == reference
