@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -99,8 +100,9 @@ def lint_redundancy(
         if actions:
             scopes.append(_Scope(statement, actions))
     findings: list[LintFinding] = []
+    candidates = _outer_candidates(scopes)
     for inner in scopes:
-        for outer in scopes:
+        for outer in candidates(inner):
             if outer is inner or not _covered(inner, outer):
                 continue
             # Two statements covering each other: keep the first, report the later one.
@@ -118,6 +120,28 @@ def lint_redundancy(
             )
             break
     return findings
+
+
+_INDEXED_FROM = 16  # statements; fewer are simply compared pair by pair
+
+
+def _outer_candidates(scopes: list[_Scope]) -> Callable[[_Scope], list[_Scope]]:
+    """The statements that may cover a given one, in policy order. Pair by pair is quadratic:
+    a 300-statement allow-list policy is 90,000 pairs. A covering statement has no condition
+    and holds every action of the covered one, so in a longer policy only those holding one
+    chosen action of it (its first, in a fixed order) are candidates."""
+    if len(scopes) < _INDEXED_FROM:
+        return lambda inner: scopes
+    by_action: dict[str, list[_Scope]] = defaultdict(list)
+    for outer in scopes:
+        if not outer.statement.conditions:
+            for action in outer.actions:
+                by_action[action].append(outer)
+
+    def candidates(inner: _Scope) -> list[_Scope]:
+        return by_action.get(min(inner.actions), [])
+
+    return candidates
 
 
 def _verb(statement: Statement) -> str:

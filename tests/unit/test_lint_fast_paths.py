@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.iam import lint_redundancy as lint_redundancy_module
 from bot.iam.catalogue import default_catalogue
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION, LintFinding, finding
-from bot.iam.lint_redundancy import _cover_regex, glob_covers
+from bot.iam.lint_redundancy import _cover_regex, glob_covers, lint_redundancy
 from bot.iam.lint_risk import (
     _IDENTITY_POLICY_SERVICES,
     _REWRITES_POLICY,
@@ -107,3 +109,36 @@ def test_resource_policy_rule_matches_the_allowed_set_reference(document: dict[s
         catalogue=catalogue, policy_type="identity", statements=statements, document=document
     )
     assert _resource_policy(ctx) == _resource_policy_reference(ctx)
+
+
+# --- redundant statements: candidates by action ----------------------------------------------
+
+_REDUNDANCY_STATEMENTS = st.fixed_dictionaries(
+    {
+        "Effect": st.sampled_from(("Allow", "Allow", "Deny")),
+        "Action": st.lists(
+            st.sampled_from(("s3:GetObject", "s3:Get*", "s3:*", "sqs:SendMessage", "kms:Decrypt")),
+            min_size=1,
+            max_size=3,
+        ),
+        "Resource": st.lists(
+            st.sampled_from(("*", "arn:aws:s3:::a/*", "arn:aws:s3:::a/b*", "arn:aws:s3:::c")),
+            min_size=1,
+            max_size=2,
+        ),
+    },
+    optional={"Condition": st.just({"Bool": {"aws:SecureTransport": "true"}})},
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_REDUNDANCY_STATEMENTS, min_size=1, max_size=40))
+def test_redundant_statements_found_by_action_index_are_the_pairwise_ones(statements) -> None:
+    """Long policies look for covering statements among those holding one of the covered
+    statement's actions; the findings are those of comparing every pair."""
+    policy = parse_policy({"Version": "2012-10-17", "Statement": statements})
+    catalogue = default_catalogue()
+    fast = lint_redundancy(policy.statements, catalogue)
+    with patch.object(lint_redundancy_module, "_INDEXED_FROM", 10**9):
+        pairwise = lint_redundancy(policy.statements, catalogue)
+    assert fast == pairwise
