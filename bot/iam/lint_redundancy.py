@@ -122,7 +122,7 @@ def lint_redundancy(
     return findings
 
 
-_INDEXED_FROM = 16  # statements; fewer are simply compared pair by pair
+_INDEXED_FROM = 64  # statements; fewer are simply compared pair by pair (indexing costs too)
 
 
 def _outer_candidates(scopes: list[_Scope]) -> Callable[[_Scope], list[_Scope]]:
