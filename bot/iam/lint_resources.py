@@ -146,9 +146,53 @@ def pattern_matches_format(pattern: str, arn_format: str) -> bool:
     """Whether a Resource pattern can match some ARN of the given catalogue format."""
     if pattern == "*":
         return True
+    wanted = _format_service(arn_format)
+    if wanted is not None:
+        named = _pattern_service(pattern)
+        if named is not None and named != wanted:
+            # Both name a service, literally, in the third ARN segment, which nothing before
+            # it can shift (a partition holds no colon): an s3 ARN is never an ec2 instance.
+            return False
     if "*" not in pattern and "?" not in pattern and "${" not in pattern:
         return _format_regex(arn_format).fullmatch(pattern) is not None
     return _intersects(_pattern_items(pattern), _format_items(arn_format))
+
+
+_GLOB_OR_PLACEHOLDER = re.compile(r"[*?$]")
+
+
+@lru_cache(maxsize=4096)
+def _format_service(arn_format: str) -> str | None:
+    """The service segment of a format `arn:<partition>:<service>:...` when it is literal and
+    the partition cannot hold a colon; None otherwise (then no shortcut is taken)."""
+    parts = arn_format.split(":", 3)
+    if len(parts) < 4 or parts[0] != "arn":
+        return None
+    partition, service = parts[1], parts[2]
+    if _GLOB_OR_PLACEHOLDER.search(partition):
+        placeholder = _PLACEHOLDER.fullmatch(partition)
+        if placeholder is None or (
+            placeholder.group(1).strip().lower() not in _SINGLE_SEGMENT_PLACEHOLDERS
+        ):
+            return None
+    if not service or _GLOB_OR_PLACEHOLDER.search(service):
+        return None
+    return service
+
+
+def _pattern_service(pattern: str) -> str | None:
+    """The literal service segment of a Resource ARN pattern (policy variables read as `*`,
+    as _pattern_items reads them), None when it has a wildcard or is no ARN."""
+    text = _PLACEHOLDER.sub("*", pattern) if "${" in pattern else pattern
+    parts = text.split(":", _ARN_SEGMENTS - 1)
+    if len(parts) < 4 or parts[0] != "arn":
+        return None
+    if len(parts) < _ARN_SEGMENTS and ("*" in parts[1] or "?" in parts[1]):
+        return None  # not read segment by segment: that wildcard may span colons
+    service = parts[2]
+    if not service or "*" in service or "?" in service:
+        return None
+    return service
 
 
 @lru_cache(maxsize=65536)

@@ -287,9 +287,14 @@ class TargetFinder:
         patterns), each kind is judged once, when the walk reaches it, and only the richer
         kinds' roles are walked: 10,000 holders of PassRole on `*` facing 5,000 lesser roles
         no longer walk them all."""
+        kinds, any_admin, every = self._kinds_in(targets)
+        if not any_admin and (
+            holder.is_admin_equivalent or not self._patterns_richer(every, holder)
+        ):
+            return iter(())  # the holder's Allows cover every target's: none is richer
         covered = self._covered_roles(asker, "iam:PassRole")
-        # A narrow grant (a few roles): its roles are walked, one by one.
-        kinds = self._kinds_in(targets) if len(covered) * 4 >= len(targets) else None
+        if len(covered) * 4 < len(targets):
+            kinds = None  # a narrow grant (a few roles): its roles are walked, one by one
         if kinds is None:
             return (
                 arn
@@ -312,26 +317,34 @@ class TargetFinder:
 
     def _kinds_in(
         self, targets: tuple[str, ...]
-    ) -> dict[tuple[bool, frozenset[str]], list[int]] | None:
-        """The targets' positions by kind (admin-equivalent, Allow patterns), once per target
-        list; None when kinds are many (then roles are judged one by one, lazily)."""
+    ) -> tuple[dict[tuple[bool, frozenset[str]], list[int]] | None, bool, frozenset[str]]:
+        """The targets' positions by kind (admin-equivalent, Allow patterns), None when kinds
+        are many (then roles are judged one by one, lazily); whether one is admin-equivalent;
+        the union of their Allow patterns. Once per target list."""
         cached = self._kinds.get(id(targets))
         if cached is not None and cached[0] is targets:
             return cached[1]
         kinds: dict[tuple[bool, frozenset[str]], list[int]] | None = {}
         limit = max(_FEW_KINDS, len(targets) // 8)
+        any_admin = False
+        every: set[str] = set()
         for position, arn in enumerate(targets):
             target = self.index[arn]
             kind = (target.is_admin_equivalent, allow_patterns(target))
-            found = kinds.get(kind)  # type: ignore[union-attr]
+            any_admin = any_admin or kind[0]
+            every |= kind[1]
+            if kinds is None:
+                continue
+            found = kinds.get(kind)
             if found is None:
-                if len(kinds) >= limit:  # type: ignore[arg-type]
+                if len(kinds) >= limit:
                     kinds = None
-                    break
-                found = kinds[kind] = []  # type: ignore[index]
+                    continue
+                found = kinds[kind] = []
             found.append(position)
-        self._kinds[id(targets)] = (targets, kinds)
-        return kinds
+        summary = (kinds, any_admin, frozenset(every))
+        self._kinds[id(targets)] = (targets, summary)
+        return summary
 
     def matching_roles(
         self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]

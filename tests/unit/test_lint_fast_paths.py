@@ -13,6 +13,13 @@ from bot.iam.catalogue import default_catalogue
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION, LintFinding, finding
 from bot.iam.lint_redundancy import _cover_regex, glob_covers, lint_redundancy
+from bot.iam.lint_resources import (
+    _format_items,
+    _format_regex,
+    _intersects,
+    _pattern_items,
+    pattern_matches_format,
+)
 from bot.iam.lint_risk import (
     _IDENTITY_POLICY_SERVICES,
     _REWRITES_POLICY,
@@ -143,3 +150,33 @@ def test_redundant_statements_found_by_action_index_are_the_pairwise_ones(statem
     with patch.object(lint_redundancy_module, "_INDEXED_FROM", 10**9):
         pairwise = lint_redundancy(policy.statements, catalogue)
     assert fast == pairwise
+
+
+# --- resource fit: the service-segment shortcut ------------------------------------------------
+
+_ARN_PART = st.sampled_from(("aws", "*", "s3", "ec2", "", "x", "a?", "${aws:username}", "b*c"))
+_FORMATS = (
+    "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+    "arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}",
+    "arn:aws:s3:::${BucketName}",
+    "arn:${Partition}:${Service}:${Region}:${Account}:thing",
+    "arn:${Other}:ec2:${Region}:${Account}:volume/${VolumeId}",
+    "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    parts=st.lists(_ARN_PART, min_size=1, max_size=7),
+    head=st.sampled_from(("arn", "arn", "ARN", "*")),
+    arn_format=st.sampled_from(_FORMATS),
+)
+def test_service_shortcut_answers_as_the_glob_search(parts, head, arn_format) -> None:
+    pattern = ":".join((head, *parts))
+    if pattern == "*":
+        expected = True
+    elif "*" not in pattern and "?" not in pattern and "${" not in pattern:
+        expected = _format_regex(arn_format).fullmatch(pattern) is not None
+    else:
+        expected = _intersects(_pattern_items(pattern), _format_items(arn_format))
+    assert pattern_matches_format(pattern, arn_format) is expected, pattern
