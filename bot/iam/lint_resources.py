@@ -146,9 +146,9 @@ def pattern_matches_format(pattern: str, arn_format: str) -> bool:
     """Whether a Resource pattern can match some ARN of the given catalogue format."""
     if pattern == "*":
         return True
-    wanted = _format_service(arn_format)
+    wanted = format_service(arn_format)
     if wanted is not None:
-        named = _pattern_service(pattern)
+        named = pattern_service(pattern)
         if named is not None and named != wanted:
             # Both name a service, literally, in the third ARN segment, which nothing before
             # it can shift (a partition holds no colon): an s3 ARN is never an ec2 instance.
@@ -162,7 +162,7 @@ _GLOB_OR_PLACEHOLDER = re.compile(r"[*?$]")
 
 
 @lru_cache(maxsize=4096)
-def _format_service(arn_format: str) -> str | None:
+def format_service(arn_format: str) -> str | None:
     """The service segment of a format `arn:<partition>:<service>:...` when it is literal and
     the partition cannot hold a colon; None otherwise (then no shortcut is taken)."""
     parts = arn_format.split(":", 3)
@@ -180,7 +180,7 @@ def _format_service(arn_format: str) -> str | None:
     return service
 
 
-def _pattern_service(pattern: str) -> str | None:
+def pattern_service(pattern: str) -> str | None:
     """The literal service segment of a Resource ARN pattern (policy variables read as `*`,
     as _pattern_items reads them), None when it has a wildcard or is no ARN."""
     text = _PLACEHOLDER.sub("*", pattern) if "${" in pattern else pattern
@@ -289,7 +289,42 @@ def pattern_covers_format(pattern: str, arn_format: str) -> bool:
         return True
     if "${" in pattern:
         return False
-    return glob_covers(_normalise_partition(pattern), _format_glob(arn_format))
+    outer, inner = _normalise_partition(pattern), _format_glob(arn_format)
+    # A literal run of the pattern (its service, between colons) must appear, literally, in
+    # the format for the pattern to cover it.
+    parts = outer.split(":", 3)
+    literal = len(parts) == 4 and parts[2] and "*" not in parts[2] and "?" not in parts[2]
+    if literal and f":{parts[2]}:" not in inner:
+        return False
+    return glob_covers(outer, inner)
+
+
+def covering_services(patterns: Iterable[str]) -> frozenset[str] | None:
+    """The services whose formats the patterns could cover (:func:`pattern_covers_format`
+    needs the pattern's literal service in the format); None when one pattern could cover
+    another service's (no literal service, or `*`)."""
+    services: set[str] = set()
+    for pattern in patterns:
+        if "${" in pattern:
+            continue  # covers no format
+        if pattern == "*":
+            return None
+        parts = _normalise_partition(pattern).split(":", 3)
+        if len(parts) < 4 or not parts[2] or "*" in parts[2] or "?" in parts[2]:
+            return None
+        services.add(parts[2])
+    return frozenset(services)
+
+
+def may_be_covered(info: ActionInfo, services: frozenset[str]) -> bool:
+    """Whether a format of the action's resource types names one of ``services`` (between
+    colons): else no pattern of those services covers any of its resources."""
+    return any(
+        f":{service}:" in _format_glob(arn_format)
+        for resource_type in info.resource_types
+        for arn_format in split_formats(resource_type.arn_patterns)
+        for service in services
+    )
 
 
 def covers_every_resource(info: ActionInfo, patterns: Iterable[str]) -> bool:

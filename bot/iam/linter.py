@@ -44,7 +44,11 @@ from bot.iam.lint_redundancy import lint_redundancy, lint_redundant_entries
 from bot.iam.lint_resources import (
     SHARED_PREFIXES,
     action_fits_resources,
+    covering_services,
     covers_every_resource,
+    format_service,
+    may_be_covered,
+    pattern_service,
     split_formats,
 )
 from bot.iam.lint_risk import lint_risk
@@ -548,9 +552,25 @@ def _may_cover_everything(
         return False
     if actions is None:
         return True
-    return any(
-        covers_every_resource(info, resources)
+    services = covering_services(resources)
+    representatives = (
+        _cover_representatives(catalogue, actions)
+        if services is None
+        else _cover_representatives_in(catalogue, actions, services)
+    )
+    return any(covers_every_resource(info, resources) for info in representatives)
+
+
+@lru_cache(maxsize=4096)
+def _cover_representatives_in(
+    catalogue: ActionCatalogue, actions: tuple[str, ...], services: frozenset[str]
+) -> tuple[ActionInfo, ...]:
+    """:func:`_cover_representatives` less those whose formats none of ``services`` names: a
+    pattern of those services covers none of their resources."""
+    return tuple(
+        info
         for info in _cover_representatives(catalogue, actions)
+        if may_be_covered(info, services)
     )
 
 
@@ -568,9 +588,35 @@ def _pattern_fits(catalogue: ActionCatalogue, pattern: str, resources: tuple[str
 
 @lru_cache(maxsize=65536)
 def _pattern_fits_one(catalogue: ActionCatalogue, pattern: str, resource: str) -> bool:
-    return any(
-        action_fits_resources(info, (resource,))
+    service = pattern_service(resource)
+    representatives = (
+        _fit_representatives(catalogue, pattern)
+        if service is None
+        else _fit_representatives_in(catalogue, pattern, service)
+    )
+    return any(action_fits_resources(info, (resource,)) for info in representatives)
+
+
+@lru_cache(maxsize=4096)
+def _fit_representatives_in(
+    catalogue: ActionCatalogue, pattern: str, service: str
+) -> tuple[ActionInfo, ...]:
+    """:func:`_fit_representatives` less those no ARN of ``service`` can fit: every ARN
+    format of theirs names another service literally (pattern_matches_format's shortcut).
+    `ec2:*` against an S3 ARN then tries no ec2 format at all."""
+    return tuple(
+        info
         for info in _fit_representatives(catalogue, pattern)
+        if not info.resource_types
+        or info.service in SHARED_PREFIXES
+        or any(
+            not resource_type.arn_patterns
+            or any(
+                format_service(arn_format) in (None, service)
+                for arn_format in split_formats(resource_type.arn_patterns)
+            )
+            for resource_type in info.resource_types
+        )
     )
 
 

@@ -14,10 +14,15 @@ from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import RESOURCE_POLICY_ESCALATION, LintFinding, finding
 from bot.iam.lint_redundancy import _cover_regex, glob_covers, lint_redundancy
 from bot.iam.lint_resources import (
+    _format_glob,
     _format_items,
     _format_regex,
     _intersects,
+    _normalise_partition,
     _pattern_items,
+    action_fits_resources,
+    covers_every_resource,
+    pattern_covers_format,
     pattern_matches_format,
 )
 from bot.iam.lint_risk import (
@@ -25,6 +30,12 @@ from bot.iam.lint_risk import (
     _REWRITES_POLICY,
     _listed,
     _resource_policy,
+)
+from bot.iam.linter import (
+    _cover_representatives,
+    _fit_representatives,
+    _may_cover_everything,
+    _pattern_fits_one,
 )
 from bot.iam.policy import parse_policy
 
@@ -154,7 +165,9 @@ def test_redundant_statements_found_by_action_index_are_the_pairwise_ones(statem
 
 # --- resource fit: the service-segment shortcut ------------------------------------------------
 
-_ARN_PART = st.sampled_from(("aws", "*", "s3", "ec2", "", "x", "a?", "${aws:username}", "b*c"))
+_ARN_PART = st.sampled_from(
+    ("aws", "*", "s3", "ec2", "", "x", "a?", "${aws:username}", "b*c", "cloudtrail", "trail/*")
+)
 _FORMATS = (
     "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
     "arn:${Partition}:ec2:${Region}:${Account}:instance/${InstanceId}",
@@ -162,6 +175,7 @@ _FORMATS = (
     "arn:${Partition}:${Service}:${Region}:${Account}:thing",
     "arn:${Other}:ec2:${Region}:${Account}:volume/${VolumeId}",
     "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}",
+    "arn:${Partition}:cloudtrail:${Region}:${Account}:trail/${TrailName}",
 )
 
 
@@ -180,3 +194,99 @@ def test_service_shortcut_answers_as_the_glob_search(parts, head, arn_format) ->
     else:
         expected = _intersects(_pattern_items(pattern), _format_items(arn_format))
     assert pattern_matches_format(pattern, arn_format) is expected, pattern
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    parts=st.lists(_ARN_PART, min_size=1, max_size=7),
+    head=st.sampled_from(("arn", "arn", "*")),
+    arn_format=st.sampled_from(_FORMATS),
+)
+def test_cover_shortcut_answers_as_glob_covers(parts, head, arn_format) -> None:
+    pattern = ":".join((head, *parts))
+    if "${" in pattern:
+        return  # never covers, before any shortcut
+    expected = pattern == "*" or glob_covers(
+        _normalise_partition(pattern), _format_glob(arn_format)
+    )
+    assert pattern_covers_format(pattern, arn_format) is expected, pattern
+
+
+_LINT_ACTIONS = st.sampled_from(
+    (
+        "ec2:*",
+        "s3:*",
+        "s3:Get*",
+        "lambda:*",
+        "iam:PassRole",
+        "kms:*",
+        "elasticloadbalancing:*",
+        "sts:GetCallerIdentity",
+        "cloudtrail:*",
+        "redshift:GetClusterCredentials",
+    )
+)
+_LINT_RESOURCES = st.sampled_from(
+    (
+        "arn:aws:s3:::u1/*",
+        "arn:aws:s3:::*",
+        "arn:*:ec2:*:*:instance/*",
+        "arn:aws:ec2:us-east-1:111122223333:volume/v-1",
+        "arn:aws:lambda:*:*:function:*",
+        "arn:*:cloudtrail:*:*:trail/*",
+        "arn:aws:iam::111122223333:role/*",
+        "arn:aws:*:*:*:*",
+        "arn:aws:kms:*:*:key/*",
+        "arn:aws:elasticloadbalancing:*:*:loadbalancer/*",
+        "arn:aws:redshift:*:*:dbuser:*/*",
+        "arn:aws:s3:::${aws:username}/*",
+        "*",
+    )
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    actions=st.lists(_LINT_ACTIONS, min_size=1, max_size=3, unique=True),
+    resources=st.lists(_LINT_RESOURCES, min_size=1, max_size=3, unique=True),
+)
+def test_resource_fit_filters_by_service_answer_as_every_representative(actions, resources):
+    catalogue = default_catalogue()
+    for pattern in actions:
+        for resource in resources:
+            expected = any(
+                action_fits_resources(info, (resource,))
+                for info in _fit_representatives(catalogue, pattern)
+            )
+            assert _pattern_fits_one(catalogue, pattern, resource) is expected
+    expected_cover = any("*" in r or "?" in r for r in resources) and any(
+        covers_every_resource(info, tuple(resources))
+        for info in _cover_representatives(catalogue, tuple(actions))
+    )
+    assert _may_cover_everything(catalogue, tuple(actions), tuple(resources)) is expected_cover
+
+
+_REALISTIC_PATTERNS = (
+    "arn:*:cloudtrail:*:*:trail/*",
+    "arn:aws:cloudtrail:us-east-1:111122223333:trail/*",
+    "arn:aws:s3:::*",
+    "arn:aws:s3:::*/*",
+    "arn:aws:ec2:*:*:instance/*",
+    "arn:aws:iam::*:role/*",
+    "arn:aws:*:*:*:*",
+    "arn:*:*:*:*:*",
+    "arn:aws:s3:::u1/*",
+)
+
+
+def test_cover_shortcut_on_realistic_patterns() -> None:
+    covered = set()
+    for pattern in _REALISTIC_PATTERNS:
+        for arn_format in _FORMATS:
+            expected = glob_covers(_normalise_partition(pattern), _format_glob(arn_format))
+            assert pattern_covers_format(pattern, arn_format) is expected, (pattern, arn_format)
+            if expected:
+                covered.add((pattern, arn_format))
+    # The examples do cover formats, of their own service and through `*` services.
+    assert ("arn:*:cloudtrail:*:*:trail/*", _FORMATS[-1]) in covered
+    assert ("arn:aws:*:*:*:*", _FORMATS[1]) in covered
