@@ -1,0 +1,372 @@
+"""Account shapes hostile to one code path each: the shapes that once took minutes or gigabytes.
+
+Each builder returns a GAAD document (the output of `aws iam get-account-authorization-details`)
+small enough to generate in a second, large enough that a quadratic path shows: principals x
+roles, statements x statements, statements x catalogue formats. `bench.stress` times the audit on
+each; `--scale` multiplies the principal counts.
+
+What each shape stresses, and what it cost on 2026-12-05 before the fix that followed:
+
+- trust-hub: 500 admin roles trust the account; 10,000 users may assume only their team's
+  roles. Trust chains tried every user on every admin role: 71.7 s, 1.84 GB.
+- passrole-lesser: 10,000 users hold iam:PassRole on `*` and lambda:CreateFunction; 5,000
+  Lambda roles, all less privileged. Every user walked every role: 168.8 s, 7.05 GB.
+- passrole-varied: 5,000 users, 2,000 roles of 1,365 action sets (too many kinds to group);
+  each user's second statement grants 11 service wildcards on its own S3 prefix (resource fit
+  tried every ec2/kms/... format against the S3 ARN): 26 s.
+- long-policies: 200 policies of 300 statements (beyond IAM's size limit; files linted from
+  disk have none). Redundant-statement pairs: 11.8 s.
+- lint-heavy: 1,000 customer policies of 5-40 statements, each user attaching 3: 5.7 s.
+- abac: 10,000 users and 10,000 roles sharing a policy keyed on `${aws:PrincipalTag/team}`
+  (resolved per distinct tag value, not per principal): 2.2 s.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+ACCOUNT_ID = "123456789012"
+_CREATED = "2024-01-01T00:00:00Z"
+_ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+Document = dict[str, Any]
+
+
+def _doc(*statements: Document) -> Document:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def _user(index: int, *, inline: list[Document] = (), attached: list[str] = ()) -> Document:  # type: ignore[assignment]
+    return {
+        "UserName": f"u{index}",
+        "UserId": f"AIDA{index:016d}",
+        "Arn": f"arn:aws:iam::{ACCOUNT_ID}:user/u{index}",
+        "Path": "/",
+        "CreateDate": _CREATED,
+        "GroupList": [],
+        "AttachedManagedPolicies": [
+            {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached
+        ],
+        "Tags": [],
+        "UserPolicyList": [
+            {"PolicyName": f"p{k}", "PolicyDocument": d} for k, d in enumerate(inline)
+        ],
+    }
+
+
+def _role(
+    name: str,
+    trust: Document,
+    *,
+    inline: list[Document] = (),
+    attached: list[str] = (),  # type: ignore[assignment]
+) -> Document:
+    return {
+        "RoleName": name,
+        "RoleId": "AROA" + name.upper().replace("-", "")[:16],
+        "Arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+        "Path": "/",
+        "CreateDate": _CREATED,
+        "AssumeRolePolicyDocument": trust,
+        "InstanceProfileList": [],
+        "RolePolicyList": [
+            {"PolicyName": f"p{k}", "PolicyDocument": d} for k, d in enumerate(inline)
+        ],
+        "AttachedManagedPolicies": [
+            {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached
+        ],
+        "Tags": [],
+        "RoleLastUsed": {},
+    }
+
+
+def _managed(name: str, document: Document, *, arn: str | None = None) -> Document:
+    return {
+        "PolicyName": name,
+        "PolicyId": "ANPA" + name.upper().replace("-", "")[:16],
+        "Arn": arn or f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}",
+        "Path": "/",
+        "DefaultVersionId": "v1",
+        "AttachmentCount": 1,
+        "IsAttachable": True,
+        "CreateDate": _CREATED,
+        "UpdateDate": _CREATED,
+        "PolicyVersionList": [
+            {
+                "Document": document,
+                "VersionId": "v1",
+                "IsDefaultVersion": True,
+                "CreateDate": _CREATED,
+            }
+        ],
+    }
+
+
+def _service_trust(service: str) -> Document:
+    return _doc({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+def _gaad(users=(), roles=(), policies=(), groups=()) -> Document:  # type: ignore[no-untyped-def]
+    return {
+        "UserDetailList": list(users),
+        "GroupDetailList": list(groups),
+        "RoleDetailList": list(roles),
+        "Policies": list(policies),
+    }
+
+
+def trust_hub(scale: float, rng: random.Random) -> Document:
+    admin = _managed(
+        "AdministratorAccess",
+        _doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+        arn=_ADMIN_ARN,
+    )
+    root_trust = _doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    roles = [_role(f"admin{j}", root_trust, attached=[_ADMIN_ARN]) for j in range(int(500 * scale))]
+    users = [
+        _user(
+            i,
+            inline=[
+                _doc(
+                    {
+                        "Effect": "Allow",
+                        "Action": "sts:AssumeRole",
+                        "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/team{i % 50}-*",
+                    }
+                )
+            ],
+        )
+        for i in range(int(10_000 * scale))
+    ]
+    return _gaad(users, roles, [admin])
+
+
+def passrole_lesser(scale: float, rng: random.Random) -> Document:
+    roles = [
+        _role(
+            f"fn{j}",
+            _service_trust("lambda.amazonaws.com"),
+            inline=[
+                _doc(
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetObject"],
+                        "Resource": f"arn:aws:s3:::b{j}/*",
+                    }
+                )
+            ],
+        )
+        for j in range(int(5_000 * scale))
+    ]
+    users = [
+        _user(
+            i,
+            inline=[
+                _doc(
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "iam:PassRole",
+                            "lambda:CreateFunction",
+                            "lambda:InvokeFunction",
+                        ],
+                        "Resource": "*",
+                    },
+                    {"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::u{i}/*"},
+                )
+            ],
+        )
+        for i in range(int(10_000 * scale))
+    ]
+    return _gaad(users, roles)
+
+
+_ROLE_ACTIONS = (
+    "s3:GetObject", "s3:PutObject", "s3:ListBucket", "dynamodb:GetItem", "dynamodb:Query",
+    "sqs:SendMessage", "kms:Decrypt", "logs:PutLogEvents", "sns:Publish", "ssm:GetParameter",
+    "ec2:DescribeInstances", "lambda:InvokeFunction", "xray:PutTraceSegments",
+    "cloudwatch:PutMetricData", "secretsmanager:GetSecretValue",
+)  # fmt: skip
+_USER_WILDCARDS = (
+    "s3:*", "dynamodb:*", "sqs:*", "kms:*", "logs:*", "sns:*", "ssm:*", "ec2:*", "xray:*",
+    "cloudwatch:*", "secretsmanager:*",
+)  # fmt: skip
+
+
+def passrole_varied(scale: float, rng: random.Random) -> Document:
+    roles = [
+        _role(
+            f"fn{j}",
+            _service_trust("lambda.amazonaws.com"),
+            inline=[
+                _doc({"Effect": "Allow", "Action": rng.sample(_ROLE_ACTIONS, 4), "Resource": "*"})
+            ],
+        )
+        for j in range(int(2_000 * scale))
+    ]
+    users = [
+        _user(
+            i,
+            inline=[
+                _doc(
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "iam:PassRole",
+                            "lambda:CreateFunction",
+                            "lambda:InvokeFunction",
+                        ],
+                        "Resource": "*",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": list(_USER_WILDCARDS),
+                        "Resource": f"arn:aws:s3:::u{i}/*",
+                    },
+                )
+            ],
+        )
+        for i in range(int(5_000 * scale))
+    ]
+    return _gaad(users, roles)
+
+
+_LINT_ACTIONS = (
+    "s3:GetObject", "s3:PutObject", "s3:ListBucket", "dynamodb:GetItem", "dynamodb:Query",
+    "sqs:SendMessage", "kms:Decrypt", "kms:Encrypt", "logs:PutLogEvents", "ec2:Describe*",
+    "lambda:InvokeFunction", "sns:Publish", "secretsmanager:GetSecretValue", "ssm:GetParameter",
+    "iam:PassRole", "s3:*", "ec2:*Instance*",
+)  # fmt: skip
+
+
+def _long_policy(k: int, statements: int, rng: random.Random) -> Document:
+    found = []
+    for n in range(statements):
+        actions = rng.sample(_LINT_ACTIONS, rng.randint(1, 4))
+        service = actions[0].split(":")[0]
+        resource = rng.choice(
+            (
+                "*",
+                f"arn:aws:s3:::bk{k}-{n}/*",
+                f"arn:aws:{service}:us-east-1:{ACCOUNT_ID}:x{n}",
+                f"arn:aws:iam::{ACCOUNT_ID}:role/r{n}-*",
+                f"arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table/t{n}",
+            )
+        )
+        statement = {
+            "Sid": f"S{n}",
+            "Effect": rng.choice(["Allow"] * 5 + ["Deny"]),
+            "Action": actions,
+            "Resource": resource,
+        }
+        if rng.random() < 0.2:
+            statement["Condition"] = {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
+        found.append(statement)
+    return _doc(*found)
+
+
+def long_policies(scale: float, rng: random.Random) -> Document:
+    policies = [_managed(f"long{k}", _long_policy(k, 300, rng)) for k in range(int(200 * scale))]
+    arns = [p["Arn"] for p in policies]
+    users = [_user(i, attached=rng.sample(arns, 3)) for i in range(int(2_000 * scale))]
+    return _gaad(users, (), policies)
+
+
+def lint_heavy(scale: float, rng: random.Random) -> Document:
+    policies = [
+        _managed(f"p{k}", _long_policy(k, rng.randint(5, 40), rng))
+        for k in range(int(1_000 * scale))
+    ]
+    arns = [p["Arn"] for p in policies]
+    users = [_user(i, attached=rng.sample(arns, 3)) for i in range(int(1_000 * scale))]
+    return _gaad(users, (), policies)
+
+
+def abac(scale: float, rng: random.Random) -> Document:
+    teams = [f"t{k}" for k in range(50)]
+    tagged = _managed(
+        "abac",
+        _doc(
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "ec2:StartInstances",
+                    "ec2:StopInstances",
+                    "iam:PassRole",
+                    "s3:GetObject",
+                ],
+                "Resource": [
+                    "arn:aws:s3:::${aws:PrincipalTag/team}/*",
+                    "arn:aws:ec2:*:*:instance/*",
+                    f"arn:aws:iam::{ACCOUNT_ID}:role/${{aws:PrincipalTag/team}}-*",
+                ],
+                "Condition": {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": "iam:CreateAccessKey",
+                "Resource": f"arn:aws:iam::{ACCOUNT_ID}:user/${{aws:username}}",
+            },
+            {
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalTag/env": "prod"}},
+            },
+        ),
+    )
+    ops = _managed(
+        "ops",
+        _doc(
+            {
+                "Effect": "Allow",
+                "Action": ["lambda:*", "iam:PassRole"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalTag/ops": "yes"}},
+            }
+        ),
+    )
+    users = []
+    for i in range(int(10_000 * scale)):
+        user = _user(i, attached=[tagged["Arn"], ops["Arn"]] if i % 3 == 0 else [tagged["Arn"]])
+        user["Tags"] = [
+            {"Key": "team", "Value": rng.choice(teams)},
+            {"Key": "env", "Value": rng.choice(["prod", "dev"])},
+            *([{"Key": "ops", "Value": "yes"}] if i % 7 == 0 else []),
+        ]
+        users.append(user)
+    roles = []
+    for j in range(int(10_000 * scale)):
+        role = _role(
+            f"{rng.choice(teams)}-r{j}",
+            _service_trust("lambda.amazonaws.com"),
+            attached=[tagged["Arn"]],
+        )
+        role["Tags"] = [
+            {"Key": "team", "Value": rng.choice(teams)},
+            {"Key": "env", "Value": "prod"},
+        ]
+        roles.append(role)
+    return _gaad(users, roles, [tagged, ops])
+
+
+SHAPES: dict[str, Callable[[float, random.Random], Document]] = {
+    "trust-hub": trust_hub,
+    "passrole-lesser": passrole_lesser,
+    "passrole-varied": passrole_varied,
+    "long-policies": long_policies,
+    "lint-heavy": lint_heavy,
+    "abac": abac,
+}
+
+
+def build(shape: str, *, scale: float = 1.0, seed: int = 0) -> Document:
+    """The GAAD of one shape (deterministic for a seed)."""
+    return SHAPES[shape](scale, random.Random(seed))
