@@ -33,6 +33,10 @@ _ADMIN_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 Document = dict[str, Any]
 
 
+def _count(full: int, scale: float) -> int:
+    return max(1, int(full * scale))
+
+
 def _doc(*statements: Document) -> Document:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
@@ -129,7 +133,9 @@ def trust_hub(scale: float, rng: random.Random) -> Document:
             "Action": "sts:AssumeRole",
         }
     )
-    roles = [_role(f"admin{j}", root_trust, attached=[_ADMIN_ARN]) for j in range(int(500 * scale))]
+    roles = [
+        _role(f"admin{j}", root_trust, attached=[_ADMIN_ARN]) for j in range(_count(500, scale))
+    ]
     users = [
         _user(
             i,
@@ -143,7 +149,7 @@ def trust_hub(scale: float, rng: random.Random) -> Document:
                 )
             ],
         )
-        for i in range(int(10_000 * scale))
+        for i in range(_count(10_000, scale))
     ]
     return _gaad(users, roles, [admin])
 
@@ -163,7 +169,7 @@ def passrole_lesser(scale: float, rng: random.Random) -> Document:
                 )
             ],
         )
-        for j in range(int(5_000 * scale))
+        for j in range(_count(5_000, scale))
     ]
     users = [
         _user(
@@ -183,7 +189,7 @@ def passrole_lesser(scale: float, rng: random.Random) -> Document:
                 )
             ],
         )
-        for i in range(int(10_000 * scale))
+        for i in range(_count(10_000, scale))
     ]
     return _gaad(users, roles)
 
@@ -209,7 +215,7 @@ def passrole_varied(scale: float, rng: random.Random) -> Document:
                 _doc({"Effect": "Allow", "Action": rng.sample(_ROLE_ACTIONS, 4), "Resource": "*"})
             ],
         )
-        for j in range(int(2_000 * scale))
+        for j in range(_count(2_000, scale))
     ]
     users = [
         _user(
@@ -233,7 +239,7 @@ def passrole_varied(scale: float, rng: random.Random) -> Document:
                 )
             ],
         )
-        for i in range(int(5_000 * scale))
+        for i in range(_count(5_000, scale))
     ]
     return _gaad(users, roles)
 
@@ -273,19 +279,23 @@ def _long_policy(k: int, statements: int, rng: random.Random) -> Document:
 
 
 def long_policies(scale: float, rng: random.Random) -> Document:
-    policies = [_managed(f"long{k}", _long_policy(k, 300, rng)) for k in range(int(200 * scale))]
+    policies = [_managed(f"long{k}", _long_policy(k, 300, rng)) for k in range(_count(200, scale))]
     arns = [p["Arn"] for p in policies]
-    users = [_user(i, attached=rng.sample(arns, 3)) for i in range(int(2_000 * scale))]
+    users = [
+        _user(i, attached=rng.sample(arns, min(3, len(arns)))) for i in range(_count(2_000, scale))
+    ]
     return _gaad(users, (), policies)
 
 
 def lint_heavy(scale: float, rng: random.Random) -> Document:
     policies = [
         _managed(f"p{k}", _long_policy(k, rng.randint(5, 40), rng))
-        for k in range(int(1_000 * scale))
+        for k in range(_count(1_000, scale))
     ]
     arns = [p["Arn"] for p in policies]
-    users = [_user(i, attached=rng.sample(arns, 3)) for i in range(int(1_000 * scale))]
+    users = [
+        _user(i, attached=rng.sample(arns, min(3, len(arns)))) for i in range(_count(1_000, scale))
+    ]
     return _gaad(users, (), policies)
 
 
@@ -334,7 +344,7 @@ def abac(scale: float, rng: random.Random) -> Document:
         ),
     )
     users = []
-    for i in range(int(10_000 * scale)):
+    for i in range(_count(10_000, scale)):
         user = _user(i, attached=[tagged["Arn"], ops["Arn"]] if i % 3 == 0 else [tagged["Arn"]])
         user["Tags"] = [
             {"Key": "team", "Value": rng.choice(teams)},
@@ -343,7 +353,7 @@ def abac(scale: float, rng: random.Random) -> Document:
         ]
         users.append(user)
     roles = []
-    for j in range(int(10_000 * scale)):
+    for j in range(_count(10_000, scale)):
         role = _role(
             f"{rng.choice(teams)}-r{j}",
             _service_trust("lambda.amazonaws.com"),

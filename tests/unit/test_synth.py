@@ -25,8 +25,11 @@ from bench.audit_bench import (
     render_table,
     summarise,
 )
+from bench.stress_shapes import SHAPES as STRESS_SHAPES
+from bench.stress_shapes import build as build_stress
 from bench.synth import AWS_MANAGED, CREDENTIAL_REPORT_COLUMNS, generate_account, main
 from bot.audit.credential_report import REPORT_COLUMNS, parse_credential_report
+from bot.audit.engine import run_audit
 from bot.audit.gaad import snapshot_from_gaad
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -590,3 +593,18 @@ def test_compare_reports_ignores_timestamps_and_names_differences(tmp_path: Path
     assert compare([str(tmp_path / "a.json"), str(tmp_path / "c.json")]) == 1
     (tmp_path / "bad.json").write_text("{not json")
     assert compare([str(tmp_path / "a.json"), str(tmp_path / "bad.json")]) == 2
+
+
+# --- bench.stress_shapes ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", sorted(STRESS_SHAPES))
+def test_stress_shapes_are_gaads_that_audit_cleanly(shape: str) -> None:
+    gaad = build_stress(shape, scale=0.01)
+    assert build_stress(shape, scale=0.01) == gaad  # deterministic for a seed
+    now = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    snapshot = snapshot_from_gaad(gaad, now=now)
+    assert snapshot.users or snapshot.roles
+    report = run_audit(snapshot, now=now)
+    assert report.errors == ()
+    assert report.findings
