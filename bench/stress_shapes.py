@@ -9,6 +9,9 @@ What each shape stresses, and what it cost on 2026-12-05 before the fix that fol
 
 - trust-hub: 500 admin roles trust the account; 10,000 users may assume only their team's
   roles. Trust chains tried every user on every admin role: 71.7 s, 1.84 GB.
+- trust-guarded: 100 admin roles trust the account only for callers tagged breakglass=yes, which
+  none of the 5,000 users (all allowed sts:AssumeRole on `*`) is. Every (user, role) pair asked
+  the identity policies although the trust had already said no: 5.2 s.
 - passrole-lesser: 10,000 users hold iam:PassRole on `*` and lambda:CreateFunction; 5,000
   Lambda roles, all less privileged. Every user walked every role: 168.8 s, 7.05 GB.
 - passrole-varied: 5,000 users, 2,000 roles of 1,365 action sets (too many kinds to group);
@@ -150,6 +153,40 @@ def trust_hub(scale: float, rng: random.Random) -> Document:
             ],
         )
         for i in range(_count(10_000, scale))
+    ]
+    return _gaad(users, roles, [admin])
+
+
+def trust_guarded(scale: float, rng: random.Random) -> Document:
+    admin = _managed(
+        "AdministratorAccess",
+        _doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+        arn=_ADMIN_ARN,
+    )
+    guarded = _doc(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalTag/breakglass": "yes"}},
+        }
+    )
+    roles = [_role(f"admin{j}", guarded, attached=[_ADMIN_ARN]) for j in range(_count(100, scale))]
+    users = [
+        _user(
+            i,
+            inline=[
+                _doc(
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::u{i}/*",
+                    },
+                )
+            ],
+        )
+        for i in range(_count(5_000, scale))
     ]
     return _gaad(users, roles, [admin])
 
@@ -369,6 +406,7 @@ def abac(scale: float, rng: random.Random) -> Document:
 
 SHAPES: dict[str, Callable[[float, random.Random], Document]] = {
     "trust-hub": trust_hub,
+    "trust-guarded": trust_guarded,
     "passrole-lesser": passrole_lesser,
     "passrole-varied": passrole_varied,
     "long-policies": long_policies,

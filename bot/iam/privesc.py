@@ -858,9 +858,12 @@ def session_arn(perms: EffectivePermissions) -> str:
 
 def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) -> Access | None:
     """Whether the principal can call sts:AssumeRole on the role; the identity-side grant if any."""
-    trust_source = PolicySource(
-        f"{role.arn} trust policy", "trust", "role", role.trust_policy, f"trust:{role.arn}"
-    )
+    sources = index.memo.setdefault("trust_sources", {})  # one source per role, not per caller
+    trust_source = sources.get(role.arn)
+    if trust_source is None or trust_source.document is not role.trust_policy:
+        trust_source = sources[role.arn] = PolicySource(
+            f"{role.arn} trust policy", "trust", "role", role.trust_policy, f"trust:{role.arn}"
+        )
     # Resolved once per role and per value of the facts its conditions name (usually none).
     trust = index.resolved_policy(trust_source, perms.facts, perms.principal)
     if trust.error:
@@ -886,6 +889,8 @@ def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) 
             via_account = True
         else:
             direct.append((via, Grant(trust_source.label(), statement.label, "Allow")))
+    if not direct and not via_account:
+        return None  # the trust lets the caller in by no statement: no identity question
     if perms.denied_by(_ASSUME_ROLE, role.arn):
         return None
     identity = perms.decide(_ASSUME_ROLE, role.arn)
