@@ -1127,6 +1127,11 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             self._plain[source] = resolved
         return resolved
 
+    def referenced_keys(self, source: PolicySource) -> tuple[str, ...]:
+        """The condition keys and policy variables the source's document references
+        (lower-case, sorted), once per document."""
+        return self._keys_known(source)[0]
+
     def _keys_known(self, source: PolicySource) -> tuple[tuple[str, ...], bool]:
         """The condition keys and variables the source's document references (sorted), and
         whether one names the principal itself; once per document."""

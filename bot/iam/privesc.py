@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import functools
 import heapq
-import json
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -182,7 +181,6 @@ class TargetFinder:
         self._richer: dict[tuple[Any, Any], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
         self._covered: dict[frozenset[str], frozenset[str]] = {}
-        self._mentions: dict[str, bool] = {}
         self._ordered: dict[tuple[frozenset[str], int], tuple[tuple[str, ...], ...]] = {}
         self._positions: dict[int, tuple[tuple[str, ...], dict[str, int]]] = {}
         self._kinds: dict[int, tuple[tuple[str, ...], Any]] = {}
@@ -232,16 +230,10 @@ class TargetFinder:
         return found
 
     def mentions_passed_to_service(self, perms: EffectivePermissions) -> bool:
-        """Whether a policy of the principal has an iam:PassedToService condition."""
-        for source in perms.sources:
-            key = source.key or document_key(source.document)
-            found = self._mentions.get(key)
-            if found is None:
-                text = json.dumps(source.document, default=str).lower()
-                found = self._mentions[key] = "iam:passedtoservice" in text
-            if found:
-                return True
-        return False
+        """Whether a policy of the principal has an iam:PassedToService condition (from the
+        keys the index found in each document while resolving it: no second reading)."""
+        keys_of = self.index.referenced_keys
+        return any("iam:passedtoservice" in keys_of(source) for source in perms.sources)
 
     def _trusted_services(self, arn: str, role: Role) -> frozenset[str]:
         """The service (and federated) principals the role's trust policy lets in, once per
@@ -288,19 +280,11 @@ class TargetFinder:
         kinds' roles are walked: 10,000 holders of PassRole on `*` facing 5,000 lesser roles
         no longer walk them all."""
         kinds, any_admin, every = self._kinds_in(targets)
-        if not any_admin and (
-            holder.is_admin_equivalent or not self._patterns_richer(every, holder)
-        ):
-            return iter(())  # the holder's Allows cover every target's: none is richer
         covered = self._covered_roles(asker, "iam:PassRole")
         if len(covered) * 4 < len(targets):
             kinds = None  # a narrow grant (a few roles): its roles are walked, one by one
         if kinds is None:
-            return (
-                arn
-                for arn in self.matching_roles(asker, "iam:PassRole", targets)
-                if self.more_privileged(arn, holder)
-            )
+            return self._walk_richer(asker, holder, targets, None if any_admin else every)
         index = self.index
 
         def richer(kind: tuple[bool, frozenset[str]]) -> bool:
@@ -314,6 +298,31 @@ class TargetFinder:
             for position in _positions_of_kinds(kinds, richer)
             if targets[position] in covered and index[targets[position]].view is not holder.view
         )
+
+    def _walk_richer(
+        self,
+        asker: EffectivePermissions,
+        holder: EffectivePermissions,
+        targets: tuple[str, ...],
+        every: frozenset[str] | None,
+    ) -> Iterator[str]:
+        """Role by role. After _FEW_KINDS roles in a row that are not richer, and when no
+        target is admin-equivalent (``every``: the union of the targets' Allow patterns), one
+        look at whether any target could be richer at all: when the holder's Allows cover
+        every pattern, the walk stops instead of trying each of thousands of roles."""
+        misses = 0
+        for arn in self.matching_roles(asker, "iam:PassRole", targets):
+            if self.more_privileged(arn, holder):
+                misses = 0
+                yield arn
+                continue
+            misses += 1
+            if (
+                misses == _FEW_KINDS
+                and every is not None
+                and (holder.is_admin_equivalent or not self._patterns_richer(every, holder))
+            ):
+                return
 
     def _kinds_in(
         self, targets: tuple[str, ...]

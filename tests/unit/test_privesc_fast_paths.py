@@ -5,6 +5,7 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from unittest.mock import patch
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ from bot.iam.privesc_methods import all_method_actions
 from tests.factories import (
     ACCOUNT_ID,
     NOW,
+    allow,
     inline,
     policy_document,
     role,
@@ -256,3 +258,27 @@ def test_richer_passable_roles_are_the_role_by_role_walk(snap) -> None:
                 if finder.more_privileged(role, holder)
             ]
             assert list(finder.richer_passable(holder, holder, targets)) == reference
+
+
+@pytest.mark.parametrize("last_is_richer", [False, True])
+def test_many_kinds_of_lesser_roles_stop_the_walk_unless_one_is_richer(last_is_richer) -> None:
+    """130 roles of 130 action sets (too many kinds to group): after 64 lesser roles in a row
+    the walk asks whether any target could be richer, and goes on only if one could."""
+    roles = [
+        role(f"r{i:03d}", inline_policies=[inline("p", allow(f"s3:Get{i}*"))]) for i in range(130)
+    ]
+    if last_is_richer:
+        roles[-1] = role("r999", inline_policies=[inline("p", allow("ec2:RunInstances"))])
+    holder = user("holder", inline_policies=[inline("p", allow(["iam:PassRole", "s3:*"]))])
+    index = PermissionIndex(snapshot(users=[holder], roles=roles), NOW)
+    finder = target_finder(index)
+    perms = index[holder.arn]
+    targets = finder.pass_targets(())
+    assert finder._kinds_in(targets)[0] is None  # the role-by-role walk
+    reference = [
+        arn
+        for arn in finder.matching_roles(perms, "iam:PassRole", targets)
+        if finder.more_privileged(arn, perms)
+    ]
+    assert list(finder.richer_passable(perms, perms, targets)) == reference
+    assert reference == ([role_arn("r999")] if last_is_richer else [])
