@@ -137,6 +137,9 @@ def lint_policy(
 # (see `_statement_key`): policies repeat statements (the same S3 or logs grant in many inline
 # policies, at any position), so an audit lints each distinct statement once. Bounded: oldest
 # first out. Holds (the index the findings were made for, the findings).
+# Caches keyed by an action pattern: enough for the whole catalogue (22,000 actions), so a
+# policy set naming thousands of distinct actions does not evict and recompute them.
+_PER_ACTION = 32768
 _STATEMENT_CACHE_SIZE = 32768
 _statement_cache: dict[Hashable, tuple[int, tuple[LintFinding, ...]]] = {}
 
@@ -422,7 +425,7 @@ def _misfits(
     return tuple(misfits)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_PER_ACTION)
 def _what_it_acts_on(catalogue: ActionCatalogue, pattern: str) -> tuple[str, str, tuple[str, ...]]:
     """(action or pattern, what it acts on, its resource types) for a misfit's message: the
     pattern's alone, so one copy serves every statement it misfits (thousands, in a large
@@ -583,12 +586,25 @@ def _pattern_fits(catalogue: ActionCatalogue, pattern: str, resources: tuple[str
             action_fits_resources(info, resources)
             for info in _fit_representatives(catalogue, pattern)
         )
-    return any(_pattern_fits_one(catalogue, pattern, resource) for resource in resources)
+    for resource in resources:
+        service = _service_of(resource)
+        # No action of the pattern acts on this resource's service: no pair worth caching
+        # (300 listed actions against 5 ARNs, most of other services, is 1,500 pairs).
+        if service is not None and not _fit_representatives_in(catalogue, pattern, service):
+            continue
+        if _pattern_fits_one(catalogue, pattern, resource):
+            return True
+    return False
+
+
+@lru_cache(maxsize=65536)
+def _service_of(resource: str) -> str | None:
+    return pattern_service(resource)
 
 
 @lru_cache(maxsize=65536)
 def _pattern_fits_one(catalogue: ActionCatalogue, pattern: str, resource: str) -> bool:
-    service = pattern_service(resource)
+    service = _service_of(resource)
     representatives = (
         _fit_representatives(catalogue, pattern)
         if service is None
@@ -597,7 +613,7 @@ def _pattern_fits_one(catalogue: ActionCatalogue, pattern: str, resource: str) -
     return any(action_fits_resources(info, (resource,)) for info in representatives)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_PER_ACTION)
 def _fit_representatives_in(
     catalogue: ActionCatalogue, pattern: str, service: str
 ) -> tuple[ActionInfo, ...]:
@@ -620,7 +636,7 @@ def _fit_representatives_in(
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=_PER_ACTION)
 def _fit_representatives(catalogue: ActionCatalogue, pattern: str) -> tuple[ActionInfo, ...]:
     """One action per distinct answer-deciding shape among those a pattern expands to:
     `action_fits_resources` reads only an action's resource types' ARN formats and whether
