@@ -226,6 +226,12 @@ class CompiledPolicy:
     # Actions a statement holding a policy variable (or a condition) matches: only for those
     # do principals with the same statements get different answers (see ResolvedPolicy.canonical).
     varying: int = 0
+    # Actions an unconditional Deny on every resource (`*`) matches: denied whatever the
+    # resource, so a search for an allowed one can stop before the first.
+    deny_all: int = 0
+
+    def denies_everywhere(self, position: int) -> bool:
+        return bool(self.deny_all >> position & 1) if self.deny_all else False
 
     def varies(self, position: int) -> bool:
         return bool(self.varying >> position & 1) if self.varying else False
@@ -270,11 +276,13 @@ class CompiledPolicy:
 
 def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) -> CompiledPolicy:
     """Compile resolved statements (no conditions left) into bitsets over ``space``."""
-    allow = deny = scoped = star_allow = star_deny = unknown = varying = 0
+    allow = deny = scoped = star_allow = star_deny = unknown = varying = deny_all = 0
     for statement in statements:
         actions = space.statement_mask(statement)
         if not actions:
             continue
+        if statement.effect == "Deny" and not statement.conditions and _every_resource(statement):
+            deny_all |= actions
         if statement.conditions or _names_variable(statement):
             varying |= actions
         if statement.effect == "Allow":
@@ -316,6 +324,14 @@ def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) ->
         hot_star_denied=star_denied & hot,
         hot_star_unknown=unknown & hot,
         varying=keep(varying),
+        deny_all=keep(deny_all),
+    )
+
+
+def _every_resource(statement: Statement) -> bool:
+    """Whether the statement's Resource has a pattern of `*` alone (it matches any ARN)."""
+    return statement.resources is not None and any(
+        pattern and not pattern.strip("*") for pattern in statement.resources
     )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.compiled import ActionSpace, CompiledPolicy
+from bot.iam.fixed_rules import ALWAYS_ALLOWED
 from bot.iam.matching import action_matcher, arn_matcher
 from bot.iam.policy import Policy
 from bot.iam.privesc_methods import all_method_actions
@@ -342,6 +343,8 @@ class PolicySetView:
         if position is None:
             return _first_allowed(self, action, resources)
         independent = self.resource_independent(action)
+        if not independent and self._denied_everywhere(lowered, position):
+            return None  # an unconditional Deny on `*`: no resource to try
         name = space.names[position]  # type: ignore[union-attr]
         decisions = self._decisions
         for resource in resources:
@@ -354,6 +357,17 @@ class PolicySetView:
             if independent:
                 return None  # every resource gets the same answer
         return None
+
+    def _denied_everywhere(self, lowered: str, position: int) -> bool:
+        """Whether a policy of the set denies the action on every resource, unconditionally
+        (then a walk over thousands of candidate roles ends before the first). Actions AWS
+        lets every caller make whatever the policies say are never so."""
+        if lowered in ALWAYS_ALLOWED:
+            return False
+        identity, boundary = self._compiled()
+        return any(c.denies_everywhere(position) for c in identity) or (
+            boundary is not None and boundary.denies_everywhere(position)
+        )
 
     def _projection(self, position: int) -> PolicySetView:
         """:meth:`for_action` for an action's position in the action space."""

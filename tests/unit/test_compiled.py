@@ -197,6 +197,12 @@ def _assert_decisions_match(perms, without_mfa: bool) -> None:
         perms = perms.with_facts({"aws:MultiFactorAuthPresent": ["false"]})
     evaluator = _reference(perms)
     for action in ACTIONS:
+        # The first resource allowed, as an escalation search asks (before any decide()).
+        first = next(
+            (r for r in ASKED if _ref_decision(evaluator, perms, action, r) == "allowed"), None
+        )
+        found = perms.allowed_on_any(action, ASKED)
+        assert (found.resource if found else None) == first, (action, first)
         for resource in ASKED:
             expected = _ref_decision(evaluator, perms, action, resource)
             access = perms.decide(action, resource)
