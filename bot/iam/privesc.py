@@ -382,6 +382,10 @@ class TargetFinder:
         self, perms: EffectivePermissions, action: str
     ) -> tuple[frozenset[str], frozenset[str]]:
         lowered = action.lower()
+        memo_key = ("covered_by", lowered)
+        found = perms.view.memo.get(memo_key)  # the set's answer: asked once per method
+        if found is not None:
+            return found
         patterns = frozenset(
             pattern for policy in perms.view.identity for pattern in policy.allow_literals(lowered)
         )
@@ -391,7 +395,8 @@ class TargetFinder:
         if covered is None:
             covered = frozenset(self._matching(perms, action, self.passable_roles))
             self._covered[patterns] = covered
-        return patterns, covered
+        found = perms.view.memo[memo_key] = (patterns, covered)
+        return found
 
     def _positions_in(self, targets: tuple[str, ...]) -> dict[str, int]:
         cached = self._positions.get(id(targets))
