@@ -123,19 +123,28 @@ def _gaad(users=(), roles=(), policies=(), groups=()) -> Document:  # type: igno
     }
 
 
-def trust_hub(scale: float, rng: random.Random) -> Document:
-    admin = _managed(
+def _administrator_access() -> Document:
+    return _managed(
         "AdministratorAccess",
         _doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
         arn=_ADMIN_ARN,
     )
-    root_trust = _doc(
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-            "Action": "sts:AssumeRole",
-        }
-    )
+
+
+def _account_trust(**condition: Any) -> Document:
+    """A trust letting in the account (its root), under ``condition`` if given."""
+    statement: Document = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+        "Action": "sts:AssumeRole",
+    }
+    if condition:
+        statement["Condition"] = condition
+    return _doc(statement)
+
+
+def trust_hub(scale: float, rng: random.Random) -> Document:
+    root_trust = _account_trust()
     roles = [
         _role(f"admin{j}", root_trust, attached=[_ADMIN_ARN]) for j in range(_count(500, scale))
     ]
@@ -154,23 +163,11 @@ def trust_hub(scale: float, rng: random.Random) -> Document:
         )
         for i in range(_count(10_000, scale))
     ]
-    return _gaad(users, roles, [admin])
+    return _gaad(users, roles, [_administrator_access()])
 
 
 def trust_guarded(scale: float, rng: random.Random) -> Document:
-    admin = _managed(
-        "AdministratorAccess",
-        _doc({"Effect": "Allow", "Action": "*", "Resource": "*"}),
-        arn=_ADMIN_ARN,
-    )
-    guarded = _doc(
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:PrincipalTag/breakglass": "yes"}},
-        }
-    )
+    guarded = _account_trust(StringEquals={"aws:PrincipalTag/breakglass": "yes"})
     roles = [_role(f"admin{j}", guarded, attached=[_ADMIN_ARN]) for j in range(_count(100, scale))]
     users = [
         _user(
@@ -188,7 +185,19 @@ def trust_guarded(scale: float, rng: random.Random) -> Document:
         )
         for i in range(_count(5_000, scale))
     ]
-    return _gaad(users, roles, [admin])
+    return _gaad(users, roles, [_administrator_access()])
+
+
+def _deployer(index: int, own_actions: str | list[str]) -> Document:
+    """A user who may create Lambda functions and pass them any role, and use ``own_actions``
+    on its own S3 prefix."""
+    deploy = {
+        "Effect": "Allow",
+        "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+        "Resource": "*",
+    }
+    own = {"Effect": "Allow", "Action": own_actions, "Resource": f"arn:aws:s3:::u{index}/*"}
+    return _user(index, inline=[_doc(deploy, own)])
 
 
 def passrole_lesser(scale: float, rng: random.Random) -> Document:
@@ -208,26 +217,7 @@ def passrole_lesser(scale: float, rng: random.Random) -> Document:
         )
         for j in range(_count(5_000, scale))
     ]
-    users = [
-        _user(
-            i,
-            inline=[
-                _doc(
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "iam:PassRole",
-                            "lambda:CreateFunction",
-                            "lambda:InvokeFunction",
-                        ],
-                        "Resource": "*",
-                    },
-                    {"Effect": "Allow", "Action": "s3:*", "Resource": f"arn:aws:s3:::u{i}/*"},
-                )
-            ],
-        )
-        for i in range(_count(10_000, scale))
-    ]
+    users = [_deployer(i, "s3:*") for i in range(_count(10_000, scale))]
     return _gaad(users, roles)
 
 
@@ -254,30 +244,7 @@ def passrole_varied(scale: float, rng: random.Random) -> Document:
         )
         for j in range(_count(2_000, scale))
     ]
-    users = [
-        _user(
-            i,
-            inline=[
-                _doc(
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "iam:PassRole",
-                            "lambda:CreateFunction",
-                            "lambda:InvokeFunction",
-                        ],
-                        "Resource": "*",
-                    },
-                    {
-                        "Effect": "Allow",
-                        "Action": list(_USER_WILDCARDS),
-                        "Resource": f"arn:aws:s3:::u{i}/*",
-                    },
-                )
-            ],
-        )
-        for i in range(_count(5_000, scale))
-    ]
+    users = [_deployer(i, list(_USER_WILDCARDS)) for i in range(_count(5_000, scale))]
     return _gaad(users, roles)
 
 
