@@ -1002,7 +1002,9 @@ def _possible_assumers(
     return list(dict.fromkeys(named + (account_wide if broad else [])))
 
 
-_FEW_KINDS = 64  # TargetFinder.richer_passable walks roles by kind up to this many kinds
+# TargetFinder.richer_passable groups roles by kind up to this many kinds (or an eighth of the
+# targets); past that, the role-by-role walk looks at the whole after this many lesser roles.
+_FEW_KINDS = 64
 
 
 def _positions_of_kinds(
