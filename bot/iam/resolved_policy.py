@@ -182,7 +182,11 @@ class ResolvedPolicy:
         # Conditions are resolved below, so the request context only serves policy variables;
         # keeping just the keys they name spares the evaluator normalising the rest every call.
         parsed, self.error, variables = parse_source(source, parsed_cache)
-        self._context = {k: list(facts[k]) for k in variables if facts.get(k)}
+        # A principal tag is a request key too (`${aws:PrincipalTag/team}` in a Resource
+        # renders to the caller's tag): read from the tags, as conditions on it are.
+        self._context = {
+            k: list(value) for k in variables if (value := fixed_value(facts, tags, k))
+        }
         self.policy = self._resolve(parsed, facts, tags)
         # One compiled action test per statement, built on the first action asked (then run
         # for every action asked); many policies are answered from their bitsets alone.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -540,3 +541,24 @@ def test_resources_no_policy_can_change_are_refused_by_the_index_as_by_the_evalu
     access = perms.decide(action, resource)
     assert access.allowed is allowed
     assert access.denied_by == ()  # refused by AWS, not by a Deny: nothing to point at
+
+
+def test_a_principal_tag_in_a_resource_renders_to_the_callers_tag():
+    """IAM User Guide, "Tags as policy variables": `${aws:PrincipalTag/team}` in a Resource is
+    the caller's own tag value; a caller without the tag matches nothing through it."""
+    doc = policy_document(
+        statement(action="s3:GetObject", resource="arn:aws:s3:::data/${aws:PrincipalTag/team}/*")
+    )
+    ann = user("ann", tags={"team": "red"}, inline_policies=[inline("p", doc)])
+    cid = user("cid", tags={"Team": "red"}, inline_policies=[inline("p", doc)])  # keys: any case
+    bob = user("bob", inline_policies=[inline("p", doc)])
+    ops = replace(role("ops", inline_policies=[inline("p", doc)]), tags={"team": "blue"})
+    index = PermissionIndex(snapshot(users=[ann, cid, bob], roles=[ops]), NOW)
+    red, blue = "arn:aws:s3:::data/red/plan.txt", "arn:aws:s3:::data/blue/plan.txt"
+    for name in ("ann", "cid"):
+        assert index[user_arn(name)].can("s3:GetObject", red)
+        assert not index[user_arn(name)].can("s3:GetObject", blue)
+    assert not index[user_arn("bob")].can("s3:GetObject", red)
+    assert not index[user_arn("bob")].can("s3:GetObject", blue)
+    assert index[role_arn("ops")].can("s3:GetObject", blue)
+    assert not index[role_arn("ops")].can("s3:GetObject", red)
