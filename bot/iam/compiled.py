@@ -23,15 +23,14 @@ numbered: callers ask about them the old way (``ActionSpace.index`` returns None
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.iam.matching import LITERAL_QMARK, LITERAL_STAR, action_matcher, arn_matcher, has_wildcard
 from bot.iam.policy import Statement
+from bot.iam.variables import VARIABLE_SPAN
 
-_VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
 _STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)
 _SPARSE_TOUCH = 64  # up to this many actions, a policy also keeps them as a set of positions
 _CACHE_LIMIT = 20_000  # entries per cache of an ActionSpace (bitsets of ~2.5 KB: 50 MB at most)
@@ -348,7 +347,7 @@ def _applies_to_star(statement: Statement) -> bool | None:
     if patterns is None:
         return True
     if any("${" in p for p in patterns):
-        if any(_STAR_CAPABLE.issuperset(_VARIABLE_TEXT.sub("", p)) for p in patterns):
+        if any(_STAR_CAPABLE.issuperset(VARIABLE_SPAN.sub("", p)) for p in patterns):
             return None
         matches = False
     else:

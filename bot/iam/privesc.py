@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import functools
 import heapq
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -58,6 +57,7 @@ from bot.iam.privesc_methods import (
     load_methods,
 )
 from bot.iam.satisfiability import Pruned, prune_document
+from bot.iam.variables import VARIABLE_SPAN
 from bot.model.snapshot import Role
 
 SHARED_KEY = "iam.privilege_escalation"
@@ -1035,9 +1035,6 @@ def _positions_of_kinds(
             heapq.heapreplace(heap, (following, tie, rest))
 
 
-_POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")  # renders to any text: matched as `*`
-
-
 class _AssumeScopes:
     """Which principals' Allow statements for sts:AssumeRole could cover a role ARN: their
     Resource patterns, grouped (principals share them) and matched once per group and role.
@@ -1057,7 +1054,7 @@ class _AssumeScopes:
             if patterns is None:
                 found = None
                 break
-            found.update(_POLICY_VARIABLE.sub("*", p) for p in patterns)
+            found.update(VARIABLE_SPAN.sub("*", p) for p in patterns)
         group = None if found is None else tuple(sorted(found))
         self._groups[arn] = group
         return group

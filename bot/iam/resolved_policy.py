@@ -37,6 +37,7 @@ from bot.iam.fixed_rules import FIXED_ACTIONS, never_changeable
 from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
 from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
 from bot.iam.principals import parse_principal
+from bot.iam.variables import VARIABLE_SPAN
 from bot.model.snapshot import PolicyDocument
 
 ABSENT: tuple[str, ...] = ()  # a fact saying "this key is not in the request"
@@ -441,7 +442,7 @@ class ResolvedPolicy:
                 applying.append(st)
                 continue
             if any("${" in p for p in patterns):
-                if any(_STAR_CAPABLE.issuperset(_VARIABLE_TEXT.sub("", p)) for p in patterns):
+                if any(_STAR_CAPABLE.issuperset(VARIABLE_SPAN.sub("", p)) for p in patterns):
                     return None  # a variable might render to a wildcard: ask the evaluator
                 matches = False  # a literal character besides the variables: never `*`
             else:
@@ -576,7 +577,6 @@ def decision_count() -> int:
     return _STATS["evaluations"] + _STATS["by_action"]
 
 
-_VARIABLE_TEXT = re.compile(r"\$\{[^}]*\}")
 _ALLOW = 1
 _DENY = 2
 _STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)

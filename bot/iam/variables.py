@@ -18,6 +18,9 @@ from bot.iam.matching import LITERAL_QMARK, LITERAL_STAR
 # ${name} or ${name, 'default'}; the name is a condition key (letters, digits, : / . _ - @).
 _VARIABLE = re.compile(r"\$\{\s*([^}',]+?)\s*(?:,\s*'([^']*)'\s*)?\}")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
+# Any ${...} span, whatever it holds: for removing or replacing a variable's text in a pattern
+# (what it renders to is unknown there).
+VARIABLE_SPAN = re.compile(r"\$\{[^}]*\}")
 
 Context = Mapping[str, tuple[str, ...]]
 
