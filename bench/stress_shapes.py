@@ -200,21 +200,15 @@ def _deployer(index: int, own_actions: str | list[str]) -> Document:
     return _user(index, inline=[_doc(deploy, own)])
 
 
+def _lambda_role(index: int, actions: list[str], resource: str) -> Document:
+    """A role Lambda may assume, allowed ``actions`` on ``resource``."""
+    grant = {"Effect": "Allow", "Action": actions, "Resource": resource}
+    return _role(f"fn{index}", _service_trust("lambda.amazonaws.com"), inline=[_doc(grant)])
+
+
 def passrole_lesser(scale: float, rng: random.Random) -> Document:
     roles = [
-        _role(
-            f"fn{j}",
-            _service_trust("lambda.amazonaws.com"),
-            inline=[
-                _doc(
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:GetObject"],
-                        "Resource": f"arn:aws:s3:::b{j}/*",
-                    }
-                )
-            ],
-        )
+        _lambda_role(j, ["s3:GetObject"], f"arn:aws:s3:::b{j}/*")
         for j in range(_count(5_000, scale))
     ]
     users = [_deployer(i, "s3:*") for i in range(_count(10_000, scale))]
@@ -235,14 +229,7 @@ _USER_WILDCARDS = (
 
 def passrole_varied(scale: float, rng: random.Random) -> Document:
     roles = [
-        _role(
-            f"fn{j}",
-            _service_trust("lambda.amazonaws.com"),
-            inline=[
-                _doc({"Effect": "Allow", "Action": rng.sample(_ROLE_ACTIONS, 4), "Resource": "*"})
-            ],
-        )
-        for j in range(_count(2_000, scale))
+        _lambda_role(j, rng.sample(_ROLE_ACTIONS, 4), "*") for j in range(_count(2_000, scale))
     ]
     users = [_deployer(i, list(_USER_WILDCARDS)) for i in range(_count(5_000, scale))]
     return _gaad(users, roles)

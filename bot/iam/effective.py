@@ -419,6 +419,13 @@ class PolicySetView:
             found &= boundary.hot_allow if hot else boundary.allow
         return found
 
+    def _hot_allowed(self) -> int:
+        """``may_mask(hot=True)``, kept (600 bits): asked for every escalation action."""
+        found = self._hot_may
+        if found < 0:
+            found = self._hot_may = self.may_mask(hot=True)
+        return found
+
     def may_allow(self, action: str) -> bool:
         """False when no identity Allow (or no boundary Allow) can match: no evaluation needed."""
         lowered = action.lower()
@@ -438,11 +445,8 @@ class PolicySetView:
     def _may_allow_at(self, position: int) -> bool:
         """:meth:`may_allow` for an action's position in the action space."""
         if position < self._space.hot:  # type: ignore[union-attr]
-            # One bit of the set's hot union (kept: 600 bits), not a test per policy.
-            hot_may = self._hot_may
-            if hot_may < 0:
-                hot_may = self._hot_may = self.may_mask(hot=True)
-            return bool(hot_may >> position & 1)
+            # One bit of the set's hot union, not a test per policy.
+            return bool(self._hot_allowed() >> position & 1)
         identity = self._compiled_identity
         if identity is None:
             identity = self._compiled()[0]
@@ -466,12 +470,7 @@ class PolicySetView:
             outside = frozenset(actions)
             if space is not None:
                 mask, outside = space.mask_of_names(actions)
-                if mask <= space.hot_mask:
-                    may = self._hot_may
-                    if may < 0:
-                        may = self._hot_may = self.may_mask(hot=True)
-                else:
-                    may = self.may_mask()
+                may = self._hot_allowed() if mask <= space.hot_mask else self.may_mask()
                 found = frozenset(space.names_in(may & mask))
             else:
                 found = frozenset()

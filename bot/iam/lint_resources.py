@@ -290,13 +290,19 @@ def pattern_covers_format(pattern: str, arn_format: str) -> bool:
     if "${" in pattern:
         return False
     outer, inner = _normalise_partition(pattern), _format_glob(arn_format)
-    # A literal run of the pattern (its service, between colons) must appear, literally, in
-    # the format for the pattern to cover it.
-    parts = outer.split(":", 3)
-    literal = len(parts) == 4 and parts[2] and "*" not in parts[2] and "?" not in parts[2]
-    if literal and f":{parts[2]}:" not in inner:
+    service = _literal_service(outer)
+    if service is not None and f":{service}:" not in inner:
         return False
     return glob_covers(outer, inner)
+
+
+def _literal_service(pattern: str) -> str | None:
+    """The service segment of a (partition-normalised) pattern when it is literal text between
+    colons: a literal run of a pattern must appear, literally, in any format it covers."""
+    parts = pattern.split(":", 3)
+    if len(parts) < 4 or not parts[2] or "*" in parts[2] or "?" in parts[2]:
+        return None
+    return parts[2]
 
 
 def covering_services(patterns: Iterable[str]) -> frozenset[str] | None:
@@ -307,12 +313,10 @@ def covering_services(patterns: Iterable[str]) -> frozenset[str] | None:
     for pattern in patterns:
         if "${" in pattern:
             continue  # covers no format
-        if pattern == "*":
+        service = None if pattern == "*" else _literal_service(_normalise_partition(pattern))
+        if service is None:
             return None
-        parts = _normalise_partition(pattern).split(":", 3)
-        if len(parts) < 4 or not parts[2] or "*" in parts[2] or "?" in parts[2]:
-            return None
-        services.add(parts[2])
+        services.add(service)
     return frozenset(services)
 
 

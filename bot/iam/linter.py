@@ -133,13 +133,14 @@ def lint_policy(
     return sorted(findings, key=sort_key)
 
 
+# Caches keyed by an action pattern: enough for the whole catalogue (22,000 actions), so a
+# policy set naming thousands of distinct actions does not evict and recompute them.
+_PER_ACTION = 32768
+
 # Statement rules' answers, by everything they may look at but the statement's position
 # (see `_statement_key`): policies repeat statements (the same S3 or logs grant in many inline
 # policies, at any position), so an audit lints each distinct statement once. Bounded: oldest
 # first out. Holds (the index the findings were made for, the findings).
-# Caches keyed by an action pattern: enough for the whole catalogue (22,000 actions), so a
-# policy set naming thousands of distinct actions does not evict and recompute them.
-_PER_ACTION = 32768
 _STATEMENT_CACHE_SIZE = 32768
 _statement_cache: dict[Hashable, tuple[int, tuple[LintFinding, ...]]] = {}
 

@@ -250,11 +250,16 @@ class TargetFinder:
         target = self.index[role_arn]
         if target.view is holder.view:
             return False
-        if target.is_admin_equivalent:
+        return self._kind_richer((target.is_admin_equivalent, allow_patterns(target)), holder)
+
+    def _kind_richer(self, kind: tuple[bool, frozenset[str]], holder: EffectivePermissions) -> bool:
+        """:meth:`more_privileged` for a kind of role (admin-equivalent, Allow patterns): an
+        administrator is richer than anyone but an administrator; else some pattern of the
+        role's must be one the holder's do not cover."""
+        admin, patterns = kind
+        if admin:
             return True
-        if holder.is_admin_equivalent:
-            return False
-        return self._patterns_richer(allow_patterns(target), holder)
+        return not holder.is_admin_equivalent and self._patterns_richer(patterns, holder)
 
     def _patterns_richer(self, patterns: frozenset[str], holder: EffectivePermissions) -> bool:
         """Whether an Allow pattern of ``patterns`` is not covered by the holder's, once per
@@ -286,16 +291,9 @@ class TargetFinder:
         if kinds is None:
             return self._walk_richer(asker, holder, targets, None if any_admin else every)
         index = self.index
-
-        def richer(kind: tuple[bool, frozenset[str]]) -> bool:
-            admin, patterns = kind
-            return admin or (
-                not holder.is_admin_equivalent and self._patterns_richer(patterns, holder)
-            )
-
         return (
             targets[position]
-            for position in _positions_of_kinds(kinds, richer)
+            for position in _positions_of_kinds(kinds, lambda k: self._kind_richer(k, holder))
             if targets[position] in covered and index[targets[position]].view is not holder.view
         )
 
@@ -320,7 +318,7 @@ class TargetFinder:
             if (
                 misses == _FEW_KINDS
                 and every is not None
-                and (holder.is_admin_equivalent or not self._patterns_richer(every, holder))
+                and not self._kind_richer((False, every), holder)
             ):
                 return
 
