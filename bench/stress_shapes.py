@@ -22,6 +22,13 @@ What each shape stresses, and what it cost on 2026-12-05 before the fix that fol
 - lint-heavy: 1,000 customer policies of 5-40 statements, each user attaching 3: 5.7 s.
 - abac: 10,000 users and 10,000 roles sharing a policy keyed on `${aws:PrincipalTag/team}`
   (resolved per distinct tag value, not per principal): 2.2 s.
+
+Found on 2026-12-06 (the figure is before the fix):
+
+- perimeter: 500 policies mixing Allow NotAction, Allow iam:* with NotResource and a data
+  perimeter (Deny NotAction ... NotResource: everything but the team's bucket); 5,000 users and
+  3,000 roles attach two. Every holder of a perimeter walked every role and user in the account
+  for each IAM action, deciding each to be denied: 208 s, 5.9 GB.
 """
 
 from __future__ import annotations
@@ -358,6 +365,46 @@ def abac(scale: float, rng: random.Random) -> Document:
     return _gaad(users, roles, [tagged, ops])
 
 
+_SERVICES = (
+    "iam", "s3", "ec2", "kms", "sts", "organizations", "lambda", "dynamodb", "ssm",
+    "secretsmanager",
+)  # fmt: skip
+
+
+def perimeter(scale: float, rng: random.Random) -> Document:
+    policies = []
+    for k in range(_count(500, scale)):
+        statements = [
+            {
+                "Effect": "Allow",
+                "NotAction": [f"{s}:*" for s in rng.sample(_SERVICES, 3)],
+                "Resource": "*",
+            },
+            {
+                "Effect": "Deny",
+                "NotAction": [f"{s}:Get*" for s in rng.sample(_SERVICES, 2)],
+                "NotResource": [f"arn:aws:s3:::team{k}/*"],
+            },
+            {
+                "Effect": "Allow",
+                "Action": "iam:*",
+                "NotResource": [
+                    f"arn:aws:iam::{ACCOUNT_ID}:role/admin*",
+                    f"arn:aws:iam::{ACCOUNT_ID}:user/root*",
+                ],
+            },
+        ]
+        chosen = rng.sample(statements, rng.randint(1, 3))
+        policies.append(_managed(f"perimeter{k}", _doc(*chosen)))
+    arns = [p["Arn"] for p in policies]
+    users = [_user(i, attached=rng.sample(arns, 2)) for i in range(_count(5_000, scale))]
+    roles = [
+        _role(f"r{j}", _service_trust("lambda.amazonaws.com"), attached=rng.sample(arns, 2))
+        for j in range(_count(3_000, scale))
+    ]
+    return _gaad(users, roles, policies)
+
+
 SHAPES: dict[str, Callable[[float, random.Random], Document]] = {
     "trust-hub": trust_hub,
     "trust-guarded": trust_guarded,
@@ -366,6 +413,7 @@ SHAPES: dict[str, Callable[[float, random.Random], Document]] = {
     "long-policies": long_policies,
     "lint-heavy": lint_heavy,
     "abac": abac,
+    "perimeter": perimeter,
 }
 
 

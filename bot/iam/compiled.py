@@ -228,9 +228,19 @@ class CompiledPolicy:
     # Actions an unconditional Deny on every resource (`*`) matches: denied whatever the
     # resource, so a search for an allowed one can stop before the first.
     deny_all: int = 0
+    # Unconditional Deny statements with a NotResource (and no policy variable): (the actions
+    # each matches, its NotResource). Such a statement denies every resource outside the list,
+    # so a search for an allowed resource need try only those inside it (a data perimeter:
+    # "deny everything but our buckets" made every principal walk every candidate role).
+    deny_outside: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
     def denies_everywhere(self, position: int) -> bool:
         return bool(self.deny_all >> position & 1) if self.deny_all else False
+
+    def denied_outside(self, position: int) -> list[tuple[str, ...]]:
+        """The NotResource lists of the unconditional Denies matching the action: a concrete
+        resource that none of a list's patterns matches is explicitly denied."""
+        return [patterns for mask, patterns in self.deny_outside if mask >> position & 1]
 
     def varies(self, position: int) -> bool:
         return bool(self.varying >> position & 1) if self.varying else False
@@ -276,12 +286,16 @@ class CompiledPolicy:
 def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) -> CompiledPolicy:
     """Compile resolved statements (no conditions left) into bitsets over ``space``."""
     allow = deny = scoped = star_allow = star_deny = unknown = varying = deny_all = 0
+    deny_outside: list[tuple[int, tuple[str, ...]]] = []
     for statement in statements:
         actions = space.statement_mask(statement)
         if not actions:
             continue
-        if statement.effect == "Deny" and not statement.conditions and _every_resource(statement):
-            deny_all |= actions
+        if statement.effect == "Deny" and not statement.conditions:
+            if _every_resource(statement):
+                deny_all |= actions
+            elif statement.not_resources is not None and not _names_variable(statement):
+                deny_outside.append((space.intern(actions), statement.not_resources))
         if statement.conditions or _names_variable(statement):
             varying |= actions
         if statement.effect == "Allow":
@@ -324,6 +338,7 @@ def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) ->
         hot_star_unknown=unknown & hot,
         varying=keep(varying),
         deny_all=keep(deny_all),
+        deny_outside=tuple(deny_outside),
     )
 
 

@@ -19,7 +19,7 @@ described in bot.iam.resolved_policy.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -333,18 +333,24 @@ class PolicySetView:
             return None
         return self._projection(position) if self._registry is not None else self
 
-    def first_allowed(self, action: str, resources: Iterable[str]) -> Access | None:
+    def first_allowed(
+        self, action: str, resources: Iterable[str], *, undenied: bool = False
+    ) -> Access | None:
         """The first resource the action is allowed on, or None, for a view that is its own
         projection for the action (what :meth:`for_action` returns): decided here, without
-        recording each answer in the caller's own view as well."""
+        recording each answer in the caller's own view as well. ``undenied``: the caller
+        already left out what :meth:`denied_outside` denies (see TargetFinder.undenied)."""
         space = self._space
         lowered = action.lower()
         position = space.index.get(lowered) if space is not None else None
         if position is None:
             return _first_allowed(self, action, resources)
         independent = self.resource_independent(action)
-        if not independent and self._denied_everywhere(lowered, position):
-            return None  # an unconditional Deny on `*`: no resource to try
+        if not independent:
+            if self._denied_everywhere(lowered, position):
+                return None  # an unconditional Deny on `*`: no resource to try
+            if not undenied:
+                resources = self._outside_denials(lowered, position, resources)
         name = space.names[position]  # type: ignore[union-attr]
         decisions = self._decisions
         for resource in resources:
@@ -368,6 +374,41 @@ class PolicySetView:
         return any(c.denies_everywhere(position) for c in identity) or (
             boundary is not None and boundary.denies_everywhere(position)
         )
+
+    def _outside_denials(
+        self, lowered: str, position: int, resources: Iterable[str]
+    ) -> Iterable[str]:
+        """``resources`` without those an unconditional Deny's NotResource leaves out
+        (explicitly denied, so never the first allowed), in order."""
+        lists = self._denied_outside(lowered, position)
+        if not lists:
+            return resources
+        return filter(outside_denial_filter(lists), resources)
+
+    def denied_outside(self, action: str) -> tuple[tuple[str, ...], ...]:
+        """The NotResource lists of the unconditional Denies (identity or boundary) matching
+        the action: a concrete resource outside any of them is explicitly denied. Empty when
+        there are none or the action is one AWS allows whatever the policies say."""
+        lowered = action.lower()
+        space = self._space
+        position = space.index.get(lowered) if space is not None else None
+        if position is None:
+            return ()
+        return self._denied_outside(lowered, position)
+
+    def _denied_outside(self, lowered: str, position: int) -> tuple[tuple[str, ...], ...]:
+        identity, boundary = self._compiled()
+        holders = [c for c in identity if c.deny_outside]
+        if boundary is not None and boundary.deny_outside:
+            holders.append(boundary)
+        if not holders or lowered in ALWAYS_ALLOWED:
+            return ()
+        key = ("denied_outside", position)
+        found = self.memo.get(key)
+        if found is None:
+            found = tuple(dict.fromkeys(p for c in holders for p in c.denied_outside(position)))
+            self.memo[key] = found
+        return found
 
     def _projection(self, position: int) -> PolicySetView:
         """:meth:`for_action` for an action's position in the action space."""
@@ -805,6 +846,10 @@ class EffectivePermissions:
     def may_allow(self, action: str) -> bool:
         return self.view.may_allow(action)
 
+    def denied_outside(self, action: str) -> tuple[tuple[str, ...], ...]:
+        """See :meth:`PolicySetView.denied_outside`."""
+        return self.view.denied_outside(action)
+
     def decide(self, action: str, resource: str) -> Access:
         return self.view.decide(action, resource)
 
@@ -855,12 +900,15 @@ class EffectivePermissions:
         lowered, _names = self.index.action_list(label, actions)
         return self.view.allow_candidates(label, lowered, self.index.expand, keep=keep)
 
-    def allowed_on_any(self, action: str, resources: Iterable[str]) -> Access | None:
-        """The first resource the action is allowed on, or None."""
+    def allowed_on_any(
+        self, action: str, resources: Iterable[str], *, undenied: bool = False
+    ) -> Access | None:
+        """The first resource the action is allowed on, or None (``undenied``: see
+        :meth:`PolicySetView.first_allowed`)."""
         projection = self.view.reaching(action)
         if projection is None:
             return None
-        return projection.first_allowed(action, resources)
+        return projection.first_allowed(action, resources, undenied=undenied)
 
     def unrestricted(self, action: str) -> Access | None:
         """Allowed on Resource `*` and on an arbitrary resource of its type, or None.
@@ -1352,6 +1400,18 @@ def _key_summary(keys: frozenset[str]) -> tuple[tuple[str, ...], bool]:
         for k in keys
     )
     return tuple(sorted(keys)), personal
+
+
+def outside_denial_filter(lists: tuple[tuple[str, ...], ...]) -> Callable[[str], bool]:
+    """A test keeping the resources no list of :meth:`PolicySetView.denied_outside` denies: a
+    concrete ARN must match a pattern of every list (the evaluator's matcher, as for the
+    statement itself); one holding a wildcard asks about a set and is kept for the decision."""
+    inside = [arn_matcher(patterns) for patterns in lists]
+
+    def undenied(resource: str) -> bool:
+        return "*" in resource or "?" in resource or all(matches(resource) for matches in inside)
+
+    return undenied
 
 
 def effective_permissions(ctx: Any) -> PermissionIndex:

@@ -46,6 +46,7 @@ from bot.iam.effective import (
     PolicySource,
     document_key,
     effective_permissions,
+    outside_denial_filter,
 )
 from bot.iam.matching import action_matcher, arn_matcher, longest_literal
 from bot.iam.principals import parse_principal, principal_via
@@ -177,6 +178,7 @@ class TargetFinder:
         self.passable_roles = tuple(self.roles)
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
         self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._undenied: dict[tuple[tuple[str, ...], int], tuple[tuple[str, ...], ...]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._richer: dict[tuple[Any, Any], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
@@ -200,17 +202,21 @@ class TargetFinder:
         )
 
     def candidates(self, perms: EffectivePermissions, action: str) -> Iterable[str]:
+        """Resources to try the action on, in order, without those a Deny's NotResource leaves
+        out (see :meth:`undenied`)."""
         lowered = action.lower()
+        denied = perms.denied_outside(action)
         if lowered == _PASS_ROLE:
-            yield from self._matching(perms, action, self.passable_roles)
+            yield from self._matching(perms, action, self.passable_roles, denied)
             return
+        own = self.undenied(denied, perms.candidate_resources(action))
         if lowered in _POLICY_VERSION_ACTIONS:
-            for resource in perms.candidate_resources(action):
+            for resource in own:
                 if not _is_aws_managed_policy(resource):
                     yield resource
-            yield from self._matching(perms, action, self.customer_policies)
+            yield from self._matching(perms, action, self.customer_policies, denied)
             return
-        yield from perms.candidate_resources(action)
+        yield from own
 
     def pass_targets(self, services: tuple[str, ...]) -> tuple[str, ...]:
         """Roles a service of ``services`` can assume (any role when none is named), the
@@ -391,7 +397,7 @@ class TargetFinder:
         # (often just `*`), and a set of every role per policy set would cost hundreds of MB.
         covered = self._covered.get(patterns)
         if covered is None:
-            covered = frozenset(self._matching(perms, action, self.passable_roles))
+            covered = frozenset(self._matching(perms, action, self.passable_roles, ()))
             self._covered[patterns] = covered
         found = perms.view.memo[memo_key] = (patterns, covered)
         return found
@@ -404,9 +410,14 @@ class TargetFinder:
         return cached[1]
 
     def _matching(
-        self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
+        self,
+        perms: EffectivePermissions,
+        action: str,
+        targets: tuple[str, ...],
+        denied: tuple[tuple[str, ...], ...],
     ) -> Iterable[str]:
-        """Snapshot resources some Allow pattern covers (the evaluator still decides)."""
+        """Snapshot resources some Allow pattern covers and no Deny's NotResource leaves out
+        (``denied``; the evaluator still decides)."""
         patterns = {
             pattern
             for policy in perms.view.identity
@@ -421,7 +432,27 @@ class TargetFinder:
                 part = longest_literal(pattern)
                 hits = tuple(t for t in targets if part in t and matches(t))
                 self._hits[key] = hits
-            yield from hits
+            yield from self.undenied(denied, hits)
+
+    def undenied(
+        self, denied: tuple[tuple[str, ...], ...], targets: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """``targets`` without those a Deny's NotResource leaves out (``denied``: see
+        EffectivePermissions.denied_outside), once per pair: a data perimeter ("deny all
+        but our buckets") held by thousands of principals no longer has each of them walk
+        every role in the account to find it denied."""
+        # List by list, each filtered tuple kept: principals combine the same few perimeter
+        # policies in many ways, and the second list is applied to what the first left.
+        for patterns in denied:
+            # By identity: the target tuples are the finder's own, kept for the audit, and
+            # hashing thousands of ARNs per look-up would cost what the filter saves.
+            key = (patterns, id(targets))
+            found = self._undenied.get(key)
+            if found is None or found[0] is not targets:
+                found = (targets, tuple(filter(outside_denial_filter((patterns,)), targets)))
+                self._undenied[key] = found
+            targets = found[1]
+        return targets
 
 
 def target_finder(index: PermissionIndex) -> TargetFinder:
@@ -572,7 +603,8 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
         if access is not None and access.action != action:
             access = replace(access, action=action)
     else:
-        access = projection.first_allowed(action, _unique(finder.candidates(perms, action)))
+        candidates = _unique(finder.candidates(perms, action))
+        access = projection.first_allowed(action, candidates, undenied=True)
         memo[key] = access
     if access is None and lowered in _SELF_ESCALATING[perms.principal.kind]:
         access = perms.allowed_on_any(action, (perms.arn,))
@@ -605,8 +637,9 @@ def pass_role_access(
         # One allowed_on_any over the richer roles, in order: when no policy scopes PassRole
         # by resource, the first refusal is every role's (a conditioned PassRole on `*` no
         # longer tries each of 25,000 roles in turn).
-        richer = finder.richer_passable(asker, perms, targets)
-        access = asker.allowed_on_any("iam:PassRole", richer)
+        passable = finder.undenied(asker.denied_outside("iam:PassRole"), targets)
+        richer = finder.richer_passable(asker, perms, passable)
+        access = asker.allowed_on_any("iam:PassRole", richer, undenied=True)
         if access is not None:
             break
     memo[key] = access

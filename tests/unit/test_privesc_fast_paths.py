@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.iam.effective import PermissionIndex
+from bot.iam.effective import PermissionIndex, PolicySetView
 from bot.iam.privesc import (
     _NOT_ACTION,
+    TargetFinder,
     _AssumeScopes,
     _candidate_methods,
     _Coverage,
@@ -26,6 +27,7 @@ from tests.factories import (
     NOW,
     allow,
     inline,
+    managed_policy,
     policy_document,
     role,
     role_arn,
@@ -282,3 +284,88 @@ def test_many_kinds_of_lesser_roles_stop_the_walk_unless_one_is_richer(last_is_r
     ]
     assert list(finder.richer_passable(perms, perms, targets)) == reference
     assert reference == ([role_arn("r999")] if last_is_richer else [])
+
+
+# --- data perimeters: a Deny's NotResource bounds where an allowed target can be ---------------
+
+_PERIMETERS = (
+    statement(effect="Deny", action="*", not_resource=f"arn:aws:iam::{ACCOUNT_ID}:role/r1*"),
+    statement(
+        effect="Deny",
+        action="iam:*",
+        not_resource=[f"arn:aws:iam::{ACCOUNT_ID}:role/r0", f"arn:aws:iam::{ACCOUNT_ID}:user/h0"],
+    ),
+    statement(effect="Deny", not_action="s3:Get*", not_resource="arn:aws:s3:::data/*"),
+    statement(effect="Deny", action="iam:PassRole", not_resource="arn:aws:iam::*:role/r?"),
+    # Not used to filter: a condition, a policy variable.
+    statement(
+        effect="Deny",
+        action="iam:*",
+        not_resource="arn:aws:s3:::data/*",
+        condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}},
+    ),
+    statement(
+        effect="Deny",
+        action="iam:*",
+        not_resource=f"arn:aws:iam::{ACCOUNT_ID}:user/${{aws:username}}",
+    ),
+)
+_PERIMETER_GRANTS = (
+    *_PASS_GRANTS,
+    statement(action=["iam:AttachUserPolicy", "iam:CreateAccessKey"], resource="*"),
+    statement(action="iam:PutRolePolicy", resource=f"arn:aws:iam::{ACCOUNT_ID}:role/*"),
+    statement(action=["iam:CreatePolicyVersion", "iam:UpdateAssumeRolePolicy"], resource="*"),
+    statement(action="sts:AssumeRole", resource="*"),
+)
+
+
+@st.composite
+def perimeter_accounts(draw):
+    """Roles of a few kinds; users and roles granted IAM writes, some behind perimeter Denies
+    (in their own policy or in their permissions boundary)."""
+    roles = [
+        role(
+            f"r{i}",
+            trust=trust_policy({"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"})
+            if draw(st.booleans())
+            else service_trust("lambda.amazonaws.com"),
+            inline_policies=[inline("p", draw(st.sampled_from(_ROLE_GRANTS)))],
+        )
+        for i in range(draw(st.integers(1, 8)))
+    ]
+    boundary = managed_policy(
+        "perimeter",
+        policy_document(statement(action="*", resource="*"), draw(st.sampled_from(_PERIMETERS))),
+    )
+    holders = []
+    for i in range(draw(st.integers(1, 4))):
+        grants = draw(st.lists(st.sampled_from(_PERIMETER_GRANTS), min_size=1, max_size=3))
+        denies = draw(st.lists(st.sampled_from(_PERIMETERS), max_size=2))
+        holders.append(
+            user(
+                f"h{i}",
+                inline_policies=[inline("p", policy_document(*grants, _HOLDER_EXTRAS[1]))]
+                + ([inline("perimeter", policy_document(*denies))] if denies else []),
+                permissions_boundary_arn=boundary.arn if draw(st.booleans()) else None,
+            )
+        )
+    return snapshot(users=holders, roles=roles, policies=[boundary])
+
+
+@settings(max_examples=300, deadline=None)
+@given(perimeter_accounts())
+def test_perimeter_denies_skip_only_targets_they_deny(snap) -> None:
+    """Methods held with the NotResource filter (TargetFinder.undenied, and first_allowed's
+    own) are those the unfiltered walk finds, target for target."""
+
+    def held(index):
+        finder = target_finder(index)
+        return {arn: methods_held(index[arn], finder) for arn in index}
+
+    fast = held(PermissionIndex(snap, NOW))
+    with (
+        patch.object(TargetFinder, "undenied", lambda self, denied, targets: targets),
+        patch.object(PolicySetView, "_outside_denials", lambda self, lowered, p, r: r),
+    ):
+        reference = held(PermissionIndex(snap, NOW))
+    assert fast == reference
