@@ -18,7 +18,7 @@ from importlib import resources
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import INVALID_ARN, LintFinding, finding
-from bot.iam.lint_resources import pattern_matches_format, service_formats
+from bot.iam.lint_resources import resource_part_matches_format, service_formats
 from bot.iam.policy import Statement
 from bot.model.severity import Severity
 
@@ -148,14 +148,15 @@ def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, 
             )
         )
         return tuple(found)
-    probe = f"arn:*:{service}:*:*:{parts[5]}"
-    literal = _literal_start(parts[5])
+    resource = parts[5]
+    literal = _literal_start(resource)
 
     def matching_in(formats: tuple[str, ...]) -> list[str]:
         return [
             f
             for f in formats
-            if _prefixes_agree(literal, _format_start(f)) and pattern_matches_format(probe, f)
+            if _prefixes_agree(literal, _format_start(f))
+            and resource_part_matches_format(service, resource, f)
         ]
 
     # The service's own prefix first (cheap: one file); every prefix's formats only when that

@@ -158,6 +158,49 @@ def pattern_matches_format(pattern: str, arn_format: str) -> bool:
     return _intersects(_pattern_items(pattern), _format_items(arn_format))
 
 
+def resource_part_matches_format(service: str, resource: str, arn_format: str) -> bool:
+    """:func:`pattern_matches_format` for the ARN ``arn:*:{service}:*:*:{resource}`` (what the
+    ARN linter asks of each Resource) when ``resource`` holds no variable: a regex on the
+    resource part (or, for a wildcard, the search on that part alone) instead of the search
+    over whole ARNs, which a policy listing thousands of table or object ARNs paid thousands
+    of times.
+
+    Exact when the format's first five segments hold no placeholder that could span a colon:
+    each of them then is one segment of the ARN; partition, region and account are `*` (any
+    text without a colon), which every such segment admits; the service segment must match
+    ``service``. Otherwise the general search answers."""
+    split = _format_segments(arn_format) if "$" not in resource else None
+    if split is None:
+        return pattern_matches_format(f"arn:*:{service}:*:*:{resource}", arn_format)
+    service_regex, resource_regex, resource_items = split
+    if service_regex.fullmatch(service) is None:
+        return False
+    if "*" in resource or "?" in resource:
+        # Still the search, but over the resource parts alone (a wildcard in the last segment
+        # may span colons on both sides, and the first five colons line up).
+        return _intersects(tuple(_glob_items(resource, _ANY)), resource_items)
+    return resource_regex.fullmatch(resource) is not None
+
+
+@lru_cache(maxsize=4096)
+def _format_segments(
+    arn_format: str,
+) -> tuple[re.Pattern[str], re.Pattern[str], tuple[_Item, ...]] | None:
+    """(service segment regex, resource part regex, resource part glob items) of a format
+    whose first five segments hold only literal text and single-segment placeholders; None for
+    any other format."""
+    parts = arn_format.split(":", _ARN_SEGMENTS - 1)
+    if len(parts) != _ARN_SEGMENTS or parts[0] != "arn":
+        return None
+    head = ":".join(parts[: _ARN_SEGMENTS - 1])
+    if "*" in _PLACEHOLDER.sub("", head) or "?" in head:
+        return None
+    if any(not _placeholder_excludes(m.group(1)) for m in _PLACEHOLDER.finditer(head)):
+        return None  # a placeholder that may hold a colon: segments no longer line up
+    resource = parts[_ARN_SEGMENTS - 1]
+    return _format_regex(parts[2]), _format_regex(resource), _format_items(resource)
+
+
 _GLOB_OR_PLACEHOLDER = re.compile(r"[*?$]")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from unittest.mock import patch
 
@@ -17,6 +18,7 @@ from bot.iam.lint_resources import (
     _format_glob,
     _format_items,
     _format_regex,
+    _format_segments,
     _intersects,
     _normalise_partition,
     _pattern_items,
@@ -24,6 +26,8 @@ from bot.iam.lint_resources import (
     covers_every_resource,
     pattern_covers_format,
     pattern_matches_format,
+    resource_part_matches_format,
+    service_formats,
 )
 from bot.iam.lint_risk import (
     _IDENTITY_POLICY_SERVICES,
@@ -38,6 +42,8 @@ from bot.iam.linter import (
     _pattern_fits_one,
 )
 from bot.iam.policy import parse_policy
+
+_PLACEHOLDER_RE = re.compile(r"\$\{[^}]*\}")
 
 # Few letters, so that parts repeat and overlap (the cases a greedy search could get wrong).
 _TEXT = st.text(alphabet="ab:/*?", max_size=12)
@@ -290,3 +296,65 @@ def test_cover_shortcut_on_realistic_patterns() -> None:
     # The examples do cover formats, of their own service and through `*` services.
     assert ("arn:*:cloudtrail:*:*:trail/*", _FORMATS[-1]) in covered
     assert ("arn:aws:*:*:*:*", _FORMATS[1]) in covered
+
+
+# --- the ARN linter's per-Resource question, on the resource part alone ------------------------
+
+
+def _catalogue_formats() -> list[str]:
+    catalogue = default_catalogue()
+    return sorted({f for s in catalogue.services() for f in service_formats(s)})
+
+
+_FORMATS = _catalogue_formats()
+_RESOURCE_TEXT = st.text(alphabet="ab:/*?-.", max_size=10)
+
+
+@st.composite
+def _resource_parts(draw: Any) -> tuple[str, str, str]:
+    """A catalogue format, a service (its own or another), and a resource part: the format's
+    own resource part with its placeholders filled by short texts (so that many match), that
+    with a piece replaced by a wildcard, or free text."""
+    arn_format = draw(st.sampled_from(_FORMATS))
+    parts = arn_format.split(":", 5)
+    service = draw(st.sampled_from([parts[2], "s3", "ec2", "lambda", "iam"]))
+    how = draw(st.sampled_from(("filled", "cut", "free")))
+    resource = draw(_RESOURCE_TEXT)
+    if how != "free":
+        resource = _PLACEHOLDER_RE.sub(lambda _m: draw(_RESOURCE_TEXT), parts[5])
+    if how == "cut":  # a wildcard in place of a piece of it (it may have to span a colon)
+        start = draw(st.integers(0, len(resource)))
+        end = draw(st.integers(start, len(resource)))
+        resource = resource[:start] + draw(st.sampled_from("*?")) + resource[end:]
+    return arn_format, service, resource
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_resource_parts())
+def test_resource_part_shortcut_is_the_whole_arn_search(case: tuple[str, str, str]) -> None:
+    arn_format, service, resource = case
+    expected = pattern_matches_format(f"arn:*:{service}:*:*:{resource}", arn_format)
+    assert resource_part_matches_format(service, resource, arn_format) is expected
+
+
+def test_resource_part_shortcut_on_formats_whose_placeholders_span_colons() -> None:
+    """Formats with a placeholder before the resource part that may hold a colon (Backup's
+    recovery points name another service's ARN) are left to the whole-ARN search."""
+    odd = [f for f in _FORMATS if _format_segments(f) is None]
+    assert odd, "the catalogue has such formats; the shortcut must not take them"
+    for arn_format in odd:
+        for resource in ("x", "recovery-point:1", "*", "a:b/*"):
+            for service in ("ec2", arn_format.split(":", 5)[2] if ":" in arn_format else "s3"):
+                expected = pattern_matches_format(f"arn:*:{service}:*:*:{resource}", arn_format)
+                assert resource_part_matches_format(service, resource, arn_format) is expected
+
+
+def test_resource_part_shortcut_examples() -> None:
+    table = "arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}"
+    assert resource_part_matches_format("dynamodb", "table/orders", table)
+    assert resource_part_matches_format("dynamodb", "table/orders/index/by-date", table)
+    assert not resource_part_matches_format("dynamodb", "stream/orders", table)
+    obj = "arn:${Partition}:s3:::${BucketName}/${ObjectName}"
+    assert resource_part_matches_format("s3", "logs/2026/*", obj)
+    assert not resource_part_matches_format("s3", "logs", obj)  # a bucket, not an object
+    assert not resource_part_matches_format("ec2", "logs/2026/*", obj)
