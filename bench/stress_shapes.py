@@ -32,6 +32,10 @@ Found on 2026-12-06 (the figure is before the fix):
 - resource-lists: 500 policies of 10 statements, each listing 100 S3 object, DynamoDB table or
   IAM role ARNs (500,000 in all); 5,000 users attach three, 2,000 roles one. The ARN linter ran
   a glob-intersection search per ARN and format: 59 s.
+- conditions: 1,000 policies of 2-8 statements, most under one to four conditions (source IP,
+  MFA, dates, tags, ARNs, multi-valued keys, variables, IfExists, Null); 5,000 users and 5,000
+  roles attach three. Each distinct set of iam:PassRole patterns kept its own copy of the
+  roles they cover (all of them, when one pattern is `*`): 10.4 s, 890 MB.
 """
 
 from __future__ import annotations
@@ -439,6 +443,64 @@ def resource_lists(scale: float, rng: random.Random) -> Document:
     return _gaad(users, roles, policies)
 
 
+def _conditions(n: int) -> list[Document]:
+    """Condition blocks of many kinds (the n-th variant of each)."""
+    return [
+        {"IpAddress": {"aws:SourceIp": [f"10.{n % 250}.0.0/16", "192.168.1.0/24"]}},
+        {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        {"DateGreaterThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"}},
+        {"StringLike": {"aws:PrincipalTag/team": f"t{n % 30}*"}},
+        {"ArnLike": {"aws:SourceArn": f"arn:aws:lambda:*:{ACCOUNT_ID}:function:f{n}*"}},
+        {"ForAnyValue:StringEquals": {"aws:TagKeys": ["a", "b", f"k{n}"]}},
+        {"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}},
+        {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
+        {"StringNotEqualsIfExists": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}},
+        {"Null": {"aws:TokenIssueTime": "false"}},
+    ]
+
+
+def _conditioned_statement(n: int, rng: random.Random) -> Document:
+    statement: Document = {
+        "Effect": "Deny" if rng.random() < 0.1 else "Allow",
+        "Action": rng.sample(_LINT_ACTIONS, rng.randint(1, 4)),
+        "Resource": rng.choice(
+            ["*", f"arn:aws:s3:::b{n}/*", f"arn:aws:iam::{ACCOUNT_ID}:role/r{n}-*"]
+        ),
+    }
+    if rng.random() < 0.8:
+        condition: Document = {}
+        for block in rng.sample(_conditions(n), rng.randint(1, 4)):
+            for operator, keys in block.items():
+                condition.setdefault(operator, {}).update(keys)
+        statement["Condition"] = condition
+    return statement
+
+
+def conditions(scale: float, rng: random.Random) -> Document:
+    policies = [
+        _managed(
+            f"c{k}",
+            _doc(*[_conditioned_statement(k * 10 + j, rng) for j in range(rng.randint(2, 8))]),
+        )
+        for k in range(_count(1_000, scale))
+    ]
+    arns = [p["Arn"] for p in policies]
+    users = []
+    for i in range(_count(5_000, scale)):
+        user = _user(i, attached=rng.sample(arns, min(3, len(arns))))
+        user["Tags"] = [{"Key": "team", "Value": f"t{rng.randrange(40)}"}]
+        users.append(user)
+    roles = [
+        _role(
+            f"r{j}",
+            _service_trust("lambda.amazonaws.com"),
+            attached=rng.sample(arns, min(3, len(arns))),
+        )
+        for j in range(_count(5_000, scale))
+    ]
+    return _gaad(users, roles, policies)
+
+
 SHAPES: dict[str, Callable[[float, random.Random], Document]] = {
     "trust-hub": trust_hub,
     "trust-guarded": trust_guarded,
@@ -449,6 +511,7 @@ SHAPES: dict[str, Callable[[float, random.Random], Document]] = {
     "abac": abac,
     "perimeter": perimeter,
     "resource-lists": resource_lists,
+    "conditions": conditions,
 }
 
 
