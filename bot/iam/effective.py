@@ -258,6 +258,7 @@ class PolicySetView:
         "_hot_may",
         "_last_projection",
         "_may",
+        "_perimeters",
         "_registry",
         "_space",
         "_subsets",
@@ -281,6 +282,8 @@ class PolicySetView:
         # Where the views of every policy set live (the index's), projections included.
         self._registry = registry
         self._compiled_identity: list[CompiledPolicy] | None = None
+        # The compiled policies holding a Deny with NotResource (see denied_outside), once asked.
+        self._perimeters: list[CompiledPolicy] | None = None
         # (position, projection) of the last action projected: one action is asked several
         # times in a row (may it? which targets? on which resource?), so one entry suffices.
         # None as the view stands for this view itself: a view referring to itself would be a
@@ -397,10 +400,13 @@ class PolicySetView:
         return self._denied_outside(lowered, position)
 
     def _denied_outside(self, lowered: str, position: int) -> tuple[tuple[str, ...], ...]:
-        identity, boundary = self._compiled()
-        holders = [c for c in identity if c.deny_outside]
-        if boundary is not None and boundary.deny_outside:
-            holders.append(boundary)
+        holders = self._perimeters
+        if holders is None:
+            identity, boundary = self._compiled()
+            holders = [c for c in identity if c.deny_outside]
+            if boundary is not None and boundary.deny_outside:
+                holders.append(boundary)
+            self._perimeters = holders
         if not holders or lowered in ALWAYS_ALLOWED:
             return ()
         key = ("denied_outside", position)

@@ -363,9 +363,56 @@ def test_perimeter_denies_skip_only_targets_they_deny(snap) -> None:
         return {arn: methods_held(index[arn], finder) for arn in index}
 
     fast = held(PermissionIndex(snap, NOW))
+    with patch("bot.iam.privesc._BISECT_FROM", 0):  # the sorted search, on these few targets
+        bisected = held(PermissionIndex(snap, NOW))
     with (
         patch.object(TargetFinder, "undenied", lambda self, denied, targets: targets),
         patch.object(PolicySetView, "_outside_denials", lambda self, lowered, p, r: r),
     ):
         reference = held(PermissionIndex(snap, NOW))
     assert fast == reference
+    assert bisected == reference
+
+
+@pytest.mark.parametrize("bisect_from", [0, 10_000])  # the sorted search, the plain scan
+@pytest.mark.parametrize(
+    ("inside", "expected"),
+    [("r0", ["lambda-001"]), ("r1", []), ("r*", ["lambda-001"]), ("r0*", ["lambda-001"])],
+)
+def test_a_perimeter_leaves_the_roles_it_names_passable(
+    bisect_from: int, inside: str, expected: list[str]
+) -> None:
+    """Deny iam:* outside the named roles: iam:PassRole still reaches the admin role r0 when
+    the perimeter names it, and nothing when it names only the lesser r1."""
+    roles = [
+        role(
+            "r0",
+            trust=service_trust("lambda.amazonaws.com"),
+            inline_policies=[inline("p", ADMIN_DOC)],
+        ),
+        role(
+            "r1",
+            trust=service_trust("lambda.amazonaws.com"),
+            inline_policies=[inline("p", allow("lambda:InvokeFunction"))],  # nothing more
+        ),
+    ]
+    holder = user(
+        "h0",
+        inline_policies=[
+            inline("p", allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"])),
+            inline(
+                "perimeter",
+                policy_document(
+                    statement(
+                        effect="Deny",
+                        action="iam:*",
+                        not_resource=f"arn:aws:iam::{ACCOUNT_ID}:role/{inside}",
+                    )
+                ),
+            ),
+        ],
+    )
+    with patch("bot.iam.privesc._BISECT_FROM", bisect_from):
+        index = PermissionIndex(snapshot(users=[holder], roles=roles), NOW)
+        held = methods_held(index[holder.arn], target_finder(index))
+    assert [m.method.id for m in held] == expected
