@@ -228,6 +228,8 @@ class CompiledPolicy:
     # Actions an unconditional Deny on every resource (`*`) matches: denied whatever the
     # resource, so a search for an allowed one can stop before the first.
     deny_all: int = 0
+    # Actions an unconditional Allow on every resource (`*`) matches.
+    allow_all: int = 0
     # Unconditional Deny statements with a NotResource (and no policy variable): (the actions
     # each matches, its NotResource). Such a statement denies every resource outside the list,
     # so a search for an allowed resource need try only those inside it (a data perimeter:
@@ -286,11 +288,14 @@ class CompiledPolicy:
 def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) -> CompiledPolicy:
     """Compile resolved statements (no conditions left) into bitsets over ``space``."""
     allow = deny = scoped = star_allow = star_deny = unknown = varying = deny_all = 0
+    allow_all = 0
     deny_outside: list[tuple[int, tuple[str, ...]]] = []
     for statement in statements:
         actions = space.statement_mask(statement)
         if not actions:
             continue
+        if statement.effect == "Allow" and not statement.conditions and _every_resource(statement):
+            allow_all |= actions
         if statement.effect == "Deny" and not statement.conditions:
             if _every_resource(statement):
                 deny_all |= actions
@@ -338,6 +343,7 @@ def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) ->
         hot_star_unknown=unknown & hot,
         varying=keep(varying),
         deny_all=keep(deny_all),
+        allow_all=keep(allow_all),
         deny_outside=tuple(deny_outside),
     )
 

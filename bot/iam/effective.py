@@ -43,6 +43,7 @@ from bot.iam.resolved_policy import (
     document_key,
     evaluation_count,
     fixed_value,
+    never_changeable_request,
     parse_source,
     referenced_keys,
 )
@@ -604,11 +605,44 @@ class PolicySetView:
         result = star & ~scoped
         if scoped:
             index = space.index
+            plain = self._plainly_allowed(scoped, identity, boundary)
             on_probes = [
-                index[name] for name in space.names_in(scoped) if self._on_probes(name, probes)
+                index[name]
+                for name in space.names_in(scoped)
+                if (plain >> index[name] & 1 and self._on_a_plain_probe(name, probes))
+                or self._on_probes(name, probes)
             ]
             result |= space.mask_of_indices(on_probes)
         return self._names_of(result)
+
+    @staticmethod
+    def _plainly_allowed(
+        actions: int, identity: list[CompiledPolicy], boundary: CompiledPolicy | None
+    ) -> int:
+        """Of ``actions``, those an identity policy allows on every resource unconditionally
+        (within a boundary that does too) and that no Deny of the set matches at all: allowed
+        on any resource of the account whatever its ARN, so a probe needs no decision. The
+        common case of a grant on `*` beside a narrower statement of the same action."""
+        allow_all = 0
+        denied = 0
+        for compiled in identity:
+            allow_all |= compiled.allow_all
+            denied |= compiled.deny
+        found = actions & allow_all
+        if boundary is not None:
+            found &= boundary.allow_all
+            denied |= boundary.deny
+        return found & ~denied
+
+    def _on_a_plain_probe(self, action: str, probes: Prober) -> bool:
+        """Whether one of the action's probe ARNs is of this account (or of none) and not one
+        AWS keeps unchangeable whatever the policies say: for :meth:`_plainly_allowed`
+        actions, allowed there. False sends the question to :meth:`_on_probes`."""
+        caller = self.identity[0]  # the view's policies all speak for callers of one account
+        return any(
+            caller.decides_locally(probe) and not never_changeable_request(action, probe)
+            for probe in probes(action)
+        )
 
     def _on_probes(self, action: str, probes: Prober) -> bool:
         """Whether the action, allowed on `*`, is also allowed on one of its probe ARNs; asked

@@ -469,11 +469,7 @@ class ResolvedPolicy:
         a user or role (the root user and anonymous callers follow other rules) and when the
         resource belongs to another account (then a resource policy must allow it too).
         """
-        caller = parse_principal(self._principal_arn)
-        if caller.kind not in ("user", "role") or not caller.account:
-            return None
-        owner = _arn_account(resource)
-        if owner and owner != caller.account:
+        if not self.decides_locally(resource):
             return None
         applying: list[Statement] = []
         for st in self._matching(action_lower):
@@ -493,6 +489,16 @@ class ResolvedPolicy:
         if allows:
             return ("allowed", allows)
         return ("implicit_deny", ())
+
+    def decides_locally(self, resource: str) -> bool:
+        """Whether the identity policies alone decide a request on the resource: the caller
+        is a user or role of an account, and the resource is that account's (or no
+        account's). Otherwise the root user's, anonymous or cross-account rules apply."""
+        caller = parse_principal(self._principal_arn)
+        if caller.kind not in ("user", "role") or not caller.account:
+            return False
+        owner = _arn_account(resource)
+        return not owner or owner == caller.account
 
     def resource_independent(self, action_lower: str) -> bool:
         """Whether this policy answers the action the same way for every resource."""
@@ -645,6 +651,12 @@ def condition_keys(document: PolicyDocument) -> frozenset[str]:
 # A fixed AWS rule (bot.iam.fixed_rules) refuses some writes to AWS-owned resources whatever a
 # policy allows; the evaluator applies it, and so must every answer given without it here.
 _NOT_CHANGEABLE: tuple[str, tuple[Grant, ...]] = ("implicit_deny", ())
+
+
+def never_changeable_request(action: str, resource: str) -> bool:
+    """Whether AWS refuses the action on the resource whatever the policies allow (an
+    AWS-managed policy, a service-linked role...): an Allow there decides nothing."""
+    return _never_changeable(action, resource)
 
 
 def _never_changeable(action: str, resource: str) -> bool:

@@ -406,6 +406,52 @@ def test_unrestricted_among_a_list():
     )
 
 
+@pytest.mark.parametrize(
+    ("extra", "boundary", "expected"),
+    [
+        # Allowed on `*` and narrowed by a second statement: allowed on the probe too.
+        ([], None, ("s3:GetObject", "s3:PutObject")),
+        # A Deny matching every S3 ARN (not the literal `*`): not on the probes.
+        (
+            [statement(effect="Deny", action="s3:GetObject", resource="arn:aws:s3:*:*:*")],
+            None,
+            ("s3:PutObject",),
+        ),
+        # NotResource: the probe lies outside data/*, so the Deny reaches it.
+        (
+            [statement(effect="Deny", action="s3:GetObject", not_resource=BUCKET_OBJECTS)],
+            None,
+            ("s3:PutObject",),
+        ),
+        # A boundary allowing only the data bucket's objects: the probe is outside it.
+        ([], allow("s3:*", BUCKET_OBJECTS), ()),
+        # A boundary whose Resource `?` matches the literal `*` of a question about every
+        # resource, but no ARN: nothing is allowed on a real resource.
+        ([], allow("s3:*", "?"), ()),
+        # A boundary allowing everything: as without one.
+        ([], allow("s3:*"), ("s3:GetObject", "s3:PutObject")),
+    ],
+)
+def test_a_grant_on_every_resource_beside_a_narrower_one_is_unrestricted(extra, boundary, expected):
+    """The shortcut for actions allowed on `*` that some statement also scopes (no decision
+    per probe when no Deny of the set touches them) gives the evaluator's answers."""
+    doc = policy_document(
+        statement(action="s3:*"),
+        statement(action="s3:GetObject", resource=BUCKET_OBJECTS),
+        *extra,
+    )
+    policies = []
+    boundary_arn = None
+    if boundary is not None:
+        fence = managed_policy("fence", boundary)
+        policies.append(fence)
+        boundary_arn = fence.arn
+    dev = user("dev", inline_policies=[inline("p", doc)], permissions_boundary_arn=boundary_arn)
+    perms = _perms(snapshot(users=[dev], policies=policies), user_arn("dev"))
+    wanted = ["s3:GetObject", "s3:PutObject"]
+    assert perms.unrestricted_among("exfil", wanted) == expected
+
+
 def test_effective_permissions_is_built_once_per_audit_and_records_the_catalogue():
     ctx = SimpleNamespace(snapshot=snapshot(users=[user("dev")]), now=NOW, shared={})
     first = effective_permissions(ctx)
