@@ -306,7 +306,7 @@ def _catalogue_formats() -> list[str]:
     return sorted({f for s in catalogue.services() for f in service_formats(s)})
 
 
-_FORMATS = _catalogue_formats()
+_CATALOGUE_FORMATS = _catalogue_formats()
 _RESOURCE_TEXT = st.text(alphabet="ab:/*?-.", max_size=10)
 
 
@@ -315,7 +315,7 @@ def _resource_parts(draw: Any) -> tuple[str, str, str]:
     """A catalogue format, a service (its own or another), and a resource part: the format's
     own resource part with its placeholders filled by short texts (so that many match), that
     with a piece replaced by a wildcard, or free text."""
-    arn_format = draw(st.sampled_from(_FORMATS))
+    arn_format = draw(st.sampled_from(_CATALOGUE_FORMATS))
     parts = arn_format.split(":", 5)
     service = draw(st.sampled_from([parts[2], "s3", "ec2", "lambda", "iam"]))
     how = draw(st.sampled_from(("filled", "cut", "free")))
@@ -340,7 +340,7 @@ def test_resource_part_shortcut_is_the_whole_arn_search(case: tuple[str, str, st
 def test_resource_part_shortcut_on_formats_whose_placeholders_span_colons() -> None:
     """Formats with a placeholder before the resource part that may hold a colon (Backup's
     recovery points name another service's ARN) are left to the whole-ARN search."""
-    odd = [f for f in _FORMATS if _format_segments(f) is None]
+    odd = [f for f in _CATALOGUE_FORMATS if _format_segments(f) is None]
     assert odd, "the catalogue has such formats; the shortcut must not take them"
     for arn_format in odd:
         for resource in ("x", "recovery-point:1", "*", "a:b/*"):
