@@ -222,6 +222,18 @@ def _deployer(index: int, own_actions: str | list[str]) -> Document:
     return _user(index, inline=[_doc(deploy, own)])
 
 
+def _lambda_roles(count: int, arns: list[str], per: int, rng: random.Random) -> list[Document]:
+    """Roles r0, r1, ... that Lambda may assume, each attaching ``per`` of ``arns``."""
+    return [
+        _role(
+            f"r{j}",
+            _service_trust("lambda.amazonaws.com"),
+            attached=rng.sample(arns, min(per, len(arns))),
+        )
+        for j in range(count)
+    ]
+
+
 def _lambda_role(index: int, actions: list[str], resource: str) -> Document:
     """A role Lambda may assume, allowed ``actions`` on ``resource``."""
     grant = {"Effect": "Allow", "Action": actions, "Resource": resource}
@@ -413,11 +425,7 @@ def perimeter(scale: float, rng: random.Random) -> Document:
         policies.append(_managed(f"perimeter{k}", _doc(*chosen)))
     arns = [p["Arn"] for p in policies]
     users = [_user(i, attached=rng.sample(arns, 2)) for i in range(_count(5_000, scale))]
-    roles = [
-        _role(f"r{j}", _service_trust("lambda.amazonaws.com"), attached=rng.sample(arns, 2))
-        for j in range(_count(3_000, scale))
-    ]
-    return _gaad(users, roles, policies)
+    return _gaad(users, _lambda_roles(_count(3_000, scale), arns, 2, rng), policies)
 
 
 _LISTED = {
@@ -498,15 +506,7 @@ def conditions(scale: float, rng: random.Random) -> Document:
         user = _user(i, attached=rng.sample(arns, min(3, len(arns))))
         user["Tags"] = [{"Key": "team", "Value": f"t{rng.randrange(40)}"}]
         users.append(user)
-    roles = [
-        _role(
-            f"r{j}",
-            _service_trust("lambda.amazonaws.com"),
-            attached=rng.sample(arns, min(3, len(arns))),
-        )
-        for j in range(_count(5_000, scale))
-    ]
-    return _gaad(users, roles, policies)
+    return _gaad(users, _lambda_roles(_count(5_000, scale), arns, 3, rng), policies)
 
 
 def action_lists(scale: float, rng: random.Random) -> Document:
@@ -531,15 +531,7 @@ def action_lists(scale: float, rng: random.Random) -> Document:
     users = [
         _user(i, attached=rng.sample(arns, min(2, len(arns)))) for i in range(_count(5_000, scale))
     ]
-    roles = [
-        _role(
-            f"r{j}",
-            _service_trust("lambda.amazonaws.com"),
-            attached=rng.sample(arns, min(2, len(arns))),
-        )
-        for j in range(_count(3_000, scale))
-    ]
-    return _gaad(users, roles, policies)
+    return _gaad(users, _lambda_roles(_count(3_000, scale), arns, 2, rng), policies)
 
 
 def _group(name: str, inline: list[Document], attached: list[str]) -> Document:
