@@ -516,7 +516,7 @@ class ResolvedPolicy:
     def decide(self, action: str, resource: str) -> tuple[str, tuple[Grant, ...]]:
         """The evaluator's answer for this one policy: allowed, implicit_deny or explicit_deny."""
         decided = self._decide(action, resource)
-        if decided[0] == "allowed" and _never_changeable(action, resource):
+        if decided[0] == "allowed" and never_changeable_request(action, resource):
             return _NOT_CHANGEABLE
         return decided
 
@@ -552,7 +552,7 @@ class ResolvedPolicy:
                 cached = self.decide(action, resource)
             if cached is None:
                 missing.append(action)
-            elif cached[0] == "allowed" and _never_changeable(action, resource):
+            elif cached[0] == "allowed" and never_changeable_request(action, resource):
                 result[action] = _NOT_CHANGEABLE[0]
             else:
                 result[action] = cached[0]
@@ -562,7 +562,7 @@ class ResolvedPolicy:
             )
             for action, decision in swept.items():
                 result[action] = self._remember((action.lower(), resource), decision)[0]
-                if result[action] == "allowed" and _never_changeable(action, resource):
+                if result[action] == "allowed" and never_changeable_request(action, resource):
                     result[action] = _NOT_CHANGEABLE[0]
         return result
 
@@ -656,10 +656,6 @@ _NOT_CHANGEABLE: tuple[str, tuple[Grant, ...]] = ("implicit_deny", ())
 def never_changeable_request(action: str, resource: str) -> bool:
     """Whether AWS refuses the action on the resource whatever the policies allow (an
     AWS-managed policy, a service-linked role...): an Allow there decides nothing."""
-    return _never_changeable(action, resource)
-
-
-def _never_changeable(action: str, resource: str) -> bool:
     return (
         resource != "*"
         and action.lower() in FIXED_ACTIONS
