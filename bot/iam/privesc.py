@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.iam.effective import (
     Access,
@@ -69,6 +69,7 @@ from bot.iam.variables import VARIABLE_SPAN
 from bot.model.snapshot import Role
 
 SHARED_KEY = "iam.privilege_escalation"
+_T = TypeVar("_T")
 _PASS_ROLE = "iam:passrole"
 _POLICY_VERSION_ACTIONS = frozenset({"iam:createpolicyversion", "iam:setdefaultpolicyversion"})
 # Actions that escalate even when aimed at the principal itself (a policy on its own user or
@@ -185,17 +186,13 @@ class TargetFinder:
         self.passable_roles = tuple(self.roles)
         self._all_passable = frozenset(self.passable_roles)
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
-        self._hits: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
-        self._undenied: dict[tuple[tuple[str, ...], int], tuple[tuple[str, ...], ...]] = {}
+        # Answers per target list (and a pattern, a kind of question...): see _per_list.
+        self._by_list: dict[tuple[Any, int], tuple[tuple[str, ...], Any]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._richer: dict[tuple[Any, Any], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
         self._covered: dict[frozenset[str], frozenset[str]] = {}
         self._covered_sets: dict[frozenset[str], frozenset[str]] = {}
-        self._sorted: dict[int, tuple[tuple[str, ...], Any]] = {}
-        self._ordered: dict[tuple[frozenset[str], int], tuple[tuple[str, ...], ...]] = {}
-        self._positions: dict[int, tuple[tuple[str, ...], dict[str, int]]] = {}
-        self._kinds: dict[int, tuple[tuple[str, ...], Any]] = {}
         by_arn = snapshot.policy_by_arn()
         admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
         admin_policies += [p.arn for p in snapshot.policies if grants_administrator(p.document)]
@@ -344,9 +341,11 @@ class TargetFinder:
         """The targets' positions by kind (admin-equivalent, Allow patterns), None when kinds
         are many (then roles are judged one by one, lazily); whether one is admin-equivalent;
         the union of their Allow patterns. Once per target list."""
-        cached = self._kinds.get(id(targets))
-        if cached is not None and cached[0] is targets:
-            return cached[1]
+        return _per_list(self._by_list, "kinds", targets, self._group_kinds)
+
+    def _group_kinds(
+        self, targets: tuple[str, ...]
+    ) -> tuple[dict[tuple[bool, frozenset[str]], list[int]] | None, bool, frozenset[str]]:
         kinds: dict[tuple[bool, frozenset[str]], list[int]] | None = {}
         limit = max(_FEW_KINDS, len(targets) // 8)
         any_admin = False
@@ -365,9 +364,7 @@ class TargetFinder:
                     continue
                 found = kinds[kind] = []
             found.append(position)
-        summary = (kinds, any_admin, frozenset(every))
-        self._kinds[id(targets)] = (targets, summary)
-        return summary
+        return kinds, any_admin, frozenset(every)
 
     def matching_roles(
         self, perms: EffectivePermissions, action: str, targets: tuple[str, ...]
@@ -376,17 +373,17 @@ class TargetFinder:
         patterns, covered = self._covered_by(perms, action)
         if len(covered) * 4 >= len(targets):
             return (arn for arn in targets if arn in covered)
+
         # A narrow grant (a few roles) among many targets: its roles in the targets' order,
         # once per pattern set and target list, rather than a scan of every target for each
         # holder (quadratic on a 50,000-principal account).
-        # Keyed by the list's id, the list itself kept with the answer (so the id stays its).
-        key = (patterns, id(targets))
-        cached = self._ordered.get(key)
-        if cached is None or cached[0] is not targets:
-            position = self._positions_in(targets)
-            found = tuple(sorted((a for a in covered if a in position), key=position.__getitem__))
-            cached = self._ordered[key] = (targets, found)
-        return iter(cached[1])
+        return iter(
+            _per_list(self._by_list, ("ordered", patterns), targets, self._in_order, covered)
+        )
+
+    def _in_order(self, targets: tuple[str, ...], covered: frozenset[str]) -> tuple[str, ...]:
+        position = self._positions_in(targets)
+        return tuple(sorted((a for a in covered if a in position), key=position.__getitem__))
 
     def _covered_roles(self, perms: EffectivePermissions, action: str) -> frozenset[str]:
         """The passable roles some Allow pattern of the action covers (the evaluator decides)."""
@@ -421,11 +418,7 @@ class TargetFinder:
         return found
 
     def _positions_in(self, targets: tuple[str, ...]) -> dict[str, int]:
-        cached = self._positions.get(id(targets))
-        if cached is None or cached[0] is not targets:
-            cached = (targets, {arn: i for i, arn in enumerate(targets)})
-            self._positions[id(targets)] = cached
-        return cached[1]
+        return _per_list(self._by_list, "positions", targets, _positions)
 
     def _matching(
         self,
@@ -447,13 +440,7 @@ class TargetFinder:
     def _hits_of(self, pattern: str, targets: tuple[str, ...]) -> tuple[str, ...]:
         """The targets an Allow pattern matches, in order; the same patterns recur across
         thousands of principals, so each is matched once."""
-        key = (pattern, targets)
-        hits = self._hits.get(key)
-        if hits is None:
-            matches = arn_matcher((pattern,))
-            part = longest_literal(pattern)
-            hits = self._hits[key] = tuple(t for t in targets if part in t and matches(t))
-        return hits
+        return _per_list(self._by_list, ("hits", pattern), targets, _hits, pattern)
 
     def undenied(
         self, denied: tuple[tuple[str, ...], ...], targets: tuple[str, ...]
@@ -465,17 +452,12 @@ class TargetFinder:
         # List by list, each filtered tuple kept: principals combine the same few perimeter
         # policies in many ways, and the second list is applied to what the first left.
         for patterns in denied:
-            # By identity: the target tuples are the finder's own, kept for the audit, and
-            # hashing thousands of ARNs per look-up would cost what the filter saves.
-            key = (patterns, id(targets))
-            found = self._undenied.get(key)
-            if found is None or found[0] is not targets:
-                found = (targets, self._inside(patterns, targets))
-                self._undenied[key] = found
-            targets = found[1]
+            targets = _per_list(
+                self._by_list, ("inside", patterns), targets, self._inside, patterns
+            )
         return targets
 
-    def _inside(self, patterns: tuple[str, ...], targets: tuple[str, ...]) -> tuple[str, ...]:
+    def _inside(self, targets: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[str, ...]:
         """The targets a NotResource list does not deny, in order. A perimeter names a few
         buckets or a prefix: the targets starting with a pattern's literal text are found by
         bisection in the sorted targets (what no pattern starts like is denied), so hundreds
@@ -497,13 +479,41 @@ class TargetFinder:
         self, targets: tuple[str, ...]
     ) -> tuple[list[str], list[int], tuple[int, ...]]:
         """(the targets sorted, their positions, positions of targets holding a wildcard)."""
-        cached = self._sorted.get(id(targets))
-        if cached is None or cached[0] is not targets:
-            order = sorted(range(len(targets)), key=targets.__getitem__)
-            wildcards = tuple(i for i, t in enumerate(targets) if "*" in t or "?" in t)
-            cached = (targets, ([targets[i] for i in order], order, wildcards))
-            self._sorted[id(targets)] = cached
-        return cached[1]
+        return _per_list(self._by_list, "sorted", targets, _sorted)
+
+
+def _per_list(
+    cache: dict[tuple[Any, int], tuple[tuple[str, ...], Any]],
+    question: Any,
+    targets: tuple[str, ...],
+    answer: Callable[..., _T],
+    *args: Any,
+) -> _T:
+    """``answer(targets, *args)`` once per question about a target list, the list found by
+    identity: the finder's lists (its roles, its policies, what filtering them left) hold
+    thousands of ARNs, and hashing one per look-up would cost what the cache saves. The list
+    is kept beside its answer, so no other list can take its id."""
+    slot = (question, id(targets))
+    cached = cache.get(slot)
+    if cached is None or cached[0] is not targets:
+        cached = cache[slot] = (targets, answer(targets, *args))
+    return cached[1]  # type: ignore[no-any-return]
+
+
+def _positions(targets: tuple[str, ...]) -> dict[str, int]:
+    return {arn: i for i, arn in enumerate(targets)}
+
+
+def _hits(targets: tuple[str, ...], pattern: str) -> tuple[str, ...]:
+    matches = arn_matcher((pattern,))
+    part = longest_literal(pattern)
+    return tuple(t for t in targets if part in t and matches(t))
+
+
+def _sorted(targets: tuple[str, ...]) -> tuple[list[str], list[int], tuple[int, ...]]:
+    order = sorted(range(len(targets)), key=targets.__getitem__)
+    wildcards = tuple(i for i, t in enumerate(targets) if "*" in t or "?" in t)
+    return [targets[i] for i in order], order, wildcards
 
 
 def target_finder(index: PermissionIndex) -> TargetFinder:
