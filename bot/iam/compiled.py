@@ -9,8 +9,9 @@ once its conditions are resolved (bot.iam.resolved_policy), is compiled into a f
   the only ones whose answer may differ from one resource to another;
 - ``star_allow`` / ``star_deny``: the policy's own answer on the literal Resource ``*``
   (allowed / explicitly denied), from the evaluator's rules and ARN matcher;
-- ``star_unknown``: actions whose answer on ``*`` depends on a policy variable that could
-  render to a wildcard: these are left to the evaluator.
+- ``star_unknown``: actions whose answer on ``*`` depends on a policy variable (one that could
+  render to a wildcard, or one in a NotResource, which applies only when it renders for the
+  caller): these are left to the evaluator.
 
 The compiled form depends only on the statements, so policies with identical statements (a
 managed policy reached through 200 groups, an inline document copied onto many users) share one.
@@ -362,12 +363,15 @@ def _names_variable(statement: Statement) -> bool:
 
 def _applies_to_star(statement: Statement) -> bool | None:
     """Whether the statement's Resource / NotResource covers the literal Resource `*`; None when
-    a policy variable could render to a wildcard (only the evaluator can say). The same rules
-    as ResolvedPolicy._on_star, statement by statement."""
+    a policy variable could render to a wildcard, or sits in a NotResource (which applies only
+    when every entry renders, for the caller): only the evaluator can say. The same rules as
+    ResolvedPolicy._on_star, statement by statement."""
     patterns = statement.resources if statement.resources is not None else statement.not_resources
     if patterns is None:
         return True
     if any("${" in p for p in patterns):
+        if statement.resources is None:
+            return None
         if any(_STAR_CAPABLE.issuperset(VARIABLE_SPAN.sub("", p)) for p in patterns):
             return None
         matches = False

@@ -12,8 +12,11 @@ one account:
     allowed = not denied and some identity policy allows and (no boundary or the boundary allows)
 
 so a managed policy shared by thousands of principals is evaluated once, and principals with the
-same policy set share one cache. How conditions are judged ("can the caller satisfy it?") is
-described in bot.iam.resolved_policy.
+same policy set share one cache. A policy set's view answers with the policies' verdict alone; the
+calls AWS allows whatever the policies say (sts:GetCallerIdentity for every caller, a user's
+sts:GetSessionToken: bot.iam.fixed_rules) depend on the caller's kind, which a view shared by
+users and roles does not know, so EffectivePermissions applies that rule on top. How conditions
+are judged ("can the caller satisfy it?") is described in bot.iam.resolved_policy.
 """
 
 from __future__ import annotations
@@ -351,10 +354,10 @@ class PolicySetView:
             return _first_allowed(self, action, resources)
         independent = self.resource_independent(action)
         if not independent:
-            if self._denied_everywhere(lowered, position):
+            if self._denied_everywhere(position):
                 return None  # an unconditional Deny on `*`: no resource to try
             if not undenied:
-                resources = self._outside_denials(lowered, position, resources)
+                resources = self._outside_denials(position, resources)
         name = space.names[position]  # type: ignore[union-attr]
         decisions = self._decisions
         for resource in resources:
@@ -368,39 +371,35 @@ class PolicySetView:
                 return None  # every resource gets the same answer
         return None
 
-    def _denied_everywhere(self, lowered: str, position: int) -> bool:
+    def _denied_everywhere(self, position: int) -> bool:
         """Whether a policy of the set denies the action on every resource, unconditionally
-        (then a walk over thousands of candidate roles ends before the first). Actions AWS
-        lets every caller make whatever the policies say are never so."""
-        if lowered in ALWAYS_ALLOWED:
-            return False
+        (then a walk over thousands of candidate roles ends before the first)."""
         identity, boundary = self._compiled()
         return any(c.denies_everywhere(position) for c in identity) or (
             boundary is not None and boundary.denies_everywhere(position)
         )
 
-    def _outside_denials(
-        self, lowered: str, position: int, resources: Iterable[str]
-    ) -> Iterable[str]:
+    def _outside_denials(self, position: int, resources: Iterable[str]) -> Iterable[str]:
         """``resources`` without those an unconditional Deny's NotResource leaves out
         (explicitly denied, so never the first allowed), in order."""
-        lists = self._denied_outside(lowered, position)
+        lists = self._denied_outside(position)
         if not lists:
             return resources
         return filter(outside_denial_filter(lists), resources)
 
     def denied_outside(self, action: str) -> tuple[tuple[str, ...], ...]:
         """The NotResource lists of the unconditional Denies (identity or boundary) matching
-        the action: a concrete resource outside any of them is explicitly denied. Empty when
-        there are none or the action is one AWS allows whatever the policies say."""
+        the action: a concrete resource outside any of them is explicitly denied (by the
+        policies: see EffectivePermissions.denied_outside for the calls AWS always allows).
+        Empty when there are none."""
         lowered = action.lower()
         space = self._space
         position = space.index.get(lowered) if space is not None else None
         if position is None:
             return ()
-        return self._denied_outside(lowered, position)
+        return self._denied_outside(position)
 
-    def _denied_outside(self, lowered: str, position: int) -> tuple[tuple[str, ...], ...]:
+    def _denied_outside(self, position: int) -> tuple[tuple[str, ...], ...]:
         holders = self._perimeters
         if holders is None:
             identity, boundary = self._compiled()
@@ -408,7 +407,7 @@ class PolicySetView:
             if boundary is not None and boundary.deny_outside:
                 holders.append(boundary)
             self._perimeters = holders
-        if not holders or lowered in ALWAYS_ALLOWED:
+        if not holders:
             return ()
         key = ("denied_outside", position)
         found = self.memo.get(key)
@@ -859,6 +858,8 @@ class EffectivePermissions:
         self.missing_policies = missing
         self.facts = dict(facts)
         self.view = index.view_for(ref, sources, boundary, self.facts, base=base, changed=changed)
+        # The calls AWS lets this kind of caller make whatever the policies say.
+        self._free_calls = _always_allowed_for(ref.kind)
 
     @property
     def arn(self) -> str:
@@ -883,19 +884,33 @@ class EffectivePermissions:
         )
 
     # ---- single questions ----
+    def is_always_allowed(self, action: str) -> bool:
+        """Whether AWS lets this principal make the call whatever its policies say (IAM User
+        Guide, "Permissions for GetSessionToken"; STS API Reference, GetCallerIdentity)."""
+        return action.lower() in self._free_calls
+
     def may_allow(self, action: str) -> bool:
-        return self.view.may_allow(action)
+        return self.view.may_allow(action) or self.is_always_allowed(action)
 
     def denied_outside(self, action: str) -> tuple[tuple[str, ...], ...]:
-        """See :meth:`PolicySetView.denied_outside`."""
+        """See :meth:`PolicySetView.denied_outside`; nothing for a call AWS always allows."""
+        if self.is_always_allowed(action):
+            return ()
         return self.view.denied_outside(action)
 
     def decide(self, action: str, resource: str) -> Access:
-        return self.view.decide(action, resource)
+        access = self.view.decide(action, resource)
+        if not access.allowed and self.is_always_allowed(action):
+            # No policy granted it and none can deny it: allowed, with no statement behind it.
+            return Access(action, resource, True)
+        return access
 
     def denied_by(self, action: str, resource: str) -> tuple[Grant, ...]:
         """The Deny statements (identity or boundary) that apply, even with no Allow at all;
-        a resource policy naming the principal cannot override them."""
+        a resource policy naming the principal cannot override them. None for a call AWS
+        always allows: a Deny naming it has no effect."""
+        if self.is_always_allowed(action):
+            return ()
         lowered = action.lower()
         found: list[Grant] = []
         for policy in self.view.for_action(action).everything:
@@ -906,7 +921,7 @@ class EffectivePermissions:
         return tuple(found)
 
     def can(self, action: str, resource: str) -> bool:
-        return self.view.decide(action, resource).allowed
+        return self.decide(action, resource).allowed
 
     def unrestricted_among(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
         """The actions of a named list (label = cache key) this principal may do on `*` and on
@@ -929,7 +944,20 @@ class EffectivePermissions:
                     if registry is not None and len(result) > 1:
                         registry[shared] = result  # type: ignore[assignment]
             memo[key] = result
+        free = self._free_in_list(label, actions)
+        if free:  # per caller kind, so not in the view's memo (users and roles share views)
+            result = tuple(sorted({*result, *free}))
         return result
+
+    def _free_in_list(self, label: str, actions: Iterable[str]) -> tuple[str, ...]:
+        """The canonical names in a named list of the calls AWS always allows this principal."""
+        key = ("always_allowed_in", label, self.principal.kind)
+        found = self.index.memo.get(key)
+        if found is None:
+            lowered, names = self.index.action_list(label, actions)
+            found = tuple(names[a] for a in sorted(lowered & self._free_calls))
+            self.index.memo[key] = found
+        return found
 
     def possible_among(
         self, label: str, actions: Iterable[str], *, keep: bool = True
@@ -938,13 +966,18 @@ class EffectivePermissions:
         resources and conditions): the filter that spares evaluator calls. ``keep=False``:
         not cached per policy set, for a caller that keeps its own smaller summary."""
         lowered, _names = self.index.action_list(label, actions)
-        return self.view.allow_candidates(label, lowered, self.index.expand, keep=keep)
+        found = self.view.allow_candidates(label, lowered, self.index.expand, keep=keep)
+        free = lowered & self._free_calls
+        return found | free if free else found
 
     def allowed_on_any(
         self, action: str, resources: Iterable[str], *, undenied: bool = False
     ) -> Access | None:
         """The first resource the action is allowed on, or None (``undenied``: see
         :meth:`PolicySetView.first_allowed`)."""
+        if self.is_always_allowed(action):
+            first = next(iter(resources), None)
+            return None if first is None else self.decide(action, first)
         projection = self.view.reaching(action)
         if projection is None:
             return None
@@ -956,6 +989,8 @@ class EffectivePermissions:
         `*` alone would ignore denies written as ARN patterns (`arn:aws:s3:::*`); the probe ARN
         alone would call `arn:aws:s3:::*` unrestricted too, which Cloudsplaining does not.
         """
+        if self.is_always_allowed(action):
+            return self.decide(action, "*")
         cache = self.view.unrestricted_cache
         lowered = action.lower()
         if lowered in cache:
@@ -1082,7 +1117,7 @@ class EffectivePermissions:
         wanted = self.candidate_actions() if actions is None else frozenset(actions)
         result: dict[str, tuple[str, ...]] = {}
         for action in sorted(wanted):
-            if not self.view.may_allow(action):
+            if not self.may_allow(action):
                 continue
             allowed = tuple(
                 r for r in ("*", *self.candidate_resources(action)) if self.can(action, r)
@@ -1430,6 +1465,12 @@ def view_of(
         view = PolicySetView(identity, boundary, space, registry)
         registry[key] = view
     return view
+
+
+@lru_cache(maxsize=16)
+def _always_allowed_for(kind: str) -> frozenset[str]:
+    """The lower-case calls AWS lets a caller of this kind make whatever its policies say."""
+    return frozenset(action for action, kinds in ALWAYS_ALLOWED.items() if kind in kinds)
 
 
 def _key_summary(keys: frozenset[str]) -> tuple[tuple[str, ...], bool]:

@@ -541,11 +541,21 @@ class Evaluator:
     """A compiled policy set: ``evaluate`` one request, or sweep many actions at once.
 
     ``shared``: compiled layers and statement results shared with other evaluators (bulk
-    simulation of many policy sets made of the same documents); the answers do not change."""
+    simulation of many policy sets made of the same documents); the answers do not change.
+    ``always_allowed=False``: the policies' own verdict on the calls AWS allows whatever they
+    say (sts:GetCallerIdentity, a user's sts:GetSessionToken), for a caller that combines
+    several such verdicts and applies that rule once itself (bot.iam.effective)."""
 
-    def __init__(self, policies: PolicySet, *, shared: SharedCompilation | None = None) -> None:
+    def __init__(
+        self,
+        policies: PolicySet,
+        *,
+        shared: SharedCompilation | None = None,
+        always_allowed: bool = True,
+    ) -> None:
         self.policies = policies
         self._shared = shared
+        self._always_allowed = always_allowed
         layers: list[_Layer] = []
 
         def layer(kind: PolicyKind, members: Sequence[Policy]) -> _Layer:
@@ -692,7 +702,7 @@ class Evaluator:
             entry = (self._plan(action_lower), action_lower in _FIXED_RULE_ACTIONS)
             self._actions[action_lower] = entry
         plan, special = entry
-        if special and is_always_allowed(action_lower, scope.caller.kind):
+        if special and self._always_allowed and is_always_allowed(action_lower, scope.caller.kind):
             return Decision(
                 "allowed", (), f"{action} needs no permission and no policy can deny it"
             )

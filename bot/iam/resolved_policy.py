@@ -388,7 +388,10 @@ class ResolvedPolicy:
             # come with each request, and only statement labels are kept from its answers.
             evaluator = self._subsets.get(_EVALUATOR_KEY)
             if evaluator is None:
-                evaluator = Evaluator(PolicySet(identity=[self.policy]))
+                # This one policy's verdict: which calls AWS allows whatever the policies say
+                # depends on the caller's kind, and the principal combining the verdicts
+                # applies that (this copy is shared by users and roles alike).
+                evaluator = Evaluator(PolicySet(identity=[self.policy]), always_allowed=False)
                 self._subsets[_EVALUATOR_KEY] = evaluator
             self._evaluator = evaluator
         return evaluator
@@ -442,6 +445,11 @@ class ResolvedPolicy:
                 applying.append(st)
                 continue
             if any("${" in p for p in patterns):
+                if st.resources is None:
+                    # A NotResource applies only when every entry renders (IAM User Guide,
+                    # "Policy variables": a variable AWS cannot resolve can make the whole
+                    # statement invalid); the caller's values decide: ask the evaluator.
+                    return None
                 if any(_STAR_CAPABLE.issuperset(VARIABLE_SPAN.sub("", p)) for p in patterns):
                     return None  # a variable might render to a wildcard: ask the evaluator
                 matches = False  # a literal character besides the variables: never `*`

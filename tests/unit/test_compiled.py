@@ -35,6 +35,7 @@ from tests.factories import (
     managed_policy,
     policy_document,
     role,
+    role_arn,
     snapshot,
     statement,
     user,
@@ -52,6 +53,10 @@ ACTIONS = (
     "lambda:CreateFunction",
     "sts:AssumeRole",
     "kms:Decrypt",
+    # AWS allows these whatever the policies say (a user's GetSessionToken; GetCallerIdentity
+    # for every caller): the principal applies the rule, the shared views never do.
+    "sts:GetSessionToken",
+    "sts:GetCallerIdentity",
 )
 ACTION_PATTERNS = (
     *ACTIONS,
@@ -188,8 +193,10 @@ SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[Heal
 @given(accounts(), st.booleans())
 def test_decisions_match_the_evaluator(snap, without_mfa):
     index = PermissionIndex(snap, NOW)
-    for name in ("alice", "bob"):  # bob second: answers alice's projections left behind
-        _assert_decisions_match(index[user_arn(name)], without_mfa)
+    # bob second: answers alice's projections left behind; the role last, sharing a view
+    # with neither but policies with both (and the calls AWS always allows differ for it).
+    for arn in (user_arn("alice"), user_arn("bob"), role_arn("app")):
+        _assert_decisions_match(index[arn], without_mfa)
 
 
 def _assert_decisions_match(perms, without_mfa: bool) -> None:
@@ -213,7 +220,7 @@ def _assert_decisions_match(perms, without_mfa: bool) -> None:
             if access.denied_by:
                 assert expected == "explicit_deny"
             if access.allowed:
-                assert access.granted_by
+                assert access.granted_by or perms.is_always_allowed(action)
             assert perms.can(action, resource) == access.allowed
             if expected == "allowed":
                 # The cheap filters may only say no when the evaluator says no everywhere.
@@ -284,7 +291,8 @@ def test_compiled_bitsets_agree_with_the_evaluator_per_policy(document):
         ),
     )
     compiled = compile_statements(space, resolved.statements)
-    evaluator = Evaluator(PolicySet(identity=[resolved]))
+    # The policy's own verdict: the calls AWS always allows are the principal's business.
+    evaluator = Evaluator(PolicySet(identity=[resolved]), always_allowed=False)
     for action in ACTIONS:
         position = space.index[action.lower()]
         decision = evaluator.evaluate(Request(user_arn("alice"), action, "*")).decision

@@ -608,3 +608,96 @@ def test_a_principal_tag_in_a_resource_renders_to_the_callers_tag():
     assert not index[user_arn("bob")].can("s3:GetObject", blue)
     assert index[role_arn("ops")].can("s3:GetObject", blue)
     assert not index[role_arn("ops")].can("s3:GetObject", red)
+
+
+# --- what AWS decides whatever the policies say ------------------------------------------------
+
+
+def test_a_user_gets_a_session_token_under_a_deny_and_a_role_does_not():
+    """IAM User Guide, "Permissions for GetSessionToken": no permissions are required and
+    "you cannot use policies to control authentication operations"; it takes an IAM user's
+    (or the root user's) long-term credentials, so a role never makes the call."""
+    denied = inline("no-sts", _deny("sts:*"))
+    snap = snapshot(
+        users=[user("alice", inline_policies=[denied]), user("bob")],
+        roles=[role("app", inline_policies=[denied])],
+    )
+    index = PermissionIndex(snap, NOW)
+    for name in ("alice", "bob"):
+        perms = index[user_arn(name)]
+        access = perms.decide("sts:GetSessionToken", "*")
+        assert access.allowed
+        assert not access.granted_by
+        assert not access.denied_by
+        assert perms.can("sts:getsessiontoken", "*")
+        assert perms.denied_by("sts:GetSessionToken", "*") == ()
+        assert perms.unrestricted("sts:GetSessionToken") is not None
+        assert perms.may_allow("sts:GetSessionToken")
+    app = index[role_arn("app")]
+    assert not app.decide("sts:GetSessionToken", "*").allowed
+    assert app.denied_by("sts:GetSessionToken", "*")  # the Deny stands for a role
+    assert app.unrestricted("sts:GetSessionToken") is None
+
+
+def test_every_caller_may_ask_who_it_is_under_a_deny_on_everything():
+    """STS API Reference, GetCallerIdentity: "No permissions are required to perform this
+    operation", and an explicit Deny does not stop it. The view both principals share keeps
+    the policies' own verdict (denied): the rule is the principal's, by its kind."""
+    everything = managed_policy("deny-all", _deny("*"))
+    snap = snapshot(
+        users=[user("alice", attached_policies=[everything.arn])],
+        roles=[role("app", attached_policies=[everything.arn])],
+        policies=[everything],
+    )
+    index = PermissionIndex(snap, NOW)
+    lists = ("sts:GetCallerIdentity", "sts:GetSessionToken", "s3:GetObject")
+    for arn, expected in (
+        (user_arn("alice"), ("sts:GetCallerIdentity", "sts:GetSessionToken")),
+        (role_arn("app"), ("sts:GetCallerIdentity",)),
+    ):
+        perms = index[arn]
+        assert perms.can("sts:GetCallerIdentity", "*")
+        assert not perms.can("s3:GetObject", "*")
+        assert perms.unrestricted_among("who-am-i", lists) == expected
+        assert perms.possible_among("who-am-i", lists) >= {a.lower() for a in expected}
+        first = perms.allowed_on_any("sts:GetCallerIdentity", ["arn:aws:s3:::x", "*"])
+        assert first is not None
+        assert first.resource == "arn:aws:s3:::x"
+        assert not perms.view.decide("sts:GetCallerIdentity", "*").allowed
+
+
+# --- a policy variable with no value ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tags", "on_star", "on_own_bucket", "on_other_bucket"),
+    [
+        ({"team": "red"}, False, True, False),  # the perimeter renders: outside it is denied
+        ({}, True, True, True),  # no tag: the Deny's NotResource cannot render, so it is void
+    ],
+)
+def test_a_notresource_whose_variable_has_no_value_voids_the_statement(
+    tags, on_star, on_own_bucket, on_other_bucket
+):
+    """IAM User Guide, "Policy variables": "If AWS cannot resolve a variable, this might cause
+    the entire statement to be invalid." The reference evaluator treats a NotResource entry
+    that cannot render as voiding its statement; the fast paths must agree, for the literal
+    `*` as for ARNs."""
+    perimeter = policy_document(
+        statement(action="s3:*", resource="*"),
+        statement(
+            effect="Deny",
+            action="s3:*",
+            resource=None,
+            not_resource=[
+                "arn:aws:s3:::${aws:PrincipalTag/team}",
+                "arn:aws:s3:::${aws:PrincipalTag/team}/*",
+            ],
+        ),
+    )
+    snap = snapshot(users=[user("alice", tags=tags, inline_policies=[inline("p", perimeter)])])
+    perms = _perms(snap, user_arn("alice"))
+    assert perms.can("s3:GetObject", "*") is on_star
+    assert perms.can("s3:GetObject", "arn:aws:s3:::red/report.csv") is on_own_bucket
+    assert perms.can("s3:GetObject", "arn:aws:s3:::blue/report.csv") is on_other_bucket
+    assert (perms.unrestricted("s3:GetObject") is not None) is on_star

@@ -367,7 +367,7 @@ def test_perimeter_denies_skip_only_targets_they_deny(snap) -> None:
         bisected = held(PermissionIndex(snap, NOW))
     with (
         patch.object(TargetFinder, "undenied", lambda self, denied, targets: targets),
-        patch.object(PolicySetView, "_outside_denials", lambda self, lowered, p, r: r),
+        patch.object(PolicySetView, "_outside_denials", lambda self, p, r: r),
     ):
         reference = held(PermissionIndex(snap, NOW))
     assert fast == reference
