@@ -81,6 +81,7 @@ RESOURCES = (
     "arn:aws:iam::*:role/*",
     "arn:aws:iam::999999999999:role/elsewhere",
     "arn:aws:s3:::home/${aws:username}/*",
+    "arn:aws:s3:::${aws:PrincipalTag/team}/*",  # only bob has the tag
     "arn:aws:*:*:*:*",
 )
 # Concrete resources asked about (probes and ARNs the patterns may or may not cover).
@@ -91,6 +92,7 @@ ASKED = (
     "arn:aws:s3:::secret/key",
     "arn:aws:s3:::home/alice/notes",
     "arn:aws:s3:::home/bob/notes",
+    "arn:aws:s3:::red/notes",
     f"arn:aws:iam::{ACCOUNT_ID}:user/bob",
     f"arn:aws:iam::{ACCOUNT_ID}:role/app-api",
     f"arn:aws:iam::{ACCOUNT_ID}:user/alice",
@@ -109,6 +111,8 @@ CONDITIONS = (
     {"DateGreaterThan": {"aws:CurrentTime": "2000-01-01T00:00:00Z"}},  # holds
     {"DateGreaterThan": {"aws:CurrentTime": "2100-01-01T00:00:00Z"}},  # never
     {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+    {"StringEquals": {"aws:PrincipalTag/team": "red"}},
+    {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}},
 )
 
 
@@ -159,6 +163,7 @@ def accounts(draw):
     bob = user(
         "bob",
         groups=[],
+        tags={"team": "red"},
         attached_policies=[m.arn for m in managed],
         permissions_boundary_arn=boundary.arn if boundary else None,
     )
@@ -178,7 +183,11 @@ def _reference(perms) -> Evaluator:
 
 
 def _context(perms) -> dict[str, list[str]]:
-    return {key: list(values) for key, values in perms.facts.items() if values}
+    """The request context AWS sets for the principal: its facts and its tags."""
+    context = {key: list(values) for key, values in perms.facts.items() if values}
+    for tag, value in perms.principal.tags.items():
+        context[f"aws:PrincipalTag/{tag}"] = [value]
+    return context
 
 
 def _ref_decision(evaluator, perms, action, resource) -> str:
