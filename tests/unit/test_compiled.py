@@ -237,10 +237,10 @@ def _assert_decisions_match(perms, without_mfa: bool) -> None:
 
 
 @SETTINGS
-@given(accounts())
-def test_unrestricted_and_candidates_match_the_evaluator(snap):
+@given(accounts(), st.sampled_from(("alice", "bob", "app")))
+def test_unrestricted_and_candidates_match_the_evaluator(snap, name):
     index = PermissionIndex(snap, NOW)
-    perms = index[user_arn("alice")]
+    perms = index[role_arn(name) if name == "app" else user_arn(name)]
     evaluator = _reference(perms)
 
     def allowed(action, resource):
