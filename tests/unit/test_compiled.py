@@ -31,6 +31,7 @@ from bot.iam.policy import parse_policy
 from tests.factories import (
     ACCOUNT_ID,
     NOW,
+    group,
     inline,
     managed_policy,
     policy_document,
@@ -113,6 +114,11 @@ CONDITIONS = (
     {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
     {"StringEquals": {"aws:PrincipalTag/team": "red"}},
     {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}},
+    {"Null": {"aws:PrincipalTag/team": "true"}},
+    {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}},
+    {"StringNotEquals": {"aws:PrincipalType": "User"}},
+    {"StringEquals": {"aws:ResourceAccount": ACCOUNT_ID}},
+    {"StringLike": {"aws:userid": "AIDA*"}},
 )
 
 
@@ -149,9 +155,19 @@ def accounts(draw):
     if draw(st.booleans()):
         boundary = managed_policy("boundary", draw(documents))
     inline_docs = draw(st.lists(documents, max_size=2))
+    # A group both users may belong to, with a managed policy (maybe one they also attach
+    # directly: two copies, two labels) and an inline document of its own.
+    team = None
+    if draw(st.booleans()):
+        team = group(
+            "team",
+            attached_policies=[m.arn for m in managed[-1:]],
+            inline_policies=[inline("g", d) for d in draw(st.lists(documents, max_size=1))],
+        )
+    groups = [team.name] if team else []
     alice = user(
         "alice",
-        groups=[],
+        groups=groups,
         attached_policies=[m.arn for m in managed],
         inline_policies=[inline(f"i{i}", d) for i, d in enumerate(inline_docs)],
         permissions_boundary_arn=boundary.arn if boundary else None,
@@ -162,13 +178,15 @@ def accounts(draw):
     # share projections on the actions no statement naming the variable matches.
     bob = user(
         "bob",
-        groups=[],
+        groups=groups,
         tags={"team": "red"},
         attached_policies=[m.arn for m in managed],
         permissions_boundary_arn=boundary.arn if boundary else None,
     )
     policies = [*managed, *([boundary] if boundary else [])]
-    return snapshot(users=[alice, bob], roles=[other], policies=policies)
+    return snapshot(
+        users=[alice, bob], roles=[other], policies=policies, groups=[team] if team else []
+    )
 
 
 def _reference(perms) -> Evaluator:
