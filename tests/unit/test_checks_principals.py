@@ -457,3 +457,35 @@ def test_admin_equivalent_says_every_action_only_for_an_unqualified_star_grant()
     assert every_iam_write in details[user_arn("iam-admin")]
     # A Deny carves something out of "*": claiming "every action" would overstate it.
     assert every_iam_write in details[user_arn("almost")]
+
+
+def test_an_abac_perimeter_fences_in_only_the_principals_carrying_the_tag():
+    """A Deny with NotResource `${aws:PrincipalTag/team}` buckets keeps tagged principals to
+    their team's bucket; for a principal without the tag the variable has no value, the
+    statement is void (IAM User Guide, "Policy variables") and s3:* on `*` stands."""
+    work = managed_policy("work", allow("s3:*"))
+    perimeter = managed_policy(
+        "perimeter",
+        policy_document(
+            statement(
+                effect="Deny",
+                action="s3:*",
+                resource=None,
+                not_resource=[
+                    "arn:aws:s3:::${aws:PrincipalTag/team}",
+                    "arn:aws:s3:::${aws:PrincipalTag/team}/*",
+                ],
+            )
+        ),
+    )
+    attached = [work.arn, perimeter.arn]
+    snap = snapshot(
+        users=[
+            user("fenced", groups=[], attached_policies=attached, tags={"team": "red"}),
+            user("untagged", groups=[], attached_policies=attached),
+        ],
+        roles=[role("untagged-role", attached_policies=attached)],
+        policies=[work, perimeter],
+    )
+    findings = run_check("principal.data_exfiltration", snap)
+    assert _arns(findings) == {user_arn("untagged"), role_arn("untagged-role")}
