@@ -38,15 +38,16 @@ def lint_broad_grants(statement: Statement, ctx: LintContext) -> list[LintFindin
             )
         )
     if ctx.policy_type == "identity":
-        findings.extend(_every_role(statement, ctx, _PASS_ROLE, PASS_ROLE_WILDCARD))
-        findings.extend(_every_role(statement, ctx, _CREATE_SLR, CREATE_SLR_WILDCARD))
+        granted = ctx.expanded_actions(statement)  # once for both actions
+        findings.extend(_every_role(statement, ctx, granted, _PASS_ROLE, PASS_ROLE_WILDCARD))
+        findings.extend(_every_role(statement, ctx, granted, _CREATE_SLR, CREATE_SLR_WILDCARD))
     return findings
 
 
 def _every_role(
-    statement: Statement, ctx: LintContext, action: str, code: str
+    statement: Statement, ctx: LintContext, granted: frozenset[str], action: str, code: str
 ) -> list[LintFinding]:
-    if action not in ctx.expanded_actions(statement):
+    if action not in granted:
         return []
     if any(c.key.lower() == _SCOPING_KEYS[action] for c in statement.conditions):
         return []

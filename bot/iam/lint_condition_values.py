@@ -82,6 +82,8 @@ def lint_condition_shape(statement: Statement, ctx: LintContext) -> list[LintFin
                 {"element": "Condition"},
             )
         )
+    if not statement.conditions:
+        return findings  # the usual statement: nothing below to look at
     by_operator: dict[str, list[Condition]] = defaultdict(list)
     for condition in statement.conditions:
         by_operator[condition.operator].append(condition)
@@ -141,6 +143,8 @@ def _empty_values(statement: Statement, condition: Condition) -> list[LintFindin
 
 def lint_condition_values(statement: Statement, ctx: LintContext) -> list[LintFinding]:
     findings: list[LintFinding] = []
+    if not statement.conditions:
+        return findings
     keys = {c.key.lower() for c in statement.conditions}
     for condition in statement.conditions:
         spec = parse_operator(condition.operator)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -127,21 +127,54 @@ _INDEXED_FROM = 64  # statements; fewer are simply compared pair by pair (indexi
 
 def _outer_candidates(scopes: list[_Scope]) -> Callable[[_Scope], list[_Scope]]:
     """The statements that may cover a given one, in policy order. Pair by pair is quadratic:
-    a 300-statement allow-list policy is 90,000 pairs. A covering statement has no condition
-    and holds every action of the covered one, so in a longer policy only those holding one
-    chosen action of it (its first, in a fixed order) are candidates."""
-    if len(scopes) < _INDEXED_FROM:
+    a 300-statement allow-list policy is 90,000 pairs. A covering statement has no condition,
+    the covered one's effect and principals (`_covered` asks no more of the others), so only
+    those are candidates; in a longer policy, also holding every action of the covered one,
+    so only those holding one chosen action of it (its first, in a fixed order)."""
+    groups: dict[Hashable, list[_Scope]] = defaultdict(list)
+    try:
+        for outer in scopes:
+            if not outer.statement.conditions:
+                groups[_signature(outer.statement)].append(outer)
+    except TypeError:  # a principal that cannot be a key: every statement is a candidate
         return lambda inner: scopes
-    by_action: dict[str, list[_Scope]] = defaultdict(list)
-    for outer in scopes:
-        if not outer.statement.conditions:
-            for action in outer.actions:
-                by_action[action].append(outer)
+    if len(scopes) < _INDEXED_FROM:
+        return lambda inner: groups.get(_signature(inner.statement), [])
+    # Only the chosen actions are looked up: index the statements by those alone.
+    chosen = {_first_action(inner.actions) for inner in scopes}
+    by_action: dict[tuple[Hashable, str], list[_Scope]] = defaultdict(list)
+    for signature, group in groups.items():
+        for outer in group:
+            for action in outer.actions & chosen:
+                by_action[signature, action].append(outer)
 
     def candidates(inner: _Scope) -> list[_Scope]:
-        return by_action.get(min(inner.actions), [])
+        return by_action.get((_signature(inner.statement), _first_action(inner.actions)), [])
 
     return candidates
+
+
+def _signature(statement: Statement) -> Hashable:
+    """What a covering statement shares with the one it covers: its effect and principals
+    (a Principal mapping as the set of its items: `_same_principals` compares mappings)."""
+    return (
+        statement.effect,
+        _principal_key(statement.principals),
+        _principal_key(statement.not_principals),
+    )
+
+
+def _principal_key(principal: object) -> Hashable:
+    if isinstance(principal, Mapping):
+        return frozenset(principal.items())
+    return principal  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=4096)
+def _first_action(actions: frozenset[str]) -> str:
+    """The action a statement is indexed by: the catalogue's expansions are shared sets, and a
+    NotAction's holds 20,000 names."""
+    return min(actions)
 
 
 def _verb(statement: Statement) -> str:
@@ -203,7 +236,9 @@ def lint_redundant_entries(statement: Statement, ctx: object) -> list[LintFindin
         ("NotResource", REDUNDANT_RESOURCE, statement.not_resources, False),
     )
     for element, code, values, case_insensitive in lists:
-        for value, other in _covered_entries(values or (), case_insensitive=case_insensitive):
+        if values is None or len(values) < 2:
+            continue  # one entry is covered by no other: no cache look-up (nor entry) for it
+        for value, other in _covered_entries(values, case_insensitive=case_insensitive):
             findings.append(
                 finding(
                     code,

@@ -114,6 +114,45 @@ def _format_regex(arn_format: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.DOTALL)
 
 
+@lru_cache(maxsize=4096)
+def _prefix_regex(glob: str) -> re.Pattern[str]:
+    """A regex matching exactly the texts that begin some string the format-like ``glob``
+    (literal text and placeholders, as :func:`_format_items` reads it) matches: the union,
+    over each item, of the glob's language up to that item. A literal run contributes each
+    of its prefixes; a placeholder its class, starred; both then the rest, optionally.
+
+    A pattern ending in its only wildcard, a `*` that may span anything (`L*`), intersects
+    the glob exactly when its literal part `L` is such a prefix: one C-level match instead
+    of the search of :func:`_intersects`."""
+    pieces: list[tuple[str, str | None]] = []  # (literal run, class of a placeholder)
+    position = 0
+    for match in _PLACEHOLDER.finditer(glob):
+        if match.start() > position:
+            pieces.append((glob[position : match.start()], None))
+        pieces.append(("", "[^:/]*" if _placeholder_excludes(match.group(1)) else ".*"))
+        position = match.end()
+    if position < len(glob):
+        pieces.append((glob[position:], None))
+    regex = ""
+    for literal, placeholder in reversed(pieces):
+        if placeholder is not None:
+            regex = placeholder + regex
+        else:
+            shorter = [re.escape(literal[:cut]) for cut in range(len(literal) - 1, -1, -1)]
+            regex = "(?:" + re.escape(literal) + regex + "|" + "|".join(shorter) + ")"
+    return re.compile(regex, re.DOTALL)
+
+
+def _trailing_star_only(pattern: str) -> bool:
+    """Whether a pattern's only wildcard is one final `*` (and it holds no variable)."""
+    return (
+        pattern.find("*") == len(pattern) - 1
+        and "?" not in pattern
+        and "${" not in pattern
+        and len(pattern) > 0
+    )
+
+
 def _intersects(a: tuple[_Item, ...], b: tuple[_Item, ...]) -> bool:
     """Whether some string matches both globs: a search over pairs of positions (i, j),
     encoded as one integer to keep the search allocation-free."""
@@ -155,6 +194,10 @@ def pattern_matches_format(pattern: str, arn_format: str) -> bool:
             return False
     if "*" not in pattern and "?" not in pattern and "${" not in pattern:
         return _format_regex(arn_format).fullmatch(pattern) is not None
+    if _trailing_star_only(pattern):
+        # Every item of the pattern is a literal but the last, a `*` spanning anything (a
+        # wildcard in one of the first five ARN segments would end there, not at the end).
+        return _prefix_regex(arn_format).fullmatch(pattern, 0, len(pattern) - 1) is not None
     return _intersects(_pattern_items(pattern), _format_items(arn_format))
 
 
@@ -172,10 +215,12 @@ def resource_part_matches_format(service: str, resource: str, arn_format: str) -
     split = _format_segments(arn_format) if "$" not in resource else None
     if split is None:
         return pattern_matches_format(f"arn:*:{service}:*:*:{resource}", arn_format)
-    service_regex, resource_regex, resource_items = split
+    service_regex, resource_regex, resource_items, resource_prefix = split
     if service_regex.fullmatch(service) is None:
         return False
     if "*" in resource or "?" in resource:
+        if _trailing_star_only(resource):  # `L*`: is L how some resource part begins?
+            return resource_prefix.fullmatch(resource, 0, len(resource) - 1) is not None
         # Still the search, but over the resource parts alone (a wildcard in the last segment
         # may span colons on both sides, and the first five colons line up).
         return _intersects(tuple(_glob_items(resource, _ANY)), resource_items)
@@ -185,10 +230,10 @@ def resource_part_matches_format(service: str, resource: str, arn_format: str) -
 @lru_cache(maxsize=4096)
 def _format_segments(
     arn_format: str,
-) -> tuple[re.Pattern[str], re.Pattern[str], tuple[_Item, ...]] | None:
-    """(service segment regex, resource part regex, resource part glob items) of a format
-    whose first five segments hold only literal text and single-segment placeholders; None for
-    any other format."""
+) -> tuple[re.Pattern[str], re.Pattern[str], tuple[_Item, ...], re.Pattern[str]] | None:
+    """(service segment regex, resource part regex, resource part glob items, resource part
+    prefix regex) of a format whose first five segments hold only literal text and
+    single-segment placeholders; None for any other format."""
     parts = arn_format.split(":", _ARN_SEGMENTS - 1)
     if len(parts) != _ARN_SEGMENTS or parts[0] != "arn":
         return None
@@ -198,7 +243,12 @@ def _format_segments(
     if any(not _placeholder_excludes(m.group(1)) for m in _PLACEHOLDER.finditer(head)):
         return None  # a placeholder that may hold a colon: segments no longer line up
     resource = parts[_ARN_SEGMENTS - 1]
-    return _format_regex(parts[2]), _format_regex(resource), _format_items(resource)
+    return (
+        _format_regex(parts[2]),
+        _format_regex(resource),
+        _format_items(resource),
+        _prefix_regex(resource),
+    )
 
 
 _GLOB_OR_PLACEHOLDER = re.compile(r"[*?$]")
@@ -248,7 +298,12 @@ def patterns_overlap(a: str, b: str) -> bool:
 
 def pattern_covers_wildcard(pattern: str) -> bool:
     """Whether a Resource pattern matches the `*` an action without resource types is asked on."""
-    return bool(string_matcher(_PLACEHOLDER.sub("*", pattern))("*"))
+    text = _PLACEHOLDER.sub("*", pattern) if "${" in pattern else pattern
+    if len(text) - text.count("*") > 1:
+        # Two characters other than a `*` each match one character, and `*` is one: no match,
+        # and no regex compiled for each of the thousands of ARNs asked.
+        return False
+    return bool(string_matcher(text)("*"))
 
 
 # Service prefixes two Service Authorization Reference pages share (Classic Load Balancer and
@@ -332,11 +387,20 @@ def pattern_covers_format(pattern: str, arn_format: str) -> bool:
         return True
     if "${" in pattern:
         return False
-    outer, inner = _normalise_partition(pattern), _format_glob(arn_format)
-    service = _literal_service(outer)
-    if service is not None and f":{service}:" not in inner:
+    outer, marker = _cover_outer(pattern)
+    inner = _format_glob(arn_format)
+    if marker is not None and marker not in inner:
         return False
     return glob_covers(outer, inner)
+
+
+@lru_cache(maxsize=16384)
+def _cover_outer(pattern: str) -> tuple[str, str | None]:
+    """(the partition-normalised pattern, `:service:` when its service is literal): asked of
+    one pattern against each format of each action of a statement."""
+    outer = _normalise_partition(pattern)
+    service = _literal_service(outer)
+    return outer, None if service is None else f":{service}:"
 
 
 def _literal_service(pattern: str) -> str | None:

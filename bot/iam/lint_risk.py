@@ -125,13 +125,14 @@ def _escalation(allowed: dict[str, str]) -> list[LintFinding]:
 
 @lru_cache(maxsize=4)
 def _policy_rewriters(catalogue: ActionCatalogue) -> frozenset[str]:
-    """Every permissions-management action that writes a resource's policy or ACL."""
+    """Every permissions-management action that writes a resource's policy or ACL.
+
+    `permission_changing_actions` holds only actions of that access level, as the catalogue
+    read it at load: no full action record is built for them (a few hundred services')."""
     return frozenset(
         a
         for a in catalogue.permission_changing_actions()
         if _REWRITES_POLICY.search(a.partition(":")[2])
-        and (info := catalogue.action(a)) is not None
-        and info.access_level == "Permissions management"
     )
 
 
@@ -206,20 +207,17 @@ def _resource_policy_by_actions(
 
     # The rewriters allowed (only the emptiness matters for the usual policy: an allowed
     # rewriter outside them is a read-only verb, which the list below leaves out too).
-    hits = {
-        a
-        for lists in allow_lists
-        for a in _rewriters_named(catalogue, lists)
-        if not any(a in d for d in denies)
-    }
+    # Set operations over the cached per-statement sets (an Allow of `*` names every rewriter).
+    hits = frozenset().union(*(_rewriters_named(catalogue, lists) for lists in allow_lists))
+    if hits and denies:
+        hits = hits.difference(*denies)
     if not hits:
         return ()  # spares loading every service for the usual policy
-    rewrites = sorted(a for a in hits if a.partition(":")[0] not in _IDENTITY_POLICY_SERVICES)
-    services = sorted({a.partition(":")[0] for a in rewrites})
+    services = sorted({a.partition(":")[0] for a in hits} - _IDENTITY_POLICY_SERVICES)
     withheld = [s for s in services if not all_allowed(s)]
     if not withheld:
-        return ()
-    rewrites = [a for a in rewrites if a.partition(":")[0] in withheld]
+        return ()  # the usual answer: sorting hundreds of rewriters for it was wasted
+    rewrites = sorted(a for a in hits if a.partition(":")[0] in withheld)
     return (
         finding(
             RESOURCE_POLICY_ESCALATION,

@@ -12,7 +12,7 @@ import difflib
 import json
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -48,7 +48,11 @@ from bot.iam.lint_resources import (
     covers_every_resource,
     format_service,
     may_be_covered,
+    pattern_covers_format,
+    pattern_covers_wildcard,
+    pattern_matches_format,
     pattern_service,
+    service_formats,
     split_formats,
 )
 from bot.iam.lint_risk import lint_risk
@@ -146,14 +150,17 @@ _statement_cache: dict[Hashable, tuple[int, tuple[LintFinding, ...]]] = {}
 
 
 def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
-    """What the position-free statement rules read: the parsed statement less its index, what
-    they read of its raw JSON (`ctx.raw`: only whether Condition is an empty object, for
-    EMPTY_ELEMENT; a rule reading more of it must add that here), the Version, the policy's
-    type, resource type and sensitive list, and the catalogue. None when the statement cannot
-    be a key (a Principal mapping)."""
+    """What the position-free statement rules read: the parsed statement less its index and
+    Sid (no statement rule reads the Sid: its checks are `lint_document`'s, a policy rule; a
+    statement rule reading it must add it here), what they read of its raw JSON (`ctx.raw`:
+    only whether Condition is an empty object, for EMPTY_ELEMENT; a rule reading more of it
+    must add that here), the Version, the policy's type, resource type and sensitive list,
+    and the catalogue. None when the statement cannot be a key (a Principal mapping).
+
+    Policies repeat a statement under other Sids (a copied grant renamed), so leaving the Sid
+    out lets those share one answer."""
     condition = ctx.raw(statement).get("Condition")
     key = (
-        statement.sid,
         statement.effect,
         statement.actions,
         statement.not_actions,
@@ -171,10 +178,26 @@ def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
         ctx.catalogue,
     )
     try:
-        hash(key)
+        return _HashedKey(key)
     except TypeError:
         return None
-    return key
+
+
+class _HashedKey:
+    """A statement key with its hash computed once: the key is a tuple of nested tuples and
+    dataclasses, hashed on every look-up and store otherwise."""
+
+    __slots__ = ("_hash", "key")
+
+    def __init__(self, key: tuple[Any, ...]) -> None:
+        self._hash = hash(key)  # TypeError when the key holds a mapping
+        self.key = key
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _HashedKey) and self._hash == other._hash and self.key == other.key
 
 
 def _statement_findings(statement: Statement, ctx: LintContext) -> list[LintFinding]:
@@ -196,8 +219,12 @@ def _statement_findings(statement: Statement, ctx: LintContext) -> list[LintFind
     if made_for == statement.index:
         findings.extend(found)
     else:
+        index = statement.index
         findings.extend(
-            replace(f, statement=statement.index) if f.statement == made_for else f for f in found
+            LintFinding(f.code, f.severity, index, f.message, f.detail)
+            if f.statement == made_for
+            else f
+            for f in found
         )
     return findings
 
@@ -450,7 +477,6 @@ def _what_it_acts_on(catalogue: ActionCatalogue, pattern: str) -> tuple[str, str
     return (name, expectation, wanted)
 
 
-@lru_cache(maxsize=8192)
 def _sensitive(
     catalogue: ActionCatalogue,
     actions: tuple[str, ...] | None,
@@ -460,8 +486,22 @@ def _sensitive(
     or NotAction list grants, and how many are permissions management (cached).
 
     Permissions-management actions come first (each group sorted): they are the ones that open
-    resources to others, so they are the ones a shortened list must still name.
+    resources to others, so they are the ones a shortened list must still name. The answer
+    reads the lists as sets, so it is cached by their sets: the same grants come in many orders.
     """
+    return _sensitive_of(
+        catalogue,
+        None if actions is None else frozenset(actions),
+        None if not_actions is None else frozenset(not_actions),
+    )
+
+
+@lru_cache(maxsize=8192)
+def _sensitive_of(
+    catalogue: ActionCatalogue,
+    actions: frozenset[str] | None,
+    not_actions: frozenset[str] | None,
+) -> tuple[tuple[str, ...], int]:
     if actions is not None:
         granted = catalogue.expand_all(actions)
     else:
@@ -557,23 +597,58 @@ def _may_cover_everything(
     if actions is None:
         return True
     services = covering_services(resources)
+    patterns = frozenset(actions)
+    # Covering every resource of some type needs a pattern covering one of its formats: each
+    # format of the representatives asked once first (`s3:*` is 20 shapes of 12 formats).
+    if not any(
+        pattern_covers_format(resource, arn_format)
+        for arn_format in _cover_formats(catalogue, patterns, services)
+        for resource in resources
+    ):
+        return False
     representatives = (
-        _cover_representatives(catalogue, actions)
+        _cover_representatives_of(catalogue, patterns)
         if services is None
-        else _cover_representatives_in(catalogue, actions, services)
+        else _cover_representatives_of_in(catalogue, patterns, services)
     )
     return any(covers_every_resource(info, resources) for info in representatives)
 
 
 @lru_cache(maxsize=4096)
+def _cover_formats(
+    catalogue: ActionCatalogue, actions: frozenset[str], services: frozenset[str] | None
+) -> tuple[str, ...]:
+    """Every ARN format of the cover representatives' resource types, each once."""
+    representatives = (
+        _cover_representatives_of(catalogue, actions)
+        if services is None
+        else _cover_representatives_of_in(catalogue, actions, services)
+    )
+    return tuple(
+        dict.fromkeys(
+            arn_format
+            for info in representatives
+            for resource_type in info.resource_types
+            for arn_format in split_formats(resource_type.arn_patterns)
+        )
+    )
+
+
 def _cover_representatives_in(
-    catalogue: ActionCatalogue, actions: tuple[str, ...], services: frozenset[str]
+    catalogue: ActionCatalogue, actions: Iterable[str], services: frozenset[str]
 ) -> tuple[ActionInfo, ...]:
     """:func:`_cover_representatives` less those whose formats none of ``services`` names: a
     pattern of those services covers none of their resources."""
+    return _cover_representatives_of_in(catalogue, frozenset(actions), services)
+
+
+@lru_cache(maxsize=4096)
+def _cover_representatives_of_in(
+    catalogue: ActionCatalogue, actions: frozenset[str], services: frozenset[str]
+) -> tuple[ActionInfo, ...]:
     return tuple(
         info
-        for info in _cover_representatives(catalogue, actions)
+        for info in _cover_representatives_of(catalogue, actions)
         if may_be_covered(info, services)
     )
 
@@ -588,10 +663,9 @@ def _pattern_fits(catalogue: ActionCatalogue, pattern: str, resources: tuple[str
             for info in _fit_representatives(catalogue, pattern)
         )
     for resource in resources:
-        service = _service_of(resource)
         # No action of the pattern acts on this resource's service: no pair worth caching
         # (300 listed actions against 5 ARNs, most of other services, is 1,500 pairs).
-        if service is not None and not _fit_representatives_in(catalogue, pattern, service):
+        if _fit_test(catalogue, pattern, _service_of(resource)).never:
             continue
         if _pattern_fits_one(catalogue, pattern, resource):
             return True
@@ -605,13 +679,55 @@ def _service_of(resource: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def _pattern_fits_one(catalogue: ActionCatalogue, pattern: str, resource: str) -> bool:
-    service = _service_of(resource)
+    """Whether some action of the pattern fits the one Resource entry: `action_fits_resources`
+    of each representative, asked through their formats, each format once (`s3:*`'s shapes
+    share a dozen formats)."""
+    test = _fit_test(catalogue, pattern, _service_of(resource))
+    return (
+        test.always
+        or (test.wildcard and pattern_covers_wildcard(resource))
+        or any(pattern_matches_format(resource, arn_format) for arn_format in test.formats)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _FitTest:
+    """What `action_fits_resources` asks of one entry, for every representative at once: an
+    action fits when one of its resource types has no ARN format (`always`), when it has no
+    resource type and the entry matches `*` (`wildcard`), or when the entry matches one of its
+    formats (`formats`: a shared prefix's are all of its service's)."""
+
+    always: bool
+    wildcard: bool
+    formats: tuple[str, ...]
+
+    @property
+    def never(self) -> bool:
+        return not (self.always or self.wildcard or self.formats)
+
+
+@lru_cache(maxsize=_PER_ACTION)
+def _fit_test(catalogue: ActionCatalogue, pattern: str, service: str | None) -> _FitTest:
+    """The fit test of the pattern's representatives for entries of ``service`` (None: an
+    entry whose service is not literal)."""
     representatives = (
         _fit_representatives(catalogue, pattern)
         if service is None
         else _fit_representatives_in(catalogue, pattern, service)
     )
-    return any(action_fits_resources(info, (resource,)) for info in representatives)
+    always = wildcard = False
+    formats: dict[str, None] = {}
+    for info in representatives:
+        if not info.resource_types:
+            wildcard = True
+        elif info.service in SHARED_PREFIXES:
+            formats.update(dict.fromkeys(service_formats(info.service)))
+        else:
+            for resource_type in info.resource_types:
+                if not resource_type.arn_patterns:
+                    always = True
+                formats.update(dict.fromkeys(split_formats(resource_type.arn_patterns)))
+    return _FitTest(always, wildcard, tuple(formats))
 
 
 @lru_cache(maxsize=_PER_ACTION)
@@ -651,19 +767,40 @@ def _fit_representatives(catalogue: ActionCatalogue, pattern: str) -> tuple[Acti
     return tuple(shapes.values())
 
 
-@lru_cache(maxsize=4096)
 def _cover_representatives(
-    catalogue: ActionCatalogue, actions: tuple[str, ...]
+    catalogue: ActionCatalogue, actions: Iterable[str]
 ) -> tuple[ActionInfo, ...]:
     """One action per distinct shape for `covers_every_resource`, which reads only the
-    resource types' ARN formats and whether each is required."""
+    resource types' ARN formats and whether each is required.
+
+    Cached by the set of patterns, from each pattern's own shapes: policies list the same
+    few patterns in thousands of orders and combinations, and `s3:*` alone is 180 actions."""
+    return _cover_representatives_of(catalogue, frozenset(actions))
+
+
+@lru_cache(maxsize=4096)
+def _cover_representatives_of(
+    catalogue: ActionCatalogue, actions: frozenset[str]
+) -> tuple[ActionInfo, ...]:
     shapes: dict[Hashable, ActionInfo] = {}
-    for info in map(catalogue.action, catalogue.expand_all(actions)):
+    for pattern in actions:
+        for shape, info in _cover_shapes(catalogue, pattern):
+            shapes.setdefault(shape, info)
+    return tuple(shapes.values())
+
+
+@lru_cache(maxsize=_PER_ACTION)
+def _cover_shapes(
+    catalogue: ActionCatalogue, pattern: str
+) -> tuple[tuple[Hashable, ActionInfo], ...]:
+    """(shape, one action of that shape) for the actions one pattern expands to."""
+    shapes: dict[Hashable, ActionInfo] = {}
+    for info in map(catalogue.action, catalogue.expand(pattern)):
         if info is not None:
             shapes.setdefault(
                 tuple((rt.arn_patterns, rt.required) for rt in info.resource_types), info
             )
-    return tuple(shapes.values())
+    return tuple(shapes.items())
 
 
 @lru_cache(maxsize=8192)
