@@ -65,6 +65,7 @@ from bot.iam.privesc_methods import (
     load_methods,
 )
 from bot.iam.satisfiability import Pruned, prune_document
+from bot.iam.trust_groups import CallerGroups
 from bot.iam.variables import VARIABLE_SPAN
 from bot.model.snapshot import Role
 
@@ -976,12 +977,35 @@ def session_arn(perms: EffectivePermissions) -> str:
 
 def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) -> Access | None:
     """Whether the principal can call sts:AssumeRole on the role; the identity-side grant if any."""
-    sources = index.memo.setdefault("trust_sources", {})  # one source per role, not per caller
+    verdict = _trust_lets_in(perms, role, index)
+    return None if verdict is None else _identity_lets_in(perms, role, verdict)
+
+
+@dataclass(frozen=True, slots=True)
+class _TrustVerdict:
+    """How a trust policy lets a caller in: the statements naming it (with how they name it)
+    and whether one names its account. Callers the trust cannot tell apart share one."""
+
+    direct: tuple[tuple[str, Grant], ...]
+    via_account: bool
+
+
+def _trust_source(role: Role, index: PermissionIndex) -> PolicySource:
+    """The role's trust policy as a policy source, one per role (not per caller)."""
+    sources = index.memo.setdefault("trust_sources", {})
     trust_source = sources.get(role.arn)
     if trust_source is None or trust_source.document is not role.trust_policy:
         trust_source = sources[role.arn] = PolicySource(
             f"{role.arn} trust policy", "trust", "role", role.trust_policy, f"trust:{role.arn}"
         )
+    return trust_source
+
+
+def _trust_lets_in(
+    perms: EffectivePermissions, role: Role, index: PermissionIndex
+) -> _TrustVerdict | None:
+    """The trust side of can_assume: None when no statement lets the caller in or one denies."""
+    trust_source = _trust_source(role, index)
     # Resolved once per role and per value of the facts its conditions name (usually none).
     trust = index.resolved_policy(trust_source, perms.facts, perms.principal)
     if trust.error:
@@ -1009,14 +1033,21 @@ def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) 
             direct.append((via, Grant(trust_source.label(), statement.label, "Allow")))
     if not direct and not via_account:
         return None  # the trust lets the caller in by no statement: no identity question
+    return _TrustVerdict(tuple(direct), via_account)
+
+
+def _identity_lets_in(
+    perms: EffectivePermissions, role: Role, verdict: _TrustVerdict
+) -> Access | None:
+    """The identity side of can_assume, for a caller the trust lets in as ``verdict`` says."""
     if perms.denied_by(_ASSUME_ROLE, role.arn):
         return None
     identity = perms.decide(_ASSUME_ROLE, role.arn)
-    if identity.allowed and (direct or via_account):
+    if identity.allowed:
         return identity
     # Same account, the trust names the caller itself: no identity Allow needed. As for any
     # resource policy, naming a role is still limited by its boundary; naming a user is not.
-    for via, grant in direct:
+    for via, grant in verdict.direct:
         if via != "role" or not identity.boundary_blocks:
             return Access(_ASSUME_ROLE, role.arn, True, (grant,), ())
     return None
@@ -1029,32 +1060,35 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
     if not admin_roles:
         return {}
     # Those an account-wide trust could let in, less the admin-equivalent (never a start:
-    # skipped below) and, as the search goes, those already placed: each admin role with
-    # an account-wide trust then looks at the principals still unplaced, not at all 50,000.
-    pending = [
-        arn
-        for arn in index
-        if not index[arn].principal.is_service_linked
-        and index[arn].may_allow(_ASSUME_ROLE)
-        and not index[arn].is_admin_equivalent
-    ]
+    # skipped below), grouped by what a trust can see of them: each admin role with an
+    # account-wide trust asks its trust once per group, then looks at the members of the
+    # groups it lets in that are still unplaced, not at all 50,000.
+    callers = CallerGroups(
+        index,
+        (
+            arn
+            for arn in index
+            if not index[arn].principal.is_service_linked
+            and index[arn].may_allow(_ASSUME_ROLE)
+            and not index[arn].is_admin_equivalent
+        ),
+    )
     next_hop: dict[str, str] = {}
     queue = deque(admin_roles)
     reached = set(admin_roles)
-    placed = 0
     scopes = _AssumeScopes(index)
     while queue:
         target = roles[queue.popleft()]
-        if len(next_hop) != placed:
-            pending = [arn for arn in pending if arn not in next_hop and arn not in reached]
-            placed = len(next_hop)
-        for arn in _possible_assumers(target, pending, index, scopes):
+        for arn, verdict in _possible_assumers(target, callers, next_hop, index, scopes):
             if arn in reached or arn in next_hop:
                 continue
             perms = index[arn]
             if perms.principal.is_service_linked or perms.is_admin_equivalent:
                 continue
-            if can_assume(perms, target, index) is None:
+            if verdict is None:
+                if can_assume(perms, target, index) is None:
+                    continue
+            elif _identity_lets_in(perms, target, verdict) is None:
                 continue
             next_hop[arn] = target.arn
             if arn in roles:
@@ -1070,11 +1104,17 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
 
 
 def _possible_assumers(
-    role: Role, account_wide: list[str], index: PermissionIndex, scopes: _AssumeScopes
-) -> list[str]:
+    role: Role,
+    callers: CallerGroups,
+    placed: Mapping[str, str],
+    index: PermissionIndex,
+    scopes: _AssumeScopes,
+) -> list[tuple[str, _TrustVerdict | None]]:
     """Principals a trust policy could let in: those it names, plus, when it names an account or
-    `*`, everyone whose own policies might allow sts:AssumeRole (on this role, when only an
-    account is named: then the caller's own Allow is needed)."""
+    `*`, the unplaced callers of the groups it lets in whose own policies might allow
+    sts:AssumeRole (on this role, when only an account is named: then the caller's own Allow
+    is needed). Each with the trust's verdict on its group, None when the caller's own
+    can_assume must decide (the trust names it: its verdict may not be its group's)."""
     named: list[str] = []
     broad = False
     wildcard = False
@@ -1098,12 +1138,21 @@ def _possible_assumers(
                 broad = True
             elif value in index:
                 named.append(value)
-    if broad and not wildcard:
-        # An account in the trust lets in only callers whose own policies allow
-        # sts:AssumeRole on the role: 10,000 developers allowed their team's roles are not
-        # each tried against 500 admin roles.
-        account_wide = scopes.allowing(role.arn, account_wide)
-    return list(dict.fromkeys(named + (account_wide if broad else [])))
+    found: dict[str, _TrustVerdict | None] = dict.fromkeys(named)
+    if broad:
+        # The trust is asked once per group of callers it cannot tell apart (5,000 untagged
+        # users are one group for a trust guarded by a tag). An account in the trust lets in
+        # only callers whose own policies allow sts:AssumeRole on the role: 10,000
+        # developers allowed their team's roles are not each tried against 500 admin roles.
+        admitted = callers.admitted(
+            _trust_source(role, index),
+            lambda arn: _trust_lets_in(index[arn], role, index),
+            placed,
+            keep=None if wildcard else functools.partial(scopes.allowing, role.arn),
+        )
+        for arn, verdict in admitted:
+            found.setdefault(arn, verdict)
+    return list(found.items())
 
 
 # TargetFinder.richer_passable groups roles by kind up to this many kinds (or an eighth of the

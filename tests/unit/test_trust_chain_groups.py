@@ -1,0 +1,317 @@
+"""Trust chains asked once per group of callers a trust cannot tell apart find the chains the
+per-pair can_assume walk finds."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import replace
+from itertools import pairwise
+from unittest.mock import patch
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.iam import privesc
+from bot.iam.effective import PermissionIndex
+from bot.iam.privesc import can_assume, trust_chains
+from bot.iam.trust_groups import CallerGroups
+from tests.factories import (
+    ACCOUNT_ID,
+    NOW,
+    account_trust,
+    allow,
+    inline,
+    policy_document,
+    role,
+    role_arn,
+    snapshot,
+    statement,
+    trust_policy,
+    user,
+    user_arn,
+)
+from tests.unit.test_privesc import ADMIN_DOC
+
+_ROOT = f"arn:aws:iam::{ACCOUNT_ID}:root"
+_BREAKGLASS = {"StringEquals": {"aws:PrincipalTag/breakglass": "yes"}}
+
+
+def _per_pair_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
+    """The reference: every principal the search reaches tried on every role reached, by
+    can_assume alone (no groups, no scope filter)."""
+    roles = {r.arn: r for r in index.snapshot.roles if not r.is_service_linked}
+    admin_roles = [arn for arn in roles if index[arn].is_admin_equivalent]
+    next_hop: dict[str, str] = {}
+    reached = set(admin_roles)
+    queue = deque(admin_roles)
+    while queue:
+        target = roles[queue.popleft()]
+        for arn in index:
+            perms = index[arn]
+            if arn in reached or arn in next_hop or perms.is_admin_equivalent:
+                continue
+            if not _reached_by_the_search(perms, target):
+                continue
+            if perms.principal.is_service_linked or can_assume(perms, target, index) is None:
+                continue
+            next_hop[arn] = target.arn
+            if arn in roles:
+                reached.add(arn)
+                queue.append(arn)
+    chains = {}
+    for start in next_hop:
+        chain = [start]
+        while chain[-1] in next_hop:
+            chain.append(next_hop[chain[-1]])
+        chains[start] = tuple(chain)
+    return chains
+
+
+def _reached_by_the_search(perms, target) -> bool:
+    """The callers trust_chains looks at, grouped or not: those an Allow statement names by
+    their exact ARN and, when one names an account or `*`, those with some Allow for
+    sts:AssumeRole. (can_assume alone would also let in a caller with no such Allow through
+    `*`; the search has never tried those.)"""
+    broad = False
+    for entry in target.trust_policy["Statement"]:
+        if entry["Effect"] != "Allow":
+            continue
+        principal = entry["Principal"]
+        values = ["*"] if principal == "*" else [principal["AWS"]]
+        if perms.principal.arn in values:
+            return True
+        broad = broad or any(v == "*" or v.endswith(":root") or v.isdigit() for v in values)
+    return broad and perms.may_allow("sts:AssumeRole")
+
+
+def _every_caller(self, trust, lets_in, placed, keep=None):
+    """CallerGroups.admitted without the groups: every unplaced caller, decided one by one."""
+    unplaced = [arn for arn in self._position if arn not in placed]
+    return [(arn, None) for arn in (unplaced if keep is None else keep(unplaced))]
+
+
+# --- generated accounts -----------------------------------------------------------------------
+
+_USERS = ("alice", "bob", "carol", "dave", "erin")
+_HOPS = ("hop-0", "hop-1", "hop-2")
+_ADMINS = ("admin-0", "admin-1")
+_TAGS = st.dictionaries(
+    st.sampled_from(("breakglass", "BreakGlass", "team", "owner")),
+    st.sampled_from(("yes", "no", "ops", "alice", "hop-0")),
+    max_size=2,
+)
+_IDENTITY = (
+    allow("sts:AssumeRole"),
+    allow("sts:AssumeRole", role_arn("admin-0")),
+    allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT_ID}:role/hop-*"),
+    allow("s3:GetObject"),
+    policy_document(
+        statement(action="sts:AssumeRole", resource="*"),
+        statement(effect="Deny", action="sts:AssumeRole", resource=role_arn("admin-1")),
+    ),
+)
+_CONDITIONS = (
+    None,
+    _BREAKGLASS,
+    {"StringEquals": {"aws:PrincipalTag/team": "ops"}},
+    {"StringEquals": {"aws:username": ["alice", "carol"]}},
+    {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNT_ID}:role/hop-*"}},
+    {"StringNotEquals": {"aws:PrincipalTag/breakglass": "no"}},
+    {"Null": {"aws:PrincipalTag/team": "false"}},
+    {"StringEquals": {"aws:PrincipalTag/owner": "${aws:username}"}},
+    {"StringEquals": {"aws:PrincipalType": "AssumedRole"}},
+)
+
+
+_BROAD = ("root", "account-id", "star", "aws-star")
+_NAMING = ("user", "role", "role", "other")
+
+
+@st.composite
+def _principal(draw, kinds: tuple[str, ...]) -> object:
+    kind = draw(st.sampled_from(kinds))
+    if kind == "user":
+        return {"AWS": user_arn(draw(st.sampled_from(_USERS)))}
+    if kind == "role":
+        name = draw(st.sampled_from(_HOPS))
+        # Another path names the same role: Principal elements match a role by name.
+        return {"AWS": role_arn(name, path=draw(st.sampled_from(("/", "/team/"))))}
+    return {
+        "root": {"AWS": _ROOT},
+        "account-id": {"AWS": ACCOUNT_ID},
+        "star": "*",
+        "aws-star": {"AWS": "*"},
+        "other": {"AWS": "arn:aws:iam::999999999999:root"},
+    }[kind]
+
+
+@st.composite
+def _trust(draw) -> dict:
+    """Mostly an account-wide or `*` statement under a condition, then statements (Allow or
+    Deny) naming users, roles (under their path or another) or accounts."""
+    kinds = [draw(st.sampled_from((*_BROAD, *_BROAD, *_NAMING)))]
+    kinds += draw(st.lists(st.sampled_from((*_NAMING, *_BROAD)), max_size=2))
+    statements = [
+        statement(
+            effect="Allow" if at == 0 else draw(st.sampled_from(("Allow", "Deny"))),
+            principal=draw(_principal((kind,))),
+            action=draw(
+                st.sampled_from(("sts:AssumeRole", "sts:AssumeRole", "sts:*", "sts:TagSession"))
+            ),
+            resource=None,
+            condition=draw(st.sampled_from(_CONDITIONS)),
+        )
+        for at, kind in enumerate(kinds)
+    ]
+    return policy_document(*statements)
+
+
+@st.composite
+def trust_accounts(draw):
+    """Users and hop roles, tagged or not, allowed sts:AssumeRole on various scopes; admin and
+    hop roles whose trusts name the account, `*`, a user, a role, another account, under
+    conditions on principal tags, aws:username, aws:PrincipalArn, with Deny statements."""
+    users = [
+        user(
+            name,
+            tags=draw(_TAGS),
+            inline_policies=[inline("assume", draw(st.sampled_from(_IDENTITY)))],
+        )
+        for name in _USERS[: draw(st.integers(1, len(_USERS)))]
+    ]
+    roles = [
+        replace(
+            role(
+                name,
+                trust=draw(_trust()),
+                inline_policies=[
+                    inline("all", ADMIN_DOC)
+                    if name in _ADMINS
+                    else inline("assume", draw(st.sampled_from(_IDENTITY)))
+                ],
+            ),
+            tags=draw(_TAGS),
+        )
+        for name in (*_ADMINS, *_HOPS)
+    ]
+    return snapshot(users=users, roles=roles)
+
+
+@settings(max_examples=400, deadline=None)
+@given(trust_accounts())
+def test_grouped_search_finds_the_chains_of_the_per_pair_walk(snap) -> None:
+    grouped = trust_chains(PermissionIndex(snap, NOW))
+    # Exactly the chains of the same search trying every caller one by one...
+    with patch.object(CallerGroups, "admitted", _every_caller):
+        assert grouped == trust_chains(PermissionIndex(snap, NOW))
+    if _names_a_role_under_another_path(snap):
+        return  # can_assume lets its sessions in; the search (grouped or not) never tried them
+    # ...and the holders and chain lengths of the plain walk (which may break ties between
+    # equally short chains in another order), each hop one can_assume allows.
+    index = PermissionIndex(snap, NOW)
+    reference = _per_pair_chains(index)
+    assert {arn: len(chain) for arn, chain in grouped.items()} == {
+        arn: len(chain) for arn, chain in reference.items()
+    }
+    roles = {r.arn: r for r in snap.roles}
+    for chain in grouped.values():
+        for caller, target in pairwise(chain):
+            assert can_assume(index[caller], roles[target], index) is not None
+
+
+def _names_a_role_under_another_path(snap) -> bool:
+    return any(
+        "/team/" in str(entry.get("Principal"))
+        for r in snap.roles
+        for entry in r.trust_policy["Statement"]
+    )
+
+
+# --- examples -----------------------------------------------------------------------------------
+
+
+def _admins(count: int, trust: dict) -> list:
+    return [
+        role(f"admin-{j}", trust=trust, inline_policies=[inline("all", ADMIN_DOC)])
+        for j in range(count)
+    ]
+
+
+def _assumers(count: int, **tagged: dict[str, str]) -> list:
+    return [
+        user(
+            f"u{i}",
+            tags=tagged.get(f"u{i}"),
+            inline_policies=[inline("assume", allow("sts:AssumeRole"))],
+        )
+        for i in range(count)
+    ]
+
+
+def test_a_guarded_trust_is_asked_once_per_group_not_once_per_caller() -> None:
+    """50 untagged users are one group: 3 guarded roles ask their trusts 3 times, not 150."""
+    snap = snapshot(users=_assumers(50), roles=_admins(3, account_trust(condition=_BREAKGLASS)))
+    with patch.object(privesc, "_trust_lets_in", wraps=privesc._trust_lets_in) as asked:
+        assert trust_chains(PermissionIndex(snap, NOW)) == {}
+    assert asked.call_count == 3
+
+
+def test_tagged_callers_are_not_lost_in_their_untagged_class() -> None:
+    users = _assumers(40, u7={"breakglass": "yes"}, u30={"BreakGlass": "yes"}, u9={"x": "y"})
+    snap = snapshot(users=users, roles=_admins(2, account_trust(condition=_BREAKGLASS)))
+    chains = trust_chains(PermissionIndex(snap, NOW))
+    assert chains == {
+        user_arn("u7"): (user_arn("u7"), role_arn("admin-0")),
+        user_arn("u30"): (user_arn("u30"), role_arn("admin-0")),
+    }
+
+
+def test_a_caller_the_trust_denies_by_name_is_decided_alone() -> None:
+    trust = policy_document(
+        statement(principal={"AWS": _ROOT}, action="sts:AssumeRole", resource=None),
+        statement(
+            effect="Deny", principal={"AWS": user_arn("u3")}, action="sts:AssumeRole", resource=None
+        ),
+    )
+    snap = snapshot(users=_assumers(6), roles=_admins(1, trust))
+    chains = trust_chains(PermissionIndex(snap, NOW))
+    assert set(chains) == {user_arn(f"u{i}") for i in range(6)} - {user_arn("u3")}
+
+
+def test_a_role_named_under_another_path_is_decided_alone() -> None:
+    """A Principal element names a role by name whatever its path: the session of hop-1 is let
+    in although the rest of its class (other roles, untagged) is not."""
+    trust = policy_document(
+        statement(
+            principal={"AWS": _ROOT}, action="sts:AssumeRole", resource=None, condition=_BREAKGLASS
+        ),
+        statement(
+            principal={"AWS": role_arn("hop-1", path="/team/")},
+            action="sts:AssumeRole",
+            resource=None,
+        ),
+    )
+    hops = [
+        role(
+            f"hop-{k}",
+            trust=trust_policy({"AWS": user_arn("u0")}),
+            inline_policies=[inline("assume", allow("sts:AssumeRole"))],
+        )
+        for k in range(3)
+    ]
+    snap = snapshot(users=_assumers(1), roles=[*_admins(1, trust), *hops])
+    chains = trust_chains(PermissionIndex(snap, NOW))
+    assert chains[role_arn("hop-1")] == (role_arn("hop-1"), role_arn("admin-0"))
+    assert role_arn("hop-0") not in chains
+    assert role_arn("hop-2") not in chains
+    assert chains[user_arn("u0")] == (user_arn("u0"), role_arn("hop-1"), role_arn("admin-0"))
+
+
+def test_callers_placed_on_the_first_role_are_not_tried_again() -> None:
+    """Once placed, a caller leaves its group: later roles look only at the rest."""
+    snap = snapshot(users=_assumers(20), roles=_admins(4, account_trust()))
+    index = PermissionIndex(snap, NOW)
+    with patch.object(privesc, "_identity_lets_in", wraps=privesc._identity_lets_in) as asked:
+        chains = trust_chains(index)
+    assert len(chains) == 20
+    assert asked.call_count == 20
