@@ -145,8 +145,10 @@ def _resource_policy(ctx: LintContext) -> list[LintFinding]:
     It reads only the Action / NotAction lists of the Allows and of the unconditional Denies
     on `*`, so the answer is cached by those (policies repeat the same grants with other ARNs).
     """
-    allows = tuple((s.actions, s.not_actions) for s in ctx.statements if s.effect == "Allow")
-    denies = tuple(
+    # As sets: the answer reads neither their order nor repeats, and policies list the same
+    # grants in other orders.
+    allows = frozenset((s.actions, s.not_actions) for s in ctx.statements if s.effect == "Allow")
+    denies = frozenset(
         (s.actions, s.not_actions)
         for s in ctx.statements
         if s.effect != "Allow" and not s.conditions and "*" in (s.resources or ())
@@ -182,8 +184,8 @@ def _names_whole_service(catalogue: ActionCatalogue, lists: _ActionLists, servic
 @lru_cache(maxsize=8192)
 def _resource_policy_by_actions(
     catalogue: ActionCatalogue,
-    allow_lists: tuple[_ActionLists, ...],
-    deny_lists: tuple[_ActionLists, ...],
+    allow_lists: frozenset[_ActionLists],
+    deny_lists: frozenset[_ActionLists],
 ) -> tuple[LintFinding, ...]:
     # Asked of each statement's own (cached) expansion rather than of the policy's allowed
     # set (LintContext.allowed_actions: the Allows' union less the unconditional denies on

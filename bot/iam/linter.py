@@ -178,26 +178,10 @@ def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
         ctx.catalogue,
     )
     try:
-        return _HashedKey(key)
+        hash(key)
     except TypeError:
         return None
-
-
-class _HashedKey:
-    """A statement key with its hash computed once: the key is a tuple of nested tuples and
-    dataclasses, hashed on every look-up and store otherwise."""
-
-    __slots__ = ("_hash", "key")
-
-    def __init__(self, key: tuple[Any, ...]) -> None:
-        self._hash = hash(key)  # TypeError when the key holds a mapping
-        self.key = key
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _HashedKey) and self._hash == other._hash and self.key == other.key
+    return key
 
 
 def _statement_findings(statement: Statement, ctx: LintContext) -> list[LintFinding]:
