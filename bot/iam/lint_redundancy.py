@@ -147,8 +147,17 @@ def _outer_candidates(scopes: list[_Scope]) -> Callable[[_Scope], list[_Scope]]:
         return lambda inner: scopes
     if len(scopes) < _INDEXED_FROM:
         return lambda inner: groups.get(_signature(inner.statement), [])
-    # Only the chosen actions are looked up: index the statements by those alone.
-    chosen = {_first_action(inner.actions) for inner in scopes}
+    # Only the chosen actions are looked up: index the statements by those alone. Statements
+    # with the same lists share the catalogue's set (a NotAction's holds 20,000 names).
+    firsts: dict[int, str] = {}
+
+    def first_action(actions: frozenset[str]) -> str:
+        found = firsts.get(id(actions))
+        if found is None:
+            found = firsts[id(actions)] = min(actions)
+        return found
+
+    chosen = {first_action(inner.actions) for inner in scopes}
     by_action: dict[tuple[Hashable, str], list[_Scope]] = defaultdict(list)
     for signature, group in groups.items():
         for outer in group:
@@ -156,7 +165,7 @@ def _outer_candidates(scopes: list[_Scope]) -> Callable[[_Scope], list[_Scope]]:
                 by_action[signature, action].append(outer)
 
     def candidates(inner: _Scope) -> list[_Scope]:
-        return by_action.get((_signature(inner.statement), _first_action(inner.actions)), [])
+        return by_action.get((_signature(inner.statement), first_action(inner.actions)), [])
 
     return candidates
 
@@ -177,13 +186,6 @@ def _principal_key(principal: object) -> Hashable:
     if isinstance(principal, Mapping):
         return frozenset(principal.items())
     return principal  # type: ignore[return-value]
-
-
-@lru_cache(maxsize=4096)
-def _first_action(actions: frozenset[str]) -> str:
-    """The action a statement is indexed by: the catalogue's expansions are shared sets, and a
-    NotAction's holds 20,000 names."""
-    return min(actions)
 
 
 def _verb(statement: Statement) -> str:
