@@ -24,9 +24,11 @@ from bot.iam.lint_arns import (
     _prefixes_agree,
     arn_problems,
 )
+from bot.iam.lint_model import REDUNDANT_STATEMENT, LintFinding, finding
 from bot.iam.lint_redundancy import (
     _covered,
     _covered_entries,
+    _resources_covered,
     _Scope,
     lint_redundancy,
     lint_redundant_entries,
@@ -391,6 +393,76 @@ def test_redundancy_candidates_by_signature_find_what_every_pair_finds(
         with patch.object(lint_redundancy_module, "_outer_candidates", _candidates_before):
             before = lint_redundancy(policy.statements, catalogue)
     assert fast == before
+
+
+def _covered_before(inner: _Scope, outer: _Scope) -> bool:
+    a, b = inner.statement, outer.statement
+    return (
+        a.effect == b.effect
+        and not b.conditions
+        and a.principals == b.principals
+        and a.not_principals == b.not_principals
+        and inner.actions <= outer.actions
+        and _resources_covered(a, b)
+    )
+
+
+def _redundancy_before(statements: tuple[Statement, ...], catalogue: Any) -> list[LintFinding]:
+    """The rule as it was: every pair of statements, no early exit, no index."""
+    scopes = [
+        _Scope(statement, actions)
+        for statement in statements
+        if (actions := lint_redundancy_module._actions(statement, catalogue))
+    ]
+    findings: list[LintFinding] = []
+    for inner in scopes:
+        for outer in scopes:
+            if outer is inner or not _covered_before(inner, outer):
+                continue
+            if _covered_before(outer, inner) and outer.statement.index > inner.statement.index:
+                continue
+            findings.append(
+                finding(
+                    REDUNDANT_STATEMENT,
+                    inner.statement.index,
+                    f"statement {inner.statement.label} adds nothing: statement"
+                    f" {outer.statement.label} already"
+                    f" {'allows' if inner.statement.effect == 'Allow' else 'denies'} all of its"
+                    " actions on all of its resources without conditions",
+                    {"covered_by": outer.statement.index},
+                )
+            )
+            break
+    return findings
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_REDUNDANCY_STATEMENTS, min_size=1, max_size=40), st.booleans())
+def test_redundancy_finds_what_every_pair_found(
+    statements: list[dict[str, Any]], indexed: bool
+) -> None:
+    """Against the rule as it was (pair by pair, its own comparison): the early exits, the
+    candidates by effect and principals, the action index (past 64 statements)."""
+    policy = parse_policy({"Version": "2012-10-17", "Statement": statements})
+    catalogue = default_catalogue()
+    threshold = 1 if indexed else lint_redundancy_module._INDEXED_FROM
+    with patch.object(lint_redundancy_module, "_INDEXED_FROM", threshold):
+        found = lint_redundancy(policy.statements, catalogue)
+    assert found == _redundancy_before(policy.statements, catalogue)
+
+
+def test_two_statements_one_redundant() -> None:
+    policy = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b/*"},
+            ],
+        }
+    )
+    found = lint_redundancy(policy.statements, default_catalogue())
+    assert [(f.code, f.statement) for f in found] == [(REDUNDANT_STATEMENT, 1)]
 
 
 def test_redundancy_candidates_skip_other_effects_and_principals() -> None:
