@@ -14,15 +14,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.iam import lint_redundancy as lint_redundancy_module
-from bot.iam.catalogue import default_catalogue
+from bot.iam import linter
+from bot.iam.catalogue import ActionInfo, ResourceTypeRef, default_catalogue
 from bot.iam.lint_arns import (
+    _account_problems,
+    _dynamic,
     _format_start,
     _formats_by_service,
     _FormatsByStart,
     _literal_start,
     _own_formats,
     _prefixes_agree,
+    _region_problems,
+    _segment_rule,
     arn_problems,
+    partitions,
 )
 from bot.iam.lint_model import REDUNDANT_STATEMENT, LintFinding, finding
 from bot.iam.lint_redundancy import (
@@ -40,6 +46,7 @@ from bot.iam.lint_resources import (
     _intersects,
     _pattern_items,
     _prefix_regex,
+    action_fits_resources,
     covers_every_resource,
     pattern_covers_wildcard,
     pattern_matches_format,
@@ -50,6 +57,7 @@ from bot.iam.lint_risk import _REWRITES_POLICY, _policy_rewriters
 from bot.iam.linter import _may_cover_everything, _sensitive
 from bot.iam.matching import string_matcher
 from bot.iam.policy import Statement, parse_policy
+from bot.model.severity import Severity
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 _CATALOGUE_FORMATS = sorted({f for s in default_catalogue().services() for f in service_formats(s)})
@@ -111,13 +119,51 @@ def test_literal_start_as_before(resource: str) -> None:
     assert _literal_start(resource) == _literal_start_before(resource)
 
 
-def _arn_problems_before(arn: str) -> tuple[tuple[str, str, Any], ...]:
-    """The ARN linter's matching formats as it was: every format of the service compared."""
+def _arn_problems_before(arn: str) -> tuple[tuple[str, str, Severity], ...]:
+    """The ARN linter as it was: every format of the service compared, rules per ARN."""
     catalogue = default_catalogue()
-    parts = _PLACEHOLDER.sub("${v}", arn).split(":", 5)
-    if len(parts) < 6 or not arn.startswith("arn:"):
+    if arn == "*" or not arn.startswith("arn:"):
         return ()
-    service, resource = parts[2], parts[5]
+    parts = _PLACEHOLDER.sub("${v}", arn).split(":", 5)
+    if len(parts) < 6:
+        return (
+            (
+                "missing_field",
+                f"{arn} has {len(parts)} of the 6 ARN fields"
+                " (arn:partition:service:region:account:resource)",
+                Severity.MEDIUM,
+            ),
+        )
+    _, partition, service, region, account, resource = parts
+    found: list[tuple[str, str, Severity]] = []
+    if partition and not _dynamic(partition) and partition not in partitions():
+        found.append(
+            (
+                "partition",
+                f"{arn}: {partition!r} is not an AWS partition"
+                f" (use one of {', '.join(sorted(partitions()))})",
+                Severity.MEDIUM,
+            )
+        )
+    if "*" in service or "?" in service:
+        found.append(
+            (
+                "wildcard_service",
+                f"{arn}: a wildcard in the service name matches resources of every service;"
+                " name the service",
+                Severity.LOW,
+            )
+        )
+        return tuple(found)
+    if service != service.lower():
+        found.append(
+            (
+                "service_case",
+                f"{arn}: service names in ARNs are lower case ({service.lower()})",
+                Severity.MEDIUM,
+            )
+        )
+        return tuple(found)
     literal = _literal_start_before(resource)
 
     def matching_in(formats: tuple[str, ...]) -> list[str]:
@@ -128,12 +174,25 @@ def _arn_problems_before(arn: str) -> tuple[tuple[str, str, Any], ...]:
             and resource_part_matches_format(service, resource, f)
         ]
 
-    if "*" in service or "?" in service or service != service.lower():
-        return ()
-    found = matching_in(_own_formats(catalogue, service))
-    if not found:
-        found = matching_in(_formats_by_service(catalogue).get(service, ()))
-    return tuple(sorted(found))
+    matching = matching_in(_own_formats(catalogue, service))
+    if not matching:
+        formats = _formats_by_service(catalogue).get(service)
+        if not formats:
+            return tuple(found)
+        matching = matching_in(formats)
+    if not matching:
+        found.append(
+            (
+                "resource",
+                f"{arn}: the resource part matches no {service} resource type's ARN format"
+                f" (for example {formats[0]}), so it may never match a real resource",
+                Severity.LOW,
+            )
+        )
+        return tuple(found)
+    found.extend(_region_problems(arn, region, partition, _segment_rule(matching, 3)))
+    found.extend(_account_problems(arn, account, _segment_rule(matching, 4)))
+    return tuple(found)
 
 
 @st.composite
@@ -155,28 +214,21 @@ def _arns(draw: st.DrawFn) -> str:
     return f"arn:aws:{service}:{region}:{account}:{resource}"
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(arn=_arns())
-def test_arn_problems_read_the_formats_that_match_as_before(arn: str) -> None:
-    """The region and account rules, and whether any format matches, come from the formats
-    the index finds: the same as comparing every format's start."""
-    from bot.iam import lint_arns
+def test_arn_problems_as_before(arn: str) -> None:
+    """The formats found through the index and the cached region / account rules: the
+    problems of comparing every format's start, ARN by ARN."""
+    assert arn_problems.__wrapped__(arn, default_catalogue()) == _arn_problems_before(arn)
 
+
+def test_arn_problems_examples() -> None:
     catalogue = default_catalogue()
-    seen: list[tuple[str, ...]] = []
-    rules = lint_arns._segment_rules.__wrapped__
-
-    def recording(formats: tuple[str, ...]) -> tuple[str | None, str | None]:
-        seen.append(tuple(sorted(formats)))
-        return rules(formats)
-
-    with patch.object(lint_arns, "_segment_rules", recording):
-        arn_problems.__wrapped__(arn, catalogue)
-    expected = _arn_problems_before(arn)
-    if seen:
-        assert seen == [expected]
-    else:  # no format matched (or the ARN was judged before any was looked at), as before
-        assert not expected
+    kinds = {k for k, _, _ in arn_problems("arn:aws:iam:us-east-1:123456789012:role/x", catalogue)}
+    assert kinds == {"region_not_allowed"}
+    kinds = {k for k, _, _ in arn_problems("arn:aws:dynamodb::123456789012:table/t", catalogue)}
+    assert kinds == {"missing_region"}
+    assert arn_problems("arn:aws:s3:::bucket/key/*", catalogue) == ()
 
 
 # --- `L*` against a format: the prefix regex ----------------------------------------------------
@@ -531,3 +583,44 @@ def test_policy_rewriters_need_no_action_record() -> None:
         and info.access_level == "Permissions management"
     )
     assert _policy_rewriters.__wrapped__(catalogue) == expected
+
+
+# --- representatives: shapes per pattern, fit tests per format ----------------------------------
+
+
+def test_cover_representatives_keep_every_shape_of_every_service() -> None:
+    """One action per (formats, required) shape, from each pattern's own shapes: every shape
+    of every service's actions is kept."""
+    catalogue = default_catalogue()
+
+    def shape(info: ActionInfo) -> tuple[tuple[tuple[str, ...], bool], ...]:
+        return tuple((rt.arn_patterns, rt.required) for rt in info.resource_types)
+
+    for service in catalogue.services():
+        pattern = f"{service}:*"
+        every = {shape(i) for i in map(catalogue.action, catalogue.expand(pattern)) if i}
+        kept = [shape(i) for i in linter._cover_representatives(catalogue, (pattern,))]
+        assert len(kept) == len(set(kept)), service
+        assert set(kept) == every, service
+
+
+class _OneActionCatalogue:
+    """A catalogue of one action whose resource type has no ARN format: the catalogue has
+    none today, and such an action fits every Resource."""
+
+    def __init__(self, info: ActionInfo) -> None:
+        self.info = info
+
+    def expand(self, pattern: str) -> frozenset[str]:
+        return frozenset({self.info.full_name})
+
+    def action(self, name: str) -> ActionInfo | None:
+        return self.info if name == self.info.full_name else None
+
+
+def test_fit_test_takes_a_resource_type_without_format_as_fitting() -> None:
+    info = ActionInfo("svc", "Act", "svc:Act", "Write", (ResourceTypeRef("t", (), True),), ())
+    catalogue: Any = _OneActionCatalogue(info)
+    for resource in ("arn:aws:svc:::x", "arn:aws:s3:::b", "*"):
+        expected = action_fits_resources(info, (resource,))
+        assert linter._pattern_fits_one.__wrapped__(catalogue, "svc:Act", resource) is expected
