@@ -1062,14 +1062,16 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
     # Those an account-wide trust could let in, less the admin-equivalent (never a start:
     # skipped below), grouped by what a trust can see of them: each admin role with an
     # account-wide trust asks its trust once per group, then looks at the members of the
-    # groups it lets in that are still unplaced, not at all 50,000.
+    # groups it lets in that are still unplaced, not at all 50,000. Callers with no Allow of
+    # their own for sts:AssumeRole stay in: a trust naming `*` lets them in without one (as
+    # can_assume says); for a trust naming only the account, _possible_assumers keeps those
+    # whose Allow could cover the role.
     callers = CallerGroups(
         index,
         (
             arn
             for arn in index
             if not index[arn].principal.is_service_linked
-            and index[arn].may_allow(_ASSUME_ROLE)
             and not index[arn].is_admin_equivalent
         ),
     )

@@ -69,18 +69,17 @@ def _per_pair_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
 
 def _reached_by_the_search(perms, target) -> bool:
     """The callers trust_chains looks at, grouped or not: those an Allow statement names by
-    their exact ARN and, when one names an account or `*`, those with some Allow for
-    sts:AssumeRole. (can_assume alone would also let in a caller with no such Allow through
-    `*`; the search has never tried those.)"""
+    their exact ARN, everyone when one names `*` (no Allow of the caller's own is needed
+    then), and those with some Allow for sts:AssumeRole when one names the account."""
     broad = False
     for entry in target.trust_policy["Statement"]:
         if entry["Effect"] != "Allow":
             continue
         principal = entry["Principal"]
         values = ["*"] if principal == "*" else [principal["AWS"]]
-        if perms.principal.arn in values:
+        if perms.principal.arn in values or "*" in values:
             return True
-        broad = broad or any(v == "*" or v.endswith(":root") or v.isdigit() for v in values)
+        broad = broad or any(v.endswith(":root") or v.isdigit() for v in values)
     return broad and perms.may_allow("sts:AssumeRole")
 
 
@@ -315,3 +314,25 @@ def test_callers_placed_on_the_first_role_are_not_tried_again() -> None:
         chains = trust_chains(index)
     assert len(chains) == 20
     assert asked.call_count == 20
+
+
+def test_a_trust_naming_everyone_needs_no_allow_of_the_callers_own() -> None:
+    """Same account, a trust whose Principal is `*` lets in a caller with no policy at all
+    (a resource policy granting the caller is enough, as for any resource policy; can_assume
+    says so too); a trust naming only the account needs the caller's own Allow."""
+    org_guarded = {"StringEquals": {"aws:PrincipalOrgID": "o-example"}}
+    snap = snapshot(
+        users=[user("nobody", groups=[]), *_assumers(1)],
+        roles=[
+            role(
+                "open",
+                trust=trust_policy({"AWS": "*"}, condition=org_guarded),
+                inline_policies=[inline("all", ADMIN_DOC)],
+            ),
+        ],
+    )
+    chains = trust_chains(PermissionIndex(snap, NOW))
+    assert chains[user_arn("nobody")] == (user_arn("nobody"), role_arn("open"))
+    assert user_arn("u0") in chains
+    only_account = snapshot(users=[user("nobody", groups=[])], roles=_admins(1, account_trust()))
+    assert trust_chains(PermissionIndex(only_account, NOW)) == {}
