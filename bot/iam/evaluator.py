@@ -28,7 +28,13 @@ from bot.iam.conditions import CompiledCondition, normalise_context
 from bot.iam.fixed_rules import ALWAYS_ALLOWED, FIXED_ACTIONS, is_always_allowed, never_changeable
 from bot.iam.matching import Matcher, action_matcher, arn_matcher
 from bot.iam.policy import Policy, Principal, Statement
-from bot.iam.principals import PrincipalInfo, Via, names_identity, parse_principal, principal_via
+from bot.iam.principals import (
+    PrincipalInfo,
+    Via,
+    not_principal_via,
+    parse_principal,
+    principal_via,
+)
 from bot.iam.variables import Context, has_variables, parse_template
 from bot.iam.wildcards import arn_pattern_covers, arn_patterns_intersect, has_wildcard
 
@@ -259,16 +265,9 @@ class CompiledStatement:
             # NotPrincipal it names no one (AWS refuses to store one, so it matches nobody).
             # RCPs are written with Principal "*"; the parser's lenient form keeps them global.
             return "wildcard" if self.kind == "rcp" else None
-        if self.is_deny:
-            # Documented: a Deny with NotPrincipal always denies a caller that has a
-            # permissions boundary; otherwise it denies unless every identity of the
-            # caller (account, role, session) is excluded.
-            if has_boundary:
-                return "wildcard"
-            spared = all(names_identity(self._not_principals, i, caller) for i in caller.identities)
-            return None if spared else "wildcard"
-        listed = any(names_identity(self._not_principals, i, caller) for i in caller.identities)
-        return None if listed else "wildcard"
+        return not_principal_via(
+            self._not_principals, caller, deny=self.is_deny, has_boundary=has_boundary
+        )
 
 
 class _Layer:

@@ -178,6 +178,26 @@ def names_identity(principal: Principal, identity: str, caller: PrincipalInfo) -
     return False
 
 
+def not_principal_via(
+    not_principals: Principal, caller: PrincipalInfo, *, deny: bool, has_boundary: bool
+) -> Via | None:
+    """How a NotPrincipal element reaches the caller (``"wildcard"``), or ``None`` when it
+    spares it.
+
+    IAM User Guide, "NotPrincipal": a Deny with NotPrincipal denies unless every identity of
+    the caller (its account, role and session) is listed, and always denies a caller that has
+    a permissions boundary; an Allow with NotPrincipal reaches every caller none of whose
+    identities is listed.
+    """
+    if deny:
+        if has_boundary:
+            return "wildcard"
+        spared = all(names_identity(not_principals, i, caller) for i in caller.identities)
+        return None if spared else "wildcard"
+    listed = any(names_identity(not_principals, i, caller) for i in caller.identities)
+    return None if listed else "wildcard"
+
+
 _RANK: dict[str, int] = {
     "account": 0,
     "wildcard": 1,

@@ -56,7 +56,7 @@ from bot.iam.matching import (
     longest_literal,
     lower_shared,
 )
-from bot.iam.principals import parse_principal, principal_via
+from bot.iam.principals import not_principal_via, parse_principal, principal_via
 from bot.iam.privesc_methods import (
     TRUST_CHAIN_METHOD,
     EscalationMethod,
@@ -1020,9 +1020,21 @@ def _trust_lets_in(
             if names is not None
             else not action_matcher(statement.not_actions or ())("sts:assumerole")
         )
-        if not matches or statement.principals is None:
+        if not matches:
             continue
-        via = principal_via(statement.principals, caller)
+        if statement.principals is not None:
+            via = principal_via(statement.principals, caller)
+        elif statement.not_principals is not None:
+            # A Deny with NotPrincipal (everyone but the listed) is how some trusts fence a
+            # role off; it also reaches any caller that has a permissions boundary.
+            via = not_principal_via(
+                statement.not_principals,
+                caller,
+                deny=statement.effect == "Deny",
+                has_boundary=perms.boundary is not None,
+            )
+        else:
+            continue
         if via is None:
             continue
         if statement.effect == "Deny":
@@ -1071,8 +1083,7 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
         (
             arn
             for arn in index
-            if not index[arn].principal.is_service_linked
-            and not index[arn].is_admin_equivalent
+            if not index[arn].principal.is_service_linked and not index[arn].is_admin_equivalent
         ),
     )
     next_hop: dict[str, str] = {}

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from bot.iam import privesc
 from bot.iam.effective import PermissionIndex
-from bot.iam.privesc import can_assume, trust_chains
+from bot.iam.evaluator import Evaluator, PolicySet, Request
+from bot.iam.policy import parse_policy
+from bot.iam.privesc import can_assume, session_arn, trust_chains
 from bot.iam.trust_groups import CallerGroups
 from tests.factories import (
     ACCOUNT_ID,
@@ -21,6 +23,7 @@ from tests.factories import (
     account_trust,
     allow,
     inline,
+    managed_policy,
     policy_document,
     role,
     role_arn,
@@ -94,11 +97,12 @@ def _every_caller(self, trust, lets_in, placed, keep=None):
 _USERS = ("alice", "bob", "carol", "dave", "erin")
 _HOPS = ("hop-0", "hop-1", "hop-2")
 _ADMINS = ("admin-0", "admin-1")
+# IAM refuses two tag keys of one principal that differ only in case.
 _TAGS = st.dictionaries(
     st.sampled_from(("breakglass", "BreakGlass", "team", "owner")),
     st.sampled_from(("yes", "no", "ops", "alice", "hop-0")),
     max_size=2,
-)
+).filter(lambda tags: len({key.lower() for key in tags}) == len(tags))
 _IDENTITY = (
     allow("sts:AssumeRole"),
     allow("sts:AssumeRole", role_arn("admin-0")),
@@ -123,6 +127,8 @@ _CONDITIONS = (
 
 
 _BROAD = ("root", "account-id", "star", "aws-star")
+# A boundary that limits nothing: only its presence matters (to a Deny with NotPrincipal).
+_OPEN_BOUNDARY = managed_policy("open-boundary", allow("*"))
 _NAMING = ("user", "role", "role", "other")
 
 
@@ -162,6 +168,11 @@ def _trust(draw) -> dict:
         )
         for at, kind in enumerate(kinds)
     ]
+    if draw(st.integers(0, 3)) == 0:
+        # Everyone but the listed is denied (and, whatever it lists, a caller that has a
+        # permissions boundary): the fence some trusts put around a role.
+        listed = draw(_principal(("user", "role", "root")))
+        statements.append({"Effect": "Deny", "NotPrincipal": listed, "Action": "sts:AssumeRole"})
     return policy_document(*statements)
 
 
@@ -175,6 +186,7 @@ def trust_accounts(draw):
             name,
             tags=draw(_TAGS),
             inline_policies=[inline("assume", draw(st.sampled_from(_IDENTITY)))],
+            permissions_boundary_arn=_OPEN_BOUNDARY.arn if draw(st.booleans()) else None,
         )
         for name in _USERS[: draw(st.integers(1, len(_USERS)))]
     ]
@@ -193,7 +205,7 @@ def trust_accounts(draw):
         )
         for name in (*_ADMINS, *_HOPS)
     ]
-    return snapshot(users=users, roles=roles)
+    return snapshot(users=users, roles=roles, policies=[_OPEN_BOUNDARY])
 
 
 @settings(max_examples=400, deadline=None)
@@ -336,3 +348,38 @@ def test_a_trust_naming_everyone_needs_no_allow_of_the_callers_own() -> None:
     assert user_arn("u0") in chains
     only_account = snapshot(users=[user("nobody", groups=[])], roles=_admins(1, account_trust()))
     assert trust_chains(PermissionIndex(only_account, NOW)) == {}
+
+
+# --- can_assume against the reference evaluator --------------------------------------------------
+
+
+def _reference_assume(index: PermissionIndex, caller: str, target) -> bool:
+    """The evaluator's answer to sts:AssumeRole on the role, its trust as the resource
+    policy, the caller's identity policies and boundary, and the facts AWS puts in the
+    request (the caller's tags among them)."""
+    perms = index[caller]
+    view = perms.view
+    policies = PolicySet(
+        identity=[p.policy for p in view.identity],
+        permission_boundaries=[view.boundary.policy] if view.boundary else [],
+        resource_policy=parse_policy(target.trust_policy, name="trust"),
+    )
+    context = {key: list(values) for key, values in perms.facts.items() if values}
+    for tag, value in perms.principal.tags.items():
+        context[f"aws:PrincipalTag/{tag}"] = [value]
+    request = Request(session_arn(perms), "sts:AssumeRole", target.arn, context=context)
+    return Evaluator(policies).evaluate(request).decision == "allowed"
+
+
+@settings(max_examples=200, deadline=None)
+@given(trust_accounts())
+def test_can_assume_agrees_with_the_evaluator(snap) -> None:
+    """Trusts naming the account, `*`, users and roles, Denies with NotPrincipal, conditions
+    on the caller's tags and names, callers with and without boundaries."""
+    index = PermissionIndex(snap, NOW)
+    for target in snap.roles:
+        for caller in index:
+            if caller == target.arn:
+                continue
+            found = can_assume(index[caller], target, index) is not None
+            assert found == _reference_assume(index, caller, target), (caller, target.arn)
