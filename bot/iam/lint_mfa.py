@@ -20,9 +20,12 @@ MFA_KEY = "aws:multifactorauthpresent"
 # What a user without MFA must still be allowed to do, by what breaks when it is denied (AWS's
 # self-service MFA examples in the IAM User Guide): creating and enabling the device is the
 # enrolment itself (HIGH when denied); the console's Security credentials page also needs to see
-# the user and list devices; CLI users need sts:GetSessionToken to use the device once enrolled;
-# iam:ChangePassword is needed only to reset a password while signing in (new users, expired
-# passwords), which AWS's example deliberately leaves out.
+# the user and list devices; iam:ChangePassword is needed only to reset a password while signing
+# in (new users, expired passwords), which AWS's example deliberately leaves out.
+# sts:GetSessionToken is not among them although AWS's example lists it: "No permissions are
+# required for a user to get a session token ... You cannot use policies to control
+# authentication operations" (IAM User Guide, "Permissions for GetSessionToken"), so denying it
+# blocks nothing (bot.iam.fixed_rules; the evaluator and simulate say the same).
 ENROLMENT_ACTIONS: tuple[str, ...] = ("iam:CreateVirtualMFADevice", "iam:EnableMFADevice")
 CONSOLE_ACTIONS: tuple[str, ...] = (
     "iam:GetUser",
@@ -30,9 +33,8 @@ CONSOLE_ACTIONS: tuple[str, ...] = (
     "iam:ListVirtualMFADevices",
     "iam:ResyncMFADevice",
 )
-SESSION_ACTIONS: tuple[str, ...] = ("sts:GetSessionToken",)
 FIRST_SIGN_IN_ACTION = "iam:ChangePassword"
-MFA_ENROLMENT_ACTIONS: tuple[str, ...] = ENROLMENT_ACTIONS + CONSOLE_ACTIONS + SESSION_ACTIONS
+MFA_ENROLMENT_ACTIONS: tuple[str, ...] = ENROLMENT_ACTIONS + CONSOLE_ACTIONS
 
 
 def denies_without_mfa(statement: Statement) -> bool:
@@ -79,13 +81,9 @@ def lint_mfa_lockout(statement: Statement, catalogue: ActionCatalogue) -> list[L
     def blocked(actions: tuple[str, ...]) -> list[str]:
         return [a for a in actions if a in denied and _covers_resource(statement, a, catalogue)]
 
-    enrolment, console, session = (
-        blocked(ENROLMENT_ACTIONS),
-        blocked(CONSOLE_ACTIONS),
-        blocked(SESSION_ACTIONS),
-    )
+    enrolment, console = blocked(ENROLMENT_ACTIONS), blocked(CONSOLE_ACTIONS)
     password = blocked((FIRST_SIGN_IN_ACTION,))
-    everything = enrolment + console + session + password
+    everything = enrolment + console + password
     if not everything:
         return findings
     other_keys = sorted(
@@ -97,10 +95,6 @@ def lint_mfa_lockout(statement: Statement, catalogue: ActionCatalogue) -> list[L
         consequences.append(
             f"{', '.join(console)} (the console's Security credentials page needs them to show"
             " and set up the device; the CLI can still enrol)"
-        )
-    if session:
-        consequences.append(
-            f"{', '.join(session)} (CLI and API users need it to use their device once enrolled)"
         )
     if password:
         consequences.append(

@@ -64,7 +64,9 @@ def test_origin_mfa_example_is_an_mfa_lockout(catalogue: ActionCatalogue) -> Non
     assert lockout.severity is Severity.HIGH
     assert lockout.statement == 0
     blocked = set(lockout.detail["blocked_actions"])
-    assert {"iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "sts:GetSessionToken"} <= blocked
+    assert {"iam:CreateVirtualMFADevice", "iam:EnableMFADevice"} <= blocked
+    # Denied too, but no policy can stop it (IAM User Guide, "Permissions for GetSessionToken").
+    assert "sts:GetSessionToken" not in blocked
     assert "NotAction" in lockout.message
 
 
@@ -496,6 +498,30 @@ def test_mfa_self_service_pattern_is_not_a_lockout(catalogue: ActionCatalogue) -
                 "iam:ListVirtualMFADevices",
                 "iam:ResyncMFADevice",
                 "sts:GetSessionToken",
+            ],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        }
+    )
+    assert lint(catalogue, document) == []
+
+
+def test_denying_get_session_token_without_mfa_is_no_lockout(catalogue: ActionCatalogue) -> None:
+    """AWS's self-service example leaves sts:GetSessionToken out of its Deny, but the call
+    "needs no permissions" and policies "cannot control authentication operations" (IAM User
+    Guide, "Permissions for GetSessionToken"): a Deny that also covers it blocks no one, so
+    it is no finding (it was a LOW one, the linter contradicting the evaluator)."""
+    document = doc(
+        {
+            "Effect": "Deny",
+            "NotAction": [
+                "iam:ChangePassword",
+                "iam:CreateVirtualMFADevice",
+                "iam:EnableMFADevice",
+                "iam:GetUser",
+                "iam:ListMFADevices",
+                "iam:ListVirtualMFADevices",
+                "iam:ResyncMFADevice",
             ],
             "Resource": "*",
             "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
