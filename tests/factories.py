@@ -110,6 +110,19 @@ def statement(
     return body
 
 
+def team_bucket_perimeter() -> dict[str, Any]:
+    """An ABAC data perimeter: s3:* denied outside the bucket named by the caller's `team` tag."""
+    return statement(
+        effect="Deny",
+        action="s3:*",
+        resource=None,
+        not_resource=[
+            "arn:aws:s3:::${aws:PrincipalTag/team}",
+            "arn:aws:s3:::${aws:PrincipalTag/team}/*",
+        ],
+    )
+
+
 def policy_document(*statements: dict[str, Any]) -> PolicyDocument:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 

@@ -1107,6 +1107,11 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
             if arn in roles:
                 reached.add(arn)
                 queue.append(arn)
+    return chains_from(next_hop)
+
+
+def chains_from(next_hop: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """Each start's chain of hops (start, role, ..., admin role), from the first hop of each."""
     chains: dict[str, tuple[str, ...]] = {}
     for start in next_hop:
         chain = [start]

@@ -25,6 +25,7 @@ from tests.factories import (
     service_linked_role,
     snapshot,
     statement,
+    team_bucket_perimeter,
     user,
     user_arn,
     virtual_mfa,
@@ -464,20 +465,7 @@ def test_an_abac_perimeter_fences_in_only_the_principals_carrying_the_tag():
     their team's bucket; for a principal without the tag the variable has no value, the
     statement is void (IAM User Guide, "Policy variables") and s3:* on `*` stands."""
     work = managed_policy("work", allow("s3:*"))
-    perimeter = managed_policy(
-        "perimeter",
-        policy_document(
-            statement(
-                effect="Deny",
-                action="s3:*",
-                resource=None,
-                not_resource=[
-                    "arn:aws:s3:::${aws:PrincipalTag/team}",
-                    "arn:aws:s3:::${aws:PrincipalTag/team}/*",
-                ],
-            )
-        ),
-    )
+    perimeter = managed_policy("perimeter", policy_document(team_bucket_perimeter()))
     attached = [work.arn, perimeter.arn]
     snap = snapshot(
         users=[

@@ -26,6 +26,7 @@ from tests.factories import (
     role_arn,
     snapshot,
     statement,
+    team_bucket_perimeter,
     user,
     user_arn,
 )
@@ -683,18 +684,7 @@ def test_a_notresource_whose_variable_has_no_value_voids_the_statement(
     the entire statement to be invalid." The reference evaluator treats a NotResource entry
     that cannot render as voiding its statement; the fast paths must agree, for the literal
     `*` as for ARNs."""
-    perimeter = policy_document(
-        statement(action="s3:*", resource="*"),
-        statement(
-            effect="Deny",
-            action="s3:*",
-            resource=None,
-            not_resource=[
-                "arn:aws:s3:::${aws:PrincipalTag/team}",
-                "arn:aws:s3:::${aws:PrincipalTag/team}/*",
-            ],
-        ),
-    )
+    perimeter = policy_document(statement(action="s3:*", resource="*"), team_bucket_perimeter())
     snap = snapshot(users=[user("alice", tags=tags, inline_policies=[inline("p", perimeter)])])
     perms = _perms(snap, user_arn("alice"))
     assert perms.can("s3:GetObject", "*") is on_star

@@ -15,7 +15,7 @@ from bot.iam import privesc
 from bot.iam.effective import PermissionIndex
 from bot.iam.evaluator import Evaluator, PolicySet, Request
 from bot.iam.policy import parse_policy
-from bot.iam.privesc import can_assume, session_arn, trust_chains
+from bot.iam.privesc import can_assume, chains_from, session_arn, trust_chains
 from bot.iam.trust_groups import CallerGroups
 from tests.factories import (
     ACCOUNT_ID,
@@ -61,13 +61,7 @@ def _per_pair_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
             if arn in roles:
                 reached.add(arn)
                 queue.append(arn)
-    chains = {}
-    for start in next_hop:
-        chain = [start]
-        while chain[-1] in next_hop:
-            chain.append(next_hop[chain[-1]])
-        chains[start] = tuple(chain)
-    return chains
+    return chains_from(next_hop)
 
 
 def _reached_by_the_search(perms, target) -> bool:
