@@ -371,6 +371,13 @@ class PolicySetView:
                 return None  # every resource gets the same answer
         return None
 
+    def denied_everywhere(self, action: str) -> bool:
+        """Whether a policy of the set (identity or boundary) denies the action on every
+        resource, unconditionally (by the policies: see EffectivePermissions.denied_everywhere)."""
+        space = self._space
+        position = space.index.get(action.lower()) if space is not None else None
+        return position is not None and self._denied_everywhere(position)
+
     def _denied_everywhere(self, position: int) -> bool:
         """Whether a policy of the set denies the action on every resource, unconditionally
         (then a walk over thousands of candidate roles ends before the first)."""
@@ -904,6 +911,11 @@ class EffectivePermissions:
             # No policy granted it and none can deny it: allowed, with no statement behind it.
             return Access(action, resource, True)
         return access
+
+    def denied_everywhere(self, action: str) -> bool:
+        """Whether an unconditional Deny (identity or boundary) covers the action on every
+        resource, so no resource policy can let this principal make the call."""
+        return not self.is_always_allowed(action) and self.view.denied_everywhere(action)
 
     def denied_by(self, action: str, resource: str) -> tuple[Grant, ...]:
         """The Deny statements (identity or boundary) that apply, even with no Allow at all;

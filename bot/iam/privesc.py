@@ -1077,13 +1077,16 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
     # groups it lets in that are still unplaced, not at all 50,000. Callers with no Allow of
     # their own for sts:AssumeRole stay in: a trust naming `*` lets them in without one (as
     # can_assume says); for a trust naming only the account, _possible_assumers keeps those
-    # whose Allow could cover the role.
+    # whose Allow could cover the role. Those denied sts:AssumeRole on every role cannot
+    # assume any, whatever a trust says: left out, not tried against every role.
     callers = CallerGroups(
         index,
         (
             arn
             for arn in index
-            if not index[arn].principal.is_service_linked and not index[arn].is_admin_equivalent
+            if not index[arn].principal.is_service_linked
+            and not index[arn].is_admin_equivalent
+            and not index[arn].denied_everywhere(_ASSUME_ROLE)
         ),
     )
     next_hop: dict[str, str] = {}
