@@ -30,7 +30,7 @@ from typing import Any
 
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.compiled import ActionSpace, CompiledPolicy
-from bot.iam.fixed_rules import ALWAYS_ALLOWED
+from bot.iam.fixed_rules import always_allowed_for
 from bot.iam.matching import action_matcher, arn_matcher
 from bot.iam.policy import Policy
 from bot.iam.privesc_methods import all_method_actions
@@ -866,7 +866,7 @@ class EffectivePermissions:
         self.facts = dict(facts)
         self.view = index.view_for(ref, sources, boundary, self.facts, base=base, changed=changed)
         # The calls AWS lets this kind of caller make whatever the policies say.
-        self._free_calls = _always_allowed_for(ref.kind)
+        self._free_calls = always_allowed_for(ref.kind)
 
     @property
     def arn(self) -> str:
@@ -1477,12 +1477,6 @@ def view_of(
         view = PolicySetView(identity, boundary, space, registry)
         registry[key] = view
     return view
-
-
-@lru_cache(maxsize=16)
-def _always_allowed_for(kind: str) -> frozenset[str]:
-    """The lower-case calls AWS lets a caller of this kind make whatever its policies say."""
-    return frozenset(action for action, kinds in ALWAYS_ALLOWED.items() if kind in kinds)
 
 
 def _key_summary(keys: frozenset[str]) -> tuple[tuple[str, ...], bool]:

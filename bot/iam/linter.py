@@ -590,11 +590,7 @@ def _may_cover_everything(
         for resource in resources
     ):
         return False
-    representatives = (
-        _cover_representatives_of(catalogue, patterns)
-        if services is None
-        else _cover_representatives_of_in(catalogue, patterns, services)
-    )
+    representatives = _cover_representatives(catalogue, patterns, services)
     return any(covers_every_resource(info, resources) for info in representatives)
 
 
@@ -603,37 +599,13 @@ def _cover_formats(
     catalogue: ActionCatalogue, actions: frozenset[str], services: frozenset[str] | None
 ) -> tuple[str, ...]:
     """Every ARN format of the cover representatives' resource types, each once."""
-    representatives = (
-        _cover_representatives_of(catalogue, actions)
-        if services is None
-        else _cover_representatives_of_in(catalogue, actions, services)
-    )
     return tuple(
         dict.fromkeys(
             arn_format
-            for info in representatives
+            for info in _cover_representatives(catalogue, actions, services)
             for resource_type in info.resource_types
             for arn_format in split_formats(resource_type.arn_patterns)
         )
-    )
-
-
-def _cover_representatives_in(
-    catalogue: ActionCatalogue, actions: Iterable[str], services: frozenset[str]
-) -> tuple[ActionInfo, ...]:
-    """:func:`_cover_representatives` less those whose formats none of ``services`` names: a
-    pattern of those services covers none of their resources."""
-    return _cover_representatives_of_in(catalogue, frozenset(actions), services)
-
-
-@lru_cache(maxsize=4096)
-def _cover_representatives_of_in(
-    catalogue: ActionCatalogue, actions: frozenset[str], services: frozenset[str]
-) -> tuple[ActionInfo, ...]:
-    return tuple(
-        info
-        for info in _cover_representatives_of(catalogue, actions)
-        if may_be_covered(info, services)
     )
 
 
@@ -751,21 +723,25 @@ def _fit_representatives(catalogue: ActionCatalogue, pattern: str) -> tuple[Acti
     return tuple(shapes.values())
 
 
+@lru_cache(maxsize=4096)
 def _cover_representatives(
-    catalogue: ActionCatalogue, actions: Iterable[str]
+    catalogue: ActionCatalogue,
+    actions: frozenset[str],
+    services: frozenset[str] | None = None,
 ) -> tuple[ActionInfo, ...]:
     """One action per distinct shape for `covers_every_resource`, which reads only the
-    resource types' ARN formats and whether each is required.
+    resource types' ARN formats and whether each is required; with ``services``, less those
+    whose formats none of them names (a pattern of those services covers none of their
+    resources).
 
     Cached by the set of patterns, from each pattern's own shapes: policies list the same
     few patterns in thousands of orders and combinations, and `s3:*` alone is 180 actions."""
-    return _cover_representatives_of(catalogue, frozenset(actions))
-
-
-@lru_cache(maxsize=4096)
-def _cover_representatives_of(
-    catalogue: ActionCatalogue, actions: frozenset[str]
-) -> tuple[ActionInfo, ...]:
+    if services is not None:
+        return tuple(
+            info
+            for info in _cover_representatives(catalogue, actions)
+            if may_be_covered(info, services)
+        )
     shapes: dict[Hashable, ActionInfo] = {}
     for pattern in actions:
         for shape, info in _cover_shapes(catalogue, pattern):

@@ -1132,10 +1132,11 @@ def _possible_assumers(
     scopes: _AssumeScopes,
 ) -> list[tuple[str, _TrustVerdict | None]]:
     """Principals a trust policy could let in: those it names, plus, when it names an account or
-    `*`, the unplaced callers of the groups it lets in whose own policies might allow
-    sts:AssumeRole (on this role, when only an account is named: then the caller's own Allow
-    is needed). Each with the trust's verdict on its group, None when the caller's own
-    can_assume must decide (the trust names it: its verdict may not be its group's)."""
+    `*`, the unplaced callers of the groups it lets in (when only an account is named, just
+    those whose own Allow for sts:AssumeRole could cover this role: the caller's own Allow is
+    needed then; `*` needs none). Each with the trust's verdict on its group, None when the
+    caller's own can_assume must decide (the trust names it: its verdict may not be its
+    group's)."""
     named: list[str] = []
     broad = False
     wildcard = False

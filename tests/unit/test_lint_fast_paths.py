@@ -267,7 +267,7 @@ def test_resource_fit_filters_by_service_answer_as_every_representative(actions,
             assert _pattern_fits_one(catalogue, pattern, resource) is expected
     expected_cover = any("*" in r or "?" in r for r in resources) and any(
         covers_every_resource(info, tuple(resources))
-        for info in _cover_representatives(catalogue, tuple(actions))
+        for info in _cover_representatives(catalogue, frozenset(actions))
     )
     assert _may_cover_everything(catalogue, tuple(actions), tuple(resources)) is expected_cover
 

@@ -235,7 +235,7 @@ def test_cover_representatives_answer_as_every_action(
     names = catalogue.expand_all(tuple(actions))
     every = [i for i in map(catalogue.action, names) if i is not None]
     expected = any(covers_every_resource(info, patterns) for info in every)
-    shortcut = linter._cover_representatives(catalogue, tuple(actions))
+    shortcut = linter._cover_representatives(catalogue, frozenset(actions))
     assert any(covers_every_resource(info, patterns) for info in shortcut) is expected
 
 
