@@ -213,6 +213,42 @@ def trust_guarded(scale: float, rng: random.Random) -> Document:
     return _gaad(users, roles, [_administrator_access()])
 
 
+def trust_personal(scale: float, rng: random.Random) -> Document:
+    """Roles trusting the account but only named callers, the usual way to fence a role in:
+    ``aws:PrincipalArn`` (listed ARNs or a name prefix) or ``aws:username``. Every caller has
+    its own value of those keys, so grouping callers by value groups nothing."""
+    users_count = _count(5_000, scale)
+    roles = []
+    for j in range(_count(100, scale)):
+        picked = [f"arn:aws:iam::{ACCOUNT_ID}:user/u{rng.randrange(users_count)}" for _ in range(3)]
+        if j % 3 == 0:
+            condition = {
+                "ArnLike": {"aws:PrincipalArn": [*picked, f"arn:aws:iam::{ACCOUNT_ID}:user/u{j}*"]}
+            }
+        elif j % 3 == 1:
+            condition = {"ArnEquals": {"aws:PrincipalArn": picked}}
+        else:
+            condition = {"StringEquals": {"aws:username": [p.rsplit("/", 1)[-1] for p in picked]}}
+        roles.append(_role(f"admin{j}", _account_trust(**condition), attached=[_ADMIN_ARN]))
+    users = [
+        _user(
+            i,
+            inline=[
+                _doc(
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::u{i}/*",
+                    },
+                )
+            ],
+        )
+        for i in range(users_count)
+    ]
+    return _gaad(users, roles, [_administrator_access()])
+
+
 def _deployer(index: int, own_actions: str | list[str]) -> Document:
     """A user who may create Lambda functions and pass them any role, and use ``own_actions``
     on its own S3 prefix."""
@@ -591,6 +627,7 @@ def groups(scale: float, rng: random.Random) -> Document:
 SHAPES: dict[str, Callable[[float, random.Random], Document]] = {
     "trust-hub": trust_hub,
     "trust-guarded": trust_guarded,
+    "trust-personal": trust_personal,
     "passrole-lesser": passrole_lesser,
     "passrole-varied": passrole_varied,
     "long-policies": long_policies,

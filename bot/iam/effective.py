@@ -1297,6 +1297,10 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         policy, error, _variables = parse_source(source, self._parsed)
         return None if error else policy
 
+    def variables(self, source: PolicySource) -> frozenset[str]:
+        """The policy variables the source's document names (lower-case), once per document."""
+        return parse_source(source, self._parsed)[2]
+
     def view_for(
         self,
         ref: PrincipalRef,

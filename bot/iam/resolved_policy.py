@@ -188,7 +188,7 @@ class ResolvedPolicy:
         self._context = {
             k: list(value) for k in variables if (value := fixed_value(facts, tags, k))
         }
-        self.policy = self._resolve(parsed, facts, tags)
+        self.policy = self._resolve(parsed, facts, tags, variables)
         # One compiled action test per statement, built on the first action asked (then run
         # for every action asked); many policies are answered from their bitsets alone.
         self._tests: tuple[tuple[Statement, Callable[[str], bool]], ...] | None = None
@@ -236,10 +236,19 @@ class ResolvedPolicy:
         self.canonical = caches[3].setdefault(alike, self)
 
     def _resolve(
-        self, policy: Policy, facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str]
+        self,
+        policy: Policy,
+        facts: Mapping[str, tuple[str, ...]],
+        tags: Mapping[str, str],
+        names: frozenset[str],
     ) -> Policy:
         variables = policy.substitutes_variables
         context = dict(facts)
+        # A condition value may name the caller's tag (`${aws:PrincipalTag/team}`): rendered
+        # from its tags, as the request AWS evaluates carries them.
+        for name in names:
+            if name.startswith("aws:principaltag/"):
+                context[name] = fixed_value(facts, tags, name)
         kept: list[Statement] = []
         for statement in policy.statements:
             attacker_controlled: list[str] = []

@@ -13,22 +13,39 @@ asked 100 times, not 500,000 pairs.
 Groups are built per set of referenced keys from per-key columns: a caller differs from its class
 only where its facts or tags hold the key, so 1,000 trusts guarded by 1,000 different tags cost
 the tagged callers, not 1,000 passes over every caller.
+
+A key whose value is each caller's own (``aws:PrincipalArn``, ``aws:username``, ``aws:userid``:
+the usual way to fence a role in is to trust the account under ``ArnLike aws:PrincipalArn``)
+would put every caller in a group of its own. Where the trust reads such a key only in
+conditions with literal values, callers are grouped by what those conditions conclude for them
+instead (the resolved trust keeps or drops each statement on exactly those conclusions): the
+three callers a trust lists, and everyone else.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
+from collections import Counter
 from collections.abc import Callable, Collection, Container, Iterable
 from typing import Any, TypeVar
 
+from bot.iam.conditions import CompiledCondition
 from bot.iam.effective import PermissionIndex, PolicySource
+from bot.iam.policy import Condition
 from bot.iam.principals import parse_principal
 from bot.iam.resolved_policy import fixed_value
+from bot.iam.variables import has_variables
 
 _V = TypeVar("_V")
 _TAG_KEY = "aws:principaltag/"
 # (kind, partition, account): what a Principal element naming an account or `*` sees.
 _Class = tuple[str, str, str]
+# Keys holding a value of each caller's own: grouping by value would group nothing.
+_PERSONAL_KEYS = frozenset({"aws:principalarn", "aws:username", "aws:userid"})
+# How callers are told apart on one key: by its value (None), or by what these conditions of
+# the trust conclude about it.
+_Judged = tuple[Condition, ...] | None
 
 
 class _Group:
@@ -90,8 +107,9 @@ class CallerGroups:
             else:
                 self._users[ref.arn] = arn
         self._holders: dict[str, list[str]] | None = None
-        self._columns: dict[str, dict[_Class, tuple[Any, dict[str, Any]]]] = {}
-        self._partitions: dict[tuple[str, ...], list[_Group]] = {}
+        self._columns: dict[tuple[str, _Judged], dict[_Class, tuple[Any, dict[str, Any]]]] = {}
+        self._partitions: dict[tuple[tuple[str, _Judged], ...], list[_Group]] = {}
+        self._values: dict[str, dict[_Class, dict[str, Any]]] = {}
 
     def admitted(
         self,
@@ -106,7 +124,7 @@ class CallerGroups:
         filter on callers, given and returning a list."""
         named = self._named(trust)
         found: list[list[tuple[str, _V | None]]] = []
-        for group in self._partition(self._index.referenced_keys(trust)):
+        for group in self._partition(self._grouping(trust)):
             representative = group.representative(named)
             if representative is None:
                 continue
@@ -153,12 +171,40 @@ class CallerGroups:
                             )
         return named
 
-    def _partition(self, keys: tuple[str, ...]) -> list[_Group]:
-        """The callers grouped by class and by their values of ``keys``, once per key set."""
-        groups = self._partitions.get(keys)
+    def _grouping(self, trust: PolicySource) -> tuple[tuple[str, _Judged], ...]:
+        """The keys the trust references, each with how callers are told apart on it: by the
+        trust's conditions on it for a personal key read only in conditions with literal
+        values, by its value otherwise (a policy variable renders the value itself)."""
+        keys = self._index.referenced_keys(trust)
+        if _PERSONAL_KEYS.isdisjoint(keys):
+            return tuple((key, None) for key in keys)
+        policy = self._index.parsed(trust)
+        variables = self._index.variables(trust)
+        grouping: list[tuple[str, _Judged]] = []
+        for key in keys:
+            judged: _Judged = None
+            if key in _PERSONAL_KEYS and key not in variables and policy is not None:
+                conditions = tuple(
+                    condition
+                    for statement in policy.statements
+                    for condition in statement.conditions
+                    if condition.key.lower() == key
+                )
+                if not any(has_variables(v) for c in conditions for v in c.values):
+                    judged = conditions
+            grouping.append((key, judged))
+        return tuple(grouping)
+
+    def _partition(self, grouping: tuple[tuple[str, _Judged], ...]) -> list[_Group]:
+        """The callers grouped by class and by how ``grouping`` tells them apart, once each."""
+        groups = self._partitions.get(grouping)
         if groups is not None:
             return groups
-        columns = [(self._column(key), fixed_value({}, {}, key)) for key in keys]
+        columns = []
+        for key, judged in grouping:
+            judge = _judge_of(judged, key)
+            absent = fixed_value({}, {}, key)
+            columns.append((self._column(key, judged), absent if judge is None else judge(absent)))
         groups = []
         for cls, members in self._classes.items():
             per_key = [column.get(cls, (absent, {})) for column, absent in columns]
@@ -172,27 +218,44 @@ class CallerGroups:
                 values = tuple(exceptions.get(arn, default) for default, exceptions in per_key)
                 by_values.setdefault(values, []).append(arn)
             groups.extend(_Group(alike, alike, ()) for alike in by_values.values())
-        self._partitions[keys] = groups
+        self._partitions[grouping] = groups
         return groups
 
-    def _column(self, key: str) -> dict[_Class, tuple[Any, dict[str, Any]]]:
-        """Per class: the value most of its callers have for the key (the value of a caller
-        whose facts and tags do not hold it, when one does not) and the callers differing."""
-        column = self._columns.get(key)
+    def _column(self, key: str, judged: _Judged) -> dict[_Class, tuple[Any, dict[str, Any]]]:
+        """Per class: what most of its callers have for the key (that of a caller whose facts
+        and tags do not hold it, when one does not) and the callers differing; what a caller
+        has is the key's value, or what ``judged`` concludes of it."""
+        column = self._columns.get((key, judged))
         if column is not None:
             return column
+        judge = _judge_of(judged, key)
         values: dict[_Class, dict[str, Any]] = {}
-        for arn in self._holders_of(key):
-            perms = self._index[arn]
-            value = fixed_value(perms.facts, perms.principal.tags, key)
-            values.setdefault(self._class_of[arn], {})[arn] = value
+        for cls, held in self._values_of(key).items():
+            values[cls] = held if judge is None else {a: judge(v) for a, v in held.items()}
         absent = fixed_value({}, {}, key)
+        if judge is not None:
+            absent = judge(absent)
         column = {}
         for cls, held in values.items():
-            default = absent if len(held) < len(self._classes[cls]) else next(iter(held.values()))
+            if len(held) < len(self._classes[cls]):
+                default = absent
+            else:
+                default = Counter(held.values()).most_common(1)[0][0]
             column[cls] = (default, {arn: v for arn, v in held.items() if v != default})
-        self._columns[key] = column
+        self._columns[key, judged] = column
         return column
+
+    def _values_of(self, key: str) -> dict[_Class, dict[str, Any]]:
+        """Per class, the callers whose facts or tags hold the key, with its value."""
+        found = self._values.get(key)
+        if found is None:
+            found = {}
+            for arn in self._holders_of(key):
+                perms = self._index[arn]
+                value = fixed_value(perms.facts, perms.principal.tags, key)
+                found.setdefault(self._class_of[arn], {})[arn] = value
+            self._values[key] = found
+        return found
 
     def _holders_of(self, key: str) -> list[str]:
         """The callers whose facts or tags hold the key (the others share one value of it)."""
@@ -206,3 +269,40 @@ class CallerGroups:
                     holders.setdefault(name, []).append(arn)
             self._holders = holders
         return self._holders.get(key, [])
+
+
+def _judge_of(judged: _Judged, key: str) -> Callable[[Any], Any] | None:
+    """What tells callers apart on the key when ``judged`` is given (None: its value): whether
+    each of those conditions holds for a value, as ``ResolvedPolicy`` resolves them (a value
+    the caller controls, None, is not resolved; an unreadable condition does not hold)."""
+    if judged is None:
+        return None
+    tests: list[Callable[[dict[str, Any]], bool]] = []
+    for condition in dict.fromkeys(judged):  # a condition repeated concludes the same
+        try:
+            compiled = CompiledCondition(
+                condition.operator, condition.key, condition.values, variables=False
+            )
+        except (ValueError, TypeError):
+            tests.append(_never)
+            continue
+        tests.append(functools.partial(_holds, compiled))
+
+    def judge(value: Any) -> Any:
+        if value is None:
+            return None
+        context = {key: value}
+        return tuple([test(context) for test in tests])
+
+    return judge
+
+
+def _holds(condition: CompiledCondition, context: dict[str, Any]) -> bool:
+    try:
+        return condition.holds(context)
+    except (ValueError, TypeError):
+        return False
+
+
+def _never(context: dict[str, Any]) -> bool:
+    return False

@@ -114,6 +114,8 @@ CONDITIONS = (
     {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
     {"StringEquals": {"aws:PrincipalTag/team": "red"}},
     {"StringEquals": {"aws:ResourceTag/team": "${aws:PrincipalTag/team}"}},
+    # A fact compared with the caller's tag: resolved from the tags, void without one.
+    {"StringNotEquals": {"aws:username": "${aws:PrincipalTag/team}"}},
     {"Null": {"aws:PrincipalTag/team": "true"}},
     {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/*"}},
     {"StringNotEquals": {"aws:PrincipalType": "User"}},

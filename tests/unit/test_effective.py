@@ -262,6 +262,16 @@ def test_principal_tags_and_names_are_facts():
     assert _conditional(named).can("iam:CreateAccessKey", "*")
 
 
+def test_a_fact_compared_with_the_callers_tag_reads_the_tag():
+    """A condition value naming the caller's tag renders from its tags (IAM User Guide, policy
+    variables: aws:PrincipalTag is a request key); without the tag it cannot render and the
+    condition does not hold."""
+    owner = {"StringEquals": {"aws:username": "${aws:PrincipalTag/owner}"}}
+    assert _conditional(owner, tags={"owner": "dev"}).can("iam:CreateAccessKey", "*")
+    assert not _conditional(owner, tags={"owner": "ann"}).can("iam:CreateAccessKey", "*")
+    assert not _conditional(owner).can("iam:CreateAccessKey", "*")
+
+
 def test_unsatisfiable_deny_is_dropped_and_unavoidable_deny_stays():
     doc = policy_document(
         statement(action="iam:CreateAccessKey"),

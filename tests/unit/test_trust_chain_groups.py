@@ -117,6 +117,29 @@ _CONDITIONS = (
     {"Null": {"aws:PrincipalTag/team": "false"}},
     {"StringEquals": {"aws:PrincipalTag/owner": "${aws:username}"}},
     {"StringEquals": {"aws:PrincipalType": "AssumedRole"}},
+    # Personal keys, grouped by what the trust's conditions conclude (or by value when a
+    # policy variable is involved).
+    {"ArnEquals": {"aws:PrincipalArn": [user_arn("bob"), role_arn("hop-1")]}},
+    {"ArnNotLike": {"aws:PrincipalArn": [user_arn("a*"), role_arn("hop-?")]}},
+    {"StringNotEquals": {"aws:username": "dave"}},
+    {"StringLikeIfExists": {"aws:username": "*r*"}},
+    {"StringLike": {"aws:PrincipalArn": "*:user/${aws:username}"}},
+    {"ArnLike": {"aws:PrincipalArn": role_arn("hop-*"), "aws:PrincipalTag/team": "ops"}},
+    {"Null": {"aws:username": "true"}},
+    {"StringEquals": {"aws:username": "${aws:PrincipalTag/owner}"}},
+    {
+        "StringEquals": {
+            "aws:PrincipalTag/owner": "${aws:username}",
+            "aws:username": ["alice", "carol"],
+        }
+    },
+)
+# A role's aws:userid is its id and a session name the caller picks: the engine takes it as the
+# caller's to choose, the reference evaluator (a request without it) as absent, so conditions
+# on it are compared grouped against ungrouped only, not against the reference.
+_CALLER_CHOSEN = (
+    {"ForAnyValue:StringLike": {"aws:userid": ["AIDA*", "AROA*"]}},
+    {"StringEquals": {"aws:userid": ["AIDABOB", "AIDACAROL"]}},
 )
 
 
@@ -145,7 +168,7 @@ def _principal(draw, kinds: tuple[str, ...]) -> object:
 
 
 @st.composite
-def _trust(draw) -> dict:
+def _trust(draw, conditions: tuple = _CONDITIONS) -> dict:
     """Mostly an account-wide or `*` statement under a condition, then statements (Allow or
     Deny) naming users, roles (under their path or another) or accounts."""
     kinds = [draw(st.sampled_from((*_BROAD, *_BROAD, *_NAMING)))]
@@ -158,7 +181,7 @@ def _trust(draw) -> dict:
                 st.sampled_from(("sts:AssumeRole", "sts:AssumeRole", "sts:*", "sts:TagSession"))
             ),
             resource=None,
-            condition=draw(st.sampled_from(_CONDITIONS)),
+            condition=draw(st.sampled_from(conditions)),
         )
         for at, kind in enumerate(kinds)
     ]
@@ -171,7 +194,7 @@ def _trust(draw) -> dict:
 
 
 @st.composite
-def trust_accounts(draw):
+def trust_accounts(draw, conditions: tuple = _CONDITIONS):
     """Users and hop roles, tagged or not, allowed sts:AssumeRole on various scopes; admin and
     hop roles whose trusts name the account, `*`, a user, a role, another account, under
     conditions on principal tags, aws:username, aws:PrincipalArn, with Deny statements."""
@@ -188,7 +211,7 @@ def trust_accounts(draw):
         replace(
             role(
                 name,
-                trust=draw(_trust()),
+                trust=draw(_trust(conditions)),
                 inline_policies=[
                     inline("all", ADMIN_DOC)
                     if name in _ADMINS
@@ -203,7 +226,7 @@ def trust_accounts(draw):
 
 
 @settings(max_examples=400, deadline=None)
-@given(trust_accounts())
+@given(trust_accounts(_CONDITIONS + _CALLER_CHOSEN))
 def test_grouped_search_finds_the_chains_of_the_per_pair_walk(snap) -> None:
     grouped = trust_chains(PermissionIndex(snap, NOW))
     # Exactly the chains of the same search trying every caller one by one...
@@ -259,6 +282,39 @@ def test_a_guarded_trust_is_asked_once_per_group_not_once_per_caller() -> None:
     with patch.object(privesc, "_trust_lets_in", wraps=privesc._trust_lets_in) as asked:
         assert trust_chains(PermissionIndex(snap, NOW)) == {}
     assert asked.call_count == 3
+
+
+def test_a_trust_fencing_by_principal_arn_is_asked_once_per_conclusion() -> None:
+    """Every caller has its own aws:PrincipalArn: grouping by value would ask the trust 150
+    times; its condition concludes only "listed" or "not listed"."""
+    fenced = account_trust(condition={"ArnEquals": {"aws:PrincipalArn": [user_arn("u3")]}})
+    snap = snapshot(users=_assumers(50), roles=_admins(3, fenced))
+    with patch.object(privesc, "_trust_lets_in", wraps=privesc._trust_lets_in) as asked:
+        chains = trust_chains(PermissionIndex(snap, NOW))
+    assert chains == {user_arn("u3"): (user_arn("u3"), role_arn("admin-0"))}
+    assert asked.call_count <= 3 * 2
+
+
+def test_callers_a_name_pattern_lets_in_are_each_found() -> None:
+    fenced = account_trust(condition={"StringLike": {"aws:username": ["u1?", "u7"]}})
+    snap = snapshot(users=_assumers(30), roles=_admins(2, fenced))
+    chains = trust_chains(PermissionIndex(snap, NOW))
+    assert sorted(chains) == sorted(user_arn(f"u{i}") for i in (7, *range(10, 20)))
+
+
+def test_a_personal_key_compared_with_a_variable_is_not_grouped_by_its_condition() -> None:
+    """Whether aws:username equals the caller's owner tag is not decided by the key alone:
+    two callers with the same tag, one of them its owner, are told apart."""
+    users = _assumers(6, u2={"owner": "u2"}, u3={"owner": "u2"}, u4={"owner": "u4"})
+    owner_is_user = {"StringEquals": {"aws:username": "${aws:PrincipalTag/owner}"}}
+    # u2 and u3 are both listed: only the variable tells them apart.
+    listed_owner = {
+        "StringEquals": {"aws:PrincipalTag/owner": "${aws:username}", "aws:username": ["u2", "u3"]}
+    }
+    for condition, expected in ((owner_is_user, {"u2", "u4"}), (listed_owner, {"u2"})):
+        roles = _admins(1, account_trust(condition=condition))
+        chains = trust_chains(PermissionIndex(snapshot(users=users, roles=roles), NOW))
+        assert set(chains) == {user_arn(name) for name in expected}, condition
 
 
 def test_tagged_callers_are_not_lost_in_their_untagged_class() -> None:
