@@ -1052,9 +1052,9 @@ def _identity_lets_in(
     perms: EffectivePermissions, role: Role, verdict: _TrustVerdict
 ) -> Access | None:
     """The identity side of can_assume, for a caller the trust lets in as ``verdict`` says."""
-    if perms.denied_by(_ASSUME_ROLE, role.arn):
+    identity = _assume_decision(perms, role)
+    if identity is None:
         return None
-    identity = perms.decide(_ASSUME_ROLE, role.arn)
     if identity.allowed:
         return identity
     # Same account, the trust names the caller itself: no identity Allow needed. As for any
@@ -1063,6 +1063,57 @@ def _identity_lets_in(
         if via != "role" or not identity.boundary_blocks:
             return Access(_ASSUME_ROLE, role.arn, True, (grant,), ())
     return None
+
+
+_RESOURCE_TAG_KEYS = ("aws:resourcetag/", "iam:resourcetag/")
+
+
+def _assume_decision(perms: EffectivePermissions, role: Role) -> Access | None:
+    """The caller's own policies on sts:AssumeRole for the role, None when one denies it.
+
+    Resource-tag conditions are decided on the role's tags, not assumed to hold: a policy
+    allowing sts:AssumeRole only on roles tagged so (IAM User Guide, "IAM: Assume roles that
+    have a specific tag", and the ABAC tutorial's ``iam:ResourceTag/access-project`` equal to
+    ``${aws:PrincipalTag/access-project}``) lets the caller into those roles only, and a Deny
+    on them applies. Callers sharing a policy-set view resolve those conditions alike (their
+    policies resolved alike), so the answer is kept per view and role."""
+    keys = _resource_tag_keys(perms)
+    if not keys:
+        if perms.denied_by(_ASSUME_ROLE, role.arn):
+            return None
+        return perms.decide(_ASSUME_ROLE, role.arn)
+    memo_key = ("privesc_assume_on_tags", role.arn)
+    memo = perms.view.memo
+    if memo_key not in memo:
+        tags = {tag.lower(): value for tag, value in role.tags.items()}
+        facts: dict[str, tuple[str, ...]] = {}
+        for key in keys:
+            value = tags.get(key.split("/", 1)[1])
+            facts[key] = () if value is None else (value,)  # (): the role has no such tag
+        asker = perms.with_facts(facts)
+        denied = asker.denied_by(_ASSUME_ROLE, role.arn)
+        memo[memo_key] = None if denied else asker.decide(_ASSUME_ROLE, role.arn)
+    return memo[memo_key]
+
+
+def _resource_tag_keys(perms: EffectivePermissions) -> tuple[str, ...]:
+    """The resource-tag condition keys the caller's policies and boundary name (usually none),
+    once per policy-set view."""
+    memo = perms.view.memo
+    keys = memo.get(_RESOURCE_TAG_MEMO)
+    if keys is None:
+        sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
+        found = {
+            key
+            for source in sources
+            for key in perms.index.referenced_keys(source)
+            if key.startswith(_RESOURCE_TAG_KEYS)
+        }
+        keys = memo[_RESOURCE_TAG_MEMO] = tuple(sorted(found))
+    return keys
+
+
+_RESOURCE_TAG_MEMO = ("privesc_resource_tag_keys",)
 
 
 def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:

@@ -107,6 +107,22 @@ _IDENTITY = (
         statement(effect="Deny", action="sts:AssumeRole", resource=role_arn("admin-1")),
     ),
 )
+_ON_TAGS = {"StringEquals": {"iam:ResourceTag/team": "ops"}}
+_OWNED = {"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}}
+_IDENTITY += (
+    # Roles chosen by their tags (IAM User Guide, "Assume roles that have a specific tag").
+    allow("sts:AssumeRole", condition=_ON_TAGS),
+    allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT_ID}:role/hop-*", condition=_OWNED),
+    policy_document(
+        statement(action="sts:AssumeRole", resource="*"),
+        statement(
+            effect="Deny",
+            action="sts:AssumeRole",
+            resource="*",
+            condition={"StringEquals": {"aws:ResourceTag/breakglass": "yes"}},
+        ),
+    ),
+)
 _CONDITIONS = (
     None,
     _BREAKGLASS,
@@ -317,6 +333,96 @@ def test_a_personal_key_compared_with_a_variable_is_not_grouped_by_its_condition
         assert set(chains) == {user_arn(name) for name in expected}, condition
 
 
+def _tagged_admin(name: str, **tags: str):
+    return replace(
+        role(name, trust=account_trust(), inline_policies=[inline("all", ADMIN_DOC)]), tags=tags
+    )
+
+
+def test_aws_example_assume_roles_that_have_a_specific_tag() -> None:
+    """IAM User Guide, "IAM: Assume roles that have a specific tag": sts:AssumeRole on `*`
+    when iam:ResourceTag/Project is ExampleCorpABC lets the user into the roles so tagged
+    only, not into every admin role its account trusts."""
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AssumeTaggedRole",
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:ResourceTag/Project": "ExampleCorpABC"}},
+            }
+        ],
+    }
+    tagged = _tagged_admin("abc-admin", Project="ExampleCorpABC")
+    others = [_tagged_admin("admin"), _tagged_admin("xyz-admin", Project="ExampleCorpXYZ")]
+    snap = snapshot(users=[user("dev", inline_policies=[inline("p", policy)])], roles=others)
+    assert trust_chains(PermissionIndex(snap, NOW)) == {}
+    snap = replace(snap, roles=(*others, tagged))
+    assert trust_chains(PermissionIndex(snap, NOW)) == {
+        user_arn("dev"): (user_arn("dev"), role_arn("abc-admin"))
+    }
+
+
+def test_aws_abac_tutorial_engineers_assume_only_their_projects_role() -> None:
+    """IAM User Guide, "IAM tutorial: Define permissions to access AWS resources based on
+    tags": the access-assume-role policy matches the role's tags with the caller's."""
+    policy = allow(
+        "sts:AssumeRole",
+        f"arn:aws:iam::{ACCOUNT_ID}:role/access-*",
+        condition={
+            "StringEquals": {
+                "iam:ResourceTag/access-project": "${aws:PrincipalTag/access-project}",
+                "iam:ResourceTag/access-team": "${aws:PrincipalTag/access-team}",
+                "iam:ResourceTag/cost-center": "${aws:PrincipalTag/cost-center}",
+            }
+        },
+    )
+    peg = {"access-project": "peg", "access-team": "eng", "cost-center": "987654"}
+    uni = {"access-project": "uni", "access-team": "eng", "cost-center": "123456"}
+    users = [
+        user("access-Arnav-peg-eng", tags=peg, inline_policies=[inline("p", policy)]),
+        user("access-Mary-uni-eng", tags=uni, inline_policies=[inline("p", policy)]),
+        user("access-Saanvi-untagged", inline_policies=[inline("p", policy)]),
+    ]
+    roles = [
+        _tagged_admin("access-peg-engineering", **peg),
+        _tagged_admin("access-uni-engineering", **uni),
+    ]
+    index = PermissionIndex(snapshot(users=users, roles=roles), NOW)
+    assert trust_chains(index) == {
+        user_arn("access-Arnav-peg-eng"): (
+            user_arn("access-Arnav-peg-eng"),
+            role_arn("access-peg-engineering"),
+        ),
+        user_arn("access-Mary-uni-eng"): (
+            user_arn("access-Mary-uni-eng"),
+            role_arn("access-uni-engineering"),
+        ),
+    }
+    arnav = index[user_arn("access-Arnav-peg-eng")]
+    assert can_assume(arnav, roles[0], index) is not None
+    assert can_assume(arnav, roles[1], index) is None
+
+
+def test_a_deny_on_the_roles_tag_keeps_callers_out_of_it() -> None:
+    deny_prod = policy_document(
+        statement(action="sts:AssumeRole", resource="*"),
+        statement(
+            effect="Deny",
+            action="sts:AssumeRole",
+            resource="*",
+            condition={"StringEquals": {"aws:ResourceTag/tier": "prod"}},
+        ),
+    )
+    roles = [_tagged_admin("prod-admin", tier="prod"), _tagged_admin("dev-admin", tier="dev")]
+    snap = snapshot(users=[user("dev", inline_policies=[inline("p", deny_prod)])], roles=roles)
+    assert trust_chains(PermissionIndex(snap, NOW)) == {
+        user_arn("dev"): (user_arn("dev"), role_arn("dev-admin"))
+    }
+
+
 def test_tagged_callers_are_not_lost_in_their_untagged_class() -> None:
     users = _assumers(40, u7={"breakglass": "yes"}, u30={"BreakGlass": "yes"}, u9={"x": "y"})
     snap = snapshot(users=users, roles=_admins(2, account_trust(condition=_BREAKGLASS)))
@@ -406,17 +512,19 @@ def test_a_trust_naming_everyone_needs_no_allow_of_the_callers_own() -> None:
 def _reference_assume(index: PermissionIndex, caller: str, target) -> bool:
     """The evaluator's answer to sts:AssumeRole on the role, its trust as the resource
     policy, the caller's identity policies and boundary, and the facts AWS puts in the
-    request (the caller's tags among them)."""
+    request (the caller's tags and the role's among them). The caller's policies as written,
+    not as the engine resolved them."""
     perms = index[caller]
-    view = perms.view
     policies = PolicySet(
-        identity=[p.policy for p in view.identity],
-        permission_boundaries=[view.boundary.policy] if view.boundary else [],
+        identity=[index.parsed(source) for source in perms.sources],
+        permission_boundaries=[index.parsed(perms.boundary)] if perms.boundary else [],
         resource_policy=parse_policy(target.trust_policy, name="trust"),
     )
     context = {key: list(values) for key, values in perms.facts.items() if values}
     for tag, value in perms.principal.tags.items():
         context[f"aws:PrincipalTag/{tag}"] = [value]
+    for tag, value in target.tags.items():
+        context[f"aws:ResourceTag/{tag}"] = context[f"iam:ResourceTag/{tag}"] = [value]
     request = Request(session_arn(perms), "sts:AssumeRole", target.arn, context=context)
     return Evaluator(policies).evaluate(request).decision == "allowed"
 
