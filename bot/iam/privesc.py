@@ -685,6 +685,48 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
     return access
 
 
+def _allowed_on_tagged(
+    perms: EffectivePermissions,
+    action: str,
+    resources: Iterable[str],
+    *,
+    undenied: bool = False,
+) -> Access | None:
+    """The first resource the action is allowed on (as ``allowed_on_any``), the resource tags
+    the caller's policies name read from each user or role of the account: its resources are
+    grouped by those tags' values, each group asked once with them known. Other resources
+    (their tags unknown here) keep the conditions assumed to hold."""
+    keys = _resource_tag_keys(perms)
+    index = perms.index
+    groups: dict[tuple[tuple[str, ...], ...] | None, list[str]] = {}
+    position: dict[str, int] = {}
+    for resource in resources:
+        if resource in position:
+            continue
+        position[resource] = len(position)
+        entity = index.entity(resource) if resource in index else None
+        facts = None if entity is None else _tag_facts(entity.tags, keys)
+        groups.setdefault(None if facts is None else tuple(facts.values()), []).append(resource)
+    found: list[Access] = []
+    for values, members in groups.items():
+        asker = perms if values is None else perms.with_facts(dict(zip(keys, values, strict=True)))
+        access = asker.allowed_on_any(action, members, undenied=undenied and values is None)
+        if access is not None:
+            found.append(access)
+    return min(found, key=lambda access: position[access.resource], default=None)
+
+
+def _tag_facts(tags: Mapping[str, str], keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """The resource-tag keys' values for a resource with these tags (``()``: no such tag);
+    tag keys compare without case, as condition keys do."""
+    lowered = {tag.lower(): value for tag, value in tags.items()}
+    facts: dict[str, tuple[str, ...]] = {}
+    for key in keys:
+        value = lowered.get(key.split("/", 1)[1])
+        facts[key] = () if value is None else (value,)
+    return facts
+
+
 def pass_role_access(
     perms: EffectivePermissions, finder: TargetFinder, services: tuple[str, ...]
 ) -> Access | None:
@@ -713,7 +755,10 @@ def pass_role_access(
         # longer tries each of 25,000 roles in turn).
         passable = finder.undenied(asker.denied_outside("iam:PassRole"), targets)
         richer = finder.richer_passable(asker, perms, passable)
-        access = asker.allowed_on_any("iam:PassRole", richer, undenied=True)
+        if _resource_tag_keys(asker):
+            access = _allowed_on_tagged(asker, "iam:PassRole", richer, undenied=True)
+        else:
+            access = asker.allowed_on_any("iam:PassRole", richer, undenied=True)
         if access is not None:
             break
     memo[key] = access
@@ -1075,8 +1120,10 @@ def _assume_decision(perms: EffectivePermissions, role: Role) -> Access | None:
     allowing sts:AssumeRole only on roles tagged so (IAM User Guide, "IAM: Assume roles that
     have a specific tag", and the ABAC tutorial's ``iam:ResourceTag/access-project`` equal to
     ``${aws:PrincipalTag/access-project}``) lets the caller into those roles only, and a Deny
-    on them applies. Callers sharing a policy-set view resolve those conditions alike (their
-    policies resolved alike), so the answer is kept per view and role."""
+    on them applies (the Service Authorization Reference lists aws:ResourceTag and
+    iam:ResourceTag for IAM's role and user resource types, so for every action on them).
+    Callers sharing a policy-set view resolve those conditions alike (their policies resolved
+    alike), so the answer is kept per view and role."""
     keys = _resource_tag_keys(perms)
     if not keys:
         if perms.denied_by(_ASSUME_ROLE, role.arn):
@@ -1085,12 +1132,7 @@ def _assume_decision(perms: EffectivePermissions, role: Role) -> Access | None:
     memo_key = ("privesc_assume_on_tags", role.arn)
     memo = perms.view.memo
     if memo_key not in memo:
-        tags = {tag.lower(): value for tag, value in role.tags.items()}
-        facts: dict[str, tuple[str, ...]] = {}
-        for key in keys:
-            value = tags.get(key.split("/", 1)[1])
-            facts[key] = () if value is None else (value,)  # (): the role has no such tag
-        asker = perms.with_facts(facts)
+        asker = perms.with_facts(_tag_facts(role.tags, keys))
         denied = asker.denied_by(_ASSUME_ROLE, role.arn)
         memo[memo_key] = None if denied else asker.decide(_ASSUME_ROLE, role.arn)
     return memo[memo_key]

@@ -9,6 +9,7 @@ at (``target-...``), and BishopFox iam-vulnerable's scenarios built from their T
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -677,3 +678,29 @@ def test_evidence_spells_actions_as_the_method_catalogue_even_after_another_spel
     spelled = {a.action for held in found.methods for a in held.accesses}
     assert "sts:AssumeRole" in spelled
     assert spelled == {a for a in spelled if a != a.lower() or ":" not in a}
+
+
+# --- resource tags of the account's users and roles ---------------------------------------------
+
+
+def _tagged(principal, **tags: str):
+    return replace(principal, tags=tags)
+
+
+def test_pass_role_on_roles_tagged_for_passing_reaches_only_those():
+    """PassRole's targets are the account's roles: a condition on their tags is decided on
+    them (other methods aim at any user or role, one that may not exist yet, so a tag
+    condition there stays assumed to hold)."""
+    doc = policy_document(
+        statement(
+            action="iam:PassRole",
+            resource="*",
+            condition={"StringEquals": {"iam:ResourceTag/passable": "yes"}},
+        ),
+        statement(action="ec2:RunInstances"),
+    )
+    holder = user("dev", inline_policies=[inline("p", doc)])
+    admin = role("ec2-admin", trust=EC2, inline_policies=[inline("all", ADMIN_DOC)])
+    assert _escalations(snapshot(users=[holder], roles=[admin])) == {}
+    found = _escalations(snapshot(users=[holder], roles=[_tagged(admin, passable="yes")]))
+    assert found[user_arn("dev")].method_ids == ("ec2-001",)
