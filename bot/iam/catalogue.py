@@ -215,6 +215,19 @@ class _Service:
             _forget_raw_actions(self.prefix)
         return self._actions
 
+    def arn_services(self) -> frozenset[str] | None:
+        """The ARN service segments of the service's resource types (lower-case), None when a
+        format does not spell its service out."""
+        self._arn_patterns("")
+        found: set[str] = set()
+        for patterns in (self._arns or {}).values():
+            for pattern in patterns:
+                parts = pattern.split(":", 5)
+                if len(parts) < 6 or "$" in parts[2] or "*" in parts[2]:
+                    return None
+                found.add(parts[2].lower())
+        return frozenset(found)
+
     def _arn_patterns(self, resource_type: str) -> tuple[str, ...]:
         if self._arns is None:
             resources = self._data.resources
@@ -310,6 +323,13 @@ class ActionCatalogue:
             service = _Service(key, self._data)
             self._services[key] = service
         return service
+
+    def arn_services(self, prefix: str) -> frozenset[str] | None:
+        """The services whose ARNs a service's resources have (``{"iam", "sts"}`` for IAM's
+        users, roles and sessions), None when the service is unknown or a format does not
+        spell its service out. Every action of the service acts on those or on `*`."""
+        service = self._service(prefix)
+        return None if service is None else service.arn_services()
 
     def action(self, name: str) -> ActionInfo | None:
         """The action `service:Name` (any case), or None when the service or action is unknown."""

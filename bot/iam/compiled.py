@@ -25,7 +25,7 @@ numbered: callers ask about them the old way (``ActionSpace.index`` returns None
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.iam.matching import LITERAL_QMARK, LITERAL_STAR, action_matcher, arn_matcher, has_wildcard
@@ -48,7 +48,17 @@ class ActionSpace:
     its bits for them as small integers (``CompiledPolicy.hot_*``): testing one bit of a
     20,000-bit integer copies most of it, testing one of a 200-bit integer costs nothing."""
 
-    def __init__(self, names: Iterable[str], first: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        names: Iterable[str],
+        first: Iterable[str] = (),
+        arn_services: Callable[[str], frozenset[str] | None] | None = None,
+    ) -> None:
+        """``arn_services``: a service prefix -> the ARN service segments of its resources
+        (None when not known), for :meth:`foreign_to`."""
+        self._arn_services = arn_services
+        self._nameable: dict[str, int] | None = None
+        self._foreign: dict[tuple[str, ...], int] = {}
         every = {name.lower() for name in names}
         hot = sorted({name.lower() for name in first} & every)
         ordered = hot + sorted(every.difference(hot))
@@ -66,6 +76,47 @@ class ActionSpace:
         self._name_masks: dict[frozenset[str], tuple[int, frozenset[str]]] = {}
         self._nbytes = (len(ordered) + 7) // 8
         self._masks: dict[int, int] = {}
+
+    def foreign_to(self, patterns: tuple[str, ...]) -> int:
+        """The actions none of whose requests a NotResource of ``patterns`` can leave out: every
+        pattern spells out an ARN of a service other than those of the action's resources (an
+        S3 perimeter and an IAM action). Such a Deny denies them on every resource, `*` (the
+        request of an action without resource types) included."""
+        found = self._foreign.get(patterns)
+        if found is None:
+            nameable = self._nameable_by_service()
+            found = self.full if nameable else 0
+            for pattern in patterns:
+                if not found:
+                    break
+                parts = pattern.split(":", 5)
+                if len(parts) < 6 or parts[0].lower() != "arn" or any(c in "*?" for c in parts[1]):
+                    found = 0  # not an ARN spelled out up to its service: it may name anything
+                elif any(c in "*?[" for c in parts[2]):
+                    found = 0
+                else:
+                    found &= ~nameable.get(parts[2].lower(), 0)
+            found &= nameable.get("", 0)
+            self._foreign[patterns] = found
+        return found
+
+    def _nameable_by_service(self) -> dict[str, int]:
+        """ARN service segment -> the actions whose resources may have it; under "" the actions
+        of every service whose ARN services are known."""
+        if self._nameable is None:
+            nameable: dict[str, int] = {}
+            if self._arn_services is not None:
+                for prefix, members in self._by_service.items():
+                    services = self._arn_services(prefix)
+                    if services is None:
+                        continue
+                    mask = 0
+                    for i, _name in members:
+                        mask |= 1 << i
+                    for service in ("", *services):
+                        nameable[service] = nameable.get(service, 0) | mask
+            self._nameable = nameable
+        return self._nameable
 
     def intern(self, mask: int) -> int:
         """One object per distinct bitset: policies and their fields share equal masks (an
@@ -302,6 +353,7 @@ def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) ->
                 deny_all |= actions
             elif statement.not_resources is not None and not _names_variable(statement):
                 deny_outside.append((space.intern(actions), statement.not_resources))
+                deny_all |= actions & space.foreign_to(statement.not_resources)
         if statement.conditions or _names_variable(statement):
             varying |= actions
         if statement.effect == "Allow":

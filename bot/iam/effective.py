@@ -473,6 +473,21 @@ class PolicySetView:
             found &= boundary.hot_allow if hot else boundary.allow
         return found
 
+    def denied_everywhere_among(self, actions: frozenset[str]) -> frozenset[str]:
+        """The actions (lower-case) of ``actions`` an unconditional Deny of the set (identity
+        or boundary) covers on every resource: one bitset per set, then a bit per action."""
+        space = self._space
+        if space is None or not actions:
+            return frozenset()
+        identity, boundary = self._compiled()
+        denied = 0
+        for compiled in (*identity, boundary) if boundary is not None else identity:
+            denied |= compiled.deny_all
+        if not denied:
+            return frozenset()
+        index = space.index
+        return frozenset(a for a in actions if (p := index.get(a)) is not None and denied >> p & 1)
+
     def _hot_allowed(self) -> int:
         """``may_mask(hot=True)``, kept (600 bits): asked for every escalation action."""
         found = self._hot_may
@@ -1448,7 +1463,10 @@ def action_space(catalogue: ActionCatalogue, extra: frozenset[str]) -> ActionSpa
         if len(_SPACES) >= 4:  # tests build a few catalogues; never let them pile up
             _SPACES.clear()
         first = _HOT_ACTIONS | listed_actions(catalogue) | _iam_writes(catalogue)
-        found = (catalogue, ActionSpace(catalogue.all_actions() | extra, first=first))
+        space = ActionSpace(
+            catalogue.all_actions() | extra, first=first, arn_services=catalogue.arn_services
+        )
+        found = (catalogue, space)
         _SPACES[key] = found
     return found[1]
 

@@ -49,6 +49,7 @@ from bot.iam.effective import (
     effective_permissions,
     outside_denial_filter,
 )
+from bot.iam.fixed_rules import ALWAYS_ALLOWED
 from bot.iam.matching import (
     action_matcher,
     arn_matcher,
@@ -676,6 +677,10 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
         access = memo[key]
         if access is not None and access.action != action:
             access = replace(access, action=action)
+    elif projection.denied_everywhere(action):
+        # An unconditional Deny leaves no resource (an S3 perimeter's NotResource for an IAM
+        # action): no candidate to list and try.
+        access = memo[key] = None
     else:
         candidates = _unique(finder.candidates(perms, action))
         access = projection.first_allowed(action, candidates, undenied=True)
@@ -750,6 +755,8 @@ def pass_role_access(
         ]
     targets = finder.pass_targets(services)
     for asker in askers:
+        if asker.denied_everywhere("iam:PassRole"):
+            continue
         # One allowed_on_any over the richer roles, in order: when no policy scopes PassRole
         # by resource, the first refusal is every role's (a conditioned PassRole on `*` no
         # longer tries each of 25,000 roles in turn).
@@ -792,6 +799,10 @@ def methods_held(
         summary = perms.view.memo.get(key)
         if summary is None:
             possible = perms.possible_among("privesc_methods", all_method_actions(), keep=False)
+            # Less what an unconditional Deny takes away everywhere (a data perimeter's
+            # NotResource of S3 ARNs denies every IAM action).
+            # A call AWS always allows is not among the methods' actions; kept all the same.
+            possible -= perms.view.denied_everywhere_among(possible) - ALWAYS_ALLOWED.keys()
             candidates = _candidate_methods(possible)
             summary = (candidates or _NO_METHODS, possible & _ANY_SELF_ESCALATING or _NOTHING)
             perms.view.memo[key] = summary
