@@ -677,10 +677,6 @@ def held_access(perms: EffectivePermissions, finder: TargetFinder, action: str) 
         access = memo[key]
         if access is not None and access.action != action:
             access = replace(access, action=action)
-    elif projection.denied_everywhere(action):
-        # An unconditional Deny leaves no resource (an S3 perimeter's NotResource for an IAM
-        # action): no candidate to list and try.
-        access = memo[key] = None
     else:
         candidates = _unique(finder.candidates(perms, action))
         access = projection.first_allowed(action, candidates, undenied=True)
