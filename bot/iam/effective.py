@@ -1195,6 +1195,9 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._retired_actions = frozenset(
             a.lower() for a in all_method_actions() if self.catalogue.action(a) is None
         )
+        # Whether a document whose keys were worked out names a resource tag (see
+        # resource_tag_keys): most accounts' do not, and then no caller is asked about them.
+        self._names_resource_tags = False
         self._lists: dict[str, tuple[frozenset[str], dict[str, str]]] = {}
         self._list_masks: dict[tuple[str, ...], tuple[frozenset[str], int, frozenset[str]]] = {}
         self._space: ActionSpace | None = None
@@ -1305,7 +1308,28 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             known = _key_summary(condition_keys(source.document) | variables)
             if source.key:
                 self._keys_of[source.key] = known
+            if not self._names_resource_tags:
+                self._names_resource_tags = any(
+                    key.startswith(_RESOURCE_TAG_PREFIXES) for key in known[0]
+                )
         return known
+
+    def resource_tag_keys(self, sources: Iterable[PolicySource]) -> tuple[str, ...]:
+        """The resource-tag condition keys (``aws:ResourceTag/...``, ``iam:ResourceTag/...``)
+        the sources reference, sorted; at once () when no document read so far names one (the
+        common account)."""
+        if not self._names_resource_tags:
+            return ()
+        return tuple(
+            sorted(
+                {
+                    key
+                    for source in sources
+                    for key in self.referenced_keys(source)
+                    if key.startswith(_RESOURCE_TAG_PREFIXES)
+                }
+            )
+        )
 
     def parsed(self, source: PolicySource) -> Policy | None:
         """The source's document parsed (once per document and name), None if unreadable."""
@@ -1469,6 +1493,9 @@ def action_space(catalogue: ActionCatalogue, extra: frozenset[str]) -> ActionSpa
         found = (catalogue, space)
         _SPACES[key] = found
     return found[1]
+
+
+_RESOURCE_TAG_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
 
 
 # Asked one at a time of every principal: numbered first in the action space (see ActionSpace),

@@ -1117,9 +1117,6 @@ def _identity_lets_in(
     return None
 
 
-_RESOURCE_TAG_KEYS = ("aws:resourcetag/", "iam:resourcetag/")
-
-
 def _assume_decision(perms: EffectivePermissions, role: Role) -> Access | None:
     """The caller's own policies on sts:AssumeRole for the role, None when one denies it.
 
@@ -1152,13 +1149,7 @@ def _resource_tag_keys(perms: EffectivePermissions) -> tuple[str, ...]:
     keys = memo.get(_RESOURCE_TAG_MEMO)
     if keys is None:
         sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-        found = {
-            key
-            for source in sources
-            for key in perms.index.referenced_keys(source)
-            if key.startswith(_RESOURCE_TAG_KEYS)
-        }
-        keys = memo[_RESOURCE_TAG_MEMO] = tuple(sorted(found))
+        keys = memo[_RESOURCE_TAG_MEMO] = perms.index.resource_tag_keys(sources)
     return keys
 
 
