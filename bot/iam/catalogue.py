@@ -217,10 +217,12 @@ class _Service:
 
     def arn_services(self) -> frozenset[str] | None:
         """The ARN service segments of the service's resource types (lower-case), None when a
-        format does not spell its service out."""
+        type has no format or a format does not spell its service out."""
         self._arn_patterns("")
         found: set[str] = set()
         for patterns in (self._arns or {}).values():
+            if not patterns:
+                return None  # a resource type without an ARN format: it may be anything
             for pattern in patterns:
                 parts = pattern.split(":", 5)
                 if len(parts) < 6 or "$" in parts[2] or "*" in parts[2]:
@@ -289,6 +291,7 @@ class ActionCatalogue:
         self._expansions: dict[str, frozenset[str]] = {}
         self._by_name: dict[str, ActionInfo | None] = {}
         self._list_expansions: dict[tuple[str, ...], frozenset[str]] = {}
+        self._given_expansions: dict[tuple[str, ...], frozenset[str]] = {}
         self._not_expansions: dict[tuple[str, ...], frozenset[str]] = {}
         self._all: frozenset[str] | None = None
         self._by_level: dict[str, frozenset[str]] = {}
@@ -384,7 +387,14 @@ class ActionCatalogue:
         return frozenset(matched)
 
     def expand_all(self, patterns: Iterable[str]) -> frozenset[str]:
-        """Union of the expansions of several patterns (cached per list: policies repeat them)."""
+        """Union of the expansions of several patterns (cached per list: policies repeat them,
+        and the linters ask of one statement's list several times: a tuple as given is looked
+        up before it is normalised, 300 names lower-cased and sorted each time)."""
+        as_given = patterns if isinstance(patterns, tuple) else None
+        if as_given is not None:
+            cached = self._given_expansions.get(as_given)
+            if cached is not None:
+                return cached
         key = tuple(sorted({p.strip().lower() for p in patterns}))
         cached = self._list_expansions.get(key)
         if cached is None:
@@ -393,6 +403,8 @@ class ActionCatalogue:
             else:
                 cached = frozenset().union(*(self.expand(p) for p in key))
             _bounded_put(self._list_expansions, key, cached)
+        if as_given is not None:
+            _bounded_put(self._given_expansions, as_given, cached)
         return cached
 
     def expand_not_action(self, patterns: Iterable[str]) -> frozenset[str]:

@@ -618,14 +618,35 @@ def _pattern_fits(catalogue: ActionCatalogue, pattern: str, resources: tuple[str
             action_fits_resources(info, resources)
             for info in _fit_representatives(catalogue, pattern)
         )
+    nameable = _nameable_services(catalogue, pattern.partition(":")[0].lower())
     for resource in resources:
+        service = _service_of(resource)
+        # No resource type of the pattern's service has an ARN of this resource's service (nor
+        # is the entry the `*` an action without resource types is asked on). Known per
+        # service, before the per-(pattern, service) test below (22,000 actions x 3 services
+        # of a few listed ARNs overflowed its cache).
+        if (
+            nameable is not None
+            and service is not None
+            and service.lower() not in nameable
+        ):
+            continue
         # No action of the pattern acts on this resource's service: no pair worth caching
         # (300 listed actions against 5 ARNs, most of other services, is 1,500 pairs).
-        if _fit_test(catalogue, pattern, _service_of(resource)).never:
+        if _fit_test(catalogue, pattern, service).never:
             continue
         if _pattern_fits_one(catalogue, pattern, resource):
             return True
     return False
+
+
+@lru_cache(maxsize=1024)
+def _nameable_services(catalogue: ActionCatalogue, prefix: str) -> frozenset[str] | None:
+    """The ARN services the resource types of a service prefix may have, None when unknown
+    (a wildcard prefix, a prefix two pages share, a type without an ARN format)."""
+    if not prefix or has_wildcard(prefix) or prefix in SHARED_PREFIXES:
+        return None
+    return catalogue.arn_services(prefix)
 
 
 @lru_cache(maxsize=65536)

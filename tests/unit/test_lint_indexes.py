@@ -624,3 +624,57 @@ def test_fit_test_takes_a_resource_type_without_format_as_fitting() -> None:
     for resource in ("arn:aws:svc:::x", "arn:aws:s3:::b", "*"):
         expected = action_fits_resources(info, (resource,))
         assert linter._pattern_fits_one.__wrapped__(catalogue, "svc:Act", resource) is expected
+
+
+# --- resource fit: the per-service shortcut against every action of the pattern ---------------
+
+_FIT_PATTERNS = (
+    "iam:PassRole",
+    "iam:List*",
+    "iam:*",
+    "s3:GetObject",
+    "s3:ListAllMyBuckets",
+    "s3:*",
+    "ec2:RunInstances",
+    "ec2:Describe*",
+    "sts:AssumeRole",
+    "lambda:*Function*",
+    "elasticloadbalancing:AddTags",
+    "cloudwatch:PutMetricData",
+    "dynamodb:GetItem",
+    "*:Get*",
+    "kms:Decrypt",
+)
+_FIT_RESOURCES = (
+    "arn:aws:s3:::bucket/*",
+    "arn:aws:s3:::bucket",
+    "arn:aws:iam::123456789012:role/app-*",
+    "arn:aws:iam::123456789012:user/u",
+    "arn:aws:dynamodb:us-east-1:123456789012:table/t",
+    "arn:aws:ec2:us-east-1:123456789012:instance/*",
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/x/1",
+    "arn:aws:lambda:*:*:function:f",
+    "arn:aws:*:*:*:*",
+    "arn:aws:kms:us-east-1:123456789012:key/k",
+    "*",
+    "arn:*",
+    "arn:aws:S3:::bucket/*",
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(_FIT_PATTERNS),
+    st.lists(st.sampled_from(_FIT_RESOURCES), min_size=1, max_size=3, unique=True),
+)
+def test_pattern_fits_as_every_action_of_the_pattern(pattern: str, resources: list[str]) -> None:
+    """The reference: some action the pattern expands to fits one of the entries."""
+    catalogue = default_catalogue()
+    infos = [catalogue.action(name) for name in sorted(catalogue.expand(pattern))]
+    expected = any(
+        action_fits_resources(info, (resource,))
+        for info in infos
+        if info is not None
+        for resource in resources
+    )
+    assert linter._pattern_fits(catalogue, pattern, tuple(resources)) == expected
