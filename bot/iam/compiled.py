@@ -102,11 +102,16 @@ class ActionSpace:
 
     def _nameable_by_service(self) -> dict[str, int]:
         """ARN service segment -> the actions whose resources may have it; under "" the actions
-        of every service whose ARN services are known."""
+        of every service whose ARN services are known. Only the services of the first actions
+        (those asked one at a time, see the class): reading every service's resource types
+        for the rest cost more than it saved."""
         if self._nameable is None:
             nameable: dict[str, int] = {}
+            wanted = {name.partition(":")[0] for name in self.names[: self.hot]}
             if self._arn_services is not None:
                 for prefix, members in self._by_service.items():
+                    if prefix not in wanted:
+                        continue
                     services = self._arn_services(prefix)
                     if services is None:
                         continue

@@ -625,11 +625,7 @@ def _pattern_fits(catalogue: ActionCatalogue, pattern: str, resources: tuple[str
         # is the entry the `*` an action without resource types is asked on). Known per
         # service, before the per-(pattern, service) test below (22,000 actions x 3 services
         # of a few listed ARNs overflowed its cache).
-        if (
-            nameable is not None
-            and service is not None
-            and service.lower() not in nameable
-        ):
+        if nameable is not None and service is not None and service.lower() not in nameable:
             continue
         # No action of the pattern acts on this resource's service: no pair worth caching
         # (300 listed actions against 5 ARNs, most of other services, is 1,500 pairs).

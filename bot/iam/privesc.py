@@ -693,28 +693,28 @@ def _allowed_on_tagged(
     *,
     undenied: bool = False,
 ) -> Access | None:
-    """The first resource the action is allowed on (as ``allowed_on_any``), the resource tags
-    the caller's policies name read from each user or role of the account: its resources are
-    grouped by those tags' values, each group asked once with them known. Other resources
-    (their tags unknown here) keep the conditions assumed to hold."""
+    """The first resource the action is allowed on (as ``allowed_on_any``, and as lazily: the
+    walk usually stops at the first), the resource tags the caller's policies name read from
+    each user or role of the account; resources alike in those tags share one asker. Other
+    resources (their tags unknown here) keep the conditions assumed to hold."""
     keys = _resource_tag_keys(perms)
     index = perms.index
-    groups: dict[tuple[tuple[str, ...], ...] | None, list[str]] = {}
-    position: dict[str, int] = {}
+    askers: dict[tuple[tuple[str, ...], ...], EffectivePermissions] = {}
     for resource in resources:
-        if resource in position:
-            continue
-        position[resource] = len(position)
         entity = index.entity(resource) if resource in index else None
-        facts = None if entity is None else _tag_facts(entity.tags, keys)
-        groups.setdefault(None if facts is None else tuple(facts.values()), []).append(resource)
-    found: list[Access] = []
-    for values, members in groups.items():
-        asker = perms if values is None else perms.with_facts(dict(zip(keys, values, strict=True)))
-        access = asker.allowed_on_any(action, members, undenied=undenied and values is None)
+        if entity is None:
+            access = perms.allowed_on_any(action, (resource,), undenied=undenied)
+        else:
+            facts = _tag_facts(entity.tags, keys)
+            signature = tuple(facts.values())
+            asker = askers.get(signature)
+            if asker is None:
+                asker = askers[signature] = perms.with_facts(facts)
+            # Its denials were not those the caller filtered the resources by.
+            access = asker.allowed_on_any(action, (resource,))
         if access is not None:
-            found.append(access)
-    return min(found, key=lambda access: position[access.resource], default=None)
+            return access
+    return None
 
 
 def _tag_facts(tags: Mapping[str, str], keys: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
