@@ -107,7 +107,9 @@ class CallerGroups:
             else:
                 self._users[ref.arn] = arn
         self._holders: dict[str, list[str]] | None = None
-        self._columns: dict[tuple[str, _Judged], dict[_Class, tuple[Any, dict[str, Any]]]] = {}
+        self._columns: dict[
+            tuple[str, _Judged], tuple[dict[_Class, tuple[Any, dict[str, Any]]], Any]
+        ] = {}
         self._partitions: dict[tuple[tuple[str, _Judged], ...], list[_Group]] = {}
         self._values: dict[str, dict[_Class, dict[str, Any]]] = {}
 
@@ -200,11 +202,7 @@ class CallerGroups:
         groups = self._partitions.get(grouping)
         if groups is not None:
             return groups
-        columns = []
-        for key, judged in grouping:
-            judge = _judge_of(judged, key)
-            absent = fixed_value({}, {}, key)
-            columns.append((self._column(key, judged), absent if judge is None else judge(absent)))
+        columns = [self._column(key, judged) for key, judged in grouping]
         groups = []
         for cls, members in self._classes.items():
             per_key = [column.get(cls, (absent, {})) for column, absent in columns]
@@ -221,13 +219,16 @@ class CallerGroups:
         self._partitions[grouping] = groups
         return groups
 
-    def _column(self, key: str, judged: _Judged) -> dict[_Class, tuple[Any, dict[str, Any]]]:
+    def _column(
+        self, key: str, judged: _Judged
+    ) -> tuple[dict[_Class, tuple[Any, dict[str, Any]]], Any]:
         """Per class: what most of its callers have for the key (that of a caller whose facts
-        and tags do not hold it, when one does not) and the callers differing; what a caller
-        has is the key's value, or what ``judged`` concludes of it."""
-        column = self._columns.get((key, judged))
-        if column is not None:
-            return column
+        and tags do not hold it, when one does not) and the callers differing; and what a
+        caller of a class absent from the column has. What a caller has is the key's value, or
+        what ``judged`` concludes of it."""
+        found = self._columns.get((key, judged))
+        if found is not None:
+            return found
         judge = _judge_of(judged, key)
         values: dict[_Class, dict[str, Any]] = {}
         for cls, held in self._values_of(key).items():
@@ -242,8 +243,8 @@ class CallerGroups:
             else:
                 default = Counter(held.values()).most_common(1)[0][0]
             column[cls] = (default, {arn: v for arn, v in held.items() if v != default})
-        self._columns[key, judged] = column
-        return column
+        self._columns[key, judged] = (column, absent)
+        return column, absent
 
     def _values_of(self, key: str) -> dict[_Class, dict[str, Any]]:
         """Per class, the callers whose facts or tags hold the key, with its value."""
