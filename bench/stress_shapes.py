@@ -194,23 +194,7 @@ def trust_hub(scale: float, rng: random.Random) -> Document:
 def trust_guarded(scale: float, rng: random.Random) -> Document:
     guarded = _account_trust(StringEquals={"aws:PrincipalTag/breakglass": "yes"})
     roles = [_role(f"admin{j}", guarded, attached=[_ADMIN_ARN]) for j in range(_count(100, scale))]
-    users = [
-        _user(
-            i,
-            inline=[
-                _doc(
-                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
-                    {
-                        "Effect": "Allow",
-                        "Action": "s3:GetObject",
-                        "Resource": f"arn:aws:s3:::u{i}/*",
-                    },
-                )
-            ],
-        )
-        for i in range(_count(5_000, scale))
-    ]
-    return _gaad(users, roles, [_administrator_access()])
+    return _gaad(_assumers(_count(5_000, scale)), roles, [_administrator_access()])
 
 
 def trust_personal(scale: float, rng: random.Random) -> Document:
@@ -230,7 +214,12 @@ def trust_personal(scale: float, rng: random.Random) -> Document:
         else:
             condition = {"StringEquals": {"aws:username": [p.rsplit("/", 1)[-1] for p in picked]}}
         roles.append(_role(f"admin{j}", _account_trust(**condition), attached=[_ADMIN_ARN]))
-    users = [
+    return _gaad(_assumers(users_count), roles, [_administrator_access()])
+
+
+def _assumers(count: int) -> list[Document]:
+    """Users u0, u1, ... allowed sts:AssumeRole on any role (and their own bucket's objects)."""
+    return [
         _user(
             i,
             inline=[
@@ -244,9 +233,8 @@ def trust_personal(scale: float, rng: random.Random) -> Document:
                 )
             ],
         )
-        for i in range(users_count)
+        for i in range(count)
     ]
-    return _gaad(users, roles, [_administrator_access()])
 
 
 def _deployer(index: int, own_actions: str | list[str]) -> Document:

@@ -107,21 +107,28 @@ _IDENTITY = (
         statement(effect="Deny", action="sts:AssumeRole", resource=role_arn("admin-1")),
     ),
 )
+
+
+def _assume_but_not_tagged(tag: str, value: str) -> dict:
+    """sts:AssumeRole on any role but those tagged ``tag=value`` (a Deny on the role's tag)."""
+    return policy_document(
+        statement(action="sts:AssumeRole", resource="*"),
+        statement(
+            effect="Deny",
+            action="sts:AssumeRole",
+            resource="*",
+            condition={"StringEquals": {f"aws:ResourceTag/{tag}": value}},
+        ),
+    )
+
+
 _ON_TAGS = {"StringEquals": {"iam:ResourceTag/team": "ops"}}
 _OWNED = {"StringEquals": {"aws:ResourceTag/owner": "${aws:username}"}}
 _IDENTITY += (
     # Roles chosen by their tags (IAM User Guide, "Assume roles that have a specific tag").
     allow("sts:AssumeRole", condition=_ON_TAGS),
     allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT_ID}:role/hop-*", condition=_OWNED),
-    policy_document(
-        statement(action="sts:AssumeRole", resource="*"),
-        statement(
-            effect="Deny",
-            action="sts:AssumeRole",
-            resource="*",
-            condition={"StringEquals": {"aws:ResourceTag/breakglass": "yes"}},
-        ),
-    ),
+    _assume_but_not_tagged("breakglass", "yes"),
 )
 _CONDITIONS = (
     None,
@@ -407,15 +414,7 @@ def test_aws_abac_tutorial_engineers_assume_only_their_projects_role() -> None:
 
 
 def test_a_deny_on_the_roles_tag_keeps_callers_out_of_it() -> None:
-    deny_prod = policy_document(
-        statement(action="sts:AssumeRole", resource="*"),
-        statement(
-            effect="Deny",
-            action="sts:AssumeRole",
-            resource="*",
-            condition={"StringEquals": {"aws:ResourceTag/tier": "prod"}},
-        ),
-    )
+    deny_prod = _assume_but_not_tagged("tier", "prod")
     roles = [_tagged_admin("prod-admin", tier="prod"), _tagged_admin("dev-admin", tier="dev")]
     snap = snapshot(users=[user("dev", inline_policies=[inline("p", deny_prod)])], roles=roles)
     assert trust_chains(PermissionIndex(snap, NOW)) == {
