@@ -285,6 +285,11 @@ class CompiledPolicy:
     # Actions an unconditional Deny on every resource (`*`) matches: denied whatever the
     # resource, so a search for an allowed one can stop before the first.
     deny_all: int = 0
+    # Actions an unconditional Deny's NotResource leaves no resource of their own types (nor
+    # `*`): the list names only other services' ARNs (ActionSpace.foreign_to). Kept apart from
+    # deny_all: a question about such an action on another service's ARN (a request AWS never
+    # sees) is still answered as the evaluator answers it.
+    deny_foreign: int = 0
     # Actions an unconditional Allow on every resource (`*`) matches.
     allow_all: int = 0
     # Unconditional Deny statements with a NotResource (and no policy variable): (the actions
@@ -293,8 +298,11 @@ class CompiledPolicy:
     # "deny everything but our buckets" made every principal walk every candidate role).
     deny_outside: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
-    def denies_everywhere(self, position: int) -> bool:
-        return bool(self.deny_all >> position & 1) if self.deny_all else False
+    def denies_everywhere(self, position: int, *, own_resources: bool = False) -> bool:
+        """Whether an unconditional Deny covers the action on every resource (``own_resources``:
+        on every resource of the action's own types and `*`, see ``deny_foreign``)."""
+        denied = self.deny_all | self.deny_foreign if own_resources else self.deny_all
+        return bool(denied >> position & 1) if denied else False
 
     def denied_outside(self, position: int) -> list[tuple[str, ...]]:
         """The NotResource lists of the unconditional Denies matching the action: a concrete
@@ -345,6 +353,7 @@ class CompiledPolicy:
 def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) -> CompiledPolicy:
     """Compile resolved statements (no conditions left) into bitsets over ``space``."""
     allow = deny = scoped = star_allow = star_deny = unknown = varying = deny_all = 0
+    deny_foreign = 0
     allow_all = 0
     deny_outside: list[tuple[int, tuple[str, ...]]] = []
     for statement in statements:
@@ -358,7 +367,7 @@ def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) ->
                 deny_all |= actions
             elif statement.not_resources is not None and not _names_variable(statement):
                 deny_outside.append((space.intern(actions), statement.not_resources))
-                deny_all |= actions & space.foreign_to(statement.not_resources)
+                deny_foreign |= actions & space.foreign_to(statement.not_resources)
         if statement.conditions or _names_variable(statement):
             varying |= actions
         if statement.effect == "Allow":
@@ -401,6 +410,7 @@ def compile_statements(space: ActionSpace, statements: tuple[Statement, ...]) ->
         hot_star_unknown=unknown & hot,
         varying=keep(varying),
         deny_all=keep(deny_all),
+        deny_foreign=keep(deny_foreign),
         allow_all=keep(allow_all),
         deny_outside=tuple(deny_outside),
     )

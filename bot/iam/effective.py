@@ -372,19 +372,21 @@ class PolicySetView:
         return None
 
     def denied_everywhere(self, action: str) -> bool:
-        """Whether a policy of the set (identity or boundary) denies the action on every
-        resource, unconditionally (by the policies: see EffectivePermissions.denied_everywhere)."""
+        """Whether a policy of the set (identity or boundary) denies the action, unconditionally,
+        on every resource of its own types and `*` (by the policies: see
+        EffectivePermissions.denied_everywhere): an S3 perimeter's NotResource leaves an IAM
+        action none."""
         space = self._space
         position = space.index.get(action.lower()) if space is not None else None
-        return position is not None and self._denied_everywhere(position)
+        return position is not None and self._denied_everywhere(position, own_resources=True)
 
-    def _denied_everywhere(self, position: int) -> bool:
+    def _denied_everywhere(self, position: int, *, own_resources: bool = False) -> bool:
         """Whether a policy of the set denies the action on every resource, unconditionally
-        (then a walk over thousands of candidate roles ends before the first)."""
+        (then a walk over thousands of candidate roles ends before the first);
+        ``own_resources``: on every resource of the action's own types and `*`."""
         identity, boundary = self._compiled()
-        return any(c.denies_everywhere(position) for c in identity) or (
-            boundary is not None and boundary.denies_everywhere(position)
-        )
+        policies = (*identity, boundary) if boundary is not None else identity
+        return any(c.denies_everywhere(position, own_resources=own_resources) for c in policies)
 
     def _outside_denials(self, position: int, resources: Iterable[str]) -> Iterable[str]:
         """``resources`` without those an unconditional Deny's NotResource leaves out
@@ -475,14 +477,15 @@ class PolicySetView:
 
     def denied_everywhere_among(self, actions: frozenset[str]) -> frozenset[str]:
         """The actions (lower-case) of ``actions`` an unconditional Deny of the set (identity
-        or boundary) covers on every resource: one bitset per set, then a bit per action."""
+        or boundary) covers on every resource of their own types and `*` (see
+        :meth:`denied_everywhere`): one bitset per set, then a bit per action."""
         space = self._space
         if space is None or not actions:
             return frozenset()
         identity, boundary = self._compiled()
         denied = 0
         for compiled in (*identity, boundary) if boundary is not None else identity:
-            denied |= compiled.deny_all
+            denied |= compiled.deny_all | compiled.deny_foreign
         if not denied:
             return frozenset()
         index = space.index

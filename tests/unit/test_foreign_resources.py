@@ -125,3 +125,22 @@ def test_a_perimeter_deny_leaves_iam_actions_denied_everywhere():
     assert perms.view.denied_everywhere_among(frozenset({"iam:passrole", "s3:getobject"})) == {
         "iam:passrole"
     }
+
+
+def test_a_question_on_another_services_arn_is_answered_as_the_evaluator_does():
+    """iam:PassRole on an S3 ARN is a request AWS never sees; asked anyway (a candidate list
+    holding one), it gets the evaluator's literal answer: outside the Deny, so allowed."""
+    doc = policy_document(
+        statement(
+            effect="Deny", action="iam:PassRole", resource=None, not_resource="arn:aws:s3:::data"
+        ),
+        statement(not_action="s3:GetObject", action=None, resource="*"),
+    )
+    snap = snapshot(users=[user("alice", inline_policies=[inline("p", doc)])])
+    perms = PermissionIndex(snap, NOW)[user_arn("alice")]
+    assert perms.denied_everywhere("iam:PassRole")  # on every role, and on `*`
+    role = f"arn:aws:iam::{ACCOUNT_ID}:role/app"
+    assert perms.allowed_on_any("iam:PassRole", (role, "arn:aws:s3:::data")).resource == (
+        "arn:aws:s3:::data"
+    )
+    assert not perms.can("iam:PassRole", role)
