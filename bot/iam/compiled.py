@@ -81,7 +81,9 @@ class ActionSpace:
         """The actions none of whose requests a NotResource of ``patterns`` can leave out: every
         pattern spells out an ARN of a service other than those of the action's resources (an
         S3 perimeter and an IAM action). Such a Deny denies them on every resource, `*` (the
-        request of an action without resource types) included."""
+        request of an action without resource types) included. Stricter than the linter's
+        ``pattern_service``: a wildcard before the service (`arn:*:s3:::x`) may span colons, so
+        such a pattern is taken to name anything."""
         found = self._foreign.get(patterns)
         if found is None:
             nameable = self._nameable_by_service()

@@ -932,7 +932,8 @@ class EffectivePermissions:
 
     def denied_everywhere(self, action: str) -> bool:
         """Whether an unconditional Deny (identity or boundary) covers the action on every
-        resource, so no resource policy can let this principal make the call."""
+        resource of its own types and `*` (see :meth:`PolicySetView.denied_everywhere`), so no
+        resource policy can let this principal make the call."""
         return not self.is_always_allowed(action) and self.view.denied_everywhere(action)
 
     def denied_by(self, action: str, resource: str) -> tuple[Grant, ...]:

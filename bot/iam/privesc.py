@@ -49,7 +49,6 @@ from bot.iam.effective import (
     effective_permissions,
     outside_denial_filter,
 )
-from bot.iam.fixed_rules import ALWAYS_ALLOWED
 from bot.iam.matching import (
     action_matcher,
     arn_matcher,
@@ -796,9 +795,9 @@ def methods_held(
         if summary is None:
             possible = perms.possible_among("privesc_methods", all_method_actions(), keep=False)
             # Less what an unconditional Deny takes away everywhere (a data perimeter's
-            # NotResource of S3 ARNs denies every IAM action).
-            # A call AWS always allows is not among the methods' actions; kept all the same.
-            possible -= perms.view.denied_everywhere_among(possible) - ALWAYS_ALLOWED.keys()
+            # NotResource of S3 ARNs denies every IAM action). No method action is a call AWS
+            # always allows (test_privesc checks it), so the policies' verdict is the answer.
+            possible -= perms.view.denied_everywhere_among(possible)
             candidates = _candidate_methods(possible)
             summary = (candidates or _NO_METHODS, possible & _ANY_SELF_ESCALATING or _NOTHING)
             perms.view.memo[key] = summary

@@ -16,8 +16,9 @@ import pytest
 
 from bot.audit.gaad import snapshot_from_gaad
 from bot.iam.effective import PermissionIndex
+from bot.iam.fixed_rules import ALWAYS_ALLOWED
 from bot.iam.privesc import TargetFinder, find_escalations, methods_held, trust_chains
-from bot.iam.privesc_methods import load_methods
+from bot.iam.privesc_methods import all_method_actions, load_methods
 from tests.factories import (
     ACCOUNT_ID,
     NOW,
@@ -704,3 +705,10 @@ def test_pass_role_on_roles_tagged_for_passing_reaches_only_those():
     assert _escalations(snapshot(users=[holder], roles=[admin])) == {}
     found = _escalations(snapshot(users=[holder], roles=[_tagged(admin, passable="yes")]))
     assert found[user_arn("dev")].method_ids == ("ec2-001",)
+
+
+def test_no_method_action_is_a_call_aws_always_allows():
+    """The escalation search drops methods whose actions a Deny takes away everywhere by the
+    policies' verdict alone (privesc.methods_held): right only while no method needs a call no
+    policy can deny (sts:GetCallerIdentity, a user's sts:GetSessionToken)."""
+    assert not {a.lower() for a in all_method_actions()} & ALWAYS_ALLOWED.keys()
