@@ -132,8 +132,10 @@ def action_matcher(patterns: tuple[str, ...]) -> Matcher:
     def test(action: str) -> bool:
         if action in members:
             return True
-        service, _, name = action.partition(":")
-        regex = service_regex.get(service)
+        service, sep, name = action.partition(":")
+        # A pattern grouped by service has a colon: a name without one (no real action, but a
+        # string a user can type) matches only through the generic patterns.
+        regex = service_regex.get(service) if sep else None
         if regex is not None and regex(name) is not None:
             return True
         return generic_regex is not None and generic_regex(action) is not None

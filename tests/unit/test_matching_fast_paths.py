@@ -7,7 +7,14 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.iam.matching import _COMPILE_AFTER, arn_matcher, arn_regex, longest_literal, unmark
+from bot.iam.matching import (
+    _COMPILE_AFTER,
+    action_matcher,
+    arn_matcher,
+    arn_regex,
+    longest_literal,
+    unmark,
+)
 
 _SEGMENT = st.text(alphabet="ab*/", max_size=4)
 _TEXT_SEGMENT = st.text(alphabet="ab/:\n", max_size=5)
@@ -75,3 +82,12 @@ def test_the_longest_literal_never_turns_away_a_match(pattern: str, arns: list[s
     for arn in arns:
         if _reference((pattern,), arn):
             assert part in arn, (pattern, arn)
+
+
+def test_a_name_without_a_colon_matches_no_service_pattern():
+    """Found by test_checks_policy_documents' regex reference: ``:*`` grouped under the empty
+    service matched the empty string, which has no colon."""
+    assert not action_matcher((":*",))("")
+    assert not action_matcher(("s3:*",))("s3")
+    assert action_matcher((":*",))(":x")
+    assert action_matcher(("*3*",))("s3")
