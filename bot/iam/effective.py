@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.chosen_suffix import ChosenSuffix
 from bot.iam.compiled import ActionSpace, CompiledPolicy
 from bot.iam.fixed_rules import always_allowed_for
 from bot.iam.matching import action_matcher, arn_matcher
@@ -220,6 +221,9 @@ def principal_facts(
     else:
         facts["aws:principaltype"] = ("AssumedRole",)
         facts["aws:username"] = ABSENT
+        if ref.principal_id:
+            # role-id:session-name, the session name the caller's (bot.iam.chosen_suffix).
+            facts["aws:userid"] = ChosenSuffix(f"{ref.principal_id}:")  # type: ignore[assignment]
     return facts
 
 

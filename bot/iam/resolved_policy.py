@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from bot.iam.chosen_suffix import ChosenSuffix, condition_outcome
 from bot.iam.compiled import ActionSpace, CompiledPolicy, compile_statements
 from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
@@ -64,7 +65,8 @@ def document_key(document: PolicyDocument) -> str:
 
 
 def fixed_value(facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str], key: str):
-    """The fixed value of a condition key, ABSENT, or None when the caller controls it."""
+    """The fixed value of a condition key, ABSENT, None when the caller controls it, or a
+    ChosenSuffix when the snapshot fixes only its start (a role's aws:userid)."""
     if key in facts:
         return facts[key]
     if key.startswith("aws:principaltag/"):
@@ -186,7 +188,9 @@ class ResolvedPolicy:
         # A principal tag is a request key too (`${aws:PrincipalTag/team}` in a Resource
         # renders to the caller's tag): read from the tags, as conditions on it are.
         self._context = {
-            k: list(value) for k in variables if (value := fixed_value(facts, tags, k))
+            k: list(value)
+            for k in variables
+            if isinstance(value := fixed_value(facts, tags, k), tuple) and value
         }
         self.policy = self._resolve(parsed, facts, tags, variables)
         # One compiled action test per statement, built on the first action asked (then run
@@ -242,8 +246,11 @@ class ResolvedPolicy:
         tags: Mapping[str, str],
         names: frozenset[str],
     ) -> Policy:
+        if not any(statement.conditions for statement in policy.statements):
+            return policy  # nothing to resolve (most AWS-managed policies): the parsed form
         variables = policy.substitutes_variables
-        context = dict(facts)
+        # A value fixed only in part (a role's aws:userid) renders no variable.
+        context = {k: v for k, v in facts.items() if not isinstance(v, ChosenSuffix)}
         # A condition value may name the caller's tag (`${aws:PrincipalTag/team}`): rendered
         # from its tags, as the request AWS evaluates carries them.
         for name in names:
@@ -256,6 +263,14 @@ class ResolvedPolicy:
             for condition in statement.conditions:
                 key = condition.key.lower()
                 value = fixed_value(facts, tags, key)
+                if isinstance(value, ChosenSuffix):
+                    # Decided when every value the caller can pick concludes alike.
+                    value = condition_outcome(condition.operator, condition.values, value)
+                    if value is False:
+                        applies = False
+                        break
+                    if value:
+                        continue
                 if value is None:
                     attacker_controlled.append(f"{condition.operator} {condition.key}")
                     continue

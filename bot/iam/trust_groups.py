@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Container, Iterable
 from typing import Any, TypeVar
 
+from bot.iam.chosen_suffix import ChosenSuffix, condition_outcome
 from bot.iam.conditions import CompiledCondition
 from bot.iam.effective import PermissionIndex, PolicySource
 from bot.iam.policy import Condition
@@ -279,7 +280,8 @@ def _judge_of(judged: _Judged, key: str) -> Callable[[Any], Any] | None:
     if judged is None:
         return None
     tests: list[Callable[[dict[str, Any]], bool]] = []
-    for condition in dict.fromkeys(judged):  # a condition repeated concludes the same
+    conditions = tuple(dict.fromkeys(judged))  # a condition repeated concludes the same
+    for condition in conditions:
         try:
             compiled = CompiledCondition(
                 condition.operator, condition.key, condition.values, variables=False
@@ -292,6 +294,8 @@ def _judge_of(judged: _Judged, key: str) -> Callable[[Any], Any] | None:
     def judge(value: Any) -> Any:
         if value is None:
             return None
+        if isinstance(value, ChosenSuffix):
+            return tuple([condition_outcome(c.operator, c.values, value) for c in conditions])
         context = {key: value}
         return tuple([test(context) for test in tests])
 

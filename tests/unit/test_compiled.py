@@ -204,7 +204,13 @@ def _reference(perms) -> Evaluator:
 
 def _context(perms) -> dict[str, list[str]]:
     """The request context AWS sets for the principal: its facts and its tags."""
-    context = {key: list(values) for key, values in perms.facts.items() if values}
+    # A role's aws:userid is fixed only up to the session name (a ChosenSuffix): no value to
+    # render ${aws:userid} with, for the engine as for this request.
+    context = {
+        key: list(values)
+        for key, values in perms.facts.items()
+        if values and isinstance(values, tuple)
+    }
     for tag, value in perms.principal.tags.items():
         context[f"aws:PrincipalTag/{tag}"] = [value]
     return context

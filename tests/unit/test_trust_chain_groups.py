@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.iam import privesc
+from bot.iam.chosen_suffix import ChosenSuffix
 from bot.iam.effective import PermissionIndex
 from bot.iam.evaluator import Evaluator, PolicySet, Request
 from bot.iam.policy import parse_policy
@@ -157,12 +158,19 @@ _CONDITIONS = (
         }
     },
 )
-# A role's aws:userid is its id and a session name the caller picks: the engine takes it as the
-# caller's to choose, the reference evaluator (a request without it) as absent, so conditions
-# on it are compared grouped against ungrouped only, not against the reference.
-_CALLER_CHOSEN = (
+# A role's aws:userid is its id and a session name the caller picks (bot.iam.chosen_suffix).
+# Conditions every session name of a role concludes alike are compared with the reference
+# evaluator (given one session name); those a session name decides only grouped against
+# ungrouped.
+_ROLE_IDS = (
+    {"StringLike": {"aws:userid": f"AROA{_HOPS[1].upper()}:*"}},
+    {"StringNotLike": {"aws:userid": ["AROAHOP-*", "AIDAB*"]}},
     {"ForAnyValue:StringLike": {"aws:userid": ["AIDA*", "AROA*"]}},
     {"StringEquals": {"aws:userid": ["AIDABOB", "AIDACAROL"]}},
+)
+_CALLER_CHOSEN = (
+    {"StringEquals": {"aws:userid": f"AROA{_HOPS[0].upper()}:deploy"}},
+    {"StringLike": {"aws:userid": ["AROAHOP-2:ci-*", "AIDAD*"]}},
 )
 
 
@@ -249,7 +257,7 @@ def trust_accounts(draw, conditions: tuple = _CONDITIONS):
 
 
 @settings(max_examples=400, deadline=None)
-@given(trust_accounts(_CONDITIONS + _CALLER_CHOSEN))
+@given(trust_accounts(_CONDITIONS + _ROLE_IDS + _CALLER_CHOSEN))
 def test_grouped_search_finds_the_chains_of_the_per_pair_walk(snap) -> None:
     grouped = trust_chains(PermissionIndex(snap, NOW))
     # Exactly the chains of the same search trying every caller one by one...
@@ -519,7 +527,13 @@ def _reference_assume(index: PermissionIndex, caller: str, target) -> bool:
         permission_boundaries=[index.parsed(perms.boundary)] if perms.boundary else [],
         resource_policy=parse_policy(target.trust_policy, name="trust"),
     )
-    context = {key: list(values) for key, values in perms.facts.items() if values}
+    # A role's aws:userid: its role id and a session name (conditions on it are drawn only
+    # among those every session name concludes alike).
+    context = {
+        key: [values.prefix + "session"] if isinstance(values, ChosenSuffix) else list(values)
+        for key, values in perms.facts.items()
+        if values
+    }
     for tag, value in perms.principal.tags.items():
         context[f"aws:PrincipalTag/{tag}"] = [value]
     for tag, value in target.tags.items():
@@ -529,7 +543,7 @@ def _reference_assume(index: PermissionIndex, caller: str, target) -> bool:
 
 
 @settings(max_examples=200, deadline=None)
-@given(trust_accounts())
+@given(trust_accounts(_CONDITIONS + _ROLE_IDS))
 def test_can_assume_agrees_with_the_evaluator(snap) -> None:
     """Trusts naming the account, `*`, users and roles, Denies with NotPrincipal, conditions
     on the caller's tags and names, callers with and without boundaries."""
