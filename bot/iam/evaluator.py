@@ -1013,6 +1013,9 @@ def _request_defaults(caller: PrincipalInfo, account: str) -> tuple[tuple[str, t
     if caller.kind == "user":
         defaults["aws:username"] = caller.name
     defaults["aws:principalisawsservice"] = "true" if caller.kind == "service" else "false"
+    # In every request; true only when a service calls on the principal's behalf (forward
+    # access sessions), which a request names by setting it.
+    defaults["aws:viaawsservice"] = "false"
     if caller.kind == "service":
         defaults["aws:principalservicename"] = caller.arn
     if account:

@@ -427,10 +427,6 @@ def test_deny_ip(context, expected) -> None:
     assert _with_admin(DENY_IP, "s3:ListAllMyBuckets", "*", context) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evaluator does not put aws:ViaAWSService=false in the context of a direct request",
-)
 def test_deny_ip_direct_request_without_via_aws_service_key() -> None:
     """ "AWS: Denies access to AWS based on the source IP" (reference_policies_examples_aws_deny-
     ip.html): a principal calling from outside the range is denied. "AWS global condition
