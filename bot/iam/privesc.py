@@ -64,6 +64,7 @@ from bot.iam.privesc_methods import (
     all_method_actions,
     load_methods,
 )
+from bot.iam.resolved_policy import ABSENT
 from bot.iam.satisfiability import Pruned, prune_document
 from bot.iam.trust_groups import CallerGroups
 from bot.iam.variables import VARIABLE_SPAN
@@ -104,6 +105,9 @@ _NOT_ACTION = "<notaction>"
 _ATTACH_ACTIONS = frozenset(
     {"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"}
 )
+_PUT_POLICY_ACTIONS = frozenset({"iam:putuserpolicy", "iam:putgrouppolicy", "iam:putrolepolicy"})
+# Their iam:PermissionsBoundary is the boundary being set, not the target's own.
+_SETS_BOUNDARY = frozenset({"iam:putuserpermissionsboundary", "iam:putrolepermissionsboundary"})
 _ASSUMING_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:*", "*")
 
 
@@ -830,7 +834,7 @@ def methods_held(
                 break
             accesses.append(access)
         else:
-            direct = is_direct(method, perms)
+            direct = is_direct(method, perms) and holds_on_itself(method, perms, finder)
             if not direct and not reaches_an_administrator(method, perms, finder, accesses):
                 continue
             held.append(
@@ -855,20 +859,66 @@ def reaches_an_administrator(
     Attaching a managed policy needs an administrator policy the holder may attach (the policy
     ARN is judged as the iam:PolicyARN condition key, so a guard such as "never attach
     AdministratorAccess" holds); adding a user to a group needs an administrators group.
-    Writing an inline policy can always grant anything."""
+    Writing an inline policy can grant anything. Either needs a target without a permissions
+    boundary (iam:PermissionsBoundary absent): the delegation guard "only to users whose
+    boundary is X" (IAM User Guide, "Permissions boundaries for IAM entities") hands out no
+    more than X."""
+    unbounded = {"iam:permissionsboundary": ABSENT}
     for access in accesses:
         action = access.action.lower()
         if action in _ATTACH_ACTIONS:
             if not any(
-                perms.with_facts({"iam:policyarn": (arn,)}).can(access.action, access.resource)
+                perms.with_facts({**unbounded, "iam:policyarn": (arn,)}).can(
+                    access.action, access.resource
+                )
                 for arn in finder.admin_policies
             ):
+                return False
+        elif action in _PUT_POLICY_ACTIONS:
+            if not perms.with_facts(unbounded).can(access.action, access.resource):
                 return False
         elif action == "iam:addusertogroup" and not any(
             perms.can(access.action, arn) for arn in finder.admin_groups
         ):
             return False
     return True
+
+
+def holds_on_itself(
+    method: EscalationMethod, perms: EffectivePermissions, finder: TargetFinder
+) -> bool:
+    """For a method that benefits its holder: whether the holder may aim it at itself, judged
+    with what the snapshot fixes about that request. Attaching or writing a policy, or deleting
+    a boundary, on its own user or role carries its own boundary as iam:PermissionsBoundary;
+    attaching needs an administrator policy the iam:PolicyARN conditions let through (IAM User
+    Guide, "IAM: Limits managed policies that can be applied"); joining a group needs an
+    administrators group, or any group (one that may hold administrators later)."""
+    kind = perms.principal.kind
+    for action in method.actions:
+        lowered = action.lower()
+        if lowered in _SELF_ESCALATING[kind] and lowered not in _SETS_BOUNDARY:
+            itself = perms.with_facts({"iam:permissionsboundary": _boundary_fact(perms)})
+            if lowered in _ATTACH_ACTIONS:
+                allowed = any(
+                    itself.with_facts({"iam:policyarn": (arn,)}).can(action, perms.arn)
+                    for arn in finder.admin_policies
+                )
+            else:
+                allowed = itself.can(action, perms.arn)
+            if not allowed:
+                return False
+        elif lowered == "iam:addusertogroup":
+            groups = (*finder.admin_groups, *perms.index.probes(action))
+            if not any(perms.can(action, arn) for arn in groups):
+                return False
+    return True
+
+
+def _boundary_fact(perms: EffectivePermissions) -> tuple[str, ...]:
+    """iam:PermissionsBoundary of a request aimed at the principal itself: its boundary's ARN."""
+    entity = perms.index.entity(perms.arn) if perms.arn in perms.index else None
+    arn = entity.permissions_boundary_arn if entity is not None else None
+    return (arn,) if arn else ABSENT
 
 
 def is_direct(method: EscalationMethod, perms: EffectivePermissions) -> bool:

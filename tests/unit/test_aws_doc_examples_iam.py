@@ -1132,10 +1132,6 @@ def _limit_managed_snapshot(policy_name_1: dict[str, Any]) -> Any:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="privesc.methods_held skips the attachable-policy check for self-escalation (direct)",
-)
 def test_limit_managed_with_harmless_policies_is_no_escalation() -> None:
     """IAM: Limits managed policies that can be applied to an IAM user, group, or role (GUIDE +
     reference_policies_examples_iam_limit-managed.html): the holder can attach only
@@ -1163,10 +1159,6 @@ def _marketing_snapshot(marketing_policy: dict[str, Any]) -> Any:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="privesc.methods_held skips the target-group check for self-escalation (direct)",
-)
 def test_group_membership_into_a_plain_group_is_no_escalation() -> None:
     """IAM: Allows managing a group's membership programmatically and in the console (GUIDE +
     reference_policies_examples_iam_manage-group-membership.html): only MarketingTeam can be
@@ -1285,10 +1277,6 @@ def test_delegation_zhang_is_not_admin_equivalent() -> None:
     assert _for(run_check("principal.admin_equivalent", _delegation_snapshot()), ZHANG) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="self-escalation iam-008 held via a probe user whose iam:PermissionsBoundary is unknown",
-)
 def test_delegation_zhang_cannot_attach_policies_to_himself() -> None:
     """Same page: CreateOrChangeOnlyWithBoundary lets Zhang attach policies only to users whose
     boundary is XCompanyBoundaries; his own boundary is DelegatedUserBoundary, so attaching a
