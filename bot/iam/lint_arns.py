@@ -178,6 +178,12 @@ def _matching(index: _FormatsByStart, service: str, resource: str, literal: str)
 @lru_cache(maxsize=16384)
 def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, Severity], ...]:
     """(kind, message, severity) for one Resource value."""
+    stripped = arn.strip()
+    if stripped != arn:
+        # Resource values are compared as written: no ARN starts or ends with whitespace, so
+        # the value matches no request. What is wrong with the value once trimmed is reported
+        # too, so that fixing the spaces is not followed by another finding.
+        return (whitespace_problem(arn), *arn_problems(stripped, catalogue))
     if arn == "*" or not arn.startswith("arn:"):
         return ()
     # A variable such as ${aws:PrincipalAccount} holds a colon: mask it before splitting.
@@ -251,6 +257,26 @@ def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, 
     return tuple(found)
 
 
+def whitespace_problem(arn: str) -> tuple[str, str, Severity]:
+    """The value has whitespace around it (or is only whitespace)."""
+    stripped = arn.strip()
+    if not stripped:
+        what, fix = "is only whitespace", "name a resource or '*'"
+    else:
+        sides = [
+            side
+            for side, spaced in (("leading", arn[0].isspace()), ("trailing", arn[-1].isspace()))
+            if spaced
+        ]
+        what, fix = f"has {' and '.join(sides)} whitespace", f"write {stripped!r}"
+    return (
+        "whitespace",
+        f"{arn!r} {what}: ARNs hold no spaces and IAM compares the value as written, so it"
+        f" matches no request; {fix}",
+        Severity.MEDIUM,
+    )
+
+
 def _region_problems(
     arn: str, region: str, partition: str, rule: str | None
 ) -> list[tuple[str, str, Severity]]:
@@ -318,11 +344,17 @@ def lint_arns(statement: Statement, ctx: LintContext) -> list[LintFinding]:
     ):
         for value in values or ():
             for kind, message, severity in arn_problems(value, ctx.catalogue):
+                # A NotResource value that matches nothing leaves nothing out.
+                after = (
+                    "; as NotResource it excludes nothing"
+                    if kind == "whitespace" and element == "NotResource"
+                    else ""
+                )
                 findings.append(
                     finding(
                         INVALID_ARN,
                         statement.index,
-                        f"{element} {message}",
+                        f"{element} {message}{after}",
                         {"kind": kind, "arn": value, "element": element},
                         severity=severity,
                     )

@@ -15,13 +15,14 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from bot.iam.conditions import parse_operator
-from bot.iam.lint_arns import all_regions
+from bot.iam.lint_arns import all_regions, whitespace_problem
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
     CONDITION_KEY_CASE,
     CONDITION_MULTIPLE_BOOLEAN,
     CONDITION_VALUE,
     EMPTY_ELEMENT,
+    INVALID_ARN,
     MISSING_PAIRED_KEY,
     PRIVATE_SOURCE_IP,
     REDUNDANT_CONDITION_VALUE,
@@ -150,6 +151,7 @@ def lint_condition_values(statement: Statement, ctx: LintContext) -> list[LintFi
         spec = parse_operator(condition.operator)
         key = condition.key.lower()
         findings.extend(_wildcards(statement, condition, spec.family, spec.positive))
+        findings.extend(_spaced_arns(statement, condition, spec.family))
         if spec.family == "IpAddress":
             findings.extend(_ip_values(statement, condition, key, spec.negated))
         if spec.family == "Date":
@@ -219,6 +221,36 @@ def _wildcards(
             {"operator": condition.operator, "key": condition.key, "values": literal},
         )
     ]
+
+
+def _spaced_arns(statement: Statement, condition: Condition, family: str) -> list[LintFinding]:
+    """ARN values with whitespace around them, which no ARN has (INVALID_ARN, as in Resource):
+    every value of an Arn operator, and values of a String operator that are ARNs once trimmed
+    (StringEquals aws:PrincipalArn). Other strings, such as tag values, may hold spaces."""
+    if family not in ("Arn", "String"):
+        return []
+    findings: list[LintFinding] = []
+    for value in condition.values:
+        stripped = value.strip()
+        if stripped == value or (family == "String" and not stripped.startswith("arn:")):
+            continue
+        kind, message, severity = whitespace_problem(value)
+        findings.append(
+            finding(
+                INVALID_ARN,
+                statement.index,
+                f"{condition.operator} {condition.key}: {message}",
+                {
+                    "kind": kind,
+                    "arn": value,
+                    "element": "Condition",
+                    "operator": condition.operator,
+                    "key": condition.key,
+                },
+                severity=severity,
+            )
+        )
+    return findings
 
 
 def _ip_values(

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.iam.catalogue import ActionCatalogue, ActionInfo
+from bot.iam.conditions import UnknownOperatorError, parse_operator
 from bot.iam.lint_arns import lint_arns
 from bot.iam.lint_broad_grants import lint_broad_grants
 from bot.iam.lint_condition_values import lint_condition_shape, lint_condition_values
@@ -542,32 +543,80 @@ def _lint_wildcard(
         where = "Resource " + ", ".join(statement.resources) + " (every resource of its type)"
     if not sensitive:
         return []
-    if statement.conditions:
+    scoped_by = _scoping_condition_keys(statement)
+    if scoped_by:
+        severity = Severity.INFO  # scoped the way AWS documents: nothing to fix
+        advice = (
+            f"; the {', '.join(scoped_by)} condition limits which resources it reaches"
+            " (AWS's documented way to scope this grant), so this is for information"
+        )
+    elif statement.conditions:
         severity = Severity.LOW  # conditions may well scope what "*" reaches
+        advice = "; name the resources instead"
     elif permissions:
         severity = Severity.HIGH
+        advice = "; name the resources instead"
     else:
         severity = Severity.MEDIUM
+        advice = "; name the resources instead"
     by_service = _count_by_service(sensitive)
+    detail: dict[str, Any] = {
+        "actions": list(sensitive[:_LISTED_ACTIONS]),
+        "count": len(sensitive),
+        "permissions_management": permissions,
+        "has_conditions": bool(statement.conditions),
+        "service_count": len(by_service),
+        "top_services": dict(by_service[:_LISTED_ACTIONS]),
+    }
+    if scoped_by:
+        detail["scoped_by"] = list(scoped_by)
     return [
         finding(
             WILDCARD_SENSITIVE,
             statement.index,
             f"{where} with {len(sensitive)} write/permissions-management"
             f" action{'' if len(sensitive) == 1 else 's'} that"
-            f" support resource-level permissions{_sensitive_summary(sensitive, by_service)};"
-            " name the resources instead",
-            {
-                "actions": list(sensitive[:_LISTED_ACTIONS]),
-                "count": len(sensitive),
-                "permissions_management": permissions,
-                "has_conditions": bool(statement.conditions),
-                "service_count": len(by_service),
-                "top_services": dict(by_service[:_LISTED_ACTIONS]),
-            },
+            f" support resource-level permissions{_sensitive_summary(sensitive, by_service)}"
+            + advice,
+            detail,
             severity=severity,
         )
     ]
+
+
+# Condition keys whose positive test is AWS's documented way to scope a grant on "*": the
+# service a role may be passed to (reference_policies_examples_iam-passrole-service.html, and
+# PASS_ROLE_WILDCARD's own remedy) and the resource's tags (ABAC: iam-assume-tagged-role,
+# ec2-start-stop-match-tags: a tag key follows the prefix). Lower-cased.
+_SCOPING_KEYS = frozenset({"iam:passedtoservice"})
+_SCOPING_TAG_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
+
+
+def _scoping_condition_keys(statement: Statement) -> tuple[str, ...]:
+    """The keys of the statement's conditions that scope what a grant on "*" reaches: a
+    positive String test (no IfExists, no ForAllValues / ForAnyValue) of a scoping key with
+    values that are not just wildcards. Such a test fails when the key is absent, so every
+    action the statement grants is either limited by it or not granted at all. A negated test
+    (StringNotEquals: every other tag value, untagged resources included), an IfExists one
+    (true when the key is absent) or another key leaves the finding as it was."""
+    keys: list[str] = []
+    for condition in statement.conditions:
+        key = condition.key.lower()
+        tagged = any(key.startswith(p) and len(key) > len(p) for p in _SCOPING_TAG_PREFIXES)
+        if key not in _SCOPING_KEYS and not tagged:
+            continue
+        try:
+            spec = parse_operator(condition.operator)
+        except UnknownOperatorError:
+            continue
+        if spec.family != "String" or spec.negated or spec.if_exists or spec.qualifier:
+            continue
+        values = condition.values
+        if not values or any(not v.strip().strip("*?") for v in values):
+            continue  # no value, or a value such as "*" that any tag or service matches
+        if condition.key not in keys:
+            keys.append(condition.key)
+    return tuple(keys)
 
 
 @lru_cache(maxsize=8192)

@@ -397,7 +397,9 @@ def test_wildcard_sensitive_permissions_management_is_high(catalogue: ActionCata
 
 
 def test_wildcard_sensitive_with_conditions_is_low(catalogue: ActionCatalogue) -> None:
-    document = doc(allow("s3:PutObject", Condition={"StringEquals": {"aws:ResourceTag/team": "a"}}))
+    # A condition that does not scope the resources (a positive aws:ResourceTag test would:
+    # test_lint_scoped_wildcards.py).
+    document = doc(allow("s3:PutObject", Condition={"Bool": {"aws:SecureTransport": "true"}}))
     (wild,) = only(lint(catalogue, document), "WILDCARD_SENSITIVE")
     assert wild.severity is Severity.LOW
 

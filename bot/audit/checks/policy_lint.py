@@ -2,7 +2,12 @@
 
 One audit finding per policy that has lint findings; its severity is the worst lint finding's
 and the evidence lists them all. Many principals carry the same inline document, so lint results
-are cached by document hash for the audit.
+are cached by document hash (and the type it is linted as) for the audit.
+
+A customer-managed policy attached to nobody and used only as a permissions boundary is linted
+as a boundary: it sets a ceiling and grants nothing, so the identity rules about what a grant
+reaches (WILDCARD_SENSITIVE, NOT_ACTION_ALLOW) do not apply. A policy used both ways keeps the
+identity lint, which is the stricter one.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from bot.iam.lint_model import (
     PERMISSIONS_MANAGEMENT,
     PRIVILEGE_ESCALATION,
     LintFinding,
+    PolicyType,
 )
 from bot.iam.linter import lint_policy
+from bot.model.snapshot import AccountSnapshot
 
-_CACHE_KEY = "policy_lint.by_document_hash"
+_CACHE_KEY = "policy_lint.by_type_and_document_hash"
 _LINTED_KINDS = ("customer_managed", "inline")
 # What a policy lets its holder do (lint's opt-in capability findings) is left to the
 # principal-level checks, which combine every policy and the boundary; the guard below keeps
@@ -40,24 +47,42 @@ def document_hash(document: Any) -> str:
 
 
 def cached_lint(
-    document: Any, shared: dict[str, Any], catalogue: ActionCatalogue
+    document: Any,
+    shared: dict[str, Any],
+    catalogue: ActionCatalogue,
+    policy_type: PolicyType = "identity",
 ) -> tuple[LintFinding, ...]:
-    """Lint results for `document`, computed once per distinct document in an audit."""
-    cache: dict[str, tuple[LintFinding, ...]] = shared.setdefault(_CACHE_KEY, {})
-    key = document_hash(document)
+    """Lint results for `document` linted as `policy_type`, computed once per distinct
+    (type, document) in an audit: the same document linted as another type differs."""
+    cache: dict[tuple[str, str], tuple[LintFinding, ...]] = shared.setdefault(_CACHE_KEY, {})
+    key = (policy_type, document_hash(document))
     found = cache.get(key)
     if found is None:
         found = tuple(
             f
-            for f in lint_policy(document, catalogue=catalogue, policy_type="identity")
+            for f in lint_policy(document, catalogue=catalogue, policy_type=policy_type)
             if f.code not in CAPABILITY_CODES
         )
         cache[key] = found
     return found
 
 
-def _describe(document: AuditedDocument, findings: tuple[LintFinding, ...]) -> str:
+def boundary_only_policy_arns(snapshot: AccountSnapshot) -> frozenset[str]:
+    """Customer-managed policies attached to no principal and used as a permissions boundary
+    (AttachmentCount 0, PermissionsBoundaryUsageCount > 0)."""
+    return frozenset(
+        p.arn
+        for p in snapshot.policies
+        if not p.is_aws_managed and p.attachment_count == 0 and p.boundary_usage_count > 0
+    )
+
+
+def _describe(
+    document: AuditedDocument, findings: tuple[LintFinding, ...], policy_type: PolicyType
+) -> str:
     owner = f" (inline on {document.owner_arn})" if document.owner_arn else ""
+    if policy_type == "boundary":
+        owner = " (used only as a permissions boundary)"
     codes = ", ".join(dict.fromkeys(f.code for f in findings))
     first = findings[0]
     where = "" if first.statement is None else f" statement {first.statement}:"
@@ -83,19 +108,26 @@ def _describe(document: AuditedDocument, findings: tuple[LintFinding, ...]) -> s
 )
 def policy_lint(ctx: CheckContext) -> Iterator[Finding]:
     catalogue = default_catalogue()
+    boundaries = boundary_only_policy_arns(ctx.snapshot)
     for document in audited_documents(ctx.snapshot, ctx.shared):
         if document.kind not in _LINTED_KINDS:
             continue
-        findings = cached_lint(document.document, ctx.shared, catalogue)
+        policy_type: PolicyType = (
+            "boundary"
+            if document.kind == "customer_managed" and document.resource_arn in boundaries
+            else "identity"
+        )
+        findings = cached_lint(document.document, ctx.shared, catalogue, policy_type)
         if not findings:
             continue
         worst = max(findings, key=lambda f: f.severity.rank).severity
         yield ctx.finding(
             document.resource_arn,
             document.resource_type,
-            _describe(document, findings),
+            _describe(document, findings, policy_type),
             {
                 **document.evidence(),
+                **({"linted_as": policy_type} if policy_type != "identity" else {}),
                 "catalogue_version": catalogue.version,
                 "lint_findings": [f.to_dict() for f in findings],
             },
