@@ -843,10 +843,6 @@ def test_assume_tagged_role_escalates_only_through_tagged_roles() -> None:
     assert findings[0].evidence["targets"]["sts:AssumeRole"] == role_arn("abc-admin")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="iam:ResourceTag condition treated as caller-satisfiable: sts:AssumeRole counted on *",
-)
 def test_assume_tagged_role_is_not_unrestricted_credentials_exposure() -> None:
     """ "IAM: Assume roles that have a specific tag": despite Resource "*", the policy lets the
     user assume only roles carrying the tag, so sts:AssumeRole is not allowed on every

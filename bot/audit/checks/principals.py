@@ -58,9 +58,10 @@ def _unrestricted_findings(
     ctx: CheckContext, label: str, actions: frozenset[str], what: str
 ) -> Iterator[Finding]:
     index = effective_permissions(ctx)
-    for perms in audited_principals(index):
-        if perms.is_admin_equivalent:
+    for principal in audited_principals(index):
+        if principal.is_admin_equivalent:
             continue  # principal.admin_equivalent reports it with a higher severity
+        perms = on_untagged_resources(principal, index)
         found = perms.unrestricted_among(label, actions)
         if not found:
             continue
@@ -69,8 +70,26 @@ def _unrestricted_findings(
             perms.arn,
             resource_type(perms),
             f"{perms.principal.kind} {perms.principal.name} may {what} on every resource: {shown}",
-            {**_grants_evidence(perms, label, found), "assumptions": list(perms.assumptions())},
+            # The principal's own assumptions: the resolution on an untagged resource reads
+            # a tag condition as unmet, which says nothing about the grants reported.
+            {
+                **_grants_evidence(perms, label, found),
+                "assumptions": list(principal.assumptions()),
+            },
         )
+
+
+def on_untagged_resources(
+    perms: EffectivePermissions, index: PermissionIndex
+) -> EffectivePermissions:
+    """The principal's permissions on a resource without tags. "On every resource" includes
+    such resources: a grant kept by a resource-tag condition to resources carrying a tag (the
+    attribute-based access control AWS documents, e.g. "IAM: Assume roles that have a specific
+    tag") reaches only those, so it is not unrestricted. The principal itself when none of its
+    policies names a resource tag (most accounts: nothing is resolved again)."""
+    sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
+    keys = index.resource_tag_keys(sources)
+    return perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
 
 
 @register(
