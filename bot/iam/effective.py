@@ -68,6 +68,7 @@ __all__ = [
     "effective_permissions",
     "evaluation_count",
     "gather_policies",
+    "is_resource_tag_key",
     "principal_facts",
     "referenced_keys",
 ]
@@ -1317,15 +1318,16 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             if source.key:
                 self._keys_of[source.key] = known
             if not self._names_resource_tags:
-                self._names_resource_tags = any(
-                    key.startswith(_RESOURCE_TAG_PREFIXES) for key in known[0]
-                )
+                self._names_resource_tags = any(is_resource_tag_key(key) for key in known[0])
         return known
 
-    def resource_tag_keys(self, sources: Iterable[PolicySource]) -> tuple[str, ...]:
-        """The resource-tag condition keys (``aws:ResourceTag/...``, ``iam:ResourceTag/...``)
-        the sources reference, sorted; at once () when no document read so far names one (the
-        common account)."""
+    def resource_tag_keys(
+        self, sources: Iterable[PolicySource], *, any_service: bool = False
+    ) -> tuple[str, ...]:
+        """The resource-tag condition keys (``aws:ResourceTag/...``, ``iam:ResourceTag/...``;
+        ``any_service``: a service's own too, ``secretsmanager:ResourceTag/...``) the sources
+        reference, sorted; at once () when no document read so far names one (the common
+        account)."""
         if not self._names_resource_tags:
             return ()
         return tuple(
@@ -1334,7 +1336,11 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
                     key
                     for source in sources
                     for key in self.referenced_keys(source)
-                    if key.startswith(_RESOURCE_TAG_PREFIXES)
+                    if (
+                        is_resource_tag_key(key)
+                        if any_service
+                        else key.startswith(_RESOURCE_TAG_PREFIXES)
+                    )
                 }
             )
         )
@@ -1504,6 +1510,14 @@ def action_space(catalogue: ActionCatalogue, extra: frozenset[str]) -> ActionSpa
 
 
 _RESOURCE_TAG_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
+_RESOURCE_TAG = "resourcetag/"
+
+
+def is_resource_tag_key(key: str) -> bool:
+    """A condition key on the tags of the resource asked about (lower-case): the global
+    ``aws:ResourceTag/k`` or a service's own (``iam:ResourceTag/k``, ``secretsmanager:...``)."""
+    rest = key.partition(":")[2]
+    return rest.startswith(_RESOURCE_TAG) and len(rest) > len(_RESOURCE_TAG)
 
 
 # Asked one at a time of every principal: numbered first in the action space (see ActionSpace),

@@ -79,3 +79,17 @@ def listed_actions(catalogue: ActionCatalogue) -> frozenset[str]:
         | catalogue.permission_changing_actions()
         | frozenset(CREDENTIAL_ACTIONS)
     )
+
+
+@lru_cache(maxsize=512)
+def tagging_actions(catalogue: ActionCatalogue, service: str) -> frozenset[str]:
+    """The actions of a service that add tags to its resources (its Tagging access level,
+    removals left out): who may call them on any resource can meet a resource-tag condition
+    on any resource."""
+    prefix = service.lower() + ":"
+    return frozenset(
+        name
+        for name in catalogue.actions_by_access_level("Tagging")
+        if name.lower().startswith(prefix)
+        and not name.split(":", 1)[1].lower().startswith(("untag", "delete", "remove"))
+    )

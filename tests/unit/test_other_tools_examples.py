@@ -1066,13 +1066,7 @@ def _tag_gated_secrets(key: str, *, taggable: bool) -> dict[str, Any]:
     "key",
     [
         "aws:ResourceTag/SageMaker",
-        pytest.param(
-            "secretsmanager:ResourceTag/SageMaker",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="effective.py _RESOURCE_TAG_PREFIXES knows aws:/iam:ResourceTag only",
-            ),
-        ),
+        "secretsmanager:ResourceTag/SageMaker",
     ],
 )
 def test_parliament_tag_gated_secrets_are_not_unrestricted(key: str) -> None:
@@ -1082,11 +1076,9 @@ def test_parliament_tag_gated_secrets_are_not_unrestricted(key: str) -> None:
 
     AWS semantics: the grant reaches tagged secrets only, whether the condition names
     aws:ResourceTag/SageMaker or the service's own secretsmanager:ResourceTag/SageMaker (both
-    listed for GetSecretValue in the Service Authorization Reference). Ours honours the first
-    (principals.py on_untagged_resources) but reports the second as unrestricted data
-    exfiltration: bot/iam/effective.py _RESOURCE_TAG_PREFIXES = ("aws:resourcetag/",
-    "iam:resourcetag/") leaves service-specific <service>:ResourceTag/ keys out of
-    PermissionIndex.resource_tag_keys."""
+    listed for GetSecretValue in the Service Authorization Reference). Both are decided on an
+    untagged resource (principals.py on_untagged_resources, effective.is_resource_tag_key);
+    the service's own key used to be left out and the read reported as unrestricted."""
     found = principal_findings(_tag_gated_secrets(key, taggable=False))
     assert "principal.data_exfiltration" not in found
 
@@ -1094,13 +1086,7 @@ def test_parliament_tag_gated_secrets_are_not_unrestricted(key: str) -> None:
 @pytest.mark.parametrize(
     "key",
     [
-        pytest.param(
-            "aws:ResourceTag/SageMaker",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="on_untagged_resources ignores that the holder may tag any resource",
-            ),
-        ),
+        "aws:ResourceTag/SageMaker",
         "secretsmanager:ResourceTag/SageMaker",
     ],
 )
@@ -1111,11 +1097,9 @@ def test_parliament_tag_gate_the_holder_can_tag_itself(key: str) -> None:
 
     Parliament's expectation is right under AWS semantics: with secretsmanager:TagResource on *
     and no aws:RequestTag / aws:TagKeys condition, the holder tags any secret SageMaker=true and
-    then reads it, so GetSecretValue is unrestricted. Ours reports it for the service-specific
-    key (by accident: it does not read that key at all) but not for aws:ResourceTag:
-    bot/audit/checks/principals.py on_untagged_resources assumes every resource stays untagged
-    without asking whether the principal may tag it. (Fixing only the key prefix above turns
-    the secretsmanager case red too: both fixes belong together.)"""
+    then reads it, so GetSecretValue is unrestricted. The check asks whether the principal may
+    tag any resource of the service (bot/audit/checks/principals.py _reached_by_tagging) before
+    counting a tag condition as a restriction, for either key."""
     found = principal_findings(_tag_gated_secrets(key, taggable=True))
     assert set(found.get("principal.data_exfiltration", {}).get("actions", ())) == {
         "secretsmanager:GetSecretValue"
@@ -1463,10 +1447,6 @@ def test_prowler_permissive_role_assumption_name_prefixes(resource: str | list[s
     assert passrole_star_grants(doc(grant("sts:AssumeRole", resource))) == set()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy.passrole_star reads only a literal '*' Resource (Statement.on_any_resource)",
-)
 @pytest.mark.parametrize(
     "resource",
     ["arn:aws:iam::*:role/*", f"arn:aws:iam::{ACCOUNT_ID}:role/*"],
@@ -1476,9 +1456,9 @@ def test_prowler_permissive_role_assumption_every_role_pattern(resource: str) ->
     role ARNs are FAIL there (see above). The all-role pattern is the case where Prowler is
     plainly right: sts:AssumeRole's only resource type is role (Service Authorization
     Reference), so Resource arn:aws:iam::*:role/* (or every role of the account) grants exactly
-    what Resource "*" grants: any role whose trust policy admits the caller. Ours should report
-    it like "*"; it does not (bot/audit/checks/_policy_documents.py Statement.on_any_resource is
-    `"*" in self.resources`)."""
+    what Resource "*" grants: any role whose trust policy admits the caller. Ours reports it
+    like "*" (bot/audit/checks/policies.py _covers_every_resource; it used to read only a
+    literal "*")."""
     assert passrole_star_grants(doc(grant("sts:AssumeRole", resource))) == {"sts:AssumeRole"}
 
 

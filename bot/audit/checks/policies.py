@@ -35,6 +35,7 @@ from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import FUTURE_SERVICE, DocumentAccess, document_access
+from bot.iam.lint_resources import covers_every_resource
 
 REQUIRES = ("authorization_details",)
 
@@ -331,10 +332,18 @@ def policy_notaction_allow(ctx: CheckContext) -> Iterator[Finding]:
 _ROLE_HANDOFF_ACTIONS = ("iam:PassRole", "sts:AssumeRole")
 
 
-def _grants_on_star(statement: Statement, action: str, *, narrow: bool = True) -> list[str] | None:
+def _grants_on_star(
+    statement: Statement, action: str, *, narrow: bool = True, account: str | None = None
+) -> list[str] | None:
     """The patterns through which an Allow on ``*`` grants ``action`` (with ``narrow``, the
-    bare ``*`` that policy.admin_star reports is left out)."""
-    if not statement.is_allow or not statement.on_any_resource:
+    bare ``*`` that policy.admin_star reports is left out). ``account``: a Resource that
+    matches every resource of the action in that account counts as ``*`` (``role/*`` for
+    iam:PassRole and sts:AssumeRole, whose only resource is a role)."""
+    if not statement.is_allow:
+        return None
+    if not statement.on_any_resource and not (
+        account and _covers_every_resource(action, statement.resources, account)
+    ):
         return None
     if statement.actions:
         patterns = [
@@ -344,6 +353,17 @@ def _grants_on_star(statement: Statement, action: str, *, narrow: bool = True) -
     if statement.uses_not_action and statement.allows_action(action):
         return [_not_action_text(statement)]
     return None
+
+
+@lru_cache(maxsize=4096)
+def _covers_every_resource(action: str, resources: tuple[str, ...], account: str) -> bool:
+    """Whether the Resource patterns match every resource the action can be asked about in the
+    account (its own account id read as any account: its roles are all there is to reach)."""
+    info = default_catalogue().action(action)
+    if not resources or info is None:
+        return False
+    anywhere = tuple(r.replace(f":{account}:", ":*:", 1) for r in resources)
+    return covers_every_resource(info, anywhere)
 
 
 def _confirmed(
@@ -367,7 +387,9 @@ def _passrole_star_hits(ctx: CheckContext, document: AuditedDocument) -> list[di
                 continue
             if narrow is None:
                 narrow = _narrow(ctx, document)
-            patterns = _grants_on_star(statement, action, narrow=narrow)
+            patterns = _grants_on_star(
+                statement, action, narrow=narrow, account=ctx.snapshot.account_id
+            )
             if patterns:
                 found[statement.index] = patterns
         if found and _confirmed(ctx, document, bool(narrow), lambda a, x=action: a.allows(x)):
@@ -382,6 +404,8 @@ def _passrole_star_hits(ctx: CheckContext, document: AuditedDocument) -> list[di
                     **statement.evidence(),
                     "actions": sorted({p for ps in granted.values() for p in ps}),
                     "grants": sorted(granted),
+                    # A pattern naming every role (arn:aws:iam::*:role/*) rather than `*`.
+                    **({} if statement.on_any_resource else {"resources": statement.resources}),
                 }
             )
     return hits
@@ -409,7 +433,15 @@ def policy_passrole_star(ctx: CheckContext) -> Iterator[Finding]:
 
     def describe(document: AuditedDocument, hits: list[dict[str, Any]]) -> str:
         granted = sorted({g for h in hits for g in h["grants"]})
-        text = f"{_where(document, hits)} {' and '.join(granted)} on every resource (*)"
+        resources = list(dict.fromkeys(r for h in hits for r in h.get("resources", ("*",))))
+        where = (
+            "every resource (*)"
+            if resources == ["*"]
+            else f"every role ({', '.join(resources)})"
+            if "*" not in resources
+            else f"every resource and role ({', '.join(resources)})"
+        )
+        text = f"{_where(document, hits)} {' and '.join(granted)} on {where}"
         patterns = list(dict.fromkeys(a for h in hits for a in h["actions"]))
         if {p.lower() for p in patterns} == {g.lower() for g in granted}:
             return text  # named as such: "through iam:PassRole" would only repeat it

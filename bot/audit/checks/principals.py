@@ -20,6 +20,7 @@ from bot.iam.sensitive_actions import (
     credential_actions,
     data_exfiltration_actions,
     resource_exposure_actions,
+    tagging_actions,
 )
 
 _EVIDENCE_LIMIT = 20  # actions listed per finding; the count says how many there were
@@ -63,6 +64,11 @@ def _unrestricted_findings(
             continue  # principal.admin_equivalent reports it with a higher severity
         perms = on_untagged_resources(principal, index)
         found = perms.unrestricted_among(label, actions)
+        if perms is not principal:
+            retaggable = _reached_by_tagging(principal, perms, label, actions, found)
+            if retaggable:  # reported as before, tag conditions assumed to hold
+                perms = principal
+                found = tuple(sorted({*found, *retaggable}))
         if not found:
             continue
         shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
@@ -88,8 +94,30 @@ def on_untagged_resources(
     tag") reaches only those, so it is not unrestricted. The principal itself when none of its
     policies names a resource tag (most accounts: nothing is resolved again)."""
     sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-    keys = index.resource_tag_keys(sources)
+    keys = index.resource_tag_keys(sources, any_service=True)
     return perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
+
+
+def _reached_by_tagging(
+    principal: EffectivePermissions,
+    untagged: EffectivePermissions,
+    label: str,
+    actions: frozenset[str],
+    found: tuple[str, ...],
+) -> tuple[str, ...]:
+    """The actions of the list a tag condition keeps from untagged resources that the
+    principal reaches anyway, because it may tag any resource of their service itself (a tag
+    condition restricts only holders who cannot set the tag: Parliament's SageMaker example,
+    secretsmanager:TagResource next to GetSecretValue on tagged secrets)."""
+    kept = [a for a in principal.unrestricted_among(label, actions) if a not in found]
+    return tuple(a for a in kept if _tags_anything(untagged, a.split(":", 1)[0]))
+
+
+def _tags_anything(perms: EffectivePermissions, service: str) -> bool:
+    """Whether the principal may add tags to any resource of the service, untagged ones
+    included (an action of the service's Tagging access level that is not a removal)."""
+    adders = tagging_actions(perms.index.catalogue, service)
+    return bool(adders) and bool(perms.unrestricted_among(f"tagging:{service}", adders))
 
 
 @register(
