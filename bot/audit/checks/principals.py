@@ -62,13 +62,7 @@ def _unrestricted_findings(
     for principal in audited_principals(index):
         if principal.is_admin_equivalent:
             continue  # principal.admin_equivalent reports it with a higher severity
-        perms = on_untagged_resources(principal, index)
-        found = perms.unrestricted_among(label, actions)
-        if perms is not principal:
-            retaggable = _reached_by_tagging(principal, perms, label, actions, found)
-            if retaggable:  # reported as before, tag conditions assumed to hold
-                perms = principal
-                found = tuple(sorted({*found, *retaggable}))
+        perms, found = _unrestricted(principal, index, label, actions)
         if not found:
             continue
         shown = ", ".join(found[:5]) + (" ..." if len(found) > 5 else "")
@@ -85,6 +79,36 @@ def _unrestricted_findings(
         )
 
 
+def _unrestricted(
+    principal: EffectivePermissions, index: PermissionIndex, label: str, actions: frozenset[str]
+) -> tuple[EffectivePermissions, tuple[str, ...]]:
+    """The actions of the list the principal may do on every resource, and the permissions
+    whose grants the evidence shows. Resource-tag conditions are first assumed to hold (the
+    usual answer: nothing to find, or no tag condition); the actions only they keep from
+    untagged resources are then dropped, unless the principal may tag any resource of their
+    service itself. Worked out once per policy set and kind."""
+    assumed = principal.unrestricted_among(label, actions)
+    if not assumed:
+        return principal, assumed
+    key = ("unrestricted_untagged", label, principal.principal.kind)
+    memo = principal.view.memo
+    known = memo.get(key)
+    if known is None:
+        untagged = on_untagged_resources(principal, index)
+        known = (assumed, False)
+        if untagged is not principal:
+            kept = untagged.unrestricted_among(label, actions)
+            lost = [a for a in assumed if a not in kept]
+            if lost:
+                retagged = {a for a in lost if _tags_anything(untagged, a.split(":", 1)[0])}
+                if len(retagged) < len(lost):
+                    # Reported from the untagged view unless re-tagging brings some back.
+                    known = (tuple(sorted({*kept, *retagged})), not retagged)
+        memo[key] = known
+    found, from_untagged = known
+    return (on_untagged_resources(principal, index) if from_untagged else principal), found
+
+
 def on_untagged_resources(
     perms: EffectivePermissions, index: PermissionIndex
 ) -> EffectivePermissions:
@@ -96,21 +120,6 @@ def on_untagged_resources(
     sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
     keys = index.resource_tag_keys(sources, any_service=True)
     return perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
-
-
-def _reached_by_tagging(
-    principal: EffectivePermissions,
-    untagged: EffectivePermissions,
-    label: str,
-    actions: frozenset[str],
-    found: tuple[str, ...],
-) -> tuple[str, ...]:
-    """The actions of the list a tag condition keeps from untagged resources that the
-    principal reaches anyway, because it may tag any resource of their service itself (a tag
-    condition restricts only holders who cannot set the tag: Parliament's SageMaker example,
-    secretsmanager:TagResource next to GetSecretValue on tagged secrets)."""
-    kept = [a for a in principal.unrestricted_among(label, actions) if a not in found]
-    return tuple(a for a in kept if _tags_anything(untagged, a.split(":", 1)[0]))
 
 
 def _tags_anything(perms: EffectivePermissions, service: str) -> bool:
