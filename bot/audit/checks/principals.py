@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS, ROLE, USER
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
-from bot.iam.effective import EffectivePermissions, PermissionIndex, effective_permissions
+from bot.iam.effective import (
+    EffectivePermissions,
+    PermissionIndex,
+    effective_permissions,
+    is_resource_tag_key,
+)
 from bot.iam.privesc import Escalation, privilege_escalations
 from bot.iam.sensitive_actions import (
     credential_actions,
@@ -94,8 +99,12 @@ def _unrestricted(
     memo = principal.view.memo
     known = memo.get(key)
     if known is None:
-        untagged = on_untagged_resources(principal, index)
         known = (assumed, False)
+        untagged = (
+            on_untagged_resources(principal, index)
+            if _tag_conditions_touch(principal, index, assumed)
+            else principal
+        )
         if untagged is not principal:
             kept = untagged.unrestricted_among(label, actions)
             lost = [a for a in assumed if a not in kept]
@@ -107,6 +116,22 @@ def _unrestricted(
         memo[key] = known
     found, from_untagged = known
     return (on_untagged_resources(principal, index) if from_untagged else principal), found
+
+
+def _tag_conditions_touch(
+    principal: EffectivePermissions, index: PermissionIndex, actions: tuple[str, ...]
+) -> bool:
+    """Whether a policy naming a resource tag has a statement (Allow, or a Deny that may apply
+    to untagged resources only) matching one of the actions: otherwise the answer on an
+    untagged resource is the same, and nothing is resolved again."""
+    lowered = [a.lower() for a in actions]
+    view = principal.view
+    for policy in view.everything:
+        if not any(is_resource_tag_key(k) for k in index.referenced_keys(policy.source)):
+            continue
+        if any(policy.may_allow(a) or policy.may_deny(a) for a in lowered):
+            return True
+    return False
 
 
 def on_untagged_resources(
