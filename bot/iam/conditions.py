@@ -4,7 +4,8 @@ The rules follow the AWS IAM condition-operator reference:
 - several values for one key are ORed; several keys, and several operators, are ANDed;
 - a key absent from the request makes a positive operator false and a negated one
   (StringNotEquals, NotIpAddress, ArnNotLike ...) true; ``...IfExists`` makes it true either way;
-- ``ForAllValues:`` is true when the request has no values for the key, ``ForAnyValue:`` false;
+- ``ForAllValues:`` is true when the request has no values for the key (or only empty strings,
+  the empty data set), ``ForAnyValue:`` false;
 - a negated operator is the negation of its positive twin: over a multi-valued key without a set
   qualifier it is true only when no request value matches any policy value;
 - key names are case-insensitive (callers pass lower-cased keys), values case-sensitive except
@@ -64,6 +65,12 @@ _POSITIVE = frozenset(
 BASE_OPERATORS = frozenset({*_POSITIVE, *_NEGATED, "Null"})
 # Operators whose values are patterns, so substituted variable text must stay literal.
 _PATTERN_OPERATORS = frozenset({"StringLike", "ArnEquals", "ArnLike"})
+# Families whose values resolve policy variables: IAM User Guide, "Policy variables" (Condition
+# element) and "Condition operators" name String and ARN operators only; elsewhere ``${...}`` is
+# literal text. Bool: the operators page lists policy variables as supported for Bool while the
+# variables page says Boolean operators do not resolve them; we keep substituting for Bool (as
+# before) until AWS settles it. (bot.iam.lint_variables warns on every non-String/ARN family.)
+_VARIABLE_FAMILIES = frozenset({"String", "Arn", "Bool"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +262,11 @@ class CompiledCondition:
         self.key_as_written = key
         self.values = values
         pattern = self.spec.positive in _PATTERN_OPERATORS
-        needs_substitution = variables and any(has_variables(v) for v in values)
+        needs_substitution = (
+            variables
+            and self.spec.family in _VARIABLE_FAMILIES
+            and any(has_variables(v) for v in values)
+        )
         self._templates = (
             tuple(parse_template(v, pattern=pattern) for v in values)
             if needs_substitution
@@ -287,7 +298,10 @@ class CompiledCondition:
         if spec.base == "Null":
             absent = not request_values
             return any((v.lower() == "true") == absent for v in self.values)
-        if not request_values:
+        if not request_values or (spec.qualifier and all(v == "" for v in request_values)):
+            # With a set qualifier, values that are all empty strings are the empty data set
+            # (IAM User Guide, "Set operators for multivalued context keys": "for example, an
+            # empty string"); a mix of "" and other values is not empty and is tested as is.
             if spec.if_exists or spec.qualifier == "ForAllValues":
                 return True
             if spec.qualifier == "ForAnyValue":

@@ -78,9 +78,10 @@ class PolicySet:
 
     ``complete`` says the set holds every policy that exists for the request (``simulate``):
     then a KMS key or role without a resource policy in the set has none that allows, and the
-    request is denied. When False (the audit, which does not collect key policies) a missing
-    key policy is unknown and the key is taken to carry AWS's default key policy, which
-    delegates to the account's IAM policies.
+    request is denied, and an IAM federated user session without a session policy is denied.
+    When False (the audit, which does not collect key policies) a missing key policy is unknown
+    and the key is taken to carry AWS's default key policy, which delegates to the account's IAM
+    policies; a federated user session's missing session policy is likewise unknown.
     """
 
     identity: Sequence[Policy] = ()
@@ -740,11 +741,18 @@ class Evaluator:
     ) -> Decision:
         """The decision for every action sharing ``plan`` (so reasons never name the action)."""
         caller = scope.caller
-        skip_org = caller.kind == "service" or _service_linked(caller)
-        # SCPs limit the IAM users and roles of member accounts; an anonymous caller has none.
-        no_scps = skip_org or caller.kind == "anonymous"
+        service_linked = _service_linked(caller)
+        # SCPs limit the IAM users and roles of member accounts: not AWS service principals,
+        # service-linked roles or an anonymous caller.
+        no_scps = service_linked or caller.kind in ("service", "anonymous")
         scps = () if no_scps or self.policies.principal_in_management_account else self._scps
-        rcps = () if skip_org or self.policies.resource_in_management_account else self._rcps
+        # RCPs limit requests to the member accounts' resources whoever makes them, AWS service
+        # principals included (AWS Organizations, "Resource control policy examples", confused
+        # deputy protection); not service-linked roles, nor a service assuming one.
+        no_rcps = service_linked or (
+            caller.kind == "service" and _is_service_linked_role(scope.resource)
+        )
+        rcps = () if no_rcps or self.policies.resource_in_management_account else self._rcps
 
         # 1. An explicit deny anywhere wins.
         layers = [self._identity, *self._boundaries, *scps, *rcps]
@@ -802,7 +810,13 @@ class Evaluator:
             boundary_ok = boundary_ok and bool(found)
             boundary_matched += [s.matched for s, _ in found]
         session_allows = allows(self._session) if self._session else []
-        session_ok = self._session is None or bool(session_allows)
+        # IAM User Guide, "Policy evaluation logic", session policies: with none passed, a role
+        # session keeps its role's permissions but an IAM federated user session is implicitly
+        # denied. Only when the set is complete: the audit does not know session policies.
+        sessionless_federated = (
+            self._session is None and self.policies.complete and caller.kind == "federated_user"
+        )
+        session_ok = (self._session is None and not sessionless_federated) or bool(session_allows)
         resource_allows = allows(self._resource) if self._resource else []
 
         identity_side = identity_ok and boundary_ok and session_ok
@@ -826,7 +840,7 @@ class Evaluator:
                 )
             else:
                 why = "cross-account request: " + _identity_gap(
-                    identity_ok, boundary_ok, session_ok
+                    identity_ok, boundary_ok, session_ok, sessionless=sessionless_federated
                 )
             return Decision("implicit_deny", tuple(matched), why)
 
@@ -864,9 +878,9 @@ class Evaluator:
                 )
             return Decision("allowed", tuple(matched), "allowed by identity-based policies")
         matched += identity_matched + [s.matched for s, _ in resource_allows]
-        why = _identity_gap(identity_ok, boundary_ok, session_ok)
+        why = _identity_gap(identity_ok, boundary_ok, session_ok, sessionless=sessionless_federated)
         direct = [via for _, via in resource_allows if via != "account"]
-        if direct and not session_ok:
+        if direct and not session_ok and not sessionless_federated:
             why = "the resource-based policy allows it, but the session policy does not"
         elif direct and not boundary_ok:
             why = "the resource-based policy allows the role, but its permissions boundary does not"
@@ -954,6 +968,12 @@ def _service_linked(caller: PrincipalInfo) -> bool:
     return caller.kind == "assumed_role" and caller.name.startswith("AWSServiceRoleFor")
 
 
+def _is_service_linked_role(resource: str) -> bool:
+    """A service-linked role as the resource: RCPs do not restrict an AWS service assuming its
+    service-linked role (AWS Organizations User Guide, "Resource control policies (RCPs)")."""
+    return ":iam::" in resource and ":role/aws-service-role/" in resource
+
+
 def _must_allow_label(resource: str) -> str:
     return "KMS key policy" if ":kms:" in resource else "role trust policy"
 
@@ -983,11 +1003,15 @@ def _request_patterns(action_lower: str, resource: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(formats)) or (resource,)
 
 
-def _identity_gap(identity_ok: bool, boundary_ok: bool, session_ok: bool) -> str:
+def _identity_gap(
+    identity_ok: bool, boundary_ok: bool, session_ok: bool, *, sessionless: bool = False
+) -> str:
     if not identity_ok:
         return "no identity-based policy allows the action"
     if not boundary_ok:
         return "the permissions boundary does not allow the action"
+    if sessionless:
+        return "an IAM federated user session without a session policy is implicitly denied"
     if not session_ok:
         return "the session policy does not allow the action"
     return "nothing allows the action"

@@ -20,8 +20,7 @@ Covers, one group per page (the page is named with its URL in every test's docst
 
 What tests/unit/test_evaluator_aws_docs.py already checks (KMS key policies, NotPrincipal,
 session policies with resource policies, boundaries, service-linked roles and SCPs, anonymous
-callers) is not repeated. Where the evaluator disagrees with the page, the test asserts the
-documented decision and is marked ``xfail(strict=True)``.
+callers) is not repeated. Each test asserts the documented decision.
 """
 
 from __future__ import annotations
@@ -652,10 +651,6 @@ def test_for_any_value_deny_on_forbidden_attributes(
     assert decide(policies, DAVID, "dynamodb:PutItem", TABLE, context) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an empty-string value is tested as a value, not read as the empty data set",
-)
 def test_for_all_values_and_for_any_value_on_an_empty_string() -> None:
     """IAM User Guide, "Creating a condition that tests multiple key values (set operations)"
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_multi-value-conditions.html,
@@ -871,10 +866,6 @@ def test_variable_default_value(tags: dict[str, str], folder: str, expected: str
         ("DateGreaterThan", "aws:CurrentTime", "2020-01-01T00:00:00Z", "2024-01-01T00:00:00Z"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="variables are substituted into every operator, not only String and ARN ones",
-)
 def test_variables_are_not_resolved_in_non_string_operators(
     operator: str, key: str, tag: str, request_value: str
 ) -> None:
@@ -1087,9 +1078,6 @@ def test_role_session_without_session_policy_keeps_the_roles_permissions() -> No
     assert decide(policies, ROLE_SESSION, "s3:GetObject", OBJECT) == "allowed"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a federated user session without a session policy keeps its user's rights"
-)
 def test_federated_user_session_without_session_policy_is_denied() -> None:
     """IAM User Guide, "Policy evaluation logic"
     https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html, step
@@ -1583,7 +1571,6 @@ def test_rcp_confused_deputy_spares_the_organizations_and_listed_accounts_reques
     )
 
 
-@pytest.mark.xfail(strict=True, reason="RCPs are skipped for AWS service principal callers")
 def test_rcp_confused_deputy_denies_a_service_acting_for_a_stranger() -> None:
     """AWS Organizations User Guide, "Resource control policy examples"
     https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_examples.html,
