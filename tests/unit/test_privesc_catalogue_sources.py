@@ -1,0 +1,163 @@
+"""The privilege-escalation catalogue checked against the sources each method cites.
+
+Each test states what bot/iam/data/privesc_methods.json should say according to the published
+sources (pathfinding.cloud, Rhino Security Labs, PMapper, Cloudsplaining, BishopFox
+iam-vulnerable) and, where they disagree, according to AWS's own API documentation. A test
+marked xfail(strict) is a catalogue error: its reason names the change to make in the data file.
+
+The behavioural tests build one account: a holder allowed exactly the listed actions and an
+administrator role trusted by the services involved. "Escalates" means find_escalations reports
+a method for the holder; "does not escalate" means it reports none (every method that could
+apply is a superset of what the holder was given).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.iam.effective import PermissionIndex
+from bot.iam.privesc import find_escalations
+from bot.iam.privesc_methods import methods_by_id
+from tests.factories import (
+    NOW,
+    allow,
+    inline,
+    policy_document,
+    role,
+    snapshot,
+    statement,
+    user,
+    user_arn,
+)
+
+
+def _method(method_id: str):
+    return methods_by_id()[method_id]
+
+
+def _held(actions: list[str], services: list[str]) -> tuple[str, ...]:
+    """Method ids reported for a user allowed exactly ``actions`` on `*`, in an account whose
+    only other principal is an administrator role that ``services`` may assume."""
+    trust = policy_document(
+        statement(principal={"Service": services}, action="sts:AssumeRole", resource=None)
+    )
+    admin = role("admin", trust=trust, inline_policies=[inline("all", allow("*"))])
+    holder = user("holder", groups=(), inline_policies=[inline("grant", allow(actions))])
+    found = find_escalations(PermissionIndex(snapshot(users=[holder], roles=[admin]), NOW))
+    escalation = found.get(user_arn("holder"))
+    return escalation.method_ids if escalation is not None else ()
+
+
+# --- SageMaker ------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="sagemaker-001 actions: add sagemaker:CreatePresignedNotebookInstanceUrl (Rhino, "
+    "iam-vulnerable, HackTricks; AWS: the only way into the notebook's Jupyter)",
+)
+def test_sagemaker_notebook_without_a_way_into_it_does_not_escalate():
+    """A new notebook instance runs no code of the holder's by itself: per AWS's
+    CreatePresignedNotebookInstanceUrl reference, the console's "Open Jupyter" calls that API
+    with the caller's credentials, and its IAM policy is enforced on every request to the
+    notebook. iam-vulnerable's privesc-sageMakerCreateNotebookPassRole grants it, Rhino and
+    HackTricks list it; pathfinding.cloud (sagemaker-001) lists it only as "additional", and
+    its own exploitation steps call it."""
+    held = _held(["iam:PassRole", "sagemaker:CreateNotebookInstance"], ["sagemaker.amazonaws.com"])
+    assert held == ()
+
+
+def test_sagemaker_notebook_with_a_presigned_url_escalates():
+    """The corrected combination is reported (today through sagemaker-001 and -004)."""
+    held = _held(
+        [
+            "iam:PassRole",
+            "sagemaker:CreateNotebookInstance",
+            "sagemaker:CreatePresignedNotebookInstanceUrl",
+        ],
+        ["sagemaker.amazonaws.com"],
+    )
+    assert "sagemaker-001" in held
+
+
+# --- Lambda ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="lambda-009: a function URL needs lambda:AddPermission (AuthType NONE) or "
+    "lambda:InvokeFunctionUrl+InvokeFunction (AWS_IAM); drop it (lambda-001/-006 cover both)",
+)
+def test_lambda_function_url_without_a_way_to_call_it_does_not_escalate():
+    """AWS "Control access to Lambda function URLs": with AuthType NONE the function's
+    resource-based policy must still grant public access (lambda:AddPermission when created
+    through the API); with AWS_IAM the caller needs lambda:InvokeFunctionUrl and, for URLs
+    created since October 2025, lambda:InvokeFunction. PassRole + CreateFunction +
+    CreateFunctionUrlConfig alone leaves the URL answering 403."""
+    held = _held(
+        ["iam:PassRole", "lambda:CreateFunction", "lambda:CreateFunctionUrlConfig"],
+        ["lambda.amazonaws.com"],
+    )
+    assert held == ()
+
+
+# --- Auto Scaling with launch templates -----------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="autoscaling-003 actions: add ec2:RunInstances (AWS Auto Scaling API permissions: "
+    "checked when a group is created from a launch template); it then duplicates ec2-001",
+)
+def test_new_auto_scaling_group_from_a_launch_template_needs_run_instances():
+    """AWS "Amazon EC2 Auto Scaling API permissions": CreateAutoScalingGroup with a launch
+    template needs ec2:RunInstances (and iam:PassRole when the template names an instance
+    profile). Without RunInstances the call fails, so this holder cannot escalate."""
+    held = _held(
+        [
+            "iam:PassRole",
+            "ec2:CreateLaunchTemplate",
+            "autoscaling:CreateAutoScalingGroup",
+        ],
+        ["ec2.amazonaws.com"],
+    )
+    assert held == ()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="autoscaling-004 actions: add ec2:RunInstances (AWS: checked when a group is "
+    "updated to a launch template); it then duplicates ec2-001",
+)
+def test_updating_an_auto_scaling_group_to_a_launch_template_needs_run_instances():
+    """Same AWS page: the ec2:RunInstances (and iam:PassRole) checks apply when an Auto
+    Scaling group is created *or updated* to use a launch template."""
+    held = _held(
+        [
+            "iam:PassRole",
+            "ec2:CreateLaunchTemplateVersion",
+            "autoscaling:UpdateAutoScalingGroup",
+        ],
+        ["ec2.amazonaws.com"],
+    )
+    assert held == ()
+
+
+# --- Where the sources disagree and the catalogue is right --------------------------------------
+
+
+def test_data_pipeline_needs_a_definition_and_activation_not_just_a_pipeline():
+    """Cloudsplaining's PassExistingRoleToNewDataPipeline is only iam:PassRole +
+    datapipeline:CreatePipeline; Rhino 21, iam-vulnerable privesc21 and pathfinding.cloud
+    datapipeline-001 add PutPipelineDefinition and ActivatePipeline. AWS's API agrees with the
+    latter: CreatePipeline makes an empty pipeline; the activities (and the roles they run as)
+    come with PutPipelineDefinition, and nothing runs until ActivatePipeline."""
+    services = ["datapipeline.amazonaws.com", "ec2.amazonaws.com"]
+    assert _held(["iam:PassRole", "datapipeline:CreatePipeline"], services) == ()
+    full = [
+        "iam:PassRole",
+        "datapipeline:CreatePipeline",
+        "datapipeline:PutPipelineDefinition",
+        "datapipeline:ActivatePipeline",
+    ]
+    assert "datapipeline-001" in _held(full, services)
