@@ -13,8 +13,6 @@ apply is a superset of what the holder was given).
 
 from __future__ import annotations
 
-import pytest
-
 from bot.iam.effective import PermissionIndex
 from bot.iam.privesc import find_escalations
 from bot.iam.privesc_methods import methods_by_id
@@ -51,11 +49,6 @@ def _held(actions: list[str], services: list[str]) -> tuple[str, ...]:
 # --- SageMaker ------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sagemaker-001 actions: add sagemaker:CreatePresignedNotebookInstanceUrl (Rhino, "
-    "iam-vulnerable, HackTricks; AWS: the only way into the notebook's Jupyter)",
-)
 def test_sagemaker_notebook_without_a_way_into_it_does_not_escalate():
     """A new notebook instance runs no code of the holder's by itself: per AWS's
     CreatePresignedNotebookInstanceUrl reference, the console's "Open Jupyter" calls that API
@@ -83,11 +76,6 @@ def test_sagemaker_notebook_with_a_presigned_url_escalates():
 # --- Lambda ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lambda-009: a function URL needs lambda:AddPermission (AuthType NONE) or "
-    "lambda:InvokeFunctionUrl+InvokeFunction (AWS_IAM); drop it (lambda-001/-006 cover both)",
-)
 def test_lambda_function_url_without_a_way_to_call_it_does_not_escalate():
     """AWS "Control access to Lambda function URLs": with AuthType NONE the function's
     resource-based policy must still grant public access (lambda:AddPermission when created
@@ -104,11 +92,6 @@ def test_lambda_function_url_without_a_way_to_call_it_does_not_escalate():
 # --- Auto Scaling with launch templates -----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="autoscaling-003 actions: add ec2:RunInstances (AWS Auto Scaling API permissions: "
-    "checked when a group is created from a launch template); it then duplicates ec2-001",
-)
 def test_new_auto_scaling_group_from_a_launch_template_needs_run_instances():
     """AWS "Amazon EC2 Auto Scaling API permissions": CreateAutoScalingGroup with a launch
     template needs ec2:RunInstances (and iam:PassRole when the template names an instance
@@ -124,11 +107,6 @@ def test_new_auto_scaling_group_from_a_launch_template_needs_run_instances():
     assert held == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="autoscaling-004 actions: add ec2:RunInstances (AWS: checked when a group is "
-    "updated to a launch template); it then duplicates ec2-001",
-)
 def test_updating_an_auto_scaling_group_to_a_launch_template_needs_run_instances():
     """Same AWS page: the ec2:RunInstances (and iam:PassRole) checks apply when an Auto
     Scaling group is created *or updated* to use a launch template."""
