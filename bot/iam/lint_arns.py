@@ -4,7 +4,9 @@
 type, whether a region and an account belong there (an S3 bucket has neither, an IAM role no
 region). The formats of the ARN's service whose resource part can match decide; when they
 disagree nothing is reported. Regions and partitions come from data/aws_regions.json (taken
-from botocore's endpoint data); an unknown region is only LOW since AWS adds regions.
+from botocore's endpoint data, a snapshot): a region missing from it is MEDIUM (Access Analyzer's
+"Invalid ARN Region" is an ERROR) unless it could be one AWS opened after the snapshot
+(:func:`region_severity`), which stays LOW.
 """
 
 from __future__ import annotations
@@ -25,6 +27,18 @@ from bot.model.severity import Severity
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 _ACCOUNT = re.compile(r"^\d{12}$")
+# A region code: area (us, eu, us-gov, eusc-de), direction, number (us-east-1, us-gov-west-1).
+_REGION_NAME = re.compile(
+    r"^(?P<area>[a-z]{2,4}(?:-[a-z]{2,4})?)"
+    r"-(?P<direction>(?:north|south)?(?:east|west)|north|south|central)-(?P<number>[1-9]\d?)$"
+)
+# Resource parts IAM authorises that the Service Authorization Reference (the catalogue) has no
+# resource type for: an ARN starting so may be right, so an unmatched one stays LOW.
+_CATALOGUE_GAPS: dict[str, tuple[str, ...]] = {
+    "cloudformation": ("transform/",),  # AWS::Serverless and other macros (CreateChangeSet)
+    "waf": ("changetoken/",),  # WAF Classic's change tokens
+    "waf-regional": ("changetoken/",),
+}
 
 
 @cache
@@ -38,6 +52,41 @@ def partitions() -> dict[str, frozenset[str]]:
 @cache
 def all_regions() -> frozenset[str]:
     return frozenset().union(*partitions().values())
+
+
+@cache
+def _highest_numbers(partition: str | None) -> dict[str, int]:
+    """(area-direction, e.g. "us-east") -> the highest region number known there, in the
+    partition (every partition for None or an unknown one)."""
+    known = partitions().get(partition or "", all_regions())
+    highest: dict[str, int] = {}
+    for region in known:
+        match = _REGION_NAME.match(region)
+        if match:
+            series = f"{match['area']}-{match['direction']}"
+            highest[series] = max(highest.get(series, 0), int(match["number"]))
+    return highest
+
+
+def region_severity(region: str, partition: str | None = None) -> Severity | None:
+    """None for a region of the partition (of any partition when ``partition`` is None or not
+    one); else how sure it is not a region. The list is botocore's at one release, so a region
+    AWS opened later is missing: a name that could be one (the next numbers of a known series
+    such as us-east-3, AWS numbering a series in announcement order and opening them out of
+    order, or the first of a new one, xx-central-1) is LOW. Anything else (no region shape,
+    us-moon-1, us-east-9, a region of another partition) is MEDIUM."""
+    known = partitions().get(partition or "", all_regions())
+    if region in known:
+        return None
+    match = _REGION_NAME.match(region)
+    if match is None or region in all_regions():
+        return Severity.MEDIUM
+    number = int(match["number"])
+    highest = _highest_numbers(partition if partition in partitions() else None)
+    series = f"{match['area']}-{match['direction']}"
+    if series in highest:
+        return Severity.LOW if number <= highest[series] + 2 else Severity.MEDIUM
+    return Severity.LOW if number == 1 else Severity.MEDIUM
 
 
 def _dynamic(text: str) -> bool:
@@ -240,14 +289,18 @@ def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, 
             return tuple(found)  # a service the catalogue has no ARN format for: no opinion
         matching = _matching(index, service, resource, literal)
     if not matching:
-        # LOW: the Service Authorization Reference misses a few resource types IAM does
-        # authorise (CloudFormation's transform/...), so this one may be the catalogue's gap.
+        # MEDIUM (Access Analyzer's "Invalid ARN resource" is an ERROR): the catalogue knows
+        # this service's resource types, and an ARN that fits none of them is nearly always a
+        # mistake (most such ARNs in AWS's own managed policies are: arn:*:kms:*:::*,
+        # arn:aws:logs:*:*:/aws-glue/*). The Service Authorization Reference does miss a few
+        # resource types IAM authorises (_CATALOGUE_GAPS): an ARN of those stays LOW.
+        gap = resource.startswith(_CATALOGUE_GAPS.get(service, ()))
         found.append(
             (
                 "resource",
                 f"{arn}: the resource part matches no {service} resource type's ARN format"
                 f" (for example {formats[0]}), so it may never match a real resource",
-                Severity.LOW,
+                Severity.LOW if gap else Severity.MEDIUM,
             )
         )
         return tuple(found)
@@ -297,14 +350,15 @@ def _region_problems(
             )
         ]
     if rule == "some" and not _dynamic(region):
-        known = partitions().get(partition, all_regions())
-        if region not in known:
+        severity = region_severity(region, partition)
+        if severity is not None:
             where = f"in partition {partition}" if partition in partitions() else "at all"
+            maybe = " (or one opened after our region list)" if severity is Severity.LOW else ""
             return [
                 (
                     "region",
-                    f"{arn}: {region!r} is not an AWS region {where}",
-                    Severity.LOW,
+                    f"{arn}: {region!r} is not an AWS region {where}{maybe}",
+                    severity,
                 )
             ]
     return []

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from bot.iam.conditions import parse_operator
-from bot.iam.lint_arns import all_regions, whitespace_problem
+from bot.iam.lint_arns import region_severity, whitespace_problem
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
     CONDITION_KEY_CASE,
@@ -193,12 +193,19 @@ def lint_condition_values(statement: Statement, ctx: LintContext) -> list[LintFi
     return findings
 
 
-def _value(statement: Statement, condition: Condition, kind: str, message: str) -> LintFinding:
+def _value(
+    statement: Statement,
+    condition: Condition,
+    kind: str,
+    message: str,
+    severity: Severity | None = None,
+) -> LintFinding:
     return finding(
         CONDITION_VALUE,
         statement.index,
         message,
         {"kind": kind, "operator": condition.operator, "key": condition.key},
+        severity=severity,
     )
 
 
@@ -313,7 +320,7 @@ def _is_private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
 
 def _identifier_values(statement: Statement, condition: Condition, key: str) -> list[LintFinding]:
     checks = {
-        "aws:requestedregion": ("region", lambda v: v in all_regions(), "an AWS region"),
+        "aws:requestedregion": ("region", lambda v: region_severity(v) is None, "an AWS region"),
         "aws:sourcevpc": ("vpc", _VPC.match, "a VPC ID (vpc-...)"),
         "aws:sourcevpce": ("vpc_endpoint", _VPCE.match, "a VPC endpoint ID (vpce-...)"),
         "aws:principalservicename": (
@@ -339,12 +346,20 @@ def _identifier_values(statement: Statement, condition: Condition, key: str) -> 
     bad = [v for v in condition.values if not _dynamic(v) and not valid(v)]
     if not bad:
         return []
+    # MEDIUM: Access Analyzer's "Invalid Region" and "Invalid service principal format" are
+    # ERRORs; a region our list may lack (one AWS opened after it) stays LOW, and malformed VPC
+    # and VPC endpoint IDs (no Access Analyzer check) keep CONDITION_VALUE's LOW.
+    severity = Severity.MEDIUM if kind in ("region", "service_principal") else None
+    maybe = ""
+    if kind == "region" and all(region_severity(v) is Severity.LOW for v in bad):
+        severity, maybe = Severity.LOW, " (unless AWS opened it after our region list)"
     return [
         _value(
             statement,
             condition,
             kind,
             f"{condition.operator} {condition.key}: {', '.join(repr(v) for v in bad)} is not"
-            f" {what}, so it never matches",
+            f" {what}, so it never matches{maybe}",
+            severity,
         )
     ]

@@ -81,6 +81,7 @@ def _type_findings(
             )
             return findings  # values are judged by the operator, which is already wrong
         if info.multivalued and not spec.qualifier:
+            # MEDIUM: Access Analyzer's "Missing qualifier" is an ERROR.
             findings.append(
                 finding(
                     CONDITION_TYPE_MISMATCH,
@@ -88,7 +89,7 @@ def _type_findings(
                     f"{condition.key} is multi-valued; use ForAnyValue:{spec.name} or"
                     f" ForAllValues:{spec.name} to say how its values combine",
                     {**detail, "kind": "multivalued_without_set_operator"},
-                    severity=Severity.LOW,
+                    severity=Severity.MEDIUM,
                 )
             )
         elif (
@@ -96,16 +97,7 @@ def _type_findings(
             and not info.multivalued
             and condition.key.lower() not in _MULTIVALUED_CLAIMS
         ):
-            findings.append(
-                finding(
-                    CONDITION_TYPE_MISMATCH,
-                    index,
-                    f"{spec.qualifier} on single-valued key {condition.key}: ForAllValues"
-                    f" matches when the key is absent; use the plain operator",
-                    {**detail, "kind": "set_operator_on_single_valued"},
-                    severity=Severity.LOW,
-                )
-            )
+            findings.append(_set_operator_on_single_valued(index, condition, spec, detail))
     bad = [v for v in condition.values if not has_variables(v) and not _value_fits(family, v)]
     if bad:
         findings.append(
@@ -118,6 +110,33 @@ def _type_findings(
             )
         )
     return findings
+
+
+def _set_operator_on_single_valued(
+    index: int, condition: Condition, spec: OperatorSpec, detail: dict[str, str]
+) -> LintFinding:
+    """ForAllValues on a single-valued key is true when the key is absent (Access Analyzer's
+    "ForAllValues with single valued key", a SECURITY_WARNING: an Allow that grants more than
+    it seems): MEDIUM. ForAnyValue has no such hole, only the wrong form: LOW."""
+    if spec.qualifier == "ForAllValues":
+        message = (
+            f"ForAllValues on single-valued key {condition.key}: ForAllValues is also true when"
+            " the request has no such key; use the plain operator"
+        )
+        severity = Severity.MEDIUM
+    else:
+        message = (
+            f"{spec.qualifier} on single-valued key {condition.key}: set operators are for"
+            " multi-valued keys; use the plain operator"
+        )
+        severity = Severity.LOW
+    return finding(
+        CONDITION_TYPE_MISMATCH,
+        index,
+        message,
+        {**detail, "kind": "set_operator_on_single_valued"},
+        severity=severity,
+    )
 
 
 def _value_fits(family: str, value: str) -> bool:

@@ -2,7 +2,8 @@
 allows.
 
 Quotas (IAM User Guide "IAM and AWS STS quotas", Organizations and the services' guides): a
-managed policy (identity or boundary) 6,144 characters without whitespace, a role trust policy
+managed policy (identity or boundary) 6,144 characters without whitespace (MEDIUM for an identity
+policy, which may be a role's inline one: those total 10,240), a role trust policy
 2,048 by default (4,096 at most, by quota increase), an SCP 5,120 with every character counted
 (Organizations' SCP syntax page); resource policies as their service sets them (S3 bucket
 20 KB, KMS key 32 KB, Secrets Manager 20,480 characters).
@@ -104,6 +105,14 @@ def _size(ctx: LintContext) -> list[LintFinding]:
     hint = " (raise the role trust policy quota to 4,096, or split)" if limit == 2_048 else ""
     if ctx.policy_type == "scp":
         hint = " (whitespace outside strings counts: removing it may be enough)"
+    severity = None
+    if ctx.policy_type == "identity" and limit == _SIZE_BY_TYPE["identity"]:
+        # 6,144 is a managed policy's quota; an identity policy may be inline, where a role's
+        # inline policies may total 10,240 characters (a group's 5,120, a user's 2,048), so
+        # IAM may take it: MEDIUM, as Access Analyzer's "Policy size exceeds identity policy
+        # quota" is a WARNING. A boundary is always a managed policy: HIGH.
+        severity = Severity.MEDIUM
+        hint += " (as a managed policy; a role's inline policies may total 10,240)"
     return [
         finding(
             POLICY_SIZE,
@@ -111,6 +120,7 @@ def _size(ctx: LintContext) -> list[LintFinding]:
             f"{size:,} characters ({counted}) exceeds the {limit:,} allowed for {what};"
             f" split it into several policies{hint}",
             {"size": size, "limit": limit},
+            severity=severity,
         )
     ]
 

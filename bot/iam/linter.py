@@ -190,6 +190,10 @@ def _statement_findings(statement: Statement, ctx: LintContext) -> list[LintFind
     message, so it runs every time; the other rules use the index only as their findings'
     `statement`, so their answer is computed once per distinct key and moved to this index."""
     findings = _structure(statement, ctx.policy_type)
+    if matches_nothing(statement):
+        # An empty Action / Resource list or a Principal naming nobody: the statement grants or
+        # denies nothing, so what the other rules say of its breadth would be false.
+        return findings
     key = _statement_key(statement, ctx)
     cached = None if key is None else _statement_cache.get(key)
     if cached is None:
@@ -342,6 +346,46 @@ def _structure(statement: Statement, policy_type: PolicyType) -> list[LintFindin
     return [
         finding(MALFORMED, statement.index, f"Statement {statement.index}: {r}", {"reason": r})
         for r in reasons
+    ] + _empty_elements(statement)
+
+
+def matches_nothing(statement: Statement) -> bool:
+    """Whether an empty element leaves the statement matching no request: an empty Action or
+    Resource list, or a Principal object whose every type lists nobody (``{}`` too)."""
+    principals = statement.principals
+    return (
+        statement.actions == ()
+        or statement.resources == ()
+        or (isinstance(principals, Mapping) and not any(principals.values()))
+    )
+
+
+def _empty_elements(statement: Statement) -> list[LintFinding]:
+    """An empty Action, Resource or Principal list, or an empty Principal object: IAM takes it
+    and the statement matches no request (Access Analyzer's "Empty array action / principal /
+    resource", "Empty object principal": suggestions), so LOW, kind "empty"."""
+    empty: list[str] = []
+    if statement.actions == ():
+        empty.append("Action is an empty list")
+    if statement.resources == ():
+        empty.append("Resource is an empty list")
+    principals = statement.principals
+    if isinstance(principals, Mapping):
+        if not principals:
+            empty.append("Principal is an empty object")
+        empty.extend(
+            f"Principal {kind} is an empty list" for kind, v in principals.items() if not v
+        )
+    return [
+        finding(
+            MALFORMED,
+            statement.index,
+            f"Statement {statement.index}: {what}: it names nothing, so the statement matches"
+            " no request; remove the statement or fill the element in",
+            {"reason": what, "kind": "empty"},
+            severity=Severity.LOW,
+        )
+        for what in empty
     ]
 
 
@@ -404,8 +448,8 @@ def _did_you_mean(suggestions: list[str]) -> str:
 
 def _lint_resource_fit(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
     """Actions that can never apply to the statement's Resource (s3:ListBucket on objects)."""
-    if statement.actions is None or statement.resources is None or "*" in statement.resources:
-        return []
+    if not statement.actions or not statement.resources or "*" in statement.resources:
+        return []  # an empty list is MALFORMED (kind "empty") already
     return [
         finding(
             RESOURCE_MISMATCH,

@@ -323,7 +323,7 @@ def _checked_statement(
 
     if "Principal" in raw and "NotPrincipal" in raw:
         fail("cannot have both Principal and NotPrincipal")
-    principals = _principal(raw["Principal"], fail) if "Principal" in raw else None
+    principals = _principal(raw["Principal"], fail, empty=True) if "Principal" in raw else None
     not_principals = _principal(raw["NotPrincipal"], fail) if "NotPrincipal" in raw else None
     conditions = _conditions(raw.get("Condition"), fail)
 
@@ -353,14 +353,19 @@ def _pair(raw: Mapping[str, Any], key: str, not_key: str, fail, *, required: boo
             fail(f"missing required field {key} (or {not_key})")
         return None, None
     present = key if key in raw else not_key
-    values = _string_list(raw[present], present, fail)
+    # IAM stores "Action": [] and "Resource": [] (Access Analyzer: "Empty array action /
+    # resource", a suggestion): the statement matches no request. An empty NotAction /
+    # NotResource would exclude nothing, so match everything: still refused.
+    values = _string_list(raw[present], present, fail, empty=present == key)
     return (values, None) if present == key else (None, values)
 
 
-def _string_list(value: Any, element: str, fail) -> tuple[str, ...] | None:
+def _string_list(value: Any, element: str, fail, *, empty: bool = False) -> tuple[str, ...] | None:
+    """A string or a list of strings as a tuple; ``empty``: an empty list is () (it names
+    nothing), else refused."""
     if isinstance(value, str):
         return (value,)
-    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+    if isinstance(value, list) and all(isinstance(v, str) for v in value) and (value or empty):
         return tuple(value)
     if isinstance(value, list) and not value:
         fail(f"{element} must not be an empty list")
@@ -369,7 +374,10 @@ def _string_list(value: Any, element: str, fail) -> tuple[str, ...] | None:
     return None
 
 
-def _principal(value: Any, fail) -> Principal | None:
+def _principal(value: Any, fail, *, empty: bool = False) -> Principal | None:
+    """``empty``: ``{}`` and empty lists ({"AWS": []}) are taken (IAM stores them: Access
+    Analyzer's "Empty object / array principal"): they name nobody. NotPrincipal refuses them,
+    since naming nobody there would match everyone."""
     if value == "*":
         return "*"
     if isinstance(value, str) and value:
@@ -379,7 +387,7 @@ def _principal(value: Any, fail) -> Principal | None:
             ' (AWS accepts a bare string only for "*")'
         )
         return None
-    if not isinstance(value, Mapping) or not value:
+    if not isinstance(value, Mapping) or not (value or empty):
         fail("Principal must be '*' or an object such as {\"AWS\": [...]}")
         return None
     normalised: dict[str, tuple[str, ...]] = {}
@@ -387,7 +395,7 @@ def _principal(value: Any, fail) -> Principal | None:
         if kind not in PRINCIPAL_TYPES:
             fail(f"invalid principal type {kind!r} (use one of {', '.join(PRINCIPAL_TYPES)})")
             continue
-        listed = _string_list(entries, f"Principal {kind}", fail)
+        listed = _string_list(entries, f"Principal {kind}", fail, empty=empty)
         if listed is not None:
             normalised[kind] = listed
     return normalised

@@ -216,9 +216,6 @@ def test_invalid_arn_prefix(catalogue: ActionCatalogue) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="lint_arns._region_problems reports an unknown Region at LOW"
-)
 def test_invalid_arn_region_that_does_not_exist(catalogue: ActionCatalogue) -> None:
     """Invalid ARN Region (ERROR), access-analyzer-reference-policy-checks.html, for a Region
     that does not exist (README: a real Region without the service needs AWS)."""
@@ -231,9 +228,6 @@ def test_invalid_arn_region_that_does_not_exist(catalogue: ActionCatalogue) -> N
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="lint_arns.arn_problems reports an unmatched resource part at LOW"
-)
 def test_invalid_arn_resource(catalogue: ActionCatalogue) -> None:
     """Invalid ARN resource (ERROR), access-analyzer-reference-policy-checks.html: the
     resource part matches no IAM resource type."""
@@ -382,9 +376,6 @@ def test_invalid_principal_key(catalogue: ActionCatalogue) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="lint_condition_values._identifier_values: CONDITION_VALUE's LOW"
-)
 def test_invalid_region_in_condition(catalogue: ActionCatalogue) -> None:
     """Invalid Region (ERROR), access-analyzer-reference-policy-checks.html: a condition value
     that is no Region."""
@@ -436,9 +427,6 @@ def test_invalid_service_in_action(catalogue: ActionCatalogue) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="lint_condition_values._identifier_values: CONDITION_VALUE's LOW"
-)
 def test_invalid_service_principal_format(catalogue: ActionCatalogue) -> None:
     """Invalid service principal format (ERROR), access-analyzer-reference-policy-checks.html:
     the page's kms:ViaService, which takes service-name.REGION.amazonaws.com."""
@@ -558,9 +546,6 @@ def test_missing_principal(catalogue: ActionCatalogue) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="lint_conditions._type_findings: multivalued_without_set_operator at LOW"
-)
 def test_missing_qualifier(catalogue: ActionCatalogue) -> None:
     """Missing qualifier (ERROR), access-analyzer-reference-policy-checks.html: a multivalued
     key (aws:TagKeys) without ForAllValues / ForAnyValue."""
@@ -1015,10 +1000,6 @@ def test_wildcard_without_like_operator(catalogue: ActionCatalogue) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_document._size: POLICY_SIZE HIGH for a size a role's inline policy may have",
-)
 def test_policy_size_exceeds_identity_policy_quota(catalogue: ActionCatalogue) -> None:
     """Policy size exceeds identity policy quota (WARNING), access-analyzer-reference-policy-
     checks.html: over 6,144 characters without whitespace."""
@@ -1184,9 +1165,6 @@ def test_deny_with_unsupported_tag_condition_key(catalogue: ActionCatalogue) -> 
     check(catalogue, "TAG_KEY_UNSUPPORTED", SECURITY_WARNING, broken, fixed)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="lint_conditions._type_findings: set_operator_on_single_valued at LOW"
-)
 def test_for_all_values_with_single_valued_key(catalogue: ActionCatalogue) -> None:
     """ForAllValues with single valued key (SECURITY_WARNING), access-analyzer-reference-
     policy-checks.html."""
@@ -1336,9 +1314,6 @@ def test_allow_with_unsupported_tag_condition_key(catalogue: ActionCatalogue) ->
     check(catalogue, "TAG_KEY_UNSUPPORTED", SUGGESTION, broken, fixed)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="policy.py rejects empty Action/Resource/Principal: MALFORMED HIGH"
-)
 def test_empty_array_action(catalogue: ActionCatalogue) -> None:
     """Empty array action (SUGGESTION), access-analyzer-reference-policy-checks.html."""
     check(
@@ -1378,9 +1353,6 @@ def test_empty_array_condition_qualified(catalogue: ActionCatalogue, operator: s
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="policy.py rejects empty Action/Resource/Principal: MALFORMED HIGH"
-)
 def test_empty_array_principal(catalogue: ActionCatalogue) -> None:
     """Empty array principal (SUGGESTION), access-analyzer-reference-policy-checks.html."""
     check(
@@ -1393,9 +1365,6 @@ def test_empty_array_principal(catalogue: ActionCatalogue) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="policy.py rejects empty Action/Resource/Principal: MALFORMED HIGH"
-)
 def test_empty_array_resource(catalogue: ActionCatalogue) -> None:
     """Empty array resource (SUGGESTION), access-analyzer-reference-policy-checks.html."""
     check(
@@ -1418,9 +1387,6 @@ def test_empty_object_condition(catalogue: ActionCatalogue) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="policy.py rejects empty Action/Resource/Principal: MALFORMED HIGH"
-)
 def test_empty_object_principal(catalogue: ActionCatalogue) -> None:
     """Empty object principal (SUGGESTION), access-analyzer-reference-policy-checks.html."""
     check(

@@ -119,7 +119,9 @@ def _stmt(**extra: object) -> dict[str, object]:
         ({"Statement": [_stmt(NotResource="*")]}, "both Resource and NotResource", 0),
         ({"Statement": [_stmt(), _stmt(Resource="bucket")]}, "must be in ARN format", 1),
         ({"Statement": [_stmt(Action="s3GetObject")]}, "must be '*' or 'service:action'", 0),
-        ({"Statement": [_stmt(Action=[])]}, "must not be an empty list", 0),
+        # An empty Action matches nothing and is accepted (test_policy_empty_elements.py);
+        # an empty NotAction would match everything: refused.
+        ({"Statement": [_stmt(Action=None, NotAction=[])]}, "must not be an empty list", 0),
         ({"Statement": [_stmt(Action=[1])]}, "string or a list of strings", 0),
         ({"Statement": [_stmt(Colour="red")]}, "unknown element(s) Colour", 0),
         (

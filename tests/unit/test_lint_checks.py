@@ -226,7 +226,12 @@ def test_variable_with_a_numeric_operator(catalogue: ActionCatalogue) -> None:
     ("resource", "kind", "severity"),
     [
         ("arn:aws:ec2:us-east-1:12345:instance/*", "account", Severity.MEDIUM),
-        ("arn:aws:ec2:us-moon-1:123456789012:instance/*", "region", Severity.LOW),
+        # No region name at all (moon is no direction): MEDIUM; one AWS may have opened after
+        # our region list (the next number of a known series): LOW.
+        ("arn:aws:ec2:us-moon-1:123456789012:instance/*", "region", Severity.MEDIUM),
+        ("arn:aws:ec2:us-east-9:123456789012:instance/*", "region", Severity.MEDIUM),
+        ("arn:aws:ec2:cn-north-1:123456789012:instance/*", "region", Severity.MEDIUM),
+        ("arn:aws:ec2:us-east-3:123456789012:instance/*", "region", Severity.LOW),
         ("arn:amazon:s3:::amzn-s3-demo-bucket", "partition", Severity.MEDIUM),
         ("arn:aws:s3:us-east-1::amzn-s3-demo-bucket", "region_not_allowed", Severity.MEDIUM),
         ("arn:aws:s3::123456789012:amzn-s3-demo-bucket", "account_not_allowed", Severity.MEDIUM),
@@ -235,7 +240,8 @@ def test_variable_with_a_numeric_operator(catalogue: ActionCatalogue) -> None:
         ("arn:aws:S3:::amzn-s3-demo-bucket", "service_case", Severity.MEDIUM),
         ("arn:aws:*:*:*:*", "wildcard_service", Severity.LOW),
         ("arn:aws:s3", "missing_field", Severity.MEDIUM),
-        ("arn:aws:ec2:us-east-1:123456789012:instances/i-1", "resource", Severity.LOW),
+        # The catalogue knows ec2's resource types: a part none fits is MEDIUM.
+        ("arn:aws:ec2:us-east-1:123456789012:instances/i-1", "resource", Severity.MEDIUM),
     ],
 )
 def test_invalid_arn(

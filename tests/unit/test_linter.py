@@ -328,21 +328,33 @@ def test_condition_type_mismatch(
     assert findings[0].severity is Severity.MEDIUM
 
 
-def test_set_operator_advice_is_low(catalogue: ActionCatalogue) -> None:
+def test_set_operator_severities(catalogue: ActionCatalogue) -> None:
+    """A multivalued key without a set operator (Access Analyzer "Missing qualifier", an
+    ERROR) and ForAllValues on a single-valued key (a SECURITY_WARNING: true when the key is
+    absent) are MEDIUM; ForAnyValue on a single-valued key is only the wrong form: LOW."""
     multi = only(
         lint(catalogue, with_condition({"StringEquals": {"aws:TagKeys": "a"}})),
         "CONDITION_TYPE_MISMATCH",
     )
     assert [(f.detail["kind"], f.severity) for f in multi] == [
-        ("multivalued_without_set_operator", Severity.LOW)
+        ("multivalued_without_set_operator", Severity.MEDIUM)
     ]
     single = only(
         lint(catalogue, with_condition({"ForAllValues:StringEquals": {"aws:username": "a"}})),
         "CONDITION_TYPE_MISMATCH",
     )
     assert [(f.detail["kind"], f.severity) for f in single] == [
+        ("set_operator_on_single_valued", Severity.MEDIUM)
+    ]
+    assert "no such key" in single[0].message
+    any_value = only(
+        lint(catalogue, with_condition({"ForAnyValue:StringEquals": {"aws:username": "a"}})),
+        "CONDITION_TYPE_MISMATCH",
+    )
+    assert [(f.detail["kind"], f.severity) for f in any_value] == [
         ("set_operator_on_single_valued", Severity.LOW)
     ]
+    assert "no such key" not in any_value[0].message
 
 
 GITHUB_OIDC = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"

@@ -475,8 +475,9 @@ def test_parliament_clean_policies_that_are_exactly_clean(catalogue: ActionCatal
 
 def test_parliament_multiple_resource_mismatches_is_one_finding(catalogue: ActionCatalogue) -> None:
     """duo-labs/parliament tests/unit/test_resource_mismatch.py::test_multiple_resource_mismatches:
-    two unknown resource types for ec2:RunInstances give one RESOURCE_MISMATCH (ours adds a low
-    INVALID_ARN per ARN naming the unknown type)."""
+    two unknown resource types for ec2:RunInstances give one RESOURCE_MISMATCH (ours adds an
+    INVALID_ARN per ARN naming the unknown type, MEDIUM: Access Analyzer's "Invalid ARN
+    resource" is an ERROR)."""
     document = doc(
         grant(
             RUN_INSTANCES,
@@ -488,7 +489,7 @@ def test_parliament_multiple_resource_mismatches_is_one_finding(catalogue: Actio
     )
     found = lint(catalogue, document)
     assert [f.code for f in found].count("RESOURCE_MISMATCH") == 1
-    assert {f.severity for f in found if f.code == "INVALID_ARN"} == {Severity.LOW}
+    assert [f.severity for f in found if f.code == "INVALID_ARN"] == [Severity.MEDIUM] * 2
 
 
 def test_parliament_community_auditors_on_and_off(catalogue: ActionCatalogue) -> None:

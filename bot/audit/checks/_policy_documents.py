@@ -117,6 +117,14 @@ class Statement:
         return "NotAction" in self.keys
 
     @property
+    def matches_nothing(self) -> bool:
+        """An empty Action or Resource list (IAM stores it; Access Analyzer suggests removing
+        it): the statement applies to no request, so no check reads it."""
+        return ("Action" in self.keys and not self.actions) or (
+            "Resource" in self.keys and not self.resources
+        )
+
+    @property
     def on_any_resource(self) -> bool:
         return "*" in self.resources
 
@@ -165,7 +173,8 @@ def _statement(index: int, raw: dict[str, Any]) -> Statement:
 
 
 def statements(document: Any) -> tuple[Statement, ...]:
-    """Statements of a document given as a mapping or as JSON text; unreadable parts are dropped.
+    """Statements of a document given as a mapping or as JSON text; unreadable parts, and
+    statements an empty Action or Resource list keeps from every request, are dropped.
 
     ``index`` is the statement's position in the document's Statement array (0-based), so
     evidence points at the statement a person has to edit.
@@ -182,7 +191,8 @@ def statements(document: Any) -> tuple[Statement, ...]:
         raw = [raw]
     if not isinstance(raw, list):
         return ()
-    return tuple(_statement(i, item) for i, item in enumerate(raw) if isinstance(item, dict))
+    found = (_statement(i, item) for i, item in enumerate(raw) if isinstance(item, dict))
+    return tuple(statement for statement in found if not statement.matches_nothing)
 
 
 def action_pattern_matches(pattern: str, action: str) -> bool:
