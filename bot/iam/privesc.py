@@ -915,10 +915,9 @@ def holds_on_itself(
 
 
 def _boundary_fact(perms: EffectivePermissions) -> tuple[str, ...]:
-    """iam:PermissionsBoundary of a request aimed at the principal itself: its boundary's ARN."""
-    entity = perms.index.entity(perms.arn) if perms.arn in perms.index else None
-    arn = entity.permissions_boundary_arn if entity is not None else None
-    return (arn,) if arn else ABSENT
+    """iam:PermissionsBoundary of a request aimed at the principal itself: its boundary's ARN
+    (the boundary source is named by it, a hypothetical policy set's included)."""
+    return (perms.boundary.name,) if perms.boundary is not None else ABSENT
 
 
 def is_direct(method: EscalationMethod, perms: EffectivePermissions) -> bool:
