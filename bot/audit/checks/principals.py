@@ -151,10 +151,16 @@ def on_untagged_resources(
     such resources: a grant kept by a resource-tag condition to resources carrying a tag (the
     attribute-based access control AWS documents, e.g. "IAM: Assume roles that have a specific
     tag") reaches only those, so it is not unrestricted. The principal itself when none of its
-    policies names a resource tag (most accounts: nothing is resolved again)."""
-    sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-    keys = index.resource_tag_keys(sources, any_service=True)
-    return perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
+    policies names a resource tag (most accounts: nothing is resolved again). Kept per
+    principal: the three unrestricted-access checks and their evidence all ask."""
+    cache = index.memo.setdefault("on_untagged_resources", {})
+    found = cache.get(perms.arn)
+    if found is None or found[0] is not perms:
+        sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
+        keys = index.resource_tag_keys(sources, any_service=True)
+        untagged = perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
+        found = cache[perms.arn] = (perms, untagged)
+    return found[1]
 
 
 def _tags_anything(perms: EffectivePermissions, service: str) -> bool:
