@@ -43,6 +43,7 @@ from tests.factories import (
     user_arn,
     with_rows,
 )
+from tests.unit.test_aws_doc_examples_iam import MFA_SELF_MANAGE as IAM_MFA_SELF_MANAGE
 
 OTHER = "444455556666"
 ORG_ID = "o-a1b2c3d4e5"
@@ -124,56 +125,8 @@ MFA_DATES: dict[str, Any] = {
     },
 }
 
-# reference_policies_examples_iam_mfa-selfmanage.html
-MFA_SELF_MANAGE: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "AllowListActions",
-            "Effect": "Allow",
-            "Action": ["iam:ListUsers", "iam:ListVirtualMFADevices"],
-            "Resource": "*",
-        },
-        {
-            "Sid": "AllowUserToCreateVirtualMFADevice",
-            "Effect": "Allow",
-            "Action": ["iam:CreateVirtualMFADevice"],
-            "Resource": "arn:aws:iam::*:mfa/*",
-        },
-        {
-            "Sid": "AllowUserToManageTheirOwnMFA",
-            "Effect": "Allow",
-            "Action": [
-                "iam:EnableMFADevice",
-                "iam:GetMFADevice",
-                "iam:ListMFADevices",
-                "iam:ResyncMFADevice",
-            ],
-            "Resource": "arn:aws:iam::*:user/${aws:username}",
-        },
-        {
-            "Sid": "AllowUserToDeactivateTheirOwnMFAOnlyWhenUsingMFA",
-            "Effect": "Allow",
-            "Action": ["iam:DeactivateMFADevice"],
-            "Resource": ["arn:aws:iam::*:user/${aws:username}"],
-            "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-        },
-        {
-            "Sid": "BlockMostAccessUnlessSignedInWithMFA",
-            "Effect": "Deny",
-            "NotAction": [
-                "iam:CreateVirtualMFADevice",
-                "iam:EnableMFADevice",
-                "iam:ListMFADevices",
-                "iam:ListUsers",
-                "iam:ListVirtualMFADevices",
-                "iam:ResyncMFADevice",
-            ],
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-        },
-    ],
-}
+# reference_policies_examples_iam_mfa-selfmanage.html: the IAM examples' copy.
+MFA_SELF_MANAGE = IAM_MFA_SELF_MANAGE
 
 # reference_policies_elements_notaction.html, "NotAction with Deny"
 DENY_ALL_BUT_IAM_WITHOUT_MFA: dict[str, Any] = {
