@@ -28,6 +28,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from bot.iam.chosen_suffix import ChosenSuffix, condition_outcome
@@ -36,7 +37,7 @@ from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
 from bot.iam.fixed_rules import FIXED_ACTIONS, never_changeable
 from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
-from bot.iam.policy import Policy, PolicyParseError, Statement, parse_policy
+from bot.iam.policy import Condition, Policy, PolicyParseError, Statement, parse_policy
 from bot.iam.principals import parse_principal
 from bot.iam.variables import VARIABLE_SPAN
 from bot.model.snapshot import PolicyDocument
@@ -79,6 +80,33 @@ def fixed_value(facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str], k
 
 
 # --- one policy, resolved for a principal's facts ---------------------------------------------
+
+
+def _unconditioned(statement: Statement, cache: dict[Any, Any] | None) -> Statement:
+    """The statement without its (decided) conditions, one copy per parsed statement: a policy
+    resolved for each of 10,000 principals keeps its statements' copies shared. The parse
+    cache holds the parsed statements for the whole audit, so their ids stay theirs."""
+    if cache is None:
+        return replace(statement, conditions=())
+    key = ("unconditioned", id(statement))
+    found = cache.get(key)
+    if found is None or found[0] is not statement:
+        found = cache[key] = (statement, replace(statement, conditions=()))
+    return found[1]
+
+
+@lru_cache(maxsize=65536)
+def _literal_holds(condition: Condition, value: tuple[str, ...]) -> bool:
+    """Whether a condition without policy variables holds for one key value: the same answer
+    for every principal with that value (a policy naming aws:username resolves per principal,
+    its conditions on other keys need not be tested again)."""
+    try:
+        compiled = CompiledCondition(
+            condition.operator, condition.key, condition.values, variables=False
+        )
+        return compiled.holds({condition.key.lower(): value})
+    except (ValueError, TypeError):
+        return False  # AWS does not match a condition it cannot parse
 
 
 def parse_source(
@@ -192,7 +220,7 @@ class ResolvedPolicy:
             for k in variables
             if isinstance(value := fixed_value(facts, tags, k), tuple) and value
         }
-        self.policy = self._resolve(parsed, facts, tags, variables)
+        self.policy = self._resolve(parsed, facts, tags, variables, parsed_cache)
         # One compiled action test per statement, built on the first action asked (then run
         # for every action asked); many policies are answered from their bitsets alone.
         self._tests: tuple[tuple[Statement, Callable[[str], bool]], ...] | None = None
@@ -245,7 +273,10 @@ class ResolvedPolicy:
         facts: Mapping[str, tuple[str, ...]],
         tags: Mapping[str, str],
         names: frozenset[str],
+        cache: dict[Any, Any] | None = None,
     ) -> Policy:
+        """The policy with each statement's conditions decided or assumed (``cache``: the
+        audit's parse cache, which also keeps each statement's unconditioned copy)."""
         if not any(statement.conditions for statement in policy.statements):
             return policy  # nothing to resolve (most AWS-managed policies): the parsed form
         variables = policy.substitutes_variables
@@ -274,14 +305,17 @@ class ResolvedPolicy:
                 if value is None:
                     attacker_controlled.append(f"{condition.operator} {condition.key}")
                     continue
-                local = dict(context)
-                local[key] = value
-                try:
-                    holds = CompiledCondition(
-                        condition.operator, condition.key, condition.values, variables=variables
-                    ).holds(local)
-                except (ValueError, TypeError):
-                    holds = False  # AWS does not match a condition it cannot parse
+                if not any("${" in v for v in condition.values):
+                    holds = _literal_holds(condition, value)  # the usual case, shared
+                else:
+                    local = dict(context)
+                    local[key] = value
+                    try:
+                        holds = CompiledCondition(
+                            condition.operator, condition.key, condition.values, variables=variables
+                        ).holds(local)
+                    except (ValueError, TypeError):
+                        holds = False  # AWS does not match a condition it cannot parse
                 if not holds:
                     applies = False
                     break
@@ -298,7 +332,7 @@ class ResolvedPolicy:
                 self.assumptions.append(
                     f"{where}: condition assumed satisfiable ({', '.join(attacker_controlled)})"
                 )
-            kept.append(replace(statement, conditions=()) if statement.conditions else statement)
+            kept.append(_unconditioned(statement, cache) if statement.conditions else statement)
         return replace(policy, statements=tuple(kept))
 
     # ---- quick tests used to skip evaluator calls that cannot matter ----
