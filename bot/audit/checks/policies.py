@@ -341,17 +341,20 @@ def _grants_on_star(
     iam:PassRole and sts:AssumeRole, whose only resource is a role)."""
     if not statement.is_allow:
         return None
-    if not statement.on_any_resource and not (
-        account and _covers_every_resource(action, statement.resources, account)
-    ):
+    if not statement.on_any_resource and not account:
         return None
     if statement.actions:
         patterns = [
             p for p in statement.actions_matching(action) if not (narrow and is_full_wildcard(p))
         ]
-        return patterns or None
-    if statement.uses_not_action and statement.allows_action(action):
-        return [_not_action_text(statement)]
+    elif statement.uses_not_action and statement.allows_action(action):
+        patterns = [_not_action_text(statement)]
+    else:
+        return None
+    if not patterns:
+        return None
+    if statement.on_any_resource or _covers_every_resource(action, statement.resources, account):
+        return patterns
     return None
 
 
@@ -359,11 +362,15 @@ def _grants_on_star(
 def _covers_every_resource(action: str, resources: tuple[str, ...], account: str) -> bool:
     """Whether the Resource patterns match every resource the action can be asked about in the
     account (its own account id read as any account: its roles are all there is to reach)."""
-    info = default_catalogue().action(action)
-    if not resources or info is None:
-        return False
-    anywhere = tuple(r.replace(f":{account}:", ":*:", 1) for r in resources)
-    return covers_every_resource(info, anywhere)
+    # Only a pattern whose last segment is all wildcard (role/*, :*) is a candidate: a list of
+    # 300 role ARNs or role/team-* prefixes is not matched against the catalogue's formats.
+    wild = tuple(
+        r.replace(f":{account}:", ":*:", 1)
+        for r in resources
+        if not r.rsplit("/", 1)[-1].rsplit(":", 1)[-1].strip("*")
+    )
+    info = default_catalogue().action(action) if wild else None
+    return info is not None and covers_every_resource(info, wild)
 
 
 def _confirmed(
