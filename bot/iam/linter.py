@@ -633,7 +633,7 @@ def _lint_wildcard(
 # PASS_ROLE_WILDCARD's own remedy) and the resource's tags (ABAC: iam-assume-tagged-role,
 # ec2-start-stop-match-tags: a tag key follows the prefix). Lower-cased.
 _SCOPING_KEYS = frozenset({"iam:passedtoservice"})
-_SCOPING_TAG_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
+_SCOPING_TAG = "resourcetag/"
 
 
 def _scoping_condition_keys(statement: Statement) -> tuple[str, ...]:
@@ -646,7 +646,8 @@ def _scoping_condition_keys(statement: Statement) -> tuple[str, ...]:
     keys: list[str] = []
     for condition in statement.conditions:
         key = condition.key.lower()
-        tagged = any(key.startswith(p) and len(key) > len(p) for p in _SCOPING_TAG_PREFIXES)
+        rest = key.partition(":")[2]  # aws:, iam: or a service's own ResourceTag key
+        tagged = rest.startswith(_SCOPING_TAG) and len(rest) > len(_SCOPING_TAG)
         if key not in _SCOPING_KEYS and not tagged:
             continue
         try:

@@ -62,6 +62,12 @@ SAME_COST_CENTER = {
             "aws:ResourceTag/env",
             id="like-with-a-literal-part",
         ),
+        pytest.param(
+            "secretsmanager:PutSecretValue",
+            {"StringEquals": {"secretsmanager:ResourceTag/Redshift": "true"}},
+            "secretsmanager:ResourceTag/Redshift",
+            id="service-resource-tag",
+        ),
     ],
 )
 def test_documented_scoping_condition_makes_it_info(
