@@ -220,11 +220,12 @@ def _valid_actions(values: tuple[str, ...]) -> bool:
     return True
 
 
-def _strings(value: Any) -> tuple[str, ...] | None:
-    """A string or a non-empty list of strings as a tuple; None for anything else."""
+def _strings(value: Any, *, empty: bool = False) -> tuple[str, ...] | None:
+    """A string or a non-empty list of strings as a tuple (``empty``: an empty list too, as
+    Action and Resource accept); None for anything else."""
     if type(value) is str:
         return (value,)
-    if type(value) is list and value and all(type(v) is str for v in value):
+    if type(value) is list and (value or empty) and all(type(v) is str for v in value):
         return tuple(value)
     return None
 
@@ -242,7 +243,7 @@ def _well_formed(index: int, raw: dict[str, Any]) -> Statement | None:
     if "Action" in raw:
         if "NotAction" in raw:
             return None
-        actions, not_actions = _strings(raw["Action"]), None
+        actions, not_actions = _strings(raw["Action"], empty=True), None
         listed = actions
     elif "NotAction" in raw:
         actions, not_actions = None, _strings(raw["NotAction"])
@@ -255,7 +256,7 @@ def _well_formed(index: int, raw: dict[str, Any]) -> Statement | None:
     if "Resource" in raw:
         if "NotResource" in raw:
             return None
-        resources = listed = _strings(raw["Resource"])
+        resources = listed = _strings(raw["Resource"], empty=True)
     elif "NotResource" in raw:
         not_resources = listed = _strings(raw["NotResource"])
     else:
