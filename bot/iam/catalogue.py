@@ -552,3 +552,13 @@ def _bounded_put(cache: dict[Any, frozenset[str]], key: Any, value: frozenset[st
 def default_catalogue() -> ActionCatalogue:
     """The process-wide catalogue (loading is lazy, so building it is cheap)."""
     return ActionCatalogue()
+
+
+_RESOURCE_TAG = "resourcetag/"
+
+
+def is_resource_tag_key(key: str) -> bool:
+    """A condition key on the tags of the resource asked about (lower-case): the global
+    ``aws:ResourceTag/k`` or a service's own (``iam:ResourceTag/k``, ``secretsmanager:...``)."""
+    rest = key.partition(":")[2]
+    return rest.startswith(_RESOURCE_TAG) and len(rest) > len(_RESOURCE_TAG)

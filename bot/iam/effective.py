@@ -28,7 +28,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from bot.iam.catalogue import ActionCatalogue, default_catalogue
+from bot.iam.catalogue import ActionCatalogue, default_catalogue, is_resource_tag_key
 from bot.iam.chosen_suffix import ChosenSuffix
 from bot.iam.compiled import ActionSpace, CompiledPolicy
 from bot.iam.fixed_rules import always_allowed_for
@@ -68,7 +68,6 @@ __all__ = [
     "effective_permissions",
     "evaluation_count",
     "gather_policies",
-    "is_resource_tag_key",
     "principal_facts",
     "referenced_keys",
 ]
@@ -1321,6 +1320,11 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
                 self._names_resource_tags = any(is_resource_tag_key(key) for key in known[0])
         return known
 
+    def names_resource_tag(self, source: PolicySource) -> bool:
+        """Whether the source's document names a resource-tag condition key of any service
+        (once per document)."""
+        return any(is_resource_tag_key(key) for key in self._keys_known(source)[0])
+
     def resource_tag_keys(
         self, sources: Iterable[PolicySource], *, any_service: bool = False
     ) -> tuple[str, ...]:
@@ -1510,14 +1514,6 @@ def action_space(catalogue: ActionCatalogue, extra: frozenset[str]) -> ActionSpa
 
 
 _RESOURCE_TAG_PREFIXES = ("aws:resourcetag/", "iam:resourcetag/")
-_RESOURCE_TAG = "resourcetag/"
-
-
-def is_resource_tag_key(key: str) -> bool:
-    """A condition key on the tags of the resource asked about (lower-case): the global
-    ``aws:ResourceTag/k`` or a service's own (``iam:ResourceTag/k``, ``secretsmanager:...``)."""
-    rest = key.partition(":")[2]
-    return rest.startswith(_RESOURCE_TAG) and len(rest) > len(_RESOURCE_TAG)
 
 
 # Asked one at a time of every principal: numbered first in the action space (see ActionSpace),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from bot.iam.catalogue import ActionCatalogue, ActionInfo
+from bot.iam.catalogue import ActionCatalogue, ActionInfo, is_resource_tag_key
 from bot.iam.conditions import UnknownOperatorError, parse_operator
 from bot.iam.lint_arns import lint_arns
 from bot.iam.lint_broad_grants import lint_broad_grants
@@ -633,7 +633,6 @@ def _lint_wildcard(
 # PASS_ROLE_WILDCARD's own remedy) and the resource's tags (ABAC: iam-assume-tagged-role,
 # ec2-start-stop-match-tags: a tag key follows the prefix). Lower-cased.
 _SCOPING_KEYS = frozenset({"iam:passedtoservice"})
-_SCOPING_TAG = "resourcetag/"
 
 
 def _scoping_condition_keys(statement: Statement) -> tuple[str, ...]:
@@ -646,9 +645,7 @@ def _scoping_condition_keys(statement: Statement) -> tuple[str, ...]:
     keys: list[str] = []
     for condition in statement.conditions:
         key = condition.key.lower()
-        rest = key.partition(":")[2]  # aws:, iam: or a service's own ResourceTag key
-        tagged = rest.startswith(_SCOPING_TAG) and len(rest) > len(_SCOPING_TAG)
-        if key not in _SCOPING_KEYS and not tagged:
+        if key not in _SCOPING_KEYS and not is_resource_tag_key(key):
             continue
         try:
             spec = parse_operator(condition.operator)

@@ -17,9 +17,7 @@ from bot.audit.registry import CheckContext, register
 from bot.iam.effective import (
     EffectivePermissions,
     PermissionIndex,
-    PolicySource,
     effective_permissions,
-    is_resource_tag_key,
 )
 from bot.iam.privesc import Escalation, privilege_escalations
 from bot.iam.sensitive_actions import (
@@ -127,21 +125,11 @@ def _tag_conditions_touch(
     untagged resource is the same, and nothing is resolved again."""
     lowered = [a.lower() for a in actions]
     for policy in principal.view.everything:
-        if _names_resource_tag(index, policy.source) and any(
+        if index.names_resource_tag(policy.source) and any(
             policy.may_allow(a) or policy.may_deny(a) for a in lowered
         ):
             return True
     return False
-
-
-def _names_resource_tag(index: PermissionIndex, source: PolicySource) -> bool:
-    """Whether the source's document names a resource-tag condition key (once per document)."""
-    cache = index.memo.setdefault("names_resource_tag", {})
-    key = source.key or source.name
-    found = cache.get(key)
-    if found is None:
-        found = cache[key] = any(is_resource_tag_key(k) for k in index.referenced_keys(source))
-    return found
 
 
 def on_untagged_resources(
