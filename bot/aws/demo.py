@@ -91,11 +91,19 @@ def _allow(actions: str | list[str], resource: str | list[str] = "*") -> dict[st
     return {"Effect": "Allow", "Action": actions, "Resource": resource}
 
 
-def _trust(principal: dict[str, Any], condition: dict[str, Any] | None = None) -> dict[str, Any]:
+_GITHUB_OIDC = "token.actions.githubusercontent.com"
+
+
+def _trust(
+    principal: dict[str, Any],
+    condition: dict[str, Any] | None = None,
+    *,
+    action: str = "sts:AssumeRole",
+) -> dict[str, Any]:
     statement: dict[str, Any] = {
         "Effect": "Allow",
         "Principal": principal,
-        "Action": "sts:AssumeRole",
+        "Action": action,
     }
     if condition:
         statement["Condition"] = condition
@@ -286,6 +294,35 @@ ROLES: tuple[DemoRole, ...] = (
         "AWS Config service role without aws:SourceAccount (confused deputy)",
         _trust({"Service": "config.amazonaws.com"}),
         created_days_ago=250,
+        last_used_days_ago=1,
+        policies=("ReportsReadOnly",),
+    ),
+    DemoRole(
+        "github-deploy-role",
+        "GitHub Actions trust with the audience but no repository: any workflow on GitHub",
+        _trust(
+            {"Federated": f"arn:aws:iam::{DEMO_ACCOUNT_ID}:oidc-provider/{_GITHUB_OIDC}"},
+            {"StringEquals": {f"{_GITHUB_OIDC}:aud": "sts.amazonaws.com"}},
+            action="sts:AssumeRoleWithWebIdentity",
+        ),
+        created_days_ago=90,
+        last_used_days_ago=1,
+        policies=("ReportsReadOnly",),
+    ),
+    DemoRole(
+        "github-release-role",
+        "GitHub Actions trust pinned to one repository's main branch (clean)",
+        _trust(
+            {"Federated": f"arn:aws:iam::{DEMO_ACCOUNT_ID}:oidc-provider/{_GITHUB_OIDC}"},
+            {
+                "StringEquals": {
+                    f"{_GITHUB_OIDC}:aud": "sts.amazonaws.com",
+                    f"{_GITHUB_OIDC}:sub": "repo:example-org/reports:ref:refs/heads/main",
+                }
+            },
+            action="sts:AssumeRoleWithWebIdentity",
+        ),
+        created_days_ago=90,
         last_used_days_ago=1,
         policies=("ReportsReadOnly",),
     ),

@@ -28,6 +28,7 @@ from bot.iam.lint_model import (
     finding,
 )
 from bot.iam.policy import Principal, Statement
+from bot.iam.web_identity import github_subject_breadth
 from bot.model.severity import Severity
 
 _ACCOUNT = r"\d{12}"
@@ -332,7 +333,7 @@ def _github_subject(statement: Statement, provider: str) -> list[LintFinding]:
         return [_subject_finding(statement, provider, key, values, reason, scope="any")]
     worst: tuple[int, str, str] | None = None
     for value in values:
-        breadth = _subject_breadth(value)
+        breadth = github_subject_breadth(value)
         if breadth is not None and (worst is None or breadth[0] > worst[0]):
             worst = breadth
     if worst is None:
@@ -340,21 +341,6 @@ def _github_subject(statement: Statement, provider: str) -> list[LintFinding]:
     _, scope, what = worst
     reason = f"{key} {', '.join(repr(v) for v in values)} {what}"
     return [_subject_finding(statement, provider, key, values, reason, scope=scope)]
-
-
-def _subject_breadth(value: str) -> tuple[int, str, str] | None:
-    """(rank, scope, words) for a subject broader than one repository's branch or environment."""
-    if not value.startswith("repo:"):
-        return None if "*" not in value and "?" not in value else (3, "any", "matches any")
-    owner_repo, _, rest = value[len("repo:") :].partition(":")
-    owner, _, repo = owner_repo.partition("/")
-    if not owner or "*" in owner or "?" in owner:
-        return (3, "any", "lets any owner's repositories in")
-    if not repo or "*" in repo or "?" in repo:
-        return (2, "owner", f"lets every repository of {owner} in")
-    if not rest or rest in ("*", "ref:*") or rest.startswith("*"):
-        return (1, "repository", "lets every branch, tag, pull request and environment in")
-    return None
 
 
 _SUBJECT_SEVERITY = {

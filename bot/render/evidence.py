@@ -387,6 +387,10 @@ def _statement_phrase(statement: Mapping[str, Any]) -> str:
         parts.append(f"trusts {names(statement['principals'])}")
     if statement.get("services"):
         parts.append(f"trusts the service {names(statement['services'])}")
+    if statement.get("federated"):
+        provider = statement.get("provider")
+        where = f"{spoken(provider)} ({spoken(statement['federated'])})" if provider else ""
+        parts.append(f"trusts {where or spoken(statement['federated'])}")
     if statement.get("not_actions"):
         parts.append(f"allows every action except {names(statement['not_actions'])}")
     elif statement.get("actions"):
@@ -408,6 +412,10 @@ def _statement_phrase(statement: Mapping[str, Any]) -> str:
         text += ", without an sts:ExternalId condition"
     if statement.get("mfa_required") is False:
         text += ", without requiring MFA"
+    if statement.get("federated"):
+        text += ", with no condition naming which of its callers may assume the role"
+    if statement.get("fix"):
+        text += f"; to fix, {spoken(statement['fix'])}"
     known = {
         "statement_index",
         "sid",
@@ -422,6 +430,9 @@ def _statement_phrase(statement: Mapping[str, Any]) -> str:
         "external_id",
         "mfa_required",
         "accounts",
+        "federated",
+        "provider",
+        "fix",
     }
     extra = {k: v for k, v in statement.items() if k not in known and not _is_empty(v)}
     if extra:

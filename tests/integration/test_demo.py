@@ -228,6 +228,7 @@ MUST_FLAG = {
     "policy.unattached": {"LegacyS3Full"},
     "policy.notaction_allow": {"EverythingButIam"},
     "role.trust_any_principal": {"public-trust-role"},
+    "role.trust_web_identity_unscoped": {"github-deploy-role"},
     "role.trust_cross_account_unguarded": {"partner-audit-role"},
     "role.trust_confused_deputy": {"config-recorder-role"},
     "role.cross_account_readonly": {"partner-audit-role"},
@@ -240,6 +241,7 @@ MUST_NOT_FLAG = {
     "user.access_key_unused": {"henry.new", "ci-deployer"},
     "user.access_key_not_rotated": {"leo.departed", "ci-deployer"},
     "role.trust_cross_account_unguarded": {"partner-guarded-role"},
+    "role.trust_web_identity_unscoped": {"github-release-role"},
     "role.trust_confused_deputy": {"AWSServiceRoleForSupport", "lambda-processor"},
     "role.unused": {"AWSServiceRoleForSupport"},
 }

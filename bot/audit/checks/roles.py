@@ -26,6 +26,12 @@ from bot.audit.checks._policy_documents import (
 from bot.audit.checks.identities import aws_managed_policy_arn, identities_with_policy
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
+from bot.iam.web_identity import (
+    PUBLIC_PROVIDERS,
+    allow_pins_caller,
+    deny_pins_caller,
+    provider_host,
+)
 from bot.model.snapshot import Role
 
 REQUIRES = ("authorization_details",)
@@ -287,6 +293,93 @@ def role_trust_any_principal(ctx: CheckContext) -> Iterator[Finding]:
                 f"role {role.name}'s trust policy lets any principal (*) assume it without a"
                 f" restrictive condition (statement {indexes})",
                 {"role": role.name, "statements": open_statements},
+            )
+
+
+_WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
+
+
+def _web_identity_guarded(denies: list[Statement], federated: str, provider: str) -> bool:
+    """A Deny of sts:AssumeRoleWithWebIdentity, to everyone or to this provider, that refuses
+    callers outside narrow values of the provider's pinning claims."""
+    for deny in denies:
+        named = deny.principals.get("Federated", ())
+        to_this = "*" in deny.principals.get("AWS", ()) or federated in named
+        if to_this and not deny.not_principals and deny_pins_caller(provider, deny.conditions):
+            return True
+    return False
+
+
+def read_open_web_identity(role: Role) -> list[dict[str, Any]]:
+    """The trust statements that let any account of a public web identity provider (GitHub
+    Actions, Google, Cognito identity pools...) become the role: no condition pins the caller
+    (bot.iam.web_identity says which claims pin it, for which provider)."""
+    parsed = statements(role.trust_policy)
+    if read_deny_guards(parsed).everyone_denied:
+        return []
+    denies = [
+        s
+        for s in parsed
+        if s.effect.lower() == "deny" and _WEB_IDENTITY_ACTION in _assume_actions(s)
+    ]
+    opened: list[dict[str, Any]] = []
+    for statement in parsed:
+        if not statement.is_allow or _WEB_IDENTITY_ACTION not in _assume_actions(statement):
+            continue
+        for federated in statement.principals.get("Federated", ()):
+            provider = provider_host(federated)
+            public = PUBLIC_PROVIDERS.get(provider)
+            if public is None or allow_pins_caller(provider, statement.conditions):
+                continue
+            if _web_identity_guarded(denies, federated, provider):
+                continue
+            opened.append(
+                {
+                    **statement.evidence(),
+                    "federated": federated,
+                    "provider": public.name,
+                    "fix": public.remedy,
+                }
+            )
+    return opened
+
+
+@register(
+    id="role.trust_web_identity_unscoped",
+    title="Role can be assumed from anyone's account at a public identity provider",
+    severity=Severity.CRITICAL,
+    risk="A role trusting GitHub Actions, Google, Cognito identity pools or another provider"
+    " that issues tokens to anyone, with no condition naming your repository, client or pool,"
+    " hands its credentials to every workflow or app of that provider in the world.",
+    remediation="Pin the caller in the trust statement's Condition: GitHub's"
+    " token.actions.githubusercontent.com:sub (repo:OWNER/REPO:...), Cognito's"
+    " cognito-identity.amazonaws.com:aud (the identity pool), Google's accounts.google.com:aud"
+    " (your client id).",
+    anchors=(
+        "IAM User Guide: Configuring a role for GitHub OIDC identity provider",
+        "Datadog aws-iam-role-trust-policy-misconfigured-github",
+    ),
+    permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
+    requires=REQUIRES,
+)
+def role_trust_web_identity_unscoped(ctx: CheckContext) -> Iterator[Finding]:
+    """Allow sts:AssumeRoleWithWebIdentity to a public provider's Federated principal with no
+    positive condition pinning the caller (for GitHub, a `sub` whose owner is not a wildcard,
+    or the repository / repository_id / owner claims), and no Deny in the same trust refusing
+    everyone outside such values. Single-tenant providers (EKS clusters, a company's own IdP,
+    GitHub Enterprise's per-enterprise issuer) are not judged here."""
+    for role in _customer_roles(ctx):
+        opened = read_open_web_identity(role)
+        if opened:
+            providers = ", ".join(sorted({s["provider"] for s in opened}))
+            indexes = ", ".join(str(s["statement_index"]) for s in opened)
+            yield ctx.finding(
+                role.arn,
+                ROLE,
+                f"role {role.name} trusts {providers} with no condition naming which of its"
+                f" callers may assume it, so anyone's token from there is accepted"
+                f" (statement {indexes})",
+                {"role": role.name, "statements": opened},
             )
 
 

@@ -1,0 +1,229 @@
+"""Web identity trusts: which callers a role trusting an OIDC or web identity provider lets in.
+
+A trust in a provider that issues tokens to anyone who signs up (GitHub Actions, GitLab.com,
+HCP Terraform, Google, Cognito identity pools, Facebook, Login with Amazon) admits the whole
+world unless a condition on the token pins the caller: the repository or organisation in
+GitHub's `sub`, the identity pool in Cognito's `aud`, the client in Google's `aud`. The token's
+audience alone does not help for the CI providers, since the workflow chooses it. Providers not
+listed here issue tokens to one tenant (an EKS cluster, a company's own IdP, GitHub Enterprise's
+per-enterprise issuer, CircleCI's per-organisation issuer), so they are not judged open.
+
+Sources: IAM User Guide, "Configuring a role for GitHub OIDC identity provider" and "Available
+keys for AWS web identity federation"; GitHub's "Configuring OpenID Connect in Amazon Web
+Services"; Amazon Cognito, "Role trust and permissions"; AWS STS's provider-specific claim keys
+(2026-01: repository, repository_id, actor, job_workflow_ref... for GitHub).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+_OIDC_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider/(?P<host>.+)$")
+
+GITHUB = "token.actions.githubusercontent.com"
+COGNITO = "cognito-identity.amazonaws.com"
+
+
+class ConditionLike(Protocol):
+    """One key of one condition operator, as the audit's and the linter's readers hold it."""
+
+    @property
+    def operator(self) -> str: ...
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def values(self) -> tuple[str, ...]: ...
+
+
+def provider_host(federated: str) -> str:
+    """The provider a Federated principal names: the host (and path) of an IAM OIDC provider
+    ARN, or the built-in web identity provider's name, lower-cased."""
+    value = federated.strip()
+    match = _OIDC_ARN.match(value)
+    return (match.group("host") if match else value).lower()
+
+
+def _wild(text: str) -> bool:
+    return not text or "*" in text or "?" in text
+
+
+def github_subject_breadth(value: str) -> tuple[int, str, str] | None:
+    """(rank, scope, words) for a GitHub `sub` broader than one repository's branch or
+    environment (scope "any", "owner" or "repository"); None when it pins one.
+
+    GitHub's `sub` is repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME, ...); an
+    organisation that customised its subject template sends other fields, which pin the caller
+    unless they are wildcards."""
+    if not value.startswith("repo:"):
+        return None if "*" not in value and "?" not in value else (3, "any", "matches any")
+    owner_repo, _, rest = value[len("repo:") :].partition(":")
+    owner, _, repo = owner_repo.partition("/")
+    if _wild(owner):
+        return (3, "any", "lets any owner's repositories in")
+    if _wild(repo):
+        return (2, "owner", f"lets every repository of {owner} in")
+    if not rest or rest in ("*", "ref:*") or rest.startswith("*"):
+        return (1, "repository", "lets every branch, tag, pull request and environment in")
+    return None
+
+
+def _github_subject_pins(value: str) -> bool:
+    breadth = github_subject_breadth(value)
+    return breadth is None or breadth[1] != "any"
+
+
+def _prefixed_pins(prefix: str) -> Callable[[str], bool]:
+    """A judge for subjects of the form PREFIX:TENANT[/...]:...: the tenant must be fixed."""
+
+    def pins(value: str) -> bool:
+        if not value.startswith(prefix):
+            return not _wild(value)
+        tenant = value[len(prefix) :].split(":", 1)[0].split("/", 1)[0]
+        return not _wild(tenant)
+
+    return pins
+
+
+def _owner_pins(value: str) -> bool:
+    """OWNER/REPO or OWNER/REPO/.github/workflows/...: the owner must be fixed."""
+    return not _wild(value.split("/", 1)[0])
+
+
+def _fixed(value: str) -> bool:
+    return not _wild(value.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class PublicProvider:
+    """A provider whose tokens anyone can obtain, and the claims that pin who the caller is."""
+
+    name: str
+    pinning_claims: dict[str, Callable[[str], bool]]  # claim -> does this value pin?
+    remedy: str
+
+
+_GITHUB_CLAIMS: dict[str, Callable[[str], bool]] = {
+    "sub": _github_subject_pins,
+    "repository": _owner_pins,
+    "repository_owner": _fixed,
+    "repository_id": _fixed,
+    "repository_owner_id": _fixed,
+    "job_workflow_ref": _owner_pins,
+    "enterprise_id": _fixed,
+    "actor": _fixed,
+    "actor_id": _fixed,
+}
+
+PUBLIC_PROVIDERS: dict[str, PublicProvider] = {
+    GITHUB: PublicProvider(
+        "GitHub Actions",
+        _GITHUB_CLAIMS,
+        f"pin the repository: StringLike {GITHUB}:sub repo:OWNER/REPO:ref:refs/heads/BRANCH"
+        " (or :environment:NAME)",
+    ),
+    "gitlab.com": PublicProvider(
+        "GitLab.com CI",
+        {"sub": _prefixed_pins("project_path:")},
+        "pin the project: StringLike gitlab.com:sub"
+        " project_path:GROUP/PROJECT:ref_type:branch:ref:BRANCH",
+    ),
+    "app.terraform.io": PublicProvider(
+        "HCP Terraform",
+        {"sub": _prefixed_pins("organization:")},
+        "pin the workspace: StringLike app.terraform.io:sub"
+        " organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:*",
+    ),
+    "accounts.google.com": PublicProvider(
+        "Google",
+        {"aud": _fixed, "oaud": _fixed, "sub": _fixed},
+        "pin your OAuth client: StringEquals accounts.google.com:aud CLIENT_ID",
+    ),
+    COGNITO: PublicProvider(
+        "Amazon Cognito identity pools",
+        {"aud": _fixed},
+        f"pin the identity pool: StringEquals {COGNITO}:aud REGION:POOL_ID",
+    ),
+    "graph.facebook.com": PublicProvider(
+        "Facebook",
+        {"app_id": _fixed, "id": _fixed},
+        "pin your app: StringEquals graph.facebook.com:app_id APP_ID",
+    ),
+    "www.amazon.com": PublicProvider(
+        "Login with Amazon",
+        {"app_id": _fixed, "user_id": _fixed},
+        "pin your app: StringEquals www.amazon.com:app_id APP_ID",
+    ),
+}
+
+_NEGATED = ("stringnotequals", "stringnotlike")
+
+
+def _base_operator(operator: str) -> str:
+    return operator.rsplit(":", maxsplit=1)[-1].lower().removesuffix("ifexists")
+
+
+def _pinning_judge(provider: str, key: str) -> Callable[[str], bool] | None:
+    claim_provider, _, claim = key.lower().rpartition(":")
+    if claim_provider != provider:
+        return None
+    return PUBLIC_PROVIDERS[provider].pinning_claims.get(claim)
+
+
+def allow_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> bool:
+    """True when an Allow statement's conditions may keep an outsider out: a positive string
+    test of a pinning claim whose every value is narrow, or a positive test of a key that is
+    not this provider's claim (a network condition, a misspelt or foreign key: the caller does
+    not choose it, and a key absent from the request fails the test).
+
+    The provider's other claims (the audience, the branch, the environment, Cognito's amr)
+    describe the outsider's own workflow or app, so they keep nobody out. Claims are in every
+    token the provider issues, so ``...IfExists`` and the set operators test them as plain
+    operators do."""
+    for entry in conditions:
+        claim_provider, _, claim = entry.key.lower().rpartition(":")
+        operator = _base_operator(entry.operator)
+        if claim_provider != provider:
+            if _may_restrict(entry.operator):
+                return True
+            continue
+        judge = PUBLIC_PROVIDERS[provider].pinning_claims.get(claim)
+        if judge is None or operator not in ("stringequals", "stringlike"):
+            continue
+        if entry.values and all(judge(v) for v in entry.values):
+            return True
+    return False
+
+
+def _may_restrict(operator: str) -> bool:
+    """A test that fails when its key is absent: not negated, not ...IfExists, not
+    ForAllValues (true on an empty set), not Null."""
+    lowered = operator.lower()
+    base = _base_operator(operator)
+    return not (
+        lowered.endswith("ifexists")
+        or lowered.startswith("forallvalues:")
+        or base == "null"
+        or "not" in base
+    )
+
+
+def deny_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> bool:
+    """True when a Deny statement refuses every caller outside narrow values of pinning claims
+    (``Deny unless sub is like repo:org/*``). Its conditions must all be such negated tests: the
+    Deny applies only when every one matches, so a test on a value the caller chooses (the
+    audience) would let an outsider step around it."""
+    entries = list(conditions)
+    if not entries:
+        return False
+    for entry in entries:
+        judge = _pinning_judge(provider, entry.key)
+        if judge is None or _base_operator(entry.operator) not in _NEGATED:
+            return False
+        if not entry.values or not all(judge(v) for v in entry.values):
+            return False
+    return True
