@@ -227,3 +227,25 @@ def deny_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> bool
         if not entry.values or not all(judge(v) for v in entry.values):
             return False
     return True
+
+
+# Issuers of tokens for build pipelines and workloads, not for people: an account trusting only
+# these still signs its people in as IAM users.
+_WORKLOAD_ISSUERS = re.compile(
+    r"^(?:token\.actions\.githubusercontent\.com(?:/.*)?"
+    r"|gitlab\.com"
+    r"|app\.terraform\.io"
+    r"|oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/id/.+"
+    r"|oidc\.circleci\.com/org/.+"
+    r"|api\.bitbucket\.org/2\.0/workspaces/.+"
+    r"|vstoken\.dev\.azure\.com/.+"
+    r"|agent\.buildkite\.com"
+    r"|[a-z0-9-]+\.app\.spacelift\.io)$"
+)
+
+
+def is_workload_issuer(federated: str) -> bool:
+    """Whether an OIDC provider issues tokens to CI pipelines or clusters rather than people
+    (GitHub Actions, GitLab CI, HCP Terraform, EKS, CircleCI, Bitbucket Pipelines, Azure
+    DevOps, Buildkite, Spacelift)."""
+    return bool(_WORKLOAD_ISSUERS.match(provider_host(federated)))

@@ -368,13 +368,14 @@ def test_virtual_mfa_only_skips_without_device_data():
     [
         (f"arn:aws:iam::{ACCOUNT_ID}:mfa/alice", True),
         (f"arn:aws:iam::{ACCOUNT_ID}:u2f/user/alice/key", False),
+        (f"arn:aws:iam::{ACCOUNT_ID}:sms-mfa/alice", True),
         ("GAHT12345678", False),
     ],
 )
-def test_virtual_serial_detection(serial, virtual):
-    from bot.audit.checks.users_privileged import is_virtual_serial
+def test_weak_serial_detection(serial, virtual):
+    from bot.audit.checks.users_privileged import is_weak_mfa_serial
 
-    assert is_virtual_serial(serial) is virtual
+    assert is_weak_mfa_serial(serial) is virtual
 
 
 def test_now_is_the_factories_time():

@@ -617,12 +617,6 @@ def test_unprivileged_user_with_a_virtual_device_passes() -> None:
     assert run_check("user.virtual_mfa_only", _mfa_snapshot((VIRTUAL_SERIAL,), admin=False)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/users_privileged.py:is_virtual_serial treats only ':mfa/' serials as"
-    " weak, so an SMS device (':sms-mfa/' serial) counts as hardware and user.virtual_mfa_only"
-    " passes; checks.md says 'whose only MFA is virtual/SMS'",
-)
 @pytest.mark.parametrize(
     "devices",
     [
@@ -886,13 +880,6 @@ def test_initial_access_key_leaves_pre_tracking_keys_to_access_key_unused() -> N
     assert _resources(run_check("user.access_key_unused", snap)) == [TEST_KEY_1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/keys.py:user_initial_access_key applies no grace period: a key"
-    " rotated 2 days ago and not used yet is reported as an initial access key, although"
-    " checks.md says a freshly rotated unused key is inside the grace period (and"
-    " user.access_key_unused passes the same key)",
-)
 def test_freshly_rotated_key_of_an_old_console_user_is_not_an_initial_access_key() -> None:
     """checks.md "Semantics the anchors get wrong": "a freshly rotated unused key is inside the
     grace period". A console user created 400 days ago who rotated key 1 two days ago (CIS 1.13
@@ -1019,7 +1006,9 @@ def test_prowler_passing_role_fixtures_are_assumable_by_anyone(name: str, policy
 # --- iam_check_saml_providers_sts -> federation.none ------------------------------------------
 
 SAML = f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/test"
-OIDC = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
+OIDC = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/login.example.com"
+GITHUB_OIDC = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent.com"
+EKS_OIDC = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AB12"
 
 
 @pytest.mark.parametrize(
@@ -1029,19 +1018,24 @@ OIDC = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/token.actions.githubusercontent
         pytest.param((), (), True, True, id="edge_no_provider_console_users"),
         pytest.param((), (), False, False, id="edge_no_provider_no_console_users"),
         pytest.param((), (OIDC,), True, False, id="edge_oidc_provider_only"),
+        # GitHub Actions and EKS issue tokens to pipelines and pods, not people.
+        pytest.param((), (GITHUB_OIDC, EKS_OIDC), True, True, id="edge_workload_oidc_only"),
+        pytest.param((), (GITHUB_OIDC, OIDC), True, False, id="edge_workload_and_people_oidc"),
     ],
 )
 def test_federation_prowler_cases(saml, oidc, console: bool, failed: bool) -> None:
     """Prowler: a SAML provider -> PASS; none -> FAIL "No SAML Providers found", always.
     Knowingly different (checks.md federation.none): we fail only "while there are console
     users" (an account without IAM console users has nobody to federate), and an OIDC provider
-    counts as federation as well as SAML."""
+    for people counts as federation as well as SAML; one for pipelines or clusters (GitHub
+    Actions, EKS) does not."""
     rows = with_rows(console_user_row(TEST_USER) if console else credential_row("ci", key1=key()))
     snap = snapshot(saml_providers=saml, oidc_providers=oidc, credential_report=rows)
     findings = run_check("federation.none", snap)
     assert _resources(findings) == ([ROOT_ARN] if failed else [])
     if failed:
         assert findings[0].evidence["console_users"] == [TEST_USER]
+        assert findings[0].evidence["workload_oidc_providers"] == list(oidc)
 
 
 # --- accessanalyzer_enabled -> analyzer.disabled ----------------------------------------------

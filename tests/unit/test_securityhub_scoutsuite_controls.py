@@ -161,12 +161,6 @@ def test_iam1_unattached_customer_policy_is_flagged_like_security_hub() -> None:
     assert _arns(run_check("policy.admin_star", snapshot(policies=[policy]))) == [policy.arn]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/_policy_documents.py:audited_documents reads customer-managed"
-    " policies used only as permissions boundaries as if they granted permissions; IAM.1 and"
-    " IAM.21 run with excludePermissionBoundaryPolicy: true",
-)
 @pytest.mark.parametrize(
     ("check_id", "document"),
     [("policy.admin_star", allow("*")), ("policy.service_wildcard", allow("s3:*"))],
@@ -495,11 +489,6 @@ def test_iam8_user_with_every_credential_unused(idle, flagged) -> None:
     assert bool(run_check("user.inactive", _rows(row))) is flagged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/users_credentials.py:user_inactive compares days_since(...) > limit,"
-    " so a user idle exactly 90 days passes; IAM.8 and checks.md say unused for 90 days (or more)",
-)
 def test_iam8_boundary_exactly_90_idle_days_is_inactive() -> None:
     """SH IAM.8: "remove or deactivate all credentials that were unused for 90 days or more";
     checks.md user.inactive: "no credential used for N days (default 90)". 90 days is in."""
@@ -518,12 +507,6 @@ def test_iam22_password_and_key_unused_around_45_days(days, flagged) -> None:
     assert bool(run_check("user.access_key_unused", snap)) is flagged
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/users_credentials.py:user_password_unused and"
-    " bot/audit/checks/keys.py:user_access_key_unused compare days_since(...) > limit, so a"
-    " credential unused exactly 45 days passes; IAM.22 and CIS 1.11 say 45 days or more",
-)
 @pytest.mark.parametrize("check_id", ["user.password_unused", "user.access_key_unused"])
 def test_iam22_boundary_exactly_45_days_unused_fails(check_id) -> None:
     """SH IAM.22: "passwords or active access keys that have not been used for 45 days or

@@ -12,6 +12,7 @@ from bot.audit.checks._aws_names import (
 from bot.audit.checks._credentials import account_arn, ago, console_user_names
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
+from bot.iam.web_identity import is_workload_issuer
 
 
 @register(
@@ -62,9 +63,12 @@ def certificate_expired(ctx: CheckContext) -> Iterator[Finding]:
     requires=("saml_providers", "oidc_providers", "credential_report"),
 )
 def federation_none(ctx: CheckContext) -> Iterator[Finding]:
-    """No SAML and no OIDC provider, and at least one IAM user with a console password."""
+    """No SAML and no OIDC provider for people, and at least one IAM user with a console
+    password. OIDC providers that issue tokens to pipelines and clusters (GitHub Actions,
+    EKS...) federate no person, so they do not count (and the evidence names them)."""
     snapshot = ctx.snapshot
-    if snapshot.saml_providers or snapshot.oidc_providers:
+    workload = [p for p in snapshot.oidc_providers or () if is_workload_issuer(p)]
+    if snapshot.saml_providers or len(workload) < len(snapshot.oidc_providers or ()):
         return
     console_users = console_user_names(snapshot) or []
     if not console_users:
@@ -73,12 +77,13 @@ def federation_none(ctx: CheckContext) -> Iterator[Finding]:
     yield ctx.finding(
         account_arn(snapshot),
         ACCOUNT,
-        f"the account has no SAML or OIDC identity provider while {len(console_users)} IAM"
-        f" user(s) sign in with a console password ({shown})",
+        f"the account has no SAML or OIDC identity provider for people while"
+        f" {len(console_users)} IAM user(s) sign in with a console password ({shown})",
         {
             "console_user_count": len(console_users),
             "console_users": console_users[:50],
             "saml_providers": [],
             "oidc_providers": [],
+            "workload_oidc_providers": workload,
         },
     )

@@ -8,6 +8,7 @@ its own finding.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from bot.audit.checks._aws_names import ACCESS_KEY, CREDENTIAL_REPORT_PERMISSIONS, USER
 from bot.audit.checks._credentials import (
@@ -37,7 +38,8 @@ from bot.model.snapshot import NOT_APPLICABLE
     requires=("credential_report",),
 )
 def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
-    """One finding per active key: used more than N days ago, or never used and older than
+    """One finding per active key: last used N days ago or more (CIS 1.11: "45 days or
+    greater"), or never used and older than
     the grace period (so a freshly rotated, not yet used key passes). Resource:
     ``<user ARN>#access_key_<slot>``."""
     limit = ctx.threshold("access_key_unused_days")
@@ -46,7 +48,7 @@ def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
         for slot in active_key_slots(row):
             evidence = {"user": row.user, **slot.evidence()}
             if slot.last_used is not None:
-                if days_since(slot.last_used, ctx.now) > limit:
+                if days_since(slot.last_used, ctx.now) >= limit:
                     yield ctx.finding(
                         key_resource_arn(row.arn, slot),
                         ACCESS_KEY,
@@ -132,6 +134,10 @@ def user_two_active_keys(ctx: CheckContext) -> Iterator[Finding]:
             )
 
 
+def _inside_grace(created: datetime | None, now: datetime, grace: int) -> bool:
+    return created is not None and days_since(created, now) <= grace
+
+
 @register(
     id="user.initial_access_key",
     title="Console user holds an access key never used",
@@ -146,7 +152,9 @@ def user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
     """A console user with an active key whose last-used date is N/A (never used).
 
     N/A also covers a key last used before AWS tracked key use (2015-04-22); a key created
-    before that date may have been used, so it is left to user.access_key_unused."""
+    before that date may have been used, so it is left to user.access_key_unused. A key made
+    within the grace period is a fresh rotation not used yet, not a key handed out at setup."""
+    grace = ctx.threshold("grace_days")
     for row in user_rows(ctx.snapshot):
         if not has_password(row):
             continue
@@ -156,6 +164,7 @@ def user_initial_access_key(ctx: CheckContext) -> Iterator[Finding]:
             if s.last_used is None
             and s.last_used_raw.strip().upper() == NOT_APPLICABLE
             and not key_use_untracked(row, s)
+            and not _inside_grace(key_created(row, s), ctx.now, grace)
         ]
         if never_used:
             slots = " and ".join(str(s.number) for s in never_used)

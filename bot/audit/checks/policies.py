@@ -36,6 +36,7 @@ from bot.audit.registry import CheckContext, register
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import FUTURE_SERVICE, DocumentAccess, document_access
 from bot.iam.lint_resources import covers_every_resource
+from bot.model.snapshot import AccountSnapshot
 
 REQUIRES = ("authorization_details",)
 
@@ -43,12 +44,42 @@ REQUIRES = ("authorization_details",)
 StatementMatcher = Callable[[Statement], dict[str, Any] | None]
 
 
+def boundary_only_arns(snapshot: AccountSnapshot) -> frozenset[str]:
+    """Managed policies (customer or AWS) that principals use only as a permissions boundary:
+    a boundary sets a ceiling and grants nothing (Security Hub IAM.1 and IAM.21 run with
+    excludePermissionBoundaryPolicy), so what it "allows" is no finding. A policy also
+    attached anywhere is audited as a grant."""
+    attached = {
+        policy.arn
+        for identity in (*snapshot.users, *snapshot.groups, *snapshot.roles)
+        for policy in identity.attached_policies
+    }
+    named = {
+        principal.permissions_boundary_arn
+        for principal in (*snapshot.users, *snapshot.roles)
+        if principal.permissions_boundary_arn
+    }
+    return frozenset(
+        policy.arn
+        for policy in snapshot.policies
+        if policy.arn not in attached
+        and policy.attachment_count == 0
+        and (policy.boundary_usage_count > 0 or policy.arn in named)
+    )
+
+
 def _document_findings(
     ctx: CheckContext,
     hits_of: Callable[[AuditedDocument], list[dict[str, Any]]],
     describe: Callable[[AuditedDocument, list[dict[str, Any]]], str],
 ) -> Iterator[Finding]:
+    boundaries = _shared_cache(ctx, "policy_documents.boundary_only")
+    if "arns" not in boundaries:
+        boundaries["arns"] = boundary_only_arns(ctx.snapshot)
+    skipped: frozenset[str] = boundaries["arns"]
     for document in audited_documents(ctx.snapshot, ctx.shared):
+        if document.kind != "inline" and document.resource_arn in skipped:
+            continue
         hits = hits_of(document)
         if hits:
             yield ctx.finding(

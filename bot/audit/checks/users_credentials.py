@@ -58,7 +58,7 @@ def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
         }
         if used:
             label, last = max(used.items(), key=lambda item: item[1])
-            if days_since(last, ctx.now) > limit:
+            if days_since(last, ctx.now) >= limit:
                 yield ctx.finding(
                     row.arn,
                     USER,
@@ -66,7 +66,7 @@ def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
                     f" (last: its {label} on {day(last)})",
                     {**evidence, "idle_days": days_since(last, ctx.now)},
                 )
-        elif created is not None and days_since(created, ctx.now) > limit:
+        elif created is not None and days_since(created, ctx.now) >= limit:
             if created < KEY_TRACKING_SINCE:
                 # no_information / N/A also mean "used before AWS tracked it": say only what
                 # the report shows.
@@ -116,7 +116,7 @@ def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
         }
         use = password_use(row)
         if use.last_used is not None:
-            if days_since(use.last_used, ctx.now) > limit:
+            if days_since(use.last_used, ctx.now) >= limit:
                 yield ctx.finding(
                     row.arn,
                     USER,

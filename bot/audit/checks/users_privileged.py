@@ -137,7 +137,9 @@ def user_mfa_not_enforced(ctx: CheckContext) -> Iterator[Finding]:
     requires=("authorization_details", "virtual_mfa_devices"),
 )
 def user_virtual_mfa_only(ctx: CheckContext) -> Iterator[Finding]:
-    """MFA devices come from ListMFADevices per privileged user when collected (on demand);
+    """Virtual and SMS devices are weak (checks.md: "whose only MFA is virtual/SMS").
+
+    MFA devices come from ListMFADevices per privileged user when collected (on demand);
     otherwise from the virtual device list, which cannot show hardware keys (the evidence says
     so)."""
     snapshot = ctx.snapshot
@@ -152,20 +154,21 @@ def user_virtual_mfa_only(ctx: CheckContext) -> Iterator[Finding]:
         else:
             devices = virtual_by_user.get(user.arn, [])
             source = "iam:ListVirtualMFADevices (hardware and FIDO devices are not listed there)"
-        if not devices or not all(is_virtual_serial(serial) for serial in devices):
+        if not devices or not all(is_weak_mfa_serial(serial) for serial in devices):
             continue
         if not is_privileged(ctx, perms):
             continue
         yield ctx.finding(
             user.arn,
             USER,
-            f"{user.name} is privileged and its only MFA is virtual",
+            f"{user.name} is privileged and its only MFA is virtual or SMS",
             {"devices": devices, "source": source},
         )
 
 
-def is_virtual_serial(serial: str) -> bool:
-    """Virtual devices are ARNs `arn:aws:iam::<account>:mfa/<name>`; hardware TOTP tokens have a
-    bare serial and FIDO keys a `:u2f/` ARN."""
+def is_weak_mfa_serial(serial: str) -> bool:
+    """Virtual devices are ARNs `arn:aws:iam::<account>:mfa/<name>` and the SMS devices AWS no
+    longer issues `...:sms-mfa/<name>`; hardware TOTP tokens have a bare serial and FIDO keys
+    a `:u2f/` ARN."""
     parts = serial.split(":", 5)
-    return len(parts) == 6 and parts[0] == "arn" and parts[5].startswith("mfa/")
+    return len(parts) == 6 and parts[0] == "arn" and parts[5].startswith(("mfa/", "sms-mfa/"))
