@@ -12,6 +12,7 @@ from bot.iam.catalogue import ActionCatalogue, ConditionKeyInfo
 from bot.iam.conditions import OperatorSpec, parse_date, parse_number, parse_operator
 from bot.iam.lint_model import (
     CONDITION_TYPE_MISMATCH,
+    MALFORMED,
     UNKNOWN_CONDITION_KEY,
     LintFinding,
     finding,
@@ -41,12 +42,27 @@ def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[Li
     findings: list[LintFinding] = []
     for condition in statement.conditions:
         spec = parse_operator(condition.operator)  # parse_policy already rejected unknown ones
+        if spec.base == "Null" and spec.qualifier:
+            findings.append(_null_with_qualifier(statement.index, condition, spec))
         info = catalogue.find_condition_key(condition.key)
         if info is None:
             findings.append(_unknown_key(statement.index, condition))
             continue
         findings.extend(_type_findings(statement.index, condition, spec, info))
     return findings
+
+
+def _null_with_qualifier(index: int, condition: Condition, spec: OperatorSpec) -> LintFinding:
+    """Access Analyzer's "Null with qualifier" (a SUGGESTION): Null asks whether the key is
+    present at all, so ForAllValues / ForAnyValue add nothing but doubt."""
+    return finding(
+        MALFORMED,
+        index,
+        f"{condition.operator} {condition.key}: Null tests whether the key is present, so the"
+        f" {spec.qualifier} qualifier has no effect; write Null",
+        {"operator": condition.operator, "key": condition.key, "kind": "null_with_qualifier"},
+        severity=Severity.LOW,
+    )
 
 
 def _unknown_key(index: int, condition: Condition) -> LintFinding:

@@ -1423,10 +1423,6 @@ def test_improve_ip_range(catalogue: ActionCatalogue) -> None:
 
 
 @pytest.mark.parametrize("qualifier", ["ForAllValues", "ForAnyValue"])
-@pytest.mark.xfail(
-    strict=True,
-    reason="conditions.parse_operator rejects ForAllValues:Null / ForAnyValue:Null: MALFORMED HIGH",
-)
 def test_null_with_qualifier(catalogue: ActionCatalogue, qualifier: str) -> None:
     """Null with qualifier (SUGGESTION), access-analyzer-reference-policy-checks.html."""
     check(

@@ -119,6 +119,11 @@ CASES = [
     ("Null", "aws:TokenIssueTime", "false", "2024-01-01", True),
     ("Null", "aws:TokenIssueTime", "false", ABSENT, False),
     ("Null", "aws:TagKeys", "true", [], True),  # an empty set counts as absent
+    # A set qualifier on Null: IAM stores it (Access Analyzer suggests dropping it); it is the
+    # same presence test.
+    ("ForAllValues:Null", "aws:TagKeys", "false", ["team"], True),
+    ("ForAllValues:Null", "aws:TagKeys", "false", ABSENT, False),
+    ("ForAnyValue:Null", "aws:TagKeys", "true", ABSENT, True),
     # --- set qualifiers over multi-valued keys ---
     ("ForAllValues:StringEquals", "aws:TagKeys", ["a", "b"], ["a"], True),
     ("ForAllValues:StringEquals", "aws:TagKeys", ["a", "b"], ["a", "c"], False),
