@@ -28,6 +28,7 @@ from bot.iam.lint_document import RESOURCE_TYPES, lint_document, lint_resource_t
 from bot.iam.lint_keys import lint_condition_keys
 from bot.iam.lint_mfa import lint_mfa_lockout
 from bot.iam.lint_model import (
+    INVALID_POLICY_VARIABLE,
     MALFORMED,
     NOT_ACTION_ALLOW,
     POLICY_TYPES,
@@ -61,6 +62,7 @@ from bot.iam.lint_sensitive import lint_sensitive, normalise_sensitive
 from bot.iam.lint_variables import lint_variables
 from bot.iam.matching import has_wildcard
 from bot.iam.policy import (
+    VARIABLE_IN_ACTION_REASON,
     VERSION_2008,
     VERSION_2012,
     Policy,
@@ -242,14 +244,24 @@ def _parse(document: Mapping[str, Any] | str, findings: list[LintFinding]) -> tu
         # The finding carries its statement index; "Statement 2: " in the message would say it
         # twice ("statement 2: ... Statement 2: ..."). The AWS-style reason keeps it.
         problems = [(i, r) for i, r in error.problems if not r.startswith(_DUPLICATE_SID_REASON)]
-        findings.extend(
-            finding(
-                MALFORMED, index, reason.removeprefix(f"Statement {index}: "), {"reason": reason}
-            )
-            for index, reason in problems
-        )
+        findings.extend(_parse_problem(index, reason) for index, reason in problems)
         return _salvage(document)
     return policy.statements
+
+
+def _parse_problem(index: int | None, reason: str) -> LintFinding:
+    """A reason IAM would reject the document: MALFORMED, or INVALID_POLICY_VARIABLE for a
+    variable in Action (high: IAM refuses the policy)."""
+    message = reason.removeprefix(f"Statement {index}: ")
+    if VARIABLE_IN_ACTION_REASON in reason:
+        return finding(
+            INVALID_POLICY_VARIABLE,
+            index,
+            message,
+            {"kind": "unsupported_element", "element": "Action", "reason": reason},
+            severity=Severity.HIGH,
+        )
+    return finding(MALFORMED, index, message, {"reason": reason})
 
 
 def not_a_policy_hint(document: Mapping[str, Any] | str) -> str | None:

@@ -39,6 +39,10 @@ Effect = Literal["Allow", "Deny"]
 # "*" (everyone) or principal type -> values; types not given are absent.
 Principal = Literal["*"] | Mapping[str, tuple[str, ...]]
 
+# IAM rejects a policy variable in Action / NotAction (Access Analyzer's "Variable unsupported
+# in element"); the linter reports it as INVALID_POLICY_VARIABLE.
+VARIABLE_IN_ACTION_REASON = "a policy variable cannot be used in Action or NotAction"
+
 
 class PolicyParseError(InputError):
     """A policy document IAM would reject; ``reasons`` are AWS-style, one per problem."""
@@ -200,7 +204,7 @@ def _parse_statement(
 
 def _valid_action(value: str) -> bool:
     service, _, name = value.partition(":")
-    return value == "*" or (bool(service) and bool(name) and ":" not in name)
+    return value == "*" or (bool(service) and bool(name) and ":" not in name and "${" not in value)
 
 
 # Action strings already found valid: policies repeat them (s3:GetObject in hundreds of
@@ -313,7 +317,9 @@ def _checked_statement(
 
     actions = _pair(raw, "Action", "NotAction", fail, required=True)
     for value in (actions[0] or ()) + (actions[1] or ()):
-        if value != "*" and value.count(":") == 1 and value.endswith(":"):
+        if "${" in value:
+            fail(f"Action {value!r}: {VARIABLE_IN_ACTION_REASON}")
+        elif value != "*" and value.count(":") == 1 and value.endswith(":"):
             fail(f"Action {value!r} names no action after the colon (e.g. {value}Get*)")
         elif value != "*" and (value.count(":") != 1 or not all(value.split(":"))):
             fail(f"Action {value!r} must be '*' or 'service:action'")

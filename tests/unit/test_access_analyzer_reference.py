@@ -759,9 +759,6 @@ def test_variable_unsupported_in_element(catalogue: ActionCatalogue) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="policy.py rejects the variable's colon first: MALFORMED, not the variable"
-)
 def test_variable_unsupported_in_action(catalogue: ActionCatalogue) -> None:
     """Variable unsupported in element (ERROR), access-analyzer-reference-policy-checks.html:
     a variable in Action; README maps the check to INVALID_POLICY_VARIABLE."""

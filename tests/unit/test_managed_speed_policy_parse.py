@@ -13,7 +13,19 @@ from bot.iam import policy as policy_module
 from bot.iam.policy import PolicyParseError, _checked_statement, _well_formed, parse_policy
 
 _ACTIONS = st.sampled_from(
-    ["*", "s3:GetObject", "s3:*", "iam:Pass*", "s3:", ":Get", "s3:a:b", "s3", "", "ec2:Run?"]
+    [
+        "*",
+        "s3:GetObject",
+        "s3:*",
+        "iam:Pass*",
+        "s3:",
+        ":Get",
+        "s3:a:b",
+        "s3",
+        "",
+        "ec2:Run?",
+        "s3:${aws:username}",
+    ]
 )
 _RESOURCES = st.sampled_from(["*", "arn:aws:s3:::b/*", "arn:", "bucket", "", "ARN:aws"])
 _STRINGISH = st.one_of(st.none(), st.integers(), st.booleans(), st.just([]), st.just({}))
