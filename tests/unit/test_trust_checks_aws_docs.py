@@ -344,14 +344,6 @@ def test_conditions_that_admit_everyone_leave_the_finding(condition) -> None:
     assert finding.evidence["statements"][0]["restricted_by"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/_policy_documents.py ConditionEntry.restricts (used by roles.py"
-    " _restricting) counts any value other than a bare '*' as restrictive, so 'o-*' or an ARN"
-    " with '*' in its account field passes; fix: for the account/organization keys (sensitive"
-    " keys) a value with a wildcard restricts nothing, and for ARN keys the account field must"
-    " be concrete",
-)
 @pytest.mark.parametrize(
     "condition",
     [
@@ -371,13 +363,6 @@ def test_wildcards_over_the_account_or_organization_restrict_nothing(condition) 
     assert len(_run(ANY, _trust(_allow({"AWS": "*"}, condition=condition)))) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/_policy_documents.py ConditionEntry.restricts ignores the"
-    " 'ForAllValues:' set qualifier; fix: in an Allow, a ForAllValues entry restricts only when"
-    " the same statement also requires the key (Null false) - otherwise it is true for callers"
-    " without the key",
-)
 @pytest.mark.parametrize(
     "condition",
     [
@@ -396,13 +381,6 @@ def test_for_all_values_admits_callers_without_the_key(condition) -> None:
     assert len(_run(ANY, _trust(_allow({"AWS": "*"}, condition=condition)))) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/_policy_documents.py ConditionEntry.restricts treats every"
-    " ...IfExists operator as restricting nothing; fix: IfExists weakens only keys that can be"
-    " absent from an sts:AssumeRole request (PrincipalOrgID/OrgPaths, Source*, sts:ExternalId),"
-    " not aws:PrincipalArn / aws:PrincipalAccount / aws:userid, present in every signed request",
-)
 @pytest.mark.parametrize(
     "condition",
     [
@@ -418,14 +396,6 @@ def test_if_exists_on_a_key_every_signed_request_carries_still_restricts(conditi
     assert _run(ANY, _trust(_allow({"AWS": "*"}, condition=condition))) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/roles.py read_trust builds foreign_accounts only from Principal AWS"
-    " values, so '*' narrowed by aws:PrincipalAccount / aws:PrincipalArn to another account is"
-    " neither open nor cross-account; fix: when a '*' statement is restricted only by"
-    " concrete aws:PrincipalAccount / aws:PrincipalArn values, add their accounts to"
-    " foreign_accounts (guards read from the same statement)",
-)
 @pytest.mark.parametrize(
     "condition",
     [
@@ -556,12 +526,6 @@ def test_documented_pitfalls_leave_the_cross_account_trust_unguarded(condition) 
     assert finding.evidence["statements"][0]["mfa_required"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/roles.py _denies_without_mfa accepts the 'bool' operator as well as"
-    " 'boolifexists'; fix: only BoolIfExists aws:MultiFactorAuthPresent false (or Null"
-    " aws:MultiFactorAuthAge true) denies callers without MFA",
-)
 def test_deny_without_mfa_written_with_bool_does_not_guard() -> None:
     """ "Amazon EC2: Requires MFA (GetSessionToken)": the Deny "should not be a
     {"Bool":{"aws:MultiFactorAuthPresent":false}} because that key is not present and cannot be
@@ -730,12 +694,6 @@ def test_source_conditions_that_guard_nothing_leave_the_finding(condition) -> No
     assert _flagged_services(trust) == {"config.amazonaws.com"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/roles.py _restricting (via ConditionEntry.restricts) accepts any"
-    " aws:SourceArn value other than '*', including one whose account field is '*'; fix: an"
-    " aws:SourceArn value guards only when its account field is a concrete 12-digit id",
-)
 @pytest.mark.parametrize(
     "source_arn",
     ["arn:aws:config:*:*:*", "arn:aws:sns:us-east-1:*:notifications", "arn:aws:*:*:*:*"],
@@ -753,12 +711,6 @@ def test_source_arn_with_a_wildcard_account_is_no_guard(source_arn) -> None:
     assert _flagged_services(trust) == {"config.amazonaws.com"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/roles.py _restricting counts aws:SourceArn alone as a guard even"
-    " when the ARN has no account field (S3 buckets); fix: such a value guards only together"
-    " with aws:SourceAccount (or aws:SourceOrgID) in the same statement",
-)
 def test_source_arn_without_an_account_needs_source_account_too() -> None:
     """Confused-deputy page: "If the aws:SourceArn value does not contain the account ID, such
     as an Amazon S3 bucket ARN, you must use both global condition context keys" (a deleted
@@ -786,13 +738,6 @@ def test_source_arn_without_an_account_with_source_account_passes() -> None:
     assert _run(DEPUTY, trust) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/roles.py PASS_ROLE_ONLY_SERVICES is compared by exact name, so the"
-    " China-partition principal ec2.amazonaws.com.cn is reported while ec2.amazonaws.com is"
-    " spared; fix: compare service principals with the partition DNS suffix"
-    " (.amazonaws.com.cn, ...) folded to .amazonaws.com",
-)
 def test_china_ec2_principal_is_spared_like_ec2() -> None:
     """In the aws-cn partition EC2's service principal is ec2.amazonaws.com.cn (AWS-managed
     policies pass instance roles to ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]; Amazon EKS's

@@ -58,6 +58,12 @@ class ConditionEntry:
         return self.operator.split(":")[-1].lower() in ("null", "nullifexists")
 
     @property
+    def is_for_all_values(self) -> bool:
+        """``ForAllValues:`` is also true when the request has no value for the key (IAM User
+        Guide, single-valued vs. multivalued context keys)."""
+        return self.operator.lower().startswith("forallvalues:")
+
+    @property
     def restricts(self) -> bool:
         """True when this entry narrows who matches: positive operator, concrete values.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.audit.checks._aws_names import (
@@ -36,8 +36,8 @@ from bot.model.snapshot import Role
 
 REQUIRES = ("authorization_details",)
 
-# Condition keys that narrow a "*" trust to known callers (see ConditionEntry.restricts for
-# which operators count).
+# Condition keys that narrow a "*" trust to known callers (see _narrows for which operators
+# and values count).
 _RESTRICTIVE_KEYS = frozenset(
     {
         "aws:sourceaccount",
@@ -55,6 +55,20 @@ _RESTRICTIVE_KEYS = frozenset(
 _CONFUSED_DEPUTY_KEYS = frozenset(
     {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
 )
+# IAM User Guide, "AWS global condition context keys": these are "included in the request
+# context for all signed requests", and sts:AssumeRole is always signed, so ...IfExists and
+# ForAllValues never meet them absent. The other restrictive keys can be absent (no
+# organization, no service acting for a resource, no external id passed).
+_ALWAYS_PRESENT_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "aws:userid"})
+# Same page, "Sensitive condition keys": "no valid use case for wildcards in these condition
+# keys, even with a substring of the key value".
+_SENSITIVE_KEYS = frozenset(
+    {"aws:principalaccount", "aws:principalorgid", "aws:sourceaccount", "aws:sourceorgid"}
+)
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+_ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
+# Keys whose concrete values name the caller's account (for "*" narrowed to an account).
+_CALLER_ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:principalarn"})
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
@@ -69,8 +83,110 @@ def principal_account(value: str) -> str | None:
     return None  # "*", or a unique id left behind by a deleted principal
 
 
+def _has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def _arn_admits_any_account(value: str) -> bool:
+    """An ARN pattern whose account field is a wildcard matches every account's principals or
+    resources; one without an account field (an S3 bucket) only if it has a wildcard at all.
+    (Confused-deputy page: wildcards go in "the unknown portions", e.g.
+    arn:aws:servicename:*:123456789012:*.)"""
+    parts = value.split(":", 5)
+    if len(parts) < 6:
+        return _has_wildcard(value)
+    account = parts[4]
+    return _has_wildcard(account) or (not account and _has_wildcard(value))
+
+
+def _admits_anyone(key: str, value: str) -> bool:
+    """True when this one condition value matches callers of any account or organization."""
+    if value and not value.strip("*"):
+        return True  # "*", "**"
+    if key in _SENSITIVE_KEYS:
+        return _has_wildcard(value)
+    if key in _ARN_KEYS:
+        return _arn_admits_any_account(value)
+    if key in _ORG_PATH_KEYS:
+        return _has_wildcard(value.split("/", 1)[0])  # the organization id itself
+    return False
+
+
+def _values_narrow(key: str, values: tuple[str, ...]) -> bool:
+    """Values are ORed: they narrow when none admits anyone and one is not empty."""
+    stripped = [v.strip() for v in values]
+    return any(stripped) and not any(_admits_anyone(key, v) for v in stripped)
+
+
+def _requires_presence(key: str, entries: tuple[ConditionEntry, ...]) -> bool:
+    """``Null key: false`` in the same statement: the key must be in the request."""
+    return any(
+        e.operator.lower() == "null"
+        and e.key.lower() == key
+        and e.values
+        and all(v.lower() == "false" for v in e.values)
+        for e in entries
+    )
+
+
+def _narrows(entry: ConditionEntry, entries: tuple[ConditionEntry, ...]) -> bool:
+    """Whether ``entry``, one of a statement's ``entries``, admits only named callers.
+
+    Condition operators page: ...IfExists "If the key is not present, the condition evaluates
+    to true", and ForAllValues is true without the key too; neither matters for a key every
+    signed request carries, or (ForAllValues) when the statement requires the key with Null.
+    """
+    key = entry.key.lower()
+    always = key in _ALWAYS_PRESENT_KEYS
+    if entry.is_if_exists and always:
+        entry = replace(entry, operator=entry.operator[: -len("IfExists")])
+    if not entry.restricts:
+        return False  # negated, Null, IfExists on a key that can be absent, bare "*"
+    if entry.is_for_all_values and not always and not _requires_presence(key, entries):
+        return False
+    return _values_narrow(key, entry.values)
+
+
 def _restricting(entries: tuple[ConditionEntry, ...], keys: frozenset[str]) -> list[str]:
-    return sorted({e.key for e in entries if e.key.lower() in keys and e.restricts})
+    return sorted({e.key for e in entries if e.key.lower() in keys and _narrows(e, entries)})
+
+
+def _source_guards(entries: tuple[ConditionEntry, ...]) -> list[str]:
+    """The confused-deputy guards among ``entries``. Confused-deputy page: "If the
+    aws:SourceArn value does not contain the account ID, such as an Amazon S3 bucket ARN, you
+    must use both global condition context keys" - such a source ARN guards only with
+    aws:SourceAccount (or aws:SourceOrgID) next to it."""
+    keys = _restricting(entries, _CONFUSED_DEPUTY_KEYS)
+    paired = {"aws:sourceaccount", "aws:sourceorgid"} & {k.lower() for k in keys}
+    if paired:
+        return keys
+    return [k for k in keys if k.lower() != "aws:sourcearn" or _source_arns_name_accounts(entries)]
+
+
+def _source_arns_name_accounts(entries: tuple[ConditionEntry, ...]) -> bool:
+    """Some narrowing aws:SourceArn entry whose every value names a 12-digit account."""
+    return any(
+        e.key.lower() == "aws:sourcearn"
+        and _narrows(e, entries)
+        and all(principal_account(v) for v in e.values if v.strip())
+        for e in entries
+    )
+
+
+def _condition_accounts(entries: tuple[ConditionEntry, ...]) -> set[str] | None:
+    """The accounts that narrowing aws:PrincipalAccount / aws:PrincipalArn entries admit (the
+    entries are ANDed, their values ORed); None when none names concrete accounts. Global
+    condition keys page: they describe the caller, as naming it in Principal would."""
+    admitted: set[str] | None = None
+    for entry in entries:
+        if entry.key.lower() not in _CALLER_ACCOUNT_KEYS or not _narrows(entry, entries):
+            continue
+        accounts = {principal_account(v) for v in entry.values if v.strip()}
+        if None in accounts:
+            continue  # a value naming no account: cannot tell which accounts it admits
+        named = {a for a in accounts if a is not None}
+        admitted = named if admitted is None else admitted & named
+    return admitted
 
 
 def _mfa_required(entries: tuple[ConditionEntry, ...]) -> bool:
@@ -105,8 +221,12 @@ class DenyGuards:
 
     everyone_denied: bool = False
     denied_principals: frozenset[str] = frozenset()
-    restricting_keys: frozenset[str] = frozenset()  # caller must match these keys' values
+    required: tuple[ConditionEntry, ...] = ()  # positive form of what the Denies require
     mfa_required: bool = False
+
+    @property
+    def restricting_keys(self) -> frozenset[str]:
+        return frozenset(e.key for e in self.required)
 
 
 def _assume_actions(statement: Statement) -> frozenset[str]:
@@ -126,22 +246,36 @@ def _assume_actions(statement: Statement) -> frozenset[str]:
     return frozenset()
 
 
+def _negated_base(entry: ConditionEntry) -> str:
+    return entry.operator.split(":")[-1].lower().removesuffix("ifexists")
+
+
 def _requires_value(entry: ConditionEntry) -> bool:
     """A Deny entry ``StringNotEquals key: values`` denies whoever lacks one of the values:
-    it requires the key to match (``...IfExists`` also denies when the key is absent)."""
-    operator = entry.operator.split(":")[-1].lower().removesuffix("ifexists")
-    return operator in _NEGATED_STRING_OPERATORS and any(
-        v.strip() not in ("", "*") for v in entry.values
+    it requires the key to match (``...IfExists`` also denies when the key is absent). A value
+    admitting any account (``*``, ``o-*``...) requires nothing."""
+    return _negated_base(entry) in _NEGATED_STRING_OPERATORS and _values_narrow(
+        entry.key.lower(), entry.values
     )
+
+
+def _as_required(entry: ConditionEntry) -> ConditionEntry:
+    """The positive entry a ``_requires_value`` Deny entry amounts to for an Allow
+    (``StringNotEqualsIfExists`` -> ``StringEquals``): the caller must carry a matching value."""
+    return replace(entry, operator=_negated_base(entry).replace("not", "", 1))
 
 
 def _denies_without_mfa(entry: ConditionEntry) -> bool:
-    operator = entry.operator.split(":")[-1].lower()
-    return (
-        entry.key.lower() == "aws:multifactorauthpresent"
-        and operator in ("bool", "boolifexists")
-        and any(v.lower() == "false" for v in entry.values)
-    )
+    """EC2 "Requires MFA" example: the Deny "should not be a {"Bool":
+    {"aws:MultiFactorAuthPresent":false}} because that key is not present ... when MFA is not
+    used. So instead, use the BoolIfExists check"; Null aws:MultiFactorAuthAge true (the age
+    is absent without MFA) denies the same callers."""
+    operator = entry.operator.lower()
+    values = {v.lower() for v in entry.values}
+    key = entry.key.lower()
+    if key == "aws:multifactorauthpresent":
+        return operator == "boolifexists" and "false" in values
+    return key == "aws:multifactorauthage" and operator == "null" and values == {"true"}
 
 
 def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
@@ -152,7 +286,7 @@ def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
     granted = frozenset().union(*(_assume_actions(s) for s in statements_ if s.is_allow))
     everyone = False
     denied: set[str] = set()
-    keys: set[str] = set()
+    required: list[ConditionEntry] = []
     mfa = False
     for statement in statements_:
         if statement.effect.lower() != "deny" or not granted <= _assume_actions(statement):
@@ -170,10 +304,10 @@ def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
         if not to_all:
             continue
         if all(_requires_value(e) for e in statement.conditions):
-            keys.update(e.key for e in statement.conditions)
+            required.extend(_as_required(e) for e in statement.conditions)
         elif all(_denies_without_mfa(e) for e in statement.conditions):
             mfa = True
-    return DenyGuards(everyone, frozenset(denied), frozenset(keys), mfa)
+    return DenyGuards(everyone, frozenset(denied), tuple(required), mfa)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +330,22 @@ def _is_trust_statement(statement: Statement) -> bool:
     )
 
 
+def _foreign_principals(
+    statement: Statement, aws: tuple[str, ...], entries: tuple[ConditionEntry, ...], own: str
+) -> dict[str, list[str]]:
+    """Principals of other accounts the statement trusts, and their accounts: those named in
+    Principal, and ``*`` (or NotPrincipal) narrowed by aws:PrincipalAccount / aws:PrincipalArn
+    to other accounts (PMapper's cross_account_edges reads the trust the same way)."""
+    accounts = {a for v in aws if (a := principal_account(v)) and a != own}
+    named = {v for v in aws if principal_account(v) in accounts}
+    if "*" in aws or statement.not_principals:
+        narrowed = (_condition_accounts(entries) or set()) - {own}
+        if narrowed:
+            named.add("*")
+            accounts |= narrowed
+    return {"principals": sorted(named), "accounts": sorted(accounts)}
+
+
 def read_trust(role: Role, own_account: str) -> TrustReading:
     """Allow statements read with the same policy's Denies applied: an unconditional Deny of
     everyone (or of the principal named) cancels them, and a Deny requiring a caller property
@@ -205,50 +355,42 @@ def read_trust(role: Role, own_account: str) -> TrustReading:
     guards = read_deny_guards(parsed)
     if guards.everyone_denied:
         return reading
-    deny_keys = sorted(guards.restricting_keys)
-    deny_lower = {k.lower() for k in deny_keys}
     for statement in parsed:
         if not _is_trust_statement(statement):
             continue
-        conditions = statement.conditions
+        entries = statement.conditions + guards.required
         aws = tuple(
             v
             for v in statement.principals.get("AWS", ())
             if v.strip() not in guards.denied_principals
         )
         if "*" in aws or statement.not_principals:
-            restricted = _restricting(conditions, _RESTRICTIVE_KEYS)
-            restricted += [k for k in deny_keys if k.lower() in _RESTRICTIVE_KEYS]
+            narrowed = _condition_accounts(entries)
             reading.any_principal.append(
                 {
                     **statement.evidence(),
                     "principal": "NotPrincipal" if statement.not_principals else "*",
-                    "restricted_by": sorted(set(restricted)),
+                    "restricted_by": _restricting(entries, _RESTRICTIVE_KEYS),
+                    **({"accounts": sorted(narrowed)} if narrowed is not None else {}),
                 }
             )
-        foreign = sorted(
-            {value for value in aws if (principal_account(value) or own_account) != own_account}
-        )
-        if foreign:
+        foreign = _foreign_principals(statement, aws, entries, own_account)
+        if foreign["principals"]:
             reading.foreign_accounts.append(
                 {
                     **statement.evidence(),
-                    "principals": foreign,
-                    "accounts": sorted({principal_account(v) for v in foreign}),  # type: ignore[type-var]
-                    "external_id": bool(_restricting(conditions, frozenset({"sts:externalid"})))
-                    or "sts:externalid" in deny_lower,
-                    "mfa_required": _mfa_required(conditions) or guards.mfa_required,
+                    **foreign,
+                    "external_id": bool(_restricting(entries, frozenset({"sts:externalid"}))),
+                    "mfa_required": _mfa_required(statement.conditions) or guards.mfa_required,
                 }
             )
         services = statement.principals.get("Service", ())
         if services:
-            restricted = _restricting(conditions, _CONFUSED_DEPUTY_KEYS)
-            restricted += [k for k in deny_keys if k.lower() in _CONFUSED_DEPUTY_KEYS]
             reading.services.append(
                 {
                     **statement.evidence(),
                     "services": list(services),
-                    "restricted_by": sorted(set(restricted)),
+                    "restricted_by": _source_guards(entries),
                 }
             )
     return reading
@@ -280,9 +422,12 @@ def _customer_roles(ctx: CheckContext) -> Iterator[Role]:
 )
 def role_trust_any_principal(ctx: CheckContext) -> Iterator[Finding]:
     """Principal ``*`` or ``{"AWS": "*"}`` (also inside a list), or Allow with NotPrincipal,
-    with no restrictive condition: a positive operator (not ``...IfExists``, not negated)
-    on aws:SourceAccount/SourceArn/SourceOrgID/PrincipalOrgID/PrincipalArn/PrincipalAccount,
-    aws:userid or sts:ExternalId with a value other than ``*``."""
+    with no restrictive condition: a positive operator, not negated, on
+    aws:SourceAccount/SourceArn/SourceOrgID/PrincipalOrgID/PrincipalArn/PrincipalAccount,
+    aws:userid or sts:ExternalId, no value of which admits any account (``*``, a wildcard in
+    an account or organization id, an ARN whose account field is a wildcard). ``...IfExists``
+    and ``ForAllValues`` count only on keys every signed request carries (or, ForAllValues,
+    with ``Null key: false`` beside it); see _narrows."""
     for role in _customer_roles(ctx):
         open_statements = [s for s in _trust(ctx, role).any_principal if not s["restricted_by"]]
         if open_statements:
@@ -431,6 +576,26 @@ PASS_ROLE_ONLY_SERVICES = frozenset(
         "batch.amazonaws.com",
     }
 )
+# DNS suffixes of the other partitions (botocore partitions.json): China's service principals
+# are ec2.amazonaws.com.cn and the like, the same services as ec2.amazonaws.com.
+_PARTITION_SUFFIXES = (
+    ".amazonaws.com.cn",
+    ".amazonaws.eu",
+    ".c2s.ic.gov",
+    ".sc2s.sgov.gov",
+    ".cloud.adc-e.uk",
+    ".csp.hci.ic.gov",
+)
+
+
+def _is_pass_role_only(service: str) -> bool:
+    """A service principal of PASS_ROLE_ONLY_SERVICES, in any partition's spelling."""
+    name = service.strip().lower()
+    for suffix in _PARTITION_SUFFIXES:
+        if name.endswith(suffix):
+            name = name.removesuffix(suffix) + ".amazonaws.com"
+            break
+    return name in PASS_ROLE_ONLY_SERVICES
 
 
 @register(
@@ -446,15 +611,18 @@ PASS_ROLE_ONLY_SERVICES = frozenset(
 )
 def role_trust_confused_deputy(ctx: CheckContext) -> Iterator[Finding]:
     """Service principals in a statement without aws:SourceArn / aws:SourceAccount (or the
-    organization-wide aws:SourceOrgID / SourceOrgPaths); service-linked roles excluded.
+    organization-wide aws:SourceOrgID / SourceOrgPaths); service-linked roles excluded. A
+    source ARN guards when its account field is a 12-digit id, or, with no account field (an
+    S3 bucket), next to aws:SourceAccount / aws:SourceOrgID (see _source_guards).
 
     Execution roles of compute services are not flagged: such a role reaches the service only
     through iam:PassRole, which cannot cross accounts, so another customer cannot make the
-    service use it (the false alarm Prowler users reported for EC2, Lambda and friends)."""
+    service use it (the false alarm Prowler users reported for EC2, Lambda and friends), in
+    every partition's spelling (ec2.amazonaws.com.cn in China)."""
     for role in _customer_roles(ctx):
         unguarded = [s for s in _trust(ctx, role).services if not s["restricted_by"]]
         services = sorted(
-            {svc for s in unguarded for svc in s["services"]} - PASS_ROLE_ONLY_SERVICES
+            {svc for s in unguarded for svc in s["services"] if not _is_pass_role_only(svc)}
         )
         if services:
             yield ctx.finding(
@@ -479,14 +647,15 @@ def role_trust_confused_deputy(ctx: CheckContext) -> Iterator[Finding]:
     requires=REQUIRES,
 )
 def role_cross_account_readonly(ctx: CheckContext) -> Iterator[Finding]:
-    """ReadOnlyAccess attached to a role whose trust names another account or ``*``."""
+    """ReadOnlyAccess attached to a role whose trust names another account or ``*`` (``*``
+    narrowed by aws:PrincipalAccount / aws:PrincipalArn counts as the accounts it names)."""
     readonly = aws_managed_policy_arn(ctx.snapshot, "ReadOnlyAccess")
     for role in _customer_roles(ctx):
         if not any(p.arn == readonly for p in role.attached_policies):
             continue
         trust = _trust(ctx, role)
         accounts = sorted({a for s in trust.foreign_accounts for a in s["accounts"]})
-        if trust.any_principal:
+        if any("accounts" not in s for s in trust.any_principal):
             accounts.append("*")
         if accounts:
             yield ctx.finding(
