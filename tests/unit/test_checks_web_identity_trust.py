@@ -12,6 +12,7 @@ admits it: the check must say "open" exactly when it does.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -281,6 +282,12 @@ def test_a_statement_granting_another_assume_action_lets_no_token_in() -> None:
 )
 def test_single_tenant_providers_are_not_judged_open(federated: str) -> None:
     assert findings(trust(web_identity(federated))) == []
+
+
+def test_a_trust_still_in_its_json_text_is_read_too() -> None:
+    """IAM returns trust policies URL-encoded JSON; a snapshot may hold the text."""
+    text = json.dumps(trust(web_identity()))
+    assert len(findings(text)) == 1  # type: ignore[arg-type]
 
 
 def test_other_partitions_name_the_same_provider() -> None:

@@ -1,0 +1,486 @@
+"""What a role's trust policy lets in: read once per role for the trust checks in roles.py.
+
+Conditions are read as AWS documents them (IAM User Guide: global condition keys, the confused
+deputy problem, condition operators): a condition narrows the callers only when it is a
+positive test whose values name particular accounts, organizations or resources. The same
+policy's Deny statements are read for what they require of every caller.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.audit.checks._policy_documents import (
+    ConditionEntry,
+    Statement,
+    action_pattern_matches,
+    statements,
+)
+from bot.iam.web_identity import (
+    PUBLIC_PROVIDERS,
+    allow_pins_caller,
+    deny_pins_caller,
+    provider_host,
+)
+from bot.model.snapshot import Role
+
+# Condition keys that narrow a "*" trust to known callers (see _narrows for which operators
+# and values count).
+_RESTRICTIVE_KEYS = frozenset(
+    {
+        "aws:sourceaccount",
+        "aws:sourcearn",
+        "aws:sourceorgid",
+        "aws:sourceorgpaths",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:userid",
+        "sts:externalid",
+    }
+)
+_CONFUSED_DEPUTY_KEYS = frozenset(
+    {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
+)
+# IAM User Guide, "AWS global condition context keys": these are "included in the request
+# context for all signed requests", and sts:AssumeRole is always signed, so ...IfExists and
+# ForAllValues never meet them absent. The other restrictive keys can be absent (no
+# organization, no service acting for a resource, no external id passed).
+_ALWAYS_PRESENT_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "aws:userid"})
+# Same page, "Sensitive condition keys": "no valid use case for wildcards in these condition
+# keys, even with a substring of the key value".
+_SENSITIVE_KEYS = frozenset(
+    {"aws:principalaccount", "aws:principalorgid", "aws:sourceaccount", "aws:sourceorgid"}
+)
+_ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+_ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
+# Keys whose concrete values name the caller's account (for "*" narrowed to an account).
+_CALLER_ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:principalarn"})
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def principal_account(value: str) -> str | None:
+    """The account of an AWS principal: a 12-digit id or the account field of an ARN."""
+    value = value.strip()
+    if _ACCOUNT_ID.match(value):
+        return value
+    parts = value.split(":")
+    if len(parts) >= 6 and parts[0] == "arn" and _ACCOUNT_ID.match(parts[4]):
+        return parts[4]
+    return None  # "*", or a unique id left behind by a deleted principal
+
+
+def _has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+def _arn_admits_any_account(value: str) -> bool:
+    """An ARN pattern whose account field is a wildcard matches every account's principals or
+    resources; one without an account field (an S3 bucket) only if it has a wildcard at all.
+    (Confused-deputy page: wildcards go in "the unknown portions", e.g.
+    arn:aws:servicename:*:123456789012:*.)"""
+    parts = value.split(":", 5)
+    if len(parts) < 6:
+        return _has_wildcard(value)
+    account = parts[4]
+    return _has_wildcard(account) or (not account and _has_wildcard(value))
+
+
+def _admits_anyone(key: str, value: str) -> bool:
+    """True when this one condition value matches callers of any account or organization."""
+    if value and not value.strip("*"):
+        return True  # "*", "**"
+    if key in _SENSITIVE_KEYS:
+        return _has_wildcard(value)
+    if key in _ARN_KEYS:
+        return _arn_admits_any_account(value)
+    if key in _ORG_PATH_KEYS:
+        return _has_wildcard(value.split("/", 1)[0])  # the organization id itself
+    return False
+
+
+def _values_narrow(key: str, values: tuple[str, ...]) -> bool:
+    """Values are ORed: they narrow when none admits anyone and one is not empty."""
+    stripped = [v.strip() for v in values]
+    return any(stripped) and not any(_admits_anyone(key, v) for v in stripped)
+
+
+def _requires_presence(key: str, entries: tuple[ConditionEntry, ...]) -> bool:
+    """``Null key: false`` in the same statement: the key must be in the request."""
+    return any(
+        e.operator.lower() == "null"
+        and e.key.lower() == key
+        and e.values
+        and all(v.lower() == "false" for v in e.values)
+        for e in entries
+    )
+
+
+def _narrows(entry: ConditionEntry, entries: tuple[ConditionEntry, ...]) -> bool:
+    """Whether ``entry``, one of a statement's ``entries``, admits only named callers.
+
+    Condition operators page: ...IfExists "If the key is not present, the condition evaluates
+    to true", and ForAllValues is true without the key too; neither matters for a key every
+    signed request carries, or (ForAllValues) when the statement requires the key with Null.
+    """
+    key = entry.key.lower()
+    always = key in _ALWAYS_PRESENT_KEYS
+    if entry.is_if_exists and always:
+        entry = replace(entry, operator=entry.operator[: -len("IfExists")])
+    if not entry.restricts:
+        return False  # negated, Null, IfExists on a key that can be absent, bare "*"
+    if entry.is_for_all_values and not always and not _requires_presence(key, entries):
+        return False
+    return _values_narrow(key, entry.values)
+
+
+def _restricting(entries: tuple[ConditionEntry, ...], keys: frozenset[str]) -> list[str]:
+    return sorted({e.key for e in entries if e.key.lower() in keys and _narrows(e, entries)})
+
+
+def _source_guards(entries: tuple[ConditionEntry, ...]) -> list[str]:
+    """The confused-deputy guards among ``entries``. Confused-deputy page: "If the
+    aws:SourceArn value does not contain the account ID, such as an Amazon S3 bucket ARN, you
+    must use both global condition context keys" - such a source ARN guards only with
+    aws:SourceAccount (or aws:SourceOrgID) next to it."""
+    keys = _restricting(entries, _CONFUSED_DEPUTY_KEYS)
+    paired = {"aws:sourceaccount", "aws:sourceorgid"} & {k.lower() for k in keys}
+    if paired:
+        return keys
+    return [k for k in keys if k.lower() != "aws:sourcearn" or _source_arns_name_accounts(entries)]
+
+
+def _source_arns_name_accounts(entries: tuple[ConditionEntry, ...]) -> bool:
+    """Some narrowing aws:SourceArn entry whose every value names a 12-digit account."""
+    return any(
+        e.key.lower() == "aws:sourcearn"
+        and _narrows(e, entries)
+        and all(principal_account(v) for v in e.values if v.strip())
+        for e in entries
+    )
+
+
+def _condition_accounts(entries: tuple[ConditionEntry, ...]) -> set[str] | None:
+    """The accounts that narrowing aws:PrincipalAccount / aws:PrincipalArn entries admit (the
+    entries are ANDed, their values ORed); None when none names concrete accounts. Global
+    condition keys page: they describe the caller, as naming it in Principal would."""
+    admitted: set[str] | None = None
+    for entry in entries:
+        if entry.key.lower() not in _CALLER_ACCOUNT_KEYS or not _narrows(entry, entries):
+            continue
+        accounts = {principal_account(v) for v in entry.values if v.strip()}
+        if None in accounts:
+            continue  # a value naming no account: cannot tell which accounts it admits
+        named = {a for a in accounts if a is not None}
+        admitted = named if admitted is None else admitted & named
+    return admitted
+
+
+def _mfa_required(entries: tuple[ConditionEntry, ...]) -> bool:
+    for entry in entries:
+        key = entry.key.lower()
+        if entry.is_if_exists or entry.is_negated:
+            continue  # absent for access-key callers, so IfExists lets them through
+        if (
+            key == "aws:multifactorauthpresent"
+            and entry.operator.lower() == "bool"
+            and any(v.lower() == "true" for v in entry.values)
+        ):
+            return True
+        if key == "aws:multifactorauthage" and entry.operator.lower().startswith("numeric"):
+            return True
+    return False
+
+
+# The actions that let a principal named in a trust policy become the role.
+_ASSUME_ACTIONS = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
+_NEGATED_STRING_OPERATORS = ("stringnotequals", "stringnotlike", "arnnotequals", "arnnotlike")
+
+
+@dataclass(frozen=True, slots=True)
+class DenyGuards:
+    """What the trust policy's own Deny statements require of every caller of sts:AssumeRole.
+
+    ``Deny * unless aws:PrincipalOrgID = o-1`` (a Deny with StringNotEquals) restricts an
+    ``Allow *`` as much as a positive condition on the Allow would; an unconditional Deny of
+    everyone leaves nobody able to assume the role.
+    """
+
+    everyone_denied: bool = False
+    denied_principals: frozenset[str] = frozenset()
+    required: tuple[ConditionEntry, ...] = ()  # positive form of what the Denies require
+    mfa_required: bool = False
+
+    @property
+    def restricting_keys(self) -> frozenset[str]:
+        return frozenset(e.key for e in self.required)
+
+
+def _assume_actions(statement: Statement) -> frozenset[str]:
+    """The assume actions the statement's Action (or NotAction) covers, any case or wildcard."""
+    if statement.actions:
+        return frozenset(
+            a
+            for a in _ASSUME_ACTIONS
+            if any(action_pattern_matches(p, a) for p in statement.actions)
+        )
+    if statement.uses_not_action:
+        return frozenset(
+            a
+            for a in _ASSUME_ACTIONS
+            if not any(action_pattern_matches(p, a) for p in statement.not_actions)
+        )
+    return frozenset()
+
+
+def _negated_base(entry: ConditionEntry) -> str:
+    return entry.operator.split(":")[-1].lower().removesuffix("ifexists")
+
+
+def _requires_value(entry: ConditionEntry) -> bool:
+    """A Deny entry ``StringNotEquals key: values`` denies whoever lacks one of the values:
+    it requires the key to match (``...IfExists`` also denies when the key is absent). A value
+    admitting any account (``*``, ``o-*``...) requires nothing."""
+    return _negated_base(entry) in _NEGATED_STRING_OPERATORS and _values_narrow(
+        entry.key.lower(), entry.values
+    )
+
+
+def _as_required(entry: ConditionEntry) -> ConditionEntry:
+    """The positive entry a ``_requires_value`` Deny entry amounts to for an Allow
+    (``StringNotEqualsIfExists`` -> ``StringEquals``): the caller must carry a matching value."""
+    return replace(entry, operator=_negated_base(entry).replace("not", "", 1))
+
+
+def _denies_without_mfa(entry: ConditionEntry) -> bool:
+    """EC2 "Requires MFA" example: the Deny "should not be a {"Bool":
+    {"aws:MultiFactorAuthPresent":false}} because that key is not present ... when MFA is not
+    used. So instead, use the BoolIfExists check"; Null aws:MultiFactorAuthAge true (the age
+    is absent without MFA) denies the same callers."""
+    operator = entry.operator.lower()
+    values = {v.lower() for v in entry.values}
+    key = entry.key.lower()
+    if key == "aws:multifactorauthpresent":
+        return operator == "boolifexists" and "false" in values
+    return key == "aws:multifactorauthage" and operator == "null" and values == {"true"}
+
+
+def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
+    """The Deny statements of a trust policy that cover every assume action its Allows grant,
+    read for what they take away from the Allows (IAM User Guide, policy evaluation logic: a
+    Deny trumps an Allow). A Deny whose condition mixes other tests is left out: it may not
+    apply."""
+    granted = frozenset().union(*(_assume_actions(s) for s in statements_ if s.is_allow))
+    everyone = False
+    denied: set[str] = set()
+    required: list[ConditionEntry] = []
+    mfa = False
+    for statement in statements_:
+        if statement.effect.lower() != "deny" or not granted <= _assume_actions(statement):
+            continue
+        if statement.not_principals:
+            continue  # denies all but someone: not read here
+        aws = statement.principals.get("AWS", ())
+        to_all = "*" in aws
+        if not statement.conditions:
+            if to_all:
+                everyone = True
+            else:
+                denied.update(v.strip() for v in aws)
+            continue
+        if not to_all:
+            continue
+        if all(_requires_value(e) for e in statement.conditions):
+            required.extend(_as_required(e) for e in statement.conditions)
+        elif all(_denies_without_mfa(e) for e in statement.conditions):
+            mfa = True
+    return DenyGuards(everyone, frozenset(denied), tuple(required), mfa)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustReading:
+    """What one role's trust policy lets in, statement by statement."""
+
+    any_principal: list[dict[str, Any]] = field(default_factory=list)
+    foreign_accounts: list[dict[str, Any]] = field(default_factory=list)
+    services: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _is_trust_statement(statement: Statement) -> bool:
+    """Allow statements that name a principal and let it assume the role (sts:AssumeRole or
+    its SAML / web-identity forms; ``sts:*``, ``STS:Assume*``... count; a statement granting
+    only sts:TagSession lets nobody in)."""
+    return (
+        statement.is_allow
+        and bool(statement.principals or statement.not_principals)
+        and bool(_assume_actions(statement))
+    )
+
+
+def _foreign_principals(
+    statement: Statement, aws: tuple[str, ...], entries: tuple[ConditionEntry, ...], own: str
+) -> dict[str, list[str]]:
+    """Principals of other accounts the statement trusts, and their accounts: those named in
+    Principal, and ``*`` (or NotPrincipal) narrowed by aws:PrincipalAccount / aws:PrincipalArn
+    to other accounts (PMapper's cross_account_edges reads the trust the same way)."""
+    accounts = {a for v in aws if (a := principal_account(v)) and a != own}
+    named = {v for v in aws if principal_account(v) in accounts}
+    if "*" in aws or statement.not_principals:
+        narrowed = (_condition_accounts(entries) or set()) - {own}
+        if narrowed:
+            named.add("*")
+            accounts |= narrowed
+    return {"principals": sorted(named), "accounts": sorted(accounts)}
+
+
+def read_trust(role: Role, own_account: str) -> TrustReading:
+    """Allow statements read with the same policy's Denies applied: an unconditional Deny of
+    everyone (or of the principal named) cancels them, and a Deny requiring a caller property
+    (``StringNotEquals aws:PrincipalOrgID``, ``sts:ExternalId``, MFA) guards them."""
+    reading = TrustReading()
+    parsed = statements(role.trust_policy)
+    guards = read_deny_guards(parsed)
+    if guards.everyone_denied:
+        return reading
+    for statement in parsed:
+        if not _is_trust_statement(statement):
+            continue
+        entries = statement.conditions + guards.required
+        aws = tuple(
+            v
+            for v in statement.principals.get("AWS", ())
+            if v.strip() not in guards.denied_principals
+        )
+        if "*" in aws or statement.not_principals:
+            narrowed = _condition_accounts(entries)
+            reading.any_principal.append(
+                {
+                    **statement.evidence(),
+                    "principal": "NotPrincipal" if statement.not_principals else "*",
+                    "restricted_by": _restricting(entries, _RESTRICTIVE_KEYS),
+                    **({"accounts": sorted(narrowed)} if narrowed is not None else {}),
+                }
+            )
+        foreign = _foreign_principals(statement, aws, entries, own_account)
+        if foreign["principals"]:
+            reading.foreign_accounts.append(
+                {
+                    **statement.evidence(),
+                    **foreign,
+                    "external_id": bool(_restricting(entries, frozenset({"sts:externalid"}))),
+                    "mfa_required": _mfa_required(statement.conditions) or guards.mfa_required,
+                }
+            )
+        services = statement.principals.get("Service", ())
+        if services:
+            reading.services.append(
+                {
+                    **statement.evidence(),
+                    "services": list(services),
+                    "restricted_by": _source_guards(entries),
+                }
+            )
+    return reading
+
+
+_WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
+
+
+def _web_identity_guarded(denies: list[Statement], federated: str, provider: str) -> bool:
+    """A Deny of sts:AssumeRoleWithWebIdentity, to everyone or to this provider, that refuses
+    callers outside narrow values of the provider's pinning claims."""
+    for deny in denies:
+        named = deny.principals.get("Federated", ())
+        to_this = "*" in deny.principals.get("AWS", ()) or federated in named
+        if to_this and not deny.not_principals and deny_pins_caller(provider, deny.conditions):
+            return True
+    return False
+
+
+def _names_federated(document: Any) -> bool:
+    """Whether any statement of a trust document names a Federated principal (a document
+    still in its JSON text is judged by the word: reading it is left to `statements`)."""
+    if isinstance(document, str):
+        return "Federated" in document
+    listed = document.get("Statement") if isinstance(document, dict) else None
+    for raw in listed if isinstance(listed, list) else [listed]:
+        principal = raw.get("Principal") if isinstance(raw, dict) else None
+        if isinstance(principal, dict) and "Federated" in principal:
+            return True
+    return False
+
+
+def read_open_web_identity(role: Role) -> list[dict[str, Any]]:
+    """The trust statements that let any account of a public web identity provider (GitHub
+    Actions, Google, Cognito identity pools...) become the role: no condition pins the caller
+    (bot.iam.web_identity says which claims pin it, for which provider)."""
+    if not _names_federated(role.trust_policy):
+        return []  # most trusts: skip reading them a second time
+    parsed = statements(role.trust_policy)
+    if read_deny_guards(parsed).everyone_denied:
+        return []
+    denies = [
+        s
+        for s in parsed
+        if s.effect.lower() == "deny" and _WEB_IDENTITY_ACTION in _assume_actions(s)
+    ]
+    opened: list[dict[str, Any]] = []
+    for statement in parsed:
+        if not statement.is_allow or _WEB_IDENTITY_ACTION not in _assume_actions(statement):
+            continue
+        for federated in statement.principals.get("Federated", ()):
+            provider = provider_host(federated)
+            public = PUBLIC_PROVIDERS.get(provider)
+            if public is None or allow_pins_caller(provider, statement.conditions):
+                continue
+            if _web_identity_guarded(denies, federated, provider):
+                continue
+            opened.append(
+                {
+                    **statement.evidence(),
+                    "federated": federated,
+                    "provider": public.name,
+                    "fix": public.remedy,
+                }
+            )
+    return opened
+
+
+# Services that use a role only when it is passed to them (iam:PassRole, same account).
+PASS_ROLE_ONLY_SERVICES = frozenset(
+    {
+        "ec2.amazonaws.com",
+        "lambda.amazonaws.com",
+        "edgelambda.amazonaws.com",
+        "ecs-tasks.amazonaws.com",
+        "eks.amazonaws.com",
+        "eks-fargate-pods.amazonaws.com",
+        "glue.amazonaws.com",
+        "backup.amazonaws.com",
+        "apigateway.amazonaws.com",
+        "batch.amazonaws.com",
+    }
+)
+# DNS suffixes of the other partitions (botocore partitions.json): China's service principals
+# are ec2.amazonaws.com.cn and the like, the same services as ec2.amazonaws.com.
+_PARTITION_SUFFIXES = (
+    ".amazonaws.com.cn",
+    ".amazonaws.eu",
+    ".c2s.ic.gov",
+    ".sc2s.sgov.gov",
+    ".cloud.adc-e.uk",
+    ".csp.hci.ic.gov",
+)
+
+
+def is_pass_role_only(service: str) -> bool:
+    """A service principal of PASS_ROLE_ONLY_SERVICES, in any partition's spelling."""
+    name = service.strip().lower()
+    for suffix in _PARTITION_SUFFIXES:
+        if name.endswith(suffix):
+            name = name.removesuffix(suffix) + ".amazonaws.com"
+            break
+    return name in PASS_ROLE_ONLY_SERVICES
