@@ -114,8 +114,8 @@ def parse_operator(name: str) -> OperatorSpec:
     if base == "Null" and if_exists:
         raise UnknownOperatorError(f"Invalid Condition type: {name}")
     # ForAllValues:Null / ForAnyValue:Null: IAM stores the policy (Access Analyzer only suggests
-    # dropping the qualifier), and a presence test has no per-value meaning, so it is
-    # evaluated as Null; bot.iam.lint_conditions reports the qualifier.
+    # dropping the qualifier); with the key present it is the presence test, with it absent the
+    # empty-set rule (CompiledCondition.holds); bot.iam.lint_conditions reports the qualifier.
     positive = _NEGATED.get(base, base)
     return OperatorSpec(
         name=name,
@@ -300,6 +300,10 @@ class CompiledCondition:
         request_values = context.get(self.key)
         if spec.base == "Null":
             absent = not request_values
+            if absent and spec.qualifier:
+                # The set operators' empty-set rule comes first (IAM User Guide, multivalued
+                # context keys; the policy simulator agrees, per PMapper's tests).
+                return spec.qualifier == "ForAllValues"
             return any((v.lower() == "true") == absent for v in self.values)
         if not request_values or (spec.qualifier and all(v == "" for v in request_values)):
             # With a set qualifier, values that are all empty strings are the empty data set

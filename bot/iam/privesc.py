@@ -541,13 +541,21 @@ def grants_administrator(document: Mapping[str, Any] | None) -> bool:
             continue
         if statement.get("Condition") or "Action" not in statement:
             continue
-        actions = statement["Action"]
-        resources = statement.get("Resource", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        resources = [resources] if isinstance(resources, str) else resources
-        if "*" in resources and any(str(a).lower() in ("*", "iam:*") for a in actions):
+        actions = _listed_strings(statement["Action"])
+        resources = _listed_strings(statement.get("Resource", []))
+        if "*" in resources and any(a.lower() in ("*", "iam:*") for a in actions):
             return True
     return False
+
+
+def _listed_strings(value: Any) -> list[str]:
+    """A policy element's strings; anything IAM would refuse (a number, null) grants nothing.
+    The document comes straight from the snapshot, which may hold such a file's contents."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
 
 
 def allow_patterns(perms: EffectivePermissions) -> frozenset[str]:

@@ -667,14 +667,6 @@ def test_tolerated_oddities_audit_without_a_check_error(
     assert audit_json(capsys, "--gaad", path)["errors"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/privesc.py:grants_administrator iterates a statement's Action/Resource"
-    ' without checking they are a string or a list: a managed policy with "Action": 5 (or'
-    ' null, true, or "Resource": 5) makes principal.privilege_escalation fail with TypeError'
-    " for the whole account; fix: skip statements whose Action/Resource are not str/list (the"
-    " policy is MALFORMED, which policy.lint reports)",
-)
 @pytest.mark.parametrize(
     ("field", "value"),
     [("Action", 5), ("Action", None), ("Action", True), ("Resource", 5)],

@@ -119,11 +119,13 @@ CASES = [
     ("Null", "aws:TokenIssueTime", "false", "2024-01-01", True),
     ("Null", "aws:TokenIssueTime", "false", ABSENT, False),
     ("Null", "aws:TagKeys", "true", [], True),  # an empty set counts as absent
-    # A set qualifier on Null: IAM stores it (Access Analyzer suggests dropping it); it is the
-    # same presence test.
+    # A set qualifier on Null: IAM stores it (Access Analyzer suggests dropping it); with the
+    # key present it is the presence test, with it absent the empty-set rule decides
+    # (ForAllValues true, ForAnyValue false: the policy simulator, per PMapper's tests).
     ("ForAllValues:Null", "aws:TagKeys", "false", ["team"], True),
-    ("ForAllValues:Null", "aws:TagKeys", "false", ABSENT, False),
-    ("ForAnyValue:Null", "aws:TagKeys", "true", ABSENT, True),
+    ("ForAllValues:Null", "aws:TagKeys", "true", ["team"], False),
+    ("ForAllValues:Null", "aws:TagKeys", "false", ABSENT, True),
+    ("ForAnyValue:Null", "aws:TagKeys", "true", ABSENT, False),
     # --- set qualifiers over multi-valued keys ---
     ("ForAllValues:StringEquals", "aws:TagKeys", ["a", "b"], ["a"], True),
     ("ForAllValues:StringEquals", "aws:TagKeys", ["a", "b"], ["a", "c"], False),
