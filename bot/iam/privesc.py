@@ -247,6 +247,13 @@ class TargetFinder:
             self._pass_targets[services] = found
         return found
 
+    def richer_role_trusting(self, services: tuple[str, ...], holder: EffectivePermissions) -> bool:
+        """Whether some role that a service of ``services`` can assume is more privileged than
+        the holder: a method that runs code as an existing resource's role (an SSM session on
+        an instance, new code in a Lambda function) gains only if such a role exists (PMapper's
+        edge checkers ask the same of the account's roles)."""
+        return any(self.more_privileged(arn, holder) for arn in self.pass_targets(services))
+
     def mentions_passed_to_service(self, perms: EffectivePermissions) -> bool:
         """Whether a policy of the principal has an iam:PassedToService condition (from the
         keys the index found in each document while resolving it: no second reading)."""
@@ -842,6 +849,8 @@ def methods_held(
                 break
             accesses.append(access)
         else:
+            if method.runs_as and not finder.richer_role_trusting(method.runs_as, perms):
+                continue
             direct = is_direct(method, perms) and holds_on_itself(method, perms, finder)
             if not direct and not reaches_an_administrator(method, perms, finder, accesses):
                 continue

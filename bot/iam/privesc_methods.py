@@ -8,6 +8,9 @@ path is theirs (our design table fixed the first 69; later pathfinding renumberi
 
 - ``actions``: every action the method needs (the holder must be allowed all of them);
 - ``pass_to``: for methods with iam:PassRole, the service principals the passed role must trust;
+- ``runs_as``: for methods that run code as an existing resource's role, the service principals
+  that role must trust (an SSM session runs as an instance profile, so some more privileged role
+  of the account must trust ec2.amazonaws.com for the method to gain anything);
 - ``requires``: what must already exist for it to work (shown as an assumption in findings);
 - ``benefits``: the principal kinds that gain directly (a user from a policy on its own user...);
 - ``enables`` / ``enables_other``: what it lets the holder do, and (when the holder is not a kind
@@ -52,6 +55,7 @@ _FIELDS = frozenset(
         "category",
         "actions",
         "pass_to",
+        "runs_as",
         "requires",
         "benefits",
         "enables",
@@ -68,6 +72,7 @@ class EscalationMethod:
     actions: tuple[str, ...]
     sources: str = ""  # the source ids joined with ", " (kept a string for existing readers)
     pass_to: tuple[str, ...] = ()
+    runs_as: tuple[str, ...] = ()
     requires: str = ""
     benefits: tuple[str, ...] = PRINCIPAL_KINDS
     enables: str = ""
@@ -147,6 +152,9 @@ def _parse_row(index: int, row: object, seen: set[str]) -> EscalationMethod:
     pass_to = _strings(row.get("pass_to"), "pass_to", method_id)
     if pass_to and PASS_ROLE not in actions:
         raise InputError(f"privesc method {method_id}: pass_to without {PASS_ROLE}")
+    runs_as = _strings(row.get("runs_as"), "runs_as", method_id)
+    if runs_as and category != "existing-passrole":
+        raise InputError(f"privesc method {method_id}: runs_as is for existing-passrole methods")
     benefits = _strings(row.get("benefits", list(PRINCIPAL_KINDS)), "benefits", method_id)
     if row.get("benefits") == []:
         benefits = ()
@@ -159,6 +167,7 @@ def _parse_row(index: int, row: object, seen: set[str]) -> EscalationMethod:
         actions=tuple(actions),
         sources=", ".join(source_ids),
         pass_to=pass_to,
+        runs_as=runs_as,
         requires=_text(row.get("requires"), "requires", method_id),
         benefits=benefits,
         enables=_text(row.get("enables"), "enables", method_id),

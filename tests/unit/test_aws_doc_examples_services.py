@@ -32,10 +32,12 @@ from bot.model.severity import Severity
 from tests.factories import (
     ACCOUNT_ID,
     ADMINISTRATOR_ACCESS,
+    inline,
     managed_policy,
     role,
     role_arn,
     run_check,
+    service_trust,
     snapshot,
     user,
     user_arn,
@@ -426,8 +428,10 @@ def check_findings(
     name: str = "doc-example",
     aws_managed: bool = False,
     extra_policies: tuple[str, ...] = (),
+    other_roles: tuple[Any, ...] = (),
 ) -> dict[str, list[Any]]:
-    """Every principal and policy check's findings for one principal holding ``document``."""
+    """Every principal and policy check's findings for one principal holding ``document``
+    (``other_roles``: more roles in the account, e.g. an instance role to run code as)."""
     policy = managed_policy(name, document, aws_managed=aws_managed)
     attached = [policy.arn, *extra_policies]
     extras = [
@@ -436,10 +440,14 @@ def check_findings(
         if arn == ADMINISTRATOR_ACCESS
     ]
     if as_role:
-        snap = snapshot(roles=[role("app", attached_policies=attached)], policies=[policy, *extras])
+        snap = snapshot(
+            roles=[role("app", attached_policies=attached), *other_roles],
+            policies=[policy, *extras],
+        )
     else:
         snap = snapshot(
             users=[user("alice", groups=[], attached_policies=attached)],
+            roles=list(other_roles),
             policies=[policy, *extras],
         )
     found = {c: run_check(c, snap) for c in (*PRINCIPAL_CHECKS, *POLICY_CHECKS)}
@@ -684,8 +692,28 @@ def test_ec2_region_is_still_full_ec2_for_the_audit() -> None:
     resources, so the principal checks are right to fire with the condition recorded as an
     assumption: ec2:GetPasswordData returns credentials, EC2's permissions-management actions
     (launch permissions, ...) are unrestricted, and ModifyInstanceAttribute + Stop/Start run
-    code as an existing instance's role (privilege escalation ec2-002)."""
-    found = check_findings(EC2_REGION)
+    code as an existing instance's role (privilege escalation ec2-002) when the account has
+    an instance role richer than the holder; without one, there is no role to run as."""
+    assert "principal.privilege_escalation" not in check_findings(EC2_REGION)
+    instance_role = role(
+        "web-instance",
+        trust=service_trust("ec2.amazonaws.com"),
+        inline_policies=[
+            inline(
+                "all",
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                },
+            )
+        ],
+    )
+    everything = check_findings(EC2_REGION, other_roles=(instance_role,))
+    found = {
+        check: mine
+        for check, findings in everything.items()
+        if (mine := [f for f in findings if "web-instance" not in f.resource_arn])
+    }
     assert set(found) == {
         "principal.credentials_exposure",
         "principal.resource_exposure",

@@ -678,20 +678,6 @@ def test_ssm_on_an_instance_of_an_admin_ec2_role_is_an_edge(action, method):
     assert method in _methods(snap, HOLDER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/iam/privesc.py:methods_held holds existing-passrole methods on the action alone "
-        "(held_access on a probe resource): no check that some role of the snapshot trusts "
-        "the service the method runs as and is more privileged than the holder, as "
-        "TargetFinder.pass_targets / more_privileged do for iam:PassRole. Fix: give the "
-        "existing-passrole rows of bot/iam/data/privesc_methods.json the service their role "
-        "must trust (ssm-001/002/004 and ec2-002: ec2.amazonaws.com; lambda-003/004/005/007: "
-        "lambda.amazonaws.com) and require such a richer role. Note "
-        "tests/unit/test_aws_doc_examples_services.py::test_power_user_access_checks pins the "
-        "current behaviour on an account without roles."
-    ),
-)
 @pytest.mark.parametrize(
     ("action", "other_service"),
     [

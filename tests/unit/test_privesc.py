@@ -551,7 +551,9 @@ def _minimal_account(method, actions):
     """A holder allowed exactly ``actions``, an admin role every service of the method may
     assume, and a customer-managed policy to rewrite: only the method itself can escalate."""
     kind = "role" if method.benefits == ("role",) else "user"
-    services = [s for s in method.pass_to if s != "cognito-identity.amazonaws.com"]
+    services = [
+        s for s in (*method.pass_to, *method.runs_as) if s != "cognito-identity.amazonaws.com"
+    ]
     statements = []
     if services:
         statements.append(
@@ -613,6 +615,30 @@ def test_each_method_alone_escalates_in_a_minimal_account(method):
         snap, holder = _minimal_account(method, rest)
         without = _escalations(snap).get(holder)
         assert without is None or method.id not in without.method_ids, (method.id, missing)
+
+
+RUNS_AS_METHODS = [m for m in ACTION_METHODS if m.runs_as]
+
+
+def test_every_existing_role_method_names_the_service_its_role_runs_under():
+    """The existing-passrole rows that run code as a resource's role say which service that
+    role must trust (codestar's service role and Auto Scaling-free rows included)."""
+    existing = [m.id for m in ACTION_METHODS if m.category == "existing-passrole"]
+    assert sorted(m.id for m in RUNS_AS_METHODS) == sorted(existing)
+
+
+@pytest.mark.parametrize("method", RUNS_AS_METHODS, ids=[m.id for m in RUNS_AS_METHODS])
+def test_an_existing_role_method_needs_a_richer_role_its_service_can_use(method):
+    """PMapper's edge checkers: an SSM session, new Lambda code or a rewritten stack runs as a
+    role of an existing resource, which must trust the service; with the only administrator
+    role trusting another service, holding the actions gains nothing."""
+    snap, holder = _minimal_account(method, method.actions)
+    admin = next(r for r in snap.roles if r.name == "admin")
+    other = "appflow.amazonaws.com"
+    elsewhere = replace(admin, trust_policy=service_trust(other))
+    snap = replace(snap, roles=tuple(elsewhere if r is admin else r for r in snap.roles))
+    found = _escalations(snap).get(holder)
+    assert found is None or method.id not in found.method_ids
 
 
 def test_role_changing_users_is_reported_only_when_it_can_hand_out_admin():
