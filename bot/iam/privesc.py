@@ -106,6 +106,15 @@ _ATTACH_ACTIONS = frozenset(
     {"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"}
 )
 _PUT_POLICY_ACTIONS = frozenset({"iam:putuserpolicy", "iam:putgrouppolicy", "iam:putrolepolicy"})
+# Actions that take over another IAM user's credentials: they gain only on a user richer than
+# the holder, and only when the user's state lets the call succeed (IAM API reference:
+# CreateLoginProfile fails with EntityAlreadyExists on a user with a password,
+# UpdateLoginProfile with NoSuchEntity on one without; CreateAccessKey with LimitExceeded on a
+# user holding two keys, unless the holder may delete one).
+_CREATE_ACCESS_KEY = "iam:createaccesskey"
+_TAKES_OVER_USERS = frozenset(
+    {_CREATE_ACCESS_KEY, "iam:createloginprofile", "iam:updateloginprofile"}
+)
 # Their iam:PermissionsBoundary is the boundary being set, not the target's own.
 _SETS_BOUNDARY = frozenset({"iam:putuserpermissionsboundary", "iam:putrolepermissionsboundary"})
 _ASSUMING_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:*", "*")
@@ -190,13 +199,20 @@ class TargetFinder:
         self.roles = {r.arn: r for r in snapshot.roles if not r.is_service_linked}
         self.passable_roles = tuple(self.roles)
         self._all_passable = frozenset(self.passable_roles)
+        self.users = tuple(u.arn for u in snapshot.users)
+        self._all_users = frozenset(self.users)
+        self._credential_rows = (
+            snapshot.credential_row_for() if snapshot.credential_report is not None else None
+        )
+        self._user_names = {u.arn: u.name for u in snapshot.users}
+        self._credential_targets: dict[tuple[str, bool], tuple[str, ...]] = {}
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
         # Answers per target list (and a pattern, a kind of question...): see _per_list.
         self._by_list: dict[tuple[Any, int], tuple[tuple[str, ...], Any]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._richer: dict[tuple[Any, Any], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
-        self._covered: dict[frozenset[str], frozenset[str]] = {}
+        self._covered: dict[tuple[frozenset[str], bool], frozenset[str]] = {}
         self._covered_sets: dict[frozenset[str], frozenset[str]] = {}
         by_arn = snapshot.policy_by_arn()
         admin_policies = [ADMINISTRATOR_ACCESS.format(partition=snapshot.partition)]
@@ -254,6 +270,38 @@ class TargetFinder:
         edge checkers ask the same of the account's roles)."""
         return any(self.more_privileged(arn, holder) for arn in self.pass_targets(services))
 
+    def credential_targets(self, action: str, *, key_quota: bool) -> tuple[str, ...]:
+        """Users whose credentials ``action`` could take over, administrators first: those the
+        credential report shows in a state the call succeeds on (``key_quota``: CreateAccessKey
+        without DeleteAccessKey, so not users holding two keys); users the report does not
+        list (or no report) are kept."""
+        lowered = action.lower()
+        key = (lowered, key_quota)
+        found = self._credential_targets.get(key)
+        if found is None:
+            usable = [arn for arn in self.users if self._state_allows(arn, lowered, key_quota)]
+            admin = [arn for arn in usable if self.index[arn].is_admin_equivalent]
+            admin_set = set(admin)
+            found = tuple(admin + [arn for arn in usable if arn not in admin_set])
+            self._credential_targets[key] = found
+        return found
+
+    def _state_allows(self, arn: str, action: str, key_quota: bool) -> bool:
+        row = (self._credential_rows or {}).get(self._user_names.get(arn, ""))
+        if row is None:
+            return True
+        if action == _CREATE_ACCESS_KEY:
+            keys = sum(
+                1
+                for rotated in (row.access_key_1_last_rotated, row.access_key_2_last_rotated)
+                if rotated.strip().upper() not in ("N/A", "")
+            )
+            return not key_quota or keys < 2
+        password = row.flag("password_enabled")
+        if password is None:
+            return True
+        return not password if action == "iam:createloginprofile" else password
+
     def mentions_passed_to_service(self, perms: EffectivePermissions) -> bool:
         """Whether a policy of the principal has an iam:PassedToService condition (from the
         keys the index found in each document while resolving it: no second reading)."""
@@ -301,7 +349,11 @@ class TargetFinder:
         return found
 
     def richer_passable(
-        self, asker: EffectivePermissions, holder: EffectivePermissions, targets: tuple[str, ...]
+        self,
+        asker: EffectivePermissions,
+        holder: EffectivePermissions,
+        targets: tuple[str, ...],
+        action: str = "iam:PassRole",
     ) -> Iterator[str]:
         """The targets (in their order) an Allow of ``asker`` for iam:PassRole covers and that
         are more privileged than ``holder``: :meth:`matching_roles` filtered by
@@ -310,11 +362,11 @@ class TargetFinder:
         kinds' roles are walked: 10,000 holders of PassRole on `*` facing 5,000 lesser roles
         no longer walk them all."""
         kinds, any_admin, every = self._kinds_in(targets)
-        covered = self._covered_roles(asker, "iam:PassRole")
+        covered = self._covered_roles(asker, action)
         if len(covered) * 4 < len(targets):
             kinds = None  # a narrow grant (a few roles): its roles are walked, one by one
         if kinds is None:
-            return self._walk_richer(asker, holder, targets, None if any_admin else every)
+            return self._walk_richer(asker, holder, targets, None if any_admin else every, action)
         index = self.index
         return (
             targets[position]
@@ -328,13 +380,14 @@ class TargetFinder:
         holder: EffectivePermissions,
         targets: tuple[str, ...],
         every: frozenset[str] | None,
+        action: str = "iam:PassRole",
     ) -> Iterator[str]:
         """Role by role. After _FEW_KINDS roles in a row that are not richer, and when no
         target is admin-equivalent (``every``: the union of the targets' Allow patterns), one
         look at whether any target could be richer at all: when the holder's Allows cover
         every pattern, the walk stops instead of trying each of thousands of roles."""
         misses = 0
-        for arn in self.matching_roles(asker, "iam:PassRole", targets):
+        for arn in self.matching_roles(asker, action, targets):
             if self.more_privileged(arn, holder):
                 misses = 0
                 yield arn
@@ -414,18 +467,22 @@ class TargetFinder:
         )
         # Keyed by the patterns, not the policy set: thousands of sets share a few patterns
         # (often just `*`), and a set of every role per policy set would cost hundreds of MB.
-        covered = self._covered.get(patterns)
+        # The universe: the users for the actions that take over users, else the roles.
+        of_users = lowered in _TAKES_OVER_USERS
+        universe, everything = (
+            (self.users, self._all_users) if of_users else (self.passable_roles, self._all_passable)
+        )
+        covered = self._covered.get((patterns, of_users))
         if covered is None:
-            roles = self.passable_roles
-            hits = [self._hits_of(pattern, roles) for pattern in patterns]
-            if any(len(found) == len(roles) for found in hits):
-                covered = self._all_passable  # `*` (or alike) beside narrower patterns
+            hits = [self._hits_of(pattern, universe) for pattern in patterns]
+            if any(len(found) == len(universe) for found in hits):
+                covered = everything  # `*` (or alike) beside narrower patterns
             else:
                 covered = frozenset().union(*hits)
                 # Equal sets stored once: a copy per pattern set was 566 MB of a
                 # 10,000-principal audit whose pattern sets all covered most roles.
                 covered = self._covered_sets.setdefault(covered, covered)
-            self._covered[patterns] = covered
+            self._covered[(patterns, of_users)] = covered
         found = perms.view.memo[memo_key] = (patterns, covered)
         return found
 
@@ -786,6 +843,37 @@ def pass_role_access(
     return access
 
 
+def credential_access(
+    perms: EffectivePermissions, finder: TargetFinder, action: str, *, key_quota: bool
+) -> Access | None:
+    """The action on a user more privileged than the holder whose state lets the call succeed
+    (an administrator first), or None: taking over a lesser user, or one the call fails on,
+    gains nothing (PMapper's IAM edge checker asks the same). Cached per policy set."""
+    if not perms.may_allow(action):
+        return None
+    key = ("takes_over", action.lower(), key_quota)
+    memo = perms.view.memo
+    if key in memo:
+        return memo[key]
+    access = None
+    if not perms.denied_everywhere(action):
+        targets = finder.credential_targets(action, key_quota=key_quota)
+        reachable = finder.undenied(perms.denied_outside(action), targets)
+        richer = finder.richer_passable(perms, perms, reachable, action)
+        if _resource_tag_keys(perms):
+            access = _allowed_on_tagged(perms, action, richer, undenied=True)
+        else:
+            access = perms.allowed_on_any(action, richer, undenied=True)
+    memo[key] = access
+    return access
+
+
+def _keeps_key_quota(method: EscalationMethod) -> bool:
+    """CreateAccessKey alone fails on a user with two keys; with DeleteAccessKey it does not."""
+    lowered = {a.lower() for a in method.actions}
+    return _CREATE_ACCESS_KEY in lowered and "iam:deleteaccesskey" not in lowered
+
+
 def _passing_to(perms: EffectivePermissions, service: str) -> EffectivePermissions:
     """The principal's permissions for a request whose iam:PassedToService is ``service``."""
     key = ("passed_to", service)
@@ -839,8 +927,13 @@ def methods_held(
     for method in candidates:
         accesses: list[Access] = []
         for action in method.actions:
-            if action.lower() == _PASS_ROLE:
+            lowered = action.lower()
+            if lowered == _PASS_ROLE:
                 access = pass_role_access(perms, finder, method.pass_to)
+            elif lowered in _TAKES_OVER_USERS:
+                access = credential_access(
+                    perms, finder, action, key_quota=_keeps_key_quota(method)
+                )
             else:
                 if action not in memo:
                     memo[action] = held_access(perms, finder, action)

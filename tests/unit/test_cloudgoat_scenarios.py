@@ -286,28 +286,22 @@ def test_key_rotation_manager_replaces_another_users_key():
     assert any("aws:ResourceTag/developer" in n and "satisfiable" in n for n in notes)
 
 
-TARGET_REASON = (
-    "bot/iam/privesc.py:TargetFinder.candidates offers iam:CreateAccessKey only the statement's "
-    "own Resource patterns (a probe ARN for `*` or user/*), never the account's users, and "
-    "methods_held does not ask the target user to be more privileged; the finding names "
-    "user/iam-audit-probe instead of the user the cheat sheet takes over. Fix: for the "
-    "user-credential actions (CreateAccessKey, CreateLoginProfile, UpdateLoginProfile) try the "
-    "snapshot's users, admin-equivalent first, as pass_targets does for roles, and keep only "
-    "those more privileged than the holder."
-)
+def test_create_access_key_names_the_user_taken_over():
+    """The secondary user's iam-002 is aimed at the admin user (administrators are tried
+    first), not at a made-up probe user."""
+    method = held("beanstalk_secrets", "{cgid}_secondary_user", "iam-002")
+    target = arn_of("beanstalk_secrets", "{cgid}_admin_user")
+    assert access(method, "iam:CreateAccessKey").resource == target
 
 
-@pytest.mark.xfail(strict=True, reason=TARGET_REASON)
-@pytest.mark.parametrize(
-    ("scenario", "holder", "method_id", "target"),
-    [
-        ("beanstalk_secrets", "{cgid}_secondary_user", "iam-002", "{cgid}_admin_user"),
-        ("iam_privesc_by_key_rotation", "manager_{cgid}", "iam-003", "admin_{cgid}"),
-    ],
-)
-def test_create_access_key_names_the_user_taken_over(scenario, holder, method_id, target):
-    method = held(scenario, holder, method_id)
-    assert access(method, "iam:CreateAccessKey").resource == arn_of(scenario, target)
+def test_key_rotation_manager_takes_over_a_richer_developer():
+    """cheat_sheet.md: the manager tags the admin user developer=true, then rotates its keys.
+    Without tagging, the manager's CreateAccessKey (only on users tagged developer=true)
+    already reaches the developer user, who is richer than the manager: that is the target we
+    name. (The tag-then-take-over path to the admin is the same method, one step later.)"""
+    method = held("iam_privesc_by_key_rotation", "manager_{cgid}", "iam-003")
+    target = arn_of("iam_privesc_by_key_rotation", "developer_{cgid}")
+    assert access(method, "iam:CreateAccessKey").resource == target
 
 
 def test_beanstalk_secondary_user_creates_a_key_for_the_admin():

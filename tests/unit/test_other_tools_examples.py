@@ -758,11 +758,32 @@ def _admin_target(name: str = "target", services: list[str] | None = None):
     )
 
 
-def principal_findings(document: dict[str, Any], *, passable_role: bool = True):
+_ADMIN_USER = user(
+    "administrator",
+    inline_policies=[
+        inline(
+            "all",
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            },
+        )
+    ],
+)
+
+
+def principal_findings(
+    document: dict[str, Any], *, passable_role: bool = True, admin_user: bool = True
+):
     """{check id: evidence} for user dev holding ``document`` inline, in an account that also
-    holds (unless told otherwise) an admin role every PASS_TO service may assume."""
+    holds (unless told otherwise) an admin role every PASS_TO service may assume and an
+    administrator user (whose keys or password iam-002..006 take over: the other tools judge
+    the policy alone and assume such a user exists)."""
     snap = snapshot(
-        users=[user("dev", inline_policies=[inline("p", document)])],
+        users=[
+            user("dev", inline_policies=[inline("p", document)]),
+            *([_ADMIN_USER] if admin_user else []),
+        ],
         roles=[_admin_target()] if passable_role else [],
         policies=[ADMIN] if passable_role else [],
     )
@@ -774,8 +795,10 @@ def principal_findings(document: dict[str, Any], *, passable_role: bool = True):
     return out
 
 
-def escalation_methods(document: dict[str, Any], *, passable_role: bool = True) -> list[str]:
-    found = principal_findings(document, passable_role=passable_role)
+def escalation_methods(
+    document: dict[str, Any], *, passable_role: bool = True, admin_user: bool = True
+) -> list[str]:
+    found = principal_findings(document, passable_role=passable_role, admin_user=admin_user)
     return list(found.get("principal.privilege_escalation", {}).get("method_ids", ()))
 
 
@@ -833,12 +856,14 @@ def test_cloudsplaining_data_pipeline_method_is_incomplete() -> None:
 def test_cloudsplaining_passrole_methods_need_a_role_to_pass() -> None:
     """salesforce/cloudsplaining test_privilege_escalation_methods.py judges each method from
     its actions alone. In an account with no role at all, iam:PassRole hands nothing over, so
-    ours does not report the PassRole-only methods there; methods that need no role
-    (iam:CreateAccessKey, lambda:UpdateFunctionCode) are still reported."""
+    ours does not report the PassRole-only methods there; a method that needs no role
+    (iam:CreateAccessKey) is still reported, as long as there is a richer user to take over."""
     lambda_invoke = CLOUDSPLAINING_METHODS["PassExistingRoleToNewLambdaThenInvoke"]
     assert escalation_methods(doc(grant(lambda_invoke)), passable_role=False) == []
     assert escalation_methods(doc(grant(lambda_invoke))) == ["lambda-001"]
     assert escalation_methods(doc(grant("iam:CreateAccessKey")), passable_role=False) == ["iam-002"]
+    no_user = escalation_methods(doc(grant("iam:CreateAccessKey")), admin_user=False)
+    assert no_user == []
 
 
 def test_cloudsplaining_allows_privilege_escalation_lambda_dynamo() -> None:

@@ -382,16 +382,6 @@ def test_admin_with_two_keys_needs_delete_access_key_too():
     assert "iam-003" in _methods(snap, HOLDER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/iam/privesc.py:held_access / methods_held never read the credential report, so "
-        "iam-002 is held on a user that already has the quota's two access keys, where "
-        "CreateAccessKey fails with LimitExceeded. Fix: when the only targets of iam-002 are "
-        "users whose credential-report row shows two keys (access_key_N_last_rotated not "
-        "N/A), report iam-003 (CreateAccessKey + DeleteAccessKey) only."
-    ),
-)
 def test_create_access_key_alone_cannot_reach_a_user_with_two_keys():
     """IAM and AWS STS quotas: "Access keys assigned to an IAM user: 2". PMapper's iam_edges drops
     the edge unless the holder can also delete a key; so should we."""
@@ -419,16 +409,6 @@ def test_setting_the_admins_password_is_an_edge(has_password, action, method):
     assert _methods(snap, HOLDER) == {method}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/iam/privesc.py:held_access ignores whether the target user has a console "
-        "password (credential report password_enabled): iam-004 is held on a user that has "
-        "one and iam-006 on a user that has none. Fix: when the credential report covers the "
-        "target, hold iam-004 only on users without a password and iam-006 only on users "
-        "with one (users missing from the report stay possible targets)."
-    ),
-)
 @pytest.mark.parametrize(
     ("has_password", "action"),
     [(True, "iam:CreateLoginProfile"), (False, "iam:UpdateLoginProfile")],

@@ -579,17 +579,25 @@ def _minimal_account(method, actions):
         boundary_arn = boundary.arn
         rights.append("s3:*")
     grant = [inline("method", allow(rights))] if rights else []
+    # A user to take over, for the methods that create or change another user's credentials.
+    takes_over = {"iam:createaccesskey", "iam:createloginprofile", "iam:updateloginprofile"}
+    others = (
+        [user("boss", groups=(), inline_policies=[inline("all", ADMIN_DOC)])]
+        if takes_over & {a.lower() for a in method.actions}
+        else []
+    )
     if kind == "role":
-        holder = role(
+        holder_role = role(
             "holder",
             trust=service_trust("ec2.amazonaws.com"),
             inline_policies=grant,
             permissions_boundary_arn=boundary_arn,
         )
-        snap = snapshot(users=[], roles=[holder, admin], policies=policies)
+        snap = snapshot(users=others, roles=[holder_role, admin], policies=policies)
         return snap, role_arn("holder")
     holder = user("holder", groups=(), inline_policies=grant, permissions_boundary_arn=boundary_arn)
-    return snapshot(users=[holder], roles=[admin], policies=policies), user_arn("holder")
+    snap = snapshot(users=[holder, *others], roles=[admin], policies=policies)
+    return snap, user_arn("holder")
 
 
 ACTION_METHODS = [m for m in load_methods() if not m.needs_trust_chain]
