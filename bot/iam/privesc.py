@@ -1314,11 +1314,17 @@ def _resource_tag_keys(perms: EffectivePermissions) -> tuple[str, ...]:
 _RESOURCE_TAG_MEMO = ("privesc_resource_tag_keys",)
 
 
-def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
-    """Principal ARN -> the shortest chain of roles it can assume that ends at an admin role."""
+def trust_chains(
+    index: PermissionIndex, escalating_roles: Iterable[str] = ()
+) -> dict[str, tuple[str, ...]]:
+    """Principal ARN -> the shortest chain of roles it can assume that ends at an admin role;
+    for principals that reach none, the shortest chain ending at one of ``escalating_roles``
+    (roles that hold an escalation method themselves: assuming one is escalating in two steps,
+    as PMapper's graph and CloudGoat's lambda_privesc path have it)."""
     roles = {r.arn: r for r in index.snapshot.roles if not r.is_service_linked}
     admin_roles = [arn for arn in roles if index[arn].is_admin_equivalent]
-    if not admin_roles:
+    further = [arn for arn in escalating_roles if arn in roles and arn not in admin_roles]
+    if not admin_roles and not further:
         return {}
     # Those an account-wide trust could let in, less the admin-equivalent (never a start:
     # skipped below), grouped by what a trust can see of them: each admin role with an
@@ -1328,21 +1334,31 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
     # can_assume says); for a trust naming only the account, _possible_assumers keeps those
     # whose Allow could cover the role. Those denied sts:AssumeRole on every role cannot
     # assume any, whatever a trust says: left out, not tried against every role.
-    callers = CallerGroups(
-        index,
-        (
-            arn
-            for arn in index
-            if not index[arn].principal.is_service_linked
-            and not index[arn].is_admin_equivalent
-            and not index[arn].denied_everywhere(_ASSUME_ROLE)
-        ),
-    )
+    starts = [
+        arn
+        for arn in index
+        if not index[arn].principal.is_service_linked
+        and not index[arn].is_admin_equivalent
+        and not index[arn].denied_everywhere(_ASSUME_ROLE)
+    ]
+    callers = CallerGroups(index, starts)
+    start_set = set(starts)
+    unplaced = len(starts)  # once all are on a chain, no further seed can add one
     next_hop: dict[str, str] = {}
     queue = deque(admin_roles)
     reached = set(admin_roles)
     scopes = _AssumeScopes(index)
-    while queue:
+    pending = deque(further)  # seeded once the admin roles' reach is known: those chains win
+    while queue or pending:
+        if not queue:
+            if not unplaced:
+                break
+            seed = pending.popleft()
+            if seed in reached or seed in next_hop:
+                continue  # already on a chain to an administrator
+            reached.add(seed)
+            queue.append(seed)
+            unplaced -= seed in start_set  # it escalates itself: no chain to find for it
         target = roles[queue.popleft()]
         for arn, verdict in _possible_assumers(target, callers, next_hop, index, scopes):
             if arn in reached or arn in next_hop:
@@ -1356,6 +1372,7 @@ def trust_chains(index: PermissionIndex) -> dict[str, tuple[str, ...]]:
             elif _identity_lets_in(perms, target, verdict) is None:
                 continue
             next_hop[arn] = target.arn
+            unplaced -= 1
             if arn in roles:
                 reached.add(arn)
                 queue.append(arn)
@@ -1506,33 +1523,46 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
     they have nothing left to escalate to, principal.admin_equivalent reports them)."""
     finder = target_finder(index)
     pruner = ConditionPruner(index)
-    chains = trust_chains(index)
     chain_method = next(m for m in load_methods() if m.id == TRUST_CHAIN_METHOD)
     roles = {r.arn: r for r in index.snapshot.roles}
-    found: dict[str, Escalation] = {}
+    direct: dict[str, tuple[list[HeldMethod], Any, tuple[str, ...]]] = {}
     for arn in index:
         perms = index[arn]
         if perms.principal.is_service_linked or perms.is_admin_equivalent:
             continue
         analysed, notes = pruner.analysed(perms)
-        held = list(methods_held(analysed, finder))
+        direct[arn] = (list(methods_held(analysed, finder)), analysed, notes)
+    escalating = [arn for arn, (held, _, _) in direct.items() if held and arn in roles]
+    chains = trust_chains(index, escalating)
+    found: dict[str, Escalation] = {}
+    for arn, (held, analysed, notes) in direct.items():
+        perms = index[arn]
         chain = chains.get(arn)
         first_hop = can_assume(perms, roles[chain[1]], index) if chain else None
         if chain and first_hop is not None:
-            held.append(
-                HeldMethod(
-                    chain_method,
-                    (first_hop,),
-                    chain,
-                    enables=chain_method.what_it_enables(perms.principal.kind),
-                )
+            end = chain[-1]
+            enables = (
+                chain_method.what_it_enables(perms.principal.kind)
+                if index[end].is_admin_equivalent
+                else _escalating_role_text(end, direct[end][0])
             )
+            held.append(HeldMethod(chain_method, (first_hop,), chain, enables=enables))
         if held:
             requires = tuple(
                 dict.fromkeys(_requirement(m.method) for m in held if m.method.requires)
             )
             found[arn] = Escalation(arn, tuple(held), (*analysed.assumptions(), *notes, *requires))
     return found
+
+
+def _escalating_role_text(role_arn: str, held: list[HeldMethod]) -> str:
+    """What a chain ending at a role that escalates (not an administrator) enables."""
+    name = role_arn.rsplit("/", 1)[-1]
+    methods = ", ".join(dict.fromkeys(h.method.id for h in held))
+    return (
+        f"assumes, directly or through a chain of roles, role {name}, which can escalate its"
+        f" own privileges ({methods})"
+    )
 
 
 @functools.lru_cache(maxsize=256)

@@ -256,14 +256,6 @@ def test_lambda_privesc_manager_role_passes_the_debug_role_to_lambda():
     assert flagged("lambda_privesc")[debug] == {"principal.admin_equivalent"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/privesc.py:trust_chains only follows trust chains that end at an "
-    "admin-equivalent role; cg-lambdaManager-role is no administrator but holds lambda-001, so "
-    "chris (sts:AssumeRole on `*`, named by the role's trust) is not reported. Fix: let a chain "
-    "end at any role find_escalations reports with a direct method (iterate to a fixed point) "
-    "and report sts-001 followed by that method.",
-)
 def test_lambda_privesc_chris_escalates_through_the_manager_role():
     """cheat_sheet_chris.md: chris assumes cg-lambdaManager-role, then lambda-001 with
     cg-debug-role. Works under IAM: the trust names chris and chris may call sts:AssumeRole."""
@@ -355,13 +347,6 @@ def test_ec2_management_role_rewrites_an_instances_user_data():
     assert flagged("iam_privesc_by_ec2")[admin_role] == {"principal.admin_equivalent"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/privesc.py:trust_chains only follows chains ending at an admin-equivalent "
-    "role; cg_ec2_management_role holds ec2-002 but is no administrator, so cg_dev_user (whose "
-    "sts:AssumeRole on it the trust confirms) is not reported. Fix: chains may end at a role "
-    "that holds a direct method; report sts-001 then that method.",
-)
 def test_ec2_dev_user_escalates_through_the_management_role():
     dev = arn_of("iam_privesc_by_ec2", "cg_dev_user_{cgid}")
     role = arn_of("iam_privesc_by_ec2", "cg_ec2_management_role_{cgid}")

@@ -416,6 +416,55 @@ def test_role_trusting_the_account_needs_the_callers_assume_permission():
     assert chains == {user_arn("caller"): (user_arn("caller"), role_arn("admin"))}
 
 
+def _two_step_account(*, admin_too: bool):
+    """dev may assume `deployer`, which may pass the admin role to Lambda (lambda-001) but is
+    no administrator itself; with ``admin_too``, dev may also assume the admin role."""
+    lambda_admin = role(
+        "lambda-admin",
+        trust=service_trust("lambda.amazonaws.com"),
+        inline_policies=[inline("all", ADMIN_DOC)],
+    )
+    deployer = role(
+        "deployer",
+        trust=trust_policy({"AWS": user_arn("dev")}),
+        inline_policies=[
+            inline(
+                "deploy", allow(["iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"])
+            )
+        ],
+    )
+    roles = [lambda_admin, deployer]
+    if admin_too:
+        roles.append(
+            role(
+                "admin",
+                trust=trust_policy({"AWS": user_arn("dev")}),
+                inline_policies=[inline("all", ADMIN_DOC)],
+            )
+        )
+    dev = user("dev", groups=(), inline_policies=[inline("assume", allow("sts:AssumeRole"))])
+    return snapshot(users=[dev], roles=roles)
+
+
+def test_assuming_a_role_that_escalates_is_escalating():
+    """PMapper's graph and CloudGoat's lambda_privesc: dev assumes deployer, then passes the
+    Lambda admin role to a new function. dev holds sts-001 with the chain ending at deployer,
+    and the finding says that role escalates (lambda-001)."""
+    found = _escalations(_two_step_account(admin_too=False))
+    assert "lambda-001" in found[role_arn("deployer")].method_ids
+    held = next(h for h in found[user_arn("dev")].methods if h.method.id == "sts-001")
+    assert held.chain == (user_arn("dev"), role_arn("deployer"))
+    assert "deployer" in held.enables
+    assert "lambda-001" in held.enables
+
+
+def test_a_chain_to_an_administrator_is_preferred_over_one_to_an_escalating_role():
+    found = _escalations(_two_step_account(admin_too=True))
+    held = next(h for h in found[user_arn("dev")].methods if h.method.id == "sts-001")
+    assert held.chain == (user_arn("dev"), role_arn("admin"))
+    assert "administrator" in held.enables
+
+
 def test_trust_deny_blocks_the_chain():
     trust = policy_document(
         statement(principal={"AWS": user_arn("caller")}, action="sts:AssumeRole", resource=None),
