@@ -8,12 +8,12 @@ else ./policies (the container image copies it to /app/policies, its working dir
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.model.errors import InputError
+from bot.model.safe_parse import UnsafeInput, parse_json
 
 CATALOGUE_SCHEMA = "iam-audit/policy-catalogue/1"
 DEFAULT_POLICIES_DIR = Path(__file__).resolve().parents[2] / "policies"
@@ -57,10 +57,10 @@ class PolicyCatalogue:
         template = self.get(name)
         path = self.directory / template.file
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = parse_json(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError:
             raise InputError(f"policy file {template.file} of {name!r} is missing") from None
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # UnsafeInput and JSON/UTF-8 errors are ValueErrors
             raise InputError(
                 f"policy file {template.file} of {name!r} cannot be read: {exc}"
             ) from None
@@ -70,7 +70,10 @@ class PolicyCatalogue:
 
 
 def load_catalogue(directory: str | Path | None = None) -> PolicyCatalogue:
-    """Read catalogue.json of ``directory`` (default: the shipped policies/)."""
+    """Read catalogue.json of ``directory`` (default: the shipped policies/).
+
+    Read as every JSON input is (bot.model.safe_parse, a UTF-8 BOM accepted): json.loads raised
+    RecursionError on a file nested 100,000 deep, reported without the file's name."""
     if directory:
         root = Path(directory)
     else:
@@ -78,9 +81,11 @@ def load_catalogue(directory: str | Path | None = None) -> PolicyCatalogue:
         root = next((c for c in candidates if (c / "catalogue.json").exists()), candidates[0])
     path = root / "catalogue.json"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(f"no policy catalogue at {path}") from None
+    except UnsafeInput as exc:
+        raise InputError(f"the policy catalogue {path} cannot be used: {exc}") from None
     except (OSError, ValueError) as exc:
         raise InputError(f"the policy catalogue {path} cannot be read: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("policies"), list):

@@ -165,11 +165,22 @@ def _table(data: dict[str, Any], section: str, problems: list[str]) -> dict[str,
     return value
 
 
+class ConfigFileError(ConfigError):
+    """A ConfigError whose message names the file (``problems`` stay as found): with several
+    files in play (--config, the bot's settings) "unknown section [nope]" alone says not where."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(problems)
+        self.path = path
+        self.args = (f"config file {path}: {self.args[0]}",)
+
+
 def load_audit_config(path: str | Path, *, known_checks: set[str]) -> AuditConfig:
-    """Read a TOML config file; a missing or unparsable file is an InputError."""
+    """Read a TOML config file; a missing or unparsable file is an InputError, bad content a
+    ConfigError naming the file. A UTF-8 BOM (Windows editors) is accepted, as in JSON inputs."""
     file = Path(path)
     try:
-        data = parse_toml(file.read_text(encoding="utf-8"))
+        data = parse_toml(file.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise InputError(f"config file not found: {file}") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -178,7 +189,10 @@ def load_audit_config(path: str | Path, *, known_checks: set[str]) -> AuditConfi
         raise InputError(f"config file {file} is not valid TOML: {exc}") from None
     except UnsafeInput as exc:
         raise InputError(f"config file {file} cannot be used: {exc}") from None
-    return audit_config_from_dict(data, known_checks=known_checks)
+    try:
+        return audit_config_from_dict(data, known_checks=known_checks)
+    except ConfigError as exc:
+        raise ConfigFileError(file, exc.problems) from None
 
 
 def utc_today(now: datetime) -> date:

@@ -33,9 +33,11 @@ def run_accounts(
         DEFAULT_MAX_WORKERS,
         DEFAULT_ROLE_NAME,
         AssumeRoleOptions,
+        parse_account_ids,
     )
     from bot.aws.session import make_session  # noqa: PLC0415
     from bot.organizations.pipeline import (  # noqa: PLC0415
+        ALL_ACCOUNTS,
         MultiAccountOptions,
         audit_accounts,
         default_collector,
@@ -48,6 +50,8 @@ def run_accounts(
             f"--accounts writes {', '.join(MULTI_FORMATS)}; --format {args.format} takes one"
             " account (run once per account)"
         )
+    if args.accounts.strip().lower() != ALL_ACCOUNTS:
+        parse_account_ids(args.accounts)  # an empty list or a typo: refused before any AWS call
     workers = (
         args.max_workers
         if args.max_workers is not None
@@ -79,7 +83,8 @@ def run_accounts(
     if not multi.reports and multi.failures:
         reasons = "; ".join(f"{f.account_id}: {f.message}" for f in multi.failures[:3])
         raise CollectionError(f"no account could be audited ({reasons})")
-    write_output(rendered, args.output)
+    color = args.format == "text" and use_color(args.color, output=args.output)
+    write_output(rendered, args.output, color=color)
     for failure in multi.failures:
         note(f"account {failure.account_id} was not audited: {failure.message}")
     note(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
-from bot.render.safe_output import neutralize_json, safe_for_output
+from bot.render.safe_output import neutralize, neutralize_dumped_json, safe_for_output
 
 if TYPE_CHECKING:  # imported where used: a command that needs none of them starts faster
     from bot.audit.config import AuditConfig
@@ -133,7 +133,7 @@ def utc_now() -> datetime:
 def read_text_file(path: str, *, what: str) -> str:
     """A UTF-8 file's text (``-`` = standard input); names ``what`` it was in every error."""
     if path == STDIO:
-        return sys.stdin.read()
+        return read_stdin(what=what)
     file = Path(path)
     try:
         return file.read_text(encoding="utf-8-sig")
@@ -147,6 +147,35 @@ def read_text_file(path: str, *, what: str) -> str:
         raise InputError(f"{what} {file} is not UTF-8 text") from None
     except OSError as exc:
         raise InputError(f"{what} {file} cannot be read: {exc.strerror or exc}") from None
+
+
+def read_stdin(*, what: str) -> str:
+    """Standard input read as a file is: its bytes decoded as UTF-8, a leading BOM dropped.
+
+    ``sys.stdin.read()`` decodes with the locale's error handler: a strict one (any UTF-8 locale
+    but C.UTF-8) raised UnicodeDecodeError, an "unexpected" exit 3, and a BOM was kept (a valid
+    policy linted as MALFORMED)."""
+    try:
+        return stdin_bytes(what=what).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{what} standard input is not UTF-8 text (byte {exc.start} cannot be decoded)"
+        ) from None
+
+
+def stdin_bytes(*, what: str) -> bytes:
+    """Everything on standard input, undecoded (a replaced text stdin without a buffer, as in
+    tests, is encoded back; a lone surrogate in it then fails to decode as UTF-8)."""
+    stream = sys.stdin
+    if stream is None:
+        raise InputError(f"{what} standard input is closed")
+    try:
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:
+            return stream.read().encode("utf-8", "surrogatepass")
+        return buffer.read()
+    except (OSError, ValueError) as exc:  # ValueError: "I/O operation on closed file"
+        raise InputError(f"{what} standard input cannot be read: {exc}") from None
 
 
 def read_json_file(path: str, *, what: str) -> Any:
@@ -211,16 +240,17 @@ def load_config(path: str | None) -> AuditConfig:
 # --- writing output -----------------------------------------------------------------------
 
 
-def write_output(text: str, path: str | None) -> None:
+def write_output(text: str, path: str | None, *, color: bool = False) -> None:
     """Write to ``path``, or to standard output for ``None`` / ``-``; errors become InputError.
 
-    Every output passes :func:`safe_for_output` (bidi controls and lone surrogates made visible),
+    Every output passes :func:`safe_for_output` (control characters, bidi controls and lone
+    surrogates made visible; ``color``: the text's own colour codes kept, see RenderOptions),
     and a file is written whole or not at all: a temporary file beside it, then renamed, so a
     failure never leaves an empty or half-written report behind. A symlink is followed (the
     link stays, its target is rewritten), and what is not a regular file (``/dev/null``, a FIFO,
     ``/dev/stderr``) is written to in place: renaming over it would replace the device itself.
     """
-    text = safe_for_output(text)
+    text = safe_for_output(text, color=color)
     if path in (None, STDIO):
         _write_stdout(text)
         return
@@ -236,7 +266,7 @@ def write_json_chunks(chunks: Iterable[str], path: str | None) -> None:
     if path in (None, STDIO):
         write_output("".join(chunks), path)
         return
-    _write_file(Path(path), (neutralize_json(chunk) for chunk in chunks))
+    _write_file(Path(path), (neutralize_dumped_json(chunk) for chunk in chunks))
 
 
 def _write_file(file: Path, pieces: Iterable[str]) -> None:
@@ -299,8 +329,9 @@ def _detach_stdout() -> None:
 
 
 def note(message: str) -> None:
-    """A one-line status message on stderr (stdout stays clean for the report)."""
-    print(f"iam-audit: {message}", file=sys.stderr)
+    """A one-line status message on stderr (stdout stays clean for the report); it often quotes
+    a file or a config value, so control characters are shown, never obeyed."""
+    print(neutralize(f"iam-audit: {message}"), file=sys.stderr)
 
 
 # --- where a snapshot comes from ----------------------------------------------------------

@@ -146,11 +146,31 @@ def add_account_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-workers",
-        type=int,
+        type=max_workers_arg,
         metavar="N",
         default=None,
-        help="accounts audited at once (default: IAM_AUDIT_ACCOUNT_WORKERS or 8)",
+        help=f"accounts audited at once, 1-{MAX_ACCOUNT_WORKERS} (default:"
+        " IAM_AUDIT_ACCOUNT_WORKERS or 8)",
     )
+
+
+# bot.aws.organizations.MAX_WORKERS_LIMIT, which fan_out enforces (not imported: boto3 would load
+# with the parser).
+MAX_ACCOUNT_WORKERS = 64
+
+
+def max_workers_arg(text: str) -> int:
+    """argparse ``type=`` for --max-workers: refused while parsing, naming the option, rather
+    than ignored (no --accounts) or refused by fan_out once the AWS session is built."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text[:40]!r}") from None
+    if not 1 <= value <= MAX_ACCOUNT_WORKERS:
+        raise argparse.ArgumentTypeError(
+            f"max workers must be between 1 and {MAX_ACCOUNT_WORKERS}, got {value}"
+        )
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -163,7 +183,9 @@ def run(args: argparse.Namespace) -> int:
     now = utc_now()
     for message in expired_suppressions(config, now, args.config or "the config file"):
         note(message)
-    if getattr(args, "accounts", None):
+    # `is not None`: an empty --accounts (an empty $ACCOUNTS in CI) is refused by run_accounts,
+    # never read as "no --accounts" (which audits the one account of the input or credentials).
+    if getattr(args, "accounts", None) is not None:
         from bot.clicmd._accounts import run_accounts  # noqa: PLC0415 - boto3 when used
 
         return run_accounts(args, config=config, only=only, now=now)
@@ -213,7 +235,7 @@ def _audit_and_render(
     for message in idle_suppressions(config, report, now):
         note(message)
     if isinstance(rendered, str):
-        write_output(rendered, args.output)
+        write_output(rendered, args.output, color=options.color)
     else:
         write_json_chunks(rendered, args.output)
     if args.format != "text" or args.output not in (None, "-"):

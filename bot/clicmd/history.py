@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--limit must be 0 (all) or a positive number")
     from bot.store.audit_log import RedisAuditLog  # noqa: PLC0415 - redis only for this subcommand
 
-    log = RedisAuditLog.from_url(url)
+    log = RedisAuditLog.from_url(url, option="--redis-url" if args.redis_url else "REDIS_URL")
     if args.limit:
         entries = list(reversed(log.last(args.limit)))
     else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,14 +21,15 @@ from bot.clicmd._common import (
     add_aws_options,
     add_format_option,
     add_output_option,
-    read_text_file,
-    refuse_unsafe_json,
+    note,
     severity_arg,
+    stdin_bytes,
     write_output,
 )
 from bot.iam.lint_document import RESOURCE_TYPES
 from bot.iam.lint_model import MALFORMED, POLICY_TYPES, LintFinding, finding
 from bot.model.errors import InputError
+from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.render.grammar import plural
 
 NAME = "lint"
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
     write_output(rendered, args.output)
     unreadable = [r for r in results if r.error is not None]
     for result in unreadable:
-        print(f"iam-audit: error: policy file {result.file} {result.error}", file=sys.stderr)
+        note(f"error: policy file {result.file} {result.error}")
     if unreadable:
         return EXIT_USAGE
     return exit_code(results, args.fail_on)
@@ -163,11 +163,12 @@ class _Read:
 
 
 def _read(path: str) -> _Read:
-    if path == STDIO:
-        text = read_text_file(path, what="policy file")
-        return _Read(text=refuse_unsafe_json(text, what="policy file", path=path))
+    """Standard input is read as a file is (bytes, then UTF-8); ``error`` is the reason alone:
+    run() names the file."""
     try:
-        data = Path(path).read_bytes()
+        data = stdin_bytes(what="policy file") if path == STDIO else Path(path).read_bytes()
+    except InputError as exc:  # standard input closed or unreadable
+        return _Read(error=str(exc).removeprefix("policy file standard input "))
     except FileNotFoundError:
         return _Read(error="not found")
     except IsADirectoryError:
@@ -184,9 +185,11 @@ def _read(path: str) -> _Read:
             " which is UTF-8"
         )
     try:
-        refuse_unsafe_json(text, what="policy file", path=path)
-    except InputError as exc:  # nested too deeply or a giant number: this file only
-        return _Read(error=str(exc))
+        parse_json(text)
+    except json.JSONDecodeError:
+        pass  # a MALFORMED finding, which the linter words itself
+    except UnsafeInput as exc:  # nested too deeply or a giant number: this file only
+        return _Read(error=f"cannot be used: {exc}")
     return _Read(text=text)
 
 

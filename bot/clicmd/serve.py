@@ -10,6 +10,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from bot.model.errors import ConfigError, InputError, StoreError
+from bot.render.safe_output import neutralize
 from bot.slack.log_redaction import install as install_redaction
 
 if (
@@ -98,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
         services = build_services(settings)
     except ConfigError as exc:
         print("iam-audit serve: the configuration has problems:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        for problem in exc.problems:  # they quote the file's values: shown, never obeyed
+            print(neutralize(f"  - {problem}"), file=sys.stderr)
         return 2
     try:
         services.store.ping()

@@ -14,6 +14,7 @@ from pickle import dumps as _pickle
 from typing import TYPE_CHECKING, Any
 
 from bot.clicmd._common import (
+    STDIO,
     add_aws_options,
     add_format_option,
     add_output_option,
@@ -38,6 +39,7 @@ from bot.iam.principals import parse_principal
 from bot.model.collector import gc_paused
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
+from bot.render.grammar import plural
 
 if TYPE_CHECKING:  # the second opinion and snapshots are imported where used: a bulk file
     # needs neither, and the process start-up counts in its requests per second
@@ -143,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
         return _run_lines(args)
     live_principal = False
     if args.request:
-        request, policies = request_from_dict(read_json_file(args.request, what="request file"))
+        request, policies = _request_file(args.request)
     else:
         request, policies = _friendly_request(args)
         live_principal = bool(args.principal and (args.snapshot or args.gaad))
@@ -174,6 +176,16 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _request_file(path: str) -> tuple[Request, PolicySet]:
+    """The --request file's request; what is wrong with its content names the file too."""
+    data = read_json_file(path, what="request file")
+    try:
+        return request_from_dict(data)
+    except InputError as exc:
+        name = "standard input" if path == STDIO else path
+        raise InputError(f"request file {name}: {exc}") from None
+
+
 def _run_lines(args: argparse.Namespace) -> int:
     text = read_text_file(args.requests, what="requests file")
     evaluated: list[tuple[Request, PolicySet, Decision]] = []
@@ -199,7 +211,20 @@ def _run_lines(args: argparse.Namespace) -> int:
         else:
             lines.append(_second_opinion_text(found_list, per_request=False))
     write_output("".join(lines), args.output)
+    if failed:
+        note(_failed_lines_summary(args.requests, answers, failed))
     return EXIT_BAD_INPUT if failed else EXIT_OK
+
+
+def _failed_lines_summary(path: str, answers: Sequence[Mapping[str, Any]], failed: int) -> str:
+    """The one stderr line that says some lines got an error answer: the answers themselves
+    may be in a file (-o) or scrolled past, and exit 2 alone does not say why."""
+    name = "standard input" if path == STDIO else path
+    first = next(str(a["error"]) for a in answers if "error" in a)
+    return (
+        f"requests file {name}: {failed} of {plural(len(answers), 'line')} could not be"
+        f" answered; first: {first}"
+    )
 
 
 # --- AWS's simulator as a second opinion ------------------------------------------------------

@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.approvals.suppressions import to_toml  # noqa: PLC0415
     from bot.store.suppressions import RedisSuppressions  # noqa: PLC0415 - redis only here
 
-    store = RedisSuppressions.from_url(url)
+    store = RedisSuppressions.from_url(url, option="--redis-url" if args.redis_url else "REDIS_URL")
     if args.action == "remove":
         if not args.check or not args.resource:
             raise InputError("remove needs the check id and the resource, as `list` shows them")

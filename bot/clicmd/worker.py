@@ -8,6 +8,7 @@ import os
 import sys
 
 from bot.model.errors import ConfigError
+from bot.render.safe_output import neutralize
 
 NAME = "worker"
 HELP = "process queued audits (RQ) from REDIS_URL; run as many as you like, on any machine"
@@ -44,8 +45,8 @@ def run(args: argparse.Namespace) -> int:
         settings = worker_settings(os.environ)
     except ConfigError as exc:
         print("iam-audit worker: the configuration has problems:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
+        for problem in exc.problems:  # they quote the file's values: shown, never obeyed
+            print(neutralize(f"  - {problem}"), file=sys.stderr)
         return 2
     queue = AuditQueue(settings.redis_url)
     log.info("worker listening on queue %s", queue.name)

@@ -268,7 +268,7 @@ def _digest_schedule(
 
 def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
-        return parse_toml(path.read_text(encoding="utf-8"))
+        return parse_toml(path.read_text(encoding="utf-8-sig"))  # a BOM: as load_audit_config
     except FileNotFoundError:
         problems.append(f"config file not found: {path}")
     except (OSError, UnicodeDecodeError) as exc:

@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple
 
 from bot.iam.conditions import UnknownOperatorError, parse_operator, stringify
 from bot.model.errors import InputError
+from bot.model.safe_parse import UnsafeInput, parse_json
 
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
@@ -118,7 +119,16 @@ def parse_policy(
         if not document.strip():
             raise PolicyParseError(["policy is empty: expected a JSON object"], name=name)
         try:
-            document = json.loads(document)
+            # Bytes decoded as json.loads decodes them (UTF-8/16/32, a UTF-8 BOM dropped), so
+            # that a decoding error keeps its own reason below.
+            text = (
+                document.decode(json.detect_encoding(document), "surrogatepass")
+                if isinstance(document, bytes)
+                else document
+            )
+            # The bounded parser: a string nested 100,000 deep (a --requests line's policy) is
+            # one malformed policy, not a RecursionError that ends the whole run.
+            document = parse_json(text)
         except json.JSONDecodeError as exc:
             raise PolicyParseError(
                 [f"policy is not valid JSON: {exc.msg} (line {exc.lineno})"], name=name
@@ -127,6 +137,8 @@ def parse_policy(
             raise PolicyParseError(
                 [f"policy is not UTF-8 text (byte {exc.start} cannot be decoded)"], name=name
             ) from exc
+        except UnsafeInput as exc:  # nested too deeply, a number of thousands of digits
+            raise PolicyParseError([f"policy cannot be used: {exc}"], name=name) from None
     if not isinstance(document, Mapping):
         raise PolicyParseError(
             [f"policy must be a JSON object, not {_json_type(document)}"], name=name

@@ -177,12 +177,18 @@ def find_principal(snapshot: AccountSnapshot, kind: str, name: str) -> User | Ro
 
 
 def parse_principal(text: str, snapshot: AccountSnapshot | None = None) -> tuple[str, str]:
-    """`user/NAME`, `role/NAME`, an ARN, or a bare name looked up in the snapshot."""
+    """`user/NAME`, `role/NAME`, an ARN, or a bare name looked up in the snapshot.
+
+    An ARN must be the snapshot's own principal: only its name is looked up, so an ARN of
+    another account (or path) would otherwise right-size a namesake of the account read."""
     value = text.strip()
     if value.startswith("arn:"):
-        resource = value.split(":", 5)[-1]
-        kind, _, rest = resource.partition("/")
-        return _checked(kind, rest.rsplit("/", 1)[-1])
+        parts = value.split(":", 5)
+        kind, _, rest = parts[-1].partition("/")
+        found = _checked(kind, rest.rsplit("/", 1)[-1])
+        if snapshot is not None:
+            _refuse_a_foreign_arn(value, parts, found, snapshot)
+        return found
     kind, sep, name = value.partition("/")
     if sep:
         return _checked(kind.lower(), name)
@@ -198,6 +204,24 @@ def parse_principal(text: str, snapshot: AccountSnapshot | None = None) -> tuple
     if not kinds:
         raise InputError(f"there is no IAM user or role named {value!r} in the account data")
     raise InputError(f"{value!r} is both a user and a role: say user/{value} or role/{value}")
+
+
+def _refuse_a_foreign_arn(
+    arn: str, parts: list[str], found: tuple[str, str], snapshot: AccountSnapshot
+) -> None:
+    """InputError unless ``arn`` is in the snapshot's account and, when the snapshot holds a
+    principal of that name, is that principal's ARN (same path)."""
+    account = parts[4] if len(parts) == 6 else ""
+    if snapshot.account_id and account != snapshot.account_id:
+        raise InputError(
+            f"{arn} is in account {account or '(none)'}, but the account data read is of account"
+            f" {snapshot.account_id}: use that account's credentials (--profile)"
+        )
+    kind, name = found
+    entities = snapshot.users if kind == "user" else snapshot.roles
+    same_name = next((e for e in entities if e.name == name), None)
+    if same_name is not None and same_name.arn != arn:
+        raise InputError(f"{arn} is not in the account data; its {kind} {name} is {same_name.arn}")
 
 
 def _checked(kind: str, name: str) -> tuple[str, str]:

@@ -16,11 +16,22 @@ from typing import Any, Protocol
 
 import redis
 
-from bot.model.errors import StoreError
+from bot.model.errors import InputError, StoreError
 from bot.model.snapshot import parse_aws_time
+from bot.runtime.observability import redact
 
 STREAM = "audit"
 EXPORT_BATCH = 500
+
+
+def redis_client(url: str, option: str, **options: Any) -> redis.Redis:
+    """``redis.Redis.from_url``, whose ValueError for a malformed URL (no scheme, a bad IPv6
+    host, a port out of range) is turned into an InputError naming ``option`` (exit 2, not an
+    "unexpected" exit 3); the password, if any, is masked."""
+    try:
+        return redis.Redis.from_url(url, **options)
+    except ValueError as exc:
+        raise InputError(f"{option} is not a valid Redis URL ({exc}): {redact(url)!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +101,13 @@ class RedisAuditLog:
         self._key = f"{prefix}{STREAM}"
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "iam-audit:") -> RedisAuditLog:
-        client = redis.Redis.from_url(
-            url, decode_responses=True, socket_connect_timeout=3, socket_timeout=5
+    def from_url(
+        cls, url: str, *, prefix: str = "iam-audit:", option: str = "REDIS_URL"
+    ) -> RedisAuditLog:
+        """The log at ``url``; a malformed URL is an InputError naming ``option`` (where the
+        URL came from, e.g. --redis-url), not redis's bare ValueError."""
+        client = redis_client(
+            url, option, decode_responses=True, socket_connect_timeout=3, socket_timeout=5
         )
         return cls(client, prefix=prefix)
 

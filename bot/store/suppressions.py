@@ -9,6 +9,7 @@ import redis
 
 from bot.approvals.suppressions import KEY, MemorySuppressions, StoredSuppression
 from bot.model.errors import StoreError
+from bot.store.audit_log import redis_client
 
 
 class RedisSuppressions:
@@ -19,8 +20,9 @@ class RedisSuppressions:
         self._key = key
 
     @classmethod
-    def from_url(cls, url: str, *, key: str = KEY) -> RedisSuppressions:
-        return cls(redis.Redis.from_url(url, socket_timeout=5, decode_responses=True), key=key)
+    def from_url(cls, url: str, *, key: str = KEY, option: str = "REDIS_URL") -> RedisSuppressions:
+        """The store at ``url``; a malformed URL is an InputError naming ``option``."""
+        return cls(redis_client(url, option, socket_timeout=5, decode_responses=True), key=key)
 
     def save(self, suppression: StoredSuppression) -> None:
         try:

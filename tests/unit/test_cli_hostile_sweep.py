@@ -348,25 +348,8 @@ FILE_OPTIONS: dict[str, list[str]] = {
 }
 # An empty file is a valid (empty) TOML config.
 VALID_AS_IS = {("audit --config", "empty")}
-REQUEST_NOT_NAMED = pytest.mark.xfail(
-    strict=True,
-    reason="bot/clicmd/simulate.py:run - request_from_dict's InputError ('a request must be a"
-    " JSON object', 'unknown request field(s)') is raised without the --request file's name;"
-    " fix: wrap it as f'request file {path}: {exc}', as snapshot_file does",
-)
-CATALOGUE_RECURSION = pytest.mark.xfail(
-    strict=True,
-    reason="bot/approvals/catalogue.py:load_catalogue - json.loads raises RecursionError, which"
-    " bot/cli.py:main reports as 'the input is nested too deeply to process' without the file;"
-    " fix: parse with bot.model.safe_parse.parse_json and map UnsafeInput to InputError",
-)
-KNOWN_FAILURES = {
-    ("simulate --request", "top_level_list"): REQUEST_NOT_NAMED,
-    ("simulate --request", "top_level_number"): REQUEST_NOT_NAMED,
-    ("simulate --request", "top_level_string"): REQUEST_NOT_NAMED,
-    ("simulate --request", "top_level_null"): REQUEST_NOT_NAMED,
-    ("policies --dir", "nested_100k"): CATALOGUE_RECURSION,
-}
+# (option, kind) -> a strict xfail naming the cause, for a case the tool still fails.
+KNOWN_FAILURES: dict[tuple[str, str], Any] = {}
 KINDS = [*HOSTILE_CONTENT, "directory", "missing", "unreadable"]
 
 
@@ -858,12 +841,6 @@ def test_a_bad_config_is_refused_with_what_is_wrong(
     assert not out.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/config.py:load_audit_config returns audit_config_from_dict's ConfigError"
-    " ('invalid configuration: unknown section [nope]') without the file's name; fix: catch"
-    " ConfigError there and re-raise naming the path (config file X: ...)",
-)
 def test_a_semantically_bad_config_names_its_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], gaad_file: str
 ) -> None:
@@ -872,13 +849,6 @@ def test_a_semantically_bad_config_names_its_file(
     assert_input_error(code, err, config, "unknown section")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/config.py:load_audit_config (and bot/config/settings.py:_read_toml) read"
-    " TOML with encoding 'utf-8', so a UTF-8 BOM (Windows editors) is 'Invalid statement at"
-    " line 1, column 1', while every JSON/CSV input accepts it (utf-8-sig); fix: read with"
-    " encoding='utf-8-sig'",
-)
 def test_a_config_with_a_utf8_bom_is_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], gaad_file: str
 ) -> None:
@@ -1007,12 +977,6 @@ def test_lint_reports_wrongly_typed_elements_as_findings_for_every_type(
     assert "MALFORMED" in {f["code"] for f in json.loads(out)["files"][0]["findings"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/clicmd/lint.py:_read keeps str(InputError) from refuse_unsafe_json, which"
-    " already says 'policy file X cannot be used', and run() prefixes 'policy file X' again:"
-    " the file is named twice; fix: store only the reason (exc's text after the name) in _Read",
-)
 def test_lint_names_an_unsafe_file_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path / "deep.json", "[" * 100_000)
     code, _, err = run(capsys, "lint", path)
@@ -1064,14 +1028,6 @@ def test_every_bad_bulk_line_is_answered_with_its_number_and_the_rest_still_are(
         assert answer["error"].startswith(f"line {number}: "), answer
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/policy.py:parse_policy decodes a policy given as a JSON string with"
-    " json.loads, not bot.model.safe_parse.parse_json: a bulk line whose resource_policy is a"
-    ' string "[[[[..." raises RecursionError, which aborts the whole --requests run (every'
-    " other line's answer is lost; 'the input is nested too deeply to process', no file or"
-    " line); fix: use parse_json and turn UnsafeInput into PolicyParseError",
-)
 def test_a_deeply_nested_policy_string_in_one_bulk_line_loses_no_other_answer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1088,12 +1044,6 @@ def test_a_deeply_nested_policy_string_in_one_bulk_line_loses_no_other_answer(
     assert answers[1]["error"].startswith("line 2: ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/clicmd/simulate.py:_run_lines returns exit 2 when lines failed but says nothing"
-    " on stderr; with -o FILE the user gets exit 2 and no message at all; fix: note() one line"
-    " ('requests file X: N of M lines could not be answered; first: line K: ...')",
-)
 def test_failed_bulk_lines_written_to_a_file_are_also_said_on_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1171,14 +1121,6 @@ STDIN_COMMANDS = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/clicmd/_common.py:read_text_file reads '-' with sys.stdin.read(), which raises"
-    " UnicodeDecodeError (uncaught: exit 3 'unexpected UnicodeDecodeError') whenever stdin"
-    " decodes strictly (any UTF-8 locale other than C.UTF-8, PYTHONIOENCODING=utf-8:strict);"
-    " fix: read sys.stdin.buffer and decode 'utf-8-sig', mapping UnicodeDecodeError to"
-    " InputError('... standard input is not UTF-8 text')",
-)
 @pytest.mark.parametrize("command", list(STDIN_COMMANDS))
 def test_invalid_utf8_on_a_strict_stdin_is_an_input_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
@@ -1191,12 +1133,6 @@ def test_invalid_utf8_on_a_strict_stdin_is_an_input_error(
     assert "UTF-8" in out + err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/clicmd/_common.py:read_text_file strips a UTF-8 BOM from files (utf-8-sig) but"
-    " not from standard input: `lint -` reports a valid policy as HIGH MALFORMED ('Unexpected"
-    " UTF-8 BOM') and exits 1; fix: drop a leading U+FEFF from what stdin returns",
-)
 def test_a_bom_on_stdin_is_read_like_a_bom_in_a_file(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1394,18 +1330,6 @@ def test_worker_without_redis_is_exit_2(
     assert "REDIS_URL" in err
 
 
-REDIS_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason="bot/store/audit_log.py:RedisAuditLog.from_url and"
-    " bot/store/suppressions.py:RedisSuppressions.from_url call redis.Redis.from_url, whose"
-    " ValueError for a malformed URL (no scheme, bad IPv6, port out of range) reaches"
-    " bot/cli.py:main as exit 3 'unexpected ValueError'; fix: validate --redis-url/REDIS_URL"
-    " as bot/config/settings.py:_check_url does (or catch ValueError) and raise InputError"
-    " naming the option",
-)
-
-
-@REDIS_XFAIL
 @pytest.mark.parametrize("url", ["not a url", "redis://[::1", "redis://host:99999999/0"])
 @pytest.mark.parametrize(
     "argv", [["history"], ["suppressions", "list"], ["suppressions", "export"]], ids=" ".join
@@ -1417,13 +1341,14 @@ def test_a_malformed_redis_url_is_an_input_error(
     assert_input_error(code, err, "--redis-url")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/clicmd/audit.py:run tests `if getattr(args, 'accounts', None)`, so"
-    " `--accounts ''` (an empty $ACCOUNTS in CI) silently audits the single account of the"
-    " input or credential chain instead of refusing; fix: `if args.accounts is not None` and"
-    " let run_accounts refuse the empty list ('--accounts needs all or an account id')",
-)
+def test_digest_refuses_a_malformed_redis_url_env(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "not a url")
+    code, _, err = run(capsys, "digest", "--demo")
+    assert_input_error(code, err, "REDIS_URL")
+
+
 def test_an_empty_accounts_list_is_refused(
     capsys: pytest.CaptureFixture[str], gaad_file: str
 ) -> None:
@@ -1431,13 +1356,6 @@ def test_an_empty_accounts_list_is_refused(
     assert_input_error(code, err, "--accounts")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/clicmd/audit.py:add_account_options parses --max-workers with type=int and no"
-    " range: -1 is silently ignored without --accounts, and with it refused only after the AWS"
-    " session is built, as 'max workers must be between 1 and 64' (bot/aws/organizations.py:"
-    "fan_out) without the option's name; fix: an argparse type checking 1..64",
-)
 @pytest.mark.parametrize("value", ["-1", "0", "100000"])
 def test_a_max_workers_out_of_range_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], gaad_file: str, value: str
@@ -1446,19 +1364,29 @@ def test_a_max_workers_out_of_range_is_a_usage_error(
     assert_input_error(code, err, "--max-workers")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/rightsize/proposal.py:parse_principal keeps only the ARN's last path segment:"
-    " arn:aws:iam::999999999999:role/X right-sizes role X of the account the credentials (or"
-    " --demo) point at, a different account, with exit 0; fix: compare the ARN's account"
-    " (and path) with the snapshot's and refuse a mismatch",
-)
 def test_rightsize_refuses_an_arn_of_another_account(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
         capsys, "rightsize", "arn:aws:iam::999999999999:role/lambda-processor", "--demo"
     )
     assert_input_error(code, err, "999999999999")
     assert out == ""
+
+
+def test_rightsize_refuses_an_arn_whose_path_is_not_the_principals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(
+        capsys, "rightsize", f"arn:aws:iam::{ACCOUNT}:role/elsewhere/lambda-processor", "--demo"
+    )
+    assert_input_error(code, err, "role/elsewhere/lambda-processor")
+    assert out == ""
+
+
+def test_the_max_workers_bound_is_the_one_fan_out_enforces() -> None:
+    from bot.aws.organizations import MAX_WORKERS_LIMIT
+    from bot.clicmd.audit import MAX_ACCOUNT_WORKERS
+
+    assert MAX_ACCOUNT_WORKERS == MAX_WORKERS_LIMIT
 
 
 # --- 11. terminal escape sequences ------------------------------------------------------------
@@ -1485,13 +1413,6 @@ def test_escape_sequences_in_iam_names_never_reach_the_report_raw(
     assert_no_raw_escape(out, err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/render/safe_output.py:neutralize_json escapes bidi controls and lone surrogates"
-    " only; json.dumps escapes C0 controls but writes C1 controls (U+0080-U+009F, e.g. U+009B,"
-    " the one-character CSI that xterm obeys) raw, so `cat report.json` or a SARIF viewer gets"
-    " them; fix: add [\\x7f-\\x9f] to the characters neutralize_json turns into \\u00XX",
-)
 @pytest.mark.parametrize("output_format", ["json", "sarif"])
 def test_c1_control_characters_in_iam_names_are_escaped_in_json_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], output_format: str
@@ -1532,17 +1453,6 @@ def test_escape_sequences_in_typed_values_are_not_echoed_by_argparse(
         assert_no_raw_escape(out, err)
 
 
-ESCAPE_XFAIL = (
-    "bot/render/safe_output.py:neutralize (the one filter every output and bot/cli.py:_fail"
-    " use) replaces bidi controls and lone surrogates but not C0/C1 control characters, and"
-    " bot/clicmd/_common.py:note prints raw; the report renderers strip them"
-    " (bot/render/common.py:without_control_chars) but {where} does not go through them;"
-    " fix: make neutralize replace [\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f] (as"
-    " without_control_chars does) and pass note() text through it"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=ESCAPE_XFAIL.format(where="the suppression notes"))
 def test_escape_sequences_from_a_config_file_do_not_reach_stderr(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], gaad_file: str
 ) -> None:
@@ -1560,7 +1470,6 @@ def test_escape_sequences_from_a_config_file_do_not_reach_stderr(
     assert_no_raw_escape(out, err)
 
 
-@pytest.mark.xfail(strict=True, reason=ESCAPE_XFAIL.format(where="simulate's text answer"))
 def test_escape_sequences_from_a_request_file_do_not_reach_the_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1575,7 +1484,6 @@ def test_escape_sequences_from_a_request_file_do_not_reach_the_terminal(
     assert_no_raw_escape(out, err)
 
 
-@pytest.mark.xfail(strict=True, reason=ESCAPE_XFAIL.format(where="simulate --requests' text"))
 def test_escape_sequences_in_a_bulk_line_error_do_not_reach_the_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1586,7 +1494,6 @@ def test_escape_sequences_in_a_bulk_line_error_do_not_reach_the_terminal(
     assert_no_raw_escape(out, err)
 
 
-@pytest.mark.xfail(strict=True, reason=ESCAPE_XFAIL.format(where="`policies` text"))
 def test_escape_sequences_in_a_policy_catalogue_do_not_reach_the_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1598,7 +1505,26 @@ def test_escape_sequences_in_a_policy_catalogue_do_not_reach_the_terminal(
     assert_no_raw_escape(out, err)
 
 
-@pytest.mark.xfail(strict=True, reason=ESCAPE_XFAIL.format(where="lint's file names"))
+def test_a_policy_catalogue_with_a_utf8_bom_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry = {"name": "n", "file": "f.json", "description": "d", "purpose": "p"}
+    write(tmp_path / "catalogue.json", b"\xef\xbb\xbf" + json.dumps({"policies": [entry]}).encode())
+    code, out, err = run(capsys, "policies", "--dir", str(tmp_path), "-f", "json")
+    assert code == 0, err
+    assert [p["name"] for p in json.loads(out)["policies"]] == ["n"]
+
+
+def test_coloured_text_keeps_its_colour_codes_but_no_other_escape() -> None:
+    from bot.render.safe_output import safe_for_output
+
+    coloured = f"\x1b[1;31m[high]\x1b[0m x{CLEAR_SCREEN}\x1b]0;t\x07\x9b2J"
+    shown = safe_for_output(coloured, color=True)
+    assert shown.startswith("\x1b[1;31m[high]\x1b[0m x<U+001B>[2J")
+    assert_no_raw_escape(shown.replace("\x1b[1;31m", "").replace("\x1b[0m", ""))
+    assert_no_raw_escape(safe_for_output(coloured))
+
+
 def test_escape_sequences_in_a_linted_file_name_do_not_reach_the_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1610,7 +1536,6 @@ def test_escape_sequences_in_a_linted_file_name_do_not_reach_the_terminal(
     assert_no_raw_escape(out, err)
 
 
-@pytest.mark.xfail(strict=True, reason=ESCAPE_XFAIL.format(where="the error line"))
 @pytest.mark.parametrize(
     "argv",
     [
@@ -1697,13 +1622,6 @@ def test_console_script_lints_invalid_bytes_on_stdin_as_malformed() -> None:
     assert b"MALFORMED" in result.stdout or b"UTF-8" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/clicmd/_common.py:read_text_file: with a strict stdin (PYTHONIOENCODING="
-    "utf-8:strict here; any real UTF-8 locale does the same) invalid bytes on standard input"
-    " end in exit 3 'unexpected UnicodeDecodeError'; fix: see"
-    " test_invalid_utf8_on_a_strict_stdin_is_an_input_error",
-)
 def test_console_script_with_a_strict_stdin_refuses_invalid_bytes_with_exit_2() -> None:
     result = console(
         "audit", "--gaad", "-", stdin=b"\xff\xfe{}", env={"PYTHONIOENCODING": "utf-8:strict"}

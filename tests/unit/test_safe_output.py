@@ -69,3 +69,14 @@ def test_slack_text_shows_bidi_controls_escaped_for_mrkdwn() -> None:
     assert escape("adm\u202enim<x>") == "adm&lt;U+202E&gt;nim&lt;x&gt;"
     assert code("bob\ud800") == "`bob&lt;U+D800&gt;`"
     json.dumps(escape("\ud800")).encode("utf-8")  # a Slack payload can always be sent
+
+
+def test_dumped_json_needs_only_del_looked_for() -> None:
+    """json.dumps escapes C0 (and, ASCII-only, every non-ASCII character) itself; a chunk it
+    did not write (DEL, C1 or ESC raw) is still escaped like neutralize_json does."""
+    from bot.render.safe_output import neutralize_dumped_json
+
+    dumped = json.dumps({"name": "x\x1b[2J\x7f\x9b"})
+    assert neutralize_dumped_json(dumped) == dumped
+    assert neutralize_dumped_json('{"a": "\x7f"}') == '{"a": "\\u007f"}'
+    assert neutralize_dumped_json('{"a": "\x9b\x1b"}') == '{"a": "\\u009b\\u001b"}'
