@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def ours(text: str) -> Message:
     """A notice whose text we composed from fixed words and Slack ids (mentions must work)."""
-    return message(text, [section(text)])
+    return message(text, [section(text)], fallback_is_mrkdwn=True)
 
 
 # --- group membership for the approver / requester rules ----------------------------------------

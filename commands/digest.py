@@ -16,7 +16,7 @@ from bot.mfa_campaign.plan import EnforcementProposal
 from bot.mfa_campaign.runner import Proposer
 from bot.model.errors import IamAuditError, InputError
 from bot.render.grammar import plural
-from bot.slack.blocks import escape, notice_message
+from bot.slack.blocks import Message, escape, message, notice_message, section
 from commands.approval_requests import membership, post_request
 from commands.request import CommandRequest
 
@@ -87,6 +87,12 @@ def handle(request: CommandRequest) -> None:
         raise InputError(f"unknown digest action {action!r}; usage: /iam-audit {USAGE}")
 
 
+def _composed(text: str) -> Message:
+    """A reply already in mrkdwn: fixed words, escaped values and channel ids that passed
+    parse_channel, whose mentions must work (notice_message would escape them away)."""
+    return message(text, [section(text)], fallback_is_mrkdwn=True)
+
+
 def _describe(schedule: DigestSchedule, request: CommandRequest) -> str:
     upcoming = schedule.next_run(request.now())
     when = f"{upcoming:%a %Y-%m-%d %H:%M} UTC" if upcoming else "never"
@@ -99,16 +105,16 @@ def _describe(schedule: DigestSchedule, request: CommandRequest) -> str:
 
 def _show(request: CommandRequest) -> None:
     schedule = _service(request).current_schedule()
-    request.reply(notice_message(_describe(schedule, request)))
+    request.reply(_composed(_describe(schedule, request)))
 
 
 def _now(request: CommandRequest, channel: str) -> None:
     service = _service(request)
-    request.reply(notice_message(f"Building the digest for <#{channel}>…"))
+    request.reply(_composed(f"Building the digest for <#{channel}>…"))
 
     def done(outcome, error: str) -> None:
         text = outcome.sentence() if outcome is not None else f"The digest failed: {error}"
-        request.reply(notice_message(escape(text)))
+        request.reply(notice_message(text))
 
     service.run_now(channel, done)
 
@@ -149,7 +155,7 @@ def _schedule(request: CommandRequest, cron: str, channel: str) -> None:
         updated_at=request.now(),
     )
     service.set_schedule(updated)
-    request.reply(notice_message("Saved. " + _describe(updated, request)))
+    request.reply(_composed("Saved. " + _describe(updated, request)))
 
 
 # --- the MFA campaign -------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def handle(request: CommandRequest) -> None:
             f"Right-sizing request `{posted.id}` posted in <#{posted.channel}> with its proof;"
             f" an approver has until {posted.expires_at.isoformat(timespec='minutes')} to decide."
         )
-        return message(notice, [section(notice)])
+        return message(notice, [section(notice)], fallback_is_mrkdwn=True)
 
     key = hashlib.sha256(f"{options}|{request.user_id}".encode()).hexdigest()[:12]
     run_in_pool(

@@ -20,10 +20,17 @@ EXAMPLES = (
 
 
 def parse(args: list[str]) -> tuple[str, str, str, dict[str, str | list[str]]]:
-    positional = [a for a in args if "=" not in a or a.startswith("arn:")]
-    pairs = [a for a in args if a not in positional]
-    if len(positional) < 2 or len(positional) > 3:
+    """Principal and action always come first (IAM names may hold '=', as in a role named
+    a=b); then an optional resource (an ARN or an argument without '='), then key=value."""
+    if len(args) < 2:
         raise InputError(f"usage: /iam-audit {USAGE}")
+    rest = args[2:]
+    positional = args[:2]
+    if rest and ("=" not in rest[0] or rest[0].startswith("arn:")):
+        positional.append(rest.pop(0))
+    if any("=" not in a or a.startswith("arn:") for a in rest):
+        raise InputError(f"usage: /iam-audit {USAGE}")
+    pairs = rest
     principal, action = positional[0], positional[1]
     if ":" not in action or action.startswith("arn:"):
         raise InputError(f"{action!r} is not an action like s3:GetObject")

@@ -224,7 +224,7 @@ def findings_page(
         budget.add(actions(nav, block_id="paging"))
     statuses = ", ".join(s.lower() for s in view.statuses)
     fallback = f"IAM Access Analyzer: {plural(shown.total, 'finding')} ({view.kind}, {statuses})"
-    return message(escape(fallback), budget.blocks)
+    return message(fallback, budget.blocks)
 
 
 def finding_buttons(row: FindingRow, *, cache_id: str, index: int) -> list[Block]:

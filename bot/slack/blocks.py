@@ -266,9 +266,14 @@ class Budget:
         return True
 
 
-def message(fallback: str, blocks: list[Block]) -> Message:
-    """A message with the top-level text fallback notifications and screen readers use."""
-    return {"text": clip(fallback, FALLBACK_TEXT) or " ", "blocks": blocks}
+def message(fallback: str, blocks: list[Block], *, fallback_is_mrkdwn: bool = False) -> Message:
+    """A message with the top-level text fallback notifications and screen readers use.
+
+    Slack reads that text as mrkdwn too (a `<!channel>` in it pings the channel), so it is
+    escaped here: callers pass plain text, names and ARNs as they are. ``fallback_is_mrkdwn``:
+    text composed from fixed words and Slack ids whose mentions must work (`<#C123>`)."""
+    text = fallback if fallback_is_mrkdwn else escape(fallback)
+    return {"text": clip(text, FALLBACK_TEXT) or " ", "blocks": blocks}
 
 
 # --- simple messages -----------------------------------------------------------------------

@@ -638,15 +638,6 @@ def test_show_evidence_blocks_escape_aws_names_sids_and_conditions(make_bot) -> 
     assert all_problems(bot, "blocks") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/slack/blocks.py:evidence_message passes the raw resource ARN to message() as the "
-        "top-level text fallback (`Evidence of {check} on {arn}`): <!channel>, <@U12345> and "
-        "<https://evil.example|...> from an IAM path reach mrkdwn. Fix: escape() the fallback "
-        "there (better: make message() escape its fallback and stop callers passing mrkdwn)."
-    ),
-)
 def test_show_evidence_fallback_text_escapes_aws_names(make_bot) -> None:
     bot = hostile_bot(make_bot)
     _evidence(bot)
@@ -680,29 +671,12 @@ def test_simulate_blocks_escape_aws_names(make_bot) -> None:
     assert all_problems(bot, "blocks") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/slack/blocks.py:simulate_message uses the raw principal ARN in the top-level text "
-        "(`Simulation of {action} by {arn}: ...`); an IAM path like /<!channel>/ reaches mrkdwn. "
-        "Fix: escape() the fallback text."
-    ),
-)
 def test_simulate_fallback_text_escapes_aws_names(make_bot) -> None:
     bot = hostile_bot(make_bot)
     _simulate(bot)
     assert all_problems(bot, "fallback") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "commands/simulate.py:parse takes every argument containing '=' (unless it starts with "
-        "arn:) as a context key=value pair, so a principal whose IAM name contains '=' (allowed: "
-        "[\\w+=,.@-]) cannot be simulated: the user gets the usage line. Fix: the first two "
-        "arguments are always positional; only later ones may be key=value pairs."
-    ),
-)
 def test_simulate_a_role_whose_iam_name_holds_an_equals_sign(make_bot) -> None:
     bot = hostile_bot(make_bot)
     audited(bot)
@@ -866,10 +840,11 @@ def _typed(bot) -> None:
     for text in TYPED:
         run(bot, text, user="U111")
     # rightsize answers by updating its progress message in the channel.
-    bot.command("rightsize <!channel>", via="dispatch")
+    bot.command("rightsize <!channel>", via="dispatch")  # refused: no audit has run yet
     bot.mock.wait_until(
         lambda calls: any(
-            c.method == "chat.update" and "no IAM user or role" in json.dumps(c.body) for c in calls
+            c.method == "chat.update" and "Could not right-size" in json.dumps(c.body)
+            for c in calls
         )
     )
     bot.services.jobs.wait_idle()
@@ -884,38 +859,19 @@ def test_user_typed_commands_are_escaped_in_the_blocks_echoed_back(make_bot) -> 
     assert all_problems(bot, "blocks") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/slack/blocks.py:notice_message escapes the section but hands the raw text to "
-        "message() as the top-level fallback, so every error that echoes what the user typed "
-        '("no user named \'<!channel>\'", "unknown subcommand", usage lines with <principal>) '
-        "puts unescaped <, > and & in mrkdwn. Fix: message(escape(text), [section(escape(text))])."
-    ),
-)
 def test_user_typed_commands_are_escaped_in_the_fallback_text(make_bot) -> None:
     bot = hostile_bot(make_bot)
     _typed(bot)
     assert all_problems(bot, "fallback") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/slack/analyzer_blocks.py:progress_message (used by commands/findings.py:run_in_pool "
-        "for `rightsize`) and PoolReply.on_error -> bot/slack/blocks.py:notice_message put the "
-        "typed principal raw in the top-level text of a VISIBLE channel message: `rightsize "
-        "<!channel>` posts 'Reading what <!channel> used...' (chat.postMessage) and updates it "
-        "to 'Could not right-size <!channel>: ...' (chat.update), a channel-wide ping. Fix: "
-        "escape the fallback in progress_message / notice_message (or in message())."
-    ),
-)
 def test_a_typed_name_is_not_pinged_in_the_channel_by_rightsize(make_bot) -> None:
     bot = hostile_bot(make_bot)
-    bot.command("rightsize <!channel>", via="dispatch")
+    bot.command("rightsize <!channel>", via="dispatch")  # refused: no audit has run yet
     bot.mock.wait_until(
         lambda calls: any(
-            c.method == "chat.update" and "no IAM user or role" in json.dumps(c.body) for c in calls
+            c.method == "chat.update" and "Could not right-size" in json.dumps(c.body)
+            for c in calls
         )
     )
     visible = bot.mock.calls_to("chat.postMessage") + bot.mock.calls_to("chat.update")

@@ -307,7 +307,7 @@ def test_all_outside_an_organization_says_what_to_do_instead(make_bot, org) -> N
     bot.command("audit account all")
     final = _final(bot, "The audit failed")
     assert "not in an AWS Organization" in final["text"]
-    assert "/iam-audit audit account <id>" in final["text"]
+    assert "/iam-audit audit account &lt;id&gt;" in final["text"]  # Slack shows <id>
     assert "--accounts" not in final["text"]
     assert org["refuse"].requests == []  # no role was assumed
 
