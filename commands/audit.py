@@ -193,7 +193,24 @@ def on_remediate(services: Services, body: dict[str, Any]) -> None:
     _remediate(services, body, report_id, index)
 
 
+REMEDIATE_DOUBLE_CLICK_SECONDS = 10
+
+
 def _remediate(services: Services, body: dict[str, Any], report_id: str, index: int) -> None:
+    """One approval request per double click: the button and the menu's Remediate... each
+    carry their own action_ts, so the click de-duplication by action_ts lets both through."""
+    user = (body.get("user") or {}).get("id", "")
+    key = f"remediate-click:{user}:{report_id}:{index}"
+    if not services.store.first_seen(key, REMEDIATE_DOUBLE_CLICK_SECONDS):
+        services.delivery.respond(
+            response_url=body.get("response_url", ""),
+            channel=(body.get("channel") or {}).get("id", ""),
+            user=user,
+            message=notice_message(
+                "Already on it: your first click on this finding is being handled."
+            ),
+        )
+        return
     finding = _finding_at(services, report_id, index)
     handler = services.remediations.get(finding.check_id)
     if handler is None:

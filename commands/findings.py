@@ -496,12 +496,14 @@ def on_archive_submit(services: Services, body: dict[str, Any]) -> None:
         else:
             services.delivery.post(user, msg)
 
-    if not services.store.first_seen(f"analyzer-archive-view:{view.get('id', '')}", 3600):
-        log.info("dropped a repeated archive submission by %s", user)
-        return
     refusal = services.authorizer.refusal(user_id=user, channel_id=channel or None, subcommand=NAME)
     if refusal:  # a modal is a request of its own: the allowlists apply again
         reply(notice_message(refusal))
+        return
+    # After authorizing, and per user: a stranger's forged submission must not use up the view
+    # id and get the real one dropped as a repeat.
+    if not services.store.first_seen(f"analyzer-archive-view:{user}:{view.get('id', '')}", 3600):
+        log.info("dropped a repeated archive submission by %s", user)
         return
     try:
         cache_id, index = str(meta["c"]), int(meta["i"])

@@ -1256,21 +1256,7 @@ def test_every_registered_action_and_view_is_covered(bot) -> None:
     assert interactive <= covered, interactive - covered
 
 
-ARCHIVE_MARKER = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "commands/findings.py:on_archive_submit stores its de-dupe marker "
-        "`seen:analyzer-archive-view:<view id>` BEFORE re-authorizing, and the key has no user "
-        "id: a stranger's forged submission writes to Redis and burns that view id, so the real "
-        "submission of that modal would be dropped as 'a repeated archive submission'. Fix: "
-        "check the allowlist first, and key the marker by user + view id."
-    ),
-)
-
-
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, marks=ARCHIVE_MARKER) if c == ARCHIVE_MODAL else c for c in CASES]
-)
+@pytest.mark.parametrize("case", CASES)
 def test_a_click_or_submission_by_a_stranger_changes_nothing(guarded, case: str) -> None:
     bot = guarded
     ids = bot.ids
@@ -1349,21 +1335,14 @@ def test_a_double_click_on_approve_applies_once(guarded) -> None:
     assert bot.services.approvals.get(ids["pending"]).state.value == "applied"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "commands/audit.py:_remediate (Remediate button and the menu's Remediate...) has no "
-        "double-click guard: commands/handling.py:on_click de-duplicates by action_ts only, and "
-        "each click of a double click has its own, so two identical approval requests are "
-        "posted. Fix: a per-user, per-finding first_seen guard like "
-        "commands/findings.py:_first_click (10 s), or have ApprovalDesk.propose refuse a pending "
-        "duplicate with the same content hash."
-    ),
-)
 @pytest.mark.parametrize("menu", [False, True])
 def test_a_double_click_on_remediate_makes_one_request(guarded, menu: bool) -> None:
     bot = guarded
     ids = bot.ids
+    # The bot is shared by both cases: forget the other case's click (a button click and a
+    # menu choice on the same finding within seconds are one request, by design).
+    for key in bot.redis.scan_iter(bot.prefix + "*remediate-click*"):
+        bot.redis.delete(key)
     posts = len(posted_requests(bot))
 
     def body_of(n: int) -> str:
