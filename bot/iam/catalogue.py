@@ -334,6 +334,27 @@ class ActionCatalogue:
         service = self._service(prefix)
         return None if service is None else service.arn_services()
 
+    def action_arn_services(self, name: str) -> frozenset[str] | None:
+        """The ARN service segments of the resources an action acts on (empty when only `*`
+        applies), None when the action is unknown or a format does not spell its service.
+        Where some resource types are required, only theirs: every request names one of each
+        (ssm:SendCommand always a document), so a grant on an optional one (its output bucket)
+        alone never authorizes the call."""
+        info = self.action(name)
+        if info is None:
+            return None
+        required = [ref for ref in info.resource_types if ref.required]
+        found: set[str] = set()
+        for ref in required or info.resource_types:
+            if not ref.arn_patterns:
+                return None
+            for pattern in ref.arn_patterns:
+                parts = pattern.split(":", 5)
+                if len(parts) < 6 or "$" in parts[2] or "*" in parts[2]:
+                    return None
+                found.add(parts[2].lower())
+        return frozenset(found)
+
     def action(self, name: str) -> ActionInfo | None:
         """The action `service:Name` (any case), or None when the service or action is unknown."""
         # Asked ~100,000 times an audit, mostly with the catalogue's own spelling: one lookup.

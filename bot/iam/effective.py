@@ -1047,10 +1047,18 @@ class EffectivePermissions:
         view = self.view.for_action(action)
         found = view.memo.get(key)
         if found is None:
-            seen = dict.fromkeys(self.index.probes(action))
+            services = _resource_services(self.index.catalogue, lowered)
+            probes = self.index.probes(action)
+            seen = dict.fromkeys(p for p in probes if _may_name_resource_of(p, services))
+            if not seen:
+                seen = dict.fromkeys(probes)  # nothing fits: the evaluator's answer stands
             for policy in view.identity:
                 for literal in policy.allow_literals(lowered):
-                    if literal != "*" and not _TEMPLATE.search(literal):
+                    if (
+                        literal != "*"
+                        and not _TEMPLATE.search(literal)
+                        and _may_name_resource_of(literal, services)
+                    ):
                         seen[literal] = None
             found = tuple(seen)
             view.memo[key] = found
@@ -1582,3 +1590,28 @@ def effective_permissions(ctx: Any) -> PermissionIndex:
 
 def arn_pattern_matches(pattern: str, arn: str) -> bool:
     return arn_matcher((pattern,))(arn)
+
+
+@lru_cache(maxsize=4096)
+def _resource_services(catalogue: ActionCatalogue, action: str) -> frozenset[str] | None:
+    """The ARN services an action's resources have (the catalogue's resource types; empty
+    when only `*` applies), None when they cannot be told. An action of a service the
+    catalogue no longer lists (retired CodeStar) acts on that service's own ARNs."""
+    prefix = action.partition(":")[0]
+    if not catalogue.service_exists(prefix):
+        return None if "*" in prefix or "?" in prefix else frozenset({prefix})
+    return catalogue.action_arn_services(action)
+
+
+def _may_name_resource_of(literal: str, services: frozenset[str] | None) -> bool:
+    """Whether an ARN pattern from a statement could name a resource of the action: its service
+    segment is one of the action's ARN services (``services``; None when unknown) or a
+    wildcard. `Action: *` on `arn:aws:s3:::bucket/*` grants S3 only: the IAM actions it
+    matches are never asked about an S3 ARN (no such request exists)."""
+    if services is None:
+        return True
+    parts = literal.split(":", 3)
+    if len(parts) < 3 or parts[0] != "arn":
+        return True
+    service = parts[2].lower()
+    return service in services or "*" in service or "?" in service

@@ -364,7 +364,10 @@ def read_trust(role: Role, own_account: str) -> TrustReading:
                     **({"accounts": sorted(narrowed)} if narrowed is not None else {}),
                 }
             )
-        foreign = _foreign_principals(statement, aws, entries, own_account)
+        # AWS principals call sts:AssumeRole; the SAML and web-identity forms are for
+        # Federated principals, so a statement granting only those trusts no account.
+        signed = "sts:AssumeRole" in _assume_actions(statement)
+        foreign = _foreign_principals(statement, aws if signed else (), entries, own_account)
         if foreign["principals"]:
             reading.foreign_accounts.append(
                 {
