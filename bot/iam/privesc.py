@@ -267,8 +267,28 @@ class TargetFinder:
         """Whether some role that a service of ``services`` can assume is more privileged than
         the holder: a method that runs code as an existing resource's role (an SSM session on
         an instance, new code in a Lambda function) gains only if such a role exists (PMapper's
-        edge checkers ask the same of the account's roles)."""
-        return any(self.more_privileged(arn, holder) for arn in self.pass_targets(services))
+        edge checkers ask the same of the account's roles). Once per policy set and service
+        list, and kind by kind (admin or not, Allow patterns) like :meth:`richer_passable`:
+        thousands of holders facing hundreds of Lambda roles no longer compare each pair."""
+        key = ("richer_role_trusting", services)
+        memo = holder.view.memo
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = self._richer_role_among(self.pass_targets(services), holder)
+        return found
+
+    def _richer_role_among(self, targets: tuple[str, ...], holder: EffectivePermissions) -> bool:
+        if not targets:
+            return False
+        kinds, _any_admin, _every = self._kinds_in(targets)
+        if kinds is None:
+            return any(self.more_privileged(arn, holder) for arn in targets)
+        index = self.index
+        return any(
+            self._kind_richer(kind, holder)
+            and any(index[targets[p]].view is not holder.view for p in positions)
+            for kind, positions in kinds.items()
+        )
 
     def credential_targets(self, action: str, *, key_quota: bool) -> tuple[str, ...]:
         """Users whose credentials ``action`` could take over, administrators first: those the
