@@ -205,7 +205,8 @@ class TargetFinder:
             snapshot.credential_row_for() if snapshot.credential_report is not None else None
         )
         self._user_names = {u.arn: u.name for u in snapshot.users}
-        self._credential_targets: dict[tuple[str, bool], tuple[str, ...]] = {}
+        self._users_ordered: tuple[str, ...] | None = None
+        self._refused: dict[tuple[str, bool], frozenset[str]] = {}
         self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
         # Answers per target list (and a pattern, a kind of question...): see _per_list.
         self._by_list: dict[tuple[Any, int], tuple[tuple[str, ...], Any]] = {}
@@ -290,24 +291,32 @@ class TargetFinder:
             for kind, positions in kinds.items()
         )
 
-    def credential_targets(self, action: str, *, key_quota: bool) -> tuple[str, ...]:
-        """Users whose credentials ``action`` could take over, administrators first: those the
-        credential report shows in a state the call succeeds on (``key_quota``: CreateAccessKey
-        without DeleteAccessKey, so not users holding two keys); users the report does not
-        list (or no report) are kept."""
-        lowered = action.lower()
-        key = (lowered, key_quota)
-        found = self._credential_targets.get(key)
-        if found is None:
-            usable = [arn for arn in self.users if self._state_allows(arn, lowered, key_quota)]
-            admin = [arn for arn in usable if self.index[arn].is_admin_equivalent]
+    def users_admin_first(self) -> tuple[str, ...]:
+        """The account's users, administrators first (the targets that take over users try
+        them in this order, so a finding names an administrator when it can): one tuple, so
+        what is worked out per target list (kinds, matches) is shared by every action."""
+        if self._users_ordered is None:
+            admin = [arn for arn in self.users if self.index[arn].is_admin_equivalent]
             admin_set = set(admin)
-            found = tuple(admin + [arn for arn in usable if arn not in admin_set])
-            self._credential_targets[key] = found
+            self._users_ordered = tuple(admin + [a for a in self.users if a not in admin_set])
+        return self._users_ordered
+
+    def state_refuses(self, action: str, *, key_quota: bool) -> frozenset[str]:
+        """Users the credential report shows in a state the call fails on (``key_quota``:
+        CreateAccessKey without DeleteAccessKey, refused on two keys); users it does not list
+        (or no report) may be targets. Once per action."""
+        key = (action.lower(), key_quota)
+        found = self._refused.get(key)
+        if found is None:
+            found = self._refused[key] = frozenset(
+                arn for arn in self.users if not self._state_allows(arn, key[0], key_quota)
+            )
         return found
 
     def _state_allows(self, arn: str, action: str, key_quota: bool) -> bool:
-        row = (self._credential_rows or {}).get(self._user_names.get(arn, ""))
+        if self._credential_rows is None:
+            return True
+        row = self._credential_rows.get(self._user_names.get(arn, ""))
         if row is None:
             return True
         if action == _CREATE_ACCESS_KEY:
@@ -682,8 +691,9 @@ class _Coverage:
 
     def __init__(self, mine: frozenset[str]) -> None:
         # A pattern without glob characters matches only itself: a set lookup, not a regex.
-        self._literals = frozenset(h for h in mine if not _GLOB_CHARS.intersection(h))
-        self._wildcards = tuple(sorted(h for h in mine if _GLOB_CHARS.intersection(h)))
+        wildcards = [h for h in mine if "*" in h or "?" in h or "[" in h]
+        self._literals = mine.difference(wildcards) if wildcards else mine
+        self._wildcards = tuple(sorted(wildcards))
         self._known: dict[str, bool] = {}
 
     def covers(self, pattern: str) -> bool:
@@ -696,9 +706,6 @@ class _Coverage:
         return found
 
 
-_GLOB_CHARS = frozenset("*?[")
-
-
 def _coverage(perms: EffectivePermissions) -> _Coverage | None:
     """The holder's coverage of action patterns, once per policy set; None when an Allow of
     `*` covers everything."""
@@ -707,9 +714,21 @@ def _coverage(perms: EffectivePermissions) -> _Coverage | None:
     if key in memo:
         return memo[key]
     mine = allow_patterns(perms)
-    found = None if "*" in mine else _Coverage(mine)
+    if "*" in mine:
+        found = None
+    else:  # policy sets combining the same policies share their patterns, and so this
+        found = _COVERAGES.get(mine)
+        if found is None:
+            if len(_COVERAGES) > _COVERAGES_LIMIT:
+                _COVERAGES.clear()
+            found = _COVERAGES[mine] = _Coverage(mine)
     memo[key] = found
     return found
+
+
+# _Coverage by pattern set, bounded for a long-running bot (patterns are interned strings).
+_COVERAGES: dict[frozenset[str], _Coverage] = {}
+_COVERAGES_LIMIT = 4096
 
 
 def trusts_service(role: Role, services: set[str]) -> bool:
@@ -877,9 +896,13 @@ def credential_access(
         return memo[key]
     access = None
     if not perms.denied_everywhere(action):
-        targets = finder.credential_targets(action, key_quota=key_quota)
-        reachable = finder.undenied(perms.denied_outside(action), targets)
+        reachable = finder.undenied(perms.denied_outside(action), finder.users_admin_first())
+        # Kind by kind (admin first), and only the users some Allow pattern covers: a grant
+        # scoped to a few users is not evaluated against every administrator of the account.
         richer = finder.richer_passable(perms, perms, reachable, action)
+        refused = finder.state_refuses(action, key_quota=key_quota)
+        if refused:
+            richer = (arn for arn in richer if arn not in refused)
         if _resource_tag_keys(perms):
             access = _allowed_on_tagged(perms, action, richer, undenied=True)
         else:
