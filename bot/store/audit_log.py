@@ -8,6 +8,7 @@ outcome and the AWS request id).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ import redis
 
 from bot.model.errors import InputError, StoreError
 from bot.model.snapshot import parse_aws_time
-from bot.runtime.observability import redact
 
 STREAM = "audit"
 EXPORT_BATCH = 500
@@ -31,7 +31,16 @@ def redis_client(url: str, option: str, **options: Any) -> redis.Redis:
     try:
         return redis.Redis.from_url(url, **options)
     except ValueError as exc:
-        raise InputError(f"{option} is not a valid Redis URL ({exc}): {redact(url)!r}") from None
+        raise InputError(f"{option} is not a valid Redis URL ({exc}): {_masked(url)!r}") from None
+
+
+def _masked(url: str) -> str:
+    """The URL with its password (``redis://user:secret@host``) replaced: errors never echo
+    secrets. Written here, not taken from bot.runtime: the store adapter stays below it."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
 
 
 @dataclass(frozen=True, slots=True)
