@@ -1052,14 +1052,17 @@ class EffectivePermissions:
             seen = dict.fromkeys(p for p in probes if _may_name_resource_of(p, services))
             if not seen:
                 seen = dict.fromkeys(probes)  # nothing fits: the evaluator's answer stands
+            fitting = self.index.memo.setdefault("fitting_literals", {})
             for policy in view.identity:
-                for literal in policy.allow_literals(lowered):
-                    if (
-                        literal != "*"
-                        and not _TEMPLATE.search(literal)
-                        and _may_name_resource_of(literal, services)
-                    ):
-                        seen[literal] = None
+                literals = policy.allow_literals(lowered)
+                # Once per (literal list, services): the list is the policy's own for the
+                # action (kept by it), and statements naming hundreds of ARNs repeat for every
+                # holder; keyed by identity, the list kept beside its answer.
+                slot = (id(literals), services)
+                cached = fitting.get(slot)
+                if cached is None or cached[0] is not literals:
+                    cached = fitting[slot] = (literals, _fitting(literals, services))
+                seen.update(dict.fromkeys(cached[1]))
             found = tuple(seen)
             view.memo[key] = found
         return found
@@ -1601,6 +1604,18 @@ def _resource_services(catalogue: ActionCatalogue, action: str) -> frozenset[str
     if not catalogue.service_exists(prefix):
         return None if "*" in prefix or "?" in prefix else frozenset({prefix})
     return catalogue.action_arn_services(action)
+
+
+def _fitting(literals: tuple[str, ...], services: frozenset[str] | None) -> tuple[str, ...]:
+    """The literals that are candidate targets: not `*`, no ${variable}, and naming a
+    resource of the action's kind (:func:`_may_name_resource_of`)."""
+    return tuple(
+        literal
+        for literal in literals
+        if literal != "*"
+        and not _TEMPLATE.search(literal)
+        and _may_name_resource_of(literal, services)
+    )
 
 
 def _may_name_resource_of(literal: str, services: frozenset[str] | None) -> bool:
