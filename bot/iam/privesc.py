@@ -1601,7 +1601,8 @@ def find_escalations(index: PermissionIndex) -> dict[str, Escalation]:
 def _escalating_role_text(role_arn: str, held: list[HeldMethod]) -> str:
     """What a chain ending at a role that escalates (not an administrator) enables."""
     name = role_arn.rsplit("/", 1)[-1]
-    methods = ", ".join(dict.fromkeys(h.method.id for h in held))
+    ids = list(dict.fromkeys(h.method.id for h in held))
+    methods = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
     return (
         f"assumes, directly or through a chain of roles, role {name}, which can escalate its"
         f" own privileges ({methods})"
