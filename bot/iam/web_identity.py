@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.iam.matching import has_wildcard
+
 _OIDC_ARN = re.compile(r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider/(?P<host>.+)$")
 
 GITHUB = "token.actions.githubusercontent.com"
@@ -49,7 +51,8 @@ def provider_host(federated: str) -> str:
 
 
 def _wild(text: str) -> bool:
-    return not text or "*" in text or "?" in text
+    """Empty or holding a wildcard: a value that fixes nothing."""
+    return not text or has_wildcard(text)
 
 
 def github_subject_breadth(value: str) -> tuple[int, str, str] | None:
@@ -163,7 +166,9 @@ PUBLIC_PROVIDERS: dict[str, PublicProvider] = {
 _NEGATED = ("stringnotequals", "stringnotlike")
 
 
-def _base_operator(operator: str) -> str:
+def base_operator(operator: str) -> str:
+    """``ForAnyValue:StringNotLikeIfExists`` -> ``stringnotlike``: the comparison, any set
+    qualifier and IfExists set aside (tolerant of names parse_operator would refuse)."""
     return operator.rsplit(":", maxsplit=1)[-1].lower().removesuffix("ifexists")
 
 
@@ -186,7 +191,7 @@ def allow_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> boo
     operators do."""
     for entry in conditions:
         claim_provider, _, claim = entry.key.lower().rpartition(":")
-        operator = _base_operator(entry.operator)
+        operator = base_operator(entry.operator)
         if claim_provider != provider:
             if _may_restrict(entry.operator):
                 return True
@@ -203,7 +208,7 @@ def _may_restrict(operator: str) -> bool:
     """A test that fails when its key is absent: not negated, not ...IfExists, not
     ForAllValues (true on an empty set), not Null."""
     lowered = operator.lower()
-    base = _base_operator(operator)
+    base = base_operator(operator)
     return not (
         lowered.endswith("ifexists")
         or lowered.startswith("forallvalues:")
@@ -222,7 +227,7 @@ def deny_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> bool
         return False
     for entry in entries:
         judge = _pinning_judge(provider, entry.key)
-        if judge is None or _base_operator(entry.operator) not in _NEGATED:
+        if judge is None or base_operator(entry.operator) not in _NEGATED:
             return False
         if not entry.values or not all(judge(v) for v in entry.values):
             return False

@@ -394,3 +394,27 @@ def audited_documents(snapshot: AccountSnapshot, shared: dict[str, Any]) -> list
             documents.extend(_inline(kind, principal.arn, p) for p in principal.inline_policies)
     shared[_SHARED_KEY] = (snapshot, documents)
     return documents
+
+
+def boundary_only_arns(snapshot: AccountSnapshot) -> frozenset[str]:
+    """Managed policies (customer or AWS) that principals use only as a permissions boundary:
+    a boundary sets a ceiling and grants nothing (Security Hub IAM.1 and IAM.21 run with
+    excludePermissionBoundaryPolicy), so what it "allows" is no finding. A policy also
+    attached anywhere is audited as a grant."""
+    attached = {
+        policy.arn
+        for identity in (*snapshot.users, *snapshot.groups, *snapshot.roles)
+        for policy in identity.attached_policies
+    }
+    named = {
+        principal.permissions_boundary_arn
+        for principal in (*snapshot.users, *snapshot.roles)
+        if principal.permissions_boundary_arn
+    }
+    return frozenset(
+        policy.arn
+        for policy in snapshot.policies
+        if policy.arn not in attached
+        and policy.attachment_count == 0
+        and (policy.boundary_usage_count > 0 or policy.arn in named)
+    )

@@ -18,9 +18,11 @@ from bot.audit.checks._policy_documents import (
     action_pattern_matches,
     statements,
 )
+from bot.iam.matching import has_wildcard
 from bot.iam.web_identity import (
     PUBLIC_PROVIDERS,
     allow_pins_caller,
+    base_operator,
     deny_pins_caller,
     provider_host,
 )
@@ -73,10 +75,6 @@ def principal_account(value: str) -> str | None:
     return None  # "*", or a unique id left behind by a deleted principal
 
 
-def _has_wildcard(text: str) -> bool:
-    return "*" in text or "?" in text
-
-
 def _arn_admits_any_account(value: str) -> bool:
     """An ARN pattern whose account field is a wildcard matches every account's principals or
     resources; one without an account field (an S3 bucket) only if it has a wildcard at all.
@@ -84,9 +82,9 @@ def _arn_admits_any_account(value: str) -> bool:
     arn:aws:servicename:*:123456789012:*.)"""
     parts = value.split(":", 5)
     if len(parts) < 6:
-        return _has_wildcard(value)
+        return has_wildcard(value)
     account = parts[4]
-    return _has_wildcard(account) or (not account and _has_wildcard(value))
+    return has_wildcard(account) or (not account and has_wildcard(value))
 
 
 def _admits_anyone(key: str, value: str) -> bool:
@@ -94,11 +92,11 @@ def _admits_anyone(key: str, value: str) -> bool:
     if value and not value.strip("*"):
         return True  # "*", "**"
     if key in _SENSITIVE_KEYS:
-        return _has_wildcard(value)
+        return has_wildcard(value)
     if key in _ARN_KEYS:
         return _arn_admits_any_account(value)
     if key in _ORG_PATH_KEYS:
-        return _has_wildcard(value.split("/", 1)[0])  # the organization id itself
+        return has_wildcard(value.split("/", 1)[0])  # the organization id itself
     return False
 
 
@@ -236,15 +234,11 @@ def _assume_actions(statement: Statement) -> frozenset[str]:
     return frozenset()
 
 
-def _negated_base(entry: ConditionEntry) -> str:
-    return entry.operator.split(":")[-1].lower().removesuffix("ifexists")
-
-
 def _requires_value(entry: ConditionEntry) -> bool:
     """A Deny entry ``StringNotEquals key: values`` denies whoever lacks one of the values:
     it requires the key to match (``...IfExists`` also denies when the key is absent). A value
     admitting any account (``*``, ``o-*``...) requires nothing."""
-    return _negated_base(entry) in _NEGATED_STRING_OPERATORS and _values_narrow(
+    return base_operator(entry.operator) in _NEGATED_STRING_OPERATORS and _values_narrow(
         entry.key.lower(), entry.values
     )
 
@@ -252,7 +246,7 @@ def _requires_value(entry: ConditionEntry) -> bool:
 def _as_required(entry: ConditionEntry) -> ConditionEntry:
     """The positive entry a ``_requires_value`` Deny entry amounts to for an Allow
     (``StringNotEqualsIfExists`` -> ``StringEquals``): the caller must carry a matching value."""
-    return replace(entry, operator=_negated_base(entry).replace("not", "", 1))
+    return replace(entry, operator=base_operator(entry.operator).replace("not", "", 1))
 
 
 def _denies_without_mfa(entry: ConditionEntry) -> bool:

@@ -24,6 +24,7 @@ from bot.audit.checks._policy_documents import (
     AuditedDocument,
     Statement,
     audited_documents,
+    boundary_only_arns,
     is_full_wildcard,
     is_service_wildcard,
     named_services,
@@ -36,36 +37,11 @@ from bot.audit.registry import CheckContext, register
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import FUTURE_SERVICE, DocumentAccess, document_access
 from bot.iam.lint_resources import covers_every_resource
-from bot.model.snapshot import AccountSnapshot
 
 REQUIRES = ("authorization_details",)
 
 # A statement matcher returns the evidence of one offending statement, or None.
 StatementMatcher = Callable[[Statement], dict[str, Any] | None]
-
-
-def boundary_only_arns(snapshot: AccountSnapshot) -> frozenset[str]:
-    """Managed policies (customer or AWS) that principals use only as a permissions boundary:
-    a boundary sets a ceiling and grants nothing (Security Hub IAM.1 and IAM.21 run with
-    excludePermissionBoundaryPolicy), so what it "allows" is no finding. A policy also
-    attached anywhere is audited as a grant."""
-    attached = {
-        policy.arn
-        for identity in (*snapshot.users, *snapshot.groups, *snapshot.roles)
-        for policy in identity.attached_policies
-    }
-    named = {
-        principal.permissions_boundary_arn
-        for principal in (*snapshot.users, *snapshot.roles)
-        if principal.permissions_boundary_arn
-    }
-    return frozenset(
-        policy.arn
-        for policy in snapshot.policies
-        if policy.arn not in attached
-        and policy.attachment_count == 0
-        and (policy.boundary_usage_count > 0 or policy.arn in named)
-    )
 
 
 def _document_findings(

@@ -18,7 +18,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS
-from bot.audit.checks._policy_documents import AuditedDocument, audited_documents
+from bot.audit.checks._policy_documents import (
+    AuditedDocument,
+    audited_documents,
+    boundary_only_arns,
+)
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
@@ -68,13 +72,10 @@ def cached_lint(
 
 
 def boundary_only_policy_arns(snapshot: AccountSnapshot) -> frozenset[str]:
-    """Customer-managed policies attached to no principal and used as a permissions boundary
-    (AttachmentCount 0, PermissionsBoundaryUsageCount > 0)."""
-    return frozenset(
-        p.arn
-        for p in snapshot.policies
-        if not p.is_aws_managed and p.attachment_count == 0 and p.boundary_usage_count > 0
-    )
+    """The customer-managed ones among the policies used only as a permissions boundary
+    (_policy_documents.boundary_only_arns): the linter lints those as boundaries."""
+    customer = {p.arn for p in snapshot.policies if not p.is_aws_managed}
+    return boundary_only_arns(snapshot) & customer
 
 
 def _describe(
