@@ -384,12 +384,13 @@ class TargetFinder:
         targets: tuple[str, ...],
         action: str = "iam:PassRole",
     ) -> Iterator[str]:
-        """The targets (in their order) an Allow of ``asker`` for iam:PassRole covers and that
-        are more privileged than ``holder``: :meth:`matching_roles` filtered by
-        :meth:`more_privileged`. When the targets fall into few kinds (admin or not, Allow
-        patterns), each kind is judged once, when the walk reaches it, and only the richer
-        kinds' roles are walked: 10,000 holders of PassRole on `*` facing 5,000 lesser roles
-        no longer walk them all."""
+        """The targets (in their order) an Allow of ``asker`` for ``action`` covers and that
+        are more privileged than ``holder``: roles for iam:PassRole, users for the actions
+        that take over users (:meth:`matching_roles` filtered by :meth:`more_privileged`).
+        When the targets fall into few kinds (admin or not, Allow patterns), each kind is
+        judged once, when the walk reaches it, and only the richer kinds' principals are
+        walked: 10,000 holders of PassRole on `*` facing 5,000 lesser roles no longer walk
+        them all."""
         kinds, any_admin, every = self._kinds_in(targets)
         covered = self._covered_roles(asker, action)
         if len(covered) * 4 < len(targets):

@@ -79,14 +79,19 @@ def test_the_finding_names_the_administrator_taken_over(method_id: str) -> None:
     assert _held(snap, role_arn("ops")).get(method_id) == user_arn("boss")
 
 
-def test_a_grant_scoped_away_from_the_administrators_gains_nothing() -> None:
+@pytest.mark.parametrize(("dev_rights", "held"), [(["s3:*"], True), ([], False)])
+def test_a_grant_scoped_away_from_the_administrators_reaches_only_the_users_it_names(
+    dev_rights: list[str], held: bool
+) -> None:
+    """CreateAccessKey on user/dev/* never reaches the administrator under /admins/: it is
+    an escalation only when the dev user is itself richer than the holder (s3:*)."""
     boss = user("boss", path="/admins/", groups=(), inline_policies=[ADMIN])
-    dev = user("dev", path="/dev/", groups=(), inline_policies=[inline("r", allow("s3:*"))])
+    grants = [inline("r", allow(dev_rights))] if dev_rights else []
+    dev = user("dev", path="/dev/", groups=(), inline_policies=grants)
     holder = _holder(["iam:CreateAccessKey"], "arn:aws:iam::123456789012:user/dev/*")
     snap = snapshot(users=[boss, dev], roles=[holder], credential_report=None)
-    held = _held(snap, role_arn("ops"))
-    # dev holds s3:* which the holder lacks: richer, so still a (lesser) takeover of dev.
-    assert held.get("iam-002") == user_arn("dev", path="/dev/")
+    target = _held(snap, role_arn("ops")).get("iam-002")
+    assert target == (user_arn("dev", path="/dev/") if held else None)
 
 
 @pytest.mark.parametrize(
