@@ -118,6 +118,7 @@ _TAKES_OVER_USERS = frozenset(
 # Their iam:PermissionsBoundary is the boundary being set, not the target's own.
 _SETS_BOUNDARY = frozenset({"iam:putuserpermissionsboundary", "iam:putrolepermissionsboundary"})
 _ASSUMING_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:*", "*")
+_CREATE_ROLE = "iam:createrole"
 
 
 @dataclass(frozen=True, slots=True)
@@ -988,6 +989,11 @@ def methods_held(
         else:
             if method.runs_as and not finder.richer_role_trusting(method.runs_as, perms):
                 continue
+            if _creates_its_role(method):
+                made = new_role_accesses(perms, finder, method)
+                if made is not None:
+                    held.append(HeldMethod(method, made, direct=True, enables=method.enables))
+                continue
             direct = is_direct(method, perms) and holds_on_itself(method, perms, finder)
             if not direct and not reaches_an_administrator(method, perms, finder, accesses):
                 continue
@@ -1000,6 +1006,61 @@ def methods_held(
     if shareable:
         perms.view.memo[shared_key] = result
     return result
+
+
+def _creates_its_role(method: EscalationMethod) -> bool:
+    return any(a.lower() == _CREATE_ROLE for a in method.actions)
+
+
+def new_role_accesses(
+    perms: EffectivePermissions, finder: TargetFinder, method: EscalationMethod
+) -> tuple[Access, ...] | None:
+    """For a method that creates a role and writes its policy (PMapper's update_admin_status):
+    the three calls aimed at one new role, or None when no role name allows all three.
+
+    The holder creates the role without a permissions boundary (a delegation guard requiring
+    one hands out no more than the boundary), gives it administrator rights (attaching needs an
+    administrator policy the iam:PolicyARN conditions let through) and assumes it: the trust
+    policy it writes names its own ARN, and in the same account such a trust grants without an
+    identity Allow, limited by the caller's boundary only when it names a role (IAM User Guide,
+    "Policy evaluation logic"). An existing role's name is taken, so only new names count."""
+    write = next(a for a in method.actions if a.lower() != _CREATE_ROLE)
+    unbounded = perms.with_facts({"iam:permissionsboundary": ABSENT})
+    attaches = write.lower() in _ATTACH_ACTIONS
+    for resource in _unique(finder.candidates(perms, "iam:CreateRole")):
+        if resource in finder.roles or not unbounded.can("iam:CreateRole", resource):
+            continue
+        if attaches:
+            written = next(
+                (
+                    access
+                    for arn in finder.admin_policies
+                    if (
+                        access := unbounded.with_facts({"iam:policyarn": (arn,)}).decide(
+                            write, resource
+                        )
+                    ).allowed
+                ),
+                None,
+            )
+        else:
+            written = unbounded.decide(write, resource)
+        if written is None or not written.allowed:
+            continue
+        assumed = _assumes_own_role(perms, resource)
+        if assumed is not None:
+            created = unbounded.decide("iam:CreateRole", resource)
+            return (created, written, assumed)
+    return None
+
+
+def _assumes_own_role(perms: EffectivePermissions, role_arn: str) -> Access | None:
+    """sts:AssumeRole on a new role whose trust policy names the holder (user or role) itself."""
+    name = role_arn.rsplit("/", 1)[-1]
+    role = Role(name=name, arn=role_arn)
+    kind = "role" if perms.principal.kind == "role" else "user"
+    grant = Grant(f"{role_arn} trust policy (written by the holder)", 0, "Allow")
+    return _identity_lets_in(perms, role, _TrustVerdict(((kind, grant),), via_account=False))
 
 
 def reaches_an_administrator(
@@ -1314,9 +1375,16 @@ def _identity_lets_in(
     # Same account, the trust names the caller itself: no identity Allow needed. As for any
     # resource policy, naming a role is still limited by its boundary; naming a user is not.
     for via, grant in verdict.direct:
-        if via != "role" or not identity.boundary_blocks:
+        if via != "role" or not _boundary_refuses(perms, _ASSUME_ROLE, role.arn):
             return Access(_ASSUME_ROLE, role.arn, True, (grant,), ())
     return None
+
+
+def _boundary_refuses(perms: EffectivePermissions, action: str, resource: str) -> bool:
+    """Whether the principal's permissions boundary leaves the call out, whatever its identity
+    policies say (an Access's boundary_blocks is set only when they would allow it)."""
+    boundary = perms.view.boundary
+    return boundary is not None and boundary.decide(action, resource)[0] != "allowed"
 
 
 def _assume_decision(perms: EffectivePermissions, role: Role) -> Access | None:

@@ -339,17 +339,6 @@ def test_create_role_and_write_its_policy_is_reported(write):
     assert _methods(snap, HOLDER) & {"iam-009", "iam-005"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/iam/data/privesc_methods.json has no method pairing iam:CreateRole with "
-        "iam:AttachRolePolicy / iam:PutRolePolicy, so bot/iam/privesc.py:is_direct judges "
-        "iam-009 / iam-005 by the holder's kind (a user gains nothing from a role write) and "
-        "reports direct=False. Fix: add self-escalation rows (iam:CreateRole + "
-        "iam:AttachRolePolicy, iam:CreateRole + iam:PutRolePolicy; benefits user and role; "
-        "source PMapper:gathering.update_admin_status)."
-    ),
-)
 @pytest.mark.parametrize("write", ["iam:AttachRolePolicy", "iam:PutRolePolicy"])
 def test_create_role_and_write_its_policy_escalates_the_holder_itself(write):
     """A user allowed iam:CreateRole creates a role whose trust policy names its own user ARN;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fnmatch import fnmatchcase
 from unittest.mock import patch
 
@@ -10,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.iam.effective import PermissionIndex, PolicySetView
+from bot.iam.evaluator import Evaluator
+from bot.iam.policy import parse_policy
 from bot.iam.privesc import (
     _NOT_ACTION,
     TargetFinder,
@@ -88,9 +91,32 @@ def test_held_methods_do_not_depend_on_which_principal_asked_first(snap) -> None
     for held in alone:
         for access in held.accesses:
             assert access.allowed
-            if access.action.lower() != "iam:passrole" or access.resource != alice.arn:
+            if _is_own_new_role_trust(held, access):
+                # iam-005b / iam-009b: the new role's trust, written by alice, names alice.
+                decision = _ref_decision(
+                    _trusting(evaluator, alice.arn), alice, access.action, access.resource
+                )
+                assert decision == "allowed", (held.method.id, access)
+            elif access.action.lower() != "iam:passrole" or access.resource != alice.arn:
                 decision = _ref_decision(evaluator, alice, access.action, access.resource)
                 assert decision == "allowed", (held.method.id, access)
+
+
+def _is_own_new_role_trust(held, access) -> bool:
+    return held.method.id in {"iam-005b", "iam-009b"} and access.action == "sts:AssumeRole"
+
+
+def _trusting(evaluator: Evaluator, holder_arn: str) -> Evaluator:
+    """The reference evaluator with a role trust policy naming the holder as resource policy."""
+    trust = parse_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": holder_arn}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    )
+    return Evaluator(replace(evaluator.policies, resource_policy=trust))
 
 
 # --- trust chains: the sts:AssumeRole scope filter -------------------------------------------
