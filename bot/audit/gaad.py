@@ -242,11 +242,12 @@ def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
     default_version = _text(item, "DefaultVersionId", where)
     versions = _list(item, "PolicyVersionList", where)
     document: PolicyDocument | None = None
+    others: list[Any] = []
     for version in versions:
         if not _is_mapping(version):
             raise _EntityError(f"{where}: PolicyVersionList entries must be objects")
         is_default = version.get("IsDefaultVersion")
-        if (
+        if document is None and (
             is_default is True
             or str(is_default).lower() == "true"
             or (default_version and version.get("VersionId") == default_version)
@@ -255,9 +256,11 @@ def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
                 version.get("Document"), where=f"{where} default version document"
             )
             default_version = str(version.get("VersionId") or default_version)
-            break
+        else:
+            others.append(version.get("Document"))
     if document is None:
         raise _EntityError(f"{where} ({arn}) has no default version document in PolicyVersionList")
+    aws_managed = arn.split(":")[4:5] == ["aws"]
     return ManagedPolicy(
         name=name,
         arn=arn,
@@ -270,7 +273,20 @@ def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
         is_attachable=item.get("IsAttachable", True) not in (False, "false", "False"),
         create_date=_time(item.get("CreateDate"), where),
         update_date=_time(item.get("UpdateDate"), where),
+        other_versions=None if aws_managed else _other_versions(others, where),
     )
+
+
+def _other_versions(documents: list[Any], where: str) -> tuple[PolicyDocument, ...]:
+    """The non-default versions' documents (GAAD lists every stored version). One that cannot
+    be read is left out: AWS stores only valid documents, and the default alone is enforced."""
+    found: list[PolicyDocument] = []
+    for value in documents:
+        try:
+            found.append(decode_policy_document(value, where=f"{where} version document"))
+        except _EntityError:
+            continue
+    return tuple(found)
 
 
 # --- field helpers -----------------------------------------------------------------------------

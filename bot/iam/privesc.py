@@ -56,6 +56,7 @@ from bot.iam.matching import (
     longest_literal,
     lower_shared,
 )
+from bot.iam.policy_versions import richer_than
 from bot.iam.principals import not_principal_via, parse_principal, principal_via
 from bot.iam.privesc_methods import (
     TRUST_CHAIN_METHOD,
@@ -73,7 +74,8 @@ from bot.model.snapshot import Role
 SHARED_KEY = "iam.privilege_escalation"
 _T = TypeVar("_T")
 _PASS_ROLE = "iam:passrole"
-_POLICY_VERSION_ACTIONS = frozenset({"iam:createpolicyversion", "iam:setdefaultpolicyversion"})
+_SET_DEFAULT_VERSION = "iam:setdefaultpolicyversion"
+_POLICY_VERSION_ACTIONS = frozenset({"iam:createpolicyversion", _SET_DEFAULT_VERSION})
 # Actions that escalate even when aimed at the principal itself (a policy on its own user or
 # role). Creating keys or a password for oneself, by contrast, gains nothing: the common
 # self-service pattern (`user/${aws:username}`) must not count as iam-002 / iam-004.
@@ -208,7 +210,20 @@ class TargetFinder:
         self._user_names = {u.arn: u.name for u in snapshot.users}
         self._users_ordered: tuple[str, ...] | None = None
         self._refused: dict[tuple[str, bool], frozenset[str]] = {}
-        self.customer_policies = tuple(p.arn for p in snapshot.policies if not p.is_aws_managed)
+        customer = [p for p in snapshot.policies if not p.is_aws_managed]
+        self.customer_policies = tuple(p.arn for p in customer)
+        # The customer policies holding a stored version richer than their default, the only
+        # ones iam:SetDefaultPolicyVersion gains by; None when the snapshot does not list
+        # versions (then any policy may hold one, as the method's requirement says).
+        self.richer_versions: tuple[str, ...] | None = (
+            None
+            if any(p.other_versions is None for p in customer)
+            else tuple(
+                p.arn
+                for p in customer
+                if any(richer_than(v, p.document) for v in p.other_versions or ())
+            )
+        )
         # Answers per target list (and a pattern, a kind of question...): see _per_list.
         self._by_list: dict[tuple[Any, int], tuple[tuple[str, ...], Any]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -238,6 +253,9 @@ class TargetFinder:
         denied = perms.denied_outside(action)
         if lowered == _PASS_ROLE:
             yield from self._matching(perms, action, self.passable_roles, denied)
+            return
+        if lowered == _SET_DEFAULT_VERSION and self.richer_versions is not None:
+            yield from self._matching(perms, action, self.richer_versions, denied)
             return
         own = self.undenied(denied, perms.candidate_resources(action))
         if lowered in _POLICY_VERSION_ACTIONS:
@@ -995,6 +1013,8 @@ def methods_held(
                     held.append(HeldMethod(method, made, direct=True, enables=method.enables))
                 continue
             direct = is_direct(method, perms) and holds_on_itself(method, perms, finder)
+            if direct and finder.richer_versions is not None:
+                direct = _switches_own_policy(perms, accesses)
             if not direct and not reaches_an_administrator(method, perms, finder, accesses):
                 continue
             held.append(
@@ -1006,6 +1026,17 @@ def methods_held(
     if shareable:
         perms.view.memo[shared_key] = result
     return result
+
+
+def _switches_own_policy(perms: EffectivePermissions, accesses: list[Access]) -> bool:
+    """A richer stored version made the default gains the holder only when the policy is one
+    of its own (attached to it or to its group); for another principal's policy it escalates
+    that principal. Other accesses: no such question."""
+    switched = [a.resource for a in accesses if a.action.lower() == _SET_DEFAULT_VERSION]
+    if not switched:
+        return True
+    own = {source.name for source in perms.sources if source.kind == "managed"}
+    return all(arn in own for arn in switched)
 
 
 def _creates_its_role(method: EscalationMethod) -> bool:

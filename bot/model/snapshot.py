@@ -179,6 +179,9 @@ class ManagedPolicy:
     is_attachable: bool = True
     create_date: datetime | None = None
     update_date: datetime | None = None
+    # The documents of its other stored versions (customer-managed policies only: AWS-managed
+    # ones cannot be switched by the account); None when the source did not say.
+    other_versions: tuple[PolicyDocument, ...] | None = None
 
     @property
     def is_aws_managed(self) -> bool:

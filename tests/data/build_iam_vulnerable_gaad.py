@@ -49,8 +49,13 @@ def deny(actions, resource="*", **extra):
     return s
 
 
-def managed(name, document, aws=False, attachments=1):
+def managed(name, document, aws=False, attachments=1, older=()):
+    """A managed policy; ``older``: documents of stored non-default versions (v2, v3...)."""
     arn = f"arn:aws:iam::{'aws' if aws else ACCT}:policy/{name}"
+    stored = [
+        {"Document": d, "VersionId": f"v{i}", "IsDefaultVersion": False, "CreateDate": DATE}
+        for i, d in enumerate(older, start=2)
+    ]
     policies.append(
         {
             "PolicyName": name,
@@ -69,7 +74,8 @@ def managed(name, document, aws=False, attachments=1):
                     "VersionId": "v1",
                     "IsDefaultVersion": True,
                     "CreateDate": DATE,
-                }
+                },
+                *stored,
             ],
         }
     )
@@ -180,6 +186,17 @@ role(
     managed_arns=[ADMIN],
 )
 
+def _older(document):
+    """SetDefaultPolicyVersion gains only by a stored richer version (Rhino's method 2 and
+    iam-vulnerable's privesc2 assume one): an administrator v2 beside such a policy."""
+    actions = [a for s in document["Statement"] for a in _as_list(s.get("Action", []))]
+    return [doc(allow("*"))] if "iam:SetDefaultPolicyVersion" in actions else []
+
+
+def _as_list(value):
+    return [value] if isinstance(value, str) else list(value)
+
+
 # One principal per action-list method, alternating how the permissions reach it.
 for i, method in enumerate(m for m in load_methods() if m.id != TRUST_CHAIN_METHOD):
     name = f"privesc-{method.id}"
@@ -198,8 +215,13 @@ for i, method in enumerate(m for m in load_methods() if m.id != TRUST_CHAIN_METH
         )
         document = doc(allow([*method.actions, "s3:*"]))
         shape = 2 if method.benefits == ("role",) else 1
+    if "iam:SetDefaultPolicyVersion" in method.actions:
+        shape = 0  # a managed policy of its own, holding the richer version it switches to
     if shape == 0:
-        user(f"{name}-user", managed_arns=[managed(f"{name}-policy", document)])
+        user(
+            f"{name}-user",
+            managed_arns=[managed(f"{name}-policy", document, older=_older(document))],
+        )
     elif shape == 1:
         user(f"{name}-user", inline=[(f"{name}-inline", document)], boundary=boundary)
     elif shape == 2:
@@ -556,7 +578,7 @@ ASSUMABLE = trust({"AWS": START_USER})  # var.aws_assume_role_arn
 def bishopfox(scenario, document, *, policy=None, source=None):
     """One iam-vulnerable scenario: its policy attached to ``<scenario>-user`` and ``-role``."""
     tag = {"iam-vulnerable": source or scenario}
-    arn = managed(policy or scenario, document, attachments=2)
+    arn = managed(policy or scenario, document, attachments=2, older=_older(document))
     user(f"{scenario}-user", managed_arns=[arn], tags=tag)
     role(f"{scenario}-role", ASSUMABLE, managed_arns=[arn], tags=tag)
 

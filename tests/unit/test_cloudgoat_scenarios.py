@@ -223,14 +223,6 @@ def test_rollback_raynor_sets_a_default_policy_version():
     assert flagged("iam_privesc_by_rollback") == {raynor: {"principal.privilege_escalation"}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/gaad.py:_managed_policy keeps only the default version of each policy, "
-    "so bot/iam/privesc.py:TargetFinder.candidates cannot tell which policy holds a more "
-    "permissive stored version; it tries the statement's own Resource (a probe ARN for `*`) "
-    "first. Fix: keep the non-default versions and, for iam:SetDefaultPolicyVersion, aim at the "
-    "customer policies with a stored version richer than the default (cg-raynor-policy's v3).",
-)
 def test_rollback_target_is_raynors_own_policy():
     method = held("iam_privesc_by_rollback", "raynor-{cgid}", "iam-001b")
     target = access(method, "iam:SetDefaultPolicyVersion").resource

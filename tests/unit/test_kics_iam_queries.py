@@ -29,6 +29,7 @@ test is a strict xfail naming the cause.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -481,7 +482,14 @@ def test_privilege_escalation_positive(query: str) -> None:
     (Put/AttachRolePolicy) held by a user are reported as changes to other principals
     (privesc.md: escalation for whoever can assume or pass those roles), as KICS does."""
     actions, method = KICS_PRIVESC[query]
-    assert method in methods_of(doc(grant(actions)))
+    # SetDefaultPolicyVersion switches to a stored version, which KICS assumes exists.
+    extra = (_WITH_ADMIN_VERSION,) if "iam:SetDefaultPolicyVersion" in actions else ()
+    assert method in methods_of(doc(grant(actions)), extra_managed=extra)
+
+
+_WITH_ADMIN_VERSION = replace(
+    managed_policy("reports", doc(grant(["s3:GetObject"]))), other_versions=(doc(grant(["*"])),)
+)
 
 
 def test_privilege_escalation_negative() -> None:

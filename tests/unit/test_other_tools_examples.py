@@ -29,6 +29,7 @@ test pins our behaviour; where we are wrong the test is a strict xfail naming th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -772,20 +773,32 @@ _ADMIN_USER = user(
 )
 
 
+# dev's reports policy: in force it reads one bucket; its stored v1 was `*` on `*`.
+_LEGACY = replace(
+    managed_policy("legacy-reports", allow("s3:GetObject", "arn:aws:s3:::reports/*")),
+    other_versions=(allow("*"),),
+)
+
+
 def principal_findings(
     document: dict[str, Any], *, passable_role: bool = True, admin_user: bool = True
 ):
     """{check id: evidence} for user dev holding ``document`` inline, in an account that also
     holds (unless told otherwise) an admin role every PASS_TO service may assume and an
     administrator user (whose keys or password iam-002..006 take over: the other tools judge
-    the policy alone and assume such a user exists)."""
+    the policy alone and assume such a user exists), and a customer policy of dev's holding a
+    stored administrator version (iam:SetDefaultPolicyVersion switches to it; assumed too)."""
     snap = snapshot(
         users=[
-            user("dev", inline_policies=[inline("p", document)]),
+            user(
+                "dev",
+                inline_policies=[inline("p", document)],
+                attached_policies=[_LEGACY.arn],
+            ),
             *([_ADMIN_USER] if admin_user else []),
         ],
         roles=[_admin_target()] if passable_role else [],
-        policies=[ADMIN] if passable_role else [],
+        policies=[_LEGACY, *([ADMIN] if passable_role else [])],
     )
     out: dict[str, dict[str, Any]] = {}
     for check_id in PRINCIPAL_CHECKS:
