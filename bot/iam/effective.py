@@ -203,15 +203,32 @@ def _clock_facts(now: datetime) -> dict[str, tuple[str, ...]]:
     }
 
 
+# Keys only service-principal requests carry (see principal_facts).
+_NO_SOURCE: dict[str, tuple[str, ...]] = {
+    key: ABSENT
+    for key in ("aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths")
+}
+
+
 def principal_facts(
     ref: PrincipalRef, account_id: str, now: datetime
 ) -> dict[str, tuple[str, ...]]:
-    """What the snapshot and the clock fix about any request this principal makes."""
+    """What the snapshot and the clock fix about any request this principal makes.
+
+    The audit asks about the audited account's own resources (its roles, users, policies and
+    probe ARNs), so their account is the resource account: a statement limited to other
+    accounts' buckets (StringNotEquals s3:ResourceAccount, as CDK's deploy role has) grants
+    nothing here. The aws:Source* keys are set only when a service principal calls on behalf of
+    a resource (IAM User Guide, "AWS global condition context keys"): never for a user's or a
+    role session's own requests, so they are absent."""
     facts: dict[str, tuple[str, ...]] = {
         **_clock_facts(now),
         "aws:principalarn": (ref.arn,),
         "aws:principalaccount": (account_id,),
         "aws:principalisawsservice": ("false",),
+        "aws:resourceaccount": (account_id,),
+        "s3:resourceaccount": (account_id,),
+        **_NO_SOURCE,
     }
     if ref.kind == "user":
         facts["aws:principaltype"] = ("User",)

@@ -1492,6 +1492,11 @@ def trust_chains(
     reached = set(admin_roles)
     scopes = _AssumeScopes(index)
     pending = deque(further)  # seeded once the admin roles' reach is known: those chains win
+    seeds = frozenset(further)
+    # An escalating role that can assume another one: its own one-hop chain, kept apart so
+    # the chains of those reaching it still end there (their shortest). Its own methods may
+    # rest on assumptions ("an existing stack..."), the other role's need none.
+    seed_hop: dict[str, str] = {}
     while queue or pending:
         if not queue:
             if not unplaced:
@@ -1501,10 +1506,15 @@ def trust_chains(
                 continue  # already on a chain to an administrator
             reached.add(seed)
             queue.append(seed)
-            unplaced -= seed in start_set  # it escalates itself: no chain to find for it
         target = roles[queue.popleft()]
+        from_seed = target.arn in seeds
         for arn, verdict in _possible_assumers(target, callers, next_hop, index, scopes):
-            if arn in reached or arn in next_hop:
+            if arn in next_hop:
+                continue
+            seed_start = arn in reached
+            if seed_start and not (
+                from_seed and arn in seeds and arn != target.arn and arn not in seed_hop
+            ):
                 continue
             perms = index[arn]
             if perms.principal.is_service_linked or perms.is_admin_equivalent:
@@ -1514,12 +1524,17 @@ def trust_chains(
                     continue
             elif _identity_lets_in(perms, target, verdict) is None:
                 continue
-            next_hop[arn] = target.arn
             unplaced -= 1
+            if seed_start:
+                seed_hop[arn] = target.arn
+                continue
+            next_hop[arn] = target.arn
             if arn in roles:
                 reached.add(arn)
                 queue.append(arn)
-    return chains_from(next_hop)
+    chains = chains_from(next_hop)
+    chains.update((arn, (arn, end)) for arn, end in seed_hop.items())
+    return chains
 
 
 def chains_from(next_hop: Mapping[str, str]) -> dict[str, tuple[str, ...]]:

@@ -186,6 +186,7 @@ role(
     managed_arns=[ADMIN],
 )
 
+
 def _older(document):
     """SetDefaultPolicyVersion gains only by a stored richer version (Rhino's method 2 and
     iam-vulnerable's privesc2 assume one): an administrator v2 beside such a policy."""

@@ -485,14 +485,6 @@ def test_star_resource_read_only(catalogue: ActionCatalogue, document: dict[str,
         assert dev_findings(check_id, document) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/effective.py:principal_facts leaves aws:SourceArn unknown for a user's own "
-    "requests, so the evaluator assumes an ArnEquals on it may hold and "
-    "principal.data_exfiltration reports kms:Decrypt as unrestricted; fix: mark "
-    "aws:SourceArn / aws:SourceAccount (/SourceOrgID/SourceOrgPaths) ABSENT in principal_facts, "
-    "as they are only in the request context of service-principal calls",
-)
 def test_star_resource_source_arn_condition_grants_nothing_to_a_user() -> None:
     """Checkov example_ResourcePolicyDocument ``pass_condition``: kms:GenerateDataKey +
     kms:Decrypt on * with ArnEquals aws:SourceArn PASSES CKV_AWS_356 (any condition passes).
