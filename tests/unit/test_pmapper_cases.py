@@ -680,17 +680,6 @@ def test_auto_scaling_with_a_new_launch_configuration_escalates():
     assert "autoscaling-001" in _methods(snap, HOLDER)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/iam/data/privesc_methods.json has no existing-passrole method for "
-        "autoscaling:CreateAutoScalingGroup alone (every autoscaling row needs iam:PassRole). "
-        "Fix: add a row [autoscaling:CreateAutoScalingGroup], category existing-passrole, "
-        "requires 'an existing launch configuration with a privileged instance profile (and the "
-        "Auto Scaling service-linked role, or iam:CreateServiceLinkedRole)', source "
-        "PMapper:autoscaling."
-    ),
-)
 def test_auto_scaling_group_from_an_existing_launch_configuration_escalates():
     """autoscaling_edges: CreateAutoScalingGroup with an existing launch configuration whose
     instance profile holds the destination -> edge, no PassRole. AWS agrees: "Amazon EC2 Auto

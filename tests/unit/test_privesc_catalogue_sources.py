@@ -95,7 +95,9 @@ def test_lambda_function_url_without_a_way_to_call_it_does_not_escalate():
 def test_new_auto_scaling_group_from_a_launch_template_needs_run_instances():
     """AWS "Amazon EC2 Auto Scaling API permissions": CreateAutoScalingGroup with a launch
     template needs ec2:RunInstances (and iam:PassRole when the template names an instance
-    profile). Without RunInstances the call fails, so this holder cannot escalate."""
+    profile). Without RunInstances the call fails, so this holder cannot escalate through a
+    launch template (autoscaling-003); only an existing launch configuration's role remains
+    (autoscaling-005, which needs no iam:PassRole)."""
     held = _held(
         [
             "iam:PassRole",
@@ -104,7 +106,7 @@ def test_new_auto_scaling_group_from_a_launch_template_needs_run_instances():
         ],
         ["ec2.amazonaws.com"],
     )
-    assert held == ()
+    assert held == ("autoscaling-005",)
 
 
 def test_updating_an_auto_scaling_group_to_a_launch_template_needs_run_instances():
