@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 
 from bot.approvals.desk import ApprovalDesk, Refused
-from bot.approvals.model import ApprovalRequest, State
-from bot.model.errors import DeliveryError, InputError
+from bot.approvals.model import ApprovalRequest, State, TransitionRefused
+from bot.model.errors import DeliveryError, IamAuditError, InputError, StoreError
 from bot.runtime.services import Services
 from bot.slack.approval_blocks import approval_message
 from bot.slack.blocks import Message, message, notice_message, section
@@ -86,7 +86,51 @@ def post_request(services: Services, request: ApprovalRequest) -> ApprovalReques
             f"I cannot post the approval request in channel {channel}: invite me there"
             " (/invite @iam-audit) and ask again. Nothing was requested."
         ) from exc
-    return the_desk.store.annotate(request.id, channel=channel, message_ts=ts)
+    try:
+        return the_desk.store.annotate(request.id, channel=channel, message_ts=ts)
+    except StoreError:
+        withdraw_unrecorded(services, request, channel, ts)
+        raise  # the requester is told the store failed and to ask again
+
+
+def withdraw_unrecorded(
+    services: Services, request: ApprovalRequest, channel: str, ts: str
+) -> None:
+    """The request is in the channel but where is not recorded, so its message could never show
+    a decision: cancel it (when the store lets us) and take its buttons away, so the retry the
+    requester is asked for leaves one live request, not two. Failures here are only logged."""
+    the_desk = desk(services)
+    shown: ApprovalRequest | None = None
+    try:
+        shown = the_desk.store.transition(
+            request.id,
+            State.CANCELLED,
+            actor="bot",
+            now=the_desk.clock(),
+            reason="its Slack message could not be recorded; ask again",
+        )
+    except TransitionRefused:  # a click decided it in the meantime: show that decision
+        try:
+            shown = the_desk.get(request.id)
+        except IamAuditError as exc:  # not "nothing will change": it may have been approved
+            log.error("request %s was decided but cannot be read: %s", request.id, exc)
+            return
+    except StoreError as exc:  # buttons gone anyway; the request expires unseen
+        log.error("could not cancel unrecorded approval request %s: %s", request.id, exc)
+    withdrawn = (
+        approval_message(shown)
+        if shown is not None
+        else notice_message(
+            f"Approval request {request.id} was not recorded (the bot's state store failed),"
+            " so it cannot be approved and nothing will change. Ask again."
+        )
+    )
+    try:
+        services.delivery.update(channel, ts, withdrawn)
+    except DeliveryError as exc:
+        log.error(
+            "could not withdraw the message of request %s in %s: %s", request.id, channel, exc
+        )
 
 
 def _posted_notice(request: ApprovalRequest) -> Message:

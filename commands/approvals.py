@@ -19,7 +19,7 @@ from slack_bolt import Ack, App
 from bot.approvals.desk import Refused
 from bot.approvals.model import ApprovalRequest, State, TransitionRefused
 from bot.approvals.suppressions import SUPPRESS_CHANGE
-from bot.model.errors import InputError
+from bot.model.errors import DeliveryError, InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.remediation.registry import get_remediation, remediable_checks
 from bot.runtime.services import Services
@@ -181,6 +181,14 @@ def _thread(services: Services, request: ApprovalRequest, msg: Message) -> None:
 
 
 def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Message], None]) -> None:
+    """Approve, apply, then show the result on the message and in its thread.
+
+    A failed refresh of the message (deleted, Slack down) is logged and the apply goes on: the
+    approval is already stored, and stopping here would leave it 'approved' with nobody to apply
+    it. Going on is safe because desk.apply moves approved -> applying atomically, so only one
+    caller ever applies; a double click loses at approve and changes nothing. (Letting the
+    reconciler apply 'approved' requests instead would race with this very click.)
+    """
     the_desk = desk(services)
     user = body["user"]["id"]
     request_id = _request_id(body)
@@ -194,18 +202,35 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
     except Refused as exc:
         reply(ours(str(exc)))
         return
-    _refresh_message(services, approved)
+    _refresh_logged(services, approved)
     if approved.remediation == SUPPRESS_CHANGE:  # recorded by the bot, not an AWS change
         final = the_desk.apply_recorded_change(
             request_id, lambda request: write_suppression(services, request)
         )
-        _refresh_message(services, final)
-        _thread(services, final, result_message(final, can_undo=False))
-        return
-    final = the_desk.apply(request_id)
-    _refresh_message(services, final)
-    undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
+        undo = False
+    else:
+        final = the_desk.apply(request_id)
+        undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
+    stale = _refresh_logged(services, final)
     _thread(services, final, result_message(final, can_undo=undo))
+    if stale is not None:  # the thread has the result; the approver learns the message is stale
+        state = final.state.value.replace("_", " ")
+        reply(
+            notice_message(
+                f"Request {final.id} is {state}, but its message was not updated: {stale}"
+            )
+        )
+
+
+def _refresh_logged(services: Services, request: ApprovalRequest) -> DeliveryError | None:
+    """Refresh the request's message; a Slack failure is logged and returned, not raised, so
+    what comes next (the apply, the thread) still happens."""
+    try:
+        _refresh_message(services, request)
+    except DeliveryError as exc:
+        log.error("could not refresh the message of request %s: %s", request.id, exc)
+        return exc
+    return None
 
 
 def reconcile_applying(services: Services, *, stale_after: timedelta | None = None) -> int:

@@ -5,17 +5,20 @@ Used by `audit` (the bot's account) and `audit account` (member accounts) alike.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
 from bot.audit.findings import Severity
 from bot.audit.report import Report
-from bot.model.errors import IamAuditError, InputError
+from bot.model.errors import DeliveryError, IamAuditError, InputError
 from bot.runs.account_audits import AuditResult
 from bot.runs.workers import report_json
-from bot.slack.blocks import audit_page, notice_message, progress_message
+from bot.slack.blocks import Message, audit_page, notice_message, progress_message
 from commands.request import CommandRequest
+
+log = logging.getLogger(__name__)
 
 AUDIT_USAGE = "audit [account <id|all>] [--min-severity S] [check-id...]"
 
@@ -90,20 +93,52 @@ class ProgressMessage:
             cached_at=result.saved_at,
             suppressible=self._offer_remediation and services.approvals is not None,
         )
-        services.delivery.update(self._request.channel_id, self._ts, page.message)
+        shown_at = self._show(
+            page.message, summary=f"The audit of account {report.account_id} finished"
+        )
         if page.needs_file:
             services.delivery.upload_text(
                 channel=self._request.channel_id,
                 filename=f"iam-audit-{report.account_id}-{result.saved_at:%Y%m%dT%H%M%S}.json",
                 content=attachment_json(result),
                 title=f"IAM audit of {report.account_id}: full report",
-                thread_ts=self._ts,
+                thread_ts=shown_at,
             )
 
     def on_error(self, error: IamAuditError) -> None:
-        self._services.delivery.update(
-            self._request.channel_id, self._ts, notice_message(f"The audit failed: {error}")
-        )
+        text = f"The audit failed: {error}"
+        self._show(notice_message(text), summary=text)
+
+    def _show(self, message: Message, *, summary: str) -> str | None:
+        """Replace the progress message with ``message``. When Slack refuses (message deleted,
+        msg_too_long...), post it anew; failing that, tell the requester ``summary``
+        ephemerally, so nobody is left reading "Auditing..." forever. Returns the ts now showing
+        ``message``, or None. A last failure is logged, never raised: nobody is left to tell."""
+        delivery, channel = self._services.delivery, self._request.channel_id
+        try:
+            delivery.update(channel, self._ts, message)
+            return self._ts
+        except DeliveryError as exc:
+            log.warning("could not replace the audit progress message in %s: %s", channel, exc)
+            refused = exc
+        try:
+            return delivery.post(channel, message)
+        except DeliveryError as exc:
+            log.warning("could not post the audit answer anew in %s: %s", channel, exc)
+        try:
+            self._request.reply(
+                notice_message(
+                    f"{summary}. Its message could not be shown here ({refused})."
+                    f" {self._status_hint()}"
+                )
+            )
+        except DeliveryError as exc:
+            log.error("could not tell %s: %r: %s", self._request.user_id, summary, exc)
+        return None
+
+    def _status_hint(self) -> str:
+        own = "" if self._offer_remediation else f" {self._label}"  # a member account: name it
+        return f"`/iam-audit status{own}` shows the last audit's summary."
 
 
 _ATTACHMENTS: OrderedDict[str, str] = OrderedDict()
