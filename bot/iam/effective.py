@@ -51,6 +51,7 @@ from bot.iam.resolved_policy import (
     parse_source,
     referenced_keys,
 )
+from bot.iam.resource_kinds import arn_services_of, may_name_resource_of
 from bot.iam.sensitive_actions import listed_actions
 from bot.model.snapshot import AccountSnapshot, Role, User
 
@@ -204,10 +205,8 @@ def _clock_facts(now: datetime) -> dict[str, tuple[str, ...]]:
 
 
 # Keys only service-principal requests carry (see principal_facts).
-_NO_SOURCE: dict[str, tuple[str, ...]] = {
-    key: ABSENT
-    for key in ("aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths")
-}
+_SOURCE_KEYS = ("aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths")
+_NO_SOURCE: dict[str, tuple[str, ...]] = dict.fromkeys(_SOURCE_KEYS, ABSENT)
 
 
 def principal_facts(
@@ -1064,9 +1063,9 @@ class EffectivePermissions:
         view = self.view.for_action(action)
         found = view.memo.get(key)
         if found is None:
-            services = _resource_services(self.index.catalogue, lowered)
+            services = arn_services_of(self.index.catalogue, lowered)
             probes = self.index.probes(action)
-            seen = dict.fromkeys(p for p in probes if _may_name_resource_of(p, services))
+            seen = dict.fromkeys(p for p in probes if may_name_resource_of(p, services))
             if not seen:
                 seen = dict.fromkeys(probes)  # nothing fits: the evaluator's answer stands
             fitting = self.index.memo.setdefault("fitting_literals", {})
@@ -1613,37 +1612,13 @@ def arn_pattern_matches(pattern: str, arn: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _resource_services(catalogue: ActionCatalogue, action: str) -> frozenset[str] | None:
-    """The ARN services an action's resources have (the catalogue's resource types; empty
-    when only `*` applies), None when they cannot be told. An action of a service the
-    catalogue no longer lists (retired CodeStar) acts on that service's own ARNs."""
-    prefix = action.partition(":")[0]
-    if not catalogue.service_exists(prefix):
-        return None if "*" in prefix or "?" in prefix else frozenset({prefix})
-    return catalogue.action_arn_services(action)
-
-
 def _fitting(literals: tuple[str, ...], services: frozenset[str] | None) -> tuple[str, ...]:
     """The literals that are candidate targets: not `*`, no ${variable}, and naming a
-    resource of the action's kind (:func:`_may_name_resource_of`)."""
+    resource of the action's kind (bot.iam.resource_kinds)."""
     return tuple(
         literal
         for literal in literals
         if literal != "*"
         and not _TEMPLATE.search(literal)
-        and _may_name_resource_of(literal, services)
+        and may_name_resource_of(literal, services)
     )
-
-
-def _may_name_resource_of(literal: str, services: frozenset[str] | None) -> bool:
-    """Whether an ARN pattern from a statement could name a resource of the action: its service
-    segment is one of the action's ARN services (``services``; None when unknown) or a
-    wildcard. `Action: *` on `arn:aws:s3:::bucket/*` grants S3 only: the IAM actions it
-    matches are never asked about an S3 ARN (no such request exists)."""
-    if services is None:
-        return True
-    parts = literal.split(":", 3)
-    if len(parts) < 3 or parts[0] != "arn":
-        return True
-    service = parts[2].lower()
-    return service in services or "*" in service or "?" in service

@@ -15,6 +15,7 @@ from typing import Any
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.lint_model import PolicyType
 from bot.iam.policy import VERSION_2012, Statement
+from bot.iam.resource_kinds import may_act_on_any
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,25 @@ class LintContext:
         if denied:
             found = found.difference(*denied)
         return frozenset(found)
+
+    @cached_property
+    def actions_on_their_resources(self) -> frozenset[str]:
+        """:attr:`allowed_actions`, less those whose Allow names only resources of other kinds
+        (`*` on an S3 bucket grants no IAM action: bot.iam.resource_kinds)."""
+        allowed = self.allowed_actions
+        if not allowed:
+            return allowed
+        fitting: set[str] = set()
+        for statement in self.statements:
+            if statement.effect != "Allow":
+                continue
+            resources = statement.resources
+            expanded = self.expanded_actions(statement) & allowed
+            if resources is None or "*" in resources:
+                fitting |= expanded
+            else:
+                fitting.update(a for a in expanded if may_act_on_any(self.catalogue, a, resources))
+        return frozenset(fitting)
 
     def expanded_actions(self, statement: Statement) -> frozenset[str]:
         """The actions a statement names (all but its NotAction list for NotAction)."""

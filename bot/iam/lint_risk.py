@@ -69,7 +69,8 @@ def lint_risk(ctx: LintContext) -> list[LintFinding]:
     allowed = {a.lower(): a for a in ctx.allowed_actions}
     if not allowed:
         return []
-    findings = _escalation(allowed) + _resource_policy(ctx)
+    on_their_resources = {a.lower(): a for a in ctx.actions_on_their_resources}
+    findings = _escalation(on_their_resources) + _resource_policy(ctx)
     exposed = sorted(allowed[a] for a in credential_actions() if a in allowed)
     if exposed:
         findings.append(

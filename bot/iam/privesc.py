@@ -1485,7 +1485,6 @@ def trust_chains(
         and not index[arn].denied_everywhere(_ASSUME_ROLE)
     ]
     callers = CallerGroups(index, starts)
-    start_set = set(starts)
     unplaced = len(starts)  # once all are on a chain, no further seed can add one
     next_hop: dict[str, str] = {}
     queue = deque(admin_roles)

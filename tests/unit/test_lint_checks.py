@@ -806,8 +806,10 @@ def test_a_method_added_to_the_catalogue_flows_into_lint(
 ) -> None:
     added = EscalationMethod("test-001", "new-passrole", ("iam:PassRole", "glue:CreateJob"), "")
     monkeypatch.setattr("bot.iam.lint_risk.action_methods", lambda: (added,))
-    statement = allow(["iam:PassRole", "glue:CreateJob"], "arn:aws:iam::123456789012:role/x")
-    (found,) = only(lint(catalogue, doc(statement), capabilities=True), "PRIVILEGE_ESCALATION")
+    passing = allow("iam:PassRole", "arn:aws:iam::123456789012:role/x")
+    creating = allow("glue:CreateJob")  # on a role ARN it would grant nothing (a job's ARN)
+    found_all = lint(catalogue, doc(passing, creating), capabilities=True)
+    (found,) = only(found_all, "PRIVILEGE_ESCALATION")
     assert found.detail["methods"] == ["test-001"]
 
 

@@ -388,3 +388,32 @@ def test_sensitive_access(catalogue: ActionCatalogue) -> None:
         },
     }
     assert lint_policy(elsewhere, catalogue=catalogue, sensitive=sensitive) == []
+
+
+@pytest.mark.parametrize(
+    ("resource", "escalates"),
+    [
+        ("arn:aws:s3:::reports/*", False),  # `*` on one bucket: S3 calls only
+        ("arn:aws:dynamodb:us-east-1:123456789012:table/t", False),
+        ("*", True),
+        ("arn:aws:iam::123456789012:*", True),  # IAM resources: iam-001, iam-002...
+        ("arn:aws:*:*:*:*", True),  # any service's resources
+    ],
+)
+def test_privilege_escalation_reads_actions_on_their_own_resources(
+    catalogue: ActionCatalogue, resource: str, escalates: bool
+) -> None:
+    """`Action: *` on an S3 ARN matches iam:CreatePolicyVersion by name, but no request for it
+    names an S3 ARN (Service Authorization Reference: its resource is a policy ARN), so the
+    policy grants no escalation method; the audit reads grants the same way."""
+    grant = statement(Effect="Allow", Action="*", Resource=resource)
+    assert ("PRIVILEGE_ESCALATION" in codes(catalogue, grant, community=True)) is escalates
+
+
+def test_credentials_exposure_still_reads_the_actions_alone(catalogue: ActionCatalogue) -> None:
+    """Only the escalation finding reads resources; Parliament's other capability auditors
+    look at the actions, and so do ours."""
+    grant = statement(Effect="Allow", Action="iam:CreateAccessKey", Resource="arn:aws:s3:::b")
+    found = codes(catalogue, grant, community=True)
+    assert "CREDENTIALS_EXPOSURE" in found
+    assert "PRIVILEGE_ESCALATION" not in found
