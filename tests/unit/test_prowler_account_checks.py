@@ -193,7 +193,17 @@ def test_root_without_credentials_outside_central_management_still_needs_mfa() -
     row = root_row(mfa=False, password_enabled="false", password_last_used="no_information")
     findings = run_check("root.mfa_disabled", _root_only(row, organizations_features=None))
     assert _resources(findings) == [ROOT_ARN]
-    assert findings[0].evidence["centralized_root_access"] is False
+    # Unknown, not False: the finding says what would make it a false alarm.
+    assert findings[0].evidence["centralized_root_access"] is None
+    assert "iam:ListOrganizationsFeatures could not be read" in findings[0].detail
+
+
+def test_root_with_a_password_and_unknown_features_is_a_plain_finding() -> None:
+    """A root that can sign in (a password) needs MFA whatever the organization does: no
+    hedge in the sentence."""
+    row = root_row(mfa=False, password_enabled="true")
+    findings = run_check("root.mfa_disabled", _root_only(row, organizations_features=None))
+    assert findings[0].detail == "the root user has no active MFA device"
 
 
 def test_root_without_credentials_under_central_management_passes() -> None:

@@ -50,11 +50,7 @@ def root_credentials_removed(snapshot: AccountSnapshot, row: CredentialReportRow
     """
     if ROOT_CREDENTIALS_MANAGEMENT not in (snapshot.organizations_features or ()):
         return False
-    return (
-        not _root_has_password(snapshot, row)
-        and not active_key_slots(row)
-        and not any(row.flag(f"cert_{n}_active") for n in CERT_SLOTS)
-    )
+    return _without_credentials(snapshot, row)
 
 
 @register(
@@ -95,19 +91,39 @@ def root_access_key_present(ctx: CheckContext) -> Iterator[Finding]:
 )
 def root_mfa_disabled(ctx: CheckContext) -> Iterator[Finding]:
     """Passes for member accounts whose root credentials were removed centrally."""
-    row = root_row(ctx.snapshot)
-    if row.flag("mfa_active") is True or root_credentials_removed(ctx.snapshot, row):
+    snapshot = ctx.snapshot
+    row = root_row(snapshot)
+    if row.flag("mfa_active") is True or root_credentials_removed(snapshot, row):
         return
+    features = snapshot.organizations_features
+    detail = "the root user has no active MFA device"
+    if features is None and _without_credentials(snapshot, row):
+        # A member account whose root credentials were removed centrally looks just like this;
+        # only iam:ListOrganizationsFeatures (not read: refused or not collected) can tell.
+        detail += (
+            " and no password or access key; if the organization removed root credentials"
+            " centrally (iam:ListOrganizationsFeatures could not be read), this is no weakness"
+        )
     yield ctx.finding(
-        account_arn(ctx.snapshot),
+        account_arn(snapshot),
         ACCOUNT,
-        "the root user has no active MFA device",
+        detail,
         {
             "mfa_active": row.mfa_active,
             "password_last_used": row.password_last_used,
-            "centralized_root_access": ROOT_CREDENTIALS_MANAGEMENT
-            in (ctx.snapshot.organizations_features or ()),
+            # None: not known (the organizations features were not read).
+            "centralized_root_access": None
+            if features is None
+            else ROOT_CREDENTIALS_MANAGEMENT in features,
         },
+    )
+
+
+def _without_credentials(snapshot: AccountSnapshot, row: CredentialReportRow) -> bool:
+    return (
+        not _root_has_password(snapshot, row)
+        and not active_key_slots(row)
+        and not any(row.flag(f"cert_{n}_active") for n in CERT_SLOTS)
     )
 
 
