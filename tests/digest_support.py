@@ -130,7 +130,9 @@ class CampaignSlack:
 
     def direct_message(self, user_id: str, message: dict) -> str:
         if user_id in self.fail_for:
-            raise DeliveryError("Slack refused chat_postMessage: user_disabled")
+            raise DeliveryError(
+                "Slack refused chat_postMessage: user_disabled", slack_error="user_disabled"
+            )
         self.dms.append((user_id, message))
         return "1.1"
 

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 from botocore.stub import ANY, Stubber
 
+from bot.approvals.journal import CallJournal
 from bot.aws.last_accessed import Polling, read_usage
 from bot.aws.remediate import RemediationExecutor
 
@@ -243,9 +244,23 @@ def run_rightsize_remediations(executor: RemediationExecutor) -> list[str]:
             False,
         ),
     ):
-        result = executor.apply(remediation, params, request_id="R9", requester="U1", approver="U2")
+        journal: list[dict[str, Any]] = []
+        result = executor.apply(
+            remediation,
+            params,
+            request_id="R9",
+            requester="U1",
+            approver="U2",
+            journal=CallJournal(lambda _intent: None, journal.append),
+        )
         if result.ok != should_work:
             failed.append(f"{remediation}: {result.outcome}")
+        # A reconciliation after a crash judges each call and the whole change from IAM:
+        # its reads must be allowed too, and its judgement match what moto holds.
+        for call in journal:
+            executor.took_effect(call)
+        if executor.change_in_effect(remediation, params, journal) != should_work:
+            failed.append(f"{remediation}: reconciliation misjudged the outcome")
     return failed
 
 

@@ -88,6 +88,10 @@ class Store(Protocol):
 class Trail(Protocol):
     def append(self, entry: Any) -> str: ...
 
+    def last(self, count: int) -> list[Any]:
+        """The newest ``count`` entries (with .kind, .request_id, .data), newest first."""
+        ...
+
 
 Fingerprint = Callable[[dict[str, Any]], str]
 Explain = Callable[[dict[str, Any], dict[str, Any]], str]
@@ -96,6 +100,8 @@ ImpactOf = Callable[[Plan], dict[str, Any]]
 EntryFactory = Callable[..., Any]
 JournalFactory = Callable[[Callable[[dict[str, Any]], None], Callable[[dict[str, Any]], None]], Any]
 RECONCILE_AFTER = timedelta(minutes=10)
+RESULT_SCAN = 1000  # newest trail entries searched for an apply whose result entry was lost
+APPLY_ENDS = frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED})
 
 
 @dataclass
@@ -369,7 +375,8 @@ class ApprovalDesk:
         Written like a payment: `applying` (with the steps) is stored before anything is sent,
         each call is journalled before it goes out and as it returns. When the store fails
         mid-way the request stays `applying` and ApplyInterrupted says so; `reconcile` finishes
-        it later from the real IAM state.
+        it later from the real IAM state. Any other unexpected error after a call was sent also
+        leaves it `applying`: only IAM can say whether that call took effect.
         """
         now = self.clock()
         applying = self.store.transition(request_id, State.APPLYING, actor="bot", now=now)
@@ -381,6 +388,7 @@ class ApprovalDesk:
                 ok=False,
                 outcome="Not applied: the stored request no longer matches its content hash.",
             )
+        journal = self._journal_for(applying)
         try:
             self._record("apply", applying, "bot", steps=list(applying.steps))
             executor = self.executor()
@@ -400,7 +408,7 @@ class ApprovalDesk:
                 request_id=applying.id,
                 requester=applying.requester,
                 approver=approver,
-                journal=self._journal_for(applying),
+                journal=journal,
             )
         except TransitionRefused as exc:  # reconciled meanwhile: the reconciler's word stands
             log.error("apply of %s stopped: %s", request_id, exc)
@@ -416,7 +424,11 @@ class ApprovalDesk:
             ) from exc
         except (RemediationError, InputError) as exc:
             return self._finish(applying, ok=False, outcome=f"Not applied: {exc}")
-        except Exception as exc:  # the request must not stay "applying" forever
+        except Exception as exc:
+            if journal.sent:  # IAM may hold the change: the reconciler judges it from IAM
+                log.exception("apply of %s crashed after an AWS call; left applying", request_id)
+                raise
+            # Nothing was sent, so "failed" is the truth; it must not stay "applying" forever.
             log.exception("apply of %s crashed", request_id)
             self._finish(applying, ok=False, outcome=f"Failed unexpectedly: {type(exc).__name__}")
             raise
@@ -458,7 +470,9 @@ class ApprovalDesk:
         recorded: Mapping[str, Callable[[ApprovalRequest], str]] | None = None,
     ) -> list[ApprovalRequest]:
         """Finish every request left `applying` with no journal activity for ``stale_after``,
-        from what IAM shows now; ``notify`` is told of each one finished (to update Slack).
+        from what IAM shows now, and write the trail's missing `result` of a request that reached
+        its final state just before the trail failed; ``notify`` is told of each one (to update
+        Slack, which a crashed apply never did).
 
         A request still being applied by a live process keeps journalling, so it is left alone;
         two reconcilers racing finish a request once (the final move is atomic).
@@ -486,7 +500,51 @@ class ApprovalDesk:
                     notify(final)
                 except IamAuditError as exc:
                     log.error("reconciled %s but could not tell Slack: %s", request.id, exc)
+        for final in self._write_lost_results(now - stale_after):
+            finished.append(final)
+            if notify is not None:
+                try:
+                    notify(final)
+                except IamAuditError as exc:
+                    log.error("recovered %s but could not tell Slack: %s", final.id, exc)
         return finished
+
+    def _write_lost_results(self, settled_before: datetime) -> list[ApprovalRequest]:
+        """Requests whose apply ended (applied, partly applied, failed) before ``settled_before``
+        but whose trail has no `result`: the trail failed between the final move and its entry.
+
+        Found in the newest RESULT_SCAN entries: an `apply` (or approval) with no `result` after
+        it. A result is written after its apply, so one in the window has its result there too.
+        Two reconcilers running in the same instant could both write it; each entry says
+        ``recovered``.
+        """
+        try:
+            entries = self.trail.last(RESULT_SCAN)
+        except StoreError as exc:
+            log.warning("could not look for lost result entries yet: %s", exc)
+            return []
+        started = {
+            e.request_id
+            for e in entries
+            if e.kind == "apply" or (e.kind == "decision" and e.data.get("state") == "approved")
+        }
+        started -= {e.request_id for e in entries if e.kind == "result"}
+        written = []
+        for request_id in sorted(started):
+            try:
+                request = self.store.get(request_id, now=self.clock())
+                ended = request.decision(request.state) if request else None
+                if request is None or request.state not in APPLY_ENDS or ended is None:
+                    continue  # not applied yet, still applying (reconciled above), or gone
+                if ended.at > settled_before:
+                    continue  # its applier may be writing the result right now
+                state, outcome = request.state.value, request.outcome
+                self._record("result", request, "bot", state=state, outcome=outcome, recovered=True)
+            except StoreError as exc:
+                log.warning("could not write the lost result of %s yet: %s", request_id, exc)
+                continue
+            written.append(request)
+        return written
 
     def _finish_recorded(
         self, request: ApprovalRequest, write: Callable[[ApprovalRequest], str]

@@ -23,11 +23,13 @@ class CallJournal(list[Any]):
         self._sending = sending
         self._returned = returned
         self._intent: dict[str, Any] = {}
+        self.sent = 0  # calls whose intent was stored, so which may have reached AWS
 
     def sending(self, intent: dict[str, Any]) -> None:
         """Store what is about to be sent; raises (and the call is not sent) if that fails."""
         self._sending(intent)
         self._intent = intent
+        self.sent += 1
 
     def append(self, record: Any) -> None:
         super().append(record)

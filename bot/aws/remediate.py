@@ -32,6 +32,8 @@ from bot.aws.errors import error_code, error_message
 from bot.aws.rightsize_apply import STEP_BUILDERS as RIGHTSIZE_STEP_BUILDERS
 from bot.aws.session import make_client
 from bot.model.errors import RemediationError
+from bot.remediation.fixes.rightsize import RESTORE
+from bot.rightsize.proposal import PolicyEdit
 
 log = logging.getLogger(__name__)
 
@@ -394,15 +396,58 @@ class RemediationExecutor:
     def change_in_effect(
         self, remediation: str, params: dict[str, Any], calls: list[dict[str, Any]]
     ) -> bool:
-        """Whether the whole approved change holds in AWS now (judged by its last call).
+        """Whether the whole approved change holds in AWS now (judged by the calls that make it).
 
         ``calls`` are the journalled intents and results: an access key is only known by id once
         the apply resolved it, so a key change with no UpdateAccessKey in the journal never ran.
         """
+        finals = self._final_calls(remediation, params, calls)
+        return bool(finals) and all(self.took_effect(final) for final in finals)
+
+    def _final_calls(
+        self, remediation: str, params: dict[str, Any], calls: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """The calls whose effects together are the approved change (one per policy edited for
+        a right-sizing, two for a policy swapped for its scoped copy)."""
+        if remediation in RIGHTSIZE_STEP_BUILDERS:
+            return self._rightsize_calls(params, restore=remediation == RESTORE)
         final = self._final_call(remediation, params, calls)
-        if final is None:
-            return False
-        return bool(self.took_effect(final))
+        return [] if final is None else [final]
+
+    def _rightsize_calls(self, params: dict[str, Any], *, restore: bool) -> list[dict[str, Any]]:
+        """What a right-sizing (or its restore) leaves in IAM, per edit, as the calls that set it:
+        mirrors the steps of bot/aws/rightsize_apply.py."""
+        kind, name = str(params["target_kind"]), str(params["target_name"])
+        attach, arg = _kind_api(kind, "Attach")
+        detach, _ = _kind_api(kind, "Detach")
+        put, _ = _kind_api(kind, "Put")
+        delete, _ = _kind_api(kind, "Delete")
+        finals: list[dict[str, Any]] = []
+        for edit in (PolicyEdit.from_params(item) for item in params.get("edits") or []):
+            if edit.operation == "copy":
+                copy = f"arn:{self.partition()}:iam::{self.account_id()}:policy/{edit.copy_name}"
+                kept, dropped = (edit.arn, copy) if restore else (copy, edit.arn)
+                finals.append({"api": attach, "args": {arg: name, "PolicyArn": kept}})
+                finals.append({"api": detach, "args": {arg: name, "PolicyArn": dropped}})
+            elif edit.operation == "detach":
+                api = attach if restore else detach
+                finals.append({"api": api, "args": {arg: name, "PolicyArn": edit.arn}})
+            elif edit.operation == "new_version" and restore:
+                args = {"PolicyArn": edit.arn, "VersionId": edit.old_version}
+                finals.append({"api": "SetDefaultPolicyVersion", "args": args})
+            elif edit.operation == "new_version":
+                document = json.dumps(edit.new_document)
+                args = {"PolicyArn": edit.arn, "PolicyDocument": document, "SetAsDefault": True}
+                finals.append({"api": "CreatePolicyVersion", "args": args})
+            else:  # inline: replaced or deleted by the right-sizing, put back by its restore
+                document = edit.old_document if restore else edit.new_document
+                owner = {arg: name, "PolicyName": edit.name}
+                if document is None:
+                    finals.append({"api": delete, "args": owner})
+                else:
+                    args = {**owner, "PolicyDocument": json.dumps(document)}
+                    finals.append({"api": put, "args": args})
+        return finals
 
     def _final_call(
         self, remediation: str, params: dict[str, Any], calls: list[dict[str, Any]]
@@ -916,6 +961,53 @@ def _finding_check(ex: RemediationExecutor, args: dict[str, Any], region: str | 
     return bool(ids)
 
 
+def _policy_document(value: Any) -> Any:
+    """A policy document as IAM returns it (URL-encoded JSON text, or already parsed)."""
+    return json.loads(unquote(value)) if isinstance(value, str) else value
+
+
+def _default_version(ex: RemediationExecutor, arn: str) -> dict[str, Any] | None:
+    iam = ex._client("iam")
+    policy = ex._read(iam, "GetPolicy", PolicyArn=arn)
+    if policy is None:
+        return None
+    version = policy["Policy"].get("DefaultVersionId")
+    found = ex._read(iam, "GetPolicyVersion", PolicyArn=arn, VersionId=version)
+    return None if found is None else found["PolicyVersion"]
+
+
+def _new_default_check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+    """CreatePolicyVersion (the apply always sets it default): the default holds its document."""
+    default = _default_version(ex, args["PolicyArn"])
+    wanted = json.loads(args["PolicyDocument"])
+    return default is not None and _policy_document(default.get("Document")) == wanted
+
+
+def _default_is_check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+    found = ex._read(ex._client("iam"), "GetPolicy", PolicyArn=args["PolicyArn"])
+    return found is not None and found["Policy"].get("DefaultVersionId") == args["VersionId"]
+
+
+def _version_gone(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+    arguments = {"PolicyArn": args["PolicyArn"], "VersionId": args["VersionId"]}
+    return ex._read(ex._client("iam"), "GetPolicyVersion", **arguments) is None
+
+
+def _inline_check(kind: str, present: bool) -> EffectCheck:
+    """Put*Policy: the inline policy holds the document sent; Delete*Policy: it is gone."""
+    api, arg = _kind_api(kind, "Get")
+
+    def check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
+        owner = {arg: args[arg], "PolicyName": args["PolicyName"]}
+        found = ex._read(ex._client("iam"), api, **owner)
+        if not present:
+            return found is None
+        wanted = json.loads(args["PolicyDocument"])
+        return found is not None and _policy_document(found.get("PolicyDocument")) == wanted
+
+    return check
+
+
 _EFFECT_CHECKS: dict[str, EffectCheck] = {
     **{
         f"Attach{n}Policy": _attached_check(k, True)
@@ -925,6 +1017,14 @@ _EFFECT_CHECKS: dict[str, EffectCheck] = {
         f"Detach{n}Policy": _attached_check(k, False)
         for k, n in (("user", "User"), ("group", "Group"), ("role", "Role"))
     },
+    **{
+        f"{verb}{n}Policy": _inline_check(k, verb == "Put")
+        for k, n in (("user", "User"), ("group", "Group"), ("role", "Role"))
+        for verb in ("Put", "Delete")
+    },
+    "CreatePolicyVersion": _new_default_check,
+    "SetDefaultPolicyVersion": _default_is_check,
+    "DeletePolicyVersion": _version_gone,
     "CreatePolicy": _present_policy,
     "DeletePolicy": lambda ex, args, _r: (
         ex._read(ex._client("iam"), "GetPolicy", PolicyArn=args["PolicyArn"]) is None

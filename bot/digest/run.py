@@ -3,7 +3,8 @@
 The idempotency key of the (channel, slot) is taken BEFORE anything is posted: a second replica,
 a retried cron job or a coalesced scheduler run finds it taken and stops there. If the run fails
 before the message went out, the key is given back so a retry can still post; once the message is
-out, the key stays (a missing attachment is logged, never worth a second digest).
+out, the key stays (a missing attachment is logged, never worth a second digest) and where it went
+is recorded at once. A post whose answer was lost may or may not be out: see `DigestRunner.run`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import socket
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -33,13 +34,21 @@ from bot.digest.content import (
 )
 from bot.model.errors import DeliveryError, IamAuditError, InputError, StoreError
 from bot.runs.account_audits import AccountAudits
-from bot.slack.blocks import Message, digest_accounts_message
+from bot.slack.blocks import MAX_BLOCKS, Message, context, digest_accounts_message
 from bot.slack.digest_blocks import accounts_chart_comment, chart_comment, digest_message
 from bot.store.digests import DigestStore
 
 log = logging.getLogger(__name__)
 
 SLOT_TTL_SECONDS = 8 * 86400  # longer than any gap between two runs that could share a slot
+# Recorded as the slot's "posted" ts when a post got no answer: it may be in the channel.
+UNCONFIRMED = "unconfirmed"
+# Slack's answers that say the call may have partly happened (docs: internal_error, fatal_error).
+_MAYBE_DONE = ("internal_error", "fatal_error")
+RETRY_NOTE = (
+    ":repeat: *Retry:* an earlier attempt to post this digest got no answer from Slack, so it"
+    " may already be in this channel. If it is, the two are the same digest."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,38 @@ class DigestOutcome:
             extra = f" ({self.detail})" if self.detail else ""
             return f"Digest posted to {self.channel} for slot {self.slot}{extra}."
         return f"Digest for slot {self.slot} (not posted)."
+
+
+@dataclass
+class _Posts:
+    """What one run has sent: the ts Slack confirmed, and whether a post went unanswered."""
+
+    channel: str
+    slot: str
+    retry: bool  # an earlier run's post went unanswered: mark the first message as a retry
+    ts: list[str] = field(default_factory=list)
+    unconfirmed: bool = False
+
+
+def refused_by_slack(exc: BaseException) -> bool:
+    """Did Slack answer that it did not post? Then nothing went out and a retry may post.
+
+    Anything else (a timeout, a dropped connection, a bug after the call, or Slack's own
+    internal_error / fatal_error) leaves it unknown: DeliveryError.slack_error is Slack's answer
+    when it gave one.
+    """
+    if not isinstance(exc, DeliveryError) or exc.slack_error is None:
+        return False
+    return exc.slack_error not in _MAYBE_DONE
+
+
+def marked_as_retry(message: Message) -> Message:
+    """The message with a visible retry note on top (and in the notification text)."""
+    blocks = list(message.get("blocks") or [])
+    at = 1 if blocks and blocks[0].get("type") == "header" else 0
+    blocks.insert(at, context([RETRY_NOTE]))
+    # Over Slack's cap the last block gives way: the note must be seen.
+    return {**message, "text": f"Retry: {message.get('text', '')}", "blocks": blocks[:MAX_BLOCKS]}
 
 
 ApprovalSource = Callable[[datetime | None, datetime], ApprovalCounts]
@@ -156,7 +197,16 @@ class DigestRunner:
         return DigestOutcome("preview", "", slot, digests, summary=self._summary(digests))
 
     def run(self, *, channel: str, slot: str, accounts: Sequence[str] = ()) -> DigestOutcome:
-        """Post the digest of ``slot`` to ``channel`` unless someone already took that slot."""
+        """Post the digest of ``slot`` to ``channel`` unless someone already took that slot.
+
+        A post that fails without Slack's answer (timeout, dropped connection) may have reached
+        the channel. Keeping the slot would lose the digest silently when it did not; giving it
+        back would let a retry post a silent duplicate when it did. So the slot is given back
+        and the doubt recorded (posted = "unconfirmed"): the retry posts the digest with a
+        visible note saying it is a retry, and the channel never misses a digest nor gets an
+        unexplained second one. If even the doubt cannot be recorded, the slot is kept: no
+        silent duplicate, and the error is logged and raised.
+        """
         if self._poster is None:
             raise IamAuditError("posting a digest needs Slack (SLACK_BOT_TOKEN)")
         if not channel:
@@ -167,10 +217,13 @@ class DigestRunner:
         if not self._store.claim_slot(channel, slot, self.owner, self._slot_ttl):
             holder = self._store.slot_owner(channel, slot) or "expired meanwhile"
             posted = self._store.posted_ts(channel, slot)
-            detail = f"posted as message {posted}" if posted else f"claimed by {holder}"
+            if posted and posted != UNCONFIRMED:
+                detail = f"posted as message {posted}"
+            else:
+                detail = f"claimed by {holder}"
             log.info("digest slot %s in %s already taken (%s)", slot, channel, detail)
             return DigestOutcome("slot_taken", channel, slot, detail=detail)
-        posted: list[str] = []
+        posts = _Posts(channel, slot, retry=self._store.posted_ts(channel, slot) == UNCONFIRMED)
         digests: list[Digest] = []
         problems: list[str] = []
         try:
@@ -178,34 +231,64 @@ class DigestRunner:
             built = [(audits, self._build(audits, slot)) for audits in selected]
             summary = self._summary([d for _, d in built])
             if summary is not None:  # several accounts: the cross-account summary comes first
-                posted.append(self._poster.post_message(channel, digest_accounts_message(summary)))
-                self._attach_accounts_chart(channel, posted[-1], built, problems)
+                ts = self._send(posts, digest_accounts_message(summary))
+                self._attach_accounts_chart(channel, ts, built, problems)
             for audits, digest in built:
-                ts = self._post(channel, audits.target, digest, problems)
-                posted.append(ts)
+                self._post(posts, audits.target, digest, problems)
                 digests.append(digest)
                 self._remember(audits.target, digest)
         except Exception:
-            if not posted:  # nothing went out: give the slot back so a retry can post it
-                try:
-                    self._store.release_slot(channel, slot, self.owner)
-                except StoreError as exc:
-                    log.error("could not give back digest slot %s: %s", slot, exc)
+            if not posts.ts:
+                self._give_back(posts)
             raise
-        if posted:
-            try:
-                self._store.mark_posted(channel, slot, posted[0], self._slot_ttl)
-            except StoreError as exc:  # the key itself still guards the slot
-                log.error("could not record the posted digest %s: %s", slot, exc)
         return DigestOutcome(
             "posted",
             channel,
             slot,
             tuple(digests),
-            tuple(posted),
+            tuple(posts.ts),
             "; ".join(problems),
             summary=summary,
         )
+
+    def _send(self, posts: _Posts, message: Message) -> str:
+        """Post one message; the run's first one is recorded as where the digest went at once,
+        so a failure later in the run (the baseline, the next account) cannot lose it."""
+        assert self._poster is not None
+        if posts.retry and not posts.ts:
+            message = marked_as_retry(message)
+        try:
+            ts = self._poster.post_message(posts.channel, message)
+        except Exception as exc:
+            posts.unconfirmed = posts.unconfirmed or not refused_by_slack(exc)
+            raise
+        posts.ts.append(ts)
+        if len(posts.ts) == 1:
+            try:
+                self._store.mark_posted(posts.channel, posts.slot, ts, self._slot_ttl)
+            except StoreError as exc:  # the key itself still guards the slot
+                log.error("could not record the posted digest %s: %s", posts.slot, exc)
+        return ts
+
+    def _give_back(self, posts: _Posts) -> None:
+        """Nothing confirmed out: give the slot back so a retry can post, recording first that
+        a post may be out if one went unanswered (the retry then says it is one)."""
+        if posts.unconfirmed:
+            try:
+                self._store.mark_posted(posts.channel, posts.slot, UNCONFIRMED, self._slot_ttl)
+            except StoreError as exc:
+                log.error(
+                    "digest %s in %s may or may not have been posted and that could not be"
+                    " recorded; the slot stays taken rather than risk a silent duplicate: %s",
+                    posts.slot,
+                    posts.channel,
+                    exc,
+                )
+                return
+        try:
+            self._store.release_slot(posts.channel, posts.slot, self.owner)
+        except StoreError as exc:
+            log.error("could not give back digest slot %s: %s", posts.slot, exc)
 
     def _summary(self, digests: Sequence[Digest]) -> CrossAccountDigest | None:
         """The cross-account view when the run covers several accounts (None for one)."""
@@ -287,9 +370,10 @@ class DigestRunner:
             log.error("the cross-account chart for %s failed: %s", channel, exc)
             problems.append("the cross-account chart could not be attached")
 
-    def _post(self, channel: str, account: str, digest: Digest, problems: list[str]) -> str:
+    def _post(self, posts: _Posts, account: str, digest: Digest, problems: list[str]) -> str:
         assert self._poster is not None
-        ts = self._poster.post_message(channel, digest_message(digest))
+        channel = posts.channel
+        ts = self._send(posts, digest_message(digest))
         try:
             png, points = self.chart(account, digest)
             report_json = json.dumps(digest.report.to_dict(), indent=2, sort_keys=True)

@@ -2,7 +2,9 @@
 
 Planning is pure (plan.py); this runner only carries the plan out. Every DM and the proposal take
 a once-key first, so a second replica (or a retried run) never sends the same reminder twice; a
-failed DM gives its key back so the next run tries again.
+failed DM gives its key back so the next run tries again. A DM found with its key taken was sent
+(by another replica, or by a run that crashed before saving the campaign), so it is recorded as
+sent: the campaign keeps its count and the reminders follow from it.
 """
 
 from __future__ import annotations
@@ -165,7 +167,11 @@ class MfaCampaignRunner:
             return ""
         key = f"mfa:{dm.iam_user}:{dm.number}"
         if not self._store.claim_once(key, campaign.remind_every_days * 86400):
-            return ""  # another replica sent this one
+            # Sent already, by another replica or a run that crashed before saving: record it
+            # (as of now, the send time being unknown), or it would be sent again once the key
+            # expires.
+            log.info("MFA campaign DM %d to %s was already sent", dm.number, dm.iam_user)
+            return slack_id
         message = enrolment_message(
             iam_user=dm.iam_user,
             account_id=account_id,

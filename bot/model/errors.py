@@ -34,7 +34,13 @@ class RemediationError(IamAuditError):
 
 
 class DeliveryError(IamAuditError):
-    """Posting to Slack failed after retries."""
+    """Posting to Slack failed after retries. ``slack_error`` is Slack's own answer (its
+    ``error`` code) when Slack answered; None when it could not be reached or the answer was
+    lost, and then the call may or may not have happened."""
+
+    def __init__(self, message: str, *, slack_error: str | None = None) -> None:
+        super().__init__(message)
+        self.slack_error = slack_error
 
 
 class StoreError(IamAuditError):

@@ -130,7 +130,7 @@ class Delivery:
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error") if exc.response else "unknown_error"
             log.error("Slack %s failed: %s (channel=%s)", method, error, kwargs.get("channel"))
-            raise DeliveryError(f"Slack refused {method}: {error}") from exc
+            raise DeliveryError(f"Slack refused {method}: {error}", slack_error=str(error)) from exc
         except (SlackClientError, OSError) as exc:
             log.error("Slack %s could not be sent: %s", method, exc)
             raise DeliveryError(f"could not reach Slack for {method}: {exc}") from exc

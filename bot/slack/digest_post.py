@@ -46,7 +46,9 @@ class SlackDigestPoster:
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown_error") if exc.response else "unknown_error"
             log.error("Slack files_upload_v2 failed: %s (channel=%s)", error, channel)
-            raise DeliveryError(f"Slack refused the digest attachments: {error}") from exc
+            raise DeliveryError(
+                f"Slack refused the digest attachments: {error}", slack_error=str(error)
+            ) from exc
         except (SlackClientError, OSError) as exc:
             log.error("digest attachments could not be sent: %s", exc)
             raise DeliveryError(f"could not reach Slack to attach the digest files: {exc}") from exc
@@ -63,7 +65,10 @@ class SlackDigestPoster:
             error = exc.response.get("error", "") if exc.response else ""
             if error == "users_not_found":
                 return None
-            raise DeliveryError(f"Slack refused users.lookupByEmail: {error or 'error'}") from exc
+            raise DeliveryError(
+                f"Slack refused users.lookupByEmail: {error or 'error'}",
+                slack_error=str(error or "error"),
+            ) from exc
         except (SlackClientError, OSError) as exc:
             raise DeliveryError(f"could not reach Slack for users.lookupByEmail: {exc}") from exc
         user = (response.data or {}).get("user") if isinstance(response.data, dict) else None

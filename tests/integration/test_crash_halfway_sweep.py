@@ -6,8 +6,8 @@ code offers to recover is run (the reconciler, a retry, the next scheduled run) 
 checks: nothing done twice in AWS or Slack, no record lost, the final state is AWS's real state,
 and the user gets a sentence, not a traceback.
 
-Where iam-audit gets it right the test pins it; where it does not, the test states the right
-behaviour and is a strict xfail naming the cause and the fix.
+Where iam-audit gets it right the test pins it; a path it gets wrong is added as a strict xfail
+naming the cause and the fix, and loses the mark with the fix.
 
 Paths here: approval apply (attach by ARN, custom policy create+attach), right-sizing apply,
 Access Analyzer archive, suppression approved from Slack (a change the bot records itself), the
@@ -317,13 +317,6 @@ def test_custom_policy_created_but_its_record_lost_is_partly_applied_never_creat
     assert attached(aws) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/approvals/desk.py ApprovalDesk.apply: any non-store exception raised after an"
-    " AWS call returned is finished as FAILED ('Failed unexpectedly') although IAM has the"
-    " change; fix: when the journal holds a sent call, leave the request applying (or reconcile"
-    " it at once) instead of _finish(ok=False)",
-)
 def test_a_bug_after_the_aws_call_returned_still_ends_in_iams_real_state(aws, rds) -> None:
     desk = make_desk(aws, rds, Clock())
     request_id = approved(
@@ -339,13 +332,6 @@ def test_a_bug_after_the_aws_call_returned_still_ends_in_iams_real_state(aws, rd
     assert desk.get(request_id).state is State.APPLIED
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/approvals/desk.py ApprovalDesk._finish: the request moves to applied, then the"
-    " trail's 'result' write fails and nothing ever writes it (reconcile only looks at"
-    " applying requests); fix: write the result entry in the same MULTI as the transition, or"
-    " let reconcile backfill a final request whose trail has no result",
-)
 def test_a_lost_result_entry_of_the_trail_is_written_on_recovery(aws, rds) -> None:
     desk = make_desk(aws, rds, Clock())
     request_id = approved(
@@ -360,6 +346,47 @@ def test_a_lost_result_entry_of_the_trail_is_written_on_recovery(aws, rds) -> No
     assert aws.iam.sent.count("attach_user_policy") == 1
     desk.reconcile(stale_after=timedelta(0))
     assert "result" in trail_kinds(desk, request_id)
+
+
+def test_a_bug_before_any_aws_call_still_fails_the_request_at_once(aws, rds) -> None:
+    desk = make_desk(aws, rds, Clock())
+    request_id = approved(
+        desk,
+        "attach_policy",
+        {"target_kind": "user", "target_name": "bob", "policy_arn": aws.ro_arn, "source": "arn"},
+    )
+    Fault(desk, "store.journal", _journal("sending", "AttachUserPolicy"), KeyError("ts"))
+    with pytest.raises(KeyError):
+        desk.apply(request_id)
+    final = desk.get(request_id)
+    assert final.state is State.FAILED  # nothing was sent, so nothing is left to reconcile
+    assert final.outcome == "Failed unexpectedly: KeyError"
+    assert attached(aws) == []
+    assert trail_kinds(desk, request_id)[-1] == "result"
+
+
+def test_a_lost_result_entry_is_written_once_when_settled_and_slack_is_told(aws, rds) -> None:
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request_id = approved(
+        desk,
+        "attach_policy",
+        {"target_kind": "user", "target_name": "bob", "policy_arn": aws.ro_arn, "source": "arn"},
+    )
+    Fault(desk, "trail.append", _trail_kind("result"), REDIS_DOWN)
+    with pytest.raises(StoreError):
+        desk.apply(request_id)
+    told: list[Any] = []
+    assert desk.reconcile(notify=told.append) == []  # its applier may still be writing it
+    clock.now += timedelta(minutes=11)
+    finished = desk.reconcile(notify=told.append)
+    assert [(r.id, r.state) for r in finished] == [(request_id, State.APPLIED)]
+    assert told == finished  # the crashed apply never updated Slack
+    assert desk.reconcile(notify=told.append) == []
+    assert trail_kinds(desk, request_id).count("result") == 1
+    result = next(e for e in desk.trail.last(100) if e.kind == "result")
+    assert result.data["recovered"] is True
+    assert result.data["outcome"] == "Applied: attach it to user bob."
 
 
 # --- right-sizing apply ------------------------------------------------------------------------
@@ -401,14 +428,6 @@ def test_interrupted_rightsize_is_not_run_twice_by_a_retry(aws, rds) -> None:
     assert versions(aws) == ["v1", "v2"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/aws/remediate.py RemediationExecutor._final_call raises 'no reconciliation for"
-    " remediation rightsize_principal' and ApprovalDesk.reconcile skips it on every round, so"
-    " an interrupted right-sizing stays applying forever; fix: add rightsize_principal/restore"
-    " to _final_call and effect checks for CreatePolicyVersion/SetDefaultPolicyVersion/"
-    "PutRolePolicy/DeleteRolePolicy/Detach*",
-)
 def test_interrupted_rightsize_is_reconciled_from_iam(aws, rds) -> None:
     desk = make_desk(aws, rds, Clock())
     request_id = approved(desk, "rightsize_principal", rightsize_params(aws))
@@ -416,8 +435,68 @@ def test_interrupted_rightsize_is_reconciled_from_iam(aws, rds) -> None:
     with pytest.raises(ApplyInterrupted):
         desk.apply(request_id)
     finished = desk.reconcile(stale_after=timedelta(0))
-    assert [r.state for r in finished] in ([State.APPLIED], [State.PARTLY_APPLIED])
+    assert [r.state for r in finished] == [State.APPLIED]  # the new default is in IAM
     assert desk.store.applying() == []
+
+
+INLINE_EDIT = {"kind": "inline", "name": "tasks", "arn": "", "old_document": WIDE}
+
+
+def role_inline(aws: SimpleNamespace) -> dict[str, Any] | None:
+    iam = aws.session.client("iam")
+    if "tasks" not in iam.list_role_policies(RoleName="worker")["PolicyNames"]:
+        return None
+    return iam.get_role_policy(RoleName="worker", PolicyName="tasks")["PolicyDocument"]
+
+
+@pytest.mark.parametrize(
+    ("new_inline", "where", "api", "final", "inline_after"),
+    [
+        (NARROW, "result", "PutRolePolicy", State.APPLIED, NARROW),
+        (NARROW, "sending", "PutRolePolicy", State.PARTLY_APPLIED, WIDE),
+        (None, "result", "DeleteRolePolicy", State.APPLIED, None),
+        (None, "sending", "DeleteRolePolicy", State.PARTLY_APPLIED, WIDE),
+    ],
+    ids=["put-answer-lost", "put-never-sent", "delete-answer-lost", "delete-never-sent"],
+)
+def test_interrupted_two_policy_rightsize_is_judged_edit_by_edit_from_iam(
+    aws, rds, new_inline, where, api, final, inline_after
+) -> None:
+    """A new managed version and an inline edit: applied only when both hold in IAM; with the
+    first alone in IAM the request is partly applied and says which call holds."""
+    aws.session.client("iam").put_role_policy(
+        RoleName="worker", PolicyName="tasks", PolicyDocument=json.dumps(WIDE)
+    )
+    params = rightsize_params(aws)
+    params["edits"].append({**INLINE_EDIT, "new_document": new_inline})
+    desk = make_desk(aws, rds, Clock())
+    request_id = approved(desk, "rightsize_principal", params)
+    Fault(desk, "store.journal", _journal(where, api), REDIS_DOWN)
+    with pytest.raises(ApplyInterrupted):
+        desk.apply(request_id)
+    finished = desk.reconcile(stale_after=timedelta(0))
+    assert [r.state for r in finished] == [final]
+    assert role_inline(aws) == inline_after
+    if final is State.PARTLY_APPLIED:
+        assert "In effect now: CreatePolicyVersion" in finished[0].outcome
+    assert aws.iam.sent.count("create_policy_version") == 1  # nothing sent twice
+    assert desk.reconcile(stale_after=timedelta(0)) == []
+
+
+def test_interrupted_restore_of_a_rightsizing_is_reconciled_from_iam(aws, rds) -> None:
+    """The undo (restore_rightsized_policies) sets the old version default again."""
+    desk = make_desk(aws, rds, Clock())
+    request_id = approved(desk, "rightsize_principal", rightsize_params(aws))
+    assert desk.apply(request_id).state is State.APPLIED
+    undo = desk.propose_undo(requester="UREQ", request_id=request_id, is_member=NOBODY)
+    desk.approve(undo.id, approver="UAPP", is_member=NOBODY)
+    Fault(desk, "store.journal", _journal("result", "SetDefaultPolicyVersion"), REDIS_DOWN)
+    with pytest.raises(ApplyInterrupted):
+        desk.apply(undo.id)
+    finished = desk.reconcile(stale_after=timedelta(0))
+    assert [(r.id, r.state) for r in finished] == [(undo.id, State.APPLIED)]
+    policy = aws.session.client("iam").get_policy(PolicyArn=aws.app_arn)["Policy"]
+    assert policy["DefaultVersionId"] == "v1"
 
 
 # --- Access Analyzer archive -------------------------------------------------------------------
@@ -546,7 +625,9 @@ def test_digest_failing_before_anything_was_posted_is_posted_once_by_the_retry(r
     audits = FailingAudits() if step == "audit" else None
     runner, store = digest_runner(rds, poster, audits)
     if step == "post":
-        poster.fail_post = DeliveryError("Slack refused chat_postMessage: channel_not_found")
+        poster.fail_post = DeliveryError(
+            "Slack refused chat_postMessage: channel_not_found", slack_error="channel_not_found"
+        )
     with pytest.raises(Exception):  # noqa: B017,PT011 - the scheduler job logs it
         runner.run(channel="C0DIGEST", slot="2026-12-01T09:00Z")
     assert poster.messages == []
@@ -562,7 +643,9 @@ def test_digest_failing_before_anything_was_posted_is_posted_once_by_the_retry(r
 
 
 def test_digest_attachments_failing_keep_the_one_digest_and_its_record(rds) -> None:
-    poster = FakePoster(fail_attach=DeliveryError("Slack refused files: not_allowed"))
+    poster = FakePoster(
+        fail_attach=DeliveryError("Slack refused files: not_allowed", slack_error="not_allowed")
+    )
     runner, store = digest_runner(rds, poster)
     outcome = runner.run(channel="C0DIGEST", slot="s1")
     assert outcome.status == "posted"
@@ -597,13 +680,6 @@ def test_digest_posted_then_baseline_lost_is_not_posted_again(rds) -> None:
     assert len(poster.messages) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/digest/run.py DigestRunner.run: an exception after the post (here the baseline"
-    " write) skips mark_posted, so the posted message's ts is never recorded and a retry says"
-    " 'claimed by ...' instead of where the digest is; fix: call mark_posted in a finally (or"
-    " right after each post) whenever something was posted",
-)
 def test_digest_posted_then_baseline_lost_still_records_the_post(rds) -> None:
     runner, _poster, store = _baseline_down_runner(rds)
     with pytest.raises(StoreError):
@@ -611,13 +687,6 @@ def test_digest_posted_then_baseline_lost_still_records_the_post(rds) -> None:
     assert store.posted_ts("C0DIGEST", "s1") == "1700000000.000001"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/digest/run.py DigestRunner.run: a DeliveryError from post_message (a timeout after"
-    " Slack accepted the message) counts as 'nothing went out', the slot is released and the"
-    " retry posts a second, unmarked digest; fix: treat a connection-level failure of the post"
-    " as ambiguous (keep the slot, mark it unknown) or mark the re-post as a retry",
-)
 def test_digest_whose_post_answer_was_lost_is_not_posted_twice_unmarked(rds) -> None:
     class LostAnswer(FakePoster):
         lose = True
@@ -636,6 +705,80 @@ def test_digest_whose_post_answer_was_lost_is_not_posted_twice_unmarked(rds) -> 
     runner.run(channel="C0DIGEST", slot="s1")  # the retry
     unmarked = [m for _c, m in poster.messages if "retry" not in json.dumps(m).lower()]
     assert len(unmarked) == 1
+
+
+class AnswerLost(FakePoster):
+    """Slack gets the first post, but its answer is lost (or is an error that may have posted)."""
+
+    def __init__(self, error: DeliveryError) -> None:
+        super().__init__()
+        self.error: DeliveryError | None = error
+
+    def post_message(self, channel: str, message: dict[str, Any]) -> str:
+        ts = super().post_message(channel, message)
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+        return ts
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "could not reach Slack for chat_postMessage: timed out",
+        "Slack refused chat_postMessage: internal_error",  # Slack: it may have partly happened
+    ],
+)
+def test_digest_whose_post_may_be_out_is_reposted_once_marked_as_a_retry(rds, error) -> None:
+    poster = AnswerLost(DeliveryError(error))
+    runner, store = digest_runner(rds, poster)
+    with pytest.raises(DeliveryError):
+        runner.run(channel="C0DIGEST", slot="s1")
+    assert store.slot_owner("C0DIGEST", "s1") is None  # given back: the digest is never lost
+    retry = runner.run(channel="C0DIGEST", slot="s1")
+    assert retry.status == "posted"
+    first, second = (m for _c, m in poster.messages)
+    assert "retry" not in json.dumps(first).lower()
+    assert second["text"].startswith("Retry: ")
+    assert "may already be in this channel" in json.dumps(second["blocks"][:2])
+    assert store.posted_ts("C0DIGEST", "s1") == retry.message_ts[0]
+    again = runner.run(channel="C0DIGEST", slot="s1")  # recorded: nothing more goes out
+    assert again.status == "slot_taken"
+    assert f"posted as message {retry.message_ts[0]}" in again.sentence()
+    assert len(poster.messages) == 2
+
+
+def test_digest_refused_by_slack_is_reposted_without_a_retry_note(rds) -> None:
+    poster = FakePoster(
+        fail_post=DeliveryError(
+            "Slack refused chat_postMessage: not_in_channel", slack_error="not_in_channel"
+        )
+    )
+    runner, _store = digest_runner(rds, poster)
+    with pytest.raises(DeliveryError):
+        runner.run(channel="C0DIGEST", slot="s1")
+    poster.fail_post = None
+    assert runner.run(channel="C0DIGEST", slot="s1").status == "posted"
+    assert ["retry" in json.dumps(m).lower() for _c, m in poster.messages] == [False]
+
+
+class DoubtNotRecorded(RedisDigestStore):
+    def mark_posted(self, channel: str, slot: str, ts: str, ttl_seconds: int) -> None:
+        raise StoreError("the state store (Redis) failed during record the posted digest")
+
+
+def test_digest_whose_doubt_cannot_be_recorded_keeps_the_slot(rds) -> None:
+    """Unknown whether it is out and unable to say so: no retry may post a silent duplicate."""
+    client, prefix = rds
+    store = DoubtNotRecorded(client, prefix=prefix)
+    poster = AnswerLost(DeliveryError("could not reach Slack for chat_postMessage: timed out"))
+    runner = DigestRunner(
+        accounts=[FakeAudits([report(finding())])], store=store, poster=poster, clock=Clock()
+    )
+    with pytest.raises(DeliveryError):
+        runner.run(channel="C0DIGEST", slot="s1")
+    assert runner.run(channel="C0DIGEST", slot="s1").status == "slot_taken"
+    assert len(poster.messages) == 1
 
 
 # --- the MFA campaign --------------------------------------------------------------------------
@@ -692,13 +835,6 @@ def test_campaign_crash_after_dms_before_saving_sends_no_second_dm_at_once() -> 
     assert len(slack.dms) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/mfa_campaign/runner.py MfaCampaignRunner.run: participants are saved only at the"
-    " end of the run and a DM skipped for its taken once-key is not recorded, so after a crash"
-    " the DMs sent are lost from the campaign and, once the key expires, the invitation is sent"
-    " again; fix: save the participant right after each DM (or record a taken once-key as sent)",
-)
 def test_campaign_crash_after_dms_keeps_the_record_and_never_reinvites() -> None:
     clock = Clock()
     runner, store, slack = campaign(clock)

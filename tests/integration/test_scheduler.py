@@ -200,7 +200,9 @@ def test_failure_before_posting_gives_the_slot_back(replicas) -> None:
     make, poster, _clock, _client, _prefix = replicas
     a = make("a")
     a.scheduler.tick()
-    poster.fail_post = DeliveryError("Slack refused chat_postMessage: channel_not_found")
+    poster.fail_post = DeliveryError(
+        "Slack refused chat_postMessage: channel_not_found", slack_error="channel_not_found"
+    )
     with pytest.raises(DeliveryError):
         a.scheduler.fire()
     poster.fail_post = None

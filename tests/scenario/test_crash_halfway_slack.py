@@ -358,7 +358,9 @@ class FailingPosts:
 
     def __call__(self, *args: Any, **kwargs: Any) -> str:
         if self.allowed <= 0:
-            raise DeliveryError("Slack refused chat_postMessage: msg_too_long")
+            raise DeliveryError(
+                "Slack refused chat_postMessage: msg_too_long", slack_error="msg_too_long"
+            )
         self.allowed -= 1
         return self._post(*args, **kwargs)
 
