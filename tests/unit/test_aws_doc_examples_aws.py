@@ -744,7 +744,10 @@ def test_mfa_enforcement_from_the_examples() -> None:
             _user_with("iam-open", DENY_ALL_BUT_IAM_WITHOUT_MFA, admin=True),
         ],
         policies=[ADMIN],
-        credential_report=with_rows(console_user_row("guarded"), console_user_row("iam-open")),
+        # No MFA device yet (an active device and no key would mean every request has MFA).
+        credential_report=with_rows(
+            console_user_row("guarded", mfa=False), console_user_row("iam-open", mfa=False)
+        ),
     )
     findings = run_check("user.mfa_not_enforced", snap)
     assert _arns(findings) == {user_arn("iam-open")}
@@ -761,7 +764,7 @@ def test_mfa_only_allow_is_mfa_enforced() -> None:
     doc["Statement"]["Condition"]["DateLessThan"]["aws:CurrentTime"] = "2026-12-31T23:59:59Z"
     snap = snapshot(
         users=[_user_with("mfa-only", doc)],
-        credential_report=with_rows(console_user_row("mfa-only")),
+        credential_report=with_rows(console_user_row("mfa-only", mfa=False)),
     )
     assert run_check("user.mfa_not_enforced", snap) == []
     # ...while with MFA the user can change any IAM permission

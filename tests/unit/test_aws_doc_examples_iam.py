@@ -1095,7 +1095,9 @@ def test_mfa_enforcing_examples_are_not_mfa_not_enforced(page: str) -> None:
         ],
         groups=[],
         policies=[admin],
-        credential_report=with_rows(console_user_row("alice")),
+        # No MFA device yet: the user these examples are for (with an active device and no
+        # access key, every request would carry MFA whatever the policy says).
+        credential_report=with_rows(console_user_row("alice", mfa=False)),
     )
     assert run_check("user.mfa_not_enforced", snap) == []
 
@@ -1116,7 +1118,7 @@ def test_no_mfa_example_next_to_admin_is_mfa_not_enforced() -> None:
         ],
         groups=[],
         policies=[admin],
-        credential_report=with_rows(console_user_row("alice")),
+        credential_report=with_rows(console_user_row("alice", mfa=False)),
     )
     assert {f.resource_arn for f in run_check("user.mfa_not_enforced", snap)} == {ALICE}
 

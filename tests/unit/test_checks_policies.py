@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.audit.findings import Severity
 from tests.factories import (
+    ACCOUNT_ID,
     ADMINISTRATOR_ACCESS,
     allow,
     group,
@@ -79,6 +82,67 @@ def test_aws_managed_policy_named_by_a_principal_is_read_even_with_zero_count() 
     admin = managed_policy("AdministratorAccess", ADMIN_DOC, aws_managed=True, attachment_count=0)
     snap = snapshot(policies=[admin], roles=[role("ops", attached_policies=[ADMINISTRATOR_ACCESS])])
     assert len(run_check("policy.admin_star", snap)) == 1
+
+
+# AutoScalingServiceRolePolicy's EC2 statement (AWS's document, shortened): iam:PassRole on `*`
+# for the instances it launches, plus a sensitive service wildcard and a NotAction to make every
+# document check look at it.
+SERVICE_ROLE_DOC = policy_document(
+    statement(action=["iam:PassRole", "ec2:RunInstances"]),
+    statement(action="kms:*"),
+    statement(not_action="iam:*"),
+)
+POLICY_CHECKS = (
+    "policy.admin_star",
+    "policy.service_wildcard",
+    "policy.notaction_allow",
+    "policy.passrole_star",
+    "policy.full_access_sensitive",
+)
+
+
+def _with_path(policy, path: str):
+    """``policy`` under ``path`` (its ARN too, as IAM names it)."""
+    owner, _, name = policy.arn.rpartition(":policy/")
+    return replace(policy, path=path, arn=f"{owner}:policy{path}{name}")
+
+
+def test_policies_only_a_service_linked_role_can_hold_are_not_audited() -> None:
+    """AWS-managed policies under /aws-service-role/ attach only to their service's
+    service-linked role (AttachRolePolicy: PolicyNotAttachableException, "AWS service role
+    policies can only be attached to the service-linked role for that service"), which only the
+    service uses: what they allow is not the account's to fix, as the roles are not."""
+    slr_policy = _with_path(
+        managed_policy("AutoScalingServiceRolePolicy", SERVICE_ROLE_DOC, aws_managed=True),
+        "/aws-service-role/",
+    )
+    # A source that does not carry the path: the ARN still says it.
+    arn_only = replace(
+        managed_policy("AWSSupportServiceRolePolicy", SERVICE_ROLE_DOC, aws_managed=True),
+        arn="arn:aws:iam::aws:policy/aws-service-role/AWSSupportServiceRolePolicy",
+    )
+    holder = role(
+        "AWSServiceRoleForAutoScaling",
+        path="/aws-service-role/autoscaling.amazonaws.com/",
+        attached_policies=[slr_policy.arn, arn_only.arn],
+    )
+    snap = snapshot(policies=[slr_policy, arn_only], roles=[holder])
+    for check_id in POLICY_CHECKS:
+        assert run_check(check_id, snap) == [], check_id
+
+
+def test_other_policies_under_service_paths_are_still_audited() -> None:
+    """A customer-managed policy attaches to any principal whatever its path, and AWS-managed
+    policies under /service-role/ (AWSLambdaRole...) to any role: both are still audited."""
+    customer = _with_path(managed_policy("lookalike", SERVICE_ROLE_DOC), "/aws-service-role/")
+    service_role = _with_path(
+        managed_policy("AWSLambdaRole", SERVICE_ROLE_DOC, aws_managed=True), "/service-role/"
+    )
+    snap = snapshot(policies=[customer, service_role])
+    for check_id in POLICY_CHECKS[1:]:
+        arns = {f.resource_arn for f in run_check(check_id, snap)}
+        assert arns == {customer.arn, service_role.arn}, check_id
+    assert customer.arn == f"arn:aws:iam::{ACCOUNT_ID}:policy/aws-service-role/lookalike"
 
 
 # --- policy.admin_star ----------------------------------------------------------------------

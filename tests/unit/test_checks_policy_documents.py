@@ -13,11 +13,13 @@ from bot.audit.checks._policy_documents import (
     action_pattern_matches,
     as_strings,
     audited_documents,
+    is_service_linked_role_policy,
     is_service_wildcard,
     parse_conditions,
     parse_principal,
     statements,
 )
+from bot.model.snapshot import ManagedPolicy
 from tests.factories import (
     allow,
     inline,
@@ -150,6 +152,34 @@ def test_audited_documents_choose_customer_inline_and_aws_managed_in_use() -> No
     documents = audited_documents(snap, shared)
     assert sorted(d.policy_name for d in documents) == ["AdministratorAccess", "mine", "r", "u"]
     assert audited_documents(snap, shared) is documents  # parsed once per audit
+
+
+@pytest.mark.parametrize(
+    ("arn", "path", "skipped"),
+    [
+        # AWS service role policies attach only to their service-linked role
+        # (PolicyNotAttachableException): never audited, by path or by ARN.
+        (
+            "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy",
+            "/aws-service-role/",
+            True,
+        ),
+        ("arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy", "/", True),
+        # Attachable to any role or principal: audited.
+        ("arn:aws:iam::aws:policy/service-role/AWSLambdaRole", "/service-role/", False),
+        ("arn:aws:iam::aws:policy/AdministratorAccess", "/", False),
+        (
+            "arn:aws:iam::123456789012:policy/aws-service-role/lookalike",
+            "/aws-service-role/",
+            False,
+        ),
+    ],
+)
+def test_audited_documents_leave_out_service_linked_role_policies(arn, path, skipped) -> None:
+    policy = ManagedPolicy(name=arn.rsplit("/", 1)[1], arn=arn, path=path, attachment_count=1)
+    assert is_service_linked_role_policy(policy) is skipped
+    documents = audited_documents(snapshot(policies=[policy]), {})
+    assert [d.resource_arn for d in documents] == ([] if skipped else [arn])
 
 
 # --- action matching through the engine's cached matcher (issue 12) ---------------------------

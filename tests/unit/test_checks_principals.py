@@ -17,6 +17,7 @@ from tests.factories import (
     credential_row,
     group,
     inline,
+    key,
     managed_policy,
     policy_document,
     role,
@@ -282,11 +283,12 @@ def test_mfa_not_enforced_for_console_admin_without_guard():
             user("harmless", inline_policies=[inline("p", allow("s3:ListAllMyBuckets"))]),
         ],
         policies=[ADMIN],
+        # Console users without an MFA device (see below for those with one).
         credential_report=with_rows(
-            console_user_row("open"),
-            console_user_row("guarded"),
+            console_user_row("open", mfa=False),
+            console_user_row("guarded", mfa=False),
             credential_row("keys-only"),
-            console_user_row("harmless"),
+            console_user_row("harmless", mfa=False),
         ),
     )
     findings = run_check("user.mfa_not_enforced", snap)
@@ -304,9 +306,67 @@ def test_mfa_not_enforced_reports_remaining_escalation():
             condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
         ),
     )
-    snap = snapshot(users=[_user_with(doc)], credential_report=with_rows(console_user_row("dev")))
+    snap = snapshot(
+        users=[_user_with(doc)], credential_report=with_rows(console_user_row("dev", mfa=False))
+    )
     findings = run_check("user.mfa_not_enforced", snap)
     assert findings[0].evidence["without_mfa"]["escalation_methods"] == ["iam-007"]
+
+
+def test_mfa_not_enforced_skips_users_whose_every_request_carries_mfa():
+    """EnableMFADevice: an enabled device "is required for every subsequent login by the IAM
+    user", so a console user with an active MFA device and no access key (a break-glass
+    administrator) makes no request without MFA; only calls signed with a long-term access key
+    (or a signing certificate) lack aws:MultiFactorAuthPresent. Unknown columns keep today's
+    judgement."""
+    names = (
+        "mfa-no-key",
+        "mfa-inactive-key",
+        "mfa-key1",
+        "mfa-key2",
+        "mfa-cert",
+        "mfa-key-unknown",
+        "mfa-unknown",
+        "no-mfa",
+    )
+    snap = snapshot(
+        users=[user(n, attached_policies=[ADMIN.arn]) for n in names],
+        policies=[ADMIN],
+        credential_report=with_rows(
+            console_user_row("mfa-no-key"),
+            console_user_row("mfa-inactive-key", key1=key(active=False)),
+            console_user_row("mfa-key1", key1=key()),
+            console_user_row("mfa-key2", key2=key(last_used_days_ago=None)),
+            console_user_row("mfa-cert", cert1_active=True),
+            console_user_row("mfa-key-unknown", access_key_2_active="N/A"),
+            console_user_row("mfa-unknown", mfa_active="not_supported"),
+            console_user_row("no-mfa", mfa=False),
+        ),
+    )
+    findings = run_check("user.mfa_not_enforced", snap)
+    assert _arns(findings) == {
+        user_arn(n)
+        for n in ("mfa-key1", "mfa-key2", "mfa-cert", "mfa-key-unknown", "mfa-unknown", "no-mfa")
+    }
+    by_arn = {f.resource_arn: f for f in findings}
+    assert by_arn[user_arn("mfa-key1")].evidence == {
+        "without_mfa": {"admin_equivalent": True},
+        "mfa_active": "true",
+    }
+
+
+def test_mfa_not_enforced_trusts_list_mfa_devices_over_a_stale_report():
+    """The credential report may be up to four hours old: when ListMFADevices (collected for
+    privileged users) shows the user has no device left, its MFA is not taken for granted."""
+    snap = snapshot(
+        users=[user(n, attached_policies=[ADMIN.arn]) for n in ("removed", "kept", "unlisted")],
+        policies=[ADMIN],
+        credential_report=with_rows(
+            console_user_row("removed"), console_user_row("kept"), console_user_row("unlisted")
+        ),
+        user_mfa_devices={"removed": (), "kept": ("GAHT12345678",)},
+    )
+    assert _arns(run_check("user.mfa_not_enforced", snap)) == {user_arn("removed")}
 
 
 # --- user.virtual_mfa_only ------------------------------------------------------------------

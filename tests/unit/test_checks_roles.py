@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.audit.checks._trust_reading import read_trust
 from bot.audit.findings import Severity
 from tests.factories import (
     ACCOUNT_ID,
@@ -152,6 +153,67 @@ def test_cross_account_weak_guards_still_fail(condition) -> None:
 def test_same_account_trust_and_unknown_ids_are_not_cross_account() -> None:
     trust = trust_policy({"AWS": [account_arn(), ACCOUNT_ID, "AROAEXAMPLEDELETEDROLE"]})
     assert _check("role.trust_cross_account_unguarded", role("local", trust=trust)) == []
+
+
+# Control Tower's stacksets-exec-* roles trust the management account's StackSets
+# service-linked role (CloudFormation User Guide, service-managed permissions).
+STACKSETS_SLR = (
+    f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/aws-service-role/stacksets.cloudformation.amazonaws.com/"
+    "AWSServiceRoleForCloudFormationStackSetsOrgAdmin"
+)
+
+
+def test_trusting_another_accounts_service_linked_role_needs_no_external_id_or_mfa() -> None:
+    """Only its service uses a service-linked role (nobody can change its trust; IAM refuses
+    the /aws-service-role/ path to other roles), and the service sends neither sts:ExternalId
+    nor MFA: no such condition can be asked of it. The trust is read as the other account's
+    still, naming the service."""
+    stacksets = role("stacksets-exec-1a2b", trust=trust_policy({"AWS": STACKSETS_SLR}))
+    assert _check("role.trust_cross_account_unguarded", stacksets) == []
+    (entry,) = read_trust(stacksets, ACCOUNT_ID).foreign_accounts
+    assert entry["accounts"] == [OTHER_ACCOUNT_ID]
+    assert entry["service_linked"] == [
+        {"principal": STACKSETS_SLR, "service": "stacksets.cloudformation.amazonaws.com"}
+    ]
+    assert entry["guardable_accounts"] == []
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        # Any other role of that account, even one whose name looks like a service's.
+        f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/service-role/AWSServiceRoleForThing",
+        f"arn:aws:iam::{OTHER_ACCOUNT_ID}:role/aws-service-role",  # no service, no name
+        f"arn:aws:iam::{OTHER_ACCOUNT_ID}:root",
+    ],
+)
+def test_other_principals_of_that_account_still_need_a_guard(principal) -> None:
+    findings = _check(
+        "role.trust_cross_account_unguarded", role("r", trust=trust_policy({"AWS": principal}))
+    )
+    assert findings[0].evidence["accounts"] == [OTHER_ACCOUNT_ID]
+
+
+def test_a_statement_trusting_a_service_linked_role_and_a_person_is_judged_on_the_person() -> None:
+    third = "444455556666"
+    trust = trust_policy({"AWS": [STACKSETS_SLR, f"arn:aws:iam::{third}:role/ops"]})
+    (finding,) = _check("role.trust_cross_account_unguarded", role("r", trust=trust))
+    assert finding.evidence["accounts"] == [third]
+    (statement_,) = finding.evidence["statements"]
+    assert statement_["principals"] == [f"arn:aws:iam::{third}:role/ops"]
+    assert statement_["accounts"] == [third]
+    assert statement_["service_linked"][0]["service"] == "stacksets.cloudformation.amazonaws.com"
+    assert "guardable_accounts" not in statement_
+
+
+def test_read_only_access_through_another_accounts_service_linked_role_is_still_reported() -> None:
+    """role.cross_account_readonly names who reaches the role: the other account does, through
+    its service, so the service-linked role counts as that account's trust there."""
+    reader = role(
+        "r", trust=trust_policy({"AWS": STACKSETS_SLR}), attached_policies=[READ_ONLY_ACCESS]
+    )
+    (finding,) = _check("role.cross_account_readonly", reader)
+    assert finding.evidence["trusted_accounts"] == [OTHER_ACCOUNT_ID]
 
 
 # --- role.trust_confused_deputy -------------------------------------------------------------

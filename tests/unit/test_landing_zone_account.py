@@ -349,12 +349,8 @@ TRUE_FINDINGS: dict[tuple[str, str], str] = {
 
 # False alarms the audit still raises; each has a strict xfail below.
 FALSE_ALARMS = {
-    ("policy.passrole_star", managed("AutoScalingServiceRolePolicy", "/aws-service-role/")),
-    ("role.trust_cross_account_unguarded", role_arn(STACKSETS_EXEC)),
-    ("policy.lint", inline(role_arn("OrganizationAccountAccessRole"), "AdministratorAccess")),
     ("principal.data_exfiltration", role_arn(CDK_DEPLOY)),
     ("principal.resource_exposure", role_arn(CDK_DEPLOY)),
-    ("user.mfa_not_enforced", BREAK_GLASS),
 }
 
 
@@ -419,14 +415,6 @@ def test_break_glass_user_is_a_critical_administrator_but_not_a_console_user_wit
     assert "user.inactive" not in on(BREAK_GLASS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/policy_lint.py:policy_lint reports the `*`-on-`*` statement of an "
-    "inline AdministratorAccess (WILDCARD_SENSITIVE, PASS_ROLE_WILDCARD, CREATE_SLR_WILDCARD, "
-    "severity high) that policy.admin_star already reports, which the same document attached as "
-    "AWS-managed does not get; fix: drop lint findings that stem only from statements "
-    "policy.admin_star reports (as policies.py's narrower checks already do).",
-)
 def test_inline_admin_policy_is_not_reported_twice_at_high():
     oaar_policy = inline(role_arn("OrganizationAccountAccessRole"), "AdministratorAccess")
     assert "policy.admin_star" in {c for (c, arn) in found() if arn == oaar_policy}
@@ -466,7 +454,7 @@ def test_no_iam_principal_can_assume_an_identity_center_role():
             assert can_assume(idx[principal], role, idx) is None, (principal, arn)
     for escalation in escalations().values():
         for method in escalation.methods:
-            assert not set(method.chain) & sso_arns()
+            assert not set(method.chain[1:]) & sso_arns()  # [0] is the holder itself
 
 
 def test_identity_center_permission_sets_are_judged_on_what_they_grant():
@@ -498,14 +486,6 @@ def test_service_linked_roles_are_never_flagged():
     assert not set(escalations()) & slr_arns()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/_policy_documents.py:audited_documents audits every AWS-managed "
-    "policy in use, including those under /aws-service-role/ that IAM lets nobody attach to "
-    "anything but the service-linked role (AutoScalingServiceRolePolicy's iam:PassRole on `*` "
-    "for EC2); fix: skip AWS-managed policies whose path is /aws-service-role/ (or that only "
-    "service-linked roles hold), as principals.py skips the roles themselves.",
-)
 def test_policies_only_service_linked_roles_can_hold_are_not_reported():
     slr_policies = {
         p.arn
@@ -541,15 +521,6 @@ def test_cdk_trust_of_the_own_account_for_tag_session_is_no_finding():
         assert [s["accounts"] for s in evidence["statements"]] == [[B.TOOLING]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/_trust_reading.py:_foreign_principals counts a trusted role of "
-    "another account under /aws-service-role/ (the management account's "
-    "AWSServiceRoleForCloudFormationStackSetsOrgAdmin) like any principal of that account, but "
-    "only CloudFormation StackSets can assume a service-linked role and it sends no external id "
-    "or MFA; fix: leave out principals whose ARN is role/aws-service-role/... (name the service "
-    "in the evidence instead).",
-)
 def test_trusting_another_accounts_service_linked_role_is_not_an_unguarded_door():
     assert "role.trust_cross_account_unguarded" not in on(role_arn(STACKSETS_EXEC))
     assert on(role_arn(STACKSETS_EXEC)) == {
@@ -646,15 +617,6 @@ def test_power_user_escalates_without_pass_role():
     assert not methods & {"cloudformation-001", "cloudformation-006", "ec2-001", "lambda-001"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/privesc.py:trust_chains seeds every escalating role (PowerUser's own "
-    "existing-resource methods make it one) as `reached`, so it is never placed on a chain "
-    "into the CDK deploy role it may assume (trust: the account; PowerUserAccess allows "
-    "sts:AssumeRole), and the one path needing no pre-existing resource is not named; fix: "
-    "keep principals that only escalate on assumptions ('needs an existing ...') eligible as "
-    "chain starts toward escalating roles.",
-)
 def test_power_user_is_credited_with_assuming_the_cdk_deploy_role():
     method = held(sso_role("PowerUserAccess"), "sts-001")
     assert method.chain[-1] == role_arn(CDK_DEPLOY)
@@ -693,14 +655,6 @@ def test_lookup_roles_deny_on_kms_decrypt_is_honoured():
     assert "s3:GetObject" in evidence["actions"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/effective.py:EffectivePermissions.unrestricted probes S3 with an ARN that "
-    "has no account and no s3:ResourceAccount, so the deploy role's PipelineCrossAccount"
-    "ArtifactsBucket statement (StringNotEquals s3:ResourceAccount = this account) counts as "
-    "'every resource', though it excludes every bucket of the audited account; fix: probe "
-    "with s3:ResourceAccount / aws:ResourceAccount set to the audited account.",
-)
 def test_cdk_deploy_roles_cross_account_artifact_access_is_not_unrestricted():
     deploy = role_arn(CDK_DEPLOY)
     assert "principal.resource_exposure" not in on(deploy)
@@ -784,13 +738,5 @@ def test_ci_user_findings():
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/audit/checks/users_privileged.py:user_mfa_not_enforced asks what survives "
-    "aws:MultiFactorAuthPresent=false for a user whose credential report shows an active MFA "
-    "device and no access key: AWS requires that device at every console sign-in, so no "
-    "request of this user can lack MFA; fix: skip users with mfa_active true and no active "
-    "access key (only key-signed calls can be made without MFA).",
-)
 def test_break_glass_user_with_mfa_and_no_keys_is_not_said_to_act_without_mfa():
     assert "user.mfa_not_enforced" not in on(BREAK_GLASS)

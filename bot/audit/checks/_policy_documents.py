@@ -345,6 +345,25 @@ def _is_in_use(policy: ManagedPolicy, referenced: set[str]) -> bool:
     return policy.attachment_count > 0 or policy.arn in referenced
 
 
+SERVICE_ROLE_POLICY_PATH = "/aws-service-role/"
+
+
+def is_service_linked_role_policy(policy: ManagedPolicy) -> bool:
+    """An AWS-managed policy under /aws-service-role/ (AutoScalingServiceRolePolicy...): IAM
+    attaches it to nothing but its service's service-linked role (AttachRolePolicy and friends
+    fail with PolicyNotAttachableException: "AWS service role policies can only be attached to
+    the service-linked role for that service") and nobody but the service can change that
+    role or use it, so what the policy allows is not the account's to fix. The path is read
+    from the ARN as well, for sources that do not carry it. A customer-managed policy is
+    attachable to anyone whatever its path, so it never counts."""
+    if not policy.is_aws_managed:
+        return False
+    resource = policy.arn.split(":", 5)[5] if policy.arn.count(":") >= 5 else ""
+    return policy.path.startswith(SERVICE_ROLE_POLICY_PATH) or resource.startswith(
+        "policy" + SERVICE_ROLE_POLICY_PATH
+    )
+
+
 def _managed(policy: ManagedPolicy) -> AuditedDocument:
     return AuditedDocument(
         resource_arn=policy.arn,
@@ -372,7 +391,9 @@ _SHARED_KEY = "policy_documents.audited"
 
 
 def audited_documents(snapshot: AccountSnapshot, shared: dict[str, Any]) -> list[AuditedDocument]:
-    """Every customer-managed policy, every inline policy, and AWS-managed policies in use.
+    """Every customer-managed policy, every inline policy, and AWS-managed policies in use,
+    except those only a service-linked role can hold (is_service_linked_role_policy: the
+    principal checks skip those roles for the same reason).
 
     Parsed once per audit and kept in the checks' shared cache: six checks read them.
     """
@@ -383,7 +404,8 @@ def audited_documents(snapshot: AccountSnapshot, shared: dict[str, Any]) -> list
     documents = [
         _managed(policy)
         for policy in snapshot.policies
-        if not policy.is_aws_managed or _is_in_use(policy, referenced)
+        if not policy.is_aws_managed
+        or (_is_in_use(policy, referenced) and not is_service_linked_role_policy(policy))
     ]
     for kind, principals in (
         ("user", snapshot.users),

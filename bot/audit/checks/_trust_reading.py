@@ -75,6 +75,31 @@ def principal_account(value: str) -> str | None:
     return None  # "*", or a unique id left behind by a deleted principal
 
 
+_SERVICE_LINKED_PREFIX = "role/aws-service-role/"
+
+
+def service_linked_role_service(value: str) -> str | None:
+    """The service whose service-linked role ``value`` is
+    (``arn:aws:iam::<account>:role/aws-service-role/<service principal>/<name>``), else None.
+
+    IAM keeps that path to service-linked roles (CreateRole refuses it: "Path prefix
+    '/aws-service-role/' can only be used for AWS Service linked Roles"), and such a role is
+    the service's alone: only the linked service can assume it, and nobody can change its
+    trust or permissions (IAM User Guide, service-linked roles; UnmodifiableEntityException).
+    Its sessions are the service's, acting for that account's users of the service."""
+    value = value.strip()
+    if has_wildcard(value):
+        return None
+    parts = value.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn" or parts[2] != "iam":
+        return None
+    resource = parts[5]
+    if not resource.startswith(_SERVICE_LINKED_PREFIX):
+        return None
+    service, sep, name = resource[len(_SERVICE_LINKED_PREFIX) :].partition("/")
+    return service if service and sep and name else None
+
+
 def _arn_admits_any_account(value: str) -> bool:
     """An ARN pattern whose account field is a wildcard matches every account's principals or
     resources; one without an account field (an S3 bucket) only if it has a wildcard at all.
@@ -316,18 +341,50 @@ def _is_trust_statement(statement: Statement) -> bool:
 
 def _foreign_principals(
     statement: Statement, aws: tuple[str, ...], entries: tuple[ConditionEntry, ...], own: str
-) -> dict[str, list[str]]:
+) -> dict[str, Any]:
     """Principals of other accounts the statement trusts, and their accounts: those named in
     Principal, and ``*`` (or NotPrincipal) narrowed by aws:PrincipalAccount / aws:PrincipalArn
-    to other accounts (PMapper's cross_account_edges reads the trust the same way)."""
-    accounts = {a for v in aws if (a := principal_account(v)) and a != own}
-    named = {v for v in aws if principal_account(v) in accounts}
+    to other accounts (PMapper's cross_account_edges reads the trust the same way).
+
+    Service-linked roles of other accounts (a management account's
+    AWSServiceRoleForCloudFormationStackSetsOrgAdmin) are trusted principals like any other,
+    so ``principals`` and ``accounts`` keep them: their account reaches the role through the
+    service. They are also listed under ``service_linked`` with their service, and
+    ``guardable_accounts`` holds the accounts of the other principals: only the service
+    uses a service-linked role's sessions, and it sends neither an external id nor MFA, so
+    no such condition can be asked of it (service_linked_role_service)."""
+    by_principal = {v: a for v in aws if (a := principal_account(v)) and a != own}
+    linked = {v: svc for v in by_principal if (svc := service_linked_role_service(v))}
+    named = set(by_principal)
+    accounts = set(by_principal.values())
+    guardable = {a for v, a in by_principal.items() if v not in linked}
     if "*" in aws or statement.not_principals:
         narrowed = (_condition_accounts(entries) or set()) - {own}
         if narrowed:
             named.add("*")
             accounts |= narrowed
-    return {"principals": sorted(named), "accounts": sorted(accounts)}
+            guardable |= narrowed
+    out: dict[str, Any] = {"principals": sorted(named), "accounts": sorted(accounts)}
+    if linked:
+        out["service_linked"] = [{"principal": v, "service": linked[v]} for v in sorted(linked)]
+        out["guardable_accounts"] = sorted(guardable)
+    return out
+
+
+def needing_guard(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """A ``foreign_accounts`` entry narrowed to the principals that can be asked for an
+    external id or MFA (every principal but other accounts' service-linked roles), with their
+    accounts; None when the statement trusts only service-linked roles. The services are
+    named under ``service_linked``."""
+    linked = entry.get("service_linked")
+    if not linked:
+        return entry
+    skipped = {item["principal"] for item in linked}
+    principals = [p for p in entry["principals"] if p not in skipped]
+    if not principals:
+        return None
+    narrowed = {k: v for k, v in entry.items() if k != "guardable_accounts"}
+    return {**narrowed, "principals": principals, "accounts": entry["guardable_accounts"]}
 
 
 def read_trust(role: Role, own_account: str) -> TrustReading:

@@ -1,7 +1,8 @@
 """Document-level policy checks: what one policy document allows, on its own.
 
 Documents read: every customer-managed policy, every inline policy of a user, group or role,
-and AWS-managed policies in use (attachment count > 0, or named by a principal). One finding
+and AWS-managed policies in use (attachment count > 0, or named by a principal) except those
+under /aws-service-role/, which only a service-linked role can hold. One finding
 per (check, document); its evidence lists every offending statement (index, Sid, actions).
 
 A Deny in the same document is honoured: when a document holds one, the policy engine
@@ -49,10 +50,7 @@ def _document_findings(
     hits_of: Callable[[AuditedDocument], list[dict[str, Any]]],
     describe: Callable[[AuditedDocument, list[dict[str, Any]]], str],
 ) -> Iterator[Finding]:
-    boundaries = _shared_cache(ctx, "policy_documents.boundary_only")
-    if "arns" not in boundaries:
-        boundaries["arns"] = boundary_only_arns(ctx.snapshot)
-    skipped: frozenset[str] = boundaries["arns"]
+    skipped = _boundary_only(ctx)
     for document in audited_documents(ctx.snapshot, ctx.shared):
         if document.kind != "inline" and document.resource_arn in skipped:
             continue
@@ -64,6 +62,14 @@ def _document_findings(
                 describe(document, hits),
                 {**document.evidence(), "statements": hits},
             )
+
+
+def _boundary_only(ctx: CheckContext) -> frozenset[str]:
+    """Managed policies used only as a permissions boundary: the policy checks skip them."""
+    boundaries = _shared_cache(ctx, "policy_documents.boundary_only")
+    if "arns" not in boundaries:
+        boundaries["arns"] = boundary_only_arns(ctx.snapshot)
+    return boundaries["arns"]
 
 
 def _statement_hits(document: AuditedDocument, matcher: StatementMatcher) -> list[dict[str, Any]]:
@@ -199,6 +205,15 @@ def policy_admin_star(ctx: CheckContext) -> Iterator[Finding]:
         return text
 
     yield from _document_findings(ctx, lambda d: _admin_star_hits(ctx, d), describe)
+
+
+def admin_star_statements(ctx: CheckContext, document: AuditedDocument) -> frozenset[int]:
+    """The indexes of the document's statements that policy.admin_star reports (none for a
+    managed policy used only as a permissions boundary, which it skips): other checks of the
+    document (policy.lint) leave what these statements' bare ``*`` grants to it."""
+    if document.kind != "inline" and document.resource_arn in _boundary_only(ctx):
+        return frozenset()
+    return frozenset(hit["statement_index"] for hit in _admin_star_hits(ctx, document))
 
 
 def _narrow(ctx: CheckContext, document: AuditedDocument) -> bool:

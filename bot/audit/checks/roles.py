@@ -17,6 +17,7 @@ from bot.audit.checks._credentials import account_arn, ago, days_since, iso_or_n
 from bot.audit.checks._trust_reading import (
     TrustReading,
     is_pass_role_only,
+    needing_guard,
     read_open_web_identity,
     read_trust,
 )
@@ -127,12 +128,19 @@ def role_trust_web_identity_unscoped(ctx: CheckContext) -> Iterator[Finding]:
 def role_trust_cross_account_unguarded(ctx: CheckContext) -> Iterator[Finding]:
     """AWS principals of another account (an id or any ARN in it) trusted by a statement with
     neither an sts:ExternalId condition nor a required MFA (Bool aws:MultiFactorAuthPresent
-    true, or a Numeric aws:MultiFactorAuthAge; ``...IfExists`` does not count)."""
+    true, or a Numeric aws:MultiFactorAuthAge; ``...IfExists`` does not count).
+
+    Another account's service-linked role (arn:...:role/aws-service-role/<service>/...) is
+    not judged: only its service uses it, and the service sends neither an external id nor
+    MFA (Control Tower's stacksets-exec-* roles trust the management account's StackSets
+    role). It still counts as that account's trust for role.cross_account_readonly."""
     for role in _customer_roles(ctx):
         unguarded = [
-            s
+            judged
             for s in _trust(ctx, role).foreign_accounts
-            if not s["external_id"] and not s["mfa_required"]
+            if not s["external_id"]
+            and not s["mfa_required"]
+            and (judged := needing_guard(s)) is not None
         ]
         if unguarded:
             accounts = sorted({a for s in unguarded for a in s["accounts"]})
@@ -195,7 +203,9 @@ def role_trust_confused_deputy(ctx: CheckContext) -> Iterator[Finding]:
 )
 def role_cross_account_readonly(ctx: CheckContext) -> Iterator[Finding]:
     """ReadOnlyAccess attached to a role whose trust names another account or ``*`` (``*``
-    narrowed by aws:PrincipalAccount / aws:PrincipalArn counts as the accounts it names)."""
+    narrowed by aws:PrincipalAccount / aws:PrincipalArn counts as the accounts it names).
+    Another account's service-linked role counts as that account: whoever drives the service
+    there reads through the role."""
     readonly = aws_managed_policy_arn(ctx.snapshot, "ReadOnlyAccess")
     for role in _customer_roles(ctx):
         if not any(p.arn == readonly for p in role.attached_policies):

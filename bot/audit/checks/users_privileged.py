@@ -13,18 +13,38 @@ from bot.audit.checks._aws_names import (
     CREDENTIAL_REPORT_PERMISSIONS,
     USER,
 )
+from bot.audit.checks._credentials import CERT_SLOTS, KEY_SLOTS
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.effective import EffectivePermissions, effective_permissions
 from bot.iam.privesc import TargetFinder, methods_held, privilege_escalations, target_finder
 from bot.iam.sensitive_actions import credential_actions
-from bot.model.snapshot import User
+from bot.model.snapshot import CredentialReportRow, User
 
 # The request a console user makes after signing in without MFA.
 NO_MFA_FACTS: dict[str, tuple[str, ...]] = {
     "aws:multifactorauthpresent": ("false",),
     "aws:multifactorauthage": (),
 }
+
+
+def every_request_has_mfa(ctx: CheckContext, user: User, row: CredentialReportRow) -> bool:
+    """Whether every request the user can make carries MFA: the credential report shows an
+    active MFA device and neither an active access key nor an active signing certificate.
+
+    AWS requires an enabled MFA device "for every subsequent login by the IAM user"
+    (EnableMFADevice), so each console session has aws:MultiFactorAuthPresent true; only
+    requests signed with long-term credentials (access keys) lack it. A column the report
+    leaves unknown, or ListMFADevices (when collected) showing no device for the user, keeps
+    the answer False."""
+    if row.flag("mfa_active") is not True:
+        return False
+    devices = ctx.snapshot.user_mfa_devices
+    if devices is not None and user.name in devices and not devices[user.name]:
+        return False  # the report predates the device's removal
+    return all(row.flag(f"access_key_{n}_active") is False for n in KEY_SLOTS) and all(
+        row.flag(f"cert_{n}_active") is False for n in CERT_SLOTS
+    )
 
 
 def _users(ctx: CheckContext) -> Iterator[tuple[User, EffectivePermissions]]:
@@ -101,12 +121,19 @@ def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
 )
 def user_mfa_not_enforced(ctx: CheckContext) -> Iterator[Finding]:
     """Console users whose sensitive reach (admin, escalation, credential actions) survives a
-    request made with aws:MultiFactorAuthPresent=false."""
+    request made with aws:MultiFactorAuthPresent=false.
+
+    A user with an active MFA device and no active access key (nor signing certificate) is
+    not judged: AWS asks for the device at every console sign-in, so none of its requests
+    can lack MFA (see every_request_has_mfa). With an active key it is: calls signed with
+    the key carry no MFA."""
     rows = ctx.snapshot.credential_row_for()
     finder = target_finder(effective_permissions(ctx))
     for user, perms in _users(ctx):
         row = rows.get(user.name)
         if row is None or row.flag("password_enabled") is not True:
+            continue
+        if every_request_has_mfa(ctx, user, row):
             continue
         if not sensitive_reach(perms, finder):
             continue
@@ -123,7 +150,7 @@ def user_mfa_not_enforced(ctx: CheckContext) -> Iterator[Finding]:
 
 @register(
     id="user.virtual_mfa_only",
-    title="Privileged user protected only by a virtual MFA device",
+    title="Privileged user protected only by a virtual or SMS MFA device",
     severity=Severity.LOW,
     risk="Virtual MFA codes can be phished or copied with the phone; privileged users are better"
     " protected by phishing-resistant hardware or FIDO keys.",
