@@ -207,3 +207,16 @@ def test_the_lint_command_still_reports_the_star(tmp_path: Any, capsys: Any) -> 
     out = json.loads(capsys.readouterr().out)
     codes = {f["code"] for result in out["files"] for f in result["findings"]}
     assert codes >= STAR_LINT_CODES
+
+
+def test_with_admin_star_switched_off_the_lint_reports_the_star() -> None:
+    """A config that disables policy.admin_star leaves nobody else to report the statement:
+    policy.lint keeps its WILDCARD_SENSITIVE and friends."""
+    from bot.audit.config import AuditConfig
+
+    snap = _snapshot(users=(_user("alice", ("admin", ADMIN_DOC)),))
+    report = run_audit(snap, now=NOW, config=AuditConfig(disabled_checks=("policy.admin_star",)))
+    lint = next(f for f in report.findings if f.check_id == "policy.lint")
+    assert {f["code"] for f in lint.evidence["lint_findings"]} >= STAR_LINT_CODES
+    assert "left_to_policy_admin_star" not in lint.evidence
+    assert not [f for f in report.findings if f.check_id == "policy.admin_star"]

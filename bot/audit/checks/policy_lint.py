@@ -180,6 +180,8 @@ def _describe(
 def policy_lint(ctx: CheckContext) -> Iterator[Finding]:
     catalogue = default_catalogue()
     boundaries = boundary_only_policy_arns(ctx.snapshot)
+    # With policy.admin_star switched off in the config, nothing else reports those statements.
+    admin_star_off = "policy.admin_star" in ctx.config.disabled_checks
     for document in audited_documents(ctx.snapshot, ctx.shared):
         if document.kind not in _LINTED_KINDS:
             continue
@@ -191,9 +193,8 @@ def policy_lint(ctx: CheckContext) -> Iterator[Finding]:
         findings = cached_lint(document.document, ctx.shared, catalogue, policy_type)
         if not findings:
             continue
-        findings, repeats = leave_to_admin_star(
-            findings, document, admin_star_statements(ctx, document), catalogue
-        )
+        admin_statements = frozenset() if admin_star_off else admin_star_statements(ctx, document)
+        findings, repeats = leave_to_admin_star(findings, document, admin_statements, catalogue)
         if not findings:
             continue
         worst = max(findings, key=lambda f: f.severity.rank).severity
