@@ -644,7 +644,7 @@ def _lint_wildcard(
 # service a role may be passed to (reference_policies_examples_iam-passrole-service.html, and
 # PASS_ROLE_WILDCARD's own remedy) and the resource's tags (ABAC: iam-assume-tagged-role,
 # ec2-start-stop-match-tags: a tag key follows the prefix). Lower-cased.
-_SCOPING_KEYS = frozenset({"iam:passedtoservice"})
+_SCOPING_KEYS = frozenset({"iam:passedtoservice", "iam:awsservicename"})
 
 
 def _scoping_condition_keys(statement: Statement) -> tuple[str, ...]:
@@ -653,7 +653,10 @@ def _scoping_condition_keys(statement: Statement) -> tuple[str, ...]:
     values that are not just wildcards. Such a test fails when the key is absent, so every
     action the statement grants is either limited by it or not granted at all. A negated test
     (StringNotEquals: every other tag value, untagged resources included), an IfExists one
-    (true when the key is absent) or another key leaves the finding as it was."""
+    (true when the key is absent) or another key leaves the finding as it was. ``Null`` of a
+    resource tag key with ``false`` (any value of the tag, as StringLike ``*``) does not: any
+    resource someone tagged so is in. iam:AWSServiceName fixes which service-linked role
+    iam:CreateServiceLinkedRole may create (IAM User Guide, "Service-linked role permission")."""
     keys: list[str] = []
     for condition in statement.conditions:
         key = condition.key.lower()

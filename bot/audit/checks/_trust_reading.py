@@ -20,10 +20,10 @@ from bot.audit.checks._policy_documents import (
 )
 from bot.iam.matching import has_wildcard
 from bot.iam.web_identity import (
-    PUBLIC_PROVIDERS,
     allow_pins_caller,
     base_operator,
     deny_pins_caller,
+    open_provider,
     provider_host,
 )
 from bot.model.snapshot import Role
@@ -487,7 +487,7 @@ def read_open_web_identity(role: Role) -> list[dict[str, Any]]:
             continue
         for federated in statement.principals.get("Federated", ()):
             provider = provider_host(federated)
-            public = PUBLIC_PROVIDERS.get(provider)
+            public = open_provider(provider)
             if public is None or allow_pins_caller(provider, statement.conditions):
                 continue
             if _web_identity_guarded(denies, federated, provider):
@@ -497,6 +497,7 @@ def read_open_web_identity(role: Role) -> list[dict[str, Any]]:
                     **statement.evidence(),
                     "federated": federated,
                     "provider": public.name,
+                    "reach": public.reach,
                     "fix": public.remedy,
                 }
             )
@@ -516,6 +517,11 @@ PASS_ROLE_ONLY_SERVICES = frozenset(
         "backup.amazonaws.com",
         "apigateway.amazonaws.com",
         "batch.amazonaws.com",
+        # EKS Pod Identity: an association needs iam:PassRole on the role (EKS User Guide,
+        # "Create an IAM role for EKS Pod Identity"); ECS's infrastructure role is passed to
+        # CreateService / RunTask / CreateCluster the same way. Neither crosses accounts.
+        "pods.eks.amazonaws.com",
+        "ecs.amazonaws.com",
     }
 )
 # DNS suffixes of the other partitions (botocore partitions.json): China's service principals

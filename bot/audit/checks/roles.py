@@ -76,18 +76,21 @@ def role_trust_any_principal(ctx: CheckContext) -> Iterator[Finding]:
 
 @register(
     id="role.trust_web_identity_unscoped",
-    title="Role can be assumed from anyone's account at a public identity provider",
+    title="Role can be assumed by any caller of the identity provider it trusts",
     severity=Severity.CRITICAL,
     risk="A role trusting GitHub Actions, Google, Cognito identity pools or another provider"
     " that issues tokens to anyone, with no condition naming your repository, client or pool,"
-    " hands its credentials to every workflow or app of that provider in the world.",
+    " hands its credentials to every workflow or app of that provider in the world; one"
+    " trusting an EKS cluster's issuer without naming the service account, to every pod of the"
+    " cluster (reported at high).",
     remediation="Pin the caller in the trust statement's Condition: GitHub's"
     " token.actions.githubusercontent.com:sub (repo:OWNER/REPO:...), Cognito's"
     " cognito-identity.amazonaws.com:aud (the identity pool), Google's accounts.google.com:aud"
-    " (your client id).",
+    " (your client id), an EKS issuer's :sub (system:serviceaccount:NAMESPACE:NAME).",
     anchors=(
         "IAM User Guide: Configuring a role for GitHub OIDC identity provider",
         "Datadog aws-iam-role-trust-policy-misconfigured-github",
+        "EKS Best Practices: scope the IRSA trust policy to the service account",
     ),
     permissions=AUTHORIZATION_DETAILS_PERMISSIONS,
     requires=REQUIRES,
@@ -96,20 +99,24 @@ def role_trust_web_identity_unscoped(ctx: CheckContext) -> Iterator[Finding]:
     """Allow sts:AssumeRoleWithWebIdentity to a public provider's Federated principal with no
     positive condition pinning the caller (for GitHub, a `sub` whose owner is not a wildcard,
     or the repository / repository_id / owner claims), and no Deny in the same trust refusing
-    everyone outside such values. Single-tenant providers (EKS clusters, a company's own IdP,
+    everyone outside such values. An EKS cluster's issuer is judged on the service account in
+    `sub` (high: open to the cluster's pods); single-tenant providers (a company's own IdP,
     GitHub Enterprise's per-enterprise issuer) are not judged here."""
     for role in _customer_roles(ctx):
         opened = read_open_web_identity(role)
         if opened:
             providers = ", ".join(sorted({s["provider"] for s in opened}))
             indexes = ", ".join(str(s["statement_index"]) for s in opened)
+            world = any(s["reach"] == "world" for s in opened)
+            whose = "anyone's token from there" if world else "every workload's token there"
             yield ctx.finding(
                 role.arn,
                 ROLE,
                 f"role {role.name} trusts {providers} with no condition naming which of its"
-                f" callers may assume it, so anyone's token from there is accepted"
-                f" (statement {indexes})",
+                f" callers may assume it, so {whose} is accepted (statement {indexes})",
                 {"role": role.name, "statements": opened},
+                # Open to one cluster's workloads, not to the world.
+                severity=None if world else Severity.HIGH,
             )
 
 
