@@ -576,10 +576,14 @@ def default_catalogue() -> ActionCatalogue:
 
 
 _RESOURCE_TAG = "resourcetag/"
+_OBJECT_TAG = "existingobjecttag/"
 
 
 def is_resource_tag_key(key: str) -> bool:
     """A condition key on the tags of the resource asked about (lower-case): the global
-    ``aws:ResourceTag/k`` or a service's own (``iam:ResourceTag/k``, ``secretsmanager:...``)."""
-    rest = key.partition(":")[2]
-    return rest.startswith(_RESOURCE_TAG) and len(rest) > len(_RESOURCE_TAG)
+    ``aws:ResourceTag/k``, a service's own (``iam:ResourceTag/k``, ``secretsmanager:...``) or
+    S3's ``s3:ExistingObjectTag/k`` (the tags of the object read or written)."""
+    prefix, _, rest = key.partition(":")
+    if rest.startswith(_RESOURCE_TAG) and len(rest) > len(_RESOURCE_TAG):
+        return True
+    return prefix == "s3" and rest.startswith(_OBJECT_TAG) and len(rest) > len(_OBJECT_TAG)

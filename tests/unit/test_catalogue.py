@@ -188,3 +188,21 @@ def test_condition_key_by_service(catalogue: ActionCatalogue) -> None:
     assert tagkeys.base_type == "String"
     assert catalogue.condition_key("nosuch", "nosuch:key") is None
     assert catalogue.condition_key("s3", "s3:nope") is None
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [
+        ("aws:resourcetag/team", True),
+        ("iam:resourcetag/team", True),
+        ("s3:existingobjecttag/redshift", True),  # the tags of the object read or written
+        ("s3:existingobjecttag/", False),
+        ("ec2:existingobjecttag/x", False),  # S3's key only
+        ("aws:requesttag/team", False),
+        ("aws:principaltag/team", False),
+    ],
+)
+def test_resource_tag_keys_include_s3_object_tags(key: str, expected: bool) -> None:
+    from bot.iam.catalogue import is_resource_tag_key
+
+    assert is_resource_tag_key(key) is expected

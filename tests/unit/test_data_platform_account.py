@@ -256,6 +256,8 @@ TRUE_FINDINGS: dict[tuple[str, str], str] = {
     ("identity.aws_admin_attached", GLUE_ADMIN): "high",
     ("policy.admin_star", managed("AdministratorAccess")): "high",
     **{("principal.privilege_escalation", arn): "high" for arn in ESCALATING},
+    # emrserverless-002: the runtime role passed to StartJobRun on an existing application.
+    ("principal.privilege_escalation", MWAA): "high",
     # ecr:GetAuthorizationToken on `*` (checks.md's credential list), from
     # AmazonSageMakerFullAccess and AmazonRedshiftAllCommandsFullAccess.
     **{
@@ -339,7 +341,7 @@ TRUE_FINDINGS: dict[tuple[str, str], str] = {
 }
 
 # False alarms the audit still raises; each has a strict xfail below.
-FALSE_ALARMS = {("principal.data_exfiltration", REDSHIFT_DEFAULT)}
+FALSE_ALARMS: set[tuple[str, str]] = set()
 
 
 def test_every_finding_is_accounted_for():
@@ -545,14 +547,6 @@ def test_emr_service_role_is_reported_like_other_service_roles():
     assert passed(EMR_SERVICE, "ec2-001") == EMR_EC2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/data/privesc_methods.json emr-001 lists elasticmapreduce.amazonaws.com in"
-    " pass_to, so bot/iam/privesc.py pass_role_access credits passing EMR_DefaultRole_V2 (the"
-    " ServiceRole, which runs none of the caller's code) ; fix: pass_to"
-    " ['ec2.amazonaws.com'] only: RunJobFlow's steps and bootstrap actions run as the"
-    " JobFlowRole instance profile",
-)
 def test_step_functions_emr_method_names_the_instance_role():
     assert passed(SFN, "emr-001") == EMR_EC2
 
@@ -563,13 +557,6 @@ def test_step_functions_role_passes_the_training_role_to_sagemaker_only():
     assert not may_pass(SFN, SM_EXEC, GLUE)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/data/privesc_methods.json emrserverless-001 also requires"
-    " emr-serverless:CreateApplication, but StartJobRun takes executionRoleArn on an existing"
-    " application ; fix: add a method [iam:PassRole, emr-serverless:StartJobRun] with pass_to"
-    " emr-serverless.amazonaws.com and requires 'an existing EMR Serverless application'",
-)
 def test_mwaa_role_escalates_by_running_emr_serverless_jobs_as_the_runtime_role():
     """MWAA's DAGs start EMR Serverless job runs passing the runtime role (iam:PassRole on it,
     emr-serverless:StartJobRun on the applications): whoever writes a DAG runs Spark code as
@@ -590,13 +577,6 @@ def test_redshift_default_role_passes_roles_to_sagemaker_not_glue_jobs():
     assert not {m for m in methods_of(REDSHIFT_DEFAULT) if m.startswith("glue-")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/effective.py PermissionIndex.resource_tag_keys (is_resource_tag_key) does"
-    " not count s3:ExistingObjectTag/<key> as a resource tag, so on_untagged_resources"
-    " (bot/audit/checks/principals.py) keeps s3:GetObject on `*` conditioned on the object's"
-    " tag Redshift=true ; fix: treat s3:ExistingObjectTag/ keys like aws:ResourceTag/ keys",
-)
 def test_redshift_default_role_reads_only_objects_tagged_for_redshift():
     assert "principal.data_exfiltration" not in on(REDSHIFT_DEFAULT)
 
