@@ -5,9 +5,11 @@
 
 Each shape is generated, audited once (wall, CPU, peak RSS), and with ``--baseline-src`` audited
 by that older engine too, at the same fixed clock, and the two reports compared finding by
-finding. No Cloudsplaining here: these shapes guard against regressions of our own (a path that
-was quadratic in principals x roles), the figures go in a closing note, not a target. An engine
-that exceeds ``--timeout`` on a shape is reported as such and the next shape runs.
+finding. Shapes listed in ``bench.stress_shapes.REPORTS`` (takeover-report) are audited with
+the credential report the shape comes with, by both engines. No Cloudsplaining here: these
+shapes guard against regressions of our own (a path that was quadratic in principals x roles),
+the figures go in a closing note, not a target. An engine that exceeds ``--timeout`` on a shape
+is reported as such and the next shape runs.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.audit_bench import BENCH_DIR, BenchError, Run, compare_in_child, measure, precompile
-from bench.stress_shapes import SHAPES, build
+from bench.stress_shapes import SHAPES, build, credential_report
 
 _NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 
 
-def audit_command(gaad: Path, output: Path, source: Path | None) -> list[str]:
-    """Our audit of ``gaad`` at the fixed clock, with the `bot` package of ``source`` if given."""
+def audit_command(
+    gaad: Path, output: Path, source: Path | None, report: Path | None = None
+) -> list[str]:
+    """Our audit of ``gaad`` (and ``report``, a credential report, if given) at the fixed
+    clock, with the `bot` package of ``source`` if given."""
     command = [sys.executable, "-m", "bench.audit_at"]
     if source is not None:
         command += ["--src", str(source)]
@@ -42,6 +47,7 @@ def audit_command(gaad: Path, output: Path, source: Path | None) -> list[str]:
         "json",
         "--output",
         str(output),
+        *(["--credential-report", str(report)] if report is not None else []),
     ]
 
 
@@ -69,16 +75,22 @@ def _with_timeout(command: list[str], work: Path, name: str, timeout: float) -> 
 
 def run_shape(name: str, args: argparse.Namespace, work: Path) -> list[str]:
     gaad = work / f"{name}.json"
-    gaad.write_text(json.dumps(build(name, scale=args.scale, seed=args.seed)), encoding="utf-8")
+    document = build(name, scale=args.scale, seed=args.seed)
+    gaad.write_text(json.dumps(document), encoding="utf-8")
     size = gaad.stat().st_size / 1e6
-    lines = [f"== {name} ({size:.1f} MB)"]
+    report = None
+    report_text = credential_report(name, document)
+    if report_text is not None:
+        report = work / f"{name}-credential-report.csv"
+        report.write_text(report_text, encoding="utf-8")
+    lines = [f"== {name} ({size:.1f} MB{', with a credential report' if report else ''})"]
     ours = work / f"{name}-ours.json"
-    lines.append(
-        f"  iam-audit         {_timed(audit_command(gaad, ours, None), work, 'ours', args.timeout)}"
-    )
+    command = audit_command(gaad, ours, None, report)
+    lines.append(f"  iam-audit         {_timed(command, work, 'ours', args.timeout)}")
     if args.baseline_src is not None:
         before = work / f"{name}-before.json"
-        cell = _timed(audit_command(gaad, before, args.baseline_src), work, "before", args.timeout)
+        command = audit_command(gaad, before, args.baseline_src, report)
+        cell = _timed(command, work, "before", args.timeout)
         lines.append(f"  iam-audit-before  {cell}")
         if before.exists() and ours.exists():
             differences = compare_in_child(before, ours)
