@@ -264,6 +264,18 @@ def longest_literal(pattern: str) -> str:
     return max(pattern.replace("?", "*").split("*"), key=len)
 
 
+def literal_parts(pattern: str) -> tuple[str, ...]:
+    """The runs of plain text in a glob pattern, rarest-looking (longest, then later) first:
+    every string the pattern matches contains each. Empty when the pattern holds an escaped
+    literal wildcard (no filter then)."""
+    if LITERAL_STAR in pattern or LITERAL_QMARK in pattern:
+        return ()
+    runs = [r for r in pattern.replace("?", "*").split("*") if r]
+    # A run after the first wildcard tells targets apart; the leading one (an account's ARN
+    # prefix) rarely does.
+    return tuple(sorted(runs, key=lambda r: (r is runs[0] and len(runs) > 1, -len(r))))
+
+
 @lru_cache(maxsize=65536)
 def lower_shared(text: str) -> str:
     """``text.lower()``, one string per distinct text: the catalogue's 22,000 action names

@@ -52,8 +52,8 @@ from bot.iam.effective import (
 from bot.iam.matching import (
     action_matcher,
     arn_matcher,
+    literal_parts,
     literal_prefix,
-    longest_literal,
     lower_shared,
 )
 from bot.iam.policy_versions import richer_than
@@ -618,14 +618,24 @@ def _per_list(
     return cached[1]  # type: ignore[no-any-return]
 
 
+def _without(targets: tuple[str, ...], left_out: frozenset[str]) -> tuple[str, ...]:
+    return tuple(t for t in targets if t not in left_out)
+
+
 def _positions(targets: tuple[str, ...]) -> dict[str, int]:
     return {arn: i for i, arn in enumerate(targets)}
 
 
 def _hits(targets: tuple[str, ...], pattern: str) -> tuple[str, ...]:
+    """The targets the pattern matches. Every literal run of the pattern is in each of them
+    (``role/*-svc7-*``: ``-svc7-`` as well as the account prefix every role has), so ``in``
+    turns most targets away before the matcher runs."""
     matches = arn_matcher((pattern,))
-    part = longest_literal(pattern)
-    return tuple(t for t in targets if part in t and matches(t))
+    parts = literal_parts(pattern)
+    if not parts:
+        return tuple(t for t in targets if matches(t))
+    first, *rest = parts
+    return tuple(t for t in targets if first in t and all(p in t for p in rest) and matches(t))
 
 
 def _sorted(targets: tuple[str, ...]) -> tuple[list[str], list[int], tuple[int, ...]]:
@@ -917,12 +927,17 @@ def credential_access(
     access = None
     if not perms.denied_everywhere(action):
         reachable = finder.undenied(perms.denied_outside(action), finder.users_admin_first())
+        refused = finder.state_refuses(action, key_quota=key_quota)
+        if refused:
+            # Left out before the walk (one list per refusal, shared by every holder): the
+            # administrators refused first would otherwise be judged for each holder, and
+            # keep the walk from stopping early.
+            reachable = _per_list(
+                finder._by_list, ("without", refused), reachable, _without, refused
+            )
         # Kind by kind (admin first), and only the users some Allow pattern covers: a grant
         # scoped to a few users is not evaluated against every administrator of the account.
         richer = finder.richer_passable(perms, perms, reachable, action)
-        refused = finder.state_refuses(action, key_quota=key_quota)
-        if refused:
-            richer = (arn for arn in richer if arn not in refused)
         if _resource_tag_keys(perms):
             access = _allowed_on_tagged(perms, action, richer, undenied=True)
         else:
@@ -1484,12 +1499,19 @@ def trust_chains(
         and not index[arn].is_admin_equivalent
         and not index[arn].denied_everywhere(_ASSUME_ROLE)
     ]
-    callers = CallerGroups(index, starts)
+    scopes = _AssumeScopes(index)
     unplaced = len(starts)  # once all are on a chain, no further seed can add one
+    hopeless = _covering_no_role(roles, starts, scopes)
+    if hopeless:
+        # Only a trust naming them can let these in (found without the groups): the groups
+        # leave them out, rather than try them again for every role the search reaches.
+        named = _named_in_trusts(roles.values())
+        unplaced -= sum(1 for arn in hopeless if arn not in named)
+        starts = [arn for arn in starts if arn not in hopeless]
+    callers = CallerGroups(index, starts)
     next_hop: dict[str, str] = {}
     queue = deque(admin_roles)
     reached = set(admin_roles)
-    scopes = _AssumeScopes(index)
     pending = deque(further)  # seeded once the admin roles' reach is known: those chains win
     seeds = frozenset(further)
     # An escalating role that can assume another one: its own one-hop chain, kept apart so
@@ -1534,6 +1556,69 @@ def trust_chains(
     chains = chains_from(next_hop)
     chains.update((arn, (arn, end)) for arn, end in seed_hop.items())
     return chains
+
+
+def _covering_no_role(
+    roles: Mapping[str, Role], starts: list[str], scopes: _AssumeScopes
+) -> set[str]:
+    """Starts that no trust naming an account can let in: their own Allow for sts:AssumeRole
+    (needed then) covers no role of the account. None when a trust names `*` (or uses
+    NotPrincipal), which lets callers in without such an Allow."""
+    if any(_trusts_anyone(role) for role in roles.values()):
+        return set()
+    role_arns = tuple(roles)
+    reach: dict[tuple[str, ...], bool] = {}
+    found: set[str] = set()
+    for arn in starts:
+        group = scopes._patterns(arn)
+        if group is None:
+            continue  # NotResource: not bounded by patterns
+        hit = reach.get(group)
+        if hit is None:
+            matcher = arn_matcher(group) if group else None
+            hit = reach[group] = matcher is not None and any(matcher(r) for r in role_arns)
+        if not hit:
+            found.add(arn)
+    return found
+
+
+def _trust_statements(role: Role) -> list[Mapping[str, Any]]:
+    statements = role.trust_policy.get("Statement", []) if role.trust_policy else []
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    return [s for s in statements if isinstance(s, Mapping)] if isinstance(statements, list) else []
+
+
+def _trusts_anyone(role: Role) -> bool:
+    for statement in _trust_statements(role):
+        if statement.get("Effect") != "Allow":
+            continue
+        if "NotPrincipal" in statement:
+            return True
+        principal = statement.get("Principal")
+        if principal == "*":
+            return True
+        if isinstance(principal, Mapping):
+            values = principal.get("AWS", [])
+            if "*" in ([values] if isinstance(values, str) else values):
+                return True
+    return False
+
+
+def _named_in_trusts(roles: Iterable[Role]) -> set[str]:
+    """Every AWS principal value the roles' trusts name (an ARN, an account)."""
+    named: set[str] = set()
+    for role in roles:
+        for statement in _trust_statements(role):
+            principal = statement.get("Principal")
+            if isinstance(principal, Mapping):
+                values = principal.get("AWS", [])
+                named.update(
+                    v
+                    for v in ([values] if isinstance(values, str) else values)
+                    if isinstance(v, str)
+                )
+    return named
 
 
 def chains_from(next_hop: Mapping[str, str]) -> dict[str, tuple[str, ...]]:

@@ -91,3 +91,22 @@ def test_a_name_without_a_colon_matches_no_service_pattern():
     assert not action_matcher(("s3:*",))("s3")
     assert action_matcher((":*",))(":x")
     assert action_matcher(("*3*",))("s3")
+
+
+_PATTERN_SEGMENT = st.text(alphabet="ab*?/-", max_size=5)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    pattern=_arnish(_PATTERN_SEGMENT),
+    targets=st.lists(_arnish(_TEXT_SEGMENT | _SEGMENT), min_size=1, max_size=8),
+)
+def test_the_escalation_searchs_literal_prefilter_keeps_every_match(
+    pattern: str, targets: list[str]
+) -> None:
+    """bot.iam.privesc._hits turns targets away by the pattern's literal runs before the
+    matcher: it must give exactly the matcher's answer."""
+    from bot.iam.privesc import _hits
+
+    expected = tuple(t for t in targets if _reference((pattern,), t))
+    assert _hits(tuple(targets), pattern) == expected, (pattern, targets)
