@@ -413,15 +413,40 @@ class TargetFinder:
         kinds, any_admin, every = self._kinds_in(targets)
         covered = self._covered_roles(asker, action)
         if len(covered) * 4 < len(targets):
-            kinds = None  # a narrow grant (a few roles): its roles are walked, one by one
-        if kinds is None:
+            # A narrow grant (a few roles): its roles are walked, one by one.
             return self._walk_richer(asker, holder, targets, None if any_admin else every, action)
+        if kinds is None:
+            return self._shared_walk(holder, targets, covered)
         index = self.index
         return (
             targets[position]
             for position in _positions_of_kinds(kinds, lambda k: self._kind_richer(k, holder))
             if targets[position] in covered and index[targets[position]].view is not holder.view
         )
+
+    def _shared_walk(
+        self, holder: EffectivePermissions, targets: tuple[str, ...], covered: frozenset[str]
+    ) -> Iterator[str]:
+        """Targets of too many kinds to group, walked once per kind of holder (admin or not,
+        Allow patterns: all that richness depends on) and the walk kept for the next holder of
+        that kind, which then skips the thousands of lesser targets the first one judged
+        (3,000 key holders facing 2,000 lesser users walked them all, each)."""
+        kind = (holder.is_admin_equivalent, allow_patterns(holder))
+        walks: dict[Any, _SharedWalk] = _per_list(self._by_list, "walks", targets, _new_walks)
+        walk = walks.get(kind)
+        if walk is None:
+            if len(walks) >= _SHARED_WALKS:
+                walks.clear()
+            index = self.index
+            walk = walks[kind] = _SharedWalk(
+                t
+                for t in targets
+                if self._kind_richer(
+                    (index[t].is_admin_equivalent, allow_patterns(index[t])), holder
+                )
+            )
+        index = self.index
+        return (t for t in walk if t in covered and index[t].view is not holder.view)
 
     def _walk_richer(
         self,
@@ -598,6 +623,42 @@ class TargetFinder:
     ) -> tuple[list[str], list[int], tuple[int, ...]]:
         """(the targets sorted, their positions, positions of targets holding a wildcard)."""
         return _per_list(self._by_list, "sorted", targets, _sorted)
+
+
+class _SharedWalk:
+    """A lazy walk whose finds are kept: every iteration replays what earlier ones found and
+    goes on from where the farthest stopped."""
+
+    __slots__ = ("_done", "_found", "_source")
+
+    def __init__(self, source: Iterator[str]) -> None:
+        self._source = source
+        self._found: list[str] = []
+        self._done = False
+
+    def __iter__(self) -> Iterator[str]:
+        position = 0
+        while True:
+            if position < len(self._found):
+                yield self._found[position]
+                position += 1
+                continue
+            if self._done:
+                return
+            found = next(self._source, None)
+            if found is None:
+                self._done = True
+                return
+            self._found.append(found)
+
+
+# Kinds of holder whose walks are kept per target list (then they start afresh): bounded for
+# accounts where every principal is a kind of its own.
+_SHARED_WALKS = 256
+
+
+def _new_walks(_targets: tuple[str, ...]) -> dict[Any, _SharedWalk]:
+    return {}
 
 
 def _per_list(
