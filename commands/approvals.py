@@ -184,10 +184,11 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
     """Approve, apply, then show the result on the message and in its thread.
 
     A failed refresh of the message (deleted, Slack down) is logged and the apply goes on: the
-    approval is already stored, and stopping here would leave it 'approved' with nobody to apply
-    it. Going on is safe because desk.apply moves approved -> applying atomically, so only one
-    caller ever applies; a double click loses at approve and changes nothing. (Letting the
-    reconciler apply 'approved' requests instead would race with this very click.)
+    approval is already stored, and stopping here would leave it 'approved' until the
+    reconciler resumes it (it waits until no click can still be on its way). Going on is safe
+    because desk.apply moves approved -> applying atomically, so only one caller ever applies;
+    a double click loses at approve and changes nothing, and a click so late that the reconciler
+    resumed its approval first is told so and leaves Slack to the reconciler.
     """
     the_desk = desk(services)
     user = body["user"]["id"]
@@ -203,14 +204,18 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
         reply(ours(str(exc)))
         return
     _refresh_logged(services, approved)
-    if approved.remediation == SUPPRESS_CHANGE:  # recorded by the bot, not an AWS change
-        final = the_desk.apply_recorded_change(
-            request_id, lambda request: write_suppression(services, request)
-        )
-        undo = False
-    else:
-        final = the_desk.apply(request_id)
-        undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
+    try:
+        if approved.remediation == SUPPRESS_CHANGE:  # recorded by the bot, not an AWS change
+            final = the_desk.apply_recorded_change(
+                request_id, lambda request: write_suppression(services, request)
+            )
+            undo = False
+        else:
+            final = the_desk.apply(request_id)
+            undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
+    except TransitionRefused as exc:  # the reconciler resumed it first; it updates Slack
+        reply(ours(str(exc)))
+        return
     stale = _refresh_logged(services, final)
     _thread(services, final, result_message(final, can_undo=undo))
     if stale is not None:  # the thread has the result; the approver learns the message is stale
@@ -234,7 +239,8 @@ def _refresh_logged(services: Services, request: ApprovalRequest) -> DeliveryErr
 
 
 def reconcile_applying(services: Services, *, stale_after: timedelta | None = None) -> int:
-    """Finish requests left `applying` by a crash from IAM's real state; update their Slack
+    """Finish requests left `applying` by a crash from IAM's real state, and apply (or, past
+    their time, expire) those left `approved` by a crash before their apply; update their Slack
     message and thread like a live apply would. Returns how many were finished."""
     if services.approvals is None:
         return 0
@@ -242,7 +248,7 @@ def reconcile_applying(services: Services, *, stale_after: timedelta | None = No
 
     def notify(final: ApprovalRequest) -> None:
         _refresh_message(services, final)
-        if final.remediation == SUPPRESS_CHANGE:  # recorded by the bot: no undo button
+        if final.remediation == SUPPRESS_CHANGE or final.state is State.EXPIRED:  # no undo
             undo = False
         elif final.state is State.PARTLY_APPLIED:
             undo = bool(final.undo_change)
@@ -252,7 +258,11 @@ def reconcile_applying(services: Services, *, stale_after: timedelta | None = No
 
     kwargs = {} if stale_after is None else {"stale_after": stale_after}
     recorded = {SUPPRESS_CHANGE: lambda request: write_suppression(services, request)}
-    return len(the_desk.reconcile(notify=notify, recorded=recorded, **kwargs))
+    return len(
+        the_desk.reconcile(
+            notify=notify, recorded=recorded, is_member=membership(services), **kwargs
+        )
+    )
 
 
 def on_reject_click(

@@ -12,7 +12,7 @@ import json
 import logging
 from typing import Any
 
-from bot.model.errors import CollectionError, IamAuditError, InputError
+from bot.model.errors import CollectionError, DeliveryError, IamAuditError, InputError
 from bot.organizations.member_audits import (
     ALL,
     OrganizationAudits,
@@ -24,6 +24,7 @@ from bot.organizations.summary import MultiAccountReport, summary_text
 from bot.runs.account_audits import AuditResult
 from bot.runtime.services import Services
 from bot.slack.blocks import (
+    Message,
     accounts_progress_message,
     audit_page,
     multi_account_message,
@@ -31,12 +32,14 @@ from bot.slack.blocks import (
     progress_message,
 )
 from bot.slack.home import HomeTab
-from commands.audit_replies import ProgressMessage, parse_args
+from commands.audit_replies import ProgressMessage, parse_args, show_answer
 from commands.request import CommandRequest
 
 log = logging.getLogger(__name__)
 
 USAGE = "audit account <12-digit account id|all> [--min-severity S] [check-id...]"
+# Told when the organization's summary cannot be shown: each account's report is cached.
+STATUS_HINT = "`/iam-audit status <account-id>` shows each audited account's last summary."
 
 
 def usage_error(detail: str) -> InputError:
@@ -171,20 +174,29 @@ class OrganizationProgress:
             now=services.clock(),
             demo=self._organization.demo,
         )
-        services.delivery.update(self._request.channel_id, self._ts, message)
-        services.delivery.upload_text(
-            channel=self._request.channel_id,
-            filename=f"iam-audit-accounts-{multi.generated_at:%Y%m%dT%H%M%S}.txt",
-            content=summary_text(multi),
-            title=f"IAM audit of {len(multi.accounts)} accounts: summary",
-            thread_ts=self._ts,
+        count = len(multi.accounts)
+        shown_at = self._show(
+            message, summary=f"The audit of {count} account{'s' if count != 1 else ''} finished"
         )
+        try:  # the summary table goes with the answer; losing it must not skip the App Home
+            services.delivery.upload_text(
+                channel=self._request.channel_id,
+                filename=f"iam-audit-accounts-{multi.generated_at:%Y%m%dT%H%M%S}.txt",
+                content=summary_text(multi),
+                title=f"IAM audit of {count} accounts: summary",
+                thread_ts=shown_at,
+            )
+        except DeliveryError as exc:
+            log.warning("could not upload the organization audit's summary table: %s", exc)
         _refresh_home(services)
 
     def on_error(self, error: IamAuditError) -> None:
-        self._services.delivery.update(
-            self._request.channel_id, self._ts, notice_message(f"The audit failed: {error}")
-        )
+        text = f"The audit failed: {error}"
+        self._show(notice_message(text), summary=text)
+
+    def _show(self, message: Message, *, summary: str) -> str | None:
+        """The same fallback as a one-account audit: update, else post anew, else ephemeral."""
+        return show_answer(self._request, self._ts, message, summary=summary, hint=STATUS_HINT)
 
 
 def _refresh_home(services: Services) -> None:

@@ -110,35 +110,42 @@ class ProgressMessage:
         self._show(notice_message(text), summary=text)
 
     def _show(self, message: Message, *, summary: str) -> str | None:
-        """Replace the progress message with ``message``. When Slack refuses (message deleted,
-        msg_too_long...), post it anew; failing that, tell the requester ``summary``
-        ephemerally, so nobody is left reading "Auditing..." forever. Returns the ts now showing
-        ``message``, or None. A last failure is logged, never raised: nobody is left to tell."""
-        delivery, channel = self._services.delivery, self._request.channel_id
-        try:
-            delivery.update(channel, self._ts, message)
-            return self._ts
-        except DeliveryError as exc:
-            log.warning("could not replace the audit progress message in %s: %s", channel, exc)
-            refused = exc
-        try:
-            return delivery.post(channel, message)
-        except DeliveryError as exc:
-            log.warning("could not post the audit answer anew in %s: %s", channel, exc)
-        try:
-            self._request.reply(
-                notice_message(
-                    f"{summary}. Its message could not be shown here ({refused})."
-                    f" {self._status_hint()}"
-                )
-            )
-        except DeliveryError as exc:
-            log.error("could not tell %s: %r: %s", self._request.user_id, summary, exc)
-        return None
+        return show_answer(
+            self._request, self._ts, message, summary=summary, hint=self._status_hint()
+        )
 
     def _status_hint(self) -> str:
         own = "" if self._offer_remediation else f" {self._label}"  # a member account: name it
         return f"`/iam-audit status{own}` shows the last audit's summary."
+
+
+def show_answer(
+    request: CommandRequest, ts: str, message: Message, *, summary: str, hint: str
+) -> str | None:
+    """Replace the progress message ``ts`` with ``message``. When Slack refuses (message deleted,
+    msg_too_long...), post it anew; failing that, tell the requester ``summary`` and ``hint``
+    ephemerally, so nobody is left reading "Auditing..." forever. Returns the ts now showing
+    ``message``, or None. A last failure is logged, never raised: nobody is left to tell.
+
+    Shared by every audit answer (one account, a member account, the whole organization)."""
+    delivery, channel = request.services.delivery, request.channel_id
+    try:
+        delivery.update(channel, ts, message)
+        return ts
+    except DeliveryError as exc:
+        log.warning("could not replace the audit progress message in %s: %s", channel, exc)
+        refused = exc
+    try:
+        return delivery.post(channel, message)
+    except DeliveryError as exc:
+        log.warning("could not post the audit answer anew in %s: %s", channel, exc)
+    try:
+        request.reply(
+            notice_message(f"{summary}. Its message could not be shown here ({refused}). {hint}")
+        )
+    except DeliveryError as exc:
+        log.error("could not tell %s: %r: %s", request.user_id, summary, exc)
+    return None
 
 
 _ATTACHMENTS: OrderedDict[str, str] = OrderedDict()

@@ -7,6 +7,7 @@ as well as with the real adapters.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -100,6 +101,7 @@ ImpactOf = Callable[[Plan], dict[str, Any]]
 EntryFactory = Callable[..., Any]
 JournalFactory = Callable[[Callable[[dict[str, Any]], None], Callable[[dict[str, Any]], None]], Any]
 RECONCILE_AFTER = timedelta(minutes=10)
+RESUMED_NOTE = "(Resumed by the bot after an interruption between the approval and the apply.)"
 RESULT_SCAN = 1000  # newest trail entries searched for an apply whose result entry was lost
 APPLY_ENDS = frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED})
 
@@ -228,22 +230,23 @@ class ApprovalDesk:
         return request
 
     def apply_recorded_change(
-        self, request_id: str, write: Callable[[ApprovalRequest], str]
+        self, request_id: str, write: Callable[[ApprovalRequest], str], *, note: str = ""
     ) -> ApprovalRequest:
         """approved -> applying -> applied | failed, where ``write`` makes the change (and says
-        what it did); only the caller that wins `applying` writes."""
+        what it did); only the caller that wins `applying` writes. ``note`` ends the outcome."""
         applying = self.store.transition(request_id, State.APPLYING, actor="bot", now=self.clock())
         if content_hash(applying) != applying.content_hash:
             return self._finish(
                 applying,
                 ok=False,
                 outcome="Not applied: the stored request no longer matches its content hash.",
+                note=note,
             )
         try:
             outcome = write(applying)
         except IamAuditError as exc:
-            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}")
-        return self._finish(applying, ok=True, outcome=outcome)
+            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}", note=note)
+        return self._finish(applying, ok=True, outcome=outcome, note=note)
 
     def _resolved(self, remediation: str, params: dict[str, Any]) -> dict[str, Any]:
         """Fill in what a proposal names indirectly: catalogue documents, policies to detach."""
@@ -369,8 +372,9 @@ class ApprovalDesk:
         self._record("decision", decided, user, state=to.value, reason=reason)
         return decided
 
-    def apply(self, request_id: str) -> ApprovalRequest:
+    def apply(self, request_id: str, *, note: str = "") -> ApprovalRequest:
         """approved -> applying -> applied | failed; only the caller that wins `applying` runs.
+        ``note`` ends the outcome (the reconciler says it resumed an interrupted apply).
 
         Written like a payment: `applying` (with the steps) is stored before anything is sent,
         each call is journalled before it goes out and as it returns. When the store fails
@@ -387,10 +391,12 @@ class ApprovalDesk:
                 applying,
                 ok=False,
                 outcome="Not applied: the stored request no longer matches its content hash.",
+                note=note,
             )
         journal = self._journal_for(applying)
         try:
-            self._record("apply", applying, "bot", steps=list(applying.steps))
+            resumed = {"resumed": True} if note else {}
+            self._record("apply", applying, "bot", steps=list(applying.steps), **resumed)
             executor = self.executor()
             current = executor.read_state(
                 applying.target.kind, applying.target.name, applying.params
@@ -401,7 +407,7 @@ class ApprovalDesk:
                     f"Not applied: {applying.target.describe()} changed since the request"
                     f" ({why}). Nothing was changed; make a new request if it is still needed."
                 )
-                return self._finish(applying, ok=False, outcome=outcome)
+                return self._finish(applying, ok=False, outcome=outcome, note=note)
             result = executor.apply(
                 applying.remediation,
                 applying.params,
@@ -423,16 +429,17 @@ class ApprovalDesk:
                 " and finishes it (applied, partly applied or failed) once Redis is back."
             ) from exc
         except (RemediationError, InputError) as exc:
-            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}")
+            return self._finish(applying, ok=False, outcome=f"Not applied: {exc}", note=note)
         except Exception as exc:
             if journal.sent:  # IAM may hold the change: the reconciler judges it from IAM
                 log.exception("apply of %s crashed after an AWS call; left applying", request_id)
                 raise
             # Nothing was sent, so "failed" is the truth; it must not stay "applying" forever.
             log.exception("apply of %s crashed", request_id)
-            self._finish(applying, ok=False, outcome=f"Failed unexpectedly: {type(exc).__name__}")
+            failed = f"Failed unexpectedly: {type(exc).__name__}"
+            self._finish(applying, ok=False, outcome=failed, note=note)
             raise
-        return self._finish(applying, ok=bool(result.ok), outcome=str(result.outcome))
+        return self._finish(applying, ok=bool(result.ok), outcome=str(result.outcome), note=note)
 
     def _journal_for(self, request: ApprovalRequest) -> CallJournal:
         """The executor's journal: each call written ahead to the store, each result to the
@@ -448,7 +455,10 @@ class ApprovalDesk:
 
         return CallJournal(sending, returned)
 
-    def _finish(self, request: ApprovalRequest, *, ok: bool, outcome: str) -> ApprovalRequest:
+    def _finish(
+        self, request: ApprovalRequest, *, ok: bool, outcome: str, note: str = ""
+    ) -> ApprovalRequest:
+        outcome = f"{outcome} {note}" if note else outcome
         final = self.store.transition(
             request.id,
             State.APPLIED if ok else State.FAILED,
@@ -468,17 +478,30 @@ class ApprovalDesk:
         stale_after: timedelta = RECONCILE_AFTER,
         notify: Callable[[ApprovalRequest], None] | None = None,
         recorded: Mapping[str, Callable[[ApprovalRequest], str]] | None = None,
+        is_member: IsMember | None = None,
     ) -> list[ApprovalRequest]:
         """Finish every request left `applying` with no journal activity for ``stale_after``,
-        from what IAM shows now, and write the trail's missing `result` of a request that reached
-        its final state just before the trail failed; ``notify`` is told of each one (to update
-        Slack, which a crashed apply never did).
+        from what IAM shows now; resume every request left `approved` for ``stale_after`` (the
+        bot died between a click's approve and its apply); and write the trail's missing
+        `result` of a request that reached its final state just before the trail failed.
+        ``notify`` is told of each one (to update Slack, which a crashed apply never did);
+        ``is_member`` answers the approver rules' user groups, as for a click.
 
-        A request still being applied by a live process keeps journalling, so it is left alone;
-        two reconcilers racing finish a request once (the final move is atomic).
+        A request still being applied by a live process keeps journalling, and a click applies
+        its approval at once, so both are left alone; a late click and any number of
+        reconcilers finish a request once (every move is atomic).
         """
         now = self.clock()
-        finished = []
+        finished: list[ApprovalRequest] = []
+
+        def tell(final: ApprovalRequest, what: str) -> None:
+            finished.append(final)
+            if notify is not None:
+                try:
+                    notify(final)
+                except IamAuditError as exc:
+                    log.error("%s %s but could not tell Slack: %s", what, final.id, exc)
+
         for request in self.store.applying():
             if now - _last_activity(request) < stale_after:
                 continue
@@ -494,22 +517,109 @@ class ApprovalDesk:
             except (RemediationError, StoreError) as exc:
                 log.warning("could not reconcile %s yet: %s", request.id, exc)
                 continue
-            finished.append(final)
-            if notify is not None:
-                try:
-                    notify(final)
-                except IamAuditError as exc:
-                    log.error("reconciled %s but could not tell Slack: %s", request.id, exc)
-        for final in self._write_lost_results(now - stale_after):
-            finished.append(final)
-            if notify is not None:
-                try:
-                    notify(final)
-                except IamAuditError as exc:
-                    log.error("recovered %s but could not tell Slack: %s", final.id, exc)
+            tell(final, "reconciled")
+        entries = self._recent_trail()
+        for request in self._left_approved(entries, now - stale_after):
+            try:
+                resumed = self._resume(request, recorded or {}, is_member or _no_groups)
+            except TransitionRefused:
+                continue  # a late click or another reconciler moved it meanwhile
+            except IamAuditError as exc:  # Redis down: still approved (or applying, journalled)
+                log.warning("could not resume approved request %s yet: %s", request.id, exc)
+                continue
+            if resumed is not None:
+                tell(resumed, "resumed")
+        for final in self._write_lost_results(entries, now - stale_after):
+            tell(final, "recovered")
         return finished
 
-    def _write_lost_results(self, settled_before: datetime) -> list[ApprovalRequest]:
+    def _recent_trail(self) -> list[Any]:
+        """The newest RESULT_SCAN trail entries, where interrupted requests are looked for."""
+        try:
+            return self.trail.last(RESULT_SCAN)
+        except StoreError as exc:
+            log.warning("could not read the trail for interrupted requests yet: %s", exc)
+            return []
+
+    def _left_approved(self, entries: list[Any], settled_before: datetime) -> list[ApprovalRequest]:
+        """Requests still `approved` since before ``settled_before``: the click that approved
+        them died before its apply (a click applies its approval at once).
+
+        The store keeps no index of approved requests, so they are found in the newest trail
+        entries: a `request` or an approval with no `apply`, `result` or other decision after it
+        (the `request` entry covers an approval whose own entry was lost with the process).
+        """
+        seen = {
+            e.request_id
+            for e in entries
+            if e.kind == "request" or (e.kind == "decision" and e.data.get("state") == "approved")
+        }
+        seen -= {
+            e.request_id
+            for e in entries
+            if e.kind in ("apply", "result")
+            or (e.kind == "decision" and e.data.get("state") != "approved")
+        }
+        left = []
+        for request_id in sorted(seen):
+            try:
+                request = self.store.get(request_id, now=self.clock())
+            except StoreError as exc:
+                log.warning("could not read request %s yet: %s", request_id, exc)
+                continue
+            approval = request.decision(State.APPROVED) if request else None
+            if request is None or request.state is not State.APPROVED or approval is None:
+                continue  # pending, decided otherwise, or gone
+            if approval.at <= settled_before:  # later: its click may be applying it right now
+                left.append(request)
+        return left
+
+    def _resume(
+        self,
+        request: ApprovalRequest,
+        recorded: Mapping[str, Callable[[ApprovalRequest], str]],
+        is_member: IsMember,
+    ) -> ApprovalRequest | None:
+        """Apply an approval whose apply never started, as its click would have, through the
+        same atomic approved -> applying move (so only one applier ever runs); close it instead
+        when the request's time ran out. An approval that no longer passes the rules (four eyes,
+        a configured approver) is not acted on: it stays approved, logged, until it expires."""
+        if self.clock() >= request.expires_at:
+            return self._expire_unapplied(request)
+        refusal = self.rules.decision_refusal(request, request.approver, is_member, approving=True)
+        if refusal:
+            log.warning(
+                "approved request %s is not resumed: its approval by %s fails the rules now (%s);"
+                " it expires at %s",
+                request.id,
+                request.approver,
+                refusal,
+                request.expires_at.isoformat(timespec="seconds"),
+            )
+            return None
+        write = recorded.get(request.remediation)
+        if write is not None:
+            return self.apply_recorded_change(request.id, write, note=RESUMED_NOTE)
+        return self.apply(request.id, note=RESUMED_NOTE)
+
+    def _expire_unapplied(self, request: ApprovalRequest) -> ApprovalRequest:
+        """approved -> expired, nothing applied: past the request's expiry (the time its message
+        shows) an approval is not acted on by surprise, maybe days after the click."""
+        outcome = (
+            "Not applied: the bot was interrupted between the approval and the apply, and the"
+            f" request expired at {request.expires_at.isoformat(timespec='seconds')} before it"
+            " could resume. Nothing was changed; make a new request if it is still needed."
+        )
+        final = self.store.transition(
+            request.id, State.EXPIRED, actor="bot", now=self.clock(), outcome=outcome
+        )
+        with contextlib.suppress(StoreError):  # logged loudly by _record; Slack is still told
+            self._record("result", final, "bot", state=final.state.value, outcome=outcome)
+        return final
+
+    def _write_lost_results(
+        self, entries: list[Any], settled_before: datetime
+    ) -> list[ApprovalRequest]:
         """Requests whose apply ended (applied, partly applied, failed) before ``settled_before``
         but whose trail has no `result`: the trail failed between the final move and its entry.
 
@@ -518,11 +628,6 @@ class ApprovalDesk:
         Two reconcilers running in the same instant could both write it; each entry says
         ``recovered``.
         """
-        try:
-            entries = self.trail.last(RESULT_SCAN)
-        except StoreError as exc:
-            log.warning("could not look for lost result entries yet: %s", exc)
-            return []
         started = {
             e.request_id
             for e in entries
@@ -632,6 +737,11 @@ def _call_text(call: dict[str, Any]) -> str:
         if isinstance(value, str) and key.endswith(_NAMING_ARGS) and len(value) <= 200
     ]
     return f"{call.get('api')} ({', '.join(named)})" if named else str(call.get("api"))
+
+
+def _no_groups(_user: str, _group: str) -> bool:
+    """Without Slack to ask, nobody is in a user group: only approvers named by id pass."""
+    return False
 
 
 def _last_activity(request: ApprovalRequest) -> datetime:

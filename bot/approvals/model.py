@@ -1,9 +1,11 @@
 """The approval request and its state machine (pure: time is passed in, nothing is stored here).
 
 pending -> approved -> applying -> applied | partly_applied | failed;
-pending -> rejected | expired | cancelled. While applying, the request is a write-ahead journal: the
-call about to be sent (``in_flight``) is stored before it goes out and each result (``calls``) as it
-returns, so a request left ``applying`` by a crash can be reconciled against the real IAM state.
+pending -> rejected | expired | cancelled; approved -> expired when the bot was interrupted
+between the approval and the apply and the request's time ran out before it could resume.
+While applying, the request is a write-ahead journal: the call about to be sent (``in_flight``)
+is stored before it goes out and each result (``calls``) as it returns, so a request left
+``applying`` by a crash can be reconciled against the real IAM state.
 Every other move is refused with a sentence fit for the person who clicked, so a second click on a
 decided request is told what happened instead of changing anything.
 """
@@ -53,7 +55,8 @@ FINAL_STATES = frozenset(
 # The only moves the store will make; anything else is a TransitionRefused.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.EXPIRED, State.CANCELLED}),
-    State.APPROVED: frozenset({State.APPLYING}),
+    # approved -> expired only past expires_at: an interrupted apply resumed too late.
+    State.APPROVED: frozenset({State.APPLYING, State.EXPIRED}),
     State.APPLYING: frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED}),
 }
 
@@ -289,6 +292,12 @@ def transition(
         )
     elif to not in TRANSITIONS.get(current, frozenset()):
         raise TransitionRefused(already_decided(request), state=current)
+    elif to is State.EXPIRED and current is State.APPROVED and now < request.expires_at:
+        raise TransitionRefused(
+            f"request {request.id} has not expired (it does at"
+            f" {request.expires_at.isoformat(timespec='seconds')})",
+            state=current,
+        )
     decision = Decision(to, actor, now, reason)
     return replace(request, state=to, decisions=(*request.decisions, decision), **changes)
 
@@ -324,6 +333,7 @@ def already_decided(request: ApprovalRequest) -> str:
         State.APPLIED,
         State.PARTLY_APPLIED,
         State.FAILED,
+        State.EXPIRED,  # approved, then expired before an interrupted apply could resume
     ) and request.decision(State.APPROVED):
         decision = request.decision(State.APPROVED)
         verb = f"already approved (now {_VERBS[state]})"
@@ -340,6 +350,12 @@ def already_decided(request: ApprovalRequest) -> str:
         )
     who = "automatically" if decision.actor == "bot" else f"by <@{decision.actor}>"
     when = decision.at.isoformat(timespec="seconds")
+    if state is State.APPROVED:  # the click that approved applies it; after a crash, the bot does
+        return (
+            f"This request was {verb} {who} at {when}; nothing was changed. The bot applies"
+            " it; if it was interrupted, it does so within minutes (or closes the request if its"
+            " time ran out)."
+        )
     return f"This request was {verb} {who} at {when}; nothing was changed."
 
 

@@ -1,7 +1,9 @@
 """Runs the approvals reconciliation at start-up and then periodically, in a daemon thread.
 
 A request left `applying` (bot killed, Redis lost mid-apply) is finished from IAM's real state by
-`ApprovalDesk.reconcile`; this only decides when that runs and keeps one failure from stopping it.
+`ApprovalDesk.reconcile`, and one left `approved` (bot killed between a click's approve and its
+apply) is applied, or expired when its time ran out; this only decides when that runs and keeps
+one failure from stopping it.
 """
 
 from __future__ import annotations
