@@ -27,34 +27,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.audit.credential_report import REPORT_COLUMNS
+
 Document = dict[str, Any]
 Statement = dict[str, Any]
 
-# The IAM credential report's columns, in the order AWS writes them.
-CREDENTIAL_REPORT_COLUMNS: tuple[str, ...] = (
-    "user",
-    "arn",
-    "user_creation_time",
-    "password_enabled",
-    "password_last_used",
-    "password_last_changed",
-    "password_next_rotation",
-    "mfa_active",
-    "access_key_1_active",
-    "access_key_1_last_rotated",
-    "access_key_1_last_used_date",
-    "access_key_1_last_used_region",
-    "access_key_1_last_used_service",
-    "access_key_2_active",
-    "access_key_2_last_rotated",
-    "access_key_2_last_used_date",
-    "access_key_2_last_used_region",
-    "access_key_2_last_used_service",
-    "cert_1_active",
-    "cert_1_last_rotated",
-    "cert_2_active",
-    "cert_2_last_rotated",
-)
+# The IAM credential report's columns, in the order AWS writes them (the loader's list).
+CREDENTIAL_REPORT_COLUMNS: tuple[str, ...] = REPORT_COLUMNS
 
 NA = "N/A"
 NO_INFORMATION = "no_information"

@@ -23,65 +23,33 @@ findings and known false alarms, so a new finding on this account fails until so
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
 from dataclasses import replace
 from importlib.metadata import version
-from pathlib import Path
 
 import pytest
 
 from bot.audit.report import REPORT_SCHEMA
-from bot.clicmd._common import gaad_snapshot
 from bot.iam.effective import PermissionIndex
 from bot.iam.evaluator import Evaluator, PolicySet, Request
 from bot.iam.policy import parse_policy
 from bot.iam.privesc import can_assume, find_escalations
 from bot.model.snapshot import InlinePolicy
 from bot.render.json_report import render_json
+from tests.account_support import AuditedAccount
 from tests.factories import NOW, audit
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-FIXTURES = DATA / "eks_platform"
-BUILDER = DATA / "build_eks_platform_gaad.py"
-
-
-def _load_builder():
-    spec = importlib.util.spec_from_file_location("build_eks_platform_gaad", BUILDER)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-B = _load_builder()
+ACCOUNT = AuditedAccount("eks_platform")
+B = ACCOUNT.builder
+FIXTURES = ACCOUNT.fixtures
 ACCT = B.ACCT
-
-
-@functools.cache
-def snapshot():
-    return gaad_snapshot(
-        str(FIXTURES / B.GAAD_FILE),
-        credential_report_path=str(FIXTURES / B.CREDENTIAL_REPORT_FILE),
-        now=NOW,
-    )
-
-
-@functools.cache
-def report():
-    return audit(snapshot())
-
-
-@functools.cache
-def index():
-    return PermissionIndex(snapshot(), NOW)
-
-
-@functools.cache
-def escalations():
-    return find_escalations(index())
+snapshot, report, index, escalations = (
+    ACCOUNT.snapshot,
+    ACCOUNT.report,
+    ACCOUNT.index,
+    ACCOUNT.escalations,
+)
+found, on, by_check, finding = ACCOUNT.found, ACCOUNT.on, ACCOUNT.by_check, ACCOUNT.finding
 
 
 def role_arn(name: str) -> str:
@@ -136,33 +104,6 @@ CERT_MANAGER_POLICY = customer_policy("cert-manager-route53")
 
 SERVICE_NAME = "iam:AWSServiceName"
 WELL_SCOPED_IRSA = (LB_CONTROLLER, KARPENTER, AUTOSCALER, EXTERNAL_DNS, EBS_CSI, CERT_MANAGER)
-
-
-def found() -> dict[tuple[str, str], str]:
-    """(check id, resource ARN) -> severity, for every finding of the audit."""
-    result: dict[tuple[str, str], str] = {}
-    for finding in report().findings:
-        assert finding.key not in result, finding.key  # one finding per (check, resource)
-        result[finding.key] = finding.severity.value
-    return result
-
-
-def on(resource: str) -> dict[str, str]:
-    """Check id -> severity of the findings on one resource."""
-    return {check: sev for (check, arn), sev in found().items() if arn == resource}
-
-
-def by_check(check_id: str) -> dict[str, str]:
-    """Resource ARN -> severity of one check's findings."""
-    return {arn: sev for (check, arn), sev in found().items() if check == check_id}
-
-
-def finding(check_id: str, resource: str):
-    matches = [
-        f for f in report().findings if f.check_id == check_id and f.resource_arn == resource
-    ]
-    assert len(matches) == 1, (check_id, resource, sorted(on(resource)))
-    return matches[0]
 
 
 def lint_entries(policy_arn: str) -> dict[int, list[dict]]:

@@ -1,0 +1,89 @@
+"""An account built by one of tests/data's builders from AWS's documentation, audited once.
+
+The landing-zone, EKS and data-platform tests judge every finding of the full audit on such an
+account; this holds what they share: loading the builder, the snapshot, the audit report, the
+permission index and escalations (each worked out once per test module), and the views the
+tests ask of the report.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from bot.audit.findings import Finding
+from bot.audit.report import Report
+from bot.clicmd._common import gaad_snapshot
+from bot.iam.effective import PermissionIndex
+from bot.iam.privesc import Escalation, find_escalations
+from bot.model.snapshot import AccountSnapshot
+from tests.factories import NOW, audit
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def load_builder(name: str) -> ModuleType:
+    """tests/data/build_<name>_gaad.py as a module (it is a script, not a package member)."""
+    path = DATA / f"build_{name}_gaad.py"
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class AuditedAccount:
+    """The builder's account (its files under tests/data/<name>/), audited at the fixed clock."""
+
+    def __init__(self, name: str) -> None:
+        self.builder = load_builder(name)
+        self.fixtures = DATA / name
+
+    @functools.cache  # noqa: B019 - one instance per test module, kept for its whole run
+    def snapshot(self) -> AccountSnapshot:
+        return gaad_snapshot(
+            str(self.fixtures / self.builder.GAAD_FILE),
+            credential_report_path=str(self.fixtures / self.builder.CREDENTIAL_REPORT_FILE),
+            now=NOW,
+        )
+
+    @functools.cache  # noqa: B019
+    def report(self) -> Report:
+        return audit(self.snapshot())
+
+    @functools.cache  # noqa: B019
+    def index(self) -> PermissionIndex:
+        return PermissionIndex(self.snapshot(), NOW)
+
+    @functools.cache  # noqa: B019
+    def escalations(self) -> dict[str, Escalation]:
+        return find_escalations(self.index())
+
+    def found(self) -> dict[tuple[str, str], str]:
+        """(check id, resource ARN) -> severity, for every finding of the audit."""
+        result: dict[tuple[str, str], str] = {}
+        for finding in self.report().findings:
+            assert finding.key not in result, finding.key  # one finding per (check, resource)
+            result[finding.key] = finding.severity.value
+        return result
+
+    def on(self, resource: str) -> dict[str, str]:
+        """Check id -> severity of the findings on one resource."""
+        return {check: sev for (check, arn), sev in self.found().items() if arn == resource}
+
+    def by_check(self, check_id: str) -> dict[str, str]:
+        """Resource ARN -> severity of one check's findings."""
+        return {arn: sev for (check, arn), sev in self.found().items() if check == check_id}
+
+    def finding(self, check_id: str, resource: str) -> Finding:
+        """The one finding of ``check_id`` on ``resource``."""
+        matches = [
+            f
+            for f in self.report().findings
+            if f.check_id == check_id and f.resource_arn == resource
+        ]
+        assert len(matches) == 1, (check_id, resource, sorted(self.on(resource)))
+        return matches[0]
