@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.iam.matching import string_like
+from bot.iam.matching import action_matches, arn_matches, has_wildcard
 
 PolicyDocument = Mapping[str, Any]
 
@@ -78,9 +78,33 @@ def _strings(value: Any) -> list[str] | None:
 
 
 def _all_matched(mine: Iterable[str], theirs: list[str], *, fold: bool) -> bool:
-    """Every pattern of ``mine`` lies inside one of ``theirs`` (a wildcard of mine only inside
-    a wildcard of theirs that matches it as text: ``s3:Get*`` inside ``s3:*``)."""
-    if fold:
-        mine = [m.lower() for m in mine]
-        theirs = [t.lower() for t in theirs]
-    return all(any(m == t or string_like(m, t) for t in theirs) for m in mine)
+    """Every pattern of ``mine`` lies inside one of ``theirs`` (``fold``: action patterns,
+    compared without case; else ARN patterns)."""
+    return all(any(_covers(t, m, action=fold) for t in theirs) for m in mine)
+
+
+def _covers(theirs: str, mine: str, *, action: bool) -> bool:
+    """Whether every request ``mine`` matches is matched by ``theirs``, as the evaluator
+    matches (bot.iam.matching: ARN patterns segment by segment). Only shapes that are sure are
+    answered yes: the same pattern, ``*``, a literal that ``theirs`` matches, or a wildcard of
+    mine after the literal prefix of a ``theirs`` ending in its only wildcard, ``*`` (within
+    the resource segment for an ARN: ``arn:aws:s3:::data/*`` covers ``arn:aws:s3:::data/x*``,
+    ``arn:*`` covers no six-segment ARN)."""
+    if theirs == "*":
+        return True
+    if action:
+        theirs, mine = theirs.lower(), mine.lower()
+    if mine == theirs:
+        return True
+    if not has_wildcard(mine):
+        return action_matches(mine, theirs) if action else arn_matches(mine, theirs)
+    prefix = theirs[:-1]
+    if not theirs.endswith("*") or has_wildcard(prefix):
+        return False
+    if not action and prefix.count(":") < _RESOURCE_SEGMENT_COLONS:
+        return False
+    return mine.startswith(prefix)
+
+
+# An ARN's resource segment starts after its fifth colon: a `*` there spans colons.
+_RESOURCE_SEGMENT_COLONS = 5
