@@ -723,7 +723,12 @@ def never_changeable_request(action: str, resource: str) -> bool:
     """Whether AWS refuses the action on the resource whatever the policies allow (an
     AWS-managed policy, a service-linked role...): an Allow there decides nothing."""
     return (
-        resource != "*"
-        and action.lower() in FIXED_ACTIONS
-        and never_changeable(action, resource) is not None
+        resource != "*" and action.lower() in FIXED_ACTIONS and _never_changeable(action, resource)
     )
+
+
+@lru_cache(maxsize=65536)
+def _never_changeable(action: str, resource: str) -> bool:
+    """Asked for every allowed IAM write on every probe ARN of every policy set (900,000 times
+    on an account of 15,000 sets): the few (action, probe) pairs answered once."""
+    return never_changeable(action, resource) is not None
