@@ -834,12 +834,9 @@ def _admits(trusted: frozenset[str], services: set[str]) -> bool:
 def trusted_services(role: Role) -> frozenset[str]:
     """Lower-case service and federated principals an Allow of the trust policy names for
     sts:AssumeRole (or AssumeRoleWithWebIdentity); ``*`` for a Principal of ``*``."""
-    statements = role.trust_policy.get("Statement", []) if role.trust_policy else []
-    if isinstance(statements, Mapping):
-        statements = [statements]
     found: set[str] = set()
-    for statement in statements if isinstance(statements, list) else []:
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+    for statement in _trust_statements(role):
+        if statement.get("Effect") != "Allow":
             continue
         actions = statement.get("Action", [])
         actions = [actions] if isinstance(actions, str) else actions
@@ -1644,6 +1641,7 @@ def _covering_no_role(
 
 
 def _trust_statements(role: Role) -> list[Mapping[str, Any]]:
+    """The trust policy's statements that are objects (a lone statement, a malformed list)."""
     statements = role.trust_policy.get("Statement", []) if role.trust_policy else []
     if isinstance(statements, Mapping):
         statements = [statements]
@@ -1709,11 +1707,8 @@ def _possible_assumers(
     named: list[str] = []
     broad = False
     wildcard = False
-    statements = role.trust_policy.get("Statement", []) if role.trust_policy else []
-    if isinstance(statements, Mapping):
-        statements = [statements]
-    for statement in statements:
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+    for statement in _trust_statements(role):
+        if statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal")
         if principal == "*":
