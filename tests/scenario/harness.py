@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -20,6 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from bot.app import create_app
 from bot.clicmd.serve import health_of
 from bot.config.settings import Settings, load_settings
+from bot.model.errors import DeliveryError
 from bot.model.snapshot import AccountSnapshot
 from bot.runtime.services import Services, build_services
 from bot.slack.http_server import SlackHttpServer
@@ -358,3 +360,19 @@ class Bot:
         if via == "http":
             return self.post(body)[0]
         return self.dispatch(body).status
+
+
+class FailingPosts:
+    """A delivery.post stand-in letting the first ``allowed`` posts through (the progress)."""
+
+    def __init__(self, post: Any, allowed: int = 1) -> None:
+        self._post = post
+        self.allowed = allowed
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        if self.allowed <= 0:
+            raise DeliveryError(
+                "Slack refused chat_postMessage: msg_too_long", slack_error="msg_too_long"
+            )
+        self.allowed -= 1
+        return self._post(*args, **kwargs)

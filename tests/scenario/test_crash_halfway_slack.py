@@ -29,6 +29,7 @@ from commands.approvals import reconcile_applying
 from tests.scenario.conftest import demo_snapshot
 from tests.scenario.harness import (
     APPROVAL_CHANNEL,
+    FailingPosts,
     action_body,
     log_event,
     posted_requests,
@@ -347,22 +348,6 @@ def test_audit_result_that_cannot_replace_the_progress_message_still_reaches_the
     assert len(reposted) == 1  # the result, posted anew in the channel
     assert "IAM audit" in texts(reposted)
     assert "Traceback" not in texts(bot.mock.calls)
-
-
-class FailingPosts:
-    """delivery.post that lets the first ``allowed`` posts through (the progress message)."""
-
-    def __init__(self, post: Any, allowed: int = 1) -> None:
-        self._post = post
-        self.allowed = allowed
-
-    def __call__(self, *args: Any, **kwargs: Any) -> str:
-        if self.allowed <= 0:
-            raise DeliveryError(
-                "Slack refused chat_postMessage: msg_too_long", slack_error="msg_too_long"
-            )
-        self.allowed -= 1
-        return self._post(*args, **kwargs)
 
 
 def test_audit_result_that_cannot_be_posted_at_all_is_told_ephemerally(

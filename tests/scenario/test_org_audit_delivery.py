@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.model.errors import DeliveryError, IamAuditError
+from bot.model.errors import IamAuditError
 from bot.organizations.member_audits import organization_of
-from tests.scenario.harness import log_event, texts
+from tests.scenario.harness import FailingPosts, log_event, texts
 
 SUMMARY = "IAM audit of 1 account"  # the demo organization's summary message (fallback text)
 
@@ -41,22 +41,6 @@ def wait_reply(bot, fragment: str) -> None:
         lambda calls: fragment in texts([c for c in calls if c.method == "response_url"]),
         timeout=60,
     )
-
-
-class FailingPosts:
-    """delivery.post that lets the first ``allowed`` posts through (the progress message)."""
-
-    def __init__(self, post: Any, allowed: int = 1) -> None:
-        self._post = post
-        self.allowed = allowed
-
-    def __call__(self, *args: Any, **kwargs: Any) -> str:
-        if self.allowed <= 0:
-            raise DeliveryError(
-                "Slack refused chat_postMessage: msg_too_long", slack_error="msg_too_long"
-            )
-        self.allowed -= 1
-        return self._post(*args, **kwargs)
 
 
 def test_org_summary_that_works_replaces_the_progress_message_as_before(bot) -> None:
