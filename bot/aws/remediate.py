@@ -30,10 +30,11 @@ from bot.aws.apply_records import (
 )
 from bot.aws.errors import error_code, error_message
 from bot.aws.rightsize_apply import STEP_BUILDERS as RIGHTSIZE_STEP_BUILDERS
+from bot.aws.rightsize_apply import final_calls as rightsize_final_calls
+from bot.aws.rightsize_apply import iam_document
 from bot.aws.session import make_client
 from bot.model.errors import RemediationError
 from bot.remediation.fixes.rightsize import RESTORE
-from bot.rightsize.proposal import PolicyEdit
 
 log = logging.getLogger(__name__)
 
@@ -410,44 +411,10 @@ class RemediationExecutor:
         """The calls whose effects together are the approved change (one per policy edited for
         a right-sizing, two for a policy swapped for its scoped copy)."""
         if remediation in RIGHTSIZE_STEP_BUILDERS:
-            return self._rightsize_calls(params, restore=remediation == RESTORE)
+            restore = remediation == RESTORE
+            return rightsize_final_calls(self, params, restore=restore)
         final = self._final_call(remediation, params, calls)
         return [] if final is None else [final]
-
-    def _rightsize_calls(self, params: dict[str, Any], *, restore: bool) -> list[dict[str, Any]]:
-        """What a right-sizing (or its restore) leaves in IAM, per edit, as the calls that set it:
-        mirrors the steps of bot/aws/rightsize_apply.py."""
-        kind, name = str(params["target_kind"]), str(params["target_name"])
-        attach, arg = _kind_api(kind, "Attach")
-        detach, _ = _kind_api(kind, "Detach")
-        put, _ = _kind_api(kind, "Put")
-        delete, _ = _kind_api(kind, "Delete")
-        finals: list[dict[str, Any]] = []
-        for edit in (PolicyEdit.from_params(item) for item in params.get("edits") or []):
-            if edit.operation == "copy":
-                copy = f"arn:{self.partition()}:iam::{self.account_id()}:policy/{edit.copy_name}"
-                kept, dropped = (edit.arn, copy) if restore else (copy, edit.arn)
-                finals.append({"api": attach, "args": {arg: name, "PolicyArn": kept}})
-                finals.append({"api": detach, "args": {arg: name, "PolicyArn": dropped}})
-            elif edit.operation == "detach":
-                api = attach if restore else detach
-                finals.append({"api": api, "args": {arg: name, "PolicyArn": edit.arn}})
-            elif edit.operation == "new_version" and restore:
-                args = {"PolicyArn": edit.arn, "VersionId": edit.old_version}
-                finals.append({"api": "SetDefaultPolicyVersion", "args": args})
-            elif edit.operation == "new_version":
-                document = json.dumps(edit.new_document)
-                args = {"PolicyArn": edit.arn, "PolicyDocument": document, "SetAsDefault": True}
-                finals.append({"api": "CreatePolicyVersion", "args": args})
-            else:  # inline: replaced or deleted by the right-sizing, put back by its restore
-                document = edit.old_document if restore else edit.new_document
-                owner = {arg: name, "PolicyName": edit.name}
-                if document is None:
-                    finals.append({"api": delete, "args": owner})
-                else:
-                    args = {**owner, "PolicyDocument": json.dumps(document)}
-                    finals.append({"api": put, "args": args})
-        return finals
 
     def _final_call(
         self, remediation: str, params: dict[str, Any], calls: list[dict[str, Any]]
@@ -961,11 +928,6 @@ def _finding_check(ex: RemediationExecutor, args: dict[str, Any], region: str | 
     return bool(ids)
 
 
-def _policy_document(value: Any) -> Any:
-    """A policy document as IAM returns it (URL-encoded JSON text, or already parsed)."""
-    return json.loads(unquote(value)) if isinstance(value, str) else value
-
-
 def _default_version(ex: RemediationExecutor, arn: str) -> dict[str, Any] | None:
     iam = ex._client("iam")
     policy = ex._read(iam, "GetPolicy", PolicyArn=arn)
@@ -980,7 +942,7 @@ def _new_default_check(ex: RemediationExecutor, args: dict[str, Any], _region: s
     """CreatePolicyVersion (the apply always sets it default): the default holds its document."""
     default = _default_version(ex, args["PolicyArn"])
     wanted = json.loads(args["PolicyDocument"])
-    return default is not None and _policy_document(default.get("Document")) == wanted
+    return default is not None and iam_document(default.get("Document")) == wanted
 
 
 def _default_is_check(ex: RemediationExecutor, args: dict[str, Any], _region: str | None) -> bool:
@@ -1003,7 +965,7 @@ def _inline_check(kind: str, present: bool) -> EffectCheck:
         if not present:
             return found is None
         wanted = json.loads(args["PolicyDocument"])
-        return found is not None and _policy_document(found.get("PolicyDocument")) == wanted
+        return found is not None and iam_document(found.get("PolicyDocument")) == wanted
 
     return check
 

@@ -47,7 +47,7 @@ def _noun(kind: str) -> str:
     return {"user": "User", "role": "Role"}[kind]
 
 
-def _document(value: Any) -> dict[str, Any]:
+def iam_document(value: Any) -> dict[str, Any]:
     """A policy document as IAM returns it (URL-encoded JSON text, or already parsed)."""
     if isinstance(value, str):
         return json.loads(unquote(value))
@@ -78,7 +78,7 @@ def _check_default(call: _Calls, edit: PolicyEdit, expected: str) -> None:
 def _check_inline(call: _Calls, kind: str, name: str, edit: PolicyEdit, expected: Any) -> None:
     noun = _noun(kind)
     found = call(f"Get{noun}Policy", **{f"{noun}Name": name, "PolicyName": edit.name})
-    if _document(found.get("PolicyDocument")) != expected:
+    if iam_document(found.get("PolicyDocument")) != expected:
         raise RemediationError(
             f"inline policy {edit.name} of {kind} {name} changed since the request. Nothing was"
             " changed; ask for a new right-sizing."
@@ -301,3 +301,41 @@ def _restore_version_step(call: _Calls, edit: PolicyEdit) -> Step:
 
 # The executor (bot/aws/remediate.py) runs these for the right-sizing remediation ids.
 STEP_BUILDERS = {RIGHTSIZE: rightsize_steps, RESTORE: restore_steps}
+
+
+def final_calls(ex: StepExecutor, params: dict[str, Any], *, restore: bool) -> list[dict[str, Any]]:
+    """What a right-sizing (or its restore) leaves in IAM, as the calls that set it, per edit:
+    the reconciler checks each against IAM's real state. Kept beside the steps it mirrors
+    (rightsize_steps / restore_steps), so the two change together."""
+    kind, name = str(params["target_kind"]), str(params["target_name"])
+    noun = _noun(kind)
+    owner = f"{noun}Name"
+    finals: list[dict[str, Any]] = []
+    for edit in _edits(params):
+        if edit.operation == "copy":
+            kept, dropped = (edit.arn, _copy_arn(ex, edit))
+            if not restore:
+                kept, dropped = dropped, kept
+            finals.append({"api": f"Attach{noun}Policy", "args": {owner: name, "PolicyArn": kept}})
+            finals.append(
+                {"api": f"Detach{noun}Policy", "args": {owner: name, "PolicyArn": dropped}}
+            )
+        elif edit.operation == "detach":
+            api = f"Attach{noun}Policy" if restore else f"Detach{noun}Policy"
+            finals.append({"api": api, "args": {owner: name, "PolicyArn": edit.arn}})
+        elif edit.operation == "new_version" and restore:
+            args = {"PolicyArn": edit.arn, "VersionId": edit.old_version}
+            finals.append({"api": "SetDefaultPolicyVersion", "args": args})
+        elif edit.operation == "new_version":
+            document = json.dumps(edit.new_document)
+            args = {"PolicyArn": edit.arn, "PolicyDocument": document, "SetAsDefault": True}
+            finals.append({"api": "CreatePolicyVersion", "args": args})
+        else:  # inline: replaced or deleted by the right-sizing, put back by its restore
+            document = edit.old_document if restore else edit.new_document
+            inline = {owner: name, "PolicyName": edit.name}
+            if document is None:
+                finals.append({"api": f"Delete{noun}Policy", "args": inline})
+            else:
+                args = {**inline, "PolicyDocument": json.dumps(document)}
+                finals.append({"api": f"Put{noun}Policy", "args": args})
+    return finals
