@@ -28,15 +28,22 @@ tests/unit/test_data_platform_account.py checks the files match it.
 
 from __future__ import annotations
 
-import base64
-import csv
 import functools
-import hashlib
-import io
 import json
-from importlib.metadata import version
+import sys
 from pathlib import Path
 from typing import Any
+
+# The sibling module, whether this runs as a script or is loaded by path from a test.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gaad_fixtures import (
+    aws_time,
+    hex_suffix,
+    moto_managed,
+    report_csv,
+    unique_id,
+    write_fixtures,
+)
 
 OUTPUT_DIR = Path(__file__).with_name("data_platform")
 GAAD_FILE = "gaad.json"
@@ -89,19 +96,6 @@ MWAA = "AmazonMWAA-acme-data-platform-Xy12Ab"
 PERMISSION_SETS = ("DataScientist", "DataEngineer", "EMRAnalyst", "AthenaAnalyst", "DataLakeAdmin")
 
 
-def _sha(seed: str) -> bytes:
-    return hashlib.sha256(seed.encode()).digest()
-
-
-def unique_id(prefix: str, seed: str) -> str:
-    """A stable IAM unique id of the real form: the 4-letter prefix and 17 base32 characters."""
-    return prefix + base64.b32encode(_sha(seed)).decode()[:17]
-
-
-def hex_suffix(seed: str, length: int = 16) -> str:
-    return _sha(seed).hex()[:length]
-
-
 SAML_PROVIDER_ARN = (
     f"arn:aws:iam::{ACCT}:saml-provider/AWSSSO_{hex_suffix('saml-provider')}_DO_NOT_DELETE"
 )
@@ -143,18 +137,8 @@ def role_arn(name: str, path: str = "/") -> str:
 
 
 @functools.cache
-def _moto_managed() -> dict[str, Any]:
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
-    return json.loads(aws_managed_policies_data)
-
-
-def _aws_time(text: str) -> str:
-    return text.replace("+00:00", "Z")
-
-
 def managed_arn(name: str) -> str:
-    return f"arn:aws:iam::aws:policy{_moto_managed()[name]['Path']}{name}"
+    return f"arn:aws:iam::aws:policy{moto_managed()[name]['Path']}{name}"
 
 
 def customer_arn(name: str, path: str = "/") -> str:
@@ -934,7 +918,7 @@ def managed_policies(roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for entity in roles:
         for attached in entity["AttachedManagedPolicies"]:
             counts[attached["PolicyArn"]] = counts.get(attached["PolicyArn"], 0) + 1
-    data = _moto_managed()
+    data = moto_managed()
     custom = customer_policies()
     policies = []
     for arn in sorted(counts):
@@ -943,7 +927,7 @@ def managed_policies(roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
             policy = data[name]
             path, document = policy["Path"], policy["Document"]
             version_id = policy["DefaultVersionId"]
-            created, updated = _aws_time(policy["CreateDate"]), _aws_time(policy["UpdateDate"])
+            created, updated = aws_time(policy["CreateDate"]), aws_time(policy["UpdateDate"])
             prefix = "ANPA"
         else:
             path, document = custom[name]
@@ -986,7 +970,6 @@ def gaad() -> dict[str, Any]:
 # --- the credential report ------------------------------------------------------------------------
 
 # The credential report's columns, in AWS's order: the loader's own list.
-from bot.audit.credential_report import REPORT_COLUMNS  # noqa: E402
 
 
 def credential_report() -> str:
@@ -1011,11 +994,7 @@ def credential_report() -> str:
         "false",
         "N/A",
     ]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
-    writer.writerow(root)
-    return out.getvalue()
+    return report_csv([root])
 
 
 def render() -> dict[str, str]:
@@ -1027,12 +1006,7 @@ def render() -> dict[str, str]:
 
 
 def main() -> None:
-    installed = version("moto")
-    if installed != MOTO_VERSION:
-        raise SystemExit(f"moto {installed} installed; update MOTO_VERSION ({MOTO_VERSION})")
-    OUTPUT_DIR.mkdir(exist_ok=True)
-    for name, text in render().items():
-        (OUTPUT_DIR / name).write_text(text)
+    write_fixtures(render, OUTPUT_DIR, MOTO_VERSION)
 
 
 if __name__ == "__main__":

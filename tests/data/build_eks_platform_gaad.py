@@ -34,14 +34,21 @@ tests/unit/test_eks_platform_account.py checks the files match it.
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
-import io
 import json
-from importlib.metadata import version
+import sys
 from pathlib import Path
 from typing import Any
+
+# The sibling module, whether this runs as a script or is loaded by path from a test.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gaad_fixtures import (
+    aws_time,
+    hex_suffix,
+    moto_managed,
+    report_csv,
+    unique_id,
+    write_fixtures,
+)
 
 OUTPUT_DIR = Path(__file__).with_name("eks_platform")
 GAAD_FILE = "gaad.json"
@@ -62,19 +69,6 @@ ADDONS_INSTALLED = "2025-05-12T10:15:00Z"  # controllers installed right after
 ECS_CREATED = "2025-02-03T14:00:00Z"
 SSO_PROVISIONED = "2024-09-03T10:00:00Z"
 RECENT = "2026-11-29T09:00:00Z"  # last used this morning
-
-
-def _sha(seed: str) -> bytes:
-    return hashlib.sha256(seed.encode()).digest()
-
-
-def unique_id(prefix: str, seed: str) -> str:
-    """A stable IAM unique id of the real form: the 4-letter prefix and 17 base32 characters."""
-    return prefix + base64.b32encode(_sha(seed)).decode()[:17]
-
-
-def hex_suffix(seed: str, length: int = 16) -> str:
-    return _sha(seed).hex()[:length]
 
 
 # Amazon EKS User Guide, "Create an IAM OIDC provider for your cluster"
@@ -139,20 +133,10 @@ def irsa_trust(namespace: str | None, service_account: str | None) -> dict[str, 
 # --- AWS-managed policies (moto's copy of AWS's documents) ---------------------------------------
 
 
-def _moto_managed() -> dict[str, Any]:
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
-    return json.loads(aws_managed_policies_data)
-
-
-def _aws_time(text: str) -> str:
-    return text.replace("+00:00", "Z")
-
-
 def managed_arn(name: str) -> str:
     if name in CUSTOMER_POLICIES:
         return f"arn:aws:iam::{ACCT}:policy/{name}"
-    return f"arn:aws:iam::aws:policy{_moto_managed()[name]['Path']}{name}"
+    return f"arn:aws:iam::aws:policy{moto_managed()[name]['Path']}{name}"
 
 
 # --- customer-managed policies, transcribed from the projects that publish them -----------------
@@ -1070,7 +1054,7 @@ def managed_policies(roles: list[dict[str, Any]], users_: list[dict[str, Any]]) 
     for entity in (*roles, *users_):
         for attached in entity["AttachedManagedPolicies"]:
             counts[attached["PolicyName"]] = counts.get(attached["PolicyName"], 0) + 1
-    data = _moto_managed()
+    data = moto_managed()
     policies = []
     for name in sorted(counts):
         if name in CUSTOMER_POLICIES:
@@ -1080,7 +1064,7 @@ def managed_policies(roles: list[dict[str, Any]], users_: list[dict[str, Any]]) 
         else:
             policy = data[name]
             document = policy["Document"]
-            created, updated = _aws_time(policy["CreateDate"]), _aws_time(policy["UpdateDate"])
+            created, updated = aws_time(policy["CreateDate"]), aws_time(policy["UpdateDate"])
             path, version_id, prefix = policy["Path"], policy["DefaultVersionId"], "ANPA"
         policies.append(
             {
@@ -1121,7 +1105,6 @@ def gaad() -> dict[str, Any]:
 # --- the credential report ------------------------------------------------------------------------
 
 # The credential report's columns, in AWS's order: the loader's own list.
-from bot.audit.credential_report import REPORT_COLUMNS  # noqa: E402
 
 
 def credential_report() -> str:
@@ -1158,11 +1141,7 @@ def credential_report() -> str:
             *no_certs,
         ],
     ]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
-    writer.writerows(rows)
-    return out.getvalue()
+    return report_csv(rows)
 
 
 def render() -> dict[str, str]:
@@ -1174,12 +1153,7 @@ def render() -> dict[str, str]:
 
 
 def main() -> None:
-    installed = version("moto")
-    if installed != MOTO_VERSION:
-        raise SystemExit(f"moto {installed} installed; update MOTO_VERSION ({MOTO_VERSION})")
-    OUTPUT_DIR.mkdir(exist_ok=True)
-    for name, text in render().items():
-        (OUTPUT_DIR / name).write_text(text)
+    write_fixtures(render, OUTPUT_DIR, MOTO_VERSION)
 
 
 if __name__ == "__main__":

@@ -24,14 +24,21 @@ tests/unit/test_landing_zone_account.py checks the files match it.
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
-import io
 import json
-from importlib.metadata import version
+import sys
 from pathlib import Path
 from typing import Any
+
+# The sibling module, whether this runs as a script or is loaded by path from a test.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gaad_fixtures import (
+    aws_time,
+    hex_suffix,
+    moto_managed,
+    report_csv,
+    unique_id,
+    write_fixtures,
+)
 
 OUTPUT_DIR = Path(__file__).with_name("landing_zone")
 GAAD_FILE = "gaad.json"
@@ -55,19 +62,6 @@ CDK_BOOTSTRAPPED = "2025-09-16T10:20:05Z"  # re-bootstrapped to template version
 CONSOLE_DAY = "2024-06-11T13:45:00Z"
 
 
-def _sha(seed: str) -> bytes:
-    return hashlib.sha256(seed.encode()).digest()
-
-
-def unique_id(prefix: str, seed: str) -> str:
-    """A stable IAM unique id of the real form: the 4-letter prefix and 17 base32 characters."""
-    return prefix + base64.b32encode(_sha(seed)).decode()[:17]
-
-
-def hex_suffix(seed: str, length: int = 16) -> str:
-    return _sha(seed).hex()[:length]
-
-
 SAML_PROVIDER = f"AWSSSO_{hex_suffix('saml-provider')}_DO_NOT_DELETE"
 SAML_PROVIDER_ARN = f"arn:aws:iam::{ACCT}:saml-provider/{SAML_PROVIDER}"
 
@@ -89,18 +83,8 @@ def service_trust(service: str, **extra: Any) -> dict[str, Any]:
 # --- AWS-managed policies (moto's copy of AWS's documents) ---------------------------------------
 
 
-def _moto_managed() -> dict[str, Any]:
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
-    return json.loads(aws_managed_policies_data)
-
-
-def _aws_time(text: str) -> str:
-    return text.replace("+00:00", "Z")
-
-
 def managed_arn(name: str) -> str:
-    return f"arn:aws:iam::aws:policy{_moto_managed()[name]['Path']}{name}"
+    return f"arn:aws:iam::aws:policy{moto_managed()[name]['Path']}{name}"
 
 
 # --- the roles ------------------------------------------------------------------------------------
@@ -763,7 +747,7 @@ def managed_policies(roles: list[dict[str, Any]], users_: list[dict[str, Any]]) 
     for entity in (*roles, *users_):
         for attached in entity["AttachedManagedPolicies"]:
             counts[attached["PolicyName"]] = counts.get(attached["PolicyName"], 0) + 1
-    data = _moto_managed()
+    data = moto_managed()
     policies = []
     for name in sorted(counts):
         policy = data[name]
@@ -777,14 +761,14 @@ def managed_policies(roles: list[dict[str, Any]], users_: list[dict[str, Any]]) 
                 "AttachmentCount": counts[name],
                 "PermissionsBoundaryUsageCount": 0,
                 "IsAttachable": not policy["Path"].startswith("/aws-service-role/"),
-                "CreateDate": _aws_time(policy["CreateDate"]),
-                "UpdateDate": _aws_time(policy["UpdateDate"]),
+                "CreateDate": aws_time(policy["CreateDate"]),
+                "UpdateDate": aws_time(policy["UpdateDate"]),
                 "PolicyVersionList": [
                     {
                         "Document": policy["Document"],
                         "VersionId": policy["DefaultVersionId"],
                         "IsDefaultVersion": True,
-                        "CreateDate": _aws_time(policy["UpdateDate"]),
+                        "CreateDate": aws_time(policy["UpdateDate"]),
                     }
                 ],
             }
@@ -806,7 +790,6 @@ def gaad() -> dict[str, Any]:
 # --- the credential report ------------------------------------------------------------------------
 
 # The credential report's columns, in AWS's order: the loader's own list.
-from bot.audit.credential_report import REPORT_COLUMNS  # noqa: E402
 
 
 def credential_report() -> str:
@@ -869,11 +852,7 @@ def credential_report() -> str:
             "N/A",
         ],
     ]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(REPORT_COLUMNS)
-    writer.writerows(rows)
-    return out.getvalue()
+    return report_csv(rows)
 
 
 def render() -> dict[str, str]:
@@ -885,12 +864,7 @@ def render() -> dict[str, str]:
 
 
 def main() -> None:
-    installed = version("moto")
-    if installed != MOTO_VERSION:
-        raise SystemExit(f"moto {installed} installed; update MOTO_VERSION ({MOTO_VERSION})")
-    OUTPUT_DIR.mkdir(exist_ok=True)
-    for name, text in render().items():
-        (OUTPUT_DIR / name).write_text(text)
+    write_fixtures(render, OUTPUT_DIR, MOTO_VERSION)
 
 
 if __name__ == "__main__":
