@@ -37,10 +37,13 @@ from typing import Any
 # The sibling module, whether this runs as a script or is loaded by path from a test.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gaad_fixtures import (
-    aws_time,
+    attachment_counts,
+    aws_managed_version,
     hex_suffix,
     moto_managed,
+    policy_entry,
     report_csv,
+    role_entry,
     unique_id,
     write_fixtures,
 )
@@ -191,39 +194,23 @@ def role(
     last_used: str | None = RECENT,
     instance_profile: bool = False,
 ) -> dict[str, Any]:
-    arn = role_arn(name, path)
     custom = customer_policies()
-    entry: dict[str, Any] = {
-        "Path": path,
-        "RoleName": name,
-        "RoleId": unique_id("AROA", name),
-        "Arn": arn,
-        "CreateDate": created,
-        "AssumeRolePolicyDocument": trust_policy,
-        "InstanceProfileList": [],
-        "RolePolicyList": [
-            {"PolicyName": policy_name, "PolicyDocument": document}
-            for policy_name, document in (inline or {}).items()
-        ],
-        "AttachedManagedPolicies": [
-            *({"PolicyName": p, "PolicyArn": managed_arn(p)} for p in managed),
-            *({"PolicyName": p, "PolicyArn": customer_arn(p, custom[p][0])} for p in customer),
-        ],
-        "Tags": [],
-        "RoleLastUsed": {"LastUsedDate": last_used, "Region": REGION} if last_used else {},
-    }
-    if instance_profile:
-        entry["InstanceProfileList"] = [
-            {
-                "Path": "/",
-                "InstanceProfileName": name,
-                "InstanceProfileId": unique_id("AIPA", name),
-                "Arn": f"arn:aws:iam::{ACCT}:instance-profile/{name}",
-                "CreateDate": created,
-                "Roles": [{k: entry[k] for k in ("Path", "RoleName", "RoleId", "Arn")}],
-            }
-        ]
-    return entry
+    attached = [
+        *((p, managed_arn(p)) for p in managed),
+        *((p, customer_arn(p, custom[p][0])) for p in customer),
+    ]
+    return role_entry(
+        ACCT,
+        name,
+        trust_policy,
+        created=created,
+        path=path,
+        attached=attached,
+        inline=inline,
+        last_used=last_used,
+        region=REGION,
+        instance_profile=instance_profile,
+    )
 
 
 def s3_read_write(*buckets: str) -> dict[str, Any]:
@@ -914,45 +901,19 @@ def all_roles() -> list[dict[str, Any]]:
 
 def managed_policies(roles: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The Policies list: every managed policy attached somewhere, as GAAD lists it."""
-    counts: dict[str, int] = {}
-    for entity in roles:
-        for attached in entity["AttachedManagedPolicies"]:
-            counts[attached["PolicyArn"]] = counts.get(attached["PolicyArn"], 0) + 1
-    data = moto_managed()
+    counts = attachment_counts(roles, "PolicyArn")
     custom = customer_policies()
     policies = []
     for arn in sorted(counts):
         name = arn.rsplit("/", 1)[1]
         if arn.startswith("arn:aws:iam::aws:"):
-            policy = data[name]
-            path, document = policy["Path"], policy["Document"]
-            version_id = policy["DefaultVersionId"]
-            created, updated = aws_time(policy["CreateDate"]), aws_time(policy["UpdateDate"])
-            prefix = "ANPA"
+            version = aws_managed_version(name)
         else:
             path, document = custom[name]
-            version_id, created, updated, prefix = "v1", PLATFORM_BUILT, PLATFORM_BUILT, "ANPA"
+            version = (path, document, "v1", PLATFORM_BUILT, PLATFORM_BUILT)
+        policy_id = unique_id("ANPA", "managed-" + arn)
         policies.append(
-            {
-                "PolicyName": name,
-                "PolicyId": unique_id(prefix, "managed-" + arn),
-                "Arn": arn,
-                "Path": path,
-                "DefaultVersionId": version_id,
-                "AttachmentCount": counts[arn],
-                "PermissionsBoundaryUsageCount": 0,
-                "IsAttachable": not path.startswith("/aws-service-role/"),
-                "CreateDate": created,
-                "UpdateDate": updated,
-                "PolicyVersionList": [
-                    {
-                        "Document": document,
-                        "VersionId": version_id,
-                        "IsDefaultVersion": True,
-                        "CreateDate": updated,
-                    }
-                ],
-            }
+            policy_entry(name, arn, policy_id=policy_id, version=version, attachments=counts[arn])
         )
     return policies
 

@@ -42,10 +42,13 @@ from typing import Any
 # The sibling module, whether this runs as a script or is loaded by path from a test.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gaad_fixtures import (
-    aws_time,
+    attachment_counts,
+    aws_managed_version,
     hex_suffix,
     moto_managed,
+    policy_entry,
     report_csv,
+    role_entry,
     unique_id,
     write_fixtures,
 )
@@ -562,41 +565,20 @@ def role(
     tags: dict[str, str] | None = None,
     description: str = "",
 ) -> dict[str, Any]:
-    arn = f"arn:aws:iam::{ACCT}:role{path}{name}"
-    entry: dict[str, Any] = {
-        "Path": path,
-        "RoleName": name,
-        "RoleId": unique_id("AROA", name),
-        "Arn": arn,
-        "CreateDate": created,
-        "AssumeRolePolicyDocument": trust_policy,
-        "InstanceProfileList": [],
-        "RolePolicyList": [
-            {"PolicyName": policy_name, "PolicyDocument": document}
-            for policy_name, document in (inline or {}).items()
-        ],
-        "AttachedManagedPolicies": [
-            {"PolicyName": policy, "PolicyArn": managed_arn(policy)} for policy in managed
-        ],
-        "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
-        "RoleLastUsed": (
-            {"LastUsedDate": last_used, "Region": REGION} if last_used is not None else {}
-        ),
-    }
-    if description:
-        entry["Description"] = description
-    if instance_profile:
-        entry["InstanceProfileList"] = [
-            {
-                "Path": "/",
-                "InstanceProfileName": name,
-                "InstanceProfileId": unique_id("AIPA", name),
-                "Arn": f"arn:aws:iam::{ACCT}:instance-profile/{name}",
-                "CreateDate": created,
-                "Roles": [{k: entry[k] for k in ("Path", "RoleName", "RoleId", "Arn")}],
-            }
-        ]
-    return entry
+    return role_entry(
+        ACCT,
+        name,
+        trust_policy,
+        created=created,
+        path=path,
+        attached=[(policy, managed_arn(policy)) for policy in managed],
+        inline=inline,
+        last_used=last_used,
+        region=REGION,
+        instance_profile=instance_profile,
+        tags=tags,
+        description=description,
+    )
 
 
 NODE_POLICIES = (
@@ -1050,43 +1032,22 @@ def users() -> list[dict[str, Any]]:
 
 def managed_policies(roles: list[dict[str, Any]], users_: list[dict[str, Any]]) -> list[dict]:
     """The Policies list: every managed policy attached somewhere, as GAAD lists it."""
-    counts: dict[str, int] = {}
-    for entity in (*roles, *users_):
-        for attached in entity["AttachedManagedPolicies"]:
-            counts[attached["PolicyName"]] = counts.get(attached["PolicyName"], 0) + 1
-    data = moto_managed()
+    counts = attachment_counts((*roles, *users_), "PolicyName")
     policies = []
     for name in sorted(counts):
         if name in CUSTOMER_POLICIES:
-            document = CUSTOMER_POLICIES[name]()
-            created = updated = ADDONS_INSTALLED
-            path, version_id, prefix = "/", "v1", "ANPA"
+            version = ("/", CUSTOMER_POLICIES[name](), "v1", ADDONS_INSTALLED, ADDONS_INSTALLED)
         else:
-            policy = data[name]
-            document = policy["Document"]
-            created, updated = aws_time(policy["CreateDate"]), aws_time(policy["UpdateDate"])
-            path, version_id, prefix = policy["Path"], policy["DefaultVersionId"], "ANPA"
+            version = aws_managed_version(name)
+        policy_id = unique_id("ANPA", "managed-" + name)
         policies.append(
-            {
-                "PolicyName": name,
-                "PolicyId": unique_id(prefix, "managed-" + name),
-                "Arn": managed_arn(name),
-                "Path": path,
-                "DefaultVersionId": version_id,
-                "AttachmentCount": counts[name],
-                "PermissionsBoundaryUsageCount": 0,
-                "IsAttachable": not path.startswith("/aws-service-role/"),
-                "CreateDate": created,
-                "UpdateDate": updated,
-                "PolicyVersionList": [
-                    {
-                        "Document": document,
-                        "VersionId": version_id,
-                        "IsDefaultVersion": True,
-                        "CreateDate": updated,
-                    }
-                ],
-            }
+            policy_entry(
+                name,
+                managed_arn(name),
+                policy_id=policy_id,
+                version=version,
+                attachments=counts[name],
+            )
         )
     return policies
 
