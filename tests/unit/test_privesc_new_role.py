@@ -26,7 +26,6 @@ from bot.iam.privesc import find_escalations
 from bot.model.snapshot import AccountSnapshot
 from tests.factories import (
     ACCOUNT_ID,
-    ADMINISTRATOR_ACCESS,
     NOW,
     READ_ONLY_ACCESS,
     account_arn,
@@ -35,6 +34,7 @@ from tests.factories import (
     policy_document,
     role,
     role_arn,
+    run_check,
     snapshot,
     statement,
     trust_policy,
@@ -187,12 +187,15 @@ def test_only_an_existing_role_name_is_no_new_role():
 
 
 def test_admin_attach_reaches_the_report_with_the_method():
-    held = _held(_account(statement(action=["iam:CreateRole", "iam:AttachRolePolicy"])))
-    body = held["iam-009b"].to_dict()
+    snap = _account(statement(action=["iam:CreateRole", "iam:AttachRolePolicy"]))
+    body = _held(snap)["iam-009b"].to_dict()
     assert body["direct"] is True
     assert body["actions"][1]["action"] == "iam:AttachRolePolicy"
     assert "PMapper" in body["sources"][0]
-    assert ADMINISTRATOR_ACCESS.endswith("AdministratorAccess")
+    (finding,) = run_check("principal.privilege_escalation", snap)
+    assert finding.resource_arn == user_arn("holder")
+    assert "iam-009b" in finding.evidence["method_ids"]
+    assert finding.evidence["direct"] is True
 
 
 @pytest.mark.parametrize(
