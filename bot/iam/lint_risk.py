@@ -66,11 +66,13 @@ def lint_risk(ctx: LintContext) -> list[LintFinding]:
         return []  # trust policies grant assumption only; SCPs and boundaries set ceilings
     if not ctx.capabilities:
         return _resource_policy(ctx)
-    allowed = {a.lower(): a for a in ctx.allowed_actions}
+    # Each action on the resources its statement names: `*` on one bucket grants no IAM,
+    # Cognito or STS call, so it escalates nothing and exposes no credentials.
+    granted = ctx.actions_on_their_resources
+    allowed = {a.lower(): a for a in granted}
     if not allowed:
-        return []
-    on_their_resources = {a.lower(): a for a in ctx.actions_on_their_resources}
-    findings = _escalation(on_their_resources) + _resource_policy(ctx)
+        return _resource_policy(ctx)
+    findings = _escalation(allowed) + _resource_policy(ctx)
     exposed = sorted(allowed[a] for a in credential_actions() if a in allowed)
     if exposed:
         findings.append(
@@ -82,7 +84,7 @@ def lint_risk(ctx: LintContext) -> list[LintFinding]:
                 {"actions": exposed[:20], "count": len(exposed)},
             )
         )
-    changing = sorted(ctx.allowed_actions & ctx.catalogue.permission_changing_actions())
+    changing = sorted(granted & ctx.catalogue.permission_changing_actions())
     if changing:
         findings.append(
             finding(

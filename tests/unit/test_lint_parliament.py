@@ -410,10 +410,15 @@ def test_privilege_escalation_reads_actions_on_their_own_resources(
     assert ("PRIVILEGE_ESCALATION" in codes(catalogue, grant, community=True)) is escalates
 
 
-def test_credentials_exposure_still_reads_the_actions_alone(catalogue: ActionCatalogue) -> None:
-    """Only the escalation finding reads resources; Parliament's other capability auditors
-    look at the actions, and so do ours."""
-    grant = statement(Effect="Allow", Action="iam:CreateAccessKey", Resource="arn:aws:s3:::b")
-    found = codes(catalogue, grant, community=True)
-    assert "CREDENTIALS_EXPOSURE" in found
-    assert "PRIVILEGE_ESCALATION" not in found
+def test_capabilities_read_each_action_on_its_own_resources(catalogue: ActionCatalogue) -> None:
+    """iam:CreateAccessKey and iam:AttachUserPolicy granted only on a bucket ARN are never
+    authorized (their resources are IAM users): no credentials exposure, no permissions
+    management, no escalation. Granted on an IAM user ARN they are all three."""
+    actions = ["iam:CreateAccessKey", "iam:AttachUserPolicy"]
+    capabilities = {"CREDENTIALS_EXPOSURE", "PERMISSIONS_MANAGEMENT", "PRIVILEGE_ESCALATION"}
+    on_bucket = statement(Effect="Allow", Action=actions, Resource="arn:aws:s3:::b")
+    assert not codes(catalogue, on_bucket, community=True) & capabilities
+    on_users = statement(
+        Effect="Allow", Action=actions, Resource="arn:aws:iam::111122223333:user/*"
+    )
+    assert codes(catalogue, on_users, community=True) >= capabilities
