@@ -1580,11 +1580,16 @@ def trust_chains(
         if not queue:
             if not unplaced:
                 break
-            seed = pending.popleft()
-            if seed in reached or seed in next_hop:
-                continue  # already on a chain to an administrator
-            reached.add(seed)
-            queue.append(seed)
+            # Every escalating role at once, not one after another: a principal's chain then
+            # ends at the nearest of them whatever order they came in, and none is placed on
+            # another's chain (they get the one-hop chains below). Those already on a chain to
+            # an administrator stay there.
+            for seed in pending:
+                if seed not in reached and seed not in next_hop:
+                    reached.add(seed)
+                    queue.append(seed)
+            pending.clear()
+            continue
         target = roles[queue.popleft()]
         from_seed = target.arn in seeds
         for arn, verdict in _possible_assumers(target, callers, next_hop, index, scopes):
