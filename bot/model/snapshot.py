@@ -251,6 +251,17 @@ class AnalyzerFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceControlPolicy:
+    """One service control policy attached at one level of the organization above the account
+    (its root, an OU, the account itself): every level must allow a member account's call."""
+
+    name: str
+    document: PolicyDocument = field(default_factory=dict)
+    policy_id: str = ""
+    target: str = ""  # the root, OU or account id it is attached to
+
+
+@dataclass(frozen=True, slots=True)
 class CollectionIssue:
     """Something the collector could not read; shown in the report's errors."""
 
@@ -282,6 +293,11 @@ class AccountSnapshot:
     saml_providers: tuple[str, ...] | None = None
     oidc_providers: tuple[str, ...] | None = None
     organizations_features: tuple[str, ...] | None = None
+    # The SCPs over the account, one tuple per level from the organization's root down to the
+    # account itself; None when unknown (not in an organization, or not readable from here).
+    service_control_policies: tuple[tuple[ServiceControlPolicy, ...], ...] | None = None
+    # Whether the account is its organization's management account, where SCPs do not apply.
+    is_management_account: bool | None = None
     analyzers: tuple[Analyzer, ...] | None = None
     analyzer_findings: tuple[AnalyzerFinding, ...] | None = None
     # User name -> serial numbers of all its MFA devices; fetched on demand for privileged users.
