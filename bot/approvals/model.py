@@ -52,6 +52,10 @@ FINAL_STATES = frozenset(
     }
 )
 
+# How an apply ends: a request reaching one of these owes the trail its `result` entry (the store
+# keeps it in its reconciliation index until the entry is written).
+APPLY_ENDS = frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED})
+
 # The only moves the store will make; anything else is a TransitionRefused.
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.EXPIRED, State.CANCELLED}),

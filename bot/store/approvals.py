@@ -6,12 +6,19 @@ decided request, so any number of concurrent Approve clicks approve (and apply) 
 Expiry is enforced on read (a pending request past its time is written down as expired) and by
 the transition rules. Keys have no TTL before expiry, so pending requests survive a restart of a
 Redis with persistence on; decided requests are kept for ``keep_seconds`` as part of the trail.
+
+The reconciler's work is indexed in the same MULTI/EXEC as the state it follows, so no crash can
+leave a request in a state that needs the reconciler without its index entry (or the reverse):
+``approved`` (an apply not started: the click's process may have died), ``applying`` (an apply
+in progress or stranded) and ``unrecorded`` (an apply ended whose trail `result` entry is not yet
+confirmed written; left by ``result_recorded``). A request leaves each index with the move that
+settles it, so the indexes hold only the requests in flight, however busy the trail is.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -20,6 +27,7 @@ from typing import Any, Protocol
 import redis
 
 from bot.approvals.model import (
+    APPLY_ENDS,
     ApprovalRequest,
     State,
     TransitionRefused,
@@ -72,6 +80,29 @@ class ApprovalStore(Protocol):
 
     def applying(self) -> list[ApprovalRequest]:
         """Requests left in `applying` (in progress, or stranded by a crash)."""
+        ...
+
+    def approved(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
+        """Requests `approved` whose apply has not started, approved at or before ``before``."""
+        ...
+
+    def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
+        """Requests whose apply ended (applied, partly applied, failed) at or before ``before``
+        and whose trail `result` entry is not known to be written."""
+        ...
+
+    def result_recorded(self, request_id: str) -> None:
+        """The request's `result` entry is in the trail: it leaves the ``unrecorded`` index."""
+        ...
+
+    def needs_backfill(self) -> bool:
+        """True until ``backfill`` has indexed what was stored before the index existed."""
+        ...
+
+    def backfill(self, *, lost_results: Collection[str], ended_before: datetime) -> int:
+        """Index the requests stored before the index existed (an upgraded deployment): every
+        approved and applying request, and those of ``lost_results`` (found in the trail with no
+        `result` entry) whose apply ended before ``ended_before``; returns how many were added."""
         ...
 
 
@@ -167,6 +198,18 @@ class RedisApprovalStore(_Moves):
     def _applying_index(self) -> str:
         return f"{self._p}approvals:applying"
 
+    @property
+    def _approved_index(self) -> str:
+        return f"{self._p}approvals:approved"
+
+    @property
+    def _unrecorded_index(self) -> str:
+        return f"{self._p}approvals:unrecorded"
+
+    @property
+    def _indexed_marker(self) -> str:
+        return f"{self._p}approvals:indexed"
+
     def create(self, request: ApprovalRequest) -> None:
         with _translated("create approval"):
             pipe = self._r.pipeline(transaction=True)
@@ -202,22 +245,34 @@ class RedisApprovalStore(_Moves):
                         raw = pipe.get(key)
                         if raw is None:
                             raise StoreError(f"approval request {request_id} does not exist")
-                        updated = move(ApprovalRequest.from_json(raw))  # may raise: unwatched
+                        current = ApprovalRequest.from_json(raw)
+                        updated = move(current)  # may raise: unwatched
                         pipe.multi()
                         pipe.set(key, updated.to_json())
                         if updated.state.is_final:
                             pipe.expire(key, self._keep)
-                        if updated.state is not State.PENDING:
-                            pipe.zrem(self._pending_index, request_id)
-                        if updated.state is State.APPLYING:
-                            pipe.zadd(self._applying_index, {request_id: 0}, nx=True)
-                        else:
-                            pipe.zrem(self._applying_index, request_id)
-                        pipe.execute()
+                        self._reindex(pipe, current, updated)
+                        pipe.execute()  # the record and its index entries, all or nothing
                         return updated
                     except redis.WatchError:
                         continue  # another writer won; judge again on what it wrote
         raise StoreError(f"approval request {request_id}: too much contention, try again")
+
+    def _reindex(self, pipe: Any, current: ApprovalRequest, updated: ApprovalRequest) -> None:
+        """Queue, in the move's MULTI, the index entries that follow ``current`` -> ``updated``."""
+        request_id = updated.id
+        if updated.state is not State.PENDING:
+            pipe.zrem(self._pending_index, request_id)
+        if updated.state is State.APPROVED:
+            pipe.zadd(self._approved_index, {request_id: _moment(updated)}, nx=True)
+        else:
+            pipe.zrem(self._approved_index, request_id)
+        if updated.state is State.APPLYING:
+            pipe.zadd(self._applying_index, {request_id: 0}, nx=True)
+        else:
+            pipe.zrem(self._applying_index, request_id)
+        if updated.state in APPLY_ENDS and updated.state is not current.state:
+            pipe.zadd(self._unrecorded_index, {request_id: _moment(updated)})
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
         with _translated("list pending approvals"):
@@ -226,11 +281,79 @@ class RedisApprovalStore(_Moves):
         return [r for r in found if r is not None and r.state is State.PENDING]
 
     def applying(self) -> list[ApprovalRequest]:
-        with _translated("list applying approvals"):
-            ids = self._r.zrange(self._applying_index, 0, -1)
-            raws = [self._r.get(self._key(i)) for i in ids]
+        return self._indexed(self._applying_index, {State.APPLYING}, None, "applying")
+
+    def approved(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
+        return self._indexed(self._approved_index, {State.APPROVED}, before, "approved")
+
+    def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
+        return self._indexed(self._unrecorded_index, APPLY_ENDS, before, "unrecorded")
+
+    def _indexed(
+        self, index: str, states: Collection[State], before: datetime | None, what: str
+    ) -> list[ApprovalRequest]:
+        """The requests of ``index`` scored at or before ``before`` and still in ``states``;
+        members whose record is gone (kept ``keep_seconds`` once decided) are dropped."""
+        top: float | str = "+inf" if before is None else before.timestamp()
+        with _translated(f"list {what} approvals"):
+            ids = self._r.zrangebyscore(index, "-inf", top)
+            if not ids:
+                return []
+            raws = self._r.mget([self._key(i) for i in ids])
+            gone = [i for i, raw in zip(ids, raws, strict=True) if raw is None]
+            if gone:
+                self._r.zrem(index, *gone)
         found = [ApprovalRequest.from_json(raw) for raw in raws if raw is not None]
-        return [r for r in found if r.state is State.APPLYING]
+        return [r for r in found if r.state in states]
+
+    def result_recorded(self, request_id: str) -> None:
+        with _translated("record that a result entry was written"):
+            self._r.zrem(self._unrecorded_index, request_id)
+
+    def needs_backfill(self) -> bool:
+        with _translated("read the approvals index marker"):
+            return not self._r.exists(self._indexed_marker)
+
+    def backfill(self, *, lost_results: Collection[str], ended_before: datetime) -> int:
+        lost = set(lost_results)
+        record = _glob_escaped(self._p) + "approval:*"
+        added = 0
+        with _translated("index the approvals stored before the index"):
+            for key in self._r.scan_iter(match=record, count=500):
+                added += self._backfill_one(key, lost, ended_before)
+            self._r.set(self._indexed_marker, "1")
+        return added
+
+    def _backfill_one(self, key: str, lost: set[str], ended_before: datetime) -> int:
+        """Index one stored request under WATCH, so a move made meanwhile is judged again."""
+        for _attempt in range(MAX_RETRIES):
+            with self._r.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    if raw is None:
+                        return 0
+                    request = ApprovalRequest.from_json(raw)
+                    ended = request.decision(request.state)
+                    pipe.multi()
+                    if request.state is State.APPROVED:
+                        pipe.zadd(self._approved_index, {request.id: _moment(request)}, nx=True)
+                    elif request.state is State.APPLYING:
+                        pipe.zadd(self._applying_index, {request.id: 0}, nx=True)
+                    elif (
+                        request.state in APPLY_ENDS
+                        and request.id in lost
+                        and ended is not None
+                        and ended.at < ended_before  # later: its move indexed it already
+                    ):
+                        pipe.zadd(self._unrecorded_index, {request.id: _moment(request)}, nx=True)
+                    else:
+                        return 0
+                    [count] = pipe.execute()
+                    return int(count)
+                except redis.WatchError:
+                    continue
+        raise StoreError(f"approval record {key}: too much contention, try again")
 
 
 class InMemoryApprovalStore(_Moves):
@@ -241,6 +364,10 @@ class InMemoryApprovalStore(_Moves):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: dict[str, ApprovalRequest] = {}
+        # The reconciler's indexes (request id -> when it entered), moved under the same lock.
+        self._approved: dict[str, datetime] = {}
+        self._applying: dict[str, datetime] = {}
+        self._unrecorded: dict[str, datetime] = {}
 
     def create(self, request: ApprovalRequest) -> None:
         with self._lock:
@@ -268,7 +395,17 @@ class InMemoryApprovalStore(_Moves):
                 raise StoreError(f"approval request {request_id} does not exist")
             updated = move(request)
             self._requests[request_id] = updated
+            self._reindex(request, updated)
             return updated
+
+    def _reindex(self, current: ApprovalRequest, updated: ApprovalRequest) -> None:
+        for state, index in ((State.APPROVED, self._approved), (State.APPLYING, self._applying)):
+            if updated.state is state:
+                index.setdefault(updated.id, _when(updated))
+            else:
+                index.pop(updated.id, None)
+        if updated.state in APPLY_ENDS and updated.state is not current.state:
+            self._unrecorded[updated.id] = _when(updated)
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
         with self._lock:
@@ -277,8 +414,47 @@ class InMemoryApprovalStore(_Moves):
         return [r for r in found if r is not None and r.state is State.PENDING]
 
     def applying(self) -> list[ApprovalRequest]:
+        return self._indexed(self._applying, {State.APPLYING}, None)
+
+    def approved(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
+        return self._indexed(self._approved, {State.APPROVED}, before)
+
+    def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
+        return self._indexed(self._unrecorded, APPLY_ENDS, before)
+
+    def _indexed(
+        self, index: dict[str, datetime], states: Collection[State], before: datetime | None
+    ) -> list[ApprovalRequest]:
         with self._lock:
-            return [r for r in self._requests.values() if r.state is State.APPLYING]
+            due = sorted((at, i) for i, at in index.items() if before is None or at <= before)
+            found = [self._requests[i] for _at, i in due]
+        return [r for r in found if r.state in states]
+
+    def result_recorded(self, request_id: str) -> None:
+        with self._lock:
+            self._unrecorded.pop(request_id, None)
+
+    def needs_backfill(self) -> bool:
+        return False  # gone with the process: nothing was ever stored before the index
+
+    def backfill(self, *, lost_results: Collection[str], ended_before: datetime) -> int:
+        return 0
+
+
+def _when(request: ApprovalRequest) -> datetime:
+    """When the request entered its state (its last decision)."""
+    decision = request.decision(request.state)
+    return decision.at if decision is not None else request.created_at
+
+
+def _moment(request: ApprovalRequest) -> float:
+    """``_when`` as an index score."""
+    return _when(request).timestamp()
+
+
+def _glob_escaped(text: str) -> str:
+    """``text`` matched literally in a SCAN pattern."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in text)
 
 
 def make_approval_store(redis_url: str) -> ApprovalStore:
