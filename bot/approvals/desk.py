@@ -10,14 +10,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.approvals.catalogue import PolicyCatalogue
 from bot.approvals.journal import CallJournal
-from bot.approvals.model import ApprovalRequest, State, Target, TransitionRefused, content_hash
+from bot.approvals.model import (
+    APPLY_ENDS,
+    ApprovalRequest,
+    State,
+    Target,
+    TransitionRefused,
+    content_hash,
+)
 from bot.approvals.rules import ApprovalRules, IsMember
 from bot.audit.findings import Finding
 from bot.model.errors import IamAuditError, InputError, RemediationError, StoreError
@@ -84,6 +91,11 @@ class Store(Protocol):
         result: dict[str, Any] | None = None,
     ) -> ApprovalRequest: ...
     def applying(self) -> list[ApprovalRequest]: ...
+    def approved(self, *, before: datetime | None = None) -> list[ApprovalRequest]: ...
+    def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]: ...
+    def result_recorded(self, request_id: str) -> None: ...
+    def needs_backfill(self) -> bool: ...
+    def backfill(self, *, lost_results: Collection[str], ended_before: datetime) -> int: ...
 
 
 class Trail(Protocol):
@@ -91,6 +103,10 @@ class Trail(Protocol):
 
     def last(self, count: int) -> list[Any]:
         """The newest ``count`` entries (with .kind, .request_id, .data), newest first."""
+        ...
+
+    def export(self) -> Iterator[Any]:
+        """Every entry, oldest first (read once, to index what an older version stored)."""
         ...
 
 
@@ -102,8 +118,6 @@ EntryFactory = Callable[..., Any]
 JournalFactory = Callable[[Callable[[dict[str, Any]], None], Callable[[dict[str, Any]], None]], Any]
 RECONCILE_AFTER = timedelta(minutes=10)
 RESUMED_NOTE = "(Resumed by the bot after an interruption between the approval and the apply.)"
-RESULT_SCAN = 1000  # newest trail entries searched for an apply whose result entry was lost
-APPLY_ENDS = frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED})
 
 
 @dataclass
@@ -467,8 +481,23 @@ class ApprovalDesk:
             reason="" if ok else outcome,
             outcome=outcome,
         )
-        self._record("result", final, "bot", state=final.state.value, outcome=outcome)
+        self._record_result(final, outcome=outcome)
         return final
+
+    def _record_result(self, final: ApprovalRequest, **data: Any) -> None:
+        """The trail's `result` entry of an ended apply, then the request leaves the store's
+        ``unrecorded`` index. If that last write fails the entry is written again later by the
+        reconciler (marked ``recovered``): twice rather than never."""
+        self._record("result", final, "bot", state=final.state.value, **data)
+        try:
+            self.store.result_recorded(final.id)
+        except StoreError as exc:
+            log.warning(
+                "result of %s is in the trail but still indexed as unrecorded (%s); the"
+                " reconciler may write it once more, marked recovered",
+                final.id,
+                exc,
+            )
 
     # --- reconciliation ------------------------------------------------------------------------
 
@@ -490,9 +519,14 @@ class ApprovalDesk:
         A request still being applied by a live process keeps journalling, and a click applies
         its approval at once, so both are left alone; a late click and any number of
         reconcilers finish a request once (every move is atomic).
+
+        All three are read from the store's indexes (moved with the state, emptied when a
+        request settles), never from a window of the trail, so a busy trail hides none; what
+        an older version stored before the indexes existed is indexed once, at the first round.
         """
         now = self.clock()
         finished: list[ApprovalRequest] = []
+        self._backfill_index()
 
         def tell(final: ApprovalRequest, what: str) -> None:
             finished.append(final)
@@ -518,8 +552,7 @@ class ApprovalDesk:
                 log.warning("could not reconcile %s yet: %s", request.id, exc)
                 continue
             tell(final, "reconciled")
-        entries = self._recent_trail()
-        for request in self._left_approved(entries, now - stale_after):
+        for request in self._left_approved(now - stale_after):
             try:
                 resumed = self._resume(request, recorded or {}, is_member or _no_groups)
             except TransitionRefused:
@@ -529,47 +562,50 @@ class ApprovalDesk:
                 continue
             if resumed is not None:
                 tell(resumed, "resumed")
-        for final in self._write_lost_results(entries, now - stale_after):
+        for final in self._write_lost_results(now - stale_after):
             tell(final, "recovered")
         return finished
 
-    def _recent_trail(self) -> list[Any]:
-        """The newest RESULT_SCAN trail entries, where interrupted requests are looked for."""
+    def _backfill_index(self) -> None:
+        """On a deployment upgraded from a version without the store's reconciliation index,
+        index what that version stored, once: the approved and applying requests from their
+        records, and the ended applies whose `result` entry is missing from one pass over the
+        trail (the trail is the only record of which entries were written). Until it succeeds
+        it is tried again each round; the rest of the round runs meanwhile. An apply that ends
+        after the backfill began is indexed by its own final move, so it is left out here."""
         try:
-            return self.trail.last(RESULT_SCAN)
+            if not self.store.needs_backfill():
+                return
+            started_at = self.clock()
+            started: set[str] = set()
+            results: set[str] = set()
+            for e in self.trail.export():
+                if e.kind == "result":
+                    results.add(e.request_id)
+                elif e.kind == "apply" or (
+                    e.kind == "decision" and e.data.get("state") == "approved"
+                ):
+                    started.add(e.request_id)
+            added = self.store.backfill(lost_results=started - results, ended_before=started_at)
         except StoreError as exc:
-            log.warning("could not read the trail for interrupted requests yet: %s", exc)
-            return []
+            log.error("could not index the requests stored before the index yet: %s", exc)
+            return
+        log.info("indexed %d request(s) written before the reconciliation index", added)
 
-    def _left_approved(self, entries: list[Any], settled_before: datetime) -> list[ApprovalRequest]:
+    def _left_approved(self, settled_before: datetime) -> list[ApprovalRequest]:
         """Requests still `approved` since before ``settled_before``: the click that approved
-        them died before its apply (a click applies its approval at once).
-
-        The store keeps no index of approved requests, so they are found in the newest trail
-        entries: a `request` or an approval with no `apply`, `result` or other decision after it
-        (the `request` entry covers an approval whose own entry was lost with the process).
-        """
-        seen = {
-            e.request_id
-            for e in entries
-            if e.kind == "request" or (e.kind == "decision" and e.data.get("state") == "approved")
-        }
-        seen -= {
-            e.request_id
-            for e in entries
-            if e.kind in ("apply", "result")
-            or (e.kind == "decision" and e.data.get("state") != "approved")
-        }
+        them died before its apply (a click applies its approval at once). The store indexes
+        approved requests by the time of their approval, in the move that approves them."""
+        try:
+            found = self.store.approved(before=settled_before)
+        except StoreError as exc:
+            log.error("could not read the approved requests index yet: %s", exc)
+            return []
         left = []
-        for request_id in sorted(seen):
-            try:
-                request = self.store.get(request_id, now=self.clock())
-            except StoreError as exc:
-                log.warning("could not read request %s yet: %s", request_id, exc)
-                continue
-            approval = request.decision(State.APPROVED) if request else None
-            if request is None or request.state is not State.APPROVED or approval is None:
-                continue  # pending, decided otherwise, or gone
+        for request in found:
+            approval = request.decision(State.APPROVED)
+            if request.state is not State.APPROVED or approval is None:
+                continue  # moved on meanwhile
             if approval.at <= settled_before:  # later: its click may be applying it right now
                 left.append(request)
         return left
@@ -617,36 +653,28 @@ class ApprovalDesk:
             self._record("result", final, "bot", state=final.state.value, outcome=outcome)
         return final
 
-    def _write_lost_results(
-        self, entries: list[Any], settled_before: datetime
-    ) -> list[ApprovalRequest]:
+    def _write_lost_results(self, settled_before: datetime) -> list[ApprovalRequest]:
         """Requests whose apply ended (applied, partly applied, failed) before ``settled_before``
         but whose trail has no `result`: the trail failed between the final move and its entry.
 
-        Found in the newest RESULT_SCAN entries: an `apply` (or approval) with no `result` after
-        it. A result is written after its apply, so one in the window has its result there too.
-        Two reconcilers running in the same instant could both write it; each entry says
-        ``recovered``.
+        The final move puts the request in the store's ``unrecorded`` index (same transaction)
+        and the `result` entry's writer takes it out. Two reconcilers running in the same
+        instant could both write it; each entry says ``recovered``.
         """
-        started = {
-            e.request_id
-            for e in entries
-            if e.kind == "apply" or (e.kind == "decision" and e.data.get("state") == "approved")
-        }
-        started -= {e.request_id for e in entries if e.kind == "result"}
+        try:
+            found = self.store.unrecorded(before=settled_before)
+        except StoreError as exc:
+            log.error("could not read the index of unrecorded results yet: %s", exc)
+            return []
         written = []
-        for request_id in sorted(started):
+        for request in found:
+            ended = request.decision(request.state)
+            if request.state not in APPLY_ENDS or ended is None or ended.at > settled_before:
+                continue  # its applier may be writing the result right now
             try:
-                request = self.store.get(request_id, now=self.clock())
-                ended = request.decision(request.state) if request else None
-                if request is None or request.state not in APPLY_ENDS or ended is None:
-                    continue  # not applied yet, still applying (reconciled above), or gone
-                if ended.at > settled_before:
-                    continue  # its applier may be writing the result right now
-                state, outcome = request.state.value, request.outcome
-                self._record("result", request, "bot", state=state, outcome=outcome, recovered=True)
+                self._record_result(request, outcome=request.outcome, recovered=True)
             except StoreError as exc:
-                log.warning("could not write the lost result of %s yet: %s", request_id, exc)
+                log.warning("could not write the lost result of %s yet: %s", request.id, exc)
                 continue
             written.append(request)
         return written
@@ -713,7 +741,7 @@ class ApprovalDesk:
             undo_change=undo_change,
         )
         self._record("reconciled", final, "bot", checked=checked, in_flight=request.in_flight)
-        self._record("result", final, "bot", state=final.state.value, outcome=outcome)
+        self._record_result(final, outcome=outcome)
         return final
 
     def _record(self, kind: str, request: ApprovalRequest, actor: str, **data: Any) -> None:
