@@ -38,6 +38,11 @@ from bot.aws.organizations import (
 )
 from bot.aws.policy_simulator import PolicySimulator
 from bot.aws.remediate import RemediationExecutor, implemented_remediations
+from bot.aws.service_control_policies import (
+    SERVICE_CONTROL_POLICY_ACTIONS,
+    hub_reader,
+    read_service_control_policies,
+)
 from bot.aws.session import make_client
 from bot.aws.validate_policy import ACTION as VALIDATE_POLICY_ACTION
 from bot.aws.validate_policy import validate_policy
@@ -64,6 +69,7 @@ MEMBER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/iam-audit-member"
 HUB_ROLE = f"arn:aws:iam::{HUB_ACCOUNT}:role/iam-audit-bot"
 ANALYZER = f"arn:aws:access-analyzer:{REGION}:{ACCOUNT}:analyzer/account"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+ORGANIZATION = "o-exampleorg1"  # the organization the recorded Organizations calls act in
 
 
 def iam_action(call: RecordedCall) -> str | None:
@@ -295,15 +301,46 @@ def recorded() -> Iterator[dict[str, list[RecordedCall]]]:
             failed = run_every_remediation(session, seeded)
         assert failed == []
         calls["remediation"] = list(seen)
-        boto3.client("organizations", region_name=REGION).create_organization(FeatureSet="ALL")
+        member = seed_organization()
+        with RECORDER.scope() as seen:
+            # The collector reads the SCPs over its own account (moto's organization is
+            # managed from it; in a member account AWS refuses, and the audit says so).
+            read_service_control_policies(make_client(session, "organizations"), ACCOUNT)
+        calls["collector"] += list(seen)
         with RECORDER.scope() as seen:
             hub = boto3.Session(region_name=REGION)
             accounts = list_accounts(hub)
             RoleAssumer(hub, AssumeRoleOptions(external_id="x-id")).session_for(
                 accounts[0].account_id
             )
+            hub_reader(hub).read_for_member(member)
         calls["hub"] = list(seen)
     return calls
+
+
+def seed_organization() -> str:
+    """An organization with SCPs enabled, the account in a nested OU, an SCP at every level
+    (plain clients, unrecorded); returns a member account's id."""
+    org = boto3.client("organizations", region_name=REGION)
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    outer = org.create_organizational_unit(ParentId=root, Name="outer")["OrganizationalUnit"]["Id"]
+    inner = org.create_organizational_unit(ParentId=outer, Name="inner")["OrganizationalUnit"]
+    member = org.create_account(Email="member@example.com", AccountName="member")
+    member_id = member["CreateAccountStatus"]["AccountId"]
+    for account in (ACCOUNT, member_id):
+        org.move_account(AccountId=account, SourceParentId=root, DestinationParentId=inner["Id"])
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}],
+    }
+    scp = org.create_policy(
+        Name="deny-s3", Description="", Type="SERVICE_CONTROL_POLICY", Content=json.dumps(deny)
+    )["Policy"]["PolicySummary"]["Id"]
+    for target in (root, outer, inner["Id"], ACCOUNT, member_id):
+        org.attach_policy(PolicyId=scp, TargetId=target)
+    return member_id
 
 
 def ask_the_policy_simulator(session: boto3.Session) -> None:
@@ -360,12 +397,34 @@ def resource_of(action: str, params: dict[str, Any], *, account: str = ACCOUNT) 
         return f"{iam}:server-certificate/{params['ServerCertificateName']}"
     if {"user", "role"} & types and "Arn" in params:  # GenerateServiceLastAccessedDetails
         return str(params["Arn"])
+    if action.startswith("organizations:"):
+        return organizations_resource(action, params)
     if "Analyzer" in types:
         if "analyzerArn" in params:
             return str(params["analyzerArn"])
         if "analyzerName" in params:
             return f"arn:aws:access-analyzer:{REGION}:{account}:analyzer/{params['analyzerName']}"
     if types:
+        raise AssertionError(f"no resource known for {action} with {sorted(params)}")
+    return "*"
+
+
+def organizations_resource(action: str, params: dict[str, Any]) -> str:
+    """The Organizations ARN a call acts on (the service authorization reference's formats)."""
+    arn = f"arn:aws:organizations::{ACCOUNT}"
+    if "PolicyId" in params:
+        policy_id = str(params["PolicyId"])
+        if policy_id == "p-FullAWSAccess":  # AWS-managed: no organization in its ARN
+            return f"arn:aws:organizations::aws:policy/service_control_policy/{policy_id}"
+        return f"{arn}:policy/{ORGANIZATION}/service_control_policy/{policy_id}"
+    target = str(params.get("ChildId") or params.get("TargetId") or "")
+    if target.startswith("r-"):
+        return f"{arn}:root/{ORGANIZATION}/{target}"
+    if target.startswith("ou-"):
+        return f"{arn}:ou/{ORGANIZATION}/{target}"
+    if target.isdigit():
+        return f"{arn}:account/{ORGANIZATION}/{target}"
+    if default_catalogue().action(action).resource_types:
         raise AssertionError(f"no resource known for {action} with {sorted(params)}")
     return "*"
 
@@ -401,7 +460,12 @@ def test_every_call_the_code_makes_maps_to_a_known_iam_action(recorded) -> None:
     assert {"iam:UpdateAccessKey", "iam:DeletePolicy", "access-analyzer:CreateAnalyzer"} <= needed(
         recorded["remediation"]
     )
-    assert needed(recorded["hub"]) == {"organizations:ListAccounts", "sts:AssumeRole"}
+    assert needed(recorded["hub"]) == {
+        "organizations:ListAccounts",
+        "sts:AssumeRole",
+        *SERVICE_CONTROL_POLICY_ACTIONS,
+    }
+    assert set(SERVICE_CONTROL_POLICY_ACTIONS) <= needed(recorded["collector"])
 
 
 def test_audit_readonly_allows_exactly_what_the_collector_and_checks_use(recorded) -> None:
@@ -431,7 +495,35 @@ def test_remediation_policy_covers_every_remediation_and_nothing_else(recorded) 
 def test_hub_policy_allows_exactly_the_organizations_fan_out(recorded) -> None:
     assert allowed_actions("hub-organizations") == needed(recorded["hub"]) | set(
         ORGANIZATIONS_ACTIONS
-    )
+    ) | set(SERVICE_CONTROL_POLICY_ACTIONS)
+
+
+def test_our_evaluator_allows_every_recorded_organizations_call_of_the_hub(recorded) -> None:
+    policies = PolicySet(identity=[policy("hub-organizations")])
+    hub_role = f"arn:aws:iam::{ACCOUNT}:role/iam-audit-bot"  # moto's organization is managed here
+    denied = []
+    for call in recorded["hub"]:
+        action = iam_action(call)
+        if action is None or not action.startswith("organizations:"):
+            continue  # sts:AssumeRole is cross-account: test_cross_account_trust_needs_...
+        resource = resource_of(action, call.params)
+        request = Request(hub_role, action, resource)
+        if evaluate(request, policies).decision != "allowed":
+            denied.append((action, resource))
+    assert denied == []
+
+
+def test_the_audit_role_reads_the_scps_over_its_own_account_only() -> None:
+    readonly = PolicySet(identity=[policy("audit-readonly")])
+    for account, expected in ((ACCOUNT, "allowed"), (OTHER_ACCOUNT, "implicit_deny")):
+        for action, params in (
+            ("organizations:ListPoliciesForTarget", {"TargetId": account}),
+            ("organizations:ListParents", {"ChildId": account}),
+        ):
+            assert decide(action, organizations_resource(action, params), readonly) == expected
+    # Only service control policies, not the organization's other policy types.
+    tag_policy = f"arn:aws:organizations::{ACCOUNT}:policy/{ORGANIZATION}/tag_policy/p-12345678"
+    assert decide("organizations:DescribePolicy", tag_policy, readonly) != "allowed"
 
 
 def test_boundary_ceiling_is_exactly_the_member_role_policies() -> None:
