@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.audit.config import AuditConfig
@@ -23,6 +24,7 @@ from bot.clicmd._common import (
     live_snapshot,
     load_config,
     note,
+    read_json_file,
     severity_arg,
     snapshot_file,
     use_color,
@@ -83,6 +85,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--credential-report",
         metavar="CSV",
         help="with --gaad: the decoded credential report CSV (`aws iam get-credential-report`)",
+    )
+    parser.add_argument(
+        "--scps",
+        metavar="FILE",
+        help="the service control policies over the account, root first (JSON: a list of "
+        "levels, each a list of policy documents; see README): findings then leave out what "
+        "they refuse",
     )
     add_format_option(parser, FORMATS)
     add_output_option(parser)
@@ -179,6 +188,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--credential-report only applies together with --gaad FILE")
     if args.sarif_artifact and args.format != "sarif":
         raise InputError("--sarif-artifact only applies to --format sarif")
+    if getattr(args, "scps", None) and getattr(args, "accounts", None) is not None:
+        raise InputError(
+            "--scps describes one account; with --accounts each member's SCPs are read "
+            "through the organization's hub account"
+        )
     config = load_config(args.config)
     now = utc_now()
     for message in expired_suppressions(config, now, args.config or "the config file"):
@@ -295,6 +309,36 @@ def parse_check_ids(text: str | None) -> list[str] | None:
 
 
 def load_snapshot(
+    args: argparse.Namespace, *, now: datetime, progress: Progress | None = None
+) -> AccountSnapshot:
+    snapshot = _source_snapshot(args, now=now, progress=progress)
+    scps = getattr(args, "scps", None)
+    return with_scps_file(snapshot, scps) if scps else snapshot
+
+
+def with_scps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
+    """The snapshot with the SCPs of ``path`` in place of any it holds."""
+    from bot.iam.scp_file import nothing_allowed, scp_levels_from_json  # noqa: PLC0415
+
+    levels, management = scp_levels_from_json(
+        read_json_file(path, what="SCP file"), where=f"SCP file {path}"
+    )
+    log.info("applying %d level(s) of SCPs from %s", len(levels), path)
+    for depth in nothing_allowed(levels):
+        note(
+            f"{path}: no SCP of level {depth} allows anything, so every call of the account's "
+            "principals is refused; list FullAWSAccess there if the organization has it"
+        )
+    return replace(
+        snapshot,
+        service_control_policies=levels,
+        is_management_account=management
+        if management is not None
+        else snapshot.is_management_account,
+    )
+
+
+def _source_snapshot(
     args: argparse.Namespace, *, now: datetime, progress: Progress | None = None
 ) -> AccountSnapshot:
     if args.demo:

@@ -607,6 +607,8 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
     principal = args.principal or _default_principal(args.resource, args.resource_account)
 
     identity: list[Policy] = list(extra)
+    scps: list[list[Policy]] = []
+    in_management_account = False
     if args.snapshot or args.gaad:
         from bot.clicmd._common import gaad_snapshot, snapshot_file, utc_now  # noqa: PLC0415
         from bot.iam.principal_policies import policies_for_principal  # noqa: PLC0415
@@ -619,6 +621,10 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         found = policies_for_principal(snapshot, principal)
         identity = [*found.identity, *extra]
         boundaries = [*found.permission_boundaries, *boundaries]
+        # The SCPs a snapshot holds (`iam-audit snapshot` of a member account read from the
+        # management account, or with --scps): AWS applies them to the principal's calls.
+        scps = [list(level) for level in found.scps]
+        in_management_account = found.principal_in_management_account
         if resource_policy is None:
             resource_policy = _trust_policy(snapshot, args.action, args.resource)
     request = Request(
@@ -634,6 +640,8 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         permission_boundaries=boundaries,
         resource_policy=resource_policy,
         session_policy=session_policy,
+        scps=scps,
+        principal_in_management_account=in_management_account,
         complete=True,
     )
     return request, policies

@@ -52,6 +52,8 @@ from bot.iam.resolved_policy import (
     referenced_keys,
 )
 from bot.iam.resource_kinds import arn_services_of, may_name_resource_of
+from bot.iam.scp_ceiling import ALLOW_EVERYTHING, scp_ceiling
+from bot.iam.scp_ceiling import KIND as SCP_KIND
 from bot.iam.sensitive_actions import listed_actions
 from bot.model.snapshot import AccountSnapshot, Role, User
 
@@ -157,6 +159,10 @@ def gather_policies(
             group = groups.get(group_name)
             if group is not None:
                 add_entity(group, f"group:{group_name}")
+    if not (isinstance(principal, Role) and principal.is_service_linked):
+        # The SCPs' Denies (and allow lists) limit every member principal but service-linked
+        # roles: read as one more identity policy each (see bot.iam.scp_ceiling).
+        sources.extend(_scp_sources(snapshot, shared_sources))
     boundary: PolicySource | None = None
     if principal.permissions_boundary_arn:
         managed = by_arn.get(principal.permissions_boundary_arn)
@@ -168,6 +174,21 @@ def gather_policies(
             key = f"{managed.arn}#{managed.default_version_id}"
             boundary = PolicySource(managed.arn, "boundary", own_via, managed.document, key)
     return tuple(sources), boundary, tuple(missing)
+
+
+def _scp_sources(
+    snapshot: AccountSnapshot, shared_sources: dict[tuple[Any, ...], PolicySource] | None
+) -> tuple[PolicySource, ...]:
+    """The account's SCPs as Deny policies, worked out once per caller keeping shared sources."""
+    if snapshot.service_control_policies is None:
+        return ()
+    if shared_sources is None:
+        return scp_ceiling(snapshot).sources
+    key = ("scp", id(snapshot))
+    found = shared_sources.get(key)
+    if found is None:
+        found = shared_sources[key] = scp_ceiling(snapshot).sources  # type: ignore[assignment]
+    return found  # type: ignore[return-value]
 
 
 def _document_key(document: Any, keys: dict[int, str] | None) -> str:
@@ -1116,16 +1137,46 @@ class EffectivePermissions:
 
     @property
     def is_admin_equivalent(self) -> bool:
-        """`*:*`, or every IAM write / permissions-management action on any resource."""
+        """`*:*`, or every IAM write / permissions-management action on any resource; under
+        SCPs, every such action the SCPs leave this principal (an AdministratorAccess holder
+        is its account's administrator even when the organization denies everyone a few IAM
+        calls: no escalation can give more). Nobody is one where the SCPs leave no IAM write."""
         if self.view.admin is None:
+            ceiling = self._scp_ceiling()
+            sentinels = _ADMIN_SENTINELS
+            if ceiling is not None:
+                sentinels = tuple(a for a in _ADMIN_SENTINELS if ceiling.unrestricted(a))
             # The sentinels first: most principals fail on them without the full sweep.
-            if not all(self.unrestricted(a) for a in _ADMIN_SENTINELS):
+            if not all(self.unrestricted(a) for a in sentinels):
                 self.view.admin = False
             else:
                 writes = self.index.iam_write_actions()
-                found = self.unrestricted_among("iam_writes", writes)
-                self.view.admin = len(found) == len(writes)
+                label = "iam_writes"
+                if ceiling is not None:
+                    writes = ceiling.unrestricted_among("iam_writes", writes)
+                    label = "iam_writes_within_scps"
+                found = self.unrestricted_among(label, writes) if writes else ()
+                self.view.admin = bool(writes) and len(found) == len(writes)
         return self.view.admin
+
+    def _scp_ceiling(self) -> EffectivePermissions | None:
+        """The most the SCPs leave this principal (every action allowed, then the SCPs'
+        Denies), or None when no SCP applies to it; once per policy set."""
+        scps = tuple(s for s in self.sources if s.kind == SCP_KIND)
+        if not scps:
+            return None
+        found = self.view.memo.get(("scp_ceiling",))
+        if found is None:
+            found = EffectivePermissions(
+                self.index,
+                self.principal,
+                sources=(ALLOW_EVERYTHING, *scps),
+                boundary=None,
+                missing=(),
+                facts=self.facts,
+            )
+            self.view.memo[("scp_ceiling",)] = found
+        return found
 
     def admin_evidence(self) -> Access | None:
         return self.unrestricted(_ADMIN_SENTINELS[0])
@@ -1604,6 +1655,8 @@ def effective_permissions(ctx: Any) -> PermissionIndex:
         ctx.shared[SHARED_KEY] = index
         extra = ctx.shared.setdefault("report_extra", {})
         extra["catalogue_version"] = index.catalogue.version
+        if ctx.snapshot.service_control_policies is not None:
+            extra["service_control_policies"] = scp_ceiling(ctx.snapshot).summary()
     return index
 
 

@@ -57,7 +57,28 @@ def policies_for_principal(
     else:
         raise InputError(f"{arn} is not the ARN of an IAM user or role")
     boundaries = [_managed(boundary_arn, managed, cache)] if boundary_arn else []
-    return PolicySet(identity=identity, permission_boundaries=boundaries)
+    return PolicySet(
+        identity=identity,
+        permission_boundaries=boundaries,
+        scps=_scp_levels(snapshot, cache),
+        principal_in_management_account=bool(snapshot.is_management_account),
+    )
+
+
+def _scp_levels(snapshot: AccountSnapshot, cache: ParsedCache) -> list[list[Policy]]:
+    """The SCPs over the account, parsed (none when the snapshot does not know them): the
+    evaluator applies them as AWS does, every level from the root down."""
+    levels: list[list[Policy]] = []
+    for depth, level in enumerate(snapshot.service_control_policies or ()):
+        parsed = []
+        for number, scp in enumerate(level, 1):
+            name = scp.name + (f" ({scp.policy_id})" if scp.policy_id else "")
+            key = f"scp:{depth}:{number}:{name}"
+            if key not in cache:
+                cache[key] = parse_policy(scp.document, name=name)
+            parsed.append(cache[key])
+        levels.append(parsed)
+    return levels
 
 
 def _is_role(candidate: str, wanted: str, kind: str) -> bool:

@@ -126,3 +126,16 @@ def filter_note(options: RenderOptions) -> str:
         count = options.hidden_findings
         note += f" ({count} lower-severity finding{'' if count == 1 else 's'} not shown)"
     return note
+
+
+def scp_summary(summary: object) -> list[str]:
+    """Which service control policies the findings take into account, and which they do not,
+    as report lines (unescaped: each renderer makes them safe). A reader of a member account's
+    report must know whether "can do X" already heard the organization's Denies."""
+    if not isinstance(summary, dict):
+        return []
+    applied = [str(name) for name in summary.get("applied") or ()]
+    lines = [f"Service control policies applied: {len(applied)}"]
+    lines += [f"  - {name}" for name in applied]
+    lines += [f"  not applied: {note}" for note in summary.get("not_applied") or ()]
+    return lines

@@ -15,6 +15,7 @@ from bot.render.common import (
     findings_by_severity,
     no_findings_line,
     remediation_for,
+    scp_summary,
     skipped_by_reason,
     summary_counts,
     without_control_chars,
@@ -74,6 +75,10 @@ def render_markdown(
     if options.min_severity is not None:
         note = filter_note(options)
         out.append(note[0].upper() + note[1:] + ".")
+    scps = scp_summary(report.extra.get("service_control_policies"))
+    if scps:
+        out += ["", md_escape(scps[0])]
+        out += [f"- {md_escape(line.strip().removeprefix('- '))}" for line in scps[1:]]
     out.append("")
 
     if not report.findings:

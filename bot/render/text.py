@@ -16,6 +16,7 @@ from bot.render.common import (
     no_findings_line,
     one_line,
     remediation_for,
+    scp_summary,
     skipped_by_reason,
     summary_counts,
     summary_phrase,
@@ -65,6 +66,7 @@ def render_text(
         f"Checks: {len(report.checks)} ran, {len(report.skipped)} skipped; "
         f"errors: {len(report.errors)}; muted: {len(report.suppressed)}"
     )
+    lines += scp_lines(report.extra.get("service_control_policies"))
 
     for severity, findings in findings_by_severity(report):
         lines += ["", paint(_BOLD, f"{severity.value.upper()} ({len(findings)})")]
@@ -142,3 +144,9 @@ def _painter(enabled: bool):
         return f"{code}{text}{_RESET}" if enabled else text
 
     return paint
+
+
+def scp_lines(summary: object) -> list[str]:
+    """The SCP summary (see bot.render.common.scp_summary), each line made safe for a terminal."""
+    lines = scp_summary(summary)
+    return [line[: len(line) - len(line.lstrip())] + one_line(line.lstrip()) for line in lines]
