@@ -1,7 +1,9 @@
 """Audit many accounts: resolve `all` through Organizations, collect in parallel, audit, combine.
 
 The CLI (`iam-audit audit --accounts`), the RQ job functions and the benchmark share this one
-pipeline; collection is I/O on a bounded pool, the audit of each snapshot is pure.
+pipeline; collection is I/O on a bounded pool, the audit of each snapshot is pure. The service
+control policies over each member are read with the hub's session (only the management account
+or a delegated administrator may read them) and put into that member's snapshot.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from bot.aws.organizations import (
     list_accounts,
     parse_account_ids,
 )
+from bot.aws.service_control_policies import hub_reader
 from bot.model.snapshot import AccountSnapshot
 from bot.organizations.summary import AccountFailure, MultiAccountReport, combine
 
@@ -52,7 +55,8 @@ def default_collector(now: datetime) -> Collector:
     def collect(session: Session, _account_id: str) -> AccountSnapshot:
         from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 work only here
 
-        return collect_snapshot(session, now=now)
+        # The member's role cannot read its SCPs; audit_accounts reads them from the hub.
+        return collect_snapshot(session, now=now, service_control_policies=False)
 
     return collect
 
@@ -71,10 +75,17 @@ def audit_accounts(
     account_ids = resolve_accounts(session, options.accounts)
     if on_accounts is not None:
         on_accounts(len(account_ids))
+    member_collect = collect or default_collector(now)
+    scps = hub_reader(session)  # one per run: shared roots, OUs and policies are read once
+
+    def collect_member(member: Session, account_id: str) -> AccountSnapshot:
+        snapshot = member_collect(member, account_id)
+        return scps.read_for_member(account_id).apply_to(snapshot)
+
     outcomes = collect_accounts(
         session,
         account_ids,
-        collect=collect or default_collector(now),
+        collect=collect_member,
         options=options.role,
         max_workers=options.max_workers,
     )
