@@ -118,6 +118,21 @@ def test_the_pipeline_gives_each_member_its_own_levels_read_by_the_hub(
     )
 
 
+def test_each_members_report_says_which_of_its_scps_applied(hub: boto3.Session) -> None:
+    org = build_organization()
+    multi = audit_members(hub, org)
+    applied = {
+        report.account_id: " ".join(
+            report.to_dict()["extra"]["service_control_policies"]["applied"]
+        )
+        for report in multi.reports
+    }
+    assert "member-only" in applied[org.member]
+    assert "other-only" not in applied[org.member]
+    assert "other-only" in applied[org.other]
+    assert "prod-guard" not in applied[org.other]
+
+
 def test_the_default_member_collector_leaves_the_scps_to_the_hub(
     hub: boto3.Session, aws_calls: list[RecordedCall]
 ) -> None:
