@@ -28,7 +28,14 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from bot.iam.matching import LITERAL_QMARK, LITERAL_STAR, action_matcher, arn_matcher, has_wildcard
+from bot.iam.matching import (
+    LITERAL_QMARK,
+    LITERAL_STAR,
+    action_matcher,
+    arn_matcher,
+    has_wildcard,
+    star_glob_matcher,
+)
 from bot.iam.policy import Statement
 from bot.iam.variables import VARIABLE_SPAN
 
@@ -175,7 +182,7 @@ class ActionSpace:
                     candidates: Iterable[tuple[int, str]] = self._by_service.get(service, ())
                 else:
                     candidates = enumerate(self.names)
-                test = action_matcher((lowered,))
+                test = star_glob_matcher(lowered) or action_matcher((lowered,))
                 found = self.mask_of_indices(i for i, name in candidates if test(name))
             _bounded_put(self._pattern_masks, lowered, found)
         return found

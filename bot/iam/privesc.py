@@ -55,6 +55,7 @@ from bot.iam.matching import (
     literal_parts,
     literal_prefix,
     lower_shared,
+    star_glob_matcher,
 )
 from bot.iam.policy_versions import richer_than
 from bot.iam.principals import not_principal_via, parse_principal, principal_via
@@ -784,17 +785,23 @@ class _Coverage:
         # A pattern without glob characters matches only itself: a set lookup, not a regex.
         wildcards = [h for h in mine if "*" in h or "?" in h or "[" in h]
         self._literals = mine.difference(wildcards) if wildcards else mine
-        self._wildcards = tuple(sorted(wildcards))
+        # fnmatchcase(pattern, h), without a regex for the common `*`-only globs.
+        self._wildcards = tuple(_glob_test(h) for h in sorted(wildcards))
         self._known: dict[str, bool] = {}
 
     def covers(self, pattern: str) -> bool:
         found = self._known.get(pattern)
         if found is None:
-            found = pattern in self._literals or any(
-                fnmatchcase(pattern, h) for h in self._wildcards
-            )
+            found = pattern in self._literals or any(test(pattern) for test in self._wildcards)
             self._known[pattern] = found
         return found
+
+
+def _glob_test(glob: str) -> Callable[[str], bool]:
+    """fnmatchcase against ``glob``: by literal runs for a `*`-only glob, else fnmatch's."""
+    if "[" in glob:
+        return lambda text: fnmatchcase(text, glob)
+    return star_glob_matcher(glob) or (lambda text: fnmatchcase(text, glob))
 
 
 def _coverage(perms: EffectivePermissions) -> _Coverage | None:

@@ -429,6 +429,9 @@ _NAMES = (
 )
 
 
+@example("s3:*object*", set())  # literal runs in order, no regex (_star_glob)
+@example("*:get*acl", set())
+@example("s3:*t*t", set())
 @example("s3:Get*", set())
 @example("s3:getobject*", {"s3:GetObjectAcl"})
 @example("s3*", {"s3:GetObject"})

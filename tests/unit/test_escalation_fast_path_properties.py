@@ -783,3 +783,19 @@ def test_an_administrator_with_two_keys_is_passed_over_for_the_next() -> None:
     assert [(m.method.id, [a.resource for a in m.accesses]) for m in held] == [
         ("iam-002", [user_arn("u1")])
     ]
+
+
+# --- 6. the coverage's glob tests -------------------------------------------------------------
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.text(alphabet="ab:*?[]", min_size=1, max_size=8),
+    st.text(alphabet="ab:*?[]", max_size=8),
+)
+def test_coverage_glob_test_is_fnmatchcase(glob: str, text: str) -> None:
+    """A holder's `*`-only Allow patterns are tested by their literal runs, not a regex: the
+    answer is fnmatch's, the reference the coverage was written against."""
+    from fnmatch import fnmatchcase
+
+    assert privesc._glob_test(glob)(text) == fnmatchcase(text, glob)
