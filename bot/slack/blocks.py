@@ -508,6 +508,7 @@ def audit_page(
         facts.append(f"showing {code(check_filter)} only")
     if report.suppressed:
         facts.append(f"{len(report.suppressed)} suppressed")
+    facts += scp_facts(report.extra.get("service_control_policies"))
     budget.add(context(facts))
     if report.errors:
         problems = "; ".join(escape(e.message) for e in report.errors[:5])
@@ -560,6 +561,19 @@ def audit_page(
         f" {plural(len(report.findings), 'finding')} ({counts})"
     )
     return AuditPage(message(fallback, budget.blocks), page, pages, len(chunk), len(findings))
+
+
+def scp_facts(summary: object) -> list[str]:
+    """Whether the findings already take the organization's SCPs into account (the report's
+    files list them by name; here only how many)."""
+    if not isinstance(summary, dict):
+        return []
+    applied = len(summary.get("applied") or ())
+    left = len(summary.get("not_applied") or ())
+    text = f"SCPs: {applied} applied"
+    if left:
+        text += f", {left} not applied (see the JSON report)"
+    return [text]
 
 
 def evidence_message(finding: Finding) -> Message:
