@@ -125,6 +125,7 @@ class Digest:
     top_risks: tuple[Finding, ...]
     campaign: CampaignProgress | None = None
     errors: int = 0  # checks that failed in this audit
+    scp_change: str = ""  # how the SCPs applied differ from the previous audit's (see below)
 
     @property
     def open_by_severity(self) -> dict[str, int]:
@@ -195,6 +196,7 @@ class Digest:
                 else None
             ),
             "errors": self.errors,
+            "scp_change": self.scp_change or None,
             "rightsizing": dict(zip(("principals", "services"), self.rightsizing, strict=True)),
         }
 
@@ -236,7 +238,39 @@ def build_digest(
         top_risks=top_risks(diff),
         campaign=campaign,
         errors=len(current.errors),
+        scp_change=scp_change(previous, current),
     )
+
+
+def scp_change(previous: Report | None, current: Report) -> str:
+    """Why principal findings may have come or gone with no change in IAM: the SCPs applied to
+    them differ from the previous audit's (read one day, unreadable the next, or changed by the
+    organization). '' when they are the same."""
+    if previous is None:
+        return ""
+    before = previous.extra.get("service_control_policies")
+    after = current.extra.get("service_control_policies")
+    applied_before = _applied(before)
+    applied_after = _applied(after)
+    if applied_before == applied_after:
+        return ""
+    if applied_after is None:
+        return (
+            "The SCPs applied last time could not be read this time: new principal findings "
+            "may be what they refuse."
+        )
+    if applied_before is None:
+        return "SCPs are applied since this audit: principal findings they refuse are gone."
+    return (
+        f"The SCPs applied changed ({len(applied_before)} -> {len(applied_after)}): principal "
+        "findings came or went with them."
+    )
+
+
+def _applied(summary: object) -> tuple[str, ...] | None:
+    if not isinstance(summary, dict) or not summary.get("known"):
+        return None
+    return tuple(str(name) for name in summary.get("applied") or ())
 
 
 def trend(
@@ -324,6 +358,8 @@ def digest_text(digest: Digest) -> str:
             lines.append(f"  [{finding.severity.value}] {finding.title} ({finding.resource_arn})")
     if digest.errors:
         lines.append(f"{plural(digest.errors, 'check')} could not run; see the full report.")
+    if digest.scp_change:
+        lines.append(digest.scp_change)
     return "\n".join(lines)
 
 

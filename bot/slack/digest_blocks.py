@@ -144,6 +144,8 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
         notes.append(f"previous digest {digest.previous_at:%Y-%m-%d %H:%M} UTC")
     if digest.errors:
         notes.append(f":warning: {plural(digest.errors, 'check')} could not run")
+    if digest.scp_change:
+        notes.append(f":information_source: {escape(digest.scp_change)}")
     if schedule_note:
         notes.append(escape(schedule_note))
     budget.add(context(notes))

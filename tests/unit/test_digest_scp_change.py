@@ -1,0 +1,92 @@
+"""The digest says when principal findings came or went because the SCPs applied to them
+changed (read one day, unreadable the next, or changed by the organization), not IAM."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from bot.digest.content import ApprovalCounts, build_digest, digest_text, scp_change
+from bot.slack.digest_blocks import digest_message
+from tests.digest_support import finding, report, snapshot
+from tests.factories import NOW
+
+KEYS = "SCP DenyKeys (p-k) at the root (r-1)"
+LEAVE = "SCP DenyLeave (p-l) at the root (r-1)"
+
+
+def with_scps(applied: list[str] | None, *, known: bool = True):
+    base = report(finding("principal.privilege_escalation", "arn:aws:iam::123456789012:user/dev"))
+    if applied is None:
+        return base
+    summary = {"known": known, "applied": applied, "not_applied": []}
+    return replace(base, extra={"service_control_policies": summary})
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (None, None, ""),
+        ([KEYS], [KEYS], ""),
+        ([KEYS], None, "could not be read this time"),
+        (None, [KEYS], "SCPs are applied since this audit"),
+        ([KEYS], [KEYS, LEAVE], "The SCPs applied changed (1 -> 2)"),
+    ],
+)
+def test_the_change_is_named(before, after, expected) -> None:
+    note = scp_change(with_scps(before), with_scps(after))
+    assert (expected in note) if expected else note == ""
+
+
+def test_unknown_scps_count_as_not_applied() -> None:
+    assert "could not be read" in scp_change(with_scps([KEYS]), with_scps([], known=False))
+
+
+def test_the_first_digest_has_nothing_to_compare() -> None:
+    assert scp_change(None, with_scps([KEYS])) == ""
+
+
+def test_text_json_and_slack_carry_the_note() -> None:
+    """Findings came with the SCPs gone (dev's second escalation): the day is not quiet, and
+    every form of the digest says why they may have come."""
+    current = with_scps(None)
+    current = replace(
+        current,
+        findings=(
+            *current.findings,
+            finding("principal.credentials_exposure", "arn:aws:iam::123456789012:user/dev"),
+        ),
+    )
+    digest = build_digest(
+        current=current,
+        previous=with_scps([KEYS]),
+        report_id="r2",
+        previous_at=NOW - timedelta(days=1),
+        slot="2026-11-30T09:00Z",
+        now=NOW,
+        snapshot=snapshot({"alice": True}),
+        approvals=ApprovalCounts(pending=0, decided={}),
+    )
+    assert "could not be read this time" in digest_text(digest)
+    assert "could not be read this time" in digest.to_dict()["scp_change"]
+    blocks = json.dumps(digest_message(digest)["blocks"])
+    assert ":information_source: The SCPs applied last time could not be read" in blocks
+
+
+def test_a_quiet_day_stays_one_line() -> None:
+    """The SCPs changed but no finding did: nothing to explain."""
+    digest = build_digest(
+        current=with_scps(None),
+        previous=with_scps([KEYS]),
+        report_id="r2",
+        previous_at=NOW - timedelta(days=1),
+        slot="2026-11-30T09:00Z",
+        now=NOW,
+        snapshot=snapshot({"alice": True}),
+        approvals=ApprovalCounts(pending=0, decided={}),
+    )
+    assert digest.quiet
+    assert "\n" not in digest_text(digest)
