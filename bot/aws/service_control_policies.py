@@ -37,7 +37,6 @@ from bot.aws.errors import (
     translate_client_error,
 )
 from bot.aws.session import DEFAULT_REGION, make_client
-from bot.model.errors import CollectionError
 from bot.model.snapshot import AccountSnapshot, CollectionIssue, ServiceControlPolicy
 
 log = logging.getLogger(__name__)
@@ -135,9 +134,11 @@ def read_service_control_policies(organizations: Any, account_id: str) -> ScpRea
 
 def hub_reader(session: boto3.Session) -> ServiceControlPolicyReader:
     """A reader on the hub's session (the management account or a delegated administrator),
-    for the member accounts of an organization-wide audit."""
+    for the member accounts of an organization-wide audit. botocore's own errors (no
+    connection, an unparsable answer) become issues too: the hub's reading must not fail a
+    member's audit."""
     client = make_client(session, "organizations", region=session.region_name or DEFAULT_REGION)
-    return ServiceControlPolicyReader(client)
+    return ServiceControlPolicyReader(client, contain_errors=True)
 
 
 class ServiceControlPolicyReader:
@@ -147,10 +148,14 @@ class ServiceControlPolicyReader:
     the organization itself is read once per reader. A refusal is remembered too (asking again
     would only be refused again); throttling and other errors are not, so the next account tries
     again. Make a new reader per audit run: policies change.
+
+    ``contain_errors``: botocore's own errors become issues as well (the collector's reader
+    handles them itself, with its retries of an unparsable answer).
     """
 
-    def __init__(self, organizations: Any) -> None:
+    def __init__(self, organizations: Any, *, contain_errors: bool = False) -> None:
         self._client = organizations
+        self._contain = contain_errors
         self._lock = threading.Lock()
         self._key_locks: dict[Hashable, threading.Lock] = {}
         self._known: dict[Hashable, Any] = {}
@@ -171,34 +176,6 @@ class ServiceControlPolicyReader:
         except _Unreadable as exc:
             return ScpReading(None, is_management, (exc.issue,))
         return ScpReading(levels, is_management)
-
-    def read_for_member(self, account_id: str) -> ScpReading:
-        """:meth:`read`, with botocore's own errors (no connection, an unparsable answer) as an
-        issue too: the hub's reading must not fail a member's audit. Rejected credentials
-        still raise (CollectionError), like everywhere else."""
-        try:
-            return self.read(account_id)
-        except CollectionError:
-            raise
-        except (BotoCoreError, *MALFORMED_ANSWER_ERRORS) as exc:
-            log.debug("reading the SCPs over %s failed", account_id, exc_info=True)
-            api, action = DESCRIBE_ORGANIZATION
-            if isinstance(exc, BotoCoreError):
-                message = f"reading the SCPs failed: {short_reason(str(exc))}"
-            else:
-                message = describe_malformed_answer(exc, api="Organizations")
-            return ScpReading(
-                None,
-                None,
-                (
-                    CollectionIssue(
-                        api=api,
-                        action=action,
-                        message=f"{message}; {_NOT_APPLIED}",
-                        code=type(exc).__name__,
-                    ),
-                ),
-            )
 
     # --- the levels ---------------------------------------------------------------------------
 
@@ -245,8 +222,10 @@ class ServiceControlPolicyReader:
     # --- one call each ------------------------------------------------------------------------
 
     def _describe_organization(self) -> dict[str, Any]:
-        answer = self._call(DESCRIBE_ORGANIZATION, self._client.describe_organization)
-        return dict(answer["Organization"])
+        return self._call(
+            DESCRIBE_ORGANIZATION,
+            lambda: dict(self._client.describe_organization()["Organization"]),
+        )
 
     def _list_roots(self) -> tuple[dict[str, Any], ...]:
         def call() -> tuple[dict[str, Any], ...]:
@@ -256,9 +235,13 @@ class ServiceControlPolicyReader:
         return self._call(LIST_ROOTS, call)
 
     def _parent_of(self, child: str) -> dict[str, str]:
-        def call() -> list[dict[str, Any]]:
+        def call() -> list[dict[str, str]]:
             pages = self._client.get_paginator("list_parents").paginate(ChildId=child)
-            return [parent for page in pages for parent in page.get("Parents", [])]
+            return [
+                {"Id": str(parent["Id"]), "Type": str(parent["Type"])}
+                for page in pages
+                for parent in page.get("Parents", [])
+            ]
 
         parents = self._call(LIST_PARENTS, call)
         if not parents:
@@ -271,7 +254,7 @@ class ServiceControlPolicyReader:
                     code="NoParent",
                 )
             )
-        return {"Id": str(parents[0]["Id"]), "Type": str(parents[0]["Type"])}
+        return parents[0]
 
     def _list_policies_for(self, target: str) -> tuple[tuple[str, str], ...]:
         def call() -> tuple[tuple[str, str], ...]:
@@ -288,10 +271,10 @@ class ServiceControlPolicyReader:
         return self._call(LIST_POLICIES_FOR_TARGET, call)
 
     def _content(self, policy_id: str) -> dict[str, Any]:
-        answer = self._call(
-            DESCRIBE_POLICY, lambda: self._client.describe_policy(PolicyId=policy_id)
+        content = self._call(
+            DESCRIBE_POLICY,
+            lambda: self._client.describe_policy(PolicyId=policy_id)["Policy"].get("Content"),
         )
-        content = answer["Policy"].get("Content")
         try:
             document = json.loads(content) if isinstance(content, str) else None
         except ValueError:
@@ -338,6 +321,22 @@ class ServiceControlPolicyReader:
             raise _Unreadable(
                 CollectionIssue(
                     api=api, action=action, message=f"{message}; {_NOT_APPLIED}", code=code
+                )
+            ) from exc
+        except (BotoCoreError, *MALFORMED_ANSWER_ERRORS) as exc:
+            if not self._contain:
+                raise
+            log.debug("%s failed", api, exc_info=True)
+            if isinstance(exc, BotoCoreError):
+                message = f"{api} could not be completed ({short_reason(str(exc))})"
+            else:
+                message = describe_malformed_answer(exc, api=api)
+            raise _Unreadable(
+                CollectionIssue(
+                    api=api,
+                    action=action,
+                    message=f"{message}; {_NOT_APPLIED}",
+                    code=type(exc).__name__,
                 )
             ) from exc
 

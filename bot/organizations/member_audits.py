@@ -222,7 +222,7 @@ class OrganizationAudits:
                 )
             # SCPs are readable only from the management account or a delegated administrator:
             # the hub, not the member's role.
-            return self._scps().read_for_member(account_id).apply_to(snapshot)
+            return self._scps().read(account_id).apply_to(snapshot)
 
         return collect
 

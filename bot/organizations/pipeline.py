@@ -80,7 +80,7 @@ def audit_accounts(
 
     def collect_member(member: Session, account_id: str) -> AccountSnapshot:
         snapshot = member_collect(member, account_id)
-        return scps.read_for_member(account_id).apply_to(snapshot)
+        return scps.read(account_id).apply_to(snapshot)
 
     outcomes = collect_accounts(
         session,

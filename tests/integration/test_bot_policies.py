@@ -313,7 +313,7 @@ def recorded() -> Iterator[dict[str, list[RecordedCall]]]:
             RoleAssumer(hub, AssumeRoleOptions(external_id="x-id")).session_for(
                 accounts[0].account_id
             )
-            hub_reader(hub).read_for_member(member)
+            hub_reader(hub).read(member)
         calls["hub"] = list(seen)
     return calls
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 
 from bot.audit.config import AuditConfig
@@ -159,6 +160,27 @@ def test_a_hub_that_cannot_read_scps_puts_an_issue_on_each_member(
         assert "management account or a delegated administrator" in issue.message
     # The refusal is remembered for the run: AWS is not asked again for every member.
     assert operations(aws_calls)["ListRoots"] == 1
+
+
+def test_a_hub_connection_failure_is_an_issue_not_a_failed_member(
+    hub: boto3.Session, audited: dict[str, AccountSnapshot]
+) -> None:
+    org = build_organization()
+
+    def unreachable(**_: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="https://organizations.us-east-1.amazonaws.com")
+
+    hub.events.register("before-call.organizations.ListParents", unreachable)
+    multi = audit_members(hub, org)
+
+    assert multi.failures == ()
+    for account in (org.member, org.other):
+        snapshot = audited[account]
+        assert snapshot.service_control_policies is None
+        assert snapshot.is_management_account is False
+        (issue,) = [i for i in snapshot.collection_issues if i.api in SCP_APIS]
+        assert (issue.api, issue.code) == ("ListParents", "EndpointConnectionError")
+        assert "findings do not apply them" in issue.message
 
 
 def test_the_bots_member_audits_read_scps_with_the_hub(hub: boto3.Session) -> None:
