@@ -7,7 +7,8 @@ the root? when not, none apply and the levels are ``()``), ListParents from the 
 the root, ListPoliciesForTarget per level, and DescribePolicy once per distinct policy
 (FullAWSAccess is attached almost everywhere). A reader keeps what the organization has in
 common (its root, OUs and policies) for the accounts it is asked about next, so auditing a whole
-organization from the hub costs two calls per account plus one per OU and per distinct policy.
+organization from the hub costs two calls per account and per OU on the way, one per distinct
+policy and three for the organization (pages aside).
 
 Only the management account or a delegated administrator may call all but DescribeOrganization:
 a member account is refused, and the SCPs are then unknown (``None``) with a CollectionIssue that
