@@ -52,7 +52,7 @@ from bot.iam.resolved_policy import (
     referenced_keys,
 )
 from bot.iam.resource_kinds import arn_services_of, may_name_resource_of
-from bot.iam.scp_ceiling import ALLOW_EVERYTHING, scp_ceiling
+from bot.iam.scp_ceiling import ALLOW_EVERYTHING, ScpCeiling, scp_ceiling
 from bot.iam.scp_ceiling import KIND as SCP_KIND
 from bot.iam.sensitive_actions import listed_actions
 from bot.model.snapshot import AccountSnapshot, Role, User
@@ -107,7 +107,7 @@ def gather_policies(
     *,
     policies: Mapping[str, Any] | None = None,
     document_keys: dict[int, str] | None = None,
-    shared_sources: dict[tuple[Any, ...], PolicySource] | None = None,
+    shared_sources: dict[tuple[Any, ...], Any] | None = None,
     groups: Mapping[str, Any] | None = None,
 ) -> tuple[tuple[PolicySource, ...], PolicySource | None, tuple[str, ...]]:
     """(identity policies, boundary, ARNs of attached policies missing from the snapshot).
@@ -177,18 +177,25 @@ def gather_policies(
 
 
 def _scp_sources(
-    snapshot: AccountSnapshot, shared_sources: dict[tuple[Any, ...], PolicySource] | None
+    snapshot: AccountSnapshot, shared_sources: dict[tuple[Any, ...], Any] | None
 ) -> tuple[PolicySource, ...]:
-    """The account's SCPs as Deny policies, worked out once per caller keeping shared sources."""
+    """The account's SCPs as Deny policies (see bot.iam.scp_ceiling)."""
     if snapshot.service_control_policies is None:
         return ()
+    return _shared_ceiling(snapshot, shared_sources).sources
+
+
+def _shared_ceiling(
+    snapshot: AccountSnapshot, shared_sources: dict[tuple[Any, ...], Any] | None
+) -> ScpCeiling:
+    """scp_ceiling, worked out once per caller keeping shared sources (an index)."""
     if shared_sources is None:
-        return scp_ceiling(snapshot).sources
+        return scp_ceiling(snapshot)
     key = ("scp", id(snapshot))
     found = shared_sources.get(key)
     if found is None:
-        found = shared_sources[key] = scp_ceiling(snapshot).sources  # type: ignore[assignment]
-    return found  # type: ignore[return-value]
+        found = shared_sources[key] = scp_ceiling(snapshot)
+    return found
 
 
 def _document_key(document: Any, keys: dict[int, str] | None) -> str:
@@ -1271,7 +1278,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._parsed: dict[Any, Any] = {}  # (document key, name) -> parsed, once per audit
         # id(document) -> its hash key: inline documents of a group are met once per member.
         self._document_keys: dict[int, str] = {}
-        self._sources: dict[tuple[Any, ...], PolicySource] = {}  # see gather_policies
+        self._sources: dict[tuple[Any, ...], Any] = {}  # see gather_policies (SCPs too)
         self._probes: dict[str, tuple[str, ...]] = {}
         self._iam_writes: frozenset[str] | None = None
         self._keys_of: dict[str, tuple[tuple[str, ...], bool]] = {}
@@ -1289,6 +1296,10 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._space: ActionSpace | None = None
         # Per-index results other modules share between checks (e.g. privesc's target finder).
         self.memo: dict[Any, Any] = {}
+
+    def scp_ceiling(self) -> ScpCeiling:
+        """What the audit applies of the account's SCPs (the same the principals get)."""
+        return _shared_ceiling(self.snapshot, self._sources)
 
     @property
     def space(self) -> ActionSpace:
@@ -1656,7 +1667,7 @@ def effective_permissions(ctx: Any) -> PermissionIndex:
         extra = ctx.shared.setdefault("report_extra", {})
         extra["catalogue_version"] = index.catalogue.version
         if ctx.snapshot.service_control_policies is not None:
-            extra["service_control_policies"] = scp_ceiling(ctx.snapshot).summary()
+            extra["service_control_policies"] = index.scp_ceiling().summary()
     return index
 
 
