@@ -391,12 +391,15 @@ def _collect(job: AuditJobRequest, settings: WorkerSettings, now: datetime):
     from bot.aws.session import make_session  # noqa: PLC0415
 
     session = make_session(profile=settings.aws_profile or None, region=settings.aws_region or None)
-    if job.account != SELF:
-        options = AssumeRoleOptions(
-            role_name=settings.org_role_name, external_id=settings.external_id
-        )
-        session = RoleAssumer(session, options).session_for(job.account)
-    return collect_snapshot(session, now=now)
+    if job.account == SELF:
+        return collect_snapshot(session, now=now)
+    from bot.aws.service_control_policies import hub_reader  # noqa: PLC0415
+
+    options = AssumeRoleOptions(role_name=settings.org_role_name, external_id=settings.external_id)
+    member = RoleAssumer(session, options).session_for(job.account)
+    snapshot = collect_snapshot(member, now=now, service_control_policies=False)
+    # A member's own role cannot read its SCPs; the hub's session (the worker's own) can.
+    return hub_reader(session).read(job.account).apply_to(snapshot)
 
 
 def _audit_config(settings: WorkerSettings):
