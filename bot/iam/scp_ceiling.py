@@ -26,7 +26,7 @@ from bot.iam.policy import VERSION_2008, VERSION_2012, PolicyParseError, parse_p
 from bot.iam.resolved_policy import PolicySource, document_key
 from bot.model.snapshot import AccountSnapshot, ServiceControlPolicy
 
-__all__ = ["ALLOW_EVERYTHING", "KIND", "ScpCeiling", "scp_ceiling"]
+__all__ = ["ALLOW_EVERYTHING", "KIND", "ScpCeiling", "scp_ceiling", "statements_of"]
 
 VIA = "organization"
 KIND = "scp"
@@ -104,6 +104,11 @@ def scp_ceiling(snapshot: AccountSnapshot) -> ScpCeiling:
             sources.append(_source(name, "2012-10-17", [allow_list]))
             applied.append(name)
     return ScpCeiling(tuple(sources), tuple(applied), tuple(not_applied), known=True)
+
+
+def statements_of(document: Any) -> list[Mapping[str, Any]]:
+    """The document's statements that are objects (none when it is no policy document)."""
+    return _statements(document)[0]
 
 
 def _level_name(depth: int, level: Sequence[ServiceControlPolicy], count: int) -> str:

@@ -19,6 +19,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from bot.iam.scp_ceiling import statements_of
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.model.snapshot import ServiceControlPolicy
@@ -104,13 +105,7 @@ def nothing_allowed(levels: tuple[tuple[ServiceControlPolicy, ...], ...]) -> lis
     return [
         depth
         for depth, level in enumerate(levels)
-        if not any(_has_allow(policy.document) for policy in level)
+        if not any(
+            s.get("Effect") == "Allow" for policy in level for s in statements_of(policy.document)
+        )
     ]
-
-
-def _has_allow(document: Mapping[str, Any]) -> bool:
-    statements = document.get("Statement")
-    statements = [statements] if isinstance(statements, Mapping) else statements
-    return isinstance(statements, list) and any(
-        isinstance(s, Mapping) and s.get("Effect") == "Allow" for s in statements
-    )
