@@ -33,7 +33,7 @@ from moto import mock_aws
 from bot.audit.engine import run_audit
 from bot.aws.collect import collect_snapshot
 from bot.aws.organizations import AssumeRoleOptions, collect_accounts, list_accounts
-from bot.aws.service_control_policies import hub_reader
+from bot.organizations.pipeline import with_hub_scps
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_JSON = BENCH_DIR / "out" / "multi_account_bench.json"
@@ -121,14 +121,14 @@ def run_once(workers: int) -> Run:
     hub = boto3.Session(region_name="us-east-1")
     started = time.perf_counter()
     account_ids = [a.account_id for a in list_accounts(hub)]
-    scps = hub_reader(hub)  # as the pipeline: the hub reads every member's SCPs
     outcomes = collect_accounts(
         hub,
         account_ids,
-        collect=lambda session, account_id: scps.read(account_id).apply_to(
-            collect_snapshot(
+        collect=with_hub_scps(  # as the pipeline: the hub reads every member's SCPs
+            lambda session, _id: collect_snapshot(
                 session, now=now, sleep=lambda _s: None, service_control_policies=False
-            )
+            ),
+            hub,
         ),
         options=AssumeRoleOptions(role_name=ROLE, external_id=EXTERNAL_ID),
         max_workers=workers,

@@ -61,6 +61,18 @@ def default_collector(now: datetime) -> Collector:
     return collect
 
 
+def with_hub_scps(collect: Collector, hub: Session) -> Collector:
+    """``collect`` with each member's SCPs read through the hub's session: only the management
+    account or a delegated administrator may read them, not the member's role. One reader per
+    call, so the roots, OUs and policies members share are read once."""
+    scps = hub_reader(hub)
+
+    def collect_member(member: Session, account_id: str) -> AccountSnapshot:
+        return scps.read(account_id).apply_to(collect(member, account_id))
+
+    return collect_member
+
+
 def audit_accounts(
     session: Session,
     options: MultiAccountOptions,
@@ -75,17 +87,10 @@ def audit_accounts(
     account_ids = resolve_accounts(session, options.accounts)
     if on_accounts is not None:
         on_accounts(len(account_ids))
-    member_collect = collect or default_collector(now)
-    scps = hub_reader(session)  # one per run: shared roots, OUs and policies are read once
-
-    def collect_member(member: Session, account_id: str) -> AccountSnapshot:
-        snapshot = member_collect(member, account_id)
-        return scps.read(account_id).apply_to(snapshot)
-
     outcomes = collect_accounts(
         session,
         account_ids,
-        collect=collect_member,
+        collect=with_hub_scps(collect or default_collector(now), session),
         options=options.role,
         max_workers=options.max_workers,
     )

@@ -393,13 +393,12 @@ def _collect(job: AuditJobRequest, settings: WorkerSettings, now: datetime):
     session = make_session(profile=settings.aws_profile or None, region=settings.aws_region or None)
     if job.account == SELF:
         return collect_snapshot(session, now=now)
-    from bot.aws.service_control_policies import hub_reader  # noqa: PLC0415
+    from bot.organizations.pipeline import default_collector, with_hub_scps  # noqa: PLC0415
 
     options = AssumeRoleOptions(role_name=settings.org_role_name, external_id=settings.external_id)
     member = RoleAssumer(session, options).session_for(job.account)
-    snapshot = collect_snapshot(member, now=now, service_control_policies=False)
-    # A member's own role cannot read its SCPs; the hub's session (the worker's own) can.
-    return hub_reader(session).read(job.account).apply_to(snapshot)
+    # As the organization pipeline collects: the worker's own session is the hub.
+    return with_hub_scps(default_collector(now), session)(member, job.account)
 
 
 def _audit_config(settings: WorkerSettings):
