@@ -611,7 +611,10 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
     in_management_account = False
     if args.snapshot or args.gaad:
         from bot.clicmd._common import gaad_snapshot, snapshot_file, utc_now  # noqa: PLC0415
-        from bot.iam.principal_policies import policies_for_principal  # noqa: PLC0415
+        from bot.iam.principal_policies import (  # noqa: PLC0415
+            policies_for_principal,
+            scp_levels,
+        )
 
         snapshot = (
             snapshot_file(args.snapshot)
@@ -623,8 +626,8 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         boundaries = [*found.permission_boundaries, *boundaries]
         # The SCPs a snapshot holds (`iam-audit snapshot` of a member account read from the
         # management account, or with --scps): AWS applies them to the principal's calls.
-        scps = [list(level) for level in found.scps]
-        in_management_account = found.principal_in_management_account
+        scps = scp_levels(snapshot)
+        in_management_account = bool(snapshot.is_management_account)
         if resource_policy is None:
             resource_policy = _trust_policy(snapshot, args.action, args.resource)
     request = Request(

@@ -57,17 +57,14 @@ def policies_for_principal(
     else:
         raise InputError(f"{arn} is not the ARN of an IAM user or role")
     boundaries = [_managed(boundary_arn, managed, cache)] if boundary_arn else []
-    return PolicySet(
-        identity=identity,
-        permission_boundaries=boundaries,
-        scps=_scp_levels(snapshot, cache),
-        principal_in_management_account=bool(snapshot.is_management_account),
-    )
+    return PolicySet(identity=identity, permission_boundaries=boundaries)
 
 
-def _scp_levels(snapshot: AccountSnapshot, cache: ParsedCache) -> list[list[Policy]]:
-    """The SCPs over the account, parsed (none when the snapshot does not know them): the
-    evaluator applies them as AWS does, every level from the root down."""
+def scp_levels(snapshot: AccountSnapshot, cache: ParsedCache | None = None) -> list[list[Policy]]:
+    """The SCPs over the account, parsed (none when the snapshot does not know them), for the
+    evaluator's own SCP layer (every level from the root down, as AWS applies them). Raises
+    PolicyParseError for an SCP IAM's parser refuses."""
+    cache = {} if cache is None else cache
     levels: list[list[Policy]] = []
     for depth, level in enumerate(snapshot.service_control_policies or ()):
         parsed = []

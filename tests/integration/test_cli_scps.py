@@ -230,3 +230,27 @@ def test_scp_names_from_a_file_are_made_safe_in_every_report(capsys, snapshot_pa
     assert "\x1b" not in line
     assert "\\*bold\\*" in line
     assert "<!channel>" not in line
+
+
+def test_a_malformed_scp_in_a_snapshot_is_named_by_simulate_and_left_to_it(capsys, tmp_path):
+    """Only simulate parses a snapshot's SCPs (it applies them): one line naming the SCP,
+    exit 2. The principal's own policies (the approval preview's second opinion reads them)
+    are read without them."""
+    from bot.iam.principal_policies import policies_for_principal
+
+    broken = ServiceControlPolicy("Broken", {"Statement": [{"Effect": "Deny"}]}, "p-bad")
+    snap = snapshot(
+        users=[user("dev", inline_policies=[inline("keys", allow("iam:CreateAccessKey"))])],
+        service_control_policies=((broken,),),
+    )
+    assert policies_for_principal(snap, snap.users[0].arn).scps == ()
+    path = tmp_path / "member.json"
+    path.write_text(json.dumps(snap.to_dict()))
+    code, _out, err = run_cli(
+        capsys, "simulate", "--snapshot", str(path), "--principal", snap.users[0].arn,
+        "--action", "iam:CreateAccessKey", "--resource", snap.users[0].arn,
+    )  # fmt: skip
+    assert code == 2
+    assert "Traceback" not in err
+    (line,) = err.splitlines()
+    assert "Broken (p-bad)" in line
