@@ -253,12 +253,18 @@ class AnalyzerFinding:
 @dataclass(frozen=True, slots=True)
 class ServiceControlPolicy:
     """One service control policy attached at one level of the organization above the account
-    (its root, an OU, the account itself): every level must allow a member account's call."""
+    (its root, an OU, the account itself): every level must allow a member account's call.
+    A resource control policy (RCP) has the same shape (see ResourceControlPolicy)."""
 
     name: str
     document: PolicyDocument = field(default_factory=dict)
     policy_id: str = ""
     target: str = ""  # the root, OU or account id it is attached to
+
+
+# A resource control policy attached at one level: the same fields as an SCP. Only its Deny
+# statements matter (RCPFullAWSAccess, attached everywhere and never detachable, allows all).
+ResourceControlPolicy = ServiceControlPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,8 +302,11 @@ class AccountSnapshot:
     # The SCPs over the account, one tuple per level from the organization's root down to the
     # account itself; None when unknown (not in an organization, or not readable from here).
     service_control_policies: tuple[tuple[ServiceControlPolicy, ...], ...] | None = None
-    # Whether the account is its organization's management account, where SCPs do not apply.
+    # Whether the account is its organization's management account, where SCPs and RCPs do not
+    # apply.
     is_management_account: bool | None = None
+    # The RCPs over the account's resources, levels as for the SCPs; None when unknown.
+    resource_control_policies: tuple[tuple[ResourceControlPolicy, ...], ...] | None = None
     analyzers: tuple[Analyzer, ...] | None = None
     analyzer_findings: tuple[AnalyzerFinding, ...] | None = None
     # User name -> serial numbers of all its MFA devices; fetched on demand for privileged users.
