@@ -33,7 +33,7 @@ from moto import mock_aws
 from bot.audit.engine import run_audit
 from bot.aws.collect import collect_snapshot
 from bot.aws.organizations import AssumeRoleOptions, collect_accounts, list_accounts
-from bot.organizations.pipeline import with_hub_scps
+from bot.organizations.pipeline import with_hub_organization_policies
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_JSON = BENCH_DIR / "out" / "multi_account_bench.json"
@@ -124,9 +124,9 @@ def run_once(workers: int) -> Run:
     outcomes = collect_accounts(
         hub,
         account_ids,
-        collect=with_hub_scps(  # as the pipeline: the hub reads every member's SCPs
+        collect=with_hub_organization_policies(  # as the pipeline: the hub reads SCPs and RCPs
             lambda session, _id: collect_snapshot(
-                session, now=now, sleep=lambda _s: None, service_control_policies=False
+                session, now=now, sleep=lambda _s: None, organization_policies=False
             ),
             hub,
         ),

@@ -49,8 +49,8 @@ from bot.aws.errors import (
 )
 from bot.aws.service_control_policies import (
     DESCRIBE_ORGANIZATION,
-    SERVICE_CONTROL_POLICY_ACTIONS,
-    read_service_control_policies,
+    ORGANIZATION_POLICY_ACTIONS,
+    read_organization_policies,
 )
 from bot.aws.session import DEFAULT_REGION, make_client
 from bot.model.errors import CollectionError, InputError
@@ -83,7 +83,7 @@ COLLECTOR_ACTIONS: tuple[str, ...] = (
     "iam:ListOpenIDConnectProviders",
     "iam:ListOrganizationsFeatures",
     "sts:GetCallerIdentity",
-    *SERVICE_CONTROL_POLICY_ACTIONS,
+    *ORGANIZATION_POLICY_ACTIONS,
 )
 
 # The largest page IAM serves; fewer pages means fewer calls on big accounts.
@@ -109,15 +109,16 @@ def collect_snapshot(
     polling: PollingPolicy | None = None,
     access_analyzer: AnalyzerScope | None = None,
     deadline_seconds: float | None = None,
-    service_control_policies: bool = True,
+    organization_policies: bool = True,
 ) -> AccountSnapshot:
     """Read the account's IAM state; raises CollectionError only when nothing can be read.
 
     ``access_analyzer`` also reads IAM Access Analyzer (analyzers and findings per region); None
     leaves it out (the analyzer.* checks are then skipped with a reason). ``deadline_seconds``
     (default: IAM_AUDIT_DEADLINE_SECONDS, else none) bounds the whole collection: reads not done
-    by then become collection issues. ``service_control_policies=False`` leaves the SCPs over
-    the account unread (the organization-wide audit reads them from its hub instead).
+    by then become collection issues. ``organization_policies=False`` leaves the service and
+    resource control policies over the account unread (the organization-wide audit reads them
+    from its hub instead).
     """
     if deadline_seconds is None:
         deadline_seconds = seconds_setting(DEADLINE_ENV, None)
@@ -130,7 +131,7 @@ def collect_snapshot(
             sleep=sleep,
             polling=polling,
             access_analyzer=access_analyzer,
-            service_control_policies=service_control_policies,
+            organization_policies=organization_policies,
         )
 
 
@@ -142,7 +143,7 @@ def _collect(
     sleep: Callable[[float], None],
     polling: PollingPolicy | None,
     access_analyzer: AnalyzerScope | None,
-    service_control_policies: bool,
+    organization_policies: bool,
 ) -> AccountSnapshot:
     chosen_region = region or session.region_name or DEFAULT_REGION
     iam = make_client(session, "iam", region=chosen_region)
@@ -223,15 +224,15 @@ def _collect(
             lambda: make_client(session, "sts", region=chosen_region).get_caller_identity(),
         )
         account_id = str(identity["Account"]) if identity else "unknown"
-    scps = None
-    if service_control_policies and account_id.isdigit():
-        scps = reader.read(
+    controls = None  # the SCPs and RCPs over the account
+    if organization_policies and account_id.isdigit():
+        controls = reader.read(
             *DESCRIBE_ORGANIZATION,
-            lambda: read_service_control_policies(
+            lambda: read_organization_policies(
                 make_client(session, "organizations", region=chosen_region), account_id
             ),
         )
-        reader.issues.extend(scps.issues if scps else ())
+        reader.issues.extend(controls.issues if controls else ())
 
     return AccountSnapshot(
         account_id=account_id,
@@ -253,7 +254,7 @@ def _collect(
         oidc_providers=oidc,
         organizations_features=features,
         **(analyzer_data.snapshot_fields() if analyzer_data else {}),
-        **(scps.snapshot_fields() if scps else {}),
+        **(controls.snapshot_fields() if controls else {}),
         has_authorization_details=details is not None,
         collection_issues=tuple(reader.issues),
     )

@@ -27,7 +27,7 @@ from bot.audit.config import AuditConfig
 from bot.audit.engine import select_checks
 from bot.audit.report import Report
 from bot.aws.organizations import AssumeRoleOptions, RoleAssumer, fan_out, list_accounts
-from bot.aws.service_control_policies import ServiceControlPolicyReader, hub_reader
+from bot.aws.service_control_policies import OrganizationPolicyReader, hub_reader
 from bot.config.operations import OperationsOptions
 from bot.model.errors import IamAuditError, InputError, StoreError
 from bot.model.snapshot import AccountSnapshot
@@ -46,10 +46,10 @@ ALL = "all"
 INDEX_TARGET = "organization"
 INDEX_SCHEMA = "iam-audit/org-index/1"
 ORG_JOB_PREFIX = "org:"
-# How long the hub's SCP reader (and what it read: roots, OUs, policies) serves member audits
-# before a fresh one reads the organization again: an organization-wide run shares it, and an
-# SCP changed later is seen by the next run.
-SCP_READER_SECONDS = 300
+# How long the hub's reader of SCPs and RCPs (and what it read: roots, OUs, policies) serves
+# member audits before a fresh one reads the organization again: an organization-wide run shares
+# it, and a policy changed later is seen by the next run.
+ORGANIZATION_POLICY_READER_SECONDS = 300
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
@@ -83,8 +83,8 @@ class CachedAccount:
 def default_member_collector(session: Session, _account_id: str, now: datetime) -> AccountSnapshot:
     from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 work only here
 
-    # The member's role cannot read its SCPs: OrganizationAudits reads them from the hub.
-    return collect_snapshot(session, now=now, service_control_policies=False)
+    # The member's role cannot read its SCPs and RCPs: OrganizationAudits reads them from the hub.
+    return collect_snapshot(session, now=now, organization_policies=False)
 
 
 class OrganizationAudits:
@@ -128,7 +128,7 @@ class OrganizationAudits:
         self._demo_account_id = demo_account_id
         self._guard = threading.Lock()
         self._assumer: RoleAssumer | None = None
-        self._scp_reader: tuple[ServiceControlPolicyReader, datetime] | None = None
+        self._reader_since: tuple[OrganizationPolicyReader, datetime] | None = None
         self._session: Session | None = None
         self._members: dict[str, AccountAudits] = {}
         self._owner = f"{socket.gethostname()}:{os.getpid()}"
@@ -198,15 +198,19 @@ class OrganizationAudits:
                 self._assumer = RoleAssumer(hub, options)
             return self._assumer
 
-    def _scps(self) -> ServiceControlPolicyReader:
-        """The hub's SCP reader, renewed after SCP_READER_SECONDS (policies change)."""
+    def _policy_reader(self) -> OrganizationPolicyReader:
+        """The hub's reader of SCPs and RCPs, renewed after ORGANIZATION_POLICY_READER_SECONDS
+        (policies change)."""
         hub = self._hub()
         now = self._clock()
         with self._guard:
-            current = self._scp_reader
-            if current is None or (now - current[1]).total_seconds() >= SCP_READER_SECONDS:
+            current = self._reader_since
+            if (
+                current is None
+                or (now - current[1]).total_seconds() >= ORGANIZATION_POLICY_READER_SECONDS
+            ):
                 current = (hub_reader(hub), now)
-                self._scp_reader = current
+                self._reader_since = current
             return current[0]
 
     def _source_for(self, account_id: str) -> SnapshotSource:
@@ -220,9 +224,9 @@ class OrganizationAudits:
                     f"the role for {account_id} led into account {snapshot.account_id};"
                     " check the member role's configuration"
                 )
-            # SCPs are readable only from the management account or a delegated administrator:
-            # the hub, not the member's role.
-            return self._scps().read(account_id).apply_to(snapshot)
+            # SCPs and RCPs are readable only from the management account or a delegated
+            # administrator: the hub, not the member's role.
+            return self._policy_reader().read(account_id).apply_to(snapshot)
 
         return collect
 

@@ -2,8 +2,9 @@
 
 The CLI (`iam-audit audit --accounts`), the RQ job functions and the benchmark share this one
 pipeline; collection is I/O on a bounded pool, the audit of each snapshot is pure. The service
-control policies over each member are read with the hub's session (only the management account
-or a delegated administrator may read them) and put into that member's snapshot.
+and resource control policies over each member are read with the hub's session (only the
+management account or a delegated administrator may read them) and put into that member's
+snapshot.
 """
 
 from __future__ import annotations
@@ -55,20 +56,20 @@ def default_collector(now: datetime) -> Collector:
     def collect(session: Session, _account_id: str) -> AccountSnapshot:
         from bot.aws.collect import collect_snapshot  # noqa: PLC0415 - boto3 work only here
 
-        # The member's role cannot read its SCPs; audit_accounts reads them from the hub.
-        return collect_snapshot(session, now=now, service_control_policies=False)
+        # The member's role cannot read its SCPs and RCPs; audit_accounts reads them from the hub.
+        return collect_snapshot(session, now=now, organization_policies=False)
 
     return collect
 
 
-def with_hub_scps(collect: Collector, hub: Session) -> Collector:
-    """``collect`` with each member's SCPs read through the hub's session: only the management
-    account or a delegated administrator may read them, not the member's role. One reader per
-    call, so the roots, OUs and policies members share are read once."""
-    scps = hub_reader(hub)
+def with_hub_organization_policies(collect: Collector, hub: Session) -> Collector:
+    """``collect`` with each member's SCPs and RCPs read through the hub's session: only the
+    management account or a delegated administrator may read them, not the member's role. One
+    reader per call, so the roots, OUs and policies members share are read once."""
+    reader = hub_reader(hub)
 
     def collect_member(member: Session, account_id: str) -> AccountSnapshot:
-        return scps.read(account_id).apply_to(collect(member, account_id))
+        return reader.read(account_id).apply_to(collect(member, account_id))
 
     return collect_member
 
@@ -90,7 +91,7 @@ def audit_accounts(
     outcomes = collect_accounts(
         session,
         account_ids,
-        collect=with_hub_scps(collect or default_collector(now), session),
+        collect=with_hub_organization_policies(collect or default_collector(now), session),
         options=options.role,
         max_workers=options.max_workers,
     )

@@ -393,12 +393,16 @@ def _collect(job: AuditJobRequest, settings: WorkerSettings, now: datetime):
     session = make_session(profile=settings.aws_profile or None, region=settings.aws_region or None)
     if job.account == SELF:
         return collect_snapshot(session, now=now)
-    from bot.organizations.pipeline import default_collector, with_hub_scps  # noqa: PLC0415
+    from bot.organizations.pipeline import (  # noqa: PLC0415
+        default_collector,
+        with_hub_organization_policies,
+    )
 
     options = AssumeRoleOptions(role_name=settings.org_role_name, external_id=settings.external_id)
     member = RoleAssumer(session, options).session_for(job.account)
-    # As the organization pipeline collects: the worker's own session is the hub.
-    return with_hub_scps(default_collector(now), session)(member, job.account)
+    # As the organization pipeline collects: the worker's own session is the hub (it reads the
+    # member's SCPs and RCPs).
+    return with_hub_organization_policies(default_collector(now), session)(member, job.account)
 
 
 def _audit_config(settings: WorkerSettings):

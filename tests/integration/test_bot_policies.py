@@ -39,9 +39,9 @@ from bot.aws.organizations import (
 from bot.aws.policy_simulator import PolicySimulator
 from bot.aws.remediate import RemediationExecutor, implemented_remediations
 from bot.aws.service_control_policies import (
-    SERVICE_CONTROL_POLICY_ACTIONS,
+    ORGANIZATION_POLICY_ACTIONS,
     hub_reader,
-    read_service_control_policies,
+    read_organization_policies,
 )
 from bot.aws.session import make_client
 from bot.aws.validate_policy import ACTION as VALIDATE_POLICY_ACTION
@@ -305,7 +305,7 @@ def recorded() -> Iterator[dict[str, list[RecordedCall]]]:
         with RECORDER.scope() as seen:
             # The collector reads the SCPs over its own account (moto's organization is
             # managed from it; in a member account AWS refuses, and the audit says so).
-            read_service_control_policies(make_client(session, "organizations"), ACCOUNT)
+            read_organization_policies(make_client(session, "organizations"), ACCOUNT)
         calls["collector"] += list(seen)
         with RECORDER.scope() as seen:
             hub = boto3.Session(region_name=REGION)
@@ -463,9 +463,9 @@ def test_every_call_the_code_makes_maps_to_a_known_iam_action(recorded) -> None:
     assert needed(recorded["hub"]) == {
         "organizations:ListAccounts",
         "sts:AssumeRole",
-        *SERVICE_CONTROL_POLICY_ACTIONS,
+        *ORGANIZATION_POLICY_ACTIONS,
     }
-    assert set(SERVICE_CONTROL_POLICY_ACTIONS) <= needed(recorded["collector"])
+    assert set(ORGANIZATION_POLICY_ACTIONS) <= needed(recorded["collector"])
 
 
 def test_audit_readonly_allows_exactly_what_the_collector_and_checks_use(recorded) -> None:
@@ -495,7 +495,7 @@ def test_remediation_policy_covers_every_remediation_and_nothing_else(recorded) 
 def test_hub_policy_allows_exactly_the_organizations_fan_out(recorded) -> None:
     assert allowed_actions("hub-organizations") == needed(recorded["hub"]) | set(
         ORGANIZATIONS_ACTIONS
-    ) | set(SERVICE_CONTROL_POLICY_ACTIONS)
+    ) | set(ORGANIZATION_POLICY_ACTIONS)
 
 
 def test_our_evaluator_allows_every_recorded_organizations_call_of_the_hub(recorded) -> None:

@@ -21,9 +21,9 @@ from moto import mock_aws
 
 from bot.aws.collect import collect_snapshot
 from bot.aws.service_control_policies import (
-    SCP_APIS,
-    SERVICE_CONTROL_POLICY_ACTIONS,
-    read_service_control_policies,
+    ORGANIZATION_POLICY_ACTIONS,
+    ORGANIZATION_POLICY_APIS,
+    read_organization_policies,
 )
 from bot.model.snapshot import AccountSnapshot
 from tests.aws_call_recorder import RecordedCall
@@ -56,7 +56,7 @@ def hub() -> Iterator[boto3.Session]:
 
 def test_levels_run_from_the_root_down_to_the_account(hub: boto3.Session) -> None:
     org = build_organization()
-    reading = read_service_control_policies(organizations(hub), org.member)
+    reading = read_organization_policies(organizations(hub), org.member)
 
     assert reading.issues == ()
     assert reading.is_management_account is False
@@ -80,7 +80,7 @@ def test_levels_run_from_the_root_down_to_the_account(hub: boto3.Session) -> Non
 
 def test_the_management_account_is_recognised(hub: boto3.Session) -> None:
     org = build_organization()
-    reading = read_service_control_policies(organizations(hub), MANAGEMENT)
+    reading = read_organization_policies(organizations(hub), MANAGEMENT)
     assert reading.is_management_account is True
     assert reading.levels is not None
     assert targets(reading.levels) == [{org.root}, {MANAGEMENT}]
@@ -90,7 +90,7 @@ def test_each_policy_is_described_once_however_often_it_is_attached(
     hub: boto3.Session, aws_calls: list[RecordedCall]
 ) -> None:
     org = build_organization()
-    reading = read_service_control_policies(organizations(hub), org.member)
+    reading = read_organization_policies(organizations(hub), org.member)
     assert reading.levels is not None
     described = Counter(
         call.params["PolicyId"] for call in aws_calls if call.operation == "DescribePolicy"
@@ -112,7 +112,7 @@ def test_scps_not_enabled_on_the_root_means_none_apply(
 ) -> None:
     # moto attaches FullAWSAccess anyway; AWS applies no SCP until the type is enabled.
     org = build_organization(enable_scps=False)
-    reading = read_service_control_policies(organizations(hub), org.member)
+    reading = read_organization_policies(organizations(hub), org.member)
     assert reading.levels == ()
     assert reading.is_management_account is False
     assert reading.issues == ()
@@ -126,7 +126,7 @@ def test_collect_snapshot_fills_in_the_scps_and_the_management_account(hub: boto
     assert snapshot.is_management_account is True
     assert snapshot.service_control_policies is not None
     assert targets(snapshot.service_control_policies) == [{org.root}, {MANAGEMENT}]
-    assert [i for i in snapshot.collection_issues if i.api in SCP_APIS] == []
+    assert [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS] == []
     # The snapshot keeps them through JSON (cache, --snapshot FILE).
     again = AccountSnapshot.from_dict(json.loads(json.dumps(snapshot.to_dict())))
     assert again.service_control_policies == snapshot.service_control_policies
@@ -143,7 +143,7 @@ def test_collect_snapshot_in_a_member_account_says_where_to_run_from(hub: boto3.
     assert snapshot.account_id == org.member
     assert snapshot.is_management_account is False
     assert snapshot.service_control_policies is None
-    (issue,) = [i for i in snapshot.collection_issues if i.api in SCP_APIS]
+    (issue,) = [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS]
     assert issue.api == "ListRoots"
     assert "management account or a delegated administrator" in issue.message
 
@@ -152,7 +152,7 @@ def test_collect_snapshot_can_leave_the_scps_out(
     hub: boto3.Session, aws_calls: list[RecordedCall]
 ) -> None:
     build_organization()
-    snapshot = collect_snapshot(hub, now=NOW, sleep=lambda _s: None, service_control_policies=False)
+    snapshot = collect_snapshot(hub, now=NOW, sleep=lambda _s: None, organization_policies=False)
     assert snapshot.service_control_policies is None
     assert snapshot.is_management_account is None
     assert operations(aws_calls) == Counter()
@@ -164,7 +164,7 @@ def test_outside_an_organization_scps_are_unknown_and_that_is_no_issue(
     snapshot = collect_snapshot(hub, now=NOW, sleep=lambda _s: None)
     assert snapshot.service_control_policies is None
     assert snapshot.is_management_account is None
-    assert [i for i in snapshot.collection_issues if i.api in SCP_APIS] == []
+    assert [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS] == []
     assert operations(aws_calls) == Counter(DescribeOrganization=1)
 
 
@@ -179,7 +179,7 @@ def test_a_refusal_in_the_collector_is_an_issue_and_the_collection_goes_on(
     assert snapshot.service_control_policies is None
     assert snapshot.is_management_account is True  # DescribeOrganization answered
     assert [u.name for u in snapshot.users] == ["ana"]
-    (issue,) = [i for i in snapshot.collection_issues if i.api in SCP_APIS]
+    (issue,) = [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS]
     assert issue.api == "ListPoliciesForTarget"
     assert issue.code == "AccessDeniedException"
 
@@ -189,7 +189,7 @@ def test_throttling_in_the_collector_is_an_issue(hub: boto3.Session) -> None:
     answer_with_error(hub, "ListParents", "TooManyRequestsException", 400)
     snapshot = collect_snapshot(hub, now=NOW, sleep=lambda _s: None)
     assert snapshot.service_control_policies is None
-    (issue,) = [i for i in snapshot.collection_issues if i.api in SCP_APIS]
+    (issue,) = [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS]
     assert issue.api == "ListParents"
     assert issue.code == "TooManyRequestsException"
     assert "throttled" in issue.message
@@ -270,7 +270,7 @@ def test_a_member_account_refused_listpoliciesfortarget_gets_an_issue_naming_the
         http_status_code=400,
     )
     with stub:
-        reading = read_service_control_policies(client, MEMBER)
+        reading = read_organization_policies(client, MEMBER)
 
     assert reading.levels is None
     assert reading.is_management_account is False
@@ -278,7 +278,7 @@ def test_a_member_account_refused_listpoliciesfortarget_gets_an_issue_naming_the
     assert issue.api == "ListPoliciesForTarget"
     assert issue.action == "organizations:ListPoliciesForTarget"
     assert issue.code == "AccessDeniedException"
-    for action in SERVICE_CONTROL_POLICY_ACTIONS:
+    for action in ORGANIZATION_POLICY_ACTIONS:
         assert action in issue.message
     assert "management account" in issue.message
     assert "delegated administrator" in issue.message
@@ -290,7 +290,7 @@ def test_a_refused_listroots_is_the_same_issue() -> None:
     stub.add_response("describe_organization", organization_answer(), {})
     stub.add_client_error("list_roots", "AccessDeniedException", "denied", 400)
     with stub:
-        reading = read_service_control_policies(client, MEMBER)
+        reading = read_organization_policies(client, MEMBER)
     assert reading.levels is None
     assert reading.is_management_account is False
     assert [i.api for i in reading.issues] == ["ListRoots"]
@@ -301,7 +301,7 @@ def test_throttling_after_retries_is_an_issue_not_a_traceback() -> None:
     start(stub)
     stub.add_client_error("list_parents", "TooManyRequestsException", "Rate exceeded", 400)
     with stub:
-        reading = read_service_control_policies(client, MEMBER)
+        reading = read_organization_policies(client, MEMBER)
     assert reading.levels is None
     (issue,) = reading.issues
     assert (issue.api, issue.code) == ("ListParents", "TooManyRequestsException")
@@ -314,7 +314,7 @@ def test_another_error_is_an_issue_with_its_code() -> None:
     start(stub)
     stub.add_client_error("list_parents", "ServiceException", "internal", 500)
     with stub:
-        reading = read_service_control_policies(client, MEMBER)
+        reading = read_organization_policies(client, MEMBER)
     assert reading.levels is None
     assert [(i.api, i.code) for i in reading.issues] == [("ListParents", "ServiceException")]
 
@@ -327,7 +327,7 @@ def test_a_policy_that_is_not_json_is_an_issue_naming_it(caplog: pytest.LogCaptu
     stub.add_response("list_policies_for_target", {"Policies": [summary("p-broken12", "broken")]})
     stub.add_response("describe_policy", described("p-broken12", "broken", secret_looking))
     with caplog.at_level(logging.DEBUG), stub:
-        reading = read_service_control_policies(client, MEMBER)
+        reading = read_organization_policies(client, MEMBER)
     assert reading.levels is None
     (issue,) = reading.issues
     assert (issue.api, issue.code) == ("DescribePolicy", "MalformedPolicy")
@@ -342,7 +342,7 @@ def test_not_in_an_organization_from_any_call_is_no_issue() -> None:
         "describe_organization", "AWSOrganizationsNotInUseException", "not in use", 400
     )
     with stub:
-        reading = read_service_control_policies(client, MEMBER)
+        reading = read_organization_policies(client, MEMBER)
     assert (reading.levels, reading.is_management_account, reading.issues) == (None, None, ())
 
 
@@ -351,7 +351,7 @@ def test_pending_enablement_is_not_enabled() -> None:
     stub.add_response("describe_organization", organization_answer(), {})
     stub.add_response("list_roots", roots_answer((SCP, "PENDING_ENABLE")), {})
     with stub:
-        reading = read_service_control_policies(client, MEMBER)
+        reading = read_organization_policies(client, MEMBER)
     assert reading.levels == ()
 
 
@@ -393,7 +393,7 @@ def test_levels_are_read_through_every_page() -> None:
                 {"PolicyId": extra},
             )
     with stub:
-        reading = read_service_control_policies(client, MEMBER)
+        reading = read_organization_policies(client, MEMBER)
     stub.assert_no_pending_responses()
     assert reading.issues == ()
     assert reading.levels is not None

@@ -17,11 +17,11 @@ from moto import mock_aws
 from bot.audit.config import AuditConfig
 from bot.aws.collect import collect_snapshot
 from bot.aws.organizations import AssumeRoleOptions
-from bot.aws.service_control_policies import SCP_APIS, ScpReading
+from bot.aws.service_control_policies import ORGANIZATION_POLICY_APIS, OrganizationPolicyReading
 from bot.config.operations import OperationsOptions
 from bot.model.snapshot import AccountSnapshot, CollectionIssue, ServiceControlPolicy
 from bot.organizations import pipeline
-from bot.organizations.member_audits import SCP_READER_SECONDS, OrganizationAudits
+from bot.organizations.member_audits import ORGANIZATION_POLICY_READER_SECONDS, OrganizationAudits
 from bot.organizations.pipeline import MultiAccountOptions, audit_accounts
 from bot.store.memory import InMemoryStore
 from tests.aws_call_recorder import RecordedCall
@@ -40,7 +40,7 @@ from tests.scp_support import (
 
 def member_collect(session: boto3.Session, _account_id: str) -> AccountSnapshot:
     """What the pipeline's default collector does (no SCPs from the member), without waits."""
-    return collect_snapshot(session, now=NOW, sleep=lambda _s: None, service_control_policies=False)
+    return collect_snapshot(session, now=NOW, sleep=lambda _s: None, organization_policies=False)
 
 
 @pytest.fixture
@@ -96,7 +96,7 @@ def assert_each_member_has_its_own_levels(
     assert names(other.service_control_policies)[-1] == ["FullAWSAccess", "other-only"]
     for snapshot in (member, other):
         assert snapshot.is_management_account is False
-        assert [i for i in snapshot.collection_issues if i.api in SCP_APIS] == []
+        assert [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS] == []
 
 
 def test_the_pipeline_gives_each_member_its_own_levels_read_by_the_hub(
@@ -155,7 +155,7 @@ def test_a_hub_that_cannot_read_scps_puts_an_issue_on_each_member(
         snapshot = audited[account]
         assert snapshot.service_control_policies is None
         assert snapshot.is_management_account is False
-        (issue,) = [i for i in snapshot.collection_issues if i.api in SCP_APIS]
+        (issue,) = [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS]
         assert issue.api == "ListRoots"
         assert "management account or a delegated administrator" in issue.message
     # The refusal is remembered for the run: AWS is not asked again for every member.
@@ -178,7 +178,7 @@ def test_a_hub_connection_failure_is_an_issue_not_a_failed_member(
         snapshot = audited[account]
         assert snapshot.service_control_policies is None
         assert snapshot.is_management_account is False
-        (issue,) = [i for i in snapshot.collection_issues if i.api in SCP_APIS]
+        (issue,) = [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS]
         assert (issue.api, issue.code) == ("ListParents", "EndpointConnectionError")
         assert "findings do not apply them" in issue.message
 
@@ -210,7 +210,7 @@ def test_the_bots_member_audits_read_scps_with_the_hub(hub: boto3.Session) -> No
     levels = audits.audits_for(org.member).snapshot().snapshot.service_control_policies
     assert levels is not None
     assert names(levels)[-1] == ["FullAWSAccess", "member-only"]  # the same run's reader
-    clock[0] = NOW + timedelta(seconds=SCP_READER_SECONDS)
+    clock[0] = NOW + timedelta(seconds=ORGANIZATION_POLICY_READER_SECONDS)
     audits.run_all([org.member])
     levels = audits.audits_for(org.member).snapshot().snapshot.service_control_policies
     assert levels is not None
@@ -228,7 +228,7 @@ def test_the_hubs_reading_replaces_what_the_member_said_about_scps() -> None:
     other = CollectionIssue(api="GetAccountSummary", message="denied")
     collected = replace(snapshot(), collection_issues=(member_said, other))
     levels = ((ServiceControlPolicy("FullAWSAccess", {}, "p-FullAWSAccess", "r-abcd"),),)
-    applied = ScpReading(levels, False).apply_to(collected)
+    applied = OrganizationPolicyReading(levels, False).apply_to(collected)
     assert applied.service_control_policies == levels
     assert applied.is_management_account is False
     assert applied.collection_issues == (other,)

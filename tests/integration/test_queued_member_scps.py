@@ -10,7 +10,7 @@ import time
 import pytest
 from moto import mock_aws
 
-from bot.aws.service_control_policies import SCP_APIS
+from bot.aws.service_control_policies import ORGANIZATION_POLICY_APIS
 from bot.runs import queue
 from bot.runs.queue import AuditJobRequest, WorkerSettings
 from tests.scp_support import NOW, REGION, ROLE, build_organization, names, targets
@@ -36,4 +36,4 @@ def test_a_queued_member_audit_gets_its_scps_from_the_hub(monkeypatch) -> None:
     ]
     assert names(snapshot.service_control_policies)[-1] == ["FullAWSAccess", "member-only"]
     assert snapshot.is_management_account is False
-    assert not [i for i in snapshot.collection_issues if i.api in SCP_APIS]
+    assert not [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS]
