@@ -93,6 +93,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "levels, each a list of policy documents; see README): findings then leave out what "
         "they refuse",
     )
+    parser.add_argument(
+        "--rcps",
+        metavar="FILE",
+        help="the resource control policies over the account, root first (the --scps file's "
+        "shape): role trusts they close to outsiders are then not reported as open",
+    )
     add_format_option(parser, FORMATS)
     add_output_option(parser)
     parser.add_argument(
@@ -188,11 +194,13 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--credential-report only applies together with --gaad FILE")
     if args.sarif_artifact and args.format != "sarif":
         raise InputError("--sarif-artifact only applies to --format sarif")
-    if getattr(args, "scps", None) and getattr(args, "accounts", None) is not None:
-        raise InputError(
-            "--scps describes one account; with --accounts each member's SCPs are read "
-            "through the organization's hub account"
-        )
+    for option in ("scps", "rcps"):
+        if getattr(args, option, None) and getattr(args, "accounts", None) is not None:
+            kind = option[:-1].upper()
+            raise InputError(
+                f"--{option} describes one account; with --accounts each member's {kind}s are "
+                "read through the organization's hub account"
+            )
     config = load_config(args.config)
     now = utc_now()
     for message in expired_suppressions(config, now, args.config or "the config file"):
@@ -313,7 +321,9 @@ def load_snapshot(
 ) -> AccountSnapshot:
     snapshot = _source_snapshot(args, now=now, progress=progress)
     scps = getattr(args, "scps", None)
-    return with_scps_file(snapshot, scps) if scps else snapshot
+    rcps = getattr(args, "rcps", None)
+    snapshot = with_scps_file(snapshot, scps) if scps else snapshot
+    return with_rcps_file(snapshot, rcps) if rcps else snapshot
 
 
 def with_scps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
@@ -332,6 +342,25 @@ def with_scps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
     return replace(
         snapshot,
         service_control_policies=levels,
+        is_management_account=management
+        if management is not None
+        else snapshot.is_management_account,
+    )
+
+
+def with_rcps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
+    """The snapshot with the RCPs of ``path`` in place of any it holds. Only their Deny
+    statements matter, so a level without an Allow is no mistake here (RCPFullAWSAccess is
+    attached everywhere and cannot be detached)."""
+    from bot.iam.scp_file import scp_levels_from_json  # noqa: PLC0415
+
+    levels, management = scp_levels_from_json(
+        read_json_file(path, what="RCP file"), where=f"RCP file {path}", kind="RCP"
+    )
+    log.info("applying %d level(s) of RCPs from %s", len(levels), path)
+    return replace(
+        snapshot,
+        resource_control_policies=levels,
         is_management_account=management
         if management is not None
         else snapshot.is_management_account,

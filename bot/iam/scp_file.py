@@ -1,4 +1,5 @@
-"""Reading the SCPs over an account from a file (`iam-audit audit --scps FILE`).
+"""Reading the SCPs (or RCPs) over an account from a file (`iam-audit audit --scps FILE`,
+`--rcps FILE`).
 
 A member account's own credentials cannot read its organization's SCPs, and a GAAD file does
 not hold them, so an offline audit takes them from a file the management account (or a
@@ -33,9 +34,10 @@ _ENTRY_KEYS = frozenset({"name", "id", "target", "document"})
 
 
 def scp_levels_from_json(
-    data: Any, *, where: str = "SCP file"
+    data: Any, *, where: str = "SCP file", kind: str = "SCP"
 ) -> tuple[tuple[tuple[ServiceControlPolicy, ...], ...], bool | None]:
-    """(the levels, root first; whether the account is the management account, if said)."""
+    """(the levels, root first; whether the account is the management account, if said).
+    ``kind`` ("SCP" or "RCP") names the policies in messages: both files have one shape."""
     management: bool | None = None
     levels = data
     if isinstance(data, Mapping):
@@ -53,7 +55,7 @@ def scp_levels_from_json(
             raise InputError(f"{where}: 'management_account' must be true or false")
     if not isinstance(levels, list) or not all(isinstance(level, list) for level in levels):
         raise InputError(
-            f"{where}: expected a list of levels (each a list of SCPs), root first and the "
+            f"{where}: expected a list of levels (each a list of {kind}s), root first and the "
             "account last"
         )
     if len(levels) > MAX_LEVELS:

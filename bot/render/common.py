@@ -139,3 +139,17 @@ def scp_summary(summary: object) -> list[str]:
     lines += [f"  - {name}" for name in applied]
     lines += [f"  not applied: {note}" for note in summary.get("not_applied") or ()]
     return lines
+
+
+def rcp_summary(summary: object) -> list[str]:
+    """Which resource control policies the trust findings take into account (a role whose
+    trust they close to outsiders is not reported as open), and which they do not, as report
+    lines (unescaped, as scp_summary's)."""
+    if not isinstance(summary, dict):
+        return []
+    applied = [str(name) for name in summary.get("applied") or ()]
+    read = summary.get("read") or ()
+    lines = [f"Resource control policies read: {len(read)}; applied to role trusts: {len(applied)}"]
+    lines += [f"  - {name}" for name in applied]
+    lines += [f"  not applied: {note}" for note in summary.get("not_applied") or ()]
+    return lines

@@ -14,6 +14,7 @@ from bot.render.common import (
     filter_note,
     findings_by_severity,
     no_findings_line,
+    rcp_summary,
     remediation_for,
     scp_summary,
     skipped_by_reason,
@@ -75,10 +76,13 @@ def render_markdown(
     if options.min_severity is not None:
         note = filter_note(options)
         out.append(note[0].upper() + note[1:] + ".")
-    scps = scp_summary(report.extra.get("service_control_policies"))
-    if scps:
-        out += ["", md_escape(scps[0])]
-        out += [f"- {md_escape(line.strip().removeprefix('- '))}" for line in scps[1:]]
+    for summary in (
+        scp_summary(report.extra.get("service_control_policies")),
+        rcp_summary(report.extra.get("resource_control_policies")),
+    ):
+        if summary:
+            out += ["", md_escape(summary[0])]
+            out += [f"- {md_escape(line.strip().removeprefix('- '))}" for line in summary[1:]]
     out.append("")
 
     if not report.findings:

@@ -15,6 +15,7 @@ from bot.render.common import (
     findings_by_severity,
     no_findings_line,
     one_line,
+    rcp_summary,
     remediation_for,
     scp_summary,
     skipped_by_reason,
@@ -67,6 +68,7 @@ def render_text(
         f"errors: {len(report.errors)}; muted: {len(report.suppressed)}"
     )
     lines += scp_lines(report.extra.get("service_control_policies"))
+    lines += terminal_safe(rcp_summary(report.extra.get("resource_control_policies")))
 
     for severity, findings in findings_by_severity(report):
         lines += ["", paint(_BOLD, f"{severity.value.upper()} ({len(findings)})")]
@@ -148,5 +150,9 @@ def _painter(enabled: bool):
 
 def scp_lines(summary: object) -> list[str]:
     """The SCP summary (see bot.render.common.scp_summary), each line made safe for a terminal."""
-    lines = scp_summary(summary)
+    return terminal_safe(scp_summary(summary))
+
+
+def terminal_safe(lines: list[str]) -> list[str]:
+    """Summary lines each made safe for a terminal, their indentation kept."""
     return [line[: len(line) - len(line.lstrip())] + one_line(line.lstrip()) for line in lines]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.audit.checks._policy_documents import (
     ConditionEntry,
@@ -28,9 +28,12 @@ from bot.iam.web_identity import (
 )
 from bot.model.snapshot import Role
 
+if TYPE_CHECKING:  # _rcp_reading builds on this module's Deny reading
+    from bot.audit.checks._rcp_reading import RcpGuard, RcpReading
+
 # Condition keys that narrow a "*" trust to known callers (see _narrows for which operators
 # and values count).
-_RESTRICTIVE_KEYS = frozenset(
+RESTRICTIVE_KEYS = frozenset(
     {
         "aws:sourceaccount",
         "aws:sourcearn",
@@ -242,7 +245,7 @@ class DenyGuards:
         return frozenset(e.key for e in self.required)
 
 
-def _assume_actions(statement: Statement) -> frozenset[str]:
+def assume_actions(statement: Statement) -> frozenset[str]:
     """The assume actions the statement's Action (or NotAction) covers, any case or wildcard."""
     if statement.actions:
         return frozenset(
@@ -259,7 +262,7 @@ def _assume_actions(statement: Statement) -> frozenset[str]:
     return frozenset()
 
 
-def _requires_value(entry: ConditionEntry) -> bool:
+def requires_value(entry: ConditionEntry) -> bool:
     """A Deny entry ``StringNotEquals key: values`` denies whoever lacks one of the values:
     it requires the key to match (``...IfExists`` also denies when the key is absent). A value
     admitting any account (``*``, ``o-*``...) requires nothing."""
@@ -268,7 +271,7 @@ def _requires_value(entry: ConditionEntry) -> bool:
     )
 
 
-def _as_required(entry: ConditionEntry) -> ConditionEntry:
+def as_required(entry: ConditionEntry) -> ConditionEntry:
     """The positive entry a ``_requires_value`` Deny entry amounts to for an Allow
     (``StringNotEqualsIfExists`` -> ``StringEquals``): the caller must carry a matching value."""
     return replace(entry, operator=base_operator(entry.operator).replace("not", "", 1))
@@ -292,13 +295,13 @@ def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
     read for what they take away from the Allows (IAM User Guide, policy evaluation logic: a
     Deny trumps an Allow). A Deny whose condition mixes other tests is left out: it may not
     apply."""
-    granted = frozenset().union(*(_assume_actions(s) for s in statements_ if s.is_allow))
+    granted = frozenset().union(*(assume_actions(s) for s in statements_ if s.is_allow))
     everyone = False
     denied: set[str] = set()
     required: list[ConditionEntry] = []
     mfa = False
     for statement in statements_:
-        if statement.effect.lower() != "deny" or not granted <= _assume_actions(statement):
+        if statement.effect.lower() != "deny" or not granted <= assume_actions(statement):
             continue
         if statement.not_principals:
             continue  # denies all but someone: not read here
@@ -312,8 +315,8 @@ def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
             continue
         if not to_all:
             continue
-        if all(_requires_value(e) for e in statement.conditions):
-            required.extend(_as_required(e) for e in statement.conditions)
+        if all(requires_value(e) for e in statement.conditions):
+            required.extend(as_required(e) for e in statement.conditions)
         elif all(_denies_without_mfa(e) for e in statement.conditions):
             mfa = True
     return DenyGuards(everyone, frozenset(denied), tuple(required), mfa)
@@ -335,7 +338,7 @@ def _is_trust_statement(statement: Statement) -> bool:
     return (
         statement.is_allow
         and bool(statement.principals or statement.not_principals)
-        and bool(_assume_actions(statement))
+        and bool(assume_actions(statement))
     )
 
 
@@ -387,10 +390,11 @@ def needing_guard(entry: dict[str, Any]) -> dict[str, Any] | None:
     return {**narrowed, "principals": principals, "accounts": entry["guardable_accounts"]}
 
 
-def read_trust(role: Role, own_account: str) -> TrustReading:
+def read_trust(role: Role, own_account: str, rcps: RcpReading | None = None) -> TrustReading:
     """Allow statements read with the same policy's Denies applied: an unconditional Deny of
     everyone (or of the principal named) cancels them, and a Deny requiring a caller property
-    (``StringNotEquals aws:PrincipalOrgID``, ``sts:ExternalId``, MFA) guards them."""
+    (``StringNotEquals aws:PrincipalOrgID``, ``sts:ExternalId``, MFA) guards them. The
+    organization's RCPs (``rcps``, see _rcp_reading) guard sts:AssumeRole the same way."""
     reading = TrustReading()
     parsed = statements(role.trust_policy)
     guards = read_deny_guards(parsed)
@@ -400,44 +404,68 @@ def read_trust(role: Role, own_account: str) -> TrustReading:
         if not _is_trust_statement(statement):
             continue
         entries = statement.conditions + guards.required
+        # AWS principals call sts:AssumeRole; the SAML and web-identity forms are for
+        # Federated principals, so a statement granting only those trusts no account.
+        signed = "sts:AssumeRole" in assume_actions(statement)
+        account_rcp = rcps.account if rcps is not None and signed else None
+        service_rcp = rcps.service if rcps is not None and signed else None
         aws = tuple(
             v
             for v in statement.principals.get("AWS", ())
             if v.strip() not in guards.denied_principals
         )
-        if "*" in aws or statement.not_principals:
-            narrowed = _condition_accounts(entries)
+        refused = account_rcp is not None and account_rcp.everyone_denied
+        if refused:
+            aws = ()  # the RCPs refuse this role to every account's principals
+        account_entries = entries + (account_rcp.required if account_rcp is not None else ())
+        if not refused and ("*" in aws or statement.not_principals):
+            narrowed = _condition_accounts(account_entries)
             reading.any_principal.append(
                 {
                     **statement.evidence(),
                     "principal": "NotPrincipal" if statement.not_principals else "*",
-                    "restricted_by": _restricting(entries, _RESTRICTIVE_KEYS),
+                    "restricted_by": _restricting(account_entries, RESTRICTIVE_KEYS),
                     **({"accounts": sorted(narrowed)} if narrowed is not None else {}),
+                    **_rcp_evidence(account_rcp),
                 }
             )
-        # AWS principals call sts:AssumeRole; the SAML and web-identity forms are for
-        # Federated principals, so a statement granting only those trusts no account.
-        signed = "sts:AssumeRole" in _assume_actions(statement)
-        foreign = _foreign_principals(statement, aws if signed else (), entries, own_account)
+        foreign = _foreign_principals(
+            statement, aws if signed else (), account_entries, own_account
+        )
         if foreign["principals"]:
             reading.foreign_accounts.append(
                 {
                     **statement.evidence(),
                     **foreign,
-                    "external_id": bool(_restricting(entries, frozenset({"sts:externalid"}))),
+                    "external_id": bool(
+                        _restricting(account_entries, frozenset({"sts:externalid"}))
+                    ),
                     "mfa_required": _mfa_required(statement.conditions) or guards.mfa_required,
+                    **_rcp_evidence(account_rcp),
                 }
             )
         services = statement.principals.get("Service", ())
-        if services:
+        if services and not (service_rcp is not None and service_rcp.everyone_denied):
+            service_entries = entries + (service_rcp.required if service_rcp is not None else ())
             reading.services.append(
                 {
                     **statement.evidence(),
                     "services": list(services),
-                    "restricted_by": _source_guards(entries),
+                    "restricted_by": _source_guards(service_entries),
+                    **_rcp_evidence(service_rcp),
                 }
             )
     return reading
+
+
+def _rcp_evidence(guard: RcpGuard | None) -> dict[str, Any]:
+    """Which RCPs guard the statement and what they require (absent when none does)."""
+    if guard is None or not guard.required:
+        return {}
+    return {
+        "rcp_requires": sorted({e.key for e in guard.required}),
+        "rcps": list(guard.policies),
+    }
 
 
 _WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity"
@@ -479,11 +507,11 @@ def read_open_web_identity(role: Role) -> list[dict[str, Any]]:
     denies = [
         s
         for s in parsed
-        if s.effect.lower() == "deny" and _WEB_IDENTITY_ACTION in _assume_actions(s)
+        if s.effect.lower() == "deny" and _WEB_IDENTITY_ACTION in assume_actions(s)
     ]
     opened: list[dict[str, Any]] = []
     for statement in parsed:
-        if not statement.is_allow or _WEB_IDENTITY_ACTION not in _assume_actions(statement):
+        if not statement.is_allow or _WEB_IDENTITY_ACTION not in assume_actions(statement):
             continue
         for federated in statement.principals.get("Federated", ()):
             provider = provider_host(federated)

@@ -14,6 +14,13 @@ from bot.audit.checks._aws_names import (
     ROLE,
 )
 from bot.audit.checks._credentials import account_arn, ago, days_since, iso_or_none
+from bot.audit.checks._rcp_reading import (
+    RCP_SUMMARY_KEY,
+    RcpReading,
+    new_rcp_summary,
+    note_rcp_reading,
+    read_rcps,
+)
 from bot.audit.checks._trust_reading import (
     TrustReading,
     is_pass_role_only,
@@ -33,8 +40,24 @@ def _trust(ctx: CheckContext, role: Role) -> TrustReading:
     cache = ctx.shared.setdefault("roles.trust", {})
     key = (id(ctx.snapshot), role.arn)
     if key not in cache:
-        cache[key] = read_trust(role, ctx.snapshot.account_id)
+        cache[key] = read_trust(role, ctx.snapshot.account_id, _rcps_over(ctx, role))
     return cache[key]
+
+
+def _rcps_over(ctx: CheckContext, role: Role) -> RcpReading | None:
+    """The RCPs read for ``role`` (None when they are unknown or do not apply), each reading
+    noted in the report's summary of which RCPs the trust findings took into account."""
+    levels = ctx.snapshot.resource_control_policies
+    if levels is None:
+        return None
+    summary = ctx.shared.setdefault("report_extra", {}).setdefault(
+        RCP_SUMMARY_KEY, new_rcp_summary(levels, management=ctx.snapshot.is_management_account)
+    )
+    if ctx.snapshot.is_management_account:
+        return None
+    reading = read_rcps(levels, role)
+    note_rcp_reading(summary, reading)
+    return reading
 
 
 def _customer_roles(ctx: CheckContext) -> Iterator[Role]:

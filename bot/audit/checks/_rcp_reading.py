@@ -1,0 +1,227 @@
+"""What the organization's resource control policies (RCPs) require of whoever assumes a role.
+
+An RCP is a Deny-only policy over a member account's resources (RCPFullAWSAccess, attached at
+every level and never detachable, lets the rest through), written with ``"Principal": "*"``.
+For the trust checks one request matters: sts:AssumeRole on the role, the call of principals
+of AWS accounts and of AWS services alike. An RCP Deny of that call reads as the trust policy's
+own Deny would (_trust_reading.read_deny_guards): ``Deny unless aws:PrincipalOrgID = o-1``
+narrows an ``Allow *`` to the organization, as AWS's data-perimeter RCPs intend.
+
+A Deny's other conditions are judged on what is known of every caller of one kind:
+
+- ``aws:ResourceTag/<key>``: the role's own tags (the data perimeter's ``dp:exclude:*`` tags
+  exempt a role);
+- ``aws:PrincipalIsAWSService``: false for principals of accounts, true for services;
+- the source keys (``aws:SourceAccount``, ``aws:SourceArn``, ``aws:SourceOrgID``...): absent
+  from an account principal's own call, present when a service acts for a resource (the
+  confused deputy's case); a service's request carries no ``aws:PrincipalOrgID``,
+  ``aws:PrincipalAccount`` or ``aws:PrincipalArn``.
+
+A statement with any other condition (the caller's network, tags, the time...) may not apply to
+every caller, so it is left out and named as not applied: the trust finding stays, a false
+alarm being safer than a silent miss. RCPs do not apply in the management account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bot.audit.checks._policy_documents import ConditionEntry, Statement, statements
+from bot.audit.checks._trust_reading import (
+    RESTRICTIVE_KEYS,
+    as_required,
+    assume_actions,
+    requires_value,
+)
+from bot.iam.conditions import CompiledCondition, UnknownOperatorError
+from bot.iam.matching import any_arn_matches
+from bot.model.snapshot import ResourceControlPolicy, Role
+
+CallerKind = Literal["account", "service"]
+_ASSUME_ROLE = "sts:AssumeRole"
+_SOURCE_KEYS = frozenset(
+    {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"}
+)
+_CALLER_IDENTITY_KEYS = frozenset(
+    {"aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn"}
+)
+_PRESENT = "\x00present"  # a key the request carries with a value not known here
+
+
+@dataclass(frozen=True, slots=True)
+class RcpGuard:
+    """What the RCPs require of every caller of one kind assuming one role."""
+
+    required: tuple[ConditionEntry, ...] = ()  # positive form, as DenyGuards.required
+    everyone_denied: bool = False
+    policies: tuple[str, ...] = ()  # the RCPs whose statements contributed
+
+
+@dataclass(frozen=True, slots=True)
+class RcpReading:
+    """The RCPs over one role, read for both kinds of caller, with what was left out."""
+
+    account: RcpGuard = field(default_factory=RcpGuard)
+    service: RcpGuard = field(default_factory=RcpGuard)
+    not_applied: tuple[str, ...] = ()
+
+
+NO_RCPS = RcpReading()
+
+
+def read_rcps(levels: Iterable[Iterable[ResourceControlPolicy]] | None, role: Role) -> RcpReading:
+    """The RCP Denies of sts:AssumeRole on ``role``, as requirements on its callers."""
+    if not levels:
+        return NO_RCPS
+    tags = {str(key).lower(): str(value) for key, value in (role.tags or {}).items()}
+    found: dict[CallerKind, tuple[list[ConditionEntry], list[str], list[bool]]] = {
+        "account": ([], [], []),
+        "service": ([], [], []),
+    }
+    left_out: list[str] = []
+    for level in levels:
+        for policy in level:
+            for statement in statements(policy.document):
+                place = f"{policy.name} statement {_statement_label(statement)}"
+                if not _denies_assume_role_on(statement, role.arn):
+                    if _denies_federated_only(statement):
+                        left_out.append(
+                            f"{place}: it refuses only the SAML or web-identity calls, which "
+                            "the web-identity trust check does not read RCPs for"
+                        )
+                    continue
+                if statement.not_principals or "*" not in statement.principals.get("AWS", ()):
+                    left_out.append(f'{place}: its Principal is not "*"')
+                    continue
+                for kind, (required, names, denied) in found.items():
+                    verdict = _requirements(statement, kind, tags)
+                    if verdict is None:
+                        left_out.append(f"{place}: a condition this audit cannot judge")
+                        continue
+                    if verdict is False:
+                        continue  # never applies to this kind of caller
+                    required.extend(verdict)
+                    names.append(policy.name)
+                    denied.append(not verdict)
+    return RcpReading(
+        account=_guard(*found["account"]),
+        service=_guard(*found["service"]),
+        not_applied=tuple(dict.fromkeys(left_out)),
+    )
+
+
+def _guard(required: list[ConditionEntry], names: list[str], denied: list[bool]) -> RcpGuard:
+    return RcpGuard(tuple(required), any(denied), tuple(dict.fromkeys(names)))
+
+
+def _statement_label(statement: Statement) -> str:
+    return repr(statement.sid) if statement.sid else str(statement.index)
+
+
+def _denies_federated_only(statement: Statement) -> bool:
+    return (
+        statement.effect.lower() == "deny"
+        and bool(assume_actions(statement))
+        and (_ASSUME_ROLE not in assume_actions(statement))
+    )
+
+
+def _denies_assume_role_on(statement: Statement, role_arn: str) -> bool:
+    if statement.effect.lower() != "deny" or _ASSUME_ROLE not in assume_actions(statement):
+        return False
+    if statement.resources:
+        return any_arn_matches(role_arn, statement.resources)
+    if statement.not_resources:
+        return not any_arn_matches(role_arn, statement.not_resources)
+    return False  # no Resource element: AWS refuses such an RCP
+
+
+def _requirements(
+    statement: Statement, kind: CallerKind, tags: dict[str, str]
+) -> list[ConditionEntry] | bool | None:
+    """What the Deny requires of every caller of ``kind`` (the positive entries; ``[]``: it
+    denies them all), False when it never applies to them, None when that depends on
+    something not known here."""
+    required: list[ConditionEntry] = []
+    for entry in statement.conditions:
+        key = entry.key.lower()
+        if key in RESTRICTIVE_KEYS and requires_value(entry) and _carried(key, kind):
+            required.append(as_required(entry))
+            continue
+        holds = _holds(entry, _context(key, kind, tags))
+        if holds is None:
+            return None
+        if not holds:
+            return False
+    # Conditions are ANDed, so a Deny asking for several values lets in whoever has one of
+    # them ("in the organization, or this partner account"). Each narrows, so together they
+    # narrow; read as the trust's own Denies are, the accounts they name become the trust's
+    # foreign accounts (that partner then needs an external id like any other).
+    return required
+
+
+def _carried(key: str, kind: CallerKind) -> bool:
+    """Whether a request of ``kind`` carries the caller key (else it is judged as absent)."""
+    if kind == "account":
+        return key not in _SOURCE_KEYS
+    return key not in _CALLER_IDENTITY_KEYS
+
+
+def _context(key: str, kind: CallerKind, tags: dict[str, str]) -> dict[str, tuple[str, ...]] | None:
+    """The request's value of ``key`` as far as it is known for every caller of ``kind``
+    (``{}``: absent), or None when it is not known."""
+    if key.startswith("aws:resourcetag/"):
+        value = tags.get(key.split("/", 1)[1])
+        return {} if value is None else {key: (value,)}
+    if key == "aws:principalisawsservice":
+        return {key: ("true" if kind == "service" else "false",)}
+    if key in _SOURCE_KEYS or key in _CALLER_IDENTITY_KEYS:
+        return {key: (_PRESENT,)} if _carried(key, kind) else {}
+    return None
+
+
+def _holds(entry: ConditionEntry, context: dict[str, tuple[str, ...]] | None) -> bool | None:
+    """Whether the condition entry holds for every caller whose request is ``context``; None
+    when unknown (a key not known here, or a value known only to be present)."""
+    if context is None:
+        return None
+    try:
+        condition = CompiledCondition(entry.operator, entry.key, entry.values, variables=False)
+    except (UnknownOperatorError, ValueError):
+        return None
+    present = context.get(entry.key.lower()) == (_PRESENT,)
+    if present and condition.spec.base != "Null":
+        return None
+    return condition.holds(context)
+
+
+# --- what the report says about them ----------------------------------------------------------
+
+RCP_SUMMARY_KEY = "resource_control_policies"
+
+
+def new_rcp_summary(
+    levels: Iterable[Iterable[ResourceControlPolicy]], *, management: bool | None
+) -> dict[str, Any]:
+    """The report's account of the RCPs (``report_extra``): those read, those the trust
+    findings took into account (filled in role by role), and what was left out."""
+    names = [policy.name for level in levels for policy in level]
+    summary: dict[str, Any] = {
+        "read": list(dict.fromkeys(names)),
+        "applied": [],
+        "not_applied": [],
+    }
+    if management:
+        summary["not_applied"].append("this is the management account, where RCPs do not apply")
+    return summary
+
+
+def note_rcp_reading(summary: dict[str, Any], reading: RcpReading) -> None:
+    for name in (*reading.account.policies, *reading.service.policies):
+        if name not in summary["applied"]:
+            summary["applied"].append(name)
+    for note in reading.not_applied:
+        if note not in summary["not_applied"]:
+            summary["not_applied"].append(note)
