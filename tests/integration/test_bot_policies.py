@@ -70,6 +70,10 @@ HUB_ROLE = f"arn:aws:iam::{HUB_ACCOUNT}:role/iam-audit-bot"
 ANALYZER = f"arn:aws:access-analyzer:{REGION}:{ACCOUNT}:analyzer/account"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 ORGANIZATION = "o-exampleorg1"  # the organization the recorded Organizations calls act in
+RCP_FULL_ACCESS = "p-RCPFullAWSAccess"  # AWS-managed, attached everywhere once RCPs are enabled
+# The resource control policies seed_organization creates (DescribePolicy names only an id; its
+# ARN depends on the policy's type).
+RESOURCE_CONTROL_POLICY_IDS: set[str] = {RCP_FULL_ACCESS}
 
 
 def iam_action(call: RecordedCall) -> str | None:
@@ -319,12 +323,14 @@ def recorded() -> Iterator[dict[str, list[RecordedCall]]]:
 
 
 def seed_organization() -> str:
-    """An organization with SCPs enabled, the account in a nested OU, an SCP at every level
-    (plain clients, unrecorded); returns a member account's id."""
+    """An organization with SCPs and RCPs enabled, the account in a nested OU, an SCP at every
+    level and an RCP at the root and on the accounts (plain clients, unrecorded); returns a
+    member account's id."""
     org = boto3.client("organizations", region_name=REGION)
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
     org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    org.enable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
     outer = org.create_organizational_unit(ParentId=root, Name="outer")["OrganizationalUnit"]["Id"]
     inner = org.create_organizational_unit(ParentId=outer, Name="inner")["OrganizationalUnit"]
     member = org.create_account(Email="member@example.com", AccountName="member")
@@ -340,6 +346,27 @@ def seed_organization() -> str:
     )["Policy"]["PolicySummary"]["Id"]
     for target in (root, outer, inner["Id"], ACCOUNT, member_id):
         org.attach_policy(PolicyId=scp, TargetId=target)
+    outside = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORGANIZATION}},
+            }
+        ],
+    }
+    rcp = org.create_policy(
+        Name="org-only-s3",
+        Description="",
+        Type="RESOURCE_CONTROL_POLICY",
+        Content=json.dumps(outside),
+    )["Policy"]["PolicySummary"]["Id"]
+    RESOURCE_CONTROL_POLICY_IDS.add(rcp)
+    for target in (root, ACCOUNT, member_id):
+        org.attach_policy(PolicyId=rcp, TargetId=target)
     return member_id
 
 
@@ -414,9 +441,14 @@ def organizations_resource(action: str, params: dict[str, Any]) -> str:
     arn = f"arn:aws:organizations::{ACCOUNT}"
     if "PolicyId" in params:
         policy_id = str(params["PolicyId"])
-        if policy_id == "p-FullAWSAccess":  # AWS-managed: no organization in its ARN
-            return f"arn:aws:organizations::aws:policy/service_control_policy/{policy_id}"
-        return f"{arn}:policy/{ORGANIZATION}/service_control_policy/{policy_id}"
+        kind = (
+            "resource_control_policy"
+            if policy_id in RESOURCE_CONTROL_POLICY_IDS
+            else "service_control_policy"
+        )
+        if policy_id in ("p-FullAWSAccess", RCP_FULL_ACCESS):  # AWS-managed: no organization
+            return f"arn:aws:organizations::aws:policy/{kind}/{policy_id}"
+        return f"{arn}:policy/{ORGANIZATION}/{kind}/{policy_id}"
     target = str(params.get("ChildId") or params.get("TargetId") or "")
     if target.startswith("r-"):
         return f"{arn}:root/{ORGANIZATION}/{target}"
@@ -524,6 +556,63 @@ def test_the_audit_role_reads_the_scps_over_its_own_account_only() -> None:
     # Only service control policies, not the organization's other policy types.
     tag_policy = f"arn:aws:organizations::{ACCOUNT}:policy/{ORGANIZATION}/tag_policy/p-12345678"
     assert decide("organizations:DescribePolicy", tag_policy, readonly) != "allowed"
+
+
+def rcp_reads(calls: list[RecordedCall]) -> tuple[set[str], set[str]]:
+    """The targets whose RCPs were listed and the RCPs described, among ``calls``."""
+    listed = {
+        str(call.params.get("TargetId"))
+        for call in calls
+        if call.operation == "ListPoliciesForTarget"
+        and call.params.get("Filter") == "RESOURCE_CONTROL_POLICY"
+    }
+    described = {
+        str(call.params.get("PolicyId")) for call in calls if call.operation == "DescribePolicy"
+    }
+    return listed, described & RESOURCE_CONTROL_POLICY_IDS
+
+
+@pytest.mark.parametrize("part", ["collector", "hub"])
+def test_the_recorded_calls_include_reading_resource_control_policies(recorded, part) -> None:
+    # The policy checks above judge these calls too: an RCP read is among what they allow.
+    listed, described = rcp_reads(recorded[part])
+    assert len(listed) == 4  # the root, two OUs and the account
+    assert described == RESOURCE_CONTROL_POLICY_IDS  # RCPFullAWSAccess and ours
+
+
+def test_describe_policy_reaches_service_and_resource_control_policies_only() -> None:
+    ours = f"arn:aws:organizations::{ACCOUNT}:policy/{ORGANIZATION}"
+    readable = [
+        f"{ours}/service_control_policy/p-12345678",
+        f"{ours}/resource_control_policy/p-12345678",
+        "arn:aws:organizations::aws:policy/service_control_policy/p-FullAWSAccess",
+        f"arn:aws:organizations::aws:policy/resource_control_policy/{RCP_FULL_ACCESS}",
+    ]
+    other_types = [
+        f"{ours}/{kind}/p-12345678"
+        for kind in (
+            "tag_policy",
+            "backup_policy",
+            "aiservices_opt_out_policy",
+            "chatbot_policy",
+            "declarative_policy_ec2",
+        )
+    ]
+    # The boundary's shorter pattern (*_control_policy, for its size) is held to the same.
+    anything = parse_policy(f.allow("organizations:DescribePolicy"), name="anything")
+    boundary_alone = PolicySet(
+        identity=[anything], permission_boundaries=[policy("remediation-boundary")]
+    )
+    for policies in (
+        PolicySet(identity=[policy("audit-readonly")]),
+        PolicySet(identity=[policy("hub-organizations")]),
+        member_policies(),
+        boundary_alone,
+    ):
+        for resource in readable:
+            assert decide("organizations:DescribePolicy", resource, policies) == "allowed"
+        for resource in other_types:
+            assert decide("organizations:DescribePolicy", resource, policies) != "allowed"
 
 
 def test_boundary_ceiling_is_exactly_the_member_role_policies() -> None:
