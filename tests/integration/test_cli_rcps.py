@@ -1,0 +1,249 @@
+"""`iam-audit audit --rcps FILE`: the resource control policies over the audited account, from a
+file the management account wrote (`aws organizations describe-policy` per level). Role trusts
+they close to outsiders are no longer reported open, the report says which applied, and every
+malformed file is one clear line and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import cli
+from bot.model.snapshot import AccountSnapshot, ResourceControlPolicy
+from tests.factories import policy_document, role, snapshot, trust_policy
+
+ORG_ID = "o-a1b2c3d4e5"
+RCP_FULL_ACCESS = policy_document(
+    {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+)
+ORG_ONLY = policy_document(
+    {
+        "Sid": "EnforceOrgIdentities",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": ["sts:AssumeRole", "s3:*"],
+        "Resource": "*",
+        "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG_ID},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+        },
+    }
+)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def snapshot_path(tmp_path: Path) -> Path:
+    """A role anyone may assume (trust Principal "*")."""
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(snapshot(roles=[role("open", trust=trust_policy("*"))]).to_dict()))
+    return path
+
+
+def write(tmp_path: Path, content: Any, name: str = "rcps.json") -> str:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return str(path)
+
+
+def open_roles(capsys, snapshot_path: Path, *extra: str) -> list[str]:
+    code, out, err = run_cli(
+        capsys, "audit", "--snapshot", str(snapshot_path), "-f", "json", *extra
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    return [
+        f["resource_arn"].rsplit("/", 1)[1]
+        for f in report["findings"]
+        if f["check_id"] == "role.trust_any_principal"
+    ]
+
+
+def test_the_rcps_of_a_file_close_an_open_trust(capsys, snapshot_path, tmp_path) -> None:
+    assert open_roles(capsys, snapshot_path) == ["open"]
+    rcps = write(
+        tmp_path,
+        {
+            "levels": [
+                [
+                    {
+                        "name": "RCPFullAWSAccess",
+                        "id": "p-RCPFullAWSAccess",
+                        "document": RCP_FULL_ACCESS,
+                    }
+                ],
+                [
+                    {
+                        "name": "org-only",
+                        "id": "p-0rg0nly1",
+                        "target": "ou-ab12-cd34ef56",
+                        "document": json.dumps(ORG_ONLY),
+                    }
+                ],
+                [],
+            ],
+            "management_account": False,
+        },
+    )
+    assert open_roles(capsys, snapshot_path, "--rcps", rcps) == []
+
+
+def test_a_bare_list_of_levels_is_read_too(capsys, snapshot_path, tmp_path) -> None:
+    assert open_roles(capsys, snapshot_path, "--rcps", write(tmp_path, [[ORG_ONLY]])) == []
+
+
+def test_the_management_account_flag_turns_them_off(capsys, snapshot_path, tmp_path) -> None:
+    rcps = write(tmp_path, {"levels": [[ORG_ONLY]], "management_account": True})
+    assert open_roles(capsys, snapshot_path, "--rcps", rcps) == ["open"]
+
+
+def test_the_text_and_markdown_reports_name_the_rcps(capsys, snapshot_path, tmp_path) -> None:
+    rcps = write(tmp_path, [[{"name": "org-only", "document": ORG_ONLY}]])
+    code, out, err = run_cli(capsys, "audit", "--snapshot", str(snapshot_path), "--rcps", rcps)
+    assert code == 0, err
+    assert "Resource control policies read: 1; applied to role trusts: 1\n  - org-only\n" in out
+    code, out, err = run_cli(
+        capsys, "audit", "--snapshot", str(snapshot_path), "--rcps", rcps, "-f", "markdown"
+    )
+    assert code == 0, err
+    assert "Resource control policies read: 1; applied to role trusts: 1\n- org-only" in out
+
+
+def test_rcps_and_scps_can_be_given_together(capsys, snapshot_path, tmp_path) -> None:
+    full = policy_document({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    scps = write(tmp_path, [[full]], name="scps.json")
+    rcps = write(tmp_path, [[ORG_ONLY]])
+    code, out, err = run_cli(
+        capsys, "audit", "--snapshot", str(snapshot_path), "--scps", scps, "--rcps", rcps
+    )
+    assert code == 0, err
+    assert "Service control policies applied: " in out
+    assert "Resource control policies read: 1" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{not json", "RCP file"),
+        ("", "RCP file"),
+        ({"levels": [[ORG_ONLY]], "extra": 1}, "unknown field(s) extra"),
+        ({"management_account": False}, "no 'levels'"),
+        ([ORG_ONLY], "expected a list of levels (each a list of RCPs)"),
+        ([[ORG_ONLY]] * 8, "8 levels; an account sits under at most 7"),
+        ([[{"document": "{bad"}]], "level 0 entry 1: the policy text is not valid JSON"),
+        ([[{"id": 7, "document": ORG_ONLY}]], "level 0 entry 1: 'id' must be a string"),
+        ([[{"Effect": "Deny"}]], "expected a policy document"),
+        ([[{"document": "[" * 100_000}]], "level 0 entry 1"),
+    ],
+)
+def test_a_malformed_file_is_one_clear_line(
+    capsys, snapshot_path, tmp_path, content: Any, fragment: str
+) -> None:
+    code, out, err = run_cli(
+        capsys, "audit", "--snapshot", str(snapshot_path), "--rcps", write(tmp_path, content)
+    )
+    assert code == 2
+    assert out == ""
+    assert "Traceback" not in err
+    (line,) = err.splitlines()
+    assert line.startswith("iam-audit: error: ")
+    assert fragment in line
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Deny", "Principal": "*", "Action": 5, "Resource": "*"},
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Resource": "*",
+            "Condition": {"Bogus": {"aws:PrincipalOrgID": ORG_ID}},
+        },
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": [ORG_ID, {"x": 1}]}},
+        },
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Resource": "*",
+            "Condition": {"NumericLessThan": {"aws:ResourceTag/level": "not a number"}},
+        },
+        {
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Resource": "*",
+            "Condition": "StringNotEquals",
+        },
+        {"Effect": ["Deny"], "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*"},
+    ],
+)
+def test_odd_statements_never_crash_the_audit(capsys, snapshot_path, tmp_path, statement) -> None:
+    """Whatever a statement holds, the trust checks run (no check error) and exit 0 or 1."""
+    rcps = write(tmp_path, [[policy_document(statement)]])
+    code, out, err = run_cli(
+        capsys, "audit", "--snapshot", str(snapshot_path), "--rcps", rcps, "-f", "json"
+    )
+    assert code in (0, 1), err
+    assert "Traceback" not in err
+    report = json.loads(out)
+    assert [e for e in report["errors"] if e.get("kind") == "check"] == []
+
+
+def test_a_missing_file_is_named(capsys, snapshot_path, tmp_path) -> None:
+    code, _out, err = run_cli(
+        capsys, "audit", "--snapshot", str(snapshot_path), "--rcps", str(tmp_path / "nope.json")
+    )
+    assert code == 2
+    assert "RCP file not found" in err
+
+
+def test_rcps_describe_one_account_not_an_organization(capsys, tmp_path) -> None:
+    code, _out, err = run_cli(
+        capsys, "audit", "--accounts", "111111111111", "--rcps", write(tmp_path, [[ORG_ONLY]])
+    )
+    assert code == 2
+    assert "--rcps describes one account; with --accounts each member's RCPs" in err
+
+
+def test_rcp_names_from_a_file_are_made_safe_in_every_report(capsys, snapshot_path, tmp_path):
+    hostile = {"name": "\x1b[2J*bold* <!channel> | x", "document": ORG_ONLY}
+    rcps = write(tmp_path, [[hostile]])
+    code, out, err = run_cli(capsys, "audit", "--snapshot", str(snapshot_path), "--rcps", rcps)
+    assert code == 0, err
+    assert "\x1b" not in out
+    code, out, err = run_cli(
+        capsys, "audit", "--snapshot", str(snapshot_path), "--rcps", rcps, "-f", "markdown"
+    )
+    line = next(x for x in out.splitlines() if "bold" in x)
+    assert "\\*bold\\*" in line
+    assert "<!channel>" not in line
+
+
+def test_a_snapshot_keeps_the_rcps_and_the_audit_applies_them(capsys, tmp_path) -> None:
+    snap = snapshot(roles=[role("open", trust=trust_policy("*"))])
+    data = snap.to_dict()
+    data["resource_control_policies"] = [
+        [{"name": "org-only", "document": ORG_ONLY, "policy_id": "p-1", "target": "r-1"}]
+    ]
+    path = tmp_path / "member.json"
+    path.write_text(json.dumps(data))
+    assert open_roles(capsys, path) == []
+    assert AccountSnapshot.from_dict(data).resource_control_policies == (
+        (ResourceControlPolicy("org-only", ORG_ONLY, "p-1", "r-1"),),
+    )
