@@ -509,6 +509,7 @@ def audit_page(
     if report.suppressed:
         facts.append(f"{len(report.suppressed)} suppressed")
     facts += scp_facts(report.extra.get("service_control_policies"))
+    facts += scp_facts(report.extra.get("resource_control_policies"), kind="RCPs")
     budget.add(context(facts))
     if report.errors:
         problems = "; ".join(escape(e.message) for e in report.errors[:5])
@@ -563,14 +564,14 @@ def audit_page(
     return AuditPage(message(fallback, budget.blocks), page, pages, len(chunk), len(findings))
 
 
-def scp_facts(summary: object) -> list[str]:
-    """Whether the findings already take the organization's SCPs into account (the report's
-    files list them by name; here only how many)."""
+def scp_facts(summary: object, *, kind: str = "SCPs") -> list[str]:
+    """Whether the findings already take the organization's SCPs (or RCPs: ``kind``) into
+    account (the report's files list them by name; here only how many)."""
     if not isinstance(summary, dict):
         return []
     applied = len(summary.get("applied") or ())
     left = len(summary.get("not_applied") or ())
-    text = f"SCPs: {applied} applied"
+    text = f"{kind}: {applied} applied"
     if left:
         text += f", {left} not applied (see the JSON report)"
     return [text]
