@@ -12,7 +12,6 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
@@ -31,16 +30,24 @@ from tests.scp_support import (
     FULL_ACCESS,
     FULL_ACCESS_DOCUMENT,
     MANAGEMENT,
+    MEMBER,
     NOW,
+    OU_ID,
     REGION,
+    ROOT_ID,
     SCP,
     answer_with_error,
     build_organization,
     deny,
+    described,
     member_session,
     names,
     operations,
+    organization_answer,
     organizations,
+    roots_answer,
+    stubbed,
+    summary,
     targets,
 )
 
@@ -196,59 +203,6 @@ def test_throttling_in_the_collector_is_an_issue(hub: boto3.Session) -> None:
 
 
 # --- what moto cannot do: AWS's refusals and broken answers (Stubber) ---------------------------
-
-ORG_ID = "o-abcdefghij"
-ROOT_ID = "r-abcd"
-OU_ID = "ou-abcd-11111111"
-MEMBER = "210987654321"
-ORGANIZATION_ARN = f"arn:aws:organizations::{MANAGEMENT}"
-
-
-def stubbed() -> tuple[Any, Stubber]:
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
-    client = organizations(session)
-    return client, Stubber(client)
-
-
-def organization_answer(management: str = MANAGEMENT) -> dict[str, Any]:
-    arn = f"arn:aws:organizations::{management}"
-    return {
-        "Organization": {
-            "Id": ORG_ID,
-            "Arn": f"{arn}:organization/{ORG_ID}",
-            "FeatureSet": "ALL",
-            "MasterAccountArn": f"{arn}:account/{ORG_ID}/{management}",
-            "MasterAccountId": management,
-            "MasterAccountEmail": "admin@example.com",
-        }
-    }
-
-
-def roots_answer(*policy_types: tuple[str, str]) -> dict[str, Any]:
-    root = {
-        "Id": ROOT_ID,
-        "Arn": f"arn:aws:organizations::{MANAGEMENT}:root/{ORG_ID}/{ROOT_ID}",
-        "Name": "Root",
-        "PolicyTypes": [{"Type": kind, "Status": status} for kind, status in policy_types],
-    }
-    return {"Roots": [root]}
-
-
-def summary(policy_id: str, name: str) -> dict[str, Any]:
-    return {
-        "Id": policy_id,
-        "Arn": f"{ORGANIZATION_ARN}:policy/{ORG_ID}/service_control_policy/{policy_id}",
-        "Name": name,
-        "Description": "",
-        "Type": SCP,
-        "AwsManaged": policy_id == FULL_ACCESS,
-    }
-
-
-def described(policy_id: str, name: str, content: str) -> dict[str, Any]:
-    return {"Policy": {"PolicySummary": summary(policy_id, name), "Content": content}}
 
 
 def start(stub: Stubber, *, enabled: bool = True) -> None:
