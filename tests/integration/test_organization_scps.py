@@ -1,6 +1,7 @@
-"""The organization-wide audit reads each member's SCPs with the hub's session (only the
-management account or a delegated administrator may) and puts them into that member's snapshot:
-the CLI pipeline (bot.organizations.pipeline) and the bot's member audits (member_audits)."""
+"""The organization-wide audit reads each member's SCPs and RCPs with the hub's session (only
+the management account or a delegated administrator may) and puts them into that member's
+snapshot: the CLI pipeline (bot.organizations.pipeline) and the bot's member audits
+(member_audits)."""
 
 from __future__ import annotations
 
@@ -232,3 +233,102 @@ def test_the_hubs_reading_replaces_what_the_member_said_about_scps() -> None:
     assert applied.service_control_policies == levels
     assert applied.is_management_account is False
     assert applied.collection_issues == (other,)
+
+
+# --- resource control policies, read by the hub in the same pass -------------------------------
+
+
+def test_the_pipeline_gives_each_member_its_rcps_read_by_the_hub(
+    hub: boto3.Session, audited: dict[str, AccountSnapshot], aws_calls: list[RecordedCall]
+) -> None:
+    org = build_organization(enable_rcps=True)
+    multi = audit_members(hub, org)
+
+    assert multi.failures == ()
+    member, other = audited[org.member], audited[org.other]
+    assert member.resource_control_policies is not None
+    assert targets(member.resource_control_policies) == [
+        {org.root},
+        {org.outer},
+        {org.inner},
+        {org.member},
+    ]
+    assert names(member.resource_control_policies)[-1] == ["RCPFullAWSAccess", "rcp-member"]
+    assert other.resource_control_policies is not None
+    assert names(other.resource_control_policies) == [
+        ["RCPFullAWSAccess", "rcp-root"],
+        ["RCPFullAWSAccess", "rcp-outer"],
+        ["RCPFullAWSAccess", "rcp-other"],
+    ]
+    assert_each_member_has_its_own_levels(org, audited)  # the SCPs as before
+    # One path per member for both kinds; each RCP described once for the whole run.
+    assert operations(aws_calls) == Counter(
+        DescribeOrganization=1,
+        ListRoots=1,
+        ListParents=4,
+        ListPoliciesForTarget=10,  # root, outer, inner, member, other: SCPs and RCPs
+        DescribePolicy=11,  # FullAWSAccess + five SCPs; RCPFullAWSAccess + four RCPs
+    )
+
+
+def test_a_hub_that_cannot_read_the_roots_leaves_each_members_rcps_unknown(
+    hub: boto3.Session, audited: dict[str, AccountSnapshot]
+) -> None:
+    org = build_organization(enable_rcps=True)
+    answer_with_error(hub, "ListRoots", "AccessDeniedException", 400)
+    audit_members(hub, org)
+    for account in (org.member, org.other):
+        snapshot = audited[account]
+        assert snapshot.resource_control_policies is None
+        assert snapshot.service_control_policies is None
+        (issue,) = [i for i in snapshot.collection_issues if i.api in ORGANIZATION_POLICY_APIS]
+        assert "resource control policies" in issue.message
+
+
+def test_the_bots_member_audits_read_rcps_with_the_hub(hub: boto3.Session) -> None:
+    org = build_organization(enable_rcps=True)
+    clock = [NOW]
+    audits = OrganizationAudits(
+        operations=OperationsOptions(org_role_name=ROLE, account_workers=2),
+        session=lambda: hub,
+        store=InMemoryStore(clock=lambda: clock[0]),
+        config=AuditConfig(),
+        clock=lambda: clock[0],
+        ttl_seconds=3600,
+        lock_ttl_seconds=60,
+        lock_poll_seconds=0.0,
+        collect=lambda session, account, _now: member_collect(session, account),
+    )
+    audits.run_all([org.member, org.other])
+    levels = audits.audits_for(org.other).snapshot().snapshot.resource_control_policies
+    assert levels is not None
+    assert names(levels)[-1] == ["RCPFullAWSAccess", "rcp-other"]
+
+    # An RCP detached later is seen once the reader has aged out, not before.
+    boto3.client("organizations", region_name=REGION).detach_policy(
+        PolicyId=org.policies["rcp-other"], TargetId=org.other
+    )
+    audits.run_all([org.other])
+    levels = audits.audits_for(org.other).snapshot().snapshot.resource_control_policies
+    assert levels is not None
+    assert names(levels)[-1] == ["RCPFullAWSAccess", "rcp-other"]
+    clock[0] = NOW + timedelta(seconds=ORGANIZATION_POLICY_READER_SECONDS)
+    audits.run_all([org.other])
+    levels = audits.audits_for(org.other).snapshot().snapshot.resource_control_policies
+    assert levels is not None
+    assert names(levels)[-1] == ["RCPFullAWSAccess"]
+
+
+def test_the_hubs_reading_replaces_what_the_snapshot_said_about_rcps() -> None:
+    from dataclasses import replace
+
+    from tests.factories import snapshot
+
+    full = ServiceControlPolicy("RCPFullAWSAccess", {}, "p-RCPFullAWSAccess", "r-abcd")
+    stale = replace(snapshot(), resource_control_policies=((full,),))
+    assert OrganizationPolicyReading(None, None).apply_to(stale).resource_control_policies is None
+    fresh = ((full,), (replace(full, target="123456789012"),))
+    applied = OrganizationPolicyReading((), True, (), fresh).apply_to(stale)
+    assert applied.resource_control_policies == fresh
+    assert applied.service_control_policies == ()
+    assert applied.is_management_account is True
