@@ -154,6 +154,16 @@ def test_the_partner_the_perimeter_lets_in_is_reported_as_a_cross_account_trust(
     assert "aws:PrincipalOrgID" in statement["rcp_requires"]
 
 
+def test_a_trust_already_naming_the_organization_lets_no_partner_in() -> None:
+    """The callers are those both the trust and the RCP admit: a trust asking for the
+    organization keeps the RCP's partner out, so no cross-account trust is reported."""
+    org_trust = role(
+        "org", trust=trust_policy("*", condition={"StringEquals": {"aws:PrincipalOrgID": ORG_ID}})
+    )
+    assert run_check("role.trust_cross_account_unguarded", _snap(org_trust)) == []
+    assert run_check("role.trust_any_principal", _snap(org_trust)) == []
+
+
 def test_a_role_tagged_out_of_the_perimeter_stays_open() -> None:
     exempt = _tagged(OPEN, **{"dp:exclude:identity": "true"})
     assert _arns(run_check("role.trust_any_principal", _snap(exempt))) == [role_arn("open")]

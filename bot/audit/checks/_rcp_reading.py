@@ -73,43 +73,83 @@ NO_RCPS = RcpReading()
 
 def read_rcps(levels: Iterable[Iterable[ResourceControlPolicy]] | None, role: Role) -> RcpReading:
     """The RCP Denies of sts:AssumeRole on ``role``, as requirements on its callers."""
-    if not levels:
-        return NO_RCPS
-    tags = {str(key).lower(): str(value) for key, value in (role.tags or {}).items()}
-    found: dict[CallerKind, tuple[list[ConditionEntry], list[str], list[bool]]] = {
-        "account": ([], [], []),
-        "service": ([], [], []),
-    }
-    left_out: list[str] = []
-    for level in levels:
-        for policy in level:
-            for statement in statements(policy.document):
-                place = f"{policy.name} statement {_statement_label(statement)}"
-                if not _denies_assume_role_on(statement, role.arn):
+    return RcpReader(levels or ()).read(role)
+
+
+class RcpReader:
+    """The RCPs over one account, parsed once and read role by role: thousands of roles share
+    the few readings that differ only in which statements cover them and the tags they test."""
+
+    def __init__(self, levels: Iterable[Iterable[ResourceControlPolicy]]) -> None:
+        self._statements: list[tuple[str, str, Statement, tuple[str, ...]]] = []
+        notes: list[str] = []
+        for level in levels:
+            for policy in level:
+                for statement in statements(policy.document):
+                    place = f"{policy.name} statement {_statement_label(statement)}"
                     if _denies_federated_only(statement):
-                        left_out.append(
+                        notes.append(
                             f"{place}: it refuses only the SAML or web-identity calls, which "
                             "the web-identity trust check does not read RCPs for"
                         )
-                    continue
-                if statement.not_principals or "*" not in statement.principals.get("AWS", ()):
-                    left_out.append(f'{place}: its Principal is not "*"')
-                    continue
-                for kind, (required, names, denied) in found.items():
-                    verdict = _requirements(statement, kind, tags)
-                    if verdict is None:
-                        left_out.append(f"{place}: a condition this audit cannot judge")
                         continue
-                    if verdict is False:
-                        continue  # never applies to this kind of caller
-                    required.extend(verdict)
-                    names.append(policy.name)
-                    denied.append(not verdict)
-    return RcpReading(
-        account=_guard(*found["account"]),
-        service=_guard(*found["service"]),
-        not_applied=tuple(dict.fromkeys(left_out)),
-    )
+                    if statement.effect.lower() != "deny" or _ASSUME_ROLE not in assume_actions(
+                        statement
+                    ):
+                        continue
+                    if statement.not_principals or "*" not in statement.principals.get("AWS", ()):
+                        notes.append(f'{place}: its Principal is not "*"')
+                        continue
+                    tag_keys = tuple(
+                        sorted(
+                            {
+                                e.key.lower().split("/", 1)[1]
+                                for e in statement.conditions
+                                if e.key.lower().startswith("aws:resourcetag/")
+                            }
+                        )
+                    )
+                    self._statements.append((policy.name, place, statement, tag_keys))
+        self._notes = tuple(dict.fromkeys(notes))
+        self._readings: dict[tuple[Any, ...], RcpReading] = {}
+
+    def read(self, role: Role) -> RcpReading:
+        if not self._statements:
+            return RcpReading(not_applied=self._notes) if self._notes else NO_RCPS
+        tags = {str(key).lower(): str(value) for key, value in (role.tags or {}).items()}
+        covering = tuple(
+            (position, tuple(tags.get(key) for key in tag_keys))
+            for position, (_name, _place, statement, tag_keys) in enumerate(self._statements)
+            if _covers(statement, role.arn)
+        )
+        reading = self._readings.get(covering)
+        if reading is None:
+            reading = self._readings[covering] = self._reading([p for p, _ in covering], tags)
+        return reading
+
+    def _reading(self, positions: list[int], tags: dict[str, str]) -> RcpReading:
+        found: dict[CallerKind, tuple[list[ConditionEntry], list[str], list[bool]]] = {
+            "account": ([], [], []),
+            "service": ([], [], []),
+        }
+        left_out = list(self._notes)
+        for position in positions:
+            name, place, statement, _tag_keys = self._statements[position]
+            for kind, (required, names, denied) in found.items():
+                verdict = _requirements(statement, kind, tags)
+                if verdict is None:
+                    left_out.append(f"{place}: a condition this audit cannot judge")
+                    continue
+                if verdict is False:
+                    continue  # never applies to this kind of caller
+                required.extend(verdict)
+                names.append(name)
+                denied.append(not verdict)
+        return RcpReading(
+            account=_guard(*found["account"]),
+            service=_guard(*found["service"]),
+            not_applied=tuple(dict.fromkeys(left_out)),
+        )
 
 
 def _guard(required: list[ConditionEntry], names: list[str], denied: list[bool]) -> RcpGuard:
@@ -128,9 +168,8 @@ def _denies_federated_only(statement: Statement) -> bool:
     )
 
 
-def _denies_assume_role_on(statement: Statement, role_arn: str) -> bool:
-    if statement.effect.lower() != "deny" or _ASSUME_ROLE not in assume_actions(statement):
-        return False
+def _covers(statement: Statement, role_arn: str) -> bool:
+    """Whether the Deny's Resource (or NotResource) takes in the role."""
     if statement.resources:
         return any_arn_matches(role_arn, statement.resources)
     if statement.not_resources:

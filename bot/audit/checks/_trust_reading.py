@@ -417,14 +417,19 @@ def read_trust(role: Role, own_account: str, rcps: RcpReading | None = None) -> 
         refused = account_rcp is not None and account_rcp.everyone_denied
         if refused:
             aws = ()  # the RCPs refuse this role to every account's principals
-        account_entries = entries + (account_rcp.required if account_rcp is not None else ())
+        with_rcps = entries + (account_rcp.required if account_rcp is not None else ())
+        # The callers are those the trust admits and the RCPs admit. An RCP asking for one of
+        # several values ("the organization, or this partner") admits the partner only where
+        # the trust does not already name its callers itself: its own narrowing then decides
+        # which accounts are trusted, the RCPs only confirm that nobody else is.
+        account_entries = entries if _restricting(entries, RESTRICTIVE_KEYS) else with_rcps
         if not refused and ("*" in aws or statement.not_principals):
             narrowed = _condition_accounts(account_entries)
             reading.any_principal.append(
                 {
                     **statement.evidence(),
                     "principal": "NotPrincipal" if statement.not_principals else "*",
-                    "restricted_by": _restricting(account_entries, RESTRICTIVE_KEYS),
+                    "restricted_by": _restricting(with_rcps, RESTRICTIVE_KEYS),
                     **({"accounts": sorted(narrowed)} if narrowed is not None else {}),
                     **_rcp_evidence(account_rcp),
                 }
@@ -437,9 +442,7 @@ def read_trust(role: Role, own_account: str, rcps: RcpReading | None = None) -> 
                 {
                     **statement.evidence(),
                     **foreign,
-                    "external_id": bool(
-                        _restricting(account_entries, frozenset({"sts:externalid"}))
-                    ),
+                    "external_id": bool(_restricting(with_rcps, frozenset({"sts:externalid"}))),
                     "mfa_required": _mfa_required(statement.conditions) or guards.mfa_required,
                     **_rcp_evidence(account_rcp),
                 }

@@ -16,10 +16,10 @@ from bot.audit.checks._aws_names import (
 from bot.audit.checks._credentials import account_arn, ago, days_since, iso_or_none
 from bot.audit.checks._rcp_reading import (
     RCP_SUMMARY_KEY,
+    RcpReader,
     RcpReading,
     new_rcp_summary,
     note_rcp_reading,
-    read_rcps,
 )
 from bot.audit.checks._trust_reading import (
     TrustReading,
@@ -55,7 +55,10 @@ def _rcps_over(ctx: CheckContext, role: Role) -> RcpReading | None:
     )
     if ctx.snapshot.is_management_account:
         return None
-    reading = read_rcps(levels, role)
+    reader = ctx.shared.get("roles.rcp_reader")
+    if reader is None or reader[0] is not levels:
+        reader = ctx.shared["roles.rcp_reader"] = (levels, RcpReader(levels))
+    reading = reader[1].read(role)
     note_rcp_reading(summary, reading)
     return reading
 
