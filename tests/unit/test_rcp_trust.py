@@ -304,6 +304,99 @@ def test_a_service_role_tagged_out_of_the_perimeter_stays_reported() -> None:
     assert _arns(run_check("role.trust_confused_deputy", _snap(exempt))) == [role_arn("recorder")]
 
 
+# --- role.trust_web_identity_unscoped ----------------------------------------------------------
+
+GITHUB = "token.actions.githubusercontent.com"
+GITHUB_ROLE = role(
+    "deploy",
+    trust=trust_policy(
+        {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{GITHUB}"},
+        action="sts:AssumeRoleWithWebIdentity",
+        condition={"StringEquals": {f"{GITHUB}:aud": "sts.amazonaws.com"}},
+    ),
+)
+# identity_perimeter_rcp.json's EnforceTrustedOIDCTenants, for GitHub.
+ENFORCE_TRUSTED_OIDC_TENANTS: dict[str, Any] = {
+    "Sid": "EnforceTrustedOIDCTenants",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Resource": "*",
+    "Condition": {
+        "StringNotEqualsIfExists": {
+            f"{GITHUB}:sub": "repo:my-org/*",
+            "aws:ResourceTag/dp:exclude:identity": "true",
+        },
+        "Null": {f"{GITHUB}:sub": "false"},
+    },
+}
+
+
+def _open_web(*statements, roles=(GITHUB_ROLE,)):
+    levels = ((_rcp(*statements),),) if statements else None
+    return _arns(run_check("role.trust_web_identity_unscoped", _snap(*roles, levels=levels)))
+
+
+def test_without_rcps_a_github_trust_without_sub_is_open_to_every_repository() -> None:
+    assert _open_web() == [role_arn("deploy")]
+
+
+def test_trusting_github_among_the_trusted_providers_pins_no_repository() -> None:
+    """EnforceTrustedOIDCProviders refuses tokens of providers it does not list: GitHub's
+    are let through, from any repository, so the role stays open."""
+    assert _open_web(ENFORCE_TRUSTED_OIDC_PROVIDERS) == [role_arn("deploy")]
+
+
+def test_a_provider_the_rcps_do_not_trust_reaches_no_role() -> None:
+    only_gitlab = {
+        **ENFORCE_TRUSTED_OIDC_PROVIDERS,
+        "Condition": {"Null": {"gitlab.com:sub": "true"}},
+    }
+    assert _open_web(only_gitlab) == []
+
+
+def test_the_tenant_rcp_pins_the_organization_s_repositories() -> None:
+    assert _open_web(ENFORCE_TRUSTED_OIDC_TENANTS) == []
+
+
+def test_a_role_tagged_out_of_the_tenant_rcp_stays_open() -> None:
+    exempt = _tagged(GITHUB_ROLE, **{"dp:exclude:identity": "true"})
+    assert _open_web(ENFORCE_TRUSTED_OIDC_TENANTS, roles=(exempt,)) == [role_arn("deploy")]
+
+
+def test_a_tenant_rcp_naming_any_owner_pins_nothing() -> None:
+    loose = {
+        **ENFORCE_TRUSTED_OIDC_TENANTS,
+        "Condition": {"StringNotEqualsIfExists": {f"{GITHUB}:sub": "repo:*"}},
+    }
+    assert _open_web(loose) == [role_arn("deploy")]
+
+
+def test_another_provider_s_tenant_rcp_does_not_apply_to_github_tokens() -> None:
+    gitlab_tenant = {
+        **ENFORCE_TRUSTED_OIDC_TENANTS,
+        "Condition": {
+            "StringNotEqualsIfExists": {"gitlab.com:sub": "project_path:my-group/*"},
+            "Null": {"gitlab.com:sub": "false"},
+        },
+    }
+    assert _open_web(gitlab_tenant) == [role_arn("deploy")]
+
+
+def test_a_web_identity_rcp_on_the_caller_s_network_is_left_out_and_named() -> None:
+    by_network = {
+        **ENFORCE_TRUSTED_OIDC_TENANTS,
+        "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+    }
+    snap = _snap(GITHUB_ROLE, levels=((_rcp(by_network),),))
+    report = run_audit(snap, now=NOW, only=["role.trust_web_identity_unscoped"])
+    assert _arns(report.findings) == [role_arn("deploy")]
+    assert report.extra["resource_control_policies"]["not_applied"] == [
+        "identity-perimeter statement 'EnforceTrustedOIDCTenants': a condition this audit"
+        " cannot judge"
+    ]
+
+
 # --- what the report says ---------------------------------------------------------------------
 
 
@@ -312,10 +405,7 @@ def test_the_report_names_the_rcps_applied_and_left_out() -> None:
     summary = report.extra["resource_control_policies"]
     assert summary["read"] == ["identity-perimeter"]
     assert summary["applied"] == ["identity-perimeter"]
-    assert summary["not_applied"] == [
-        "identity-perimeter statement 'EnforceTrustedOIDCProviders': it refuses only the SAML"
-        " or web-identity calls, which the web-identity trust check does not read RCPs for"
-    ]
+    assert summary["not_applied"] == []
 
 
 def test_without_rcps_the_report_says_nothing_about_them() -> None:

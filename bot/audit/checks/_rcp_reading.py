@@ -25,7 +25,7 @@ alarm being safer than a silent miss. RCPs do not apply in the management accoun
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from bot.audit.checks._policy_documents import ConditionEntry, Statement, statements
@@ -41,6 +41,9 @@ from bot.model.snapshot import ResourceControlPolicy, Role
 
 CallerKind = Literal["account", "service"]
 _ASSUME_ROLE = "sts:AssumeRole"
+_WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+# Claims every OIDC token carries (OpenID Connect Core, ID token: sub and aud are required).
+_ALWAYS_IN_TOKENS = frozenset({"sub", "aud"})
 _SOURCE_KEYS = frozenset(
     {"aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid", "aws:sourceorgpaths"}
 )
@@ -71,6 +74,16 @@ class RcpReading:
 NO_RCPS = RcpReading()
 
 
+@dataclass(frozen=True, slots=True)
+class WebIdentityDenies:
+    """The RCP Denies of sts:AssumeRoleWithWebIdentity on one role, for one provider."""
+
+    refused: bool = False  # one refuses every token of the provider
+    statements: tuple[Statement, ...] = ()  # the others, as tests of the provider's claims
+    policies: tuple[str, ...] = ()
+    not_applied: tuple[str, ...] = ()
+
+
 def read_rcps(levels: Iterable[Iterable[ResourceControlPolicy]] | None, role: Role) -> RcpReading:
     """The RCP Denies of sts:AssumeRole on ``role``, as requirements on its callers."""
     return RcpReader(levels or ()).read(role)
@@ -80,17 +93,26 @@ class RcpReader:
     """The RCPs over one account, parsed once and read role by role: thousands of roles share
     the few readings that differ only in which statements cover them and the tags they test."""
 
-    def __init__(self, levels: Iterable[Iterable[ResourceControlPolicy]]) -> None:
+    def __init__(
+        self,
+        levels: Iterable[Iterable[ResourceControlPolicy]],
+        summary: dict[str, Any] | None = None,
+    ) -> None:
+        self._summary = summary  # the report's account (new_rcp_summary), noted as read
         self._statements: list[tuple[str, str, Statement, tuple[str, ...]]] = []
+        self._web_identity: list[tuple[str, str, Statement]] = []
         notes: list[str] = []
         for level in levels:
             for policy in level:
                 for statement in statements(policy.document):
                     place = f"{policy.name} statement {_statement_label(statement)}"
-                    if _denies_federated_only(statement):
+                    if _WEB_IDENTITY in assume_actions(statement):
+                        if statement.effect.lower() == "deny":
+                            self._web_identity.append((policy.name, place, statement))
+                    elif _denies_federated_only(statement):
                         notes.append(
-                            f"{place}: it refuses only the SAML or web-identity calls, which "
-                            "the web-identity trust check does not read RCPs for"
+                            f"{place}: it refuses only the SAML calls, which no check reads "
+                            "RCPs for"
                         )
                         continue
                     if statement.effect.lower() != "deny" or _ASSUME_ROLE not in assume_actions(
@@ -125,7 +147,45 @@ class RcpReader:
         reading = self._readings.get(covering)
         if reading is None:
             reading = self._readings[covering] = self._reading([p for p, _ in covering], tags)
+            self._note((*reading.account.policies, *reading.service.policies), reading.not_applied)
         return reading
+
+    def web_identity_denies(self, role: Role, provider: str) -> WebIdentityDenies:
+        """The RCP Denies of sts:AssumeRoleWithWebIdentity on ``role`` as they apply to the
+        tokens of ``provider`` (bot.iam.web_identity.provider_host): whether one refuses them
+        all, and the others reduced to their tests of the provider's claims, for
+        _trust_reading to judge as it judges the trust's own Denies (deny_pins_caller)."""
+        refused = False
+        narrowed: list[Statement] = []
+        names: list[str] = []
+        left_out: list[str] = []
+        tags = {str(key).lower(): str(value) for key, value in (role.tags or {}).items()}
+        for name, place, statement in self._web_identity:
+            if not _covers(statement, role.arn):
+                continue
+            if statement.not_principals or "*" not in statement.principals.get("AWS", ()):
+                left_out.append(f'{place}: its Principal is not "*"')
+                continue
+            claims = _claim_tests(statement, provider, tags)
+            if claims is None:
+                left_out.append(f"{place}: a condition this audit cannot judge")
+                continue
+            if claims is False:
+                continue  # never applies to this provider's tokens
+            names.append(name)
+            if not claims:
+                refused = True
+            else:
+                narrowed.append(replace(statement, conditions=tuple(claims)))
+        self._note(names, left_out)
+        return WebIdentityDenies(refused, tuple(narrowed), tuple(names), tuple(left_out))
+
+    def _note(self, applied: Iterable[str], left_out: Iterable[str]) -> None:
+        if self._summary is None:
+            return
+        for key, items in (("applied", applied), ("not_applied", left_out)):
+            listed = self._summary[key]
+            listed.extend(item for item in dict.fromkeys(items) if item not in listed)
 
     def _reading(self, positions: list[int], tags: dict[str, str]) -> RcpReading:
         found: dict[CallerKind, tuple[list[ConditionEntry], list[str], list[bool]]] = {
@@ -166,6 +226,38 @@ def _denies_federated_only(statement: Statement) -> bool:
         and bool(assume_actions(statement))
         and (_ASSUME_ROLE not in assume_actions(statement))
     )
+
+
+def _claim_tests(
+    statement: Statement, provider: str, tags: dict[str, str]
+) -> list[ConditionEntry] | bool | None:
+    """A web-identity Deny's tests of ``provider``'s claims, once the rest of its conditions
+    are judged for that provider's tokens: a claim of another provider is absent from them,
+    ``sub`` and ``aud`` are in every token, the role's tags are known. False when it never
+    applies to them, None when that depends on something not known here."""
+    kept: list[ConditionEntry] = []
+    for entry in statement.conditions:
+        key = entry.key.lower()
+        issuer, _, claim = key.rpartition(":")
+        if key.startswith("aws:resourcetag/"):
+            holds = _holds(entry, _context(key, "account", tags))
+        elif key == "aws:principalisawsservice":
+            holds = _holds(entry, {key: ("false",)})
+        elif issuer == provider and not entry.is_null_test:
+            kept.append(entry)
+            continue
+        elif issuer == provider:
+            holds = _holds(entry, {key: (_PRESENT,)}) if claim in _ALWAYS_IN_TOKENS else None
+        elif "." in issuer or key in _SOURCE_KEYS or key in _CALLER_IDENTITY_KEYS:
+            # Another provider's claim, or a key of signed calls: not in this request.
+            holds = _holds(entry, {})
+        else:
+            holds = None
+        if holds is None:
+            return None
+        if not holds:
+            return False
+    return kept
 
 
 def _covers(statement: Statement, role_arn: str) -> bool:
@@ -255,12 +347,3 @@ def new_rcp_summary(
     if management:
         summary["not_applied"].append("this is the management account, where RCPs do not apply")
     return summary
-
-
-def note_rcp_reading(summary: dict[str, Any], reading: RcpReading) -> None:
-    for name in (*reading.account.policies, *reading.service.policies):
-        if name not in summary["applied"]:
-            summary["applied"].append(name)
-    for note in reading.not_applied:
-        if note not in summary["not_applied"]:
-            summary["not_applied"].append(note)

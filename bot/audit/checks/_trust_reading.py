@@ -29,7 +29,7 @@ from bot.iam.web_identity import (
 from bot.model.snapshot import Role
 
 if TYPE_CHECKING:  # _rcp_reading builds on this module's Deny reading
-    from bot.audit.checks._rcp_reading import RcpGuard, RcpReading
+    from bot.audit.checks._rcp_reading import RcpGuard, RcpReader, RcpReading
 
 # Condition keys that narrow a "*" trust to known callers (see _narrows for which operators
 # and values count).
@@ -498,10 +498,11 @@ def _names_federated(document: Any) -> bool:
     return False
 
 
-def read_open_web_identity(role: Role) -> list[dict[str, Any]]:
+def read_open_web_identity(role: Role, rcps: RcpReader | None = None) -> list[dict[str, Any]]:
     """The trust statements that let any account of a public web identity provider (GitHub
     Actions, Google, Cognito identity pools...) become the role: no condition pins the caller
-    (bot.iam.web_identity says which claims pin it, for which provider)."""
+    (bot.iam.web_identity says which claims pin it, for which provider). The organization's
+    RCPs (``rcps``) pin it as the trust's own Denies would."""
     if not _names_federated(role.trust_policy):
         return []  # most trusts: skip reading them a second time
     parsed = statements(role.trust_policy)
@@ -523,6 +524,12 @@ def read_open_web_identity(role: Role) -> list[dict[str, Any]]:
                 continue
             if _web_identity_guarded(denies, federated, provider):
                 continue
+            if rcps is not None:
+                from_rcps = rcps.web_identity_denies(role, provider)
+                if from_rcps.refused or _web_identity_guarded(
+                    list(from_rcps.statements), federated, provider
+                ):
+                    continue
             opened.append(
                 {
                     **statement.evidence(),

@@ -19,7 +19,6 @@ from bot.audit.checks._rcp_reading import (
     RcpReader,
     RcpReading,
     new_rcp_summary,
-    note_rcp_reading,
 )
 from bot.audit.checks._trust_reading import (
     TrustReading,
@@ -45,8 +44,13 @@ def _trust(ctx: CheckContext, role: Role) -> TrustReading:
 
 
 def _rcps_over(ctx: CheckContext, role: Role) -> RcpReading | None:
-    """The RCPs read for ``role`` (None when they are unknown or do not apply), each reading
-    noted in the report's summary of which RCPs the trust findings took into account."""
+    reader = _rcp_reader(ctx)
+    return reader.read(role) if reader is not None else None
+
+
+def _rcp_reader(ctx: CheckContext) -> RcpReader | None:
+    """The RCPs over the account, read once per audit (None when they are unknown or do not
+    apply); what the trust checks take of them is noted in the report as they read it."""
     levels = ctx.snapshot.resource_control_policies
     if levels is None:
         return None
@@ -57,10 +61,8 @@ def _rcps_over(ctx: CheckContext, role: Role) -> RcpReading | None:
         return None
     reader = ctx.shared.get("roles.rcp_reader")
     if reader is None or reader[0] is not levels:
-        reader = ctx.shared["roles.rcp_reader"] = (levels, RcpReader(levels))
-    reading = reader[1].read(role)
-    note_rcp_reading(summary, reading)
-    return reading
+        reader = ctx.shared["roles.rcp_reader"] = (levels, RcpReader(levels, summary))
+    return reader[1]
 
 
 def _customer_roles(ctx: CheckContext) -> Iterator[Role]:
@@ -129,7 +131,7 @@ def role_trust_web_identity_unscoped(ctx: CheckContext) -> Iterator[Finding]:
     `sub` (high: open to the cluster's pods); single-tenant providers (a company's own IdP,
     GitHub Enterprise's per-enterprise issuer) are not judged here."""
     for role in _customer_roles(ctx):
-        opened = read_open_web_identity(role)
+        opened = read_open_web_identity(role, _rcp_reader(ctx))
         if opened:
             providers = ", ".join(sorted({s["provider"] for s in opened}))
             indexes = ", ".join(str(s["statement_index"]) for s in opened)
