@@ -243,32 +243,50 @@ def build_digest(
 
 
 def scp_change(previous: Report | None, current: Report) -> str:
-    """Why principal findings may have come or gone with no change in IAM: the SCPs applied to
-    them differ from the previous audit's (read one day, unreadable the next, or changed by the
-    organization). '' when they are the same."""
+    """Why findings may have come or gone with no change in IAM: the SCPs (principal findings)
+    or the RCPs (role trust findings) applied differ from the previous audit's (read one day,
+    unreadable the next, or changed by the organization). '' when they are the same."""
     if previous is None:
         return ""
-    before = previous.extra.get("service_control_policies")
-    after = current.extra.get("service_control_policies")
-    applied_before = _applied(before)
-    applied_after = _applied(after)
-    if applied_before == applied_after:
+    sentences = [
+        _policies_change(
+            _applied(previous.extra.get(key), known_key),
+            _applied(current.extra.get(key), known_key),
+            kind,
+            findings,
+        )
+        for key, known_key, kind, findings in (
+            ("service_control_policies", "known", "SCPs", "principal findings"),
+            ("resource_control_policies", "read", "RCPs", "role trust findings"),
+        )
+    ]
+    return " ".join(sentence for sentence in sentences if sentence)
+
+
+def _policies_change(
+    before: tuple[str, ...] | None, after: tuple[str, ...] | None, kind: str, findings: str
+) -> str:
+    if before == after:
         return ""
-    if applied_after is None:
+    if after is None:
         return (
-            "The SCPs applied last time could not be read this time: new principal findings "
+            f"The {kind} applied last time could not be read this time: new {findings} "
             "may be what they refuse."
         )
-    if applied_before is None:
-        return "SCPs are applied since this audit: principal findings they refuse are gone."
+    if before is None:
+        return f"{kind} are applied since this audit: {findings} they refuse are gone."
     return (
-        f"The SCPs applied changed ({len(applied_before)} -> {len(applied_after)}): principal "
-        "findings came or went with them."
+        f"The {kind} applied changed ({len(before)} -> {len(after)}): {findings} came or went "
+        "with them."
     )
 
 
-def _applied(summary: object) -> tuple[str, ...] | None:
-    if not isinstance(summary, dict) or not summary.get("known"):
+def _applied(summary: object, known_key: str) -> tuple[str, ...] | None:
+    """The policies a report's summary says were applied; None when they were not known
+    (the SCP summary says so in ``known``, the RCP summary exists only when they were read)."""
+    if not isinstance(summary, dict) or known_key not in summary:
+        return None
+    if known_key == "known" and not summary.get("known"):
         return None
     return tuple(str(name) for name in summary.get("applied") or ())
 

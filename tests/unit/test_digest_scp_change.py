@@ -90,3 +90,33 @@ def test_a_quiet_day_stays_one_line() -> None:
     )
     assert digest.quiet
     assert "\n" not in digest_text(digest)
+
+
+def with_rcps(base, applied: list[str] | None):
+    if applied is None:
+        return base
+    summary = {"read": ["org-only", "network"], "applied": applied, "not_applied": []}
+    return replace(base, extra={**base.extra, "resource_control_policies": summary})
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "expected"),
+    [
+        (None, None, ""),
+        (["org-only"], ["org-only"], ""),
+        (["org-only"], None, "The RCPs applied last time could not be read this time: new role"),
+        (None, ["org-only"], "RCPs are applied since this audit: role trust findings"),
+        ([], ["org-only"], "The RCPs applied changed (0 -> 1): role trust findings"),
+    ],
+)
+def test_an_rcp_change_is_named_too(before, after, expected) -> None:
+    base = with_scps([KEYS])
+    note = scp_change(with_rcps(base, before), with_rcps(base, after))
+    assert (expected in note) if expected else note == ""
+    assert "SCP" not in note
+
+
+def test_both_changes_are_said_one_after_the_other() -> None:
+    note = scp_change(with_rcps(with_scps([KEYS]), ["org-only"]), with_rcps(with_scps(None), None))
+    assert note.startswith("The SCPs applied last time could not be read this time")
+    assert "The RCPs applied last time could not be read this time" in note
