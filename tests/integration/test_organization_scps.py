@@ -5,6 +5,7 @@ snapshot: the CLI pipeline (bot.organizations.pipeline) and the bot's member aud
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -33,6 +34,7 @@ from tests.scp_support import (
     Organization,
     answer_with_error,
     build_organization,
+    member_session,
     names,
     operations,
     targets,
@@ -269,6 +271,24 @@ def test_the_pipeline_gives_each_member_its_rcps_read_by_the_hub(
         ListPoliciesForTarget=10,  # root, outer, inner, member, other: SCPs and RCPs
         DescribePolicy=11,  # FullAWSAccess + five SCPs; RCPFullAWSAccess + four RCPs
     )
+
+
+def test_each_members_report_says_which_rcps_were_read_for_its_role_trusts(
+    hub: boto3.Session,
+) -> None:
+    # The live reading reaches the audit: the trust checks read the member's RCPs for its role.
+    org = build_organization(enable_rcps=True)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    member_session(hub, org.member).client("iam").create_role(
+        RoleName="shared", AssumeRolePolicyDocument=json.dumps(trust)
+    )
+    multi = audit_members(hub, org)
+    (report,) = [r for r in multi.reports if r.account_id == org.member]
+    read = report.to_dict()["extra"]["resource_control_policies"]["read"]
+    assert set(read) == {"RCPFullAWSAccess", "rcp-root", "rcp-outer", "rcp-member"}
 
 
 def test_a_hub_that_cannot_read_the_roots_leaves_each_members_rcps_unknown(
