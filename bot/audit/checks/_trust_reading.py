@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.audit.checks._policy_documents import (
     ConditionEntry,
@@ -28,8 +28,40 @@ from bot.iam.web_identity import (
 )
 from bot.model.snapshot import Role
 
-if TYPE_CHECKING:  # _rcp_reading builds on this module's Deny reading
-    from bot.audit.checks._rcp_reading import RcpGuard, RcpReader, RcpReading
+
+class CallerGuard(Protocol):
+    """What an organization's policies require of every caller of one kind (see
+    _rcp_reading.RcpGuard, which builds on this module's Deny reading)."""
+
+    @property
+    def required(self) -> tuple[ConditionEntry, ...]: ...
+    @property
+    def everyone_denied(self) -> bool: ...
+    @property
+    def policies(self) -> tuple[str, ...]: ...
+
+
+class OrganizationGuards(Protocol):
+    """The guards on one role for principals of accounts and for services."""
+
+    @property
+    def account(self) -> CallerGuard: ...
+    @property
+    def service(self) -> CallerGuard: ...
+
+
+class WebIdentityGuards(Protocol):
+    """The Denies of sts:AssumeRoleWithWebIdentity on one role, for one provider."""
+
+    @property
+    def refused(self) -> bool: ...
+    @property
+    def statements(self) -> tuple[Statement, ...]: ...
+
+
+class WebIdentityGuardReader(Protocol):
+    def web_identity_denies(self, role: Role, provider: str) -> WebIdentityGuards: ...
+
 
 # Condition keys that narrow a "*" trust to known callers (see _narrows for which operators
 # and values count).
@@ -390,7 +422,9 @@ def needing_guard(entry: dict[str, Any]) -> dict[str, Any] | None:
     return {**narrowed, "principals": principals, "accounts": entry["guardable_accounts"]}
 
 
-def read_trust(role: Role, own_account: str, rcps: RcpReading | None = None) -> TrustReading:
+def read_trust(
+    role: Role, own_account: str, rcps: OrganizationGuards | None = None
+) -> TrustReading:
     """Allow statements read with the same policy's Denies applied: an unconditional Deny of
     everyone (or of the principal named) cancels them, and a Deny requiring a caller property
     (``StringNotEquals aws:PrincipalOrgID``, ``sts:ExternalId``, MFA) guards them. The
@@ -461,7 +495,7 @@ def read_trust(role: Role, own_account: str, rcps: RcpReading | None = None) -> 
     return reading
 
 
-def _rcp_evidence(guard: RcpGuard | None) -> dict[str, Any]:
+def _rcp_evidence(guard: CallerGuard | None) -> dict[str, Any]:
     """Which RCPs guard the statement and what they require (absent when none does)."""
     if guard is None or not guard.required:
         return {}
@@ -498,7 +532,9 @@ def _names_federated(document: Any) -> bool:
     return False
 
 
-def read_open_web_identity(role: Role, rcps: RcpReader | None = None) -> list[dict[str, Any]]:
+def read_open_web_identity(
+    role: Role, rcps: WebIdentityGuardReader | None = None
+) -> list[dict[str, Any]]:
     """The trust statements that let any account of a public web identity provider (GitHub
     Actions, Google, Cognito identity pools...) become the role: no condition pins the caller
     (bot.iam.web_identity says which claims pin it, for which provider). The organization's
