@@ -411,3 +411,18 @@ def test_the_report_names_the_rcps_applied_and_left_out() -> None:
 def test_without_rcps_the_report_says_nothing_about_them() -> None:
     report = run_audit(snapshot(roles=[OPEN]), now=NOW, only=["role.trust_any_principal"])
     assert "resource_control_policies" not in report.extra
+
+
+def test_a_statement_refusing_only_saml_calls_is_named_as_not_applied() -> None:
+    saml = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sts:AssumeRoleWithSAML",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"saml:aud": "https://signin.aws.amazon.com/saml"}},
+    }
+    reading = read_rcps(((_rcp({**saml, "Sid": "OnlyOurIdP"}),),), OPEN)
+    assert reading.not_applied == (
+        "identity-perimeter statement 'OnlyOurIdP': it refuses only the SAML calls, which no"
+        " check reads RCPs for",
+    )

@@ -20,6 +20,12 @@ A Deny's other conditions are judged on what is known of every caller of one kin
 A statement with any other condition (the caller's network, tags, the time...) may not apply to
 every caller, so it is left out and named as not applied: the trust finding stays, a false
 alarm being safer than a silent miss. RCPs do not apply in the management account.
+
+A Deny of sts:AssumeRoleWithWebIdentity is read for one provider's tokens at a time (another
+provider's claims are absent from them, ``sub`` and ``aud`` are in every one): what is left are
+tests of that provider's claims, which _trust_reading judges as it judges the trust's own
+Denies (AWS's ``EnforceTrustedOIDCTenants`` pins GitHub's ``sub`` to the organization's
+repositories).
 """
 
 from __future__ import annotations
@@ -109,7 +115,7 @@ class RcpReader:
                     if _WEB_IDENTITY in assume_actions(statement):
                         if statement.effect.lower() == "deny":
                             self._web_identity.append((policy.name, place, statement))
-                    elif _denies_federated_only(statement):
+                    elif _denies_saml_only(statement):
                         notes.append(
                             f"{place}: it refuses only the SAML calls, which no check reads "
                             "RCPs for"
@@ -220,11 +226,13 @@ def _statement_label(statement: Statement) -> str:
     return repr(statement.sid) if statement.sid else str(statement.index)
 
 
-def _denies_federated_only(statement: Statement) -> bool:
+def _denies_saml_only(statement: Statement) -> bool:
+    actions = assume_actions(statement)
     return (
         statement.effect.lower() == "deny"
-        and bool(assume_actions(statement))
-        and (_ASSUME_ROLE not in assume_actions(statement))
+        and "sts:AssumeRoleWithSAML" in actions
+        and _ASSUME_ROLE not in actions
+        and _WEB_IDENTITY not in actions
     )
 
 
@@ -274,7 +282,12 @@ def _requirements(
 ) -> list[ConditionEntry] | bool | None:
     """What the Deny requires of every caller of ``kind`` (the positive entries; ``[]``: it
     denies them all), False when it never applies to them, None when that depends on
-    something not known here."""
+    something not known here.
+
+    Conditions are ANDed, so a Deny asking for several values lets in whoever has one of them
+    ("in the organization, or this partner account"). Each narrows, so together they narrow;
+    read as the trust's own Denies are, the accounts they name become the trust's foreign
+    accounts (a partner then needs an external id like any other)."""
     required: list[ConditionEntry] = []
     for entry in statement.conditions:
         key = entry.key.lower()
@@ -286,10 +299,6 @@ def _requirements(
             return None
         if not holds:
             return False
-    # Conditions are ANDed, so a Deny asking for several values lets in whoever has one of
-    # them ("in the organization, or this partner account"). Each narrows, so together they
-    # narrow; read as the trust's own Denies are, the accounts they name become the trust's
-    # foreign accounts (that partner then needs an external id like any other).
     return required
 
 
