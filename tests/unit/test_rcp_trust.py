@@ -149,6 +149,11 @@ def test_the_partner_the_perimeter_lets_in_is_reported_as_a_cross_account_trust(
     role: like any other account trusted without an external id, it is reported."""
     (finding,) = run_check("role.trust_cross_account_unguarded", _snap(OPEN))
     assert finding.evidence["accounts"] == [PARTNER]
+    assert finding.detail == (
+        "role open trusts account 444455556666 with neither an external id nor an MFA condition"
+        " (its trust lets in any principal, and the RCPs identity-perimeter let this account"
+        " in)"
+    )
     (statement,) = finding.evidence["statements"]
     assert statement["rcps"] == ["identity-perimeter"]
     assert "aws:PrincipalOrgID" in statement["rcp_requires"]

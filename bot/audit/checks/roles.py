@@ -179,11 +179,20 @@ def role_trust_cross_account_unguarded(ctx: CheckContext) -> Iterator[Finding]:
         ]
         if unguarded:
             accounts = sorted({a for s in unguarded for a in s["accounts"]})
+            through = sorted(
+                {p for s in unguarded if "*" in s["principals"] for p in s.get("rcps", ())}
+            )
+            how = (
+                f" (its trust lets in any principal, and the RCPs {', '.join(through)} let this"
+                " account in)"
+                if through
+                else ""
+            )
             yield ctx.finding(
                 role.arn,
                 ROLE,
                 f"role {role.name} trusts account {', '.join(accounts)} with neither an"
-                " external id nor an MFA condition",
+                f" external id nor an MFA condition{how}",
                 {"role": role.name, "accounts": accounts, "statements": unguarded},
             )
 
