@@ -114,18 +114,21 @@ def _not_applied(kinds: tuple[PolicyKind, ...]) -> str:
 class OrganizationPolicyReading:
     """What was learned about one account: its SCP levels (``levels``) and RCP levels
     (``rcp_levels``), each root first, ``()`` when that kind is not enabled on the root and None
-    when unknown; whether it is the management account; and what went wrong."""
+    when unknown; whether it is the management account; its organization's id; and what went
+    wrong."""
 
     levels: Levels | None
     is_management_account: bool | None
     issues: tuple[CollectionIssue, ...] = ()
     rcp_levels: tuple[tuple[ResourceControlPolicy, ...], ...] | None = None
+    organization_id: str | None = None  # "" when the account is in no organization
 
     def snapshot_fields(self) -> dict[str, Any]:
         return {
             "service_control_policies": self.levels,
             "resource_control_policies": self.rcp_levels,
             "is_management_account": self.is_management_account,
+            "organization_id": self.organization_id,
         }
 
     def apply_to(self, snapshot: AccountSnapshot) -> AccountSnapshot:
@@ -192,15 +195,17 @@ class OrganizationPolicyReader:
         try:
             organization = self._once("organization", self._describe_organization)
         except _NotInOrganization:
-            return OrganizationPolicyReading(None, None)
+            return OrganizationPolicyReading(None, None, organization_id="")
         except _Unreadable as exc:
             return OrganizationPolicyReading(None, None, (exc.issue,))
         management = str(organization.get("MasterAccountId") or "")
         is_management = account_id == management if management else None
+        organization_id = str(organization.get("Id") or "") or None
         try:
-            return self._read_levels(account_id, is_management)
+            reading = self._read_levels(account_id, is_management)
         except _NotInOrganization:  # the organization went away between two calls
-            return OrganizationPolicyReading(None, None)
+            return OrganizationPolicyReading(None, None, organization_id="")
+        return replace(reading, organization_id=organization_id)
 
     # --- the levels ---------------------------------------------------------------------------
 

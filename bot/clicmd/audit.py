@@ -328,11 +328,15 @@ def load_snapshot(
 
 def with_scps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
     """The snapshot with the SCPs of ``path`` in place of any it holds."""
-    from bot.iam.scp_file import nothing_allowed, scp_levels_from_json  # noqa: PLC0415
-
-    levels, management = scp_levels_from_json(
-        read_json_file(path, what="SCP file"), where=f"SCP file {path}"
+    from bot.iam.scp_file import (  # noqa: PLC0415
+        nothing_allowed,
+        organization_id_of,
+        scp_levels_from_json,
     )
+
+    data = read_json_file(path, what="SCP file")
+    levels, management = scp_levels_from_json(data, where=f"SCP file {path}")
+    organization = organization_id_of(data)
     log.info("applying %d level(s) of SCPs from %s", len(levels), path)
     for depth in nothing_allowed(levels):
         note(
@@ -345,6 +349,7 @@ def with_scps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
         is_management_account=management
         if management is not None
         else snapshot.is_management_account,
+        organization_id=organization or snapshot.organization_id,
     )
 
 
@@ -352,11 +357,11 @@ def with_rcps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
     """The snapshot with the RCPs of ``path`` in place of any it holds. Only their Deny
     statements matter, so a level without an Allow is no mistake here (RCPFullAWSAccess is
     attached everywhere and cannot be detached)."""
-    from bot.iam.scp_file import scp_levels_from_json  # noqa: PLC0415
+    from bot.iam.scp_file import organization_id_of, scp_levels_from_json  # noqa: PLC0415
 
-    levels, management = scp_levels_from_json(
-        read_json_file(path, what="RCP file"), where=f"RCP file {path}", kind="RCP"
-    )
+    data = read_json_file(path, what="RCP file")
+    levels, management = scp_levels_from_json(data, where=f"RCP file {path}", kind="RCP")
+    organization = organization_id_of(data)
     log.info("applying %d level(s) of RCPs from %s", len(levels), path)
     return replace(
         snapshot,
@@ -364,6 +369,7 @@ def with_rcps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
         is_management_account=management
         if management is not None
         else snapshot.is_management_account,
+        organization_id=organization or snapshot.organization_id,
     )
 
 

@@ -7,7 +7,7 @@ delegated administrator) wrote. Accepted shapes, one JSON value:
 
 - ``[[doc, ...], ...]``: the levels, root first and the account last, as in
   ``iam-audit simulate``'s ``scps`` field;
-- ``{"levels": [[...], ...], "management_account": false}``.
+- ``{"levels": [[...], ...], "management_account": false, "organization_id": "o-..."}``.
 
 A level's entry is a policy document (an object with a Statement, or the JSON text
 ``aws organizations describe-policy`` returns as Content) or ``{"name", "id", "target",
@@ -17,6 +17,7 @@ A level's entry is a policy document (an object with a Statement, or the JSON te
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,12 +26,14 @@ from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.model.snapshot import ServiceControlPolicy
 
-__all__ = ["MAX_LEVELS", "nothing_allowed", "scp_levels_from_json"]
+__all__ = ["MAX_LEVELS", "nothing_allowed", "organization_id_of", "scp_levels_from_json"]
 
 # The root, up to five nested OUs and the account (AWS Organizations quotas: "OU maximum
 # nesting in a root: 5 levels").
 MAX_LEVELS = 7
 _ENTRY_KEYS = frozenset({"name", "id", "target", "document"})
+# Organizations API reference, Organization.Id: "^o-[a-z0-9]{10,32}$".
+_ORGANIZATION_ID = re.compile(r"o-[a-z0-9]{10,32}")
 
 
 def scp_levels_from_json(
@@ -41,12 +44,13 @@ def scp_levels_from_json(
     management: bool | None = None
     levels = data
     if isinstance(data, Mapping):
-        unknown = set(data) - {"levels", "management_account"}
+        unknown = set(data) - {"levels", "management_account", "organization_id"}
         if unknown:
             raise InputError(
                 f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))} "
-                "(expected 'levels' and optionally 'management_account')"
+                "(expected 'levels' and optionally 'management_account', 'organization_id')"
             )
+        organization_id_of(data, where=where)
         if "levels" not in data:
             raise InputError(f"{where}: no 'levels' (a list of levels, root first)")
         levels = data["levels"]
@@ -71,6 +75,19 @@ def scp_levels_from_json(
         for depth, level in enumerate(levels)
     )
     return parsed, management
+
+
+def organization_id_of(data: Any, *, where: str = "SCP file") -> str | None:
+    """The file's ``organization_id`` (AWS's form: o- and 10 to 32 lower-case letters or
+    digits), None when it gives none."""
+    found = data.get("organization_id") if isinstance(data, Mapping) else None
+    if found is None:
+        return None
+    if not isinstance(found, str) or not _ORGANIZATION_ID.fullmatch(found):
+        raise InputError(
+            f"{where}: 'organization_id' must be an organization id such as o-a1b2c3d4e5"
+        )
+    return found
 
 
 def _entry(entry: Any, place: str, depth: int, number: int) -> ServiceControlPolicy:

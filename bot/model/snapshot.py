@@ -307,6 +307,9 @@ class AccountSnapshot:
     is_management_account: bool | None = None
     # The RCPs over the account's resources, levels as for the SCPs; None when unknown.
     resource_control_policies: tuple[tuple[ResourceControlPolicy, ...], ...] | None = None
+    # The account's organization (o-...): "" when it is in none, None when unknown. A trust
+    # naming another organization lets that organization's principals in.
+    organization_id: str | None = None
     analyzers: tuple[Analyzer, ...] | None = None
     analyzer_findings: tuple[AnalyzerFinding, ...] | None = None
     # User name -> serial numbers of all its MFA devices; fetched on demand for privileged users.

@@ -142,6 +142,8 @@ def test_rcps_and_scps_can_be_given_together(capsys, snapshot_path, tmp_path) ->
         ([[{"id": 7, "document": ORG_ONLY}]], "level 0 entry 1: 'id' must be a string"),
         ([[{"Effect": "Deny"}]], "expected a policy document"),
         ([[{"document": "[" * 100_000}]], "level 0 entry 1"),
+        ({"levels": [], "organization_id": "org-1"}, "'organization_id' must be an organization"),
+        ({"levels": [], "organization_id": 5}, "'organization_id' must be an organization"),
     ],
 )
 def test_a_malformed_file_is_one_clear_line(
@@ -247,3 +249,35 @@ def test_a_snapshot_keeps_the_rcps_and_the_audit_applies_them(capsys, tmp_path) 
     assert AccountSnapshot.from_dict(data).resource_control_policies == (
         (ResourceControlPolicy("org-only", ORG_ONLY, "p-1", "r-1"),),
     )
+
+
+def test_the_file_s_organization_tells_a_foreign_organization_s_trust(capsys, tmp_path) -> None:
+    """With the account's organization known, a `*` trust narrowed to another organization is
+    a cross-account trust of every account there."""
+    partner = role(
+        "partner",
+        trust=trust_policy(
+            "*", condition={"StringEquals": {"aws:PrincipalOrgID": "o-partner0001"}}
+        ),
+    )
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(snapshot(roles=[partner]).to_dict()))
+
+    def cross_account(*extra: str) -> list[str]:
+        code, out, err = run_cli(capsys, "audit", "--snapshot", str(path), "-f", "json", *extra)
+        assert code in (0, 1), err
+        return [
+            f["detail"]
+            for f in json.loads(out)["findings"]
+            if f["check_id"] == "role.trust_cross_account_unguarded"
+        ]
+
+    assert cross_account() == []  # the account's organization unknown: nothing claimed
+    full = write(tmp_path, {"levels": [[RCP_FULL_ACCESS]], "organization_id": ORG_ID})
+    assert cross_account("--rcps", full) == [
+        "role partner trusts every account of organization o-partner0001 (not this account's)"
+        " with neither an external id nor an MFA condition"
+    ]
+    # An RCP keeping every role to the account's own organization lets the partner in nowhere.
+    org_only = write(tmp_path, {"levels": [[ORG_ONLY]], "organization_id": ORG_ID}, "org.json")
+    assert cross_account("--rcps", org_only) == []

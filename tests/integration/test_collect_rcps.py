@@ -440,3 +440,16 @@ def test_rcp_levels_are_read_through_every_page() -> None:
     ]
     assert targets(reading.rcp_levels) == [{ROOT_ID}, {OU_ID}, {MEMBER}]
     assert reading.rcp_levels[0][1].document == deny_outsiders("s3:*")
+
+
+def test_the_reading_knows_the_account_s_organization(hub: boto3.Session) -> None:
+    """DescribeOrganization's Id reaches the snapshot, so a trust naming another organization
+    can be told from one naming the account's own; an account in no organization says ""."""
+    reading = read_organization_policies(organizations(hub), MANAGEMENT)
+    assert reading.organization_id == ""
+    build_organization(enable_rcps=True)
+    expected = boto3.client("organizations", region_name=REGION).describe_organization()
+    reading = read_organization_policies(organizations(hub), MANAGEMENT)
+    assert reading.organization_id == expected["Organization"]["Id"]
+    snapshot = collect_snapshot(hub, now=NOW, sleep=lambda _s: None)
+    assert snapshot.organization_id == expected["Organization"]["Id"]

@@ -423,12 +423,19 @@ def needing_guard(entry: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def read_trust(
-    role: Role, own_account: str, rcps: OrganizationGuards | None = None
+    role: Role,
+    own_account: str,
+    rcps: OrganizationGuards | None = None,
+    own_organization: str | None = None,
 ) -> TrustReading:
     """Allow statements read with the same policy's Denies applied: an unconditional Deny of
     everyone (or of the principal named) cancels them, and a Deny requiring a caller property
     (``StringNotEquals aws:PrincipalOrgID``, ``sts:ExternalId``, MFA) guards them. The
-    organization's RCPs (``rcps``, see _rcp_reading) guard sts:AssumeRole the same way."""
+    organization's RCPs (``rcps``, see _rcp_reading) guard sts:AssumeRole the same way.
+
+    ``own_organization`` (the account's organization id, "" when it is in none, None when
+    unknown): a ``*`` narrowed to organizations other than it trusts their accounts, listed
+    under ``foreign_accounts`` with ``organizations``."""
     reading = TrustReading()
     parsed = statements(role.trust_policy)
     guards = read_deny_guards(parsed)
@@ -471,6 +478,10 @@ def read_trust(
         foreign = _foreign_principals(
             statement, aws if signed else (), account_entries, own_account
         )
+        if own_organization is not None and signed and not refused:
+            # Organizations the trust and the RCPs both admit (an RCP keeping callers to the
+            # account's own organization leaves a partner organization's trust empty).
+            _add_foreign_organizations(foreign, statement, aws, with_rcps, own_organization)
         if foreign["principals"]:
             reading.foreign_accounts.append(
                 {
@@ -478,7 +489,8 @@ def read_trust(
                     **foreign,
                     "external_id": bool(_restricting(with_rcps, frozenset({"sts:externalid"}))),
                     "mfa_required": _mfa_required(statement.conditions) or guards.mfa_required,
-                    **_rcp_evidence(account_rcp),
+                    # Named where the RCPs decided which accounts come in.
+                    **(_rcp_evidence(account_rcp) if account_entries is with_rcps else {}),
                 }
             )
         services = statement.principals.get("Service", ())
@@ -493,6 +505,47 @@ def read_trust(
                 }
             )
     return reading
+
+
+def _add_foreign_organizations(
+    foreign: dict[str, Any],
+    statement: Statement,
+    aws: tuple[str, ...],
+    entries: tuple[ConditionEntry, ...],
+    own_organization: str,
+) -> None:
+    """A ``*`` (or NotPrincipal) that conditions narrow to organizations, not to accounts:
+    the organizations other than the account's own are trusted like foreign accounts."""
+    if not ("*" in aws or statement.not_principals) or _condition_accounts(entries) is not None:
+        return
+    organizations = _condition_organizations(entries)
+    others = sorted((organizations or set()) - {own_organization})
+    if others:
+        foreign["organizations"] = others
+        if "*" not in foreign["principals"]:
+            foreign["principals"] = sorted({*foreign["principals"], "*"})
+
+
+def _condition_organizations(entries: tuple[ConditionEntry, ...]) -> set[str] | None:
+    """The organizations narrowing aws:PrincipalOrgID / aws:PrincipalOrgPaths entries admit
+    (entries ANDed, values ORed; a path's first segment is its organization); None when none
+    names concrete organizations."""
+    admitted: set[str] | None = None
+    for entry in entries:
+        key = entry.key.lower()
+        if key not in ("aws:principalorgid", "aws:principalorgpaths") or not _narrows(
+            entry, entries
+        ):
+            continue
+        named = {
+            v.strip().split("/", 1)[0] if key == "aws:principalorgpaths" else v.strip()
+            for v in entry.values
+            if v.strip()
+        }
+        if any(has_wildcard(o) for o in named):
+            continue
+        admitted = named if admitted is None else admitted & named
+    return admitted
 
 
 def _rcp_evidence(guard: CallerGuard | None) -> dict[str, Any]:

@@ -39,7 +39,12 @@ def _trust(ctx: CheckContext, role: Role) -> TrustReading:
     cache = ctx.shared.setdefault("roles.trust", {})
     key = (id(ctx.snapshot), role.arn)
     if key not in cache:
-        cache[key] = read_trust(role, ctx.snapshot.account_id, _rcps_over(ctx, role))
+        cache[key] = read_trust(
+            role,
+            ctx.snapshot.account_id,
+            _rcps_over(ctx, role),
+            own_organization=ctx.snapshot.organization_id,
+        )
     return cache[key]
 
 
@@ -168,7 +173,11 @@ def role_trust_cross_account_unguarded(ctx: CheckContext) -> Iterator[Finding]:
     Another account's service-linked role (arn:...:role/aws-service-role/<service>/...) is
     not judged: only its service uses it, and the service sends neither an external id nor
     MFA (Control Tower's stacksets-exec-* roles trust the management account's StackSets
-    role). It still counts as that account's trust for role.cross_account_readonly."""
+    role). It still counts as that account's trust for role.cross_account_readonly.
+
+    A ``*`` narrowed by aws:PrincipalOrgID (or PrincipalOrgPaths) to an organization other
+    than the account's own (known from the organization's reading or an --scps/--rcps file)
+    trusts every account of it: reported the same way, naming the organization."""
     for role in _customer_roles(ctx):
         unguarded = [
             judged
@@ -179,6 +188,12 @@ def role_trust_cross_account_unguarded(ctx: CheckContext) -> Iterator[Finding]:
         ]
         if unguarded:
             accounts = sorted({a for s in unguarded for a in s["accounts"]})
+            organizations = sorted({o for s in unguarded for o in s.get("organizations", ())})
+            trusted = [f"account {', '.join(accounts)}"] if accounts else []
+            if organizations:
+                trusted.append(
+                    f"every account of organization {', '.join(organizations)} (not this account's)"
+                )
             through = sorted(
                 {p for s in unguarded if "*" in s["principals"] for p in s.get("rcps", ())}
             )
@@ -191,9 +206,14 @@ def role_trust_cross_account_unguarded(ctx: CheckContext) -> Iterator[Finding]:
             yield ctx.finding(
                 role.arn,
                 ROLE,
-                f"role {role.name} trusts account {', '.join(accounts)} with neither an"
+                f"role {role.name} trusts {' and '.join(trusted)} with neither an"
                 f" external id nor an MFA condition{how}",
-                {"role": role.name, "accounts": accounts, "statements": unguarded},
+                {
+                    "role": role.name,
+                    "accounts": accounts,
+                    **({"organizations": organizations} if organizations else {}),
+                    "statements": unguarded,
+                },
             )
 
 

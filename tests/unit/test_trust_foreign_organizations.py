@@ -1,0 +1,95 @@
+"""A trust of `*` narrowed by aws:PrincipalOrgID to another organization lets every account of
+that organization in: role.trust_cross_account_unguarded reports it like a foreign account,
+once the account's own organization is known (IAM User Guide, aws:PrincipalOrgID and
+aws:PrincipalOrgPaths: "the identifier of the organization in AWS Organizations to which the
+requesting principal belongs")."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from tests.factories import OTHER_ACCOUNT_ID, role, role_arn, run_check, snapshot, trust_policy
+
+CHECK = "role.trust_cross_account_unguarded"
+OWN = "o-own0000001"
+PARTNER = "o-partner0001"
+
+
+def _role(condition):
+    return role("shared", trust=trust_policy("*", condition=condition))
+
+
+def _findings(condition, *, own=OWN):
+    snap = replace(snapshot(roles=[_role(condition)]), organization_id=own)
+    return run_check(CHECK, snap)
+
+
+def test_a_trust_of_another_organization_is_reported_naming_it() -> None:
+    (finding,) = _findings({"StringEquals": {"aws:PrincipalOrgID": PARTNER}})
+    assert finding.resource_arn == role_arn("shared")
+    assert finding.evidence["organizations"] == [PARTNER]
+    assert finding.evidence["accounts"] == []
+    assert finding.detail == (
+        f"role shared trusts every account of organization {PARTNER} (not this account's) with"
+        " neither an external id nor an MFA condition"
+    )
+
+
+def test_a_trust_of_the_account_s_own_organization_is_not() -> None:
+    assert _findings({"StringEquals": {"aws:PrincipalOrgID": OWN}}) == []
+
+
+def test_only_the_other_organizations_of_a_list_are_named() -> None:
+    (finding,) = _findings({"StringEquals": {"aws:PrincipalOrgID": [OWN, PARTNER]}})
+    assert finding.evidence["organizations"] == [PARTNER]
+
+
+def test_an_organization_path_names_its_organization() -> None:
+    path = f"{PARTNER}/r-ab12/ou-ab12-11111111/*"
+    (finding,) = _findings({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": path}})
+    assert finding.evidence["organizations"] == [PARTNER]
+
+
+def test_an_account_outside_every_organization_sees_any_named_one_as_foreign() -> None:
+    (finding,) = _findings({"StringEquals": {"aws:PrincipalOrgID": OWN}}, own="")
+    assert finding.evidence["organizations"] == [OWN]
+
+
+def test_with_its_own_organization_unknown_nothing_is_claimed() -> None:
+    assert _findings({"StringEquals": {"aws:PrincipalOrgID": PARTNER}}, own=None) == []
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        {"StringEquals": {"aws:PrincipalOrgID": PARTNER, "sts:ExternalId": "x-7f3a"}},
+        {
+            "StringEquals": {"aws:PrincipalOrgID": PARTNER},
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+        },
+    ],
+)
+def test_an_external_id_or_mfa_guards_it(guard) -> None:
+    assert _findings(guard) == []
+
+
+def test_an_organization_with_an_account_narrowing_is_that_account() -> None:
+    (finding,) = _findings(
+        {"StringEquals": {"aws:PrincipalOrgID": PARTNER, "aws:PrincipalAccount": OTHER_ACCOUNT_ID}}
+    )
+    assert finding.evidence["accounts"] == [OTHER_ACCOUNT_ID]
+    assert "organizations" not in finding.evidence
+
+
+def test_a_wildcard_organization_is_anyone_not_a_foreign_organization() -> None:
+    """o-* admits every organization: role.trust_any_principal's case, not this one's."""
+    assert _findings({"StringLike": {"aws:PrincipalOrgID": "o-*"}}) == []
+    snap = replace(
+        snapshot(roles=[_role({"StringLike": {"aws:PrincipalOrgID": "o-*"}})]),
+        organization_id=OWN,
+    )
+    assert [f.resource_arn for f in run_check("role.trust_any_principal", snap)] == [
+        role_arn("shared")
+    ]
