@@ -10,7 +10,15 @@ from dataclasses import replace
 
 import pytest
 
-from tests.factories import OTHER_ACCOUNT_ID, role, role_arn, run_check, snapshot, trust_policy
+from tests.factories import (
+    OTHER_ACCOUNT_ID,
+    READ_ONLY_ACCESS,
+    role,
+    role_arn,
+    run_check,
+    snapshot,
+    trust_policy,
+)
 
 CHECK = "role.trust_cross_account_unguarded"
 OWN = "o-own0000001"
@@ -93,3 +101,40 @@ def test_a_wildcard_organization_is_anyone_not_a_foreign_organization() -> None:
     assert [f.resource_arn for f in run_check("role.trust_any_principal", snap)] == [
         role_arn("shared")
     ]
+
+
+# --- role.cross_account_readonly ----------------------------------------------------------------
+
+
+def _readonly(condition, *, own=OWN):
+    shared = role(
+        "reader",
+        trust=trust_policy("*", condition=condition),
+        attached_policies=[READ_ONLY_ACCESS],
+    )
+    snap = replace(snapshot(roles=[shared]), organization_id=own)
+    return run_check("role.cross_account_readonly", snap)
+
+
+def test_readonly_trusted_by_the_own_organization_names_it_not_any_account() -> None:
+    """A `*` trust kept to an organization is not "any account (*)": every account of that
+    organization reads through the role, which the finding says."""
+    (finding,) = _readonly({"StringEquals": {"aws:PrincipalOrgID": OWN}})
+    assert finding.detail == (
+        f"role reader has ReadOnlyAccess and is trusted by every account of organization {OWN}"
+        " (its own)"
+    )
+    assert finding.evidence["trusted_accounts"] == []
+    assert finding.evidence["trusted_organizations"] == [OWN]
+
+
+def test_readonly_trusted_by_another_organization_names_it() -> None:
+    (finding,) = _readonly({"StringEquals": {"aws:PrincipalOrgID": PARTNER}})
+    assert finding.evidence["trusted_organizations"] == [PARTNER]
+    assert "(its own)" not in finding.detail
+
+
+def test_readonly_trusted_by_anyone_is_still_any_account() -> None:
+    (finding,) = _readonly(None)
+    assert finding.detail == "role reader has ReadOnlyAccess and is trusted by any account (*)"
+    assert finding.evidence["trusted_accounts"] == ["*"]

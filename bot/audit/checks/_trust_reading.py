@@ -466,12 +466,14 @@ def read_trust(
         account_entries = entries if _restricting(entries, RESTRICTIVE_KEYS) else with_rcps
         if not refused and ("*" in aws or statement.not_principals):
             narrowed = _condition_accounts(account_entries)
+            organizations = _condition_organizations(with_rcps) if narrowed is None else None
             reading.any_principal.append(
                 {
                     **statement.evidence(),
                     "principal": "NotPrincipal" if statement.not_principals else "*",
                     "restricted_by": _restricting(with_rcps, RESTRICTIVE_KEYS),
                     **({"accounts": sorted(narrowed)} if narrowed is not None else {}),
+                    **({"organizations": sorted(organizations)} if organizations else {}),
                     **_rcp_evidence(account_rcp),
                 }
             )

@@ -267,7 +267,8 @@ def role_trust_confused_deputy(ctx: CheckContext) -> Iterator[Finding]:
 )
 def role_cross_account_readonly(ctx: CheckContext) -> Iterator[Finding]:
     """ReadOnlyAccess attached to a role whose trust names another account or ``*`` (``*``
-    narrowed by aws:PrincipalAccount / aws:PrincipalArn counts as the accounts it names).
+    narrowed by aws:PrincipalAccount / aws:PrincipalArn counts as the accounts it names; by
+    aws:PrincipalOrgID / PrincipalOrgPaths, as every account of the organizations it names).
     Another account's service-linked role counts as that account: whoever drives the service
     there reads through the role."""
     readonly = aws_managed_policy_arn(ctx.snapshot, "ReadOnlyAccess")
@@ -276,15 +277,33 @@ def role_cross_account_readonly(ctx: CheckContext) -> Iterator[Finding]:
             continue
         trust = _trust(ctx, role)
         accounts = sorted({a for s in trust.foreign_accounts for a in s["accounts"]})
-        if any("accounts" not in s for s in trust.any_principal):
+        open_to = [s for s in trust.any_principal if "accounts" not in s]
+        organizations = sorted(
+            {o for s in trust.foreign_accounts for o in s.get("organizations", ())}
+            | {o for s in open_to for o in s.get("organizations", ())}
+        )
+        if any(not s.get("organizations") for s in open_to):
             accounts.append("*")
-        if accounts:
+        if accounts or organizations:
+            trusted = []
+            if accounts and accounts != ["*"]:
+                trusted.append("account " + ", ".join(a for a in accounts if a != "*"))
+            own = ctx.snapshot.organization_id
+            if organizations:
+                named = [f"{o} (its own)" if o == own else o for o in organizations]
+                trusted.append(f"every account of organization {', '.join(named)}")
+            if "*" in accounts:
+                trusted.append("any account (*)")
             yield ctx.finding(
                 role.arn,
                 ROLE,
-                f"role {role.name} has ReadOnlyAccess and is trusted by"
-                f" {'any account (*)' if accounts == ['*'] else 'account ' + ', '.join(accounts)}",
-                {"role": role.name, "policy_arn": readonly, "trusted_accounts": accounts},
+                f"role {role.name} has ReadOnlyAccess and is trusted by {' and '.join(trusted)}",
+                {
+                    "role": role.name,
+                    "policy_arn": readonly,
+                    "trusted_accounts": accounts,
+                    **({"trusted_organizations": organizations} if organizations else {}),
+                },
             )
 
 
