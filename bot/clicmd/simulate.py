@@ -608,11 +608,14 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
 
     identity: list[Policy] = list(extra)
     scps: list[list[Policy]] = []
+    rcps: list[list[Policy]] = []
+    context = _context_flags(args.context)
     in_management_account = False
     if args.snapshot or args.gaad:
         from bot.clicmd._common import gaad_snapshot, snapshot_file, utc_now  # noqa: PLC0415
         from bot.iam.principal_policies import (  # noqa: PLC0415
             policies_for_principal,
+            rcp_levels,
             scp_levels,
         )
 
@@ -628,6 +631,8 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         # management account, or with --scps): AWS applies them to the principal's calls.
         scps = scp_levels(snapshot)
         in_management_account = bool(snapshot.is_management_account)
+        if _own_resource(snapshot.account_id, args.resource, args.resource_account):
+            rcps = _snapshot_rcps(snapshot, principal, context, rcp_levels)
         if resource_policy is None:
             resource_policy = _trust_policy(snapshot, args.action, args.resource)
     request = Request(
@@ -635,7 +640,7 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         action=args.action,
         resource=args.resource,
         resource_account=args.resource_account,
-        context=_context_flags(args.context),
+        context=context,
         resource_is_pattern=_is_pattern(args.resource),
     )
     policies = PolicySet(
@@ -644,10 +649,47 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         resource_policy=resource_policy,
         session_policy=session_policy,
         scps=scps,
+        rcps=rcps,
         principal_in_management_account=in_management_account,
+        resource_in_management_account=in_management_account,
         complete=True,
     )
     return request, policies
+
+
+def _own_resource(account_id: str, resource: str, resource_account: str | None) -> bool:
+    """Whether the resource is the snapshot account's: its RCPs guard only those. A resource
+    whose ARN names no account (an S3 bucket, `*`) is taken to be, as the evaluator does."""
+    if resource_account:
+        return resource_account == account_id
+    parts = resource.split(":", 5)
+    return len(parts) < 6 or parts[4] in ("", account_id)
+
+
+def _snapshot_rcps(
+    snapshot: Any,
+    principal: str,
+    context: dict[str, str | list[str]],
+    parse: Callable[[Any], list[list[Policy]]],
+) -> list[list[Policy]]:
+    """The snapshot's RCPs, when it knows its organization: they are written against callers
+    outside it (``aws:PrincipalOrgID``), so the account's own principals are given its id in
+    the request (unless --context gives one). Without the id, every RCP of AWS's examples would
+    read the account's own principals as outsiders: the RCPs are then left out, and said so."""
+    if not snapshot.resource_control_policies:
+        return []
+    organization = snapshot.organization_id
+    if not organization:
+        note(
+            "the snapshot's RCPs are not applied: its organization id is unknown (a snapshot "
+            "read live by the management account or a delegated administrator has it)"
+        )
+        return []
+    parts = principal.split(":", 5)
+    own = len(parts) == 6 and parts[4] == snapshot.account_id
+    if own and not any(key.lower() == "aws:principalorgid" for key in context):
+        context["aws:PrincipalOrgID"] = organization
+    return parse(snapshot)
 
 
 def _policy_file(path: str) -> Policy:

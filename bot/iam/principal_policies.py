@@ -8,13 +8,19 @@ out here.
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 
 from bot.iam.evaluator import PolicySet
 from bot.iam.policy import Policy, parse_policy
 from bot.iam.principals import parse_principal
 from bot.model.errors import InputError
-from bot.model.snapshot import AccountSnapshot, AttachedPolicy, InlinePolicy, ManagedPolicy
+from bot.model.snapshot import (
+    AccountSnapshot,
+    AttachedPolicy,
+    InlinePolicy,
+    ManagedPolicy,
+    ServiceControlPolicy,
+)
 
 ParsedCache = MutableMapping[str, Policy]
 
@@ -64,15 +70,45 @@ def scp_levels(snapshot: AccountSnapshot, cache: ParsedCache | None = None) -> l
     """The SCPs over the account, parsed (none when the snapshot does not know them), for the
     evaluator's own SCP layer (every level from the root down, as AWS applies them). Raises
     PolicyParseError for an SCP IAM's parser refuses."""
+    return _parsed_levels(snapshot.service_control_policies, "scp", cache)
+
+
+def rcp_levels(snapshot: AccountSnapshot, cache: ParsedCache | None = None) -> list[list[Policy]]:
+    """The RCPs over the account's resources, parsed as :func:`scp_levels` parses the SCPs,
+    for the evaluator's RCP layer. AWS attaches RCPFullAWSAccess to every level and it cannot
+    be detached, so a level read without any Allow (a hand-written file that lists only the
+    Denies) is given it: an RCP only ever takes away."""
+    levels = _parsed_levels(snapshot.resource_control_policies, "rcp", cache)
+    full_access = None
+    for level in levels:
+        if not any(
+            statement.effect == "Allow" for policy in level for statement in policy.statements
+        ):
+            full_access = full_access or parse_policy(_RCP_FULL_AWS_ACCESS, name="RCPFullAWSAccess")
+            level.append(full_access)
+    return levels
+
+
+_RCP_FULL_AWS_ACCESS = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
+
+
+def _parsed_levels(
+    levels_: Sequence[Sequence[ServiceControlPolicy]] | None,
+    kind: str,
+    cache: ParsedCache | None,
+) -> list[list[Policy]]:
     cache = {} if cache is None else cache
     levels: list[list[Policy]] = []
-    for depth, level in enumerate(snapshot.service_control_policies or ()):
+    for depth, level in enumerate(levels_ or ()):
         parsed = []
-        for number, scp in enumerate(level, 1):
-            name = scp.name + (f" ({scp.policy_id})" if scp.policy_id else "")
-            key = f"scp:{depth}:{number}:{name}"
+        for number, policy in enumerate(level, 1):
+            name = policy.name + (f" ({policy.policy_id})" if policy.policy_id else "")
+            key = f"{kind}:{depth}:{number}:{name}"
             if key not in cache:
-                cache[key] = parse_policy(scp.document, name=name)
+                cache[key] = parse_policy(policy.document, name=name)
             parsed.append(cache[key])
         levels.append(parsed)
     return levels

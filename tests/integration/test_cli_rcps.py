@@ -13,7 +13,7 @@ import pytest
 
 from bot import cli
 from bot.model.snapshot import AccountSnapshot, ResourceControlPolicy
-from tests.factories import policy_document, role, snapshot, trust_policy
+from tests.factories import allow, inline, policy_document, role, snapshot, trust_policy, user
 
 ORG_ID = "o-a1b2c3d4e5"
 RCP_FULL_ACCESS = policy_document(
@@ -281,3 +281,80 @@ def test_the_file_s_organization_tells_a_foreign_organization_s_trust(capsys, tm
     # An RCP keeping every role to the account's own organization lets the partner in nowhere.
     org_only = write(tmp_path, {"levels": [[ORG_ONLY]], "organization_id": ORG_ID}, "org.json")
     assert cross_account("--rcps", org_only) == []
+
+
+# --- simulate --snapshot ------------------------------------------------------------------------
+
+
+def _member_snapshot(tmp_path: Path, organization: str | None, *rcps: dict[str, Any]) -> str:
+    snap = snapshot(
+        users=[user("dev", inline_policies=[inline("all", allow(["sts:AssumeRole", "s3:*"]))])],
+        roles=[role("target", trust=trust_policy({"AWS": "arn:aws:iam::123456789012:root"}))],
+    )
+    data = snap.to_dict()
+    data["resource_control_policies"] = [
+        [{"name": f"rcp{n}", "document": doc} for n, doc in enumerate(rcps)]
+    ]
+    data["organization_id"] = organization
+    path = tmp_path / f"member-{organization}.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def simulate(capsys, path: str, action: str, resource: str, *extra: str) -> tuple[dict, str]:
+    argv = ["simulate", "--snapshot", path, "--principal", "arn:aws:iam::123456789012:user/dev"]
+    code, out, err = run_cli(
+        capsys, *argv, "--action", action, "--resource", resource, "-f", "json", *extra
+    )
+    assert code in (0, 1), err
+    return json.loads(out), err
+
+
+ROLE = "arn:aws:iam::123456789012:role/target"
+NO_BUCKET_DELETION = policy_document(
+    {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket", "Resource": "*"}
+)
+
+
+def test_simulate_lets_the_organization_s_own_principals_through_its_rcps(capsys, tmp_path):
+    answer, _err = simulate(
+        capsys, _member_snapshot(tmp_path, ORG_ID, ORG_ONLY), "sts:AssumeRole", ROLE
+    )
+    assert answer["decision"] == "allowed"
+
+
+def test_simulate_refuses_what_the_rcps_refuse_the_account_s_principals(capsys, tmp_path):
+    """An RCP naming another organization (or refusing everyone) refuses the account's own
+    principals too: AWS applies RCPs to every request on the account's resources."""
+    other = _member_snapshot(tmp_path, "o-zzzz000000", ORG_ONLY)
+    answer, _err = simulate(capsys, other, "sts:AssumeRole", ROLE)
+    assert answer["decision"] == "explicit_deny"
+    assert "RCP" in answer["reason"]
+    path = _member_snapshot(tmp_path, ORG_ID, NO_BUCKET_DELETION)
+    answer, _err = simulate(capsys, path, "s3:DeleteBucket", "arn:aws:s3:::b")
+    assert answer["decision"] == "explicit_deny"
+
+
+def test_simulate_applies_no_rcp_to_another_account_s_resource(capsys, tmp_path) -> None:
+    path = _member_snapshot(tmp_path, ORG_ID, NO_BUCKET_DELETION)
+    answer, _err = simulate(
+        capsys, path, "s3:DeleteBucket", "arn:aws:s3:::b", "--resource-account", "999988887777"
+    )
+    assert answer["decision"] != "explicit_deny"
+
+
+def test_simulate_says_when_the_rcps_cannot_be_applied(capsys, tmp_path) -> None:
+    """Without the organization's id the account's principals would read as outsiders: the
+    RCPs are left out and stderr says why."""
+    answer, err = simulate(
+        capsys, _member_snapshot(tmp_path, None, ORG_ONLY), "sts:AssumeRole", ROLE
+    )
+    assert answer["decision"] == "allowed"
+    assert "the snapshot's RCPs are not applied: its organization id is unknown" in err
+
+
+def test_simulate_in_the_management_account_applies_no_rcp(capsys, tmp_path) -> None:
+    path = Path(_member_snapshot(tmp_path, "o-zzzz000000", ORG_ONLY))
+    path.write_text(json.dumps({**json.loads(path.read_text()), "is_management_account": True}))
+    answer, _err = simulate(capsys, str(path), "sts:AssumeRole", ROLE)
+    assert answer["decision"] == "allowed"
