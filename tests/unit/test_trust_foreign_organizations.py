@@ -138,3 +138,36 @@ def test_readonly_trusted_by_anyone_is_still_any_account() -> None:
     (finding,) = _readonly(None)
     assert finding.detail == "role reader has ReadOnlyAccess and is trusted by any account (*)"
     assert finding.evidence["trusted_accounts"] == ["*"]
+
+
+def test_a_trust_of_one_organization_under_an_rcp_of_another_admits_nobody() -> None:
+    """The callers must be in the partner organization (the trust) and in the account's own
+    (the RCP): nobody is both, so nothing reads through the role."""
+    from bot.model.snapshot import ResourceControlPolicy
+    from tests.factories import policy_document
+
+    org_only = ResourceControlPolicy(
+        "org-only",
+        policy_document(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sts:AssumeRole",
+                "Resource": "*",
+                "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": OWN}},
+            }
+        ),
+    )
+    shared = role(
+        "reader",
+        trust=trust_policy("*", condition={"StringEquals": {"aws:PrincipalOrgID": PARTNER}}),
+        attached_policies=[READ_ONLY_ACCESS],
+    )
+    for own in (OWN, None):
+        snap = replace(
+            snapshot(roles=[shared]),
+            organization_id=own,
+            resource_control_policies=((org_only,),),
+        )
+        assert run_check("role.cross_account_readonly", snap) == []
+        assert run_check(CHECK, snap) == []

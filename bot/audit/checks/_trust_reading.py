@@ -455,10 +455,14 @@ def read_trust(
             for v in statement.principals.get("AWS", ())
             if v.strip() not in guards.denied_principals
         )
-        refused = account_rcp is not None and account_rcp.everyone_denied
-        if refused:
-            aws = ()  # the RCPs refuse this role to every account's principals
         with_rcps = entries + (account_rcp.required if account_rcp is not None else ())
+        # Refused to every account's principals: by the RCPs, or by asking for membership of
+        # two organizations at once (the trust one, the RCPs another).
+        refused = (
+            account_rcp is not None and account_rcp.everyone_denied
+        ) or _condition_organizations(with_rcps) == set()
+        if refused:
+            aws = ()
         # The callers are those the trust admits and the RCPs admit. An RCP asking for one of
         # several values ("the organization, or this partner") admits the partner only where
         # the trust does not already name its callers itself: its own narrowing then decides
