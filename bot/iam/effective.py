@@ -238,7 +238,7 @@ _NO_SOURCE: dict[str, tuple[str, ...]] = dict.fromkeys(_SOURCE_KEYS, ABSENT)
 
 
 def principal_facts(
-    ref: PrincipalRef, account_id: str, now: datetime
+    ref: PrincipalRef, account_id: str, now: datetime, organization_id: str | None = None
 ) -> dict[str, tuple[str, ...]]:
     """What the snapshot and the clock fix about any request this principal makes.
 
@@ -247,7 +247,10 @@ def principal_facts(
     accounts' buckets (StringNotEquals s3:ResourceAccount, as CDK's deploy role has) grants
     nothing here. The aws:Source* keys are set only when a service principal calls on behalf of
     a resource (IAM User Guide, "AWS global condition context keys"): never for a user's or a
-    role session's own requests, so they are absent."""
+    role session's own requests, so they are absent. ``organization_id`` (the account's, ""
+    when it is in none, None when unknown) fixes aws:PrincipalOrgID: a trust kept to the
+    organization then lets the account's own principals in for certain, or, kept to another
+    one, keeps them out."""
     facts: dict[str, tuple[str, ...]] = {
         **_clock_facts(now),
         "aws:principalarn": (ref.arn,),
@@ -257,6 +260,8 @@ def principal_facts(
         "s3:resourceaccount": (account_id,),
         **_NO_SOURCE,
     }
+    if organization_id is not None:
+        facts["aws:principalorgid"] = (organization_id,) if organization_id else ABSENT
     if ref.kind == "user":
         facts["aws:principaltype"] = ("User",)
         facts["aws:username"] = (ref.name,)
@@ -1322,7 +1327,9 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
                 shared_sources=self._sources,
                 groups=self._groups,
             )
-            facts = principal_facts(ref, self.snapshot.account_id, self.now)
+            facts = principal_facts(
+                ref, self.snapshot.account_id, self.now, self.snapshot.organization_id
+            )
             built = EffectivePermissions(
                 self, ref, sources=sources, boundary=boundary, missing=missing, facts=facts
             )
@@ -1346,7 +1353,9 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     ) -> EffectivePermissions:
         """Permissions of a principal with a hypothetical policy set (used by impact analysis)."""
         ref = principal_ref(entity)
-        facts = principal_facts(ref, self.snapshot.account_id, self.now)
+        facts = principal_facts(
+            ref, self.snapshot.account_id, self.now, self.snapshot.organization_id
+        )
         return EffectivePermissions(
             self, ref, sources=sources, boundary=boundary, missing=(), facts=facts
         )

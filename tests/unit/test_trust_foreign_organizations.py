@@ -171,3 +171,29 @@ def test_a_trust_of_one_organization_under_an_rcp_of_another_admits_nobody() -> 
         )
         assert run_check("role.cross_account_readonly", snap) == []
         assert run_check(CHECK, snap) == []
+
+
+# --- the account's principals as callers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("own", "escalates"),
+    [(None, True), (OWN, True), (PARTNER, False), ("", False)],
+)
+def test_an_organization_kept_trust_lets_the_account_s_principals_in_only_if_it_is_theirs(
+    own, escalates
+) -> None:
+    """aws:PrincipalOrgID of the account's own principals is its organization (absent outside
+    any): an administrator role kept to o-own is theirs to assume (sts-001) in o-own, and in
+    no other account; unknown, the condition is not judged (as before)."""
+    from tests.factories import allow, inline, user
+
+    admin = role(
+        "admin",
+        trust=trust_policy("*", condition={"StringEquals": {"aws:PrincipalOrgID": OWN}}),
+        inline_policies=[inline("all", allow("*"))],
+    )
+    dev = user("dev", inline_policies=[inline("assume", allow("sts:AssumeRole"))])
+    snap = replace(snapshot(users=[dev], roles=[admin]), organization_id=own)
+    found = run_check("principal.privilege_escalation", snap)
+    assert bool([f for f in found if f.resource_arn.endswith(":user/dev")]) is escalates
