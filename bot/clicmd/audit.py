@@ -320,56 +320,43 @@ def load_snapshot(
     args: argparse.Namespace, *, now: datetime, progress: Progress | None = None
 ) -> AccountSnapshot:
     snapshot = _source_snapshot(args, now=now, progress=progress)
-    scps = getattr(args, "scps", None)
-    rcps = getattr(args, "rcps", None)
-    snapshot = with_scps_file(snapshot, scps) if scps else snapshot
-    return with_rcps_file(snapshot, rcps) if rcps else snapshot
+    for kind in ("SCP", "RCP"):
+        path = getattr(args, f"{kind.lower()}s", None)
+        if path:
+            snapshot = with_organization_policies_file(snapshot, path, kind)
+    return snapshot
 
 
-def with_scps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
-    """The snapshot with the SCPs of ``path`` in place of any it holds."""
+def with_organization_policies_file(
+    snapshot: AccountSnapshot, path: str, kind: str
+) -> AccountSnapshot:
+    """The snapshot with the SCPs (or RCPs: ``kind``) of ``path`` in place of any it holds,
+    and the management flag and organization id the file gives. A level of SCPs that allows
+    nothing is warned about; RCPs only ever deny (RCPFullAWSAccess is attached everywhere and
+    cannot be detached), so a level of Denies alone is what such a file holds."""
     from bot.iam.scp_file import (  # noqa: PLC0415
         nothing_allowed,
         organization_id_of,
         scp_levels_from_json,
     )
 
-    data = read_json_file(path, what="SCP file")
-    levels, management = scp_levels_from_json(data, where=f"SCP file {path}")
-    organization = organization_id_of(data)
-    log.info("applying %d level(s) of SCPs from %s", len(levels), path)
-    for depth in nothing_allowed(levels):
-        note(
-            f"{path}: no SCP of level {depth} allows anything, so every call of the account's "
-            "principals is refused; list FullAWSAccess there if the organization has it"
-        )
+    what = f"{kind} file"
+    data = read_json_file(path, what=what)
+    levels, management = scp_levels_from_json(data, where=f"{what} {path}", kind=kind)
+    log.info("applying %d level(s) of %ss from %s", len(levels), kind, path)
+    if kind == "SCP":
+        for depth in nothing_allowed(levels):
+            note(
+                f"{path}: no SCP of level {depth} allows anything, so every call of the "
+                "account's principals is refused; list FullAWSAccess there if the organization "
+                "has it"
+            )
+    field = "service_control_policies" if kind == "SCP" else "resource_control_policies"
     return replace(
         snapshot,
-        service_control_policies=levels,
-        is_management_account=management
-        if management is not None
-        else snapshot.is_management_account,
-        organization_id=organization or snapshot.organization_id,
-    )
-
-
-def with_rcps_file(snapshot: AccountSnapshot, path: str) -> AccountSnapshot:
-    """The snapshot with the RCPs of ``path`` in place of any it holds. Only their Deny
-    statements matter, so a level without an Allow is no mistake here (RCPFullAWSAccess is
-    attached everywhere and cannot be detached)."""
-    from bot.iam.scp_file import organization_id_of, scp_levels_from_json  # noqa: PLC0415
-
-    data = read_json_file(path, what="RCP file")
-    levels, management = scp_levels_from_json(data, where=f"RCP file {path}", kind="RCP")
-    organization = organization_id_of(data)
-    log.info("applying %d level(s) of RCPs from %s", len(levels), path)
-    return replace(
-        snapshot,
-        resource_control_policies=levels,
-        is_management_account=management
-        if management is not None
-        else snapshot.is_management_account,
-        organization_id=organization or snapshot.organization_id,
+        **{field: levels},
+        is_management_account=snapshot.is_management_account if management is None else management,
+        organization_id=organization_id_of(data) or snapshot.organization_id,
     )
 
 
