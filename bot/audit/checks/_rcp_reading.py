@@ -111,40 +111,31 @@ class RcpReader:
         for level in levels:
             for policy in level:
                 for statement in statements(policy.document):
+                    actions = assume_actions(statement)
+                    if statement.effect.lower() != "deny" or not actions:
+                        continue  # RCPFullAWSAccess, or a Deny of other calls
                     place = f"{policy.name} statement {_statement_label(statement)}"
-                    if _WEB_IDENTITY in assume_actions(statement):
-                        if statement.effect.lower() == "deny":
-                            self._web_identity.append((policy.name, place, statement))
-                    elif _denies_saml_only(statement):
+                    if statement.not_principals or "*" not in statement.principals.get("AWS", ()):
+                        notes.append(f'{place}: its Principal is not "*"')
+                        continue
+                    if _WEB_IDENTITY in actions:
+                        self._web_identity.append((policy.name, place, statement))
+                    if _ASSUME_ROLE in actions:
+                        self._statements.append(
+                            (policy.name, place, statement, _tag_keys(statement))
+                        )
+                    elif _WEB_IDENTITY not in actions:
                         notes.append(
                             f"{place}: it refuses only the SAML calls, which no check reads "
                             "RCPs for"
                         )
-                        continue
-                    if statement.effect.lower() != "deny" or _ASSUME_ROLE not in assume_actions(
-                        statement
-                    ):
-                        continue
-                    if statement.not_principals or "*" not in statement.principals.get("AWS", ()):
-                        notes.append(f'{place}: its Principal is not "*"')
-                        continue
-                    tag_keys = tuple(
-                        sorted(
-                            {
-                                e.key.lower().split("/", 1)[1]
-                                for e in statement.conditions
-                                if e.key.lower().startswith("aws:resourcetag/")
-                            }
-                        )
-                    )
-                    self._statements.append((policy.name, place, statement, tag_keys))
         self._notes = tuple(dict.fromkeys(notes))
         self._readings: dict[tuple[Any, ...], RcpReading] = {}
 
     def read(self, role: Role) -> RcpReading:
         if not self._statements:
             return RcpReading(not_applied=self._notes) if self._notes else NO_RCPS
-        tags = {str(key).lower(): str(value) for key, value in (role.tags or {}).items()}
+        tags = _role_tags(role)
         covering = tuple(
             (position, tuple(tags.get(key) for key in tag_keys))
             for position, (_name, _place, statement, tag_keys) in enumerate(self._statements)
@@ -165,12 +156,9 @@ class RcpReader:
         narrowed: list[Statement] = []
         names: list[str] = []
         left_out: list[str] = []
-        tags = {str(key).lower(): str(value) for key, value in (role.tags or {}).items()}
+        tags = _role_tags(role)
         for name, place, statement in self._web_identity:
             if not _covers(statement, role.arn):
-                continue
-            if statement.not_principals or "*" not in statement.principals.get("AWS", ()):
-                left_out.append(f'{place}: its Principal is not "*"')
                 continue
             claims = _claim_tests(statement, provider, tags)
             if claims is None:
@@ -226,14 +214,22 @@ def _statement_label(statement: Statement) -> str:
     return repr(statement.sid) if statement.sid else str(statement.index)
 
 
-def _denies_saml_only(statement: Statement) -> bool:
-    actions = assume_actions(statement)
-    return (
-        statement.effect.lower() == "deny"
-        and "sts:AssumeRoleWithSAML" in actions
-        and _ASSUME_ROLE not in actions
-        and _WEB_IDENTITY not in actions
+def _tag_keys(statement: Statement) -> tuple[str, ...]:
+    """The resource tags (lower-case keys) the statement's conditions test."""
+    return tuple(
+        sorted(
+            {
+                e.key.lower().split("/", 1)[1]
+                for e in statement.conditions
+                if e.key.lower().startswith("aws:resourcetag/")
+            }
+        )
     )
+
+
+def _role_tags(role: Role) -> dict[str, str]:
+    """The role's tags by lower-case key (tag keys in conditions compare without case)."""
+    return {str(key).lower(): str(value) for key, value in (role.tags or {}).items()}
 
 
 def _claim_tests(
