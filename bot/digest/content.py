@@ -250,14 +250,11 @@ def scp_change(previous: Report | None, current: Report) -> str:
         return ""
     sentences = [
         _policies_change(
-            _applied(previous.extra.get(key), known_key),
-            _applied(current.extra.get(key), known_key),
-            kind,
-            findings,
+            _applied(previous.extra.get(key)), _applied(current.extra.get(key)), kind, findings
         )
-        for key, known_key, kind, findings in (
-            ("service_control_policies", "known", "SCPs", "principal findings"),
-            ("resource_control_policies", "read", "RCPs", "role trust findings"),
+        for key, kind, findings in (
+            ("service_control_policies", "SCPs", "principal findings"),
+            ("resource_control_policies", "RCPs", "role trust findings"),
         )
     ]
     return " ".join(sentence for sentence in sentences if sentence)
@@ -281,12 +278,10 @@ def _policies_change(
     )
 
 
-def _applied(summary: object, known_key: str) -> tuple[str, ...] | None:
-    """The policies a report's summary says were applied; None when they were not known
-    (the SCP summary says so in ``known``, the RCP summary exists only when they were read)."""
-    if not isinstance(summary, dict) or known_key not in summary:
-        return None
-    if known_key == "known" and not summary.get("known"):
+def _applied(summary: object) -> tuple[str, ...] | None:
+    """The policies a report's SCP or RCP summary says were applied; None when they were not
+    known."""
+    if not isinstance(summary, dict) or not summary.get("known"):
         return None
     return tuple(str(name) for name in summary.get("applied") or ())
 

@@ -95,7 +95,12 @@ def test_a_quiet_day_stays_one_line() -> None:
 def with_rcps(base, applied: list[str] | None):
     if applied is None:
         return base
-    summary = {"read": ["org-only", "network"], "applied": applied, "not_applied": []}
+    summary = {
+        "known": True,
+        "read": ["org-only", "network"],
+        "applied": applied,
+        "not_applied": [],
+    }
     return replace(base, extra={**base.extra, "resource_control_policies": summary})
 
 
@@ -120,3 +125,20 @@ def test_both_changes_are_said_one_after_the_other() -> None:
     note = scp_change(with_rcps(with_scps([KEYS]), ["org-only"]), with_rcps(with_scps(None), None))
     assert note.startswith("The SCPs applied last time could not be read this time")
     assert "The RCPs applied last time could not be read this time" in note
+
+
+def test_real_audits_with_and_without_rcps_are_told_apart() -> None:
+    """The RCP summary the trust checks write is the one the digest reads: an audit that read
+    the RCPs (none enabled on the root, `()`) after one that could not says so."""
+    from bot.audit.engine import run_audit
+    from tests.factories import role, trust_policy
+    from tests.factories import snapshot as account
+
+    base = account(roles=[role("open", trust=trust_policy("*"))])
+    only = ["role.trust_any_principal"]
+    unknown = run_audit(base, now=NOW, only=only)
+    read = run_audit(replace(base, resource_control_policies=()), now=NOW, only=only)
+    assert scp_change(unknown, read) == (
+        "RCPs are applied since this audit: role trust findings they refuse are gone."
+    )
+    assert scp_change(read, read) == ""

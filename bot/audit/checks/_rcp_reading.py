@@ -345,6 +345,7 @@ def new_rcp_summary(
     findings took into account (filled in role by role), and what was left out."""
     names = [policy.name for level in levels for policy in level]
     summary: dict[str, Any] = {
+        "known": True,  # as the SCP summary says (they are, or there would be no summary)
         "read": list(dict.fromkeys(names)),
         "applied": [],
         "not_applied": [],
