@@ -128,16 +128,21 @@ def test_the_management_account_flag_turns_them_off(capsys, snapshot_path, tmp_p
     assert escalating(audit_json(capsys, snapshot_path, "--scps", scps)) == ["dev"]
 
 
+# --scps and --rcps read one file shape (bot.iam.scp_file): every refusal is tested for both.
+OPTIONS = pytest.mark.parametrize("option", ["--scps", "--rcps"])
+
+
+@OPTIONS
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        ("{not json", "SCP file"),
-        ("", "SCP file"),
+        ("{not json", "{KIND} file"),
+        ("", "{KIND} file"),
         ({"levels": [[FULL]], "extra": 1}, "unknown field(s) extra"),
         ({"level": []}, "unknown field(s) level"),
         ({"management_account": False}, "no 'levels'"),
         ({"levels": [[FULL]], "management_account": "no"}, "must be true or false"),
-        ([FULL], "expected a list of levels"),
+        ([FULL], "expected a list of levels (each a list of {KIND}s)"),
         ("42", "expected a list of levels"),
         ([[FULL]] * 8, "8 levels; an account sits under at most 7"),
         ([[{"document": "{bad"}]], "level 0 entry 1: the policy text is not valid JSON"),
@@ -146,36 +151,41 @@ def test_the_management_account_flag_turns_them_off(capsys, snapshot_path, tmp_p
         ([["text"]], "level 0 entry 1: the policy text is not valid JSON"),
         ([[{"document": "[1, 2]"}]], "level 0 entry 1: not a policy document"),
         ([[{"document": "[" * 100_000}]], "level 0 entry 1"),
+        ({"levels": [], "organization_id": "org-1"}, "'organization_id' must be an organization"),
+        ({"levels": [], "organization_id": 5}, "'organization_id' must be an organization"),
     ],
 )
 def test_a_malformed_file_is_one_clear_line(
-    capsys, snapshot_path, tmp_path, content: Any, fragment: str
+    capsys, snapshot_path, tmp_path, option: str, content: Any, fragment: str
 ) -> None:
     code, out, err = run_cli(
-        capsys, "audit", "--snapshot", str(snapshot_path), "--scps", write(tmp_path, content)
+        capsys, "audit", "--snapshot", str(snapshot_path), option, write(tmp_path, content)
     )
     assert code == 2
     assert out == ""
     assert "Traceback" not in err
     (line,) = err.splitlines()
     assert line.startswith("iam-audit: error: ")
-    assert fragment in line
+    assert fragment.replace("{KIND}", option[2:5].upper()) in line
 
 
-def test_a_missing_file_is_named(capsys, snapshot_path, tmp_path) -> None:
+@OPTIONS
+def test_a_missing_file_is_named(capsys, snapshot_path, tmp_path, option: str) -> None:
     code, _out, err = run_cli(
-        capsys, "audit", "--snapshot", str(snapshot_path), "--scps", str(tmp_path / "nope.json")
+        capsys, "audit", "--snapshot", str(snapshot_path), option, str(tmp_path / "nope.json")
     )
     assert code == 2
-    assert "SCP file not found" in err
+    assert f"{option[2:5].upper()} file not found" in err
 
 
-def test_scps_describe_one_account_not_an_organization(capsys, tmp_path) -> None:
+@OPTIONS
+def test_the_files_describe_one_account_not_an_organization(capsys, tmp_path, option) -> None:
+    kind = option[2:5].upper()
     code, _out, err = run_cli(
-        capsys, "audit", "--accounts", "111111111111", "--scps", write(tmp_path, [[FULL]])
+        capsys, "audit", "--accounts", "111111111111", option, write(tmp_path, [[FULL]])
     )
     assert code == 2
-    assert "--scps describes one account" in err
+    assert f"{option} describes one account; with --accounts each member's {kind}s" in err
 
 
 def test_simulate_applies_the_scps_a_snapshot_holds(capsys, tmp_path) -> None:
