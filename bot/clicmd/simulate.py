@@ -615,7 +615,6 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         from bot.clicmd._common import gaad_snapshot, snapshot_file, utc_now  # noqa: PLC0415
         from bot.iam.principal_policies import (  # noqa: PLC0415
             policies_for_principal,
-            rcp_levels,
             scp_levels,
         )
 
@@ -632,7 +631,7 @@ def _friendly_request(args: argparse.Namespace) -> tuple[Request, PolicySet]:
         scps = scp_levels(snapshot)
         in_management_account = bool(snapshot.is_management_account)
         if _own_resource(snapshot.account_id, args.resource, args.resource_account):
-            rcps = _snapshot_rcps(snapshot, principal, context, rcp_levels)
+            rcps, context = _snapshot_rcps(snapshot, principal, context)
         if resource_policy is None:
             resource_policy = _trust_policy(snapshot, args.action, args.resource)
     request = Request(
@@ -667,29 +666,29 @@ def _own_resource(account_id: str, resource: str, resource_account: str | None) 
 
 
 def _snapshot_rcps(
-    snapshot: Any,
-    principal: str,
-    context: dict[str, str | list[str]],
-    parse: Callable[[Any], list[list[Policy]]],
-) -> list[list[Policy]]:
-    """The snapshot's RCPs, when it knows its organization: they are written against callers
-    outside it (``aws:PrincipalOrgID``), so the account's own principals are given its id in
-    the request (unless --context gives one). Without the id, every RCP of AWS's examples would
-    read the account's own principals as outsiders: the RCPs are then left out, and said so."""
+    snapshot: Any, principal: str, context: dict[str, str | list[str]]
+) -> tuple[list[list[Policy]], dict[str, str | list[str]]]:
+    """The snapshot's RCPs and the request context to judge them with, when the snapshot knows
+    its organization: they are written against callers outside it (``aws:PrincipalOrgID``), so
+    the account's own principals carry its id (unless --context gives one). Without the id,
+    every RCP of AWS's examples would read the account's own principals as outsiders: the RCPs
+    are then left out, and said so."""
+    from bot.iam.principal_policies import rcp_levels  # noqa: PLC0415
+
     if not snapshot.resource_control_policies:
-        return []
+        return [], context
     organization = snapshot.organization_id
     if not organization:
         note(
             "the snapshot's RCPs are not applied: its organization id is unknown (a snapshot "
             "read live by the management account or a delegated administrator has it)"
         )
-        return []
+        return [], context
     parts = principal.split(":", 5)
     own = len(parts) == 6 and parts[4] == snapshot.account_id
     if own and not any(key.lower() == "aws:principalorgid" for key in context):
-        context["aws:PrincipalOrgID"] = organization
-    return parse(snapshot)
+        context = {**context, "aws:PrincipalOrgID": organization}
+    return rcp_levels(snapshot), context
 
 
 def _policy_file(path: str) -> Policy:
