@@ -458,9 +458,9 @@ def read_trust(
         with_rcps = entries + (account_rcp.required if account_rcp is not None else ())
         # Refused to every account's principals: by the RCPs, or by asking for membership of
         # two organizations at once (the trust one, the RCPs another).
-        refused = (
-            account_rcp is not None and account_rcp.everyone_denied
-        ) or _condition_organizations(with_rcps) == set()
+        organizations = _condition_organizations(with_rcps)
+        everyone_denied = account_rcp is not None and account_rcp.everyone_denied
+        refused = everyone_denied or organizations == set()
         if refused:
             aws = ()
         # The callers are those the trust admits and the RCPs admit. An RCP asking for one of
@@ -470,24 +470,34 @@ def read_trust(
         account_entries = entries if _restricting(entries, RESTRICTIVE_KEYS) else with_rcps
         if not refused and ("*" in aws or statement.not_principals):
             narrowed = _condition_accounts(account_entries)
-            organizations = _condition_organizations(with_rcps) if narrowed is None else None
             reading.any_principal.append(
                 {
                     **statement.evidence(),
                     "principal": "NotPrincipal" if statement.not_principals else "*",
                     "restricted_by": _restricting(with_rcps, RESTRICTIVE_KEYS),
                     **({"accounts": sorted(narrowed)} if narrowed is not None else {}),
-                    **({"organizations": sorted(organizations)} if organizations else {}),
+                    **(
+                        {"organizations": sorted(organizations)}
+                        if organizations and narrowed is None
+                        else {}
+                    ),
                     **_rcp_evidence(account_rcp),
                 }
             )
         foreign = _foreign_principals(
             statement, aws if signed else (), account_entries, own_account
         )
-        if own_organization is not None and signed and not refused:
-            # Organizations the trust and the RCPs both admit (an RCP keeping callers to the
-            # account's own organization leaves a partner organization's trust empty).
-            _add_foreign_organizations(foreign, statement, aws, with_rcps, own_organization)
+        # Organizations the trust and the RCPs both admit (an RCP keeping callers to the
+        # account's own organization leaves a partner organization's trust empty), unless
+        # accounts narrow it further.
+        if (
+            own_organization is not None
+            and signed
+            and not refused
+            and ("*" in aws or statement.not_principals)
+            and _condition_accounts(with_rcps) is None
+        ):
+            _add_foreign_organizations(foreign, organizations, own_organization)
         if foreign["principals"]:
             reading.foreign_accounts.append(
                 {
@@ -514,17 +524,10 @@ def read_trust(
 
 
 def _add_foreign_organizations(
-    foreign: dict[str, Any],
-    statement: Statement,
-    aws: tuple[str, ...],
-    entries: tuple[ConditionEntry, ...],
-    own_organization: str,
+    foreign: dict[str, Any], organizations: set[str] | None, own_organization: str
 ) -> None:
-    """A ``*`` (or NotPrincipal) that conditions narrow to organizations, not to accounts:
-    the organizations other than the account's own are trusted like foreign accounts."""
-    if not ("*" in aws or statement.not_principals) or _condition_accounts(entries) is not None:
-        return
-    organizations = _condition_organizations(entries)
+    """A ``*`` narrowed to ``organizations``: those other than the account's own are trusted
+    like foreign accounts (listed under ``organizations``, with ``*`` among the principals)."""
     others = sorted((organizations or set()) - {own_organization})
     if others:
         foreign["organizations"] = others
