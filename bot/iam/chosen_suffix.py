@@ -34,6 +34,10 @@ class ChosenSuffix:
         return f"{self.prefix}{_SHORTEST_SUFFIX}*"
 
 
+# What the audit knows of a principal's request, key by key: the values, or only their start.
+FactValue = tuple[str, ...] | ChosenSuffix
+
+
 def condition_outcome(operator: str, values: Sequence[str], value: ChosenSuffix) -> bool | None:
     """Whether a condition on a key holding ``value`` holds whatever the caller picks (True),
     whatever it picks does not (False), or the caller decides (None).

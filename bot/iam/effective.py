@@ -22,14 +22,14 @@ are judged ("can the caller satisfy it?") is described in bot.iam.resolved_polic
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from bot.iam.catalogue import ActionCatalogue, default_catalogue, is_resource_tag_key
-from bot.iam.chosen_suffix import ChosenSuffix
+from bot.iam.chosen_suffix import ChosenSuffix, FactValue
 from bot.iam.compiled import ActionSpace, CompiledPolicy
 from bot.iam.fixed_rules import always_allowed_for
 from bot.iam.matching import action_matcher, arn_matcher
@@ -128,7 +128,7 @@ def gather_policies(
             if managed is None:
                 missing.append(attached.arn)
                 continue
-            shared_key = ("managed", managed.arn, via, id(managed.document))
+            shared_key: tuple[Any, ...] = ("managed", managed.arn, via, id(managed.document))
             source = shared_sources.get(shared_key) if shared_sources is not None else None
             if source is None:
                 key = f"{managed.arn}#{managed.default_version_id}"
@@ -239,7 +239,7 @@ _NO_SOURCE: dict[str, tuple[str, ...]] = dict.fromkeys(_SOURCE_KEYS, ABSENT)
 
 def principal_facts(
     ref: PrincipalRef, account_id: str, now: datetime, organization_id: str | None = None
-) -> dict[str, tuple[str, ...]]:
+) -> dict[str, FactValue]:
     """What the snapshot and the clock fix about any request this principal makes.
 
     The audit asks about the audited account's own resources (its roles, users, policies and
@@ -251,7 +251,7 @@ def principal_facts(
     when it is in none, None when unknown) fixes aws:PrincipalOrgID: a trust kept to the
     organization then lets the account's own principals in for certain, or, kept to another
     one, keeps them out."""
-    facts: dict[str, tuple[str, ...]] = {
+    facts: dict[str, FactValue] = {
         **_clock_facts(now),
         "aws:principalarn": (ref.arn,),
         "aws:principalaccount": (account_id,),
@@ -272,7 +272,7 @@ def principal_facts(
         facts["aws:username"] = ABSENT
         if ref.principal_id:
             # role-id:session-name, the session name the caller's (bot.iam.chosen_suffix).
-            facts["aws:userid"] = ChosenSuffix(f"{ref.principal_id}:")  # type: ignore[assignment]
+            facts["aws:userid"] = ChosenSuffix(f"{ref.principal_id}:")
     return facts
 
 
@@ -331,7 +331,7 @@ class PolicySetView:
         identity: tuple[ResolvedPolicy, ...],
         boundary: ResolvedPolicy | None,
         space: ActionSpace | None = None,
-        registry: dict[tuple[Any, ...], PolicySetView] | None = None,
+        registry: dict[tuple[Any, ...], Any] | None = None,
     ):
         self.identity = identity
         self.boundary = boundary
@@ -631,7 +631,7 @@ class PolicySetView:
             if self._registry is not None and len(found) > 1:
                 # Thousands of sets get the same answer (every NotAction holder's long list):
                 # keep one copy of each.
-                found = self._registry.setdefault(("result", found), found)  # type: ignore[arg-type]
+                found = self._registry.setdefault(("result", found), found)
             self._subsets[label] = found
         return found
 
@@ -778,7 +778,7 @@ class PolicySetView:
         self, label: str, actions: frozenset[str], expand: Expander, probes: Prober
     ) -> frozenset[str]:
         if True:
-            found = frozenset()
+            found: frozenset[str] = frozenset()
             if any(p.subset("Allow", label, actions, expand) for p in self.identity):
                 identity = [p.star_facts(label, actions, expand) for p in self.identity]
                 boundary = (
@@ -923,7 +923,7 @@ class EffectivePermissions:
         sources: tuple[PolicySource, ...],
         boundary: PolicySource | None,
         missing: tuple[str, ...],
-        facts: Mapping[str, tuple[str, ...]],
+        facts: Mapping[str, FactValue],
         base: PolicySetView | None = None,
         changed: frozenset[str] = frozenset(),
     ) -> None:
@@ -1012,8 +1012,11 @@ class EffectivePermissions:
         an arbitrary resource of their type (see :meth:`unrestricted`), canonical names sorted."""
         key = ("unrestricted_among", label)
         memo = self.view.memo
-        result = memo.get(key)
-        if result is None:
+        remembered: tuple[str, ...] | None = memo.get(key)
+        result: tuple[str, ...]
+        if remembered is not None:
+            result = remembered
+        else:
             lowered, names = self.index.action_list(label, actions)
             found = self.view.unrestricted_set(label, lowered, self.index.expand, self.index.probes)
             # Sorted once per distinct answer (thousands of sets share one: every NotAction
@@ -1022,11 +1025,13 @@ class EffectivePermissions:
             if found:
                 registry = self.view._registry
                 shared = ("sorted", label, found)
-                result = registry.get(shared) if registry is not None else None  # type: ignore[assignment]
-                if result is None:
+                known = registry.get(shared) if registry is not None else None
+                if known is None:
                     result = tuple(sorted(names[a] for a in found))
                     if registry is not None and len(result) > 1:
-                        registry[shared] = result  # type: ignore[assignment]
+                        registry[shared] = result
+                else:
+                    result = known
             memo[key] = result
         free = self._free_in_list(label, actions)
         if free:  # per caller kind, so not in the view's memo (users and roles share views)
@@ -1155,14 +1160,14 @@ class EffectivePermissions:
         calls: no escalation can give more). Nobody is one where the SCPs leave no IAM write."""
         if self.view.admin is None:
             ceiling = self._scp_ceiling()
-            sentinels = _ADMIN_SENTINELS
+            sentinels: tuple[str, ...] = _ADMIN_SENTINELS
             if ceiling is not None:
                 sentinels = tuple(a for a in _ADMIN_SENTINELS if ceiling.unrestricted(a))
             # The sentinels first: most principals fail on them without the full sweep.
             if not all(self.unrestricted(a) for a in sentinels):
                 self.view.admin = False
             else:
-                writes = self.index.iam_write_actions()
+                writes: Collection[str] = self.index.iam_write_actions()
                 label = "iam_writes"
                 if ceiling is not None:
                     writes = ceiling.unrestricted_among("iam_writes", writes)
@@ -1277,7 +1282,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self._entities.update({r.arn: r for r in snapshot.roles})
         self._built: dict[str, EffectivePermissions] = {}
         self._resolved: dict[tuple[Any, ...], ResolvedPolicy] = {}
-        self._views: dict[tuple[Any, ...], PolicySetView] = {}
+        self._views: dict[tuple[Any, ...], Any] = {}  # views, and answers they share
         # Answers policies with identical statements share (see ResolvedPolicy).
         self._by_statements: dict[Any, Any] = {}
         self._parsed: dict[Any, Any] = {}  # (document key, name) -> parsed, once per audit
@@ -1362,7 +1367,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
 
     # Shared caches
     def resolved_policy(
-        self, source: PolicySource, facts: Mapping[str, tuple[str, ...]], ref: PrincipalRef
+        self, source: PolicySource, facts: Mapping[str, FactValue], ref: PrincipalRef
     ) -> ResolvedPolicy:
         # Asked once per policy of every principal (50,000 times in a big account): what the
         # document references is worked out once per document.
@@ -1372,7 +1377,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
                 return plain
         keys, personal = self._keys_known(source)
         relevant = tuple((key, fixed_value(facts, ref.tags, key)) for key in keys)
-        cache_key = (
+        cache_key: tuple[Any, ...] = (
             source.key or document_key(source.document),
             source.name,
             source.via,  # the label in evidence names the group it came through
@@ -1461,7 +1466,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         ref: PrincipalRef,
         sources: tuple[PolicySource, ...],
         boundary: PolicySource | None,
-        facts: Mapping[str, tuple[str, ...]],
+        facts: Mapping[str, FactValue],
         *,
         base: PolicySetView | None = None,
         changed: frozenset[str] = frozenset(),
@@ -1489,7 +1494,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
     def _resolved_again(
         self,
         source: PolicySource,
-        facts: Mapping[str, tuple[str, ...]],
+        facts: Mapping[str, FactValue],
         ref: PrincipalRef,
         before: ResolvedPolicy,
         changed: frozenset[str],
@@ -1628,7 +1633,7 @@ def _iam_writes(catalogue: ActionCatalogue) -> frozenset[str]:
 
 
 def view_of(
-    registry: dict[tuple[Any, ...], PolicySetView],
+    registry: dict[tuple[Any, ...], Any],
     identity: tuple[ResolvedPolicy, ...],
     boundary: ResolvedPolicy | None,
     space: ActionSpace | None,

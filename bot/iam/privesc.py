@@ -1363,7 +1363,7 @@ class ConditionPruner:
             )
             if verdict.document is not None:
                 key = f"{source.key or document_key(source.document)}#pruned"
-                sources.append(replace(source, document=verdict.document, key=key))
+                sources.append(replace(source, document=dict(verdict.document), key=key))
         entity = self.index.entity(perms.arn)
         return self.index.for_principal(entity, tuple(sources), perms.boundary), tuple(notes)
 
@@ -1801,14 +1801,15 @@ class _AssumeScopes:
         """The principal's patterns (variables as `*`), None when not bounded (NotResource)."""
         if arn in self._groups:
             return self._groups[arn]
-        found: set[str] | None = set()
+        found: set[str] = set()
+        bounded = True
         for policy in self._index[arn].view.identity:
             patterns = policy.allow_resources("sts:assumerole")
             if patterns is None:
-                found = None
+                bounded = False
                 break
             found.update(VARIABLE_SPAN.sub("*", p) for p in patterns)
-        group = None if found is None else tuple(sorted(found))
+        group = tuple(sorted(found)) if bounded else None
         self._groups[arn] = group
         return group
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from bot.iam.chosen_suffix import ChosenSuffix, condition_outcome
+from bot.iam.chosen_suffix import ChosenSuffix, FactValue, condition_outcome
 from bot.iam.compiled import ActionSpace, CompiledPolicy, compile_statements
 from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
@@ -65,7 +65,9 @@ def document_key(document: PolicyDocument) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def fixed_value(facts: Mapping[str, tuple[str, ...]], tags: Mapping[str, str], key: str):
+def fixed_value(
+    facts: Mapping[str, FactValue], tags: Mapping[str, str], key: str
+) -> FactValue | None:
     """The fixed value of a condition key, ABSENT, None when the caller controls it, or a
     ChosenSuffix when the snapshot fixes only its start (a role's aws:userid)."""
     if key in facts:
@@ -188,7 +190,7 @@ class ResolvedPolicy:
     def __init__(
         self,
         source: PolicySource,
-        facts: Mapping[str, tuple[str, ...]],
+        facts: Mapping[str, FactValue],
         tags: Mapping[str, str],
         principal_arn: str,
         *,
@@ -208,7 +210,7 @@ class ResolvedPolicy:
         self.assumptions: list[str] = []
         self.cache: dict[tuple[str, str], tuple[str, tuple[Grant, ...]]] = {}
         self._literals: dict[str, tuple[str, ...]] = {}
-        self._subsets: dict[tuple[str, str], Any] = {}
+        self._subsets: dict[tuple[str, ...], Any] = {}
         self._star: dict[str, StarFacts] = {}  # answers on `*` per action list
         # Conditions are resolved below, so the request context only serves policy variables;
         # keeping just the keys they name spares the evaluator normalising the rest every call.
@@ -265,12 +267,13 @@ class ResolvedPolicy:
         if with_star:
             self._star = caches[2]
         alike = (self.source.label(), _caller_class(self._principal_arn))
-        self.canonical = caches[3].setdefault(alike, self)
+        canonicals: dict[tuple[str, Any], ResolvedPolicy] = caches[3]
+        self.canonical = canonicals.setdefault(alike, self)
 
     def _resolve(
         self,
         policy: Policy,
-        facts: Mapping[str, tuple[str, ...]],
+        facts: Mapping[str, FactValue],
         tags: Mapping[str, str],
         names: frozenset[str],
         cache: dict[Any, Any] | None = None,
@@ -281,7 +284,9 @@ class ResolvedPolicy:
             return policy  # nothing to resolve (most AWS-managed policies): the parsed form
         variables = policy.substitutes_variables
         # A value fixed only in part (a role's aws:userid) renders no variable.
-        context = {k: v for k, v in facts.items() if not isinstance(v, ChosenSuffix)}
+        context: dict[str, Any] = {
+            k: v for k, v in facts.items() if not isinstance(v, ChosenSuffix)
+        }
         # A condition value may name the caller's tag (`${aws:PrincipalTag/team}`): rendered
         # from its tags, as the request AWS evaluates carries them.
         for name in names:
@@ -296,12 +301,13 @@ class ResolvedPolicy:
                 value = fixed_value(facts, tags, key)
                 if isinstance(value, ChosenSuffix):
                     # Decided when every value the caller can pick concludes alike.
-                    value = condition_outcome(condition.operator, condition.values, value)
-                    if value is False:
+                    outcome = condition_outcome(condition.operator, condition.values, value)
+                    if outcome is False:
                         applies = False
                         break
-                    if value:
+                    if outcome:
                         continue
+                    value = None
                 if value is None:
                     attacker_controlled.append(f"{condition.operator} {condition.key}")
                     continue
