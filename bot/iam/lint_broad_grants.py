@@ -5,6 +5,8 @@ warnings and "Create SLR with ..." general warnings, one code each with the vari
 
 from __future__ import annotations
 
+import re
+
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
     ALLOW_NOT_RESOURCE,
@@ -20,6 +22,7 @@ _PASS_ROLE = "iam:PassRole"
 _CREATE_SLR = "iam:CreateServiceLinkedRole"
 # The condition keys AWS names as the remedy when the resource cannot be narrowed.
 _SCOPING_KEYS = {_PASS_ROLE: "iam:passedtoservice", _CREATE_SLR: "iam:awsservicename"}
+_ACCOUNT = re.compile(r"^\d{12}$")
 
 
 def lint_broad_grants(statement: Statement, ctx: LintContext) -> list[LintFinding]:
@@ -57,8 +60,10 @@ def _every_role(
     if statement.not_resources is not None:
         where = "with NotResource (every role not listed)"
         kind = "not_resource"
-    elif statement.resources is not None and covers_every_resource(info, statement.resources):
-        broad = [r for r in statement.resources if covers_every_resource(info, (r,))]
+    elif statement.resources is not None and covers_every_resource(
+        info, [_any_account(r) for r in statement.resources]
+    ):
+        broad = [r for r in statement.resources if covers_every_resource(info, (_any_account(r),))]
         where = "on every role (" + ", ".join(broad or statement.resources) + ")"
         kind = "star_resource"
     else:
@@ -81,3 +86,14 @@ def _every_role(
             {"kind": kind, "action": action, "explicit": named},
         )
     ]
+
+
+def _any_account(pattern: str) -> str:
+    """The pattern with a literal account ID read as `*`. Both actions reach only roles of the
+    caller's own account (a role of another account cannot be passed), so
+    `arn:aws:iam::111122223333:role/*` is every role the holder can pass: Access Analyzer's
+    "Pass role with star in resource" security warning, as `arn:aws:iam::*:role/*` is."""
+    parts = pattern.split(":", 5)
+    if len(parts) == 6 and parts[2] == "iam" and _ACCOUNT.match(parts[4]):
+        return ":".join((*parts[:4], "*", parts[5]))
+    return pattern

@@ -43,11 +43,15 @@ class ResourceType:
     services: tuple[str, ...]  # action prefixes the policy may name
     arn_services: tuple[str, ...]  # service segments its Resource ARNs may have
     max_size: int | None = None  # characters, when the service documents one
+    # Condition keys that mean nothing in this policy (lower-cased): they describe the
+    # resource, which a policy attached to it already is (Access Analyzer's suggestion
+    # "Irrelevant condition key in policy": s3:ResourceAccount in a bucket or access point policy).
+    irrelevant_keys: tuple[str, ...] = ()
 
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
-    "AWS::S3::Bucket": ResourceType(("s3",), ("s3",), 20_480),
-    "AWS::S3::AccessPoint": ResourceType(("s3",), ("s3",)),
+    "AWS::S3::Bucket": ResourceType(("s3",), ("s3",), 20_480, ("s3:resourceaccount",)),
+    "AWS::S3::AccessPoint": ResourceType(("s3",), ("s3",), irrelevant_keys=("s3:resourceaccount",)),
     "AWS::S3::MultiRegionAccessPoint": ResourceType(("s3",), ("s3",)),
     "AWS::S3ObjectLambda::AccessPoint": ResourceType(("s3-object-lambda",), ("s3-object-lambda",)),
     "AWS::S3Tables::TableBucket": ResourceType(("s3tables",), ("s3tables",)),
@@ -208,6 +212,20 @@ def lint_resource_type(statement: Statement, ctx: LintContext) -> list[LintFindi
         and not has_wildcard(r.split(":")[2])
         and r.split(":")[2] not in spec.arn_services
     ]
+    irrelevant = sorted(
+        {c.key for c in statement.conditions if c.key.lower() in spec.irrelevant_keys}
+    )
+    if irrelevant:
+        findings.append(
+            finding(
+                UNSUPPORTED_FOR_RESOURCE_TYPE,
+                statement.index,
+                f"{', '.join(irrelevant)} is not relevant in an {ctx.resource_type} policy; use it"
+                " in identity-based policies to govern access to this resource",
+                {"kind": "condition_key", "keys": irrelevant, "resource_type": ctx.resource_type},
+                severity=Severity.LOW,
+            )
+        )
     if arns:
         findings.append(
             finding(

@@ -18,6 +18,7 @@ from bot.iam.conditions import parse_operator
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
     ALLOW_NOT_PRINCIPAL,
+    CONDITION_KEY_UNSUPPORTED,
     CONFUSED_DEPUTY,
     INVALID_PRINCIPAL,
     OIDC_MISSING_AUDIENCE,
@@ -68,6 +69,19 @@ _PINNING_KEYS = frozenset(
         "aws:sourceorgpaths",
         "aws:sourceowner",
     }
+)
+# aws:PrincipalOrgID / OrgPaths: set only when the caller is an IAM principal of an organization
+# (IAM User Guide, global condition keys), never for a service principal.
+_PRINCIPAL_ORG_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
+_TRUST_RESOURCE_TYPE = "AWS::IAM::AssumeRolePolicyDocument"
+# Condition keys a trust statement can test only when it also allows the action that sets them
+# (IAM User Guide, "Passing session tags in AWS STS" and "Monitor and control actions taken
+# with assumed roles"): lower-cased key (or key prefix, ending in "/"), action.
+_SESSION_KEY_ACTIONS = (
+    ("aws:requesttag/", "sts:TagSession"),
+    ("aws:tagkeys", "sts:TagSession"),
+    ("sts:transitivetagkeys", "sts:TagSession"),
+    ("sts:sourceidentity", "sts:SetSourceIdentity"),
 )
 _CONFUSED_DEPUTY_KEYS = frozenset(
     {"aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths"}
@@ -177,6 +191,7 @@ def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]
                         severity=severity,
                     )
                 )
+    findings.extend(_unsupported_for_type(statement, ctx))
     if statement.not_principals is not None and statement.effect == "Allow":
         findings.append(
             finding(
@@ -205,7 +220,71 @@ def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]
         findings.extend(_trust(statement, ctx.catalogue))
     if statement.effect == "Allow" and ctx.policy_type in ("trust", "resource"):
         findings.extend(_confused_deputy(statement, ctx))
+        findings.extend(_service_principal_keys(statement))
     return findings
+
+
+def _is_trust(ctx: LintContext) -> bool:
+    return ctx.policy_type == "trust" or ctx.resource_type == _TRUST_RESOURCE_TYPE
+
+
+def _unsupported_for_type(statement: Statement, ctx: LintContext) -> list[LintFinding]:
+    """Access Analyzer's "Federated principal not supported" (error): a SAML or OIDC provider
+    is a principal of role trust policies only, never of an S3 bucket or other resource
+    policy. Known only when the resource type says the policy is not a trust policy (a
+    resource policy of no stated type may be one)."""
+    if ctx.policy_type != "resource" or ctx.resource_type is None or _is_trust(ctx):
+        return []
+    federated = [
+        v
+        for element in (statement.principals, statement.not_principals)
+        for k, v in _entries(element)
+        if k == "Federated" and principal_problem(k, v) is None  # malformed: reported
+    ]
+    if not federated:
+        return []
+    return [
+        finding(
+            INVALID_PRINCIPAL,
+            statement.index,
+            f"federated principal(s) {', '.join(federated)}: only a role trust policy can name"
+            f" an identity provider; an {ctx.resource_type} policy cannot",
+            {"kind": "federated_not_supported", "values": federated},
+        )
+    ]
+
+
+def _service_principal_keys(statement: Statement) -> list[LintFinding]:
+    """Access Analyzer's "Unsupported condition key for service principal" (error): a service
+    principal acting on its own is in no organization, so a positive test of the principal's
+    organization (its example: aws:PrincipalOrgID with cloudfront.amazonaws.com) never matches
+    when every principal of the statement is a service, and the statement grants nothing."""
+    entries = list(_entries(statement.principals))
+    if not entries or any(kind != "Service" for kind, _ in entries):
+        return []
+    keys = sorted(
+        {
+            c.key
+            for c in statement.conditions
+            if c.key.lower() in _PRINCIPAL_ORG_KEYS
+            and not parse_operator(c.operator).negated
+            and not parse_operator(c.operator).if_exists
+        }
+    )
+    if not keys:
+        return []
+    services = [value for _, value in entries]
+    return [
+        finding(
+            CONDITION_KEY_UNSUPPORTED,
+            statement.index,
+            f"{', '.join(keys)} is never in the request of service principal(s)"
+            f" {', '.join(services)}, so the statement never applies; use aws:SourceOrgID,"
+            " aws:SourceOrgPaths, aws:SourceAccount or aws:SourceArn to name whom the service"
+            " acts for",
+            {"kind": "service_principal", "keys": keys, "services": services},
+        )
+    ]
 
 
 def _pinned(statement: Statement) -> bool:
@@ -290,8 +369,37 @@ def _trust(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding
                     {"missing_action": action, "principals": principals},
                 )
             )
+    findings.extend(_session_key_actions(statement, catalogue))
     if "sts:AssumeRoleWithWebIdentity" in needs:
         findings.extend(_web_identity(statement, needs["sts:AssumeRoleWithWebIdentity"]))
+    return findings
+
+
+def _session_key_actions(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
+    """Access Analyzer's "Missing action for condition key" (error): session tags and a source
+    identity are set by sts:TagSession and sts:SetSourceIdentity, so a trust statement testing
+    them must allow that action too, or the caller can never pass the value it tests."""
+    findings: list[LintFinding] = []
+    missing: dict[str, list[str]] = {}
+    for condition in statement.conditions:
+        key = condition.key.lower()
+        for prefix, action in _SESSION_KEY_ACTIONS:
+            if (key == prefix or (prefix.endswith("/") and key.startswith(prefix))) and (
+                condition.key not in missing.get(action, [])
+            ):
+                missing.setdefault(action, []).append(condition.key)
+    for action, keys in missing.items():
+        if _allows(catalogue, statement, action):
+            continue
+        findings.append(
+            finding(
+                TRUST_ACTION_MISMATCH,
+                statement.index,
+                f"the condition on {', '.join(keys)} needs {action} in this statement's"
+                " actions: only that action sets the value, so add it",
+                {"kind": "condition_key", "missing_action": action, "keys": keys},
+            )
+        )
     return findings
 
 
@@ -370,17 +478,22 @@ def _subject_finding(
 
 def _confused_deputy(statement: Statement, ctx: LintContext) -> list[LintFinding]:
     services = [v for k, v in _entries(statement.principals) if k == "Service"]
-    if ctx.policy_type == "trust":
+    if _is_trust(ctx):
         services = [s for s in services if s not in _WORKLOAD_SERVICES]
     if not services or _keys(statement) & _CONFUSED_DEPUTY_KEYS:
         return []
+    # Access Analyzer's "Restrict access to service principal" is a security warning for
+    # resource policies (at least MEDIUM here); a role trust policy's service principal stays
+    # LOW: AWS's own trust examples for services often carry no source condition.
+    severity = None if _is_trust(ctx) else Severity.MEDIUM
     return [
         finding(
             CONFUSED_DEPUTY,
             statement.index,
-            f"service principal(s) {', '.join(services)} without aws:SourceArn or"
-            " aws:SourceAccount: the service could be made to act here on behalf of another"
-            " account (confused deputy); add the condition",
+            f"service principal(s) {', '.join(services)} without aws:SourceArn,"
+            " aws:SourceAccount, aws:SourceOrgID or aws:SourceOrgPaths: the service could be"
+            " made to act here on behalf of another account (confused deputy); add one",
             {"services": services},
+            severity=severity,
         )
     ]
