@@ -246,7 +246,17 @@ def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, 
                 Severity.MEDIUM,
             ),
         )
-    _, partition, service, region, account, _resource = parts
+    _, partition, service, region, account, resource = parts
+    if not resource or not service:
+        # Access Analyzer's "Missing ARN field": every ARN names its service and resource.
+        return (
+            (
+                "missing_field",
+                f"{arn} has an empty {'service' if not service else 'resource'} field"
+                " (arn:partition:service:region:account:resource)",
+                Severity.MEDIUM,
+            ),
+        )
     found: list[tuple[str, str, Severity]] = []
     if partition and not _dynamic(partition) and partition not in partitions():
         found.append(
