@@ -166,7 +166,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     PUBLIC_PRINCIPAL: (Severity.HIGH, "the statement applies to anyone, in any AWS account"),
     TRUST_ACTION_MISMATCH: (
         Severity.MEDIUM,
-        "the trust policy's action does not fit its principal type, so the role cannot be assumed",
+        "the trust statement lacks an action its principal type or its session-tag / source"
+        " identity conditions need, so the role cannot be assumed as written",
     ),
     OIDC_MISSING_AUDIENCE: (
         Severity.MEDIUM,
@@ -178,11 +179,13 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     CONFUSED_DEPUTY: (
         Severity.LOW,
-        "a service principal without aws:SourceArn/SourceAccount can act for other accounts",
+        "a service principal without aws:SourceArn/SourceAccount/SourceOrgID/SourceOrgPaths"
+        " can act for other accounts",
     ),
     UNSUPPORTED_FOR_RESOURCE_TYPE: (
         Severity.HIGH,
-        "the resource policy names actions or resources its resource type cannot have",
+        "the resource policy names actions, resources or condition keys its resource type"
+        " cannot have or use",
     ),
     PRIVILEGE_ESCALATION: (
         Severity.HIGH,
