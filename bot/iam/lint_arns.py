@@ -383,16 +383,6 @@ def _account_problems(arn: str, account: str, rule: str | None) -> list[tuple[st
                 Severity.MEDIUM,
             )
         ]
-    if rule == "some" and not account:
-        # Access Analyzer's "Missing ARN account" (error): every ARN of this type names its
-        # account, so one with the segment empty matches no resource.
-        return [
-            (
-                "missing_account",
-                f"{arn}: this resource type's ARN needs an account ID (12 digits, or *)",
-                Severity.MEDIUM,
-            )
-        ]
     if (
         rule == "some"
         and account
