@@ -134,7 +134,10 @@ def lint_policy(
     )
     for statement in statements:
         findings.extend(_statement_findings(statement, ctx))
-    if not any(f.code == MALFORMED and f.statement is None for f in findings):
+    if not any(
+        f.code == MALFORMED and f.statement is None and f.detail.get("kind") != "duplicate_key"
+        for f in findings
+    ):  # a repeated top-level key is read as its last value: the document still parses
         for policy_rule in POLICY_RULES:
             findings.extend(policy_rule(ctx))
     return sorted(findings, key=sort_key)
@@ -234,6 +237,8 @@ def _as_mapping(document: Mapping[str, Any] | str) -> Mapping[str, Any] | None:
 
 def _parse(document: Mapping[str, Any] | str, findings: list[LintFinding]) -> tuple[Statement, ...]:
     """Statements that parse; every reason IAM would reject the document becomes MALFORMED."""
+    if isinstance(document, str):
+        findings.extend(_duplicate_keys(document))
     try:
         policy = parse_policy(document, name="")
     except PolicyParseError as error:
@@ -247,6 +252,52 @@ def _parse(document: Mapping[str, Any] | str, findings: list[LintFinding]) -> tu
         findings.extend(_parse_problem(index, reason) for index, reason in problems)
         return _salvage(document)
     return policy.statements
+
+
+class _Pairs(list[tuple[str, Any]]):
+    """A JSON object as its (key, value) pairs in order, a repeated key kept."""
+
+
+def _duplicate_keys(text: str) -> list[LintFinding]:
+    """Keys repeated within one JSON object. IAM's policy grammar ("Policy grammar notes"):
+    "Individual elements must not contain multiple instances of the same key", e.g. Effect
+    twice. A JSON reader keeps one of them (Python's and most: the last), so the other is
+    silently dropped: two StringEquals blocks in one Condition leave only the second's tests,
+    a broader grant than the author wrote. Only text shows this; a parsed dict has lost it."""
+    try:
+        tree = json.loads(text, object_pairs_hook=_Pairs)
+    except ValueError:
+        return []  # parse_policy reports the syntax error
+    findings: list[LintFinding] = []
+
+    def walk(node: Any, path: tuple[str | int, ...], statement: int | None) -> None:
+        if isinstance(node, _Pairs):
+            counts = Counter(key for key, _ in node)
+            for key, count in counts.items():
+                if count > 1:
+                    where = "/".join(str(p) for p in (*path, key))
+                    findings.append(
+                        finding(
+                            MALFORMED,
+                            statement,
+                            f"{where} appears {count} times in one object; IAM's grammar allows"
+                            " a key once, and only the last is read, so the others are ignored:"
+                            " merge them",
+                            {"kind": "duplicate_key", "key": key, "path": [*path, key]},
+                        )
+                    )
+            for key, value in node:
+                if path == () and key == "Statement" and isinstance(value, _Pairs):
+                    walk(value, ("Statement",), 0)
+                    continue
+                walk(value, (*path, key), statement)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                inner = index if path == ("Statement",) else statement
+                walk(item, (*path, index), inner)
+
+    walk(tree, (), None)
+    return findings
 
 
 def _parse_problem(index: int | None, reason: str) -> LintFinding:
