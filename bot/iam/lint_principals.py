@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.conditions import parse_operator
 from bot.iam.lint_context import LintContext
+from bot.iam.lint_detect import TRUST_RESOURCE_TYPE
 from bot.iam.lint_model import (
     ALLOW_NOT_PRINCIPAL,
     CONDITION_KEY_UNSUPPORTED,
@@ -73,7 +74,6 @@ _PINNING_KEYS = frozenset(
 # aws:PrincipalOrgID / OrgPaths: set only when the caller is an IAM principal of an organization
 # (IAM User Guide, global condition keys), never for a service principal.
 _PRINCIPAL_ORG_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
-_TRUST_RESOURCE_TYPE = "AWS::IAM::AssumeRolePolicyDocument"
 # Condition keys a trust statement can test only when it also allows the action that sets them
 # (IAM User Guide, "Passing session tags in AWS STS" and "Monitor and control actions taken
 # with assumed roles"): lower-cased key (or key prefix, ending in "/"), action.
@@ -225,7 +225,7 @@ def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]
 
 
 def _is_trust(ctx: LintContext) -> bool:
-    return ctx.policy_type == "trust" or ctx.resource_type == _TRUST_RESOURCE_TYPE
+    return ctx.policy_type == "trust" or ctx.resource_type == TRUST_RESOURCE_TYPE
 
 
 def _unsupported_for_type(statement: Statement, ctx: LintContext) -> list[LintFinding]:

@@ -23,7 +23,7 @@ from bot.iam.lint_broad_grants import lint_broad_grants
 from bot.iam.lint_condition_values import lint_condition_shape, lint_condition_values
 from bot.iam.lint_conditions import lint_conditions
 from bot.iam.lint_context import LintContext
-from bot.iam.lint_detect import detect_policy_type
+from bot.iam.lint_detect import TRUST_RESOURCE_TYPE, detect_policy_type
 from bot.iam.lint_document import RESOURCE_TYPES, lint_document, lint_resource_type
 from bot.iam.lint_keys import lint_condition_keys
 from bot.iam.lint_mfa import lint_mfa_lockout
@@ -114,6 +114,11 @@ def lint_policy(
     """
     if policy_type is None:
         policy_type = detect_policy_type(document, resource_type=resource_type).policy_type
+    elif policy_type == "resource" and resource_type == TRUST_RESOURCE_TYPE:
+        # A role trust policy is the resource policy of this type (ValidatePolicy's
+        # RESOURCE_POLICY + AWS::IAM::AssumeRolePolicyDocument): IAM's trust rules apply
+        # (alphanumeric Sids, no Resource, no NotPrincipal), as when the type is detected.
+        policy_type = "trust"
     if policy_type not in POLICY_TYPES:
         raise ValueError(f"unknown policy type {policy_type!r} (use one of {POLICY_TYPES})")
     if resource_type is not None and resource_type not in RESOURCE_TYPES:

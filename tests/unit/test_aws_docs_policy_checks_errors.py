@@ -980,3 +980,18 @@ def test_aws_owned_resources_without_account_are_quiet(
     action = "ssm:SendCommand" if "document" in resource else "ssm:GetParameter"
     statement = {"Effect": "Allow", "Action": action, "Resource": resource}
     assert only(lint(catalogue, doc(statement)), "INVALID_ARN") == []
+
+
+# Source: REFERENCE, "Error - Unsupported Sid" and "Error - Role trust policy syntax error
+# resource", validated as ValidatePolicy does for a trust policy: a RESOURCE_POLICY of type
+# AWS::IAM::AssumeRolePolicyDocument is linted by IAM's trust rules.
+def test_resource_policy_of_the_trust_type_follows_the_trust_rules(
+    catalogue: ActionCatalogue,
+) -> None:
+    statement = {
+        **trust({"AWS": "arn:aws:iam::111122223333:role/ci"}),
+        "Sid": "Allow CI",
+        "Resource": "*",
+    }
+    found = lint(catalogue, doc(statement), "resource", "AWS::IAM::AssumeRolePolicyDocument")
+    assert {f.code for f in found} == {"INVALID_SID", "MALFORMED"}
