@@ -202,7 +202,9 @@ def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]
                 {},
             )
         )
-    elif statement.not_principals is not None and ctx.policy_type == "trust":
+    # Not an elif: IAM rejects NotPrincipal in a trust policy whatever the effect
+    # (Access Analyzer's "Role trust policy syntax error notprincipal").
+    if statement.not_principals is not None and ctx.policy_type == "trust":
         findings.append(
             finding(
                 INVALID_PRINCIPAL,

@@ -995,3 +995,19 @@ def test_resource_policy_of_the_trust_type_follows_the_trust_rules(
     }
     found = lint(catalogue, doc(statement), "resource", "AWS::IAM::AssumeRolePolicyDocument")
     assert {f.code for f in found} == {"INVALID_SID", "MALFORMED"}
+
+
+# Source: REFERENCE, "Error - Role trust policy syntax error notprincipal" with Allow: the
+# statement is both rejected by IAM and, read as written, "Security Warning - Allow with
+# NotPrincipal".
+def test_allow_with_not_principal_in_a_trust_policy(catalogue: ActionCatalogue) -> None:
+    statement = {
+        "Effect": "Allow",
+        "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:role/admin"},
+        "Action": "sts:AssumeRole",
+    }
+    found = lint(catalogue, doc(statement), "trust")
+    assert {(f.code, f.detail.get("kind")) for f in found} >= {
+        ("INVALID_PRINCIPAL", "not_principal_in_trust"),
+        ("ALLOW_NOT_PRINCIPAL", None),
+    }
