@@ -9,13 +9,32 @@ NotAction and leaves exactly those actions out.
 from __future__ import annotations
 
 from bot.iam.catalogue import ActionCatalogue
-from bot.iam.conditions import parse_operator
+from bot.iam.conditions import CompiledCondition, parse_operator
 from bot.iam.lint_model import MFA_CONDITION_PATTERN, MFA_LOCKOUT, LintFinding, finding
 from bot.iam.lint_resources import action_fits_resources
-from bot.iam.policy import Statement
+from bot.iam.policy import Condition, Statement
+from bot.iam.variables import Context
 from bot.model.severity import Severity
 
 MFA_KEY = "aws:multifactorauthpresent"
+MFA_AGE_KEY = "aws:multifactorauthage"
+_MFA_KEYS = frozenset({MFA_KEY, MFA_AGE_KEY})
+
+# The two kinds of request that carry no MFA (IAM User Guide, global condition keys,
+# aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge): a call signed with a long-term access
+# key carries neither key; temporary credentials obtained without MFA (a console sign-in without
+# MFA, GetSessionToken or AssumeRole without a code) carry aws:MultiFactorAuthPresent "false" and
+# no aws:MultiFactorAuthAge ("If MFA was not used, this key is not present").
+ACCESS_KEY_REQUEST = "access_key"
+SESSION_WITHOUT_MFA = "session_without_mfa"
+NO_MFA_REQUESTS: dict[str, Context] = {
+    ACCESS_KEY_REQUEST: {},
+    SESSION_WITHOUT_MFA: {MFA_KEY: ("false",)},
+}
+# Sessions authenticated with MFA a moment ago and a day ago: a statement that matches the
+# first is not about requiring MFA; "MFA older than N seconds" conditions match the second.
+_FRESH_MFA_SESSION: Context = {MFA_KEY: ("true",), MFA_AGE_KEY: ("0",)}
+_STALE_MFA_SESSION: Context = {MFA_KEY: ("true",), MFA_AGE_KEY: ("86400",)}
 
 # What a user without MFA must still be allowed to do, by what breaks when it is denied (AWS's
 # self-service MFA examples in the IAM User Guide): creating and enabling the device is the
@@ -37,20 +56,36 @@ FIRST_SIGN_IN_ACTION = "iam:ChangePassword"
 MFA_ENROLMENT_ACTIONS: tuple[str, ...] = ENROLMENT_ACTIONS + CONSOLE_ACTIONS
 
 
+def _mfa_conditions(statement: Statement) -> list[Condition]:
+    return [c for c in statement.conditions if c.key.lower() in _MFA_KEYS]
+
+
+def _mfa_conditions_hold(conditions: list[Condition], context: Context) -> bool:
+    """Whether every MFA condition of a statement is true for the request (the statement's
+    other conditions are taken as satisfiable)."""
+    return all(
+        CompiledCondition(c.operator, c.key, c.values, variables=False).holds(context)
+        for c in conditions
+    )
+
+
+def requests_without_mfa_matched(statement: Statement) -> frozenset[str]:
+    """Which requests without MFA (ACCESS_KEY_REQUEST, SESSION_WITHOUT_MFA) the statement's
+    MFA conditions match; empty when it has none."""
+    conditions = _mfa_conditions(statement)
+    if not conditions:
+        return frozenset()
+    return frozenset(
+        kind
+        for kind, context in NO_MFA_REQUESTS.items()
+        if _mfa_conditions_hold(conditions, context)
+    )
+
+
 def denies_without_mfa(statement: Statement) -> bool:
-    """Whether the statement is a Deny that fires when the request was not MFA-authenticated."""
-    if statement.effect != "Deny":
-        return False
-    for condition in statement.conditions:
-        if condition.key.lower() != MFA_KEY:
-            continue
-        spec = parse_operator(condition.operator)
-        values = {v.lower() for v in condition.values}
-        if spec.base == "Bool" and "false" in values:
-            return True
-        if spec.base == "Null" and "true" in values:
-            return True
-    return False
+    """Whether the statement is a Deny that fires for some request made without MFA (a call
+    signed with a long-term access key, or temporary credentials obtained without MFA)."""
+    return statement.effect == "Deny" and bool(requests_without_mfa_matched(statement))
 
 
 def denied_actions(statement: Statement, catalogue: ActionCatalogue) -> frozenset[str]:
@@ -74,7 +109,12 @@ def _covers_resource(statement: Statement, action: str, catalogue: ActionCatalog
 
 def lint_mfa_lockout(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
     findings = _pattern(statement)
-    if not denies_without_mfa(statement):
+    if statement.effect != "Deny" or SESSION_WITHOUT_MFA not in requests_without_mfa_matched(
+        statement
+    ):
+        # A Deny that misses temporary credentials obtained without MFA locks no one out: a
+        # user without MFA signs in to the console (or calls GetSessionToken, which policies
+        # cannot deny) and enrols with those credentials.
         return findings
     denied = denied_actions(statement, catalogue)
 
@@ -126,48 +166,120 @@ def lint_mfa_lockout(statement: Statement, catalogue: ActionCatalogue) -> list[L
     return findings
 
 
+def _describe(conditions: list[Condition]) -> str:
+    return " and ".join(f"{c.operator} {c.key} {'/'.join(c.values)}" for c in conditions)
+
+
 def _pattern(statement: Statement) -> list[LintFinding]:
-    """Parliament's BAD_PATTERN_FOR_MFA: conditions that miss long-term access keys, whose
-    requests carry no aws:MultiFactorAuthPresent at all (IAM User Guide, the key's entry)."""
-    for condition in statement.conditions:
-        if condition.key.lower() != MFA_KEY:
-            continue
-        spec = parse_operator(condition.operator)
-        values = {v.lower() for v in condition.values}
-        if spec.base != "Bool":
-            continue
-        if statement.effect == "Allow" and not spec.if_exists and values == {"false"}:
-            return [
-                finding(
-                    MFA_CONDITION_PATTERN,
-                    statement.index,
-                    f"Allow with {condition.operator} aws:MultiFactorAuthPresent false matches"
-                    " only temporary credentials obtained without MFA; requests signed with"
-                    " long-term access keys carry no MFA key at all. To require MFA use"
-                    ' "Bool": true; to target requests without MFA use BoolIfExists false',
-                    {"operator": condition.operator},
-                )
-            ]
-        if statement.effect == "Deny" and not spec.if_exists and values == {"false"}:
-            return [
-                finding(
-                    MFA_CONDITION_PATTERN,
-                    statement.index,
-                    f"Deny with {condition.operator} aws:MultiFactorAuthPresent false does not"
-                    " deny requests signed with long-term access keys (the key is absent"
-                    " there); use BoolIfExists",
-                    {"operator": condition.operator},
-                )
-            ]
-        if statement.effect == "Allow" and spec.if_exists and values == {"true"}:
-            return [
-                finding(
-                    MFA_CONDITION_PATTERN,
-                    statement.index,
-                    f"Allow with {condition.operator} aws:MultiFactorAuthPresent true also"
-                    " allows requests signed with long-term access keys, which carry no MFA"
-                    " key; use Bool",
-                    {"operator": condition.operator},
-                )
-            ]
-    return []
+    """Parliament's BAD_PATTERN_FOR_MFA, judged on the two requests that carry no MFA (IAM User
+    Guide, aws:MultiFactorAuthPresent): a Deny should match both, an Allow neither."""
+    conditions = _mfa_conditions(statement)
+    if not conditions:
+        return []
+    matched = requests_without_mfa_matched(statement)
+    written = _describe(conditions)
+    detail: dict[str, object] = {
+        "operator": conditions[0].operator,
+        "conditions": written,
+        "requests_without_mfa_matched": sorted(matched),
+    }
+    message = (
+        _deny_pattern(conditions, matched, written)
+        if statement.effect == "Deny"
+        else _allow_pattern(conditions, matched, written)
+    )
+    if message is None:
+        return _stale_mfa_note(statement, conditions)
+    return [finding(MFA_CONDITION_PATTERN, statement.index, message, detail)]
+
+
+def _deny_pattern(conditions: list[Condition], matched: frozenset[str], written: str) -> str | None:
+    if _mfa_conditions_hold(conditions, _FRESH_MFA_SESSION):
+        return None  # it denies MFA-authenticated requests too: not an MFA requirement
+    if matched == {SESSION_WITHOUT_MFA}:
+        return (
+            f"Deny with {written} does not deny requests signed with long-term access keys"
+            " (the key is absent there); use BoolIfExists"
+        )
+    if matched == {ACCESS_KEY_REQUEST}:
+        return (
+            f"Deny with {written} denies only requests signed with long-term access keys:"
+            " temporary credentials obtained without MFA (a console sign-in without MFA,"
+            " GetSessionToken without a code) carry aws:MultiFactorAuthPresent false and pass;"
+            ' use "BoolIfExists": false to deny both'
+        )
+    if not matched and _asks_for_mfa(conditions):
+        return (
+            f"Deny with {written} never denies a request without MFA: long-term access keys"
+            " carry no MFA key and sessions without MFA carry no aws:MultiFactorAuthAge, so"
+            " the conditions together never hold for them; use BoolIfExists false (and"
+            " NumericGreaterThanIfExists for the age) in separate statements"
+        )
+    return None
+
+
+def _allow_pattern(
+    conditions: list[Condition], matched: frozenset[str], written: str
+) -> str | None:
+    if matched == {ACCESS_KEY_REQUEST, SESSION_WITHOUT_MFA}:
+        return (
+            f"Allow with {written} also allows requests without MFA: calls signed with long-term"
+            " access keys and temporary credentials obtained without MFA both lack the key;"
+            " drop IfExists to require MFA"
+        )
+    if matched == {ACCESS_KEY_REQUEST}:
+        return (
+            f"Allow with {written} also allows requests signed with long-term access keys,"
+            " which carry no MFA key; use Bool"
+        )
+    if matched == {SESSION_WITHOUT_MFA}:
+        if _mfa_conditions_hold(conditions, _FRESH_MFA_SESSION):
+            return (
+                f"Allow with {written} allows every request made with temporary credentials,"
+                " with or without MFA (it refuses only long-term access keys); to require MFA"
+                ' use "Bool": true'
+            )
+        return (
+            f"Allow with {written} matches only temporary credentials obtained without MFA;"
+            " requests signed with long-term access keys carry no MFA key at all. To require"
+            ' MFA use "Bool": true; to target requests without MFA use BoolIfExists false'
+        )
+    return None
+
+
+def _asks_for_mfa(conditions: list[Condition]) -> bool:
+    """Whether a condition is written to catch missing MFA: aws:MultiFactorAuthPresent false."""
+    return any(
+        c.key.lower() == MFA_KEY
+        and parse_operator(c.operator).base == "Bool"
+        and "false" in {v.lower() for v in c.values}
+        for c in conditions
+    )
+
+
+def _stale_mfa_note(statement: Statement, conditions: list[Condition]) -> list[LintFinding]:
+    """A Deny on old MFA (NumericGreaterThan aws:MultiFactorAuthAge) without IfExists: fine next
+    to a statement that denies requests without MFA, a gap alone (IAM User Guide, "Amazon S3:
+    ... denies access to the Production bucket ...": NumericGreaterThanIfExists "returns true
+    if MFA is not present"). LOW, since the rule sees one statement at a time."""
+    ages = [
+        c
+        for c in conditions
+        if c.key.lower() == MFA_AGE_KEY
+        and parse_operator(c.operator).positive.startswith("NumericGreaterThan")
+        and not parse_operator(c.operator).if_exists
+    ]
+    if statement.effect != "Deny" or not ages or _asks_for_mfa(conditions):
+        return []
+    return [
+        finding(
+            MFA_CONDITION_PATTERN,
+            statement.index,
+            f"Deny with {_describe(ages)} denies only sessions whose MFA is that old: requests"
+            " without MFA (long-term access keys, sessions without MFA) carry no"
+            " aws:MultiFactorAuthAge and pass; unless another statement denies them, use"
+            f" {ages[0].operator}IfExists as AWS's example does",
+            {"operator": ages[0].operator, "conditions": _describe(ages)},
+            severity=Severity.LOW,
+        )
+    ]

@@ -489,7 +489,12 @@ def test_not_redundant(catalogue: ActionCatalogue, statements: tuple[dict[str, A
     [
         {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
         {"Bool": {"aws:MultiFactorAuthPresent": False}},
-        {"Null": {"aws:MultiFactorAuthPresent": "true"}},
+        # Null aws:MultiFactorAuthPresent true is no lock-out: it denies only calls signed with
+        # long-term access keys, while temporary credentials obtained without MFA (console
+        # sign-in) carry the key as false (IAM User Guide, aws:MultiFactorAuthPresent), so
+        # users enrol from the console (tests/unit/test_aws_docs_mfa.py).
+        {"Null": {"aws:MultiFactorAuthAge": "true"}},
+        {"NumericGreaterThanIfExists": {"aws:MultiFactorAuthAge": "3600"}},
     ],
 )
 def test_mfa_lockout_forms(catalogue: ActionCatalogue, condition: dict[str, Any]) -> None:
