@@ -349,10 +349,15 @@ def test_mfa_not_enforced_skips_users_whose_every_request_carries_mfa():
         for n in ("mfa-key1", "mfa-key2", "mfa-cert", "mfa-key-unknown", "mfa-unknown", "no-mfa")
     }
     by_arn = {f.resource_arn: f for f in findings}
+    # With a device its console sign-ins carry MFA: the requests without MFA are the key's own
+    # calls (no aws:MultiFactorAuthPresent) and the sessions it obtains without an MFA code
+    # (IAM User Guide, aws:MultiFactorAuthPresent; "Permissions for GetSessionToken").
     assert by_arn[user_arn("mfa-key1")].evidence == {
         "without_mfa": {"admin_equivalent": True},
         "mfa_active": "true",
+        "requests_without_mfa": ["access_key_session", "long_term_key"],
     }
+    assert "console" not in by_arn[user_arn("mfa-key1")].detail
 
 
 def test_mfa_not_enforced_trusts_list_mfa_devices_over_a_stale_report():

@@ -3,11 +3,86 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from bot.audit.checks._aws_names import CREDENTIAL_REPORT_PERMISSIONS, USER
-from bot.audit.checks._credentials import active_key_slots, days_since, has_password, user_rows
+from bot.audit.checks._credentials import (
+    CERT_SLOTS,
+    KEY_SLOTS,
+    active_key_slots,
+    days_since,
+    has_password,
+    user_rows,
+)
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
+from bot.model.snapshot import CredentialReportRow
+
+# What the request context holds for the two kinds of request made without MFA (IAM User Guide,
+# global condition context keys, aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge): a call
+# signed with a long-term access key (or signing certificate) carries neither key; temporary
+# credentials obtained without MFA (a console sign-in without MFA, GetSessionToken without a
+# code) carry aws:MultiFactorAuthPresent "false" and no aws:MultiFactorAuthAge. () = absent.
+SESSION_WITHOUT_MFA_FACTS: dict[str, tuple[str, ...]] = {
+    "aws:multifactorauthpresent": ("false",),
+    "aws:multifactorauthage": (),
+}
+LONG_TERM_KEY_FACTS: dict[str, tuple[str, ...]] = {
+    "aws:multifactorauthpresent": (),
+    "aws:multifactorauthage": (),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RequestWithoutMfa:
+    """One way a user can call AWS without MFA, and the MFA keys its requests carry."""
+
+    kind: str  # "console_session" | "access_key_session" | "long_term_key"
+    description: str
+    facts: dict[str, tuple[str, ...]]
+
+
+def requests_without_mfa(
+    row: CredentialReportRow, *, mfa_device: bool | None = None
+) -> tuple[RequestWithoutMfa, ...]:
+    """The requests without MFA a credential-report row lets the user make.
+
+    A console password without an active MFA device signs in without MFA. An access key signs
+    calls itself (no MFA key at all) and also obtains sessions without MFA: GetSessionToken
+    needs no permission and "you cannot use policies to control authentication operations"
+    (IAM User Guide, "Permissions for GetSessionToken"), so its code is optional. A signing
+    certificate signs calls like a key. A column the report leaves unknown counts as held.
+    ``mfa_device`` overrides the report's mfa_active (ListMFADevices may be newer)."""
+    if mfa_device is None:
+        mfa_device = row.flag("mfa_active") is True
+    requests: list[RequestWithoutMfa] = []
+    keys = any(row.flag(f"access_key_{n}_active") is not False for n in KEY_SLOTS)
+    certs = any(row.flag(f"cert_{n}_active") is not False for n in CERT_SLOTS)
+    if has_password(row) and not mfa_device:
+        requests.append(
+            RequestWithoutMfa(
+                "console_session", "a console sign-in without MFA", SESSION_WITHOUT_MFA_FACTS
+            )
+        )
+    if keys:
+        requests.append(
+            RequestWithoutMfa(
+                "access_key_session",
+                "sessions its access key obtains without MFA (GetSessionToken needs no MFA code)",
+                SESSION_WITHOUT_MFA_FACTS,
+            )
+        )
+    if keys or certs:
+        requests.append(
+            RequestWithoutMfa(
+                "long_term_key",
+                "calls signed with its access key or signing certificate, which carry no"
+                " aws:MultiFactorAuthPresent (a Bool false condition does not match them,"
+                " BoolIfExists does)",
+                LONG_TERM_KEY_FACTS,
+            )
+        )
+    return tuple(requests)
 
 
 @register(

@@ -13,7 +13,7 @@ from bot.audit.checks._aws_names import (
     CREDENTIAL_REPORT_PERMISSIONS,
     USER,
 )
-from bot.audit.checks._credentials import CERT_SLOTS, KEY_SLOTS
+from bot.audit.checks.users_mfa import requests_without_mfa
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.effective import EffectivePermissions, effective_permissions
@@ -21,30 +21,14 @@ from bot.iam.privesc import TargetFinder, methods_held, privilege_escalations, t
 from bot.iam.sensitive_actions import credential_actions
 from bot.model.snapshot import CredentialReportRow, User
 
-# The request a console user makes after signing in without MFA.
-NO_MFA_FACTS: dict[str, tuple[str, ...]] = {
-    "aws:multifactorauthpresent": ("false",),
-    "aws:multifactorauthage": (),
-}
 
-
-def every_request_has_mfa(ctx: CheckContext, user: User, row: CredentialReportRow) -> bool:
-    """Whether every request the user can make carries MFA: the credential report shows an
-    active MFA device and neither an active access key nor an active signing certificate.
-
-    AWS requires an enabled MFA device "for every subsequent login by the IAM user"
-    (EnableMFADevice), so each console session has aws:MultiFactorAuthPresent true; only
-    requests signed with long-term credentials (access keys) lack it. A column the report
-    leaves unknown, or ListMFADevices (when collected) showing no device for the user, keeps
-    the answer False."""
+def has_mfa_device(ctx: CheckContext, user: User, row: CredentialReportRow) -> bool:
+    """The credential report shows an active MFA device, and ListMFADevices (when collected)
+    does not show the user without one (the report may predate the device's removal)."""
     if row.flag("mfa_active") is not True:
         return False
     devices = ctx.snapshot.user_mfa_devices
-    if devices is not None and user.name in devices and not devices[user.name]:
-        return False  # the report predates the device's removal
-    return all(row.flag(f"access_key_{n}_active") is False for n in KEY_SLOTS) and all(
-        row.flag(f"cert_{n}_active") is False for n in CERT_SLOTS
-    )
+    return devices is None or user.name not in devices or bool(devices[user.name])
 
 
 def _users(ctx: CheckContext) -> Iterator[tuple[User, EffectivePermissions]]:
@@ -111,8 +95,9 @@ def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     id="user.mfa_not_enforced",
     title="Console user's permissions do not require MFA",
     severity=Severity.MEDIUM,
-    risk="Sensitive actions remain allowed to a console session signed in without MFA, so a"
-    " phished password is enough to use them.",
+    risk="Sensitive actions remain allowed to a request made without MFA (a console session"
+    " signed in without MFA, or a call signed with an access key), so a phished password or a"
+    " leaked key is enough to use them.",
     remediation="Attach the self-service MFA policy (deny everything but MFA enrolment when"
     " aws:MultiFactorAuthPresent is false) or require MFA in the sensitive statements.",
     anchors=("none: new",),
@@ -121,30 +106,47 @@ def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
 )
 def user_mfa_not_enforced(ctx: CheckContext) -> Iterator[Finding]:
     """Console users whose sensitive reach (admin, escalation, credential actions) survives a
-    request made with aws:MultiFactorAuthPresent=false.
+    request they can make without MFA (bot.audit.checks.users_mfa.requests_without_mfa): a
+    console sign-in without MFA (aws:MultiFactorAuthPresent false), and, with an active access
+    key or signing certificate, calls signed with it (no MFA key at all) and the sessions it
+    obtains without MFA. AWS asks for an enabled device at every console sign-in
+    (EnableMFADevice), so a user with a device and no long-term key makes none of them.
 
-    A user with an active MFA device and no active access key (nor signing certificate) is
-    not judged: AWS asks for the device at every console sign-in, so none of its requests
-    can lack MFA (see every_request_has_mfa). With an active key it is: calls signed with
-    the key carry no MFA."""
+    A Deny on ``"Bool": {"aws:MultiFactorAuthPresent": "false"}`` stops the console session but
+    not the key's calls (the key is absent there; AWS's examples use BoolIfExists): such a user
+    is reported, and the message says the access key is the way in."""
     rows = ctx.snapshot.credential_row_for()
     finder = target_finder(effective_permissions(ctx))
     for user, perms in _users(ctx):
         row = rows.get(user.name)
         if row is None or row.flag("password_enabled") is not True:
             continue
-        if every_request_has_mfa(ctx, user, row):
+        requests = requests_without_mfa(row, mfa_device=has_mfa_device(ctx, user, row))
+        if not requests or not sensitive_reach(perms, finder):
             continue
-        if not sensitive_reach(perms, finder):
+        open_to: dict[str, dict[str, object]] = {}
+        for request in requests:
+            reach = sensitive_reach(perms.with_facts(request.facts), finder)
+            if reach:
+                open_to[request.kind] = reach
+        if not open_to:
             continue
-        without_mfa = sensitive_reach(perms.with_facts(NO_MFA_FACTS), finder)
-        if not without_mfa:
-            continue
+        first = next(r for r in requests if r.kind in open_to)
+        if "console_session" in open_to:
+            message = (
+                f"{user.name} signs in to the console and keeps sensitive permissions without MFA"
+            )
+        else:
+            message = f"{user.name} keeps sensitive permissions without MFA in {first.description}"
         yield ctx.finding(
             user.arn,
             USER,
-            f"{user.name} signs in to the console and keeps sensitive permissions without MFA",
-            {"without_mfa": without_mfa, "mfa_active": row.mfa_active},
+            message,
+            {
+                "without_mfa": open_to[first.kind],
+                "mfa_active": row.mfa_active,
+                "requests_without_mfa": [r.kind for r in requests if r.kind in open_to],
+            },
         )
 
 
