@@ -31,10 +31,9 @@ NO_MFA_REQUESTS: dict[str, Context] = {
     ACCESS_KEY_REQUEST: {},
     SESSION_WITHOUT_MFA: {MFA_KEY: ("false",)},
 }
-# Sessions authenticated with MFA a moment ago and a day ago: a statement that matches the
-# first is not about requiring MFA; "MFA older than N seconds" conditions match the second.
+# A session authenticated with MFA a moment ago: a Deny that matches it is not about requiring
+# MFA, an Allow that matches it as well as sessions without MFA does not tell them apart.
 _FRESH_MFA_SESSION: Context = {MFA_KEY: ("true",), MFA_AGE_KEY: ("0",)}
-_STALE_MFA_SESSION: Context = {MFA_KEY: ("true",), MFA_AGE_KEY: ("86400",)}
 
 # What a user without MFA must still be allowed to do, by what breaks when it is denied (AWS's
 # self-service MFA examples in the IAM User Guide): creating and enabling the device is the
@@ -189,7 +188,10 @@ def _pattern(statement: Statement) -> list[LintFinding]:
         else _allow_pattern(conditions, matched, written)
     )
     if message is None:
-        return _stale_mfa_note(statement, conditions)
+        # Among them a Deny on old MFA alone (NumericGreaterThan aws:MultiFactorAuthAge): it
+        # misses requests without MFA, but AWS's S3 example pairs it with a Null-age Deny in
+        # another statement, which this per-statement rule cannot see; so it is left alone.
+        return []
     return [finding(MFA_CONDITION_PATTERN, statement.index, message, detail)]
 
 
@@ -255,31 +257,3 @@ def _asks_for_mfa(conditions: list[Condition]) -> bool:
         and "false" in {v.lower() for v in c.values}
         for c in conditions
     )
-
-
-def _stale_mfa_note(statement: Statement, conditions: list[Condition]) -> list[LintFinding]:
-    """A Deny on old MFA (NumericGreaterThan aws:MultiFactorAuthAge) without IfExists: fine next
-    to a statement that denies requests without MFA, a gap alone (IAM User Guide, "Amazon S3:
-    ... denies access to the Production bucket ...": NumericGreaterThanIfExists "returns true
-    if MFA is not present"). LOW, since the rule sees one statement at a time."""
-    ages = [
-        c
-        for c in conditions
-        if c.key.lower() == MFA_AGE_KEY
-        and parse_operator(c.operator).positive.startswith("NumericGreaterThan")
-        and not parse_operator(c.operator).if_exists
-    ]
-    if statement.effect != "Deny" or not ages or _asks_for_mfa(conditions):
-        return []
-    return [
-        finding(
-            MFA_CONDITION_PATTERN,
-            statement.index,
-            f"Deny with {_describe(ages)} denies only sessions whose MFA is that old: requests"
-            " without MFA (long-term access keys, sessions without MFA) carry no"
-            " aws:MultiFactorAuthAge and pass; unless another statement denies them, use"
-            f" {ages[0].operator}IfExists as AWS's example does",
-            {"operator": ages[0].operator, "conditions": _describe(ages)},
-            severity=Severity.LOW,
-        )
-    ]

@@ -356,27 +356,55 @@ def test_production_bucket_needs_recent_mfa() -> None:
     assert _codes(findings, "MFA_LOCKOUT") == []
 
 
-def test_production_deny_without_if_exists_is_a_low_note() -> None:
-    """The same Deny written NumericGreaterThan (no IfExists) denies only sessions with old MFA;
-    requests without MFA carry no age and pass. A LOW note: another statement may deny them."""
-    document = _doc(
-        {
-            "Effect": "Deny",
-            "Action": "s3:*",
-            "Resource": PRODUCTION,
-            "Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "1800"}},
-        },
-        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-    )
-    assert _outcomes(document, "s3:GetObject", "arn:aws:s3:::Production/a") == {
-        "access_key": True,
-        "no_mfa_session": True,
+# AmazonS3/latest/userguide/example-bucket-policies.html, "Requiring MFA": Deny s3:* on
+# taxdocuments/* when aws:MultiFactorAuthAge is null ("If the temporary credential provided in
+# the request was not created using an MFA device, this key value is null (absent)"), and in the
+# second version also when it is older than an hour, in a separate statement.
+TAXDOCS = "arn:aws:s3:::amzn-s3-demo-bucket/taxdocuments/*"
+S3_REQUIRE_MFA = _doc(
+    {
+        "Sid": "",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": TAXDOCS,
+        "Condition": {"Null": {"aws:MultiFactorAuthAge": True}},
+    },
+    {
+        "Sid": "",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": TAXDOCS,
+        "Condition": {"NumericGreaterThan": {"aws:MultiFactorAuthAge": 3600}},
+    },
+    {
+        "Sid": "",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": ["s3:GetObject"],
+        "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*",
+    },
+)
+
+
+def test_s3_require_mfa_bucket_policy() -> None:
+    """Requests without MFA (no age) and with an MFA older than an hour are denied; the second
+    Deny alone would miss requests without MFA, but the first covers them, so neither statement
+    is reported (the rule does not flag an old-MFA Deny on its own)."""
+    statements = S3_REQUIRE_MFA["Statement"]
+    identity_view = _doc(*({k: v for k, v in st.items() if k != "Principal"} for st in statements))
+    assert _outcomes(
+        identity_view, "s3:GetObject", "arn:aws:s3:::amzn-s3-demo-bucket/taxdocuments/a"
+    ) == {
+        "access_key": False,
+        "no_mfa_session": False,
         "mfa_session": True,
         "old_mfa_session": False,
     }
-    (found,) = _codes(_lint(document), "MFA_CONDITION_PATTERN")
-    assert found.severity is Severity.LOW
-    assert "carry no aws:MultiFactorAuthAge" in found.message
+    findings = _lint(S3_REQUIRE_MFA, "resource")
+    assert _codes(findings, "MFA_CONDITION_PATTERN") == []
+    assert _codes(findings, "MFA_LOCKOUT") == []
 
 
 def test_bool_false_and_stale_age_together_never_deny_without_mfa() -> None:
