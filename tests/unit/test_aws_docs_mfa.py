@@ -23,6 +23,7 @@ import pytest
 
 from bot.iam.catalogue import default_catalogue
 from bot.iam.evaluator import Evaluator, PolicySet, Request
+from bot.iam.impact import PolicyChange, change_impact
 from bot.iam.lint_model import LintFinding
 from bot.iam.linter import lint_policy
 from bot.iam.policy import parse_policy
@@ -644,3 +645,58 @@ def test_mfa_age_allow_is_mfa_enforced() -> None:
             credential_report=with_rows(row),
         )
         assert run_check("user.mfa_not_enforced", snap) == []
+
+
+# --- 7. the approvals preview's lock-out risk (bot/iam/impact.py, not owned here) -------------
+# A user without MFA enrols with a request that carries no MFA: from the console (temporary
+# credentials, aws:MultiFactorAuthPresent false) or, with keys, directly (no key) or through a
+# GetSessionToken session without a code (false). impact._lockout_risks tests only the request
+# with both MFA keys absent (MFA_ABSENT), so it misses the console case and flags a Deny the
+# console gets around.
+
+_SELF_SERVICE = _doc(
+    {
+        "Effect": "Allow",
+        "Action": ["iam:CreateVirtualMFADevice", "iam:EnableMFADevice", "iam:ListMFADevices"],
+        "Resource": "*",
+    }
+)
+
+
+def _lockout_codes(deny_condition: dict[str, Any]) -> list[str]:
+    snap = snapshot(
+        users=[user("dev", inline_policies=[inline("self-service", _SELF_SERVICE)])],
+        credential_report=with_rows(console_user_row("dev", mfa=False)),
+    )
+    deny = _doc({"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": deny_condition})
+    change = PolicyChange("put_inline", policy_name="require-mfa", document=deny)
+    return [r.code for r in change_impact(snap, user_arn("dev"), change).lockout_risks]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="impact._lockout_risks asks with MFA_ABSENT only; a console session without MFA has"
+    " aws:MultiFactorAuthPresent false, which this Deny matches (fix: also ask with"
+    " {'aws:multifactorauthpresent': ('false',), 'aws:multifactorauthage': ()})",
+)
+def test_impact_bool_false_deny_locks_out_a_console_user_without_mfa() -> None:
+    assert _lockout_codes({"Bool": {"aws:MultiFactorAuthPresent": "false"}}) == [
+        "mfa_enrolment_blocked"
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="impact._lockout_risks asks with MFA_ABSENT only; Null aws:MultiFactorAuthPresent"
+    " true denies key-signed calls but not the console session (false), where the user enrols"
+    " (fix: blocked only when the session-without-MFA request is denied too)",
+)
+def test_impact_null_true_deny_is_no_lockout() -> None:
+    assert _lockout_codes({"Null": {"aws:MultiFactorAuthPresent": "true"}}) == []
+
+
+def test_impact_boolifexists_deny_locks_out_a_console_user_without_mfa() -> None:
+    """The control: BoolIfExists false denies both requests; the preview says so today."""
+    assert _lockout_codes({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}) == [
+        "mfa_enrolment_blocked"
+    ]
