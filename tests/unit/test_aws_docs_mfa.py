@@ -700,3 +700,23 @@ def test_impact_boolifexists_deny_locks_out_a_console_user_without_mfa() -> None
     assert _lockout_codes({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}) == [
         "mfa_enrolment_blocked"
     ]
+
+
+# --- 8. simulate's explanation (bot/iam/evaluator.py, not owned here) -------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="evaluator._trace says 'condition Bool on aws:MultiFactorAuthPresent is false' when"
+    " the key is absent (an access-key call), which reads as if the key were false; it should"
+    " say the key is not in the request",
+)
+def test_simulate_says_the_mfa_key_is_absent_for_an_access_key_call() -> None:
+    """ec2_require-mfa's note: with Bool the Deny does not apply to long-term credentials
+    "because that key is not present". simulate's 'Other statements' line should say that."""
+    document = _doc(ALLOW_EC2, _deny_terminate({"Bool": {"aws:MultiFactorAuthPresent": "false"}}))
+    policies = PolicySet(identity=[parse_policy(document, name="example")])
+    request = Request(ALICE, "ec2:TerminateInstances", INSTANCE, None, {})
+    (deny,) = [t for t in Evaluator(policies).explain(request) if t.effect == "Deny"]
+    assert not deny.applies
+    assert "not in the request" in deny.why
