@@ -98,8 +98,9 @@ def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     risk="Sensitive actions remain allowed to a request made without MFA (a console session"
     " signed in without MFA, or a call signed with an access key), so a phished password or a"
     " leaked key is enough to use them.",
-    remediation="Attach the self-service MFA policy (deny everything but MFA enrolment when"
-    " aws:MultiFactorAuthPresent is false) or require MFA in the sensitive statements.",
+    remediation="Attach the self-service MFA policy (deny everything but MFA enrolment with"
+    " BoolIfExists aws:MultiFactorAuthPresent false, which also covers access-key calls) or"
+    " require MFA in the sensitive statements.",
     anchors=("none: new",),
     permissions=AUTHORIZATION_DETAILS_PERMISSIONS + CREDENTIAL_REPORT_PERMISSIONS,
     requires=("authorization_details", "credential_report"),
