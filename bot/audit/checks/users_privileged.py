@@ -126,10 +126,13 @@ def user_mfa_not_enforced(ctx: CheckContext) -> Iterator[Finding]:
         if not requests or not sensitive_reach(perms, finder):
             continue
         open_to: dict[str, dict[str, object]] = {}
+        reach_by_facts: dict[int, dict[str, object]] = {}  # sessions share their facts
         for request in requests:
-            reach = sensitive_reach(perms.with_facts(request.facts), finder)
-            if reach:
-                open_to[request.kind] = reach
+            key = id(request.facts)
+            if key not in reach_by_facts:
+                reach_by_facts[key] = sensitive_reach(perms.with_facts(request.facts), finder)
+            if reach_by_facts[key]:
+                open_to[request.kind] = reach_by_facts[key]
         if not open_to:
             continue
         first = next(r for r in requests if r.kind in open_to)
