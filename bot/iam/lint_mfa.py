@@ -1,8 +1,13 @@
-"""MFA lock-out: a deny-without-MFA that also denies what a user needs to enrol MFA.
+"""MFA conditions judged on the requests that carry no MFA, and the MFA lock-out.
 
-The classic "require MFA" policy denies `*` when `aws:MultiFactorAuthPresent` is false. A user
-without MFA then cannot create or enable a device, list devices, see themselves or change their
-initial password, so they can never become compliant. AWS's documented pattern denies with
+Two requests carry no MFA: a call signed with a long-term access key (neither MFA key in the
+context) and temporary credentials obtained without MFA (aws:MultiFactorAuthPresent false). A
+Deny meant to require MFA should match both, an Allow meant to require it neither;
+MFA_CONDITION_PATTERN says which one a statement misses (a Bool-false Deny misses access keys).
+
+MFA_LOCKOUT: the classic "require MFA" policy denies `*` to sessions without MFA, so a user
+without MFA cannot create or enable a device, list devices, see themselves or change their
+initial password, and can never become compliant. AWS's documented pattern denies with
 NotAction and leaves exactly those actions out.
 """
 
@@ -107,10 +112,9 @@ def _covers_resource(statement: Statement, action: str, catalogue: ActionCatalog
 
 
 def lint_mfa_lockout(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
-    findings = _pattern(statement)
-    if statement.effect != "Deny" or SESSION_WITHOUT_MFA not in requests_without_mfa_matched(
-        statement
-    ):
+    matched = requests_without_mfa_matched(statement)
+    findings = _pattern(statement, matched)
+    if statement.effect != "Deny" or SESSION_WITHOUT_MFA not in matched:
         # A Deny that misses temporary credentials obtained without MFA locks no one out: a
         # user without MFA signs in to the console (or calls GetSessionToken, which policies
         # cannot deny) and enrols with those credentials.
@@ -169,13 +173,12 @@ def _describe(conditions: list[Condition]) -> str:
     return " and ".join(f"{c.operator} {c.key} {'/'.join(c.values)}" for c in conditions)
 
 
-def _pattern(statement: Statement) -> list[LintFinding]:
+def _pattern(statement: Statement, matched: frozenset[str]) -> list[LintFinding]:
     """Parliament's BAD_PATTERN_FOR_MFA, judged on the two requests that carry no MFA (IAM User
     Guide, aws:MultiFactorAuthPresent): a Deny should match both, an Allow neither."""
     conditions = _mfa_conditions(statement)
     if not conditions:
         return []
-    matched = requests_without_mfa_matched(statement)
     written = _describe(conditions)
     detail: dict[str, object] = {
         "operator": conditions[0].operator,
