@@ -628,6 +628,53 @@ def test_null_true_guard_leaves_console_sessions_without_mfa_open() -> None:
     assert "GetSessionToken" in keyed[0].detail
 
 
+@pytest.mark.parametrize(
+    ("condition", "row", "expected"),
+    [
+        # Allow + BoolIfExists true: "either authenticated using MFA, or ... made using
+        # long-term credentials": the key's own calls keep the grant, its sessions do not.
+        (
+            {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
+            console_user_row("alice", key1=key()),
+            ["long_term_key"],
+        ),
+        (
+            {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}},
+            console_user_row("alice", mfa=False),
+            None,
+        ),
+        # Allow + NumericLessThanIfExists age (the "allow long-term credentials" variant): no
+        # request without MFA carries the age, so every one keeps the grant.
+        (
+            {"NumericLessThanIfExists": {"aws:MultiFactorAuthAge": "3600"}},
+            console_user_row("alice", mfa=False, key1=key()),
+            ["console_session", "access_key_session", "long_term_key"],
+        ),
+        # Allow + Null false: any temporary credentials, so sessions without MFA, not the key.
+        (
+            {"Null": {"aws:MultiFactorAuthPresent": "false"}},
+            console_user_row("alice", key1=key()),
+            ["access_key_session"],
+        ),
+    ],
+)
+def test_mfa_conditioned_admin_grant(
+    condition: dict[str, Any], row: Any, expected: list[str] | None
+) -> None:
+    """An administrator grant (Allow iam:*) under each documented MFA form: the check reports
+    exactly the requests without MFA that the form lets through."""
+    grant = {"Effect": "Allow", "Action": "iam:*", "Resource": "*", "Condition": condition}
+    snap = snapshot(
+        users=[user("alice", groups=[], inline_policies=[inline("g", _doc(grant))])],
+        groups=[],
+        credential_report=with_rows(row),
+    )
+    findings = run_check("user.mfa_not_enforced", snap)
+    assert [f.evidence["requests_without_mfa"] for f in findings] == (
+        [expected] if expected else []
+    )
+
+
 def test_mfa_age_allow_is_mfa_enforced() -> None:
     """configure-api-require's NumericLessThan aws:MultiFactorAuthAge Allow as the only grant
     (iam:* instead of ec2:*): no request without MFA has the age, so nothing sensitive is left,
