@@ -358,6 +358,8 @@ def test_mfa_not_enforced_skips_users_whose_every_request_carries_mfa():
         "requests_without_mfa": ["access_key_session", "long_term_key"],
     }
     assert "console" not in by_arn[user_arn("mfa-key1")].detail
+    # The plainest way in names it: the key's own calls, not the sessions the key obtains.
+    assert "calls signed with its access key" in by_arn[user_arn("mfa-key1")].detail
 
 
 def test_mfa_not_enforced_trusts_list_mfa_devices_over_a_stale_report():

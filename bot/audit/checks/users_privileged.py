@@ -13,7 +13,7 @@ from bot.audit.checks._aws_names import (
     CREDENTIAL_REPORT_PERMISSIONS,
     USER,
 )
-from bot.audit.checks.users_mfa import requests_without_mfa
+from bot.audit.checks.users_mfa import RequestWithoutMfa, requests_without_mfa
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.effective import EffectivePermissions, effective_permissions
@@ -29,6 +29,13 @@ def has_mfa_device(ctx: CheckContext, user: User, row: CredentialReportRow) -> b
         return False
     devices = ctx.snapshot.user_mfa_devices
     return devices is None or user.name not in devices or bool(devices[user.name])
+
+
+_PLAINEST = ("console_session", "long_term_key", "access_key_session")
+
+
+def _plainest_first(request: RequestWithoutMfa) -> int:
+    return _PLAINEST.index(request.kind) if request.kind in _PLAINEST else len(_PLAINEST)
 
 
 def _users(ctx: CheckContext) -> Iterator[tuple[User, EffectivePermissions]]:
@@ -135,7 +142,8 @@ def user_mfa_not_enforced(ctx: CheckContext) -> Iterator[Finding]:
                 open_to[request.kind] = reach_by_facts[key]
         if not open_to:
             continue
-        first = next(r for r in requests if r.kind in open_to)
+        # The plainest way in names the finding: the console, else the key's own calls.
+        first = min((r for r in requests if r.kind in open_to), key=_plainest_first)
         if "console_session" in open_to:
             message = (
                 f"{user.name} signs in to the console and keeps sensitive permissions without MFA"
