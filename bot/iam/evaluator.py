@@ -855,6 +855,10 @@ class Evaluator:
             else:
                 why = f"the {what} does not allow the caller, and it must even within the account"
             return Decision("implicit_deny", tuple(matched), why)
+        # A role trust policy (not a KMS key policy) that must allow: the resource is the role.
+        trust_policy = resource_must_allow and ":kms:" not in (
+            as_set[0] if as_set else scope.resource
+        )
         granting = [
             s.matched
             for s, via in resource_allows
@@ -863,6 +867,7 @@ class Evaluator:
                 boundary_ok=boundary_ok,
                 session_ok=session_ok,
                 federated=caller.kind == "federated_user",
+                trust_policy=trust_policy,
             )
         ]
         if granting:
@@ -883,7 +888,8 @@ class Evaluator:
         if direct and not session_ok and not sessionless_federated:
             why = "the resource-based policy allows it, but the session policy does not"
         elif direct and not boundary_ok:
-            why = "the resource-based policy allows the role, but its permissions boundary does not"
+            named = "the user" if caller.kind == "user" else "the role"
+            why = f"the resource-based policy allows {named}, but its permissions boundary does not"
         return Decision("implicit_deny", tuple(matched), why)
 
 
@@ -929,7 +935,9 @@ def _resource_policy_must_allow(action_lower: str, resource: str) -> bool:
     return ":kms:" in resource and ":key/" in resource
 
 
-def _resource_grants(via: Via, *, boundary_ok: bool, session_ok: bool, federated: bool) -> bool:
+def _resource_grants(
+    via: Via, *, boundary_ok: bool, session_ok: bool, federated: bool, trust_policy: bool = False
+) -> bool:
     """Whether a same-account resource-policy Allow reached through ``via`` grants on its own.
 
     IAM User Guide, "How AWS enforcement code logic evaluates requests" (table "Resource-based
@@ -941,7 +949,9 @@ def _resource_grants(via: Via, *, boundary_ok: bool, session_ok: bool, federated
       nor session policy limits it (STS API Reference, GetFederationToken: "granted in addition
       to the permissions that are granted by the session policies");
     - naming the IAM user ARN is not limited by identity policies or the boundary, but a
-      session policy still limits it;
+      session policy still limits it; in a role trust policy (``trust_policy``) the user's
+      boundary must still allow the call (IAM User Guide, "Update a role trust policy": "If a
+      permissions boundary is set for the user, then it must allow the sts:AssumeRole action");
     - naming the IAM role ARN needs no identity Allow but is limited by the boundary and the
       session policy (the role's permissions are computed before the session exists);
     - naming a service principal grants to that service;
@@ -952,7 +962,7 @@ def _resource_grants(via: Via, *, boundary_ok: bool, session_ok: bool, federated
     if via in ("session", "wildcard"):
         return True if federated else session_ok
     if via == "user":
-        return session_ok
+        return session_ok and (boundary_ok or not trust_policy)
     if via == "role":
         return boundary_ok and session_ok
     return False
