@@ -15,8 +15,12 @@ from typing import Any
 
 import pytest
 
+from bot.iam.effective import PermissionIndex
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
 from bot.iam.policy import Policy, parse_policy
+from bot.iam.privesc import can_assume
+from bot.model.snapshot import Role
+from tests import factories
 
 BOUNDARIES_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html"
 
@@ -373,3 +377,48 @@ def test_the_root_user_has_no_boundary() -> None:
     root = f"arn:aws:iam::{ACCOUNT}:root"
     policies = PolicySet(permission_boundaries=[EC2_ONLY_BOUNDARY])
     assert decide(policies, root, "s3:GetObject", BUCKET_OBJECT).allowed
+
+
+# --- the escalation analysis' own trust reading (bot/iam/privesc.py, not this module's) --------
+
+
+def _assume_index(boundary_action: str | None) -> tuple[PermissionIndex, str, Role]:
+    """An account with user shirley (no policies of her own; a boundary allowing
+    ``boundary_action`` when given) and a role whose trust policy names her user ARN."""
+    policies = []
+    boundary_arn = None
+    if boundary_action is not None:
+        boundary = factories.managed_policy(
+            "limit", factories.allow(boundary_action), boundary_usage_count=1
+        )
+        policies.append(boundary)
+        boundary_arn = boundary.arn
+    shirley = factories.user("shirley", groups=(), permissions_boundary_arn=boundary_arn)
+    trust = factories.trust_policy({"AWS": factories.user_arn("shirley")})
+    target = factories.role("target", trust=trust)
+    snap = factories.snapshot(users=[shirley], groups=[], roles=[target], policies=policies)
+    return PermissionIndex(snap, factories.NOW), shirley.arn, target
+
+
+def test_privesc_trust_naming_the_user_lets_her_in_without_a_boundary() -> None:
+    """The control for the test below: same account, the trust policy names the user, no
+    identity Allow and no boundary -- can_assume finds the trust policy's grant."""
+    index, shirley, target = _assume_index(None)
+    assert can_assume(index[shirley], target, index) is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "bot/iam/privesc.py _identity_lets_in lifts the boundary for any caller the trust names "
+        "but a role; id_roles_update-role-trust-policy.html says a named user's boundary must "
+        "allow sts:AssumeRole (the evaluator does this since helper-a 4d21b90)"
+    ),
+)
+def test_privesc_trust_naming_the_user_still_needs_her_boundary() -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html:
+    "If a permissions boundary is set for the user, then it must allow the sts:AssumeRole
+    action." The escalation analysis must not report a role as assumable by a user whose
+    boundary (S3 only) leaves sts:AssumeRole out, even when the trust policy names her."""
+    index, shirley, target = _assume_index("s3:*")
+    assert can_assume(index[shirley], target, index) is None
