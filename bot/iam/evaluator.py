@@ -855,9 +855,11 @@ class Evaluator:
             else:
                 why = f"the {what} does not allow the caller, and it must even within the account"
             return Decision("implicit_deny", tuple(matched), why)
-        # A role trust policy (not a KMS key policy) that must allow: the resource is the role.
-        trust_policy = resource_must_allow and ":kms:" not in (
-            as_set[0] if as_set else scope.resource
+        # An IAM user asking a role trust policy (not a KMS key policy) that must allow.
+        user_trust = (
+            caller.kind == "user"
+            and resource_must_allow
+            and ":kms:" not in (as_set[0] if as_set else scope.resource)
         )
         granting = [
             s.matched
@@ -867,7 +869,7 @@ class Evaluator:
                 boundary_ok=boundary_ok,
                 session_ok=session_ok,
                 federated=caller.kind == "federated_user",
-                trust_policy=trust_policy,
+                user_trust=user_trust,
             )
         ]
         if granting:
@@ -936,7 +938,7 @@ def _resource_policy_must_allow(action_lower: str, resource: str) -> bool:
 
 
 def _resource_grants(
-    via: Via, *, boundary_ok: bool, session_ok: bool, federated: bool, trust_policy: bool = False
+    via: Via, *, boundary_ok: bool, session_ok: bool, federated: bool, user_trust: bool = False
 ) -> bool:
     """Whether a same-account resource-policy Allow reached through ``via`` grants on its own.
 
@@ -949,9 +951,11 @@ def _resource_grants(
       nor session policy limits it (STS API Reference, GetFederationToken: "granted in addition
       to the permissions that are granted by the session policies");
     - naming the IAM user ARN is not limited by identity policies or the boundary, but a
-      session policy still limits it; in a role trust policy (``trust_policy``) the user's
-      boundary must still allow the call (IAM User Guide, "Update a role trust policy": "If a
-      permissions boundary is set for the user, then it must allow the sts:AssumeRole action");
+      session policy still limits it;
+    - except in a role trust policy (``user_trust``: an IAM user calls, the trust policy must
+      allow): however it names the user (its ARN or ``*``), the user's boundary must still
+      allow the call (IAM User Guide, "Update a role trust policy": "If a permissions boundary
+      is set for the user, then it must allow the sts:AssumeRole action");
     - naming the IAM role ARN needs no identity Allow but is limited by the boundary and the
       session policy (the role's permissions are computed before the session exists);
     - naming a service principal grants to that service;
@@ -959,10 +963,12 @@ def _resource_grants(
     """
     if via == "service":
         return True
+    if user_trust and via in ("user", "wildcard"):
+        return boundary_ok and session_ok
     if via in ("session", "wildcard"):
         return True if federated else session_ok
     if via == "user":
-        return session_ok and (boundary_ok or not trust_policy)
+        return session_ok
     if via == "role":
         return boundary_ok and session_ok
     return False

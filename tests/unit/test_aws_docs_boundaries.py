@@ -297,28 +297,34 @@ def trust(principal: str) -> Policy:
     )
 
 
-def test_a_user_named_in_a_trust_policy_still_needs_its_boundary_to_allow_assume_role() -> None:
+@pytest.mark.parametrize("named", [SHIRLEY, "*"])
+def test_a_user_named_in_a_trust_policy_still_needs_its_boundary_to_allow_assume_role(
+    named: str,
+) -> None:
     """https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html
     (Notes): "If a user is listed as the principal in a role's trust policy but cannot assume
     the role, check the user's permissions boundary. If a permissions boundary is set for the
     user, then it must allow the sts:AssumeRole action."
 
     Request: Shirley (no identity policy) calls sts:AssumeRole on a same-account role whose
-    trust policy names her user ARN. Outcome: with the S3/CloudWatch/EC2 boundary, implicitly
-    denied by the boundary; with a boundary that allows sts:AssumeRole, allowed (naming her
-    in the trust policy still needs no identity Allow); with no boundary, allowed."""
-    named = trust(SHIRLEY)
-    bounded = PolicySet(permission_boundaries=[SHIRLEY_BOUNDARY], resource_policy=named)
+    trust policy names her user ARN (or `*`, which names her too). Outcome: with the
+    S3/CloudWatch/EC2 boundary, implicitly denied by the boundary; with a boundary that allows
+    sts:AssumeRole, allowed (naming her in the trust policy still needs no identity Allow);
+    with no boundary, allowed."""
+    trusting = trust(named)
+    bounded = PolicySet(permission_boundaries=[SHIRLEY_BOUNDARY], resource_policy=trusting)
     decision = decide(bounded, SHIRLEY, "sts:AssumeRole", TARGET_ROLE)
     assert decision.decision == "implicit_deny"
     assert "permissions boundary does not" in decision.reason
     assert "allows the user" in decision.reason
     open_boundary = PolicySet(
         permission_boundaries=[policy(allow("sts:AssumeRole"), name="boundary")],
-        resource_policy=named,
+        resource_policy=trusting,
     )
     assert decide(open_boundary, SHIRLEY, "sts:AssumeRole", TARGET_ROLE).allowed
-    assert decide(PolicySet(resource_policy=named), SHIRLEY, "sts:AssumeRole", TARGET_ROLE).allowed
+    assert decide(
+        PolicySet(resource_policy=trusting), SHIRLEY, "sts:AssumeRole", TARGET_ROLE
+    ).allowed
 
 
 def test_a_user_named_in_a_bucket_policy_is_still_not_limited_by_its_boundary() -> None:
@@ -382,9 +388,12 @@ def test_the_root_user_has_no_boundary() -> None:
 # --- the escalation analysis' own trust reading (bot/iam/privesc.py, not this module's) --------
 
 
-def _assume_index(boundary_action: str | None) -> tuple[PermissionIndex, str, Role]:
+def _assume_index(
+    boundary_action: str | None, named: str | None = None
+) -> tuple[PermissionIndex, str, Role]:
     """An account with user shirley (no policies of her own; a boundary allowing
-    ``boundary_action`` when given) and a role whose trust policy names her user ARN."""
+    ``boundary_action`` when given) and a role whose trust policy names her user ARN (or
+    ``named``)."""
     policies = []
     boundary_arn = None
     if boundary_action is not None:
@@ -394,7 +403,7 @@ def _assume_index(boundary_action: str | None) -> tuple[PermissionIndex, str, Ro
         policies.append(boundary)
         boundary_arn = boundary.arn
     shirley = factories.user("shirley", groups=(), permissions_boundary_arn=boundary_arn)
-    trust = factories.trust_policy({"AWS": factories.user_arn("shirley")})
+    trust = factories.trust_policy({"AWS": named or factories.user_arn("shirley")})
     target = factories.role("target", trust=trust)
     snap = factories.snapshot(users=[shirley], groups=[], roles=[target], policies=policies)
     return PermissionIndex(snap, factories.NOW), shirley.arn, target
@@ -412,13 +421,15 @@ def test_privesc_trust_naming_the_user_lets_her_in_without_a_boundary() -> None:
     reason=(
         "bot/iam/privesc.py _identity_lets_in lifts the boundary for any caller the trust names "
         "but a role; id_roles_update-role-trust-policy.html says a named user's boundary must "
-        "allow sts:AssumeRole (the evaluator does this since helper-a 4d21b90)"
+        "allow sts:AssumeRole, whether it names her ARN or `*` (as the evaluator now does)"
     ),
 )
-def test_privesc_trust_naming_the_user_still_needs_her_boundary() -> None:
+@pytest.mark.parametrize("named", [None, "*"])
+def test_privesc_trust_naming_the_user_still_needs_her_boundary(named: str | None) -> None:
     """https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html:
     "If a permissions boundary is set for the user, then it must allow the sts:AssumeRole
     action." The escalation analysis must not report a role as assumable by a user whose
-    boundary (S3 only) leaves sts:AssumeRole out, even when the trust policy names her."""
-    index, shirley, target = _assume_index("s3:*")
+    boundary (S3 only) leaves sts:AssumeRole out, even when the trust policy names her
+    (by her user ARN, or by `*`)."""
+    index, shirley, target = _assume_index("s3:*", named)
     assert can_assume(index[shirley], target, index) is None
