@@ -423,12 +423,13 @@ class SharedCompilation:
             found = self._facts.get(key)
             if found is not None:
                 caller, normalised, cross_account, memo, set_memo = found
+                bounded = has_boundary and _can_have_boundary(caller)  # type: ignore[arg-type]
                 scope = _Scope(
                     caller,  # type: ignore[arg-type]
                     resource,
                     normalised,  # type: ignore[arg-type]
                     cross_account=cross_account,  # type: ignore[arg-type]
-                    has_boundary=has_boundary,
+                    has_boundary=bounded,
                     resource_is_pattern=resource_is_pattern,
                 )
                 scope.memo, scope.set_memo = memo, set_memo  # type: ignore[assignment]
@@ -682,7 +683,7 @@ class Evaluator:
             # An anonymous caller has no account: never cross-account, so a public resource
             # policy alone can let it in.
             cross_account=bool(caller.account) and account != caller.account,
-            has_boundary=bool(self._boundaries),
+            has_boundary=bool(self._boundaries) and _can_have_boundary(caller),
             resource_is_pattern=resource_is_pattern,
         )
 
@@ -805,7 +806,7 @@ class Evaluator:
         identity_ok = bool(identity_allows) or caller.kind == "root"
         boundary_ok = True
         boundary_matched: list[MatchedStatement] = []
-        for boundary in self._boundaries if caller.kind != "root" else ():
+        for boundary in self._boundaries if _can_have_boundary(caller) else ():
             found = allows(boundary)
             boundary_ok = boundary_ok and bool(found)
             boundary_matched += [s.matched for s, _ in found]
@@ -982,6 +983,13 @@ def _service_linked(caller: PrincipalInfo) -> bool:
     if "/aws-service-role/" in caller.arn:
         return True
     return caller.kind == "assumed_role" and caller.name.startswith("AWSServiceRoleFor")
+
+
+def _can_have_boundary(caller: PrincipalInfo) -> bool:
+    """Whether a permissions boundary in the set can be the caller's: IAM sets none on the root
+    user, and "You cannot set the boundary for a service-linked role" (IAM API Reference,
+    PutRolePermissionsBoundary), so a boundary given for either is not AWS's to apply."""
+    return caller.kind != "root" and not _service_linked(caller)
 
 
 def _is_service_linked_role(resource: str) -> bool:

@@ -385,6 +385,44 @@ def test_the_root_user_has_no_boundary() -> None:
     assert decide(policies, root, "s3:GetObject", BUCKET_OBJECT).allowed
 
 
+@pytest.mark.parametrize(
+    "caller",
+    [
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport",
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSServiceRoleForSupport/session",
+    ],
+)
+def test_a_service_linked_role_has_no_boundary(caller: str) -> None:
+    """https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutRolePermissionsBoundary.html:
+    "You cannot set the boundary for a service-linked role." A boundary in the set cannot be
+    the service-linked role's, so it neither limits it nor triggers the NotPrincipal rule.
+
+    Request: the service-linked role (or its session) gets an object its identity policy
+    allows, with an EC2-only boundary in the set; then the same against a bucket policy that
+    denies everyone NotPrincipal the role, its session and its account. Outcome: allowed both
+    times (for an ordinary role the first is denied by the boundary, the second by the Deny)."""
+    identity = policy(allow("s3:GetObject"), name="id")
+    policies = PolicySet(identity=[identity], permission_boundaries=[EC2_ONLY_BOUNDARY])
+    assert decide(policies, caller, "s3:GetObject", BUCKET_OBJECT).allowed
+    spared = [
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/support.amazonaws.com/AWSServiceRoleForSupport",
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSServiceRoleForSupport/session",
+        f"arn:aws:iam::{ACCOUNT}:root",
+    ]
+    fence = policy(deny("s3:GetObject", BUCKET_OBJECT, NotPrincipal={"AWS": spared}), name="bucket")
+    open_boundary = PolicySet(
+        identity=[identity],
+        permission_boundaries=[policy(allow("s3:*"), name="boundary")],
+        resource_policy=fence,
+    )
+    assert decide(open_boundary, caller, "s3:GetObject", BUCKET_OBJECT).allowed
+    ordinary = PolicySet(identity=[identity], permission_boundaries=[EC2_ONLY_BOUNDARY])
+    assert decide(ordinary, SESSION, "s3:GetObject", BUCKET_OBJECT).decision == "implicit_deny"
+    assert decide(open_boundary, SESSION, "s3:GetObject", BUCKET_OBJECT).decision == (
+        "explicit_deny"
+    )
+
+
 # --- the escalation analysis' own trust reading (bot/iam/privesc.py, not this module's) --------
 
 
