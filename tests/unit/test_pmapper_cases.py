@@ -1131,7 +1131,14 @@ def test_boundary_with_a_role_trust_policy():
     sts:AssumeRole on JumpRole) and asdf2 (nothing allowed by identity or boundary, but named in
     the trust) both assume JumpRole, whose trust names asdf2 and the account. PMapper's asdf2
     boundary is an empty Statement list, which IAM refuses (our parser too: a policy needs a
-    statement), so its boundary here allows only an unrelated action: same meaning."""
+    statement), so its boundary here allows only an unrelated action: same meaning.
+
+    PMapper expects asdf2 to get in; AWS documents otherwise: "If a user is listed as the
+    principal in a role's trust policy but cannot assume the role, check the user's permissions
+    boundary. If a permissions boundary is set for the user, then it must allow the
+    sts:AssumeRole action" (IAM User Guide, "Update a role trust policy",
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html).
+    So asdf2 is refused by its boundary, and gets in once the boundary allows the call."""
     trust = parse_policy(
         {
             "Version": "2012-10-17",
@@ -1159,7 +1166,9 @@ def test_boundary_with_a_role_trust_policy():
     asdf1 = f"arn:aws:iam::{PM_ACCOUNT}:user/asdf1"
     asdf2 = f"arn:aws:iam::{PM_ACCOUNT}:user/asdf2"
     assert _decide(first, "sts:AssumeRole", JUMP_ROLE, principal=asdf1) == "allowed"
-    assert _decide(second, "sts:AssumeRole", JUMP_ROLE, principal=asdf2) == "allowed"
+    assert _decide(second, "sts:AssumeRole", JUMP_ROLE, principal=asdf2) == "implicit_deny"
+    opened = PolicySet(identity=[], permission_boundaries=[jump_only], resource_policy=trust)
+    assert _decide(opened, "sts:AssumeRole", JUMP_ROLE, principal=asdf2) == "allowed"
     # The account-wide statement alone does not carry asdf1 past its boundary elsewhere.
     other_role = f"arn:aws:iam::{PM_ACCOUNT}:role/Other"
     assert _decide(first, "sts:AssumeRole", other_role, principal=asdf1) == "implicit_deny"
