@@ -1129,7 +1129,7 @@ def test_boundary_intersects_with_identity_policies():
 def test_boundary_with_a_role_trust_policy():
     """test_permissions_boundary_with_resource_policy: asdf1 (admin, boundary allowing only
     sts:AssumeRole on JumpRole) and asdf2 (nothing allowed by identity or boundary, but named in
-    the trust) both assume JumpRole, whose trust names asdf2 and the account. PMapper's asdf2
+    the trust) try to assume JumpRole, whose trust names asdf2 and the account. PMapper's asdf2
     boundary is an empty Statement list, which IAM refuses (our parser too: a policy needs a
     statement), so its boundary here allows only an unrelated action: same meaning.
 
