@@ -1483,10 +1483,15 @@ def _identity_lets_in(
         return None
     if identity.allowed:
         return identity
-    # Same account, the trust names the caller itself: no identity Allow needed. As for any
-    # resource policy, naming a role is still limited by its boundary; naming a user is not.
+    # Same account, the trust names the caller itself: no identity Allow needed. Naming a role
+    # is still limited by its boundary, as in any resource policy; so is naming a user (by its
+    # ARN or `*`), unlike in a bucket policy: "If a permissions boundary is set for the user,
+    # then it must allow the sts:AssumeRole action" (IAM User Guide, "Update a role trust
+    # policy"). The evaluator's _resource_grants reads it alike.
+    user = perms.principal.kind == "user"
     for via, grant in verdict.direct:
-        if via != "role" or not _boundary_refuses(perms, _ASSUME_ROLE, role.arn):
+        limited = via == "role" or (user and via in ("user", "wildcard"))
+        if not limited or not _boundary_refuses(perms, _ASSUME_ROLE, role.arn):
             return Access(_ASSUME_ROLE, role.arn, True, (grant,), ())
     return None
 

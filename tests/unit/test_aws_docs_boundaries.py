@@ -454,14 +454,6 @@ def test_privesc_trust_naming_the_user_lets_her_in_without_a_boundary() -> None:
     assert can_assume(index[shirley], target, index) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot/iam/privesc.py _identity_lets_in lifts the boundary for any caller the trust names "
-        "but a role; id_roles_update-role-trust-policy.html says a named user's boundary must "
-        "allow sts:AssumeRole, whether it names her ARN or `*` (as the evaluator now does)"
-    ),
-)
 @pytest.mark.parametrize("named", [None, "*"])
 def test_privesc_trust_naming_the_user_still_needs_her_boundary(named: str | None) -> None:
     """https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html:

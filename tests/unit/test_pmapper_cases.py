@@ -527,22 +527,28 @@ def test_no_assume_role_edge(holder_doc, trust):
     assert _methods(snap, HOLDER) == set()
 
 
-def test_boundary_limits_account_trust_but_not_a_trust_naming_the_user():
-    """test_permissions_boundary_with_resource_policy: a user whose boundary does not allow
-    sts:AssumeRole still assumes a role whose trust names its ARN (the boundary does not limit a
-    same-account resource-based grant to the user ARN); through an account-wide trust, the
-    boundary blocks it."""
-    boundary = managed_policy("S3Only", allow("s3:*"), attachment_count=0, boundary_usage_count=1)
+def test_boundary_limits_account_trust_and_a_trust_naming_the_user():
+    """test_permissions_boundary_with_resource_policy expects a user whose boundary does not
+    allow sts:AssumeRole to assume a role whose trust names its ARN, as a bucket policy naming
+    a user is not limited by the boundary. AWS says otherwise for role trust policies: "If a
+    permissions boundary is set for the user, then it must allow the sts:AssumeRole action"
+    (IAM User Guide, "Update a role trust policy"). Both trusts are closed to her; a boundary
+    allowing the call opens the one naming her."""
+    s3_only = managed_policy("S3Only", allow("s3:*"), attachment_count=0, boundary_usage_count=1)
+    assume = managed_policy(
+        "AssumeToo", allow(["s3:*", "sts:AssumeRole"]), attachment_count=0, boundary_usage_count=1
+    )
 
-    def account(trust):
+    def account(trust, boundary=s3_only):
         return _account(
             users=(_holder(allow("sts:AssumeRole"), permissions_boundary_arn=boundary.arn),),
             roles=(_admin_role(trust=trust),),
             policies=(boundary,),
         )
 
-    assert _methods(account(trust_policy({"AWS": HOLDER})), HOLDER) == {"sts-001"}
+    assert _methods(account(trust_policy({"AWS": HOLDER})), HOLDER) == set()
     assert _methods(account(trust_policy({"AWS": account_arn()})), HOLDER) == set()
+    assert _methods(account(trust_policy({"AWS": HOLDER}), assume), HOLDER) == {"sts-001"}
 
 
 def test_mfa_guarded_trust_is_still_an_edge():

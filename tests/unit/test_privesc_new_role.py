@@ -157,17 +157,23 @@ def test_a_role_whose_boundary_refuses_assume_role_cannot_use_its_new_role():
     assert "iam-009b" not in held
 
 
-def test_a_user_whose_boundary_refuses_assume_role_still_gets_in():
-    """Naming a user ARN grants regardless of the user's boundary (same account)."""
-    boundary = policy_document(statement(action=["iam:*"]))
-    held = _held(
+def _held_under_boundary(*actions: str) -> dict:
+    return _held(
         _account(
             statement(action=["iam:CreateRole", "iam:AttachRolePolicy"]),
             permissions_boundary_arn=BOUNDARY,
-            boundary_document=boundary,
+            boundary_document=policy_document(statement(action=list(actions))),
         )
     )
-    assert held["iam-009b"].direct
+
+
+def test_a_user_whose_boundary_refuses_assume_role_cannot_assume_the_role_it_makes():
+    """A trust policy naming the user does not lift her boundary: "If a permissions boundary is
+    set for the user, then it must allow the sts:AssumeRole action" (IAM User Guide, "Update a
+    role trust policy"). Before, naming the user ARN was read as granting whatever the boundary
+    said, as it does in a bucket policy."""
+    assert "iam-009b" not in _held_under_boundary("iam:*")
+    assert _held_under_boundary("iam:*", "sts:AssumeRole")["iam-009b"].direct
 
 
 def test_create_role_alone_is_no_escalation():
