@@ -1102,7 +1102,12 @@ def _trace(
         return done(False, "Resource/NotResource does not cover the resource")
     failing = statement.failing_condition(scope.context)
     if failing is not None:
-        return done(False, f"condition {failing.spec.name} on {failing.key_as_written} is false")
+        where = f"condition {failing.spec.name} on {failing.key_as_written}"
+        if not scope.context.get(failing.key):
+            # Not "is false": an access key's call carries no aws:MultiFactorAuthPresent, and
+            # a Bool false test does not match it (IAM User Guide, aws:MultiFactorAuthPresent).
+            return done(False, f"{where} does not hold: the key is not in the request")
+        return done(False, f"{where} is false")
     if statement.kind in ("resource", "rcp"):
         via = statement.principal_via(scope.caller, has_boundary=scope.has_boundary)
         if via is None:

@@ -752,12 +752,6 @@ def test_impact_boolifexists_deny_locks_out_a_console_user_without_mfa() -> None
 # --- 8. simulate's explanation (bot/iam/evaluator.py, not owned here) -------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evaluator._trace says 'condition Bool on aws:MultiFactorAuthPresent is false' when"
-    " the key is absent (an access-key call), which reads as if the key were false; it should"
-    " say the key is not in the request",
-)
 def test_simulate_says_the_mfa_key_is_absent_for_an_access_key_call() -> None:
     """ec2_require-mfa's note: with Bool the Deny does not apply to long-term credentials
     "because that key is not present". simulate's 'Other statements' line should say that."""
