@@ -136,6 +136,15 @@ def _arn_problems_before(arn: str) -> tuple[tuple[str, str, Severity], ...]:
             ),
         )
     _, partition, service, region, account, resource = parts
+    if not resource or not service:  # a rule added since (Access Analyzer's Missing ARN field)
+        return (
+            (
+                "missing_field",
+                f"{arn} has an empty {'service' if not service else 'resource'} field"
+                " (arn:partition:service:region:account:resource)",
+                Severity.MEDIUM,
+            ),
+        )
     found: list[tuple[str, str, Severity]] = []
     if partition and not _dynamic(partition) and partition not in partitions():
         found.append(
