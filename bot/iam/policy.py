@@ -149,8 +149,11 @@ def parse_policy(
         problems.append(
             (None, f"Policy document contains unknown element(s): {', '.join(unknown)}")
         )
+    # An absent Version means 2008-10-17 rules; a Version present must be one of the grammar's
+    # two (IAM User Guide, "Grammar of the IAM JSON policy language": <version_block>), so an
+    # explicit "" is rejected like any other value.
     version = document.get("Version", "")
-    if version != "" and version not in _VERSIONS:
+    if "Version" in document and version not in _VERSIONS:
         problems.append(
             (None, f"The policy Version {version!r} is not valid; use {VERSION_2012!r}")
         )
