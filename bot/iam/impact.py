@@ -49,6 +49,16 @@ CHANGE_KINDS: tuple[str, ...] = (
 
 # A user signed in without MFA needs these to enrol a device (AWS's self-service MFA pattern).
 MFA_ENROLMENT_ACTIONS: tuple[str, ...] = ("iam:CreateVirtualMFADevice", "iam:EnableMFADevice")
+# The MFA keys of the two requests a user without MFA can enrol with (IAM User Guide, AWS
+# global condition context keys, aws:MultiFactorAuthPresent): a console session signed in without
+# MFA carries aws:MultiFactorAuthPresent "false" and no aws:MultiFactorAuthAge; a call signed with
+# a long-term access key carries neither. () = absent. A GetSessionToken session obtained without
+# a code is no third way: it "cannot call any IAM API operations unless MFA authentication
+# information is included" (AWS STS API Reference, GetSessionToken).
+SESSION_WITHOUT_MFA: dict[str, tuple[str, ...]] = {
+    "aws:multifactorauthpresent": ("false",),
+    "aws:multifactorauthage": (),
+}
 MFA_ABSENT: dict[str, tuple[str, ...]] = {
     "aws:multifactorauthpresent": (),
     "aws:multifactorauthage": (),
@@ -416,13 +426,31 @@ def has_mfa_device(snapshot: AccountSnapshot, user: User) -> bool | None:
     return None
 
 
+def _enrolment_requests(
+    snapshot: AccountSnapshot, user: User
+) -> tuple[dict[str, tuple[str, ...]], ...]:
+    """The MFA facts of each request the user can enrol a device with: a console session when
+    the user has a console password (or the credential report does not say), a call signed with
+    its access key when the report shows an active one."""
+    row = snapshot.credential_row_for().get(user.name)
+    requests: list[dict[str, tuple[str, ...]]] = []
+    if row is None or row.flag("password_enabled") is not False:
+        requests.append(SESSION_WITHOUT_MFA)
+    if row is not None and any(row.flag(f"access_key_{n}_active") is True for n in (1, 2)):
+        requests.append(MFA_ABSENT)
+    return tuple(requests)
+
+
 def _lockout_risks(
     snapshot: AccountSnapshot,
     entity: User | Role,
     before: EffectivePermissions,
     after: EffectivePermissions,
 ) -> tuple[LockoutRisk, ...]:
-    """A user without MFA who could enrol a device before the change and cannot after it."""
+    """A user without MFA who could enrol a device before the change and cannot after it, by
+    any request it can make without MFA: a Deny on Bool aws:MultiFactorAuthPresent false locks
+    a console user out; a Deny on Null aws:MultiFactorAuthPresent true (the key absent) does
+    not, since the console session carries the key."""
     if not isinstance(entity, User):
         return ()
     has_mfa = has_mfa_device(snapshot, entity)
@@ -434,12 +462,14 @@ def _lockout_risks(
         "iam:CreateVirtualMFADevice": f"arn:{partition}:iam::{account}:mfa/{entity.name}",
         "iam:EnableMFADevice": entity.arn,
     }
-    before_no_mfa = before.with_facts(MFA_ABSENT)
-    after_no_mfa = after.with_facts(MFA_ABSENT)
+    requests = _enrolment_requests(snapshot, entity)
+    before_views = [before.with_facts(facts) for facts in requests]
+    after_views = [after.with_facts(facts) for facts in requests]
     blocked = tuple(
         action
         for action, resource in targets.items()
-        if before_no_mfa.can(action, resource) and not after_no_mfa.can(action, resource)
+        if any(view.can(action, resource) for view in before_views)
+        and not any(view.can(action, resource) for view in after_views)
     )
     if not blocked:
         return ()

@@ -31,6 +31,7 @@ from bot.model.severity import Severity
 from tests.factories import (
     allow,
     console_user_row,
+    credential_row,
     inline,
     key,
     managed_policy,
@@ -628,6 +629,7 @@ def test_null_true_guard_leaves_console_sessions_without_mfa_open() -> None:
     assert "GetSessionToken" in keyed[0].detail
 
 
+
 @pytest.mark.parametrize(
     ("condition", "row", "expected"),
     [
@@ -694,12 +696,12 @@ def test_mfa_age_allow_is_mfa_enforced() -> None:
         assert run_check("user.mfa_not_enforced", snap) == []
 
 
-# --- 7. the approvals preview's lock-out risk (bot/iam/impact.py, not owned here) -------------
+# --- 7. the approvals preview's lock-out risk (bot/iam/impact.py) -----------------------------
 # A user without MFA enrols with a request that carries no MFA: from the console (temporary
-# credentials, aws:MultiFactorAuthPresent false) or, with keys, directly (no key) or through a
-# GetSessionToken session without a code (false). impact._lockout_risks tests only the request
-# with both MFA keys absent (MFA_ABSENT), so it misses the console case and flags a Deny the
-# console gets around.
+# credentials, aws:MultiFactorAuthPresent false) or, with an access key, directly (no key). A
+# GetSessionToken session without a code is no way in: it "cannot call any IAM API operations
+# unless MFA authentication information is included" (AWS STS API Reference, GetSessionToken).
+# impact._lockout_risks asks with each request the user can make; blocked = none can enrol.
 
 _SELF_SERVICE = _doc(
     {
@@ -710,36 +712,41 @@ _SELF_SERVICE = _doc(
 )
 
 
-def _lockout_codes(deny_condition: dict[str, Any]) -> list[str]:
+def _lockout_codes(deny_condition: dict[str, Any], row: Any = None) -> list[str]:
+    """The lock-out risks of adding Deny * under `deny_condition` for a user without MFA (a
+    console user without keys unless `row` says otherwise)."""
     snap = snapshot(
         users=[user("dev", inline_policies=[inline("self-service", _SELF_SERVICE)])],
-        credential_report=with_rows(console_user_row("dev", mfa=False)),
+        credential_report=with_rows(row or console_user_row("dev", mfa=False)),
     )
     deny = _doc({"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": deny_condition})
     change = PolicyChange("put_inline", policy_name="require-mfa", document=deny)
     return [r.code for r in change_impact(snap, user_arn("dev"), change).lockout_risks]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="impact._lockout_risks asks with MFA_ABSENT only; a console session without MFA has"
-    " aws:MultiFactorAuthPresent false, which this Deny matches (fix: also ask with"
-    " {'aws:multifactorauthpresent': ('false',), 'aws:multifactorauthage': ()})",
-)
 def test_impact_bool_false_deny_locks_out_a_console_user_without_mfa() -> None:
     assert _lockout_codes({"Bool": {"aws:MultiFactorAuthPresent": "false"}}) == [
         "mfa_enrolment_blocked"
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="impact._lockout_risks asks with MFA_ABSENT only; Null aws:MultiFactorAuthPresent"
-    " true denies key-signed calls but not the console session (false), where the user enrols"
-    " (fix: blocked only when the session-without-MFA request is denied too)",
-)
 def test_impact_null_true_deny_is_no_lockout() -> None:
     assert _lockout_codes({"Null": {"aws:MultiFactorAuthPresent": "true"}}) == []
+
+
+def test_impact_bool_false_deny_leaves_a_user_with_an_access_key_its_key() -> None:
+    """The key's calls carry no aws:MultiFactorAuthPresent, so Bool false does not deny them:
+    the user can still enrol with the CLI."""
+    row = console_user_row("dev", mfa=False, key1=key())
+    assert _lockout_codes({"Bool": {"aws:MultiFactorAuthPresent": "false"}}, row) == []
+
+
+def test_impact_null_true_deny_locks_out_a_user_with_only_an_access_key() -> None:
+    """No console password: the key's calls (no MFA key at all) are its only way to enrol."""
+    row = credential_row("dev", password=False, mfa=False, key1=key())
+    assert _lockout_codes({"Null": {"aws:MultiFactorAuthPresent": "true"}}, row) == [
+        "mfa_enrolment_blocked"
+    ]
 
 
 def test_impact_boolifexists_deny_locks_out_a_console_user_without_mfa() -> None:
