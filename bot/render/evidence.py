@@ -187,6 +187,18 @@ def _days(value: Any) -> str:
     return plural(_count(value), "day")
 
 
+# user.mfa_not_enforced's requests_without_mfa (bot.audit.checks.users_mfa's request kinds).
+_REQUESTS_WITHOUT_MFA = {
+    "console_session": "a console sign-in",
+    "access_key_session": "sessions the access key obtains without an MFA code",
+    "long_term_key": "calls signed with the access key or signing certificate",
+}
+
+
+def _request_without_mfa(kind: Any) -> str:
+    return _REQUESTS_WITHOUT_MFA.get(str(kind), spoken(kind))
+
+
 _FIELD_SENTENCES: dict[str, Callable[[Any], str]] = {
     "boundary": lambda v: f"Permissions boundary: {policy_label(spoken(v))}.",
     "assumptions": lambda v: "Assumed while evaluating: " + names(v, limit=3) + ".",
@@ -198,6 +210,9 @@ _FIELD_SENTENCES: dict[str, Callable[[Any], str]] = {
         "customer_managed": "A customer managed policy.",
         "inline": "An inline policy.",
     }.get(str(v), f"Policy kind: {spoken(v)}."),
+    "requests_without_mfa": lambda v: (
+        f"Reachable without MFA through {names(v, label=_request_without_mfa)}."
+    ),
     "mfa_active": lambda v: "MFA device active." if _scalar(v) == "yes" else "No MFA device.",
     "password_enabled": lambda v: (
         "Console password enabled." if _scalar(v) == "yes" else "No console password."

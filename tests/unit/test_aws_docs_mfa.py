@@ -28,6 +28,7 @@ from bot.iam.lint_model import LintFinding
 from bot.iam.linter import lint_policy
 from bot.iam.policy import parse_policy
 from bot.model.severity import Severity
+from bot.render.evidence import evidence_lines
 from tests.factories import (
     allow,
     console_user_row,
@@ -628,6 +629,15 @@ def test_null_true_guard_leaves_console_sessions_without_mfa_open() -> None:
     assert [f.evidence["requests_without_mfa"] for f in keyed] == [["access_key_session"]]
     assert "GetSessionToken" in keyed[0].detail
 
+
+def test_requests_without_mfa_are_said_in_words() -> None:
+    """The evidence line names the requests, not the kinds' identifiers."""
+    evidence = {"requests_without_mfa": ["console_session", "access_key_session", "long_term_key"]}
+    (line,) = evidence_lines("user.mfa_not_enforced", evidence)
+    assert line == (
+        "Reachable without MFA through a console sign-in, sessions the access key obtains"
+        " without an MFA code and calls signed with the access key or signing certificate."
+    )
 
 
 @pytest.mark.parametrize(
