@@ -3,8 +3,9 @@
 Shape: keys repeated in different case, Bool with both values, empty blocks and empty value lists
 (with ForAllValues / IfExists they match only when the key is absent, with ForAnyValue never).
 Values: wildcards under an Equals operator, private ranges in aws:SourceIp, host bits after the
-mask, epoch dates, malformed region / VPC / VPC endpoint IDs, numeric bounds that repeat, and
-keys that are safe only with their pair (Access Analyzer's "Missing paired condition keys").
+mask, epoch dates, malformed region / VPC / VPC endpoint IDs and KMS key ARNs, numeric bounds that
+repeat, and keys that are safe only with their pair (Access Analyzer's "Missing paired condition
+keys").
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ _VPCE = re.compile(r"^vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 # take service.amazonaws.com; kms:ViaService takes service.REGION.amazonaws.com.
 _SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?$")
 _VIA_SERVICE = re.compile(r"^[a-z0-9-]+\.[a-z]{2}(?:-[a-z]+)+-\d+\.amazonaws\.com(?:\.cn)?$")
+# A KMS key ARN (AWS KMS Developer Guide, "Key identifiers": arn:aws:kms:REGION:ACCOUNT:key/ID).
+# Keys typed ARN that name a KMS key (s3:x-amz-server-side-encryption-aws-kms-key-id,
+# secretsmanager:KmsKeyArn ...) hold the key's ARN, never a key ID or an alias: AA's "Invalid kms
+# key value" (an ERROR); S3's SSEKMSEncryption: "The KMS key ID and KMS key alias aren't
+# supported". String-typed ones (ec2:KmsKeyId) take key IDs and are left alone.
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[^/\s]+$")
+_KMS_KEY_NAME = re.compile(r"kms-?key")
 _PAIRS: dict[str, tuple[str, ...]] = {
     # Access Analyzer: aws:VpcSourceIp is checked with the VPC or endpoint it came through.
     "aws:vpcsourceip": ("aws:SourceVpc", "aws:SourceVpce"),
@@ -169,6 +177,8 @@ def lint_condition_values(statement: Statement, ctx: LintContext) -> list[LintFi
                 )
         if spec.family == "String":
             findings.extend(_identifier_values(statement, condition, key))
+        if spec.family in ("String", "Arn"):
+            findings.extend(_kms_key_values(statement, condition, key, ctx))
         if spec.positive in _BOUND_OPERATORS and len(condition.values) > 1:
             findings.append(
                 finding(
@@ -346,10 +356,10 @@ def _identifier_values(statement: Statement, condition: Condition, key: str) -> 
     bad = [v for v in condition.values if not _dynamic(v) and not valid(v)]
     if not bad:
         return []
-    # MEDIUM: Access Analyzer's "Invalid Region" and "Invalid service principal format" are
-    # ERRORs; a region our list may lack (one AWS opened after it) stays LOW, and malformed VPC
-    # and VPC endpoint IDs (no Access Analyzer check) keep CONDITION_VALUE's LOW.
-    severity = Severity.MEDIUM if kind in ("region", "service_principal") else None
+    # MEDIUM: Access Analyzer's "Invalid Region", "Invalid service principal format", "Invalid
+    # vpc format" and "Invalid vpce format" are ERRORs; a region our list may lack (one AWS
+    # opened after it) stays LOW.
+    severity = Severity.MEDIUM
     maybe = ""
     if kind == "region" and all(region_severity(v) is Severity.LOW for v in bad):
         severity, maybe = Severity.LOW, " (unless AWS opened it after our region list)"
@@ -361,5 +371,32 @@ def _identifier_values(statement: Statement, condition: Condition, key: str) -> 
             f"{condition.operator} {condition.key}: {', '.join(repr(v) for v in bad)} is not"
             f" {what}, so it never matches{maybe}",
             severity,
+        )
+    ]
+
+
+def _kms_key_values(
+    statement: Statement, condition: Condition, key: str, ctx: LintContext
+) -> list[LintFinding]:
+    """Values of an ARN-typed KMS key condition key that are no KMS key ARN (an alias, a key
+    ID, an alias ARN): the request carries the key's ARN, so they never match. MEDIUM, as
+    Access Analyzer's "Invalid kms key value" is an ERROR."""
+    if not _KMS_KEY_NAME.search(key.partition(":")[2]):
+        return []
+    info = ctx.catalogue.find_condition_key(condition.key)
+    if info is None or info.base_type != "ARN":
+        return []
+    bad = [v for v in condition.values if not _dynamic(v) and not _KMS_KEY_ARN.match(v)]
+    if not bad:
+        return []
+    return [
+        _value(
+            statement,
+            condition,
+            "kms_key",
+            f"{condition.operator} {condition.key}: {', '.join(repr(v) for v in bad)} is not a"
+            " KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/KEY-ID), which is what the request"
+            " carries: a key ID or an alias never matches",
+            Severity.MEDIUM,
         )
     ]

@@ -881,13 +881,6 @@ def test_any_aws_principal_with_a_condition_is_accepted_in_trust(
 
 
 # Source: REFERENCE, "Error - Invalid vpc format" / "Error - Invalid vpce format".
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_condition_values.py (not ours): a malformed VPC / VPC endpoint ID is"
-    " CONDITION_VALUE LOW ('no Access Analyzer check', says test_lint_access_analyzer_severities"
-    "::test_identifier_condition_values); AA now has these errors, so MEDIUM, and that row of"
-    " the severities test changes with it",
-)
 @pytest.mark.parametrize(
     ("key", "value"), [("aws:SourceVpc", "vpc-123"), ("aws:SourceVpce", "vpce-1a2b")]
 )
@@ -931,11 +924,6 @@ def test_invalid_condition_data_type(catalogue: ActionCatalogue) -> None:
 
 
 # Source: REFERENCE, "Error - Invalid kms key value": a KMS key condition needs a key ARN.
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_condition_values.py (not ours): a KMS key-ID condition value that is not a key"
-    " ARN (an alias name here) is not reported",
-)
 def test_invalid_kms_key_value(catalogue: ActionCatalogue) -> None:
     statement = {
         "Effect": "Allow",
@@ -945,7 +933,28 @@ def test_invalid_kms_key_value(catalogue: ActionCatalogue) -> None:
             "StringEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": "alias/my-key"}
         },
     }
-    assert only(lint(catalogue, doc(statement)), "CONDITION_VALUE")
+    (found,) = only(lint(catalogue, doc(statement)), "CONDITION_VALUE")
+    assert (found.detail["kind"], found.severity) == ("kms_key", Severity.MEDIUM)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # The S3 User Guide's form: the key's ARN (and one with a wildcard, for ArnLike-ish use).
+        "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:us-east-1:111122223333:key/*",
+    ],
+)
+def test_kms_key_arn_value_is_quiet(catalogue: ActionCatalogue, value: str) -> None:
+    statement = {
+        "Effect": "Deny",
+        "Action": "s3:PutObject",
+        "Resource": OBJECTS,
+        "Condition": {
+            "StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": value}
+        },
+    }
+    assert only(lint(catalogue, doc(statement)), "CONDITION_VALUE") == []
 
 
 # Source: REFERENCE, "Error - Missing ARN account".

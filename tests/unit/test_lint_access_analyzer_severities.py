@@ -89,7 +89,8 @@ def test_resource_part_of_a_catalogue_gap_stays_low(catalogue: ActionCatalogue) 
         ("aws:RequestedRegion", "eu-west-4", Severity.LOW),  # maybe opened after our list
         ("aws:PrincipalServiceName", "ec2", Severity.MEDIUM),
         ("kms:ViaService", "s3.amazonaws.com", Severity.MEDIUM),
-        ("aws:SourceVpc", "vpc-xyz", Severity.LOW),  # no Access Analyzer check: stays LOW
+        ("aws:SourceVpc", "vpc-xyz", Severity.MEDIUM),  # AA's "Invalid vpc format", an ERROR
+        ("aws:SourceVpce", "vpce-xyz", Severity.MEDIUM),  # "Invalid vpce format", an ERROR
         ("aws:RequestedRegion", "eu-west-1", None),
         ("kms:ViaService", "s3.eu-west-1.amazonaws.com", None),
     ],
