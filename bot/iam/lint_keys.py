@@ -1,10 +1,15 @@
-"""Condition keys the statement's actions do not carry.
+"""Condition keys the statement's actions do not carry, or that cannot be trusted.
 
 A service key (`s3:x-amz-storage-class`) is in the request context only for the actions the
 Service Authorization Reference lists it on (directly or through their resource types). Used
 with other actions it is absent: an Allow then grants nothing for them, a Deny never fires.
+Access Analyzer reports each action named in the statement that lacks the key, even when
+another action of the statement carries it ("Unsupported action for condition key").
 The global tag keys (`aws:ResourceTag/...`, `aws:RequestTag/...`, `aws:TagKeys`) are the same
 per service: Access Analyzer reports the services whose listed actions support none of them.
+aws:VpceAccount / VpceOrgID / VpceOrgPaths are set only by the services that support them
+("Use condition key only with supported services"), and aws:Referer / aws:UserAgent are set by
+the caller ("Untrustworthy condition key").
 """
 
 from __future__ import annotations
@@ -28,6 +33,14 @@ from bot.model.severity import Severity
 
 _TAG_KEY = re.compile(r"^aws:(resourcetag/.+|requesttag/.+|tagkeys)$")
 _NAMED = 5
+# Keys the caller writes into its own request (IAM User Guide, global condition keys: aws:Referer
+# and aws:UserAgent "can be spoofed" / are "not recommended" to prevent unauthorized access):
+# Access Analyzer's "Untrustworthy condition key", a SECURITY_WARNING.
+_UNTRUSTWORTHY = frozenset({"aws:referer", "aws:useragent"})
+# Global keys in the request context only for the services that support them (IAM User Guide,
+# aws:VpceAccount, aws:VpceOrgID, aws:VpceOrgPaths: "Availability"); the catalogue does not
+# say which services these are, so only a statement reaching every service is judged.
+_SOME_SERVICES_ONLY = frozenset({"aws:vpceaccount", "aws:vpceorgid", "aws:vpceorgpaths"})
 
 
 @lru_cache(maxsize=16384)
@@ -118,7 +131,11 @@ def lint_condition_keys(statement: Statement, ctx: LintContext) -> list[LintFind
             continue  # an unknown key is UNKNOWN_CONDITION_KEY's business
         seen.add(lower)
         prefix = lower.partition(":")[0]
-        if _TAG_KEY.match(lower):
+        if lower in _UNTRUSTWORTHY:
+            findings.append(_untrustworthy(statement, key))
+        elif lower in _SOME_SERVICES_ONLY:
+            findings.extend(_some_services_only(statement, key, condition.operator))
+        elif _TAG_KEY.match(lower):
             findings.extend(_tag_key(statement, ctx, key))
         elif prefix != "aws" and catalogue.service_exists(prefix) and statement.actions:
             findings.extend(_service_key(statement, catalogue, key, condition.operator))
@@ -133,22 +150,12 @@ def _service_key(
     )
     if not actions or "*" in (statement.actions or ()):
         return []
-    if any(_action_lists(catalogue, action, key) for action in actions):
-        return []
     if not _tied_to_actions(catalogue, key):
         return []
+    if any(_action_lists(catalogue, action, key) for action in actions):
+        return _named_without_key(statement, catalogue, key, operator)
     named = sorted(actions)
-    spec = parse_operator(operator)
-    effect = (
-        "the condition is always true for them (IfExists or a negated operator), so it limits"
-        " nothing"
-        if spec.if_exists or spec.negated
-        else (
-            "so this Allow grants nothing"
-            if statement.effect == "Allow"
-            else "so this Deny never fires"
-        )
-    )
+    effect = _effect_for_actions_without(statement, operator)
     return [
         finding(
             CONDITION_KEY_UNSUPPORTED,
@@ -159,6 +166,111 @@ def _service_key(
             + f": none of the statement's actions supports it, {effect}",
             {"key": key, "actions": named[:20], "action_count": len(named)},
             severity=Severity.HIGH if statement.effect == "Deny" else None,
+        )
+    ]
+
+
+def _effect_on_some(statement: Statement, operator: str) -> str:
+    """What a condition on a key the request lacks does for some of the statement's actions."""
+    spec = parse_operator(operator)
+    if spec.if_exists or spec.negated:
+        return (
+            "the condition is always true for them (IfExists or a negated operator), so this"
+            f" {statement.effect} applies to them unconditionally"
+        )
+    return (
+        "this Allow never grants them"
+        if statement.effect == "Allow"
+        else "this Deny never denies them"
+    )
+
+
+def _effect_for_actions_without(statement: Statement, operator: str) -> str:
+    """What a condition on a key the request lacks does to the statement for those actions."""
+    spec = parse_operator(operator)
+    return (
+        "the condition is always true for them (IfExists or a negated operator), so it limits"
+        " nothing"
+        if spec.if_exists or spec.negated
+        else (
+            "so this Allow grants nothing"
+            if statement.effect == "Allow"
+            else "so this Deny never fires"
+        )
+    )
+
+
+def _named_without_key(
+    statement: Statement, catalogue: ActionCatalogue, key: str, operator: str
+) -> list[LintFinding]:
+    """Actions named in full (no wildcard) that lack a key another action of the statement
+    carries (Access Analyzer's "Unsupported action for condition key"): s3:GetObject next to
+    s3:ListBucket under s3:prefix. A wildcard's matches are not judged one by one, as Access
+    Analyzer does not: `s3:Get*` is meant to reach whatever it reaches. Nor is an IfExists
+    operator: true where the key is absent, it is the documented way to put actions with and
+    without the key in one statement (IAM User Guide, "...IfExists condition operators")."""
+    if parse_operator(operator).if_exists:
+        return []
+    explicit = [a for a in statement.actions or () if "*" not in a and "?" not in a]
+    named = sorted(
+        action
+        for action in catalogue.expand_all(explicit)
+        if _has_key_data(catalogue, action) and not _action_lists(catalogue, action, key)
+    )
+    if not named:
+        return []
+    effect = _effect_on_some(statement, operator)
+    return [
+        finding(
+            CONDITION_KEY_UNSUPPORTED,
+            statement.index,
+            f"condition key {key} is not in the request for "
+            + ", ".join(named[:_NAMED])
+            + (f" and {len(named) - _NAMED} more" if len(named) > _NAMED else "")
+            + f" (other actions of the statement support it): {effect}; move them to a"
+            " statement without this key",
+            {
+                "key": key,
+                "actions": named[:20],
+                "action_count": len(named),
+                "kind": "some_actions",
+            },
+            severity=Severity.HIGH if statement.effect == "Deny" else None,
+        )
+    ]
+
+
+def _untrustworthy(statement: Statement, key: str) -> LintFinding:
+    """A key the caller sets: a condition on it lets anyone who writes the header in."""
+    return finding(
+        CONDITION_KEY_UNSUPPORTED,
+        statement.index,
+        f"{key} is set by the caller (any client can send any value), so it cannot control"
+        " access: do not rely on it to allow or deny requests; use keys AWS sets, such as"
+        " aws:SourceVpce, aws:SourceIp or aws:PrincipalOrgID",
+        {"key": key, "kind": "untrustworthy"},
+        severity=Severity.MEDIUM,
+    )
+
+
+def _some_services_only(statement: Statement, key: str, operator: str) -> list[LintFinding]:
+    """aws:VpceAccount and kin with actions of every service (Action "*" or a NotAction): the
+    services that do not support the key never see it (Access Analyzer's "Use condition key
+    only with supported services", a general warning; MEDIUM in a Deny, which then blocks or
+    spares every request to those services whatever endpoint it came through)."""
+    if statement.not_actions is None and "*" not in (statement.actions or ()):
+        return []
+    effect = _effect_on_some(statement, operator)
+    deny = statement.effect == "Deny"
+    return [
+        finding(
+            CONDITION_KEY_UNSUPPORTED,
+            statement.index,
+            f"{key} is in the request only for the services that support it, but this"
+            f" statement applies to the actions of every service: for the others {effect};"
+            " list the supported services' actions instead",
+            {"key": key, "kind": "supported_services_only", "effect": statement.effect},
+            severity=Severity.MEDIUM if deny else Severity.LOW,
         )
     ]
 

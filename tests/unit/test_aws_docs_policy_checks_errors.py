@@ -892,12 +892,6 @@ def test_invalid_vpc_and_vpce_format(catalogue: ActionCatalogue, key: str, value
 
 # Source: REFERENCE, "Error - Unsupported action for condition key": reported for the listed
 # (non-wildcard) actions that do not carry the key, even when another action does.
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_keys.py (not ours): CONDITION_KEY_UNSUPPORTED fires only when no action of the"
-    " statement carries the key; AA reports each named action that does not (s3:GetObject next"
-    " to s3:ListBucket with s3:prefix)",
-)
 def test_unsupported_action_for_condition_key_next_to_a_supporting_one(
     catalogue: ActionCatalogue,
 ) -> None:
@@ -909,6 +903,28 @@ def test_unsupported_action_for_condition_key_next_to_a_supporting_one(
     }
     found = only(lint(catalogue, doc(statement)), "CONDITION_KEY_UNSUPPORTED")
     assert any("s3:GetObject" in f.message for f in found)
+    assert all("s3:ListBucket" not in f.message for f in found)
+
+
+@pytest.mark.parametrize(
+    ("actions", "operator"),
+    [
+        # A wildcard's matches are not judged one by one.
+        (["s3:ListBucket", "s3:Get*"], "StringLike"),
+        # IfExists: true where the key is absent, the documented way to mix such actions.
+        (["s3:ListBucket", "s3:GetObject"], "StringLikeIfExists"),
+    ],
+)
+def test_unsupported_action_for_condition_key_quiet_forms(
+    catalogue: ActionCatalogue, actions: list[str], operator: str
+) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Action": actions,
+        "Resource": [BUCKET, OBJECTS],
+        "Condition": {operator: {"s3:prefix": "home/*"}},
+    }
+    assert only(lint(catalogue, doc(statement)), "CONDITION_KEY_UNSUPPORTED") == []
 
 
 # Source: REFERENCE, "Error - Invalid condition data type": values of one key of mixed JSON

@@ -59,11 +59,6 @@ def mentioning(findings: list[LintFinding], text: str) -> list[LintFinding]:
 # Source: REFERENCE,
 # "Security Warning - Untrustworthy condition key": aws:Referer and aws:UserAgent are set by
 # the caller (IAM User Guide, global condition keys: "can be spoofed").
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_keys.py (not ours): no check reports aws:UserAgent / aws:Referer used for access"
-    " control; add a finding (MEDIUM: a security warning) for a positive test of either key",
-)
 def test_untrustworthy_condition_key(catalogue: ActionCatalogue) -> None:
     statement = {
         "Effect": "Allow",

@@ -394,11 +394,6 @@ def test_policy_size_exceeds_role_trust_policy_quota(catalogue: ActionCatalogue)
 
 # Source: REFERENCE, "General Warning - Use condition key only with supported services":
 # aws:VpceAccount, aws:VpceOrgID and aws:VpceOrgPaths work only for some services.
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_keys.py (not ours): aws:VpceAccount with actions of every service (Action '*')"
-    " is not reported; the key must be scoped to the services that support it",
-)
 def test_use_condition_key_only_with_supported_services(catalogue: ActionCatalogue) -> None:
     statement = {
         "Effect": "Deny",
@@ -406,7 +401,21 @@ def test_use_condition_key_only_with_supported_services(catalogue: ActionCatalog
         "Resource": "*",
         "Condition": {"StringNotEquals": {"aws:VpceAccount": "111122223333"}},
     }
-    assert [f for f in lint(catalogue, doc(statement)) if "aws:VpceAccount" in f.message]
+    found = [f for f in lint(catalogue, doc(statement)) if "aws:VpceAccount" in f.message]
+    assert [(f.code, f.detail["kind"], f.severity) for f in found] == [
+        ("CONDITION_KEY_UNSUPPORTED", "supported_services_only", Severity.MEDIUM)
+    ]
+
+
+def test_condition_key_scoped_to_one_service_is_quiet(catalogue: ActionCatalogue) -> None:
+    """The check's resolution: the same Deny on the actions of one service."""
+    statement = {
+        "Effect": "Deny",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:VpceAccount": "111122223333"}},
+    }
+    assert lint(catalogue, doc(statement)) == []
 
 
 # Source: REFERENCE, one "Suggestion - <title>" section per row (the id is the title).
