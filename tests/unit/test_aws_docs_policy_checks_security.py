@@ -311,11 +311,6 @@ def test_missing_github_repo_condition_key(catalogue: ActionCatalogue) -> None:
 
 # Source: REFERENCE,
 # "Security Warning - String like operator with ARN condition keys": use ArnLike.
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_conditions.py (not ours): StringLike on an ARN-typed key (aws:SourceArn,"
-    " aws:PrincipalArn ...) is not reported; AA wants ArnLike (a security warning: MEDIUM)",
-)
 def test_string_like_operator_with_arn_condition_keys(catalogue: ActionCatalogue) -> None:
     statement = {
         "Effect": "Allow",
@@ -351,14 +346,20 @@ DYNAMODB_ATTRIBUTES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_conditions.py (not ours): dynamodb:Attributes without dynamodb:Select ="
-    " SPECIFIC_ATTRIBUTES in the same statement is not reported (a read without a projection"
-    " returns every attribute)",
-)
 def test_dynamodb_attributes_without_select(catalogue: ActionCatalogue) -> None:
-    assert mentioning(lint(catalogue, doc(DYNAMODB_ATTRIBUTES)), "dynamodb:Select")
+    found = mentioning(lint(catalogue, doc(DYNAMODB_ATTRIBUTES)), "dynamodb:Select")
+    assert [(f.code, f.detail["kind"], f.severity) for f in found] == [
+        ("MISSING_PAIRED_KEY", "dynamodb_select", Severity.MEDIUM)
+    ]
+
+
+def test_dynamodb_attributes_with_select_if_exists_is_quiet(catalogue: ActionCatalogue) -> None:
+    """The DynamoDB Developer Guide's fine-grained example writes StringEqualsIfExists."""
+    conditions = {
+        **DYNAMODB_ATTRIBUTES["Condition"],
+        "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+    }
+    assert lint(catalogue, doc({**DYNAMODB_ATTRIBUTES, "Condition": conditions})) == []
 
 
 def test_dynamodb_attributes_with_select_is_quiet(catalogue: ActionCatalogue) -> None:
@@ -382,17 +383,20 @@ def _list_bucket(effect: str, operator: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_conditions.py (not ours): s3:prefix in a Deny with a positive string operator"
-    " (or an Allow with a negated one) is not reported",
-)
 def test_s3_prefix_in_negative_context(catalogue: ActionCatalogue) -> None:
     document = doc(
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET},
         _list_bucket("Deny", "StringLike"),
     )
-    assert mentioning(lint(catalogue, document), "s3:prefix")
+    found = mentioning(lint(catalogue, document), "s3:prefix")
+    assert [(f.detail["kind"], f.severity) for f in found] == [
+        ("s3_prefix_negative", Severity.MEDIUM)
+    ]
+    # The other negative form: an Allow of the prefixes that do not match.
+    allow_not = mentioning(
+        lint(catalogue, doc(_list_bucket("Allow", "StringNotLike"))), "s3:prefix"
+    )
+    assert [f.detail["kind"] for f in allow_not] == ["s3_prefix_negative"]
 
 
 @pytest.mark.parametrize(
@@ -407,12 +411,6 @@ def test_s3_prefix_resolutions_are_quiet(
 
 # Source: REFERENCE,
 # "Security Warning - ForAnyValue with audience claim type".
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_conditions.py (not ours): ForAnyValue on a web identity provider's aud claim is"
-    " CONDITION_TYPE_MISMATCH LOW (the generic 'ForAnyValue on a single-valued key' rule); AA"
-    " makes it a security warning for the audience claim, so MEDIUM there",
-)
 def test_foranyvalue_with_audience_claim_type(catalogue: ActionCatalogue) -> None:
     statement = {
         "Effect": "Allow",

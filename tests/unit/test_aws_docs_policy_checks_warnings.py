@@ -711,38 +711,53 @@ def test_suggestion_resolutions_are_quiet(
 
 # Source: REFERENCE, "Suggestion - Equivalent to null false": StringLike "*" matches whenever
 # the key is present, which is what {"Null": {key: "false"}} says.
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_conditions.py (not ours): a positive Like test of '*' alone is not reported as"
-    " the Null false it is (and StringNotLike '*' as Null true: 'Equivalent to null true')",
-)
 def test_equivalent_to_null_false(catalogue: ActionCatalogue) -> None:
     statement = get_object(Condition={"StringLike": {"aws:ResourceTag/team": "*"}})
-    assert [f for f in lint(catalogue, doc(statement)) if "Null" in f.message]
+    found = [f for f in lint(catalogue, doc(statement)) if "Null" in f.message]
+    assert [(f.code, f.detail["kind"], f.severity) for f in found] == [
+        ("REDUNDANT_CONDITION_VALUE", "equivalent_to_null", Severity.LOW)
+    ]
+    assert '"false"' in found[0].message
+
+
+# Source: REFERENCE, "Suggestion - Equivalent to null true": StringNotLike "*" holds only when
+# the key is absent.
+def test_equivalent_to_null_true(catalogue: ActionCatalogue) -> None:
+    statement = get_object(Condition={"StringNotLike": {"aws:ResourceTag/team": "*"}})
+    (found,) = [f for f in lint(catalogue, doc(statement)) if "Null" in f.message]
+    assert found.detail["kind"] == "equivalent_to_null"
+    assert '"true"' in found.message
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"Null": {"aws:ResourceTag/team": "false"}},  # the check's resolution
+        {"StringLike": {"aws:ResourceTag/team": "team-*"}},  # a wildcard with text is a test
+    ],
+)
+def test_null_and_real_like_patterns_are_quiet(
+    catalogue: ActionCatalogue, condition: dict[str, Any]
+) -> None:
+    assert lint(catalogue, doc(get_object(Condition=condition))) == []
 
 
 # Source: REFERENCE, "Suggestion - Redundant key due to wildcard in condition": a key always
 # matched (StringLikeIfExists "*": true whether or not the key is present).
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_conditions.py (not ours): a condition key that always matches (IfExists with"
-    " the value '*') is not reported as redundant",
-)
 def test_redundant_key_due_to_wildcard_in_condition(catalogue: ActionCatalogue) -> None:
     statement = get_object(Condition={"StringLikeIfExists": {"aws:ResourceTag/team": "*"}})
-    assert [f for f in lint(catalogue, doc(statement)) if "aws:ResourceTag/team" in f.message]
+    found = [f for f in lint(catalogue, doc(statement)) if "aws:ResourceTag/team" in f.message]
+    assert [(f.code, f.detail["kind"]) for f in found] == [
+        ("REDUNDANT_CONDITION_VALUE", "always_true")
+    ]
 
 
 # Source: REFERENCE, "Suggestion - Redundant statement due to wildcard in condition": a key
 # that matches no value (StringNotLike "*" on a key the request always carries).
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_conditions.py (not ours): a condition that can never match (StringNotLike '*'"
-    " on aws:PrincipalArn, which every signed request carries) is not reported",
-)
 def test_redundant_statement_due_to_wildcard_in_condition(catalogue: ActionCatalogue) -> None:
     statement = get_object(Condition={"StringNotLike": {"aws:PrincipalArn": "*"}})
-    assert [f for f in lint(catalogue, doc(statement)) if "aws:PrincipalArn" in f.message]
+    found = [f for f in lint(catalogue, doc(statement)) if "aws:PrincipalArn" in f.message]
+    assert [(f.code, f.detail["kind"]) for f in found] == [("REDUNDANT_STATEMENT", "never_matches")]
 
 
 # Source: REFERENCE, "Suggestion - Redundant principal in role trust policy": the page's

@@ -295,7 +295,9 @@ def test_unknown_condition_key(catalogue: ActionCatalogue) -> None:
         {"NumericLessThan": {"aws:EpochTime": "1800000000"}},
         {"Bool": {"aws:SecureTransport": True}},
         {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin-*"}},
-        {"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/admin-*"}},
+        # A String operator still fits an ARN key; StringLike there is Access Analyzer's
+        # "String like operator with ARN condition keys" (test_aws_docs_policy_checks_security).
+        {"StringEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/admin"}},
         {"Null": {"aws:ResourceTag/owner": "false"}},
         {"ForAnyValue:StringEquals": {"aws:CalledVia": ["athena.amazonaws.com"]}},
         {"StringEquals": {"aws:username": "${aws:PrincipalTag/name}"}},
