@@ -429,14 +429,18 @@ def has_mfa_device(snapshot: AccountSnapshot, user: User) -> bool | None:
 def _enrolment_requests(
     snapshot: AccountSnapshot, user: User
 ) -> tuple[dict[str, tuple[str, ...]], ...]:
-    """The MFA facts of each request the user can enrol a device with: a console session when
-    the user has a console password (or the credential report does not say), a call signed with
-    its access key when the report shows an active one."""
+    """The MFA facts of each request the user can enrol a device with: a call signed with its
+    access key when the credential report shows an active one, and a console session unless the
+    report shows a key and no console password. A user without credentials today (or not in the
+    report) is judged by the console session: the usual way to enrol is to sign in with a
+    password given later."""
     row = snapshot.credential_row_for().get(user.name)
+    keys = row is not None and any(row.flag(f"access_key_{n}_active") is True for n in (1, 2))
+    console = not keys or row is None or row.flag("password_enabled") is not False
     requests: list[dict[str, tuple[str, ...]]] = []
-    if row is None or row.flag("password_enabled") is not False:
+    if console:
         requests.append(SESSION_WITHOUT_MFA)
-    if row is not None and any(row.flag(f"access_key_{n}_active") is True for n in (1, 2)):
+    if keys:
         requests.append(MFA_ABSENT)
     return tuple(requests)
 

@@ -759,6 +759,15 @@ def test_impact_null_true_deny_locks_out_a_user_with_only_an_access_key() -> Non
     ]
 
 
+def test_impact_judges_a_user_without_credentials_by_the_console_session() -> None:
+    """No password and no key today: the user will sign in with a password given later."""
+    row = credential_row("dev", password=False, mfa=False)
+    assert _lockout_codes({"Bool": {"aws:MultiFactorAuthPresent": "false"}}, row) == [
+        "mfa_enrolment_blocked"
+    ]
+    assert _lockout_codes({"Null": {"aws:MultiFactorAuthPresent": "true"}}, row) == []
+
+
 def test_impact_boolifexists_deny_locks_out_a_console_user_without_mfa() -> None:
     """The control: BoolIfExists false denies both requests; the preview says so today."""
     assert _lockout_codes({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}) == [
