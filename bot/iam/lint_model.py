@@ -73,7 +73,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     CONDITION_TYPE_MISMATCH: (
         Severity.MEDIUM,
-        "the operator or value does not fit the key's type, so the condition misbehaves",
+        "the operator or value does not fit the key's type or use (StringLike on an ARN key,"
+        " a negated s3:prefix glob, ForAnyValue on an audience), so the condition misbehaves",
     ),
     NOT_ACTION_ALLOW: (
         Severity.MEDIUM,
@@ -83,7 +84,10 @@ CODES: dict[str, tuple[Severity, str]] = {
         Severity.MEDIUM,
         "write or permissions-management actions are granted on every resource",
     ),
-    REDUNDANT_STATEMENT: (Severity.LOW, "the statement adds nothing another statement grants"),
+    REDUNDANT_STATEMENT: (
+        Severity.LOW,
+        "the statement adds nothing another statement grants, or its conditions never match",
+    ),
     MFA_LOCKOUT: (
         Severity.HIGH,
         "users without MFA are also denied what they need to set MFA up, so they are locked out",
@@ -101,7 +105,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     CONDITION_KEY_UNSUPPORTED: (
         Severity.MEDIUM,
-        "none of the statement's actions carries the key, so the condition never applies as meant",
+        "the statement's actions (all, or some it names) do not carry the key, or the key is"
+        " one a caller can forge, so the condition does not apply as meant",
     ),
     TAG_KEY_UNSUPPORTED: (
         Severity.LOW,
@@ -134,7 +139,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     MISSING_PAIRED_KEY: (
         Severity.MEDIUM,
-        "the condition key is only safe together with its paired key",
+        "the condition key is only safe together with its paired key or value",
     ),
     MFA_CONDITION_PATTERN: (
         Severity.MEDIUM,
@@ -144,7 +149,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     REDUNDANT_RESOURCE: (Severity.LOW, "the resource is already covered by another in the list"),
     REDUNDANT_CONDITION_VALUE: (
         Severity.LOW,
-        "several numeric bounds where one (the loosest) decides",
+        "values that change nothing: bounds where the loosest decides, a test any value"
+        " passes, a wildcard that only says the key is present",
     ),
     PASS_ROLE_WILDCARD: (
         Severity.MEDIUM,
