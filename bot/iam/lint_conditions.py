@@ -255,6 +255,8 @@ def _lone_wildcard(
             )
         ]
     null = "true" if spec.negated else "false"
+    # Information only: the test means exactly what Null says (Access Analyzer's suggestion),
+    # and AWS's own published policies write it so (Karpenter's controller policy, 8 times).
     return [
         finding(
             REDUNDANT_CONDITION_VALUE,
@@ -262,6 +264,7 @@ def _lone_wildcard(
             f"{condition.operator} {key} '*' only tests whether the request has the key:"
             f' write "Null": {{"{key}": "{null}"}}, which says so',
             {**detail, "kind": "equivalent_to_null"},
+            severity=Severity.INFO,
         )
     ]
 

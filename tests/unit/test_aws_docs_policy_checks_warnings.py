@@ -715,7 +715,7 @@ def test_equivalent_to_null_false(catalogue: ActionCatalogue) -> None:
     statement = get_object(Condition={"StringLike": {"aws:ResourceTag/team": "*"}})
     found = [f for f in lint(catalogue, doc(statement)) if "Null" in f.message]
     assert [(f.code, f.detail["kind"], f.severity) for f in found] == [
-        ("REDUNDANT_CONDITION_VALUE", "equivalent_to_null", Severity.LOW)
+        ("REDUNDANT_CONDITION_VALUE", "equivalent_to_null", Severity.INFO)
     ]
     assert '"false"' in found[0].message
 
