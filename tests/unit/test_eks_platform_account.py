@@ -452,9 +452,9 @@ def test_karpenter_resource_tag_scoped_instance_profile_grant_is_informational()
         ("WILDCARD_SENSITIVE", "low"),
     ]
     # Statements 1-4 and 11 get only that information; nothing else in the policy is flagged.
-    assert {
-        k: {e["severity"] for e in v} for k, v in entries.items() if k not in (10, 12)
-    } == {k: {"info"} for k in (1, 2, 3, 4, 11)}
+    assert {k: {e["severity"] for e in v} for k, v in entries.items() if k not in (10, 12)} == {
+        k: {"info"} for k in (1, 2, 3, 4, 11)
+    }
 
 
 # --- the projects' policies, linted --------------------------------------------------------------
