@@ -38,24 +38,52 @@ def has_wildcard(pattern: str) -> bool:
 
 
 def glob_regex(pattern: str, *, star: str = ".*", qmark: str = ".") -> str:
-    """Regex source for a glob: ``*`` and ``?`` are wildcards, everything else literal."""
+    """Regex source for a glob: ``*`` and ``?`` are wildcards, everything else literal.
+
+    A run of wildcards becomes one quantified term (``**`` is ``*``; ``*?*?`` is "two or more"
+    when ``star`` is ``qmark`` repeated): a policy may hold thousands of stars in a row, and as
+    many ``.*`` in one regex backtrack for longer than any audit can wait."""
     parts: list[str] = []
     literal: list[str] = []
+    run: list[str] = []
     for char in pattern:
         if char in _WILDCARDS:
             if literal:
                 parts.append(re.escape("".join(literal)))
                 literal = []
-            parts.append(star if char == "*" else qmark)
-        elif char == LITERAL_STAR:
+            run.append(char)
+            continue
+        if run:
+            parts.append(_wildcard_run(run, star, qmark))
+            run = []
+        if char == LITERAL_STAR:
             literal.append("*")
         elif char == LITERAL_QMARK:
             literal.append("?")
         else:
             literal.append(char)
+    if run:
+        parts.append(_wildcard_run(run, star, qmark))
     if literal:
         parts.append(re.escape("".join(literal)))
     return "".join(parts)
+
+
+def _wildcard_run(run: list[str], star: str, qmark: str) -> str:
+    """One regex term for consecutive wildcards (see glob_regex)."""
+    singles = run.count("?")
+    if singles == len(run):
+        return qmark * singles
+    if star == f"{qmark}*":  # the same class: order in the run does not matter
+        return f"{qmark}{{{singles},}}" if singles else star
+    # Different classes (lint_redundancy's `?` is "not a star"): keep the order, one `star`
+    # for each row of stars.
+    terms: list[str] = []
+    for char in run:
+        term = star if char == "*" else qmark
+        if not (term == star and terms and terms[-1] == star):
+            terms.append(term)
+    return "".join(terms)
 
 
 def unmark(text: str) -> str:

@@ -12,6 +12,7 @@ from bot.iam.matching import (
     action_matcher,
     arn_matcher,
     arn_regex,
+    glob_regex,
     longest_literal,
     unmark,
 )
@@ -110,3 +111,45 @@ def test_the_escalation_searchs_literal_prefilter_keeps_every_match(
 
     expected = tuple(t for t in targets if _reference((pattern,), t))
     assert _hits(tuple(targets), pattern) == expected, (pattern, targets)
+
+
+# --- runs of wildcards -----------------------------------------------------------------------
+
+
+def _glob_regex_one_term_per_char(pattern: str, star: str, qmark: str) -> str:
+    """glob_regex as it was: one regex term per wildcard, whatever follows it."""
+    return "".join(
+        star if c == "*" else qmark if c == "?" else re.escape(unmark(c)) for c in pattern
+    )
+
+
+_GLOB = st.text(alphabet="a*?:", max_size=8)
+_GLOB_TEXT = st.text(alphabet="a*:b", max_size=8)
+_CLASSES = st.sampled_from([(".*", "."), ("[^:]*", "[^:]"), (".*", r"[^*]")])
+
+
+@settings(max_examples=600, deadline=None)
+@given(pattern=_GLOB, text=_GLOB_TEXT, classes=_CLASSES)
+def test_a_run_of_wildcards_matches_what_its_characters_match(
+    pattern: str, text: str, classes: tuple[str, str]
+) -> None:
+    """glob_regex folds each run of wildcards into one term (``**`` -> ``*``, ``*?*`` -> two or
+    more when both wildcards match the same characters): the same strings match, for the three
+    pairs of wildcard classes its callers use (lint_redundancy's ``?`` is "not a star")."""
+    star, qmark = classes
+    folded = re.fullmatch(glob_regex(pattern, star=star, qmark=qmark), text, re.DOTALL)
+    one_per_char = re.fullmatch(
+        _glob_regex_one_term_per_char(pattern, star, qmark), text, re.DOTALL
+    )
+    assert bool(folded) == bool(one_per_char)
+
+
+def test_thousands_of_stars_are_one_term() -> None:
+    """A Resource or condition value of 3,000 stars and a letter: matched at once (as many
+    ``.*`` terms took longer than any audit can wait on a non-matching name)."""
+    pattern = "*" * 3000 + "x"
+    assert glob_regex(pattern) == ".*x"
+    assert glob_regex("*?" * 1500 + "x") == ".{1500,}x"
+    matcher = action_matcher((pattern,))
+    assert not matcher("s3:getobject" * 20)
+    assert matcher("s3:getobjectx")
