@@ -1403,8 +1403,24 @@ def session_arn(perms: EffectivePermissions) -> str:
 
 def can_assume(perms: EffectivePermissions, role: Role, index: PermissionIndex) -> Access | None:
     """Whether the principal can call sts:AssumeRole on the role; the identity-side grant if any."""
+    if perms.principal.kind == "user" and _boundary_allows_no_assume(perms):
+        return None  # whichever way a trust names a user, its boundary must allow the call
     verdict = _trust_lets_in(perms, role, index)
     return None if verdict is None else _identity_lets_in(perms, role, verdict)
+
+
+def _boundary_allows_no_assume(perms: EffectivePermissions) -> bool:
+    """Whether the principal's boundary has no Allow statement for sts:AssumeRole at all, once
+    per policy set: then a user assumes no role (see _identity_lets_in), and the trust-chain
+    search need not read every trust for the users of a boundary such as "S3 only"."""
+    boundary = perms.view.boundary
+    if boundary is None:
+        return False
+    key = ("boundary_allows_no_assume",)
+    found = perms.view.memo.get(key)
+    if found is None:
+        found = perms.view.memo[key] = boundary.allow_resources("sts:assumerole") == ()
+    return found  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1561,13 +1577,15 @@ def trust_chains(
     # their own for sts:AssumeRole stay in: a trust naming `*` lets them in without one (as
     # can_assume says); for a trust naming only the account, _possible_assumers keeps those
     # whose Allow could cover the role. Those denied sts:AssumeRole on every role cannot
-    # assume any, whatever a trust says: left out, not tried against every role.
+    # assume any, whatever a trust says: left out, not tried against every role. So are users
+    # whose boundary allows the call nowhere (a trust naming a user does not lift it).
     starts = [
         arn
         for arn in index
         if not index[arn].principal.is_service_linked
         and not index[arn].is_admin_equivalent
         and not index[arn].denied_everywhere(_ASSUME_ROLE)
+        and not (index[arn].principal.kind == "user" and _boundary_allows_no_assume(index[arn]))
     ]
     scopes = _AssumeScopes(index)
     unplaced = len(starts)  # once all are on a chain, no further seed can add one

@@ -18,7 +18,7 @@ import pytest
 from bot.iam.effective import PermissionIndex
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
 from bot.iam.policy import Policy, parse_policy
-from bot.iam.privesc import can_assume
+from bot.iam.privesc import can_assume, trust_chains
 from bot.model.snapshot import Role
 from tests import factories
 
@@ -463,3 +463,28 @@ def test_privesc_trust_naming_the_user_still_needs_her_boundary(named: str | Non
     (by her user ARN, or by `*`)."""
     index, shirley, target = _assume_index("s3:*", named)
     assert can_assume(index[shirley], target, index) is None
+
+
+@pytest.mark.parametrize(
+    ("boundary_action", "chained"),
+    [("s3:*", False), ("sts:AssumeRole", True), (None, True)],
+)
+def test_trust_chains_leave_out_users_whose_boundary_allows_no_assume_role(
+    boundary_action: str | None, chained: bool
+) -> None:
+    """The trust-chain search (sts-001) skips a user whose boundary allows sts:AssumeRole
+    nowhere, rather than try it against every role a `*` trust lets in: it can assume none.
+    A boundary allowing the call, or none at all, leaves the chain to the administrator."""
+    index, shirley, _ = _assume_index(boundary_action, "*")
+    admin = factories.managed_policy("admin", factories.allow("*"))
+    admin_role = factories.role(
+        "admin", trust=factories.trust_policy({"AWS": "*"}), attached_policies=[admin.arn]
+    )
+    snap = factories.snapshot(
+        users=list(index.snapshot.users),
+        groups=[],
+        roles=[admin_role],
+        policies=[*index.snapshot.policies, admin],
+    )
+    chains = trust_chains(PermissionIndex(snap, factories.NOW))
+    assert (shirley in chains) is chained
