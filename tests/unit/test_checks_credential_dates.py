@@ -52,15 +52,15 @@ def test_new_console_user_never_signed_in_is_inside_the_grace_period() -> None:
     assert run_check("user.password_unused", _rows(row)) == []
 
 
-def test_new_console_user_past_grace_is_set_and_never_used_not_october_2014() -> None:
+def test_console_user_past_the_limit_is_set_and_never_used_not_october_2014() -> None:
     """no_information + a user created after 2014-10-20: any sign-in would be recorded, so the
     password was never used (not "no use since tracking began")."""
-    row = credential_row("bob", created_days_ago=30, password=True, password_last_used=NO_INFO)
+    row = credential_row("bob", created_days_ago=50, password=True, password_last_used=NO_INFO)
     (finding,) = run_check("user.password_unused", _rows(row))
-    assert finding.detail.startswith("bob's console password was set 30 days ago (")
+    assert finding.detail.startswith("bob's console password was set 50 days ago (")
     assert "has never been used" in finding.detail
     assert "October 2014" not in finding.detail
-    assert finding.evidence["grace_days"] == 7
+    assert finding.evidence["limit_days"] == 45
 
 
 def test_password_just_reset_on_an_old_user_is_inside_the_grace_period() -> None:

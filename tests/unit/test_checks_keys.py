@@ -53,8 +53,10 @@ def test_each_key_slot_is_judged_separately() -> None:
     assert [f.resource_arn for f in findings] == [f"{ALICE}#access_key_2"]
 
 
-def test_active_key_never_used_and_older_than_grace_is_unused() -> None:
-    row = credential_row("alice", key1=key(rotated_days_ago=30, last_used_days_ago=None))
+def test_active_key_never_used_for_the_limit_is_unused() -> None:
+    """CIS ("credentials unused for 45 days or more") counts a never-used key from its creation:
+    "access keys that are over 45 days old and that have not been used"."""
+    row = credential_row("alice", key1=key(rotated_days_ago=45, last_used_days_ago=None))
     findings = run_check("user.access_key_unused", _rows(row))
     assert len(findings) == 1
     assert "never been used" in findings[0].detail
@@ -77,15 +79,25 @@ def test_inactive_unused_key_is_ignored() -> None:
     assert run_check("user.access_key_unused", _rows(row)) == []
 
 
+def test_never_used_key_younger_than_the_limit_is_not_unused_yet() -> None:
+    """A key created 30 days ago and not deployed yet has not been unused for 45 days."""
+    row = credential_row("alice", key1=key(rotated_days_ago=30, last_used_days_ago=None))
+    assert run_check("user.access_key_unused", _rows(row)) == []
+
+
 def test_unused_key_threshold_and_grace_are_configurable() -> None:
     row = credential_row(
         "alice",
         key1=key(last_used_days_ago=20),
-        key2=key(rotated_days_ago=5, last_used_days_ago=None),
+        key2=key(rotated_days_ago=12, last_used_days_ago=None),
     )
     config = config_with(thresholds={"access_key_unused_days": 10, "grace_days": 3})
     findings = run_check("user.access_key_unused", _rows(row), config=config)
     assert len(findings) == 2
+    # A limit below the grace period: the grace period still protects the new key.
+    config = config_with(thresholds={"access_key_unused_days": 10, "grace_days": 14})
+    findings = run_check("user.access_key_unused", _rows(row), config=config)
+    assert [f.resource_arn for f in findings] == [f"{ALICE}#access_key_1"]
 
 
 # --- user.access_key_not_rotated ------------------------------------------------------------

@@ -188,11 +188,18 @@ def test_password_used_recently_passes() -> None:
     )
 
 
-def test_password_set_and_never_used_older_than_grace_fails() -> None:
-    row = credential_row("bob", created_days_ago=300, password=True, password_changed_days_ago=20)
+def test_password_set_and_never_used_for_the_limit_fails() -> None:
+    row = credential_row("bob", created_days_ago=300, password=True, password_changed_days_ago=50)
     findings = run_check("user.password_unused", _rows(row))
     assert "has never been used" in findings[0].detail
-    assert "20 days ago" in findings[0].detail  # judged from when the password was set
+    assert "50 days ago" in findings[0].detail  # judged from when the password was set
+
+
+def test_password_set_and_never_used_younger_than_the_limit_passes() -> None:
+    """CIS counts "credentials unused for 45 days or more": a password set 20 days ago and not
+    used yet has not been unused for 45 days (the user's creation 300 days ago is irrelevant)."""
+    row = credential_row("bob", created_days_ago=300, password=True, password_changed_days_ago=20)
+    assert run_check("user.password_unused", _rows(row)) == []
 
 
 def test_password_set_and_never_used_inside_grace_passes() -> None:
@@ -201,9 +208,9 @@ def test_password_set_and_never_used_inside_grace_passes() -> None:
 
 
 def test_password_never_used_without_change_date_falls_back_to_creation() -> None:
-    row = credential_row("bob", created_days_ago=30, password=True, password_last_changed="N/A")
+    row = credential_row("bob", created_days_ago=60, password=True, password_last_changed="N/A")
     findings = run_check("user.password_unused", _rows(row))
-    assert "30 days ago" in findings[0].detail
+    assert "60 days ago" in findings[0].detail
 
 
 def test_password_no_information_is_unused() -> None:

@@ -128,6 +128,16 @@ def days_since(then: datetime, now: datetime) -> int:
     return (now - then).days
 
 
+def never_used_long_enough(since: datetime, now: datetime, limit: int, grace: int) -> bool:
+    """A credential set ``since`` and never used has been unused for ``limit`` days or more.
+
+    CIS ("credentials unused for 45 days or more") counts a never-used credential from its
+    creation. The grace period still protects new credentials when ``limit`` is set below it.
+    """
+    age = days_since(since, now)
+    return age >= limit and age > grace
+
+
 def iso_or_none(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 

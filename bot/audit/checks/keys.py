@@ -19,6 +19,7 @@ from bot.audit.checks._credentials import (
     key_created,
     key_resource_arn,
     key_use_untracked,
+    never_used_long_enough,
     user_rows,
 )
 from bot.audit.findings import Finding, Severity
@@ -38,10 +39,12 @@ from bot.model.snapshot import NOT_APPLICABLE
     requires=("credential_report",),
 )
 def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
-    """One finding per active key: last used N days ago or more (CIS 1.11: "45 days or
-    greater"), or never used and older than
-    the grace period (so a freshly rotated, not yet used key passes). Resource:
-    ``<user ARN>#access_key_<slot>``."""
+    """One finding per active key unused for N days or more (CIS 1.11: "45 days or greater").
+
+    A used key counts from its last use; a key never used (``N/A``) from its creation, as the
+    CIS audit reads it ("access keys that are over 45 days old and that have not been used"):
+    a key created 30 days ago and not yet deployed has not been unused for 45 days. Keys
+    younger than the grace period always pass. Resource: ``<user ARN>#access_key_<slot>``."""
     limit = ctx.threshold("access_key_unused_days")
     grace = ctx.threshold("grace_days")
     for row in user_rows(ctx.snapshot):
@@ -58,7 +61,7 @@ def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
                     )
                 continue
             created = key_created(row, slot)
-            if created is None or days_since(created, ctx.now) <= grace:
+            if created is None or not never_used_long_enough(created, ctx.now, limit, grace):
                 continue
             if key_use_untracked(row, slot):
                 # N/A also means "last used before AWS tracked key use" (2015-04-22).
@@ -75,7 +78,7 @@ def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
                 ACCESS_KEY,
                 f"{row.user}'s access key {slot.number} is active and has never been used"
                 f" since it was created {ago(created, ctx.now)}",
-                {**evidence, "grace_days": grace},
+                {**evidence, "limit_days": limit},
             )
 
 

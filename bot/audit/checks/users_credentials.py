@@ -17,6 +17,7 @@ from bot.audit.checks._credentials import (
     days_since,
     has_password,
     key_slots,
+    never_used_long_enough,
     password_use,
     user_rows,
 )
@@ -97,7 +98,9 @@ def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
 )
 def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
     """Used passwords fail after N days unused; a password set and never used fails once it
-    is older than the grace period (judged from password_last_changed, else creation).
+    was set N days ago or more (judged from password_last_changed, else creation), as the CIS
+    audit reads "credentials unused for 45 days or more": a console user created 20 days ago
+    who has not signed in yet has not been unused for 45 days.
 
     AWS writes ``no_information`` both for a password never used and for one last used before
     tracking began (2014-10-20); a password set or a user created after that date was never
@@ -124,8 +127,8 @@ def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
                     {**evidence, "limit_days": limit},
                 )
             continue
-        if use.set_at is not None and days_since(use.set_at, ctx.now) <= grace:
-            continue  # a new console user, or a password just set: not yet due for a sign-in
+        if use.set_at is not None and not never_used_long_enough(use.set_at, ctx.now, limit, grace):
+            continue  # a new console user, or a password set recently: not unused for N days yet
         if use.untracked:
             # no_information, and the password predates tracking: last use (if any) was before
             # October 2014, certainly older than any limit.
@@ -143,7 +146,7 @@ def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
                 USER,
                 f"{row.user}'s console password was set {ago(use.set_at, ctx.now)} and has"
                 " never been used",
-                {**evidence, "grace_days": grace},
+                {**evidence, "limit_days": limit},
             )
 
 
