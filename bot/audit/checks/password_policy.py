@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import asdict
 
 from bot.audit.checks._aws_names import ACCOUNT
 from bot.audit.checks._credentials import account_arn, console_user_names
@@ -13,6 +12,19 @@ from bot.model.snapshot import PasswordPolicy
 
 PERMISSIONS = ("iam:GetAccountPasswordPolicy",)
 REQUIRES = ("password_policy",)
+
+# IAM User Guide, "Setting an account password policy for IAM users", Default password policy:
+# without a custom policy, passwords need 8 to 128 characters and at least three of the four
+# character types, must differ from the account name and email, never expire and may be reused.
+# The snapshot's PasswordPolicy(custom=False) carries no class requirement (AWS requires no
+# class in particular), so the evidence states the default as AWS documents it.
+AWS_DEFAULT_POLICY: dict[str, object] = {
+    "minimum_length": 8,
+    "maximum_length": 128,
+    "character_types": "at least three of uppercase letters, lowercase letters, numbers, symbols",
+    "max_age_days": None,
+    "reuse_prevention": None,
+}
 
 
 def _policy(ctx: CheckContext) -> PasswordPolicy:
@@ -33,13 +45,19 @@ def _severity(ctx: CheckContext) -> Severity | None:
     return None
 
 
-def _finding(ctx: CheckContext, detail: str, evidence: dict[str, object]) -> Finding:
+def _finding(
+    ctx: CheckContext,
+    detail: str,
+    evidence: dict[str, object],
+    *,
+    default_note: str = "no custom policy: the AWS default applies",
+) -> Finding:
     policy = _policy(ctx)
     console_users = console_user_names(ctx.snapshot)
     return ctx.finding(
         account_arn(ctx.snapshot),
         ACCOUNT,
-        detail + ("" if policy.custom else " (no custom policy: the AWS default applies)"),
+        detail + ("" if policy.custom else f" ({default_note})"),
         {
             "custom_policy": policy.custom,
             **evidence,
@@ -68,7 +86,7 @@ def password_policy_missing(ctx: CheckContext) -> Iterator[Finding]:
             account_arn(ctx.snapshot),
             ACCOUNT,
             "the account has no custom password policy, so the weak AWS default applies",
-            {"custom_policy": False, "default_policy": asdict(policy)},
+            {"custom_policy": False, "default_policy": AWS_DEFAULT_POLICY},
             severity=_severity(ctx),
         )
 
@@ -146,7 +164,11 @@ _CLASSES = (
     requires=REQUIRES,
 )
 def password_policy_complexity(ctx: CheckContext) -> Iterator[Finding]:
-    """One finding naming every missing class, not one per class."""
+    """One finding naming every missing class, not one per class.
+
+    Without a custom policy AWS requires any three of the four character types, so no class
+    in particular is required (IAM.11-IAM.14 fail) and the detail says so rather than
+    suggesting that the default requires no mix at all."""
     policy = _policy(ctx)
     missing = [label for label, attribute in _CLASSES if not getattr(policy, attribute)]
     if missing:
@@ -154,6 +176,8 @@ def password_policy_complexity(ctx: CheckContext) -> Iterator[Finding]:
             ctx,
             f"the password policy does not require {', '.join(missing)}",
             {"missing_classes": missing},
+            default_note="no custom policy: the AWS default asks for any three of the four"
+            " character types, none in particular",
         )
 
 
