@@ -90,20 +90,32 @@ def root_access_key_present(ctx: CheckContext) -> Iterator[Finding]:
     requires=("credential_report",),
 )
 def root_mfa_disabled(ctx: CheckContext) -> Iterator[Finding]:
-    """Passes for member accounts whose root credentials were removed centrally."""
+    """Passes for member accounts whose root credentials were removed centrally.
+
+    A member account cannot read iam:ListOrganizationsFeatures (AWS answers
+    AccountNotManagementOrDelegatedAdministrator), so auditing one leaves the features unknown.
+    A root with no password (account summary), no key and no certificate then cannot sign in
+    as it is: either its credentials were removed centrally (no weakness), or it never had a
+    password (accounts created by AWS Organizations) and only email password recovery would
+    give it one. AWS Config's root-account-mfa-enabled rule answers NOT_APPLICABLE "if root
+    user credentials are not present"; the possible recovery keeps a finding here, at medium
+    and saying so, not a critical "root without MFA"."""
     snapshot = ctx.snapshot
     row = root_row(snapshot)
     if row.flag("mfa_active") is True or root_credentials_removed(snapshot, row):
         return
     features = snapshot.organizations_features
     detail = "the root user has no active MFA device"
+    severity: Severity | None = None
     if features is None and _without_credentials(snapshot, row):
-        # A member account whose root credentials were removed centrally looks just like this;
-        # only iam:ListOrganizationsFeatures (not read: refused or not collected) can tell.
-        detail += (
-            " and no password or access key; if the organization removed root credentials"
-            " centrally (iam:ListOrganizationsFeatures could not be read), this is no weakness"
+        detail = (
+            "the root user has no password, access key or MFA device, so it cannot sign in as"
+            " it is; unless the organization removed root credentials centrally"
+            " (iam:ListOrganizationsFeatures could not be read: it answers only in the"
+            " management account), a password recovered by email would let it sign in"
+            " without MFA"
         )
+        severity = Severity.MEDIUM
     yield ctx.finding(
         account_arn(snapshot),
         ACCOUNT,
@@ -116,6 +128,7 @@ def root_mfa_disabled(ctx: CheckContext) -> Iterator[Finding]:
             if features is None
             else ROOT_CREDENTIALS_MANAGEMENT in features,
         },
+        severity=severity,
     )
 
 
