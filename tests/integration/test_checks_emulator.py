@@ -57,8 +57,12 @@ def test_console_user_created_minutes_ago_is_inside_the_grace_period(session) ->
     assert report.checks == ("user.password_unused",)
     assert report.findings == ()
 
-    # Past the grace period the same password is reported, as set and never used.
-    later = _audit(session, now=now + timedelta(days=30), only=("user.password_unused",))
+    # Still not after 30 days (CIS: unused for 45 days or more, counted from when it was set).
+    month = _audit(session, now=now + timedelta(days=30), only=("user.password_unused",))
+    assert month.findings == ()
+
+    # Once set 45 days ago or more, the same password is reported, as set and never used.
+    later = _audit(session, now=now + timedelta(days=50), only=("user.password_unused",))
     (finding,) = later.findings
     assert finding.resource_arn.endswith(":user/new-hire")
     assert "has never been used" in finding.detail
