@@ -34,7 +34,7 @@ from bot.model.snapshot import NOT_APPLICABLE
     risk="An active key nobody uses is a standing credential that can leak without anyone"
     " noticing its use.",
     remediation="Deactivate the key, wait for complaints, then delete it.",
-    anchors=("CIS 1.11", "Prowler iam_user_accesskey_unused"),
+    anchors=("CIS 1.11", "Security Hub IAM.22", "Prowler iam_user_accesskey_unused"),
     permissions=CREDENTIAL_REPORT_PERMISSIONS,
     requires=("credential_report",),
 )
