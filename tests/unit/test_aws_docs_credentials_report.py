@@ -325,3 +325,22 @@ def test_root_signing_certificate() -> None:
     assert _findings(rows, only=["root.signing_cert_active"]) == [
         ("root.signing_cert_active", ROOT_ARN)
     ]
+
+
+def test_utc_dates_written_with_z_read_like_offset_dates() -> None:
+    """ISO 8601 allows 2026-10-15T12:00:00Z as well as +00:00; both are the same moment."""
+    z = line(
+        "z",
+        user_arn("z"),
+        at(400).replace("+00:00", "Z"),
+        **{
+            k: (v.replace("+00:00", "Z") if v.endswith("+00:00") else v)
+            for k, v in key_columns(1, active=True, rotated=at(100), used=at(50)).items()
+        },
+    )
+    rows = parse_credential_report(report_text(root_line(), z))
+    key = f"{user_arn('z')}#access_key_1"
+    assert _findings(rows, only=["user.access_key_unused", "user.access_key_not_rotated"]) == [
+        ("user.access_key_not_rotated", key),
+        ("user.access_key_unused", key),
+    ]

@@ -203,3 +203,15 @@ def test_root_rows_password_policy_does_not_apply() -> None:
     snap = snapshot(password_policy=PasswordPolicy(custom=False), credential_report=with_rows())
     (finding,) = run_check("password_policy.missing", snap)
     assert finding.severity is Severity.LOW
+
+
+def test_root_with_a_hardware_key_and_a_virtual_device_still_fails_hardware_mfa() -> None:
+    """root-account-hardware-mfa-enabled is NON_COMPLIANT "if any virtual MFA devices are
+    permitted for signing in with root credentials"; a hardware key next to it does not help
+    (ListVirtualMFADevices lists only the virtual one)."""
+    snap = snapshot(
+        credential_report=(root_row(mfa=True),),
+        virtual_mfa_devices=(_device("root-account-mfa-device", ROOT_ARN),),
+    )
+    (finding,) = run_check("root.hardware_mfa_missing", snap)
+    assert finding.detail.endswith("mfa/root-account-mfa-device")
