@@ -176,9 +176,9 @@ USERS: tuple[DemoUser, ...] = (
     ),
     DemoUser(
         "erin.never-used-key",
-        "active key never used, 30 days old",
-        created_days_ago=30,
-        keys=(DemoKey(created_days_ago=30),),
+        "active key never used, 60 days old (CIS: unused once over 45 days old)",
+        created_days_ago=60,
+        keys=(DemoKey(created_days_ago=60),),
         groups=("Developers",),
     ),
     DemoUser(

@@ -218,7 +218,10 @@ MUST_FLAG = {
     "user.console_without_mfa": {"bob.console", "carol.direct-admin"},
     "user.inactive": {"dave.stale-key", "grace.inactive", "leo.departed"},
     "user.password_unused": {"grace.inactive"},
-    "user.access_key_unused": {"dave.stale-key"},
+    "user.access_key_unused": {
+        "dave.stale-key",
+        "erin.never-used-key",
+    },  # erin: never used, 60 days
     "user.access_key_not_rotated": {"dave.stale-key", "frank.two-keys"},
     "user.two_active_keys": {"frank.two-keys"},
     "user.initial_access_key": {"judy.initial-key"},
@@ -238,9 +241,7 @@ MUST_FLAG = {
 }
 MUST_NOT_FLAG = {
     "user.inactive": {"ci-deployer", "henry.new", "alice.admin"},
-    # erin's key, never used, is 30 days old: CIS counts a never-used key as unused once it is
-    # "over 45 days old" (bot/aws/demo.py still describes it as planted for this check).
-    "user.access_key_unused": {"henry.new", "ci-deployer", "erin.never-used-key"},
+    "user.access_key_unused": {"henry.new", "ci-deployer"},
     "user.access_key_not_rotated": {"leo.departed", "ci-deployer"},
     "role.trust_cross_account_unguarded": {"partner-guarded-role"},
     "role.trust_web_identity_unscoped": {"github-release-role"},
