@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version print, then exit 0
         return exc.code if isinstance(exc.code, int) else 0
     configure_logging(args.verbose)
+    from bot.clicmd._common import forget_inputs  # noqa: PLC0415 - loaded with the subcommands
+
+    forget_inputs()
     try:
         return int(args._run(args))
     except IamAuditError as exc:

@@ -7,8 +7,10 @@ Everything here turns a user's mistake into an ``InputError`` whose message is o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -26,6 +28,10 @@ if TYPE_CHECKING:  # imported where used: a command that needs none of them star
     from bot.model.snapshot import AccountSnapshot
 
 STDIO = "-"
+
+# The regular files this command has read, by (device, inode): an --output naming one of them
+# (the same path, a symlink or a hard link to it) would replace an input with the report.
+_inputs_read: set[tuple[int, int]] = set()
 
 
 # --- options ------------------------------------------------------------------------------
@@ -130,11 +136,33 @@ def utc_now() -> datetime:
 # --- reading inputs -----------------------------------------------------------------------
 
 
+def remember_input(path: str | Path) -> None:
+    """Note that ``path`` is an input of this command, so that --output cannot replace it."""
+    with contextlib.suppress(OSError, ValueError):
+        status = os.stat(path)
+        if stat.S_ISREG(status.st_mode):
+            _inputs_read.add((status.st_dev, status.st_ino))
+
+
+def forget_inputs() -> None:
+    """A new command starts (bot.cli.main): the files an earlier one read are not its inputs."""
+    _inputs_read.clear()
+
+
+def _is_input(file: Path) -> bool:
+    try:
+        status = os.stat(file)
+    except (OSError, ValueError):
+        return False
+    return (status.st_dev, status.st_ino) in _inputs_read
+
+
 def read_text_file(path: str, *, what: str) -> str:
     """A UTF-8 file's text (``-`` = standard input); names ``what`` it was in every error."""
     if path == STDIO:
         return read_stdin(what=what)
     file = Path(path)
+    remember_input(file)
     try:
         return file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
@@ -234,6 +262,7 @@ def load_config(path: str | None) -> AuditConfig:
 
     if path is None:
         return AuditConfig()
+    remember_input(path)
     return load_audit_config(path, known_checks=set(all_checks()))
 
 
@@ -254,7 +283,7 @@ def write_output(text: str, path: str | None, *, color: bool = False) -> None:
     if path in (None, STDIO):
         _write_stdout(text)
         return
-    _write_file(Path(path), (text,))
+    _write_file(Path(_output_path(path)), (text,))
 
 
 def write_json_chunks(chunks: Iterable[str], path: str | None) -> None:
@@ -266,12 +295,24 @@ def write_json_chunks(chunks: Iterable[str], path: str | None) -> None:
     if path in (None, STDIO):
         write_output("".join(chunks), path)
         return
-    _write_file(Path(path), (neutralize_dumped_json(chunk) for chunk in chunks))
+    _write_file(Path(_output_path(path)), (neutralize_dumped_json(chunk) for chunk in chunks))
+
+
+def _output_path(path: str) -> str:
+    """``path`` unless it is empty (``--output ''`` named the current directory)."""
+    if not path.strip():
+        raise InputError("--output is empty: give a file name, or '-' for standard output")
+    return path
 
 
 def _write_file(file: Path, pieces: Iterable[str]) -> None:
     """The pieces to a temporary file beside ``file``, then renamed over it; a device or FIFO
     is written in place and a symlink's target replaced (see :func:`write_output`)."""
+    if _is_input(file):
+        raise InputError(
+            f"cannot write {file}: it is an input of this command, which the output would"
+            " replace; write to another file"
+        )
     temporary: Path | None = None
     try:
         if file.exists() and not file.resolve().is_file():

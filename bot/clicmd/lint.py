@@ -22,6 +22,7 @@ from bot.clicmd._common import (
     add_format_option,
     add_output_option,
     note,
+    remember_input,
     severity_arg,
     stdin_bytes,
     write_output,
@@ -165,6 +166,8 @@ class _Read:
 def _read(path: str) -> _Read:
     """Standard input is read as a file is (bytes, then UTF-8); ``error`` is the reason alone:
     run() names the file."""
+    if path != STDIO:
+        remember_input(path)
     try:
         data = stdin_bytes(what="policy file") if path == STDIO else Path(path).read_bytes()
     except InputError as exc:  # standard input closed or unreadable
