@@ -42,6 +42,7 @@ def parse_credential_report(csv_text: str) -> tuple[CredentialReportRow, ...]:
         positions = _column_positions(header)
         width = len(header)
         rows: list[CredentialReportRow] = []
+        line_of_user: dict[str, tuple[int, CredentialReportRow]] = {}
         for record in reader:
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # a blank line, e.g. a trailing newline
@@ -57,6 +58,18 @@ def parse_credential_report(csv_text: str) -> tuple[CredentialReportRow, ...]:
                 )
             row = CredentialReportRow(**values)
             _check_values(row, reader.line_num)
+            earlier = line_of_user.get(row.user)
+            if earlier is not None:
+                # The checks look rows up by user: with two different rows, each check read
+                # one of them (MFA active for one check, absent for the next).
+                if earlier[1] == row:
+                    continue
+                raise InputError(
+                    f"credential report line {reader.line_num} repeats user {_short(row.user)!r}"
+                    f" of line {earlier[0]} with other values; AWS writes one row per user:"
+                    " keep the right one"
+                )
+            line_of_user[row.user] = (reader.line_num, row)
             rows.append(row)
     except csv.Error as exc:
         raise InputError(f"credential report is not valid CSV: {exc}") from exc
@@ -124,10 +137,14 @@ def _check_values(row: CredentialReportRow, line: int) -> None:
 
 def _bad_value(row: CredentialReportRow, line: int, column: str, value: str, allowed: str) -> str:
     shown = value if len(value) <= 40 else value[:40] + "..."
-    user = row.user if len(row.user) <= 64 else row.user[:64] + "..."
     return (
-        f"credential report line {line} (user {user!r}): {column} is {shown!r}, expected {allowed}"
+        f"credential report line {line} (user {_short(row.user)!r}): {column} is {shown!r},"
+        f" expected {allowed}"
     )
+
+
+def _short(user: str) -> str:
+    return user if len(user) <= 64 else user[:64] + "..."
 
 
 def credential_report_to_csv(rows: Iterable[CredentialReportRow]) -> str:

@@ -29,6 +29,7 @@ from bot.model.snapshot import (
     Role,
     User,
     parse_aws_time,
+    without_repeats,
 )
 
 GAAD_LISTS: tuple[str, ...] = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
@@ -87,10 +88,23 @@ def authorization_details_from_gaad(gaad: Any) -> AuthorizationDetails:
             if not _is_mapping(item):
                 raise InputError(f"{name}[{index}] must be an object, got {_json_type(item)}")
         lists[name] = items
-    users = tuple(_user(item) for item in lists["UserDetailList"])
-    groups = tuple(_group(item) for item in lists["GroupDetailList"])
-    roles = tuple(_role(item) for item in lists["RoleDetailList"])
-    policies = tuple(_managed_policy(item) for item in lists["Policies"])
+    users = without_repeats(
+        tuple(_user(item) for item in lists["UserDetailList"]), label="UserDetailList", kind="user"
+    )
+    groups = without_repeats(
+        tuple(_group(item) for item in lists["GroupDetailList"]),
+        label="GroupDetailList",
+        kind="group",
+    )
+    roles = without_repeats(
+        tuple(_role(item) for item in lists["RoleDetailList"]), label="RoleDetailList", kind="role"
+    )
+    policies = without_repeats(
+        tuple(_managed_policy(item) for item in lists["Policies"]),
+        label="Policies",
+        kind="managed policy",
+        by_name=False,
+    )
     account_id, partition = _account_from_arns(users, groups, roles, policies)
     return AuthorizationDetails(users, groups, roles, policies, account_id, partition)
 

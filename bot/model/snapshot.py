@@ -344,11 +344,59 @@ class AccountSnapshot:
             )
         body = {k: v for k, v in data.items() if k != "schema"}
         try:
-            return _from_jsonable(cls, body)
+            return _entities_once(_from_jsonable(cls, body))
         except _ShapeError as exc:
             raise InputError(f"snapshot is malformed: {exc}") from None
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise InputError(f"snapshot is malformed: {exc}") from None
+
+
+# --- one entry per name ------------------------------------------------------------------------
+
+_Entity = typing.TypeVar("_Entity", "User", "Group", "Role", "ManagedPolicy")
+
+
+def without_repeats(
+    items: tuple[_Entity, ...], *, label: str, kind: str, by_name: bool = True
+) -> tuple[_Entity, ...]:
+    """``items`` less the exact copies of an earlier entry; an entry with an earlier one's name
+    (users, groups, roles: IAM names are unique in an account) or ARN but other content is an
+    InputError naming both places. Lookups by name keep one of them silently, and which one
+    decided the findings: a user listed twice, once with an Allow of * on *, lost its
+    administrator finding when the copy without it came last. ``label``: the list's name in
+    the file (``UserDetailList``, ``users``)."""
+    earlier_by_key: dict[str, int] = {}
+    kept: list[_Entity] = []
+    for index, item in enumerate(items):
+        keys = (f"name:{item.name}", f"arn:{item.arn}") if by_name else (f"arn:{item.arn}",)
+        earlier = next((earlier_by_key[k] for k in keys if k in earlier_by_key), None)
+        if earlier is None:
+            for key in keys:
+                earlier_by_key[key] = index
+            kept.append(item)
+        elif items[earlier] != item:
+            raise InputError(
+                f"{label}[{index}] repeats the {kind} {item.name!r} of {label}[{earlier}] with"
+                f" other content; AWS lists each {kind} once: keep the right one"
+            )
+    return items if len(kept) == len(items) else tuple(kept)
+
+
+def _entities_once(snapshot: AccountSnapshot) -> AccountSnapshot:
+    users = without_repeats(snapshot.users, label="users", kind="user")
+    groups = without_repeats(snapshot.groups, label="groups", kind="group")
+    roles = without_repeats(snapshot.roles, label="roles", kind="role")
+    policies = without_repeats(
+        snapshot.policies, label="policies", kind="managed policy", by_name=False
+    )
+    if (users, groups, roles, policies) == (
+        snapshot.users,
+        snapshot.groups,
+        snapshot.roles,
+        snapshot.policies,
+    ):
+        return snapshot
+    return dataclasses.replace(snapshot, users=users, groups=groups, roles=roles, policies=policies)
 
 
 # --- JSON conversion driven by the dataclass type hints -------------------------------------

@@ -137,3 +137,130 @@ def test_an_empty_output_name_is_refused_as_such(capsys: pytest.CaptureFixture[s
     """`--output ''` said "cannot write .: it is a directory"."""
     code, _, err = run(capsys, "checks", "--output", "")
     assert_one_line_exit_2(code, err, "--output is empty")
+
+
+# --- the same entity listed twice -------------------------------------------------------------
+
+
+def gaad_of(**lists: list[dict]) -> dict:
+    return {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [],
+        **lists,
+    }
+
+
+ADMIN_USER = {
+    "UserName": "x",
+    "Arn": "arn:aws:iam::123456789012:user/x",
+    "UserPolicyList": [{"PolicyName": "all", "PolicyDocument": ALL_ON_ALL}],
+}
+BARE_USER = {"UserName": "x", "Arn": "arn:aws:iam::123456789012:user/x"}
+OPEN_ROLE = {
+    "RoleName": "r",
+    "Arn": "arn:aws:iam::123456789012:role/r",
+    "AssumeRolePolicyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}],
+    },
+}
+EC2_ROLE = {
+    **OPEN_ROLE,
+    "AssumeRolePolicyDocument": {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("lists", "words"),
+    [
+        ({"UserDetailList": [ADMIN_USER, BARE_USER]}, ("UserDetailList[1]", "user 'x'")),
+        ({"UserDetailList": [BARE_USER, ADMIN_USER]}, ("UserDetailList[1]", "UserDetailList[0]")),
+        ({"RoleDetailList": [EC2_ROLE, OPEN_ROLE]}, ("RoleDetailList[1]", "role 'r'")),
+    ],
+)
+def test_a_gaad_listing_an_entity_twice_with_other_content_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lists: dict, words: tuple[str, ...]
+) -> None:
+    """Which copy came last decided the report: the user's administrator finding (or the
+    role's open trust) was silently lost in one order and reported in the other."""
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad_of(**lists)), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--gaad", str(path))
+    assert_one_line_exit_2(code, err, "repeats", *words)
+    assert out == ""
+
+
+def test_an_exact_copy_of_a_gaad_entity_is_one_entity(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad_of(UserDetailList=[ADMIN_USER, ADMIN_USER])), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--gaad", str(path), "-f", "json")
+    assert code == 0, err
+    admin = [
+        f for f in json.loads(out)["findings"] if f["check_id"] == "principal.admin_equivalent"
+    ]
+    assert [f["resource_arn"] for f in admin] == ["arn:aws:iam::123456789012:user/x"]
+
+
+def test_a_snapshot_listing_a_role_twice_with_other_content_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot = tmp_path / "snap.json"
+    assert run(capsys, "snapshot", "--demo", "-o", str(snapshot))[0] == 0
+    data = json.loads(snapshot.read_text(encoding="utf-8"))
+    role = dict(data["roles"][0])
+    role["trust_policy"] = {"Version": "2012-10-17", "Statement": []}
+    data["roles"].append(role)
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    code, _, err = run(capsys, "audit", "--snapshot", str(snapshot))
+    count = len(data["roles"]) - 1
+    assert_one_line_exit_2(code, err, "snap.json", f"roles[{count}] repeats", "roles[0]")
+
+
+def test_a_credential_report_with_two_different_rows_for_a_user_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each check read one of the rows: "MFA device active" and "No MFA device" in one report,
+    and the admin-without-MFA finding came or went with the rows' order."""
+    header, root, *rows = REPORT_SAMPLE.read_text(encoding="utf-8").splitlines()
+    ana = next(row for row in rows if row.startswith("ana,"))
+    columns = header.split(",")
+    values = ana.split(",")
+    values[columns.index("mfa_active")] = "true"
+    report = tmp_path / "report.csv"
+    lines = [header, root, *rows, ",".join(values)]
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run(
+        capsys, "audit", "--gaad", str(GAAD_SAMPLE), "--credential-report", str(report)
+    )
+    assert_one_line_exit_2(code, err, "report.csv", f"line {len(lines)}", "user 'ana'", "repeats")
+    assert out == ""
+
+
+def test_an_exact_copy_of_a_credential_report_row_is_one_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = REPORT_SAMPLE.read_text(encoding="utf-8")
+    report = tmp_path / "report.csv"
+    report.write_text(text + text.splitlines()[2] + "\n", encoding="utf-8")
+    runs = [
+        run(
+            capsys, "audit", "--gaad", str(GAAD_SAMPLE), "--credential-report", str(r), "-f", "json"
+        )
+        for r in (REPORT_SAMPLE, report)
+    ]
+    assert [code for code, _, _ in runs] == [0, 0]
+    findings = [json.loads(out)["findings"] for _, out, _ in runs]
+    assert findings[0] == findings[1]
