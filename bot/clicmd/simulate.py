@@ -107,7 +107,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--session-policy", metavar="FILE", help="a session policy")
     parser.add_argument("--action", help="the action, e.g. s3:GetObject")
     parser.add_argument("--resource", default="*", help="the resource ARN (default: *)")
-    parser.add_argument("--resource-account", help="the account that owns the resource")
+    parser.add_argument(
+        "--resource-account",
+        type=_account_id_arg,
+        metavar="ACCOUNT",
+        help="the 12-digit id of the account that owns the resource",
+    )
     parser.add_argument(
         "--context",
         metavar="KEY=VALUE",
@@ -138,6 +143,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_option(parser)
 
 
+def _account_id_arg(text: str) -> str:
+    """argparse ``type=`` for --resource-account: it names the default principal's account and
+    decides same- or cross-account, so a typo must not become the answer's premise."""
+    if not _is_account_id(text):
+        raise argparse.ArgumentTypeError(f"not a 12-digit AWS account id: {text[:40]!r}")
+    return text
+
+
+def _is_account_id(text: str) -> bool:
+    return len(text) == 12 and text.isascii() and text.isdigit()
+
+
 def run(args: argparse.Namespace) -> int:
     if args.request or args.requests:
         _refuse_friendly_flags(args)
@@ -149,9 +166,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         request, policies = _friendly_request(args)
         live_principal = bool(args.principal and (args.snapshot or args.gaad))
-    warning = unknown_action_note(request.action)
-    if warning:
-        note(warning)
+    for warning in (
+        unknown_principal_note(request.principal_arn),
+        unknown_action_note(request.action),
+    ):
+        if warning:
+            note(warning)
     evaluator = Evaluator(policies)
     decision = evaluator.evaluate(request)
     comparisons: list[Comparison] = []
@@ -285,6 +305,18 @@ def _second_opinion_text(comparisons: Sequence[Comparison], *, per_request: bool
     for line in difference_lines(comparisons):
         lines.append(f"  differs: {line}")
     return "\n".join(lines) + "\n"
+
+
+def unknown_principal_note(principal: str) -> str | None:
+    """A caller that is no principal (``alice`` for its ARN, an ARN cut short) has no account,
+    so every same-account rule reads it as a stranger: answered, but never silently."""
+    if parse_principal(principal).kind != "other":
+        return None
+    return (
+        f"warning: {principal[:200]!r} is not a principal: give an ARN"
+        " (arn:aws:iam::123456789012:user/NAME, ...:role/NAME, arn:aws:sts::...:assumed-role/...),"
+        " a service (ec2.amazonaws.com) or *. The answer evaluates it as written."
+    )
 
 
 def unknown_action_note(action: str) -> str | None:
@@ -457,6 +489,8 @@ def _request_part(data: Any) -> Request:
     resource_account = data.get("resource_account")
     if resource_account is not None and not isinstance(resource_account, str):
         raise InputError("request field 'resource_account' must be a string")
+    if resource_account is not None and not _is_account_id(resource_account):
+        raise InputError("request field 'resource_account' must be a 12-digit AWS account id")
     pattern = data.get("resource_is_pattern")
     if pattern is not None and not isinstance(pattern, bool):
         raise InputError("request field 'resource_is_pattern' must be true or false")

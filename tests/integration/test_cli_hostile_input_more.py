@@ -330,3 +330,73 @@ def test_a_pattern_of_thousands_of_stars_does_not_hang_the_audit(
     except subprocess.TimeoutExpired:
         pytest.fail(f"iam-audit {' '.join(argv[:2])} still running after 10 s")
     assert result.returncode in (0, 2), result.stderr
+
+
+# --- simulate: a caller or an account that is not one -----------------------------------------
+
+
+@pytest.mark.parametrize("account", ["x", "12345", "\uff11" * 12, ""])
+def test_simulate_refuses_a_resource_account_that_is_not_an_account_id(
+    capsys: pytest.CaptureFixture[str], account: str
+) -> None:
+    """`--resource-account x` answered about arn:aws:iam::x:user/policy-simulator."""
+    code, out, err = run(
+        capsys, "simulate", "--policy", str(POLICY), "--action", "s3:GetObject",
+        "--resource-account", account,
+    )  # fmt: skip
+    assert_one_line_exit_2(code, err, "--resource-account", "12-digit")
+    assert out == ""
+
+
+def test_a_request_line_with_a_resource_account_that_is_not_an_account_id_is_an_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = {
+        "principal": "arn:aws:iam::123456789012:user/a",
+        "identity_policies": [ALL_ON_ALL],
+        "action": "s3:GetObject",
+        "resource": "arn:aws:s3:::bucket/key",
+    }
+    requests = tmp_path / "requests.jsonl"
+    lines = [
+        good,
+        {**good, "resource_account": "abc"},
+        {**good, "resource_account": "123456789012"},
+    ]
+    requests.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    code, out, err = run(capsys, "simulate", "--requests", str(requests), "-f", "json")
+    assert code == 2, err
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a.get("decision") for a in answers] == ["allowed", None, "allowed"]
+    assert "resource_account' must be a 12-digit AWS account id" in answers[1]["error"]
+
+
+@pytest.mark.parametrize(
+    "principal", ["alice", "arn:aws:iam::123456789012", "arn:aws:iam::123456789012:group/admins"]
+)
+def test_simulate_warns_when_the_principal_is_not_one(
+    capsys: pytest.CaptureFixture[str], principal: str
+) -> None:
+    code, out, err = run(
+        capsys, "simulate", "--policy", str(POLICY), "--action", "s3:GetObject",
+        "--principal", principal,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Decision:" in out
+    assert f"warning: {principal!r} is not a principal" in err
+
+
+@pytest.mark.parametrize(
+    "principal",
+    ["arn:aws:iam::123456789012:user/alice", "arn:aws:sts::123456789012:assumed-role/r/s", "*",
+     "ec2.amazonaws.com", "arn:aws:iam::123456789012:root"],
+)  # fmt: skip
+def test_simulate_does_not_warn_about_a_real_principal(
+    capsys: pytest.CaptureFixture[str], principal: str
+) -> None:
+    code, _, err = run(
+        capsys, "simulate", "--policy", str(POLICY), "--action", "s3:GetObject",
+        "--principal", principal,
+    )  # fmt: skip
+    assert code == 0, err
+    assert "not a principal" not in err
