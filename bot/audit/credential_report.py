@@ -57,7 +57,7 @@ def parse_credential_report(csv_text: str) -> tuple[CredentialReportRow, ...]:
                     f"credential report line {reader.line_num} has an empty user or arn"
                 )
             row = CredentialReportRow(**values)
-            _check_values(row, reader.line_num)
+            _check_values(row, f"credential report line {reader.line_num}")
             earlier = line_of_user.get(row.user)
             if earlier is not None:
                 # The checks look rows up by user: with two different rows, each check read
@@ -109,7 +109,25 @@ FLAG_COLUMN_WORDS: dict[str, frozenset[str]] = {
 }
 
 
-def _check_values(row: CredentialReportRow, line: int) -> None:
+def check_report_rows(
+    rows: Iterable[CredentialReportRow], *, label: str = "credential_report"
+) -> None:
+    """What parse_credential_report refuses in a CSV, refused in rows read from elsewhere (a
+    snapshot file): a value the checks could not read, or two different rows for one user.
+    ``label`` names the list in messages (``credential_report[3]``)."""
+    index_of_user: dict[str, tuple[int, CredentialReportRow]] = {}
+    for index, row in enumerate(rows):
+        _check_values(row, f"{label}[{index}]")
+        earlier = index_of_user.get(row.user)
+        if earlier is not None and earlier[1] != row:
+            raise InputError(
+                f"{label}[{index}] repeats user {_short(row.user)!r} of {label}[{earlier[0]}]"
+                " with other values; AWS writes one row per user: keep the right one"
+            )
+        index_of_user.setdefault(row.user, (index, row))
+
+
+def _check_values(row: CredentialReportRow, place: str) -> None:
     """Refuse a value the checks could not read, naming the line, the user and the column.
 
     Done at load so a hand-edited or corrupted report is refused whole, rather than accepted and
@@ -121,7 +139,7 @@ def _check_values(row: CredentialReportRow, line: int) -> None:
             allowed = ", ".join(
                 sorted(word.upper() if word in ("true", "false") else word for word in words)
             )
-            raise InputError(_bad_value(row, line, column, value, allowed))
+            raise InputError(_bad_value(row, place, column, value, allowed))
     for column, words in DATE_COLUMN_WORDS.items():
         value = row.raw(column).strip()
         if value in words:
@@ -132,15 +150,12 @@ def _check_values(row: CredentialReportRow, line: int) -> None:
             parsed = None
         if parsed is None:
             allowed = " or ".join(["an ISO 8601 date", *sorted(words)])
-            raise InputError(_bad_value(row, line, column, value, allowed))
+            raise InputError(_bad_value(row, place, column, value, allowed))
 
 
-def _bad_value(row: CredentialReportRow, line: int, column: str, value: str, allowed: str) -> str:
+def _bad_value(row: CredentialReportRow, place: str, column: str, value: str, allowed: str) -> str:
     shown = value if len(value) <= 40 else value[:40] + "..."
-    return (
-        f"credential report line {line} (user {_short(row.user)!r}): {column} is {shown!r},"
-        f" expected {allowed}"
-    )
+    return f"{place} (user {_short(row.user)!r}): {column} is {shown!r}, expected {allowed}"
 
 
 def _short(user: str) -> str:

@@ -412,11 +412,16 @@ def demo_snapshot(*, now: datetime) -> AccountSnapshot:
 
 def snapshot_file(path: str) -> AccountSnapshot:
     """A snapshot written by `iam-audit snapshot` (schema iam-audit/snapshot/1)."""
+    from bot.audit.credential_report import check_report_rows  # noqa: PLC0415
     from bot.model.snapshot import AccountSnapshot  # noqa: PLC0415 - see the imports
 
     data = read_json_object(path, what="snapshot file")
     try:
-        return AccountSnapshot.from_dict(data)
+        snapshot = AccountSnapshot.from_dict(data)
+        # Refused in a CSV at load, so refused here too: accepted, a bad cell turned into an
+        # error finding of each check that read it (or, a flag, into no finding at all).
+        check_report_rows(snapshot.credential_report or ())
+        return snapshot
     except InputError as exc:
         raise InputError(f"snapshot file {path}: {exc}") from None
 

@@ -423,6 +423,20 @@ def _hints(cls: type) -> dict[str, Any]:
     return _HINTS[cls]
 
 
+_REQUIRED: dict[type, tuple[str, ...]] = {}
+
+
+def _required(cls: type) -> tuple[str, ...]:
+    """The fields of ``cls`` without a default: a snapshot entry must give each of them."""
+    if cls not in _REQUIRED:
+        _REQUIRED[cls] = tuple(
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        )
+    return _REQUIRED[cls]
+
+
 _SCALARS: dict[Any, tuple[tuple[type, ...], str]] = {
     str: ((str,), "a string"),
     int: ((int,), "a whole number"),
@@ -456,6 +470,9 @@ def _from_jsonable(tp: Any, value: Any, where: str = "snapshot") -> Any:
         unknown = set(value) - known
         if unknown:
             raise _ShapeError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+        missing = [name for name in _required(tp) if name not in value]
+        if missing:
+            raise _ShapeError(f"{where} lacks the field(s) {', '.join(missing)}")
         return tp(**{k: _from_jsonable(hints[k], v, f"{where}.{k}") for k, v in value.items()})
     if tp is datetime:
         if not isinstance(value, str):

@@ -400,3 +400,61 @@ def test_simulate_does_not_warn_about_a_real_principal(
     )  # fmt: skip
     assert code == 0, err
     assert "not a principal" not in err
+
+
+# --- a snapshot's credential report and required fields ---------------------------------------
+
+
+def demo_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, dict]:
+    snapshot = tmp_path / "snap.json"
+    assert run(capsys, "snapshot", "--demo", "-o", str(snapshot))[0] == 0
+    return snapshot, json.loads(snapshot.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "allowed"),
+    [
+        ("mfa_active", "maybe", "expected FALSE, TRUE"),
+        ("password_last_used", "yesterday", "expected an ISO 8601 date"),
+    ],
+)
+def test_a_snapshot_credential_report_cell_the_checks_cannot_read_is_refused(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    column: str,
+    value: str,
+    allowed: str,
+) -> None:
+    """The CSV loader refused these; from a snapshot they were accepted: a bad flag gave no
+    finding at all, a bad date an error in each check that read it, and exit 0."""
+    snapshot, data = demo_snapshot(tmp_path, capsys)
+    data["credential_report"][1][column] = value
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--snapshot", str(snapshot))
+    assert_one_line_exit_2(code, err, "snap.json", "credential_report[1]", column, allowed)
+    assert out == ""
+
+
+def test_a_snapshot_with_two_different_report_rows_for_a_user_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot, data = demo_snapshot(tmp_path, capsys)
+    rows = data["credential_report"]
+    rows.append({**rows[1], "mfa_active": "true" if rows[1]["mfa_active"] == "false" else "false"})
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    code, _, err = run(capsys, "audit", "--snapshot", str(snapshot))
+    assert_one_line_exit_2(code, err, f"credential_report[{len(rows) - 1}] repeats user")
+
+
+@pytest.mark.parametrize(("where", "field"), [("users", "name"), (None, "account_id")])
+def test_a_snapshot_lacking_a_required_field_names_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str | None, field: str
+) -> None:
+    """It said "User.__init__() missing 1 required positional argument: 'name'"."""
+    snapshot, data = demo_snapshot(tmp_path, capsys)
+    (data[where][0] if where else data).pop(field)
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    code, _, err = run(capsys, "audit", "--snapshot", str(snapshot))
+    place = f"snapshot.{where}[0]" if where else "snapshot"
+    assert_one_line_exit_2(code, err, f"{place} lacks the field(s) {field}")
+    assert "__init__" not in err
