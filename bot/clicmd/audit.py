@@ -194,6 +194,12 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--credential-report only applies together with --gaad FILE")
     if args.sarif_artifact and args.format != "sarif":
         raise InputError("--sarif-artifact only applies to --format sarif")
+    if getattr(args, "accounts", None) is None:
+        # Ignored without --accounts: a CI job that set them would believe they were used.
+        for option in ("org_role", "external_id", "max_workers"):
+            if getattr(args, option, None) is not None:
+                flag = "--" + option.replace("_", "-")
+                raise InputError(f"{flag} only applies together with --accounts all|ID,...")
     for option in ("scps", "rcps"):
         if getattr(args, option, None) and getattr(args, "accounts", None) is not None:
             kind = option[:-1].upper()

@@ -458,3 +458,15 @@ def test_a_snapshot_lacking_a_required_field_names_it(
     place = f"snapshot.{where}[0]" if where else "snapshot"
     assert_one_line_exit_2(code, err, f"{place} lacks the field(s) {field}")
     assert "__init__" not in err
+
+
+@pytest.mark.parametrize(
+    "option", [("--org-role", "auditor"), ("--external-id", "x-123"), ("--max-workers", "4")]
+)
+def test_a_many_accounts_option_without_accounts_is_refused(
+    capsys: pytest.CaptureFixture[str], option: tuple[str, str]
+) -> None:
+    """They were ignored: `audit --profile prod --org-role auditor` audited one account."""
+    code, out, err = run(capsys, "audit", "--demo", *option)
+    assert_one_line_exit_2(code, err, option[0], "only applies together with --accounts")
+    assert out == ""
