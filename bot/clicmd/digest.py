@@ -9,9 +9,11 @@ its slot taken says so and exits 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 
 from bot.clicmd._common import (
@@ -124,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             write_output("\n\n".join(digest_text(d) for d in outcome.digests) + "\n", None)
         return 0
-    outcome = runner.run(channel=channel, slot=slot, accounts=selected)
+    with _slack_logs_quiet(getattr(args, "verbose", 0)):
+        outcome = runner.run(channel=channel, slot=slot, accounts=selected)
     if args.format == "json":
         result = {
             "status": outcome.status,
@@ -136,6 +139,24 @@ def run(args: argparse.Namespace) -> int:
         write_output(json.dumps(result, indent=2) + "\n", None)
     note(outcome.sentence())
     return 0
+
+
+@contextlib.contextmanager
+def _slack_logs_quiet(verbosity: int) -> Iterator[None]:
+    """Without -v, a failed post is one line: slack_sdk logged it twice and the delivery once
+    more, each at ERROR, before the error that stops the command said it again."""
+    if verbosity > 0:
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in ("slack_sdk", "bot.slack.delivery")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _poster(env: Mapping[str, str], store):

@@ -470,3 +470,23 @@ def test_a_many_accounts_option_without_accounts_is_refused(
     code, out, err = run(capsys, "audit", "--demo", *option)
     assert_one_line_exit_2(code, err, option[0], "only applies together with --accounts")
     assert out == ""
+
+
+def test_digest_post_to_an_unreachable_slack_is_one_line_and_keeps_the_logger_levels(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three ERROR log lines (slack_sdk twice, the delivery once) came before the error."""
+    import logging
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1-2-not-a-real-token")
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:1/api/")
+    code, _, err = run(capsys, "digest", "--demo", "--post", "--channel", "C0123456789")
+    assert code == 2, err
+    lines = [line for line in err.splitlines() if "REDIS_URL is not set" not in line]
+    assert lines == [
+        "iam-audit: error: could not reach Slack for chat_postMessage:"
+        " <urlopen error [Errno 111] Connection refused>"
+    ]
+    assert "xoxb-1-2-not-a-real-token" not in err
+    assert logging.getLogger("slack_sdk").level == logging.NOTSET
