@@ -326,8 +326,13 @@ def _write_file(file: Path, pieces: Iterable[str]) -> None:
             for piece in pieces:
                 handle.write(piece)
         os.replace(temporary, file)
-    except FileNotFoundError:
-        raise InputError(f"cannot write {file}: its directory does not exist") from None
+    except FileNotFoundError as exc:
+        if not file.parent.is_dir():
+            raise InputError(f"cannot write {file}: its directory does not exist") from None
+        # /proc/version: the directory is there, but no file can be made in it
+        raise InputError(
+            f"cannot write {file}: no file can be created in {file.parent} ({exc.strerror or exc})"
+        ) from None
     except IsADirectoryError:
         raise InputError(f"cannot write {file}: it is a directory") from None
     except PermissionError:

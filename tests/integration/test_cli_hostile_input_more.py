@@ -490,3 +490,13 @@ def test_digest_post_to_an_unreachable_slack_is_one_line_and_keeps_the_logger_le
     ]
     assert "xoxb-1-2-not-a-real-token" not in err
     assert logging.getLogger("slack_sdk").level == logging.NOTSET
+
+
+@pytest.mark.skipif(not Path("/proc/version").is_file(), reason="needs Linux's /proc")
+def test_output_where_no_file_can_be_created_does_not_say_the_directory_is_missing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`-o /proc/version` said "its directory does not exist"."""
+    code, _, err = run(capsys, "checks", "-o", "/proc/version")
+    assert_one_line_exit_2(code, err, "/proc/version", "no file can be created in /proc")
+    assert "does not exist" not in err
