@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -303,7 +304,8 @@ def render_text(results: list[FileResult], catalogue_version: str) -> str:
 def sensitive_arg(text: str) -> tuple[str, str]:
     """`--sensitive s3:GetObject=arn:aws:s3:::secret*` -> (action, resource pattern)."""
     action, sep, resource = text.partition("=")
-    action, resource = action.strip(), resource.strip()
+    # "**" matches what "*" matches; a run of them made the action lookup backtrack for ever
+    action, resource = _one_star(action.strip()), _one_star(resource.strip())
     if not sep or not resource:
         raise argparse.ArgumentTypeError(
             f"{text!r}: use ACTION=ARN, e.g. s3:GetObject=arn:aws:s3:::secret*"
@@ -313,6 +315,10 @@ def sensitive_arg(text: str) -> tuple[str, str]:
     if resource != "*" and not resource.startswith("arn:"):
         raise argparse.ArgumentTypeError(f"{resource!r} is not an ARN or '*'")
     return action, resource
+
+
+def _one_star(pattern: str) -> str:
+    return re.sub(r"\*{2,}", "*", pattern)
 
 
 def _sensitive_map(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -536,3 +536,14 @@ def test_output_where_no_file_can_be_created_does_not_say_the_directory_is_missi
     code, _, err = run(capsys, "checks", "-o", "/proc/version")
     assert_one_line_exit_2(code, err, "/proc/version", "no file can be created in /proc")
     assert "does not exist" not in err
+
+
+def test_lint_sensitive_with_a_run_of_stars_answers() -> None:
+    """`--sensitive '***...x:x=arn:...'` never ended (the action lookup backtracked)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "lint", str(POLICY), "--sensitive",
+         "*" * 3000 + "x:x=arn:aws:s3:::" + "*" * 3000],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
