@@ -32,6 +32,9 @@ STDIO = "-"
 # The regular files this command has read, by (device, inode): an --output naming one of them
 # (the same path, a symlink or a hard link to it) would replace an input with the report.
 _inputs_read: set[tuple[int, int]] = set()
+# What standard input was read as ("GAAD file"), once it has been: a second '-' would read
+# nothing and be reported as an empty file.
+_stdin_read_as: list[str] = []
 
 
 # --- options ------------------------------------------------------------------------------
@@ -147,6 +150,7 @@ def remember_input(path: str | Path) -> None:
 def forget_inputs() -> None:
     """A new command starts (bot.cli.main): the files an earlier one read are not its inputs."""
     _inputs_read.clear()
+    _stdin_read_as.clear()
 
 
 def _is_input(file: Path) -> bool:
@@ -183,6 +187,12 @@ def read_stdin(*, what: str) -> str:
     ``sys.stdin.read()`` decodes with the locale's error handler: a strict one (any UTF-8 locale
     but C.UTF-8) raised UnicodeDecodeError, an "unexpected" exit 3, and a BOM was kept (a valid
     policy linted as MALFORMED)."""
+    if _stdin_read_as:
+        raise InputError(
+            f"{what} '-': standard input is already the {_stdin_read_as[0]}; only one input"
+            " can come from it, give a file for the other"
+        )
+    _stdin_read_as.append(what)
     try:
         return stdin_bytes(what=what).decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -547,3 +547,45 @@ def test_lint_sensitive_with_a_run_of_stars_answers() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (
+            ["audit", "--gaad", "-", "--credential-report", "-"],
+            ("credential report '-'", "already the GAAD file"),
+        ),
+        (["audit", "--gaad", "-", "--scps", "-"], ("SCP file '-'", "already the GAAD file")),
+        (
+            ["simulate", "--policy", "-", "--boundary", "-", "--action", "s3:GetObject"],
+            ("policy file '-'", "already the policy file"),
+        ),
+    ],
+)
+def test_standard_input_named_for_two_inputs_is_refused_as_such(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    words: tuple[str, ...],
+) -> None:
+    """The second '-' read nothing: "- / -: credential report is empty", "policy '-' is
+    malformed: policy is empty"."""
+    import io
+
+    source = GAAD_SAMPLE if argv[0] == "audit" else POLICY
+    monkeypatch.setattr(sys, "stdin", io.StringIO(source.read_text(encoding="utf-8")))
+    code, out, err = run(capsys, *argv)
+    assert_one_line_exit_2(code, err, *words)
+    assert out == ""
+
+
+def test_standard_input_read_by_an_earlier_command_may_be_read_by_the_next(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    for _ in range(2):
+        monkeypatch.setattr(sys, "stdin", io.StringIO(GAAD_SAMPLE.read_text(encoding="utf-8")))
+        code, _, err = run(capsys, "audit", "--gaad", "-")
+        assert code == 0, err
