@@ -217,6 +217,12 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc), EXIT_USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
+    except MemoryError:  # an input too large to hold (the readers stop at NUL bytes)
+        log.debug("out of memory", exc_info=True)
+        return _fail(
+            "out of memory: an input is too large to process here (run with -vv for the details)",
+            EXIT_USAGE,
+        )
     except RecursionError:  # input nested past what the loaders bound (they should catch it)
         log.debug("recursion limit", exc_info=True)
         return _fail("the input is nested too deeply to process", EXIT_USAGE)

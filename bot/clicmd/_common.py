@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
@@ -168,7 +168,8 @@ def read_text_file(path: str, *, what: str) -> str:
     file = Path(path)
     remember_input(file)
     try:
-        return file.read_text(encoding="utf-8-sig")
+        with file.open("rb") as stream:
+            return read_bounded(stream).decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{what} not found: {file}") from None
     except IsADirectoryError:
@@ -179,6 +180,22 @@ def read_text_file(path: str, *, what: str) -> str:
         raise InputError(f"{what} {file} is not UTF-8 text") from None
     except OSError as exc:
         raise InputError(f"{what} {file} cannot be read: {exc.strerror or exc}") from None
+
+
+_CHUNK = 1 << 20
+
+
+def read_bounded(stream: BinaryIO) -> bytes:
+    """All of ``stream``, or only up to the first piece holding a NUL byte: no JSON, CSV or
+    TOML input holds one, and `--gaad /dev/zero` (or /dev/urandom, which holds one in any
+    megabyte) was read until memory ran out (an "unexpected MemoryError", exit 3). What is
+    returned fails to decode or parse where the file does, so the message is the same."""
+    pieces: list[bytes] = []
+    while chunk := stream.read(_CHUNK):
+        pieces.append(chunk)
+        if b"\x00" in chunk:
+            break
+    return b"".join(pieces)
 
 
 def read_stdin(*, what: str) -> str:
@@ -211,7 +228,7 @@ def stdin_bytes(*, what: str) -> bytes:
         buffer = getattr(stream, "buffer", None)
         if buffer is None:
             return stream.read().encode("utf-8", "surrogatepass")
-        return buffer.read()
+        return read_bounded(buffer)
     except (OSError, ValueError) as exc:  # ValueError: "I/O operation on closed file"
         raise InputError(f"{what} standard input cannot be read: {exc}") from None
 

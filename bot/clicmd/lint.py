@@ -23,6 +23,7 @@ from bot.clicmd._common import (
     add_format_option,
     add_output_option,
     note,
+    read_bounded,
     remember_input,
     severity_arg,
     stdin_bytes,
@@ -170,7 +171,11 @@ def _read(path: str) -> _Read:
     if path != STDIO:
         remember_input(path)
     try:
-        data = stdin_bytes(what="policy file") if path == STDIO else Path(path).read_bytes()
+        if path == STDIO:
+            data = stdin_bytes(what="policy file")
+        else:
+            with Path(path).open("rb") as stream:
+                data = read_bounded(stream)
     except InputError as exc:  # standard input closed or unreadable
         return _Read(error=str(exc).removeprefix("policy file standard input "))
     except FileNotFoundError:

@@ -4,6 +4,7 @@ misleading answer or a hang. Bad input is exit 2 with one line naming it, and lo
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -589,3 +590,63 @@ def test_standard_input_read_by_an_earlier_command_may_be_read_by_the_next(
         monkeypatch.setattr(sys, "stdin", io.StringIO(GAAD_SAMPLE.read_text(encoding="utf-8")))
         code, _, err = run(capsys, "audit", "--gaad", "-")
         assert code == 0, err
+
+
+# --- endless inputs ---------------------------------------------------------------------------
+
+
+def _limited_memory() -> None:
+    import resource
+
+    limit = 2 << 30  # far above what reading a megabyte needs; a regression fails, not swaps
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero and /dev/urandom")
+@pytest.mark.parametrize(
+    ("argv", "stdin", "code", "words"),
+    [
+        (["audit", "--gaad", "/dev/zero"], None, 2, "GAAD file /dev/zero is not valid JSON"),
+        (["audit", "--snapshot", "/dev/urandom"], None, 2, "is not UTF-8 text"),
+        (["audit", "--gaad", "-"], "/dev/zero", 2, "GAAD file standard input is not valid JSON"),
+        (
+            ["audit", "--gaad", str(GAAD_SAMPLE), "--credential-report", "/dev/zero"],
+            None,
+            2,
+            "credential report",
+        ),
+        (["lint", "/dev/zero"], None, 1, "MALFORMED"),
+        (["simulate", "--policy", "/dev/urandom", "--action", "s3:GetObject"], None, 2, "UTF-8"),
+    ],
+)
+def test_an_endless_device_as_input_is_refused_not_read_until_memory_runs_out(
+    argv: list[str], stdin: str | None, code: int, words: str
+) -> None:
+    """`--gaad /dev/zero` read until MemoryError: "unexpected MemoryError", exit 3 (or, with no
+    memory limit, the machine's memory gone first)."""
+    with open(stdin or os.devnull, "rb") as source:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", *argv],
+            stdin=source,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            preexec_fn=_limited_memory,
+        )
+    assert result.returncode == code, result.stderr
+    assert words in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_running_out_of_memory_is_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.clicmd._common as common
+
+    def too_big(*_args: object, **_kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(common, "parse_json", too_big)
+    code, _, err = run(capsys, "audit", "--gaad", str(GAAD_SAMPLE))
+    assert_one_line_exit_2(code, err, "out of memory: an input is too large")
