@@ -51,7 +51,13 @@ def run_accounts(
             " account (run once per account)"
         )
     if args.accounts.strip().lower() != ALL_ACCOUNTS:
-        parse_account_ids(args.accounts)  # an empty list or a typo: refused before any AWS call
+        # an empty list or a typo: refused before any AWS call; \d also takes other scripts'
+        # digits (fullwidth, Arabic-Indic...), which no AWS account id is made of
+        unusual = [i for i in parse_account_ids(args.accounts) if not i.isascii()]
+        if unusual:
+            raise InputError(
+                f"not a 12-digit AWS account id: {', '.join(unusual)} (digits 0-9 only)"
+            )
     workers = (
         args.max_workers
         if args.max_workers is not None

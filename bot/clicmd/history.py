@@ -40,17 +40,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format_option(parser, ("json", "csv"), default="json")
     add_output_option(parser)
     parser.add_argument(
-        "--limit", type=int, default=0, metavar="N", help="only the newest N entries (0 = all)"
+        "--limit",
+        type=_limit_arg,
+        default=0,
+        metavar="N",
+        help="only the newest N entries (0 = all)",
     )
     parser.add_argument("--redis-url", help="Redis URL (default: $REDIS_URL)")
+
+
+# Redis takes a count of at most 2**63 - 1; above it, the error blamed the audit trail.
+_MAX_LIMIT = 10**9
+
+
+def _limit_arg(text: str) -> int:
+    """argparse ``type=`` for --limit: a whole number from 0 (all) to a billion."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:40]!r}") from None
+    if not 0 <= value <= _MAX_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"must be 0 (all) to {_MAX_LIMIT:,} entries, got {text[:40]}"
+        )
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     url = args.redis_url or os.environ.get("REDIS_URL", "")
     if not url:
         raise InputError("set REDIS_URL (or --redis-url): the audit trail lives in Redis")
-    if args.limit < 0:
-        raise InputError("--limit must be 0 (all) or a positive number")
     from bot.store.audit_log import RedisAuditLog  # noqa: PLC0415 - redis only for this subcommand
 
     log = RedisAuditLog.from_url(url, option="--redis-url" if args.redis_url else "REDIS_URL")

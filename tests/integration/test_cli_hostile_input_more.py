@@ -650,3 +650,21 @@ def test_running_out_of_memory_is_exit_2_with_one_line(
     monkeypatch.setattr(common, "parse_json", too_big)
     code, _, err = run(capsys, "audit", "--gaad", str(GAAD_SAMPLE))
     assert_one_line_exit_2(code, err, "out of memory: an input is too large")
+
+
+def test_history_limit_past_what_redis_takes_is_refused_naming_the_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It said "could not read the audit trail (Redis): value is not an integer or out of
+    range", blaming the store for the option."""
+    code, _, err = run(
+        capsys, "history", "--redis-url", "redis://127.0.0.1:1/0", "--limit", "9" * 23
+    )
+    assert_one_line_exit_2(code, err, "--limit", "0 (all) to 1,000,000,000")
+    assert "Redis" not in err
+
+
+def test_accounts_of_non_ascii_digits_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    fullwidth = "\uff11" * 12
+    code, _, err = run(capsys, "audit", "--accounts", f"{fullwidth},123456789012")
+    assert_one_line_exit_2(code, err, "not a 12-digit AWS account id", fullwidth)
