@@ -61,7 +61,7 @@ def run_accounts(
     workers = (
         args.max_workers
         if args.max_workers is not None
-        else _env_int("IAM_AUDIT_ACCOUNT_WORKERS", DEFAULT_MAX_WORKERS)
+        else _env_int("IAM_AUDIT_ACCOUNT_WORKERS", DEFAULT_MAX_WORKERS, low=1, high=64)
     )
     role = AssumeRoleOptions(
         role_name=args.org_role or os.environ.get("IAM_AUDIT_ORG_ROLE") or DEFAULT_ROLE_NAME,
@@ -152,11 +152,16 @@ def exit_code(multi: MultiAccountReport, fail_on) -> int:
     return EXIT_FINDINGS if worst is not None and worst.rank >= fail_on.rank else EXIT_OK
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, *, low: int, high: int) -> int:
+    """The variable's whole number, from ``low`` to ``high`` (refused before any AWS call, as
+    --max-workers is, rather than by the fan-out once the session is built)."""
     raw = os.environ.get(name, "")
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise InputError(f"{name} must be an integer, got {raw!r}") from None
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low} and {high}, got {value}")
+    return value

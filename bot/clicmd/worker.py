@@ -37,11 +37,14 @@ def run(args: argparse.Namespace) -> int:
     from bot.runs.queue import AuditQueue, worker_settings  # noqa: PLC0415 - rq only for this command
     from bot.runtime.observability import configure_logging  # noqa: PLC0415
 
-    configure_logging(
-        os.environ.get("IAM_AUDIT_LOG_LEVEL", "INFO"),
-        log_format=args.log_format or os.environ.get("IAM_AUDIT_LOG_FORMAT", "text"),
-    )
+    log_format = args.log_format or os.environ.get("IAM_AUDIT_LOG_FORMAT", "text")
     try:
+        if log_format.strip().lower() not in ("text", "json"):
+            # configure_logging's ValueError was an "unexpected" exit 3
+            raise ConfigError(
+                [f"IAM_AUDIT_LOG_FORMAT must be 'text' or 'json', got {log_format!r}"]
+            )
+        configure_logging(os.environ.get("IAM_AUDIT_LOG_LEVEL", "INFO"), log_format=log_format)
         settings = worker_settings(os.environ)
     except ConfigError as exc:
         print("iam-audit worker: the configuration has problems:", file=sys.stderr)

@@ -668,3 +668,24 @@ def test_accounts_of_non_ascii_digits_are_refused(capsys: pytest.CaptureFixture[
     fullwidth = "\uff11" * 12
     code, _, err = run(capsys, "audit", "--accounts", f"{fullwidth},123456789012")
     assert_one_line_exit_2(code, err, "not a 12-digit AWS account id", fullwidth)
+
+
+def test_worker_with_an_unknown_log_format_is_exit_2_naming_the_variable(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It was "unexpected ValueError: log format must be 'text' or 'json'", exit 3."""
+    monkeypatch.setenv("IAM_AUDIT_LOG_FORMAT", "xml")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    code, _, err = run(capsys, "worker", "--burst")
+    assert code == 2, err
+    assert "IAM_AUDIT_LOG_FORMAT must be 'text' or 'json', got 'xml'" in err
+    assert "unexpected" not in err
+
+
+@pytest.mark.parametrize("value", ["0", "99999", "-3"])
+def test_account_workers_out_of_range_in_the_environment_is_refused_before_aws(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("IAM_AUDIT_ACCOUNT_WORKERS", value)
+    code, _, err = run(capsys, "audit", "--accounts", "123456789012")
+    assert_one_line_exit_2(code, err, "IAM_AUDIT_ACCOUNT_WORKERS must be between 1 and 64")
