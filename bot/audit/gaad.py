@@ -22,6 +22,7 @@ from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.model.snapshot import (
     AccountSnapshot,
     AttachedPolicy,
+    CollectionIssue,
     Group,
     InlinePolicy,
     ManagedPolicy,
@@ -139,7 +140,74 @@ def snapshot_from_gaad(
         policies=details.policies,
         credential_report=report,
         has_authorization_details=True,
+        collection_issues=gaad_gaps(gaad, details),
     )
+
+
+_GAAD_API = "GetAccountAuthorizationDetails"
+_ABSENT_LIST = {
+    "UserDetailList": "it lists no users, and the checks over users found nothing in it",
+    "GroupDetailList": "it lists no groups, so their members' group policies are unknown",
+    "RoleDetailList": "it lists no roles, and the checks over roles found nothing in it",
+    "Policies": "the managed policies its users, groups and roles attach are unknown, and"
+    " findings that depend on what they allow are missing",
+}
+
+
+def gaad_gaps(
+    gaad: Mapping[str, Any], details: AuthorizationDetails
+) -> tuple[CollectionIssue, ...]:
+    """What a GAAD file leaves out that its entities point to, as collection issues (the
+    report's errors): a list it does not have (an export made with --filter), managed policies
+    attached (or set as boundaries) but not in its Policies, groups named but not listed.
+
+    Without them the report was silently short: a user with AdministratorAccess attached,
+    from a file without Policies, was no administrator, and "no role has AWSSupportAccess"
+    was said of a file without roles."""
+    issues = [
+        CollectionIssue(
+            api=_GAAD_API,
+            message=f"the file has no {name} (an export made with --filter?): {consequence}",
+        )
+        for name, consequence in _ABSENT_LIST.items()
+        if gaad.get(name) is None
+    ]
+    known = {policy.arn for policy in details.policies}
+    missing: dict[str, None] = {}
+    for entity in (*details.users, *details.groups, *details.roles):
+        for attached in entity.attached_policies:
+            if attached.arn not in known:
+                missing[attached.arn] = None
+        boundary = getattr(entity, "permissions_boundary_arn", None)
+        if boundary and boundary not in known:
+            missing[boundary] = None
+    if missing and gaad.get("Policies") is not None:
+        issues.append(
+            CollectionIssue(
+                api=_GAAD_API,
+                message=f"{_some(list(missing), 'managed policy', 'managed policies')} attached"
+                " (or set as a permissions boundary) but not in the file's Policies: what they"
+                " allow is unknown, and findings that depend on it are missing",
+            )
+        )
+    groups = {group.name for group in details.groups}
+    absent = {name: None for user in details.users for name in user.groups if name not in groups}
+    if absent and gaad.get("GroupDetailList") is not None:
+        issues.append(
+            CollectionIssue(
+                api=_GAAD_API,
+                message=f"{_some(list(absent), 'group', 'groups')} named in users' GroupList but"
+                " not in the file's GroupDetailList: their policies are unknown",
+            )
+        )
+    return tuple(issues)
+
+
+def _some(names: list[str], one: str, many: str) -> str:
+    if len(names) == 1:
+        return f"{one} {names[0]}"
+    shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+    return f"{len(names)} {many} ({shown})"
 
 
 def decode_policy_document(value: Any, *, where: str = "policy document") -> PolicyDocument:

@@ -689,3 +689,65 @@ def test_account_workers_out_of_range_in_the_environment_is_refused_before_aws(
     monkeypatch.setenv("IAM_AUDIT_ACCOUNT_WORKERS", value)
     code, _, err = run(capsys, "audit", "--accounts", "123456789012")
     assert_one_line_exit_2(code, err, "IAM_AUDIT_ACCOUNT_WORKERS must be between 1 and 64")
+
+
+# --- what a GAAD file leaves out --------------------------------------------------------------
+
+
+def test_a_gaad_without_the_policies_its_users_attach_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An export made with --filter User: the user with AdministratorAccess attached was no
+    administrator, "no role has AWSSupportAccess" was said of a file without roles, and the
+    report had no error to say why."""
+    user = {
+        "UserName": "x",
+        "Arn": "arn:aws:iam::123456789012:user/x",
+        "AttachedManagedPolicies": [
+            {
+                "PolicyName": "AdministratorAccess",
+                "PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+            }
+        ],
+    }
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps({"UserDetailList": [user]}), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--gaad", str(path), "-f", "json")
+    assert code == 0, err
+    messages = [e["message"] for e in json.loads(out)["errors"]]
+    assert len(messages) == 3, messages
+    assert any("no Policies" in m and "attach are unknown" in m for m in messages)
+    assert any("no RoleDetailList" in m for m in messages)
+    assert any("no GroupDetailList" in m for m in messages)
+
+
+def test_a_gaad_missing_an_attached_policy_or_a_group_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = {
+        **BARE_USER,
+        "GroupList": ["admins"],
+        "AttachedManagedPolicies": [
+            {"PolicyName": "p", "PolicyArn": "arn:aws:iam::123456789012:policy/p"}
+        ],
+        "PermissionsBoundary": {
+            "PermissionsBoundaryType": "Policy",
+            "PermissionsBoundaryArn": "arn:aws:iam::123456789012:policy/boundary",
+        },
+    }
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad_of(UserDetailList=[user])), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--gaad", str(path))
+    assert code == 0, err
+    assert (
+        "2 managed policies (arn:aws:iam::123456789012:policy/p,"
+        " arn:aws:iam::123456789012:policy/boundary) attached (or set as a permissions"
+        " boundary) but not in the file's Policies"
+    ) in out
+    assert "group admins named in users' GroupList but not in the file's GroupDetailList" in out
+
+
+def test_a_complete_gaad_reports_no_gaps(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "audit", "--gaad", str(GAAD_SAMPLE), "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["errors"] == []
