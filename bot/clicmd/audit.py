@@ -194,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--credential-report only applies together with --gaad FILE")
     if args.sarif_artifact and args.format != "sarif":
         raise InputError("--sarif-artifact only applies to --format sarif")
+    if args.sarif_artifact and not args.sarif_artifact.strip():
+        raise InputError("--sarif-artifact is blank: give the repository path of a file")
     if getattr(args, "accounts", None) is None:
         # Ignored without --accounts: a CI job that set them would believe they were used.
         for option in ("org_role", "external_id", "max_workers"):

@@ -71,6 +71,15 @@ def resource_artifact_uri(account_id: str, resource_arn: str) -> str:
     return quote("/".join(segments), safe="/@+=,-_.~", errors="surrogatepass")
 
 
+def artifact_uri_reference(path: str) -> str:
+    """A repository path given by the user (``--sarif-artifact``) as the URI reference SARIF's
+    artifactLocation.uri must be: ``docs/iam report.md`` was written with its space, and a
+    Windows ``iam\\report.md`` with its backslash, which code-scanning uploads cannot resolve."""
+    return quote(
+        path.strip().replace("\\", "/"), safe="/:@+=,-_.~%!$&'()*;", errors="surrogatepass"
+    )
+
+
 def render_sarif(
     report: Report, *, catalogue: Catalogue, options: RenderOptions | None = None
 ) -> str:
@@ -187,7 +196,11 @@ def _rule(
 
 
 def _result(finding: Finding, index: int, report: Report, options: RenderOptions) -> dict[str, Any]:
-    uri = options.artifact_uri or resource_artifact_uri(report.account_id, finding.resource_arn)
+    uri = (
+        artifact_uri_reference(options.artifact_uri)
+        if options.artifact_uri
+        else resource_artifact_uri(report.account_id, finding.resource_arn)
+    )
     fingerprint = finding_fingerprint(finding.check_id, finding.resource_arn)
     detail = one_line(finding.detail or finding.title)
     return {

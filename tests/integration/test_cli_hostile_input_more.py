@@ -751,3 +751,28 @@ def test_a_complete_gaad_reports_no_gaps(capsys: pytest.CaptureFixture[str]) -> 
     code, out, err = run(capsys, "audit", "--gaad", str(GAAD_SAMPLE), "-f", "json")
     assert code == 0, err
     assert json.loads(out)["errors"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "uri"),
+    [
+        ("docs/iam report#1?.md", "docs/iam%20report%231%3F.md"),
+        ("iam\\report.md", "iam/report.md"),
+        ("docs/iam%20x.md", "docs/iam%20x.md"),
+    ],
+)
+def test_sarif_artifact_path_becomes_a_uri_reference(
+    capsys: pytest.CaptureFixture[str], path: str, uri: str
+) -> None:
+    """SARIF's artifactLocation.uri is a URI reference: a space, '#' or '?' went in raw."""
+    code, out, err = run(capsys, "audit", "--demo", "-f", "sarif", "--sarif-artifact", path)
+    assert code == 0, err
+    results = json.loads(out)["runs"][0]["results"]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results}
+    assert uris == {uri}
+
+
+def test_a_blank_sarif_artifact_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "audit", "--demo", "-f", "sarif", "--sarif-artifact", "  ")
+    assert_one_line_exit_2(code, err, "--sarif-artifact is blank")
+    assert out == ""
