@@ -172,6 +172,29 @@ def gaad_gaps(
         for name, consequence in _ABSENT_LIST.items()
         if gaad.get(name) is None
     ]
+    issues += reference_gaps(
+        details,
+        where="the file's",
+        labels=("Policies", "GroupDetailList"),
+        policies_listed=gaad.get("Policies") is not None,
+        groups_listed=gaad.get("GroupDetailList") is not None,
+    )
+    return tuple(issues)
+
+
+def reference_gaps(
+    details: AuthorizationDetails | AccountSnapshot,
+    *,
+    where: str,
+    labels: tuple[str, str] = ("policies", "groups"),
+    policies_listed: bool = True,
+    groups_listed: bool = True,
+) -> list[CollectionIssue]:
+    """Managed policies attached (or set as boundaries) but absent from ``details.policies``,
+    and groups named in users' GroupList but absent from ``details.groups``, as collection
+    issues; ``where`` names the input in them ("the file's", "the snapshot's"), ``labels`` its
+    two lists."""
+    issues: list[CollectionIssue] = []
     known = {policy.arn for policy in details.policies}
     missing: dict[str, None] = {}
     for entity in (*details.users, *details.groups, *details.roles):
@@ -181,26 +204,26 @@ def gaad_gaps(
         boundary = getattr(entity, "permissions_boundary_arn", None)
         if boundary and boundary not in known:
             missing[boundary] = None
-    if missing and gaad.get("Policies") is not None:
+    if missing and policies_listed:
         issues.append(
             CollectionIssue(
                 api=_GAAD_API,
                 message=f"{_some(list(missing), 'managed policy', 'managed policies')} attached"
-                " (or set as a permissions boundary) but not in the file's Policies: what they"
+                f" (or set as a permissions boundary) but not in {where} {labels[0]}: what they"
                 " allow is unknown, and findings that depend on it are missing",
             )
         )
     groups = {group.name for group in details.groups}
     absent = {name: None for user in details.users for name in user.groups if name not in groups}
-    if absent and gaad.get("GroupDetailList") is not None:
+    if absent and groups_listed:
         issues.append(
             CollectionIssue(
                 api=_GAAD_API,
                 message=f"{_some(list(absent), 'group', 'groups')} named in users' GroupList but"
-                " not in the file's GroupDetailList: their policies are unknown",
+                f" not in {where} {labels[1]}: their policies are unknown",
             )
         )
-    return tuple(issues)
+    return issues
 
 
 def _some(names: list[str], one: str, many: str) -> str:

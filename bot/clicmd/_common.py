@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import stat
@@ -445,6 +446,7 @@ def demo_snapshot(*, now: datetime) -> AccountSnapshot:
 def snapshot_file(path: str) -> AccountSnapshot:
     """A snapshot written by `iam-audit snapshot` (schema iam-audit/snapshot/1)."""
     from bot.audit.credential_report import check_report_rows  # noqa: PLC0415
+    from bot.audit.gaad import reference_gaps  # noqa: PLC0415
     from bot.model.snapshot import AccountSnapshot  # noqa: PLC0415 - see the imports
 
     data = read_json_object(path, what="snapshot file")
@@ -453,9 +455,15 @@ def snapshot_file(path: str) -> AccountSnapshot:
         # Refused in a CSV at load, so refused here too: accepted, a bad cell turned into an
         # error finding of each check that read it (or, a flag, into no finding at all).
         check_report_rows(snapshot.credential_report or ())
-        return snapshot
     except InputError as exc:
         raise InputError(f"snapshot file {path}: {exc}") from None
+    # A hand-made or edited snapshot may attach what it does not hold: said, as for --gaad.
+    gaps = reference_gaps(snapshot, where="the snapshot's")
+    if gaps:
+        snapshot = dataclasses.replace(
+            snapshot, collection_issues=(*snapshot.collection_issues, *gaps)
+        )
+    return snapshot
 
 
 def gaad_snapshot(

@@ -776,3 +776,29 @@ def test_a_blank_sarif_artifact_is_refused(capsys: pytest.CaptureFixture[str]) -
     code, out, err = run(capsys, "audit", "--demo", "-f", "sarif", "--sarif-artifact", "  ")
     assert_one_line_exit_2(code, err, "--sarif-artifact is blank")
     assert out == ""
+
+
+def test_a_snapshot_missing_an_attached_policy_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot, data = demo_snapshot(tmp_path, capsys)
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    data["policies"] = [p for p in data["policies"] if p["arn"] != admin]
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--snapshot", str(snapshot), "-f", "json")
+    assert code == 0, err
+    messages = [e["message"] for e in json.loads(out)["errors"]]
+    assert messages == [
+        f"managed policy {admin} attached (or set as a permissions boundary) but not in the"
+        " snapshot's policies: what they allow is unknown, and findings that depend on it are"
+        " missing"
+    ]
+
+
+def test_a_complete_snapshot_reports_no_gaps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snapshot, _ = demo_snapshot(tmp_path, capsys)
+    code, out, err = run(capsys, "audit", "--snapshot", str(snapshot), "-f", "json")
+    assert code == 0, err
+    assert json.loads(out)["errors"] == []
