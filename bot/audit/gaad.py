@@ -106,8 +106,25 @@ def authorization_details_from_gaad(gaad: Any) -> AuthorizationDetails:
         kind="managed policy",
         by_name=False,
     )
+    _refuse_mixed_accounts(users, groups, roles, policies)
     account_id, partition = _account_from_arns(users, groups, roles, policies)
     return AuthorizationDetails(users, groups, roles, policies, account_id, partition)
+
+
+def _refuse_mixed_accounts(*collections: tuple[Any, ...]) -> None:
+    """A GAAD is one account's: entries of several (files joined by hand) were audited as one
+    account, its first ARN's, so another account's principals read as this one's."""
+    accounts: dict[str, None] = {}
+    for arn in _arns(*collections):
+        _, partition, _, _, account = arn.split(":", 5)[:5]
+        if account != "aws":  # AWS-managed policies belong to no account
+            accounts[f"{partition}:{account}"] = None
+    if len(accounts) > 1:
+        shown = ", ".join(a.partition(":")[2] for a in list(accounts)[:3])
+        raise InputError(
+            f"the file mixes the entries of {len(accounts)} accounts ({shown}): a GAAD is one"
+            " account's; audit each account's file on its own"
+        )
 
 
 def snapshot_from_gaad(
@@ -284,7 +301,7 @@ def _user(item: Mapping[str, Any]) -> User:
     where = f"user {name!r}"
     return User(
         name=name,
-        arn=_required(item, "Arn", where),
+        arn=_entity_arn(item, where, "user"),
         user_id=_text(item, "UserId", where),
         path=_text(item, "Path", where) or "/",
         create_date=_time(item.get("CreateDate"), where),
@@ -301,7 +318,7 @@ def _group(item: Mapping[str, Any]) -> Group:
     where = f"group {name!r}"
     return Group(
         name=name,
-        arn=_required(item, "Arn", where),
+        arn=_entity_arn(item, where, "group"),
         group_id=_text(item, "GroupId", where),
         path=_text(item, "Path", where) or "/",
         create_date=_time(item.get("CreateDate"), where),
@@ -320,7 +337,7 @@ def _role(item: Mapping[str, Any]) -> Role:
     profiles = _list(item, "InstanceProfileList", where)
     return Role(
         name=name,
-        arn=_required(item, "Arn", where),
+        arn=_entity_arn(item, where, "role"),
         role_id=_text(item, "RoleId", where),
         path=_text(item, "Path", where) or "/",
         create_date=_time(item.get("CreateDate"), where),
@@ -340,7 +357,7 @@ def _role(item: Mapping[str, Any]) -> Role:
 
 
 def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
-    arn = _required(item, "Arn", "Policies")
+    arn = _entity_arn(item, "Policies", "policy")
     # Some emulators omit PolicyName; the ARN's last segment is the name by definition.
     name = _text(item, "PolicyName", f"policy {arn!r}") or _arn_name(arn)
     where = f"policy {name!r}"
@@ -402,6 +419,29 @@ def _required(item: Mapping[str, Any], key: str, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise _EntityError(f"{where}: an entry lacks {key!r}")
     return value
+
+
+# arn:PARTITION:iam::ACCOUNT:KIND/[PATH/]NAME; AWS-managed policies have "aws" for the account.
+_ENTITY_ARN = {
+    kind: re.compile(
+        rf"arn:[a-z][a-z-]*:iam::(?:[0-9]{{12}}{'|aws' if kind == 'policy' else ''}):{kind}/.+"
+    )
+    for kind in ("user", "group", "role", "policy")
+}
+
+
+def _entity_arn(item: Mapping[str, Any], where: str, kind: str) -> str:
+    """The entry's Arn, refused unless it is an IAM ``kind`` ARN: the ARN decides the account,
+    the lookups and what each finding names (a user "notanarn" was audited and reported as
+    such, its account taken from another entry)."""
+    arn = _required(item, "Arn", where)
+    if not _ENTITY_ARN[kind].fullmatch(arn):
+        shown = arn if len(arn) <= 80 else arn[:80] + "..."
+        raise _EntityError(
+            f"{where}: Arn {shown!r} is not the ARN of an IAM {kind}"
+            f" (arn:aws:iam::123456789012:{kind}/NAME)"
+        )
+    return arn
 
 
 def _list(item: Mapping[str, Any], key: str, where: str) -> list[Any]:

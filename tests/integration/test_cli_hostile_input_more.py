@@ -802,3 +802,59 @@ def test_a_complete_snapshot_reports_no_gaps(
     code, out, err = run(capsys, "audit", "--snapshot", str(snapshot), "-f", "json")
     assert code == 0, err
     assert json.loads(out)["errors"] == []
+
+
+# --- ARNs that are not the entity's, accounts that are not one --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lists", "words"),
+    [
+        (
+            {"UserDetailList": [{"UserName": "x", "Arn": "notanarn"}]},
+            ("user 'x'", "Arn 'notanarn' is not the ARN of an IAM user"),
+        ),
+        (
+            {"RoleDetailList": [{"RoleName": "r", "Arn": "arn:aws:iam::123456789012:user/r"}]},
+            ("role 'r'", "is not the ARN of an IAM role"),
+        ),
+        (
+            {
+                "Policies": [
+                    {"PolicyName": "p", "Arn": "arn:aws:s3:::bucket", "PolicyVersionList": []}
+                ]
+            },
+            ("Policies", "is not the ARN of an IAM policy"),
+        ),
+    ],
+)
+def test_a_gaad_entry_whose_arn_is_not_its_kind_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lists: dict, words: tuple[str, ...]
+) -> None:
+    """A user "notanarn" was audited and reported under that name, its account taken from
+    another entry."""
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad_of(**lists)), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--gaad", str(path))
+    assert_one_line_exit_2(code, err, *words)
+    assert out == ""
+
+
+def test_a_gaad_mixing_accounts_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two accounts' files joined: audited as the first ARN's account, the other account's
+    principals read as its own."""
+    other = {"UserName": "y", "Arn": "arn:aws:iam::999999999999:user/y"}
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad_of(UserDetailList=[ADMIN_USER, other])), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--gaad", str(path))
+    assert_one_line_exit_2(code, err, "mixes the entries of 2 accounts", "999999999999")
+    assert out == ""
+
+
+def test_aws_managed_policies_do_not_count_as_another_account(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(capsys, "audit", "--gaad", str(GAAD_SAMPLE))
+    assert code == 0, err
