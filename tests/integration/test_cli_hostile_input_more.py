@@ -336,14 +336,6 @@ def _alternating_stars_in_an_scp_condition(tmp_path: Path) -> list[str]:
     return ["audit", "--gaad", str(gaad), "--scps", str(scps)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/matching.py (not this helper's file): glob_regex makes each '*' a '.*' and"
-    " the re module backtracks exponentially: a run of '*' (n '.*' in a row) or '*a' repeated"
-    " against a long value never ends (action_matcher, string_matcher, catalogue expand); fix:"
-    " match globs in linear time (the greedy literal-run scan of star_glob_matcher for"
-    " '*'-only patterns, a two-pointer wildcard match with '?'), not by regex backtracking",
-)
 @pytest.mark.parametrize(
     "build",
     [
@@ -366,7 +358,9 @@ def test_a_wildcard_pattern_the_regex_backtracks_through_does_not_hang_the_audit
         )
     except subprocess.TimeoutExpired:
         pytest.fail(f"iam-audit {' '.join(argv[:2])} still running after 10 s")
-    assert result.returncode in (0, 2), result.stderr
+    # The audit ends normally: the pattern is legal, it just has to be matched in linear time.
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # --- simulate: a caller or an account that is not one -----------------------------------------
