@@ -104,6 +104,22 @@ def when(value: Any) -> str:
     return text
 
 
+# What the credential report's placeholder words mean, column by column (IAM User Guide,
+# "Getting credential reports for your AWS account"): not "never" everywhere.
+_PASSWORD_USED = {
+    "N/A": "no password",
+    "no_information": "no recorded use (AWS tracks sign-ins since 2014-10-20)",
+}
+_PASSWORD_CHANGED = {"N/A": "no password", "not_supported": "not reported for the root user"}
+# N/A: no such key, a key never used, or one last used before 2015-04-22.
+_KEY_USED = {"N/A": "no recorded use"}
+
+
+def _report_cell(value: Any, meanings: Mapping[str, str]) -> str:
+    """A credential-report cell in words, its placeholder read as its column documents it."""
+    return meanings.get(value, spoken(value)) if isinstance(value, str) else spoken(value)
+
+
 def policy_label(text: Any) -> str:
     """A policy ARN as its name; "(via group:Admins)" as "via group Admins"."""
     if not isinstance(text, str):
@@ -217,15 +233,21 @@ _FIELD_SENTENCES: dict[str, Callable[[Any], str]] = {
     "password_enabled": lambda v: (
         "Console password enabled." if _scalar(v) == "yes" else "No console password."
     ),
-    "password_last_used": lambda v: f"Password last used: {spoken(v)}.",
-    "password_last_changed": lambda v: f"Password last changed: {spoken(v)}.",
+    "password_last_used": lambda v: f"Password last used: {_report_cell(v, _PASSWORD_USED)}.",
+    "password_last_changed": lambda v: (
+        f"Password last changed: {_report_cell(v, _PASSWORD_CHANGED)}."
+    ),
     "user_creation_time": lambda v: f"Created {spoken(v)}.",
     "created": lambda v: f"Created {spoken(v)}.",
     "last_used": lambda v: f"Last used: {spoken(v)}.",
     "last_accessed": lambda v: f"Last accessed: {spoken(v)}.",
     "last_used_region": lambda v: f"Last used in {spoken(v)}.",
-    "access_key_1_last_used_date": lambda v: f"Access key 1 last used: {spoken(v)}.",
-    "access_key_2_last_used_date": lambda v: f"Access key 2 last used: {spoken(v)}.",
+    "access_key_1_last_used_date": lambda v: (
+        f"Access key 1 last used: {_report_cell(v, _KEY_USED)}."
+    ),
+    "access_key_2_last_used_date": lambda v: (
+        f"Access key 2 last used: {_report_cell(v, _KEY_USED)}."
+    ),
     "limit_days": lambda v: f"Limit: {_days(v)}.",
     "grace_days": lambda v: f"Grace period: {_days(v)}.",
     "idle_days": lambda v: f"Idle for {_days(v)}.",

@@ -8,25 +8,12 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.h
   2015-04-22;
 - password_last_changed / password_next_rotation ``not_supported``: the root user's row.
 
-bot/render/evidence.py (not this helper's file) speaks all three words as "never", so a finding
-whose detail says "no recorded use since tracking began (October 2014)" lists "Password last
-used: never." beside it. The needed change: make ``when`` (or the field sentences for
-password_last_used, password_last_changed and access_key_N_last_used_date) read the word per
-column: N/A in password_last_used -> "no password"; no_information -> "no recorded use (AWS
-tracks sign-ins since 2014-10-20)"; N/A in a key's last-used date -> "no recorded use";
-not_supported -> "not reported for the root user".
+Each word is spoken as its column documents it, not as "never" everywhere.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from bot.render.evidence import evidence_lines
-
-REASON = (
-    "bot/render/evidence.py when(): every N/A, no_information and not_supported is spoken as"
-    " 'never', which the IAM User Guide contradicts per column (see the module docstring)"
-)
 
 
 def test_dates_are_spoken_as_dates() -> None:
@@ -36,24 +23,26 @@ def test_dates_are_spoken_as_dates() -> None:
     assert lines == ["Password last used: 2026-10-01."]
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_no_information_is_not_spoken_as_never() -> None:
     """A password from 2013 with no_information may have been used before 2014-10-20."""
     lines = evidence_lines(
         "user.password_unused",
         {"password_last_used": "no_information", "user_creation_time": "2013-06-01T09:00:00+00:00"},
     )
-    assert "Password last used: never." not in lines
+    assert "Password last used: no recorded use (AWS tracks sign-ins since 2014-10-20)." in lines
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_password_n_a_is_no_password_not_never() -> None:
     lines = evidence_lines("root.recently_used", {"password_last_used": "N/A"})
-    assert "Password last used: never." not in lines
+    assert lines == ["Password last used: no password."]
 
 
-@pytest.mark.xfail(strict=True, reason=REASON)
 def test_missing_key_is_not_a_key_never_used() -> None:
     """The root row's access_key_2_last_used_date is N/A when there is no second key."""
     lines = evidence_lines("root.recently_used", {"access_key_2_last_used_date": "N/A"})
-    assert "Access key 2 last used: never." not in lines
+    assert lines == ["Access key 2 last used: no recorded use."]
+
+
+def test_root_password_change_is_not_reported() -> None:
+    lines = evidence_lines("root.recently_used", {"password_last_changed": "not_supported"})
+    assert lines == ["Password last changed: not reported for the root user."]
