@@ -12,15 +12,16 @@ from typing import Any
 import pytest
 
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
-from bot.iam.lint_model import LintFinding
-from bot.iam.linter import lint_policy
 from bot.model.severity import Severity
-
-REFERENCE = (
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"
+from tests.policy_check_support import (
+    BUCKET,
+    OBJECTS,
+    doc,
+    get_object,
+    lint,
+    only,
 )
-BUCKET = "arn:aws:s3:::amzn-s3-demo-bucket"
-OBJECTS = f"{BUCKET}/*"
+
 TRUST_ANCHOR = "arn:aws:rolesanywhere:us-east-1:111122223333:trust-anchor/ta"
 DISTRIBUTION = "arn:aws:cloudfront::111122223333:distribution/EDFDVBD6EXAMPLE"
 
@@ -30,34 +31,8 @@ def catalogue() -> ActionCatalogue:
     return default_catalogue()
 
 
-def doc(*statements: Any, version: Any = "2012-10-17") -> dict[str, Any]:
-    return {"Version": version, "Statement": list(statements)}
-
-
-def get_object(**extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": "s3:GetObject", "Resource": OBJECTS, **extra}
-
-
 def bucket_grant(**extra: Any) -> dict[str, Any]:
     return get_object(**{"Principal": {"AWS": "111122223333"}, **extra})
-
-
-def lint(
-    catalogue: ActionCatalogue,
-    document: Any,
-    policy_type: str = "identity",
-    resource_type: str | None = None,
-) -> list[LintFinding]:
-    return lint_policy(
-        document,
-        catalogue=catalogue,
-        policy_type=policy_type,  # type: ignore[arg-type]
-        resource_type=resource_type,
-    )
-
-
-def only(findings: list[LintFinding], code: str) -> list[LintFinding]:
-    return [f for f in findings if f.code == code]
 
 
 def trust(principal: Any, action: Any = "sts:AssumeRole", **extra: Any) -> dict[str, Any]:

@@ -14,42 +14,21 @@ import pytest
 
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
 from bot.iam.lint_model import LintFinding
-from bot.iam.linter import lint_policy
 from bot.model.severity import Severity
-
-REFERENCE = (
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"
+from tests.policy_check_support import (
+    BUCKET,
+    GITHUB,
+    doc,
+    lint,
+    only,
 )
-BUCKET = "arn:aws:s3:::amzn-s3-demo-bucket"
-GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+
 MAIN_BRANCH = "repo:octo-org/octo-repo:ref:refs/heads/main"
 
 
 @pytest.fixture(scope="module")
 def catalogue() -> ActionCatalogue:
     return default_catalogue()
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def lint(
-    catalogue: ActionCatalogue,
-    document: dict[str, Any],
-    policy_type: str = "identity",
-    resource_type: str | None = None,
-) -> list[LintFinding]:
-    return lint_policy(
-        document,
-        catalogue=catalogue,
-        policy_type=policy_type,  # type: ignore[arg-type]
-        resource_type=resource_type,
-    )
-
-
-def only(findings: list[LintFinding], code: str) -> list[LintFinding]:
-    return [f for f in findings if f.code == code]
 
 
 def mentioning(findings: list[LintFinding], text: str) -> list[LintFinding]:

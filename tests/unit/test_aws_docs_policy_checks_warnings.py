@@ -12,16 +12,17 @@ from typing import Any
 import pytest
 
 from bot.iam.catalogue import ActionCatalogue, default_catalogue
-from bot.iam.lint_model import LintFinding
-from bot.iam.linter import lint_policy
 from bot.model.severity import Severity
-
-REFERENCE = (
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html"
+from tests.policy_check_support import (
+    BUCKET,
+    GITHUB,
+    OBJECTS,
+    doc,
+    get_object,
+    lint,
+    only,
 )
-BUCKET = "arn:aws:s3:::amzn-s3-demo-bucket"
-OBJECTS = f"{BUCKET}/*"
-GITHUB = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+
 OIDC = "arn:aws:iam::111122223333:oidc-provider/oidc.example.com"
 ROLE = "arn:aws:iam::111122223333:role"
 
@@ -29,17 +30,6 @@ ROLE = "arn:aws:iam::111122223333:role"
 @pytest.fixture(scope="module")
 def catalogue() -> ActionCatalogue:
     return default_catalogue()
-
-
-def doc(*statements: Any, version: str | None = "2012-10-17") -> dict[str, Any]:
-    document: dict[str, Any] = {"Statement": list(statements)}
-    if version is not None:
-        document["Version"] = version
-    return document
-
-
-def get_object(**extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": "s3:GetObject", "Resource": OBJECTS, **extra}
 
 
 def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
@@ -56,24 +46,6 @@ def github(sub: str | None, **more: str) -> dict[str, Any]:
         "Action": "sts:AssumeRoleWithWebIdentity",
         "Condition": {"StringLike": keys},
     }
-
-
-def lint(
-    catalogue: ActionCatalogue,
-    document: Any,
-    policy_type: str = "identity",
-    resource_type: str | None = None,
-) -> list[LintFinding]:
-    return lint_policy(
-        document,
-        catalogue=catalogue,
-        policy_type=policy_type,  # type: ignore[arg-type]
-        resource_type=resource_type,
-    )
-
-
-def only(findings: list[LintFinding], code: str) -> list[LintFinding]:
-    return [f for f in findings if f.code == code]
 
 
 def _tag_condition(value: str) -> dict[str, Any]:
