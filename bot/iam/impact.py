@@ -25,6 +25,7 @@ from bot.iam.effective import (
     document_key,
     gather_policies,
 )
+from bot.iam.mfa_requests import LONG_TERM_KEY_FACTS, SESSION_WITHOUT_MFA_FACTS
 from bot.iam.policy import PolicyParseError, parse_policy
 from bot.iam.privesc import TargetFinder, can_assume, methods_held
 from bot.model.errors import InputError
@@ -49,20 +50,10 @@ CHANGE_KINDS: tuple[str, ...] = (
 
 # A user signed in without MFA needs these to enrol a device (AWS's self-service MFA pattern).
 MFA_ENROLMENT_ACTIONS: tuple[str, ...] = ("iam:CreateVirtualMFADevice", "iam:EnableMFADevice")
-# The MFA keys of the two requests a user without MFA can enrol with (IAM User Guide, AWS
-# global condition context keys, aws:MultiFactorAuthPresent): a console session signed in without
-# MFA carries aws:MultiFactorAuthPresent "false" and no aws:MultiFactorAuthAge; a call signed with
-# a long-term access key carries neither. () = absent. A GetSessionToken session obtained without
-# a code is no third way: it "cannot call any IAM API operations unless MFA authentication
-# information is included" (AWS STS API Reference, GetSessionToken).
-SESSION_WITHOUT_MFA: dict[str, tuple[str, ...]] = {
-    "aws:multifactorauthpresent": ("false",),
-    "aws:multifactorauthage": (),
-}
-MFA_ABSENT: dict[str, tuple[str, ...]] = {
-    "aws:multifactorauthpresent": (),
-    "aws:multifactorauthage": (),
-}
+# A user without MFA enrols with a console session or its access key's calls
+# (bot.iam.mfa_requests). A GetSessionToken session obtained without a code is no third way: it
+# "cannot call any IAM API operations unless MFA authentication information is included" (AWS
+# STS API Reference, GetSessionToken).
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,7 +419,7 @@ def has_mfa_device(snapshot: AccountSnapshot, user: User) -> bool | None:
 
 def _enrolment_requests(
     snapshot: AccountSnapshot, user: User
-) -> tuple[dict[str, tuple[str, ...]], ...]:
+) -> tuple[Mapping[str, tuple[str, ...]], ...]:
     """The MFA facts of each request the user can enrol a device with: a call signed with its
     access key when the credential report shows an active one, and a console session unless the
     report shows a key and no console password. A user without credentials today (or not in the
@@ -437,11 +428,11 @@ def _enrolment_requests(
     row = snapshot.credential_row_for().get(user.name)
     keys = row is not None and any(row.flag(f"access_key_{n}_active") is True for n in (1, 2))
     console = not keys or row is None or row.flag("password_enabled") is not False
-    requests: list[dict[str, tuple[str, ...]]] = []
+    requests: list[Mapping[str, tuple[str, ...]]] = []
     if console:
-        requests.append(SESSION_WITHOUT_MFA)
+        requests.append(SESSION_WITHOUT_MFA_FACTS)
     if keys:
-        requests.append(MFA_ABSENT)
+        requests.append(LONG_TERM_KEY_FACTS)
     return tuple(requests)
 
 

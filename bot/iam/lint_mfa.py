@@ -17,24 +17,25 @@ from bot.iam.catalogue import ActionCatalogue
 from bot.iam.conditions import CompiledCondition, parse_operator
 from bot.iam.lint_model import MFA_CONDITION_PATTERN, MFA_LOCKOUT, LintFinding, finding
 from bot.iam.lint_resources import action_fits_resources
+from bot.iam.mfa_requests import (
+    LONG_TERM_KEY_FACTS,
+    MFA_AGE_KEY,
+    MFA_PRESENT_KEY,
+    SESSION_WITHOUT_MFA_FACTS,
+)
 from bot.iam.policy import Condition, Statement
 from bot.iam.variables import Context
 from bot.model.severity import Severity
 
-MFA_KEY = "aws:multifactorauthpresent"
-MFA_AGE_KEY = "aws:multifactorauthage"
+MFA_KEY = MFA_PRESENT_KEY
 _MFA_KEYS = frozenset({MFA_KEY, MFA_AGE_KEY})
 
-# The two kinds of request that carry no MFA (IAM User Guide, global condition keys,
-# aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge): a call signed with a long-term access
-# key carries neither key; temporary credentials obtained without MFA (a console sign-in without
-# MFA, GetSessionToken or AssumeRole without a code) carry aws:MultiFactorAuthPresent "false" and
-# no aws:MultiFactorAuthAge ("If MFA was not used, this key is not present").
+# The two kinds of request that carry no MFA (bot.iam.mfa_requests).
 ACCESS_KEY_REQUEST = "access_key"
 SESSION_WITHOUT_MFA = "session_without_mfa"
 NO_MFA_REQUESTS: dict[str, Context] = {
-    ACCESS_KEY_REQUEST: {},
-    SESSION_WITHOUT_MFA: {MFA_KEY: ("false",)},
+    ACCESS_KEY_REQUEST: dict(LONG_TERM_KEY_FACTS),
+    SESSION_WITHOUT_MFA: dict(SESSION_WITHOUT_MFA_FACTS),
 }
 # A session authenticated with MFA a moment ago: a Deny that matches it is not about requiring
 # MFA, an Allow that matches it as well as sessions without MFA does not tell them apart.

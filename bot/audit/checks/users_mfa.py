@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.audit.checks._aws_names import CREDENTIAL_REPORT_PERMISSIONS, USER
@@ -16,21 +16,8 @@ from bot.audit.checks._credentials import (
 )
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
+from bot.iam.mfa_requests import LONG_TERM_KEY_FACTS, SESSION_WITHOUT_MFA_FACTS
 from bot.model.snapshot import CredentialReportRow
-
-# What the request context holds for the two kinds of request made without MFA (IAM User Guide,
-# global condition context keys, aws:MultiFactorAuthPresent and aws:MultiFactorAuthAge): a call
-# signed with a long-term access key (or signing certificate) carries neither key; temporary
-# credentials obtained without MFA (a console sign-in without MFA, GetSessionToken without a
-# code) carry aws:MultiFactorAuthPresent "false" and no aws:MultiFactorAuthAge. () = absent.
-SESSION_WITHOUT_MFA_FACTS: dict[str, tuple[str, ...]] = {
-    "aws:multifactorauthpresent": ("false",),
-    "aws:multifactorauthage": (),
-}
-LONG_TERM_KEY_FACTS: dict[str, tuple[str, ...]] = {
-    "aws:multifactorauthpresent": (),
-    "aws:multifactorauthage": (),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +26,7 @@ class RequestWithoutMfa:
 
     kind: str  # "console_session" | "access_key_session" | "long_term_key"
     description: str
-    facts: dict[str, tuple[str, ...]]
+    facts: Mapping[str, tuple[str, ...]]
 
 
 def requests_without_mfa(
