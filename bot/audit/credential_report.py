@@ -41,8 +41,7 @@ def parse_credential_report(csv_text: str) -> tuple[CredentialReportRow, ...]:
         header = [name.strip() for name in next(reader)]
         positions = _column_positions(header)
         width = len(header)
-        rows: list[CredentialReportRow] = []
-        line_of_user: dict[str, tuple[int, CredentialReportRow]] = {}
+        placed: list[tuple[str, CredentialReportRow]] = []
         for record in reader:
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # a blank line, e.g. a trailing newline
@@ -56,24 +55,12 @@ def parse_credential_report(csv_text: str) -> tuple[CredentialReportRow, ...]:
                 raise InputError(
                     f"credential report line {reader.line_num} has an empty user or arn"
                 )
-            row = CredentialReportRow(**values)
-            _check_values(row, f"credential report line {reader.line_num}")
-            earlier = line_of_user.get(row.user)
-            if earlier is not None:
-                # The checks look rows up by user: with two different rows, each check read
-                # one of them (MFA active for one check, absent for the next).
-                if earlier[1] == row:
-                    continue
-                raise InputError(
-                    f"credential report line {reader.line_num} repeats user {_short(row.user)!r}"
-                    f" of line {earlier[0]} with other values; AWS writes one row per user:"
-                    " keep the right one"
-                )
-            line_of_user[row.user] = (reader.line_num, row)
-            rows.append(row)
+            placed.append(
+                (f"credential report line {reader.line_num}", CredentialReportRow(**values))
+            )
     except csv.Error as exc:
         raise InputError(f"credential report is not valid CSV: {exc}") from exc
-    return tuple(rows)
+    return rows_once(placed)
 
 
 # What each column may hold besides its ISO 8601 date or TRUE/FALSE, after the IAM User Guide,
@@ -109,22 +96,28 @@ FLAG_COLUMN_WORDS: dict[str, frozenset[str]] = {
 }
 
 
-def check_report_rows(
-    rows: Iterable[CredentialReportRow], *, label: str = "credential_report"
-) -> None:
-    """What parse_credential_report refuses in a CSV, refused in rows read from elsewhere (a
-    snapshot file): a value the checks could not read, or two different rows for one user.
-    ``label`` names the list in messages (``credential_report[3]``)."""
-    index_of_user: dict[str, tuple[int, CredentialReportRow]] = {}
-    for index, row in enumerate(rows):
-        _check_values(row, f"{label}[{index}]")
-        earlier = index_of_user.get(row.user)
-        if earlier is not None and earlier[1] != row:
+def rows_once(
+    placed: Iterable[tuple[str, CredentialReportRow]],
+) -> tuple[CredentialReportRow, ...]:
+    """The rows of a report, each with its place in the input ("credential report line 4",
+    "credential_report[3]"), as the checks may read them: a value they could not read, or two
+    different rows for one user, is an InputError naming the places; an exact copy is dropped.
+    The checks look rows up by user: with two different rows, each check read one of them (MFA
+    active for one check, absent for the next)."""
+    first: dict[str, tuple[str, CredentialReportRow]] = {}
+    kept: list[CredentialReportRow] = []
+    for place, row in placed:
+        _check_values(row, place)
+        earlier = first.get(row.user)
+        if earlier is None:
+            first[row.user] = (place, row)
+            kept.append(row)
+        elif earlier[1] != row:
             raise InputError(
-                f"{label}[{index}] repeats user {_short(row.user)!r} of {label}[{earlier[0]}]"
-                " with other values; AWS writes one row per user: keep the right one"
+                f"{place} repeats user {_short(row.user)!r} of {earlier[0]} with other values;"
+                " AWS writes one row per user: keep the right one"
             )
-        index_of_user.setdefault(row.user, (index, row))
+    return tuple(kept)
 
 
 def _check_values(row: CredentialReportRow, place: str) -> None:

@@ -445,7 +445,7 @@ def demo_snapshot(*, now: datetime) -> AccountSnapshot:
 
 def snapshot_file(path: str) -> AccountSnapshot:
     """A snapshot written by `iam-audit snapshot` (schema iam-audit/snapshot/1)."""
-    from bot.audit.credential_report import check_report_rows  # noqa: PLC0415
+    from bot.audit.credential_report import rows_once  # noqa: PLC0415
     from bot.audit.gaad import reference_gaps  # noqa: PLC0415
     from bot.model.snapshot import AccountSnapshot  # noqa: PLC0415 - see the imports
 
@@ -454,7 +454,13 @@ def snapshot_file(path: str) -> AccountSnapshot:
         snapshot = AccountSnapshot.from_dict(data)
         # Refused in a CSV at load, so refused here too: accepted, a bad cell turned into an
         # error finding of each check that read it (or, a flag, into no finding at all).
-        check_report_rows(snapshot.credential_report or ())
+        if snapshot.credential_report:
+            rows = rows_once(
+                (f"credential_report[{index}]", row)
+                for index, row in enumerate(snapshot.credential_report)
+            )
+            if len(rows) != len(snapshot.credential_report):
+                snapshot = dataclasses.replace(snapshot, credential_report=rows)
     except InputError as exc:
         raise InputError(f"snapshot file {path}: {exc}") from None
     # A hand-made or edited snapshot may attach what it does not hold: said, as for --gaad.

@@ -11,6 +11,7 @@ from bot.audit.credential_report import (
     REPORT_COLUMNS,
     credential_report_to_csv,
     parse_credential_report,
+    rows_once,
 )
 from bot.model.errors import InputError
 from bot.model.snapshot import ROOT_USER, CredentialReportRow
@@ -205,3 +206,15 @@ def test_a_hostile_value_is_shown_shortened() -> None:
     with pytest.raises(InputError) as caught:
         parse_credential_report(_one_row_report(password_last_used="x" * 5000))
     assert len(str(caught.value)) < 300
+
+
+def test_rows_once_drops_an_exact_copy_and_names_both_places_of_a_conflict() -> None:
+    """One rule for the CSV and for a snapshot's rows: an exact copy is one row, two different
+    rows for one user are refused naming where each was."""
+    first, second = _sample()[:2]
+    assert rows_once([("a[0]", first), ("a[1]", second), ("a[2]", first)]) == (first, second)
+    changed = dataclasses.replace(
+        first, mfa_active="true" if first.mfa_active != "true" else "false"
+    )
+    with pytest.raises(InputError, match=r"a\[2\] repeats user .* of a\[0\] with other values"):
+        rows_once([("a[0]", first), ("a[1]", second), ("a[2]", changed)])
