@@ -84,14 +84,27 @@ def test_deny_without_external_id_guards_a_cross_account_trust() -> None:
     assert _check("role.trust_cross_account_unguarded", trust) == []
 
 
-def test_deny_without_mfa_guards_a_cross_account_trust() -> None:
-    """IAM User Guide, "AWS global condition context keys" (aws:MultiFactorAuthPresent): a Deny
-    with BoolIfExists aws:MultiFactorAuthPresent false refuses callers without MFA."""
+@pytest.mark.parametrize(
+    ("condition", "guards"),
+    [
+        ({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}, True),
+        ({"Null": {"aws:MultiFactorAuthAge": "true"}}, True),
+        # Absent (no MFA) or older than an hour: denies every caller without MFA too.
+        ({"NumericGreaterThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}, True),
+        # The key is absent from an access key's calls, not false: they get in.
+        ({"Bool": {"aws:MultiFactorAuthPresent": "false"}}, False),
+        # Denies only the key's calls: a session without MFA gets in.
+        ({"Null": {"aws:MultiFactorAuthPresent": "true"}}, False),
+    ],
+)
+def test_deny_without_mfa_guards_a_cross_account_trust(condition, guards: bool) -> None:
+    """IAM User Guide, "AWS global condition context keys" (aws:MultiFactorAuthPresent,
+    aws:MultiFactorAuthAge): a Deny that holds for both requests made without MFA (an access
+    key's call, a session obtained without MFA) refuses callers without MFA."""
     trust = _trust(
-        _allow({"AWS": account_arn(OTHER_ACCOUNT_ID)}),
-        _deny({"AWS": "*"}, condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}),
+        _allow({"AWS": account_arn(OTHER_ACCOUNT_ID)}), _deny({"AWS": "*"}, condition=condition)
     )
-    assert _check("role.trust_cross_account_unguarded", trust) == []
+    assert (_check("role.trust_cross_account_unguarded", trust) == []) is guards
 
 
 def test_deny_of_the_trusted_account_cancels_its_trust() -> None:

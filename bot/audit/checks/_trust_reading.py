@@ -18,7 +18,14 @@ from bot.audit.checks._policy_documents import (
     action_pattern_matches,
     statements,
 )
+from bot.iam.conditions import CompiledCondition
 from bot.iam.matching import has_wildcard
+from bot.iam.mfa_requests import (
+    LONG_TERM_KEY_FACTS,
+    MFA_AGE_KEY,
+    MFA_PRESENT_KEY,
+    SESSION_WITHOUT_MFA_FACTS,
+)
 from bot.iam.web_identity import (
     allow_pins_caller,
     base_operator,
@@ -310,16 +317,24 @@ def as_required(entry: ConditionEntry) -> ConditionEntry:
 
 
 def _denies_without_mfa(entry: ConditionEntry) -> bool:
-    """EC2 "Requires MFA" example: the Deny "should not be a {"Bool":
-    {"aws:MultiFactorAuthPresent":false}} because that key is not present ... when MFA is not
-    used. So instead, use the BoolIfExists check"; Null aws:MultiFactorAuthAge true (the age
-    is absent without MFA) denies the same callers."""
-    operator = entry.operator.lower()
-    values = {v.lower() for v in entry.values}
-    key = entry.key.lower()
-    if key == "aws:multifactorauthpresent":
-        return operator == "boolifexists" and "false" in values
-    return key == "aws:multifactorauthage" and operator == "null" and values == {"true"}
+    """Whether a Deny entry holds for both requests made without MFA (bot.iam.mfa_requests)
+    and not for a fresh MFA session, judged by the engine's own condition test. EC2 "Requires
+    MFA" example: the Deny "should not be a {"Bool": {"aws:MultiFactorAuthPresent":false}}
+    because that key is not present ... when MFA is not used. So instead, use the BoolIfExists
+    check"; Null aws:MultiFactorAuthAge true and NumericGreaterThanIfExists on the age deny the
+    same callers."""
+    if entry.key.lower() not in (MFA_PRESENT_KEY, MFA_AGE_KEY):
+        return False
+    try:
+        condition = CompiledCondition(entry.operator, entry.key, entry.values, variables=False)
+    except (ValueError, TypeError):  # an operator AWS does not know: the entry never applies
+        return False
+    return all(
+        condition.holds(facts) for facts in (LONG_TERM_KEY_FACTS, SESSION_WITHOUT_MFA_FACTS)
+    ) and not condition.holds(_FRESH_MFA_SESSION)
+
+
+_FRESH_MFA_SESSION = {MFA_PRESENT_KEY: ("true",), MFA_AGE_KEY: ("0",)}
 
 
 def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
