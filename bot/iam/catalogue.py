@@ -333,6 +333,22 @@ class ActionCatalogue:
         service = self._service(prefix)
         return None if service is None else service.arn_services()
 
+    def resource_formats(self, prefix: str) -> tuple[str, ...] | None:
+        """Every ARN format of a service's resource types (None when the service is unknown),
+        from its resources file only."""
+        service = self._service(prefix)
+        if service is None:
+            return None
+        service._arn_patterns("")
+        # A few types carry two formats in one string, separated by ", " (as split_formats).
+        return tuple(
+            part.strip()
+            for patterns in (service._arns or {}).values()
+            for text in patterns
+            for part in text.split(", ")
+            if part.strip()
+        )
+
     def action_arn_services(self, name: str) -> frozenset[str] | None:
         """The ARN service segments of the resources an action acts on (empty when only `*`
         applies), None when the action is unknown or a format does not spell its service.

@@ -55,6 +55,7 @@ from bot.iam.resource_kinds import arn_services_of, may_name_resource_of
 from bot.iam.scp_ceiling import ALLOW_EVERYTHING, ScpCeiling, scp_ceiling
 from bot.iam.scp_ceiling import KIND as SCP_KIND
 from bot.iam.sensitive_actions import listed_actions
+from bot.iam.type_wide import TypeWideTest
 from bot.model.snapshot import AccountSnapshot, Role, User
 
 __all__ = [
@@ -616,9 +617,16 @@ class PolicySetView:
         return found
 
     def unrestricted_set(
-        self, label: str, actions: frozenset[str], expand: Expander, probes: Prober
+        self,
+        label: str,
+        actions: frozenset[str],
+        expand: Expander,
+        probes: Prober,
+        covers: TypeWideTest | None = None,
     ) -> frozenset[str]:
-        """Actions of a list allowed on `*` and on some probe ARN, denies and boundary applied.
+        """Actions of a list allowed on `*` and on some probe ARN, denies and boundary applied;
+        with ``covers``, also those allowed through patterns that reach every resource of their
+        types in the account (:meth:`type_wide_allowed`).
 
         Resource `*` first, by set algebra over the per-policy answers (shared by every set
         holding the policy); only the few actions that pass are then tried on probe ARNs.
@@ -628,6 +636,10 @@ class PolicySetView:
             found = self._unrestricted_compiled(actions, probes)
             if found is None:
                 found = self._unrestricted_slow(label, actions, expand, probes)
+            if covers is not None:
+                found = self._with_type_wide(
+                    label, actions, expand, probes, covers=covers, found=found
+                )
             if self._registry is not None and len(found) > 1:
                 # Thousands of sets get the same answer (every NotAction holder's long list):
                 # keep one copy of each.
@@ -691,6 +703,43 @@ class PolicySetView:
             ]
             result |= space.mask_of_indices(on_probes)
         return self._names_of(result)
+
+    def _with_type_wide(
+        self,
+        label: str,
+        actions: frozenset[str],
+        expand: Expander,
+        probes: Prober,
+        *,
+        covers: TypeWideTest,
+        found: frozenset[str],
+    ) -> frozenset[str]:
+        """``found`` plus the list's actions granted through type-wide patterns (each policy's
+        share worked out once per statement list; most have none)."""
+        wide: frozenset[str] = frozenset()
+        for policy in self.identity:
+            if policy.names_broad_patterns():
+                wide |= policy.type_wide_among(label, actions, expand, covers)
+        wide -= found
+        if not wide:
+            return found
+        extra = [a for a in wide if self.type_wide_allowed(a, probes, covers)]
+        return found | frozenset(extra) if extra else found
+
+    def type_wide_allowed(self, action: str, probes: Prober, covers: TypeWideTest) -> bool:
+        """Whether an identity statement grants the action through patterns that reach every
+        resource of its types in the account (`arn:aws:s3:::*`, `role/*` of the account;
+        bot.iam.type_wide), the boundary lets it through on such patterns or on `*`, and
+        the whole set allows it on one of its probe ARNs (denies, boundary, conditions)."""
+        lowered = action.lower()
+        if not any(policy.type_wide(lowered, covers) for policy in self.identity):
+            return False
+        boundary = self.boundary
+        if boundary is not None and not (
+            boundary.decide(action, "*")[0] == "allowed" or boundary.type_wide(lowered, covers)
+        ):
+            return False
+        return self._on_probes(action, probes)
 
     @staticmethod
     def _plainly_allowed(
@@ -1018,7 +1067,10 @@ class EffectivePermissions:
             result = remembered
         else:
             lowered, names = self.index.action_list(label, actions)
-            found = self.view.unrestricted_set(label, lowered, self.index.expand, self.index.probes)
+            index = self.index
+            found = self.view.unrestricted_set(
+                label, lowered, index.expand, index.probes, index.type_wide_test
+            )
             # Sorted once per distinct answer (thousands of sets share one: every NotAction
             # holder's), one copy kept; the usual empty answer shares one tuple.
             result = ()
@@ -1075,8 +1127,10 @@ class EffectivePermissions:
     def unrestricted(self, action: str) -> Access | None:
         """Allowed on Resource `*` and on an arbitrary resource of its type, or None.
 
-        `*` alone would ignore denies written as ARN patterns (`arn:aws:s3:::*`); the probe ARN
-        alone would call `arn:aws:s3:::*` unrestricted too, which Cloudsplaining does not.
+        `*` alone would ignore denies written as ARN patterns (`arn:aws:s3:::*`). A grant
+        through patterns that reach every resource of the action's types in the account
+        (`arn:aws:s3:::*`, `arn:aws:ssm:*:<account>:parameter/*`) is as broad as `*` and counts
+        too (bot.iam.type_wide), though Cloudsplaining reads only the literal `*`.
         """
         if self.is_always_allowed(action):
             return self.decide(action, "*")
@@ -1087,10 +1141,16 @@ class EffectivePermissions:
         result: Access | None = None
         if self.view.may_allow(action):
             star = self.view.decide(action, "*")
+            probes = self.index.probes(action)
             if star.allowed:
-                probes = self.index.probes(action)
                 if probes == ("*",) or any(self.view.decide(action, p).allowed for p in probes):
                     result = star
+            elif self.view.type_wide_allowed(action, self.index.probes, self.index.type_wide_test):
+                # Granted through `arn:aws:s3:::*` or the account's `role/*`: the evidence
+                # is the answer on the first probe ARN it is allowed on.
+                result = next(
+                    access for p in probes if (access := self.view.decide(action, p)).allowed
+                )
         cache[lowered] = result
         return result
 
@@ -1145,10 +1205,14 @@ class EffectivePermissions:
             for policy in self.view.identity:
                 if policy.compile_for(space).star_parts(hot)[1] & mask:
                     found.append(policy.source.label())
-            return tuple(dict.fromkeys(found))
+        else:
+            for policy in self.view.identity:
+                facts = policy.cached_star_facts(label)
+                if facts is not None and facts.allow & wanted:
+                    found.append(policy.source.label())
+        # Grants through patterns reaching every resource of the type (`arn:aws:s3:::*`).
         for policy in self.view.identity:
-            facts = policy.cached_star_facts(label)
-            if facts is not None and facts.allow & wanted:
+            if policy.names_broad_patterns() and policy.cached_type_wide(label) & wanted:
                 found.append(policy.source.label())
         return tuple(dict.fromkeys(found))
 
@@ -1273,6 +1337,7 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         self.snapshot = snapshot
         self.now = now
         self.catalogue = catalogue or default_catalogue()
+        self.type_wide_test = TypeWideTest(self.catalogue, snapshot.account_id)
         self._policies = snapshot.policy_by_arn()
         self._groups = snapshot.group_by_name()
         # A document that references no condition key or variable resolves alike for everyone:
@@ -1503,6 +1568,11 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
         if changed.isdisjoint(keys):
             return before
         return self.resolved_policy(source, facts, ref)
+
+    def covers(self, action_lower: str, resources: tuple[str, ...]) -> bool:
+        """Whether the patterns reach every resource of the action's types, as the principal
+        checks read it (bot.iam.type_wide.TypeWideTest)."""
+        return self.type_wide_test.covers(action_lower, resources)
 
     def probes(self, action: str) -> tuple[str, ...]:
         """One concrete ARN per resource type of the action (`*` when it has none or is unknown)."""

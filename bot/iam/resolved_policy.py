@@ -39,6 +39,7 @@ from bot.iam.fixed_rules import FIXED_ACTIONS, never_changeable
 from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
 from bot.iam.policy import Condition, Policy, PolicyParseError, Statement, parse_policy
 from bot.iam.principals import parse_principal
+from bot.iam.type_wide import TypeWideTest
 from bot.iam.variables import VARIABLE_SPAN
 from bot.model.snapshot import PolicyDocument
 
@@ -169,6 +170,7 @@ class ResolvedPolicy:
 
     __slots__ = (
         "_action_answers",
+        "_broad",
         "_by_action",
         "_context",
         "_evaluator",
@@ -242,6 +244,7 @@ class ResolvedPolicy:
             self._share(shared, with_star=not variables)
         self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
         self.compiled: CompiledPolicy | None = None  # see compile_for
+        self._broad: bool | None = None  # see names_broad_patterns
 
     def compile_for(self, space: ActionSpace) -> CompiledPolicy:
         """The statements as action bitsets (bot.iam.compiled), built once per distinct
@@ -419,6 +422,67 @@ class ResolvedPolicy:
 
     def cached_star_facts(self, label: str) -> StarFacts | None:
         return self._star.get(label)
+
+    def type_wide(self, action_lower: str, covers: TypeWideTest) -> bool:
+        """Whether an Allow statement matching the action names Resource patterns that reach
+        every resource of its types in the account (bot.iam.type_wide): as broad as `*` for
+        the unrestricted-access questions, though the literal `*` does not match them."""
+        for st in self._matching(action_lower):
+            patterns = _broad_patterns(st)
+            if patterns and covers.covers(action_lower, patterns):
+                return True
+        return False
+
+    def type_wide_among(
+        self, label: str, actions: frozenset[str], expand: Expander, covers: TypeWideTest
+    ) -> frozenset[str]:
+        """The actions of a named list :meth:`type_wide` holds for; once per distinct statement
+        list and list, statement by statement: most policies name `*` or single resources,
+        and one look at their patterns settles them."""
+        if not self.names_broad_patterns():
+            return _NONE
+        key = ("type_wide", label)
+        found = self._subsets.get(key)
+        if found is None:
+            hits: set[str] = set()
+            for statement in self.policy.statements:
+                patterns = _broad_patterns(statement)
+                if not patterns:
+                    continue
+                if statement.actions is not None:
+                    reached = expand(statement.actions) & actions
+                else:
+                    reached = actions - expand(statement.not_actions or ())
+                # One question per service first: `arn:aws:s3:::reports-7/*` reaches no
+                # s3 type whole, whichever of the list's s3 actions asks.
+                services: dict[str, bool] = {}
+                for action in reached - hits:
+                    prefix = action.partition(":")[0]
+                    possible = services.get(prefix)
+                    if possible is None:
+                        possible = services[prefix] = covers.may_cover_in(prefix, patterns)
+                    if possible and covers.covers(action, patterns):
+                        hits.add(action)
+            found = frozenset(hits)
+            self._subsets[key] = found
+        return found
+
+    def names_broad_patterns(self) -> bool:
+        """Whether an Allow statement has a pattern :meth:`type_wide` reads (most policies have
+        none: every principal's every list then skips them at once)."""
+        found = self._broad
+        if found is None:
+            # Shared by the policies holding these statements (one per principal, often).
+            found = self._subsets.get(_BROAD_KEY)
+            if found is None:
+                found = any(_broad_patterns(st) for st in self.policy.statements)
+                self._subsets[_BROAD_KEY] = found
+            self._broad = found
+        return found
+
+    def cached_type_wide(self, label: str) -> frozenset[str]:
+        """:meth:`type_wide_among`'s answer when it was asked (else none)."""
+        return self._subsets.get(("type_wide", label), frozenset())
 
     def allow_literals(self, action_lower: str) -> tuple[str, ...]:
         """Resource patterns of the Allow statements that match an action (candidate targets)."""
@@ -658,6 +722,31 @@ def decision_count() -> int:
 _ALLOW = 1
 _DENY = 2
 _STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)
+
+
+_NONE: frozenset[str] = frozenset()
+_BROAD_KEY = ("names_broad_patterns",)
+
+
+def _broad_patterns(statement: Statement) -> tuple[str, ...]:
+    """An Allow statement's Resource patterns that may reach every resource of a type: not `*`
+    itself (that is the answer on `*`, which a NotResource Deny may refuse while sparing every
+    probe ARN), no policy variable (it renders per caller), and a last segment that is all
+    wildcard (`role/*`, `arn:aws:s3:::*`)."""
+    if statement.effect != "Allow" or statement.resources is None:
+        return ()
+    return _broad_of(statement.resources)
+
+
+@lru_cache(maxsize=16384)
+def _broad_of(resources: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        p
+        for p in resources
+        if p.strip("*")
+        and "${" not in p
+        and not p.rsplit("/", 1)[-1].rsplit(":", 1)[-1].strip("*?")
+    )
 
 
 def _caller_class(principal_arn: str) -> tuple[str, str]:

@@ -272,7 +272,7 @@ def test_unrestricted_and_candidates_match_the_evaluator(snap, name):
     def allowed(action, resource):
         return _ref_decision(evaluator, perms, action, resource) == "allowed"
 
-    expected = sorted(
+    on_star = {
         action
         for action in ACTIONS
         if allowed(action, "*")
@@ -280,7 +280,18 @@ def test_unrestricted_and_candidates_match_the_evaluator(snap, name):
             index.probes(action) == ("*",)
             or any(allowed(action, probe) for probe in index.probes(action))
         )
-    )
+    }
+    # Grants through patterns reaching every resource of the type (`arn:aws:iam::*:role/*`,
+    # `arn:aws:*:*:*:*`), asked one action at a time; each must be allowed on a probe ARN by
+    # the evaluator itself.
+    type_wide = {
+        action
+        for action in ACTIONS
+        if action not in on_star and perms.unrestricted(action) is not None
+    }
+    for action in type_wide:
+        assert any(allowed(action, probe) for probe in index.probes(action)), action
+    expected = sorted(on_star | type_wide)
     assert sorted(perms.unrestricted_among("generated", ACTIONS)) == expected
     # The evidence's granting policies, from the small-integer copies when the list lies in
     # the space's first actions: as from the full bitsets.
@@ -296,7 +307,13 @@ def test_unrestricted_and_candidates_match_the_evaluator(snap, name):
             for p in perms.view.identity
             if p.compile_for(space).star_allowed & mask
         ]
-        assert granting == tuple(dict.fromkeys(full))
+        lowered = frozenset(a.lower() for a in found)
+        wide = [
+            p.source.label()
+            for p in perms.view.identity
+            if p.cached_type_wide("generated") & lowered
+        ]
+        assert granting == tuple(dict.fromkeys(full + wide))
     possible = perms.possible_among("generated", ACTIONS)
     for action in ACTIONS:
         if any(allowed(action, resource) for resource in ASKED):

@@ -200,10 +200,12 @@ TRUE_FINDINGS: dict[tuple[str, str], str] = {
         ("principal.credentials_exposure", arn): "high"
         for arn in (SCIENTIST, SM_EXEC, SM_EXEC_ANY, SM_PIPELINE, REDSHIFT_DEFAULT)
     },
-    # s3:GetObject on every object: s3:* (EMR_EC2) and AmazonS3ReadOnlyAccess.
+    # s3:GetObject on every object: s3:* (EMR_EC2), AmazonS3ReadOnlyAccess, and the console's
+    # "Any S3 bucket" execution policy (arn:aws:s3:::*, every object of every bucket: AWS
+    # authorises the object's own ARN, so the pattern grants what `*` grants).
     **{
         ("principal.data_exfiltration", arn): "medium"
-        for arn in (EMR_EC2, REDSHIFT_COPY, REDSHIFT_SPECTRUM)
+        for arn in (EMR_EC2, REDSHIFT_COPY, REDSHIFT_SPECTRUM, SM_EXEC_ANY)
     },
     # Unrestricted Permissions-management actions: glue:PutResourcePolicy (glue:*), s3 bucket
     # policies (s3:*), logs:PutResourcePolicy (AmazonSageMakerFullAccess),
@@ -355,13 +357,6 @@ def test_scientist_can_pass_the_any_bucket_execution_role_to_glue():
     assert passed(SCIENTIST, "glue-003") == SM_EXEC_ANY
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/iam/effective.py EffectivePermissions.unrestricted_set requires the action"
-    " allowed on the literal Resource `*`; arn:aws:s3:::* (every bucket and object) is"
-    " refused on `*` ; fix: also count a Resource pattern covering every ARN of the action's"
-    " resource types (as the linter's 'every resource of its type' does) as unrestricted",
-)
 def test_any_bucket_execution_role_can_read_every_object():
     evidence = finding("principal.data_exfiltration", SM_EXEC_ANY).evidence
     assert evidence["actions"] == ["s3:GetObject"]

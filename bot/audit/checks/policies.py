@@ -37,7 +37,7 @@ from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import FUTURE_SERVICE, DocumentAccess, document_access
-from bot.iam.lint_resources import covers_every_resource
+from bot.iam.type_wide import covers_type_in_account
 
 REQUIRES = ("authorization_details",)
 
@@ -380,19 +380,10 @@ def _grants_on_star(
     return None
 
 
-@lru_cache(maxsize=4096)
 def _covers_every_resource(action: str, resources: tuple[str, ...], account: str) -> bool:
     """Whether the Resource patterns match every resource the action can be asked about in the
-    account (its own account id read as any account: its roles are all there is to reach)."""
-    # Only a pattern whose last segment is all wildcard (role/*, :*) is a candidate: a list of
-    # 300 role ARNs or role/team-* prefixes is not matched against the catalogue's formats.
-    wild = tuple(
-        r.replace(f":{account}:", ":*:", 1)
-        for r in resources
-        if not r.rsplit("/", 1)[-1].rsplit(":", 1)[-1].strip("*")
-    )
-    info = default_catalogue().action(action) if wild else None
-    return info is not None and covers_every_resource(info, wild)
+    account (bot.iam.type_wide, the principal checks' test too)."""
+    return covers_type_in_account(default_catalogue(), action, resources, account)
 
 
 def _confirmed(

@@ -50,7 +50,11 @@ def _grants_evidence(
     perms: EffectivePermissions, label: str, actions: tuple[str, ...]
 ) -> dict[str, object]:
     shown = actions[:_EVIDENCE_LIMIT]
-    accesses = {name: perms.decide(name, "*") for name in shown[:_GRANTS_LIMIT]}
+    # The answer that made the action unrestricted: on `*`, or on a probe ARN for a grant
+    # through `arn:aws:s3:::*` and the like (whose answer on `*` names no statement).
+    accesses = {
+        name: perms.unrestricted(name) or perms.decide(name, "*") for name in shown[:_GRANTS_LIMIT]
+    }
     return {
         "actions": list(shown),
         "action_count": len(actions),
