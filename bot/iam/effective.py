@@ -732,7 +732,10 @@ class PolicySetView:
         bot.iam.type_wide), the boundary lets it through on such patterns or on `*`, and
         the whole set allows it on one of its probe ARNs (denies, boundary, conditions)."""
         lowered = action.lower()
-        if not any(policy.type_wide(lowered, covers) for policy in self.identity):
+        if not any(
+            policy.names_broad_patterns() and policy.type_wide(lowered, covers)
+            for policy in self.identity
+        ):
             return False
         boundary = self.boundary
         if boundary is not None and not (

@@ -15,6 +15,7 @@ from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS, ROLE,
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.iam.effective import (
+    Access,
     EffectivePermissions,
     PermissionIndex,
     effective_permissions,
@@ -50,17 +51,22 @@ def _grants_evidence(
     perms: EffectivePermissions, label: str, actions: tuple[str, ...]
 ) -> dict[str, object]:
     shown = actions[:_EVIDENCE_LIMIT]
-    # The answer that made the action unrestricted: on `*`, or on a probe ARN for a grant
-    # through `arn:aws:s3:::*` and the like (whose answer on `*` names no statement).
-    accesses = {
-        name: perms.unrestricted(name) or perms.decide(name, "*") for name in shown[:_GRANTS_LIMIT]
-    }
+    accesses = {name: _granting_access(perms, name) for name in shown[:_GRANTS_LIMIT]}
     return {
         "actions": list(shown),
         "action_count": len(actions),
         "policies": sorted(perms.granting_policies_among(label, actions)),
         "grants": {name: [g.to_dict() for g in a.granted_by] for name, a in accesses.items()},
     }
+
+
+def _granting_access(perms: EffectivePermissions, action: str) -> Access:
+    """The answer that made the action unrestricted: on `*` (the usual case), or on a probe ARN
+    for a grant through `arn:aws:s3:::*` and the like, whose answer on `*` names no statement."""
+    access = perms.decide(action, "*")
+    if access.allowed:
+        return access
+    return perms.unrestricted(action) or access
 
 
 def _unrestricted_findings(
