@@ -11,10 +11,13 @@ reads only the literal `*`; the unrestricted-access checks read both.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.iam.catalogue import default_catalogue
 from bot.iam.effective import PermissionIndex
-from bot.iam.type_wide import covers_type_in_account
+from bot.iam.lint_resources import covers_every_resource
+from bot.iam.type_wide import covers_type_in_account, may_cover_in_service
 from tests.factories import (
     ACCOUNT_ID,
     NOW,
@@ -147,3 +150,85 @@ def test_the_set_path_and_the_per_action_path_agree() -> None:
     one_by_one = sorted(a for a in actions if perms.unrestricted(a) is not None)
     assert sorted(perms.unrestricted_among("some", actions)) == one_by_one
     assert one_by_one == ["s3:GetObject", "secretsmanager:GetSecretValue"]
+
+
+# --- the prefilters against the plain glob comparison (hypothesis) ---------------------------
+
+_ACTIONS = (
+    "s3:GetObject",
+    "s3:PutBucketPolicy",
+    "ssm:GetParameter",
+    "kms:Decrypt",
+    "iam:PassRole",
+    "iam:PutRolePolicy",
+    "kafka-cluster:ReadData",
+    "secretsmanager:GetSecretValue",
+    "ec2:CreateNetworkInterfacePermission",
+    "lambda:AddPermission",
+)
+_PIECES = (
+    "*",
+    "?",
+    "arn:",
+    "aws",
+    ":",
+    "s3",
+    "ssm",
+    "kms",
+    "iam",
+    "kafka",
+    "ec2",
+    "lambda",
+    "secretsmanager",
+    "us-east-1",
+    ACCOUNT_ID,
+    "/",
+    "parameter",
+    "key",
+    "role",
+    "topic",
+    "secret",
+    "function",
+    "network-interface",
+    "reports",
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(_ACTIONS),
+    st.lists(
+        st.one_of(
+            st.lists(st.sampled_from(_PIECES), min_size=1, max_size=9).map("".join),
+            st.sampled_from(
+                (
+                    "arn:aws:s3:::*",
+                    "arn:aws:s3:::*/*",
+                    "arn:aws:*:*:*:*",
+                    "arn:aws:kafka:*:*:topic/*",
+                    f"arn:aws:iam::{ACCOUNT_ID}:role/*",
+                    "arn:aws:ssm:*:*:parameter/*",
+                    "arn:*:secretsmanager:*:*:secret:*",
+                )
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sampled_from(("", ACCOUNT_ID)),
+)
+def test_prefilters_never_change_the_answer(action: str, patterns: list[str], account: str) -> None:
+    """covers_type_in_account skips the glob comparison when a cheap test says it cannot hold
+    (no such ARN service, a narrower opening text, a literal last segment, a variable);
+    may_cover_in_service answers for a whole service. Both only ever say no where the plain
+    comparison of every pattern against every format says no."""
+    resources = tuple(patterns)
+    info = CATALOGUE.action(action)
+    assert info is not None
+    plain = tuple(
+        p.replace(f":{account}:", ":*:", 1) if account else p for p in resources if "${" not in p
+    )
+    expected = bool(info.resource_types) and covers_every_resource(info, plain)
+    assert covers_type_in_account(CATALOGUE, action, resources, account) is expected
+    if expected:
+        assert may_cover_in_service(CATALOGUE, action.partition(":")[0], resources)
