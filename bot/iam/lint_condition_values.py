@@ -1,7 +1,8 @@
 """Condition blocks whose shape or values cannot do what they seem to.
 
 Shape: keys repeated in different case, Bool with both values, empty blocks and empty value lists
-(with ForAllValues / IfExists they match only when the key is absent, with ForAnyValue never).
+(with ForAllValues / IfExists they match only when the key is absent, with ForAnyValue never),
+value lists mixing JSON types (read from the raw JSON: parsing makes every value a string).
 Values: wildcards under an Equals operator, private ranges in aws:SourceIp, host bits after the
 mask, epoch dates, malformed region / VPC / VPC endpoint IDs and KMS key ARNs, numeric bounds that
 repeat, and keys that are safe only with their pair (Access Analyzer's "Missing paired condition
@@ -14,6 +15,7 @@ import ipaddress
 import re
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Any
 
 from bot.iam.conditions import parse_operator
 from bot.iam.lint_arns import region_severity, whitespace_problem
@@ -21,6 +23,7 @@ from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import (
     CONDITION_KEY_CASE,
     CONDITION_MULTIPLE_BOOLEAN,
+    CONDITION_TYPE_MISMATCH,
     CONDITION_VALUE,
     EMPTY_ELEMENT,
     INVALID_ARN,
@@ -79,6 +82,57 @@ _BOUND_OPERATORS = {
 }
 
 
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):  # before int: a bool is an int to Python
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return "string" if isinstance(value, str) else type(value).__name__
+
+
+def condition_value_types(raw_condition: Any) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(operator, key, the JSON type of each value) for every entry of a raw Condition whose
+    values are not all strings; () for the usual all-string Condition.
+
+    Parsing keeps condition values as the strings AWS compares (1 and "1" are one value), so
+    the JSON types are only in the raw document: `_mixed_types` reads them, and the linter's
+    statement cache keys on them (["jane", 1] and ["jane", "1"] parse alike)."""
+    if not isinstance(raw_condition, Mapping):
+        return ()
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    for operator, block in raw_condition.items():
+        if not isinstance(block, Mapping):
+            continue
+        for key, values in block.items():
+            items = values if isinstance(values, list) else [values]
+            types = tuple(_json_type(v) for v in items)
+            if any(t != "string" for t in types):
+                found.append((str(operator), str(key), types))
+    return tuple(found)
+
+
+def _mixed_types(statement: Statement, raw_condition: Any) -> list[LintFinding]:
+    """Access Analyzer's "Invalid condition data type" (an error): "The condition value data
+    types do not match. Use condition values of the same JSON data type." One value of another
+    type is fine (1 or "1" for a Numeric key, true or "true" for Bool: AWS's own managed
+    policies write both); only a list that mixes them is reported."""
+    findings: list[LintFinding] = []
+    for operator, key, types in condition_value_types(raw_condition):
+        kinds = sorted(set(types))
+        if len(kinds) < 2:
+            continue
+        findings.append(
+            finding(
+                CONDITION_TYPE_MISMATCH,
+                statement.index,
+                f"{operator} {key} mixes {' and '.join(kinds)} values: the values of one key"
+                ' must share one JSON type; write them all as strings ("1", "true")',
+                {"operator": operator, "key": key, "kind": "mixed_json_types", "types": kinds},
+            )
+        )
+    return findings
+
+
 def lint_condition_shape(statement: Statement, ctx: LintContext) -> list[LintFinding]:
     findings: list[LintFinding] = []
     raw = ctx.raw(statement).get("Condition")
@@ -93,6 +147,7 @@ def lint_condition_shape(statement: Statement, ctx: LintContext) -> list[LintFin
         )
     if not statement.conditions:
         return findings  # the usual statement: nothing below to look at
+    findings.extend(_mixed_types(statement, raw))
     by_operator: dict[str, list[Condition]] = defaultdict(list)
     for condition in statement.conditions:
         by_operator[condition.operator].append(condition)

@@ -3,10 +3,10 @@ allows.
 
 Quotas (IAM User Guide "IAM and AWS STS quotas", Organizations and the services' guides): a
 managed policy (identity or boundary) 6,144 characters without whitespace (MEDIUM for an identity
-policy, which may be a role's inline one: those total 10,240), a role trust policy
-2,048 by default (4,096 at most, by quota increase), an SCP 5,120 with every character counted
-(Organizations' SCP syntax page); resource policies as their service sets them (S3 bucket
-20 KB, KMS key 32 KB, Secrets Manager 20,480 characters).
+policy, which may be a role's inline one: those total 10,240), a role trust policy 2,048 by
+default (MEDIUM: the quota can be raised, so Access Analyzer calls it a general warning), an SCP
+5,120 with every character counted (Organizations' SCP syntax page); resource policies as their
+service sets them (S3 bucket 20 KB, KMS key 32 KB, Secrets Manager 20,480 characters).
 """
 
 from __future__ import annotations
@@ -106,10 +106,20 @@ def _size(ctx: LintContext) -> list[LintFinding]:
         size, counted = ctx.text_length, "every character counted, whitespace included"
     if size <= limit:
         return []
-    hint = " (raise the role trust policy quota to 4,096, or split)" if limit == 2_048 else ""
+    advice, hint = "split it into several policies", ""
+    severity = None
+    if ctx.policy_type == "trust":
+        # Access Analyzer's "Policy size exceeds role trust policy quota" is a general
+        # warning: the role trust policy length quota can be raised (Service Quotas), and
+        # "If the quotas have already been increased, then you can ignore this warning".
+        # A role has one trust policy, so it cannot be split.
+        severity = Severity.MEDIUM
+        advice = (
+            "shorten it, or request a role trust policy length quota increase in Service"
+            " Quotas (if the quota was raised already, it may fit)"
+        )
     if ctx.policy_type == "scp":
         hint = " (whitespace outside strings counts: removing it may be enough)"
-    severity = None
     if ctx.policy_type == "identity" and limit == _SIZE_BY_TYPE["identity"]:
         # 6,144 is a managed policy's quota; an identity policy may be inline, where a role's
         # inline policies may total 10,240 characters (a group's 5,120, a user's 2,048), so
@@ -122,7 +132,7 @@ def _size(ctx: LintContext) -> list[LintFinding]:
             POLICY_SIZE,
             None,
             f"{size:,} characters ({counted}) exceeds the {limit:,} allowed for {what};"
-            f" split it into several policies{hint}",
+            f" {advice}{hint}",
             {"size": size, "limit": limit},
             severity=severity,
         )

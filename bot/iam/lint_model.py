@@ -46,6 +46,7 @@ ALLOW_NOT_PRINCIPAL = "ALLOW_NOT_PRINCIPAL"
 ALLOW_NOT_RESOURCE = "ALLOW_NOT_RESOURCE"
 INVALID_PRINCIPAL = "INVALID_PRINCIPAL"
 PUBLIC_PRINCIPAL = "PUBLIC_PRINCIPAL"
+REDUNDANT_PRINCIPAL = "REDUNDANT_PRINCIPAL"
 TRUST_ACTION_MISMATCH = "TRUST_ACTION_MISMATCH"
 OIDC_MISSING_AUDIENCE = "OIDC_MISSING_AUDIENCE"
 OIDC_MISSING_SUBJECT = "OIDC_MISSING_SUBJECT"
@@ -170,6 +171,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     ),
     INVALID_PRINCIPAL: (Severity.HIGH, "the Principal is not a form IAM accepts"),
     PUBLIC_PRINCIPAL: (Severity.HIGH, "the statement applies to anyone, in any AWS account"),
+    REDUNDANT_PRINCIPAL: (
+        Severity.LOW,
+        "a role session listed beside its own role: the role already matches every session",
+    ),
     TRUST_ACTION_MISMATCH: (
         Severity.MEDIUM,
         "the trust statement lacks an action its principal type or its session-tag / source"

@@ -25,6 +25,7 @@ from bot.iam.lint_model import (
     OIDC_MISSING_AUDIENCE,
     OIDC_MISSING_SUBJECT,
     PUBLIC_PRINCIPAL,
+    REDUNDANT_PRINCIPAL,
     TRUST_ACTION_MISMATCH,
     LintFinding,
     finding,
@@ -52,6 +53,14 @@ _WEB_IDENTITY = frozenset(
     }
 )
 _CANONICAL = re.compile(r"^[0-9a-f]{64}$")
+# A role (any path) and a role session: the session's role is named without its path
+# (IAM User Guide, "Role session principals"), so a role is known by partition, account, name.
+_ROLE = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):iam::(?P<account>{_ACCOUNT}):role/(?:.+/)?(?P<name>[^/]+)$"
+)
+_SESSION = re.compile(
+    rf"^arn:(?P<partition>{_PARTITION}):sts::(?P<account>{_ACCOUNT}):assumed-role/(?P<name>[^/]+)/[^/]+$"
+)
 _GITHUB = "token.actions.githubusercontent.com"
 _COGNITO = "cognito-identity.amazonaws.com"
 # Condition keys that, tested positively, limit "Principal": "*" to known callers.
@@ -214,6 +223,10 @@ def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]
                 {"kind": "not_principal_in_trust"},
             )
         )
+    if ctx.policy_type == "trust" and statement.principals == "*":
+        findings.append(_star_in_trust(statement))
+    if ctx.policy_type == "trust":
+        findings.extend(_redundant_sessions(statement))
     if statement.effect == "Allow" and _is_public(statement.principals):
         public = _public(statement, ctx)
         if public is not None:
@@ -223,6 +236,52 @@ def lint_principals(statement: Statement, ctx: LintContext) -> list[LintFinding]
     if statement.effect == "Allow" and ctx.policy_type in ("trust", "resource"):
         findings.extend(_confused_deputy(statement, ctx))
         findings.extend(_service_principal_keys(statement))
+    return findings
+
+
+def _star_in_trust(statement: Statement) -> LintFinding:
+    """Access Analyzer's "Role trust policy unsupported wildcard in principal" (error): IAM
+    takes {"AWS": "*"} in a role trust policy but not the bare string "*", whatever the
+    effect, so the policy cannot be saved as written."""
+    return finding(
+        INVALID_PRINCIPAL,
+        statement.index,
+        'Principal "*" is not supported in a role trust policy, so IAM rejects the policy;'
+        ' name the principals, or write {"AWS": "*"} with a condition that limits who may'
+        " assume the role (aws:PrincipalOrgID, aws:PrincipalAccount ...)",
+        {"kind": "star_in_trust", "value": "*"},
+    )
+
+
+def _redundant_sessions(statement: Statement) -> list[LintFinding]:
+    """Access Analyzer's "Redundant principal in role trust policy" (suggestion): a role's
+    ARN already matches every session of that role, so listing a session of it (its
+    assumed-role ARN) beside it in the same Principal changes nothing. Names are compared
+    exactly: a session ARN spelled in another case may be meant for another principal."""
+    roles: dict[tuple[str, str, str], str] = {}
+    sessions: list[tuple[tuple[str, str, str], str]] = []
+    for kind, value in _entries(statement.principals):
+        if kind != "AWS":
+            continue
+        if (role := _ROLE.match(value)) is not None:
+            roles.setdefault((role["partition"], role["account"], role["name"]), value)
+        elif (session := _SESSION.match(value)) is not None:
+            sessions.append(((session["partition"], session["account"], session["name"]), value))
+    findings: list[LintFinding] = []
+    for key, value in dict.fromkeys(sessions):
+        parent = roles.get(key)
+        if parent is None:
+            continue
+        findings.append(
+            finding(
+                REDUNDANT_PRINCIPAL,
+                statement.index,
+                f"the assumed-role principal {value} is redundant with its parent role"
+                f" {parent}, which already matches every session of that role; remove the"
+                " assumed-role principal",
+                {"principal": value, "parent_role": parent},
+            )
+        )
     return findings
 
 
@@ -435,7 +494,10 @@ def _web_identity(statement: Statement, providers: list[str]) -> list[LintFindin
 
 def _github_subject(statement: Statement, provider: str) -> list[LintFinding]:
     """GitHub's `sub` is repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME, ...):
-    the trust must pin the owner and repository, and should pin the branch or environment."""
+    the trust must pin the owner and repository, and should pin the branch. Access Analyzer's
+    "Specific github repo and branch recommended": when the subject does not include the
+    branch, "for example, when it names a GitHub environment", the branch goes in a
+    `:ref` condition."""
     key = f"{provider}:sub"
     values = [v for c in statement.conditions if c.key.lower() == key for v in c.values]
     if not values:
@@ -446,17 +508,46 @@ def _github_subject(statement: Statement, provider: str) -> list[LintFinding]:
         breadth = github_subject_breadth(value)
         if breadth is not None and (worst is None or breadth[0] > worst[0]):
             worst = breadth
-    if worst is None:
+    if worst is not None:
+        _, scope, what = worst
+        reason = f"{key} {', '.join(repr(v) for v in values)} {what}"
+        return [_subject_finding(statement, provider, key, values, reason, scope=scope)]
+    environments = [v for v in values if _names_environment_only(v)]
+    if not environments or _pins_ref(statement, f"{provider}:ref"):
         return []
-    _, scope, what = worst
-    reason = f"{key} {', '.join(repr(v) for v in values)} {what}"
-    return [_subject_finding(statement, provider, key, values, reason, scope=scope)]
+    reason = (
+        f"{key} {', '.join(repr(v) for v in environments)} names an environment but no branch,"
+        f" and no {provider}:ref condition names one"
+    )
+    return [_subject_finding(statement, provider, key, values, reason, scope="environment")]
+
+
+def _names_environment_only(subject: str) -> bool:
+    """A subject of GitHub's environment form (repo:OWNER/REPO:environment:NAME), which
+    carries no branch; a customised template that adds :ref:... carries one."""
+    _, _, rest = subject.removeprefix("repo:").partition(":")
+    return subject.startswith("repo:") and rest.startswith("environment:") and ":ref:" not in rest
+
+
+def _pins_ref(statement: Statement, key: str) -> bool:
+    """Whether a positive test of the token's `ref` claim names a branch or tag (a value that
+    is not only wildcards after refs/heads/ or refs/tags/)."""
+    for condition in statement.conditions:
+        if condition.key.lower() != key or parse_operator(condition.operator).negated:
+            continue
+        for value in condition.values:
+            name = value.removeprefix("refs/heads/").removeprefix("refs/tags/")
+            literal = name.replace("*", "").replace("?", "").strip("/")
+            if literal and literal not in ("refs", "refs/heads", "refs/tags"):
+                return True
+    return False
 
 
 _SUBJECT_SEVERITY = {
     "any": Severity.HIGH,
     "owner": Severity.MEDIUM,
     "repository": Severity.LOW,
+    "environment": Severity.LOW,
 }
 
 
@@ -467,12 +558,15 @@ def _subject_finding(
         "any": "any GitHub repository's workflow can assume the role",
         "owner": "any repository of that owner can assume the role",
         "repository": "any workflow run of that repository can assume the role",
+        "environment": "a workflow run from any branch that may use the environment can"
+        " assume the role",
     }[scope]
     return finding(
         OIDC_MISSING_SUBJECT,
         statement.index,
         f"GitHub Actions trust: {reason}, so {who}; pin"
-        " repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME)",
+        " repo:OWNER/REPO:ref:refs/heads/BRANCH, or an environment (:environment:NAME) with"
+        f" the branch in {provider}:ref",
         {"provider": provider, "key": key, "values": values, "scope": scope},
         severity=_SUBJECT_SEVERITY[scope],
     )

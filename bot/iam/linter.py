@@ -20,7 +20,11 @@ from bot.iam.catalogue import ActionCatalogue, ActionInfo, is_resource_tag_key
 from bot.iam.conditions import UnknownOperatorError, parse_operator
 from bot.iam.lint_arns import lint_arns
 from bot.iam.lint_broad_grants import lint_broad_grants
-from bot.iam.lint_condition_values import lint_condition_shape, lint_condition_values
+from bot.iam.lint_condition_values import (
+    condition_value_types,
+    lint_condition_shape,
+    lint_condition_values,
+)
 from bot.iam.lint_conditions import lint_conditions
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_detect import TRUST_RESOURCE_TYPE, detect_policy_type
@@ -164,9 +168,11 @@ def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
     """What the position-free statement rules read: the parsed statement less its index and
     Sid (no statement rule reads the Sid: its checks are `lint_document`'s, a policy rule; a
     statement rule reading it must add it here), what they read of its raw JSON (`ctx.raw`:
-    only whether Condition is an empty object, for EMPTY_ELEMENT; a rule reading more of it
-    must add that here), the Version, the policy's type, resource type and sensitive list,
-    and the catalogue. None when the statement cannot be a key (a Principal mapping).
+    whether Condition is an empty object, for EMPTY_ELEMENT, and the JSON types of condition
+    values that are not strings, for a list mixing them: parsing makes 1 and "1" one value;
+    a rule reading more of it must add that here), the Version, the policy's type, resource
+    type and sensitive list, and the catalogue. None when the statement cannot be a key (a
+    Principal mapping).
 
     Policies repeat a statement under other Sids (a copied grant renamed), so leaving the Sid
     out lets those share one answer."""
@@ -181,6 +187,7 @@ def _statement_key(statement: Statement, ctx: LintContext) -> Hashable | None:
         statement.not_principals,
         statement.conditions,
         isinstance(condition, Mapping) and not condition,
+        condition_value_types(condition) if statement.conditions else (),
         ctx.version,
         ctx.policy_type,
         ctx.resource_type,

@@ -53,7 +53,6 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/app"
 NO_RULE = (
     "Invalid ARN Region (a real Region that does not run the service: needs AWS's Region table)",
     "Type mismatch string (whether a Binary operator's value is base64)",
-    "Invalid condition data type, for values of different JSON types in one list",
 )
 
 
@@ -262,6 +261,19 @@ def test_invalid_condition_data_type(catalogue: ActionCatalogue) -> None:
         doc(
             allow("s3:GetObject", OBJECTS, **when("DateLessThan", "aws:CurrentTime", "2030-01-01"))
         ),
+    )
+
+
+def test_invalid_condition_data_type_mixed_json_types(catalogue: ActionCatalogue) -> None:
+    """Invalid condition data type (ERROR), access-analyzer-reference-policy-checks.html: "The
+    condition value data types do not match. Use condition values of the same JSON data
+    type." A number among strings; the same values all as strings are quiet."""
+    check(
+        catalogue,
+        "CONDITION_TYPE_MISMATCH",
+        ERROR,
+        doc(allow("s3:GetObject", OBJECTS, **when("StringEquals", "aws:username", ["jane", 1]))),
+        doc(allow("s3:GetObject", OBJECTS, **when("StringEquals", "aws:username", ["jane", "1"]))),
     )
 
 

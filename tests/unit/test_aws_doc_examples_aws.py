@@ -317,10 +317,15 @@ def test_linter_flags_the_unconditioned_everyone_trust() -> None:
     """IAM User Guide, "AWS JSON policy elements: Principal"
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html):
     a role open to "*" should be limited by a condition; without one the
-    linter must say so loudly."""
+    linter must say so loudly. Written as the bare string "*", IAM does not take it in a role
+    trust policy at all (Access Analyzer's "Role trust policy unsupported wildcard in
+    principal", an error): INVALID_PRINCIPAL too."""
     findings = lint_policy(TRUST_EVERYONE, catalogue=default_catalogue(), policy_type="trust")
-    assert [f.code for f in findings] == ["PUBLIC_PRINCIPAL"]
-    assert findings[0].severity is Severity.HIGH
+    assert [(f.code, f.detail.get("kind")) for f in findings] == [
+        ("INVALID_PRINCIPAL", "star_in_trust"),
+        ("PUBLIC_PRINCIPAL", None),
+    ]
+    assert all(f.severity is Severity.HIGH for f in findings)
 
 
 # --- 2. the evaluator: identity examples ------------------------------------------------------

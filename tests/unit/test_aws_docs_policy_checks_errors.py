@@ -7,6 +7,7 @@ stay quiet. Checks the linter does not make yet are strict xfails naming the cha
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -831,20 +832,30 @@ def test_correct_forms_are_quiet(
     assert lint(catalogue, document, policy_type, resource_type) == []
 
 
-# Source: REFERENCE, "Error - Role trust policy unsupported wildcard in principal": IAM rejects
-# a trust policy whose Principal is the bare string "*" (MalformedPolicyDocument, "invalid
-# principal"), though it takes {"AWS": "*"}.
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_principals.py (ours) can report it as INVALID_PRINCIPAL kind star_in_trust,"
-    " but tests/unit/test_aws_doc_examples_aws.py::test_linter_flags_the_unconditioned_"
-    "everyone_trust pins that policy's findings to exactly [PUBLIC_PRINCIPAL]; that test must"
-    " accept the extra finding first",
-)
+# Source: REFERENCE, "Error - Role trust policy unsupported wildcard in principal": '"Principal:"
+# "*" is not supported in the principal element of a role trust policy. Replace the wildcard
+# with a valid principal value.' IAM takes {"AWS": "*"} there (next test).
 def test_role_trust_policy_unsupported_wildcard_in_principal(catalogue: ActionCatalogue) -> None:
     pinned = trust("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}})
     found = only(lint(catalogue, doc(pinned), "trust"), "INVALID_PRINCIPAL")
-    assert [f.severity for f in found] == [Severity.HIGH]
+    assert [(f.detail["kind"], f.severity) for f in found] == [("star_in_trust", Severity.HIGH)]
+
+
+def test_role_trust_policy_bare_star_is_rejected_whatever_the_effect(
+    catalogue: ActionCatalogue,
+) -> None:
+    """The check is about the Principal element's form, not what the statement does."""
+    deny = {**trust("*", "sts:*"), "Effect": "Deny"}
+    found = only(lint(catalogue, doc(deny), "trust"), "INVALID_PRINCIPAL")
+    assert [f.detail["kind"] for f in found] == ["star_in_trust"]
+
+
+def test_bare_star_principal_is_not_a_trust_error_in_other_resource_policies(
+    catalogue: ActionCatalogue,
+) -> None:
+    """A bucket policy may say "Principal": "*" (AWS's public-website example)."""
+    statement = get_object(Principal="*")
+    assert only(lint(catalogue, doc(statement), "resource"), "INVALID_PRINCIPAL") == []
 
 
 def test_any_aws_principal_with_a_condition_is_accepted_in_trust(
@@ -902,19 +913,54 @@ def test_unsupported_action_for_condition_key_quiet_forms(
     assert only(lint(catalogue, doc(statement)), "CONDITION_KEY_UNSUPPORTED") == []
 
 
-# Source: REFERENCE, "Error - Invalid condition data type": values of one key of mixed JSON
-# types.
-@pytest.mark.xfail(
-    strict=True,
-    reason="a value list mixing JSON types (a string and a number) is accepted silently: the"
-    " parsed Condition holds the values as strings, so a statement rule must read the raw JSON"
-    " (ctx.raw), and linter._statement_key, which caches statement rules' findings by the parsed"
-    ' statement, must then add the values\' JSON types (else ["jane", 1] and ["jane", "1"]'
-    " share one answer); linter.py is not ours",
-)
+# Source: REFERENCE, "Error - Invalid condition data type": "The condition value data types do
+# not match. Use condition values of the same JSON data type."
 def test_invalid_condition_data_type(catalogue: ActionCatalogue) -> None:
     statement = get_object(Condition={"StringEquals": {"aws:username": ["jane", 1]}})
-    assert lint(catalogue, doc(statement)) != []
+    found = lint(catalogue, doc(statement))
+    assert [(f.code, f.detail.get("kind"), f.detail.get("types"), f.severity) for f in found] == [
+        ("CONDITION_TYPE_MISMATCH", "mixed_json_types", ["number", "string"], Severity.MEDIUM)
+    ]
+
+
+def test_invalid_condition_data_type_is_not_answered_from_the_cache(
+    catalogue: ActionCatalogue,
+) -> None:
+    """["jane", 1] and ["jane", "1"] parse to the same strings; the statement cache must still
+    tell them apart, in either order, as a dict and as JSON text."""
+    mixed = doc(get_object(Condition={"StringEquals": {"aws:username": ["jane", 1]}}))
+    strings = doc(get_object(Condition={"StringEquals": {"aws:username": ["jane", "1"]}}))
+    for _ in range(2):
+        assert lint(catalogue, strings) == []
+        assert only(lint(catalogue, mixed), "CONDITION_TYPE_MISMATCH") != []
+        assert only(lint(catalogue, json.dumps(mixed)), "CONDITION_TYPE_MISMATCH") != []
+        assert lint(catalogue, json.dumps(strings)) == []
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        # One value of another JSON type is fine: AWS's managed policies write numbers and
+        # booleans both ways (aws:MultiFactorAuthAge 3600, aws:SecureTransport false).
+        {"NumericLessThan": {"aws:MultiFactorAuthAge": 3600}},
+        {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
+        {"Bool": {"aws:SecureTransport": True}},
+        {"Bool": {"aws:SecureTransport": "true"}},
+        # A list of one type, other than strings.
+        {"NumericGreaterThan": {"s3:max-keys": [10, 20.5]}},
+    ],
+)
+def test_condition_values_of_one_json_type_are_quiet(
+    catalogue: ActionCatalogue, condition: dict[str, Any]
+) -> None:
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": BUCKET,
+        "Condition": condition,
+    }
+    found = only(lint(catalogue, doc(statement)), "CONDITION_TYPE_MISMATCH")
+    assert [f for f in found if f.detail.get("kind") == "mixed_json_types"] == []
 
 
 # Source: REFERENCE, "Error - Invalid kms key value": a KMS key condition needs a key ARN.

@@ -333,35 +333,62 @@ def test_general_warning_resolutions_are_quiet(
 
 # Source: REFERENCE, "General Warning - Specific github repo and branch recommended": "When the
 # subject claim does not include the branch - for example, when it names a GitHub environment -
-# specify it in token.actions.githubusercontent.com:ref".
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_principals.py (ours) would report an environment subject without a :ref"
-    " condition (OIDC_MISSING_SUBJECT, LOW), but tests/unit/test_lint_checks.py::"
-    "test_github_subject_breadth (its environment case) asserts no finding; that test and the"
-    " README row ('or :environment:NAME') change first",
-)
+# specify the branch in token.actions.githubusercontent.com:ref".
 def test_github_environment_without_branch(catalogue: ActionCatalogue) -> None:
     found = only(
         lint(catalogue, doc(github("repo:octo-org/octo-repo:environment:prod")), "trust"),
         "OIDC_MISSING_SUBJECT",
     )
-    assert [f.severity for f in found] == [Severity.LOW]
+    assert [(f.detail["scope"], f.severity) for f in found] == [("environment", Severity.LOW)]
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        # A ref condition that names no branch or tag does not pin one.
+        {"StringLike": {"token.actions.githubusercontent.com:ref": "refs/heads/*"}},
+        {"StringLike": {"token.actions.githubusercontent.com:ref": "*"}},
+        # A negative test lets every other branch in.
+        {"StringNotEquals": {"token.actions.githubusercontent.com:ref": "refs/heads/dev"}},
+    ],
+)
+def test_github_environment_with_a_ref_that_pins_nothing(
+    catalogue: ActionCatalogue, ref: dict[str, Any]
+) -> None:
+    statement = github("repo:octo-org/octo-repo:environment:prod")
+    for operator, block in ref.items():
+        statement["Condition"][operator] = {**statement["Condition"].get(operator, {}), **block}
+    found = only(lint(catalogue, doc(statement), "trust"), "OIDC_MISSING_SUBJECT")
+    assert [f.detail["scope"] for f in found] == ["environment"]
+
+
+@pytest.mark.parametrize(
+    ("sub", "ref"),
+    [
+        ("repo:octo-org/octo-repo:environment:prod", "refs/heads/release-*"),
+        ("repo:octo-org/octo-repo:environment:prod", "refs/tags/v1.0"),
+        # A customised subject template that carries the branch itself.
+        ("repo:octo-org/octo-repo:environment:prod:ref:refs/heads/main", None),
+        ("repo:octo-org/octo-repo:ref:refs/heads/main", None),
+    ],
+)
+def test_github_subject_with_its_branch_is_quiet(
+    catalogue: ActionCatalogue, sub: str, ref: str | None
+) -> None:
+    more = {} if ref is None else {"token.actions.githubusercontent.com:ref": ref}
+    statement = github(sub, **more)
+    assert only(lint(catalogue, doc(statement), "trust"), "OIDC_MISSING_SUBJECT") == []
 
 
 # Source: REFERENCE, "General Warning - Policy size exceeds role trust policy quota": a general
-# warning (the quota can be raised to 4,096), where the linter says HIGH.
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_document.py (ours) could give a trust policy over 2,048 characters MEDIUM (a"
-    " general warning: the quota can be raised), but tests/unit/test_lint_access_analyzer_"
-    "severities.py::test_policy_size_other_types_stay_high pins HIGH; that test changes first",
-)
+# warning ("request a role trust policy length quota increase ... If the quotas have already
+# been increased, then you can ignore this warning").
 def test_policy_size_exceeds_role_trust_policy_quota(catalogue: ActionCatalogue) -> None:
     principals = [f"arn:aws:iam::{i:012d}:root" for i in range(60)]
     trust = {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}
     (found,) = only(lint(catalogue, doc(trust), "trust"), "POLICY_SIZE")
     assert found.severity is Severity.MEDIUM
+    assert "quota increase" in found.message
 
 
 # Source: REFERENCE, "General Warning - Use condition key only with supported services":
@@ -732,20 +759,93 @@ def test_redundant_statement_due_to_wildcard_in_condition(catalogue: ActionCatal
     assert [(f.code, f.detail["kind"]) for f in found] == [("REDUNDANT_STATEMENT", "never_matches")]
 
 
-# Source: REFERENCE, "Suggestion - Redundant principal in role trust policy": the page's
-# Principal, a role and a session of that role.
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs a new code (REDUNDANT_PRINCIPAL, LOW) in lint_model.py and lint_principals.py"
-    " (ours), and with it a README row: test_lint_checks checks every code has one, and the"
-    " README is not ours to edit",
-)
+# Source: REFERENCE, "Suggestion - Redundant principal in role trust policy": "The assumed-role
+# principal {{redundant_principal}} is redundant with its parent role {{parent_role}}. Remove
+# the assumed-role principal." The page's Principal, a role and a session of that role (the
+# page writes the session with service iam; a session ARN is arn:aws:sts::, as below).
 def test_redundant_principal_in_role_trust_policy(catalogue: ActionCatalogue) -> None:
+    session = "arn:aws:sts::111122223333:assumed-role/rolename/session"
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"AWS": [f"{ROLE}/rolename", session]},
+        "Action": "sts:AssumeRole",
+    }
+    found = lint(catalogue, doc(statement), "trust")
+    assert [(f.code, f.severity, f.detail) for f in found] == [
+        (
+            "REDUNDANT_PRINCIPAL",
+            Severity.LOW,
+            {"principal": session, "parent_role": f"{ROLE}/rolename"},
+        )
+    ]
+
+
+def test_redundant_principal_role_with_a_path(catalogue: ActionCatalogue) -> None:
+    """A session ARN names its role without the role's path."""
     statement = {
         "Effect": "Allow",
         "Principal": {
-            "AWS": [f"{ROLE}/rolename", "arn:aws:sts::111122223333:assumed-role/rolename/session"]
+            "AWS": [
+                "arn:aws:sts::111122223333:assumed-role/rolename/session",
+                f"{ROLE}/team/rolename",
+            ]
         },
         "Action": "sts:AssumeRole",
     }
-    assert lint(catalogue, doc(statement), "trust") != []
+    found = only(lint(catalogue, doc(statement), "trust"), "REDUNDANT_PRINCIPAL")
+    assert [f.detail["parent_role"] for f in found] == [f"{ROLE}/team/rolename"]
+
+
+def test_redundant_principal_as_the_page_writes_it(catalogue: ActionCatalogue) -> None:
+    """The page's example names the session as arn:aws:iam::...:assumed-role/...: not a form IAM
+    takes (a session is an STS ARN), so it is an invalid principal, not a redundant one."""
+    statement = {
+        "Effect": "Allow",
+        "Principal": {
+            "AWS": [f"{ROLE}/rolename", "arn:aws:iam::111122223333:assumed-role/rolename/session"]
+        },
+        "Action": "sts:AssumeRole",
+    }
+    found = lint(catalogue, doc(statement), "trust")
+    assert [(f.code, f.detail["kind"]) for f in found] == [("INVALID_PRINCIPAL", "format")]
+
+
+@pytest.mark.parametrize(
+    "principals",
+    [
+        # A role, or a session of it, alone: each is a principal a trust policy takes.
+        [f"{ROLE}/rolename"],
+        ["arn:aws:sts::111122223333:assumed-role/rolename/session"],
+        # A session of another role, of a role of another account, of another partition.
+        [f"{ROLE}/rolename", "arn:aws:sts::111122223333:assumed-role/other/session"],
+        [f"{ROLE}/rolename", "arn:aws:sts::444455556666:assumed-role/rolename/session"],
+        [f"{ROLE}/rolename", "arn:aws-cn:sts::111122223333:assumed-role/rolename/session"],
+    ],
+)
+def test_principals_that_are_not_redundant_are_quiet(
+    catalogue: ActionCatalogue, principals: list[str]
+) -> None:
+    statement = {"Effect": "Allow", "Principal": {"AWS": principals}, "Action": "sts:AssumeRole"}
+    assert lint(catalogue, doc(statement), "trust") == []
+
+
+def test_role_and_its_session_in_two_statements_are_not_redundant(
+    catalogue: ActionCatalogue,
+) -> None:
+    """The page speaks of one Principal element; two statements may carry other conditions."""
+    role = {"Effect": "Allow", "Principal": {"AWS": f"{ROLE}/rolename"}, "Action": "sts:AssumeRole"}
+    session = {
+        **role,
+        "Principal": {"AWS": "arn:aws:sts::111122223333:assumed-role/rolename/session"},
+    }
+    assert only(lint(catalogue, doc(role, session), "trust"), "REDUNDANT_PRINCIPAL") == []
+
+
+def test_redundant_principal_is_a_trust_policy_check(catalogue: ActionCatalogue) -> None:
+    """Access Analyzer names it for role trust policies only."""
+    statement = get_object(
+        Principal={
+            "AWS": [f"{ROLE}/rolename", "arn:aws:sts::111122223333:assumed-role/rolename/session"]
+        }
+    )
+    assert only(lint(catalogue, doc(statement), "resource"), "REDUNDANT_PRINCIPAL") == []

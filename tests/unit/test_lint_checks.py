@@ -389,8 +389,10 @@ def test_github_trust_without_subject(catalogue: ActionCatalogue) -> None:
 def test_github_subject_breadth(
     catalogue: ActionCatalogue, subject: str, scope: str, severity: Severity
 ) -> None:
-    """The issue: GitHub Actions trusts must pin the repository and the branch (or environment);
-    GitHub's subject is repo:OWNER/REPO:ref:refs/heads/BRANCH."""
+    """The issue: GitHub Actions trusts must pin the repository and the branch; GitHub's subject
+    is repo:OWNER/REPO:ref:refs/heads/BRANCH. An environment's subject
+    (repo:OWNER/REPO:environment:NAME) carries no branch: Access Analyzer ("Specific github repo
+    and branch recommended") wants it in a token.actions.githubusercontent.com:ref condition."""
     statement = {
         **GITHUB_TRUST,
         "Condition": {
@@ -412,6 +414,13 @@ def test_github_subject_breadth(
             },
         },
     }
+    (unbranched,) = only(
+        lint(catalogue, doc(environment), policy_type="trust"), "OIDC_MISSING_SUBJECT"
+    )
+    assert (unbranched.detail["scope"], unbranched.severity) == ("environment", Severity.LOW)
+    environment["Condition"]["StringEquals"]["token.actions.githubusercontent.com:ref"] = (
+        "refs/heads/main"
+    )
     assert (
         only(lint(catalogue, doc(environment), policy_type="trust"), "OIDC_MISSING_SUBJECT") == []
     )
