@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.audit.findings import Finding, Severity
+from bot.model.bounded_read import read_config_text
 from bot.model.errors import ConfigError, InputError
 from bot.model.safe_parse import UnsafeInput, parse_toml
 
@@ -179,12 +180,9 @@ def load_audit_config(path: str | Path, *, known_checks: set[str]) -> AuditConfi
     """Read a TOML config file; a missing or unparsable file is an InputError, bad content a
     ConfigError naming the file. A UTF-8 BOM (Windows editors) is accepted, as in JSON inputs."""
     file = Path(path)
+    text = read_config_text(file)  # bounded: --config /dev/zero was read until memory ran out
     try:
-        data = parse_toml(file.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(f"config file not found: {file}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read config file {file}: {exc}") from None
+        data = parse_toml(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"config file {file} is not valid TOML: {exc}") from None
     except UnsafeInput as exc:

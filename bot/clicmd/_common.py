@@ -16,8 +16,9 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.model.bounded_read import read_bounded
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.render.safe_output import neutralize, neutralize_dumped_json, safe_for_output
@@ -181,22 +182,6 @@ def read_text_file(path: str, *, what: str) -> str:
         raise InputError(f"{what} {file} is not UTF-8 text") from None
     except OSError as exc:
         raise InputError(f"{what} {file} cannot be read: {exc.strerror or exc}") from None
-
-
-_CHUNK = 1 << 20
-
-
-def read_bounded(stream: BinaryIO) -> bytes:
-    """All of ``stream``, or only up to the first piece holding a NUL byte: no JSON, CSV or
-    TOML input holds one, and `--gaad /dev/zero` (or /dev/urandom, which holds one in any
-    megabyte) was read until memory ran out (an "unexpected MemoryError", exit 3). What is
-    returned fails to decode or parse where the file does, so the message is the same."""
-    pieces: list[bytes] = []
-    while chunk := stream.read(_CHUNK):
-        pieces.append(chunk)
-        if b"\x00" in chunk:
-            break
-    return b"".join(pieces)
 
 
 def read_stdin(*, what: str) -> str:

@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 from bot.approvals.rules import ApprovalRules, id_list, parse_approval_rules, parse_slack_ids
 from bot.config.operations import OperationsOptions, int_in_range, parse_operations
 from bot.digest.schedule import DigestSchedule, schedule_from_config
+from bot.model.bounded_read import read_config_text
 from bot.model.errors import ConfigError, InputError
 from bot.model.safe_parse import UnsafeInput, parse_toml
 from bot.runtime.observability import redact
@@ -268,11 +269,10 @@ def _digest_schedule(
 
 def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
-        return parse_toml(path.read_text(encoding="utf-8-sig"))  # a BOM: as load_audit_config
-    except FileNotFoundError:
-        problems.append(f"config file not found: {path}")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(f"cannot read config file {path}: {exc}")
+        # Read as load_audit_config reads: bounded, no NUL byte, UTF-8 (a BOM dropped).
+        return parse_toml(read_config_text(path))
+    except InputError as exc:
+        problems.append(str(exc))
     except tomllib.TOMLDecodeError as exc:
         problems.append(f"config file {path} is not valid TOML: {exc}")
     except UnsafeInput as exc:
