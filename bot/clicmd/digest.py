@@ -28,7 +28,7 @@ from bot.clicmd._common import (
     write_output,
 )
 from bot.digest.content import digest_text
-from bot.digest.schedule import schedule_from_config
+from bot.digest.schedule import channel_id, schedule_from_config
 from bot.model.errors import ConfigError, InputError
 
 NAME = "digest"
@@ -55,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--demo", action="store_true", help="digest the built-in demo account (no AWS needed)"
     )
     parser.add_argument(
-        "--channel", help="channel id to post to (default: IAM_AUDIT_DIGEST_CHANNEL)"
+        "--channel",
+        help="id of the channel to post to, like C0123ABCD (default: IAM_AUDIT_DIGEST_CHANNEL)",
     )
     add_format_option(parser, ("text", "json"))
     add_config_option(parser)
@@ -79,9 +80,11 @@ def run(args: argparse.Namespace) -> int:
     from bot.store.digests import make_digest_store  # noqa: PLC0415
 
     env = os.environ
+    # Checked first: a refused channel costs no audit, no store and no slot.
+    given = None if args.channel is None else channel_id(args.channel, label="--channel")
     now = utc_now()
     slot, channel, accounts = _slot(env, now)
-    channel = (args.channel or channel).strip().lstrip("#")
+    channel = given or channel
     redis_url = env.get("REDIS_URL", "")
     if args.demo:
         target = "demo"

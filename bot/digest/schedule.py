@@ -20,7 +20,12 @@ from bot.model.snapshot import parse_aws_time
 
 DEFAULT_CRON = "0 9 * * 1-5"  # weekdays 09:00
 DEFAULT_TIMEZONE = "UTC"
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+# A Slack conversation id: C (channel), G (private channel, older workspaces) or D (direct
+# message), then upper-case letters and digits (9 to 11 characters in all today; room to grow).
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,24}")
+# What a channel's name may hold (Slack: lower-case letters, digits, - and _, 80 at most).
+_CHANNEL_NAME = re.compile(r"#?[a-z0-9_-]{1,80}|#[\w-]{1,80}")
+_SHOWN = 40  # characters of a refused value shown back
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # crontab order: 0 = Sunday (7 also Sunday).
@@ -181,8 +186,8 @@ class DigestSchedule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "spec", parse_cron(self.cron))
         zone(self.timezone)
-        if self.channel and not _CHANNEL_ID.match(self.channel):
-            raise InputError(f"{self.channel!r} is not a channel id (like C0123ABCD)")
+        if self.channel and not _CHANNEL_ID.fullmatch(self.channel):
+            raise InputError(f"{shown(self.channel)} is not a channel id (like C0123ABCD)")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -256,6 +261,36 @@ class DigestSchedule:
         )
 
 
+def shown(value: str) -> str:
+    """``value`` as an error line may echo it: quoted and escaped (repr: no newline, escape
+    sequence or other control character survives) and cut to a few dozen characters."""
+    if len(value) <= _SHOWN:
+        return repr(value)
+    return repr(value[:_SHOWN]) + "..."
+
+
+def channel_id(value: str, *, label: str) -> str:
+    """The Slack channel id ``value`` gives (spaces around it and one ``#`` before it are
+    dropped); anything else is an InputError naming ``label``, the value shown escaped.
+
+    Only ids: chat.postMessage takes "an encoded ID or channel name", but a name reaches only a
+    public channel and follows a rename, and the channel is half of the digest's once-per-slot
+    key, which `iam-audit serve` keeps by id (a name there would let both post the same slot).
+    A mention (<!everyone>), a newline or 5,000 characters went to Slack as the channel."""
+    text = value.strip()
+    if not text:
+        raise InputError(f"{label} is empty: give the channel's id (like C0123ABCD)")
+    bare = text.removeprefix("#")
+    if _CHANNEL_ID.fullmatch(bare):
+        return bare
+    if _CHANNEL_NAME.fullmatch(text):
+        raise InputError(
+            f"{label}: {shown(text)} is a channel name: give the channel's id instead (like"
+            " C0123ABCD, shown at the bottom of the channel's details in Slack)"
+        )
+    raise InputError(f"{label}: {shown(text)} is not a channel id (like C0123ABCD)")
+
+
 def schedule_from_config(env: Mapping[str, str], table: Mapping[str, Any]) -> DigestSchedule:
     """The configured schedule: IAM_AUDIT_DIGEST_* variables win over a [digest] table.
 
@@ -279,7 +314,18 @@ def schedule_from_config(env: Mapping[str, str], table: Mapping[str, Any]) -> Di
     problems = []
     cron = str(pick("IAM_AUDIT_DIGEST_CRON", "cron", DEFAULT_CRON))
     timezone = str(pick("IAM_AUDIT_DIGEST_TIMEZONE", "timezone", DEFAULT_TIMEZONE))
-    channel = str(pick("IAM_AUDIT_DIGEST_CHANNEL", "channel", "")).strip().lstrip("#")
+    raw_channel = str(pick("IAM_AUDIT_DIGEST_CHANNEL", "channel", ""))
+    channel = ""
+    if raw_channel:  # "" in the file or the environment: no channel configured
+        where = (
+            "IAM_AUDIT_DIGEST_CHANNEL"
+            if env.get("IAM_AUDIT_DIGEST_CHANNEL")
+            else "[digest] channel"
+        )
+        try:
+            channel = channel_id(raw_channel, label=where)
+        except InputError as exc:
+            problems.append(str(exc))
     for label, check in (
         ("IAM_AUDIT_DIGEST_CRON", lambda: parse_cron(cron)),
         ("IAM_AUDIT_DIGEST_TIMEZONE", lambda: zone(timezone)),
@@ -288,8 +334,6 @@ def schedule_from_config(env: Mapping[str, str], table: Mapping[str, Any]) -> Di
             check()
         except InputError as exc:
             problems.append(f"{label}: {exc}")
-    if channel and not _CHANNEL_ID.match(channel):
-        problems.append(f"IAM_AUDIT_DIGEST_CHANNEL: {channel!r} is not a channel id (C0123ABCD)")
     if problems:
         raise InputError("; ".join(problems))
     return DigestSchedule(

@@ -53,20 +53,20 @@ def read_config_text(path: Path, *, what: str = "config file") -> str:
         raise InputError(f"cannot read {what} {path}: permission denied") from None
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    if b"\x00" in data:
-        raise InputError(
-            f"cannot read {what} {path}: it holds a NUL byte, so it is not a text file"
-            " (a TOML config is text)"
-        )
     if len(data) > MAX_CONFIG_BYTES:
         raise InputError(
             f"cannot read {what} {path}: it is larger than {MAX_CONFIG_BYTES >> 20} MB, so it is"
             " not a config file (a config is a few kilobytes)"
         )
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         offset = exc.start + (3 if data.startswith(codecs.BOM_UTF8) else 0)  # of the file's bytes
         raise InputError(
             f"cannot read {what} {path}: it is not UTF-8 text (byte {offset} cannot be decoded)"
         ) from None
+    if "\x00" in text:  # valid UTF-8 (/dev/zero is), but never TOML: said before parsing
+        raise InputError(
+            f"{what} {path} is not valid TOML: it holds a NUL byte (is it a binary file?)"
+        )
+    return text

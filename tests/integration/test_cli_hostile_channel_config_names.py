@@ -4,6 +4,7 @@ that is a device or binary, and IAM names no IAM would accept. Each is refused w
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -48,7 +49,11 @@ def _limited_memory() -> None:
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero and /dev/urandom")
 @pytest.mark.parametrize(
-    ("device", "words"), [("/dev/zero", "NUL byte"), ("/dev/urandom", "config file /dev/urandom")]
+    ("device", "words"),
+    [
+        ("/dev/zero", "is not valid TOML: it holds a NUL byte"),
+        ("/dev/urandom", "config file /dev/urandom"),
+    ],
 )
 def test_an_endless_device_as_config_is_refused_not_read_until_memory_runs_out(
     device: str, words: str
@@ -76,7 +81,10 @@ def test_an_endless_device_as_config_is_refused_not_read_until_memory_runs_out(
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"[thresholds]\ninactive_days = 60\n\x00\x01\x02", ("holds a NUL byte", "not a text")),
+        (
+            b"[thresholds]\ninactive_days = 60\n\x00\x01\x02",
+            ("is not valid TOML", "holds a NUL byte"),
+        ),
         (b"# " + b"x" * (2 << 20) + b"\n", ("is larger than 1 MB", "not a config")),
         (b"[thresholds]\n# caf\xe9\n", ("is not UTF-8 text", "byte 18")),
     ],
@@ -137,6 +145,123 @@ def test_serve_with_dev_zero_as_its_config_lists_it_at_start() -> None:
         preexec_fn=_limited_memory,
     )
     assert result.returncode == 2, result.stderr
-    assert "config file /dev/zero: it holds a NUL byte" in result.stderr
+    assert "config file /dev/zero is not valid TOML: it holds a NUL byte" in result.stderr
     assert "Traceback" not in result.stderr
     assert "shh-secret" not in result.stderr
+
+
+# --- the digest's channel: a Slack channel id, nothing else -----------------------------------
+
+
+@pytest.fixture
+def unreachable_slack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A token and an API no post can reach: a channel let through ends in "could not reach
+    Slack", a refused one never gets that far."""
+    for name in list(os.environ):
+        if name.startswith(("IAM_AUDIT_", "REDIS_URL")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", SLACK_OK["SLACK_BOT_TOKEN"])
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:1/api/")
+
+
+@pytest.mark.parametrize(
+    ("channel", "words"),
+    [
+        ("<!everyone>", ("'<!everyone>'", "is not a channel id")),
+        ("C0123ABCD<!channel>", ("is not a channel id",)),
+        ("", ("--channel is empty",)),
+        ("   ", ("--channel is empty",)),
+        ("C0123\nABCD", ("'C0123\\nABCD'", "is not a channel id")),
+        ("C0123 ABCD", ("is not a channel id",)),
+        ("\x1b]0;owned\x07C0123", ("'\\x1b]0;owned\\x07C0123'",)),
+        ("C" + "A" * 5000, ("is not a channel id", "...")),
+        ("#general", ("'#general' is a channel name", "give the channel's id")),
+        ("general", ("'general' is a channel name", "give the channel's id")),
+        ("c0123abcd", ("is a channel name",)),
+        ("U0123ABCD", ("is not a channel id",)),
+    ],
+    ids=[
+        "mention",
+        "id-then-mention",
+        "empty",
+        "blank",
+        "newline",
+        "space",
+        "osc",
+        "over-long",
+        "hash-name",
+        "name",
+        "lower-case",
+        "user-id",
+    ],
+)
+def test_a_digest_channel_that_is_no_channel_id_is_refused_before_anything_runs(
+    capsys: pytest.CaptureFixture[str],
+    unreachable_slack: None,
+    channel: str,
+    words: tuple[str, ...],
+) -> None:
+    """Anything went to chat.postMessage as the channel (and as the once-per-slot key): a
+    newline, a mention, 5,000 characters; only Slack's answer stopped it, after the audit."""
+    code, out, err = run(capsys, "digest", "--demo", "--post", "--channel", channel)
+    assert_one_line_exit_2(code, err, "--channel", *words)
+    assert "could not reach Slack" not in err
+    assert "REDIS_URL is not set" not in err  # refused before the digest was set up
+    assert len(err) < 400
+    assert "\x1b" not in err
+    assert "\x07" not in err
+    assert SLACK_OK["SLACK_BOT_TOKEN"] not in err
+    assert out == ""
+
+
+@pytest.mark.parametrize("channel", ["C0123ABCD", "#C0123ABCD", " G0123ABCD ", "D0123ABCD"])
+def test_a_digest_channel_id_goes_on_to_slack(
+    capsys: pytest.CaptureFixture[str], unreachable_slack: None, channel: str
+) -> None:
+    code, _, err = run(capsys, "digest", "--demo", "--post", "--channel", channel)
+    assert code == 2, err
+    assert "could not reach Slack" in err
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("<!here>", ("IAM_AUDIT_DIGEST_CHANNEL", "'<!here>'", "is not a channel id")),
+        ("#security", ("IAM_AUDIT_DIGEST_CHANNEL", "'#security' is a channel name")),
+        ("C01\rX", ("IAM_AUDIT_DIGEST_CHANNEL", "'C01\\rX'")),
+    ],
+)
+def test_a_bad_digest_channel_in_the_environment_is_one_line(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    unreachable_slack: None,
+    value: str,
+    words: tuple[str, ...],
+) -> None:
+    monkeypatch.setenv("IAM_AUDIT_DIGEST_CHANNEL", value)
+    code, out, err = run(capsys, "digest", "--demo", "--post")
+    assert_one_line_exit_2(code, err, *words)
+    assert "could not reach Slack" not in err
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "file_channel", "words"),
+    [
+        ({"IAM_AUDIT_DIGEST_CHANNEL": "<!everyone>"}, None, "IAM_AUDIT_DIGEST_CHANNEL: '<!e"),
+        ({}, "#general", "[digest] channel: '#general' is a channel name"),
+        ({}, "C" * 300, "[digest] channel: 'CCCCC"),
+        ({}, " ", "[digest] channel is empty"),
+    ],
+)
+def test_the_bot_lists_a_bad_digest_channel_among_its_start_up_problems(
+    tmp_path: Path, env: dict[str, str], file_channel: str | None, words: str
+) -> None:
+    config = tmp_path / "bot.toml"
+    table = "" if file_channel is None else f"[digest]\nchannel = {json.dumps(file_channel)}\n"
+    config.write_text(table, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**SLACK_OK, **env}, config_file=config)
+    found = [p for p in caught.value.problems if words in p]
+    assert found, caught.value.problems
+    assert all(len(p) < 300 for p in caught.value.problems)

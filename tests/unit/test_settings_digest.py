@@ -81,7 +81,7 @@ channel = "general"
     assert "IAM_AUDIT_DIGEST_CRON" in joined
     assert "IAM_AUDIT_DIGEST_TIMEZONE" in joined
     assert "Mars/Olympus" in joined
-    assert "'general' is not a channel id" in joined
+    assert "'general' is a channel name" in joined
     assert "workers must be an integer" in joined  # reported in the same error
     assert len(caught.value.problems) >= 4
 
