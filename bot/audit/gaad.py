@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.audit.credential_report import parse_credential_report
 from bot.model.errors import InputError
+from bot.model.iam_names import name_pattern, name_problem
 from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.model.snapshot import (
     AccountSnapshot,
@@ -90,18 +91,22 @@ def authorization_details_from_gaad(gaad: Any) -> AuthorizationDetails:
                 raise InputError(f"{name}[{index}] must be an object, got {_json_type(item)}")
         lists[name] = items
     users = without_repeats(
-        tuple(_user(item) for item in lists["UserDetailList"]), label="UserDetailList", kind="user"
+        tuple(_user(item, index) for index, item in enumerate(lists["UserDetailList"])),
+        label="UserDetailList",
+        kind="user",
     )
     groups = without_repeats(
-        tuple(_group(item) for item in lists["GroupDetailList"]),
+        tuple(_group(item, index) for index, item in enumerate(lists["GroupDetailList"])),
         label="GroupDetailList",
         kind="group",
     )
     roles = without_repeats(
-        tuple(_role(item) for item in lists["RoleDetailList"]), label="RoleDetailList", kind="role"
+        tuple(_role(item, index) for index, item in enumerate(lists["RoleDetailList"])),
+        label="RoleDetailList",
+        kind="role",
     )
     policies = without_repeats(
-        tuple(_managed_policy(item) for item in lists["Policies"]),
+        tuple(_managed_policy(item, index) for index, item in enumerate(lists["Policies"])),
         label="Policies",
         kind="managed policy",
         by_name=False,
@@ -296,16 +301,16 @@ class _EntityError(InputError):
     """An entity of the GAAD lacks or garbles a field; the message names the entity."""
 
 
-def _user(item: Mapping[str, Any]) -> User:
-    name = _required(item, "UserName", "UserDetailList")
+def _user(item: Mapping[str, Any], index: int) -> User:
+    name = _entity_name(item, "UserName", "UserDetailList", index, "user")
     where = f"user {name!r}"
     return User(
         name=name,
         arn=_entity_arn(item, where, "user"),
         user_id=_text(item, "UserId", where),
-        path=_text(item, "Path", where) or "/",
+        path=_path(item, where),
         create_date=_time(item.get("CreateDate"), where),
-        groups=tuple(_strings(item, "GroupList", where)),
+        groups=_group_list(item, where),
         attached_policies=_attached(item, where),
         inline_policies=_inline(item, "UserPolicyList", where),
         permissions_boundary_arn=_boundary(item, where),
@@ -313,22 +318,22 @@ def _user(item: Mapping[str, Any]) -> User:
     )
 
 
-def _group(item: Mapping[str, Any]) -> Group:
-    name = _required(item, "GroupName", "GroupDetailList")
+def _group(item: Mapping[str, Any], index: int) -> Group:
+    name = _entity_name(item, "GroupName", "GroupDetailList", index, "group")
     where = f"group {name!r}"
     return Group(
         name=name,
         arn=_entity_arn(item, where, "group"),
         group_id=_text(item, "GroupId", where),
-        path=_text(item, "Path", where) or "/",
+        path=_path(item, where),
         create_date=_time(item.get("CreateDate"), where),
         attached_policies=_attached(item, where),
         inline_policies=_inline(item, "GroupPolicyList", where),
     )
 
 
-def _role(item: Mapping[str, Any]) -> Role:
-    name = _required(item, "RoleName", "RoleDetailList")
+def _role(item: Mapping[str, Any], index: int) -> Role:
+    name = _entity_name(item, "RoleName", "RoleDetailList", index, "role")
     where = f"role {name!r}"
     trust = item.get("AssumeRolePolicyDocument")
     last_used = item.get("RoleLastUsed") or {}
@@ -339,7 +344,7 @@ def _role(item: Mapping[str, Any]) -> Role:
         name=name,
         arn=_entity_arn(item, where, "role"),
         role_id=_text(item, "RoleId", where),
-        path=_text(item, "Path", where) or "/",
+        path=_path(item, where),
         create_date=_time(item.get("CreateDate"), where),
         trust_policy=(
             decode_policy_document(trust, where=f"{where} trust policy") if trust else {}
@@ -356,10 +361,12 @@ def _role(item: Mapping[str, Any]) -> Role:
     )
 
 
-def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
+def _managed_policy(item: Mapping[str, Any], index: int) -> ManagedPolicy:
     arn = _entity_arn(item, "Policies", "policy")
     # Some emulators omit PolicyName; the ARN's last segment is the name by definition.
     name = _text(item, "PolicyName", f"policy {arn!r}") or _arn_name(arn)
+    if _IS_MANAGED_POLICY_NAME(name) is None:
+        raise _EntityError(f"Policies[{index}]: PolicyName {name_problem('managed policy', name)}")
     where = f"policy {name!r}"
     default_version = _text(item, "DefaultVersionId", where)
     versions = _list(item, "PolicyVersionList", where)
@@ -387,7 +394,7 @@ def _managed_policy(item: Mapping[str, Any]) -> ManagedPolicy:
         name=name,
         arn=arn,
         policy_id=_text(item, "PolicyId", where),
-        path=_text(item, "Path", where) or "/",
+        path=_path(item, where),
         default_version_id=default_version or "v1",
         document=document,
         attachment_count=_int(item.get("AttachmentCount"), where),
@@ -421,10 +428,49 @@ def _required(item: Mapping[str, Any], key: str, where: str) -> str:
     return value
 
 
+# One compiled fullmatch per kind of name (bot.model.iam_names: IAM's own rules).
+_IS_NAME = {kind: name_pattern(kind).fullmatch for kind in ("user", "group", "role")}
+_IS_MANAGED_POLICY_NAME = name_pattern("managed policy").fullmatch
+_IS_INLINE_POLICY_NAME = name_pattern("inline policy").fullmatch
+_IS_GROUP_NAME = name_pattern("group").fullmatch
+_IS_PATH = name_pattern("path").fullmatch
+
+
+def _entity_name(item: Mapping[str, Any], key: str, label: str, index: int, kind: str) -> str:
+    """The entry's name, refused unless IAM would accept it for a ``kind``, as a mismatched
+    ARN is: a user named "bob\\n      - No permissions boundary." printed, in the text report,
+    as that user and a made-up evidence line under it."""
+    name = _required(item, key, label)
+    if _IS_NAME[kind](name) is None:
+        raise _EntityError(f"{label}[{index}]: {key} {name_problem(kind, name)}")
+    return name
+
+
+def _path(item: Mapping[str, Any], where: str) -> str:
+    """The entry's Path ("/" when absent), refused unless it is one IAM would accept."""
+    path = _text(item, "Path", where)
+    if not path:
+        return "/"
+    if _IS_PATH(path) is None:
+        raise _EntityError(f"{where}: Path {name_problem('path', path)}")
+    return path
+
+
+def _group_list(item: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """A user's GroupList: group names, each one IAM would accept."""
+    groups = _strings(item, "GroupList", where)
+    for group in groups:
+        if _IS_GROUP_NAME(group) is None:
+            raise _EntityError(f"{where}: GroupList entry {name_problem('group', group)}")
+    return tuple(groups)
+
+
 # arn:PARTITION:iam::ACCOUNT:KIND/[PATH/]NAME; AWS-managed policies have "aws" for the account.
+# Path and name are printable ASCII (bot.model.iam_names): no space, newline or control.
 _ENTITY_ARN = {
     kind: re.compile(
-        rf"arn:[a-z][a-z-]*:iam::(?:[0-9]{{12}}{'|aws' if kind == 'policy' else ''}):{kind}/.+"
+        rf"arn:[a-z][a-z-]*:iam::(?:[0-9]{{12}}{'|aws' if kind == 'policy' else ''})"
+        rf":{kind}/[\x21-\x7e]+"
     )
     for kind in ("user", "group", "role", "policy")
 }
@@ -455,25 +501,35 @@ def _list(item: Mapping[str, Any], key: str, where: str) -> list[Any]:
 
 def _attached(item: Mapping[str, Any], where: str) -> tuple[AttachedPolicy, ...]:
     attached = []
-    for entry in _list(item, "AttachedManagedPolicies", where):
-        if type(entry) is dict:  # the common case, checked as the general case below does
-            arn = entry.get("PolicyArn")
-            name = entry.get("PolicyName")
-            if type(arn) is str and arn and (name is None or type(name) is str):
-                attached.append(_attachment(name or _arn_name(arn), arn))
-                continue
-        if not _is_mapping(entry) or not entry.get("PolicyArn"):
-            raise _EntityError(f"{where}: AttachedManagedPolicies entries need a PolicyArn")
-        arn = _text(entry, "PolicyArn", where, "AttachedManagedPolicies")
-        name = _text(entry, "PolicyName", where, "AttachedManagedPolicies") or _arn_name(arn)
-        attached.append(_attachment(name, arn))
+    try:
+        for entry in _list(item, "AttachedManagedPolicies", where):
+            if type(entry) is dict:  # the common case, checked as the general case below does
+                arn = entry.get("PolicyArn")
+                name = entry.get("PolicyName")
+                if type(arn) is str and arn and (name is None or type(name) is str):
+                    attached.append(_attachment(name or _arn_name(arn), arn))
+                    continue
+            if not _is_mapping(entry) or not entry.get("PolicyArn"):
+                raise _EntityError(f"{where}: AttachedManagedPolicies entries need a PolicyArn")
+            arn = _text(entry, "PolicyArn", where, "AttachedManagedPolicies")
+            name = _text(entry, "PolicyName", where, "AttachedManagedPolicies") or _arn_name(arn)
+            attached.append(_attachment(name, arn))
+    except _BadName as exc:
+        raise _EntityError(f"{where}: AttachedManagedPolicies: PolicyName {exc}") from None
     return tuple(attached)
+
+
+class _BadName(ValueError):
+    """A name IAM would refuse, found where the entity it belongs to is not known."""
 
 
 @lru_cache(maxsize=8192)
 def _attachment(name: str, arn: str) -> AttachedPolicy:
     """One frozen record per attached policy: principals attach the same few policies, and a
-    shared immutable value is the same value (to_dict and == included) as a fresh one."""
+    shared immutable value is the same value (to_dict and == included) as a fresh one. The
+    name is checked here, once per distinct attachment (an error is not cached)."""
+    if _IS_MANAGED_POLICY_NAME(name) is None:
+        raise _BadName(name_problem("managed policy", name))
     return AttachedPolicy(name=name, arn=arn)
 
 
@@ -483,6 +539,8 @@ def _inline(item: Mapping[str, Any], key: str, where: str) -> tuple[InlinePolicy
         if not _is_mapping(entry) or not entry.get("PolicyName"):
             raise _EntityError(f"{where}: {key} entries need a PolicyName")
         name = _text(entry, "PolicyName", where, key)
+        if _IS_INLINE_POLICY_NAME(name) is None:
+            raise _EntityError(f"{where}: {key}: PolicyName {name_problem('inline policy', name)}")
         document = decode_policy_document(
             entry.get("PolicyDocument"), where=f"{where} inline policy {name!r}"
         )

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.model.errors import InputError
+from bot.model.iam_names import name_problem
 
 SNAPSHOT_SCHEMA = "iam-audit/snapshot/1"
 
@@ -383,6 +384,7 @@ def without_repeats(
 
 
 def _entities_once(snapshot: AccountSnapshot) -> AccountSnapshot:
+    _refuse_names_iam_refuses(snapshot)
     users = without_repeats(snapshot.users, label="users", kind="user")
     groups = without_repeats(snapshot.groups, label="groups", kind="group")
     roles = without_repeats(snapshot.roles, label="roles", kind="role")
@@ -397,6 +399,33 @@ def _entities_once(snapshot: AccountSnapshot) -> AccountSnapshot:
     ):
         return snapshot
     return dataclasses.replace(snapshot, users=users, groups=groups, roles=roles, policies=policies)
+
+
+def _refuse_names_iam_refuses(snapshot: AccountSnapshot) -> None:
+    """An InputError for the first name or path IAM would refuse (bot.model.iam_names), as a
+    GAAD's are refused: a snapshot is a file, and a user named "bob\\n      - ..." printed as
+    that user and a made-up evidence line under it."""
+    entities: tuple[tuple[str, str, tuple[Any, ...]], ...] = (
+        ("users", "user", snapshot.users),
+        ("groups", "group", snapshot.groups),
+        ("roles", "role", snapshot.roles),
+        ("policies", "managed policy", snapshot.policies),
+    )
+    for label, kind, items in entities:
+        for index, item in enumerate(items):
+            where = f"{label}[{index}]"
+            problem = name_problem(kind, item.name) or name_problem("path", item.path)
+            if problem:
+                raise InputError(f"{where}: {problem}")
+            for group in getattr(item, "groups", ()):
+                if problem := name_problem("group", group):
+                    raise InputError(f"{where}.groups: {problem}")
+            for policy in getattr(item, "inline_policies", ()):
+                if problem := name_problem("inline policy", policy.name):
+                    raise InputError(f"{where}.inline_policies: {problem}")
+            for attached in getattr(item, "attached_policies", ()):
+                if problem := name_problem("managed policy", attached.name):
+                    raise InputError(f"{where}.attached_policies: {problem}")
 
 
 # --- JSON conversion driven by the dataclass type hints -------------------------------------

@@ -265,3 +265,208 @@ def test_the_bot_lists_a_bad_digest_channel_among_its_start_up_problems(
     found = [p for p in caught.value.problems if words in p]
     assert found, caught.value.problems
     assert all(len(p) < 300 for p in caught.value.problems)
+
+
+# --- names IAM would refuse -------------------------------------------------------------------
+
+ACCOUNT = "arn:aws:iam::123456789012"
+FAKE_BULLET = "bob\n      - No permissions boundary."
+ALLOW_ALL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
+def gaad_of(**lists: list[dict]) -> dict:
+    return {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [],
+        **lists,
+    }
+
+
+def user(name: str = "alice", **fields: object) -> dict:
+    return {"UserName": name, "Arn": f"{ACCOUNT}:user/alice", **fields}
+
+
+def role(name: str = "deploy", **fields: object) -> dict:
+    return {"RoleName": name, "Arn": f"{ACCOUNT}:role/deploy", **fields}
+
+
+def managed(name: str = "ops", **fields: object) -> dict:
+    return {
+        "PolicyName": name,
+        "Arn": f"{ACCOUNT}:policy/ops",
+        "DefaultVersionId": "v1",
+        "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": ALLOW_ALL}],
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("lists", "words"),
+    [
+        (
+            {"UserDetailList": [user(FAKE_BULLET)]},
+            ("UserDetailList[0]", "UserName 'bob\\n - No permissions", "not an IAM user name"),
+        ),
+        ({"UserDetailList": [user("al ice")]}, ("UserName 'al ice'", "not an IAM user name")),
+        ({"UserDetailList": [user("al\u202eice")]}, ("'al\\u202eice'",)),
+        ({"UserDetailList": [user("élodie")]}, ("not an IAM user name",)),
+        ({"UserDetailList": [user("a" * 129)]}, ("not an IAM user name", "...")),
+        ({"RoleDetailList": [role("r" * 65)]}, ("RoleDetailList[0]", "not an IAM role name")),
+        ({"RoleDetailList": [role("<!channel>")]}, ("RoleName '<!channel>'",)),
+        (
+            {"GroupDetailList": [{"GroupName": "ops\r", "Arn": f"{ACCOUNT}:group/ops"}]},
+            ("GroupDetailList[0]", "GroupName 'ops\\r'", "not an IAM group name"),
+        ),
+        ({"Policies": [managed("ops\n- fixed")]}, ("Policies[0]", "not an IAM managed policy")),
+        (
+            {"UserDetailList": [user(Path="/team x/")]},
+            ("user 'alice'", "Path '/team x/'", "not an IAM path"),
+        ),
+        ({"RoleDetailList": [role(Path="team/")]}, ("role 'deploy'", "not an IAM path")),
+        ({"Policies": [managed(Path="/a\n/")]}, ("policy 'ops'", "not an IAM path")),
+        (
+            {"UserDetailList": [user(GroupList=["admins\n- MFA enabled"])]},
+            ("user 'alice'", "GroupList", "not an IAM group name"),
+        ),
+        (
+            {
+                "UserDetailList": [
+                    user(UserPolicyList=[{"PolicyName": "a/b", "PolicyDocument": ALLOW_ALL}])
+                ]
+            },
+            ("user 'alice'", "UserPolicyList", "'a/b'", "not an IAM inline policy name"),
+        ),
+        (
+            {
+                "RoleDetailList": [
+                    role(RolePolicyList=[{"PolicyName": "x\ny", "PolicyDocument": ALLOW_ALL}])
+                ]
+            },
+            ("role 'deploy'", "RolePolicyList", "not an IAM inline policy name"),
+        ),
+        (
+            {
+                "UserDetailList": [
+                    user(
+                        AttachedManagedPolicies=[
+                            {"PolicyName": "ops\n- ok", "PolicyArn": f"{ACCOUNT}:policy/ops"}
+                        ]
+                    )
+                ]
+            },
+            ("user 'alice'", "AttachedManagedPolicies", "not an IAM managed policy name"),
+        ),
+        (
+            {"UserDetailList": [{"UserName": "x", "Arn": f"{ACCOUNT}:user/x\r- fine"}]},
+            ("user 'x'", "is not the ARN of an IAM user"),
+        ),
+    ],
+    ids=[
+        "user-newline-bullet",
+        "user-space",
+        "user-bidi",
+        "user-non-ascii",
+        "user-129",
+        "role-65",
+        "role-mention",
+        "group-cr",
+        "managed-policy-newline",
+        "user-path-space",
+        "role-path-relative",
+        "policy-path-newline",
+        "grouplist-newline",
+        "inline-slash",
+        "inline-newline",
+        "attached-newline",
+        "arn-cr",
+    ],
+)
+def test_a_gaad_name_iam_would_refuse_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lists: dict, words: tuple[str, ...]
+) -> None:
+    """Names were taken as written: a user name holding a newline and an indented "- ..."
+    printed, in the text report, as a second evidence line under the user."""
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad_of(**lists)), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--gaad", str(path))
+    assert_one_line_exit_2(code, err, str(path), *words)
+    assert out == ""
+    assert len(err) < 500
+
+
+def test_names_at_iams_own_limits_are_accepted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The longest names IAM keeps, every character it allows, an older inline policy name
+    with the wider characters the User Guide allows, nested paths."""
+    long_user = "u" * 128  # user names created before the 64-character limit still exist
+    gaad = gaad_of(
+        UserDetailList=[
+            {
+                "UserName": long_user,
+                "Arn": f"{ACCOUNT}:user/a/b/{long_user}",
+                "Path": "/a/b/",
+                "GroupList": ["g" * 128],
+                "UserPolicyList": [{"PolicyName": "legacy:policy#1(x)", "PolicyDocument": {}}],
+            },
+            user("Az09_+=,.@-"),
+        ],
+        RoleDetailList=[role("r" * 64, Path="/aws-service-role/eks.amazonaws.com/")],
+        Policies=[managed("p" * 128, Path="/job-function/")],
+    )
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad), encoding="utf-8")
+    code, _, err = run(capsys, "audit", "--gaad", str(path), "-f", "json")
+    assert code in (0, 1), err
+
+
+def _demo_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, dict]:
+    snapshot = tmp_path / "snap.json"
+    assert run(capsys, "snapshot", "--demo", "-o", str(snapshot))[0] == 0
+    capsys.readouterr()
+    return snapshot, json.loads(snapshot.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda d: d["users"][0].update(name=FAKE_BULLET), ("users[0]", "not an IAM user name")),
+        (lambda d: d["roles"][0].update(path="/a b/"), ("roles[0]", "not an IAM path")),
+        (lambda d: d["groups"][0].update(name="g\x1b[2J"), ("groups[0]", "'g\\x1b[2J'")),
+        (
+            lambda d: d["policies"][0].update(name="p\n"),
+            ("policies[0]", "not an IAM managed policy name"),
+        ),
+        (
+            lambda d: d["users"][0].update(groups=["x\ny"]),
+            ("users[0]", "groups", "not an IAM group name"),
+        ),
+        (
+            lambda d: d["roles"][0].update(
+                inline_policies=[{"name": "a?b", "document": ALLOW_ALL}]
+            ),
+            ("roles[0]", "inline", "not an IAM inline policy name"),
+        ),
+    ],
+    ids=["user-name", "role-path", "group-name", "policy-name", "user-groups", "inline-name"],
+)
+def test_a_snapshot_name_iam_would_refuse_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit, words: tuple[str, ...]
+) -> None:
+    snapshot, data = _demo_snapshot(tmp_path, capsys)
+    edit(data)
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--snapshot", str(snapshot))
+    assert_one_line_exit_2(code, err, "snap.json", *words)
+    assert out == ""
+
+
+def test_the_demo_snapshot_still_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snapshot, _ = _demo_snapshot(tmp_path, capsys)
+    code, _, err = run(capsys, "audit", "--snapshot", str(snapshot), "-f", "json")
+    assert code in (0, 1), err

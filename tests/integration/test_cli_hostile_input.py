@@ -161,7 +161,11 @@ def test_a_lone_surrogate_and_a_bidi_override_are_neutralised_in_every_format(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], output_format: str
 ) -> None:
     name = "bob\ud800\u202eevil"
-    doc = gaad(UserName=name, Arn=f"arn:aws:iam::123456789012:user/{name}")
+    # In a policy's Sid and Resource: IAM refuses such a user name (the loader too, below), but
+    # a policy document may hold any character from U+0020 on.
+    statement = {"Sid": name, "Effect": "Allow", "Action": "*", "Resource": ["*", name]}
+    policy = {"Version": "2012-10-17", "Statement": [statement]}
+    doc = gaad(UserPolicyList=[{"PolicyName": "all", "PolicyDocument": policy}])
     source = tmp_path / "gaad.json"
     source.write_text(json.dumps(doc))  # ensure_ascii: the file holds "\ud800" escapes
     out_file = tmp_path / f"report.{output_format}"
@@ -174,12 +178,18 @@ def test_a_lone_surrogate_and_a_bidi_override_are_neutralised_in_every_format(
     if output_format in ("json", "sarif"):
         json.loads(text)  # still valid JSON, the characters escaped inside strings
         assert "\\u202e" in text
-    else:
-        assert "<U+202E>" in text
-        assert "<U+D800>" in text
+    else:  # shown by code point, or (CSV's JSON evidence) as a JSON escape
+        assert "<U+202E>" in text or "\\u202e" in text
+        assert "<U+D800>" in text or "\\ud800" in text
     code, out, err = run(capsys, "audit", "--gaad", str(source), "-f", output_format)
     assert code == 0, err
     assert "\u202e" not in out
+    as_name = tmp_path / "named.json"
+    as_name.write_text(json.dumps(gaad(UserName=name)))
+    code, out, err = run(capsys, "audit", "--gaad", str(as_name), "-f", output_format)
+    assert_one_line_exit_2(code, err, "not an IAM user name", "\\u202e")
+    assert "\u202e" not in err
+    assert out == ""
 
 
 def test_a_failed_write_leaves_no_file_behind(

@@ -1401,15 +1401,20 @@ def test_escape_sequences_in_iam_names_never_reach_the_report_raw(
         name += "\x9b2J"  # C1 CSI too (the JSON formats: see the next test)
 
     def mutate(doc: dict[str, Any]) -> None:
-        doc["UserDetailList"][0]["UserName"] = name
-        doc["UserDetailList"][0]["Arn"] = f"arn:aws:iam::{ACCOUNT}:user/{name}"
         doc["UserDetailList"][0]["Tags"] = [{"Key": name, "Value": name}]
         _statement(doc)["Sid"] = name
+        _statement(doc)["Resource"] = ["*", f"arn:aws:s3:::{name}"]
 
     path = write(tmp_path / "gaad.json", json.dumps(_with(mutate)))
     code, out, err = run(capsys, "audit", "--gaad", path, "-f", output_format)
     assert code == 0, err
     assert "evil" in out
+    assert_no_raw_escape(out, err)
+    # As a user's name it is refused (IAM allows none of these characters), shown escaped.
+    as_name = _with(lambda d: d["UserDetailList"][0].update(UserName=name))
+    path = write(tmp_path / "named.json", json.dumps(as_name))
+    code, out, err = run(capsys, "audit", "--gaad", path, "-f", output_format)
+    assert_input_error(code, err, "not an IAM user name")
     assert_no_raw_escape(out, err)
 
 
@@ -1417,9 +1422,13 @@ def test_escape_sequences_in_iam_names_never_reach_the_report_raw(
 def test_c1_control_characters_in_iam_names_are_escaped_in_json_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], output_format: str
 ) -> None:
-    name = "evil\x9b2J\x9d0;owned\x9c"
-    doc = _with(lambda d: d["UserDetailList"][0].update(UserName=name, Arn=ALICE + name))
-    path = write(tmp_path / "gaad.json", json.dumps(doc))
+    name = "evil\x9b2J\x9d0;owned\x9c"  # a policy document may hold U+0080-U+009F; names not
+
+    def mutate(doc: dict[str, Any]) -> None:
+        _statement(doc)["Sid"] = name
+        _statement(doc)["Resource"] = ["*", f"arn:aws:s3:::{name}"]
+
+    path = write(tmp_path / "gaad.json", json.dumps(_with(mutate)))
     code, out, err = run(capsys, "audit", "--gaad", path, "-f", output_format)
     assert code == 0, err
     assert "evil" in out

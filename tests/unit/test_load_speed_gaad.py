@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.audit import gaad
 from bot.model.errors import InputError
+from bot.model.iam_names import name_problem
 from bot.model.snapshot import AttachedPolicy, parse_aws_time
 
 # --- the replaced code, kept verbatim as the reference -----------------------------------------
@@ -37,6 +38,10 @@ def _ref_attached(item: Mapping[str, Any], where: str) -> tuple[AttachedPolicy, 
             _ref_text(entry, "PolicyName", f"{where}: AttachedManagedPolicies")
             or (arn.rsplit("/", 1)[-1])
         )
+        # Added since: the name must be one IAM accepts (bot.model.iam_names).
+        problem = name_problem("managed policy", name)
+        if problem:
+            raise gaad._EntityError(f"{where}: AttachedManagedPolicies: PolicyName {problem}")
         attached.append(AttachedPolicy(name=name, arn=arn))
     return tuple(attached)
 

@@ -1,0 +1,73 @@
+"""The names and paths IAM accepts, so a file cannot hand the audit one IAM would refuse (pure).
+
+A GAAD or a snapshot is only text: a user named "bob\\n      - No permissions boundary." was
+audited and printed as a user followed by a made-up evidence line. IAM itself never holds such
+a name, so a file that does is refused where it is read, as a mismatched ARN is.
+
+The rules are IAM's API patterns (botocore's iam model: userNameType, roleNameType,
+groupNameType, policyNameType, pathType; the API's ``\\w`` is ASCII) and the IAM User Guide's
+"IAM name requirements" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+Lengths are the largest IAM hands out: user names of up to 128 characters still exist
+(existingUserNameType), although new ones stop at 64. Inline policy names follow the guide's
+wider rule ("any Basic Latin (ASCII) characters except ... \\ / * ? and white space"), which
+older policies may use. One compiled regex per name: a GAAD holds tens of thousands of them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NAME_CHARACTERS = r"[\w+=,.@-]"
+# Printable ASCII but \ / * ? (space and the controls are outside 0x21-0x7E already).
+_INLINE_CHARACTERS = r"[\x21-\x29\x2b-\x2e\x30-\x3e\x40-\x5b\x5d-\x7e]"
+
+# kind -> (compiled rule, what it allows, in words)
+_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "user": (
+        re.compile(rf"{_NAME_CHARACTERS}{{1,128}}", re.ASCII),
+        "1 to 128 of A-Z a-z 0-9 _+=,.@-",
+    ),
+    "role": (
+        re.compile(rf"{_NAME_CHARACTERS}{{1,64}}", re.ASCII),
+        "1 to 64 of A-Z a-z 0-9 _+=,.@-",
+    ),
+    "group": (
+        re.compile(rf"{_NAME_CHARACTERS}{{1,128}}", re.ASCII),
+        "1 to 128 of A-Z a-z 0-9 _+=,.@-",
+    ),
+    "managed policy": (
+        re.compile(rf"{_NAME_CHARACTERS}{{1,128}}", re.ASCII),
+        "1 to 128 of A-Z a-z 0-9 _+=,.@-",
+    ),
+    "inline policy": (
+        re.compile(rf"{_INLINE_CHARACTERS}{{1,128}}"),
+        "1 to 128 printable ASCII characters but \\ / * ?",
+    ),
+    "path": (
+        re.compile(r"/(?:[\x21-\x7e]{1,510}/)?"),
+        "/ or /.../ of up to 512 printable ASCII characters",
+    ),
+}
+NAME_KINDS = tuple(_RULES)
+_SHOWN = 80  # characters of a refused name shown back
+
+
+def is_iam_name(kind: str, value: str) -> bool:
+    """Would IAM accept ``value`` as the name (or, ``kind="path"``, the path) of a ``kind``?"""
+    return _RULES[kind][0].fullmatch(value) is not None
+
+
+def name_problem(kind: str, value: str) -> str | None:
+    """None when IAM would accept ``value`` as a ``kind``'s name, else why not, the value shown
+    quoted and escaped (repr: a newline is ``\\n``) and cut to a line's length."""
+    rule, allowed = _RULES[kind]
+    if rule.fullmatch(value) is not None:
+        return None
+    shown = repr(value) if len(value) <= _SHOWN else repr(value[:_SHOWN]) + "..."
+    noun = "path" if kind == "path" else f"{kind} name"
+    return f"{shown} is not an IAM {noun} ({allowed})"
+
+
+def name_pattern(kind: str) -> re.Pattern[str]:
+    """The compiled rule for a ``kind`` (one of NAME_KINDS), for loaders that check many."""
+    return _RULES[kind][0]
