@@ -718,22 +718,24 @@ class PolicySetView:
         share worked out once per statement list; most have none)."""
         wide: frozenset[str] = frozenset()
         for policy in self.identity:
-            if policy.names_broad_patterns():
+            if policy.may_be_type_wide(expand, covers):
                 wide |= policy.type_wide_among(label, actions, expand, covers)
         wide -= found
         if not wide:
             return found
-        extra = [a for a in wide if self.type_wide_allowed(a, probes, covers)]
+        extra = [a for a in wide if self.type_wide_allowed(a, expand, probes, covers)]
         return found | frozenset(extra) if extra else found
 
-    def type_wide_allowed(self, action: str, probes: Prober, covers: TypeWideTest) -> bool:
+    def type_wide_allowed(
+        self, action: str, expand: Expander, probes: Prober, covers: TypeWideTest
+    ) -> bool:
         """Whether an identity statement grants the action through patterns that reach every
         resource of its types in the account (`arn:aws:s3:::*`, `role/*` of the account;
         bot.iam.type_wide), the boundary lets it through on such patterns or on `*`, and
         the whole set allows it on one of its probe ARNs (denies, boundary, conditions)."""
         lowered = action.lower()
         if not any(
-            policy.names_broad_patterns() and policy.type_wide(lowered, covers)
+            policy.may_be_type_wide(expand, covers) and policy.type_wide(lowered, covers)
             for policy in self.identity
         ):
             return False
@@ -1148,7 +1150,9 @@ class EffectivePermissions:
             if star.allowed:
                 if probes == ("*",) or any(self.view.decide(action, p).allowed for p in probes):
                     result = star
-            elif self.view.type_wide_allowed(action, self.index.probes, self.index.type_wide_test):
+            elif self.view.type_wide_allowed(
+                action, self.index.expand, self.index.probes, self.index.type_wide_test
+            ):
                 # Granted through `arn:aws:s3:::*` or the account's `role/*`: the evidence
                 # is the answer on the first probe ARN it is allowed on.
                 result = next(
@@ -1215,7 +1219,7 @@ class EffectivePermissions:
                     found.append(policy.source.label())
         # Grants through patterns reaching every resource of the type (`arn:aws:s3:::*`).
         for policy in self.view.identity:
-            if policy.names_broad_patterns() and policy.cached_type_wide(label) & wanted:
+            if policy.cached_type_wide(label) & wanted:
                 found.append(policy.source.label())
         return tuple(dict.fromkeys(found))
 

@@ -244,7 +244,7 @@ class ResolvedPolicy:
             self._share(shared, with_star=not variables)
         self._action_answers: dict[str, tuple[str, tuple[Grant, ...]] | None] = {}
         self.compiled: CompiledPolicy | None = None  # see compile_for
-        self._broad: bool | None = None  # see names_broad_patterns
+        self._broad: bool | None = None  # see may_be_type_wide
 
     def compile_for(self, space: ActionSpace) -> CompiledPolicy:
         """The statements as action bitsets (bot.iam.compiled), built once per distinct
@@ -439,7 +439,7 @@ class ResolvedPolicy:
         """The actions of a named list :meth:`type_wide` holds for; once per distinct statement
         list and list, statement by statement: most policies name `*` or single resources,
         and one look at their patterns settles them."""
-        if not self.names_broad_patterns():
+        if not self.may_be_type_wide(expand, covers):
             return _NONE
         key = ("type_wide", label)
         found = self._subsets.get(key)
@@ -467,22 +467,27 @@ class ResolvedPolicy:
             self._subsets[key] = found
         return found
 
-    def names_broad_patterns(self) -> bool:
-        """Whether an Allow statement has a pattern :meth:`type_wide` reads (most policies have
-        none: every principal's every list then skips them at once)."""
+    def may_be_type_wide(self, expand: Expander, covers: TypeWideTest) -> bool:
+        """Whether :meth:`type_wide` may hold for some action: an Allow statement's broad
+        patterns could reach a whole type of one of its actions' services. Most policies
+        name `*` or one bucket's objects (`arn:aws:s3:::reports-7/*`, no s3 type whole):
+        every principal's every list then skips them at once. Once per statement list."""
         found = self._broad
         if found is None:
             # Shared by the policies holding these statements (one per principal, often).
-            found = self._subsets.get(_BROAD_KEY)
+            found = self._subsets.get(_POSSIBLE_KEY)
             if found is None:
-                found = any(_broad_patterns(st) for st in self.policy.statements)
-                self._subsets[_BROAD_KEY] = found
+                found = self._subsets[_POSSIBLE_KEY] = any(
+                    _may_reach_a_type(st, expand, covers) for st in self.policy.statements
+                )
             self._broad = found
         return found
 
     def cached_type_wide(self, label: str) -> frozenset[str]:
         """:meth:`type_wide_among`'s answer when it was asked (else none)."""
-        return self._subsets.get(("type_wide", label), frozenset())
+        if not self._broad:
+            return _NONE  # never asked, or no statement may reach a whole type
+        return self._subsets.get(("type_wide", label), _NONE)
 
     def allow_literals(self, action_lower: str) -> tuple[str, ...]:
         """Resource patterns of the Allow statements that match an action (candidate targets)."""
@@ -725,14 +730,32 @@ _STAR_CAPABLE = frozenset("*?" + LITERAL_STAR)
 
 
 _NONE: frozenset[str] = frozenset()
-_BROAD_KEY = ("names_broad_patterns",)
+_POSSIBLE_KEY = ("may_be_type_wide",)
+
+
+def _may_reach_a_type(statement: Statement, expand: Expander, covers: TypeWideTest) -> bool:
+    """Whether the statement's broad patterns may reach a whole resource type of a service
+    one of its actions belongs to (a NotAction: any service)."""
+    patterns = _broad_patterns(statement)
+    if not patterns:
+        return False
+    if statement.actions is None:
+        return True
+    services: set[str] = set()
+    for pattern in statement.actions:
+        service = pattern.partition(":")[0].lower()
+        if "*" in service or "?" in service:  # `*`, `s3*`: the services it expands to
+            services.update(a.partition(":")[0] for a in expand((pattern,)))
+        else:
+            services.add(service)
+    return any(covers.may_cover_in(service, patterns) for service in services)
 
 
 def _broad_patterns(statement: Statement) -> tuple[str, ...]:
     """An Allow statement's Resource patterns that may reach every resource of a type: not `*`
     itself (that is the answer on `*`, which a NotResource Deny may refuse while sparing every
-    probe ARN), no policy variable (it renders per caller), and a last segment that is all
-    wildcard (`role/*`, `arn:aws:s3:::*`)."""
+    probe ARN) and no policy variable (it renders per caller). Which of them do is
+    bot.iam.type_wide's question."""
     if statement.effect != "Allow" or statement.resources is None:
         return ()
     return _broad_of(statement.resources)
@@ -740,13 +763,7 @@ def _broad_patterns(statement: Statement) -> tuple[str, ...]:
 
 @lru_cache(maxsize=16384)
 def _broad_of(resources: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(
-        p
-        for p in resources
-        if p.strip("*")
-        and "${" not in p
-        and not p.rsplit("/", 1)[-1].rsplit(":", 1)[-1].strip("*?")
-    )
+    return tuple(p for p in resources if p.strip("*") and "${" not in p)
 
 
 def _caller_class(principal_arn: str) -> tuple[str, str]:

@@ -118,16 +118,15 @@ def _may_name_service(catalogue: ActionCatalogue, prefix: str, resources: tuple[
 
 def _may_cover(pattern: str, heads: frozenset[str]) -> bool:
     """A cheap necessary condition, so that the thousands of one-bucket patterns of an account
-    (`arn:aws:s3:::reports-7/*`) never reach the glob comparison: the pattern's last segment
-    is all wildcard, and the literal text that opens its resource part is no longer than the
-    literal text that opens some format's (a format's placeholder must meet a wildcard)."""
+    (`arn:aws:s3:::reports-7/*`) never reach the glob comparison: the literal text that opens
+    the pattern's resource part is no longer than the literal text that opens some format's (a
+    format's placeholder must meet a wildcard). A pattern with fewer than six fields may span
+    colons with a wildcard: the glob comparison decides it."""
     if _VARIABLE in pattern:
         return False  # renders per caller: not every resource (and never `*`)
-    if pattern.rsplit("/", 1)[-1].rsplit(":", 1)[-1].strip("*?"):
-        return False
     parts = pattern.split(":", 5)
     if len(parts) < 6:
-        return True  # a wildcard before the resource part may span colons: let the glob say
+        return True
     head = _LITERAL_HEAD.match(parts[5])
     return head is None or head.group() in heads
 
