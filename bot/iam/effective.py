@@ -626,7 +626,7 @@ class PolicySetView:
     ) -> frozenset[str]:
         """Actions of a list allowed on `*` and on some probe ARN, denies and boundary applied;
         with ``covers``, also those allowed through patterns that reach every resource of their
-        types in the account (:meth:`type_wide_allowed`).
+        types (:meth:`type_wide_allowed`).
 
         Resource `*` first, by set algebra over the per-policy answers (shared by every set
         holding the policy); only the few actions that pass are then tried on probe ARNs.
@@ -730,7 +730,7 @@ class PolicySetView:
         self, action: str, expand: Expander, probes: Prober, covers: TypeWideTest
     ) -> bool:
         """Whether an identity statement grants the action through patterns that reach every
-        resource of its types in the account (`arn:aws:s3:::*`, `role/*` of the account;
+        resource of its types (`arn:aws:s3:::*`, the account's `role/*` for IAM calls;
         bot.iam.type_wide), the boundary lets it through on such patterns or on `*`, and
         the whole set allows it on one of its probe ARNs (denies, boundary, conditions)."""
         lowered = action.lower()
@@ -1133,9 +1133,9 @@ class EffectivePermissions:
         """Allowed on Resource `*` and on an arbitrary resource of its type, or None.
 
         `*` alone would ignore denies written as ARN patterns (`arn:aws:s3:::*`). A grant
-        through patterns that reach every resource of the action's types in the account
-        (`arn:aws:s3:::*`, `arn:aws:ssm:*:<account>:parameter/*`) is as broad as `*` and counts
-        too (bot.iam.type_wide), though Cloudsplaining reads only the literal `*`.
+        through patterns that reach every resource of the action's types (`arn:aws:s3:::*`;
+        for IAM's own calls the account's `role/*`) is as broad as `*` and counts too
+        (bot.iam.type_wide.TypeWideTest), though Cloudsplaining reads only the literal `*`.
         """
         if self.is_always_allowed(action):
             return self.decide(action, "*")
@@ -1156,7 +1156,8 @@ class EffectivePermissions:
                 # Granted through `arn:aws:s3:::*` or the account's `role/*`: the evidence
                 # is the answer on the first probe ARN it is allowed on.
                 result = next(
-                    access for p in probes if (access := self.view.decide(action, p)).allowed
+                    (access for p in probes if (access := self.view.decide(action, p)).allowed),
+                    None,
                 )
         cache[lowered] = result
         return result
