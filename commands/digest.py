@@ -11,7 +11,13 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.digest.schedule import DigestSchedule, parse_cron
+from bot.digest.schedule import (
+    CHANNEL_ID_PATTERN,
+    DigestSchedule,
+    is_channel_id,
+    parse_cron,
+    shown,
+)
 from bot.mfa_campaign.plan import EnforcementProposal
 from bot.mfa_campaign.runner import Proposer
 from bot.model.errors import IamAuditError, InputError
@@ -37,19 +43,18 @@ EXAMPLES = (
 )
 
 # Slack sends a picked channel as <#C0123|name> (escaped) or we get the bare id.
-_CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>$")
-_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+_CHANNEL_REF = re.compile(rf"<#({CHANNEL_ID_PATTERN})(?:\|[^>]*)?>")
 
 
 def parse_channel(text: str) -> str:
     """A channel id from <#C..|name> or C..; a bare #name cannot be resolved reliably."""
-    match = _CHANNEL_REF.match(text)
+    match = _CHANNEL_REF.fullmatch(text)
     if match:
         return match.group(1)
-    if _CHANNEL_ID.match(text):
+    if is_channel_id(text):
         return text
     raise InputError(
-        f"{text!r} is not a channel I can use: pick it from Slack's #-autocomplete (so it"
+        f"{shown(text)} is not a channel I can use: pick it from Slack's #-autocomplete (so it"
         " arrives as a link) or give its id (C0123ABCD)."
     )
 

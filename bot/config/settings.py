@@ -6,7 +6,6 @@ start with the whole list instead of one problem per restart. Secrets never appe
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from urllib.parse import urlparse
 
 from bot.approvals.rules import ApprovalRules, id_list, parse_approval_rules, parse_slack_ids
 from bot.config.operations import OperationsOptions, int_in_range, parse_operations
-from bot.digest.schedule import DigestSchedule, schedule_from_config
+from bot.digest.schedule import DigestSchedule, is_channel_id, schedule_from_config, shown
 from bot.model.bounded_read import read_config_text
 from bot.model.errors import ConfigError, InputError
 from bot.model.safe_parse import UnsafeInput, parse_toml
@@ -44,7 +43,6 @@ SUBCOMMANDS: tuple[str, ...] = (
     "rightsize",
 )
 
-_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -150,8 +148,10 @@ def load_settings(
         "IAM_AUDIT_CHANNELS", pick("IAM_AUDIT_CHANNELS", slack, "channels", ""), problems
     )
     for channel in channels:
-        if not _CHANNEL_ID.match(channel):
-            problems.append(f"IAM_AUDIT_CHANNELS: {channel!r} is not a channel id (like C0123ABCD)")
+        if not is_channel_id(channel):
+            problems.append(
+                f"IAM_AUDIT_CHANNELS: {shown(channel)} is not a channel id (like C0123ABCD)"
+            )
 
     allow = _allowlists(env, slack, problems)
 

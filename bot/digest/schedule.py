@@ -22,7 +22,8 @@ DEFAULT_CRON = "0 9 * * 1-5"  # weekdays 09:00
 DEFAULT_TIMEZONE = "UTC"
 # A Slack conversation id: C (channel), G (private channel, older workspaces) or D (direct
 # message), then upper-case letters and digits (9 to 11 characters in all today; room to grow).
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,24}")
+CHANNEL_ID_PATTERN = r"[CGD][A-Z0-9]{2,24}"
+_CHANNEL_ID = re.compile(CHANNEL_ID_PATTERN)
 # What a channel's name may hold (Slack: lower-case letters, digits, - and _, 80 at most).
 _CHANNEL_NAME = re.compile(r"#?[a-z0-9_-]{1,80}|#[\w-]{1,80}")
 _SHOWN = 40  # characters of a refused value shown back
@@ -267,6 +268,12 @@ def shown(value: str) -> str:
     if len(value) <= _SHOWN:
         return repr(value)
     return repr(value[:_SHOWN]) + "..."
+
+
+def is_channel_id(value: str) -> bool:
+    """Whether ``value`` is a Slack conversation id as this project accepts one (the digest,
+    the Slack command's channel argument and IAM_AUDIT_CHANNELS share the rule)."""
+    return _CHANNEL_ID.fullmatch(value) is not None
 
 
 def channel_id(value: str, *, label: str) -> str:

@@ -155,3 +155,25 @@ def test_log_lines_never_carry_a_slack_token(caplog: pytest.LogCaptureFixture) -
     assert "secret" not in caplog.text
     assert "xoxb-999" not in caplog.text
     assert "'Authorization': '***'" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("C" + "A" * 40, "'C" + "A" * 39 + "'..."),  # no id is that long: cut when shown
+        ("C12\u202eEVIL", "'C12\\u202eEVIL'"),  # a bidi override is escaped, not echoed
+        ("<!everyone>", "'<!everyone>'"),
+    ],
+)
+def test_allowed_channels_share_the_digest_rule_and_echo_escaped(value: str, shown: str) -> None:
+    """IAM_AUDIT_CHANNELS is read with the digest's channel rule (bot.digest.schedule): ids of
+    C, G or D and 2-24 upper-case letters or digits, the refused value echoed escaped and cut."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**GOOD, "IAM_AUDIT_CHANNELS": value})
+    (problem,) = [p for p in caught.value.problems if p.startswith("IAM_AUDIT_CHANNELS")]
+    assert problem == f"IAM_AUDIT_CHANNELS: {shown} is not a channel id (like C0123ABCD)"
+
+
+def test_a_direct_message_id_is_an_allowed_channel() -> None:
+    settings = load_settings({**GOOD, "IAM_AUDIT_CHANNELS": "D0123ABCD"})
+    assert settings.allowed_channels == frozenset({"D0123ABCD"})
