@@ -165,11 +165,13 @@ def _role(
 
 
 def _managed(name: str, document: Document, *, arn: str | None = None) -> Document:
+    arn = arn or f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}"
     return {
         "PolicyName": name,
         "PolicyId": "ANPA" + name.upper().replace("-", "")[:16],
-        "Arn": arn or f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}",
-        "Path": "/",
+        "Arn": arn,
+        # IAM writes the ARN from the path and the name (the loader checks they agree).
+        "Path": arn.split(":", 5)[5].removeprefix("policy").removesuffix(name),
         "DefaultVersionId": "v1",
         "AttachmentCount": 1,
         "IsAttachable": True,

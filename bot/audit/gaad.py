@@ -304,11 +304,12 @@ class _EntityError(InputError):
 def _user(item: Mapping[str, Any], index: int) -> User:
     name = _entity_name(item, "UserName", "UserDetailList", index, "user")
     where = f"user {name!r}"
+    path = _path(item, where)
     return User(
         name=name,
-        arn=_entity_arn(item, where, "user"),
+        arn=_entity_arn(item, where, "user", path, name),
         user_id=_text(item, "UserId", where),
-        path=_path(item, where),
+        path=path,
         create_date=_time(item.get("CreateDate"), where),
         groups=_group_list(item, where),
         attached_policies=_attached(item, where),
@@ -321,11 +322,12 @@ def _user(item: Mapping[str, Any], index: int) -> User:
 def _group(item: Mapping[str, Any], index: int) -> Group:
     name = _entity_name(item, "GroupName", "GroupDetailList", index, "group")
     where = f"group {name!r}"
+    path = _path(item, where)
     return Group(
         name=name,
-        arn=_entity_arn(item, where, "group"),
+        arn=_entity_arn(item, where, "group", path, name),
         group_id=_text(item, "GroupId", where),
-        path=_path(item, where),
+        path=path,
         create_date=_time(item.get("CreateDate"), where),
         attached_policies=_attached(item, where),
         inline_policies=_inline(item, "GroupPolicyList", where),
@@ -340,11 +342,12 @@ def _role(item: Mapping[str, Any], index: int) -> Role:
     if not _is_mapping(last_used):
         raise _EntityError(f"{where}: RoleLastUsed must be an object")
     profiles = _list(item, "InstanceProfileList", where)
+    path = _path(item, where)
     return Role(
         name=name,
-        arn=_entity_arn(item, where, "role"),
+        arn=_entity_arn(item, where, "role", path, name),
         role_id=_text(item, "RoleId", where),
-        path=_path(item, where),
+        path=path,
         create_date=_time(item.get("CreateDate"), where),
         trust_policy=(
             decode_policy_document(trust, where=f"{where} trust policy") if trust else {}
@@ -368,6 +371,9 @@ def _managed_policy(item: Mapping[str, Any], index: int) -> ManagedPolicy:
     if _IS_MANAGED_POLICY_NAME(name) is None:
         raise _EntityError(f"Policies[{index}]: PolicyName {name_problem('managed policy', name)}")
     where = f"policy {name!r}"
+    path = _path(item, where)
+    if _text(item, "PolicyName", where):  # a name given must be the ARN's own
+        _entity_arn(item, where, "policy", path, name)
     default_version = _text(item, "DefaultVersionId", where)
     versions = _list(item, "PolicyVersionList", where)
     document: PolicyDocument | None = None
@@ -394,7 +400,7 @@ def _managed_policy(item: Mapping[str, Any], index: int) -> ManagedPolicy:
         name=name,
         arn=arn,
         policy_id=_text(item, "PolicyId", where),
-        path=_path(item, where),
+        path=path,
         default_version_id=default_version or "v1",
         document=document,
         attachment_count=_int(item.get("AttachmentCount"), where),
@@ -476,16 +482,25 @@ _ENTITY_ARN = {
 }
 
 
-def _entity_arn(item: Mapping[str, Any], where: str, kind: str) -> str:
+def _entity_arn(
+    item: Mapping[str, Any], where: str, kind: str, path: str = "", name: str = ""
+) -> str:
     """The entry's Arn, refused unless it is an IAM ``kind`` ARN: the ARN decides the account,
     the lookups and what each finding names (a user "notanarn" was audited and reported as
-    such, its account taken from another entry)."""
+    such, its account taken from another entry). With ``name``, it must also be that entity's
+    own ARN (`user` + Path + UserName): IAM builds it so, and a UserName "alice" under the Arn
+    of user/bob was audited as one and reported as the other."""
     arn = _required(item, "Arn", where)
+    shown = arn if len(arn) <= 80 else arn[:80] + "..."
     if not _ENTITY_ARN[kind].fullmatch(arn):
-        shown = arn if len(arn) <= 80 else arn[:80] + "..."
         raise _EntityError(
             f"{where}: Arn {shown!r} is not the ARN of an IAM {kind}"
             f" (arn:aws:iam::123456789012:{kind}/NAME)"
+        )
+    if name and arn.split(":", 5)[5] != f"{kind}{path}{name}":
+        raise _EntityError(
+            f"{where}: Arn {shown!r} is not this {kind}'s own ARN: IAM writes it as"
+            f" ...:{kind}{path}{name} from its Path and name"
         )
     return arn
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -287,18 +288,26 @@ def gaad_of(**lists: list[dict]) -> dict:
     }
 
 
+def _own_arn(kind: str, name: str, fields: dict) -> str:
+    """The ARN IAM writes for the entity (the loader checks it agrees with Path and name)."""
+    return f"{ACCOUNT}:{kind}{fields.get('Path', '/')}{name}"
+
+
 def user(name: str = "alice", **fields: object) -> dict:
-    return {"UserName": name, "Arn": f"{ACCOUNT}:user/alice", **fields}
+    return {"UserName": name, "Arn": _own_arn("user", name, fields), **fields}
 
 
 def role(name: str = "deploy", **fields: object) -> dict:
-    return {"RoleName": name, "Arn": f"{ACCOUNT}:role/deploy", **fields}
+    return {"RoleName": name, "Arn": _own_arn("role", name, fields), **fields}
 
 
 def managed(name: str = "ops", **fields: object) -> dict:
+    # A policy's ARN is read before its name: a hostile name keeps a plain ARN, so that the
+    # name (or the path) is what the loader refuses.
+    plain = re.fullmatch(r"[\w+=,.@-]+", name, re.ASCII) and "\n" not in str(fields.get("Path"))
     return {
         "PolicyName": name,
-        "Arn": f"{ACCOUNT}:policy/ops",
+        "Arn": _own_arn("policy", name, fields) if plain else f"{ACCOUNT}:policy/ops",
         "DefaultVersionId": "v1",
         "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": True, "Document": ALLOW_ALL}],
         **fields,
@@ -397,6 +406,55 @@ def test_a_gaad_name_iam_would_refuse_is_refused(
     assert_one_line_exit_2(code, err, str(path), *words)
     assert out == ""
     assert len(err) < 500
+
+
+@pytest.mark.parametrize(
+    ("lists", "words"),
+    [
+        (
+            {"UserDetailList": [{"UserName": "alice", "Arn": f"{ACCOUNT}:user/bob"}]},
+            ("user 'alice'", "Arn", "user/bob", "not this user's own ARN", "user/alice"),
+        ),
+        (
+            {"UserDetailList": [user("alice", Path="/ops/") | {"Arn": f"{ACCOUNT}:user/alice"}]},
+            ("user 'alice'", "not this user's own ARN", "user/ops/alice"),
+        ),
+        (
+            {"RoleDetailList": [role("deploy") | {"Arn": f"{ACCOUNT}:role/admin"}]},
+            ("role 'deploy'", "not this role's own ARN"),
+        ),
+        (
+            {"GroupDetailList": [{"GroupName": "devs", "Arn": f"{ACCOUNT}:group/admins"}]},
+            ("group 'devs'", "not this group's own ARN"),
+        ),
+        (
+            {"Policies": [managed("ops") | {"Arn": f"{ACCOUNT}:policy/AdministratorAccess"}]},
+            ("policy 'ops'", "not this policy's own ARN"),
+        ),
+    ],
+)
+def test_a_gaad_arn_that_is_not_the_entitys_own_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lists: dict, words: tuple[str, ...]
+) -> None:
+    """IAM writes an entity's ARN from its Path and name: a UserName "alice" under the Arn of
+    user/bob was audited as one (lookups by name) and reported as the other (findings by ARN)."""
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad_of(**lists)), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--gaad", str(path))
+    assert_one_line_exit_2(code, err, str(path), *words)
+    assert out == ""
+
+
+def test_aws_managed_policies_keep_their_paths_in_the_arn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    policy = managed("AWSServiceRoleForX", Path="/aws-service-role/") | {
+        "Arn": "arn:aws:iam::aws:policy/aws-service-role/AWSServiceRoleForX"
+    }
+    path = tmp_path / "gaad.json"
+    path.write_text(json.dumps(gaad_of(Policies=[policy])), encoding="utf-8")
+    code, _, err = run(capsys, "audit", "--gaad", str(path), "-f", "json")
+    assert code in (0, 1), err
 
 
 def test_names_at_iams_own_limits_are_accepted(
