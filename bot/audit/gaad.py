@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.audit.credential_report import parse_credential_report
 from bot.model.errors import InputError
-from bot.model.iam_names import name_pattern, name_problem
+from bot.model.iam_names import entity_arn_problem, name_pattern, name_problem
 from bot.model.safe_parse import UnsafeInput, parse_json
 from bot.model.snapshot import (
     AccountSnapshot,
@@ -471,37 +471,16 @@ def _group_list(item: Mapping[str, Any], where: str) -> tuple[str, ...]:
     return tuple(groups)
 
 
-# arn:PARTITION:iam::ACCOUNT:KIND/[PATH/]NAME; AWS-managed policies have "aws" for the account.
-# Path and name are printable ASCII (bot.model.iam_names): no space, newline or control.
-_ENTITY_ARN = {
-    kind: re.compile(
-        rf"arn:[a-z][a-z-]*:iam::(?:[0-9]{{12}}{'|aws' if kind == 'policy' else ''})"
-        rf":{kind}/[\x21-\x7e]+"
-    )
-    for kind in ("user", "group", "role", "policy")
-}
-
-
 def _entity_arn(
     item: Mapping[str, Any], where: str, kind: str, path: str = "", name: str = ""
 ) -> str:
-    """The entry's Arn, refused unless it is an IAM ``kind`` ARN: the ARN decides the account,
-    the lookups and what each finding names (a user "notanarn" was audited and reported as
-    such, its account taken from another entry). With ``name``, it must also be that entity's
-    own ARN (`user` + Path + UserName): IAM builds it so, and a UserName "alice" under the Arn
-    of user/bob was audited as one and reported as the other."""
+    """The entry's Arn, refused unless it is an IAM ``kind`` ARN and, with ``name``, that
+    entity's own (bot.model.iam_names.entity_arn_problem): a user "notanarn" was audited and
+    reported as such, its account taken from another entry."""
     arn = _required(item, "Arn", where)
-    shown = arn if len(arn) <= 80 else arn[:80] + "..."
-    if not _ENTITY_ARN[kind].fullmatch(arn):
-        raise _EntityError(
-            f"{where}: Arn {shown!r} is not the ARN of an IAM {kind}"
-            f" (arn:aws:iam::123456789012:{kind}/NAME)"
-        )
-    if name and arn.split(":", 5)[5] != f"{kind}{path}{name}":
-        raise _EntityError(
-            f"{where}: Arn {shown!r} is not this {kind}'s own ARN: IAM writes it as"
-            f" ...:{kind}{path}{name} from its Path and name"
-        )
+    problem = entity_arn_problem(kind, arn, path, name)
+    if problem:
+        raise _EntityError(f"{where}: {problem}")
     return arn
 
 

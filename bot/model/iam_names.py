@@ -71,3 +71,32 @@ def name_problem(kind: str, value: str) -> str | None:
 def name_pattern(kind: str) -> re.Pattern[str]:
     """The compiled rule for a ``kind`` (one of NAME_KINDS), for loaders that check many."""
     return _RULES[kind][0]
+
+
+# arn:PARTITION:iam::ACCOUNT:KIND/[PATH/]NAME; AWS-managed policies have "aws" for the account.
+# Path and name are printable ASCII (the rules above): no space, newline or control.
+_ENTITY_ARN = {
+    kind: re.compile(
+        rf"arn:[a-z][a-z-]*:iam::(?:[0-9]{{12}}{'|aws' if kind == 'policy' else ''})"
+        rf":{kind}/[\x21-\x7e]+"
+    )
+    for kind in ("user", "group", "role", "policy")
+}
+
+
+def entity_arn_problem(kind: str, arn: str, path: str = "", name: str = "") -> str | None:
+    """None when ``arn`` is the ARN of an IAM ``kind`` (user, group, role or policy) and, given
+    ``name``, that entity's own (`kind` + Path + name, as IAM writes it); else why not. The ARN
+    decides the account, the lookups and what each finding names: a UserName "alice" under the
+    Arn of user/bob was audited as one and reported as the other."""
+    shown = arn if len(arn) <= _SHOWN else arn[:_SHOWN] + "..."
+    if not _ENTITY_ARN[kind].fullmatch(arn):
+        return (
+            f"Arn {shown!r} is not the ARN of an IAM {kind} (arn:aws:iam::123456789012:{kind}/NAME)"
+        )
+    if name and arn.split(":", 5)[5] != f"{kind}{path}{name}":
+        return (
+            f"Arn {shown!r} is not this {kind}'s own ARN: IAM writes it as"
+            f" ...:{kind}{path}{name} from its Path and name"
+        )
+    return None

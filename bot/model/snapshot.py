@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from bot.model.errors import InputError
-from bot.model.iam_names import name_problem
+from bot.model.iam_names import entity_arn_problem, name_problem
 
 SNAPSHOT_SCHEMA = "iam-audit/snapshot/1"
 
@@ -402,19 +402,23 @@ def _entities_once(snapshot: AccountSnapshot) -> AccountSnapshot:
 
 
 def _refuse_names_iam_refuses(snapshot: AccountSnapshot) -> None:
-    """An InputError for the first name or path IAM would refuse (bot.model.iam_names), as a
-    GAAD's are refused: a snapshot is a file, and a user named "bob\\n      - ..." printed as
-    that user and a made-up evidence line under it."""
-    entities: tuple[tuple[str, str, tuple[Any, ...]], ...] = (
-        ("users", "user", snapshot.users),
-        ("groups", "group", snapshot.groups),
-        ("roles", "role", snapshot.roles),
-        ("policies", "managed policy", snapshot.policies),
+    """An InputError for the first name, path or ARN IAM would refuse or not write so
+    (bot.model.iam_names), as a GAAD's are refused: a snapshot is a file, and a user named
+    "bob\\n      - ..." printed as that user and a made-up evidence line under it."""
+    entities: tuple[tuple[str, str, str, tuple[Any, ...]], ...] = (
+        ("users", "user", "user", snapshot.users),
+        ("groups", "group", "group", snapshot.groups),
+        ("roles", "role", "role", snapshot.roles),
+        ("policies", "managed policy", "policy", snapshot.policies),
     )
-    for label, kind, items in entities:
+    for label, kind, arn_kind, items in entities:
         for index, item in enumerate(items):
             where = f"{label}[{index}]"
-            problem = name_problem(kind, item.name) or name_problem("path", item.path)
+            problem = (
+                name_problem(kind, item.name)
+                or name_problem("path", item.path)
+                or entity_arn_problem(arn_kind, item.arn, item.path, item.name)
+            )
             if problem:
                 raise InputError(f"{where}: {problem}")
             for group in getattr(item, "groups", ()):

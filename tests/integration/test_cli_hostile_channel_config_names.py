@@ -524,6 +524,41 @@ def test_a_snapshot_name_iam_would_refuse_is_refused(
     assert out == ""
 
 
+def _arn_of(data: dict, plural: str, other: int) -> str:
+    return data[plural][other]["arn"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (
+            lambda d: d["users"][0].update(arn=_arn_of(d, "users", 1)),
+            ("users[0]", "not this user's own ARN"),
+        ),
+        (
+            lambda d: d["roles"][0].update(arn="arn:aws:iam::123456789012:user/x"),
+            ("roles[0]", "is not the ARN of an IAM role"),
+        ),
+        (
+            lambda d: d["policies"][0].update(arn=_arn_of(d, "policies", 1)),
+            ("policies[0]", "not this policy's own ARN"),
+        ),
+    ],
+    ids=["user-under-another-users-arn", "role-with-a-user-arn", "policy-under-another-arn"],
+)
+def test_a_snapshot_arn_that_is_not_the_entitys_own_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], edit, words: tuple[str, ...]
+) -> None:
+    """As for a GAAD: a snapshot is a file, and an entity under another's ARN was audited as
+    one (lookups by name) and reported as the other (findings by ARN)."""
+    snapshot, data = _demo_snapshot(tmp_path, capsys)
+    edit(data)
+    snapshot.write_text(json.dumps(data), encoding="utf-8")
+    code, out, err = run(capsys, "audit", "--snapshot", str(snapshot))
+    assert_one_line_exit_2(code, err, "snap.json", *words)
+    assert out == ""
+
+
 def test_the_demo_snapshot_still_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     snapshot, _ = _demo_snapshot(tmp_path, capsys)
     code, _, err = run(capsys, "audit", "--snapshot", str(snapshot), "-f", "json")
