@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.model.bounded_read import read_config_text
 from bot.model.errors import InputError
 from bot.model.safe_parse import UnsafeInput, parse_json
 
@@ -56,11 +57,13 @@ class PolicyCatalogue:
         """The template's policy document, parsed; a broken file is an InputError naming it."""
         template = self.get(name)
         path = self.directory / template.file
+        if not path.exists():
+            raise InputError(f"policy file {template.file} of {name!r} is missing")
+        # Bounded, as config files are: an operator's directory may hold a device or a binary.
+        text = read_config_text(path, what=f"policy file of {name!r}", syntax="JSON")
         try:
-            data = parse_json(path.read_text(encoding="utf-8-sig"))
-        except FileNotFoundError:
-            raise InputError(f"policy file {template.file} of {name!r} is missing") from None
-        except (OSError, ValueError) as exc:  # UnsafeInput and JSON/UTF-8 errors are ValueErrors
+            data = parse_json(text)
+        except ValueError as exc:  # UnsafeInput and JSON errors are ValueErrors
             raise InputError(
                 f"policy file {template.file} of {name!r} cannot be read: {exc}"
             ) from None
@@ -80,13 +83,14 @@ def load_catalogue(directory: str | Path | None = None) -> PolicyCatalogue:
         candidates = (DEFAULT_POLICIES_DIR, Path.cwd() / "policies")
         root = next((c for c in candidates if (c / "catalogue.json").exists()), candidates[0])
     path = root / "catalogue.json"
+    if not path.exists():
+        raise InputError(f"no policy catalogue at {path}")
+    text = read_config_text(path, what="the policy catalogue", syntax="JSON")
     try:
-        data = parse_json(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise InputError(f"no policy catalogue at {path}") from None
+        data = parse_json(text)
     except UnsafeInput as exc:
         raise InputError(f"the policy catalogue {path} cannot be used: {exc}") from None
-    except (OSError, ValueError) as exc:
+    except ValueError as exc:
         raise InputError(f"the policy catalogue {path} cannot be read: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("policies"), list):
         raise InputError(f"the policy catalogue {path} has no 'policies' list")

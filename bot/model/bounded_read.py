@@ -39,9 +39,10 @@ def read_bounded(stream: BinaryIO, limit: int | None = None) -> bytes:
     return b"".join(pieces)
 
 
-def read_config_text(path: Path, *, what: str = "config file") -> str:
+def read_config_text(path: Path, *, what: str = "config file", syntax: str = "TOML") -> str:
     """The text of a small config file (a UTF-8 BOM dropped); anything that is not one (a
-    device, a binary, a file over a megabyte, another encoding) is an InputError saying so."""
+    device, a binary, a file over a megabyte, another encoding) is an InputError saying so.
+    ``syntax``: what the file should hold (TOML, or JSON for the approvals catalogue)."""
     try:
         with path.open("rb") as stream:
             data = read_bounded(stream, MAX_CONFIG_BYTES)
@@ -67,6 +68,6 @@ def read_config_text(path: Path, *, what: str = "config file") -> str:
         ) from None
     if "\x00" in text:  # valid UTF-8 (/dev/zero is), but never TOML: said before parsing
         raise InputError(
-            f"{what} {path} is not valid TOML: it holds a NUL byte (is it a binary file?)"
+            f"{what} {path} is not valid {syntax}: it holds a NUL byte (is it a binary file?)"
         )
     return text

@@ -273,6 +273,25 @@ def test_broken_catalogue_is_one_clear_error(tmp_path: Path) -> None:
         load_catalogue(tmp_path).document("x")
 
 
+def test_catalogue_files_are_read_bounded(tmp_path: Path) -> None:
+    """The catalogue and its policy files are an operator's directory: a device or a binary
+    there is one clear error, not a read until memory runs out."""
+    (tmp_path / "catalogue.json").symlink_to("/dev/zero")
+    with pytest.raises(InputError, match=r"policy catalogue .* not valid JSON: it holds a NUL"):
+        load_catalogue(tmp_path)
+    (tmp_path / "catalogue.json").unlink()
+    (tmp_path / "catalogue.json").write_text(
+        json.dumps({"policies": [{"name": "x", "file": "x.json"}, {"name": "y", "file": "y.json"}]})
+    )
+    (tmp_path / "x.json").symlink_to("/dev/zero")
+    (tmp_path / "y.json").write_bytes(b" " * (2 << 20))
+    catalogue = load_catalogue(tmp_path)
+    with pytest.raises(InputError, match=r"policy file of 'x' .* it holds a NUL byte"):
+        catalogue.document("x")
+    with pytest.raises(InputError, match=r"policy file of 'y' .* larger than 1 MB"):
+        catalogue.document("y")
+
+
 # --- remediation registry ------------------------------------------------------------------------
 
 EXPECTED = {
