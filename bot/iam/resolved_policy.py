@@ -485,8 +485,8 @@ class ResolvedPolicy:
 
     def cached_type_wide(self, label: str) -> frozenset[str]:
         """:meth:`type_wide_among`'s answer when it was asked (else none)."""
-        if not self._broad:
-            return _NONE  # never asked, or no statement may reach a whole type
+        if self._broad is False:
+            return _NONE  # no statement may reach a whole type
         return self._subsets.get(("type_wide", label), _NONE)
 
     def allow_literals(self, action_lower: str) -> tuple[str, ...]:

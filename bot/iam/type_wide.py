@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from bot.iam.catalogue import ActionCatalogue
-from bot.iam.lint_resources import covers_every_resource, split_formats
+from bot.iam.catalogue import ActionCatalogue, split_formats
+from bot.iam.lint_resources import covers_every_resource
 
 
 class TypeWideTest:

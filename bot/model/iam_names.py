@@ -21,24 +21,21 @@ _NAME_CHARACTERS = r"[\w+=,.@-]"
 # Printable ASCII but \ / * ? (space and the controls are outside 0x21-0x7E already).
 _INLINE_CHARACTERS = r"[\x21-\x29\x2b-\x2e\x30-\x3e\x40-\x5b\x5d-\x7e]"
 
+
+def _plain(longest: int) -> tuple[re.Pattern[str], str]:
+    """The API's rule for user, group, role and managed policy names: ``\\w`` read as ASCII."""
+    return (
+        re.compile(rf"{_NAME_CHARACTERS}{{1,{longest}}}", re.ASCII),
+        f"1 to {longest} of A-Z a-z 0-9 _+=,.@-",
+    )
+
+
 # kind -> (compiled rule, what it allows, in words)
 _RULES: dict[str, tuple[re.Pattern[str], str]] = {
-    "user": (
-        re.compile(rf"{_NAME_CHARACTERS}{{1,128}}", re.ASCII),
-        "1 to 128 of A-Z a-z 0-9 _+=,.@-",
-    ),
-    "role": (
-        re.compile(rf"{_NAME_CHARACTERS}{{1,64}}", re.ASCII),
-        "1 to 64 of A-Z a-z 0-9 _+=,.@-",
-    ),
-    "group": (
-        re.compile(rf"{_NAME_CHARACTERS}{{1,128}}", re.ASCII),
-        "1 to 128 of A-Z a-z 0-9 _+=,.@-",
-    ),
-    "managed policy": (
-        re.compile(rf"{_NAME_CHARACTERS}{{1,128}}", re.ASCII),
-        "1 to 128 of A-Z a-z 0-9 _+=,.@-",
-    ),
+    "user": _plain(128),
+    "role": _plain(64),
+    "group": _plain(128),
+    "managed policy": _plain(128),
     "inline policy": (
         re.compile(rf"{_INLINE_CHARACTERS}{{1,128}}"),
         "1 to 128 printable ASCII characters but \\ / * ?",

@@ -642,9 +642,9 @@ def test_developer_reading_every_parameter_of_the_account_is_not_every_parameter
     quiet; a pattern with no account to scope (`arn:aws:s3:::*`) is every resource and is
     reported (test_data_platform_account, the "Any S3 bucket" execution role)."""
     assert "principal.data_exfiltration" not in on(SSO_DEVELOPER)
-    account_wide = ("arn:aws:ssm:*:*:parameter/*",)
-    assert index().covers("ssm:getparameter", account_wide)
-    assert not index().covers("ssm:getparameter", (f"arn:aws:ssm:*:{ACCT}:parameter/*",))
+    covers = index().type_wide_test.covers
+    assert covers("ssm:getparameter", ("arn:aws:ssm:*:*:parameter/*",))
+    assert not covers("ssm:getparameter", (f"arn:aws:ssm:*:{ACCT}:parameter/*",))
 
 
 def test_break_glass_user_is_a_critical_administrator_with_mfa():
