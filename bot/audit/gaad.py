@@ -372,8 +372,9 @@ def _managed_policy(item: Mapping[str, Any], index: int) -> ManagedPolicy:
         raise _EntityError(f"Policies[{index}]: PolicyName {name_problem('managed policy', name)}")
     where = f"policy {name!r}"
     path = _path(item, where)
-    if _text(item, "PolicyName", where):  # a name given must be the ARN's own
-        _entity_arn(item, where, "policy", path, name)
+    # A name given must be the ARN's own (an emulator omitting it gets it from the ARN above).
+    if item.get("PolicyName") and (problem := entity_arn_problem("policy", arn, path, name)):
+        raise _EntityError(f"{where}: {problem}")
     default_version = _text(item, "DefaultVersionId", where)
     versions = _list(item, "PolicyVersionList", where)
     document: PolicyDocument | None = None
