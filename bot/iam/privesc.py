@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import re
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -105,6 +106,13 @@ _ASSUME_ROLE = "sts:AssumeRole"
 # The AWS-managed administrator policy exists in every account, listed in the snapshot or not.
 ADMINISTRATOR_ACCESS = "arn:{partition}:iam::aws:policy/AdministratorAccess"
 _NOT_ACTION = "<notaction>"
+# A grant as richness compares it: an action pattern on every resource, or (action, resource).
+RichnessGrant = str | tuple[str, str]
+# A principal's grants for richness: one frozenset per policy (see allow_patterns).
+Grants = frozenset[frozenset[RichnessGrant]]
+# A kind of principal for richness: admin-equivalent or not, and its grants.
+_Kind = tuple[bool, Grants]
+_NO_GRANTS: Grants = frozenset({frozenset()})
 _ATTACH_ACTIONS = frozenset(
     {"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"}
 )
@@ -374,7 +382,7 @@ class TargetFinder:
             return False
         return self._kind_richer((target.is_admin_equivalent, allow_patterns(target)), holder)
 
-    def _kind_richer(self, kind: tuple[bool, frozenset[str]], holder: EffectivePermissions) -> bool:
+    def _kind_richer(self, kind: _Kind, holder: EffectivePermissions) -> bool:
         """:meth:`more_privileged` for a kind of role (admin-equivalent, Allow patterns): an
         administrator is richer than anyone but an administrator; else some pattern of the
         role's must be one the holder's do not cover."""
@@ -383,7 +391,7 @@ class TargetFinder:
             return True
         return not holder.is_admin_equivalent and self._patterns_richer(patterns, holder)
 
-    def _patterns_richer(self, patterns: frozenset[str], holder: EffectivePermissions) -> bool:
+    def _patterns_richer(self, patterns: Grants, holder: EffectivePermissions) -> bool:
         """Whether an Allow pattern of ``patterns`` is not covered by the holder's, once per
         pair of pattern sets (policy sets repeat them; pairs of views would be millions)."""
         mine = allow_patterns(holder)
@@ -392,7 +400,8 @@ class TargetFinder:
         if found is None:
             coverage = _coverage(holder)
             found = coverage is not None and any(
-                pattern == _NOT_ACTION or not coverage.covers(pattern) for pattern in patterns
+                pattern == _NOT_ACTION or not coverage.covers(pattern)
+                for pattern in _grants_in(patterns)
             )
             self._richer[key] = found
         return found
@@ -454,7 +463,7 @@ class TargetFinder:
         asker: EffectivePermissions,
         holder: EffectivePermissions,
         targets: tuple[str, ...],
-        every: frozenset[str] | None,
+        every: Grants | None,
         action: str = "iam:PassRole",
     ) -> Iterator[str]:
         """Role by role. After _FEW_KINDS roles in a row that are not richer, and when no
@@ -477,7 +486,7 @@ class TargetFinder:
 
     def _kinds_in(
         self, targets: tuple[str, ...]
-    ) -> tuple[dict[tuple[bool, frozenset[str]], list[int]] | None, bool, frozenset[str]]:
+    ) -> tuple[dict[_Kind, list[int]] | None, bool, Grants]:
         """The targets' positions by kind (admin-equivalent, Allow patterns), None when kinds
         are many (then roles are judged one by one, lazily); whether one is admin-equivalent;
         the union of their Allow patterns. Once per target list."""
@@ -485,11 +494,11 @@ class TargetFinder:
 
     def _group_kinds(
         self, targets: tuple[str, ...]
-    ) -> tuple[dict[tuple[bool, frozenset[str]], list[int]] | None, bool, frozenset[str]]:
-        kinds: dict[tuple[bool, frozenset[str]], list[int]] | None = {}
+    ) -> tuple[dict[_Kind, list[int]] | None, bool, Grants]:
+        kinds: dict[_Kind, list[int]] | None = {}
         limit = max(_FEW_KINDS, len(targets) // 8)
         any_admin = False
-        every: set[str] = set()
+        every: set[frozenset[RichnessGrant]] = set()
         for position, arn in enumerate(targets):
             target = self.index[arn]
             kind = (target.is_admin_equivalent, allow_patterns(target))
@@ -743,19 +752,36 @@ def _listed_strings(value: Any) -> list[str]:
     return []
 
 
-def allow_patterns(perms: EffectivePermissions) -> frozenset[str]:
-    """The lower-case Action patterns of the principal's Allow statements (``_NOT_ACTION`` for
-    an Allow with NotAction, which grants nearly everything), once per policy set."""
+def allow_patterns(perms: EffectivePermissions) -> Grants:
+    """What the principal's Allow statements grant, as compared for richness, once per policy
+    set: a lower-case Action pattern for a grant on every resource (``_NOT_ACTION`` for an
+    Allow with NotAction, which grants nearly everything), an (action pattern, resource
+    pattern) pair for a grant scoped by Resource. A role reading one bucket is not as rich as
+    one reading ``arn:aws:s3:::*`` though both name s3:GetObject.
+
+    Kept as each policy's own set (shared by every set holding the policy), not their union:
+    thousands of policy sets each holding a union of hundreds of grants cost 20 MB."""
     key = ("privesc_allow_patterns",)
     found = perms.view.memo.get(key)
     if found is None:
         memo = perms.index.memo
-        found = frozenset().union(*(_policy_allow_patterns(p, memo) for p in perms.view.identity))
-        perms.view.memo[key] = found
+        found = frozenset(_policy_allow_patterns(p, memo) for p in perms.view.identity)
+        found = perms.view.memo[key] = found - _NO_GRANTS
     return found
 
 
-def _policy_allow_patterns(policy: Any, memo: dict[Any, Any]) -> frozenset[str]:
+def _grants_in(grants: Grants) -> Iterator[RichnessGrant]:
+    for policy_grants in grants:
+        yield from policy_grants
+
+
+# A statement naming more (action, resource) pairs than this counts as a grant of its actions on
+# every resource (as before resources were compared): a policy of 600 actions over 500 ARNs
+# would otherwise make 300,000 pairs, and compare them per pair of principals.
+_PAIRS_PER_STATEMENT = 256
+
+
+def _policy_allow_patterns(policy: Any, memo: dict[Any, Any]) -> frozenset[RichnessGrant]:
     """One policy's share of :func:`allow_patterns`, worked out once per parsed document, its
     strings shared (a policy of 600 actions held by thousands of sets held 2 million lower-case
     copies: 156 MB of an audit)."""
@@ -763,38 +789,90 @@ def _policy_allow_patterns(policy: Any, memo: dict[Any, Any]) -> frozenset[str]:
     key = ("privesc_policy_allow_patterns", id(document))
     cached = memo.get(key)
     if cached is None or cached[0] is not document:
-        patterns: set[str] = set()
+        patterns: set[RichnessGrant] = set()
         for statement in document.statements:
             if statement.effect != "Allow":
                 continue
             if statement.actions is None:
                 patterns.add(_NOT_ACTION)
+                continue
+            actions = [lower_shared(a) for a in statement.actions]
+            resources = _scoping_resources(statement.resources)
+            if resources is None or len(actions) * len(resources) > _PAIRS_PER_STATEMENT:
+                patterns.update(actions)
             else:
-                patterns.update(lower_shared(a) for a in statement.actions)
+                patterns.update((a, r) for a in actions for r in resources)
         cached = memo[key] = (document, frozenset(patterns))
     return cached[1]
 
 
+def _scoping_resources(resources: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The statement's Resource patterns when they scope it, None when it reaches every
+    resource: ``*``, an ARN pattern whose region, account and resource parts are all
+    wildcards (``arn:aws:s3:::*``, ``arn:aws:*:*:*:*``), or NotResource (counted as every
+    resource, as a grant on nearly everything)."""
+    if resources is None:
+        return None
+    for resource in resources:
+        if resource == "*" or _EVERY_RESOURCE.fullmatch(resource):
+            return None
+    return resources
+
+
+# arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE with REGION and ACCOUNT empty or `*` and
+# RESOURCE made of `*`, `/` and `:` only (every resource of the service, or every object).
+_EVERY_RESOURCE = re.compile(r"arn:[^:]*:[^:]*:\*?:\*?:[*/:]*\*[*/:]*")
+
+
 class _Coverage:
-    """Which action patterns a holder's Allow patterns cover (``fnmatchcase(pattern, mine)``
-    for one of them), each pattern judged once per holder: target roles repeat patterns."""
+    """Which grants a holder's grants cover (for an action pattern, ``fnmatchcase(pattern,
+    mine)`` for one of the holder's action patterns on every resource; for a scoped pair, that
+    or a pair of the holder's covering both parts), each grant judged once per holder: target
+    roles repeat them."""
 
-    __slots__ = ("_known", "_literals", "_wildcards")
+    __slots__ = ("_known", "_literals", "_scoped", "_wildcards")
 
-    def __init__(self, mine: frozenset[str]) -> None:
+    def __init__(self, grants: Grants) -> None:
+        mine = frozenset(_grants_in(grants))
+        unscoped = [h for h in mine if isinstance(h, str)]
         # A pattern without glob characters matches only itself: a set lookup, not a regex.
-        wildcards = [h for h in mine if "*" in h or "?" in h or "[" in h]
-        self._literals = mine.difference(wildcards) if wildcards else mine
+        wildcards = [h for h in unscoped if "*" in h or "?" in h or "[" in h]
+        self._literals = frozenset(unscoped).difference(wildcards)
         # fnmatchcase(pattern, h), without a regex for the common `*`-only globs.
         self._wildcards = tuple(_glob_test(h) for h in sorted(wildcards))
-        self._known: dict[str, bool] = {}
+        scoped: dict[str, list[str]] = {}
+        for holder_grant in mine:
+            if isinstance(holder_grant, tuple):
+                scoped.setdefault(holder_grant[1], []).append(holder_grant[0])
+        # Per resource pattern of the holder: its ARN test and a test of its action patterns.
+        self._scoped = tuple(
+            (arn_matcher((resource,)), _action_coverage(actions))
+            for resource, actions in sorted(scoped.items())
+        )
+        self._known: dict[RichnessGrant, bool] = {}
 
-    def covers(self, pattern: str) -> bool:
-        found = self._known.get(pattern)
+    def covers(self, grant: RichnessGrant) -> bool:
+        found = self._known.get(grant)
         if found is None:
-            found = pattern in self._literals or any(test(pattern) for test in self._wildcards)
-            self._known[pattern] = found
+            action = grant if isinstance(grant, str) else grant[0]
+            found = action in self._literals or any(test(action) for test in self._wildcards)
+            if not found and not isinstance(grant, str):
+                # The target's resource pattern read as text: the holder's glob matching it
+                # matches every ARN it matches (its wildcards are matched as characters).
+                resource = grant[1]
+                found = any(
+                    covers_action(action) and matches(resource)
+                    for matches, covers_action in self._scoped
+                )
+            self._known[grant] = found
         return found
+
+
+def _action_coverage(patterns: list[str]) -> Callable[[str], bool]:
+    """Whether one of ``patterns`` (lower-case action globs) covers an action pattern."""
+    literals = frozenset(p for p in patterns if not ("*" in p or "?" in p or "[" in p))
+    tests = tuple(_glob_test(p) for p in sorted(set(patterns) - literals))
+    return lambda action: action in literals or any(test(action) for test in tests)
 
 
 def _glob_test(glob: str) -> Callable[[str], bool]:
@@ -812,7 +890,7 @@ def _coverage(perms: EffectivePermissions) -> _Coverage | None:
     if key in memo:
         return memo[key]
     mine = allow_patterns(perms)
-    if "*" in mine:
+    if any("*" in grants for grants in mine):
         found = None
     else:  # policy sets combining the same policies share their patterns, and so this
         found = _COVERAGES.get(mine)
@@ -825,7 +903,7 @@ def _coverage(perms: EffectivePermissions) -> _Coverage | None:
 
 
 # _Coverage by pattern set, bounded for a long-running bot (patterns are interned strings).
-_COVERAGES: dict[frozenset[str], _Coverage] = {}
+_COVERAGES: dict[Grants, _Coverage] = {}
 _COVERAGES_LIMIT = 4096
 
 

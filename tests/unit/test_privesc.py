@@ -293,6 +293,69 @@ def test_pass_role_target_must_be_more_privileged_than_the_holder():
     assert user_arn("dev") in _escalations(snapshot(users=[holder], roles=[richer]))
 
 
+def _passes_to_ec2(holder_grants: dict, target_grants: dict) -> bool:
+    """Whether a holder of iam:PassRole on the role and ec2:RunInstances, plus
+    ``holder_grants``, escalates by passing a role granted ``target_grants``."""
+    target = role(
+        "worker", trust=EC2, inline_policies=[inline("t", policy_document(target_grants))]
+    )
+    doc = policy_document(
+        statement(action="iam:PassRole", resource=role_arn("worker")),
+        statement(action="ec2:RunInstances"),
+        holder_grants,
+    )
+    holder = user("dev", inline_policies=[inline("p", doc)])
+    return user_arn("dev") in _escalations(snapshot(users=[holder], roles=[target]))
+
+
+def test_a_role_granting_an_action_on_more_resources_is_richer():
+    """Richness compares resources too: reading every bucket is more than reading one, though
+    both name s3:GetObject (a SageMaker "Any S3 bucket" execution role passed by a scientist
+    limited to one bucket)."""
+    one_bucket = statement(action="s3:GetObject", resource="arn:aws:s3:::ml-data/*")
+    every_bucket = statement(action="s3:GetObject", resource="arn:aws:s3:::*")
+    on_star = statement(action="s3:GetObject", resource="*")
+    assert _passes_to_ec2(one_bucket, every_bucket)
+    assert _passes_to_ec2(one_bucket, on_star)
+    # The other way round, or alike, gains nothing.
+    assert not _passes_to_ec2(every_bucket, one_bucket)
+    assert not _passes_to_ec2(on_star, one_bucket)
+    assert not _passes_to_ec2(one_bucket, one_bucket)
+    # arn:aws:s3:::* reads as every resource: the same grant as `*`.
+    assert not _passes_to_ec2(every_bucket, on_star)
+    assert not _passes_to_ec2(on_star, every_bucket)
+
+
+def test_scoped_grants_cover_by_both_action_and_resource_globs():
+    holder = statement(action="s3:Get*", resource="arn:aws:s3:::team-*/*")
+    assert not _passes_to_ec2(
+        holder, statement(action="s3:GetObject", resource="arn:aws:s3:::team-a/reports/*")
+    )
+    # Another bucket, or an action the holder's pattern does not cover, is more.
+    assert _passes_to_ec2(holder, statement(action="s3:GetObject", resource="arn:aws:s3:::hr/*"))
+    assert _passes_to_ec2(
+        holder, statement(action="s3:PutObject", resource="arn:aws:s3:::team-a/*")
+    )
+    # A holder grant on every resource covers any scoped grant of its actions.
+    assert not _passes_to_ec2(
+        statement(action="s3:*"), statement(action="s3:PutObject", resource="arn:aws:s3:::hr/*")
+    )
+
+
+def test_a_statement_of_very_many_pairs_is_compared_by_its_actions():
+    """Past _PAIRS_PER_STATEMENT (action, resource) pairs a statement counts as granting its
+    actions on every resource, as before resources were compared: a 600-action policy over
+    500 ARNs would otherwise be 300,000 pairs."""
+    actions = [f"s3:{verb}" for verb in ("GetObject", "PutObject", "DeleteObject", "ListBucket")]
+    many = [f"arn:aws:s3:::bucket-{n}/*" for n in range(100)]
+    holder = statement(action=actions, resource=many)
+    assert not _passes_to_ec2(holder, statement(action="s3:GetObject", resource="*"))
+    assert _passes_to_ec2(
+        statement(action=actions, resource=many[:10]),
+        statement(action="s3:GetObject", resource="*"),
+    )
+
+
 def test_pass_role_target_must_trust_the_service():
     """An admin role only EC2 may assume cannot run a new Lambda function."""
     admin = role("ec2-admin", trust=EC2, inline_policies=[inline("all", ADMIN_DOC)])
