@@ -6,6 +6,8 @@ The rules follow the AWS IAM condition-operator reference:
   (StringNotEquals, NotIpAddress, ArnNotLike ...) true; ``...IfExists`` makes it true either way;
 - ``ForAllValues:`` is true when the request has no values for the key (or only empty strings,
   the empty data set), ``ForAnyValue:`` false;
+- ``Null`` counts a key as null when it is absent or has no values, and also when a multivalued
+  key (or one under a set qualifier) holds only empty strings, the empty data set;
 - a negated operator is the negation of its positive twin: over a multi-valued key without a set
   qualifier it is true only when no request value matches any policy value;
 - key names are case-insensitive (callers pass lower-cased keys), values case-sensitive except
@@ -24,6 +26,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Literal
 
+from bot.iam.catalogue import default_catalogue
 from bot.iam.matching import arn_matcher, string_matcher, unmark
 from bot.iam.variables import Context, has_variables, parse_template
 
@@ -254,10 +257,27 @@ def value_test(positive: str, values: tuple[str, ...]) -> ValueTest:
 # --- one compiled condition ------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)
+def is_multivalued_key(key: str) -> bool:
+    """Whether the catalogue types ``key`` ArrayOf... (aws:TagKeys, aws:CalledVia ...): AWS
+    reads only such a key's empty strings as an empty data set; unknown keys count as
+    single-valued, where "" stays a value (see CompiledCondition.holds)."""
+    info = default_catalogue().find_condition_key(key)
+    return info is not None and info.multivalued
+
+
 class CompiledCondition:
     """One (operator, key, values) triple ready to test against many request contexts."""
 
-    __slots__ = ("_static", "_templates", "key", "key_as_written", "spec", "values")
+    __slots__ = (
+        "_empty_is_null",
+        "_static",
+        "_templates",
+        "key",
+        "key_as_written",
+        "spec",
+        "values",
+    )
 
     def __init__(self, operator: str, key: str, values: tuple[str, ...], *, variables: bool):
         self.spec = parse_operator(operator)
@@ -280,6 +300,11 @@ class CompiledCondition:
             if needs_substitution or self.spec.base == "Null"
             else value_test(self.spec.positive, values)
         )
+        # Null only: whether values that are all "" are the empty data set, hence null. Decided
+        # here, once, so holds pays nothing for it.
+        self._empty_is_null = self.spec.base == "Null" and (
+            bool(self.spec.qualifier) or is_multivalued_key(self.key)
+        )
 
     def _test_for(self, context: Context) -> ValueTest | None:
         if self._static is not None:
@@ -299,7 +324,13 @@ class CompiledCondition:
         spec = self.spec
         request_values = context.get(self.key)
         if spec.base == "Null":
-            absent = not request_values
+            # Multivalued keys: "true (the key doesn't exist — it is null) or false (the key
+            # exists and its value is not null)" (Condition operators, Null), and Null false
+            # keeps "missing context keys or context keys with empty values" from matching
+            # (Multivalued context key examples), where the empty data set is e.g. "an empty
+            # string". A single-valued key's "" is a value AWS does not call null: it stays
+            # present. (``any`` on the strings: true once one is non-empty, no allocation.)
+            absent = not request_values or (self._empty_is_null and not any(request_values))
             if absent and spec.qualifier:
                 # The set operators' empty-set rule comes first (IAM User Guide, multivalued
                 # context keys; the policy simulator agrees, per PMapper's tests).

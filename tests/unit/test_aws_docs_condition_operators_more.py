@@ -178,20 +178,8 @@ def test_arn_operators(operator: str, policy_arn: str, request_arn: str, expecte
     [
         (None, True, False, False),  # key absent
         ([], True, False, False),  # an empty set
-        pytest.param(
-            [""],
-            True,
-            False,
-            False,
-            id="only-an-empty-string",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="The multivalued examples page says Null false also keeps keys 'with"
-                " empty values' from matching; conditions.CompiledCondition.holds counts a"
-                " present empty string as not null, and cannot tell a multivalued key's empty"
-                " data set from a single-valued key whose value is '' (see the report).",
-            ),
-        ),
+        pytest.param([""], True, False, False, id="only-an-empty-string"),
+        (["", ""], True, False, False),  # still only empty strings
         (["env"], True, True, True),
         (["env", "owner"], False, False, True),
         (["owner"], False, False, False),
@@ -200,9 +188,12 @@ def test_arn_operators(operator: str, policy_arn: str, request_arn: str, expecte
 def test_for_all_values_and_for_any_value_on_absent_and_empty_keys(
     tag_keys: list[str] | None, for_all: bool, for_all_with_null: bool, for_any: bool
 ) -> None:
-    """Multivalued context key examples: ForAllValues "also returns true if there are no
-    context keys in the request"; adding "Null": {key: "false"} prevents missing or empty keys
-    from matching; ForAnyValue needs at least one matching value."""
+    """Multivalued context key examples: "The ForAllValues set operator also returns true if
+    there are no context keys in the request, or if the context key value resolves to a null
+    dataset, such as an empty string. To prevent missing context keys or context keys with
+    empty values from evaluating to true, include the Null condition operator in your policy
+    with a value of false"; ForAnyValue needs at least one matching value. So [""] on
+    aws:TagKeys (a multivalued key) is null: Null false does not hold on it."""
     key = "aws:TagKeys"
     context: dict[str, object] = {} if tag_keys is None else {key: tag_keys}
     all_values = _holds("ForAllValues:StringEquals", key, ("env",), context)
