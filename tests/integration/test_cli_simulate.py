@@ -244,6 +244,58 @@ def test_friendly_form_multi_valued_context(tmp_path: Path, capsys) -> None:
     assert "Context: aws:TagKeys=[env, x]" in out
 
 
+# AWS's advice (Multivalued context key examples): ForAllValues "also returns true if ... the
+# context key value resolves to a null dataset, such as an empty string"; a Null false "to
+# prevent missing context keys or context keys with empty values from evaluating to true".
+_TAG_ONLY_ENV = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": "iam:TagRole",
+            "Resource": "*",
+            "Condition": {
+                "Null": {"aws:TagKeys": "false"},
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["env"]},
+            },
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("tag_keys", "decision"),
+    [(["env"], "allowed"), ([""], "implicit_deny"), ([], "implicit_deny"), (None, "implicit_deny")],
+)
+def test_requests_file_tag_keys_holding_only_an_empty_string_are_null(
+    tmp_path: Path, capsys, tag_keys: list[str] | None, decision: str
+) -> None:
+    """A request file's ``"aws:TagKeys": [""]`` is the empty data set: the Null false guard keeps
+    the vacuous ForAllValues from allowing, as it does for [] and an absent key."""
+    context = {} if tag_keys is None else {"aws:TagKeys": tag_keys}
+    body = request(
+        action="iam:TagRole",
+        resource="arn:aws:iam::111122223333:role/app",
+        identity_policies=[_TAG_ONLY_ENV],
+        context=context,
+    )
+    path = write(tmp_path, "reqs.jsonl", json.dumps(body) + "\n")
+    code, out, _ = run_cli(capsys, "--requests", path, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["decision"] == decision
+
+
+def test_friendly_form_empty_tag_keys_value_is_null(tmp_path: Path, capsys) -> None:
+    """``--context aws:TagKeys=`` gives the multivalued key one empty string: null, so the Null
+    false guard does not hold."""
+    policy = write(tmp_path, "tags.json", _TAG_ONLY_ENV)
+    base = ["--policy", policy, "--action", "iam:TagRole", "-f", "json"]
+    _, out, _ = run_cli(capsys, *base, "--context", "aws:TagKeys=")
+    assert json.loads(out)["decision"] == "implicit_deny"
+    _, out, _ = run_cli(capsys, *base, "--context", "aws:TagKeys=env")
+    assert json.loads(out)["decision"] == "allowed"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -19,6 +19,8 @@ Pages:
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.iam.catalogue import default_catalogue
 from bot.iam.conditions import (
@@ -28,7 +30,9 @@ from bot.iam.conditions import (
     normalise_context,
     parse_operator,
 )
+from bot.iam.evaluator import Evaluator, PolicySet, Request
 from bot.iam.linter import lint_policy
+from bot.iam.policy import parse_policy
 
 # One (key, policy value, request value that the positive operator matches, one it does not)
 # per operator family.
@@ -201,6 +205,156 @@ def test_for_all_values_and_for_any_value_on_absent_and_empty_keys(
     assert all_values is for_all
     assert (all_values and present) is for_all_with_null
     assert _holds("ForAnyValue:StringEquals", key, ("env",), context) is for_any
+
+
+# --- Null on empty values ------------------------------------------------------------------
+# "Condition operator to check existence of condition keys": use Null "true (the key doesn't
+# exist — it is null) or false (the key exists and its value is not null)". The multivalued
+# examples page adds that Null false keeps "missing context keys or context keys with empty
+# values" from evaluating to true, the empty data set being e.g. "an empty string".
+
+# Multivalued (ArrayOf...) keys: three global ones and a service one.
+_MULTIVALUED_KEYS = ("aws:TagKeys", "aws:CalledVia", "aws:PrincipalServiceNamesList")
+_MULTIVALUED_KEYS += ("dynamodb:Attributes",)
+# Single-valued keys, and one no catalogue knows (taken as single-valued).
+_SINGLE_VALUED_KEYS = ("aws:username", "aws:ResourceTag/env", "aws:RequestTag/env", "k:Unknown")
+_ABSENT = None
+
+
+def _null(key: str, null: str, request: tuple[str, ...] | None) -> bool:
+    """Null ``null`` on ``key`` against a normalised context (tuples, lower-case keys): ``()``
+    is what bot.iam.effective's facts say of an absent key."""
+    context = {} if request is None else {key.lower(): request}
+    return CompiledCondition("Null", key, (null,), variables=False).holds(context)
+
+
+@pytest.mark.parametrize("key", _MULTIVALUED_KEYS)
+@pytest.mark.parametrize(
+    ("request_values", "is_null"),
+    [
+        (_ABSENT, True),
+        ((), True),  # no values: an effective-permissions fact for "absent"
+        (("",), True),  # the empty data set, "for example, an empty string"
+        (("", ""), True),
+        (("", "a"), False),  # a mix holds a value: the key exists and is not null
+        (("a",), False),
+    ],
+)
+def test_null_on_a_multivalued_key_counts_empty_strings_as_null(
+    key: str, request_values: tuple[str, ...] | None, is_null: bool
+) -> None:
+    """On a multivalued key, values that are all empty strings are the empty data set, which
+    the multivalued examples page has Null false reject ("context keys with empty values");
+    Null true is its negation, so it holds there."""
+    assert _null(key, "true", request_values) is is_null
+    assert _null(key, "false", request_values) is not is_null
+
+
+@pytest.mark.parametrize("key", _SINGLE_VALUED_KEYS)
+@pytest.mark.parametrize(
+    ("request_values", "is_null"),
+    [(_ABSENT, True), ((), True), (("",), False), (("a",), False)],
+)
+def test_null_on_a_single_valued_key_keeps_an_empty_string_present(
+    key: str, request_values: tuple[str, ...] | None, is_null: bool
+) -> None:
+    """AWS is silent on a single-valued key whose value is "" (a tag with an empty value, which
+    AWS allows): the Null page calls a key null when it "doesn't exist", and "" is a value, not
+    an absent one; only multivalued keys have the empty data set. Kept present, as before: for
+    the usual tag guards, an Allow on Null false and a Deny on Null true, that answers "allowed"
+    when in doubt, a false alarm at worst, never a missed grant or escalation."""
+    assert _null(key, "true", request_values) is is_null
+    assert _null(key, "false", request_values) is not is_null
+
+
+@pytest.mark.parametrize(
+    ("operator", "null", "expected"),
+    [
+        ("ForAllValues:Null", "true", True),
+        ("ForAllValues:Null", "false", True),
+        ("ForAnyValue:Null", "true", False),
+        ("ForAnyValue:Null", "false", False),
+    ],
+)
+def test_null_with_a_set_qualifier_reads_empty_strings_as_the_empty_data_set(
+    operator: str, null: str, expected: bool
+) -> None:
+    """With a set qualifier even a key no catalogue knows is a set, so [""] is the empty data
+    set and the set operators' rule decides ("ForAllValues returns true, and ... ForAnyValue
+    returns false"), as it does for absent keys (tests/unit/test_conditions.py)."""
+    condition = CompiledCondition(operator, "k:Unknown", (null,), variables=False)
+    assert condition.holds({"k:unknown": ("",)}) is expected
+
+
+# AWS's example: "Deny policy with condition set operator ForAllValues" (Multivalued context key
+# examples), next to an Allow so the Deny's effect shows.
+_DENY_RESTRICTED_TAGS = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyRestrictedTags",
+            "Effect": "Deny",
+            "Action": ["iam:Tag*", "iam:UnTag*"],
+            "Resource": ["*"],
+            "Condition": {
+                "Null": {"aws:TagKeys": "false"},
+                "ForAllValues:StringLike": {"aws:TagKeys": ["key1*", "key2*", "key3*"]},
+            },
+        }
+    ],
+}
+_ALLOW_IAM = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}],
+}
+
+
+@pytest.mark.parametrize(
+    ("tag_keys", "decision"),
+    [
+        (None, "allowed"),  # no aws:TagKeys: Null false does not hold
+        ([], "allowed"),
+        ([""], "allowed"),  # "context keys with empty values" do not evaluate to true
+        (["key1-cost"], "explicit_deny"),
+        (["key1-cost", "key3-team"], "explicit_deny"),
+        (["key1-cost", "owner"], "allowed"),  # ForAllValues: owner matches no prefix
+        (["", "key2-x"], "allowed"),  # a mix: "" is tested, and matches no prefix
+    ],
+)
+def test_aws_deny_restricted_tags_example(tag_keys: list[str] | None, decision: str) -> None:
+    """The page's policy "denies the use of IAM tagging actions when specific tag key prefixes
+    are included in the request"; its Null false is there "to prevent missing context keys or
+    context keys with empty values from evaluating to true"."""
+    policies = PolicySet(
+        identity=[parse_policy(_ALLOW_IAM, name="allow"), parse_policy(_DENY_RESTRICTED_TAGS)]
+    )
+    context: dict[str, object] = {} if tag_keys is None else {"aws:TagKeys": tag_keys}
+    request = Request(
+        "arn:aws:iam::111122223333:user/alice",
+        "iam:TagRole",
+        "arn:aws:iam::111122223333:role/app",
+        "111122223333",
+        context,
+    )
+    assert Evaluator(policies).evaluate(request).decision == decision
+
+
+_REQUEST_VALUES = st.none() | st.lists(st.sampled_from(["", "env", "key1-x"]), max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_MULTIVALUED_KEYS + _SINGLE_VALUED_KEYS), _REQUEST_VALUES)
+def test_null_true_and_null_false_never_both_hold(key: str, values: list[str] | None) -> None:
+    """Exactly one of Null true and Null false holds for any request; and on a multivalued key
+    Null false with ForAllValues holds only for a non-empty request whose every value matches:
+    the gap the multivalued examples page closes with Null false is closed."""
+    context: dict[str, object] = {} if values is None else {key: values}
+    null_true = _holds("Null", key, ("true",), context)
+    null_false = _holds("Null", key, ("false",), context)
+    assert null_true is not null_false
+    if key in _MULTIVALUED_KEYS and null_false:
+        all_env = _holds("ForAllValues:StringEquals", key, ("env",), context)
+        assert all_env is (values is not None and all(v == "env" for v in values))
 
 
 def test_for_all_values_with_allow_is_reported_only_on_single_valued_keys() -> None:
