@@ -324,12 +324,12 @@ class CompiledCondition:
         spec = self.spec
         request_values = context.get(self.key)
         if spec.base == "Null":
-            # Multivalued keys: "true (the key doesn't exist — it is null) or false (the key
-            # exists and its value is not null)" (Condition operators, Null), and Null false
-            # keeps "missing context keys or context keys with empty values" from matching
-            # (Multivalued context key examples), where the empty data set is e.g. "an empty
-            # string". A single-valued key's "" is a value AWS does not call null: it stays
-            # present. (``any`` on the strings: true once one is non-empty, no allocation.)
+            # Null is "true (the key doesn't exist — it is null) or false (the key exists and
+            # its value is not null)"; on a multivalued key Null false also keeps "context keys
+            # with empty values" from matching (Multivalued context key examples), the empty
+            # data set being e.g. "an empty string". AWS is silent on a single-valued key's "":
+            # it stays a present value (why: test_aws_docs_condition_operators_more.py).
+            # ``any`` is true once one string is non-empty, and allocates nothing.
             absent = not request_values or (self._empty_is_null and not any(request_values))
             if absent and spec.qualifier:
                 # The set operators' empty-set rule comes first (IAM User Guide, multivalued
