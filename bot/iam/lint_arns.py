@@ -6,7 +6,9 @@ region). The formats of the ARN's service whose resource part can match decide; 
 disagree nothing is reported. Regions and partitions come from data/aws_regions.json (taken
 from botocore's endpoint data, a snapshot): a region missing from it is MEDIUM (Access Analyzer's
 "Invalid ARN Region" is an ERROR) unless it could be one AWS opened after the snapshot
-(:func:`region_severity`), which stays LOW.
+(:func:`region_severity`), which stays LOW. An empty account where the type's ARN names one is
+Access Analyzer's "Missing ARN account" unless AWS publishes resources of that type itself
+(:data:`_AWS_OWNED`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,36 @@ _CATALOGUE_GAPS: dict[str, tuple[str, ...]] = {
     "cloudformation": ("transform/",),  # AWS::Serverless and other macros (CreateChangeSet)
     "waf": ("changetoken/",),  # WAF Classic's change tokens
     "waf-regional": ("changetoken/",),
+}
+# Resources AWS publishes to every account leave the account segment of their ARN empty, though
+# the Service Authorization Reference's format for the type has ${Account}: an empty account is
+# only a mistake ("Missing ARN account") where the resource part cannot name one of these. ARN
+# service -> how the resource parts of AWS's own resources begin, lower case (compared without
+# case: it only keeps findings away). Measured on AWS's managed policies as moto ships them,
+# every empty account of a type with ${Account} is one of these but arn:aws:kms:*::* (KMS keys
+# and aliases always name their account). EC2 AMIs and EBS snapshots need no row: their formats
+# have no account (arn:${Partition}:ec2:${Region}::image/${ImageId}).
+_AWS_OWNED: dict[str, tuple[str, ...]] = {
+    "ssm": (
+        # Documents and Automation runbooks AWS publishes (AWS-RunShellScript, AWSSupport-*,
+        # AmazonCloudWatch-ManageAgent): SSM CreateDocument reserves the name prefixes aws,
+        # amazon and amzn for them, and "the account ID shouldn't be specified in the ARN for
+        # AWS owned public documents" (Systems Manager User Guide,
+        # automation-setup-identity-based-policies.html).
+        "document/aws",
+        "document/amazon",
+        "document/amzn",
+        "automation-definition/aws",
+        "automation-definition/amazon",
+        "automation-definition/amzn",
+        # Public parameters (latest AMI IDs and the like): "a public parameter name begins with
+        # aws/service" (parameter-store-finding-public-parameters.html).
+        "parameter/aws/service/",
+    ),
+    # AWS service views (view/AWSServiceViewForApplicationSignals/service-view): predefined by
+    # AWS and "available to authorized callers without setup as a global resource" (Resource
+    # Explorer User Guide, aws-service-views.html).
+    "resource-explorer-2": ("view/aws",),
 }
 
 
@@ -316,7 +348,7 @@ def arn_problems(arn: str, catalogue: ActionCatalogue) -> tuple[tuple[str, str, 
         return tuple(found)
     region_rule, account_rule = _segment_rules(matching)
     found.extend(_region_problems(arn, region, partition, region_rule))
-    found.extend(_account_problems(arn, account, account_rule))
+    found.extend(_account_problems(arn, account, account_rule, service, literal))
     return tuple(found)
 
 
@@ -374,7 +406,38 @@ def _region_problems(
     return []
 
 
-def _account_problems(arn: str, account: str, rule: str | None) -> list[tuple[str, str, Severity]]:
+def may_be_aws_owned(service: str, literal: str) -> bool:
+    """Whether a resource part whose text up to its first wildcard or variable is ``literal``
+    may name a resource AWS publishes without an account (:data:`_AWS_OWNED`): the two starts
+    agree, one being a prefix of the other, so `document/*` may and `document/My*` may not."""
+    owned = _AWS_OWNED.get(service)
+    if not owned:
+        return False
+    start = literal.lower()
+    return any(_prefixes_agree(start, prefix) for prefix in owned)
+
+
+def _account_problems(
+    arn: str, account: str, rule: str | None, service: str, literal: str
+) -> list[tuple[str, str, Severity]]:
+    """``literal`` is the resource part up to its first wildcard or variable."""
+    if rule == "some" and not account and not may_be_aws_owned(service, literal):
+        # Access Analyzer's "Missing ARN account" (error): every resource of the type names
+        # its owner's account, so an ARN with the segment empty matches none.
+        but = (
+            " (but those AWS publishes itself, which this one cannot be)"
+            if service in _AWS_OWNED
+            else ""
+        )
+        return [
+            (
+                "missing_account",
+                f"{arn}: the account ID is missing, and every ARN of this resource type{but}"
+                " names the account that owns the resource, so the value matches none; add"
+                " the account ID (12 digits), or * for any account",
+                Severity.MEDIUM,
+            )
+        ]
     if rule == "none" and account and account != "*":
         return [
             (
@@ -400,6 +463,10 @@ def _account_problems(arn: str, account: str, rule: str | None) -> list[tuple[st
     return []
 
 
+# Problems that leave a value matching no ARN at all (others may only miss the resources meant).
+_MATCHES_NOTHING = frozenset({"whitespace", "missing_account"})
+
+
 def lint_arns(statement: Statement, ctx: LintContext) -> list[LintFinding]:
     findings: list[LintFinding] = []
     for element, values in (
@@ -411,7 +478,7 @@ def lint_arns(statement: Statement, ctx: LintContext) -> list[LintFinding]:
                 # A NotResource value that matches nothing leaves nothing out.
                 after = (
                     "; as NotResource it excludes nothing"
-                    if kind == "whitespace" and element == "NotResource"
+                    if kind in _MATCHES_NOTHING and element == "NotResource"
                     else ""
                 )
                 findings.append(

@@ -62,3 +62,17 @@ def test_managed_policies_access_analyzer_names(policy: str, code: str) -> None:
     if policy not in managed():
         pytest.skip(f"this moto release does not ship {policy}")
     assert code in {f.code for f in findings()[policy]}
+
+
+def test_an_empty_account_is_reported_only_where_it_is_wrong() -> None:
+    """AWS's managed policies leave the account empty in 153 ARNs of types whose format has
+    ${Account}: AWS's own SSM documents, runbooks and public parameters and Resource Explorer's
+    service views, which lint_arns._AWS_OWNED keeps quiet; and arn:aws:kms:*::*, which matches
+    no KMS key or alias (each names its account), so that statement grants nothing."""
+    reported = {
+        (name, f.detail["arn"])
+        for name, found in findings().items()
+        for f in found
+        if f.code == "INVALID_ARN" and f.detail.get("kind") == "missing_account"
+    }
+    assert reported <= {("AWSRefactoringToolkitFullAccess", "arn:aws:kms:*::*")}

@@ -997,36 +997,50 @@ def test_kms_key_arn_value_is_quiet(catalogue: ActionCatalogue, value: str) -> N
     assert only(lint(catalogue, doc(statement)), "CONDITION_VALUE") == []
 
 
-# Source: REFERENCE, "Error - Missing ARN account".
-@pytest.mark.xfail(
-    strict=True,
-    reason="lint_arns.py (ours) cannot tell which resource types may leave the account empty:"
-    " AWS-owned resources do (next test), and the Service Authorization Reference's formats all"
-    " carry ${Account}; reporting every empty account flagged 153 ARNs of AWS's own managed"
-    " policies, so there is no rule until the catalogue says which types are AWS-owned",
-)
+# Source: REFERENCE, "Error - Missing ARN account": the page's example, an SQS queue ARN
+# without the account ("add the account ID").
 def test_missing_arn_account(catalogue: ActionCatalogue) -> None:
     statement = {
         "Effect": "Allow",
         "Action": "sqs:SendMessage",
         "Resource": "arn:aws:sqs:us-east-1::queue1",
     }
-    assert only(lint(catalogue, doc(statement)), "INVALID_ARN")
+    (found,) = only(lint(catalogue, doc(statement)), "INVALID_ARN")
+    assert (found.detail["kind"], found.severity) == ("missing_account", Severity.MEDIUM)
+    assert "account ID is missing" in found.message
+    assert "add the account ID" in found.message
+    assert "or * for any account" in found.message
+    fixed = {**statement, "Resource": "arn:aws:sqs:us-east-1:111122223333:queue1"}
+    assert only(lint(catalogue, doc(fixed)), "INVALID_ARN") == []
 
 
 @pytest.mark.parametrize(
-    "resource",
+    ("action", "resource"),
     [
-        # AWS-owned SSM documents and public parameters, as AWS's managed policies name them
-        # (AWSElasticDisasterRecoveryLaunchActionsPolicy, AWSServiceRoleForImageBuilder).
-        "arn:aws:ssm:*::document/AWS-*",
-        "arn:aws:ssm:*::parameter/aws/service/*",
+        # AWS-owned SSM documents, Automation runbooks and public parameters, as AWS's managed
+        # policies name them (AWSElasticDisasterRecoveryLaunchActionsPolicy,
+        # AWSServiceRoleForImageBuilder).
+        ("ssm:SendCommand", "arn:aws:ssm:*::document/AWS-*"),
+        ("ssm:GetParameter", "arn:aws:ssm:*::parameter/aws/service/*"),
+        ("ssm:SendCommand", "arn:aws:ssm:us-east-1::document/AmazonCloudWatch-ManageAgent"),
+        ("ssm:StartAutomationExecution", "arn:aws:ssm:*::automation-definition/AWS-*:*"),
+        ("ssm:GetParameters", "arn:aws:ssm:us-east-1::parameter/aws/service/ecs/*"),
+        # AWS service views of Resource Explorer (CloudWatchApplicationSignalsFullAccess).
+        (
+            "resource-explorer-2:Search",
+            "arn:aws:resource-explorer-2:*::view/AWSServiceViewForApplicationSignals/service-view",
+        ),
+        # Wildcards that reach AWS's own documents too: they may match one.
+        ("ssm:SendCommand", "arn:aws:ssm:*::document/*"),
+        ("ssm:SendCommand", "arn:aws:ssm:*::*"),
+        # Formats with no account at all: AMIs, EBS snapshots (the catalogue's formats).
+        ("ec2:RunInstances", "arn:aws:ec2:*::image/*"),
+        ("ec2:CopySnapshot", "arn:aws:ec2:us-east-1::snapshot/snap-0abc"),
     ],
 )
 def test_aws_owned_resources_without_account_are_quiet(
-    catalogue: ActionCatalogue, resource: str
+    catalogue: ActionCatalogue, action: str, resource: str
 ) -> None:
-    action = "ssm:SendCommand" if "document" in resource else "ssm:GetParameter"
     statement = {"Effect": "Allow", "Action": action, "Resource": resource}
     assert only(lint(catalogue, doc(statement)), "INVALID_ARN") == []
 

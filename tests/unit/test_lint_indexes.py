@@ -204,7 +204,7 @@ def _arn_problems_before(arn: str) -> tuple[tuple[str, str, Severity], ...]:
         )
         return tuple(found)
     found.extend(_region_problems(arn, region, partition, _segment_rule(matching, 3)))
-    found.extend(_account_problems(arn, account, _segment_rule(matching, 4)))
+    found.extend(_account_problems(arn, account, _segment_rule(matching, 4), service, literal))
     return tuple(found)
 
 
