@@ -78,6 +78,12 @@ _GLOBAL_CONDITION_KEYS: dict[str, tuple[str, str]] = {
     "aws:SourceOrgPaths": ("ArrayOfString", "organization paths of the source resource"),
     "aws:UserAgent": ("String", "requester's client application"),
 }
+# The global keys that carry a set of values (ArrayOf types), lower-case.
+MULTIVALUED_GLOBAL_KEYS = frozenset(
+    key.lower()
+    for key, (key_type, _) in _GLOBAL_CONDITION_KEYS.items()
+    if key_type.startswith("ArrayOf")
+)
 
 # aws:EpochTime accepts both date and numeric operators (AWS docs: "Date, Numeric").
 _EXTRA_OPERATOR_FAMILIES: dict[str, frozenset[str]] = {"aws:epochtime": frozenset({"Numeric"})}

@@ -30,21 +30,11 @@ from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
 from typing import Any
 
+from bot.iam.catalogue import MULTIVALUED_GLOBAL_KEYS
 from bot.iam.policy import Condition, Policy, PolicyParseError, parse_policy
 
 # GetSessionToken issues the longest-lived temporary credentials: up to 36 hours.
 MAX_TOKEN_AGE = timedelta(hours=36)
-# Global keys that can hold several values: a plain operator on them is not a contradiction test.
-MULTIVALUED_KEYS = frozenset(
-    {
-        "aws:tagkeys",
-        "aws:calledvia",
-        "aws:principalorgpaths",
-        "aws:principalservicenameslist",
-        "aws:resourceorgpaths",
-        "aws:sourceorgpaths",
-    }
-)
 _DATE_OPS = {
     "dateequals": "eq",
     "datenotequals": "ne",
@@ -367,9 +357,12 @@ def _iso(moment: datetime) -> str:
 
 
 def _decidable(key: str) -> bool:
-    """Keys known to carry one value per request: global aws: keys (but the multivalued ones)
-    and iam:PassedToService."""
-    return (key.startswith("aws:") and key not in MULTIVALUED_KEYS) or key == "iam:passedtoservice"
+    """Keys known to carry one value per request: global aws: keys (but the multivalued ones,
+    the catalogue's ArrayOf types: a set of values is not a contradiction test) and
+    iam:PassedToService."""
+    return (
+        key.startswith("aws:") and key not in MULTIVALUED_GLOBAL_KEYS
+    ) or key == "iam:passedtoservice"
 
 
 def never_holds(conditions: Iterable[Condition], now: datetime) -> str | None:

@@ -111,6 +111,12 @@ def test_conditions_no_request_can_meet(conditions, why):
             _c("ForAllValues:StringEquals", "aws:TagKeys", "b"),
         ],
         [_c("StringEquals", "s3:prefix", "a"), _c("StringEquals", "s3:prefix", "b")],
+        # A multivalued global key (the catalogue's ArrayOf types) holds both values at once.
+        [
+            _c("StringEquals", "aws:VpceOrgPaths", "o-a/r-b/"),
+            _c("StringEquals", "aws:VpceOrgPaths", "o-c/r-d/"),
+        ],
+        [_c("StringEquals", "aws:CalledVia", "a"), _c("StringEquals", "aws:CalledVia", "b")],
         # Unreadable dates are left to the evaluator.
         [_c("DateLessThan", "aws:TokenIssueTime", "not a date")],
         [
