@@ -108,7 +108,7 @@ ADMINISTRATOR_ACCESS = "arn:{partition}:iam::aws:policy/AdministratorAccess"
 _NOT_ACTION = "<notaction>"
 # A grant as richness compares it: an action pattern on every resource, or (action, resource).
 RichnessGrant = str | tuple[str, str]
-# A principal's grants for richness: one frozenset per policy (see allow_patterns).
+# A principal's grants for richness: one frozenset per policy (see allow_grants).
 Grants = frozenset[frozenset[RichnessGrant]]
 # A kind of principal for richness: admin-equivalent or not, and its grants.
 _Kind = tuple[bool, Grants]
@@ -380,7 +380,7 @@ class TargetFinder:
         target = self.index[role_arn]
         if target.view is holder.view:
             return False
-        return self._kind_richer((target.is_admin_equivalent, allow_patterns(target)), holder)
+        return self._kind_richer((target.is_admin_equivalent, allow_grants(target)), holder)
 
     def _kind_richer(self, kind: _Kind, holder: EffectivePermissions) -> bool:
         """:meth:`more_privileged` for a kind of role (admin-equivalent, Allow patterns): an
@@ -394,7 +394,7 @@ class TargetFinder:
     def _patterns_richer(self, patterns: Grants, holder: EffectivePermissions) -> bool:
         """Whether an Allow pattern of ``patterns`` is not covered by the holder's, once per
         pair of pattern sets (policy sets repeat them; pairs of views would be millions)."""
-        mine = allow_patterns(holder)
+        mine = allow_grants(holder)
         key = (patterns, mine)
         found = self._richer.get(key)
         if found is None:
@@ -441,7 +441,7 @@ class TargetFinder:
         Allow patterns: all that richness depends on) and the walk kept for the next holder of
         that kind, which then skips the thousands of lesser targets the first one judged
         (3,000 key holders facing 2,000 lesser users walked them all, each)."""
-        kind = (holder.is_admin_equivalent, allow_patterns(holder))
+        kind = (holder.is_admin_equivalent, allow_grants(holder))
         walks: dict[Any, _SharedWalk] = _per_list(self._by_list, "walks", targets, _new_walks)
         walk = walks.get(kind)
         if walk is None:
@@ -451,9 +451,7 @@ class TargetFinder:
             walk = walks[kind] = _SharedWalk(
                 t
                 for t in targets
-                if self._kind_richer(
-                    (index[t].is_admin_equivalent, allow_patterns(index[t])), holder
-                )
+                if self._kind_richer((index[t].is_admin_equivalent, allow_grants(index[t])), holder)
             )
         index = self.index
         return (t for t in walk if t in covered and index[t].view is not holder.view)
@@ -501,7 +499,7 @@ class TargetFinder:
         every: set[frozenset[RichnessGrant]] = set()
         for position, arn in enumerate(targets):
             target = self.index[arn]
-            kind = (target.is_admin_equivalent, allow_patterns(target))
+            kind = (target.is_admin_equivalent, allow_grants(target))
             any_admin = any_admin or kind[0]
             every |= kind[1]
             if kinds is None:
@@ -752,7 +750,7 @@ def _listed_strings(value: Any) -> list[str]:
     return []
 
 
-def allow_patterns(perms: EffectivePermissions) -> Grants:
+def allow_grants(perms: EffectivePermissions) -> Grants:
     """What the principal's Allow statements grant, as compared for richness, once per policy
     set: a lower-case Action pattern for a grant on every resource (``_NOT_ACTION`` for an
     Allow with NotAction, which grants nearly everything), an (action pattern, resource
@@ -765,7 +763,7 @@ def allow_patterns(perms: EffectivePermissions) -> Grants:
     found = perms.view.memo.get(key)
     if found is None:
         memo = perms.index.memo
-        found = frozenset(_policy_allow_patterns(p, memo) for p in perms.view.identity)
+        found = frozenset(_policy_allow_grants(p, memo) for p in perms.view.identity)
         found = perms.view.memo[key] = found - _NO_GRANTS
     return found
 
@@ -781,8 +779,8 @@ def _grants_in(grants: Grants) -> Iterator[RichnessGrant]:
 _PAIRS_PER_STATEMENT = 256
 
 
-def _policy_allow_patterns(policy: Any, memo: dict[Any, Any]) -> frozenset[RichnessGrant]:
-    """One policy's share of :func:`allow_patterns`, worked out once per parsed document, its
+def _policy_allow_grants(policy: Any, memo: dict[Any, Any]) -> frozenset[RichnessGrant]:
+    """One policy's share of :func:`allow_grants`, worked out once per parsed document, its
     strings shared (a policy of 600 actions held by thousands of sets held 2 million lower-case
     copies: 156 MB of an audit)."""
     document = policy.policy
@@ -889,7 +887,7 @@ def _coverage(perms: EffectivePermissions) -> _Coverage | None:
     memo = perms.view.memo
     if key in memo:
         return memo[key]
-    mine = allow_patterns(perms)
+    mine = allow_grants(perms)
     if any("*" in grants for grants in mine):
         found = None
     else:  # policy sets combining the same policies share their patterns, and so this
