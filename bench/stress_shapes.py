@@ -20,6 +20,9 @@ What each shape stresses, and what it cost on 2026-12-05 before the fix that fol
 - passrole-varied: 5,000 users, 2,000 roles of 1,365 action sets (too many kinds to group);
   each user's second statement grants 11 service wildcards on its own S3 prefix (resource fit
   tried every ec2/kms/... format against the S3 ARN): 26 s.
+  (Since 2026-12-07 the roles are granted on `arn:aws:s3:::shared-*`, not `*`: richness now
+  counts a grant on every resource as more than the users' grants on their prefix, and the
+  roles must stay lesser for the walk to be the one tested; passrole-fenced likewise.)
 - long-policies: 200 policies of 300 statements (beyond IAM's size limit; files linted from
   disk have none). Redundant-statement pairs: 11.8 s.
 - lint-heavy: 1,000 customer policies of 5-40 statements, each user attaching 3: 5.7 s.
@@ -341,9 +344,15 @@ _USER_WILDCARDS = (
 )  # fmt: skip
 
 
+# What passrole-varied's roles are granted on: some resources, as their users' wildcards are,
+# so that no role is richer (richness compares a grant on every resource with one on some).
+_SOME_BUCKETS = "arn:aws:s3:::shared-*"
+
+
 def passrole_varied(scale: float, rng: random.Random) -> Document:
     roles = [
-        _lambda_role(j, rng.sample(_ROLE_ACTIONS, 4), "*") for j in range(_count(2_000, scale))
+        _lambda_role(j, rng.sample(_ROLE_ACTIONS, 4), _SOME_BUCKETS)
+        for j in range(_count(2_000, scale))
     ]
     users = [_deployer(i, list(_USER_WILDCARDS)) for i in range(_count(5_000, scale))]
     return _gaad(users, roles)
@@ -985,7 +994,8 @@ def passrole_fenced(scale: float, rng: random.Random) -> Document:
         "Resource": f"arn:aws:iam::{ACCOUNT_ID}:role/admin-*",
     }
     roles = [
-        _lambda_role(j, rng.sample(_ROLE_ACTIONS, 4), "*") for j in range(_count(2_000, scale))
+        _lambda_role(j, rng.sample(_ROLE_ACTIONS, 4), _SOME_BUCKETS)
+        for j in range(_count(2_000, scale))
     ]
     roles.append(_role("admin-fn", _service_trust("lambda.amazonaws.com"), attached=[_ADMIN_ARN]))
     users = []

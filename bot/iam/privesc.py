@@ -106,13 +106,6 @@ _ASSUME_ROLE = "sts:AssumeRole"
 # The AWS-managed administrator policy exists in every account, listed in the snapshot or not.
 ADMINISTRATOR_ACCESS = "arn:{partition}:iam::aws:policy/AdministratorAccess"
 _NOT_ACTION = "<notaction>"
-# A grant as richness compares it: an action pattern on every resource, or (action, resource).
-RichnessGrant = str | tuple[str, str]
-# A principal's grants for richness: one frozenset per policy (see allow_grants).
-Grants = frozenset[frozenset[RichnessGrant]]
-# A kind of principal for richness: admin-equivalent or not, and its grants.
-_Kind = tuple[bool, Grants]
-_NO_GRANTS: Grants = frozenset({frozenset()})
 _ATTACH_ACTIONS = frozenset(
     {"iam:attachuserpolicy", "iam:attachgrouppolicy", "iam:attachrolepolicy"}
 )
@@ -380,9 +373,9 @@ class TargetFinder:
         target = self.index[role_arn]
         if target.view is holder.view:
             return False
-        return self._kind_richer((target.is_admin_equivalent, allow_grants(target)), holder)
+        return self._kind_richer((target.is_admin_equivalent, allow_patterns(target)), holder)
 
-    def _kind_richer(self, kind: _Kind, holder: EffectivePermissions) -> bool:
+    def _kind_richer(self, kind: tuple[bool, frozenset[str]], holder: EffectivePermissions) -> bool:
         """:meth:`more_privileged` for a kind of role (admin-equivalent, Allow patterns): an
         administrator is richer than anyone but an administrator; else some pattern of the
         role's must be one the holder's do not cover."""
@@ -391,17 +384,16 @@ class TargetFinder:
             return True
         return not holder.is_admin_equivalent and self._patterns_richer(patterns, holder)
 
-    def _patterns_richer(self, patterns: Grants, holder: EffectivePermissions) -> bool:
+    def _patterns_richer(self, patterns: frozenset[str], holder: EffectivePermissions) -> bool:
         """Whether an Allow pattern of ``patterns`` is not covered by the holder's, once per
         pair of pattern sets (policy sets repeat them; pairs of views would be millions)."""
-        mine = allow_grants(holder)
+        mine = allow_patterns(holder)
         key = (patterns, mine)
         found = self._richer.get(key)
         if found is None:
             coverage = _coverage(holder)
             found = coverage is not None and any(
-                pattern == _NOT_ACTION or not coverage.covers(pattern)
-                for pattern in _grants_in(patterns)
+                pattern == _NOT_ACTION or not coverage.covers(pattern) for pattern in patterns
             )
             self._richer[key] = found
         return found
@@ -441,7 +433,7 @@ class TargetFinder:
         Allow patterns: all that richness depends on) and the walk kept for the next holder of
         that kind, which then skips the thousands of lesser targets the first one judged
         (3,000 key holders facing 2,000 lesser users walked them all, each)."""
-        kind = (holder.is_admin_equivalent, allow_grants(holder))
+        kind = (holder.is_admin_equivalent, allow_patterns(holder))
         walks: dict[Any, _SharedWalk] = _per_list(self._by_list, "walks", targets, _new_walks)
         walk = walks.get(kind)
         if walk is None:
@@ -451,7 +443,9 @@ class TargetFinder:
             walk = walks[kind] = _SharedWalk(
                 t
                 for t in targets
-                if self._kind_richer((index[t].is_admin_equivalent, allow_grants(index[t])), holder)
+                if self._kind_richer(
+                    (index[t].is_admin_equivalent, allow_patterns(index[t])), holder
+                )
             )
         index = self.index
         return (t for t in walk if t in covered and index[t].view is not holder.view)
@@ -461,7 +455,7 @@ class TargetFinder:
         asker: EffectivePermissions,
         holder: EffectivePermissions,
         targets: tuple[str, ...],
-        every: Grants | None,
+        every: frozenset[str] | None,
         action: str = "iam:PassRole",
     ) -> Iterator[str]:
         """Role by role. After _FEW_KINDS roles in a row that are not richer, and when no
@@ -484,7 +478,7 @@ class TargetFinder:
 
     def _kinds_in(
         self, targets: tuple[str, ...]
-    ) -> tuple[dict[_Kind, list[int]] | None, bool, Grants]:
+    ) -> tuple[dict[tuple[bool, frozenset[str]], list[int]] | None, bool, frozenset[str]]:
         """The targets' positions by kind (admin-equivalent, Allow patterns), None when kinds
         are many (then roles are judged one by one, lazily); whether one is admin-equivalent;
         the union of their Allow patterns. Once per target list."""
@@ -492,14 +486,14 @@ class TargetFinder:
 
     def _group_kinds(
         self, targets: tuple[str, ...]
-    ) -> tuple[dict[_Kind, list[int]] | None, bool, Grants]:
-        kinds: dict[_Kind, list[int]] | None = {}
+    ) -> tuple[dict[tuple[bool, frozenset[str]], list[int]] | None, bool, frozenset[str]]:
+        kinds: dict[tuple[bool, frozenset[str]], list[int]] | None = {}
         limit = max(_FEW_KINDS, len(targets) // 8)
         any_admin = False
-        every: set[frozenset[RichnessGrant]] = set()
+        every: set[str] = set()
         for position, arn in enumerate(targets):
             target = self.index[arn]
-            kind = (target.is_admin_equivalent, allow_grants(target))
+            kind = (target.is_admin_equivalent, allow_patterns(target))
             any_admin = any_admin or kind[0]
             every |= kind[1]
             if kinds is None:
@@ -750,71 +744,57 @@ def _listed_strings(value: Any) -> list[str]:
     return []
 
 
-def allow_grants(perms: EffectivePermissions) -> Grants:
-    """What the principal's Allow statements grant, as compared for richness, once per policy
-    set: a lower-case Action pattern for a grant on every resource (``_NOT_ACTION`` for an
-    Allow with NotAction, which grants nearly everything), an (action pattern, resource
-    pattern) pair for a grant scoped by Resource. A role reading one bucket is not as rich as
-    one reading ``arn:aws:s3:::*`` though both name s3:GetObject.
-
-    Kept as each policy's own set (shared by every set holding the policy), not their union:
-    thousands of policy sets each holding a union of hundreds of grants cost 20 MB."""
+def allow_patterns(perms: EffectivePermissions) -> frozenset[str]:
+    """The lower-case Action patterns of the principal's Allow statements (``_NOT_ACTION`` for
+    an Allow with NotAction, which grants nearly everything), once per policy set; a pattern
+    granted only on some resources carries the ``_SCOPED`` mark (see
+    :func:`_scoped_only`)."""
     key = ("privesc_allow_patterns",)
     found = perms.view.memo.get(key)
     if found is None:
         memo = perms.index.memo
-        found = frozenset(_policy_allow_grants(p, memo) for p in perms.view.identity)
-        found = perms.view.memo[key] = found - _NO_GRANTS
+        found = frozenset().union(*(_policy_allow_patterns(p, memo) for p in perms.view.identity))
+        perms.view.memo[key] = found
     return found
 
 
-def _grants_in(grants: Grants) -> Iterator[RichnessGrant]:
-    for policy_grants in grants:
-        yield from policy_grants
-
-
-# A statement naming more (action, resource) pairs than this counts as a grant of its actions on
-# every resource (as before resources were compared): a policy of 600 actions over 500 ARNs
-# would otherwise make 300,000 pairs, and compare them per pair of principals.
-_PAIRS_PER_STATEMENT = 256
-
-
-def _policy_allow_grants(policy: Any, memo: dict[Any, Any]) -> frozenset[RichnessGrant]:
-    """One policy's share of :func:`allow_grants`, worked out once per parsed document, its
+def _policy_allow_patterns(policy: Any, memo: dict[Any, Any]) -> frozenset[str]:
+    """One policy's share of :func:`allow_patterns`, worked out once per parsed document, its
     strings shared (a policy of 600 actions held by thousands of sets held 2 million lower-case
     copies: 156 MB of an audit)."""
     document = policy.policy
     key = ("privesc_policy_allow_patterns", id(document))
     cached = memo.get(key)
     if cached is None or cached[0] is not document:
-        patterns: set[RichnessGrant] = set()
+        patterns: set[str] = set()
         for statement in document.statements:
             if statement.effect != "Allow":
                 continue
             if statement.actions is None:
                 patterns.add(_NOT_ACTION)
-                continue
-            actions = [lower_shared(a) for a in statement.actions]
-            resources = _scoping_resources(statement.resources)
-            if resources is None or len(actions) * len(resources) > _PAIRS_PER_STATEMENT:
-                patterns.update(actions)
+            elif _scoped_only(statement.resources):
+                patterns.update(lower_shared(_SCOPED + a) for a in statement.actions)
             else:
-                patterns.update((a, r) for a in actions for r in resources)
+                patterns.update(lower_shared(a) for a in statement.actions)
         cached = memo[key] = (document, frozenset(patterns))
     return cached[1]
 
 
-def _scoping_resources(resources: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """The statement's Resource patterns when they scope it, None when it reaches every
-    resource: ``*``, an ARN pattern whose region, account and resource parts are all
-    wildcards (``arn:aws:s3:::*``, ``arn:aws:*:*:*:*``), or NotResource (counted as every
-    resource, as a grant on nearly everything)."""
+# Marks an action pattern granted only on some resources: a role granted s3:GetObject on every
+# bucket is richer than a holder granted it on one. Scoped grants compare by action only (one
+# bucket against another would make every holder's own prefix a kind of its own, and every
+# holder walk every role: passrole-lesser took 316 s and 8 GB).
+_SCOPED = "~"
+
+
+def _scoped_only(resources: tuple[str, ...] | None) -> bool:
+    """Whether a statement's Resource reaches only some resources: not ``*``, nor an ARN
+    pattern whose region, account and resource parts are all wildcards (``arn:aws:s3:::*``,
+    ``arn:aws:*:*:*:*``: every resource of the type, as AWS evaluates it). NotResource counts
+    as every resource (it grants nearly everything)."""
     if resources is None:
-        return None
-    for resource in resources:
-        if resource == "*" or _EVERY_RESOURCE.fullmatch(resource):
-            return None
-    return resources
+        return False
+    return not any(r == "*" or _EVERY_RESOURCE.fullmatch(r) for r in resources)
 
 
 # arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE with REGION and ACCOUNT empty or `*` and
@@ -823,54 +803,45 @@ _EVERY_RESOURCE = re.compile(r"arn:[^:]*:[^:]*:\*?:\*?:[*/:]*\*[*/:]*")
 
 
 class _Coverage:
-    """Which grants a holder's grants cover (for an action pattern, ``fnmatchcase(pattern,
-    mine)`` for one of the holder's action patterns on every resource; for a scoped pair, that
-    or a pair of the holder's covering both parts), each grant judged once per holder: target
-    roles repeat them."""
+    """Which action patterns a holder's Allow patterns cover (``fnmatchcase(pattern, mine)``
+    for one of them), each pattern judged once per holder: target roles repeat patterns. A
+    pattern on every resource is covered only by the holder's patterns on every resource; a
+    ``_SCOPED`` one by any of the holder's."""
 
-    __slots__ = ("_known", "_literals", "_scoped", "_wildcards")
+    __slots__ = ("_everywhere", "_known", "_somewhere")
 
-    def __init__(self, grants: Grants) -> None:
-        mine = frozenset(_grants_in(grants))
-        unscoped = [h for h in mine if isinstance(h, str)]
-        # A pattern without glob characters matches only itself: a set lookup, not a regex.
-        wildcards = [h for h in unscoped if "*" in h or "?" in h or "[" in h]
-        self._literals = frozenset(unscoped).difference(wildcards)
-        # fnmatchcase(pattern, h), without a regex for the common `*`-only globs.
-        self._wildcards = tuple(_glob_test(h) for h in sorted(wildcards))
-        scoped: dict[str, list[str]] = {}
-        for holder_grant in mine:
-            if isinstance(holder_grant, tuple):
-                scoped.setdefault(holder_grant[1], []).append(holder_grant[0])
-        # Per resource pattern of the holder: its ARN test and a test of its action patterns.
-        self._scoped = tuple(
-            (arn_matcher((resource,)), _action_coverage(actions))
-            for resource, actions in sorted(scoped.items())
-        )
-        self._known: dict[RichnessGrant, bool] = {}
+    def __init__(self, mine: frozenset[str]) -> None:
+        scoped = [h for h in mine if h.startswith(_SCOPED)]
+        self._everywhere = _PatternTest(mine.difference(scoped) if scoped else mine)
+        self._somewhere = _PatternTest(frozenset(h[1:] for h in scoped))
+        self._known: dict[str, bool] = {}
 
-    def covers(self, grant: RichnessGrant) -> bool:
-        found = self._known.get(grant)
+    def covers(self, pattern: str) -> bool:
+        found = self._known.get(pattern)
         if found is None:
-            action = grant if isinstance(grant, str) else grant[0]
-            found = action in self._literals or any(test(action) for test in self._wildcards)
-            if not found and not isinstance(grant, str):
-                # The target's resource pattern read as text: the holder's glob matching it
-                # matches every ARN it matches (its wildcards are matched as characters).
-                resource = grant[1]
-                found = any(
-                    covers_action(action) and matches(resource)
-                    for matches, covers_action in self._scoped
-                )
-            self._known[grant] = found
+            if pattern.startswith(_SCOPED):
+                action = pattern[1:]
+                found = self._everywhere.matches(action) or self._somewhere.matches(action)
+            else:
+                found = self._everywhere.matches(pattern)
+            self._known[pattern] = found
         return found
 
 
-def _action_coverage(patterns: list[str]) -> Callable[[str], bool]:
-    """Whether one of ``patterns`` (lower-case action globs) covers an action pattern."""
-    literals = frozenset(p for p in patterns if not ("*" in p or "?" in p or "[" in p))
-    tests = tuple(_glob_test(p) for p in sorted(set(patterns) - literals))
-    return lambda action: action in literals or any(test(action) for test in tests)
+class _PatternTest:
+    """Whether one of some action globs matches an action pattern, as fnmatchcase does."""
+
+    __slots__ = ("_literals", "_wildcards")
+
+    def __init__(self, globs: frozenset[str]) -> None:
+        # A pattern without glob characters matches only itself: a set lookup, not a regex.
+        wildcards = [h for h in globs if "*" in h or "?" in h or "[" in h]
+        self._literals = globs.difference(wildcards) if wildcards else globs
+        # fnmatchcase(pattern, h), without a regex for the common `*`-only globs.
+        self._wildcards = tuple(_glob_test(h) for h in sorted(wildcards))
+
+    def matches(self, pattern: str) -> bool:
+        return pattern in self._literals or any(test(pattern) for test in self._wildcards)
 
 
 def _glob_test(glob: str) -> Callable[[str], bool]:
@@ -887,8 +858,8 @@ def _coverage(perms: EffectivePermissions) -> _Coverage | None:
     memo = perms.view.memo
     if key in memo:
         return memo[key]
-    mine = allow_grants(perms)
-    if any("*" in grants for grants in mine):
+    mine = allow_patterns(perms)
+    if "*" in mine:
         found = None
     else:  # policy sets combining the same policies share their patterns, and so this
         found = _COVERAGES.get(mine)
@@ -901,7 +872,7 @@ def _coverage(perms: EffectivePermissions) -> _Coverage | None:
 
 
 # _Coverage by pattern set, bounded for a long-running bot (patterns are interned strings).
-_COVERAGES: dict[Grants, _Coverage] = {}
+_COVERAGES: dict[frozenset[str], _Coverage] = {}
 _COVERAGES_LIMIT = 4096
 
 

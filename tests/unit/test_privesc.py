@@ -308,7 +308,7 @@ def _passes_to_ec2(holder_grants: dict, target_grants: dict) -> bool:
     return user_arn("dev") in _escalations(snapshot(users=[holder], roles=[target]))
 
 
-def test_a_role_granting_an_action_on_more_resources_is_richer():
+def test_a_role_granting_an_action_on_every_resource_is_richer():
     """Richness compares resources too: reading every bucket is more than reading one, though
     both name s3:GetObject (a SageMaker "Any S3 bucket" execution role passed by a scientist
     limited to one bucket)."""
@@ -326,34 +326,24 @@ def test_a_role_granting_an_action_on_more_resources_is_richer():
     assert not _passes_to_ec2(on_star, every_bucket)
 
 
-def test_scoped_grants_cover_by_both_action_and_resource_globs():
-    holder = statement(action="s3:Get*", resource="arn:aws:s3:::team-*/*")
+def test_grants_on_some_resources_compare_by_action():
+    """One bucket against another compares actions only: resources compared pair by pair made
+    every holder's own prefix a kind of its own, and every holder walk every role
+    (bench.stress passrole-lesser: 316 s and 8 GB instead of 6 s)."""
+    holder = statement(action="s3:Get*", resource="arn:aws:s3:::team-a/*")
     assert not _passes_to_ec2(
-        holder, statement(action="s3:GetObject", resource="arn:aws:s3:::team-a/reports/*")
+        holder, statement(action="s3:GetObject", resource="arn:aws:s3:::hr/*")
     )
-    # Another bucket, or an action the holder's pattern does not cover, is more.
-    assert _passes_to_ec2(holder, statement(action="s3:GetObject", resource="arn:aws:s3:::hr/*"))
-    assert _passes_to_ec2(
-        holder, statement(action="s3:PutObject", resource="arn:aws:s3:::team-a/*")
-    )
+    assert _passes_to_ec2(holder, statement(action="s3:PutObject", resource="arn:aws:s3:::hr/*"))
     # A holder grant on every resource covers any scoped grant of its actions.
     assert not _passes_to_ec2(
         statement(action="s3:*"), statement(action="s3:PutObject", resource="arn:aws:s3:::hr/*")
     )
-
-
-def test_a_statement_of_very_many_pairs_is_compared_by_its_actions():
-    """Past _PAIRS_PER_STATEMENT (action, resource) pairs a statement counts as granting its
-    actions on every resource, as before resources were compared: a 600-action policy over
-    500 ARNs would otherwise be 300,000 pairs."""
-    actions = [f"s3:{verb}" for verb in ("GetObject", "PutObject", "DeleteObject", "ListBucket")]
-    many = [f"arn:aws:s3:::bucket-{n}/*" for n in range(100)]
-    holder = statement(action=actions, resource=many)
-    assert not _passes_to_ec2(holder, statement(action="s3:GetObject", resource="*"))
-    assert _passes_to_ec2(
-        statement(action=actions, resource=many[:10]),
-        statement(action="s3:GetObject", resource="*"),
-    )
+    # NotResource grants nearly everything: counted as every resource.
+    not_resource = statement(action="s3:GetObject", resource=None, not_resource="arn:aws:s3:::x/*")
+    on_star = statement(action="s3:GetObject")
+    assert not _passes_to_ec2(not_resource, on_star)
+    assert _passes_to_ec2(holder, on_star)
 
 
 def test_pass_role_target_must_trust_the_service():

@@ -15,6 +15,7 @@ from bot.iam.evaluator import Evaluator
 from bot.iam.policy import parse_policy
 from bot.iam.privesc import (
     _NOT_ACTION,
+    _SCOPED,
     TargetFinder,
     _AssumeScopes,
     _candidate_methods,
@@ -56,38 +57,29 @@ _PATTERN = st.text(alphabet="ab:*?[]", min_size=1, max_size=8) | st.sampled_from
 def test_coverage_is_fnmatch_against_every_holder_pattern(
     mine: frozenset[str], targets: list[str]
 ) -> None:
-    coverage = _Coverage(frozenset({mine}))
+    coverage = _Coverage(mine)
     for pattern in targets * 2:  # asked twice: the memo answers the second time
         assert coverage.covers(pattern) is any(fnmatchcase(pattern, h) for h in mine)
 
 
-# Resource patterns over a small alphabet (no `[`: IAM globs have `*` and `?` only).
-_RESOURCE = st.text(alphabet="ab/*?", max_size=6).map(lambda r: "arn:aws:s3:::" + r)
-_SCOPED = st.tuples(st.sampled_from(["s3:getobject", "s3:get*", "s3:*", "s3:putobject"]), _RESOURCE)
-
-
 @settings(max_examples=1500, deadline=None)
 @given(
-    mine=st.lists(st.frozensets(_PATTERN | _SCOPED, max_size=4), max_size=3),
-    targets=st.lists(_PATTERN | _SCOPED, max_size=8),
+    mine=st.frozensets(st.tuples(_PATTERN, st.booleans()), max_size=6),
+    targets=st.lists(st.tuples(_PATTERN, st.booleans()), max_size=8),
 )
-def test_coverage_of_scoped_grants_is_glob_on_both_parts(
-    mine: list[frozenset[object]], targets: list[object]
+def test_coverage_of_scoped_patterns(
+    mine: frozenset[tuple[str, bool]], targets: list[tuple[str, bool]]
 ) -> None:
-    """A grant scoped by Resource is covered by the holder's grant of its action on every
-    resource, or by a scoped grant whose action and resource globs both match it (the
-    target's wildcards read as characters): the reference, pair by pair."""
-    grants = frozenset(mine)
-    everything = [g for policy in grants for g in policy]
-    unscoped = [h for h in everything if isinstance(h, str)]
-    scoped = [h for h in everything if isinstance(h, tuple)]
-    coverage = _Coverage(grants)
-    for grant in targets * 2:
-        action = grant if isinstance(grant, str) else grant[0]
-        expected = any(fnmatchcase(action, h) for h in unscoped)
-        if not expected and isinstance(grant, tuple):
-            expected = any(fnmatchcase(action, a) and fnmatchcase(grant[1], r) for a, r in scoped)
-        assert coverage.covers(grant) is expected, (grant, grants)
+    """A pattern granted on every resource is covered by the holder's patterns on every
+    resource only; one granted on some resources by any of the holder's (the reference,
+    with the marks taken off)."""
+    marked = frozenset(_SCOPED + p if scoped else p for p, scoped in mine)
+    everywhere = [p for p, scoped in mine if not scoped]
+    coverage = _Coverage(marked)
+    for pattern, scoped in targets * 2:
+        holders = [p for p, _ in mine] if scoped else everywhere
+        expected = any(fnmatchcase(pattern, h) for h in holders)
+        assert coverage.covers(_SCOPED + pattern if scoped else pattern) is expected
 
 
 _METHOD_ACTIONS = sorted(a.lower() for a in all_method_actions())
