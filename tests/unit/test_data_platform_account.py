@@ -26,8 +26,6 @@ from __future__ import annotations
 import functools
 import json
 
-import pytest
-
 from bot.audit.report import REPORT_SCHEMA
 from bot.iam.privesc import target_finder
 from bot.render.json_report import render_json
