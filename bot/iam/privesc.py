@@ -50,6 +50,7 @@ from bot.iam.effective import (
     effective_permissions,
     outside_denial_filter,
 )
+from bot.iam.lint_resources import action_fits_resources
 from bot.iam.matching import (
     action_matcher,
     arn_matcher,
@@ -231,6 +232,7 @@ class TargetFinder:
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._richer: dict[tuple[Any, Any], bool] = {}
         self._services_of: dict[str, frozenset[str]] = {}
+        self._fit: dict[tuple[str, str], bool] = {}
         self._covered: dict[tuple[frozenset[str], bool], frozenset[str]] = {}
         self._covered_sets: dict[frozenset[str], frozenset[str]] = {}
         by_arn = snapshot.policy_by_arn()
@@ -259,7 +261,11 @@ class TargetFinder:
         if lowered == _SET_DEFAULT_VERSION and self.richer_versions is not None:
             yield from self._matching(perms, action, self.richer_versions, denied)
             return
-        own = self.undenied(denied, perms.candidate_resources(action))
+        own = tuple(
+            r
+            for r in self.undenied(denied, perms.candidate_resources(action))
+            if self._fits(lowered, r)
+        )
         if lowered in _POLICY_VERSION_ACTIONS:
             for resource in own:
                 if not _is_aws_managed_policy(resource):
@@ -267,6 +273,25 @@ class TargetFinder:
             yield from self._matching(perms, action, self.customer_policies, denied)
             return
         yield from own
+
+    def _fits(self, action: str, resource: str) -> bool:
+        """Whether a Resource pattern can name a resource the action is authorized against
+        (the ARN formats of its resource types, Service Authorization Reference): AWS asks
+        iam:AttachGroupPolicy about a group's ARN, never a role's, so `iam:*` on `role/app-*`
+        does not grant it. Once per action and pattern. IAM's actions only: other services'
+        resource parts may differ in case from the catalogue's formats in AWS's own policies
+        (AmazonSageMakerFullAccess names `statemachine:*sagemaker*`); a pattern that is not an
+        ARN, or an action the catalogue does not know, is given the benefit of the doubt."""
+        key = (action, resource)
+        found = self._fit.get(key)
+        if found is None:
+            info = (
+                self.index.catalogue.action(action)
+                if action.startswith("iam:") and resource.startswith("arn:")
+                else None
+            )
+            found = self._fit[key] = info is None or action_fits_resources(info, (resource,))
+        return found
 
     def pass_targets(self, services: tuple[str, ...]) -> tuple[str, ...]:
         """Roles a service of ``services`` can assume (any role when none is named), the
