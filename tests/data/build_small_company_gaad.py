@@ -136,8 +136,9 @@ OWN_USER = "arn:aws:iam::*:user/${aws:username}"
 def force_mfa() -> dict[str, Any]:
     """IAM User Guide, "IAM: Allows IAM users to self-manage an MFA device"
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_examples_iam_mfa-
-    selfmanage.html), named Force_MFA as in "IAM tutorial: Enable your users to configure their
-    own credentials and MFA settings" (.../tutorial_users-self-manage-mfa-and-creds.html)."""
+    selfmanage.html), under the name "IAM tutorial: Enable your users to configure their own
+    credentials and MFA settings" (.../tutorial_users-self-manage-mfa-and-creds.html) gives its
+    MFA-enforcing policy, Force_MFA."""
     return doc(
         allow(["iam:ListUsers", "iam:ListVirtualMFADevices"], "*", "AllowListActions"),
         allow(
@@ -830,7 +831,7 @@ def credential_report() -> str:
         row(
             DEPLOY_BOT,
             f"2024-07-08T09:00:00{t}",
-            key1=key(f"2026-08-20T09:00:00{t}", f"2026-11-28T20:00:00{t}", "sts"),
+            key1=key(f"2026-09-20T09:00:00{t}", f"2026-11-28T20:00:00{t}", "sts"),
         ),
         row(
             SES_USER,
