@@ -78,7 +78,8 @@ SHARED_KEY = "iam.privilege_escalation"
 _T = TypeVar("_T")
 _PASS_ROLE = "iam:passrole"
 _SET_DEFAULT_VERSION = "iam:setdefaultpolicyversion"
-_POLICY_VERSION_ACTIONS = frozenset({"iam:createpolicyversion", _SET_DEFAULT_VERSION})
+_CREATE_POLICY_VERSION = "iam:createpolicyversion"
+_POLICY_VERSION_ACTIONS = frozenset({_CREATE_POLICY_VERSION, _SET_DEFAULT_VERSION})
 # Actions that escalate even when aimed at the principal itself (a policy on its own user or
 # role). Creating keys or a password for oneself, by contrast, gains nothing: the common
 # self-service pattern (`user/${aws:username}`) must not count as iam-002 / iam-004.
@@ -1167,6 +1168,8 @@ def methods_held(
             direct = is_direct(method, perms) and holds_on_itself(method, perms, finder)
             if direct and finder.richer_versions is not None:
                 direct = _switches_own_policy(perms, accesses)
+            if direct:
+                direct = _rewrites_own_policy(perms, accesses)
             if not direct and not reaches_an_administrator(method, perms, finder, accesses):
                 continue
             held.append(
@@ -1189,6 +1192,20 @@ def _switches_own_policy(perms: EffectivePermissions, accesses: list[Access]) ->
         return True
     own = {source.name for source in perms.sources if source.kind == "managed"}
     return all(arn in own for arn in switched)
+
+
+def _rewrites_own_policy(perms: EffectivePermissions, accesses: list[Access]) -> bool:
+    """A new default version gains the holder only on a customer-managed policy of its own
+    (attached to it or to its group; AWS-managed ones cannot be versioned by customers): one
+    attached to another principal escalates that principal. Other accesses: no such question."""
+    if not any(a.action.lower() == _CREATE_POLICY_VERSION for a in accesses):
+        return True
+    return any(
+        source.kind == "managed"
+        and not _is_aws_managed_policy(source.name)
+        and perms.can("iam:CreatePolicyVersion", source.name)
+        for source in perms.sources
+    )
 
 
 def _creates_its_role(method: EscalationMethod) -> bool:

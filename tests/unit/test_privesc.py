@@ -873,13 +873,30 @@ def test_a_grant_on_one_iam_resource_type_is_not_a_grant_on_another():
             assert kind == "role", (method.method.id, access.action, access.resource)
 
 
+def test_a_new_policy_version_is_direct_only_on_the_holders_own_policy():
+    """iam:CreatePolicyVersion (set as default) changes what the policy's holders may do: the
+    holder gains only when the policy is attached to it or its group; on a policy attached to
+    another role it escalates that role (held, not direct)."""
+    shared = managed_policy("app-shared", allow("s3:ListAllMyBuckets"))
+    other = role("app-worker", attached_policies=[shared.arn])
+    rights = allow("iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT_ID}:policy/app-*")
+    ci = user("ci", groups=(), inline_policies=[inline("p", rights)])
+    found = _escalations(snapshot(users=[ci], groups=[], roles=[other], policies=[shared]))
+    method = next(m for m in found[user_arn("ci")].methods if m.method.id == "iam-001")
+    assert method.direct is False
+    holder = user("ci", groups=(), inline_policies=[inline("p", rights)])
+    holder = replace(holder, attached_policies=other.attached_policies)
+    found = _escalations(snapshot(users=[holder], groups=[], roles=[other], policies=[shared]))
+    method = next(m for m in found[user_arn("ci")].methods if m.method.id == "iam-001")
+    assert method.direct is True
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="TargetFinder.candidates yields the statement's own pattern (policy/app-*) for "
-    "iam:CreatePolicyVersion though no customer policy matches it, and methods_held counts "
-    "iam-001 direct without asking whether the policy is the holder's (_switches_own_policy "
-    "asks it for SetDefaultPolicyVersion only); fix: when the snapshot lists the customer "
-    "policies, aim the policy-version actions at existing ones, direct only for the holder's own",
+    "iam:CreatePolicyVersion though no customer policy matches it, so iam-001 is held (not "
+    "direct) as if rewriting it could hand someone more; fix: when the snapshot lists the "
+    "customer policies, aim the policy-version actions at existing ones only",
 )
 def test_rewriting_policies_that_do_not_exist_is_no_escalation():
     policies_only = allow("iam:*", f"arn:aws:iam::{ACCOUNT_ID}:policy/app-*")
