@@ -216,6 +216,7 @@ class TargetFinder:
         self._refused: dict[tuple[str, bool], frozenset[str]] = {}
         customer = [p for p in snapshot.policies if not p.is_aws_managed]
         self.customer_policies = tuple(p.arn for p in customer)
+        self.identity_center = _has_identity_center(snapshot.roles)
         # The customer policies holding a stored version richer than their default, the only
         # ones iam:SetDefaultPolicyVersion gains by; None when the snapshot does not list
         # versions (then any policy may hold one, as the method's requirement says).
@@ -1141,6 +1142,8 @@ def methods_held(
     if shareable and shared_key in perms.view.memo:
         return perms.view.memo[shared_key]
     for method in candidates:
+        if not finder.identity_center and _needs_identity_center(method):
+            continue
         accesses: list[Access] = []
         for action in method.actions:
             lowered = action.lower()
@@ -1206,6 +1209,28 @@ def _rewrites_own_policy(perms: EffectivePermissions, accesses: list[Access]) ->
         and perms.can("iam:CreatePolicyVersion", source.name)
         for source in perms.sources
     )
+
+
+def _has_identity_center(roles: Iterable[Role]) -> bool:
+    """Whether IAM Identity Center can reach the account: enabling it for an organization
+    creates AWSServiceRoleForSSO in every member account ("Using service-linked roles for IAM
+    Identity Center"), and each provisioned permission set is an AWSReservedSSO_* role under
+    /aws-reserved/sso.amazonaws.com/. A snapshot listing no role at all cannot tell: assumed."""
+    listed = False
+    for role in roles:
+        listed = True
+        if role.name == "AWSServiceRoleForSSO" or role.path.startswith(_SSO_PATH):
+            return True
+    return not listed
+
+
+_SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
+
+
+def _needs_identity_center(method: EscalationMethod) -> bool:
+    """A method made of IAM Identity Center calls (permission sets, account assignments):
+    it hands out nothing in an account Identity Center does not reach."""
+    return all(a.lower().startswith("sso:") for a in method.actions)
 
 
 def _creates_its_role(method: EscalationMethod) -> bool:

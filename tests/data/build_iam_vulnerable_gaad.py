@@ -827,6 +827,25 @@ bishopfox(
     source="fp5-NonExploitableConditionConstraint",
 )
 
+# The account is an organization member reached by IAM Identity Center (so the sso-* scenarios
+# have permission sets to hand out): Identity Center creates this service-linked role in every
+# member account (IAM Identity Center User Guide, "Using service-linked roles").
+SSO_SLR_PATH = "/aws-service-role/sso.amazonaws.com/"
+roles.append(
+    {
+        "Path": SSO_SLR_PATH,
+        "RoleName": "AWSServiceRoleForSSO",
+        "RoleId": "AROAAWSSERVICEROLEFORSSO"[:21],
+        "Arn": f"arn:aws:iam::{ACCT}:role{SSO_SLR_PATH}AWSServiceRoleForSSO",
+        "CreateDate": DATE,
+        "AssumeRolePolicyDocument": trust({"Service": "sso.amazonaws.com"}),
+        "InstanceProfileList": [],
+        "RolePolicyList": [],
+        "AttachedManagedPolicies": [],
+        "Tags": [],
+        "RoleLastUsed": {},
+    }
+)
 
 GAAD = {
     "UserDetailList": users,

@@ -688,6 +688,18 @@ def _minimal_account(method, actions):
         if takes_over & {a.lower() for a in method.actions}
         else []
     )
+    # Identity Center's calls need an account it reaches (its service-linked role).
+    sso = (
+        [
+            role(
+                "AWSServiceRoleForSSO",
+                path="/aws-service-role/sso.amazonaws.com/",
+                trust=service_trust("sso.amazonaws.com"),
+            )
+        ]
+        if all(a.lower().startswith("sso:") for a in method.actions)
+        else []
+    )
     if kind == "role":
         holder_role = role(
             "holder",
@@ -695,10 +707,10 @@ def _minimal_account(method, actions):
             inline_policies=grant,
             permissions_boundary_arn=boundary_arn,
         )
-        snap = snapshot(users=others, roles=[holder_role, admin], policies=policies)
+        snap = snapshot(users=others, roles=[holder_role, admin, *sso], policies=policies)
         return snap, role_arn("holder")
     holder = user("holder", groups=(), inline_policies=grant, permissions_boundary_arn=boundary_arn)
-    snap = snapshot(users=[holder, *others], roles=[admin], policies=policies)
+    snap = snapshot(users=[holder, *others], roles=[admin, *sso], policies=policies)
     return snap, user_arn("holder")
 
 
@@ -893,12 +905,37 @@ def test_a_new_policy_version_is_direct_only_on_the_holders_own_policy():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="TargetFinder.candidates yields the statement's own pattern (policy/app-*) for "
-    "iam:CreatePolicyVersion though no customer policy matches it, so iam-001 is held (not "
-    "direct) as if rewriting it could hand someone more; fix: when the snapshot lists the "
-    "customer policies, aim the policy-version actions at existing ones only",
+    reason="TargetFinder.candidates aims iam:CreatePolicyVersion at any policy, existing or "
+    "not (the statement's pattern policy/app-*, the probe), as other methods aim at roles that "
+    "may not exist yet; a version of a policy that does not exist changes nobody, so iam-001 is "
+    "held (not direct) for nothing. Fix: with authorization details listing the customer "
+    "policies, aim the policy-version actions at existing ones only "
+    "(test_evidence_spells_actions_... relies on the probe and would need a customer policy)",
 )
 def test_rewriting_policies_that_do_not_exist_is_no_escalation():
     policies_only = allow("iam:*", f"arn:aws:iam::{ACCOUNT_ID}:policy/app-*")
     ci = user("ci", groups=(), inline_policies=[inline("p", policies_only)])
     assert _escalations(snapshot(users=[ci], groups=[])) == {}
+
+
+def test_identity_center_methods_need_identity_center_in_the_account():
+    """Permission sets and account assignments reach an account only when the organization's
+    IAM Identity Center does: it creates AWSServiceRoleForSSO in every member account and an
+    AWSReservedSSO_* role per provisioned permission set (IAM Identity Center User Guide,
+    "Using service-linked roles"). An IAM-users account with neither (tests/data/small_company:
+    PowerUserAccess allows sso:*) gives sso-001..003 nothing to hand out; a snapshot listing no
+    role cannot tell, and keeps them."""
+    sso_rights = inline("p", allow("sso:*"))
+    holder = user("dev", groups=(), inline_policies=[sso_rights])
+    worker = role("app-worker", trust=service_trust("ec2.amazonaws.com"))
+    without = _escalations(snapshot(users=[holder], groups=[], roles=[worker]))
+    assert without == {}
+    slr = role(
+        "AWSServiceRoleForSSO",
+        path="/aws-service-role/sso.amazonaws.com/",
+        trust=service_trust("sso.amazonaws.com"),
+    )
+    with_slr = _escalations(snapshot(users=[holder], groups=[], roles=[worker, slr]))
+    assert {"sso-001", "sso-002", "sso-003"} <= set(with_slr[user_arn("dev")].method_ids)
+    unknown = _escalations(snapshot(users=[holder], groups=[], roles=[]))
+    assert {"sso-001", "sso-002", "sso-003"} <= set(unknown[user_arn("dev")].method_ids)

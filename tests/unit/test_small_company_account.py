@@ -422,14 +422,14 @@ def test_ses_smtp_user_sends_mail_only():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="three causes in our code: (1) TargetFinder._patterns_richer: allow_patterns keeps "
+    reason="two causes in our code: (1) TargetFinder._patterns_richer: allow_patterns keeps "
     "PowerUserAccess's Allow NotAction as the mark _NOT_ACTION, which _Coverage never matches, "
     "so every role (the EC2 role on one bucket, the Lambda roles with CloudWatch Logs) is "
     "'richer' than a PowerUserAccess holder and ec2-002/ssm-002/lambda-003... are held; fix: "
     "cover a pattern by a NotAction Allow on every resource unless its NotAction list matches "
-    "it. (2) sso-001..003 are held in an account with no IAM Identity Center "
-    "(no AWSServiceRoleForSSO, no AWSReservedSSO_* role); fix: require that evidence. "
-    "(3) codestar-003 is kept for retired CodeStar (CreateProject fails since July 2024)",
+    "it. (2) codestar-003 (CreateProject + AssociateTeamMember) is kept in the method "
+    "catalogue for retired CodeStar, whose projects cannot be created since July 2024; fix: "
+    "hold it only where the account shows CodeStar in use (its aws-codestar-service-role)",
 )
 def test_power_users_escalate_to_nothing_richer():
     """Developers hold PowerUserAccess (everything but iam:*, organizations:*, account:*): every
@@ -455,8 +455,15 @@ def test_no_role_here_does_what_power_user_access_does_not():
     ):
         assert dev.can(action, resource), (action, resource)
     assert not any(index()[arn].is_admin_equivalent for arn in (EC2_ROLE, THUMBNAILER, ALERTS))
+
+
+def test_identity_center_methods_are_not_held_without_identity_center():
+    """PowerUserAccess allows sso:*, but no IAM Identity Center reaches this account (no
+    AWSServiceRoleForSSO, no AWSReservedSSO_* role): sso-001..003 hand out nothing here."""
     assert not any(r.name.startswith("AWSReservedSSO_") for r in snapshot().roles)
     assert "AWSServiceRoleForSSO" not in {r.name for r in snapshot().roles}
+    for arn in (*DEVELOPERS, TERRAFORM):
+        assert not {m for m in escalations()[arn].method_ids if m.startswith("sso-")}, arn
 
 
 # --- roles ----------------------------------------------------------------------------------------
