@@ -1,9 +1,9 @@
 """An account built by one of tests/data's builders from AWS's documentation, audited once.
 
-The landing-zone, EKS and data-platform tests judge every finding of the full audit on such an
-account; this holds what they share: loading the builder, the snapshot, the audit report, the
-permission index and escalations (each worked out once per test module), and the views the
-tests ask of the report.
+The landing-zone, EKS, data-platform and small-company tests judge every finding of the full
+audit on such an account; this holds what they share: loading the builder, the snapshot, the
+audit report, the permission index and escalations (each worked out once per test module), and
+the views the tests ask of the report.
 """
 
 from __future__ import annotations

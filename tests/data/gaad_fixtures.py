@@ -1,6 +1,6 @@
 """What the documented-account builders (build_landing_zone_gaad.py, build_eks_platform_gaad.py,
-build_data_platform_gaad.py) share: stable IAM ids, moto's copy of the AWS-managed policies,
-the credential report's CSV and writing the fixture files.
+build_data_platform_gaad.py, build_small_company_gaad.py) share: stable IAM ids, moto's copy of
+the AWS-managed policies, the credential report's CSV and writing the fixture files.
 
 The builders are scripts (`python tests/data/build_<name>_gaad.py`) and are also loaded by path
 from the tests, so they import this module as a sibling (see each builder's import).
