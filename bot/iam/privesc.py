@@ -420,7 +420,7 @@ class TargetFinder:
         if found is None:
             coverage = _coverage(holder)
             found = coverage is not None and any(
-                pattern == _NOT_ACTION or not coverage.covers(pattern) for pattern in patterns
+                not coverage.covers(pattern) for pattern in patterns
             )
             self._richer[key] = found
         return found
@@ -798,13 +798,23 @@ def _policy_allow_patterns(policy: Any, memo: dict[Any, Any]) -> frozenset[str]:
             if statement.effect != "Allow":
                 continue
             if statement.actions is None:
-                patterns.add(_NOT_ACTION)
+                mark = _SCOPED if _scoped_only(statement.resources) else ""
+                patterns.add(lower_shared(mark + _not_action_pattern(statement.not_actions)))
             elif _scoped_only(statement.resources):
                 patterns.update(lower_shared(_SCOPED + a) for a in statement.actions)
             else:
                 patterns.update(lower_shared(a) for a in statement.actions)
         cached = memo[key] = (document, frozenset(patterns))
     return cached[1]
+
+
+def _not_action_pattern(excluded: tuple[str, ...] | None) -> str:
+    """An Allow with NotAction as one pattern: ``_NOT_ACTION`` and the actions it leaves out
+    (PowerUserAccess: everything but iam:*, organizations:* and account:*)."""
+    return _NOT_ACTION + _EXCLUDED_SEPARATOR.join(sorted({a.lower() for a in excluded or ()}))
+
+
+_EXCLUDED_SEPARATOR = "|"
 
 
 # Marks an action pattern granted only on some resources: a role granted s3:GetObject on every
@@ -833,26 +843,99 @@ class _Coverage:
     """Which action patterns a holder's Allow patterns cover (``fnmatchcase(pattern, mine)``
     for one of them), each pattern judged once per holder: target roles repeat patterns. A
     pattern on every resource is covered only by the holder's patterns on every resource; a
-    ``_SCOPED`` one by any of the holder's."""
+    ``_SCOPED`` one by any of the holder's. A holder's Allow NotAction covers every pattern
+    that cannot name an action it leaves out; a target's is covered only by a holder's NotAction
+    leaving out no more."""
 
-    __slots__ = ("_everywhere", "_known", "_somewhere")
+    __slots__ = ("_everywhere", "_known", "_not_everywhere", "_not_somewhere", "_somewhere")
 
     def __init__(self, mine: frozenset[str]) -> None:
-        scoped = [h for h in mine if h.startswith(_SCOPED)]
-        self._everywhere = _PatternTest(mine.difference(scoped) if scoped else mine)
-        self._somewhere = _PatternTest(frozenset(h[1:] for h in scoped))
+        everywhere: set[str] = set()
+        somewhere: set[str] = set()
+        self._not_everywhere: list[tuple[str, ...]] = []
+        self._not_somewhere: list[tuple[str, ...]] = []
+        for pattern in mine:
+            scoped = pattern.startswith(_SCOPED)
+            action = pattern[1:] if scoped else pattern
+            if action.startswith(_NOT_ACTION):
+                excluded = _excluded(action)
+                (self._not_somewhere if scoped else self._not_everywhere).append(excluded)
+            else:
+                (somewhere if scoped else everywhere).add(action)
+        self._everywhere = _PatternTest(frozenset(everywhere))
+        self._somewhere = _PatternTest(frozenset(somewhere))
         self._known: dict[str, bool] = {}
 
     def covers(self, pattern: str) -> bool:
         found = self._known.get(pattern)
         if found is None:
-            if pattern.startswith(_SCOPED):
-                action = pattern[1:]
-                found = self._everywhere.matches(action) or self._somewhere.matches(action)
+            scoped = pattern.startswith(_SCOPED)
+            action = pattern[1:] if scoped else pattern
+            nots = [*self._not_everywhere, *self._not_somewhere] if scoped else self._not_everywhere
+            if action.startswith(_NOT_ACTION):
+                # Nearly everything: only a NotAction leaving out no more covers it.
+                theirs = _excluded(action)
+                found = any(
+                    all(any(_includes(t, e) for t in theirs) for e in excluded) for excluded in nots
+                )
             else:
-                found = self._everywhere.matches(pattern)
+                found = (
+                    self._everywhere.matches(action)
+                    or (scoped and self._somewhere.matches(action))
+                    or any(_clear_of(action, excluded) for excluded in nots)
+                )
             self._known[pattern] = found
         return found
+
+
+def _excluded(not_action: str) -> tuple[str, ...]:
+    """The actions a ``_not_action_pattern`` leaves out."""
+    text = not_action[len(_NOT_ACTION) :]
+    return tuple(text.split(_EXCLUDED_SEPARATOR)) if text else ()
+
+
+def _clear_of(pattern: str, excluded: tuple[str, ...]) -> bool:
+    """Whether no action the pattern names is one of ``excluded`` (globs): a literal is
+    matched; a wildcard pattern must differ from each excluded one before either's first
+    wildcard (``s3:get*`` is clear of ``iam:*``; ``*:get*`` is not, it may name iam:GetUser)."""
+    if not _has_glob(pattern):
+        return not any(fnmatchcase(pattern, e) for e in excluded)
+    mine = _before_glob(pattern)
+    for e in excluded:
+        theirs = _before_glob(e)
+        if mine.startswith(theirs) or theirs.startswith(mine):
+            return False
+    return True
+
+
+def _includes(wider: str, narrower: str) -> bool:
+    """Whether every action ``narrower`` names is one ``wider`` names (both globs), where that
+    is plain: equal, a literal ``wider`` matches, or ``wider`` is a literal text then `*` that
+    ``narrower`` opens with. Otherwise no (a NotAction target then counts as richer)."""
+    if wider == narrower:
+        return True
+    if not _has_glob(narrower):
+        return fnmatchcase(narrower, wider)
+    opening = wider[:-1]
+    return (
+        wider.endswith("*")
+        and not _has_glob(opening)
+        and _before_glob(narrower).startswith(opening)
+    )
+
+
+def _has_glob(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern or "[" in pattern
+
+
+def _before_glob(pattern: str) -> str:
+    """The pattern's text before its first wildcard."""
+    cut = len(pattern)
+    for wildcard in "*?[":
+        position = pattern.find(wildcard)
+        if 0 <= position < cut:
+            cut = position
+    return pattern[:cut]
 
 
 class _PatternTest:

@@ -61,6 +61,7 @@ _FIELDS = frozenset(
         "enables",
         "enables_other",
         "sources",
+        "retired",
     }
 )
 
@@ -78,6 +79,9 @@ class EscalationMethod:
     enables: str = ""
     enables_other: str = ""
     source_ids: tuple[str, ...] = ()
+    # Why no account can use the method any more (the service stopped the call): kept in the
+    # catalogue for its sources, never held.
+    retired: str = ""
 
     @property
     def needs_trust_chain(self) -> bool:
@@ -173,6 +177,7 @@ def _parse_row(index: int, row: object, seen: set[str]) -> EscalationMethod:
         enables=_text(row.get("enables"), "enables", method_id),
         enables_other=_text(row.get("enables_other"), "enables_other", method_id),
         source_ids=source_ids,
+        retired=_text(row.get("retired"), "retired", method_id),
     )
 
 
@@ -207,8 +212,11 @@ def methods_by_id() -> dict[str, EscalationMethod]:
 
 @functools.lru_cache(maxsize=1)
 def action_methods() -> tuple[EscalationMethod, ...]:
-    """The methods decided by their action list alone (every method but the trust chain)."""
-    return tuple(method for method in load_methods() if not method.needs_trust_chain)
+    """The methods decided by their action list alone (every method but the trust chain and
+    the retired ones)."""
+    return tuple(
+        method for method in load_methods() if not method.needs_trust_chain and not method.retired
+    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -14,13 +14,13 @@ from bot.iam.effective import PermissionIndex, PolicySetView
 from bot.iam.evaluator import Evaluator
 from bot.iam.policy import parse_policy
 from bot.iam.privesc import (
-    _NOT_ACTION,
     _SCOPED,
     TargetFinder,
     _AssumeScopes,
     _candidate_methods,
     _Coverage,
     _method_table,
+    _not_action_pattern,
     methods_held,
     target_finder,
     trust_chains,
@@ -48,7 +48,7 @@ from tests.unit.test_privesc import ADMIN_DOC
 
 # Action-like patterns over a small alphabet, so that holders and targets share patterns.
 _PATTERN = st.text(alphabet="ab:*?[]", min_size=1, max_size=8) | st.sampled_from(
-    ["iam:passrole", "iam:*", "s3:get*", "s3:getobject", "ec2:run?nstances", _NOT_ACTION]
+    ["iam:passrole", "iam:*", "s3:get*", "s3:getobject", "ec2:run?nstances"]
 )
 
 
@@ -80,6 +80,60 @@ def test_coverage_of_scoped_patterns(
         holders = [p for p, _ in mine] if scoped else everywhere
         expected = any(fnmatchcase(pattern, h) for h in holders)
         assert coverage.covers(_SCOPED + pattern if scoped else pattern) is expected
+
+
+_GLOB = st.text(alphabet="ab:*?", min_size=1, max_size=5)
+_NAMES = st.lists(st.text(alphabet="ab:", min_size=1, max_size=5), min_size=1, max_size=25)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(excluded=st.lists(_GLOB, min_size=1, max_size=3), target=_GLOB, names=_NAMES)
+def test_a_not_action_allow_covers_only_what_it_cannot_leave_out(
+    excluded: list[str], target: str, names: list[str]
+) -> None:
+    """A holder's Allow NotAction covers a literal action exactly when no excluded pattern
+    matches it, and a wildcard pattern only when no action it names is excluded (checked on
+    sample names: the test may say "not covered" too often, never "covered" wrongly)."""
+    coverage = _Coverage(frozenset({_not_action_pattern(tuple(excluded))}))
+    covered = coverage.covers(target)
+    if not any(c in target for c in "*?"):
+        assert covered is not any(fnmatchcase(target, e) for e in excluded)
+    if covered:
+        for name in names:
+            if fnmatchcase(name, target):
+                assert not any(fnmatchcase(name, e) for e in excluded), (name, target, excluded)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    mine=st.lists(_GLOB, min_size=1, max_size=3),
+    theirs=st.lists(_GLOB, min_size=1, max_size=3),
+    names=_NAMES,
+)
+def test_a_not_action_target_is_covered_by_a_not_action_leaving_out_no_more(
+    mine: list[str], theirs: list[str], names: list[str]
+) -> None:
+    coverage = _Coverage(frozenset({_not_action_pattern(tuple(mine))}))
+    if coverage.covers(_not_action_pattern(tuple(theirs))):
+        for name in names:
+            if not any(fnmatchcase(name, t) for t in theirs):
+                assert not any(fnmatchcase(name, m) for m in mine), (name, mine, theirs)
+    # Leaving out the same is always covered; plain patterns never cover a NotAction.
+    assert coverage.covers(_not_action_pattern(tuple(mine)))
+    plain = _Coverage(frozenset(theirs))
+    assert not plain.covers(_not_action_pattern(tuple(mine)))
+
+
+def test_power_user_is_not_poorer_than_a_role_doing_less() -> None:
+    """PowerUserAccess (Allow NotAction iam:*, organizations:*, account:* on `*`) covers a
+    role's s3, sns and logs grants and its wildcards of other services, not IAM's."""
+    power_user = _Coverage(
+        frozenset({_not_action_pattern(("iam:*", "organizations:*", "account:*"))})
+    )
+    for covered in ("s3:getobject", "sns:publish", "logs:*", "~s3:putobject", "ec2:run*"):
+        assert power_user.covers(covered), covered
+    for richer in ("iam:passrole", "iam:*", "*:get*", "organizations:listaccounts", "*"):
+        assert not power_user.covers(richer), richer
 
 
 _METHOD_ACTIONS = sorted(a.lower() for a in all_method_actions())
