@@ -929,13 +929,8 @@ def _has_glob(pattern: str) -> bool:
 
 
 def _before_glob(pattern: str) -> str:
-    """The pattern's text before its first wildcard."""
-    cut = len(pattern)
-    for wildcard in "*?[":
-        position = pattern.find(wildcard)
-        if 0 <= position < cut:
-            cut = position
-    return pattern[:cut]
+    """The pattern's text before its first wildcard (``[`` too: these globs are fnmatch's)."""
+    return literal_prefix(pattern.split("[", 1)[0])
 
 
 class _PatternTest:
