@@ -216,6 +216,9 @@ class TargetFinder:
         self._refused: dict[tuple[str, bool], frozenset[str]] = {}
         customer = [p for p in snapshot.policies if not p.is_aws_managed]
         self.customer_policies = tuple(p.arn for p in customer)
+        # Authorization details list every customer policy: a new version of one they do not
+        # list (a Resource pattern, the probe) changes nobody's permissions.
+        self.policies_listed = snapshot.has_authorization_details
         self.identity_center = _has_identity_center(snapshot.roles)
         # The customer policies holding a stored version richer than their default, the only
         # ones iam:SetDefaultPolicyVersion gains by; None when the snapshot does not list
@@ -269,9 +272,10 @@ class TargetFinder:
             if self._fits(lowered, r)
         )
         if lowered in _POLICY_VERSION_ACTIONS:
-            for resource in own:
-                if not _is_aws_managed_policy(resource):
-                    yield resource
+            if not self.policies_listed:
+                for resource in own:
+                    if not _is_aws_managed_policy(resource):
+                        yield resource
             yield from self._matching(perms, action, self.customer_policies, denied)
             return
         yield from own

@@ -482,8 +482,11 @@ def test_privilege_escalation_positive(query: str) -> None:
     (Put/AttachRolePolicy) held by a user are reported as changes to other principals
     (privesc.md: escalation for whoever can assume or pass those roles), as KICS does."""
     actions, method = KICS_PRIVESC[query]
-    # SetDefaultPolicyVersion switches to a stored version, which KICS assumes exists.
-    extra = (_WITH_ADMIN_VERSION,) if "iam:SetDefaultPolicyVersion" in actions else ()
+    # SetDefaultPolicyVersion switches to a stored version, which KICS assumes exists;
+    # CreatePolicyVersion rewrites a customer policy, which the account must hold (KICS's
+    # positive case attaches one to the user).
+    versions = {"iam:SetDefaultPolicyVersion", "iam:CreatePolicyVersion"}
+    extra = (_WITH_ADMIN_VERSION,) if versions & set(actions) else ()
     assert method in methods_of(doc(grant(actions)), extra_managed=extra)
 
 

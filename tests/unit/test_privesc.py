@@ -842,7 +842,10 @@ def test_evidence_spells_actions_as_the_method_catalogue_even_after_another_spel
     doc = policy_document(
         statement(action=["iam:CreatePolicyVersion", "sts:AssumeRole"], resource=["*"])
     )
-    snap = snapshot(users=[user("dev", inline_policies=[inline("dev", doc)])])
+    # A customer policy of its own for CreatePolicyVersion to rewrite.
+    own = managed_policy("dev-tools", allow("s3:GetObject"))
+    dev = user("dev", inline_policies=[inline("dev", doc)], attached_policies=[own.arn])
+    snap = snapshot(users=[dev], policies=[own])
     index = PermissionIndex(snap, NOW)
     perms = index[user_arn("dev")]
     probe = f"arn:aws:iam::{ACCOUNT_ID}:role/iam-audit-probe"
@@ -928,15 +931,6 @@ def test_a_new_policy_version_is_direct_only_on_the_holders_own_policy():
     assert method.direct is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TargetFinder.candidates aims iam:CreatePolicyVersion at any policy, existing or "
-    "not (the statement's pattern policy/app-*, the probe), as other methods aim at roles that "
-    "may not exist yet; a version of a policy that does not exist changes nobody, so iam-001 is "
-    "held (not direct) for nothing. Fix: with authorization details listing the customer "
-    "policies, aim the policy-version actions at existing ones only "
-    "(test_evidence_spells_actions_... relies on the probe and would need a customer policy)",
-)
 def test_rewriting_policies_that_do_not_exist_is_no_escalation():
     policies_only = allow("iam:*", f"arn:aws:iam::{ACCOUNT_ID}:policy/app-*")
     ci = user("ci", groups=(), inline_policies=[inline("p", policies_only)])
