@@ -50,7 +50,8 @@ from bot.iam.effective import (
     effective_permissions,
     outside_denial_filter,
 )
-from bot.iam.lint_resources import action_fits_resources
+from bot.iam.lint_redundancy import glob_covers
+from bot.iam.lint_resources import action_fits_resources, patterns_overlap
 from bot.iam.matching import (
     action_matcher,
     arn_matcher,
@@ -219,7 +220,13 @@ class TargetFinder:
         # Authorization details list every customer policy: a new version of one they do not
         # list (a Resource pattern, the probe) changes nobody's permissions.
         self.policies_listed = snapshot.has_authorization_details
-        self.identity_center = _has_identity_center(snapshot.roles)
+        # Methods no principal can use here (Identity Center's, where it does not reach the
+        # account): ruled out once, not in the per-principal loop.
+        self.unreachable_methods = (
+            frozenset()
+            if _has_identity_center(snapshot.roles)
+            else frozenset(m.id for m in action_methods() if _needs_identity_center(m))
+        )
         # The customer policies holding a stored version richer than their default, the only
         # ones iam:SetDefaultPolicyVersion gains by; None when the snapshot does not list
         # versions (then any policy may hold one, as the method's requirement says).
@@ -880,7 +887,8 @@ class _Coverage:
                 # Nearly everything: only a NotAction leaving out no more covers it.
                 theirs = _excluded(action)
                 found = any(
-                    all(any(_includes(t, e) for t in theirs) for e in excluded) for excluded in nots
+                    all(any(glob_covers(t, e) for t in theirs) for e in excluded)
+                    for excluded in nots
                 )
             else:
                 found = (
@@ -899,42 +907,9 @@ def _excluded(not_action: str) -> tuple[str, ...]:
 
 
 def _clear_of(pattern: str, excluded: tuple[str, ...]) -> bool:
-    """Whether no action the pattern names is one of ``excluded`` (globs): a literal is
-    matched; a wildcard pattern must differ from each excluded one before either's first
-    wildcard (``s3:get*`` is clear of ``iam:*``; ``*:get*`` is not, it may name iam:GetUser)."""
-    if not _has_glob(pattern):
-        return not any(fnmatchcase(pattern, e) for e in excluded)
-    mine = _before_glob(pattern)
-    for e in excluded:
-        theirs = _before_glob(e)
-        if mine.startswith(theirs) or theirs.startswith(mine):
-            return False
-    return True
-
-
-def _includes(wider: str, narrower: str) -> bool:
-    """Whether every action ``narrower`` names is one ``wider`` names (both globs), where that
-    is plain: equal, a literal ``wider`` matches, or ``wider`` is a literal text then `*` that
-    ``narrower`` opens with. Otherwise no (a NotAction target then counts as richer)."""
-    if wider == narrower:
-        return True
-    if not _has_glob(narrower):
-        return fnmatchcase(narrower, wider)
-    opening = wider[:-1]
-    return (
-        wider.endswith("*")
-        and not _has_glob(opening)
-        and _before_glob(narrower).startswith(opening)
-    )
-
-
-def _has_glob(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern or "[" in pattern
-
-
-def _before_glob(pattern: str) -> str:
-    """The pattern's text before its first wildcard (``[`` too: these globs are fnmatch's)."""
-    return literal_prefix(pattern.split("[", 1)[0])
+    """Whether no action the pattern names is one of ``excluded`` (globs): ``s3:get*`` is
+    clear of ``iam:*``; ``*:get*`` is not, it may name iam:GetUser."""
+    return not any(patterns_overlap(pattern, e) for e in excluded)
 
 
 class _PatternTest:
@@ -1224,7 +1199,7 @@ def methods_held(
     if shareable and shared_key in perms.view.memo:
         return perms.view.memo[shared_key]
     for method in candidates:
-        if not finder.identity_center and _needs_identity_center(method):
+        if method.id in finder.unreachable_methods:
             continue
         accesses: list[Access] = []
         for action in method.actions:
