@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
@@ -17,11 +18,12 @@ from types import ModuleType
 import pytest
 
 from bot.audit.findings import Finding
-from bot.audit.report import Report
+from bot.audit.report import REPORT_SCHEMA, Report
 from bot.clicmd._common import gaad_snapshot
 from bot.iam.effective import PermissionIndex
 from bot.iam.privesc import Escalation, find_escalations
 from bot.model.snapshot import AccountSnapshot
+from bot.render.json_report import render_json
 from tests.factories import NOW, audit
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -68,6 +70,17 @@ class AuditedAccount:
     @functools.cache  # noqa: B019
     def report(self) -> Report:
         return audit(self.snapshot())
+
+    def assert_report_is_clean_json(self) -> None:
+        """The full audit ran without errors and its JSON report is the public schema, naming
+        the builder's account and every finding."""
+        result = self.report()
+        assert result.errors == ()
+        data = json.loads(render_json(result, catalogue={}))
+        assert data["schema"] == REPORT_SCHEMA
+        assert data["account_id"] == self.builder.ACCT
+        assert data["errors"] == []
+        assert len(data["findings"]) == len(result.findings)
 
     @functools.cache  # noqa: B019
     def index(self) -> PermissionIndex:
