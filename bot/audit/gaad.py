@@ -219,7 +219,8 @@ def reference_gaps(
     issues: list[CollectionIssue] = []
     known = {policy.arn for policy in details.policies}
     missing: dict[str, None] = {}
-    for entity in (*details.users, *details.groups, *details.roles):
+    entities: tuple[User | Group | Role, ...] = (*details.users, *details.groups, *details.roles)
+    for entity in entities:
         for attached in entity.attached_policies:
             if attached.arn not in known:
                 missing[attached.arn] = None

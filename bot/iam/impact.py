@@ -274,13 +274,13 @@ def _apply(
     if kind == "delete_inline":
         name = _required(change.policy_name, "policy_name", kind)
         label = f"{owner} inline {name}"
-        removed = [s for s in sources if s.kind == "inline" and s.via == via and s.name == label]
-        if not removed:
+        dropped = [s for s in sources if s.kind == "inline" and s.via == via and s.name == label]
+        if not dropped:
             raise InputError(f"{owner} has no inline policy named {name!r}")
         return (
-            tuple(s for s in sources if s not in removed),
+            tuple(s for s in sources if s not in dropped),
             boundary,
-            [s.document for s in removed],
+            [s.document for s in dropped],
         )
     # remove_boundary
     if boundary is None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.iam.conditions import parse_operator
@@ -384,7 +384,7 @@ def _is_private(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
 
 
 def _identifier_values(statement: Statement, condition: Condition, key: str) -> list[LintFinding]:
-    checks = {
+    checks: dict[str, tuple[str, Callable[[str], object], str]] = {
         "aws:requestedregion": ("region", lambda v: region_severity(v) is None, "an AWS region"),
         "aws:sourcevpc": ("vpc", _VPC.match, "a VPC ID (vpc-...)"),
         "aws:sourcevpce": ("vpc_endpoint", _VPCE.match, "a VPC endpoint ID (vpce-...)"),

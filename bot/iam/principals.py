@@ -125,7 +125,7 @@ def _aws_value_via(value: str, caller: PrincipalInfo) -> Via | None:
         # Naming the account delegates to its IAM policies; only the root user itself is named.
         return "user" if caller.kind == "root" else "account"
     if value == caller.arn:
-        return {"user": "user", "role": "role"}.get(caller.kind, "session")
+        return "user" if caller.kind == "user" else "role" if caller.kind == "role" else "session"
     if caller.kind == "assumed_role" and value.startswith(f"arn:{caller.partition}:iam::"):
         # A role ARN (with any path) covers every session of that role.
         parts = value.split(":", 5)

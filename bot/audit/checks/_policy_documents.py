@@ -15,7 +15,15 @@ from typing import Any
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import FUTURE_ACTION_NAME, is_full_wildcard, matches_any_name
 from bot.iam.matching import action_matcher
-from bot.model.snapshot import AccountSnapshot, InlinePolicy, ManagedPolicy, PolicyDocument
+from bot.model.snapshot import (
+    AccountSnapshot,
+    Group,
+    InlinePolicy,
+    ManagedPolicy,
+    PolicyDocument,
+    Role,
+    User,
+)
 
 
 def as_strings(value: Any) -> tuple[str, ...]:
@@ -163,10 +171,11 @@ class Statement:
 
 def _statement(index: int, raw: dict[str, Any]) -> Statement:
     sid = raw.get("Sid")
+    effect = raw.get("Effect")
     return Statement(
         index=index,
         sid=sid if isinstance(sid, str) else "",
-        effect=raw.get("Effect") if isinstance(raw.get("Effect"), str) else "",
+        effect=effect if isinstance(effect, str) else "",
         actions=as_strings(raw.get("Action")),
         not_actions=as_strings(raw.get("NotAction")),
         resources=as_strings(raw.get("Resource")),
@@ -333,7 +342,12 @@ def inline_policy_arn(owner_arn: str, policy_name: str) -> str:
 def referenced_policy_arns(snapshot: AccountSnapshot) -> set[str]:
     """Managed policies some principal names, as an attached policy or a permissions boundary."""
     arns: set[str] = set()
-    for principal in (*snapshot.users, *snapshot.groups, *snapshot.roles):
+    principals: tuple[User | Group | Role, ...] = (
+        *snapshot.users,
+        *snapshot.groups,
+        *snapshot.roles,
+    )
+    for principal in principals:
         arns.update(p.arn for p in principal.attached_policies)
         boundary = getattr(principal, "permissions_boundary_arn", None)
         if boundary:
@@ -423,14 +437,16 @@ def boundary_only_arns(snapshot: AccountSnapshot) -> frozenset[str]:
     a boundary sets a ceiling and grants nothing (Security Hub IAM.1 and IAM.21 run with
     excludePermissionBoundaryPolicy), so what it "allows" is no finding. A policy also
     attached anywhere is audited as a grant."""
-    attached = {
-        policy.arn
-        for identity in (*snapshot.users, *snapshot.groups, *snapshot.roles)
-        for policy in identity.attached_policies
-    }
+    identities: tuple[User | Group | Role, ...] = (
+        *snapshot.users,
+        *snapshot.groups,
+        *snapshot.roles,
+    )
+    attached = {policy.arn for identity in identities for policy in identity.attached_policies}
+    bounded: tuple[User | Role, ...] = (*snapshot.users, *snapshot.roles)
     named = {
         principal.permissions_boundary_arn
-        for principal in (*snapshot.users, *snapshot.roles)
+        for principal in bounded
         if principal.permissions_boundary_arn
     }
     return frozenset(
