@@ -403,36 +403,82 @@ def _allows(catalogue: ActionCatalogue, statement: Statement, action: str) -> bo
     return action in catalogue.expand_all(patterns)
 
 
-def _trust(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
-    findings: list[LintFinding] = []
-    needs: dict[str, list[str]] = {}
+def _needs(statement: Statement) -> dict[str, list[tuple[str, str]]]:
+    """The actions each principal entry of the statement needs to assume the role (its type's
+    sts:AssumeRole*, and Roles Anywhere's session calls), as action -> (type, value) entries."""
+    needs: dict[str, list[tuple[str, str]]] = {}
     for kind, value in _entries(statement.principals):
         if kind in ("AWS", "Service"):
-            needs.setdefault("sts:AssumeRole", []).append(value)
+            needs.setdefault("sts:AssumeRole", []).append((kind, value))
         elif kind == "Federated":
             if _SAML.match(value):
-                needs.setdefault("sts:AssumeRoleWithSAML", []).append(value)
+                needs.setdefault("sts:AssumeRoleWithSAML", []).append((kind, value))
             elif _OIDC.match(value) or value in _WEB_IDENTITY:
-                needs.setdefault("sts:AssumeRoleWithWebIdentity", []).append(value)
+                needs.setdefault("sts:AssumeRoleWithWebIdentity", []).append((kind, value))
         if kind == "Service" and value.startswith("rolesanywhere."):
             for extra in ("sts:TagSession", "sts:SetSourceIdentity"):
-                needs.setdefault(extra, []).append(value)
+                needs.setdefault(extra, []).append((kind, value))
     if statement.principals == "*":
-        needs.setdefault("sts:AssumeRole", []).append("*")
-    for action, principals in needs.items():
-        if not _allows(catalogue, statement, action):
-            findings.append(
-                finding(
-                    TRUST_ACTION_MISMATCH,
-                    statement.index,
-                    f"{', '.join(principals)} need(s) {action} in this trust statement,"
-                    " which does not allow it, so they cannot assume the role",
-                    {"missing_action": action, "principals": principals},
-                )
+        needs.setdefault("sts:AssumeRole", []).append(("*", "*"))
+    return needs
+
+
+def _trust(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
+    findings = _session_key_actions(statement, catalogue)
+    web_identity = _needs(statement).get("sts:AssumeRoleWithWebIdentity")
+    if web_identity:
+        findings.extend(_web_identity(statement, [value for _, value in web_identity]))
+    return findings
+
+
+# The actions a trust policy's principals need (_needs): what lint_trust_actions looks for.
+_ASSUME_ACTIONS = (
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:TagSession",
+    "sts:SetSourceIdentity",
+)
+
+
+def _given(granted: dict[tuple[str, str], set[str]], kind: str, value: str, action: str) -> bool:
+    """Whether some Allow gives the principal the action: naming it, or Principal "*" (or
+    {"AWS": "*"} for an AWS principal)."""
+    entries = [(kind, value), ("*", "*")] + ([("AWS", "*")] if kind == "AWS" else [])
+    return any(action in granted.get(entry, ()) for entry in entries)
+
+
+def lint_trust_actions(ctx: LintContext) -> list[LintFinding]:
+    """Access Analyzer's "Mismatched action for principal" and "Missing action for roles
+    anywhere trust policy", judged over the whole trust policy: a principal may get
+    sts:AssumeRole from one statement and sts:TagSession from another (the AWS CDK bootstrap
+    template's roles, CdkBootstrapVersion 26, have a TagSession-only statement for the
+    account beside its AssumeRole one). A statement is reported only for the principals no
+    Allow statement of the policy gives the action."""
+    if ctx.policy_type != "trust":
+        return []
+    allows = [s for s in ctx.statements if s.effect == "Allow"]
+    granted: dict[tuple[str, str], set[str]] = {}  # principal entry -> actions some Allow gives
+    for statement in allows:
+        entries = [("*", "*")] if statement.principals == "*" else _entries(statement.principals)
+        for entry in entries:
+            granted.setdefault(entry, set()).update(
+                action for action in _ASSUME_ACTIONS if _allows(ctx.catalogue, statement, action)
             )
-    findings.extend(_session_key_actions(statement, catalogue))
-    if "sts:AssumeRoleWithWebIdentity" in needs:
-        findings.extend(_web_identity(statement, needs["sts:AssumeRoleWithWebIdentity"]))
+    findings: list[LintFinding] = []
+    for statement in allows:
+        for action, entries in _needs(statement).items():
+            missing = [value for kind, value in entries if not _given(granted, kind, value, action)]
+            if missing:
+                findings.append(
+                    finding(
+                        TRUST_ACTION_MISMATCH,
+                        statement.index,
+                        f"{', '.join(missing)} need(s) {action}, which no statement of this"
+                        " trust policy allows them, so they cannot assume the role",
+                        {"missing_action": action, "principals": missing},
+                    )
+                )
     return findings
 
 

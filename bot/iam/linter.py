@@ -45,7 +45,7 @@ from bot.iam.lint_model import (
     finding,
     sort_key,
 )
-from bot.iam.lint_principals import lint_principals
+from bot.iam.lint_principals import lint_principals, lint_trust_actions
 from bot.iam.lint_redundancy import lint_redundancy, lint_redundant_entries
 from bot.iam.lint_resources import (
     SHARED_PREFIXES,
@@ -1027,6 +1027,7 @@ POLICY_RULES: tuple[PolicyRule, ...] = (
     lambda ctx: lint_redundancy(ctx.statements, ctx.catalogue),
     lint_document,
     lint_risk,
+    lint_trust_actions,
 )
 
 

@@ -434,6 +434,68 @@ def test_web_identity_trust_without_audience(catalogue: ActionCatalogue) -> None
     assert only(lint(catalogue, doc(cognito), policy_type="trust"), "OIDC_MISSING_AUDIENCE")
 
 
+def test_trust_actions_are_judged_over_the_whole_policy(catalogue: ActionCatalogue) -> None:
+    """A principal may get sts:AssumeRole from one statement and sts:TagSession from another:
+    the AWS CDK bootstrap template (CdkBootstrapVersion 26) gives each of its deploy, lookup and
+    publishing roles a TagSession-only statement for the account beside the AssumeRole one. A
+    per-statement reading called the first statement a mismatch (4 MEDIUM false alarms per
+    bootstrapped region). A TagSession-only statement whose principal nothing lets assume the
+    role still is one, and so is a principal left out of the statement that has the action."""
+    account = {"AWS": "arn:aws:iam::111122223333:root"}
+    cdk = doc(
+        {"Effect": "Allow", "Principal": account, "Action": "sts:TagSession"},
+        {"Effect": "Allow", "Principal": account, "Action": "sts:AssumeRole"},
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+            "Action": "sts:AssumeRole",
+        },
+    )
+    assert only(lint(catalogue, cdk, policy_type="trust"), "TRUST_ACTION_MISMATCH") == []
+    # Roles Anywhere's session calls in a statement of their own count too.
+    anywhere = {"Service": "rolesanywhere.amazonaws.com"}
+    split = doc(
+        {"Effect": "Allow", "Principal": anywhere, "Action": "sts:AssumeRole"},
+        {
+            "Effect": "Allow",
+            "Principal": anywhere,
+            "Action": ["sts:TagSession", "sts:SetSourceIdentity"],
+        },
+    )
+    assert only(lint(catalogue, split, policy_type="trust"), "TRUST_ACTION_MISMATCH") == []
+    # Principal "*" with sts:AssumeRole covers an account named elsewhere.
+    star = doc(
+        {"Effect": "Allow", "Principal": account, "Action": "sts:TagSession"},
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}},
+        },
+    )
+    assert only(lint(catalogue, star, policy_type="trust"), "TRUST_ACTION_MISMATCH") == []
+    alone = doc({"Effect": "Allow", "Principal": account, "Action": "sts:TagSession"})
+    (found,) = only(lint(catalogue, alone, policy_type="trust"), "TRUST_ACTION_MISMATCH")
+    assert found.detail == {
+        "missing_action": "sts:AssumeRole",
+        "principals": ["arn:aws:iam::111122223333:root"],
+    }
+    other = {"AWS": ["arn:aws:iam::111122223333:root", "arn:aws:iam::777788889999:root"]}
+    partly = doc(
+        {"Effect": "Allow", "Principal": other, "Action": "sts:TagSession"},
+        {"Effect": "Allow", "Principal": account, "Action": "sts:AssumeRole"},
+    )
+    (found,) = only(lint(catalogue, partly, policy_type="trust"), "TRUST_ACTION_MISMATCH")
+    assert found.statement == 0
+    assert found.detail["principals"] == ["arn:aws:iam::777788889999:root"]
+    # A Deny gives nothing: the TagSession statement's principal still cannot assume.
+    denied = doc(
+        {"Effect": "Allow", "Principal": account, "Action": "sts:TagSession"},
+        {"Effect": "Deny", "Principal": account, "Action": "sts:AssumeRole"},
+    )
+    assert only(lint(catalogue, denied, policy_type="trust"), "TRUST_ACTION_MISMATCH")
+
+
 def test_trust_action_must_fit_the_principal(catalogue: ActionCatalogue) -> None:
     """AA "Mismatched action for principal"; Roles Anywhere also needs TagSession and
     SetSourceIdentity (AA "Missing action for roles anywhere trust policy")."""
