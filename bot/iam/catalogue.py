@@ -42,6 +42,7 @@ _GLOBAL_CONDITION_KEYS: dict[str, tuple[str, str]] = {
     "aws:username": ("String", "friendly name of the IAM user"),
     "aws:AssumedRoot": ("Bool", "whether the request uses AssumeRoot credentials"),
     "aws:FederatedProvider": ("String", "identity provider that issued the session"),
+    "aws:SignInSessionArn": ("ARN", "console sign-in session the credentials came from"),
     "aws:TokenIssueTime": ("Date", "when the temporary credentials were issued"),
     "aws:MultiFactorAuthAge": ("Numeric", "seconds since MFA authentication"),
     "aws:MultiFactorAuthPresent": ("Bool", "whether MFA was used to sign the request"),
@@ -65,6 +66,13 @@ _GLOBAL_CONDITION_KEYS: dict[str, tuple[str, str]] = {
     "aws:CalledViaFirst": ("String", "first service in the CalledVia chain"),
     "aws:CalledViaLast": ("String", "last service in the CalledVia chain"),
     "aws:ViaAWSService": ("Bool", "whether an AWS service made the request on your behalf"),
+    # AWS MCP Server user guide, "How AWS MCP Server works with IAM": set on every request an
+    # AWS managed MCP server forwards.
+    "aws:ViaAWSMCPService": ("Bool", "whether an AWS managed MCP server forwarded the request"),
+    "aws:CalledViaAWSMCP": ("String", "service principal of the MCP server that forwarded it"),
+    # AWS managed policy AWSMcpServiceActionsFullAccess: true on MCP services' own actions
+    # (bot.iam.mcp_actions).
+    "aws:IsMcpServiceAction": ("Bool", "whether the action is an MCP service's own action"),
     "aws:CurrentTime": ("Date", "date and time of the request"),
     "aws:EpochTime": ("Date", "date and time of the request in epoch or ISO 8601 form"),
     "aws:referer": ("String", "HTTP referer of the request"),

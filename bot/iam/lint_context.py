@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.iam.catalogue import ActionCatalogue
 from bot.iam.lint_model import PolicyType
+from bot.iam.mcp_actions import mcp_only
 from bot.iam.policy import VERSION_2012, Statement
 from bot.iam.resource_kinds import may_act_on_any
 
@@ -103,7 +104,12 @@ class LintContext:
         return frozenset(fitting)
 
     def expanded_actions(self, statement: Statement) -> frozenset[str]:
-        """The actions a statement names (all but its NotAction list for NotAction)."""
+        """The actions a statement names (all but its NotAction list for NotAction); only the
+        MCP services' when a condition requires one (bot.iam.mcp_actions)."""
+        narrowed = mcp_only(statement)
+        if narrowed is None:
+            return frozenset()
+        statement = narrowed
         if statement.actions is not None:
             return self.catalogue.expand_all(statement.actions)
         return self.catalogue.expand_not_action(statement.not_actions or ())

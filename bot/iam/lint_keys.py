@@ -97,11 +97,33 @@ def _lists(info: ActionInfo, key: str) -> bool:
     return any(_key_pattern(template).match(lower) for template in _templates(info))
 
 
+# The service-prefixed keys that are properties of the role session, in every request its
+# credentials sign, whatever the service (IAM User Guide, "AWS global condition context keys":
+# "Properties of the role session"). ssm:SourceInstanceArn is also listed by SSM's own actions,
+# which the heuristic below would read as tied to them.
+_SESSION_PROPERTY_KEYS = frozenset(
+    {
+        "ec2:roledelivery",
+        "ec2:sourceinstancearn",
+        "glue:roleassumedby",
+        "glue:credentialissuingservice",
+        "codebuild:buildarn",
+        "codebuild:projectarn",
+        "lambda:sourcefunctionarn",
+        "ssm:sourceinstancearn",
+        "identitystore:userid",
+    }
+)
+
+
 @lru_cache(maxsize=4096)
 def _tied_to_actions(catalogue: ActionCatalogue, key: str) -> bool:
-    """Whether some action of the key's own service lists it. Keys no action lists
-    (ec2:SourceInstanceARN, lambda:SourceFunctionArn, glue:RoleAssumedBy) describe where a
-    request came from and apply to other services' actions too: never reported."""
+    """Whether some action of the key's own service lists it. The role session's properties,
+    and keys no action lists (ec2:SourceInstanceARN, lambda:SourceFunctionArn,
+    glue:RoleAssumedBy), describe where a request came from and apply to other services'
+    actions too: never reported."""
+    if key.lower() in _SESSION_PROPERTY_KEYS:
+        return False
     service = key.lower().partition(":")[0]
     return any(_action_lists(catalogue, name, key) for name in catalogue.expand(f"{service}:*"))
 

@@ -24,6 +24,7 @@ from bot.iam.lint_condition_values import (
     condition_value_types,
     lint_condition_shape,
     lint_condition_values,
+    lint_denied_pairs,
 )
 from bot.iam.lint_conditions import lint_conditions
 from bot.iam.lint_context import LintContext
@@ -65,6 +66,7 @@ from bot.iam.lint_risk import lint_risk
 from bot.iam.lint_sensitive import lint_sensitive, normalise_sensitive
 from bot.iam.lint_variables import lint_variables
 from bot.iam.matching import has_wildcard
+from bot.iam.mcp_actions import mcp_only
 from bot.iam.policy import (
     VARIABLE_IN_ACTION_REASON,
     VERSION_2008,
@@ -648,8 +650,10 @@ def _lint_wildcard(
     # set ceilings.
     if statement.effect != "Allow" or policy_type != "identity":
         return []
-    if statement.resources is None:
+    narrowed = mcp_only(statement)  # only the MCP services' actions: bot.iam.mcp_actions
+    if narrowed is None or narrowed.resources is None:
         return []
+    statement = narrowed
     if "*" not in statement.resources and not _may_cover_everything(
         catalogue, statement.actions, statement.resources
     ):
@@ -1028,6 +1032,7 @@ POLICY_RULES: tuple[PolicyRule, ...] = (
     lint_document,
     lint_risk,
     lint_trust_actions,
+    lint_denied_pairs,
 )
 
 

@@ -37,6 +37,7 @@ from bot.iam.conditions import CompiledCondition
 from bot.iam.evaluator import Decision, Evaluator, PolicySet, Request
 from bot.iam.fixed_rules import FIXED_ACTIONS, never_changeable
 from bot.iam.matching import LITERAL_STAR, action_matcher, arn_matcher
+from bot.iam.mcp_actions import mcp_only
 from bot.iam.policy import Condition, Policy, PolicyParseError, Statement, parse_policy
 from bot.iam.principals import parse_principal
 from bot.iam.type_wide import TypeWideTest
@@ -95,6 +96,18 @@ def _unconditioned(statement: Statement, cache: dict[Any, Any] | None) -> Statem
     found = cache.get(key)
     if found is None or found[0] is not statement:
         found = cache[key] = (statement, replace(statement, conditions=()))
+    return found[1]
+
+
+def _mcp_only(statement: Statement, cache: dict[Any, Any] | None) -> Statement | None:
+    """bot.iam.mcp_actions.mcp_only, one answer per parsed statement (kept in the parse cache,
+    like _unconditioned's copies, so a narrowed statement keeps one identity)."""
+    if cache is None:
+        return mcp_only(statement)
+    key = ("mcp_only", id(statement))
+    found = cache.get(key)
+    if found is None or found[0] is not statement:
+        found = cache[key] = (statement, mcp_only(statement))
     return found[1]
 
 
@@ -296,7 +309,19 @@ class ResolvedPolicy:
             if name.startswith("aws:principaltag/"):
                 context[name] = fixed_value(facts, tags, name)
         kept: list[Statement] = []
-        for statement in policy.statements:
+        for written in policy.statements:
+            where = f"{self.source.name} statement {written.label}"
+            statement = _mcp_only(written, cache)
+            if statement is None:
+                self.assumptions.append(
+                    f"{where}: applies only to MCP services' actions (aws:IsMcpServiceAction),"
+                    " which it does not name, ignored"
+                )
+                continue
+            if statement is not written:
+                self.assumptions.append(
+                    f"{where}: applies only to MCP services' actions (aws:IsMcpServiceAction)"
+                )
             attacker_controlled: list[str] = []
             applies = True
             for condition in statement.conditions:
@@ -328,7 +353,6 @@ class ResolvedPolicy:
                 if not holds:
                     applies = False
                     break
-            where = f"{self.source.name} statement {statement.label}"
             if not applies:
                 self.assumptions.append(f"{where}: condition can no longer be met, ignored")
                 continue

@@ -15,6 +15,7 @@ from typing import Any
 from bot.iam.catalogue import default_catalogue
 from bot.iam.document_access import FUTURE_ACTION_NAME, is_full_wildcard, matches_any_name
 from bot.iam.matching import action_matcher
+from bot.iam.mcp_actions import mcp_patterns, requires_mcp_action
 from bot.model.snapshot import (
     AccountSnapshot,
     Group,
@@ -172,17 +173,27 @@ class Statement:
 def _statement(index: int, raw: dict[str, Any]) -> Statement:
     sid = raw.get("Sid")
     effect = raw.get("Effect")
+    actions = as_strings(raw.get("Action"))
+    conditions = parse_conditions(raw.get("Condition"))
+    if actions and any(map(requires_mcp_action, conditions)):
+        # Read as AWS applies it: an every-service pattern reaches the MCP services' actions
+        # only (bot.iam.mcp_actions); an Action list left empty makes the statement match
+        # nothing.
+        narrowed = mcp_patterns(actions)
+        if narrowed != actions:
+            actions = narrowed
+            conditions = tuple(c for c in conditions if not requires_mcp_action(c))
     return Statement(
         index=index,
         sid=sid if isinstance(sid, str) else "",
         effect=effect if isinstance(effect, str) else "",
-        actions=as_strings(raw.get("Action")),
+        actions=actions,
         not_actions=as_strings(raw.get("NotAction")),
         resources=as_strings(raw.get("Resource")),
         not_resources=as_strings(raw.get("NotResource")),
         principals=parse_principal(raw.get("Principal")),
         not_principals=parse_principal(raw.get("NotPrincipal")),
-        conditions=parse_conditions(raw.get("Condition")),
+        conditions=conditions,
         keys=frozenset(k for k in raw if isinstance(k, str)),
     )
 
