@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 import re
 from bisect import bisect_left
 from collections import deque
@@ -1165,7 +1166,7 @@ def methods_held(
 ) -> tuple[HeldMethod, ...]:
     """Every action-list method the principal holds (sts-001 is found by trust_chains)."""
     held: list[HeldMethod] = []
-    memo: dict[str, Access | None] = {}
+    memo: dict[tuple[str, Any], Access | None] = {}
     kind = perms.principal.kind
     if methods is None:
         # Which methods some Allow could cover depends on the policy set only: once per set,
@@ -1211,9 +1212,10 @@ def methods_held(
                     perms, finder, action, key_quota=_keeps_key_quota(method)
                 )
             else:
-                if action not in memo:
-                    memo[action] = held_access(perms, finder, action)
-                access = memo[action]
+                request = method.request_values(action)
+                if (action, request) not in memo:
+                    memo[action, request] = _held_as_requested(perms, finder, action, request)
+                access = memo[action, request]
             if access is None:
                 break
             accesses.append(access)
@@ -1241,6 +1243,37 @@ def methods_held(
     if shareable:
         perms.view.memo[shared_key] = result
     return result
+
+
+def _held_as_requested(
+    perms: EffectivePermissions,
+    finder: TargetFinder,
+    action: str,
+    request: tuple[tuple[str, tuple[str, ...]], ...],
+) -> Access | None:
+    """held_access for the request the method makes (EscalationMethod.request): the keys it
+    fixes are decided, not assumed, each listed value tried in turn (a policy may spell an
+    attribute name either way)."""
+    if not request:
+        return held_access(perms, finder, action)
+    for values in itertools.product(*(choices for _, choices in request)):
+        facts = tuple((key, (value,)) for (key, _), value in zip(request, values, strict=True))
+        access = held_access(_requesting(perms, facts), finder, action)
+        if access is not None:
+            return access
+    return None
+
+
+def _requesting(
+    perms: EffectivePermissions, facts: tuple[tuple[str, tuple[str, ...]], ...]
+) -> EffectivePermissions:
+    """The principal's permissions for a request carrying ``facts`` (cached per policy set)."""
+    key = ("requesting", facts)
+    found = perms.view.memo.get(key)
+    if found is None or found.principal is not perms.principal:
+        found = perms.with_facts(dict(facts))
+        perms.view.memo[key] = found
+    return found
 
 
 def _switches_own_policy(perms: EffectivePermissions, accesses: list[Access]) -> bool:

@@ -56,6 +56,7 @@ _FIELDS = frozenset(
         "actions",
         "pass_to",
         "runs_as",
+        "request",
         "requires",
         "benefits",
         "enables",
@@ -82,6 +83,16 @@ class EscalationMethod:
     # Why no account can use the method any more (the service stopped the call): kept in the
     # catalogue for its sources, never held.
     retired: str = ""
+    # What the method's request of an action carries, when a policy may condition on it:
+    # (action, condition key, the values one of which the request has). ec2-002 rewrites user
+    # data, so its ec2:ModifyInstanceAttribute names that attribute, and an Allow kept to
+    # InstanceType (resizing) does not give the method.
+    request: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    def request_values(self, action: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(condition key, its possible values) the method's request of ``action`` carries."""
+        lowered = action.lower()
+        return tuple((key, values) for name, key, values in self.request if name == lowered)
 
     @property
     def needs_trust_chain(self) -> bool:
@@ -165,6 +176,7 @@ def _parse_row(index: int, row: object, seen: set[str]) -> EscalationMethod:
     if not set(benefits) <= set(PRINCIPAL_KINDS):
         raise InputError(f"privesc method {method_id}: benefits must name 'user' or 'role'")
     source_ids = _strings(row.get("sources"), "sources", method_id)
+    request = _request(row.get("request"), actions, method_id)
     return EscalationMethod(
         id=method_id,
         category=category,
@@ -178,7 +190,39 @@ def _parse_row(index: int, row: object, seen: set[str]) -> EscalationMethod:
         enables_other=_text(row.get("enables_other"), "enables_other", method_id),
         source_ids=source_ids,
         retired=_text(row.get("retired"), "retired", method_id),
+        request=request,
     )
+
+
+def _request(
+    value: object, actions: list[str], method_id: str
+) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """``{"service:Action": {"service:Key": ["value", ...]}}`` as (action, key, values), lower
+    case but the values; each action must be one of the method's."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise InputError(f"privesc method {method_id}: request must be an object")
+    named = {a.lower() for a in actions}
+    found: list[tuple[str, str, tuple[str, ...]]] = []
+    for action, keys in value.items():
+        if not isinstance(action, str) or action.lower() not in named:
+            raise InputError(
+                f"privesc method {method_id}: request names {action!r}, not one of its actions"
+            )
+        if not isinstance(keys, dict) or not keys:
+            raise InputError(
+                f"privesc method {method_id}: request of {action} must map keys to values"
+            )
+        for key, values in keys.items():
+            if not isinstance(key, str) or ":" not in key:
+                raise InputError(
+                    f"privesc method {method_id}: request key {key!r} is not 'service:Key'"
+                )
+            found.append(
+                (action.lower(), key.lower(), _strings(values, f"request {key}", method_id))
+            )
+    return tuple(found)
 
 
 def parse_methods(rows: object) -> tuple[EscalationMethod, ...]:
