@@ -1212,7 +1212,7 @@ def methods_held(
                     perms, finder, action, key_quota=_keeps_key_quota(method)
                 )
             else:
-                request = method.request_values(action)
+                request = method.request_values(action) if method.request else ()
                 if (action, request) not in memo:
                     memo[action, request] = _held_as_requested(perms, finder, action, request)
                 access = memo[action, request]
