@@ -517,12 +517,14 @@ class _Scope:
         """This request on an MCP service's own action, which AWS marks with
         aws:IsMcpServiceAction = true (bot.iam.mcp_actions): a scope of its own, so the
         decisions memoised for other actions stay theirs."""
-        scope = _Scope.__new__(_Scope)
-        for name in _Scope.__slots__:
-            setattr(scope, name, getattr(self, name))
-        scope.context = {**self.context, IS_MCP_SERVICE_ACTION: ("true",)}
-        scope.memo, scope.set_memo, scope.decisions = {}, {}, {}
-        return scope
+        return _Scope(
+            self.caller,
+            self.resource,
+            {**self.context, IS_MCP_SERVICE_ACTION: ("true",)},
+            cross_account=self.cross_account,
+            has_boundary=self.has_boundary,
+            resource_is_pattern=self.as_set,  # as_set is the pattern with a wildcard in it
+        )
 
     def applies(self, statement: CompiledStatement, *, as_set: tuple[str, ...] = ()) -> Via | None:
         """Whether a statement (action already matched) applies; ``via`` for principals.

@@ -1151,12 +1151,7 @@ def _keeps_key_quota(method: EscalationMethod) -> bool:
 
 def _passing_to(perms: EffectivePermissions, service: str) -> EffectivePermissions:
     """The principal's permissions for a request whose iam:PassedToService is ``service``."""
-    key = ("passed_to", service)
-    found = perms.view.memo.get(key)
-    if found is None or found.principal is not perms.principal:
-        found = perms.with_facts({"iam:passedtoservice": (service,)})
-        perms.view.memo[key] = found
-    return found
+    return _requesting(perms, (("iam:passedtoservice", (service,)),))
 
 
 def methods_held(

@@ -17,6 +17,7 @@ import pytest
 
 from bot.iam.privesc_methods import methods_by_id, parse_methods
 from bot.model.errors import InputError
+from bot.model.snapshot import Role
 from tests.factories import (
     inline,
     role,
@@ -33,6 +34,17 @@ STOP_START = {
 }
 
 
+def _administrator_instance_role(name: str) -> Role:
+    """An EC2 instance role allowed everything: what ec2-002 would run as."""
+    everything = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    return role(
+        name, trust=service_trust("ec2.amazonaws.com"), inline_policies=[inline("all", everything)]
+    )
+
+
 def _modify(condition: dict[str, Any] | None) -> dict[str, Any]:
     statement: dict[str, Any] = {
         "Effect": "Allow",
@@ -47,19 +59,7 @@ def _modify(condition: dict[str, Any] | None) -> dict[str, Any]:
 def _methods(condition: dict[str, Any] | None) -> set[str]:
     """The escalation methods of a user holding Stop/Start and ModifyInstanceAttribute under
     ``condition``, in an account with an administrator instance role to run as."""
-    instance_role = role(
-        "web-instance",
-        trust=service_trust("ec2.amazonaws.com"),
-        inline_policies=[
-            inline(
-                "all",
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-                },
-            )
-        ],
-    )
+    instance_role = _administrator_instance_role("web-instance")
     policy = {"Version": "2012-10-17", "Statement": [STOP_START, _modify(condition)]}
     holder = user("ops", groups=(), inline_policies=[inline("ops", policy)])
     findings = run_check(
@@ -134,19 +134,7 @@ def test_the_aws_managed_rds_custom_policy_keeps_only_what_it_gives() -> None:
             },
         ],
     }
-    instance_role = role(
-        "db-instance",
-        trust=service_trust("ec2.amazonaws.com"),
-        inline_policies=[
-            inline(
-                "all",
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-                },
-            )
-        ],
-    )
+    instance_role = _administrator_instance_role("db-instance")
     service = role(
         "rds-custom",
         trust=service_trust("custom.rds.amazonaws.com"),
