@@ -1208,9 +1208,12 @@ def methods_held(
                 )
             else:
                 request = method.request_values(action) if method.request else ()
-                if (action, request) not in memo:
-                    memo[action, request] = _held_as_requested(perms, finder, action, request)
-                access = memo[action, request]
+                groups = method.resource_groups(action) if method.resources else ()
+                if (action, request, groups) not in memo:
+                    memo[action, request, groups] = _held_as_requested(
+                        perms, finder, action, request, groups
+                    )
+                access = memo[action, request, groups]
             if access is None:
                 break
             accesses.append(access)
@@ -1245,18 +1248,76 @@ def _held_as_requested(
     finder: TargetFinder,
     action: str,
     request: tuple[tuple[str, tuple[str, ...]], ...],
+    groups: tuple[tuple[str, ...], ...] = (),
 ) -> Access | None:
-    """held_access for the request the method makes (EscalationMethod.request): the keys it
-    fixes are decided, not assumed, each listed value tried in turn (a policy may spell an
-    attribute name either way)."""
+    """held_access for the request the method makes: the keys it fixes
+    (EscalationMethod.request) are decided, not assumed, each listed value tried in turn (a
+    policy may spell an attribute name either way); when it names the resources the call is
+    authorized against (EscalationMethod.resources), one of each group must be allowed."""
     if not request:
-        return held_access(perms, finder, action)
+        return _held_on(perms, finder, action, groups)
     for values in itertools.product(*(choices for _, choices in request)):
         facts = tuple((key, (value,)) for (key, _), value in zip(request, values, strict=True))
-        access = held_access(_requesting(perms, facts), finder, action)
+        access = _held_on(_requesting(perms, facts), finder, action, groups)
         if access is not None:
             return access
     return None
+
+
+def _held_on(
+    perms: EffectivePermissions,
+    finder: TargetFinder,
+    action: str,
+    groups: tuple[tuple[str, ...], ...],
+) -> Access | None:
+    """held_access, or, for a call authorized against several resources at once (ssm:SendCommand:
+    the instance and the document), the action allowed on a resource of every group, the last
+    group's (the document) kept as the evidence. Cached per policy set."""
+    if not groups:
+        return held_access(perms, finder, action)
+    key = ("held_on", action.lower(), groups)
+    memo = perms.view.memo
+    if key in memo:
+        return memo[key]
+    access = None
+    for group in groups:
+        arns = _group_arns(perms, finder, action, group)
+        access = perms.allowed_on_any(action, arns, undenied=True)
+        if access is None:
+            break
+    memo[key] = access
+    return access
+
+
+# SSM reserves these document name prefixes for AWS's own documents (CreateDocument refuses
+# them): a document ARN pattern whose name starts so names no document of the account.
+_AWS_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
+
+
+def _group_arns(
+    perms: EffectivePermissions, finder: TargetFinder, action: str, group: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A group's ARN templates made concrete; a template ending in a name placeholder (any
+    document of the account) also brings the holder's own Allow patterns for that kind of
+    resource, so a grant on the account's `document/team-*` is tried, not only the probe's
+    name. The account's documents may run anything; AWS's own are named in the group."""
+    arns = [finder.index.probe_arn(template) for template in group]
+    kinds = [_resource_kind(template) for template in group if template.endswith("}")]
+    if kinds:
+        for literal in perms.candidate_resources(action):
+            kind = _resource_kind(literal)
+            name = literal.split(":", 5)[-1].partition("/")[2].lower()
+            if kind in kinds and not name.startswith(_AWS_DOCUMENT_PREFIXES):
+                arns.append(literal)
+    return tuple(dict.fromkeys(arns))
+
+
+def _resource_kind(arn: str) -> tuple[str, str]:
+    """(service, resource type) of an ARN or template: ("ssm", "document")."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6:
+        return ("", "")
+    return (parts[2].lower(), parts[5].partition("/")[0].lower())
 
 
 def _requesting(

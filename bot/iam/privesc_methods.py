@@ -57,6 +57,7 @@ _FIELDS = frozenset(
         "pass_to",
         "runs_as",
         "request",
+        "resources",
         "requires",
         "benefits",
         "enables",
@@ -88,6 +89,16 @@ class EscalationMethod:
     # data, so its ec2:ModifyInstanceAttribute names that attribute, and an Allow kept to
     # InstanceType (resizing) does not give the method.
     request: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    # The resources an action must be allowed on for the method to work, when it is authorized
+    # against several at once: (action, groups of ARN templates), one resource of every group.
+    # ssm-002's SendCommand needs an instance and a document that runs any command (a Backup
+    # operator may send only AWSEC2-CreateVssSnapshot, which runs no code of the caller's).
+    resources: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
+
+    def resource_groups(self, action: str) -> tuple[tuple[str, ...], ...]:
+        """The groups of ARN templates ``action`` must be allowed on (one of each), or ()."""
+        lowered = action.lower()
+        return next((groups for name, groups in self.resources if name == lowered), ())
 
     def request_values(self, action: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
         """(condition key, its possible values) the method's request of ``action`` carries."""
@@ -177,6 +188,7 @@ def _parse_row(index: int, row: object, seen: set[str]) -> EscalationMethod:
         raise InputError(f"privesc method {method_id}: benefits must name 'user' or 'role'")
     source_ids = _strings(row.get("sources"), "sources", method_id)
     request = _request(row.get("request"), actions, method_id)
+    resources = _resources(row.get("resources"), actions, method_id)
     return EscalationMethod(
         id=method_id,
         category=category,
@@ -191,7 +203,37 @@ def _parse_row(index: int, row: object, seen: set[str]) -> EscalationMethod:
         source_ids=source_ids,
         retired=_text(row.get("retired"), "retired", method_id),
         request=request,
+        resources=resources,
     )
+
+
+def _resources(
+    value: object, actions: list[str], method_id: str
+) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """``{"service:Action": [["arn:...", ...], ...]}`` as (action, groups), the action lower
+    case; each action must be one of the method's, each template an ARN."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise InputError(f"privesc method {method_id}: resources must be an object")
+    named = {a.lower() for a in actions}
+    found: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
+    for action, groups in value.items():
+        if not isinstance(action, str) or action.lower() not in named:
+            raise InputError(
+                f"privesc method {method_id}: resources names {action!r}, not one of its actions"
+            )
+        if not isinstance(groups, list) or not groups:
+            raise InputError(
+                f"privesc method {method_id}: resources of {action} must be lists of ARNs"
+            )
+        parsed = tuple(_strings(group, f"resources of {action}", method_id) for group in groups)
+        if not all(parsed) or not all(t.startswith("arn:") for g in parsed for t in g):
+            raise InputError(
+                f"privesc method {method_id}: resources of {action} must be lists of ARNs"
+            )
+        found.append((action.lower(), parsed))
+    return tuple(found)
 
 
 def _request(
