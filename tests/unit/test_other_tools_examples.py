@@ -1156,12 +1156,29 @@ def test_parliament_tag_gate_the_holder_can_tag_itself(key: str) -> None:
     Parliament's expectation is right under AWS semantics: with secretsmanager:TagResource on *
     and no aws:RequestTag / aws:TagKeys condition, the holder tags any secret SageMaker=true and
     then reads it, so GetSecretValue is unrestricted. The check asks whether the principal may
-    tag any resource of the service (bot/audit/checks/principals.py _reached_by_tagging) before
+    tag any resource of the service (bot/audit/checks/principals.py _tags_anything) before
     counting a tag condition as a restriction, for either key."""
     found = principal_findings(_tag_gated_secrets(key, taggable=True))
     assert set(found.get("principal.data_exfiltration", {}).get("actions", ())) == {
         "secretsmanager:GetSecretValue"
     }
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "aws:ResourceTag/aws:secretsmanager:owningService",
+        "secretsmanager:ResourceTag/aws:secretsmanager:owningService",
+    ],
+)
+def test_a_tag_only_aws_sets_is_a_restriction_even_for_a_holder_who_tags(key: str) -> None:
+    """The same taggable holder, its read kept to a tag AWS reserves: no caller can add a tag
+    whose key starts with ``aws:`` (AWS Tagging Best Practices; Secrets Manager sets
+    aws:secretsmanager:owningService on the secrets a service manages, and AWS managed policies
+    such as AmazonLaunchWizardFullAccessV2 keep calls to ``aws:cloudformation:stack-id``), so
+    secretsmanager:TagResource on * cannot open the other secrets."""
+    found = principal_findings(_tag_gated_secrets(key, taggable=True))
+    assert "principal.data_exfiltration" not in found
 
 
 # =============================================================================================

@@ -100,7 +100,8 @@ def _unrestricted(
     whose grants the evidence shows. Resource-tag conditions are first assumed to hold (the
     usual answer: nothing to find, or no tag condition); the actions only they keep from
     untagged resources are then dropped, unless the principal may tag any resource of their
-    service itself. Worked out once per policy set and kind."""
+    service itself and the tags they need are not AWS's own (``aws:`` keys). Worked out once
+    per policy set and kind."""
     principal = direct_calls(principal, index)
     assumed = principal.unrestricted_among(label, actions)
     if not assumed:
@@ -119,7 +120,14 @@ def _unrestricted(
             kept = untagged.unrestricted_among(label, actions)
             lost = [a for a in assumed if a not in kept]
             if lost:
-                retagged = {a for a in lost if _tags_anything(untagged, a.split(":", 1)[0])}
+                retaggable = _without_reserved_tags(principal, index).unrestricted_among(
+                    label, actions
+                )
+                retagged = {
+                    a
+                    for a in lost
+                    if a in retaggable and _tags_anything(untagged, a.split(":", 1)[0])
+                }
                 if len(retagged) < len(lost):
                     # Reported from the untagged view unless re-tagging brings some back.
                     known = (tuple(sorted({*kept, *retagged})), not retagged)
@@ -189,6 +197,23 @@ def on_untagged_resources(
         untagged = perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
         found = cache[perms.arn] = (perms, untagged)
     return found[1]
+
+
+def _without_reserved_tags(
+    perms: EffectivePermissions, index: PermissionIndex
+) -> EffectivePermissions:
+    """The principal's permissions on a resource without the tags AWS reserves for itself: no
+    caller can add a tag whose key starts with ``aws:`` (AWS Tagging Best Practices; CloudFormation
+    and AWS Backup set ``aws:cloudformation:stack-id``, ``aws:backup:source-resource`` on what they
+    create), so a grant kept to such a tag reaches only the resources AWS tagged, however freely
+    the principal tags. The other tag conditions are still assumed to hold."""
+    sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
+    reserved = [
+        key
+        for key in index.resource_tag_keys(sources, any_service=True)
+        if key.partition("/")[2].startswith("aws:")
+    ]
+    return perms.with_facts(dict.fromkeys(reserved, ())) if reserved else perms
 
 
 def _tags_anything(perms: EffectivePermissions, service: str) -> bool:
