@@ -545,3 +545,34 @@ def test_an_abac_perimeter_fences_in_only_the_principals_carrying_the_tag():
     )
     findings = run_check("principal.data_exfiltration", snap)
     assert _arns(findings) == {user_arn("untagged"), role_arn("untagged-role")}
+
+
+def _tag_gated_eni_permissions(tagging: dict) -> dict:
+    """AWS's AWSDeviceFarmServiceRolePolicy in short: ENI permissions only on interfaces tagged
+    AWSDeviceFarmManaged=true, and ``tagging`` as the one ec2:CreateTags statement."""
+    return policy_document(
+        statement(
+            action="ec2:CreateNetworkInterfacePermission",
+            resource="arn:aws:ec2:*:*:network-interface/*",
+            condition={"StringEquals": {"aws:ResourceTag/AWSDeviceFarmManaged": "true"}},
+        ),
+        statement(
+            action="ec2:CreateTags", resource="arn:aws:ec2:*:*:network-interface/*", **tagging
+        ),
+    )
+
+
+def test_tagging_only_while_creating_opens_no_existing_resource():
+    """ec2:CreateAction names the call that tags as it creates (RunInstances,
+    CreateNetworkInterface); a CreateTags call on an existing interface carries none, so a
+    holder allowed to tag only new interfaces cannot tag its way into the others. Unconditioned
+    CreateTags on every interface still can."""
+    at_creation = {"condition": {"StringEquals": {"ec2:CreateAction": "CreateNetworkInterface"}}}
+    snap = snapshot(
+        users=[
+            _user_with(_tag_gated_eni_permissions(at_creation), name="tags-new-ones"),
+            _user_with(_tag_gated_eni_permissions({}), name="tags-any"),
+        ]
+    )
+    findings = run_check("principal.resource_exposure", snap)
+    assert _arns(findings) == {user_arn("tags-any")}

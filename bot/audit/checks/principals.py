@@ -123,10 +123,11 @@ def _unrestricted(
                 retaggable = _without_reserved_tags(principal, index).unrestricted_among(
                     label, actions
                 )
+                tagger = _tagging_existing(untagged, index)
                 retagged = {
                     a
                     for a in lost
-                    if a in retaggable and _tags_anything(untagged, a.split(":", 1)[0])
+                    if a in retaggable and _tags_anything(tagger, a.split(":", 1)[0])
                 }
                 if len(retagged) < len(lost):
                     # Reported from the untagged view unless re-tagging brings some back.
@@ -214,6 +215,22 @@ def _without_reserved_tags(
         if key.partition("/")[2].startswith("aws:")
     ]
     return perms.with_facts(dict.fromkeys(reserved, ())) if reserved else perms
+
+
+def _tagging_existing(perms: EffectivePermissions, index: PermissionIndex) -> EffectivePermissions:
+    """The principal's permissions for tagging a resource that already exists: a service's
+    CreateAction key (ec2:CreateAction, ecs:CreateAction ...) names the creating call that
+    tags as it creates, and a tagging call on its own carries none (Service Authorization
+    Reference), so CreateTags kept to ``ec2:CreateAction RunInstances`` tags only new
+    instances and opens no existing one."""
+    sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
+    keys = {
+        key
+        for source in sources
+        for key in index.referenced_keys(source)
+        if key.endswith(":createaction")
+    }
+    return perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
 
 
 def _tags_anything(perms: EffectivePermissions, service: str) -> bool:
