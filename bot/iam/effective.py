@@ -236,6 +236,13 @@ def _clock_facts(now: datetime) -> dict[str, tuple[str, ...]]:
 # Keys only service-principal requests carry (see principal_facts).
 _SOURCE_KEYS = ("aws:sourcearn", "aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths")
 _NO_SOURCE: dict[str, tuple[str, ...]] = dict.fromkeys(_SOURCE_KEYS, ABSENT)
+# Keys set only on calls made for the principal by AWS, never on the principal's own (see
+# principal_facts).
+_OWN_CALLS: dict[str, tuple[str, ...]] = {
+    "kms:viaservice": ABSENT,
+    "kms:grantisforawsresource": ("false",),
+    "iam:roletemplatearn": ABSENT,
+}
 
 
 def principal_facts(
@@ -248,7 +255,15 @@ def principal_facts(
     accounts' buckets (StringNotEquals s3:ResourceAccount, as CDK's deploy role has) grants
     nothing here. The aws:Source* keys are set only when a service principal calls on behalf of
     a resource (IAM User Guide, "AWS global condition context keys"): never for a user's or a
-    role session's own requests, so they are absent. ``organization_id`` (the account's, ""
+    role session's own requests, so they are absent. The audit judges the calls the principal
+    makes itself: kms:ViaService is set only when an AWS service calls KMS on its behalf and
+    kms:GrantIsForAWSResource is true only when an integrated service manages the grant (AWS
+    KMS Developer Guide, "AWS KMS condition keys"), and iam:RoleTemplateARN only on the IAM
+    writes iam:AcquireRole makes from an AWS role template, whose trust and policies the
+    template fixes (IAM User Guide, "Overview of role templates"). A kms:Decrypt kept to S3 or
+    Identity Center decrypts only what that service's own calls return, which their own
+    permissions govern, and CreateRole kept to a template writes no trust policy of the
+    caller's. ``organization_id`` (the account's, ""
     when it is in none, None when unknown) fixes aws:PrincipalOrgID: a trust kept to the
     organization then lets the account's own principals in for certain, or, kept to another
     one, keeps them out."""
@@ -260,6 +275,7 @@ def principal_facts(
         "aws:resourceaccount": (account_id,),
         "s3:resourceaccount": (account_id,),
         **_NO_SOURCE,
+        **_OWN_CALLS,
     }
     if organization_id is not None:
         facts["aws:principalorgid"] = (organization_id,) if organization_id else ABSENT

@@ -365,7 +365,10 @@ class ResolvedPolicy:
                     applies = False
                     break
             if not applies:
-                self.assumptions.append(f"{where}: condition can no longer be met, ignored")
+                self.assumptions.append(
+                    f"{where}: condition {condition.operator} {condition.key} is false for"
+                    " this principal's own requests at the audit time, ignored"
+                )
                 continue
             if statement.effect == "Deny" and attacker_controlled:
                 self.assumptions.append(

@@ -102,7 +102,6 @@ def _unrestricted(
     untagged resources are then dropped, unless the principal may tag any resource of their
     service itself and the tags they need are not AWS's own (``aws:`` keys). Worked out once
     per policy set and kind."""
-    principal = direct_calls(principal, index)
     assumed = principal.unrestricted_among(label, actions)
     if not assumed:
         return principal, assumed
@@ -135,35 +134,6 @@ def _unrestricted(
         memo[key] = known
     found, from_untagged = known
     return (on_untagged_resources(principal, index) if from_untagged else principal), found
-
-
-# A request the principal sends to KMS itself (IAM User Guide and AWS KMS Developer Guide,
-# "AWS KMS condition keys"): kms:ViaService is set only when an AWS service calls KMS on the
-# principal's behalf, and kms:GrantIsForAWSResource is true only when an integrated service
-# creates, lists or revokes the grant for its own resources.
-_DIRECT_KMS_CALL: dict[str, tuple[str, ...]] = {
-    "kms:viaservice": (),
-    "kms:grantisforawsresource": ("false",),
-}
-
-
-def direct_calls(perms: EffectivePermissions, index: PermissionIndex) -> EffectivePermissions:
-    """The principal's permissions for the calls it makes itself. A KMS permission kept to
-    requests an AWS service makes on its behalf (kms:Decrypt under kms:ViaService, as AWS's
-    managed policies grant it for S3, Secrets Manager or Identity Center) decrypts only what
-    that service's own calls return, which their own permissions govern (s3:GetObject,
-    secretsmanager:GetSecretValue are judged by themselves), and such a grant is for the
-    service's resources: neither reads or opens every key. The principal itself when none of
-    its policies names those keys; kept per principal."""
-    cache = index.memo.setdefault("direct_calls", {})
-    found = cache.get(perms.arn)
-    if found is None or found[0] is not perms:
-        sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-        named = any(
-            key in _DIRECT_KMS_CALL for source in sources for key in index.referenced_keys(source)
-        )
-        found = cache[perms.arn] = (perms, perms.with_facts(_DIRECT_KMS_CALL) if named else perms)
-    return found[1]
 
 
 def _tag_conditions_touch(

@@ -1,16 +1,18 @@
-"""The unrestricted-access checks judge the calls a principal makes to KMS itself.
+"""The audit judges the calls a principal makes itself (bot.iam.effective.principal_facts).
 
 kms:ViaService is set only when an AWS service calls KMS on the principal's behalf, and
 kms:GrantIsForAWSResource is true only when an integrated service creates, lists or revokes the
 grant (AWS KMS Developer Guide, "AWS KMS condition keys"). A kms:Decrypt kept to such requests
 decrypts only what the service's own calls return (their own permissions are judged by
 themselves), so it is no unrestricted decrypt; the statements below are the guide's own
-examples, written as identity policies.
+examples, written as identity policies. iam:RoleTemplateARN is set only on the IAM writes
+iam:AcquireRole makes from an AWS role template, whose trust and policies the template fixes.
 """
 
 from __future__ import annotations
 
 from tests.factories import (
+    ACCOUNT_ID,
     allow,
     inline,
     policy_document,
@@ -116,3 +118,29 @@ def test_reads_through_another_service_stay_reported():
     assert _flagged("principal.data_exfiltration", _user("athena", document)) == {
         user_arn("athena")
     }
+
+
+def test_roles_made_only_from_an_aws_template_are_no_escalation():
+    """AWS's AWSCloudWatchOmniServiceRolePolicy lets CreateRole and AttachRolePolicy through
+    only with iam:RoleTemplateARN naming CloudWatch's template: the role AcquireRole makes
+    trusts and holds what the template says, so the holder cannot write itself into its trust
+    or attach AdministratorAccess. The same grant without the condition can (iam-009b)."""
+    grant = {
+        "action": ["iam:CreateRole", "iam:AttachRolePolicy"],
+        "resource": f"arn:aws:iam::{ACCOUNT_ID}:role/service-role/CloudWatchOmniAWSIntegration*",
+    }
+    template = (
+        "arn:aws:iam::aws:role-template/cloudwatch.amazonaws.com/"
+        "CloudWatchOmniAWSIntegrationForOrgRoleTemplate:1"
+    )
+    flagged = _flagged(
+        "principal.privilege_escalation",
+        _user(
+            "from-template",
+            policy_document(
+                statement(**grant, condition={"ArnEquals": {"iam:RoleTemplateARN": template}})
+            ),
+        ),
+        _user("free-hand", policy_document(statement(**grant))),
+    )
+    assert flagged == {user_arn("free-hand")}
