@@ -123,6 +123,8 @@ _CREATE_ACCESS_KEY = "iam:createaccesskey"
 _TAKES_OVER_USERS = frozenset(
     {_CREATE_ACCESS_KEY, "iam:createloginprofile", "iam:updateloginprofile"}
 )
+# Rewriting a role's trust to assume it (iam-012) gains what the role holds now.
+_UPDATE_TRUST = "iam:updateassumerolepolicy"
 # Their iam:PermissionsBoundary is the boundary being set, not the target's own.
 _SETS_BOUNDARY = frozenset({"iam:putuserpermissionsboundary", "iam:putrolepermissionsboundary"})
 _ASSUMING_ACTIONS = ("sts:assumerole", "sts:assumerolewithwebidentity", "sts:*", "*")
@@ -1143,6 +1145,33 @@ def credential_access(
     return access
 
 
+def trust_rewrite_access(
+    perms: EffectivePermissions, finder: TargetFinder, action: str
+) -> Access | None:
+    """iam:UpdateAssumeRolePolicy on one of the account's roles more privileged than the holder
+    (an administrator first), or None. Rewriting a role's trust to assume it gains what the role
+    holds, so a lesser role, or a role the Resource pattern names but the account does not have,
+    gains nothing (PMapper's edge asks the same of the destination). Only when the snapshot
+    lists the account's roles (authorization details); cached per policy set. The methods that
+    also change the role (iam-019..021) need no richer role and are judged as before."""
+    if not perms.may_allow(action):
+        return None
+    key = ("rewrites_trust",)
+    memo = perms.view.memo
+    if key in memo:
+        return memo[key]
+    access = None
+    if not perms.denied_everywhere(action):
+        reachable = finder.undenied(perms.denied_outside(action), finder.pass_targets(()))
+        richer = finder.richer_passable(perms, perms, reachable, action)
+        if _resource_tag_keys(perms):
+            access = _allowed_on_tagged(perms, action, richer, undenied=True)
+        else:
+            access = perms.allowed_on_any(action, richer, undenied=True)
+    memo[key] = access
+    return access
+
+
 def _keeps_key_quota(method: EscalationMethod) -> bool:
     """CreateAccessKey alone fails on a user with two keys; with DeleteAccessKey it does not."""
     lowered = {a.lower() for a in method.actions}
@@ -1206,6 +1235,8 @@ def methods_held(
                 access = credential_access(
                     perms, finder, action, key_quota=_keeps_key_quota(method)
                 )
+            elif lowered == _UPDATE_TRUST and finder.policies_listed and len(method.actions) == 1:
+                access = trust_rewrite_access(perms, finder, action)
             else:
                 request = method.request_values(action) if method.request else ()
                 groups = method.resource_groups(action) if method.resources else ()

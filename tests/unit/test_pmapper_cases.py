@@ -79,6 +79,9 @@ from tests.factories import (
 ADMIN_POLICY = managed_policy("AdministratorAccess", allow("*"), aws_managed=True)
 S3_FULL = managed_policy("AmazonS3FullAccess", allow("s3:*"), aws_managed=True)
 JUMP = managed_policy("JumpPolicy", allow("sts:AssumeRole"))
+READ_ONLY_S3 = managed_policy(
+    "AmazonS3ReadOnlyAccess", allow(["s3:Get*", "s3:List*"]), aws_managed=True
+)
 # AmazonEC2RoleforSSM as build_test_graphs.py holds it (abridged: one action per service).
 EC2_FOR_SSM = managed_policy(
     "AmazonEC2RoleforSSM",
@@ -424,6 +427,28 @@ def test_update_assume_role_policy_on_an_admin_role_is_an_edge():
         roles=(_admin_role(trust=trust_policy({"AWS": account_arn(OTHER_ACCOUNT_ID)})),),
     )
     assert _methods(snap, HOLDER) == {"iam-012"}
+
+
+def test_rewriting_the_trust_of_a_lesser_role_is_no_edge():
+    """The same edge needs a destination worth reaching: UpdateAssumeRolePolicy on `*` in an
+    account whose only role holds less than the holder (read-only, against the holder's
+    s3:*) gains nothing, and neither does a Resource pattern naming a role the account does
+    not have; with an administrator role present the finding names that role, not a probe."""
+    holder = _holder(
+        policy_document(
+            statement(action="iam:UpdateAssumeRolePolicy"),
+            statement(action=["s3:*", "ec2:Describe*"]),
+        )
+    )
+    reader = role("reader", attached_policies=[READ_ONLY_S3.arn])
+    lesser_only = _account(users=(holder,), roles=(reader,), policies=(READ_ONLY_S3,))
+    assert _methods(lesser_only, HOLDER) == set()
+    missing = _holder(allow("iam:UpdateAssumeRolePolicy", role_arn("future-*")))
+    assert _methods(_account(users=(missing,), roles=(_admin_role(),)), HOLDER) == set()
+    with_admin = _account(users=(holder,), roles=(reader, _admin_role()), policies=(READ_ONLY_S3,))
+    (held,) = _escalations(with_admin)[HOLDER].methods
+    assert held.method.id == "iam-012"
+    assert held.accesses[0].resource == role_arn("admin_role")
 
 
 # --- playground graph (build_test_graphs.py, test_edge_identification.py) -----------------------

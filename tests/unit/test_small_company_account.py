@@ -360,10 +360,9 @@ def test_terraform_ci_escalates_by_creating_an_app_role_it_makes_administrator()
         ]
         for access in method.accesses:
             assert access.resource.startswith(f"arn:aws:iam::{ACCT}:role/app-"), access
-    # And by rewriting the trust of the existing app role, then assuming it.
-    assert (
-        held(TERRAFORM, "iam-012").accesses[0].resource.startswith(f"arn:aws:iam::{ACCT}:role/app-")
-    )
+    # Rewriting the trust of the existing app role to assume it gains nothing: the role holds
+    # S3 object rights on one bucket, which the CI user's PowerUserAccess already covers.
+    assert "iam-012" not in escalations()[TERRAFORM].method_ids
 
 
 def test_terraform_ci_is_not_credited_with_methods_on_users_or_groups():
