@@ -56,10 +56,12 @@ from bot.iam.lint_resources import action_fits_resources, patterns_overlap
 from bot.iam.matching import (
     action_matcher,
     arn_matcher,
+    has_wildcard,
     literal_parts,
     literal_prefix,
     lower_shared,
     star_glob_matcher,
+    unmark,
 )
 from bot.iam.policy_versions import richer_than
 from bot.iam.principals import not_principal_via, parse_principal, principal_via
@@ -591,14 +593,24 @@ class TargetFinder:
         )
         covered = self._covered.get((patterns, of_users))
         if covered is None:
-            hits = [self._hits_of(pattern, universe) for pattern in patterns]
-            if any(len(found) == len(universe) for found in hits):
+            # A pattern without a wildcard names one ARN: looked up, not matched against each
+            # of thousands of roles (policies listing hundreds of role ARNs each).
+            literals = {unmark(p) for p in patterns if not has_wildcard(p)} & everything
+            hits = [
+                self._hits_of(pattern, universe) for pattern in patterns if has_wildcard(pattern)
+            ]
+            if len(literals) == len(universe) or any(len(found) == len(universe) for found in hits):
                 covered = everything  # `*` (or alike) beside narrower patterns
             else:
-                covered = frozenset().union(*hits)
+                covered = frozenset().union(literals, *hits)
                 # Equal sets stored once: a copy per pattern set was 566 MB of a
                 # 10,000-principal audit whose pattern sets all covered most roles.
                 covered = self._covered_sets.setdefault(covered, covered)
+            if not covered:
+                # Patterns naming nothing the account has (hundreds of listed ARNs of roles
+                # that do not exist) are not kept as a key: one answer, no pattern set.
+                found = perms.view.memo[memo_key] = (_NOTHING, covered)
+                return found
             self._covered[(patterns, of_users)] = covered
         found = perms.view.memo[memo_key] = (patterns, covered)
         return found
@@ -734,6 +746,8 @@ def _hits(targets: tuple[str, ...], pattern: str) -> tuple[str, ...]:
     """The targets the pattern matches. Every literal run of the pattern is in each of them
     (``role/*-svc7-*``: ``-svc7-`` as well as the account prefix every role has), so ``in``
     turns most targets away before the matcher runs."""
+    if not has_wildcard(pattern):
+        return (unmark(pattern),) if unmark(pattern) in targets else ()
     matches = arn_matcher((pattern,))
     parts = literal_parts(pattern)
     if not parts:
