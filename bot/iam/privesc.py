@@ -248,6 +248,7 @@ class TargetFinder:
         self._by_list: dict[tuple[Any, int], tuple[tuple[str, ...], Any]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._richer: dict[tuple[Any, Any], bool] = {}
+        self._admin_roles: tuple[str, ...] | None = None
         self._services_of: dict[str, frozenset[str]] = {}
         self._fit: dict[tuple[str, str], bool] = {}
         self._covered: dict[tuple[frozenset[str], bool], frozenset[str]] = {}
@@ -310,6 +311,15 @@ class TargetFinder:
             )
             found = self._fit[key] = info is None or action_fits_resources(info, (resource,))
         return found
+
+    def admin_roles(self) -> tuple[str, ...]:
+        """The account's administrator-equivalent roles (not service-linked), in order; once."""
+        if self._admin_roles is None:
+            index = self.index
+            self._admin_roles = tuple(
+                a for a in self.pass_targets(()) if index[a].is_admin_equivalent
+            )
+        return self._admin_roles
 
     def pass_targets(self, services: tuple[str, ...]) -> tuple[str, ...]:
         """Roles a service of ``services`` can assume (any role when none is named), the
@@ -1176,14 +1186,26 @@ def trust_rewrite_access(
         return memo[key]
     access = None
     if not perms.denied_everywhere(action):
-        reachable = finder.undenied(perms.denied_outside(action), finder.pass_targets(()))
-        richer = finder.richer_passable(perms, perms, reachable, action)
-        if _resource_tag_keys(perms):
-            access = _allowed_on_tagged(perms, action, richer, undenied=True)
-        else:
-            access = perms.allowed_on_any(action, richer, undenied=True)
+        denied = perms.denied_outside(action)
+        allowed_on = _allowed_on_tagged if _resource_tag_keys(perms) else _allowed_on_any
+        # An administrator role is richer than any holder this is asked for (administrators
+        # hold no method): tried first, without working out what the holder's Allows cover.
+        admins = finder.undenied(denied, finder.admin_roles())
+        access = allowed_on(perms, action, admins, undenied=True)
+        if access is None:
+            reachable = finder.undenied(denied, finder.pass_targets(()))
+            richer = finder.richer_passable(perms, perms, reachable, action)
+            access = allowed_on(perms, action, richer, undenied=True)
     memo[key] = access
     return access
+
+
+def _allowed_on_any(
+    perms: EffectivePermissions, action: str, resources: Iterable[str], *, undenied: bool = False
+) -> Access | None:
+    """:meth:`EffectivePermissions.allowed_on_any` with :func:`_allowed_on_tagged`'s
+    signature."""
+    return perms.allowed_on_any(action, resources, undenied=undenied)
 
 
 def _keeps_key_quota(method: EscalationMethod) -> bool:
