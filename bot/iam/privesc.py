@@ -248,7 +248,6 @@ class TargetFinder:
         self._by_list: dict[tuple[Any, int], tuple[tuple[str, ...], Any]] = {}
         self._pass_targets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._richer: dict[tuple[Any, Any], bool] = {}
-        self._admin_roles: tuple[str, ...] | None = None
         self._services_of: dict[str, frozenset[str]] = {}
         self._fit: dict[tuple[str, str], bool] = {}
         self._covered: dict[tuple[frozenset[str], bool], frozenset[str]] = {}
@@ -313,13 +312,18 @@ class TargetFinder:
         return found
 
     def admin_roles(self) -> tuple[str, ...]:
-        """The account's administrator-equivalent roles (not service-linked), in order; once."""
-        if self._admin_roles is None:
-            index = self.index
-            self._admin_roles = tuple(
-                a for a in self.pass_targets(()) if index[a].is_admin_equivalent
-            )
-        return self._admin_roles
+        """The account's administrator-equivalent roles (not service-linked), in order."""
+        return self.admins_among(self.pass_targets(()))
+
+    def admins_among(self, targets: tuple[str, ...]) -> tuple[str, ...]:
+        """The administrator-equivalent principals of a target list, in its order; once per
+        list. They are richer than any holder the search asks about (administrators hold no
+        method), so a walk tries them before working out what the holder's Allows cover."""
+        return _per_list(self._by_list, "admins", targets, self._admins_of)
+
+    def _admins_of(self, targets: tuple[str, ...]) -> tuple[str, ...]:
+        index = self.index
+        return tuple(arn for arn in targets if index[arn].is_admin_equivalent)
 
     def pass_targets(self, services: tuple[str, ...]) -> tuple[str, ...]:
         """Roles a service of ``services`` can assume (any role when none is named), the
@@ -466,7 +470,7 @@ class TargetFinder:
         walked: 10,000 holders of PassRole on `*` facing 5,000 lesser roles no longer walk
         them all."""
         kinds, any_admin, every = self._kinds_in(targets)
-        covered = self._covered_roles(asker, action)
+        covered = self.covered_targets(asker, action)
         if len(covered) * 4 < len(targets):
             # A narrow grant (a few roles): its roles are walked, one by one.
             return self._walk_richer(asker, holder, targets, None if any_admin else every, action)
@@ -579,8 +583,9 @@ class TargetFinder:
         position = self._positions_in(targets)
         return tuple(sorted((a for a in covered if a in position), key=position.__getitem__))
 
-    def _covered_roles(self, perms: EffectivePermissions, action: str) -> frozenset[str]:
-        """The passable roles some Allow pattern of the action covers (the evaluator decides)."""
+    def covered_targets(self, perms: EffectivePermissions, action: str) -> frozenset[str]:
+        """The roles (or, for the actions that take over users, the users) some Allow pattern
+        of the action covers; the evaluator decides."""
         return self._covered_by(perms, action)[1]
 
     def _covered_by(
@@ -1124,11 +1129,10 @@ def pass_role_access(
         # by resource, the first refusal is every role's (a conditioned PassRole on `*` no
         # longer tries each of 25,000 roles in turn).
         passable = finder.undenied(asker.denied_outside("iam:PassRole"), targets)
-        richer = finder.richer_passable(asker, perms, passable)
-        if _resource_tag_keys(asker):
-            access = _allowed_on_tagged(asker, "iam:PassRole", richer, undenied=True)
-        else:
-            access = asker.allowed_on_any("iam:PassRole", richer, undenied=True)
+        allowed_on = _allowed_on_tagged if _resource_tag_keys(asker) else _allowed_on_any
+        access = _admin_first(
+            asker, finder, "iam:PassRole", passable, holder=perms, allowed_on=allowed_on
+        )
         if access is not None:
             break
     memo[key] = access
@@ -1160,11 +1164,8 @@ def credential_access(
             )
         # Kind by kind (admin first), and only the users some Allow pattern covers: a grant
         # scoped to a few users is not evaluated against every administrator of the account.
-        richer = finder.richer_passable(perms, perms, reachable, action)
-        if _resource_tag_keys(perms):
-            access = _allowed_on_tagged(perms, action, richer, undenied=True)
-        else:
-            access = perms.allowed_on_any(action, richer, undenied=True)
+        allowed_on = _allowed_on_tagged if _resource_tag_keys(perms) else _allowed_on_any
+        access = _admin_first(perms, finder, action, reachable, holder=perms, allowed_on=allowed_on)
     memo[key] = access
     return access
 
@@ -1188,15 +1189,39 @@ def trust_rewrite_access(
     if not perms.denied_everywhere(action):
         denied = perms.denied_outside(action)
         allowed_on = _allowed_on_tagged if _resource_tag_keys(perms) else _allowed_on_any
-        # An administrator role is richer than any holder this is asked for (administrators
-        # hold no method): tried first, without working out what the holder's Allows cover.
-        admins = finder.undenied(denied, finder.admin_roles())
-        access = allowed_on(perms, action, admins, undenied=True)
-        if access is None:
-            reachable = finder.undenied(denied, finder.pass_targets(()))
-            richer = finder.richer_passable(perms, perms, reachable, action)
-            access = allowed_on(perms, action, richer, undenied=True)
+        reachable = finder.undenied(denied, finder.pass_targets(()))
+        access = _admin_first(perms, finder, action, reachable, holder=perms, allowed_on=allowed_on)
     memo[key] = access
+    return access
+
+
+def _admin_first(
+    asker: EffectivePermissions,
+    finder: TargetFinder,
+    action: str,
+    reachable: tuple[str, ...],
+    *,
+    holder: EffectivePermissions,
+    allowed_on: Callable[..., Access | None],
+) -> Access | None:
+    """The first of ``reachable`` (ordered administrators first) the action is allowed on that
+    is richer than ``holder``: its administrators tried first, then the walk over the richer
+    ones (TargetFinder.richer_passable), which repeats them at no cost (answers are cached)
+    and returns the same first target. Like the walk, only targets some Allow pattern covers
+    are asked (a ``user/${aws:username}`` grant covers none: it names the holder alone), and
+    none sharing the holder's policy set. Most holders that reach anyone reach an
+    administrator, and then nobody works out what their Allows cover."""
+    covered = finder.covered_targets(asker, action)
+    index = finder.index
+    admins = (  # lazily: the first allowed ends the walk
+        a
+        for a in finder.admins_among(reachable)
+        if a in covered and index[a].view is not holder.view
+    )
+    access = allowed_on(asker, action, admins, undenied=True)
+    if access is None:
+        richer = finder.richer_passable(asker, holder, reachable, action)
+        access = allowed_on(asker, action, richer, undenied=True)
     return access
 
 
