@@ -761,8 +761,9 @@ def _hits(targets: tuple[str, ...], pattern: str) -> tuple[str, ...]:
     """The targets the pattern matches. Every literal run of the pattern is in each of them
     (``role/*-svc7-*``: ``-svc7-`` as well as the account prefix every role has), so ``in``
     turns most targets away before the matcher runs."""
-    if not has_wildcard(pattern):
-        return (unmark(pattern),) if unmark(pattern) in targets else ()
+    if not has_wildcard(pattern):  # matched by equality (arn_matcher), each occurrence kept
+        literal = unmark(pattern)
+        return (literal,) * targets.count(literal)
     matches = arn_matcher((pattern,))
     parts = literal_parts(pattern)
     if not parts:
@@ -1233,6 +1234,21 @@ def _allowed_on_any(
     return perms.allowed_on_any(action, resources, undenied=undenied)
 
 
+_POLICY_WRITES = _ATTACH_ACTIONS | _PUT_POLICY_ACTIONS
+
+
+def _writes_others(method: EscalationMethod, kind: str) -> bool:
+    """Whether the method gains by writing a policy on a principal other than the holder (a
+    user attaching a policy to a role it then assumes, iam-014 / iam-019): holds_on_itself
+    judges only the writes a holder of this kind can aim at itself, so what the write can
+    hand out (an administrator policy the iam:PolicyARN condition lets through) is asked of
+    the other principal (reaches_an_administrator)."""
+    return any(
+        a.lower() in _POLICY_WRITES and a.lower() not in _SELF_ESCALATING[kind]
+        for a in method.actions
+    )
+
+
 def _keeps_key_quota(method: EscalationMethod) -> bool:
     """CreateAccessKey alone fails on a user with two keys; with DeleteAccessKey it does not."""
     lowered = {a.lower() for a in method.actions}
@@ -1322,7 +1338,9 @@ def methods_held(
                 direct = _switches_own_policy(perms, accesses)
             if direct:
                 direct = _rewrites_own_policy(perms, accesses)
-            if not direct and not reaches_an_administrator(method, perms, finder, accesses):
+            if (not direct or _writes_others(method, kind)) and not reaches_an_administrator(
+                method, perms, finder, accesses
+            ):
                 continue
             held.append(
                 HeldMethod(

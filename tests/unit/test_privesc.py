@@ -305,6 +305,45 @@ def test_pass_role_scoped_to_one_narrowly_named_admin_role():
     assert found.methods[0].accesses[0].resource == role_arn("prod-deploy-admin")
 
 
+def _attaching_user(attach_condition: dict | None) -> dict:
+    """AWS's SageMakerStudioAdminIAMDefaultExecutionPolicy in short: AttachRolePolicy on
+    role/service-role/AmazonSageMaker* (under ``attach_condition``), the trust of those roles
+    rewritable, and sts:AssumeRole on `*`."""
+    studio_roles = f"arn:aws:iam::{ACCOUNT_ID}:role/service-role/AmazonSageMaker*"
+    return policy_document(
+        statement(action="iam:AttachRolePolicy", resource=studio_roles, condition=attach_condition),
+        statement(action="iam:UpdateAssumeRolePolicy", resource=studio_roles),
+        statement(action=["sts:AssumeRole", "s3:*"]),
+    )
+
+
+def test_a_user_attaching_only_named_lesser_policies_to_a_role_does_not_escalate():
+    """iam-014 / iam-019 gain by attaching an administrator policy to a role, then assuming it.
+    A user's AttachRolePolicy never aims at itself, so holds_on_itself had nothing to judge and
+    the method counted as direct: an iam:PolicyARN condition naming only SageMaker's user
+    policies (as AWS's Studio admin policy has) was never asked. Without the condition, the
+    user may attach AdministratorAccess and escalates."""
+    studio = role(
+        "AmazonSageMakerUserIAMExecutionRole",
+        path="/service-role/",
+        trust=service_trust("sagemaker.amazonaws.com"),
+        inline_policies=[inline("read", allow("s3:GetObject"))],
+    )
+    named_only = {
+        "ArnEquals": {
+            "iam:PolicyARN": [
+                "arn:aws:iam::aws:policy/SageMakerStudioUserIAMDefaultExecutionPolicy"
+            ]
+        }
+    }
+    for condition, expected in ((named_only, set()), (None, {"iam-014", "iam-019"})):
+        holder = user("studio-admin", inline_policies=[inline("p", _attaching_user(condition))])
+        found = _escalations(snapshot(users=[holder], roles=[studio])).get(user_arn("studio-admin"))
+        assert set(found.method_ids if found else ()) >= expected
+        if not expected:
+            assert found is None
+
+
 def test_pass_role_target_must_be_more_privileged_than_the_holder():
     same = allow(["s3:GetObject", "ec2:DescribeInstances"])
     twin = role("twin", trust=EC2, inline_policies=[inline("same", same)])
