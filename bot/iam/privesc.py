@@ -311,10 +311,6 @@ class TargetFinder:
             found = self._fit[key] = info is None or action_fits_resources(info, (resource,))
         return found
 
-    def admin_roles(self) -> tuple[str, ...]:
-        """The account's administrator-equivalent roles (not service-linked), in order."""
-        return self.admins_among(self.pass_targets(()))
-
     def admins_among(self, targets: tuple[str, ...]) -> tuple[str, ...]:
         """The administrator-equivalent principals of a target list, in its order; once per
         list. They are richer than any holder the search asks about (administrators hold no

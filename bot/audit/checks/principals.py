@@ -9,7 +9,7 @@ service-last-accessed data (Access Advisor) to judge it from.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from bot.audit.checks._aws_names import AUTHORIZATION_DETAILS_PERMISSIONS, ROLE, USER
 from bot.audit.findings import Finding, Severity
@@ -18,6 +18,7 @@ from bot.iam.effective import (
     Access,
     EffectivePermissions,
     PermissionIndex,
+    PolicySource,
     effective_permissions,
 )
 from bot.iam.privesc import Escalation, privilege_escalations
@@ -163,11 +164,21 @@ def on_untagged_resources(
     cache = index.memo.setdefault("on_untagged_resources", {})
     found = cache.get(perms.arn)
     if found is None or found[0] is not perms:
-        sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-        keys = index.resource_tag_keys(sources, any_service=True)
-        untagged = perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
-        found = cache[perms.arn] = (perms, untagged)
+        keys = index.resource_tag_keys(_sources(perms), any_service=True)
+        found = cache[perms.arn] = (perms, _without_keys(perms, keys))
     return found[1]
+
+
+def _sources(perms: EffectivePermissions) -> tuple[PolicySource, ...]:
+    """The principal's identity policies and its boundary."""
+    return (*perms.sources, perms.boundary) if perms.boundary else perms.sources
+
+
+def _without_keys(perms: EffectivePermissions, keys: Iterable[str]) -> EffectivePermissions:
+    """The principal's permissions for a request in which ``keys`` are absent; the principal
+    itself when there are none (nothing resolved again)."""
+    absent = dict.fromkeys(keys, ())
+    return perms.with_facts(absent) if absent else perms
 
 
 def _without_reserved_tags(
@@ -178,13 +189,8 @@ def _without_reserved_tags(
     and AWS Backup set ``aws:cloudformation:stack-id``, ``aws:backup:source-resource`` on what they
     create), so a grant kept to such a tag reaches only the resources AWS tagged, however freely
     the principal tags. The other tag conditions are still assumed to hold."""
-    sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-    reserved = [
-        key
-        for key in index.resource_tag_keys(sources, any_service=True)
-        if key.partition("/")[2].startswith("aws:")
-    ]
-    return perms.with_facts(dict.fromkeys(reserved, ())) if reserved else perms
+    keys = index.resource_tag_keys(_sources(perms), any_service=True)
+    return _without_keys(perms, (k for k in keys if k.partition("/")[2].startswith("aws:")))
 
 
 def _tagging_existing(perms: EffectivePermissions, index: PermissionIndex) -> EffectivePermissions:
@@ -193,14 +199,8 @@ def _tagging_existing(perms: EffectivePermissions, index: PermissionIndex) -> Ef
     tags as it creates, and a tagging call on its own carries none (Service Authorization
     Reference), so CreateTags kept to ``ec2:CreateAction RunInstances`` tags only new
     instances and opens no existing one."""
-    sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-    keys = {
-        key
-        for source in sources
-        for key in index.referenced_keys(source)
-        if key.endswith(":createaction")
-    }
-    return perms.with_facts(dict.fromkeys(keys, ())) if keys else perms
+    keys = (k for s in _sources(perms) for k in index.referenced_keys(s))
+    return _without_keys(perms, (k for k in keys if k.endswith(":createaction")))
 
 
 def _tags_anything(perms: EffectivePermissions, service: str) -> bool:
