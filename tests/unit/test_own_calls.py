@@ -144,3 +144,16 @@ def test_roles_made_only_from_an_aws_template_are_no_escalation():
         _user("free-hand", policy_document(statement(**grant))),
     )
     assert flagged == {user_arn("free-hand")}
+
+
+def test_decrypt_only_on_calls_a_service_forwards_is_not_data_exfiltration():
+    """AWS's AgentRegistryFullAccess keeps kms:Decrypt to calls Bedrock AgentCore forwards
+    (aws:CalledVia): like kms:ViaService, KMS then works only inside that service's operations.
+    The same key on s3:GetObject stays the caller's choice (the Athena test above)."""
+    forwarded = {"ForAnyValue:StringEquals": {"aws:CalledVia": "bedrock-agentcore.amazonaws.com"}}
+    document = policy_document(
+        statement(action="kms:Decrypt", resource="arn:aws:kms:*:*:key/*", condition=forwarded),
+        statement(action="s3:GetObject", condition=forwarded),
+    )
+    findings = run_check("principal.data_exfiltration", snapshot(users=[_user("agent", document)]))
+    assert [f.evidence["actions"] for f in findings] == [["s3:GetObject"]]

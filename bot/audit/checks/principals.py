@@ -110,14 +110,15 @@ def _unrestricted(
     memo = principal.view.memo
     known = memo.get(key)
     if known is None:
+        assumed = _kms_called_directly(principal, index, label, actions, assumed)
         known = (assumed, False)
         untagged = (
             on_untagged_resources(principal, index)
             if _tag_conditions_touch(principal, index, assumed)
             else principal
         )
-        if untagged is not principal:
-            kept = untagged.unrestricted_among(label, actions)
+        if assumed and untagged is not principal:
+            kept = [a for a in untagged.unrestricted_among(label, actions) if a in assumed]
             lost = [a for a in assumed if a not in kept]
             if lost:
                 retaggable = _without_reserved_tags(principal, index).unrestricted_among(
@@ -135,6 +136,38 @@ def _unrestricted(
         memo[key] = known
     found, from_untagged = known
     return (on_untagged_resources(principal, index) if from_untagged else principal), found
+
+
+# Keys a request carries only when an AWS service forwards it for the principal (IAM User
+# Guide, "AWS global condition context keys"): aws:CalledVia*, and aws:ViaAWSService true.
+_FORWARDED: dict[str, tuple[str, ...]] = {
+    "aws:calledvia": (),
+    "aws:calledviafirst": (),
+    "aws:calledvialast": (),
+    "aws:viaawsservice": ("false",),
+}
+
+
+def _kms_called_directly(
+    principal: EffectivePermissions,
+    index: PermissionIndex,
+    label: str,
+    actions: frozenset[str],
+    found: tuple[str, ...],
+) -> tuple[str, ...]:
+    """``found`` without the KMS actions allowed only on calls a service forwards (kms:Decrypt
+    kept to ``aws:CalledVia bedrock-agentcore``): KMS then works only inside that service's own
+    operations, as under kms:ViaService (bot.iam.effective.principal_facts). Other actions keep
+    such grants: an Athena query returns what it read for the caller, and a CloudFormation
+    stack writes whatever policy its template holds."""
+    if not any(a.startswith("kms:") for a in found):
+        return found
+    named = {k for source in _sources(principal) for k in index.referenced_keys(source)}
+    forwarded = {k: v for k, v in _FORWARDED.items() if k in named}
+    if not forwarded:
+        return found
+    direct = set(principal.with_facts(forwarded).unrestricted_among(label, actions))
+    return tuple(a for a in found if not a.startswith("kms:") or a in direct)
 
 
 def _tag_conditions_touch(
