@@ -101,8 +101,9 @@ def _unrestricted(
     whose grants the evidence shows. Resource-tag conditions are first assumed to hold (the
     usual answer: nothing to find, or no tag condition); the actions only they keep from
     untagged resources are then dropped, unless the principal may tag any resource of their
-    service itself and the tags they need are not AWS's own (``aws:`` keys). Worked out once
-    per policy set and kind."""
+    service itself and the tags they need are not AWS's own (``aws:`` keys); KMS actions
+    allowed only on calls a service forwards are dropped first (_kms_called_directly). Worked
+    out once per policy set and kind."""
     assumed = principal.unrestricted_among(label, actions)
     if not assumed:
         return principal, assumed
@@ -162,7 +163,7 @@ def _kms_called_directly(
     stack writes whatever policy its template holds."""
     if not any(a.startswith("kms:") for a in found):
         return found
-    named = {k for source in _sources(principal) for k in index.referenced_keys(source)}
+    named = _named_keys(principal, index)
     forwarded = {k: v for k, v in _FORWARDED.items() if k in named}
     if not forwarded:
         return found
@@ -207,6 +208,11 @@ def _sources(perms: EffectivePermissions) -> tuple[PolicySource, ...]:
     return (*perms.sources, perms.boundary) if perms.boundary else perms.sources
 
 
+def _named_keys(perms: EffectivePermissions, index: PermissionIndex) -> set[str]:
+    """The condition keys and policy variables the principal's policies reference."""
+    return {key for source in _sources(perms) for key in index.referenced_keys(source)}
+
+
 def _without_keys(perms: EffectivePermissions, keys: Iterable[str]) -> EffectivePermissions:
     """The principal's permissions for a request in which ``keys`` are absent; the principal
     itself when there are none (nothing resolved again)."""
@@ -232,7 +238,7 @@ def _tagging_existing(perms: EffectivePermissions, index: PermissionIndex) -> Ef
     tags as it creates, and a tagging call on its own carries none (Service Authorization
     Reference), so CreateTags kept to ``ec2:CreateAction RunInstances`` tags only new
     instances and opens no existing one."""
-    keys = (k for s in _sources(perms) for k in index.referenced_keys(s))
+    keys = _named_keys(perms, index)
     return _without_keys(perms, (k for k in keys if k.endswith(":createaction")))
 
 
