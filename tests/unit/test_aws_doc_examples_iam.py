@@ -1198,6 +1198,22 @@ def test_passrole_service_is_passrole_star_but_no_escalation() -> None:
     assert _for(run_check("principal.privilege_escalation", snap), ALICE) == []
     star = run_check("policy.passrole_star", snap)
     assert [f.resource_arn for f in star] == [f"{ALICE}#inline/doc0"]
+    # The finding says the condition is there (the remediation must not read as "add one").
+    assert star[0].detail.endswith(
+        "roles passed only to cloudwatch.amazonaws.com (iam:PassedToService)"
+    ), star[0].detail
+    assert star[0].evidence["statements"][0]["passed_to_services"] == ["cloudwatch.amazonaws.com"]
+
+
+def test_passrole_star_names_no_services_when_one_statement_passes_anywhere() -> None:
+    """A second PassRole-on-* statement without the condition passes roles to any service:
+    the finding must not say they go only to CloudWatch."""
+    anywhere = {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}
+    document = {**PASSROLE_SERVICE, "Statement": [*PASSROLE_SERVICE["Statement"], anywhere]}
+    snap = snapshot(users=[_user_with("alice", document)], groups=[])
+    (finding,) = run_check("policy.passrole_star", snap)
+    assert "passed only to" not in finding.detail
+    assert "statements 0, 1 allow" in finding.detail
 
 
 @pytest.mark.parametrize(

@@ -426,9 +426,35 @@ def _passrole_star_hits(ctx: CheckContext, document: AuditedDocument) -> list[di
                     "grants": sorted(granted),
                     # A pattern naming every role (arn:aws:iam::*:role/*) rather than `*`.
                     **({} if statement.on_any_resource else {"resources": statement.resources}),
+                    **_passed_to_services(statement, granted),
                 }
             )
     return hits
+
+
+def _passed_to_services(statement: Statement, granted: dict[str, list[str]]) -> dict[str, Any]:
+    """The services an iam:PassedToService condition keeps a PassRole grant to: the finding
+    names them so that nobody is told to add a condition the statement already has (it keeps
+    the roles to those services, not to the roles the holder needs)."""
+    if "iam:PassRole" not in granted:
+        return {}
+    services = [
+        value
+        for entry in statement.conditions
+        if entry.key.lower() == "iam:passedtoservice" and "ifexists" not in entry.operator.lower()
+        for value in entry.values
+    ]
+    return {"passed_to_services": list(dict.fromkeys(services))} if services else {}
+
+
+def _services_text(hits: list[dict[str, Any]]) -> str:
+    """', roles passed only to ec2.amazonaws.com' when every statement granting PassRole keeps
+    it to services (a statement without the condition passes roles anywhere)."""
+    passing = [h for h in hits if "iam:PassRole" in h["grants"]]
+    if not passing or not all("passed_to_services" in h for h in passing):
+        return ""
+    services = dict.fromkeys(s for h in passing for s in h["passed_to_services"])
+    return f", roles passed only to {', '.join(services)} (iam:PassedToService)"
 
 
 @register(
@@ -437,8 +463,10 @@ def _passrole_star_hits(ctx: CheckContext, document: AuditedDocument) -> list[di
     severity=Severity.HIGH,
     risk="iam:PassRole or sts:AssumeRole on `*` lets the holder act as any role in the account,"
     " including more privileged ones: a direct privilege escalation.",
-    remediation="Restrict the Resource to the ARNs of the roles the holder must pass or assume"
-    " (and add an iam:PassedToService condition for PassRole).",
+    remediation="Restrict the Resource to the ARNs of the roles the holder must pass or assume."
+    " For PassRole, an iam:PassedToService condition (add one if the statement has none) keeps"
+    " the roles to the services named, but any role can still go to those services: it does"
+    " not replace narrowing the Resource.",
     anchors=(
         "ScoutSuite",
         "Prowler iam_policy_allows_privilege_escalation",
@@ -463,9 +491,9 @@ def policy_passrole_star(ctx: CheckContext) -> Iterator[Finding]:
         )
         text = f"{_where(document, hits)} {' and '.join(granted)} on {where}"
         patterns = list(dict.fromkeys(a for h in hits for a in h["actions"]))
-        if {p.lower() for p in patterns} == {g.lower() for g in granted}:
-            return text  # named as such: "through iam:PassRole" would only repeat it
-        return f"{text} through {', '.join(patterns)}"
+        if {p.lower() for p in patterns} != {g.lower() for g in granted}:
+            text += f" through {', '.join(patterns)}"  # else it would only repeat the names
+        return text + _services_text(hits)
 
     yield from _document_findings(ctx, lambda d: _passrole_star_hits(ctx, d), describe)
 
