@@ -453,7 +453,33 @@ class ApprovalDesk:
             failed = f"Failed unexpectedly: {type(exc).__name__}"
             self._finish(applying, ok=False, outcome=failed, note=note)
             raise
+        if not result.ok:
+            settled = self._settle_lost_answers(request_id, note=note)
+            if settled is not None:
+                return settled
         return self._finish(applying, ok=bool(result.ok), outcome=str(result.outcome), note=note)
+
+    def _settle_lost_answers(self, request_id: str, *, note: str) -> ApprovalRequest | None:
+        """A failed apply whose journal holds a call AWS never answered (a read timeout once
+        botocore's retries were spent: the call may have reached IAM) is judged from IAM's real
+        state, like an interrupted apply, when IAM shows that call took effect; None when no
+        such call did, so the executor's own account of the failure stands."""
+        request = self.get(request_id)
+        lost = [c for c in request.calls if _unanswered(c)]
+        if not lost:
+            return None
+        executor = self.executor()
+        try:
+            if not any(executor.took_effect(call) for call in lost):
+                return None
+            return self._reconcile_one(request, after="an AWS answer that was lost", note=note)
+        except RemediationError as exc:  # IAM cannot be asked now: the reconciler asks later
+            log.error("apply of %s left applying, IAM could not be checked: %s", request_id, exc)
+            raise ApplyInterrupted(
+                "AWS did not answer a call of this change and IAM could not be checked, so part"
+                " of it may be in AWS. The request stays 'applying'; the bot checks IAM and"
+                " finishes it (applied, partly applied or failed) within minutes."
+            ) from exc
 
     def _journal_for(self, request: ApprovalRequest) -> CallJournal:
         """The executor's journal: each call written ahead to the store, each result to the
@@ -692,14 +718,18 @@ class ApprovalDesk:
             return self._finish(request, ok=False, outcome=f"Not applied: {exc}")
         return self._finish(request, ok=True, outcome=f"{outcome} (finished after an interruption)")
 
-    def _reconcile_one(self, request: ApprovalRequest) -> ApprovalRequest:
+    def _reconcile_one(
+        self, request: ApprovalRequest, *, after: str = "an interrupted apply", note: str = ""
+    ) -> ApprovalRequest:
+        """Finish ``request`` from what IAM shows of each journalled call: the sent ones, the
+        one in flight and those AWS never answered (they may have taken effect)."""
         executor = self.executor()
         journal = [*request.calls, *([request.in_flight] if request.in_flight else [])]
         checked = []
         held = []
         held_calls = []
         for call in journal:
-            if call is request.in_flight or call.get("ok"):
+            if call is request.in_flight or call.get("ok") or _unanswered(call):
                 effect = executor.took_effect(call)
                 if effect is None:
                     continue  # a read
@@ -709,27 +739,29 @@ class ApprovalDesk:
                     held_calls.append(call)
         in_effect = executor.change_in_effect(request.remediation, request.params, journal)
         undo_change: dict[str, Any] = {}
-        lost = (
-            f" (the answer to {request.in_flight.get('api')} was lost)" if request.in_flight else ""
-        )
+        lost_apis = [str(c.get("api")) for c in request.calls if _unanswered(c)]
+        if request.in_flight:
+            lost_apis.append(str(request.in_flight.get("api")))
+        lost = f" (the answer to {', '.join(lost_apis)} was lost)" if lost_apis else ""
         if in_effect:
             to, outcome = (
                 State.APPLIED,
-                f"Applied: reconciled from IAM after an interrupted apply{lost}.",
+                f"Applied: reconciled from IAM after {after}{lost}.",
             )
         elif held:
             to = State.PARTLY_APPLIED
             undo_change = executor.undo_of_partial(held_calls) or {}
             outcome = (
-                f"Partly applied: reconciled from IAM after an interrupted apply{lost}."
+                f"Partly applied: reconciled from IAM after {after}{lost}."
                 f" In effect now: {', '.join(held)}; the change as a whole is not."
             )
         else:
             to = State.FAILED
             outcome = (
-                f"Not applied: reconciled from IAM after an interrupted apply{lost};"
+                f"Not applied: reconciled from IAM after {after}{lost};"
                 " IAM shows no change from this request."
             )
+        outcome = f"{outcome} {note}" if note else outcome
         final = self.store.transition(
             request.id,
             to,
@@ -765,6 +797,12 @@ def _call_text(call: dict[str, Any]) -> str:
         if isinstance(value, str) and key.endswith(_NAMING_ARGS) and len(value) <= 200
     ]
     return f"{call.get('api')} ({', '.join(named)})" if named else str(call.get("api"))
+
+
+def _unanswered(call: dict[str, Any]) -> bool:
+    """A journalled call that failed without an answer from AWS (no AWS request id: a timeout or
+    a dropped connection, not an error AWS returned), so it may have taken effect."""
+    return bool(call.get("api")) and not call.get("ok") and not call.get("request_id")
 
 
 def _no_groups(_user: str, _group: str) -> bool:

@@ -17,6 +17,7 @@ settles it, so the indexes hold only the requests in flight, however busy the tr
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ from bot.approvals.model import (
     transition,
 )
 from bot.model.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 KEEP_DECIDED_SECONDS = 90 * 86400
 MAX_RETRIES = 100
@@ -224,7 +227,7 @@ class RedisApprovalStore(_Moves):
             raw = self._r.get(self._key(request_id))
         if raw is None:
             return None
-        request = ApprovalRequest.from_json(raw)
+        request = _parsed(raw, request_id)
         if request.state is State.PENDING and request.current_state(now) is State.EXPIRED:
             try:
                 return self.transition(request_id, State.EXPIRED, actor="bot", now=now)
@@ -245,7 +248,7 @@ class RedisApprovalStore(_Moves):
                         raw = pipe.get(key)
                         if raw is None:
                             raise StoreError(f"approval request {request_id} does not exist")
-                        current = ApprovalRequest.from_json(raw)
+                        current = _parsed(raw, request_id)
                         updated = move(current)  # may raise: unwatched
                         pipe.multi()
                         pipe.set(key, updated.to_json())
@@ -303,7 +306,14 @@ class RedisApprovalStore(_Moves):
             gone = [i for i, raw in zip(ids, raws, strict=True) if raw is None]
             if gone:
                 self._r.zrem(index, *gone)
-        found = [ApprovalRequest.from_json(raw) for raw in raws if raw is not None]
+        found = []
+        for request_id, raw in zip(ids, raws, strict=True):
+            if raw is None:
+                continue
+            try:
+                found.append(_parsed(raw, request_id))
+            except StoreError as exc:  # one bad record must not hide the others
+                log.error("skipped in the %s index: %s", what, exc)
         return [r for r in found if r.state in states]
 
     def result_recorded(self, request_id: str) -> None:
@@ -333,7 +343,11 @@ class RedisApprovalStore(_Moves):
                     raw = pipe.get(key)
                     if raw is None:
                         return 0
-                    request = ApprovalRequest.from_json(raw)
+                    try:
+                        request = _parsed(raw, key)
+                    except StoreError as exc:  # one bad record must not stop the backfill
+                        log.error("not indexed: %s", exc)
+                        return 0
                     ended = request.decision(request.state)
                     pipe.multi()
                     if request.state is State.APPROVED:
@@ -439,6 +453,18 @@ class InMemoryApprovalStore(_Moves):
 
     def backfill(self, *, lost_results: Collection[str], ended_before: datetime) -> int:
         return 0
+
+
+def _parsed(raw: str, request_id: str) -> ApprovalRequest:
+    """The stored request, or a StoreError naming it when the record cannot be read (corrupted,
+    or written by a version with other fields or states): a sentence, not a traceback."""
+    try:
+        return ApprovalRequest.from_json(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise StoreError(
+            f"approval request {request_id} is stored in a form this version cannot read"
+            f" ({type(exc).__name__}: {exc}); it is left as it is for a person to look at"
+        ) from exc
 
 
 def _when(request: ApprovalRequest) -> datetime:
