@@ -460,19 +460,21 @@ class ApprovalDesk:
         return self._finish(applying, ok=bool(result.ok), outcome=str(result.outcome), note=note)
 
     def _settle_lost_answers(self, request_id: str, *, note: str) -> ApprovalRequest | None:
-        """A failed apply whose journal holds a call AWS never answered (a read timeout once
-        botocore's retries were spent: the call may have reached IAM) is judged from IAM's real
-        state, like an interrupted apply, when IAM shows that call took effect; None when no
-        such call did, so the executor's own account of the failure stands."""
+        """A failed apply is judged from IAM's real state, like an interrupted apply, when IAM
+        shows that a call recorded as failed took effect: one AWS never answered (a timeout
+        once botocore's retries were spent), or one whose retry got an error for the change its
+        lost first attempt made (CreatePolicy: EntityAlreadyExists). None when no failed call
+        took effect, so the executor's own account of the failure stands."""
         request = self.get(request_id)
-        lost = [c for c in request.calls if _unanswered(c)]
-        if not lost:
+        failed = [c for c in request.calls if _failed(c) and not c.get("rollback")]
+        failed += [c for c in request.calls if _unanswered(c) and c.get("rollback")]
+        if not failed:
             return None
         executor = self.executor()
         try:
-            if not any(executor.took_effect(call) for call in lost):
+            if not any(_effect_of(executor, call) for call in failed):
                 return None
-            return self._reconcile_one(request, after="an AWS answer that was lost", note=note)
+            return self._reconcile_one(request, after=_AFTER_FAILED_CALL, note=note)
         except RemediationError as exc:  # IAM cannot be asked now: the reconciler asks later
             log.error("apply of %s left applying, IAM could not be checked: %s", request_id, exc)
             raise ApplyInterrupted(
@@ -721,16 +723,21 @@ class ApprovalDesk:
     def _reconcile_one(
         self, request: ApprovalRequest, *, after: str = "an interrupted apply", note: str = ""
     ) -> ApprovalRequest:
-        """Finish ``request`` from what IAM shows of each journalled call: the sent ones, the
-        one in flight and those AWS never answered (they may have taken effect)."""
+        """Finish ``request`` from what IAM shows of each journalled call (also the one in
+        flight and those recorded as failed: a lost answer or a retry's error may hide that
+        they took effect)."""
         executor = self.executor()
         journal = [*request.calls, *([request.in_flight] if request.in_flight else [])]
         checked = []
         held = []
         held_calls = []
         for call in journal:
-            if call is request.in_flight or call.get("ok") or _unanswered(call):
-                effect = executor.took_effect(call)
+            if call is request.in_flight or call.get("ok") or _failed(call):
+                effect = (
+                    _effect_of(executor, call)
+                    if call is not request.in_flight
+                    else executor.took_effect(call)
+                )
                 if effect is None:
                     continue  # a read
                 checked.append({"api": call.get("api"), "in_iam_now": effect})
@@ -797,6 +804,24 @@ def _call_text(call: dict[str, Any]) -> str:
         if isinstance(value, str) and key.endswith(_NAMING_ARGS) and len(value) <= 200
     ]
     return f"{call.get('api')} ({', '.join(named)})" if named else str(call.get("api"))
+
+
+_AFTER_FAILED_CALL = "a call recorded as failed that IAM shows took effect"
+
+
+def _failed(call: dict[str, Any]) -> bool:
+    return bool(call.get("api")) and not call.get("ok")
+
+
+def _effect_of(executor: Executor, call: dict[str, Any]) -> bool | None:
+    """``executor.took_effect(call)``; for a call AWS answered with an error, a check that
+    fails counts as "not in effect" (AWS's own answer stands), for any other it is raised."""
+    try:
+        return executor.took_effect(call)
+    except RemediationError:
+        if _failed(call) and not _unanswered(call):
+            return False
+        raise
 
 
 def _unanswered(call: dict[str, Any]) -> bool:

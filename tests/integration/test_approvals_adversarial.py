@@ -196,3 +196,41 @@ def test_a_malformed_indexed_record_does_not_block_the_other_stranded_requests(
     assert [(r.id, r.state) for r in finished] == [(request_id, State.APPLIED)]
     assert attached(aws) == ["ro"]
     assert client.get(f"{prefix}approval:bad") == raw  # left for a person, not deleted
+
+
+class RetriedAfterLostAnswer(AnswerLost):
+    """botocore's retry of a call whose first answer was lost: the first attempt made the
+    change, the retry gets AWS's error for a change already made (EntityAlreadyExists)."""
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._client, name)
+        if name != self._api:
+            return AnswerLost.__getattr__(self, name)
+
+        def call(**kwargs: Any) -> Any:
+            self.sent += 1
+            real(**kwargs)  # the first attempt: IAM creates it, the answer times out
+            return real(**kwargs)  # the retry: ClientError EntityAlreadyExists
+
+        return call
+
+
+def test_create_retried_after_a_lost_answer_is_partly_applied_not_failed(aws, rds) -> None:
+    """CreatePolicy's first attempt created the policy (tagged with the request id), its retry
+    got EntityAlreadyExists: IAM holds a policy this request made, unattached, so the request is
+    partly applied and offers to delete it, rather than "failed" with an orphan left behind."""
+    iam = RetriedAfterLostAnswer(aws.iam, "create_policy")
+    desk = desk_with(aws, rds, Clock(), iam)
+    request_id = approved(
+        desk,
+        "attach_policy",
+        {"target_kind": "user", "target_name": "bob", "document": DOC, "policy_name": "custom"},
+    )
+
+    final = desk.apply(request_id)
+
+    local = aws.session.client("iam").list_policies(Scope="Local")["Policies"]
+    assert len([p for p in local if p["PolicyName"].startswith("iam-audit-custom-")]) == 1
+    assert attached(aws) == []
+    assert final.state is State.PARTLY_APPLIED
+    assert final.undo_change["remediation"] == "delete_policy"
