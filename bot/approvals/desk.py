@@ -579,6 +579,9 @@ class ApprovalDesk:
             except (RemediationError, StoreError) as exc:
                 log.warning("could not reconcile %s yet: %s", request.id, exc)
                 continue
+            except Exception:  # a bug on one request must not stop the others' recovery
+                log.exception("reconciling %s failed; it stays applying", request.id)
+                continue
             tell(final, "reconciled")
         for request in self._left_approved(now - stale_after):
             try:
@@ -587,6 +590,9 @@ class ApprovalDesk:
                 continue  # a late click or another reconciler moved it meanwhile
             except IamAuditError as exc:  # Redis down: still approved (or applying, journalled)
                 log.warning("could not resume approved request %s yet: %s", request.id, exc)
+                continue
+            except Exception:  # a bug on one request must not stop the others' recovery
+                log.exception("resuming %s failed; the next round judges it again", request.id)
                 continue
             if resumed is not None:
                 tell(resumed, "resumed")
