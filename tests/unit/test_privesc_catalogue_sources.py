@@ -73,6 +73,51 @@ def test_sagemaker_notebook_with_a_presigned_url_escalates():
     assert "sagemaker-001" in held
 
 
+def test_sagemaker_studio_presigned_url_escalates_through_an_existing_profile():
+    """HackTricks (aws-sagemaker-privesc, "sagemaker:CreatePresignedDomainUrl") and AWS's
+    CreatePresignedDomainUrl reference: the URL signs the browser in to Studio as the user
+    profile, whose apps run as the profile's execution role; no iam:PassRole is needed. A
+    richer role trusting SageMaker must exist for it to gain anything."""
+    assert _held(["sagemaker:CreatePresignedDomainUrl"], ["sagemaker.amazonaws.com"]) == (
+        "sagemaker-006",
+    )
+    assert _held(["sagemaker:CreatePresignedDomainUrl"], ["ec2.amazonaws.com"]) == ()
+
+
+def test_sagemaker_tuning_job_with_a_passed_role_escalates():
+    """HackTricks ("sagemaker:CreateHyperParameterTuningJob, iam:PassRole") and AWS's
+    CreateHyperParameterTuningJob reference: TrainingJobDefinition.RoleArn is passed to the
+    training jobs the tuner starts, which run the caller's container or script."""
+    actions = ["iam:PassRole", "sagemaker:CreateHyperParameterTuningJob"]
+    assert _held(actions, ["sagemaker.amazonaws.com"]) == ("sagemaker-007",)
+    assert _held(actions[1:], ["sagemaker.amazonaws.com"]) == ()  # nothing to pass
+
+
+def test_sagemaker_studio_role_swaps_escalate_with_every_call_they_make():
+    """HackTricks: UpdateUserProfile (ExecutionRole) + CreateApp + CreatePresignedDomainUrl with
+    iam:PassRole, and UpdateDomain (DefaultUserSettings) + CreateUserProfile + CreateApp +
+    CreatePresignedDomainUrl with iam:PassRole. The presigned URL alone is sagemaker-006
+    already; without it, changing the role gains nothing the holder can use."""
+    profile = [
+        "iam:PassRole",
+        "sagemaker:UpdateUserProfile",
+        "sagemaker:CreateApp",
+        "sagemaker:CreatePresignedDomainUrl",
+    ]
+    held = _held(profile, ["sagemaker.amazonaws.com"])
+    assert "sagemaker-008" in held and "sagemaker-009" not in held
+    domain = [
+        "iam:PassRole",
+        "sagemaker:UpdateDomain",
+        "sagemaker:CreateUserProfile",
+        "sagemaker:CreateApp",
+        "sagemaker:CreatePresignedDomainUrl",
+    ]
+    assert "sagemaker-009" in _held(domain, ["sagemaker.amazonaws.com"])
+    without_url = [a for a in profile + domain if a != "sagemaker:CreatePresignedDomainUrl"]
+    assert _held(without_url, ["sagemaker.amazonaws.com"]) == ()
+
+
 # --- Lambda ---------------------------------------------------------------------------------------
 
 
