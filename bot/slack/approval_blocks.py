@@ -13,11 +13,13 @@ from typing import Any
 
 from bot.approvals.catalogue import PolicyTemplate
 from bot.approvals.model import ApprovalRequest, State
+from bot.model.errors import InputError
 from bot.remediation.fixes.rightsize import RIGHTSIZE
 from bot.render.grammar import plural
 from bot.rightsize.text import linter_verdict
 from bot.slack.blocks import (
     Block,
+    Budget,
     Message,
     actions,
     button,
@@ -43,6 +45,19 @@ REASON_BLOCK, REASON_INPUT = "reason_block", "reason_input"
 POLICY_BLOCK, POLICY_INPUT = "custom_policy_block", "custom_policy_input"
 DOCUMENT_CHARS = 2600
 MAX_LINT = 8
+# Per-part caps of the request message: with the document's 2600 they add up to under the
+# message budget (blocks.MESSAGE_TEXT_BUDGET), so no request, however long its AWS names, typed
+# reasons or linter messages, is refused by Slack (msg_blocks_too_long) and left with live buttons.
+SUMMARY_CHARS = 600
+TARGET_CHARS = 300
+STEPS_CHARS = 1400
+IMPACT_CHARS = 1900
+LINT_CHARS = 1700
+LINT_LINE_CHARS = (LINT_CHARS - 60) // MAX_LINT
+NOTE_CHARS = 500
+DECISION_CHARS = 1500
+HISTORY_SECTION = 2800
+IAM_NAME_CHARS = 128  # IAM's longest user, group or role name (groups; users and roles: 64)
 
 _STATE_ICON = {
     State.PENDING: ":hourglass_flowing_sand:",
@@ -71,16 +86,19 @@ def request_blocks(request: ApprovalRequest) -> list[Block]:
     """What the approver approves: everything but the buttons and the decision."""
     blocks: list[Block] = [
         header(f"IAM change request {request.id}"),
-        section(f"*{escape(request.summary)}*"),
+        section(f"*{escape(request.summary)}*", limit=SUMMARY_CHARS),
         fields(
             [
                 f"*Requested by*\n<@{escape(request.requester)}>",
-                f"*Target*\n{code(request.target.describe())}",
+                f"*Target*\n{clip(code(request.target.describe()), TARGET_CHARS)}",
                 f"*Expires*\n{_when(request.expires_at)}",
                 f"*Content hash*\n{code('sha256:' + request.content_hash[:16])}…",
             ]
         ),
-        section("*What will happen*\n" + "\n".join(f"• {escape(s)}" for s in request.steps)),
+        section(
+            "*What will happen*\n" + "\n".join(f"• {escape(s)}" for s in request.steps),
+            limit=STEPS_CHARS,
+        ),
     ]
     if request.diff:
         blocks.append(section("*Diff*\n```" + clip(escape(request.diff), DOCUMENT_CHARS) + "```"))
@@ -89,11 +107,15 @@ def request_blocks(request: ApprovalRequest) -> list[Block]:
         blocks.append(
             section("*Policy document*\n```" + clip(escape(text), DOCUMENT_CHARS) + "```")
         )
-    blocks.append(section(impact_text(request.impact)))
+    blocks.append(section(impact_text(request.impact), limit=IMPACT_CHARS))
     if request.lint:
+        # Each line clipped (not the section), so "…and N more" is never cut off.
         lines = [
-            f"• {escape(str(f.get('severity', '')))} {code(f.get('code', ''))}: "
-            f"{escape(clip(str(f.get('message', '')), 240))}"
+            clip(
+                f"• {escape(str(f.get('severity', '')))} {code(f.get('code', ''))}: "
+                f"{escape(clip(str(f.get('message', '')), 240))}",
+                LINT_LINE_CHARS,
+            )
             for f in request.lint[:MAX_LINT]
         ]
         more = len(request.lint) - MAX_LINT
@@ -101,15 +123,18 @@ def request_blocks(request: ApprovalRequest) -> list[Block]:
             section(
                 "*Linter findings*\n"
                 + "\n".join(lines)
-                + (f"\n…and {more} more" if more > 0 else "")
+                + (f"\n…and {more} more" if more > 0 else ""),
+                limit=LINT_CHARS,
             )
         )
     else:
-        blocks.append(context([_linter_note(request)]))
+        blocks.append(context([clip(_linter_note(request), NOTE_CHARS)]))
     undo_note = f"Undo: {escape(request.undo)}"
     if request.undo_of:
         undo_note = f"Undoes request {code(request.undo_of)}. " + undo_note
-    blocks.append(context([undo_note, f"Full hash: {code(request.content_hash)}"]))
+    blocks.append(
+        context([clip(undo_note, NOTE_CHARS), f"Full hash: {code(request.content_hash)}"])
+    )
     return blocks
 
 
@@ -191,7 +216,7 @@ def approval_message(request: ApprovalRequest) -> Message:
             )
         )
     else:
-        blocks.append(section(decision_text(request)))
+        blocks.append(section(decision_text(request), limit=DECISION_CHARS))
     # The fallback feeds notifications, where <!channel> would ping too: escaped as well.
     fallback = f"IAM change request {request.id} ({request.state.value}): {escape(request.summary)}"
     return message(fallback, blocks)
@@ -231,6 +256,13 @@ def reject_modal(request_id: str, *, channel: str, ts: str) -> dict[str, Any]:
 
 
 def custom_policy_modal(*, channel: str, target_kind: str, target_name: str) -> dict[str, Any]:
+    """The form for a pasted policy; the typed target rides in private_metadata (3000 chars at
+    most), so a name no IAM principal can have is refused here, in words, not by views.open."""
+    if len(target_name) > IAM_NAME_CHARS:
+        raise InputError(
+            f"{target_kind} names are at most {IAM_NAME_CHARS} characters; that one has"
+            f" {len(target_name)}"
+        )
     return modal(
         callback_id=CUSTOM_MODAL,
         title="Custom policy",
@@ -247,16 +279,25 @@ def custom_policy_modal(*, channel: str, target_kind: str, target_name: str) -> 
 
 
 def catalogue_message(templates: Sequence[PolicyTemplate]) -> Message:
-    blocks: list[Block] = [header("Policies you can apply")]
-    for template in templates[:45]:
-        blocks.append(
-            section(
-                f"*{code(template.name)}*: {escape(template.description)}\n"
-                f"_{escape(clip(template.purpose, 600))}_\nFile: {code(template.file)}"
-            )
+    """The operator's policy catalogue; through a Budget, since a catalogue of long
+    descriptions would otherwise pass Slack's ~12k characters and the reply be refused."""
+    budget = Budget()
+    budget.add(header("Policies you can apply"))
+    shown = 0
+    for template in templates:
+        entry = section(
+            f"*{code(template.name)}*: {escape(clip(template.description, 600))}\n"
+            f"_{escape(clip(template.purpose, 600))}_\nFile: {code(template.file)}"
         )
-    blocks.append(context(["`/iam-audit apply <policy> to user|group|role <name>` (or `custom`)"]))
-    return message(f"{len(templates)} policies in the catalogue", blocks)
+        if not budget.add(entry, reserve_blocks=2, reserve_text=400):
+            break
+        shown += 1
+    if shown < len(templates):
+        more = plural(len(templates) - shown, "more policy", "more policies")
+        budget.add(context([f"{more} in the catalogue file"]), reserve_blocks=1)
+    usage = code("/iam-audit apply <policy> to user|group|role <name>")  # <name> would be a link
+    budget.add(context([f"{usage} (or {code('custom')})"]))
+    return message(f"{len(templates)} policies in the catalogue", budget.blocks)
 
 
 def history_message(entries: Sequence[Any]) -> Message:
@@ -279,13 +320,25 @@ def history_message(entries: Sequence[Any]) -> Message:
             f"{_when(entry.at)} {code(entry.request_id)} {escape(entry.kind)}"
             f" {escape(str(what))}{extra} ({actor})"
         )
-    blocks: list[Block] = [header(f"Last {len(entries)} audit-trail entries")]
+    # Newest first, as many as fit: `history 200` of ordinary entries is ~35k characters, which
+    # Slack refuses (msg_blocks_too_long); the rest is said, and `iam-audit history` exports all.
+    budget = Budget()
+    budget.add(header(f"Last {len(entries)} audit-trail entries"))
+    shown = 0
     chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
-            blocks.append(section("\n".join(chunk)))
+    for line in (clip(text, HISTORY_SECTION) for text in lines):
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > HISTORY_SECTION:
+            if not budget.add(section("\n".join(chunk)), reserve_blocks=1, reserve_text=300):
+                chunk = []
+                break
+            shown += len(chunk)
             chunk = []
         chunk.append(line)
-    if chunk:
-        blocks.append(section("\n".join(chunk)))
-    return message(f"Last {len(entries)} audit-trail entries", blocks[:45])
+    if chunk and budget.add(section("\n".join(chunk)), reserve_blocks=1, reserve_text=300):
+        shown += len(chunk)
+    if shown < len(entries):
+        older = plural(len(entries) - shown, "older entry", "older entries")
+        budget.add(
+            context([f"{older} not shown here; {code('iam-audit history')} exports the trail"])
+        )
+    return message(f"Last {len(entries)} audit-trail entries", budget.blocks)

@@ -928,7 +928,10 @@ def multi_account_message(
         )
     if multi.failures:
         budget.add(section(failures_text(multi.failures)), reserve_blocks=1)
-    budget.add(context(["`/iam-audit status <account-id>` shows one account's last audit"]))
+    # Usage placeholders are escaped like any text: a raw <account-id> is a link to Slack.
+    budget.add(
+        context([f"{code('/iam-audit status <account-id>')} shows one account's last audit"])
+    )
     totals = multi.totals()
     fallback = (
         f"IAM audit of {plural(count, 'account')}: {plural(sum(totals.values()), 'finding')}"
