@@ -149,8 +149,9 @@ def trust(principal):
 
 
 EC2_TRUST = trust({"Service": "ec2.amazonaws.com"})
-# Every service some method passes a role to: the admin target can be passed to each of them.
-ALL_SERVICES = sorted({s for m in load_methods() for s in m.pass_to})
+# Every service some method passes a role to or runs code as: the admin target can be passed to
+# each of them, and is the existing resource's role a runs_as method gains (rolesanywhere-001).
+ALL_SERVICES = sorted({s for m in load_methods() for s in (*m.pass_to, *m.runs_as)})
 COGNITO = "cognito-identity.amazonaws.com"
 ALL_SERVICES_TRUST = doc(
     {

@@ -358,13 +358,18 @@ def test_lb_controller_policy_creates_only_elbs_and_only_cluster_tagged_ones():
 
 def test_karpenter_passes_only_its_node_role_to_ec2():
     """Karpenter's AllowPassingInstanceRole: iam:PassRole on KarpenterNodeRole-<cluster> for
-    ec2.amazonaws.com. The method found is ec2-001 through that role and no other: not the
-    managed node group's role, not the ECS instance role, not an admin role."""
+    ec2.amazonaws.com. The methods found (ec2-001, and ec2-007 through its instance-profile
+    permissions) pass that role and no other: not the managed node group's role, not the ECS
+    instance role, not an admin role."""
     method = held(KARPENTER, "ec2-001")
     assert method.direct
     passed = {a.resource for a in method.accesses if a.action == "iam:PassRole"}
     assert passed == {KARPENTER_NODE}
-    assert set(escalations()[KARPENTER].method_ids) == {"ec2-001"}
+    # Karpenter also manages instance profiles (iam:AddRoleToInstanceProfile, tag-scoped):
+    # ec2-007 puts the same node role in the profile of an instance it launched, nothing more.
+    assert set(escalations()[KARPENTER].method_ids) == {"ec2-001", "ec2-007"}
+    swap = held(KARPENTER, "ec2-007")
+    assert {a.resource for a in swap.accesses if a.action == "iam:PassRole"} == {KARPENTER_NODE}
     idx = index()
     for other in (NODE_ROLE, ECS_INSTANCE, SSO_ADMIN):
         assert not idx[KARPENTER].can("iam:PassRole", other), other

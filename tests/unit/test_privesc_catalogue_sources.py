@@ -105,7 +105,8 @@ def test_sagemaker_studio_role_swaps_escalate_with_every_call_they_make():
         "sagemaker:CreatePresignedDomainUrl",
     ]
     held = _held(profile, ["sagemaker.amazonaws.com"])
-    assert "sagemaker-008" in held and "sagemaker-009" not in held
+    assert "sagemaker-008" in held
+    assert "sagemaker-009" not in held
     domain = [
         "iam:PassRole",
         "sagemaker:UpdateDomain",
@@ -166,6 +167,74 @@ def test_updating_an_auto_scaling_group_to_a_launch_template_needs_run_instances
         ["ec2.amazonaws.com"],
     )
     assert held == ()
+
+
+# --- HackTricks' paths the other catalogues lack ------------------------------------------------
+
+
+def test_budget_action_with_a_passed_role_escalates_as_awss_managed_policy_allows():
+    """HackTricks aws-budgets-privesc: a budget action of type APPLY_IAM_POLICY runs as the
+    execution role passed to it (which must trust budgets.amazonaws.com, per the Budgets user
+    guide's "Setting up a role for AWS Budgets to run budget actions") and attaches a chosen
+    policy to chosen users. AWS's AWSBudgetsActionsWithAWSResourceControlAccess allows exactly
+    budgets:* and iam:PassRole kept to budgets.amazonaws.com."""
+    actions = ["iam:PassRole", "budgets:CreateBudgetAction", "budgets:ExecuteBudgetAction"]
+    assert _held(actions, ["budgets.amazonaws.com"]) == ("budgets-001",)
+    assert _held(actions, ["lambda.amazonaws.com"]) == ()  # no role Budgets can run as
+    managed = policy_document(
+        statement(action="budgets:*", resource="*"),
+        statement(
+            action="iam:PassRole",
+            resource="*",
+            condition={"StringEquals": {"iam:PassedToService": "budgets.amazonaws.com"}},
+        ),
+    )
+    trust = policy_document(
+        statement(
+            principal={"Service": ["budgets.amazonaws.com"]}, action="sts:AssumeRole", resource=None
+        )
+    )
+    admin = role("admin", trust=trust, inline_policies=[inline("all", allow("*"))])
+    holder = user("holder", groups=(), inline_policies=[inline("grant", managed)])
+    found = find_escalations(PermissionIndex(snapshot(users=[holder], roles=[admin]), NOW))
+    assert found[user_arn("holder")].method_ids == ("budgets-001",)
+
+
+def test_step_functions_test_state_with_a_passed_role_escalates():
+    """HackTricks aws-stepfunctions-privesc and AWS's TestState reference: TestState runs one
+    state (any AWS SDK integration) as the role passed in roleArn."""
+    assert _held(["iam:PassRole", "states:TestState"], ["states.amazonaws.com"]) == (
+        "stepfunctions-003",
+    )
+    assert _held(["states:TestState"], ["states.amazonaws.com"]) == ()
+
+
+def test_roles_anywhere_trust_anchor_rewrite_needs_a_role_roles_anywhere_can_assume():
+    """HackTricks aws-sts-privesc ("rolesanywhere:UpdateTrustAnchor"): with its own CA in the
+    trust anchor, the holder signs a certificate and gets sessions for the profiles' roles, which
+    trust rolesanywhere.amazonaws.com."""
+    action = ["rolesanywhere:UpdateTrustAnchor"]
+    assert _held(action, ["rolesanywhere.amazonaws.com"]) == ("rolesanywhere-001",)
+    assert _held(action, ["ec2.amazonaws.com"]) == ()
+
+
+def test_eks_access_entry_reaches_the_node_role():
+    """HackTricks aws-eks-privesc: an access entry with AmazonEKSClusterAdminPolicy makes the
+    holder cluster-admin, whose pods read the node role (trusting ec2.amazonaws.com) or use
+    Pod Identity roles (pods.eks.amazonaws.com). One of the two calls alone gains nothing."""
+    actions = ["eks:CreateAccessEntry", "eks:AssociateAccessPolicy"]
+    assert "eks-001" in _held(actions, ["ec2.amazonaws.com"])
+    assert "eks-001" in _held(actions, ["pods.eks.amazonaws.com"])
+    assert _held(actions[:1], ["ec2.amazonaws.com"]) == ()
+
+
+def test_instance_profile_role_swap_needs_pass_role():
+    """HackTricks aws-ec2-privesc and IAM's AddRoleToInstanceProfile reference ("the caller
+    must be granted the PassRole permission on the IAM role"): swapping the role inside the
+    instance profile of an instance the holder controls."""
+    swap = ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile"]
+    assert _held(["iam:PassRole", *swap], ["ec2.amazonaws.com"]) == ("ec2-007",)
+    assert _held(swap, ["ec2.amazonaws.com"]) == ()
 
 
 # --- Where the sources disagree and the catalogue is right --------------------------------------
