@@ -247,7 +247,9 @@ class ApprovalDesk:
         self, request_id: str, write: Callable[[ApprovalRequest], str], *, note: str = ""
     ) -> ApprovalRequest:
         """approved -> applying -> applied | failed, where ``write`` makes the change (and says
-        what it did); only the caller that wins `applying` writes. ``note`` ends the outcome."""
+        what it did); only the caller that wins `applying` writes. ``note`` ends the outcome. A
+        store failure during the write leaves the request applying (ApplyInterrupted) for the
+        reconciler, since the write may have been kept."""
         applying = self.store.transition(request_id, State.APPLYING, actor="bot", now=self.clock())
         if content_hash(applying) != applying.content_hash:
             return self._finish(
@@ -258,6 +260,16 @@ class ApprovalDesk:
             )
         try:
             outcome = write(applying)
+        except StoreError as exc:
+            # Redis may have kept the write and lost only its reply: "not applied" could be
+            # false. The write is idempotent, so the request stays applying and the reconciler
+            # makes it again once the store answers (_finish_recorded).
+            log.error("recorded change %s left applying, the store failed: %s", request_id, exc)
+            raise ApplyInterrupted(
+                f"The change could not be confirmed in the bot's store ({exc}). The request stays"
+                " 'applying'; the bot records it again and finishes the request once the store"
+                " is back."
+            ) from exc
         except IamAuditError as exc:
             return self._finish(applying, ok=False, outcome=f"Not applied: {exc}", note=note)
         return self._finish(applying, ok=True, outcome=outcome, note=note)

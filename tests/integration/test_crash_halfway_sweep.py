@@ -581,19 +581,36 @@ def test_suppression_written_then_crash_before_final_state_is_finished_once(aws,
     assert [(s.check, s.request_id) for s in stored] == [("user.console_without_mfa", request_id)]
 
 
-def test_suppression_store_down_during_the_write_fails_cleanly(aws, rds) -> None:
+def test_suppression_store_down_during_the_write_is_finished_by_the_reconciler(aws, rds) -> None:
+    """A store error may hide a write Redis kept (its reply lost): the request is not called
+    "not applied" but stays applying, and the reconciler makes the idempotent write again once
+    the store answers (it used to end FAILED while the suppression could be in effect)."""
+    client, prefix = rds
     desk = make_desk(aws, rds, Clock())
+    stored = RedisSuppressions(client, key=prefix + "suppressions")
 
-    class Down:
-        def save(self, _s: StoredSuppression) -> None:
-            raise StoreError("could not store the suppression in Redis: Connection refused")
+    class Flaky:
+        down = True
 
-    services = SimpleNamespace(suppressions=Down(), clock=Clock())
+        def save(self, suppression: StoredSuppression) -> None:
+            if self.down:
+                raise StoreError("could not store the suppression in Redis: Connection refused")
+            stored.save(suppression)
+
+    flaky = Flaky()
+    services = SimpleNamespace(suppressions=flaky, clock=Clock())
     request_id = suppress_request(desk)
-    final = desk.apply_recorded_change(request_id, lambda r: write_suppression(services, r))
-    assert final.state is State.FAILED
-    assert final.outcome.startswith("Not applied: could not store the suppression")
-    assert desk.store.applying() == []
+    write = lambda r: write_suppression(services, r)  # noqa: E731
+    with pytest.raises(ApplyInterrupted, match="stays 'applying'"):
+        desk.apply_recorded_change(request_id, write)
+    assert [r.id for r in desk.store.applying()] == [request_id]
+    recorded = {SUPPRESS_CHANGE: write}
+    assert desk.reconcile(stale_after=timedelta(0), recorded=recorded) == []  # still down
+    assert [r.id for r in desk.store.applying()] == [request_id]
+    flaky.down = False
+    finished = desk.reconcile(stale_after=timedelta(0), recorded=recorded)
+    assert [r.state for r in finished] == [State.APPLIED]
+    assert [s.request_id for s in stored.all()] == [request_id]
 
 
 # --- the morning digest ------------------------------------------------------------------------
