@@ -56,6 +56,19 @@ def timeouts() -> tuple[float, float]:
     return float(connect or DEFAULT_CONNECT_TIMEOUT), float(read or DEFAULT_READ_TIMEOUT)
 
 
+# botocore's retry backoff before each retry: exponential from 1 s, capped at 20 s.
+_MAX_BACKOFF_SECONDS = 20.0
+
+
+def longest_call_seconds(attempts: int) -> float:
+    """How long one AWS call can take with ``attempts`` attempts that each time out (connect and
+    read) and botocore's longest backoff between them: a journalled call quiet for less than
+    this may still be running."""
+    connect, read = timeouts()
+    backoff = sum(min(2.0**retry, _MAX_BACKOFF_SECONDS) for retry in range(attempts - 1))
+    return attempts * (connect + read) + backoff
+
+
 @contextmanager
 def audit_deadline(seconds: float | None) -> Iterator[None]:
     """Within the block, AWS requests stop once ``seconds`` have passed (None: no deadline)."""

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.model.errors import ConfigError, InputError, StoreError
@@ -158,15 +159,33 @@ def run(args: argparse.Namespace) -> int:
 def _start_reconciler(services: Any) -> Any:
     """Finish, from IAM, approval requests a crash left `applying` (now and every minute);
     IAM_AUDIT_RECONCILE_AFTER_SECONDS (default 600) is how quiet a request must have been."""
-    from datetime import timedelta  # noqa: PLC0415
-
     from bot.approvals.reconciler import ApplyReconciler  # noqa: PLC0415
-    from bot.aws.deadline import seconds_setting  # noqa: PLC0415
     from commands.approvals import reconcile_applying  # noqa: PLC0415
 
-    quiet = seconds_setting("IAM_AUDIT_RECONCILE_AFTER_SECONDS", 600.0) or 600.0
-    after = timedelta(seconds=quiet)
+    after = reconcile_quiet_period()
     return ApplyReconciler(lambda: reconcile_applying(services, stale_after=after)).start()
+
+
+def reconcile_quiet_period() -> timedelta:
+    """IAM_AUDIT_RECONCILE_AFTER_SECONDS (default 600), raised above the longest one AWS call
+    can take with the configured timeouts and retries: a request judged while its call is
+    still retrying would be finished from an IAM state that is about to change."""
+    from bot.aws.deadline import longest_call_seconds, seconds_setting  # noqa: PLC0415
+    from bot.aws.session import RETRY_CONFIG  # noqa: PLC0415
+
+    quiet = seconds_setting("IAM_AUDIT_RECONCILE_AFTER_SECONDS", 600.0) or 600.0
+    longest = longest_call_seconds(int(RETRY_CONFIG["max_attempts"]))
+    if quiet <= longest:
+        raised = longest + 60.0
+        log.warning(
+            "IAM_AUDIT_RECONCILE_AFTER_SECONDS=%g is shorter than one AWS call can take with"
+            " these timeouts and retries (%g s); interrupted applies are judged after %g s",
+            quiet,
+            longest,
+            raised,
+        )
+        quiet = raised
+    return timedelta(seconds=quiet)
 
 
 def _start_operations(services: Any, settings: Settings, host: str) -> Any:
