@@ -587,7 +587,8 @@ def evidence_message(finding: Finding) -> Message:
             f" {code(finding.resource_arn)}\n{escape(finding.detail)}"
         ),
         section("\n".join(f"• {escape(line)}" for line in said) or "_No evidence recorded._"),
-        section("*Raw evidence (as in the JSON report):*\n```" + escape(clip(raw, 2600)) + "```"),
+        # Escaped, then clipped: clipped first, escaping could push the closing fence past 3000.
+        section("*Raw evidence (as in the JSON report):*\n```" + clip(escape(raw), 2600) + "```"),
     ]
     return message(f"Evidence of {finding.check_id} on {finding.resource_arn}", blocks)
 

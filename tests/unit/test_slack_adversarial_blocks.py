@@ -744,3 +744,22 @@ def test_catalogue_of_long_descriptions_and_usage_placeholders() -> None:
     assert "more policies in the catalogue file" in dumped
     assert "&lt;policy&gt;" in dumped  # shown, not made a link
     assert "&lt;name&gt;" in dumped
+
+
+def test_show_evidence_keeps_its_code_block_closed_for_evidence_full_of_angle_brackets() -> None:
+    """The raw evidence was clipped, then escaped: 2600 characters of '<' became 10,400, the
+    section cut them at 3000 and the closing fence with them, so the evidence after it
+    rendered as mrkdwn. Escaped first, then clipped, the fence always closes."""
+    item = Finding(
+        "policy.admin_star",
+        Severity.HIGH,
+        "arn:aws:iam::123456789012:policy/p",
+        "AWS::IAM::Policy",
+        "t",
+        "d",
+        evidence={"statement": "<" * 3000},
+    )
+    message = blocks.evidence_message(item)
+    assert_ok(message)
+    raw = message["blocks"][2]["text"]["text"]
+    assert raw.endswith("```")
