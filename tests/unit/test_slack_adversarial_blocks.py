@@ -30,11 +30,20 @@ from bot.approvals.model import ApprovalRequest, Decision, State, Target
 from bot.audit.analyzer_view import FindingGroup, FindingRow, RegionAnalyzers
 from bot.audit.findings import Finding, Severity
 from bot.audit.report import Report, ReportError
-from bot.digest.content import ApprovalCounts, build_digest
+from bot.digest.content import ApprovalCounts, build_digest, cross_account_digest
 from bot.model.errors import InputError
 from bot.model.snapshot import Analyzer
 from bot.organizations.summary import AccountFailure, combine
-from bot.slack import analyzer_blocks, approval_blocks, blocks, digest_blocks, home
+from bot.rightsize.proposal import Proposal, Untouched
+from bot.rightsize.usage import UsageEvidence
+from bot.slack import (
+    analyzer_blocks,
+    approval_blocks,
+    blocks,
+    digest_blocks,
+    home,
+    rightsize_blocks,
+)
 from bot.slack.posture import CredentialFact, MfaPosture, PrincipalProfile
 from bot.slack.suppress_blocks import suppress_modal
 from bot.store.audit_log import AuditEntry
@@ -763,3 +772,46 @@ def test_show_evidence_keeps_its_code_block_closed_for_evidence_full_of_angle_br
     assert_ok(message)
     raw = message["blocks"][2]["text"]["text"]
     assert raw.endswith("```")
+
+
+@PROPERTY
+@given(st.lists(st.lists(finding, max_size=3), min_size=1, max_size=60))
+def test_cross_account_digest_message(per_account: list[list[Finding]]) -> None:
+    digests = [
+        build_digest(
+            current=report_of(found, account=f"{200000000000 + i}"),
+            report_id=f"r{i}",
+            previous=None,
+            previous_at=None,
+            slot="2026-11-30T09:00Z",
+            now=NOW,
+            snapshot=None,
+            approvals=ApprovalCounts(known=False),
+        )
+        for i, found in enumerate(per_account)
+    ]
+    assert_ok(blocks.digest_accounts_message(cross_account_digest(digests, now=NOW)))
+
+
+@PROPERTY
+@given(text, text, text, st.lists(st.tuples(text, text), max_size=15), texts)
+def test_rightsize_no_proposal(
+    name: str, arn: str, explanation: str, untouched: list[tuple[str, str]], sources: list[str]
+) -> None:
+    evidence = UsageEvidence(
+        principal_arn=arn,
+        generated_at=NOW,
+        tracked_since=NOW - timedelta(days=400),
+        services=(),
+        sources=tuple(sources),
+    )
+    proposal = Proposal(
+        principal_kind="role",
+        principal_name=name,
+        principal_arn=arn,
+        days=90,
+        evidence=evidence,
+        untouched=tuple(Untouched(what, why) for what, why in untouched),
+        explanation=explanation,
+    )
+    assert_ok(rightsize_blocks.no_proposal(proposal))
