@@ -1480,9 +1480,13 @@ _SSO_PATH = "/aws-reserved/sso.amazonaws.com/"
 
 
 def _needs_identity_center(method: EscalationMethod) -> bool:
-    """A method made of IAM Identity Center calls (permission sets, account assignments):
-    it hands out nothing in an account Identity Center does not reach."""
-    return all(a.lower().startswith("sso:") for a in method.actions)
+    """A method made of IAM Identity Center calls (permission sets, account assignments, its
+    identity store's group memberships): it hands out nothing in an account Identity Center
+    does not reach."""
+    return all(a.lower().startswith(_IDENTITY_CENTER_SERVICES) for a in method.actions)
+
+
+_IDENTITY_CENTER_SERVICES = ("sso:", "identitystore:")
 
 
 def _creates_its_role(method: EscalationMethod) -> bool:

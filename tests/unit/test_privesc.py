@@ -725,7 +725,7 @@ def _minimal_account(method, actions):
         statements.append(
             statement(principal={"Service": services}, action="sts:AssumeRole", resource=None)
         )
-    if "cognito-identity.amazonaws.com" in method.pass_to:
+    if "cognito-identity.amazonaws.com" in (*method.pass_to, *method.runs_as):
         statements.append(
             statement(
                 principal={"Federated": "cognito-identity.amazonaws.com"},
@@ -761,7 +761,7 @@ def _minimal_account(method, actions):
                 trust=service_trust("sso.amazonaws.com"),
             )
         ]
-        if all(a.lower().startswith("sso:") for a in method.actions)
+        if all(a.lower().startswith(("sso:", "identitystore:")) for a in method.actions)
         else []
     )
     if kind == "role":

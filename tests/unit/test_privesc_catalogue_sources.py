@@ -13,9 +13,11 @@ apply is a superset of what the holder was given).
 
 from __future__ import annotations
 
+import pytest
+
 from bot.iam.effective import PermissionIndex
 from bot.iam.privesc import find_escalations
-from bot.iam.privesc_methods import methods_by_id
+from bot.iam.privesc_methods import load_methods, methods_by_id
 from tests.factories import (
     NOW,
     allow,
@@ -235,6 +237,39 @@ def test_instance_profile_role_swap_needs_pass_role():
     swap = ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile"]
     assert _held(["iam:PassRole", *swap], ["ec2.amazonaws.com"]) == ("ec2-007",)
     assert _held(swap, ["ec2.amazonaws.com"]) == ()
+
+
+# Methods no other catalogue lists: added from HackTricks' AWS privilege-escalation pages, each
+# checked against AWS's API reference for its action names and the service its role trusts.
+_HACKTRICKS_ONLY = [
+    m
+    for m in load_methods()
+    if m.source_ids and all(s.startswith("HackTricks:") for s in m.source_ids)
+]
+
+
+@pytest.mark.parametrize(
+    "method",
+    [m for m in _HACKTRICKS_ONLY if m.pass_to or m.runs_as],
+    ids=lambda m: m.id,
+)
+def test_hacktricks_method_needs_a_richer_role_its_service_can_assume(method):
+    """Each role-gaining method escalates only through a role its service trusts: with the
+    account's administrator role trusting another service, the holder holds none of them."""
+    services = {*method.pass_to, *method.runs_as}
+    other = "lambda.amazonaws.com" if "ec2.amazonaws.com" in services else "ec2.amazonaws.com"
+    if other in services:
+        other = "batch.amazonaws.com"
+    held = _held(list(method.actions), [other])
+    assert method.id not in held
+
+
+def test_identity_store_group_membership_needs_identity_center_in_the_account():
+    """HackTricks (identitystore:CreateGroupMembership): joining a group that has an
+    administrator permission set hands out something only where Identity Center reaches the
+    account (its service-linked role or an AWSReservedSSO_ role is there); the small company
+    account has neither, and PowerUserAccess allows identitystore:*."""
+    assert _held(["identitystore:CreateGroupMembership"], ["ec2.amazonaws.com"]) == ()
 
 
 # --- Where the sources disagree and the catalogue is right --------------------------------------
