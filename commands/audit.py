@@ -86,7 +86,7 @@ def on_show_more(services: Services, body: dict[str, Any]) -> None:
         page = int(value["p"])
         min_severity = Severity.parse(value["s"]) if value.get("s") else None
         check_filter = str(value.get("c") or "")
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: a page of 1e400
         raise InputError("That button is malformed; run the audit again.") from None
     _show_page(
         services, body, report_id, page, min_severity=min_severity, check_filter=check_filter
@@ -122,8 +122,11 @@ def _show_page(
         check_filter=check_filter,
         suppressible=not member and services.approvals is not None,
     )
-    channel = body["channel"]["id"]
-    services.delivery.update(channel, body["container"]["message_ts"], result.message)
+    channel = (body.get("channel") or {}).get("id")
+    message_ts = (body.get("container") or {}).get("message_ts")
+    if not channel or not message_ts:  # a click that names no message to page through
+        raise InputError("That button is malformed; run the audit again.")
+    services.delivery.update(channel, message_ts, result.message)
 
 
 def on_filter(services: Services, body: dict[str, Any]) -> None:

@@ -83,7 +83,7 @@ def on_submit(services: Services, body: dict[str, Any]) -> None:
     try:
         meta = json.loads(view.get("private_metadata") or "{}")
         report_id, index, channel = str(meta["r"]), int(meta["i"]), str(meta.get("channel", ""))
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: an index of 1e400
         raise InputError("That form is malformed; run the audit again.") from None
     values = (view.get("state") or {}).get("values") or {}
     reason = " ".join(str(values[REASON_BLOCK][REASON_INPUT]["value"]).split())
