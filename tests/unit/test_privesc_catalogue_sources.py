@@ -230,6 +230,38 @@ def test_eks_access_entry_reaches_the_node_role():
     assert _held(actions[:1], ["ec2.amazonaws.com"]) == ()
 
 
+def test_eks_access_entry_kept_to_a_backup_access_policy_gains_nothing():
+    """AWS's AWSBackupServiceRolePolicyForBackup allows eks:CreateAccessEntry on every cluster
+    but eks:AssociateAccessPolicy only with eks:policyArn AWSBackupFullAccessPolicyForBackup:
+    it cannot make itself cluster-admin, so eks-001 (which asks for AmazonEKSClusterAdminPolicy
+    or AmazonEKSAdminPolicy) is not held."""
+    trust = policy_document(
+        statement(
+            principal={"Service": ["ec2.amazonaws.com"]}, action="sts:AssumeRole", resource=None
+        )
+    )
+    admin = role("admin", trust=trust, inline_policies=[inline("all", allow("*"))])
+
+    def holder_with(condition: dict | None) -> tuple[str, ...]:
+        document = policy_document(
+            statement(action="eks:CreateAccessEntry", resource="arn:aws:eks:*:*:cluster/*"),
+            statement(
+                action="eks:AssociateAccessPolicy",
+                resource="arn:aws:eks:*:*:access-entry/*",
+                **({"condition": condition} if condition else {}),
+            ),
+        )
+        holder = user("holder", groups=(), inline_policies=[inline("grant", document)])
+        found = find_escalations(PermissionIndex(snapshot(users=[holder], roles=[admin]), NOW))
+        escalation = found.get(user_arn("holder"))
+        return escalation.method_ids if escalation is not None else ()
+
+    backup = "arn:aws:eks::aws:cluster-access-policy/AWSBackupFullAccessPolicyForBackup"
+    kept = {"StringEquals": {"eks:accessScope": "cluster", "eks:policyArn": backup}}
+    assert holder_with(kept) == ()
+    assert holder_with(None) == ("eks-001",)
+
+
 def test_instance_profile_role_swap_needs_pass_role():
     """HackTricks aws-ec2-privesc and IAM's AddRoleToInstanceProfile reference ("the caller
     must be granted the PassRole permission on the IAM role"): swapping the role inside the
