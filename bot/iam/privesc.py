@@ -1109,6 +1109,10 @@ def pass_role_access(
     if key in memo:
         return memo[key]
     access = None
+    targets = finder.pass_targets(services)
+    if not targets:  # no role of the account trusts these services: nothing to pass
+        memo[key] = None
+        return None
     askers = [perms]
     if finder.mentions_passed_to_service(perms):
         # iam:PassedToService names the service the role goes to: judge it for this method's
@@ -1118,7 +1122,6 @@ def pass_role_access(
             for service in services
             if (asker := _passing_to(perms, service)).may_allow("iam:PassRole")
         ]
-    targets = finder.pass_targets(services)
     for asker in askers:
         if asker.denied_everywhere("iam:PassRole"):
             continue
@@ -1299,6 +1302,8 @@ def methods_held(
     for method in candidates:
         if method.id in finder.unreachable_methods:
             continue
+        if method.runs_as and not finder.richer_role_trusting(method.runs_as, perms):
+            continue  # no richer role runs there: its actions need not be asked
         accesses: list[Access] = []
         for action in method.actions:
             lowered = action.lower()
@@ -1322,8 +1327,6 @@ def methods_held(
                 break
             accesses.append(access)
         else:
-            if method.runs_as and not finder.richer_role_trusting(method.runs_as, perms):
-                continue
             if _creates_its_role(method):
                 made = new_role_accesses(perms, finder, method)
                 if made is not None:
