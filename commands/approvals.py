@@ -40,7 +40,7 @@ from bot.slack.approval_blocks import (
     reject_modal,
     result_message,
 )
-from bot.slack.blocks import Message, notice_message
+from bot.slack.blocks import Message, notice_message, refusal_message
 from commands.approval_requests import desk, membership, ours, propose_and_post
 from commands.handling import ClickHandler, on_submission, register_clicks, submitted
 from commands.request import CommandRequest, Subcommand
@@ -73,7 +73,7 @@ def handle_apply(request: CommandRequest) -> None:
     the_desk = desk(services)
     refusal = the_desk.rules.request_refusal(request.user_id, membership(services))
     if refusal:
-        request.reply(notice_message(refusal))
+        request.reply(refusal_message(refusal))
         return
     if policy == "custom":
         if not request.trigger_id:
@@ -329,7 +329,7 @@ def on_custom_submit(services: Services, body: dict[str, Any]) -> None:
         user_id=user, channel_id=channel or None, subcommand="apply"
     )
     if refusal:  # a modal is a request of its own: the allowlists apply again
-        services.delivery.post_ephemeral(channel, user, notice_message(refusal))
+        services.delivery.post_ephemeral(channel, user, refusal_message(refusal))
         return
     try:
         document = parse_json(submitted(view, POLICY_BLOCK, POLICY_INPUT))

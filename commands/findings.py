@@ -53,7 +53,7 @@ from bot.slack.analyzer_blocks import (
     findings_page,
     progress_message,
 )
-from bot.slack.blocks import Message, notice_message
+from bot.slack.blocks import Message, notice_message, refusal_message
 from commands import approval_requests, handling
 from commands.request import CommandRequest
 
@@ -442,7 +442,7 @@ def on_archive(services: Services, body: dict[str, Any], reply: Reply) -> None:
         user, approval_requests.membership(services)
     )
     if refusal:
-        reply(notice_message(refusal))
+        reply(refusal_message(refusal))
         return
     read = load_read(services, value["c"])
     finding = finding_at(read, value["i"])
@@ -498,7 +498,7 @@ def on_archive_submit(services: Services, body: dict[str, Any]) -> None:
 
     refusal = services.authorizer.refusal(user_id=user, channel_id=channel or None, subcommand=NAME)
     if refusal:  # a modal is a request of its own: the allowlists apply again
-        reply(notice_message(refusal))
+        reply(refusal_message(refusal))
         return
     # After authorizing, and per user: a stranger's forged submission must not use up the view
     # id and get the real one dropped as a repeat.

@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 
 from bot.model.errors import IamAuditError, StoreError
 from bot.runtime.services import Services
-from bot.slack.blocks import Message, notice_message
+from bot.slack.blocks import Message, notice_message, refusal_message
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def _refused(
     if not refusal:
         return False
     log.info("refused %s: %s", what, refusal)
-    reply(notice_message(refusal))
+    reply(refusal_message(refusal))
     return True
 
 

@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 from bot.runtime.services import Services
-from bot.slack.blocks import CommandHelp, Message, notice_message
+from bot.slack.blocks import CommandHelp, Message, refusal_message
 from bot.slack.blocks import help_message as build_help
 from commands import (
     analyzer,
@@ -93,7 +93,7 @@ def on_command(services: Services, body: dict[str, Any]) -> None:
         )
         if refusal:
             log.info("refused %s: %s", what, refusal)
-            request.reply(notice_message(refusal))
+            request.reply(refusal_message(refusal))
             return
         # A subcommand taking raw text (lint's JSON) reads request.text; shell-style splitting
         # would choke on an apostrophe inside a Sid.

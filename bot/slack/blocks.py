@@ -9,6 +9,7 @@ count and total-text size Slack accepts.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -282,6 +283,19 @@ def message(fallback: str, blocks: list[Block], *, fallback_is_mrkdwn: bool = Fa
 def notice_message(text: str) -> Message:
     """A one-sentence reply (errors, refusals); the text is escaped here."""
     safe = escape(text)
+    return message(text, [section(safe)])
+
+
+# A channel mention as the authorizer writes it: `<#C0123ABCD>` (the channel ids of
+# IAM_AUDIT_CHANNELS, checked to look like this when the settings load).
+_CHANNEL_MENTION = re.compile(r"&lt;#([CG][A-Z0-9]{2,})&gt;")
+
+
+def refusal_message(text: str) -> Message:
+    """notice_message for an authorization refusal: escaped like any notice, except that the
+    channels it names stay links (`<#C0123ABCD>`; the users saw `&lt;#C0123ABCD&gt;` as text).
+    A channel mention can only link to a channel, never notify anyone."""
+    safe = _CHANNEL_MENTION.sub(r"<#\1>", escape(text))
     return message(text, [section(safe)])
 
 

@@ -136,6 +136,10 @@ def test_channel_outside_the_allowlist_is_refused_politely(make_bot, via) -> Non
     reply = bot.mock.wait_for("response_url")[0].body
     assert reply["response_type"] == "ephemeral"
     assert "not enabled in this channel" in reply["text"]
+    # The allowed channel is a link, not the escaped text `&lt;#C999&gt;`.
+    section = json.dumps(reply["blocks"])
+    assert "<#C999>" in section
+    assert "&lt;#" not in section
     assert bot.collections == 0
     assert not bot.mock.calls_to("chat.postMessage")
 

@@ -330,3 +330,20 @@ def test_home_view_limits_and_trend() -> None:
     )
     assert view["type"] == "home"
     assert check_limits(view, max_blocks=blocks.MAX_VIEW_BLOCKS) == []
+
+
+def test_refusal_message_links_channels_and_escapes_the_rest() -> None:
+    """An authorization refusal names the allowed channels as links; anything else that looks
+    like Slack markup (a broadcast, a user mention, a link) stays text."""
+    from bot.slack.blocks import refusal_message
+
+    text = (
+        "Sorry, not here. It can be used in: <#C0123ABCD>, <#G0999> <!channel> <@U1> <http://x|y>"
+    )
+    shown = refusal_message(text)["blocks"][0]["text"]["text"]
+    assert "<#C0123ABCD>" in shown
+    assert "<#G0999>" in shown
+    assert "<!channel>" not in shown
+    assert "&lt;!channel&gt;" in shown
+    assert "<@U1>" not in shown
+    assert "<http" not in shown
