@@ -38,11 +38,16 @@ def _method(method_id: str):
 def _held(actions: list[str], services: list[str]) -> tuple[str, ...]:
     """Method ids reported for a user allowed exactly ``actions`` on `*`, in an account whose
     only other principal is an administrator role that ``services`` may assume."""
+    return _held_with(allow(actions), services)
+
+
+def _held_with(document: dict, services: list[str]) -> tuple[str, ...]:
+    """:func:`_held` for a user whose one inline policy is ``document``."""
     trust = policy_document(
         statement(principal={"Service": services}, action="sts:AssumeRole", resource=None)
     )
     admin = role("admin", trust=trust, inline_policies=[inline("all", allow("*"))])
-    holder = user("holder", groups=(), inline_policies=[inline("grant", allow(actions))])
+    holder = user("holder", groups=(), inline_policies=[inline("grant", document)])
     found = find_escalations(PermissionIndex(snapshot(users=[holder], roles=[admin]), NOW))
     escalation = found.get(user_arn("holder"))
     return escalation.method_ids if escalation is not None else ()
@@ -191,15 +196,7 @@ def test_budget_action_with_a_passed_role_escalates_as_awss_managed_policy_allow
             condition={"StringEquals": {"iam:PassedToService": "budgets.amazonaws.com"}},
         ),
     )
-    trust = policy_document(
-        statement(
-            principal={"Service": ["budgets.amazonaws.com"]}, action="sts:AssumeRole", resource=None
-        )
-    )
-    admin = role("admin", trust=trust, inline_policies=[inline("all", allow("*"))])
-    holder = user("holder", groups=(), inline_policies=[inline("grant", managed)])
-    found = find_escalations(PermissionIndex(snapshot(users=[holder], roles=[admin]), NOW))
-    assert found[user_arn("holder")].method_ids == ("budgets-001",)
+    assert _held_with(managed, ["budgets.amazonaws.com"]) == ("budgets-001",)
 
 
 def test_step_functions_test_state_with_a_passed_role_escalates():
@@ -235,15 +232,9 @@ def test_eks_access_entry_kept_to_a_backup_access_policy_gains_nothing():
     but eks:AssociateAccessPolicy only with eks:policyArn AWSBackupFullAccessPolicyForBackup:
     it cannot make itself cluster-admin, so eks-001 (which asks for AmazonEKSClusterAdminPolicy
     or AmazonEKSAdminPolicy) is not held."""
-    trust = policy_document(
-        statement(
-            principal={"Service": ["ec2.amazonaws.com"]}, action="sts:AssumeRole", resource=None
-        )
-    )
-    admin = role("admin", trust=trust, inline_policies=[inline("all", allow("*"))])
 
-    def holder_with(condition: dict | None) -> tuple[str, ...]:
-        document = policy_document(
+    def document(condition: dict | None) -> dict:
+        return policy_document(
             statement(action="eks:CreateAccessEntry", resource="arn:aws:eks:*:*:cluster/*"),
             statement(
                 action="eks:AssociateAccessPolicy",
@@ -251,15 +242,11 @@ def test_eks_access_entry_kept_to_a_backup_access_policy_gains_nothing():
                 **({"condition": condition} if condition else {}),
             ),
         )
-        holder = user("holder", groups=(), inline_policies=[inline("grant", document)])
-        found = find_escalations(PermissionIndex(snapshot(users=[holder], roles=[admin]), NOW))
-        escalation = found.get(user_arn("holder"))
-        return escalation.method_ids if escalation is not None else ()
 
     backup = "arn:aws:eks::aws:cluster-access-policy/AWSBackupFullAccessPolicyForBackup"
     kept = {"StringEquals": {"eks:accessScope": "cluster", "eks:policyArn": backup}}
-    assert holder_with(kept) == ()
-    assert holder_with(None) == ("eks-001",)
+    assert _held_with(document(kept), ["ec2.amazonaws.com"]) == ()
+    assert _held_with(document(None), ["ec2.amazonaws.com"]) == ("eks-001",)
 
 
 def test_instance_profile_role_swap_needs_pass_role():
