@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from bot.approvals.catalogue import PolicyCatalogue
 from bot.approvals.journal import CallJournal
 from bot.approvals.model import (
-    APPLY_ENDS,
+    RESULT_ENDS,
     ApprovalRequest,
     State,
     Target,
@@ -695,13 +695,16 @@ class ApprovalDesk:
         final = self.store.transition(
             request.id, State.EXPIRED, actor="bot", now=self.clock(), outcome=outcome
         )
-        with contextlib.suppress(StoreError):  # logged loudly by _record; Slack is still told
-            self._record("result", final, "bot", state=final.state.value, outcome=outcome)
+        # If the trail fails, the request stays indexed as unrecorded and the reconciler writes
+        # its `result` later (marked recovered), as for an ended apply; Slack is still told.
+        with contextlib.suppress(StoreError):
+            self._record_result(final, outcome=outcome)
         return final
 
     def _write_lost_results(self, settled_before: datetime) -> list[ApprovalRequest]:
-        """Requests whose apply ended (applied, partly applied, failed) before ``settled_before``
-        but whose trail has no `result`: the trail failed between the final move and its entry.
+        """Requests whose apply ended (applied, partly applied, failed; or an approval expired
+        unapplied) before ``settled_before`` but whose trail has no `result`: the trail failed
+        between the final move and its entry.
 
         The final move puts the request in the store's ``unrecorded`` index (same transaction)
         and the `result` entry's writer takes it out. Two reconcilers running in the same
@@ -715,7 +718,7 @@ class ApprovalDesk:
         written = []
         for request in found:
             ended = request.decision(request.state)
-            if request.state not in APPLY_ENDS or ended is None or ended.at > settled_before:
+            if request.state not in RESULT_ENDS or ended is None or ended.at > settled_before:
                 continue  # its applier may be writing the result right now
             try:
                 self._record_result(request, outcome=request.outcome, recovered=True)

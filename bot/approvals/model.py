@@ -55,6 +55,18 @@ FINAL_STATES = frozenset(
 # How an apply ends: a request reaching one of these owes the trail its `result` entry (the store
 # keeps it in its reconciliation index until the entry is written).
 APPLY_ENDS = frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED})
+# The ends that owe the trail a `result`: an apply's, and an approval the bot closed unapplied
+# past its expiry (approved -> expired); a pending request that simply lapsed owes none.
+RESULT_ENDS = APPLY_ENDS | {State.EXPIRED}
+
+
+def owes_result(before: State, after: State) -> bool:
+    """Whether the move from ``before`` to ``after`` ends a request whose trail needs a `result`
+    entry (so the store indexes it as unrecorded until the entry is written)."""
+    if after is before:
+        return False
+    return after in APPLY_ENDS or (after is State.EXPIRED and before is State.APPROVED)
+
 
 # The only moves the store will make; anything else is a TransitionRefused.
 TRANSITIONS: dict[State, frozenset[State]] = {

@@ -29,10 +29,12 @@ import redis
 
 from bot.approvals.model import (
     APPLY_ENDS,
+    RESULT_ENDS,
     ApprovalRequest,
     State,
     TransitionRefused,
     journalled,
+    owes_result,
     transition,
 )
 from bot.model.errors import StoreError
@@ -274,7 +276,7 @@ class RedisApprovalStore(_Moves):
             pipe.zadd(self._applying_index, {request_id: 0}, nx=True)
         else:
             pipe.zrem(self._applying_index, request_id)
-        if updated.state in APPLY_ENDS and updated.state is not current.state:
+        if owes_result(current.state, updated.state):
             pipe.zadd(self._unrecorded_index, {request_id: _moment(updated)})
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
@@ -290,7 +292,7 @@ class RedisApprovalStore(_Moves):
         return self._indexed(self._approved_index, {State.APPROVED}, before, "approved")
 
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
-        return self._indexed(self._unrecorded_index, APPLY_ENDS, before, "unrecorded")
+        return self._indexed(self._unrecorded_index, RESULT_ENDS, before, "unrecorded")
 
     def _indexed(
         self, index: str, states: Collection[State], before: datetime | None, what: str
@@ -418,7 +420,7 @@ class InMemoryApprovalStore(_Moves):
                 index.setdefault(updated.id, _when(updated))
             else:
                 index.pop(updated.id, None)
-        if updated.state in APPLY_ENDS and updated.state is not current.state:
+        if owes_result(current.state, updated.state):
             self._unrecorded[updated.id] = _when(updated)
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
@@ -434,7 +436,7 @@ class InMemoryApprovalStore(_Moves):
         return self._indexed(self._approved, {State.APPROVED}, before)
 
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
-        return self._indexed(self._unrecorded, APPLY_ENDS, before)
+        return self._indexed(self._unrecorded, RESULT_ENDS, before)
 
     def _indexed(
         self, index: dict[str, datetime], states: Collection[State], before: datetime | None

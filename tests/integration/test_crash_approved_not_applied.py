@@ -202,6 +202,29 @@ def test_an_approval_whose_request_expired_is_closed_and_nothing_is_done_in_aws(
     assert aws.iam.sent == []
 
 
+def test_an_expiry_whose_result_entry_was_lost_is_written_by_the_next_round(aws, rds) -> None:
+    """The trail fails when the bot closes an approval past its expiry: the request stays in the
+    store's unrecorded index and the next reconciliation writes its `result` (marked recovered),
+    as for an ended apply. The trail used to keep 'approved' and nothing after it."""
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request_id = attach_request(desk, aws)
+    clock.now = desk.get(request_id).expires_at + timedelta(seconds=1)
+    fault = Fault(desk, "trail.append", _trail_kind("result"), REDIS_DOWN)
+    assert [r.state for r in desk.reconcile()] == [State.EXPIRED]
+    assert fault.fired == 1
+    assert "result" not in trail_kinds(desk, request_id)
+    assert [r.id for r in desk.store.unrecorded()] == [request_id]
+    clock.now += QUIET + timedelta(seconds=1)
+    desk.reconcile()
+    results = [e for e in desk.trail.last(100) if e.kind == "result" and e.request_id == request_id]
+    assert len(results) == 1
+    assert results[0].data["state"] == "expired"
+    assert results[0].data.get("recovered") is True
+    assert desk.store.unrecorded() == []
+    assert aws.iam.sent == []
+
+
 def test_an_approved_request_is_not_expired_before_its_time(aws, rds) -> None:
     desk = make_desk(aws, rds, Clock())
     request_id = attach_request(desk, aws)
