@@ -58,7 +58,8 @@ def exit_like_the_console_script(code: int) -> NoReturn:
     """End as ``iam-audit`` does (bot.cli.console_main): flush, then leave without freeing the
     heap object by object. Ending with sys.exit added that teardown (about a second on the
     distinct bench account) to every figure `make bench --baseline-src` took through this module,
-    a second no user pays."""
+    a second no user pays. Written here rather than imported: ``--src`` runs older checkouts'
+    ``bot``, which have console_main but not this as a function of its own."""
     if threading.active_count() > 1:
         sys.exit(code)
     logging.shutdown()

@@ -754,11 +754,7 @@ class ApprovalDesk:
         held_calls = []
         for call in journal:
             if call is request.in_flight or call.get("ok") or _failed(call):
-                effect = (
-                    _effect_of(executor, call)
-                    if call is not request.in_flight
-                    else executor.took_effect(call)
-                )
+                effect = _effect_of(executor, call)  # the one in flight: never answered
                 if effect is None:
                     continue  # a read
                 checked.append({"api": call.get("api"), "in_iam_now": effect})
@@ -848,7 +844,7 @@ def _effect_of(executor: Executor, call: dict[str, Any]) -> bool | None:
 def _unanswered(call: dict[str, Any]) -> bool:
     """A journalled call that failed without an answer from AWS (no AWS request id: a timeout or
     a dropped connection, not an error AWS returned), so it may have taken effect."""
-    return bool(call.get("api")) and not call.get("ok") and not call.get("request_id")
+    return _failed(call) and not call.get("request_id")
 
 
 def _no_groups(_user: str, _group: str) -> bool:

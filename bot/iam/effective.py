@@ -1010,6 +1010,12 @@ class EffectivePermissions:
         self._free_calls = always_allowed_for(ref.kind)
 
     @property
+    def all_sources(self) -> tuple[PolicySource, ...]:
+        """The identity policies and the boundary: every document whose keys the principal's
+        answers depend on."""
+        return (*self.sources, self.boundary) if self.boundary else self.sources
+
+    @property
     def arn(self) -> str:
         return self.principal.arn
 

@@ -1129,10 +1129,7 @@ def pass_role_access(
         # by resource, the first refusal is every role's (a conditioned PassRole on `*` no
         # longer tries each of 25,000 roles in turn).
         passable = finder.undenied(asker.denied_outside("iam:PassRole"), targets)
-        allowed_on = _allowed_on_tagged if _resource_tag_keys(asker) else _allowed_on_any
-        access = _admin_first(
-            asker, finder, "iam:PassRole", passable, holder=perms, allowed_on=allowed_on
-        )
+        access = _admin_first(asker, finder, "iam:PassRole", passable, holder=perms)
         if access is not None:
             break
     memo[key] = access
@@ -1164,8 +1161,7 @@ def credential_access(
             )
         # Kind by kind (admin first), and only the users some Allow pattern covers: a grant
         # scoped to a few users is not evaluated against every administrator of the account.
-        allowed_on = _allowed_on_tagged if _resource_tag_keys(perms) else _allowed_on_any
-        access = _admin_first(perms, finder, action, reachable, holder=perms, allowed_on=allowed_on)
+        access = _admin_first(perms, finder, action, reachable, holder=perms)
     memo[key] = access
     return access
 
@@ -1187,10 +1183,8 @@ def trust_rewrite_access(
         return memo[key]
     access = None
     if not perms.denied_everywhere(action):
-        denied = perms.denied_outside(action)
-        allowed_on = _allowed_on_tagged if _resource_tag_keys(perms) else _allowed_on_any
-        reachable = finder.undenied(denied, finder.pass_targets(()))
-        access = _admin_first(perms, finder, action, reachable, holder=perms, allowed_on=allowed_on)
+        reachable = finder.undenied(perms.denied_outside(action), finder.pass_targets(()))
+        access = _admin_first(perms, finder, action, reachable, holder=perms)
     memo[key] = access
     return access
 
@@ -1202,7 +1196,6 @@ def _admin_first(
     reachable: tuple[str, ...],
     *,
     holder: EffectivePermissions,
-    allowed_on: Callable[..., Access | None],
 ) -> Access | None:
     """The first of ``reachable`` (ordered administrators first) the action is allowed on that
     is richer than ``holder``: its administrators tried first, then the walk over the richer
@@ -1210,7 +1203,9 @@ def _admin_first(
     and returns the same first target. Like the walk, only targets some Allow pattern covers
     are asked (a ``user/${aws:username}`` grant covers none: it names the holder alone), and
     none sharing the holder's policy set. Most holders that reach anyone reach an
-    administrator, and then nobody works out what their Allows cover."""
+    administrator, and then nobody works out what their Allows cover. An asker whose policies
+    name resource tags is asked target by target with each target's tags."""
+    allowed_on = _allowed_on_tagged if _resource_tag_keys(asker) else _allowed_on_any
     covered = finder.covered_targets(asker, action)
     index = finder.index
     admins = (  # lazily: the first allowed ends the walk
@@ -1923,8 +1918,7 @@ def _resource_tag_keys(perms: EffectivePermissions) -> tuple[str, ...]:
     memo = perms.view.memo
     keys = memo.get(_RESOURCE_TAG_MEMO)
     if keys is None:
-        sources = (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-        keys = memo[_RESOURCE_TAG_MEMO] = perms.index.resource_tag_keys(sources)
+        keys = memo[_RESOURCE_TAG_MEMO] = perms.index.resource_tag_keys(perms.all_sources)
     return keys
 
 

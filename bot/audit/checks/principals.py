@@ -18,7 +18,6 @@ from bot.iam.effective import (
     Access,
     EffectivePermissions,
     PermissionIndex,
-    PolicySource,
     effective_permissions,
 )
 from bot.iam.privesc import Escalation, privilege_escalations
@@ -198,19 +197,14 @@ def on_untagged_resources(
     cache = index.memo.setdefault("on_untagged_resources", {})
     found = cache.get(perms.arn)
     if found is None or found[0] is not perms:
-        keys = index.resource_tag_keys(_sources(perms), any_service=True)
+        keys = index.resource_tag_keys(perms.all_sources, any_service=True)
         found = cache[perms.arn] = (perms, _without_keys(perms, keys))
     return found[1]
 
 
-def _sources(perms: EffectivePermissions) -> tuple[PolicySource, ...]:
-    """The principal's identity policies and its boundary."""
-    return (*perms.sources, perms.boundary) if perms.boundary else perms.sources
-
-
 def _named_keys(perms: EffectivePermissions, index: PermissionIndex) -> set[str]:
     """The condition keys and policy variables the principal's policies reference."""
-    return {key for source in _sources(perms) for key in index.referenced_keys(source)}
+    return {key for source in perms.all_sources for key in index.referenced_keys(source)}
 
 
 def _without_keys(perms: EffectivePermissions, keys: Iterable[str]) -> EffectivePermissions:
@@ -228,7 +222,7 @@ def _without_reserved_tags(
     and AWS Backup set ``aws:cloudformation:stack-id``, ``aws:backup:source-resource`` on what they
     create), so a grant kept to such a tag reaches only the resources AWS tagged, however freely
     the principal tags. The other tag conditions are still assumed to hold."""
-    keys = index.resource_tag_keys(_sources(perms), any_service=True)
+    keys = index.resource_tag_keys(perms.all_sources, any_service=True)
     return _without_keys(perms, (k for k in keys if k.partition("/")[2].startswith("aws:")))
 
 
