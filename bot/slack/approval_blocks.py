@@ -14,6 +14,7 @@ from typing import Any
 from bot.approvals.catalogue import PolicyTemplate
 from bot.approvals.model import ApprovalRequest, State
 from bot.model.errors import InputError
+from bot.model.iam_names import name_problem
 from bot.remediation.fixes.rightsize import RIGHTSIZE
 from bot.render.grammar import plural
 from bot.rightsize.text import linter_verdict
@@ -57,7 +58,6 @@ LINT_LINE_CHARS = (LINT_CHARS - 60) // MAX_LINT
 NOTE_CHARS = 500
 DECISION_CHARS = 1500
 HISTORY_SECTION = 2800
-IAM_NAME_CHARS = 128  # IAM's longest user, group or role name (groups; users and roles: 64)
 
 _STATE_ICON = {
     State.PENDING: ":hourglass_flowing_sand:",
@@ -257,12 +257,11 @@ def reject_modal(request_id: str, *, channel: str, ts: str) -> dict[str, Any]:
 
 def custom_policy_modal(*, channel: str, target_kind: str, target_name: str) -> dict[str, Any]:
     """The form for a pasted policy; the typed target rides in private_metadata (3000 chars at
-    most), so a name no IAM principal can have is refused here, in words, not by views.open."""
-    if len(target_name) > IAM_NAME_CHARS:
-        raise InputError(
-            f"{target_kind} names are at most {IAM_NAME_CHARS} characters; that one has"
-            f" {len(target_name)}"
-        )
+    most), so a name IAM would refuse (bot.model.iam_names) is refused here, in words, not by
+    views.open."""
+    problem = name_problem(target_kind, target_name)
+    if problem:
+        raise InputError(problem)
     return modal(
         callback_id=CUSTOM_MODAL,
         title="Custom policy",

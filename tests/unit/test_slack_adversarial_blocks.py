@@ -735,7 +735,7 @@ def replace_state(request: ApprovalRequest, state: State) -> ApprovalRequest:
 def test_custom_policy_modal_refuses_a_name_no_iam_principal_can_have() -> None:
     """`/iam-audit apply custom to role <4,000 characters>` put the name in private_metadata
     (Slack's limit: 3000), so views.open failed; it is now a sentence to the user."""
-    with pytest.raises(InputError, match="at most 128 characters"):
+    with pytest.raises(InputError, match="is not an IAM role name"):
         approval_blocks.custom_policy_modal(
             channel="C1", target_kind="role", target_name="r" * 4000
         )
