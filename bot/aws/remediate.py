@@ -52,6 +52,9 @@ class _Step:
     name: str
     do: Callable[[], None]
     undo: Callable[[], None] | None = None
+    # False for a step that only reads (a lookup, a check): nothing to roll back, and a
+    # rollback must not report it as a change that "cannot be undone".
+    changes: bool = True
 
 
 class RemediationExecutor:
@@ -338,8 +341,10 @@ class RemediationExecutor:
                 if problems:
                     outcome += " Rollback problems (fix by hand): " + "; ".join(problems)
                 return ApplyResult(False, outcome, calls, rolled_back=bool(done))
-            done.append(step)
-        return ApplyResult(True, "Applied: " + ", ".join(s.name for s in steps) + ".", calls)
+            if step.changes:
+                done.append(step)
+        changed = [s.name for s in steps if s.changes]
+        return ApplyResult(True, "Applied: " + ", ".join(changed) + ".", calls)
 
     def _rollback(
         self, done: list[_Step], calls: list[CallRecord], context: ApplyContext
@@ -580,7 +585,7 @@ def _key_steps(status: str) -> StepBuilder:
             )
 
         return [
-            _Step("find the access key", resolve),
+            _Step("find the access key", resolve, changes=False),
             _Step(f"set the key {status}", update, restore),
         ]
 

@@ -41,6 +41,7 @@ class Step:
     name: str
     do: Callable[[], None]
     undo: Callable[[], None] | None = None
+    changes: bool = True  # False: a check that only reads (nothing to roll back)
 
 
 def _noun(kind: str) -> str:

@@ -378,3 +378,21 @@ def _self_signed() -> tuple[str, str]:
 
 
 CERT, KEY = _self_signed()
+
+
+def test_a_throttled_key_change_names_no_rollback_problem_for_its_lookup(iam, executor) -> None:
+    """Throttling that outlasts botocore's retries: the key stays as it was, and the read-only
+    lookup before it is not reported as a change that 'cannot be undone' (fix by hand)."""
+    iam.create_access_key(UserName="bob")
+    fail_on(executor._client("iam"), "UpdateAccessKey", code="Throttling")
+    _plan, result = apply(
+        executor,
+        "deactivate_access_key",
+        {"target_kind": "user", "target_name": "bob", "key_slot": 1},
+    )
+    assert not result.ok
+    assert "Throttling" in result.outcome
+    assert "fix by hand" not in result.outcome
+    assert "cannot be undone" not in result.outcome
+    assert not result.rolled_back
+    assert iam.list_access_keys(UserName="bob")["AccessKeyMetadata"][0]["Status"] == "Active"
