@@ -4,6 +4,10 @@ Each step checks first that the policy is still what the approver saw (the defau
 of a managed policy, the document of an inline one) and refuses otherwise, so an approval never
 overwrites a change made since. A managed policy that already has IAM's maximum of five
 versions is refused with the fix, rather than deleting a version nobody approved deleting.
+Every one of those checks, and IAM's size quotas (6,144 characters for a managed policy, the
+inline policies of a user or role counted together), is also run for all the edits before the
+first change: a refusal that can be known up front leaves nothing to roll back.
+A restore likewise checks that each policy is still as the right-sizing left it.
 Rollback of a failed apply: the previous version is made default again and the new one deleted;
 inline documents are put back.
 """
@@ -30,6 +34,7 @@ from bot.aws.errors import error_code
 from bot.model.errors import RemediationError
 from bot.remediation.fixes.rightsize import RESTORE, RIGHTSIZE
 from bot.rightsize.proposal import PolicyEdit
+from bot.rightsize.rewrite import INLINE_LIMITS, MANAGED_POLICY_LIMIT, policy_size
 
 MAX_POLICY_VERSIONS = 5  # IAM's quota of versions per managed policy
 
@@ -76,14 +81,136 @@ def _check_default(call: _Calls, edit: PolicyEdit, expected: str) -> None:
         )
 
 
-def _check_inline(call: _Calls, kind: str, name: str, edit: PolicyEdit, expected: Any) -> None:
+def _inline_now(call: _Calls, kind: str, name: str, policy: str) -> dict[str, Any] | None:
+    """The inline policy's document now; None when the principal has no such policy."""
     noun = _noun(kind)
-    found = call(f"Get{noun}Policy", **{f"{noun}Name": name, "PolicyName": edit.name})
-    if iam_document(found.get("PolicyDocument")) != expected:
+    try:
+        found = call(f"Get{noun}Policy", **{f"{noun}Name": name, "PolicyName": policy})
+    except RemediationError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, ClientError) and error_code(cause) == "NoSuchEntity":
+            return None
+        raise
+    return iam_document(found.get("PolicyDocument"))
+
+
+def _check_inline(call: _Calls, kind: str, name: str, edit: PolicyEdit, expected: Any) -> None:
+    """The inline policy holds ``expected`` (None: it does not exist), else a refusal."""
+    if _inline_now(call, kind, name, edit.name) != expected:
         raise RemediationError(
             f"inline policy {edit.name} of {kind} {name} changed since the request. Nothing was"
             " changed; ask for a new right-sizing."
         )
+
+
+def _check_version_room(call: _Calls, edit: PolicyEdit) -> None:
+    versions = call("ListPolicyVersions", PolicyArn=edit.arn).get("Versions") or []
+    if len(versions) >= MAX_POLICY_VERSIONS:
+        raise RemediationError(
+            f"policy {edit.name} already has {len(versions)} versions, IAM's maximum:"
+            " delete an old non-default version (iam:DeletePolicyVersion), then approve a"
+            " new right-sizing"
+        )
+
+
+def _check_rightsized_default(call: _Calls, edit: PolicyEdit) -> None:
+    """Before a restore: the default version is still the right-sized document (or already the
+    old version again), so setting the old one default overwrites nobody's later version."""
+    current = call("GetPolicy", PolicyArn=edit.arn)["Policy"].get("DefaultVersionId")
+    if current == edit.old_version:
+        return
+    found = call("GetPolicyVersion", PolicyArn=edit.arn, VersionId=current)["PolicyVersion"]
+    if iam_document(found.get("Document")) != edit.new_document:
+        raise RemediationError(
+            f"policy {edit.name} changed since the right-sizing: its default version {current}"
+            f" is not the right-sized document. Nothing was changed; make {edit.old_version}"
+            " default by hand if it is still wanted (iam:SetDefaultPolicyVersion)."
+        )
+
+
+def _check_unchanged(call: _Calls, kind: str, name: str, edit: PolicyEdit) -> None:
+    """Before a right-sizing: the policy is what the approver saw, and IAM has room for it."""
+    if edit.operation == "new_version":
+        _check_default(call, edit, edit.old_version)
+        _check_version_room(call, edit)
+    elif edit.kind != "inline":  # detach, or swap for a copy: the version judged is default
+        if edit.old_version:
+            _check_default(call, edit, edit.old_version)
+    else:
+        _check_inline(call, kind, name, edit, edit.old_document)
+
+
+def _check_restorable(call: _Calls, kind: str, name: str, edit: PolicyEdit) -> None:
+    """Before a restore: the policy is as the right-sizing left it."""
+    if edit.operation == "new_version":
+        _check_rightsized_default(call, edit)
+    elif edit.kind == "inline":
+        _check_inline(call, kind, name, edit, edit.new_document)
+
+
+def _inline_policy_names(call: _Calls, kind: str, name: str) -> list[str]:
+    noun = _noun(kind)
+    names: list[str] = []
+    marker: dict[str, str] = {}
+    while True:
+        page = call(f"List{noun}Policies", **{f"{noun}Name": name}, **marker)
+        names.extend(page.get("PolicyNames") or [])
+        if not page.get("IsTruncated") or not page.get("Marker"):
+            return names
+        marker = {"Marker": str(page["Marker"])}
+
+
+def _check_sizes(
+    call: _Calls, kind: str, name: str, edits: list[PolicyEdit], *, restore: bool
+) -> None:
+    """IAM's size quotas (whitespace not counted), checked before anything changes: a managed
+    document over 6,144 characters, or inline policies over the principal's total (IAM counts
+    a user's or role's inline policies together), would otherwise fail halfway."""
+    for edit in edits:
+        if restore or edit.kind == "inline" or edit.new_document is None:
+            continue
+        size = policy_size(edit.new_document)
+        if size > MANAGED_POLICY_LIMIT:
+            raise RemediationError(
+                f"the right-sized {edit.name} would be {size:,} characters, over IAM's limit of"
+                f" {MANAGED_POLICY_LIMIT:,} for a managed policy. Nothing was changed."
+            )
+    inline = {
+        e.name: (e.old_document, e.new_document) if restore else (e.new_document, e.old_document)
+        for e in edits
+        if e.kind == "inline"
+    }
+
+    def size(document: dict[str, Any] | None) -> int:
+        return 0 if document is None else policy_size(document)
+
+    if not any(size(to) > size(was) for to, was in inline.values()):
+        return  # nothing grows: the total cannot go over a quota it was within
+    total = sum(size(to) for to, _was in inline.values())
+    for other in _inline_policy_names(call, kind, name):
+        if other not in inline:
+            total += size(_inline_now(call, kind, name, other))
+    limit = INLINE_LIMITS[kind]
+    if total > limit:
+        raise RemediationError(
+            f"the inline policies of {kind} {name} would total {total:,} characters after this"
+            f" change, over IAM's limit of {limit:,} for a {kind}'s inline policies together."
+            " Nothing was changed; ask for a new right-sizing."
+        )
+
+
+def _preflight(
+    call: _Calls, kind: str, name: str, edits: list[PolicyEdit], *, restore: bool
+) -> Step:
+    """Every edit's checks and IAM's quotas before the first change (each step checks its own
+    policy again right before changing it)."""
+
+    def check() -> None:
+        for edit in edits:
+            (_check_restorable if restore else _check_unchanged)(call, kind, name, edit)
+        _check_sizes(call, kind, name, edits, restore=restore)
+
+    return Step("check every policy against the request and IAM's quotas", check, changes=False)
 
 
 def _new_version_step(call: _Calls, edit: PolicyEdit) -> Step:
@@ -91,13 +218,7 @@ def _new_version_step(call: _Calls, edit: PolicyEdit) -> Step:
 
     def do() -> None:
         _check_default(call, edit, edit.old_version)
-        versions = call("ListPolicyVersions", PolicyArn=edit.arn).get("Versions") or []
-        if len(versions) >= MAX_POLICY_VERSIONS:
-            raise RemediationError(
-                f"policy {edit.name} already has {len(versions)} versions, IAM's maximum:"
-                " delete an old non-default version (iam:DeletePolicyVersion), then approve a"
-                " new right-sizing"
-            )
+        _check_version_room(call, edit)
         created = call(
             "CreatePolicyVersion",
             PolicyArn=edit.arn,
@@ -124,8 +245,10 @@ def _attachment_step(
     *,
     attach: bool,
     arn: Callable[[], str] | None = None,
+    checked: bool = False,
 ) -> Step:
-    """Attach or detach ``edit``'s policy (``arn`` gives an ARN only known when applying)."""
+    """Attach or detach ``edit``'s policy (``arn`` gives an ARN only known when applying);
+    ``checked``: first refuse if its default version is no longer ``edit.old_version``."""
     noun = _noun(kind)
     do_api, undo_api = (
         (f"Attach{noun}Policy", f"Detach{noun}Policy")
@@ -136,9 +259,14 @@ def _attachment_step(
     def arguments() -> dict[str, str]:
         return {f"{noun}Name": name, "PolicyArn": arn() if arn else edit.arn}
 
+    def do() -> None:
+        if checked and edit.old_version:  # the version the approver judged is still default
+            _check_default(call, edit, edit.old_version)
+        call(do_api, **arguments(), detail={"policy_arn": arguments()["PolicyArn"]})
+
     return Step(
         f"{'attach' if attach else 'detach'} {edit.name} {'to' if attach else 'from'} {name}",
-        lambda: call(do_api, **arguments(), detail={"policy_arn": arguments()["PolicyArn"]}),
+        do,
         lambda: call(undo_api, rollback=True, **arguments()),
     )
 
@@ -163,8 +291,7 @@ def _inline_step(
             )
 
     def do() -> None:
-        if was is not None:
-            _check_inline(call, kind, name, edit, was)
+        _check_inline(call, kind, name, edit, was)  # was None: no policy of that name yet
         put(to)
 
     return Step(
@@ -220,7 +347,7 @@ def _copy_steps(
     return [
         Step(f"create {edit.copy_name}", create, delete),
         _attachment_step(call, kind, name, copy, attach=True, arn=lambda: _copy_arn(ex, edit)),
-        _attachment_step(call, kind, name, edit, attach=False),
+        _attachment_step(call, kind, name, edit, attach=False, checked=True),
     ]
 
 
@@ -233,14 +360,15 @@ def rightsize_steps(
 ) -> list[Step]:
     kind, name = str(params["target_kind"]), str(params["target_name"])
     call = _Calls(ex, calls)
-    steps = []
-    for edit in _edits(params):
+    edits = _edits(params)
+    steps = [_preflight(call, kind, name, edits, restore=False)]
+    for edit in edits:
         if edit.operation == "copy":
             steps.extend(_copy_steps(call, kind, name, edit, ctx))
         elif edit.operation == "new_version":
             steps.append(_new_version_step(call, edit))
         elif edit.operation == "detach":
-            steps.append(_attachment_step(call, kind, name, edit, attach=False))
+            steps.append(_attachment_step(call, kind, name, edit, attach=False, checked=True))
         else:
             steps.append(
                 _inline_step(call, kind, name, edit, to=edit.new_document, was=edit.old_document)
@@ -253,8 +381,9 @@ def restore_steps(
 ) -> list[Step]:
     kind, name = str(params["target_kind"]), str(params["target_name"])
     call = _Calls(ex, calls)
-    steps = []
-    for edit in _edits(params):
+    edits = _edits(params)
+    steps = [_preflight(call, kind, name, edits, restore=True)]
+    for edit in edits:
         if edit.operation == "copy":
             copy = PolicyEdit("managed", edit.copy_name, "", {}, None)
             steps.append(_attachment_step(call, kind, name, edit, attach=True))
@@ -278,6 +407,7 @@ def _restore_version_step(call: _Calls, edit: PolicyEdit) -> Step:
     previous: dict[str, str] = {}
 
     def do() -> None:
+        _check_rightsized_default(call, edit)
         policy = call("GetPolicy", PolicyArn=edit.arn)["Policy"]
         previous["version"] = str(policy.get("DefaultVersionId"))
         # The version must still exist: someone may have deleted it since.

@@ -97,16 +97,18 @@ def test_a_policy_changed_since_the_request_is_not_overwritten(iam) -> None:
     assert default_version(session, arn) == "v2"  # the other person's change stands
 
 
-def test_an_inline_policy_changed_since_the_request_rolls_back_the_new_version(iam) -> None:
+def test_an_inline_policy_changed_since_the_request_is_refused_before_any_change(iam) -> None:
+    """Every policy is checked before the first change: the managed policy earlier in the
+    request gets no new version that a rollback would have to delete again."""
     session, arn = iam
     result = apply(session, "rightsize_principal", params(arn, inline_old=NARROW))
     assert not result.ok
     assert "inline policy inline of role worker changed" in result.outcome
     assert default_version(session, arn) == "v1"
     versions = session.client("iam").list_policy_versions(PolicyArn=arn)["Versions"]
-    assert [v["VersionId"] for v in versions] == ["v1"]  # the new version was deleted
-    rolled_back = [c.api for c in result.calls if c.rollback]
-    assert rolled_back == ["SetDefaultPolicyVersion", "DeletePolicyVersion"]
+    assert [v["VersionId"] for v in versions] == ["v1"]
+    assert [c.api for c in result.calls if not c.api.startswith("Get")] == ["ListPolicyVersions"]
+    assert not result.rolled_back
 
 
 def test_the_five_version_quota_is_refused_with_the_fix(iam) -> None:
@@ -128,3 +130,163 @@ def test_apply_then_restore_round_trips(iam) -> None:
     assert default_version(session, arn) == "v1"
     inline = session.client("iam").get_role_policy(RoleName="worker", PolicyName="inline")
     assert inline["PolicyDocument"] == WIDE
+
+
+MUTATING = ("Create", "Put", "Attach", "Detach", "Delete", "Set", "Update", "Tag")
+
+
+def changes_sent(result) -> list[str]:
+    return [c.api for c in result.calls if c.api.startswith(MUTATING)]
+
+
+def actions(count: int, prefix: str = "s3:GetObject") -> list[str]:
+    return [f"{prefix}{i:05d}" for i in range(count)]
+
+
+def managed_edit(arn: str, name: str, *, version: str = "v1", new: dict | None = NARROW) -> dict:
+    return {
+        "kind": "managed",
+        "name": name,
+        "arn": arn,
+        "old_version": version,
+        "old_document": WIDE,
+        "new_document": new,
+    }
+
+
+def test_a_later_policy_at_the_version_quota_is_refused_before_any_change(iam) -> None:
+    """The quota of the second policy is known before the first one gets a new version: nothing
+    is created only to be deleted again by a rollback (which could itself fail)."""
+    session, arn = iam
+    client = session.client("iam")
+    full = client.create_policy(PolicyName="full", PolicyDocument=json.dumps(WIDE))["Policy"]
+    client.attach_role_policy(RoleName="worker", PolicyArn=full["Arn"])
+    for _ in range(4):
+        client.create_policy_version(PolicyArn=full["Arn"], PolicyDocument=json.dumps(WIDE))
+    p = {**params(arn), "edits": [managed_edit(arn, "app"), managed_edit(full["Arn"], "full")]}
+    result = apply(session, "rightsize_principal", p)
+    assert not result.ok
+    assert "full already has 5 versions" in result.outcome
+    assert changes_sent(result) == []
+    versions = client.list_policy_versions(PolicyArn=arn)["Versions"]
+    assert [v["VersionId"] for v in versions] == ["v1"]
+
+
+def test_inline_policies_over_the_role_total_are_refused_before_any_change(iam) -> None:
+    """IAM counts a role's inline policies together (10,240 characters without whitespace): a
+    rewrite that grows one of them past that total is refused before the managed policy gets
+    its new version, instead of PutRolePolicy failing with LimitExceeded halfway."""
+    session, arn = iam
+    client = session.client("iam")
+    other = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions(300), "Resource": "*"}],
+    }
+    client.put_role_policy(RoleName="worker", PolicyName="other", PolicyDocument=json.dumps(other))
+    grown = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions(350, "s3:Put"), "Resource": "*"}],
+    }  # 4,983 characters, and `other` 6,083: each fits alone, not both
+    p = params(arn)
+    p["edits"][1]["new_document"] = grown
+    result = apply(session, "rightsize_principal", p)
+    assert not result.ok
+    assert "10,240" in result.outcome
+    assert changes_sent(result) == []
+    assert default_version(session, arn) == "v1"
+
+
+def test_a_managed_document_over_6144_characters_is_refused_before_any_change(iam) -> None:
+    session, arn = iam
+    big = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": actions(400), "Resource": "*"}],
+    }
+    p = {**params(arn), "edits": [params(arn)["edits"][1], managed_edit(arn, "app", new=big)]}
+    result = apply(session, "rightsize_principal", p)
+    assert not result.ok
+    assert "6,144" in result.outcome
+    assert changes_sent(result) == []
+
+
+def test_detaching_a_policy_changed_since_the_request_is_refused(iam) -> None:
+    """A managed policy proposed for detaching (nothing in it used) that someone has given a new
+    default version since is not detached: the approver judged the old document."""
+    session, arn = iam
+    client = session.client("iam")
+    client.create_policy_version(
+        PolicyArn=arn, PolicyDocument=json.dumps(NARROW), SetAsDefault=True
+    )
+    p = {**params(arn), "edits": [managed_edit(arn, "app", new=None)]}
+    result = apply(session, "rightsize_principal", p)
+    assert not result.ok
+    assert "changed since the request" in result.outcome
+    attached = client.list_attached_role_policies(RoleName="worker")["AttachedPolicies"]
+    assert [a["PolicyArn"] for a in attached] == [arn]
+
+
+def test_restore_does_not_overwrite_a_version_made_since(iam) -> None:
+    """Undo of a right-sizing sets the old version default again only while the right-sized one
+    is still the default: a version someone made since is not silently replaced."""
+    session, arn = iam
+    assert apply(session, "rightsize_principal", params(arn)).ok
+    session.client("iam").create_policy_version(
+        PolicyArn=arn, PolicyDocument=json.dumps(WIDE), SetAsDefault=True
+    )
+    result = apply(session, "restore_rightsized_policies", params(arn))
+    assert not result.ok
+    assert "changed since the right-sizing" in result.outcome
+    assert default_version(session, arn) == "v3"
+    assert changes_sent(result) == []
+
+
+def test_restore_of_a_deleted_inline_policy_does_not_overwrite_one_made_since(iam) -> None:
+    session, arn = iam
+    client = session.client("iam")
+    p = params(arn)
+    p["edits"] = [{**p["edits"][1], "new_document": None}]
+    assert apply(session, "rightsize_principal", p).ok
+    client.put_role_policy(
+        RoleName="worker", PolicyName="inline", PolicyDocument=json.dumps(NARROW)
+    )
+    result = apply(session, "restore_rightsized_policies", p)
+    assert not result.ok
+    assert "inline policy inline of role worker" in result.outcome
+    found = client.get_role_policy(RoleName="worker", PolicyName="inline")["PolicyDocument"]
+    assert found == NARROW
+
+
+def test_a_refused_inline_put_rolls_back_the_new_version(iam) -> None:
+    """IAM refusing a later step (here LimitExceeded from PutRolePolicy: another inline policy
+    grew meanwhile) undoes the new version made before it."""
+    session, arn = iam
+    executor = RemediationExecutor(session)
+    fail_on_put(executor._client("iam"), "PutRolePolicy", "LimitExceeded")
+    result = executor.apply(
+        "rightsize_principal", params(arn), request_id="R1", requester="U1", approver="U2"
+    )
+    assert not result.ok
+    assert "LimitExceeded" in result.outcome
+    assert default_version(session, arn) == "v1"
+    versions = session.client("iam").list_policy_versions(PolicyArn=arn)["Versions"]
+    assert [v["VersionId"] for v in versions] == ["v1"]
+    assert [c.api for c in result.calls if c.rollback] == [
+        "SetDefaultPolicyVersion",
+        "DeletePolicyVersion",
+    ]
+    assert "fix by hand" not in result.outcome
+
+
+def fail_on_put(client, api: str, code: str) -> None:
+    """``api`` answers ``code`` with a request id, as IAM does (a 409 LimitExceeded)."""
+
+    def fail(**_kwargs: object):
+        from botocore.awsrequest import AWSResponse
+
+        parsed = {
+            "Error": {"Code": code, "Message": "Maximum policy size of 10240 bytes exceeded"},
+            "ResponseMetadata": {"RequestId": "iam-request-id", "HTTPStatusCode": 409},
+        }
+        return AWSResponse("https://iam.amazonaws.com/", 409, {}, None), parsed
+
+    client.meta.events.register(f"before-call.iam.{api}", fail)
