@@ -304,6 +304,7 @@ def build_proposal(
         rewrite = rewrite_document(inline.document, evidence, days, catalogue)
         edit = _edit("inline", inline.name, "", rewrite, "")
         _add(edit, rewrite, INLINE_LIMITS[kind], edits, untouched)
+    _fit_inline_total(kind, principal, edits, untouched)
     if isinstance(principal, User):
         for group in principal.groups:
             untouched.append(
@@ -388,6 +389,42 @@ def _add(
         )
         return
     edits.append(edit)
+
+
+def _fit_inline_total(
+    kind: str, principal: User | Role, edits: list[PolicyEdit], untouched: list[Untouched]
+) -> None:
+    """IAM counts a user's or role's inline policies together against one quota: a rewrite can
+    grow (a `NotAction` turned into the list of used services), and rewrites that fit one by
+    one may not fit together, which PutUserPolicy / PutRolePolicy would refuse halfway through
+    the apply. The edits that grow most are left out (their policies stay as they are) until
+    the total fits."""
+    limit = INLINE_LIMITS[kind]
+
+    def size(document: dict[str, Any] | None) -> int:
+        return 0 if document is None else policy_size(document)
+
+    after = {p.name: size(p.document) for p in principal.inline_policies}
+    before = dict(after)
+    for edit in edits:
+        if edit.kind == "inline":
+            after[edit.name] = size(edit.new_document)
+    while sum(after.values()) > limit:
+        growing = [e for e in edits if e.kind == "inline" and after[e.name] > before[e.name]]
+        if not growing:
+            return  # over the quota already before the change: IAM's answer then stands
+        edit = max(growing, key=lambda e: after[e.name] - before[e.name])
+        total = sum(after.values())
+        edits.remove(edit)
+        after[edit.name] = before[edit.name]
+        untouched.append(
+            Untouched(
+                edit.name,
+                f"the used-only versions of the {kind}'s inline policies would total {total:,}"
+                f" characters together, over IAM's limit of {limit:,} for all of a {kind}'s"
+                " inline policies; this one grows, so it is left as it is",
+            )
+        )
 
 
 def _failures(proof: Proof) -> list[str]:

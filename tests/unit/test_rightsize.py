@@ -13,7 +13,7 @@ from bot.iam.catalogue import default_catalogue
 from bot.model.errors import InputError
 from bot.remediation.registry import get_remediation
 from bot.rightsize.proposal import build_proposal, parse_principal
-from bot.rightsize.rewrite import compress, rewrite_document
+from bot.rightsize.rewrite import compress, policy_size, rewrite_document
 from bot.rightsize.text import proof_lines
 from bot.rightsize.usage import ActionUsage, ServiceUsage, UsageEvidence
 from tests import factories as f
@@ -277,3 +277,25 @@ def test_a_narrowing_left_open_by_untracked_policy_writes_is_a_caveat_not_a_fail
     assert "Caveat: some removals can be undone" in "\n".join(
         proof_lines(proposal.remediation_params())
     )
+
+
+def test_inline_rewrites_that_fit_alone_but_not_together_are_not_all_proposed() -> None:
+    """IAM counts a user's inline policies together (2,048 characters without whitespace): two
+    `NotAction` policies each rewritten to a 1,766-character list of used services fit one by
+    one, not both. The growth that does not fit is left out (the policy stays as it is), so the
+    request is one IAM can apply."""
+    services = sorted({a.split(":")[0] for a in CATALOGUE.expand("*")} - {"iam"})[:99]
+    wide = f.policy_document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
+    user = f.user("kate", groups=(), inline_policies=[f.inline("one", wide), f.inline("two", wide)])
+    snapshot = f.snapshot(users=[user])
+    usage = evidence(*(used(s, 3) for s in services), arn=user.arn)
+    proposal = build_proposal(
+        snapshot, "user", "kate", evidence=usage, days=90, catalogue=CATALOGUE
+    )
+    sizes = {e.name: policy_size(e.new_document) for e in proposal.edits}
+    kept = {p.name: policy_size(p.document) for p in user.inline_policies if p.name not in sizes}
+    assert sum(sizes.values()) + sum(kept.values()) <= 2048
+    assert len(proposal.edits) == 1
+    assert [u.what for u in proposal.untouched] == sorted({"one", "two"} - set(sizes))
+    assert "2,048" in proposal.untouched[0].reason
+    assert "together" in proposal.untouched[0].reason
