@@ -1,10 +1,14 @@
 """One digest run: audit, compare with the previous digest, post once per (channel, slot).
 
 The idempotency key of the (channel, slot) is taken BEFORE anything is posted: a second replica,
-a retried cron job or a coalesced scheduler run finds it taken and stops there. If the run fails
-before the message went out, the key is given back so a retry can still post; once the message is
-out, the key stays (a missing attachment is logged, never worth a second digest) and where it went
-is recorded at once. A post whose answer was lost may or may not be out: see `DigestRunner.run`.
+a retried cron job or a coalesced scheduler run finds it taken and stops there. While the run
+works the key is a short lease it renews, so a process killed mid-run frees the slot within the
+lease instead of holding it (and the day's digest) for days. If the run fails before the message
+went out, the key is given back so a retry can still post; once the message is out, the key is
+kept for days (a missing attachment is logged, never worth a second digest) and where it went is
+recorded at once. Before the first post the run records that it is sending: a run that finds that
+record (its predecessor died between Slack's answer and the record) or an unanswered post's doubt
+posts with a visible retry note. See `DigestRunner.run`.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import socket
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -36,15 +42,22 @@ from bot.model.errors import DeliveryError, IamAuditError, InputError, StoreErro
 from bot.runs.account_audits import AccountAudits
 from bot.slack.blocks import MAX_BLOCKS, Message, context, digest_accounts_message
 from bot.slack.digest_blocks import accounts_chart_comment, chart_comment, digest_message
-from bot.store.digests import DigestStore
+from bot.store.digests import SENDING, DigestStore
+from bot.store.lock_keeper import kept_alive
 
 log = logging.getLogger(__name__)
 
 SLOT_TTL_SECONDS = 8 * 86400  # longer than any gap between two runs that could share a slot
+SLOT_LEASE_SECONDS = 180  # the slot key while a run works: renewed every third, freed by a death
 # Recorded as the slot's "posted" ts when a post got no answer: it may be in the channel.
 UNCONFIRMED = "unconfirmed"
-# Slack's answers that say the call may have partly happened (docs: internal_error, fatal_error).
-_MAYBE_DONE = ("internal_error", "fatal_error")
+_DOUBTS = (UNCONFIRMED, SENDING)
+# Slack's answers that say the call may have partly happened (docs: internal_error, fatal_error,
+# service_unavailable).
+_MAYBE_DONE = ("internal_error", "fatal_error", "service_unavailable")
+# What Slack's own error codes look like; anything else (slack_sdk's "Received a response in a
+# non-JSON format: <html>503 ..." from a gateway) is no answer from Slack.
+_SLACK_ERROR_CODE = re.compile(r"[a-z0-9_]{1,100}")
 RETRY_NOTE = (
     ":repeat: *Retry:* an earlier attempt to post this digest got no answer from Slack, so it"
     " may already be in this channel. If it is, the two are the same digest."
@@ -96,8 +109,10 @@ class _Posts:
     channel: str
     slot: str
     retry: bool  # an earlier run's post went unanswered: mark the first message as a retry
+    lost: threading.Event = field(default_factory=threading.Event)  # the lease went elsewhere
     ts: list[str] = field(default_factory=list)
     unconfirmed: bool = False
+    marked: bool = False  # this run wrote the "sending" mark
 
 
 def refused_by_slack(exc: BaseException) -> bool:
@@ -108,6 +123,8 @@ def refused_by_slack(exc: BaseException) -> bool:
     when it gave one.
     """
     if not isinstance(exc, DeliveryError) or exc.slack_error is None:
+        return False
+    if not _SLACK_ERROR_CODE.fullmatch(exc.slack_error):  # a 5xx page: may be posted
         return False
     return exc.slack_error not in _MAYBE_DONE
 
@@ -150,6 +167,21 @@ def approval_counts_source(desk: Any) -> ApprovalSource | None:
     return counts
 
 
+@dataclass(frozen=True, slots=True)
+class _SlotLease:
+    """The slot key seen as a renewable lock, for bot.store.lock_keeper.kept_alive."""
+
+    store: DigestStore
+    channel: str
+    slot: str
+
+    def renew_lock(self, name: str, owner: str, ttl_seconds: int) -> bool:
+        return self._renew(owner, ttl_seconds)
+
+    def _renew(self, owner: str, ttl_seconds: int) -> bool:
+        return self.store.renew_slot(self.channel, self.slot, owner, ttl_seconds)
+
+
 def runner_id() -> str:
     """Who holds a slot or the leader lock: host, pid and a random part (unique per process)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -169,6 +201,7 @@ class DigestRunner:
         campaign: CampaignSource | None = None,
         owner: str | None = None,
         slot_ttl_seconds: int = SLOT_TTL_SECONDS,
+        slot_lease_seconds: int = SLOT_LEASE_SECONDS,
     ) -> None:
         self._accounts = list(accounts)
         self._store = store
@@ -178,6 +211,7 @@ class DigestRunner:
         self._campaign = campaign
         self.owner = owner or runner_id()
         self._slot_ttl = slot_ttl_seconds
+        self._lease = slot_lease_seconds
 
     def _select(self, names: Sequence[str]) -> list[AccountAudits]:
         if not names:
@@ -204,8 +238,9 @@ class DigestRunner:
         back would let a retry post a silent duplicate when it did. So the slot is given back
         and the doubt recorded (posted = "unconfirmed"): the retry posts the digest with a
         visible note saying it is a retry, and the channel never misses a digest nor gets an
-        unexplained second one. If even the doubt cannot be recorded, the slot is kept: no
-        silent duplicate, and the error is logged and raised.
+        unexplained second one. If even the doubt cannot be recorded, the slot is not given
+        back but left to its lease: the "sending" mark written before the post makes the run
+        after it say it is a retry. A run whose lease was lost posts nothing.
         """
         if self._poster is None:
             raise IamAuditError("posting a digest needs Slack (SLACK_BOT_TOKEN)")
@@ -214,25 +249,44 @@ class DigestRunner:
                 "no digest channel: set IAM_AUDIT_DIGEST_CHANNEL or pass --channel / #channel"
             )
         selected = self._select(accounts)
-        if not self._store.claim_slot(channel, slot, self.owner, self._slot_ttl):
-            holder = self._store.slot_owner(channel, slot) or "expired meanwhile"
-            posted = self._store.posted_ts(channel, slot)
-            if posted and posted != UNCONFIRMED:
-                detail = f"posted as message {posted}"
-            else:
-                detail = f"claimed by {holder}"
-            log.info("digest slot %s in %s already taken (%s)", slot, channel, detail)
-            return DigestOutcome("slot_taken", channel, slot, detail=detail)
-        posts = _Posts(channel, slot, retry=self._store.posted_ts(channel, slot) == UNCONFIRMED)
+        if not self._store.claim_slot(channel, slot, self.owner, self._lease):
+            return self._taken(channel, slot)
+        previous = self._store.posted_ts(channel, slot)
+        if previous and previous not in _DOUBTS:  # posted by a run whose lease has ended
+            self._keep(channel, slot)
+            return self._taken(channel, slot)
+        lease = _SlotLease(self._store, channel, slot)
+        with kept_alive(lease, slot, self.owner, self._lease) as lost:
+            return self._post_all(_Posts(channel, slot, previous in _DOUBTS, lost), selected)
+
+    def _taken(self, channel: str, slot: str) -> DigestOutcome:
+        holder = self._store.slot_owner(channel, slot) or "expired meanwhile"
+        posted = self._store.posted_ts(channel, slot)
+        if posted and posted not in _DOUBTS:
+            detail = f"posted as message {posted}"
+        else:
+            detail = f"claimed by {holder}"
+        log.info("digest slot %s in %s already taken (%s)", slot, channel, detail)
+        return DigestOutcome("slot_taken", channel, slot, detail=detail)
+
+    def _keep(self, channel: str, slot: str) -> None:
+        """Posted: hold the slot for days (a lost renewal leaves the posted record to say so)."""
+        try:
+            self._store.renew_slot(channel, slot, self.owner, self._slot_ttl)
+        except StoreError as exc:
+            log.error("could not keep digest slot %s in %s: %s", slot, channel, exc)
+
+    def _post_all(self, posts: _Posts, selected: Sequence[AccountAudits]) -> DigestOutcome:
         digests: list[Digest] = []
         problems: list[str] = []
+        summary: CrossAccountDigest | None = None
         try:
             # Every account is audited before anything is posted: a failure leaves no half digest.
-            built = [(audits, self._build(audits, slot)) for audits in selected]
+            built = [(audits, self._build(audits, posts.slot)) for audits in selected]
             summary = self._summary([d for _, d in built])
             if summary is not None:  # several accounts: the cross-account summary comes first
                 ts = self._send(posts, digest_accounts_message(summary))
-                self._attach_accounts_chart(channel, ts, built, problems)
+                self._attach_accounts_chart(posts.channel, ts, built, problems)
             for audits, digest in built:
                 self._post(posts, audits.target, digest, problems)
                 digests.append(digest)
@@ -240,11 +294,14 @@ class DigestRunner:
         except Exception:
             if not posts.ts:
                 self._give_back(posts)
+            else:
+                self._keep(posts.channel, posts.slot)
             raise
+        self._keep(posts.channel, posts.slot)
         return DigestOutcome(
             "posted",
-            channel,
-            slot,
+            posts.channel,
+            posts.slot,
             tuple(digests),
             tuple(posts.ts),
             "; ".join(problems),
@@ -257,6 +314,12 @@ class DigestRunner:
         assert self._poster is not None
         if posts.retry and not posts.ts:
             message = marked_as_retry(message)
+        if posts.lost.is_set() and not posts.ts:
+            raise IamAuditError(f"the digest slot {posts.slot} lease was lost; nothing posted")
+        if not posts.ts and not posts.retry:
+            # The intent first: if it cannot be written, nothing is sent (StoreError).
+            self._store.mark_sending(posts.channel, posts.slot, self._slot_ttl)
+            posts.marked = True
         try:
             ts = self._poster.post_message(posts.channel, message)
         except Exception as exc:
@@ -272,11 +335,17 @@ class DigestRunner:
 
     def _give_back(self, posts: _Posts) -> None:
         """Nothing confirmed out: give the slot back so a retry can post, recording first that
-        a post may be out if one went unanswered (the retry then says it is one)."""
-        if posts.unconfirmed:
-            try:
+        a post may be out if one went unanswered (the retry then says it is one). A run whose
+        lease went to another leaves the slot's records alone: they are the new holder's."""
+        if posts.lost.is_set():
+            return
+        try:
+            if posts.unconfirmed:
                 self._store.mark_posted(posts.channel, posts.slot, UNCONFIRMED, self._slot_ttl)
-            except StoreError as exc:
+            elif posts.marked:  # refused: no doubt to leave behind
+                self._store.clear_posted(posts.channel, posts.slot)
+        except StoreError as exc:
+            if posts.unconfirmed:
                 log.error(
                     "digest %s in %s may or may not have been posted and that could not be"
                     " recorded; the slot stays taken rather than risk a silent duplicate: %s",
@@ -285,6 +354,7 @@ class DigestRunner:
                     exc,
                 )
                 return
+            log.error("could not clear the sending mark of digest %s: %s", posts.slot, exc)
         try:
             self._store.release_slot(posts.channel, posts.slot, self.owner)
         except StoreError as exc:

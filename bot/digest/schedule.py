@@ -93,11 +93,17 @@ def _listed(values: frozenset[int], low: int, high: int) -> str:
     return ",".join(str(v) for v in sorted(values))
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²' or '¹', which int() then refuses with
+    a ValueError (a traceback at start, or every leader tick for a stored schedule)."""
+    return text.isascii() and text.isdigit()
+
+
 def _value(text: str, spec: _Field, whole: str) -> int:
     lowered = text.lower()
     if spec.names and lowered in spec.names:
         return spec.names.index(lowered) + spec.name_offset
-    if not text.isdigit():
+    if not _digits(text):
         hint = f" (or a name like {spec.names[0]})" if spec.names else ""
         raise InputError(f"{spec.name} field {whole!r}: {text!r} is not a number{hint}")
     value = int(text)
@@ -116,7 +122,7 @@ def _parse_field(text: str, spec: _Field) -> set[int]:
         base, _, step_text = part.partition("/")
         step = 1
         if step_text:
-            if not step_text.isdigit() or int(step_text) == 0:
+            if not _digits(step_text) or int(step_text) == 0:
                 raise InputError(
                     f"{spec.name} field {text!r}: the step after '/' must be a positive number"
                 )
@@ -249,7 +255,8 @@ class DigestSchedule:
         if not isinstance(data, Mapping):
             raise InputError("the stored digest schedule is not a JSON object")
         accounts = data.get("accounts") or ()
-        if isinstance(accounts, str) or not all(isinstance(a, str) for a in accounts):
+        # A list only: a number is not iterable and a mapping's keys would pass for names.
+        if not isinstance(accounts, list | tuple) or not all(isinstance(a, str) for a in accounts):
             raise InputError("digest schedule: accounts must be a list of names")
         updated_at = data.get("updated_at")
         return cls(

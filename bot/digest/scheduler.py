@@ -8,6 +8,11 @@ only on the lock holder. Each run
 also takes the (channel, slot) idempotency key before posting, so even two "leaders" (a lock that
 expired mid-run) post one digest per slot. Missed runs are coalesced into one and dropped after
 a bounded grace time. This is the only module that imports apscheduler.
+
+A run that does not post its slot (Redis away, Slack refusing or not answering, the leader
+killed mid-run, no leader at that minute) leaves the slot owed, in Redis and in memory, until
+the end of its grace time: the leader's tick retries it with a growing pause until it is posted,
+so a failure at 09:00 is a log line and a digest a few minutes later, not a day without one.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ DIGEST_JOB = "digest"
 LEADER_JOB = "digest-leader"
 CAMPAIGN_JOB = "mfa-campaign"
 CAMPAIGN_EVERY_SECONDS = 3600  # DMs are due by day; an hourly look is plenty
+CATCH_UP_JOB = "digest-catch-up"
+RETRY_FIRST_SECONDS = 60  # then doubled after each failure, up to RETRY_MAX_SECONDS
+RETRY_MAX_SECONDS = 900
 
 
 def manual_slot(now: datetime) -> str:
@@ -75,7 +83,12 @@ class DigestScheduler:
         self._scheduler = scheduler or BackgroundScheduler(timezone=UTC)
         self._guard = threading.Lock()
         self._leader = False
+        self._store_down = False
         self._active: DigestSchedule | None = None
+        # (channel, slot) -> (end of its grace, not retried before, failures so far)
+        self._owed: dict[tuple[str, str], tuple[datetime, datetime, int]] = {}
+        self._catching_up = False
+        self._running: set[tuple[str, str]] = set()  # slots a run of this process is on
 
     # --- schedule as data ------------------------------------------------------------------
 
@@ -138,25 +151,32 @@ class DigestScheduler:
                 if not self._leader:
                     log.warning("lost the digest leader lock; another replica has taken over")
             if not self._leader:
-                self._leader = self._store.acquire_leader(self.owner, self._ttl_ms)
+                # Our own lock from before a store outage is still ours: renew it, no TTL wait.
+                self._leader = self._store.renew_leader(
+                    self.owner, self._ttl_ms
+                ) or self._store.acquire_leader(self.owner, self._ttl_ms)
                 if self._leader:
                     log.info("this replica now sends the scheduled digests")
             self._apply(self.current_schedule())
+            self._store_down = False
         except StoreError as exc:
             # Without the store nobody can prove leadership; step down rather than double-post.
             log.error("digest leader tick failed: %s", exc)
             self._leader = False
+            self._store_down = True
+        if self._leader:
+            self._catch_up_soon()
         return self._leader
 
     # --- the job ---------------------------------------------------------------------------
 
     def fire(self, now: datetime | None = None) -> DigestOutcome | None:
-        """The scheduled run: on the leader only, for the slot ``now`` belongs to."""
+        """The scheduled run: on the leader only, for the slot ``now`` belongs to.
+
+        Every replica notes the slot as owed first, so whichever leads next finishes it if
+        this run does not (see ``catch_up``)."""
         now = now or self._clock()
-        if not self._leader:
-            log.debug("digest slot skipped: not the leader")
-            return None
-        schedule = self.current_schedule()
+        schedule = self._schedule_for_run()
         slot = schedule.latest_slot(now, timedelta(seconds=self.misfire_grace_seconds))
         if slot is None:
             log.warning("digest run at %s matches no slot within the grace time; skipped", now)
@@ -164,11 +184,139 @@ class DigestScheduler:
         if not schedule.channel:
             log.error("scheduled digest skipped: no channel (set IAM_AUDIT_DIGEST_CHANNEL)")
             return None
-        outcome = self._runner.run(
-            channel=schedule.channel, slot=slot_name(slot), accounts=schedule.accounts
+        name = slot_name(slot)
+        until = slot + timedelta(seconds=self.misfire_grace_seconds)
+        self._owe(
+            schedule.channel, name, until, not_before=now + timedelta(seconds=RETRY_FIRST_SECONDS)
         )
+        if not self._leader:
+            if self._store_down:
+                log.error(
+                    "digest for slot %s postponed: the state store (Redis) is unreachable, so"
+                    " no replica can claim it; it is posted once the store answers (until %s)",
+                    name,
+                    f"{slot + timedelta(seconds=self.misfire_grace_seconds):%H:%MZ}",
+                )
+            else:
+                log.debug("digest slot skipped: not the leader")
+            return None
+        return self._attempt(schedule, name, now)
+
+    def _schedule_for_run(self) -> DigestSchedule:
+        """The current schedule; with the store away, the one last applied (or configured)."""
+        try:
+            return self.current_schedule()
+        except StoreError:
+            return self._active or self._configured
+
+    def _owe(self, channel: str, slot: str, until: datetime, *, not_before: datetime) -> None:
+        """Note the slot as owed here and in the store (for a replica that leads next); the
+        catch-up leaves it alone until ``not_before`` (the run firing now is on it)."""
+        with self._guard:
+            if (channel, slot) not in self._owed:
+                self._owed[(channel, slot)] = (until, not_before, 0)
+        try:
+            self._store.owe(channel, slot, until)
+        except StoreError as exc:
+            log.warning("could not note digest slot %s as owed in the store: %s", slot, exc)
+
+    def _attempt(self, schedule: DigestSchedule, slot: str, now: datetime) -> DigestOutcome:
+        """Run the slot; settle it once posted (here or elsewhere), else retry it later."""
+        key = (schedule.channel, slot)
+        with self._guard:
+            if key in self._running:
+                return DigestOutcome("slot_taken", key[0], slot, detail="a run here is on it")
+            self._running.add(key)
+        try:
+            outcome = self._runner.run(
+                channel=schedule.channel, slot=slot, accounts=schedule.accounts
+            )
+        except BaseException:
+            self._retry_later(key, now)
+            raise
+        finally:
+            with self._guard:
+                self._running.discard(key)
         log.info("%s", outcome.sentence())
+        if outcome.status == "posted" or outcome.detail.startswith("posted as message"):
+            self._settle(key)
+        else:  # claimed by a live run (or a dead one's lease): look again after a pause
+            self._retry_later(key, now, count=False)
         return outcome
+
+    def _retry_later(self, key: tuple[str, str], now: datetime, *, count: bool = True) -> None:
+        with self._guard:
+            until, _not_before, failures = self._owed.get(key, (now, now, 0))
+            pause = min(RETRY_FIRST_SECONDS * 2**failures, RETRY_MAX_SECONDS)
+            self._owed[key] = (until, now + timedelta(seconds=pause), failures + int(count))
+        log.warning("digest for slot %s in %s is retried after %s s", key[1], key[0], pause)
+
+    def _settle(self, key: tuple[str, str]) -> None:
+        with self._guard:
+            self._owed.pop(key, None)
+        try:
+            self._store.settle(*key)
+        except StoreError as exc:  # the posted record answers the next look anyway
+            log.warning("could not settle digest slot %s: %s", key[1], exc)
+
+    def catch_up(self, now: datetime | None = None) -> list[DigestOutcome]:
+        """On the leader: run every owed slot that is due (not posted, within its grace)."""
+        if not self._leader:
+            return []
+        now = now or self._clock()
+        outcomes = []
+        for key in self._due(now):
+            schedule = self._schedule_for_run()
+            if schedule.channel != key[0]:
+                schedule = DigestSchedule(
+                    cron=schedule.cron, timezone=schedule.timezone, channel=key[0]
+                )
+            try:
+                outcomes.append(self._attempt(schedule, key[1], now))
+            except IamAuditError as exc:
+                log.error("digest for slot %s failed again: %s", key[1], exc)
+            except Exception:
+                log.exception("digest for slot %s crashed", key[1])
+        return outcomes
+
+    def _due(self, now: datetime) -> list[tuple[str, str]]:
+        """Owed slots (in memory and in the store) within their grace and past their pause."""
+        try:
+            stored = self._store.owed(now)
+        except StoreError as exc:
+            log.warning("could not read the digests owed: %s", exc)
+            stored = []
+        grace = timedelta(seconds=self.misfire_grace_seconds)
+        with self._guard:
+            for key in stored:
+                if key not in self._owed:
+                    self._owed[key] = (now + grace, now, 0)
+            for key in [k for k, (until, _n, _f) in self._owed.items() if until < now]:
+                del self._owed[key]
+            return sorted(
+                k
+                for k, (_u, not_before, _f) in self._owed.items()
+                if not_before <= now and k not in self._running
+            )
+
+    def _catch_up_soon(self) -> None:
+        """Catch up in the scheduler's pool (a run takes minutes; the tick must stay quick)."""
+        if not self._scheduler.running:
+            self.catch_up()
+            return
+        with self._guard:
+            if self._catching_up:
+                return
+            self._catching_up = True
+
+        def job() -> None:
+            try:
+                self.catch_up()
+            finally:
+                with self._guard:
+                    self._catching_up = False
+
+        self._scheduler.add_job(job, id=CATCH_UP_JOB, name="iam-audit digest catch-up")
 
     def campaign_tick(self) -> CampaignRun | None:
         """The MFA campaign's scheduled run: DMs, reminders, the proposal; on the leader only."""

@@ -4,7 +4,10 @@
   scripts, so a replica whose lock expired (and was taken over) can neither extend nor delete the
   new holder's lock.
 - Slot keys: one SET NX EX per (channel, slot), taken BEFORE anything is posted; whoever gets it
-  posts, everyone else says the slot is taken.
+  posts, everyone else says the slot is taken. A run holds it as a short lease it renews while it
+  works (a process killed mid-run frees it within the lease), and keeps it for days once posted.
+- Owed slots: a sorted set of (channel, slot) a scheduled run is due for, scored by the end of its
+  grace time, so whichever replica leads next (a restart included) finishes what was left undone.
 - The schedule and the MFA campaign are JSON documents: data, never pickled jobs, so write access
   to Redis never becomes code execution in the bot.
 """
@@ -23,6 +26,7 @@ import redis
 from bot.model.errors import StoreError
 
 HISTORY_LENGTH = 30
+SENDING = "sending"  # the posted record while a post may be under way (bot.digest.run)
 LAST_REPORT_TTL_SECONDS = 90 * 86400
 
 _RENEW_IF_OWNER = """
@@ -56,9 +60,29 @@ class DigestStore(Protocol):
 
     def release_slot(self, channel: str, slot: str, owner: str) -> bool: ...
 
+    def renew_slot(self, channel: str, slot: str, owner: str, ttl_seconds: int) -> bool:
+        """Extend the slot key only if ``owner`` still holds it."""
+        ...
+
     def mark_posted(self, channel: str, slot: str, ts: str, ttl_seconds: int) -> None: ...
 
     def posted_ts(self, channel: str, slot: str) -> str | None: ...
+
+    def mark_sending(self, channel: str, slot: str, ttl_seconds: int) -> None:
+        """Record, before the first post, that one may be out from here on."""
+        ...
+
+    def clear_posted(self, channel: str, slot: str) -> None: ...
+
+    def owe(self, channel: str, slot: str, until: datetime) -> None:
+        """Note that a scheduled run owes ``slot`` to ``channel`` until ``until``."""
+        ...
+
+    def owed(self, now: datetime) -> list[tuple[str, str]]:
+        """The (channel, slot) pairs still owed at ``now`` (older ones are forgotten)."""
+        ...
+
+    def settle(self, channel: str, slot: str) -> None: ...
 
     def add_summary(self, account: str, summary: dict[str, Any]) -> None: ...
 
@@ -103,6 +127,21 @@ def _json(raw: str | None, what: str) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         raise StoreError(f"the stored {what} is not a JSON object")
     return data
+
+
+def _owed_member(channel: str, slot: str) -> str:
+    return json.dumps([channel, slot])
+
+
+def _owed_pair(member: str) -> tuple[str, str] | None:
+    """A stored owed entry back as (channel, slot); anything else written there is ignored."""
+    try:
+        channel, slot = json.loads(member)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(channel, str) or not isinstance(slot, str):
+        return None
+    return channel, slot
 
 
 class RedisDigestStore:
@@ -156,6 +195,11 @@ class RedisDigestStore:
         with _translated("release the digest slot"):
             return bool(self._delete(keys=[self._k("slot", channel, slot)], args=[owner]))
 
+    def renew_slot(self, channel: str, slot: str, owner: str, ttl_seconds: int) -> bool:
+        with _translated("renew the digest slot"):
+            key = self._k("slot", channel, slot)
+            return bool(self._renew(keys=[key], args=[owner, ttl_seconds * 1000]))
+
     def mark_posted(self, channel: str, slot: str, ts: str, ttl_seconds: int) -> None:
         with _translated("record the posted digest"):
             self._r.set(self._k("posted", channel, slot), ts, ex=ttl_seconds)
@@ -163,6 +207,29 @@ class RedisDigestStore:
     def posted_ts(self, channel: str, slot: str) -> str | None:
         with _translated("read the posted digest"):
             return self._r.get(self._k("posted", channel, slot))
+
+    def mark_sending(self, channel: str, slot: str, ttl_seconds: int) -> None:
+        with _translated("record the digest being sent"):
+            self._r.set(self._k("posted", channel, slot), SENDING, ex=ttl_seconds)
+
+    def clear_posted(self, channel: str, slot: str) -> None:
+        with _translated("clear the posted digest"):
+            self._r.delete(self._k("posted", channel, slot))
+
+    def owe(self, channel: str, slot: str, until: datetime) -> None:
+        with _translated("note the digest owed"):
+            self._r.zadd(self._k("owed"), {_owed_member(channel, slot): until.timestamp()})
+
+    def owed(self, now: datetime) -> list[tuple[str, str]]:
+        key = self._k("owed")
+        with _translated("read the digests owed"):
+            self._r.zremrangebyscore(key, "-inf", f"({now.timestamp()}")
+            members = self._r.zrange(key, 0, -1)
+        return [pair for pair in map(_owed_pair, members) if pair is not None]
+
+    def settle(self, channel: str, slot: str) -> None:
+        with _translated("settle the digest owed"):
+            self._r.zrem(self._k("owed"), _owed_member(channel, slot))
 
     # --- history and the previous report -------------------------------------------------
 
@@ -234,6 +301,7 @@ class InMemoryDigestStore:
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[str, datetime | None]] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}
+        self._owed: dict[tuple[str, str], datetime] = {}
 
     def _get(self, key: str) -> str | None:
         item = self._keys.get(key)
@@ -290,6 +358,13 @@ class InMemoryDigestStore:
             del self._keys[key]
             return True
 
+    def renew_slot(self, channel: str, slot: str, owner: str, ttl_seconds: int) -> bool:
+        key = f"slot:{channel}:{slot}"
+        with self._lock:
+            if self._get(key) != owner:
+                return False
+            return self._set(key, owner, timedelta(seconds=ttl_seconds))
+
     def mark_posted(self, channel: str, slot: str, ts: str, ttl_seconds: int) -> None:
         with self._lock:
             self._set(f"posted:{channel}:{slot}", ts, timedelta(seconds=ttl_seconds))
@@ -297,6 +372,28 @@ class InMemoryDigestStore:
     def posted_ts(self, channel: str, slot: str) -> str | None:
         with self._lock:
             return self._get(f"posted:{channel}:{slot}")
+
+    def mark_sending(self, channel: str, slot: str, ttl_seconds: int) -> None:
+        with self._lock:
+            self._set(f"posted:{channel}:{slot}", SENDING, timedelta(seconds=ttl_seconds))
+
+    def clear_posted(self, channel: str, slot: str) -> None:
+        with self._lock:
+            self._keys.pop(f"posted:{channel}:{slot}", None)
+
+    def owe(self, channel: str, slot: str, until: datetime) -> None:
+        with self._lock:
+            self._owed[(channel, slot)] = until
+
+    def owed(self, now: datetime) -> list[tuple[str, str]]:
+        with self._lock:
+            for pair in [p for p, until in self._owed.items() if until < now]:
+                del self._owed[pair]
+            return sorted(self._owed)
+
+    def settle(self, channel: str, slot: str) -> None:
+        with self._lock:
+            self._owed.pop((channel, slot), None)
 
     def add_summary(self, account: str, summary: dict[str, Any]) -> None:
         with self._lock:
