@@ -32,6 +32,7 @@ from bot.aws.errors import error_code, error_message
 from bot.aws.rightsize_apply import STEP_BUILDERS as RIGHTSIZE_STEP_BUILDERS
 from bot.aws.rightsize_apply import final_calls as rightsize_final_calls
 from bot.aws.rightsize_apply import iam_document
+from bot.aws.rightsize_apply import undo_of_partial as rightsize_undo_of_partial
 from bot.aws.session import make_client
 from bot.model.errors import RemediationError
 from bot.remediation.fixes.rightsize import RESTORE
@@ -376,9 +377,13 @@ class RemediationExecutor:
     ) -> dict[str, Any]:
         if isinstance(calls, CallJournal):
             arguments = {k: v for k, v in kwargs.items() if k != "detail"}
+            # The detail goes with the intent too: a call in flight when the bot died may have
+            # taken effect, and undoing it needs what its result would have recorded.
+            detail = {"detail": kwargs["detail"]} if kwargs.get("detail") else {}
             calls.sending(
                 {"service": service, "api": api, "region": region or "", "args": arguments}
                 | {"rollback": rollback}
+                | detail
             )
         return self._call(calls, self._client(service, region), api, rollback=rollback, **kwargs)
 
@@ -471,10 +476,11 @@ class RemediationExecutor:
 
     def undo_of_partial(self, held: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The change that reverses what a partly applied request left in IAM, when the bot can
-        make it: a policy it created but never attached is deleted (delete_policy)."""
+        make it: a policy it created but never attached is deleted (delete_policy); a
+        right-sizing's changed policies are restored (restore_rightsized_policies)."""
         created = [c for c in held if c.get("api") == "CreatePolicy" and c.get("args")]
         if len(created) != len(held) or len(created) != 1:
-            return None
+            return rightsize_undo_of_partial(held) if held else None
         name = str(created[0]["args"].get("PolicyName", ""))
         arn = f"arn:{self.partition()}:iam::{self.account_id()}:policy/{name}"
         return {"remediation": "delete_policy", "params": {"policy_arn": arn}}

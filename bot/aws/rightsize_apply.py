@@ -61,13 +61,28 @@ def iam_document(value: Any) -> dict[str, Any]:
 
 
 class _Calls:
-    """The executor's recorded calls, bound to one apply."""
+    """The executor's recorded calls, bound to one apply. For a right-sizing, ``target`` (the
+    principal) and the edit a change belongs to go with its record (``detail.rightsize``), so a
+    partly applied one can be undone edit by edit from its journal alone (undo_of_partial)."""
 
-    def __init__(self, ex: StepExecutor, calls: list[CallRecord]) -> None:
+    def __init__(
+        self, ex: StepExecutor, calls: list[CallRecord], target: dict[str, str] | None = None
+    ) -> None:
         self.ex = ex
         self.calls = calls
+        self.target = target
 
-    def __call__(self, api: str, *, rollback: bool = False, **kwargs: Any) -> dict[str, Any]:
+    def __call__(
+        self,
+        api: str,
+        *,
+        rollback: bool = False,
+        edit: PolicyEdit | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        if edit is not None and self.target is not None and not rollback:
+            mark = {**self.target, "edit": edit.to_params()}
+            kwargs["detail"] = {**(kwargs.get("detail") or {}), "rightsize": mark}
         return self.ex.call(self.calls, "iam", api, rollback=rollback, **kwargs)
 
 
@@ -221,6 +236,7 @@ def _new_version_step(call: _Calls, edit: PolicyEdit) -> Step:
         _check_version_room(call, edit)
         created = call(
             "CreatePolicyVersion",
+            edit=edit,
             PolicyArn=edit.arn,
             PolicyDocument=json.dumps(edit.new_document),
             SetAsDefault=True,
@@ -246,9 +262,11 @@ def _attachment_step(
     attach: bool,
     arn: Callable[[], str] | None = None,
     checked: bool = False,
+    part_of: PolicyEdit | None = None,
 ) -> Step:
     """Attach or detach ``edit``'s policy (``arn`` gives an ARN only known when applying);
-    ``checked``: first refuse if its default version is no longer ``edit.old_version``."""
+    ``checked``: first refuse if its default version is no longer ``edit.old_version``;
+    ``part_of``: the edit the change is recorded for, when not ``edit`` (a copy's attach)."""
     noun = _noun(kind)
     do_api, undo_api = (
         (f"Attach{noun}Policy", f"Detach{noun}Policy")
@@ -262,7 +280,8 @@ def _attachment_step(
     def do() -> None:
         if checked and edit.old_version:  # the version the approver judged is still default
             _check_default(call, edit, edit.old_version)
-        call(do_api, **arguments(), detail={"policy_arn": arguments()["PolicyArn"]})
+        detail = {"policy_arn": arguments()["PolicyArn"]}
+        call(do_api, edit=part_of or edit, **arguments(), detail=detail)
 
     return Step(
         f"{'attach' if attach else 'detach'} {edit.name} {'to' if attach else 'from'} {name}",
@@ -280,11 +299,12 @@ def _inline_step(
 
     def put(document: Any, *, rollback: bool = False) -> None:
         if document is None:
-            call(f"Delete{noun}Policy", rollback=rollback, **owner)
+            call(f"Delete{noun}Policy", rollback=rollback, edit=edit, **owner)
         else:
             call(
                 f"Put{noun}Policy",
                 rollback=rollback,
+                edit=edit,
                 **owner,
                 PolicyDocument=json.dumps(document),
                 detail={"policy_name": edit.name, "previous_document": was},
@@ -323,6 +343,7 @@ def _copy_steps(
                 raise
         call(
             "CreatePolicy",
+            edit=edit,
             PolicyName=edit.copy_name,
             PolicyDocument=json.dumps(edit.new_document),
             Description=f"iam-audit right-sized copy of {edit.name} (request {ctx.request_id})"[
@@ -346,9 +367,15 @@ def _copy_steps(
     )
     return [
         Step(f"create {edit.copy_name}", create, delete),
-        _attachment_step(call, kind, name, copy, attach=True, arn=lambda: _copy_arn(ex, edit)),
+        _attachment_step(
+            call, kind, name, copy, attach=True, arn=lambda: _copy_arn(ex, edit), part_of=edit
+        ),
         _attachment_step(call, kind, name, edit, attach=False, checked=True),
     ]
+
+
+def _text(params: dict[str, Any], key: str) -> str:
+    return str(params.get(key) or "")
 
 
 def _edits(params: dict[str, Any]) -> list[PolicyEdit]:
@@ -359,7 +386,8 @@ def rightsize_steps(
     ex: StepExecutor, params: dict[str, Any], ctx: ApplyContext, calls: list[CallRecord]
 ) -> list[Step]:
     kind, name = str(params["target_kind"]), str(params["target_name"])
-    call = _Calls(ex, calls)
+    target = {"target_kind": kind, "target_name": name, "target_arn": _text(params, "target_arn")}
+    call = _Calls(ex, calls, target)
     edits = _edits(params)
     steps = [_preflight(call, kind, name, edits, restore=False)]
     for edit in edits:
@@ -470,3 +498,24 @@ def final_calls(ex: StepExecutor, params: dict[str, Any], *, restore: bool) -> l
                 args = {**inline, "PolicyDocument": json.dumps(document)}
                 finals.append({"api": f"Put{noun}Policy", "args": args})
     return finals
+
+
+def undo_of_partial(held: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The restore of a partly applied right-sizing: its undo for exactly the edits whose changes
+    IAM holds (``held``: the journalled calls in effect, each marked with its edit), or None
+    when a held call is not a right-sizing's. A copy only created, not attached, changes no
+    access: it is left out (on its own it is the executor's delete_policy case)."""
+    target: dict[str, str] = {}
+    edits: dict[tuple[str, str], dict[str, Any]] = {}
+    for call in held:
+        mark = (call.get("detail") or {}).get("rightsize")
+        if not isinstance(mark, dict) or not isinstance(mark.get("edit"), dict):
+            return None
+        edit = PolicyEdit.from_params(mark["edit"])
+        target = {k: str(mark.get(k) or "") for k in ("target_kind", "target_name", "target_arn")}
+        if edit.operation == "copy" and call.get("api") == "CreatePolicy":
+            continue
+        edits.setdefault((edit.kind, edit.name), mark["edit"])
+    if not edits:
+        return None
+    return {"remediation": RESTORE, "params": {**target, "edits": list(edits.values())}}
