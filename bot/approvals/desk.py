@@ -24,6 +24,7 @@ from bot.approvals.model import (
     Target,
     TransitionRefused,
     content_hash,
+    lapse_outcome,
 )
 from bot.approvals.rules import ApprovalRules, IsMember
 from bot.audit.findings import Finding
@@ -90,6 +91,7 @@ class Store(Protocol):
         sending: dict[str, Any] | None = None,
         result: dict[str, Any] | None = None,
     ) -> ApprovalRequest: ...
+    def overdue(self, *, now: datetime) -> list[ApprovalRequest]: ...
     def applying(self) -> list[ApprovalRequest]: ...
     def approved(self, *, before: datetime | None = None) -> list[ApprovalRequest]: ...
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]: ...
@@ -359,10 +361,36 @@ class ApprovalDesk:
     # --- decisions -----------------------------------------------------------------------------
 
     def get(self, request_id: str) -> ApprovalRequest:
-        request = self.store.get(request_id, now=self.clock())
+        """The request; one whose time ran out while pending is written down as lapsed first
+        (with its trail entry), so a click on it is told it expired and when."""
+        now = self.clock()
+        request = self.store.get(request_id, now=now)
         if request is None:
             raise InputError(f"There is no approval request {request_id} (it may be too old).")
+        if request.state is State.PENDING and request.current_state(now) is State.EXPIRED:
+            lapsed = self._lapse(request)
+            return lapsed or self.store.get(request_id, now=now) or request
         return request
+
+    def _lapse(self, request: ApprovalRequest) -> ApprovalRequest | None:
+        """pending -> expired once its time ran out, by whoever sees it first (a click, a read,
+        the reconciler's round), with the trail's `result` saying who asked for what and when
+        it expired. The move is atomic: of replicas seeing it at once, one moves it and writes
+        the entry; the others get None (and read its move). If the trail fails, the move has
+        indexed it as unrecorded and the next reconciliation writes the entry (recovered)."""
+        try:
+            final = self.store.transition(
+                request.id,
+                State.EXPIRED,
+                actor="bot",
+                now=self.clock(),
+                outcome=lapse_outcome(request),
+            )
+        except TransitionRefused:
+            return None  # moved meanwhile: by another replica, or decided just in time
+        with contextlib.suppress(StoreError):  # logged by _record; repaired by the reconciler
+            self._record_result(final)
+        return final
 
     def approve(self, request_id: str, *, approver: str, is_member: IsMember) -> ApprovalRequest:
         """pending -> approved, exactly once; refusals change nothing."""
@@ -525,10 +553,10 @@ class ApprovalDesk:
         return final
 
     def _record_result(self, final: ApprovalRequest, **data: Any) -> None:
-        """The trail's `result` entry of an ended apply, then the request leaves the store's
+        """The trail's `result` entry of an ended request, then the request leaves the store's
         ``unrecorded`` index. If that last write fails the entry is written again later by the
         reconciler (marked ``recovered``): twice rather than never."""
-        self._record("result", final, "bot", state=final.state.value, **data)
+        self._record("result", final, "bot", **{**_result_words(final), **data})
         try:
             self.store.result_recorded(final.id)
         except StoreError as exc:
@@ -551,16 +579,17 @@ class ApprovalDesk:
     ) -> list[ApprovalRequest]:
         """Finish every request left `applying` with no journal activity for ``stale_after``,
         from what IAM shows now; resume every request left `approved` for ``stale_after`` (the
-        bot died between a click's approve and its apply); and write the trail's missing
-        `result` of a request that reached its final state just before the trail failed.
-        ``notify`` is told of each one (to update Slack, which a crashed apply never did);
-        ``is_member`` answers the approver rules' user groups, as for a click.
+        bot died between a click's approve and its apply); write the trail's missing `result`
+        of a request that reached its final state just before the trail failed; and write down
+        the lapse of every pending request whose time ran out. ``notify`` is told of each one
+        (to update Slack, which a crashed apply never did); ``is_member`` answers the approver
+        rules' user groups, as for a click.
 
         A request still being applied by a live process keeps journalling, and a click applies
         its approval at once, so both are left alone; a late click and any number of
         reconcilers finish a request once (every move is atomic).
 
-        All three are read from the store's indexes (moved with the state, emptied when a
+        All four are read from the store's indexes (moved with the state, emptied when a
         request settles), never from a window of the trail, so a busy trail hides none; what
         an older version stored before the indexes existed is indexed once, at the first round.
         """
@@ -610,7 +639,29 @@ class ApprovalDesk:
                 tell(resumed, "resumed")
         for final in self._write_lost_results(now - stale_after):
             tell(final, "recovered")
+        for final in self._lapse_overdue(now):
+            tell(final, "lapsed")
         return finished
+
+    def _lapse_overdue(self, now: datetime) -> list[ApprovalRequest]:
+        """Write down the lapse of every pending request whose time ran out, so nobody has to
+        click it first: the store, the trail and (through ``notify``) its Slack message, whose
+        buttons go. Those another replica or a click lapses meanwhile are left to it."""
+        try:
+            overdue = self.store.overdue(now=now)
+        except StoreError as exc:
+            log.error("could not read the overdue requests yet: %s", exc)
+            return []
+        lapsed = []
+        for request in overdue:
+            try:
+                final = self._lapse(request)
+            except StoreError as exc:
+                log.warning("could not write down the lapse of %s yet: %s", request.id, exc)
+                continue
+            if final is not None:
+                lapsed.append(final)
+        return lapsed
 
     def _backfill_index(self) -> None:
         """On a deployment upgraded from a version without the store's reconciliation index,
@@ -702,9 +753,10 @@ class ApprovalDesk:
         return final
 
     def _write_lost_results(self, settled_before: datetime) -> list[ApprovalRequest]:
-        """Requests whose apply ended (applied, partly applied, failed; or an approval expired
-        unapplied) before ``settled_before`` but whose trail has no `result`: the trail failed
-        between the final move and its entry.
+        """Requests whose apply ended (applied, partly applied, failed) or that expired (an
+        approval closed unapplied, a pending request lapsed) before ``settled_before`` but whose
+        trail has no `result`: the trail failed, or the bot died, between the final move and
+        its entry.
 
         The final move puts the request in the store's ``unrecorded`` index (same transaction)
         and the `result` entry's writer takes it out. Two reconcilers running in the same
@@ -721,7 +773,7 @@ class ApprovalDesk:
             if request.state not in RESULT_ENDS or ended is None or ended.at > settled_before:
                 continue  # its applier may be writing the result right now
             try:
-                self._record_result(request, outcome=request.outcome, recovered=True)
+                self._record_result(request, recovered=True)
             except StoreError as exc:
                 log.warning("could not write the lost result of %s yet: %s", request.id, exc)
                 continue
@@ -810,6 +862,25 @@ class ApprovalDesk:
 
 
 _NAMING_ARGS = ("Name", "Arn", "Id", "Status", "status")
+
+
+def _result_words(final: ApprovalRequest) -> dict[str, Any]:
+    """What a `result` entry says of every end; a lapse also names who asked for what, and
+    when it expired, since its trail has nothing else after the request."""
+    words: dict[str, Any] = {"state": final.state.value, "outcome": final.outcome}
+    if final.lapsed:
+        outcome = final.outcome or lapse_outcome(final)  # a move made without one, by hand
+        words.update(
+            lapsed=True,
+            requester=final.requester,
+            would_change=final.summary,
+            remediation=final.remediation,
+            target=final.target.to_dict(),
+            expired_at=final.expires_at.isoformat(),
+            outcome=outcome,
+            reason=outcome,  # what the history's line shows after the state
+        )
+    return words
 
 
 def _call_text(call: dict[str, Any]) -> str:

@@ -55,8 +55,8 @@ FINAL_STATES = frozenset(
 # How an apply ends: a request reaching one of these owes the trail its `result` entry (the store
 # keeps it in its reconciliation index until the entry is written).
 APPLY_ENDS = frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED})
-# The ends that owe the trail a `result`: an apply's, and an approval the bot closed unapplied
-# past its expiry (approved -> expired); a pending request that simply lapsed owes none.
+# The ends that owe the trail a `result`: an apply's, and an expiry (an approval the bot closed
+# unapplied, or a pending request that lapsed with nobody deciding).
 RESULT_ENDS = APPLY_ENDS | {State.EXPIRED}
 
 
@@ -65,11 +65,12 @@ def owes_result(before: State, after: State) -> bool:
     entry (so the store indexes it as unrecorded until the entry is written)."""
     if after is before:
         return False
-    return after in APPLY_ENDS or (after is State.EXPIRED and before is State.APPROVED)
+    return after in RESULT_ENDS
 
 
 # The only moves the store will make; anything else is a TransitionRefused.
 TRANSITIONS: dict[State, frozenset[State]] = {
+    # pending -> expired only past expires_at: the request lapsed with nobody deciding.
     State.PENDING: frozenset({State.APPROVED, State.REJECTED, State.EXPIRED, State.CANCELLED}),
     # approved -> expired only past expires_at: an interrupted apply resumed too late.
     State.APPROVED: frozenset({State.APPLYING, State.EXPIRED}),
@@ -194,6 +195,11 @@ class ApprovalRequest:
             return State.EXPIRED
         return self.state
 
+    @property
+    def lapsed(self) -> bool:
+        """Expired with nobody having approved it (as opposed to an approval closed unapplied)."""
+        return self.state is State.EXPIRED and self.decision(State.APPROVED) is None
+
     def decision(self, state: State) -> Decision | None:
         return next((d for d in reversed(self.decisions) if d.state is state), None)
 
@@ -301,14 +307,10 @@ def transition(
     if to is State.EXPIRED and request.state is State.PENDING and current is State.EXPIRED:
         pass  # writing down an expiry that already happened is allowed
     elif current is State.EXPIRED and request.state is State.PENDING:
-        raise TransitionRefused(
-            f"This request expired at {request.expires_at.isoformat(timespec='seconds')};"
-            " nothing was changed. Ask the requester to make a new one.",
-            state=State.EXPIRED,
-        )
+        raise TransitionRefused(_lapsed_text(request), state=State.EXPIRED)
     elif to not in TRANSITIONS.get(current, frozenset()):
         raise TransitionRefused(already_decided(request), state=current)
-    elif to is State.EXPIRED and current is State.APPROVED and now < request.expires_at:
+    elif to is State.EXPIRED and now < request.expires_at:
         raise TransitionRefused(
             f"request {request.id} has not expired (it does at"
             f" {request.expires_at.isoformat(timespec='seconds')})",
@@ -342,6 +344,8 @@ def journalled(
 def already_decided(request: ApprovalRequest) -> str:
     """ "already approved by <@U..> at ..." for a click on a request that has moved on."""
     state = request.state
+    if request.lapsed:  # the bot's word is a formality: when its time ran out is what matters
+        return _lapsed_text(request)
     decision = request.decision(state) if state is not State.PENDING else None
     # After approval the approver is the interesting person, whatever the apply did since.
     if state in (
@@ -373,6 +377,25 @@ def already_decided(request: ApprovalRequest) -> str:
             " time ran out)."
         )
     return f"This request was {verb} {who} at {when}; nothing was changed."
+
+
+def lapse_outcome(request: ApprovalRequest) -> str:
+    """The outcome of a pending request whose time ran out, for its message and its trail."""
+    when = request.expires_at.isoformat(timespec="seconds")
+    return (
+        f"Lapsed: nobody approved or rejected it before it expired at {when}. Nothing was"
+        " changed; make a new request if it is still needed."
+    )
+
+
+def _lapsed_text(request: ApprovalRequest) -> str:
+    """What a click on a lapsed request is told: when it expired, by the request's own clock
+    (not when the bot wrote the expiry down, which may be days later)."""
+    when = request.expires_at.isoformat(timespec="seconds")
+    return (
+        f"This request expired at {when} before anyone approved or rejected it; nothing was"
+        " changed. Ask the requester to make a new one."
+    )
 
 
 def _time(text: str) -> datetime:

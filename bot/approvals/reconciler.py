@@ -2,8 +2,8 @@
 
 A request left `applying` (bot killed, Redis lost mid-apply) is finished from IAM's real state by
 `ApprovalDesk.reconcile`, and one left `approved` (bot killed between a click's approve and its
-apply) is applied, or expired when its time ran out; this only decides when that runs and keeps
-one failure from stopping it.
+apply) is applied, or expired when its time ran out; a pending request whose time ran out is
+written down as lapsed; this only decides when that runs and keeps one failure from stopping it.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class ApplyReconciler:
             log.exception("apply reconciliation failed")
             return 0
         if finished:
-            log.info("reconciled %d interrupted apply(s) from IAM", finished)
+            log.info("reconciled %d request(s) (interrupted, lapsed or unrecorded)", finished)
         return finished
 
     def _run(self) -> None:

@@ -3,16 +3,19 @@
 A move reads the request, judges it with the pure rules of bot.approvals.model and writes it back
 inside WATCH/MULTI: when two clicks race, Redis aborts the slower EXEC and the retry sees the
 decided request, so any number of concurrent Approve clicks approve (and apply) exactly once.
-Expiry is enforced on read (a pending request past its time is written down as expired) and by
-the transition rules. Keys have no TTL before expiry, so pending requests survive a restart of a
-Redis with persistence on; decided requests are kept for ``keep_seconds`` as part of the trail.
+Expiry is enforced by the transition rules (a pending request past its time cannot be decided);
+writing the lapse down is a move of its own, made by the desk together with its trail entry, so
+reading a request never moves it. Keys have no TTL before expiry, so pending requests survive a
+restart of a Redis with persistence on; decided requests are kept for ``keep_seconds`` as part of
+the trail.
 
 The reconciler's work is indexed in the same MULTI/EXEC as the state it follows, so no crash can
 leave a request in a state that needs the reconciler without its index entry (or the reverse):
 ``approved`` (an apply not started: the click's process may have died), ``applying`` (an apply
-in progress or stranded) and ``unrecorded`` (an apply ended whose trail `result` entry is not yet
-confirmed written; left by ``result_recorded``). A request leaves each index with the move that
-settles it, so the indexes hold only the requests in flight, however busy the trail is.
+in progress or stranded) and ``unrecorded`` (an apply ended, or a request expired, whose trail
+`result` entry is not yet confirmed written; left by ``result_recorded``). A request leaves each
+index with the move that settles it, so the indexes hold only the requests in flight, however
+busy the trail is. Pending requests are indexed by their expiry, so the lapsed ones are found.
 """
 
 from __future__ import annotations
@@ -32,7 +35,6 @@ from bot.approvals.model import (
     RESULT_ENDS,
     ApprovalRequest,
     State,
-    TransitionRefused,
     journalled,
     owes_result,
     transition,
@@ -51,7 +53,8 @@ class ApprovalStore(Protocol):
     def create(self, request: ApprovalRequest) -> None: ...
 
     def get(self, request_id: str, *, now: datetime) -> ApprovalRequest | None:
-        """The request as of ``now`` (an overdue pending request is recorded as expired)."""
+        """The request as stored (an overdue pending request stays pending until its lapse is
+        written down by a move, which the desk makes together with its trail entry)."""
         ...
 
     def transition(
@@ -71,7 +74,14 @@ class ApprovalStore(Protocol):
         """Set fields that are not the state (message ts, channel); atomic too."""
         ...
 
-    def pending(self, *, now: datetime) -> list[ApprovalRequest]: ...
+    def pending(self, *, now: datetime) -> list[ApprovalRequest]:
+        """Requests still awaiting a decision at ``now`` (an overdue one is not)."""
+        ...
+
+    def overdue(self, *, now: datetime) -> list[ApprovalRequest]:
+        """Requests stored as pending whose time ran out at or before ``now``: their lapse is not
+        written down yet."""
+        ...
 
     def journal(
         self,
@@ -92,7 +102,7 @@ class ApprovalStore(Protocol):
         ...
 
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
-        """Requests whose apply ended (applied, partly applied, failed) at or before ``before``
+        """Requests that ended (applied, partly applied, failed, expired) at or before ``before``
         and whose trail `result` entry is not known to be written."""
         ...
 
@@ -229,13 +239,7 @@ class RedisApprovalStore(_Moves):
             raw = self._r.get(self._key(request_id))
         if raw is None:
             return None
-        request = _parsed(raw, request_id)
-        if request.state is State.PENDING and request.current_state(now) is State.EXPIRED:
-            try:
-                return self.transition(request_id, State.EXPIRED, actor="bot", now=now)
-            except TransitionRefused:
-                return self.get(request_id, now=now)  # someone else moved it meanwhile
-        return request
+        return _parsed(raw, request_id)
 
     def _update(
         self, request_id: str, move: Callable[[ApprovalRequest], ApprovalRequest], what: str
@@ -281,9 +285,16 @@ class RedisApprovalStore(_Moves):
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
         with _translated("list pending approvals"):
-            ids = self._r.zrange(self._pending_index, 0, -1)
+            ids = self._r.zrangebyscore(self._pending_index, f"({now.timestamp()}", "+inf")
         found = [self.get(i, now=now) for i in ids]
-        return [r for r in found if r is not None and r.state is State.PENDING]
+        return [r for r in found if r is not None and r.current_state(now) is State.PENDING]
+
+    def overdue(self, *, now: datetime) -> list[ApprovalRequest]:
+        # The pending index is scored by expiry: the overdue ones are its low end.
+        with _translated("list overdue approvals"):
+            ids = self._r.zrangebyscore(self._pending_index, "-inf", now.timestamp())
+        found = [self.get(i, now=now) for i in ids]
+        return [r for r in found if r is not None and _overdue(r, now)]
 
     def applying(self) -> list[ApprovalRequest]:
         return self._indexed(self._applying_index, {State.APPLYING}, None, "applying")
@@ -394,11 +405,6 @@ class InMemoryApprovalStore(_Moves):
     def get(self, request_id: str, *, now: datetime) -> ApprovalRequest | None:
         with self._lock:
             request = self._requests.get(request_id)
-            if request is None:
-                return None
-            if request.state is State.PENDING and request.current_state(now) is State.EXPIRED:
-                request = transition(request, State.EXPIRED, actor="bot", now=now)
-                self._requests[request_id] = request
             return request
 
     def _update(
@@ -425,9 +431,12 @@ class InMemoryApprovalStore(_Moves):
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
         with self._lock:
-            ids = [i for i, r in self._requests.items() if r.state is State.PENDING]
-        found = [self.get(i, now=now) for i in ids]
-        return [r for r in found if r is not None and r.state is State.PENDING]
+            return [r for r in self._requests.values() if r.current_state(now) is State.PENDING]
+
+    def overdue(self, *, now: datetime) -> list[ApprovalRequest]:
+        with self._lock:
+            found = [r for r in self._requests.values() if _overdue(r, now)]
+        return sorted(found, key=lambda r: r.expires_at)
 
     def applying(self) -> list[ApprovalRequest]:
         return self._indexed(self._applying, {State.APPLYING}, None)
@@ -467,6 +476,11 @@ def _parsed(raw: str, request_id: str) -> ApprovalRequest:
             f"approval request {request_id} is stored in a form this version cannot read"
             f" ({type(exc).__name__}: {exc}); it is left as it is for a person to look at"
         ) from exc
+
+
+def _overdue(request: ApprovalRequest, now: datetime) -> bool:
+    """Stored as pending, and its time ran out at or before ``now``."""
+    return request.state is State.PENDING and request.current_state(now) is State.EXPIRED
 
 
 def _when(request: ApprovalRequest) -> datetime:

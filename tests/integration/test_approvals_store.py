@@ -86,16 +86,24 @@ def test_annotate_cannot_touch_the_state(store) -> None:
         store.annotate("missing", channel="C1")
 
 
-def test_expiry_is_enforced_on_read_and_by_transition(store) -> None:
+def test_expiry_is_enforced_by_transition_and_a_read_moves_nothing(store) -> None:
+    """Reading an overdue request leaves it as stored: its lapse is a move of its own, made by
+    the desk with its trail entry (tests/integration/test_approvals_lapse.py)."""
     r = new_request()
     store.create(r)
     late = r.expires_at + timedelta(seconds=1)
     with pytest.raises(TransitionRefused, match="expired"):
         store.transition(r.id, State.APPROVED, actor="UAPP", now=late)
+    assert store.overdue(now=r.expires_at - timedelta(seconds=1)) == []
     read = store.get(r.id, now=late)
-    assert read.state is State.EXPIRED
-    assert read.decisions[-1].actor == "bot"
+    assert read.state is State.PENDING
+    assert read.current_state(late) is State.EXPIRED
     assert store.pending(now=late) == []
+    assert [o.id for o in store.overdue(now=late)] == [r.id]
+    lapsed = store.transition(r.id, State.EXPIRED, actor="bot", now=late)
+    assert lapsed.decisions[-1].actor == "bot"
+    assert store.get(r.id, now=late).state is State.EXPIRED
+    assert store.overdue(now=late) == []
 
 
 def test_twenty_concurrent_approvals_succeed_exactly_once(store) -> None:

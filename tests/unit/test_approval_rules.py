@@ -77,7 +77,8 @@ def test_happy_path_moves_pending_approved_applying_applied() -> None:
 
 @pytest.mark.parametrize("final", [State.REJECTED, State.EXPIRED, State.CANCELLED])
 def test_pending_can_end_without_applying(final: State) -> None:
-    r = transition(request(), final, actor="UAPP", now=T0)
+    at = request().expires_at if final is State.EXPIRED else T0  # a lapse once its time is up
+    r = transition(request(), final, actor="UAPP", now=at)
     assert r.state is final
     assert r.state.is_final
     with pytest.raises(TransitionRefused):
@@ -719,3 +720,23 @@ def test_other_kinds_keep_their_linter_note() -> None:
     assert _linter_line(approval_message(with_document)) == "Linter: no findings"
     without = request(change={"remediation": "delete_access_key", "params": params}, document=None)
     assert _linter_line(approval_message(without)) == "Linter: no document"
+
+
+def test_a_pending_request_lapses_only_once_its_time_is_up() -> None:
+    r = request()
+    with pytest.raises(TransitionRefused, match="has not expired"):
+        transition(r, State.EXPIRED, actor="bot", now=r.expires_at - timedelta(seconds=1))
+    lapsed = transition(r, State.EXPIRED, actor="bot", now=r.expires_at + timedelta(days=2))
+    assert lapsed.lapsed
+
+
+def test_a_click_on_a_lapsed_request_is_told_when_it_expired_not_when_it_was_written() -> None:
+    r = request()
+    lapsed = transition(r, State.EXPIRED, actor="bot", now=r.expires_at + timedelta(days=2))
+    for decided in (lapsed, r):  # written down, or not yet
+        with pytest.raises(TransitionRefused) as refused:
+            transition(decided, State.APPROVED, actor="UAPP", now=r.expires_at + timedelta(days=3))
+        said = str(refused.value)
+        assert f"expired at {r.expires_at.isoformat(timespec='seconds')}" in said
+        assert "before anyone approved or rejected it" in said
+        assert "make a new one" in said
