@@ -18,7 +18,12 @@ from typing import Any
 from urllib.parse import unquote
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ReadTimeoutError,
+)
 
 from bot.approvals.journal import CallJournal
 from bot.aws.apply_records import (
@@ -114,6 +119,11 @@ class RemediationExecutor:
         except BotoCoreError as exc:
             if calls is not None:
                 calls.append(CallRecord(api, False, "", type(exc).__name__, str(exc), rollback))
+            if isinstance(exc, ReadTimeoutError | ConnectionClosedError):
+                # Sent, and maybe applied by IAM: only its answer was lost (the desk checks IAM).
+                raise RemediationError(
+                    f"{api} got no answer from AWS ({exc}); it may have taken effect"
+                ) from exc
             raise RemediationError(f"{api} could not be sent: {exc}") from exc
         request_id = (response.get("ResponseMetadata") or {}).get("RequestId", "")
         if calls is not None:

@@ -396,3 +396,26 @@ def test_a_throttled_key_change_names_no_rollback_problem_for_its_lookup(iam, ex
     assert "cannot be undone" not in result.outcome
     assert not result.rolled_back
     assert iam.list_access_keys(UserName="bob")["AccessKeyMetadata"][0]["Status"] == "Active"
+
+
+def test_a_lost_answer_is_not_reported_as_a_call_never_sent(iam, executor) -> None:
+    """A read timeout once botocore's retries are spent: the request reached IAM and may have
+    taken effect, so the outcome must not say it 'could not be sent'."""
+    from botocore.exceptions import ReadTimeoutError
+
+    iam.create_access_key(UserName="bob")
+
+    def lost(**_kwargs: object) -> None:
+        raise ReadTimeoutError(endpoint_url="https://iam.amazonaws.com/")
+
+    executor._client("iam").meta.events.register("before-call.iam.UpdateAccessKey", lost)
+    _plan, result = apply(
+        executor,
+        "deactivate_access_key",
+        {"target_kind": "user", "target_name": "bob", "key_slot": 1},
+    )
+    assert not result.ok
+    assert "could not be sent" not in result.outcome
+    assert "no answer" in result.outcome
+    failed = result.calls[-1]
+    assert (failed.api, failed.ok, failed.request_id) == ("UpdateAccessKey", False, "")
