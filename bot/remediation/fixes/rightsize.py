@@ -155,6 +155,10 @@ _INLINE = (
     "iam:GetRolePolicy",
     "iam:PutUserPolicy",
     "iam:PutRolePolicy",
+    # IAM's quota on a principal's inline policies is for all of them together: every name is
+    # listed before the first change (bot.aws.rightsize_apply checks the total up front).
+    "iam:ListUserPolicies",
+    "iam:ListRolePolicies",
 )
 
 register(
