@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from bot.approvals.desk import ApprovalDesk, Refused
-from bot.approvals.model import ApprovalRequest, State, TransitionRefused
+from bot.approvals.model import ApprovalRequest, TransitionRefused
 from bot.model.errors import DeliveryError, IamAuditError, InputError, StoreError
 from bot.runtime.services import Services
 from bot.slack.approval_blocks import approval_message
@@ -79,9 +79,7 @@ def post_request(services: Services, request: ApprovalRequest) -> ApprovalReques
     except DeliveryError as exc:
         # A request nobody can see must not wait for an approval: withdraw it and say why.
         log.warning("cannot post approval request %s in %s: %s", request.id, channel, exc)
-        the_desk.store.transition(
-            request.id, State.CANCELLED, actor="bot", now=the_desk.clock(), reason=str(exc)
-        )
+        the_desk.withdraw(request.id, reason=str(exc))
         raise InputError(
             f"I cannot post the approval request in channel {channel}: invite me there"
             " (/invite @iam-audit) and ask again. Nothing was requested."
@@ -102,12 +100,8 @@ def withdraw_unrecorded(
     the_desk = desk(services)
     shown: ApprovalRequest | None = None
     try:
-        shown = the_desk.store.transition(
-            request.id,
-            State.CANCELLED,
-            actor="bot",
-            now=the_desk.clock(),
-            reason="its Slack message could not be recorded; ask again",
+        shown = the_desk.withdraw(
+            request.id, reason="its Slack message could not be recorded; ask again"
         )
     except TransitionRefused:  # a click decided it in the meantime: show that decision
         try:

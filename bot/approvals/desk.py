@@ -18,7 +18,8 @@ from typing import Any, Protocol
 from bot.approvals.catalogue import PolicyCatalogue
 from bot.approvals.journal import CallJournal
 from bot.approvals.model import (
-    RESULT_ENDS,
+    DECISION_ENDS,
+    FINAL_STATES,
     ApprovalRequest,
     State,
     Target,
@@ -389,7 +390,7 @@ class ApprovalDesk:
         except TransitionRefused:
             return None  # moved meanwhile: by another replica, or decided just in time
         with contextlib.suppress(StoreError):  # logged by _record; repaired by the reconciler
-            self._record_result(final)
+            self._record_end(final)
         return final
 
     def approve(self, request_id: str, *, approver: str, is_member: IsMember) -> ApprovalRequest:
@@ -423,8 +424,22 @@ class ApprovalDesk:
             raise Refused(refusal)
         to = State.CANCELLED if user == request.requester else State.REJECTED
         decided = self.store.transition(request_id, to, actor=user, now=self.clock(), reason=reason)
-        self._record("decision", decided, user, state=to.value, reason=reason)
+        # The decision stands once stored, so a trail failure does not make it look undone to
+        # the person (Slack still shows it); the reconciler writes the entry later, recovered.
+        with contextlib.suppress(StoreError):  # logged by _record
+            self._record_end(decided)
         return decided
+
+    def withdraw(self, request_id: str, *, reason: str) -> ApprovalRequest:
+        """pending -> cancelled by the bot (its Slack message could not be posted or recorded, so
+        nobody could decide it), with the trail's `decision` saying why; TransitionRefused when
+        someone decided it first. A trail failure is repaired by the reconciler, as above."""
+        withdrawn = self.store.transition(
+            request_id, State.CANCELLED, actor="bot", now=self.clock(), reason=reason
+        )
+        with contextlib.suppress(StoreError):  # logged by _record
+            self._record_end(withdrawn)
+        return withdrawn
 
     def apply(self, request_id: str, *, note: str = "") -> ApprovalRequest:
         """approved -> applying -> applied | failed; only the caller that wins `applying` runs.
@@ -549,19 +564,27 @@ class ApprovalDesk:
             reason="" if ok else outcome,
             outcome=outcome,
         )
-        self._record_result(final, outcome=outcome)
+        self._record_end(final, outcome=outcome)
         return final
 
-    def _record_result(self, final: ApprovalRequest, **data: Any) -> None:
-        """The trail's `result` entry of an ended request, then the request leaves the store's
-        ``unrecorded`` index. If that last write fails the entry is written again later by the
-        reconciler (marked ``recovered``): twice rather than never."""
-        self._record("result", final, "bot", **{**_result_words(final), **data})
+    def _record_end(self, final: ApprovalRequest, **data: Any) -> None:
+        """The trail's last entry of an ended request (the `decision` of who rejected or withdrew
+        it, else the bot's `result`), then the request leaves the store's ``unrecorded`` index.
+        If that last write fails the entry is written again later by the reconciler (marked
+        ``recovered``): twice rather than never."""
+        if final.state in DECISION_ENDS:
+            decision = final.decision(final.state)
+            actor = decision.actor if decision is not None else "bot"
+            reason = decision.reason if decision is not None else ""
+            words = {"state": final.state.value, "reason": reason}
+            self._record("decision", final, actor, **{**words, **data})
+        else:
+            self._record("result", final, "bot", **{**_result_words(final), **data})
         try:
             self.store.result_recorded(final.id)
         except StoreError as exc:
             log.warning(
-                "result of %s is in the trail but still indexed as unrecorded (%s); the"
+                "last entry of %s is in the trail but still indexed as unrecorded (%s); the"
                 " reconciler may write it once more, marked recovered",
                 final.id,
                 exc,
@@ -749,17 +772,16 @@ class ApprovalDesk:
         # If the trail fails, the request stays indexed as unrecorded and the reconciler writes
         # its `result` later (marked recovered), as for an ended apply; Slack is still told.
         with contextlib.suppress(StoreError):
-            self._record_result(final, outcome=outcome)
+            self._record_end(final, outcome=outcome)
         return final
 
     def _write_lost_results(self, settled_before: datetime) -> list[ApprovalRequest]:
-        """Requests whose apply ended (applied, partly applied, failed) or that expired (an
-        approval closed unapplied, a pending request lapsed) before ``settled_before`` but whose
-        trail has no `result`: the trail failed, or the bot died, between the final move and
-        its entry.
+        """Requests that ended before ``settled_before`` (an apply's end, an expiry, a rejection
+        or withdrawal) but whose trail has no last entry (`result`, or the `decision` that ended
+        it): the trail failed, or the bot died, between the final move and its entry.
 
         The final move puts the request in the store's ``unrecorded`` index (same transaction)
-        and the `result` entry's writer takes it out. Two reconcilers running in the same
+        and the entry's writer takes it out. Two reconcilers running in the same
         instant could both write it; each entry says ``recovered``.
         """
         try:
@@ -770,12 +792,12 @@ class ApprovalDesk:
         written = []
         for request in found:
             ended = request.decision(request.state)
-            if request.state not in RESULT_ENDS or ended is None or ended.at > settled_before:
+            if request.state not in FINAL_STATES or ended is None or ended.at > settled_before:
                 continue  # its applier may be writing the result right now
             try:
-                self._record_result(request, recovered=True)
+                self._record_end(request, recovered=True)
             except StoreError as exc:
-                log.warning("could not write the lost result of %s yet: %s", request.id, exc)
+                log.warning("could not write the lost last entry of %s yet: %s", request.id, exc)
                 continue
             written.append(request)
         return written
@@ -849,7 +871,7 @@ class ApprovalDesk:
             undo_change=undo_change,
         )
         self._record("reconciled", final, "bot", checked=checked, in_flight=request.in_flight)
-        self._record_result(final, outcome=outcome)
+        self._record_end(final, outcome=outcome)
         return final
 
     def _record(self, kind: str, request: ApprovalRequest, actor: str, **data: Any) -> None:

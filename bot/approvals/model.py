@@ -52,20 +52,18 @@ FINAL_STATES = frozenset(
     }
 )
 
-# How an apply ends: a request reaching one of these owes the trail its `result` entry (the store
-# keeps it in its reconciliation index until the entry is written).
+# How an apply ends.
 APPLY_ENDS = frozenset({State.APPLIED, State.PARTLY_APPLIED, State.FAILED})
-# The ends that owe the trail a `result`: an apply's, and an expiry (an approval the bot closed
-# unapplied, or a pending request that lapsed with nobody deciding).
-RESULT_ENDS = APPLY_ENDS | {State.EXPIRED}
+# The ends whose last word in the trail is the `decision` entry of who decided (a rejection, a
+# withdrawal); every other end's is a `result` entry (an apply's end, an expiry).
+DECISION_ENDS = frozenset({State.REJECTED, State.CANCELLED})
 
 
 def owes_result(before: State, after: State) -> bool:
-    """Whether the move from ``before`` to ``after`` ends a request whose trail needs a `result`
-    entry (so the store indexes it as unrecorded until the entry is written)."""
-    if after is before:
-        return False
-    return after in RESULT_ENDS
+    """Whether the move from ``before`` to ``after`` ends the request, so its trail owes it a last
+    word (a `result`, or the `decision` of a rejection or withdrawal): the store indexes it as
+    unrecorded until that entry is written, and the reconciler writes what a failure lost."""
+    return after is not before and after.is_final
 
 
 # The only moves the store will make; anything else is a TransitionRefused.

@@ -12,10 +12,11 @@ the trail.
 The reconciler's work is indexed in the same MULTI/EXEC as the state it follows, so no crash can
 leave a request in a state that needs the reconciler without its index entry (or the reverse):
 ``approved`` (an apply not started: the click's process may have died), ``applying`` (an apply
-in progress or stranded) and ``unrecorded`` (an apply ended, or a request expired, whose trail
-`result` entry is not yet confirmed written; left by ``result_recorded``). A request leaves each
-index with the move that settles it, so the indexes hold only the requests in flight, however
-busy the trail is. Pending requests are indexed by their expiry, so the lapsed ones are found.
+in progress or stranded) and ``unrecorded`` (a request ended whose last trail entry, its
+`result` or the `decision` that ended it, is not yet confirmed written; left by
+``result_recorded``). A request leaves each index with the move that settles it, so the indexes
+hold only the requests in flight, however busy the trail is. Pending requests are indexed by
+their expiry, so the lapsed ones are found.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import redis
 
 from bot.approvals.model import (
     APPLY_ENDS,
-    RESULT_ENDS,
+    FINAL_STATES,
     ApprovalRequest,
     State,
     journalled,
@@ -102,12 +103,13 @@ class ApprovalStore(Protocol):
         ...
 
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
-        """Requests that ended (applied, partly applied, failed, expired) at or before ``before``
-        and whose trail `result` entry is not known to be written."""
+        """Requests that ended (applied, partly applied, failed, expired, rejected, cancelled) at or
+        before ``before`` and whose last trail entry (a `result`, or the `decision` of a rejection
+        or withdrawal) is not known to be written."""
         ...
 
     def result_recorded(self, request_id: str) -> None:
-        """The request's `result` entry is in the trail: it leaves the ``unrecorded`` index."""
+        """The request's last entry is in the trail: it leaves the ``unrecorded`` index."""
         ...
 
     def needs_backfill(self) -> bool:
@@ -303,7 +305,7 @@ class RedisApprovalStore(_Moves):
         return self._indexed(self._approved_index, {State.APPROVED}, before, "approved")
 
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
-        return self._indexed(self._unrecorded_index, RESULT_ENDS, before, "unrecorded")
+        return self._indexed(self._unrecorded_index, FINAL_STATES, before, "unrecorded")
 
     def _indexed(
         self, index: str, states: Collection[State], before: datetime | None, what: str
@@ -445,7 +447,7 @@ class InMemoryApprovalStore(_Moves):
         return self._indexed(self._approved, {State.APPROVED}, before)
 
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]:
-        return self._indexed(self._unrecorded, RESULT_ENDS, before)
+        return self._indexed(self._unrecorded, FINAL_STATES, before)
 
     def _indexed(
         self, index: dict[str, datetime], states: Collection[State], before: datetime | None

@@ -90,8 +90,8 @@ def test_a_request_leaves_every_index_when_it_is_settled(store: Any, rds: Any, p
             expected["approved"] = [r.id]
         elif to is State.APPLYING:
             expected["applying"] = [r.id]
-        elif to in (State.APPLIED, State.PARTLY_APPLIED, State.FAILED, State.EXPIRED):
-            expected["unrecorded"] = [r.id]  # until its `result` entry is in the trail
+        elif to.is_final:
+            expected["unrecorded"] = [r.id]  # until its last entry is in the trail
         assert indexed(store) == expected, to
         store.annotate(r.id, message_ts="1.2")  # not a move: the indexes stay as they are
         assert indexed(store) == expected, to

@@ -44,6 +44,7 @@ from bot.store.approvals import RedisApprovalStore
 from bot.store.audit_log import RedisAuditLog
 from bot.store.digests import InMemoryDigestStore, RedisDigestStore
 from bot.store.suppressions import RedisSuppressions
+from commands.approval_requests import post_request
 from commands.suppress import write_suppression
 from tests.digest_support import CampaignSlack, FakeAudits, FakePoster, finding, report
 from tests.digest_support import campaign_account as mfa_account
@@ -387,6 +388,137 @@ def test_a_lost_result_entry_is_written_once_when_settled_and_slack_is_told(aws,
     result = next(e for e in desk.trail.last(100) if e.kind == "result")
     assert result.data["recovered"] is True
     assert result.data["outcome"] == "Applied: attach it to user bob."
+
+
+# --- the ends without an apply: rejection, withdrawal, the bot's withdrawal ---------------------
+
+
+def proposed(desk: ApprovalDesk, aws: SimpleNamespace, **kwargs: Any) -> str:
+    params = {"target_kind": "user", "target_name": "bob", "policy_arn": aws.ro_arn}
+    return desk.propose(
+        requester="UREQ", remediation="attach_policy", params=params, is_member=NOBODY, **kwargs
+    ).id
+
+
+def last_words(desk: ApprovalDesk, request_id: str) -> list[Any]:
+    """The entries that end the request: `result`, or the `decision` of a rejection/withdrawal."""
+    return [
+        e
+        for e in desk.trail.export()
+        if e.request_id == request_id
+        and (e.kind == "result" or (e.kind == "decision" and e.data.get("state") != "approved"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("user", "state"),
+    [("UAPP", State.REJECTED), ("UREQ", State.CANCELLED)],
+    ids=["rejected", "withdrawn"],
+)
+def test_a_rejection_whose_decision_entry_was_lost_is_written_by_the_next_round(
+    aws, rds, user: str, state: State
+) -> None:
+    """The trail fails right after the rejection is stored. It used to raise to the person
+    ('Redis is unreachable; try again') though the rejection stood, and the trail's last word
+    stayed 'request' for good. Now the rejection is answered as done and the next round writes
+    its `decision` (the person's, marked recovered)."""
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request_id = proposed(desk, aws)
+    fault = Fault(desk, "trail.append", _trail_kind("decision"), REDIS_DOWN)
+    decided = desk.reject(request_id, user=user, reason="not now", is_member=NOBODY)
+    assert fault.fired == 1
+    assert decided.state is state
+    assert last_words(desk, request_id) == []
+    assert [r.id for r in desk.store.unrecorded()] == [request_id]
+    assert desk.reconcile() == []  # its decider may still be writing it
+    clock.now += timedelta(minutes=11)
+    assert [(r.id, r.state) for r in desk.reconcile()] == [(request_id, state)]
+    [entry] = last_words(desk, request_id)
+    assert (entry.kind, entry.actor) == ("decision", user)
+    assert entry.data["state"] == state.value
+    assert entry.data["reason"] == "not now"
+    assert entry.data["recovered"] is True
+    assert desk.store.unrecorded() == []
+    assert desk.reconcile() == []
+    assert len(last_words(desk, request_id)) == 1
+
+
+@pytest.mark.parametrize("state", [State.REJECTED, State.CANCELLED])
+def test_a_crash_between_a_rejection_and_its_entry_is_repaired(aws, rds, state: State) -> None:
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request_id = proposed(desk, aws)
+    desk.store.transition(request_id, state, actor="UAPP", now=clock.now, reason="no")  # crash
+    clock.now += timedelta(minutes=11)
+    assert [r.id for r in desk.reconcile()] == [request_id]
+    [entry] = last_words(desk, request_id)
+    assert (entry.kind, entry.actor, entry.data["state"]) == ("decision", "UAPP", state.value)
+    assert entry.data["recovered"] is True
+
+
+def test_a_normal_rejection_writes_one_decision_and_leaves_nothing_to_repair(aws, rds) -> None:
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request_id = proposed(desk, aws)
+    desk.reject(request_id, user="UAPP", reason="no", is_member=NOBODY)
+    assert desk.store.unrecorded() == []
+    clock.now += timedelta(hours=3)
+    assert desk.reconcile() == []
+    assert trail_kinds(desk, request_id) == ["request", "decision"]
+
+
+class _UnpostableDelivery:
+    def post(self, channel: str, message: dict[str, Any], thread_ts: str | None = None) -> str:
+        raise DeliveryError("Slack refused chat_postMessage: not_in_channel")
+
+
+def test_a_request_the_bot_withdraws_has_its_decision_in_the_trail(aws, rds) -> None:
+    """The request's message could not be posted, so the bot cancels it. It used to leave no
+    entry: the trail showed a request that was never decided nor expired."""
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request_id = proposed(desk, aws, origin_channel="C0NOPE")
+    services = SimpleNamespace(approvals=desk, delivery=_UnpostableDelivery())
+    with pytest.raises(IamAuditError, match="invite me there"):
+        post_request(services, desk.get(request_id))  # type: ignore[arg-type]
+    assert desk.get(request_id).state is State.CANCELLED
+    [entry] = last_words(desk, request_id)
+    assert (entry.kind, entry.actor, entry.data["state"]) == ("decision", "bot", "cancelled")
+    assert "not_in_channel" in entry.data["reason"]
+    assert desk.store.unrecorded() == []
+    clock.now += timedelta(hours=3)
+    assert desk.reconcile() == []
+    assert len(last_words(desk, request_id)) == 1
+
+
+@pytest.mark.parametrize("kind", ["reconciled", "result"])
+def test_a_partly_applied_end_whose_entries_were_lost_is_written_by_a_later_round(
+    aws, rds, kind: str
+) -> None:
+    """The reconciler finishes an interrupted custom-policy apply as partly applied and the trail
+    fails at its `reconciled` or `result` entry: a later round writes the `result` once."""
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request_id = approved(
+        desk,
+        "attach_policy",
+        {"target_kind": "user", "target_name": "bob", "document": DOC, "policy_name": "p"},
+    )
+    Fault(desk, "store.journal", _journal("sending", "AttachUserPolicy"), REDIS_DOWN)
+    with pytest.raises(ApplyInterrupted):
+        desk.apply(request_id)
+    clock.now += timedelta(minutes=11)
+    Fault(desk, "trail.append", _trail_kind(kind), REDIS_DOWN)
+    assert desk.reconcile() == []  # the trail failed: Slack not told yet
+    assert desk.get(request_id).state is State.PARTLY_APPLIED
+    assert last_words(desk, request_id) == []
+    clock.now += timedelta(minutes=11)
+    assert [(r.id, r.state) for r in desk.reconcile()] == [(request_id, State.PARTLY_APPLIED)]
+    [entry] = last_words(desk, request_id)
+    assert entry.data["state"] == "partly_applied"
+    assert entry.data["recovered"] is True
+    assert desk.reconcile() == []
 
 
 # --- right-sizing apply ------------------------------------------------------------------------

@@ -343,8 +343,9 @@ def test_request_that_cannot_be_posted_is_withdrawn(make_bot, aws) -> None:
     assert "invite me there" in reply["text"]
     assert "C0APPROVE" in reply["text"]
     entries = bot.services.approvals.trail.last(5)
-    assert entries[0].kind == "request"
-    request = bot.services.approvals.get(entries[0].request_id)
+    assert [e.kind for e in entries[:2]] == ["decision", "request"]  # newest first
+    assert (entries[0].actor, entries[0].data["state"]) == ("bot", "cancelled")
+    request = bot.services.approvals.get(entries[1].request_id)
     assert request.state is State.CANCELLED
 
 
