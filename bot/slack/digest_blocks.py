@@ -6,14 +6,18 @@ with hundreds of new findings still posts (the full report goes in the thread as
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
+from bot.audit.diff import SeverityChange
 from bot.audit.findings import SEVERITIES_WORST_FIRST, Finding
 from bot.digest.content import Digest
 from bot.render.grammar import plural
 from bot.slack.blocks import (
+    MESSAGE_TEXT_BUDGET,
     SECTION_TEXT,
     SEVERITY_EMOJI,
+    Block,
     Budget,
     Message,
     clip,
@@ -26,31 +30,75 @@ from bot.slack.blocks import (
     message,
     section,
     severity_counts,
+    text_size,
 )
+
+T = TypeVar("T")
 
 LIST_ITEMS = 10  # findings listed per section before "... and N more"
 ITEM_TEXT = 280
+TITLE_TEXT = 110  # an escaped title in a list line
+ARN_TEXT = 120  # an escaped resource inside a list line's code span
+NOTE_TEXT = 500  # an escaped SCP / schedule note in the closing context
+DECIDED_TEXT = 600  # the approvals' decided states (names from the store) in their field
+MORE = "_… and {more} more in the full report, attached in the thread_"
+
+
+def _one_line(text: object) -> str:
+    """AWS text on one line: a newline in a title would start a line of its own (a fake
+    "> quote" or "... and N more")."""
+    return " ".join(str(text).split())
+
+
+def _escaped(text: object, limit: int) -> str:
+    """One line of AWS text escaped for mrkdwn, then clipped (never inside an entity)."""
+    return clip(escape(_one_line(text)), limit)
+
+
+def _title(text: str) -> str:
+    """A title in a list line: a backtick in it would pair with the resource's code span."""
+    return _escaped(text.replace("`", "'"), TITLE_TEXT)
+
+
+def _resource(arn: str) -> str:
+    """The resource as inline code, clipped inside the span so the span always closes."""
+    return "`" + _escaped(arn.replace("`", "'"), ARN_TEXT) + "`"
 
 
 def _finding_line(finding: Finding, prefix: str = "") -> str:
-    title = clip(finding.title, 120)
     return clip(
-        f"{prefix}{SEVERITY_EMOJI[finding.severity]} {escape(title)} {code(finding.resource_arn)}",
+        f"{prefix}{SEVERITY_EMOJI[finding.severity]} {_title(finding.title)}"
+        f" {_resource(finding.resource_arn)}",
         ITEM_TEXT,
     )
 
 
-def _list_section(title: str, lines: Sequence[str], total: int) -> str:
+def _change_line(change: SeverityChange) -> str:
+    return clip(
+        f"{_title(change.finding.title)} {_resource(change.finding.resource_arn)}:"
+        f" {change.before.value} → *{change.finding.severity.value}*",
+        ITEM_TEXT,
+    )
+
+
+def _list_section(
+    title: str, items: Sequence[T], line: Callable[[T], str], *, limit: int = SECTION_TEXT
+) -> Block:
+    """Up to LIST_ITEMS lines that fit in ``limit`` characters, then how many are not shown
+    (only the lines shown are formatted: a day can have thousands)."""
+    total = len(items)
+    room = min(limit, SECTION_TEXT) - len(MORE.format(more=total)) - 1
     shown: list[str] = []
-    size = len(title) + 1
-    for line in lines[:LIST_ITEMS]:
-        if size + len(line) + 1 > SECTION_TEXT - 40:
+    size = len(title)
+    for item in items[:LIST_ITEMS]:
+        text = line(item)
+        if size + len(text) + 1 > room:
             break
-        shown.append(line)
-        size += len(line) + 1
+        shown.append(text)
+        size += len(text) + 1
     more = total - len(shown)
-    tail = [f"_… and {more} more in the full report_"] if more > 0 else []
-    return "\n".join([title, *shown, *tail])
+    tail = [MORE.format(more=more)] if more > 0 else []
+    return section("\n".join([title, *shown, *tail]))
 
 
 def _pct(value: float | None) -> str:
@@ -58,13 +106,15 @@ def _pct(value: float | None) -> str:
 
 
 def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
-    """The digest as one message; a day without change is a single line."""
+    """The digest as one message; a day without change is a single line.
+
+    The closing part (counts, facts, top risks, the report id) is built first and always fits;
+    the lists of new, resolved and re-rated findings share the text left under Slack's message
+    size, each saying how many it does not show (the full report is attached in the thread)."""
     if digest.quiet:
         line = quiet_line(digest)
         return message(line, [section(f":white_check_mark: {escape(line)}")])
-    budget = Budget()
     day = f"{digest.generated_at:%a %d %b %Y}"
-    budget.add(header(f"IAM digest · {digest.account_id} · {day}"))
     diff = digest.diff
     intro = (
         "First digest for this account: every open finding counts as new."
@@ -76,31 +126,41 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
     fallback = (
         f"IAM digest {digest.account_id}: {len(diff.new)} new, {len(diff.resolved)} resolved."
     )
-    budget.add(section(intro))
+    head = [header(f"IAM digest · {digest.account_id} · {day}"), section(intro)]
+    tail = _closing_blocks(digest, schedule_note)
+    lists: list[tuple[str, Sequence[object], Callable[[object], str]]] = []
     if diff.new and not diff.first:
-        lines = [_finding_line(f) for f in diff.new]
-        budget.add(section(_list_section("*New*", lines, len(diff.new))), reserve_blocks=8)
+        lists.append(("*New*", diff.new, _finding_line))
     if diff.resolved:
-        lines = [_finding_line(f, ":heavy_check_mark: ") for f in diff.resolved]
-        budget.add(
-            section(_list_section("*Resolved*", lines, len(diff.resolved))), reserve_blocks=8
+        lists.append(
+            ("*Resolved*", diff.resolved, lambda f: _finding_line(f, ":heavy_check_mark: "))
         )
     if diff.severity_changes:
-        lines = [
-            clip(
-                f"{escape(clip(c.finding.title, 100))} {code(c.finding.resource_arn)}:"
-                f" {c.before.value} → *{c.finding.severity.value}*",
-                ITEM_TEXT,
-            )
-            for c in diff.severity_changes
-        ]
-        budget.add(
-            section(_list_section("*Re-rated*", lines, len(diff.severity_changes))),
-            reserve_blocks=8,
-        )
-    budget.add(divider())
-    budget.add(section("*Still open, by severity*"))
-    budget.add(fields(severity_counts(digest.open_by_severity)))
+        lists.append(("*Re-rated*", diff.severity_changes, _change_line))
+    fixed = sum(text_size(block) for block in (*head, *tail))
+    share = (MESSAGE_TEXT_BUDGET - fixed) // max(len(lists), 1)
+    budget = Budget()
+    for block in head:
+        budget.add(block)
+    for title, items, line in lists:
+        budget.add(_list_section(title, items, line, limit=share), reserve_blocks=len(tail))
+    for block in tail:
+        budget.add(block)
+    counts = digest.open_by_severity
+    fallback += " Open: " + ", ".join(
+        f"{s.value} {counts[s.value]}" for s in SEVERITIES_WORST_FIRST
+    )
+    return message(fallback, budget.blocks)
+
+
+def _closing_blocks(digest: Digest, schedule_note: str) -> list[Block]:
+    """Open counts, the facts, the top risks and the notes: each part bounded, so together
+    they leave most of the message to the lists."""
+    blocks = [
+        divider(),
+        section("*Still open, by severity*"),
+        fields(severity_counts(digest.open_by_severity)),
+    ]
     facts = []
     if digest.mfa.known:
         facts.append(
@@ -112,11 +172,12 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
         facts.append("*MFA coverage*\nunknown (no credential report)")
     if digest.approvals.known:
         decided = ", ".join(
-            f"{escape(state)} {count}" for state, count in sorted(digest.approvals.decided.items())
+            f"{escape(_one_line(state))} {count}"
+            for state, count in sorted(digest.approvals.decided.items())
         )
         facts.append(
             f"*Approvals*\n{digest.approvals.pending} pending · decided since last digest:"
-            f" {decided or 'none'}"
+            f" {clip(decided, DECIDED_TEXT) or 'none'}"
         )
     if digest.campaign is not None:
         c = digest.campaign
@@ -135,25 +196,20 @@ def digest_message(digest: Digest, *, schedule_note: str = "") -> Message:
             f"*Right-sizing opportunities*\n{plural(principals, 'principal')} ·"
             f" {plural(services, 'unused service')} could go · `/iam-audit rightsize`"
         )
-    budget.add(fields(facts))
+    blocks.append(fields(facts))
     if digest.top_risks:
-        lines = [_finding_line(f) for f in digest.top_risks]
-        budget.add(section(_list_section("*Top risks*", lines, len(digest.top_risks))))
+        blocks.append(_list_section("*Top risks*", digest.top_risks, _finding_line))
     notes = [f"Account {code(digest.account_id)} · report {code(digest.report_id)}"]
     if digest.previous_at:
         notes.append(f"previous digest {digest.previous_at:%Y-%m-%d %H:%M} UTC")
     if digest.errors:
         notes.append(f":warning: {plural(digest.errors, 'check')} could not run")
     if digest.scp_change:
-        notes.append(f":information_source: {escape(digest.scp_change)}")
+        notes.append(f":information_source: {_escaped(digest.scp_change, NOTE_TEXT)}")
     if schedule_note:
-        notes.append(escape(schedule_note))
-    budget.add(context(notes))
-    counts = digest.open_by_severity
-    fallback += " Open: " + ", ".join(
-        f"{s.value} {counts[s.value]}" for s in SEVERITIES_WORST_FIRST
-    )
-    return message(fallback, budget.blocks)
+        notes.append(_escaped(schedule_note, NOTE_TEXT))
+    blocks.append(context(notes))
+    return blocks
 
 
 def quiet_line(digest: Digest) -> str:
