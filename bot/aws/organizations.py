@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import boto3
+import botocore.session
+from botocore.credentials import CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.aws.errors import describe_client_error, error_code, translate_botocore_error
@@ -35,7 +37,10 @@ MAX_WORKERS_LIMIT = 64
 # The IAM actions the hub identity needs (policies/bot/hub-organizations.json grants them).
 ORGANIZATIONS_ACTIONS: tuple[str, ...] = ("organizations:ListAccounts", "sts:AssumeRole")
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# [0-9], not \d (which takes any script's digits), and \Z, not $ (which takes a final newline).
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}\Z")
+# How many bad ids an error names before "and N more" (a pasted list can hold thousands).
+_BAD_IDS_SHOWN = 10
 _ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,64}$")
 
 
@@ -87,8 +92,15 @@ def parse_account_ids(text: str) -> list[str]:
         raise InputError("--accounts needs 'all' or at least one 12-digit account id")
     bad = [account for account in ids if not _ACCOUNT_ID.match(account)]
     if bad:
-        raise InputError(f"not a 12-digit AWS account id: {', '.join(bad)}")
+        shown = ", ".join(bad[:_BAD_IDS_SHOWN])
+        more = f" and {len(bad) - _BAD_IDS_SHOWN} more" if len(bad) > _BAD_IDS_SHOWN else ""
+        raise InputError(f"not a 12-digit AWS account id: {shown}{more} (digits 0-9 only)")
     return ids
+
+
+def is_account_id(text: str) -> bool:
+    """Twelve ASCII digits, nothing else (no other script's digits, no final newline)."""
+    return bool(_ACCOUNT_ID.match(text))
 
 
 def list_accounts(session: boto3.Session, *, include_inactive: bool = False) -> list[MemberAccount]:
@@ -156,8 +168,22 @@ class RoleAssumer:
         self._partition = partition or partition_of(self._region)
 
     def session_for(self, account_id: str) -> boto3.Session:
-        """Raises CollectionError (code kept) when the role cannot be assumed."""
+        """A session on the member role whose credentials botocore renews (by assuming the role
+        again) before they expire: one account's collection may outlast the role session (1 h
+        by default), which would otherwise end in ExpiredToken half-way. Raises CollectionError
+        (code kept) when the role cannot be assumed, now or at a renewal."""
         role_arn = self._options.role_arn(account_id, self._partition)
+        credentials = RefreshableCredentials.create_from_metadata(
+            metadata=self._assume(role_arn),
+            refresh_using=lambda: self._assume(role_arn),
+            method="assume-role",
+        )
+        core = botocore.session.get_session()
+        core.get_component("credential_provider").insert_before("env", _Given(credentials))
+        return boto3.Session(botocore_session=core, region_name=self._region)
+
+    def _assume(self, role_arn: str) -> dict[str, str]:
+        """AssumeRole, as the credential metadata botocore's RefreshableCredentials reads."""
         request: dict[str, Any] = {
             "RoleArn": role_arn,
             "RoleSessionName": self._options.session_name,
@@ -169,25 +195,50 @@ class RoleAssumer:
             credentials = self._sts.assume_role(**request)["Credentials"]
         except ClientError as exc:
             code = error_code(exc)
-            hint = (
-                f"; check that {role_arn} exists and trusts the bot with this ExternalId"
-                if code in ("AccessDenied", "AccessDeniedException")
-                else ""
-            )
             raise CollectionError(
-                f"cannot assume {role_arn}: {code or 'error'}{hint}",
+                f"cannot assume {role_arn} (sts:AssumeRole): {code or 'error'}"
+                + self._hint(code, role_arn),
                 api="AssumeRole",
                 action="sts:AssumeRole",
                 code=code,
             ) from exc
         except BotoCoreError as exc:
             raise translate_botocore_error(exc, api="AssumeRole", action="sts:AssumeRole") from exc
-        return boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=self._region,
-        )
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+    def _hint(self, code: str, role_arn: str) -> str:
+        """What to check for the refusals a member account typically gives."""
+        if code in ("AccessDenied", "AccessDeniedException"):
+            return (
+                f"; check that {role_arn} exists and trusts the bot with this ExternalId, and"
+                " that the bot's identity may call sts:AssumeRole on it"
+            )
+        if code == "RegionDisabledException":
+            return (
+                f"; STS is not enabled in {self._region} for this account (an opt-in region):"
+                f" enable the region in the account, or run from a region every account has"
+                f" (--region {DEFAULT_REGION})"
+            )
+        return ""
+
+
+class _Given(CredentialProvider):
+    """Hands botocore the member role's renewable credentials (ahead of the environment's)."""
+
+    METHOD = "assume-role"
+    CANONICAL_NAME = "iam-audit-member-role"
+
+    def __init__(self, credentials: RefreshableCredentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> RefreshableCredentials:
+        return self._credentials
 
 
 def fan_out(

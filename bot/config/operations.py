@@ -21,7 +21,7 @@ DEFAULT_JOB_TIMEOUT = 900
 _ROLE_NAME = re.compile(r"^[\w+=,.@/-]{1,64}$")
 # AWS: 2-1224 characters of [\w+=,.@:/-]
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-_ACCOUNTS = re.compile(r"^(all|\d{12}(,\d{12})*)$")
+_ACCOUNTS = re.compile(r"^(all|[0-9]{12}(,[0-9]{12})*)\Z")  # ASCII digits; \Z: no final newline
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,8 @@ def parse_operations(
             "IAM_AUDIT_EXTERNAL_ID must be 2-1224 characters of letters, digits and +=,.@:/-"
         )
 
-    accounts = str(pick("IAM_AUDIT_ACCOUNTS", aws, "accounts", "")).replace(" ", "").lower()
+    # Any whitespace dropped: a secret mounted as a file ends in a newline.
+    accounts = "".join(str(pick("IAM_AUDIT_ACCOUNTS", aws, "accounts", "")).split()).lower()
     if accounts and not _ACCOUNTS.match(accounts):
         problems.append("IAM_AUDIT_ACCOUNTS must be 'all' or comma-separated 12-digit account ids")
 

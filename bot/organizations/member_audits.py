@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 import threading
 import time
@@ -26,10 +25,16 @@ from typing import Any
 from bot.audit.config import AuditConfig
 from bot.audit.engine import select_checks
 from bot.audit.report import Report
-from bot.aws.organizations import AssumeRoleOptions, RoleAssumer, fan_out, list_accounts
+from bot.aws.organizations import (
+    AssumeRoleOptions,
+    RoleAssumer,
+    fan_out,
+    is_account_id,
+    list_accounts,
+)
 from bot.aws.service_control_policies import OrganizationPolicyReader, hub_reader
 from bot.config.operations import OperationsOptions
-from bot.model.errors import IamAuditError, InputError, StoreError
+from bot.model.errors import CollectionError, IamAuditError, InputError, StoreError
 from bot.model.snapshot import AccountSnapshot
 from bot.organizations.summary import AccountFailure, MultiAccountReport, combine
 from bot.runs.account_audits import AccountAudits, AuditResult, SnapshotSource
@@ -51,17 +56,11 @@ ORG_JOB_PREFIX = "org:"
 # it, and a policy changed later is seen by the next run.
 ORGANIZATION_POLICY_READER_SECONDS = 300
 
-_ACCOUNT_ID = re.compile(r"^\d{12}$")
-
 Session = Any  # a boto3.Session; only bot/aws imports boto3
 # (member session, account id, now) -> snapshot of that account
 MemberCollector = Callable[[Session, str, datetime], AccountSnapshot]
 # (done, total) after each account finishes, failed or not
 AccountProgress = Callable[[int, int], None]
-
-
-def is_account_id(text: str) -> bool:
-    return bool(_ACCOUNT_ID.match(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +176,15 @@ class OrganizationAudits:
         configured = self.configured_ids()
         if configured:
             return configured
-        return [account.account_id for account in list_accounts(self._hub())]
+        found = [account.account_id for account in list_accounts(self._hub())]
+        if not found:  # as the CLI: a run that audits nothing is not a clean one
+            raise CollectionError(
+                "organizations:ListAccounts named no ACTIVE account: nothing to audit",
+                api="ListAccounts",
+                action="organizations:ListAccounts",
+                code="NoActiveAccount",
+            )
+        return found
 
     # --- per-account pipelines --------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from bot.aws.organizations import (
     parse_account_ids,
 )
 from bot.aws.service_control_policies import hub_reader
+from bot.model.errors import CollectionError
 from bot.model.snapshot import AccountSnapshot
 from bot.organizations.summary import AccountFailure, MultiAccountReport, combine
 
@@ -46,9 +47,20 @@ class MultiAccountOptions:
 
 
 def resolve_accounts(session: Session, accounts: str) -> list[str]:
-    """'all' -> every ACTIVE account of the organization; else the ids given (validated)."""
+    """'all' -> every ACTIVE account of the organization; else the ids given (validated).
+
+    'all' finding none is a CollectionError: a run (and its --fail-on gate) that audited
+    nothing must not pass as a clean one."""
     if accounts.strip().lower() == ALL_ACCOUNTS:
-        return [account.account_id for account in list_accounts(session)]
+        found = [account.account_id for account in list_accounts(session)]
+        if not found:
+            raise CollectionError(
+                "organizations:ListAccounts named no ACTIVE account: nothing to audit",
+                api="ListAccounts",
+                action="organizations:ListAccounts",
+                code="NoActiveAccount",
+            )
+        return found
     return parse_account_ids(accounts)
 
 
