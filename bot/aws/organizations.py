@@ -22,7 +22,12 @@ import botocore.session
 from botocore.credentials import CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot.aws.errors import describe_client_error, error_code, translate_botocore_error
+from bot.aws.errors import (
+    CREDENTIAL_CODES,
+    describe_client_error,
+    error_code,
+    translate_botocore_error,
+)
 from bot.aws.session import DEFAULT_REGION, make_client
 from bot.model.errors import CollectionError, IamAuditError, InputError
 
@@ -217,6 +222,11 @@ class RoleAssumer:
             return (
                 f"; check that {role_arn} exists and trusts the bot with this ExternalId, and"
                 " that the bot's identity may call sts:AssumeRole on it"
+            )
+        if code in CREDENTIAL_CODES:  # the hub's own: the member role's renew themselves
+            return (
+                "; AWS rejected the credentials running the audit (the hub's, not the member"
+                " role's): refresh them, or use a profile whose session renews itself"
             )
         if code == "RegionDisabledException":
             return (

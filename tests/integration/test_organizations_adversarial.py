@@ -445,3 +445,20 @@ def test_configured_accounts_of_other_scripts_digits_are_refused() -> None:
     )
     assert len(problems) == 1
     assert "IAM_AUDIT_ACCOUNTS" in problems[0]
+
+
+def test_the_hub_s_own_expired_credentials_are_named_as_such(
+    members: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hub credentials exported from `aws sts assume-role` expire after an hour: AssumeRole then
+    answers ExpiredToken for every account left. The line must say whose credentials to renew
+    (the member role's are renewed by the audit itself)."""
+    refuse_assume_role(
+        monkeypatch, members[1], "ExpiredToken", "The security token is expired", status=400
+    )
+    code = main(["audit", "--accounts", ",".join(members), "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    (failure,) = json.loads(captured.out)["failures"]
+    assert failure["code"] == "ExpiredToken"
+    assert "credentials running the audit" in failure["message"]
