@@ -271,7 +271,10 @@ def build_proposal(
             continue
         if managed.is_aws_managed and copy_aws_managed:
             rewrite = rewrite_document(managed.document, evidence, days, catalogue)
-            edit = _edit("aws_managed", attached.name, managed.arn, rewrite, "")
+            # AWS publishes new default versions of its policies: the one judged goes with the
+            # edit, so the apply refuses (before any change) once AWS has moved it.
+            version = managed.default_version_id
+            edit = _edit("aws_managed", attached.name, managed.arn, rewrite, version)
             if rewrite.document is not None:
                 edit = replace(edit, copy_name=copy_name(attached.name, rewrite.document))
             _add(edit, rewrite, MANAGED_POLICY_LIMIT, edits, untouched)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import boto3
 import pytest
@@ -290,3 +291,86 @@ def fail_on_put(client, api: str, code: str) -> None:
         return AWSResponse("https://iam.amazonaws.com/", 409, {}, None), parsed
 
     client.meta.events.register(f"before-call.iam.{api}", fail)
+
+
+def test_an_aws_managed_policy_updated_by_aws_since_the_proposal_is_refused_before_any_change(
+    aws_calls,
+) -> None:
+    """AWS publishes new default versions of its managed policies: a right-sizing that swaps
+    one for a scoped copy (judged on the version the proposal read) is refused, before the copy
+    is created, once AWS has made another version default. IAM answered by a Stubber (moto has
+    no AWS-managed policies), with the bot's own client."""
+    from botocore.stub import Stubber
+
+    from bot.aws.session import make_client
+    from bot.iam.catalogue import default_catalogue
+    from bot.remediation.registry import get_remediation
+    from bot.rightsize.proposal import build_proposal
+    from tests import factories as f
+    from tests.unit.test_rightsize import evidence, unused, used
+
+    readonly = replace(
+        f.managed_policy("ReadOnlyAccess", f.allow(["s3:Get*", "ec2:Describe*"]), aws_managed=True),
+        default_version_id="v7",
+    )
+    snapshot = f.snapshot(
+        roles=[f.role("app", attached_policies=[readonly.arn])], policies=[readonly]
+    )
+    proposal = build_proposal(
+        snapshot,
+        "role",
+        "app",
+        evidence=evidence(used("s3", 2), unused("ec2")),
+        days=90,
+        catalogue=default_catalogue(),
+        copy_aws_managed=True,
+    )
+    p = get_remediation("rightsize_principal").plan(proposal.remediation_params()).params
+    session = boto3.Session(
+        region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    client = make_client(session, "iam")
+    stubber = Stubber(client)
+    stubber.add_response(
+        "get_policy",
+        {"Policy": {"PolicyName": "ReadOnlyAccess", "Arn": readonly.arn, "DefaultVersionId": "v8"}},
+        {"PolicyArn": readonly.arn},
+    )
+    sts = make_client(session, "sts")  # the copy's ARN needs the account: never reached
+    clients = {"iam": client, "sts": sts}
+    executor = RemediationExecutor(session, client_factory=lambda service, _r: clients[service])
+    with stubber, Stubber(sts):
+        result = executor.apply(
+            "rightsize_principal", p, request_id="R1", requester="U1", approver="U2"
+        )
+    assert not result.ok
+    assert "ReadOnlyAccess changed since the request" in result.outcome
+    assert "default version is now v8, not v7" in result.outcome
+    assert changes_sent(result) == []
+    assert not result.rolled_back
+    stubber.assert_no_pending_responses()
+    # The bot may read AWS-managed policies (they are not in its account): its role's policies
+    # and the boundary grant iam:GetPolicy on them.
+    assert [(c.operation, c.params.get("PolicyArn")) for c in aws_calls] == [
+        ("GetPolicy", readonly.arn)
+    ]
+    assert member_policies_allow("iam:GetPolicy", readonly.arn)
+
+
+def member_policies_allow(action: str, resource: str) -> bool:
+    from pathlib import Path
+
+    from bot.iam.evaluator import PolicySet, Request, evaluate
+    from bot.iam.policy import parse_policy
+
+    folder = Path(__file__).resolve().parents[2] / "policies" / "bot"
+
+    def policy(name: str):
+        return parse_policy(json.loads((folder / f"{name}.json").read_text()), name=name)
+
+    policies = PolicySet(
+        identity=[policy("audit-readonly"), policy("remediation"), policy("rightsize")],
+        permission_boundaries=[policy("remediation-boundary")],
+    )
+    member = "arn:aws:iam::123456789012:role/iam-audit-member"
+    return evaluate(Request(member, action, resource), policies).decision == "allowed"

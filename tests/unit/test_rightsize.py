@@ -5,6 +5,7 @@ LastAccessedTime when the action was not used in the tracking period; IAM keeps 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -252,6 +253,34 @@ def test_aws_managed_policies_are_copied_only_when_asked() -> None:
     assert plan.steps[-1] == f"iam:DetachRolePolicy RoleName=app PolicyArn={readonly.arn}"
     restore = get_remediation("restore_rightsized_policies").plan(plan.undo_change["params"])
     assert restore.steps[0] == f"iam:AttachRolePolicy RoleName=app PolicyArn={readonly.arn}"
+
+
+def test_aws_managed_policies_carry_the_default_version_the_proposal_judged() -> None:
+    """AWS publishes new default versions of its managed policies: the version the proposal read
+    goes with the edit (copy or detach), so the apply can refuse when AWS has moved it since."""
+    readonly = replace(
+        f.managed_policy("ReadOnlyAccess", f.allow(["s3:Get*", "ec2:Describe*"]), aws_managed=True),
+        default_version_id="v7",
+    )
+    role = f.role("app", attached_policies=[readonly.arn])
+    snapshot = f.snapshot(roles=[role], policies=[readonly])
+    for usage, operation in (
+        (evidence(used("s3", 2), unused("ec2")), "copy"),
+        (evidence(unused("s3"), unused("ec2")), "detach"),
+    ):
+        proposal = build_proposal(
+            snapshot,
+            "role",
+            "app",
+            evidence=usage,
+            days=90,
+            catalogue=CATALOGUE,
+            copy_aws_managed=True,
+        )
+        (edit,) = proposal.edits
+        assert (edit.operation, edit.old_version) == (operation, "v7")
+        params = get_remediation("rightsize_principal").plan(proposal.remediation_params()).params
+        assert params["edits"][0]["old_version"] == "v7"
 
 
 def test_a_narrowing_left_open_by_untracked_policy_writes_is_a_caveat_not_a_failure() -> None:
