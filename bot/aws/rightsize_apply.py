@@ -9,12 +9,14 @@ inline policies of a user or role counted together), is also run for all the edi
 first change: a refusal that can be known up front leaves nothing to roll back.
 A restore likewise checks that each policy is still as the right-sizing left it.
 Rollback of a failed apply: the previous version is made default again and the new one deleted;
-inline documents are put back.
+inline documents are put back. A CreatePolicyVersion resent by botocore after a lost answer may
+have made identical versions: those this apply made are deleted (see _new_version_step).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +39,8 @@ from bot.rightsize.proposal import PolicyEdit
 from bot.rightsize.rewrite import INLINE_LIMITS, MANAGED_POLICY_LIMIT, policy_size
 
 MAX_POLICY_VERSIONS = 5  # IAM's quota of versions per managed policy
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -118,7 +122,8 @@ def _check_inline(call: _Calls, kind: str, name: str, edit: PolicyEdit, expected
         )
 
 
-def _check_version_room(call: _Calls, edit: PolicyEdit) -> None:
+def _check_version_room(call: _Calls, edit: PolicyEdit) -> set[str]:
+    """The ids of the policy's versions, refused at IAM's quota of five."""
     versions = call("ListPolicyVersions", PolicyArn=edit.arn).get("Versions") or []
     if len(versions) >= MAX_POLICY_VERSIONS:
         raise RemediationError(
@@ -126,6 +131,7 @@ def _check_version_room(call: _Calls, edit: PolicyEdit) -> None:
             " delete an old non-default version (iam:DeletePolicyVersion), then approve a"
             " new right-sizing"
         )
+    return {str(v.get("VersionId")) for v in versions}
 
 
 def _check_rightsized_default(call: _Calls, edit: PolicyEdit) -> None:
@@ -228,12 +234,59 @@ def _preflight(
     return Step("check every policy against the request and IAM's quotas", check, changes=False)
 
 
+def _version_number(version: str) -> int | None:
+    """7 for IAM's "v7" (IAM numbers a policy's new versions upwards: a version made after
+    another has the higher number); None for an id of another shape."""
+    digits = version[1:] if version.startswith("v") else ""
+    return int(digits) if digits.isdigit() else None
+
+
+def _resent_copies(
+    call: _Calls, edit: PolicyEdit, before: set[str], kept: str, retries: int
+) -> list[str]:
+    """The versions that this apply's CreatePolicyVersion made on attempts whose answers were
+    lost (botocore resent it ``retries`` times): not listed just before the call, older than
+    ``kept`` (the one IAM answered with), not default, and holding the same document.
+
+    A version anyone else made is never among them: one made before the listing is in
+    ``before``, one made after ``kept`` has a higher number, one with another document differs.
+    Someone making the very same document in the seconds of the call itself cannot be told
+    apart: when more such versions appear than attempts were resent, none is deleted."""
+    number = _version_number(kept)
+    listed = call("ListPolicyVersions", PolicyArn=edit.arn).get("Versions") or []
+    found = []
+    for version in listed:
+        vid = str(version.get("VersionId"))
+        vnum = _version_number(vid)
+        if vid in before or vid == kept or version.get("IsDefaultVersion"):
+            continue
+        if number is None or vnum is None or vnum > number:
+            continue
+        held = call("GetPolicyVersion", PolicyArn=edit.arn, VersionId=vid)["PolicyVersion"]
+        if iam_document(held.get("Document")) == edit.new_document:
+            found.append(vid)
+    if len(found) > retries:
+        log.warning(
+            "policy %s: %d versions like %s appeared during one CreatePolicyVersion resent %d"
+            " times; someone else is making them too, so none is deleted",
+            edit.arn,
+            len(found),
+            kept,
+            retries,
+        )
+        return []
+    return sorted(found, key=lambda v: _version_number(v) or 0)
+
+
 def _new_version_step(call: _Calls, edit: PolicyEdit) -> Step:
-    made: dict[str, str] = {}
+    """A new default version. CreatePolicyVersion is not idempotent and the bot's clients resend
+    a call whose answer was lost: the copies such attempts made are deleted (journalled), so the
+    policy holds one new version, as if the call went once, and undo and rollback cover it."""
+    made: dict[str, Any] = {"extra": []}
 
     def do() -> None:
         _check_default(call, edit, edit.old_version)
-        _check_version_room(call, edit)
+        before = _check_version_room(call, edit)
         created = call(
             "CreatePolicyVersion",
             edit=edit,
@@ -242,13 +295,35 @@ def _new_version_step(call: _Calls, edit: PolicyEdit) -> Step:
             SetAsDefault=True,
             detail={"policy_arn": edit.arn, "previous_version": edit.old_version},
         )
-        made["version"] = created["PolicyVersion"]["VersionId"]
+        made["version"] = str(created["PolicyVersion"]["VersionId"])
+        retries = int((created.get("ResponseMetadata") or {}).get("RetryAttempts") or 0)
+        if not retries:
+            return  # sent once: no other attempt can have made a version
+        try:
+            made["extra"] = _resent_copies(call, edit, before, made["version"], retries)
+            while made["extra"]:
+                call(
+                    "DeletePolicyVersion",
+                    edit=edit,
+                    PolicyArn=edit.arn,
+                    VersionId=made["extra"][0],
+                    detail={"policy_arn": edit.arn, "duplicate_of": made["version"]},
+                )
+                made["extra"].pop(0)
+        except RemediationError as exc:
+            # The executor rolls back completed steps only: this one's new version goes too.
+            try:
+                undo()
+            except RemediationError as also:
+                raise RemediationError(f"{exc}; undoing its new version failed: {also}") from exc
+            raise
 
     def undo() -> None:
         call(
             "SetDefaultPolicyVersion", rollback=True, PolicyArn=edit.arn, VersionId=edit.old_version
         )
-        call("DeletePolicyVersion", rollback=True, PolicyArn=edit.arn, VersionId=made["version"])
+        for version in [made["version"], *made["extra"]]:
+            call("DeletePolicyVersion", rollback=True, PolicyArn=edit.arn, VersionId=version)
 
     return Step(f"new default version of {edit.name}", do, undo)
 

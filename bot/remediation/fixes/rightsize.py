@@ -174,6 +174,9 @@ register(
             *_POLICY_READS,
             "iam:CreatePolicy",
             "iam:CreatePolicyVersion",
+            # A CreatePolicyVersion resent after a lost answer may have made an identical
+            # version: the apply deletes those it made (bot.aws.rightsize_apply).
+            "iam:DeletePolicyVersion",
             *_INLINE,
             "iam:DeleteUserPolicy",
             "iam:DeleteRolePolicy",
