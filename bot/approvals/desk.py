@@ -97,6 +97,7 @@ class Store(Protocol):
     def approved(self, *, before: datetime | None = None) -> list[ApprovalRequest]: ...
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]: ...
     def result_recorded(self, request_id: str) -> None: ...
+    def claim_unrecorded(self, request_id: str, *, due_by: datetime, now: datetime) -> bool: ...
     def needs_backfill(self) -> bool: ...
     def backfill(self, *, lost_results: Collection[str], ended_before: datetime) -> int: ...
 
@@ -781,8 +782,9 @@ class ApprovalDesk:
         it): the trail failed, or the bot died, between the final move and its entry.
 
         The final move puts the request in the store's ``unrecorded`` index (same transaction)
-        and the entry's writer takes it out. Two reconcilers running in the same
-        instant could both write it; each entry says ``recovered``.
+        and the entry's writer takes it out. Of reconcilers running in the same instant, the one
+        that claims it in the index writes it (marked ``recovered``); if that one fails, a round
+        ``stale_after`` later takes it again.
         """
         try:
             found = self.store.unrecorded(before=settled_before)
@@ -795,6 +797,10 @@ class ApprovalDesk:
             if request.state not in FINAL_STATES or ended is None or ended.at > settled_before:
                 continue  # its applier may be writing the result right now
             try:
+                if not self.store.claim_unrecorded(
+                    request.id, due_by=settled_before, now=self.clock()
+                ):
+                    continue  # another round took it (or it was written meanwhile)
                 self._record_end(request, recovered=True)
             except StoreError as exc:
                 log.warning("could not write the lost last entry of %s yet: %s", request.id, exc)

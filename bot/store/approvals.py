@@ -112,6 +112,12 @@ class ApprovalStore(Protocol):
         """The request's last entry is in the trail: it leaves the ``unrecorded`` index."""
         ...
 
+    def claim_unrecorded(self, request_id: str, *, due_by: datetime, now: datetime) -> bool:
+        """Take an unrecorded request's lost entry to write: True for one caller only, while it
+        is still indexed at or before ``due_by``. Its index time becomes ``now``, so if the
+        claimant fails before writing, a later round (past ``due_by`` again) takes it."""
+        ...
+
     def needs_backfill(self) -> bool:
         """True until ``backfill`` has indexed what was stored before the index existed."""
         ...
@@ -335,6 +341,26 @@ class RedisApprovalStore(_Moves):
         with _translated("record that a result entry was written"):
             self._r.zrem(self._unrecorded_index, request_id)
 
+    def claim_unrecorded(self, request_id: str, *, due_by: datetime, now: datetime) -> bool:
+        """Under WATCH on the index: of claimants reading the same due entry one EXEC wins, and
+        the others, judging again, find it no longer due."""
+        index = self._unrecorded_index
+        with _translated("claim an unrecorded result"):
+            for _attempt in range(MAX_RETRIES):
+                with self._r.pipeline(transaction=True) as pipe:
+                    try:
+                        pipe.watch(index)
+                        score = pipe.zscore(index, request_id)
+                        if score is None or score > due_by.timestamp():
+                            return False  # written meanwhile, or claimed by another round
+                        pipe.multi()
+                        pipe.zadd(index, {request_id: now.timestamp()}, xx=True)
+                        pipe.execute()
+                        return True
+                    except redis.WatchError:
+                        continue  # the index changed (another end, another claimant): again
+        raise StoreError(f"approval request {request_id}: too much contention, try again")
+
     def needs_backfill(self) -> bool:
         with _translated("read the approvals index marker"):
             return not self._r.exists(self._indexed_marker)
@@ -460,6 +486,14 @@ class InMemoryApprovalStore(_Moves):
     def result_recorded(self, request_id: str) -> None:
         with self._lock:
             self._unrecorded.pop(request_id, None)
+
+    def claim_unrecorded(self, request_id: str, *, due_by: datetime, now: datetime) -> bool:
+        with self._lock:
+            since = self._unrecorded.get(request_id)
+            if since is None or since > due_by:
+                return False
+            self._unrecorded[request_id] = now
+            return True
 
     def needs_backfill(self) -> bool:
         return False  # gone with the process: nothing was ever stored before the index

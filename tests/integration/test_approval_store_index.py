@@ -235,3 +235,22 @@ def test_a_record_gone_from_redis_leaves_its_index(rds: Any) -> None:
     client.delete(f"{prefix}approval:{r.id}")
     assert store.unrecorded() == []
     assert raw_indexes(rds) == NOTHING
+
+
+def test_a_lost_entry_is_claimed_by_one_round_and_again_only_after_the_next_wait(
+    store: Any,
+) -> None:
+    r = new_request()
+    store.create(r)
+    store.transition(r.id, State.REJECTED, actor="UAPP", now=T0)
+    due_by, claim_at = T0 + timedelta(minutes=1), T0 + timedelta(minutes=11)
+    assert not store.claim_unrecorded(r.id, due_by=T0 - timedelta(seconds=1), now=claim_at)
+    assert store.claim_unrecorded(r.id, due_by=due_by, now=claim_at)
+    assert not store.claim_unrecorded(r.id, due_by=due_by, now=claim_at)  # taken
+    assert [x.id for x in store.unrecorded()] == [r.id]  # until its entry is written
+    assert store.unrecorded(before=due_by) == []
+    later = claim_at + timedelta(minutes=10)
+    assert store.claim_unrecorded(r.id, due_by=later, now=later)  # its claimant gave up
+    store.result_recorded(r.id)
+    assert not store.claim_unrecorded(r.id, due_by=later, now=later)
+    assert store.unrecorded() == []

@@ -319,3 +319,46 @@ def test_the_digest_no_longer_counts_a_lapsed_request_as_pending(aws, rds) -> No
     assert [r.id for r in desk.store.pending(now=clock.now)] == [request.id]
     past_expiry(clock, request)
     assert desk.store.pending(now=clock.now) == []
+
+
+@pytest.mark.parametrize("end", ["lapsed", "rejected"])
+def test_two_reconcilers_repairing_the_same_lost_entry_write_it_once(aws, rds, end: str) -> None:
+    """Both replicas' rounds list the same unrecorded request before either writes: one claims
+    it (atomically, in the index) and writes it; the other leaves it. They used to write it
+    twice, both marked recovered."""
+    clock = Clock()
+    desks = [make_desk(aws, rds, clock) for _ in range(2)]
+    request = pending_request(desks[0], aws)
+    if end == "lapsed":
+        past_expiry(clock, request)
+        desks[0].store.transition(request.id, State.EXPIRED, actor="bot", now=clock.now)
+    else:
+        desks[0].store.transition(request.id, State.REJECTED, actor="UAPP", now=clock.now)
+    clock.now += QUIET + timedelta(seconds=1)
+    listed = threading.Barrier(2)
+    for desk in desks:  # both rounds hold the list before either writes
+        listing = desk.store.unrecorded
+
+        def unrecorded(*args: Any, _listing: Any = listing, **kwargs: Any) -> Any:
+            found = _listing(*args, **kwargs)
+            if not listed.broken:  # the two rounds only (aborted after them)
+                listed.wait(10)
+            return found
+
+        desk.store.unrecorded = unrecorded  # type: ignore[method-assign]
+    rounds: list[list[ApprovalRequest]] = [[], []]
+
+    def run(i: int) -> None:
+        rounds[i] = desks[i].reconcile()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    kinds = ("result",) if end == "lapsed" else ("decision",)
+    written = [e for e in desks[0].trail.export() if e.request_id == request.id and e.kind in kinds]
+    assert len(written) == 1
+    assert sorted(len(r) for r in rounds) == [0, 1]  # Slack is told by the one that wrote it
+    listed.abort()  # the rounds are over
+    assert desks[0].store.unrecorded() == []
