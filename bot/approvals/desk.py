@@ -893,9 +893,13 @@ _NAMING_ARGS = ("Name", "Arn", "Id", "Status", "status")
 
 
 def _result_words(final: ApprovalRequest) -> dict[str, Any]:
-    """What a `result` entry says of every end; a lapse also names who asked for what, and
-    when it expired, since its trail has nothing else after the request."""
+    """What a `result` entry says of every end: an approved request's names who approved it and
+    when (its `decision` entry may be the one a crash lost); a lapse's names who asked for what,
+    and when it expired, since its trail has nothing else after the request."""
     words: dict[str, Any] = {"state": final.state.value, "outcome": final.outcome}
+    approval = final.decision(State.APPROVED)
+    if approval is not None:
+        words.update(approver=approval.actor, approved_at=approval.at.isoformat())
     if final.lapsed:
         outcome = final.outcome or lapse_outcome(final)  # a move made without one, by hand
         words.update(

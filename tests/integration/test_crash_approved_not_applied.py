@@ -136,6 +136,13 @@ def test_crash_between_the_approval_and_its_trail_entry_is_found_and_applied_onc
     finished = desk.reconcile()
     assert [(r.id, r.state) for r in finished] == [(request.id, State.APPLIED)]
     assert attaches(aws) == 1
+    # The trail has no `decision` of the approval, so its last word names who approved, when.
+    assert trail_kinds(desk, request.id) == ["request", "apply", "aws_call", "result"]
+    result = next(e for e in desk.trail.last(100) if e.kind == "result")
+    approval = desk.get(request.id).decision(State.APPROVED)
+    assert approval is not None
+    assert result.data["approver"] == "UAPP"
+    assert result.data["approved_at"] == approval.at.isoformat()
 
 
 def test_a_resumed_apply_still_refuses_a_target_that_changed_since_the_request(aws, rds) -> None:
