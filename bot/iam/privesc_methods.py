@@ -17,10 +17,10 @@ path is theirs (our design table fixed the first 69; later pathfinding renumberi
   it benefits, e.g. a role holding iam:PutUserPolicy) what it enables instead;
 - ``sources``: ``Source:detail`` strings naming each catalogue that lists it.
 
-sts-001 has no fixed action list: it is found by following role trust chains (bot/iam/privesc.py),
-so its ``actions`` only name the call involved. Adding a method is adding one line to
-data/privesc_methods.json. bot.iam.linter uses :func:`methods_granted` to report a policy that
-grants a whole method.
+sts-001 has no fixed action list: it is found by following role trust chains
+(bot/iam/privesc/chains.py), so its ``actions`` only name the call involved. Adding a method is
+adding one line to data/privesc_methods.json. bot.iam.linter uses :func:`methods_granted` to
+report a policy that grants a whole method.
 """
 
 from __future__ import annotations

@@ -22,20 +22,25 @@ from unittest.mock import patch
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from bot.iam import privesc
 from bot.iam.effective import PermissionIndex
 from bot.iam.evaluator import Evaluator, PolicySet, Request
 from bot.iam.matching import LITERAL_QMARK, LITERAL_STAR, arn_matcher
 from bot.iam.policy import PolicyParseError, parse_policy
 from bot.iam.policy_versions import richer_than
 from bot.iam.privesc import (
-    _keeps_key_quota,
-    _resource_tag_keys,
+    TargetFinder,
     can_assume,
+    coverage,
+    methods,
     methods_held,
     target_finder,
     trust_chains,
 )
+from bot.iam.privesc import chains as chain_search
+from bot.iam.privesc.chains import resource_tag_keys
+from bot.iam.privesc.methods import _keeps_key_quota
+from bot.iam.privesc.targets import _hits
+from bot.iam.privesc.vocabulary import TAKES_OVER_USERS
 from tests.factories import (
     ACCOUNT_ID,
     NOW,
@@ -79,7 +84,7 @@ def test_hits_with_literal_wildcard_markers_is_the_plain_matcher(
     a target holding the literal `*` / `?` the marker stands for still matches."""
     arn_matcher.cache_clear()
     expected = tuple(t for t in targets if _arn_reference((pattern,), t))
-    assert privesc._hits(tuple(targets), pattern) == expected, (pattern, targets)
+    assert _hits(tuple(targets), pattern) == expected, (pattern, targets)
     plain = arn_matcher((pattern,))
     assert expected == tuple(t for t in targets if plain(t))
 
@@ -87,7 +92,7 @@ def test_hits_with_literal_wildcard_markers_is_the_plain_matcher(
 def test_hits_keeps_a_target_matching_an_escaped_star() -> None:
     pattern = f"arn:aws:s3:::b/{LITERAL_STAR}-x*"
     targets = ("arn:aws:s3:::b/*-xy", "arn:aws:s3:::b/a-xy", "arn:aws:s3:::b/*-")
-    assert privesc._hits(targets, pattern) == ("arn:aws:s3:::b/*-xy",)
+    assert _hits(targets, pattern) == ("arn:aws:s3:::b/*-xy",)
 
 
 # --- 2. TargetFinder._shared_walk ----------------------------------------------------------------
@@ -212,21 +217,21 @@ def test_shared_walk_is_the_reference_walk_in_any_order(snap, data, few_kinds, w
     )
     shared = 0
     with (
-        patch("bot.iam.privesc._FEW_KINDS", few_kinds),
-        patch("bot.iam.privesc._SHARED_WALKS", walks_kept),
+        patch("bot.iam.privesc.targets._FEW_KINDS", few_kinds),
+        patch("bot.iam.privesc.targets._SHARED_WALKS", walks_kept),
     ):
         index = PermissionIndex(snap, NOW)
         finder = target_finder(index)
         ref_index = PermissionIndex(snap, NOW)
-        ref_finder = privesc.TargetFinder(ref_index)
-        real_shared = privesc.TargetFinder._shared_walk
+        ref_finder = TargetFinder(ref_index)
+        real_shared = TargetFinder._shared_walk
 
         def counting(self, *args):
             nonlocal shared
             shared += 1
             return real_shared(self, *args)
 
-        with patch.object(privesc.TargetFinder, "_shared_walk", counting):
+        with patch.object(TargetFinder, "_shared_walk", counting):
             for holder_arn, other, same, action, services, first_only in queries:
                 asker_arn = holder_arn if same else other
                 if action == "iam:PassRole":
@@ -279,7 +284,7 @@ def test_shared_walk_replays_a_partly_consumed_walk_for_a_holder_of_the_same_kin
     )
     h2 = user("h2", inline_policies=[inline("p", _allow_doc([*grant, "ec2:*"]))])
     snap = snapshot(users=[h0, h1, h2], roles=roles, credential_report=None)
-    with patch("bot.iam.privesc._FEW_KINDS", 2):
+    with patch("bot.iam.privesc.targets._FEW_KINDS", 2):
         index = PermissionIndex(snap, NOW)
         finder = target_finder(index)
         targets = finder.pass_targets(())
@@ -291,7 +296,7 @@ def test_shared_walk_replays_a_partly_consumed_walk_for_a_holder_of_the_same_kin
         }
         assert expected[h0.arn]
         assert expected[h2.arn] == []
-        with patch.object(privesc.TargetFinder, "_shared_walk", wraps=finder._shared_walk) as walk:
+        with patch.object(TargetFinder, "_shared_walk", wraps=finder._shared_walk) as walk:
             first = next(iter(finder.richer_passable(index[h0.arn], index[h0.arn], targets)))
             assert walk.call_count == 1
         assert first == expected[h0.arn][0]
@@ -391,10 +396,10 @@ def test_covering_no_role_changes_no_chain(drawn) -> None:
     snap, escalating = drawn
     index = PermissionIndex(snap, NOW)
     roles = {r.arn: r for r in snap.roles}
-    hopeless = privesc._covering_no_role(roles, list(index), privesc._AssumeScopes(index))
+    hopeless = chain_search._covering_no_role(roles, list(index), chain_search._AssumeScopes(index))
     event(f"callers left out: {bool(hopeless)}")
     fast = trust_chains(index, escalating)
-    with patch("bot.iam.privesc._covering_no_role", lambda roles, starts, scopes: set()):
+    with patch("bot.iam.privesc.chains._covering_no_role", lambda roles, starts, scopes: set()):
         reference = trust_chains(PermissionIndex(snap, NOW), escalating)
     assert fast == reference
 
@@ -681,8 +686,8 @@ def _old_credential_access(perms, finder, action, *, key_quota):
         refused = finder.state_refuses(action, key_quota=key_quota)
         if refused:
             richer = (arn for arn in richer if arn not in refused)
-        if _resource_tag_keys(perms):
-            access = privesc._allowed_on_tagged(perms, action, richer, undenied=True)
+        if resource_tag_keys(perms):
+            access = methods._allowed_on_tagged(perms, action, richer, undenied=True)
         else:
             access = perms.allowed_on_any(action, richer, undenied=True)
     memo[memo_key] = access
@@ -754,10 +759,10 @@ def test_refused_users_left_out_before_the_walk_hold_the_same_methods(snap, few_
         finder = target_finder(index)
         return {arn: methods_held(index[arn], finder) for arn in index}
 
-    with patch("bot.iam.privesc._FEW_KINDS", few_kinds):
+    with patch("bot.iam.privesc.targets._FEW_KINDS", few_kinds):
         index = PermissionIndex(snap, NOW)
         fast = held(index)
-        with patch("bot.iam.privesc.credential_access", _old_credential_access):
+        with patch("bot.iam.privesc.methods.credential_access", _old_credential_access):
             reference = held(PermissionIndex(snap, NOW))
     assert fast == reference
     finder = target_finder(index)
@@ -767,7 +772,7 @@ def test_refused_users_left_out_before_the_walk_hold_the_same_methods(snap, few_
                 continue
             quota = _keeps_key_quota(method.method)
             for access in method.accesses:
-                if access.action.lower() in privesc._TAKES_OVER_USERS:
+                if access.action.lower() in TAKES_OVER_USERS:
                     refused = finder.state_refuses(access.action, key_quota=quota)
                     assert access.resource not in refused, (method.method.id, access)
 
@@ -798,4 +803,4 @@ def test_coverage_glob_test_is_fnmatchcase(glob: str, text: str) -> None:
     answer is fnmatch's, the reference the coverage was written against."""
     from fnmatch import fnmatchcase
 
-    assert privesc._glob_test(glob)(text) == fnmatchcase(text, glob)
+    assert coverage._glob_test(glob)(text) == fnmatchcase(text, glob)

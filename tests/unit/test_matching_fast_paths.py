@@ -107,9 +107,9 @@ _PATTERN_SEGMENT = st.text(alphabet="ab*?/-", max_size=5)
 def test_the_escalation_searchs_literal_prefilter_keeps_every_match(
     pattern: str, targets: list[str]
 ) -> None:
-    """bot.iam.privesc._hits turns targets away by the pattern's literal runs before the
+    """bot.iam.privesc.targets._hits turns targets away by the pattern's literal runs before the
     matcher: it must give exactly the matcher's answer."""
-    from bot.iam.privesc import _hits
+    from bot.iam.privesc.targets import _hits
 
     expected = tuple(t for t in targets if _reference((pattern,), t))
     assert _hits(tuple(targets), pattern) == expected, (pattern, targets)

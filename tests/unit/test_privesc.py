@@ -17,13 +17,8 @@ import pytest
 from bot.audit.gaad import snapshot_from_gaad
 from bot.iam.effective import PermissionIndex
 from bot.iam.fixed_rules import ALWAYS_ALLOWED
-from bot.iam.privesc import (
-    TargetFinder,
-    _needs_identity_center,
-    find_escalations,
-    methods_held,
-    trust_chains,
-)
+from bot.iam.privesc import TargetFinder, find_escalations, methods_held, trust_chains
+from bot.iam.privesc.trust import needs_identity_center
 from bot.iam.privesc_methods import all_method_actions, load_methods
 from tests.factories import (
     ACCOUNT_ID,
@@ -767,7 +762,7 @@ def _minimal_account(method, actions):
                 trust=service_trust("sso.amazonaws.com"),
             )
         ]
-        if _needs_identity_center(method)
+        if needs_identity_center(method)
         else []
     )
     if kind == "role":

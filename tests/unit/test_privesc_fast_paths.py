@@ -13,18 +13,10 @@ from hypothesis import strategies as st
 from bot.iam.effective import PermissionIndex, PolicySetView
 from bot.iam.evaluator import Evaluator
 from bot.iam.policy import parse_policy
-from bot.iam.privesc import (
-    _SCOPED,
-    TargetFinder,
-    _AssumeScopes,
-    _candidate_methods,
-    _Coverage,
-    _method_table,
-    _not_action_pattern,
-    methods_held,
-    target_finder,
-    trust_chains,
-)
+from bot.iam.privesc import TargetFinder, methods_held, target_finder, trust_chains
+from bot.iam.privesc.chains import _AssumeScopes
+from bot.iam.privesc.coverage import _SCOPED, _Coverage, _not_action_pattern
+from bot.iam.privesc.methods import _candidate_methods, _method_table
 from bot.iam.privesc_methods import all_method_actions
 from tests.factories import (
     ACCOUNT_ID,
@@ -464,7 +456,9 @@ def test_perimeter_denies_skip_only_targets_they_deny(snap) -> None:
         return {arn: methods_held(index[arn], finder) for arn in index}
 
     fast = held(PermissionIndex(snap, NOW))
-    with patch("bot.iam.privesc._BISECT_FROM", 0):  # the sorted search, on these few targets
+    with patch(
+        "bot.iam.privesc.targets._BISECT_FROM", 0
+    ):  # the sorted search, on these few targets
         bisected = held(PermissionIndex(snap, NOW))
     with (
         patch.object(TargetFinder, "undenied", lambda self, denied, targets: targets),
@@ -513,7 +507,7 @@ def test_a_perimeter_leaves_the_roles_it_names_passable(
             ),
         ],
     )
-    with patch("bot.iam.privesc._BISECT_FROM", bisect_from):
+    with patch("bot.iam.privesc.targets._BISECT_FROM", bisect_from):
         index = PermissionIndex(snapshot(users=[holder], roles=roles), NOW)
         held = methods_held(index[holder.arn], target_finder(index))
     assert [m.method.id for m in held] == expected

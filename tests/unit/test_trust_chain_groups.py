@@ -11,12 +11,12 @@ from unittest.mock import patch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.iam import privesc
 from bot.iam.chosen_suffix import ChosenSuffix
 from bot.iam.effective import PermissionIndex
 from bot.iam.evaluator import Evaluator, PolicySet, Request
 from bot.iam.policy import parse_policy
 from bot.iam.privesc import can_assume, chains_from, session_arn, trust_chains
+from bot.iam.privesc import chains as chain_search
 from bot.iam.trust_groups import CallerGroups
 from tests.factories import (
     ACCOUNT_ID,
@@ -310,7 +310,7 @@ def _assumers(count: int, **tagged: dict[str, str]) -> list:
 def test_a_guarded_trust_is_asked_once_per_group_not_once_per_caller() -> None:
     """50 untagged users are one group: 3 guarded roles ask their trusts 3 times, not 150."""
     snap = snapshot(users=_assumers(50), roles=_admins(3, account_trust(condition=_BREAKGLASS)))
-    with patch.object(privesc, "_trust_lets_in", wraps=privesc._trust_lets_in) as asked:
+    with patch.object(chain_search, "_trust_lets_in", wraps=chain_search._trust_lets_in) as asked:
         assert trust_chains(PermissionIndex(snap, NOW)) == {}
     assert asked.call_count == 3
 
@@ -320,7 +320,7 @@ def test_a_trust_fencing_by_principal_arn_is_asked_once_per_conclusion() -> None
     times; its condition concludes only "listed" or "not listed"."""
     fenced = account_trust(condition={"ArnEquals": {"aws:PrincipalArn": [user_arn("u3")]}})
     snap = snapshot(users=_assumers(50), roles=_admins(3, fenced))
-    with patch.object(privesc, "_trust_lets_in", wraps=privesc._trust_lets_in) as asked:
+    with patch.object(chain_search, "_trust_lets_in", wraps=chain_search._trust_lets_in) as asked:
         chains = trust_chains(PermissionIndex(snap, NOW))
     assert chains == {user_arn("u3"): (user_arn("u3"), role_arn("admin-0"))}
     assert asked.call_count <= 3 * 2
@@ -485,7 +485,9 @@ def test_callers_placed_on_the_first_role_are_not_tried_again() -> None:
     """Once placed, a caller leaves its group: later roles look only at the rest."""
     snap = snapshot(users=_assumers(20), roles=_admins(4, account_trust()))
     index = PermissionIndex(snap, NOW)
-    with patch.object(privesc, "_identity_lets_in", wraps=privesc._identity_lets_in) as asked:
+    with patch.object(
+        chain_search, "identity_lets_in", wraps=chain_search.identity_lets_in
+    ) as asked:
         chains = trust_chains(index)
     assert len(chains) == 20
     assert asked.call_count == 20
@@ -567,7 +569,9 @@ def test_callers_denied_assume_role_everywhere_are_never_tried() -> None:
         roles=_admins(3, trust_policy({"AWS": "*"}, condition=org_guarded)),
     )
     index = PermissionIndex(snap, NOW)
-    with patch.object(privesc, "_identity_lets_in", wraps=privesc._identity_lets_in) as asked:
+    with patch.object(
+        chain_search, "identity_lets_in", wraps=chain_search.identity_lets_in
+    ) as asked:
         assert trust_chains(index) == {}
     assert asked.call_count == 0
     assert index[user_arn("u0")].denied_everywhere("sts:AssumeRole")

@@ -301,7 +301,7 @@ def _admin_reach(perms: EffectivePermissions) -> str:
     requires=("authorization_details",),
 )
 def principal_privilege_escalation(ctx: CheckContext) -> Iterator[Finding]:
-    """One finding per principal naming every method it holds (see bot/iam/privesc.py).
+    """One finding per principal naming every method it holds (see bot/iam/privesc/).
 
     A principal whose methods only change other principals (a role that can write any user's
     policy) is reported too, saying exactly what it enables instead of calling it
