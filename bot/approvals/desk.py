@@ -184,6 +184,11 @@ class ApprovalDesk:
         original = self.get(request_id)
         if original.state is State.PARTLY_APPLIED and original.undo_change:
             undo = original.undo_change  # reverses what the interrupted apply left in IAM
+        elif original.state is State.PARTLY_APPLIED:
+            raise InputError(
+                f"Request {request_id} was partly applied and the bot cannot reverse what it left"
+                f" in IAM; its outcome says what holds and what to fix by hand: {original.outcome}"
+            )
         elif original.state is not State.APPLIED:
             raise InputError(
                 f"Request {request_id} is {original.state.value.replace('_', ' ')};"

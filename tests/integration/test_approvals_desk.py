@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import uuid
@@ -168,6 +169,25 @@ def test_full_flow_approve_apply_undo(desk: ApprovalDesk, aws: boto3.Session) ->
     desk.approve(undo.id, approver="UAPP", is_member=NOBODY)
     assert desk.apply(undo.id).state is State.APPLIED
     assert attached(aws) == []
+
+
+def test_undo_of_a_partly_applied_change_the_bot_cannot_reverse_says_so(
+    desk: ApprovalDesk, aws: boto3.Session
+) -> None:
+    """A partly applied request with nothing the bot can reverse is not told "only an applied
+    (or partly applied) change can be undone", which it is: it is told to read its outcome."""
+    request = propose_custom(desk)
+    desk.approve(request.id, approver="UAPP", is_member=NOBODY)
+    applied = desk.apply(request.id)
+    partly = dataclasses.replace(
+        applied, state=State.PARTLY_APPLIED, undo_change={}, outcome="CreatePolicy held; fix X"
+    )
+    desk.get = lambda request_id: partly  # type: ignore[method-assign]
+    with pytest.raises(InputError) as refused:
+        desk.propose_undo(requester="UAPP2", request_id=request.id, is_member=NOBODY)
+    assert "cannot reverse" in str(refused.value)
+    assert "CreatePolicy held; fix X" in str(refused.value)
+    assert "only an applied (or partly applied)" not in str(refused.value)
 
 
 def test_self_approval_and_non_approver_are_refused_with_nothing_changed(
