@@ -402,7 +402,14 @@ class ApprovalDesk:
     def approve(self, request_id: str, *, approver: str, is_member: IsMember) -> ApprovalRequest:
         """pending -> approved, exactly once; refusals change nothing."""
         request = self.get(request_id)
-        refusal = self.rules.decision_refusal(request, approver, is_member, approving=True)
+        # A requester clicking Approve on their own request that has ended (lapsed, withdrawn)
+        # is told what became of it by the refused move below, not reminded of four eyes.
+        ended_own = request.state is not State.PENDING and approver == request.requester
+        refusal = (
+            None
+            if ended_own
+            else self.rules.decision_refusal(request, approver, is_member, approving=True)
+        )
         if refusal:
             self._record("refused", request, approver, action="approve", reason=refusal)
             raise Refused(refusal)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from bot.approvals.desk import ApprovalDesk
+from bot.approvals.desk import ApprovalDesk, Refused
 from bot.approvals.model import ApprovalRequest, State, TransitionRefused
 from bot.clicmd import history
 from bot.slack.approval_blocks import history_message
@@ -245,6 +245,24 @@ def test_a_click_on_a_lapsed_request_says_it_lapsed_and_changes_nothing(aws, rds
     assert desk.get(request.id).state is State.EXPIRED
     assert aws.iam.sent == []
     assert trail_kinds(desk, request.id) == ["request", "result", "refused", "refused"]
+
+
+def test_the_requester_clicking_approve_on_their_lapsed_request_is_told_it_lapsed(aws, rds) -> None:
+    """Four eyes is moot once the request has ended: its own requester is told what became of
+    it, not "you cannot approve your own request"; a pending one still gets the four-eyes
+    refusal."""
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request = pending_request(desk, aws)
+    with pytest.raises(Refused, match="your own request"):
+        desk.approve(request.id, approver=request.requester, is_member=NOBODY)
+    clock.now = request.expires_at + timedelta(minutes=1)
+    with pytest.raises(TransitionRefused) as refused:
+        desk.approve(request.id, approver=request.requester, is_member=NOBODY)
+    assert "before anyone approved or rejected it" in str(refused.value)
+    assert "your own request" not in str(refused.value)
+    assert desk.get(request.id).state is State.EXPIRED
+    assert aws.iam.sent == []
 
 
 def test_slack_clicks_on_a_lapsed_request_are_answered_and_its_buttons_go(aws, rds) -> None:
