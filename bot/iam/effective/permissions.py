@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from bot.iam.catalogue import ActionCatalogue
 from bot.iam.chosen_suffix import FactValue
+from bot.iam.compiled import ActionSpace
 from bot.iam.effective.sources import PrincipalRef
 from bot.iam.effective.view import Access, PolicySetView
 from bot.iam.fixed_rules import always_allowed_for
@@ -16,6 +18,7 @@ from bot.iam.resolved_policy import Grant, PolicySource
 from bot.iam.resource_kinds import arn_services_of, may_name_resource_of
 from bot.iam.scp_ceiling import ALLOW_EVERYTHING
 from bot.iam.scp_ceiling import KIND as SCP_KIND
+from bot.iam.type_wide import TypeWideTest
 
 # Order matters only for speed: these fail first for most non-admin principals.
 ADMIN_SENTINELS = (
@@ -25,11 +28,43 @@ ADMIN_SENTINELS = (
     "iam:CreateUser",
 )
 
-if TYPE_CHECKING:  # only an annotation: the index builds these
-    from bot.iam.effective.index import PermissionIndex
-
 # A policy variable (${aws:username}) in an ARN pattern.
 VARIABLE_TEMPLATE = re.compile(r"\$\{[^}]*\}")
+
+
+class AccountIndex(Protocol):
+    """What a principal's permissions ask of the account-wide index (bot.iam.effective.index
+    .PermissionIndex): its policy-set views and the caches every principal shares."""
+
+    catalogue: ActionCatalogue
+    type_wide_test: TypeWideTest
+    memo: dict[Any, Any]
+
+    @property
+    def space(self) -> ActionSpace: ...
+
+    def view_for(
+        self,
+        ref: PrincipalRef,
+        sources: tuple[PolicySource, ...],
+        boundary: PolicySource | None,
+        facts: Mapping[str, FactValue],
+        *,
+        base: PolicySetView | None = None,
+        changed: frozenset[str] = frozenset(),
+    ) -> PolicySetView: ...
+
+    def probes(self, action: str) -> tuple[str, ...]: ...
+
+    def iam_write_actions(self) -> frozenset[str]: ...
+
+    def expand(self, patterns: tuple[str, ...]) -> frozenset[str]: ...
+
+    def list_mask(self, actions: tuple[str, ...]) -> tuple[frozenset[str], int, frozenset[str]]: ...
+
+    def action_list(
+        self, label: str, actions: Iterable[str]
+    ) -> tuple[frozenset[str], dict[str, str]]: ...
 
 
 class EffectivePermissions:
@@ -37,7 +72,7 @@ class EffectivePermissions:
 
     def __init__(
         self,
-        index: PermissionIndex,
+        index: AccountIndex,
         ref: PrincipalRef,
         *,
         sources: tuple[PolicySource, ...],
