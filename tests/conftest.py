@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 
 # Records every AWS call the bot's own code makes (see tests/aws_call_recorder.py); the policy
 # test checks them against policies/bot/, and --record-aws-calls FILE writes them out.
@@ -51,3 +53,18 @@ def _signal_handlers_restored() -> Iterator[None]:
 def redis_url() -> str:
     """URL of the real Redis the suite uses (db 15); CI starts one if none answers on 6379."""
     return os.environ.get("IAM_AUDIT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_under_prefix(redis_url: str) -> Iterator[tuple[redis.Redis, str]]:
+    """The suite's Redis and a key prefix of this test's own; its keys are removed afterwards,
+    so tests (and parallel runs) never see each other's state."""
+    client = redis.Redis.from_url(redis_url, decode_responses=True, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        pytest.fail(f"the test Redis at {redis_url} does not answer")
+    prefix = f"iam-audit-test:{uuid.uuid4().hex[:8]}:"
+    yield client, prefix
+    for key in client.scan_iter(prefix + "*"):
+        client.delete(key)

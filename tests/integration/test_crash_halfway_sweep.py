@@ -79,17 +79,9 @@ class Clock:
 
 
 @pytest.fixture
-def rds(redis_url: str) -> Iterator[tuple[redis.Redis, str]]:
-    """The suite's Redis (db 15) under a prefix of this test's own, removed afterwards."""
-    client = redis.Redis.from_url(redis_url, decode_responses=True, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.fail(f"the test Redis at {redis_url} does not answer")
-    prefix = f"iam-audit-test:{uuid.uuid4().hex[:8]}:"
-    yield client, prefix
-    for key in client.scan_iter(prefix + "*"):
-        client.delete(key)
+def rds(redis_under_prefix: tuple[redis.Redis, str]) -> tuple[redis.Redis, str]:
+    """The suite's Redis under this test's own prefix (tests/conftest.py)."""
+    return redis_under_prefix
 
 
 class Counting:

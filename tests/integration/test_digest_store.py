@@ -38,7 +38,7 @@ class Handle:
 
 
 @pytest.fixture(params=["redis", "memory"])
-def handle(request, redis_url: str) -> Iterator[Handle]:
+def handle(request) -> Iterator[Handle]:
     if request.param == "memory":
         clock = Clock()
         store = InMemoryDigestStore(clock=clock)
@@ -48,12 +48,7 @@ def handle(request, redis_url: str) -> Iterator[Handle]:
 
         yield Handle(store, advance)
         return
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.fail(f"the test Redis at {redis_url} does not answer")
-    prefix = f"iam-audit-test:{uuid.uuid4().hex[:8]}:"
+    client, prefix = request.getfixturevalue("redis_under_prefix")
 
     def expire(key: str) -> None:
         # The TTL running out, without waiting for it: an expiry time in the past deletes the key.
@@ -61,8 +56,6 @@ def handle(request, redis_url: str) -> Iterator[Handle]:
         client.pexpireat(prefix + "digest:" + key, 1)
 
     yield Handle(RedisDigestStore(client, prefix=prefix), expire)
-    for key in client.scan_iter(prefix + "*"):
-        client.delete(key)
 
 
 def test_leader_lock_is_exclusive_renewable_by_owner_and_expires(handle: Handle) -> None:

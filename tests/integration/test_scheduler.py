@@ -7,8 +7,6 @@ with a backlog of missed runs to show they are coalesced into one.
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,16 +32,9 @@ class Clock:
 
 
 @pytest.fixture
-def redis_client(redis_url: str) -> Iterator[tuple[redis.Redis, str]]:
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.fail(f"the test Redis at {redis_url} does not answer")
-    prefix = f"iam-audit-test:{uuid.uuid4().hex[:8]}:"
-    yield client, prefix
-    for key in client.scan_iter(prefix + "*"):
-        client.delete(key)
+def redis_client(redis_under_prefix: tuple[redis.Redis, str]) -> tuple[redis.Redis, str]:
+    """The suite's Redis under this test's own prefix (tests/conftest.py)."""
+    return redis_under_prefix
 
 
 class Replica:

@@ -26,19 +26,12 @@ class Clock:
 
 
 @pytest.fixture(params=["redis", "memory"])
-def store(request, redis_url: str) -> Iterator:
+def store(request) -> Iterator:
     if request.param == "memory":
         yield InMemoryStore(clock=Clock())
         return
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    try:
-        client.ping()
-    except redis.RedisError:
-        pytest.fail(f"the test Redis at {redis_url} does not answer")
-    prefix = f"iam-audit-test:{uuid.uuid4().hex[:8]}:"
+    client, prefix = request.getfixturevalue("redis_under_prefix")
     yield RedisStore(client, prefix=prefix)
-    for key in client.scan_iter(prefix + "*"):
-        client.delete(key)
 
 
 def _report(summary: dict[str, int]) -> dict:
