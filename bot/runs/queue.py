@@ -150,6 +150,12 @@ class AuditQueue:
                     job_id, "missing", error="the audit job expired or never existed"
                 )
             status = job.get_status(refresh=True)
+            if status == JobStatus.STARTED:
+                # A worker that died mid-job (SIGKILL, OOM, its machine gone) stops beating;
+                # RQ fails such a job only when some worker next cleans its registries (every
+                # 10 min, never if none runs): do it now, as any worker would.
+                self._queue.started_job_registry.cleanup()
+                status = job.get_status(refresh=True)
             status_value = status.value if status is not None else "missing"
             if status == JobStatus.FINISHED:
                 return AuditJobOutcome(job_id, status_value, result=dict(job.return_value() or {}))
@@ -198,10 +204,38 @@ class AuditQueue:
 
 
 def _failure_sentence(job: Job) -> str:
-    """The last line of the worker's traceback: the error, never the whole trace."""
-    text = (job.latest_result().exc_string if job.latest_result() else "") or ""
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    result = job.latest_result()
+    return failure_sentence((result.exc_string if result else "") or "")
+
+
+# What RQ itself says when a job fails outside the audit, said for the requester.
+_UNREADABLE = (
+    "the audit job's data in Redis could not be read (damaged, or not a job this bot queues);"
+    " the worker skipped it: run the audit again"
+)
+_WORKER_STOPPED = (
+    "the worker running this audit stopped before it finished (killed, out of memory, or its"
+    " machine lost); run the audit again"
+)
+_TIMEOUT = re.compile(r"maximum timeout value \((\d+) seconds\)")
+
+
+def failure_sentence(exc_string: str) -> str:
+    """The last line of the worker's traceback: the error, never the whole trace; what RQ
+    reports in its own words (a payload it cannot read, a worker that died, the job's time
+    limit) as a sentence a Slack user understands, not as an exception class."""
+    lines = [line.strip() for line in exc_string.strip().splitlines() if line.strip()]
     last = lines[-1] if lines else "the audit job failed"
+    if "DeserializationError" in last or (
+        last.startswith("TypeError:") and "run_audit_job()" in last
+    ):
+        return _UNREADABLE
+    if "AbandonedJobError" in last:
+        return _WORKER_STOPPED
+    if "JobTimeoutException" in last:
+        limit = _TIMEOUT.search(last)
+        within = f" ({limit.group(1)} s, IAM_AUDIT_JOB_TIMEOUT)" if limit else ""
+        return f"the audit took longer than an audit job may run{within}"
     for prefix in ("bot.model.errors.", "builtins."):
         last = last.removeprefix(prefix)
     return last
@@ -356,7 +390,11 @@ def run_audit_job(request: dict[str, Any]) -> dict[str, Any]:
         snapshot, config=_audit_config(settings), now=now, only=list(job.only) or None
     )
     report_id = f"{report.account_id}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    store = make_store(settings.redis_url, clock=lambda: now)
+    # The report is saved as of when it is finished: a bot replica that asked for this account
+    # while the job ran waits on the account lock and reuses a report saved since it asked
+    # (bot.runs.jobs); stamped with the job's start, it ran the same audit a second time.
+    finished = datetime.now(UTC)
+    store = make_store(settings.redis_url, clock=lambda: finished)
     store.save_snapshot(
         account_id=job.store_key,
         data=snapshot.to_dict(),
@@ -367,7 +405,7 @@ def run_audit_job(request: dict[str, Any]) -> dict[str, Any]:
         report_id=report_id,
         account_id=job.store_key,
         data=report.to_dict(),
-        saved_at=now,
+        saved_at=finished,
         ttl_seconds=settings.report_ttl_seconds,
     )
     log.info("audit job for %s saved report %s", job.store_key, report_id)
@@ -375,7 +413,7 @@ def run_audit_job(request: dict[str, Any]) -> dict[str, Any]:
         "report_id": report_id,
         "target": job.store_key,
         "account_id": report.account_id,
-        "saved_at": now.isoformat(),
+        "saved_at": finished.isoformat(),
         "summary": report.summary(),
         "errors": len(report.errors),
     }
