@@ -293,71 +293,94 @@ def audit_seconds(report: Any) -> float | None:
 Health = Callable[[], tuple[bool, dict[str, Any]]]
 
 
+OPS_CHANNEL_TIMEOUT_SECONDS = 10
+OPS_CONNECTION_LIMIT = 50
+OPS_THREADS = 2
+OPS_MAX_HEADER_BYTES = 16 * 1024
+OPS_MAX_BODY_BYTES = 1024  # GET only; nothing it could carry is read
+
+
 class OpsHttpServer:
-    """Serves GET /healthz and GET /metrics only; port 0 picks a free port (tests)."""
+    """Serves GET /healthz and GET /metrics only; port 0 picks a free port (tests).
+
+    waitress with the limits of the events endpoint (bot/slack/http_server.py): requests are
+    read whole before a thread sees them, idle or stalled connections are closed after
+    ``channel_timeout``, at most OPS_CONNECTION_LIMIT connections and OPS_THREADS requests at
+    once, no request body. (http.server gave every connection a thread of its own with no
+    timeout: connections that never finished their request line held a thread each, forever.)
+    """
 
     def __init__(
-        self, *, host: str, port: int, health: Health, metrics: Callable[[], tuple[bytes, str]]
+        self,
+        *,
+        host: str,
+        port: int,
+        health: Health,
+        metrics: Callable[[], tuple[bytes, str]],
+        channel_timeout: int = OPS_CHANNEL_TIMEOUT_SECONDS,
     ) -> None:
-        from http.server import ThreadingHTTPServer  # noqa: PLC0415 - see the imports above
+        from waitress.server import create_server  # noqa: PLC0415 - see the imports above
 
-        self._server = ThreadingHTTPServer((host, port), _ops_handler(health, metrics))
-        self._server.daemon_threads = True
+        self._server = create_server(
+            _ops_wsgi(health, metrics),
+            host=host,
+            port=port,
+            threads=OPS_THREADS,
+            channel_timeout=channel_timeout,
+            connection_limit=OPS_CONNECTION_LIMIT,
+            max_request_body_size=OPS_MAX_BODY_BYTES,
+            max_request_header_size=OPS_MAX_HEADER_BYTES,
+            cleanup_interval=max(1, min(channel_timeout, 30)),
+            ident="iam-audit",
+            backlog=64,
+        )
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.server_address[1])
+        return int(self._server.effective_port)  # type: ignore[union-attr]
 
     def start_background(self) -> threading.Thread:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            daemon=True,
-            name="ops-http",
-        )
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="ops-http")
         self._thread.start()
         return self._thread
 
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError:  # the listening socket was closed by shutdown()
+            logging.getLogger(__name__).debug("ops HTTP server stopped")
+
     def shutdown(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.close()
+        self._server.task_dispatcher.shutdown(timeout=5)
         if self._thread:
             self._thread.join(timeout=5)
 
 
-def _ops_handler(health: Health, metrics: Callable[[], tuple[bytes, str]]):
-    from http.server import BaseHTTPRequestHandler  # noqa: PLC0415 - see the imports above
+_OPS_REASONS = {200: "200 OK", 404: "404 Not Found", 503: "503 Service Unavailable"}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:
-            logging.getLogger(__name__).debug("%s " + format, self.address_string(), *args)
+def _ops_wsgi(health: Health, metrics: Callable[[], tuple[bytes, str]]):
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "")
+        if method == "GET" and path == "/healthz":
+            ok, details = health()
+            status = 200 if ok else 503
+            body, content_type = json.dumps({"ok": ok, **details}).encode(), "application/json"
+        elif method == "GET" and path == "/metrics":
+            status = 200
+            body, content_type = metrics()
+        else:
+            status, body, content_type = 404, b'{"error": "not found"}', "application/json"
+        start_response(
+            _OPS_REASONS[status],
+            [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+        )
+        return [body]
 
-        def do_GET(self) -> None:
-            path = self.path.partition("?")[0]
-            if path == "/healthz":
-                ok, details = health()
-                self._send(
-                    200 if ok else 503,
-                    json.dumps({"ok": ok, **details}).encode(),
-                    "application/json",
-                )
-            elif path == "/metrics":
-                body, content_type = metrics()
-                self._send(200, body, content_type)
-            else:
-                self._send(404, b'{"error": "not found"}', "application/json")
-
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
+    return app
 
 
 def instrument_services(services: Any, metrics: Metrics | None = None) -> Metrics:

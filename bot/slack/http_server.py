@@ -3,9 +3,14 @@
 waitress reads each request completely (headers and body) on its event loop before a worker
 thread sees it, so stalled or slow bodies hold no thread; idle connections are closed after
 ``channel_timeout``, bodies are capped, at most ``connection_limit`` connections are open and
-``threads`` requests run at once. Every POST to /slack/events has its Slack signature checked on
-the raw bytes *before* anything parses it: a request that fails gets 401 and one log line, and
-never reaches Bolt (malformed JSON, `X-Slack-Request-Timestamp: abc` and the like included).
+``threads`` requests run at once. waitress's idle timeout counts from the last byte received, so a
+client trickling one byte every few seconds would keep its connection (and one of the
+``connection_limit`` slots) forever: a request must also arrive whole within
+``request_deadline`` seconds of its first byte, or its connection is closed.
+
+Every POST to /slack/events has its Slack signature checked on the raw bytes *before* anything
+parses it: a request that fails gets 401 and one log line, and never reaches Bolt (malformed
+JSON, `X-Slack-Request-Timestamp: abc` and the like included).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import io
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,6 +27,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 log = logging.getLogger(__name__)
@@ -33,6 +40,8 @@ MAX_HEADER_BYTES = 64 * 1024
 CHANNEL_TIMEOUT_SECONDS = 10  # an idle or stalled connection (slow headers or body) is closed
 CONNECTION_LIMIT = 200
 THREADS = 8
+# Slack's requests are a few KB sent at once; a request still arriving after this is a slow client.
+REQUEST_DEADLINE_SECONDS = 15
 SIGNATURE_MAX_AGE_SECONDS = 300
 
 Health = Callable[[], tuple[bool, dict[str, Any]]]
@@ -56,6 +65,7 @@ class SlackHttpServer:
         threads: int = THREADS,
         channel_timeout: int = CHANNEL_TIMEOUT_SECONDS,
         connection_limit: int = CONNECTION_LIMIT,
+        request_deadline: float | None = None,
     ) -> None:
         secret = signing_secret or getattr(app, "_signing_secret", None) or ""
         self.wsgi = SlackWsgiApp(app, secret, health=health, metrics=metrics)
@@ -71,6 +81,11 @@ class SlackHttpServer:
             cleanup_interval=min(channel_timeout, 30),
             ident="iam-audit",
             backlog=128,
+        )
+        deadline = REQUEST_DEADLINE_SECONDS if request_deadline is None else request_deadline
+        # A class per server, so two servers (tests) keep their own deadline.
+        self._server.channel_class = type(  # type: ignore[union-attr]
+            "DeadlineChannel", (DeadlineChannel,), {"request_deadline": deadline}
         )
         self._thread: threading.Thread | None = None
 
@@ -94,6 +109,32 @@ class SlackHttpServer:
         self._server.task_dispatcher.shutdown(timeout=5)
         if self._thread:
             self._thread.join(timeout=5)
+
+
+class DeadlineChannel(HTTPChannel):
+    """waitress's channel, closing a connection whose request (headers and body) has not
+    arrived whole ``request_deadline`` seconds after its first byte. Checked whenever bytes
+    arrive; a client that stops sending is closed by waitress's idle timeout instead."""
+
+    request_deadline: float = REQUEST_DEADLINE_SECONDS
+    _request_started: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        now = time.monotonic()
+        if self._request_started is None:
+            self._request_started = now
+        elif now - self._request_started > self.request_deadline:
+            log.warning(
+                "closed a connection from %s: its request was still arriving after %g s",
+                self.addr[0] if isinstance(self.addr, tuple) else "?",
+                self.request_deadline,
+            )
+            self.will_close = True
+            return False
+        accepted = bool(super().received(data))
+        if self.request is None:  # every request received so far is complete
+            self._request_started = None
+        return accepted
 
 
 class SlackWsgiApp:
