@@ -17,16 +17,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
+from rq import Callback
 
 from bot.audit.config import AuditConfig
 from bot.model.errors import IamAuditError
 from bot.runs.account_audits import AccountAudits
 from bot.runs.jobs import AuditJobs, lock_name
-from bot.runs.queue import AuditJobRequest, AuditQueue, QueuedAccountAudits
+from bot.runs.queue import JOB_FUNCTION, AuditJobRequest, AuditQueue, QueuedAccountAudits
 from bot.store.redis_store import RedisStore
 
 pytestmark = pytest.mark.redis
@@ -301,4 +303,31 @@ def test_failure_sentences(last_line: str, expected: str) -> None:
     said = failure_sentence(f"Traceback (most recent call last):\n  File 'x'\n{last_line}\n")
     assert expected in said
     assert "Traceback" not in said
-    assert not said.startswith("rq.")
+    for name in ("rq.", "Error:", "Exception"):
+        assert name not in said
+
+
+def test_a_job_naming_another_function_or_a_callback_is_refused_not_run(
+    queue: AuditQueue, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The payload is JSON, but RQ imports and calls whatever function (and success / failure
+    callback) a job names: someone who can write to the queue's Redis could have a worker, or
+    the bot cleaning up after a dead worker, call any importable function. Only the audit
+    function runs, without callbacks; anything else fails in one sentence and the worker goes
+    on."""
+    marker = tmp_path / "ran"
+    forged = queue._queue.enqueue_call("os.mkdir", args=[str(marker)])
+    request = {"request": AuditJobRequest(demo=True, target="forged-cb").to_dict()}
+    callback = queue._queue.enqueue_call(
+        JOB_FUNCTION, kwargs=request, on_success=Callback("builtins.print")
+    )
+    good = queue.enqueue(AuditJobRequest(demo=True, target=f"forged-{uuid.uuid4().hex[:6]}"))
+    drain(queue)
+    assert not marker.exists()
+    assert "Job" not in capsys.readouterr().out  # print(job, connection, result) never ran
+    for job in (forged, callback):
+        outcome = queue.outcome(job.id)
+        assert outcome.status == "failed"
+        assert outcome.error.startswith("this queue runs audits only")
+        assert "\n" not in outcome.error
+    assert queue.outcome(good).status == "finished"
