@@ -214,10 +214,13 @@ class AccountAudits:
         with self._parsed_lock:
             self._snapshot = _PickledSnapshot(collected.snapshot_blob, now)
         progress("auditing")
+        # As _run_here: the audit's time is taken after the collection, so a replica that
+        # asked while it ran (and waits on the account lock) reuses this report.
+        audited_at = self._clock()
         audited = pool.audit_collected(
             collected,
-            config=self._config_at(now),
-            now=now,
+            config=self._config_at(audited_at),
+            now=audited_at,
             only=sorted(only) or None,
             save_to=save_to,
         )
@@ -228,10 +231,10 @@ class AccountAudits:
                 report_id=audited.report_id,
                 account_id=self.target,
                 data=data,
-                saved_at=now,
+                saved_at=audited_at,
                 ttl_seconds=self._ttl,
             )
-        return audited.report_id, report, data, audited.report_json, now
+        return audited.report_id, report, data, audited.report_json, audited_at
 
     def _config_at(self, now: datetime) -> AuditConfig:
         """The config file's settings plus the suppressions approved from Slack still in force."""

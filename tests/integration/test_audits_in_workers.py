@@ -9,7 +9,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -174,3 +174,32 @@ def test_a_worker_dying_mid_audit_tells_the_requester_and_the_next_audit_works()
     finally:
         jobs.shutdown()
         pool.shutdown()
+
+
+def test_a_replica_that_asked_while_the_collection_ran_reuses_the_report(pool) -> None:
+    """bot.runs.jobs: the second replica waits on the account lock and reuses the first one's
+    report when it was saved since it asked. The collection is the long part (minutes on a
+    large account); a request that arrived during it reused the report when the audit ran here
+    (its time is taken after the collection) but not when it ran in worker processes (the
+    report was stamped with the collection's start), and the same audit ran a second time."""
+    store = InMemoryStore(clock=lambda: NOW)
+    ticks = iter(range(100))
+
+    def minutes_pass() -> datetime:  # every look at the clock is a minute later
+        return NOW + timedelta(minutes=next(ticks))
+
+    first = AccountAudits(
+        target="shared",
+        source=DemoInWorker(),
+        store=store,
+        config=AuditConfig(),
+        clock=minutes_pass,
+        ttl_seconds=3600,
+        auditor=pool,
+    )
+    made = first.run(lambda _stage: None, None)
+    asked_while_collecting = NOW + timedelta(seconds=30)
+    second = _audits(pool, store, DemoInWorker(), target="shared")
+    reused = second.run(lambda _stage: None, asked_while_collecting)
+    assert reused.reused
+    assert reused.report_id == made.report_id
