@@ -209,6 +209,28 @@ def test_the_requester_hears_the_worker_died_and_the_next_request_runs(
         replica.close()
 
 
+def test_the_account_lock_of_a_replica_killed_mid_wait_does_not_block_the_next_request(
+    queue: AuditQueue, redis_url: str, target: str
+) -> None:
+    """The replica that held the account lock (and polled the job) was killed too: its lock is
+    no longer renewed, expires with its TTL, and the next request runs instead of waiting
+    forever or being told someone else is auditing."""
+    replica = Replica(redis_url, queue, target, timeout=WAIT)
+    try:
+        assert replica.store.acquire_lock(lock_name(target), "dead-replica:1:0000", 1)
+        assert replica.jobs.is_running(target)  # while its TTL lasts
+        requester = replica.ask()
+        until(lambda: queue.pending() == 1, "the job to be queued once the lock expired")
+        drain(queue)
+        requester.wait()
+        assert requester.error is None, requester.error
+        assert requester.result.report.is_demo
+        assert "waiting for the running audit" in requester.stages
+        until(lambda: not replica.jobs.is_running(target), "the run to end")
+    finally:
+        replica.close()
+
+
 # --- (b) the same audit asked twice ----------------------------------------------------------
 
 
