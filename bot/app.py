@@ -2,6 +2,12 @@
 
 Listeners ack first and then work; audits go to the bounded pool in bot/runs/jobs.py. Events API
 retries are dropped and events are de-duplicated by event_id, so a double delivery runs once.
+
+The bot serves the one workspace its token belongs to (auth.test's team, or any workspace of the
+same Enterprise Grid organization): a command, click or submission made by someone of another
+workspace (a Slack Connect channel shared with another company, or the app installed elsewhere:
+Slack signs those with the same signing secret) is acked and refused before any listener runs,
+whatever the allowlists say. An open allowlist means everyone *in the workspace*.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ def create_app(settings: Settings, services: Services, *, token_verification: bo
         ) from exc
     except BoltError as exc:  # Bolt wraps auth.test's error answer (invalid_auth, ...)
         raise ConfigError([_auth_test_refusal(exc, settings.slack_api_url)]) from exc
+    app.middleware(own_workspace_only)
     app.middleware(drop_event_retries)
     app.middleware(_dedupe_events(services))
     app.middleware(_dedupe_commands(services))
@@ -147,6 +154,69 @@ def _auth_test_refusal(exc: BoltError, api_url: str) -> str:
         )
     code = answer.response.get("error") or "error"
     return f"Slack's API at {api_url} refused SLACK_BOT_TOKEN (auth.test: {code})"
+
+
+FOREIGN_WORKSPACE_REPLY = (
+    "Sorry, this bot only answers people of the Slack workspace it is installed in."
+)
+
+
+def own_workspace_only(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
+    """Refuse what a user of another workspace sends: every team id the payload names (the
+    installation's, the acting user's, the view's) must be the bot token's team, or every
+    enterprise id it names that of the token's Enterprise Grid organization. Fails closed: a
+    payload naming no team, or a token whose team is unknown, is refused."""
+    ours = req.context.authorize_result
+    our_team = getattr(ours, "team_id", None) or ""
+    our_enterprise = getattr(ours, "enterprise_id", None) or ""
+    body = req.body if isinstance(req.body, dict) else {}
+    teams, enterprises = _workspaces_named(body)
+    same_team = bool(our_team) and bool(teams) and teams <= {our_team}
+    same_org = bool(our_enterprise) and bool(enterprises) and enterprises <= {our_enterprise}
+    if same_team or same_org:
+        return next()
+    log.warning(
+        "refused a %s from workspace(s) %s (enterprise %s): this bot serves %s (enterprise %s)",
+        body.get("type") or ("command" if body.get("command") else "request"),
+        ",".join(sorted(teams)) or "unknown",
+        ",".join(sorted(enterprises)) or "none",
+        our_team or "unknown",
+        our_enterprise or "none",
+    )
+    # A command's ack body is shown to its user (ephemeral); a click or an event gets nothing.
+    return BoltResponse(status=200, body=FOREIGN_WORKSPACE_REPLY if body.get("command") else "")
+
+
+def _workspaces_named(body: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(team ids, enterprise ids) a Slack payload names, as strings; empty values left out."""
+    teams: list[Any] = [body.get("team_id"), body.get("user_team_id")]
+    enterprises: list[Any] = [body.get("enterprise_id")]
+    for key in ("team", "enterprise"):
+        value = body.get(key)
+        if isinstance(value, dict):
+            (teams if key == "team" else enterprises).append(value.get("id"))
+            if key == "team":
+                enterprises.append(value.get("enterprise_id"))
+        elif isinstance(value, str):
+            (teams if key == "team" else enterprises).append(value)
+    user = body.get("user")
+    if isinstance(user, dict):
+        teams.append(user.get("team_id"))
+        enterprises.append(user.get("enterprise_id"))
+    view = body.get("view")
+    if isinstance(view, dict):
+        teams.extend([view.get("team_id"), view.get("app_installed_team_id")])
+    event = body.get("event")
+    if isinstance(event, dict):  # the acting user's workspace in a shared channel
+        teams.append(event.get("user_team"))
+    for authorization in body.get("authorizations") or []:
+        if isinstance(authorization, dict):
+            teams.append(authorization.get("team_id"))
+            enterprises.append(authorization.get("enterprise_id"))
+    return (
+        {str(t) for t in teams if t and isinstance(t, str)},
+        {str(e) for e in enterprises if e and isinstance(e, str)},
+    )
 
 
 def drop_event_retries(req: BoltRequest, resp: BoltResponse, next: Callable[[], Any]) -> Any:
