@@ -53,6 +53,13 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # Authorization: Bearer <anything>
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"), rf"\1{MASK}"),
+    # Slack webhook URLs: a command's response_url (hooks.slack.com/actions/...) lets whoever
+    # holds it post into that channel; incoming webhooks (/services/...) and workflow triggers
+    # likewise. slack_sdk logs the URL of every webhook call at DEBUG.
+    (
+        re.compile(r"(?i)(https?://hooks\.slack(?:-gov)?\.com/[a-z]+/)[^\s\"'<>,\\]+"),
+        rf"\1{MASK}",
+    ),
     # Passwords embedded in URLs (redis://:pw@host, https://user:pw@host).
     (re.compile(r"(//[^/\s:@]*:)[^@\s/]+@"), rf"\1{MASK}@"),
     # A bare 40-character AWS secret access key (base64 alphabet, mixed case and a digit or /+).
