@@ -8,6 +8,7 @@ own queue name, so parallel runs and leftovers never mix.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -218,3 +219,20 @@ def test_the_worker_command_drains_the_queue_and_lists_config_problems(
         root = logging.getLogger()
         for handler in [h for h in root.handlers if isinstance(h, ours)]:
             root.removeHandler(handler)
+
+
+def test_a_stopping_worker_does_not_wait_a_minute_for_its_command_listener(
+    queue: AuditQueue,
+) -> None:
+    """RQ's listener for `rq suspend` / kill commands polled Redis every 60 s and stopping it
+    waited for that poll: `iam-audit worker --burst` (and a SIGTERM'd worker) hung for up to a
+    minute, half the time. The bot's workers poll every second."""
+    worker = queue.worker(simple=True)
+    worker.subscribe()
+    # The race a stopping worker loses half the time: the listener takes the UNSUBSCRIBE reply
+    # before being told to stop, and goes back to its blocking read.
+    worker.pubsub.unsubscribe()
+    time.sleep(0.3)
+    started = time.monotonic()
+    worker.unsubscribe()
+    assert time.monotonic() - started < 5

@@ -131,12 +131,8 @@ def until(condition, what: str, seconds: float = WAIT) -> None:
 
 
 def drain(queue: AuditQueue) -> None:
-    """Run the queued jobs in this thread. The worker's pubsub channel (for `rq suspend` and
-    kill commands) is left out: closing it can wait for its 60 s read, which made a test take a
-    minute now and then without changing what it checks."""
-    worker = queue.worker(simple=True)
-    worker.subscribe = lambda: None  # type: ignore[method-assign]
-    assert worker.work(burst=True)
+    """Run the queued jobs in this thread."""
+    assert queue.worker(simple=True).work(burst=True)
 
 
 def queued_job_ids(queue: AuditQueue) -> list[str]:
