@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             return live_snapshot(profile=profile, region=args.region, now=moment)
 
     if redis_url:  # a malformed REDIS_URL: one InputError naming it, not redis's ValueError
-        from bot.store.audit_log import redis_client  # noqa: PLC0415 - redis only when used
+        from bot.store.redis_url import redis_client  # noqa: PLC0415 - redis only when used
 
         redis_client(redis_url, "REDIS_URL")
     clock = utc_now

@@ -41,6 +41,7 @@ from bot.approvals.model import (
     transition,
 )
 from bot.model.errors import StoreError
+from bot.store.redis_url import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,7 @@ class RedisApprovalStore(_Moves):
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "iam-audit:") -> RedisApprovalStore:
-        client = redis.Redis.from_url(
+        client = redis_client(
             url, decode_responses=True, socket_connect_timeout=3, socket_timeout=5
         )
         return cls(client, prefix=prefix)

@@ -8,7 +8,6 @@ outcome and the AWS request id).
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,30 +16,12 @@ from typing import Any, Protocol
 
 import redis
 
-from bot.model.errors import InputError, StoreError
+from bot.model.errors import StoreError
 from bot.model.snapshot import parse_aws_time
+from bot.store.redis_url import redis_client
 
 STREAM = "audit"
 EXPORT_BATCH = 500
-
-
-def redis_client(url: str, option: str, **options: Any) -> redis.Redis:
-    """``redis.Redis.from_url``, whose ValueError for a malformed URL (no scheme, a bad IPv6
-    host, a port out of range) is turned into an InputError naming ``option`` (exit 2, not an
-    "unexpected" exit 3); the password, if any, is masked."""
-    try:
-        return redis.Redis.from_url(url, **options)
-    except ValueError as exc:
-        raise InputError(f"{option} is not a valid Redis URL ({exc}): {_masked(url)!r}") from None
-
-
-def _masked(url: str) -> str:
-    """The URL with its password (``redis://user:secret@host``) replaced: errors never echo
-    secrets. Written here, not taken from bot.runtime: the store adapter stays below it."""
-    return _PASSWORD.sub(r"\1***@", url)
-
-
-_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
 
 
 @dataclass(frozen=True, slots=True)

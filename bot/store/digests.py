@@ -24,6 +24,7 @@ from typing import Any, Protocol
 import redis
 
 from bot.model.errors import StoreError
+from bot.store.redis_url import redis_client
 
 HISTORY_LENGTH = 30
 SENDING = "sending"  # the posted record while a post may be under way (bot.digest.run)
@@ -155,7 +156,7 @@ class RedisDigestStore:
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "iam-audit:") -> RedisDigestStore:
-        client = redis.Redis.from_url(
+        client = redis_client(
             url, decode_responses=True, socket_connect_timeout=3, socket_timeout=5
         )
         return cls(client, prefix=prefix)

@@ -13,14 +13,12 @@ from contextlib import contextmanager
 import redis
 
 from bot.model.errors import StoreError
+from bot.store.redis_url import redis_client
 
 
 def queue_connection(url: str) -> redis.Redis:
     """A client for RQ; nothing connects until the first command."""
-    try:
-        return redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=10)
-    except ValueError as exc:  # a malformed URL
-        raise StoreError(f"REDIS_URL is not a usable Redis URL: {exc}") from exc
+    return redis_client(url, socket_connect_timeout=3, socket_timeout=10)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import redis
 from bot.model.errors import StoreError
 from bot.model.snapshot import parse_aws_time
 from bot.store.base import HISTORY_LENGTH, HistoryEntry, StoredReport, StoredSnapshot
+from bot.store.redis_url import redis_client
 
 # Delete the lock only if we still own it: a lock that expired and was taken by another replica
 # must not be released by the late finisher.
@@ -49,7 +50,7 @@ class RedisStore:
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "iam-audit:") -> RedisStore:
         """Build the client without connecting; the first command connects."""
-        client = redis.Redis.from_url(
+        client = redis_client(
             url, decode_responses=True, socket_connect_timeout=3, socket_timeout=5
         )
         return cls(client, prefix=prefix)

@@ -9,7 +9,7 @@ import redis
 
 from bot.approvals.suppressions import KEY, MemorySuppressions, StoredSuppression
 from bot.model.errors import StoreError
-from bot.store.audit_log import redis_client
+from bot.store.redis_url import redis_client
 
 
 class RedisSuppressions:

@@ -275,6 +275,36 @@ def test_serve_with_an_invalid_redis_url_is_exit_2(
 
 
 @pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("redis://:hunter2@127.0.0.1:6379/0?socket_timeout=abc", "socket_timeout"),
+        ("redis://:hunter2@127.0.0.1:6379/0?no_such_option=1", "no_such_option"),
+    ],
+)
+@pytest.mark.parametrize("command", [("serve", "--port", "0"), ("worker", "--burst"), ("history",)])
+def test_a_redis_url_whose_options_redis_cannot_use_is_exit_2_with_the_password_masked(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    url: str,
+    said: str,
+    command: tuple[str, ...],
+) -> None:
+    """redis-py reads the URL's query string into client options: a value it cannot convert was
+    an "unexpected ValueError" from serve, an option it does not know an "unexpected TypeError"
+    at the first connection. Both are the URL's fault, said at start."""
+    monkeypatch.setenv("REDIS_URL", url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    code, _, err = run(capsys, *command)
+    assert code == 2, err
+    assert "REDIS_URL is not a valid Redis URL" in err
+    assert said in err
+    assert "hunter2" not in err
+    assert "unexpected" not in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
     ("column", "value"),
     [("password_last_used", "yesterday"), ("access_key_1_last_rotated", "2026-13-45")],
 )
