@@ -182,6 +182,11 @@ def configure_logging(level_name: str = "INFO", *, log_format: str = "text") -> 
 DURATION_BUCKETS = (0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800)
 
 
+# Distinct AWS error codes kept as labels per service; codes past them are counted as "other".
+AWS_ERROR_CODES_KEPT = 64
+_AWS_LABEL = re.compile(r"[A-Za-z][A-Za-z0-9._:-]{0,63}")
+
+
 class Metrics:
     """The bot's Prometheus metrics on a registry of its own."""
 
@@ -231,6 +236,7 @@ class Metrics:
             ["service", "code"],
             registry=self.registry,
         )
+        self._aws_codes: dict[str, set[str]] = {}
         self.queued = Gauge(
             "iam_audit_queued_audits",
             "Audit jobs waiting for a worker (RQ mode).",
@@ -256,7 +262,20 @@ class Metrics:
         self.audits.labels(mode=mode, outcome="error").inc()
 
     def observe_aws_error(self, service: str, code: str) -> None:
-        self.aws_errors.labels(service=service or "unknown", code=code or "unknown").inc()
+        """Counted by service and error code; the code is what the endpoint answered (a proxy or
+        an emulator may answer anything), so an odd one, or one past the first
+        AWS_ERROR_CODES_KEPT of a service, is counted as "other": a label per answer would grow
+        the bot's memory and the scrape without bound."""
+        service = service if _AWS_LABEL.fullmatch(service or "") else "unknown"
+        seen = self._aws_codes.setdefault(service, set())
+        if not _AWS_LABEL.fullmatch(code or ""):
+            code = "other"
+        elif code not in seen:
+            if len(seen) >= AWS_ERROR_CODES_KEPT:
+                code = "other"
+            else:
+                seen.add(code)
+        self.aws_errors.labels(service=service, code=code).inc()
 
     def observe_slack_error(self, kind: str = "api") -> None:
         self.slack_errors.labels(kind=kind).inc()

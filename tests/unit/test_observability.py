@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.runtime.observability import (
+    AWS_ERROR_CODES_KEPT,
     JsonFormatter,
     Metrics,
     OpsHttpServer,
@@ -163,6 +164,33 @@ def test_exposition_is_prometheus_text_and_refreshes_gauges() -> None:
     assert content_type.startswith("text/plain")
     assert 'iam_audit_aws_errors_total{code="Throttling",service="iam"} 1.0' in text
     assert "iam_audit_queued_audits 7.0" in text
+
+
+def test_aws_error_codes_are_bounded_labels() -> None:
+    """The code is whatever the endpoint answered (a proxy or an emulator may answer anything):
+    odd codes and codes past the per-service cap count as "other", so answers cannot grow the
+    scrape and the bot's memory without bound; ordinary codes keep their own label."""
+    metrics = Metrics()
+    metrics.observe_aws_error("iam", "Throttling")
+    metrics.observe_aws_error("iam", '<html>502 Bad Gateway</html>\n{x="1"}')
+    metrics.observe_aws_error("iam", "x" * 5000)
+    for n in range(AWS_ERROR_CODES_KEPT + 50):
+        metrics.observe_aws_error("iam", f"Code{n}")
+    metrics.observe_aws_error("iam", "Throttling")  # a code already kept keeps counting alone
+    metrics.observe_aws_error("bad service\n", "Throttling")
+    text = metrics.exposition()[0].decode()
+    codes = {
+        line.split('code="')[1].split('"')[0]
+        for line in text.splitlines()
+        if "aws_errors_total{" in line
+    }
+    assert len(codes) <= AWS_ERROR_CODES_KEPT + 1
+    assert sample(metrics, "iam_audit_aws_errors_total", service="iam", code="Throttling") == 2
+    assert (
+        sample(metrics, "iam_audit_aws_errors_total", service="iam", code="other") == 53
+    )  # 2 odd, 51 past the cap (Throttling took a slot)
+    assert sample(metrics, "iam_audit_aws_errors_total", service="unknown", code="Throttling") == 1
+    assert "Bad Gateway" not in text
 
 
 def test_slack_errors_are_counted_from_the_delivery_layers_error_logs() -> None:
