@@ -30,6 +30,7 @@ from bot.slack.approval_blocks import history_message
 from bot.store.audit_log import RedisAuditLog
 from commands.approvals import on_approve, on_reject_click, reconcile_applying
 from tests.integration import test_crash_halfway_sweep as sweep
+from tests.integration.test_crash_approved_not_applied import RecordingDelivery
 from tests.integration.test_crash_halfway_sweep import (
     NOBODY,
     REDIS_DOWN,
@@ -68,19 +69,6 @@ def results(desk: ApprovalDesk, request_id: str) -> list[Any]:
 
 def past_expiry(clock: Clock, request: ApprovalRequest) -> None:
     clock.now = request.expires_at + timedelta(seconds=1)
-
-
-class RecordingDelivery:
-    def __init__(self) -> None:
-        self.updates: list[tuple[str, str, dict[str, Any]]] = []
-        self.posts: list[tuple[str, dict[str, Any], str | None]] = []
-
-    def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
-        self.updates.append((channel, ts, message))
-
-    def post(self, channel: str, message: dict[str, Any], thread_ts: str | None = None) -> str:
-        self.posts.append((channel, message, thread_ts))
-        return "1700000000.000900"
 
 
 # --- the lapse is written down once, with what it was about ----------------------------------

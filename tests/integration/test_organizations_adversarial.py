@@ -27,6 +27,7 @@ from bot.model.snapshot import AccountSnapshot
 from bot.organizations import pipeline
 from bot.organizations.member_audits import OrganizationAudits
 from bot.store.memory import InMemoryStore
+from tests.integration.test_cli_accounts import member_iam
 from tests.scp_support import FULL_ACCESS, REGION, SCP, create_policy, deny
 
 ROLE = "iam-audit-member"
@@ -34,19 +35,6 @@ HOSTILE_NAMES = (
     "\x1b[31mred\x1b[0m\nline two <!channel>",
     "../../x & <b>\u202eexe.txt",
 )
-
-
-def member_iam(sts: Any, account: str) -> Any:
-    credentials = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="setup"
-    )["Credentials"]
-    return boto3.client(
-        "iam",
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=REGION,
-    )
 
 
 @pytest.fixture
