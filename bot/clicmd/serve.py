@@ -86,6 +86,24 @@ def configure_logging(level_name: str) -> None:
         install_redaction(handler)
 
 
+def _mask_configured_secrets(settings: Settings) -> None:
+    """The tokens, signing secret and Redis password, wherever they came from (environment or
+    config file), are masked by value in every log line from here on."""
+    from bot.runtime.observability import (  # noqa: PLC0415
+        register_environment_secrets,
+        register_secrets,
+        url_password,
+    )
+
+    register_environment_secrets(os.environ)
+    register_secrets(
+        settings.slack_bot_token,
+        settings.slack_signing_secret,
+        settings.slack_app_token,
+        url_password(settings.redis_url),
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from bot.app import create_app  # noqa: PLC0415 - Slack libraries only for this subcommand
     from bot.config.settings import load_settings  # noqa: PLC0415 - boto3 only for this subcommand
@@ -97,6 +115,7 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings(
             os.environ, config_file=args.config, demo=args.demo, port=args.port
         )
+        _mask_configured_secrets(settings)
         services = build_services(settings)
     except ConfigError as exc:
         print("iam-audit serve: the configuration has problems:", file=sys.stderr)

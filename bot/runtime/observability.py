@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from bot.model.errors import StoreError
 
@@ -74,10 +76,53 @@ _SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def redact(text: str) -> str:
-    """``text`` with every secret-looking value masked."""
+    """``text`` with every configured secret and every secret-looking value masked."""
+    for secret in _KNOWN_SECRETS:
+        if secret in text:
+            text = text.replace(secret, MASK)
     for pattern, replacement in _SECRET_PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+# Values known to be secret, masked wherever they appear: the patterns above recognise a secret
+# by its shape or its label, and a signing secret (32 hex digits) or a Redis password quoted bare
+# has neither. Longest first, so a secret containing another is masked whole.
+_KNOWN_SECRETS: list[str] = []
+_SHORTEST_SECRET = 12  # shorter values (a weak Redis password) could mask ordinary words
+_SECRET_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
+
+
+def register_secrets(*values: str | None) -> None:
+    """Mask these exact values in every log line from now on (the process's configured tokens,
+    signing secret and passwords)."""
+    for value in values:
+        secret = (value or "").strip()
+        if len(secret) >= _SHORTEST_SECRET and secret not in _KNOWN_SECRETS:
+            _KNOWN_SECRETS.append(secret)
+    _KNOWN_SECRETS.sort(key=len, reverse=True)
+
+
+def register_environment_secrets(env: Mapping[str, str]) -> None:
+    """The secrets a process finds in its environment: Slack's and AWS's variables, and the
+    password of REDIS_URL."""
+    register_secrets(
+        *(env.get(name) for name in _SECRET_VARIABLES), url_password(env.get("REDIS_URL"))
+    )
+
+
+def url_password(url: str | None) -> str | None:
+    """The password a URL embeds (``redis://:secret@host``), if any."""
+    try:
+        return urlsplit(url or "").password
+    except ValueError:  # a malformed URL is reported elsewhere; its text is still pattern-masked
+        return None
 
 
 class RedactSecrets(logging.Filter):
@@ -169,6 +214,7 @@ def configure_logging(level_name: str = "INFO", *, log_format: str = "text") -> 
     for existing in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
         root.removeHandler(existing)
     handler = make_handler(log_format.strip().lower())
+    register_environment_secrets(os.environ)
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else logging.INFO)
     # botocore's DEBUG logs print request headers and bodies; they stay at INFO at most.

@@ -23,6 +23,7 @@ from bot.runtime.observability import (
     instrument_services,
     make_handler,
     redact,
+    register_secrets,
 )
 
 # Secret-looking values built at run time, so no scanner mistakes this file for a leak.
@@ -61,6 +62,31 @@ def test_ordinary_text_is_left_alone() -> None:
     assert redact(text) == text
     # A masked key keeps its prefix, so the log still says what kind of value it was.
     assert redact(f"key {ACCESS_KEY}").startswith("key AKIAIOSF")
+
+
+def test_configured_secrets_are_masked_by_value_even_bare(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A signing secret (32 hex digits) or a Redis password quoted with nothing in front has
+    neither a shape nor a label the patterns know: the values the process is configured with are
+    masked wherever they appear."""
+    signing = "0123456789abcdef" + "fedcba9876543210"
+    password = "correct-horse-" + "battery-staple"
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", signing)
+    monkeypatch.setenv("REDIS_URL", f"redis://:{password}@redis:6379/0")
+    try:
+        configure_logging("INFO")
+        logging.getLogger("bot.test").warning("got %s, then '%s' from the store", signing, password)
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if isinstance(h, type(make_handler()))]:
+            root.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert signing not in err
+    assert password not in err
+    assert "got ***, then '***' from the store" in err
+    register_secrets("short")  # too short to mask safely: ordinary words stay readable
+    assert redact("a short note") == "a short note"
 
 
 def _record(message: str, *args: object, **extra: object) -> logging.LogRecord:
