@@ -6,10 +6,12 @@ the status filter applied by AWS. ListFindingsV2 summaries carry neither who get
 when unused access was last used, so GetFindingV2 is called for the findings kept, up to
 ``max_details`` per collection (the rest keep their summary and the report says so).
 
-Each region is read on its own: a refusal (AccessDenied) or an outage in one region becomes a
-CollectionIssue naming the API and the ``access-analyzer:`` action to grant, and the region is
-left out of ``AccessAnalyzerData.regions`` so no check mistakes "not readable" for "no
-analyzer". Throttling is retried by botocore (adaptive mode, from ``make_client``).
+Each region is read on its own: a refusal (AccessDenied), an outage or an answer that cannot be
+parsed (a proxy's page) in one region becomes a CollectionIssue naming the API and the
+``access-analyzer:`` action to grant, and the region is left out of ``AccessAnalyzerData.regions``
+so no check mistakes "not readable" for "no analyzer". Throttling is retried by botocore (adaptive
+mode, from ``make_client``). Region and detail workers run in the caller's context, so the
+audit's deadline (bot.aws.deadline, a ContextVar) stops their calls too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +37,9 @@ from bot.audit.analyzer_view import (
     analyzer_kind,
 )
 from bot.aws.errors import (
+    MALFORMED_ANSWER_ERRORS,
     describe_client_error,
+    describe_malformed_answer,
     error_code,
     is_credentials_problem,
     translate_botocore_error,
@@ -66,6 +71,8 @@ DEFAULT_MAX_WORKERS = 8
 DEFAULT_DETAIL_WORKERS = 4
 
 ClientFactory = Callable[[str, str], Any]  # (service, region) -> boto3 client
+# What one read can raise and still leave the other reads possible.
+_READ_ERRORS: tuple[type[Exception], ...] = (ClientError, BotoCoreError, *MALFORMED_ANSWER_ERRORS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +172,17 @@ def collect_access_analyzer(
     clients = {region: client_factory(SERVICE, region) for region in regions}
     workers = max(1, min(scope.max_workers, len(regions)))
     if regions:
+        read = _in_caller_context(lambda r: _read_region(clients[r], r, scope, budget))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="access-analyzer") as pool:
-            results += pool.map(lambda r: _read_region(clients[r], r, scope, budget), regions)
+            results += pool.map(read, regions)
     return _assemble(results, issues, budget, scope, region_count=len(results))
+
+
+def _in_caller_context(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``function`` run in a copy of the caller's context: pool threads do not inherit
+    ContextVars, so without it the audit's deadline would not stop the workers' calls."""
+    context = copy_context()
+    return lambda item: context.copy().run(function, item)
 
 
 def _assemble(
@@ -181,15 +196,18 @@ def _assemble(
     analyzers: list[Analyzer] = []
     findings: list[AnalyzerFinding] = []
     read_regions: list[str] = []
-    credential_failures: list[CollectionError] = []
+    # Regions where the credentials were rejected before anything was listed: a token that
+    # expires during the detail calls leaves the listing standing, so it is not counted.
+    rejected: list[CollectionError] = []
     for result in results:
-        credential_failures.extend(result.credential_failures)
         if result.listed:
             read_regions.append(result.region)
             analyzers.extend(result.analyzers)
             findings.extend(result.findings)
-    if credential_failures and len(credential_failures) >= region_count:
-        raise credential_failures[0]
+        elif result.credential_failures:
+            rejected.append(result.credential_failures[0])
+    if rejected and len(rejected) >= region_count:
+        raise rejected[0]
     issues.extend(_merged_refusals(results))
     if budget.skipped:
         issues.append(
@@ -365,6 +383,8 @@ class _RegionResult:
                 message = f"{name} is not supported by this AWS endpoint ({message})"
         elif isinstance(exc, CollectionError):
             code, message = exc.code, str(exc)
+        elif isinstance(exc, MALFORMED_ANSWER_ERRORS):
+            code, message = "Malformed", describe_malformed_answer(exc, api=name)
         else:
             code = type(exc).__name__
             message = f"could not reach {name}: {exc}"
@@ -383,7 +403,7 @@ def _read_region(
         result.refused(LIST_ANALYZERS, translate_botocore_error(exc))
         result.credential_failures.append(translate_botocore_error(exc))
         return result
-    except (ClientError, BotoCoreError) as exc:
+    except _READ_ERRORS as exc:
         result.refused(LIST_ANALYZERS, exc)
         return result
     result.listed = True
@@ -396,7 +416,7 @@ def _read_region(
             continue  # nothing this analyzer finds was asked for
         try:
             summaries = list_finding_summaries(client, analyzer.arn, scope.statuses)
-        except (ClientError, BotoCoreError) as exc:
+        except _READ_ERRORS as exc:
             result.refused(LIST_FINDINGS, exc, analyzer.name)
             continue
         for summary in summaries:
@@ -422,7 +442,7 @@ def _add_details(
             return index, with_details(
                 finding, finding_details(client, finding.analyzer_arn, finding.id)
             )
-        except (ClientError, BotoCoreError) as exc:
+        except _READ_ERRORS as exc:
             return index, exc
 
     workers = max(1, min(scope.detail_workers, len(targets)))
@@ -430,7 +450,7 @@ def _add_details(
         fetched = [fetch(index) for index in targets]
     else:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="finding-details") as pool:
-            fetched = list(pool.map(fetch, targets))
+            fetched = list(pool.map(_in_caller_context(fetch), targets))
     for index, outcome in fetched:
         if isinstance(outcome, AnalyzerFinding):
             result.findings[index] = outcome

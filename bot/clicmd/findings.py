@@ -37,6 +37,7 @@ from bot.clicmd._common import (
 )
 from bot.model.errors import CollectionError, InputError
 from bot.model.snapshot import Analyzer, AnalyzerFinding, CollectionIssue
+from bot.render.common import one_line
 from bot.render.grammar import plural
 
 NAME = "findings"
@@ -261,7 +262,7 @@ def render_text(
     if read.findings is None:
         lines += ["", "The findings were not collected in this input (only the analyzers)."]
     for group in groups:
-        lines += ["", f"{group.finding_type} ({len(group.rows)})"]
+        lines += ["", f"{one_line(group.finding_type)} ({len(group.rows)})"]
         for row in group.rows:
             lines += _row_lines(row, now)
     rows = [row for group in groups for row in group.rows]
@@ -286,31 +287,41 @@ def ago(moment: datetime, now: datetime) -> str:
 
 
 def _row_lines(row: FindingRow, now: datetime) -> list[str]:
-    lines = [f"  [{row.severity.value}] {row.resource or '(no resource)'}"]
-    lines.append(f"      {row.resource_type}, {row.region}, {row.status.lower()}, id {row.id}")
+    """The lines of one finding. Every AWS string is put on one line (one_line): principals and
+    condition values come from resource policies whoever can edit the resource wrote, and a
+    newline in one would otherwise print a line of its own (a forged finding or total)."""
+    resource = one_line(row.resource) or "(no resource)"
+    lines = [f"  [{row.severity.value}] {resource}"]
+    lines.append(
+        f"      {one_line(row.resource_type)}, {one_line(row.region)},"
+        f" {one_line(row.status.lower())}, id {one_line(row.id)}"
+    )
     if row.kind in ("external", "internal"):
         if not row.details_fetched:
             lines.append("      who: not read (GetFindingV2 denied or over the detail limit)")
         else:
-            who = ", ".join(row.principals) or "unknown"
+            who = ", ".join(one_line(p) for p in row.principals) or "unknown"
             if row.is_public:
                 who = f"anyone (public) - {who}"
             lines.append(f"      who: {who}")
-            lines.append(f"      actions: {', '.join(row.actions) or 'not given'}")
-            conditions = ", ".join(f"{k} = {v}" for k, v in sorted(row.conditions.items()))
+            shown = ", ".join(one_line(a) for a in row.actions)
+            lines.append(f"      actions: {shown or 'not given'}")
+            conditions = ", ".join(
+                f"{one_line(k)} = {one_line(v)}" for k, v in sorted(row.conditions.items())
+            )
             lines.append(f"      conditions: {conditions or 'none'}")
     elif row.kind == "unused":
         if row.access_key_id:
-            lines.append(f"      access key: {row.access_key_id}")
+            lines.append(f"      access key: {one_line(row.access_key_id)}")
         if row.actions:
-            lines.append(f"      unused: {', '.join(row.actions)}")
+            lines.append(f"      unused: {', '.join(one_line(a) for a in row.actions)}")
         if not row.details_fetched:
             lines.append("      last used: not read (GetFindingV2 denied or over the detail limit)")
         else:
             used = ago(row.last_accessed, now) if row.last_accessed else "never (or not tracked)"
             lines.append(f"      last used: {used}")
     if row.error:
-        lines.append(f"      Access Analyzer could not analyse it: {row.error}")
+        lines.append(f"      Access Analyzer could not analyse it: {one_line(row.error)}")
     return lines
 
 
