@@ -25,6 +25,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.approvals.desk import ApprovalDesk, Refused
 from bot.approvals.model import ApprovalRequest
 from bot.audit.analyzer_view import (
     ACTIVE,
@@ -510,20 +511,53 @@ def on_archive_submit(services: Services, body: dict[str, Any]) -> None:
     except (KeyError, TypeError, ValueError):
         raise InputError("That form is malformed; run `/iam-audit findings` again.") from None
     finding = finding_at(load_read(services, cache_id), index)
-    propose(
-        services,
-        user=user,
-        channel=channel,
-        remediation="archive_finding",
-        params={
-            "analyzer_arn": finding.analyzer_arn,
-            "finding_id": finding.id,
-            "resource": finding.resource,
-            "finding_type": finding.finding_type,
-            "reason": archive_reason(view),
-        },
-        reply=reply,
+    membership = approval_requests.membership(services)
+
+    def propose_archive(desk: ApprovalDesk) -> ApprovalRequest:
+        refusal = desk.rules.request_refusal(user, membership)
+        if refusal:  # the desk's own first check, kept first: no AWS read for a refused user
+            raise Refused(refusal)
+        still_active(desk, finding)
+        return desk.propose(
+            requester=user,
+            remediation="archive_finding",
+            params={
+                "analyzer_arn": finding.analyzer_arn,
+                "finding_id": finding.id,
+                "resource": finding.resource,
+                "finding_type": finding.finding_type,
+                "reason": archive_reason(view),
+            },
+            is_member=membership,
+            origin_channel=channel,
+        )
+
+    approval_requests.propose_and_post(services, propose_archive, reply)
+
+
+def still_active(desk: ApprovalDesk, finding: AnalyzerFinding) -> None:
+    """InputError unless the finding is still ACTIVE in Access Analyzer (GetFindingV2).
+
+    The list may be hours old: a finding someone archived (or AWS resolved) since would else be
+    proposed, approved as a no-op, and offer an Undo that re-activates someone else's archive.
+    """
+    state = desk.executor().read_state(
+        "analyzer_finding",
+        finding.id,
+        {"region": finding.region, "analyzer_arn": finding.analyzer_arn, "finding_id": finding.id},
     )
+    if state.get("exists") is False:
+        raise InputError(
+            "That finding no longer exists in IAM Access Analyzer (resolved and removed, or its"
+            " analyzer deleted); nothing to request."
+        )
+    status = str(state.get("status") or "unknown")
+    if status != ACTIVE:
+        raise InputError(
+            f"That finding is already {status.lower()} in IAM Access Analyzer (it changed after"
+            " the list was read); nothing to request. Run `/iam-audit findings` again for the"
+            " current list."
+        )
 
 
 def propose(

@@ -389,11 +389,13 @@ def test_archive_asks_a_reason_then_an_approver_and_calls_update_findings(
     archive = buttons(result, ACTION_ARCHIVE)[0]
     assert buttons(result, ACTION_REMEDIATE) == []  # external access has no one-click fix
 
-    # The executor's own client: the finding is read when proposing and again before applying.
+    # The executor's own client: the finding is read to check it is still active, when
+    # proposing, and again before applying.
     executor_stub = Stubber(SESSION.client("accessanalyzer", region_name=US))
     executor_stub.activate()
     state = {**bucket, "findingDetails": []}
     where = {"analyzerArn": ANALYZER_ARN, "id": "ext-2"}
+    executor_stub.add_response("get_finding_v2", state, where)
     executor_stub.add_response("get_finding_v2", state, where)
     executor_stub.add_response("get_finding_v2", state, where)
     executor_stub.add_response(
