@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.serializers import JSONSerializer
@@ -35,6 +35,17 @@ JOB_FUNCTION = "bot.runs.queue.run_audit_job"
 SELF = "self"  # the worker's own account (its credential chain), no role assumed
 DEFAULT_RESULT_TTL = 24 * 3600
 DEFAULT_REPORT_TTL = 7 * 24 * 3600
+
+# A worker's registration in Redis lives this long past its last heartbeat (RQ: TTL + 60 s; an
+# idle worker beats every TTL - 15 s). RQ's 420 s kept a worker killed while idle (SIGKILL, its
+# machine gone) "alive" for 8 minutes; 60 s lets a waiting requester hear within about two.
+WORKER_TTL_SECONDS = 60
+# How long a queued audit waits with no live worker on its queue before the requester is told.
+NO_WORKER_SECONDS = 90.0
+QUEUED = "queued for a worker"
+QUEUED_NO_WORKER = (
+    "queued for a worker, but no `iam-audit worker` is running: it runs when one starts"
+)
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _TARGET = re.compile(r"^[\w:.@/+=-]{1,128}$")
@@ -132,6 +143,10 @@ class AuditJobOutcome:
         return self.status in (JobStatus.FINISHED.value, JobStatus.FAILED.value, "missing")
 
 
+class NoWorkerError(IamAuditError):
+    """A queued audit waited with no live worker on its queue; the job stays queued."""
+
+
 class AuditQueue:
     """Enqueue audits and read their outcome; every Redis failure is a StoreError."""
 
@@ -174,6 +189,24 @@ class AuditQueue:
         with translated_redis_errors("counting queued audits"):
             return int(self._queue.count)
 
+    def live_workers(self) -> int:
+        """Workers listening on this queue, on any machine, whose registration has not lapsed.
+
+        RQ's per-queue set of workers is in the shared Redis, so every bot replica sees every
+        worker. A worker stopped cleanly leaves the set; one killed outright stays in it, so the
+        set alone is not enough: its hash expires when its heartbeats stop (the TTL is Redis's
+        own, so no clock of this machine is compared with a worker's). A worker busy with a long
+        audit keeps its hash alive for the job's whole time limit and counts as live.
+        """
+        with translated_redis_errors("looking for live workers"):
+            keys = sorted(worker_registration.get_keys(queue=self._queue))
+            if not keys:
+                return 0
+            with self._connection.pipeline(transaction=False) as pipeline:
+                for key in keys:
+                    pipeline.exists(key)
+                return sum(1 for alive in pipeline.execute() if alive)
+
     def outcome(self, job_id: str) -> AuditJobOutcome:
         with translated_redis_errors("reading an audit job"):
             try:
@@ -205,9 +238,14 @@ class AuditQueue:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         on_status: Callable[[str], None] | None = None,
+        no_worker_seconds: float | None = None,
     ) -> AuditJobOutcome:
-        """Poll until the job is done; raises IamAuditError when it outlives ``timeout_seconds``."""
-        deadline = clock() + timeout_seconds
+        """Poll until the job is done; raises IamAuditError when it outlives ``timeout_seconds``,
+        and NoWorkerError once it sat queued ``no_worker_seconds`` with no live worker on the
+        queue (the job stays queued: a worker started later still runs it)."""
+        started = clock()
+        deadline = started + timeout_seconds
+        worker_seen = started
         last = ""
         while True:
             outcome = self.outcome(job_id)
@@ -216,7 +254,17 @@ class AuditQueue:
             last = outcome.status
             if outcome.done:
                 return outcome
-            if clock() >= deadline:
+            now = clock()
+            if no_worker_seconds is not None:
+                if outcome.status != JobStatus.QUEUED.value or self.live_workers():
+                    worker_seen = now
+                elif now - worker_seen >= no_worker_seconds:
+                    raise NoWorkerError(
+                        f"no `iam-audit worker` is running: none has listened on the queue for"
+                        f" {now - worker_seen:.0f} s. The audit stays queued and runs when a"
+                        " worker starts; ask again then"
+                    )
+            if now >= deadline:
                 raise IamAuditError(
                     f"the audit job {job_id} did not finish within {timeout_seconds:.0f} s;"
                     " is an `iam-audit worker` running?"
@@ -232,6 +280,7 @@ class AuditQueue:
             serializer=JSONSerializer,
             name=name,
             job_class=AuditJob,
+            worker_ttl=WORKER_TTL_SECONDS,
         )
 
     def run_worker(self, *, burst: bool = False, simple: bool = False) -> bool:
@@ -299,6 +348,7 @@ class QueuedAccountAudits:
         demo: bool,
         timeout_seconds: float,
         poll_seconds: float = 1.0,
+        no_worker_seconds: float = NO_WORKER_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._inner = inner
@@ -306,6 +356,7 @@ class QueuedAccountAudits:
         self._demo = demo
         self._timeout = timeout_seconds
         self._poll = poll_seconds
+        self._no_worker = no_worker_seconds
         self._sleep = sleep
         self._after: list[Callable[[Any], None]] = []
 
@@ -333,7 +384,8 @@ class QueuedAccountAudits:
             account=SELF, target=self._inner.target, only=tuple(sorted(only)), demo=self._demo
         )
         job_id = self._queue.enqueue(request)
-        progress("queued for a worker")
+        # Said at once, not after the whole wait: the job stays queued for a worker started later.
+        progress(QUEUED if self._queue.live_workers() else QUEUED_NO_WORKER)
 
         def on_status(status: str) -> None:
             if status == JobStatus.STARTED.value:
@@ -345,6 +397,7 @@ class QueuedAccountAudits:
             poll_seconds=self._poll,
             sleep=self._sleep,
             on_status=on_status,
+            no_worker_seconds=self._no_worker,
         )
         if outcome.status != JobStatus.FINISHED.value:
             raise IamAuditError(f"the audit failed in the worker: {outcome.error}")
@@ -525,6 +578,7 @@ __all__ = [
     "AuditJobOutcome",
     "AuditJobRequest",
     "AuditQueue",
+    "NoWorkerError",
     "QueuedAccountAudits",
     "StoreError",
     "WorkerSettings",

@@ -28,7 +28,13 @@ from bot.audit.config import AuditConfig
 from bot.model.errors import IamAuditError
 from bot.runs.account_audits import AccountAudits
 from bot.runs.jobs import AuditJobs, lock_name
-from bot.runs.queue import JOB_FUNCTION, AuditJobRequest, AuditQueue, QueuedAccountAudits
+from bot.runs.queue import (
+    JOB_FUNCTION,
+    NO_WORKER_SECONDS,
+    AuditJobRequest,
+    AuditQueue,
+    QueuedAccountAudits,
+)
 from bot.store.redis_store import RedisStore
 
 pytestmark = pytest.mark.redis
@@ -90,7 +96,15 @@ def target(redis_url: str) -> Iterator[str]:
 class Replica:
     """One bot replica: its own AuditJobs and queued pipeline, the shared Redis."""
 
-    def __init__(self, redis_url: str, queue: AuditQueue, target: str, *, timeout: float) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        queue: AuditQueue,
+        target: str,
+        *,
+        timeout: float,
+        no_worker: float = NO_WORKER_SECONDS,
+    ) -> None:
         self.store = RedisStore.from_url(redis_url)
         inner = AccountAudits(
             target=target,
@@ -101,7 +115,12 @@ class Replica:
             ttl_seconds=3600,
         )
         self.audits = QueuedAccountAudits(
-            inner, queue=queue, demo=True, timeout_seconds=timeout, poll_seconds=0.02
+            inner,
+            queue=queue,
+            demo=True,
+            timeout_seconds=timeout,
+            poll_seconds=0.02,
+            no_worker_seconds=no_worker,
         )
         self.jobs = AuditJobs(
             store=self.store,
