@@ -127,11 +127,14 @@ def actions(finding: AnalyzerFinding) -> list[str]:
 
 
 def conditions(finding: AnalyzerFinding) -> dict[str, str]:
-    merged: dict[str, str] = {}
+    """The conditions of every access entry by key. Each entry is one grant with its own
+    conditions, so a key with other values in other entries keeps them all (" | "-joined, in
+    entry order): the last entry's value alone would hide the others."""
+    merged: dict[str, dict[str, None]] = {}
     for entry in access_entries(finding):
         for key, value in (entry.get("conditions") or {}).items():
-            merged[str(key)] = str(value)
-    return merged
+            merged.setdefault(str(key), {})[str(value)] = None
+    return {key: " | ".join(values) for key, values in merged.items()}
 
 
 def unused_services(finding: AnalyzerFinding) -> list[dict[str, Any]]:

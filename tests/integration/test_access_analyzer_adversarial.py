@@ -206,3 +206,36 @@ def test_newlines_in_aws_strings_do_not_forge_lines_of_the_text_report(aws: Stub
     assert lines[-1] == "1 finding: 1 medium"
     who = next(line for line in lines if line.strip().startswith("who:"))
     assert "rootx 0 findings [low] arn:aws:s3:::harmless" in who
+
+
+# --- conditions of several grants --------------------------------------------------------------
+
+
+def test_a_condition_key_with_other_values_in_another_grant_keeps_every_value(
+    aws: StubbedAWS,
+) -> None:
+    # One bucket policy, two grants: each GetFindingV2 entry has its own condition. Before: the
+    # merged view kept the last entry's value, so 198.51.100.0/24 was never shown.
+    stub = aws.aa(US)
+    stub.add_response("list_analyzers", {"analyzers": [analyzer_summary("account", "ACCOUNT")]}, {})
+    expect_findings(stub, arn("account"), [SHARED_BUCKET])
+    expect_detail(
+        stub,
+        arn("account"),
+        SHARED_BUCKET,
+        [
+            ext(
+                {"AWS": "111122223333"},
+                ["s3:GetObject"],
+                condition={"aws:SourceIp": "198.51.100.0/24"},
+            ),
+            ext(
+                {"AWS": "999988887777"},
+                ["s3:GetObject"],
+                condition={"aws:SourceIp": "203.0.113.0/24"},
+            ),
+        ],
+    )
+    data = collect(aws)
+    (row,) = group_findings(data.findings)[0].rows
+    assert row.conditions == {"aws:SourceIp": "198.51.100.0/24 | 203.0.113.0/24"}
