@@ -62,11 +62,14 @@ def mfa_coverage(snapshot: AccountSnapshot | None) -> MfaCoverage:
 
 @dataclass(frozen=True, slots=True)
 class ApprovalCounts:
-    """Approval requests waiting now, and those decided since the previous digest by outcome."""
+    """Approval requests waiting now, those decided since the previous digest by outcome, and
+    those that lapsed since then (nobody decided before they expired): a team whose requests all
+    lapse would otherwise read "decided: none" every morning."""
 
     pending: int = 0
     decided: Mapping[str, int] = field(default_factory=dict)
     known: bool = True  # False: the approvals store was not available
+    lapsed: int = 0  # pending requests written down as expired since the previous digest
 
     @property
     def decided_total(self) -> int:
@@ -182,6 +185,7 @@ class Digest:
                 "known": self.approvals.known,
                 "pending": self.approvals.pending,
                 "decided": dict(self.approvals.decided),
+                "lapsed": self.approvals.lapsed,
             },
             "top_risks": [f.to_dict() for f in self.top_risks],
             "campaign": (
@@ -347,9 +351,10 @@ def digest_text(digest: Digest) -> str:
         lines.append("MFA: unknown (no credential report)")
     if digest.approvals.known:
         decided = ", ".join(f"{k} {v}" for k, v in sorted(digest.approvals.decided.items()))
+        lapsed = f"; lapsed {digest.approvals.lapsed}" if digest.approvals.lapsed else ""
         lines.append(
             f"Approvals: {digest.approvals.pending} pending; decided since last digest:"
-            f" {decided or 'none'}"
+            f" {decided or 'none'}{lapsed}"
         )
     if digest.campaign is not None:
         c = digest.campaign

@@ -146,7 +146,8 @@ DECIDED_SCAN = 2000  # audit-trail entries read back to count decisions since th
 
 
 def approval_counts_source(desk: Any) -> ApprovalSource | None:
-    """Pending requests from the approvals store, decisions from the audit trail (read-only)."""
+    """Pending requests from the approvals store, decisions and lapses from the audit trail
+    (read-only)."""
     if desk is None:
         return None
 
@@ -155,16 +156,30 @@ def approval_counts_source(desk: Any) -> ApprovalSource | None:
         try:
             pending = len(desk.store.pending(now=now))
             decided: Counter[str] = Counter()
+            lapsed: set[str] = set()
             last = getattr(desk.trail, "last", None)
             for entry in last(DECIDED_SCAN) if last else ():
-                if entry.kind == "decision" and entry.at >= start:
+                if entry.at < start:
+                    continue
+                if entry.kind == "decision":
                     decided[str(entry.data.get("state") or "decided")] += 1
+                elif is_lapse(entry):
+                    lapsed.add(str(entry.request_id))
         except (StoreError, AttributeError) as exc:
             log.error("approval counts unavailable for the digest: %s", exc)
             return ApprovalCounts(known=False)
-        return ApprovalCounts(pending=pending, decided=dict(decided))
+        return ApprovalCounts(pending=pending, decided=dict(decided), lapsed=len(lapsed))
 
     return counts
+
+
+def is_lapse(entry: Any) -> bool:
+    """A `result` entry of a pending request that expired with nobody deciding (the desk marks
+    it ``lapsed``). An approved request that expired unapplied also ends in an `expired` result,
+    but its `decision` already counts it as approved, so it is not a lapse; a lapse written a
+    second time by the reconciler (``recovered``) is the same request, counted once by id."""
+    data = entry.data
+    return entry.kind == "result" and data.get("lapsed") is True and data.get("state") == "expired"
 
 
 @dataclass(frozen=True, slots=True)

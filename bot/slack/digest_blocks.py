@@ -175,9 +175,11 @@ def _closing_blocks(digest: Digest, schedule_note: str) -> list[Block]:
             f"{escape(_one_line(state))} {count}"
             for state, count in sorted(digest.approvals.decided.items())
         )
+        # A number, not names from the store: a few characters past the clipped decided states.
+        lapsed = f" · lapsed {digest.approvals.lapsed}" if digest.approvals.lapsed else ""
         facts.append(
             f"*Approvals*\n{digest.approvals.pending} pending · decided since last digest:"
-            f" {clip(decided, DECIDED_TEXT) or 'none'}"
+            f" {clip(decided, DECIDED_TEXT) or 'none'}{lapsed}"
         )
     if digest.campaign is not None:
         c = digest.campaign

@@ -77,6 +77,7 @@ def digest_of(
     note: str,
     errors: int = 3,
     first: bool = False,
+    lapsed: int = 0,
 ) -> Digest:
     changes = tuple(
         SeverityChange(f, Severity.LOW if f.severity is not Severity.LOW else Severity.HIGH)
@@ -92,7 +93,7 @@ def digest_of(
         previous_at=NOW - timedelta(days=1),
         diff=diff,
         mfa=MfaCoverage(1000, 10, 900, 5),
-        approvals=ApprovalCounts(pending=4, decided=decided),
+        approvals=ApprovalCounts(pending=4, decided=decided, lapsed=lapsed),
         top_risks=tuple(sorted([*new, *rerated], key=lambda f: -f.severity.rank)[:5]),
         campaign=CampaignProgress(10, 990, 40, NOW + timedelta(days=30), proposed=True),
         errors=errors,
@@ -230,10 +231,12 @@ def test_everything_at_its_largest_at_once() -> None:
         decided={huge_name + str(i): i for i in range(40)},
         note=huge_name,
         errors=10**6,
+        lapsed=10**6,
     )
     message = digest_blocks.digest_message(digest, schedule_note=huge_name)
     assert_ok(message)
     assert shown_and_more(message, "*New*")[1] > 0
     dumped = said_totals(message)
     assert digest.report_id in dumped
+    assert "lapsed 1000000" in dumped  # a count, kept after the clipped decided states
     assert "<!channel>" not in dumped
