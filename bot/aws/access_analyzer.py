@@ -21,7 +21,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +35,7 @@ from bot.audit.analyzer_view import (
     FindingFilter,
     analyzer_kind,
 )
+from bot.aws.deadline import in_caller_context
 from bot.aws.errors import (
     MALFORMED_ANSWER_ERRORS,
     describe_client_error,
@@ -172,17 +172,10 @@ def collect_access_analyzer(
     clients = {region: client_factory(SERVICE, region) for region in regions}
     workers = max(1, min(scope.max_workers, len(regions)))
     if regions:
-        read = _in_caller_context(lambda r: _read_region(clients[r], r, scope, budget))
+        read = in_caller_context(lambda r: _read_region(clients[r], r, scope, budget))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="access-analyzer") as pool:
             results += pool.map(read, regions)
     return _assemble(results, issues, budget, scope, region_count=len(results))
-
-
-def _in_caller_context(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``function`` run in a copy of the caller's context: pool threads do not inherit
-    ContextVars, so without it the audit's deadline would not stop the workers' calls."""
-    context = copy_context()
-    return lambda item: context.copy().run(function, item)
 
 
 def _assemble(
@@ -450,7 +443,7 @@ def _add_details(
         fetched = [fetch(index) for index in targets]
     else:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="finding-details") as pool:
-            fetched = list(pool.map(_in_caller_context(fetch), targets))
+            fetched = list(pool.map(in_caller_context(fetch), targets))
     for index, outcome in fetched:
         if isinstance(outcome, AnalyzerFinding):
             result.findings[index] = outcome

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Any
+from contextvars import ContextVar, copy_context
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError
 
 from bot.model.errors import InputError
 
+T = TypeVar("T")
+R = TypeVar("R")
 DEADLINE_ENV = "IAM_AUDIT_DEADLINE_SECONDS"
 CONNECT_TIMEOUT_ENV = "IAM_AUDIT_AWS_CONNECT_TIMEOUT"
 READ_TIMEOUT_ENV = "IAM_AUDIT_AWS_READ_TIMEOUT"
@@ -80,6 +82,14 @@ def audit_deadline(seconds: float | None) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
+
+
+def in_caller_context(function: Callable[[T], R]) -> Callable[[T], R]:
+    """``function`` run, item by item, in a copy of the caller's context: the threads of a
+    ThreadPoolExecutor do not inherit ContextVars, so without it the audit's deadline (and
+    anything else kept in context) would not reach the workers' AWS calls."""
+    context = copy_context()
+    return lambda item: context.copy().run(function, item)
 
 
 def deadline_passed() -> float | None:

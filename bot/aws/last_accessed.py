@@ -22,6 +22,7 @@ from typing import Any
 import boto3
 
 from bot.aws.aws_jobs import DEFAULT_POLLING, Counter, Polling, call, poll
+from bot.aws.deadline import in_caller_context
 from bot.aws.session import make_client
 from bot.aws.unused_access import RECOMMENDATION_ACTIONS, read_analyzer_usage
 from bot.model.errors import CollectionError
@@ -223,7 +224,7 @@ def collect_last_accessed(
     services: dict[str, dict[str, str]] = {}
     problems: list[str] = []
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="last-accessed") as pool:
-        for arn, found, problem in pool.map(one, arns):
+        for arn, found, problem in pool.map(in_caller_context(one), arns):
             if found is None:
                 problems.append(problem)
             else:

@@ -22,6 +22,7 @@ import botocore.session
 from botocore.credentials import CredentialProvider, RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bot.aws.deadline import in_caller_context
 from bot.aws.errors import (
     CREDENTIAL_CODES,
     describe_client_error,
@@ -285,7 +286,7 @@ def fan_out(
         return []
     workers = min(max_workers, len(ids))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="account") as pool:
-        return list(pool.map(one, ids))
+        return list(pool.map(in_caller_context(one), ids))
 
 
 def collect_accounts(

@@ -306,3 +306,24 @@ def test_collection_runs_at_most_the_given_number_of_jobs_at_once() -> None:
     assert len(collected.services) == 12
     assert collected.calls == 24
     assert 1 <= iam.peak <= 3
+
+
+def test_the_audit_deadline_stops_the_report_workers_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deadline lives in a ContextVar, which a ThreadPoolExecutor's threads do not inherit:
+    every principal's report jobs were still requested (and retried) after it passed. An
+    endpoint nothing answers shows it: with the deadline, no request is tried at all."""
+    from bot.aws.deadline import audit_deadline
+    from bot.aws.deadline import install as install_deadline
+    from bot.aws.session import make_session
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    session = make_session(region=REGION)
+    install_deadline(session)
+    tried: list[str] = []
+    session.events.register("before-send", lambda **_: tried.append("sent"), unique_id="count")
+    arns = [f"arn:aws:iam::123456789012:role/r{i}" for i in range(3)]
+    with audit_deadline(0.001):
+        time.sleep(0.01)
+        with pytest.raises(CollectionError, match="deadline"):
+            collect_last_accessed(session, arns, region=REGION, workers=2)
+    assert tried == []

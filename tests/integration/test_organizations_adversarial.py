@@ -450,3 +450,17 @@ def test_the_hub_s_own_expired_credentials_are_named_as_such(
     (failure,) = json.loads(captured.out)["failures"]
     assert failure["code"] == "ExpiredToken"
     assert "credentials running the audit" in failure["message"]
+
+
+def test_the_callers_deadline_reaches_every_account_worker() -> None:
+    """The audit's deadline lives in a ContextVar, which the fan-out's threads did not inherit:
+    accounts audited in parallel went on calling AWS after it passed."""
+    import time
+
+    from bot.aws.deadline import audit_deadline, deadline_passed
+    from bot.aws.organizations import fan_out
+
+    with audit_deadline(0.001):
+        time.sleep(0.01)
+        outcomes = fan_out(["111111111111", "222222222222"], lambda _: deadline_passed())
+    assert [o.value for o in outcomes] == [0.001, 0.001]
