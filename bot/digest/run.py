@@ -191,9 +191,6 @@ class _SlotLease:
     slot: str
 
     def renew_lock(self, name: str, owner: str, ttl_seconds: int) -> bool:
-        return self._renew(owner, ttl_seconds)
-
-    def _renew(self, owner: str, ttl_seconds: int) -> bool:
         return self.store.renew_slot(self.channel, self.slot, owner, ttl_seconds)
 
 
