@@ -300,10 +300,8 @@ class RedisApprovalStore(_Moves):
 
     def overdue(self, *, now: datetime) -> list[ApprovalRequest]:
         # The pending index is scored by expiry: the overdue ones are its low end.
-        with _translated("list overdue approvals"):
-            ids = self._r.zrangebyscore(self._pending_index, "-inf", now.timestamp())
-        found = [self.get(i, now=now) for i in ids]
-        return [r for r in found if r is not None and _overdue(r, now)]
+        found = self._indexed(self._pending_index, {State.PENDING}, now, "overdue")
+        return [r for r in found if _overdue(r, now)]
 
     def applying(self) -> list[ApprovalRequest]:
         return self._indexed(self._applying_index, {State.APPLYING}, None, "applying")
