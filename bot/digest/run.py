@@ -266,18 +266,18 @@ class DigestRunner:
         previous = self._store.posted_ts(channel, slot)
         if previous and previous not in _DOUBTS:  # posted by a run whose lease has ended
             self._keep(channel, slot)
-            return self._taken(channel, slot)
+            return self._taken(channel, slot, previous)
         lease = _SlotLease(self._store, channel, slot)
         with kept_alive(lease, slot, self.owner, self._lease) as lost:
             return self._post_all(_Posts(channel, slot, previous in _DOUBTS, lost), selected)
 
-    def _taken(self, channel: str, slot: str) -> DigestOutcome:
-        holder = self._store.slot_owner(channel, slot) or "expired meanwhile"
-        posted = self._store.posted_ts(channel, slot)
+    def _taken(self, channel: str, slot: str, posted: str | None = None) -> DigestOutcome:
+        """``posted``: the posted record when the caller has just read it."""
+        posted = posted or self._store.posted_ts(channel, slot)
         if posted and posted not in _DOUBTS:
             detail = f"posted as message {posted}"
         else:
-            detail = f"claimed by {holder}"
+            detail = f"claimed by {self._store.slot_owner(channel, slot) or 'expired meanwhile'}"
         log.info("digest slot %s in %s already taken (%s)", slot, channel, detail)
         return DigestOutcome("slot_taken", channel, slot, detail=detail)
 
