@@ -195,7 +195,7 @@ class DigestScheduler:
                     "digest for slot %s postponed: the state store (Redis) is unreachable, so"
                     " no replica can claim it; it is posted once the store answers (until %s)",
                     name,
-                    f"{slot + timedelta(seconds=self.misfire_grace_seconds):%H:%MZ}",
+                    f"{until:%H:%MZ}",
                 )
             else:
                 log.debug("digest slot skipped: not the leader")
