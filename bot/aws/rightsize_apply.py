@@ -134,12 +134,13 @@ def _check_version_room(call: _Calls, edit: PolicyEdit) -> set[str]:
     return {str(v.get("VersionId")) for v in versions}
 
 
-def _check_rightsized_default(call: _Calls, edit: PolicyEdit) -> None:
-    """Before a restore: the default version is still the right-sized document (or already the
-    old version again), so setting the old one default overwrites nobody's later version."""
-    current = call("GetPolicy", PolicyArn=edit.arn)["Policy"].get("DefaultVersionId")
+def _check_rightsized_default(call: _Calls, edit: PolicyEdit) -> str:
+    """Before a restore: the default version (its id returned) is still the right-sized
+    document (or already the old version again), so setting the old one default overwrites
+    nobody's later version."""
+    current = str(call("GetPolicy", PolicyArn=edit.arn)["Policy"].get("DefaultVersionId"))
     if current == edit.old_version:
-        return
+        return current
     found = call("GetPolicyVersion", PolicyArn=edit.arn, VersionId=current)["PolicyVersion"]
     if iam_document(found.get("Document")) != edit.new_document:
         raise RemediationError(
@@ -147,6 +148,7 @@ def _check_rightsized_default(call: _Calls, edit: PolicyEdit) -> None:
             f" is not the right-sized document. Nothing was changed; make {edit.old_version}"
             " default by hand if it is still wanted (iam:SetDefaultPolicyVersion)."
         )
+    return current
 
 
 def _check_unchanged(call: _Calls, kind: str, name: str, edit: PolicyEdit) -> None:
@@ -510,9 +512,7 @@ def _restore_version_step(call: _Calls, edit: PolicyEdit) -> Step:
     previous: dict[str, str] = {}
 
     def do() -> None:
-        _check_rightsized_default(call, edit)
-        policy = call("GetPolicy", PolicyArn=edit.arn)["Policy"]
-        previous["version"] = str(policy.get("DefaultVersionId"))
+        previous["version"] = _check_rightsized_default(call, edit)
         # The version must still exist: someone may have deleted it since.
         call("GetPolicyVersion", PolicyArn=edit.arn, VersionId=edit.old_version)
         call(
