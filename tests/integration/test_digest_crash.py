@@ -30,6 +30,7 @@ pytestmark = pytest.mark.redis
 MONDAY_9 = datetime(2026, 11, 30, 9, 0, 2, tzinfo=UTC)
 CHANNEL = "C0DIGEST"
 SLOT = "2026-11-30T09:00Z"
+SLOT_KEY = f"digest:slot:{CHANNEL}:{SLOT}"  # under the test's prefix
 
 
 class Killed(BaseException):
@@ -52,6 +53,12 @@ def rds(redis_under_prefix: tuple[redis.Redis, str]) -> tuple[redis.Redis, str]:
 
 def expire(client: redis.Redis, key: str) -> None:
     client.pexpireat(key, 1)
+
+
+def the_dead_leaders_locks_run_out(client: redis.Redis, prefix: str) -> None:
+    """The leader lock and the slot lease of a process killed mid-run: nothing renews them."""
+    expire(client, prefix + "digest:leader")
+    expire(client, prefix + SLOT_KEY)
 
 
 class DyingAudits(FakeAudits):
@@ -92,7 +99,7 @@ def test_a_process_killed_during_the_audit_does_not_hold_the_slot_for_days(rds) 
     dying, _store = runner_on(rds, poster, DyingAudits())
     with pytest.raises(Killed):
         dying.run(channel=CHANNEL, slot=SLOT)
-    key = f"{prefix}digest:slot:{CHANNEL}:{SLOT}"
+    key = prefix + SLOT_KEY
     assert 0 < client.ttl(key) <= 600  # a lease, not the 8 days of a posted slot
     again, _ = runner_on(rds, poster, owner="b")
     assert again.run(channel=CHANNEL, slot=SLOT).status == "slot_taken"  # the lease still holds
@@ -112,14 +119,14 @@ def test_a_process_killed_after_slack_accepted_is_retried_with_a_visible_note(rd
     assert len(poster.messages) == 1
     other, _ = runner_on(rds, poster, owner="b")
     assert other.run(channel=CHANNEL, slot=SLOT).status == "slot_taken"  # no second, silently
-    expire(client, f"{prefix}digest:slot:{CHANNEL}:{SLOT}")
+    expire(client, prefix + SLOT_KEY)
     retry = other.run(channel=CHANNEL, slot=SLOT)
     assert retry.status == "posted"
     first, second = (m for _c, m in poster.messages)
     assert "retry" not in json.dumps(first).lower()
     assert second["text"].startswith("Retry: ")  # never an unexplained second digest
     assert store.posted_ts(CHANNEL, SLOT) == retry.message_ts[0]
-    expire(client, f"{prefix}digest:slot:{CHANNEL}:{SLOT}")
+    expire(client, prefix + SLOT_KEY)
     assert other.run(channel=CHANNEL, slot=SLOT).status == "slot_taken"  # posted: done
     assert len(poster.messages) == 2
 
@@ -128,12 +135,12 @@ def test_a_posted_slot_is_kept_for_days(rds) -> None:
     client, prefix = rds
     runner, _store = runner_on(rds, FakePoster())
     assert runner.run(channel=CHANNEL, slot=SLOT).status == "posted"
-    assert client.ttl(f"{prefix}digest:slot:{CHANNEL}:{SLOT}") > 86400
+    assert client.ttl(prefix + SLOT_KEY) > 86400
 
 
 def test_a_long_audit_keeps_its_lease(rds) -> None:
     client, prefix = rds
-    key = f"{prefix}digest:slot:{CHANNEL}:{SLOT}"
+    key = prefix + SLOT_KEY
     seen: list[int] = []
 
     class SlowAudits(FakeAudits):
@@ -317,8 +324,7 @@ def test_the_leader_dying_mid_run_is_finished_by_the_next_leader(rds) -> None:
         with pytest.raises(Killed):
             a.fire()
         clock.now += timedelta(minutes=2)
-        expire(client, prefix + "digest:leader")
-        expire(client, f"{prefix}digest:slot:{CHANNEL}:{SLOT}")
+        the_dead_leaders_locks_run_out(client, prefix)
         assert b.tick()
         assert len(poster.messages) == 1
     finally:
@@ -332,8 +338,7 @@ def test_a_restarted_single_replica_finishes_the_slot_its_dead_run_left(rds) -> 
     assert a.tick()
     with pytest.raises(Killed):
         a.fire()
-    expire(client, prefix + "digest:leader")
-    expire(client, f"{prefix}digest:slot:{CHANNEL}:{SLOT}")
+    the_dead_leaders_locks_run_out(client, prefix)
     clock.now += timedelta(minutes=5)
     restarted, _ = replica(rds, "a2", poster, clock)
     try:
