@@ -5,14 +5,11 @@ desk with its in-memory store and trail)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from bot.approvals.model import State
 from bot.approvals.rules import ApprovalRules, People
@@ -21,28 +18,12 @@ from bot.aws.remediate import RemediationExecutor
 from bot.config.settings import Settings
 from bot.store.approvals import InMemoryApprovalStore
 from bot.store.audit_log import InMemoryAuditLog
+from tests.integration import test_rightsize_apply
+from tests.integration.test_rightsize_apply import NARROW, WIDE
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RULES = ApprovalRules(approvers=People(frozenset({"UAPP"})), ttl_seconds=3600)
 NOBODY = lambda _u, _g: False  # noqa: E731
-WIDE = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": ["s3:*", "ec2:*"], "Resource": "*"}],
-}
-NARROW = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
-}
-TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 class Killed(BaseException):
@@ -75,16 +56,7 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def account() -> Iterator[tuple[boto3.Session, str]]:
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1")
-        iam = session.client("iam")
-        iam.create_role(RoleName="worker", AssumeRolePolicyDocument=json.dumps(TRUST))
-        arn = iam.create_policy(PolicyName="app", PolicyDocument=json.dumps(WIDE))["Policy"]["Arn"]
-        iam.attach_role_policy(RoleName="worker", PolicyArn=arn)
-        iam.put_role_policy(RoleName="worker", PolicyName="inline", PolicyDocument=json.dumps(WIDE))
-        yield session, arn
+account = test_rightsize_apply.iam  # moto IAM: role worker, its policy app and inline policy
 
 
 def make_desk(session: boto3.Session, clock: Clock, store: Any, trail: Any, iam: Any = None):

@@ -11,17 +11,17 @@ drops its answer (ReadTimeoutError, as a lost response gives): the real retry pa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 from botocore.exceptions import ReadTimeoutError
-from moto import mock_aws
 
 from bot.approvals.journal import CallJournal
 from bot.aws.remediate import RemediationExecutor
+from tests.integration import test_rightsize_apply
 from tests.integration.test_rightsize_apply import NARROW, WIDE, fail_on_put, params
+
+iam = test_rightsize_apply.iam  # moto IAM: role worker, its policy app and inline policy (fixture)
 
 
 class LoseAnswers:
@@ -34,30 +34,6 @@ class LoseAnswers:
         if self.left and event_name.endswith(".CreatePolicyVersion"):
             self.left -= 1
             raise ReadTimeoutError(endpoint_url=request.url)
-
-
-@pytest.fixture
-def iam() -> Iterator[tuple[boto3.Session, str]]:
-    with mock_aws():
-        session = boto3.Session(region_name="us-east-1")
-        client = session.client("iam")
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ec2.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-        client.create_role(RoleName="worker", AssumeRolePolicyDocument=json.dumps(trust))
-        arn = client.create_policy(PolicyName="app", PolicyDocument=json.dumps(WIDE))["Policy"]
-        client.attach_role_policy(RoleName="worker", PolicyArn=arn["Arn"])
-        client.put_role_policy(
-            RoleName="worker", PolicyName="inline", PolicyDocument=json.dumps(WIDE)
-        )
-        yield session, arn["Arn"]
 
 
 def executor(session: boto3.Session, *, lost: int = 1) -> RemediationExecutor:
