@@ -224,8 +224,10 @@ class RedisDigestStore:
     def owed(self, now: datetime) -> list[tuple[str, str]]:
         key = self._k("owed")
         with _translated("read the digests owed"):
-            self._r.zremrangebyscore(key, "-inf", f"({now.timestamp()}")
-            members = self._r.zrange(key, 0, -1)
+            pipe = self._r.pipeline(transaction=True)  # one round trip on every leader tick
+            pipe.zremrangebyscore(key, "-inf", f"({now.timestamp()}")
+            pipe.zrange(key, 0, -1)
+            _dropped, members = pipe.execute()
         return [pair for pair in map(_owed_pair, members) if pair is not None]
 
     def settle(self, channel: str, slot: str) -> None:
