@@ -30,7 +30,11 @@ from bot.slack.approval_blocks import history_message
 from bot.store.audit_log import RedisAuditLog
 from commands.approvals import on_approve, on_reject_click, reconcile_applying
 from tests.integration import test_crash_halfway_sweep as sweep
-from tests.integration.test_crash_approved_not_applied import RecordingDelivery
+from tests.integration.test_crash_approved_not_applied import (
+    QUIET,
+    RecordingDelivery,
+    pending_request,
+)
 from tests.integration.test_crash_halfway_sweep import (
     NOBODY,
     REDIS_DOWN,
@@ -44,23 +48,7 @@ from tests.integration.test_crash_halfway_sweep import (
 aws = sweep.aws  # moto IAM: user bob, policy ro (fixture)
 rds = sweep.rds  # the suite's Redis under this test's own prefix (fixture)
 
-QUIET = timedelta(minutes=10)  # the reconciler's default stale_after
 CHANNEL, TS = "C0APPROVE", "1700000000.000100"
-
-
-def pending_request(desk: ApprovalDesk, aws: SimpleNamespace) -> ApprovalRequest:
-    """UREQ asks to attach policy ro to bob; nobody decides."""
-    return desk.propose(
-        requester="UREQ",
-        remediation="attach_policy",
-        params={
-            "target_kind": "user",
-            "target_name": "bob",
-            "policy_arn": aws.ro_arn,
-            "source": "arn",
-        },
-        is_member=NOBODY,
-    )
 
 
 def results(desk: ApprovalDesk, request_id: str) -> list[Any]:

@@ -54,9 +54,9 @@ QUIET = timedelta(minutes=10)  # the reconciler's default stale_after
 RESUMED = "after an interruption"
 
 
-def attach_request(desk: ApprovalDesk, aws: SimpleNamespace) -> str:
-    """A request approved by UAPP and never applied: the click's process died after approve."""
-    request = desk.propose(
+def pending_request(desk: ApprovalDesk, aws: SimpleNamespace) -> ApprovalRequest:
+    """UREQ asks to attach policy ro to bob; nobody decides."""
+    return desk.propose(
         requester="UREQ",
         remediation="attach_policy",
         params={
@@ -67,6 +67,11 @@ def attach_request(desk: ApprovalDesk, aws: SimpleNamespace) -> str:
         },
         is_member=NOBODY,
     )
+
+
+def attach_request(desk: ApprovalDesk, aws: SimpleNamespace) -> str:
+    """A request approved by UAPP and never applied: the click's process died after approve."""
+    request = pending_request(desk, aws)
     desk.approve(request.id, approver="UAPP", is_member=NOBODY)
     return request.id
 
