@@ -373,13 +373,14 @@ OPS_MAX_BODY_BYTES = 1024  # GET only; nothing it could carry is read
 
 
 class OpsHttpServer:
-    """Serves GET /healthz and GET /metrics only; port 0 picks a free port (tests).
+    """Serves GET /healthz and GET /metrics only (Socket Mode has no events endpoint); port 0
+    picks a free port (tests).
 
-    waitress with the limits of the events endpoint (bot/slack/http_server.py): requests are
-    read whole before a thread sees them, idle or stalled connections are closed after
-    ``channel_timeout``, at most OPS_CONNECTION_LIMIT connections and OPS_THREADS requests at
-    once, no request body. (http.server gave every connection a thread of its own with no
-    timeout: connections that never finished their request line held a thread each, forever.)
+    The events endpoint's server (bot.runtime.http_serving) with smaller limits: requests read
+    whole before a thread sees them, idle connections closed after ``channel_timeout``, slow
+    ones after ``request_deadline``, at most OPS_CONNECTION_LIMIT connections and OPS_THREADS
+    requests at once, no request body. (http.server gave every connection a thread of its own
+    with no timeout: connections that never finished their request line held a thread each.)
     """
 
     def __init__(
@@ -390,67 +391,48 @@ class OpsHttpServer:
         health: Health,
         metrics: Callable[[], tuple[bytes, str]],
         channel_timeout: int = OPS_CHANNEL_TIMEOUT_SECONDS,
+        request_deadline: float | None = None,
     ) -> None:
-        from waitress.server import create_server  # noqa: PLC0415 - see the imports above
+        from bot.runtime.http_serving import (  # noqa: PLC0415 - waitress only for the port
+            REQUEST_DEADLINE_SECONDS,
+            LimitedHttpServer,
+        )
 
-        self._server = create_server(
+        self._server = LimitedHttpServer(
             _ops_wsgi(health, metrics),
+            name="ops-http",
             host=host,
             port=port,
             threads=OPS_THREADS,
             channel_timeout=channel_timeout,
             connection_limit=OPS_CONNECTION_LIMIT,
-            max_request_body_size=OPS_MAX_BODY_BYTES,
-            max_request_header_size=OPS_MAX_HEADER_BYTES,
-            cleanup_interval=max(1, min(channel_timeout, 30)),
-            ident="iam-audit",
+            max_body_bytes=OPS_MAX_BODY_BYTES,
+            max_header_bytes=OPS_MAX_HEADER_BYTES,
             backlog=64,
+            request_deadline=request_deadline or REQUEST_DEADLINE_SECONDS,
         )
-        self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
-        return int(self._server.effective_port)  # type: ignore[union-attr]
+        return self._server.port
 
     def start_background(self) -> threading.Thread:
-        self._thread = threading.Thread(target=self._serve, daemon=True, name="ops-http")
-        self._thread.start()
-        return self._thread
-
-    def _serve(self) -> None:
-        try:
-            self._server.run()
-        except OSError:  # the listening socket was closed by shutdown()
-            logging.getLogger(__name__).debug("ops HTTP server stopped")
+        return self._server.start_background()
 
     def shutdown(self) -> None:
-        self._server.close()
-        self._server.task_dispatcher.shutdown(timeout=5)
-        if self._thread:
-            self._thread.join(timeout=5)
-
-
-_OPS_REASONS = {200: "200 OK", 404: "404 Not Found", 503: "503 Service Unavailable"}
+        self._server.shutdown()
 
 
 def _ops_wsgi(health: Health, metrics: Callable[[], tuple[bytes, str]]):
+    from bot.runtime.http_serving import operations_answer, send  # noqa: PLC0415
+
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "")
-        if method == "GET" and path == "/healthz":
-            ok, details = health()
-            status = 200 if ok else 503
-            body, content_type = json.dumps({"ok": ok, **details}).encode(), "application/json"
-        elif method == "GET" and path == "/metrics":
-            status = 200
-            body, content_type = metrics()
-        else:
-            status, body, content_type = 404, b'{"error": "not found"}', "application/json"
-        start_response(
-            _OPS_REASONS[status],
-            [("Content-Type", content_type), ("Content-Length", str(len(body)))],
+        answer = operations_answer(
+            environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""), health, metrics
         )
-        return [body]
+        return send(
+            start_response, *(answer or (404, b'{"error": "not found"}', "application/json"))
+        )
 
     return app
 

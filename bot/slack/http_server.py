@@ -18,8 +18,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,30 +25,30 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
-from waitress.channel import HTTPChannel
-from waitress.server import create_server
+
+from bot.runtime.http_serving import (
+    REQUEST_DEADLINE_SECONDS,
+    Health,
+    LimitedHttpServer,
+    MetricsExposition,
+    operations_answer,
+    send,
+)
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-METRICS_PATH = "/metrics"
 MAX_BODY_BYTES = 1_000_000
 MAX_HEADER_BYTES = 64 * 1024
 CHANNEL_TIMEOUT_SECONDS = 10  # an idle or stalled connection (slow headers or body) is closed
 CONNECTION_LIMIT = 200
 THREADS = 8
-# Slack's requests are a few KB sent at once; a request still arriving after this is a slow client.
-REQUEST_DEADLINE_SECONDS = 15
 SIGNATURE_MAX_AGE_SECONDS = 300
 
-Health = Callable[[], tuple[bool, dict[str, Any]]]
-# () -> (body, content type) in Prometheus text format; see bot/runtime/observability.py
-MetricsExposition = Callable[[], tuple[bytes, str]]
 StartResponse = Callable[..., Any]
 
 
-class SlackHttpServer:
+class SlackHttpServer(LimitedHttpServer):
     """Serves the app on (host, port); port 0 picks a free port (tests)."""
 
     def __init__(
@@ -65,76 +63,23 @@ class SlackHttpServer:
         threads: int = THREADS,
         channel_timeout: int = CHANNEL_TIMEOUT_SECONDS,
         connection_limit: int = CONNECTION_LIMIT,
-        request_deadline: float | None = None,
+        request_deadline: float = REQUEST_DEADLINE_SECONDS,
     ) -> None:
         secret = signing_secret or getattr(app, "_signing_secret", None) or ""
         self.wsgi = SlackWsgiApp(app, secret, health=health, metrics=metrics)
-        self._server = create_server(
+        super().__init__(
             self.wsgi,
+            name="slack-http",
             host=host,
             port=port,
             threads=threads,
             channel_timeout=channel_timeout,
             connection_limit=connection_limit,
-            max_request_body_size=MAX_BODY_BYTES,
-            max_request_header_size=MAX_HEADER_BYTES,
-            cleanup_interval=min(channel_timeout, 30),
-            ident="iam-audit",
+            max_body_bytes=MAX_BODY_BYTES,
+            max_header_bytes=MAX_HEADER_BYTES,
             backlog=128,
+            request_deadline=request_deadline,
         )
-        deadline = REQUEST_DEADLINE_SECONDS if request_deadline is None else request_deadline
-        # A class per server, so two servers (tests) keep their own deadline.
-        self._server.channel_class = type(  # type: ignore[union-attr]
-            "DeadlineChannel", (DeadlineChannel,), {"request_deadline": deadline}
-        )
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.effective_port)  # type: ignore[union-attr]
-
-    def serve_forever(self) -> None:
-        try:
-            self._server.run()
-        except OSError:  # the listening socket was closed by shutdown()
-            log.debug("HTTP server stopped")
-
-    def start_background(self) -> threading.Thread:
-        self._thread = threading.Thread(target=self.serve_forever, name="slack-http", daemon=True)
-        self._thread.start()
-        return self._thread
-
-    def shutdown(self) -> None:
-        self._server.close()
-        self._server.task_dispatcher.shutdown(timeout=5)
-        if self._thread:
-            self._thread.join(timeout=5)
-
-
-class DeadlineChannel(HTTPChannel):
-    """waitress's channel, closing a connection whose request (headers and body) has not
-    arrived whole ``request_deadline`` seconds after its first byte. Checked whenever bytes
-    arrive; a client that stops sending is closed by waitress's idle timeout instead."""
-
-    request_deadline: float = REQUEST_DEADLINE_SECONDS
-    _request_started: float | None = None
-
-    def received(self, data: bytes) -> bool:
-        now = time.monotonic()
-        if self._request_started is None:
-            self._request_started = now
-        elif now - self._request_started > self.request_deadline:
-            log.warning(
-                "closed a connection from %s: its request was still arriving after %g s",
-                self.addr[0] if isinstance(self.addr, tuple) else "?",
-                self.request_deadline,
-            )
-            self.will_close = True
-            return False
-        accepted = bool(super().received(data))
-        if self.request is None:  # every request received so far is complete
-            self._request_started = None
-        return accepted
 
 
 class SlackWsgiApp:
@@ -156,12 +101,9 @@ class SlackWsgiApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "")
         path = environ.get("PATH_INFO", "")
-        if method == "GET" and path == METRICS_PATH and self._metrics is not None:
-            body, content_type = self._metrics()
-            return _send(start_response, 200, body, content_type)
-        if method == "GET" and path == HEALTH_PATH:
-            ok, details = self._health()
-            return _json(start_response, 200 if ok else 503, {"ok": ok, **details})
+        answer = operations_answer(method, path, self._health, self._metrics)
+        if answer is not None:
+            return send(start_response, *answer)
         if path != EVENTS_PATH:
             return _json(start_response, 404, {"error": "not found"})
         if method != "POST":
@@ -250,27 +192,7 @@ def _content_length(environ: dict[str, Any]) -> int:
 
 
 def _json(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
-    return _send(start_response, status, json.dumps(body).encode("utf-8"), "application/json")
-
-
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    401: "Unauthorized",
-    404: "Not Found",
-    405: "Method Not Allowed",
-}
-
-
-def _send(
-    start_response: StartResponse, status: int, body: bytes, content_type: str
-) -> list[bytes]:
-    reason = _REASONS.get(status, "Service Unavailable" if status == 503 else "")
-    start_response(
-        f"{status} {reason}".strip(),
-        [("Content-Type", content_type), ("Content-Length", str(len(body)))],
-    )
-    return [body]
+    return send(start_response, status, json.dumps(body).encode("utf-8"), "application/json")
 
 
 def run_socket_mode(app: App, *, app_token: str) -> None:

@@ -47,18 +47,9 @@ def closed_by_server(conn: socket.socket, within: float) -> bool:
         return False
 
 
-def test_a_body_trickled_one_byte_at_a_time_is_cut_off_at_the_request_deadline(bot: Bot) -> None:
-    """Slowloris: a byte every 0.3 s never lets waitress's idle timeout (2 s here) fire, so the
-    connection, one of the 200 the server accepts, stayed open as long as the client liked:
-    200 such clients lock Slack out. The whole request must now arrive within the deadline."""
-    server = SlackHttpServer(
-        bot.app,
-        host="127.0.0.1",
-        port=0,
-        health=health_of(bot.services),
-        channel_timeout=2,
-        request_deadline=1.5,
-    )
+def trickled_request_is_cut_off(server: SlackHttpServer | OpsHttpServer) -> bool:
+    """Whether ``server`` closes a connection whose request arrives a byte every 0.3 s (a
+    Slowloris client: waitress's idle timeout never fires)."""
     server.start_background()
     conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
     stop = threading.Event()
@@ -74,12 +65,41 @@ def test_a_body_trickled_one_byte_at_a_time_is_cut_off_at_the_request_deadline(b
     sender = threading.Thread(target=trickle, daemon=True)
     sender.start()
     try:
-        assert closed_by_server(conn, within=6.0)
+        return closed_by_server(conn, within=6.0)
     finally:
         stop.set()
         sender.join(timeout=5)
         conn.close()
         server.shutdown()
+
+
+def test_a_body_trickled_one_byte_at_a_time_is_cut_off_at_the_request_deadline(bot: Bot) -> None:
+    """Slowloris: a byte every 0.3 s never lets waitress's idle timeout (2 s here) fire, so the
+    connection, one of the 200 the server accepts, stayed open as long as the client liked:
+    200 such clients lock Slack out. The whole request must now arrive within the deadline."""
+    server = SlackHttpServer(
+        bot.app,
+        host="127.0.0.1",
+        port=0,
+        health=health_of(bot.services),
+        channel_timeout=2,
+        request_deadline=1.5,
+    )
+    assert trickled_request_is_cut_off(server)
+
+
+def test_the_ops_port_cuts_off_a_trickled_request_too() -> None:
+    """The Socket Mode ops port is served by the same limited server: a trickling client does
+    not keep one of its 50 connections either (it had the idle timeout only)."""
+    server = OpsHttpServer(
+        host="127.0.0.1",
+        port=0,
+        health=lambda: (True, {}),
+        metrics=lambda: (b"", "text/plain"),
+        channel_timeout=2,
+        request_deadline=1.5,
+    )
+    assert trickled_request_is_cut_off(server)
 
 
 def test_a_request_sent_at_once_after_an_idle_keep_alive_is_not_cut_off(bot: Bot) -> None:
