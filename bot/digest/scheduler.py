@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -267,10 +268,8 @@ class DigestScheduler:
         outcomes = []
         for key in self._due(now):
             schedule = self._schedule_for_run()
-            if schedule.channel != key[0]:
-                schedule = DigestSchedule(
-                    cron=schedule.cron, timezone=schedule.timezone, channel=key[0]
-                )
+            if schedule.channel != key[0]:  # owed to a channel since changed: same accounts
+                schedule = replace(schedule, channel=key[0])
             try:
                 outcomes.append(self._attempt(schedule, key[1], now))
             except IamAuditError as exc:

@@ -388,3 +388,26 @@ def test_a_malformed_stored_schedule_falls_back_to_the_configured_one(rds, store
         assert scheduler.fire().status == "posted"
     finally:
         scheduler.shutdown()
+
+
+def test_a_slot_owed_to_a_former_channel_keeps_the_schedules_accounts(rds) -> None:
+    """A slot owed to the channel the schedule named before a change is still posted there,
+    for the schedule's accounts: the catch-up rebuilt the schedule with the channel alone, so it
+    posted every account's digest."""
+    poster, clock = FakePoster(), Clock()
+    scheduler, _store = replica(rds, "a", poster, clock)
+    asked: list[tuple[str, tuple[str, ...]]] = []
+    scheduler._configured = DigestSchedule(channel="C0NEWCHAN", accounts=("prod",))
+    scheduler._runner.run = lambda *, channel, slot, accounts: asked.append((channel, accounts))
+    try:
+        assert scheduler.tick()
+        with scheduler._guard:
+            scheduler._owed[(CHANNEL, "2026-12-07T09:00")] = (
+                clock.now + timedelta(hours=1),
+                clock.now,
+                0,
+            )
+        scheduler.catch_up(clock.now)
+    finally:
+        scheduler.shutdown()
+    assert (CHANNEL, ("prod",)) in asked
