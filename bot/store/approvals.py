@@ -293,10 +293,9 @@ class RedisApprovalStore(_Moves):
             pipe.zadd(self._unrecorded_index, {request_id: _moment(updated)})
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
-        with _translated("list pending approvals"):
-            ids = self._r.zrangebyscore(self._pending_index, f"({now.timestamp()}", "+inf")
-        found = [self.get(i, now=now) for i in ids]
-        return [r for r in found if r is not None and r.current_state(now) is State.PENDING]
+        # The pending index is scored by expiry: those still waiting are above ``now``.
+        found = self._indexed(self._pending_index, {State.PENDING}, None, "pending", after=now)
+        return [r for r in found if r.current_state(now) is State.PENDING]
 
     def overdue(self, *, now: datetime) -> list[ApprovalRequest]:
         # The pending index is scored by expiry: the overdue ones are its low end.
@@ -313,13 +312,21 @@ class RedisApprovalStore(_Moves):
         return self._indexed(self._unrecorded_index, FINAL_STATES, before, "unrecorded")
 
     def _indexed(
-        self, index: str, states: Collection[State], before: datetime | None, what: str
+        self,
+        index: str,
+        states: Collection[State],
+        before: datetime | None,
+        what: str,
+        *,
+        after: datetime | None = None,
     ) -> list[ApprovalRequest]:
-        """The requests of ``index`` scored at or before ``before`` and still in ``states``;
-        members whose record is gone (kept ``keep_seconds`` once decided) are dropped."""
+        """The requests of ``index`` scored at or before ``before`` (and, with ``after``, above
+        it) and still in ``states``, read with one MGET; members whose record is gone (kept
+        ``keep_seconds`` once decided) are dropped."""
         top: float | str = "+inf" if before is None else before.timestamp()
+        bottom = "-inf" if after is None else f"({after.timestamp()}"
         with _translated(f"list {what} approvals"):
-            ids = self._r.zrangebyscore(index, "-inf", top)
+            ids = self._r.zrangebyscore(index, bottom, top)
             if not ids:
                 return []
             raws = self._r.mget([self._key(i) for i in ids])
