@@ -221,7 +221,7 @@ def run_rightsize_remediations(executor: RemediationExecutor) -> list[str]:
         _edit("managed", "unused-one", unused, wide, None, "v1"),
         _edit("inline", "inline", "", wide, narrow, ""),
         {
-            **_edit("aws_managed", "pretend-aws", pretend, wide, narrow, ""),
+            **_edit("aws_managed", "pretend-aws", pretend, wide, narrow, "v1"),
             "copy_name": "iam-audit-rightsized-pretend-aws-00000001",
         },
     ]

@@ -157,10 +157,26 @@ def _check_unchanged(call: _Calls, kind: str, name: str, edit: PolicyEdit) -> No
         _check_default(call, edit, edit.old_version)
         _check_version_room(call, edit)
     elif edit.kind != "inline":  # detach, or swap for a copy: the version judged is default
-        if edit.old_version:
-            _check_default(call, edit, edit.old_version)
+        if not edit.old_version:
+            raise RemediationError(_unrecorded_version(kind, name, edit))
+        _check_default(call, edit, edit.old_version)
     else:
         _check_inline(call, kind, name, edit, edit.old_document)
+
+
+def _unrecorded_version(kind: str, name: str, edit: PolicyEdit) -> str:
+    """Why an edit of a managed policy that names no judged version is refused. Requests made
+    before the right-sizing recorded the default version of an AWS-managed policy (560b8da)
+    carry none: AWS may have published a new default version since, and with nothing to compare
+    it to, the swap or detach would be applied over a document nobody judged. Re-checking the
+    document instead would need iam:GetPolicyVersion on AWS's policies, which the bot's policies
+    do not grant; a new right-sizing judges the policy as it is now."""
+    return (
+        f"the request does not record which default version of policy {edit.name} it judged"
+        " (it was made before the bot recorded it), so a change AWS has made to the policy since"
+        f" cannot be ruled out. Nothing was changed; run the right-sizing of {kind}/{name} again"
+        " (`rightsize`) and approve the new request."
+    )
 
 
 def _check_restorable(call: _Calls, kind: str, name: str, edit: PolicyEdit) -> None:

@@ -374,3 +374,120 @@ def member_policies_allow(action: str, resource: str) -> bool:
     )
     member = "arn:aws:iam::123456789012:role/iam-audit-member"
     return evaluate(Request(member, action, resource), policies).decision == "allowed"
+
+
+READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+def proposed_copy_or_detach(operation: str) -> dict:
+    """The parameters of a right-sizing of role app that swaps AWS's ReadOnlyAccess for a scoped
+    copy (s3 used, ec2 not) or detaches it (nothing used), as the bot proposes them today."""
+    from bot.iam.catalogue import default_catalogue
+    from bot.remediation.registry import get_remediation
+    from bot.rightsize.proposal import build_proposal
+    from tests import factories as f
+    from tests.unit.test_rightsize import evidence, unused, used
+
+    readonly = replace(
+        f.managed_policy("ReadOnlyAccess", f.allow(["s3:Get*", "ec2:Describe*"]), aws_managed=True),
+        default_version_id="v1",  # replaced by moto's own default version below
+    )
+    snapshot = f.snapshot(
+        roles=[f.role("app", attached_policies=[readonly.arn])], policies=[readonly]
+    )
+    usage = {
+        "copy": evidence(used("s3", 2), unused("ec2")),
+        "detach": evidence(unused("s3"), unused("ec2")),
+    }
+    proposal = build_proposal(
+        snapshot,
+        "role",
+        "app",
+        evidence=usage[operation],
+        days=90,
+        catalogue=default_catalogue(),
+        copy_aws_managed=True,
+    )
+    assert [e.operation for e in proposal.edits] == [operation]
+    return get_remediation("rightsize_principal").plan(proposal.remediation_params()).params
+
+
+def stored_before_the_version_was_recorded(params: dict) -> dict:
+    """What the bot stored for the same proposal before 560b8da: the edit of an AWS-managed
+    policy had an empty old_version (the key was always written)."""
+    edits = [{**e, "old_version": ""} if e["kind"] == "aws_managed" else e for e in params["edits"]]
+    return {**params, "edits": edits}
+
+
+@pytest.mark.parametrize("operation", ["copy", "detach"])
+@pytest.mark.parametrize("old_format", [False, True], ids=["version-recorded", "old-format"])
+def test_a_request_stored_before_the_aws_managed_version_was_recorded_is_refused(
+    operation: str, old_format: bool
+) -> None:
+    """A right-sizing of an AWS-managed policy proposed before the bot recorded the default
+    version it judged (pending in the store across the upgrade) names no version, so the apply
+    cannot tell whether AWS has published a new one since: it is refused before any change,
+    asking for the right-sizing to be run again, instead of being applied unchecked. The same
+    request with the version recorded is applied (moto IAM with AWS's managed policies)."""
+    from datetime import UTC, datetime
+
+    from bot.approvals.model import State
+    from bot.approvals.rules import ApprovalRules, People
+    from bot.approvals.wiring import build_approval_desk
+    from bot.config.settings import Settings
+    from bot.store.approvals import InMemoryApprovalStore
+    from bot.store.audit_log import InMemoryAuditLog
+
+    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
+        session = boto3.Session(region_name="us-east-1")
+        client = session.client("iam")
+        client.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(WIDE))
+        client.attach_role_policy(RoleName="app", PolicyArn=READONLY)
+        params = proposed_copy_or_detach(operation)
+        params["edits"][0]["old_version"] = default_version(session, READONLY)
+        if old_format:
+            params = stored_before_the_version_was_recorded(params)
+        executor = RemediationExecutor(session)
+        desk = build_approval_desk(
+            Settings(),
+            clock=lambda: datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+            executor=lambda: executor,
+            rules=ApprovalRules(approvers=People(frozenset({"UAPP"})), ttl_seconds=3600),
+        )
+        desk.store, desk.trail = InMemoryApprovalStore(), InMemoryAuditLog()
+        nobody = lambda _u, _g: False  # noqa: E731
+        request = desk.propose(
+            requester="UREQ", remediation="rightsize_principal", params=params, is_member=nobody
+        )
+        desk.approve(request.id, approver="UAPP", is_member=nobody)
+        done = desk.apply(request.id)
+
+        attached = [
+            a["PolicyArn"]
+            for a in client.list_attached_role_policies(RoleName="app")["AttachedPolicies"]
+        ]
+        copies = client.list_policies(Scope="Local")["Policies"]
+        if not old_format:
+            assert done.state is State.APPLIED, done.outcome
+            assert READONLY not in attached
+            return
+        assert done.state is State.FAILED, done.outcome
+        assert "does not record which default version of policy ReadOnlyAccess" in done.outcome
+        assert "run the right-sizing of role/app again" in done.outcome
+        assert attached == [READONLY]
+        assert copies == []
+        assert not [c["api"] for c in done.calls if c["api"].startswith(MUTATING)]
+
+
+def test_the_undo_of_a_rightsizing_applied_before_the_version_was_recorded_still_works() -> None:
+    """Only applying a right-sizing needs the judged version: the restore of one applied by the
+    bot before the upgrade (its old-format parameters, no version) re-attaches ReadOnlyAccess."""
+    with mock_aws(config={"iam": {"load_aws_managed_policies": True}}):
+        session = boto3.Session(region_name="us-east-1")
+        client = session.client("iam")
+        client.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(WIDE))
+        old = stored_before_the_version_was_recorded(proposed_copy_or_detach("detach"))
+        result = apply(session, "restore_rightsized_policies", old)
+        assert result.ok, result.outcome
+        attached = client.list_attached_role_policies(RoleName="app")["AttachedPolicies"]
+        assert [a["PolicyArn"] for a in attached] == [READONLY]
