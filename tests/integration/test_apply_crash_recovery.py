@@ -30,6 +30,7 @@ from bot.aws.remediate import RemediationExecutor
 from bot.config.settings import Settings
 from bot.store.approvals import RedisApprovalStore
 from bot.store.audit_log import RedisAuditLog
+from tests.fake_clock import Clock
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 
@@ -137,14 +138,6 @@ class FaultyIam:
         return call
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def make_desk(session: boto3.Session, url: str, clock: Clock, iam: Any = None) -> ApprovalDesk:
     executor = RemediationExecutor(
         session,
@@ -183,7 +176,7 @@ def test_redis_killed_while_attach_is_in_flight_is_reconciled_as_applied(
     server: RedisProcess, session: boto3.Session
 ) -> None:
     """The issue's case: AttachUserPolicy reaches AWS, Redis dies before its answer is stored."""
-    clock = Clock()
+    clock = Clock(T0)
     iam = FaultyIam(session.client("iam"), "attach_user_policy", before=server.kill)
     desk = make_desk(session, server.url, clock, iam)
     request_id = approved_request(desk, CUSTOM)
@@ -217,7 +210,7 @@ def test_redis_killed_before_the_attach_is_sent_is_reconciled_as_partly_applied(
     server: RedisProcess, session: boto3.Session
 ) -> None:
     """The policy was created, the attach intent could not be written, so it was never sent."""
-    clock = Clock()
+    clock = Clock(T0)
     sent: list[str] = []
     iam = FaultyIam(session.client("iam"), "attach_user_policy", before=lambda: sent.append("x"))
     desk = make_desk(session, server.url, clock, iam)
@@ -263,7 +256,7 @@ def test_bot_killed_after_the_call_returned_is_reconciled_from_iam(
     def die() -> None:
         raise Killed
 
-    clock = Clock()
+    clock = Clock(T0)
     first = make_desk(
         session, server.url, clock, FaultyIam(iam_client, "attach_user_policy", after=die)
     )
@@ -286,7 +279,7 @@ def test_interrupted_before_any_change_is_reconciled_as_failed(
     """Killed while the intent of the only call is written: IAM shows nothing, so: failed."""
     iam_client = session.client("iam")
     arn = iam_client.create_policy(PolicyName="ro", PolicyDocument=json.dumps(DOC))["Policy"]["Arn"]
-    clock = Clock()
+    clock = Clock(T0)
     desk = make_desk(session, server.url, clock)
     request_id = approved_request(
         desk, {"target_kind": "user", "target_name": "bob", "policy_arn": arn, "source": "arn"}
@@ -316,7 +309,7 @@ def test_without_persistence_a_restart_forgets_the_request_but_aws_keeps_the_tag
     server = RedisProcess(tmp_path, persistent=False)
     server.start()
     try:
-        clock = Clock()
+        clock = Clock(T0)
         iam = FaultyIam(session.client("iam"), "attach_user_policy", after=server.kill)
         desk = make_desk(session, server.url, clock, iam)
         request_id = approved_request(desk, CUSTOM)

@@ -20,23 +20,11 @@ from bot.aws.last_accessed import (
     read_usage,
 )
 from bot.model.errors import CollectionError
+from tests.fake_clock import Clock
 from tests.rightsize_support import JOB, NOW, REGION, ago, stub_last_accessed, stubbed_session
 
 ARN = "arn:aws:iam::123456789012:role/app"
 FAST = Polling(first_delay=1, max_delay=4, max_wait=10)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def monotonic(self) -> float:
-        return self.now
 
 
 def iam_client():
@@ -46,7 +34,7 @@ def iam_client():
 def test_polls_in_progress_then_reads_the_completed_report() -> None:
     """IAM API reference, GetServiceLastAccessedDetails: JobStatus IN_PROGRESS, then COMPLETED."""
     iam = iam_client()
-    clock = Clock()
+    clock = Clock(0.0)
     with Stubber(iam) as stubber:
         stub_last_accessed(stubber, ARN, polls_in_progress=2)
         entries = read_last_accessed(
@@ -59,7 +47,7 @@ def test_polls_in_progress_then_reads_the_completed_report() -> None:
 
 def test_a_job_that_never_completes_is_given_up_with_a_sentence() -> None:
     iam = iam_client()
-    clock = Clock()
+    clock = Clock(0.0)
     with Stubber(iam) as stubber:
         stub_last_accessed(stubber, ARN, polls_in_progress=6)
         with pytest.raises(CollectionError, match="still running after 10 s"):
@@ -101,7 +89,7 @@ def test_access_denied_names_the_action_to_grant() -> None:
 
 def test_a_throttled_poll_waits_and_polls_again() -> None:
     iam = iam_client()
-    clock = Clock()
+    clock = Clock(0.0)
     with Stubber(iam) as stubber:
         stubber.add_response("generate_service_last_accessed_details", {"JobId": JOB})
         stubber.add_client_error(

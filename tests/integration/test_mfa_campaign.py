@@ -30,20 +30,13 @@ from bot.model.snapshot import AccountSnapshot
 from bot.store.digests import InMemoryDigestStore, RedisDigestStore
 from tests.digest_support import CampaignSlack as Slack
 from tests.digest_support import campaign_account as account
+from tests.fake_clock import Clock
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 DEADLINE = datetime(2026, 12, 15, 9, 0, tzinfo=UTC)
 POLICY = json.loads(
     (Path(__file__).resolve().parents[2] / "policies" / "mfa-self-service-enforce.json").read_text()
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Account:
@@ -56,7 +49,7 @@ class Account:
 
 @pytest.fixture
 def setup():
-    clock = Clock()
+    clock = Clock(T0)
     store = InMemoryDigestStore(clock=clock)
     slack = Slack()
     acct = Account()
@@ -170,7 +163,7 @@ def test_campaign_settings_are_validated() -> None:
 def test_two_replicas_send_each_reminder_once(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     prefix = f"iam-audit-test:{uuid.uuid4().hex[:8]}:"
-    clock = Clock()
+    clock = Clock(T0)
     slack = Slack()
     try:
         runners = [
@@ -212,7 +205,7 @@ def desk() -> Iterator:
 
 
 def test_the_proposal_becomes_approval_requests_with_the_enforcement_policy(desk) -> None:
-    clock = Clock()
+    clock = Clock(T0)
     store = InMemoryDigestStore(clock=clock)
 
     def proposer(proposal, channel):

@@ -18,6 +18,7 @@ from bot.aws.remediate import RemediationExecutor
 from bot.config.settings import Settings
 from bot.store.approvals import InMemoryApprovalStore
 from bot.store.audit_log import InMemoryAuditLog
+from tests.fake_clock import Clock
 from tests.integration import test_rightsize_apply
 from tests.integration.test_rightsize_apply import NARROW, WIDE
 
@@ -46,14 +47,6 @@ class DiesAfter:
             raise Killed
 
         return call
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 account = test_rightsize_apply.iam  # moto IAM: role worker, its policy app and inline policy
@@ -95,7 +88,7 @@ def rightsizing(arn: str) -> dict[str, Any]:
 def test_a_rightsizing_killed_halfway_can_be_undone_through_the_bot(account) -> None:
     session, arn = account
     iam = session.client("iam")
-    clock, store, trail = Clock(), InMemoryApprovalStore(), InMemoryAuditLog()
+    clock, store, trail = Clock(T0), InMemoryApprovalStore(), InMemoryAuditLog()
     first = make_desk(session, clock, store, trail, DiesAfter(iam, "create_policy_version"))
     request = first.propose(
         requester="UREQ",

@@ -13,22 +13,15 @@ import redis
 from bot.model.errors import StoreError
 from bot.store import InMemoryStore, make_store
 from bot.store.redis_store import RedisStore
+from tests.fake_clock import Clock
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(params=["redis", "memory"])
 def store(request) -> Iterator:
     if request.param == "memory":
-        yield InMemoryStore(clock=Clock())
+        yield InMemoryStore(clock=Clock(NOW))
         return
     client, prefix = request.getfixturevalue("redis_under_prefix")
     yield RedisStore(client, prefix=prefix)
@@ -108,7 +101,7 @@ def test_home_viewers(store) -> None:
 
 
 def test_memory_store_expires_with_its_clock() -> None:
-    clock = Clock()
+    clock = Clock(NOW)
     store = InMemoryStore(clock=clock)
     store.acquire_lock("l", "a", 10)
     store.first_seen("k", 10)
@@ -132,7 +125,7 @@ def test_redis_expires_keys_with_ttl(redis_url: str) -> None:
 
 
 def test_unreachable_redis_becomes_store_error() -> None:
-    store = make_store("redis://127.0.0.1:1/0", clock=Clock())  # nothing listens on port 1
+    store = make_store("redis://127.0.0.1:1/0", clock=Clock(NOW))  # nothing listens on port 1
     assert store.kind == "redis"
     with pytest.raises(StoreError, match="Redis"):
         store.ping()
@@ -141,4 +134,4 @@ def test_unreachable_redis_becomes_store_error() -> None:
 
 
 def test_no_url_means_the_in_process_store() -> None:
-    assert make_store("", clock=Clock()).kind == "memory"
+    assert make_store("", clock=Clock(NOW)).kind == "memory"
