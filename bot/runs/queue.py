@@ -10,6 +10,8 @@ report lands in the shared store, where any bot replica finds it.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import re
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from redis.exceptions import WatchError
 from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -46,6 +49,8 @@ QUEUED = "queued for a worker"
 QUEUED_NO_WORKER = (
     "queued for a worker, but no `iam-audit worker` is running: it runs when one starts"
 )
+
+MAX_CLAIM_ATTEMPTS = 50  # WATCH retries of enqueue_once before it gives up (StoreError)
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _TARGET = re.compile(r"^[\w:.@/+=-]{1,128}$")
@@ -172,17 +177,77 @@ class AuditQueue:
     def enqueue(self, request: AuditJobRequest) -> str:
         """Queue one audit; returns the job id."""
         with translated_redis_errors("enqueueing an audit"):
-            job = self._queue.enqueue_call(
-                JOB_FUNCTION,
-                kwargs={"request": request.to_dict()},
-                timeout=self._timeout,
-                result_ttl=self._result_ttl,
-                failure_ttl=self._result_ttl,
-                job_id=f"audit-{request.store_key}-{uuid.uuid4().hex[:10]}",
-                description=f"audit of {request.store_key}",
-            )
+            job = self._enqueue_call(request, _job_id(request), pipeline=None)
         log.info("queued audit of %s as job %s", request.store_key, job.id)
         return str(job.id)
+
+    def enqueue_once(self, request: AuditJobRequest) -> tuple[str, datetime | None]:
+        """Queue the audit unless the same one (account, report key, checks, demo) is queued
+        already and no worker has started it: then that job's id and when it was queued.
+
+        Returns ``(job_id, None)`` for a job queued now. The queued audit is named by a key of
+        its own, written in one transaction with the enqueue and compared under WATCH, so of
+        requests made at the same instant on any replicas one queues it and the others get it.
+        A job that started, ended, expired or never made it into Redis is no longer "queued":
+        the next request queues a new audit.
+        """
+        marker = self._queued_key(request)
+        with translated_redis_errors("enqueueing an audit"):
+            for _attempt in range(MAX_CLAIM_ATTEMPTS):
+                with self._connection.pipeline(transaction=True) as pipe:
+                    try:
+                        pipe.watch(marker)
+                        current = pipe.get(marker)
+                        if current:
+                            queued_id = current.decode()
+                            queued_at = self._still_queued(queued_id)
+                            if queued_at is not None:
+                                pipe.unwatch()
+                                log.info(
+                                    "audit of %s is queued already as job %s; not queued again",
+                                    request.store_key,
+                                    queued_id,
+                                )
+                                return queued_id, queued_at
+                        job_id = _job_id(request)
+                        pipe.multi()
+                        # Kept as long as a job's result: a job queued longer is run by then or
+                        # stuck behind a queue nobody serves, and a second one changes nothing.
+                        pipe.set(marker, job_id, ex=self._result_ttl)
+                        self._enqueue_call(request, job_id, pipeline=pipe)
+                        pipe.execute()
+                    except WatchError:
+                        continue  # another request claimed it meanwhile: look again
+                log.info("queued audit of %s as job %s", request.store_key, job_id)
+                return job_id, None
+        raise StoreError(f"the audit of {request.store_key}: too much contention, try again")
+
+    def _enqueue_call(self, request: AuditJobRequest, job_id: str, *, pipeline: Any) -> Job:
+        return self._queue.enqueue_call(
+            JOB_FUNCTION,
+            kwargs={"request": request.to_dict()},
+            timeout=self._timeout,
+            result_ttl=self._result_ttl,
+            failure_ttl=self._result_ttl,
+            job_id=job_id,
+            description=f"audit of {request.store_key}",
+            pipeline=pipeline,
+        )
+
+    def _queued_key(self, request: AuditJobRequest) -> str:
+        identity = json.dumps(request.to_dict(), sort_keys=True, separators=(",", ":"))
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        return f"iam-audit:queued-audit:{self.name}:{request.store_key}:{digest}"
+
+    def _still_queued(self, job_id: str) -> datetime | None:
+        """When the job was queued, while it waits for a worker; None once it left the queue."""
+        try:
+            job = AuditJob.fetch(job_id, connection=self._connection, serializer=JSONSerializer)
+        except NoSuchJobError:
+            return None
+        if job.get_status(refresh=False) != JobStatus.QUEUED:
+            return None
+        return job.enqueued_at or datetime.now(UTC)
 
     def pending(self) -> int:
         """Jobs waiting for a worker (for /healthz and metrics)."""
@@ -289,6 +354,22 @@ class AuditQueue:
             return bool(self.worker(simple=simple).work(burst=burst, logging_level="INFO"))
 
 
+def _job_id(request: AuditJobRequest) -> str:
+    return f"audit-{request.store_key}-{uuid.uuid4().hex[:10]}"
+
+
+def already_queued(job_id: str, queued_at: datetime, *, worker: bool) -> str:
+    """The first stage of a request for an audit that is queued already."""
+    since = queued_at.astimezone(UTC).strftime("%H:%M:%S UTC")
+    said = (
+        f"already queued for a worker since {since} as job {job_id}; waiting for that one,"
+        " no second audit queued"
+    )
+    if not worker:
+        said += ". No `iam-audit worker` is running: it runs when one starts"
+    return said
+
+
 def _failure_sentence(job: Job) -> str:
     result = job.latest_result()
     return failure_sentence((result.exc_string if result else "") or "")
@@ -383,9 +464,15 @@ class QueuedAccountAudits:
         request = AuditJobRequest(
             account=SELF, target=self._inner.target, only=tuple(sorted(only)), demo=self._demo
         )
-        job_id = self._queue.enqueue(request)
+        # The same audit asked for before and still queued (its requester's wait ended with no
+        # worker, or another replica asked): wait for that job rather than queue it twice.
+        job_id, queued_at = self._queue.enqueue_once(request)
+        worker = bool(self._queue.live_workers())
         # Said at once, not after the whole wait: the job stays queued for a worker started later.
-        progress(QUEUED if self._queue.live_workers() else QUEUED_NO_WORKER)
+        if queued_at is not None:
+            progress(already_queued(job_id, queued_at, worker=worker))
+        else:
+            progress(QUEUED if worker else QUEUED_NO_WORKER)
 
         def on_status(status: str) -> None:
             if status == JobStatus.STARTED.value:
