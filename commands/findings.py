@@ -255,6 +255,7 @@ def render_page(services: Services, cache_id: str, read: FindingsRead, page: int
         page=page,
         page_size=services.settings.page_size,
         now=services.clock(),
+        findings=read.findings,
     )
 
 

@@ -37,6 +37,7 @@ from bot.clicmd._common import (
 )
 from bot.model.errors import CollectionError, InputError
 from bot.model.snapshot import Analyzer, AnalyzerFinding, CollectionIssue
+from bot.render.analyzer_grants import GrantConditions, grants_by_row, row_key
 from bot.render.common import one_line
 from bot.render.grammar import plural
 
@@ -261,10 +262,11 @@ def render_text(
         lines += ["", DEMO_BANNER]
     if read.findings is None:
         lines += ["", "The findings were not collected in this input (only the analyzers)."]
+    grants = grants_by_row(read.findings or ())
     for group in groups:
         lines += ["", f"{one_line(group.finding_type)} ({len(group.rows)})"]
         for row in group.rows:
-            lines += _row_lines(row, now)
+            lines += _row_lines(row, now, grants.get(row_key(row)))
     rows = [row for group in groups for row in group.rows]
     counts = Counter(row.severity for row in rows)
     by_severity = ", ".join(f"{counts[s]} {s.value}" for s in SEVERITIES_WORST_FIRST if counts[s])
@@ -286,10 +288,12 @@ def ago(moment: datetime, now: datetime) -> str:
     return f"{days} day{'' if days == 1 else 's'} ago ({moment.date().isoformat()})"
 
 
-def _row_lines(row: FindingRow, now: datetime) -> list[str]:
+def _row_lines(row: FindingRow, now: datetime, grants: GrantConditions | None = None) -> list[str]:
     """The lines of one finding. Every AWS string is put on one line (one_line): principals and
     condition values come from resource policies whoever can edit the resource wrote, and a
-    newline in one would otherwise print a line of its own (a forged finding or total)."""
+    newline in one would otherwise print a line of its own (a forged finding or total).
+    ``grants``: which of the finding's grants have conditions; when some have none, the
+    conditions line says so first instead of reading as though every grant were conditional."""
     resource = one_line(row.resource) or "(no resource)"
     lines = [f"  [{row.severity.value}] {resource}"]
     lines.append(
@@ -309,6 +313,8 @@ def _row_lines(row: FindingRow, now: datetime) -> list[str]:
             conditions = ", ".join(
                 f"{one_line(k)} = {one_line(v)}" for k, v in sorted(row.conditions.items())
             )
+            if grants is not None and grants.mixed:
+                conditions = f"{grants.none_for()}; the others: {conditions}"
             lines.append(f"      conditions: {conditions or 'none'}")
     elif row.kind == "unused":
         if row.access_key_id:
@@ -325,11 +331,24 @@ def _row_lines(row: FindingRow, now: datetime) -> list[str]:
     return lines
 
 
+def _row_json(row: FindingRow, grants: GrantConditions | None) -> dict[str, Any]:
+    """A row's JSON, with how many of its grants (access entries) there are and how many of
+    them have no condition: ``conditions`` merges the keys of every grant, so a grant with none
+    is only seen here."""
+    counted = grants or GrantConditions(0, 0)
+    return {
+        **row.to_dict(),
+        "grants": counted.grants,
+        "grants_without_conditions": counted.unconditional,
+    }
+
+
 def render_json(
     read: AnalyzerSource, wanted: FindingFilter, groups: list[FindingGroup], *, now: datetime
 ) -> str:
     rows = [row for group in groups for row in group.rows]
     counts = Counter(row.severity for row in rows)
+    grants = grants_by_row(read.findings or ())
     document: dict[str, Any] = {
         "schema": SCHEMA,
         "source": read.source,
@@ -346,7 +365,7 @@ def render_json(
             {
                 "finding_type": group.finding_type,
                 "kind": group.kind,
-                "findings": [row.to_dict() for row in group.rows],
+                "findings": [_row_json(row, grants.get(row_key(row))) for row in group.rows],
             }
             for group in groups
         ],

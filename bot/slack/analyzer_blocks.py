@@ -20,6 +20,8 @@ from bot.audit.analyzer_view import (
     analyzer_kind,
     paginate,
 )
+from bot.model.snapshot import AnalyzerFinding
+from bot.render.analyzer_grants import GrantConditions, grants_by_row, row_key
 from bot.render.grammar import plural
 from bot.slack.blocks import (
     MESSAGE_TEXT_BUDGET,
@@ -99,9 +101,17 @@ def ago(moment: datetime, now: datetime) -> str:
     return f"{days} day{'' if days == 1 else 's'} ago ({moment.date().isoformat()})"
 
 
-def finding_text(row: FindingRow, *, now: datetime, limit: int = SECTION_TEXT) -> str:
+def finding_text(
+    row: FindingRow,
+    *,
+    now: datetime,
+    limit: int = SECTION_TEXT,
+    grants: GrantConditions | None = None,
+) -> str:
     """One finding: severity, type, where; the resource; who, which actions, conditions, or
-    for unused access the key and when it was last used."""
+    for unused access the key and when it was last used. ``grants``: which of its grants have
+    conditions; when some have none, that comes first ("none for 1 of 2 grants"), since the
+    merged conditions alone read as though every grant were conditional."""
     lines = [
         f"{SEVERITY_EMOJI[row.severity]} *{row.severity.value.upper()}* {code(row.finding_type)}"
         f" · {escape(row.region)} · {escape(row.status.lower())}",
@@ -117,7 +127,10 @@ def finding_text(row: FindingRow, *, now: datetime, limit: int = SECTION_TEXT) -
             lines.append(f"*Who:* {who}")
             lines.append(f"*Actions:* {_listed(row.actions) or 'not given'}")
             conditions = [f"{k} = {v}" for k, v in sorted(row.conditions.items())]
-            lines.append(f"*Conditions:* {_listed(conditions) or 'none'}")
+            shown = _listed(conditions) or "none"
+            if grants is not None and grants.mixed:
+                shown = f"*{grants.none_for()}*; the others: {shown}"
+            lines.append(f"*Conditions:* {shown}")
     elif row.kind == "unused":
         if row.access_key_id:
             lines.append(f"*Access key:* {code(row.access_key_id)}")
@@ -153,11 +166,15 @@ def findings_page(
     page_size: int,
     now: datetime,
     can_act: bool = True,
+    findings: Sequence[AnalyzerFinding] = (),
 ) -> Message:
     """One page (1-based) of the grouped findings with Archive / Remediate buttons and paging.
 
     The per-finding text cap comes from the page size, so a full page always fits the budget.
+    ``findings``: the findings the groups were made of, for which of their grants have
+    conditions (a row keeps only the merged conditions).
     """
+    grants = grants_by_row(findings)
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     shown = paginate(groups, page=page, page_size=page_size)
     per_finding = min(SECTION_TEXT, (MESSAGE_TEXT_BUDGET - PAGE_OVERHEAD_TEXT) // page_size)
@@ -198,7 +215,7 @@ def findings_page(
                 break
             previous_type = row.finding_type
         if not budget.add(
-            section(finding_text(row, now=now, limit=per_finding)),
+            section(finding_text(row, now=now, limit=per_finding, grants=grants.get(row_key(row)))),
             reserve_blocks=3,
             reserve_text=400,
         ):

@@ -8,6 +8,7 @@ text report.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +22,7 @@ from bot.aws.access_analyzer import AnalyzerScope, collect_access_analyzer
 from bot.aws.deadline import audit_deadline
 from bot.aws.deadline import install as install_deadline
 from bot.aws.session import make_session
-from bot.clicmd.findings import AnalyzerSource, render_text
+from bot.clicmd.findings import AnalyzerSource, render_json, render_text
 from tests.integration.test_access_analyzer import (
     EU,
     NOW,
@@ -239,3 +240,62 @@ def test_a_condition_key_with_other_values_in_another_grant_keeps_every_value(
     data = collect(aws)
     (row,) = group_findings(data.findings)[0].rows
     assert row.conditions == {"aws:SourceIp": "198.51.100.0/24 | 203.0.113.0/24"}
+
+
+def test_a_grant_without_conditions_beside_a_conditional_one_is_not_shown_as_conditional(
+    aws: StubbedAWS,
+) -> None:
+    # One bucket policy, two grants: 111122223333 only from 203.0.113.0/24, 999988887777 from
+    # anywhere. Before: "conditions: aws:SourceIp = 203.0.113.0/24", as though both grants were
+    # limited to that network (the JSON the same, with nothing saying a grant had none).
+    stub = aws.aa(US)
+    stub.add_response("list_analyzers", {"analyzers": [analyzer_summary("account", "ACCOUNT")]}, {})
+    expect_findings(stub, arn("account"), [SHARED_BUCKET])
+    expect_detail(
+        stub,
+        arn("account"),
+        SHARED_BUCKET,
+        [
+            ext(
+                {"AWS": "111122223333"},
+                ["s3:GetObject"],
+                condition={"aws:SourceIp": "203.0.113.0/24"},
+            ),
+            ext({"AWS": "999988887777"}, ["s3:GetObject"]),
+        ],
+    )
+    data = collect(aws)
+    read = AnalyzerSource("aws", data.analyzers, data.findings, data.regions, data.issues)
+    groups = group_findings(data.findings)
+    lines = render_text(read, FindingFilter(), groups, now=NOW).splitlines()
+    (shown,) = [line.strip() for line in lines if line.strip().startswith("conditions:")]
+    assert shown == "conditions: none for 1 of 2 grants; the others: aws:SourceIp = 203.0.113.0/24"
+    (row,) = json.loads(render_json(read, FindingFilter(), groups, now=NOW))["groups"][0][
+        "findings"
+    ]
+    assert (row["grants"], row["grants_without_conditions"]) == (2, 1)
+    assert row["conditions"] == {"aws:SourceIp": "203.0.113.0/24"}
+
+
+def test_grants_all_conditional_or_all_unconditional_read_as_before(aws: StubbedAWS) -> None:
+    stub = aws.aa(US)
+    stub.add_response("list_analyzers", {"analyzers": [analyzer_summary("account", "ACCOUNT")]}, {})
+    expect_findings(stub, arn("account"), [SHARED_BUCKET, PUBLIC_ROLE])
+    ip = {"aws:SourceIp": "203.0.113.0/24"}
+    expect_detail(
+        stub,
+        arn("account"),
+        SHARED_BUCKET,
+        [ext({"AWS": a}, ["s3:GetObject"], condition=ip) for a in ("111122223333", "444455556666")],
+    )
+    expect_detail(
+        stub,
+        arn("account"),
+        PUBLIC_ROLE,
+        [ext({"AWS": a}, ["sts:AssumeRole"]) for a in ("111122223333", "444455556666")],
+    )
+    data = collect(aws)
+    read = AnalyzerSource("aws", data.analyzers, data.findings, data.regions, data.issues)
+    text = render_text(read, FindingFilter(), group_findings(data.findings), now=NOW)
+    shown = sorted(line.strip() for line in text.splitlines() if "conditions:" in line)
+    assert shown == ["conditions: aws:SourceIp = 203.0.113.0/24", "conditions: none"]

@@ -3,8 +3,10 @@ remediations they propose: escaping, Slack's limits held by construction, button
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -420,3 +422,69 @@ def test_audit_findings_of_the_analyzer_map_to_the_same_remediations() -> None:
     )
     with pytest.raises(InputError, match="None of the remediations"):
         params_for_finding(audit_finding(external(1)), None)
+
+
+# --- conditions of several grants ---------------------------------------------------------------
+
+
+def with_an_unconditional_grant(finding: AnalyzerFinding) -> AnalyzerFinding:
+    """The finding with one more grant (access entry) that has no condition at all."""
+    grant = {
+        "principal": {"AWS": "arn:aws:iam::111122223333:root"},
+        "actions": ["s3:GetObject"],
+        "conditions": {},
+        "is_public": False,
+    }
+    access = [*finding.details["access"], grant]
+    return dataclasses.replace(finding, details={**finding.details, "access": access})
+
+
+def test_a_grant_without_conditions_is_said_before_the_conditions_of_the_others() -> None:
+    """ext-1 grants one account s3:GetObject from 203.0.113.0/24 and another from anywhere: its
+    conditions do not read as though every grant were conditional (before: only the merged
+    `aws:SourceIp = 203.0.113.0/24`). ext-2, conditional throughout, reads as before."""
+    findings = [with_an_unconditional_grant(external(1)), external(2)]
+    message = findings_page(
+        group_findings(findings),
+        view(),
+        cache_id="c1",
+        page=1,
+        page_size=10,
+        now=NOW,
+        findings=findings,
+    )
+    texts = {
+        block["text"]["text"].rsplit("id `", 1)[-1].rstrip("`"): block["text"]["text"]
+        for block in message["blocks"]
+        if block["type"] == "section" and "*Conditions:*" in block["text"]["text"]
+    }
+    assert (
+        "*Conditions:* *none for 1 of 2 grants*; the others: `aws:SourceIp = 203.0.113.0/24`"
+        in texts["ext-1"]
+    )
+    assert "*Conditions:* `aws:SourceIp = 203.0.113.0/24`" in texts["ext-2"]
+    assert "none for" not in texts["ext-2"]
+
+
+def test_the_findings_command_pages_pass_the_grants_on() -> None:
+    from commands.findings import FindingsRead, render_page
+
+    services = SimpleNamespace(settings=SimpleNamespace(page_size=10), clock=lambda: NOW)
+    read = FindingsRead(view(), (with_an_unconditional_grant(external(1)),))
+    shown = json.dumps(render_page(services, "aaf-1", read, 1))
+    assert "*none for 1 of 2 grants*; the others: `aws:SourceIp = 203.0.113.0/24`" in shown
+
+
+def test_pages_of_partly_conditional_hostile_findings_respect_every_slack_limit() -> None:
+    findings = [with_an_unconditional_grant(f) for f in hostile_findings(15)]
+    message = findings_page(
+        group_findings(findings),
+        view(),
+        cache_id="aaf-1",
+        page=1,
+        page_size=15,
+        now=NOW,
+        findings=findings,
+    )
+    assert check_limits(message) == []
+    assert len(elements(message, ACTION_ARCHIVE)) == 15
