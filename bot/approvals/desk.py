@@ -98,6 +98,7 @@ class Store(Protocol):
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]: ...
     def result_recorded(self, request_id: str) -> None: ...
     def claim_unrecorded(self, request_id: str, *, due_by: datetime, now: datetime) -> bool: ...
+    def claim_notice(self, request_id: str) -> bool: ...
     def needs_backfill(self) -> bool: ...
     def backfill(self, *, lost_results: Collection[str], ended_before: datetime) -> int: ...
 
@@ -375,16 +376,21 @@ class ApprovalDesk:
         if request is None:
             raise InputError(f"There is no approval request {request_id} (it may be too old).")
         if request.state is State.PENDING and request.current_state(now) is State.EXPIRED:
-            lapsed = self._lapse(request)
+            # A click or a read found it: its caller shows the lapse (the clicked message
+            # refreshed), with no thread reply, and a repair of its trail entry adds none.
+            lapsed, _told_here = self._lapse(request)
             return lapsed or self.store.get(request_id, now=now) or request
         return request
 
-    def _lapse(self, request: ApprovalRequest) -> ApprovalRequest | None:
+    def _lapse(self, request: ApprovalRequest) -> tuple[ApprovalRequest | None, bool]:
         """pending -> expired once its time ran out, by whoever sees it first (a click, a read,
         the reconciler's round), with the trail's `result` saying who asked for what and when
         it expired. The move is atomic: of replicas seeing it at once, one moves it and writes
         the entry; the others get None (and read its move). If the trail fails, the move has
-        indexed it as unrecorded and the next reconciliation writes the entry (recovered)."""
+        indexed it as unrecorded and the next reconciliation writes the entry (recovered).
+
+        The mover also takes the telling of the lapse to Slack (``claim_notice``), so the
+        repair of a lost entry does not tell it again; True when it is the mover's to tell."""
         try:
             final = self.store.transition(
                 request.id,
@@ -394,10 +400,19 @@ class ApprovalDesk:
                 outcome=lapse_outcome(request),
             )
         except TransitionRefused:
-            return None  # moved meanwhile: by another replica, or decided just in time
+            return None, False  # moved meanwhile: by another replica, or decided just in time
         with contextlib.suppress(StoreError):  # logged by _record; repaired by the reconciler
             self._record_end(final)
-        return final
+        return final, self._claim_notice(final)
+
+    def _claim_notice(self, final: ApprovalRequest) -> bool:
+        """Is telling Slack of ``final``'s end ours (nobody else told or is telling it)? With
+        the store away it is told anyway: twice rather than never."""
+        try:
+            return self.store.claim_notice(final.id)
+        except StoreError as exc:
+            log.warning("could not claim telling Slack of %s; telling it: %s", final.id, exc)
+            return True
 
     def approve(self, request_id: str, *, approver: str, is_member: IsMember) -> ApprovalRequest:
         """pending -> approved, exactly once; refusals change nothing."""
@@ -633,13 +648,21 @@ class ApprovalDesk:
         finished: list[ApprovalRequest] = []
         self._backfill_index()
 
-        def tell(final: ApprovalRequest, what: str) -> None:
+        def tell(final: ApprovalRequest, what: str, *, claimed: bool | None = None) -> None:
+            """Slack is told of an end once (``claim_notice``): a repaired entry's end was
+            told by its mover unless that one died first."""
             finished.append(final)
-            if notify is not None:
-                try:
-                    notify(final)
-                except IamAuditError as exc:
-                    log.error("%s %s but could not tell Slack: %s", what, final.id, exc)
+            if notify is None:
+                return
+            if claimed is None:
+                claimed = self._claim_notice(final)
+            if not claimed:
+                log.info("%s %s; Slack was told of it already", what, final.id)
+                return
+            try:
+                notify(final)
+            except IamAuditError as exc:
+                log.error("%s %s but could not tell Slack: %s", what, final.id, exc)
 
         for request in self.store.applying():
             if now - _last_activity(request) < stale_after:
@@ -675,11 +698,11 @@ class ApprovalDesk:
                 tell(resumed, "resumed")
         for final in self._write_lost_results(now - stale_after):
             tell(final, "recovered")
-        for final in self._lapse_overdue(now):
-            tell(final, "lapsed")
+        for final, claimed in self._lapse_overdue(now):
+            tell(final, "lapsed", claimed=claimed)
         return finished
 
-    def _lapse_overdue(self, now: datetime) -> list[ApprovalRequest]:
+    def _lapse_overdue(self, now: datetime) -> list[tuple[ApprovalRequest, bool]]:
         """Write down the lapse of every pending request whose time ran out, so nobody has to
         click it first: the store, the trail and (through ``notify``) its Slack message, whose
         buttons go. Those another replica or a click lapses meanwhile are left to it."""
@@ -691,12 +714,12 @@ class ApprovalDesk:
         lapsed = []
         for request in overdue:
             try:
-                final = self._lapse(request)
+                final, claimed = self._lapse(request)
             except StoreError as exc:
                 log.warning("could not write down the lapse of %s yet: %s", request.id, exc)
                 continue
             if final is not None:
-                lapsed.append(final)
+                lapsed.append((final, claimed))
         return lapsed
 
     def _backfill_index(self) -> None:

@@ -119,6 +119,12 @@ class ApprovalStore(Protocol):
         claimant fails before writing, a later round (past ``due_by`` again) takes it."""
         ...
 
+    def claim_notice(self, request_id: str) -> bool:
+        """Take the telling of an ended request's end to Slack (its message and thread reply):
+        True for one caller only, so an end is told once however many processes see it (the
+        move's maker, a repair of its lost trail entry, reconcilers racing)."""
+        ...
+
     def needs_backfill(self) -> bool:
         """True until ``backfill`` has indexed what was stored before the index existed."""
         ...
@@ -367,6 +373,15 @@ class RedisApprovalStore(_Moves):
                         continue  # the index changed (another end, another claimant): again
         raise StoreError(f"approval request {request_id}: too much contention, try again")
 
+    def claim_notice(self, request_id: str) -> bool:
+        with _translated("claim telling Slack of an end"):
+            # Kept as long as an ended request's record: the end cannot be told after that.
+            return bool(self._r.set(self._notice_key(request_id), "1", nx=True, ex=self._keep))
+
+    def _notice_key(self, request_id: str) -> str:
+        # Not under approval:* (the backfill scans that for request records).
+        return f"{self._p}approvals:told:{request_id}"
+
     def needs_backfill(self) -> bool:
         with _translated("read the approvals index marker"):
             return not self._r.exists(self._indexed_marker)
@@ -429,6 +444,7 @@ class InMemoryApprovalStore(_Moves):
         self._approved: dict[str, datetime] = {}
         self._applying: dict[str, datetime] = {}
         self._unrecorded: dict[str, datetime] = {}
+        self._told: set[str] = set()  # ends told to Slack (claim_notice)
 
     def create(self, request: ApprovalRequest) -> None:
         with self._lock:
@@ -499,6 +515,13 @@ class InMemoryApprovalStore(_Moves):
             if since is None or since > due_by:
                 return False
             self._unrecorded[request_id] = now
+            return True
+
+    def claim_notice(self, request_id: str) -> bool:
+        with self._lock:
+            if request_id in self._told:
+                return False
+            self._told.add(request_id)
             return True
 
     def needs_backfill(self) -> bool:
