@@ -40,6 +40,7 @@ from bot.digest.content import (
 )
 from bot.model.errors import DeliveryError, IamAuditError, InputError, StoreError
 from bot.runs.account_audits import AccountAudits
+from bot.runs.jobs import AuditJobs
 from bot.slack.blocks import MAX_BLOCKS, Message, context, digest_accounts_message
 from bot.slack.digest_blocks import accounts_chart_comment, chart_comment, digest_message
 from bot.store.digests import SENDING, DigestStore
@@ -194,6 +195,27 @@ class _SlotLease:
         return self.store.renew_slot(self.channel, self.slot, owner, ttl_seconds)
 
 
+class _Answer:
+    """The digest's request to the bot's audit runs (a bot.runs.jobs.Subscriber): waited on by
+    the digest's thread until the audit's result or error arrives."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: IamAuditError | None = None
+
+    def on_stage(self, stage: str, joined: int) -> None:
+        log.debug("digest audit: %s", stage)
+
+    def on_done(self, result: Any) -> None:
+        self.result = result
+        self.done.set()
+
+    def on_error(self, error: IamAuditError) -> None:
+        self.error = error
+        self.done.set()
+
+
 def runner_id() -> str:
     """Who holds a slot or the leader lock: host, pid and a random part (unique per process)."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -214,8 +236,14 @@ class DigestRunner:
         owner: str | None = None,
         slot_ttl_seconds: int = SLOT_TTL_SECONDS,
         slot_lease_seconds: int = SLOT_LEASE_SECONDS,
+        jobs: AuditJobs | None = None,
     ) -> None:
+        """``jobs``: the bot's audit runs (bot.runs.jobs), through which each account's audit
+        goes as a request's does: one audit per account at a time across replicas (the
+        account lock), a running one joined or waited for and its report reused. Without it
+        (the CLI) the audit runs here directly."""
         self._accounts = list(accounts)
+        self._jobs = jobs
         self._store = store
         self._poster = poster
         self._clock = clock
@@ -381,7 +409,7 @@ class DigestRunner:
     # --- steps -----------------------------------------------------------------------------
 
     def _build(self, audits: AccountAudits, slot: str) -> Digest:
-        result = audits.run(lambda stage: log.debug("digest audit: %s", stage), None)
+        result = self._audit(audits)
         now = self._clock()
         previous, previous_at = self._previous(audits.target)
         try:
@@ -403,6 +431,20 @@ class DigestRunner:
             approvals=approvals,
             campaign=campaign,
         )
+
+    def _audit(self, audits: AccountAudits) -> Any:
+        """The account's audit for this digest. Through the bot's audit runs when it has them:
+        an audit of the account already running (a user's `/iam-audit audit` on this replica or
+        another) is joined or waited for and its report used, and a user asking while the
+        digest audits joins or waits for the digest's, instead of a second audit at once."""
+        if self._jobs is None:
+            return audits.run(lambda stage: log.debug("digest audit: %s", stage), None)
+        answer = _Answer()
+        self._jobs.submit(audits.target, audits.run, answer)  # run(progress, since): every check
+        answer.done.wait()
+        if answer.error is not None:
+            raise answer.error
+        return answer.result
 
     def _previous(self, account: str) -> tuple[Report | None, datetime | None]:
         record = self._store.last_report(account)

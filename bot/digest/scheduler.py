@@ -448,6 +448,7 @@ def build_digest_scheduler(
         clock=services.clock,
         approvals=approval_counts_source(getattr(services, "approvals", None)),
         campaign=campaign.progress,
+        jobs=getattr(services, "jobs", None),  # one audit per account with the users' requests
     )
     return DigestScheduler(
         runner=runner,
