@@ -137,6 +137,32 @@ def conditions(finding: AnalyzerFinding) -> dict[str, str]:
     return {key: " | ".join(values) for key, values in merged.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class GrantConditions:
+    """How many grants (access entries) a finding has, and how many have no condition: the
+    merged :func:`conditions` alone reads as though every grant were conditional."""
+
+    grants: int
+    unconditional: int
+
+    @property
+    def mixed(self) -> bool:
+        """Some grants are conditional and some are not: the merged conditions mislead."""
+        return 0 < self.unconditional < self.grants
+
+    def none_for(self) -> str:
+        """'none for 1 of 2 grants'."""
+        return f"none for {self.unconditional} of {self.grants} grants"
+
+
+def grant_conditions(finding: AnalyzerFinding) -> GrantConditions:
+    entries = access_entries(finding)
+    return GrantConditions(
+        grants=len(entries),
+        unconditional=sum(1 for entry in entries if not entry.get("conditions")),
+    )
+
+
 def unused_services(finding: AnalyzerFinding) -> list[dict[str, Any]]:
     services = finding.details.get("services") or []
     return [service for service in services if isinstance(service, dict)]

@@ -11,35 +11,13 @@ conditions of the others.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from bot.audit.analyzer_view import FindingRow, access_entries
+from bot.audit.analyzer_view import FindingRow, GrantConditions, grant_conditions
 from bot.model.snapshot import AnalyzerFinding
 
+__all__ = ["GrantConditions", "grant_conditions", "grants_by_row", "row_key"]
+
 RowKey = tuple[str, str, str]  # finding id, region, analyzer ARN (a row and its finding)
-
-
-@dataclass(frozen=True, slots=True)
-class GrantConditions:
-    grants: int  # access entries of the finding
-    unconditional: int  # of which with no condition at all
-
-    @property
-    def mixed(self) -> bool:
-        """Some grants are conditional and some are not: the merged conditions mislead."""
-        return 0 < self.unconditional < self.grants
-
-    def none_for(self) -> str:
-        """'none for 1 of 2 grants'."""
-        return f"none for {self.unconditional} of {self.grants} grants"
-
-
-def grant_conditions(finding: AnalyzerFinding) -> GrantConditions:
-    entries = access_entries(finding)
-    return GrantConditions(
-        grants=len(entries),
-        unconditional=sum(1 for entry in entries if not entry.get("conditions")),
-    )
 
 
 def row_key(row: FindingRow) -> RowKey:

@@ -275,3 +275,19 @@ def test_snapshot_with_analyzer_data_round_trips_through_json() -> None:
     again = AccountSnapshot.from_dict(json.loads(json.dumps(snap.to_dict())))
     assert again == snap
     assert again.analyzer_regions == (US, EU)
+
+
+def test_a_grant_without_condition_is_not_hidden_behind_anothers_condition() -> None:
+    """Two grants on one bucket, one limited to a network and one not: the finding must not
+    read "when aws:SourceIp=..." as though the whole exposure were limited."""
+    item = analyzer_finding(
+        principal={"AWS": "arn:aws:iam::999988887777:root"},
+        actions=("s3:GetObject",),
+        conditions={"aws:SourceIp": "203.0.113.0/24"},
+    )
+    second = {"principal": {"AWS": "arn:aws:iam::111111111111:root"}, "actions": ["s3:GetObject"]}
+    details = {**item.details, "access": [*item.details["access"], second]}
+    item = dataclasses.replace(item, details=details)
+    (finding,) = run_check("analyzer.active_findings", _snap([analyzer()], [item]))
+    assert "none for 1 of 2 grants; the others when aws:SourceIp=203.0.113.0/24" in finding.detail
+    assert " when aws:SourceIp" not in finding.detail.split("(")[0]

@@ -16,6 +16,7 @@ from bot.audit.analyzer_view import (
     analyzers_by_region,
     finding_row,
     finding_severity,
+    grant_conditions,
 )
 from bot.audit.checks._aws_names import ACCOUNT
 from bot.audit.checks._credentials import account_arn, ago
@@ -210,7 +211,15 @@ def _detail(item: AnalyzerFinding, ctx: CheckContext) -> str:
         if actions:
             text += f" with {actions}"
         if row.conditions:
-            text += " when " + ", ".join(f"{k}={v}" for k, v in sorted(row.conditions.items()))
+            when = ", ".join(f"{k}={v}" for k, v in sorted(row.conditions.items()))
+            grants = grant_conditions(item)
+            # One grant without a condition is the exposure: the others' conditions do not
+            # limit it, so say so rather than "when ..." for the whole finding.
+            text += (
+                f" ({grants.none_for()}; the others when {when})"
+                if grants.mixed
+                else (f" when {when}")
+            )
         return f"{text} ({where} the zone of trust, {item.region})"
     last = row.last_accessed
     used = f"last used {ago(last, ctx.now)}" if last else "never used (or not in the tracking"
