@@ -139,7 +139,7 @@ class AccountAudits:
             cached = self._store.latest_report(self.target)
             if cached and cached.saved_at >= reuse_since:
                 report = Report.from_dict(cached.data)
-                if not only or set(only) <= set(report.checks):
+                if self.covers(report, only):
                     return AuditResult(cached.report_id, report, cached.saved_at, reused=True)
         if isinstance(self._auditor, ProcessAuditor):
             report_id, report, data, text, now = self._run_in_workers(self._auditor, progress, only)
@@ -154,6 +154,16 @@ class AccountAudits:
             except Exception:  # a failed App Home refresh must not fail the audit itself
                 log.exception("after-audit hook failed for %s", self.target)
         return result
+
+    def covers(self, report: Report, only: Iterable[str]) -> bool:
+        """Does ``report`` answer an audit of the checks ``only`` (none named: every enabled
+        check)? A full audit waiting behind another replica's audit of a few checks must not
+        be answered with those few. A check counts as judged when the report ran it, skipped it
+        (its data missing) or recorded its failure."""
+        judged = set(report.checks) | {s.check_id for s in report.skipped}
+        judged |= {e.check_id for e in report.errors if e.check_id}
+        wanted = set(only) or {c.meta.id for c in select_checks(None, self._config)}
+        return wanted <= judged
 
     def _run_here(
         self, progress: Callable[[str], None], only: frozenset[str]

@@ -459,7 +459,7 @@ class QueuedAccountAudits:
             latest = self._inner.latest()
             if latest is not None and latest[1].saved_at >= reuse_since:
                 report, stored = latest
-                if not only or set(only) <= set(report.checks):
+                if self._inner.covers(report, only):
                     return AuditResult(stored.report_id, report, stored.saved_at, reused=True)
         request = AuditJobRequest(
             account=SELF, target=self._inner.target, only=tuple(sorted(only)), demo=self._demo
