@@ -62,8 +62,14 @@ class PolicySource:
         return self.name if self.via in ("user", "role") else f"{self.name} (via {self.via})"
 
 
+# json.dumps builds an encoder per call, which costs as much as encoding a small document
+# (110,000 one-statement inline policies: half of the hashing time); these are built once.
+_KEY_TEXT = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+_PLAIN_TEXT = json.JSONEncoder(default=str).encode
+
+
 def document_key(document: PolicyDocument) -> str:
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    text = _KEY_TEXT(document)
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -140,13 +146,27 @@ def parse_source(
     source: PolicySource, cache: dict[Any, Any] | None = None
 ) -> tuple[Policy, str | None, frozenset[str]]:
     """(parsed policy, parse error, policy variables it names), once per document and name
-    when a cache is given: a managed policy reaches thousands of principals."""
+    when a cache is given: a managed policy reaches thousands of principals. A document
+    parsed well under one name is not parsed again under another (an inline policy copied
+    onto thousands of users): its statements are shared, only the name is this source's."""
     key = (source.key, source.name) if source.key and cache is not None else None
     if key is not None:
         found = cache.get(key)  # type: ignore[union-attr]
         if found is not None:
             return found
-    text = json.dumps(source.document, default=str)
+        parsed_before = cache.get((source.key, None))  # type: ignore[union-attr]
+        if parsed_before is not None:
+            first, _, names = parsed_before
+            renamed = Policy(
+                name=source.name,
+                version=first.version,
+                statements=first.statements,
+                id=first.id,
+                document=source.document,
+            )
+            cache[key] = found = (renamed, None, names)  # type: ignore[index]
+            return found
+    text = _PLAIN_TEXT(source.document)
     variables = (
         frozenset(m.group(1).lower() for m in _VARIABLE.finditer(text))
         if "${" in text
@@ -162,6 +182,8 @@ def parse_source(
     result = (parsed, error, variables)
     if key is not None:
         cache[key] = result  # type: ignore[index]
+        if error is None:  # an error names the policy: another name parses again
+            cache.setdefault((source.key, None), result)  # type: ignore[union-attr]
     return result
 
 
@@ -843,7 +865,7 @@ def _action_test(statement: Statement) -> Callable[[str], bool]:
 def referenced_keys(document: PolicyDocument) -> frozenset[str]:
     """Condition keys and policy variables a document mentions (lower-case)."""
     keys = set(condition_keys(document))
-    text = json.dumps(document, default=str)
+    text = _PLAIN_TEXT(document)
     if "${" in text:
         keys.update(m.group(1).lower() for m in _VARIABLE.finditer(text))
     return frozenset(keys)

@@ -65,10 +65,13 @@ CAPABILITY_CODES = frozenset({PRIVILEGE_ESCALATION, CREDENTIALS_EXPOSURE, PERMIS
 ADMIN_STAR_REPEATS = frozenset({WILDCARD_SENSITIVE, PASS_ROLE_WILDCARD, CREATE_SLR_WILDCARD})
 
 
+# Built once: json.dumps makes an encoder per call, as costly as encoding a small document.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+
+
 def document_hash(document: Any) -> str:
     """A stable hash of a policy document (key order and whitespace do not matter)."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_CANONICAL(document).encode()).hexdigest()
 
 
 def cached_lint(
