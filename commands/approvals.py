@@ -217,7 +217,8 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
         reply(ours(str(exc)))
         return
     stale = _refresh_logged(services, final)
-    _thread(services, final, result_message(final, can_undo=undo))
+    if the_desk.claim_end_notice(final):  # else a reconciler told the thread already
+        _thread(services, final, result_message(final, can_undo=undo))
     if stale is not None:  # the thread has the result; the approver learns the message is stale
         state = final.state.value.replace("_", " ")
         reply(

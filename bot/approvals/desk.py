@@ -592,8 +592,17 @@ class ApprovalDesk:
             reason="" if ok else outcome,
             outcome=outcome,
         )
-        self._record_end(final, outcome=outcome)
+        # The change is made and its state stored: a lost trail entry is logged by _record and
+        # written by the reconciler (marked recovered), and the approver is told the result,
+        # not that the store failed (which read as though nothing had happened).
+        with contextlib.suppress(StoreError):
+            self._record_end(final, outcome=outcome)
         return final
+
+    def claim_end_notice(self, final: ApprovalRequest) -> bool:
+        """Whether telling Slack of ``final``'s end falls to the caller (see _claim_notice):
+        a click that applied claims it, so the repair of its lost trail entry stays quiet."""
+        return self._claim_notice(final)
 
     def _record_end(self, final: ApprovalRequest, **data: Any) -> None:
         """The trail's last entry of an ended request (the `decision` of who rejected or withdrew

@@ -164,3 +164,26 @@ def test_the_claim_is_kept_as_long_as_the_ended_request(client, prefix) -> None:
     assert store.claim_notice("r1")
     assert 0 < client.ttl(f"{prefix}approvals:told:r1") <= 3600
     assert not list(client.scan_iter(f"{prefix}approval:*"))  # not read as a request record
+
+
+def test_an_apply_by_click_whose_entry_is_repaired_is_told_in_the_thread_once(aws, rds) -> None:
+    """The approver's click applies and posts the result in the thread; its trail `result`
+    failed, so a later round repairs it. The repair must not post the result a second time."""
+    clock = Clock()
+    desk = make_desk(aws, rds, clock)
+    request = pending_request(desk, aws)
+    desk.store.annotate(request.id, channel=CHANNEL, message_ts=TS)
+    services, delivery = slack(desk)
+    fault = Fault(desk, "trail.append", _trail_kind("result"), REDIS_DOWN)
+    body = {"user": {"id": "UAPP"}, "actions": [{"value": f'{{"id": "{request.id}"}}'}]}
+    on_approve(services, body, lambda _message: None)  # type: ignore[arg-type]
+    assert fault.fired == 1
+    assert desk.store.get(request.id, now=clock.now).state is State.APPLIED
+    assert len(thread_replies(delivery)) == 1  # the click told the result
+    assert results(desk, request.id) == []
+
+    clock.now += QUIET + timedelta(seconds=1)
+    reconcile_applying(services)  # type: ignore[arg-type]  # the repair
+    [entry] = results(desk, request.id)
+    assert entry.data["recovered"] is True
+    assert len(thread_replies(delivery)) == 1  # was 2: the repair told the thread again
