@@ -59,8 +59,15 @@ _EPOCH = re.compile(r"^\d+$")
 _VPC = re.compile(r"^vpc-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 _VPCE = re.compile(r"^vpce-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 # Service principals as condition values (AA "Invalid service principal format"): most keys
-# take service.amazonaws.com; kms:ViaService takes service.REGION.amazonaws.com.
-_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?$")
+# take service.amazonaws.com (a few services, Alexa's, are service.amazon.com: the principal
+# `aws lambda add-permission --principal alexa-appkit.amazon.com` writes); kms:ViaService takes
+# service.REGION.amazonaws.com.
+_SERVICE_PRINCIPAL = re.compile(r"^[a-z0-9][a-z0-9.-]*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)$")
+_SERVICE_PRINCIPAL_CHECK = (
+    "service_principal",
+    _SERVICE_PRINCIPAL.match,
+    "a service principal (service.amazonaws.com)",
+)
 _VIA_SERVICE = re.compile(r"^[a-z0-9-]+\.[a-z]{2}(?:-[a-z]+)+-\d+\.amazonaws\.com(?:\.cn)?$")
 # A KMS key ARN (AWS KMS Developer Guide, "Key identifiers": arn:aws:kms:REGION:ACCOUNT:key/ID).
 # Keys typed ARN that name a KMS key (s3:x-amz-server-side-encryption-aws-kms-key-id,
@@ -407,16 +414,12 @@ def _identifier_values(statement: Statement, condition: Condition, key: str) -> 
         "aws:requestedregion": ("region", lambda v: region_severity(v) is None, "an AWS region"),
         "aws:sourcevpc": ("vpc", _VPC.match, "a VPC ID (vpc-...)"),
         "aws:sourcevpce": ("vpc_endpoint", _VPCE.match, "a VPC endpoint ID (vpce-...)"),
-        "aws:principalservicename": (
-            "service_principal",
-            _SERVICE_PRINCIPAL.match,
-            "a service principal (service.amazonaws.com)",
-        ),
-        "aws:principalservicenameslist": (
-            "service_principal",
-            _SERVICE_PRINCIPAL.match,
-            "a service principal (service.amazonaws.com)",
-        ),
+        "aws:principalservicename": _SERVICE_PRINCIPAL_CHECK,
+        "aws:principalservicenameslist": _SERVICE_PRINCIPAL_CHECK,
+        # IAM User Guide, "Condition keys for IAM": both name the service by its principal
+        # (ec2.amazonaws.com); a bare "ec2" never matches.
+        "iam:passedtoservice": _SERVICE_PRINCIPAL_CHECK,
+        "iam:awsservicename": _SERVICE_PRINCIPAL_CHECK,
         "kms:viaservice": (
             "service_principal",
             _VIA_SERVICE.match,

@@ -65,6 +65,19 @@ _ALWAYS_PRESENT = frozenset(
 # dynamodb:Attributes says, since a request without a projection carries no dynamodb:Attributes
 # (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access control").
 _DYNAMODB_SELECT = "dynamodb:Select"
+# Keys AWS honours but no longer documents: aws:SourceOwner (the account that owns the source
+# resource, aws:SourceAccount's predecessor) is in the topic policy the SNS console writes for
+# every new topic ("StringEquals": {"AWS:SourceOwner": ACCOUNT}); awsdocs/iam-user-guide
+# issue 111: "We don't plan to document aws:SourceOwner. aws:SourceAccount was introduced as the
+# preferred replacement".
+_LEGACY_KEYS = {
+    "aws:sourceowner": ConditionKeyInfo(
+        "aws:SourceOwner",
+        "String",
+        "legacy key for the account of the source resource; aws:SourceAccount replaces it",
+        "aws",
+    ),
+}
 
 
 def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[LintFinding]:
@@ -73,7 +86,9 @@ def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[Li
         spec = parse_operator(condition.operator)  # parse_policy already rejected unknown ones
         if spec.base == "Null" and spec.qualifier:
             findings.append(_null_with_qualifier(statement.index, condition, spec))
-        info = catalogue.find_condition_key(condition.key)
+        info = catalogue.find_condition_key(condition.key) or _LEGACY_KEYS.get(
+            condition.key.lower()
+        )
         if info is None:
             findings.append(_unknown_key(statement.index, condition))
             continue

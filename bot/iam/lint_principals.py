@@ -41,7 +41,9 @@ _AWS_PRINCIPAL = re.compile(
     rf"|arn:{_PARTITION}:sts::{_ACCOUNT}:(?:assumed-role/[^/]+/.+|federated-user/.+))$"
 )
 _UNIQUE_ID = re.compile(r"^(AIDA|AROA)[A-Z0-9]{12,}$")
-_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?$")
+# service.amazonaws.com (.cn in China); Alexa's principals are service.amazon.com
+# (alexa-appkit.amazon.com, which `aws lambda add-permission` writes for a skill's trigger).
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9.-]*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)$")
 _SAML = re.compile(rf"^arn:{_PARTITION}:iam::{_ACCOUNT}:saml-provider/[\w+=,.@-]+$")
 _OIDC = re.compile(rf"^arn:{_PARTITION}:iam::{_ACCOUNT}:oidc-provider/(?P<provider>.+)$")
 _WEB_IDENTITY = frozenset(
