@@ -38,7 +38,10 @@ _ACCOUNT = r"\d{12}"
 _PARTITION = r"aws(?:-[a-z]+(?:-[a-z]+)?)?"
 _AWS_PRINCIPAL = re.compile(
     rf"^(?:{_ACCOUNT}|arn:{_PARTITION}:iam::{_ACCOUNT}:(?:root|user/.+|role/.+)"
-    rf"|arn:{_PARTITION}:sts::{_ACCOUNT}:(?:assumed-role/[^/]+/.+|federated-user/.+))$"
+    rf"|arn:{_PARTITION}:sts::{_ACCOUNT}:(?:assumed-role/[^/]+/.+|federated-user/.+)"
+    # A CloudFront origin access identity (CloudFront Developer Guide, "Restricting access to an
+    # Amazon S3 origin": the legacy OAI's bucket-policy principal has no account)
+    rf"|arn:{_PARTITION}:iam::cloudfront:user/CloudFront Origin Access Identity [A-Z0-9]+)$"
 )
 _UNIQUE_ID = re.compile(r"^(AIDA|AROA)[A-Z0-9]{12,}$")
 # service.amazonaws.com (.cn in China); Alexa's principals are service.amazon.com
@@ -80,6 +83,10 @@ _PINNING_KEYS = frozenset(
         "aws:sourceorgid",
         "aws:sourceorgpaths",
         "aws:sourceowner",
+        # S3 User Guide, "delegating access control to access points": only requests through
+        # that account's (or that) access point come in, and its own policy says who.
+        "s3:dataaccesspointaccount",
+        "s3:dataaccesspointarn",
     }
 )
 # aws:PrincipalOrgID / OrgPaths: set only when the caller is an IAM principal of an organization
