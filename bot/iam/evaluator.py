@@ -727,6 +727,9 @@ class Evaluator:
             return Decision(
                 "allowed", (), f"{action} needs no permission and no policy can deny it"
             )
+        # RCPs govern only the services that support them (a sweep's plan may be shared by
+        # actions of several services, hence part of the decision's key).
+        rcps_apply = bool(self._rcps) and _rcps_govern(action_lower)
         key: tuple[object, ...]
         if scope.as_set:
             as_set = _request_patterns(action_lower, scope.resource)
@@ -735,16 +738,18 @@ class Evaluator:
             strict = self._must_allow_applies and all(
                 _resource_policy_must_allow(action_lower, t) for t in targets
             )
-            key = (id(plan), strict, as_set)
+            key = (id(plan), strict, as_set, rcps_apply)
         else:
             as_set = ()
             strict = self._must_allow_applies and _resource_policy_must_allow(
                 action_lower, scope.resource
             )
-            key = (id(plan), strict)
+            key = (id(plan), strict, rcps_apply)
         decision = scope.decisions.get(key)
         if decision is None:
-            decision = self._decide_plan(plan, scope, resource_must_allow=strict, as_set=as_set)
+            decision = self._decide_plan(
+                plan, scope, resource_must_allow=strict, as_set=as_set, rcps_apply=rcps_apply
+            )
             scope.decisions[key] = decision
         if special and decision.decision != "explicit_deny":
             fixed = never_changeable(action, scope.resource)
@@ -759,6 +764,7 @@ class Evaluator:
         *,
         resource_must_allow: bool,
         as_set: tuple[str, ...] = (),
+        rcps_apply: bool = True,
     ) -> Decision:
         """The decision for every action sharing ``plan`` (so reasons never name the action)."""
         caller = scope.caller
@@ -770,8 +776,10 @@ class Evaluator:
         # RCPs limit requests to the member accounts' resources whoever makes them, AWS service
         # principals included (AWS Organizations, "Resource control policy examples", confused
         # deputy protection); not service-linked roles, nor a service assuming one.
-        no_rcps = service_linked or (
-            caller.kind == "service" and _is_service_linked_role(scope.resource)
+        no_rcps = (
+            not rcps_apply
+            or service_linked
+            or (caller.kind == "service" and _is_service_linked_role(scope.resource))
         )
         rcps = () if no_rcps or self.policies.resource_in_management_account else self._rcps
 
@@ -993,6 +1001,39 @@ def _resource_grants(
     if via == "role":
         return boundary_ok and session_ok
     return False
+
+
+# AWS Organizations User Guide, "Resource control policies (RCPs)": "RCPs apply to resources for
+# a subset of AWS services" ("List of AWS services that support RCPs"): Amazon S3, AWS STS, AWS
+# KMS, Amazon SQS and AWS Secrets Manager at launch, since joined by Amazon ECR, Amazon
+# OpenSearch Serverless, Amazon Cognito, Amazon CloudWatch Logs and Amazon DynamoDB. Requests to
+# any other service pass RCPs untouched, whatever their Deny statements say.
+RCP_SERVICES = frozenset(
+    {
+        "s3",
+        "sts",
+        "kms",
+        "sqs",
+        "secretsmanager",
+        "ecr",
+        "aoss",
+        "cognito-identity",
+        "cognito-idp",
+        "logs",
+        "dynamodb",
+    }
+)
+# AWS KMS Developer Guide, "Resource control policies in AWS KMS": "The kms:RetireGrant
+# permission is not effective in an RCP, even if the Action element specifies an asterisk".
+_RCP_UNGOVERNED_ACTIONS = frozenset({"kms:retiregrant"})
+
+
+def _rcps_govern(action_lower: str) -> bool:
+    """Whether RCPs take part in a request for this (lower-cased) action."""
+    return (
+        action_lower.partition(":")[0] in RCP_SERVICES
+        and action_lower not in _RCP_UNGOVERNED_ACTIONS
+    )
 
 
 def _service_linked(caller: PrincipalInfo) -> bool:
