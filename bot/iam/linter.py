@@ -473,9 +473,24 @@ def _lint_actions(statement: Statement, catalogue: ActionCatalogue) -> list[Lint
     findings: list[LintFinding] = []
     element = "Action" if statement.actions is not None else "NotAction"
     for pattern in statement.actions or statement.not_actions or ():
-        if pattern == "*" or catalogue.expand(pattern):
+        if pattern == "*":
             continue
         prefix = pattern.partition(":")[0]
+        if ":" in pattern and has_wildcard(prefix):
+            # IAM: "MalformedPolicyDocument: Action vendors (e.g., aws, ec2, etc.) must not
+            # contain wildcards"; the Action element takes a wildcard in the name, or "*" alone.
+            findings.append(
+                finding(
+                    MALFORMED,
+                    statement.index,
+                    f"{element} {pattern!r}: IAM rejects a wildcard in the service prefix"
+                    ' (only the action name may have one, or "*" alone); name each service',
+                    {"action": pattern, "service": prefix, "kind": "service_wildcard"},
+                )
+            )
+            continue
+        if catalogue.expand(pattern):
+            continue
         if not has_wildcard(prefix) and not catalogue.service_exists(prefix):
             suggestions = list(_similar_services(prefix.lower(), catalogue))
             findings.append(
