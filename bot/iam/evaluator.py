@@ -1121,6 +1121,17 @@ def _request_defaults(caller: PrincipalInfo, account: str) -> tuple[tuple[str, t
         defaults["aws:principaltype"] = caller.principal_type
     if caller.kind == "user":
         defaults["aws:username"] = caller.name
+    # IAM User Guide, "IAM policy elements: Variables and tags", "Request information that you
+    # can use for policy variables" (the principal table): aws:userid is the account ID for the
+    # root user, account:caller-specified-name for an AWS STS federated user principal and
+    # "anonymous" for an anonymous caller. (For IAM users and roles it holds unique IDs that an
+    # ARN does not carry, so the request must supply it.)
+    if caller.kind == "root" and caller.account:
+        defaults["aws:userid"] = caller.account
+    elif caller.kind == "federated_user" and caller.account:
+        defaults["aws:userid"] = f"{caller.account}:{caller.name}"
+    elif caller.kind == "anonymous":
+        defaults["aws:userid"] = "anonymous"
     defaults["aws:principalisawsservice"] = "true" if caller.kind == "service" else "false"
     # In every request; true only when a service calls on the principal's behalf (forward
     # access sessions), which a request names by setting it.
