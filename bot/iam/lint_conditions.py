@@ -86,9 +86,7 @@ def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[Li
         spec = parse_operator(condition.operator)  # parse_policy already rejected unknown ones
         if spec.base == "Null" and spec.qualifier:
             findings.append(_null_with_qualifier(statement.index, condition, spec))
-        info = catalogue.find_condition_key(condition.key) or _LEGACY_KEYS.get(
-            condition.key.lower()
-        )
+        info = known_condition_key(catalogue, condition.key)
         if info is None:
             findings.append(_unknown_key(statement.index, condition))
             continue
@@ -98,6 +96,11 @@ def lint_conditions(statement: Statement, catalogue: ActionCatalogue) -> list[Li
             findings.extend(_s3_prefix_negative(statement, condition, spec))
     findings.extend(_dynamodb_attributes_without_select(statement, catalogue))
     return findings
+
+
+def known_condition_key(catalogue: ActionCatalogue, key: str) -> ConditionKeyInfo | None:
+    """The key's definition: the catalogue's, or a legacy key's AWS still honours."""
+    return catalogue.find_condition_key(key) or _LEGACY_KEYS.get(key.lower())
 
 
 def _null_with_qualifier(index: int, condition: Condition, spec: OperatorSpec) -> LintFinding:

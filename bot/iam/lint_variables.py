@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from bot.iam.catalogue import ActionCatalogue
 from bot.iam.conditions import parse_operator
+from bot.iam.lint_conditions import known_condition_key
 from bot.iam.lint_context import LintContext
 from bot.iam.lint_model import INVALID_POLICY_VARIABLE, LintFinding, finding
 from bot.iam.policy import Statement
@@ -20,6 +22,7 @@ _ESCAPES = frozenset({"*", "?", "$"})
 # not allowed in the name).
 _NAME = re.compile(r"^[A-Za-z0-9:/._\-@+=]+$")
 _VARIABLE_FAMILIES = frozenset({"String", "Arn"})
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 def variable_problems(text: str) -> Iterator[tuple[str, str]]:
@@ -99,8 +102,12 @@ def lint_variables(statement: Statement, ctx: LintContext) -> list[LintFinding]:
     for element, value in resolvable:
         if not _has_variable(value):
             continue
-        for kind, message in variable_problems(value):
+        problems = list(variable_problems(value))
+        for kind, message in problems:
             report(kind, message, element)
+        if not problems:
+            for message in _unknown_global_keys(value, ctx.catalogue):
+                report("unknown_key", message, element)
     if not ctx.substitutes_variables and any(_has_variable(v) for _, v in resolvable):
         shown = "no Version" if not ctx.version else f"Version {ctx.version}"
         report(
@@ -119,6 +126,25 @@ def lint_variables(statement: Statement, ctx: LintContext) -> list[LintFinding]:
                     element,
                 )
     return findings
+
+
+def _unknown_global_keys(text: str, catalogue: ActionCatalogue) -> Iterator[str]:
+    """A well-formed ``${aws:...}`` whose key is no global key (``${aws:usename}``): IAM has
+    no value for it (IAM User Guide, "IAM policy elements: Variables and tags"). Only aws:
+    names are judged: a provider's claims and some services' keys cannot all be listed."""
+    for match in _VARIABLE.finditer(text):
+        name, comma, _ = match.group(1).partition(",")
+        if not name.lower().startswith("aws:") or known_condition_key(catalogue, name):
+            continue
+        yield (
+            f"{match.group(0)} names no AWS global condition key, so IAM has no value for it"
+            + (
+                " and always puts in the default"
+                if comma
+                else " and the text it is in never matches as written"
+            )
+            + "; check the key's spelling (aws:username, aws:PrincipalTag/KEY ...)"
+        )
 
 
 def _unresolved_elements(statement: Statement) -> Iterator[tuple[str, tuple[str, ...]]]:
