@@ -1165,6 +1165,8 @@ def _trace(
         if statement._action_negated:
             return done(False, "NotAction lists the action, so the statement leaves it out")
         return done(False, "Action does not cover the action")
+    if statement.kind == "rcp" and not _rcps_govern(action_lower):
+        return done(False, "RCPs do not apply to this service's requests")
     if as_set:
         if not statement.matches_resource_set(as_set, scope.context):
             if statement.is_deny:

@@ -143,3 +143,13 @@ def test_sweep_agrees_with_single_requests_across_services() -> None:
         assert sweep[action].decision == single.decision, action
     assert sweep["ec2:DescribeInstances"].decision == "allowed"
     assert sweep["s3:ListAllMyBuckets"].decision == "explicit_deny"
+
+
+def test_explain_shows_rcp_statements_out_of_an_unsupported_services_request() -> None:
+    policies = PolicySet(identity=[ADMIN], rcps=[[RCP_FULL_AWS_ACCESS, RCP_DENY_ALL]])
+    evaluator = Evaluator(policies)
+    for action, applies in (("ec2:DescribeInstances", False), ("s3:ListAllMyBuckets", True)):
+        traces = evaluator.explain(Request(USER, action, "*", resource_account=ACCOUNT))
+        rcp_traces = [t for t in traces if t.kind == "rcp"]
+        assert rcp_traces
+        assert all(t.applies is applies for t in rcp_traces), action
