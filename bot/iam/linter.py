@@ -132,7 +132,7 @@ def lint_policy(
             f"unknown resource type {resource_type!r} (use one of {', '.join(RESOURCE_TYPES)})"
         )
     findings: list[LintFinding] = []
-    statements = _parse(document, findings)
+    statements = _parse(document, findings, policy_type)
     ctx = LintContext(
         catalogue=catalogue,
         policy_type=policy_type,
@@ -249,10 +249,16 @@ def _as_mapping(document: Mapping[str, Any] | str) -> Mapping[str, Any] | None:
 # --- parsing -----------------------------------------------------------------------------------
 
 
-def _parse(document: Mapping[str, Any] | str, findings: list[LintFinding]) -> tuple[Statement, ...]:
+def _parse(
+    document: Mapping[str, Any] | str,
+    findings: list[LintFinding],
+    policy_type: PolicyType = "identity",
+) -> tuple[Statement, ...]:
     """Statements that parse; every reason IAM would reject the document becomes MALFORMED."""
     if isinstance(document, str):
         findings.extend(_duplicate_keys(document))
+    if policy_type == "resource":
+        document = _expand_api_gateway_short_form(document)
     try:
         policy = parse_policy(document, name="")
     except PolicyParseError as error:
@@ -363,6 +369,50 @@ def not_a_policy_hint(document: Mapping[str, Any] | str) -> str | None:
             " with --type trust (add --query Role.AssumeRolePolicyDocument --output json)"
         )
     return None
+
+
+# API Gateway Developer Guide, "API Gateway resource policy examples": a REST API's resource
+# policy names its own methods as execute-api:/STAGE/METHOD/PATH, which API Gateway expands to
+# arn:aws:execute-api:REGION:ACCOUNT:API-ID/STAGE/METHOD/PATH when it saves the policy.
+_API_GATEWAY_SHORT_FORM = "execute-api:/"
+_API_GATEWAY_EXPANDED = "arn:aws:execute-api:*:*:*/"
+
+
+def _expand_api_gateway_short_form(
+    document: Mapping[str, Any] | str,
+) -> Mapping[str, Any] | str:
+    """The document with each execute-api:/... Resource written as the ARN it stands for (the
+    API's own region, account and ID, unknown here, as wildcards); unchanged without one."""
+    text = document if isinstance(document, str) else None
+    if text is not None and _API_GATEWAY_SHORT_FORM not in text:
+        return document
+    mapping = _as_mapping(document)
+    if mapping is None:
+        return document
+    raw = mapping.get("Statement")
+    items = [raw] if isinstance(raw, Mapping) else raw
+    if not isinstance(items, list):
+        return document
+
+    def expanded(value: Any) -> Any:
+        if isinstance(value, str) and value.startswith(_API_GATEWAY_SHORT_FORM):
+            return _API_GATEWAY_EXPANDED + value.removeprefix(_API_GATEWAY_SHORT_FORM)
+        if isinstance(value, list):
+            return [expanded(v) for v in value]
+        return value
+
+    changed = False
+    statements: list[Any] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            statements.append(item)
+            continue
+        new = {k: expanded(v) if k in ("Resource", "NotResource") else v for k, v in item.items()}
+        changed = changed or new != item
+        statements.append(new)
+    if not changed:
+        return document
+    return {**mapping, "Statement": statements if isinstance(raw, list) else statements[0]}
 
 
 def _salvage(document: Mapping[str, Any] | str) -> tuple[Statement, ...]:
