@@ -364,9 +364,31 @@ def _pinned(statement: Statement) -> bool:
         c.key.lower() in _PINNING_KEYS
         and not parse_operator(c.operator).negated
         and not parse_operator(c.operator).if_exists
-        and "*" not in "".join(c.values)
+        and bool(c.values)
+        and all(_pins(c.key.lower(), v) for v in c.values)
         for c in statement.conditions
     )
+
+
+_ORG_PATH_KEYS = frozenset({"aws:principalorgpaths", "aws:sourceorgpaths"})
+_ARN_PINNING_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+_LITERAL_ACCOUNT = re.compile(r"^\d{12}$")
+_LITERAL_ORG = re.compile(r"^o-[a-z0-9]+$")
+
+
+def _pins(key: str, value: str) -> bool:
+    """A value that names one organization or account, though it may have wildcards after it:
+    an organization path o-ID/... (IAM User Guide's aws:PrincipalOrgPaths examples end in /*),
+    or an ARN whose account is literal (ArnLike aws:PrincipalArn arn:aws:iam::ACCOUNT:role/*)."""
+    if "*" not in value and "?" not in value:
+        return True
+    if key in _ORG_PATH_KEYS:
+        first, slash, _ = value.partition("/")
+        return bool(slash) and bool(_LITERAL_ORG.match(first))
+    if key in _ARN_PINNING_KEYS:
+        parts = value.split(":")
+        return len(parts) > 5 and bool(_LITERAL_ACCOUNT.match(parts[4]))
+    return False
 
 
 def _public(statement: Statement, ctx: LintContext) -> LintFinding | None:
