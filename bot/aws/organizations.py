@@ -147,6 +147,21 @@ def list_accounts(session: boto3.Session, *, include_inactive: bool = False) -> 
     return sorted(accounts, key=lambda a: a.account_id)
 
 
+def active_account_ids(session: boto3.Session) -> list[str]:
+    """The ids of the organization's ACTIVE accounts, for `--accounts all` (CLI and bot). None
+    is a CollectionError: a run (and its --fail-on gate) that audited nothing must not pass as
+    a clean one."""
+    found = [account.account_id for account in list_accounts(session)]
+    if not found:
+        raise CollectionError(
+            "organizations:ListAccounts named no ACTIVE account: nothing to audit",
+            api="ListAccounts",
+            action="organizations:ListAccounts",
+            code="NoActiveAccount",
+        )
+    return found
+
+
 def partition_of(region: str) -> str:
     """The ARN partition of a region (GovCloud and China have their own)."""
     if region.startswith("us-gov-"):

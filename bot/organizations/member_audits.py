@@ -28,13 +28,13 @@ from bot.audit.report import Report
 from bot.aws.organizations import (
     AssumeRoleOptions,
     RoleAssumer,
+    active_account_ids,
     fan_out,
     is_account_id,
-    list_accounts,
 )
 from bot.aws.service_control_policies import OrganizationPolicyReader, hub_reader
 from bot.config.operations import OperationsOptions
-from bot.model.errors import CollectionError, IamAuditError, InputError, StoreError
+from bot.model.errors import IamAuditError, InputError, StoreError
 from bot.model.snapshot import AccountSnapshot
 from bot.organizations.summary import AccountFailure, MultiAccountReport, combine
 from bot.runs.account_audits import AccountAudits, AuditResult, SnapshotSource
@@ -176,15 +176,7 @@ class OrganizationAudits:
         configured = self.configured_ids()
         if configured:
             return configured
-        found = [account.account_id for account in list_accounts(self._hub())]
-        if not found:  # as the CLI: a run that audits nothing is not a clean one
-            raise CollectionError(
-                "organizations:ListAccounts named no ACTIVE account: nothing to audit",
-                api="ListAccounts",
-                action="organizations:ListAccounts",
-                code="NoActiveAccount",
-            )
-        return found
+        return active_account_ids(self._hub())  # as the CLI: none is an error
 
     # --- per-account pipelines --------------------------------------------------------------
 

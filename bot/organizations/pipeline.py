@@ -19,12 +19,11 @@ from bot.audit.engine import run_audit
 from bot.aws.organizations import (
     DEFAULT_MAX_WORKERS,
     AssumeRoleOptions,
+    active_account_ids,
     collect_accounts,
-    list_accounts,
     parse_account_ids,
 )
 from bot.aws.service_control_policies import hub_reader
-from bot.model.errors import CollectionError
 from bot.model.snapshot import AccountSnapshot
 from bot.organizations.summary import AccountFailure, MultiAccountReport, combine
 
@@ -47,20 +46,10 @@ class MultiAccountOptions:
 
 
 def resolve_accounts(session: Session, accounts: str) -> list[str]:
-    """'all' -> every ACTIVE account of the organization; else the ids given (validated).
-
-    'all' finding none is a CollectionError: a run (and its --fail-on gate) that audited
-    nothing must not pass as a clean one."""
+    """'all' -> every ACTIVE account of the organization (none is an error: see
+    active_account_ids); else the ids given (validated)."""
     if accounts.strip().lower() == ALL_ACCOUNTS:
-        found = [account.account_id for account in list_accounts(session)]
-        if not found:
-            raise CollectionError(
-                "organizations:ListAccounts named no ACTIVE account: nothing to audit",
-                api="ListAccounts",
-                action="organizations:ListAccounts",
-                code="NoActiveAccount",
-            )
-        return found
+        return active_account_ids(session)
     return parse_account_ids(accounts)
 
 
