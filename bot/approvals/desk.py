@@ -403,11 +403,13 @@ class ApprovalDesk:
             return None, False  # moved meanwhile: by another replica, or decided just in time
         with contextlib.suppress(StoreError):  # logged by _record; repaired by the reconciler
             self._record_end(final)
-        return final, self._claim_notice(final)
+        return final, self.claim_end_notice(final)
 
-    def _claim_notice(self, final: ApprovalRequest) -> bool:
-        """Is telling Slack of ``final``'s end ours (nobody else told or is telling it)? With
-        the store away it is told anyway: twice rather than never."""
+    def claim_end_notice(self, final: ApprovalRequest) -> bool:
+        """Is telling Slack of ``final``'s end ours (nobody else told or is telling it)? The
+        mover of a lapse, a click that applied, or a reconciler round claims it, so a repair of
+        a lost trail entry stays quiet. With the store away it is told anyway: twice rather
+        than never."""
         try:
             return self.store.claim_notice(final.id)
         except StoreError as exc:
@@ -599,11 +601,6 @@ class ApprovalDesk:
             self._record_end(final, outcome=outcome)
         return final
 
-    def claim_end_notice(self, final: ApprovalRequest) -> bool:
-        """Whether telling Slack of ``final``'s end falls to the caller (see _claim_notice):
-        a click that applied claims it, so the repair of its lost trail entry stays quiet."""
-        return self._claim_notice(final)
-
     def _record_end(self, final: ApprovalRequest, **data: Any) -> None:
         """The trail's last entry of an ended request (the `decision` of who rejected or withdrew
         it, else the bot's `result`), then the request leaves the store's ``unrecorded`` index.
@@ -664,7 +661,7 @@ class ApprovalDesk:
             if notify is None:
                 return
             if claimed is None:
-                claimed = self._claim_notice(final)
+                claimed = self.claim_end_notice(final)
             if not claimed:
                 log.info("%s %s; Slack was told of it already", what, final.id)
                 return

@@ -476,3 +476,17 @@ def analyzers_by_region(
         RegionAnalyzers(region, tuple(sorted(grouped[region], key=lambda a: (a.type, a.name))))
         for region in sorted(grouped)
     ]
+
+
+RowKey = tuple[str, str, str]  # finding id, region, analyzer ARN (a row and its finding)
+
+
+def row_key(row: FindingRow) -> RowKey:
+    return (row.id, row.region, row.analyzer_arn)
+
+
+def grants_by_row(findings: Iterable[AnalyzerFinding]) -> dict[RowKey, GrantConditions]:
+    """Each finding's grants by the key of its display row (finding_row keeps id, region and
+    analyzer ARN): the CLI and Slack say "none for 1 of 2 grants" before the merged
+    conditions, which alone read as though every grant were conditional."""
+    return {(f.id, f.region, f.analyzer_arn): grant_conditions(f) for f in findings}

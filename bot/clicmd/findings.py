@@ -21,10 +21,13 @@ from bot.audit.analyzer_view import (
     FindingFilter,
     FindingGroup,
     FindingRow,
+    GrantConditions,
     filter_findings,
+    grants_by_row,
     group_findings,
     parse_finding_type,
     parse_status,
+    row_key,
 )
 from bot.audit.findings import SEVERITIES_WORST_FIRST
 from bot.clicmd._common import (
@@ -37,7 +40,6 @@ from bot.clicmd._common import (
 )
 from bot.model.errors import CollectionError, InputError
 from bot.model.snapshot import Analyzer, AnalyzerFinding, CollectionIssue
-from bot.render.analyzer_grants import GrantConditions, grants_by_row, row_key
 from bot.render.common import one_line
 from bot.render.grammar import plural
 

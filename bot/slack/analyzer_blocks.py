@@ -16,12 +16,14 @@ from typing import Any
 from bot.audit.analyzer_view import (
     FindingGroup,
     FindingRow,
+    GrantConditions,
     RegionAnalyzers,
     analyzer_kind,
+    grants_by_row,
     paginate,
+    row_key,
 )
 from bot.model.snapshot import AnalyzerFinding
-from bot.render.analyzer_grants import GrantConditions, grants_by_row, row_key
 from bot.render.grammar import plural
 from bot.slack.blocks import (
     MESSAGE_TEXT_BUDGET,
