@@ -212,18 +212,23 @@ def test_newlines_in_aws_strings_do_not_forge_lines_of_the_text_report(aws: Stub
 # --- conditions of several grants --------------------------------------------------------------
 
 
+def shared_bucket_granting(aws: StubbedAWS, grants: list[dict[str, Any]]) -> Any:
+    """The account analyzer's one finding, on SHARED_BUCKET, with these grants (access
+    entries), collected."""
+    stub = aws.aa(US)
+    stub.add_response("list_analyzers", {"analyzers": [analyzer_summary("account", "ACCOUNT")]}, {})
+    expect_findings(stub, arn("account"), [SHARED_BUCKET])
+    expect_detail(stub, arn("account"), SHARED_BUCKET, grants)
+    return collect(aws)
+
+
 def test_a_condition_key_with_other_values_in_another_grant_keeps_every_value(
     aws: StubbedAWS,
 ) -> None:
     # One bucket policy, two grants: each GetFindingV2 entry has its own condition. Before: the
     # merged view kept the last entry's value, so 198.51.100.0/24 was never shown.
-    stub = aws.aa(US)
-    stub.add_response("list_analyzers", {"analyzers": [analyzer_summary("account", "ACCOUNT")]}, {})
-    expect_findings(stub, arn("account"), [SHARED_BUCKET])
-    expect_detail(
-        stub,
-        arn("account"),
-        SHARED_BUCKET,
+    data = shared_bucket_granting(
+        aws,
         [
             ext(
                 {"AWS": "111122223333"},
@@ -237,7 +242,6 @@ def test_a_condition_key_with_other_values_in_another_grant_keeps_every_value(
             ),
         ],
     )
-    data = collect(aws)
     (row,) = group_findings(data.findings)[0].rows
     assert row.conditions == {"aws:SourceIp": "198.51.100.0/24 | 203.0.113.0/24"}
 
@@ -248,13 +252,8 @@ def test_a_grant_without_conditions_beside_a_conditional_one_is_not_shown_as_con
     # One bucket policy, two grants: 111122223333 only from 203.0.113.0/24, 999988887777 from
     # anywhere. Before: "conditions: aws:SourceIp = 203.0.113.0/24", as though both grants were
     # limited to that network (the JSON the same, with nothing saying a grant had none).
-    stub = aws.aa(US)
-    stub.add_response("list_analyzers", {"analyzers": [analyzer_summary("account", "ACCOUNT")]}, {})
-    expect_findings(stub, arn("account"), [SHARED_BUCKET])
-    expect_detail(
-        stub,
-        arn("account"),
-        SHARED_BUCKET,
+    data = shared_bucket_granting(
+        aws,
         [
             ext(
                 {"AWS": "111122223333"},
@@ -264,7 +263,6 @@ def test_a_grant_without_conditions_beside_a_conditional_one_is_not_shown_as_con
             ext({"AWS": "999988887777"}, ["s3:GetObject"]),
         ],
     )
-    data = collect(aws)
     read = AnalyzerSource("aws", data.analyzers, data.findings, data.regions, data.issues)
     groups = group_findings(data.findings)
     lines = render_text(read, FindingFilter(), groups, now=NOW).splitlines()

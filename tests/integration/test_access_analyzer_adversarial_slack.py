@@ -92,6 +92,19 @@ def approve(bot: Any, request_id: str) -> None:
     )
 
 
+def archive_approved(bot: Any) -> Any:
+    """UREQ asks to archive the listed finding, UAPP1 approves; the request once the result is
+    in its thread."""
+    ask_to_archive(bot)
+    bot.mock.wait_until(lambda calls: len(posted_requests(bot)) == 1)
+    request_id = request_id_of(posted_requests(bot)[0])
+    approve(bot, request_id)
+    bot.mock.wait_until(
+        lambda calls: any(c.method == "chat.postMessage" and c.body.get("thread_ts") for c in calls)
+    )
+    return bot.services.approvals.get(request_id)
+
+
 def test_a_finding_archived_by_someone_else_before_the_request_is_not_proposed(
     make_bot,  # noqa: F811
     analyzer: StubbedAnalyzer,
@@ -126,14 +139,7 @@ def test_a_finding_archived_between_request_and_approval_is_not_applied(
     executor_stub.add_response("get_finding_v2", STATE, WHERE)
     executor_stub.add_response("get_finding_v2", STATE, WHERE)
     executor_stub.add_response("get_finding_v2", ARCHIVED, WHERE)
-    ask_to_archive(bot)
-    bot.mock.wait_until(lambda calls: len(posted_requests(bot)) == 1)
-    request_id = request_id_of(posted_requests(bot)[0])
-    approve(bot, request_id)
-    bot.mock.wait_until(
-        lambda calls: any(c.method == "chat.postMessage" and c.body.get("thread_ts") for c in calls)
-    )
-    final = bot.services.approvals.get(request_id)
+    final = archive_approved(bot)
     assert final.state is State.FAILED
     assert "changed since the request" in final.outcome
     assert not final.calls  # UpdateFindings never sent
@@ -150,14 +156,7 @@ def test_the_analyzer_deleted_between_request_and_approval_is_not_applied(
     executor_stub.add_client_error(
         "get_finding_v2", "ResourceNotFoundException", "Analyzer not found", 404
     )
-    ask_to_archive(bot)
-    bot.mock.wait_until(lambda calls: len(posted_requests(bot)) == 1)
-    request_id = request_id_of(posted_requests(bot)[0])
-    approve(bot, request_id)
-    bot.mock.wait_until(
-        lambda calls: any(c.method == "chat.postMessage" and c.body.get("thread_ts") for c in calls)
-    )
-    final = bot.services.approvals.get(request_id)
+    final = archive_approved(bot)
     assert final.state is State.FAILED
     assert "changed since the request" in final.outcome
     assert not final.calls
