@@ -4,6 +4,8 @@ Signed requests through the real Bolt app (bot/app.py), the mock Slack Web API r
 bot sends, moto IAM behind the approvals desk.
 """
 
+# ruff: noqa: F811 - make_bot and mock_slack are tests/scenario/conftest.py's fixtures, taken by name
+
 from __future__ import annotations
 
 import json
@@ -29,7 +31,11 @@ from bot.slack.approval_blocks import (
     REASON_INPUT,
     REJECT_MODAL,
 )
-from tests.scenario.conftest import demo_snapshot
+from tests.scenario.conftest import (  # noqa: F401 - fixtures
+    demo_snapshot,
+    make_bot,
+    mock_slack,
+)
 from tests.scenario.harness import (
     APPROVAL_CHANNEL,
     START,
@@ -47,27 +53,6 @@ DOC = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
 }
-
-
-@pytest.fixture
-def mock_slack() -> Iterator[MockSlack]:
-    mock = MockSlack()
-    yield mock
-    mock.close()
-
-
-@pytest.fixture
-def make_bot(mock_slack: MockSlack) -> Iterator:
-    bots: list[Bot] = []
-
-    def make(**kwargs) -> Bot:
-        bot = Bot(mock_slack, demo_snapshot(), **kwargs)
-        bots.append(bot)
-        return bot
-
-    yield make
-    for bot in bots:
-        bot.close()
 
 
 @pytest.fixture
