@@ -51,6 +51,9 @@ QUEUED_NO_WORKER = (
 )
 
 MAX_CLAIM_ATTEMPTS = 50  # WATCH retries of enqueue_once before it gives up (StoreError)
+# The deployment's key prefix: the default of the Redis stores (bot.store.redis_store and the
+# digest, approval and trail stores), so a queued-audit marker sits beside the reports and locks.
+DEFAULT_KEY_PREFIX = "iam-audit:"
 
 _ACCOUNT = re.compile(r"^\d{12}$")
 _TARGET = re.compile(r"^[\w:.@/+=-]{1,128}$")
@@ -162,8 +165,12 @@ class AuditQueue:
         name: str = QUEUE_NAME,
         job_timeout_seconds: int = 900,
         result_ttl_seconds: int = DEFAULT_RESULT_TTL,
+        prefix: str = DEFAULT_KEY_PREFIX,
     ) -> None:
+        """``prefix`` is the deployment's store key prefix: two deployments sharing one Redis
+        under different prefixes never take each other's queued audit for their own."""
         self._connection = queue_connection(redis_url)
+        self._prefix = prefix
         self._queue = Queue(
             name, connection=self._connection, serializer=JSONSerializer, job_class=AuditJob
         )
@@ -235,9 +242,14 @@ class AuditQueue:
         )
 
     def _queued_key(self, request: AuditJobRequest) -> str:
+        """The marker of a queued audit, under the deployment's prefix. With the default prefix
+        it is the name earlier versions wrote (``iam-audit:queued-audit:...``), so a marker left
+        by a job queued before an upgrade is still honoured. Under another prefix such a marker
+        is not seen: at worst one request queues that audit a second time, and the old marker
+        expires with the job's result TTL (it is trusted only while its job is still queued)."""
         identity = json.dumps(request.to_dict(), sort_keys=True, separators=(",", ":"))
         digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
-        return f"iam-audit:queued-audit:{self.name}:{request.store_key}:{digest}"
+        return f"{self._prefix}queued-audit:{self.name}:{request.store_key}:{digest}"
 
     def _still_queued(self, job_id: str) -> datetime | None:
         """When the job was queued, while it waits for a worker; None once it left the queue."""

@@ -12,10 +12,14 @@ queued. Once the first has started or finished, a new request queues a new audit
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import time
+import uuid
 
 import pytest
+import redis
 
 from bot.runs.queue import QUEUED, QUEUED_NO_WORKER, AuditJobRequest, AuditQueue
 from tests.integration.test_runs_crash import (  # noqa: F401 - fixtures
@@ -158,3 +162,43 @@ def test_another_scope_is_another_audit(queue: AuditQueue, redis_url: str, targe
     third, before = queue.enqueue_once(full)
     assert (third, before is not None) == (first, True)
     assert len(queued_job_ids(queue)) == 2
+
+
+def test_deployments_under_other_prefixes_each_queue_the_same_audit(
+    queue: AuditQueue, redis_url: str, target: str
+) -> None:
+    """Two deployments sharing one Redis under different store prefixes: the marker of one's
+    queued audit is not the other's (it was: the marker ignored the prefix)."""
+    ours, theirs = (f"iam-audit-test:{uuid.uuid4().hex[:8]}:" for _ in range(2))
+    request = AuditJobRequest(demo=True, target=target)
+    try:
+        first, before = AuditQueue(redis_url, name=queue.name, prefix=ours).enqueue_once(request)
+        assert before is None
+        other, before = AuditQueue(redis_url, name=queue.name, prefix=theirs).enqueue_once(request)
+        assert before is None  # queued, not joined to the other deployment's job
+        assert other != first
+        again, before = AuditQueue(redis_url, name=queue.name, prefix=ours).enqueue_once(request)
+        assert (again, before is not None) == (first, True)  # the same prefix joins
+        assert sorted(queued_job_ids(queue)) == sorted([first, other])
+    finally:
+        client = redis.Redis.from_url(redis_url)
+        for prefix in (ours, theirs):
+            for key in client.scan_iter(prefix + "*"):
+                client.delete(key)
+
+
+def test_a_marker_from_before_the_prefix_is_still_honoured_under_the_default_prefix(
+    queue: AuditQueue, redis_url: str, target: str
+) -> None:
+    """An audit queued by the previous version (its marker named without a configurable
+    prefix) is still joined after an upgrade: the default prefix gives the same name."""
+    request = AuditJobRequest(demo=True, target=target)
+    job_id = f"audit-{target}-before"
+    queue._enqueue_call(request, job_id, pipeline=None)
+    identity = json.dumps(request.to_dict(), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    old_name = f"iam-audit:queued-audit:{queue.name}:{request.store_key}:{digest}"
+    redis.Redis.from_url(redis_url).set(old_name, job_id, ex=60)
+    joined, before = queue.enqueue_once(request)
+    assert (joined, before is not None) == (job_id, True)
+    assert queued_job_ids(queue) == [job_id]
