@@ -98,7 +98,10 @@ class Store(Protocol):
     def unrecorded(self, *, before: datetime | None = None) -> list[ApprovalRequest]: ...
     def result_recorded(self, request_id: str) -> None: ...
     def claim_unrecorded(self, request_id: str, *, due_by: datetime, now: datetime) -> bool: ...
-    def claim_notice(self, request_id: str) -> bool: ...
+    def claim_notice(self, request_id: str, *, now: datetime, told: bool = False) -> bool: ...
+    def notice_told(self, request_id: str) -> None: ...
+    def untold(self, *, before: datetime) -> list[ApprovalRequest]: ...
+    def reclaim_notice(self, request_id: str, *, due_by: datetime, now: datetime) -> int: ...
     def needs_backfill(self) -> bool: ...
     def backfill(self, *, lost_results: Collection[str], ended_before: datetime) -> int: ...
 
@@ -122,6 +125,11 @@ ImpactOf = Callable[[Plan], dict[str, Any]]
 EntryFactory = Callable[..., Any]
 JournalFactory = Callable[[Callable[[dict[str, Any]], None], Callable[[dict[str, Any]], None]], Any]
 RECONCILE_AFTER = timedelta(minutes=10)
+# Attempts at telling Slack of one end (the claimant's, then one per reconciler round a stale
+# window apart: about an hour at the default 10 minutes). The delivery retries a 429 or a dropped
+# connection within each attempt, so what is left failing after this is lasting (message
+# deleted, channel archived, token revoked); the end stays in the store and the trail.
+MAX_NOTICE_ATTEMPTS = 7
 RESUMED_NOTE = "(Resumed by the bot after an interruption between the approval and the apply.)"
 
 
@@ -378,11 +386,13 @@ class ApprovalDesk:
         if request.state is State.PENDING and request.current_state(now) is State.EXPIRED:
             # A click or a read found it: its caller shows the lapse (the clicked message
             # refreshed), with no thread reply, and a repair of its trail entry adds none.
-            lapsed, _told_here = self._lapse(request)
+            lapsed, _told_here = self._lapse(request, told=True)
             return lapsed or self.store.get(request_id, now=now) or request
         return request
 
-    def _lapse(self, request: ApprovalRequest) -> tuple[ApprovalRequest | None, bool]:
+    def _lapse(
+        self, request: ApprovalRequest, *, told: bool = False
+    ) -> tuple[ApprovalRequest | None, bool]:
         """pending -> expired once its time ran out, by whoever sees it first (a click, a read,
         the reconciler's round), with the trail's `result` saying who asked for what and when
         it expired. The move is atomic: of replicas seeing it at once, one moves it and writes
@@ -390,7 +400,8 @@ class ApprovalDesk:
         indexed it as unrecorded and the next reconciliation writes the entry (recovered).
 
         The mover also takes the telling of the lapse to Slack (``claim_notice``), so the
-        repair of a lost entry does not tell it again; True when it is the mover's to tell."""
+        repair of a lost entry does not tell it again; True when it is the mover's to tell.
+        ``told``: the caller shows it without a thread reply, so nothing is left to tell."""
         try:
             final = self.store.transition(
                 request.id,
@@ -403,18 +414,32 @@ class ApprovalDesk:
             return None, False  # moved meanwhile: by another replica, or decided just in time
         with contextlib.suppress(StoreError):  # logged by _record; repaired by the reconciler
             self._record_end(final)
-        return final, self.claim_end_notice(final)
+        return final, self.claim_end_notice(final, told=told)
 
-    def claim_end_notice(self, final: ApprovalRequest) -> bool:
+    def claim_end_notice(self, final: ApprovalRequest, *, told: bool = False) -> bool:
         """Is telling Slack of ``final``'s end ours (nobody else told or is telling it)? The
         mover of a lapse, a click that applied, or a reconciler round claims it, so a repair of
-        a lost trail entry stays quiet. With the store away it is told anyway: twice rather
-        than never."""
+        a lost trail entry stays quiet. The claim stays "untold" until ``end_notice_told``, so
+        a claimant that dies before its post leaves it to the reconciler (``told``: nothing to
+        post). With the store away it is told anyway: twice rather than never."""
         try:
-            return self.store.claim_notice(final.id)
+            return self.store.claim_notice(final.id, now=self.clock(), told=told)
         except StoreError as exc:
             log.warning("could not claim telling Slack of %s; telling it: %s", final.id, exc)
             return True
+
+    def end_notice_told(self, final: ApprovalRequest) -> None:
+        """Record that Slack was told of ``final``'s end, after the post succeeded. With the store
+        away it stays untold, logged: a reconciler tells it once more a stale window later."""
+        try:
+            self.store.notice_told(final.id)
+        except StoreError as exc:
+            log.warning(
+                "Slack was told of the end of %s, but the store could not record it (%s); the"
+                " reconciler may tell it once more",
+                final.id,
+                exc,
+            )
 
     def approve(self, request_id: str, *, approver: str, is_member: IsMember) -> ApprovalRequest:
         """pending -> approved, exactly once; refusals change nothing."""
@@ -646,7 +671,11 @@ class ApprovalDesk:
         its approval at once, so both are left alone; a late click and any number of
         reconcilers finish a request once (every move is atomic).
 
-        All four are read from the store's indexes (moved with the state, emptied when a
+        With ``notify``, a round first tells again every end whose telling was claimed at least
+        ``stale_after`` ago and never confirmed (its teller died before or while posting, or
+        Slack failed), up to MAX_NOTICE_ATTEMPTS attempts in all.
+
+        All of these are read from the store's indexes (moved with the state, emptied when a
         request settles), never from a window of the trail, so a busy trail hides none; what
         an older version stored before the indexes existed is indexed once, at the first round.
         """
@@ -656,8 +685,10 @@ class ApprovalDesk:
 
         def tell(final: ApprovalRequest, what: str, *, claimed: bool | None = None) -> None:
             """Slack is told of an end once (``claim_notice``): a repaired entry's end was
-            told by its mover unless that one died first."""
-            finished.append(final)
+            told by its mover unless that one died first. The claim is confirmed only once the
+            post succeeded; a failed post leaves it to a round one stale window later."""
+            if all(f.id != final.id for f in finished):
+                finished.append(final)
             if notify is None:
                 return
             if claimed is None:
@@ -668,7 +699,19 @@ class ApprovalDesk:
             try:
                 notify(final)
             except IamAuditError as exc:
-                log.error("%s %s but could not tell Slack: %s", what, final.id, exc)
+                log.error(
+                    "%s %s but could not tell Slack (tried again after %s): %s",
+                    what,
+                    final.id,
+                    stale_after,
+                    exc,
+                )
+                return
+            self.end_notice_told(final)
+
+        if notify is not None:
+            for final in self._untold_ends(now - stale_after, now):
+                tell(final, "re-told", claimed=True)
 
         for request in self.store.applying():
             if now - _last_activity(request) < stale_after:
@@ -707,6 +750,42 @@ class ApprovalDesk:
         for final, claimed in self._lapse_overdue(now):
             tell(final, "lapsed", claimed=claimed)
         return finished
+
+    def _untold_ends(self, claimed_before: datetime, now: datetime) -> list[ApprovalRequest]:
+        """Ends whose telling was claimed before ``claimed_before`` and never confirmed, each
+        taken again (by one round only) to tell; one whose attempts are spent is given up,
+        with an error in the log, and leaves the index."""
+        try:
+            found = self.store.untold(before=claimed_before)
+        except StoreError as exc:
+            log.error("could not read the index of untold ends yet: %s", exc)
+            return []
+        retold = []
+        for final in found:
+            try:
+                attempt = self.store.reclaim_notice(final.id, due_by=claimed_before, now=now)
+                if not attempt:
+                    continue  # told meanwhile, or taken by another round
+                if attempt > MAX_NOTICE_ATTEMPTS:
+                    log.error(
+                        "gave up telling Slack of the end of %s (%s) after %d attempts; it is"
+                        " in the store and the audit trail",
+                        final.id,
+                        final.state.value,
+                        attempt - 1,
+                    )
+                    self.store.notice_told(final.id)
+                    continue
+            except StoreError as exc:
+                log.warning("could not take telling Slack of %s again yet: %s", final.id, exc)
+                continue
+            log.warning(
+                "Slack was never confirmed told of the end of %s (attempt %d); telling it",
+                final.id,
+                attempt,
+            )
+            retold.append(final)
+        return retold
 
     def _lapse_overdue(self, now: datetime) -> list[tuple[ApprovalRequest, bool]]:
         """Write down the lapse of every pending request whose time ran out, so nobody has to

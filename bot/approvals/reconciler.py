@@ -3,7 +3,9 @@
 A request left `applying` (bot killed, Redis lost mid-apply) is finished from IAM's real state by
 `ApprovalDesk.reconcile`, and one left `approved` (bot killed between a click's approve and its
 apply) is applied, or expired when its time ran out; a pending request whose time ran out is
-written down as lapsed; this only decides when that runs and keeps one failure from stopping it.
+written down as lapsed; an end whose telling to Slack was claimed but never confirmed (its teller
+died, or Slack failed) is told again. This only decides when that runs and keeps one failure from
+stopping it.
 """
 
 from __future__ import annotations

@@ -17,6 +17,11 @@ in progress or stranded) and ``unrecorded`` (a request ended whose last trail en
 ``result_recorded``). A request leaves each index with the move that settles it, so the indexes
 hold only the requests in flight, however busy the trail is. Pending requests are indexed by
 their expiry, so the lapsed ones are found.
+
+Telling Slack of an end is claimed once per request (``claim_notice``), and the claim is indexed
+in ``untold``, scored by when it was taken, in the same atomic step; the teller takes it out once
+its post succeeded (``notice_told``). A claim left there (the teller died, or Slack failed) is
+taken again by a reconciler once it is older than its stale window (``reclaim_notice``).
 """
 
 from __future__ import annotations
@@ -119,10 +124,29 @@ class ApprovalStore(Protocol):
         claimant fails before writing, a later round (past ``due_by`` again) takes it."""
         ...
 
-    def claim_notice(self, request_id: str) -> bool:
+    def claim_notice(self, request_id: str, *, now: datetime, told: bool = False) -> bool:
         """Take the telling of an ended request's end to Slack (its message and thread reply):
         True for one caller only, so an end is told once however many processes see it (the
-        move's maker, a repair of its lost trail entry, reconcilers racing)."""
+        move's maker, a repair of its lost trail entry, reconcilers racing). The claim is
+        indexed as untold at ``now`` until ``notice_told`` (a claimant that dies before its post
+        leaves it there for a reconciler); ``told`` claims an end that needs no post."""
+        ...
+
+    def notice_told(self, request_id: str) -> None:
+        """Slack was told of the end (or a reconciler gave up telling it): the claim leaves the
+        ``untold`` index. A claim stored before that index existed was never in it."""
+        ...
+
+    def untold(self, *, before: datetime) -> list[ApprovalRequest]:
+        """Ended requests whose notice was claimed (or last taken again) at or before ``before``
+        and never confirmed told."""
+        ...
+
+    def reclaim_notice(self, request_id: str, *, due_by: datetime, now: datetime) -> int:
+        """Take an untold notice again, for one caller only, while its claim is still at or
+        before ``due_by``; its claim time becomes ``now``, so a claimant that fails again leaves
+        it to a round one stale window later. Returns which attempt this is (2 for the first
+        retry), or 0 when it is not due (told, or taken by another round, meanwhile)."""
         ...
 
     def needs_backfill(self) -> bool:
@@ -196,6 +220,32 @@ class _Moves:
         )
 
 
+# KEYS: the claim, the untold index. ARGV: request id, claim time (a score, or "" for an end
+# that needs no post), seconds to keep the claim. SET NX and the index entry, both or neither.
+_CLAIM_NOTICE = """
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then
+    return 0
+end
+if ARGV[2] ~= '' then
+    redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+end
+return 1
+"""
+
+# KEYS: the claim, the untold index. ARGV: request id, due-by score, now score, seconds to keep.
+# The claim's value counts the attempts (an older version stored '1' and never indexed it).
+_RECLAIM_NOTICE = """
+local since = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if (not since) or tonumber(since) > tonumber(ARGV[2]) then
+    return 0
+end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+local attempt = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return attempt
+"""
+
+
 class RedisApprovalStore(_Moves):
     kind = "redis"
 
@@ -209,6 +259,8 @@ class RedisApprovalStore(_Moves):
         self._r = client
         self._p = prefix
         self._keep = keep_seconds
+        self._claim_notice = client.register_script(_CLAIM_NOTICE)
+        self._reclaim_notice = client.register_script(_RECLAIM_NOTICE)
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "iam-audit:") -> RedisApprovalStore:
@@ -235,6 +287,10 @@ class RedisApprovalStore(_Moves):
     @property
     def _unrecorded_index(self) -> str:
         return f"{self._p}approvals:unrecorded"
+
+    @property
+    def _untold_index(self) -> str:
+        return f"{self._p}approvals:untold"
 
     @property
     def _indexed_marker(self) -> str:
@@ -373,10 +429,26 @@ class RedisApprovalStore(_Moves):
                         continue  # the index changed (another end, another claimant): again
         raise StoreError(f"approval request {request_id}: too much contention, try again")
 
-    def claim_notice(self, request_id: str) -> bool:
+    def claim_notice(self, request_id: str, *, now: datetime, told: bool = False) -> bool:
+        """One script: of claimants at once, one SET NX wins, and its index entry goes with it."""
+        since = "" if told else repr(now.timestamp())
+        keys = [self._notice_key(request_id), self._untold_index]
         with _translated("claim telling Slack of an end"):
             # Kept as long as an ended request's record: the end cannot be told after that.
-            return bool(self._r.set(self._notice_key(request_id), "1", nx=True, ex=self._keep))
+            return bool(self._claim_notice(keys=keys, args=[request_id, since, self._keep]))
+
+    def notice_told(self, request_id: str) -> None:
+        with _translated("record that Slack was told of an end"):
+            self._r.zrem(self._untold_index, request_id)
+
+    def untold(self, *, before: datetime) -> list[ApprovalRequest]:
+        return self._indexed(self._untold_index, FINAL_STATES, before, "untold")
+
+    def reclaim_notice(self, request_id: str, *, due_by: datetime, now: datetime) -> int:
+        keys = [self._notice_key(request_id), self._untold_index]
+        args = [request_id, repr(due_by.timestamp()), repr(now.timestamp()), self._keep]
+        with _translated("take telling Slack of an end again"):
+            return int(self._reclaim_notice(keys=keys, args=args))
 
     def _notice_key(self, request_id: str) -> str:
         # Not under approval:* (the backfill scans that for request records).
@@ -444,7 +516,8 @@ class InMemoryApprovalStore(_Moves):
         self._approved: dict[str, datetime] = {}
         self._applying: dict[str, datetime] = {}
         self._unrecorded: dict[str, datetime] = {}
-        self._told: set[str] = set()  # ends told to Slack (claim_notice)
+        self._told: dict[str, int] = {}  # ends claimed to tell Slack -> attempts (claim_notice)
+        self._untold: dict[str, datetime] = {}  # claims not confirmed told -> when taken
 
     def create(self, request: ApprovalRequest) -> None:
         with self._lock:
@@ -502,7 +575,7 @@ class InMemoryApprovalStore(_Moves):
     ) -> list[ApprovalRequest]:
         with self._lock:
             due = sorted((at, i) for i, at in index.items() if before is None or at <= before)
-            found = [self._requests[i] for _at, i in due]
+            found = [self._requests[i] for _at, i in due if i in self._requests]
         return [r for r in found if r.state in states]
 
     def result_recorded(self, request_id: str) -> None:
@@ -517,12 +590,30 @@ class InMemoryApprovalStore(_Moves):
             self._unrecorded[request_id] = now
             return True
 
-    def claim_notice(self, request_id: str) -> bool:
+    def claim_notice(self, request_id: str, *, now: datetime, told: bool = False) -> bool:
         with self._lock:
             if request_id in self._told:
                 return False
-            self._told.add(request_id)
+            self._told[request_id] = 1
+            if not told:
+                self._untold[request_id] = now
             return True
+
+    def notice_told(self, request_id: str) -> None:
+        with self._lock:
+            self._untold.pop(request_id, None)
+
+    def untold(self, *, before: datetime) -> list[ApprovalRequest]:
+        return self._indexed(self._untold, FINAL_STATES, before)
+
+    def reclaim_notice(self, request_id: str, *, due_by: datetime, now: datetime) -> int:
+        with self._lock:
+            since = self._untold.get(request_id)
+            if since is None or since > due_by:
+                return 0
+            self._untold[request_id] = now
+            self._told[request_id] = self._told.get(request_id, 1) + 1
+            return self._told[request_id]
 
     def needs_backfill(self) -> bool:
         return False  # gone with the process: nothing was ever stored before the index

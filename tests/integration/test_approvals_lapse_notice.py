@@ -26,7 +26,12 @@ from bot.store.approvals import RedisApprovalStore
 from commands.approvals import on_approve, reconcile_applying
 from tests.integration import test_crash_halfway_sweep as sweep
 from tests.integration.test_approvals_lapse import CHANNEL, TS, past_expiry, results
-from tests.integration.test_approvals_store import client, prefix, store  # noqa: F401 - fixtures
+from tests.integration.test_approvals_store import (  # noqa: F401 - fixtures
+    T0,
+    client,
+    prefix,
+    store,
+)
 from tests.integration.test_crash_approved_not_applied import (
     QUIET,
     RecordingDelivery,
@@ -61,7 +66,7 @@ def lapsing_request(desk: ApprovalDesk, aws: Any, clock: Clock) -> str:
 
 
 def test_a_lapse_whose_entry_is_repaired_is_told_in_the_thread_once(aws, rds) -> None:
-    clock = Clock()
+    clock = Clock(sweep.T0)
     desk = make_desk(aws, rds, clock)
     request_id = lapsing_request(desk, aws, clock)
     services, delivery = slack(desk)
@@ -84,7 +89,7 @@ def test_a_lapse_whose_entry_is_repaired_is_told_in_the_thread_once(aws, rds) ->
 def test_a_lapse_whose_message_was_never_sent_is_told_by_the_repair(aws, rds) -> None:
     """The process died between the lapse (stored) and its trail entry and message: the repair
     is the only one to tell Slack, and does, once."""
-    clock = Clock()
+    clock = Clock(sweep.T0)
     desk = make_desk(aws, rds, clock)
     request_id = lapsing_request(desk, aws, clock)
     services, delivery = slack(desk)
@@ -98,7 +103,7 @@ def test_a_lapse_whose_message_was_never_sent_is_told_by_the_repair(aws, rds) ->
 
 
 def test_two_reconcilers_racing_on_a_repaired_lapse_tell_the_thread_once(aws, rds) -> None:
-    clock = Clock()
+    clock = Clock(sweep.T0)
     desks = [make_desk(aws, rds, clock) for _ in range(2)]
     request_id = lapsing_request(desks[0], aws, clock)
     deliveries = []
@@ -137,7 +142,7 @@ def test_two_reconcilers_racing_on_a_repaired_lapse_tell_the_thread_once(aws, rd
 def test_a_lapse_found_by_a_click_whose_entry_is_repaired_adds_no_thread_reply(aws, rds) -> None:
     """A click lapses it: the clicker is answered and the message refreshed, with no thread
     reply (as for every lapse a click finds). Its lost entry's repair adds none either."""
-    clock = Clock()
+    clock = Clock(sweep.T0)
     desk = make_desk(aws, rds, clock)
     request_id = lapsing_request(desk, aws, clock)
     services, delivery = slack(desk)
@@ -154,14 +159,14 @@ def test_a_lapse_found_by_a_click_whose_entry_is_repaired_adds_no_thread_reply(a
 
 
 def test_telling_an_end_is_claimed_once_per_request(store) -> None:
-    assert store.claim_notice("r1")
-    assert not store.claim_notice("r1")
-    assert store.claim_notice("r2")
+    assert store.claim_notice("r1", now=T0)
+    assert not store.claim_notice("r1", now=T0)
+    assert store.claim_notice("r2", now=T0)
 
 
 def test_the_claim_is_kept_as_long_as_the_ended_request(client, prefix) -> None:
     store = RedisApprovalStore(client, prefix=prefix, keep_seconds=3600)
-    assert store.claim_notice("r1")
+    assert store.claim_notice("r1", now=T0)
     assert 0 < client.ttl(f"{prefix}approvals:told:r1") <= 3600
     assert not list(client.scan_iter(f"{prefix}approval:*"))  # not read as a request record
 
@@ -169,7 +174,7 @@ def test_the_claim_is_kept_as_long_as_the_ended_request(client, prefix) -> None:
 def test_an_apply_by_click_whose_entry_is_repaired_is_told_in_the_thread_once(aws, rds) -> None:
     """The approver's click applies and posts the result in the thread; its trail `result`
     failed, so a later round repairs it. The repair must not post the result a second time."""
-    clock = Clock()
+    clock = Clock(sweep.T0)
     desk = make_desk(aws, rds, clock)
     request = pending_request(desk, aws)
     desk.store.annotate(request.id, channel=CHANNEL, message_ts=TS)
