@@ -643,13 +643,27 @@ class Evaluator:
         )
         action_lower = request.action.lower()
         as_set = _request_patterns(action_lower, scope.resource) if scope.as_set else ()
+        rcps_off = self._rcps_off(scope) if self._rcps else None
         traces: list[StatementTrace] = []
         for layer in self._layers:
             for statement in layer.statements:
-                traces.append(_trace(statement, action_lower, scope, as_set=as_set))
+                traces.append(
+                    _trace(statement, action_lower, scope, as_set=as_set, rcps_off=rcps_off)
+                )
         return traces
 
     # -- internals --
+
+    def _rcps_off(self, scope: _Scope) -> str | None:
+        """Why no RCP takes part in the scope's requests whatever the action, as _decide_plan
+        decides it (for explain), or None."""
+        if self.policies.resource_in_management_account:
+            return "RCPs do not apply to resources in the management account"
+        if _service_linked(scope.caller):
+            return "RCPs do not apply to calls made by service-linked roles"
+        if scope.caller.kind == "service" and _is_service_linked_role(scope.resource):
+            return "RCPs do not apply to an AWS service assuming its service-linked role"
+        return None
 
     def _scope(
         self,
@@ -727,8 +741,9 @@ class Evaluator:
             return Decision(
                 "allowed", (), f"{action} needs no permission and no policy can deny it"
             )
-        # RCPs govern only the services that support them (a sweep's plan may be shared by
-        # actions of several services, hence part of the decision's key).
+        # RCPs govern only the services that support them, and there only the actions that
+        # authorize a resource (a sweep's plan may be shared by actions of several services,
+        # hence part of the decision's key).
         rcps_apply = bool(self._rcps) and _rcps_govern(action_lower)
         key: tuple[object, ...]
         if scope.as_set:
@@ -780,6 +795,7 @@ class Evaluator:
             not rcps_apply
             or service_linked
             or (caller.kind == "service" and _is_service_linked_role(scope.resource))
+            or _aws_managed_kms_key(scope.resource)
         )
         rcps = () if no_rcps or self.policies.resource_in_management_account else self._rcps
 
@@ -1003,37 +1019,110 @@ def _resource_grants(
     return False
 
 
-# AWS Organizations User Guide, "Resource control policies (RCPs)": "RCPs apply to resources for
-# a subset of AWS services" ("List of AWS services that support RCPs"): Amazon S3, AWS STS, AWS
-# KMS, Amazon SQS and AWS Secrets Manager at launch, since joined by Amazon ECR, Amazon
-# OpenSearch Serverless, Amazon Cognito, Amazon CloudWatch Logs and Amazon DynamoDB. Requests to
-# any other service pass RCPs untouched, whatever their Deny statements say.
+# AWS Organizations User Guide, "Resource control policies (RCPs)", "List of AWS services that
+# support RCPs": "RCPs apply to actions for the following AWS services" (the prefixes below, as the
+# page listed them in the copy read, fetched 2026-09-26; S3, STS, KMS, SQS and Secrets Manager at
+# launch). Requests to any other service pass RCPs untouched, whatever their Deny statements say.
 RCP_SERVICES = frozenset(
     {
-        "s3",
-        "sts",
-        "kms",
-        "sqs",
-        "secretsmanager",
-        "ecr",
         "aoss",
+        "appconfig",
+        "appstream",
+        "autoscaling",
+        "autoscaling-plans",
+        "budgets",
+        "clouddirectory",
+        "cloudfront",
+        "cloudsearch",
+        "cloudtrail-data",
+        "codeartifact",
+        "codebuild",
+        "codecommit",
+        "codepipeline",
         "cognito-identity",
         "cognito-idp",
-        "logs",
+        "comprehend",
+        "comprehendmedical",
+        "compute-optimizer",
+        "cost-optimization-hub",
+        "dax",
+        "dsql",
         "dynamodb",
+        "ecr",
+        "ecr-public",
+        "events",
+        "firehose",
+        "fis",
+        "fms",
+        "gamelift",
+        "health",
+        "inspector-scan",
+        "kendra",
+        "kinesisvideo",
+        "kms",
+        "logs",
+        "memorydb",
+        "networkmonitor",
+        "notifications",
+        "opensearch",
+        "pca-connector-ad",
+        "personalize",
+        "polly",
+        "pricing",
+        "resource-groups",
+        "rolesanywhere",
+        "s3",
+        "secretsmanager",
+        "servicediscovery",
+        "signin",
+        "sqs",
+        "sts",
+        "support",
+        "swf",
+        "textract",
+        "timestream-influxdb",
+        "transcribe",
+        "transfer",
+        "translate",
+        "wafv2",
+        "workspaces",
+        "xray",
     }
 )
 # AWS KMS Developer Guide, "Resource control policies in AWS KMS": "The kms:RetireGrant
-# permission is not effective in an RCP, even if the Action element specifies an asterisk".
+# permission is not effective in an RCP, even if the Action element specifies an asterisk"
+# (and the Organizations page's "Resources and entities not restricted by RCPs").
 _RCP_UNGOVERNED_ACTIONS = frozenset({"kms:retiregrant"})
 
 
+@lru_cache(maxsize=8192)
 def _rcps_govern(action_lower: str) -> bool:
-    """Whether RCPs take part in a request for this (lower-cased) action."""
-    return (
-        action_lower.partition(":")[0] in RCP_SERVICES
-        and action_lower not in _RCP_UNGOVERNED_ACTIONS
-    )
+    """Whether RCPs take part in a request for this (lower-cased) action.
+
+    AWS Organizations, "Resource control policies (RCPs)", "RCP effects on permissions": "RCPs
+    apply to the resources that are authorized as part of an operation request", those of the
+    action's "Resource type" column in the Service Authorization Reference, and then the RCPs of
+    the resource owner's account. An action with no resource type (s3:ListAllMyBuckets,
+    kms:CreateKey) authorizes no account's resource, so no RCP applies to it. An action the
+    catalogue does not know keeps its service's RCPs (the stricter reading)."""
+    if action_lower.partition(":")[0] not in RCP_SERVICES:
+        return False
+    if action_lower in _RCP_UNGOVERNED_ACTIONS:
+        return False
+    info = default_catalogue().action(action_lower)
+    return info is None or not info.needs_wildcard_resource
+
+
+def _aws_managed_kms_key(resource: str) -> bool:
+    """A KMS key named by an AWS managed alias (``alias/aws/<service>``; a pattern only when all
+    it covers is such aliases). AWS Organizations, "Resources and entities not restricted by
+    RCPs": "RCPs do not apply to AWS managed keys for AWS Key Management Service" (also the AWS
+    KMS Developer Guide, "Resource control policies in AWS KMS"). AWS reserves the alias/aws/
+    prefix for them. Only the alias tells: a key ARN (key/<id>) does not say whether AWS or the
+    customer manages the key (DescribeKey's KeyManager does, which a request does not carry),
+    so the RCPs stay applied to a key named by its id."""
+    parts = resource.split(":", 5)
+    return len(parts) == 6 and parts[2] == "kms" and parts[5].startswith("alias/aws/")
 
 
 def _service_linked(caller: PrincipalInfo) -> bool:
@@ -1156,6 +1245,7 @@ def _trace(
     scope: _Scope,
     *,
     as_set: tuple[str, ...] = (),
+    rcps_off: str | None = None,
 ) -> StatementTrace:
     def done(applies: bool, why: str) -> StatementTrace:
         m = statement.matched
@@ -1165,8 +1255,15 @@ def _trace(
         if statement._action_negated:
             return done(False, "NotAction lists the action, so the statement leaves it out")
         return done(False, "Action does not cover the action")
-    if statement.kind == "rcp" and not _rcps_govern(action_lower):
-        return done(False, "RCPs do not apply to this service's requests")
+    if statement.kind == "rcp":
+        if action_lower.partition(":")[0] not in RCP_SERVICES:
+            return done(False, "RCPs do not apply to this service's requests")
+        if not _rcps_govern(action_lower):
+            return done(False, "RCPs do not apply to this action: it authorizes no resource")
+        if _aws_managed_kms_key(scope.resource):
+            return done(False, "RCPs do not apply to AWS managed KMS keys")
+        if rcps_off is not None:
+            return done(False, rcps_off)
     if as_set:
         if not statement.matches_resource_set(as_set, scope.context):
             if statement.is_deny:

@@ -136,19 +136,19 @@ def test_sweep_agrees_with_single_requests_across_services() -> None:
     still be applied per service."""
     policies = PolicySet(identity=[ADMIN], rcps=[[RCP_FULL_AWS_ACCESS, RCP_DENY_ALL]])
     evaluator = Evaluator(policies)
-    actions = ["ec2:DescribeInstances", "s3:ListAllMyBuckets", "iam:ListUsers", "sqs:ListQueues"]
+    actions = ["ec2:DescribeInstances", "s3:ListBucket", "iam:ListUsers", "sqs:ListQueues"]
     sweep = evaluator.allowed_actions(actions, "*", principal_arn=USER, resource_account=ACCOUNT)
     for action in actions:
         single = Evaluator(policies).evaluate(Request(USER, action, "*", resource_account=ACCOUNT))
         assert sweep[action].decision == single.decision, action
     assert sweep["ec2:DescribeInstances"].decision == "allowed"
-    assert sweep["s3:ListAllMyBuckets"].decision == "explicit_deny"
+    assert sweep["s3:ListBucket"].decision == "explicit_deny"
 
 
 def test_explain_shows_rcp_statements_out_of_an_unsupported_services_request() -> None:
     policies = PolicySet(identity=[ADMIN], rcps=[[RCP_FULL_AWS_ACCESS, RCP_DENY_ALL]])
     evaluator = Evaluator(policies)
-    for action, applies in (("ec2:DescribeInstances", False), ("s3:ListAllMyBuckets", True)):
+    for action, applies in (("ec2:DescribeInstances", False), ("s3:ListBucket", True)):
         traces = evaluator.explain(Request(USER, action, "*", resource_account=ACCOUNT))
         rcp_traces = [t for t in traces if t.kind == "rcp"]
         assert rcp_traces
