@@ -48,6 +48,7 @@ from commands.approval_requests import post_request
 from commands.suppress import write_suppression
 from tests.digest_support import CampaignSlack, FakeAudits, FakePoster, finding, report
 from tests.digest_support import campaign_account as mfa_account
+from tests.fake_clock import Clock as SharedClock
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RULES = ApprovalRules(approvers=People(frozenset({"UAPP"})), ttl_seconds=3600)
@@ -70,12 +71,12 @@ ANALYZER = "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/external"
 # --- shared fixtures -------------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.now = start
+class Clock(SharedClock[datetime]):
+    """tests/fake_clock.py's clock starting at T0 when not told: the approval tests that import
+    it from here call ``Clock()``."""
 
-    def __call__(self) -> datetime:
-        return self.now
+    def __init__(self, now: datetime = T0) -> None:
+        super().__init__(now)
 
 
 @pytest.fixture

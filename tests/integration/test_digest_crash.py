@@ -23,6 +23,7 @@ from bot.slack.digest_post import SlackDigestPoster
 from bot.store import InMemoryStore
 from bot.store.digests import RedisDigestStore
 from tests.digest_support import FakeAudits, FakePoster, finding, report
+from tests.fake_clock import Clock
 from tests.scenario.mock_slack import Call, MockSlack
 
 pytestmark = pytest.mark.redis
@@ -35,14 +36,6 @@ SLOT_KEY = f"digest:slot:{CHANNEL}:{SLOT}"  # under the test's prefix
 
 class Killed(BaseException):
     """The process dies here."""
-
-
-class Clock:
-    def __init__(self, now: datetime = MONDAY_9) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -89,7 +82,7 @@ def runner_on(rds, poster, audits=None, owner: str = "a") -> tuple[DigestRunner,
     store = RedisDigestStore(client, prefix=prefix)
     audits = audits or FakeAudits([report(finding())])
     return DigestRunner(
-        accounts=[audits], store=store, poster=poster, clock=Clock(), owner=owner
+        accounts=[audits], store=store, poster=poster, clock=Clock(MONDAY_9), owner=owner
     ), store
 
 
@@ -155,7 +148,7 @@ def test_a_long_audit_keeps_its_lease(rds) -> None:
         accounts=[SlowAudits([report(finding())])],
         store=store,
         poster=poster,
-        clock=Clock(),
+        clock=Clock(MONDAY_9),
         slot_lease_seconds=1,
     )
     assert runner.run(channel=CHANNEL, slot=SLOT).status == "posted"
@@ -200,7 +193,7 @@ class Slack5xx(MockSlack):
 def test_a_5xx_from_slack_is_retried_with_a_visible_note_not_silently(rds, status, body) -> None:
     slack = Slack5xx(status, body)
     try:
-        clock = Clock()
+        clock = Clock(MONDAY_9)
         client = make_web_client(token="xoxb-t", base_url=slack.base_url, sleep=lambda _s: None)
         delivery = Delivery(client, InMemoryStore(clock=clock), sleep=lambda _s: None)
         runner, store = runner_on(rds, SlackDigestPoster(delivery))
@@ -268,7 +261,7 @@ def replica(rds, name: str, poster: FakePoster, clock: Clock, audits=None, **kwa
 def test_redis_down_at_digest_time_is_logged_and_the_digest_follows_when_it_is_back(
     rds, caplog
 ) -> None:
-    poster, clock = FakePoster(), Clock()
+    poster, clock = FakePoster(), Clock(MONDAY_9)
     scheduler, store = replica(rds, "a", poster, clock)
     try:
         assert scheduler.tick()
@@ -290,7 +283,7 @@ def test_redis_down_at_digest_time_is_logged_and_the_digest_follows_when_it_is_b
 
 
 def test_a_failed_scheduled_run_is_retried_later_within_the_grace(rds) -> None:
-    poster, clock = FakePoster(), Clock()
+    poster, clock = FakePoster(), Clock(MONDAY_9)
     scheduler, _store = replica(rds, "a", poster, clock)
     try:
         scheduler.tick()
@@ -314,7 +307,7 @@ def test_a_failed_scheduled_run_is_retried_later_within_the_grace(rds) -> None:
 
 def test_the_leader_dying_mid_run_is_finished_by_the_next_leader(rds) -> None:
     client, prefix = rds
-    poster, clock = FakePoster(), Clock()
+    poster, clock = FakePoster(), Clock(MONDAY_9)
     a, _ = replica(rds, "a", poster, clock, DyingAudits())
     b, _ = replica(rds, "b", poster, clock)
     try:
@@ -333,7 +326,7 @@ def test_the_leader_dying_mid_run_is_finished_by_the_next_leader(rds) -> None:
 
 def test_a_restarted_single_replica_finishes_the_slot_its_dead_run_left(rds) -> None:
     client, prefix = rds
-    poster, clock = FakePoster(), Clock()
+    poster, clock = FakePoster(), Clock(MONDAY_9)
     a, _ = replica(rds, "a", poster, clock, DyingAudits())
     assert a.tick()
     with pytest.raises(Killed):
@@ -349,7 +342,7 @@ def test_a_restarted_single_replica_finishes_the_slot_its_dead_run_left(rds) -> 
 
 
 def test_a_restart_after_the_digest_went_out_posts_nothing(rds) -> None:
-    poster, clock = FakePoster(), Clock()
+    poster, clock = FakePoster(), Clock(MONDAY_9)
     a, _ = replica(rds, "a", poster, clock)
     assert a.tick()
     assert a.fire().status == "posted"
@@ -379,7 +372,7 @@ def test_a_cron_with_unicode_digits_is_one_sentence(cron: str) -> None:
 def test_a_malformed_stored_schedule_falls_back_to_the_configured_one(rds, stored, caplog) -> None:
     client, prefix = rds
     client.set(prefix + "digest:schedule", json.dumps(stored))
-    poster, clock = FakePoster(), Clock()
+    poster, clock = FakePoster(), Clock(MONDAY_9)
     scheduler, _ = replica(rds, "a", poster, clock)
     try:
         assert scheduler.tick()
@@ -394,7 +387,7 @@ def test_a_slot_owed_to_a_former_channel_keeps_the_schedules_accounts(rds) -> No
     """A slot owed to the channel the schedule named before a change is still posted there,
     for the schedule's accounts: the catch-up rebuilt the schedule with the channel alone, so it
     posted every account's digest."""
-    poster, clock = FakePoster(), Clock()
+    poster, clock = FakePoster(), Clock(MONDAY_9)
     scheduler, _store = replica(rds, "a", poster, clock)
     asked: list[tuple[str, tuple[str, ...]]] = []
     scheduler._configured = DigestSchedule(channel="C0NEWCHAN", accounts=("prod",))

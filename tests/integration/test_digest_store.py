@@ -17,16 +17,9 @@ from bot.store.digests import (
     RedisDigestStore,
     make_digest_store,
 )
+from tests.fake_clock import Clock
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Handle:
@@ -40,7 +33,7 @@ class Handle:
 @pytest.fixture(params=["redis", "memory"])
 def handle(request) -> Iterator[Handle]:
     if request.param == "memory":
-        clock = Clock()
+        clock = Clock(NOW)
         store = InMemoryDigestStore(clock=clock)
 
         def advance(_key: str) -> None:
@@ -161,10 +154,10 @@ def test_garbage_in_redis_is_a_store_error_not_a_crash(redis_url: str) -> None:
 
 
 def test_unreachable_redis_is_a_store_error() -> None:
-    store = make_digest_store("redis://127.0.0.1:1/0", clock=Clock())
+    store = make_digest_store("redis://127.0.0.1:1/0", clock=Clock(NOW))
     with pytest.raises(StoreError, match="scheduler lock"):
         store.acquire_leader("a", 1000)
 
 
 def test_no_redis_url_gives_the_in_process_store() -> None:
-    assert make_digest_store("", clock=Clock()).kind == "memory"
+    assert make_digest_store("", clock=Clock(NOW)).kind == "memory"

@@ -18,17 +18,10 @@ from bot.digest.scheduler import DigestScheduler
 from bot.model.errors import DeliveryError, InputError
 from bot.store.digests import InMemoryDigestStore, RedisDigestStore
 from tests.digest_support import FakeAudits, FakePoster, finding, report
+from tests.fake_clock import Clock
 
 MONDAY_9 = datetime(2026, 11, 30, 9, 0, 2, tzinfo=UTC)
 CHANNEL = "C0DIGEST"
-
-
-class Clock:
-    def __init__(self, now: datetime = MONDAY_9) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -60,7 +53,7 @@ class Replica:
 def replicas(redis_client):
     client, prefix = redis_client
     poster = FakePoster()
-    clock = Clock()
+    clock = Clock(MONDAY_9)
     schedule = DigestSchedule(channel=CHANNEL)
     made: list[Replica] = []
 
@@ -213,7 +206,7 @@ def test_failed_attachment_does_not_cost_a_second_digest(replicas) -> None:
 
 
 def test_no_channel_means_no_digest_and_a_log_line(caplog) -> None:
-    clock = Clock()
+    clock = Clock(MONDAY_9)
     store = InMemoryDigestStore(clock=clock)
     poster = FakePoster()
     runner = DigestRunner(

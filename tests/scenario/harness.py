@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +26,7 @@ from bot.model.snapshot import AccountSnapshot
 from bot.runtime.services import Services, build_services
 from bot.slack.http_server import SlackHttpServer
 from bot.store.base import Store
+from tests.fake_clock import Clock
 from tests.scenario.mock_slack import Call, MockSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -53,22 +54,6 @@ def log_event(logger: str, fragment: str) -> Iterator[threading.Event]:
     finally:
         target.removeHandler(handler)
         target.setLevel(previous)
-
-
-class FakeClock:
-    """The bot's clock in tests: starts at START, moves only when told."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self.now
-
-    def advance(self, **delta: float) -> None:
-        with self._lock:
-            self.now += timedelta(**delta)
 
 
 @dataclass
@@ -286,7 +271,7 @@ class Bot:
         }
         base_env.update(env or {})
         self.mock = mock
-        self.clock = FakeClock()
+        self.clock = Clock(START)  # the bot's clock: starts at START, moves only when told
         self.sleeps = Sleeps()
         self.collections = 0
         self._snapshot = snapshot
