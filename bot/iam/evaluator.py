@@ -643,16 +643,40 @@ class Evaluator:
         )
         action_lower = request.action.lower()
         as_set = _request_patterns(action_lower, scope.resource) if scope.as_set else ()
+        scps_off = self._scps_off(scope) if self._scps else None
         rcps_off = self._rcps_off(scope) if self._rcps else None
         traces: list[StatementTrace] = []
         for layer in self._layers:
             for statement in layer.statements:
                 traces.append(
-                    _trace(statement, action_lower, scope, as_set=as_set, rcps_off=rcps_off)
+                    _trace(
+                        statement,
+                        action_lower,
+                        scope,
+                        as_set=as_set,
+                        scps_off=scps_off,
+                        rcps_off=rcps_off,
+                    )
                 )
         return traces
 
     # -- internals --
+
+    def _scps_off(self, scope: _Scope) -> str | None:
+        """Why no SCP limits the scope's caller, or None: SCPs limit the IAM users and roles of
+        member accounts (AWS Organizations, "Service control policies (SCPs)"), not the
+        management account's, service-linked roles, AWS service principals or an anonymous
+        caller. The decision and explain() both ask here."""
+        caller = scope.caller
+        if _service_linked(caller):
+            return "SCPs do not apply to service-linked roles"
+        if caller.kind == "service":
+            return "SCPs do not apply to an AWS service principal"
+        if caller.kind == "anonymous":
+            return "SCPs do not apply to an anonymous caller: they limit IAM users and roles"
+        if self.policies.principal_in_management_account:
+            return "SCPs do not apply to the users and roles of the management account"
+        return None
 
     def _rcps_off(self, scope: _Scope) -> str | None:
         """Why no RCP takes part in the scope's requests whatever the action, as _decide_plan
@@ -784,10 +808,7 @@ class Evaluator:
         """The decision for every action sharing ``plan`` (so reasons never name the action)."""
         caller = scope.caller
         service_linked = _service_linked(caller)
-        # SCPs limit the IAM users and roles of member accounts: not AWS service principals,
-        # service-linked roles or an anonymous caller.
-        no_scps = service_linked or caller.kind in ("service", "anonymous")
-        scps = () if no_scps or self.policies.principal_in_management_account else self._scps
+        scps = self._scps if self._scps and self._scps_off(scope) is None else ()
         # RCPs limit requests to the member accounts' resources whoever makes them, AWS service
         # principals included (AWS Organizations, "Resource control policy examples", confused
         # deputy protection); not service-linked roles, nor a service assuming one.
@@ -1245,6 +1266,7 @@ def _trace(
     scope: _Scope,
     *,
     as_set: tuple[str, ...] = (),
+    scps_off: str | None = None,
     rcps_off: str | None = None,
 ) -> StatementTrace:
     def done(applies: bool, why: str) -> StatementTrace:
@@ -1255,6 +1277,8 @@ def _trace(
         if statement._action_negated:
             return done(False, "NotAction lists the action, so the statement leaves it out")
         return done(False, "Action does not cover the action")
+    if statement.kind == "scp" and scps_off is not None:
+        return done(False, scps_off)
     if statement.kind == "rcp":
         if action_lower.partition(":")[0] not in RCP_SERVICES:
             return done(False, "RCPs do not apply to this service's requests")
