@@ -213,11 +213,32 @@ def _pinning_judge(provider: str, key: str) -> Callable[[str], bool] | None:
     return None if public is None else public.pinning_claims.get(claim)
 
 
+# Keys of the request that the caller sets itself, or that say when rather than who: a test of
+# them admits an outsider who sends what it asks. IAM User Guide, "AWS global condition context
+# keys": aws:UserAgent and aws:Referer are "provided by the caller in an HTTP header" (the
+# former "should not be used to prevent unauthorized parties from making direct AWS
+# requests"), aws:RequestedRegion is the endpoint called, aws:SecureTransport whether it was
+# called over TLS, aws:CurrentTime / aws:EpochTime the time. AWS STS API Reference,
+# "AssumeRoleWithWebIdentity": RoleSessionName is the caller's own parameter.
+CALLER_CHOSEN_KEYS = frozenset(
+    {
+        "aws:useragent",
+        "aws:referer",
+        "aws:requestedregion",
+        "aws:securetransport",
+        "aws:currenttime",
+        "aws:epochtime",
+        "sts:rolesessionname",
+    }
+)
+
+
 def allow_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> bool:
     """True when an Allow statement's conditions may keep an outsider out: a positive string
     test of a pinning claim whose every value is narrow, or a positive test of a key that is
     not this provider's claim (a network condition, a misspelt or foreign key: the caller does
-    not choose it, and a key absent from the request fails the test).
+    not choose it, and a key absent from the request fails the test) and not one the caller
+    sets itself (CALLER_CHOSEN_KEYS: the session name, the user agent, the Region...).
 
     The provider's other claims (the audience, the branch, the environment, Cognito's amr)
     describe the outsider's own workflow or app, so they keep nobody out. Claims are in every
@@ -227,7 +248,7 @@ def allow_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> boo
         claim_provider, _, claim = entry.key.lower().rpartition(":")
         operator = base_operator(entry.operator)
         if claim_provider != provider:
-            if _may_restrict(entry.operator):
+            if _may_restrict(entry.operator) and entry.key.lower() not in CALLER_CHOSEN_KEYS:
                 return True
             continue
         public = open_provider(provider)

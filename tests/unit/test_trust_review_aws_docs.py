@@ -1,0 +1,510 @@
+"""The role trust checks against the trust policies AWS documents, read from a GAAD.
+
+Each role is built the way ``iam-audit audit --gaad`` reads it: a RoleDetailList entry whose
+AssumeRolePolicyDocument is URL-encoded JSON, loaded with ``snapshot_from_gaad``. The trust
+policies are the documentation's own examples (the page title is in a comment on each case),
+with the placeholders of the page kept where they are valid values.
+
+- documented as correct: no trust check reports the role;
+- documented as dangerous: the check the danger belongs to reports it, at its severity;
+- hostile shapes (what a hand-edited export or a fuzzer gives): no check crashes, and each
+  shape is either reported or cleanly passed over.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from bot.audit.findings import Severity
+from bot.audit.gaad import snapshot_from_gaad
+from bot.model.snapshot import AccountSnapshot
+from tests.factories import ACCOUNT_ID, NOW, audit
+
+TRUST_CHECKS = (
+    "role.trust_any_principal",
+    "role.trust_web_identity_unscoped",
+    "role.trust_cross_account_unguarded",
+    "role.trust_confused_deputy",
+    "role.cross_account_readonly",
+)
+PARTNER = "444455556666"
+WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+GITHUB = "token.actions.githubusercontent.com"
+GITHUB_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{GITHUB}"
+GITHUB_AUDIENCE = {f"{GITHUB}:aud": "sts.amazonaws.com"}
+EKS_ISSUER = "oidc.eks.region-code.amazonaws.com/id/EXAMPLED539D4633E53DE1B716D3041E"
+EKS_ARN = f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{EKS_ISSUER}"
+COGNITO = "cognito-identity.amazonaws.com"
+COGNITO_POOL = "us-east-1:12345678-corner-cafe-123456790ab"
+SAML_ARN = f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/ExampleOrgSSOProvider"
+
+
+def trust(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def gaad_snapshot(document: Any, *, name: str = "documented", path: str = "/") -> AccountSnapshot:
+    """One role in a GAAD export, its trust policy URL-encoded as IAM returns it (a string
+    given as is, to feed the loader text it must cope with)."""
+    encoded = document if isinstance(document, str) else quote(json.dumps(document))
+    gaad = {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "Policies": [],
+        "RoleDetailList": [
+            {
+                "Path": path,
+                "RoleName": name,
+                "RoleId": "AROAEXAMPLEDOCS000001",
+                "Arn": f"arn:aws:iam::{ACCOUNT_ID}:role{path}{name}",
+                "CreateDate": "2026-01-05T10:00:00Z",
+                "AssumeRolePolicyDocument": encoded,
+                "InstanceProfileList": [],
+                "RolePolicyList": [],
+                "AttachedManagedPolicies": [],
+                "Tags": [],
+                "RoleLastUsed": {},
+            }
+        ],
+    }
+    return snapshot_from_gaad(gaad, now=NOW)
+
+
+def trust_findings(document: Any, **role: Any) -> list[tuple[str, Severity]]:
+    """(check, severity) of every trust check's finding on the role; fails on a crash."""
+    report = audit(gaad_snapshot(document, **role), only=TRUST_CHECKS)
+    assert not [e for e in report.errors if e.kind == "check"], report.errors
+    assert not report.skipped, report.skipped
+    assert set(report.checks) == set(TRUST_CHECKS)
+    return sorted((f.check_id, f.severity) for f in report.findings)
+
+
+def web_identity(federated: str, condition: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Federated": federated},
+        "Action": WEB_IDENTITY,
+        **extra,
+    }
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+# --- documented as correct: nothing to report ------------------------------------------------
+
+DOCUMENTED_CORRECT: list[tuple[str, dict[str, Any]]] = [
+    (
+        # IAM User Guide, "Configuring a role for GitHub OIDC identity provider".
+        "GitHub OIDC: one branch of one repository",
+        trust(
+            web_identity(
+                GITHUB_ARN,
+                {
+                    "StringEquals": GITHUB_AUDIENCE,
+                    "StringLike": {
+                        f"{GITHUB}:sub": "repo:GitHubOrg/GitHubRepo:ref:refs/heads/GitHubBranch"
+                    },
+                },
+            )
+        ),
+    ),
+    (
+        # GitHub Docs, "Configuring OpenID Connect in Amazon Web Services" (the page the IAM
+        # User Guide links to): both claims under StringEquals.
+        "GitHub OIDC: StringEquals on aud and sub",
+        trust(
+            web_identity(
+                GITHUB_ARN,
+                {
+                    "StringEquals": {
+                        **GITHUB_AUDIENCE,
+                        f"{GITHUB}:sub": "repo:octo-org/octo-repo:ref:refs/heads/octo-branch",
+                    }
+                },
+            )
+        ),
+    ),
+    (
+        # Amazon EKS User Guide, "Assign IAM roles to Kubernetes service accounts".
+        "EKS IRSA: one service account",
+        trust(
+            web_identity(
+                EKS_ARN,
+                {
+                    "StringEquals": {
+                        f"{EKS_ISSUER}:sub": "system:serviceaccount:default:my-service-account",
+                        f"{EKS_ISSUER}:aud": "sts.amazonaws.com",
+                    }
+                },
+            )
+        ),
+    ),
+    (
+        # AWS CLI reference, "emr-containers update-role-trust-policy": the trust it merges in.
+        "EMR on EKS: the job service accounts of one namespace",
+        trust(
+            web_identity(
+                EKS_ARN,
+                {
+                    "StringLike": {
+                        f"{EKS_ISSUER}:sub": "system:serviceaccount:emr-jobs:emr-containers-sa-"
+                        f"*-*-{ACCOUNT_ID}-3n1bmh0x8l7jw"
+                    }
+                },
+            )
+        ),
+    ),
+    (
+        # Amazon Cognito Developer Guide, "Role trust and permissions" (unauthenticated role).
+        "Cognito identity pool: aud and amr",
+        trust(
+            web_identity(
+                COGNITO,
+                {
+                    "StringEquals": {f"{COGNITO}:aud": COGNITO_POOL},
+                    "ForAnyValue:StringLike": {f"{COGNITO}:amr": "unauthenticated"},
+                },
+                Sid="",
+            )
+        ),
+    ),
+    (
+        # IAM User Guide, "Create a role for OpenID Connect federation": Google's client id.
+        "Google: the application's client id in aud",
+        trust(
+            web_identity(
+                "accounts.google.com",
+                {"StringEquals": {"accounts.google.com:aud": "66677788899900pro0"}},
+            )
+        ),
+    ),
+    (
+        # IAM User Guide, "Create a role for SAML 2.0 federation (console)".
+        "SAML 2.0 federation: SAML:aud is the sign-in endpoint",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": SAML_ARN},
+                "Action": "sts:AssumeRoleWithSAML",
+                "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+            }
+        ),
+    ),
+    (
+        # IAM User Guide, "Access to AWS accounts owned by third parties" (external id).
+        "third party: cross-account trust with sts:ExternalId",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{PARTNER}:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"sts:ExternalId": "Unique ID Assigned by Example Corp"}
+                },
+            }
+        ),
+    ),
+    (
+        # IAM User Guide, "Configure MFA-protected API access": the trusting account's role.
+        "people: cross-account trust requiring MFA",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": PARTNER},
+                "Action": "sts:AssumeRole",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ),
+    ),
+    (
+        # IAM User Guide, "AWS global condition context keys", aws:PrincipalOrgID.
+        "any principal of one organization",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+            }
+        ),
+    ),
+    (
+        # IAM User Guide, "AWS global condition context keys", aws:PrincipalOrgPaths.
+        "any principal of one organizational unit",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "ForAnyValue:StringLike": {
+                        "aws:PrincipalOrgPaths": ["o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"]
+                    }
+                },
+            }
+        ),
+    ),
+    (
+        # Amazon Personalize Developer Guide, "Cross-service confused deputy prevention".
+        "service role with aws:SourceAccount and aws:SourceArn",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "personalize.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:personalize:us-east-1:{ACCOUNT_ID}:*"},
+                },
+            }
+        ),
+    ),
+    (
+        # Amazon WorkSpaces Applications (AppStream 2.0) Administration Guide, "Example: fleet
+        # machine role cross-service confused deputy prevention".
+        "service role with aws:SourceArn naming the account",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ["appstream.amazonaws.com"]},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "ArnLike": {
+                        "aws:SourceArn": (
+                            f"arn:aws:appstream:us-east-1:{ACCOUNT_ID}:fleet/yourFleetName"
+                        )
+                    }
+                },
+            }
+        ),
+    ),
+    (
+        # IAM Roles Anywhere User Guide, "Trust model": the three actions, the trust anchor in
+        # aws:SourceArn and a certificate attribute.
+        "IAM Roles Anywhere: one trust anchor",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "rolesanywhere.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"],
+                "Condition": {
+                    "StringEquals": {"aws:PrincipalTag/x509Subject/CN": "application-1.com"},
+                    "ArnEquals": {
+                        "aws:SourceArn": [
+                            f"arn:aws:rolesanywhere:us-east-1:{ACCOUNT_ID}:trust-anchor/TA_ID"
+                        ]
+                    },
+                },
+            }
+        ),
+    ),
+    (
+        # Amazon EKS User Guide, "Create an IAM role for EKS Pod Identity".
+        "EKS Pod Identity",
+        trust(
+            {
+                "Sid": "AllowEksAuthToAssumeRoleForPodIdentity",
+                "Effect": "Allow",
+                "Principal": {"Service": "pods.eks.amazonaws.com"},
+                "Action": ["sts:AssumeRole", "sts:TagSession"],
+            }
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "document"), DOCUMENTED_CORRECT, ids=[c for c, _ in DOCUMENTED_CORRECT]
+)
+def test_documented_correct_trusts_raise_nothing(case: str, document: dict[str, Any]) -> None:
+    assert trust_findings(document) == [], case
+
+
+def test_an_identity_center_permission_set_role_is_not_reported() -> None:
+    """IAM Identity Center User Guide, "Permission sets" / the roles it creates in member
+    accounts: AWSReservedSSO_* under /aws-reserved/sso.amazonaws.com/, trusting the account's
+    AWSSSO_..._DO_NOT_DELETE SAML provider."""
+    provider = f"arn:aws:iam::{ACCOUNT_ID}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE"
+    document = trust(
+        {
+            "Effect": "Allow",
+            "Principal": {"Federated": provider},
+            "Action": ["sts:AssumeRoleWithSAML", "sts:TagSession"],
+            "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+        }
+    )
+    found = trust_findings(
+        document,
+        name="AWSReservedSSO_AdministratorAccess_0123456789abcdef",
+        path="/aws-reserved/sso.amazonaws.com/",
+    )
+    assert found == []
+
+
+# --- documented as dangerous: reported ------------------------------------------------------
+
+CRITICAL_WEB = [("role.trust_web_identity_unscoped", Severity.CRITICAL)]
+DOCUMENTED_DANGEROUS: list[tuple[str, dict[str, Any], list[tuple[str, Severity]]]] = [
+    (
+        # IAM User Guide, "Configuring a role for GitHub OIDC identity provider": without a
+        # `sub` condition any GitHub repository's workflow can assume the role (Datadog rule
+        # "AWS IAM role should not allow untrusted GitHub Actions to assume it").
+        "GitHub OIDC pinned only by aud",
+        trust(web_identity(GITHUB_ARN, {"StringEquals": GITHUB_AUDIENCE})),
+        CRITICAL_WEB,
+    ),
+    (
+        # Same page: a `sub` of repo:* is every repository of every owner.
+        "GitHub OIDC with sub repo:*",
+        trust(
+            web_identity(
+                GITHUB_ARN,
+                {"StringEquals": GITHUB_AUDIENCE, "StringLike": {f"{GITHUB}:sub": "repo:*"}},
+            )
+        ),
+        CRITICAL_WEB,
+    ),
+    (
+        # Same page, with no Condition at all.
+        "GitHub OIDC without any condition",
+        trust(web_identity(GITHUB_ARN, None)),
+        CRITICAL_WEB,
+    ),
+    (
+        # Amazon Cognito Developer Guide, "Security best practices for Amazon Cognito identity
+        # pools" and the STS AssumeRoleWithWebIdentity reference: without
+        # cognito-identity.amazonaws.com:aud "a user from an unintended identity pool can
+        # assume the role".
+        "Cognito identity pool without aud",
+        trust(
+            web_identity(COGNITO, {"ForAnyValue:StringLike": {f"{COGNITO}:amr": "authenticated"}})
+        ),
+        CRITICAL_WEB,
+    ),
+    (
+        # Amazon EKS User Guide, "Assign IAM roles to Kubernetes service accounts" (and the EKS
+        # Best Practices Guide): the `sub` condition names the service account; pinned only by
+        # aud, every pod of the cluster gets the role (high: the cluster, not the world).
+        "EKS IRSA pinned only by aud",
+        trust(web_identity(EKS_ARN, {"StringEquals": {f"{EKS_ISSUER}:aud": "sts.amazonaws.com"}})),
+        [("role.trust_web_identity_unscoped", Severity.HIGH)],
+    ),
+    (
+        # IAM User Guide, "IAM JSON policy elements: Principal": "*" without a condition lets
+        # anyone assume the role.
+        'Principal {"AWS": "*"} without a condition',
+        trust({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}),
+        [("role.trust_any_principal", Severity.CRITICAL)],
+    ),
+    (
+        # IAM User Guide, "The confused deputy problem": a third party's account trusted
+        # without sts:ExternalId.
+        "third party's account without an external id",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{PARTNER}:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ),
+        [("role.trust_cross_account_unguarded", Severity.MEDIUM)],
+    ),
+    (
+        # IAM User Guide, "Cross-service confused deputy prevention": a service trusted without
+        # aws:SourceArn / aws:SourceAccount.
+        "service role without a source condition",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "config.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ),
+        [("role.trust_confused_deputy", Severity.LOW)],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "document", "expected"),
+    DOCUMENTED_DANGEROUS,
+    ids=[c for c, _, _ in DOCUMENTED_DANGEROUS],
+)
+def test_documented_dangerous_trusts_are_reported(
+    case: str, document: dict[str, Any], expected: list[tuple[str, Severity]]
+) -> None:
+    assert trust_findings(document) == expected, case
+
+
+# --- conditions the caller satisfies itself pin nobody ----------------------------------------
+
+CALLER_CHOSEN: list[tuple[str, dict[str, Any]]] = [
+    # AWS STS API Reference, "AssumeRoleWithWebIdentity": RoleSessionName is a request
+    # parameter the caller picks ("Typically, you pass the name or identifier that is
+    # associated with the user"); configure-aws-credentials sends "GitHubActions" by default.
+    ("sts:RoleSessionName", {"StringLike": {"sts:RoleSessionName": "GitHubActions"}}),
+    # IAM User Guide, "AWS global condition context keys", aws:UserAgent: "provided by the
+    # caller in an HTTP header ... should not be used to prevent unauthorized parties from
+    # making direct AWS requests".
+    ("aws:UserAgent", {"StringLike": {"aws:UserAgent": "*configure-aws-credentials*"}}),
+    # Same page, aws:Referer: "provided by the caller in an HTTP header".
+    ("aws:Referer", {"StringLike": {"aws:Referer": "https://github.com/*"}}),
+    # Same page, aws:RequestedRegion: the Region of the STS endpoint the caller calls.
+    ("aws:RequestedRegion", {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}),
+    # Same page, aws:SecureTransport: whether the caller sent the request over TLS.
+    ("aws:SecureTransport", {"Bool": {"aws:SecureTransport": "true"}}),
+    # Same page, aws:CurrentTime / aws:EpochTime: when the request is made, not who makes it.
+    ("aws:CurrentTime", {"DateLessThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"}}),
+    ("aws:EpochTime", {"NumericLessThan": {"aws:EpochTime": "4070908800"}}),
+]
+
+
+@pytest.mark.parametrize(("key", "condition"), CALLER_CHOSEN, ids=[k for k, _ in CALLER_CHOSEN])
+def test_a_github_trust_pinned_only_by_what_the_caller_sends_is_open(
+    key: str, condition: dict[str, Any]
+) -> None:
+    """IAM User Guide, "Configuring a role for GitHub OIDC identity provider": the caller is
+    pinned by `sub` (or the repository claims). An outsider's workflow sends the audience, the
+    session name, the user agent, the Region and TLS the trust asks for, at a time it allows, so
+    such a test next to the audience keeps nobody out (was: any positive test of a key that is
+    not GitHub's counted as pinning the caller)."""
+    document = trust(web_identity(GITHUB_ARN, {"StringEquals": GITHUB_AUDIENCE} | condition))
+    assert trust_findings(document) == CRITICAL_WEB, key
+
+
+def test_the_same_keys_beside_a_pinned_sub_change_nothing() -> None:
+    """IAM User Guide, "Configuring a role for GitHub OIDC identity provider" with a session
+    name required as well: the repository in `sub` still pins the caller."""
+    condition = {
+        "StringEquals": GITHUB_AUDIENCE,
+        "StringLike": {
+            f"{GITHUB}:sub": "repo:GitHubOrg/GitHubRepo:ref:refs/heads/GitHubBranch",
+            "sts:RoleSessionName": "GitHubActions",
+        },
+    }
+    assert trust_findings(trust(web_identity(GITHUB_ARN, condition))) == []
+
+
+def test_a_cognito_trust_pinned_only_by_the_session_name_is_open() -> None:
+    """Amazon Cognito Developer Guide, "Security best practices for Amazon Cognito identity
+    pools": the identity pool in aud pins the caller; a session name the app passes does not."""
+    condition = {
+        "ForAnyValue:StringLike": {f"{COGNITO}:amr": "authenticated"},
+        "StringEquals": {"sts:RoleSessionName": "app-session"},
+    }
+    assert trust_findings(trust(web_identity(COGNITO, condition))) == CRITICAL_WEB
+
+
+def test_a_network_condition_is_still_left_to_the_user() -> None:
+    """aws:SourceIp is where the request comes from, which an outsider cannot pick at will:
+    unchanged, the trust is not called open (tests/unit/test_checks_web_identity_trust.py)."""
+    condition = {
+        "StringEquals": GITHUB_AUDIENCE,
+        "IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
+    }
+    assert trust_findings(trust(web_identity(GITHUB_ARN, condition))) == []
