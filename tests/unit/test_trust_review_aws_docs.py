@@ -14,6 +14,7 @@ with the placeholders of the page kept where they are valid values.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +22,7 @@ import pytest
 
 from bot.audit.findings import Severity
 from bot.audit.gaad import snapshot_from_gaad
+from bot.model.errors import InputError
 from bot.model.snapshot import AccountSnapshot
 from tests.factories import ACCOUNT_ID, NOW, audit
 
@@ -508,3 +510,190 @@ def test_a_network_condition_is_still_left_to_the_user() -> None:
         "IpAddress": {"aws:SourceIp": "203.0.113.0/24"},
     }
     assert trust_findings(trust(web_identity(GITHUB_ARN, condition))) == []
+
+
+# --- hostile shapes: never a traceback, a finding or a clean pass -----------------------------
+
+ANY = [("role.trust_any_principal", Severity.CRITICAL)]
+UNGUARDED = [("role.trust_cross_account_unguarded", Severity.MEDIUM)]
+HOSTILE: list[tuple[str, Any, list[tuple[str, Severity]]]] = [
+    # IAM refuses a Principal that is a list ("Principal": ["*"]): the statement names nobody
+    # the checks can read, so it is passed over (the linter reports the grammar).
+    (
+        "Principal as a list of strings",
+        trust({"Effect": "Allow", "Principal": ["*"], "Action": "sts:AssumeRole"}),
+        [],
+    ),
+    (
+        "Principal as a list of account ARNs",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": [f"arn:aws:iam::{PARTNER}:root"],
+                "Action": "sts:AssumeRole",
+            }
+        ),
+        [],
+    ),
+    ("empty Statement list", trust(), []),
+    ("no Statement at all", {"Version": "2012-10-17"}, []),
+    ("Statement null", {"Version": "2012-10-17", "Statement": None}, []),
+    ("Statement a string", {"Version": "2012-10-17", "Statement": "sts:AssumeRole"}, []),
+    # A single statement as an object is valid policy grammar and read as a list of one.
+    (
+        "Statement an object, not a list",
+        {
+            "Version": "2012-10-17",
+            "Statement": {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"},
+        },
+        ANY,
+    ),
+    (
+        "statements mixed with numbers, strings and lists",
+        {
+            "Statement": [
+                1,
+                "x",
+                None,
+                [],
+                {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"},
+            ]
+        },
+        ANY,
+    ),
+    (
+        "external id values as numbers, bools, null and objects",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": PARTNER},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"sts:ExternalId": [1, 2.5, True, None, {"x": 1}, [1]]}
+                },
+            }
+        ),
+        [],
+    ),
+    (
+        "MFA as a JSON boolean and the age as a number",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": PARTNER},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "Bool": {"aws:MultiFactorAuthPresent": True},
+                    "NumericLessThan": {"aws:MultiFactorAuthAge": 3600},
+                },
+            }
+        ),
+        [],
+    ),
+    # A Condition that is not an object cannot be read: the statement is judged without it.
+    (
+        "Condition as a list",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "sts:AssumeRole",
+                "Condition": [{"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}],
+            }
+        ),
+        ANY,
+    ),
+    (
+        "an operator block as a list",
+        trust(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": ["aws:PrincipalOrgID"]},
+            }
+        ),
+        ANY,
+    ),
+    (
+        "Federated principal as a number",
+        trust({"Effect": "Allow", "Principal": {"Federated": 123}, "Action": WEB_IDENTITY}),
+        [],
+    ),
+    (
+        "Service principal as an object",
+        trust({"Effect": "Allow", "Principal": {"Service": {"x": 1}}, "Action": "sts:AssumeRole"}),
+        [],
+    ),
+    (
+        "Action as a number",
+        trust({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": 5}),
+        [],
+    ),
+    (
+        "Effect as a list",
+        trust({"Effect": ["Allow"], "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}),
+        [],
+    ),
+    (
+        "a Deny with an operator AWS does not know guards nothing",
+        trust(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sts:AssumeRole",
+                "Condition": {"Frobnicate": {"aws:MultiFactorAuthAge": "1"}},
+            },
+            {"Effect": "Allow", "Principal": {"AWS": PARTNER}, "Action": "sts:AssumeRole"},
+        ),
+        UNGUARDED,
+    ),
+    (
+        "a Deny whose MFA age is not a number",
+        trust(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sts:AssumeRole",
+                "Condition": {"NumericGreaterThanIfExists": {"aws:MultiFactorAuthAge": "abc"}},
+            },
+            {"Effect": "Allow", "Principal": {"AWS": PARTNER}, "Action": "sts:AssumeRole"},
+        ),
+        None,  # judged either way; it must not crash
+    ),
+    ("trust policy JSON text that is not a policy", quote(json.dumps([1, 2])), None),
+]
+
+
+@pytest.mark.parametrize(("case", "document", "expected"), HOSTILE, ids=[c for c, _, _ in HOSTILE])
+def test_hostile_trust_documents_never_crash_a_check(
+    case: str, document: Any, expected: list[tuple[str, Severity]] | None
+) -> None:
+    try:
+        found = trust_findings(document)
+    except InputError:  # the GAAD loader refusing the file is a clean answer too
+        assert expected is None, case
+        return
+    if expected is not None:
+        assert found == expected, case
+
+
+def test_huge_condition_lists_are_read_whole_and_quickly() -> None:
+    """20,000 organization ids with one `*` among them admit anyone (values are ORed); 20,000
+    repositories with one `repo:*` admit every GitHub workflow. Both are read in full, well
+    within a second each."""
+    organizations = [f"o-{i:010d}" for i in range(20_000)] + ["*"]
+    open_to_all = trust(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:PrincipalOrgID": organizations}},
+        }
+    )
+    subjects = [f"repo:octo-org/r{i}:*" for i in range(20_000)] + ["repo:*"]
+    any_repository = trust(web_identity(GITHUB_ARN, {"StringLike": {f"{GITHUB}:sub": subjects}}))
+    started = time.perf_counter()
+    assert trust_findings(open_to_all) == ANY
+    assert trust_findings(any_repository) == CRITICAL_WEB
+    assert time.perf_counter() - started < 10
