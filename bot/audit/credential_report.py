@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from bot.model.errors import InputError
 from bot.model.snapshot import (
@@ -38,7 +38,7 @@ def parse_credential_report(csv_text: str) -> tuple[CredentialReportRow, ...]:
         raise InputError("credential report is empty (expected a CSV header line)")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
-        header = [name.strip() for name in next(reader)]
+        header = [name.strip() for name in _first_record(reader)]
         positions = _column_positions(header)
         width = len(header)
         placed: list[tuple[str, CredentialReportRow]] = []
@@ -61,6 +61,15 @@ def parse_credential_report(csv_text: str) -> tuple[CredentialReportRow, ...]:
     except csv.Error as exc:
         raise InputError(f"credential report is not valid CSV: {exc}") from exc
     return rows_once(placed)
+
+
+def _first_record(reader: Iterator[list[str]]) -> list[str]:
+    """The header: the first line that is not blank (a file saved by hand may start with an
+    empty line, as it may end with one)."""
+    for record in reader:
+        if any(value.strip() for value in record):
+            return record
+    raise InputError("credential report has no header line (every line is blank)")
 
 
 # What each column may hold besides its ISO 8601 date or TRUE/FALSE, after the IAM User Guide,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from bot.model.snapshot import NO_INFORMATION, AccountSnapshot, CredentialReportRow
+from bot.model.snapshot import NO_INFORMATION, AccountSnapshot, CredentialReportRow, User
 
 KEY_SLOTS = (1, 2)
 CERT_SLOTS = (1, 2)
@@ -108,8 +108,70 @@ def key_resource_arn(user_arn: str, slot: AccessKeySlot) -> str:
 
 
 def user_rows(snapshot: AccountSnapshot) -> Iterator[CredentialReportRow]:
-    """Every IAM user's row (the root row excluded; root has checks of its own)."""
-    return (row for row in snapshot.credential_report or () if not row.is_root)
+    """Every IAM user's row (the root row excluded; root has checks of its own), leaving out a
+    row that describes an earlier user of the same name (:func:`describes_earlier_user`)."""
+    replaced = _replaced_names(snapshot)
+    return (
+        row
+        for row in snapshot.credential_report or ()
+        if not row.is_root and row.user not in replaced
+    )
+
+
+def user_row_for(snapshot: AccountSnapshot) -> dict[str, CredentialReportRow]:
+    """The users' rows by user name, as :func:`user_rows` keeps them: a user whose name has no
+    row here was created after the report (or replaced a deleted user of its name since) and
+    cannot be judged from it."""
+    return {row.user: row for row in user_rows(snapshot)}
+
+
+def describes_earlier_user(row: CredentialReportRow, user: User) -> bool:
+    """The row was written for a user deleted since, whose name ``user`` now holds.
+
+    A report row carries the name and the user's creation time, no user id; the authorization
+    details give the current user's CreateDate. IAM writes both from the same moment (IAM User
+    Guide, "Getting credential reports for your AWS account": user_creation_time is "the date
+    and time when the user was created"), so a row created before the current user is another
+    identity's: its password, keys and MFA device were deleted with it. A report is reused for
+    up to four hours (and an older one when a new one cannot be had), long enough for a user to
+    be deleted and created again by automation.
+    """
+    created = row.date("user_creation_time")
+    if created is None or user.create_date is None:
+        return False
+    return user.create_date - created > _SAME_MOMENT
+
+
+# The report and GetAccountAuthorizationDetails write the creation time to the second.
+_SAME_MOMENT = timedelta(seconds=1)
+
+
+def _replaced_names(snapshot: AccountSnapshot) -> frozenset[str]:
+    if snapshot.credential_report is None or not snapshot.users:
+        return frozenset()
+    users = {user.name: user for user in snapshot.users}
+    return frozenset(
+        row.user
+        for row in snapshot.credential_report
+        if row.user in users and describes_earlier_user(row, users[row.user])
+    )
+
+
+def as_of_report(snapshot: AccountSnapshot, now: datetime) -> str:
+    """' (credential report of 2026-04-30: later use is not shown)' when the report is a day or
+    more older than the audit, else nothing.
+
+    GetCredentialReport's GeneratedTime is "the date and time when the credential report was
+    created" (IAM API Reference, GetCredentialReport): a last-used date in it says nothing of
+    use after that moment. Days unused still run to the audit time (a snapshot audited later
+    ages with it), so a sentence counted from an old report says which report it read; a
+    report is reused for up to four hours, or older when a new one cannot be had
+    (bot.aws.credential_report, which also records why).
+    """
+    generated = snapshot.credential_report_generated_at
+    if generated is None or days_since(generated, now) < 1:
+        return ""
+    return f" (credential report of {day(generated)}: later use is not shown)"
 
 
 def has_password(row: CredentialReportRow) -> bool:

@@ -13,6 +13,7 @@ from bot.audit.checks._credentials import (
     KEY_TRACKING_SINCE,
     active_key_slots,
     ago,
+    as_of_report,
     day,
     days_since,
     has_password,
@@ -39,9 +40,13 @@ from bot.audit.registry import CheckContext, register
 def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
     """No credential used for N days: the newest of the password's and both keys' last use,
     or the creation time when none was ever used. Users younger than the grace period are
-    never flagged; a key-only user whose keys are in use is active."""
+    never flagged; a key-only user whose keys are in use is active.
+
+    Idle days run to the audit time (a snapshot audited later ages with it); when the report
+    is a day old or more the sentence names its date, since it cannot show later use."""
     limit = ctx.threshold("inactive_days")
     grace = ctx.threshold("grace_days")
+    when = as_of_report(ctx.snapshot, ctx.now)
     for row in user_rows(ctx.snapshot):
         created = row.date("user_creation_time")
         if created is not None and days_since(created, ctx.now) < grace:
@@ -59,13 +64,14 @@ def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
         }
         if used:
             label, last = max(used.items(), key=lambda item: item[1])
-            if days_since(last, ctx.now) >= limit:
+            idle = days_since(last, ctx.now)
+            if idle >= limit:
                 yield ctx.finding(
                     row.arn,
                     USER,
-                    f"{row.user} has used no credential for {days_since(last, ctx.now)} days"
+                    f"{row.user} has used no credential for {idle} days{when}"
                     f" (last: its {label} on {day(last)})",
-                    {**evidence, "idle_days": days_since(last, ctx.now)},
+                    {**evidence, "idle_days": idle},
                 )
         elif created is not None and days_since(created, ctx.now) >= limit:
             if created < KEY_TRACKING_SINCE:
@@ -81,9 +87,8 @@ def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
                     f"{row.user} has never used a credential since it was created"
                     f" {ago(created, ctx.now)}"
                 )
-            yield ctx.finding(
-                row.arn, USER, detail, {**evidence, "idle_days": days_since(created, ctx.now)}
-            )
+            idle = days_since(created, ctx.now)
+            yield ctx.finding(row.arn, USER, detail + when, {**evidence, "idle_days": idle})
 
 
 @register(
@@ -105,9 +110,12 @@ def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
     AWS writes ``no_information`` both for a password never used and for one last used before
     tracking began (2014-10-20); a password set or a user created after that date was never
     used, so a console user created minutes ago is inside the grace period, not "unused since
-    2014"."""
+    2014".
+
+    An old report's date is named in the sentence, as for user.inactive."""
     limit = ctx.threshold("password_unused_days")
     grace = ctx.threshold("grace_days")
+    when = as_of_report(ctx.snapshot, ctx.now)
     for row in user_rows(ctx.snapshot):
         if not has_password(row):
             continue
@@ -123,7 +131,8 @@ def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.finding(
                     row.arn,
                     USER,
-                    f"{row.user}'s console password was last used {ago(use.last_used, ctx.now)}",
+                    f"{row.user}'s console password was last used"
+                    f" {ago(use.last_used, ctx.now)}{when}",
                     {**evidence, "limit_days": limit},
                 )
             continue
@@ -145,7 +154,7 @@ def user_password_unused(ctx: CheckContext) -> Iterator[Finding]:
                 row.arn,
                 USER,
                 f"{row.user}'s console password was set {ago(use.set_at, ctx.now)} and has"
-                " never been used",
+                f" never been used{when}",
                 {**evidence, "limit_days": limit},
             )
 

@@ -13,6 +13,7 @@ from bot.audit.checks._aws_names import (
     CREDENTIAL_REPORT_PERMISSIONS,
     USER,
 )
+from bot.audit.checks._credentials import user_row_for
 from bot.audit.checks.users_mfa import RequestWithoutMfa, requests_without_mfa
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
@@ -77,8 +78,9 @@ def sensitive_reach(perms: EffectivePermissions, finder: TargetFinder) -> dict[s
 )
 def user_admin_without_mfa(ctx: CheckContext) -> Iterator[Finding]:
     """Admin by any path (direct, group, inline, NotAction) and the credential report says no
-    MFA. A user missing from the report (created after it) cannot be judged and is skipped."""
-    rows = ctx.snapshot.credential_row_for()
+    MFA. A user missing from the report (created after it, or created again under the name of
+    a user the report describes) cannot be judged and is skipped."""
+    rows = user_row_for(ctx.snapshot)
     for user, perms in _users(ctx):
         row = rows.get(user.name)
         if row is None or row.flag("mfa_active") is not False:
@@ -123,7 +125,7 @@ def user_mfa_not_enforced(ctx: CheckContext) -> Iterator[Finding]:
     A Deny on ``"Bool": {"aws:MultiFactorAuthPresent": "false"}`` stops the console session but
     not the key's calls (the key is absent there; AWS's examples use BoolIfExists): such a user
     is reported, and the message says the access key is the way in."""
-    rows = ctx.snapshot.credential_row_for()
+    rows = user_row_for(ctx.snapshot)
     finder = target_finder(effective_permissions(ctx))
     for user, perms in _users(ctx):
         row = rows.get(user.name)
