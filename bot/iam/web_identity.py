@@ -1,21 +1,25 @@
 """Web identity trusts: which callers a role trusting an OIDC or web identity provider lets in.
 
 A trust in a provider that issues tokens to anyone who signs up (GitHub Actions, GitLab.com,
-HCP Terraform, Google, Cognito identity pools, Facebook, Login with Amazon) admits the whole
-world unless a condition on the token pins the caller: the repository or organisation in
-GitHub's `sub`, the identity pool in Cognito's `aud`, the client in Google's `aud`. The token's
-audience alone does not help for the CI providers, since the workflow chooses it. An EKS
-cluster's issuer (IRSA) gives a token to every service account of the cluster: a trust that does
-not pin the service account in `sub` lets any pod of any namespace in (EKS Best Practices Guide,
-"Scope the IAM Role trust policy for IRSA Roles to the service account name"), open to the
-cluster rather than the world. Other providers issue tokens to one tenant (a company's own IdP,
-GitHub Enterprise's per-enterprise issuer, CircleCI's per-organisation issuer), so they are not
-judged open.
+HCP Terraform, Buildkite, Scalr, Codefresh, Vercel's and Pulumi Cloud's shared issuers, Google,
+Cognito identity pools, Facebook, Login with Amazon) admits the whole world unless a condition on
+the token pins the caller: the repository or organisation in GitHub's `sub`, the identity pool in
+Cognito's `aud`, the client in Google's `aud`. The token's audience alone does not help for the
+CI providers, since the workflow chooses it (Vercel and Pulumi Cloud set it to the customer's
+team or organization themselves, so there it is the claim that pins). An EKS cluster's issuer
+(IRSA) gives a token to every service account of the cluster: a trust that does not pin the
+service account in `sub` lets any pod of any namespace in (EKS Best Practices Guide, "Scope the
+IAM Role trust policy for IRSA Roles to the service account name"), open to the cluster rather
+than the world. Other providers issue tokens to one tenant (a company's own IdP, GitHub
+Enterprise's per-enterprise issuer, CircleCI's per-organisation issuer), so they are not judged
+open.
 
-Sources: IAM User Guide, "Configuring a role for GitHub OIDC identity provider" and "Available
-keys for AWS web identity federation"; GitHub's "Configuring OpenID Connect in Amazon Web
-Services"; Amazon Cognito, "Role trust and permissions"; AWS STS's provider-specific claim keys
-(2026-01: repository, repository_id, actor, job_workflow_ref... for GitHub).
+Sources: IAM User Guide, "Configuring a role for GitHub OIDC identity provider", "Available keys
+for AWS web identity federation" and "Identity-provider controls for shared OIDC providers"
+(the shared issuers and the claim each must be pinned by); GitHub's "Configuring OpenID Connect
+in Amazon Web Services"; Amazon Cognito, "Role trust and permissions"; AWS STS's
+provider-specific claim keys (2026-01: repository, repository_id, actor, job_workflow_ref... for
+GitHub).
 """
 
 from __future__ import annotations
@@ -96,6 +100,13 @@ def _prefixed_pins(prefix: str) -> Callable[[str], bool]:
     return pins
 
 
+def _tenant_pins(value: str) -> bool:
+    """KIND:TENANT:... (Scalr's account:NAME:environment:..., Codefresh's account:ID:...): the
+    first two fields must be fixed; a value without fields must be fixed."""
+    fields = value.split(":", 2)
+    return not any(_wild(f) for f in fields[:2])
+
+
 def _owner_pins(value: str) -> bool:
     """OWNER/REPO or OWNER/REPO/.github/workflows/...: the owner must be fixed."""
     return not _wild(value.split("/", 1)[0])
@@ -146,6 +157,35 @@ PUBLIC_PROVIDERS: dict[str, PublicProvider] = {
         {"sub": _prefixed_pins("organization:")},
         "pin the workspace: StringLike app.terraform.io:sub"
         " organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:*",
+    ),
+    # IAM User Guide, "Identity-provider controls for shared OIDC providers": issuers shared by
+    # every customer of the service, for which IAM now refuses a new or edited trust that does
+    # not test the claim naming the tenant (roles created before keep what they have).
+    "agent.buildkite.com": PublicProvider(
+        "Buildkite",
+        {"sub": _prefixed_pins("organization:")},
+        "pin the organization: StringLike agent.buildkite.com:sub"
+        " organization:ORG:pipeline:PIPELINE:ref:REF:commit:*:step:*",
+    ),
+    "scalr.io": PublicProvider(
+        "Scalr",
+        {"sub": _tenant_pins},
+        "pin the account: StringLike scalr.io:sub account:ACCOUNT:environment:ENV:workspace:*",
+    ),
+    "oidc.codefresh.io": PublicProvider(
+        "Codefresh",
+        {"sub": _tenant_pins},
+        "pin the account: StringLike oidc.codefresh.io:sub account:ACCOUNT_ID:*",
+    ),
+    "oidc.vercel.com": PublicProvider(
+        "Vercel (global issuer)",
+        {"aud": _fixed},
+        "pin the team: StringEquals oidc.vercel.com:aud https://vercel.com/TEAM_SLUG",
+    ),
+    "api.pulumi.com/oidc": PublicProvider(
+        "Pulumi Cloud",
+        {"aud": _fixed},
+        "pin the organization: StringEquals api.pulumi.com/oidc:aud YOUR_ORGANIZATION_AUDIENCE",
     ),
     "accounts.google.com": PublicProvider(
         "Google",

@@ -697,3 +697,86 @@ def test_huge_condition_lists_are_read_whole_and_quickly() -> None:
     assert trust_findings(open_to_all) == ANY
     assert trust_findings(any_repository) == CRITICAL_WEB
     assert time.perf_counter() - started < 10
+
+
+# --- shared OIDC issuers IAM names: pinned by the tenant claim, or open -----------------------
+
+
+def oidc_arn(issuer: str) -> str:
+    return f"arn:aws:iam::{ACCOUNT_ID}:oidc-provider/{issuer}"
+
+
+# IAM User Guide, "Identity-provider controls for shared OIDC providers": these issuers are
+# shared by every customer of the service, and IAM requires a new or edited trust to test the
+# claim that names the tenant (roles created before the control keep whatever they have, which
+# is what an audit finds). Each case: issuer, a trust pinned by that claim (the vendor's
+# documented form), and one that is not.
+SHARED_ISSUERS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    (
+        # Buildkite, "OIDC with AWS": sub is organization:ORG:pipeline:PIPELINE:...
+        "agent.buildkite.com",
+        {
+            "StringEquals": {"agent.buildkite.com:aud": "sts.amazonaws.com"},
+            "StringLike": {
+                "agent.buildkite.com:sub": "organization:acme:pipeline:deploy:ref:refs/heads/main"
+                ":commit:*:step:*"
+            },
+        },
+        {"StringEquals": {"agent.buildkite.com:aud": "sts.amazonaws.com"}},
+    ),
+    (
+        "scalr.io",
+        {"StringLike": {"scalr.io:sub": "account:acme:environment:prod:workspace:*"}},
+        {"StringLike": {"scalr.io:sub": "account:*"}},
+    ),
+    (
+        "oidc.codefresh.io",
+        {"StringLike": {"oidc.codefresh.io:sub": "account:64a0ad6a2b:pipeline:*"}},
+        {"StringEquals": {"oidc.codefresh.io:aud": "sts.amazonaws.com"}},
+    ),
+    (
+        # Vercel's global issuer names the team in aud (https://vercel.com/TEAM_SLUG).
+        "oidc.vercel.com",
+        {"StringEquals": {"oidc.vercel.com:aud": "https://vercel.com/acme"}},
+        {"StringLike": {"oidc.vercel.com:sub": "owner:*"}},
+    ),
+    (
+        "api.pulumi.com/oidc",
+        {"StringEquals": {"api.pulumi.com/oidc:aud": "aws:acme"}},
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("issuer", "pinned", "unpinned"), SHARED_ISSUERS, ids=[i for i, _, _ in SHARED_ISSUERS]
+)
+def test_shared_oidc_issuers_must_be_pinned_by_their_tenant_claim(
+    issuer: str, pinned: dict[str, Any], unpinned: dict[str, Any] | None
+) -> None:
+    """Was: only GitHub, GitLab.com and HCP Terraform among these were judged; a Buildkite,
+    Scalr, Codefresh, Vercel or Pulumi trust pinned by nothing (or by the audience the caller
+    asks for) was never reported."""
+    assert trust_findings(trust(web_identity(oidc_arn(issuer), pinned))) == [], issuer
+    assert trust_findings(trust(web_identity(oidc_arn(issuer), unpinned))) == CRITICAL_WEB, issuer
+
+
+def test_the_finding_tells_how_to_pin_a_buildkite_trust() -> None:
+    report = audit(gaad_snapshot(trust(web_identity(oidc_arn("agent.buildkite.com"), None))))
+    (finding,) = [f for f in report.findings if f.check_id == "role.trust_web_identity_unscoped"]
+    (statement,) = finding.evidence["statements"]
+    assert statement["provider"] == "Buildkite"
+    assert "organization:ORG" in statement["fix"]
+
+
+@pytest.mark.parametrize(
+    "issuer",
+    [
+        # Per-tenant issuers stay single-tenant: CircleCI's per organization, Vercel's team
+        # issuer mode (oidc.vercel.com/TEAM_SLUG).
+        "oidc.circleci.com/org/1234-abcd",
+        "oidc.vercel.com/acme",
+    ],
+)
+def test_per_tenant_issuers_are_still_not_judged_open(issuer: str) -> None:
+    assert trust_findings(trust(web_identity(oidc_arn(issuer), None))) == []
