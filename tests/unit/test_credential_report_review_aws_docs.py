@@ -118,6 +118,30 @@ def test_a_row_newer_than_the_authorization_details_is_still_read() -> None:
     assert ("user.console_without_mfa", user_arn("carol")) in _user_findings(snap)
 
 
+def _ghost(source: str):
+    """A report listing "ghost" (an old unused key, no MFA), authorization details that do not."""
+    ghost = credential_row("ghost", key1=key(rotated_days_ago=200, last_used_days_ago=100))
+    return snapshot(
+        users=[user("bob")],
+        credential_report=with_rows(ghost, console_user_row("bob")),
+        source=source,
+    )
+
+
+def test_a_report_user_a_live_collection_no_longer_lists_was_deleted() -> None:
+    # "Getting credential reports for your AWS account": the report lists the users when it was
+    # generated, and is reused for up to four hours. The collector fetches it before it reads
+    # GetAccountAuthorizationDetails, so a user in the report and not in the details was
+    # deleted in between: no finding about a user that does not exist.
+    assert _user_findings(_ghost("aws")) == []
+
+
+def test_a_report_user_missing_from_a_gaad_file_is_still_judged() -> None:
+    # Control: a GAAD file and a report saved apart do not say which is newer (the user may
+    # have been created after the GAAD was exported), so the row is read.
+    assert ("user.inactive", user_arn("ghost")) in _user_findings(_ghost("gaad"))
+
+
 # --- the report's own time ------------------------------------------------------------------
 
 

@@ -108,13 +108,13 @@ def key_resource_arn(user_arn: str, slot: AccessKeySlot) -> str:
 
 
 def user_rows(snapshot: AccountSnapshot) -> Iterator[CredentialReportRow]:
-    """Every IAM user's row (the root row excluded; root has checks of its own), leaving out a
-    row that describes an earlier user of the same name (:func:`describes_earlier_user`)."""
-    replaced = _replaced_names(snapshot)
+    """Every IAM user's row (the root row excluded; root has checks of its own), leaving out the
+    rows of users deleted since the report (:func:`_deleted_since_report`)."""
+    deleted = _deleted_since_report(snapshot)
     return (
         row
         for row in snapshot.credential_report or ()
-        if not row.is_root and row.user not in replaced
+        if not row.is_root and row.user not in deleted
     )
 
 
@@ -146,14 +146,24 @@ def describes_earlier_user(row: CredentialReportRow, user: User) -> bool:
 _SAME_MOMENT = timedelta(seconds=1)
 
 
-def _replaced_names(snapshot: AccountSnapshot) -> frozenset[str]:
-    if snapshot.credential_report is None or not snapshot.users:
+def _deleted_since_report(snapshot: AccountSnapshot) -> frozenset[str]:
+    """Names whose report row describes a user that no longer exists.
+
+    A row of an earlier user of a name (:func:`describes_earlier_user`), whatever the source.
+    In a live collection (source ``aws``) the report is fetched before the authorization
+    details are read (bot.aws.collect), so a user they do not list was deleted in between; a
+    snapshot built from files (a GAAD and a report saved apart) does not say which is newer,
+    and keeps such rows.
+    """
+    if snapshot.credential_report is None:
         return frozenset()
     users = {user.name: user for user in snapshot.users}
+    read_after = snapshot.source == "aws" and snapshot.has_authorization_details
     return frozenset(
         row.user
         for row in snapshot.credential_report
-        if row.user in users and describes_earlier_user(row, users[row.user])
+        if not row.is_root
+        and (describes_earlier_user(row, users[row.user]) if row.user in users else read_after)
     )
 
 
