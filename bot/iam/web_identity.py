@@ -125,6 +125,9 @@ class PublicProvider:
     pinning_claims: dict[str, Callable[[str], bool]]  # claim -> does this value pin?
     remedy: str
     reach: str = "world"
+    # Pinning claims that some tokens lack: tested with ...IfExists or ForAllValues they let
+    # such a token through, so only a plain positive test of them pins.
+    optional_claims: frozenset[str] = frozenset()
 
 
 _GITHUB_CLAIMS: dict[str, Callable[[str], bool]] = {
@@ -145,6 +148,9 @@ PUBLIC_PROVIDERS: dict[str, PublicProvider] = {
         _GITHUB_CLAIMS,
         f"pin the repository: StringLike {GITHUB}:sub repo:OWNER/REPO:ref:refs/heads/BRANCH"
         " (or :environment:NAME)",
+        # GitHub's OIDC reference: enterprise_id is the enterprise that contains the
+        # repository, so a token from a repository outside any enterprise has none.
+        optional_claims=frozenset({"enterprise_id"}),
     ),
     "gitlab.com": PublicProvider(
         "GitLab.com CI",
@@ -281,9 +287,11 @@ def allow_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> boo
     sets itself (CALLER_CHOSEN_KEYS: the session name, the user agent, the Region...).
 
     The provider's other claims (the audience, the branch, the environment, Cognito's amr)
-    describe the outsider's own workflow or app, so they keep nobody out. Claims are in every
-    token the provider issues, so ``...IfExists`` and the set operators test them as plain
-    operators do."""
+    describe the outsider's own workflow or app, so they keep nobody out. Most claims are in
+    every token the provider issues, so ``...IfExists`` and the set operators test them as
+    plain operators do; an optional one (GitHub's enterprise_id) pins only under a plain
+    positive test (IAM User Guide, condition operators: ...IfExists and ForAllValues are true
+    when the key is absent)."""
     for entry in conditions:
         claim_provider, _, claim = entry.key.lower().rpartition(":")
         operator = base_operator(entry.operator)
@@ -295,6 +303,12 @@ def allow_pins_caller(provider: str, conditions: Iterable[ConditionLike]) -> boo
         judge = public.pinning_claims.get(claim) if public is not None else None
         if judge is None or operator not in ("stringequals", "stringlike"):
             continue
+        if (
+            public is not None
+            and claim in public.optional_claims
+            and not _may_restrict(entry.operator)
+        ):
+            continue  # IfExists / ForAllValues: true for a token without the claim
         if entry.values and all(judge(v) for v in entry.values):
             return True
     return False

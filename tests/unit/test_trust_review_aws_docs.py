@@ -780,3 +780,39 @@ def test_the_finding_tells_how_to_pin_a_buildkite_trust() -> None:
 )
 def test_per_tenant_issuers_are_still_not_judged_open(issuer: str) -> None:
     assert trust_findings(trust(web_identity(oidc_arn(issuer), None))) == []
+
+
+# --- a claim only some tokens carry pins only under a plain test ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operator", "is_open"),
+    [
+        ("StringEquals", False),
+        ("ForAnyValue:StringEquals", False),  # false without the claim
+        ("StringEqualsIfExists", True),
+        ("ForAllValues:StringEquals", True),
+    ],
+)
+def test_github_enterprise_id_pins_only_when_the_token_must_carry_it(
+    operator: str, is_open: bool
+) -> None:
+    """IAM User Guide, "Available keys for AWS OIDC federation" (GitHub: enterprise_id) and
+    GitHub's OIDC reference: the claim names the enterprise containing the repository, so an
+    outsider's personal repository sends a token without it. IAM User Guide, "IAM JSON policy
+    elements: Condition operators": ...IfExists is true when the key is absent, and ForAllValues
+    is true when the request has no value for it; aws-actions/configure-aws-credentials' README:
+    "Avoid ForAllValues: in Allow statements. These operators return true when the claim is
+    absent". Was: any operator on enterprise_id counted as pinning the caller."""
+    condition = {
+        "StringEquals": GITHUB_AUDIENCE,
+        operator: {f"{GITHUB}:enterprise_id": "123456"},
+    }
+    expected = CRITICAL_WEB if is_open else []
+    assert trust_findings(trust(web_identity(GITHUB_ARN, condition))) == expected, operator
+
+
+def test_a_claim_every_token_carries_pins_under_ifexists_too() -> None:
+    """`sub` is in every GitHub token: StringLikeIfExists tests it as StringLike would."""
+    condition = {"StringLikeIfExists": {f"{GITHUB}:sub": "repo:octo-org/octo-repo:*"}}
+    assert trust_findings(trust(web_identity(GITHUB_ARN, condition))) == []
