@@ -111,6 +111,12 @@ def test_a_user_created_after_the_report_is_skipped_without_an_error() -> None:
     assert not mfa.errors
 
 
+def test_creation_times_a_few_seconds_apart_are_the_same_user() -> None:
+    # Both columns are the user's creation; a rounding difference is not another user.
+    snap = _recreated_carol(gaad_created_days_ago=400, row_created_days_ago=400 + 30 / 86400)
+    assert ("user.console_without_mfa", user_arn("carol")) in _user_findings(snap)
+
+
 def test_a_row_newer_than_the_authorization_details_is_still_read() -> None:
     # GetAccountAuthorizationDetails read before the user was deleted and created again, the
     # report after: the row is the current user's (its creation is the newer one), so it is read.

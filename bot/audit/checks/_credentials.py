@@ -142,8 +142,10 @@ def describes_earlier_user(row: CredentialReportRow, user: User) -> bool:
     return user.create_date - created > _SAME_MOMENT
 
 
-# The report and GetAccountAuthorizationDetails write the creation time to the second.
-_SAME_MOMENT = timedelta(seconds=1)
+# The report and GetAccountAuthorizationDetails write the creation time to the second; a
+# minute's margin keeps a rounding difference from ever hiding a user from the credential
+# checks (a name deleted and created again within a minute is read as before).
+_SAME_MOMENT = timedelta(minutes=1)
 
 
 def _deleted_since_report(snapshot: AccountSnapshot) -> frozenset[str]:
