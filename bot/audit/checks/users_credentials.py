@@ -69,8 +69,8 @@ def user_inactive(ctx: CheckContext) -> Iterator[Finding]:
                 yield ctx.finding(
                     row.arn,
                     USER,
-                    f"{row.user} has used no credential for {idle} days{when}"
-                    f" (last: its {label} on {day(last)})",
+                    f"{row.user} has used no credential for {idle} days"
+                    f" (last: its {label} on {day(last)}){when}",
                     {**evidence, "idle_days": idle},
                 )
         elif created is not None and days_since(created, ctx.now) >= limit:
