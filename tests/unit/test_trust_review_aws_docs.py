@@ -816,3 +816,55 @@ def test_a_claim_every_token_carries_pins_under_ifexists_too() -> None:
     """`sub` is in every GitHub token: StringLikeIfExists tests it as StringLike would."""
     condition = {"StringLikeIfExists": {f"{GITHUB}:sub": "repo:octo-org/octo-repo:*"}}
     assert trust_findings(trust(web_identity(GITHUB_ARN, condition))) == []
+
+
+# --- MFA in a cross-account trust, read as the engine reads it --------------------------------
+
+
+def partner_trust(condition: dict[str, Any]) -> dict[str, Any]:
+    return trust(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{PARTNER}:root"},
+            "Action": "sts:AssumeRole",
+            "Condition": condition,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "condition", "expected"),
+    [
+        # IAM User Guide, "AWS global condition context keys", aws:MultiFactorAuthAge: "If MFA
+        # was not used, this key is not present", so requiring the key requires MFA. Was: only
+        # Bool and Numeric tests counted, and this trust was reported.
+        ("Null aws:MultiFactorAuthAge false", {"Null": {"aws:MultiFactorAuthAge": "false"}}, []),
+        # Same page, aws:MultiFactorAuthPresent: a session made without MFA carries "false",
+        # which this value list accepts. Was: any Bool test with a "true" value counted.
+        (
+            "Bool aws:MultiFactorAuthPresent true or false",
+            {"Bool": {"aws:MultiFactorAuthPresent": ["true", "false"]}},
+            UNGUARDED,
+        ),
+        # "Configure MFA-protected API access": the documented forms keep passing.
+        ("Bool true", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, []),
+        ("NumericLessThan age", {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}, []),
+        (
+            "NumericGreaterThan age (MFA an hour ago or more)",
+            {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "3600"}},
+            [],
+        ),
+        # ...IfExists lets a long-term access key through (no MFA key in its requests).
+        ("BoolIfExists true", {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}, UNGUARDED),
+        # Null ... false on the present key: a session without MFA carries it too.
+        (
+            "Null aws:MultiFactorAuthPresent false",
+            {"Null": {"aws:MultiFactorAuthPresent": "false"}},
+            UNGUARDED,
+        ),
+    ],
+)
+def test_cross_account_mfa_is_what_every_request_without_mfa_fails(
+    case: str, condition: dict[str, Any], expected: list[tuple[str, Severity]]
+) -> None:
+    assert trust_findings(partner_trust(condition)) == expected, case

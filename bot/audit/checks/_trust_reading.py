@@ -245,19 +245,27 @@ def _condition_accounts(entries: tuple[ConditionEntry, ...]) -> set[str] | None:
 
 
 def _mfa_required(entries: tuple[ConditionEntry, ...]) -> bool:
-    for entry in entries:
-        key = entry.key.lower()
-        if entry.is_if_exists or entry.is_negated:
-            continue  # absent for access-key callers, so IfExists lets them through
-        if (
-            key == "aws:multifactorauthpresent"
-            and entry.operator.lower() == "bool"
-            and any(v.lower() == "true" for v in entry.values)
-        ):
-            return True
-        if key == "aws:multifactorauthage" and entry.operator.lower().startswith("numeric"):
-            return True
-    return False
+    """Whether one of an Allow statement's entries (they are ANDed) admits only callers that
+    signed in with MFA: it fails for both requests made without MFA (bot.iam.mfa_requests) and
+    holds for an MFA session, judged by the engine's own condition test. IAM User Guide, global
+    condition keys: aws:MultiFactorAuthAge "is not present" when MFA was not used, so besides
+    ``Bool aws:MultiFactorAuthPresent true`` and a Numeric test of the age, ``Null
+    aws:MultiFactorAuthAge false`` requires MFA too; ``...IfExists`` lets long-term keys
+    through, and a value list holding "false" lets a session without MFA through."""
+    return any(_admits_only_mfa(entry) for entry in entries)
+
+
+def _admits_only_mfa(entry: ConditionEntry) -> bool:
+    if entry.key.lower() not in (MFA_PRESENT_KEY, MFA_AGE_KEY):
+        return False
+    try:
+        condition = CompiledCondition(entry.operator, entry.key, entry.values, variables=False)
+    except (ValueError, TypeError):  # an operator AWS does not know: it requires nothing here
+        return False
+    without = (LONG_TERM_KEY_FACTS, SESSION_WITHOUT_MFA_FACTS)
+    return not any(condition.holds(facts) for facts in without) and any(
+        condition.holds(facts) for facts in _MFA_SESSIONS
+    )
 
 
 # The actions that let a principal named in a trust policy become the role.
@@ -335,6 +343,8 @@ def _denies_without_mfa(entry: ConditionEntry) -> bool:
 
 
 _FRESH_MFA_SESSION = {MFA_PRESENT_KEY: ("true",), MFA_AGE_KEY: ("0",)}
+# A fresh MFA session and one signed in with MFA a day ago (an Allow may ask for either age).
+_MFA_SESSIONS = (_FRESH_MFA_SESSION, {MFA_PRESENT_KEY: ("true",), MFA_AGE_KEY: ("86400",)})
 
 
 def read_deny_guards(statements_: tuple[Statement, ...]) -> DenyGuards:
