@@ -79,7 +79,8 @@ def post_request(services: Services, request: ApprovalRequest) -> ApprovalReques
     except DeliveryError as exc:
         # A request nobody can see must not wait for an approval: withdraw it and say why.
         log.warning("cannot post approval request %s in %s: %s", request.id, channel, exc)
-        the_desk.withdraw(request.id, reason=str(exc))
+        # Nothing of it is in Slack: the requester's answer below is all there is to tell.
+        the_desk.withdraw(request.id, reason=str(exc), told=True)
         raise InputError(
             f"I cannot post the approval request in channel {channel}: invite me there"
             " (/invite @iam-audit) and ask again. Nothing was requested."
@@ -96,13 +97,20 @@ def withdraw_unrecorded(
 ) -> None:
     """The request is in the channel but where is not recorded, so its message could never show
     a decision: cancel it (when the store lets us) and take its buttons away, so the retry the
-    requester is asked for leaves one live request, not two. Failures here are only logged."""
+    requester is asked for leaves one live request, not two. Failures here are only logged.
+
+    The withdrawal's move claims telling Slack of it for us; the updated message is that
+    telling, so it is confirmed once the update succeeded (a repair of the withdrawal's lost
+    trail entry then posts nothing). If this process dies before, or Slack refuses the update,
+    the reconciler posts the withdrawal in the channel a stale window later."""
     the_desk = desk(services)
     shown: ApprovalRequest | None = None
+    withdrawn_here = False
     try:
         shown = the_desk.withdraw(
             request.id, reason="its Slack message could not be recorded; ask again"
         )
+        withdrawn_here = True
     except TransitionRefused:  # a click decided it in the meantime: show that decision
         try:
             shown = the_desk.get(request.id)
@@ -125,6 +133,9 @@ def withdraw_unrecorded(
         log.error(
             "could not withdraw the message of request %s in %s: %s", request.id, channel, exc
         )
+        return
+    if withdrawn_here and shown is not None:
+        the_desk.end_notice_told(shown)
 
 
 def _posted_notice(request: ApprovalRequest) -> Message:

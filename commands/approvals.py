@@ -213,16 +213,14 @@ def on_approve(services: Services, body: dict[str, Any], reply: Callable[[Messag
         else:
             final = the_desk.apply(request_id)
             undo = get_remediation(final.remediation).plan(final.params).undo_change is not None
-    except TransitionRefused as exc:  # the reconciler resumed it first; it updates Slack
+    except TransitionRefused as exc:  # the reconciler resumed or finished it first; it tells
         reply(ours(str(exc)))
         return
-    # Claimed before any Slack call, confirmed after the thread reply: if this process dies (or
-    # Slack fails) in between, the reconciler tells the end a stale window later.
-    told_here = the_desk.claim_end_notice(final)  # else a reconciler told the thread already
+    # The final move claimed telling Slack for this click; confirmed after the thread reply: if
+    # this process dies (or Slack fails) before, the reconciler tells it a stale window later.
     stale = _refresh_logged(services, final)
-    if told_here:
-        _thread(services, final, result_message(final, can_undo=undo))
-        the_desk.end_notice_told(final)
+    _thread(services, final, result_message(final, can_undo=undo))
+    the_desk.end_notice_told(final)
     if stale is not None:  # the thread has the result; the approver learns the message is stale
         state = final.state.value.replace("_", " ")
         reply(
@@ -306,11 +304,10 @@ def on_reject_submit(services: Services, body: dict[str, Any]) -> None:
     except (Refused, TransitionRefused) as exc:
         services.delivery.post_ephemeral(str(meta.get("channel", "")), user, ours(str(exc)))
         return
-    told_here = the_desk.claim_end_notice(decided)  # confirmed once the thread has it
+    # The move claimed telling Slack for this submission; confirmed once the thread has it.
     _refresh_message(services, decided)
-    if told_here:
-        _thread(services, decided, result_message(decided, can_undo=False))
-        the_desk.end_notice_told(decided)
+    _thread(services, decided, result_message(decided, can_undo=False))
+    the_desk.end_notice_told(decided)
 
 
 def on_undo(services: Services, body: dict[str, Any], reply: Callable[[Message], None]) -> None:

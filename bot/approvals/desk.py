@@ -82,7 +82,15 @@ class Store(Protocol):
     def create(self, request: ApprovalRequest) -> None: ...
     def get(self, request_id: str, *, now: datetime) -> ApprovalRequest | None: ...
     def transition(
-        self, request_id: str, to: State, *, actor: str, now: datetime, reason: str = "", **c: Any
+        self,
+        request_id: str,
+        to: State,
+        *,
+        actor: str,
+        now: datetime,
+        reason: str = "",
+        told: bool = False,
+        **c: Any,
     ) -> ApprovalRequest: ...
     def annotate(self, request_id: str, **changes: Any) -> ApprovalRequest: ...
     def journal(
@@ -386,7 +394,7 @@ class ApprovalDesk:
         if request.state is State.PENDING and request.current_state(now) is State.EXPIRED:
             # A click or a read found it: its caller shows the lapse (the clicked message
             # refreshed), with no thread reply, and a repair of its trail entry adds none.
-            lapsed, _told_here = self._lapse(request, told=True)
+            lapsed, _moved_here = self._lapse(request, told=True)
             return lapsed or self.store.get(request_id, now=now) or request
         return request
 
@@ -399,38 +407,41 @@ class ApprovalDesk:
         the entry; the others get None (and read its move). If the trail fails, the move has
         indexed it as unrecorded and the next reconciliation writes the entry (recovered).
 
-        The mover also takes the telling of the lapse to Slack (``claim_notice``), so the
-        repair of a lost entry does not tell it again; True when it is the mover's to tell.
-        ``told``: the caller shows it without a thread reply, so nothing is left to tell."""
+        The move also claims the telling of the lapse to Slack for the mover (True with the
+        moved request), so the repair of a lost entry does not tell it again, and a mover that
+        dies before telling it leaves it untold for the reconciler. ``told``: the caller shows
+        it without a thread reply, so the move claims it as told and nothing is left to tell."""
         try:
             final = self.store.transition(
                 request.id,
                 State.EXPIRED,
                 actor="bot",
                 now=self.clock(),
+                told=told,
                 outcome=lapse_outcome(request),
             )
         except TransitionRefused:
             return None, False  # moved meanwhile: by another replica, or decided just in time
         with contextlib.suppress(StoreError):  # logged by _record; repaired by the reconciler
             self._record_end(final)
-        return final, self.claim_end_notice(final, told=told)
+        return final, True
 
-    def claim_end_notice(self, final: ApprovalRequest, *, told: bool = False) -> bool:
-        """Is telling Slack of ``final``'s end ours (nobody else told or is telling it)? The
-        mover of a lapse, a click that applied, or a reconciler round claims it, so a repair of
-        a lost trail entry stays quiet. The claim stays "untold" until ``end_notice_told``, so
-        a claimant that dies before its post leaves it to the reconciler (``told``: nothing to
-        post). With the store away it is told anyway: twice rather than never."""
+    def claim_end_notice(self, final: ApprovalRequest) -> bool:
+        """Is telling Slack of ``final``'s end ours, when we did not make its final move (a
+        repair of a lost trail entry)? Every final move claims the telling for its mover, in the
+        same atomic step, so this is False but for an end an older version stored without a
+        claim. With the store away it is told anyway: twice rather than never."""
         try:
-            return self.store.claim_notice(final.id, now=self.clock(), told=told)
+            return self.store.claim_notice(final.id, now=self.clock())
         except StoreError as exc:
             log.warning("could not claim telling Slack of %s; telling it: %s", final.id, exc)
             return True
 
     def end_notice_told(self, final: ApprovalRequest) -> None:
-        """Record that Slack was told of ``final``'s end, after the post succeeded. With the store
-        away it stays untold, logged: a reconciler tells it once more a stale window later."""
+        """Record that Slack was told of ``final``'s end, after the post succeeded: the mover of
+        every end calls it (the click that applied or rejected, the bot withdrawing, a
+        reconciler round), else a reconciler tells it again a stale window after the move. With
+        the store away it stays untold, logged: a reconciler tells it once more."""
         try:
             self.store.notice_told(final.id)
         except StoreError as exc:
@@ -471,7 +482,8 @@ class ApprovalDesk:
     def reject(
         self, request_id: str, *, user: str, reason: str, is_member: IsMember
     ) -> ApprovalRequest:
-        """An approver rejects (with a reason); the requester rejecting their own one cancels it."""
+        """An approver rejects (with a reason); the requester rejecting their own one cancels it.
+        The move claims telling Slack for the caller: it tells, then ``end_notice_told``."""
         request = self.get(request_id)
         refusal = self.rules.decision_refusal(request, user, is_member, approving=False)
         if refusal:
@@ -485,12 +497,16 @@ class ApprovalDesk:
             self._record_end(decided)
         return decided
 
-    def withdraw(self, request_id: str, *, reason: str) -> ApprovalRequest:
+    def withdraw(self, request_id: str, *, reason: str, told: bool = False) -> ApprovalRequest:
         """pending -> cancelled by the bot (its Slack message could not be posted or recorded, so
         nobody could decide it), with the trail's `decision` saying why; TransitionRefused when
-        someone decided it first. A trail failure is repaired by the reconciler, as above."""
+        someone decided it first. A trail failure is repaired by the reconciler, as above.
+
+        Like every end, the move claims telling Slack for the caller (it takes the buttons off
+        the message, then ``end_notice_told``), so the repair of a lost entry stays quiet;
+        ``told``: the request never reached Slack, nothing is left to tell there."""
         withdrawn = self.store.transition(
-            request_id, State.CANCELLED, actor="bot", now=self.clock(), reason=reason
+            request_id, State.CANCELLED, actor="bot", now=self.clock(), reason=reason, told=told
         )
         with contextlib.suppress(StoreError):  # logged by _record
             self._record_end(withdrawn)
@@ -542,7 +558,13 @@ class ApprovalDesk:
             )
         except TransitionRefused as exc:  # reconciled meanwhile: the reconciler's word stands
             log.error("apply of %s stopped: %s", request_id, exc)
-            return self.get(request_id)
+            # Raised, not returned: whoever made the final move tells Slack of it, and the
+            # caller of a method that returns an end made that move (the claim went with it).
+            raise TransitionRefused(
+                f"The bot finished request {request_id} from IAM's real state while this apply"
+                f" was still running ({exc}); its message and thread show the result.",
+                state=exc.state,
+            ) from exc
         except StoreError as exc:
             log.error(
                 "apply of %s interrupted, left applying for reconciliation: %s", request_id, exc
@@ -671,9 +693,10 @@ class ApprovalDesk:
         its approval at once, so both are left alone; a late click and any number of
         reconcilers finish a request once (every move is atomic).
 
-        With ``notify``, a round first tells again every end whose telling was claimed at least
-        ``stale_after`` ago and never confirmed (its teller died before or while posting, or
-        Slack failed), up to MAX_NOTICE_ATTEMPTS attempts in all.
+        With ``notify``, a round first tells again every end moved (or last taken again) at
+        least ``stale_after`` ago whose telling was never confirmed (its mover died before or
+        while posting, or Slack failed), up to MAX_NOTICE_ATTEMPTS attempts in all. The ends a
+        round moves itself are its own to tell (their move claimed it).
 
         All of these are read from the store's indexes (moved with the state, emptied when a
         request settles), never from a window of the trail, so a busy trail hides none; what
@@ -684,9 +707,10 @@ class ApprovalDesk:
         self._backfill_index()
 
         def tell(final: ApprovalRequest, what: str, *, claimed: bool | None = None) -> None:
-            """Slack is told of an end once (``claim_notice``): a repaired entry's end was
-            told by its mover unless that one died first. The claim is confirmed only once the
-            post succeeded; a failed post leaves it to a round one stale window later."""
+            """Slack is told of an end once: by its mover (``claimed``; the move claimed it), a
+            repaired entry's end only if an older version stored it unclaimed. The claim is
+            confirmed only once the post succeeded; a failed post, or a mover that died, leaves
+            it untold for a round one stale window after the move."""
             if all(f.id != final.id for f in finished):
                 finished.append(final)
             if notify is None:
@@ -731,7 +755,7 @@ class ApprovalDesk:
             except Exception:  # a bug on one request must not stop the others' recovery
                 log.exception("reconciling %s failed; it stays applying", request.id)
                 continue
-            tell(final, "reconciled")
+            tell(final, "reconciled", claimed=True)
         for request in self._left_approved(now - stale_after):
             try:
                 resumed = self._resume(request, recorded or {}, is_member or _no_groups)
@@ -744,7 +768,7 @@ class ApprovalDesk:
                 log.exception("resuming %s failed; the next round judges it again", request.id)
                 continue
             if resumed is not None:
-                tell(resumed, "resumed")
+                tell(resumed, "resumed", claimed=True)
         for final in self._write_lost_results(now - stale_after):
             tell(final, "recovered")
         for final, claimed in self._lapse_overdue(now):

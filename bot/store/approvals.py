@@ -18,10 +18,13 @@ in progress or stranded) and ``unrecorded`` (a request ended whose last trail en
 hold only the requests in flight, however busy the trail is. Pending requests are indexed by
 their expiry, so the lapsed ones are found.
 
-Telling Slack of an end is claimed once per request (``claim_notice``), and the claim is indexed
-in ``untold``, scored by when it was taken, in the same atomic step; the teller takes it out once
-its post succeeded (``notice_told``). A claim left there (the teller died, or Slack failed) is
-taken again by a reconciler once it is older than its stale window (``reclaim_notice``).
+Telling Slack of an end is claimed once per request, by the final move itself: the same
+MULTI/EXEC that stores the end sets the claim and indexes it in ``untold``, scored by the time of
+the move, so no crash can leave an end stored and nobody owing Slack its news. The mover tells
+it and takes it out once its post succeeded (``notice_told``); a move whose caller shows it
+without a post (``told``) sets the claim only. A claim left in ``untold`` (the mover died, or
+Slack failed) is taken again by a reconciler once it is older than its stale window
+(``reclaim_notice``). ``claim_notice`` is for ends stored by an older version (no claim at all).
 """
 
 from __future__ import annotations
@@ -72,9 +75,14 @@ class ApprovalStore(Protocol):
         actor: str,
         now: datetime,
         reason: str = "",
+        told: bool = False,
         **changes: Any,
     ) -> ApprovalRequest:
-        """Move atomically; TransitionRefused (nothing written) when the move is not allowed."""
+        """Move atomically; TransitionRefused (nothing written) when the move is not allowed.
+
+        A move to a final state also claims telling Slack of the end, for its caller, in the
+        same atomic step: indexed as untold at the move's time until ``notice_told``, or, with
+        ``told`` (its caller shows the end without a post), claimed as told."""
         ...
 
     def annotate(self, request_id: str, **changes: Any) -> ApprovalRequest:
@@ -126,8 +134,9 @@ class ApprovalStore(Protocol):
 
     def claim_notice(self, request_id: str, *, now: datetime, told: bool = False) -> bool:
         """Take the telling of an ended request's end to Slack (its message and thread reply):
-        True for one caller only, so an end is told once however many processes see it (the
-        move's maker, a repair of its lost trail entry, reconcilers racing). The claim is
+        True for one caller only, so an end is told once however many processes see it (a
+        repair of its lost trail entry, reconcilers racing). The final move claims it already,
+        so this is True only for an end an older version stored without a claim. The claim is
         indexed as untold at ``now`` until ``notice_told`` (a claimant that dies before its post
         leaves it there for a reconciler); ``told`` claims an end that needs no post."""
         ...
@@ -180,10 +189,16 @@ def _check_annotation(changes: dict[str, Any]) -> None:
 class _Moves:
     """`transition` and `annotate` of both stores, written once. Each store supplies `_update`:
     replace a request by ``move(request)`` atomically (``move`` may refuse by raising, and then
-    nothing is written); ``what`` names the operation in a store error."""
+    nothing is written); ``what`` names the operation in a store error; ``told``: a move to a
+    final state claims telling Slack of it as told (see ``ApprovalStore.transition``)."""
 
     def _update(
-        self, request_id: str, move: Callable[[ApprovalRequest], ApprovalRequest], what: str
+        self,
+        request_id: str,
+        move: Callable[[ApprovalRequest], ApprovalRequest],
+        what: str,
+        *,
+        told: bool = False,
     ) -> ApprovalRequest:
         raise NotImplementedError
 
@@ -195,12 +210,13 @@ class _Moves:
         actor: str,
         now: datetime,
         reason: str = "",
+        told: bool = False,
         **changes: Any,
     ) -> ApprovalRequest:
         def move(request: ApprovalRequest) -> ApprovalRequest:
             return transition(request, to, actor=actor, now=now, reason=reason, **changes)
 
-        return self._update(request_id, move, f"approval {to.value}")
+        return self._update(request_id, move, f"approval {to.value}", told=told)
 
     def annotate(self, request_id: str, **changes: Any) -> ApprovalRequest:
         _check_annotation(changes)
@@ -313,25 +329,36 @@ class RedisApprovalStore(_Moves):
         return _parsed(raw, request_id)
 
     def _update(
-        self, request_id: str, move: Callable[[ApprovalRequest], ApprovalRequest], what: str
+        self,
+        request_id: str,
+        move: Callable[[ApprovalRequest], ApprovalRequest],
+        what: str,
+        *,
+        told: bool = False,
     ) -> ApprovalRequest:
-        """Compare-and-set under WATCH/MULTI, retried while other writers win the race."""
-        key = self._key(request_id)
+        """Compare-and-set under WATCH/MULTI, retried while other writers win the race. The
+        notice claim is watched too, so a final move claims it only if nobody holds it."""
+        key, claim = self._key(request_id), self._notice_key(request_id)
         with _translated(what):
             for _attempt in range(MAX_RETRIES):
                 with self._r.pipeline(transaction=True) as pipe:
                     try:
-                        pipe.watch(key)
+                        pipe.watch(key, claim)
                         raw = pipe.get(key)
                         if raw is None:
                             raise StoreError(f"approval request {request_id} does not exist")
                         current = _parsed(raw, request_id)
                         updated = move(current)  # may raise: unwatched
+                        notice = owes_result(current.state, updated.state) and not pipe.exists(
+                            claim
+                        )
                         pipe.multi()
                         pipe.set(key, updated.to_json())
                         if updated.state.is_final:
                             pipe.expire(key, self._keep)
                         self._reindex(pipe, current, updated)
+                        if notice:  # the end, its claim and (unless told) its untold entry
+                            self._claim_in(pipe, updated, told=told)
                         pipe.execute()  # the record and its index entries, all or nothing
                         return updated
                     except redis.WatchError:
@@ -353,6 +380,13 @@ class RedisApprovalStore(_Moves):
             pipe.zrem(self._applying_index, request_id)
         if owes_result(current.state, updated.state):
             pipe.zadd(self._unrecorded_index, {request_id: _moment(updated)})
+
+    def _claim_in(self, pipe: Any, final: ApprovalRequest, *, told: bool) -> None:
+        """Queue, in a final move's MULTI, the claim of telling Slack of it (attempt 1, kept as
+        long as the record) and, unless ``told``, its untold entry at the time of the move."""
+        pipe.set(self._notice_key(final.id), "1", nx=True, ex=self._keep)
+        if not told:
+            pipe.zadd(self._untold_index, {final.id: _moment(final)}, nx=True)
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
         # The pending index is scored by expiry: those still waiting are above ``now``.
@@ -531,7 +565,12 @@ class InMemoryApprovalStore(_Moves):
             return request
 
     def _update(
-        self, request_id: str, move: Callable[[ApprovalRequest], ApprovalRequest], what: str
+        self,
+        request_id: str,
+        move: Callable[[ApprovalRequest], ApprovalRequest],
+        what: str,
+        *,
+        told: bool = False,
     ) -> ApprovalRequest:
         """Replace a request by ``move(request)`` under the one lock."""
         with self._lock:
@@ -540,10 +579,10 @@ class InMemoryApprovalStore(_Moves):
                 raise StoreError(f"approval request {request_id} does not exist")
             updated = move(request)
             self._requests[request_id] = updated
-            self._reindex(request, updated)
+            self._reindex(request, updated, told=told)
             return updated
 
-    def _reindex(self, current: ApprovalRequest, updated: ApprovalRequest) -> None:
+    def _reindex(self, current: ApprovalRequest, updated: ApprovalRequest, *, told: bool) -> None:
         for state, index in ((State.APPROVED, self._approved), (State.APPLYING, self._applying)):
             if updated.state is state:
                 index.setdefault(updated.id, _when(updated))
@@ -551,6 +590,10 @@ class InMemoryApprovalStore(_Moves):
                 index.pop(updated.id, None)
         if owes_result(current.state, updated.state):
             self._unrecorded[updated.id] = _when(updated)
+            if updated.id not in self._told:  # the mover's claim to tell Slack, as in Redis
+                self._told[updated.id] = 1
+                if not told:
+                    self._untold[updated.id] = _when(updated)
 
     def pending(self, *, now: datetime) -> list[ApprovalRequest]:
         with self._lock:
