@@ -678,6 +678,18 @@ def test_hostile_trust_documents_never_crash_a_check(
         assert found == expected, case
 
 
+def test_no_check_of_the_whole_audit_crashes_on_the_hostile_trusts() -> None:
+    """The privilege-escalation and principal checks read role trusts too (trust_groups and
+    the evaluator): every readable hostile document goes through the full audit cleanly."""
+    for case, document, _expected in HOSTILE:
+        try:
+            snapshot = gaad_snapshot(document)
+        except InputError:
+            continue
+        report = audit(snapshot)
+        assert not [e for e in report.errors if e.kind == "check"], (case, report.errors)
+
+
 def test_huge_condition_lists_are_read_whole_and_quickly() -> None:
     """20,000 organization ids with one `*` among them admit anyone (values are ORed); 20,000
     repositories with one `repo:*` admit every GitHub workflow. Both are read in full, well
