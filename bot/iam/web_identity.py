@@ -107,6 +107,22 @@ def _tenant_pins(value: str) -> bool:
     return not any(_wild(f) for f in fields[:2])
 
 
+def _labelled_pins(label: str) -> Callable[[str], bool]:
+    """A judge for subjects holding ...:LABEL:TENANT:... (Pulumi's
+    pulumi:deploy:org:ORG:project:...): everything up to the tenant must be fixed."""
+
+    def pins(value: str) -> bool:
+        if not _wild(value):
+            return True
+        fields = value.split(":")
+        for index, field in enumerate(fields[:-1]):
+            if field == label:
+                return not any(_wild(f) for f in fields[: index + 2])
+        return False
+
+    return pins
+
+
 def _owner_pins(value: str) -> bool:
     """OWNER/REPO or OWNER/REPO/.github/workflows/...: the owner must be fixed."""
     return not _wild(value.split("/", 1)[0])
@@ -185,12 +201,12 @@ PUBLIC_PROVIDERS: dict[str, PublicProvider] = {
     ),
     "oidc.vercel.com": PublicProvider(
         "Vercel (global issuer)",
-        {"aud": _fixed},
+        {"aud": _fixed, "sub": _prefixed_pins("owner:")},
         "pin the team: StringEquals oidc.vercel.com:aud https://vercel.com/TEAM_SLUG",
     ),
     "api.pulumi.com/oidc": PublicProvider(
         "Pulumi Cloud",
-        {"aud": _fixed},
+        {"aud": _fixed, "sub": _labelled_pins("org")},
         "pin the organization: StringEquals api.pulumi.com/oidc:aud YOUR_ORGANIZATION_AUDIENCE",
     ),
     "accounts.google.com": PublicProvider(

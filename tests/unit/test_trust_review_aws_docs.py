@@ -782,6 +782,27 @@ def test_the_finding_tells_how_to_pin_a_buildkite_trust() -> None:
 
 
 @pytest.mark.parametrize(
+    ("issuer", "subject", "is_open"),
+    [
+        # Vercel, "Connect to Amazon Web Services": sub is owner:TEAM_SLUG:project:...
+        ("oidc.vercel.com", "owner:acme:project:web:environment:production", False),
+        ("oidc.vercel.com", "owner:*:project:web:environment:production", True),
+        # Pulumi Cloud's subject: pulumi:deploy:org:ORG:project:PROJECT:stack:STACK:...
+        ("api.pulumi.com/oidc", "pulumi:deploy:org:acme:project:*", False),
+        ("api.pulumi.com/oidc", "pulumi:deploy:org:*", True),
+    ],
+)
+def test_the_tenant_in_the_subject_pins_where_the_audience_is_the_tenancy_claim(
+    issuer: str, subject: str, is_open: bool
+) -> None:
+    """The subject of these issuers names the team or organization as well, set by the vendor:
+    pinned there, the trust is not open even without the audience."""
+    condition = {"StringLike": {f"{issuer}:sub": subject}}
+    expected = CRITICAL_WEB if is_open else []
+    assert trust_findings(trust(web_identity(oidc_arn(issuer), condition))) == expected
+
+
+@pytest.mark.parametrize(
     "issuer",
     [
         # Per-tenant issuers stay single-tenant: CircleCI's per organization, Vercel's team
