@@ -11,7 +11,7 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -105,6 +105,29 @@ class CredentialReportRow:
 
     def raw(self, column: str) -> str:
         return getattr(self, column)
+
+
+# The report and GetAccountAuthorizationDetails write the creation time to the second; a
+# minute's margin keeps a rounding difference from ever hiding a user from the credential
+# report (a name deleted and created again within a minute is read as before).
+_SAME_MOMENT = timedelta(minutes=1)
+
+
+def describes_earlier_user(row: CredentialReportRow, user: User) -> bool:
+    """The row was written for a user deleted since, whose name ``user`` now holds.
+
+    A report row carries the name and the user's creation time, no user id; the authorization
+    details give the current user's CreateDate. IAM writes both from the same moment (IAM User
+    Guide, "Getting credential reports for your AWS account": user_creation_time is "the date
+    and time when the user was created"), so a row created before the current user is another
+    identity's: its password, keys and MFA device were deleted with it. A report is reused for
+    up to four hours (and an older one when a new one cannot be had), long enough for a user to
+    be deleted and created again by automation.
+    """
+    created = row.date("user_creation_time")
+    if created is None or user.create_date is None:
+        return False
+    return user.create_date - created > _SAME_MOMENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,8 +353,31 @@ class AccountSnapshot:
         return {g.name: g for g in self.groups}
 
     def credential_row_for(self) -> dict[str, CredentialReportRow]:
-        """Credential-report rows keyed by user name (the root row under ``<root_account>``)."""
-        return {row.user: row for row in self.credential_report or ()}
+        """Credential-report rows keyed by user name (the root row under ``<root_account>``),
+        without the rows of users deleted since the report (:meth:`stale_credential_users`):
+        every reader (checks, change impact, escalation targets, Slack) sees the same rows."""
+        stale = self.stale_credential_users()
+        return {row.user: row for row in self.credential_report or () if row.user not in stale}
+
+    def stale_credential_users(self) -> frozenset[str]:
+        """Names whose report row describes a user that no longer exists.
+
+        A row of an earlier user of a name (:func:`describes_earlier_user`), whatever the
+        source. In a live collection (source ``aws``) the report is fetched before the
+        authorization details are read (bot.aws.collect), so a user they do not list was
+        deleted in between; a snapshot built from files (a GAAD and a report saved apart) does
+        not say which is newer, and keeps such rows.
+        """
+        if not self.credential_report:
+            return frozenset()
+        users = {user.name: user for user in self.users}
+        read_after = self.source == "aws" and self.has_authorization_details
+        return frozenset(
+            row.user
+            for row in self.credential_report
+            if not row.is_root
+            and (describes_earlier_user(row, users[row.user]) if row.user in users else read_after)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema": SNAPSHOT_SCHEMA, **_to_jsonable(self)}

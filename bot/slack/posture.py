@@ -148,9 +148,14 @@ def find_principal(snapshot: AccountSnapshot, kind: str, name_or_arn: str) -> Us
     raise InputError(f"no {kind} named {name_or_arn!r} in the last snapshot of this account")
 
 
+_NOT_COLLECTED = (CredentialFact("Credential report", "not collected"),)
+
+
 def _credential_facts(row: CredentialReportRow | None) -> tuple[CredentialFact, ...]:
     if row is None:
-        return (CredentialFact("Credential report", "not collected"),)
+        # A report without the user's row (or with one of a deleted user of the same name):
+        # the user was created after the report, which tells nothing of its credentials.
+        return (CredentialFact("Credential report", "no row: the user was created after it"),)
     facts = [
         CredentialFact(
             "Console password",
@@ -218,7 +223,11 @@ def principal_profile(
             policies += [
                 f"via group {group.name} (inline): {p.name}" for p in group.inline_policies
             ]
-        credentials = _credential_facts(snapshot.credential_row_for().get(principal.name))
+        credentials = (
+            _credential_facts(snapshot.credential_row_for().get(principal.name))
+            if snapshot.credential_report is not None
+            else _NOT_COLLECTED
+        )
     else:
         credentials = (
             CredentialFact(

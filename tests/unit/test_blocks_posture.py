@@ -118,7 +118,10 @@ def test_unknown_principal_is_an_input_error() -> None:
 
 
 def _profile_text(row: CredentialReportRow) -> str:
-    snap = snapshot(users=[user(row.user)], credential_report=with_rows(row))
+    # The user was created when its row says (a row older than the user is a deleted user's).
+    created = row.date("user_creation_time")
+    age = (NOW - created).total_seconds() / 86400 if created else 400
+    snap = snapshot(users=[user(row.user, created_days_ago=age)], credential_report=with_rows(row))
     profile = principal_profile(snap, None, "user", row.user)
     return json.dumps(principal_message(profile, as_of=NOW, now=NOW))
 

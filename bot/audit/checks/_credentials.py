@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 
-from bot.model.snapshot import NO_INFORMATION, AccountSnapshot, CredentialReportRow, User
+from bot.model.snapshot import NO_INFORMATION, AccountSnapshot, CredentialReportRow
 
 KEY_SLOTS = (1, 2)
 CERT_SLOTS = (1, 2)
@@ -109,12 +109,10 @@ def key_resource_arn(user_arn: str, slot: AccessKeySlot) -> str:
 
 def user_rows(snapshot: AccountSnapshot) -> Iterator[CredentialReportRow]:
     """Every IAM user's row (the root row excluded; root has checks of its own), leaving out the
-    rows of users deleted since the report (:func:`_deleted_since_report`)."""
-    deleted = _deleted_since_report(snapshot)
+    rows of users deleted since the report (AccountSnapshot.stale_credential_users)."""
+    stale = snapshot.stale_credential_users()
     return (
-        row
-        for row in snapshot.credential_report or ()
-        if not row.is_root and row.user not in deleted
+        row for row in snapshot.credential_report or () if not row.is_root and row.user not in stale
     )
 
 
@@ -123,50 +121,6 @@ def user_row_for(snapshot: AccountSnapshot) -> dict[str, CredentialReportRow]:
     row here was created after the report (or replaced a deleted user of its name since) and
     cannot be judged from it."""
     return {row.user: row for row in user_rows(snapshot)}
-
-
-def describes_earlier_user(row: CredentialReportRow, user: User) -> bool:
-    """The row was written for a user deleted since, whose name ``user`` now holds.
-
-    A report row carries the name and the user's creation time, no user id; the authorization
-    details give the current user's CreateDate. IAM writes both from the same moment (IAM User
-    Guide, "Getting credential reports for your AWS account": user_creation_time is "the date
-    and time when the user was created"), so a row created before the current user is another
-    identity's: its password, keys and MFA device were deleted with it. A report is reused for
-    up to four hours (and an older one when a new one cannot be had), long enough for a user to
-    be deleted and created again by automation.
-    """
-    created = row.date("user_creation_time")
-    if created is None or user.create_date is None:
-        return False
-    return user.create_date - created > _SAME_MOMENT
-
-
-# The report and GetAccountAuthorizationDetails write the creation time to the second; a
-# minute's margin keeps a rounding difference from ever hiding a user from the credential
-# checks (a name deleted and created again within a minute is read as before).
-_SAME_MOMENT = timedelta(minutes=1)
-
-
-def _deleted_since_report(snapshot: AccountSnapshot) -> frozenset[str]:
-    """Names whose report row describes a user that no longer exists.
-
-    A row of an earlier user of a name (:func:`describes_earlier_user`), whatever the source.
-    In a live collection (source ``aws``) the report is fetched before the authorization
-    details are read (bot.aws.collect), so a user they do not list was deleted in between; a
-    snapshot built from files (a GAAD and a report saved apart) does not say which is newer,
-    and keeps such rows.
-    """
-    if snapshot.credential_report is None:
-        return frozenset()
-    users = {user.name: user for user in snapshot.users}
-    read_after = snapshot.source == "aws" and snapshot.has_authorization_details
-    return frozenset(
-        row.user
-        for row in snapshot.credential_report
-        if not row.is_root
-        and (describes_earlier_user(row, users[row.user]) if row.user in users else read_after)
-    )
 
 
 def as_of_report(snapshot: AccountSnapshot, now: datetime) -> str:

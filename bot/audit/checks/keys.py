@@ -14,6 +14,7 @@ from bot.audit.checks._aws_names import ACCESS_KEY, CREDENTIAL_REPORT_PERMISSION
 from bot.audit.checks._credentials import (
     active_key_slots,
     ago,
+    as_of_report,
     days_since,
     has_password,
     key_created,
@@ -44,9 +45,11 @@ def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
     A used key counts from its last use; a key never used (``N/A``) from its creation, as the
     CIS audit reads it ("access keys that are over 45 days old and that have not been used"):
     a key created 30 days ago and not yet deployed has not been unused for 45 days. Keys
-    younger than the grace period always pass. Resource: ``<user ARN>#access_key_<slot>``."""
+    younger than the grace period always pass. Resource: ``<user ARN>#access_key_<slot>``.
+    An old report's date is named in the sentence, as for user.inactive: later use is not in it."""
     limit = ctx.threshold("access_key_unused_days")
     grace = ctx.threshold("grace_days")
+    when = as_of_report(ctx.snapshot, ctx.now)
     for row in user_rows(ctx.snapshot):
         for slot in active_key_slots(row):
             evidence = {"user": row.user, **slot.evidence()}
@@ -56,7 +59,7 @@ def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
                         key_resource_arn(row.arn, slot),
                         ACCESS_KEY,
                         f"{row.user}'s access key {slot.number} was last used"
-                        f" {ago(slot.last_used, ctx.now)}",
+                        f" {ago(slot.last_used, ctx.now)}{when}",
                         {**evidence, "limit_days": limit},
                     )
                 continue
@@ -69,7 +72,8 @@ def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
                     key_resource_arn(row.arn, slot),
                     ACCESS_KEY,
                     f"{row.user}'s access key {slot.number} is active and has no recorded use"
-                    f" since tracking began (April 2015); it was created {ago(created, ctx.now)}",
+                    f" since tracking began (April 2015); it was created {ago(created, ctx.now)}"
+                    f"{when}",
                     {**evidence, "limit_days": limit, "tracking_since": "2015-04-22"},
                 )
                 continue
@@ -77,7 +81,7 @@ def user_access_key_unused(ctx: CheckContext) -> Iterator[Finding]:
                 key_resource_arn(row.arn, slot),
                 ACCESS_KEY,
                 f"{row.user}'s access key {slot.number} is active and has never been used"
-                f" since it was created {ago(created, ctx.now)}",
+                f" since it was created {ago(created, ctx.now)}{when}",
                 {**evidence, "limit_days": limit},
             )
 
