@@ -645,6 +645,9 @@ def _what_it_acts_on(catalogue: ActionCatalogue, pattern: str) -> tuple[str, str
         expectation = "it supports no resource-level permissions, so its Resource must be '*'"
     else:
         expectation = "it acts on " + "; ".join(wanted[:_NAMED_IN_MESSAGE])
+        if len(wanted) > _NAMED_IN_MESSAGE:
+            # ec2:* names 100+ resource types: five of them read as if they were all.
+            expectation += f"; and {len(wanted) - _NAMED_IN_MESSAGE} more resource types"
     return (name, expectation, wanted)
 
 
