@@ -40,111 +40,16 @@ from tests.factories import (
     user,
     with_rows,
 )
+from tests.unit.test_aws_doc_examples_iam import SEC_CREDS
 
 ADMIN = managed_policy("AdministratorAccess", allow("*"), aws_managed=True)
 
 # "AWS: Allows MFA-authenticated IAM users to manage their own credentials on the Security
-# credentials page", as published (the SSH-key and Git-credential statements kept).
+# credentials page", as published (the SSH-key and Git-credential statements kept): the copy
+# test_aws_doc_examples_iam.py already holds.
+MY_SECURITY_CREDENTIALS: dict[str, Any] = SEC_CREDS
 _OWN_USER = "arn:aws:iam::*:user/${aws:username}"
-MY_SECURITY_CREDENTIALS: dict[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Sid": "AllowViewAccountInfo",
-            "Effect": "Allow",
-            "Action": [
-                "iam:GetAccountPasswordPolicy",
-                "iam:GetAccountSummary",
-                "iam:ListVirtualMFADevices",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Sid": "AllowManageOwnPasswords",
-            "Effect": "Allow",
-            "Action": ["iam:ChangePassword", "iam:GetUser"],
-            "Resource": _OWN_USER,
-        },
-        {
-            "Sid": "AllowManageOwnAccessKeys",
-            "Effect": "Allow",
-            "Action": [
-                "iam:CreateAccessKey",
-                "iam:DeleteAccessKey",
-                "iam:ListAccessKeys",
-                "iam:UpdateAccessKey",
-            ],
-            "Resource": _OWN_USER,
-        },
-        {
-            "Sid": "AllowManageOwnSigningCertificates",
-            "Effect": "Allow",
-            "Action": [
-                "iam:DeleteSigningCertificate",
-                "iam:ListSigningCertificates",
-                "iam:UpdateSigningCertificate",
-                "iam:UploadSigningCertificate",
-            ],
-            "Resource": _OWN_USER,
-        },
-        {
-            "Sid": "AllowManageOwnSSHPublicKeys",
-            "Effect": "Allow",
-            "Action": [
-                "iam:DeleteSSHPublicKey",
-                "iam:GetSSHPublicKey",
-                "iam:ListSSHPublicKeys",
-                "iam:UpdateSSHPublicKey",
-                "iam:UploadSSHPublicKey",
-            ],
-            "Resource": _OWN_USER,
-        },
-        {
-            "Sid": "AllowManageOwnGitCredentials",
-            "Effect": "Allow",
-            "Action": [
-                "iam:CreateServiceSpecificCredential",
-                "iam:DeleteServiceSpecificCredential",
-                "iam:ListServiceSpecificCredentials",
-                "iam:ResetServiceSpecificCredential",
-                "iam:UpdateServiceSpecificCredential",
-            ],
-            "Resource": _OWN_USER,
-        },
-        {
-            "Sid": "AllowManageOwnVirtualMFADevice",
-            "Effect": "Allow",
-            "Action": ["iam:CreateVirtualMFADevice", "iam:DeleteVirtualMFADevice"],
-            "Resource": "arn:aws:iam::*:mfa/${aws:username}",
-        },
-        {
-            "Sid": "AllowManageOwnUserMFA",
-            "Effect": "Allow",
-            "Action": [
-                "iam:DeactivateMFADevice",
-                "iam:EnableMFADevice",
-                "iam:ListMFADevices",
-                "iam:ResyncMFADevice",
-            ],
-            "Resource": _OWN_USER,
-        },
-        {
-            "Sid": "DenyAllExceptListedIfNoMFA",
-            "Effect": "Deny",
-            "NotAction": [
-                "iam:CreateVirtualMFADevice",
-                "iam:EnableMFADevice",
-                "iam:GetUser",
-                "iam:ListMFADevices",
-                "iam:ListVirtualMFADevices",
-                "iam:ResyncMFADevice",
-                "sts:GetSessionToken",
-            ],
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-        },
-    ],
-}
+
 
 # "IAM: Allows IAM users to self-manage an MFA device", as published.
 SELF_MANAGE_MFA_DEVICE: dict[str, Any] = {
