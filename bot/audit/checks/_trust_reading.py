@@ -256,11 +256,8 @@ def _mfa_required(entries: tuple[ConditionEntry, ...]) -> bool:
 
 
 def _admits_only_mfa(entry: ConditionEntry) -> bool:
-    if entry.key.lower() not in (MFA_PRESENT_KEY, MFA_AGE_KEY):
-        return False
-    try:
-        condition = CompiledCondition(entry.operator, entry.key, entry.values, variables=False)
-    except (ValueError, TypeError):  # an operator AWS does not know: it requires nothing here
+    condition = _mfa_condition(entry)
+    if condition is None:
         return False
     without = (LONG_TERM_KEY_FACTS, SESSION_WITHOUT_MFA_FACTS)
     return not any(condition.holds(facts) for facts in without) and any(
@@ -331,11 +328,8 @@ def _denies_without_mfa(entry: ConditionEntry) -> bool:
     because that key is not present ... when MFA is not used. So instead, use the BoolIfExists
     check"; Null aws:MultiFactorAuthAge true and NumericGreaterThanIfExists on the age deny the
     same callers."""
-    if entry.key.lower() not in (MFA_PRESENT_KEY, MFA_AGE_KEY):
-        return False
-    try:
-        condition = CompiledCondition(entry.operator, entry.key, entry.values, variables=False)
-    except (ValueError, TypeError):  # an operator AWS does not know: the entry never applies
+    condition = _mfa_condition(entry)
+    if condition is None:
         return False
     return all(
         condition.holds(facts) for facts in (LONG_TERM_KEY_FACTS, SESSION_WITHOUT_MFA_FACTS)
@@ -343,6 +337,20 @@ def _denies_without_mfa(entry: ConditionEntry) -> bool:
 
 
 _FRESH_MFA_SESSION = {MFA_PRESENT_KEY: ("true",), MFA_AGE_KEY: ("0",)}
+
+
+def _mfa_condition(entry: ConditionEntry) -> CompiledCondition | None:
+    """The entry as the engine tests it when it is about MFA (aws:MultiFactorAuthPresent or
+    aws:MultiFactorAuthAge), else None; None too for an operator AWS does not know, which
+    neither requires MFA in an Allow nor applies in a Deny."""
+    if entry.key.lower() not in (MFA_PRESENT_KEY, MFA_AGE_KEY):
+        return None
+    try:
+        return CompiledCondition(entry.operator, entry.key, entry.values, variables=False)
+    except (ValueError, TypeError):
+        return None
+
+
 # A fresh MFA session and one signed in with MFA a day ago (an Allow may ask for either age).
 _MFA_SESSIONS = (_FRESH_MFA_SESSION, {MFA_PRESENT_KEY: ("true",), MFA_AGE_KEY: ("86400",)})
 
