@@ -319,10 +319,16 @@ def role_cross_account_readonly(ctx: CheckContext) -> Iterator[Finding]:
     requires=REQUIRES,
 )
 def role_unused(ctx: CheckContext) -> Iterator[Finding]:
-    """RoleLastUsed older than N days, or never used and created before the grace period.
+    """RoleLastUsed older than N days, or empty for a role AWS has watched for N days or more.
 
-    A role with neither a last-used date nor a creation date cannot be judged and passes.
+    RoleLastUsed (IAM API reference) is null when the role "has not been used within the IAM
+    tracking period" (the trailing 400 days) and recent use can take about 4 hours to show: a
+    null proves N days of silence only for a role created more than N days (plus that delay)
+    ago, and for an older role it means "not in the last 400 days", not "never". A role with
+    neither a last-used date nor a creation date cannot be judged and passes.
     """
+    from bot.audit.checks.usage import AWS_TRACKING_DAYS, REPORTING_DELAY  # noqa: PLC0415
+
     limit = ctx.threshold("role_unused_days")
     grace = ctx.threshold("grace_days")
     for role in _customer_roles(ctx):
@@ -340,14 +346,33 @@ def role_unused(ctx: CheckContext) -> Iterator[Finding]:
                     f"role {role.name} was last used {ago(role.last_used, ctx.now)}",
                     {**evidence, "limit_days": limit},
                 )
-        elif role.create_date is not None and days_since(role.create_date, ctx.now) > grace:
-            yield ctx.finding(
-                role.arn,
-                ROLE,
+            continue
+        if role.create_date is None:
+            continue
+        watched = days_since(role.create_date, ctx.now - REPORTING_DELAY)
+        if watched <= max(limit, grace):
+            continue  # AWS has not watched it for N days yet: its silence proves nothing
+        if watched <= AWS_TRACKING_DAYS:
+            detail = (
                 f"role {role.name} has never been used since it was created"
-                f" {ago(role.create_date, ctx.now)}",
-                {**evidence, "grace_days": grace},
+                f" {ago(role.create_date, ctx.now)}"
             )
+        else:
+            detail = (
+                f"role {role.name} has not been used in AWS's {AWS_TRACKING_DAYS}-day tracking"
+                f" period (created {ago(role.create_date, ctx.now)}; older use is not reported)"
+            )
+        yield ctx.finding(
+            role.arn,
+            ROLE,
+            detail,
+            {
+                **evidence,
+                "grace_days": grace,
+                "limit_days": limit,
+                "tracking_days": AWS_TRACKING_DAYS,
+            },
+        )
 
 
 @register(
