@@ -25,7 +25,7 @@ from bot.aws.aws_jobs import DEFAULT_POLLING, Counter, Polling, call, poll
 from bot.aws.deadline import in_caller_context
 from bot.aws.session import make_client
 from bot.aws.unused_access import RECOMMENDATION_ACTIONS, read_analyzer_usage
-from bot.model.errors import CollectionError
+from bot.model.errors import CollectionError, InputError
 from bot.rightsize.usage import AnalyzerUsage, UsageEvidence, services_from_report, tracking_start
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,13 @@ def read_last_accessed(
 ) -> list[dict[str, Any]]:
     """Every ServicesLastAccessed entry of a report for ``arn`` (ACTION_LEVEL by default)."""
     counter = counter or Counter()
-    job = call(counter, iam, *GENERATE, Arn=arn, Granularity=granularity)["JobId"]
+    job = call(counter, iam, *GENERATE, Arn=arn, Granularity=granularity).get("JobId")
+    if not isinstance(job, str) or not job:
+        raise CollectionError(
+            f"AWS started no last-accessed report for {arn} (the answer had no JobId)",
+            api=GENERATE[0],
+            action=GENERATE[1],
+        )
     first = poll(
         lambda: call(counter, iam, *GET, JobId=job),
         lambda r: str(r.get("JobStatus") or ""),
@@ -56,20 +62,57 @@ def read_last_accessed(
         sleep=sleep,
         monotonic=monotonic,
     )
-    if first.get("JobStatus") == "FAILED":
-        error = first.get("Error") or {}
+    status = first.get("JobStatus")
+    if status == "FAILED":
+        error = first.get("Error") if isinstance(first.get("Error"), dict) else {}
         raise CollectionError(
             f"AWS could not build the last-accessed report of {arn}:"
             f" {error.get('Code', 'FAILED')}: {error.get('Message', 'no reason given')}",
             api=GET[0],
             action=GET[1],
         )
-    entries = list(first.get("ServicesLastAccessed") or [])
+    return _completed_entries(counter, iam, arn, job, first, status=status)
+
+
+def _completed_entries(
+    counter: Counter, iam: Any, arn: str, job: str, first: dict[str, Any], *, status: Any
+) -> list[dict[str, Any]]:
+    """The entries of a COMPLETED report. Anything else (no status, an unknown one, no
+    ServicesLastAccessed list) is refused: an empty or partial report would read as "nothing
+    used", and right-sizing would then take away what the principal needs."""
+    if status != "COMPLETED":
+        shown = str(status)[:40] if status else "none"
+        raise CollectionError(
+            f"the last-accessed report of {arn} came back with JobStatus {shown!r}, not"
+            " COMPLETED; nothing is concluded from it",
+            api=GET[0],
+            action=GET[1],
+        )
+    entries: list[dict[str, Any]] = []
     page = first
-    while page.get("IsTruncated") and page.get("Marker"):
-        page = call(counter, iam, *GET, JobId=job, Marker=page["Marker"])
-        entries.extend(page.get("ServicesLastAccessed") or [])
-    return entries
+    seen: set[str] = set()
+    while True:
+        listed = page.get("ServicesLastAccessed")
+        if not isinstance(listed, list):
+            raise CollectionError(
+                f"the last-accessed report of {arn} has no ServicesLastAccessed list;"
+                " nothing is concluded from it",
+                api=GET[0],
+                action=GET[1],
+            )
+        entries.extend(e for e in listed if isinstance(e, dict))
+        marker = page.get("Marker")
+        if not page.get("IsTruncated") or not isinstance(marker, str) or not marker:
+            return entries
+        if marker in seen:  # a marker served twice would page forever
+            raise CollectionError(
+                f"the last-accessed report of {arn} repeats its page marker; nothing is"
+                " concluded from a partial report",
+                api=GET[0],
+                action=GET[1],
+            )
+        seen.add(marker)
+        page = call(counter, iam, *GET, JobId=job, Marker=marker)
 
 
 def read_usage(
@@ -211,7 +254,7 @@ def collect_last_accessed(
                 counter=counter,
                 granularity="SERVICE_LEVEL",
             )
-        except CollectionError as exc:
+        except (CollectionError, InputError) as exc:
             return arn, None, f"{arn}: {exc}"
         found = {
             usage.namespace: usage.last_authenticated.isoformat()

@@ -20,6 +20,9 @@ from bot.render.grammar import plural
 
 # IAM reports activity for at least the last 400 days (GenerateServiceLastAccessedDetails).
 AWS_TRACKING_DAYS = 400
+# "Recent activity usually appears within four hours" (GenerateServiceLastAccessedDetails): the
+# newest hours of a report prove no silence yet.
+REPORTING_DELAY = timedelta(hours=4)
 DEFAULT_WINDOW_DAYS = 90
 MAX_WINDOW_DAYS = AWS_TRACKING_DAYS
 
@@ -117,6 +120,14 @@ class UsageEvidence:
     def tracking_days(self) -> int:
         return max(0, (self.generated_at - self.tracked_since).days)
 
+    def proven_days(self) -> int:
+        """Whole days of silence the report can prove for a principal created inside AWS's
+        tracking period: its reporting delay excluded (AWS keeps at least 400 days, so an older
+        principal has the whole period)."""
+        if self.tracked_since <= self.generated_at - timedelta(days=AWS_TRACKING_DAYS):
+            return self.tracking_days()
+        return max(0, (self.generated_at - REPORTING_DELAY - self.tracked_since).days)
+
     def window_start(self, days: int) -> datetime:
         return self.generated_at - timedelta(days=days)
 
@@ -128,15 +139,22 @@ class UsageEvidence:
         """Refuse a window longer than what AWS has tracked (its silence would prove nothing)."""
         if not 1 <= days <= MAX_WINDOW_DAYS:
             raise InputError(f"the window must be 1 to {MAX_WINDOW_DAYS} days, not {days}")
-        tracked = self.tracking_days()
-        if tracked < days:
+        proven = self.proven_days()
+        if proven < days:
+            tracked = self.tracking_days()
+            delay = (
+                ""
+                if proven == tracked
+                else f" ({plural(proven, 'full day')} once the ~4 hours AWS takes to report use"
+                " are left out)"
+            )
             raise InputError(
                 f"AWS has tracked {self.principal_arn.rsplit('/', 1)[-1]}"
                 f" for {plural(tracked, 'day')}"
-                f" only (since {self.tracked_since.date().isoformat()}), less than the"
+                f" only (since {self.tracked_since.date().isoformat()}){delay}, less than the"
                 f" {days}-day window: an unused service could simply not have been needed yet."
-                f" Nothing is proposed; use --days {max(tracked, 1)} or wait."
-                if tracked
+                f" Nothing is proposed; use --days {max(proven, 1)} or wait."
+                if proven
                 else f"AWS has no tracking period for {self.principal_arn} yet; nothing proposed."
             )
 
@@ -175,33 +193,57 @@ def tracking_start(created: datetime | None, generated_at: datetime) -> datetime
 
 
 def services_from_report(entries: Iterable[Mapping[str, Any]]) -> tuple[ServiceUsage, ...]:
-    """ServicesLastAccessed entries (GetServiceLastAccessedDetails) as ServiceUsage, sorted."""
+    """ServicesLastAccessed entries (GetServiceLastAccessedDetails) as ServiceUsage, sorted.
+
+    A null time means "not used in the tracking period" (IAM API reference); a time that cannot
+    be read proves nothing, so its service (or tracked action) is left out of the evidence, and
+    what the report does not mention is never taken away.
+    """
     services: list[ServiceUsage] = []
     for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
         namespace = str(entry.get("ServiceNamespace") or "").strip()
         if not namespace:
             continue
+        last = _time(entry.get("LastAuthenticated"))
+        if last is False:
+            continue
         tracked_raw = entry.get("TrackedActionsLastAccessed")
         tracked: tuple[ActionUsage, ...] | None = None
-        if tracked_raw is not None:
+        if isinstance(tracked_raw, list | tuple):
             tracked = tuple(
                 ActionUsage(
-                    action=_qualified(namespace, str(item.get("ActionName") or "")),
-                    last_accessed=parse_aws_time(item.get("LastAccessedTime")),
+                    action=_qualified(namespace, str(item.get("ActionName"))),
+                    last_accessed=moment,
                     region=item.get("LastAccessedRegion"),
                 )
                 for item in tracked_raw
-                if item.get("ActionName")
+                if isinstance(item, Mapping)
+                and item.get("ActionName")
+                and (moment := _time(item.get("LastAccessedTime"))) is not False
             )
         services.append(
             ServiceUsage(
                 namespace=namespace,
                 name=str(entry.get("ServiceName") or namespace),
-                last_authenticated=parse_aws_time(entry.get("LastAuthenticated")),
+                last_authenticated=last,
                 tracked_actions=tracked,
             )
         )
     return tuple(sorted(services, key=lambda s: s.namespace))
+
+
+def _time(value: Any) -> datetime | bool | None:
+    """None for a null (unused in the tracking period), False for a value that is no time."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str | datetime):
+        return False
+    try:
+        return parse_aws_time(value)
+    except InputError:
+        return False
 
 
 def _qualified(namespace: str, action: str) -> str:

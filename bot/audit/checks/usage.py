@@ -10,15 +10,19 @@ policy keeps everything used.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.audit.checks._aws_names import ROLE, USER
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
+from bot.model.errors import InputError
 from bot.model.snapshot import parse_aws_time
 
 # IAM reports activity for at least the last 400 days (GenerateServiceLastAccessedDetails).
 AWS_TRACKING_DAYS = 400
+# "Recent activity usually appears within four hours" (GenerateServiceLastAccessedDetails,
+# RoleLastUsed): the last hours of a report are not evidence of silence yet.
+REPORTING_DELAY = timedelta(hours=4)
 MAX_LISTED = 25
 
 
@@ -50,16 +54,20 @@ def unused_services(ctx: CheckContext) -> Iterator[Finding]:
         if not services:
             continue
         tracked_since = max(principal.create_date or earliest, earliest)
-        if tracked_since > start:
-            continue  # tracked for less than the threshold: nothing can be concluded yet
-        unused = sorted(
-            namespace
+        created = principal.create_date
+        if created is not None and created > start - REPORTING_DELAY:
+            continue  # tracked for less than the threshold (and the delay): nothing proven yet
+        readable = {
+            namespace: moment
             for namespace, when in services.items()
-            if not when or (parse_aws_time(when) or earliest) < start
+            if (moment := _when(when)) is not False
+        }
+        unused = sorted(
+            namespace for namespace, moment in readable.items() if moment is None or moment < start
         )
         if not unused:
             continue
-        used = sorted(set(services) - set(unused))
+        used = sorted(set(readable) - set(unused))
         kind = "user" if resource_type == USER else "role"
         yield ctx.finding(
             principal.arn,
@@ -75,3 +83,16 @@ def unused_services(ctx: CheckContext) -> Iterator[Finding]:
                 "tracked_since": tracked_since.isoformat(),
             },
         )
+
+
+def _when(value: object) -> datetime | bool | None:
+    """A stored last-authenticated time: None when AWS reported none (not used in the tracking
+    period), False when it cannot be read (neither used nor unused: the service is left out)."""
+    if not value:
+        return None
+    if not isinstance(value, str | datetime):
+        return False
+    try:
+        return parse_aws_time(value)
+    except InputError:
+        return False
