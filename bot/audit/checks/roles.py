@@ -28,6 +28,7 @@ from bot.audit.checks._trust_reading import (
     read_trust,
 )
 from bot.audit.checks.identities import aws_managed_policy_arn, identities_with_policy
+from bot.audit.checks.usage import AWS_TRACKING_DAYS, REPORTING_DELAY
 from bot.audit.findings import Finding, Severity
 from bot.audit.registry import CheckContext, register
 from bot.model.snapshot import Role
@@ -327,8 +328,6 @@ def role_unused(ctx: CheckContext) -> Iterator[Finding]:
     ago, and for an older role it means "not in the last 400 days", not "never". A role with
     neither a last-used date nor a creation date cannot be judged and passes.
     """
-    from bot.audit.checks.usage import AWS_TRACKING_DAYS, REPORTING_DELAY  # noqa: PLC0415
-
     limit = ctx.threshold("role_unused_days")
     grace = ctx.threshold("grace_days")
     for role in _customer_roles(ctx):
