@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 from datetime import timedelta
@@ -149,6 +150,7 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"iam-audit serve: the digest configuration has problems: {exc}", file=sys.stderr)
         return 2
+    stop_on_sigterm()
     try:
         if settings.socket_mode:
             run_socket_mode(app, app_token=settings.slack_app_token)
@@ -165,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             server.serve_forever()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):
         pass
     finally:
         reconciler.shutdown()
@@ -173,6 +175,21 @@ def run(args: argparse.Namespace) -> int:
         services.jobs.shutdown()
         ops.shutdown()
     return 0
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (systemd, `docker stop`, a supervisor): stop as Ctrl-C does."""
+
+
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into :class:`Terminated` in the main thread, so the bot shuts down as on
+    Ctrl-C: the scheduler, the reconciler and the audit worker processes are stopped. Python's
+    default for SIGTERM ends the process at once, leaving the workers behind."""
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, terminated)
 
 
 def _start_reconciler(services: Any) -> Any:

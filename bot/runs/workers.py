@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import pickle
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -244,13 +245,34 @@ def _audit_collected_in_worker(
 WORKER_NICENESS = 10  # below the bot's own priority: acks first, audits with what is left
 
 
+# How often a worker looks whether the bot that started it is still there.
+PARENT_CHECK_SECONDS = 2.0
+
+
+def _start_worker(parent_pid: int) -> None:
+    """Worker initializer: lower the worker's priority and make it end with the bot."""
+    _lower_priority()
+    threading.Thread(
+        target=_exit_with_parent, args=(parent_pid,), name="parent-watch", daemon=True
+    ).start()
+
+
 def _lower_priority() -> None:
-    """Worker initializer: audits are background work; the interpreter that acks must win the
-    CPU when both want it (on a 2-core host two audit workers would otherwise starve it)."""
+    """Audits are background work; the interpreter that acks must win the CPU when both want
+    it (on a 2-core host two audit workers would otherwise starve it)."""
     try:
         os.nice(WORKER_NICENESS)
     except (AttributeError, OSError):  # not on this platform, or not permitted: run as is
         log.debug("could not lower the audit worker's priority")
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """End this worker once the bot that started it is gone (killed, out of memory). A spawned
+    worker holds both ends of its task queue's pipe, so it never reads an end of input there:
+    without this it waited for tasks forever, one orphan per worker at every crash or restart."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _warm_up() -> int:
@@ -279,7 +301,8 @@ class ProcessAuditor:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.processes,
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_lower_priority,
+                    initializer=_start_worker,
+                    initargs=(os.getpid(),),
                 )
             return self._pool
 

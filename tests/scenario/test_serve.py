@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.process_support import alive, audit_workers_of, wait_for
 from tests.scenario.harness import BOT_TOKEN, SIGNING_SECRET, signed_headers, slash_body
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,6 +77,14 @@ def test_serve_demo_over_http_with_the_in_process_store(mock_slack) -> None:
         reply = mock_slack.wait_for("response_url")[0].body
         assert "/iam-audit audit" in json.dumps(reply["blocks"])
         conn.close()
-    finally:
+        # SIGTERM (systemd, `docker stop`) stops it as Ctrl-C does: its audit worker processes
+        # (started in the background at start-up) end with it instead of staying behind.
+        assert wait_for(lambda: audit_workers_of(process.pid), seconds=60)
+        workers = audit_workers_of(process.pid)
         process.terminate()
-        process.wait(timeout=10)
+        assert process.wait(timeout=30) == 0
+        assert not [w for w in workers if alive(w)]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)

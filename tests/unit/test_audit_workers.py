@@ -148,3 +148,34 @@ def test_loads_at_once_restore_the_gc_thresholds_after_the_last() -> None:
         loaded = list(pool.map(unpickle, [blob] * 8))
     assert all(len(items) == 20_000 for items in loaded)
     assert gc.get_threshold() == before
+
+
+def test_a_worker_ends_when_the_bot_that_started_it_is_killed(tmp_path) -> None:
+    """A bot killed outright (SIGKILL, out of memory) left its audit workers running for good:
+    each holds both ends of its task queue's pipe, so it never sees the bot go. They now watch
+    their parent and end within a few seconds of it."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.process_support import alive, audit_workers_of, wait_for
+
+    script = (
+        "from bot.runs.workers import ProcessAuditor\n"
+        "pool = ProcessAuditor(1)\n"
+        "pool.warm_up()\n"
+        "print('ready', flush=True)\n"
+        "import time; time.sleep(600)\n"
+    )
+    bot = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert bot.stdout is not None
+        assert bot.stdout.readline().strip() == "ready"
+        workers = audit_workers_of(bot.pid)
+        assert workers, "the pool started no worker"
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(timeout=10)
+        assert wait_for(lambda: not any(alive(w) for w in workers), seconds=15)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
