@@ -178,13 +178,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 class Terminated(BaseException):
-    """SIGTERM arrived (systemd, `docker stop`, a supervisor): stop as Ctrl-C does."""
+    """SIGTERM arrived (systemd, a supervisor, `kill`): stop as Ctrl-C does."""
 
 
 def stop_on_sigterm() -> None:
-    """Turn SIGTERM into :class:`Terminated` in the main thread, so the bot shuts down as on
-    Ctrl-C: the scheduler, the reconciler and the audit worker processes are stopped. Python's
-    default for SIGTERM ends the process at once, leaving the workers behind."""
+    """Turn SIGTERM (systemd, supervisors, `kill`) into :class:`Terminated` in the main thread,
+    so the bot shuts down as on Ctrl-C: the scheduler, the reconciler and the audit worker
+    processes are stopped. Python's default for SIGTERM ends the process at once, leaving the
+    workers behind."""
 
     def terminated(signum: int, frame: Any) -> None:
         raise Terminated
