@@ -172,18 +172,6 @@ def test_rcps_still_apply_to_the_same_services_resource_actions(action: str, res
     assert _decide(USER, action, resource, resource_policy=None) == "explicit_deny"
 
 
-def test_sweep_agrees_with_single_requests_on_resource_less_actions() -> None:
-    policies = PolicySet(identity=[ADMIN], rcps=DENY_ALL_LEVELS)
-    evaluator = Evaluator(policies)
-    actions = ["s3:ListAllMyBuckets", "s3:ListBucket", "kms:CreateKey", "kms:ListKeys"]
-    sweep = evaluator.allowed_actions(actions, "*", principal_arn=USER, resource_account=ACCOUNT)
-    for action in actions:
-        single = Evaluator(policies).evaluate(Request(USER, action, "*", resource_account=ACCOUNT))
-        assert sweep[action].decision == single.decision, action
-    assert sweep["s3:ListAllMyBuckets"].decision == "allowed"
-    assert sweep["s3:ListBucket"].decision == "explicit_deny"
-
-
 def test_explain_says_rcps_leave_a_resource_less_action_alone() -> None:
     policies = PolicySet(identity=[ADMIN], rcps=DENY_ALL_LEVELS)
     traces = Evaluator(policies).explain(Request(USER, "s3:ListAllMyBuckets", "*"))

@@ -133,15 +133,25 @@ def test_identity_perimeter_rcp_keeps_outsiders_from_s3_only() -> None:
 
 def test_sweep_agrees_with_single_requests_across_services() -> None:
     """allowed_actions shares decisions between actions with the same statements: an RCP must
-    still be applied per service."""
+    still be applied per service, and per action within a service (one naming no resource type,
+    s3:ListAllMyBuckets or kms:CreateKey, authorizes no resource an RCP could govern)."""
     policies = PolicySet(identity=[ADMIN], rcps=[[RCP_FULL_AWS_ACCESS, RCP_DENY_ALL]])
     evaluator = Evaluator(policies)
-    actions = ["ec2:DescribeInstances", "s3:ListBucket", "iam:ListUsers", "sqs:ListQueues"]
+    actions = [
+        "ec2:DescribeInstances",
+        "s3:ListBucket",
+        "iam:ListUsers",
+        "sqs:ListQueues",
+        "s3:ListAllMyBuckets",
+        "kms:CreateKey",
+        "kms:ListKeys",
+    ]
     sweep = evaluator.allowed_actions(actions, "*", principal_arn=USER, resource_account=ACCOUNT)
     for action in actions:
         single = Evaluator(policies).evaluate(Request(USER, action, "*", resource_account=ACCOUNT))
         assert sweep[action].decision == single.decision, action
     assert sweep["ec2:DescribeInstances"].decision == "allowed"
+    assert sweep["s3:ListAllMyBuckets"].decision == "allowed"
     assert sweep["s3:ListBucket"].decision == "explicit_deny"
 
 
